@@ -1,0 +1,11 @@
+"""The toolkit's exceptions, under the name users import (defined in :mod:`devices.errors`)."""
+
+from devices.errors import (
+    DeviceError,
+    DeviceTimeoutError,
+    InputError,
+    ProtocolError,
+    StrideError,
+)
+
+__all__ = ["DeviceError", "DeviceTimeoutError", "InputError", "ProtocolError", "StrideError"]

@@ -1,0 +1,73 @@
+"""The command line's conventions: fast help without numba, one-line errors, exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from stride.cli import app as cli_app
+from stride.errors import DeviceError, DeviceTimeoutError, InputError, ProtocolError, StrideError
+
+
+def test_help_does_not_import_numba() -> None:
+    code = (
+        "import sys\n"
+        "from stride.cli.app import app\n"
+        "try:\n"
+        "    app(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "bad = sorted(m for m in ('numba', 'numpy', 'matplotlib', 'simpy', 'serial') "
+        "if m in sys.modules)\n"
+        "print('IMPORTED', bad)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "IMPORTED []" in out.stdout, out.stdout
+
+
+def test_version_option() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "stride.cli.app", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.startswith("stride ")
+
+
+def test_toolkit_error_becomes_one_line_and_exit_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def boom() -> None:
+        raise InputError("cannot read 'x.hea': no such file", fix="check the path")
+
+    monkeypatch.setattr(cli_app, "app", boom)
+    with pytest.raises(SystemExit) as exc:
+        cli_app.main()
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert err == "stride: error: cannot read 'x.hea': no such file (check the path)\n"
+
+
+def test_usage_error_is_exit_2() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "stride.cli.app", "--no-such-option"],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+
+
+def test_error_hierarchy_derives_from_builtins() -> None:
+    assert issubclass(InputError, ValueError) and issubclass(InputError, StrideError)
+    assert issubclass(DeviceError, OSError) and issubclass(DeviceError, StrideError)
+    assert issubclass(DeviceTimeoutError, TimeoutError)
+    assert issubclass(DeviceTimeoutError, DeviceError)
+    assert issubclass(ProtocolError, DeviceError)
+    assert str(StrideError("no port", fix="plug it in")) == "no port (plug it in)"
+    assert str(StrideError("no port")) == "no port"
+
+
