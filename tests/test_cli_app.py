@@ -69,5 +69,3 @@ def test_error_hierarchy_derives_from_builtins() -> None:
     assert issubclass(ProtocolError, DeviceError)
     assert str(StrideError("no port", fix="plug it in")) == "no port (plug it in)"
     assert str(StrideError("no port")) == "no port"
-
-
