@@ -39,6 +39,7 @@ def _root(
 
 
 # Command registration: one line per command module (keep alphabetical).
+app.add_typer(__import__("stride.cli.sim", fromlist=["app"]).app, name="sim")
 
 
 def main() -> None:
