@@ -1,0 +1,205 @@
+"""Trends across a subject's sessions: per-session metrics, fitted recovery curves and the
+check for a sudden change of symmetry against the subject's own recent baseline.
+
+The sudden-change rule (docs/history.md): a session whose step-length symmetry index lies
+more than ``k_sd`` standard deviations from the mean of the subject's previous sessions (the
+last ``window`` of them, at least ``min_baseline``), in the direction of more asymmetry or of
+the other side being longer. Improvements are not flagged: they are what training is for.
+The SD has a floor (``sd_floor`` SI points, about the session-to-session measurement noise)
+so that a subject with very steady sessions is not flagged for trivial changes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from stride.history.db import SessionRecord
+from stride.history.metrics import cadence, step_length_si, stride_time_cv, target_within
+
+#: Normal step-length symmetry ratio 0.9-1.1 (Patterson et al. 2008, gait-metrics.md), as a
+#: symmetry index: SI = 200 (r - 1) / (r + 1), so |SI| <= 9.52 %.
+NORMAL_SI = 200.0 * (1.1 - 1.0) / (1.1 + 1.0)
+
+
+@dataclass(frozen=True)
+class SessionPoint:
+    """The tracked numbers of one session (None where the summary lacks them)."""
+
+    id: int
+    subject: str | None
+    started_at: str
+    source: str
+    steps: int | None
+    cadence_spm: float | None
+    step_length_si: float | None
+    target_within: float | None
+    stride_time_cv: float | None
+    feedback: bool | None
+
+
+def points(records: Sequence[SessionRecord]) -> list[SessionPoint]:
+    """One :class:`SessionPoint` per record, same order."""
+    out = []
+    for r in records:
+        steps = r.summary.get("steps")
+        fb = r.meta.get("feedback")
+        out.append(
+            SessionPoint(
+                id=r.id,
+                subject=r.subject,
+                started_at=r.started_at,
+                source=r.source,
+                steps=steps if isinstance(steps, int) else None,
+                cadence_spm=cadence(r.summary),
+                step_length_si=step_length_si(r.summary),
+                target_within=target_within(r.summary),
+                stride_time_cv=stride_time_cv(r.summary),
+                feedback=fb if isinstance(fb, bool) else None,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class ChangeWarning:
+    """A session whose symmetry departs suddenly from the subject's own baseline."""
+
+    subject: str | None
+    session_id: int
+    started_at: str
+    si: float
+    baseline_mean: float
+    baseline_sd: float
+    n_baseline: int
+    kind: str  # "more asymmetric" | "other side longer"
+
+    @property
+    def message(self) -> str:
+        """Plain wording for a clinician or the person themselves: factual, not alarming."""
+        who = f"{self.subject}'s" if self.subject else "This"
+        side = "left" if self.si > 0 else "right"
+        what = (
+            f"step lengths became more uneven (the {side} step is longer)"
+            if self.kind == "more asymmetric"
+            else f"the longer step switched to the {side} side"
+        )
+        return (
+            f"{who} session of {self.started_at[:10]}: {what} - symmetry index "
+            f"{self.si:+.1f} % against {self.baseline_mean:+.1f} ± {self.baseline_sd:.1f} % over "
+            f"the previous {self.n_baseline} sessions (more than 2 SD). Such a change has many "
+            "possible causes (pain, fatigue, footwear, sensor placement); if it persists it may "
+            "be worth discussing with a health professional."
+        )
+
+
+def sudden_changes(
+    pts: Sequence[SessionPoint],
+    *,
+    window: int = 8,
+    min_baseline: int = 3,
+    k_sd: float = 2.0,
+    sd_floor: float = 1.0,
+) -> list[ChangeWarning]:
+    """Sessions of one subject (date order) whose step-length SI changed suddenly."""
+    warnings: list[ChangeWarning] = []
+    history: list[float] = []
+    for p in pts:
+        si = p.step_length_si
+        if si is None:
+            continue
+        base = history[-window:]
+        if len(base) >= min_baseline:
+            mean = sum(base) / len(base)
+            sd = math.sqrt(sum((b - mean) ** 2 for b in base) / (len(base) - 1))
+            if abs(si - mean) > k_sd * max(sd, sd_floor):
+                kind = None
+                if abs(si) > abs(mean) and si * mean >= 0:
+                    kind = "more asymmetric"
+                elif si * mean < 0 and abs(si) > sd_floor * k_sd:
+                    kind = "other side longer"
+                if kind is not None:
+                    warnings.append(
+                        ChangeWarning(p.subject, p.id, p.started_at, si, mean, sd, len(base), kind)
+                    )
+        history.append(si)
+    return warnings
+
+
+@dataclass(frozen=True)
+class Trend:
+    """First and last value of one metric over a subject's sessions, and the fitted slope."""
+
+    metric: str
+    first: float
+    last: float
+    slope_per_session: float
+    n: int
+
+
+_METRICS = ("step_length_si", "target_within", "cadence_spm", "stride_time_cv")
+
+
+def trends(pts: Sequence[SessionPoint]) -> list[Trend]:
+    """Least-squares slope per session of each tracked metric with at least two values."""
+    out = []
+    for name in _METRICS:
+        vals = [(i, float(v)) for i, p in enumerate(pts) if (v := getattr(p, name)) is not None]
+        if len(vals) < 2:
+            continue
+        x = np.array([v[0] for v in vals], dtype=float)
+        y = np.array([v[1] for v in vals], dtype=float)
+        slope = float(np.polyfit(x, y, 1)[0]) if np.ptp(x) > 0 else 0.0
+        out.append(Trend(name, vals[0][1], vals[-1][1], slope, len(vals)))
+    return out
+
+
+@dataclass(frozen=True)
+class ExpFit:
+    """``y = plateau + amplitude * exp(-x / tau)`` fitted to a recovery curve."""
+
+    plateau: float
+    amplitude: float
+    tau: float
+    rmse: float
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.plateau + self.amplitude * np.exp(-np.asarray(x, dtype=float) / self.tau)
+
+    def crossing(self, level: float) -> float | None:
+        """The x at which the curve reaches ``level``, or None if it never does."""
+        if self.amplitude == 0:
+            return None
+        ratio = (level - self.plateau) / self.amplitude
+        if not 0 < ratio < 1:
+            return 0.0 if ratio >= 1 else None
+        return -self.tau * math.log(ratio)
+
+
+def fit_exponential(x: Sequence[float], y: Sequence[float]) -> ExpFit | None:
+    """Least-squares exponential fit (grid over tau, exact linear solve for the rest).
+
+    Deterministic and dependency-free; None with fewer than 3 points or no spread in x.
+    """
+    xs = np.asarray(x, dtype=float)
+    ys = np.asarray(y, dtype=float)
+    ok = np.isfinite(xs) & np.isfinite(ys)
+    xs, ys = xs[ok], ys[ok]
+    if xs.size < 3 or np.ptp(xs) <= 0:
+        return None
+    span = float(np.ptp(xs))
+    best: tuple[float, float, float, float] | None = None
+    for tau in np.geomspace(span / 200.0, span * 20.0, 400):
+        basis = np.column_stack([np.ones_like(xs), np.exp(-(xs - xs[0]) / tau)])
+        coef, *_ = np.linalg.lstsq(basis, ys, rcond=None)
+        sse = float(np.sum((basis @ coef - ys) ** 2))
+        if best is None or sse < best[0]:
+            best = (sse, float(coef[0]), float(coef[1]), float(tau))
+    assert best is not None
+    sse, plateau, amp, tau = best
+    # Re-express the amplitude at x = 0 rather than at the first point.
+    amp *= math.exp(xs[0] / tau)
+    return ExpFit(plateau, amp, tau, math.sqrt(sse / xs.size))
