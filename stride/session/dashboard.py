@@ -1,0 +1,244 @@
+"""The full-screen dashboard: one pure function from :class:`SessionState` to a rich layout.
+
+Rendering never touches devices, so the same view serves ``stride live``, ``stride demo``
+and ``stride replay``, and a test can render it into a recording console and read it.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.layout import Layout
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from stride.session.alerts import current_alerts
+from stride.session.state import Rolling, SessionState
+
+KMH = 3.6
+_STYLE = {"error": "bold white on red", "warning": "bold yellow", "info": "cyan"}
+
+
+def fmt_clock(seconds: float) -> str:
+    s = max(0, int(seconds))
+    return (
+        f"{s // 3600:d}:{s // 60 % 60:02d}:{s % 60:02d}"
+        if s >= 3600
+        else f"{s // 60:02d}:{s % 60:02d}"
+    )
+
+
+def fmt_pct(x: float | None, signed: bool = False) -> str:
+    if x is None:
+        return "—"
+    return f"{x:+.1f} %" if signed else f"{x:.0f} %"
+
+
+def target_cadence(state: SessionState) -> float | None:
+    """The cadence to aim at: the set target, else the one matching belt speed and lines."""
+    t = state.targets
+    if t.cadence_spm is not None:
+        return t.cadence_spm
+    v = state.belt_set_mps if state.belt_set_mps is not None else state.belt_mps
+    if t.step_length_m and v:
+        return 60.0 * v / t.step_length_m
+    return None
+
+
+def beat_on(state: SessionState) -> bool:
+    """Whether the metronome's visual beat is lit now (the first 20 % of each beat)."""
+    cad = target_cadence(state)
+    if not state.metronome or not cad:
+        return False
+    return (state.elapsed_s * cad / 60.0) % 1.0 < 0.2
+
+
+def _sym_style(si: float | None, tol: float) -> str:
+    if si is None:
+        return "dim"
+    return "green" if abs(si) <= tol else ("yellow" if abs(si) <= 2 * tol else "red")
+
+
+def header(state: SessionState) -> Text:
+    """Belt speed (measured / set), elapsed time, cadence against its target, modes."""
+    h = state.health
+    text = Text()
+    text.append(" stride ", style="bold white on blue")
+    text.append(f"  elapsed {fmt_clock(state.elapsed_s)}", style="bold")
+    text.append("   belt ")
+    if state.belt_mps is None:
+        unknown = bool(h.treadmill) and not h.treadmill_answering
+        text.append("unknown" if unknown else "—", style="bold red" if unknown else "dim")
+    else:
+        text.append(f"{state.belt_mps * KMH:.1f} km/h", style="bold")
+    if state.belt_set_mps is not None:
+        text.append(f" (set {state.belt_set_mps * KMH:.1f})")
+    roll = state.rolling()
+    cad_t = target_cadence(state)
+    text.append("   cadence ")
+    cad = roll.cadence_spm
+    style = "bold"
+    if cad is not None and cad_t:
+        style = "bold green" if abs(cad - cad_t) <= 0.05 * cad_t else "bold yellow"
+    text.append(f"{cad:.0f}" if cad is not None else "—", style=style)
+    text.append(f" / {cad_t:.0f} steps/min" if cad_t else " steps/min")
+    text.append(f"   steps {state.steps_total}")
+    if state.paused:
+        text.append("   PAUSED", style="bold black on yellow")
+    if state.metronome:
+        text.append("   ♪ ", style="bold")
+        text.append("●" if beat_on(state) else "○", style="bold magenta")
+    return text
+
+
+def lines_view(state: SessionState, width: int = 41) -> RenderableType:
+    """The last steps of each foot against the parallel lines: landing error in cm."""
+    t = state.targets
+    tol_cm = t.tolerance_m * 100.0
+    span = max(15.0, 3.0 * tol_cm)  # cm shown either side of the target line
+    half = width // 2
+    table = Table.grid(padding=(0, 1))
+    table.add_column(justify="left")
+    table.add_column(justify="left")
+    table.add_column(justify="right")
+    if t.step_length_m is None:
+        title = "no step-length target: step lengths in cm"
+    else:
+        title = f"target {t.step_length_m * 100:.0f} cm ±{tol_cm:.0f}"
+        if t.spacing_m and t.lines_per_step:
+            title += f" ({t.lines_per_step} lines × {t.spacing_m * 100:.0f} cm)"
+    rows: list[RenderableType] = [Text(title, style="dim")]
+    ruler = [" "] * width
+    ruler[half] = "┃"
+    for edge in (-tol_cm, tol_cm):
+        pos = half + round(edge / span * half)
+        if 0 <= pos < width and pos != half:
+            ruler[pos] = "┆"
+    for side in ("L", "R"):
+        table.add_row(
+            Text(side, style="bold"),
+            Text(
+                f"-{span:.0f} cm".ljust(half) + f"+{span:.0f} cm".rjust(width - half), style="dim"
+            ),
+            "",
+        )
+        steps = state.last_steps(side)
+        if not steps:
+            table.add_row("", Text("".join(ruler), style="dim"), Text("—", style="dim"))
+        for s in steps:
+            err = s.get("target_error_m")
+            length = s.get("step_length_m")
+            cells = Text("".join(ruler), style="blue")
+            if isinstance(err, int | float):
+                cm = err * 100.0
+                pos = min(width - 1, max(0, half + round(cm / span * half)))
+                ok = abs(cm) <= tol_cm + 1e-9
+                cells.stylize("bold green" if ok else "bold red", pos, pos + 1)
+                plain = list(cells.plain)
+                plain[pos] = "●"
+                cells = Text("".join(plain), style="blue")
+                cells.stylize("bold green" if ok else "bold red", pos, pos + 1)
+                value = Text(f"{cm:+.1f} cm", style="green" if ok else "red")
+            elif isinstance(length, int | float):
+                value = Text(f"{length * 100:.1f} cm")
+            else:
+                flags = ",".join(s.get("flags") or []) or "no length"
+                value = Text(flags, style="yellow")
+            table.add_row("", cells, value)
+    rows.append(table)
+    return Group(*rows)
+
+
+def figures_view(state: SessionState, roll: Rolling) -> RenderableType:
+    """Rolling symmetry, share on target, variability, roll-over and loading."""
+    tol = state.targets.symmetry_tolerance_pct
+    t = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=True)
+    t.add_column("last 20 strides")
+    t.add_column("L", justify="right")
+    t.add_column("R", justify="right")
+    t.add_column("SI (+ = L larger)", justify="right")
+
+    def sym(label: str, si: float | None, left: str = "", right: str = "") -> None:
+        t.add_row(label, left, right, Text(fmt_pct(si, signed=True), style=_sym_style(si, tol)))
+
+    sl = roll.step_length_m
+    sym(
+        "step length",
+        roll.si_step_length,
+        f"{sl['L'] * 100:.1f} cm" if sl["L"] is not None else "—",
+        f"{sl['R'] * 100:.1f} cm" if sl["R"] is not None else "—",
+    )
+    sym("step time", roll.si_step_time)
+    sym("stance", roll.si_stance)
+    within = state.within_share()
+    t.add_row(
+        "on target",
+        fmt_pct(None if within["L"] is None else 100 * within["L"]),
+        fmt_pct(None if within["R"] is None else 100 * within["R"]),
+        "",
+    )
+    cv = roll.stride_time_cv
+    t.add_row("stride-time CV", fmt_pct(cv["L"]), fmt_pct(cv["R"]), "")
+    hf = roll.heel_first_share
+    t.add_row(
+        "heel first",
+        fmt_pct(None if hf["L"] is None else 100 * hf["L"]),
+        fmt_pct(None if hf["R"] is None else 100 * hf["R"]),
+        "",
+    )
+    sym("loading", roll.si_loading)
+    return t
+
+
+def health_view(state: SessionState) -> Text:
+    h = state.health
+    text = Text()
+    text.append("box ", style="bold")
+    if h.box_connected:
+        text.append("connected", style="green")
+    else:
+        text.append("UNPLUGGED", style="bold white on red")
+    text.append(f"  {h.frames_per_s:.0f} frames/s  frames {h.frames}")
+    text.append(f"  CRC errors {h.crc_errors}", style="yellow" if h.crc_errors else "")
+    text.append(f"  gaps {h.gaps}", style="yellow" if h.gaps else "")
+    text.append(f"  reconnects {h.reconnects}", style="yellow" if h.reconnects else "")
+    if h.treadmill:
+        text.append(f"   treadmill {h.treadmill} ", style="bold")
+        if h.treadmill_answering:
+            text.append("answering", style="green")
+        else:
+            text.append("NOT ANSWERING", style="bold white on red")
+    text.append(f"\nCPU {h.cpu_percent:.0f} %")
+    if h.latency_p99_ms is not None:
+        text.append(f"  latency p50 {h.latency_p50_ms:.1f} ms  p99 {h.latency_p99_ms:.1f} ms")
+    return text
+
+
+def alerts_view(state: SessionState, now: float) -> RenderableType:
+    alerts = current_alerts(state, now)
+    if not alerts:
+        return Text("all well", style="green")
+    return Group(*(Text(a.text, style=_STYLE[a.level]) for a in alerts[:4]))
+
+
+def render(state: SessionState, now: float, *, title: str = "live") -> RenderableType:
+    """The whole screen for the state at host time ``now``."""
+    roll = state.rolling()
+    layout = Layout(name="root")
+    layout.split_column(
+        Layout(header(state), name="header", size=1),
+        Layout(name="body", ratio=1),
+        Layout(Panel(health_view(state), title="devices", border_style="blue"), size=4),
+        Layout(Panel(alerts_view(state, now), title="alerts", border_style="blue"), size=6),
+        Layout(
+            Text(
+                " + / - belt speed   space pause scoring   m metronome   q end session", style="dim"
+            ),
+            size=1,
+        ),
+    )
+    layout["body"].split_row(
+        Layout(Panel(lines_view(state), title=f"{title}: parallel lines", border_style="blue")),
+        Layout(Panel(figures_view(state, roll), title="symmetry and targets", border_style="blue")),
+    )
+    return layout

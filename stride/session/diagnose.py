@@ -1,0 +1,67 @@
+"""A one-line diagnosis when a port's bytes never decode: wrong port, protocol or baud rate.
+
+Called once the first few seconds of a session produced no valid frame. The cause is read
+from the bytes themselves: none at all (wrong port, box off, or a device that only answers
+commands), text lines (a different protocol), bytes without COBS delimiters (a different
+binary protocol), or the lopsided byte values a UART produces at the wrong baud rate.
+"""
+
+from __future__ import annotations
+
+from devices.errors import ProtocolError
+
+#: Byte values a UART reads when the sender runs at another baud rate: runs of equal bits
+#: stretched or squeezed make mostly all-ones/all-zeros bytes with a few leading bits set.
+_BAUD_GARBAGE = frozenset({0x00, 0x80, 0xC0, 0xE0, 0xF0, 0xF8, 0xFC, 0xFE, 0xFF, 0x01, 0x7F})
+
+
+def _printable_share(data: bytes) -> float:
+    if not data:
+        return 0.0
+    ok = sum(1 for b in data if 32 <= b < 127 or b in (9, 10, 13))
+    return ok / len(data)
+
+
+def diagnose(
+    url: str,
+    sample: bytes,
+    *,
+    total_bytes: int,
+    seconds: float,
+    baudrate: int,
+    expected_baudrate: int = 115200,
+) -> ProtocolError:
+    """The error to show when ``seconds`` of ``url`` gave no valid sensor-box frame."""
+    where = f"{url} at {baudrate} baud"
+    if total_bytes == 0:
+        return ProtocolError(
+            f"no bytes from {where} in {seconds:.0f} s: wrong port, or the sensor box is off",
+            fix="check `stride ports` for the box's port (a treadmill port stays silent "
+            "until asked, so it is not the box) and that the box is powered",
+        )
+    if _printable_share(sample) > 0.9 and (b"\n" in sample or b"\r" in sample):
+        line = sample.splitlines()[0][:40].decode("ascii", "replace") if sample else ""
+        return ProtocolError(
+            f"{where} sends text lines (e.g. {line!r}), not sensor-box frames: wrong protocol",
+            fix="connect a box that speaks the stride sensor-box protocol (docs/protocol.md), "
+            "or check that this is the right port",
+        )
+    garbage = sum(1 for b in sample if b in _BAUD_GARBAGE) / max(1, len(sample))
+    if garbage > 0.5 or (baudrate != expected_baudrate and 0x00 in sample):
+        return ProtocolError(
+            f"bytes from {where} never decode and look like a baud-rate mismatch",
+            fix=f"the sensor box sends at {expected_baudrate} baud: use --baud {expected_baudrate}"
+            if baudrate != expected_baudrate
+            else "check the box's baud rate setting and pass it with --baud",
+        )
+    if 0x00 not in sample:
+        return ProtocolError(
+            f"bytes from {where} contain no frame delimiters: wrong protocol (not a stride "
+            "sensor box)",
+            fix="check the port (`stride ports`); a treadmill goes on --treadmill, not --port",
+        )
+    return ProtocolError(
+        f"frames from {where} all fail their CRC: wrong protocol or wrong baud rate",
+        fix=f"check that this is a stride sensor box and that it sends at {expected_baudrate} "
+        "baud (--baud)",
+    )

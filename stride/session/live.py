@@ -1,0 +1,459 @@
+"""The live session loop: sources -> recorder -> analysis thread -> dashboard or JSON lines.
+
+:class:`Session` owns the life cycle and nothing device-specific: it gets a pipeline (bytes
+-> steps), sources (reader threads or a recording), an optional recorder and belt, and runs
+until ``q``, Ctrl-C, SIGTERM, ``--duration`` or the end of a replay. It then stops the belt
+if it started it, drains the analysis, finishes the recording and returns the result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import queue
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any, Protocol, TextIO
+
+from devices.errors import DeviceError, StrideError
+from stride.session.diagnose import diagnose
+from stride.session.sources import Source
+from stride.session.state import SessionState
+from stride.session.stats import CpuMeter, LatencyHistogram, RateMeter, rss_mb
+
+KMH = 1.0 / 3.6
+
+
+class Pipeline(Protocol):
+    """Bytes of each stream in, newly completed steps (DESIGN.md step dicts) out."""
+
+    def feed(self, stream: str, data: bytes, host_t: float) -> list[dict[str, Any]]: ...
+
+    def finish(self) -> dict[str, Any]: ...
+
+    def counters(self) -> dict[str, int]: ...
+
+    @property
+    def belt_mps(self) -> float | None: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+    def box_errors(self) -> list[str]: ...
+
+
+class Recorder(Protocol):
+    """Where raw chunks go first; finished with the derived files at the end."""
+
+    path: Path
+
+    def append(self, stream: str, data: bytes, host_t: float) -> None: ...
+
+    def finish(self, meta: dict[str, Any], analysis: dict[str, Any]) -> None: ...
+
+
+class Belt(Protocol):
+    """A treadmill the session may read and, where the driver can, control."""
+
+    name: str
+    can_set_speed: bool
+
+    @property
+    def answering(self) -> bool: ...
+
+    @property
+    def speed_mps(self) -> float | None: ...
+
+    def start(self, speed_mps: float) -> None: ...
+
+    def set_speed(self, speed_mps: float) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class SessionOptions:
+    """How the loop behaves; the devices and files are given separately."""
+
+    title: str = "live"
+    duration_s: float | None = None
+    ui: bool = False
+    json_lines: bool = True
+    diagnose_s: float = 3.0
+    box_stream: str = "box"
+    box_url: str = ""
+    box_baudrate: int = 115200
+    speed_mps: float | None = None
+    speed_step_mps: float = 0.2 * KMH
+    refresh_hz: float = 12.0
+    end_when_sources_done: bool = False
+
+
+@dataclass
+class SessionResult:
+    """What a finished session hands to the command line."""
+
+    analysis: dict[str, Any]
+    session: dict[str, Any]
+    recording: Path | None
+    speed_changes: list[dict[str, Any]] = field(default_factory=list)
+    reason: str = ""
+
+    def document(self) -> dict[str, Any]:
+        """The final ``--json`` document: summary, steps and session (DESIGN.md)."""
+        doc = dict(self.analysis)
+        doc["session"] = self.session
+        return doc
+
+
+class _Stop(Exception):
+    """Internal: ends the main loop with a reason."""
+
+
+class Session:
+    """One session run: see the module docstring for the life cycle."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        sources: list[Source],
+        state: SessionState,
+        options: SessionOptions,
+        *,
+        recorder: Recorder | None = None,
+        belt: Belt | None = None,
+        out: TextIO | None = None,
+        reconnects: Callable[[], int] | None = None,
+        box_connected: Callable[[], tuple[bool, str]] | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.sources = sources
+        self.state = state
+        self.options = options
+        self.recorder = recorder
+        self.belt = belt
+        self.out = out if out is not None else sys.stdout
+        self._reconnects = reconnects or (lambda: 0)
+        self._box_connected = box_connected
+        self.latency = LatencyHistogram()
+        self.cpu = CpuMeter()
+        self.rate = RateMeter()
+        self.speed_changes: list[dict[str, Any]] = []
+        self.belt_started = False
+        self.stop_reason = ""
+        self._queue: queue.SimpleQueue[tuple[str, bytes, float, float] | None] = queue.SimpleQueue()
+        self._stop_requested = threading.Event()
+        self._box_sample = bytearray()
+        self._box_bytes = 0
+        self._analysis_error: BaseException | None = None
+        self._out_lock = threading.Lock()
+        self._pending = 0
+        self._pending_lock = threading.Lock()
+        self._t0 = 0.0
+        self.peak_rss_mb = 0.0
+
+    # -- data path (reader threads -> analysis thread) -------------------------------------
+    def _sink(self, stream: str, data: bytes, host_t: float, arrival: float) -> None:
+        if self.recorder is not None:
+            self.recorder.append(stream, data, host_t)  # first, before anything else
+        if stream == self.options.box_stream:
+            self._box_bytes += len(data)
+            if len(self._box_sample) < 4096:
+                self._box_sample += data[: 4096 - len(self._box_sample)]
+        with self._pending_lock:
+            self._pending += 1
+        self._queue.put((stream, data, host_t, arrival))
+
+    def _report(self, stream: str, message: str) -> None:
+        self.state.note(message)
+
+    def _analysis_loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            stream, data, host_t, arrival = item
+            try:
+                if self._analysis_error is None:
+                    steps = self.pipeline.feed(stream, data, host_t)
+                    if steps:
+                        self._emit(steps)
+                        now = time.perf_counter()
+                        for _ in steps:
+                            self.latency.add((now - arrival) * 1000.0)
+            except Exception as err:  # the recording already holds the bytes; show and stop
+                self._analysis_error = err
+                self.state.note(f"analysis stopped: {err}")
+            finally:
+                with self._pending_lock:
+                    self._pending -= 1
+
+    def _emit(self, steps: list[dict[str, Any]]) -> None:
+        self.state.add_steps(steps, time.monotonic())
+        if self.options.json_lines:
+            lines = "".join(json.dumps(_jsonable(s)) + "\n" for s in steps)
+            with self._out_lock, contextlib.suppress(BrokenPipeError, ValueError):
+                self.out.write(lines)
+                self.out.flush()
+
+    # -- control ---------------------------------------------------------------------------
+    def request_stop(self, reason: str = "stopped") -> None:
+        """Ask the loop to end (thread- and signal-safe)."""
+        if not self.stop_reason:
+            self.stop_reason = reason
+        self._stop_requested.set()
+
+    def change_speed(self, delta_mps: float) -> None:
+        """``+``/``-``: move the set point where the driver can set the speed."""
+        belt = self.belt
+        if belt is None or not belt.can_set_speed:
+            self.state.note("this treadmill's speed cannot be set from here")
+            return
+        current = self.state.belt_set_mps
+        if current is None:
+            current = belt.speed_mps or 0.0
+        new = min(max(0.0, current + delta_mps), 20.0 * KMH)
+        try:
+            if not self.belt_started and new > 0:
+                belt.start(new)
+                self.belt_started = True
+            else:
+                belt.set_speed(new)
+        except StrideError as err:
+            self.state.note(f"speed change failed: {err}")
+            return
+        self.state.belt_set_mps = new
+        self.speed_changes.append({"elapsed_s": round(self.state.elapsed_s, 3), "mps": new})
+
+    def handle(self, action: str) -> None:
+        """Apply one key action."""
+        if action == "faster":
+            self.change_speed(self.options.speed_step_mps)
+        elif action == "slower":
+            self.change_speed(-self.options.speed_step_mps)
+        elif action == "pause":
+            with self.state.lock:
+                self.state.paused = not self.state.paused
+        elif action == "metronome":
+            with self.state.lock:
+                self.state.metronome = not self.state.metronome
+        elif action == "quit":
+            self.request_stop("q pressed")
+
+    def _refresh(self) -> None:
+        """Copy counters into the state for the dashboard; check the stop conditions."""
+        now = time.monotonic()
+        st = self.state
+        st.elapsed_s = now - self._t0
+        c = self.pipeline.counters()
+        h = st.health
+        h.frames = c.get("frames", 0)
+        h.crc_errors = c.get("crc_errors", 0)
+        h.gaps = c.get("gaps", 0)
+        h.frames_per_s = self.rate.update(now, h.frames)
+        h.reconnects = self._reconnects()
+        h.cpu_percent = self.cpu.percent()
+        h.latency_p50_ms = self.latency.percentile(50)
+        h.latency_p99_ms = self.latency.percentile(99)
+        h.box_errors = self.pipeline.box_errors()
+        if self._box_connected is not None:
+            h.box_connected, h.box_message = self._box_connected()
+        belt = self.belt
+        if belt is not None:
+            h.treadmill_answering = belt.answering
+            st.belt_mps = belt.speed_mps if belt.answering else None
+        else:
+            st.belt_mps = self.pipeline.belt_mps
+        self.peak_rss_mb = max(self.peak_rss_mb, rss_mb())
+        o = self.options
+        if o.duration_s is not None and st.elapsed_s >= o.duration_s:
+            self.request_stop("duration reached")
+        if (
+            o.diagnose_s > 0
+            and h.frames == 0
+            and st.elapsed_s >= o.diagnose_s
+            and not self._stop_requested.is_set()
+        ):
+            raise diagnose(
+                o.box_url,
+                bytes(self._box_sample),
+                total_bytes=self._box_bytes,
+                seconds=st.elapsed_s,
+                baudrate=o.box_baudrate,
+            )
+        if o.end_when_sources_done and all(s.done for s in self.sources):
+            with self._pending_lock:
+                idle = self._pending == 0
+            if idle:
+                self.request_stop("end of recording")
+
+    # -- life cycle ------------------------------------------------------------------------
+    def run(self, *, ui: Callable[[Session], None] | None = None) -> SessionResult:
+        """Run until stopped; ``ui`` (if given) drives the screen and keys from this thread."""
+        self.cpu.reset()
+        self._t0 = time.monotonic()
+        self.state.started_host_t = self._t0
+        analysis_thread = threading.Thread(target=self._analysis_loop, name="analysis")
+        analysis_thread.start()
+        failure: BaseException | None = None
+        try:
+            with _signals(self):
+                if self.belt is not None and self.options.speed_mps is not None:
+                    self._start_belt(self.options.speed_mps)
+                for src in self.sources:
+                    src.start(self._sink, self._report)
+                if ui is not None:
+                    ui(self)
+                else:
+                    self.wait()
+        except KeyboardInterrupt:
+            self.request_stop("Ctrl-C")
+        except BaseException as err:
+            failure = err
+        result = self._shutdown(analysis_thread, failure)
+        if failure is not None:
+            raise failure
+        return result
+
+    def ticks(self) -> Iterator[float]:
+        """Yield at the refresh rate until a stop is requested (for UI loops)."""
+        period = 1.0 / self.options.refresh_hz
+        while not self._stop_requested.is_set():
+            self._refresh()
+            if self._stop_requested.is_set():
+                return
+            yield period
+
+    def wait(self) -> None:
+        """The loop without a screen: refresh the state, wait for a stop."""
+        for period in self.ticks():
+            self._stop_requested.wait(period)
+
+    def _start_belt(self, speed: float) -> None:
+        belt = self.belt
+        assert belt is not None
+        if not belt.can_set_speed:
+            self.state.note(f"{belt.name} speed cannot be set: set it on the treadmill")
+            return
+        belt.start(speed)
+        self.belt_started = True
+        self.state.belt_set_mps = speed
+        self.speed_changes.append({"elapsed_s": 0.0, "mps": speed})
+
+    def _shutdown(
+        self, analysis_thread: threading.Thread, failure: BaseException | None
+    ) -> SessionResult:
+        self.state.finished = True
+        if self.belt is not None and self.belt_started:
+            try:
+                self.belt.stop()
+                self.speed_changes.append(
+                    {"elapsed_s": round(time.monotonic() - self._t0, 3), "mps": 0.0}
+                )
+            except StrideError as err:
+                print(f"stride: warning: could not stop the belt: {err}", file=sys.stderr)
+        for src in self.sources:
+            src.stop()
+        for src in self.sources:
+            src.join(2.0)
+        if self.belt is not None:
+            with contextlib.suppress(StrideError, OSError):
+                self.belt.close()
+        self._queue.put(None)
+        analysis_thread.join()
+        elapsed = time.monotonic() - self._t0
+        analysis: dict[str, Any] = {"summary": {}, "steps": []}
+        if self._analysis_error is None:
+            analysis = self.pipeline.finish()
+        c = self.pipeline.counters()
+        session = {
+            "frames": c.get("frames", 0),
+            "crc_errors": c.get("crc_errors", 0),
+            "gaps": c.get("gaps", 0),
+            "reconnects": self._reconnects(),
+            "latency_ms": self.latency.summary(),
+            "recording": str(self.recorder.path) if self.recorder is not None else None,
+            "duration_s": round(elapsed, 3),
+            "cpu_percent": round(self.cpu.percent(), 2),
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "ended_by": self.stop_reason or ("error" if failure else "stopped"),
+        }
+        if self.recorder is not None:
+            meta = {"speed_changes": self.speed_changes, "session": session}
+            self.recorder.finish(meta, analysis)
+        if self._analysis_error is not None and failure is None:
+            where = f"; the recording in {self.recorder.path} is complete" if self.recorder else ""
+            raise DeviceError(
+                f"the analysis failed mid-session ({self._analysis_error}){where}",
+                fix="run `stride analyze` on the recording and report the problem",
+            ) from self._analysis_error
+        return SessionResult(
+            analysis,
+            session,
+            self.recorder.path if self.recorder else None,
+            self.speed_changes,
+            self.stop_reason,
+        )
+
+
+@contextlib.contextmanager
+def _signals(session: Session) -> Iterator[None]:
+    """SIGTERM ends the session cleanly (like ``q``); restored afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        session.request_stop("SIGTERM")
+
+    old = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def _jsonable(obj: Any) -> Any:
+    """Steps as JSON: NaN/inf become null, numpy scalars plain numbers."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, int):
+        return obj
+    try:
+        f = float(obj)
+    except (TypeError, ValueError):
+        return str(obj)
+    if not math.isfinite(f):
+        return None
+    if hasattr(obj, "dtype") and "int" in str(obj.dtype):
+        return int(obj)
+    return f
+
+
+def jsonable(obj: Any) -> Any:
+    """Public alias used by the command line for the final document."""
+    return _jsonable(obj)
+
+
+def default_record_dir(base: Path | None = None) -> Path:
+    """``./sessions/YYYYmmdd-HHMMSS`` (with -2, -3 ... if taken): never an existing one."""
+    root = (base or Path.cwd()) / "sessions"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = root / stamp
+    n = 2
+    while path.exists():
+        path = root / f"{stamp}-{n}"
+        n += 1
+    return path

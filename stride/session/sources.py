@@ -1,0 +1,142 @@
+"""Where session bytes come from: one reader thread per device, or a recording played back.
+
+A source calls ``sink(stream, data, host_t, arrival)`` for every chunk: ``host_t`` is the
+wall-clock receive time that goes into the recording, ``arrival`` the ``perf_counter`` time
+the latency figures start from. The live sink records the bytes before anything else
+touches them, so a decoder bug never loses data.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+Sink = Callable[[str, bytes, float, float], None]
+Report = Callable[[str, str], None]  # (stream, message) for the dashboard's notices
+
+
+class Source(Protocol):
+    """A thread-backed producer of byte chunks for one or more streams."""
+
+    name: str
+
+    def start(self, sink: Sink, report: Report) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def join(self, timeout: float | None = None) -> None: ...
+
+    @property
+    def done(self) -> bool: ...
+
+
+class PortReader:
+    """Reads one port in its own thread; the port reopens itself after an unplug.
+
+    ``port`` is anything with ``read(n)`` returning within its timeout and ``close()``;
+    in a live session it is a :class:`devices.transport.ReconnectingPort`, whose
+    disconnect/gap callbacks this reader turns into dashboard notices and counters.
+    """
+
+    def __init__(self, name: str, port: Any, *, chunk: int = 4096) -> None:
+        self.name = name
+        self.port = port
+        self.chunk = chunk
+        self.bytes_read = 0
+        self.connected = True
+        self.last_data_mono = time.monotonic()
+        self.failure: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, sink: Sink, report: Report) -> None:
+        self._thread = threading.Thread(
+            target=self._run, args=(sink, report), name=f"read-{self.name}", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, sink: Sink, report: Report) -> None:
+        read = self.port.read
+        try:
+            while not self._stop.is_set():
+                data = read(self.chunk)
+                if not data:
+                    continue
+                host_t = time.time()
+                arrival = time.perf_counter()
+                self.last_data_mono = time.monotonic()
+                self.bytes_read += len(data)
+                sink(self.name, bytes(data), host_t, arrival)
+        except Exception as err:  # a reader must never die silently: the session shows it
+            self.failure = err
+            report(self.name, f"{self.name} reader stopped: {err}")
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def done(self) -> bool:
+        return self._thread is not None and not self._thread.is_alive()
+
+
+Chunk = tuple[str, bytes, float]  # (stream, data, host_t) as read back from a recording
+
+
+class ReplaySource:
+    """Plays recorded chunks into the session, paced by their host times / ``speed``.
+
+    ``speed`` 0 (or inf) plays as fast as the analysis takes them.
+    """
+
+    name = "replay"
+
+    def __init__(self, chunks: Iterable[Chunk], *, speed: float = 1.0) -> None:
+        self.chunks = chunks
+        self.speed = speed
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.failure: BaseException | None = None
+
+    def start(self, sink: Sink, report: Report) -> None:
+        self._thread = threading.Thread(
+            target=self._run, args=(sink, report), name="replay", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, sink: Sink, report: Report) -> None:
+        t0_rec: float | None = None
+        t0_wall = time.perf_counter()
+        try:
+            for stream, data, host_t in self.chunks:
+                if self._stop.is_set():
+                    return
+                if t0_rec is None:
+                    t0_rec = host_t
+                if self.speed > 0 and self.speed != float("inf"):
+                    due = t0_wall + (host_t - t0_rec) / self.speed
+                    while not self._stop.is_set():
+                        wait = due - time.perf_counter()
+                        if wait <= 0:
+                            break
+                        time.sleep(min(wait, 0.05))
+                sink(stream, data, host_t, time.perf_counter())
+        except Exception as err:
+            self.failure = err
+            report(self.name, f"replay stopped: {err}")
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def done(self) -> bool:
+        return self._thread is not None and not self._thread.is_alive()

@@ -1,0 +1,41 @@
+"""Plain-language alerts for the faults the dashboard must name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stride.session.alerts import current_alerts
+from stride.session.state import SessionState, Targets
+
+
+def texts(state: SessionState, now: float) -> str:
+    return " | ".join(a.text for a in current_alerts(state, now))
+
+
+def test_quiet_when_all_is_well(make_steps: Any) -> None:
+    s = SessionState(Targets(step_length_m=0.6))
+    s.started_host_t = 0.0
+    s.add_steps(make_steps(20, left=0.6, right=0.6), host_t=10.0)
+    assert current_alerts(s, 11.0) == []
+
+
+def test_unplugged_no_steps_treadmill_and_asymmetry(make_steps: Any) -> None:
+    s = SessionState(Targets(step_length_m=0.6, asymmetry_alert_pct=15.0))
+    s.started_host_t = 0.0
+    s.add_steps(make_steps(20, left=0.70, right=0.50), host_t=1.0)
+    s.health.box_connected = False
+    s.health.treadmill = "trackmaster"
+    s.health.treadmill_answering = False
+    out = texts(s, 7.0)
+    assert "unplugged" in out
+    assert "No steps for 6 s" in out
+    assert "Treadmill not answering" in out and "step lengths flagged" in out
+    assert "left steps 33 % longer" in out
+    assert current_alerts(s, 7.0)[0].level == "error"
+
+
+def test_no_steps_counts_from_start() -> None:
+    s = SessionState(Targets())
+    s.started_host_t = 100.0
+    assert "No steps" not in texts(s, 104.0)
+    assert "No steps for 5 s" in texts(s, 105.0)

@@ -1,0 +1,41 @@
+"""Raw key presses through a pseudo-terminal, as a user's terminal would send them."""
+
+from __future__ import annotations
+
+import io
+import os
+import pty
+
+from stride.session.keys import KeyReader, actions_for
+
+
+def test_actions_for_maps_only_known_keys() -> None:
+    assert actions_for("+-= mqx\x1b") == [
+        "faster",
+        "slower",
+        "faster",
+        "pause",
+        "metronome",
+        "quit",
+    ]
+    assert actions_for("") == []
+
+
+def test_key_reader_on_a_pty_reads_without_enter() -> None:
+    master, slave = pty.openpty()
+    try:
+        with os.fdopen(os.dup(slave), "r") as tty_in, KeyReader(tty_in) as keys:
+            assert keys.active
+            assert keys.poll(0.0) == []
+            os.write(master, b"+ m")
+            assert keys.poll(1.0) == ["faster", "pause", "metronome"]
+        assert not keys.active
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+def test_key_reader_without_terminal_is_inert() -> None:
+    with KeyReader(io.StringIO("q")) as keys:
+        assert not keys.active
+        assert keys.poll(0.01) == []
