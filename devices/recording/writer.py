@@ -1,0 +1,212 @@
+"""Writing a session directory while a session runs: raw streams first, everything else after.
+
+The reader thread of each device calls ``StreamRecorder.append`` with every chunk it reads,
+before anything else touches the bytes. Each chunk goes to the OS in one ``write`` (so a
+killed process loses nothing that was appended), and the file is fsynced at least every
+``sync_interval`` seconds (so a power loss costs at most that much), checked on every append
+and on ``sync()``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from devices.errors import InputError
+from devices.recording.layout import (
+    FILE_HEAD,
+    FILE_MAGIC,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    RESERVED_META,
+    SESSION_JSON,
+    STREAM_SUFFIX,
+    STREAMS_DIR,
+    atomic_write,
+    check_name,
+    fsync_dir,
+    pack_chunk,
+)
+
+
+class StreamRecorder:
+    """Appends one device's raw bytes with host timestamps (see the module docstring)."""
+
+    def __init__(self, path: Path, name: str, protocol: str, sync_interval: float) -> None:
+        self.path = path
+        self.name = name
+        self.protocol = protocol
+        self.sync_interval = sync_interval
+        self.chunks = 0
+        self.bytes = 0
+        self._lock = threading.Lock()
+        desc = json.dumps({"name": name, "protocol": protocol}).encode()
+        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.write(self._fd, FILE_HEAD.pack(FILE_MAGIC, FORMAT_VERSION, len(desc)) + desc)
+        os.fsync(self._fd)
+        fsync_dir(path.parent)
+        self._last_sync = time.monotonic()
+        self._dirty = False
+
+    def append(self, data: bytes, host_t: float) -> None:
+        """Record one chunk as read from the device (empty reads are not recorded)."""
+        if not data:
+            self.maybe_sync()
+            return
+        record = pack_chunk(bytes(data), host_t)
+        with self._lock:
+            if self._fd is None:
+                raise InputError(f"stream {self.name!r} is closed", fix="append before close()")
+            _write_all(self._fd, record)
+            self.chunks += 1
+            self.bytes += len(data)
+            self._dirty = True
+        self.maybe_sync()
+
+    def maybe_sync(self) -> None:
+        """fsync if the last one was ``sync_interval`` seconds ago or more."""
+        if self._dirty and time.monotonic() - self._last_sync >= self.sync_interval:
+            self.sync()
+
+    def sync(self) -> None:
+        """Make everything appended so far durable."""
+        with self._lock:
+            if self._fd is not None and self._dirty:
+                os.fsync(self._fd)
+                self._dirty = False
+            self._last_sync = time.monotonic()
+
+    def close(self) -> None:
+        self.sync()
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+class SessionWriter:
+    """Create a session directory (format v1, docs/formats.md) and write into it.
+
+    ``SessionWriter(path, *, force=False, sync_interval=0.5)``: refuses an existing non-empty
+    directory unless ``force`` (then a previous stride session there is replaced; other
+    files are left alone). Use as a context manager or call ``close()``.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, force: bool = False, sync_interval: float = 0.5
+    ) -> None:
+        self.path = Path(path)
+        self.sync_interval = sync_interval
+        self._lock = threading.Lock()
+        self._recorders: dict[str, StreamRecorder] = {}
+        self._prepare(force)
+        self._meta: dict[str, Any] = {
+            "format": FORMAT_NAME,
+            "format_version": FORMAT_VERSION,
+            "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "streams": {},
+        }
+        self._write_session_json()
+
+    def _prepare(self, force: bool) -> None:
+        p = self.path
+        if p.exists() and not p.is_dir():
+            raise InputError(f"{p} exists and is not a directory", fix="choose another path")
+        if p.is_dir() and any(p.iterdir()):
+            if not force:
+                raise InputError(
+                    f"{p} already exists and is not empty",
+                    fix="choose another path, or pass --force to replace it",
+                )
+            if (p / SESSION_JSON).is_file():
+                (p / SESSION_JSON).unlink()
+                shutil.rmtree(p / STREAMS_DIR, ignore_errors=True)
+        (p / STREAMS_DIR).mkdir(parents=True, exist_ok=True)
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """A copy of what session.json holds now."""
+        with self._lock:
+            return json.loads(json.dumps(self._meta))
+
+    def add_stream(self, name: str, protocol: str) -> StreamRecorder:
+        """Start recording a named byte stream (e.g. 'box' / 'sensorbox-v1')."""
+        check_name(name, "stream")
+        with self._lock:
+            if name in self._recorders:
+                raise InputError(f"stream {name!r} was already added", fix="use another name")
+            rel = f"{STREAMS_DIR}/{name}{STREAM_SUFFIX}"
+            rec = StreamRecorder(self.path / rel, name, protocol, self.sync_interval)
+            self._recorders[name] = rec
+            self._meta["streams"][name] = {"protocol": protocol, "file": rel}
+        self._write_session_json()
+        return rec
+
+    def write_meta(self, meta: Mapping[str, Any]) -> None:
+        """Merge ``meta`` into session.json (atomically); reserved keys cannot be set."""
+        bad = RESERVED_META & set(meta)
+        if bad:
+            raise InputError(f"metadata keys {sorted(bad)} are reserved", fix="rename them")
+        with self._lock:
+            self._meta.update(json.loads(json.dumps(meta)))
+        self._write_session_json()
+
+    def write_json(self, name: str, obj: Any) -> Path:
+        """A derived JSON file (e.g. summary.json), written atomically."""
+        return self.write_bytes(name, (json.dumps(obj, indent=2) + "\n").encode())
+
+    def write_text(self, name: str, text: str) -> Path:
+        return self.write_bytes(name, text.encode())
+
+    def write_table(self, name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
+        """A derived CSV file (e.g. steps.csv); None is written as an empty field."""
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(header)
+        for row in rows:
+            w.writerow(["" if v is None else v for v in row])
+        return self.write_text(name, buf.getvalue())
+
+    def write_bytes(self, name: str, data: bytes) -> Path:
+        path = self.path / check_name(name, "file")
+        atomic_write(path, data)
+        return path
+
+    def sync(self) -> None:
+        for rec in list(self._recorders.values()):
+            rec.sync()
+
+    def close(self) -> None:
+        for rec in list(self._recorders.values()):
+            rec.close()
+        self._write_session_json()
+
+    def __enter__(self) -> SessionWriter:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _write_session_json(self) -> None:
+        with self._lock:
+            data = (json.dumps(self._meta, indent=2) + "\n").encode()
+            atomic_write(self.path / SESSION_JSON, data)

@@ -1,0 +1,213 @@
+"""The streaming decoder of the live path: bytes in any chunking -> typed events, never raises.
+
+``StreamDecoder.feed(data, host_t)`` splits on 0x00, COBS-decodes with the ``cobs`` package,
+checks length and CRC, validates the payload for its type, orders frames by seq
+(:mod:`devices.sensorbox.sequencer`) and turns them into events. Every byte fed is accounted
+for in :class:`DecoderStats`; nothing raises on bad input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from cobs import cobs
+
+from devices.sensorbox.events import (
+    BeltBlock,
+    DecoderStats,
+    ErrorEvent,
+    Event,
+    HelloEvent,
+    SampleBlock,
+    StatusEvent,
+)
+from devices.sensorbox.frames import (
+    BELT,
+    MAX_CHANNELS,
+    MAX_SAMPLES,
+    MAX_WIRE_FRAME,
+    MIN_FRAME,
+    SAMPLES_HEAD,
+    STATUS,
+    T_BELT,
+    T_ERROR,
+    T_HELLO,
+    T_SAMPLES,
+    T_STATUS,
+    Hello,
+    crc16,
+)
+from devices.sensorbox.sequencer import GoodFrame, Released, Sequencer
+
+_KNOWN = frozenset({T_HELLO, T_SAMPLES, T_BELT, T_STATUS, T_ERROR})
+
+
+def payload_ok(ftype: int, payload: bytes, n_channels: int | None) -> str | None:
+    """None if ``payload`` is valid for ``ftype``; else the counter name to bump."""
+    n = len(payload)
+    if ftype == T_SAMPLES:
+        if n < SAMPLES_HEAD.size:
+            return "malformed"
+        c, k, period = SAMPLES_HEAD.unpack_from(payload)
+        if not (1 <= c <= MAX_CHANNELS and 1 <= k <= MAX_SAMPLES and period > 0):
+            return "malformed"
+        if n != SAMPLES_HEAD.size + 2 * c * k:
+            return "malformed"
+        if n_channels is not None and c != n_channels:
+            return "channel_mismatch"
+        return None
+    if ftype == T_HELLO:
+        return None if Hello.parse(payload) is not None else "malformed"
+    if ftype == T_BELT:
+        return None if n == BELT.size else "malformed"
+    if ftype == T_STATUS:
+        return None if n == STATUS.size else "malformed"
+    if ftype == T_ERROR:
+        return None if n >= 1 else "malformed"
+    return None
+
+
+class StreamDecoder:
+    """Decode a sensor-box byte stream fed in chunks of any size.
+
+    ``feed(data, host_t)`` returns the events completed by ``data`` (``host_t``: host time the
+    chunk arrived, seconds; carried into events for latency and clock alignment).
+    ``flush()`` releases frames held for reordering at the end of a stream. Counters live in
+    ``stats`` (:class:`DecoderStats`); ``hello`` is the last HELLO seen.
+
+    The bytes before the first delimiter of a fresh decoder are the tail of a frame the
+    host joined mid-way: if they do not form a valid frame they count as discarded bytes,
+    not as a CRC error.
+    """
+
+    def __init__(self, reorder_window: int = 4) -> None:
+        self.stats = DecoderStats()
+        self.hello: Hello | None = None
+        self._seq = Sequencer(self.stats, reorder_window)
+        self._pending = bytearray()
+        self._synced = False
+        self._skip = False  # discarding an oversize stretch until the next delimiter
+        self._missing = 0  # frames lost since the last SampleBlock
+        self._restart = False
+
+    @property
+    def pending(self) -> int:
+        """Bytes received but not yet terminated by a delimiter."""
+        return len(self._pending)
+
+    def feed(self, data: bytes, host_t: float) -> list[Event]:
+        """Decode ``data``; return the events it completed (in device order). Never raises."""
+        st = self.stats
+        st.bytes_in += len(data)
+        out: list[Event] = []
+        buf = self._pending
+        buf += data
+        start = 0
+        while True:
+            end = buf.find(0, start)
+            if end < 0:
+                break
+            chunk = bytes(buf[start:end])
+            start = end + 1
+            if self._skip:
+                self._skip = False
+                st.bytes_discarded += len(chunk) + 1
+                self._synced = True
+                continue
+            self._chunk(chunk, host_t, out)
+        del buf[:start]
+        if len(buf) > MAX_WIRE_FRAME:
+            st.bytes_discarded += len(buf)
+            st.oversize += 1
+            st.resyncs += 1
+            buf.clear()
+            self._skip = True
+        return out
+
+    def flush(self) -> list[Event]:
+        """Release frames held for reordering (end of stream); pending bytes stay pending."""
+        out: list[Event] = []
+        for r in self._seq.flush():
+            self._emit(r, out)
+        return out
+
+    def _chunk(self, chunk: bytes, host_t: float, out: list[Event]) -> None:
+        st = self.stats
+        first = not self._synced
+        self._synced = True
+        if not chunk:
+            st.bytes_ok += 1  # idle delimiter
+            return
+        frame, problem = self._check(chunk)
+        if problem is None:
+            ftype = frame[0]
+            problem = payload_ok(ftype, frame[7:-2], self.hello.n_channels if self.hello else None)
+            if problem is None:
+                st.bytes_ok += len(chunk) + 1
+                st.frames += 1
+                if ftype not in _KNOWN:
+                    st.unknown_types += 1
+                seq = frame[1] | (frame[2] << 8)
+                t = int.from_bytes(frame[3:7], "little")
+                good = GoodFrame(ftype, seq, t, bytes(frame[7:-2]), host_t)
+                for r in self._seq.push(good):
+                    self._emit(r, out)
+                return
+            if problem == "channel_mismatch":  # a genuine frame: its bytes were good
+                st.frames += 1
+        st.bytes_discarded += len(chunk) + 1
+        st.resyncs += 1
+        if first and problem in ("cobs_errors", "truncated", "crc_errors"):
+            return  # the tail of a frame we joined mid-way
+        setattr(st, problem, getattr(st, problem) + 1)
+
+    @staticmethod
+    def _check(chunk: bytes) -> tuple[bytes, str | None]:
+        try:
+            frame: bytes = cobs.decode(chunk)
+        except cobs.DecodeError:
+            return b"", "cobs_errors"
+        if len(frame) < MIN_FRAME:
+            return frame, "truncated"
+        if crc16(frame[:-2]) != frame[-2] | (frame[-1] << 8):
+            return frame, "crc_errors"
+        return frame, None
+
+    def _emit(self, r: Released, out: list[Event]) -> None:
+        fr = r.frame
+        if fr.ftype == T_SAMPLES:
+            c, k, period = SAMPLES_HEAD.unpack_from(fr.payload)
+            values = np.frombuffer(fr.payload, dtype="<i2", offset=4).reshape(k, c)
+            t = r.t_us + period * np.arange(k, dtype=np.int64)
+            self.stats.samples += k
+            out.append(
+                SampleBlock(
+                    t,
+                    values.astype(np.int16),
+                    fr.seq,
+                    self._missing + r.missing_before,
+                    fr.host_t,
+                    period,
+                    self._restart or r.restart,
+                )
+            )
+            self._missing = 0
+            self._restart = False
+            return
+        self._missing += r.missing_before
+        self._restart = self._restart or r.restart
+        if fr.ftype == T_HELLO:
+            hello = Hello.parse(fr.payload)
+            assert hello is not None  # checked before sequencing
+            self.hello = hello
+            out.append(HelloEvent(hello, fr.seq, r.t_us, fr.host_t))
+        elif fr.ftype == T_BELT:
+            counts, interval = BELT.unpack(fr.payload)
+            cpm = self.hello.belt_counts_per_m if self.hello else 0.0
+            speed = counts / cpm / (interval * 1e-6) if cpm > 0 and interval > 0 else None
+            out.append(BeltBlock(r.t_us, counts, interval, speed, fr.seq, fr.host_t))
+        elif fr.ftype == T_STATUS:
+            flags, dropped, mv = STATUS.unpack(fr.payload)
+            out.append(StatusEvent(flags, dropped, mv, fr.seq, r.t_us, fr.host_t))
+        elif fr.ftype == T_ERROR:
+            msg = fr.payload[1:].decode("ascii", "replace")
+            out.append(ErrorEvent(fr.payload[0], msg, fr.seq, r.t_us, fr.host_t))
