@@ -96,10 +96,10 @@ class Treadmill(ABC):
 
     #: Driver name as written in ``DRIVER:URL``.
     name: ClassVar[str] = "?"
-    #: Whether :meth:`set_speed` may be used.
-    can_set_speed: ClassVar[bool] = False
+    #: Whether :meth:`set_speed` may be used (a driver may decide per instance).
+    can_set_speed: bool = False
     #: Whether :meth:`start`/:meth:`stop` drive the belt (else the console does).
-    can_start_stop: ClassVar[bool] = False
+    can_start_stop: bool = False
 
     def __init__(self, *, timeout: float = 0.5) -> None:
         if not (timeout > 0):

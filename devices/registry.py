@@ -1,0 +1,152 @@
+"""Treadmill drivers found by name (python-can style), opened from ``DRIVER:TARGET`` specs.
+
+Each driver is a dotted path imported only when used, so a missing optional library is a
+clear "backend unavailable" line, never an ImportError at start-up. Specs::
+
+    trackmaster:/dev/ttyUSB0          trackmaster:COM3?start=a1
+    csafe:COM3                        csafe:/dev/ttyUSB1?setspeed=lsb-msb-unit
+    bertec:tcp://10.0.0.5:4000        fixed:3.5kmh        box
+    trackmaster:sim://treadmill?seed=3   (options the driver knows are taken out of the
+                                          query; the rest stay in the URL for its handler)
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlencode
+
+from devices.errors import DeviceError, InputError
+
+if TYPE_CHECKING:
+    from devices.treadmill.base import Treadmill
+
+#: name -> "module:Class". Add a driver with :func:`register_driver`.
+DRIVERS: dict[str, str] = {
+    "trackmaster": "devices.treadmill.trackmaster:TrackmasterTreadmill",
+    "csafe": "devices.treadmill.csafe:CsafeTreadmill",
+    "bertec": "devices.treadmill.bertec:BertecTreadmill",
+    "fixed": "devices.treadmill.fixed:FixedTreadmill",
+    "box": "devices.treadmill.box:BoxBelt",
+}
+
+#: Options each driver accepts in the spec's query (beyond these, a query belongs to the URL).
+OPTIONS: dict[str, frozenset[str]] = {
+    "trackmaster": frozenset({"start", "timeout"}),
+    "csafe": frozenset({"setspeed", "setspeed_unit", "timeout"}),
+    "bertec": frozenset({"accel", "timeout"}),
+    "fixed": frozenset(),
+    "box": frozenset({"stale_after"}),
+}
+
+#: Which pip package provides a module a driver may need (for the install hint).
+_PIP_NAMES = {"serial": "pyserial"}
+
+_FLOAT_OPTIONS = {"timeout", "stale_after"}
+
+
+@dataclass(frozen=True)
+class TreadmillSpec:
+    """A parsed ``DRIVER:TARGET?options`` spec."""
+
+    driver: str
+    target: str
+    options: dict[str, str | float] = field(default_factory=dict)
+
+
+def register_driver(name: str, dotted: str, options: frozenset[str] = frozenset()) -> None:
+    """Add (or replace) a driver, e.g. ``register_driver("mine", "pkg.mod:Driver")``."""
+    if ":" not in dotted:
+        raise InputError(f"driver path {dotted!r} needs module:Class")
+    DRIVERS[name.lower()] = dotted
+    OPTIONS[name.lower()] = options
+
+
+def parse_spec(text: str) -> TreadmillSpec:
+    """Split a spec into driver, target and driver options (nothing is opened)."""
+    text = text.strip()
+    name, _, target = text.partition(":")
+    name = name.lower()
+    if name not in DRIVERS:
+        known = ", ".join(sorted(DRIVERS))
+        raise InputError(
+            f"unknown treadmill driver {name!r} in {text!r}",
+            fix=f"write DRIVER:PORT with DRIVER one of {known} (e.g. trackmaster:/dev/ttyUSB0)",
+        )
+    base, _, query = target.partition("?")
+    options: dict[str, str | float] = {}
+    rest: list[tuple[str, str]] = []
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if key in OPTIONS[name]:
+            options[key] = _convert(key, value)
+        else:
+            rest.append((key, value))
+    if rest and "://" not in base:
+        bad = ", ".join(k for k, _ in rest)
+        allowed = ", ".join(sorted(OPTIONS[name])) or "none"
+        raise InputError(
+            f"unknown option(s) {bad} for the {name} driver", fix=f"options it takes: {allowed}"
+        )
+    if rest:
+        base = f"{base}?{urlencode(rest)}"
+    if name not in ("box",) and not base:
+        raise InputError(
+            f"the {name} driver needs a port or value after the colon",
+            fix=f"e.g. {_example(name)}",
+        )
+    return TreadmillSpec(name, base, options)
+
+
+def load_driver(name: str) -> type[Treadmill]:
+    """Import a driver class by name; a missing library -> one line naming what to install."""
+    dotted = DRIVERS.get(name.lower())
+    if dotted is None:
+        raise InputError(f"unknown treadmill driver {name!r}", fix=f"use one of {sorted(DRIVERS)}")
+    module_name, _, class_name = dotted.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:
+        missing = err.name or module_name
+        pip = _PIP_NAMES.get(missing.split(".")[0], missing.split(".")[0])
+        raise DeviceError(
+            f"backend unavailable: the {name} driver needs {missing}",
+            fix=f"install it: pip install {pip}",
+        ) from err
+    cls = getattr(module, class_name, None)
+    if cls is None:
+        raise DeviceError(f"backend unavailable: {dotted} has no {class_name}")
+    return cls
+
+
+def parse_treadmill_spec(text: str) -> Treadmill:
+    """Open the treadmill a spec names, e.g. ``parse_treadmill_spec("fixed:3.5kmh")``."""
+    spec = parse_spec(text)
+    cls = load_driver(spec.driver)
+    opener = getattr(cls, "open", None)
+    if opener is None:
+        raise DeviceError(f"backend unavailable: the {spec.driver} driver cannot be opened")
+    return opener(spec.target, **spec.options)
+
+
+def _convert(key: str, value: str) -> str | float:
+    if key in _FLOAT_OPTIONS:
+        try:
+            number = float(value)
+        except ValueError as err:
+            raise InputError(
+                f"option {key}={value!r} is not a number", fix=f"e.g. {key}=0.5"
+            ) from err
+        if not number > 0:
+            raise InputError(f"option {key}={value!r} must be > 0", fix=f"e.g. {key}=0.5")
+        return number
+    return value
+
+
+def _example(name: str) -> str:
+    return {
+        "trackmaster": "trackmaster:/dev/ttyUSB0",
+        "csafe": "csafe:COM3",
+        "bertec": "bertec:tcp://HOST:4000",
+        "fixed": "fixed:3.5kmh",
+    }.get(name, f"{name}:PORT")

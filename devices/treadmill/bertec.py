@@ -1,0 +1,217 @@
+"""Bertec instrumented (split-belt) treadmills over TCP, port 4000 of the treadmill PC.
+
+Wire facts (../shared/docs/protocols.md, from public lab control scripts):
+- command packet, 64 bytes: ``00``; four int16 BE belt speeds in mm/s (right, left,
+  right-rear, left-rear); four uint16 BE accelerations in mm/s^2 (nonzero); uint16 BE
+  incline in 0.01 deg; bytes 19-36 = bytes 1-18 XOR 0xFF; bytes 37-63 = ``00``;
+- feedback packet, 32 bytes: four int16 BE belt speeds (mm/s) at bytes 1-8, int16 BE
+  incline (0.01 deg) at bytes 9-10; the rest undocumented.
+
+Choices (not stated in protocols.md, so documented in docs/treadmills.md): feedback speeds
+are read in the command's belt order (right, left, ...); the driver reads the feedback
+packets the treadmill sends on the connection and uses the newest complete one; the rear
+belts get the same speed as the front belts; a command keeps the incline last reported.
+"""
+
+from __future__ import annotations
+
+import math
+import select
+import socket
+import struct
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from devices.errors import DeviceError, DeviceTimeoutError, InputError
+from devices.treadmill.base import BeltReading, Treadmill, WireBytes
+
+COMMAND_SIZE = 64
+FEEDBACK_SIZE = 32
+DEFAULT_PORT = 4000
+DEFAULT_ACCEL_MM_S2 = 500
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One feedback packet: belt speeds in m/s (right, left, right-rear, left-rear)."""
+
+    speeds_mps: tuple[float, float, float, float]
+    incline_deg: float
+
+    @property
+    def left_right_mps(self) -> tuple[float, float]:
+        """(left, right) front belts: the belt under each foot."""
+        return (self.speeds_mps[1], self.speeds_mps[0])
+
+
+def _mm(mps: float) -> int:
+    v = round(mps * 1000.0)
+    if not -32768 <= v <= 32767:
+        raise InputError(f"belt speed {mps} m/s does not fit the Bertec packet")
+    return v
+
+
+def command_packet(
+    right_mps: float,
+    left_mps: float,
+    *,
+    right_rear_mps: float | None = None,
+    left_rear_mps: float | None = None,
+    accel_mm_s2: tuple[int, int, int, int] | int = DEFAULT_ACCEL_MM_S2,
+    incline_deg: float = 0.0,
+) -> bytes:
+    """The 64-byte command packet of protocols.md (rear belts default to the front speeds)."""
+    accels = (accel_mm_s2,) * 4 if isinstance(accel_mm_s2, int) else accel_mm_s2
+    if not all(0 < a <= 0xFFFF for a in accels):
+        raise InputError(
+            f"Bertec accelerations {accels} must be 1..65535 mm/s^2", fix="e.g. accel=500"
+        )
+    incline = round(incline_deg * 100.0)
+    if not 0 <= incline <= 0xFFFF:
+        raise InputError(f"Bertec incline {incline_deg} deg cannot be sent", fix="use >= 0 deg")
+    speeds = (
+        _mm(right_mps),
+        _mm(left_mps),
+        _mm(right_mps if right_rear_mps is None else right_rear_mps),
+        _mm(left_mps if left_rear_mps is None else left_rear_mps),
+    )
+    body = struct.pack(">4h4HH", *speeds, *accels, incline)
+    packet = b"\x00" + body + bytes(b ^ 0xFF for b in body)
+    return packet + bytes(COMMAND_SIZE - len(packet))
+
+
+def parse_feedback(packet: bytes) -> Feedback:
+    """Speeds (mm/s -> m/s) and incline of one 32-byte feedback packet."""
+    if len(packet) != FEEDBACK_SIZE:
+        raise InputError(f"Bertec feedback must be {FEEDBACK_SIZE} bytes, got {len(packet)}")
+    *speeds, incline = struct.unpack_from(">5h", packet, 1)
+    r, l_, rr, lr = (s / 1000.0 for s in speeds)
+    return Feedback((r, l_, rr, lr), incline / 100.0)
+
+
+def replay(chunks: Iterable[WireBytes | tuple[float, str, bytes]]) -> list[BeltReading]:
+    """Re-read recorded bytes: the received stream is cut into 32-byte feedback packets."""
+    out: list[BeltReading] = []
+    buf = bytearray()
+    for host_t, direction, data in chunks:
+        if direction != "rx":
+            continue
+        buf += data
+        while len(buf) >= FEEDBACK_SIZE:
+            fb = parse_feedback(bytes(buf[:FEEDBACK_SIZE]))
+            del buf[:FEEDBACK_SIZE]
+            out.append(BeltReading(host_t, fb.left_right_mps))
+    return out
+
+
+def parse_tcp_url(url: str) -> tuple[str, int]:
+    """``tcp://HOST[:PORT]`` -> (host, port)."""
+    parts = urlsplit(url)
+    if parts.scheme != "tcp" or not parts.hostname:
+        raise InputError(f"not a Bertec address: {url!r}", fix="write bertec:tcp://HOST:4000")
+    try:
+        port = parts.port or DEFAULT_PORT
+    except ValueError as err:
+        raise InputError(f"bad port in {url!r}", fix="write bertec:tcp://HOST:4000") from err
+    return parts.hostname, port
+
+
+class BertecTreadmill(Treadmill):
+    """A Bertec split-belt treadmill; readings are (left, right)."""
+
+    name = "bertec"
+    can_set_speed = True
+    can_start_stop = True
+
+    def __init__(
+        self, sock: socket.socket, *, timeout: float = 0.5, accel_mm_s2: int = DEFAULT_ACCEL_MM_S2
+    ) -> None:
+        super().__init__(timeout=timeout)
+        self._sock = sock
+        self.accel_mm_s2 = accel_mm_s2
+        self._buf = bytearray()
+        self.last_feedback: Feedback | None = None
+        self.setpoint_mps: tuple[float, float] = (0.0, 0.0)  # (left, right)
+
+    @classmethod
+    def open(
+        cls, url: str, *, timeout: float = 0.5, accel: int | str = DEFAULT_ACCEL_MM_S2, **_: Any
+    ) -> BertecTreadmill:
+        """Connect to ``tcp://HOST:PORT`` (refused/unreachable -> one line with the fix)."""
+        host, port = parse_tcp_url(url)
+        try:
+            sock = socket.create_connection((host, port), timeout=max(timeout, 2.0))
+        except OSError as err:
+            raise DeviceError(
+                f"cannot connect to the Bertec treadmill at {host}:{port}: {err}",
+                fix="enable Remote Control in the Bertec software and check the address",
+            ) from err
+        sock.settimeout(0.05)
+        return cls(sock, timeout=timeout, accel_mm_s2=int(accel))
+
+    def set_speeds(self, left_mps: float, right_mps: float) -> None:
+        """Set each belt (split-belt walking); both in 0..10 m/s."""
+        for v in (left_mps, right_mps):
+            if not (math.isfinite(v) and 0.0 <= v <= 10.0):
+                raise InputError(f"belt speed {v!r} m/s is outside 0..10")
+        with self._io("set speeds"):
+            self._send_speeds(left_mps, right_mps)
+            self.setpoint_mps = (left_mps, right_mps)
+
+    # -- backend ----------------------------------------------------------------------------
+    def _start(self, deadline: float) -> None:
+        self._send_speeds(*self.setpoint_mps)
+
+    def _stop(self, deadline: float) -> None:
+        self._send_speeds(0.0, 0.0)
+
+    def _set_speed(self, mps: float, deadline: float) -> None:
+        self._send_speeds(mps, mps)
+        self.setpoint_mps = (mps, mps)
+
+    def _read_speed(self, deadline: float) -> tuple[float, ...]:
+        newest: Feedback | None = None
+        while newest is None:
+            self._receive(deadline)
+            while len(self._buf) >= FEEDBACK_SIZE:
+                newest = parse_feedback(bytes(self._buf[:FEEDBACK_SIZE]))
+                del self._buf[:FEEDBACK_SIZE]
+        self.last_feedback = newest
+        return newest.left_right_mps
+
+    def _close(self) -> None:
+        self._sock.close()
+
+    def _send_speeds(self, left_mps: float, right_mps: float) -> None:
+        incline = self.last_feedback.incline_deg if self.last_feedback else 0.0
+        packet = command_packet(
+            right_mps, left_mps, accel_mm_s2=self.accel_mm_s2, incline_deg=max(incline, 0.0)
+        )
+        self._emit("tx", packet)
+        self._sock.sendall(packet)
+
+    def _receive(self, deadline: float) -> None:
+        """Take everything queued (the newest packet wins); wait only if no whole packet."""
+        while True:
+            ready = select.select([self._sock], [], [], 0.0)[0]
+            if not ready:
+                if len(self._buf) >= FEEDBACK_SIZE:
+                    return
+                wait = deadline - time.monotonic()
+                if wait <= 0:
+                    raise DeviceTimeoutError(
+                        "the Bertec treadmill sent no feedback", fix="check the network cable"
+                    )
+                if not select.select([self._sock], [], [], min(wait, 0.05))[0]:
+                    continue
+            chunk = self._sock.recv(4096)
+            if not chunk:
+                raise DeviceError(
+                    "the Bertec treadmill closed the connection",
+                    fix="check Remote Control in the Bertec software, then reconnect",
+                )
+            self._emit("rx", chunk)
+            self._buf += chunk

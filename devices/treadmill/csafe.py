@@ -1,0 +1,359 @@
+"""CSAFE treadmills (Life Fitness, Precor, Technogym, ...) over RS-232.
+
+Wire facts (../shared/docs/protocols.md): 9600 baud 8N1. Frame = ``F1`` (or ``F0 dst src``
+for extended frames), content, checksum (XOR of the unstuffed content bytes), ``F2``. Any
+content or checksum byte in ``F0``..``F3`` is sent as ``F3, b & 3``. At most 96 bytes.
+Responses: a status byte (low nibble = machine state), then ``cmd, len, data`` blocks;
+integers least significant byte first.
+
+What this driver does, and what it will not do:
+- polls ``GETSPEED`` (``F1 A5 A5 F2``) for the speed and ``GETSTATUS`` (``F1 80 80 F2``) on
+  request; every unit code of protocols.md is converted to SI; a speed in a non-speed or
+  unknown unit is counted and read as NaN (unknown), never guessed;
+- the status byte's high bits (a frame toggle, reportedly) are *unverified*: they are kept
+  raw and never interpreted;
+- ``SETSPEED`` (``25``) payload order is *unverified*: setting speed is refused unless the
+  spec opts in, ``csafe:COM3?setspeed=lsb-msb-unit`` (sent in ``setspeed_unit``, default
+  0.1 km/h). Start/stop are not in protocols.md, so they are refused: use the console.
+- For extended frames, the address bytes are not part of the checksum (protocols.md says
+  the checksum covers the content) and are unstuffed like content.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from devices.errors import DeviceError, InputError, ProtocolError
+from devices.transport import ReconnectingPort, SerialLike
+from devices.treadmill.base import BeltReading, Treadmill, WireBytes
+from devices.treadmill.link import ByteLink
+from devices.units import KMH, MPH
+
+BAUDRATE = 9600
+EXT_START, START, STOP, STUFF = 0xF0, 0xF1, 0xF2, 0xF3
+MAX_FRAME = 96
+
+GETSTATUS = 0x80
+GETHORIZONTAL = 0xA1
+GETSPEED = 0xA5
+GETPACE = 0xA6
+GETCADENCE = 0xA7
+GETGRADE = 0xA8
+GETHRCUR = 0xB0
+SETSPEED = 0x25
+SETGRADE = 0x28
+
+#: Machine state in the low nibble of the status byte.
+STATES = {
+    0: "Error",
+    1: "Ready",
+    2: "Idle",
+    3: "HaveID",
+    5: "InUse",
+    6: "Pause",
+    7: "Finish",
+    8: "Manual",
+    9: "Offline",
+}
+
+#: Unit code -> (kind, factor to SI: m/s for speed, m for distance, 1/min for rates).
+UNITS: dict[int, tuple[str, float]] = {
+    0x10: ("speed", MPH),
+    0x11: ("speed", MPH / 10),
+    0x12: ("speed", MPH / 100),
+    0x21: ("distance", 1000.0),
+    0x24: ("distance", 1.0),
+    0x30: ("speed", KMH),
+    0x31: ("speed", KMH / 10),
+    0x32: ("speed", KMH / 100),
+    0x33: ("speed", 1.0 / 60.0),
+    0x52: ("rate", 1.0),
+    0x53: ("rate", 1.0),
+}
+
+#: The only SETSPEED payload layout a user can opt into (protocols.md's unverified guess).
+SETSPEED_LAYOUTS = ("lsb-msb-unit",)
+
+
+def stuff(data: bytes) -> bytes:
+    """Escape ``F0``..``F3`` as ``F3, b & 3``."""
+    out = bytearray()
+    for b in data:
+        if EXT_START <= b <= STUFF:
+            out += bytes([STUFF, b & 0x03])
+        else:
+            out.append(b)
+    return bytes(out)
+
+
+def unstuff(data: bytes) -> bytes:
+    """Undo :func:`stuff`; :class:`ProtocolError` on a bad escape."""
+    out = bytearray()
+    it = iter(data)
+    for b in it:
+        if b == STUFF:
+            nxt = next(it, None)
+            if nxt is None or nxt > 3:
+                raise ProtocolError(f"bad CSAFE escape F3 {nxt!r}")
+            out.append(0xF0 | nxt)
+        else:
+            out.append(b)
+    return bytes(out)
+
+
+def checksum(content: bytes) -> int:
+    """XOR of all content bytes."""
+    x = 0
+    for b in content:
+        x ^= b
+    return x
+
+
+def encode_frame(content: bytes, *, address: tuple[int, int] | None = None) -> bytes:
+    """A standard (``F1``) or extended (``F0 dst src``) frame around ``content``."""
+    body = stuff(content + bytes([checksum(content)]))
+    head = bytes([START]) if address is None else bytes([EXT_START]) + stuff(bytes(address))
+    frame = head + body + bytes([STOP])
+    if len(frame) > MAX_FRAME:
+        raise InputError(f"CSAFE frame of {len(frame)} bytes exceeds {MAX_FRAME}")
+    return frame
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A decoded frame: content without checksum; ``address`` = (dst, src) when extended."""
+
+    content: bytes
+    address: tuple[int, int] | None = None
+
+
+def decode_frame(frame: bytes) -> Frame:
+    """Check and decode one whole frame (start byte to ``F2``)."""
+    if len(frame) < 3 or frame[-1] != STOP or frame[0] not in (START, EXT_START):
+        raise ProtocolError(f"not a CSAFE frame: {frame.hex(' ')}")
+    if len(frame) > MAX_FRAME:
+        raise ProtocolError(f"CSAFE frame of {len(frame)} bytes exceeds {MAX_FRAME}")
+    body = unstuff(frame[1:-1])
+    address: tuple[int, int] | None = None
+    if frame[0] == EXT_START:
+        if len(body) < 3:
+            raise ProtocolError(f"extended CSAFE frame too short: {frame.hex(' ')}")
+        address, body = (body[0], body[1]), body[2:]
+    if not body:
+        raise ProtocolError("empty CSAFE frame")
+    content, check = body[:-1], body[-1]
+    if checksum(content) != check:
+        raise ProtocolError(f"CSAFE checksum mismatch in {frame.hex(' ')}")
+    return Frame(content, address)
+
+
+@dataclass(frozen=True)
+class Response:
+    """A treadmill's answer: status byte and ``{cmd: data}`` blocks."""
+
+    status: int
+    blocks: dict[int, bytes]
+
+    @property
+    def state(self) -> str:
+        """Machine state from the low nibble (high bits are unverified and ignored)."""
+        return STATES.get(self.status & 0x0F, f"unknown ({self.status & 0x0F})")
+
+
+def parse_response(content: bytes) -> Response:
+    """Status byte, then ``cmd, len, data`` repeated."""
+    if not content:
+        raise ProtocolError("CSAFE response without a status byte")
+    blocks: dict[int, bytes] = {}
+    i = 1
+    while i < len(content):
+        if i + 1 >= len(content):
+            raise ProtocolError(f"truncated CSAFE block in {content.hex(' ')}")
+        cmd, n = content[i], content[i + 1]
+        data = content[i + 2 : i + 2 + n]
+        if len(data) != n:
+            raise ProtocolError(f"truncated CSAFE block {cmd:02X} in {content.hex(' ')}")
+        blocks[cmd] = data
+        i += 2 + n
+    return Response(content[0], blocks)
+
+
+def value_in_si(data: bytes) -> tuple[float, str | None]:
+    """``value (LSB first), unit`` -> (value in SI, kind); kind None for an unknown unit."""
+    if len(data) < 2:
+        raise ProtocolError(f"CSAFE value too short: {data.hex(' ')}")
+    raw = int.from_bytes(data[:-1], "little")
+    unit = UNITS.get(data[-1])
+    if unit is None:
+        return math.nan, None
+    return raw * unit[1], unit[0]
+
+
+def speed_from_block(data: bytes) -> float:
+    """GETSPEED data -> m/s, NaN when the unit is not a speed unit of protocols.md."""
+    value, kind = value_in_si(data)
+    return value if kind == "speed" else math.nan
+
+
+class FrameSplitter:
+    """Cut a byte stream into whole frames (``F0``/``F1`` .. ``F2``), dropping junk."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self.junk_bytes = 0
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """Yield each complete frame found so far."""
+        for b in data:
+            if not self._buf:
+                if b in (START, EXT_START):
+                    self._buf.append(b)
+                else:
+                    self.junk_bytes += 1
+                continue
+            if b in (START, EXT_START):  # a new start: the previous frame was cut off
+                self.junk_bytes += len(self._buf)
+                self._buf = bytearray([b])
+                continue
+            self._buf.append(b)
+            if b == STOP:
+                frame = bytes(self._buf)
+                self._buf.clear()
+                yield frame
+            elif len(self._buf) > MAX_FRAME:
+                self.junk_bytes += len(self._buf)
+                self._buf.clear()
+
+
+def replay(chunks: Iterable[WireBytes | tuple[float, str, bytes]]) -> list[BeltReading]:
+    """Re-read recorded bytes into speed readings: every good response carrying GETSPEED."""
+    out: list[BeltReading] = []
+    splitter = FrameSplitter()
+    for host_t, direction, data in chunks:
+        if direction != "rx":
+            continue
+        for raw in splitter.feed(data):
+            try:
+                resp = parse_response(decode_frame(raw).content)
+                block = resp.blocks.get(GETSPEED)
+                if block is not None:
+                    out.append(BeltReading(host_t, (speed_from_block(block),)))
+            except ProtocolError:
+                continue
+    return out
+
+
+@dataclass
+class CsafeStats:
+    """Counts of what went wrong, for the dashboard."""
+
+    bad_frames: int = 0
+    unknown_units: int = 0
+    states: dict[str, int] = field(default_factory=dict)
+
+
+class CsafeTreadmill(Treadmill):
+    """A CSAFE treadmill on a serial port (see the module docstring for what is refused)."""
+
+    name = "csafe"
+    can_start_stop = False
+
+    def __init__(
+        self,
+        port: SerialLike,
+        *,
+        setspeed: str | None = None,
+        setspeed_unit: int = 0x31,
+        timeout: float = 0.5,
+    ) -> None:
+        super().__init__(timeout=timeout)
+        if setspeed is not None and setspeed not in SETSPEED_LAYOUTS:
+            raise InputError(
+                f"unknown CSAFE setspeed layout {setspeed!r}",
+                fix=f"use setspeed={SETSPEED_LAYOUTS[0]} or leave it out",
+            )
+        if UNITS.get(setspeed_unit, ("", 0.0))[0] != "speed":
+            raise InputError(
+                f"CSAFE unit code {setspeed_unit:#04x} is not a speed unit",
+                fix="use one of 0x10 0x11 0x12 0x30 0x31 0x32 0x33",
+            )
+        self.setspeed = setspeed
+        # Only when the user opted into the unverified SETSPEED layout.
+        self.can_set_speed = setspeed is not None
+        self.setspeed_unit = setspeed_unit
+        self.stats = CsafeStats()
+        self.last_status: int | None = None
+        self._link = ByteLink(port, self._emit)
+        self._splitter = FrameSplitter()
+
+    @classmethod
+    def open(cls, url: str, *, timeout: float = 0.5, **options: Any) -> CsafeTreadmill:
+        """Open ``url`` at 9600 8N1 (reopened by itself after unplug/replug)."""
+        unit = options.pop("setspeed_unit", 0x31)
+        setspeed = options.pop("setspeed", None)
+        if isinstance(unit, str):
+            try:
+                unit = int(unit, 0)
+            except ValueError as err:
+                raise InputError(
+                    f"CSAFE setspeed_unit {unit!r} is not a number", fix="e.g. setspeed_unit=0x31"
+                ) from err
+        port = ReconnectingPort(url, baudrate=BAUDRATE, timeout=0.02, **options).open()
+        return cls(port, setspeed=setspeed, setspeed_unit=unit, timeout=timeout)
+
+    def read_status(self) -> Response:
+        """GETSTATUS: the state is in ``.state``; high bits of ``.status`` are unverified."""
+        with self._io("read status"):
+            return self._transact(bytes([GETSTATUS]), self._deadline())
+
+    def _set_speed_fix(self) -> str:
+        return (
+            "the CSAFE SETSPEED byte order is unverified; if you know your treadmill takes "
+            "value LSB, MSB, unit, opt in with csafe:PORT?setspeed=lsb-msb-unit"
+        )
+
+    # -- backend ----------------------------------------------------------------------------
+    def _read_speed(self, deadline: float) -> tuple[float, ...]:
+        resp = self._transact(bytes([GETSPEED]), deadline)
+        block = resp.blocks.get(GETSPEED)
+        if block is None:
+            raise ProtocolError("CSAFE answer to GETSPEED carries no speed")
+        speed = speed_from_block(block)
+        if math.isnan(speed):
+            self.stats.unknown_units += 1
+        return (speed,)
+
+    def _set_speed(self, mps: float, deadline: float) -> None:
+        factor = UNITS[self.setspeed_unit][1]
+        value = round(mps / factor)
+        if value > 0xFFFF:
+            raise InputError(
+                f"speed {mps} m/s does not fit CSAFE unit {self.setspeed_unit:#x}",
+                fix="choose a coarser setspeed_unit",
+            )
+        payload = value.to_bytes(2, "little") + bytes([self.setspeed_unit])
+        resp = self._transact(bytes([SETSPEED, len(payload)]) + payload, deadline)
+        if resp.status & 0x0F == 0:
+            raise DeviceError("CSAFE treadmill answered SETSPEED with state Error")
+
+    def _close(self) -> None:
+        self._link.port.close()
+
+    def _transact(self, content: bytes, deadline: float) -> Response:
+        self._link.drain()
+        self._splitter = FrameSplitter()
+        self._link.send(encode_frame(content))
+        while True:
+            chunk = bytes([self._link.read_byte(deadline)])
+            for raw in self._splitter.feed(chunk):
+                try:
+                    resp = parse_response(decode_frame(raw).content)
+                except ProtocolError:
+                    self.stats.bad_frames += 1
+                    raise
+                self.last_status = resp.status
+                self.stats.states[resp.state] = self.stats.states.get(resp.state, 0) + 1
+                return resp

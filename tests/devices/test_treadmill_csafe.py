@@ -1,0 +1,159 @@
+"""CSAFE driver pinned to protocols.md: framing, stuffing, checksum, unit codes, refusals.
+
+Answer frames below were worked out by hand from the rules in protocols.md (status byte,
+then cmd/len/data, XOR checksum of the content, F3 stuffing), not produced by the code.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from devices.errors import DeviceError, InputError, ProtocolError
+from devices.treadmill import csafe
+from devices.treadmill.testing import ScriptedPort, expected_exchange
+from devices.units import KMH, MPH
+
+GETSPEED_REQ = bytes.fromhex("F1 A5 A5 F2")  # the documented example
+# status 05 (InUse), A5 03 28 00 31 = 40 x 0.1 km/h; checksum BA.
+SPEED_4KMH = bytes.fromhex("F1 05 A5 03 28 00 31 BA F2")
+
+
+def test_documented_getspeed_request() -> None:
+    assert csafe.encode_frame(b"\xa5") == GETSPEED_REQ
+
+
+def test_read_speed_exchange() -> None:
+    with expected_exchange([(GETSPEED_REQ, SPEED_4KMH)]) as port:
+        t = csafe.CsafeTreadmill(port)
+        assert t.read_speed().speeds_mps == pytest.approx((4.0 * KMH,))
+    assert t.stats.states == {"InUse": 1}
+
+
+def test_stuffed_content_byte() -> None:
+    # value F2 (242 x 0.01 mph) must travel as F3 02; checksum 43.
+    answer = bytes.fromhex("F1 05 A5 03 F3 02 00 12 43 F2")
+    with expected_exchange([(GETSPEED_REQ, answer)]) as port:
+        assert csafe.CsafeTreadmill(port).read_speed().speeds_mps == pytest.approx((2.42 * MPH,))
+
+
+def test_stuffed_checksum_byte() -> None:
+    # content 05 A5 03 40 00 12 has checksum F1, sent as F3 01.
+    answer = bytes.fromhex("F1 05 A5 03 40 00 12 F3 01 F2")
+    with expected_exchange([(GETSPEED_REQ, answer)]) as port:
+        assert csafe.CsafeTreadmill(port).read_speed().speeds_mps == pytest.approx((0.64 * MPH,))
+
+
+def test_extended_frame_answer() -> None:
+    answer = bytes.fromhex("F0 00 01 05 A5 03 28 00 31 BA F2")
+    assert csafe.decode_frame(answer) == csafe.Frame(bytes.fromhex("05 A5 03 28 00 31"), (0, 1))
+    with expected_exchange([(GETSPEED_REQ, answer)]) as port:
+        assert csafe.CsafeTreadmill(port).read_speed().speeds_mps == pytest.approx((4.0 * KMH,))
+
+
+@pytest.mark.parametrize(
+    ("unit", "value", "mps"),
+    [
+        (0x10, 3, 3 * MPH),
+        (0x11, 35, 3.5 * MPH),
+        (0x12, 350, 3.5 * MPH),
+        (0x30, 5, 5 * KMH),
+        (0x31, 50, 5 * KMH),
+        (0x32, 500, 5 * KMH),
+        (0x33, 90, 1.5),
+    ],
+)
+def test_speed_units(unit: int, value: int, mps: float) -> None:
+    assert csafe.speed_from_block(value.to_bytes(2, "little") + bytes([unit])) == pytest.approx(mps)
+
+
+@pytest.mark.parametrize(
+    ("unit", "value", "si", "kind"),
+    [(0x21, 2, 2000.0, "distance"), (0x24, 300, 300.0, "distance"), (0x52, 60, 60.0, "rate")],
+)
+def test_other_units(unit: int, value: int, si: float, kind: str) -> None:
+    assert csafe.value_in_si(value.to_bytes(2, "little") + bytes([unit])) == (si, kind)
+
+
+def test_unknown_unit_is_counted_and_nan() -> None:
+    answer = bytes.fromhex("F1 05 A5 03 28 00 99 12 F2")
+    with expected_exchange([(GETSPEED_REQ, answer)]) as port:
+        t = csafe.CsafeTreadmill(port)
+        assert math.isnan(t.read_speed().speeds_mps[0])
+    assert t.stats.unknown_units == 1
+
+
+def test_status_low_nibble_only() -> None:
+    with expected_exchange([(bytes.fromhex("F1 80 80 F2"), bytes.fromhex("F1 85 85 F2"))]) as port:
+        resp = csafe.CsafeTreadmill(port).read_status()
+    assert resp.state == "InUse" and resp.status == 0x85
+
+
+def test_setspeed_refused_without_opt_in() -> None:
+    with expected_exchange([]) as port:
+        t = csafe.CsafeTreadmill(port)
+        assert not t.can_set_speed
+        with pytest.raises(DeviceError, match="setspeed=lsb-msb-unit"):
+            t.set_speed(1.0)
+        with pytest.raises(DeviceError, match="console"):
+            t.stop()
+
+
+def test_setspeed_with_opt_in() -> None:
+    # 1.0 m/s = 36 x 0.1 km/h: 25 03 24 00 31, checksum 33.
+    pairs = [(bytes.fromhex("F1 25 03 24 00 31 33 F2"), bytes.fromhex("F1 05 05 F2"))]
+    with expected_exchange(pairs) as port:
+        csafe.CsafeTreadmill(port, setspeed="lsb-msb-unit").set_speed(1.0)
+
+
+def test_setspeed_bad_options() -> None:
+    with pytest.raises(InputError):
+        csafe.CsafeTreadmill(ScriptedPort([]), setspeed="msb-first")
+    with pytest.raises(InputError):
+        csafe.CsafeTreadmill(ScriptedPort([]), setspeed_unit=0x21)
+
+
+def test_bad_checksum_is_protocol_error() -> None:
+    answer = bytes.fromhex("F1 05 A5 03 28 00 31 BB F2")
+    with expected_exchange([(GETSPEED_REQ, answer)]) as port:
+        t = csafe.CsafeTreadmill(port)
+        with pytest.raises(ProtocolError):
+            t.read_speed()
+    assert t.stats.bad_frames == 1
+
+
+def test_frame_too_long_refused() -> None:
+    with pytest.raises(InputError):
+        csafe.encode_frame(bytes(95))
+
+
+@given(st.binary(max_size=60))
+def test_stuff_roundtrip_and_no_reserved_bytes(data: bytes) -> None:
+    stuffed = csafe.stuff(data)
+    assert not any(0xF0 <= b <= 0xF2 for b in stuffed)
+    assert csafe.unstuff(stuffed) == data
+
+
+@given(
+    st.binary(min_size=1, max_size=40),
+    st.none() | st.tuples(st.integers(0, 255), st.integers(0, 255)),
+)
+def test_frame_roundtrip(content: bytes, address: tuple[int, int] | None) -> None:
+    assert csafe.decode_frame(csafe.encode_frame(content, address=address)) == csafe.Frame(
+        content, address
+    )
+
+
+@given(st.lists(st.binary(max_size=20), max_size=20))
+def test_replay_never_raises_on_random_bytes(chunks: list[bytes]) -> None:
+    readings = csafe.replay([(float(i), "rx", c) for i, c in enumerate(chunks)])
+    assert all(len(r.speeds_mps) == 1 for r in readings)
+
+
+def test_replay_reads_recorded_answers() -> None:
+    chunks = [(1.0, "tx", GETSPEED_REQ), (1.1, "rx", SPEED_4KMH[:4]), (1.2, "rx", SPEED_4KMH[4:])]
+    (r,) = csafe.replay(chunks)
+    assert r.host_t == 1.2 and r.speeds_mps == pytest.approx((4.0 * KMH,))
