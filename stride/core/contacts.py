@@ -1,0 +1,301 @@
+"""Foot contacts (stance periods) from force signals, without per-record tuning.
+
+Algorithm (per foot; the foot's force is the sum of its sensors):
+
+- Envelopes: every block of ``block_s`` the block's minimum and maximum update a baseline
+  ``L`` (follows any lower value at once) and a load level ``H`` (follows any higher value at
+  once); between refreshes both leak towards each other with time constant ``tau_env_s``, so
+  drift of baseline, gain and level within a record is followed, but never below
+  ``range_floor`` x a slowly decaying reference range (a pause does not shrink the thresholds
+  into the noise). The thresholds are used only when the range exceeds ``noise_ratio`` x the
+  smallest recent block spread (the noise), so a flat or noisy line gives no contacts.
+- Hysteresis on two levels: a contact is *confirmed* when the force reaches
+  ``L + mid_frac (H - L)`` and is *timed* at the last upward crossing of the low level
+  ``L + low_frac (H - L)`` before that (sub-sample, linear interpolation): the low level
+  times the contact close to its true start, the mid level keeps noise from starting one.
+  It ends at the downward crossing of the low level, once the force has stayed away from the
+  mid level for ``min_swing_s`` (a stance whose force dips — split in two — stays one
+  contact). Contacts shorter than ``min_contact_s`` are dropped.
+- Several sensors per foot: each sensor has its own envelopes and low level; IC = the first
+  sensor to load, FC = the last to unload, and each sensor's onset is reported
+  (heel-first / flat / toe-first).
+- Missing samples (NaN, or a time step above ``gap_factor / fs``) cut an open contact
+  (``complete=False``, no events) and mark the next contact ``gap_before``; the state is
+  unknown until the force is clearly low (swing) or high (a contact whose start was not seen).
+- Saturated readings (e.g. -2048 at the bottom of a 12-bit ADC) are ordinary values.
+
+Everything is causal (no look-ahead): the threshold used at a sample depends only on earlier
+blocks, so the streaming detector gives the batch result exactly, for any chunking, and can
+emit a contact ``min_swing_s`` after it ended. The first contact of a record (or after a
+gap) is usually incomplete, because the envelopes are learnt from it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from stride.core import _contact_kernels as _k
+from stride.core.signals import GaitSignals, Side
+from stride.errors import InputError
+
+
+class ContactParams(NamedTuple):
+    """Settings of contact detection, in seconds and fractions; the defaults suit walking
+    with any force sensor (footswitch, FSR, insole cells, load cells) at 50 Hz - 2 kHz."""
+
+    low_frac: float = 0.15
+    mid_frac: float = 0.5
+    min_contact_s: float = 0.1
+    min_swing_s: float = 0.12
+    block_s: float = 0.01
+    tau_env_s: float = 4.0
+    range_floor: float = 0.25
+    tau_ref_s: float = 60.0
+    noise_ratio: float = 10.0
+    tau_noise_s: float = 10.0
+    gap_factor: float = 1.5
+
+
+@dataclass(frozen=True, eq=False)
+class FootContacts:
+    """The contacts of one foot, one row per contact, in time order.
+
+    ``on_t``/``off_t``: initial and final contact (s, interpolated between samples);
+    ``on_idx``/``off_idx``: the first sample at or above the contact level, and the first
+    sample back below it; ``complete``: False when the record edge or missing samples cut
+    the contact (it gives no events); ``gap_before``: samples were missing between the
+    previous contact and this one (no stride may bridge them); ``sensor_on_t``: (m, k) onset
+    of each of the foot's sensors (NaN if it did not load); ``impulse``: baseline-removed
+    summed force integrated over the contact (force units x s); ``peak``: its maximum.
+    """
+
+    side: Side
+    on_t: NDArray[np.float64]
+    off_t: NDArray[np.float64]
+    on_idx: NDArray[np.int64]
+    off_idx: NDArray[np.int64]
+    complete: NDArray[np.bool_]
+    gap_before: NDArray[np.bool_]
+    sensor_on_t: NDArray[np.float64]
+    impulse: NDArray[np.float64]
+    peak: NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return int(self.on_t.shape[0])
+
+    @staticmethod
+    def empty(side: Side, n_sensors: int) -> FootContacts:
+        f = np.zeros(0, np.float64)
+        i = np.zeros(0, np.int64)
+        b = np.zeros(0, np.bool_)
+        return FootContacts(side, f, f, i, i, b, b, np.zeros((0, n_sensors)), f, f)
+
+    @staticmethod
+    def concat(parts: list[FootContacts], side: Side, n_sensors: int) -> FootContacts:
+        """Join contacts found in consecutive chunks."""
+        if not parts:
+            return FootContacts.empty(side, n_sensors)
+        return FootContacts(
+            side,
+            np.concatenate([c.on_t for c in parts]),
+            np.concatenate([c.off_t for c in parts]),
+            np.concatenate([c.on_idx for c in parts]),
+            np.concatenate([c.off_idx for c in parts]),
+            np.concatenate([c.complete for c in parts]),
+            np.concatenate([c.gap_before for c in parts]),
+            np.concatenate([c.sensor_on_t for c in parts]),
+            np.concatenate([c.impulse for c in parts]),
+            np.concatenate([c.peak for c in parts]),
+        )
+
+
+def _param_vector(fs: float, params: ContactParams) -> NDArray[np.float64]:
+    """Validate the settings and turn them into the kernel's per-block coefficients."""
+    if not (math.isfinite(fs) and fs > 0):
+        raise InputError(f"sample rate {fs!r} Hz is not usable", fix="give a positive rate")
+    p = params
+    if not 0.0 < p.low_frac < p.mid_frac < 1.0:
+        raise InputError(
+            f"contact levels low_frac={p.low_frac}, mid_frac={p.mid_frac} are out of order",
+            fix="use 0 < low_frac < mid_frac < 1",
+        )
+    for name in ("min_contact_s", "min_swing_s", "block_s", "tau_env_s", "tau_ref_s"):
+        v = getattr(p, name)
+        if not (math.isfinite(v) and v > 0):
+            raise InputError(f"contact setting {name}={v!r} must be positive")
+    if not (0.0 <= p.range_floor < 1.0 and p.noise_ratio >= 0 and p.gap_factor > 1.0):
+        raise InputError(
+            "contact settings range_floor, noise_ratio or gap_factor out of range",
+            fix="use 0 <= range_floor < 1, noise_ratio >= 0, gap_factor > 1",
+        )
+    block = max(1, round(p.block_s * fs))
+    dt_block = block / fs
+    vec = np.zeros(_k.N_P, np.float64)
+    vec[_k.P_BLOCK] = block
+    vec[_k.P_F_LOW] = p.low_frac
+    vec[_k.P_F_MID] = p.mid_frac
+    vec[_k.P_MIN_CONTACT] = p.min_contact_s
+    vec[_k.P_MIN_SWING] = p.min_swing_s
+    vec[_k.P_A_ENV] = 0.5 * (1.0 - math.exp(-dt_block / p.tau_env_s))
+    vec[_k.P_F_FLOOR] = p.range_floor
+    vec[_k.P_A_REF] = 1.0 - math.exp(-dt_block / p.tau_ref_s)
+    vec[_k.P_K_NOISE] = p.noise_ratio
+    vec[_k.P_A_NOISE] = 1.0 - math.exp(-dt_block / p.tau_noise_s)
+    vec[_k.P_GAP_DT] = p.gap_factor / fs
+    vec[_k.P_FS] = fs
+    return vec
+
+
+class _FootRunner:
+    """Kernel state of one foot, carried from chunk to chunk."""
+
+    def __init__(self, side: Side, cols: list[int], p: NDArray[np.float64]) -> None:
+        self.side = side
+        self.cols = np.asarray(cols, np.int64)
+        self.nk = len(cols)
+        self.p = p
+        self.tr, self.fs = _k.new_state(self.nk)
+        fs = p[_k.P_FS]
+        self.per_row = max(1, int(fs * (p[_k.P_MIN_CONTACT] + p[_k.P_MIN_SWING])))
+
+    def _alloc(self, n: int) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        cap = n // self.per_row + 16
+        return np.empty((cap, _k.N_OF + self.nk)), np.empty((cap, _k.N_OI), np.int64)
+
+    def _result(self, f: NDArray[np.float64], i: NDArray[np.int64]) -> FootContacts:
+        return FootContacts(
+            self.side,
+            f[:, _k.O_ON_T].copy(),
+            f[:, _k.O_OFF_T].copy(),
+            i[:, _k.I_ON].copy(),
+            i[:, _k.I_OFF].copy(),
+            i[:, _k.I_COMPLETE] != 0,
+            i[:, _k.I_GAP] != 0,
+            f[:, _k.N_OF :].copy(),
+            f[:, _k.O_IMPULSE].copy(),
+            f[:, _k.O_PEAK].copy(),
+        )
+
+    def feed(self, t: NDArray[np.float64], x: NDArray[np.generic]) -> FootContacts:
+        parts: list[FootContacts] = []
+        start = 0
+        n = t.shape[0]
+        while start < n:
+            out_f, out_i = self._alloc(n - start)
+            rows, nxt = _k.detect_chunk(
+                t, x, self.cols, start, self.p, self.tr, self.fs, out_f, out_i
+            )
+            if rows < 0:
+                raise InputError(
+                    f"sample times are not strictly increasing at sample "
+                    f"{int(self.fs[_k.S_INDEX])} (t={float(t[nxt])!r} s)",
+                    fix="sort the samples by time and drop duplicates",
+                )
+            parts.append(self._result(out_f[:rows], out_i[:rows]))
+            start = nxt
+        return FootContacts.concat(parts, self.side, self.nk)
+
+    def finish(self) -> FootContacts:
+        out_f, out_i = self._alloc(0)
+        rows = _k.finish_foot(self.tr, self.fs, self.nk, self.p, out_f, out_i)
+        return self._result(out_f[:rows], out_i[:rows])
+
+
+def _check_chunk(t: NDArray[np.generic], x: NDArray[np.generic], k: int) -> None:
+    if t.ndim != 1 or x.ndim != 2 or x.shape[0] != t.shape[0] or x.shape[1] != k:
+        raise InputError(
+            f"times of shape {t.shape} and forces of shape {x.shape} do not fit {k} channels",
+            fix="pass times (n,) and forces (n, channels)",
+        )
+    if x.dtype.kind not in "iuf":
+        raise InputError(f"forces of dtype {x.dtype} are not numbers", fix="pass numeric arrays")
+
+
+def _prepare(
+    t: NDArray[np.generic], x: NDArray[np.generic]
+) -> tuple[NDArray[np.float64], NDArray[np.generic]]:
+    tt = np.ascontiguousarray(t, dtype=np.float64)
+    xx = x if x.dtype.kind in "if" else x.astype(np.int64)
+    if xx.dtype == np.float16:
+        xx = xx.astype(np.float32)
+    return tt, xx
+
+
+def detect_contacts(
+    signals: GaitSignals, side: Side, params: ContactParams | None = None
+) -> FootContacts:
+    """All contacts of one foot in a recording (batch = the streaming detector fed once)."""
+    cols = signals.side_columns(side)
+    if not cols:
+        raise InputError(
+            f"the signals have no channel for foot {side!r}",
+            fix="map at least one force channel to each foot",
+        )
+    forces = np.asarray(signals.forces)
+    _check_chunk(np.asarray(signals.t), forces, len(signals.channels))
+    p = _param_vector(float(signals.fs), params or ContactParams())
+    runner = _FootRunner(side, cols, p)
+    t, x = _prepare(signals.t, forces)
+    return FootContacts.concat([runner.feed(t, x), runner.finish()], side, len(cols))
+
+
+class StreamingContactDetector:
+    """Contacts of one foot from chunks of samples, exactly as :func:`detect_contacts`.
+
+    ``feed(t, x)`` takes the next samples — times (n,) and forces (n, n_channels) — and
+    returns the contacts of the foot that finished in them; ``finish()`` returns the
+    contact still open (incomplete). ``columns`` are the foot's columns of ``x`` (default:
+    all of them); ``side`` only labels the result. Chunks may be of any size, even empty.
+    """
+
+    def __init__(
+        self,
+        fs: float,
+        n_channels: int,
+        params: ContactParams | None = None,
+        side: Side = "L",
+        columns: list[int] | None = None,
+    ) -> None:
+        if n_channels < 1:
+            raise InputError(f"{n_channels} force channels", fix="give at least one channel")
+        cols = list(range(n_channels)) if columns is None else [int(c) for c in columns]
+        if not cols or any(c < 0 or c >= n_channels for c in cols):
+            raise InputError(
+                f"foot columns {cols} do not fit {n_channels} channels",
+                fix="give column numbers from 0 to n_channels - 1",
+            )
+        self.fs = float(fs)
+        self.n_channels = n_channels
+        self.side: Side = side
+        self.params = params or ContactParams()
+        self._runner = _FootRunner(side, cols, _param_vector(self.fs, self.params))
+
+    @classmethod
+    def for_signals(
+        cls, signals: GaitSignals, side: Side, params: ContactParams | None = None
+    ) -> StreamingContactDetector:
+        """A detector for one foot of recordings laid out like ``signals``."""
+        cols = signals.side_columns(side)
+        if not cols:
+            raise InputError(
+                f"the signals have no channel for foot {side!r}",
+                fix="map at least one force channel to each foot",
+            )
+        return cls(signals.fs, len(signals.channels), params, side, cols)
+
+    def feed(self, t_chunk: NDArray[np.generic], x_chunk: NDArray[np.generic]) -> FootContacts:
+        """The contacts that finished within this chunk."""
+        x = np.asarray(x_chunk)
+        t = np.asarray(t_chunk)
+        _check_chunk(t, x, self.n_channels)
+        tt, xx = _prepare(t, x)
+        return self._runner.feed(tt, xx)
+
+    def finish(self) -> FootContacts:
+        """End of the stream: the contact still open, cut by the end (incomplete)."""
+        return self._runner.finish()

@@ -1,0 +1,176 @@
+"""Contact detection on synthetic signals with known contacts: timing, robustness, gaps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from contact_synth import adc, foot_force
+
+from stride.core.contacts import ContactParams, FootContacts, detect_contacts
+from stride.core.signals import Channel, GaitSignals
+from stride.errors import InputError
+
+
+def _signals(t: np.ndarray, x: np.ndarray, fs: float, places: tuple[str, ...] = ()) -> GaitSignals:
+    if x.ndim == 1:
+        x = x[:, None]
+    places = places or ("foot",) * x.shape[1]
+    return GaitSignals(t, x, tuple(Channel("L", p) for p in places), fs)
+
+
+def _match(found: np.ndarray, truth: np.ndarray, tol: float) -> np.ndarray:
+    """For each true time, the nearest found time minus it (NaN if none within tol)."""
+    out = np.full(truth.shape, np.nan)
+    for i, v in enumerate(truth):
+        if found.size:
+            j = np.argmin(np.abs(found - v))
+            if abs(found[j] - v) <= tol:
+                out[i] = found[j] - v
+    return out
+
+
+@pytest.mark.parametrize("fs", [100.0, 300.0, 1000.0])
+def test_finds_every_contact_with_a_constant_lag(rng: np.random.Generator, fs: float) -> None:
+    t, f, truth = foot_force(rng, 60.0, fs)
+    x = adc(f, rng, drift=300.0)
+    c = detect_contacts(_signals(t, x, fs), "L")
+    ok = c.on_t[c.complete]
+    inner = truth.on[(truth.on > 3.0) & (truth.on < 58.0)]
+    d = _match(ok, inner, 0.05)
+    assert not np.isnan(d).any(), "a contact was missed"
+    # every contact is timed on the rising ramp, a few ms after it starts, consistently
+    assert d.min() >= 0.0 and d.max() < 0.03
+    assert np.ptp(d) < 0.006 + 2.0 / fs
+    # no extra contacts; the first (envelopes learnt on it) and last are cut
+    assert truth.on.size - 2 <= int(c.complete.sum()) <= truth.on.size
+    # final contacts end near the true ends, and stance is positive
+    assert np.all(c.off_t > c.on_t)
+    e = _match(c.off_t[c.complete], truth.off[(truth.off > 3.0) & (truth.off < 58.0)], 0.05)
+    assert not np.isnan(e).any() and e.min() > -0.03 and e.max() <= 0.0 + 1.0 / fs
+
+
+def test_arrays_are_consistent(rng: np.random.Generator) -> None:
+    t, f, _ = foot_force(rng, 20.0, 300.0)
+    c = detect_contacts(_signals(t, adc(f, rng), 300.0), "L")
+    assert isinstance(c, FootContacts) and len(c) > 10
+    assert c.on_idx.dtype == np.int64 and c.off_idx.dtype == np.int64
+    assert np.all(np.diff(c.on_t) > 0) and np.all(c.on_t[1:] > c.off_t[:-1])
+    # on_idx is the first sample at/after the interpolated time, off_idx likewise
+    assert np.all(t[c.on_idx] >= c.on_t - 1e-12) and np.all(t[c.on_idx - 1] <= c.on_t)
+    assert np.all(t[c.off_idx] >= c.off_t - 1e-12) and np.all(t[c.off_idx - 1] <= c.off_t)
+    assert c.sensor_on_t.shape == (len(c), 1)
+    np.testing.assert_array_equal(c.sensor_on_t[c.complete, 0], c.on_t[c.complete])
+    assert np.all(c.impulse[c.complete] > 0) and np.all(c.peak[c.complete] > 1500)
+    assert not c.gap_before.any()
+
+
+def test_impulse_and_peak_in_signal_units(rng: np.random.Generator) -> None:
+    fs = 500.0
+    t, f, truth = foot_force(rng, 20.0, fs, jitter=0.0, stride=1.0, stance_frac=0.6)
+    x = 100.0 + 50.0 * f  # a calibrated force in N on a 100 N offset
+    c = detect_contacts(_signals(t, x, fs), "L")
+    done = c.complete
+    stance = (t >= truth.on[3]) & (t <= truth.off[3])
+    assert np.allclose(c.peak[done], 50.0 * f[stance].max(), rtol=1e-6)
+    # the integral over the whole stance; the detected contact leaves out the ramps' feet
+    expected = 50.0 * f[stance].sum() / fs
+    assert np.allclose(c.impulse[done], expected, rtol=0.03)
+    assert np.all(c.impulse[done] < expected)
+
+
+def test_gain_and_baseline_do_not_matter(rng: np.random.Generator) -> None:
+    t, f, _ = foot_force(rng, 40.0, 300.0)
+    a = detect_contacts(_signals(t, 10.0 * f, 300.0), "L")
+    b = detect_contacts(_signals(t, 1e5 * f - 3e6, 300.0), "L")
+    np.testing.assert_allclose(a.on_t, b.on_t, atol=1e-9)
+    np.testing.assert_allclose(a.off_t, b.off_t, atol=1e-9)
+
+
+def test_saturated_floor_is_a_real_reading(rng: np.random.Generator) -> None:
+    t, f, truth = foot_force(rng, 60.0, 300.0)
+    x = adc(f, rng, base=-2060.0, noise=3.0)  # baseline below the ADC floor: sits on -2048
+    assert (x == -2048).mean() > 0.2
+    c = detect_contacts(_signals(t, x, 300.0), "L")
+    d = _match(c.on_t[c.complete], truth.on[(truth.on > 3) & (truth.on < 58)], 0.05)
+    assert not np.isnan(d).any()
+    assert truth.on.size - 2 <= int(c.complete.sum()) <= truth.on.size
+
+
+def test_split_stance_stays_one_contact(rng: np.random.Generator) -> None:
+    fs = 300.0
+    t, f, truth = foot_force(rng, 40.0, fs)
+    # a deep mid-stance dip, almost to the baseline
+    for on, off in zip(truth.on, truth.off, strict=True):
+        mid = 0.5 * (on + off)
+        f -= 0.92 * f * np.exp(-0.5 * ((t - mid) / 0.04) ** 2)
+    c = detect_contacts(_signals(t, adc(f, rng), fs), "L")
+    d = _match(c.on_t[c.complete], truth.on[(truth.on > 3) & (truth.on < 38)], 0.05)
+    assert not np.isnan(d).any()
+    assert truth.on.size - 2 <= int(c.complete.sum()) <= truth.on.size
+
+
+@pytest.mark.parametrize("kind", ["constant", "noise", "int_constant", "nan"])
+def test_no_walking_gives_no_contacts(rng: np.random.Generator, kind: str) -> None:
+    n = 30_000
+    t = np.arange(n) / 300.0
+    if kind == "constant":
+        x = np.full(n, 5.0)
+    elif kind == "noise":
+        x = rng.standard_normal(n)
+    elif kind == "int_constant":
+        x = np.full(n, -2048, np.int16)
+    else:
+        x = np.full(n, np.nan)
+    c = detect_contacts(_signals(t, x, 300.0), "L")
+    assert not c.complete.any()
+
+
+def test_nan_run_cuts_the_contact_and_flags_the_next(rng: np.random.Generator) -> None:
+    fs = 300.0
+    t, f, truth = foot_force(rng, 30.0, fs, jitter=0.0)
+    x = adc(f, rng).astype(np.float64)
+    k = int(np.argmax(truth.on > 15.0))
+    cut = (t > truth.on[k] + 0.2) & (t < truth.on[k] + 0.3)  # inside a stance
+    x[cut] = np.nan
+    c = detect_contacts(_signals(t, x, fs), "L")
+    hit = np.flatnonzero((c.on_t < truth.on[k] + 0.2) & (c.off_t > truth.on[k] + 0.1))
+    assert hit.size == 1 and not c.complete[hit[0]]
+    # the rest of that stance, after the gap: its start was not seen
+    rest = hit[0] + 1
+    assert c.gap_before[rest] and not c.complete[rest]
+    assert c.on_t[rest] > t[cut][-1] and c.off_t[rest] == pytest.approx(truth.off[k], abs=0.03)
+    nxt = rest + 1
+    assert c.complete[nxt] and not c.gap_before[nxt]
+    assert abs(c.on_t[nxt] - truth.on[k + 1]) < 0.03
+    assert c.gap_before.sum() == 1
+    # nothing inside the missing samples
+    inside = (c.on_t > t[cut][0]) & (c.on_t < t[cut][-1])
+    assert not inside.any()
+
+
+def test_time_gap_in_swing_flags_the_next_contact(rng: np.random.Generator) -> None:
+    fs = 300.0
+    t, f, truth = foot_force(rng, 30.0, fs, jitter=0.0)
+    x = adc(f, rng)
+    k = int(np.argmax(truth.on > 15.0))
+    drop = (t > truth.off[k] + 0.1) & (t < truth.off[k] + 0.3)  # lost frames during swing
+    c = detect_contacts(_signals(t[~drop], x[~drop], fs), "L")
+    j = int(np.argmin(np.abs(c.on_t - truth.on[k + 1])))
+    assert c.gap_before[j] and c.complete[j] and c.complete[j - 1]
+    assert c.gap_before.sum() == 1
+
+
+def test_bad_times_and_shapes_are_input_errors() -> None:
+    t = np.array([0.0, 0.01, 0.01, 0.02])
+    with pytest.raises(InputError, match="strictly increasing"):
+        detect_contacts(_signals(t, np.zeros(4), 100.0), "L")
+    sig = _signals(np.arange(4) / 100.0, np.zeros(4), 100.0)
+    with pytest.raises(InputError, match="no channel"):
+        detect_contacts(sig, "R")
+    with pytest.raises(InputError, match="out of order"):
+        detect_contacts(sig, "L", ContactParams(low_frac=0.6, mid_frac=0.5))
+
+
+def test_empty_signal_gives_no_contacts() -> None:
+    c = detect_contacts(_signals(np.zeros(0), np.zeros((0, 1)), 100.0), "L")
+    assert len(c) == 0 and c.sensor_on_t.shape == (0, 1)
