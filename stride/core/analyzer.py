@@ -1,0 +1,343 @@
+"""Batch and streaming analysis: contacts -> steps table -> summary, same kernels for both.
+
+``analyze(signals, config)`` analyses a whole record. ``StreamingAnalyzer`` takes the same
+samples in chunks of any size and, at ``finish()``, returns exactly the batch
+:class:`Analysis` (same rows, same floats). While streaming, ``feed`` returns the rows
+that became final: a row is emitted once every field of it is known for good, that is when
+
+- its own contact has ended (the contact detector reports a contact ``min_swing_s`` after
+  its final contact),
+- the other foot has reported a contact that began after this row's final contact (so
+  the other foot's contacts the row refers to — previous IC, double support — are final),
+- and, with a belt, a belt sample later than the row's initial contact has arrived.
+
+That is typically one step plus a stance after the row's IC (about 1 s when walking).
+``pending()`` gives the provisional rows of contacts already ended but not yet final (a
+live display can show them early; their other-foot fields may still change).
+Rows are emitted in IC order. Course-mode lengths (a pass must be complete) are filled in
+only by ``finish()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from stride.core.belt import BeltTrack
+from stride.core.contacts import (
+    ContactParams,
+    FootContacts,
+    StreamingContactDetector,
+    detect_contacts,
+)
+from stride.core.gaps import GapScanner, find_gaps
+from stride.core.signals import Channel, GaitSignals, Side
+from stride.core.steps import StepParams, StepTable, merge_sides, side_rows
+from stride.core.summary import summarize
+from stride.core.targets import Target, apply_course, apply_target
+from stride.errors import InputError
+
+SIDES: tuple[Side, Side] = ("L", "R")
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """What to analyse and against which target; defaults need no tuning per record.
+
+    ``pass_length_m``: overground course mode (used only without a belt).
+    """
+
+    contact: ContactParams = field(default_factory=ContactParams)
+    steps: StepParams = field(default_factory=StepParams)
+    target: Target | None = None
+    pass_length_m: float | None = None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The result: steps table, summary, and what they came from (for plots)."""
+
+    steps: StepTable
+    summary: dict[str, object]
+    contacts: dict[Side, FootContacts]
+    gap_starts: NDArray[np.float64]
+    gap_ends: NDArray[np.float64]
+    samples: int
+
+    @property
+    def usable_steps(self) -> int:
+        return int(self.steps.valid.sum())
+
+    def step_rows(self) -> list[dict[str, object]]:
+        """Rows as DESIGN.md JSON objects (``target_error_m`` when a target is set)."""
+        return list(self.steps.rows(with_target="target" in self.summary))
+
+
+def _places(channels: Sequence[Channel], side: Side) -> list[str]:
+    return [c.place for c in channels if c.side == side]
+
+
+def _columns(channels: Sequence[Channel], side: Side) -> list[int]:
+    cols = [i for i, c in enumerate(channels) if c.side == side]
+    if not cols:
+        raise InputError(
+            f"the signals have no channel for foot {side!r}",
+            fix="map at least one force channel to each foot",
+        )
+    return cols
+
+
+def _belt_of(side: Side, n_belts: int) -> int:
+    """Belt column under a foot: split belts are (left, right)."""
+    return 1 if side == "R" and n_belts > 1 else 0
+
+
+def _finalize(
+    table: StepTable,
+    config: AnalysisConfig,
+    channels: Sequence[Channel],
+    belt_speed: NDArray[np.float64] | None,
+) -> tuple[StepTable, dict[str, object]]:
+    """Course lengths, target errors and the summary of a complete table."""
+    course = None
+    if config.pass_length_m is not None and belt_speed is None:
+        table, course = apply_course(table, config.pass_length_m)
+    table = apply_target(table, config.target)
+    multi = tuple(len(_places(channels, s)) > 1 for s in SIDES)
+    summary = summarize(
+        table,
+        multi_sensor=multi,
+        belt_speed=belt_speed,
+        target=config.target,
+        course=course,
+        pass_length_m=config.pass_length_m if belt_speed is None else None,
+    )
+    return table, summary
+
+
+def _check_belt(signals: GaitSignals) -> int:
+    if signals.belt_t is None or signals.belt_speed is None:
+        return 0
+    bs = np.asarray(signals.belt_speed)
+    if bs.ndim == 1:
+        bs = bs[:, None]
+    if bs.shape[0] != np.asarray(signals.belt_t).shape[0] or bs.shape[1] not in (1, 2):
+        raise InputError(
+            f"belt speed of shape {bs.shape} does not fit {np.shape(signals.belt_t)} times",
+            fix="give one speed column (one belt) or two (split belts) per belt time",
+        )
+    return int(bs.shape[1])
+
+
+def analyze(signals: GaitSignals, config: AnalysisConfig | None = None) -> Analysis:
+    """Analyse a whole record: contacts, steps, summary."""
+    config = config or AnalysisConfig()
+    channels = signals.channels
+    for side in SIDES:
+        _columns(channels, side)
+    n_belts = _check_belt(signals)
+    contacts = {side: detect_contacts(signals, side, config.contact) for side in SIDES}
+    forces = np.asarray(signals.forces)
+    gs, ge = find_gaps(np.asarray(signals.t, np.float64), forces, float(signals.fs))
+    belts: list[BeltTrack] = []
+    belt_speed = None
+    if n_belts:
+        assert signals.belt_t is not None and signals.belt_speed is not None
+        belt_speed = np.asarray(signals.belt_speed, np.float64).reshape(len(signals.belt_t), -1)
+        for col in range(n_belts):
+            track = BeltTrack()
+            track.append(np.asarray(signals.belt_t, np.float64), belt_speed[:, col])
+            belts.append(track)
+    tables = []
+    for code, side in enumerate(SIDES):
+        other = SIDES[1 - code]
+        tables.append(
+            side_rows(
+                contacts[side],
+                contacts[other],
+                code,
+                _places(channels, side),
+                float(signals.fs),
+                belts[_belt_of(side, n_belts)] if belts else None,
+                gs,
+                ge,
+                config.steps,
+            )
+        )
+    table, summary = _finalize(merge_sides(tables[0], tables[1]), config, channels, belt_speed)
+    return Analysis(table, summary, contacts, gs, ge, signals.n)
+
+
+class StreamingAnalyzer:
+    """The batch analysis fed in chunks; ``finish()`` equals :func:`analyze` exactly.
+
+    ``belts``: 0 (overground), 1, or 2 (split belts, left then right).
+    """
+
+    def __init__(
+        self,
+        config: AnalysisConfig | None,
+        channels: Sequence[Channel],
+        fs: float,
+        belts: int = 0,
+    ) -> None:
+        self.config = config or AnalysisConfig()
+        self.channels = tuple(channels)
+        self.fs = float(fs)
+        if belts not in (0, 1, 2):
+            raise InputError(f"{belts} belts", fix="give 0 (overground), 1, or 2 (split belts)")
+        self.n_belts = belts
+        self._cols = {side: _columns(self.channels, side) for side in SIDES}
+        self._det = {
+            side: StreamingContactDetector(
+                self.fs, len(self.channels), self.config.contact, side, self._cols[side]
+            )
+            for side in SIDES
+        }
+        n_sensors = {side: len(self._cols[side]) for side in SIDES}
+        self._n_sensors = n_sensors
+        self._parts: dict[Side, list[FootContacts]] = {s: [] for s in SIDES}
+        self._contacts: dict[Side, FootContacts] = {
+            s: FootContacts.empty(s, n_sensors[s]) for s in SIDES
+        }
+        self._next: dict[Side, int] = {s: 0 for s in SIDES}
+        self._gaps = GapScanner(self.fs)
+        self._belts = [BeltTrack() for _ in range(belts)]
+        self._belt_v: list[NDArray[np.float64]] = []
+        self._emitted: list[StepTable] = []
+        self._samples = 0
+        self._finished = False
+
+    # -- input -----------------------------------------------------------------------
+    def feed(
+        self,
+        t: NDArray[np.float64],
+        forces: NDArray[np.generic],
+        belt_t: NDArray[np.float64] | None = None,
+        belt_speed: NDArray[np.float64] | None = None,
+    ) -> StepTable:
+        """Next samples (times (n,), forces (n, channels)) and any new belt samples
+        (times (b,), speed (b,) or (b, belts)); returns the rows that became final."""
+        if self._finished:
+            raise InputError("the analyzer has finished", fix="start a new StreamingAnalyzer")
+        t = np.asarray(t, np.float64)
+        forces = np.asarray(forces)
+        if belt_t is not None and belt_speed is not None and len(belt_t):
+            if not self.n_belts:
+                raise InputError("belt samples fed to an overground analyzer", fix="set belts")
+            v = np.asarray(belt_speed, np.float64).reshape(len(belt_t), -1)
+            if v.shape[1] != self.n_belts:
+                raise InputError(f"{v.shape[1]} belt columns, expected {self.n_belts}")
+            for col, track in enumerate(self._belts):
+                track.append(np.asarray(belt_t, np.float64), v[:, col])
+            self._belt_v.append(v)
+        if t.shape[0]:
+            new = {side: self._det[side].feed(t, forces) for side in SIDES}
+            self._gaps.feed(t, forces)
+            self._samples += int(t.shape[0])
+            for side in SIDES:
+                if len(new[side]):
+                    self._add(side, new[side])
+        return self._emit(final=False)
+
+    def feed_signals(self, chunk: GaitSignals) -> StepTable:
+        """Feed a chunk given as :class:`GaitSignals` (e.g. from the block assembler)."""
+        return self.feed(chunk.t, chunk.forces, chunk.belt_t, chunk.belt_speed)
+
+    def finish(self) -> Analysis:
+        """End of the stream: the remaining rows and the whole :class:`Analysis`."""
+        if not self._finished:
+            for side in SIDES:
+                last = self._det[side].finish()
+                if len(last):
+                    self._add(side, last)
+            self._gaps.finish()
+            self._emit(final=True)
+            self._finished = True
+        table = StepTable.concat(self._emitted)
+        belt_speed = np.concatenate(self._belt_v) if self._belt_v else None
+        if self.n_belts and belt_speed is None:
+            belt_speed = np.zeros((0, self.n_belts))
+        table, summary = _finalize(table, self.config, self.channels, belt_speed)
+        gs, ge = self._gaps.arrays()
+        return Analysis(table, summary, dict(self._contacts), gs, ge, self._samples)
+
+    # -- internals -------------------------------------------------------------------
+    def _add(self, side: Side, new: FootContacts) -> None:
+        self._contacts[side] = FootContacts.concat(
+            [self._contacts[side], new], side, self._n_sensors[side]
+        )
+
+    def _final_count(self, code: int, final: bool) -> int:
+        """How many of a foot's contacts have rows that can no longer change."""
+        side, other = SIDES[code], SIDES[1 - code]
+        own = self._contacts[side]
+        m = len(own)
+        if final:
+            return m
+        on_o = self._contacts[other].on_t
+        if on_o.size == 0:
+            return self._next[side]
+        horizon = float(on_o[-1])
+        ends = np.fmax(own.off_t, own.on_t)
+        ok = ends < horizon
+        if self._belts:
+            ok &= own.on_t < self._belts[_belt_of(side, self.n_belts)].last_t
+        # Final rows form a prefix (contacts are in time order).
+        bad = np.flatnonzero(~ok[self._next[side] :])
+        return self._next[side] + (int(bad[0]) if bad.size else m - self._next[side])
+
+    def _rows(self, code: int, idx: NDArray[np.int64]) -> StepTable:
+        side, other = SIDES[code], SIDES[1 - code]
+        gs, ge = self._gaps.arrays()
+        return side_rows(
+            self._contacts[side],
+            self._contacts[other],
+            code,
+            _places(self.channels, side),
+            self.fs,
+            self._belts[_belt_of(side, self.n_belts)] if self._belts else None,
+            gs,
+            ge,
+            self.config.steps,
+            idx,
+        )
+
+    def _emit(self, final: bool) -> StepTable:
+        upto = [self._final_count(code, final) for code in range(2)]
+        barrier = np.inf
+        if not final:
+            for code, side in enumerate(SIDES):
+                on = self._contacts[side].on_t
+                if upto[code] < on.size:
+                    barrier = min(barrier, float(on[upto[code]]))
+        parts = []
+        for code, side in enumerate(SIDES):
+            start = self._next[side]
+            idx = np.arange(start, upto[code], dtype=np.int64)
+            if idx.size:
+                on = self._contacts[side].on_t[idx]
+                idx = idx[: int(np.searchsorted(on, barrier, side="left"))]
+            if idx.size:
+                parts.append(self._rows(code, idx))
+                self._next[side] = int(idx[-1]) + 1
+        if not parts:
+            return StepTable.empty()
+        rows = merge_sides(parts[0], parts[1]) if len(parts) == 2 else parts[0]
+        self._emitted.append(rows)
+        return apply_target(rows, self.config.target)
+
+    def pending(self) -> StepTable:
+        """Provisional rows of contacts that ended but are not final yet (may change)."""
+        parts = []
+        for code, side in enumerate(SIDES):
+            m = len(self._contacts[side])
+            if self._next[side] < m:
+                parts.append(self._rows(code, np.arange(self._next[side], m, dtype=np.int64)))
+        if not parts:
+            return StepTable.empty()
+        rows = merge_sides(parts[0], parts[1]) if len(parts) == 2 else parts[0]
+        return apply_target(rows, self.config.target)

@@ -1,0 +1,147 @@
+"""Where samples are missing: lost frames (a jump in sample time) and NaN rows.
+
+A gap is the open interval between the last good sample before it and the first good
+sample after it. Steps and strides that overlap a gap are flagged and left out of the
+summaries; nothing is interpolated across it. The scan carries its state from chunk to
+chunk, so a stream cut anywhere finds exactly the gaps of the whole record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+#: A step in sample time beyond this many sample periods is a gap (lost frames).
+GAP_PERIODS = 1.5
+
+
+@njit(cache=True)
+def _scan_gaps(
+    t: NDArray[np.float64],
+    bad: NDArray[np.bool_],
+    use_bad: bool,
+    max_dt: float,
+    last_good_t: float,
+    in_bad: bool,
+    prev_t: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float, bool, float]:
+    """One pass over sample times (and a per-row NaN mask): gap starts/ends, new state.
+
+    ``last_good_t``: time of the last good sample so far (NaN before the first);
+    ``in_bad``: inside a run of NaN rows; ``prev_t``: time of the previous sample (NaN at
+    the start of the record).
+    """
+    starts = []
+    ends = []
+    for i in range(t.shape[0]):
+        ti = t[i]
+        if prev_t == prev_t and ti - prev_t > max_dt and not in_bad:
+            # A time jump: the gap runs from the last good sample to this one.
+            in_bad = True
+        prev_t = ti
+        is_bad = use_bad and bad[i]
+        if is_bad:
+            in_bad = True
+            continue
+        if in_bad:
+            if last_good_t == last_good_t:
+                starts.append(last_good_t)
+                ends.append(ti)
+            in_bad = False
+        last_good_t = ti
+    s = np.empty(len(starts), dtype=np.float64)
+    e = np.empty(len(ends), dtype=np.float64)
+    for j in range(len(starts)):
+        s[j] = starts[j]
+        e[j] = ends[j]
+    return s, e, last_good_t, in_bad, prev_t
+
+
+def _nan_rows(forces: NDArray[np.generic]) -> NDArray[np.bool_] | None:
+    if not np.issubdtype(forces.dtype, np.floating):
+        return None
+    if forces.ndim == 1:
+        return np.isnan(forces)
+    return np.isnan(forces).any(axis=tuple(range(1, forces.ndim)))
+
+
+@dataclass
+class GapScanner:
+    """Finds gaps chunk by chunk; ``starts``/``ends`` hold every gap closed so far.
+
+    A run of missing samples at the very start of the record is not a gap (there is
+    nothing before it to bridge); one still open at the end is closed by :meth:`finish`
+    at the last sample time.
+    """
+
+    fs: float
+    starts: list[float] = field(default_factory=list)
+    ends: list[float] = field(default_factory=list)
+    _last_good_t: float = float("nan")
+    _in_bad: bool = False
+    _prev_t: float = float("nan")
+
+    def feed(self, t: NDArray[np.float64], forces: NDArray[np.generic]) -> None:
+        if t.shape[0] != forces.shape[0]:
+            raise ValueError("t and forces differ in length")
+        if self.fs <= 0:
+            raise ValueError("fs must be positive")
+        bad = _nan_rows(forces)
+        use_bad = bad is not None
+        mask = bad if bad is not None else np.zeros(0, dtype=np.bool_)
+        s, e, self._last_good_t, self._in_bad, self._prev_t = _scan_gaps(
+            np.ascontiguousarray(t, dtype=np.float64),
+            mask,
+            use_bad,
+            GAP_PERIODS / self.fs,
+            self._last_good_t,
+            self._in_bad,
+            self._prev_t,
+        )
+        self.starts.extend(s.tolist())
+        self.ends.extend(e.tolist())
+
+    def finish(self) -> None:
+        """Close a gap still open at the end (samples lost or NaN up to the last one)."""
+        if self._in_bad and self._last_good_t == self._last_good_t:
+            self.starts.append(self._last_good_t)
+            self.ends.append(max(self._prev_t, self._last_good_t))
+        self._in_bad = False
+
+    def arrays(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        return np.asarray(self.starts, dtype=np.float64), np.asarray(self.ends, dtype=np.float64)
+
+
+def find_gaps(
+    t: NDArray[np.float64], forces: NDArray[np.generic], fs: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """All gaps of a whole record as (starts, ends) arrays of times."""
+    scanner = GapScanner(fs)
+    scanner.feed(t, forces)
+    scanner.finish()
+    return scanner.arrays()
+
+
+def overlaps_gap(
+    a: NDArray[np.float64],
+    b: NDArray[np.float64],
+    gap_starts: NDArray[np.float64],
+    gap_ends: NDArray[np.float64],
+) -> NDArray[np.bool_]:
+    """For intervals [a, b], whether any gap (start, end) lies partly inside.
+
+    Gaps are disjoint and sorted, so the candidate is the first gap ending after ``a``.
+    NaN bounds give False (the caller flags those intervals otherwise).
+    """
+    out = np.zeros(a.shape, dtype=np.bool_)
+    if gap_starts.size == 0 or a.size == 0:
+        return out
+    ok = np.isfinite(a) & np.isfinite(b)
+    idx = np.searchsorted(gap_ends, np.where(ok, a, 0.0), side="right")
+    inside = idx < gap_starts.size
+    cand = np.where(inside, gap_starts[np.minimum(idx, gap_starts.size - 1)], np.inf)
+    out = ok & inside & (cand < b)
+    return out

@@ -1,0 +1,62 @@
+"""Foot roll-over: heel-first, flat or toe-first contact and the heel-to-toe transition.
+
+Needs a heel sensor and at least one forefoot sensor ("toe", "lateral", "medial") under
+the same foot; insole cells without a known place give no classification. A contact is
+*flat* when heel and forefoot start loading within ``flat_s`` (or one sample period, if
+longer) of each other; otherwise it is heel-first or toe-first by which loaded first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from stride.core.signals import HEEL_PLACES, TOE_PLACES
+
+HEEL_FIRST, FLAT, TOE_FIRST, UNKNOWN = 0, 1, 2, -1
+CONTACT_TYPES = {HEEL_FIRST: "heel", FLAT: "flat", TOE_FIRST: "toe"}
+
+#: Heel and forefoot onsets closer than this are a flat contact (gait-metrics.md: "within
+#: a few ms of each other").
+FLAT_S = 0.010
+
+
+def has_rollover(places: Sequence[str]) -> bool:
+    """Whether a foot's sensor places allow heel/toe classification."""
+    return any(p in HEEL_PLACES for p in places) and any(p in TOE_PLACES for p in places)
+
+
+def classify_contacts(
+    sensor_on_t: NDArray[np.float64], places: Sequence[str], fs: float, flat_s: float = FLAT_S
+) -> tuple[NDArray[np.int8], NDArray[np.float64]]:
+    """Per contact: type code (HEEL_FIRST/FLAT/TOE_FIRST/UNKNOWN) and heel-to-toe time (s).
+
+    ``sensor_on_t``: shape (m, k), onset time of each of the foot's k sensors in each
+    contact (NaN = that sensor did not load). ``places``: the k sensors' places.
+    """
+    on = np.asarray(sensor_on_t, dtype=np.float64)
+    m = on.shape[0]
+    kinds = np.full(m, UNKNOWN, dtype=np.int8)
+    transition = np.full(m, np.nan)
+    if on.ndim != 2 or on.shape[1] != len(places):
+        raise ValueError("sensor_on_t must have one column per sensor place")
+    heel = [i for i, p in enumerate(places) if p in HEEL_PLACES]
+    toe = [i for i, p in enumerate(places) if p in TOE_PLACES]
+    if m == 0 or not heel or not toe:
+        return kinds, transition
+    with np.errstate(all="ignore"):
+        heel_on = np.fmin.reduce(on[:, heel], axis=1)
+        toe_on = np.fmin.reduce(on[:, toe], axis=1)
+    tol = max(flat_s, 1.0 / fs)
+    d = toe_on - heel_on
+    both = np.isfinite(d)
+    kinds[both & (np.abs(d) <= tol)] = FLAT
+    kinds[both & (d > tol)] = HEEL_FIRST
+    kinds[both & (d < -tol)] = TOE_FIRST
+    # Only one part loaded during the whole contact: it loaded first by definition.
+    kinds[np.isfinite(heel_on) & ~np.isfinite(toe_on)] = HEEL_FIRST
+    kinds[~np.isfinite(heel_on) & np.isfinite(toe_on)] = TOE_FIRST
+    transition[both] = d[both]
+    return kinds, transition

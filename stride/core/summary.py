@@ -1,0 +1,166 @@
+"""The summary of a steps table (DESIGN.md contract; definitions in docs/metrics.md).
+
+Only rows without flags enter the summary. Nothing is reported as zero for lack of data:
+a statistic without data is ``None`` with its count ``n`` = 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from stride.core.rollover import HEEL_FIRST, UNKNOWN
+from stride.core.steps import FLAG_NAMES, StepTable
+from stride.core.symmetry import phase_coordination_index, symmetry
+from stride.core.targets import Target, matching_cadence_spm
+from stride.core.variability import coefficient_of_variation, dfa_alpha
+
+SIDE_QUANTITIES = ("step_length_m", "step_time_s", "stride_time_s", "stance_s", "swing_s")
+SYMMETRY_OF = {
+    "step_length": "step_length_m",
+    "step_time": "step_time_s",
+    "stance": "stance_s",
+    "swing": "swing_s",
+}
+STEP_LENGTH_ASSUMPTION = (
+    "step length = belt displacement between the other foot's initial contact and this "
+    "one; the change in the feet's fore-aft positions is not observable with foot sensors "
+    "and is assumed zero"
+)
+
+
+def stats(x: NDArray[np.float64]) -> dict[str, float | int | None]:
+    """``{"mean", "sd", "n"}`` of the finite values (sample SD, ddof=1)."""
+    a = x[np.isfinite(x)]
+    n = int(a.size)
+    mean = float(a.mean()) if n else None
+    sd = float(a.std(ddof=1)) if n > 1 else None
+    return {"mean": mean, "sd": sd, "n": n}
+
+
+def left_stride_phases(table: StepTable) -> NDArray[np.float64]:
+    """Plotnik's phi per usable left stride: 360 (IC_R - IC_L,i) / (IC_L,i+1 - IC_L,i)."""
+    ic = table["ic_s"]
+    right_ic = np.sort(ic[table.side == 1])
+    rows = np.flatnonzero(table.valid & (table.side == 0))
+    phases = []
+    for r in rows.tolist():
+        end = ic[r]
+        start = end - table["stride_time_s"][r]
+        k = np.searchsorted(right_ic, start, side="right")
+        if k < right_ic.size and right_ic[k] < end:
+            phases.append(360.0 * (right_ic[k] - start) / (end - start))
+    return np.asarray(phases, dtype=np.float64)
+
+
+def summarize(
+    table: StepTable,
+    *,
+    multi_sensor: Sequence[bool] = (False, False),
+    belt_speed: NDArray[np.float64] | None = None,
+    target: Target | None = None,
+    course: list[dict[str, object]] | None = None,
+    pass_length_m: float | None = None,
+) -> dict[str, object]:
+    """The summary dictionary. ``multi_sensor[side]``: that foot has several sensors (adds
+    roll-over and loading); ``belt_speed``: belt speed samples (n, belts) if a belt ran."""
+    valid = table.valid
+    summary: dict[str, object] = {"steps": len(table), "steps_used": int(valid.sum())}
+    step_times = table["step_time_s"][valid]
+    finite_steps = step_times[np.isfinite(step_times)]
+    summary["cadence_spm"] = 60.0 / float(finite_steps.mean()) if finite_steps.size else None
+
+    sides: dict[str, dict[str, object]] = {}
+    for code, name in ((0, "L"), (1, "R")):
+        rows = valid & (table.side == code)
+        side: dict[str, object] = {q: stats(table[q][rows]) for q in SIDE_QUANTITIES}
+        if any(multi_sensor):
+            kinds = table.contact_type[rows]
+            known = kinds != UNKNOWN
+            side["heel_first_share"] = (
+                float((kinds[known] == HEEL_FIRST).mean()) if known.any() else None
+            )
+            side["heel_toe_s"] = stats(table["heel_toe_s"][rows])
+            side["impulse"] = stats(table["impulse"][rows])
+            side["peak"] = stats(table["peak"][rows])
+        sides[name] = side
+    summary["L"], summary["R"] = sides["L"], sides["R"]
+
+    def mean_of(side: str, quantity: str) -> float | None:
+        entry = sides[side][quantity]
+        assert isinstance(entry, dict)
+        value = entry["mean"]
+        return None if value is None else float(value)
+
+    sym: dict[str, object] = {
+        key: symmetry(mean_of("L", q), mean_of("R", q)).as_dict() for key, q in SYMMETRY_OF.items()
+    }
+    sym["pci"] = phase_coordination_index(left_stride_phases(table).tolist())
+    if any(multi_sensor):
+        sym["loading"] = symmetry(mean_of("L", "impulse"), mean_of("R", "impulse")).as_dict()
+    summary["symmetry"] = sym
+
+    cv: dict[str, float | None] = {}
+    dfa: dict[str, object] = {}
+    counts: dict[str, int] = {}
+    for code, name in ((0, "L"), (1, "R")):
+        series = table["stride_time_s"][valid & (table.side == code)]
+        series = series[np.isfinite(series)]
+        cv[name] = coefficient_of_variation(series)
+        dfa[name] = dfa_alpha(series)
+        counts[name] = int(series.size)
+    dfa["n"] = counts
+    summary["variability"] = {"stride_time_cv": cv, "dfa_alpha": dfa}
+
+    flags = {name: int(((table.flags & bit) != 0).sum()) for bit, name in FLAG_NAMES}
+    summary["flags"] = flags
+
+    belt_mean: float | None = None
+    assumptions: list[str] = []
+    if belt_speed is not None and belt_speed.size:
+        v = np.asarray(belt_speed, dtype=np.float64).reshape(belt_speed.shape[0], -1)
+        flat = v[np.isfinite(v)]
+        belt = stats(flat)
+        belt_mean = None if belt["mean"] is None else float(belt["mean"])
+        entry: dict[str, object] = {"mean": belt["mean"], "sd": belt["sd"]}
+        if v.shape[1] == 2:
+            for col, name in ((0, "L"), (1, "R")):
+                s = stats(v[:, col])
+                entry[name] = {"mean": s["mean"], "sd": s["sd"]}
+        summary["belt_speed_mps"] = entry
+        assumptions.append(STEP_LENGTH_ASSUMPTION)
+
+    if target is not None:
+        tgt: dict[str, object] = {
+            "step_length_m": target.step_length_m,
+            "tolerance_m": target.tolerance_m,
+        }
+        if target.spacing_m is not None:
+            tgt["spacing_m"] = target.spacing_m
+            tgt["lines_per_step"] = target.lines_per_step
+        within: dict[str, float | None] = {}
+        for code, name in ((0, "L"), (1, "R")):
+            on = table.on_target[valid & (table.side == code)]
+            on = on[on >= 0]
+            within[name] = float(on.mean()) if on.size and target.step_length_m else None
+        tgt["within"] = within
+        if target.cadence_spm is not None:
+            cad = summary["cadence_spm"]
+            tgt["cadence_spm"] = target.cadence_spm
+            tgt["cadence_error_spm"] = (
+                None if cad is None else float(cad) - target.cadence_spm  # type: ignore[arg-type]
+            )
+        if belt_mean is not None and target.step_length_m and math.isfinite(belt_mean):
+            tgt["matching_cadence_spm"] = matching_cadence_spm(belt_mean, target.step_length_m)
+        summary["target"] = tgt
+
+    if course is not None and pass_length_m is not None:
+        from stride.core.targets import COURSE_ASSUMPTION
+
+        summary["course"] = {"pass_length_m": pass_length_m, "passes": course}
+        assumptions.append(COURSE_ASSUMPTION)
+    summary["assumptions"] = assumptions
+    return summary

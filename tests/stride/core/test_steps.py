@@ -1,0 +1,179 @@
+"""The steps table from hand-made contacts: golden values for every column and flag.
+
+Contacts come from a tiny stand-in (the arrays the contact detector returns), so these
+tests check the step logic alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from stride.core.belt import BeltTrack
+from stride.core.rollover import FLAT, HEEL_FIRST, TOE_FIRST
+from stride.core.steps import (
+    FLAG_ALTERNATION,
+    FLAG_EDGE,
+    FLAG_GAP,
+    FLAG_STOP,
+    FLAG_TURN,
+    StepParams,
+    StepTable,
+    flag_names,
+    merge_sides,
+    side_rows,
+)
+
+NO_GAPS = (np.zeros(0), np.zeros(0))
+
+
+@dataclass
+class Contacts:
+    on_t: np.ndarray
+    off_t: np.ndarray
+    complete: np.ndarray
+    gap_before: np.ndarray
+    sensor_on_t: np.ndarray
+    impulse: np.ndarray
+    peak: np.ndarray
+
+
+def contacts(on: list[float], stance: float = 0.6, sensors: np.ndarray | None = None) -> Contacts:
+    a = np.asarray(on, dtype=np.float64)
+    m = a.size
+    return Contacts(
+        a,
+        a + stance,
+        np.ones(m, bool),
+        np.zeros(m, bool),
+        a[:, None].copy() if sensors is None else sensors,
+        np.full(m, 10.0),
+        np.full(m, 5.0),
+    )
+
+
+def belt(speed: float = 1.0) -> BeltTrack:
+    b = BeltTrack()
+    bt = np.arange(-1.0, 30.0, 0.05)
+    b.append(bt, np.full(bt.size, speed))
+    return b
+
+
+def table(
+    left: Contacts,
+    right: Contacts,
+    belts: tuple[BeltTrack | None, BeltTrack | None] = (None, None),
+    gaps: tuple[np.ndarray, np.ndarray] = NO_GAPS,
+    places: tuple[list[str], list[str]] = (["foot"], ["foot"]),
+) -> StepTable:
+    p = StepParams()
+    lt = side_rows(left, right, 0, places[0], 100.0, belts[0], gaps[0], gaps[1], p)
+    rt = side_rows(right, left, 1, places[1], 100.0, belts[1], gaps[0], gaps[1], p)
+    return merge_sides(lt, rt)
+
+
+def regular(n: int = 6) -> tuple[Contacts, Contacts]:
+    return contacts([float(i) for i in range(n)]), contacts([i + 0.5 for i in range(n)])
+
+
+def test_golden_row_of_regular_walking() -> None:
+    left, right = regular()
+    b = belt(1.2)
+    tab = table(left, right, (b, b))
+    assert tab.side.tolist() == [0, 1] * 6
+    assert tab["ic_s"].tolist() == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 5.5]
+    row = next(r for r in tab.rows() if r["side"] == "L" and r["ic_s"] == 2.0)
+    assert row["fc_s"] == pytest.approx(2.6)
+    assert row["step_time_s"] == pytest.approx(0.5)
+    assert row["stride_time_s"] == pytest.approx(1.0)
+    assert row["stance_s"] == pytest.approx(0.6)
+    assert row["swing_s"] == pytest.approx(0.4)
+    assert row["step_length_m"] == pytest.approx(0.6)  # 1.2 m/s x 0.5 s
+    assert row["stride_length_m"] == pytest.approx(1.2)
+    assert row["double_support_initial_s"] == pytest.approx(0.1)  # R off at 2.1
+    assert row["double_support_terminal_s"] == pytest.approx(0.1)  # R on at 2.5
+    assert row["flags"] == []
+    assert row["impulse"] == 10.0 and row["peak"] == 5.0
+    # first contact of each foot has no stride: edge, lengths not measurable
+    first = next(tab.rows())
+    assert first["flags"] == ["edge"] and first["stride_length_m"] is None
+    assert first["step_time_s"] is None  # no earlier IC of the other foot
+
+
+def test_no_belt_means_no_lengths_and_split_belts_use_the_foot_belt() -> None:
+    left, right = regular()
+    tab = table(left, right)
+    assert np.isnan(tab["step_length_m"]).all()
+    tab = table(left, right, (belt(1.0), belt(1.5)))
+    right_rows = tab.take(np.flatnonzero(tab.valid & (tab.side == 1)))
+    left_rows = tab.take(np.flatnonzero(tab.valid & (tab.side == 0)))
+    assert right_rows["step_length_m"] == pytest.approx(0.75)
+    assert left_rows["step_length_m"] == pytest.approx(0.5)
+
+
+def test_gap_flags_and_unmeasured_intervals() -> None:
+    left, right = regular()
+    b = belt()
+    gaps = (np.array([2.2]), np.array([2.4]))  # inside L swing / R stance of R contact 1.5
+    tab = table(left, right, (b, b), gaps)
+    rows = {(r["side"], r["ic_s"]): r for r in tab.rows()}
+    r = rows[("L", 3.0)]  # stride 2.0 -> 3.0 spans the gap
+    assert "gap" in r["flags"] and r["stride_time_s"] is None and r["stride_length_m"] is None
+    assert r["swing_s"] is None
+    assert r["step_time_s"] == pytest.approx(0.5)  # step 2.5 -> 3.0 does not
+    assert "gap" in rows[("R", 2.5)]["flags"]  # its step 2.0 -> 2.5 spans the gap
+    assert rows[("L", 4.0)]["flags"] == []
+    # the detector's own gap_before mark is honoured too
+    left.gap_before[4] = True
+    tab = table(left, right, (b, b))
+    assert tab.flags[(tab.side == 0) & (tab.contact == 4)][0] & FLAG_GAP
+
+
+def test_stop_turn_alternation_edge() -> None:
+    ons = [0.0, 1.0, 2.0, 3.0, 4.0, 8.0, 9.0, 10.0, 11.0, 11.6, 12.6]
+    left = contacts(ons)
+    right = contacts([o + 0.5 for o in ons])
+    tab = table(left, right)
+    lrows = {r["ic_s"]: r for r in tab.rows() if r["side"] == "L"}
+    assert "stop" in lrows[8.0]["flags"]  # a 4 s stride
+    assert "turn" in lrows[11.6]["flags"]  # 0.6 s among 1.0 s strides
+    assert lrows[10.0]["flags"] == []
+    # a missed right contact breaks alternation for the left stride around it
+    right2 = contacts([o + 0.5 for o in ons if o != 2.0])
+    tab = table(left, right2)
+    f = tab.flags[(tab.side == 0) & (tab["ic_s"] == 3.0)][0]
+    assert f & FLAG_ALTERNATION
+    # an unfinished last contact is an edge row with no FC, stance or loading
+    left.complete[-1] = False
+    tab = table(left, right)
+    last = tab.take(np.flatnonzero((tab.side == 0) & (tab.contact == len(ons) - 1)))
+    assert last.flags[0] & FLAG_EDGE and np.isnan(last["fc_s"][0])
+    assert np.isnan(last["impulse"][0])
+    assert flag_names(FLAG_STOP | FLAG_TURN) == ["turn", "stop"]
+
+
+def test_rollover_columns() -> None:
+    on = np.array([0.0, 1.0, 2.0, 3.0])
+    heel = on.copy()
+    toe = on + np.array([0.08, 0.005, -0.05, np.nan])
+    left = contacts(on.tolist(), sensors=np.stack([heel, toe], axis=1))
+    right = contacts((on + 0.5).tolist())
+    tab = table(left, right, places=(["heel", "toe"], ["foot"]))
+    lt = tab.take(np.flatnonzero(tab.side == 0))
+    assert lt.contact_type.tolist() == [HEEL_FIRST, FLAT, TOE_FIRST, HEEL_FIRST]
+    assert lt["heel_toe_s"][:3] == pytest.approx([0.08, 0.005, -0.05])
+    assert [r["contact_type"] for r in lt.rows()] == ["heel", "flat", "toe", "heel"]
+
+
+def test_rows_for_a_subset_equal_rows_of_the_whole() -> None:
+    ons = [0.0, 1.0, 2.1, 3.0, 4.3, 5.0, 6.0, 7.2, 8.0]
+    left, right = contacts(ons), contacts([o + 0.45 for o in ons])
+    b = belt()
+    p = StepParams()
+    whole = side_rows(left, right, 0, ["foot"], 100.0, b, *NO_GAPS, p)
+    part = side_rows(left, right, 0, ["foot"], 100.0, b, *NO_GAPS, p, np.arange(5, 9))
+    for k in whole.values:
+        assert np.array_equal(whole[k][5:], part[k], equal_nan=True)
+    assert np.array_equal(whole.flags[5:], part.flags)

@@ -1,0 +1,82 @@
+"""CV golden values; DFA against the independent ``nolds.dfa`` with its defaults."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+from stride.core.variability import coefficient_of_variation, dfa_alpha, dfa_window_sizes
+
+
+def _nolds_measures() -> ModuleType:
+    """nolds.measures without nolds/__init__ (which fails to load its bundled datasets
+    on some Python 3.11 builds); the DFA code itself is what we compare with."""
+    spec = importlib.util.find_spec("nolds")
+    if spec is None or spec.origin is None:
+        pytest.fail("nolds is a test dependency (pyproject [test] extra)")
+    path = Path(spec.origin).parent / "measures.py"
+    mspec = importlib.util.spec_from_file_location("_nolds_measures", path)
+    assert mspec is not None and mspec.loader is not None
+    mod = importlib.util.module_from_spec(mspec)
+    mspec.loader.exec_module(mod)
+    return mod
+
+
+def test_cv_golden() -> None:
+    # 1.0, 1.1, 1.2: mean 1.1, sd 0.1 -> 9.0909 %
+    assert coefficient_of_variation([1.0, 1.1, 1.2]) == pytest.approx(9.090909)
+    assert coefficient_of_variation([1.0, float("nan"), 1.2]) == pytest.approx(
+        100 * math.sqrt(0.02) / 1.1
+    )
+    assert coefficient_of_variation([1.0]) is None
+    assert coefficient_of_variation([2.0, 2.0, 2.0]) == 0.0
+
+
+def test_window_sizes_match_nolds() -> None:
+    measures = _nolds_measures()
+    for n in (71, 100, 250, 500, 1234):
+        assert dfa_window_sizes(n) == measures.logarithmic_n(4, 0.1 * n, 1.2)
+
+
+def _fgn(n: int, hurst: float, rng: np.random.Generator) -> np.ndarray:
+    """Fractional Gaussian noise by the Davies-Harte method (exact, seeded)."""
+    k = np.arange(n + 1)
+    gamma = 0.5 * ((k + 1.0) ** (2 * hurst) - 2 * k ** (2 * hurst) + np.abs(k - 1.0) ** (2 * hurst))
+    row = np.concatenate([gamma, gamma[-2:0:-1]])
+    lam = np.fft.fft(row).real
+    lam[lam < 0] = 0
+    w = rng.standard_normal(2 * n) + 1j * rng.standard_normal(2 * n)
+    return np.asarray(np.fft.fft(np.sqrt(lam / (2 * n)) * w).real[:n])
+
+
+@pytest.mark.parametrize("hurst", [0.5, 0.75, 0.9])
+@pytest.mark.parametrize("n", [120, 400])
+def test_dfa_agrees_with_nolds_defaults(hurst: float, n: int, rng: np.random.Generator) -> None:
+    measures = _nolds_measures()
+    x = 1.1 + 0.03 * _fgn(n, hurst, rng)
+    ours = dfa_alpha(x)
+    theirs = measures.dfa(x, fit_exp="poly", fit_trend="poly")
+    assert ours is not None
+    assert abs(ours - theirs) < 0.03
+    # it measures what it should: near the generating exponent for long series
+    if n == 400:
+        assert abs(ours - hurst) < 0.25
+
+
+def test_dfa_shuffled_is_near_half(rng: np.random.Generator) -> None:
+    x = 1.0 + 0.03 * _fgn(600, 0.9, rng)
+    shuffled = rng.permutation(x)
+    a, b = dfa_alpha(x), dfa_alpha(shuffled)
+    assert a is not None and b is not None
+    assert a > b + 0.2 and abs(b - 0.5) < 0.2
+
+
+def test_dfa_needs_enough_points() -> None:
+    assert dfa_alpha(np.ones(50)) is None
+    # constant series: all fluctuations zero -> no line to fit
+    assert dfa_alpha(np.ones(200)) is None
