@@ -18,6 +18,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from stride.errors import InputError
@@ -152,3 +155,252 @@ def get_engine(
             )
         return DaskEngine(scheduler, connect_timeout_s=connect_timeout_s)
     raise InputError(f"unknown engine {name!r}", fix=f"use one of {', '.join(ENGINES)}")
+
+
+# --- Recovery cohorts (`stride sim recovery`): jobs are plain data, workers top-level ---
+
+
+@dataclass(frozen=True)
+class RecoveryJob:
+    """One patient's course, or one session of it (``session`` set: full-recording mode)."""
+
+    profile: str
+    weeks: int
+    sessions_per_week: int
+    feedback: bool
+    seed: int
+    patient: int
+    patients: int
+    subject: str
+    minutes: float
+    start_iso: str
+    speed_mps: float
+    target_step_length_m: float
+    tolerance_m: float
+    session: int | None = None
+    recordings: str | None = None
+
+
+@dataclass(frozen=True)
+class SessionResult:
+    """What the history stores about one simulated session."""
+
+    subject: str
+    started_at: str
+    summary: dict[str, Any]
+    meta: dict[str, Any]
+    target: dict[str, Any]
+    recording_path: str | None = None
+    devices: tuple[dict[str, Any], ...] = field(default=())
+
+
+def plan_job(job: RecoveryJob) -> list[Any]:
+    """The patient's session plans (``sim.recovery.SessionPlan``), deterministic per job."""
+    from datetime import datetime
+
+    import numpy as np
+
+    from sim.recovery import plan_patient
+
+    seq = np.random.SeedSequence(job.seed).spawn(job.patients)[job.patient]
+    return plan_patient(
+        job.profile,
+        weeks=job.weeks,
+        sessions_per_week=job.sessions_per_week,
+        feedback=job.feedback,
+        seed=seq,
+        patient=job.patient,
+        minutes=job.minutes,
+        start=datetime.fromisoformat(job.start_iso),
+        speed_mps=job.speed_mps,
+        target_step_length_m=job.target_step_length_m,
+        tolerance_m=job.tolerance_m,
+    )
+
+
+def _result(job: RecoveryJob, plan: Any, summary: dict[str, Any], **kw: Any) -> SessionResult:
+    target = {"step_length_m": plan.target_step_length_m, "tolerance_m": plan.tolerance_m}
+    meta = {**plan.meta(), "mode": "fast" if job.session is None else "full"}
+    return SessionResult(job.subject, plan.started_at.isoformat(), summary, meta, target, **kw)
+
+
+def run_fast_patient(job: RecoveryJob) -> list[SessionResult]:
+    """Every session of one patient at the summary level (no signals): the ``--fast`` path."""
+    from sim.recovery import fast_summary
+
+    return [_result(job, plan, fast_summary(plan)) for plan in plan_job(job)]
+
+
+def run_full_session(job: RecoveryJob) -> SessionResult:
+    """One session simulated as a full recording and analysed like a recorded session."""
+    assert job.session is not None
+    from stride.recovery_full import simulate_and_analyse  # type: ignore[import-not-found]
+
+    plan = plan_job(job)[job.session]
+    summary, recording, devices = simulate_and_analyse(plan, job.recordings, job.subject)
+    return _result(job, plan, summary, recording_path=recording, devices=tuple(devices))
+
+
+def _jobs(base: RecoveryJob, fast: bool, n_sessions: int) -> list[RecoveryJob]:
+    from dataclasses import replace
+
+    jobs = []
+    for i in range(base.patients):
+        subject = f"{base.subject}-{i + 1:04d}" if base.patients > 1 else base.subject
+        patient = replace(base, patient=i, subject=subject)
+        if fast:
+            jobs.append(patient)
+        else:
+            jobs += [replace(patient, session=k) for k in range(n_sessions)]
+    return jobs
+
+
+def run_recovery_cli(
+    *,
+    profile: str,
+    seed: int,
+    weeks: int,
+    sessions_per_week: int,
+    feedback: bool,
+    subject: str | None,
+    patients: int,
+    fast: bool,
+    db: Path | None,
+    minutes: float,
+    speed: str,
+    step_length: float,
+    tolerance: float,
+    start: str,
+    recordings: Path | None,
+    engine: str,
+    scheduler: str | None,
+    workers: int | None,
+    progress: bool,
+) -> dict[str, Any]:
+    """``stride sim recovery``: run the cohort, store every session, return what was done."""
+    import time
+
+    from devices.units import parse_speed
+    from sim.recovery import parse_profile, schedule_days
+    from stride.history.db import NewSession, register_sessions, resolve_db_path
+
+    name, severity = parse_profile(profile)
+    n_sessions = len(schedule_days(weeks, sessions_per_week))
+    if not 1 <= patients <= 1_000_000:
+        raise InputError(f"--patients {patients} is out of range", fix="use 1 to 1000000")
+    if not (0.1 <= step_length <= 1.5 and 0.0 <= tolerance <= 0.5):
+        raise InputError(
+            "the step-length target or tolerance is out of range", fix="e.g. 0.60, 0.05"
+        )
+    if recordings is not None:
+        if fast:
+            raise InputError("--fast simulates no recordings", fix="drop --recordings or --fast")
+        if recordings.exists():
+            raise InputError(
+                f"{str(recordings)!r} already exists", fix="name a new directory for --recordings"
+            )
+    base = RecoveryJob(
+        profile=f"{name}:{severity:g}",
+        weeks=weeks,
+        sessions_per_week=sessions_per_week,
+        feedback=feedback,
+        seed=seed,
+        patient=0,
+        patients=patients,
+        subject=subject or f"sim-{name}-{seed}",
+        minutes=minutes,
+        start_iso=start,
+        speed_mps=float(parse_speed(speed)),
+        target_step_length_m=step_length,
+        tolerance_m=tolerance,
+        recordings=None if recordings is None else str(recordings),
+    )
+    plan_job(base)  # validate the remaining options before starting any worker
+    jobs = _jobs(base, fast, n_sessions)
+    if recordings is not None:
+        recordings.mkdir(parents=True)
+    db_path = resolve_db_path(db)
+    runner: Callable[[RecoveryJob], Any] = run_fast_patient if fast else run_full_session
+    t0 = time.perf_counter()
+    stored = 0
+    first_si: list[float] = []
+    last_si: list[float] = []
+    pending: list[NewSession] = []
+
+    def flush() -> None:
+        nonlocal stored
+        if pending:
+            stored += len(register_sessions(db_path, pending))
+            pending.clear()
+
+    eng = get_engine(engine, scheduler=scheduler, workers=workers)
+    with _progress(progress, len(jobs), fast) as advance:
+        try:
+            for _, out in eng.imap_unordered(runner, jobs):
+                results: list[SessionResult] = out if fast else [out]
+                for r in results:
+                    pending.append(
+                        NewSession(
+                            subject=r.subject,
+                            started_at=r.started_at,
+                            source="recovery",
+                            summary=r.summary,
+                            devices=list(r.devices),
+                            target=r.target,
+                            recording_path=r.recording_path,
+                            meta=r.meta,
+                        )
+                    )
+                    si = r.summary.get("symmetry", {}).get("step_length", {}).get("si")
+                    if isinstance(si, float) and r.meta.get("session_index") == 0:
+                        first_si.append(abs(si))
+                    if isinstance(si, float) and r.meta.get("session_index") == n_sessions - 1:
+                        last_si.append(abs(si))
+                if len(pending) >= 2000:
+                    flush()
+                advance(1)
+            flush()
+        finally:
+            eng.close()
+    elapsed = time.perf_counter() - t0
+    mean = lambda v: round(sum(v) / len(v), 2) if v else None  # noqa: E731
+    return {
+        "db": str(db_path),
+        "mode": "fast" if fast else "full",
+        "engine": eng.name,
+        "patients": patients,
+        "sessions": stored,
+        "subject": base.subject,
+        "feedback": feedback,
+        "elapsed_s": round(elapsed, 3),
+        "step_length_si_abs": {"first_session": mean(first_si), "last_session": mean(last_si)},
+    }
+
+
+@contextmanager
+def _progress(show: bool, total: int, fast: bool) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr (patients in --fast mode, sessions otherwise)."""
+    if not show:
+        yield lambda n: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    what = "patients" if fast else "sessions"
+    with Progress(
+        TextColumn(f"simulating {what}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    ) as bar:
+        task = bar.add_task(what, total=total)
+        yield lambda n: bar.advance(task, n)

@@ -86,3 +86,6 @@ def serve(
         treadmill=treadmill,
         speedup=speedup,
     )
+
+
+app.command("recovery")(__import__("stride.cli.sim_recovery", fromlist=["recovery"]).recovery)
