@@ -95,6 +95,8 @@ class SessionOptions:
     speed_step_mps: float = 0.2 * KMH
     refresh_hz: float = 12.0
     end_when_sources_done: bool = False
+    #: Live: stamp chunks with strictly increasing wall-clock times. Replay: keep recorded ones.
+    restamp: bool = True
 
 
 @dataclass
@@ -157,20 +159,29 @@ class Session:
         self._out_lock = threading.Lock()
         self._pending = 0
         self._pending_lock = threading.Lock()
+        self._sink_lock = threading.Lock()
+        self._last_host_t = 0.0
         self._t0 = 0.0
         self.peak_rss_mb = 0.0
 
     # -- data path (reader threads -> analysis thread) -------------------------------------
     def _sink(self, stream: str, data: bytes, host_t: float, arrival: float) -> None:
-        if self.recorder is not None:
-            self.recorder.append(stream, data, host_t)  # first, before anything else
-        if stream == self.options.box_stream:
-            self._box_bytes += len(data)
-            if len(self._box_sample) < 4096:
-                self._box_sample += data[: 4096 - len(self._box_sample)]
-        with self._pending_lock:
-            self._pending += 1
-        self._queue.put((stream, data, host_t, arrival))
+        # One lock for stamping, recording and queueing: chunks of all devices get strictly
+        # increasing host times in the order the analysis sees them, so a replay that merges
+        # the recorded streams by host time feeds the analysis in exactly the live order.
+        with self._sink_lock:
+            if self.options.restamp:
+                host_t = max(time.time(), self._last_host_t + 1e-6)
+                self._last_host_t = host_t
+            if self.recorder is not None:
+                self.recorder.append(stream, data, host_t)  # first, before anything else
+            if stream == self.options.box_stream:
+                self._box_bytes += len(data)
+                if len(self._box_sample) < 4096:
+                    self._box_sample += data[: 4096 - len(self._box_sample)]
+            with self._pending_lock:
+                self._pending += 1
+            self._queue.put((stream, data, host_t, arrival))
 
     def _report(self, stream: str, message: str) -> None:
         self.state.note(message)

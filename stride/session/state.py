@@ -170,8 +170,8 @@ class SessionState:
             cadence = 60.0 * (len(ics) - 1) / (ics[-1] - ics[0])
         heel: dict[str, float | None] = {}
         for side in _SIDES:
-            kinds = [s.get("contact") for s in by[side] if s.get("contact")]
-            heel[side] = (sum(k == "heel-first" for k in kinds) / len(kinds)) if kinds else None
+            kinds = [s.get("contact_type") for s in by[side] if s.get("contact_type")]
+            heel[side] = (sum(k == "heel" for k in kinds) / len(kinds)) if kinds else None
         return Rolling(
             n_steps=len(recent),
             cadence_spm=cadence,

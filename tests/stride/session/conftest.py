@@ -26,7 +26,7 @@ def _make_steps(n: int, *, left: float, right: float, t0: float = 0.0) -> list[d
                 "step_length_m": length,
                 "target_error_m": length - 0.60,
                 "flags": [],
-                "contact": "heel-first" if side == "L" or i % 4 == 0 else "flat",
+                "contact_type": "heel" if side == "L" or i % 4 == 0 else "flat",
                 "impulse": 300.0 if side == "L" else 200.0,
             }
         )

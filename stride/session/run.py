@@ -1,0 +1,456 @@
+"""Building and running sessions from command-line arguments: live, demo and replay.
+
+Everything device-specific is assembled here (ports, treadmill driver, recording, step
+engine) and handed to :class:`stride.session.live.Session`; the end (summary on screen,
+final JSON document, history) is the same for all three commands.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from devices.errors import InputError
+from devices.units import parse_speed
+from stride import __version__
+from stride.session.live import Session, SessionOptions, SessionResult, default_record_dir
+from stride.session.state import SessionState, Targets
+
+
+@dataclass
+class LiveArgs:
+    port: str
+    treadmill: str = "box"
+    spacing_m: float | None = None
+    lines_per_step: int = 2
+    step_length_m: float | None = None
+    tolerance_m: float = 0.05
+    cadence_spm: float | None = None
+    speed: str | None = None
+    subject: str | None = None
+    duration_s: float | None = None
+    record: Path | None = None
+    force: bool = False
+    baud: int = 115200
+    no_ui: bool = False
+    json_doc: bool = False
+    db: Path | None = None
+    history: bool = True
+    no_record: bool = False
+    source: str = "live"
+    title: str = "live"
+    diagnose_s: float = 3.0
+    extra_meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class DemoArgs:
+    duration_s: float = 60.0
+    profile: str = "antalgic-left:0.3"
+    seed: int = 1
+    speedup: float = 1.0
+    record: Path | None = None
+    no_record: bool = False
+    no_ui: bool = False
+    json_doc: bool = False
+    db: Path | None = None
+    history: bool = True
+
+
+@dataclass
+class ReplayArgs:
+    recording: Path
+    speed: str = "1x"
+    no_ui: bool = False
+    json_doc: bool = False
+
+
+def make_targets(
+    *,
+    spacing_m: float | None,
+    lines_per_step: int,
+    step_length_m: float | None,
+    tolerance_m: float,
+    cadence_spm: float | None,
+) -> Targets:
+    """The session's targets; refuses contradictory or impossible values with the fix."""
+    if spacing_m is not None and step_length_m is not None:
+        raise InputError(
+            "both --spacing and --step-length given", fix="give the lines or the step length"
+        )
+    for name, v in (("--spacing", spacing_m), ("--step-length", step_length_m)):
+        if v is not None and not (0.05 <= v <= 3.0):
+            raise InputError(f"{name} {v} m is implausible", fix="give metres, e.g. 0.30")
+    if not (0.0 <= tolerance_m <= 1.0):
+        raise InputError(f"--tolerance {tolerance_m} m is implausible", fix="e.g. 0.05")
+    if lines_per_step < 1:
+        raise InputError("--lines-per-step must be at least 1", fix="e.g. 2")
+    if cadence_spm is not None and not (20.0 <= cadence_spm <= 300.0):
+        raise InputError(f"--cadence {cadence_spm} is implausible", fix="steps/min, e.g. 100")
+    length = step_length_m
+    if spacing_m is not None:
+        length = spacing_m * lines_per_step
+    return Targets(
+        step_length_m=length,
+        tolerance_m=tolerance_m,
+        cadence_spm=cadence_spm,
+        spacing_m=spacing_m,
+        lines_per_step=lines_per_step if spacing_m is not None else None,
+    )
+
+
+def core_target(t: Targets) -> Any:
+    """The core's ``Target`` for the analyzer (None without any target)."""
+    from stride.core.targets import Target
+
+    if t.step_length_m is None and t.cadence_spm is None:
+        return None
+    return Target(
+        step_length_m=t.step_length_m,
+        tolerance_m=t.tolerance_m,
+        cadence_spm=t.cadence_spm,
+        spacing_m=t.spacing_m,
+        lines_per_step=t.lines_per_step,
+    )
+
+
+def want_ui(no_ui: bool) -> bool:
+    """The dashboard needs a terminal on both ends; otherwise JSON lines."""
+    return not no_ui and sys.stdout.isatty() and sys.stdin.isatty()
+
+
+def parse_replay_speed(text: str) -> float:
+    """``4x``/``4``/``0.5x`` -> factor; ``max`` -> 0 (as fast as the analysis goes)."""
+    s = text.strip().lower()
+    if s in ("max", "0", "0x", "inf"):
+        return 0.0
+    try:
+        v = float(s[:-1] if s.endswith("x") else s)
+    except ValueError:
+        v = -1.0
+    if not (0.01 <= v <= 1000.0):
+        raise InputError(f"cannot read replay speed {text!r}", fix="write e.g. 1x, 4x or max")
+    return v
+
+
+# -- live -------------------------------------------------------------------------------
+def run_live(args: LiveArgs) -> int:
+    """``stride live``: returns the exit code (errors raise a StrideError: one line, exit 1)."""
+    from devices.registry import parse_spec
+    from devices.transport import ReconnectingPort
+    from stride.session.belt import RX_STREAM, TX_STREAM, BeltSource, TreadmillBelt
+    from stride.session.engine import BELT_BOX, BELT_FIXED, BELT_TREADMILL, CoreEngine
+    from stride.session.pipeline import BOX_PROTOCOL, BOX_STREAM, SessionPipeline
+    from stride.session.recorder import SessionRecorder
+    from stride.session.sources import PortReader
+
+    targets = make_targets(
+        spacing_m=args.spacing_m,
+        lines_per_step=args.lines_per_step,
+        step_length_m=args.step_length_m,
+        tolerance_m=args.tolerance_m,
+        cadence_spm=args.cadence_spm,
+    )
+    speed_mps = parse_speed(args.speed) if args.speed else None
+    if args.duration_s is not None and not args.duration_s > 0:
+        raise InputError(f"--duration {args.duration_s} must be > 0 s", fix="e.g. --duration 60")
+    spec = parse_spec(args.treadmill)
+    record_dir = None if args.no_record else (args.record or default_record_dir())
+    if (
+        record_dir is not None
+        and not args.force
+        and record_dir.exists()
+        and any(record_dir.iterdir())
+    ):
+        raise InputError(
+            f"{record_dir} already exists and is not empty",
+            fix="choose another --record directory, or pass --force to replace it",
+        )
+
+    # The engine first: warming the kernels takes a moment and must not stall the dashboard.
+    fixed = None
+    if spec.driver == "fixed":
+        fixed = parse_speed(spec.target)
+        belt_kind = BELT_FIXED
+    elif spec.driver == "box":
+        belt_kind = BELT_BOX
+    else:
+        belt_kind = BELT_TREADMILL
+    engine = CoreEngine(core_target(targets), belt=belt_kind, fixed_speed_mps=fixed)
+    engine.warm()
+
+    ui = want_ui(args.no_ui)
+    state = SessionState(targets)
+    state.belt_set_mps = fixed
+
+    # Devices: a wrong port fails here, before anything is written.
+    events: dict[str, Any] = {}
+
+    def on_disconnect(url: str, host_t: float, reason: str) -> None:
+        events["lost"] = reason
+        state.note(f"sensor box unplugged ({reason}); waiting for it on {url}")
+
+    def on_gap(gap: Any) -> None:
+        events.pop("lost", None)
+        state.note(f"sensor box back after {gap.duration_s:.1f} s; session resumed")
+
+    port = ReconnectingPort(
+        args.port,
+        baudrate=args.baud,
+        timeout=0.02,
+        on_disconnect=on_disconnect,
+        on_gap=on_gap,
+    ).open()
+    reader = PortReader(BOX_STREAM, port)
+    sources: list[Any] = [reader]
+    belt = None
+    treadmill_parser = None
+    if belt_kind == BELT_TREADMILL:
+        from devices.registry import parse_treadmill_spec
+
+        try:
+            driver = parse_treadmill_spec(args.treadmill)
+        except BaseException:
+            port.close()
+            raise
+        belt = TreadmillBelt(driver)
+        sources.append(BeltSource(belt))
+        treadmill_parser = _replay_function(spec.driver)
+        state.health.treadmill = spec.driver
+
+    streams = {BOX_STREAM: BOX_PROTOCOL}
+    if belt is not None:
+        streams[RX_STREAM] = spec.driver
+        streams[TX_STREAM] = f"{spec.driver}-tx"
+    recorder = None
+    if record_dir is not None:
+        try:
+            recorder = SessionRecorder(record_dir, streams, force=args.force)
+        except BaseException:
+            port.close()
+            if belt is not None:
+                belt.close()
+            raise
+    started = datetime.now(UTC)
+    meta: dict[str, Any] = {
+        "kind": args.source,
+        "software": {"name": "stride", "version": __version__},
+        "subject": args.subject,
+        "started_utc": started.isoformat(timespec="seconds"),
+        "devices": [
+            {"kind": "box", "port": args.port, "baudrate": args.baud, "protocol": BOX_PROTOCOL},
+            *(
+                [{"kind": "treadmill", "driver": spec.driver, "spec": args.treadmill}]
+                if spec.driver != "box"
+                else []
+            ),
+        ],
+        "belt_source": belt_kind,
+        "fixed_speed_mps": fixed,
+        "target": _targets_meta(targets),
+        **args.extra_meta,
+    }
+    if recorder is not None:
+        recorder.write_meta(meta)
+
+    pipeline = SessionPipeline(
+        engine,
+        treadmill_stream=RX_STREAM if belt is not None else None,
+        treadmill_parser=treadmill_parser,
+    )
+
+    def box_status() -> tuple[bool, str]:
+        if not port.connected:
+            return False, events.get("lost", "")
+        silent = time.monotonic() - reader.last_data_mono
+        if silent > 2.0:
+            return False, f"no bytes for {silent:.0f} s"
+        return True, ""
+
+    options = SessionOptions(
+        title=args.title,
+        duration_s=args.duration_s,
+        ui=ui,
+        json_lines=not ui,
+        diagnose_s=args.diagnose_s,
+        box_url=args.port,
+        box_baudrate=args.baud,
+        speed_mps=speed_mps,
+    )
+    session = Session(
+        pipeline,
+        sources,
+        state,
+        options,
+        recorder=recorder,
+        belt=belt,
+        reconnects=lambda: port.stats.reconnects,
+        box_connected=box_status,
+    )
+    try:
+        result = _run(session, ui, args.title)
+    finally:
+        port.close()
+    full_meta = {**meta, "box": pipeline.describe(), "speed_changes": result.speed_changes}
+    if recorder is not None:
+        recorder.write_meta(full_meta)
+    _finish_output(result, json_doc=args.json_doc, ui=ui)
+    if args.history:
+        _register(args, result, targets, full_meta, started)
+    return 0
+
+
+def _replay_function(driver: str) -> Any:
+    import importlib
+
+    try:
+        mod = importlib.import_module(f"devices.treadmill.{driver}")
+    except ImportError:
+        return None
+    return getattr(mod, "replay", None)
+
+
+def _targets_meta(t: Targets) -> dict[str, Any]:
+    return {
+        "step_length_m": t.step_length_m,
+        "tolerance_m": t.tolerance_m,
+        "cadence_spm": t.cadence_spm,
+        "spacing_m": t.spacing_m,
+        "lines_per_step": t.lines_per_step,
+    }
+
+
+def _run(session: Session, ui: bool, title: str) -> SessionResult:
+    if not ui:
+        return session.run()
+    from rich.console import Console
+
+    from stride.session.ui import run_dashboard
+
+    console = Console()
+    return session.run(ui=lambda s: run_dashboard(s, console, title=title))
+
+
+def _finish_output(result: SessionResult, *, json_doc: bool, ui: bool) -> None:
+    """Human summary (stdout with a dashboard, else stderr) and the final JSON document."""
+    from rich.console import Console
+
+    from stride.session.summary_view import summary_table
+
+    console = Console(stderr=not ui)
+    console.print(summary_table(result))
+    if json_doc:
+        from stride.session.live import jsonable
+
+        sys.stdout.write(json.dumps(jsonable(result.document())) + "\n")
+        sys.stdout.flush()
+
+
+def _register(
+    args: LiveArgs, result: SessionResult, targets: Targets, meta: dict[str, Any], started: datetime
+) -> None:
+    """Store the session in the history database, if the history module is installed."""
+    try:
+        from stride.history import register_session
+    except ImportError:
+        return
+    summary = result.analysis.get("summary") or {}
+    if not summary.get("steps"):
+        return
+    register_session(
+        args.db,
+        subject=args.subject,
+        started_at=started,
+        source=args.source,
+        devices=meta.get("devices", []),
+        target=_targets_meta(targets),
+        summary=summary,
+        recording_path=str(result.recording) if result.recording else None,
+        meta={"feedback": targets.step_length_m is not None, "session": result.session},
+    )
+
+
+# -- replay -----------------------------------------------------------------------------
+def recorded_chunks(reader: Any, streams: list[str]) -> Any:
+    """Chunks of several recorded streams merged by host time (ties: the order given).
+
+    A live session stamps the chunks of all its devices with strictly increasing host
+    times in the order its analysis took them, so this is that order exactly.
+    """
+    import heapq
+
+    def tagged(rank: int, name: str) -> Any:
+        for host_t, data in reader.chunks(name):
+            yield (host_t, rank, name, data)
+
+    iters = [tagged(i, n) for i, n in enumerate(streams)]
+    for host_t, _rank, name, data in heapq.merge(*iters, key=lambda c: (c[0], c[1])):
+        yield name, data, host_t
+
+
+def replay_pipeline(reader: Any) -> tuple[Any, list[str], Targets]:
+    """The pipeline a recording was analysed with live, rebuilt from its metadata."""
+    from stride.session.belt import RX_STREAM
+    from stride.session.engine import BELT_BOX, CoreEngine
+    from stride.session.pipeline import BOX_STREAM, SessionPipeline
+
+    meta = reader.meta
+    if BOX_STREAM not in reader.streams:
+        raise InputError(
+            f"{reader.path} has no sensor-box stream (streams: {sorted(reader.streams)})",
+            fix="replay a session recorded by `stride live`, `stride demo` or `stride sim`",
+        )
+    t = meta.get("target") or {}
+    targets = Targets(
+        step_length_m=t.get("step_length_m"),
+        tolerance_m=t.get("tolerance_m") or 0.05,
+        cadence_spm=t.get("cadence_spm"),
+        spacing_m=t.get("spacing_m"),
+        lines_per_step=t.get("lines_per_step"),
+    )
+    belt_kind = str(meta.get("belt_source") or BELT_BOX)
+    fixed = meta.get("fixed_speed_mps")
+    engine = CoreEngine(core_target(targets), belt=belt_kind, fixed_speed_mps=fixed)
+    streams = [BOX_STREAM]
+    parser = None
+    if RX_STREAM in reader.streams:
+        parser = _replay_function(reader.streams[RX_STREAM])
+        if parser is not None:
+            streams.append(RX_STREAM)
+    pipeline = SessionPipeline(
+        engine, treadmill_stream=RX_STREAM if parser else None, treadmill_parser=parser
+    )
+    return pipeline, streams, targets
+
+
+def run_replay(args: ReplayArgs) -> int:
+    """``stride replay``: the recording's bytes through the live pipeline and dashboard."""
+    from devices.recording import SessionReader
+    from stride.session.sources import ReplaySource
+
+    speed = parse_replay_speed(args.speed)
+    reader = SessionReader(args.recording)
+    pipeline, streams, targets = replay_pipeline(reader)
+    pipeline.engine.warm()
+    ui = want_ui(args.no_ui)
+    state = SessionState(targets)
+    source = ReplaySource(recorded_chunks(reader, streams), speed=speed)
+    options = SessionOptions(
+        title=f"replay {args.speed}",
+        ui=ui,
+        json_lines=not ui,
+        diagnose_s=0.0,
+        restamp=False,
+        end_when_sources_done=True,
+    )
+    session = Session(pipeline, [source], state, options)
+    result = _run(session, ui, options.title)
+    result.session["recording"] = str(args.recording)
+    result.recording = args.recording
+    _finish_output(result, json_doc=args.json_doc, ui=ui)
+    return 0

@@ -1,0 +1,80 @@
+"""A small synthetic sensor box for the session tests: valid protocol-v1 bytes of walking.
+
+Deliberately simple (square-ish heel and toe loads, a constant belt) so a test knows the
+true step times and lengths; the simulator (sim/) is the realistic source.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from devices.sensorbox import (
+    ChannelSpec,
+    Hello,
+    encode_belt,
+    encode_hello,
+    encode_samples,
+    encode_status,
+)
+
+RATE = 1000
+PER_FRAME = 10
+COUNTS_PER_M = 1000.0
+
+
+def hello() -> Hello:
+    return Hello(
+        channels=(
+            ChannelSpec.of("L", "heel"),
+            ChannelSpec.of("L", "toe"),
+            ChannelSpec.of("R", "heel"),
+            ChannelSpec.of("R", "toe"),
+        ),
+        sample_rate_hz=RATE,
+        adc_bits=12,
+        belt_counts_per_m=COUNTS_PER_M,
+    )
+
+
+def forces(t: np.ndarray, step_s: float, asym: float = 0.0) -> np.ndarray:
+    """(n, 4) int16 loads: L steps at 0, 2*step, ...; R half a stride later (+asym s)."""
+    stride = 2 * step_s
+    out = np.full((t.size, 4), 40, np.int16)
+    for col, shift in ((0, 0.0), (2, step_s + asym)):
+        ph = ((t - shift) % stride) / stride
+        heel = (ph < 0.45) & (t >= shift)
+        toe = (ph > 0.08) & (ph < 0.6) & (t >= shift)
+        out[heel, col] = 1800
+        out[toe, col + 1] = 1500
+    return out
+
+
+def stream(
+    seconds: float,
+    *,
+    step_s: float = 0.55,
+    belt_mps: float = 1.0,
+    asym: float = 0.0,
+    start_s: float = 0.0,
+    seq0: int = 0,
+) -> bytes:
+    """Wire bytes of ``seconds`` of walking starting at device time ``start_s``."""
+    out = bytearray()
+    seq = seq0
+    n_frames = int(seconds * RATE / PER_FRAME)
+    h = hello()
+    for k in range(n_frames):
+        t0 = start_s + k * PER_FRAME / RATE
+        t_us = round(t0 * 1e6)
+        if k % 100 == 0:
+            out += encode_hello(seq, t_us, h)
+            seq += 1
+            out += encode_status(seq, t_us, 0, 0, 5000)
+            seq += 1
+        t = t0 + np.arange(PER_FRAME) / RATE
+        out += encode_samples(seq, t_us, 1000, forces(t, step_s, asym))
+        seq += 1
+        if k % 10 == 9:
+            out += encode_belt(seq, t_us + 9000, round(belt_mps * 0.1 * COUNTS_PER_M), 100_000)
+            seq += 1
+    return bytes(out)
