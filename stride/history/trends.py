@@ -203,3 +203,18 @@ def fit_exponential(x: Sequence[float], y: Sequence[float]) -> ExpFit | None:
     # Re-express the amplitude at x = 0 rather than at the first point.
     amp *= math.exp(xs[0] / tau)
     return ExpFit(plateau, amp, tau, math.sqrt(sse / xs.size))
+
+
+def subject_changes(records: Sequence[SessionRecord]) -> list[ChangeWarning]:
+    """Sudden changes of one subject, each session against its own condition's baseline.
+
+    Sessions with and without feedback are separate series: walking to shown targets is
+    a different condition, so switching between them is not a change of the person's gait.
+    Sessions without a subject are skipped (no baseline of their own).
+    """
+    series: dict[bool | None, list[SessionPoint]] = {}
+    for p in points(records):
+        if p.subject is not None:
+            series.setdefault(p.feedback, []).append(p)
+    found = [w for pts in series.values() for w in sudden_changes(pts)]
+    return sorted(found, key=lambda w: (w.started_at, w.session_id))

@@ -1,0 +1,118 @@
+"""``stride history``: sessions per subject, their trends, and sudden changes of symmetry.
+
+Imports only typer and the standard library at module level.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+_MAX_ROWS = 200  # per-session rows shown on screen; --json always has every session
+
+
+def history(
+    subject: str | None = typer.Option(None, "--subject", help="Only this subject's sessions."),
+    db: Annotated[Path | None, typer.Option("--db", help="History database file.")] = None,
+    json_out: bool = typer.Option(False, "--json", help='Print {"sessions": [...]} as JSON.'),
+) -> None:
+    """Show stored sessions, trends and any sudden change of a subject's symmetry."""
+    from stride.history.db import list_sessions, resolve_db_path
+    from stride.history.trends import subject_changes
+
+    records = list_sessions(db, subject=subject)
+    by_subject: dict[str | None, list[Any]] = {}
+    for r in records:
+        by_subject.setdefault(r.subject, []).append(r)
+    warnings = [w for recs in by_subject.values() for w in subject_changes(recs)]
+    if json_out:
+        doc = {
+            "sessions": [r.to_json() for r in records],
+            "warnings": [
+                {"subject": w.subject, "session_id": w.session_id, "message": w.message}
+                for w in warnings
+            ],
+        }
+        typer.echo(json.dumps(doc))
+        return
+    _show(records, by_subject, warnings, str(resolve_db_path(db)), subject)
+
+
+def _fmt(value: float | None, spec: str, scale: float = 1.0) -> str:
+    return "-" if value is None else format(value * scale, spec)
+
+
+def _show(
+    records: list[Any],
+    by_subject: dict[str | None, list[Any]],
+    warnings: list[Any],
+    db: str,
+    subject: str | None,
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from stride.history.trends import points, trends
+
+    console = Console()
+    if not records:
+        who = f" for subject {subject!r}" if subject else ""
+        console.print(f"No sessions{who} in {db}.")
+        return
+    if len(by_subject) > 1:
+        overview = Table(title=f"Subjects ({len(records)} sessions in {db})")
+        for col in ("subject", "sessions", "first", "last", "step-length SI", "on target"):
+            overview.add_column(col, justify="right" if col != "subject" else "left")
+        for subj, recs in by_subject.items():
+            pts = points(recs)
+            overview.add_row(
+                subj or "(none)",
+                str(len(recs)),
+                recs[0].started_at[:10],
+                recs[-1].started_at[:10],
+                f"{_fmt(pts[0].step_length_si, '+.1f')} -> {_fmt(pts[-1].step_length_si, '+.1f')}",
+                f"{_fmt(pts[-1].target_within, '.0f', 100)} %",
+            )
+            if overview.row_count >= _MAX_ROWS:
+                break
+        console.print(overview)
+    else:
+        ((subj, recs),) = by_subject.items()
+        table = Table(title=f"Sessions of {subj or '(no subject)'} ({db})")
+        columns = ("date", "source", "feedback", "steps", "cadence", "step-length SI %")
+        for col in (*columns, "on target %", "stride CV %"):
+            left = col in ("date", "source")
+            table.add_column(col, justify="left" if left else "right", no_wrap=left)
+        pts = points(recs)
+        for p in pts[-_MAX_ROWS:]:
+            table.add_row(
+                p.started_at[:10],
+                p.source,
+                {True: "yes", False: "no", None: "-"}[p.feedback],
+                "-" if p.steps is None else str(p.steps),
+                _fmt(p.cadence_spm, ".1f"),
+                _fmt(p.step_length_si, "+.1f"),
+                _fmt(p.target_within, ".0f", 100),
+                _fmt(p.stride_time_cv, ".1f"),
+            )
+        console.print(table)
+        names = {
+            "step_length_si": ("step-length symmetry index", "%", 1.0),
+            "target_within": ("steps on target", "%", 100.0),
+            "cadence_spm": ("cadence", "steps/min", 1.0),
+            "stride_time_cv": ("stride-time variability (CV)", "%", 1.0),
+        }
+        for t in trends(pts):
+            label, unit, k = names[t.metric]
+            console.print(
+                f"Trend, {label}: {t.first * k:.1f} -> {t.last * k:.1f} {unit} over {t.n} "
+                f"sessions ({t.slope_per_session * k:+.2f} {unit} per session)",
+                highlight=False,
+            )
+    for w in warnings[:50]:
+        console.print(f"[yellow]Note:[/yellow] {w.message}", highlight=False)
+    if len(warnings) > 50:
+        console.print(f"... and {len(warnings) - 50} more notes (see --json).")
