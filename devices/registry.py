@@ -66,7 +66,10 @@ def register_driver(name: str, dotted: str, options: frozenset[str] = frozenset(
 def parse_spec(text: str) -> TreadmillSpec:
     """Split a spec into driver, target and driver options (nothing is opened)."""
     text = text.strip()
-    name, _, target = text.partition(":")
+    name, colon, target = text.partition(":")
+    if not colon and "?" in name:  # `box?stale_after=2`: options without a target
+        name, _, query = name.partition("?")
+        target = "?" + query
     name = name.lower()
     if name not in DRIVERS:
         known = ", ".join(sorted(DRIVERS))
