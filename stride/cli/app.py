@@ -41,6 +41,7 @@ def _root(
 # Command registration: one line per command module (keep alphabetical).
 app.command("history")(__import__("stride.cli.history", fromlist=["history"]).history)
 __import__("stride.cli.live", fromlist=["register"]).register(app)  # demo, live, replay
+app.command("ports")(__import__("stride.cli.ports", fromlist=["ports"]).ports)
 app.add_typer(__import__("stride.cli.sim", fromlist=["app"]).app, name="sim")
 
 
