@@ -1,0 +1,145 @@
+"""Foot forces under each sensor, rendered from the contact list in vectorised blocks.
+
+Each contact is split into four load components that move from heel to toe as the foot
+rolls over (Perry 1992; the plantar-pressure sequence of Hughes 1991): heel, midfoot,
+forefoot (metatarsal heads) and toes. Their sum is the familiar double-humped vertical force
+(about 1.1 body weights at loading response and push-off, 0.8 at midstance). Heel-first
+contacts load the heel within ``onset_s`` (a near-linear impact rise, so the first loaded
+sample marks the contact to a millisecond or two); flat contacts load heel and forefoot
+together; toe-first contacts load the forefoot first and the heel late and lightly (drop
+foot). The last sensor unloads linearly over the final ``offset_s`` of stance.
+
+Sensor layouts: ``heel-toe`` (a heel and a forefoot sensor per foot, 4 channels), ``foot``
+(one summed sensor per foot) and ``insole8`` (8 cells per foot, 16 channels).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from devices.errors import InputError
+from sim.walker import Contact
+
+G = 9.80665
+COMPONENTS = ("heel", "mid", "fore", "toes")
+
+
+@dataclass(frozen=True)
+class SensorChannel:
+    """One sensor: which foot, which place (protocol role name), and its share of each
+    load component (heel, mid, fore, toes)."""
+
+    side: str
+    place: str
+    weights: tuple[float, float, float, float]
+
+    @property
+    def name(self) -> str:
+        return f"{self.side}-{self.place}"
+
+
+def layout(name: str) -> tuple[SensorChannel, ...]:
+    """The channels of a named sensor layout, left foot first."""
+    per_foot: list[tuple[str, tuple[float, float, float, float]]]
+    if name == "heel-toe":
+        per_foot = [("heel", (1.0, 0.5, 0.0, 0.0)), ("toe", (0.0, 0.0, 1.0, 1.0))]
+    elif name == "foot":
+        per_foot = [("foot", (1.0, 1.0, 1.0, 1.0))]
+    elif name == "insole8":
+        per_foot = [
+            ("heel", (0.5, 0.0, 0.0, 0.0)),  # medial heel
+            ("heel", (0.5, 0.0, 0.0, 0.0)),  # lateral heel
+            ("mid", (0.0, 1.0, 0.0, 0.0)),  # lateral midfoot
+            ("lateral", (0.0, 0.0, 0.25, 0.0)),  # 5th metatarsal head
+            ("lateral", (0.0, 0.0, 0.25, 0.0)),  # 3rd-4th metatarsal heads
+            ("medial", (0.0, 0.0, 0.5, 0.0)),  # 1st-2nd metatarsal heads
+            ("toe", (0.0, 0.0, 0.0, 0.7)),  # hallux
+            ("toe", (0.0, 0.0, 0.0, 0.3)),  # lesser toes
+        ]
+    else:
+        raise InputError(f"unknown sensor layout {name!r}", fix="use heel-toe, foot or insole8")
+    return tuple(SensorChannel(side, place, w) for side in ("L", "R") for place, w in per_foot)
+
+
+LAYOUTS = ("heel-toe", "foot", "insole8")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Timing of the load components (seconds, or fractions of stance where noted)."""
+
+    onset_s: float = 0.025  # impact rise of the first-loaded sensor
+    offset_s: float = 0.05  # final unloading of the last sensor
+    heel_off: float = 0.55  # heel fully unloaded at this fraction of stance
+    toes_on: float = 0.40  # toes start to load at this fraction of stance
+
+
+def _lin(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.clip(x, 0.0, 1.0)
+
+
+def _cos_rise(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    return 0.5 - 0.5 * np.cos(np.pi * _lin(x))
+
+
+def components(
+    u: NDArray[np.float64], stance: float, kind: str, heel_to_toe: float, shape: Shape
+) -> NDArray[np.float64]:
+    """Load components (4, len(u)) in body weights at times ``u`` since IC (0 <= u)."""
+    s = stance
+    phi = u / s
+    end = _lin((s - u) / shape.offset_s)  # linear unloading at the end of stance
+    out = np.zeros((4, u.size))
+    if kind == "heel":
+        heel_fall = _cos_rise((phi - 0.15) / (shape.heel_off - 0.15))
+        heel = 1.1 * _lin(u / shape.onset_s) * (1.0 - heel_fall)
+        fore_on = heel_to_toe
+    elif kind == "flat":
+        heel = 0.55 * _lin(u / 0.035) * (1.0 - _cos_rise((phi - 0.15) / (0.5 - 0.15)))
+        fore_on = 0.004
+    else:  # toe-first
+        heel = 0.3 * _lin((u - 0.12 * s) / 0.05) * (1.0 - _cos_rise((phi - 0.3) / 0.2))
+        fore_on = 0.0
+    out[0] = heel
+    out[1] = 0.15 * np.sin(np.pi * _lin((phi - 0.15) / 0.55))
+    if kind == "heel":
+        fore_rise = _cos_rise((u - fore_on) / (0.75 * s - fore_on))
+    else:
+        fore_rise = _lin((u - fore_on) / shape.onset_s) * (0.6 + 0.4 * _cos_rise(phi / 0.5))
+    out[2] = 0.85 * fore_rise * end
+    out[3] = 0.25 * _cos_rise((phi - shape.toes_on) / 0.4) * end
+    return out
+
+
+def render_forces(
+    contacts: Sequence[Contact],
+    t: NDArray[np.float64],
+    channels: Sequence[SensorChannel],
+    body_mass_kg: float,
+    heel_to_toe: float,
+    shape: Shape = Shape(),
+) -> NDArray[np.float64]:
+    """Force in newtons under each channel at sorted true times ``t``: shape (len(t), C).
+
+    Loops over contacts (a few per second), never over samples.
+    """
+    out = np.zeros((t.size, len(channels)))
+    if t.size == 0:
+        return out
+    weight = body_mass_kg * G
+    cols = {s: [i for i, c in enumerate(channels) if c.side == s] for s in ("L", "R")}
+    w = np.array([c.weights for c in channels])  # (C, 4)
+    for c in contacts:
+        fc = c.fc if c.fc is not None else c.ic + c.stance_planned
+        i0, i1 = np.searchsorted(t, [c.ic, fc])
+        if i1 <= i0:
+            continue
+        u = t[i0:i1] - c.ic
+        comp = components(u, fc - c.ic, c.kind, heel_to_toe, shape)  # (4, n)
+        idx = cols[c.side]
+        out[i0:i1, idx] += (comp.T @ w[idx].T) * (weight * c.load)
+    return out

@@ -1,0 +1,287 @@
+"""Simulate a whole session to a recording (devices.recording format) with its ground truth.
+
+Python API::
+
+    from sim.session import SessionSpec, simulate_session, simulate
+    spec = SessionSpec(minutes=5, speed_mps=1.0, params=parse_profile("antalgic-left:0.4").params,
+                       seed=7)
+    result = simulate_session("out/session1", spec)      # writes the directory
+    world = simulate(spec)                                # in memory: bytes, contacts, truth
+
+The same spec and seed give the same bytes in every file but session.json. Separate random
+streams drive the gait, the sensors, the link and the faults, so changing the noise or the
+faults leaves the gait (and its truth) unchanged.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import simpy
+from numpy.typing import NDArray
+
+from devices.errors import InputError
+from devices.recording import SessionWriter
+from sim.box import BoxConfig, SensorBox
+from sim.link import Faults, LinkConfig, apply_faults, host_reads
+from sim.params import Feedback, GaitParams
+from sim.treadmill import Treadmill
+from sim.truth import TRUTH_COLUMNS, TruthStep, truth_steps
+from sim.walker import Contact, Walker
+
+BOX_STREAM = "box"
+BOX_PROTOCOL = "sensorbox-v1"
+TRUTH_FILE = "truth_steps.csv"
+BLOCK_S = 30.0  # render this much box time at once (bounded memory for long sessions)
+SIM_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    """Everything that defines a simulated session (all of it goes into session.json)."""
+
+    minutes: float = 5.0
+    speed_mps: float = 1.0
+    params: GaitParams = field(default_factory=GaitParams)
+    profile: str = "healthy"
+    seed: int = 0
+    box: BoxConfig = field(default_factory=BoxConfig)
+    link: LinkConfig = field(default_factory=LinkConfig)
+    faults: Faults = field(default_factory=Faults)
+    feedback: Feedback = field(default_factory=Feedback)
+    overground: bool = False
+    pass_length_m: float = 10.0
+    split_belt: bool = False
+    speed_changes: tuple[tuple[float, float], ...] = ()  # (true seconds, m/s)
+    treadmill_accel_mps2: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not (0.05 <= self.minutes <= 24 * 60):
+            raise InputError(
+                f"session length {self.minutes} min is outside 0.05..1440",
+                fix="give --minutes between 0.05 and 1440",
+            )
+        if not self.overground and not (0.2 <= self.speed_mps <= 3.0):
+            raise InputError(
+                f"belt speed {self.speed_mps:.2f} m/s is not a walking speed (0.2..3.0 m/s)",
+                fix="give e.g. --speed 3.6kmh",
+            )
+        if self.seed < 0:
+            raise InputError("seed is negative", fix="give a seed >= 0")
+
+
+@dataclass
+class SimulatedSession:
+    """A simulated session in memory: what the box sent, how the host read it, the truth."""
+
+    spec: SessionSpec
+    data: bytes
+    read_t: NDArray[np.float64]  # host time of each read (simulated seconds)
+    read_end: NDArray[np.int64]  # byte offset each read ends at
+    contacts: list[Contact]
+    truth: list[TruthStep]
+    treadmill: Treadmill | None
+    gaps: list[tuple[float, float]]
+    timing: dict[str, float]
+    box_stats: dict[str, int]
+
+    def chunks(self) -> list[tuple[float, bytes]]:
+        """(host_t, bytes) of every read, in order."""
+        starts = np.concatenate([[0], self.read_end[:-1]])
+        return [
+            (float(t), self.data[a:b])
+            for t, a, b in zip(self.read_t, starts.tolist(), self.read_end.tolist(), strict=True)
+        ]
+
+
+def simulate(spec: SessionSpec) -> SimulatedSession:
+    """Run the walker (SimPy), render the box's frames, deliver them; nothing is written."""
+    seeds = np.random.SeedSequence(spec.seed).spawn(4)
+    gait_rng, box_rng, link_rng, fault_rng = (np.random.default_rng(s) for s in seeds)
+    duration = spec.minutes * 60.0
+    timing: dict[str, float] = {}
+
+    t0 = time.perf_counter()
+    env = simpy.Environment()
+    treadmill: Treadmill | None = None
+    if not spec.overground:
+        treadmill = Treadmill(
+            spec.speed_mps,
+            accel_mps2=spec.treadmill_accel_mps2,
+            split=spec.split_belt,
+            body_mass_kg=spec.params.body_mass_kg,
+        )
+        if spec.speed_changes:
+            env.process(_speed_schedule(env, treadmill, spec.speed_changes))
+    walker = Walker(
+        env,
+        spec.params,
+        gait_rng,
+        treadmill,
+        feedback=spec.feedback,
+        pass_length_m=spec.pass_length_m,
+    )
+    env.run(until=duration + 3.0)  # past the end, so the last contacts have their FC
+    contacts = walker.contacts
+    timing["simpy_s"] = time.perf_counter() - t0
+
+    box_cfg = spec.box
+    if spec.overground and box_cfg.belt_counts_per_m:
+        box_cfg = BoxConfig(**{**_fields(box_cfg), "belt_counts_per_m": 0.0})
+    ics = [c.ic for c in contacts]
+
+    def overlapping(a: float, b: float) -> Sequence[Contact]:
+        lo = bisect.bisect_left(ics, a - 5.0)  # no stance lasts 5 s
+        hi = bisect.bisect_right(ics, b)
+        return contacts[lo:hi]
+
+    box = SensorBox(
+        box_cfg,
+        body_mass_kg=spec.params.body_mass_kg,
+        heel_to_toe_s=spec.params.heel_to_toe_s,
+        contacts=overlapping,
+        belt_position=(lambda t: treadmill.positions(t, "L")) if treadmill else None,
+        rng=box_rng,
+    )
+    t1 = time.perf_counter()
+    end_us = box.box_us(duration)
+    blobs: list[bytes] = []
+    emits: list[NDArray[np.int64]] = []
+    lens: list[NDArray[np.int64]] = []
+    gaps: list[tuple[float, float]] = []
+    done = 0
+    block_us = int(BLOCK_S * 1e6)
+    while done < end_us:
+        done = min(done + block_us, end_us)
+        out = box.render(done)
+        blobs.append(out.data)
+        emits.append(out.emit_us)
+        lens.append(out.lengths)
+        gaps.extend(out.gaps)
+    timing["render_encode_s"] = time.perf_counter() - t1
+
+    t2 = time.perf_counter()
+    data = np.frombuffer(b"".join(blobs), dtype=np.uint8)
+    emit_true = box.true_time(np.concatenate(emits))
+    lengths = np.concatenate(lens)
+    read_t, read_end = host_reads(emit_true, lengths, spec.link, link_rng)
+    data, read_end, read_t, unplugged = apply_faults(data, read_end, read_t, spec.faults, fault_rng)
+    gaps.extend(unplugged)
+    timing["link_s"] = time.perf_counter() - t2
+
+    t3 = time.perf_counter()
+    truth = truth_steps(
+        contacts, belt=treadmill, end_s=duration, clock_scale=box_cfg.clock_scale, gaps=gaps
+    )
+    timing["truth_s"] = time.perf_counter() - t3
+    stats = {
+        "samples_dropped": box.dropped_samples,
+        "bounces": box.bounces,
+        "freezes": walker.state.freezes,
+        "turns": walker.state.turns,
+        "frames": int(lengths.size),
+    }
+    return SimulatedSession(
+        spec, data.tobytes(), read_t, read_end, contacts, truth, treadmill, gaps, timing, stats
+    )
+
+
+def simulate_session(
+    out: str | Path, spec: SessionSpec, *, force: bool = False, url: str | None = None
+) -> SimulatedSession:
+    """Simulate ``spec`` and write it as a session directory at ``out`` (refused if it
+    exists and is not empty, unless ``force``): streams/box.rec, session.json and
+    truth_steps.csv."""
+    t_wall = datetime.now(UTC)
+    writer = SessionWriter(out, force=force)  # refuses before any work is done
+    try:
+        sim = simulate(spec)
+        t0 = time.perf_counter()
+        rec = writer.add_stream(BOX_STREAM, BOX_PROTOCOL)
+        for host_t, chunk in sim.chunks():
+            rec.append(chunk, host_t)
+        writer.write_table(TRUTH_FILE, TRUTH_COLUMNS, (s.row() for s in sim.truth))
+        sim.timing["write_s"] = time.perf_counter() - t0
+        writer.write_meta(session_meta(spec, sim, t_wall, url))
+    finally:
+        writer.close()
+    return sim
+
+
+def session_meta(
+    spec: SessionSpec, sim: SimulatedSession, started: datetime, url: str | None
+) -> dict[str, Any]:
+    """session.json content of a simulated session (the only file that may differ between
+    runs with the same seed: it holds the wall-clock start and timings)."""
+    cfg = spec.box
+    return {
+        "kind": "sim",
+        "started_utc": started.isoformat(timespec="seconds"),
+        "subject": None,
+        "devices": [
+            {
+                "kind": "box",
+                "port": url or f"sim://box?profile={spec.profile}&seed={spec.seed}",
+                "protocol": BOX_PROTOCOL,
+            }
+        ],
+        "belt_source": None if spec.overground else "box",
+        "sample_rate_hz": cfg.rate_hz,
+        "channels": [c.name for c in cfg.channels()],
+        "speed_changes": [list(x) for x in spec.speed_changes],
+        "target": (
+            {"step_length_m": spec.feedback.step_length_m}
+            if spec.feedback.step_length_m is not None
+            else None
+        ),
+        "sim": {
+            "version": SIM_VERSION,
+            "profile": spec.profile,
+            "seed": spec.seed,
+            "minutes": spec.minutes,
+            "speed_mps": None if spec.overground else spec.speed_mps,
+            "overground": spec.overground,
+            "pass_length_m": spec.pass_length_m if spec.overground else None,
+            "params": _jsonable(asdict(spec.params)),
+            "box": _jsonable(_fields(cfg)),
+            "link": _jsonable(asdict(spec.link)),
+            "faults": _jsonable(asdict(spec.faults)),
+            "feedback": _jsonable(asdict(spec.feedback)),
+            "truth_file": TRUTH_FILE,
+            "gaps_s": [[a, b] for a, b in sim.gaps],
+            "stats": sim.box_stats,
+            "timing_s": {k: round(v, 4) for k, v in sim.timing.items()},
+        },
+    }
+
+
+def _fields(cfg: BoxConfig) -> dict[str, Any]:
+    return {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, bytes):
+        return obj.decode("ascii", "replace")
+    if hasattr(obj, "__dataclass_fields__"):
+        return _jsonable(asdict(obj))
+    return obj
+
+
+def _speed_schedule(
+    env: simpy.Environment, treadmill: Treadmill, changes: Sequence[tuple[float, float]]
+) -> Any:
+    for t, v in sorted(changes):
+        if t > env.now:
+            yield env.timeout(t - env.now)
+        treadmill.set_speed_mps(v, env.now)

@@ -1,0 +1,327 @@
+"""The walker: two SimPy leg processes, coupled, that produce foot contacts.
+
+Each leg waits for the other foot's initial contact (IC), keeps its own stance until its
+final contact (FC), swings, and lands one step time after the other foot did. Every left
+IC starts a gait cycle whose stride time is drawn once: the mean stride comes from the speed
+(walk ratio) or a cadence, its fluctuations from fractional Gaussian noise with the target
+DFA alpha (or, with a metronome, from a corrected timing error, which is anti-persistent).
+Step times and stances split the stride by the asymmetries of :class:`GaitParams`, so the
+left stride series has exactly the drawn correlations.
+
+On a belt the walker keeps its place: each landing position (fore-aft, lab frame) corrects a
+share ``position_gain`` of the previous one's distance from the walker's place, plus noise,
+which makes stride speed anti-persistent (Dingwell 2010). Overground, the walker covers
+passes of ``pass_length_m`` along parallel lines and turns at the end of each.
+
+SimPy only schedules these events; sample-level signals are rendered afterwards (or
+between events, in real time) from the contact list, in vectorised blocks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import simpy
+
+from sim.fgn import fgn_stream
+from sim.params import ContactType, Feedback, GaitParams, split
+
+SIDES = ("L", "R")
+MIN_WALK_SPEED = 0.15  # m/s: below this the walker stands on the belt
+TURN_STEPS = 4  # steps of a 180-degree turn at the end of a pass
+
+
+def other(side: str) -> str:
+    return "R" if side == "L" else "L"
+
+
+class BeltForWalker(Protocol):
+    """What the walker needs from a treadmill (sim.treadmill.Treadmill provides it)."""
+
+    def motor_speed_mps(self, now: float, side: str = "L") -> float: ...
+
+    def heel_strike(self, side: str, now: float, load: float = 1.0) -> None: ...
+
+
+@dataclass
+class Contact:
+    """One foot contact: IC to FC (``fc`` is None until the foot lifts)."""
+
+    side: str
+    ic: float
+    stance_planned: float
+    kind: ContactType
+    load: float  # share of body weight this foot's peak force reaches (about 1)
+    place: float  # landing position: lab frame on a belt (m, forward +), walkway overground
+    step_length: float | None = None  # overground: the true step length ending here
+    flags: tuple[str, ...] = ()
+    fc: float | None = None
+    cycle: int = 0
+
+
+@dataclass
+class _Cycle:
+    """One gait cycle, drawn at a left IC: stride time and how it splits."""
+
+    index: int
+    stride: float
+    step: dict[str, float]
+    stance: dict[str, float]
+    step_length: dict[str, float]
+    flags: tuple[str, ...] = ()
+
+
+@dataclass
+class WalkerState:
+    """What the walker does now (for dashboards and tests)."""
+
+    cycles: int = 0
+    standing: bool = False
+    feedback_since: int | None = None
+    freezes: int = 0
+    turns: int = 0
+    pass_position: float = 0.0
+    listeners: list[Callable[[str, Contact], None]] = field(default_factory=list)
+
+
+class Walker:
+    """Two coupled leg processes in ``env`` producing :class:`Contact` records.
+
+    ``belt`` = None walks overground along parallel lines (passes of ``pass_length_m``).
+    Contacts are appended to :attr:`contacts` in IC order; listeners registered with
+    :meth:`on_event` are called with ``("ic" | "fc", contact)`` as events happen.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        params: GaitParams,
+        rng: np.random.Generator,
+        belt: BeltForWalker | None = None,
+        *,
+        feedback: Feedback | None = None,
+        pass_length_m: float = 10.0,
+        start_s: float = 0.5,
+    ) -> None:
+        self.env = env
+        self.params = params
+        self.rng = rng
+        self.belt = belt
+        self.feedback = feedback or Feedback()
+        self.pass_length = float(pass_length_m)
+        self.contacts: list[Contact] = []
+        self.state = WalkerState()
+        if self.feedback.any:
+            self.state.feedback_since = 0
+        self._noise: Iterator[float] = fgn_stream(params.alpha, rng)
+        self._asynchrony = 0.0
+        self._cycle: _Cycle | None = None
+        self._current: dict[str, Contact | None] = {"L": None, "R": None}
+        self._landed = {s: env.event() for s in SIDES}
+        self._place = 0.0
+        self._turn_left = 0
+        env.process(self._start(start_s))
+        env.process(self._leg("L"))
+        env.process(self._leg("R"))
+
+    # -- public -------------------------------------------------------------------------------
+
+    def on_event(self, fn: Callable[[str, Contact], None]) -> None:
+        self.state.listeners.append(fn)
+
+    def set_feedback(self, feedback: Feedback) -> None:
+        """Show new targets; the adaptation clock restarts at the current stride."""
+        self.feedback = feedback
+        self.state.feedback_since = self.state.cycles if feedback.any else None
+
+    def set_params(self, params: GaitParams) -> None:
+        """Change how the walker walks from the next gait cycle on."""
+        if params.alpha != self.params.alpha:
+            self._noise = fgn_stream(params.alpha, self.rng)
+        self.params = params
+
+    # -- processes ----------------------------------------------------------------------------
+
+    def _start(self, start_s: float) -> Generator[simpy.Event, Any, None]:
+        """Both feet start on the ground; the right foot lifts first, the left lands first."""
+        yield self.env.timeout(start_s)
+        while not self._can_walk():
+            yield self.env.timeout(0.05)
+        cycle = self._draw_cycle()
+        t = self.env.now
+        # The right foot stood since t - (stride - step_R) as if mid-stance.
+        self._current["R"] = Contact(
+            "R", t - cycle.step["L"], cycle.stance["R"], self.params.contact_right, 1.0, 0.0
+        )
+        self._land("L", cycle)
+
+    def _leg(self, side: str) -> Generator[simpy.Event, Any, None]:
+        opp = other(side)
+        while True:
+            yield self._landed[opp]
+            t_other = self.env.now
+            cycle = self._cycle
+            mine = self._current[side]
+            if cycle is None or mine is None:  # cannot happen after _start; stay safe
+                continue
+            planned_fc = mine.ic + mine.stance_planned
+            shift = 0.0
+            # Standing (belt stopped) or a freeze: this foot does not lift yet.
+            while not self._can_walk():
+                self.state.standing = True
+                yield self.env.timeout(0.05)
+            if self.state.standing:
+                self.state.standing = False
+                shift = self.env.now - t_other
+            if "freeze" in cycle.flags and side == "L":
+                shift += self.params.freeze_s
+                yield self.env.timeout(self.params.freeze_s)
+            fc = max(planned_fc + shift, self.env.now)
+            yield self.env.timeout(fc - self.env.now)
+            mine.fc = self.env.now
+            self._emit("fc", mine)
+            if side == "L":  # a left IC opens the next cycle; draw it now
+                pass
+            land = t_other + shift + cycle.step[side]
+            yield self.env.timeout(max(land - self.env.now, 0.05))
+            if side == "L":
+                cycle = self._draw_cycle()
+            self._land(side, cycle)
+
+    # -- model --------------------------------------------------------------------------------
+
+    def _can_walk(self) -> bool:
+        if self.belt is None:
+            return True
+        return self.belt.motor_speed_mps(self.env.now, "L") >= MIN_WALK_SPEED
+
+    def _speed(self) -> float:
+        if self.belt is None:
+            return self.params.overground_speed_mps
+        return max(self.belt.motor_speed_mps(self.env.now, "L"), MIN_WALK_SPEED)
+
+    def _adapt(self) -> float:
+        """Share of the initial distance to the targets still left (1 = no feedback yet)."""
+        since = self.state.feedback_since
+        if since is None:
+            return 1.0
+        k = self.state.cycles - since
+        fb = self.feedback
+        return fb.residual + (1.0 - fb.residual) * math.exp(-k / fb.tau_strides)
+
+    def _draw_cycle(self) -> _Cycle:
+        p = self.params
+        fb = self.feedback
+        v = self._speed()
+        cadence = p.cadence_spm or math.sqrt(60.0 * v / p.walk_ratio)
+        step_t = 60.0 / cadence
+        share = self._adapt()
+        if fb.step_length_m is not None:
+            target_t = fb.step_length_m / v  # at this speed, the target's step time
+            if self.belt is None:
+                target_t = step_t  # overground the walker lengthens steps, not time
+            step_t = target_t + (step_t - target_t) * share
+        if fb.cadence_spm is not None:
+            step_t = 60.0 / fb.cadence_spm + (step_t - 60.0 / fb.cadence_spm) * share
+        sym = share if fb.symmetry else 1.0
+        stride_mean = 2.0 * step_t
+        if fb.metronome_spm is not None:
+            stride_mean = 120.0 / fb.metronome_spm
+            z = self._metronome_noise()
+        else:
+            z = next(self._noise)
+        stride = stride_mean * (1.0 + p.stride_cv * z)
+        stride = max(stride, 0.4 * stride_mean)
+        st_l, st_r = split(0.5, p.step_time_asym * sym)
+        jitter = p.step_jitter_s * float(self.rng.standard_normal())
+        step = {"R": stride * st_r + jitter, "L": stride * st_l - jitter}
+        sa_l, sa_r = split(p.stance_fraction, p.stance_asym * sym)
+        stance = {"L": stride * sa_l, "R": stride * sa_r}
+        flags: tuple[str, ...] = ()
+        freeze_p = p.freeze_per_min * stride / 60.0 if self.belt is None else 0.0
+        if freeze_p > 0 and self.rng.random() < freeze_p:
+            flags = ("freeze",)
+            self.state.freezes += 1
+        mean_len = v * step_t if self.belt is None else v * stride / 2
+        sl_l, sl_r = split(mean_len, p.step_length_asym * sym)
+        cycle = _Cycle(self.state.cycles, stride, step, stance, {"L": sl_l, "R": sl_r}, flags)
+        self.state.cycles += 1
+        self._cycle = cycle
+        return cycle
+
+    def _metronome_noise(self) -> float:
+        """Stride fluctuation under a metronome: the change of a corrected asynchrony
+        a[k+1] = 0.5 a[k] + e (unit variance overall); anti-persistent by construction."""
+        prev = self._asynchrony
+        self._asynchrony = 0.5 * prev + float(self.rng.standard_normal()) * 0.7
+        return self._asynchrony - prev
+
+    def _land(self, side: str, cycle: _Cycle) -> None:
+        p = self.params
+        now = self.env.now
+        loads = split(1.0, p.load_asym)
+        load = loads[0] if side == "L" else loads[1]
+        flags = cycle.flags if side == "L" else ()
+        step_length: float | None = None
+        if self.belt is None:
+            step_length, place, turn = self._overground_step(side, cycle)
+            if turn:
+                flags = (*flags, "turn")
+        else:
+            place = self._belt_place(side, cycle)
+            self.belt.heel_strike(side, now, load)
+        contact = Contact(
+            side,
+            now,
+            cycle.stance[side],
+            p.contact(side),
+            load,
+            place,
+            step_length,
+            flags,
+            cycle=cycle.index,
+        )
+        self.contacts.append(contact)
+        self._current[side] = contact
+        self._emit("ic", contact)
+        ev = self._landed[side]
+        self._landed[side] = self.env.event()
+        ev.succeed(contact)
+
+    def _belt_place(self, side: str, cycle: _Cycle) -> float:
+        """Fore-aft landing position on a belt: corrects toward the walker's place.
+
+        A step-length asymmetry beyond the step-time one is realised as a constant fore-aft
+        offset of each foot (``(a_len - a_time) * step / 4``), invisible to foot sensors."""
+        p = self.params
+        mean_step = (cycle.step["L"] + cycle.step["R"]) / 2 * self._speed()
+        offset = (p.step_length_asym - p.step_time_asym) * mean_step / 4
+        offset = offset if side == "L" else -offset
+        self._place = (1.0 - p.position_gain) * self._place + p.placement_sd_m * float(
+            self.rng.standard_normal()
+        )
+        return self._place + offset
+
+    def _overground_step(self, side: str, cycle: _Cycle) -> tuple[float, float, bool]:
+        """Step length, walkway position and whether this step is part of a turn."""
+        length = cycle.step_length[side] * (1.0 + 0.015 * float(self.rng.standard_normal()))
+        if self._turn_left > 0:
+            self._turn_left -= 1
+            length *= 0.4
+            if self._turn_left == 0:
+                self.state.pass_position = 0.0
+            return length, self.state.pass_position, True
+        if self.state.pass_position + length > self.pass_length:
+            self._turn_left = TURN_STEPS - 1
+            self.state.turns += 1
+            return length * 0.4, self.state.pass_position, True
+        self.state.pass_position += length
+        return length, self.state.pass_position, False
+
+    def _emit(self, kind: str, contact: Contact) -> None:
+        for fn in self.state.listeners:
+            fn(kind, contact)
