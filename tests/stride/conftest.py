@@ -71,3 +71,58 @@ def walk(
 def synth_walk() -> Callable[..., tuple[GaitSignals, dict[str, NDArray[np.float64]]]]:
     """The :func:`walk` generator (seeded): ``synth_walk(seconds=..., ...)``."""
     return walk
+
+
+def box_wire(
+    sig: GaitSignals,
+    *,
+    per_frame: int = 10,
+    drop: frozenset[int] = frozenset(),
+    hello_every: int = 100,
+    counts_per_m: float = 1000.0,
+    t0_us: int = 5_000_000,
+) -> list[bytes]:
+    """The sensor-box wire frames (HELLO, SAMPLES, BELT) of ``sig``'s forces (as int16
+    counts) and belt; SAMPLES frames whose number is in ``drop`` are lost."""
+    from devices.sensorbox import encode_belt, encode_hello, encode_samples
+    from devices.sensorbox.frames import ChannelSpec, Hello
+
+    hello = Hello(
+        tuple(ChannelSpec.of(c.side, c.place) for c in sig.channels),
+        sample_rate_hz=int(sig.fs),
+        belt_counts_per_m=counts_per_m if sig.belt_t is not None else 0.0,
+    )
+    period = round(1e6 / sig.fs)
+    counts = np.asarray(sig.forces).round().astype(np.int16)
+    frames: list[bytes] = []
+    seq = 0
+    belt_i = 0
+    interval = 20_000
+    for k, a in enumerate(range(0, sig.n, per_frame)):
+        t_us = t0_us + a * period
+        # belt readings whose counting interval ended by now, in device-time order
+        while sig.belt_t is not None and sig.belt_speed is not None and belt_i < sig.belt_t.size:
+            end = t0_us + int(sig.belt_t[belt_i] * 1e6) + interval // 2
+            if end > t_us:
+                break
+            c = round(sig.belt_speed[belt_i, 0] * counts_per_m * interval / 1e6)
+            frames.append(encode_belt(seq, end, c, interval))
+            seq += 1
+            belt_i += 1
+        if k % hello_every == 0:
+            frames.append(encode_hello(seq, t_us, hello))
+            seq += 1
+        if k not in drop:
+            frames.append(encode_samples(seq, t_us, period, counts[a : a + per_frame]))
+        seq += 1
+    return frames
+
+
+def write_box_session(path: object, frames: list[bytes], per_chunk: int = 7) -> None:
+    """A session directory holding ``frames`` as the box stream, ``per_chunk`` per read."""
+    from devices.recording import SessionWriter
+
+    with SessionWriter(str(path)) as w:
+        rec = w.add_stream("box", "sensorbox-v1")
+        for i in range(0, len(frames), per_chunk):
+            rec.append(b"".join(frames[i : i + per_chunk]), 1000.0 + i * 0.01)
