@@ -95,9 +95,10 @@ def open_serial(
 ) -> serial.SerialBase:
     """Open any port by path or URL; raise a :class:`DeviceError` subclass naming the fix.
 
-    ``timeout`` is required to be finite so a read can never block forever. Plain device
-    paths are opened with an exclusive lock (POSIX), so two programs cannot share a port
-    unnoticed; pass ``exclusive=False`` to turn that off.
+    ``timeout`` is required to be finite so a read can never block forever (writes time
+    out after ``write_timeout``, 2 s unless given). Plain device paths are opened with an
+    exclusive lock (POSIX), so two programs cannot share a port unnoticed; pass
+    ``exclusive=False`` to turn that off.
     """
     if timeout is None or not (timeout >= 0):
         raise ValueError("open_serial needs a finite timeout, so reads never block forever")
@@ -105,6 +106,7 @@ def open_serial(
     _register_lazy_scheme(scheme)
     if scheme is None and os.name == "posix":
         kw.setdefault("exclusive", True)
+    kw.setdefault("write_timeout", 2.0)  # a stalled flow-controlled port must not hang us
     try:
         return serial.serial_for_url(url, baudrate=baudrate, timeout=timeout, **kw)
     except (serial.SerialException, OSError, ValueError) as err:

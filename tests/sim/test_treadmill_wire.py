@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from devices.treadmill import bertec, csafe, trackmaster
 from devices.units import KMH, MPH
@@ -335,3 +337,31 @@ def test_bertec_driver_end_to_end() -> None:
         t.close()
         th.join()
         listener.close()
+
+
+# -- random input never breaks a responder ------------------------------------------------------
+
+
+@given(st.lists(st.binary(max_size=16), max_size=20))
+def test_trackmaster_random_bytes(chunks: list[bytes]) -> None:
+    r = TrackmasterResponder(ToyBelt())
+    for i, c in enumerate(chunks):
+        out = r.feed(c, i * 0.1)
+        # every answer is an ack, an error, a status reply or an echo: never anything else
+        assert all(b in range(0xA0, 0xE0) or 0x30 <= b <= 0x39 for b in out)
+
+
+@given(st.lists(st.binary(max_size=16), max_size=20))
+def test_csafe_random_bytes(chunks: list[bytes]) -> None:
+    r = CsafeResponder(ToyBelt())
+    for i, c in enumerate(chunks):
+        out = r.feed(c, i * 0.1)
+        for frame in csafe.FrameSplitter().feed(out):
+            csafe.decode_frame(frame)  # every answer is a well-formed frame
+
+
+@given(st.binary(max_size=200))
+def test_bertec_random_bytes(data: bytes) -> None:
+    r = BertecResponder(SplitToyBelt())
+    assert r.feed(data, 0.0) == b""
+    assert len(r.feedback(0.0)) == 32
