@@ -161,6 +161,7 @@ class Session:
         self._pending_lock = threading.Lock()
         self._sink_lock = threading.Lock()
         self._last_host_t = 0.0
+        self._emitted = 0
         self._t0 = 0.0
         self.peak_rss_mb = 0.0
 
@@ -208,6 +209,7 @@ class Session:
                     self._pending -= 1
 
     def _emit(self, steps: list[dict[str, Any]]) -> None:
+        self._emitted += len(steps)
         self.state.add_steps(steps, time.monotonic())
         if self.options.json_lines:
             lines = "".join(json.dumps(_jsonable(s)) + "\n" for s in steps)
@@ -384,6 +386,9 @@ class Session:
         analysis: dict[str, Any] = {"summary": {}, "steps": []}
         if self._analysis_error is None:
             analysis = self.pipeline.finish()
+            rest = list(analysis.get("steps") or [])[self._emitted :]
+            if rest:  # the last steps become final only at the end of the stream
+                self._emit(rest)
         c = self.pipeline.counters()
         session = {
             "frames": c.get("frames", 0),

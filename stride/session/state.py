@@ -32,8 +32,8 @@ def _mean(values: list[float]) -> float | None:
 
 
 def _cv_percent(values: list[float]) -> float | None:
-    """Sample coefficient of variation in percent; None with fewer than 3 values."""
-    if len(values) < 3:
+    """100 x sample SD / mean, as the core's summary; None below two values."""
+    if len(values) < 2:
         return None
     m = sum(values) / len(values)
     if m <= 0:
@@ -136,11 +136,15 @@ class SessionState:
                 if self.paused:
                     continue
                 self._recent.append(s)
-                err = _num(s, "target_error_m")
-                if err is not None and "gap" not in (s.get("flags") or []):
+                if s.get("flags"):
+                    continue  # flagged steps stay out of every figure, as in the summary
+                on = s.get("on_target")
+                if on is None:
+                    err = _num(s, "target_error_m")
+                    on = None if err is None else abs(err) <= self.targets.tolerance_m + 1e-12
+                if on is not None and self.targets.step_length_m is not None:
                     self.scored[side] += 1
-                    if abs(err) <= self.targets.tolerance_m + 1e-12:
-                        self.within[side] += 1
+                    self.within[side] += bool(on)
 
     def note(self, message: str) -> None:
         """A short event for the alerts panel (e.g. "box reconnected")."""
@@ -164,10 +168,9 @@ class SessionState:
         def si(key: str) -> float | None:
             return symmetry_index(side_mean("L", key), side_mean("R", key))
 
-        ics = sorted(v for s in recent if (v := _num(s, "ic_s")) is not None)
-        cadence = None
-        if len(ics) >= 3 and ics[-1] > ics[0]:
-            cadence = 60.0 * (len(ics) - 1) / (ics[-1] - ics[0])
+        step_times = [v for s in recent if (v := _num(s, "step_time_s")) is not None]
+        mean_step = _mean(step_times)
+        cadence = 60.0 / mean_step if mean_step else None  # as the summary: 60 / mean step
         heel: dict[str, float | None] = {}
         for side in _SIDES:
             kinds = [s.get("contact_type") for s in by[side] if s.get("contact_type")]
@@ -180,7 +183,9 @@ class SessionState:
             si_step_time=si("step_time_s"),
             si_stance=si("stance_s"),
             stride_time_cv={
-                side: _cv_percent([v for s in by[side] if (v := _num(s, "stride_time_s"))])
+                side: _cv_percent(
+                    [v for s in by[side] if (v := _num(s, "stride_time_s")) is not None]
+                )
                 for side in _SIDES
             },
             heel_first_share=heel,

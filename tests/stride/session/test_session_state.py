@@ -32,7 +32,7 @@ def test_rolling_figures_match_hand_values(make_steps: MakeSteps) -> None:
     assert r.si_step_time == pytest.approx(symmetry_index(0.52, 0.50))
     assert r.si_stance == pytest.approx(symmetry_index(0.62, 0.58))
     assert r.si_loading == pytest.approx(symmetry_index(300.0, 200.0))
-    assert r.cadence_spm == pytest.approx(120.0)
+    assert r.cadence_spm == pytest.approx(60.0 / 0.51)  # 60 / mean step time (0.50, 0.52)
     left_strides = [st["stride_time_s"] for st in steps if st["side"] == "L"]
     cv = 100 * statistics.stdev(left_strides) / statistics.mean(left_strides)
     assert r.stride_time_cv["L"] == pytest.approx(cv)
