@@ -142,8 +142,8 @@ class SensorBox:
         self.next_belt_us = round(config.belt_interval_s * 1e6)
         self.last_belt_counts = 0
         self.saturated = False
-        self.dropped_samples = 0
-        self.dropped_since_status = False
+        self.dropped_samples = 0  # reported in STATUS (since power-up)
+        self._pending_lost = 0  # frames lost since the last STATUS
         self.bounces = 0
         self._bounced: set[tuple[str, float]] = set()
 
@@ -160,90 +160,112 @@ class SensorBox:
         n = cfg.samples_per_frame
         period = cfg.period_us
         k0 = self.next_sample
-        # A SAMPLES frame is emitted when its last sample's period has passed.
         n_frames = max(0, (until_us // period - k0) // n)
         k1 = k0 + n_frames * n
-        parts: list[tuple[int, int, int, bytes | None]] = []  # (emit_us, prio, idx, bytes)
         gaps: list[tuple[float, float]] = []
-        values: NDArray[np.int16] | None = None
+        frame_t = (k0 + np.arange(n_frames, dtype=np.int64) * n) * period  # first sample
         keep = np.ones(n_frames, dtype=bool)
+        values = np.zeros((0, n, len(self.channels)), dtype=np.int16)
+        saturated = np.zeros(n_frames, dtype=bool)
         if n_frames:
-            values = self._samples(k0, k1).reshape(n_frames, n, len(self.channels))
+            counts = self._samples(k0, k1).reshape(n_frames, n, len(self.channels))
+            saturated = np.asarray((counts >= cfg.adc.full_scale).any(axis=(1, 2)))
             if cfg.noise.dropout_prob > 0:
                 keep = self.rng.random(n_frames) >= cfg.noise.dropout_prob
-                for j in np.flatnonzero(~keep):
-                    a = self.true_time(int((k0 + j * n) * period))
-                    gaps.append((float(a), float(a) + n * period * 1e-6))
-                lost = int((~keep).sum()) * n
-                if lost:
-                    self.dropped_samples += lost
-                    self.dropped_since_status = True
-        frame_t = (k0 + np.arange(n_frames) * n) * period  # header time: first sample
-        for j in np.flatnonzero(keep):
-            parts.append((int(frame_t[j]), _PRIO_SAMPLES, int(j), None))
+                for j in np.flatnonzero(~keep).tolist():
+                    a = float(self.true_time(int(frame_t[j])))
+                    gaps.append((a, a + n * period * 1e-6 / cfg.clock_scale))
+            values = counts[keep]
         end_us = int(k1 * period) if n_frames else until_us
-        while self.next_hello_us <= end_us:
-            t = self.next_hello_us
-            parts.append((t, _PRIO_HELLO, 0, b"H"))
-            self.next_hello_us += 1_000_000
-        while self.next_status_us <= end_us:
-            parts.append((self.next_status_us, _PRIO_STATUS, 0, b"S"))
-            self.next_status_us += 1_000_000
-        belt_times: list[int] = []
+        hello_t = _due(self.next_hello_us, 1_000_000, end_us)
+        self.next_hello_us += 1_000_000 * hello_t.size
+        status_t = _due(self.next_status_us, 1_000_000, end_us)
+        self.next_status_us += 1_000_000 * status_t.size
+        belt_t = np.zeros(0, dtype=np.int64)
         if self.belt_position is not None:
             step = round(cfg.belt_interval_s * 1e6)
-            while self.next_belt_us <= end_us:
-                belt_times.append(self.next_belt_us)
-                self.next_belt_us += step
-            for i, t in enumerate(belt_times):
-                parts.append((t, _PRIO_BELT, i, b"B"))
-        parts.sort(key=lambda p: (p[0], p[1], p[2]))
-        # Assign sequence numbers in emission order, then encode.
-        seqs = (self.seq + np.arange(len(parts))) & 0xFFFF
-        self.seq = (self.seq + len(parts)) & 0xFFFF
-        sample_seq = np.zeros(n_frames, dtype=np.int64)
-        for s, p in zip(seqs, parts, strict=True):
-            if p[1] == _PRIO_SAMPLES:
-                sample_seq[p[2]] = s
-        belt_counts = self._belt_counts(belt_times)
-        encoded: list[bytes] = []
-        samples_blob = b""
-        sample_len = 0
-        if values is not None and keep.any():
-            kept = np.flatnonzero(keep)
-            samples_blob = encode_samples_many(
-                sample_seq[kept], (k0 + kept * n) * period, period, values[kept]
+            belt_t = _due(self.next_belt_us, step, end_us)
+            self.next_belt_us += step * belt_t.size
+        sample_t = frame_t[keep]
+        # Send order: header time, then type priority (so device time never steps back).
+        kinds = [
+            (hello_t, _PRIO_HELLO),
+            (status_t, _PRIO_STATUS),
+            (belt_t, _PRIO_BELT),
+            (sample_t, _PRIO_SAMPLES),
+        ]
+        t_all = np.concatenate([k[0] for k in kinds])
+        prio = np.concatenate([np.full(k[0].size, k[1], dtype=np.int64) for k in kinds])
+        local = np.concatenate([np.arange(k[0].size, dtype=np.int64) for k in kinds])
+        order = np.lexsort((local, prio, t_all))
+        m = order.size
+        seq_of = np.empty(m, dtype=np.int64)
+        seq_of[order] = (self.seq + np.arange(m, dtype=np.int64)) & 0xFFFF
+        self.seq = (self.seq + m) & 0xFFFF
+        # Encode each kind into one blob (samples vectorised), with per-frame lengths.
+        o_h, o_s, o_b = hello_t.size, hello_t.size + status_t.size, m - sample_t.size
+        pieces: list[bytes] = [
+            encode_hello(int(s), int(t), self.hello)
+            for s, t in zip(seq_of[:o_h].tolist(), hello_t.tolist(), strict=True)
+        ]
+        pieces += self._statuses(
+            seq_of[o_h:o_s].tolist(), status_t.tolist(), frame_t, saturated, keep
+        )
+        interval = round(cfg.belt_interval_s * 1e6)
+        counts_b = self._belt_counts(belt_t)
+        pieces.extend(
+            encode_belt(s, t, c, interval)
+            for s, t, c in zip(
+                seq_of[o_s:o_b].tolist(), belt_t.tolist(), counts_b.tolist(), strict=True
             )
-            sample_len = -1  # lengths vary only with rare COBS block splits: split by 0x00
-        sample_frames = _split_frames(samples_blob) if sample_len else []
-        si = 0
-        for s, (t, prio, idx, _) in zip(seqs, parts, strict=True):
-            if prio == _PRIO_SAMPLES:
-                encoded.append(sample_frames[si])
-                si += 1
-            elif prio == _PRIO_HELLO:
-                encoded.append(encode_hello(int(s), t, self.hello))
-            elif prio == _PRIO_STATUS:
-                flags = (FLAG_SATURATED if self.saturated else 0) | (
-                    FLAG_DROPPED if self.dropped_since_status else 0
-                )
-                encoded.append(encode_status(int(s), t, flags, self.dropped_samples, cfg.supply_mv))
-                self.saturated = False
-                self.dropped_since_status = False
-            else:
-                interval = round(cfg.belt_interval_s * 1e6)
-                encoded.append(encode_belt(int(s), t, int(belt_counts[idx]), interval))
+        )
+        small = b"".join(pieces)
+        small_len = np.array([len(p) for p in pieces], dtype=np.int64)
+        blob = b""
+        sample_len = np.zeros(0, dtype=np.int64)
+        if sample_t.size:
+            blob = encode_samples_many(seq_of[o_b:], sample_t, period, values)
+            ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 0) + 1
+            sample_len = np.diff(np.concatenate([[0], ends]))
+        lengths_src = np.concatenate([small_len, sample_len])
+        src_start = np.concatenate([[0], np.cumsum(lengths_src)[:-1]])
+        src = np.frombuffer(small + blob, dtype=np.uint8)
+        lengths = lengths_src[order]
+        out_start = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        gather = np.repeat(src_start[order] - out_start, lengths) + np.arange(
+            int(lengths.sum()), dtype=np.int64
+        )
         self.next_sample = k1
-        # A SAMPLES frame is ready once its last sample is taken; others when due.
-        ready = np.array(
-            [p[0] + (n * period if p[1] == _PRIO_SAMPLES else 0) for p in parts], dtype=np.int64
-        )
+        ready = t_all + np.where(prio == _PRIO_SAMPLES, n * period, 0)
         return BoxOutput(
-            data=b"".join(encoded),
-            emit_us=ready,
-            lengths=np.array([len(e) for e in encoded], dtype=np.int64),
-            gaps=gaps,
+            data=src[gather].tobytes(), emit_us=ready[order], lengths=lengths, gaps=gaps
         )
+
+    def _statuses(
+        self,
+        seqs: list[int],
+        times: list[int],
+        frame_t: NDArray[np.int64],
+        saturated: NDArray[np.bool_],
+        keep: NDArray[np.bool_],
+    ) -> list[bytes]:
+        """STATUS frames: flags and counters for the frames since the previous STATUS
+        (what is left after the last one carries over to the next span)."""
+        out: list[bytes] = []
+        lo = 0
+        for seq, t in zip(seqs, times, strict=True):
+            hi = int(np.searchsorted(frame_t, t, side="left"))
+            sat = self.saturated or bool(saturated[lo:hi].any())
+            lost = self._pending_lost + int((~keep[lo:hi]).sum())
+            self.dropped_samples += lost * self.cfg.samples_per_frame
+            flags = (FLAG_SATURATED if sat else 0) | (FLAG_DROPPED if lost else 0)
+            out.append(encode_status(seq, t, flags, self.dropped_samples, self.cfg.supply_mv))
+            self.saturated = False
+            self._pending_lost = 0
+            lo = hi
+        self.saturated = self.saturated or bool(saturated[lo:].any())
+        self._pending_lost += int((~keep[lo:]).sum())
+        return out
 
     def _samples(self, k0: int, k1: int) -> NDArray[np.int16]:
         cfg = self.cfg
@@ -278,8 +300,9 @@ class SensorBox:
         if ics:
             self.bounces += bounce(force, t, np.asarray(ics), cols, self.rng)
 
-    def _belt_counts(self, times_us: list[int]) -> NDArray[np.int64]:
-        if not times_us or self.belt_position is None:
+    def _belt_counts(self, times_us: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Encoder counts in each interval ending at ``times_us`` (box time)."""
+        if times_us.size == 0 or self.belt_position is None:
             return np.zeros(0, dtype=np.int64)
         cpm = self.cfg.belt_counts_per_m
         pos = self.belt_position(self.true_time(np.asarray(times_us, dtype=np.int64)))
@@ -289,11 +312,8 @@ class SensorBox:
         return counts
 
 
-def _split_frames(blob: bytes) -> list[bytes]:
-    """Split concatenated wire frames at their 0x00 delimiters (kept on each frame)."""
-    if not blob:
-        return []
-    arr = np.frombuffer(blob, dtype=np.uint8)
-    ends = np.flatnonzero(arr == 0) + 1
-    starts = np.concatenate([[0], ends[:-1]])
-    return [blob[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+def _due(first: int, step: int, end: int) -> NDArray[np.int64]:
+    """Times ``first, first + step, ...`` up to and including ``end``."""
+    if first > end:
+        return np.zeros(0, dtype=np.int64)
+    return first + step * np.arange((end - first) // step + 1, dtype=np.int64)
