@@ -288,14 +288,19 @@ class ReconnectingPort:
             self.open()
         if not self.connected and not self._try_reopen():
             return b""
+        port = self._port
         try:
-            waiting = self._port.in_waiting
-            data = bytes(self._port.read(max(1, min(size, waiting)) if waiting else 1))
+            waiting = port.in_waiting
+            data = bytes(port.read(max(1, min(size, waiting)) if waiting else 1))
             if data and len(data) < size:
-                more = self._port.in_waiting
+                more = port.in_waiting
                 if more:
-                    data += bytes(self._port.read(min(size - len(data), more)))
-        except (serial.SerialException, OSError) as err:
+                    data += bytes(port.read(min(size - len(data), more)))
+        except Exception as err:
+            if self._closed:  # closed by another thread mid-read: not an unplug
+                return b""
+            if not isinstance(err, serial.SerialException | OSError):
+                raise
             self._lost(f"read failed: {err}")
             return b""
         if not data and self._is_path and not os.path.exists(self.url):

@@ -240,3 +240,25 @@ def test_backoff_is_capped_and_close_stops_reopening(tmp_path: Path) -> None:
     port.close()
     n = len(calls)
     assert port.read(1) == b"" and len(calls) == n
+
+
+@posix_only
+def test_close_from_another_thread_is_not_an_unplug(device: FakePty) -> None:
+    import threading
+
+    port = ReconnectingPort(str(device.link), baudrate=9600, timeout=0.05).open()
+    errors: list[BaseException] = []
+
+    def reader() -> None:
+        try:
+            for _ in range(200):
+                port.read(16)
+        except BaseException as err:  # the test fails below if anything escaped
+            errors.append(err)
+
+    th = threading.Thread(target=reader)
+    th.start()
+    time.sleep(0.02)
+    port.close()
+    th.join()
+    assert errors == [] and port.stats.disconnects == 0 and port.read(1) == b""
