@@ -262,3 +262,13 @@ def test_close_from_another_thread_is_not_an_unplug(device: FakePty) -> None:
     port.close()
     th.join()
     assert errors == [] and port.stats.disconnects == 0 and port.read(1) == b""
+
+
+@posix_only
+def test_spy_url_logs_traffic(device: FakePty, tmp_path: Path) -> None:
+    log = tmp_path / "spy.txt"
+    port = open_serial(f"spy://{device.link}?file={log}", baudrate=9600, timeout=0.1)
+    device.send(b"\xd1")
+    assert port.read(1) == b"\xd1"
+    port.close()
+    assert "D1" in log.read_text().upper()
