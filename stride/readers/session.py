@@ -1,7 +1,7 @@
 """Read a project recording (a session directory) as :class:`GaitSignals`.
 
 The sensor-box stream is decoded with the live decoder's logic (``devices.sensorbox``'s
-fast whole-stream path, tested equal to it) and assembled by the same
+live decoder replayed over the recorded chunks) and assembled by the same
 :class:`~stride.blocks.BlockAssembler` the live session uses, so ``stride analyze
 SESSION`` reproduces the live session's steps. What reading had to skip (torn or corrupt
 chunks, decoder counters, channels without a side) is kept in ``meta`` for the report.
@@ -26,8 +26,7 @@ def is_session(path: str | os.PathLike[str]) -> bool:
 
 def read_session(path: str | os.PathLike[str]) -> GaitSignals:
     """All force samples and belt readings of a session's sensor box."""
-    from devices.recording import SessionReader
-    from devices.sensorbox.fast import decode_stream
+    from devices.recording import SessionReader, decode_sensorbox
     from stride.blocks import BlockAssembler, concat_chunks
 
     reader = SessionReader(path)
@@ -39,12 +38,11 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
             fix="record the foot sensors with a sensor box (protocol sensorbox-v1)",
         )
     name = "box" if "box" in names else names[0]
-    data = reader.read_stream(name)
-    if not data.data:
+    if not reader.read_stream(name).data:
         raise InputError(f"{path}: the sensor-box stream is empty", fix="record a session first")
-    box = decode_stream(data.data, data.offsets, data.host_t)
+    box = decode_sensorbox(reader, name)
     assembler = BlockAssembler()
-    chunk = assembler.feed(box.events())
+    chunk = assembler.feed(box.events)
     if not assembler.ready:
         raise InputError(
             f"{path}: the sensor box never sent its HELLO (channel map), so the samples "

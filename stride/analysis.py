@@ -1,0 +1,172 @@
+"""Analysis glue: read a record, analyse it with timing, build the JSON document and the
+steps CSV. Used by ``stride analyze``; the history and report code can call it too.
+
+The core (:mod:`stride.core`) stays pure; everything that touches files is here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from stride.core.analyzer import Analysis, AnalysisConfig, analyze
+from stride.core.signals import GaitSignals
+from stride.core.steps import CSV_COLUMNS
+from stride.core.targets import DEFAULT_TOLERANCE_M, Target
+from stride.errors import InputError
+
+#: Columns of ``steps.csv`` after :data:`CSV_COLUMNS` (the first nine are shared with the
+#: simulator's ``truth_steps.csv``).
+CSV_EXTRA = (
+    "flags",
+    "target_error_m",
+    "on_target",
+    "double_support_initial_s",
+    "double_support_terminal_s",
+    "contact_type",
+    "heel_toe_s",
+    "impulse",
+    "peak",
+)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds spent reading/decoding and analysing, and the time points analysed."""
+
+    read_s: float
+    analysis_s: float
+    samples: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"read_s": self.read_s, "analysis_s": self.analysis_s, "samples": self.samples}
+
+
+def target_from_options(
+    spacing_m: float | None,
+    lines_per_step: int | None,
+    step_length_m: float | None,
+    tolerance_m: float | None,
+    cadence_spm: float | None,
+) -> Target | None:
+    """The target the options describe (None without any); InputError for a bad mix."""
+    if spacing_m is not None and step_length_m is not None:
+        raise InputError(
+            "both --spacing and --step-length give a step-length target",
+            fix="use either --spacing M --lines-per-step N or --step-length M",
+        )
+    if (spacing_m is None) != (lines_per_step is None):
+        raise InputError(
+            "--spacing and --lines-per-step go together",
+            fix="give both, e.g. --spacing 0.3 --lines-per-step 2",
+        )
+    tol = DEFAULT_TOLERANCE_M if tolerance_m is None else tolerance_m
+    try:
+        if spacing_m is not None and lines_per_step is not None:
+            return Target.from_lines(spacing_m, lines_per_step, tol, cadence_spm)
+        if step_length_m is not None or cadence_spm is not None:
+            return Target(step_length_m, tol, cadence_spm)
+    except ValueError as err:
+        raise InputError(f"bad target: {err}", fix="give positive numbers") from err
+    if tolerance_m is not None:
+        raise InputError(
+            "--tolerance needs a step-length target",
+            fix="add --spacing M --lines-per-step N or --step-length M",
+        )
+    return None
+
+
+def read_record(path: str | os.PathLike[str]) -> GaitSignals:
+    """A project recording (session directory), WFDB ``.hea`` or gaitpdb ``.txt``."""
+    from stride.readers.session import is_session, read_session
+
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file or directory", fix="check the path")
+    if is_session(p):
+        return read_session(path)
+    from stride.readers import read_signals
+
+    return read_signals(path)
+
+
+def run(
+    path: str | os.PathLike[str], config: AnalysisConfig
+) -> tuple[GaitSignals, Analysis, Timing]:
+    """Read and analyse one record, timing both; InputError if no stride is usable."""
+    t0 = time.perf_counter()
+    signals = read_record(path)
+    t1 = time.perf_counter()
+    result = analyze(signals, config)
+    t2 = time.perf_counter()
+    if result.usable_steps == 0:
+        flagged = result.summary.get("flags")
+        why = ""
+        if isinstance(flagged, dict):
+            why = ", ".join(f"{k} {v}" for k, v in flagged.items() if v)
+        raise InputError(
+            f"{path}: no usable strides ({len(result.steps)} steps detected"
+            + (f"; flagged: {why}" if why else "")
+            + ")",
+            fix="check that the record contains walking and that each foot's sensor works",
+        )
+    return signals, result, Timing(t1 - t0, t2 - t1, signals.n)
+
+
+def document(result: Analysis, timing: Timing | None = None) -> dict[str, object]:
+    """The one JSON document of DESIGN.md: summary, steps, timing."""
+    doc: dict[str, object] = {"summary": result.summary, "steps": result.step_rows()}
+    if timing is not None:
+        doc["timing"] = timing.as_dict()
+    return doc
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(value)
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return str(value)
+
+
+def steps_csv_text(result: Analysis) -> str:
+    """The steps table as CSV: the shared first columns, then flags and the extras."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    cols = (*CSV_COLUMNS, *CSV_EXTRA)
+    w.writerow(cols)
+    for row in result.step_rows():
+        w.writerow([_cell(row.get(c)) for c in cols])
+    return buf.getvalue()
+
+
+def check_output(path: Path, force: bool) -> None:
+    """Refuse to overwrite an existing file unless ``force``."""
+    if path.exists() and not force:
+        raise InputError(f"{path} already exists", fix="choose another name or add --force")
+    if path.exists() and path.is_dir():
+        raise InputError(f"{path} is a directory", fix="give a file name")
+    if not path.parent.exists():
+        raise InputError(f"the folder {path.parent} does not exist", fix="create it first")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a reader never sees half a file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

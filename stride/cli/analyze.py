@@ -1,0 +1,173 @@
+"""``stride analyze PATH``: steps, summary and symmetry of one record, with optional target.
+
+Imports only typer and the standard library at module level (``stride --help`` stays fast).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+def analyze(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A recording directory, a PhysioNet WFDB .hea record or a gaitpdb .txt file."
+        ),
+    ],
+    json_out: Annotated[
+        bool,
+        typer.Option("--json", help='Print {"summary", "steps", "timing"} as one JSON document.'),
+    ] = False,
+    steps_csv: Annotated[
+        Path | None, typer.Option("--steps-csv", help="Write the steps table as CSV to this file.")
+    ] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="Draw contacts, events and step lengths to this PNG file."),
+    ] = None,
+    spacing: Annotated[
+        float | None,
+        typer.Option("--spacing", help="Parallel-line spacing, m (target = spacing x lines/step)."),
+    ] = None,
+    lines_per_step: Annotated[
+        int | None, typer.Option("--lines-per-step", help="Lines per step (with --spacing).")
+    ] = None,
+    step_length: Annotated[
+        float | None,
+        typer.Option("--step-length", help="Target step length, m (instead of --spacing)."),
+    ] = None,
+    tolerance: Annotated[
+        float | None, typer.Option("--tolerance", help="Target tolerance, m (default 0.05).")
+    ] = None,
+    cadence: Annotated[
+        float | None, typer.Option("--cadence", help="Target cadence, steps/min.")
+    ] = None,
+    pass_length: Annotated[
+        float | None,
+        typer.Option(
+            "--pass-length",
+            help="Overground course mode: length of each pass, m (step lengths from passes).",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite existing output files.")
+    ] = False,
+) -> None:
+    """Analyse a record: gait events, steps, step length, symmetry, targets."""
+    from stride.analysis import (
+        check_output,
+        document,
+        run,
+        steps_csv_text,
+        target_from_options,
+        write_text_atomic,
+    )
+    from stride.core.analyzer import AnalysisConfig
+
+    target = target_from_options(spacing, lines_per_step, step_length, tolerance, cadence)
+    if pass_length is not None and not pass_length > 0:
+        from stride.errors import InputError
+
+        raise InputError(f"--pass-length {pass_length} is not a length", fix="give metres > 0")
+    for out in (steps_csv, plot):
+        if out is not None:
+            check_output(out, force)
+    config = AnalysisConfig(target=target, pass_length_m=pass_length)
+    signals, result, timing = run(path, config)
+    if steps_csv is not None:
+        write_text_atomic(steps_csv, steps_csv_text(result))
+    if plot is not None:
+        from stride.plots import plot_analysis
+
+        plot_analysis(signals, result, plot, target)
+    if json_out:
+        typer.echo(json.dumps(document(result, timing), allow_nan=False))
+        return
+    _show(str(path), result.summary, timing.as_dict(), signals.fs, signals.units)
+
+
+def _f(value: Any, spec: str = ".3f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def _show(path: str, s: dict[str, Any], timing: dict[str, Any], fs: float, units: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(
+        f"[bold]{path}[/bold]: {s['steps']} steps ({s['steps_used']} used), cadence "
+        f"{_f(s['cadence_spm'], '.1f')} steps/min, {timing['samples']} samples at {fs:g} Hz, "
+        f"read {timing['read_s']:.2f} s, analysis {timing['analysis_s']:.2f} s"
+    )
+    table = Table(title="Per side: mean ± SD (n)")
+    table.add_column("quantity")
+    table.add_column("left", justify="right")
+    table.add_column("right", justify="right")
+    names = {
+        "step_length_m": "step length (m)",
+        "step_time_s": "step time (s)",
+        "stride_time_s": "stride time (s)",
+        "stance_s": "stance (s)",
+        "swing_s": "swing (s)",
+        "impulse": f"impulse ({units}·s)",
+        "heel_toe_s": "heel-to-toe (s)",
+    }
+    for key, label in names.items():
+        if key not in s["L"]:
+            continue
+        cells = []
+        for side in ("L", "R"):
+            v = s[side][key]
+            cells.append(f"{_f(v['mean'])} ± {_f(v['sd'])} ({v['n']})" if v["n"] else "-")
+        table.add_row(label, *cells)
+    if "heel_first_share" in s["L"]:
+        table.add_row(
+            "heel-first contacts",
+            *(_f(s[side]["heel_first_share"], ".0%") for side in ("L", "R")),
+        )
+    console.print(table)
+    sym = Table(title="Symmetry (positive = left larger)")
+    for col in ("quantity", "SI %", "GA %", "SA %", "ratio L/R"):
+        sym.add_column(col, justify="right" if col != "quantity" else "left")
+    for key, val in s["symmetry"].items():
+        if isinstance(val, dict):
+            sym.add_row(
+                key.replace("_", " "),
+                _f(val["si"], ".1f"),
+                _f(val["ga"], ".1f"),
+                _f(val["sa"], ".1f"),
+                _f(val["ratio"], ".3f"),
+            )
+    console.print(sym)
+    var = s["variability"]
+    cv, dfa = var["stride_time_cv"], var["dfa_alpha"]
+    console.print(
+        f"PCI {_f(s['symmetry']['pci'], '.1f')} %; stride-time CV L {_f(cv['L'], '.1f')} % "
+        f"R {_f(cv['R'], '.1f')} %; DFA alpha L {_f(dfa['L'], '.2f')} R {_f(dfa['R'], '.2f')} "
+        f"(strides {dfa['n']['L']}/{dfa['n']['R']})"
+    )
+    if "belt_speed_mps" in s:
+        b = s["belt_speed_mps"]
+        console.print(f"belt speed {_f(b['mean'])} ± {_f(b['sd'])} m/s")
+    if "target" in s:
+        t = s["target"]
+        line = (
+            f"target step length {_f(t['step_length_m'], '.2f')} ± {_f(t['tolerance_m'], '.2f')} m:"
+            f" within L {_f(t['within']['L'], '.0%')}, R {_f(t['within']['R'], '.0%')}"
+        )
+        if "cadence_spm" in t:
+            line += f"; cadence target {_f(t['cadence_spm'], '.0f')} steps/min"
+        if "matching_cadence_spm" in t:
+            line += f"; matching cadence at this belt speed {_f(t['matching_cadence_spm'], '.0f')}"
+        console.print(line)
+    flags = {k: v for k, v in s.get("flags", {}).items() if v}
+    if flags:
+        console.print("left out of the summary: " + ", ".join(f"{v} {k}" for k, v in flags.items()))
+    for note in s.get("assumptions", []):
+        console.print(f"[dim]assumption: {note}[/dim]")
