@@ -39,6 +39,7 @@ def _root(
 
 
 # Command registration: one line per command module (keep alphabetical).
+app.command("analyze")(__import__("stride.cli.analyze", fromlist=["analyze"]).analyze)
 app.command("history")(__import__("stride.cli.history", fromlist=["history"]).history)
 __import__("stride.cli.live", fromlist=["register"]).register(app)  # demo, live, replay
 app.command("ports")(__import__("stride.cli.ports", fromlist=["ports"]).ports)
