@@ -16,7 +16,7 @@ P_BLOCK = 0  # samples per envelope block
 P_F_LOW = 1  # contact threshold, fraction of the envelope range above the baseline
 P_F_MID = 2  # confirmation threshold, fraction of the range
 P_MIN_CONTACT = 3  # s
-P_MIN_SWING = 4  # s
+P_MIN_SWING = 4  # samples below the contact level that end a contact
 P_A_ENV = 5  # per-block leak of the envelope towards its floor
 P_F_FLOOR = 6  # the envelope range never leaks below this fraction of the reference range
 P_A_REF = 7  # per-block decay of the reference range
@@ -24,7 +24,8 @@ P_K_NOISE = 8  # range must exceed this many times the noise spread
 P_A_NOISE = 9  # per-block release of the noise estimate
 P_GAP_DT = 10  # a time step above this is a gap (s)
 P_FS = 11  # sample rate (Hz), for the impulse
-N_P = 12
+P_A_SWING = 12  # per-block pull of the baseline towards the block minimum while unloaded
+N_P = 13
 
 # --- per-tracker state (tr[j, :]); tracker 0 = the foot's summed force, 1.. = its sensors ---
 T_L = 0  # baseline envelope (NaN until the first block)
@@ -63,7 +64,7 @@ S_ACC = 11
 S_CNT = 12
 S_PEAK = 13
 S_L_IC = 14
-S_COMPLETE = 15  # open contact began inside valid data with usable thresholds
+S_COMPLETE = 15  # open contact's start was seen (inside valid data, usable thresholds)
 S_GAP_OPEN = 16  # gap_before of the open contact
 S_FC_T = 17  # candidate final contact (downward LOW crossing)
 S_FC_I = 18
@@ -74,7 +75,8 @@ S_GAP_FLAG = 22  # a gap happened since the last emitted contact
 S_PREV_FC = 23  # final contact of the last emitted contact
 S_INDEX = 24  # absolute index of the next sample
 S_L_C = 25  # baseline at the candidate crossing
-N_S = 26
+S_BELOW = 26  # ending: samples below the contact level since the candidate final contact
+N_S = 27
 
 # --- outputs ---
 O_ON_T = 0
@@ -86,7 +88,9 @@ I_ON = 0
 I_OFF = 1
 I_COMPLETE = 2
 I_GAP = 3
-N_OI = 4
+I_ON_SEEN = 4
+I_OFF_SEEN = 5
+N_OI = 6
 
 
 @njit(cache=True)
@@ -103,8 +107,14 @@ def _crossing(x0: float, x1: float, t0: float, t1: float, thr: float) -> float:
 
 
 @njit(cache=True)
-def _block_update(tr: np.ndarray, j: int, p: np.ndarray) -> None:
-    """Fold the finished block of tracker ``j`` into its envelopes and thresholds."""
+def _block_update(tr: np.ndarray, j: int, p: np.ndarray, unloaded: bool) -> None:
+    """Fold the finished block of tracker ``j`` into its envelopes and thresholds.
+
+    While the foot (sensor) is unloaded and the whole block stays below the contact level,
+    the baseline follows the block minimum within
+    ``tau_swing_s``, so a baseline that creeps up during swing (pre-loading, drift) does not
+    reach the contact level early; otherwise it only leaks slowly.
+    """
     cnt = tr[j, T_BCNT]
     if cnt > 0.0:
         bmin = tr[j, T_BMIN]
@@ -124,6 +134,8 @@ def _block_update(tr: np.ndarray, j: int, p: np.ndarray) -> None:
                 leak = p[P_A_ENV] * (rng - floor)
                 lo += leak
                 hi -= leak
+            if unloaded and bmin > lo and bmax <= tr[j, T_LOW]:
+                lo += p[P_A_SWING] * (bmin - lo)
             tr[j, T_L] = min(lo, bmin)
             tr[j, T_H] = max(hi, bmax)
             rref = tr[j, T_RREF] * (1.0 - p[P_A_REF])
@@ -146,7 +158,6 @@ def _emit(
     fs: np.ndarray,
     tr: np.ndarray,
     nk: int,
-    complete: bool,
     use_fc: bool,
     t_end: float,
     i_end: float,
@@ -155,7 +166,13 @@ def _emit(
     n_out: int,
     p: np.ndarray,
 ) -> int:
-    """Write the open contact as row ``n_out``; return the new row count."""
+    """Write the open contact as row ``n_out``; return the new row count.
+
+    ``use_fc``: the contact's end was seen (it ends at the candidate final contact);
+    otherwise it was cut at ``t_end``.
+    """
+    on_seen = fs[S_COMPLETE] != 0.0
+    complete = on_seen and use_fc
     on_t = fs[S_ON_T]
     on_i = fs[S_ON_I]
     if use_fc:
@@ -193,11 +210,13 @@ def _emit(
         for k in range(nk):
             out_f[n_out, N_OF + k] = tr[k + 1, T_SON_T]
     else:
-        out_f[n_out, N_OF] = on_t if complete else np.nan
+        out_f[n_out, N_OF] = on_t if on_seen else np.nan
     out_i[n_out, I_ON] = np.int64(on_i)
     out_i[n_out, I_OFF] = np.int64(off_i)
     out_i[n_out, I_COMPLETE] = 1 if complete else 0
     out_i[n_out, I_GAP] = 1 if fs[S_GAP_OPEN] != 0.0 else 0
+    out_i[n_out, I_ON_SEEN] = 1 if on_seen else 0
+    out_i[n_out, I_OFF_SEEN] = 1 if use_fc else 0
     fs[S_PREV_FC] = off_t
     fs[S_GAP_FLAG] = 0.0
     return n_out + 1
@@ -268,8 +287,7 @@ def detect_chunk(
             st = fs[S_STATE]
             if st >= 2.0:
                 # a contact whose end was already seen stays whole; one in stance is cut
-                whole = st == 3.0 and fs[S_COMPLETE] != 0.0
-                n_out = _emit(fs, tr, nk, whole, st == 3.0, tp, gi - 1.0, out_f, out_i, n_out, p)
+                n_out = _emit(fs, tr, nk, st == 3.0, tp, gi - 1.0, out_f, out_i, n_out, p)
             fs[S_STATE] = 0.0
             fs[S_ABOVE] = 0.0
             fs[S_GAP_FLAG] = 1.0
@@ -324,6 +342,7 @@ def detect_chunk(
                     fs[S_PEAK_F] = fs[S_PEAK]
                     fs[S_STATE] = 3.0
                     fs[S_ABOVE] = 0.0
+                    fs[S_BELOW] = 1.0
             elif st == 1.0 or st == 3.0:
                 if st == 3.0:
                     fs[S_ACC] += s
@@ -334,11 +353,13 @@ def detect_chunk(
                         # the dip was shorter than a swing: same contact
                         fs[S_STATE] = 2.0
                         st = 2.0
-                    elif ti - fs[S_FC_T] >= min_swing:
-                        whole = fs[S_COMPLETE] != 0.0
-                        n_out = _emit(fs, tr, nk, whole, True, ti, gi, out_f, out_i, n_out, p)
-                        fs[S_STATE] = 1.0
-                        st = 1.0
+                    else:
+                        if s <= low:
+                            fs[S_BELOW] += 1.0
+                        if fs[S_BELOW] >= min_swing:
+                            n_out = _emit(fs, tr, nk, True, ti, gi, out_f, out_i, n_out, p)
+                            fs[S_STATE] = 1.0
+                            st = 1.0
                 if st != 2.0:
                     if s > low:
                         if fs[S_ABOVE] == 0.0:
@@ -380,8 +401,10 @@ def detect_chunk(
         fs[S_BPOS] += 1.0
         if fs[S_BPOS] >= block:
             fs[S_BPOS] = 0.0
-            for j in range(nk + 1 if nk > 1 else 1):
-                _block_update(tr, j, p)
+            _block_update(tr, 0, p, fs[S_STATE] == 1.0 or fs[S_STATE] == 3.0)
+            if nk > 1:
+                for j in range(1, nk + 1):
+                    _block_update(tr, j, p, tr[j, T_LOADED] == 0.0)
         fs[S_INDEX] = gi + 1.0
         i += 1
     return n_out, i
@@ -396,10 +419,7 @@ def finish_foot(
     st = fs[S_STATE]
     n_out = 0
     if st >= 2.0:
-        whole = st == 3.0 and fs[S_COMPLETE] != 0.0
-        n_out = _emit(
-            fs, tr, nk, whole, st == 3.0, fs[S_PREV_T], fs[S_INDEX] - 1.0, out_f, out_i, 0, p
-        )
+        n_out = _emit(fs, tr, nk, st == 3.0, fs[S_PREV_T], fs[S_INDEX] - 1.0, out_f, out_i, 0, p)
     fs[S_STATE] = 0.0
     return n_out
 

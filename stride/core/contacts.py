@@ -59,6 +59,7 @@ class ContactParams(NamedTuple):
     noise_ratio: float = 10.0
     tau_noise_s: float = 10.0
     gap_factor: float = 1.5
+    tau_swing_s: float = 0.15
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,7 +72,11 @@ class FootContacts:
     the contact (it gives no events); ``gap_before``: samples were missing between the
     previous contact and this one (no stride may bridge them); ``sensor_on_t``: (m, k) onset
     of each of the foot's sensors (NaN if it did not load); ``impulse``: baseline-removed
-    summed force integrated over the contact (force units x s); ``peak``: its maximum.
+    summed force integrated over the contact (force units x s); ``peak``: its maximum;
+    ``on_seen``/``off_seen``: the initial / final contact itself was observed (a contact cut
+    by the record's end or a gap still has a real IC, and one that began unseen a real FC);
+    ``complete`` = both. A stride may end at any seen IC whose previous contact's IC was
+    seen, unless ``gap_before``.
     """
 
     side: Side
@@ -84,6 +89,8 @@ class FootContacts:
     sensor_on_t: NDArray[np.float64]
     impulse: NDArray[np.float64]
     peak: NDArray[np.float64]
+    on_seen: NDArray[np.bool_]
+    off_seen: NDArray[np.bool_]
 
     def __len__(self) -> int:
         return int(self.on_t.shape[0])
@@ -93,7 +100,7 @@ class FootContacts:
         f = np.zeros(0, np.float64)
         i = np.zeros(0, np.int64)
         b = np.zeros(0, np.bool_)
-        return FootContacts(side, f, f, i, i, b, b, np.zeros((0, n_sensors)), f, f)
+        return FootContacts(side, f, f, i, i, b, b, np.zeros((0, n_sensors)), f, f, b, b)
 
     @staticmethod
     def concat(parts: list[FootContacts], side: Side, n_sensors: int) -> FootContacts:
@@ -111,6 +118,8 @@ class FootContacts:
             np.concatenate([c.sensor_on_t for c in parts]),
             np.concatenate([c.impulse for c in parts]),
             np.concatenate([c.peak for c in parts]),
+            np.concatenate([c.on_seen for c in parts]),
+            np.concatenate([c.off_seen for c in parts]),
         )
 
 
@@ -124,7 +133,14 @@ def _param_vector(fs: float, params: ContactParams) -> NDArray[np.float64]:
             f"contact levels low_frac={p.low_frac}, mid_frac={p.mid_frac} are out of order",
             fix="use 0 < low_frac < mid_frac < 1",
         )
-    for name in ("min_contact_s", "min_swing_s", "block_s", "tau_env_s", "tau_ref_s"):
+    for name in (
+        "min_contact_s",
+        "min_swing_s",
+        "block_s",
+        "tau_env_s",
+        "tau_ref_s",
+        "tau_swing_s",
+    ):
         v = getattr(p, name)
         if not (math.isfinite(v) and v > 0):
             raise InputError(f"contact setting {name}={v!r} must be positive")
@@ -140,7 +156,8 @@ def _param_vector(fs: float, params: ContactParams) -> NDArray[np.float64]:
     vec[_k.P_F_LOW] = p.low_frac
     vec[_k.P_F_MID] = p.mid_frac
     vec[_k.P_MIN_CONTACT] = p.min_contact_s
-    vec[_k.P_MIN_SWING] = p.min_swing_s
+    vec[_k.P_MIN_SWING] = max(1, math.ceil(p.min_swing_s * fs))
+    vec[_k.P_A_SWING] = 1.0 - math.exp(-dt_block / p.tau_swing_s)
     vec[_k.P_A_ENV] = 0.5 * (1.0 - math.exp(-dt_block / p.tau_env_s))
     vec[_k.P_F_FLOOR] = p.range_floor
     vec[_k.P_A_REF] = 1.0 - math.exp(-dt_block / p.tau_ref_s)
@@ -161,7 +178,7 @@ class _FootRunner:
         self.p = p
         self.tr, self.fs = _k.new_state(self.nk)
         fs = p[_k.P_FS]
-        self.per_row = max(1, int(fs * (p[_k.P_MIN_CONTACT] + p[_k.P_MIN_SWING])))
+        self.per_row = max(1, int(fs * p[_k.P_MIN_CONTACT] + p[_k.P_MIN_SWING]))
 
     def _alloc(self, n: int) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
         cap = n // self.per_row + 16
@@ -179,6 +196,8 @@ class _FootRunner:
             f[:, _k.N_OF :].copy(),
             f[:, _k.O_IMPULSE].copy(),
             f[:, _k.O_PEAK].copy(),
+            i[:, _k.I_ON_SEEN] != 0,
+            i[:, _k.I_OFF_SEEN] != 0,
         )
 
     def feed(self, t: NDArray[np.float64], x: NDArray[np.generic]) -> FootContacts:

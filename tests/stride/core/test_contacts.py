@@ -62,6 +62,20 @@ def test_arrays_are_consistent(rng: np.random.Generator) -> None:
     np.testing.assert_array_equal(c.sensor_on_t[c.complete, 0], c.on_t[c.complete])
     assert np.all(c.impulse[c.complete] > 0) and np.all(c.peak[c.complete] > 1500)
     assert not c.gap_before.any()
+    np.testing.assert_array_equal(c.complete, c.on_seen & c.off_seen)
+
+
+def test_contact_cut_by_the_end_keeps_its_initial_contact(rng: np.random.Generator) -> None:
+    fs = 300.0
+    t, f, truth = foot_force(rng, 20.0, fs, jitter=0.0)
+    last = truth.on[truth.on < 19.0][-1]
+    keep = t < last + 0.2  # the record ends 0.2 s into a stance
+    c = detect_contacts(_signals(t[keep], adc(f, rng)[keep], fs), "L")
+    assert c.on_seen[-1] and not c.off_seen[-1] and not c.complete[-1]
+    assert abs(c.on_t[-1] - last) < 0.03
+    assert c.off_t[-1] == t[keep][-1]
+    # the first contact began before the envelopes were known: its start is not trusted
+    assert not c.on_seen[0]
 
 
 def test_impulse_and_peak_in_signal_units(rng: np.random.Generator) -> None:

@@ -20,6 +20,8 @@ from stride.core.signals import Channel, GaitSignals
 from stride.errors import InputError
 
 FIELDS = (
+    "on_seen",
+    "off_seen",
     "on_t",
     "off_t",
     "on_idx",
