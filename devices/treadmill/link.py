@@ -39,12 +39,13 @@ class ByteLink:
         return stale
 
     def read_byte(self, deadline: float) -> int:
-        """Next byte, or TimeoutError at the deadline."""
-        while not self._buf:
+        """Next byte, or TimeoutError at the deadline (also while junk keeps streaming in)."""
+        while True:
             if time.monotonic() >= deadline:
                 raise TimeoutError("no answer before the deadline")
+            if self._buf:
+                return self._buf.pop(0)
             self._take(self.port.read(max(1, self.port.in_waiting)))
-        return self._buf.pop(0)
 
     def read_exact(self, n: int, deadline: float) -> bytes:
         """Exactly ``n`` bytes, or TimeoutError at the deadline."""

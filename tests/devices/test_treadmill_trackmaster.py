@@ -170,3 +170,25 @@ def test_thread_safety_of_concurrent_calls() -> None:
             th.start()
         for th in threads:
             th.join()
+
+
+class Babbler:
+    """A port that never stops sending junk (a wrong device, or the wrong baud rate)."""
+
+    in_waiting = 8
+
+    def read(self, size: int = 1) -> bytes:
+        return b"\x55" * size
+
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+    def close(self) -> None:
+        pass
+
+
+def test_endless_junk_times_out_instead_of_hanging() -> None:
+    t = tm.TrackmasterTreadmill(Babbler(), timeout=0.05)
+    with pytest.raises(DeviceTimeoutError):
+        t.read_speed()
+    assert t.stats.skipped_bytes > 0
