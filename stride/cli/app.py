@@ -43,6 +43,7 @@ app.command("analyze")(__import__("stride.cli.analyze", fromlist=["analyze"]).an
 app.command("history")(__import__("stride.cli.history", fromlist=["history"]).history)
 __import__("stride.cli.live", fromlist=["register"]).register(app)  # demo, live, replay
 app.command("ports")(__import__("stride.cli.ports", fromlist=["ports"]).ports)
+app.command("report")(__import__("stride.cli.report", fromlist=["report"]).report)
 app.add_typer(__import__("stride.cli.sim", fromlist=["app"]).app, name="sim")
 
 

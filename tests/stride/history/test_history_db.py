@@ -27,10 +27,16 @@ def test_round_trip_keeps_summary_and_orders_by_date(
     db: Path, summary: Callable[..., dict[str, Any]]
 ) -> None:
     later = register_session(
-        db, subject="P1", started_at=T0 + timedelta(days=2), source="live",
-        devices=[{"kind": "box", "port": "sim://box"}], target={"step_length_m": 0.6},
-        summary=summary(5.0), recording_path="/rec/2", meta={"feedback": True},
-    )  # fmt: skip
+        db,
+        subject="P1",
+        started_at=T0 + timedelta(days=2),
+        source="live",
+        devices=[{"kind": "box", "port": "sim://box"}],
+        target={"step_length_m": 0.6},
+        summary=summary(5.0),
+        recording_path="/rec/2",
+        meta={"feedback": True},
+    )
     earlier = register_session(
         db, subject="P1", started_at=T0, source="demo", summary=summary(12.5), meta=None
     )

@@ -1,0 +1,43 @@
+"""``stride report``: a self-contained HTML report of one session or of one subject.
+
+Imports only typer and the standard library at module level.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def report(
+    session_dir: Annotated[
+        Path | None, typer.Argument(help="Session directory (omit with --subject).")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
+    subject: str | None = typer.Option(None, "--subject", help="Report on a subject's history."),
+    db: Annotated[Path | None, typer.Option("--db", help="History database file.")] = None,
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing --out file."),
+) -> None:
+    """Write one self-contained HTML report (plots embedded, nothing fetched)."""
+    from stride.errors import InputError
+
+    if (session_dir is None) == (subject is None):
+        raise InputError(
+            "give either a SESSION_DIR or --subject ID",
+            fix="e.g. stride report sessions/2026-11-25 --out r.html, "
+            "or stride report --subject P1 --out r.html",
+        )
+    if session_dir is not None:
+        if db is not None:
+            raise InputError("--db is only used with --subject", fix="drop --db")
+        from stride.report.session import session_report
+
+        written = session_report(session_dir, out, force=force)
+    else:
+        from stride.report.subject import subject_report
+
+        assert subject is not None
+        written = subject_report(db, subject, out, force=force)
+    typer.echo(f"wrote {written}")

@@ -1,0 +1,256 @@
+"""The per-session report: step lengths against the target lines, symmetry and variability
+over time, and an event timeline, from a session directory (docs/formats.md).
+
+It reads the derived ``steps.csv`` and ``summary.json``; where either is missing it analyses
+the recording the way ``stride analyze`` does.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from stride.errors import InputError
+from stride.report import plots
+from stride.report.html import Page, write_page
+
+NUMERIC = (
+    "ic_s",
+    "fc_s",
+    "step_time_s",
+    "stride_time_s",
+    "stance_s",
+    "swing_s",
+    "step_length_m",
+    "stride_length_m",
+    "target_error_m",
+)
+WINDOW_STRIDES = 20
+
+
+@dataclass(frozen=True)
+class SessionData:
+    """A session's steps (DESIGN.md step rows), summary and metadata."""
+
+    path: Path
+    steps: list[dict[str, Any]]
+    summary: dict[str, Any]
+    meta: dict[str, Any]
+    analysed_now: bool = False
+
+
+def _float(text: str | None) -> float:
+    try:
+        return float(text) if text not in (None, "") else math.nan
+    except ValueError:
+        return math.nan
+
+
+def read_steps_csv(path: Path) -> list[dict[str, Any]]:
+    """Rows of a ``steps.csv`` (empty field = missing = NaN; flags split on ';')."""
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            if reader.fieldnames is None or not {"side", "ic_s"} <= set(reader.fieldnames):
+                raise InputError(
+                    f"{str(path)!r} is not a steps table (no side/ic_s columns)",
+                    fix="re-create it with `stride analyze SESSION`",
+                )
+            rows = []
+            for raw in reader:
+                row: dict[str, Any] = {k: _float(raw.get(k)) for k in NUMERIC if k in raw}
+                row["side"] = (raw.get("side") or "").strip()
+                row["flags"] = [f for f in (raw.get("flags") or "").split(";") if f]
+                if row["side"] in ("L", "R") and math.isfinite(row["ic_s"]):
+                    rows.append(row)
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        raise InputError(f"cannot read {str(path)!r}: {err}", fix="check the file") from err
+    return rows
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError(f"cannot read {str(path)!r}: {err}", fix="check the file") from err
+    if not isinstance(data, dict):
+        raise InputError(f"{str(path)!r} does not hold a JSON object", fix="check the file")
+    return data
+
+
+def _analyse(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Steps and summary of a recording without derived tables (as ``stride analyze``)."""
+    try:
+        from stride.analysis import analyse_path  # type: ignore[import-not-found]
+    except ImportError as err:
+        raise InputError(
+            f"{str(path)!r} has no steps.csv/summary.json and this stride cannot analyse it",
+            fix="run `stride analyze` on it first",
+        ) from err
+    steps, summary = analyse_path(path)
+    return list(steps), dict(summary)
+
+
+def load_session(path: Path) -> SessionData:
+    """Read a session directory; analyse it if its derived tables are missing."""
+    if not path.is_dir():
+        raise InputError(f"{str(path)!r} is not a session directory", fix="give a SESSION_DIR")
+    meta = _read_json(path / "session.json") if (path / "session.json").exists() else {}
+    steps_csv, summary_json = path / "steps.csv", path / "summary.json"
+    if steps_csv.exists() and summary_json.exists():
+        return SessionData(path, read_steps_csv(steps_csv), _read_json(summary_json), meta)
+    steps, summary = _analyse(path)
+    return SessionData(path, steps, summary, meta, analysed_now=True)
+
+
+def _side(steps: list[dict[str, Any]], side: str, key: str) -> NDArray[np.float64]:
+    return np.array([s.get(key, math.nan) for s in steps if s["side"] == side], dtype=float)
+
+
+def rolling_symmetry(steps: list[dict[str, Any]], key: str, window: int) -> NDArray[np.float64]:
+    """SI (%) of the per-side means of ``key`` over each side's last ``window`` steps."""
+    last: dict[str, list[float]] = {"L": [], "R": []}
+    out = np.full(len(steps), np.nan)
+    for i, s in enumerate(steps):
+        v = s.get(key, math.nan)
+        if math.isfinite(v):
+            last[s["side"]].append(v)
+            del last[s["side"]][:-window]
+        if last["L"] and last["R"]:
+            lm, rm = float(np.mean(last["L"])), float(np.mean(last["R"]))
+            if lm + rm > 0:
+                out[i] = (lm - rm) / (0.5 * (lm + rm)) * 100.0
+    return out
+
+
+def _stat(summary: dict[str, Any], side: str, key: str, unit: str, k: float = 1.0) -> str:
+    s = summary.get(side, {}).get(key) or {}
+    mean, sd = s.get("mean"), s.get("sd")
+    if not isinstance(mean, int | float):
+        return "-"
+    sd_txt = f" ± {sd * k:.2f}" if isinstance(sd, int | float) else ""
+    return f"{mean * k:.2f}{sd_txt} {unit}"
+
+
+def _num(v: Any, spec: str, k: float = 1.0) -> str:
+    return format(v * k, spec) if isinstance(v, int | float) and math.isfinite(v) else "-"
+
+
+def build_session_page(data: SessionData) -> Page:
+    """The report page of one session."""
+    from stride.history.trends import NORMAL_SI
+
+    s, meta = data.summary, data.meta
+    steps = sorted(data.steps, key=lambda r: r["ic_s"])
+    page = Page(f"Session report: {data.path.name}")
+    target = s.get("target") or {}
+    tgt, tol = target.get("step_length_m"), target.get("tolerance_m")
+    info = [
+        ("subject", meta.get("subject") or "-"),
+        ("started", meta.get("started_at") or meta.get("created_utc") or "-"),
+        ("steps", s.get("steps", "-")),
+        ("cadence", f"{_num(s.get('cadence_spm'), '.1f')} steps/min"),
+        ("belt speed", f"{_num((s.get('belt_speed_mps') or {}).get('mean'), '.2f')} m/s"),
+        ("target step length", f"{_num(tgt, '.2f')} ± {_num(tol, '.2f')} m"),
+    ]
+    page.table(("", ""), info)
+    if data.analysed_now:
+        page.text("The derived tables were missing: this report analysed the recording.", "muted")
+    page.heading("Summary")
+    rows = [
+        (name, _stat(s, "L", key, unit, k), _stat(s, "R", key, unit, k))
+        for name, key, unit, k in (
+            ("step length", "step_length_m", "cm", 100.0),
+            ("step time", "step_time_s", "s", 1.0),
+            ("stride time", "stride_time_s", "s", 1.0),
+            ("stance", "stance_s", "s", 1.0),
+            ("swing", "swing_s", "s", 1.0),
+        )
+    ]
+    within = target.get("within") or {}
+    rows.append(
+        (
+            "steps on target",
+            _num(within.get("L"), ".0f", 100) + " %",
+            _num(within.get("R"), ".0f", 100) + " %",
+        )
+    )
+    cv = (s.get("variability") or {}).get("stride_time_cv") or {}
+    rows.append(
+        ("stride-time CV", _num(cv.get("L"), ".1f") + " %", _num(cv.get("R"), ".1f") + " %")
+    )
+    page.table(("", "left", "right"), rows)
+    sym = s.get("symmetry") or {}
+    page.table(
+        ("symmetry (+ = left larger)", "SI %", "ratio L/R"),
+        [
+            (
+                name,
+                _num((sym.get(name) or {}).get("si"), "+.1f"),
+                _num((sym.get(name) or {}).get("ratio"), ".3f"),
+            )
+            for name in ("step_length", "step_time", "stance", "swing")
+        ],
+    )
+    if not steps:
+        page.text("No steps were found in this session, so there is nothing to plot.", "note")
+        return page
+    t = {side: _side(steps, side, "ic_s") for side in "LR"}
+    page.heading("Step length against the target")
+    page.plot(
+        plots.step_lengths(t, {sd: _side(steps, sd, "step_length_m") for sd in "LR"}, tgt, tol),
+        "step length per side over time",
+    )
+    page.heading("Symmetry over time")
+    all_t = np.array([r["ic_s"] for r in steps])
+    si = {
+        f"{name} SI": rolling_symmetry(steps, key, WINDOW_STRIDES)
+        for name, key in (
+            ("step length", "step_length_m"),
+            ("step time", "step_time_s"),
+            ("stance", "stance_s"),
+        )
+    }
+    page.plot(plots.symmetry_over_time(all_t, si, NORMAL_SI), "rolling symmetry indices")
+    page.heading("Stride-time variability")
+    page.plot(
+        plots.variability(t, {sd: _side(steps, sd, "stride_time_s") for sd in "LR"}),
+        "stride time and rolling CV per side",
+    )
+    page.heading("Event timeline")
+    start = float(all_t[0])
+    window = (max(0.0, start - 0.5), start + 15.0)
+    stance = {
+        sd: [(r["ic_s"], r["fc_s"]) for r in steps if r["side"] == sd and math.isfinite(r["fc_s"])]
+        for sd in "LR"
+    }
+    flagged = {
+        sd: [(r["ic_s"], ",".join(r["flags"])) for r in steps if r["side"] == sd and r["flags"]]
+        for sd in "LR"
+    }
+    gaps = [tuple(g) for g in meta.get("gaps", []) if isinstance(g, list) and len(g) == 2]
+    page.plot(plots.timeline(stance, flagged, gaps, window), "stance periods and flagged steps")
+    counts: dict[str, int] = {}
+    for r in steps:
+        for f in r["flags"]:
+            counts[f] = counts.get(f, 0) + 1
+    page.text(
+        f"The timeline shows the first 15 s of walking. Over the whole session: {len(steps)} "
+        "steps; flagged: "
+        + (", ".join(f"{n} {f}" for f, n in sorted(counts.items())) if counts else "none")
+        + ".",
+        "muted",
+    )
+    return page
+
+
+def session_report(path: Path, out: Path, *, force: bool = False) -> Path:
+    """Write the HTML report of the session directory ``path`` to ``out``."""
+    return write_page(build_session_page(load_session(path)), out, force=force)

@@ -1,0 +1,60 @@
+"""`stride history` and `stride sim recovery --fast` end to end through the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _stride(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "stride.cli.app", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.slow
+def test_recovery_then_history_json_and_table(tmp_path: Path) -> None:
+    db = str(tmp_path / "h.sqlite")
+    common = ("--profile", "antalgic-left:0.5", "--seed", "3", "--fast", "--db", db)
+    run = _stride("sim", "recovery", *common, "--subject", "P1", "--weeks", "4", "--json")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["sessions"] == 12 and result["mode"] == "fast"
+    run = _stride("sim", "recovery", *common, "--subject", "P1", "--weeks", "4", "--no-feedback")
+    assert run.returncode == 0 and "stored 12 sessions of P1" in run.stdout
+    out = _stride("history", "--db", db, "--subject", "P1", "--json")
+    doc = json.loads(out.stdout)
+    dates = [s["started_at"] for s in doc["sessions"]]
+    assert len(dates) == 24 and dates == sorted(dates)
+    s0 = doc["sessions"][0]
+    assert s0["source"] == "recovery" and s0["subject"] == "P1"
+    assert {"steps", "cadence_spm", "L", "R", "symmetry", "variability"} <= set(s0["summary"])
+    assert {s["meta"]["feedback"] for s in doc["sessions"]} == {True, False}
+    table = _stride("history", "--db", db, "--subject", "P1")
+    assert table.returncode == 0
+    assert "Sessions of P1" in table.stdout and "Trend, step-length symmetry index" in table.stdout
+
+
+def test_history_errors_are_one_line(tmp_path: Path) -> None:
+    foreign = tmp_path / "notes.txt"
+    foreign.write_text("not a database\n")
+    out = _stride("history", "--db", str(foreign))
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert out.stderr.count("\n") == 1 and "not a stride history database" in out.stderr
+    out = _stride("sim", "recovery", "--profile", "limping:0.5", "--seed", "1", "--fast",
+                  "--db", str(tmp_path / "h.sqlite"))  # fmt: skip
+    assert out.returncode == 1 and "unknown gait profile" in out.stderr
+    assert not (tmp_path / "h.sqlite").exists()
+
+
+def test_empty_history_says_so(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite"
+    import sqlite3
+
+    sqlite3.connect(db).close()  # an empty file: a history with no sessions yet
+    out = _stride("history", "--db", str(db))
+    assert out.returncode == 0 and "No sessions" in out.stdout

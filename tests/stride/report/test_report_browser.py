@@ -1,0 +1,65 @@
+"""The reports open in a real browser (headless Chromium) and show every plot."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from stride.report.session import session_report
+
+
+def _chromium() -> str | None:
+    for name in ("/usr/bin/chromium", "chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+CHROMIUM = _chromium()
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="Chromium is not installed (CI installs Debian's chromium; apt-get install chromium)",
+)
+
+
+def _dump_dom(html: Path, profile: Path) -> str:
+    assert CHROMIUM is not None
+    cmd = [
+        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom",
+        html.resolve().as_uri(),
+    ]  # fmt: skip
+    env = {**os.environ, "HOME": str(profile)}
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=90, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_session_report_loads_in_chromium_with_all_plots(session_dir: Path, tmp_path: Path) -> None:
+    out = session_report(session_dir, tmp_path / "report.html")
+    dom = _dump_dom(out, tmp_path / "chromium-profile")
+    m = re.search(r'<body[^>]*data-plots-ok="(\d+)/(\d+)"', dom)
+    assert m, "the page's plot check did not run"
+    assert m.group(1) == m.group(2) == "4"
+    assert '<p id="plot-check"></p>' in dom
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_a_broken_plot_is_detected_by_the_page(session_dir: Path, tmp_path: Path) -> None:
+    out = session_report(session_dir, tmp_path / "report.html")
+    text = out.read_text()
+    broken = text.replace("data:image/png;base64,iVBOR", "data:image/png;base64,AAAA", 1)
+    out.write_text(broken)
+    dom = _dump_dom(out, tmp_path / "chromium-profile")
+    assert 'data-plots-ok="3/4"' in dom
+    assert '<p id="plot-check">1 plot(s) could not be shown.</p>' in dom

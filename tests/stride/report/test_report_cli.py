@@ -1,0 +1,31 @@
+"""`stride report` through the command line: both forms, and its usage errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _stride(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "stride.cli.app", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_session_report_command(session_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "s.html"
+    run = _stride("report", str(session_dir), "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    assert out.read_text().count('<img class="plot"') == 4
+    again = _stride("report", str(session_dir), "--out", str(out))
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_report_needs_exactly_one_source(session_dir: Path, tmp_path: Path) -> None:
+    neither = _stride("report", "--out", str(tmp_path / "x.html"))
+    both = _stride("report", str(session_dir), "--subject", "P", "--out", str(tmp_path / "x.html"))
+    for run in (neither, both):
+        assert run.returncode == 1 and "either a SESSION_DIR or --subject" in run.stderr
+    missing = _stride("report", "--subject", "P", "--db", str(tmp_path / "none.sqlite"))
+    assert missing.returncode == 1 and "no history database" in missing.stderr

@@ -1,0 +1,83 @@
+"""The per-session report: reading the derived tables, rolling symmetry, the page."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stride.errors import InputError
+from stride.report.session import load_session, read_steps_csv, rolling_symmetry, session_report
+
+
+def test_reads_steps_and_summary(session_dir: Path) -> None:
+    data = load_session(session_dir)
+    assert len(data.steps) == 110 and not data.analysed_now
+    assert data.steps[0]["side"] == "L" and math.isnan(data.steps[0]["stride_time_s"])
+    assert data.steps[40]["flags"] == ["gap"]
+    assert data.meta["subject"] == "P7"
+
+
+def test_rolling_symmetry_golden() -> None:
+    steps = [
+        {"side": "L", "ic_s": 0.0, "x": 0.39},
+        {"side": "R", "ic_s": 0.5, "x": 0.25},
+        {"side": "L", "ic_s": 1.0, "x": math.nan},
+        {"side": "R", "ic_s": 1.5, "x": 0.35},
+    ]
+    si = rolling_symmetry(steps, "x", window=20)
+    assert math.isnan(si[0])
+    assert si[1] == pytest.approx(43.75)  # the published worked value
+    assert si[2] == pytest.approx(43.75)  # a missing value changes nothing
+    assert si[3] == pytest.approx((0.39 - 0.30) / 0.345 * 100)
+    assert rolling_symmetry(steps, "x", window=1)[3] == pytest.approx((0.39 - 0.35) / 0.37 * 100)
+
+
+def test_report_is_self_contained_with_four_plots(session_dir: Path, tmp_path: Path) -> None:
+    out = session_report(session_dir, tmp_path / "r.html")
+    text = out.read_text()
+    assert len(re.findall(r'<img class="plot"[^>]+src="data:image/png;base64,', text)) == 4
+    assert not re.search(r'(src|href)="(https?:)?//', text)  # nothing fetched from the network
+    assert "Step length against the target" in text and "Event timeline" in text
+    assert "1 gap" in text and "+13.3" in text and "P7" in text
+
+
+def test_existing_output_is_refused_unless_forced(session_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    out.write_text("keep me")
+    with pytest.raises(InputError, match="already exists"):
+        session_report(session_dir, out)
+    assert out.read_text() == "keep me"
+    session_report(session_dir, out, force=True)
+    assert out.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_bad_inputs_are_clear_errors(tmp_path: Path, session_dir: Path) -> None:
+    with pytest.raises(InputError, match="not a session directory"):
+        load_session(tmp_path / "absent")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    with pytest.raises(InputError, match="not a steps table"):
+        read_steps_csv(bad)
+    (session_dir / "summary.json").write_text("[1, 2]")
+    with pytest.raises(InputError, match="JSON object"):
+        load_session(session_dir)
+
+
+def test_session_without_steps_still_reports(session_dir: Path, tmp_path: Path) -> None:
+    (session_dir / "steps.csv").write_text("side,ic_s\n")
+    text = session_report(session_dir, tmp_path / "r.html").read_text()
+    assert "No steps were found" in text and "<img" not in text
+
+
+def test_garbage_values_in_steps_csv_become_missing(tmp_path: Path) -> None:
+    p = tmp_path / "steps.csv"
+    p.write_text(
+        "side,ic_s,step_length_m,flags\nL,1.0,abc,\nX,2.0,0.5,\nR,,0.5,\nR,3.0,0.5,turn;gap\n"
+    )
+    rows = read_steps_csv(p)
+    assert [r["side"] for r in rows] == ["L", "R"]
+    assert np.isnan(rows[0]["step_length_m"]) and rows[1]["flags"] == ["turn", "gap"]

@@ -1,0 +1,65 @@
+"""The per-subject report, on a history filled by the recovery model's fast path."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.recovery import fast_summary, plan_patient
+from stride.errors import InputError
+from stride.history import NewSession, register_sessions
+from stride.history.trends import NORMAL_SI, ExpFit
+from stride.report.subject import _projection, subject_report
+
+
+def _fill(db: Path, subject: str, feedback: bool) -> None:
+    plans = plan_patient(
+        "hemiparetic-left:0.8", weeks=6, sessions_per_week=3, feedback=feedback, seed=11,
+        start=datetime(2026, 1, 5, 9, tzinfo=UTC),
+    )  # fmt: skip
+    register_sessions(
+        db,
+        [
+            NewSession(subject, p.started_at, "recovery", fast_summary(p), meta=p.meta())
+            for p in plans
+        ],
+    )
+
+
+def test_subject_report_with_both_conditions(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite"
+    _fill(db, "P1", True)
+    _fill(db, "P1", False)
+    text = subject_report(db, "P1", tmp_path / "p1.html").read_text()
+    assert len(re.findall(r'<img class="plot"', text)) == 4
+    assert "Feedback against no feedback" in text
+    assert "<td>feedback</td>" in text and "<td>no feedback</td>" in text
+
+
+def test_subject_report_single_condition_and_unknown_subject(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite"
+    _fill(db, "P2", True)
+    text = subject_report(db, "P2", tmp_path / "p2.html").read_text()
+    assert "all sessions" in text and "Feedback against" not in text
+    with pytest.raises(InputError, match="no sessions of subject"):
+        subject_report(db, "nobody", tmp_path / "x.html")
+
+
+def test_projection_sentences() -> None:
+    x = np.arange(1.0, 11.0)
+    fit = ExpFit(plateau=2.0, amplitude=30.0, tau=4.0, rmse=0.1)
+    y = fit(x)
+    cross, text = _projection(fit, x, y)
+    # 2 + 30 exp(-x/4) = 9.5238  ->  x = 4 ln(30 / 7.5238) = 5.53
+    assert cross == pytest.approx(4 * np.log(30 / (NORMAL_SI - 2.0)))
+    assert "reached at session 6" in text
+    far = ExpFit(plateau=2.0, amplitude=30.0, tau=40.0, rmse=0.1)
+    assert "projected at session" in _projection(far, x, far(x))[1]
+    stuck = ExpFit(plateau=12.0, amplitude=10.0, tau=3.0, rmse=0.1)
+    assert _projection(stuck, x, stuck(x))[0] is None
+    assert "not projected" in _projection(stuck, x, stuck(x))[1]
+    assert "session 1" in _projection(None, np.array([1.0]), np.array([3.0]))[1]
