@@ -68,12 +68,14 @@ def analyze(
         write_text_atomic,
     )
     from stride.core.analyzer import AnalysisConfig
+    from stride.errors import InputError
 
-    target = target_from_options(spacing, lines_per_step, step_length, tolerance, cadence)
+    try:
+        target = target_from_options(spacing, lines_per_step, step_length, tolerance, cadence)
+    except InputError as err:  # a wrong mix of options is a usage error (exit 2)
+        raise typer.BadParameter(str(err)) from err
     if pass_length is not None and not pass_length > 0:
-        from stride.errors import InputError
-
-        raise InputError(f"--pass-length {pass_length} is not a length", fix="give metres > 0")
+        raise typer.BadParameter(f"--pass-length {pass_length} must be a length in metres > 0")
     for out in (steps_csv, plot):
         if out is not None:
             check_output(out, force)

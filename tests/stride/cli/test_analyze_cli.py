@@ -1,0 +1,179 @@
+"""``stride analyze``: the JSON contract, the CSV and plot outputs, and bad input as one
+line with exit 1 (never a traceback)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stride.cli import app as cli_app
+from stride.core.signals import Channel, GaitSignals
+
+Walk = Callable[..., tuple[GaitSignals, dict[str, np.ndarray]]]
+
+STEP_KEYS = {
+    "side",
+    "ic_s",
+    "fc_s",
+    "step_time_s",
+    "stride_time_s",
+    "stance_s",
+    "swing_s",
+    "step_length_m",
+    "stride_length_m",
+    "flags",
+}
+
+
+def _run(
+    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["stride", *args])
+    code = 0
+    try:
+        cli_app.main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def session(tmp_path: Path, synth_walk: Walk) -> Path:
+    from conftest import box_wire, write_box_session  # type: ignore[import-not-found]
+
+    sig, _ = synth_walk(seconds=40.0, fs=200.0, heel_toe=True, seed=21)
+    path = tmp_path / "session"
+    write_box_session(path, box_wire(sig, drop=frozenset({200})))
+    return path
+
+
+def test_json_document(
+    session: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _run(
+        ["analyze", str(session), "--json", "--spacing", "0.3", "--lines-per-step", "2"],
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0, err
+    doc = json.loads(out)
+    assert set(doc) == {"summary", "steps", "timing"}
+    assert set(doc["timing"]) == {"read_s", "analysis_s", "samples"}
+    assert doc["timing"]["samples"] == 8000 - 10
+    s = doc["summary"]
+    for key in ("steps", "cadence_spm", "L", "R", "symmetry", "variability", "belt_speed_mps"):
+        assert key in s
+    for side in ("L", "R"):
+        for q in ("step_length_m", "step_time_s", "stride_time_s", "stance_s", "swing_s"):
+            assert set(s[side][q]) == {"mean", "sd", "n"}
+        assert "heel_first_share" in s[side] and "impulse" in s[side]
+    for q in ("step_length", "step_time", "stance", "swing", "loading"):
+        assert set(s["symmetry"][q]) == {"si", "ga", "sa", "ratio"}
+    assert "pci" in s["symmetry"]
+    assert set(s["variability"]["stride_time_cv"]) == {"L", "R"}
+    assert set(s["variability"]["dfa_alpha"]) == {"L", "R", "n"}
+    assert set(s["target"]) >= {"step_length_m", "tolerance_m", "within"}
+    assert s["target"]["step_length_m"] == pytest.approx(0.6)
+    assert s["steps"] == len(doc["steps"])
+    for row in doc["steps"]:
+        assert set(row) >= STEP_KEYS | {"target_error_m"}
+        assert row["side"] in ("L", "R")
+    assert any("gap" in r["flags"] for r in doc["steps"])
+
+
+def test_table_csv_plot_and_no_overwrite(
+    session: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    csv_path, png = tmp_path / "steps.csv", tmp_path / "plot.png"
+    args = ["analyze", str(session), "--steps-csv", str(csv_path), "--plot", str(png)]
+    code, out, err = _run(args, monkeypatch, capsys)
+    assert code == 0, err
+    assert "Symmetry" in out and "stride time" in out and "assumed zero" in out
+    rows = list(csv.reader(csv_path.open()))
+    assert rows[0][:9] == [
+        "side",
+        "ic_s",
+        "fc_s",
+        "step_time_s",
+        "stride_time_s",
+        "stance_s",
+        "swing_s",
+        "step_length_m",
+        "stride_length_m",
+    ]
+    assert rows[1][0] in ("L", "R") and "" in rows[1]  # the first step has empty cells
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    before = csv_path.read_bytes()
+    code, out, err = _run(args, monkeypatch, capsys)
+    assert code == 1 and "already exists" in err and "--force" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert csv_path.read_bytes() == before
+    code, _, err = _run([*args, "--force"], monkeypatch, capsys)
+    assert code == 0, err
+
+
+def test_bad_input_is_one_line_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conftest import box_wire, write_box_session  # type: ignore[import-not-found]
+
+    cases: list[tuple[Path, str]] = [(tmp_path / "missing", "no such file")]
+    # a session whose box stream holds no walking (both feet still)
+    n = 3000
+    t = np.arange(n) / 200.0
+    still = GaitSignals(
+        t,
+        np.full((n, 2), 400.0) + np.random.default_rng(1).normal(0, 2, (n, 2)),
+        (Channel("L"), Channel("R")),
+        200.0,
+    )
+    write_box_session(tmp_path / "still", box_wire(still))
+    cases.append((tmp_path / "still", "no usable strides"))
+    # a corrupt session.json
+    bad = tmp_path / "corrupt"
+    bad.mkdir()
+    (bad / "session.json").write_text("{not json")
+    cases.append((bad, "corrupt"))
+    # an empty box stream
+    write_box_session(tmp_path / "empty", [])
+    cases.append((tmp_path / "empty", "empty"))
+    for path, words in cases:
+        code, _out, err = _run(["analyze", str(path)], monkeypatch, capsys)
+        assert code == 1, (path, err)
+        assert err.startswith("stride: error: ") and words in err, err
+        assert str(path) in err or path.name in err
+        assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_option_mix_is_a_usage_error(
+    session: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for extra in (
+        ["--spacing", "0.3"],
+        ["--spacing", "0.3", "--lines-per-step", "2", "--step-length", "0.6"],
+        ["--tolerance", "0.1"],
+    ):
+        code, _, err = _run(["analyze", str(session), *extra], monkeypatch, capsys)
+        assert code == 2, err
+
+
+def test_subprocess_has_no_traceback(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "stride.cli.app", "analyze", str(tmp_path / "none.hea")],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 1
+    assert out.stderr.startswith("stride: error:") and "none.hea" in out.stderr
+    assert "Traceback" not in out.stderr
