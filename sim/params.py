@@ -80,9 +80,9 @@ class GaitParams:
         _check_range("position_gain", self.position_gain, 0.01, 1.0)
         _check_range("step_jitter_s", self.step_jitter_s, 0.0, 0.05)
         # Each stance must outlast the other foot's step, or there is no double support.
-        lo = self.stance_fraction * (1 - abs(self.stance_asym) / 2)
-        hi_step = 0.5 * (1 + abs(self.step_time_asym) / 2)
-        if lo <= hi_step:
+        stance_l, stance_r = split(self.stance_fraction, self.stance_asym)
+        step_l, step_r = split(0.5, self.step_time_asym)
+        if stance_l <= step_r + 0.01 or stance_r <= step_l + 0.01:
             raise InputError(
                 "these stance and step-time asymmetries leave no double support",
                 fix="reduce stance_asym or step_time_asym, or raise stance_fraction",

@@ -104,12 +104,19 @@ class Treadmill:
             for b in self._belts:
                 b.ramp_to(float(v), now, self.accel)
 
+    def actual_speeds_mps(self, now: float) -> tuple[float, float]:
+        """Measured (left, right) belt speeds; equal on a single-belt treadmill."""
+        t = np.array([now])
+        return float(self.speeds(t, "L")[0]), float(self.speeds(t, "R")[0])
+
     def set_split_speeds(self, left: float, right: float, now: float) -> None:
-        """Different set points for the left and right belts (split-belt treadmills)."""
-        if not self.split:
-            raise InputError("this treadmill has one belt", fix="create it with split=True")
+        """Different set points for the left and right belts (split-belt treadmills); a
+        single belt, asked for two speeds, runs at their mean."""
         check_speed(left)
         check_speed(right)
+        if not self.split:
+            self.set_speed_mps((left + right) / 2.0, now)
+            return
         self._set = [float(left), float(right)]
         if self._running:
             for b, v in zip(self._belts, self._set, strict=True):

@@ -1,0 +1,195 @@
+"""The walker: timing structure, long-range correlations, staying on the belt, feedback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+import simpy
+
+from sim.params import Feedback, GaitParams
+from sim.treadmill import Treadmill
+from sim.walker import Contact, Walker
+
+
+def walk(
+    params: GaitParams,
+    seconds: float,
+    *,
+    seed: int = 0,
+    speed: float = 1.0,
+    belt: bool = True,
+    feedback: Feedback | None = None,
+) -> tuple[Walker, Treadmill | None]:
+    env = simpy.Environment()
+    tm = Treadmill(speed, body_mass_kg=params.body_mass_kg) if belt else None
+    w = Walker(env, params, np.random.default_rng(seed), tm, feedback=feedback)
+    env.run(until=seconds)
+    return w, tm
+
+
+def side(w: Walker, s: str) -> list[Contact]:
+    return [c for c in w.contacts if c.side == s and c.fc is not None]
+
+
+def stride_times(w: Walker, s: str) -> np.ndarray:
+    return np.diff([c.ic for c in w.contacts if c.side == s])
+
+
+def test_contacts_alternate_and_stance_is_60_percent() -> None:
+    w, _ = walk(GaitParams(), 120)
+    sides = [c.side for c in w.contacts]
+    assert all(a != b for a, b in zip(sides, sides[1:], strict=False))
+    for s in "LR":
+        stride = stride_times(w, s).mean()
+        stance = np.mean([c.fc - c.ic for c in side(w, s)])  # type: ignore[operator]
+        assert stance / stride == pytest.approx(0.60, abs=0.01)
+
+
+def test_double_support_both_sides() -> None:
+    w, _ = walk(GaitParams(), 60)
+    cs = w.contacts
+    for prev, nxt in zip(cs, cs[1:], strict=False):
+        if prev.fc is None:
+            continue
+        # The next foot lands before this one lifts: a double-support phase.
+        assert nxt.ic < prev.fc
+
+
+def test_cadence_follows_walk_ratio() -> None:
+    p = GaitParams()
+    w, _ = walk(p, 120, speed=1.2)
+    step = np.diff([c.ic for c in w.contacts]).mean()
+    expected = 60.0 / np.sqrt(60 * 1.2 / p.walk_ratio)
+    assert step == pytest.approx(expected, rel=0.03)
+
+
+@pytest.mark.parametrize("alpha", [0.65, 0.85])
+def test_600_strides_measure_the_target_alpha(
+    alpha: float, dfa: Callable[..., float], nolds_dfa: Callable[..., float]
+) -> None:
+    vals = []
+    for seed in range(3):
+        w, _ = walk(GaitParams(alpha=alpha), 760, seed=seed)
+        st = stride_times(w, "L")[:600]
+        assert st.size == 600
+        vals.append(dfa(st))
+        assert nolds_dfa(st) == pytest.approx(alpha, abs=0.12)
+    assert np.mean(vals) == pytest.approx(alpha, abs=0.05)
+    assert np.median(np.abs(np.array(vals) - alpha)) <= 0.08
+
+
+def test_stride_cv_is_near_the_parameter() -> None:
+    w, _ = walk(GaitParams(stride_cv=0.04, alpha=0.5), 600)
+    st = stride_times(w, "L")
+    assert st.std() / st.mean() == pytest.approx(0.04, rel=0.2)
+
+
+def test_walker_keeps_its_place_and_stride_speed_is_anti_persistent(
+    dfa: Callable[..., float],
+) -> None:
+    w, tm = walk(GaitParams(), 800, seed=4)
+    assert tm is not None
+    left = [c for c in w.contacts if c.side == "L"]
+    places = np.array([c.place for c in w.contacts])
+    assert np.abs(places).max() < 0.03  # stays within a few cm of its place
+    ic = np.array([c.ic for c in left])
+    lengths = np.array(
+        [
+            tm.displacement(a.ic, b.ic) + b.place - a.place
+            for a, b in zip(left, left[1:], strict=False)
+        ]
+    )
+    speed = lengths / np.diff(ic)
+    assert dfa(speed[:600]) < 0.5
+    assert speed.mean() == pytest.approx(1.0, abs=0.01)
+
+
+def test_metronome_makes_stride_times_anti_persistent(dfa: Callable[..., float]) -> None:
+    w, _ = walk(GaitParams(), 760, feedback=Feedback(metronome_spm=100.0))
+    st = stride_times(w, "L")[:600]
+    assert st.mean() == pytest.approx(1.2, abs=0.01)
+    assert dfa(st) < 0.45
+
+
+def test_step_time_and_stance_asymmetry_are_realised() -> None:
+    p = GaitParams(step_time_asym=0.10, step_length_asym=0.10, stance_asym=-0.08)
+    w, _ = walk(p, 300)
+    cs = w.contacts
+    steps = {"L": [], "R": []}  # type: dict[str, list[float]]
+    for a, b in zip(cs, cs[1:], strict=False):
+        steps[b.side].append(b.ic - a.ic)
+    mean_l, mean_r = np.mean(steps["L"]), np.mean(steps["R"])
+    assert (mean_l - mean_r) / ((mean_l + mean_r) / 2) == pytest.approx(0.10, abs=0.01)
+    st = {s: np.mean([c.fc - c.ic for c in side(w, s)]) for s in "LR"}  # type: ignore[operator]
+    assert (st["L"] - st["R"]) / ((st["L"] + st["R"]) / 2) == pytest.approx(-0.08, abs=0.01)
+
+
+def test_feedback_moves_steps_toward_the_target_with_a_residual() -> None:
+    p = GaitParams()
+    fb = Feedback(step_length_m=0.72, tau_strides=20.0, residual=0.2)
+    w, tm = walk(p, 400, feedback=fb)
+    cs = w.contacts
+    step_t = np.array([b.ic - a.ic for a, b in zip(cs, cs[1:], strict=False)])
+    first, last = step_t[:6].mean(), step_t[-100:].mean()
+    own = 60.0 / np.sqrt(60 * 1.0 / p.walk_ratio)
+    target = 0.72 / 1.0
+    assert first == pytest.approx(own, rel=0.05)
+    # After many time constants, 20 % of the initial distance remains.
+    assert last == pytest.approx(target + 0.2 * (own - target), abs=0.01)
+
+
+def test_symmetry_feedback_reduces_asymmetry() -> None:
+    p = GaitParams(step_time_asym=0.2, step_length_asym=0.2)
+    w, _ = walk(p, 300, feedback=Feedback(symmetry=True, tau_strides=10.0, residual=0.25))
+    cs = w.contacts[-200:]
+    steps = {"L": [], "R": []}  # type: dict[str, list[float]]
+    for a, b in zip(cs, cs[1:], strict=False):
+        steps[b.side].append(b.ic - a.ic)
+    mean_l, mean_r = np.mean(steps["L"]), np.mean(steps["R"])
+    assert (mean_l - mean_r) / ((mean_l + mean_r) / 2) == pytest.approx(0.05, abs=0.01)
+
+
+def test_walker_stands_while_the_belt_is_stopped() -> None:
+    env = simpy.Environment()
+    tm = Treadmill(1.0)
+    w = Walker(env, GaitParams(), np.random.default_rng(0), tm)
+    env.run(until=20)
+    tm.stop(20.0)
+    env.run(until=40)
+    n_stopped = len(w.contacts)
+    env.run(until=60)
+    assert len(w.contacts) == n_stopped  # no steps on a stopped belt
+    assert w.state.standing
+    tm.start(60.0)
+    env.run(until=80)
+    assert len(w.contacts) > n_stopped + 10
+
+
+def test_overground_passes_with_turns() -> None:
+    w, _ = walk(GaitParams(), 120, belt=False)
+    turns = [c for c in w.contacts if "turn" in c.flags]
+    assert w.state.turns >= 5
+    assert turns
+    lengths = [c.step_length for c in w.contacts if "turn" not in c.flags]
+    assert all(length is not None and 0.4 < length < 1.0 for length in lengths)
+    assert max(c.place for c in w.contacts) <= 10.0
+
+
+def test_freezing_happens_overground_only() -> None:
+    p = GaitParams(freeze_per_min=3.0, freeze_s=2.0)
+    w, _ = walk(p, 300, belt=False)
+    assert w.state.freezes > 3
+    frozen = [c for c in w.contacts if "freeze" in c.flags]
+    assert frozen
+    w2, _ = walk(p, 300, belt=True)
+    assert w2.state.freezes == 0
+
+
+def test_same_seed_same_walk() -> None:
+    a, _ = walk(GaitParams(), 60, seed=9)
+    b, _ = walk(GaitParams(), 60, seed=9)
+    c, _ = walk(GaitParams(), 60, seed=10)
+    assert [x.ic for x in a.contacts] == [x.ic for x in b.contacts]
+    assert [x.ic for x in a.contacts] != [x.ic for x in c.contacts]
