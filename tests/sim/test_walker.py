@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -40,7 +41,7 @@ def stride_times(w: Walker, s: str) -> np.ndarray:
 def test_contacts_alternate_and_stance_is_60_percent() -> None:
     w, _ = walk(GaitParams(), 120)
     sides = [c.side for c in w.contacts]
-    assert all(a != b for a, b in zip(sides, sides[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(sides))
     for s in "LR":
         stride = stride_times(w, s).mean()
         stance = np.mean([c.fc - c.ic for c in side(w, s)])  # type: ignore[operator]
@@ -50,7 +51,7 @@ def test_contacts_alternate_and_stance_is_60_percent() -> None:
 def test_double_support_both_sides() -> None:
     w, _ = walk(GaitParams(), 60)
     cs = w.contacts
-    for prev, nxt in zip(cs, cs[1:], strict=False):
+    for prev, nxt in itertools.pairwise(cs):
         if prev.fc is None:
             continue
         # The next foot lands before this one lifts: a double-support phase.
@@ -96,10 +97,7 @@ def test_walker_keeps_its_place_and_stride_speed_is_anti_persistent(
     assert np.abs(places).max() < 0.03  # stays within a few cm of its place
     ic = np.array([c.ic for c in left])
     lengths = np.array(
-        [
-            tm.displacement(a.ic, b.ic) + b.place - a.place
-            for a, b in zip(left, left[1:], strict=False)
-        ]
+        [tm.displacement(a.ic, b.ic) + b.place - a.place for a, b in itertools.pairwise(left)]
     )
     speed = lengths / np.diff(ic)
     assert dfa(speed[:600]) < 0.5
@@ -118,7 +116,7 @@ def test_step_time_and_stance_asymmetry_are_realised() -> None:
     w, _ = walk(p, 300)
     cs = w.contacts
     steps = {"L": [], "R": []}  # type: dict[str, list[float]]
-    for a, b in zip(cs, cs[1:], strict=False):
+    for a, b in itertools.pairwise(cs):
         steps[b.side].append(b.ic - a.ic)
     mean_l, mean_r = np.mean(steps["L"]), np.mean(steps["R"])
     assert (mean_l - mean_r) / ((mean_l + mean_r) / 2) == pytest.approx(0.10, abs=0.01)
@@ -129,9 +127,9 @@ def test_step_time_and_stance_asymmetry_are_realised() -> None:
 def test_feedback_moves_steps_toward_the_target_with_a_residual() -> None:
     p = GaitParams()
     fb = Feedback(step_length_m=0.72, tau_strides=20.0, residual=0.2)
-    w, tm = walk(p, 400, feedback=fb)
+    w, _tm = walk(p, 400, feedback=fb)
     cs = w.contacts
-    step_t = np.array([b.ic - a.ic for a, b in zip(cs, cs[1:], strict=False)])
+    step_t = np.array([b.ic - a.ic for a, b in itertools.pairwise(cs)])
     first, last = step_t[:6].mean(), step_t[-100:].mean()
     own = 60.0 / np.sqrt(60 * 1.0 / p.walk_ratio)
     target = 0.72 / 1.0
@@ -145,7 +143,7 @@ def test_symmetry_feedback_reduces_asymmetry() -> None:
     w, _ = walk(p, 300, feedback=Feedback(symmetry=True, tau_strides=10.0, residual=0.25))
     cs = w.contacts[-200:]
     steps = {"L": [], "R": []}  # type: dict[str, list[float]]
-    for a, b in zip(cs, cs[1:], strict=False):
+    for a, b in itertools.pairwise(cs):
         steps[b.side].append(b.ic - a.ic)
     mean_l, mean_r = np.mean(steps["L"]), np.mean(steps["R"])
     assert (mean_l - mean_r) / ((mean_l + mean_r) / 2) == pytest.approx(0.05, abs=0.01)
