@@ -120,37 +120,50 @@ def parse_tcp_url(url: str) -> tuple[str, int]:
 
 
 class BertecTreadmill(Treadmill):
-    """A Bertec split-belt treadmill; readings are (left, right)."""
+    """A Bertec split-belt treadmill; readings are (left, right).
+
+    Opened with :meth:`open`, a dropped connection (treadmill PC restarted, cable pulled) is
+    reported as errors by the poller ("not answering") and reconnected with backoff
+    (0.1 s doubling to 2 s) on later calls; ``reconnects`` counts the successes.
+    """
 
     name = "bertec"
     can_set_speed = True
     can_start_stop = True
 
     def __init__(
-        self, sock: socket.socket, *, timeout: float = 0.5, accel_mm_s2: int = DEFAULT_ACCEL_MM_S2
+        self,
+        sock: socket.socket | None,
+        *,
+        address: tuple[str, int] | None = None,
+        timeout: float = 0.5,
+        accel_mm_s2: int = DEFAULT_ACCEL_MM_S2,
     ) -> None:
         super().__init__(timeout=timeout)
+        if sock is None and address is None:
+            raise InputError("a Bertec treadmill needs a socket or an address")
         self._sock = sock
+        self._address = address
         self.accel_mm_s2 = accel_mm_s2
         self._buf = bytearray()
         self.last_feedback: Feedback | None = None
         self.setpoint_mps: tuple[float, float] = (0.0, 0.0)  # (left, right)
+        self.reconnects = 0
+        self._backoff = 0.1
+        self._next_try = 0.0
 
     @classmethod
     def open(
         cls, url: str, *, timeout: float = 0.5, accel: int | str = DEFAULT_ACCEL_MM_S2, **_: Any
     ) -> BertecTreadmill:
         """Connect to ``tcp://HOST:PORT`` (refused/unreachable -> one line with the fix)."""
-        host, port = parse_tcp_url(url)
+        address = parse_tcp_url(url)
         try:
-            sock = socket.create_connection((host, port), timeout=max(timeout, 2.0))
+            sock = socket.create_connection(address, timeout=max(timeout, 2.0))
         except OSError as err:
-            raise DeviceError(
-                f"cannot connect to the Bertec treadmill at {host}:{port}: {err}",
-                fix="enable Remote Control in the Bertec software and check the address",
-            ) from err
+            raise _connect_error(address, err) from err
         sock.settimeout(0.05)
-        return cls(sock, timeout=timeout, accel_mm_s2=int(accel))
+        return cls(sock, address=address, timeout=timeout, accel_mm_s2=int(accel))
 
     def set_speeds(self, left_mps: float, right_mps: float) -> None:
         """Set each belt (split-belt walking); both in 0..10 m/s."""
@@ -183,21 +196,59 @@ class BertecTreadmill(Treadmill):
         return newest.left_right_mps
 
     def _close(self) -> None:
-        self._sock.close()
+        self._address = None
+        self._drop()
+
+    # -- connection -------------------------------------------------------------------------
+    def _connection(self) -> socket.socket:
+        if self._sock is not None:
+            return self._sock
+        if self._address is None:
+            raise DeviceError("the Bertec connection is closed", fix="open the treadmill again")
+        now = time.monotonic()
+        if now < self._next_try:
+            raise DeviceError(
+                "the Bertec treadmill is disconnected; reconnecting", fix="check the network"
+            )
+        try:
+            sock = socket.create_connection(self._address, timeout=self.timeout)
+        except OSError as err:
+            self._backoff = min(self._backoff * 2.0, 2.0)
+            self._next_try = now + self._backoff
+            raise _connect_error(self._address, err) from err
+        sock.settimeout(0.05)
+        self._sock = sock
+        self._buf.clear()  # a new connection starts on a packet boundary
+        self._backoff = 0.1
+        self.reconnects += 1
+        return sock
+
+    def _drop(self) -> None:
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            sock.close()
+        self._next_try = time.monotonic() + self._backoff
 
     def _send_speeds(self, left_mps: float, right_mps: float) -> None:
         incline = self.last_feedback.incline_deg if self.last_feedback else 0.0
         packet = command_packet(
             right_mps, left_mps, accel_mm_s2=self.accel_mm_s2, incline_deg=max(incline, 0.0)
         )
+        sock = self._connection()
         self._emit("tx", packet)
-        self._sock.sendall(packet)
+        try:
+            sock.sendall(packet)
+        except OSError:
+            self._drop()
+            raise
 
     def _receive(self, deadline: float) -> None:
         """Take everything queued (the newest packet wins); wait only if no whole packet."""
+        sock = self._connection()
         while True:
-            ready = select.select([self._sock], [], [], 0.0)[0]
-            if not ready:
+            ready = select.select([sock], [], [], 0.0)[0]
+            late = time.monotonic() >= deadline
+            if not ready or late:
                 if len(self._buf) >= FEEDBACK_SIZE:
                     return
                 wait = deadline - time.monotonic()
@@ -205,13 +256,26 @@ class BertecTreadmill(Treadmill):
                     raise DeviceTimeoutError(
                         "the Bertec treadmill sent no feedback", fix="check the network cable"
                     )
-                if not select.select([self._sock], [], [], min(wait, 0.05))[0]:
+                if not select.select([sock], [], [], min(wait, 0.05))[0]:
                     continue
-            chunk = self._sock.recv(4096)
+            try:
+                chunk = sock.recv(4096)
+            except OSError:
+                self._drop()
+                raise
             if not chunk:
+                self._drop()
                 raise DeviceError(
                     "the Bertec treadmill closed the connection",
-                    fix="check Remote Control in the Bertec software, then reconnect",
+                    fix="check Remote Control in the Bertec software; stride reconnects by itself",
                 )
             self._emit("rx", chunk)
             self._buf += chunk
+
+
+def _connect_error(address: tuple[str, int], err: OSError) -> DeviceError:
+    host, port = address
+    return DeviceError(
+        f"cannot connect to the Bertec treadmill at {host}:{port}: {err}",
+        fix="enable Remote Control in the Bertec software and check the address",
+    )

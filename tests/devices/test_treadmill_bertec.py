@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -106,3 +108,42 @@ def test_bad_urls() -> None:
 def test_replay_never_raises(chunks: list[bytes]) -> None:
     n = sum(map(len, chunks)) // 32
     assert len(bertec.replay([(0.0, "rx", c) for c in chunks])) == n
+
+
+def test_reconnects_after_the_connection_drops() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    listener.settimeout(5.0)
+    accepted: list[socket.socket] = []
+
+    def serve() -> None:
+        for _ in range(2):
+            conn, _ = listener.accept()
+            conn.sendall(SPLIT_FEEDBACK)
+            accepted.append(conn)
+
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+    t = bertec.BertecTreadmill.open(f"tcp://127.0.0.1:{port}", timeout=0.2)
+    try:
+        assert t.read_speed().speeds_mps == (0.8, 1.2)
+        end = time.monotonic() + 5.0
+        while not accepted and time.monotonic() < end:
+            time.sleep(0.01)
+        accepted[0].close()  # the treadmill PC drops the connection
+        with pytest.raises(DeviceError, match="closed"):
+            t.read_speed()
+        reading = None
+        while reading is None and time.monotonic() < end:
+            try:
+                reading = t.read_speed()
+            except DeviceError:
+                time.sleep(0.02)
+        assert reading is not None and reading.speeds_mps == (0.8, 1.2)
+        assert t.reconnects == 1
+    finally:
+        t.close()
+        th.join()
+        for c in accepted:
+            c.close()
+        listener.close()
