@@ -365,3 +365,36 @@ def test_bertec_random_bytes(data: bytes) -> None:
     r = BertecResponder(SplitToyBelt())
     assert r.feed(data, 0.0) == b""
     assert len(r.feedback(0.0)) == 32
+
+
+# -- with the simulator's belt physics -----------------------------------------------------------
+
+
+def test_trackmaster_with_simulated_physics() -> None:
+    from sim.treadmill import Treadmill
+
+    belt = Treadmill(0.0, running=False, accel_mps2=0.5)
+    r = TrackmasterResponder(belt)
+    assert r.feed(H("A3 30 30 34 30"), 0.0) == H("B3") and r.feed(H("A0"), 0.1) == H("B0")
+    now, answer = 0.1, b""
+    while now < 6.0:  # a host polling at 5 Hz keeps the belt alive while it ramps up
+        now += 0.2
+        answer = r.feed(H("C1"), now)
+    assert answer == H("D1 30 30 34 30") and r.comm_loss_stops == 0
+    r.tick(now + 0.6)  # then the host falls silent
+    assert r.comm_loss_stops == 1 and r.feed(H("C0"), now + 0.7) == H("D0 31")
+    assert r.feed(H("C1"), now + 10.0) == H("D1 30 30 30 30")  # ramped down to standstill
+
+
+def test_csafe_and_bertec_with_simulated_split_belts() -> None:
+    from sim.treadmill import Treadmill
+
+    belt = Treadmill(1.0, split=True, accel_mps2=1.0)
+    b = BertecResponder(belt)
+    b.feed(bertec.command_packet(1.2, 0.8), 0.0)
+    left, right = bertec.parse_feedback(b.feedback(5.0)).left_right_mps
+    assert (left, right) == pytest.approx((0.8, 1.2), abs=0.001)
+    c = CsafeResponder(belt)
+    resp = csafe.parse_response(csafe.decode_frame(c.feed(H("F1 A5 A5 F2"), 5.0)).content)
+    assert resp.state == "InUse"
+    assert csafe.speed_from_block(resp.blocks[0xA5]) == pytest.approx(0.8, abs=0.03)
