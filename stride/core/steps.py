@@ -14,13 +14,20 @@ Row of foot X ending with its contact j (definitions in docs/metrics.md):
   step/stride interval; the change in fore-aft foot position is not observable with foot
   sensors and is assumed zero.
 
-Flags (a row with any flag is left out of every summary): ``gap`` (samples missing in
-the step, stride or contact: the spanning intervals are not measured), ``edge`` (no
-previous contact or an unfinished contact at the record's edge), ``stop`` (stride longer
-than ``max_stride_s`` or ``stop_factor`` times the reference), ``turn`` (stride differing
-from the reference by more than ``turn_tolerance``: a turn or hesitation), ``alternation``
-(not exactly one IC of the other foot within the stride). The reference is the median of
-the same foot's previous ``ref_strides`` stride times, so it needs no future data.
+Flags (a row with any flag is left out of every summary):
+
+- ``gap``: samples missing in the step, stride or contact (those intervals are not
+  measured);
+- ``edge``: no previous contact, or an initial contact not observed because the contact
+  began before the record or a gap (a final contact not observed only leaves stance and
+  loading empty);
+- ``stop``: stride longer than ``max_stride_s`` or ``stop_factor`` times the reference;
+- ``turn``: stride differing from the reference by more than ``turn_tolerance`` (a turn or
+  a hesitation);
+- ``alternation``: not exactly one IC of the other foot within the stride.
+
+The reference is the median of the same foot's previous ``ref_strides`` stride times, so
+it needs no future data.
 """
 
 from __future__ import annotations
@@ -55,6 +62,10 @@ class ContactsLike(Protocol):
     def off_t(self) -> NDArray[np.float64]: ...
     @property
     def complete(self) -> NDArray[np.bool_]: ...
+    @property
+    def on_seen(self) -> NDArray[np.bool_]: ...
+    @property
+    def off_seen(self) -> NDArray[np.bool_]: ...
     @property
     def gap_before(self) -> NDArray[np.bool_]: ...
     @property
@@ -230,10 +241,12 @@ def side_rows(
     """
     on = np.asarray(own.on_t, dtype=np.float64)
     complete = np.asarray(own.complete, dtype=np.bool_)
-    off = np.where(complete, np.asarray(own.off_t, dtype=np.float64), np.nan)
+    on_seen = np.asarray(own.on_seen, dtype=np.bool_)
+    off_seen = np.asarray(own.off_seen, dtype=np.bool_)
+    off = np.where(off_seen, np.asarray(own.off_t, dtype=np.float64), np.nan)
     on_o = np.asarray(other.on_t, dtype=np.float64)
     off_o = np.where(
-        np.asarray(other.complete, dtype=np.bool_), np.asarray(other.off_t, np.float64), np.nan
+        np.asarray(other.off_seen, dtype=np.bool_), np.asarray(other.off_t, np.float64), np.nan
     )
     m = on.shape[0]
     if idx is None:
@@ -258,16 +271,20 @@ def side_rows(
     pj = np.maximum(j - 1, 0)
     prev_ic = np.where(has_prev, on[pj], np.nan)
     prev_fc = np.where(has_prev, off[pj], np.nan)
-    stride_time = ic - prev_ic
-    swing = ic - prev_fc
-    stance = fc - ic
+    seen = on_seen[j]
+    prev_seen = np.where(has_prev, on_seen[pj], False)
+    stride_time = np.where(seen & prev_seen, ic - prev_ic, np.nan)
+    swing = np.where(seen, ic - prev_fc, np.nan)
+    stance = np.where(seen, fc - ic, np.nan)
 
     after = np.searchsorted(on_o, ic, side="left")
     po = after - 1
     has_po = po >= 0
     pos = np.maximum(po, 0)
     other_ic = np.where(has_po, on_o[pos] if on_o.size else np.nan, np.nan)
-    step_time = ic - other_ic
+    other_on_seen = np.asarray(other.on_seen, dtype=np.bool_)
+    po_on_seen = np.where(has_po, other_on_seen[pos] if on_o.size else False, False)
+    step_time = np.where(seen & po_on_seen, ic - other_ic, np.nan)
     n_between = after - np.searchsorted(on_o, np.where(has_prev, prev_ic, -np.inf), side="right")
     alternation = has_prev & (n_between != 1)
 
@@ -286,7 +303,7 @@ def side_rows(
     gap_swing = overlaps_gap(prev_fc, ic, gap_starts, gap_ends)
     gap_contact = overlaps_gap(ic, fc, gap_starts, gap_ends)
     gap_before = np.asarray(own.gap_before, dtype=np.bool_)[j]
-    stride_time = np.where(gap_stride, np.nan, stride_time)
+    stride_time = np.where(gap_stride | gap_before, np.nan, stride_time)
     step_time = np.where(gap_step, np.nan, step_time)
     swing = np.where(gap_swing | gap_stride, np.nan, swing)
     stance = np.where(gap_contact, np.nan, stance)
@@ -294,18 +311,18 @@ def side_rows(
     if belt is not None:
         step_length = belt.displacement(other_ic, ic)
         stride_length = belt.displacement(prev_ic, ic)
-        step_length = np.where(gap_step, np.nan, step_length)
-        stride_length = np.where(gap_stride, np.nan, stride_length)
+        # measured exactly where the matching time is (not across gaps or unseen ICs)
+        step_length = np.where(np.isfinite(step_time), step_length, np.nan)
+        stride_length = np.where(np.isfinite(stride_time), stride_length, np.nan)
     else:
         step_length = np.full(n, np.nan)
         stride_length = np.full(n, np.nan)
 
     flags = np.zeros(n, dtype=np.uint16)
     flags[gap_stride | gap_step | gap_contact | gap_before] |= FLAG_GAP
-    prev_complete = np.where(has_prev, complete[pj], False)
-    other_complete = np.asarray(other.complete, dtype=np.bool_)
-    po_complete = np.where(has_po, other_complete[pos] if on_o.size else False, False)
-    edge = ~has_prev | ~complete[j] | ~prev_complete | ~has_po | ~po_complete
+    # An IC that was not seen (contact began before the record or a gap) ends no step or
+    # stride and starts none; an unseen FC only leaves stance and loading unmeasured.
+    edge = ~has_prev | ~seen | ~prev_seen | ~has_po | ~po_on_seen
     flags[edge] |= FLAG_EDGE
     with np.errstate(invalid="ignore"):
         stop = (stride_time > params.max_stride_s) | (stride_time > params.stop_factor * ref)
@@ -319,7 +336,7 @@ def side_rows(
         kinds, transition = classify_contacts(sensor_on[j], places, fs, params.flat_s)
     else:
         kinds, transition = np.full(n, UNKNOWN, np.int8), np.full(n, np.nan)
-    kinds = np.where(complete[j], kinds, UNKNOWN).astype(np.int8)
+    kinds = np.where(on_seen[j], kinds, UNKNOWN).astype(np.int8)
     impulse = np.where(complete[j], np.asarray(own.impulse, np.float64)[j], np.nan)
     peak = np.where(complete[j], np.asarray(own.peak, np.float64)[j], np.nan)
 

@@ -38,6 +38,8 @@ class Contacts:
     sensor_on_t: np.ndarray
     impulse: np.ndarray
     peak: np.ndarray
+    on_seen: np.ndarray
+    off_seen: np.ndarray
 
 
 def contacts(on: list[float], stance: float = 0.6, sensors: np.ndarray | None = None) -> Contacts:
@@ -51,6 +53,8 @@ def contacts(on: list[float], stance: float = 0.6, sensors: np.ndarray | None = 
         a[:, None].copy() if sensors is None else sensors,
         np.full(m, 10.0),
         np.full(m, 5.0),
+        np.ones(m, bool),
+        np.ones(m, bool),
     )
 
 
@@ -145,12 +149,19 @@ def test_stop_turn_alternation_edge() -> None:
     tab = table(left, right2)
     f = tab.flags[(tab.side == 0) & (tab["ic_s"] == 3.0)][0]
     assert f & FLAG_ALTERNATION
-    # an unfinished last contact is an edge row with no FC, stance or loading
-    left.complete[-1] = False
+    # a last contact cut by the record's end: its stride counts, but it has no FC,
+    # stance or loading
+    left.complete[-1] = left.off_seen[-1] = False
     tab = table(left, right)
     last = tab.take(np.flatnonzero((tab.side == 0) & (tab.contact == len(ons) - 1)))
-    assert last.flags[0] & FLAG_EDGE and np.isnan(last["fc_s"][0])
-    assert np.isnan(last["impulse"][0])
+    assert last.flags[0] & FLAG_EDGE == 0 and np.isnan(last["fc_s"][0])
+    assert np.isnan(last["impulse"][0]) and np.isnan(last["stance_s"][0])
+    assert last["stride_time_s"][0] == pytest.approx(1.0)
+    # a first contact that began before the record: no IC, so no stride ends at the next
+    left.complete[0] = left.on_seen[0] = False
+    tab = table(left, right)
+    second = tab.take(np.flatnonzero((tab.side == 0) & (tab.contact == 1)))
+    assert second.flags[0] & FLAG_EDGE and np.isnan(second["stride_time_s"][0])
     assert flag_names(FLAG_STOP | FLAG_TURN) == ["turn", "stop"]
 
 
