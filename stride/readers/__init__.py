@@ -1,0 +1,47 @@
+"""Readers: files and recordings in, :class:`~stride.core.signals.GaitSignals` out.
+
+``read_signals(path)`` chooses the reader from what the path is; each reader raises
+:class:`~stride.errors.InputError` naming the file, the problem and the fix. Readers import
+numpy only when called, so importing this package stays cheap.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from stride.errors import InputError
+
+if TYPE_CHECKING:
+    from stride.core.signals import GaitSignals
+
+WFDB_SUFFIXES = (".hea", ".let", ".rit", ".dat")
+
+
+def read_signals(path: str | os.PathLike[str]) -> GaitSignals:
+    """Read a PhysioNet WFDB record (``.hea``, or the record path without extension) or a
+    gaitpdb text file."""
+    p = Path(path)
+    # Recording directories of the project are dispatched here.
+    if p.suffix in WFDB_SUFFIXES or (not p.exists() and p.with_name(p.name + ".hea").is_file()):
+        from stride.readers.wfdb import read_wfdb
+
+        return read_wfdb(p)
+    if not p.exists():
+        raise InputError(f"{p}: no such file or directory", fix="check the path")
+    if p.is_dir():
+        raise InputError(
+            f"{p}: a directory that is not a recording",
+            fix="give a recording directory, a WFDB .hea file or a gaitpdb .txt file",
+        )
+    from stride.readers.gaitpdb import looks_like_gaitpdb, read_gaitpdb
+
+    if looks_like_gaitpdb(p):
+        return read_gaitpdb(p)
+    if p.stat().st_size == 0:
+        raise InputError(f"{p}: the file is empty", fix="give a recording with samples")
+    raise InputError(
+        f"{p}: unknown format (not a WFDB header, not a gaitpdb text file)",
+        fix="give a WFDB .hea record, a gaitpdb .txt file or a stride recording directory",
+    )

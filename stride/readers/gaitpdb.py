@@ -1,0 +1,114 @@
+"""PhysioNet "Gait in Parkinson's Disease" text files (``GaCo01_01.txt`` and alike).
+
+Tab-separated rows at 100 Hz: time (s), 8 left-foot vertical force sensors (N), 8 right-foot
+sensors (N), total left, total right. The 16 sensors become channels ``L-cell1..8`` and
+``R-cell1..8`` (their places under the foot are not given per cell), in newtons; the totals
+are only checked against the sensors' sums, since the core sums a foot's sensors itself.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from stride.core.signals import Channel, GaitSignals
+from stride.errors import InputError
+
+N_COLUMNS = 19
+N_CELLS = 8
+TOTAL_TOLERANCE_N = 5.0  # the totals are rounded sums of rounded sensor values
+
+
+def _bad(path: Path, problem: str, fix: str) -> InputError:
+    return InputError(f"{path}: {problem}", fix=fix)
+
+
+def looks_like_gaitpdb(path: Path) -> bool:
+    """True when the first line has 19 numeric fields (cheap sniffing for the dispatcher)."""
+    try:
+        with path.open("rb") as fh:
+            first = fh.readline(4096)
+    except OSError:
+        return False
+    fields = first.split()
+    if len(fields) != N_COLUMNS:
+        return False
+    try:
+        [float(f) for f in fields]
+    except ValueError:
+        return False
+    return True
+
+
+def parse_gaitpdb(text: str, path: Path) -> NDArray[np.float64]:
+    """The (n, 19) table of a gaitpdb file; ``path`` only names the file in errors."""
+    fix = "give a gaitpdb file: 19 tab-separated numbers per line (time, 8 + 8 sensors, 2 totals)"
+    rows = [ln for ln in text.splitlines() if ln.strip()]
+    if not rows:
+        raise _bad(path, "the file is empty", fix)
+    table = np.empty((len(rows), N_COLUMNS), np.float64)
+    for i, ln in enumerate(rows):
+        fields = ln.split()
+        if len(fields) != N_COLUMNS:
+            raise _bad(
+                path,
+                f"line {i + 1} has {len(fields)} fields, not {N_COLUMNS}"
+                + (" (the file looks truncated)" if i == len(rows) - 1 and i > 0 else ""),
+                fix,
+            )
+        try:
+            table[i] = [float(f) for f in fields]
+        except ValueError:
+            raise _bad(path, f"line {i + 1} holds a field that is not a number", fix) from None
+    if not np.isfinite(table[:, 0]).all():
+        raise _bad(path, "a time value is not finite", fix)
+    return table
+
+
+def read_gaitpdb(path: str | os.PathLike[str]) -> GaitSignals:
+    """Read one gaitpdb trial as 16 force channels in newtons."""
+    p = Path(path)
+    if not p.is_file():
+        raise _bad(p, "no such file", "check the path")
+    try:
+        text = p.read_text(encoding="ascii")
+    except UnicodeDecodeError:
+        raise _bad(p, "the file is not plain text", "give a gaitpdb .txt file") from None
+    except OSError as err:
+        raise _bad(p, f"cannot read the file: {err.strerror}", "check it") from err
+    table = parse_gaitpdb(text, p)
+    t = np.ascontiguousarray(table[:, 0])
+    if t.shape[0] < 2:
+        raise _bad(p, "the file holds fewer than two samples", "give a whole trial")
+    dt = np.diff(t)
+    if not (dt > 0).all():
+        i = int(np.argmax(dt <= 0))
+        raise _bad(
+            p,
+            f"time does not increase at line {i + 2} ({t[i]} then {t[i + 1]})",
+            "give the file as recorded, rows in time order",
+        )
+    step = float(np.median(dt))
+    fs = float(round(1.0 / step, 6))
+    forces = np.ascontiguousarray(table[:, 1 : 1 + 2 * N_CELLS])
+    sums = (forces[:, :N_CELLS].sum(axis=1), forces[:, N_CELLS:].sum(axis=1))
+    total_mismatch = [
+        int(np.sum(np.abs(s - table[:, 17 + k]) > TOTAL_TOLERANCE_N)) for k, s in enumerate(sums)
+    ]
+    if not np.isfinite(forces).any() or np.all(np.nanmax(forces, 0) == np.nanmin(forces, 0)):
+        raise _bad(
+            p,
+            "no walking in it: every force sensor is constant",
+            "check that the insoles were connected while the subject walked",
+        )
+    channels = tuple(Channel(side, f"cell{i + 1}") for side in ("L", "R") for i in range(N_CELLS))
+    meta: dict[str, object] = {
+        "source": str(p),
+        "format": "gaitpdb",
+        "total_mismatch_rows": {"L": total_mismatch[0], "R": total_mismatch[1]},
+        "units_note": "vertical force per insole cell, N",
+    }
+    return GaitSignals(t, forces, channels, fs, units="N", meta=meta)
