@@ -1,7 +1,9 @@
 """Treadmill drivers found by name (python-can style), opened from ``DRIVER:TARGET`` specs.
 
 Each driver is a dotted path imported only when used, so a missing optional library is a
-clear "backend unavailable" line, never an ImportError at start-up. Specs::
+clear "backend unavailable" line, never an ImportError at start-up. Other packages add
+drivers through the ``stride.treadmills`` entry-point group (``name = "module:Class"``),
+or at run time with :func:`register_driver`. Specs::
 
     trackmaster:/dev/ttyUSB0          trackmaster:COM3?start=a1
     csafe:COM3                        csafe:/dev/ttyUSB1?setspeed=lsb-msb-unit
@@ -72,6 +74,8 @@ def parse_spec(text: str) -> TreadmillSpec:
         target = "?" + query
     name = name.lower()
     if name not in DRIVERS:
+        _load_plugins()
+    if name not in DRIVERS:
         known = ", ".join(sorted(DRIVERS))
         raise InputError(
             f"unknown treadmill driver {name!r} in {text!r}",
@@ -81,13 +85,13 @@ def parse_spec(text: str) -> TreadmillSpec:
     options: dict[str, str | float] = {}
     rest: list[tuple[str, str]] = []
     for key, value in parse_qsl(query, keep_blank_values=True):
-        if key in OPTIONS[name]:
+        if key in OPTIONS.get(name, frozenset()):
             options[key] = _convert(key, value)
         else:
             rest.append((key, value))
     if rest and "://" not in base:
         bad = ", ".join(k for k, _ in rest)
-        allowed = ", ".join(sorted(OPTIONS[name])) or "none"
+        allowed = ", ".join(sorted(OPTIONS.get(name, frozenset()))) or "none"
         raise InputError(
             f"unknown option(s) {bad} for the {name} driver", fix=f"options it takes: {allowed}"
         )
@@ -103,6 +107,8 @@ def parse_spec(text: str) -> TreadmillSpec:
 
 def load_driver(name: str) -> type[Treadmill]:
     """Import a driver class by name; a missing library -> one line naming what to install."""
+    if name.lower() not in DRIVERS:
+        _load_plugins()
     dotted = DRIVERS.get(name.lower())
     if dotted is None:
         raise InputError(f"unknown treadmill driver {name!r}", fix=f"use one of {sorted(DRIVERS)}")
@@ -130,6 +136,20 @@ def parse_treadmill_spec(text: str) -> Treadmill:
     if opener is None:
         raise DeviceError(f"backend unavailable: the {spec.driver} driver cannot be opened")
     return opener(spec.target, **spec.options)
+
+
+#: Entry-point group through which other packages add drivers (value ``module:Class``).
+PLUGIN_GROUP = "stride.treadmills"
+
+
+def _load_plugins() -> None:
+    """Add drivers that installed packages declare under :data:`PLUGIN_GROUP`."""
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group=PLUGIN_GROUP):
+        if ep.name.lower() not in DRIVERS:
+            DRIVERS[ep.name.lower()] = ep.value
+            OPTIONS.setdefault(ep.name.lower(), frozenset({"timeout"}))
 
 
 def _convert(key: str, value: str) -> str | float:

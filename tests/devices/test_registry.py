@@ -114,3 +114,18 @@ def test_parse_spec_fuzz(text: str) -> None:
     except StrideError:
         return
     assert spec.driver in registry.DRIVERS
+
+
+def test_entry_point_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib import metadata
+
+    monkeypatch.setattr(registry, "DRIVERS", dict(registry.DRIVERS))
+    monkeypatch.setattr(registry, "OPTIONS", dict(registry.OPTIONS))
+    ep = metadata.EntryPoint(
+        "plugged", "devices.treadmill.fixed:FixedTreadmill", registry.PLUGIN_GROUP
+    )
+    monkeypatch.setattr(
+        metadata, "entry_points", lambda group: [ep] if group == registry.PLUGIN_GROUP else []
+    )
+    t = registry.parse_treadmill_spec("plugged:1mps")
+    assert isinstance(t, FixedTreadmill) and t.speed_mps == 1.0
