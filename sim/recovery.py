@@ -27,92 +27,34 @@ import numpy as np
 
 from devices.errors import InputError
 from sim.params import Feedback, GaitParams, split
-
-PROFILES = (
-    "healthy",
-    "antalgic-left",
-    "antalgic-right",
-    "hemiparetic-left",
-    "hemiparetic-right",
-    "parkinsonian",
-    "drop-foot-left",
-    "drop-foot-right",
-)
-
-# Profile effects at severity 1 on the healthy walker (left-sided versions; right mirrors the
-# sign of every asymmetry). Used when the simulator's own profile table is not available.
-# Sources in docs/recovery.md ("Profiles at severity 1").
-_EFFECTS: dict[str, dict[str, float]] = {
-    "healthy": {},
-    "antalgic": {
-        "step_length_asym": 0.24,  # shorter opposite (right) step -> left longer
-        "step_time_asym": 0.12,
-        "stance_asym": -0.14,  # shorter stance on the painful side
-        "load_asym": -0.30,
-        "walk_ratio": -0.0012,
-        "stride_cv": 0.010,
-    },
-    "hemiparetic": {
-        "step_length_asym": 0.30,  # paretic step longer (Balasubramanian 2007)
-        "step_time_asym": 0.16,
-        "stance_asym": -0.16,
-        "load_asym": -0.25,
-        "walk_ratio": -0.0020,
-        "stride_cv": 0.025,
-        "alpha": -0.10,
-    },
-    "parkinsonian": {
-        "step_length_asym": 0.06,
-        "walk_ratio": -0.0028,  # short steps, high cadence
-        "stride_cv": 0.020,
-        "alpha": -0.22,
-    },
-    "drop-foot": {
-        "step_length_asym": 0.08,
-        "step_time_asym": 0.06,
-        "stance_asym": -0.06,
-        "walk_ratio": -0.0008,
-        "stride_cv": 0.008,
-    },
-}
-_ASYM_FIELDS = ("step_length_asym", "step_time_asym", "stance_asym", "load_asym")
-_INTERP_FIELDS = (*_ASYM_FIELDS, "walk_ratio", "stance_fraction", "alpha", "stride_cv")
+from sim.profiles import parse_profile as _parse
 
 
 def parse_profile(text: str) -> tuple[str, float]:
-    """``"antalgic-left:0.5"`` -> ``("antalgic-left", 0.5)``; severity defaults to 1."""
-    name, _, sev = text.strip().partition(":")
-    if name not in PROFILES:
-        raise InputError(f"unknown gait profile {name!r}", fix=f"use one of {', '.join(PROFILES)}")
-    try:
-        severity = float(sev) if sev else 1.0
-    except ValueError:
-        severity = math.nan
-    if not 0.0 <= severity <= 1.0:
-        raise InputError(
-            f"profile severity {sev!r} is not a number from 0 to 1",
-            fix="write the profile as NAME:SEVERITY, e.g. antalgic-left:0.5",
-        )
-    return name, severity
+    """``"antalgic-left:0.5"`` -> ``("antalgic-left", 0.5)`` (the simulator's profile syntax,
+    custom profiles included; see :func:`sim.profiles.parse_profile`)."""
+    prof = _parse(text)
+    return prof.name, prof.severity
 
 
-def profile_params(name: str, severity: float) -> GaitParams:
-    """The walker of a profile at a severity: the healthy walker moved by the profile's effects."""
-    base = name.removesuffix("-left").removesuffix("-right")
-    sign = -1.0 if name.endswith("-right") else 1.0
-    healthy = GaitParams()
-    changes: dict[str, Any] = {}
-    for key, delta in _EFFECTS[base].items():
-        mirrored = sign * delta if key in _ASYM_FIELDS else delta
-        changes[key] = getattr(healthy, key) + severity * mirrored
-    if base == "drop-foot" and severity >= 0.3:
-        side = "contact_left" if sign > 0 else "contact_right"
-        changes[side] = "flat" if severity < 0.7 else "toe"
-    return healthy.with_(**changes)
+def _family(name: str) -> str:
+    """``antalgic-left`` -> ``antalgic``; custom profiles form one family."""
+    if name.startswith("custom"):
+        return "custom"
+    return name.removesuffix("-left").removesuffix("-right")
+
+
+_INTERP_FIELDS = tuple(
+    f.name
+    for f in fields(GaitParams)
+    if f.type in ("float", float) and f.name not in ("body_mass_kg",)
+)
+_ASYM_FIELDS = ("step_length_asym", "step_time_asym", "stance_asym", "load_asym")
 
 
 def blend(healthy: GaitParams, impaired: GaitParams, f: float) -> GaitParams:
-    """The walker a share ``f`` of the way from ``healthy`` to ``impaired`` (f may exceed 1)."""
+    """The walker a share ``f`` of the way from ``healthy`` to ``impaired`` (f may exceed 1
+    a little on a bad day); contact types switch to the impaired ones from ``f >= 0.5``."""
     changes: dict[str, Any] = {
         k: getattr(healthy, k) + f * (getattr(impaired, k) - getattr(healthy, k))
         for k in _INTERP_FIELDS
@@ -120,15 +62,31 @@ def blend(healthy: GaitParams, impaired: GaitParams, f: float) -> GaitParams:
     if f >= 0.5:
         changes["contact_left"] = impaired.contact_left
         changes["contact_right"] = impaired.contact_right
-    # Keep inside the walker's valid ranges whatever the noise drew.
+    # Keep inside the walker's valid ranges whatever the day-to-day noise drew.
     for k in _ASYM_FIELDS:
         changes[k] = float(np.clip(changes[k], -0.5, 0.5))
-    changes["walk_ratio"] = float(np.clip(changes["walk_ratio"], 0.0025, 0.011))
-    changes["alpha"] = float(np.clip(changes["alpha"], 0.3, 0.95))
-    changes["stride_cv"] = float(np.clip(changes["stride_cv"], 0.005, 0.12))
-    changes["stance_asym"] = float(np.clip(changes["stance_asym"], -0.3, 0.3))
-    changes["step_time_asym"] = float(np.clip(changes["step_time_asym"], -0.3, 0.3))
-    return replace(healthy, **changes)
+    for k, lo, hi in _LIMITS:
+        changes[k] = float(np.clip(changes[k], lo, hi))
+    try:
+        return replace(healthy, **changes)
+    except InputError:  # e.g. no double support left: keep the stance split of the profile
+        changes["stance_asym"] = impaired.stance_asym
+        changes["step_time_asym"] = impaired.step_time_asym
+        return replace(healthy, **changes)
+
+
+_LIMITS = (
+    ("walk_ratio", 0.0025, 0.011),
+    ("alpha", 0.3, 0.95),
+    ("stride_cv", 0.005, 0.12),
+    ("stance_fraction", 0.52, 0.8),
+    ("stance_asym", -0.3, 0.3),
+    ("step_time_asym", -0.3, 0.3),
+    ("freeze_per_min", 0.0, 10.0),
+    ("freeze_s", 0.0, 30.0),
+    ("heel_to_toe_s", 0.0, 0.3),
+    ("overground_speed_mps", 0.2, 2.5),
+)
 
 
 @dataclass(frozen=True)
@@ -161,6 +119,7 @@ class RecoveryParams:
 # asymmetry than pain that resolves (docs/recovery.md).
 _PLATEAU_SCALE = {
     "healthy": 1.0,
+    "custom": 1.0,
     "antalgic": 0.4,
     "hemiparetic": 2.0,
     "parkinsonian": 3.0,
@@ -189,11 +148,20 @@ class SessionPlan:
     speed_mps: float
     seed: int
 
+    @property
+    def label(self) -> str:
+        """The profile as written on the command line (``antalgic-left:0.5``)."""
+        return (
+            self.profile
+            if self.profile.startswith("custom")
+            else (f"{self.profile}:{self.severity:g}")
+        )
+
     def meta(self) -> dict[str, Any]:
         """What the history stores about how this session was simulated."""
         return {
             "feedback": self.feedback,
-            "profile": f"{self.profile}:{self.severity:g}",
+            "profile": self.label,
             "session_index": self.index,
             "patient": self.patient,
             "impairment": round(self.impairment, 4),
@@ -231,14 +199,15 @@ def plan_patient(
 ) -> list[SessionPlan]:
     """Every session of one patient, in order (deterministic for a given seed)."""
     p = params or RecoveryParams()
-    name, severity = parse_profile(profile)
+    prof = _parse(profile)
+    name, severity = prof.name, prof.severity
     if not 0.5 <= minutes <= 120:
         raise InputError(f"--minutes {minutes} is outside 0.5..120", fix="use e.g. --minutes 5")
-    family = name.removesuffix("-left").removesuffix("-right")
+    family = _family(name)
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     rng = np.random.default_rng(ss)
     healthy = GaitParams()
-    impaired = profile_params(name, severity)
+    impaired = prof.params
     spread = math.exp(rng.normal(0.0, p.patient_spread))
     tau = (p.tau_dose_feedback_min if feedback else p.tau_dose_plain_min) * spread
     plateau = min(0.9, p.plateau * _PLATEAU_SCALE[family] * math.exp(rng.normal(0, 0.3)))
@@ -335,22 +304,27 @@ def fast_summary(plan: SessionPlan, params: RecoveryParams | None = None) -> dic
     cadence0 = g.cadence_spm or math.sqrt(60.0 * v / g.walk_ratio)
     sl0 = 60.0 * v / cadence0
     strides = max(2, int(plan.minutes * cadence0 / 2.0))
-    n = np.arange(strides, dtype=float)
-    left = adaptation_curve(n, fb, p.in_session_tau_slow_strides, p.in_session_fast_share)
-    sl_n = (
-        fb.step_length_m + (sl0 - fb.step_length_m) * left
-        if fb.step_length_m is not None
-        else np.full(strides, sl0)
-    )
+    for _ in range(2):  # the stride count follows the cadence the feedback leads to
+        n = np.arange(strides, dtype=float)
+        left = adaptation_curve(n, fb, p.in_session_tau_slow_strides, p.in_session_fast_share)
+        sl_n = (
+            fb.step_length_m + (sl0 - fb.step_length_m) * left
+            if fb.step_length_m is not None
+            else np.full(strides, sl0)
+        )
+        strides = max(2, int(plan.minutes * 60.0 * v / float(np.mean(sl_n)) / 2.0))
+    strides = n.size
     asym_left = left if fb.symmetry else np.ones(strides)
-    asl = g.step_length_asym * asym_left
+    # On a belt a step's length is the belt travel during its step time (gait-metrics.md),
+    # so the step-length split follows the step-time split, as the recorded sessions show.
+    asl = g.step_time_asym * asym_left
     sl = float(np.mean(sl_n))
     cadence = 60.0 * v / sl
     stride_t = 120.0 / cadence
     a_sl, a_st = float(np.mean(asl)), g.step_time_asym * float(np.mean(asym_left))
     a_stance = g.stance_asym * float(np.mean(asym_left))
-    sd_len = math.hypot(g.placement_sd_m * 2.0, sl * g.stride_cv)
     sd_t = stride_t * g.stride_cv
+    sd_len = math.hypot(g.placement_sd_m * 2.0, v * math.hypot(sd_t / 2.0, g.step_jitter_s))
     steps_per_side = strides
     l_len, r_len = split(sl, a_sl)
     l_step, r_step = split(stride_t / 2.0, a_st)
@@ -377,7 +351,9 @@ def fast_summary(plan: SessionPlan, params: RecoveryParams | None = None) -> dic
         )
     }
     # PCI (Plotnik 2007): mean |phi - 180| / 180 from the step-time split, plus CV(phi).
-    phi_cv = 100.0 * math.hypot(g.step_jitter_s, sd_t / 2) / (stride_t / 2)
+    # CV(phi) comes from how each stride splits into steps (jitter, ~1 ms detection), not
+    # from stride-time noise, which scales both IC intervals alike.
+    phi_cv = 100.0 * math.hypot(g.step_jitter_s, 0.001) / (stride_t / 2)
     pci = phi_cv + 100.0 * abs(a_st) / 2.0
     cv_sd = g.stride_cv * 100.0 / math.sqrt(2.0 * strides)
     alpha_sd = 0.5 / math.sqrt(strides)  # DFA estimation spread grows as strides shrink
@@ -397,7 +373,7 @@ def fast_summary(plan: SessionPlan, params: RecoveryParams | None = None) -> dic
             "dfa_alpha": {
                 "L": float(g.alpha + rng.normal(0.0, alpha_sd)),
                 "R": float(g.alpha + rng.normal(0.0, alpha_sd)),
-                "n": strides,
+                "n": {"L": strides, "R": strides},
             },
         },
         "belt_speed_mps": {"mean": v, "sd": 0.005},

@@ -232,13 +232,46 @@ def run_fast_patient(job: RecoveryJob) -> list[SessionResult]:
 
 
 def run_full_session(job: RecoveryJob) -> SessionResult:
-    """One session simulated as a full recording and analysed like a recorded session."""
+    """One session simulated as a full recording, analysed as ``stride analyze`` does.
+
+    The recording goes to ``job.recordings/SUBJECT-sNNN`` (kept, with its steps.csv and
+    summary.json) or to a temporary directory removed afterwards.
+    """
     assert job.session is not None
-    from stride.recovery_full import simulate_and_analyse  # type: ignore[import-not-found]
+    import json
+    import tempfile
+
+    from sim.session import SessionSpec, simulate_session
+    from stride.analysis import run, steps_csv_text, write_text_atomic
+    from stride.core.analyzer import AnalysisConfig
+    from stride.core.targets import Target
 
     plan = plan_job(job)[job.session]
-    summary, recording, devices = simulate_and_analyse(plan, job.recordings, job.subject)
-    return _result(job, plan, summary, recording_path=recording, devices=tuple(devices))
+    spec = SessionSpec(
+        minutes=plan.minutes,
+        speed_mps=plan.speed_mps,
+        params=plan.gait,
+        profile=plan.label,
+        seed=plan.seed,
+        feedback=plan.walker_feedback,
+    )
+    config = AnalysisConfig(target=Target(plan.target_step_length_m, plan.tolerance_m))
+    with tempfile.TemporaryDirectory(prefix="stride-recovery-") as tmp:
+        keep = job.recordings is not None
+        out = Path(job.recordings or tmp) / f"{job.subject}-s{plan.index + 1:03d}"
+        simulate_session(out, spec)
+        _, result, _ = run(out, config)
+        if keep:
+            write_text_atomic(out / "steps.csv", steps_csv_text(result))
+            write_text_atomic(out / "summary.json", json.dumps(result.summary, indent=1) + "\n")
+        meta = json.loads((out / "session.json").read_text(encoding="utf-8"))
+        return _result(
+            job,
+            plan,
+            dict(result.summary),
+            recording_path=str(out.resolve()) if keep else None,
+            devices=tuple(meta.get("devices") or ()),
+        )
 
 
 def _jobs(base: RecoveryJob, fast: bool, n_sessions: int) -> list[RecoveryJob]:
@@ -284,7 +317,7 @@ def run_recovery_cli(
     from sim.recovery import parse_profile, schedule_days
     from stride.history.db import NewSession, register_sessions, resolve_db_path
 
-    name, severity = parse_profile(profile)
+    name, _ = parse_profile(profile)
     n_sessions = len(schedule_days(weeks, sessions_per_week))
     if not 1 <= patients <= 1_000_000:
         raise InputError(f"--patients {patients} is out of range", fix="use 1 to 1000000")
@@ -300,14 +333,14 @@ def run_recovery_cli(
                 f"{str(recordings)!r} already exists", fix="name a new directory for --recordings"
             )
     base = RecoveryJob(
-        profile=f"{name}:{severity:g}",
+        profile=profile.strip(),
         weeks=weeks,
         sessions_per_week=sessions_per_week,
         feedback=feedback,
         seed=seed,
         patient=0,
         patients=patients,
-        subject=subject or f"sim-{name}-{seed}",
+        subject=subject or f"sim-{name.split(':')[0]}-{seed}",
         minutes=minutes,
         start_iso=start,
         speed_mps=float(parse_speed(speed)),
