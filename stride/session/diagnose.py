@@ -40,28 +40,30 @@ def diagnose(
             "until asked, so it is not the box) and that the box is powered",
         )
     if _printable_share(sample) > 0.9 and (b"\n" in sample or b"\r" in sample):
-        line = sample.splitlines()[0][:40].decode("ascii", "replace") if sample else ""
+        lines = [x for x in sample.splitlines() if x.strip()]
+        whole = lines[1] if len(lines) > 2 else lines[0]  # the first may be cut off
+        line = whole[:40].decode("ascii", "replace")
         return ProtocolError(
             f"{where} sends text lines (e.g. {line!r}), not sensor-box frames: wrong protocol",
             fix="connect a box that speaks the stride sensor-box protocol (docs/protocol.md), "
             "or check that this is the right port",
         )
+    zeros = sample.count(0) / max(1, len(sample))
     garbage = sum(1 for b in sample if b in _BAUD_GARBAGE) / max(1, len(sample))
-    if garbage > 0.5 or (baudrate != expected_baudrate and 0x00 in sample):
+    if baudrate != expected_baudrate:
         return ProtocolError(
-            f"bytes from {where} never decode and look like a baud-rate mismatch",
-            fix=f"the sensor box sends at {expected_baudrate} baud: use --baud {expected_baudrate}"
-            if baudrate != expected_baudrate
-            else "check the box's baud rate setting and pass it with --baud",
+            f"bytes from {where} never decode: wrong baud rate likely",
+            fix=f"the sensor box sends at {expected_baudrate} baud: use --baud {expected_baudrate}",
         )
-    if 0x00 not in sample:
+    if zeros > 0.05 or garbage > 0.3:
         return ProtocolError(
-            f"bytes from {where} contain no frame delimiters: wrong protocol (not a stride "
-            "sensor box)",
-            fix="check the port (`stride ports`); a treadmill goes on --treadmill, not --port",
+            f"bytes from {where} never decode and look like a baud-rate mismatch (lopsided "
+            "byte values)",
+            fix="set --baud to the rate the box sends at (see its firmware or docs)",
         )
     return ProtocolError(
-        f"frames from {where} all fail their CRC: wrong protocol or wrong baud rate",
-        fix=f"check that this is a stride sensor box and that it sends at {expected_baudrate} "
-        "baud (--baud)",
+        f"bytes from {where} never form a sensor-box frame: a different device or protocol "
+        "on this port, or a box at another baud rate",
+        fix="check the port with `stride ports` (a treadmill goes on --treadmill, not --port) "
+        "and the box's baud rate (--baud)",
     )

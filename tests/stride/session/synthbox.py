@@ -6,6 +6,8 @@ true step times and lengths; the simulator (sim/) is the realistic source.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from devices.sensorbox import (
@@ -78,3 +80,76 @@ def stream(
             out += encode_belt(seq, t_us + 9000, round(belt_mps * 0.1 * COUNTS_PER_M), 100_000)
             seq += 1
     return bytes(out)
+
+
+def misread_at_baud(data: bytes, ratio: float) -> bytes:
+    """What a UART reads when ``data`` is sent ``ratio`` times faster than it listens.
+
+    8N1 framing, continuous stream: the receiver waits for a start bit (line low), then
+    samples the middle of each of its own bit periods (``ratio`` sender bits long).
+    """
+    bits: list[int] = []
+    for b in data:
+        bits.append(0)  # start
+        bits.extend((b >> k) & 1 for k in range(8))
+        bits.append(1)  # stop
+    line = np.array([1, *bits, *([1] * 32)], np.uint8)
+    out = bytearray()
+    p = 1.0
+    n = line.size
+    while True:
+        idx = int(p)
+        while idx < n and line[idx] == 1:
+            idx += 1
+        if idx + 10 * ratio >= n:
+            break
+        byte = 0
+        for k in range(8):
+            byte |= int(line[int(idx + ratio * (1.5 + k))]) << k
+        out.append(byte)
+        p = idx + ratio * 9.5 + 1
+    return bytes(out)
+
+
+class PtyBox:
+    """A pseudo-terminal that plays box bytes into whoever opens ``path``."""
+
+    def __init__(self) -> None:
+        import os
+        import pty
+        import tty
+
+        self.master, self.slave = pty.openpty()
+        tty.setraw(self.slave)
+        self.path = os.ttyname(self.slave)
+        self._stop = False
+        self.thread: object | None = None
+
+    def play(self, data: bytes, *, seconds: float, chunk: int = 4096) -> None:
+        """Write ``data`` evenly over ``seconds`` in a background thread."""
+        import os
+        import threading
+        import time
+
+        def pump() -> None:
+            n = max(1, len(data) // chunk)
+            for i in range(0, len(data), chunk):
+                if self._stop:
+                    return
+                try:
+                    os.write(self.master, data[i : i + chunk])
+                except OSError:
+                    return
+                time.sleep(seconds / n)
+
+        t = threading.Thread(target=pump, daemon=True)
+        t.start()
+        self.thread = t
+
+    def close(self) -> None:
+        import os
+
+        self._stop = True
+        for fd in (self.master, self.slave):
+            with contextlib.suppress(OSError):
+                os.close(fd)
