@@ -136,6 +136,8 @@ def decode_frame(frame: bytes) -> Frame:
         raise ProtocolError(f"not a CSAFE frame: {frame.hex(' ')}")
     if len(frame) > MAX_FRAME:
         raise ProtocolError(f"CSAFE frame of {len(frame)} bytes exceeds {MAX_FRAME}")
+    if any(EXT_START <= b <= STOP for b in frame[1:-1]):
+        raise ProtocolError(f"unescaped F0..F2 inside a CSAFE frame: {frame.hex(' ')}")
     body = unstuff(frame[1:-1])
     address: tuple[int, int] | None = None
     if frame[0] == EXT_START:

@@ -6,6 +6,7 @@ then cmd/len/data, XOR checksum of the content, F3 stuffing), not produced by th
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import pytest
@@ -157,3 +158,27 @@ def test_replay_reads_recorded_answers() -> None:
     chunks = [(1.0, "tx", GETSPEED_REQ), (1.1, "rx", SPEED_4KMH[:4]), (1.2, "rx", SPEED_4KMH[4:])]
     (r,) = csafe.replay(chunks)
     assert r.host_t == 1.2 and r.speeds_mps == pytest.approx((4.0 * KMH,))
+
+
+@given(st.binary(max_size=100))
+def test_decoders_raise_only_protocol_errors(data: bytes) -> None:
+    for decode in (csafe.parse_response, csafe.unstuff):
+        with contextlib.suppress(ProtocolError):
+            decode(data)
+    try:
+        frame = csafe.decode_frame(data)
+    except ProtocolError:
+        return
+    # whatever decodes is a canonical frame: encoding it again gives the same bytes
+    assert csafe.encode_frame(frame.content, address=frame.address) == data
+
+
+@given(st.binary(min_size=1, max_size=30), st.integers(0, 200), st.integers(0, 255))
+def test_corrupted_frames_are_caught_or_canonical(content: bytes, pos: int, value: int) -> None:
+    frame = bytearray(csafe.encode_frame(content))
+    frame[pos % len(frame)] = value
+    try:
+        decoded = csafe.decode_frame(bytes(frame))
+    except ProtocolError:
+        return
+    assert csafe.encode_frame(decoded.content, address=decoded.address) == bytes(frame)
