@@ -92,7 +92,9 @@ class BeltTrack:
 
     def _arrays(self) -> tuple[NDArray[np.float64], ...]:
         if self._cache is None:
-            if self._t:
+            if len(self._t) == 1:
+                t, v, d, bad = self._t[0], self._v[0], self._d[0], self._bad[0]
+            elif self._t:
                 t, v, d = (np.concatenate(x) for x in (self._t, self._v, self._d))
                 bad = np.concatenate(self._bad)
             else:

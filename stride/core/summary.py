@@ -42,18 +42,22 @@ def stats(x: NDArray[np.float64]) -> dict[str, float | int | None]:
 
 
 def left_stride_phases(table: StepTable) -> NDArray[np.float64]:
-    """Plotnik's phi per usable left stride: 360 (IC_R - IC_L,i) / (IC_L,i+1 - IC_L,i)."""
+    """Plotnik's phi per usable left stride: 360 (IC_R - IC_L,i) / (IC_L,i+1 - IC_L,i),
+    with IC_R the first right IC within the stride (strides without one give none)."""
     ic = table["ic_s"]
     right_ic = np.sort(ic[table.side == 1])
-    rows = np.flatnonzero(table.valid & (table.side == 0))
-    phases = []
-    for r in rows.tolist():
-        end = ic[r]
-        start = end - table["stride_time_s"][r]
-        k = np.searchsorted(right_ic, start, side="right")
-        if k < right_ic.size and right_ic[k] < end:
-            phases.append(360.0 * (right_ic[k] - start) / (end - start))
-    return np.asarray(phases, dtype=np.float64)
+    rows = table.valid & (table.side == 0)
+    end = ic[rows]
+    start = end - table["stride_time_s"][rows]
+    ok = np.isfinite(start)
+    start, end = start[ok], end[ok]
+    if right_ic.size == 0 or end.size == 0:
+        return np.zeros(0)
+    k = np.searchsorted(right_ic, start, side="right")
+    inside = k < right_ic.size
+    r = right_ic[np.minimum(k, right_ic.size - 1)]
+    inside &= r < end
+    return 360.0 * (r[inside] - start[inside]) / (end[inside] - start[inside])
 
 
 def summarize(

@@ -1,0 +1,107 @@
+"""The summary from hand-made steps: golden values, the DESIGN.md keys, targets, course
+mode, and "no data" reported as None with n = 0, never as zeros."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_steps import belt, contacts, table  # type: ignore[import-not-found]
+
+from stride.core.summary import left_stride_phases, summarize
+from stride.core.targets import Target, apply_course, apply_target, matching_cadence_spm
+
+
+def _walk(n: int = 12, right_at: float = 0.45, stance: float = 0.6) -> tuple[object, object]:
+    left = contacts([float(i) for i in range(n)], stance)
+    right = contacts([i + right_at for i in range(n)], stance)
+    return left, right
+
+
+def test_golden_summary_of_regular_asymmetric_walking() -> None:
+    left, right = _walk()
+    b = belt(1.0)
+    tab = table(left, right, (b, b))
+    s = summarize(tab, belt_speed=np.full((100, 1), 1.0))
+    # left steps (R IC -> L IC) take 0.55 s, right steps 0.45 s
+    assert s["L"]["step_time_s"]["mean"] == pytest.approx(0.55)  # type: ignore[index]
+    assert s["R"]["step_time_s"]["mean"] == pytest.approx(0.45)  # type: ignore[index]
+    assert s["L"]["step_length_m"]["mean"] == pytest.approx(0.55)  # type: ignore[index]
+    assert s["L"]["stride_time_s"]["sd"] == pytest.approx(0.0, abs=1e-12)  # type: ignore[index]
+    # SI of step time = 0.1 / 0.5 = 20 %; ratio 0.55 / 0.45
+    sym = s["symmetry"]["step_time"]  # type: ignore[index]
+    assert sym["si"] == pytest.approx(20.0)
+    assert sym["ratio"] == pytest.approx(0.55 / 0.45)
+    # phi = 360 * 0.45 = 162 deg for every stride: PCI = 0 + 100 * 18 / 180 = 10
+    assert left_stride_phases(tab) == pytest.approx(np.full(11, 162.0))
+    assert s["symmetry"]["pci"] == pytest.approx(10.0)  # type: ignore[index]
+    assert s["cadence_spm"] == pytest.approx(120.0)  # 60 / mean step time 0.5 s
+    assert s["belt_speed_mps"] == {"mean": 1.0, "sd": 0.0}
+    assert s["steps"] == 24 and s["steps_used"] == 22  # the first row of each side is an edge
+    assert "loading" not in s["symmetry"]  # type: ignore[operator]
+
+
+def test_no_usable_steps_is_none_not_zero() -> None:
+    left, right = contacts([0.0]), contacts([0.5])
+    s = summarize(table(left, right), multi_sensor=(True, True), target=Target(0.6))
+    assert s["steps_used"] == 0 and s["cadence_spm"] is None
+    assert s["L"]["step_time_s"] == {"mean": None, "sd": None, "n": 0}  # type: ignore[index]
+    assert s["L"]["heel_first_share"] is None  # type: ignore[index]
+    assert s["symmetry"]["pci"] is None  # type: ignore[index]
+    assert s["symmetry"]["loading"]["si"] is None  # type: ignore[index]
+    assert s["variability"]["stride_time_cv"] == {"L": None, "R": None}  # type: ignore[index]
+    assert s["target"]["within"] == {"L": None, "R": None}  # type: ignore[index]
+
+
+def test_target_errors_and_shares() -> None:
+    left, right = _walk(right_at=0.45)
+    b = belt(1.0)
+    target = Target.from_lines(0.25, 2, tolerance_m=0.06, cadence_spm=110.0)
+    assert target.step_length_m == pytest.approx(0.5)
+    tab = apply_target(table(left, right, (b, b)), target)
+    # left steps 0.55 m: +0.05 (within 0.06); right steps 0.45 m: -0.05 (within)
+    rows = [r for r in tab.rows(with_target=True) if not r["flags"]]
+    assert {round(r["target_error_m"], 6) for r in rows} == {0.05, -0.05}  # type: ignore[arg-type]
+    assert all(r["on_target"] for r in rows)
+    s = summarize(tab, target=target, belt_speed=np.full((10, 1), 1.0))
+    t = s["target"]
+    assert t["within"] == {"L": 1.0, "R": 1.0}  # type: ignore[index]
+    assert t["cadence_spm"] == 110.0 and t["cadence_error_spm"] == pytest.approx(10.0)  # type: ignore[index]
+    assert t["matching_cadence_spm"] == pytest.approx(120.0)  # type: ignore[index]
+    tight = apply_target(tab, Target(0.5, tolerance_m=0.04))
+    assert not any(r["on_target"] for r in tight.rows(with_target=True) if not r["flags"])
+    assert matching_cadence_spm(1.0, 0.6) == pytest.approx(100.0)
+
+
+def test_course_mode_passes_sum_to_their_length() -> None:
+    # two passes of 6 strides separated by a 6 s stop (turn around)
+    ons = [float(i) for i in range(7)] + [13.0 + i for i in range(7)]
+    left = contacts(ons)
+    right = contacts([o + 0.5 for o in ons])
+    tab = table(left, right)
+    new, passes = apply_course(tab, 8.0)
+    assert len(passes) == 2
+    for p in passes:
+        assert p["length_m"] == pytest.approx(8.0)
+    # equal step times: every step of a pass is 8 m / its number of steps
+    p0 = passes[0]
+    measured = new["step_length_m"][np.isfinite(new["step_length_m"])]
+    assert measured[0] == pytest.approx(8.0 / p0["steps"])  # type: ignore[operator]
+    with pytest.raises(ValueError):
+        apply_course(tab, -1.0)
+
+
+def test_loading_and_rollover_shares() -> None:
+    on = np.arange(10.0)
+    heel = on.copy()
+    toe = on + np.where(on % 2 == 0, 0.08, 0.0)  # half heel-first, half flat
+    left = contacts(on.tolist(), sensors=np.stack([heel, toe], axis=1))
+    left.impulse = np.full(10, 12.0)
+    right = contacts((on + 0.5).tolist(), sensors=np.stack([on + 0.5, on + 0.58], axis=1))
+    right.impulse = np.full(10, 8.0)
+    tab = table(left, right, places=(["heel", "toe"], ["heel", "toe"]))
+    s = summarize(tab, multi_sensor=(True, True))
+    assert s["R"]["heel_first_share"] == 1.0  # type: ignore[index]
+    assert 0.3 < s["L"]["heel_first_share"] < 0.7  # type: ignore[index,operator]
+    # impulse SI = (12 - 8) / 10 = 40 % (left loads more)
+    assert s["symmetry"]["loading"]["si"] == pytest.approx(40.0)  # type: ignore[index]
+    assert s["L"]["impulse"]["mean"] == pytest.approx(12.0)  # type: ignore[index]
