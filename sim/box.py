@@ -122,8 +122,10 @@ class SensorBox:
         belt_position: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None,
         rng: np.random.Generator,
         shape: Shape | None = None,
+        t_power_on: float = 0.0,
     ) -> None:
         self.cfg = config
+        self.t_power_on = float(t_power_on)  # true time of box time zero
         self.body_mass_kg = body_mass_kg
         self.heel_to_toe_s = heel_to_toe_s
         self.contacts = contacts
@@ -149,10 +151,10 @@ class SensorBox:
 
     def true_time(self, box_us: NDArray[np.int64] | int) -> NDArray[np.float64]:
         """True seconds of box times (microseconds)."""
-        return np.asarray(box_us, dtype=np.float64) * 1e-6 / self.cfg.clock_scale
+        return self.t_power_on + np.asarray(box_us, dtype=np.float64) * 1e-6 / self.cfg.clock_scale
 
     def box_us(self, t_true: float) -> int:
-        return math.floor(t_true * self.cfg.clock_scale * 1e6)
+        return math.floor((t_true - self.t_power_on) * self.cfg.clock_scale * 1e6)
 
     def render(self, until_us: int) -> BoxOutput:
         """All frames the box emits up to box time ``until_us`` (whole SAMPLES frames only)."""

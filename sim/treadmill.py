@@ -17,6 +17,7 @@ treadmills, e.g. Savelberg 1998, Riley 2007).
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 
@@ -38,6 +39,7 @@ class _Belt:
     v: list[float] = field(default_factory=lambda: [0.0])
     dip_t: list[float] = field(default_factory=list)
     dip_a: list[float] = field(default_factory=list)  # m/s at the dip's peak
+    done: float = 0.0  # integral of dips already forgotten (m)
 
     def motor(self, now: float) -> float:
         return float(np.interp(now, self.t, self.v))
@@ -179,11 +181,22 @@ class Treadmill:
         """Belt displacement (m, positive = backwards under the walker) since time 0."""
         tt = np.asarray(t, dtype=np.float64)
         b = self._belt(side)
-        return _pwl_integral(tt, b.t, b.v) - self._dip_sum(b, tt, integral=True)
+        return _pwl_integral(tt, b.t, b.v) - self._dip_sum(b, tt, integral=True) - b.done
 
     def displacement(self, t0: float, t1: float, side: str = "L") -> float:
         p = self.positions(np.array([t0, t1]), side)
         return float(p[1] - p[0])
+
+    def forget_before(self, t: float) -> None:
+        """Fold dips finished before ``t`` into a constant offset (live worlds run for hours;
+        positions before ``t`` are no longer exact afterwards)."""
+        limit = t - _DIP_WINDOW * self.tau
+        full = self.tau * math.e
+        for b in self._belts:
+            n = bisect.bisect_right(b.dip_t, limit)
+            if n:
+                b.done += full * sum(b.dip_a[:n])
+                del b.dip_t[:n], b.dip_a[:n]
 
     def _belt(self, side: str) -> _Belt:
         return self._belts[1 if (self.split and side == "R") else 0]

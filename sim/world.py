@@ -1,0 +1,257 @@
+"""A live simulated world: one walker on one treadmill with one sensor box, paced by the wall
+clock, shared by every virtual port opened with the same world key.
+
+Time is wall-clock paced on demand (the same model as :mod:`sim.session`): the world's
+time is ``elapsed wall time x speedup``; whenever a port reads or writes, the world advances
+its SimPy environment to that time and renders the box's frames up to it. This pull model
+needs no background thread, serves any number of ports from their own reader threads
+(under one lock) and gives the same sample-level output as a recorded session.
+
+Ports: the box streams from the world's creation (a host that opens it joins mid-stream, as
+with a real USB box); while it is "unplugged" reads fail and opens are refused; at replug
+the box powers up again (sequence and clock start from zero, HELLO first).
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+
+from devices.errors import InputError
+from sim.box import BoxConfig, SensorBox
+from sim.link import LinkConfig
+from sim.params import Feedback, GaitParams
+from sim.profiles import parse_profile
+from sim.sensors import noise_level
+from sim.treadmill import Treadmill
+from sim.walker import Contact, Walker
+
+RETAIN_S = 30.0  # contacts and belt dips older than this are forgotten (flat memory)
+
+
+@dataclass(frozen=True)
+class WorldOptions:
+    """What defines a world (URL query keys in brackets)."""
+
+    profile: str = "healthy"  # [profile]
+    seed: int = 0  # [seed]
+    rate_hz: int = 1000  # [rate]
+    sensors: str = "heel-toe"  # [sensors]
+    noise: str = "nominal"  # [noise]
+    speed_mps: float = 1.0  # [speed], e.g. 3.6kmh
+    belt_running: bool = True  # [belt=running|stopped]
+    speedup: float = 1.0  # [speedup]
+    feedback: Feedback = field(default_factory=Feedback)  # [target, cadence, symmetry, ...]
+    unplug_at_s: tuple[float, ...] = ()  # [unplug_at=30,90] world seconds
+    unplug_s: float = 3.0  # [unplug_s]
+    params: GaitParams | None = None  # Python only: overrides the profile's parameters
+
+    def __post_init__(self) -> None:
+        if not (0.01 <= self.speedup <= 1000.0):
+            raise InputError(
+                f"speedup {self.speedup} is outside 0.01..1000", fix="give e.g. speedup=10"
+            )
+
+
+class World:
+    """The shared simulated world (see the module docstring). Thread-safe."""
+
+    def __init__(self, options: WorldOptions, clock: Callable[[], float] = time.monotonic):
+        self.options = options
+        self.clock = clock
+        self.lock = threading.RLock()
+        prof = parse_profile(options.profile)
+        self.params = options.params or prof.params
+        seeds = np.random.SeedSequence(options.seed).spawn(3)
+        self._gait_rng, self._box_rng, self._link_rng = (np.random.default_rng(s) for s in seeds)
+        self.env = simpy.Environment()
+        self.treadmill = Treadmill(
+            options.speed_mps,
+            running=options.belt_running,
+            body_mass_kg=self.params.body_mass_kg,
+        )
+        if not options.belt_running:
+            self.treadmill.set_speed_mps(options.speed_mps, 0.0)
+        self.walker = Walker(
+            self.env, self.params, self._gait_rng, self.treadmill, feedback=options.feedback
+        )
+        self.box_config = BoxConfig(
+            rate_hz=options.rate_hz, sensors=options.sensors, noise=noise_level(options.noise)
+        )
+        self.link = LinkConfig()
+        self.box = self._new_box(0.0)
+        self.box_listeners: list[Callable[[bytes, float], None]] = []
+        self._pending: list[tuple[float, bytes]] = []  # box bytes in flight (arrival, data)
+        self._line_free = 0.0
+        self._t0 = clock()
+        self._now = 0.0
+        self._plugged = True
+        self.power_ups = 1
+        self._responders: dict[str, Any] = {}
+
+    # -- time ---------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """World time in seconds (wall time since creation x speedup), never decreasing."""
+        with self.lock:
+            t = (self.clock() - self._t0) * self.options.speedup
+            self._now = max(self._now, t)
+            return self._now
+
+    def wall_seconds(self, world_s: float) -> float:
+        return world_s / self.options.speedup
+
+    def advance(self) -> float:
+        """Bring the walker and the box up to now; deliver arrived box bytes to listeners."""
+        with self.lock:
+            now = self.now()
+            if now > self.env.now:
+                self.env.run(until=now)
+            self._render(now)
+            self._forget(now - RETAIN_S)
+            for r in self._responders.values():
+                tick = getattr(r, "tick", None)
+                if tick is not None:
+                    tick(now)  # e.g. Trackmaster's comm-loss stop
+            return now
+
+    def responder(self, protocol: str) -> Any:
+        """The treadmill console speaking ``protocol`` (one per world: its state survives a
+        host that closes and reopens the port, as a real console's does)."""
+        from sim import treadmill_wire
+
+        with self.lock:
+            r = self._responders.get(protocol)
+            if r is None:
+                if protocol == "csafe":
+                    r = treadmill_wire.CsafeResponder(self.treadmill)
+                elif protocol == "trackmaster":
+                    r = treadmill_wire.TrackmasterResponder(self.treadmill)
+                else:
+                    raise InputError(
+                        f"unknown treadmill protocol {protocol!r}", fix="use trackmaster or csafe"
+                    )
+                self._responders[protocol] = r
+            return r
+
+    # -- box ----------------------------------------------------------------------------------
+
+    def plugged(self, now: float | None = None) -> bool:
+        """Whether the box's cable is in at world time ``now``."""
+        t = self.now() if now is None else now
+        o = self.options
+        return not any(u <= t < u + o.unplug_s for u in o.unplug_at_s)
+
+    def _new_box(self, t_power_on: float) -> SensorBox:
+        contacts = self.walker.contacts
+
+        def overlapping(a: float, b: float) -> Sequence[Contact]:
+            ics = [c.ic for c in contacts]
+            lo = bisect.bisect_left(ics, a - 5.0)
+            hi = bisect.bisect_right(ics, b)
+            return contacts[lo:hi]
+
+        return SensorBox(
+            self.box_config,
+            body_mass_kg=self.params.body_mass_kg,
+            heel_to_toe_s=self.params.heel_to_toe_s,
+            contacts=overlapping,
+            belt_position=lambda t: self.treadmill.positions(t, "L"),
+            rng=self._box_rng,
+            t_power_on=t_power_on,
+        )
+
+    def _render(self, now: float) -> None:
+        plugged = self.plugged(now)
+        if not plugged:
+            self._plugged = False
+            self._pending.clear()
+            return
+        if not self._plugged:  # replugged: the box powers up again
+            self._plugged = True
+            self.box = self._new_box(now)
+            self.power_ups += 1
+            self._line_free = now
+        out = self.box.render(self.box.box_us(now))
+        if out.lengths.size:
+            ready = self.box.true_time(out.emit_us)
+            rate = self.link.byte_rate
+            offsets = np.concatenate([[0], np.cumsum(out.lengths)])
+            for i in range(out.lengths.size):
+                start = max(float(ready[i]), self._line_free)
+                self._line_free = start + float(out.lengths[i]) / rate
+                self._pending.append(
+                    (self._line_free + self.link.latency_s, out.data[offsets[i] : offsets[i + 1]])
+                )
+        if self._pending and self._pending[0][0] <= now:
+            k = 0
+            while k < len(self._pending) and self._pending[k][0] <= now:
+                k += 1
+            data = b"".join(p[1] for p in self._pending[:k])
+            del self._pending[:k]
+            for fn in list(self.box_listeners):
+                fn(data, now)
+
+    def next_box_arrival(self) -> float | None:
+        """World time the next box bytes arrive (None if nothing is in flight)."""
+        with self.lock:
+            return self._pending[0][0] if self._pending else None
+
+    def _forget(self, before: float) -> None:
+        """Drop contacts and dips nobody will render again (memory stays flat)."""
+        cs = self.walker.contacts
+        n = 0
+        while n < len(cs) and cs[n].fc is not None and cs[n].fc < before:  # type: ignore[operator]
+            n += 1
+        if n > 16:
+            del cs[: n - 8]
+        self.treadmill.forget_before(before)
+
+    # -- feedback -----------------------------------------------------------------------------
+
+    def set_feedback(self, feedback: Feedback) -> None:
+        """Show the walker new targets (a live session's parallel lines, cadence, ...)."""
+        with self.lock:
+            self.advance()
+            self.walker.set_feedback(feedback)
+
+
+_WORLDS: dict[str, World] = {}
+_WORLDS_LOCK = threading.Lock()
+
+
+def get_world(key: str, options: WorldOptions, given: frozenset[str]) -> World:
+    """The world named ``key``, created with ``options`` on first use. A later caller that
+    gives (``given``) an option with another value than the running world is refused."""
+    with _WORLDS_LOCK:
+        world = _WORLDS.get(key)
+        if world is None:
+            world = World(options)
+            _WORLDS[key] = world
+            return world
+        for name in sorted(given):
+            if getattr(world.options, name) != getattr(options, name):
+                raise InputError(
+                    f"simulated world {key!r} already runs with {name}="
+                    f"{getattr(world.options, name)!r}",
+                    fix="leave that option out, or name another world with world=NAME",
+                )
+        return world
+
+
+def drop_world(key: str) -> None:
+    """Forget a world (the next open with its key starts a new one)."""
+    with _WORLDS_LOCK:
+        _WORLDS.pop(key, None)
+
+
+def worlds() -> dict[str, World]:
+    with _WORLDS_LOCK:
+        return dict(_WORLDS)
