@@ -84,13 +84,6 @@ def target_from_options(
 
 def read_record(path: str | os.PathLike[str]) -> GaitSignals:
     """A project recording (session directory), WFDB ``.hea`` or gaitpdb ``.txt``."""
-    from stride.readers.session import is_session, read_session
-
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: no such file or directory", fix="check the path")
-    if is_session(p):
-        return read_session(path)
     from stride.readers import read_signals
 
     return read_signals(path)
