@@ -129,3 +129,22 @@ def test_entry_point_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     t = registry.parse_treadmill_spec("plugged:1mps")
     assert isinstance(t, FixedTreadmill) and t.speed_mps == 1.0
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "trackmaster:sim://trackmaster?seed=1&speed=3.6kmh&world=reg-tm",
+        "csafe:sim://csafe?seed=1&speed=3.6kmh&world=reg-csafe",
+    ],
+)
+def test_simulated_treadmills_through_sim_urls(spec: str) -> None:
+    """The whole chain: spec -> registry -> open_serial (sim:// registered lazily) -> responder."""
+    t = registry.parse_treadmill_spec(spec)
+    try:
+        (v,) = t.read_speed().speeds_mps
+        # 1.0 m/s within the protocol's resolution (0.1 mph) and a heel-strike dip (~2 %)
+        assert v == pytest.approx(1.0, abs=0.07)
+        assert v != 1.0 or spec.startswith("csafe")  # 1.0 m/s is not a whole 0.1 mph
+    finally:
+        t.close()
