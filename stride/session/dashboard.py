@@ -9,7 +9,6 @@ from __future__ import annotations
 from rich.console import Group, RenderableType
 from rich.layout import Layout
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from stride.session.alerts import current_alerts
@@ -91,103 +90,97 @@ def header(state: SessionState) -> Text:
     return text
 
 
-def lines_view(state: SessionState, width: int = 41) -> RenderableType:
-    """The last steps of each foot against the parallel lines: landing error in cm."""
+def lines_view(state: SessionState, width: int = 41) -> Text:
+    """The last steps of each foot against the parallel lines: landing error in cm.
+
+    Built as one styled Text (not a Table): it is redrawn ten times a second.
+    """
     t = state.targets
     tol_cm = t.tolerance_m * 100.0
     span = max(15.0, 3.0 * tol_cm)  # cm shown either side of the target line
     half = width // 2
-    table = Table.grid(padding=(0, 1))
-    table.add_column(justify="left")
-    table.add_column(justify="left")
-    table.add_column(justify="right")
+    out = Text()
     if t.step_length_m is None:
-        title = "no step-length target: step lengths in cm"
+        out.append("no step-length target: step lengths in cm\n", style="dim")
     else:
         title = f"target {t.step_length_m * 100:.0f} cm ±{tol_cm:.0f}"
         if t.spacing_m and t.lines_per_step:
             title += f" ({t.lines_per_step} lines × {t.spacing_m * 100:.0f} cm)"
-    rows: list[RenderableType] = [Text(title, style="dim")]
+        out.append(title + "\n", style="dim")
     ruler = [" "] * width
     ruler[half] = "┃"
     for edge in (-tol_cm, tol_cm):
         pos = half + round(edge / span * half)
         if 0 <= pos < width and pos != half:
             ruler[pos] = "┆"
+    blank = "".join(ruler)
+    scale = f"-{span:.0f} cm".ljust(half) + f"+{span:.0f} cm".rjust(width - half)
     for side in ("L", "R"):
-        table.add_row(
-            Text(side, style="bold"),
-            Text(
-                f"-{span:.0f} cm".ljust(half) + f"+{span:.0f} cm".rjust(width - half), style="dim"
-            ),
-            "",
-        )
+        out.append(f"{side} ", style="bold")
+        out.append(scale + "\n", style="dim")
         steps = state.last_steps(side)
         if not steps:
-            table.add_row("", Text("".join(ruler), style="dim"), Text("—", style="dim"))
-        for s in steps:
-            err = s.get("target_error_m")
-            length = s.get("step_length_m")
-            cells = Text("".join(ruler), style="blue")
+            out.append("  " + blank, style="dim")
+            out.append("  —\n", style="dim")
+        for st in steps:
+            err = st.get("target_error_m")
+            length = st.get("step_length_m")
+            out.append("  ")
             if isinstance(err, int | float):
                 cm = err * 100.0
                 pos = min(width - 1, max(0, half + round(cm / span * half)))
                 ok = abs(cm) <= tol_cm + 1e-9
-                cells.stylize("bold green" if ok else "bold red", pos, pos + 1)
-                plain = list(cells.plain)
-                plain[pos] = "●"
-                cells = Text("".join(plain), style="blue")
-                cells.stylize("bold green" if ok else "bold red", pos, pos + 1)
-                value = Text(f"{cm:+.1f} cm", style="green" if ok else "red")
+                mark = "bold green" if ok else "bold red"
+                out.append(blank[:pos], style="blue")
+                out.append("●", style=mark)
+                out.append(blank[pos + 1 :], style="blue")
+                out.append(f"  {cm:+6.1f} cm\n", style="green" if ok else "red")
             elif isinstance(length, int | float):
-                value = Text(f"{length * 100:.1f} cm")
+                out.append(blank, style="blue")
+                out.append(f"  {length * 100:6.1f} cm\n")
             else:
-                flags = ",".join(s.get("flags") or []) or "no length"
-                value = Text(flags, style="yellow")
-            table.add_row("", cells, value)
-    rows.append(table)
-    return Group(*rows)
+                out.append(blank, style="blue")
+                flags = ",".join(st.get("flags") or []) or "no length"
+                out.append(f"  {flags}\n", style="yellow")
+    out.rstrip()
+    return out
 
 
-def figures_view(state: SessionState, roll: Rolling) -> RenderableType:
-    """Rolling symmetry, share on target, variability, roll-over and loading."""
+def figures_view(state: SessionState, roll: Rolling) -> Text:
+    """Rolling symmetry, share on target, variability, roll-over and loading (one Text)."""
     tol = state.targets.symmetry_tolerance_pct
-    t = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=True)
-    t.add_column("last 20 strides")
-    t.add_column("L", justify="right")
-    t.add_column("R", justify="right")
-    t.add_column("SI (+ = L larger)", justify="right")
+    out = Text()
+    out.append(
+        f"{'last 20 strides':<16}{'L':>10}{'R':>10}{'SI (+ = L larger)':>20}\n", style="bold"
+    )
 
-    def sym(label: str, si: float | None, left: str = "", right: str = "") -> None:
-        t.add_row(label, left, right, Text(fmt_pct(si, signed=True), style=_sym_style(si, tol)))
+    def row(label: str, left: str = "", right: str = "", si: float | None = None) -> None:
+        out.append(f"{label:<16}{left:>10}{right:>10}")
+        if si is not None or label in ("step length", "step time", "stance", "loading"):
+            out.append(f"{fmt_pct(si, signed=True):>20}", style=_sym_style(si, tol))
+        out.append("\n")
+
+    def pct(x: float | None) -> str:
+        return fmt_pct(None if x is None else 100 * x)
 
     sl = roll.step_length_m
-    sym(
+    row(
         "step length",
-        roll.si_step_length,
         f"{sl['L'] * 100:.1f} cm" if sl["L"] is not None else "—",
         f"{sl['R'] * 100:.1f} cm" if sl["R"] is not None else "—",
+        roll.si_step_length,
     )
-    sym("step time", roll.si_step_time)
-    sym("stance", roll.si_stance)
+    row("step time", si=roll.si_step_time)
+    row("stance", si=roll.si_stance)
     within = state.within_share()
-    t.add_row(
-        "on target",
-        fmt_pct(None if within["L"] is None else 100 * within["L"]),
-        fmt_pct(None if within["R"] is None else 100 * within["R"]),
-        "",
-    )
+    row("on target", pct(within["L"]), pct(within["R"]))
     cv = roll.stride_time_cv
-    t.add_row("stride-time CV", fmt_pct(cv["L"]), fmt_pct(cv["R"]), "")
+    row("stride-time CV", fmt_pct(cv["L"]), fmt_pct(cv["R"]))
     hf = roll.heel_first_share
-    t.add_row(
-        "heel first",
-        fmt_pct(None if hf["L"] is None else 100 * hf["L"]),
-        fmt_pct(None if hf["R"] is None else 100 * hf["R"]),
-        "",
-    )
-    sym("loading", roll.si_loading)
-    return t
+    row("heel first", pct(hf["L"]), pct(hf["R"]))
+    row("loading", si=roll.si_loading)
+    out.rstrip()
+    return out
 
 
 def health_view(state: SessionState) -> Text:
