@@ -157,6 +157,44 @@ def get_engine(
     raise InputError(f"unknown engine {name!r}", fix=f"use one of {', '.join(ENGINES)}")
 
 
+# --- Many recordings (`stride analyze A B C ... --engine ...`) ---
+
+
+def analyse_one(job: tuple[str, Any]) -> dict[str, Any]:
+    """Analyse one recording as ``stride analyze`` does: its JSON document plus ``path``.
+
+    A bad record gives ``{"path", "error"}`` instead of stopping the whole batch.
+    """
+    from stride.analysis import document, run
+    from stride.errors import StrideError
+
+    path, config = job
+    try:
+        _, result, timing = run(path, config)
+    except StrideError as err:
+        return {"path": path, "error": str(err)}
+    return {"path": path, **document(result, timing)}
+
+
+def analyse_many(
+    paths: Sequence[str | os.PathLike[str]],
+    config: Any = None,
+    *,
+    engine: str = "local",
+    scheduler: str | None = None,
+    workers: int | None = None,
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(index, document)`` for each recording as it finishes, on the chosen engine.
+
+    ``config``: a ``stride.core.analyzer.AnalysisConfig`` (None = defaults).
+    """
+    eng = get_engine(engine, scheduler=scheduler, workers=workers)
+    try:
+        yield from eng.imap_unordered(analyse_one, [(str(p), config) for p in paths])
+    finally:
+        eng.close()
+
+
 # --- Recovery cohorts (`stride sim recovery`): jobs are plain data, workers top-level ---
 
 
