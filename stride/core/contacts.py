@@ -95,6 +95,15 @@ class FootContacts:
     def __len__(self) -> int:
         return int(self.on_t.shape[0])
 
+    def stride_times(self) -> NDArray[np.float64]:
+        """Per contact, the time since the previous contact's IC (s); NaN where it is not
+        measurable: the first contact, either IC unseen, or missing samples between."""
+        out = np.full(self.on_t.shape, np.nan)
+        if self.on_t.shape[0] > 1:
+            ok = self.on_seen[1:] & self.on_seen[:-1] & ~self.gap_before[1:]
+            out[1:][ok] = np.diff(self.on_t)[ok]
+        return out
+
     @staticmethod
     def empty(side: Side, n_sensors: int) -> FootContacts:
         f = np.zeros(0, np.float64)

@@ -63,6 +63,9 @@ def test_arrays_are_consistent(rng: np.random.Generator) -> None:
     assert np.all(c.impulse[c.complete] > 0) and np.all(c.peak[c.complete] > 1500)
     assert not c.gap_before.any()
     np.testing.assert_array_equal(c.complete, c.on_seen & c.off_seen)
+    st = c.stride_times()
+    assert np.isnan(st[0]) and np.isnan(st[~c.on_seen]).all()
+    np.testing.assert_allclose(st[2:], np.diff(c.on_t)[1:])
 
 
 def test_contact_cut_by_the_end_keeps_its_initial_contact(rng: np.random.Generator) -> None:
@@ -172,6 +175,8 @@ def test_time_gap_in_swing_flags_the_next_contact(rng: np.random.Generator) -> N
     j = int(np.argmin(np.abs(c.on_t - truth.on[k + 1])))
     assert c.gap_before[j] and c.complete[j] and c.complete[j - 1]
     assert c.gap_before.sum() == 1
+    st = c.stride_times()
+    assert np.isnan(st[j]) and np.isfinite(st[j + 1]) and np.isfinite(st[j - 1])
 
 
 def test_bad_times_and_shapes_are_input_errors() -> None:
