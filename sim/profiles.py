@@ -76,7 +76,7 @@ def _parkinsonian(s: float) -> dict[str, object]:
         "alpha": HEALTHY.alpha - 0.25 * s,
         "heel_to_toe_s": HEALTHY.heel_to_toe_s * (1 - 0.5 * s),
         "freeze_per_min": max(0.0, s - 0.3) * 1.0,
-        "freeze_s": 1.0 + 3.0 * s,
+        "freeze_s": HEALTHY.freeze_s + 2.0 * s,
     }
     if s >= 0.7:
         out["contact_left"] = out["contact_right"] = "flat"
@@ -161,7 +161,8 @@ def parse_profile(text: str) -> Profile:
 
     Custom keys are ``step_length``, ``step_time``, ``stance`` and ``load``: symmetry
     indices in percent, positive when the left side is larger, e.g.
-    ``custom:step_length=10,stance=-8``.
+    ``custom:step_length=10,stance=-8``. Giving only one of ``step_length`` and
+    ``step_time`` sets both (on a belt, step length follows step time).
     """
     raw = text.strip().lower()
     name, sep, rest = raw.partition(":")
@@ -206,6 +207,10 @@ def _parse_custom(text: str, rest: str) -> Profile:
                 f"asymmetry {key}={value} is outside -60..60 %", fix="give a smaller percentage"
             )
         changes[CUSTOM_KEYS[key]] = percent / 100.0
+    # On a belt, step length follows step time (L = v T): one given alone sets both.
+    for a, b in (("step_length_asym", "step_time_asym"), ("step_time_asym", "step_length_asym")):
+        if a in changes and b not in changes:
+            changes[b] = changes[a]
     if not changes:
         raise InputError(
             f"custom profile {text!r} sets nothing",
