@@ -27,10 +27,10 @@ def fmt_clock(seconds: float) -> str:
     )
 
 
-def fmt_pct(x: float | None, signed: bool = False) -> str:
+def fmt_pct(x: float | None, signed: bool = False, digits: int = 0) -> str:
     if x is None:
         return "—"
-    return f"{x:+.1f} %" if signed else f"{x:.0f} %"
+    return f"{x:+.1f} %" if signed else f"{x:.{digits}f} %"
 
 
 def target_cadence(state: SessionState) -> float | None:
@@ -90,7 +90,7 @@ def header(state: SessionState) -> Text:
     return text
 
 
-def lines_view(state: SessionState, width: int = 41) -> Text:
+def lines_view(state: SessionState, width: int = 41, per_side: int = 8) -> Text:
     """The last steps of each foot against the parallel lines: landing error in cm.
 
     Built as one styled Text (not a Table): it is redrawn ten times a second.
@@ -99,7 +99,7 @@ def lines_view(state: SessionState, width: int = 41) -> Text:
     tol_cm = t.tolerance_m * 100.0
     span = max(15.0, 3.0 * tol_cm)  # cm shown either side of the target line
     half = width // 2
-    out = Text()
+    out = Text(no_wrap=True, overflow="crop")
     if t.step_length_m is None:
         out.append("no step-length target: step lengths in cm\n", style="dim")
     else:
@@ -118,7 +118,7 @@ def lines_view(state: SessionState, width: int = 41) -> Text:
     for side in ("L", "R"):
         out.append(f"{side} ", style="bold")
         out.append(scale + "\n", style="dim")
-        steps = state.last_steps(side)
+        steps = state.last_steps(side)[-per_side:]
         if not steps:
             out.append("  " + blank, style="dim")
             out.append("  —\n", style="dim")
@@ -134,14 +134,14 @@ def lines_view(state: SessionState, width: int = 41) -> Text:
                 out.append(blank[:pos], style="blue")
                 out.append("●", style=mark)
                 out.append(blank[pos + 1 :], style="blue")
-                out.append(f"  {cm:+6.1f} cm\n", style="green" if ok else "red")
+                out.append(f" {cm:+5.1f} cm\n", style="green" if ok else "red")
             elif isinstance(length, int | float):
                 out.append(blank, style="blue")
-                out.append(f"  {length * 100:6.1f} cm\n")
+                out.append(f" {length * 100:5.1f} cm\n")
             else:
                 out.append(blank, style="blue")
                 flags = ",".join(st.get("flags") or []) or "no length"
-                out.append(f"  {flags}\n", style="yellow")
+                out.append(f" {flags}\n", style="yellow")
     out.rstrip()
     return out
 
@@ -149,15 +149,13 @@ def lines_view(state: SessionState, width: int = 41) -> Text:
 def figures_view(state: SessionState, roll: Rolling) -> Text:
     """Rolling symmetry, share on target, variability, roll-over and loading (one Text)."""
     tol = state.targets.symmetry_tolerance_pct
-    out = Text()
-    out.append(
-        f"{'last 20 strides':<16}{'L':>10}{'R':>10}{'SI (+ = L larger)':>20}\n", style="bold"
-    )
+    out = Text(no_wrap=True, overflow="crop")
+    out.append(f"{'20 strides':<12}{'L':>8}{'R':>8}{'SI':>8}\n", style="bold")
 
     def row(label: str, left: str = "", right: str = "", si: float | None = None) -> None:
-        out.append(f"{label:<16}{left:>10}{right:>10}")
+        out.append(f"{label:<12}{left:>8}{right:>8}")
         if si is not None or label in ("step length", "step time", "stance", "loading"):
-            out.append(f"{fmt_pct(si, signed=True):>20}", style=_sym_style(si, tol))
+            out.append(f"{fmt_pct(si, signed=True):>8}", style=_sym_style(si, tol))
         out.append("\n")
 
     def pct(x: float | None) -> str:
@@ -175,35 +173,37 @@ def figures_view(state: SessionState, roll: Rolling) -> Text:
     within = state.within_share()
     row("on target", pct(within["L"]), pct(within["R"]))
     cv = roll.stride_time_cv
-    row("stride-time CV", fmt_pct(cv["L"]), fmt_pct(cv["R"]))
+    row("stride CV", fmt_pct(cv["L"], digits=1), fmt_pct(cv["R"], digits=1))
     hf = roll.heel_first_share
     row("heel first", pct(hf["L"]), pct(hf["R"]))
     row("loading", si=roll.si_loading)
-    out.rstrip()
+    out.append("SI > 0: left larger", style="dim")
     return out
 
 
 def health_view(state: SessionState) -> Text:
     h = state.health
-    text = Text()
+    text = Text(no_wrap=True, overflow="crop")
     text.append("box ", style="bold")
     if h.box_connected:
         text.append("connected", style="green")
     else:
         text.append("UNPLUGGED", style="bold white on red")
-    text.append(f"  {h.frames_per_s:.0f} frames/s  frames {h.frames}")
+    text.append(f"  {h.frames_per_s:.0f} frames/s")
     text.append(f"  CRC errors {h.crc_errors}", style="yellow" if h.crc_errors else "")
     text.append(f"  gaps {h.gaps}", style="yellow" if h.gaps else "")
     text.append(f"  reconnects {h.reconnects}", style="yellow" if h.reconnects else "")
+    text.append("\n")
     if h.treadmill:
-        text.append(f"   treadmill {h.treadmill} ", style="bold")
+        text.append(f"treadmill {h.treadmill} ", style="bold")
         if h.treadmill_answering:
-            text.append("answering", style="green")
+            text.append("answering  ", style="green")
         else:
             text.append("NOT ANSWERING", style="bold white on red")
-    text.append(f"\nCPU {h.cpu_percent:.0f} %")
+            text.append("  ")
+    text.append(f"CPU {h.cpu_percent:.0f} %")
     if h.latency_p99_ms is not None:
-        text.append(f"  latency p50 {h.latency_p50_ms:.1f} ms  p99 {h.latency_p99_ms:.1f} ms")
+        text.append(f"  latency p50 {h.latency_p50_ms:.1f} p99 {h.latency_p99_ms:.1f} ms")
     return text
 
 
@@ -211,18 +211,23 @@ def alerts_view(state: SessionState, now: float) -> RenderableType:
     alerts = current_alerts(state, now)
     if not alerts:
         return Text("all well", style="green")
-    return Group(*(Text(a.text, style=_STYLE[a.level]) for a in alerts[:4]))
+    return Group(*(Text(a.text, style=_STYLE[a.level]) for a in alerts[:3]))
 
 
-def render(state: SessionState, now: float, *, title: str = "live") -> RenderableType:
-    """The whole screen for the state at host time ``now``."""
+def render(
+    state: SessionState, now: float, *, title: str = "live", width: int = 120, height: int = 40
+) -> RenderableType:
+    """The whole screen for the state at host time ``now`` on a ``width`` x ``height`` screen."""
     roll = state.rolling()
+    body_rows = max(6, height - 1 - 4 - 5 - 1 - 2)  # minus header, panels, footer, borders
+    per_side = max(1, (body_rows - 3) // 2)
+    ruler = 41 if width >= 110 else 25
     layout = Layout(name="root")
     layout.split_column(
         Layout(header(state), name="header", size=1),
         Layout(name="body", ratio=1),
         Layout(Panel(health_view(state), title="devices", border_style="blue"), size=4),
-        Layout(Panel(alerts_view(state, now), title="alerts", border_style="blue"), size=6),
+        Layout(Panel(alerts_view(state, now), title="alerts", border_style="blue"), size=5),
         Layout(
             Text(
                 " + / - belt speed   space pause scoring   m metronome   q end session", style="dim"
@@ -231,7 +236,13 @@ def render(state: SessionState, now: float, *, title: str = "live") -> Renderabl
         ),
     )
     layout["body"].split_row(
-        Layout(Panel(lines_view(state), title=f"{title}: parallel lines", border_style="blue")),
+        Layout(
+            Panel(
+                lines_view(state, ruler, per_side),
+                title=f"{title}: parallel lines",
+                border_style="blue",
+            )
+        ),
         Layout(Panel(figures_view(state, roll), title="symmetry and targets", border_style="blue")),
     )
     return layout

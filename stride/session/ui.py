@@ -29,7 +29,8 @@ def run_dashboard(session: Session, console: Console, *, title: str = "live") ->
     ):
         for period in session.ticks():
             t_frame = time.monotonic()
-            live.update(render(state, t_frame, title=title), refresh=True)
+            w, h = console.size
+            live.update(render(state, t_frame, title=title, width=w, height=h), refresh=True)
             cad = target_cadence(state)
             if state.metronome and cad:
                 beat = math.floor(state.elapsed_s * cad / 60.0)
