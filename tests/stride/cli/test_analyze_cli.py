@@ -148,6 +148,19 @@ def test_bad_input_is_one_line_exit_1(
     # an empty box stream
     write_box_session(tmp_path / "empty", [])
     cases.append((tmp_path / "empty", "empty"))
+    # a file of unknown format, and an empty file
+    (tmp_path / "notes.txt").write_text("hello\nworld\n")
+    cases.append((tmp_path / "notes.txt", "unknown format"))
+    (tmp_path / "nothing.txt").write_bytes(b"")
+    cases.append((tmp_path / "nothing.txt", "empty"))
+    # a WFDB record whose signal file was cut short
+    src = Path(__file__).resolve().parents[2] / "data" / "gaitndd"
+    for ext in (".hea", ".let", ".rit"):
+        data = (src / f"control1{ext}").read_bytes()
+        (tmp_path / f"cut{ext}").write_bytes(data if ext == ".hea" else data[: len(data) // 3])
+    hea = (tmp_path / "cut.hea").read_text().replace("control1", "cut")
+    (tmp_path / "cut.hea").write_text(hea)
+    cases.append((tmp_path / "cut.hea", "cut"))
     for path, words in cases:
         code, _out, err = _run(["analyze", str(path)], monkeypatch, capsys)
         assert code == 1, (path, err)
