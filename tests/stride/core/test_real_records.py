@@ -4,6 +4,7 @@ streaming analyzer equals the batch one on real data."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -84,7 +85,7 @@ def test_streaming_equals_batch_on_a_real_record(cuts: list[int]) -> None:
     batch = _analysis("hunt1")
     sa = StreamingAnalyzer(None, sig.channels, sig.fs, 0)
     bounds = [0, *sorted(cuts), sig.n]
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+    for a, b in itertools.pairwise(bounds):
         sa.feed(sig.t[a:b], sig.forces[a:b])
     got = sa.finish()
     assert got.summary == batch.summary
