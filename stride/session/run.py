@@ -46,6 +46,8 @@ class LiveArgs:
     title: str = "live"
     diagnose_s: float = 3.0
     extra_meta: dict[str, Any] = field(default_factory=dict)
+    #: A treadmill driven and shown but not used as the belt-speed source (the demo's).
+    control: str | None = None
 
 
 @dataclass
@@ -210,23 +212,26 @@ def run_live(args: LiveArgs) -> int:
     sources: list[Any] = [reader]
     belt = None
     treadmill_parser = None
-    if belt_kind == BELT_TREADMILL:
+    driven = args.treadmill if belt_kind == BELT_TREADMILL else args.control
+    if driven is not None:
         from devices.registry import parse_treadmill_spec
 
+        driven_spec = parse_spec(driven)
         try:
-            driver = parse_treadmill_spec(args.treadmill)
+            driver = parse_treadmill_spec(driven)
         except BaseException:
             port.close()
             raise
         belt = TreadmillBelt(driver)
         sources.append(BeltSource(belt))
-        treadmill_parser = _replay_function(spec.driver)
-        state.health.treadmill = spec.driver
+        if belt_kind == BELT_TREADMILL:
+            treadmill_parser = _replay_function(driven_spec.driver)
+        state.health.treadmill = driven_spec.driver
 
     streams = {BOX_STREAM: BOX_PROTOCOL}
     if belt is not None:
-        streams[RX_STREAM] = spec.driver
-        streams[TX_STREAM] = f"{spec.driver}-tx"
+        streams[RX_STREAM] = belt.name
+        streams[TX_STREAM] = f"{belt.name}-tx"
     recorder = None
     if record_dir is not None:
         try:
@@ -245,8 +250,8 @@ def run_live(args: LiveArgs) -> int:
         "devices": [
             {"kind": "box", "port": args.port, "baudrate": args.baud, "protocol": BOX_PROTOCOL},
             *(
-                [{"kind": "treadmill", "driver": spec.driver, "spec": args.treadmill}]
-                if spec.driver != "box"
+                [{"kind": "treadmill", "driver": belt.name, "spec": driven}]
+                if belt is not None
                 else []
             ),
         ],
@@ -303,6 +308,51 @@ def run_live(args: LiveArgs) -> int:
     if args.history:
         _register(args, result, targets, full_meta, started)
     return 0
+
+
+def run_demo(args: DemoArgs) -> int:
+    """``stride demo``: a live session on the simulated box and treadmill of one world.
+
+    The walker is mildly asymmetric (antalgic) and sees the parallel lines (0.30 m apart,
+    2 lines per step), so it moves toward the 0.60 m target as the session goes on. The belt
+    speed comes from the box's encoder (so ``stride analyze`` of the recording gives the
+    same steps); the simulated Trackmaster is driven by ``+``/``-`` and shown.
+    """
+    import os
+    import urllib.parse
+
+    if not args.duration_s > 0:
+        raise InputError(f"--duration {args.duration_s} must be > 0 s", fix="e.g. --duration 60")
+    world = f"demo-{os.getpid()}-{time.monotonic_ns()}"
+    query = urllib.parse.urlencode(
+        {
+            "world": world,
+            "profile": args.profile,
+            "seed": args.seed,
+            "speedup": args.speedup,
+            "speed": "3.6kmh",
+            "target": 0.60,
+        }
+    )
+    live_args = LiveArgs(
+        port=f"sim://box?{query}",
+        treadmill="box",
+        control=f"trackmaster:sim://trackmaster?world={world}",
+        spacing_m=0.30,
+        lines_per_step=2,
+        duration_s=args.duration_s,
+        record=args.record,
+        no_record=args.no_record,
+        no_ui=args.no_ui,
+        json_doc=args.json_doc,
+        db=args.db,
+        history=args.history,
+        subject="demo",
+        source="demo",
+        title="demo",
+        extra_meta={"simulated": {"profile": args.profile, "seed": args.seed}},
+    )
+    return run_live(live_args)
 
 
 def _replay_function(driver: str) -> Any:
