@@ -240,7 +240,8 @@ def plan_job(job: RecoveryJob) -> list[Any]:
 
     from sim.recovery import plan_patient
 
-    seq = np.random.SeedSequence(job.seed).spawn(job.patients)[job.patient]
+    # The same as SeedSequence(seed).spawn(patients)[patient], without spawning them all.
+    seq = np.random.SeedSequence(job.seed, spawn_key=(job.patient,))
     return plan_patient(
         job.profile,
         weeks=job.weeks,
@@ -353,7 +354,7 @@ def run_recovery_cli(
 
     from devices.units import parse_speed
     from sim.recovery import parse_profile, schedule_days
-    from stride.history.db import NewSession, register_sessions, resolve_db_path
+    from stride.history.db import NewSession, resolve_db_path
 
     name, _ = parse_profile(profile)
     n_sessions = len(schedule_days(weeks, sessions_per_week))
@@ -393,17 +394,10 @@ def run_recovery_cli(
     db_path = resolve_db_path(db)
     runner: Callable[[RecoveryJob], Any] = run_fast_patient if fast else run_full_session
     t0 = time.perf_counter()
-    stored = 0
     first_si: list[float] = []
     last_si: list[float] = []
     pending: list[NewSession] = []
-
-    def flush() -> None:
-        nonlocal stored
-        if pending:
-            stored += len(register_sessions(db_path, pending))
-            pending.clear()
-
+    writer = _Writer(db_path)
     eng = get_engine(engine, scheduler=scheduler, workers=workers)
     with _progress(progress, len(jobs), fast) as advance:
         try:
@@ -427,12 +421,14 @@ def run_recovery_cli(
                         first_si.append(abs(si))
                     if isinstance(si, float) and r.meta.get("session_index") == n_sessions - 1:
                         last_si.append(abs(si))
-                if len(pending) >= 2000:
-                    flush()
+                if len(pending) >= 500 or not fast:
+                    writer.put(pending)
+                    pending = []
                 advance(1)
-            flush()
+            writer.put(pending)
         finally:
             eng.close()
+            stored = writer.close()
     elapsed = time.perf_counter() - t0
     mean = lambda v: round(sum(v) / len(v), 2) if v else None  # noqa: E731
     return {
@@ -446,6 +442,46 @@ def run_recovery_cli(
         "elapsed_s": round(elapsed, 3),
         "step_length_si_abs": {"first_session": mean(first_si), "last_session": mean(last_si)},
     }
+
+
+class _Writer:
+    """Stores batches of sessions from a background thread, so that writing the database
+    never stalls the workers; the first error is raised again by :meth:`close`."""
+
+    def __init__(self, db_path: Path) -> None:
+        import queue
+        import threading
+
+        self._db = db_path
+        self._queue: queue.Queue[list[Any] | None] = queue.Queue(maxsize=16)
+        self._stored = 0
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="history-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from stride.history.db import register_sessions
+
+        while (batch := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._stored += len(register_sessions(self._db, batch))
+                except BaseException as err:  # re-raised in the caller's thread by close()
+                    self._error = err
+
+    def put(self, batch: list[Any]) -> None:
+        if self._error is not None:
+            raise self._error
+        if batch:
+            self._queue.put(batch)
+
+    def close(self) -> int:
+        """Wait for every queued batch; returns how many sessions were stored."""
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._stored
 
 
 @contextmanager

@@ -220,8 +220,9 @@ def _row(session: NewSession, now: str) -> tuple[Any, ...]:
         )
     if not isinstance(session.summary, Mapping):
         raise InputError("the session summary must be a JSON object", fix="pass a dict")
-    meta = dict(session.meta or {})
-    summary_json = _dumps(session.summary, "summary")
+    meta = _clean(dict(session.meta or {}))
+    summary = _clean(session.summary)
+    summary_json = _dumps(summary, "summary")
     meta_json = _dumps(meta, "meta")
     return (
         session.subject,
@@ -233,7 +234,7 @@ def _row(session: NewSession, now: str) -> tuple[Any, ...]:
         None if session.recording_path is None else str(session.recording_path),
         meta_json,
         now,
-        *trend_columns(json.loads(summary_json), meta),
+        *trend_columns(summary, meta),
     )
 
 
