@@ -1,0 +1,55 @@
+"""The pseudo-terminal server in a subprocess: clients come and go; SIGTERM ends it cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import serial
+
+from devices.sensorbox import StreamDecoder
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="pseudo-terminals need POSIX")
+
+
+def test_serve_until_sigterm(tmp_path: Path) -> None:
+    code = (
+        "from pathlib import Path\n"
+        "from sim.serve import serve_forever\n"
+        f"serve_forever(directory=Path({str(tmp_path)!r}), seed=3, speedup=2.0)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not ((tmp_path / "box").exists() and (tmp_path / "treadmill").exists()):
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        for _ in range(2):  # a client opens, reads, closes; and again
+            port = serial.Serial(str(tmp_path / "box"), timeout=0.1)
+            dec = StreamDecoder()
+            end = time.monotonic() + 0.6
+            while time.monotonic() < end:
+                dec.feed(port.read(4096), time.monotonic())
+            port.close()
+            assert dec.stats.frames > 20
+            assert dec.stats.samples > 500
+        belt = serial.Serial(str(tmp_path / "treadmill"), timeout=1.0)
+        belt.write(b"\xc0")
+        assert belt.read(2) == b"\xd0\x33"  # running, comm-loss stop off
+        belt.close()
+        assert proc.poll() is None  # still serving after its clients left
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert "box:" in out
+    assert not (tmp_path / "box").exists() and not (tmp_path / "box").is_symlink()
+    assert not (tmp_path / "treadmill").is_symlink()

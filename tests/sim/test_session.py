@@ -1,0 +1,112 @@
+"""Simulated sessions on disk: recording format, truth file, determinism, refusal to overwrite."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from devices.errors import InputError
+from devices.recording import SessionReader, decode_sensorbox
+from sim.cli_support import build_spec, run_session
+from sim.session import SessionSpec, simulate_session
+
+
+def files(d: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(d)): p.read_bytes()
+        for p in sorted(d.rglob("*"))
+        if p.is_file() and p.name != "session.json"
+    }
+
+
+def test_writes_a_readable_recording_with_truth(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    sim = simulate_session(out, SessionSpec(minutes=0.5, seed=4))
+    reader = SessionReader(out)
+    assert reader.streams == {"box": "sensorbox-v1"}
+    decoded = decode_sensorbox(reader)
+    assert decoded is not None
+    meta = json.loads((out / "session.json").read_text())
+    assert meta["sim"]["seed"] == 4 and meta["sample_rate_hz"] == 1000
+    assert meta["channels"] == ["L-heel", "L-toe", "R-heel", "R-toe"]
+    rows = list(csv.DictReader((out / "truth_steps.csv").open()))
+    assert len(rows) == len(sim.truth) > 40
+    assert rows[0]["step_time_s"] == ""  # the first step has no previous contact
+    assert float(rows[5]["step_length_m"]) == pytest.approx(0.62, abs=0.05)
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
+    spec = SessionSpec(minutes=0.3, seed=11, profile="antalgic-left:0.4")
+    simulate_session(tmp_path / "a", spec)
+    simulate_session(tmp_path / "b", spec)
+    simulate_session(tmp_path / "c", SessionSpec(minutes=0.3, seed=12))
+    a, b, c = files(tmp_path / "a"), files(tmp_path / "b"), files(tmp_path / "c")
+    assert set(a) == {"streams/box.rec", "truth_steps.csv"}
+    assert a == b
+    assert a["streams/box.rec"] != c["streams/box.rec"]
+    assert a["truth_steps.csv"] != c["truth_steps.csv"]
+
+
+def test_existing_output_is_refused_unless_forced(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    simulate_session(out, SessionSpec(minutes=0.1, seed=1))
+    before = (out / "truth_steps.csv").read_bytes()
+    with pytest.raises(InputError, match="already exists"):
+        simulate_session(out, SessionSpec(minutes=0.1, seed=2))
+    assert (out / "truth_steps.csv").read_bytes() == before
+    simulate_session(out, SessionSpec(minutes=0.1, seed=2), force=True)
+    assert (out / "truth_steps.csv").read_bytes() != before
+
+
+def test_noise_and_faults_do_not_change_the_gait(tmp_path: Path) -> None:
+    from sim.box import BoxConfig
+    from sim.sensors import NOISE_LEVELS
+
+    clean = simulate_session(tmp_path / "clean", SessionSpec(minutes=0.2, seed=3))
+    noisy = simulate_session(
+        tmp_path / "noisy",
+        SessionSpec(
+            minutes=0.2,
+            seed=3,
+            box=BoxConfig(
+                noise=NOISE_LEVELS["noisy"].with_(clock_ppm=NOISE_LEVELS["nominal"].clock_ppm)
+            ),
+        ),
+    )
+    assert [s.row() for s in clean.truth] == [s.row() for s in noisy.truth]
+
+
+def test_overground_session_has_no_belt_frames_and_flags_turns(tmp_path: Path) -> None:
+    spec = build_spec(
+        minutes=0.5, speed="3.6kmh", profile="healthy", seed=1, rate=500, overground=True
+    )
+    sim = simulate_session(tmp_path / "og", spec)
+    assert any("turn" in s.flags for s in sim.truth)
+    assert all(s.belt_m is None for s in sim.truth)
+    hello_cpm = spec.box.belt_counts_per_m
+    assert hello_cpm == 0.0
+
+
+def test_cli_support_summary_and_errors(tmp_path: Path) -> None:
+    line = run_session(
+        out=tmp_path / "x",
+        minutes=0.1,
+        speed="3.6kmh",
+        profile="parkinsonian:0.3",
+        seed=1,
+        rate=200,
+    )
+    assert "parkinsonian:0.3" in line and "true steps" in line
+    with pytest.raises(InputError, match="speed"):
+        build_spec(minutes=1, speed="fast", profile="healthy", seed=0, rate=1000)
+    with pytest.raises(InputError, match="sensors"):
+        build_spec(minutes=1, speed="1mps", profile="healthy", seed=0, rate=1000, sensors="x")
+    with pytest.raises(InputError, match="noise"):
+        build_spec(minutes=1, speed="1mps", profile="healthy", seed=0, rate=1000, noise="loud")
+    with pytest.raises(InputError, match="sample rate"):
+        build_spec(minutes=1, speed="1mps", profile="healthy", seed=0, rate=5)
+    with pytest.raises(InputError, match="session length"):
+        build_spec(minutes=0, speed="1mps", profile="healthy", seed=0, rate=1000)

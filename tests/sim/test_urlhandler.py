@@ -1,0 +1,145 @@
+"""sim:// ports: open like serial ports, share a world, pace in real time, survive unplugging."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+import serial
+
+from devices.errors import InputError
+from devices.sensorbox import SampleBlock, StreamDecoder
+from sim.urlhandler.protocol_sim import parse_sim_url
+from sim.world import drop_world, worlds
+
+if "sim.urlhandler" not in serial.protocol_handler_packages:
+    serial.protocol_handler_packages.append("sim.urlhandler")
+
+
+@pytest.fixture
+def world_key(request: pytest.FixtureRequest) -> Iterator[str]:
+    key = f"test-{request.node.name}"
+    yield key
+    drop_world(key)
+
+
+def read_for(port: serial.SerialBase, seconds: float) -> tuple[StreamDecoder, list[object]]:
+    dec = StreamDecoder()
+    events: list[object] = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        events += dec.feed(port.read(4096), time.monotonic())
+    return dec, events
+
+
+def test_box_streams_decodable_frames_paced_by_the_clock(world_key: str) -> None:
+    port = serial.serial_for_url(f"sim://box?world={world_key}&seed=2&speedup=20", timeout=0.05)
+    try:
+        dec, events = read_for(port, 0.5)
+    finally:
+        port.close()
+    assert dec.stats.crc_errors == 0 and dec.stats.restarts == 0
+    blocks = [e for e in events if isinstance(e, SampleBlock)]
+    world_seconds = blocks[-1].t_us[-1] * 1e-6
+    assert 5.0 < world_seconds < 15.0  # 0.5 s of wall time at 20x (generous for slow CI)
+
+
+def test_treadmill_and_box_share_the_world(world_key: str) -> None:
+    box = serial.serial_for_url(f"sim://box?world={world_key}&speedup=20&speed=1mps", timeout=0.05)
+    belt = serial.serial_for_url(f"sim://trackmaster?world={world_key}", timeout=0.5)
+    try:
+        belt.write(b"\xc1")
+        assert belt.read(5) == b"\xd10022"  # 1 m/s = 2.2 mph
+        belt.write(b"\xa3\x30\x30\x34\x30")  # 4.0 mph
+        assert belt.read(1) == b"\xb3"
+        time.sleep(0.3)  # 6 world seconds: the ramp is over
+        belt.write(b"\xc1")
+        assert belt.read(5) == b"\xd10040"
+        world = worlds()[world_key]
+        assert world.treadmill.motor_speed_mps(world.now()) == pytest.approx(4.0 * 0.44704)
+        box.read(100)
+    finally:
+        box.close()
+        belt.close()
+
+
+def test_csafe_is_detected_from_the_first_byte(world_key: str) -> None:
+    belt = serial.serial_for_url(f"sim://treadmill?world={world_key}&speedup=5", timeout=0.5)
+    try:
+        belt.write(b"\xf1\x80\x80\xf2")  # GETSTATUS
+        answer = belt.read(64)
+    finally:
+        belt.close()
+    assert answer[:1] == b"\xf1" and answer[-1:] == b"\xf2"
+
+
+def test_unplug_fails_reads_then_the_port_reopens(world_key: str) -> None:
+    url = f"sim://box?world={world_key}&speedup=10&unplug_at=2&unplug_s=2"
+    port = serial.serial_for_url(url, timeout=0.02)
+    with pytest.raises(serial.SerialException):
+        end = time.monotonic() + 2.0
+        while time.monotonic() < end:
+            port.read(4096)
+    port.close()
+    with pytest.raises(serial.SerialException, match="No such file"):
+        serial.serial_for_url(f"sim://box?world={world_key}", timeout=0.02)
+    time.sleep(0.25)  # past the unplug
+    port = serial.serial_for_url(f"sim://box?world={world_key}", timeout=0.02)
+    try:
+        dec, _ = read_for(port, 0.3)
+    finally:
+        port.close()
+    assert dec.stats.frames > 10
+    assert worlds()[world_key].power_ups == 2  # the box powered up again
+
+
+def test_line_faults_on_one_port(world_key: str) -> None:
+    port = serial.serial_for_url(f"sim://box?world={world_key}&speedup=20&flip=0.001", timeout=0.05)
+    try:
+        dec, _ = read_for(port, 0.4)
+    finally:
+        port.close()
+    assert dec.stats.crc_errors + dec.stats.cobs_errors > 0
+
+
+def test_feedback_reaches_the_walker(world_key: str) -> None:
+    port = serial.serial_for_url(
+        f"sim://box?world={world_key}&target=0.7&tau=10&residual=0.1&speedup=50", timeout=0.05
+    )
+    try:
+        read_for(port, 0.2)
+        walker = worlds()[world_key].walker
+        assert walker.feedback.step_length_m == 0.7
+        assert walker.state.feedback_since == 0
+    finally:
+        port.close()
+
+
+def test_url_parsing_and_world_conflicts(world_key: str) -> None:
+    device, key, opts, given, port = parse_sim_url(
+        "sim://box?world=w&profile=parkinsonian:0.5&seed=3&rate=500&speed=3.6kmh&flip=0.01"
+    )
+    assert (device, key, opts.seed, opts.rate_hz, opts.profile) == (
+        "box",
+        "w",
+        3,
+        500,
+        "parkinsonian:0.5",
+    )
+    assert opts.speed_mps == pytest.approx(1.0)
+    assert given == {"profile", "seed", "rate_hz", "speed_mps"}
+    assert port == {"flip": 0.01}
+    for bad in ("sim://fridge", "sim://box?colour=red", "sim://box?seed=x", "sim://box?belt=up"):
+        with pytest.raises(InputError):
+            parse_sim_url(bad)
+    with pytest.raises(serial.SerialException, match="bad sim:// URL"):
+        serial.serial_for_url("sim://box?seed=abc")
+    a = serial.serial_for_url(f"sim://box?world={world_key}&seed=1", timeout=0.01)
+    try:
+        with pytest.raises(InputError, match="already runs with seed"):
+            serial.serial_for_url(f"sim://box?world={world_key}&seed=2", timeout=0.01)
+        b = serial.serial_for_url(f"sim://box?world={world_key}", timeout=0.01)
+        b.close()
+    finally:
+        a.close()
