@@ -135,11 +135,22 @@ def _check_belt(signals: GaitSignals) -> int:
 def analyze(signals: GaitSignals, config: AnalysisConfig | None = None) -> Analysis:
     """Analyse a whole record: contacts, steps, summary."""
     config = config or AnalysisConfig()
-    channels = signals.channels
     for side in SIDES:
-        _columns(channels, side)
-    n_belts = _check_belt(signals)
+        _columns(signals.channels, side)
+    _check_belt(signals)
     contacts = {side: detect_contacts(signals, side, config.contact) for side in SIDES}
+    return analyze_contacts(signals, contacts, config)
+
+
+def analyze_contacts(
+    signals: GaitSignals,
+    contacts: dict[Side, FootContacts],
+    config: AnalysisConfig | None = None,
+) -> Analysis:
+    """Steps and summary from contacts already found (``contacts["L"]``/``["R"]``)."""
+    config = config or AnalysisConfig()
+    channels = signals.channels
+    n_belts = _check_belt(signals)
     forces = np.asarray(signals.forces)
     gs, ge = find_gaps(np.asarray(signals.t, np.float64), forces, float(signals.fs))
     belts: list[BeltTrack] = []
@@ -168,7 +179,7 @@ def analyze(signals: GaitSignals, config: AnalysisConfig | None = None) -> Analy
             )
         )
     table, summary = _finalize(merge_sides(tables[0], tables[1]), config, channels, belt_speed)
-    return Analysis(table, summary, contacts, gs, ge, signals.n)
+    return Analysis(table, summary, dict(contacts), gs, ge, signals.n)
 
 
 class StreamingAnalyzer:
