@@ -21,6 +21,11 @@ from stride.core.signals import Channel, GaitSignals
 from stride.core.targets import Target
 from stride.session.live import jsonable
 
+#: A treadmill silent this long (host seconds) is "not answering": the belt speed becomes
+#: unknown (NaN samples), so steps go on being emitted with their lengths flagged.
+STALE_S = 1.0
+FLAG_BELT_UNKNOWN = "belt-unknown"
+
 #: Where the belt speed comes from.
 BELT_BOX = "box"
 BELT_TREADMILL = "treadmill"
@@ -53,6 +58,9 @@ class CoreEngine:
         self._offset: float | None = None  # host_t - box time (s), smallest seen
         self._last_belt_t = -np.inf
         self._with_target = target is not None
+        self._last_reading_host: float | None = None
+        self._first_host: float | None = None
+        self._outages: list[list[float]] = []  # [start, end] box seconds (end inf: ongoing)
 
     def warm(self) -> None:
         """Compile and run the numba kernels once on a few seconds of synthetic walking."""
@@ -89,7 +97,8 @@ class CoreEngine:
         if self.analyzer is None:
             return {"summary": {"steps": 0}, "steps": []}
         analysis = self.analyzer.finish()
-        return {"summary": jsonable(analysis.summary), "steps": jsonable(analysis.step_rows())}
+        steps = [self._flag(r) for r in jsonable(analysis.step_rows())]
+        return {"summary": jsonable(analysis.summary), "steps": steps}
 
     # -- internals -----------------------------------------------------------------------
     def _ensure_analyzer(self) -> StreamingAnalyzer:
@@ -100,7 +109,7 @@ class CoreEngine:
         return self.analyzer
 
     def _rows(self, table: Any) -> list[dict[str, Any]]:
-        return [jsonable(r) for r in table.rows(with_target=self._with_target)]
+        return [self._flag(jsonable(r)) for r in table.rows(with_target=self._with_target)]
 
     def _feed_chunk(self, chunk: GaitSignals, events: list[Event]) -> list[dict[str, Any]]:
         an = self._ensure_analyzer()
@@ -114,6 +123,8 @@ class CoreEngine:
             if host:
                 off = host - float(chunk.t[-1])
                 self._offset = off if self._offset is None else min(self._offset, off)
+            if self.belt == BELT_TREADMILL and an.n_belts and host:
+                belt_t, belt_v = self._unknown_belt(host, float(chunk.t[-1]))
             if self.belt == BELT_FIXED and self.fixed_speed_mps is not None:
                 tb = float(chunk.t[-1])
                 if tb > self._last_belt_t:
@@ -122,6 +133,35 @@ class CoreEngine:
                     belt_v = np.asarray([[self.fixed_speed_mps]])
         return self._rows(an.feed(chunk.t, chunk.forces, belt_t, belt_v))
 
+    def _unknown_belt(self, host: float, t_box: float) -> tuple[Any, Any]:
+        """A NaN belt sample while the treadmill is silent (decided from host times only,
+        so a replay of the recording decides the same)."""
+        if self._first_host is None:
+            self._first_host = host
+        last = self._last_reading_host if self._last_reading_host is not None else self._first_host
+        if host - last <= STALE_S or t_box <= self._last_belt_t + 0.25:
+            return None, None
+        if not self._outages or self._outages[-1][1] != np.inf:
+            start = self._last_belt_t if np.isfinite(self._last_belt_t) else 0.0
+            self._outages.append([start, np.inf])
+            del self._outages[:-16]
+        self._last_belt_t = t_box
+        return np.asarray([t_box]), np.asarray([[np.nan]])
+
+    def _flag(self, row: dict[str, Any]) -> dict[str, Any]:
+        """``belt-unknown`` on a step without length whose interval met a treadmill outage."""
+        if row.get("step_length_m") is not None or not self._outages:
+            return row
+        ic = row.get("ic_s")
+        if not isinstance(ic, float):
+            return row
+        st = row.get("stride_time_s") or row.get("step_time_s") or 2.5
+        for a, b in self._outages:
+            if ic - st <= b and ic >= a:
+                row["flags"] = [*row.get("flags", []), FLAG_BELT_UNKNOWN]
+                break
+        return row
+
     def _feed_readings(self, readings: list[BeltReading]) -> list[dict[str, Any]]:
         an = self.analyzer
         if an is None or self._offset is None or not an.n_belts:
@@ -129,8 +169,11 @@ class CoreEngine:
         bt: list[float] = []
         bv: list[float] = []
         for r in readings:
+            self._last_reading_host = r.host_t
             t = r.host_t - self._offset
             if t > self._last_belt_t:  # belt samples must move forward in time
+                if self._outages and self._outages[-1][1] == np.inf:
+                    self._outages[-1][1] = t  # answering again
                 self._last_belt_t = t
                 bt.append(t)
                 bv.append(sum(r.speeds_mps) / len(r.speeds_mps))

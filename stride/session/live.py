@@ -162,6 +162,7 @@ class Session:
         self._sink_lock = threading.Lock()
         self._last_host_t = 0.0
         self._emitted = 0
+        self.bytes_in: dict[str, int] = {}
         self._t0 = 0.0
         self.peak_rss_mb = 0.0
 
@@ -176,6 +177,7 @@ class Session:
                 self._last_host_t = host_t
             if self.recorder is not None:
                 self.recorder.append(stream, data, host_t)  # first, before anything else
+            self.bytes_in[stream] = self.bytes_in.get(stream, 0) + len(data)
             if stream == self.options.box_stream:
                 self._box_bytes += len(data)
                 if len(self._box_sample) < 4096:
@@ -401,6 +403,8 @@ class Session:
             "cpu_percent": round(self.cpu.percent(), 2),
             "peak_rss_mb": round(self.peak_rss_mb, 1),
             "ended_by": self.stop_reason or ("error" if failure else "stopped"),
+            "bytes": dict(self.bytes_in),
+            "events": list(self.state.events),
         }
         if self.recorder is not None:
             meta = {"speed_changes": self.speed_changes, "session": session}

@@ -48,6 +48,8 @@ class LiveArgs:
     extra_meta: dict[str, Any] = field(default_factory=dict)
     #: A treadmill driven and shown but not used as the belt-speed source (the demo's).
     control: str | None = None
+    #: Drives the loop instead of the terminal dashboard (tests render frames with it).
+    ui_hook: Any = None
 
 
 @dataclass
@@ -298,7 +300,10 @@ def run_live(args: LiveArgs) -> int:
         box_connected=box_status,
     )
     try:
-        result = _run(session, ui, args.title)
+        if args.ui_hook is not None:
+            result = session.run(ui=args.ui_hook)
+        else:
+            result = _run(session, ui, args.title)
     finally:
         port.close()
     full_meta = {**meta, "box": pipeline.describe(), "speed_changes": result.speed_changes}

@@ -119,6 +119,7 @@ class SessionState:
         self.started_host_t: float | None = None
         self.health = Health()
         self.notices: deque[str] = deque(maxlen=3)
+        self.events: deque[dict[str, Any]] = deque(maxlen=500)
         self.finished = False
 
     # -- writers -------------------------------------------------------------------------
@@ -147,9 +148,11 @@ class SessionState:
                     self.within[side] += bool(on)
 
     def note(self, message: str) -> None:
-        """A short event for the alerts panel (e.g. "box reconnected")."""
+        """A short event for the alerts panel (e.g. "box reconnected"), also kept in the
+        session's event log with the elapsed time."""
         with self.lock:
             self.notices.append(message)
+            self.events.append({"elapsed_s": round(self.elapsed_s, 3), "event": message})
 
     # -- readers -------------------------------------------------------------------------
     def within_share(self) -> dict[str, float | None]:
