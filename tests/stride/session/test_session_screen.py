@@ -1,0 +1,72 @@
+"""Screen test: after a session, the dashboard shows the numbers of the final summary.
+
+A recording short enough that every step is inside the 20-stride window is played through
+the real pipeline; the last frame, rendered into rich's recording console, must show the
+summary's step count, cadence, symmetry indices, shares on target, variability, heel-first
+shares and belt speed, formatted as the dashboard formats them.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import synthbox
+from rich.console import Console
+
+from devices.recording import SessionReader, SessionWriter
+from stride.session.dashboard import render
+from stride.session.live import Session, SessionOptions
+from stride.session.run import recorded_chunks, replay_pipeline
+from stride.session.sources import ReplaySource
+
+
+def make_recording(path: Path) -> None:
+    data = synthbox.stream(20.0, step_s=0.55, asym=0.04)  # right steps later: asymmetric
+    with SessionWriter(path) as w:
+        box = w.add_stream("box", "sensorbox-v1")
+        for i in range(0, len(data), 950):
+            box.append(data[i : i + 950], 1000.0 + i / 9500.0)
+        w.write_meta(
+            {"target": {"step_length_m": 0.6, "tolerance_m": 0.05, "spacing_m": 0.3,
+                        "lines_per_step": 2}, "belt_source": "box"}
+        )  # fmt: skip
+
+
+def test_dashboard_shows_the_summary(tmp_path: Path) -> None:
+    make_recording(tmp_path / "rec")
+    reader = SessionReader(tmp_path / "rec")
+    pipeline, streams, targets = replay_pipeline(reader)
+    from stride.session.state import SessionState
+
+    state = SessionState(targets)
+    options = SessionOptions(
+        json_lines=False, diagnose_s=0.0, restamp=False, end_when_sources_done=True
+    )
+    source = ReplaySource(recorded_chunks(reader, streams), speed=0.0)
+    session = Session(pipeline, [source], state, options, out=io.StringIO())
+    result = session.run()
+    console = Console(file=io.StringIO(), record=True, width=120, height=40, color_system=None)
+    console.print(render(state, time.monotonic(), width=120, height=40))
+    screen = console.export_text()
+
+    s = result.analysis["summary"]
+    assert s["steps_used"] <= 40  # all within the rolling window: the figures must agree
+    assert f"steps {s['steps']}" in screen
+    assert f"cadence {s['cadence_spm']:.0f}" in screen
+    sym = s["symmetry"]
+    for key in ("step_length", "step_time", "stance", "loading"):
+        assert f"{sym[key]['si']:+.1f} %" in screen, key
+    assert abs(sym["step_length"]["si"]) > 1.0  # a real asymmetry, not zeros
+    within = s["target"]["within"]
+    row = next(line for line in screen.splitlines() if "on target" in line)
+    assert f"{100 * within['L']:.0f} %" in row and f"{100 * within['R']:.0f} %" in row
+    cv = s["variability"]["stride_time_cv"]
+    row = next(line for line in screen.splitlines() if "stride CV" in line)
+    assert f"{cv['L']:.1f} %" in row and f"{cv['R']:.1f} %" in row
+    row = next(line for line in screen.splitlines() if "heel first" in line)
+    assert f"{100 * s['L']['heel_first_share']:.0f} %" in row
+    left = s["L"]["step_length_m"]["mean"]
+    assert f"{100 * left:.1f} cm" in screen
+    assert f"belt {3.6 * s['belt_speed_mps']['mean']:.1f} km/h" in screen
