@@ -10,7 +10,8 @@ Policy (docs/protocol.md, "Receiver behaviour"):
   the frames that follow a loss. ``flush()`` releases everything at the end of a stream.
 - Release depends only on the order of frames, never on host time, so any chunking of the
   same bytes gives the same events.
-- A frame equal in seq and time to one of the last 64 is a duplicate and dropped.
+- A frame equal in seq and time to one of the last 64, or with the seq of a frame being
+  held, is a duplicate and dropped.
 - A frame behind the expected seq by at most ``reorder_window + 16``, with device time at
   most 1 s earlier than the last released frame, arrived after its gap was reported: it
   is dropped and counted ``late`` (emitting it would break time order).
@@ -22,6 +23,7 @@ Policy (docs/protocol.md, "Receiver behaviour"):
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 
@@ -71,7 +73,7 @@ class Sequencer:
     def push(self, fr: GoodFrame) -> list[Released]:
         """Accept one good frame (arrival order); return the frames now released in order."""
         key = (fr.seq, fr.t_us)
-        if key in self._recent or (fr.seq in self._held and self._held[fr.seq].t_us == fr.t_us):
+        if key in self._recent or fr.seq in self._held:
             self.stats.duplicates += 1
             return []
         out: list[Released] = []
@@ -137,7 +139,7 @@ class Sequencer:
             t = fr.t_us
             self._started = True
         elif restart:
-            host_gap_us = max(1, round((fr.host_t - self._last_host) * 1e6))
+            host_gap_us = max(1, math.floor((fr.host_t - self._last_host) * 1e6 + 0.5))
             t = self._last_unwrapped + host_gap_us
         else:
             t = self._last_unwrapped + self._signed(fr.t_us - self._last_wrapped)

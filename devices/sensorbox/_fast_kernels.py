@@ -1,0 +1,449 @@
+"""numba kernels of the fast recording decoder (imported lazily by devices.sensorbox.fast).
+
+``_decode_stream`` is the whole live decoder (framing, COBS, CRC, payload checks and the
+sequencer of :mod:`devices.sensorbox.sequencer`) as one pass over a recorded stream, given
+the recording's chunk boundaries, so that it reproduces ``StreamDecoder`` fed chunk by chunk
+exactly, counters included. ``_gather_samples`` copies the released SAMPLES frames into
+flat arrays. Private: call through :func:`devices.sensorbox.fast.decode_stream`.
+
+State lives in small arrays so the helpers take few arguments:
+``fr`` (frames x 5: type, seq, t_us, payload offset, payload length) and ``fh`` (host time)
+for every good frame in arrival order; ``rel`` (released x 4: frame index, unwrapped t_us,
+frames missing before, restart) in release order; ``st`` the sequencer's scalars; ``held``
+(2 x window+2: seq, frame index) the reorder window; ``rc`` the ring of the last 64
+(seq, t_us) followed by a count per seq value (an O(1) duplicate pre-check).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+U8 = NDArray[np.uint8]
+
+# Counter slots, in the order of DecoderStats' fields (see fast.STAT_FIELDS).
+BYTES_IN, BYTES_OK, DISCARDED, RESYNCS, FRAMES, CRC_ERR, COBS_ERR, TRUNC = 0, 1, 2, 3, 4, 5, 6, 7
+MALFORMED, OVERSIZE, UNKNOWN, MISMATCH, GAPS, LOST, DUPS, LATE = 8, 9, 10, 11, 12, 13, 14, 15
+REORDERED, RESTARTS, SAMPLES = 16, 17, 18
+N_STATS = 19
+
+# Sequencer scalars (st).
+EXPECTED, LAST_WRAPPED, LAST_UNWRAPPED, STARTED, NHELD, NRECENT, RPOS, HELLO_C, NREL = range(9)
+# Frame record columns (fr) and release record columns (rel).
+F_TYPE, F_SEQ, F_T, F_OFF, F_LEN = range(5)
+R_G, R_T, R_MISS, R_RST = range(4)
+
+OK = -1
+MAX_WIRE = 2071
+LATE_US = 1_000_000
+RECENT = 64
+
+
+@njit(cache=True)
+def _signed32(d: int) -> int:
+    d &= 0xFFFFFFFF
+    if d >= 0x80000000:
+        return d - 0x100000000
+    return d
+
+
+@njit(cache=True)
+def _payload_problem(dec: U8, off: int, n: int, ftype: int, hello_c: int) -> int:
+    """OK, MALFORMED or MISMATCH, exactly as decoder.payload_ok decides."""
+    if ftype == 2:
+        if n < 4:
+            return MALFORMED
+        c = np.int64(dec[off])
+        k = np.int64(dec[off + 1])
+        period = np.int64(dec[off + 2]) | (np.int64(dec[off + 3]) << 8)
+        if c < 1 or c > 16 or k < 1 or k > 64 or period == 0:
+            return MALFORMED
+        if n != 4 + 2 * c * k:
+            return MALFORMED
+        if hello_c > 0 and c != hello_c:
+            return MISMATCH
+        return OK
+    if ftype == 1:
+        if n < 19:
+            return MALFORMED
+        c = np.int64(dec[off + 18])
+        if c < 1 or c > 16 or n != 19 + 7 * c:
+            return MALFORMED
+        return OK
+    if ftype == 3 or ftype == 4:
+        return OK if n == 8 else MALFORMED
+    if ftype == 5:
+        return OK if n >= 1 else MALFORMED
+    return OK
+
+
+@njit(cache=True)
+def _recent_add(st: I64, rc: I64, seq: int, t: int) -> None:
+    pos = st[RPOS]
+    if st[NRECENT] == RECENT:
+        rc[2 * RECENT + rc[pos]] -= 1
+    else:
+        st[NRECENT] += 1
+    rc[pos] = seq
+    rc[RECENT + pos] = t
+    rc[2 * RECENT + seq] += 1
+    st[RPOS] = (pos + 1) % RECENT
+
+
+@njit(cache=True)
+def _is_recent(st: I64, rc: I64, seq: int, t: int) -> bool:
+    if rc[2 * RECENT + seq] == 0:
+        return False
+    for k in range(st[NRECENT]):  # noqa: SIM110 - numba has no generators
+        if rc[k] == seq and rc[RECENT + k] == t:
+            return True
+    return False
+
+
+@njit(cache=True)
+def _release(
+    g: int,
+    missing: int,
+    restart: int,
+    st: I64,
+    lh: F64,
+    stats: I64,
+    fr: I64,
+    fh: F64,
+    dec: U8,
+    rc: I64,
+    rel: I64,
+) -> None:
+    t = fr[g, F_T]
+    if st[STARTED] == 0:
+        tu = t
+        st[STARTED] = 1
+    elif restart:
+        gap = np.int64(math.floor((fh[g] - lh[0]) * 1e6 + 0.5))
+        tu = st[LAST_UNWRAPPED] + max(np.int64(1), gap)
+    else:
+        tu = st[LAST_UNWRAPPED] + _signed32(t - st[LAST_WRAPPED])
+    if missing:
+        stats[GAPS] += 1
+        stats[LOST] += missing
+    st[LAST_WRAPPED] = t
+    st[LAST_UNWRAPPED] = tu
+    lh[0] = fh[g]
+    st[EXPECTED] = (fr[g, F_SEQ] + 1) & 0xFFFF
+    _recent_add(st, rc, fr[g, F_SEQ], t)
+    k = st[NREL]
+    rel[k, R_G] = g
+    rel[k, R_T] = tu
+    rel[k, R_MISS] = missing
+    rel[k, R_RST] = restart
+    st[NREL] = k + 1
+    if fr[g, F_TYPE] == 1:
+        st[HELLO_C] = dec[fr[g, F_OFF] + 18]
+    elif fr[g, F_TYPE] == 2:
+        stats[SAMPLES] += dec[fr[g, F_OFF] + 1]
+
+
+@njit(cache=True)
+def _take_held(h: int, held: I64, st: I64) -> int:
+    g = held[1, h]
+    last = st[NHELD] - 1
+    held[0, h] = held[0, last]
+    held[1, h] = held[1, last]
+    st[NHELD] = last
+    return g
+
+
+@njit(cache=True)
+def _drain(
+    st: I64, lh: F64, stats: I64, held: I64, fr: I64, fh: F64, dec: U8, rc: I64, rel: I64
+) -> None:
+    """Release held frames while the next expected one is among them."""
+    while st[EXPECTED] >= 0:
+        found = -1
+        for h in range(st[NHELD]):
+            if held[0, h] == st[EXPECTED]:
+                found = h
+                break
+        if found < 0:
+            return
+        g = _take_held(found, held, st)
+        stats[REORDERED] += 1
+        _release(g, 0, 0, st, lh, stats, fr, fh, dec, rc, rel)
+
+
+@njit(cache=True)
+def _release_oldest(
+    st: I64, lh: F64, stats: I64, held: I64, fr: I64, fh: F64, dec: U8, rc: I64, rel: I64
+) -> None:
+    """Release the held frame nearest in seq, reporting the frames missing before it."""
+    best = 0
+    bestd = 1 << 20
+    for h in range(st[NHELD]):
+        d = (held[0, h] - st[EXPECTED]) & 0xFFFF
+        if d < bestd:
+            bestd = d
+            best = h
+    g = _take_held(best, held, st)
+    _release(g, bestd, 0, st, lh, stats, fr, fh, dec, rc, rel)
+    _drain(st, lh, stats, held, fr, fh, dec, rc, rel)
+
+
+@njit(cache=True)
+def _push(
+    g: int,
+    window: int,
+    st: I64,
+    lh: F64,
+    stats: I64,
+    held: I64,
+    fr: I64,
+    fh: F64,
+    dec: U8,
+    rc: I64,
+    rel: I64,
+) -> None:
+    """Sequencer.push for good frame ``g`` (see devices.sensorbox.sequencer)."""
+    seq = fr[g, F_SEQ]
+    t = fr[g, F_T]
+    if _is_recent(st, rc, seq, t):
+        stats[DUPS] += 1
+        return
+    for h in range(st[NHELD]):
+        if held[0, h] == seq:
+            stats[DUPS] += 1
+            return
+    if st[EXPECTED] < 0:
+        _release(g, 0, 0, st, lh, stats, fr, fh, dec, rc, rel)
+        return
+    ahead = (seq - st[EXPECTED]) & 0xFFFF
+    dt = _signed32(t - st[LAST_WRAPPED])
+    if ahead < 0x8000 and dt >= 0:
+        if ahead == 0:
+            _release(g, 0, 0, st, lh, stats, fr, fh, dec, rc, rel)
+            if st[NHELD] > 0:
+                _drain(st, lh, stats, held, fr, fh, dec, rc, rel)
+        elif window == 0:
+            _release(g, ahead, 0, st, lh, stats, fr, fh, dec, rc, rel)
+        else:
+            held[0, st[NHELD]] = seq
+            held[1, st[NHELD]] = g
+            st[NHELD] += 1
+            if st[NHELD] > window:
+                _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel)
+        return
+    behind = (st[EXPECTED] - seq) & 0xFFFF
+    if ahead >= 0x8000 and behind <= window + 16 and -LATE_US <= dt <= 0:
+        stats[LATE] += 1
+        _recent_add(st, rc, seq, t)
+        return
+    while st[NHELD] > 0:
+        _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel)
+    stats[RESTARTS] += 1
+    st[EXPECTED] = -1
+    _release(g, 0, 1, st, lh, stats, fr, fh, dec, rc, rel)
+
+
+@njit(cache=True)
+def _decode_stream(
+    buf: U8, chunk_ends: I64, chunk_host_t: F64, window: int, flush: bool, crc_table: I64
+) -> tuple[U8, I64, F64, I64, I64, int]:
+    """Decode ``buf``; returns (decoded bytes, fr, fh, rel, counters, pending bytes)."""
+    n = buf.shape[0]
+    stats = np.zeros(N_STATS, np.int64)
+    stats[BYTES_IN] = n
+    dec = np.empty(n + 16, np.uint8)
+    maxf = n // 10 + 2
+    fr = np.empty((maxf, 5), np.int64)
+    fh = np.empty(maxf, np.float64)
+    rel = np.empty((maxf, 4), np.int64)
+    st = np.zeros(9, np.int64)
+    st[EXPECTED] = -1
+    lh = np.zeros(1, np.float64)
+    held = np.empty((2, window + 2), np.int64)
+    rc = np.zeros(2 * RECENT + 65536, np.int64)
+    ng = 0
+    dpos = 0
+    synced = False
+    skip = False
+    start = 0
+    ce = 0  # index of the first chunk that ends after ``start``
+    nchunks = chunk_ends.shape[0]
+    while start < n:
+        # Walk the COBS codes from ``start``: decode into dec[dpos:] and find the delimiter.
+        problem = OK
+        p = start
+        out = dpos
+        if buf[p] == 0:
+            j = p
+        else:
+            while True:
+                code = buf[p]
+                e = p + code
+                stop = -1
+                q = p + 1
+                lim = min(e, n)
+                while q < lim:
+                    x = buf[q]
+                    if x == 0:
+                        stop = q
+                        break
+                    dec[out] = x
+                    out += 1
+                    q += 1
+                if stop >= 0:  # a zero inside the block: the stretch ends short
+                    j = stop
+                    problem = COBS_ERR
+                    break
+                if e >= n:  # ran off the end: no delimiter yet
+                    j = n
+                    if e > n:
+                        problem = COBS_ERR
+                    break
+                if buf[e] == 0:
+                    j = e
+                    break
+                if code < 0xFF:
+                    dec[out] = 0
+                    out += 1
+                p = e
+        # Oversize: the live decoder discards a stretch longer than a frame at a chunk end.
+        while ce < nchunks and chunk_ends[ce] <= start:
+            ce += 1
+        if j - start > MAX_WIRE:
+            while ce < nchunks and chunk_ends[ce] <= j:
+                if chunk_ends[ce] - start > MAX_WIRE:
+                    stats[DISCARDED] += chunk_ends[ce] - start
+                    stats[OVERSIZE] += 1
+                    stats[RESYNCS] += 1
+                    start = chunk_ends[ce]
+                    skip = True
+                ce += 1
+        if j >= n:
+            break  # pending: no delimiter yet
+        while ce < nchunks and chunk_ends[ce] <= j:
+            ce += 1
+        host = chunk_host_t[ce]
+        length = j - start
+        if skip:
+            skip = False
+            stats[DISCARDED] += length + 1
+            synced = True
+            start = j + 1
+            continue
+        first = not synced
+        synced = True
+        start = j + 1
+        if length == 0:
+            stats[BYTES_OK] += 1
+            continue
+        flen = out - dpos
+        if problem == OK and flen < 9:
+            problem = TRUNC
+        if problem == OK:
+            crc = 0xFFFF
+            m = flen - 2
+            q = dpos
+            for _ in range(m >> 1):  # two bytes per step (second table: one byte later)
+                x = crc ^ ((np.int64(dec[q]) << 8) | dec[q + 1])
+                crc = crc_table[256 + (x >> 8)] ^ crc_table[x & 0xFF]
+                q += 2
+            if m & 1:
+                crc = ((crc << 8) & 0xFFFF) ^ crc_table[((crc >> 8) ^ dec[q]) & 0xFF]
+            if crc != (dec[dpos + flen - 2] | (dec[dpos + flen - 1] << 8)):
+                problem = CRC_ERR
+        if problem == OK:
+            ftype = dec[dpos]
+            problem = _payload_problem(dec, dpos + 7, flen - 9, ftype, st[HELLO_C])
+            if problem == OK:
+                stats[BYTES_OK] += length + 1
+                stats[FRAMES] += 1
+                if ftype < 1 or ftype > 5:
+                    stats[UNKNOWN] += 1
+                fr[ng, F_TYPE] = ftype
+                fr[ng, F_SEQ] = dec[dpos + 1] | (np.int64(dec[dpos + 2]) << 8)
+                fr[ng, F_T] = (
+                    np.int64(dec[dpos + 3])
+                    | (np.int64(dec[dpos + 4]) << 8)
+                    | (np.int64(dec[dpos + 5]) << 16)
+                    | (np.int64(dec[dpos + 6]) << 24)
+                )
+                fr[ng, F_OFF] = dpos + 7
+                fr[ng, F_LEN] = flen - 9
+                fh[ng] = host
+                ng += 1
+                dpos += flen
+                _push(ng - 1, window, st, lh, stats, held, fr, fh, dec, rc, rel)
+                continue
+            if problem == MISMATCH:
+                stats[FRAMES] += 1
+        stats[DISCARDED] += length + 1
+        stats[RESYNCS] += 1
+        framing = problem in (COBS_ERR, TRUNC, CRC_ERR)
+        if not (first and framing):
+            stats[problem] += 1
+    if flush:
+        while st[NHELD] > 0:
+            _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel)
+    return dec[:dpos], fr[:ng], fh[:ng], rel[: st[NREL]], stats, n - start
+
+
+@njit(cache=True)
+def _gather_samples(
+    dec: U8, fr: I64, rel: I64, total: int
+) -> tuple[I64, U8, I64, I64, I64, I64, I64, I64, I64]:
+    """Samples of the released SAMPLES frames, flat, and per-block marks.
+
+    Returns (t_us, value bytes (little-endian int16), sample offset per block, value offset
+    per block, release index, frames missing before, restart, channels, period).
+    """
+    nb = 0
+    nr = rel.shape[0]
+    for i in range(nr):
+        if fr[rel[i, R_G], F_TYPE] == 2:
+            nb += 1
+    values = np.empty(total * 32, np.uint8)  # little-endian int16 bytes
+    t = np.empty(total, np.int64)
+    bstart = np.zeros(nb + 1, np.int64)
+    bvstart = np.zeros(nb + 1, np.int64)
+    brel = np.empty(nb, np.int64)
+    bmiss = np.empty(nb, np.int64)
+    brst = np.empty(nb, np.int64)
+    bc = np.empty(nb, np.int64)
+    bper = np.empty(nb, np.int64)
+    acc_m = 0
+    acc_r = 0
+    b = 0
+    s = 0
+    v = 0
+    for i in range(nr):
+        g = rel[i, R_G]
+        if fr[g, F_TYPE] != 2:
+            acc_m += rel[i, R_MISS]
+            acc_r = acc_r | rel[i, R_RST]
+            continue
+        off = fr[g, F_OFF]
+        c = dec[off]
+        k = dec[off + 1]
+        period = np.int64(dec[off + 2]) | (np.int64(dec[off + 3]) << 8)
+        nb2 = 2 * k * c
+        values[2 * v : 2 * v + nb2] = dec[off + 4 : off + 4 + nb2]
+        for q in range(k):
+            t[s + q] = rel[i, R_T] + period * q
+        brel[b] = i
+        bmiss[b] = acc_m + rel[i, R_MISS]
+        brst[b] = acc_r | rel[i, R_RST]
+        bc[b] = c
+        bper[b] = period
+        acc_m = 0
+        acc_r = 0
+        s += k
+        v += k * c
+        b += 1
+        bstart[b] = s
+        bvstart[b] = v
+    return t, values[: 2 * v], bstart, bvstart, brel, bmiss, brst, bc, bper

@@ -1,0 +1,146 @@
+"""The numba recording decoder against the live StreamDecoder (the slow reference)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sensorbox_streams import Box
+
+from devices.errors import InputError
+from devices.sensorbox import Event, SampleBlock, StreamDecoder, encode_samples
+from devices.sensorbox.fast import decode_stream
+
+
+def reference(
+    data: bytes, offsets: list[int], hosts: list[float], window: int = 4
+) -> tuple[list[Event], StreamDecoder]:
+    d = StreamDecoder(reorder_window=window)
+    ev: list[Event] = []
+    ends = [*offsets[1:], len(data)] if offsets else []
+    for a, b, h in zip(offsets, ends, hosts, strict=True):
+        ev.extend(d.feed(data[a:b], h))
+    ev.extend(d.flush())
+    return ev, d
+
+
+def check_same(data: bytes, cuts: list[int], window: int = 4) -> None:
+    offsets = sorted({0, *(c % len(data) for c in cuts)}) if data else []
+    hosts = [100.0 + 0.37 * i for i in range(len(offsets))]
+    ev, d = reference(data, offsets, hosts, window)
+    fast = decode_stream(data, offsets, hosts, reorder_window=window)
+    assert fast.stats == d.stats
+    assert fast.pending == d.pending
+    assert fast.events() == ev
+    blocks = [e for e in ev if isinstance(e, SampleBlock)]
+    if blocks and fast.channels > 0:
+        assert np.array_equal(fast.t_us, np.concatenate([b.t_us for b in blocks]))
+        assert np.array_equal(fast.values, np.concatenate([b.values for b in blocks]))
+
+
+def frames_of(kinds: list[str], seed: int, seq: int, t: int) -> list[bytes]:
+    rng = np.random.default_rng(seed)
+    box = Box(seq=seq, t_us=t)
+    out = []
+    for k in ["hello", *kinds]:
+        box.n = int(rng.integers(1, 12))
+        out.append(box.frame(k, rng)[0])
+    return out
+
+
+kinds_st = st.lists(
+    st.sampled_from(["samples"] * 6 + ["belt", "status", "error"]), min_size=1, max_size=30
+)
+
+
+@st.composite
+def damaged_streams(draw: st.DrawFn) -> bytes:
+    frames = frames_of(
+        draw(kinds_st),
+        draw(st.integers(0, 999)),
+        draw(st.integers(0, 0xFFFF)),
+        draw(st.integers(0, 2**32 - 1)),
+    )
+    if draw(st.booleans()):  # reorder a few neighbours
+        for i in draw(st.lists(st.integers(0, len(frames) - 2), max_size=4)):
+            frames[i], frames[i + 1] = frames[i + 1], frames[i]
+    if draw(st.booleans()):  # the box restarts
+        frames += frames_of(draw(kinds_st), draw(st.integers(0, 999)), 0, 0)
+    buf = bytearray(b"".join(frames))
+    for pos, bit in draw(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 7)), max_size=4)):
+        buf[pos % len(buf)] ^= 1 << bit
+    for pos, n in draw(st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 200)), max_size=2)):
+        p = pos % len(buf)
+        buf[p:p] = buf[p : p + n]
+    if draw(st.booleans()):  # a long burst of garbage without delimiters
+        p = draw(st.integers(0, len(buf)))
+        buf[p:p] = bytes(draw(st.integers(1, 255)) for _ in range(draw(st.integers(1, 5000))))
+    return bytes(buf)
+
+
+@pytest.mark.slow
+@settings(max_examples=200)
+@given(damaged_streams(), st.lists(st.integers(0, 10**6), max_size=12), st.integers(0, 6))
+def test_fast_equals_reference_on_damaged_streams(data: bytes, cuts: list[int], w: int) -> None:
+    check_same(data, cuts, w)
+
+
+@settings(max_examples=150)
+@given(st.binary(max_size=3000), st.lists(st.integers(0, 10**6), max_size=6))
+def test_fast_equals_reference_on_random_bytes(data: bytes, cuts: list[int]) -> None:
+    check_same(data, cuts)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"\x00", b"\x00" * 50, b"\xff" * 5000, b"\x01" * 3000 + b"\x00", bytes(range(256)) * 20],
+)
+def test_edge_inputs(data: bytes) -> None:
+    check_same(data, [0, 1, 2071, 2072, 4000])
+
+
+def test_long_cobs_blocks_and_unknown_types() -> None:
+    from devices.sensorbox import encode_frame
+
+    v = np.full((64, 4), 0x0101, dtype=np.int16)  # 512 non-zero bytes: 0xFF COBS blocks
+    data = encode_samples(0, 0, 1000, v) + encode_frame(0x77, 1, 64000, b"\x01" * 3000)
+    data += encode_samples(2, 64000, 1000, v)
+    check_same(data, [])
+    check_same(data, [100, 2500])  # the long unknown frame is split: oversize at 2500
+
+
+def test_arrays_and_channel_change() -> None:
+    frames = frames_of(["samples", "belt", "samples"], 1, 0, 0)
+    data = b"".join(frames)
+    r = decode_stream(data)
+    assert r.values.shape == (int(r.block_start[-1]), 4) and r.channels == 4
+    assert r.hello is not None and r.belt_speed_mps.tolist() == [pytest.approx(1.25)]
+    two = encode_samples(0, 0, 1000, np.zeros((1, 2), np.int16)) + encode_samples(
+        1, 1000, 1000, np.zeros((1, 3), np.int16)
+    )
+    mixed = decode_stream(two)
+    assert mixed.channels == -1
+    with pytest.raises(InputError, match="channel count"):
+        _ = mixed.values
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="chunk_offsets"):
+        decode_stream(b"abc", [1], [0.0])
+    with pytest.raises(ValueError, match="same length"):
+        decode_stream(b"abc", [0], [0.0, 1.0])
+    with pytest.raises(ValueError, match="reorder_window"):
+        decode_stream(b"abc", reorder_window=-1)
+
+
+def test_importing_devices_does_not_import_numba() -> None:
+    code = (
+        "import sys, devices.sensorbox, devices.sensorbox.fast, devices.recording;"
+        "print('numba' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
