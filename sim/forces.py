@@ -4,10 +4,11 @@ Each contact is split into four load components that move from heel to toe as th
 rolls over (Perry 1992; the plantar-pressure sequence of Hughes 1991): heel, midfoot,
 forefoot (metatarsal heads) and toes. Their sum is the familiar double-humped vertical force
 (about 1.1 body weights at loading response and push-off, 0.8 at midstance). Heel-first
-contacts load the heel within ``onset_s`` (a near-linear impact rise, so the first loaded
-sample marks the contact to a millisecond or two); flat contacts load heel and forefoot
-together; toe-first contacts load the forefoot first and the heel late and lightly (drop
-foot). The last sensor unloads linearly over the final ``offset_s`` of stance.
+contacts load the heel with a short touch-down transient (about half the loading-response
+peak within 6 ms, Whittle 1999) before the slower rise to the first peak; flat contacts load
+heel and forefoot together (3 ms apart, foot slap); toe-first contacts load the forefoot
+first, with the same transient, and the heel late and lightly (drop foot). The last sensor
+unloads linearly over the final ``offset_s`` of stance.
 
 Sensor layouts: ``heel-toe`` (a heel and a forefoot sensor per foot, 4 channels), ``foot``
 (one summed sensor per foot) and ``insole8`` (8 cells per foot, 16 channels).
@@ -72,7 +73,9 @@ LAYOUTS = ("heel-toe", "foot", "insole8")
 class Shape:
     """Timing of the load components (seconds, or fractions of stance where noted)."""
 
-    onset_s: float = 0.025  # impact rise of the first-loaded sensor
+    onset_s: float = 0.006  # rise of the touch-down transient of the first-loaded sensor
+    transient_s: float = 0.012  # its easing afterwards
+    transient_bw: float = 0.6  # its size in body weights (heel strike; Whittle 1999: 0.5-1.25)
     offset_s: float = 0.05  # final unloading of the last sensor
     heel_off: float = 0.55  # heel fully unloaded at this fraction of stance
     toes_on: float = 0.40  # toes start to load at this fraction of stance
@@ -86,6 +89,17 @@ def _cos_rise(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return 0.5 - 0.5 * np.cos(np.pi * _lin(x))
 
 
+def impact(
+    u: NDArray[np.float64], stance: float, peak: float, transient: float, shape: Shape
+) -> NDArray[np.float64]:
+    """Load of a sensor that takes the touch-down: ``transient`` body weights within
+    ``onset_s`` (the collision of the landing leg, easing by a third over ``transient_s``;
+    Whittle 1999), then a smooth rise to ``peak`` at 15 % of stance (loading response)."""
+    fast = transient * _lin(u / shape.onset_s)
+    fast = fast * (1.0 - 0.35 * _cos_rise((u - shape.onset_s) / shape.transient_s))
+    return fast + (peak - 0.65 * transient) * _cos_rise(u / (0.15 * stance))
+
+
 def components(
     u: NDArray[np.float64], stance: float, kind: str, heel_to_toe: float, shape: Shape
 ) -> NDArray[np.float64]:
@@ -93,24 +107,23 @@ def components(
     s = stance
     phi = u / s
     end = _lin((s - u) / shape.offset_s)  # linear unloading at the end of stance
+    tr = shape.transient_bw
     out = np.zeros((4, u.size))
     if kind == "heel":
-        heel_fall = _cos_rise((phi - 0.15) / (shape.heel_off - 0.15))
-        heel = 1.1 * _lin(u / shape.onset_s) * (1.0 - heel_fall)
-        fore_on = heel_to_toe
-    elif kind == "flat":
-        heel = 0.55 * _lin(u / 0.035) * (1.0 - _cos_rise((phi - 0.15) / (0.5 - 0.15)))
-        fore_on = 0.004
-    else:  # toe-first
-        heel = 0.3 * _lin((u - 0.12 * s) / 0.05) * (1.0 - _cos_rise((phi - 0.3) / 0.2))
-        fore_on = 0.0
+        heel = impact(u, s, 1.1, tr, shape)
+        heel = heel * (1.0 - _cos_rise((phi - 0.15) / (shape.heel_off - 0.15)))
+        fore = 0.85 * _cos_rise((u - heel_to_toe) / (0.75 * s - heel_to_toe))
+    elif kind == "flat":  # heel and forefoot land together (foot slap), 3 ms apart
+        heel = impact(u, s, 0.55, tr / 2, shape)
+        heel = heel * (1.0 - _cos_rise((phi - 0.15) / (0.5 - 0.15)))
+        late = np.maximum(u - 0.003, 0.0)
+        fore = impact(late, s, 0.6, tr / 2, shape) * (u >= 0.003) + 0.25 * _cos_rise(phi / 0.5)
+    else:  # toe-first: the forefoot lands (a softer collision); the heel loads late, lightly
+        heel = 0.2 * _lin((u - 0.12 * s) / 0.05) * (1.0 - _cos_rise((phi - 0.3) / 0.2))
+        fore = impact(u, s, 0.85, 0.85 * tr, shape)
     out[0] = heel
     out[1] = 0.15 * np.sin(np.pi * _lin((phi - 0.15) / 0.55))
-    if kind == "heel":
-        fore_rise = _cos_rise((u - fore_on) / (0.75 * s - fore_on))
-    else:
-        fore_rise = _lin((u - fore_on) / shape.onset_s) * (0.6 + 0.4 * _cos_rise(phi / 0.5))
-    out[2] = 0.85 * fore_rise * end
+    out[2] = fore * end
     out[3] = 0.25 * _cos_rise((phi - shape.toes_on) / 0.4) * end
     return out
 
@@ -121,12 +134,13 @@ def render_forces(
     channels: Sequence[SensorChannel],
     body_mass_kg: float,
     heel_to_toe: float,
-    shape: Shape = Shape(),
+    shape: Shape | None = None,
 ) -> NDArray[np.float64]:
     """Force in newtons under each channel at sorted true times ``t``: shape (len(t), C).
 
     Loops over contacts (a few per second), never over samples.
     """
+    shape = shape or Shape()
     out = np.zeros((t.size, len(channels)))
     if t.size == 0:
         return out
