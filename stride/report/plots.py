@@ -84,8 +84,9 @@ def symmetry_over_time(
     fig, ax = _figure()
     ax.axhspan(-normal, normal, color="#2ca02c", alpha=0.12, label="normal range")
     ax.axhline(0.0, color="grey", lw=0.8)
-    for name, values in si.items():
-        ax.plot(t, values, lw=1.5, label=name)
+    styles = ({"lw": 3.0, "alpha": 0.6}, {"lw": 1.2, "ls": "--"}, {"lw": 1.2, "ls": ":"})
+    for (name, values), style in zip(si.items(), styles * len(si), strict=False):
+        ax.plot(t, values, label=name, **style)  # styles differ: on a belt two curves coincide
     ax.set_xlabel("time (s)")
     ax.set_ylabel("symmetry index (%)\n+ = left larger")
     ax.set_title("Symmetry over the last 20 strides")

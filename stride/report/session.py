@@ -85,17 +85,30 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _analyse(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Steps and summary of a recording without derived tables (as ``stride analyze``)."""
-    try:
-        from stride.analysis import analyse_path  # type: ignore[import-not-found]
-    except ImportError as err:
-        raise InputError(
-            f"{str(path)!r} has no steps.csv/summary.json and this stride cannot analyse it",
-            fix="run `stride analyze` on it first",
-        ) from err
-    steps, summary = analyse_path(path)
-    return list(steps), dict(summary)
+def _analyse(path: Path, meta: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Steps and summary of a recording without derived tables, as ``stride analyze`` does
+    (against the target in its session.json, if any)."""
+    from stride.analysis import run
+    from stride.core.analyzer import AnalysisConfig
+    from stride.core.targets import DEFAULT_TOLERANCE_M, Target
+
+    target = None
+    t = meta.get("target")
+    if isinstance(t, dict) and isinstance(t.get("step_length_m"), int | float):
+        tol = t.get("tolerance_m")
+        tol = tol if isinstance(tol, int | float) else DEFAULT_TOLERANCE_M
+        target = Target(float(t["step_length_m"]), float(tol))
+    _, result, _ = run(path, AnalysisConfig(target=target))
+    rows = []
+    for row in result.step_rows():
+        clean = dict(row)
+        for key in NUMERIC:
+            if key in clean and not isinstance(clean[key], int | float):
+                clean[key] = math.nan
+        flags = clean.get("flags")
+        clean["flags"] = [str(f) for f in flags] if isinstance(flags, list) else []
+        rows.append(clean)
+    return rows, dict(result.summary)
 
 
 def load_session(path: Path) -> SessionData:
@@ -106,7 +119,7 @@ def load_session(path: Path) -> SessionData:
     steps_csv, summary_json = path / "steps.csv", path / "summary.json"
     if steps_csv.exists() and summary_json.exists():
         return SessionData(path, read_steps_csv(steps_csv), _read_json(summary_json), meta)
-    steps, summary = _analyse(path)
+    steps, summary = _analyse(path, meta)
     return SessionData(path, steps, summary, meta, analysed_now=True)
 
 
@@ -154,7 +167,7 @@ def build_session_page(data: SessionData) -> Page:
     tgt, tol = target.get("step_length_m"), target.get("tolerance_m")
     info = [
         ("subject", meta.get("subject") or "-"),
-        ("started", meta.get("started_at") or meta.get("created_utc") or "-"),
+        ("started", meta.get("started_utc") or meta.get("created_utc") or "-"),
         ("steps", s.get("steps", "-")),
         ("cadence", f"{_num(s.get('cadence_spm'), '.1f')} steps/min"),
         ("belt speed", f"{_num((s.get('belt_speed_mps') or {}).get('mean'), '.2f')} m/s"),

@@ -81,3 +81,24 @@ def test_garbage_values_in_steps_csv_become_missing(tmp_path: Path) -> None:
     rows = read_steps_csv(p)
     assert [r["side"] for r in rows] == ["L", "R"]
     assert np.isnan(rows[0]["step_length_m"]) and rows[1]["flags"] == ["turn", "gap"]
+
+
+@pytest.mark.slow
+def test_recording_without_derived_tables_is_analysed(tmp_path: Path) -> None:
+    from sim.params import Feedback, GaitParams
+    from sim.session import SessionSpec, simulate_session
+
+    rec = tmp_path / "rec"
+    spec = SessionSpec(
+        minutes=0.5,
+        params=GaitParams(step_time_asym=0.1),
+        feedback=Feedback(step_length_m=0.6),
+        seed=3,
+    )
+    simulate_session(rec, spec)
+    data = load_session(rec)
+    assert data.analysed_now and len(data.steps) > 30
+    assert data.summary["target"]["step_length_m"] == 0.6  # from the recording's metadata
+    assert data.summary["symmetry"]["step_length"]["si"] > 4.0
+    text = session_report(rec, tmp_path / "r.html").read_text()
+    assert text.count('<img class="plot"') == 4 and "analysed the recording" in text
