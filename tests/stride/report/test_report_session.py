@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from stride.errors import InputError
 from stride.report.session import load_session, read_steps_csv, rolling_symmetry, session_report
@@ -102,3 +104,26 @@ def test_recording_without_derived_tables_is_analysed(tmp_path: Path) -> None:
     assert data.summary["symmetry"]["step_length"]["si"] > 4.0
     text = session_report(rec, tmp_path / "r.html").read_text()
     assert text.count('<img class="plot"') == 4 and "analysed the recording" in text
+
+
+@given(st.text(max_size=300))
+def test_steps_csv_parser_fuzz(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    p = tmp_path_factory.mktemp("csv") / "steps.csv"
+    p.write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        rows = read_steps_csv(p)
+    except InputError as err:
+        assert err.fix
+        return
+    assert all(r["side"] in ("L", "R") and math.isfinite(r["ic_s"]) for r in rows)
+
+
+def test_rolling_statistics_golden() -> None:
+    from stride.report.plots import rolling_cv, rolling_mean
+
+    x = np.array([1.0, 2.0, np.nan, 4.0, 6.0])
+    assert rolling_mean(x, 2).tolist() == [1.0, 1.5, 2.0, 4.0, 5.0]
+    cv = rolling_cv(x, 5)
+    assert np.isnan(cv[:3]).all()
+    # 1, 2, 4: mean 7/3, sample SD sqrt(7/3)
+    assert cv[3] == pytest.approx(100 * math.sqrt(7 / 3) / (7 / 3))
