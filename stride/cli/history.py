@@ -23,7 +23,14 @@ def history(
     from stride.history.db import list_sessions, resolve_db_path
     from stride.history.trends import subject_changes
 
-    records = list_sessions(db, subject=subject)
+    path = resolve_db_path(db)
+    if db is None and not path.exists():  # nothing recorded yet: not an error
+        if json_out:
+            typer.echo(json.dumps({"sessions": [], "warnings": []}))
+        else:
+            typer.echo(f"No sessions recorded yet (the history will be kept in {path}).")
+        return
+    records = list_sessions(path, subject=subject)
     by_subject: dict[str | None, list[Any]] = {}
     for r in records:
         by_subject.setdefault(r.subject, []).append(r)
@@ -38,7 +45,7 @@ def history(
         }
         typer.echo(json.dumps(doc))
         return
-    _show(records, by_subject, warnings, str(resolve_db_path(db)), subject)
+    _show(records, by_subject, warnings, str(path), subject)
 
 
 def _fmt(value: float | None, spec: str, scale: float = 1.0) -> str:

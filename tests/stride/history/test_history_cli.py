@@ -58,3 +58,15 @@ def test_empty_history_says_so(tmp_path: Path) -> None:
     sqlite3.connect(db).close()  # an empty file: a history with no sessions yet
     out = _stride("history", "--db", str(db))
     assert out.returncode == 0 and "No sessions" in out.stdout
+
+
+def test_no_history_yet_at_the_default_location(tmp_path: Path) -> None:
+    import os
+
+    env = {**os.environ, "STRIDE_HISTORY_DB": str(tmp_path / "never.sqlite")}
+    run = subprocess.run(
+        [sys.executable, "-m", "stride.cli.app", "history", "--json"],
+        capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+    assert run.returncode == 0 and json.loads(run.stdout) == {"sessions": [], "warnings": []}
+    assert not (tmp_path / "never.sqlite").exists()
