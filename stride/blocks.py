@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,6 +27,9 @@ from devices.sensorbox import BeltBlock, Event, HelloEvent, SampleBlock
 from devices.sensorbox.frames import Hello
 from stride.core.signals import Channel, GaitSignals
 from stride.errors import InputError
+
+#: Belt readings as arrays: device time (us), counting interval (us), speed (m/s, NaN unknown).
+_BeltArrays = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
 
 
 @dataclass
@@ -51,6 +55,9 @@ class BlockAssembler:
         self._last_belt_t: float = -np.inf
         self._held: list[SampleBlock] = []
         self._held_belt: list[BeltBlock] = []
+        self._held_arrays: (
+            tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]] | None
+        ) = None
         self._cols: NDArray[np.int64] = np.zeros(0, np.int64)
         self._channels: tuple[Channel, ...] = ()
         self._offset: NDArray[np.float64] | None = None
@@ -127,61 +134,115 @@ class BlockAssembler:
             return None
         return self._flush()
 
+    def feed_decoded(self, box: Any) -> GaitSignals | None:
+        """A whole decoded stream (``devices.sensorbox.fast.decode_stream``) at once: the
+        same result as feeding its ``events()``, without building an event per frame."""
+        if box.channels < 0:
+            return self.feed(box.events())  # channel count changed: block by block
+        for h in box.hellos:
+            self._set_hello(h.hello)
+        if self.hello is None:
+            return None
+        nch = len(self.hello.channels)
+        if box.t_us.size and box.channels != nch:
+            return self.feed(box.events())
+        n_blocks = box.block_seq.size
+        gaps = int(np.count_nonzero((box.block_missing > 0) | box.block_restart))
+        if n_blocks and (box.block_missing[0] > 0 or box.block_restart[0]):
+            gaps -= 1 if self._last_t_us is None else 0
+        return self._ingest(
+            box.t_us.astype(np.int64, copy=False),
+            box.values.reshape(-1, nch) if box.t_us.size else np.zeros((0, nch), np.int16),
+            gaps,
+            box.belt_t_us.astype(np.int64, copy=False),
+            box.belt_interval_us.astype(np.int64, copy=False),
+            box.belt_speed_mps.astype(np.float64, copy=False),
+        )
+
     def _flush(self) -> GaitSignals | None:
         blocks, self._held = self._held, []
         belts, self._held_belt = self._held_belt, []
-        if blocks and self._t0_us is None:
-            self._t0_us = int(blocks[0].t_us[0]) if blocks[0].t_us.size else None
-        if self._t0_us is None:
-            self._held_belt = belts  # no time origin yet: keep them
-            return None
-        t_parts, v_parts = [], []
         nch = len(self.hello.channels) if self.hello else 0
-        for b in blocks:
-            if b.t_us.size == 0 or b.values.ndim != 2 or b.values.shape[1] != nch:
-                continue
-            if b.gap_before and self._last_t_us is not None:
-                self.counts.gaps += 1
-            t_us = b.t_us
-            if self._last_t_us is not None and int(t_us[0]) <= self._last_t_us:
-                keep = t_us > self._last_t_us
-                self.counts.samples_out_of_order += int((~keep).sum())
-                t_us, vals = t_us[keep], b.values[keep]
-            else:
-                vals = b.values
-            if t_us.size == 0:
-                continue
-            t_parts.append(t_us)
-            v_parts.append(vals)
-            self._last_t_us = int(t_us[-1])
-        bt_list, bv_list = [], []
-        for bb in belts:
-            if bb.speed_mps is None:
-                self.counts.belt_without_scale += 1
-                continue
-            tb = (bb.t_us - 0.5 * bb.interval_us - self._t0_us) / 1e6
-            if tb <= self._last_belt_t:
-                self.counts.belt_out_of_order += 1
-                continue
-            self._last_belt_t = tb
-            bt_list.append(tb)
-            bv_list.append(bb.speed_mps)
-        if not t_parts and not bt_list:
-            return None
-        if t_parts:
-            t_us_all = np.concatenate(t_parts)
-            t = (t_us_all - self._t0_us) / 1e6
-            raw = np.concatenate(v_parts)[:, self._cols]
+        good = [
+            b for b in blocks if b.t_us.size and b.values.ndim == 2 and b.values.shape[1] == nch
+        ]
+        gaps = 0
+        if good:
+            gaps = sum(1 for b in good if b.gap_before)
+            if self._last_t_us is None and good[0].gap_before:
+                gaps -= 1
+            t_us = np.concatenate([b.t_us for b in good]).astype(np.int64, copy=False)
+            vals = np.concatenate([b.values for b in good])
         else:
-            t = np.zeros(0)
-            raw = np.zeros((0, self._cols.size), np.int16)
+            t_us, vals = np.zeros(0, np.int64), np.zeros((0, nch), np.int16)
+        return self._ingest(
+            t_us,
+            vals,
+            gaps,
+            np.asarray([b.t_us for b in belts], np.int64),
+            np.asarray([b.interval_us for b in belts], np.int64),
+            np.asarray([np.nan if b.speed_mps is None else b.speed_mps for b in belts], np.float64),
+        )
+
+    def _ingest(
+        self,
+        t_us: NDArray[np.int64],
+        vals: NDArray[np.int16],
+        gaps: int,
+        belt_t_us: NDArray[np.int64],
+        belt_interval_us: NDArray[np.int64],
+        belt_speed: NDArray[np.float64],
+    ) -> GaitSignals | None:
+        """Samples and belt readings (NaN speed = unknown scale) in arrival order."""
+        if self._held_arrays is not None:  # belt readings that came before any sample
+            bt0, bi0, bs0 = self._held_arrays
+            belt_t_us = np.concatenate([bt0, belt_t_us])
+            belt_interval_us = np.concatenate([bi0, belt_interval_us])
+            belt_speed = np.concatenate([bs0, belt_speed])
+            self._held_arrays = None
+        if self._t0_us is None:
+            if not t_us.size:
+                if belt_t_us.size:
+                    self._held_arrays = (belt_t_us, belt_interval_us, belt_speed)
+                return None
+            self._t0_us = int(t_us[0])
+        self.counts.gaps += gaps
+        t_keep = np.zeros(0, np.int64)
+        v_keep = vals[:0]
+        if t_us.size:
+            prev = np.iinfo(np.int64).min if self._last_t_us is None else self._last_t_us
+            # a sample is kept if later than every sample before it (device time only
+            # moves forward; a late duplicate would break the analysis' time order)
+            before = np.maximum.accumulate(np.concatenate([[prev], t_us[:-1]]))
+            keep = t_us > before
+            if not keep.all():
+                self.counts.samples_out_of_order += int((~keep).sum())
+                t_us, vals = t_us[keep], vals[keep]
+            if t_us.size:
+                t_keep, v_keep = t_us, vals
+                self._last_t_us = int(t_us[-1])
+        known = ~np.isnan(belt_speed)
+        self.counts.belt_without_scale += int((~known).sum())
+        tb = (belt_t_us[known] - 0.5 * belt_interval_us[known] - self._t0_us) / 1e6
+        vb = belt_speed[known]
+        if tb.size:
+            before_b = np.maximum.accumulate(np.concatenate([[self._last_belt_t], tb[:-1]]))
+            ok = tb > before_b
+            self.counts.belt_out_of_order += int((~ok).sum())
+            tb, vb = tb[ok], vb[ok]
+            if tb.size:
+                self._last_belt_t = float(tb[-1])
+        if not t_keep.size and not tb.size:
+            return None
+        t = (t_keep - self._t0_us) / 1e6
+        raw = v_keep[:, self._cols]
         forces: NDArray[np.generic]
         if self._scale is not None and self._offset is not None:
             forces = (raw - self._offset) * self._scale
         else:
             forces = np.ascontiguousarray(raw)
-        belt_t = np.asarray(bt_list, np.float64) if self.belts else None
-        belt_v = np.asarray(bv_list, np.float64)[:, None] if self.belts else None
+        belt_t = tb.astype(np.float64) if self.belts else None
+        belt_v = vb.astype(np.float64)[:, None] if self.belts else None
         return GaitSignals(t, forces, self._channels, self.fs, belt_t, belt_v, units=self.units)
 
 

@@ -1,19 +1,24 @@
 """Read a project recording (a session directory) as :class:`GaitSignals`.
 
-The sensor-box stream is decoded with the live decoder's logic (``devices.sensorbox``'s
-live decoder replayed over the recorded chunks) and assembled by the same
-:class:`~stride.blocks.BlockAssembler` the live session uses, so ``stride analyze
-SESSION`` reproduces the live session's steps. What reading had to skip (torn or corrupt
-chunks, decoder counters, channels without a side) is kept in ``meta`` for the report.
+The sensor-box stream is decoded with the live decoder's logic (the whole-stream decoder
+of ``devices.sensorbox`` where available, else the live decoder replayed chunk by chunk)
+and assembled by the same :class:`~stride.blocks.BlockAssembler` the live session uses, so
+``stride analyze SESSION`` reproduces the live session's steps. What reading had to skip
+(torn or corrupt chunks, decoder counters, channels without a side) is kept in ``meta``.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stride.core.signals import GaitSignals
 from stride.errors import InputError
+
+if TYPE_CHECKING:
+    from devices.recording import SessionReader
+    from stride.blocks import BlockAssembler
 
 SENSORBOX_PROTOCOL = "sensorbox-v1"
 
@@ -26,7 +31,7 @@ def is_session(path: str | os.PathLike[str]) -> bool:
 
 def read_session(path: str | os.PathLike[str]) -> GaitSignals:
     """All force samples and belt readings of a session's sensor box."""
-    from devices.recording import SessionReader, decode_sensorbox
+    from devices.recording import SessionReader
     from stride.blocks import BlockAssembler, concat_chunks
 
     reader = SessionReader(path)
@@ -40,9 +45,8 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
     name = "box" if "box" in names else names[0]
     if not reader.read_stream(name).data:
         raise InputError(f"{path}: the sensor-box stream is empty", fix="record a session first")
-    box = decode_sensorbox(reader, name)
     assembler = BlockAssembler()
-    chunk = assembler.feed(box.events)
+    chunk, stats = _assemble(reader, name, assembler)
     if not assembler.ready:
         raise InputError(
             f"{path}: the sensor box never sent its HELLO (channel map), so the samples "
@@ -57,7 +61,7 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
         "source": str(path),
         "format": "stride-session",
         "session": reader.meta,
-        "decoder": box.stats.as_dict(),
+        "decoder": stats,
         "assembler": vars(assembler.counts),
         "read_problems": None if problems is None else vars(problems),
     }
@@ -71,3 +75,20 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
         signals.units,
         meta,
     )
+
+
+def _assemble(
+    reader: SessionReader, name: str, assembler: BlockAssembler
+) -> tuple[GaitSignals | None, dict[str, int]]:
+    """Decode and assemble: the whole-stream numba decoder where this installation has it
+    (tested equal to the live decoder), else the live decoder replayed chunk by chunk."""
+    try:
+        from devices.sensorbox.fast import decode_stream
+    except ImportError:
+        from devices.recording import decode_sensorbox
+
+        decoded = decode_sensorbox(reader, name)
+        return assembler.feed(decoded.events), decoded.stats.as_dict()
+    data = reader.read_stream(name)
+    box = decode_stream(data.data, data.offsets, data.host_t)
+    return assembler.feed_decoded(box), box.stats.as_dict()

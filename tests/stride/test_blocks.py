@@ -51,6 +51,10 @@ def test_session_read_back(frames: tuple[GaitSignals, list[bytes]], tmp_path: Pa
     assert got.belt_t is not None and got.belt_speed is not None
     assert got.belt_speed.mean() == pytest.approx(1.0, abs=0.01)
     assert got.meta["decoder"]["frames_lost"] == 3  # type: ignore[index]
+    # whichever decoder path read it, the samples are those of the live decoder
+    live = BlockAssembler().feed(StreamDecoder().feed(b"".join(wire), 0.0))
+    assert live is not None
+    assert np.array_equal(live.t, got.t) and np.array_equal(live.forces, got.forces)
     a = analyze(got)
     assert a.summary["flags"]["gap"] >= 1  # type: ignore[index]
     assert a.summary["L"]["step_length_m"]["mean"] == pytest.approx(0.55, abs=0.02)  # type: ignore[index]
