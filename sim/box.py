@@ -10,6 +10,7 @@ milliseconds at a time) use the same code. Frames are encoded by :mod:`devices.s
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -147,6 +148,7 @@ class SensorBox:
         self.dropped_samples = 0  # reported in STATUS (since power-up)
         self._pending_lost = 0  # frames lost since the last STATUS
         self.bounces = 0
+        self.timing = {"render_s": 0.0, "encode_s": 0.0}  # where the time goes (benchmarks)
         self._bounced: set[tuple[str, float]] = set()
 
     def true_time(self, box_us: NDArray[np.int64] | int) -> NDArray[np.float64]:
@@ -158,6 +160,7 @@ class SensorBox:
 
     def render(self, until_us: int) -> BoxOutput:
         """All frames the box emits up to box time ``until_us`` (whole SAMPLES frames only)."""
+        t_start = time.perf_counter()
         cfg = self.cfg
         n = cfg.samples_per_frame
         period = cfg.period_us
@@ -206,6 +209,8 @@ class SensorBox:
         self.seq = (self.seq + m) & 0xFFFF
         # Encode each kind into one blob (samples vectorised), with per-frame lengths.
         o_h, o_s, o_b = hello_t.size, hello_t.size + status_t.size, m - sample_t.size
+        t_encode = time.perf_counter()
+        self.timing["render_s"] += t_encode - t_start
         pieces: list[bytes] = [
             encode_hello(int(s), int(t), self.hello)
             for s, t in zip(seq_of[:o_h].tolist(), hello_t.tolist(), strict=True)
@@ -239,6 +244,7 @@ class SensorBox:
         )
         self.next_sample = k1
         ready = t_all + np.where(prio == _PRIO_SAMPLES, n * period, 0)
+        self.timing["encode_s"] += time.perf_counter() - t_encode
         return BoxOutput(
             data=src[gather].tobytes(), emit_us=ready[order], lengths=lengths, gaps=gaps
         )

@@ -166,6 +166,8 @@ def simulate(spec: SessionSpec) -> SimulatedSession:
         lens.append(out.lengths)
         gaps.extend(out.gaps)
     timing["render_encode_s"] = time.perf_counter() - t1
+    timing["render_s"] = box.timing["render_s"]
+    timing["encode_s"] = box.timing["encode_s"]
 
     t2 = time.perf_counter()
     data = np.frombuffer(b"".join(blobs), dtype=np.uint8)
