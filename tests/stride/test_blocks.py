@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from devices.sensorbox import HelloEvent, StreamDecoder
+from devices.sensorbox import BeltBlock, HelloEvent, SampleBlock, StreamDecoder
+from devices.sensorbox.frames import ChannelSpec, Hello
 from stride.blocks import BlockAssembler, concat_chunks
 from stride.core.analyzer import StreamingAnalyzer, analyze
 from stride.core.signals import GaitSignals
@@ -55,6 +56,10 @@ def test_session_read_back(frames: tuple[GaitSignals, list[bytes]], tmp_path: Pa
     live = BlockAssembler().feed(StreamDecoder().feed(b"".join(wire), 0.0))
     assert live is not None
     assert np.array_equal(live.t, got.t) and np.array_equal(live.forces, got.forces)
+    assert live.belt_t is not None and live.belt_speed is not None
+    assert np.array_equal(live.belt_t, got.belt_t) and np.array_equal(
+        live.belt_speed, got.belt_speed
+    )
     a = analyze(got)
     assert a.summary["flags"]["gap"] >= 1  # type: ignore[index]
     assert a.summary["L"]["step_length_m"]["mean"] == pytest.approx(0.55, abs=0.02)  # type: ignore[index]
@@ -121,3 +126,56 @@ def test_bad_recordings(tmp_path: Path, synth_walk: Walk) -> None:
 def _decode(frame: bytes) -> list[object]:
     dec = StreamDecoder(reorder_window=0)
     return [*dec.feed(frame, 0.0), *dec.flush()]
+
+
+def _hello(roles: list[tuple[str, str]], scale: float = 0.0, counts_per_m: float = 100.0) -> Hello:
+    specs = tuple(ChannelSpec.of(side, place, offset=10, scale=scale) for side, place in roles)
+    return Hello(specs, sample_rate_hz=100, belt_counts_per_m=counts_per_m)
+
+
+def _block(t0: int, n: int, c: int, seq: int, missing: int = 0) -> SampleBlock:
+    t = t0 + 10_000 * np.arange(n, dtype=np.int64)
+    v = (np.arange(n * c, dtype=np.int16).reshape(n, c) + 100).astype(np.int16)
+    return SampleBlock(t, v, seq, missing)
+
+
+def test_assembler_bookkeeping() -> None:
+    hello = _hello([("L", "heel"), ("R", "heel")])
+    asm = BlockAssembler()
+    # samples and a belt reading before the HELLO are held, not lost
+    assert asm.feed([_block(1_000_000, 3, 2, 1), BeltBlock(1_030_000, 5, 20_000, 2.5, 2)]) is None
+    out = asm.feed([HelloEvent(hello, 3, 1_030_000)])
+    assert out is not None and out.t.tolist() == [0.0, 0.01, 0.02]
+    assert out.belt_t is not None and out.belt_t.tolist() == [0.02]  # middle of its interval
+    # a late duplicate is dropped and counted; a lost frame leaves a jump, counted as a gap
+    out = asm.feed([_block(1_020_000, 2, 2, 4), _block(1_060_000, 2, 2, 6, missing=1)])
+    assert out is not None and out.t.tolist() == pytest.approx([0.03, 0.06, 0.07])
+    assert asm.counts.samples_out_of_order == 1 and asm.counts.gaps == 1
+    # a belt reading without a scale, and one going back in time, are counted
+    assert asm.feed([BeltBlock(1_100_000, 5, 20_000, None, 7)]) is None
+    assert asm.feed([BeltBlock(1_020_000, 5, 20_000, 1.0, 8)]) is None
+    assert asm.counts.belt_without_scale == 1 and asm.counts.belt_out_of_order == 1
+    # the same HELLO again is fine; a different channel map mid-stream is refused
+    assert asm.feed([HelloEvent(hello, 9, 1_200_000)]) is None
+    with pytest.raises(InputError, match="changed"):
+        asm.feed([HelloEvent(_hello([("L", "toe"), ("R", "heel")]), 10, 1_300_000)])
+
+
+def test_assembler_channel_map_and_calibration() -> None:
+    # a channel with no side is left out; calibrated channels give newtons
+    asm = BlockAssembler()
+    hello = _hello([("L", "foot"), ("R", "foot")], scale=0.5, counts_per_m=0.0)
+    bad = Hello(
+        (*hello.channels, ChannelSpec(0x3F, 0, 0.0)), sample_rate_hz=100, belt_counts_per_m=0.0
+    )
+    out = asm.feed([HelloEvent(bad, 1, 0), _block(0, 2, 3, 2)])
+    assert out is not None and asm.counts.channels_without_side == 1
+    assert [c.name for c in out.channels] == ["L-foot", "R-foot"]
+    # the kept channels are calibrated (the left-out one does not count); no belt encoder
+    assert out.units == "N" and out.belt_t is None
+    asm2 = BlockAssembler()
+    out2 = asm2.feed([HelloEvent(hello, 1, 0), _block(0, 2, 2, 2)])
+    assert out2 is not None and out2.units == "N"
+    assert out2.forces.tolist() == [[45.0, 45.5], [46.0, 46.5]]  # (count - 10) * 0.5
+    with pytest.raises(InputError, match="one foot"):
+        BlockAssembler().feed([HelloEvent(_hello([("L", "heel"), ("L", "toe")]), 1, 0)])
