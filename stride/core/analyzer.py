@@ -11,7 +11,9 @@ that became final: a row is emitted once every field of it is known for good, th
   the other foot's contacts the row refers to — previous IC, double support — are final),
 - and, with a belt, a belt sample later than the row's initial contact has arrived.
 
-That is typically one step plus a stance after the row's IC (about 1 s when walking).
+That is typically about 1.5 strides after the row's IC. With a belt, rows wait for belt
+data covering their IC: a belt stream that stalls holds rows back until it resumes or the
+stream finishes (then their lengths are not measurable, as in the batch analysis).
 ``pending()`` gives the provisional rows of contacts already ended but not yet final (a
 live display can show them early; their other-foot fields may still change).
 Rows are emitted in IC order. Course-mode lengths (a pass must be complete) are filled in
