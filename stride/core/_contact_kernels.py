@@ -25,7 +25,8 @@ P_A_NOISE = 9  # per-block release of the noise estimate
 P_GAP_DT = 10  # a time step above this is a gap (s)
 P_FS = 11  # sample rate (Hz), for the impulse
 P_A_SWING = 12  # per-block pull of the baseline towards the block minimum while unloaded
-N_P = 13
+P_INT = 13  # 1 when the forces are integers (exact integer sums may replace float sums)
+N_P = 14
 
 # --- per-tracker state (tr[j, :]); tracker 0 = the foot's summed force, 1.. = its sensors ---
 T_L = 0  # baseline envelope (NaN until the first block)
@@ -91,6 +92,8 @@ I_GAP = 3
 I_ON_SEEN = 4
 I_OFF_SEEN = 5
 N_OI = 6
+
+BIG = 1.7976931348623157e308  # largest float: quiet bounds never admit inf
 
 
 @njit(cache=True)
@@ -246,6 +249,184 @@ def _open_contact(fs: np.ndarray, tr: np.ndarray, nk: int, complete: bool) -> No
 
 
 @njit(cache=True)
+def _end_block(tr: np.ndarray, fs: np.ndarray, nk: int, p: np.ndarray) -> None:
+    fs[S_BPOS] = 0.0
+    _block_update(tr, 0, p, fs[S_STATE] == 1.0 or fs[S_STATE] == 3.0)
+    if nk > 1:
+        for j in range(1, nk + 1):
+            _block_update(tr, j, p, tr[j, T_LOADED] == 0.0)
+
+
+@njit(cache=True)
+def _step(
+    t: np.ndarray,
+    x: np.ndarray,
+    cols: np.ndarray,
+    i: int,
+    p: np.ndarray,
+    tr: np.ndarray,
+    fs: np.ndarray,
+    out_f: np.ndarray,
+    out_i: np.ndarray,
+    n_out: int,
+) -> int:
+    """One sample, every rule applied (the slow path); returns the row count, -1 for a
+    time that does not increase."""
+    nk = cols.shape[0]
+    gap_dt = p[P_GAP_DT]
+    min_swing = p[P_MIN_SWING]
+    ti = t[i]
+    gi = fs[S_INDEX]
+    s = 0.0
+    for k in range(nk):
+        s += np.float64(x[i, cols[k]])
+    tp = fs[S_PREV_T]
+    if tp == tp and ti <= tp:
+        return -1
+    valid = s == s and abs(s) != np.inf
+    if (not valid) or (tp == tp and ti - tp > gap_dt):
+        # missing samples: cut an open contact, forget the previous sample
+        st = fs[S_STATE]
+        if st >= 2.0:
+            # a contact whose end was already seen stays whole; one in stance is cut
+            n_out = _emit(fs, tr, nk, st == 3.0, tp, gi - 1.0, out_f, out_i, n_out, p)
+        fs[S_STATE] = 0.0
+        fs[S_ABOVE] = 0.0
+        fs[S_GAP_FLAG] = 1.0
+        fs[S_PREV_T] = np.nan
+        tp = np.nan
+        for j in range(nk + 1 if nk > 1 else 1):
+            tr[j, T_PREV] = np.nan
+            tr[j, T_LOADED] = -1.0
+    if valid:
+        st = fs[S_STATE]
+        xp = tr[0, T_PREV]
+        ok = tr[0, T_OK] != 0.0
+        low = tr[0, T_LOW]
+        mid = tr[0, T_MID]
+        # sensors of a multi-sensor foot: their own loaded state and crossings
+        if nk > 1:
+            for k in range(nk):
+                j = k + 1
+                v = np.float64(x[i, cols[k]])
+                if tr[j, T_OK] != 0.0:
+                    lw = tr[j, T_LOW]
+                    ld = tr[j, T_LOADED]
+                    if v > lw and ld != 1.0:
+                        if ld == 0.0:
+                            tr[j, T_UP_T] = _crossing(tr[j, T_PREV], v, tp, ti, lw)
+                            tr[j, T_UP_I] = gi
+                            if st >= 2.0 and tr[j, T_SON_T] != tr[j, T_SON_T]:
+                                tr[j, T_SON_T] = tr[j, T_UP_T]
+                                tr[j, T_SON_I] = gi
+                        tr[j, T_LOADED] = 1.0
+                    elif v <= lw and ld != 0.0:
+                        if ld == 1.0:
+                            tr[j, T_DOWN_T] = _crossing(tr[j, T_PREV], v, tp, ti, lw)
+                            tr[j, T_DOWN_I] = gi
+                        tr[j, T_LOADED] = 0.0
+                tr[j, T_PREV] = v
+                if v < tr[j, T_BMIN]:
+                    tr[j, T_BMIN] = v
+                if v > tr[j, T_BMAX]:
+                    tr[j, T_BMAX] = v
+                tr[j, T_BCNT] += 1.0
+        if st == 2.0:
+            fs[S_ACC] += s
+            fs[S_CNT] += 1.0
+            if s > fs[S_PEAK]:
+                fs[S_PEAK] = s
+            if s <= low:
+                fs[S_FC_T] = _crossing(xp, s, tp, ti, low)
+                fs[S_FC_I] = gi
+                fs[S_ACC_F] = fs[S_ACC] - s
+                fs[S_CNT_F] = fs[S_CNT] - 1.0
+                fs[S_PEAK_F] = fs[S_PEAK]
+                fs[S_STATE] = 3.0
+                fs[S_ABOVE] = 0.0
+                fs[S_BELOW] = 1.0
+        elif st == 1.0 or st == 3.0:
+            if st == 3.0:
+                fs[S_ACC] += s
+                fs[S_CNT] += 1.0
+                if s > fs[S_PEAK]:
+                    fs[S_PEAK] = s
+                if s >= mid:
+                    # the dip was shorter than a swing: same contact
+                    fs[S_STATE] = 2.0
+                    st = 2.0
+                else:
+                    if s <= low:
+                        fs[S_BELOW] += 1.0
+                    if fs[S_BELOW] >= min_swing:
+                        n_out = _emit(fs, tr, nk, True, ti, gi, out_f, out_i, n_out, p)
+                        fs[S_STATE] = 1.0
+                        st = 1.0
+            if st != 2.0:
+                if s > low:
+                    if fs[S_ABOVE] == 0.0:
+                        fs[S_ABOVE] = 1.0
+                        fs[S_CAND_T] = _crossing(xp, s, tp, ti, low)
+                        fs[S_CAND_I] = gi
+                        fs[S_L_C] = tr[0, T_L]
+                        fs[S_ACC_C] = 0.0
+                        fs[S_CNT_C] = 0.0
+                        fs[S_PEAK_C] = -np.inf
+                    fs[S_ACC_C] += s
+                    fs[S_CNT_C] += 1.0
+                    if s > fs[S_PEAK_C]:
+                        fs[S_PEAK_C] = s
+                    if st == 1.0 and s >= mid and ok:
+                        _open_contact(fs, tr, nk, True)
+                else:
+                    fs[S_ABOVE] = 0.0
+        elif ok:
+            # unknown (start, or after a gap): wait for a clear level
+            if s <= low:
+                fs[S_STATE] = 1.0
+                fs[S_ABOVE] = 0.0
+            elif s >= mid:
+                fs[S_CAND_T] = ti
+                fs[S_CAND_I] = gi
+                fs[S_L_C] = tr[0, T_L]
+                fs[S_ACC_C] = s
+                fs[S_CNT_C] = 1.0
+                fs[S_PEAK_C] = s
+                _open_contact(fs, tr, nk, False)
+        tr[0, T_PREV] = s
+        fs[S_PREV_T] = ti
+        if s < tr[0, T_BMIN]:
+            tr[0, T_BMIN] = s
+        if s > tr[0, T_BMAX]:
+            tr[0, T_BMAX] = s
+        tr[0, T_BCNT] += 1.0
+    fs[S_INDEX] = gi + 1.0
+    fs[S_BPOS] += 1.0
+    return n_out
+
+
+@njit(cache=True)
+def _quiet_bounds(tr: np.ndarray, j: int, state: float, above: float) -> tuple[float, float]:
+    """Values ``v`` with ``lo < v <= hi`` change nothing but running values in ``state``."""
+    if tr[j, T_OK] == 0.0:
+        return -BIG, BIG
+    low = tr[j, T_LOW]
+    if j > 0:  # a sensor: only its loaded flag matters
+        if tr[j, T_LOADED] == 0.0:
+            return -BIG, low
+        if tr[j, T_LOADED] == 1.0:
+            return low, BIG
+        return BIG, -BIG
+    if state == 2.0:
+        return low, BIG
+    if above != 0.0:
+        return BIG, -BIG
+    if state == 1.0 or state == 3.0:
+        return -BIG, low
+    return low, np.nextafter(tr[j, T_MID], -BIG)
+
+
+@njit(cache=True)
 def detect_chunk(
     t: np.ndarray,
     x: np.ndarray,
@@ -259,154 +440,136 @@ def detect_chunk(
 ) -> tuple[int, int]:
     """Run one foot over samples ``start..`` of a chunk.
 
+    Fast path: between events, samples only move running values (block extremes, the
+    contact's force sum), so they are scanned in a tight loop against bounds fixed by the
+    state; the first sample outside them (a crossing, NaN, a gap) goes through ``_step``.
+    Both paths update in the same order, so results do not depend on chunking.
     Returns ``(rows written, next sample)``; the caller calls again while next < len(t)
     (output full). A non-increasing time returns ``(-1, i)``.
     """
     n = t.shape[0]
     nk = cols.shape[0]
+    multi = nk > 1
     cap = out_f.shape[0]
     n_out = 0
     block = int(p[P_BLOCK])
     gap_dt = p[P_GAP_DT]
-    min_swing = p[P_MIN_SWING]
+    qb = np.empty((max(nk, 1), 4), np.float64)  # per sensor: scan end, -, block min, max
+    int_in = p[P_INT] != 0.0
     i = start
     while i < n:
-        if n_out >= cap - 2:
+        if n_out + 3 >= cap:
             return n_out, i
-        ti = t[i]
-        gi = fs[S_INDEX]
-        s = 0.0
-        for k in range(nk):
-            s += np.float64(x[i, cols[k]])
+        st = fs[S_STATE]
+        limit = min(n, i + block - int(fs[S_BPOS]))
+        if st == 3.0:
+            # ending: the sample that completes the swing is an event
+            room = int(p[P_MIN_SWING] - fs[S_BELOW]) - 1
+            limit = min(limit, i + max(room, 0))
+        qlo, qhi = _quiet_bounds(tr, 0, st, fs[S_ABOVE])
+        if multi:
+            # each sensor alone first (a tight loop), stopping at its first event
+            for k in range(nk):
+                lo_k, hi_k = _quiet_bounds(tr, k + 1, st, 0.0)
+                c = cols[k]
+                mn = tr[k + 1, T_BMIN]
+                mx = tr[k + 1, T_BMAX]
+                r = i
+                while r < limit:
+                    v = np.float64(x[r, c])
+                    if not (v > lo_k and v <= hi_k):
+                        break
+                    mn = min(mn, v)
+                    mx = max(mx, v)
+                    r += 1
+                qb[k, 0] = r
+                qb[k, 2] = mn
+                qb[k, 3] = mx
+                limit = r
         tp = fs[S_PREV_T]
-        if tp == tp and ti <= tp:
-            return -1, i
-        valid = s == s and abs(s) != np.inf
-        if (not valid) or (tp == tp and ti - tp > gap_dt):
-            # missing samples: cut an open contact, forget the previous sample
-            st = fs[S_STATE]
-            if st >= 2.0:
-                # a contact whose end was already seen stays whole; one in stance is cut
-                n_out = _emit(fs, tr, nk, st == 3.0, tp, gi - 1.0, out_f, out_i, n_out, p)
-            fs[S_STATE] = 0.0
-            fs[S_ABOVE] = 0.0
-            fs[S_GAP_FLAG] = 1.0
-            fs[S_PREV_T] = np.nan
-            tp = np.nan
-            for j in range(nk + 1 if nk > 1 else 1):
-                tr[j, T_PREV] = np.nan
-                tr[j, T_LOADED] = -1.0
-        if valid:
-            st = fs[S_STATE]
-            xp = tr[0, T_PREV]
-            ok = tr[0, T_OK] != 0.0
-            low = tr[0, T_LOW]
-            mid = tr[0, T_MID]
-            # sensors of a multi-sensor foot: their own loaded state and crossings
-            if nk > 1:
-                for k in range(nk):
-                    j = k + 1
-                    v = np.float64(x[i, cols[k]])
-                    if tr[j, T_OK] != 0.0:
-                        lw = tr[j, T_LOW]
-                        ld = tr[j, T_LOADED]
-                        if v > lw and ld != 1.0:
-                            if ld == 0.0:
-                                tr[j, T_UP_T] = _crossing(tr[j, T_PREV], v, tp, ti, lw)
-                                tr[j, T_UP_I] = gi
-                                if st >= 2.0 and tr[j, T_SON_T] != tr[j, T_SON_T]:
-                                    tr[j, T_SON_T] = tr[j, T_UP_T]
-                                    tr[j, T_SON_I] = gi
-                            tr[j, T_LOADED] = 1.0
-                        elif v <= lw and ld != 0.0:
-                            if ld == 1.0:
-                                tr[j, T_DOWN_T] = _crossing(tr[j, T_PREV], v, tp, ti, lw)
-                                tr[j, T_DOWN_I] = gi
-                            tr[j, T_LOADED] = 0.0
-                    tr[j, T_PREV] = v
-                    if v < tr[j, T_BMIN]:
-                        tr[j, T_BMIN] = v
-                    if v > tr[j, T_BMAX]:
-                        tr[j, T_BMAX] = v
-                    tr[j, T_BCNT] += 1.0
-            if st == 2.0:
-                fs[S_ACC] += s
-                fs[S_CNT] += 1.0
-                if s > fs[S_PEAK]:
-                    fs[S_PEAK] = s
-                if s <= low:
-                    fs[S_FC_T] = _crossing(xp, s, tp, ti, low)
-                    fs[S_FC_I] = gi
-                    fs[S_ACC_F] = fs[S_ACC] - s
-                    fs[S_CNT_F] = fs[S_CNT] - 1.0
-                    fs[S_PEAK_F] = fs[S_PEAK]
-                    fs[S_STATE] = 3.0
-                    fs[S_ABOVE] = 0.0
-                    fs[S_BELOW] = 1.0
-            elif st == 1.0 or st == 3.0:
+        acc = fs[S_ACC]
+        acc_i = np.int64(0)
+        peak = fs[S_PEAK]
+        bmin = tr[0, T_BMIN]
+        bmax = tr[0, T_BMAX]
+        j = i
+        while j < limit:
+            tj = t[j]
+            d = tj - tp
+            if not (d > 0.0 and d <= gap_dt):
+                break
+            if int_in:
+                # integers: an exact integer sum is the same as the float sum, faster
+                si = np.int64(x[j, cols[0]])
+                for k in range(1, nk):
+                    si += np.int64(x[j, cols[k]])
+                sv = np.float64(si)
+            else:
+                sv = np.float64(x[j, cols[0]])
+                for k in range(1, nk):
+                    sv += np.float64(x[j, cols[k]])
+            if not (sv > qlo and sv <= qhi):
+                break
+            bmin = min(bmin, sv)
+            bmax = max(bmax, sv)
+            if int_in:
+                acc_i += si
+            else:
+                acc += sv
+            peak = max(peak, sv)
+            tp = tj
+            j += 1
+        if multi:
+            for k in range(nk):
+                if qb[k, 0] > j:
+                    # this sensor was scanned past the foot's event: extremes up to it only
+                    mn = tr[k + 1, T_BMIN]
+                    mx = tr[k + 1, T_BMAX]
+                    for r in range(i, j):
+                        v = np.float64(x[r, cols[k]])
+                        mn = min(mn, v)
+                        mx = max(mx, v)
+                    qb[k, 2] = mn
+                    qb[k, 3] = mx
+        if int_in:
+            acc += np.float64(acc_i)
+        m = j - i
+        if m > 0:
+            # commit the quiet samples
+            last = j - 1
+            if st == 2.0 or st == 3.0:
+                fs[S_ACC] = acc
+                fs[S_CNT] += m
+                fs[S_PEAK] = peak
                 if st == 3.0:
-                    fs[S_ACC] += s
-                    fs[S_CNT] += 1.0
-                    if s > fs[S_PEAK]:
-                        fs[S_PEAK] = s
-                    if s >= mid:
-                        # the dip was shorter than a swing: same contact
-                        fs[S_STATE] = 2.0
-                        st = 2.0
-                    else:
-                        if s <= low:
-                            fs[S_BELOW] += 1.0
-                        if fs[S_BELOW] >= min_swing:
-                            n_out = _emit(fs, tr, nk, True, ti, gi, out_f, out_i, n_out, p)
-                            fs[S_STATE] = 1.0
-                            st = 1.0
-                if st != 2.0:
-                    if s > low:
-                        if fs[S_ABOVE] == 0.0:
-                            fs[S_ABOVE] = 1.0
-                            fs[S_CAND_T] = _crossing(xp, s, tp, ti, low)
-                            fs[S_CAND_I] = gi
-                            fs[S_L_C] = tr[0, T_L]
-                            fs[S_ACC_C] = 0.0
-                            fs[S_CNT_C] = 0.0
-                            fs[S_PEAK_C] = -np.inf
-                        fs[S_ACC_C] += s
-                        fs[S_CNT_C] += 1.0
-                        if s > fs[S_PEAK_C]:
-                            fs[S_PEAK_C] = s
-                        if st == 1.0 and s >= mid and ok:
-                            _open_contact(fs, tr, nk, True)
-                    else:
-                        fs[S_ABOVE] = 0.0
-            elif ok:
-                # unknown (start, or after a gap): wait for a clear level
-                if s <= low:
-                    fs[S_STATE] = 1.0
-                    fs[S_ABOVE] = 0.0
-                elif s >= mid:
-                    fs[S_CAND_T] = ti
-                    fs[S_CAND_I] = gi
-                    fs[S_L_C] = tr[0, T_L]
-                    fs[S_ACC_C] = s
-                    fs[S_CNT_C] = 1.0
-                    fs[S_PEAK_C] = s
-                    _open_contact(fs, tr, nk, False)
-            tr[0, T_PREV] = s
-            fs[S_PREV_T] = ti
-            if s < tr[0, T_BMIN]:
-                tr[0, T_BMIN] = s
-            if s > tr[0, T_BMAX]:
-                tr[0, T_BMAX] = s
-            tr[0, T_BCNT] += 1.0
-        fs[S_BPOS] += 1.0
+                    fs[S_BELOW] += m
+            tr[0, T_BMIN] = bmin
+            tr[0, T_BMAX] = bmax
+            tr[0, T_BCNT] += m
+            sl = 0.0
+            if multi:
+                for k in range(nk):
+                    v = np.float64(x[last, cols[k]])
+                    sl += v
+                    tr[k + 1, T_PREV] = v
+                    tr[k + 1, T_BMIN] = qb[k, 2]
+                    tr[k + 1, T_BMAX] = qb[k, 3]
+                    tr[k + 1, T_BCNT] += m
+            else:
+                sl = np.float64(x[last, cols[0]])
+            tr[0, T_PREV] = sl
+            fs[S_PREV_T] = tp
+            fs[S_INDEX] += m
+            fs[S_BPOS] += m
+            i = j
+        elif i < n:
+            # an event: every rule for this one sample
+            n_out = _step(t, x, cols, i, p, tr, fs, out_f, out_i, n_out)
+            if n_out < 0:
+                return -1, i
+            i += 1
         if fs[S_BPOS] >= block:
-            fs[S_BPOS] = 0.0
-            _block_update(tr, 0, p, fs[S_STATE] == 1.0 or fs[S_STATE] == 3.0)
-            if nk > 1:
-                for j in range(1, nk + 1):
-                    _block_update(tr, j, p, tr[j, T_LOADED] == 0.0)
-        fs[S_INDEX] = gi + 1.0
-        i += 1
+            _end_block(tr, fs, nk, p)
     return n_out, i
 
 

@@ -52,7 +52,7 @@ class ContactParams(NamedTuple):
     mid_frac: float = 0.5
     min_contact_s: float = 0.1
     min_swing_s: float = 0.12
-    block_s: float = 0.01
+    block_s: float = 0.04
     tau_env_s: float = 4.0
     range_floor: float = 0.25
     tau_ref_s: float = 60.0
@@ -190,7 +190,7 @@ class _FootRunner:
         self.per_row = max(1, int(fs * p[_k.P_MIN_CONTACT] + p[_k.P_MIN_SWING]))
 
     def _alloc(self, n: int) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-        cap = n // self.per_row + 16
+        cap = n // self.per_row + 16 + int(self.p[_k.P_BLOCK])
         return np.empty((cap, _k.N_OF + self.nk)), np.empty((cap, _k.N_OI), np.int64)
 
     def _result(self, f: NDArray[np.float64], i: NDArray[np.int64]) -> FootContacts:
@@ -215,6 +215,7 @@ class _FootRunner:
         n = t.shape[0]
         while start < n:
             out_f, out_i = self._alloc(n - start)
+            self.p[_k.P_INT] = 1.0 if x.dtype.kind in "iu" else 0.0
             rows, nxt = _k.detect_chunk(
                 t, x, self.cols, start, self.p, self.tr, self.fs, out_f, out_i
             )
@@ -248,10 +249,25 @@ def _prepare(
     t: NDArray[np.generic], x: NDArray[np.generic]
 ) -> tuple[NDArray[np.float64], NDArray[np.generic]]:
     tt = np.ascontiguousarray(t, dtype=np.float64)
-    xx = x if x.dtype.kind in "if" else x.astype(np.int64)
-    if xx.dtype == np.float16:
-        xx = xx.astype(np.float32)
-    return tt, xx
+    return tt, x.astype(_kernel_dtype(x.dtype), copy=False)
+
+
+def _kernel_dtype(dt: np.dtype) -> type[np.generic]:
+    """The few dtypes the kernel is compiled for (each costs compile time on a cold cache):
+    int16 (12/16-bit ADCs), int32, int64, float32, float64; others widen to one of them."""
+    if dt.kind == "f":
+        return np.float32 if dt.itemsize <= 4 else np.float64
+    if (
+        dt.kind == "b"
+        or (dt.kind == "i" and dt.itemsize <= 2)
+        or (dt.kind == "u" and dt.itemsize == 1)
+    ):
+        return np.int16
+    if (dt.kind == "i" and dt.itemsize == 4) or (dt.kind == "u" and dt.itemsize == 2):
+        return np.int32
+    if dt.kind == "u" and dt.itemsize == 8:
+        return np.float64
+    return np.int64
 
 
 def detect_contacts(
