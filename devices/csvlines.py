@@ -1,0 +1,327 @@
+"""CSV lines from DIY insole boards (``time_ms,ch0,ch1,...``) -> the sensor box's SampleBlocks.
+
+Many existing boards print one line per sample (often 100 Hz, 115200 baud, no checksum).
+A :class:`CsvLineConfig` says which column is time (and its unit), which columns are which
+foot and place, an optional frame-counter column, and the nominal rate. The streaming
+:class:`CsvLineDecoder` turns bytes in any chunking into :class:`SampleBlock` events like
+the sensor-box decoder's, so everything downstream is the same.
+
+Policy (every bad input has a counted outcome, nothing raises):
+
+- Lines end with ``\\n`` (a trailing ``\\r`` is dropped). Blank lines and lines starting
+  with ``#`` are skipped (``comments``); a non-numeric line before the first good one is a
+  header (``header_lines``); any other line that does not parse (wrong column count, not
+  a number, NaN/inf, non-UTF-8) is counted in ``bad_lines`` and skipped. A line longer
+  than ``max_line`` bytes is discarded up to its newline (``overlong``).
+- Values are multiplied by ``value_scale``, rounded and stored as int16; values outside
+  int16 are clipped and counted (``clipped``).
+- Time: the time column times its unit gives device microseconds. A line whose time does
+  not increase is skipped (``non_monotonic``) unless it steps back by more than
+  ``restart_s`` (the board restarted): then time continues from the last sample plus the
+  host time that passed, and the block is marked ``restart``. Without a time column,
+  samples are timed at the nominal rate (lines lost cannot be seen then).
+- Gaps: lines lost are counted from the frame-counter column if there is one, else from a
+  time step longer than 1.5 nominal periods (rate given, or estimated as the median of the
+  first 16 intervals). They are reported as ``missing_before`` on the next block, never
+  interpolated.
+- Blocks: the good lines of one ``feed`` call form one block, split at gaps and restarts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Final
+
+import numpy as np
+
+from devices.errors import InputError
+from devices.sensorbox.events import SampleBlock
+from devices.sensorbox.frames import PLACES, SIDES
+
+PROTOCOL_NAME: Final = "csvlines"
+TIME_UNITS: Final = {"us": 1, "ms": 1000, "s": 1_000_000}
+_ROLE = re.compile(r"^([LR])-(\w+)$")
+
+
+@dataclass(frozen=True)
+class CsvChannel:
+    """One force column: its 0-based index in the line, the foot and the place."""
+
+    column: int
+    side: str
+    place: str = "foot"
+
+
+@dataclass(frozen=True)
+class CsvLineConfig:
+    """Where things are in a line. ``CsvLineConfig.parse("time=0:ms,L-heel=1,R-heel=2")``."""
+
+    channels: tuple[CsvChannel, ...]
+    time_column: int | None = 0
+    time_unit: str = "ms"
+    seq_column: int | None = None
+    rate_hz: float | None = None
+    delimiter: str = ","
+    value_scale: float = 1.0
+    max_line: int = 1024
+    restart_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not self.channels:
+            raise InputError(
+                "a CSV column map needs at least one force column",
+                fix="e.g. time=0:ms,L-heel=1,R-heel=2",
+            )
+        if self.time_unit not in TIME_UNITS:
+            raise InputError(f"unknown time unit {self.time_unit!r}", fix="use us, ms or s")
+        cols = [c.column for c in self.channels]
+        cols += [x for x in (self.time_column, self.seq_column) if x is not None]
+        if len(set(cols)) != len(cols) or min(cols) < 0:
+            raise InputError("CSV columns must be distinct and >= 0", fix="check the map")
+        for c in self.channels:
+            if c.side not in SIDES or c.place not in PLACES:
+                raise InputError(
+                    f"unknown channel {c.side}-{c.place}",
+                    fix=f"sides {sorted(SIDES)}, places {sorted(PLACES)}",
+                )
+        if self.time_column is None and not self.rate_hz:
+            raise InputError("without a time column the rate is needed", fix="add rate=100")
+        if self.rate_hz is not None and not 0 < self.rate_hz <= 100_000:
+            raise InputError(f"rate {self.rate_hz} Hz is out of range", fix="e.g. rate=100")
+        if len(self.delimiter) != 1 or self.delimiter in "\r\n":
+            raise InputError("the delimiter must be one character", fix="e.g. ',' or ';'")
+
+    @property
+    def n_columns(self) -> int:
+        """Columns a line must have (at least up to the last one used)."""
+        cols = [c.column for c in self.channels]
+        cols += [x for x in (self.time_column, self.seq_column) if x is not None]
+        return max(cols) + 1
+
+    @classmethod
+    def parse(cls, text: str) -> CsvLineConfig:
+        """From ``time=0:ms,seq=1,L-heel=2,L-toe=3,R-heel=4,R-toe=5,rate=100``.
+
+        Keys: ``time=COL[:us|ms|s]`` or ``time=none``, ``seq=COL``, ``rate=HZ``,
+        ``scale=X``, ``delim=;|tab|space``, and ``SIDE-PLACE=COL`` for each force column.
+        """
+        kw: dict[str, Any] = {"time_column": 0, "time_unit": "ms"}
+        chans: list[CsvChannel] = []
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            key, sep, val = part.partition("=")
+            try:
+                if not sep:
+                    raise ValueError(part)
+                if key == "time":
+                    col, _, unit = val.partition(":")
+                    kw["time_column"] = None if col == "none" else int(col)
+                    kw["time_unit"] = unit or "ms"
+                elif key == "seq":
+                    kw["seq_column"] = int(val)
+                elif key == "rate":
+                    kw["rate_hz"] = float(val)
+                elif key == "scale":
+                    kw["value_scale"] = float(val)
+                elif key == "delim":
+                    kw["delimiter"] = {"tab": "\t", "space": " ", "semicolon": ";"}.get(val, val)
+                elif m := _ROLE.match(key):
+                    chans.append(CsvChannel(int(val), m.group(1), m.group(2)))
+                else:
+                    raise ValueError(part)
+            except ValueError:
+                raise InputError(
+                    f"cannot read {part!r} in the CSV column map {text!r}",
+                    fix="write e.g. time=0:ms,L-heel=1,L-toe=2,R-heel=3,R-toe=4,rate=100",
+                ) from None
+        return cls(tuple(chans), **kw)
+
+    def to_dict(self) -> dict[str, Any]:
+        """For session.json (``from_dict`` reads it back)."""
+        d = asdict(self)
+        d["channels"] = [asdict(c) for c in self.channels]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CsvLineConfig:
+        try:
+            kw = dict(d)
+            kw["channels"] = tuple(CsvChannel(**c) for c in d["channels"])
+            return cls(**kw)
+        except (KeyError, TypeError) as err:
+            raise InputError(f"corrupt CSV column map {d!r}", fix="check session.json") from err
+
+
+@dataclass
+class CsvStats:
+    """Counters of the line decoder (shown like the box decoder's)."""
+
+    bytes_in: int = 0
+    lines: int = 0  # good lines (samples)
+    bad_lines: int = 0
+    header_lines: int = 0
+    comments: int = 0
+    overlong: int = 0
+    clipped: int = 0
+    non_monotonic: int = 0
+    restarts: int = 0
+    gaps: int = 0
+    frames_lost: int = 0  # lines lost
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+class CsvLineDecoder:
+    """Streaming decoder: ``feed(data, host_t) -> list[SampleBlock]``; never raises."""
+
+    def __init__(self, config: CsvLineConfig) -> None:
+        self.config = config
+        self.stats = CsvStats()
+        self._buf = bytearray()
+        self._skip = False  # inside an overlong line
+        self._cols = [c.column for c in config.channels]
+        self._period_us: float | None = 1e6 / config.rate_hz if config.rate_hz else None
+        self._intervals: list[int] = []
+        self._last_raw: int | None = None  # last time value (device units -> us), as sent
+        self._last_t = 0  # last unwrapped t_us
+        self._last_host = 0.0
+        self._last_seq: int | None = None
+        self._n = 0  # good lines so far
+        self._k = 0  # sample slots so far, lost lines included (no time column)
+
+    def feed(self, data: bytes, host_t: float) -> list[SampleBlock]:
+        """Decode ``data``; returns the blocks of samples it completed."""
+        self.stats.bytes_in += len(data)
+        self._buf += data
+        rows: list[tuple[int, list[int], int, bool, int]] = []
+        start = 0
+        while True:
+            nl = self._buf.find(b"\n", start)
+            if nl < 0:
+                break
+            line = bytes(self._buf[start:nl])
+            start = nl + 1
+            if self._skip:
+                self._skip = False
+                continue
+            if len(line) > self.config.max_line:
+                self.stats.overlong += 1
+                continue
+            row = self._line(line, host_t)
+            if row is not None:
+                rows.append(row)
+        del self._buf[:start]
+        if len(self._buf) > self.config.max_line and not self._skip:
+            self.stats.overlong += 1
+            self._skip = True
+        if self._skip:
+            self._buf.clear()
+        return self._blocks(rows, host_t)
+
+    def _line(self, raw: bytes, host_t: float) -> tuple[int, list[int], int, bool, int] | None:
+        cfg = self.config
+        st = self.stats
+        text = raw.rstrip(b"\r").strip()
+        if not text or text.startswith(b"#"):
+            st.comments += 1
+            return None
+        try:
+            fields = text.decode("utf-8").split(cfg.delimiter)
+            if cfg.delimiter == " ":
+                fields = [f for f in fields if f]
+            if len(fields) < cfg.n_columns:
+                raise ValueError
+            nums = [float(fields[c]) for c in range(cfg.n_columns)]
+            if not all(math.isfinite(x) for x in nums):
+                raise ValueError
+        except (ValueError, UnicodeDecodeError):
+            if self._n == 0 and self._looks_like_header(text):
+                st.header_lines += 1
+            else:
+                st.bad_lines += 1
+            return None
+        values = []
+        for c in self._cols:
+            v = round(nums[c] * cfg.value_scale)
+            if not -32768 <= v <= 32767:
+                st.clipped += 1
+                v = min(max(v, -32768), 32767)
+            values.append(v)
+        missing = 0
+        seq = int(nums[cfg.seq_column]) if cfg.seq_column is not None else None
+        restart = False
+        if cfg.time_column is not None:
+            t_raw = round(nums[cfg.time_column] * TIME_UNITS[cfg.time_unit])
+            if self._last_raw is None:
+                t = t_raw
+            else:
+                dt = t_raw - self._last_raw
+                if dt <= 0 and -dt <= cfg.restart_s * 1e6:
+                    st.non_monotonic += 1
+                    return None
+                if dt <= 0:
+                    restart = True
+                    st.restarts += 1
+                    t = self._last_t + max(1, math.floor((host_t - self._last_host) * 1e6 + 0.5))
+                else:
+                    t = self._last_t + dt
+                    missing = self._missing(dt, seq)
+            self._last_raw = t_raw
+        else:
+            assert self._period_us is not None
+            if seq is not None and self._last_seq is not None:
+                missing = max(0, seq - self._last_seq - 1)
+            self._k += missing + (1 if self._n else 0)
+            t = round(self._k * self._period_us)
+        if missing:
+            st.gaps += 1
+            st.frames_lost += missing
+        self._last_t = t
+        self._last_host = host_t
+        self._last_seq = seq
+        line_no = seq if seq is not None else self._n
+        self._n += 1
+        st.lines += 1
+        return t, values, missing, restart, line_no & 0xFFFF
+
+    def _missing(self, dt: int, seq: int | None) -> int:
+        if seq is not None and self._last_seq is not None:
+            return max(0, seq - self._last_seq - 1)
+        period = self._period_us
+        if period is None:
+            if len(self._intervals) < 16:
+                self._intervals.append(dt)
+                return 0
+            period = float(np.median(self._intervals))
+            self._period_us = period
+        if dt > 1.5 * period:
+            return max(1, round(dt / period) - 1)
+        return 0
+
+    @staticmethod
+    def _looks_like_header(text: bytes) -> bool:
+        return any(ch.isalpha() for ch in text.decode("utf-8", "replace"))
+
+    def _blocks(
+        self, rows: list[tuple[int, list[int], int, bool, int]], host_t: float
+    ) -> list[SampleBlock]:
+        """One block per run of good lines; ``seq`` is the first line's counter (or number)."""
+        out: list[SampleBlock] = []
+        period = round(self._period_us) if self._period_us else 0
+        start = 0
+        for i in range(1, len(rows) + 1):
+            if i == len(rows) or rows[i][2] or rows[i][3]:
+                part = rows[start:i]
+                out.append(
+                    SampleBlock(
+                        np.array([r[0] for r in part], dtype=np.int64),
+                        np.array([r[1] for r in part], dtype=np.int16).reshape(len(part), -1),
+                        part[0][4],
+                        part[0][2],
+                        host_t,
+                        period,
+                        part[0][3],
+                    )
+                )
+                start = i
+        return out

@@ -1,0 +1,157 @@
+"""CSV line protocol of DIY boards: column maps, bad lines, gaps, restarts, fuzzing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from devices.csvlines import CsvChannel, CsvLineConfig, CsvLineDecoder
+from devices.errors import InputError
+from devices.sensorbox import SampleBlock
+
+CFG = CsvLineConfig.parse("time=0:ms,L-heel=1,L-toe=2,R-heel=3,R-toe=4,rate=100")
+
+
+def lines(n: int, t0: int = 0, step: int = 10, skip: frozenset[int] = frozenset()) -> bytes:
+    out = []
+    for i in range(n):
+        if i not in skip:
+            out.append(f"{t0 + i * step},{i},{2 * i},{-i},{1000 + i}\r\n")
+    return "".join(out).encode()
+
+
+def decode(
+    data: bytes, cfg: CsvLineConfig = CFG, cuts: list[int] | None = None
+) -> tuple[list[SampleBlock], CsvLineDecoder]:
+    d = CsvLineDecoder(cfg)
+    bounds = [0, *sorted(cuts or []), len(data)]
+    out: list[SampleBlock] = []
+    for i in range(len(bounds) - 1):
+        out.extend(d.feed(data[bounds[i] : bounds[i + 1]], float(i)))
+    return out, d
+
+
+def concat(blocks: list[SampleBlock]) -> tuple[np.ndarray, np.ndarray]:
+    if not blocks:
+        return np.zeros(0, np.int64), np.zeros((0, 4), np.int16)
+    return np.concatenate([b.t_us for b in blocks]), np.concatenate([b.values for b in blocks])
+
+
+def test_parse_config() -> None:
+    c = CsvLineConfig.parse("time=1:us,seq=0,L-heel=2,R-foot=3,scale=0.5,delim=;")
+    assert c.time_column == 1 and c.time_unit == "us" and c.seq_column == 0
+    assert c.channels == (CsvChannel(2, "L", "heel"), CsvChannel(3, "R", "foot"))
+    assert c.value_scale == 0.5 and c.delimiter == ";" and c.n_columns == 4
+    assert CsvLineConfig.from_dict(c.to_dict()) == c
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "",
+        "time=0",
+        "L-heel=x",
+        "X-heel=1",
+        "L-knee=1",
+        "time=0:h,L-heel=1",
+        "time=0,L-heel=0",
+        "time=none,L-heel=1",
+        "L-heel=1,bogus=2",
+        "L-heel=1,rate=-5",
+    ],
+)
+def test_bad_config_names_the_fix(spec: str) -> None:
+    with pytest.raises(InputError) as err:
+        CsvLineConfig.parse(spec)
+    assert err.value.fix
+
+
+def test_clean_lines() -> None:
+    blocks, d = decode(b"time_ms,a,b,c,d\n" + lines(50))
+    t, v = concat(blocks)
+    assert t.tolist() == [i * 10_000 for i in range(50)]
+    assert v[7].tolist() == [7, 14, -7, 1007] and v.dtype == np.int16
+    assert d.stats.lines == 50 and d.stats.header_lines == 1 and d.stats.bad_lines == 0
+    assert blocks[0].period_us == 10_000 and not blocks[0].gap_before
+
+
+def test_any_chunking_gives_the_same_samples() -> None:
+    data = lines(40)
+    t0, v0 = concat(decode(data)[0])
+    for cut in range(0, len(data), 5):
+        t, v = concat(decode(data, cuts=[cut])[0])
+        assert np.array_equal(t, t0) and np.array_equal(v, v0)
+
+
+def test_bad_lines_are_counted_and_skipped() -> None:
+    data = lines(5) + b"50,1,2\n60,a,b,c,d\n70,nan,1,2,3\n\n# note\n\xff\xfe\n" + lines(3, 80)
+    blocks, d = decode(data)
+    t, _ = concat(blocks)
+    assert len(t) == 8 and d.stats.bad_lines == 4 and d.stats.comments == 2
+    assert d.stats.header_lines == 0
+
+
+def test_lost_lines_are_a_gap_not_interpolated() -> None:
+    blocks, d = decode(lines(30, skip=frozenset({10, 11, 12})))
+    t, _ = concat(blocks)
+    assert len(t) == 27 and d.stats.gaps == 1 and d.stats.frames_lost == 3
+    assert [b.missing_before for b in blocks] == [0, 3]
+
+
+def test_gap_from_estimated_rate_without_rate() -> None:
+    cfg = CsvLineConfig.parse("time=0:ms,L-heel=1,L-toe=2,R-heel=3,R-toe=4")
+    blocks, d = decode(lines(40, skip=frozenset({30})), cfg)
+    assert d.stats.frames_lost == 1 and blocks[-1].missing_before == 1
+
+
+def test_seq_column_gaps_and_no_time_column() -> None:
+    cfg = CsvLineConfig.parse("time=none,seq=0,L-heel=1,R-heel=2,rate=50")
+    blocks, d = decode(b"0,5,6\n1,5,6\n4,7,8\n", cfg)
+    t, _ = concat(blocks)
+    assert t.tolist() == [0, 20_000, 80_000] and d.stats.frames_lost == 2
+
+
+def test_time_going_back_and_restart() -> None:
+    data = lines(10) + b"85,1,1,1,1\n" + lines(10, t0=100)  # 85 < 90: out of order
+    blocks, d = decode(data)
+    assert d.stats.non_monotonic == 1
+    restart = lines(5, t0=5_000_000) + lines(5, t0=0)
+    blocks, d = decode(restart, cuts=[len(lines(5))])
+    t, _ = concat(blocks)
+    assert d.stats.restarts == 1 and np.all(np.diff(t) > 0) and blocks[-1].restart
+
+
+def test_overlong_and_clipping() -> None:
+    data = b"1" * 5000 + b"\n" + b"0,40000,-40000,1.4,1.6\n"
+    blocks, d = decode(data, cuts=[1000, 3000])
+    assert d.stats.overlong == 1 and d.stats.clipped == 2
+    assert concat(blocks)[1].tolist() == [[32767, -32768, 1, 2]]
+
+
+@settings(max_examples=150)
+@given(st.binary(max_size=2000), st.lists(st.integers(0, 2000), max_size=6))
+def test_random_bytes_never_raise(data: bytes, cuts: list[int]) -> None:
+    blocks, d = decode(data, cuts=[c % (len(data) + 1) for c in cuts])
+    t, _ = concat(blocks)
+    assert len(t) == d.stats.lines and np.all(np.diff(t) > 0)
+
+
+@settings(max_examples=150)
+@given(
+    st.integers(5, 80),
+    st.lists(st.tuples(st.integers(0, 10**5), st.binary(max_size=5)), max_size=5),
+    st.lists(st.integers(0, 10**5), max_size=5),
+)
+def test_damaged_lines_never_invent_samples(n: int, damage: list, cuts: list[int]) -> None:
+    data = bytearray(lines(n))
+    for pos, junk in damage:
+        p = pos % len(data)
+        data[p : p + len(junk)] = junk
+    blocks, d = decode(bytes(data), cuts=[c % (len(data) + 1) for c in cuts])
+    t, v = concat(blocks)
+    assert np.all(np.diff(t) > 0) and len(t) == d.stats.lines <= n
+    good = {i * 10_000: [i, 2 * i, -i, 1000 + i] for i in range(n)}
+    matches = sum(1 for ti, vi in zip(t.tolist(), v.tolist(), strict=True) if good.get(ti) == vi)
+    assert matches >= n - 3 * len(damage) - 2 * len(damage)
