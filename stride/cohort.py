@@ -354,7 +354,7 @@ def run_recovery_cli(
 
     from devices.units import parse_speed
     from sim.recovery import parse_profile, schedule_days
-    from stride.history.db import NewSession, resolve_db_path
+    from stride.history.db import NewSession, open_db, resolve_db_path
 
     name, _ = parse_profile(profile)
     n_sessions = len(schedule_days(weeks, sessions_per_week))
@@ -389,9 +389,11 @@ def run_recovery_cli(
     )
     plan_job(base)  # validate the remaining options before starting any worker
     jobs = _jobs(base, fast, n_sessions)
+    db_path = resolve_db_path(db)
+    with open_db(db_path):  # a foreign or damaged history is refused before any work
+        pass
     if recordings is not None:
         recordings.mkdir(parents=True)
-    db_path = resolve_db_path(db)
     runner: Callable[[RecoveryJob], Any] = run_fast_patient if fast else run_full_session
     t0 = time.perf_counter()
     first_si: list[float] = []

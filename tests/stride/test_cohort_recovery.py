@@ -91,3 +91,11 @@ def test_option_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="minutes"):
         _run(tmp_path / "h.sqlite", minutes=0.1)
     assert not (tmp_path / "h.sqlite").exists()
+
+
+def test_foreign_history_is_refused_before_any_work(tmp_path: Path) -> None:
+    db = tmp_path / "notes.sqlite"
+    db.write_text("my notes\n")
+    with pytest.raises(InputError, match="not a stride history"):
+        _run(db, fast=False, recordings=tmp_path / "recs")
+    assert not (tmp_path / "recs").exists() and db.read_text() == "my notes\n"
