@@ -163,6 +163,7 @@ class Session:
         self._last_host_t = 0.0
         self._emitted = 0
         self.bytes_in: dict[str, int] = {}
+        self._published = 0.0
         self._t0 = 0.0
         self.peak_rss_mb = 0.0
 
@@ -273,11 +274,14 @@ class Session:
         h.frames = c.get("frames", 0)
         h.crc_errors = c.get("crc_errors", 0)
         h.gaps = c.get("gaps", 0)
-        h.frames_per_s = self.rate.update(now, h.frames)
+        rate = self.rate.update(now, h.frames)
         h.reconnects = self._reconnects()
-        h.cpu_percent = self.cpu.percent()
-        h.latency_p50_ms = self.latency.percentile(50)
-        h.latency_p99_ms = self.latency.percentile(99)
+        if now - self._published >= 1.0:  # per-second figures change once a second
+            self._published = now
+            h.frames_per_s = rate
+            h.cpu_percent = self.cpu.percent()
+            h.latency_p50_ms = self.latency.percentile(50)
+            h.latency_p99_ms = self.latency.percentile(99)
         h.box_errors = self.pipeline.box_errors()
         if self._box_connected is not None:
             h.box_connected, h.box_message = self._box_connected()

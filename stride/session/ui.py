@@ -8,9 +8,37 @@ import time
 from rich.console import Console
 from rich.live import Live
 
-from stride.session.dashboard import render, target_cadence
+from stride.session.dashboard import beat_on, render, target_cadence
 from stride.session.keys import KeyReader
 from stride.session.live import Session
+
+
+def signature(session: Session, width: int, height: int) -> tuple[object, ...]:
+    """Everything the screen shows, cheaply: equal signatures draw equal screens."""
+    st = session.state
+    h = st.health
+    return (
+        width,
+        height,
+        int(st.elapsed_s),
+        st.steps_total,
+        len(st.events),
+        st.paused,
+        st.metronome,
+        beat_on(st),
+        st.belt_mps,
+        st.belt_set_mps,
+        h.frames_per_s,
+        h.crc_errors,
+        h.gaps,
+        h.reconnects,
+        h.box_connected,
+        h.box_message,
+        h.treadmill_answering,
+        h.cpu_percent,
+        h.latency_p99_ms,
+        len(h.box_errors),
+    )
 
 
 def run_dashboard(session: Session, console: Console, *, title: str = "live") -> None:
@@ -27,10 +55,14 @@ def run_dashboard(session: Session, console: Console, *, title: str = "live") ->
             redirect_stderr=False,
         ) as live,
     ):
+        last_sig: tuple[object, ...] = ()
         for period in session.ticks():
             t_frame = time.monotonic()
             w, h = console.size
-            live.update(render(state, t_frame, title=title, width=w, height=h), refresh=True)
+            sig = signature(session, w, h)
+            if sig != last_sig:  # checked 12 times a second, redrawn when anything changed
+                last_sig = sig
+                live.update(render(state, t_frame, title=title, width=w, height=h), refresh=True)
             cad = target_cadence(state)
             if state.metronome and cad:
                 beat = math.floor(state.elapsed_s * cad / 60.0)
