@@ -63,3 +63,31 @@ def test_a_broken_plot_is_detected_by_the_page(session_dir: Path, tmp_path: Path
     dom = _dump_dom(out, tmp_path / "chromium-profile")
     assert 'data-plots-ok="3/4"' in dom
     assert '<p id="plot-check">1 plot(s) could not be shown.</p>' in dom
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_subject_report_loads_in_chromium_with_all_plots(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from sim.recovery import fast_summary, plan_patient
+    from stride.history import NewSession, register_sessions
+    from stride.report.subject import subject_report
+
+    db = tmp_path / "h.sqlite"
+    for feedback in (True, False):
+        plans = plan_patient(
+            "antalgic-right:0.7", weeks=4, sessions_per_week=3, feedback=feedback, seed=2,
+            start=datetime(2026, 3, 2, 9, tzinfo=UTC),
+        )  # fmt: skip
+        register_sessions(
+            db,
+            [
+                NewSession("S", p.started_at, "recovery", fast_summary(p), meta=p.meta())
+                for p in plans
+            ],
+        )
+    out = subject_report(db, "S", tmp_path / "s.html")
+    dom = _dump_dom(out, tmp_path / "chromium-profile")
+    m = re.search(r'<body[^>]*data-plots-ok="(\d+)/(\d+)"', dom)
+    assert m and m.group(1) == m.group(2) == "4"
