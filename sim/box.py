@@ -158,6 +158,14 @@ class SensorBox:
     def box_us(self, t_true: float) -> int:
         return math.floor((t_true - self.t_power_on) * self.cfg.clock_scale * 1e6)
 
+    def next_due_us(self) -> int:
+        """Box time at which :meth:`render` would next produce a frame."""
+        frame_end = (self.next_sample + self.cfg.samples_per_frame) * self.cfg.period_us
+        due = [frame_end, self.next_hello_us, self.next_status_us]
+        if self.belt_position is not None:
+            due.append(self.next_belt_us)
+        return min(due)
+
     def render(self, until_us: int) -> BoxOutput:
         """All frames the box emits up to box time ``until_us`` (whole SAMPLES frames only)."""
         t_start = time.perf_counter()

@@ -25,7 +25,7 @@ import numpy as np
 import simpy
 
 from devices.errors import InputError
-from sim.box import BoxConfig, SensorBox
+from sim.box import BoxConfig, BoxOutput, SensorBox
 from sim.link import LinkConfig
 from sim.params import Feedback, GaitParams
 from sim.profiles import parse_profile
@@ -34,6 +34,7 @@ from sim.treadmill import Treadmill
 from sim.walker import Contact, Walker
 
 RETAIN_S = 30.0  # contacts and belt dips older than this are forgotten (flat memory)
+RENDER_AHEAD_S = 0.05  # world seconds of box output rendered ahead (x speedup above 1)
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,24 @@ class World:
             self.box = self._new_box(now)
             self.power_ups += 1
             self._line_free = now
-        out = self.box.render(self.box.box_us(now))
+        if self.box.box_us(now) >= self.box.next_due_us():
+            # Render a little ahead (the frames wait in flight until their time), so each
+            # render encodes several frames; commands reach the walker that much later.
+            horizon = now + RENDER_AHEAD_S * max(1.0, self.options.speedup)
+            if horizon > self.env.now:
+                self.env.run(until=horizon)
+            self._queue(self.box.render(self.box.box_us(horizon)))
+        if self._pending and self._pending[0][0] <= now:
+            k = 0
+            while k < len(self._pending) and self._pending[k][0] <= now:
+                k += 1
+            data = b"".join(p[1] for p in self._pending[:k])
+            del self._pending[:k]
+            for fn in list(self.box_listeners):
+                fn(data, now)
+
+    def _queue(self, out: BoxOutput) -> None:
+        """Put rendered frames on the line: each arrives once transmitted (queued)."""
         if out.lengths.size:
             ready = self.box.true_time(out.emit_us)
             rate = self.link.byte_rate
@@ -190,19 +208,13 @@ class World:
                 self._pending.append(
                     (self._line_free + self.link.latency_s, out.data[offsets[i] : offsets[i + 1]])
                 )
-        if self._pending and self._pending[0][0] <= now:
-            k = 0
-            while k < len(self._pending) and self._pending[k][0] <= now:
-                k += 1
-            data = b"".join(p[1] for p in self._pending[:k])
-            del self._pending[:k]
-            for fn in list(self.box_listeners):
-                fn(data, now)
 
-    def next_box_arrival(self) -> float | None:
-        """World time the next box bytes arrive (None if nothing is in flight)."""
+    def next_box_arrival(self) -> float:
+        """World time at which the next box bytes arrive (in flight, or still to be sampled)."""
         with self.lock:
-            return self._pending[0][0] if self._pending else None
+            if self._pending:
+                return self._pending[0][0]
+            return float(self.box.true_time(self.box.next_due_us())) + self.link.latency_s
 
     def _forget(self, before: float) -> None:
         """Drop contacts and dips nobody will render again (memory stays flat)."""

@@ -247,7 +247,7 @@ class Serial(SerialBase):
                     out = bytes(self._buf[:size])
                     del self._buf[:size]
                 return out
-            nap = 0.002  # wall seconds between looks at the world
+            nap = self._nap()
             time.sleep(nap if remaining is None else max(0.0, min(nap, remaining)))
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
@@ -295,6 +295,19 @@ class Serial(SerialBase):
         with self._lock:
             while self._tx_pending and self._tx_pending[0][0] <= now:
                 self._buf += self._tx_pending.pop(0)[1]
+
+    def _nap(self) -> float:
+        """Wall seconds until something may arrive: the box's next frame (0.5-5 ms); the
+        treadmill's next answer, or a 2 ms look."""
+        world = self.world
+        if self._device == "box":
+            wait = world.wall_seconds(world.next_box_arrival() - world.now())
+            return min(max(wait, 0.0005), 0.005)
+        with self._lock:
+            if self._tx_pending:
+                wait = world.wall_seconds(self._tx_pending[0][0] - world.now())
+                return min(max(wait, 0.0005), 0.005)
+        return 0.002
 
     def _on_box_bytes(self, data: bytes, now: float) -> None:
         """World listener: box bytes that arrived (faults of this port applied)."""
