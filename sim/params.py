@@ -7,7 +7,7 @@ larger (the project's sign convention): ``step_length_asym=0.10`` means
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Literal
 
 from devices.errors import InputError
@@ -54,7 +54,6 @@ class GaitParams:
     placement_sd_m: float = 0.003
     position_gain: float = 0.3
     step_jitter_s: float = 0.003
-    notes: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         _check_range("body_mass_kg", self.body_mass_kg, 20.0, 250.0)

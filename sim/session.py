@@ -59,6 +59,7 @@ class SessionSpec:
     overground: bool = False
     pass_length_m: float = 10.0
     split_belt: bool = False
+    split_speeds_mps: tuple[float, float] | None = None  # (left, right) with split_belt
     speed_changes: tuple[tuple[float, float], ...] = ()  # (true seconds, m/s)
     treadmill_accel_mps2: float = 0.5
 
@@ -118,6 +119,15 @@ def simulate(spec: SessionSpec) -> SimulatedSession:
             split=spec.split_belt,
             body_mass_kg=spec.params.body_mass_kg,
         )
+        if spec.split_belt and spec.split_speeds_mps is not None:
+            left, right = spec.split_speeds_mps
+            treadmill = Treadmill(
+                left,
+                accel_mps2=spec.treadmill_accel_mps2,
+                split=True,
+                body_mass_kg=spec.params.body_mass_kg,
+            )
+            treadmill.set_split_speeds(left, right, 0.0)
         if spec.speed_changes:
             env.process(_speed_schedule(env, treadmill, spec.speed_changes))
     walker = Walker(

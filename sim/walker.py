@@ -184,11 +184,9 @@ class Walker:
             yield self.env.timeout(fc - self.env.now)
             mine.fc = self.env.now
             self._emit("fc", mine)
-            if side == "L":  # a left IC opens the next cycle; draw it now
-                pass
             land = t_other + shift + cycle.step[side]
             yield self.env.timeout(max(land - self.env.now, 0.05))
-            if side == "L":
+            if side == "L":  # a left IC opens the next gait cycle
                 cycle = self._draw_cycle()
             self._land(side, cycle)
 
@@ -197,12 +195,18 @@ class Walker:
     def _can_walk(self) -> bool:
         if self.belt is None:
             return True
-        return self.belt.motor_speed_mps(self.env.now, "L") >= MIN_WALK_SPEED
+        now = self.env.now
+        return (
+            min(self.belt.motor_speed_mps(now, "L"), self.belt.motor_speed_mps(now, "R"))
+            >= MIN_WALK_SPEED
+        )
 
     def _speed(self) -> float:
         if self.belt is None:
             return self.params.overground_speed_mps
-        return max(self.belt.motor_speed_mps(self.env.now, "L"), MIN_WALK_SPEED)
+        now = self.env.now
+        mean = (self.belt.motor_speed_mps(now, "L") + self.belt.motor_speed_mps(now, "R")) / 2
+        return max(mean, MIN_WALK_SPEED)  # split belts: the mean of the two
 
     def _adapt(self) -> float:
         """Share of the initial distance to the targets still left (1 = no feedback yet)."""

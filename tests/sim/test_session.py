@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from devices.errors import InputError
@@ -110,3 +111,14 @@ def test_cli_support_summary_and_errors(tmp_path: Path) -> None:
         build_spec(minutes=1, speed="1mps", profile="healthy", seed=0, rate=5)
     with pytest.raises(InputError, match="session length"):
         build_spec(minutes=0, speed="1mps", profile="healthy", seed=0, rate=1000)
+
+
+def test_split_belts_give_asymmetric_belt_displacements(tmp_path: Path) -> None:
+    spec = SessionSpec(minutes=0.5, seed=2, split_belt=True, split_speeds_mps=(0.8, 1.2))
+    sim = simulate_session(tmp_path / "split", spec)
+    steps = [s for s in sim.truth if s.belt_m is not None and s.ic_s > 5]
+    # A left step's belt part is the right (standing) foot's belt, and vice versa.
+    left = np.mean([s.belt_m / s.step_time_s for s in steps if s.side == "L"])  # type: ignore[operator]
+    right = np.mean([s.belt_m / s.step_time_s for s in steps if s.side == "R"])  # type: ignore[operator]
+    assert left == pytest.approx(1.2, abs=0.03)
+    assert right == pytest.approx(0.8, abs=0.03)
