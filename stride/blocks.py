@@ -55,9 +55,9 @@ class BlockAssembler:
         self._last_belt_t: float = -np.inf
         self._held: list[SampleBlock] = []
         self._held_belt: list[BeltBlock] = []
-        self._held_arrays: (
-            tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]] | None
-        ) = None
+        self._held_arrays: _BeltArrays | None = None
+        #: host time - box time (s), smallest seen: maps host-stamped readings onto ``t``.
+        self.host_offset_s: float | None = None
         self._cols: NDArray[np.int64] = np.zeros(0, np.int64)
         self._channels: tuple[Channel, ...] = ()
         self._offset: NDArray[np.float64] | None = None
@@ -150,6 +150,10 @@ class BlockAssembler:
         gaps = int(np.count_nonzero((box.block_missing > 0) | box.block_restart))
         if n_blocks and (box.block_missing[0] > 0 or box.block_restart[0]):
             gaps -= 1 if self._last_t_us is None else 0
+        host = None
+        if n_blocks and box.t_us.size:
+            last = box.block_start[1:] - 1
+            host = (box.block_host_t.astype(np.float64), box.t_us[last].astype(np.int64))
         return self._ingest(
             box.t_us.astype(np.int64, copy=False),
             box.values.reshape(-1, nch) if box.t_us.size else np.zeros((0, nch), np.int16),
@@ -157,6 +161,7 @@ class BlockAssembler:
             box.belt_t_us.astype(np.int64, copy=False),
             box.belt_interval_us.astype(np.int64, copy=False),
             box.belt_speed_mps.astype(np.float64, copy=False),
+            host,
         )
 
     def _flush(self) -> GaitSignals | None:
@@ -167,12 +172,17 @@ class BlockAssembler:
             b for b in blocks if b.t_us.size and b.values.ndim == 2 and b.values.shape[1] == nch
         ]
         gaps = 0
+        host = None
         if good:
             gaps = sum(1 for b in good if b.gap_before)
             if self._last_t_us is None and good[0].gap_before:
                 gaps -= 1
             t_us = np.concatenate([b.t_us for b in good]).astype(np.int64, copy=False)
             vals = np.concatenate([b.values for b in good])
+            host = (
+                np.asarray([b.host_t for b in good], np.float64),
+                np.asarray([b.t_us[-1] for b in good], np.int64),
+            )
         else:
             t_us, vals = np.zeros(0, np.int64), np.zeros((0, nch), np.int16)
         return self._ingest(
@@ -182,7 +192,16 @@ class BlockAssembler:
             np.asarray([b.t_us for b in belts], np.int64),
             np.asarray([b.interval_us for b in belts], np.int64),
             np.asarray([np.nan if b.speed_mps is None else b.speed_mps for b in belts], np.float64),
+            host,
         )
+
+    def _note_host(self, host_t: NDArray[np.float64], last_t_us: NDArray[np.int64]) -> None:
+        """Smallest (arrival host time - device time of the block's last sample): the clock
+        offset that maps host-stamped readings (a treadmill) onto the box's time axis."""
+        if not host_t.size or self._t0_us is None:
+            return
+        off = float(np.min(host_t - (last_t_us - self._t0_us) / 1e6))
+        self.host_offset_s = off if self.host_offset_s is None else min(self.host_offset_s, off)
 
     def _ingest(
         self,
@@ -192,8 +211,10 @@ class BlockAssembler:
         belt_t_us: NDArray[np.int64],
         belt_interval_us: NDArray[np.int64],
         belt_speed: NDArray[np.float64],
+        host: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
     ) -> GaitSignals | None:
-        """Samples and belt readings (NaN speed = unknown scale) in arrival order."""
+        """Samples and belt readings (NaN speed = unknown scale) in arrival order; ``host``:
+        arrival host time and last sample time of each block (for the clock offset)."""
         if self._held_arrays is not None:  # belt readings that came before any sample
             bt0, bi0, bs0 = self._held_arrays
             belt_t_us = np.concatenate([bt0, belt_t_us])
@@ -207,6 +228,8 @@ class BlockAssembler:
                 return None
             self._t0_us = int(t_us[0])
         self.counts.gaps += gaps
+        if host is not None:
+            self._note_host(*host)
         t_keep = np.zeros(0, np.int64)
         v_keep = vals[:0]
         if t_us.size:

@@ -179,3 +179,53 @@ def test_assembler_channel_map_and_calibration() -> None:
     assert out2.forces.tolist() == [[45.0, 45.5], [46.0, 46.5]]  # (count - 10) * 0.5
     with pytest.raises(InputError, match="one foot"):
         BlockAssembler().feed([HelloEvent(_hello([("L", "heel"), ("L", "toe")]), 1, 0)])
+
+
+def _session_with_belt_source(
+    path: Path, walk: Walk, source: str, **meta: object
+) -> tuple[GaitSignals, list[bytes]]:
+    """A box without a belt encoder, host times following the box clock (+20 ms), and a
+    treadmill stream or a fixed speed as the belt source."""
+    from conftest import box_wire  # type: ignore[import-not-found]
+
+    from devices.recording import SessionWriter
+
+    sig, _ = walk(seconds=20.0, fs=200.0, belt_mps=None, seed=31)
+    wire = box_wire(sig, t0_us=0)
+    with SessionWriter(str(path)) as w:
+        w.write_meta({"belt_source": source, **meta})
+        box = w.add_stream("box", "sensorbox-v1")
+        host = 1000.0
+        for frame in wire:
+            ev = _decode(frame)
+            blocks = [e for e in ev if isinstance(e, SampleBlock)]
+            if blocks:
+                host = 1000.02 + blocks[-1].t_us[-1] / 1e6
+            box.append(frame, host)
+        if source == "treadmill":
+            rx = w.add_stream("treadmill.rx", "trackmaster")
+            for k in range(200):  # 2.5 mph (1.1176 m/s) every 0.1 s, 30 ms after box time
+                rx.append(b"\xd10025", 1000.03 + 0.1 * k)
+    return sig, wire
+
+
+def test_fixed_and_treadmill_belt_sources(tmp_path: Path, synth_walk: Walk) -> None:
+    _session_with_belt_source(tmp_path / "fixed", synth_walk, "fixed", fixed_speed_mps=0.9)
+    got = read_session(tmp_path / "fixed")
+    assert got.belt_speed is not None and np.all(got.belt_speed == 0.9)
+    assert got.meta["belt"] == "fixed 0.9 m/s"
+    a = analyze(got)
+    assert a.summary["L"]["step_length_m"]["mean"] == pytest.approx(0.9 * 0.55, rel=0.02)  # type: ignore[index]
+
+    _session_with_belt_source(tmp_path / "tm", synth_walk, "treadmill")
+    got = read_session(tmp_path / "tm")
+    assert got.belt_t is not None and got.belt_speed is not None
+    assert got.belt_speed[0, 0] == pytest.approx(2.5 * 0.44704)
+    # host - box offset is 20 ms, so a reading at host 1000.03 + 0.1 k lands at 0.01 + 0.1 k
+    assert got.belt_t[:3] == pytest.approx([0.01, 0.11, 0.21], abs=1e-6)
+    a = analyze(got)
+    assert a.summary["R"]["step_length_m"]["mean"] == pytest.approx(1.1176 * 0.55, rel=0.02)  # type: ignore[index]
+
+    _session_with_belt_source(tmp_path / "none", synth_walk, "none")
+    got = read_session(tmp_path / "none")
+    assert got.belt_t is None and "none" in str(got.meta["belt"])
