@@ -77,6 +77,19 @@ class _Stop(Exception):
     pass
 
 
+def parse_times(text: str) -> tuple[float, ...]:
+    """``"30,90"`` -> (30.0, 90.0); empty -> (); anything else -> InputError."""
+    try:
+        times = tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise InputError(
+            f"cannot read times {text!r}", fix="write seconds separated by commas, e.g. 30,90"
+        ) from None
+    if any(not (t >= 0) for t in times):
+        raise InputError(f"times {text!r} must be >= 0", fix="e.g. 30,90")
+    return times
+
+
 def serve_forever(
     *,
     directory: Path,
@@ -86,9 +99,16 @@ def serve_forever(
     speed: str = "3.6kmh",
     treadmill: str = "trackmaster",
     speedup: float = 1.0,
+    unplug_at_s: tuple[float, ...] = (),
+    unplug_s: float = 3.0,
     stop_after_s: float | None = None,
 ) -> None:
-    """Serve until SIGINT/SIGTERM (or ``stop_after_s`` wall seconds, for tests)."""
+    """Serve until SIGINT/SIGTERM (or ``stop_after_s`` wall seconds, for tests).
+
+    ``unplug_at_s`` (world seconds): the box disappears for ``unplug_s`` — its terminal is
+    closed and its symlink removed, so clients see the port vanish — then comes back on a
+    new terminal under the same symlink, freshly powered up.
+    """
     if treadmill not in ("trackmaster", "csafe"):
         raise InputError(
             f"unknown treadmill protocol {treadmill!r}", fix="use trackmaster or csafe"
@@ -100,19 +120,30 @@ def serve_forever(
             raise InputError(f"{p} exists and is not a symlink", fix="choose another --dir")
     world = World(
         WorldOptions(
-            profile=profile, seed=seed, rate_hz=rate, speed_mps=parse_speed(speed), speedup=speedup
+            profile=profile,
+            seed=seed,
+            rate_hz=rate,
+            speed_mps=parse_speed(speed),
+            speedup=speedup,
+            unplug_at_s=tuple(unplug_at_s),
+            unplug_s=unplug_s,
         )
     )
-    box = _Pty(directory / "box")
+    boxes: list[_Pty] = [_Pty(directory / "box")]  # the current box terminal, if plugged
     belt = _Pty(directory / "treadmill")
     responder = world.responder(treadmill)
-    world.box_listeners.append(lambda data, now: box.write(data))
+
+    def to_box(data: bytes, now: float) -> None:
+        if boxes:
+            boxes[0].write(data)
+
+    world.box_listeners.append(to_box)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         raise _Stop
 
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-    print(f"box: {box.link} -> {box.name}", flush=True)
+    print(f"box: {boxes[0].link} -> {boxes[0].name}", flush=True)
     print(f"treadmill ({treadmill}): {belt.link} -> {belt.name}", flush=True)
     print("serving; Ctrl-C or SIGTERM stops", flush=True)
     started = time.monotonic()
@@ -121,6 +152,12 @@ def serve_forever(
             ready, _, _ = select.select([belt.master], [], [], TICK_S)
             with world.lock:
                 now = world.advance()
+                if boxes and not world.plugged(now):
+                    boxes.pop().close()
+                    print(f"box unplugged at {now:.1f} s", flush=True)
+                elif not boxes and world.plugged(now):
+                    boxes.append(_Pty(directory / "box"))
+                    print(f"box plugged in at {now:.1f} s: {boxes[0].name}", flush=True)
                 if ready:
                     data = belt.read()
                     if data:
@@ -132,6 +169,7 @@ def serve_forever(
     finally:
         for s, h in old.items():
             signal.signal(s, h)
-        box.close()
+        for b in boxes:
+            b.close()
         belt.close()
         print(f"stopped after {world.now():.1f} s of simulated walking", file=sys.stderr)

@@ -73,9 +73,13 @@ def serve(
         "trackmaster", "--treadmill", help="Treadmill protocol: trackmaster or csafe."
     ),
     speedup: float = typer.Option(1.0, "--speedup", help="Run the world this many times faster."),
+    unplug_at: str = typer.Option(
+        "", "--unplug-at", help="Unplug the box at these world seconds, e.g. 30,90."
+    ),
+    unplug_s: float = typer.Option(3.0, "--unplug-s", help="How long each unplug lasts, s."),
 ) -> None:
     """Expose the simulated box and treadmill as pseudo-terminals until Ctrl-C or SIGTERM."""
-    from sim.serve import serve_forever
+    from sim.serve import parse_times, serve_forever
 
     serve_forever(
         directory=dir,
@@ -85,6 +89,8 @@ def serve(
         speed=speed,
         treadmill=treadmill,
         speedup=speedup,
+        unplug_at_s=parse_times(unplug_at),
+        unplug_s=unplug_s,
     )
 
 

@@ -53,3 +53,47 @@ def test_serve_until_sigterm(tmp_path: Path) -> None:
     assert "box:" in out
     assert not (tmp_path / "box").exists() and not (tmp_path / "box").is_symlink()
     assert not (tmp_path / "treadmill").is_symlink()
+
+
+def test_box_unplug_and_replug_on_the_terminal(tmp_path: Path) -> None:
+    code = (
+        "from pathlib import Path\n"
+        "from sim.serve import serve_forever\n"
+        f"serve_forever(directory=Path({str(tmp_path)!r}), seed=4, speedup=4.0,\n"
+        "              unplug_at_s=(4.0,), unplug_s=4.0)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    box = tmp_path / "box"
+    try:
+        deadline = time.monotonic() + 20
+        while not box.exists():
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        port = serial.Serial(str(box), timeout=0.05)
+        lost = False
+        end = time.monotonic() + 5
+        while time.monotonic() < end and not lost:
+            try:
+                port.read(4096)
+            except serial.SerialException:
+                lost = True
+        port.close()
+        assert lost  # the box vanished under the client
+        while not box.exists():  # and comes back on a new terminal
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        time.sleep(0.05)
+        port = serial.Serial(str(box), timeout=0.1)
+        dec = StreamDecoder()
+        end = time.monotonic() + 0.5
+        while time.monotonic() < end:
+            dec.feed(port.read(4096), time.monotonic())
+        port.close()
+        assert dec.stats.frames > 10
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert "box unplugged" in out and "box plugged in" in out
