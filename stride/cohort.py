@@ -313,6 +313,45 @@ def run_full_session(job: RecoveryJob) -> SessionResult:
         )
 
 
+def _stored(results: list[SessionResult]) -> list[tuple[tuple[Any, ...], int, float | None]]:
+    """Results as history rows made in the worker (the parent only inserts them), with the
+    session index and step-length SI for the run's summary line."""
+    from stride.history.db import NewSession, now_iso, prepare_row
+
+    now = now_iso()
+    out = []
+    for r in results:
+        new = NewSession(
+            subject=r.subject,
+            started_at=r.started_at,
+            source="recovery",
+            summary=r.summary,
+            devices=list(r.devices),
+            target=r.target,
+            recording_path=r.recording_path,
+            meta=r.meta,
+        )
+        si = r.summary.get("symmetry", {}).get("step_length", {}).get("si")
+        out.append(
+            (
+                prepare_row(new, now),
+                int(r.meta["session_index"]),
+                float(si) if isinstance(si, int | float) else None,
+            )
+        )
+    return out
+
+
+def fast_rows(job: RecoveryJob) -> list[tuple[tuple[Any, ...], int, float | None]]:
+    """Worker of ``--fast`` cohorts: one patient's sessions as history rows."""
+    return _stored(run_fast_patient(job))
+
+
+def full_rows(job: RecoveryJob) -> list[tuple[tuple[Any, ...], int, float | None]]:
+    """Worker of full-mode cohorts: one session, recorded and analysed, as a history row."""
+    return _stored([run_full_session(job)])
+
+
 def _jobs(base: RecoveryJob, fast: bool, n_sessions: int) -> list[RecoveryJob]:
     from dataclasses import replace
 
@@ -354,7 +393,7 @@ def run_recovery_cli(
 
     from devices.units import parse_speed
     from sim.recovery import parse_profile, schedule_days
-    from stride.history.db import NewSession, open_db, resolve_db_path
+    from stride.history.db import open_db, resolve_db_path
 
     name, _ = parse_profile(profile)
     n_sessions = len(schedule_days(weeks, sessions_per_week))
@@ -394,34 +433,21 @@ def run_recovery_cli(
         pass
     if recordings is not None:
         recordings.mkdir(parents=True)
-    runner: Callable[[RecoveryJob], Any] = run_fast_patient if fast else run_full_session
     t0 = time.perf_counter()
     first_si: list[float] = []
     last_si: list[float] = []
-    pending: list[NewSession] = []
+    pending: list[tuple[Any, ...]] = []
+    runner = fast_rows if fast else full_rows
     writer = _Writer(db_path)
     eng = get_engine(engine, scheduler=scheduler, workers=workers)
     with _progress(progress, len(jobs), fast) as advance:
         try:
-            for _, out in eng.imap_unordered(runner, jobs):
-                results: list[SessionResult] = out if fast else [out]
-                for r in results:
-                    pending.append(
-                        NewSession(
-                            subject=r.subject,
-                            started_at=r.started_at,
-                            source="recovery",
-                            summary=r.summary,
-                            devices=list(r.devices),
-                            target=r.target,
-                            recording_path=r.recording_path,
-                            meta=r.meta,
-                        )
-                    )
-                    si = r.summary.get("symmetry", {}).get("step_length", {}).get("si")
-                    if isinstance(si, float) and r.meta.get("session_index") == 0:
+            for _, stored in eng.imap_unordered(runner, jobs):
+                for row, index, si in stored:
+                    pending.append(row)
+                    if si is not None and index == 0:
                         first_si.append(abs(si))
-                    if isinstance(si, float) and r.meta.get("session_index") == n_sessions - 1:
+                    if si is not None and index == n_sessions - 1:
                         last_si.append(abs(si))
                 if len(pending) >= 500 or not fast:
                     writer.put(pending)
@@ -430,7 +456,7 @@ def run_recovery_cli(
             writer.put(pending)
         finally:
             eng.close()
-            stored = writer.close()
+            stored_count = writer.close()
     elapsed = time.perf_counter() - t0
     mean = lambda v: round(sum(v) / len(v), 2) if v else None  # noqa: E731
     return {
@@ -438,7 +464,7 @@ def run_recovery_cli(
         "mode": "fast" if fast else "full",
         "engine": eng.name,
         "patients": patients,
-        "sessions": stored,
+        "sessions": stored_count,
         "subject": base.subject,
         "feedback": feedback,
         "elapsed_s": round(elapsed, 3),
@@ -462,12 +488,12 @@ class _Writer:
         self._thread.start()
 
     def _run(self) -> None:
-        from stride.history.db import register_sessions
+        from stride.history.db import insert_rows
 
         while (batch := self._queue.get()) is not None:
             if self._error is None:
                 try:
-                    self._stored += len(register_sessions(self._db, batch))
+                    self._stored += len(insert_rows(self._db, batch))
                 except BaseException as err:  # re-raised in the caller's thread by close()
                     self._error = err
 

@@ -213,7 +213,9 @@ def open_db(db_path: str | os.PathLike[str] | None, *, create: bool = True) -> I
             con.close()
 
 
-def _row(session: NewSession, now: str) -> tuple[Any, ...]:
+def prepare_row(session: NewSession, now: str) -> tuple[Any, ...]:
+    """The validated, serialised row of a session (any process can make it; see
+    :func:`insert_rows`). ``now``: the ISO time stored as ``created_at``."""
     if session.source not in SOURCES:
         raise InputError(
             f"unknown session source {session.source!r}", fix=f"use one of {', '.join(SOURCES)}"
@@ -245,12 +247,10 @@ _INSERT = (
 )
 
 
-def register_sessions(
-    db_path: str | os.PathLike[str] | None, sessions: Iterable[NewSession]
+def insert_rows(
+    db_path: str | os.PathLike[str] | None, rows: Sequence[tuple[Any, ...]]
 ) -> list[int]:
-    """Store many sessions in one transaction (all or none); returns their ids in order."""
-    now = datetime.now(UTC).isoformat(timespec="milliseconds")
-    rows = [_row(s, now) for s in sessions]  # validate everything before writing anything
+    """Store rows made by :func:`prepare_row` in one transaction (all or none)."""
     with open_db(db_path) as con:
         con.execute("BEGIN IMMEDIATE")
         try:
@@ -260,6 +260,20 @@ def register_sessions(
             con.execute("ROLLBACK")
             raise
     return ids
+
+
+def now_iso() -> str:
+    """The current UTC time as stored in ``created_at``."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def register_sessions(
+    db_path: str | os.PathLike[str] | None, sessions: Iterable[NewSession]
+) -> list[int]:
+    """Store many sessions in one transaction (all or none); returns their ids in order."""
+    now = now_iso()
+    rows = [prepare_row(s, now) for s in sessions]  # validate all before writing anything
+    return insert_rows(db_path, rows)
 
 
 def register_session(
