@@ -12,7 +12,7 @@ import math
 import os
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stride.core.analyzer import Analysis, AnalysisConfig, analyze
@@ -96,6 +96,7 @@ def run(
     t0 = time.perf_counter()
     signals = read_record(path)
     t1 = time.perf_counter()
+    config = with_session_defaults(config, signals.meta)
     result = analyze(signals, config)
     t2 = time.perf_counter()
     if result.usable_steps == 0:
@@ -110,6 +111,42 @@ def run(
             fix="check that the record contains walking and that each foot's sensor works",
         )
     return signals, result, Timing(t1 - t0, t2 - t1, signals.n)
+
+
+def with_session_defaults(config: AnalysisConfig, meta: dict[str, object]) -> AnalysisConfig:
+    """A recording's own target and course (session.json) where the options gave none, so
+    analysing a session scores it against what the walker was shown."""
+    session = meta.get("session")
+    if not isinstance(session, dict):
+        return config
+    target = config.target
+    raw = session.get("target")
+    if target is None and isinstance(raw, dict):
+        try:
+            target = Target(
+                step_length_m=_num(raw.get("step_length_m")),
+                tolerance_m=_num(raw.get("tolerance_m")) or DEFAULT_TOLERANCE_M,
+                cadence_spm=_num(raw.get("cadence_spm")),
+                spacing_m=_num(raw.get("spacing_m")),
+                lines_per_step=_int(raw.get("lines_per_step")),
+            )
+        except ValueError:
+            target = None  # a target the session stored badly is left out, not guessed
+        if target is not None and target.step_length_m is None and target.cadence_spm is None:
+            target = None
+    pass_length = config.pass_length_m
+    sim = session.get("sim")
+    if pass_length is None and isinstance(sim, dict) and sim.get("overground"):
+        pass_length = _num(sim.get("pass_length_m"))
+    return replace(config, target=target, pass_length_m=pass_length)
+
+
+def _num(x: object) -> float | None:
+    return float(x) if isinstance(x, int | float) and not isinstance(x, bool) else None
+
+
+def _int(x: object) -> int | None:
+    return int(x) if isinstance(x, int) and not isinstance(x, bool) else None
 
 
 def document(result: Analysis, timing: Timing | None = None) -> dict[str, object]:

@@ -118,11 +118,15 @@ def box_wire(
     return frames
 
 
-def write_box_session(path: object, frames: list[bytes], per_chunk: int = 7) -> None:
+def write_box_session(
+    path: object, frames: list[bytes], per_chunk: int = 7, meta: dict[str, object] | None = None
+) -> None:
     """A session directory holding ``frames`` as the box stream, ``per_chunk`` per read."""
     from devices.recording import SessionWriter
 
     with SessionWriter(str(path)) as w:
+        if meta:
+            w.write_meta(meta)
         rec = w.add_stream("box", "sensorbox-v1")
         for i in range(0, len(frames), per_chunk):
             rec.append(b"".join(frames[i : i + per_chunk]), 1000.0 + i * 0.01)

@@ -190,3 +190,28 @@ def test_subprocess_has_no_traceback(tmp_path: Path) -> None:
     assert out.returncode == 1
     assert out.stderr.startswith("stride: error:") and "none.hea" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_session_target_is_used_unless_options_give_one(
+    tmp_path: Path,
+    synth_walk: Walk,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from conftest import box_wire, write_box_session  # type: ignore[import-not-found]
+
+    sig, _ = synth_walk(seconds=20.0, fs=200.0, seed=22)
+    path = tmp_path / "with_target"
+    meta = {"target": {"step_length_m": 0.55, "tolerance_m": 0.02, "cadence_spm": None}}
+    write_box_session(path, box_wire(sig), meta=meta)
+    code, out, err = _run(["analyze", str(path), "--json"], monkeypatch, capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["summary"]["target"]["step_length_m"] == 0.55
+    assert doc["summary"]["target"]["tolerance_m"] == 0.02
+    assert "target_error_m" in doc["steps"][0]
+    code, out, err = _run(
+        ["analyze", str(path), "--json", "--step-length", "0.7"], monkeypatch, capsys
+    )
+    assert code == 0, err
+    assert json.loads(out)["summary"]["target"]["step_length_m"] == 0.7
