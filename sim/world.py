@@ -30,7 +30,7 @@ from sim.link import LinkConfig
 from sim.params import Feedback, GaitParams
 from sim.profiles import parse_profile
 from sim.sensors import noise_level
-from sim.treadmill import Treadmill
+from sim.treadmill import Treadmill, check_speed
 from sim.walker import Contact, Walker
 
 RETAIN_S = 30.0  # contacts and belt dips older than this are forgotten (flat memory)
@@ -55,9 +55,17 @@ class WorldOptions:
     params: GaitParams | None = None  # Python only: overrides the profile's parameters
 
     def __post_init__(self) -> None:
+        """Validate everything here, so a bad URL is refused when it is parsed."""
         if not (0.01 <= self.speedup <= 1000.0):
             raise InputError(
                 f"speedup {self.speedup} is outside 0.01..1000", fix="give e.g. speedup=10"
+            )
+        parse_profile(self.profile)
+        BoxConfig(rate_hz=self.rate_hz, sensors=self.sensors, noise=noise_level(self.noise))
+        check_speed(self.speed_mps)
+        if not (self.unplug_s >= 0) or any(not (u >= 0) for u in self.unplug_at_s):
+            raise InputError(
+                "unplug times and durations must be >= 0", fix="e.g. unplug_at=30&unplug_s=3"
             )
 
 

@@ -130,7 +130,16 @@ def test_url_parsing_and_world_conflicts(world_key: str) -> None:
     assert opts.speed_mps == pytest.approx(1.0)
     assert given == {"profile", "seed", "rate_hz", "speed_mps"}
     assert port == {"flip": 0.01}
-    for bad in ("sim://fridge", "sim://box?colour=red", "sim://box?seed=x", "sim://box?belt=up"):
+    for bad in (
+        "sim://fridge",
+        "sim://box?colour=red",
+        "sim://box?seed=x",
+        "sim://box?belt=up",
+        "sim://box?profile=limping",
+        "sim://box?rate=5",
+        "sim://box?noise=loud",
+        "sim://box?unplug_s=-1",
+    ):
         with pytest.raises(InputError):
             parse_sim_url(bad)
     with pytest.raises(serial.SerialException, match="bad sim:// URL"):
