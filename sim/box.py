@@ -305,6 +305,8 @@ class SensorBox:
         """Chatter at a random share of contacts (each contact decided once)."""
         ics: list[float] = []
         cols: list[list[int]] = []
+        if len(self._bounced) > 64:  # forget contacts long past (live boxes run for hours)
+            self._bounced = {k for k in self._bounced if k[1] >= t[0] - 10.0}
         for c in contacts:
             key = (c.side, c.ic)
             if key in self._bounced or not (t[0] <= c.ic <= t[-1]):

@@ -1,7 +1,7 @@
 """Foot forces under each sensor, rendered from the contact list in vectorised blocks.
 
 Each contact is split into four load components that move from heel to toe as the foot
-rolls over (Perry 1992; the plantar-pressure sequence of Hughes 1991): heel, midfoot,
+rolls over (Perry 1992): heel, midfoot,
 forefoot (metatarsal heads) and toes. Their sum is the familiar double-humped vertical force
 (about 1.1 body weights at loading response and push-off, 0.8 at midstance). Heel-first
 contacts load the heel with a short touch-down transient (about half the loading-response

@@ -7,7 +7,7 @@ a heel strike at ``t_i`` slows the belt under that foot by ``a_i * g(t - t_i)`` 
 ``g(u) = (u / tau) exp(1 - u / tau)`` (peak 1 at ``u = tau``) and
 ``a_i = dip_per_70kg * body_mass / 70 * motor_speed(t_i)``: a heavier walker brakes the belt
 more (motor controllers recover in about 0.1-0.3 s; dips of 1-3 % are typical of lab
-treadmills, e.g. Savelberg 1998, Riley 2007).
+treadmills, Savelberg et al. 1998).
 
 :class:`Treadmill` implements the ``belt`` protocol that the wire-protocol responders
 (:mod:`sim.treadmill_wire`) drive: ``actual_speed_mps(now)``, ``set_speed_mps(v, now)``,
