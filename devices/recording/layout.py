@@ -46,15 +46,15 @@ RESERVED_META: Final = frozenset({"format", "format_version", "streams"})
 _NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
-def chunk_crc(n: int, host_t: float, data: bytes) -> int:
+def chunk_crc(n: int, host_t: float, data: bytes | memoryview) -> int:
     """CRC-32 over the chunk's length, host time and data (not the magic)."""
     return zlib.crc32(data, zlib.crc32(struct.pack("<Id", n, host_t)))
 
 
-def pack_chunk(data: bytes, host_t: float) -> bytes:
+def pack_chunk(data: bytes | memoryview, host_t: float) -> bytes:
     """One chunk record, header and data, ready for a single write."""
     n = len(data)
-    return CHUNK_HEAD.pack(CHUNK_MAGIC, n, host_t, chunk_crc(n, host_t, data)) + data
+    return CHUNK_HEAD.pack(CHUNK_MAGIC, n, host_t, chunk_crc(n, host_t, data)) + bytes(data)
 
 
 def check_name(name: str, what: str) -> str:

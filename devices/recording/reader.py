@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,8 @@ class StreamData:
     host_t: NDArray[np.float64]
 
     def chunks(self) -> Iterator[tuple[float, bytes]]:
+        if not self.offsets.size:
+            return
         ends = [*self.offsets[1:].tolist(), len(self.data)]
         for start, end, t in zip(self.offsets.tolist(), ends, self.host_t.tolist(), strict=True):
             yield t, self.data[start:end]
@@ -153,35 +155,36 @@ class SessionReader:
         return self._cache[name]
 
 
-def parse_stream_file(raw: bytes, where: str = "stream") -> _Parsed:
-    """Split a stream file into chunks; see the module docstring for damage handling."""
+def parse_stream_file(raw: bytes, where: str = "stream", *, use_kernel: bool = True) -> _Parsed:
+    """Split a stream file into chunks; see the module docstring for damage handling.
+
+    Intact stretches are walked by a numba kernel (CRC-32 checked, hundreds of MB/s);
+    damage is handled in Python, which then hands the rest back to the kernel.
+    """
     if len(raw) < FILE_HEAD.size or raw[:8] != FILE_MAGIC:
         raise InputError(f"{where} is not a stride stream file", fix="check the recording")
     _, version, jlen = FILE_HEAD.unpack_from(raw)
     if version > FORMAT_VERSION:
         raise InputError(f"{where} has stream format {version}", fix="upgrade stride")
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    scan = _kernel_scanner() if use_kernel else None
     pos = FILE_HEAD.size + jlen
     probs = StreamProblems()
-    parts: list[bytes] = []
-    offsets: list[int] = []
-    times: list[float] = []
-    total = 0
+    positions: list[NDArray[np.int64]] = []
+    lengths: list[NDArray[np.int64]] = []
     end = len(raw)
-    hs = CHUNK_HEAD.size
     while pos < end:
-        ok = False
-        if end - pos >= hs and raw[pos : pos + 4] == CHUNK_MAGIC:
-            _, n, host_t, crc = CHUNK_HEAD.unpack_from(raw, pos)
-            if n <= MAX_CHUNK and pos + hs + n <= end:
-                data = raw[pos + hs : pos + hs + n]
-                if chunk_crc(n, host_t, data) == crc:
-                    offsets.append(total)
-                    times.append(host_t)
-                    parts.append(data)
-                    total += n
-                    pos += hs + n
-                    ok = True
-        if ok:
+        if scan is not None:
+            p, n, pos = scan(buf, pos)
+            positions.append(p)
+            lengths.append(n)
+            if pos >= end:
+                break
+        good = _chunk_at(raw, pos)
+        if good >= 0:  # only reached without the kernel: one chunk at a time
+            positions.append(np.array([pos], dtype=np.int64))
+            lengths.append(np.array([good], dtype=np.int64))
+            pos += CHUNK_HEAD.size + good
             continue
         nxt = _next_good_chunk(raw, pos + 1)
         if nxt < 0:
@@ -191,10 +194,46 @@ def parse_stream_file(raw: bytes, where: str = "stream") -> _Parsed:
         probs.corrupt += 1
         probs.bytes_skipped += nxt - pos
         pos = nxt
-    stream = StreamData(
-        b"".join(parts), np.asarray(offsets, dtype=np.int64), np.asarray(times, dtype=np.float64)
+    pos_a = np.concatenate(positions) if positions else np.zeros(0, np.int64)
+    len_a = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
+    hs = CHUNK_HEAD.size
+    host_t = (
+        buf[pos_a[:, None] + np.arange(8, 16)].copy().view("<f8").reshape(-1).astype(np.float64)
+        if pos_a.size
+        else np.zeros(0, np.float64)
     )
-    return _Parsed(stream, probs)
+    offsets = np.concatenate([[0], np.cumsum(len_a)[:-1]]).astype(np.int64) if pos_a.size else pos_a
+    total = int(len_a.sum())
+    if scan is not None:
+        from devices.recording._scan_kernels import _gather
+
+        data = _gather(buf, pos_a, len_a, total).tobytes()
+    else:
+        data = b"".join(
+            raw[p + hs : p + hs + m] for p, m in zip(pos_a.tolist(), len_a.tolist(), strict=True)
+        )
+    return _Parsed(StreamData(data, offsets, host_t), probs)
+
+
+def _kernel_scanner() -> Callable[[NDArray[np.uint8], int], tuple[Any, Any, int]] | None:
+    """The numba chunk scanner, or None where numba is unavailable (pure Python then)."""
+    try:
+        from devices.recording._scan_kernels import _scan_chunks, crc32_tables
+    except ImportError:  # pragma: no cover - numba is a core dependency
+        return None
+    tables = crc32_tables()
+    return lambda buf, pos: _scan_chunks(buf, pos, tables)
+
+
+def _chunk_at(raw: bytes, pos: int) -> int:
+    """Data length of an intact chunk at ``pos``, or -1."""
+    hs = CHUNK_HEAD.size
+    if len(raw) - pos < hs or raw[pos : pos + 4] != CHUNK_MAGIC:
+        return -1
+    _, n, host_t, crc = CHUNK_HEAD.unpack_from(raw, pos)
+    if n > MAX_CHUNK or pos + hs + n > len(raw):
+        return -1
+    return int(n) if chunk_crc(n, host_t, raw[pos + hs : pos + hs + n]) == crc else -1
 
 
 def _next_good_chunk(raw: bytes, start: int) -> int:

@@ -22,6 +22,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import numpy as np
+from numpy.typing import ArrayLike
+
 from devices.errors import InputError
 from devices.recording.layout import (
     FILE_HEAD,
@@ -72,6 +75,40 @@ class StreamRecorder:
             self.bytes += len(data)
             self._dirty = True
         self.maybe_sync()
+
+    def append_many(self, data: bytes, offsets: ArrayLike, host_t: ArrayLike) -> None:
+        """Record many chunks at once (a simulator writing a whole session): chunk i is
+        ``data[offsets[i]:offsets[i + 1]]`` read at ``host_t[i]``; same file as appending
+        them one by one, written in large blocks."""
+        offs = np.asarray(offsets, dtype=np.int64)
+        ht = np.asarray(host_t, dtype=np.float64)
+        if offs.ndim != 1 or ht.shape != offs.shape:
+            raise ValueError("offsets and host_t must be 1-D and of the same length")
+        ends = np.append(offs[1:], len(data))
+        if offs.size and (offs[0] != 0 or np.any(ends <= offs)):
+            raise ValueError("offsets must start at 0 and increase strictly within data")
+        view = memoryview(data)
+        batch: list[bytes] = []
+        size = 0
+        for a, b, t in zip(offs.tolist(), ends.tolist(), ht.tolist(), strict=True):
+            batch.append(pack_chunk(view[a:b], t))
+            size += b - a
+            if size >= 1 << 22:
+                self._write_batch(batch, size)
+                batch, size = [], 0
+        self._write_batch(batch, size)
+        self.maybe_sync()
+
+    def _write_batch(self, batch: list[bytes], size: int) -> None:
+        if not batch:
+            return
+        with self._lock:
+            if self._fd is None:
+                raise InputError(f"stream {self.name!r} is closed", fix="append before close()")
+            _write_all(self._fd, b"".join(batch))
+            self.chunks += len(batch)
+            self.bytes += size
+            self._dirty = True
 
     def maybe_sync(self) -> None:
         """fsync if the last one was ``sync_interval`` seconds ago or more."""

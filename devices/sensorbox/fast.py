@@ -202,10 +202,15 @@ def decode_stream(
     hello_rel = np.flatnonzero(rel_type == T_HELLO)
     hellos: list[HelloEvent] = []
     cpm_of_hello: list[float] = []
+    parsed: dict[bytes, Hello] = {}  # a box repeats the same HELLO every second
     for i in hello_rel.tolist():
         g = int(rel_g[i])
-        h = Hello.parse(bytes(dec[goff[g] : goff[g] + glen[g]]))
-        assert h is not None
+        payload = dec[goff[g] : goff[g] + glen[g]].tobytes()
+        h = parsed.get(payload)
+        if h is None:
+            h = Hello.parse(payload)
+            assert h is not None  # checked by the kernel
+            parsed[payload] = h
         hellos.append(HelloEvent(h, int(gseq[g]), int(r_t[i]), float(ghost[g])))
         cpm_of_hello.append(h.belt_counts_per_m)
     which = np.searchsorted(hello_rel, belt_rel) - 1

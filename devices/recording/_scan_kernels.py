@@ -1,0 +1,100 @@
+"""numba kernels for reading stream files fast (private; used by devices.recording.reader).
+
+``_scan_chunks`` walks chunk headers from a position while each chunk is whole and its
+CRC-32 (zlib's, slicing-by-4) checks, and stops at the first one that is not: the reader's
+pure-Python path then handles the damage. ``_gather`` copies the chunks' data into one
+buffer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+I64 = NDArray[np.int64]
+U8 = NDArray[np.uint8]
+
+HEAD = 20  # b"CHNK", uint32 n, float64 host_t, uint32 crc32
+MAX_CHUNK = 64 * 1024 * 1024
+
+
+def crc32_tables() -> I64:
+    """zlib's CRC-32 table and the three tables of slicing-by-4, as int64 (4, 256)."""
+    t = np.zeros((4, 256), dtype=np.int64)
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
+        t[0, i] = c
+    for k in range(1, 4):
+        for i in range(256):
+            t[k, i] = (t[k - 1, i] >> 8) ^ t[0, t[k - 1, i] & 0xFF]
+    return t
+
+
+@njit(cache=True)
+def _crc32_update(crc: int, raw: U8, a: int, b: int, t: I64) -> int:
+    """Continue a (pre-inverted) CRC-32 over raw[a:b]."""
+    p = a
+    while p + 4 <= b:
+        crc ^= (
+            int(raw[p]) | (int(raw[p + 1]) << 8) | (int(raw[p + 2]) << 16) | (int(raw[p + 3]) << 24)
+        )
+        crc = (
+            t[3, crc & 0xFF] ^ t[2, (crc >> 8) & 0xFF] ^ t[1, (crc >> 16) & 0xFF] ^ t[0, crc >> 24]
+        )
+        p += 4
+    while p < b:
+        crc = t[0, (crc ^ raw[p]) & 0xFF] ^ (crc >> 8)
+        p += 1
+    return crc
+
+
+@njit(cache=True)
+def _scan_chunks(raw: U8, start: int, t: I64) -> tuple[I64, I64, int]:
+    """(header positions, data lengths, position where scanning stopped)."""
+    n = raw.shape[0]
+    cap = (n - start) // HEAD + 1
+    pos_out = np.empty(cap, np.int64)
+    len_out = np.empty(cap, np.int64)
+    k = 0
+    p = start
+    while p + HEAD <= n:
+        if raw[p] != 67 or raw[p + 1] != 72 or raw[p + 2] != 78 or raw[p + 3] != 75:  # CHNK
+            break
+        m = (
+            int(raw[p + 4])
+            | (int(raw[p + 5]) << 8)
+            | (int(raw[p + 6]) << 16)
+            | (int(raw[p + 7]) << 24)
+        )
+        if m > MAX_CHUNK or p + HEAD + m > n:
+            break
+        want = (
+            int(raw[p + 16])
+            | (int(raw[p + 17]) << 8)
+            | (int(raw[p + 18]) << 16)
+            | (int(raw[p + 19]) << 24)
+        )
+        crc = _crc32_update(0xFFFFFFFF, raw, p + 4, p + 16, t)
+        crc = _crc32_update(crc, raw, p + HEAD, p + HEAD + m, t)
+        if (crc ^ 0xFFFFFFFF) != want:
+            break
+        pos_out[k] = p
+        len_out[k] = m
+        k += 1
+        p += HEAD + m
+    return pos_out[:k], len_out[:k], p
+
+
+@njit(cache=True)
+def _gather(raw: U8, pos: I64, lens: I64, total: int) -> U8:
+    out = np.empty(total, np.uint8)
+    w = 0
+    for i in range(pos.shape[0]):
+        a = pos[i] + HEAD
+        m = lens[i]
+        out[w : w + m] = raw[a : a + m]
+        w += m
+    return out

@@ -1,0 +1,81 @@
+"""The numba stream-file scanner against the pure-Python reader, on damaged files."""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from devices.recording import SessionReader, SessionWriter
+from devices.recording._scan_kernels import _crc32_update, crc32_tables
+from devices.recording.layout import FILE_HEAD, FILE_MAGIC, pack_chunk
+from devices.recording.reader import parse_stream_file
+
+
+def stream_file(chunks: list[tuple[float, bytes]]) -> bytes:
+    desc = b'{"name": "box", "protocol": "x"}'
+    head = FILE_HEAD.pack(FILE_MAGIC, 1, len(desc)) + desc
+    return head + b"".join(pack_chunk(d, t) for t, d in chunks)
+
+
+@pytest.mark.parametrize("data", [b"", b"a", b"123456789", bytes(range(256)) * 41 + b"xyz"])
+def test_crc32_kernel_matches_zlib(data: bytes) -> None:
+    raw = np.frombuffer(b"--" + data, dtype=np.uint8)
+    got = _crc32_update(0xFFFFFFFF, raw, 2, raw.size, crc32_tables()) ^ 0xFFFFFFFF
+    assert got == zlib.crc32(data)
+    if data == b"123456789":
+        assert got == 0xCBF43926  # the CRC-32 check value
+
+
+chunks_st = st.lists(
+    st.tuples(st.floats(0, 1e6, allow_nan=False), st.binary(min_size=1, max_size=60)),
+    max_size=30,
+)
+
+
+@settings(max_examples=200)
+@given(
+    chunks_st,
+    st.lists(st.tuples(st.integers(0, 10**6), st.binary(min_size=1, max_size=8)), max_size=3),
+    st.integers(0, 40),
+)
+def test_kernel_equals_python_on_damaged_files(chunks: list, damage: list, cut: int) -> None:
+    raw = bytearray(stream_file(chunks))
+    head = len(stream_file([]))
+    for pos, junk in damage:
+        if len(raw) > head:
+            p = head + pos % (len(raw) - head)
+            raw[p : p + len(junk)] = junk
+    raw = raw[: len(raw) - cut] if cut < len(raw) - head else raw
+    fast = parse_stream_file(bytes(raw))
+    slow = parse_stream_file(bytes(raw), use_kernel=False)
+    assert fast.problems == slow.problems
+    assert fast.data.data == slow.data.data
+    assert np.array_equal(fast.data.offsets, slow.data.offsets)
+    assert np.array_equal(fast.data.host_t, slow.data.host_t)
+    if not damage and cut == 0:
+        assert list(fast.data.chunks()) == chunks
+
+
+def test_append_many_equals_appending_one_by_one(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    data = bytes(rng.integers(0, 256, 50_000, dtype=np.uint8))
+    offsets = np.sort(rng.choice(np.arange(1, len(data)), 999, replace=False))
+    offsets = np.concatenate([[0], offsets])
+    host = np.cumsum(rng.random(offsets.size))
+    with SessionWriter(tmp_path / "a") as w:
+        w.add_stream("box", "x").append_many(data, offsets, host)
+    with SessionWriter(tmp_path / "b") as w:
+        rec = w.add_stream("box", "x")
+        for a, b, t in zip(offsets, [*offsets[1:], len(data)], host, strict=True):
+            rec.append(data[a:b], float(t))
+    fa = (tmp_path / "a" / "streams" / "box.rec").read_bytes()
+    assert fa == (tmp_path / "b" / "streams" / "box.rec").read_bytes()
+    sd = SessionReader(tmp_path / "a").read_stream("box")
+    assert sd.data == data and np.array_equal(sd.offsets, offsets)
+    with SessionWriter(tmp_path / "c") as w, pytest.raises(ValueError, match="offsets"):
+        w.add_stream("box", "x").append_many(b"abc", [1], [0.0])
