@@ -124,7 +124,7 @@ def compile_times() -> dict[str, float]:
 
 def cli_times() -> dict[str, float]:
     sys.path.insert(0, str(REPO / "tests" / "stride"))
-    from conftest import box_wire, write_box_session  # type: ignore[import-not-found]
+    from stride_testkit import box_wire, write_box_session  # type: ignore[import-not-found]
 
     out: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:

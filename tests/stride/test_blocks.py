@@ -23,7 +23,7 @@ Walk = Callable[..., tuple[GaitSignals, dict[str, np.ndarray]]]
 
 
 def _frames(walk: Walk, drop: frozenset[int] = frozenset()) -> tuple[GaitSignals, list[bytes]]:
-    from conftest import box_wire  # type: ignore[import-not-found]
+    from stride_testkit import box_wire  # type: ignore[import-not-found]
 
     sig, _ = walk(seconds=20.0, fs=200.0, heel_toe=True, seed=11)
     return sig, box_wire(sig, drop=drop)
@@ -35,7 +35,7 @@ def frames(synth_walk: Walk) -> tuple[GaitSignals, list[bytes]]:
 
 
 def test_session_read_back(frames: tuple[GaitSignals, list[bytes]], tmp_path: Path) -> None:
-    from conftest import write_box_session  # type: ignore[import-not-found]
+    from stride_testkit import write_box_session  # type: ignore[import-not-found]
 
     sig, wire = frames
     write_box_session(tmp_path / "s", wire)
@@ -107,7 +107,7 @@ def test_live_chunking_gives_the_steps_of_the_recording(synth_walk: Walk, sizes:
 
 
 def test_bad_recordings(tmp_path: Path, synth_walk: Walk) -> None:
-    from conftest import write_box_session  # type: ignore[import-not-found]
+    from stride_testkit import write_box_session  # type: ignore[import-not-found]
 
     _, wire = _frames(synth_walk)
     # drop the HELLO frames (channel map): samples cannot be assigned to feet
@@ -186,7 +186,7 @@ def _session_with_belt_source(
 ) -> tuple[GaitSignals, list[bytes]]:
     """A box without a belt encoder, host times following the box clock (+20 ms), and a
     treadmill stream or a fixed speed as the belt source."""
-    from conftest import box_wire  # type: ignore[import-not-found]
+    from stride_testkit import box_wire  # type: ignore[import-not-found]
 
     from devices.recording import SessionWriter
 

@@ -47,7 +47,7 @@ def _run(
 
 @pytest.fixture
 def session(tmp_path: Path, synth_walk: Walk) -> Path:
-    from conftest import box_wire, write_box_session  # type: ignore[import-not-found]
+    from stride_testkit import box_wire, write_box_session  # type: ignore[import-not-found]
 
     sig, _ = synth_walk(seconds=40.0, fs=200.0, heel_toe=True, seed=21)
     path = tmp_path / "session"
@@ -126,7 +126,7 @@ def test_table_csv_plot_and_no_overwrite(
 def test_bad_input_is_one_line_exit_1(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from conftest import box_wire, write_box_session  # type: ignore[import-not-found]
+    from stride_testkit import box_wire, write_box_session  # type: ignore[import-not-found]
 
     cases: list[tuple[Path, str]] = [(tmp_path / "missing", "no such file")]
     # a session whose box stream holds no walking (both feet still)
@@ -198,7 +198,7 @@ def test_session_target_is_used_unless_options_give_one(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from conftest import box_wire, write_box_session  # type: ignore[import-not-found]
+    from stride_testkit import box_wire, write_box_session  # type: ignore[import-not-found]
 
     sig, _ = synth_walk(seconds=20.0, fs=200.0, seed=22)
     path = tmp_path / "with_target"
