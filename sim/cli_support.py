@@ -13,6 +13,7 @@ from devices.errors import InputError
 from devices.units import parse_speed
 from sim.box import BoxConfig
 from sim.forces import LAYOUTS
+from sim.params import Feedback
 from sim.profiles import parse_profile
 from sim.sensors import noise_level
 from sim.session import SessionSpec, simulate_session
@@ -28,6 +29,8 @@ def build_spec(
     sensors: str = "heel-toe",
     overground: bool = False,
     noise: str = "nominal",
+    target: float | None = None,
+    metronome: float | None = None,
 ) -> SessionSpec:
     """A :class:`SessionSpec` from command-line strings (errors name the option to fix)."""
     prof = parse_profile(profile)
@@ -47,6 +50,7 @@ def build_spec(
         seed=seed,
         box=box,
         overground=overground,
+        feedback=Feedback(step_length_m=target, metronome_spm=metronome),
     )
 
 
@@ -61,6 +65,8 @@ def run_session(
     sensors: str = "heel-toe",
     overground: bool = False,
     noise: str = "nominal",
+    target: float | None = None,
+    metronome: float | None = None,
     force: bool = False,
 ) -> str:
     """Simulate and write the session; returns the one-line summary the CLI prints."""
@@ -73,6 +79,8 @@ def run_session(
         sensors=sensors,
         overground=overground,
         noise=noise,
+        target=target,
+        metronome=metronome,
     )
     t0 = time.perf_counter()
     sim = simulate_session(out, spec, force=force)

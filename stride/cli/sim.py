@@ -40,6 +40,12 @@ def session(
     noise: str = typer.Option(
         "nominal", "--noise", help="Sensor noise level: clean, nominal or noisy."
     ),
+    target: float | None = typer.Option(
+        None, "--target", help="Step-length target shown to the walker (parallel lines), m."
+    ),
+    metronome: float | None = typer.Option(
+        None, "--metronome", help="A metronome at this many steps per minute."
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --out directory."),
 ) -> None:
     """Simulate one session to a recording, with its ground truth (truth_steps.csv)."""
@@ -55,6 +61,8 @@ def session(
         sensors=sensors,
         overground=overground,
         noise=noise,
+        target=target,
+        metronome=metronome,
         force=force,
     )
     typer.echo(summary)

@@ -109,6 +109,12 @@ def test_cli_support_summary_and_errors(tmp_path: Path) -> None:
         build_spec(minutes=1, speed="1mps", profile="healthy", seed=0, rate=1000, noise="loud")
     with pytest.raises(InputError, match="sample rate"):
         build_spec(minutes=1, speed="1mps", profile="healthy", seed=0, rate=5)
+    fb = build_spec(
+        minutes=1, speed="1mps", profile="healthy", seed=0, rate=1000, target=0.7, metronome=110
+    ).feedback
+    assert (fb.step_length_m, fb.metronome_spm) == (0.7, 110)
+    with pytest.raises(InputError, match="target"):
+        build_spec(minutes=1, speed="1mps", profile="healthy", seed=0, rate=1000, target=3.0)
     with pytest.raises(InputError, match="session length"):
         build_spec(minutes=0, speed="1mps", profile="healthy", seed=0, rate=1000)
 
