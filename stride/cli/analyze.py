@@ -168,6 +168,15 @@ def _show(path: str, s: dict[str, Any], timing: dict[str, Any], fs: float, units
         if "matching_cadence_spm" in t:
             line += f"; matching cadence at this belt speed {_f(t['matching_cadence_spm'], '.0f')}"
         console.print(line)
+    if "course" in s:
+        passes = s["course"]["passes"]
+        ok = [p for p in passes if p["measured"]]
+        length = s["course"]["pass_length_m"]
+        line = f"course: {len(passes)} passes of {length:g} m, {len(ok)} measured"
+        missed = [p["reason"] for p in passes if not p["measured"]]
+        if missed:
+            line += f" (not measured: {missed[0]}{' ...' if len(missed) > 1 else ''})"
+        console.print(line)
     flags = {k: v for k, v in s.get("flags", {}).items() if v}
     if flags:
         console.print("left out of the summary: " + ", ".join(f"{v} {k}" for k, v in flags.items()))

@@ -103,35 +103,55 @@ def course_passes(table: StepTable) -> list[NDArray[np.int64]]:
     return passes
 
 
+#: A pass whose implied mean step length falls outside this range was not told apart from
+#: its neighbours (no turn or stop detected between them): its lengths are not reported.
+PLAUSIBLE_STEP_M = (0.15, 1.5)
+
+
 def apply_course(
-    table: StepTable, pass_length_m: float, min_steps: int = 2
+    table: StepTable,
+    pass_length_m: float,
+    min_steps: int = 2,
+    plausible_step_m: tuple[float, float] = PLAUSIBLE_STEP_M,
 ) -> tuple[StepTable, list[dict[str, object]]]:
     """Step and stride lengths from passes of known length (overground, no belt).
 
-    Returns the new table and one record per pass (steps, start, end, sum of lengths).
-    Passes with fewer than ``min_steps`` steps are left unmeasured.
+    Returns the new table and one record per pass (steps, start, end, sum of lengths,
+    ``measured``). A pass with fewer than ``min_steps`` steps, or whose mean step length
+    would be implausible (several passes run together because the turns between them did
+    not show in the step timing), is left unmeasured rather than reported wrongly.
     """
     if not (math.isfinite(pass_length_m) and pass_length_m > 0):
         raise ValueError("pass_length_m must be a positive number")
     step_len = np.full(len(table), np.nan)
     stride_len = np.full(len(table), np.nan)
     records: list[dict[str, object]] = []
+    lo, hi = plausible_step_m
     for rows in course_passes(table):
-        if rows.size < min_steps:
-            continue
         times = table["step_time_s"][rows]
+        record: dict[str, object] = {
+            "steps": int(rows.size),
+            "start_s": float(table["ic_s"][rows[0]] - times[0]),
+            "end_s": float(table["ic_s"][rows[-1]]),
+        }
+        mean_step = pass_length_m / rows.size
+        if rows.size < min_steps or not lo <= mean_step <= hi:
+            record["measured"] = False
+            record["length_m"] = None
+            record["reason"] = (
+                "too few steps"
+                if rows.size < min_steps
+                else f"{rows.size} steps for {pass_length_m:g} m: passes not told apart"
+            )
+            records.append(record)
+            continue
         lengths = pass_length_m * times / times.sum()
         step_len[rows] = lengths
         # Stride = this step plus the previous step of the same pass.
         stride_len[rows[1:]] = lengths[1:] + lengths[:-1]
-        records.append(
-            {
-                "steps": int(rows.size),
-                "start_s": float(table["ic_s"][rows[0]] - times[0]),
-                "end_s": float(table["ic_s"][rows[-1]]),
-                "length_m": float(lengths.sum()),
-            }
-        )
+        record["measured"] = True
+        record["length_m"] = float(lengths.sum())
+        records.append(record)
     values = dict(table.values)
     values["step_length_m"] = step_len
     values["stride_length_m"] = stride_len

@@ -86,8 +86,14 @@ def test_course_mode_passes_sum_to_their_length() -> None:
     p0 = passes[0]
     measured = new["step_length_m"][np.isfinite(new["step_length_m"])]
     assert measured[0] == pytest.approx(8.0 / p0["steps"])  # type: ignore[operator]
+    assert all(p["measured"] for p in passes)
     with pytest.raises(ValueError):
         apply_course(tab, -1.0)
+    # passes that were not told apart (200 m over 24 steps is not walking): not measured
+    new, passes = apply_course(tab, 200.0)
+    assert not any(p["measured"] for p in passes)
+    assert np.isnan(new["step_length_m"]).all()
+    assert "not told apart" in str(passes[0]["reason"])
 
 
 def test_loading_and_rollover_shares() -> None:
