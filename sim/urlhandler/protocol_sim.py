@@ -303,9 +303,10 @@ class Serial(SerialBase):
         if self._device == "box":
             wait = world.wall_seconds(world.next_box_arrival() - world.now())
             return min(max(wait, 0.0005), 0.005)
+        now = world.now()  # never take the world's lock while holding the port's
         with self._lock:
             if self._tx_pending:
-                wait = world.wall_seconds(self._tx_pending[0][0] - world.now())
+                wait = world.wall_seconds(self._tx_pending[0][0] - now)
                 return min(max(wait, 0.0005), 0.005)
         return 0.002
 
