@@ -113,6 +113,8 @@ def serve_forever(
         raise InputError(
             f"unknown treadmill protocol {treadmill!r}", fix="use trackmaster or csafe"
         )
+    if directory.exists() and not directory.is_dir():
+        raise InputError(f"{directory} exists and is not a directory", fix="choose another --dir")
     directory.mkdir(parents=True, exist_ok=True)
     for name in ("box", "treadmill"):
         p = directory / name
