@@ -184,53 +184,40 @@ def decode_stream(
     counter_map: dict[str, Any] = dict(zip(STAT_FIELDS, (int(x) for x in stats_arr), strict=True))
     stats = DecoderStats(**counter_map)
     total = int(stats.samples)
-    (t, vbytes, bstart, bvstart, brel, bmiss, brst, bc, bper) = k._gather_samples(
-        dec, fr, rel, total
+    t, vbytes, bstart, bvstart, binfo, bhost, belt, belt_host, other, rel_type = k._gather(
+        dec, fr, fh, rel, total
     )
     values = vbytes.view("<i2").astype(np.int16, copy=False)
-    gt, gseq, goff, glen = fr[:, 0], fr[:, 1], fr[:, 3], fr[:, 4]
-    ghost = fh
-    rel_g, r_t = rel[:, 0], rel[:, 1]
-    rel_type = gt[rel_g]
-    # Belt frames, vectorised: counts per metre from the last HELLO released before each.
-    belt_rel = np.flatnonzero(rel_type == T_BELT)
-    belt_g = rel_g[belt_rel]
-    bo = goff[belt_g]
-    raw = dec[bo[:, None] + np.arange(8)] if belt_g.size else np.zeros((0, 8), np.uint8)
-    counts = raw[:, :4].copy().view("<i4").reshape(-1).astype(np.int64)
-    interval = raw[:, 4:].copy().view("<u4").reshape(-1).astype(np.int64)
-    hello_rel = np.flatnonzero(rel_type == T_HELLO)
+    # The few HELLO, STATUS and ERROR frames become events here.
     hellos: list[HelloEvent] = []
-    cpm_of_hello: list[float] = []
+    statuses: list[StatusEvent] = []
+    errors: list[ErrorEvent] = []
     parsed: dict[bytes, Hello] = {}  # a box repeats the same HELLO every second
-    for i in hello_rel.tolist():
-        g = int(rel_g[i])
-        payload = dec[goff[g] : goff[g] + glen[g]].tobytes()
-        h = parsed.get(payload)
-        if h is None:
-            h = Hello.parse(payload)
-            assert h is not None  # checked by the kernel
-            parsed[payload] = h
-        hellos.append(HelloEvent(h, int(gseq[g]), int(r_t[i]), float(ghost[g])))
-        cpm_of_hello.append(h.belt_counts_per_m)
-    which = np.searchsorted(hello_rel, belt_rel) - 1
-    cpm = np.where(which >= 0, np.asarray([0.0, *cpm_of_hello])[which + 1], 0.0)
+    for i in other.tolist():
+        g = int(rel[i, 0])
+        ftype, seq, off, ln = int(fr[g, 0]), int(fr[g, 1]), int(fr[g, 3]), int(fr[g, 4])
+        payload = dec[off : off + ln].tobytes()
+        t_i, host = int(rel[i, 1]), float(fh[g])
+        if ftype == T_HELLO:
+            h = parsed.get(payload)
+            if h is None:
+                h = Hello.parse(payload)
+                assert h is not None  # checked by the kernel
+                parsed[payload] = h
+            hellos.append(HelloEvent(h, seq, t_i, host))
+        elif ftype == T_STATUS:
+            flags, dropped, mv = STATUS.unpack(payload)
+            statuses.append(StatusEvent(flags, dropped, mv, seq, t_i, host))
+        elif ftype == T_ERROR:
+            msg = payload[1:].decode("ascii", "replace")
+            errors.append(ErrorEvent(payload[0], msg, seq, t_i, host))
+    # Belt speed with the counts per metre of the last HELLO released before each frame.
+    cpm = np.asarray([0.0, *(h.hello.belt_counts_per_m for h in hellos)])[belt[4] + 1]
+    counts, interval = belt[1], belt[2]
     valid = (cpm > 0) & (interval > 0)
     speed = np.full(counts.shape, np.nan)
     speed[valid] = counts[valid] / cpm[valid] / (interval[valid] * 1e-6)
-    statuses: list[StatusEvent] = []
-    errors: list[ErrorEvent] = []
-    for j in np.flatnonzero(np.isin(rel_type, (T_SAMPLES, T_BELT, T_HELLO), invert=True)).tolist():
-        g = int(rel_g[j])
-        p = bytes(dec[goff[g] : goff[g] + glen[g]])
-        if gt[g] == T_STATUS:
-            flags, dropped, mv = STATUS.unpack(p)
-            statuses.append(
-                StatusEvent(flags, dropped, mv, int(gseq[g]), int(r_t[j]), float(ghost[g]))
-            )
-        elif gt[g] == T_ERROR:
-            msg = p[1:].decode("ascii", "replace")
-            errors.append(ErrorEvent(p[0], msg, int(gseq[g]), int(r_t[j]), float(ghost[g])))
+    bc = binfo[3]
     if bc.size == 0:
         channels = 0
     else:
@@ -242,18 +229,18 @@ def decode_stream(
         channels=channels,
         block_start=bstart,
         block_vstart=bvstart,
-        block_seq=gseq[rel_g[brel]],
-        block_missing=bmiss,
-        block_restart=brst.astype(bool),
-        block_host_t=ghost[rel_g[brel]],
-        block_period_us=bper,
+        block_seq=binfo[0],
+        block_missing=binfo[1],
+        block_restart=binfo[2].astype(bool),
+        block_host_t=bhost,
+        block_period_us=binfo[4],
         block_channels=bc,
-        belt_t_us=r_t[belt_rel],
+        belt_t_us=belt[0],
         belt_counts=counts,
         belt_interval_us=interval,
-        belt_speed_mps=speed.astype(np.float64),
-        belt_seq=gseq[belt_g],
-        belt_host_t=ghost[belt_g],
+        belt_speed_mps=speed,
+        belt_seq=belt[3],
+        belt_host_t=belt_host,
         hellos=hellos,
         statuses=statuses,
         errors=errors,
