@@ -154,7 +154,21 @@ def document(result: Analysis, timing: Timing | None = None) -> dict[str, object
     doc: dict[str, object] = {"summary": result.summary, "steps": result.step_rows()}
     if timing is not None:
         doc["timing"] = timing.as_dict()
-    return doc
+    clean = _finite(doc)
+    assert isinstance(clean, dict)
+    return clean
+
+
+def _finite(x: object) -> object:
+    """JSON has no NaN: any non-finite number becomes null (the summary never makes one,
+    but a document that cannot be printed would lose the whole analysis)."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_finite(v) for v in x]
+    return x
 
 
 def _cell(value: object) -> str:
