@@ -427,6 +427,188 @@ def _quiet_bounds(tr: np.ndarray, j: int, state: float, above: float) -> tuple[f
 
 
 @njit(cache=True)
+def _until_event(
+    t: np.ndarray,
+    x: np.ndarray,
+    cols: np.ndarray,
+    a: int,
+    b: int,
+    tp: float,
+    acc0: float,
+    gap_dt: float,
+    qb: np.ndarray,
+) -> tuple[int, float, float, float, float, float]:
+    """Scan ``a..b`` up to the first sample that is not quiet: a time step that is not in
+    (0, gap_dt] or a value outside its bounds (``qb[k, 0:2]``: sensor k; ``qb[nk]``: the
+    sum). Returns it with the statistics of the quiet samples before it (as
+    ``_quiet_stats``; sensor extremes into ``qb[k, 2:4]``)."""
+    nk = cols.shape[0]
+    dmin = BIG
+    dmax = -BIG
+    ms = BIG
+    ns = -BIG
+    acc = acc0
+    for k in range(nk):
+        qb[k, 2] = BIG
+        qb[k, 3] = -BIG
+    for j in range(a, b):
+        d = t[j] - tp
+        if not (d > 0.0 and d <= gap_dt):
+            return j, dmin, dmax, ms, ns, acc
+        sv = 0.0
+        for k in range(nk):
+            v = np.float64(x[j, cols[k]])
+            sv += v
+            if nk > 1 and not (v > qb[k, 0] and v <= qb[k, 1]):
+                return j, dmin, dmax, ms, ns, acc
+        if not (sv > qb[nk, 0] and sv <= qb[nk, 1]):
+            return j, dmin, dmax, ms, ns, acc
+        tp = t[j]
+        dmin = min(dmin, d)
+        dmax = max(dmax, d)
+        if nk > 1:
+            for k in range(nk):
+                v = np.float64(x[j, cols[k]])
+                qb[k, 2] = min(qb[k, 2], v)
+                qb[k, 3] = max(qb[k, 3], v)
+        ms = min(ms, sv)
+        ns = max(ns, sv)
+        acc += sv
+    return b, dmin, dmax, ms, ns, acc
+
+
+@njit(cache=True)
+def _scan1_int(t: np.ndarray, x: np.ndarray, c0: int, a: int, b: int, tp: float) -> tuple:
+    """Branch-free extremes and sum of one integer column (and of the time steps)."""
+    dmin = BIG
+    dmax = -BIG
+    mn = np.int64(x[a, c0])
+    mx = mn
+    acc = np.int64(0)
+    for j in range(a, b):
+        tj = t[j]
+        d = tj - tp
+        tp = tj
+        dmin = min(dmin, d)
+        dmax = max(dmax, d)
+        v = np.int64(x[j, c0])
+        mn = min(mn, v)
+        mx = max(mx, v)
+        acc += v
+    return dmin, dmax, np.float64(mn), np.float64(mx), np.float64(acc)
+
+
+@njit(cache=True)
+def _scan2_int(t: np.ndarray, x: np.ndarray, c0: int, c1: int, a: int, b: int, tp: float) -> tuple:
+    """Branch-free extremes of two integer sensors and of their sum, and the sum's total."""
+    dmin = BIG
+    dmax = -BIG
+    m0 = np.int64(x[a, c0])
+    n0 = m0
+    m1 = np.int64(x[a, c1])
+    n1 = m1
+    ms = m0 + m1
+    ns = ms
+    acc = np.int64(0)
+    for j in range(a, b):
+        tj = t[j]
+        d = tj - tp
+        tp = tj
+        dmin = min(dmin, d)
+        dmax = max(dmax, d)
+        v0 = np.int64(x[j, c0])
+        v1 = np.int64(x[j, c1])
+        sv = v0 + v1
+        m0 = min(m0, v0)
+        n0 = max(n0, v0)
+        m1 = min(m1, v1)
+        n1 = max(n1, v1)
+        ms = min(ms, sv)
+        ns = max(ns, sv)
+        acc += sv
+    return (
+        dmin,
+        dmax,
+        np.float64(ms),
+        np.float64(ns),
+        np.float64(acc),
+        np.float64(m0),
+        np.float64(n0),
+        np.float64(m1),
+        np.float64(n1),
+    )
+
+
+@njit(cache=True)
+def _scan_any(
+    t: np.ndarray,
+    x: np.ndarray,
+    cols: np.ndarray,
+    a: int,
+    b: int,
+    tp: float,
+    acc0: float,
+    qb: np.ndarray,
+) -> tuple:
+    """Extremes (sensors into ``qb[k, 2:4]``) and the running force sum in sample order,
+    for float input or more than two sensors."""
+    nk = cols.shape[0]
+    dmin = BIG
+    dmax = -BIG
+    ms = BIG
+    ns = -BIG
+    acc = acc0
+    for k in range(nk):
+        qb[k, 2] = BIG
+        qb[k, 3] = -BIG
+    for j in range(a, b):
+        tj = t[j]
+        d = tj - tp
+        tp = tj
+        dmin = min(dmin, d)
+        dmax = max(dmax, d)
+        sv = 0.0
+        for k in range(nk):
+            v = np.float64(x[j, cols[k]])
+            sv += v
+            if nk > 1:
+                qb[k, 2] = min(qb[k, 2], v)
+                qb[k, 3] = max(qb[k, 3], v)
+        ms = min(ms, sv)
+        ns = max(ns, sv)
+        acc += sv
+    return dmin, dmax, ms, ns, acc
+
+
+@njit(cache=True)
+def _quiet_stats(
+    t: np.ndarray,
+    x: np.ndarray,
+    cols: np.ndarray,
+    a: int,
+    b: int,
+    tp: float,
+    acc0: float,
+    int_in: bool,
+    qb: np.ndarray,
+) -> tuple[float, float, float, float, float]:
+    """(min step, max step, min sum, max sum, running force sum) over ``a..b``; sensor
+    extremes into ``qb[k, 2:4]``. Integer sums are exact, so their order does not matter."""
+    nk = cols.shape[0]
+    if int_in and nk == 1:
+        dmin, dmax, ms, ns, acc = _scan1_int(t, x, cols[0], a, b, tp)
+        return dmin, dmax, ms, ns, acc0 + acc
+    if int_in and nk == 2:
+        r = _scan2_int(t, x, cols[0], cols[1], a, b, tp)
+        qb[0, 2] = r[5]
+        qb[0, 3] = r[6]
+        qb[1, 2] = r[7]
+        qb[1, 3] = r[8]
+        return r[0], r[1], r[2], r[3], acc0 + r[4]
+    return _scan_any(t, x, cols, a, b, tp, acc0, qb)
+
+
+@njit(cache=True)
 def detect_chunk(
     t: np.ndarray,
     x: np.ndarray,
@@ -441,9 +623,12 @@ def detect_chunk(
     """Run one foot over samples ``start..`` of a chunk.
 
     Fast path: between events, samples only move running values (block extremes, the
-    contact's force sum), so they are scanned in a tight loop against bounds fixed by the
-    state; the first sample outside them (a crossing, NaN, a gap) goes through ``_step``.
-    Both paths update in the same order, so results do not depend on chunking.
+    contact's force sum). Each run up to the block's end is first summarised branch-free
+    (extremes of the time steps, the sum and each sensor); when every extreme is inside
+    the bounds the state allows, the run is quiet and committed at once. Otherwise the
+    first event is located, the run before it committed, and the event sample goes through
+    ``_step`` (every rule). Updates happen in the same order either way (integer sums are
+    exact), so results do not depend on chunking.
     Returns ``(rows written, next sample)``; the caller calls again while next < len(t)
     (output full). A non-increasing time returns ``(-1, i)``.
     """
@@ -454,7 +639,8 @@ def detect_chunk(
     n_out = 0
     block = int(p[P_BLOCK])
     gap_dt = p[P_GAP_DT]
-    qb = np.empty((max(nk, 1), 4), np.float64)  # per sensor: scan end, -, block min, max
+    # rows 0..nk-1: sensors, row nk: the sum; columns: low bound, high bound, min, max
+    qb = np.empty((nk + 1, 4), np.float64)
     int_in = p[P_INT] != 0.0
     i = start
     while i < n:
@@ -466,103 +652,59 @@ def detect_chunk(
             # ending: the sample that completes the swing is an event
             room = int(p[P_MIN_SWING] - fs[S_BELOW]) - 1
             limit = min(limit, i + max(room, 0))
-        qlo, qhi = _quiet_bounds(tr, 0, st, fs[S_ABOVE])
-        if multi:
-            # each sensor alone first (a tight loop), stopping at its first event
-            for k in range(nk):
-                lo_k, hi_k = _quiet_bounds(tr, k + 1, st, 0.0)
-                c = cols[k]
-                mn = tr[k + 1, T_BMIN]
-                mx = tr[k + 1, T_BMAX]
-                r = i
-                while r < limit:
-                    v = np.float64(x[r, c])
-                    if not (v > lo_k and v <= hi_k):
-                        break
-                    mn = min(mn, v)
-                    mx = max(mx, v)
-                    r += 1
-                qb[k, 0] = r
-                qb[k, 2] = mn
-                qb[k, 3] = mx
-                limit = r
         tp = fs[S_PREV_T]
-        acc = fs[S_ACC]
-        acc_i = np.int64(0)
-        peak = fs[S_PEAK]
-        bmin = tr[0, T_BMIN]
-        bmax = tr[0, T_BMAX]
         j = i
-        while j < limit:
-            tj = t[j]
-            d = tj - tp
-            if not (d > 0.0 and d <= gap_dt):
-                break
-            if int_in:
-                # integers: an exact integer sum is the same as the float sum, faster
-                si = np.int64(x[j, cols[0]])
-                for k in range(1, nk):
-                    si += np.int64(x[j, cols[k]])
-                sv = np.float64(si)
+        if limit > i and tp == tp:
+            qb[nk, 0], qb[nk, 1] = _quiet_bounds(tr, 0, st, fs[S_ABOVE])
+            if multi:
+                for k in range(nk):
+                    qb[k, 0], qb[k, 1] = _quiet_bounds(tr, k + 1, st, 0.0)
+            stats = _quiet_stats(t, x, cols, i, limit, tp, fs[S_ACC], int_in, qb)
+            quiet = (
+                stats[0] > 0.0
+                and stats[1] <= gap_dt
+                and stats[2] > qb[nk, 0]
+                and stats[3] <= qb[nk, 1]
+                and stats[4] == stats[4]  # a NaN sample (min/max skip NaN; sums do not)
+            )
+            if quiet and multi:
+                for k in range(nk):
+                    if not (qb[k, 2] > qb[k, 0] and qb[k, 3] <= qb[k, 1]):
+                        quiet = False
+            if quiet:
+                j = limit
             else:
-                sv = np.float64(x[j, cols[0]])
-                for k in range(1, nk):
-                    sv += np.float64(x[j, cols[k]])
-            if not (sv > qlo and sv <= qhi):
-                break
-            bmin = min(bmin, sv)
-            bmax = max(bmax, sv)
-            if int_in:
-                acc_i += si
-            else:
-                acc += sv
-            peak = max(peak, sv)
-            tp = tj
-            j += 1
-        if multi:
-            for k in range(nk):
-                if qb[k, 0] > j:
-                    # this sensor was scanned past the foot's event: extremes up to it only
-                    mn = tr[k + 1, T_BMIN]
-                    mx = tr[k + 1, T_BMAX]
-                    for r in range(i, j):
-                        v = np.float64(x[r, cols[k]])
-                        mn = min(mn, v)
-                        mx = max(mx, v)
-                    qb[k, 2] = mn
-                    qb[k, 3] = mx
-        if int_in:
-            acc += np.float64(acc_i)
+                ev = _until_event(t, x, cols, i, limit, tp, fs[S_ACC], gap_dt, qb)
+                j = ev[0]
+                stats = (ev[1], ev[2], ev[3], ev[4], ev[5])
         m = j - i
         if m > 0:
             # commit the quiet samples
             last = j - 1
             if st == 2.0 or st == 3.0:
-                fs[S_ACC] = acc
+                fs[S_ACC] = stats[4]
                 fs[S_CNT] += m
-                fs[S_PEAK] = peak
+                fs[S_PEAK] = max(fs[S_PEAK], stats[3])
                 if st == 3.0:
                     fs[S_BELOW] += m
-            tr[0, T_BMIN] = bmin
-            tr[0, T_BMAX] = bmax
+            tr[0, T_BMIN] = min(tr[0, T_BMIN], stats[2])
+            tr[0, T_BMAX] = max(tr[0, T_BMAX], stats[3])
             tr[0, T_BCNT] += m
             sl = 0.0
-            if multi:
-                for k in range(nk):
-                    v = np.float64(x[last, cols[k]])
-                    sl += v
+            for k in range(nk):
+                v = np.float64(x[last, cols[k]])
+                sl += v
+                if multi:
                     tr[k + 1, T_PREV] = v
-                    tr[k + 1, T_BMIN] = qb[k, 2]
-                    tr[k + 1, T_BMAX] = qb[k, 3]
+                    tr[k + 1, T_BMIN] = min(tr[k + 1, T_BMIN], qb[k, 2])
+                    tr[k + 1, T_BMAX] = max(tr[k + 1, T_BMAX], qb[k, 3])
                     tr[k + 1, T_BCNT] += m
-            else:
-                sl = np.float64(x[last, cols[0]])
             tr[0, T_PREV] = sl
-            fs[S_PREV_T] = tp
+            fs[S_PREV_T] = t[last]
             fs[S_INDEX] += m
             fs[S_BPOS] += m
             i = j
-        elif i < n:
+        else:
             # an event: every rule for this one sample
             n_out = _step(t, x, cols, i, p, tr, fs, out_f, out_i, n_out)
             if n_out < 0:
