@@ -33,6 +33,7 @@ from sim.params import ContactType, Feedback, GaitParams, split
 SIDES = ("L", "R")
 MIN_WALK_SPEED = 0.15  # m/s: below this the walker stands on the belt
 TURN_STEPS = 4  # steps of a 180-degree turn at the end of a pass
+TURN_TIME_FACTOR = 1.5  # turn steps are slower: a 180-degree turn takes about 2.5-3 s
 
 
 def other(side: str) -> str:
@@ -61,6 +62,7 @@ class Contact:
     flags: tuple[str, ...] = ()
     fc: float | None = None
     cycle: int = 0
+    delay: float = 0.0  # extra step time of the step ending here (turns)
 
 
 @dataclass
@@ -162,8 +164,9 @@ class Walker:
     def _leg(self, side: str) -> Generator[simpy.Event, Any, None]:
         opp = other(side)
         while True:
-            yield self._landed[opp]
+            landed = yield self._landed[opp]
             t_other = self.env.now
+            extra = landed.delay if isinstance(landed, Contact) else 0.0
             cycle = self._cycle
             mine = self._current[side]
             if cycle is None or mine is None:  # cannot happen after _start; stay safe
@@ -180,15 +183,19 @@ class Walker:
             if "freeze" in cycle.flags and side == "L":
                 shift += self.params.freeze_s
                 yield self.env.timeout(self.params.freeze_s)
-            fc = max(planned_fc + shift, self.env.now)
+            # The other foot landed late (a turn step): this foot stands that much longer.
+            fc = max(planned_fc + shift + extra, self.env.now)
             yield self.env.timeout(fc - self.env.now)
             mine.fc = self.env.now
             self._emit("fc", mine)
-            land = t_other + shift + cycle.step[side]
+            step = None if self.belt is not None else self._overground_step(side, cycle)
+            stretch = TURN_TIME_FACTOR if step is not None and step[2] else 1.0
+            delay = cycle.step[side] * (stretch - 1.0)
+            land = t_other + shift + cycle.step[side] + delay
             yield self.env.timeout(max(land - self.env.now, 0.05))
             if side == "L":  # a left IC opens the next gait cycle
                 cycle = self._draw_cycle()
-            self._land(side, cycle)
+            self._land(side, cycle, step, delay=delay)
 
     # -- model --------------------------------------------------------------------------------
 
@@ -264,7 +271,13 @@ class Walker:
         self._asynchrony = 0.5 * prev + float(self.rng.standard_normal()) * 0.7
         return self._asynchrony - prev
 
-    def _land(self, side: str, cycle: _Cycle) -> None:
+    def _land(
+        self,
+        side: str,
+        cycle: _Cycle,
+        overground: tuple[float, float, bool] | None = None,
+        delay: float = 0.0,
+    ) -> None:
         p = self.params
         now = self.env.now
         loads = split(1.0, p.load_asym)
@@ -272,7 +285,7 @@ class Walker:
         flags = cycle.flags if side == "L" else ()
         step_length: float | None = None
         if self.belt is None:
-            step_length, place, turn = self._overground_step(side, cycle)
+            step_length, place, turn = overground or self._overground_step(side, cycle)
             if turn:
                 flags = (*flags, "turn")
         else:
@@ -288,6 +301,7 @@ class Walker:
             step_length,
             flags,
             cycle=cycle.index,
+            delay=delay,
         )
         self.contacts.append(contact)
         self._current[side] = contact
