@@ -25,6 +25,8 @@ from stride.errors import InputError
 
 SUPPORTED_FORMATS = ("212",)
 DEFAULT_FS = 250.0  # WFDB's default when the header gives no rate
+ADC_FLOOR_212 = -2048  # the lowest 12-bit value, which WFDB calls "invalid"
+WFDB_INVALID = -32768  # how a header writes a first value that is "invalid"
 
 _RECORD_RE = re.compile(
     r"^(?P<name>[^\s/]+)(?P<seg>/\d+)?\s+(?P<nsig>\d+)"
@@ -269,7 +271,10 @@ def read_wfdb(path: str | os.PathLike[str]) -> GaitSignals:
             raise _bad(sig_path, "signal files disagree on the sample count", "repair them")
     assert n_samples is not None
     for s, x in zip(header.signals, columns, strict=True):
-        if s.first_value is not None and int(x[0]) != s.first_value:
+        first = int(x[0])
+        if first == ADC_FLOOR_212 and s.first_value == WFDB_INVALID:
+            first = WFDB_INVALID  # headers write a first sample at the floor as "invalid"
+        if s.first_value is not None and first != s.first_value:
             raise _bad(
                 hea.parent / s.file,
                 f"the first sample is {int(x[0])} but the header says {s.first_value}: the "

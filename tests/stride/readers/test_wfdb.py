@@ -89,6 +89,17 @@ def test_shipped_record_reads_and_keeps_the_adc_floor() -> None:
     assert read_signals(DATA / "als5.rit").n == 90000
 
 
+def test_first_value_at_the_floor_is_written_as_invalid(tmp_path: Path) -> None:
+    """WFDB headers write a first sample of -2048 as -32768 ("invalid"); it still matches,
+    and the checksum counts it as -2048 (als1.rit of gaitndd is such a record)."""
+    left, right = gait(600, 250), gait(600, 165)
+    assert left[0] == -2048
+    hea = write_record(tmp_path, left, right)
+    hea.write_text(hea.read_text().replace(" -2048 ", " -32768 ", 1))
+    assert "-32768" in hea.read_text()
+    assert read_wfdb(hea).forces[0, 0] == -2048
+
+
 def test_synthetic_record_roundtrip(tmp_path: Path) -> None:
     left, right = gait(1000, 0), gait(1000, 165)
     sig = read_signals(write_record(tmp_path, left, right))

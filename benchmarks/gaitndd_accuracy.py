@@ -1,0 +1,151 @@
+"""Accuracy of contact detection on PhysioNet's gaitndd records against their .ts tables.
+
+Not a test. Run: ``python benchmarks/gaitndd_accuracy.py [--data ../shared/data]
+[--markdown]``. Every record of ``DATA/gaitndd`` is read with ``stride.readers``, each foot's
+contacts are detected with the default settings (no per-record tuning), and the strides are
+compared with ``DATA/gaitndd_compare.py`` exactly as its docstring says: steps are dicts
+with ``side``, ``ic_s`` and ``stride_time_s`` (IC to the previous IC of the same foot, None
+where not measurable: the first contact, an IC not seen, or missing samples between).
+Prints a per-record table (text, or markdown for docs/accuracy.md) and the overall figures:
+reference strides matched, extra detected strides, median and 95th percentile of the
+absolute stride-interval error, share within 10 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+from numpy.typing import NDArray
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / "shared" / "data"
+
+
+@dataclass
+class SideResult:
+    record: str
+    side: str
+    matched: int
+    total: int
+    extra: int
+    errors: NDArray[np.float64]
+
+    @property
+    def share(self) -> float:
+        return self.matched / self.total if self.total else float("nan")
+
+
+def load_compare(data: Path) -> ModuleType:
+    """The yardstick module shipped beside the data."""
+    path = data / "gaitndd_compare.py"
+    spec = importlib.util.spec_from_file_location("gaitndd_compare", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"{path}: cannot load the comparison module")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def steps_of(hea: Path) -> list[dict[str, object]]:
+    """Detected strides of both feet, as the comparison module wants them."""
+    from stride.core.contacts import detect_contacts
+    from stride.readers import read_signals
+
+    sig = read_signals(hea)
+    steps: list[dict[str, object]] = []
+    for side in ("L", "R"):
+        c = detect_contacts(sig, side)
+        stride = c.stride_times()
+        for k in np.flatnonzero(c.on_seen):
+            st = float(stride[k])
+            steps.append(
+                {"side": side, "ic_s": float(c.on_t[k]), "stride_time_s": st if st == st else None}
+            )
+    return steps
+
+
+def evaluate(data: Path) -> list[SideResult]:
+    compare = load_compare(data)
+    out = []
+    for hea in sorted((data / "gaitndd").glob("*.hea")):
+        name = hea.stem
+        res = compare.evaluate(str(hea.with_suffix(".ts")), steps_of(hea))
+        for side, (matched, total, errs, extra) in sorted(res.items()):
+            out.append(SideResult(name, side, matched, total, extra, np.asarray(errs, float)))
+    return out
+
+
+def _fmt(r: SideResult) -> tuple[str, ...]:
+    e = r.errors
+    med = f"{1000 * np.median(e):.1f}" if e.size else "-"
+    p95 = f"{1000 * np.percentile(e, 95):.1f}" if e.size else "-"
+    w10 = f"{100 * np.mean(e < 0.010):.1f}" if e.size else "-"
+    return (
+        r.record, r.side, f"{r.matched}/{r.total}", f"{100 * r.share:.1f}", str(r.extra),
+        med, p95, w10,
+    )  # fmt: skip
+
+
+HEAD = ("record", "side", "matched", "%", "extra", "median ms", "p95 ms", "<=10 ms %")
+
+
+def overall(rows: list[SideResult]) -> dict[str, float]:
+    m = sum(r.matched for r in rows)
+    t = sum(r.total for r in rows)
+    x = sum(r.extra for r in rows)
+    e = np.concatenate([r.errors for r in rows]) if rows else np.zeros(0)
+    return {
+        "matched": m / t,
+        "extra": x / t,
+        "median_ms": 1000 * float(np.median(e)),
+        "p95_ms": 1000 * float(np.percentile(e, 95)),
+        "within_10ms": float(np.mean(e < 0.010)),
+        "min_side": min(r.share for r in rows),
+        "rows": float(t),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--markdown", action="store_true", help="a markdown table for the docs")
+    args = ap.parse_args()
+    if not (args.data / "gaitndd").is_dir():
+        raise SystemExit(f"{args.data}/gaitndd is absent (the shared data folder)")
+    t0 = time.perf_counter()
+    rows = evaluate(args.data)
+    took = time.perf_counter() - t0
+    cells = [_fmt(r) for r in rows]
+    if args.markdown:
+        print("| " + " | ".join(HEAD) + " |")
+        print("|" + "---|" * len(HEAD))
+        for c in cells:
+            print("| " + " | ".join(c) + " |")
+    else:
+        widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(HEAD)]
+        print("  ".join(h.ljust(w) for h, w in zip(HEAD, widths, strict=True)))
+        for c in cells:
+            print("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)))
+    o = overall(rows)
+    print()
+    print(
+        f"overall: {100 * o['matched']:.2f} % of {int(o['rows'])} reference strides matched, "
+        f"{100 * o['extra']:.2f} % extra, median |error| {o['median_ms']:.2f} ms, "
+        f"p95 {o['p95_ms']:.1f} ms, {100 * o['within_10ms']:.1f} % within 10 ms; "
+        f"lowest record-side {100 * o['min_side']:.1f} %"
+    )
+    hard = [r for r in rows if r.share < 0.95]
+    for r in hard:
+        print(f"below 95 %: {r.record} {r.side} ({100 * r.share:.1f} %)")
+    print(f"({len(rows)} record-sides in {took:.1f} s, numba compile included)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
