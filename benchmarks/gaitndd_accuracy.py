@@ -8,7 +8,9 @@ with ``side``, ``ic_s`` and ``stride_time_s`` (IC to the previous IC of the same
 where not measurable: the first contact, an IC not seen, or missing samples between).
 Prints a per-record table (text, or markdown for docs/accuracy.md) and the overall figures:
 reference strides matched, extra detected strides, median and 95th percentile of the
-absolute stride-interval error, share within 10 ms.
+absolute stride-interval error, share within 10 ms; then, for the gaitpdb trials (no
+reference events), the plausibility figures: strides per foot, stride time, stance share,
+cadence and which insole cell loads first.
 """
 
 from __future__ import annotations
@@ -112,6 +114,42 @@ def overall(rows: list[SideResult]) -> dict[str, float]:
     }
 
 
+def gaitpdb_table(data: Path) -> list[tuple[str, ...]]:
+    """Plausibility on the gaitpdb trials (no reference events): per file, strides per foot,
+    median stride time, cadence, stance share, and how often the same insole cell loads
+    first (the heel, for heel-first walkers)."""
+    from stride.core.contacts import detect_contacts
+    from stride.readers import read_signals
+
+    out = []
+    for path in sorted((data / "gaitpdb").glob("*.txt")):
+        sig = read_signals(path)
+        cells = []
+        med = []
+        for side in ("L", "R"):
+            c = detect_contacts(sig, side)
+            st = c.stride_times()
+            st = st[np.isfinite(st)]
+            stance = (c.off_t - c.on_t)[c.complete]
+            first = np.bincount(np.nanargmin(c.sensor_on_t[c.complete], axis=1))
+            med.append(float(np.median(st)))
+            cells += [
+                str(st.size),
+                f"{np.median(st):.3f}",
+                f"{100 * np.median(stance) / np.median(st):.0f}",
+                f"cell{int(np.argmax(first)) + 1} {100 * first.max() / first.sum():.0f}",
+            ]
+        cadence = 120.0 / float(np.mean(med))
+        out.append((path.stem, *cells, f"{cadence:.0f}"))
+    return out
+
+
+GAITPDB_HEAD = (
+    "file", "L strides", "L median s", "L stance %", "L first cell %",
+    "R strides", "R median s", "R stance %", "R first cell %", "cadence steps/min",
+)  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -144,6 +182,18 @@ def main() -> None:
     hard = [r for r in rows if r.share < 0.95]
     for r in hard:
         print(f"below 95 %: {r.record} {r.side} ({100 * r.share:.1f} %)")
+    if (args.data / "gaitpdb").is_dir():
+        print()
+        g = gaitpdb_table(args.data)
+        if args.markdown:
+            print("| " + " | ".join(GAITPDB_HEAD) + " |")
+            print("|" + "---|" * len(GAITPDB_HEAD))
+            for c in g:
+                print("| " + " | ".join(c) + " |")
+        else:
+            print("  ".join(GAITPDB_HEAD))
+            for c in g:
+                print("  ".join(c))
     print(f"({len(rows)} record-sides in {took:.1f} s, numba compile included)", file=sys.stderr)
 
 
