@@ -9,7 +9,7 @@ flips and dropped bytes on the line, and unplug events (nothing arrives for a wh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,6 +29,19 @@ class LinkConfig:
     @property
     def byte_rate(self) -> float:
         return self.baud / 10.0  # 8N1: ten bits per byte
+
+
+STANDARD_BAUDS = (115200, 230400, 460800, 921600, 2000000, 4000000, 12000000)
+
+
+def link_for(link: LinkConfig, bytes_per_s: float) -> LinkConfig:
+    """The link itself if it carries ``bytes_per_s`` with 20 % to spare, else the same link at
+    the next standard baud rate that does (a box configured for its data rate, as a USB CDC
+    box is: its nominal baud rate does not limit it)."""
+    for baud in (link.baud, *STANDARD_BAUDS):
+        if baud >= link.baud and baud / 10.0 >= 1.2 * bytes_per_s:
+            return replace(link, baud=baud)
+    return replace(link, baud=STANDARD_BAUDS[-1])
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from devices.errors import InputError
 from devices.recording import SessionWriter
 from sim.box import BoxConfig, SensorBox
-from sim.link import Faults, LinkConfig, apply_faults, host_reads
+from sim.link import Faults, LinkConfig, apply_faults, host_reads, link_for
 from sim.params import Feedback, GaitParams
 from sim.treadmill import Treadmill
 from sim.truth import TRUTH_COLUMNS, TruthStep, truth_steps
@@ -183,7 +183,9 @@ def simulate(spec: SessionSpec) -> SimulatedSession:
     data = np.frombuffer(b"".join(blobs), dtype=np.uint8)
     emit_true = box.true_time(np.concatenate(emits))
     lengths = np.concatenate(lens)
-    read_t, read_end = host_reads(emit_true, lengths, spec.link, link_rng)
+    link = link_for(spec.link, lengths.sum() / max(duration, 1e-9))
+    timing_link_baud = link.baud
+    read_t, read_end = host_reads(emit_true, lengths, link, link_rng)
     data, read_end, read_t, unplugged = apply_faults(data, read_end, read_t, spec.faults, fault_rng)
     gaps.extend(unplugged)
     timing["link_s"] = time.perf_counter() - t2
@@ -199,6 +201,7 @@ def simulate(spec: SessionSpec) -> SimulatedSession:
         "freezes": walker.state.freezes,
         "turns": walker.state.turns,
         "frames": int(lengths.size),
+        "link_baud": timing_link_baud,
     }
     return SimulatedSession(
         spec, data.tobytes(), read_t, read_end, contacts, truth, treadmill, gaps, timing, stats

@@ -26,7 +26,7 @@ import simpy
 
 from devices.errors import InputError
 from sim.box import BoxConfig, BoxOutput, SensorBox
-from sim.link import LinkConfig
+from sim.link import LinkConfig, link_for
 from sim.params import Feedback, GaitParams
 from sim.profiles import parse_profile
 from sim.sensors import noise_level
@@ -94,7 +94,11 @@ class World:
         self.box_config = BoxConfig(
             rate_hz=options.rate_hz, sensors=options.sensors, noise=noise_level(options.noise)
         )
-        self.link = LinkConfig()
+        n_ch = len(self.box_config.channels())
+        per_s = (7 + 4 + 2 * n_ch * self.box_config.samples_per_frame + 4) * (
+            self.box_config.rate_hz / self.box_config.samples_per_frame
+        ) + 21 * 50  # SAMPLES frames (with COBS and delimiter) + BELT frames
+        self.link = link_for(LinkConfig(), per_s)
         self.box = self._new_box(0.0)
         self.box_listeners: list[Callable[[bytes, float], None]] = []
         self._pending: list[tuple[float, bytes]] = []  # box bytes in flight (arrival, data)

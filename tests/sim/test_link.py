@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from devices.errors import InputError
-from sim.link import Faults, LinkConfig, apply_faults, host_reads, wire_times
+from sim.link import Faults, LinkConfig, apply_faults, host_reads, link_for, wire_times
 
 
 def test_wire_times_match_a_loop_reference() -> None:
@@ -62,3 +62,10 @@ def test_faults_flip_drop_and_unplug() -> None:
 def test_fault_rates_are_checked() -> None:
     with pytest.raises(InputError):
         Faults(bit_flip_rate=0.5)
+
+
+def test_link_speed_follows_the_data_rate() -> None:
+    base = LinkConfig()
+    assert link_for(base, 9500.0) == base  # 1 kHz x 4 channels fits 115200 baud
+    fast = link_for(base, 80_000.0)  # 10 kHz x 4 channels does not
+    assert fast.baud == 2_000_000 and fast.byte_rate >= 1.2 * 80_000

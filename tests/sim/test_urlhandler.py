@@ -50,12 +50,14 @@ def test_treadmill_and_box_share_the_world(world_key: str) -> None:
     belt = serial.serial_for_url(f"sim://trackmaster?world={world_key}", timeout=0.5)
     try:
         belt.write(b"\xc1")
-        assert belt.read(5) == b"\xd10022"  # 1 m/s = 2.2 mph
+        assert int(belt.read(5)[1:]) in (21, 22)  # 1 m/s = 2.2 mph, less during a dip
         belt.write(b"\xa3\x30\x30\x34\x30")  # 4.0 mph
         assert belt.read(1) == b"\xb3"
         time.sleep(0.3)  # 6 world seconds: the ramp is over
         belt.write(b"\xc1")
-        assert belt.read(5) == b"\xd10040"
+        answer = belt.read(5)
+        assert answer[:1] == b"\xd1"
+        assert int(answer[1:]) in (39, 40)  # actual speed: heel strikes dip it by up to 2 %
         world = worlds()[world_key]
         assert world.treadmill.motor_speed_mps(world.now()) == pytest.approx(4.0 * 0.44704)
         box.read(100)
