@@ -3,12 +3,13 @@
 The reader thread of each device calls ``StreamRecorder.append`` with every chunk it reads,
 before anything else touches the bytes. Each chunk goes to the OS in one ``write`` (so a
 killed process loses nothing that was appended), and the file is fsynced at least every
-``sync_interval`` seconds (so a power loss costs at most that much), checked on every append
-and on ``sync()``.
+``sync_interval`` seconds (so a power loss costs at most that much): checked on every append,
+and by a background thread of the SessionWriter for streams that went quiet.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -153,6 +154,8 @@ class SessionWriter:
         self.sync_interval = sync_interval
         self._lock = threading.Lock()
         self._recorders: dict[str, StreamRecorder] = {}
+        self._stop = threading.Event()
+        self._syncer: threading.Thread | None = None
         self._prepare(force)
         self._meta: dict[str, Any] = {
             "format": FORMAT_NAME,
@@ -192,6 +195,11 @@ class SessionWriter:
             rel = f"{STREAMS_DIR}/{name}{STREAM_SUFFIX}"
             rec = StreamRecorder(self.path / rel, name, protocol, self.sync_interval)
             self._recorders[name] = rec
+            if self._syncer is None:
+                self._syncer = threading.Thread(
+                    target=self._sync_loop, name=f"stride-sync:{self.path.name}", daemon=True
+                )
+                self._syncer.start()
             self._meta["streams"][name] = {"protocol": protocol, "file": rel}
         self._write_session_json()
         return rec
@@ -230,7 +238,19 @@ class SessionWriter:
         for rec in list(self._recorders.values()):
             rec.sync()
 
+    def _sync_loop(self) -> None:
+        """fsync streams that went quiet: data appended just before a pause (an unplugged
+        cable) is made durable within ``sync_interval`` too, not only at the next append."""
+        while not self._stop.wait(self.sync_interval):
+            for rec in list(self._recorders.values()):
+                # OSError: closed under us, or the disk is gone; close() reports it.
+                with contextlib.suppress(OSError):
+                    rec.maybe_sync()
+
     def close(self) -> None:
+        self._stop.set()
+        if self._syncer is not None:
+            self._syncer.join()
         for rec in list(self._recorders.values()):
             rec.close()
         self._write_session_json()

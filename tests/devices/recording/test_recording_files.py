@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -153,6 +154,28 @@ def test_fsync_at_least_every_interval(tmp_path: Path, monkeypatch: pytest.Monke
     assert len(synced) >= 4
     assert all(b - a <= 1.0 + 1e-9 for a, b in itertools.pairwise(synced))
     w.close()
+
+
+def test_quiet_stream_is_synced_in_the_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced = threading.Event()
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.set()
+        real(fd)
+
+    w = SessionWriter(tmp_path / "s", sync_interval=0.05)
+    rec = w.add_stream("box", "x")
+    monkeypatch.setattr(writer_mod.os, "fsync", fsync)
+    rec.append(b"last bytes before the cable came out", 1.0)
+    with rec._lock:  # whether or not the append synced, pretend it did not: no more appends
+        synced.clear()
+        rec._dirty = True
+    assert synced.wait(5.0)
+    w.close()
+    assert w._syncer is not None and not w._syncer.is_alive()
 
 
 def test_killed_writer_keeps_every_appended_chunk(tmp_path: Path) -> None:
