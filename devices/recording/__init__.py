@@ -6,7 +6,8 @@ Public API (stable; later versions only add):
   ``add_stream(name, protocol) -> StreamRecorder``, ``write_meta(dict)``,
   ``write_json(name, obj)``, ``write_text(name, str)``, ``write_table(name, header, rows)``,
   ``sync()``, ``close()``; a context manager.
-- :class:`StreamRecorder`: ``append(data, host_t)``, ``sync()``, ``close()``.
+- :class:`StreamRecorder`: ``append(data, host_t)``, ``append_many(data, offsets, host_t)``,
+  ``sync()``, ``close()``.
 - :class:`SessionReader` ``(path)``: ``meta``, ``streams`` (name -> protocol),
   ``chunks(name)`` -> (host_t, bytes), ``read_stream(name) -> StreamData``, ``problems``,
   ``read_json(name)``, ``file(name)``.

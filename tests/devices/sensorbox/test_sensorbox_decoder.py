@@ -216,3 +216,15 @@ def test_oversize_garbage_is_discarded_then_resyncs(rng: np.random.Generator) ->
 def test_short_and_empty_frames() -> None:
     ev, d = decode_all([b"\x00\x00" + wire(raw_frame(2, 0, 0, b"")[:5]) + b"\x00"])
     assert ev == [] and d.stats.truncated == 1 and accounting_ok(d)
+
+
+def test_a_usb_burst_keeps_device_spacing() -> None:
+    """Twenty frames delivered in one read: device times keep their 1 ms spacing, the
+    host time (same for all) is only carried along."""
+    box = Box()
+    burst = b"".join(box.frame("samples")[0] for _ in range(20))
+    d = StreamDecoder()
+    ev = d.feed(burst, 5.0)
+    t = np.concatenate([e.t_us for e in ev if isinstance(e, SampleBlock)])
+    assert np.array_equal(t, np.arange(200) * 1000)
+    assert {e.host_t for e in ev if isinstance(e, SampleBlock)} == {5.0}
