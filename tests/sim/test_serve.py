@@ -60,7 +60,7 @@ def test_box_unplug_and_replug_on_the_terminal(tmp_path: Path) -> None:
         "from pathlib import Path\n"
         "from sim.serve import serve_forever\n"
         f"serve_forever(directory=Path({str(tmp_path)!r}), seed=4, speedup=4.0,\n"
-        "              unplug_at_s=(4.0,), unplug_s=4.0)\n"
+        "              unplug_at_s=(8.0,), unplug_s=4.0)\n"
     )
     proc = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
