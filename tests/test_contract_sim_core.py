@@ -122,3 +122,28 @@ def test_sim_help_does_not_import_the_simulator() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "IMPORTED []" in out.stdout, out.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals need POSIX")
+def test_cli_sim_serve_runs_until_sigterm(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stride.cli.app", "sim", "serve", "--dir", str(tmp_path),
+         "--profile", "antalgic-right:0.3", "--seed", "2", "--treadmill", "csafe"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "treadmill").is_symlink():
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert (tmp_path / "box").is_symlink()
+    finally:
+        proc.send_signal(signal.SIGINT)  # Ctrl-C
+        out, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0, err
+    assert "treadmill (csafe)" in out
+    assert not (tmp_path / "box").is_symlink()
