@@ -128,3 +128,18 @@ def test_split_belts_give_asymmetric_belt_displacements(tmp_path: Path) -> None:
     right = np.mean([s.belt_m / s.step_time_s for s in steps if s.side == "R"])  # type: ignore[operator]
     assert left == pytest.approx(1.2, abs=0.03)
     assert right == pytest.approx(0.8, abs=0.03)
+
+
+def test_the_python_example_in_the_docs_runs(tmp_path: Path) -> None:
+    import re
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "simulation.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", doc, flags=re.S)
+    assert blocks
+    for code in blocks:
+        code = code.replace('"sessions/sim1"', repr(str(tmp_path / "doc"))).replace(
+            "minutes=5", "minutes=0.1"
+        )
+        namespace: dict[str, object] = {}
+        exec(compile(code, "docs/simulation.md", "exec"), namespace)
+    assert (tmp_path / "doc" / "truth_steps.csv").is_file()
