@@ -119,3 +119,32 @@ def test_bit_flips_are_caught_by_the_decoder() -> None:
     _, dec = decode(sim)
     assert dec.stats.crc_errors + dec.stats.cobs_errors > 0
     assert dec.stats.samples < 30_000
+
+
+def test_noise_drift_and_quantisation_of_the_baseline() -> None:
+    from sim.sensors import SensorNoise, to_counts
+
+    rng = np.random.default_rng(0)
+    t = np.arange(0.0, 240.0, 0.01)
+    force = np.zeros((t.size, 2))
+    noise = SensorNoise(noise_counts=3.0, drift_counts=10.0)
+    counts, sat = to_counts(force, t, Adc(), noise, np.ones(2), np.zeros(2), rng)
+    assert counts.dtype == np.int16 and not sat
+    assert np.all(counts == np.rint(counts))
+    # The drift is a slow sine of 10 counts around the offset; what is left is the noise.
+    drift = 150 + 10 * np.sin(2 * np.pi * t / 240.0)
+    assert np.std(counts[:, 0] - drift) == pytest.approx(3.0, rel=0.1)
+    assert counts[:, 0].max() - counts[:, 0].min() > 20
+
+
+def test_bouncing_contacts_chatter_once_after_touch_down() -> None:
+    box = BoxConfig(noise=NOISE_LEVELS["clean"].with_(bounce_prob=1.0))
+    sim = simulate(SessionSpec(minutes=0.2, seed=6, box=box))
+    events, _ = decode(sim)
+    v = np.concatenate([e.values for e in events if isinstance(e, SampleBlock)])
+    t = np.concatenate([e.t_us for e in events if isinstance(e, SampleBlock)]) * 1e-6
+    assert sim.box_stats["bounces"] >= len(sim.truth) - 2
+    step = next(s for s in sim.truth if s.side == "L" and s.ic_s > 2)
+    i0 = int(np.searchsorted(t, step.ic_s))
+    heel = v[i0 : i0 + 15, 0].astype(int) - 150
+    assert heel.max() > 100 and np.any(heel[heel.argmax() :] == 0)  # load, drop to zero, load
