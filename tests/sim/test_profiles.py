@@ -113,3 +113,12 @@ def test_parameter_ranges_are_checked() -> None:
     with pytest.raises(InputError, match="residual"):
         Feedback(residual=2.0)
     assert GaitParams().with_(alpha=0.7).alpha == 0.7
+
+
+def test_split_golden_values() -> None:
+    from sim.params import split
+
+    assert split(1.0, 0.2) == pytest.approx((1.1, 0.9))
+    left, right = split(0.6, -0.1)
+    assert (left - right) / ((left + right) / 2) == pytest.approx(-0.1)
+    assert (left + right) / 2 == pytest.approx(0.6)
