@@ -88,6 +88,8 @@ class CsvLineConfig:
                 )
         if self.time_column is None and not self.rate_hz:
             raise InputError("without a time column the rate is needed", fix="add rate=100")
+        if not (math.isfinite(self.value_scale) and self.value_scale != 0):
+            raise InputError(f"scale {self.value_scale} is not usable", fix="e.g. scale=1")
         if self.rate_hz is not None and not 0 < self.rate_hz <= 100_000:
             raise InputError(f"rate {self.rate_hz} Hz is out of range", fix="e.g. rate=100")
         if len(self.delimiter) != 1 or self.delimiter in "\r\n":
@@ -240,18 +242,24 @@ class CsvLineDecoder:
             else:
                 st.bad_lines += 1
             return None
+        t_float = (
+            nums[cfg.time_column] * TIME_UNITS[cfg.time_unit] if cfg.time_column is not None else 0
+        )
+        if not abs(t_float) < 2.0**62:  # also catches a time that overflowed to inf
+            st.bad_lines += 1
+            return None
         values = []
         for c in self._cols:
-            v = round(nums[c] * cfg.value_scale)
-            if not -32768 <= v <= 32767:
+            x = nums[c] * cfg.value_scale
+            if not -32768.5 < x < 32767.5:  # also catches inf
                 st.clipped += 1
-                v = min(max(v, -32768), 32767)
-            values.append(v)
+                x = -32768.0 if x < 0 else 32767.0
+            values.append(round(x))
         missing = 0
         seq = int(nums[cfg.seq_column]) if cfg.seq_column is not None else None
         restart = False
         if cfg.time_column is not None:
-            t_raw = round(nums[cfg.time_column] * TIME_UNITS[cfg.time_unit])
+            t_raw = round(t_float)
             if self._last_raw is None:
                 t = t_raw
             else:
@@ -270,7 +278,7 @@ class CsvLineDecoder:
         else:
             assert self._period_us is not None
             if seq is not None and self._last_seq is not None:
-                missing = max(0, seq - self._last_seq - 1)
+                missing = self._seq_missing(seq)
             self._k += missing + (1 if self._n else 0)
             t = round(self._k * self._period_us)
         if missing:
@@ -284,9 +292,19 @@ class CsvLineDecoder:
         st.lines += 1
         return t, values, missing, restart, line_no & 0xFFFF
 
+    def _seq_missing(self, seq: int) -> int:
+        """Lines lost by the frame counter; a jump back or of over 100000 is a counter
+        reset or a corrupt digit, not a loss (counted in ``extra["seq_jumps"]``)."""
+        assert self._last_seq is not None
+        d = seq - self._last_seq - 1
+        if 0 <= d <= 100_000:
+            return d
+        self.stats.extra["seq_jumps"] = self.stats.extra.get("seq_jumps", 0) + 1
+        return 0
+
     def _missing(self, dt: int, seq: int | None) -> int:
         if seq is not None and self._last_seq is not None:
-            return max(0, seq - self._last_seq - 1)
+            return self._seq_missing(seq)
         period = self._period_us
         if period is None:
             if len(self._intervals) < 16:
@@ -298,9 +316,15 @@ class CsvLineDecoder:
             return max(1, round(dt / period) - 1)
         return 0
 
-    @staticmethod
-    def _looks_like_header(text: bytes) -> bool:
-        return any(ch.isalpha() for ch in text.decode("utf-8", "replace"))
+    def _looks_like_header(self, text: bytes) -> bool:
+        """A line of names (``time_ms,heel_l,...``): some field has letters and is no number."""
+        for f in text.decode("utf-8", "replace").split(self.config.delimiter):
+            try:
+                float(f)
+            except ValueError:
+                if any(ch.isalpha() for ch in f):
+                    return True
+        return False
 
     def _blocks(
         self, rows: list[tuple[int, list[int], int, bool, int]], host_t: float

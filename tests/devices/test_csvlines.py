@@ -155,3 +155,43 @@ def test_damaged_lines_never_invent_samples(n: int, damage: list, cuts: list[int
     good = {i * 10_000: [i, 2 * i, -i, 1000 + i] for i in range(n)}
     matches = sum(1 for ti, vi in zip(t.tolist(), v.tolist(), strict=True) if good.get(ti) == vi)
     assert matches >= n - 3 * len(damage) - 2 * len(damage)
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=80))
+def test_config_parser_fuzzed(text: str) -> None:
+    """Any text: a valid config or an InputError with a fix, nothing else."""
+    try:
+        cfg = CsvLineConfig.parse(text)
+    except InputError as err:
+        assert err.fix
+    else:
+        assert cfg.channels and CsvLineConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_huge_numbers_and_counter_jumps() -> None:
+    data = b"1e306,1,2,3,4\n10,1e308,-1e309,inf,5\n20,1,2,3,4\n"
+    blocks, d = decode(data)
+    assert d.stats.bad_lines == 2 and d.stats.lines == 1
+    cfg = CsvLineConfig.parse("time=none,seq=0,L-heel=1,rate=10")
+    blocks, d = decode(b"5,1\n6,1\n99999999,1\n3,1\n", cfg)
+    assert d.stats.frames_lost == 0 and d.stats.extra["seq_jumps"] == 2
+    with pytest.raises(InputError, match="scale"):
+        CsvLineConfig.parse("L-heel=1,scale=0")
+    blocks, d = decode(b"0,1e300,2,3,4\n", CsvLineConfig.parse("time=0:ms,L-heel=1,scale=1e10"))
+    assert d.stats.clipped == 1 and concat(blocks)[1].tolist() == [[32767]]
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(
+        st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=5, max_size=5),
+        max_size=20,
+    )
+)
+def test_any_numbers_never_raise(rows: list) -> None:
+    text = "".join(",".join(repr(x) for x in r) + "\n" for r in rows).encode()
+    _, d = decode(text)
+    assert d.stats.lines + d.stats.bad_lines + d.stats.non_monotonic + d.stats.header_lines == len(
+        rows
+    )

@@ -7,8 +7,11 @@ import struct
 import numpy as np
 import pytest
 from cobs import cobs
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from devices.sensorbox import (
+    PLACES,
     T_BELT,
     T_ERROR,
     T_HELLO,
@@ -154,3 +157,36 @@ def test_samples_rejects_overflow_and_bad_period() -> None:
     assert unwire(encode_samples(0, 0, 1000, np.array([[-32768, 32767]])))[11:] == bytes.fromhex(
         "0080ff7f"
     )
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=160))
+def test_hello_parse_fuzzed(payload: bytes) -> None:
+    """Any bytes: None, or a HELLO whose payload is exactly these bytes again."""
+    h = Hello.parse(payload)
+    if h is not None:
+        assert (
+            h.payload() == payload
+            or any(
+                c.scale != c.scale
+                for c in h.channels  # NaN scales compare unequal
+            )
+            or h.belt_counts_per_m != h.belt_counts_per_m
+        )
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["L", "R"]), st.sampled_from(sorted(PLACES))),
+        min_size=1,
+        max_size=16,
+    ),
+    st.floats(width=32, allow_nan=False),
+    st.binary(min_size=8, max_size=8),
+)
+def test_hello_round_trip_fuzzed(roles: list, cpm: float, dev: bytes) -> None:
+    h = Hello(
+        tuple(ChannelSpec.of(s, p, 7, 0.5) for s, p in roles), belt_counts_per_m=cpm, device_id=dev
+    )
+    assert Hello.parse(h.payload()) == h
