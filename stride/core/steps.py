@@ -22,12 +22,13 @@ Flags (a row with any flag is left out of every summary):
   began before the record or a gap (a final contact not observed only leaves stance and
   loading empty);
 - ``stop``: stride longer than ``max_stride_s`` or ``stop_factor`` times the reference;
-- ``turn``: stride differing from the reference by more than ``turn_tolerance`` (a turn or
-  a hesitation);
+- ``turn``: stride or step differing from its reference by more than ``turn_tolerance``
+  (a turn or a hesitation); for steps also by more than 5 robust SDs (1.4826 MAD) of the
+  foot's recent steps, since in some gaits step times vary much more than strides;
 - ``alternation``: not exactly one IC of the other foot within the stride.
 
-The reference is the median of the same foot's previous ``ref_strides`` stride times, so
-it needs no future data.
+The references are the medians of the same foot's previous ``ref_strides`` stride times
+and step times, so they need no future data.
 """
 
 from __future__ import annotations
@@ -205,13 +206,18 @@ def flag_names(mask: int) -> list[str]:
     return [name for bit, name in FLAG_NAMES if mask & bit]
 
 
-def _previous_median(x: NDArray[np.float64], k: int, min_count: int) -> NDArray[np.float64]:
-    """For each i, the median of the finite values among x[i-k:i]; NaN if fewer than min."""
+def _previous_windows(x: NDArray[np.float64], k: int) -> NDArray[np.float64]:
+    """Row i holds x[i-k:i] (NaN-padded at the start)."""
     m = x.shape[0]
+    padded = np.concatenate([np.full(k, np.nan), x])
+    return np.lib.stride_tricks.sliding_window_view(padded, k)[:m]
+
+
+def _median_rows(win: NDArray[np.float64], min_count: int) -> NDArray[np.float64]:
+    """Median of the finite values of each row; NaN where fewer than ``min_count``."""
+    m, k = win.shape
     if m == 0:
         return np.zeros(0)
-    padded = np.concatenate([np.full(k, np.nan), x])
-    win = np.lib.stride_tricks.sliding_window_view(padded, k)[:m]
     srt = np.sort(win, axis=1)  # NaN sort last
     cnt = np.isfinite(win).sum(axis=1)
     lo = np.maximum(cnt - 1, 0) // 2
@@ -219,6 +225,24 @@ def _previous_median(x: NDArray[np.float64], k: int, min_count: int) -> NDArray[
     rows = np.arange(m)
     med = 0.5 * (srt[rows, lo] + srt[rows, np.minimum(hi, k - 1)])
     return np.where(cnt >= min_count, med, np.nan)
+
+
+def _previous_median(x: NDArray[np.float64], k: int, min_count: int) -> NDArray[np.float64]:
+    """For each i, the median of the finite values among x[i-k:i]; NaN if fewer than min."""
+    if x.shape[0] == 0:
+        return np.zeros(0)
+    return _median_rows(_previous_windows(x, k), min_count)
+
+
+def _previous_median_mad(
+    x: NDArray[np.float64], k: int, min_count: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Median and median absolute deviation of the finite values among x[i-k:i]."""
+    if x.shape[0] == 0:
+        return np.zeros(0), np.zeros(0)
+    win = _previous_windows(x, k)
+    med = _median_rows(win, min_count)
+    return med, _median_rows(np.abs(win - med[:, None]), min_count)
 
 
 def side_rows(
@@ -264,6 +288,19 @@ def side_rows(
     seg_stride = np.where(overlaps_gap(prev_on, seg_on, gap_starts, gap_ends), np.nan, seg_stride)
     ref_all = _previous_median(seg_stride, params.ref_strides, params.min_ref_strides)
     ref = ref_all[j - lo]
+    # Step-time reference, per foot too (a limp makes left and right steps differ): the
+    # first step of a turn or a hesitation shows in the step before it shows in the stride.
+    other_seen = np.asarray(other.on_seen, dtype=np.bool_)
+    w_po = np.searchsorted(on_o, seg_on, side="left") - 1
+    w_ok = (w_po >= 0) & on_seen[lo:hi]
+    w_ok &= np.where(w_ok, other_seen[np.maximum(w_po, 0)] if on_o.size else False, False)
+    w_other = np.where(w_ok, on_o[np.maximum(w_po, 0)] if on_o.size else np.nan, np.nan)
+    seg_step = np.where(w_ok, seg_on - w_other, np.nan)
+    seg_step = np.where(overlaps_gap(w_other, seg_on, gap_starts, gap_ends), np.nan, seg_step)
+    ref_step_all, mad_step_all = _previous_median_mad(
+        seg_step, params.ref_strides, params.min_ref_strides
+    )
+    ref_step, mad_step = ref_step_all[j - lo], mad_step_all[j - lo]
 
     ic = on[j]
     fc = off[j]
@@ -326,7 +363,13 @@ def side_rows(
     flags[edge] |= FLAG_EDGE
     with np.errstate(invalid="ignore"):
         stop = (stride_time > params.max_stride_s) | (stride_time > params.stop_factor * ref)
-        turn = ~stop & (np.abs(stride_time - ref) > params.turn_tolerance * ref)
+        tol = params.turn_tolerance
+        odd_stride = np.abs(stride_time - ref) > tol * ref
+        # steps vary far more than strides in some gaits (ALS: step CV 40 % with stride
+        # CV 7 %): a step is odd only beyond its foot's usual spread as well
+        step_limit = np.fmax(tol * ref_step, 5.0 * 1.4826 * mad_step)
+        odd_step = np.abs(step_time - ref_step) > step_limit
+        turn = ~stop & (odd_stride | odd_step)
     flags[stop] |= FLAG_STOP
     flags[turn] |= FLAG_TURN
     flags[alternation] |= FLAG_ALTERNATION

@@ -188,3 +188,24 @@ def test_rows_for_a_subset_equal_rows_of_the_whole() -> None:
     for k in whole.values:
         assert np.array_equal(whole[k][5:], part[k], equal_nan=True)
     assert np.array_equal(whole.flags[5:], part.flags)
+
+
+def test_a_long_step_is_a_turn_even_when_its_stride_is_not() -> None:
+    # regular 1 s strides, right IC half-way; at t = 8 the left foot waits 0.25 s longer
+    # (first step of a turn): its stride is 1.25 s (within 30 %), its step 0.75 s (+50 %)
+    ons_l = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.25, 9.25, 10.25]
+    ons_r = [0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.75, 9.75]
+    tab = table(contacts(ons_l), contacts(ons_r))
+    lrows = {r["ic_s"]: r for r in tab.rows() if r["side"] == "L"}
+    assert lrows[8.25]["flags"] == ["turn"]
+    assert lrows[7.0]["flags"] == [] and lrows[9.25]["flags"] == []
+
+
+def test_variable_steps_with_steady_strides_are_not_turns() -> None:
+    # steady 1.2 s strides but the right IC drifts between 0.3 and 0.7 of the stride (as
+    # in advanced ALS): step times vary by +-40 %, strides by under 10 %; nothing is a turn
+    k = np.arange(30)
+    ons_l = k * 1.2
+    ons_r = ons_l + 1.2 * (0.5 + 0.2 * np.sin(2 * np.pi * k / 12))
+    tab = table(contacts(ons_l.tolist(), 0.8), contacts(ons_r.tolist(), 0.8))
+    assert not np.any(tab.flags & FLAG_TURN)
