@@ -118,39 +118,44 @@ def _block_update(tr: np.ndarray, j: int, p: np.ndarray, unloaded: bool) -> None
     ``tau_swing_s``, so a baseline that creeps up during swing (pre-loading, drift) does not
     reach the contact level early; otherwise it only leaks slowly.
     """
-    cnt = tr[j, T_BCNT]
-    if cnt > 0.0:
+    if tr[j, T_BCNT] > 0.0:
+        # locals first: the array is read and written once per field
         bmin = tr[j, T_BMIN]
         bmax = tr[j, T_BMAX]
         spread = bmax - bmin
-        if tr[j, T_L] != tr[j, T_L]:
-            tr[j, T_L] = bmin
-            tr[j, T_H] = bmax
-            tr[j, T_RREF] = spread
-            tr[j, T_NZ] = spread
+        lo = tr[j, T_L]
+        if lo != lo:
+            lo = bmin
+            hi = bmax
+            rref = spread
+            nz = spread
         else:
-            lo = tr[j, T_L]
             hi = tr[j, T_H]
+            rref = tr[j, T_RREF]
+            nz = tr[j, T_NZ]
             rng = hi - lo
-            floor = p[P_F_FLOOR] * tr[j, T_RREF]
+            floor = p[P_F_FLOOR] * rref
             if rng > floor:
                 leak = p[P_A_ENV] * (rng - floor)
                 lo += leak
                 hi -= leak
             if unloaded and bmin > lo and bmax <= tr[j, T_LOW]:
                 lo += p[P_A_SWING] * (bmin - lo)
-            tr[j, T_L] = min(lo, bmin)
-            tr[j, T_H] = max(hi, bmax)
-            rref = tr[j, T_RREF] * (1.0 - p[P_A_REF])
-            tr[j, T_RREF] = max(rref, tr[j, T_H] - tr[j, T_L])
-            if spread < tr[j, T_NZ]:
-                tr[j, T_NZ] = spread
+            lo = min(lo, bmin)
+            hi = max(hi, bmax)
+            rref = max(rref * (1.0 - p[P_A_REF]), hi - lo)
+            if spread < nz:
+                nz = spread
             else:
-                tr[j, T_NZ] += p[P_A_NOISE] * (spread - tr[j, T_NZ])
-        rng = tr[j, T_H] - tr[j, T_L]
-        tr[j, T_LOW] = tr[j, T_L] + p[P_F_LOW] * rng
-        tr[j, T_MID] = tr[j, T_L] + p[P_F_MID] * rng
-        tr[j, T_OK] = 1.0 if (rng > 0.0 and rng > p[P_K_NOISE] * tr[j, T_NZ]) else 0.0
+                nz += p[P_A_NOISE] * (spread - nz)
+        rng = hi - lo
+        tr[j, T_L] = lo
+        tr[j, T_H] = hi
+        tr[j, T_RREF] = rref
+        tr[j, T_NZ] = nz
+        tr[j, T_LOW] = lo + p[P_F_LOW] * rng
+        tr[j, T_MID] = lo + p[P_F_MID] * rng
+        tr[j, T_OK] = 1.0 if (rng > 0.0 and rng > p[P_K_NOISE] * nz) else 0.0
     tr[j, T_BMIN] = np.inf
     tr[j, T_BMAX] = -np.inf
     tr[j, T_BCNT] = 0.0
@@ -642,6 +647,7 @@ def detect_chunk(
     # rows 0..nk-1: sensors, row nk: the sum; columns: low bound, high bound, min, max
     qb = np.empty((nk + 1, 4), np.float64)
     int_in = p[P_INT] != 0.0
+    near_event = True
     i = start
     while i < n:
         if n_out + 3 >= cap:
@@ -659,24 +665,29 @@ def detect_chunk(
             if multi:
                 for k in range(nk):
                     qb[k, 0], qb[k, 1] = _quiet_bounds(tr, k + 1, st, 0.0)
-            stats = _quiet_stats(t, x, cols, i, limit, tp, fs[S_ACC], int_in, qb)
-            quiet = (
-                stats[0] > 0.0
-                and stats[1] <= gap_dt
-                and stats[2] > qb[nk, 0]
-                and stats[3] <= qb[nk, 1]
-                and stats[4] == stats[4]  # a NaN sample (min/max skip NaN; sums do not)
-            )
-            if quiet and multi:
-                for k in range(nk):
-                    if not (qb[k, 2] > qb[k, 0] and qb[k, 3] <= qb[k, 1]):
-                        quiet = False
+            quiet = False
+            if not near_event:
+                stats = _quiet_stats(t, x, cols, i, limit, tp, fs[S_ACC], int_in, qb)
+                quiet = (
+                    stats[0] > 0.0
+                    and stats[1] <= gap_dt
+                    and stats[2] > qb[nk, 0]
+                    and stats[3] <= qb[nk, 1]
+                    and stats[4] == stats[4]  # a NaN sample (min/max skip NaN; sums do not)
+                )
+                if quiet and multi:
+                    for k in range(nk):
+                        if not (qb[k, 2] > qb[k, 0] and qb[k, 3] <= qb[k, 1]):
+                            quiet = False
             if quiet:
                 j = limit
             else:
+                # events cluster (contact level, confirmation, each sensor): after one,
+                # scan sample by sample to the next instead of summarising the block first
                 ev = _until_event(t, x, cols, i, limit, tp, fs[S_ACC], gap_dt, qb)
                 j = ev[0]
                 stats = (ev[1], ev[2], ev[3], ev[4], ev[5])
+                near_event = j < limit
         m = j - i
         if m > 0:
             # commit the quiet samples
@@ -710,6 +721,7 @@ def detect_chunk(
             if n_out < 0:
                 return -1, i
             i += 1
+            near_event = True
         if fs[S_BPOS] >= block:
             _end_block(tr, fs, nk, p)
     return n_out, i
