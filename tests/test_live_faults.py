@@ -179,3 +179,23 @@ def test_treadmill_stops_answering(
     assert measured, "no step had a length while the treadmill answered"
     assert doc["session"]["ended_by"] == "duration reached"
     assert doc["steps"][: len(steps)] == steps
+
+
+def test_treadmill_that_never_answers_is_diagnosed(tmp_path: Path) -> None:
+    from devices.errors import DeviceError
+
+    silent = SilentAfterTrackmaster(answer_for_s=0.0)
+    try:
+        args = LiveArgs(
+            port=f"sim://box?world={world('mute')}&speedup=5",
+            treadmill=f"trackmaster:{silent.path}",
+            no_ui=True,
+            history=False,
+            duration_s=30.0,
+            record=tmp_path / "rec",
+        )
+        with pytest.raises(DeviceError, match="never answered in 3 s: wrong port"):
+            run_live(args)
+    finally:
+        silent.close()
+    assert (tmp_path / "rec" / "streams" / "box.rec").is_file()  # what came is kept

@@ -18,6 +18,7 @@ from devices.treadmill.base import BeltReading
 from stride.blocks import BlockAssembler
 from stride.core.analyzer import AnalysisConfig, StreamingAnalyzer
 from stride.core.signals import Channel, GaitSignals
+from stride.core.steps import StepTable
 from stride.core.targets import Target
 from stride.session.live import jsonable
 
@@ -61,6 +62,7 @@ class CoreEngine:
         self._last_reading_host: float | None = None
         self._first_host: float | None = None
         self._outages: list[list[float]] = []  # [start, end] box seconds (end inf: ongoing)
+        self._chunks = 0
 
     def warm(self) -> None:
         """Compile and run the numba kernels once on a few seconds of synthetic walking."""
@@ -77,10 +79,12 @@ class CoreEngine:
             ph = (t + shift) % 1.0
             f[ph < 0.6, col] = 800
             f[(ph > 0.1) & (ph < 0.62), col + 1] = 700
-        a = StreamingAnalyzer(AnalysisConfig(target=Target(step_length_m=0.6)), chans, fs, belts=1)
-        for i in range(0, t.size, 500):
-            a.feed(t[i : i + 500], f[i : i + 500], t[i : i + 500 : 100], np.full(5, 1.0))
-        a.finish().step_rows()
+        for forces in (f, f.astype(np.float64)):  # raw counts, and newtons when calibrated
+            cfg = AnalysisConfig(target=Target(step_length_m=0.6))
+            a = StreamingAnalyzer(cfg, chans, fs, belts=1)
+            for i in range(0, t.size, 500):
+                a.feed(t[i : i + 500], forces[i : i + 500], t[i : i + 500 : 100], np.full(5, 1.0))
+            a.finish().step_rows()
 
     # -- StepEngine protocol -------------------------------------------------------------
     def feed(self, events: list[Event], readings: list[BeltReading]) -> list[dict[str, Any]]:
@@ -108,6 +112,25 @@ class CoreEngine:
             self.analyzer = StreamingAnalyzer(self.config, a.channels, a.fs, belts)
         return self.analyzer
 
+    def _compact(self) -> None:
+        """Adapter, until the core does it itself: join the analyzer's lists of per-chunk
+        pieces (emitted step tables, belt samples) into one each, now and then.
+
+        ``StreamingAnalyzer`` keeps every emitted row and belt sample for ``finish()`` (the
+        summary needs them) as one small array per chunk; over a two-hour session the
+        per-array overhead is ~40x the data. Joining them keeps the same values in the
+        same order (``finish()`` concatenates them anyway), so results are unchanged.
+        """
+        an = self.analyzer
+        if an is None:
+            return
+        emitted = getattr(an, "_emitted", None)
+        if isinstance(emitted, list) and len(emitted) > 64:
+            emitted[:] = [StepTable.concat(emitted)]
+        belt_v = getattr(an, "_belt_v", None)
+        if isinstance(belt_v, list) and len(belt_v) > 64:
+            belt_v[:] = [np.concatenate(belt_v)]
+
     def _rows(self, table: Any) -> list[dict[str, Any]]:
         return [self._flag(jsonable(r)) for r in table.rows(with_target=self._with_target)]
 
@@ -131,6 +154,9 @@ class CoreEngine:
                     self._last_belt_t = tb
                     belt_t = np.asarray([tb])
                     belt_v = np.asarray([[self.fixed_speed_mps]])
+        self._chunks += 1
+        if self._chunks % 256 == 0:
+            self._compact()
         return self._rows(an.feed(chunk.t, chunk.forces, belt_t, belt_v))
 
     def _unknown_belt(self, host: float, t_box: float) -> tuple[Any, Any]:

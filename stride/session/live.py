@@ -97,6 +97,8 @@ class SessionOptions:
     end_when_sources_done: bool = False
     #: Live: stamp chunks with strictly increasing wall-clock times. Replay: keep recorded ones.
     restamp: bool = True
+    #: Called with (on, cadence) when the metronome is toggled (the demo's walker hears it).
+    on_metronome: Callable[[bool, float | None], None] | None = None
 
 
 @dataclass
@@ -261,6 +263,11 @@ class Session:
         elif action == "metronome":
             with self.state.lock:
                 self.state.metronome = not self.state.metronome
+            hook = self.options.on_metronome
+            if hook is not None:
+                from stride.session.dashboard import target_cadence
+
+                hook(self.state.metronome, target_cadence(self.state))
         elif action == "quit":
             self.request_stop("q pressed")
 
@@ -307,6 +314,19 @@ class Session:
                 total_bytes=self._box_bytes,
                 seconds=st.elapsed_s,
                 baudrate=o.box_baudrate,
+            )
+        if (
+            o.diagnose_s > 0
+            and belt is not None
+            and st.elapsed_s >= o.diagnose_s
+            and getattr(belt, "readings", 1) == 0
+            and not self._stop_requested.is_set()
+        ):
+            raise DeviceError(
+                f"the {belt.name} treadmill never answered in {st.elapsed_s:.0f} s: wrong "
+                "port, wrong protocol (driver) or wrong baud rate",
+                fix="check the --treadmill DRIVER:PORT (`stride ports` lists the ports); "
+                "the box goes on --port",
             )
         if o.end_when_sources_done and all(s.done for s in self.sources):
             with self._pending_lock:

@@ -50,6 +50,8 @@ class LiveArgs:
     control: str | None = None
     #: Drives the loop instead of the terminal dashboard (tests render frames with it).
     ui_hook: Any = None
+    #: Told when the metronome is toggled: (on, cadence in steps/min).
+    on_metronome: Any = None
 
 
 @dataclass
@@ -288,6 +290,7 @@ def run_live(args: LiveArgs) -> int:
         box_url=args.port,
         box_baudrate=args.baud,
         speed_mps=speed_mps,
+        on_metronome=args.on_metronome,
     )
     session = Session(
         pipeline,
@@ -356,8 +359,21 @@ def run_demo(args: DemoArgs) -> int:
         source="demo",
         title="demo",
         extra_meta={"simulated": {"profile": args.profile, "seed": args.seed}},
+        on_metronome=lambda on, cadence: _demo_metronome(world, on, cadence),
     )
     return run_live(live_args)
+
+
+def _demo_metronome(world_key: str, on: bool, cadence: float | None) -> None:
+    """The simulated walker hears the metronome (its stride times become anti-persistent)."""
+    from sim.params import Feedback
+    from sim.world import worlds
+
+    world = worlds().get(world_key)
+    if world is None:
+        return
+    spm = cadence if on and cadence and 40.0 <= cadence <= 200.0 else None
+    world.set_feedback(Feedback(step_length_m=0.60, metronome_spm=spm))
 
 
 def _replay_function(driver: str) -> Any:
@@ -417,6 +433,23 @@ def _register(
     summary = result.analysis.get("summary") or {}
     if not summary.get("steps"):
         return
+    from devices.errors import StrideError
+
+    try:
+        _store(register_session, args, result, targets, meta, started, summary)
+    except StrideError as err:  # the session itself succeeded: say so, keep exit code 0
+        print(f"stride: warning: session not stored in the history: {err}", file=sys.stderr)
+
+
+def _store(
+    register_session: Any,
+    args: LiveArgs,
+    result: SessionResult,
+    targets: Targets,
+    meta: dict[str, Any],
+    started: datetime,
+    summary: dict[str, Any],
+) -> None:
     register_session(
         args.db,
         subject=args.subject,

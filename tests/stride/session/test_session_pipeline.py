@@ -109,3 +109,12 @@ def test_incremental_readings_equal_the_batch_replay(seed: int, max_chunk: int) 
     got = [r for t, d in chunks for r in inc.feed(d, t)]
     assert got == batch
     assert [r.speeds_mps[0] for r in got] == speeds
+
+
+def test_compacting_the_analyzer_keeps_the_results(reference: Any) -> None:
+    live, final, p = run(DATA, list(range(0, len(DATA), 64)))  # ~1800 chunks: compacted often
+    assert p.engine._chunks >= 1024
+    assert len(p.engine.analyzer._belt_v) <= 65
+    assert final["steps"] == reference[1]["steps"]
+    assert final["summary"] == reference[1]["summary"]
+    assert live == final["steps"][: len(live)]
