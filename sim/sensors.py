@@ -15,6 +15,8 @@ from numpy.typing import NDArray
 
 from devices.errors import InputError
 
+DRIFT_PERIOD_S = 240.0  # baseline drift: a slow sine, a few minutes long
+
 
 @dataclass(frozen=True)
 class SensorNoise:
@@ -90,9 +92,13 @@ def to_counts(
     x = force_n * (gains / adc.scale_n_per_count)
     x += adc.offset
     if noise.drift_counts:
-        x += noise.drift_counts * np.sin(2 * np.pi * t_true[:, None] / 240.0 + drift_phase)
+        # sin(w t + p) = sin(w t) cos p + cos(w t) sin p: two sines per sample, not one per value
+        w = 2 * np.pi * t_true[:, None] / DRIFT_PERIOD_S
+        x += noise.drift_counts * (
+            np.sin(w) * np.cos(drift_phase) + np.cos(w) * np.sin(drift_phase)
+        )
     if noise.noise_counts:
-        x += noise.noise_counts * rng.standard_normal(x.shape)
+        x += noise.noise_counts * rng.standard_normal(x.shape, dtype=np.float32)
     np.rint(x, out=x)
     saturated = bool((x > adc.full_scale).any())
     np.clip(x, 0, adc.full_scale, out=x)
