@@ -248,8 +248,18 @@ def _check_chunk(t: NDArray[np.generic], x: NDArray[np.generic], k: int) -> None
 def _prepare(
     t: NDArray[np.generic], x: NDArray[np.generic]
 ) -> tuple[NDArray[np.float64], NDArray[np.generic]]:
-    tt = np.ascontiguousarray(t, dtype=np.float64)
-    return tt, x.astype(_kernel_dtype(x.dtype), copy=False)
+    tt = np.asarray(t, dtype=np.float64)
+    if not (tt.flags.c_contiguous and tt.flags.writeable):
+        tt = np.array(tt, order="C")
+    return tt, _c_writable(x.astype(_kernel_dtype(x.dtype), copy=False))
+
+
+def _c_writable(a: NDArray[np.generic]) -> NDArray[np.generic]:
+    """C-contiguous and writable: numba compiles (and caches) a separate kernel for every
+    layout and for read-only arrays, so other inputs are copied instead of compiled for."""
+    if a.flags.c_contiguous and a.flags.writeable:
+        return a
+    return np.array(a, order="C")
 
 
 def _kernel_dtype(dt: np.dtype) -> type[np.generic]:

@@ -193,3 +193,19 @@ def test_bad_times_and_shapes_are_input_errors() -> None:
 def test_empty_signal_gives_no_contacts() -> None:
     c = detect_contacts(_signals(np.zeros(0), np.zeros((0, 1)), 100.0), "L")
     assert len(c) == 0 and c.sensor_on_t.shape == (0, 1)
+
+
+def test_any_layout_and_dtype_gives_the_same_contacts(rng: np.random.Generator) -> None:
+    t, f, _ = foot_force(rng, 20.0, 200.0)
+    x16 = adc(f, rng)
+    base = detect_contacts(_signals(t, x16, 200.0), "L")
+    wide = np.stack([x16, x16], axis=1)[:, :1]  # a non-contiguous view
+    ro = x16.copy()[:, None]
+    ro.flags.writeable = False
+    for x in (wide, ro, x16.astype(np.int32), x16.astype(np.float32), x16.astype(np.int64)):
+        c = detect_contacts(_signals(t, x, 200.0), "L")
+        np.testing.assert_array_equal(c.on_t, base.on_t)
+        np.testing.assert_array_equal(c.impulse, base.impulse)
+    # unsigned (an offset ADC): the same walking, up to rounding of the offset thresholds
+    c = detect_contacts(_signals(t, (x16.astype(np.int32) + 2048).astype(np.uint16), 200.0), "L")
+    np.testing.assert_allclose(c.on_t, base.on_t, atol=1e-9)
