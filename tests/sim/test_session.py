@@ -12,7 +12,7 @@ import pytest
 from devices.errors import InputError
 from devices.recording import SessionReader, decode_sensorbox
 from sim.cli_support import build_spec, run_session
-from sim.session import SessionSpec, simulate_session
+from sim.session import SessionSpec, SimulatedSession, simulate_session
 
 
 def files(d: Path) -> dict[str, bytes]:
@@ -77,7 +77,12 @@ def test_noise_and_faults_do_not_change_the_gait(tmp_path: Path) -> None:
             ),
         ),
     )
-    assert [s.row() for s in clean.truth] == [s.row() for s in noisy.truth]
+
+    # The same steps; only flags may differ (the noisy box loses a few blocks: "gap").
+    def rows(sim: SimulatedSession) -> list[list[str]]:
+        return [r[:9] + r[10:] for r in (s.row() for s in sim.truth)]
+
+    assert rows(clean) == rows(noisy)
 
 
 def test_overground_session_has_no_belt_frames_and_flags_turns(tmp_path: Path) -> None:
