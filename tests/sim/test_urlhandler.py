@@ -34,15 +34,18 @@ def read_for(port: serial.SerialBase, seconds: float) -> tuple[StreamDecoder, li
 
 
 def test_box_streams_decodable_frames_paced_by_the_clock(world_key: str) -> None:
+    start = time.monotonic()
     port = serial.serial_for_url(f"sim://box?world={world_key}&seed=2&speedup=20", timeout=0.05)
     try:
         dec, events = read_for(port, 0.5)
     finally:
         port.close()
+    elapsed = time.monotonic() - start
     assert dec.stats.crc_errors == 0 and dec.stats.restarts == 0
     blocks = [e for e in events if isinstance(e, SampleBlock)]
     world_seconds = blocks[-1].t_us[-1] * 1e-6
-    assert 5.0 < world_seconds < 15.0  # 0.5 s of wall time at 20x (generous for slow CI)
+    # Paced by the wall clock at 20x: never ahead of it, and not far behind.
+    assert 20 * 0.5 - 1.0 < world_seconds <= 20 * elapsed + 0.1
 
 
 def test_treadmill_and_box_share_the_world(world_key: str) -> None:
