@@ -20,6 +20,9 @@ Policy (every bad input has a counted outcome, nothing raises):
   ``restart_s`` (the board restarted): then time continues from the last sample plus the
   host time that passed, and the block is marked ``restart``. Without a time column,
   samples are timed at the nominal rate (lines lost cannot be seen then).
+- CSV carries no checksum: a damaged digit cannot be detected. A time that jumps ahead
+  by mistake makes the next lines look out of order until time catches up (at most
+  ``restart_s``); prefer the binary protocol where the board allows it.
 - Gaps: lines lost are counted from the frame-counter column if there is one, else from a
   time step longer than 1.5 nominal periods (rate given, or estimated as the median of the
   first 16 intervals). They are reported as ``missing_before`` on the next block, never
@@ -245,7 +248,7 @@ class CsvLineDecoder:
         t_float = (
             nums[cfg.time_column] * TIME_UNITS[cfg.time_unit] if cfg.time_column is not None else 0
         )
-        if not abs(t_float) < 2.0**62:  # also catches a time that overflowed to inf
+        if not abs(t_float) < 2.0**52:  # 142 years in us; also catches inf
             st.bad_lines += 1
             return None
         values = []
@@ -258,8 +261,9 @@ class CsvLineDecoder:
         missing = 0
         seq = int(nums[cfg.seq_column]) if cfg.seq_column is not None else None
         restart = False
+        t_raw = round(t_float)
+        k_new = self._k
         if cfg.time_column is not None:
-            t_raw = round(t_float)
             if self._last_raw is None:
                 t = t_raw
             else:
@@ -269,18 +273,23 @@ class CsvLineDecoder:
                     return None
                 if dt <= 0:
                     restart = True
-                    st.restarts += 1
                     t = self._last_t + max(1, math.floor((host_t - self._last_host) * 1e6 + 0.5))
                 else:
                     t = self._last_t + dt
                     missing = self._missing(dt, seq)
-            self._last_raw = t_raw
         else:
             assert self._period_us is not None
             if seq is not None and self._last_seq is not None:
                 missing = self._seq_missing(seq)
-            self._k += missing + (1 if self._n else 0)
-            t = round(self._k * self._period_us)
+            k_new = self._k + missing + (1 if self._n else 0)
+            t = round(k_new * self._period_us)
+        if not t < 2**62:  # absurd jumps of a corrupt time column would overflow int64
+            st.bad_lines += 1
+            return None
+        self._last_raw = t_raw
+        self._k = k_new
+        if restart:
+            st.restarts += 1
         if missing:
             st.gaps += 1
             st.frames_lost += missing

@@ -152,9 +152,11 @@ def test_damaged_lines_never_invent_samples(n: int, damage: list, cuts: list[int
     blocks, d = decode(bytes(data), cuts=[c % (len(data) + 1) for c in cuts])
     t, v = concat(blocks)
     assert np.all(np.diff(t) > 0) and len(t) == d.stats.lines <= n
+    # Emitted samples are the board's lines; only lines the damage touched may differ
+    # (CSV has no checksum: a changed digit cannot be detected).
     good = {i * 10_000: [i, 2 * i, -i, 1000 + i] for i in range(n)}
-    matches = sum(1 for ti, vi in zip(t.tolist(), v.tolist(), strict=True) if good.get(ti) == vi)
-    assert matches >= n - 3 * len(damage) - 2 * len(damage)
+    wrong = sum(1 for ti, vi in zip(t.tolist(), v.tolist(), strict=True) if good.get(ti) != vi)
+    assert wrong <= 2 * len(damage)
 
 
 @settings(max_examples=300)
