@@ -56,7 +56,7 @@ class ContactParams(NamedTuple):
     tau_env_s: float = 4.0
     range_floor: float = 0.25
     tau_ref_s: float = 60.0
-    noise_ratio: float = 10.0
+    noise_ratio: float = 4.0
     tau_noise_s: float = 10.0
     gap_factor: float = 1.5
     tau_swing_s: float = 0.15
