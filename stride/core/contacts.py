@@ -7,27 +7,37 @@ Algorithm (per foot; the foot's force is the sum of its sensors):
   once); between refreshes both leak towards each other with time constant ``tau_env_s``, so
   drift of baseline, gain and level within a record is followed, but never below
   ``range_floor`` x a slowly decaying reference range (a pause does not shrink the thresholds
-  into the noise). The thresholds are used only when the range exceeds ``noise_ratio`` x the
-  smallest recent block spread (the noise), so a flat or noisy line gives no contacts.
+  into the noise). While the foot is unloaded the baseline also follows the block minimum
+  upwards within ``tau_swing_s``, so a swing level that creeps up before loading (pre-load,
+  drift) does not reach the contact level early. The thresholds are used only when the
+  range exceeds ``noise_ratio`` x the smallest recent block spread (the noise), so a flat
+  or noise-only line gives no contacts.
 - Hysteresis on two levels: a contact is *confirmed* when the force reaches
   ``L + mid_frac (H - L)`` and is *timed* at the last upward crossing of the low level
   ``L + low_frac (H - L)`` before that (sub-sample, linear interpolation): the low level
   times the contact close to its true start, the mid level keeps noise from starting one.
-  It ends at the downward crossing of the low level, once the force has stayed away from the
-  mid level for ``min_swing_s`` (a stance whose force dips — split in two — stays one
-  contact). Contacts shorter than ``min_contact_s`` are dropped.
+  It ends at the downward crossing of the low level, once the force has spent
+  ``min_swing_s`` in total below that level without reaching the mid level again (a stance
+  whose force dips below the contact level — split in two — stays one contact). Contacts
+  shorter than ``min_contact_s`` are dropped.
 - Several sensors per foot: each sensor has its own envelopes and low level; IC = the first
   sensor to load, FC = the last to unload, and each sensor's onset is reported
   (heel-first / flat / toe-first).
 - Missing samples (NaN, or a time step above ``gap_factor / fs``) cut an open contact
-  (``complete=False``, no events) and mark the next contact ``gap_before``; the state is
-  unknown until the force is clearly low (swing) or high (a contact whose start was not seen).
+  (its FC is not seen: ``off_seen=False``) and mark the next contact ``gap_before``; the
+  state is unknown until the force is clearly low (swing) or high (a contact whose IC was
+  not seen: ``on_seen=False``).
 - Saturated readings (e.g. -2048 at the bottom of a 12-bit ADC) are ordinary values.
 
 Everything is causal (no look-ahead): the threshold used at a sample depends only on earlier
-blocks, so the streaming detector gives the batch result exactly, for any chunking, and can
-emit a contact ``min_swing_s`` after it ended. The first contact of a record (or after a
-gap) is usually incomplete, because the envelopes are learnt from it.
+blocks, so the streaming detector gives the batch result exactly, for any chunking, and
+emits a contact ``min_swing_s`` after it ended (the live latency). A bounded look-ahead was
+the alternative; it would add its length to every live step. The first contact of a record
+(or after a gap) usually has ``on_seen=False``, because the envelopes are learnt from it.
+
+The kernel (``_contact_kernels``) scans runs of samples that cannot change the state in a
+tight loop and applies every rule only at events (crossings, NaN, gaps), with results
+bit-identical to the per-sample rules (tests compare it with a plain-Python reference).
 """
 
 from __future__ import annotations
@@ -48,17 +58,29 @@ class ContactParams(NamedTuple):
     """Settings of contact detection, in seconds and fractions; the defaults suit walking
     with any force sensor (footswitch, FSR, insole cells, load cells) at 50 Hz - 2 kHz."""
 
+    #: contact level (times IC and FC), as a fraction of the baseline-to-load range
     low_frac: float = 0.15
+    #: confirmation level: a contact exists once the force reaches it
     mid_frac: float = 0.5
+    #: shorter contacts are dropped (blips, taps)
     min_contact_s: float = 0.1
+    #: time below the contact level that ends a contact (shorter dips stay inside it)
     min_swing_s: float = 0.12
+    #: envelope update interval; also the window of the noise estimate
     block_s: float = 0.04
+    #: baseline and load level leak towards each other with this time constant
     tau_env_s: float = 4.0
+    #: ... but the range never leaks below this fraction of the reference range
     range_floor: float = 0.25
+    #: decay of the reference range (how long a pause keeps the walking range)
     tau_ref_s: float = 60.0
+    #: the range must exceed this many times the noise (smallest recent block spread)
     noise_ratio: float = 4.0
+    #: how fast the noise estimate may grow again
     tau_noise_s: float = 10.0
+    #: a time step above gap_factor / fs is a gap (lost samples)
     gap_factor: float = 1.5
+    #: while unloaded, the baseline follows the swing level with this time constant
     tau_swing_s: float = 0.15
 
 
