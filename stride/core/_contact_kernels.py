@@ -425,6 +425,9 @@ def _quiet_bounds(tr: np.ndarray, j: int, state: float, above: float) -> tuple[f
     if state == 2.0:
         return low, BIG
     if above != 0.0:
+        if state == 1.0:
+            # a candidate contact rising towards confirmation: only its sums change
+            return low, np.nextafter(tr[j, T_MID], -BIG)
         return BIG, -BIG
     if state == 1.0 or state == 3.0:
         return -BIG, low
@@ -659,6 +662,8 @@ def detect_chunk(
             room = int(p[P_MIN_SWING] - fs[S_BELOW]) - 1
             limit = min(limit, i + max(room, 0))
         tp = fs[S_PREV_T]
+        candidate = st == 1.0 and fs[S_ABOVE] != 0.0
+        acc_at = S_ACC_C if candidate else S_ACC
         j = i
         if limit > i and tp == tp:
             qb[nk, 0], qb[nk, 1] = _quiet_bounds(tr, 0, st, fs[S_ABOVE])
@@ -667,7 +672,7 @@ def detect_chunk(
                     qb[k, 0], qb[k, 1] = _quiet_bounds(tr, k + 1, st, 0.0)
             quiet = False
             if not near_event:
-                stats = _quiet_stats(t, x, cols, i, limit, tp, fs[S_ACC], int_in, qb)
+                stats = _quiet_stats(t, x, cols, i, limit, tp, fs[acc_at], int_in, qb)
                 quiet = (
                     stats[0] > 0.0
                     and stats[1] <= gap_dt
@@ -684,7 +689,7 @@ def detect_chunk(
             else:
                 # events cluster (contact level, confirmation, each sensor): after one,
                 # scan sample by sample to the next instead of summarising the block first
-                ev = _until_event(t, x, cols, i, limit, tp, fs[S_ACC], gap_dt, qb)
+                ev = _until_event(t, x, cols, i, limit, tp, fs[acc_at], gap_dt, qb)
                 j = ev[0]
                 stats = (ev[1], ev[2], ev[3], ev[4], ev[5])
                 near_event = j < limit
@@ -698,6 +703,10 @@ def detect_chunk(
                 fs[S_PEAK] = max(fs[S_PEAK], stats[3])
                 if st == 3.0:
                     fs[S_BELOW] += m
+            elif candidate:
+                fs[S_ACC_C] = stats[4]
+                fs[S_CNT_C] += m
+                fs[S_PEAK_C] = max(fs[S_PEAK_C], stats[3])
             tr[0, T_BMIN] = min(tr[0, T_BMIN], stats[2])
             tr[0, T_BMAX] = max(tr[0, T_BMAX], stats[3])
             tr[0, T_BCNT] += m
