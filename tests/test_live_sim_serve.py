@@ -69,3 +69,12 @@ def test_live_on_sim_serve_ptys_survives_a_restart(tmp_path: Path) -> None:
     reader = SessionReader(tmp_path / "rec")
     assert sum(len(x) for _, x in reader.chunks("box")) == s["bytes"]["box"]
     assert reader.streams["treadmill.rx"] == "trackmaster"
+    # replaying box and treadmill streams, merged by host time, gives the live steps exactly
+    rep = subprocess.run(
+        [*STRIDE, "replay", str(tmp_path / "rec"), "--speed", "max", "--no-ui", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert rep.returncode == 0, rep.stderr
+    assert json.loads(rep.stdout.splitlines()[-1])["steps"] == steps
