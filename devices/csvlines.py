@@ -194,6 +194,10 @@ class CsvLineDecoder:
         self._n = 0  # good lines so far
         self._k = 0  # sample slots so far, lost lines included (no time column)
 
+    def flush(self) -> list[SampleBlock]:
+        """End of stream: nothing is held back (a partial last line stays pending)."""
+        return []
+
     def feed(self, data: bytes, host_t: float) -> list[SampleBlock]:
         """Decode ``data``; returns the blocks of samples it completed."""
         self.stats.bytes_in += len(data)

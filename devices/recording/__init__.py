@@ -11,13 +11,14 @@ Public API (stable; later versions only add):
 - :class:`SessionReader` ``(path)``: ``meta``, ``streams`` (name -> protocol),
   ``chunks(name)`` -> (host_t, bytes), ``read_stream(name) -> StreamData``, ``problems``,
   ``read_json(name)``, ``file(name)``.
-- :func:`decode_sensorbox` ``(reader, name="box") -> DecodedStream``: replay a sensor-box
-  stream through the live decoder (the same events as live).
+- :func:`decode_sensorbox` ``(reader, name="box", *, reorder_window=4) -> DecodedStream``,
+  :func:`replay_events` (chunk by chunk) and :func:`make_decoder`: replay a force stream
+  (``sensorbox-v1`` or ``csvlines``) through the live decoder: the same events as live.
 """
 
 from devices.recording.layout import FORMAT_NAME, FORMAT_VERSION
 from devices.recording.reader import SessionReader, StreamData, StreamProblems
-from devices.recording.replay import DecodedStream, decode_sensorbox, replay_events
+from devices.recording.replay import DecodedStream, decode_sensorbox, make_decoder, replay_events
 from devices.recording.writer import SessionWriter, StreamRecorder
 
 __all__ = [
@@ -30,5 +31,6 @@ __all__ = [
     "StreamProblems",
     "StreamRecorder",
     "decode_sensorbox",
+    "make_decoder",
     "replay_events",
 ]

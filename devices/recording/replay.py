@@ -1,17 +1,54 @@
-"""Replaying a recorded sensor-box stream through the live decoder.
+"""Replaying a recorded force stream through the live decoder.
 
-Feeding the recorded chunks, with their recorded host times, to a fresh
-:class:`~devices.sensorbox.StreamDecoder` gives exactly the events the live session saw;
-the end of the recording flushes frames held for reordering.
+Feeding the recorded chunks, with their recorded host times, to a fresh decoder gives
+exactly the events the live session saw; the end of the recording flushes frames held for
+reordering. The decoder follows the stream's protocol: ``sensorbox-v1``
+(:class:`~devices.sensorbox.StreamDecoder`) or ``csvlines``
+(:class:`~devices.csvlines.CsvLineDecoder`, its column map read from session.json
+``csvlines.<stream>``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any, Protocol
 
+from devices.csvlines import PROTOCOL_NAME as CSV_PROTOCOL
+from devices.csvlines import CsvLineConfig, CsvLineDecoder
+from devices.errors import InputError
 from devices.recording.reader import SessionReader, StreamProblems
+from devices.sensorbox import PROTOCOL_NAME as BOX_PROTOCOL
 from devices.sensorbox import DecoderStats, Event, StreamDecoder
+
+
+class Decoder(Protocol):
+    """What replay needs of a decoder: both the box and the CSV decoder fit."""
+
+    stats: Any
+
+    def feed(self, data: bytes, host_t: float) -> list[Any]: ...
+
+    def flush(self) -> list[Any]: ...
+
+
+def make_decoder(reader: SessionReader, name: str, *, reorder_window: int = 4) -> Decoder:
+    """A fresh live decoder for stream ``name`` of ``reader``, by its protocol."""
+    protocol = reader.streams.get(name)
+    if protocol == BOX_PROTOCOL:
+        return StreamDecoder(reorder_window=reorder_window)
+    if protocol == CSV_PROTOCOL:
+        maps = reader.meta.get("csvlines")
+        if not isinstance(maps, dict) or not isinstance(maps.get(name), dict):
+            raise InputError(
+                f"stream {name!r} is CSV lines but session.json has no column map for it",
+                fix=f'add "csvlines": {{"{name}": ...}} (CsvLineConfig.to_dict())',
+            )
+        return CsvLineDecoder(CsvLineConfig.from_dict(maps[name]))
+    raise InputError(
+        f"stream {name!r} has protocol {protocol!r}, which carries no force samples",
+        fix=f"replay a {BOX_PROTOCOL} or {CSV_PROTOCOL} stream",
+    )
 
 
 @dataclass
@@ -19,7 +56,7 @@ class DecodedStream:
     """All events of one stream, the decoder's counters and what the file reader skipped."""
 
     events: list[Event]
-    stats: DecoderStats
+    stats: DecoderStats | Any
     problems: StreamProblems
 
 
@@ -27,7 +64,7 @@ def replay_events(
     reader: SessionReader, name: str = "box", *, reorder_window: int = 4
 ) -> Iterator[tuple[float, list[Event]]]:
     """(host_t, events) per recorded chunk, then (last host_t, flushed events)."""
-    dec = StreamDecoder(reorder_window=reorder_window)
+    dec = make_decoder(reader, name, reorder_window=reorder_window)
     last = 0.0
     for host_t, data in reader.chunks(name):
         last = host_t
@@ -38,8 +75,12 @@ def replay_events(
 def decode_sensorbox(
     reader: SessionReader, name: str = "box", *, reorder_window: int = 4
 ) -> DecodedStream:
-    """Decode a whole sensor-box stream with the live decoder (the reference path)."""
-    dec = StreamDecoder(reorder_window=reorder_window)
+    """Decode a whole stream with the live decoder (the reference path).
+
+    For a ``sensorbox-v1`` stream, :func:`devices.sensorbox.decode_stream` gives the same
+    result as arrays, much faster; ``stats`` is a DecoderStats, or a CsvStats for CSV.
+    """
+    dec = make_decoder(reader, name, reorder_window=reorder_window)
     events: list[Event] = []
     for host_t, data in reader.chunks(name):
         events.extend(dec.feed(data, host_t))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from devices.recording import SessionReader, SessionWriter, decode_sensorbox, replay_events
 from devices.sensorbox import ChannelSpec, Hello, StreamDecoder, encode_hello, encode_samples_many
@@ -32,3 +33,28 @@ def test_replay_equals_live(tmp_path: Path, rng: np.random.Generator) -> None:
     assert decoded.stats == live.stats and decoded.stats.gaps >= 1
     streamed = [e for _, evs in replay_events(r) for e in evs]
     assert streamed == live_events
+
+
+def test_replay_csv_lines_stream(tmp_path: Path) -> None:
+    from devices.csvlines import CsvLineConfig
+    from devices.errors import InputError
+    from devices.sensorbox import SampleBlock
+
+    cfg = CsvLineConfig.parse("time=0:ms,L-heel=1,R-heel=2,rate=100")
+    lines = b"".join(f"{i * 10},{i},{-i}\n".encode() for i in range(50))
+    with SessionWriter(tmp_path / "s") as w:
+        rec = w.add_stream("insole", "csvlines")
+        rec.append(lines[:333], 1.0)
+        rec.append(lines[333:], 2.0)
+        w.add_stream("treadmill.rx", "trackmaster").append(b"\xd1", 1.0)
+        w.write_meta({"csvlines": {"insole": cfg.to_dict()}})
+    r = SessionReader(tmp_path / "s")
+    out = decode_sensorbox(r, "insole")
+    t = np.concatenate([e.t_us for e in out.events if isinstance(e, SampleBlock)])
+    assert t.tolist() == [i * 10_000 for i in range(50)] and out.stats.lines == 50
+    with pytest.raises(InputError, match="no force samples"):
+        decode_sensorbox(r, "treadmill.rx")
+    with SessionWriter(tmp_path / "t") as w:
+        w.add_stream("insole", "csvlines").append(lines, 1.0)
+    with pytest.raises(InputError, match="column map"):
+        decode_sensorbox(SessionReader(tmp_path / "t"), "insole")
