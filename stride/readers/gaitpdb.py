@@ -27,14 +27,15 @@ def _bad(path: Path, problem: str, fix: str) -> InputError:
 
 
 def looks_like_gaitpdb(path: Path) -> bool:
-    """True when the first line has 19 numeric fields (cheap sniffing for the dispatcher)."""
+    """True when the first line is a row of numbers (cheap sniffing for the dispatcher; a
+    wrong number of columns is then reported by the reader, naming the line)."""
     try:
         with path.open("rb") as fh:
             first = fh.readline(4096)
     except OSError:
         return False
     fields = first.split()
-    if len(fields) != N_COLUMNS:
+    if len(fields) < 2:
         return False
     try:
         [float(f) for f in fields]

@@ -93,6 +93,8 @@ def test_bad_files(tmp_path: Path) -> None:
     swapped[10], swapped[11] = swapped[11], swapped[10]
     _expect("time does not increase at line 12", _write(tmp_path, swapped, "order.txt"))
     _expect("no walking", _write(tmp_path, [_row(k / 100, 5, 5) for k in range(50)], "flat.txt"))
+    short = ["\t".join(r.split("\t")[:17]) for r in rows]  # the two totals missing
+    _expect("line 1 has 17 fields, not 19", _write(tmp_path, short, "short.txt"))
     (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02garbage")
     _expect("unknown format", tmp_path / "bin.txt")
     _expect("not a recording", tmp_path)
