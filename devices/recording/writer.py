@@ -43,6 +43,21 @@ from devices.recording.layout import (
 )
 
 
+def _derived_files(session_json: Path) -> list[str]:
+    """The derived files an existing session.json lists (none if it is unreadable)."""
+    try:
+        files = json.loads(session_json.read_text(encoding="utf-8")).get("files", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    out = []
+    for name in files if isinstance(files, list) else []:
+        try:
+            out.append(check_name(str(name), "file"))
+        except InputError:
+            continue  # never delete anything outside the session's own names
+    return out
+
+
 class StreamRecorder:
     """Appends one device's raw bytes with host timestamps (see the module docstring)."""
 
@@ -162,6 +177,7 @@ class SessionWriter:
             "format_version": FORMAT_VERSION,
             "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "streams": {},
+            "files": [],
         }
         self._write_session_json()
 
@@ -176,6 +192,10 @@ class SessionWriter:
                     fix="choose another path, or pass --force to replace it",
                 )
             if (p / SESSION_JSON).is_file():
+                # Replace the old session: its streams, and the derived files it lists
+                # (stale steps or summaries must not sit beside new data).
+                for name in _derived_files(p / SESSION_JSON):
+                    (p / name).unlink(missing_ok=True)
                 (p / SESSION_JSON).unlink()
                 shutil.rmtree(p / STREAMS_DIR, ignore_errors=True)
         (p / STREAMS_DIR).mkdir(parents=True, exist_ok=True)
@@ -230,8 +250,15 @@ class SessionWriter:
         return self.write_text(name, buf.getvalue())
 
     def write_bytes(self, name: str, data: bytes) -> Path:
+        """A derived file, written atomically and listed in session.json ``files``."""
         path = self.path / check_name(name, "file")
         atomic_write(path, data)
+        with self._lock:
+            new = name not in self._meta["files"]
+            if new:
+                self._meta["files"].append(name)
+        if new:
+            self._write_session_json()
         return path
 
     def sync(self) -> None:

@@ -42,6 +42,7 @@ def test_round_trip(tmp_path: Path, rng: np.random.Generator) -> None:
     r = SessionReader(tmp_path / "s")
     assert r.streams == {"box": "sensorbox-v1", "treadmill.rx": "trackmaster"}
     assert r.meta["subject"] == "S01" and r.meta["format_version"] == 1
+    assert r.meta["files"] == ["steps.csv", "summary.json"]
     assert list(r.chunks("box")) == chunks
     assert list(r.chunks("treadmill.rx")) == [(1.5, b"\xd10040")]
     assert r.problems["box"].clean
@@ -59,10 +60,12 @@ def test_existing_directory_is_refused_unless_force(tmp_path: Path) -> None:
     (tmp_path / "notes" / "keep.txt").write_text("mine")
     with pytest.raises(InputError, match="--force"):
         SessionWriter(tmp_path / "notes")
+    assert (tmp_path / "s" / "steps.csv").exists()
     with SessionWriter(tmp_path / "s", force=True) as w:
         w.add_stream("box", "sensorbox-v1").append(b"new", 2.0)
     r = SessionReader(tmp_path / "s")
     assert list(r.chunks("box")) == [(2.0, b"new")] and set(r.streams) == {"box"}
+    assert not (tmp_path / "s" / "steps.csv").exists() and r.meta["files"] == []
     SessionWriter(tmp_path / "notes", force=True).close()
     assert (tmp_path / "notes" / "keep.txt").read_text() == "mine"
     (tmp_path / "empty").mkdir()
