@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from devices.recording import SessionReader, SessionWriter, decode_sensorbox, replay_events
-from devices.sensorbox import ChannelSpec, Hello, StreamDecoder, encode_hello, encode_samples_many
+from devices.sensorbox import (
+    ChannelSpec,
+    Hello,
+    StreamDecoder,
+    decode_stream,
+    encode_hello,
+    encode_samples_many,
+)
 
 
 def test_replay_equals_live(tmp_path: Path, rng: np.random.Generator) -> None:
@@ -33,6 +40,9 @@ def test_replay_equals_live(tmp_path: Path, rng: np.random.Generator) -> None:
     assert decoded.stats == live.stats and decoded.stats.gaps >= 1
     streamed = [e for _, evs in replay_events(r) for e in evs]
     assert streamed == live_events
+    sd = r.read_stream("box")
+    fast = decode_stream(sd.data, sd.offsets, sd.host_t)
+    assert fast.events() == live_events and fast.stats == live.stats
 
 
 def test_replay_csv_lines_stream(tmp_path: Path) -> None:
