@@ -276,7 +276,7 @@ def _step(
     n_out: int,
 ) -> int:
     """One sample, every rule applied (the slow path); returns the row count, -1 for a
-    time that does not increase."""
+    time that is not finite or does not increase."""
     nk = cols.shape[0]
     gap_dt = p[P_GAP_DT]
     min_swing = p[P_MIN_SWING]
@@ -286,7 +286,7 @@ def _step(
     for k in range(nk):
         s += np.float64(x[i, cols[k]])
     tp = fs[S_PREV_T]
-    if tp == tp and ti <= tp:
+    if (tp == tp and ti <= tp) or ti != ti or abs(ti) == np.inf:
         return -1
     valid = s == s and abs(s) != np.inf
     if (not valid) or (tp == tp and ti - tp > gap_dt):
@@ -445,14 +445,12 @@ def _until_event(
     acc0: float,
     gap_dt: float,
     qb: np.ndarray,
-) -> tuple[int, float, float, float, float, float]:
+) -> tuple[int, float, float, float]:
     """Scan ``a..b`` up to the first sample that is not quiet: a time step that is not in
     (0, gap_dt] or a value outside its bounds (``qb[k, 0:2]``: sensor k; ``qb[nk]``: the
     sum). Returns it with the statistics of the quiet samples before it (as
     ``_quiet_stats``; sensor extremes into ``qb[k, 2:4]``)."""
     nk = cols.shape[0]
-    dmin = BIG
-    dmax = -BIG
     ms = BIG
     ns = -BIG
     acc = acc0
@@ -462,18 +460,16 @@ def _until_event(
     for j in range(a, b):
         d = t[j] - tp
         if not (d > 0.0 and d <= gap_dt):
-            return j, dmin, dmax, ms, ns, acc
+            return j, ms, ns, acc
         sv = 0.0
         for k in range(nk):
             v = np.float64(x[j, cols[k]])
             sv += v
             if nk > 1 and not (v > qb[k, 0] and v <= qb[k, 1]):
-                return j, dmin, dmax, ms, ns, acc
+                return j, ms, ns, acc
         if not (sv > qb[nk, 0] and sv <= qb[nk, 1]):
-            return j, dmin, dmax, ms, ns, acc
+            return j, ms, ns, acc
         tp = t[j]
-        dmin = min(dmin, d)
-        dmax = max(dmax, d)
         if nk > 1:
             for k in range(nk):
                 v = np.float64(x[j, cols[k]])
@@ -482,14 +478,16 @@ def _until_event(
         ms = min(ms, sv)
         ns = max(ns, sv)
         acc += sv
-    return b, dmin, dmax, ms, ns, acc
+    return b, ms, ns, acc
 
 
 @njit(cache=True)
-def _scan1_int(t: np.ndarray, x: np.ndarray, c0: int, a: int, b: int, tp: float) -> tuple:
-    """Branch-free extremes and sum of one integer column (and of the time steps)."""
-    dmin = BIG
-    dmax = -BIG
+def _scan1_int(
+    t: np.ndarray, x: np.ndarray, c0: int, a: int, b: int, tp: float, gap_dt: float
+) -> tuple[bool, float, float, float]:
+    """Branch-free over one integer column: whether every time step is in (0, gap_dt]
+    (NaN fails), the extremes and the sum."""
+    steps_ok = True
     mn = np.int64(x[a, c0])
     mx = mn
     acc = np.int64(0)
@@ -497,20 +495,21 @@ def _scan1_int(t: np.ndarray, x: np.ndarray, c0: int, a: int, b: int, tp: float)
         tj = t[j]
         d = tj - tp
         tp = tj
-        dmin = min(dmin, d)
-        dmax = max(dmax, d)
+        steps_ok &= (d > 0.0) & (d <= gap_dt)
         v = np.int64(x[j, c0])
         mn = min(mn, v)
         mx = max(mx, v)
         acc += v
-    return dmin, dmax, np.float64(mn), np.float64(mx), np.float64(acc)
+    return steps_ok, np.float64(mn), np.float64(mx), np.float64(acc)
 
 
 @njit(cache=True)
-def _scan2_int(t: np.ndarray, x: np.ndarray, c0: int, c1: int, a: int, b: int, tp: float) -> tuple:
-    """Branch-free extremes of two integer sensors and of their sum, and the sum's total."""
-    dmin = BIG
-    dmax = -BIG
+def _scan2_int(
+    t: np.ndarray, x: np.ndarray, c0: int, c1: int, a: int, b: int, tp: float, gap_dt: float
+) -> tuple[bool, float, float, float, float, float, float, float]:
+    """Branch-free over two integer sensors: time steps fine, extremes of their sum, its
+    total, and each sensor's extremes."""
+    steps_ok = True
     m0 = np.int64(x[a, c0])
     n0 = m0
     m1 = np.int64(x[a, c1])
@@ -522,8 +521,7 @@ def _scan2_int(t: np.ndarray, x: np.ndarray, c0: int, c1: int, a: int, b: int, t
         tj = t[j]
         d = tj - tp
         tp = tj
-        dmin = min(dmin, d)
-        dmax = max(dmax, d)
+        steps_ok &= (d > 0.0) & (d <= gap_dt)
         v0 = np.int64(x[j, c0])
         v1 = np.int64(x[j, c1])
         sv = v0 + v1
@@ -535,16 +533,9 @@ def _scan2_int(t: np.ndarray, x: np.ndarray, c0: int, c1: int, a: int, b: int, t
         ns = max(ns, sv)
         acc += sv
     return (
-        dmin,
-        dmax,
-        np.float64(ms),
-        np.float64(ns),
-        np.float64(acc),
-        np.float64(m0),
-        np.float64(n0),
-        np.float64(m1),
-        np.float64(n1),
-    )
+        steps_ok, np.float64(ms), np.float64(ns), np.float64(acc),
+        np.float64(m0), np.float64(n0), np.float64(m1), np.float64(n1),
+    )  # fmt: skip
 
 
 @njit(cache=True)
@@ -555,14 +546,14 @@ def _scan_any(
     a: int,
     b: int,
     tp: float,
+    gap_dt: float,
     acc0: float,
     qb: np.ndarray,
-) -> tuple:
-    """Extremes (sensors into ``qb[k, 2:4]``) and the running force sum in sample order,
-    for float input or more than two sensors."""
+) -> tuple[bool, float, float, float]:
+    """As the integer scans, for float input or more than two sensors: the running force
+    sum in sample order; sensor extremes into ``qb[k, 2:4]``."""
     nk = cols.shape[0]
-    dmin = BIG
-    dmax = -BIG
+    steps_ok = True
     ms = BIG
     ns = -BIG
     acc = acc0
@@ -573,8 +564,7 @@ def _scan_any(
         tj = t[j]
         d = tj - tp
         tp = tj
-        dmin = min(dmin, d)
-        dmax = max(dmax, d)
+        steps_ok &= (d > 0.0) & (d <= gap_dt)
         sv = 0.0
         for k in range(nk):
             v = np.float64(x[j, cols[k]])
@@ -585,7 +575,7 @@ def _scan_any(
         ms = min(ms, sv)
         ns = max(ns, sv)
         acc += sv
-    return dmin, dmax, ms, ns, acc
+    return steps_ok, ms, ns, acc
 
 
 @njit(cache=True)
@@ -596,24 +586,25 @@ def _quiet_stats(
     a: int,
     b: int,
     tp: float,
+    gap_dt: float,
     acc0: float,
     int_in: bool,
     qb: np.ndarray,
-) -> tuple[float, float, float, float, float]:
-    """(min step, max step, min sum, max sum, running force sum) over ``a..b``; sensor
+) -> tuple[bool, float, float, float]:
+    """(time steps fine, min sum, max sum, running force sum) over ``a..b``; sensor
     extremes into ``qb[k, 2:4]``. Integer sums are exact, so their order does not matter."""
     nk = cols.shape[0]
     if int_in and nk == 1:
-        dmin, dmax, ms, ns, acc = _scan1_int(t, x, cols[0], a, b, tp)
-        return dmin, dmax, ms, ns, acc0 + acc
+        ok, ms, ns, acc = _scan1_int(t, x, cols[0], a, b, tp, gap_dt)
+        return ok, ms, ns, acc0 + acc
     if int_in and nk == 2:
-        r = _scan2_int(t, x, cols[0], cols[1], a, b, tp)
-        qb[0, 2] = r[5]
-        qb[0, 3] = r[6]
-        qb[1, 2] = r[7]
-        qb[1, 3] = r[8]
-        return r[0], r[1], r[2], r[3], acc0 + r[4]
-    return _scan_any(t, x, cols, a, b, tp, acc0, qb)
+        r = _scan2_int(t, x, cols[0], cols[1], a, b, tp, gap_dt)
+        qb[0, 2] = r[4]
+        qb[0, 3] = r[5]
+        qb[1, 2] = r[6]
+        qb[1, 3] = r[7]
+        return r[0], r[1], r[2], acc0 + r[3]
+    return _scan_any(t, x, cols, a, b, tp, gap_dt, acc0, qb)
 
 
 @njit(cache=True)
@@ -672,13 +663,12 @@ def detect_chunk(
                     qb[k, 0], qb[k, 1] = _quiet_bounds(tr, k + 1, st, 0.0)
             quiet = False
             if not near_event:
-                stats = _quiet_stats(t, x, cols, i, limit, tp, fs[acc_at], int_in, qb)
+                stats = _quiet_stats(t, x, cols, i, limit, tp, gap_dt, fs[acc_at], int_in, qb)
                 quiet = (
-                    stats[0] > 0.0
-                    and stats[1] <= gap_dt
-                    and stats[2] > qb[nk, 0]
-                    and stats[3] <= qb[nk, 1]
-                    and stats[4] == stats[4]  # a NaN sample (min/max skip NaN; sums do not)
+                    stats[0]
+                    and stats[1] > qb[nk, 0]
+                    and stats[2] <= qb[nk, 1]
+                    and stats[3] == stats[3]  # a NaN sample (min/max skip NaN; sums do not)
                 )
                 if quiet and multi:
                     for k in range(nk):
@@ -691,24 +681,24 @@ def detect_chunk(
                 # scan sample by sample to the next instead of summarising the block first
                 ev = _until_event(t, x, cols, i, limit, tp, fs[acc_at], gap_dt, qb)
                 j = ev[0]
-                stats = (ev[1], ev[2], ev[3], ev[4], ev[5])
+                stats = (True, ev[1], ev[2], ev[3])
                 near_event = j < limit
         m = j - i
         if m > 0:
             # commit the quiet samples
             last = j - 1
             if st == 2.0 or st == 3.0:
-                fs[S_ACC] = stats[4]
+                fs[S_ACC] = stats[3]
                 fs[S_CNT] += m
-                fs[S_PEAK] = max(fs[S_PEAK], stats[3])
+                fs[S_PEAK] = max(fs[S_PEAK], stats[2])
                 if st == 3.0:
                     fs[S_BELOW] += m
             elif candidate:
-                fs[S_ACC_C] = stats[4]
+                fs[S_ACC_C] = stats[3]
                 fs[S_CNT_C] += m
-                fs[S_PEAK_C] = max(fs[S_PEAK_C], stats[3])
-            tr[0, T_BMIN] = min(tr[0, T_BMIN], stats[2])
-            tr[0, T_BMAX] = max(tr[0, T_BMAX], stats[3])
+                fs[S_PEAK_C] = max(fs[S_PEAK_C], stats[2])
+            tr[0, T_BMIN] = min(tr[0, T_BMIN], stats[1])
+            tr[0, T_BMAX] = max(tr[0, T_BMAX], stats[2])
             tr[0, T_BCNT] += m
             sl = 0.0
             for k in range(nk):

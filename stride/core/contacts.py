@@ -243,7 +243,7 @@ class _FootRunner:
             )
             if rows < 0:
                 raise InputError(
-                    f"sample times are not strictly increasing at sample "
+                    f"sample times are not finite and strictly increasing at sample "
                     f"{int(self.fs[_k.S_INDEX])} (t={float(t[nxt])!r} s)",
                     fix="sort the samples by time and drop duplicates",
                 )

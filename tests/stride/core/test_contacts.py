@@ -183,6 +183,11 @@ def test_bad_times_and_shapes_are_input_errors() -> None:
     t = np.array([0.0, 0.01, 0.01, 0.02])
     with pytest.raises(InputError, match="strictly increasing"):
         detect_contacts(_signals(t, np.zeros(4), 100.0), "L")
+    for bad in (np.nan, np.inf):
+        tb = np.arange(400) / 100.0
+        tb[250] = bad
+        with pytest.raises(InputError, match="sample 250"):
+            detect_contacts(_signals(tb, np.zeros(400), 100.0), "L")
     sig = _signals(np.arange(4) / 100.0, np.zeros(4), 100.0)
     with pytest.raises(InputError, match="no channel"):
         detect_contacts(sig, "R")
