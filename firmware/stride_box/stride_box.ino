@@ -208,6 +208,7 @@ void loop() {
             dropped_samples += skipped;
             status_flags |= SF_FLAG_DROPPED;
             flush_samples();
+            seq++; /* the skipped samples count as one lost frame: the host marks a gap */
             next_sample += skipped * SAMPLE_PERIOD_US;
         }
         take_sample(next_sample, now);
