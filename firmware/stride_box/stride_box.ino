@@ -88,8 +88,12 @@ static bool queue_frame(size_t n) {
     return true;
 }
 
+/* Some USB-serial cores do not implement availableForWrite() (it returns 0): set this to
+   the bytes to hand the port per loop on such boards (e.g. 64); 0 = ask the port. */
+#define ASSUME_WRITE_ROOM 0
+
 static void pump_serial(void) {
-    int room = Serial.availableForWrite();
+    int room = ASSUME_WRITE_ROOM > 0 ? ASSUME_WRITE_ROOM : Serial.availableForWrite();
     while (room > 0 && tx_tail != tx_head) {
         uint16_t end = tx_head > tx_tail ? tx_head : TX_RING;
         uint16_t n = (uint16_t)min((int)(end - tx_tail), room);
