@@ -61,10 +61,15 @@ def _sym_style(si: float | None, tol: float) -> str:
 def header(state: SessionState) -> Text:
     """Belt speed (measured / set), elapsed time, cadence against its target, modes."""
     h = state.health
-    text = Text()
+    text = Text(no_wrap=True, overflow="crop")
     text.append(" stride ", style="bold white on blue")
-    text.append(f"  elapsed {fmt_clock(state.elapsed_s)}", style="bold")
-    text.append("   belt ")
+    if state.paused:  # modes first, so a narrow terminal never hides them
+        text.append(" PAUSED", style="bold black on yellow")
+    if state.metronome:
+        text.append(" ♪", style="bold")
+        text.append("●" if beat_on(state) else "○", style="bold magenta")
+    text.append(f"  {fmt_clock(state.elapsed_s)}", style="bold")
+    text.append("  belt ")
     if state.belt_mps is None:
         unknown = bool(h.treadmill) and not h.treadmill_answering
         text.append("unknown" if unknown else "—", style="bold red" if unknown else "dim")
@@ -74,19 +79,14 @@ def header(state: SessionState) -> Text:
         text.append(f" (set {state.belt_set_mps * KMH:.1f})")
     roll = state.rolling()
     cad_t = target_cadence(state)
-    text.append("   cadence ")
+    text.append("  cadence ")
     cad = roll.cadence_spm
     style = "bold"
     if cad is not None and cad_t:
         style = "bold green" if abs(cad - cad_t) <= 0.05 * cad_t else "bold yellow"
     text.append(f"{cad:.0f}" if cad is not None else "—", style=style)
-    text.append(f" / {cad_t:.0f} steps/min" if cad_t else " steps/min")
-    text.append(f"   steps {state.steps_total}")
-    if state.paused:
-        text.append("   PAUSED", style="bold black on yellow")
-    if state.metronome:
-        text.append("   ♪ ", style="bold")
-        text.append("●" if beat_on(state) else "○", style="bold magenta")
+    text.append(f" / {cad_t:.0f} per min" if cad_t else " per min")
+    text.append(f"  steps {state.steps_total}")
     return text
 
 

@@ -37,7 +37,7 @@ def test_dashboard_shows_the_rolling_figures(make_steps: Any) -> None:
     roll = s.rolling()
     assert "01:23" in text
     assert "3.6 km/h (set 3.6)" in text
-    assert f"{roll.cadence_spm:.0f} / 100 steps/min" in text  # 60 * 1.0 / 0.60 = 100
+    assert f"cadence {roll.cadence_spm:.0f} / 100 per min" in text  # 60 * 1.0 / 0.60 = 100
     assert f"{roll.si_step_length:+.1f} %" in text
     assert f"{roll.si_step_time:+.1f} %" in text
     assert f"{roll.si_stance:+.1f} %" in text
