@@ -70,7 +70,9 @@ class StreamRecorder:
         self.bytes = 0
         self._lock = threading.Lock()
         desc = json.dumps({"name": name, "protocol": protocol}).encode()
-        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        # O_BINARY: on Windows, without it the OS would turn \n into \r\n.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        self._fd: int | None = os.open(path, flags, 0o644)
         os.write(self._fd, FILE_HEAD.pack(FILE_MAGIC, FORMAT_VERSION, len(desc)) + desc)
         os.fsync(self._fd)
         fsync_dir(path.parent)
