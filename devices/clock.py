@@ -161,8 +161,9 @@ def map_time(device_s: ArrayLike, source: ClockFit, target: ClockFit) -> NDArray
 class ClockTracker:
     """A clock fit kept current during a session from the last ``window_s`` of device time.
 
-    ``add(device_s, host_s)`` per received chunk (e.g. the first sample's device time and
-    the chunk's host time); ``fit()`` refits when asked (cheap: a few thousand points).
+    ``add(device_s, host_s)`` per read: the host time of the read and the device time of
+    the *last* frame it completed (in a USB burst, that frame waited least, so it lies
+    nearest the envelope); ``fit()`` refits when asked (cheap: a few thousand points).
     """
 
     def __init__(self, window_s: float = 300.0, max_points: int = 20_000) -> None:
