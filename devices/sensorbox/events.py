@@ -119,7 +119,8 @@ class DecoderStats:
     """Counters for the dashboard and for tests.
 
     Byte accounting: ``bytes_in == bytes_ok + bytes_discarded + pending`` at all times.
-    ``frames`` counts frames with a good CRC (of any type, unknown ones included).
+    ``frames`` counts frames with a good CRC and a well-formed payload (unknown types and
+    channel-count mismatches included; ``malformed`` ones are not).
     """
 
     bytes_in: int = 0
