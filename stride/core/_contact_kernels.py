@@ -485,21 +485,24 @@ def _until_event(
 def _scan1_int(
     t: np.ndarray, x: np.ndarray, c0: int, a: int, b: int, tp: float, gap_dt: float
 ) -> tuple[bool, float, float, float]:
-    """Branch-free over one integer column: whether every time step is in (0, gap_dt]
-    (NaN fails), the extremes and the sum."""
-    steps_ok = True
+    """Branch-free over one integer column: whether every time step is in (0, gap_dt],
+    the extremes and the sum. Times must be finite (the wrapper checks): extremes of the
+    steps, unlike a running flag, vectorise."""
+    d = t[a] - tp
+    dmin = d
+    dmax = d
     mn = np.int64(x[a, c0])
     mx = mn
-    acc = np.int64(0)
-    for j in range(a, b):
-        tj = t[j]
-        d = tj - tp
-        tp = tj
-        steps_ok &= (d > 0.0) & (d <= gap_dt)
+    acc = mn
+    for j in range(a + 1, b):
+        d = t[j] - t[j - 1]
+        dmin = min(dmin, d)
+        dmax = max(dmax, d)
         v = np.int64(x[j, c0])
         mn = min(mn, v)
         mx = max(mx, v)
         acc += v
+    steps_ok = dmin > 0.0 and dmax <= gap_dt
     return steps_ok, np.float64(mn), np.float64(mx), np.float64(acc)
 
 
@@ -509,19 +512,20 @@ def _scan2_int(
 ) -> tuple[bool, float, float, float, float, float, float, float]:
     """Branch-free over two integer sensors: time steps fine, extremes of their sum, its
     total, and each sensor's extremes."""
-    steps_ok = True
+    d = t[a] - tp
+    dmin = d
+    dmax = d
     m0 = np.int64(x[a, c0])
     n0 = m0
     m1 = np.int64(x[a, c1])
     n1 = m1
     ms = m0 + m1
     ns = ms
-    acc = np.int64(0)
-    for j in range(a, b):
-        tj = t[j]
-        d = tj - tp
-        tp = tj
-        steps_ok &= (d > 0.0) & (d <= gap_dt)
+    acc = ms
+    for j in range(a + 1, b):
+        d = t[j] - t[j - 1]
+        dmin = min(dmin, d)
+        dmax = max(dmax, d)
         v0 = np.int64(x[j, c0])
         v1 = np.int64(x[j, c1])
         sv = v0 + v1
@@ -532,6 +536,7 @@ def _scan2_int(
         ms = min(ms, sv)
         ns = max(ns, sv)
         acc += sv
+    steps_ok = dmin > 0.0 and dmax <= gap_dt
     return (
         steps_ok, np.float64(ms), np.float64(ns), np.float64(acc),
         np.float64(m0), np.float64(n0), np.float64(m1), np.float64(n1),

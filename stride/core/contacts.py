@@ -271,6 +271,12 @@ def _prepare(
     t: NDArray[np.generic], x: NDArray[np.generic]
 ) -> tuple[NDArray[np.float64], NDArray[np.generic]]:
     tt = np.asarray(t, dtype=np.float64)
+    if not np.isfinite(tt.sum()):  # a fast check; NaN and inf propagate into the sum
+        bad = int(np.flatnonzero(~np.isfinite(tt))[0])
+        raise InputError(
+            f"sample time {tt[bad]!r} at sample {bad} of the chunk is not finite",
+            fix="give every sample a finite time in seconds",
+        )
     if not (tt.flags.c_contiguous and tt.flags.writeable):
         tt = np.array(tt, order="C")
     return tt, _c_writable(x.astype(_kernel_dtype(x.dtype), copy=False))
