@@ -35,9 +35,10 @@ emits a contact ``min_swing_s`` after it ended (the live latency). A bounded loo
 the alternative; it would add its length to every live step. The first contact of a record
 (or after a gap) usually has ``on_seen=False``, because the envelopes are learnt from it.
 
-The kernel (``_contact_kernels``) scans runs of samples that cannot change the state in a
-tight loop and applies every rule only at events (crossings, NaN, gaps), with results
-bit-identical to the per-sample rules (tests compare it with a plain-Python reference).
+The kernels (``_contact_kernels``: state and per-sample rules; ``_contact_scan``: the fast
+scan) go through runs of samples that cannot change the state in tight loops and apply
+every rule only at events (crossings, NaN, gaps), with results bit-identical to the
+per-sample rules (tests compare them with a plain-Python reference).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from stride.core import _contact_kernels as _k
+from stride.core import _contact_scan as _scan
 from stride.core.signals import GaitSignals, Side
 from stride.errors import InputError
 
@@ -238,7 +240,7 @@ class _FootRunner:
         while start < n:
             out_f, out_i = self._alloc(n - start)
             self.p[_k.P_INT] = 1.0 if x.dtype.kind in "iu" else 0.0
-            rows, nxt = _k.detect_chunk(
+            rows, nxt = _scan.detect_chunk(
                 t, x, self.cols, start, self.p, self.tr, self.fs, out_f, out_i
             )
             if rows < 0:

@@ -1,0 +1,364 @@
+"""numba kernels of contact detection, part 2: the fast scan (private).
+
+Between events (a crossing, NaN, a gap), samples only move running values — block
+extremes, the contact's force sum — so runs of them are summarised in tight, branch-free
+loops and committed at once; each event sample goes through the per-sample rules of
+``_contact_kernels._step``. The updates happen in the same order either way (integer sums
+are exact), so the results equal the per-sample rules bit for bit, for any chunking.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from stride.core._contact_kernels import (
+    BIG,
+    P_BLOCK,
+    P_GAP_DT,
+    P_INT,
+    P_MIN_SWING,
+    S_ABOVE,
+    S_ACC,
+    S_ACC_C,
+    S_BELOW,
+    S_BPOS,
+    S_CNT,
+    S_CNT_C,
+    S_INDEX,
+    S_PEAK,
+    S_PEAK_C,
+    S_PREV_T,
+    S_STATE,
+    T_BCNT,
+    T_BMAX,
+    T_BMIN,
+    T_LOADED,
+    T_LOW,
+    T_MID,
+    T_OK,
+    T_PREV,
+    _end_block,
+    _step,
+)
+
+
+@njit(cache=True)
+def _quiet_bounds(tr: np.ndarray, j: int, state: float, above: float) -> tuple[float, float]:
+    """Values ``v`` with ``lo < v <= hi`` change nothing but running values in ``state``."""
+    if tr[j, T_OK] == 0.0:
+        return -BIG, BIG
+    low = tr[j, T_LOW]
+    if j > 0:  # a sensor: only its loaded flag matters
+        if tr[j, T_LOADED] == 0.0:
+            return -BIG, low
+        if tr[j, T_LOADED] == 1.0:
+            return low, BIG
+        return BIG, -BIG
+    if state == 2.0:
+        return low, BIG
+    if above != 0.0:
+        if state == 1.0:
+            # a candidate contact rising towards confirmation: only its sums change
+            return low, np.nextafter(tr[j, T_MID], -BIG)
+        return BIG, -BIG
+    if state == 1.0 or state == 3.0:
+        return -BIG, low
+    return low, np.nextafter(tr[j, T_MID], -BIG)
+
+
+@njit(cache=True)
+def _until_event(
+    t: np.ndarray,
+    x: np.ndarray,
+    cols: np.ndarray,
+    a: int,
+    b: int,
+    tp: float,
+    acc0: float,
+    gap_dt: float,
+    qb: np.ndarray,
+) -> tuple[int, float, float, float]:
+    """Scan ``a..b`` up to the first sample that is not quiet: a time step that is not in
+    (0, gap_dt] or a value outside its bounds (``qb[k, 0:2]``: sensor k; ``qb[nk]``: the
+    sum). Returns it with the statistics of the quiet samples before it (as
+    ``_quiet_stats``; sensor extremes into ``qb[k, 2:4]``)."""
+    nk = cols.shape[0]
+    ms = BIG
+    ns = -BIG
+    acc = acc0
+    for k in range(nk):
+        qb[k, 2] = BIG
+        qb[k, 3] = -BIG
+    for j in range(a, b):
+        d = t[j] - tp
+        if not (d > 0.0 and d <= gap_dt):
+            return j, ms, ns, acc
+        sv = 0.0
+        for k in range(nk):
+            v = np.float64(x[j, cols[k]])
+            sv += v
+            if nk > 1 and not (v > qb[k, 0] and v <= qb[k, 1]):
+                return j, ms, ns, acc
+        if not (sv > qb[nk, 0] and sv <= qb[nk, 1]):
+            return j, ms, ns, acc
+        tp = t[j]
+        if nk > 1:
+            for k in range(nk):
+                v = np.float64(x[j, cols[k]])
+                qb[k, 2] = min(qb[k, 2], v)
+                qb[k, 3] = max(qb[k, 3], v)
+        ms = min(ms, sv)
+        ns = max(ns, sv)
+        acc += sv
+    return b, ms, ns, acc
+
+
+@njit(cache=True)
+def _scan1_int(
+    t: np.ndarray, x: np.ndarray, c0: int, a: int, b: int, tp: float, gap_dt: float
+) -> tuple[bool, float, float, float]:
+    """Branch-free over one integer column: whether every time step is in (0, gap_dt],
+    the extremes and the sum. Times must be finite (the wrapper checks): extremes of the
+    steps, unlike a running flag, vectorise."""
+    d = t[a] - tp
+    dmin = d
+    dmax = d
+    mn = np.int64(x[a, c0])
+    mx = mn
+    acc = mn
+    for j in range(a + 1, b):
+        d = t[j] - t[j - 1]
+        dmin = min(dmin, d)
+        dmax = max(dmax, d)
+        v = np.int64(x[j, c0])
+        mn = min(mn, v)
+        mx = max(mx, v)
+        acc += v
+    steps_ok = dmin > 0.0 and dmax <= gap_dt
+    return steps_ok, np.float64(mn), np.float64(mx), np.float64(acc)
+
+
+@njit(cache=True)
+def _scan2_int(
+    t: np.ndarray, x: np.ndarray, c0: int, c1: int, a: int, b: int, tp: float, gap_dt: float
+) -> tuple[bool, float, float, float, float, float, float, float]:
+    """Branch-free over two integer sensors: time steps fine, extremes of their sum, its
+    total, and each sensor's extremes."""
+    d = t[a] - tp
+    dmin = d
+    dmax = d
+    m0 = np.int64(x[a, c0])
+    n0 = m0
+    m1 = np.int64(x[a, c1])
+    n1 = m1
+    ms = m0 + m1
+    ns = ms
+    acc = ms
+    for j in range(a + 1, b):
+        d = t[j] - t[j - 1]
+        dmin = min(dmin, d)
+        dmax = max(dmax, d)
+        v0 = np.int64(x[j, c0])
+        v1 = np.int64(x[j, c1])
+        sv = v0 + v1
+        m0 = min(m0, v0)
+        n0 = max(n0, v0)
+        m1 = min(m1, v1)
+        n1 = max(n1, v1)
+        ms = min(ms, sv)
+        ns = max(ns, sv)
+        acc += sv
+    steps_ok = dmin > 0.0 and dmax <= gap_dt
+    return (
+        steps_ok, np.float64(ms), np.float64(ns), np.float64(acc),
+        np.float64(m0), np.float64(n0), np.float64(m1), np.float64(n1),
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _scan_any(
+    t: np.ndarray,
+    x: np.ndarray,
+    cols: np.ndarray,
+    a: int,
+    b: int,
+    tp: float,
+    gap_dt: float,
+    acc0: float,
+    qb: np.ndarray,
+) -> tuple[bool, float, float, float]:
+    """As the integer scans, for float input or more than two sensors: the running force
+    sum in sample order; sensor extremes into ``qb[k, 2:4]``."""
+    nk = cols.shape[0]
+    steps_ok = True
+    ms = BIG
+    ns = -BIG
+    acc = acc0
+    for k in range(nk):
+        qb[k, 2] = BIG
+        qb[k, 3] = -BIG
+    for j in range(a, b):
+        tj = t[j]
+        d = tj - tp
+        tp = tj
+        steps_ok &= (d > 0.0) & (d <= gap_dt)
+        sv = 0.0
+        for k in range(nk):
+            v = np.float64(x[j, cols[k]])
+            sv += v
+            if nk > 1:
+                qb[k, 2] = min(qb[k, 2], v)
+                qb[k, 3] = max(qb[k, 3], v)
+        ms = min(ms, sv)
+        ns = max(ns, sv)
+        acc += sv
+    return steps_ok, ms, ns, acc
+
+
+@njit(cache=True)
+def _quiet_stats(
+    t: np.ndarray,
+    x: np.ndarray,
+    cols: np.ndarray,
+    a: int,
+    b: int,
+    tp: float,
+    gap_dt: float,
+    acc0: float,
+    int_in: bool,
+    qb: np.ndarray,
+) -> tuple[bool, float, float, float]:
+    """(time steps fine, min sum, max sum, running force sum) over ``a..b``; sensor
+    extremes into ``qb[k, 2:4]``. Integer sums are exact, so their order does not matter."""
+    nk = cols.shape[0]
+    if int_in and nk == 1:
+        ok, ms, ns, acc = _scan1_int(t, x, cols[0], a, b, tp, gap_dt)
+        return ok, ms, ns, acc0 + acc
+    if int_in and nk == 2:
+        r = _scan2_int(t, x, cols[0], cols[1], a, b, tp, gap_dt)
+        qb[0, 2] = r[4]
+        qb[0, 3] = r[5]
+        qb[1, 2] = r[6]
+        qb[1, 3] = r[7]
+        return r[0], r[1], r[2], acc0 + r[3]
+    return _scan_any(t, x, cols, a, b, tp, gap_dt, acc0, qb)
+
+
+@njit(cache=True)
+def detect_chunk(
+    t: np.ndarray,
+    x: np.ndarray,
+    cols: np.ndarray,
+    start: int,
+    p: np.ndarray,
+    tr: np.ndarray,
+    fs: np.ndarray,
+    out_f: np.ndarray,
+    out_i: np.ndarray,
+) -> tuple[int, int]:
+    """Run one foot over samples ``start..`` of a chunk.
+
+    Fast path: between events, samples only move running values (block extremes, the
+    contact's force sum). Each run up to the block's end is first summarised branch-free
+    (extremes of the time steps, the sum and each sensor); when every extreme is inside
+    the bounds the state allows, the run is quiet and committed at once. Otherwise the
+    first event is located, the run before it committed, and the event sample goes through
+    ``_step`` (every rule). Updates happen in the same order either way (integer sums are
+    exact), so results do not depend on chunking.
+    Returns ``(rows written, next sample)``; the caller calls again while next < len(t)
+    (output full). A non-increasing time returns ``(-1, i)``.
+    """
+    n = t.shape[0]
+    nk = cols.shape[0]
+    multi = nk > 1
+    cap = out_f.shape[0]
+    n_out = 0
+    block = int(p[P_BLOCK])
+    gap_dt = p[P_GAP_DT]
+    # rows 0..nk-1: sensors, row nk: the sum; columns: low bound, high bound, min, max
+    qb = np.empty((nk + 1, 4), np.float64)
+    int_in = p[P_INT] != 0.0
+    near_event = True
+    i = start
+    while i < n:
+        if n_out + 3 >= cap:
+            return n_out, i
+        st = fs[S_STATE]
+        limit = min(n, i + block - int(fs[S_BPOS]))
+        if st == 3.0:
+            # ending: the sample that completes the swing is an event
+            room = int(p[P_MIN_SWING] - fs[S_BELOW]) - 1
+            limit = min(limit, i + max(room, 0))
+        tp = fs[S_PREV_T]
+        candidate = st == 1.0 and fs[S_ABOVE] != 0.0
+        acc_at = S_ACC_C if candidate else S_ACC
+        j = i
+        if limit > i and tp == tp:
+            qb[nk, 0], qb[nk, 1] = _quiet_bounds(tr, 0, st, fs[S_ABOVE])
+            if multi:
+                for k in range(nk):
+                    qb[k, 0], qb[k, 1] = _quiet_bounds(tr, k + 1, st, 0.0)
+            quiet = False
+            if not near_event:
+                stats = _quiet_stats(t, x, cols, i, limit, tp, gap_dt, fs[acc_at], int_in, qb)
+                quiet = (
+                    stats[0]
+                    and stats[1] > qb[nk, 0]
+                    and stats[2] <= qb[nk, 1]
+                    and stats[3] == stats[3]  # a NaN sample (min/max skip NaN; sums do not)
+                )
+                if quiet and multi:
+                    for k in range(nk):
+                        if not (qb[k, 2] > qb[k, 0] and qb[k, 3] <= qb[k, 1]):
+                            quiet = False
+            if quiet:
+                j = limit
+            else:
+                # events cluster (contact level, confirmation, each sensor): after one,
+                # scan sample by sample to the next instead of summarising the block first
+                ev = _until_event(t, x, cols, i, limit, tp, fs[acc_at], gap_dt, qb)
+                j = ev[0]
+                stats = (True, ev[1], ev[2], ev[3])
+                near_event = j < limit
+        m = j - i
+        if m > 0:
+            # commit the quiet samples
+            last = j - 1
+            if st == 2.0 or st == 3.0:
+                fs[S_ACC] = stats[3]
+                fs[S_CNT] += m
+                fs[S_PEAK] = max(fs[S_PEAK], stats[2])
+                if st == 3.0:
+                    fs[S_BELOW] += m
+            elif candidate:
+                fs[S_ACC_C] = stats[3]
+                fs[S_CNT_C] += m
+                fs[S_PEAK_C] = max(fs[S_PEAK_C], stats[2])
+            tr[0, T_BMIN] = min(tr[0, T_BMIN], stats[1])
+            tr[0, T_BMAX] = max(tr[0, T_BMAX], stats[2])
+            tr[0, T_BCNT] += m
+            sl = 0.0
+            for k in range(nk):
+                v = np.float64(x[last, cols[k]])
+                sl += v
+                if multi:
+                    tr[k + 1, T_PREV] = v
+                    tr[k + 1, T_BMIN] = min(tr[k + 1, T_BMIN], qb[k, 2])
+                    tr[k + 1, T_BMAX] = max(tr[k + 1, T_BMAX], qb[k, 3])
+                    tr[k + 1, T_BCNT] += m
+            tr[0, T_PREV] = sl
+            fs[S_PREV_T] = t[last]
+            fs[S_INDEX] += m
+            fs[S_BPOS] += m
+            i = j
+        else:
+            # an event: every rule for this one sample
+            n_out = _step(t, x, cols, i, p, tr, fs, out_f, out_i, n_out)
+            if n_out < 0:
+                return -1, i
+            i += 1
+            near_event = True
+        if fs[S_BPOS] >= block:
+            _end_block(tr, fs, nk, p)
+    return n_out, i
