@@ -269,6 +269,20 @@ def _check_chunk(t: NDArray[np.generic], x: NDArray[np.generic], k: int) -> None
         raise InputError(f"forces of dtype {x.dtype} are not numbers", fix="pass numeric arrays")
 
 
+def _check_rate(t: NDArray[np.float64], fs: float, params: ContactParams) -> None:
+    """The times must step by about 1/fs: a wrong rate would make every step a gap (no
+    contacts) or hide real gaps. Checked on the median of the first 1000 steps (cheap)."""
+    if t.shape[0] < 3:
+        return
+    step = float(np.median(np.diff(t[:1001])))
+    if not (1.0 / (params.gap_factor * fs) < step <= params.gap_factor / fs):
+        raise InputError(
+            f"the samples are {step:.6g} s apart but the sample rate says {fs:g} Hz "
+            f"({1.0 / fs:.6g} s)",
+            fix=f"give the rate the times were sampled at (about {1.0 / step:.6g} Hz)",
+        )
+
+
 def _prepare(
     t: NDArray[np.generic], x: NDArray[np.generic]
 ) -> tuple[NDArray[np.float64], NDArray[np.generic]]:
@@ -325,6 +339,7 @@ def detect_contacts(
     p = _param_vector(float(signals.fs), params or ContactParams())
     runner = _FootRunner(side, cols, p)
     t, x = _prepare(signals.t, forces)
+    _check_rate(t, float(signals.fs), params or ContactParams())
     return FootContacts.concat([runner.feed(t, x), runner.finish()], side, len(cols))
 
 

@@ -188,6 +188,8 @@ def test_bad_times_and_shapes_are_input_errors() -> None:
         tb[250] = bad
         with pytest.raises(InputError, match=r"sample 250 .*not finite"):
             detect_contacts(_signals(tb, np.zeros(400), 100.0), "L")
+    with pytest.raises(InputError, match=r"0\.01 s apart but the sample rate says 1000 Hz"):
+        detect_contacts(_signals(np.arange(50) / 100.0, np.zeros(50), 1000.0), "L")
     sig = _signals(np.arange(4) / 100.0, np.zeros(4), 100.0)
     with pytest.raises(InputError, match="no channel"):
         detect_contacts(sig, "R")
