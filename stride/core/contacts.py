@@ -269,10 +269,14 @@ def _check_chunk(t: NDArray[np.generic], x: NDArray[np.generic], k: int) -> None
         raise InputError(f"forces of dtype {x.dtype} are not numbers", fix="pass numeric arrays")
 
 
+#: chunks shorter than this are not checked against the rate (a gap could dominate them)
+RATE_CHECK_MIN = 17
+
+
 def _check_rate(t: NDArray[np.float64], fs: float, params: ContactParams) -> None:
     """The times must step by about 1/fs: a wrong rate would make every step a gap (no
     contacts) or hide real gaps. Checked on the median of the first 1000 steps (cheap)."""
-    if t.shape[0] < 3:
+    if t.shape[0] < RATE_CHECK_MIN:
         return
     step = float(np.median(np.diff(t[:1001])))
     if not (1.0 / (params.gap_factor * fs) < step <= params.gap_factor / fs):
@@ -373,6 +377,7 @@ class StreamingContactDetector:
         self.side: Side = side
         self.params = params or ContactParams()
         self._runner = _FootRunner(side, cols, _param_vector(self.fs, self.params))
+        self._rate_checked = False
 
     @classmethod
     def for_signals(
@@ -393,6 +398,9 @@ class StreamingContactDetector:
         t = np.asarray(t_chunk)
         _check_chunk(t, x, self.n_channels)
         tt, xx = _prepare(t, x)
+        if not self._rate_checked and tt.shape[0] >= RATE_CHECK_MIN:
+            _check_rate(tt, self.fs, self.params)
+            self._rate_checked = True
         return self._runner.feed(tt, xx)
 
     def finish(self) -> FootContacts:

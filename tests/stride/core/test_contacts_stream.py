@@ -132,6 +132,9 @@ def test_bad_streaming_setup_is_an_input_error() -> None:
         StreamingContactDetector(100.0, 2, columns=[2])
     with pytest.raises(InputError):
         StreamingContactDetector(float("nan"), 2)
+    fast = StreamingContactDetector(1000.0, 1)
+    with pytest.raises(InputError, match="sample rate"):
+        fast.feed(np.arange(20) / 100.0, np.zeros((20, 1)))
     det = StreamingContactDetector(100.0, 2)
     with pytest.raises(InputError, match="do not fit"):
         det.feed(np.zeros(3), np.zeros((3, 3)))
