@@ -120,6 +120,7 @@ class SessionState:
         self.health = Health()
         self.notices: deque[str] = deque(maxlen=3)
         self.events: deque[dict[str, Any]] = deque(maxlen=500)
+        self.notes_total = 0
         self.finished = False
 
     # -- writers -------------------------------------------------------------------------
@@ -152,6 +153,7 @@ class SessionState:
         session's event log with the elapsed time."""
         with self.lock:
             self.notices.append(message)
+            self.notes_total += 1
             self.events.append({"elapsed_s": round(self.elapsed_s, 3), "event": message})
 
     # -- readers -------------------------------------------------------------------------

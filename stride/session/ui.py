@@ -22,7 +22,7 @@ def signature(session: Session, width: int, height: int) -> tuple[object, ...]:
         height,
         int(st.elapsed_s),
         st.steps_total,
-        len(st.events),
+        st.notes_total,
         st.paused,
         st.metronome,
         beat_on(st),
