@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import queue
 import signal
@@ -344,7 +345,7 @@ class Session:
         analysis_thread.start()
         failure: BaseException | None = None
         try:
-            with _signals(self):
+            with _signals(self), device_logs_to(self.state):
                 if self.belt is not None and self.options.speed_mps is not None:
                     self._start_belt(self.options.speed_mps)
                 for src in self.sources:
@@ -501,3 +502,38 @@ def default_record_dir(base: Path | None = None) -> Path:
         path = root / f"{stamp}-{n}"
         n += 1
     return path
+
+
+class _NoticeHandler(logging.Handler):
+    """Device warnings go to the dashboard's notices and the session's event log."""
+
+    def __init__(self, state: SessionState) -> None:
+        super().__init__(logging.WARNING)
+        self.state = state
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.state.note(record.getMessage())
+        except Exception:  # a log message must never break the session
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def device_logs_to(state: SessionState) -> Iterator[None]:
+    """While a session runs, warnings of ``devices`` and ``sim`` are shown as notices (not
+    printed over the dashboard, nor mixed into a one-line error on stderr)."""
+    handler = _NoticeHandler(state)
+    loggers = [logging.getLogger(name) for name in ("devices", "sim")]
+    saved = [(lg.propagate, lg.level) for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.propagate = False
+        if lg.level == logging.NOTSET or lg.level > logging.WARNING:
+            lg.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for lg, (prop, level) in zip(loggers, saved, strict=True):
+            lg.removeHandler(handler)
+            lg.propagate = prop
+            lg.setLevel(level)
