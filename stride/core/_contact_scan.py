@@ -115,6 +115,56 @@ def _until_event(
 
 
 @njit(cache=True)
+def _until_event2(
+    t: np.ndarray,
+    x: np.ndarray,
+    c0: int,
+    c1: int,
+    a: int,
+    b: int,
+    tp: float,
+    acc0: float,
+    gap_dt: float,
+    qb: np.ndarray,
+) -> tuple[int, float, float, float]:
+    """``_until_event`` for a foot with two sensors (heel and toe), bounds in registers."""
+    lo0, hi0 = qb[0, 0], qb[0, 1]
+    lo1, hi1 = qb[1, 0], qb[1, 1]
+    los, his = qb[2, 0], qb[2, 1]
+    m0 = BIG
+    n0 = -BIG
+    m1 = BIG
+    n1 = -BIG
+    ms = BIG
+    ns = -BIG
+    acc = acc0
+    j = a
+    while j < b:
+        d = t[j] - tp
+        if not (d > 0.0 and d <= gap_dt):
+            break
+        v0 = np.float64(x[j, c0])
+        v1 = np.float64(x[j, c1])
+        sv = v0 + v1
+        if not (v0 > lo0 and v0 <= hi0 and v1 > lo1 and v1 <= hi1 and sv > los and sv <= his):
+            break
+        tp = t[j]
+        m0 = min(m0, v0)
+        n0 = max(n0, v0)
+        m1 = min(m1, v1)
+        n1 = max(n1, v1)
+        ms = min(ms, sv)
+        ns = max(ns, sv)
+        acc += sv
+        j += 1
+    qb[0, 2] = m0
+    qb[0, 3] = n0
+    qb[1, 2] = m1
+    qb[1, 3] = n1
+    return j, ms, ns, acc
+
+
+@njit(cache=True)
 def _scan1_int(
     t: np.ndarray, x: np.ndarray, c0: int, a: int, b: int, tp: float, gap_dt: float
 ) -> tuple[bool, float, float, float]:
@@ -317,7 +367,10 @@ def detect_chunk(
             else:
                 # events cluster (contact level, confirmation, each sensor): after one,
                 # scan sample by sample to the next instead of summarising the block first
-                ev = _until_event(t, x, cols, i, limit, tp, fs[acc_at], gap_dt, qb)
+                if nk == 2:
+                    ev = _until_event2(t, x, cols[0], cols[1], i, limit, tp, fs[acc_at], gap_dt, qb)
+                else:
+                    ev = _until_event(t, x, cols, i, limit, tp, fs[acc_at], gap_dt, qb)
                 j = ev[0]
                 stats = (True, ev[1], ev[2], ev[3])
                 near_event = j < limit
