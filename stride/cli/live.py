@@ -120,7 +120,7 @@ def replay(
     json_out: bool = typer.Option(False, "--json", help=_JSON_HELP),
 ) -> None:
     """Play a recording through the live dashboard."""
-    from stride.session.run import ReplayArgs, run_replay
+    from stride.session.replay import ReplayArgs, run_replay
 
     raise typer.Exit(run_replay(ReplayArgs(recording, speed, no_ui=no_ui, json_doc=json_out)))
 

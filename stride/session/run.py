@@ -68,14 +68,6 @@ class DemoArgs:
     history: bool = True
 
 
-@dataclass
-class ReplayArgs:
-    recording: Path
-    speed: str = "1x"
-    no_ui: bool = False
-    json_doc: bool = False
-
-
 def make_targets(
     *,
     spacing_m: float | None,
@@ -128,20 +120,6 @@ def core_target(t: Targets) -> Any:
 def want_ui(no_ui: bool) -> bool:
     """The dashboard needs a terminal on both ends; otherwise JSON lines."""
     return not no_ui and sys.stdout.isatty() and sys.stdin.isatty()
-
-
-def parse_replay_speed(text: str) -> float:
-    """``4x``/``4``/``0.5x`` -> factor; ``max`` -> 0 (as fast as the analysis goes)."""
-    s = text.strip().lower()
-    if s in ("max", "0", "0x", "inf"):
-        return 0.0
-    try:
-        v = float(s[:-1] if s.endswith("x") else s)
-    except ValueError:
-        v = -1.0
-    if not (0.01 <= v <= 1000.0):
-        raise InputError(f"cannot read replay speed {text!r}", fix="write e.g. 1x, 4x or max")
-    return v
 
 
 # -- live -------------------------------------------------------------------------------
@@ -229,7 +207,7 @@ def run_live(args: LiveArgs) -> int:
         belt = TreadmillBelt(driver)
         sources.append(BeltSource(belt))
         if belt_kind == BELT_TREADMILL:
-            treadmill_parser = _replay_function(driven_spec.driver)
+            treadmill_parser = replay_function(driven_spec.driver)
         state.health.treadmill = driven_spec.driver
 
     streams = {BOX_STREAM: BOX_PROTOCOL}
@@ -306,13 +284,13 @@ def run_live(args: LiveArgs) -> int:
         if args.ui_hook is not None:
             result = session.run(ui=args.ui_hook)
         else:
-            result = _run(session, ui, args.title)
+            result = run_session(session, ui, args.title)
     finally:
         port.close()
     full_meta = {**meta, "box": pipeline.describe(), "speed_changes": result.speed_changes}
     if recorder is not None:
         recorder.write_meta(full_meta)
-    _finish_output(result, json_doc=args.json_doc, ui=ui)
+    finish_output(result, json_doc=args.json_doc, ui=ui)
     if args.history:
         _register(args, result, targets, full_meta, started)
     return 0
@@ -376,7 +354,7 @@ def _demo_metronome(world_key: str, on: bool, cadence: float | None) -> None:
     world.set_feedback(Feedback(step_length_m=0.60, metronome_spm=spm))
 
 
-def _replay_function(driver: str) -> Any:
+def replay_function(driver: str) -> Any:
     import importlib
 
     try:
@@ -396,7 +374,7 @@ def _targets_meta(t: Targets) -> dict[str, Any]:
     }
 
 
-def _run(session: Session, ui: bool, title: str) -> SessionResult:
+def run_session(session: Session, ui: bool, title: str) -> SessionResult:
     if not ui:
         return session.run()
     from rich.console import Console
@@ -407,7 +385,7 @@ def _run(session: Session, ui: bool, title: str) -> SessionResult:
     return session.run(ui=lambda s: run_dashboard(s, console, title=title))
 
 
-def _finish_output(result: SessionResult, *, json_doc: bool, ui: bool) -> None:
+def finish_output(result: SessionResult, *, json_doc: bool, ui: bool) -> None:
     """Human summary (stdout with a dashboard, else stderr) and the final JSON document."""
     from rich.console import Console
 
@@ -461,84 +439,3 @@ def _store(
         recording_path=str(result.recording) if result.recording else None,
         meta={"feedback": targets.step_length_m is not None, "session": result.session},
     )
-
-
-# -- replay -----------------------------------------------------------------------------
-def recorded_chunks(reader: Any, streams: list[str]) -> Any:
-    """Chunks of several recorded streams merged by host time (ties: the order given).
-
-    A live session stamps the chunks of all its devices with strictly increasing host
-    times in the order its analysis took them, so this is that order exactly.
-    """
-    import heapq
-
-    def tagged(rank: int, name: str) -> Any:
-        for host_t, data in reader.chunks(name):
-            yield (host_t, rank, name, data)
-
-    iters = [tagged(i, n) for i, n in enumerate(streams)]
-    for host_t, _rank, name, data in heapq.merge(*iters, key=lambda c: (c[0], c[1])):
-        yield name, data, host_t
-
-
-def replay_pipeline(reader: Any) -> tuple[Any, list[str], Targets]:
-    """The pipeline a recording was analysed with live, rebuilt from its metadata."""
-    from stride.session.belt import RX_STREAM
-    from stride.session.engine import BELT_BOX, CoreEngine
-    from stride.session.pipeline import BOX_STREAM, SessionPipeline
-
-    meta = reader.meta
-    if BOX_STREAM not in reader.streams:
-        raise InputError(
-            f"{reader.path} has no sensor-box stream (streams: {sorted(reader.streams)})",
-            fix="replay a session recorded by `stride live`, `stride demo` or `stride sim`",
-        )
-    t = meta.get("target") or {}
-    targets = Targets(
-        step_length_m=t.get("step_length_m"),
-        tolerance_m=t.get("tolerance_m") or 0.05,
-        cadence_spm=t.get("cadence_spm"),
-        spacing_m=t.get("spacing_m"),
-        lines_per_step=t.get("lines_per_step"),
-    )
-    belt_kind = str(meta.get("belt_source") or BELT_BOX)
-    fixed = meta.get("fixed_speed_mps")
-    engine = CoreEngine(core_target(targets), belt=belt_kind, fixed_speed_mps=fixed)
-    streams = [BOX_STREAM]
-    parser = None
-    if RX_STREAM in reader.streams:
-        parser = _replay_function(reader.streams[RX_STREAM])
-        if parser is not None:
-            streams.append(RX_STREAM)
-    pipeline = SessionPipeline(
-        engine, treadmill_stream=RX_STREAM if parser else None, treadmill_parser=parser
-    )
-    return pipeline, streams, targets
-
-
-def run_replay(args: ReplayArgs) -> int:
-    """``stride replay``: the recording's bytes through the live pipeline and dashboard."""
-    from devices.recording import SessionReader
-    from stride.session.sources import ReplaySource
-
-    speed = parse_replay_speed(args.speed)
-    reader = SessionReader(args.recording)
-    pipeline, streams, targets = replay_pipeline(reader)
-    pipeline.engine.warm()
-    ui = want_ui(args.no_ui)
-    state = SessionState(targets)
-    source = ReplaySource(recorded_chunks(reader, streams), speed=speed)
-    options = SessionOptions(
-        title=f"replay {args.speed}",
-        ui=ui,
-        json_lines=not ui,
-        diagnose_s=0.0,
-        restamp=False,
-        end_when_sources_done=True,
-    )
-    session = Session(pipeline, [source], state, options)
-    result = _run(session, ui, options.title)
-    result.session["recording"] = str(args.recording)
-    result.recording = args.recording
-    _finish_output(result, json_doc=args.json_doc, ui=ui)
-    return 0

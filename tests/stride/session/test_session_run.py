@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from devices.errors import InputError
 from stride.session.live import default_record_dir
-from stride.session.run import make_targets, parse_replay_speed
+from stride.session.replay import parse_replay_speed
+from stride.session.run import make_targets
 
 
 def test_replay_speed() -> None:

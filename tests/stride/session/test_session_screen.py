@@ -18,7 +18,7 @@ from rich.console import Console
 from devices.recording import SessionReader, SessionWriter
 from stride.session.dashboard import render
 from stride.session.live import Session, SessionOptions
-from stride.session.run import recorded_chunks, replay_pipeline
+from stride.session.replay import recorded_chunks, replay_pipeline
 from stride.session.sources import ReplaySource
 
 

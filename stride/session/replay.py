@@ -1,0 +1,127 @@
+"""``stride replay``: a recording played through the live pipeline and dashboard.
+
+The recorded chunks of the box (and of a treadmill used as the belt-speed source) are
+merged by host time -- the order the live analysis took them in, since a live session stamps
+every device's chunks with strictly increasing host times -- and fed, paced by their host
+times over ``--speed``, through the same pipeline the live session built from the same
+metadata. So a replay shows the live session's steps exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from devices.errors import InputError
+from stride.session.live import Session, SessionOptions
+from stride.session.run import (
+    core_target,
+    finish_output,
+    replay_function,
+    run_session,
+    want_ui,
+)
+from stride.session.state import SessionState, Targets
+
+
+@dataclass
+class ReplayArgs:
+    recording: Path
+    speed: str = "1x"
+    no_ui: bool = False
+    json_doc: bool = False
+
+
+def parse_replay_speed(text: str) -> float:
+    """``4x``/``4``/``0.5x`` -> factor; ``max`` -> 0 (as fast as the analysis goes)."""
+    s = text.strip().lower()
+    if s in ("max", "0", "0x", "inf"):
+        return 0.0
+    try:
+        v = float(s[:-1] if s.endswith("x") else s)
+    except ValueError:
+        v = -1.0
+    if not (0.01 <= v <= 1000.0):
+        raise InputError(f"cannot read replay speed {text!r}", fix="write e.g. 1x, 4x or max")
+    return v
+
+
+def recorded_chunks(reader: Any, streams: list[str]) -> Any:
+    """Chunks of several recorded streams merged by host time (ties: the order given).
+
+    A live session stamps the chunks of all its devices with strictly increasing host
+    times in the order its analysis took them, so this is that order exactly.
+    """
+    import heapq
+
+    def tagged(rank: int, name: str) -> Any:
+        for host_t, data in reader.chunks(name):
+            yield (host_t, rank, name, data)
+
+    iters = [tagged(i, n) for i, n in enumerate(streams)]
+    for host_t, _rank, name, data in heapq.merge(*iters, key=lambda c: (c[0], c[1])):
+        yield name, data, host_t
+
+
+def replay_pipeline(reader: Any) -> tuple[Any, list[str], Targets]:
+    """The pipeline a recording was analysed with live, rebuilt from its metadata."""
+    from stride.session.belt import RX_STREAM
+    from stride.session.engine import BELT_BOX, CoreEngine
+    from stride.session.pipeline import BOX_STREAM, SessionPipeline
+
+    meta = reader.meta
+    if BOX_STREAM not in reader.streams:
+        raise InputError(
+            f"{reader.path} has no sensor-box stream (streams: {sorted(reader.streams)})",
+            fix="replay a session recorded by `stride live`, `stride demo` or `stride sim`",
+        )
+    t = meta.get("target") or {}
+    targets = Targets(
+        step_length_m=t.get("step_length_m"),
+        tolerance_m=t.get("tolerance_m") or 0.05,
+        cadence_spm=t.get("cadence_spm"),
+        spacing_m=t.get("spacing_m"),
+        lines_per_step=t.get("lines_per_step"),
+    )
+    belt_kind = str(meta.get("belt_source") or BELT_BOX)
+    fixed = meta.get("fixed_speed_mps")
+    engine = CoreEngine(core_target(targets), belt=belt_kind, fixed_speed_mps=fixed)
+    streams = [BOX_STREAM]
+    parser = None
+    if RX_STREAM in reader.streams:
+        parser = replay_function(reader.streams[RX_STREAM])
+        if parser is not None:
+            streams.append(RX_STREAM)
+    pipeline = SessionPipeline(
+        engine, treadmill_stream=RX_STREAM if parser else None, treadmill_parser=parser
+    )
+    return pipeline, streams, targets
+
+
+def run_replay(args: ReplayArgs) -> int:
+    """``stride replay``: the recording's bytes through the live pipeline and dashboard."""
+    from devices.recording import SessionReader
+    from stride.session.sources import ReplaySource
+
+    speed = parse_replay_speed(args.speed)
+    reader = SessionReader(args.recording)
+    pipeline, streams, targets = replay_pipeline(reader)
+    pipeline.engine.warm()
+    ui = want_ui(args.no_ui)
+    state = SessionState(targets)
+    source = ReplaySource(recorded_chunks(reader, streams), speed=speed)
+    options = SessionOptions(
+        title=f"replay {args.speed}",
+        ui=ui,
+        json_lines=not ui,
+        diagnose_s=0.0,
+        restamp=False,
+        end_when_sources_done=True,
+    )
+    session = Session(pipeline, [source], state, options)
+    result = run_session(session, ui, options.title)
+    result.session["recording"] = str(args.recording)
+    result.recording = args.recording
+    finish_output(result, json_doc=args.json_doc, ui=ui)
+    return 0
