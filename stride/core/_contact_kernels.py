@@ -111,7 +111,7 @@ def _crossing(x0: float, x1: float, t0: float, t1: float, thr: float) -> float:
     return t0 + frac * (t1 - t0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _block_update(tr: np.ndarray, j: int, p: np.ndarray, unloaded: bool) -> None:
     """Fold the finished block of tracker ``j`` into its envelopes and thresholds.
 
@@ -255,7 +255,7 @@ def _open_contact(fs: np.ndarray, tr: np.ndarray, nk: int, complete: bool) -> No
                 tr[j, T_SON_I] = -1.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _end_block(tr: np.ndarray, fs: np.ndarray, nk: int, p: np.ndarray) -> None:
     fs[S_BPOS] = 0.0
     _block_update(tr, 0, p, fs[S_STATE] == 1.0 or fs[S_STATE] == 3.0)

@@ -4,7 +4,9 @@ Between events (a crossing, NaN, a gap), samples only move running values — bl
 extremes, the contact's force sum — so runs of them are summarised in tight, branch-free
 loops and committed at once; each event sample goes through the per-sample rules of
 ``_contact_kernels._step``. The updates happen in the same order either way (integer sums
-are exact), so the results equal the per-sample rules bit for bit, for any chunking.
+are exact), so the results equal the per-sample rules bit for bit, for any chunking. The
+helpers are inlined into the scan (``inline="always"``): numba's call overhead per 40 ms
+block was a fifth to a third of the time.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from stride.core._contact_kernels import (
 )
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _quiet_bounds(tr: np.ndarray, j: int, state: float, above: float) -> tuple[float, float]:
     """Values ``v`` with ``lo < v <= hi`` change nothing but running values in ``state``."""
     if tr[j, T_OK] == 0.0:
@@ -67,7 +69,7 @@ def _quiet_bounds(tr: np.ndarray, j: int, state: float, above: float) -> tuple[f
     return low, np.nextafter(tr[j, T_MID], -BIG)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _until_event(
     t: np.ndarray,
     x: np.ndarray,
@@ -114,7 +116,7 @@ def _until_event(
     return b, ms, ns, acc
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _until_event2(
     t: np.ndarray,
     x: np.ndarray,
@@ -164,7 +166,7 @@ def _until_event2(
     return j, ms, ns, acc
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _scan1_int(
     t: np.ndarray, x: np.ndarray, c0: int, a: int, b: int, tp: float, gap_dt: float
 ) -> tuple[bool, float, float, float]:
@@ -189,7 +191,7 @@ def _scan1_int(
     return steps_ok, np.float64(mn), np.float64(mx), np.float64(acc)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _scan2_int(
     t: np.ndarray, x: np.ndarray, c0: int, c1: int, a: int, b: int, tp: float, gap_dt: float
 ) -> tuple[bool, float, float, float, float, float, float, float]:
@@ -266,7 +268,7 @@ def _scan_any(
     return steps_ok, ms, ns, acc
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _quiet_stats(
     t: np.ndarray,
     x: np.ndarray,
