@@ -40,7 +40,7 @@ def diagnose(
             "until asked, so it is not the box) and that the box is powered",
         )
     if _printable_share(sample) > 0.9 and (b"\n" in sample or b"\r" in sample):
-        lines = [x for x in sample.splitlines() if x.strip()]
+        lines = [x for x in sample.splitlines() if x.strip()] or [b""]
         whole = lines[1] if len(lines) > 2 else lines[0]  # the first may be cut off
         line = whole[:40].decode("ascii", "replace")
         return ProtocolError(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 
 import synthbox
+from hypothesis import given
+from hypothesis import strategies as st
 
 from stride.session.diagnose import diagnose
 
@@ -41,3 +43,10 @@ def test_other_binary_names_device_protocol_and_baud() -> None:
 def test_misread_model_is_identity_at_the_right_baud() -> None:
     data = synthbox.stream(0.2)
     assert synthbox.misread_at_baud(data, 1.0) == data
+
+
+@given(st.binary(max_size=3000), st.sampled_from([9600, 115200]))
+def test_any_bytes_get_a_one_line_diagnosis(sample: bytes, baud: int) -> None:
+    err = diagnose("/dev/ttyX", sample, total_bytes=len(sample), seconds=3, baudrate=baud)
+    text = str(err)
+    assert "\n" not in text and "/dev/ttyX" in text and err.fix

@@ -6,6 +6,9 @@ import io
 import os
 import pty
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from stride.session.keys import KeyReader, actions_for
 
 
@@ -39,3 +42,10 @@ def test_key_reader_without_terminal_is_inert() -> None:
     with KeyReader(io.StringIO("q")) as keys:
         assert not keys.active
         assert keys.poll(0.01) == []
+
+
+@given(st.text(max_size=50))
+def test_any_typing_maps_only_to_known_actions(chars: str) -> None:
+    acts = actions_for(chars)
+    assert set(acts) <= {"faster", "slower", "pause", "metronome", "quit"}
+    assert len(acts) == sum(c in "+=-_ mMqQ" for c in chars)
