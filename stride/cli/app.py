@@ -11,6 +11,7 @@ import sys
 import typer
 
 from stride import __version__
+from stride.cli import analyze, history, live, ports, report, sim
 from stride.errors import StrideError
 
 app = typer.Typer(
@@ -39,12 +40,12 @@ def _root(
 
 
 # Command registration: one line per command module (keep alphabetical).
-app.command("analyze")(__import__("stride.cli.analyze", fromlist=["analyze"]).analyze)
-app.command("history")(__import__("stride.cli.history", fromlist=["history"]).history)
-__import__("stride.cli.live", fromlist=["register"]).register(app)  # demo, live, replay
-app.command("ports")(__import__("stride.cli.ports", fromlist=["ports"]).ports)
-app.command("report")(__import__("stride.cli.report", fromlist=["report"]).report)
-app.add_typer(__import__("stride.cli.sim", fromlist=["app"]).app, name="sim")
+app.command("analyze")(analyze.analyze)
+app.command("history")(history.history)
+live.register(app)  # demo, live, replay
+app.command("ports")(ports.ports)
+app.command("report")(report.report)
+app.add_typer(sim.app, name="sim")
 
 
 def main() -> None:
