@@ -37,6 +37,32 @@ from sim.walker import Contact
 _PRIO_HELLO, _PRIO_STATUS, _PRIO_BELT, _PRIO_SAMPLES = 0, 1, 2, 3
 
 
+# Protocol v1 (docs/protocol.md): HELLO carries the rate as uint16 Hz and SAMPLES the period
+# as uint16 microseconds, so a box samples at 1e6 / 65535 = 15.3 Hz or faster.
+RATE_MIN_HZ = math.ceil(1e6 / 0xFFFF)  # 16
+RATE_MAX_HZ = 0xFFFF
+
+
+def check_rate(rate_hz: int) -> int:
+    """The sample rate if protocol v1 can carry it; else an InputError naming the range.
+
+    Checked where the user gives the rate (``--rate``, ``sim://box?rate=``, BoxConfig), so a
+    rate the wire format cannot encode never reaches the frame encoder.
+    """
+    if isinstance(rate_hz, bool) or not isinstance(rate_hz, int):
+        raise InputError(
+            f"sample rate {rate_hz!r} is not a whole number of Hz",
+            fix=f"give a rate from {RATE_MIN_HZ} to {RATE_MAX_HZ} Hz, e.g. 1000",
+        )
+    if not (RATE_MIN_HZ <= rate_hz <= RATE_MAX_HZ):
+        raise InputError(
+            f"sample rate {rate_hz} Hz is outside {RATE_MIN_HZ}..{RATE_MAX_HZ} Hz, what "
+            "sensor-box protocol v1 can carry",
+            fix=f"give a rate from {RATE_MIN_HZ} to {RATE_MAX_HZ} Hz, e.g. 1000",
+        )
+    return rate_hz
+
+
 @dataclass(frozen=True)
 class BoxConfig:
     """How the box is built: sample rate, sensors, converter, belt encoder, imperfections."""
@@ -51,11 +77,7 @@ class BoxConfig:
     supply_mv: int = 5000
 
     def __post_init__(self) -> None:
-        if not (10 <= self.rate_hz <= 10000):
-            raise InputError(
-                f"sample rate {self.rate_hz} Hz is outside 10..10000",
-                fix="give a rate such as 100, 500 or 1000 Hz",
-            )
+        check_rate(self.rate_hz)
         layout(self.sensors)  # validates the name
         if not (0.002 <= self.belt_interval_s <= 1.0):
             raise InputError(

@@ -32,6 +32,7 @@ from serial.serialutil import PortNotOpenError, SerialBase, SerialException
 
 from devices.errors import InputError
 from devices.units import parse_speed
+from sim.box import check_rate
 from sim.params import Feedback
 from sim.world import World, WorldOptions, get_world
 
@@ -69,7 +70,7 @@ def parse_sim_url(url: str) -> tuple[str, str, WorldOptions, frozenset[str], dic
             elif name == "seed":
                 opts["seed"] = int(value)
             elif name == "rate":
-                opts["rate_hz"] = int(value)
+                opts["rate_hz"] = check_rate(int(value))
             elif name in ("sensors", "noise"):
                 opts[name] = value
             elif name == "speed":
