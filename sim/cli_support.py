@@ -7,6 +7,7 @@ the parsing of every option is tested without the CLI.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from devices.errors import InputError
@@ -16,7 +17,7 @@ from sim.forces import LAYOUTS
 from sim.params import Feedback
 from sim.profiles import parse_profile
 from sim.sensors import noise_level
-from sim.session import SessionSpec, simulate_session
+from sim.session import Derive, SessionSpec, simulate_session
 
 
 def build_spec(
@@ -31,6 +32,7 @@ def build_spec(
     noise: str = "nominal",
     target: float | None = None,
     metronome: float | None = None,
+    subject: str | None = None,
 ) -> SessionSpec:
     """A :class:`SessionSpec` from command-line strings (errors name the option to fix)."""
     prof = parse_profile(profile)
@@ -51,6 +53,7 @@ def build_spec(
         box=box,
         overground=overground,
         feedback=Feedback(step_length_m=target, metronome_spm=metronome),
+        subject=subject,
     )
 
 
@@ -68,8 +71,13 @@ def run_session(
     target: float | None = None,
     metronome: float | None = None,
     force: bool = False,
+    subject: str | None = None,
+    derive: Derive | None = None,
 ) -> str:
-    """Simulate and write the session; returns the one-line summary the CLI prints."""
+    """Simulate and write the session; returns the one-line summary the CLI prints.
+
+    ``derive``: derived files made from the written directory (see ``simulate_session``).
+    """
     spec = build_spec(
         minutes=minutes,
         speed=speed,
@@ -81,10 +89,21 @@ def run_session(
         noise=noise,
         target=target,
         metronome=metronome,
+        subject=subject,
     )
+    derive_s = 0.0
+
+    def timed(path: Path) -> Mapping[str, str]:  # the speed figure is the simulator's alone
+        nonlocal derive_s
+        d0 = time.perf_counter()
+        try:
+            return derive(path) if derive is not None else {}
+        finally:
+            derive_s += time.perf_counter() - d0
+
     t0 = time.perf_counter()
-    sim = simulate_session(out, spec, force=force)
-    elapsed = time.perf_counter() - t0
+    sim = simulate_session(out, spec, force=force, derive=timed if derive else None)
+    elapsed = time.perf_counter() - t0 - derive_s
     return (
         f"{out}: {spec.minutes:g} min of {spec.profile} at {rate} Hz, "
         f"{len(sim.truth)} true steps, {len(sim.data)} bytes from the box "

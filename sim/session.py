@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,6 +62,7 @@ class SessionSpec:
     split_speeds_mps: tuple[float, float] | None = None  # (left, right) with split_belt
     speed_changes: tuple[tuple[float, float], ...] = ()  # (true seconds, m/s)
     treadmill_accel_mps2: float = 0.5
+    subject: str | None = None  # session.json's ``subject`` (the history's key)
 
     def __post_init__(self) -> None:
         if not (0.05 <= self.minutes <= 24 * 60):
@@ -76,6 +77,8 @@ class SessionSpec:
             )
         if self.seed < 0:
             raise InputError("seed is negative", fix="give a seed >= 0")
+        if self.subject is not None and not self.subject.strip():
+            raise InputError("the subject id is empty", fix="give --subject ID or leave it out")
 
 
 @dataclass
@@ -208,12 +211,25 @@ def simulate(spec: SessionSpec) -> SimulatedSession:
     )
 
 
+#: Makes derived files (name -> text) from a finished session directory, e.g. steps.csv and
+#: summary.json from an analysis: ``sim`` cannot analyse (it never imports ``stride``), so
+#: the caller brings the analysis.
+Derive = Callable[[Path], Mapping[str, str]]
+
+
 def simulate_session(
-    out: str | Path, spec: SessionSpec, *, force: bool = False, url: str | None = None
+    out: str | Path,
+    spec: SessionSpec,
+    *,
+    force: bool = False,
+    url: str | None = None,
+    derive: Derive | None = None,
 ) -> SimulatedSession:
     """Simulate ``spec`` and write it as a session directory at ``out`` (refused if it
     exists and is not empty, unless ``force``): streams/box.rec, session.json and
-    truth_steps.csv."""
+    truth_steps.csv, then whatever ``derive`` makes of the complete directory (written
+    through the session writer, so they are listed in session.json ``files`` and a later
+    ``--force`` replaces them with the rest of the session)."""
     t_wall = datetime.now(UTC)
     writer = SessionWriter(out, force=force)  # refuses before any work is done
     try:
@@ -225,6 +241,9 @@ def simulate_session(
         writer.write_table(TRUTH_FILE, TRUTH_COLUMNS, (s.row() for s in sim.truth))
         sim.timing["write_s"] = time.perf_counter() - t0
         writer.write_meta(session_meta(spec, sim, t_wall, url))
+        if derive is not None:
+            for name, text in derive(Path(out)).items():
+                writer.write_text(name, text)
     finally:
         writer.close()
     return sim
@@ -239,7 +258,7 @@ def session_meta(
     return {
         "kind": "sim",
         "started_utc": started.isoformat(timespec="seconds"),
-        "subject": None,
+        "subject": spec.subject,
         "devices": [
             {
                 "kind": "box",

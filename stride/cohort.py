@@ -293,6 +293,7 @@ def run_full_session(job: RecoveryJob) -> SessionResult:
         profile=plan.label,
         seed=plan.seed,
         feedback=plan.walker_feedback,
+        subject=job.subject,
     )
     config = AnalysisConfig(target=Target(plan.target_step_length_m, plan.tolerance_m))
     with tempfile.TemporaryDirectory(prefix="stride-recovery-") as tmp:

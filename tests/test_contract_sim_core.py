@@ -94,7 +94,7 @@ def _stride(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_sim_session_writes_and_refuses_to_overwrite(tmp_path: Path) -> None:
     out = tmp_path / "cli"
-    args = ["sim", "session", "--out", str(out), "--minutes", "0.2", "--seed", "3"]
+    args = ["sim", "session", "--out", str(out), "--minutes", "0.2", "--seed", "3", "--no-history"]
     first = _stride(*args, "--profile", "antalgic-left:0.4")
     assert first.returncode == 0, first.stderr
     assert "antalgic-left:0.4" in first.stdout

@@ -7,7 +7,7 @@ loads inside each command, so ``stride --help`` stays fast.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -47,10 +47,25 @@ def session(
         None, "--metronome", help="A metronome at this many steps per minute."
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --out directory."),
+    subject: str | None = typer.Option(
+        None, "--subject", help="Subject id (session.json and the history)."
+    ),
+    db: Annotated[Path | None, typer.Option("--db", help="History database file.")] = None,
+    no_history: bool = typer.Option(False, "--no-history", help="Do not register in history."),
 ) -> None:
-    """Simulate one session to a recording, with its ground truth (truth_steps.csv)."""
+    """Simulate one session to a recording, with its ground truth (truth_steps.csv).
+
+    The recording is then analysed as ``stride analyze`` does (steps.csv and summary.json
+    written beside it) and registered in the history database, as live sessions are.
+    """
     from sim.cli_support import run_session
 
+    if not no_history:
+        from stride.history.db import open_db
+
+        with open_db(db):  # a foreign or damaged history is refused before any work
+            pass
+    analysed = SessionAnalysis()
     summary = run_session(
         out=out,
         minutes=minutes,
@@ -64,8 +79,87 @@ def session(
         target=target,
         metronome=metronome,
         force=force,
+        subject=subject,
+        derive=analysed.derive,
     )
     typer.echo(summary)
+    line = analysed.register(out, db=db) if not no_history else analysed.line()
+    if line:
+        typer.echo(line)
+
+
+class SessionAnalysis:
+    """The glue ``sim`` cannot hold (it never imports ``stride``): the written recording
+    analysed through ``stride analyze``'s path (``stride.analysis.run``), its steps.csv and
+    summary.json, and its registration in the history, as a live session is registered.
+
+    The recording itself is complete before any of this: an analysis without usable strides
+    or a history that cannot be written is a warning on stderr, not a failure.
+    """
+
+    def __init__(self) -> None:
+        self.summary: dict[str, Any] | None = None
+
+    def derive(self, out: Path) -> dict[str, str]:
+        """steps.csv and summary.json of the session directory ``out`` (none if no strides)."""
+        import json
+        import sys
+
+        from devices.errors import StrideError
+        from stride.analysis import document, run, steps_csv_text
+        from stride.core.analyzer import AnalysisConfig
+
+        try:
+            _, result, _ = run(out, AnalysisConfig())
+        except StrideError as err:
+            print(f"stride: warning: session not analysed: {err}", file=sys.stderr)
+            return {}
+        summary = document(result)["summary"]
+        assert isinstance(summary, dict)
+        self.summary = summary
+        return {
+            "steps.csv": steps_csv_text(result),
+            "summary.json": json.dumps(summary, indent=2) + "\n",
+        }
+
+    def line(self) -> str:
+        if self.summary is None:
+            return ""
+        return f"{self.summary.get('steps', 0)} steps analysed (steps.csv, summary.json)"
+
+    def register(self, out: Path, *, db: Path | None) -> str:
+        """Store the analysed session in the history; the line to print (empty: not stored)."""
+        import json
+        import sys
+
+        from devices.errors import StrideError
+        from stride.history import register_session
+
+        if self.summary is None:
+            return ""
+        meta = json.loads((out / "session.json").read_text(encoding="utf-8"))
+        simulated = meta.get("sim") or {}
+        target = meta.get("target")
+        try:
+            session_id = register_session(
+                db,
+                subject=meta.get("subject"),
+                started_at=meta["started_utc"],
+                source="sim",
+                devices=meta.get("devices") or [],
+                target=target,
+                summary=self.summary,
+                recording_path=str(out.resolve()),
+                meta={
+                    "feedback": bool(target),
+                    "simulated": {k: simulated.get(k) for k in ("profile", "seed", "minutes")},
+                },
+            )
+        except StrideError as err:
+            print(f"stride: warning: session not stored in the history: {err}", file=sys.stderr)
+            return ""
+        who = meta.get("subject") or "no subject"
+        return f"{self.line()}; stored as history session {session_id} ({who})"
 
 
 @app.command("serve")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -62,3 +64,85 @@ def test_cli_refuses_unencodable_rate_in_one_line(tmp_path: Path, rate: str) -> 
     assert f"sample rate {rate} Hz" in lines[0] and "16..65535 Hz" in lines[0]
     assert "Traceback" not in out.stderr
     assert not (tmp_path / "s").exists()  # refused before anything is written
+
+
+def _session_args(out: Path, *more: str) -> list[str]:
+    return [
+        "sim",
+        "session",
+        "--out",
+        str(out),
+        "--minutes",
+        "0.4",
+        "--seed",
+        "5",
+        "--rate",
+        "500",
+        *more,
+    ]
+
+
+def test_sim_session_is_analysed_and_registered_with_its_subject(tmp_path: Path) -> None:
+    from stride.analysis import document, run
+    from stride.core.analyzer import AnalysisConfig
+    from stride.history import list_sessions
+
+    out, db = tmp_path / "s", tmp_path / "h.sqlite"
+    args = ("--profile", "antalgic-left:0.4", "--target", "0.6")
+    done = _stride(*_session_args(out, *args, "--subject", "P07", "--db", str(db)), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    meta = json.loads((out / "session.json").read_text())
+    assert meta["subject"] == "P07"
+    assert {"steps.csv", "summary.json", "truth_steps.csv"} <= set(meta["files"])
+    summary = json.loads((out / "summary.json").read_text())
+    with (out / "steps.csv").open() as f:
+        assert len(list(csv.DictReader(f))) == summary["steps"] > 20
+    # the same analysis as `stride analyze` of the recording
+    again = document(run(out, AnalysisConfig())[1])["summary"]
+    assert json.loads(json.dumps(again)) == summary
+    (stored,) = list_sessions(db)
+    assert (stored.subject, stored.source) == ("P07", "sim")
+    assert stored.summary == summary
+    assert stored.summary["target"]["step_length_m"] == 0.6
+    assert stored.recording_path == str(out.resolve())
+    assert stored.devices == meta["devices"]
+    assert f"history session {stored.id} (P07)" in done.stdout
+
+
+def test_no_history_and_force_replace_the_derived_files(tmp_path: Path) -> None:
+    out, db = tmp_path / "s", tmp_path / "h.sqlite"
+    first = _stride(*_session_args(out, "--no-history", "--db", str(db)), cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert not db.exists()
+    old = json.loads((out / "summary.json").read_text())
+    second = _stride(
+        *_session_args(out, "--no-history", "--force", "--profile", "parkinsonian:0.6"),
+        cwd=tmp_path,
+    )
+    assert second.returncode == 0, second.stderr
+    new = json.loads((out / "summary.json").read_text())
+    assert new != old  # a new session's summary, not the stale one
+    assert json.loads((out / "session.json").read_text())["subject"] is None
+
+
+def test_foreign_history_is_refused_before_simulating(tmp_path: Path) -> None:
+    db = tmp_path / "notes.sqlite"
+    db.write_bytes(b"not a database, someone's notes\n" * 50)
+    out = _stride(*_session_args(tmp_path / "s", "--db", str(db)), cwd=tmp_path)
+    assert out.returncode == 1
+    assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+    assert not (tmp_path / "s").exists()
+    assert db.read_bytes().startswith(b"not a database")
+
+
+def test_full_recovery_recordings_carry_the_subject(tmp_path: Path) -> None:
+    recs, db = tmp_path / "recs", tmp_path / "h.sqlite"
+    done = _stride(
+        "sim", "recovery", "--profile", "antalgic-left:0.5", "--weeks", "1",
+        "--sessions-per-week", "1", "--minutes", "0.5", "--seed", "3", "--subject", "R9",
+        "--db", str(db), "--recordings", str(recs), "--workers", "1",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    metas = [json.loads(p.read_text()) for p in recs.glob("*/session.json")]
+    assert len(metas) == 1 and metas[0]["subject"] == "R9"
