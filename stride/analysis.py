@@ -98,6 +98,9 @@ def run(
     t1 = time.perf_counter()
     config = with_session_defaults(config, signals.meta)
     result = analyze(signals, config)
+    outages = signals.meta.get("belt_outages")
+    if isinstance(outages, list) and outages:
+        result = BeltFlagged(**vars(result), outages=tuple(tuple(o) for o in outages))
     t2 = time.perf_counter()
     if result.usable_steps == 0:
         flagged = result.summary.get("flags")
@@ -111,6 +114,19 @@ def run(
             fix="check that the record contains walking and that each foot's sensor works",
         )
     return signals, result, Timing(t1 - t0, t2 - t1, signals.n)
+
+
+@dataclass(frozen=True)
+class BeltFlagged(Analysis):
+    """An analysis whose step rows carry ``belt-unknown`` where a treadmill used as the belt
+    source was not answering (its outages, box seconds), as the live session flagged them."""
+
+    outages: tuple[tuple[float, ...], ...] = ()
+
+    def step_rows(self) -> list[dict[str, object]]:
+        from stride.belt_sources import flag_row
+
+        return [flag_row(r, self.outages) for r in super().step_rows()]
 
 
 def with_session_defaults(config: AnalysisConfig, meta: dict[str, object]) -> AnalysisConfig:

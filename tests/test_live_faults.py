@@ -179,6 +179,13 @@ def test_treadmill_stops_answering(
     assert measured, "no step had a length while the treadmill answered"
     assert doc["session"]["ended_by"] == "duration reached"
     assert doc["steps"][: len(steps)] == steps
+    # `stride analyze` of the recording decides the outage as the live session did
+    from stride.analysis import document
+    from stride.analysis import run as analyse
+    from stride.core.analyzer import AnalysisConfig
+
+    _, result, _ = analyse(tmp_path / "rec", AnalysisConfig())
+    assert document(result)["steps"] == doc["steps"]
 
 
 def test_treadmill_that_never_answers_is_diagnosed(tmp_path: Path) -> None:

@@ -49,7 +49,12 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
     if not reader.read_stream(name).data:
         raise InputError(f"{path}: the sensor-box stream is empty", fix="record a session first")
     assembler = BlockAssembler()
-    chunk, stats = _assemble(reader, name, assembler)
+    treadmill = reader.meta.get("belt_source") == "treadmill"
+    clock: list[tuple[float, float]] = []
+    if treadmill:  # the box chunks' arrivals set the treadmill's clock offset, as live
+        chunk, stats = _assemble_by_chunk(reader, name, assembler, clock)
+    else:
+        chunk, stats = _assemble(reader, name, assembler)
     if not assembler.ready:
         raise InputError(
             f"{path}: the sensor box never sent its HELLO (channel map), so the samples "
@@ -59,7 +64,11 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
     if chunk is None or chunk.n == 0:
         raise InputError(f"{path}: the recording holds no force samples", fix="record longer")
     signals = concat_chunks([chunk])
-    belt_t, belt_v, belt_note = _belt(reader, signals, assembler.host_offset_s)
+    outages: list[list[float]] = []
+    if treadmill:
+        belt_t, belt_v, belt_note, outages = _treadmill_belt(reader, clock)
+    else:
+        belt_t, belt_v, belt_note = _belt(reader, signals)
     problems = reader.problems.get(name)
     meta: dict[str, object] = {
         "belt": belt_note,
@@ -70,6 +79,8 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
         "assembler": vars(assembler.counts),
         "read_problems": None if problems is None else vars(problems),
     }
+    if treadmill:
+        meta["belt_outages"] = outages
     return GaitSignals(
         signals.t,
         signals.forces,
@@ -83,11 +94,10 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
 
 
 def _belt(
-    reader: SessionReader, signals: GaitSignals, host_offset_s: float | None
+    reader: SessionReader, signals: GaitSignals
 ) -> tuple[NDArray[np.float64] | None, NDArray[np.float64] | None, str]:
     """Belt speed by the session's ``belt_source``: the box's encoder (default), a fixed
-    speed, the treadmill's own readings (host-stamped, put on the box's time axis with the
-    smallest host-minus-box offset, as the live session does), or none (overground)."""
+    speed, or none (overground); a treadmill is :func:`_treadmill_belt`."""
     import numpy as np
 
     source = reader.meta.get("belt_source", "box")
@@ -98,24 +108,26 @@ def _belt(
         bt = np.append(signals.t[:: max(1, int(signals.fs * 0.02))], signals.t[-1])
         bt = np.unique(bt)
         return bt, np.full((bt.size, 1), float(speed)), f"fixed {speed} m/s"
-    if source == "treadmill":
-        stream = "treadmill.rx"
-        proto = reader.streams.get(stream)
-        replay = _treadmill_replay(proto)
-        if replay is None or host_offset_s is None:
-            return None, None, f"treadmill readings ({proto}) not readable: no belt"
-        readings = replay((t, "rx", data) for t, data in reader.chunks(stream))
-        if not readings:
-            return None, None, "no treadmill readings: no belt"
-        width = max(len(r.speeds_mps) for r in readings)
-        rows = [r for r in readings if len(r.speeds_mps) == width]
-        bt = np.asarray([r.host_t - host_offset_s for r in rows], np.float64)
-        bv = np.asarray([r.speeds_mps for r in rows], np.float64).reshape(bt.size, width)
-        keep = bt > np.maximum.accumulate(np.concatenate([[-np.inf], bt[:-1]]))
-        return bt[keep], bv[keep], f"treadmill ({proto}), {int(keep.sum())} readings"
     if source == "none" or signals.belt_t is None:
         return None, None, "none (overground, or no belt measured)"
     return signals.belt_t, signals.belt_speed, "sensor-box belt encoder"
+
+
+def _treadmill_belt(
+    reader: SessionReader, clock: list[tuple[float, float]]
+) -> tuple[NDArray[np.float64] | None, NDArray[np.float64] | None, str, list[list[float]]]:
+    """The treadmill's readings on the box clock, decided exactly as the live session did
+    (:func:`stride.belt_sources.treadmill_belt`), and its outages (for ``belt-unknown``)."""
+    from stride.belt_sources import treadmill_belt
+
+    stream = "treadmill.rx"
+    proto = reader.streams.get(stream)
+    replay = _treadmill_replay(proto)
+    if replay is None:
+        return None, None, f"treadmill readings ({proto}) not readable: no belt", []
+    got = treadmill_belt(clock, reader.chunks(stream), replay)
+    note = f"treadmill ({proto}), {got.readings} readings, {len(got.outages)} outages"
+    return got.belt_t, got.belt_v, note, got.outages
 
 
 def _treadmill_replay(protocol: str | None) -> Any:
@@ -129,6 +141,41 @@ def _treadmill_replay(protocol: str | None) -> Any:
     except ImportError:
         return None
     return getattr(mod, "replay", None)
+
+
+def _assemble_by_chunk(
+    reader: SessionReader,
+    name: str,
+    assembler: BlockAssembler,
+    clock: list[tuple[float, float]],
+) -> tuple[GaitSignals | None, dict[str, int]]:
+    """Decode and assemble recorded chunk by recorded chunk, as the live session did,
+    noting each chunk's arrival (host time of its newest block, box time of its last
+    sample) in ``clock``: what a treadmill's readings are placed on the box clock with."""
+    from devices.recording.replay import make_decoder
+    from devices.sensorbox import SampleBlock
+    from stride.blocks import concat_chunks
+
+    dec = make_decoder(reader, name)
+    chunks: list[GaitSignals] = []
+
+    def take(events: list[Any]) -> None:
+        if not events:
+            return
+        got = assembler.feed(events)
+        if got is None:
+            return
+        chunks.append(got)
+        if got.n:
+            host = max((e.host_t for e in events if isinstance(e, SampleBlock)), default=0.0)
+            if host:
+                clock.append((float(host), float(got.t[-1])))
+
+    for host_t, data in reader.chunks(name):
+        take(dec.feed(data, host_t))
+    take(dec.flush())
+    kept = [c for c in chunks if c.n or (c.belt_t is not None and len(c.belt_t))]
+    return (concat_chunks(kept) if kept else None), dec.stats.as_dict()
 
 
 def _assemble(

@@ -15,17 +15,13 @@ import numpy as np
 
 from devices.sensorbox import Event, SampleBlock
 from devices.treadmill.base import BeltReading
+from stride.belt_sources import TreadmillBeltClock
 from stride.blocks import BlockAssembler
 from stride.core.analyzer import AnalysisConfig, StreamingAnalyzer
 from stride.core.signals import Channel, GaitSignals
 from stride.core.steps import StepTable
 from stride.core.targets import Target
 from stride.session.live import jsonable
-
-#: A treadmill silent this long (host seconds) is "not answering": the belt speed becomes
-#: unknown (NaN samples), so steps go on being emitted with their lengths flagged.
-STALE_S = 1.0
-FLAG_BELT_UNKNOWN = "belt-unknown"
 
 #: Where the belt speed comes from.
 BELT_BOX = "box"
@@ -56,12 +52,9 @@ class CoreEngine:
         self.fixed_speed_mps = fixed_speed_mps
         self.assembler = BlockAssembler()
         self.analyzer: StreamingAnalyzer | None = None
-        self._offset: float | None = None  # host_t - box time (s), smallest seen
-        self._last_belt_t = -np.inf
+        self.clock = TreadmillBeltClock()  # treadmill readings -> box time, outages
+        self._last_belt_t = -np.inf  # of the fixed speed
         self._with_target = target is not None
-        self._last_reading_host: float | None = None
-        self._first_host: float | None = None
-        self._outages: list[list[float]] = []  # [start, end] box seconds (end inf: ongoing)
         self._chunks = 0
 
     def warm(self) -> None:
@@ -140,14 +133,11 @@ class CoreEngine:
         if self.belt == BELT_BOX and an.n_belts:
             belt_t, belt_v = chunk.belt_t, chunk.belt_speed
         if chunk.n:
-            # host-to-box clock offset (for treadmill readings): a chunk arrives after its
-            # last sample was taken, so the smallest host - box difference is the tightest
             host = max((ev.host_t for ev in events if isinstance(ev, SampleBlock)), default=0.0)
-            if host:
-                off = host - float(chunk.t[-1])
-                self._offset = off if self._offset is None else min(self._offset, off)
-            if self.belt == BELT_TREADMILL and an.n_belts and host:
-                belt_t, belt_v = self._unknown_belt(host, float(chunk.t[-1]))
+            if host and self.belt == BELT_TREADMILL and an.n_belts:
+                got = self.clock.box_chunk(float(host), float(chunk.t[-1]))
+                if got is not None:
+                    belt_t, belt_v = got
             if self.belt == BELT_FIXED and self.fixed_speed_mps is not None:
                 tb = float(chunk.t[-1])
                 if tb > self._last_belt_t:
@@ -159,51 +149,16 @@ class CoreEngine:
             self._compact()
         return self._rows(an.feed(chunk.t, chunk.forces, belt_t, belt_v))
 
-    def _unknown_belt(self, host: float, t_box: float) -> tuple[Any, Any]:
-        """A NaN belt sample while the treadmill is silent (decided from host times only,
-        so a replay of the recording decides the same)."""
-        if self._first_host is None:
-            self._first_host = host
-        last = self._last_reading_host if self._last_reading_host is not None else self._first_host
-        if host - last <= STALE_S or t_box <= self._last_belt_t + 0.25:
-            return None, None
-        if not self._outages or self._outages[-1][1] != np.inf:
-            start = self._last_belt_t if np.isfinite(self._last_belt_t) else 0.0
-            self._outages.append([start, np.inf])
-            del self._outages[:-16]
-        self._last_belt_t = t_box
-        return np.asarray([t_box]), np.asarray([[np.nan]])
-
     def _flag(self, row: dict[str, Any]) -> dict[str, Any]:
         """``belt-unknown`` on a step without length whose interval met a treadmill outage."""
-        if row.get("step_length_m") is not None or not self._outages:
-            return row
-        ic = row.get("ic_s")
-        if not isinstance(ic, float):
-            return row
-        st = row.get("stride_time_s") or row.get("step_time_s") or 2.5
-        for a, b in self._outages:
-            if ic - st <= b and ic >= a:
-                row["flags"] = [*row.get("flags", []), FLAG_BELT_UNKNOWN]
-                break
-        return row
+        return self.clock.flag(row)
 
     def _feed_readings(self, readings: list[BeltReading]) -> list[dict[str, Any]]:
         an = self.analyzer
-        if an is None or self._offset is None or not an.n_belts:
+        if an is None or not an.n_belts:
             return []
-        bt: list[float] = []
-        bv: list[float] = []
-        for r in readings:
-            self._last_reading_host = r.host_t
-            t = r.host_t - self._offset
-            if t > self._last_belt_t:  # belt samples must move forward in time
-                if self._outages and self._outages[-1][1] == np.inf:
-                    self._outages[-1][1] = t  # answering again
-                self._last_belt_t = t
-                bt.append(t)
-                bv.append(sum(r.speeds_mps) / len(r.speeds_mps))
-        if not bt:
+        got = self.clock.readings(readings)
+        if got is None:
             return []
         empty = np.zeros((0, len(an.channels)))
-        return self._rows(an.feed(np.zeros(0), empty, np.asarray(bt), np.asarray(bv)))
+        return self._rows(an.feed(np.zeros(0), empty, got[0], got[1]))
