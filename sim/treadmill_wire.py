@@ -83,8 +83,18 @@ def _digits(value: float) -> bytes:
 class TrackmasterResponder:
     """A Trackmaster console: 4800 8N1 bytes in, answer bytes out."""
 
-    def __init__(self, belt: Belt, *, max_speed_mph: float = 12.0, max_incline_pct: float = 25.0):
+    def __init__(
+        self,
+        belt: Belt,
+        *,
+        max_speed_mph: float = 12.0,
+        max_incline_pct: float = 25.0,
+        comm_loss_timeout_s: float = COMM_LOSS_TIMEOUT_S,
+    ):
         self.belt = belt
+        # In ``now`` units: a world run faster than the wall clock (speedup) passes the
+        # timeout scaled, because the host's silence is measured on the host's clock.
+        self.comm_loss_timeout_s = comm_loss_timeout_s
         self.max_speed_mph = max_speed_mph
         self.max_incline_pct = max_incline_pct
         self.echo = False
@@ -99,7 +109,7 @@ class TrackmasterResponder:
     def tick(self, now: float) -> None:
         """Apply the comm-loss stop if the host has been silent for 0.5 s since ``A0``."""
         if self.comm_loss_stop and self._last_rx is not None:
-            stop_at = self._last_rx + COMM_LOSS_TIMEOUT_S
+            stop_at = self._last_rx + self.comm_loss_timeout_s
             if now >= stop_at and self.belt.running(now):
                 self.belt.stop(min(now, stop_at))
                 self.comm_loss_stop = False

@@ -146,7 +146,13 @@ class World:
                 if protocol == "csafe":
                     r = treadmill_wire.CsafeResponder(self.treadmill)
                 elif protocol == "trackmaster":
-                    r = treadmill_wire.TrackmasterResponder(self.treadmill)
+                    # The host keeps the belt alive on its own (wall) clock: 0.5 s of host
+                    # silence is 0.5 s x speedup of world time.
+                    r = treadmill_wire.TrackmasterResponder(
+                        self.treadmill,
+                        comm_loss_timeout_s=treadmill_wire.COMM_LOSS_TIMEOUT_S
+                        * self.options.speedup,
+                    )
                 else:
                     raise InputError(
                         f"unknown treadmill protocol {protocol!r}", fix="use trackmaster or csafe"

@@ -83,3 +83,20 @@ def test_bad_world_options_are_refused() -> None:
         WorldOptions(speedup=0.0)
     with pytest.raises(InputError):
         WorldOptions(profile="nope")
+
+
+@pytest.mark.parametrize("speedup", [1.0, 50.0])
+def test_comm_loss_stop_counts_host_silence_on_the_host_clock(speedup: float) -> None:
+    """A host polling every 0.2 s of its own clock keeps an A0-started belt running at any
+    speedup; 0.6 s of host silence stops it (the timeout is 0.5 s of host time)."""
+    clock = FakeClock()
+    world = World(WorldOptions(seed=1, rate_hz=100, belt_running=False, speedup=speedup), clock)
+    console = world.responder("trackmaster")
+    console.feed(b"\xa0", world.advance())  # start with comm-loss stop
+    for _ in range(10):
+        clock.t += 0.2
+        console.feed(b"\xc1", world.advance())  # speed poll
+    assert world.treadmill.running(world.now()) and console.comm_loss_stops == 0
+    clock.t += 0.6
+    world.advance()
+    assert not world.treadmill.running(world.now()) and console.comm_loss_stops == 1
