@@ -12,6 +12,7 @@ import pytest
 from devices.errors import InputError
 from devices.recording import SessionReader, decode_sensorbox
 from sim.cli_support import build_spec, run_session
+from sim.link import Faults
 from sim.session import SessionSpec, SimulatedSession, simulate_session
 
 
@@ -148,3 +149,15 @@ def test_the_python_example_in_the_docs_runs(tmp_path: Path) -> None:
         namespace: dict[str, object] = {}
         exec(compile(code, "docs/simulation.md", "exec"), namespace)
     assert (tmp_path / "doc" / "truth_steps.csv").is_file()
+
+
+def test_recording_holds_every_nonempty_read_in_order(tmp_path: Path) -> None:
+    """The box stream written in blocks reads back as the simulated host reads, one chunk
+    per non-empty read with its host time (faults make some reads empty or short)."""
+    spec = SessionSpec(
+        minutes=0.3, seed=6, faults=Faults(drop_byte_rate=1e-3, unplug_at_s=(5.0,), unplug_s=2.0)
+    )
+    sim = simulate_session(tmp_path / "r", spec)
+    expected = [(t, c) for t, c in sim.chunks() if c]
+    assert len(expected) > 100
+    assert list(SessionReader(tmp_path / "r").chunks("box")) == expected
