@@ -1,4 +1,6 @@
-"""``stride analyze PATH``: steps, summary and symmetry of one record, with optional target.
+"""``stride analyze PATH [PATH ...]``: steps, summary and symmetry of records, with optional
+target. One path: its tables (or one JSON document). Several: each analysed on the cohort
+engine (``--engine local|dask``), one row (or one JSON line) per recording.
 
 Imports only typer and the standard library at module level (``stride --help`` stays fast).
 """
@@ -13,10 +15,11 @@ import typer
 
 
 def analyze(
-    path: Annotated[
-        Path,
+    paths: Annotated[
+        list[Path],
         typer.Argument(
-            help="A recording directory, a PhysioNet WFDB .hea record or a gaitpdb .txt file."
+            help="Recording directories, PhysioNet WFDB .hea records or gaitpdb .txt files.",
+            show_default=False,
         ),
     ],
     json_out: Annotated[
@@ -57,8 +60,28 @@ def analyze(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite existing output files.")
     ] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="Several recordings: where they run, local (all cores) or dask (a cluster).",
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Local engine: processes (default: all cores)."),
+    ] = None,
 ) -> None:
-    """Analyse a record: gait events, steps, step length, symmetry, targets."""
+    """Analyse records: gait events, steps, step length, symmetry, targets.
+
+    Several paths (or --engine dask) analyse each on the cohort engine: a table with one
+    row per recording, or with --json one JSON document per line, {"path", "summary",
+    "steps", "timing"} or {"path", "error"}; exit 1 if any failed.
+    """
     from stride.analysis import (
         check_output,
         document,
@@ -76,10 +99,16 @@ def analyze(
         raise typer.BadParameter(str(err)) from err
     if pass_length is not None and not pass_length > 0:
         raise typer.BadParameter(f"--pass-length {pass_length} must be a length in metres > 0")
+    config = AnalysisConfig(target=target, pass_length_m=pass_length)
+    if len(paths) > 1 or engine != "local" or scheduler is not None:
+        if steps_csv is not None or plot is not None:
+            raise typer.BadParameter("--steps-csv and --plot take one recording")
+        _many(paths, config, engine, scheduler, workers, json_out)
+        return
+    path = paths[0]
     for out in (steps_csv, plot):
         if out is not None:
             check_output(out, force)
-    config = AnalysisConfig(target=target, pass_length_m=pass_length)
     signals, result, timing = run(path, config)
     if steps_csv is not None:
         write_text_atomic(steps_csv, steps_csv_text(result))
@@ -91,6 +120,55 @@ def analyze(
         typer.echo(json.dumps(document(result, timing), allow_nan=False))
         return
     _show(str(path), result.summary, timing.as_dict(), signals.fs, signals.units)
+
+
+def _many(
+    paths: list[Path],
+    config: Any,
+    engine: str,
+    scheduler: str | None,
+    workers: int | None,
+    json_out: bool,
+) -> None:
+    """Each recording on the cohort engine; JSON lines as they finish, or one table."""
+    from stride.cohort import analyse_many
+
+    docs: list[dict[str, Any] | None] = [None] * len(paths)
+    failed = 0
+    for i, doc in analyse_many(
+        [str(p) for p in paths], config, engine=engine, scheduler=scheduler, workers=workers
+    ):
+        docs[i] = doc
+        failed += "error" in doc
+        if json_out:
+            typer.echo(json.dumps(doc, allow_nan=False))
+    if not json_out:
+        _show_many([d for d in docs if d is not None])
+    if failed:
+        raise typer.Exit(1)
+
+
+def _show_many(docs: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    errors = any("error" in d for d in docs)
+    table = Table(title=f"{len(docs)} recordings")
+    table.add_column("path", overflow="fold")
+    table.add_column("steps", justify="right")
+    table.add_column("cadence (steps/min)", justify="right")
+    table.add_column("step-length SI (%)", justify="right")
+    if errors:
+        table.add_column("error", style="red", overflow="fold")
+    for d in docs:
+        if "error" in d:
+            table.add_row(d["path"], "-", "-", "-", d["error"])
+            continue
+        s = d["summary"]
+        si = s.get("symmetry", {}).get("step_length", {}).get("si")
+        cells = [d["path"], str(s["steps"]), _f(s.get("cadence_spm"), ".1f"), _f(si, ".1f")]
+        table.add_row(*cells, *([""] if errors else []))
+    Console().print(table)
 
 
 def _f(value: Any, spec: str = ".3f") -> str:

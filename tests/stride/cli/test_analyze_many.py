@@ -1,0 +1,108 @@
+"""``stride analyze A B C``: several recordings on the cohort engine (local processes or a
+Dask cluster) give each the document a single ``stride analyze --json`` gives, one JSON line
+per recording; a bad one is its own one-line error and the exit code is 1."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stride.cli import app as cli_app
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+GOOD = [DATA / "gaitndd" / "control1.hea", DATA / "gaitpdb" / "GaCo01_01_30s.txt"]
+
+
+def _run(
+    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["stride", *args])
+    code = 0
+    try:
+        cli_app.main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _single(path: Path, mp: pytest.MonkeyPatch, cap: pytest.CaptureFixture[str]) -> Any:
+    code, out, err = _run(["analyze", str(path), "--json"], mp, cap)
+    assert code == 0, err
+    doc = json.loads(out)
+    del doc["timing"]
+    return doc
+
+
+def _check_lines(
+    out: str, paths: list[Path], mp: pytest.MonkeyPatch, cap: pytest.CaptureFixture[str]
+) -> dict[str, Any]:
+    docs = {d["path"]: d for d in map(json.loads, out.splitlines())}
+    assert sorted(docs) == sorted(str(p) for p in paths)
+    for p in GOOD:
+        doc = docs[str(p)]
+        assert set(doc) == {"path", "summary", "steps", "timing"}
+        assert doc["timing"]["samples"] > 0
+        assert {k: doc[k] for k in ("summary", "steps")} == _single(p, mp, cap)
+    return docs
+
+
+def test_several_recordings_local_engine_json_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "missing.hea"
+    paths = [GOOD[0], bad, GOOD[1]]
+    args = ["analyze", *map(str, paths), "--json", "--engine", "local", "--workers", "2"]
+    code, out, _ = _run(args, monkeypatch, capsys)
+    assert code == 1  # one failed
+    docs = _check_lines(out, paths, monkeypatch, capsys)
+    assert set(docs[str(bad)]) == {"path", "error"}
+    assert "missing.hea" in docs[str(bad)]["error"] and "\n" not in docs[str(bad)]["error"]
+
+
+def test_several_recordings_table(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    code, out, _ = _run(["analyze", *map(str, GOOD), "--workers", "1"], monkeypatch, capsys)
+    assert code == 0
+    steps = [str(_single(p, monkeypatch, capsys)["summary"]["steps"]) for p in GOOD]
+    lines = [ln for ln in out.splitlines() if "control1.hea" in ln or "GaCo01" in ln]
+    assert len(lines) == 2
+    for line, n in zip(lines, steps, strict=True):
+        assert f" {n} " in line
+    assert "error" not in out
+
+
+def test_many_paths_refuse_single_file_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["analyze", *map(str, GOOD), "--steps-csv", str(tmp_path / "s.csv")]
+    code, _, err = _run(args, monkeypatch, capsys)
+    assert code == 2 and "one recording" in err
+    code, _, err = _run(["analyze", *map(str, GOOD), "--engine", "dask"], monkeypatch, capsys)
+    assert code == 1 and "needs --scheduler" in err
+
+
+@pytest.mark.slow
+def test_several_recordings_on_a_local_dask_cluster(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+    bad = tmp_path / "empty.txt"
+    bad.write_text("")
+    paths = [*GOOD, bad]
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        args = ["analyze", *map(str, paths), "--json", "--engine", "dask"]
+        code, out, err = _run(
+            [*args, "--scheduler", cluster.scheduler_address], monkeypatch, capsys
+        )
+    assert code == 1, err
+    docs = _check_lines(out, paths, monkeypatch, capsys)
+    assert set(docs[str(bad)]) == {"path", "error"}
