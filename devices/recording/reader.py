@@ -147,8 +147,21 @@ class SessionReader:
             path = self._files[name]
             try:
                 raw = path.read_bytes()
+            except FileNotFoundError as err:
+                raise InputError(
+                    f"{path}: the {name!r} stream file of this recording is missing",
+                    fix="restore it from a backup; the recording is incomplete",
+                ) from err
+            except IsADirectoryError as err:
+                raise InputError(
+                    f"{path}: the {name!r} stream file of this recording is a directory",
+                    fix="restore the stream file from a backup",
+                ) from err
             except OSError as err:
-                raise InputError(f"cannot read {path} ({err})", fix="check the recording") from err
+                reason = err.strerror or str(err)
+                raise InputError(
+                    f"cannot read {path}: {reason}", fix="check the recording"
+                ) from err
             parsed = parse_stream_file(raw, str(path))
             self._cache[name] = parsed
             self.problems[name] = parsed.problems

@@ -50,6 +50,7 @@ def live(
     """Live treadmill session: dashboard, per-step feedback, recording."""
     from stride.session.run import LiveArgs, run_live
 
+    _check_record_options(record, no_record)
     args = LiveArgs(
         port=port,
         treadmill=treadmill,
@@ -98,6 +99,7 @@ def demo(
     """A live session on the simulated treadmill and sensors: no hardware needed."""
     from stride.session.run import DemoArgs, run_demo
 
+    _check_record_options(record, no_record)
     args = DemoArgs(
         duration_s=duration,
         profile=profile,
@@ -123,6 +125,15 @@ def replay(
     from stride.session.replay import ReplayArgs, run_replay
 
     raise typer.Exit(run_replay(ReplayArgs(recording, speed, no_ui=no_ui, json_doc=json_out)))
+
+
+def _check_record_options(record: Path | None, no_record: bool) -> None:
+    """--record DIR with --no-record contradicts itself: a usage error (exit 2)."""
+    if record is not None and no_record:
+        raise typer.BadParameter(
+            "--record and --no-record contradict each other (give one of them)",
+            param_hint="--record",
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -21,17 +21,18 @@ def report(
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --out file."),
 ) -> None:
     """Write one self-contained HTML report (plots embedded, nothing fetched)."""
-    from stride.errors import InputError
-
     if (session_dir is None) == (subject is None):
-        raise InputError(
-            "give either a SESSION_DIR or --subject ID",
-            fix="e.g. stride report sessions/2026-11-25 --out r.html, "
-            "or stride report --subject P1 --out r.html",
+        # A usage error (exit 2, with the usage line), like every option that does not fit.
+        raise typer.BadParameter(
+            "give either a SESSION_DIR or --subject ID (e.g. stride report "
+            "sessions/2026-11-25 --out r.html, or stride report --subject P1 --out r.html)",
+            param_hint="SESSION_DIR / --subject",
         )
     if session_dir is not None:
         if db is not None:
-            raise InputError("--db is only used with --subject", fix="drop --db")
+            raise typer.BadParameter(
+                "--db is only used with --subject (drop --db)", param_hint="--db"
+            )
         from stride.report.session import session_report
 
         written = session_report(session_dir, out, force=force)

@@ -99,6 +99,28 @@ def replay_pipeline(reader: Any) -> tuple[Any, list[str], Targets]:
     return pipeline, streams, targets
 
 
+def check_streams(reader: Any, streams: list[str]) -> None:
+    """Read the streams before playing them: a missing, foreign or empty stream is an
+    error (not a silent replay of nothing); skipped damage is said once on stderr."""
+    import sys
+
+    for name in streams:
+        data = reader.read_stream(name)  # InputError for a missing or foreign file
+        if not data.offsets.size:
+            raise InputError(
+                f"stream {name!r} of {reader.path} holds no intact data (empty or truncated)",
+                fix="replay another recording; this one has nothing to play",
+            )
+        probs = reader.problems.get(name)
+        if probs is not None and not probs.clean:
+            print(
+                f"stride: warning: stream {name!r} of {reader.path}: skipped "
+                f"{probs.torn} torn and {probs.corrupt} damaged chunk(s), "
+                f"{probs.bytes_skipped} bytes; the rest is replayed",
+                file=sys.stderr,
+            )
+
+
 def run_replay(args: ReplayArgs) -> int:
     """``stride replay``: the recording's bytes through the live pipeline and dashboard."""
     from devices.recording import SessionReader
@@ -107,6 +129,7 @@ def run_replay(args: ReplayArgs) -> int:
     speed = parse_replay_speed(args.speed)
     reader = SessionReader(args.recording)
     pipeline, streams, targets = replay_pipeline(reader)
+    check_streams(reader, streams)
     pipeline.engine.warm()
     ui = want_ui(args.no_ui)
     state = SessionState(targets)
@@ -121,6 +144,10 @@ def run_replay(args: ReplayArgs) -> int:
     )
     session = Session(pipeline, [source], state, options)
     result = run_session(session, ui, options.title)
+    if source.failure is not None:  # the recording stopped being readable mid-replay
+        raise InputError(
+            f"replay of {args.recording} stopped: {source.failure}", fix="check the recording"
+        ) from source.failure
     result.session["recording"] = str(args.recording)
     result.recording = args.recording
     finish_output(result, json_doc=args.json_doc, ui=ui)

@@ -143,18 +143,14 @@ def run_live(args: LiveArgs) -> int:
     speed_mps = parse_speed(args.speed) if args.speed else None
     if args.duration_s is not None and not args.duration_s > 0:
         raise InputError(f"--duration {args.duration_s} must be > 0 s", fix="e.g. --duration 60")
+    if not args.baud > 0:
+        raise InputError(f"--baud {args.baud} is not a baud rate", fix="e.g. --baud 115200")
     spec = parse_spec(args.treadmill)
     record_dir = None if args.no_record else (args.record or default_record_dir())
-    if (
-        record_dir is not None
-        and not args.force
-        and record_dir.exists()
-        and any(record_dir.iterdir())
-    ):
-        raise InputError(
-            f"{record_dir} already exists and is not empty",
-            fix="choose another --record directory, or pass --force to replace it",
-        )
+    if record_dir is not None:
+        check_record_dir(record_dir, force=args.force)
+    if args.history:
+        check_history_db(args.db)
 
     # The engine first: warming the kernels takes a moment and must not stall the dashboard.
     fixed = None
@@ -309,6 +305,11 @@ def run_demo(args: DemoArgs) -> int:
 
     if not args.duration_s > 0:
         raise InputError(f"--duration {args.duration_s} must be > 0 s", fix="e.g. --duration 60")
+    if args.seed < 0:
+        raise InputError(f"--seed {args.seed} is negative", fix="give a seed >= 0, e.g. --seed 1")
+    from sim.profiles import parse_profile
+
+    parse_profile(args.profile)  # a bad profile is named here, not as a port that failed
     world = f"demo-{os.getpid()}-{time.monotonic_ns()}"
     query = urllib.parse.urlencode(
         {
@@ -352,6 +353,31 @@ def _demo_metronome(world_key: str, on: bool, cadence: float | None) -> None:
         return
     spm = cadence if on and cadence and 40.0 <= cadence <= 200.0 else None
     world.set_feedback(Feedback(step_length_m=0.60, metronome_spm=spm))
+
+
+def check_record_dir(record_dir: Path, *, force: bool) -> None:
+    """Refuse a --record path that would lose something or cannot be a session directory."""
+    if record_dir.exists() and not record_dir.is_dir():
+        raise InputError(
+            f"{record_dir} exists and is not a directory",
+            fix="give --record a new directory name",
+        )
+    if not force and record_dir.is_dir() and any(record_dir.iterdir()):
+        raise InputError(
+            f"{record_dir} already exists and is not empty",
+            fix="choose another --record directory, or pass --force to replace it",
+        )
+
+
+def check_history_db(db: Path | None) -> None:
+    """Refuse an unusable --db before the session starts, not after it (read-only check)."""
+    try:
+        from stride.history.db import open_db, resolve_db_path
+    except ImportError:
+        return
+    if resolve_db_path(db).exists():
+        with open_db(db, create=False):
+            pass
 
 
 def replay_function(driver: str) -> Any:

@@ -26,6 +26,6 @@ def test_report_needs_exactly_one_source(session_dir: Path, tmp_path: Path) -> N
     neither = _stride("report", "--out", str(tmp_path / "x.html"))
     both = _stride("report", str(session_dir), "--subject", "P", "--out", str(tmp_path / "x.html"))
     for run in (neither, both):
-        assert run.returncode == 1 and "either a SESSION_DIR or --subject" in run.stderr
+        assert run.returncode == 2 and "either a SESSION_DIR or --subject" in run.stderr
     missing = _stride("report", "--subject", "P", "--db", str(tmp_path / "none.sqlite"))
     assert missing.returncode == 1 and "no history database" in missing.stderr

@@ -1,0 +1,183 @@
+"""Bad input to the session commands gets one line on stderr and exit 1 (2 for usage).
+
+Each case is what a user can type: a file where a directory is expected, contradictory
+options, a nonsense seed or profile, a history file that is not ours, a recording whose
+stream file is missing, foreign, empty or torn. Nothing on disk may change on refusal.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from devices.errors import InputError
+from devices.recording import SessionReader
+
+_ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
+
+
+def _stride(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "stride.cli.app", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        env=_ENV,
+        cwd=cwd,
+    )
+
+
+def _one_line_error(run: subprocess.CompletedProcess[str], *words: str) -> None:
+    """Exit 1, exactly one line on stderr starting ``stride: error:``, naming ``words``."""
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert lines[0].startswith("stride: error: ")
+    for w in words:
+        assert w in lines[0], lines[0]
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A short simulated session directory (sensor-box stream only)."""
+    out = tmp_path_factory.mktemp("rec") / "s"
+    run = _stride("sim", "session", "--out", str(out), "--minutes", "0.1", "--seed", "3")
+    assert run.returncode == 0, run.stderr
+    return out
+
+
+def _copy(recording: Path, tmp_path: Path) -> tuple[Path, Path]:
+    rec = tmp_path / "copy"
+    shutil.copytree(recording, rec)
+    return rec, rec / "streams" / "box.rec"
+
+
+# -- demo / live ------------------------------------------------------------------------
+@pytest.mark.parametrize("command", [["demo"], ["live", "--port", "sim://box"]])
+def test_record_and_no_record_together_is_a_usage_error(command: list[str], tmp_path: Path) -> None:
+    run = _stride(*command, "--record", str(tmp_path / "r"), "--no-record", "--no-ui")
+    assert run.returncode == 2, run.stderr
+    assert "--no-record" in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_demo_record_path_that_is_a_file_is_refused_untouched(tmp_path: Path) -> None:
+    target = tmp_path / "notes.txt"
+    target.write_text("keep me")
+    run = _stride("demo", "--no-ui", "--duration", "1", "--record", str(target), "--no-history")
+    _one_line_error(run, "not a directory")
+    assert target.read_text() == "keep me"
+
+
+def test_live_record_path_that_is_a_file_is_refused_even_with_force(tmp_path: Path) -> None:
+    target = tmp_path / "notes.txt"
+    target.write_text("keep me")
+    run = _stride(
+        "live", "--port", "sim://box", "--record", str(target), "--force", "--no-ui",
+        "--duration", "1", "--no-history",
+    )  # fmt: skip
+    _one_line_error(run, "not a directory")
+    assert target.read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "words"),
+    [
+        ("--seed", "-1", ["--seed -1"]),
+        ("--profile", "nosuch:0.3", ["unknown gait profile"]),
+        ("--profile", "antalgic-left:2", ["severity"]),
+    ],
+)
+def test_demo_world_options_are_checked_before_any_port(
+    option: str, value: str, words: list[str], tmp_path: Path
+) -> None:
+    rec = tmp_path / "r"
+    run = _stride("demo", "--no-ui", "--duration", "1", option, value, "--record", str(rec))
+    _one_line_error(run, *words)
+    assert "port" not in run.stderr and "cable" not in run.stderr
+    assert not rec.exists()
+
+
+def test_live_zero_baud_is_refused(tmp_path: Path) -> None:
+    run = _stride(
+        "live", "--port", "sim://box", "--baud", "0", "--no-ui", "--duration", "1",
+        "--no-record", "--no-history",
+    )  # fmt: skip
+    _one_line_error(run, "--baud 0")
+
+
+def test_demo_bad_history_file_is_refused_before_the_session(tmp_path: Path) -> None:
+    db = tmp_path / "notes.db"
+    db.write_text("not a database")
+    before = db.stat().st_mtime_ns
+    rec = tmp_path / "r"
+    run = _stride("demo", "--no-ui", "--duration", "1", "--record", str(rec), "--db", str(db))
+    _one_line_error(run, "not a stride history database")
+    assert db.read_text() == "not a database" and db.stat().st_mtime_ns == before
+    assert not rec.exists()  # refused before anything was recorded
+
+
+# -- replay ------------------------------------------------------------------------------
+def test_replay_missing_stream_file(recording: Path, tmp_path: Path) -> None:
+    rec, box = _copy(recording, tmp_path)
+    box.unlink()
+    _one_line_error(_stride("replay", str(rec), "--no-ui", "--speed", "max"), "missing")
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00garbage" * 100])
+def test_replay_foreign_or_empty_stream_file(
+    content: bytes, recording: Path, tmp_path: Path
+) -> None:
+    rec, box = _copy(recording, tmp_path)
+    box.write_bytes(content)
+    run = _stride("replay", str(rec), "--no-ui", "--speed", "max")
+    _one_line_error(run, "not a stride stream file")
+    assert box.read_bytes() == content
+
+
+def test_replay_stream_without_any_intact_chunk(recording: Path, tmp_path: Path) -> None:
+    from devices.recording.layout import FILE_HEAD
+
+    rec, box = _copy(recording, tmp_path)
+    raw = box.read_bytes()
+    _, _, json_len = FILE_HEAD.unpack_from(raw)
+    box.write_bytes(raw[: FILE_HEAD.size + json_len + 10])  # header + a torn first chunk
+    run = _stride("replay", str(rec), "--no-ui", "--speed", "max")
+    _one_line_error(run, "holds no intact data")
+
+
+def test_replay_torn_stream_is_replayed_with_a_visible_warning(
+    recording: Path, tmp_path: Path
+) -> None:
+    rec, box = _copy(recording, tmp_path)
+    raw = box.read_bytes()
+    box.write_bytes(raw[: len(raw) - 7])  # the process died mid-write of the last chunk
+    run = _stride("replay", str(rec), "--no-ui", "--speed", "max")
+    assert run.returncode == 0, run.stderr
+    warnings = [ln for ln in run.stderr.splitlines() if ln.startswith("stride: warning:")]
+    assert len(warnings) == 1 and "1 torn" in warnings[0]
+
+
+def test_reader_names_a_missing_stream_file(recording: Path, tmp_path: Path) -> None:
+    rec, box = _copy(recording, tmp_path)
+    box.unlink()
+    with pytest.raises(InputError, match="stream file of this recording is missing"):
+        SessionReader(rec).read_stream("box")
+    box.mkdir()
+    with pytest.raises(InputError, match="is a directory"):
+        SessionReader(rec).read_stream("box")
+
+
+# -- report ------------------------------------------------------------------------------
+def test_report_db_with_session_dir_is_a_usage_error(recording: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    run = _stride("report", str(recording), "--db", str(tmp_path / "h.sqlite"), "--out", str(out))
+    assert run.returncode == 2 and "--db is only used with --subject" in run.stderr
+    assert not out.exists()
