@@ -41,6 +41,8 @@ from stride.core._contact_kernels import (
     T_OK,
     T_PREV,
     _end_block,
+    _max,
+    _min,
     _step,
 )
 
@@ -108,10 +110,10 @@ def _until_event(
         if nk > 1:
             for k in range(nk):
                 v = np.float64(x[j, cols[k]])
-                qb[k, 2] = min(qb[k, 2], v)
-                qb[k, 3] = max(qb[k, 3], v)
-        ms = min(ms, sv)
-        ns = max(ns, sv)
+                qb[k, 2] = _min(qb[k, 2], v)
+                qb[k, 3] = _max(qb[k, 3], v)
+        ms = _min(ms, sv)
+        ns = _max(ns, sv)
         acc += sv
     return b, ms, ns, acc
 
@@ -151,12 +153,12 @@ def _until_event2(
         if not (v0 > lo0 and v0 <= hi0 and v1 > lo1 and v1 <= hi1 and sv > los and sv <= his):
             break
         tp = t[j]
-        m0 = min(m0, v0)
-        n0 = max(n0, v0)
-        m1 = min(m1, v1)
-        n1 = max(n1, v1)
-        ms = min(ms, sv)
-        ns = max(ns, sv)
+        m0 = _min(m0, v0)
+        n0 = _max(n0, v0)
+        m1 = _min(m1, v1)
+        n1 = _max(n1, v1)
+        ms = _min(ms, sv)
+        ns = _max(ns, sv)
         acc += sv
         j += 1
     qb[0, 2] = m0
@@ -166,40 +168,53 @@ def _until_event2(
     return j, ms, ns, acc
 
 
+@njit(cache=True)
+def _next_bad_step(t: np.ndarray, a: int, n: int, gap_dt: float) -> int:
+    """The first ``k`` in ``a..n-1`` (``a >= 1``) whose time step ``t[k] - t[k-1]`` is not in
+    (0, gap_dt], or ``n``. Stretches are first checked by counting good steps: a count of
+    comparisons vectorises, where running float extremes (no fastmath) do not; unsigned
+    indices spare the negative-index check (which turns the loads into gathers)."""
+    one = np.uint64(1)
+    k = np.uint64(a)
+    un = np.uint64(n)
+    while k < un:
+        e = k + np.uint64(1024)
+        if e > un:
+            e = un
+        good = 0
+        for j in range(k, e):
+            d = t[j] - t[j - one]
+            good += (d > 0.0) & (d <= gap_dt)
+        if good != e - k:
+            for j in range(k, e):
+                d = t[j] - t[j - one]
+                if not (d > 0.0 and d <= gap_dt):
+                    return int(np.int64(j))
+        k = e
+    return n
+
+
 @njit(cache=True, inline="always")
-def _scan1_int(
-    t: np.ndarray, x: np.ndarray, c0: int, a: int, b: int, tp: float, gap_dt: float
-) -> tuple[bool, float, float, float]:
-    """Branch-free over one integer column: whether every time step is in (0, gap_dt],
-    the extremes and the sum. Times must be finite (the wrapper checks): extremes of the
-    steps, unlike a running flag, vectorise."""
-    d = t[a] - tp
-    dmin = d
-    dmax = d
+def _scan1_int(x: np.ndarray, c0: int, a: int, b: int) -> tuple[float, float, float]:
+    """Branch-free over one integer column: the extremes and the sum (integer min/max
+    vectorise; the time steps are checked separately, see ``_next_bad_step``)."""
     mn = np.int64(x[a, c0])
     mx = mn
     acc = mn
     for j in range(a + 1, b):
-        d = t[j] - t[j - 1]
-        dmin = min(dmin, d)
-        dmax = max(dmax, d)
         v = np.int64(x[j, c0])
-        mn = min(mn, v)
-        mx = max(mx, v)
+        mn = _min(mn, v)
+        mx = _max(mx, v)
         acc += v
-    steps_ok = dmin > 0.0 and dmax <= gap_dt
-    return steps_ok, np.float64(mn), np.float64(mx), np.float64(acc)
+    return np.float64(mn), np.float64(mx), np.float64(acc)
 
 
 @njit(cache=True, inline="always")
 def _scan2_int(
-    t: np.ndarray, x: np.ndarray, c0: int, c1: int, a: int, b: int, tp: float, gap_dt: float
-) -> tuple[bool, float, float, float, float, float, float, float]:
-    """Branch-free over two integer sensors: time steps fine, extremes of their sum, its
-    total, and each sensor's extremes."""
-    d = t[a] - tp
-    dmin = d
-    dmax = d
+    x: np.ndarray, c0: int, c1: int, a: int, b: int
+) -> tuple[float, float, float, float, float, float, float]:
+    """Branch-free over two integer sensors: extremes of their sum, its total, and each
+    sensor's extremes."""
     m0 = np.int64(x[a, c0])
     n0 = m0
     m1 = np.int64(x[a, c1])
@@ -208,42 +223,79 @@ def _scan2_int(
     ns = ms
     acc = ms
     for j in range(a + 1, b):
-        d = t[j] - t[j - 1]
-        dmin = min(dmin, d)
-        dmax = max(dmax, d)
         v0 = np.int64(x[j, c0])
         v1 = np.int64(x[j, c1])
         sv = v0 + v1
-        m0 = min(m0, v0)
-        n0 = max(n0, v0)
-        m1 = min(m1, v1)
-        n1 = max(n1, v1)
-        ms = min(ms, sv)
-        ns = max(ns, sv)
+        m0 = _min(m0, v0)
+        n0 = _max(n0, v0)
+        m1 = _min(m1, v1)
+        n1 = _max(n1, v1)
+        ms = _min(ms, sv)
+        ns = _max(ns, sv)
         acc += sv
-    steps_ok = dmin > 0.0 and dmax <= gap_dt
     return (
-        steps_ok, np.float64(ms), np.float64(ns), np.float64(acc),
+        np.float64(ms), np.float64(ns), np.float64(acc),
+        np.float64(m0), np.float64(n0), np.float64(m1), np.float64(n1),
+    )  # fmt: skip
+
+
+@njit(cache=True, inline="always")
+def _scan1_words(xw: np.ndarray, sh0: int, a: int, b: int) -> tuple[float, float, float]:
+    """``_scan1_int`` over 64-bit words that each hold one row of four int16 channels:
+    contiguous loads vectorise, where the strided int16 loads of a column did not. The
+    column is ``(w << sh) >> 48`` (``sh = 48 - 16 c``, little-endian rows); unsigned
+    indices spare the negative-index check that also blocks vectorisation."""
+    ua = np.uint64(a)
+    mn = (xw[ua] << sh0) >> 48
+    mx = mn
+    acc = np.int64(0)
+    for j in range(ua, np.uint64(b)):
+        v = (xw[j] << sh0) >> 48
+        mn = _min(mn, v)
+        mx = _max(mx, v)
+        acc += v
+    return np.float64(mn), np.float64(mx), np.float64(acc)
+
+
+@njit(cache=True, inline="always")
+def _scan2_words(
+    xw: np.ndarray, sh0: int, sh1: int, a: int, b: int
+) -> tuple[float, float, float, float, float, float, float]:
+    """``_scan2_int`` over 64-bit row words (see ``_scan1_words``)."""
+    ua = np.uint64(a)
+    w = xw[ua]
+    m0 = (w << sh0) >> 48
+    n0 = m0
+    m1 = (w << sh1) >> 48
+    n1 = m1
+    ms = m0 + m1
+    ns = ms
+    acc = np.int64(0)
+    for j in range(ua, np.uint64(b)):
+        w = xw[j]
+        v0 = (w << sh0) >> 48
+        v1 = (w << sh1) >> 48
+        sv = v0 + v1
+        m0 = _min(m0, v0)
+        n0 = _max(n0, v0)
+        m1 = _min(m1, v1)
+        n1 = _max(n1, v1)
+        ms = _min(ms, sv)
+        ns = _max(ns, sv)
+        acc += sv
+    return (
+        np.float64(ms), np.float64(ns), np.float64(acc),
         np.float64(m0), np.float64(n0), np.float64(m1), np.float64(n1),
     )  # fmt: skip
 
 
 @njit(cache=True)
 def _scan_any(
-    t: np.ndarray,
-    x: np.ndarray,
-    cols: np.ndarray,
-    a: int,
-    b: int,
-    tp: float,
-    gap_dt: float,
-    acc0: float,
-    qb: np.ndarray,
-) -> tuple[bool, float, float, float]:
+    x: np.ndarray, cols: np.ndarray, a: int, b: int, acc0: float, qb: np.ndarray
+) -> tuple[float, float, float]:
     """As the integer scans, for float input or more than two sensors: the running force
     sum in sample order; sensor extremes into ``qb[k, 2:4]``."""
     nk = cols.shape[0]
-    steps_ok = True
     ms = BIG
     ns = -BIG
     acc = acc0
@@ -251,21 +303,17 @@ def _scan_any(
         qb[k, 2] = BIG
         qb[k, 3] = -BIG
     for j in range(a, b):
-        tj = t[j]
-        d = tj - tp
-        tp = tj
-        steps_ok &= (d > 0.0) & (d <= gap_dt)
         sv = 0.0
         for k in range(nk):
             v = np.float64(x[j, cols[k]])
             sv += v
             if nk > 1:
-                qb[k, 2] = min(qb[k, 2], v)
-                qb[k, 3] = max(qb[k, 3], v)
-        ms = min(ms, sv)
-        ns = max(ns, sv)
+                qb[k, 2] = _min(qb[k, 2], v)
+                qb[k, 3] = _max(qb[k, 3], v)
+        ms = _min(ms, sv)
+        ns = _max(ns, sv)
         acc += sv
-    return steps_ok, ms, ns, acc
+    return ms, ns, acc
 
 
 @njit(cache=True, inline="always")
@@ -280,21 +328,37 @@ def _quiet_stats(
     acc0: float,
     int_in: bool,
     qb: np.ndarray,
+    xw: np.ndarray,
 ) -> tuple[bool, float, float, float]:
-    """(time steps fine, min sum, max sum, running force sum) over ``a..b``; sensor
-    extremes into ``qb[k, 2:4]``. Integer sums are exact, so their order does not matter."""
+    """(first time step fine, min sum, max sum, running force sum) over ``a..b``; sensor
+    extremes into ``qb[k, 2:4]``. The later time steps of ``a..b`` are known to be fine
+    (the caller stops runs at the next bad step). Integer sums are exact, so their order
+    does not matter."""
     nk = cols.shape[0]
+    d = t[a] - tp
+    ok = d > 0.0 and d <= gap_dt
+    if xw.shape[0] == x.shape[0] and nk == 1:
+        w1 = _scan1_words(xw, 48 - 16 * cols[0], a, b)
+        return ok, w1[0], w1[1], acc0 + w1[2]
+    if xw.shape[0] == x.shape[0] and nk == 2:
+        w = _scan2_words(xw, 48 - 16 * cols[0], 48 - 16 * cols[1], a, b)
+        qb[0, 2] = w[3]
+        qb[0, 3] = w[4]
+        qb[1, 2] = w[5]
+        qb[1, 3] = w[6]
+        return ok, w[0], w[1], acc0 + w[2]
     if int_in and nk == 1:
-        ok, ms, ns, acc = _scan1_int(t, x, cols[0], a, b, tp, gap_dt)
-        return ok, ms, ns, acc0 + acc
+        r1 = _scan1_int(x, cols[0], a, b)
+        return ok, r1[0], r1[1], acc0 + r1[2]
     if int_in and nk == 2:
-        r = _scan2_int(t, x, cols[0], cols[1], a, b, tp, gap_dt)
-        qb[0, 2] = r[4]
-        qb[0, 3] = r[5]
-        qb[1, 2] = r[6]
-        qb[1, 3] = r[7]
-        return r[0], r[1], r[2], acc0 + r[3]
-    return _scan_any(t, x, cols, a, b, tp, gap_dt, acc0, qb)
+        r = _scan2_int(x, cols[0], cols[1], a, b)
+        qb[0, 2] = r[3]
+        qb[0, 3] = r[4]
+        qb[1, 2] = r[5]
+        qb[1, 3] = r[6]
+        return ok, r[0], r[1], acc0 + r[2]
+    ra = _scan_any(x, cols, a, b, acc0, qb)
+    return ok, ra[0], ra[1], ra[2]
 
 
 @njit(cache=True)
@@ -308,8 +372,12 @@ def detect_chunk(
     fs: np.ndarray,
     out_f: np.ndarray,
     out_i: np.ndarray,
+    xw: np.ndarray,
 ) -> tuple[int, int]:
     """Run one foot over samples ``start..`` of a chunk.
+
+    ``xw``: the rows of ``x`` as 64-bit words when ``x`` is little-endian int16 with four
+    columns (a view, no copy; the fast scan reads it), else an empty array.
 
     Fast path: between events, samples only move running values (block extremes, the
     contact's force sum). Each run up to the block's end is first summarised branch-free
@@ -332,12 +400,16 @@ def detect_chunk(
     qb = np.empty((nk + 1, 4), np.float64)
     int_in = p[P_INT] != 0.0
     near_event = True
+    bad_step = start  # the first bad time step at or after i + 1 (once looked up)
     i = start
     while i < n:
         if n_out + 3 >= cap:
             return n_out, i
         st = fs[S_STATE]
-        limit = min(n, i + block - int(fs[S_BPOS]))
+        if bad_step <= i:
+            bad_step = _next_bad_step(t, i + 1, n, gap_dt)
+        # a run stops before the next bad time step (the step is an event anyway)
+        limit = min(n, i + block - int(fs[S_BPOS]), bad_step)
         if st == 3.0:
             # ending: the sample that completes the swing is an event
             room = int(p[P_MIN_SWING] - fs[S_BELOW]) - 1
@@ -353,7 +425,7 @@ def detect_chunk(
                     qb[k, 0], qb[k, 1] = _quiet_bounds(tr, k + 1, st, 0.0)
             quiet = False
             if not near_event:
-                stats = _quiet_stats(t, x, cols, i, limit, tp, gap_dt, fs[acc_at], int_in, qb)
+                stats = _quiet_stats(t, x, cols, i, limit, tp, gap_dt, fs[acc_at], int_in, qb, xw)
                 quiet = (
                     stats[0]
                     and stats[1] > qb[nk, 0]
@@ -383,15 +455,15 @@ def detect_chunk(
             if st == 2.0 or st == 3.0:
                 fs[S_ACC] = stats[3]
                 fs[S_CNT] += m
-                fs[S_PEAK] = max(fs[S_PEAK], stats[2])
+                fs[S_PEAK] = _max(fs[S_PEAK], stats[2])
                 if st == 3.0:
                     fs[S_BELOW] += m
             elif candidate:
                 fs[S_ACC_C] = stats[3]
                 fs[S_CNT_C] += m
-                fs[S_PEAK_C] = max(fs[S_PEAK_C], stats[2])
-            tr[0, T_BMIN] = min(tr[0, T_BMIN], stats[1])
-            tr[0, T_BMAX] = max(tr[0, T_BMAX], stats[2])
+                fs[S_PEAK_C] = _max(fs[S_PEAK_C], stats[2])
+            tr[0, T_BMIN] = _min(tr[0, T_BMIN], stats[1])
+            tr[0, T_BMAX] = _max(tr[0, T_BMAX], stats[2])
             tr[0, T_BCNT] += m
             sl = 0.0
             for k in range(nk):
@@ -399,8 +471,8 @@ def detect_chunk(
                 sl += v
                 if multi:
                     tr[k + 1, T_PREV] = v
-                    tr[k + 1, T_BMIN] = min(tr[k + 1, T_BMIN], qb[k, 2])
-                    tr[k + 1, T_BMAX] = max(tr[k + 1, T_BMAX], qb[k, 3])
+                    tr[k + 1, T_BMIN] = _min(tr[k + 1, T_BMIN], qb[k, 2])
+                    tr[k + 1, T_BMAX] = _max(tr[k + 1, T_BMAX], qb[k, 3])
                     tr[k + 1, T_BCNT] += m
             tr[0, T_PREV] = sl
             fs[S_PREV_T] = t[last]
