@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import serial
@@ -145,7 +146,27 @@ def translate_open_error(url: str, err: BaseException) -> DeviceError:
             f"no permission to open {url}",
             fix=_permission_fix(),
         )
+    not_a_port = _not_a_port(url, code, lower)
+    if not_a_port is not None:
+        return DeviceError(
+            f"{url} is {not_a_port}, not a serial port",
+            fix="give the device path of the port; `stride ports` lists the ports present",
+        )
     return DeviceError(f"cannot open port {url}: {text}", fix="check the cable and `stride ports`")
+
+
+def _not_a_port(url: str, code: int | None, lower: str) -> str | None:
+    """What a plain path that cannot be a serial port is instead (a file, a folder), or None."""
+    if scheme_of(url) is not None:
+        return None
+    path = Path(url)
+    if code == errno.EISDIR or "is a directory" in lower or path.is_dir():
+        return "a directory"
+    if path.is_file():
+        return "a regular file"
+    if code == errno.ENOTTY or "inappropriate ioctl" in lower:
+        return "a device that is not a terminal"
+    return None
 
 
 def _permission_fix() -> str:

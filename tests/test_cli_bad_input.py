@@ -181,3 +181,60 @@ def test_report_db_with_session_dir_is_a_usage_error(recording: Path, tmp_path: 
     run = _stride("report", str(recording), "--db", str(tmp_path / "h.sqlite"), "--out", str(out))
     assert run.returncode == 2 and "--db is only used with --subject" in run.stderr
     assert not out.exists()
+
+
+# -- ports, history ----------------------------------------------------------------------
+def test_a_file_or_folder_given_as_port_is_named_so(tmp_path: Path) -> None:
+    from devices.errors import DeviceError
+    from devices.transport import open_serial
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x")
+    for path, what in ((notes, "a regular file"), (tmp_path, "a directory")):
+        with pytest.raises(DeviceError, match=f"is {what}, not a serial port"):
+            open_serial(str(path), baudrate=115200, timeout=0.1)
+
+
+def test_live_port_that_is_a_file_is_one_line(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x")
+    run = _stride(
+        "live", "--port", str(notes), "--no-ui", "--duration", "1", "--no-record", "--no-history"
+    )
+    _one_line_error(run, "not a serial port")
+    assert notes.read_text() == "x"
+
+
+def test_live_blank_subject_is_refused() -> None:
+    run = _stride(
+        "live", "--port", "sim://box", "--subject", " ", "--no-ui", "--duration", "1",
+        "--no-record", "--no-history",
+    )  # fmt: skip
+    _one_line_error(run, "--subject is blank")
+
+
+def test_damaged_history_is_refused_before_the_session(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from stride.history import register_session
+    from stride.session.run import check_history_db
+
+    db = tmp_path / "h.sqlite"
+    register_session(
+        db,
+        subject="P1",
+        started_at=datetime(2026, 1, 5, tzinfo=UTC),
+        source="live",
+        devices=[],
+        target={},
+        summary={"steps": 10},
+        recording_path=None,
+        meta={},
+    )
+    check_history_db(db)  # a healthy file passes
+    raw = bytearray(db.read_bytes())
+    raw[200:4000] = b"\xff" * 3800  # damaged pages behind an intact header
+    db.write_bytes(bytes(raw))
+    with pytest.raises(InputError, match="damaged"):
+        check_history_db(db)
+    assert db.read_bytes() == bytes(raw)

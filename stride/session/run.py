@@ -143,6 +143,8 @@ def run_live(args: LiveArgs) -> int:
     speed_mps = parse_speed(args.speed) if args.speed else None
     if args.duration_s is not None and not args.duration_s > 0:
         raise InputError(f"--duration {args.duration_s} must be > 0 s", fix="e.g. --duration 60")
+    if args.subject is not None and not args.subject.strip():
+        raise InputError("--subject is blank", fix="give the subject's id, e.g. --subject P01")
     if not args.baud > 0:
         raise InputError(f"--baud {args.baud} is not a baud rate", fix="e.g. --baud 115200")
     spec = parse_spec(args.treadmill)
@@ -375,9 +377,16 @@ def check_history_db(db: Path | None) -> None:
         from stride.history.db import open_db, resolve_db_path
     except ImportError:
         return
-    if resolve_db_path(db).exists():
-        with open_db(db, create=False):
-            pass
+    path = resolve_db_path(db)
+    if path.exists():
+        with open_db(db, create=False) as con:
+            # The header alone can look fine over damaged pages; the quick check reads them.
+            verdict = con.execute("PRAGMA quick_check").fetchone()
+        if verdict is not None and verdict[0] != "ok":
+            raise InputError(
+                f"history database {str(path)!r} is damaged ({verdict[0]})",
+                fix="pass another file with --db, or --no-history; this one was left untouched",
+            )
 
 
 def replay_function(driver: str) -> Any:
