@@ -97,6 +97,9 @@ I_ON_SEEN = 4
 I_OFF_SEEN = 5
 N_OI = 6
 
+#: the settings of ``_envelopes`` (see ``_envelope_params``)
+EnvParams = tuple[float, float, float, float, float, float, float, float]
+
 BIG = 1.7976931348623157e308  # largest float: quiet bounds never admit inf
 
 
@@ -128,55 +131,53 @@ def _crossing(x0: float, x1: float, t0: float, t1: float, thr: float) -> float:
 
 
 @njit(cache=True, inline="always")
-def _block_update(tr: np.ndarray, j: int, p: np.ndarray, unloaded: bool) -> None:
-    """Fold the finished block of tracker ``j`` into its envelopes and thresholds.
+def _envelopes(
+    bmin: float,
+    bmax: float,
+    lo: float,
+    hi: float,
+    rref: float,
+    nz: float,
+    low: float,
+    unloaded: bool,
+    p: EnvParams,
+) -> tuple[float, float, float, float, float, float, float]:
+    """Fold a finished block (extremes ``bmin``, ``bmax``) into a tracker's envelopes:
+    returns the new baseline, load level, reference range, noise, contact and confirmation
+    levels, and 1.0 when the levels are usable. ``p``: ``_envelope_params(p)``.
 
     While the foot (sensor) is unloaded and the whole block stays below the contact level,
-    the baseline follows the block minimum within
-    ``tau_swing_s``, so a baseline that creeps up during swing (pre-loading, drift) does not
-    reach the contact level early; otherwise it only leaks slowly.
+    the baseline follows the block minimum within ``tau_swing_s``, so a baseline that
+    creeps up during swing (pre-loading, drift) does not reach the contact level early;
+    otherwise it only leaks slowly. Scalars in and out: an inlined helper that takes the
+    state arrays costs atomic reference counts per call in numba.
     """
-    if tr[j, T_BCNT] > 0.0:
-        # locals first: the array is read and written once per field
-        bmin = tr[j, T_BMIN]
-        bmax = tr[j, T_BMAX]
-        spread = bmax - bmin
-        lo = tr[j, T_L]
-        if lo != lo:
-            lo = bmin
-            hi = bmax
-            rref = spread
+    f_floor, a_env, a_swing, a_ref, a_noise, f_low, f_mid, k_noise = p
+    spread = bmax - bmin
+    if lo != lo:
+        lo = bmin
+        hi = bmax
+        rref = spread
+        nz = spread
+    else:
+        rng = hi - lo
+        floor = f_floor * rref
+        if rng > floor:
+            leak = a_env * (rng - floor)
+            lo += leak
+            hi -= leak
+        if unloaded and bmin > lo and bmax <= low:
+            lo += a_swing * (bmin - lo)
+        lo = _min(lo, bmin)
+        hi = _max(hi, bmax)
+        rref = _max(rref * (1.0 - a_ref), hi - lo)
+        if spread < nz:
             nz = spread
         else:
-            hi = tr[j, T_H]
-            rref = tr[j, T_RREF]
-            nz = tr[j, T_NZ]
-            rng = hi - lo
-            floor = p[P_F_FLOOR] * rref
-            if rng > floor:
-                leak = p[P_A_ENV] * (rng - floor)
-                lo += leak
-                hi -= leak
-            if unloaded and bmin > lo and bmax <= tr[j, T_LOW]:
-                lo += p[P_A_SWING] * (bmin - lo)
-            lo = _min(lo, bmin)
-            hi = _max(hi, bmax)
-            rref = _max(rref * (1.0 - p[P_A_REF]), hi - lo)
-            if spread < nz:
-                nz = spread
-            else:
-                nz += p[P_A_NOISE] * (spread - nz)
-        rng = hi - lo
-        tr[j, T_L] = lo
-        tr[j, T_H] = hi
-        tr[j, T_RREF] = rref
-        tr[j, T_NZ] = nz
-        tr[j, T_LOW] = lo + p[P_F_LOW] * rng
-        tr[j, T_MID] = lo + p[P_F_MID] * rng
-        tr[j, T_OK] = 1.0 if (rng > 0.0 and rng > p[P_K_NOISE] * nz) else 0.0
-    tr[j, T_BMIN] = np.inf
-    tr[j, T_BMAX] = -np.inf
-    tr[j, T_BCNT] = 0.0
+            nz += a_noise * (spread - nz)
+    rng = hi - lo
+    ok = 1.0 if (rng > 0.0 and rng > k_noise * nz) else 0.0
+    return lo, hi, rref, nz, lo + f_low * rng, lo + f_mid * rng, ok
 
 
 @njit(cache=True)
@@ -272,12 +273,14 @@ def _open_contact(fs: np.ndarray, tr: np.ndarray, nk: int, complete: bool) -> No
 
 
 @njit(cache=True, inline="always")
-def _end_block(tr: np.ndarray, fs: np.ndarray, nk: int, p: np.ndarray) -> None:
-    fs[S_BPOS] = 0.0
-    _block_update(tr, 0, p, fs[S_STATE] == 1.0 or fs[S_STATE] == 3.0)
-    if nk > 1:
-        for j in range(1, nk + 1):
-            _block_update(tr, j, p, tr[j, T_LOADED] == 0.0)
+def _envelope_params(
+    p: np.ndarray,
+) -> tuple[float, float, float, float, float, float, float, float]:
+    """The settings ``_envelopes`` uses, read once per chunk."""
+    return (
+        p[P_F_FLOOR], p[P_A_ENV], p[P_A_SWING], p[P_A_REF],
+        p[P_A_NOISE], p[P_F_LOW], p[P_F_MID], p[P_K_NOISE],
+    )  # fmt: skip
 
 
 @njit(cache=True)

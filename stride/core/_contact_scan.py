@@ -35,12 +35,17 @@ from stride.core._contact_kernels import (
     T_BCNT,
     T_BMAX,
     T_BMIN,
+    T_H,
+    T_L,
     T_LOADED,
     T_LOW,
     T_MID,
+    T_NZ,
     T_OK,
     T_PREV,
-    _end_block,
+    T_RREF,
+    _envelope_params,
+    _envelopes,
     _max,
     _min,
     _step,
@@ -399,6 +404,8 @@ def detect_chunk(
     # rows 0..nk-1: sensors, row nk: the sum; columns: low bound, high bound, min, max
     qb = np.empty((nk + 1, 4), np.float64)
     int_in = p[P_INT] != 0.0
+    env_p = _envelope_params(p)
+    n_tr = nk + 1 if multi else 1
     near_event = True
     bad_step = start  # the first bad time step at or after i + 1 (once looked up)
     i = start
@@ -487,5 +494,27 @@ def detect_chunk(
             i += 1
             near_event = True
         if fs[S_BPOS] >= block:
-            _end_block(tr, fs, nk, p)
+            # the block's end: each tracker's envelopes and thresholds (the foot's sum,
+            # then its sensors), the state arrays read and written here, not in a helper
+            fs[S_BPOS] = 0.0
+            for j in range(n_tr):
+                if tr[j, T_BCNT] > 0.0:
+                    if j == 0:
+                        unloaded = fs[S_STATE] == 1.0 or fs[S_STATE] == 3.0
+                    else:
+                        unloaded = tr[j, T_LOADED] == 0.0
+                    env = _envelopes(
+                        tr[j, T_BMIN], tr[j, T_BMAX], tr[j, T_L], tr[j, T_H],
+                        tr[j, T_RREF], tr[j, T_NZ], tr[j, T_LOW], unloaded, env_p,
+                    )  # fmt: skip
+                    tr[j, T_L] = env[0]
+                    tr[j, T_H] = env[1]
+                    tr[j, T_RREF] = env[2]
+                    tr[j, T_NZ] = env[3]
+                    tr[j, T_LOW] = env[4]
+                    tr[j, T_MID] = env[5]
+                    tr[j, T_OK] = env[6]
+                tr[j, T_BMIN] = np.inf
+                tr[j, T_BMAX] = -np.inf
+                tr[j, T_BCNT] = 0.0
     return n_out, i
