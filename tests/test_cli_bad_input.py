@@ -238,3 +238,33 @@ def test_damaged_history_is_refused_before_the_session(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="damaged"):
         check_history_db(db)
     assert db.read_bytes() == bytes(raw)
+
+
+# -- report of a session whose derived tables were edited or damaged ------------------------
+def test_report_survives_wrong_types_in_summary_and_missing_columns(tmp_path: Path) -> None:
+    session = tmp_path / "s"
+    session.mkdir()
+    (session / "session.json").write_text('{"format": "stride-session", "gaps": 5}')
+    (session / "summary.json").write_text(
+        '{"steps": 4, "L": 5, "R": [1], "symmetry": "bad", "target": {"step_length_m": "x"},'
+        ' "variability": {"stride_time_cv": 3}, "belt_speed_mps": "fast"}'
+    )
+    # no fc_s/stance columns at all, and a nonsense side that must be left out
+    (session / "steps.csv").write_text(
+        "side,ic_s,step_length_m\nL,1,0.5\nR,2,inf\nL,3,0.6\nR,4,0.55\nX,5,0.5\n"
+    )
+    out = tmp_path / "r.html"
+    run = _stride("report", str(session), "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    html = out.read_text()
+    assert "Session report: s" in html and html.count('<img class="plot"') == 4
+
+
+def test_report_steps_table_without_required_columns_is_one_line(tmp_path: Path) -> None:
+    session = tmp_path / "s"
+    session.mkdir()
+    (session / "summary.json").write_text("{}")
+    (session / "steps.csv").write_text("foo,bar\n1,2\n")
+    out = tmp_path / "r.html"
+    _one_line_error(_stride("report", str(session), "--out", str(out)), "not a steps table")
+    assert not out.exists()

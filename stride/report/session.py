@@ -65,7 +65,8 @@ def read_steps_csv(path: Path) -> list[dict[str, Any]]:
                 )
             rows = []
             for raw in reader:
-                row: dict[str, Any] = {k: _float(raw.get(k)) for k in NUMERIC if k in raw}
+                # A column the file lacks is missing (NaN) in every row, as an empty cell is.
+                row: dict[str, Any] = {k: _float(raw.get(k)) for k in NUMERIC}
                 row["side"] = (raw.get("side") or "").strip()
                 row["flags"] = [f for f in (raw.get("flags") or "").split(";") if f]
                 if row["side"] in ("L", "R") and math.isfinite(row["ic_s"]):
@@ -143,8 +144,14 @@ def rolling_symmetry(steps: list[dict[str, Any]], key: str, window: int) -> NDAr
     return out
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: a hand-edited or damaged
+    summary.json shows as missing figures instead of breaking the report."""
+    return value if isinstance(value, dict) else {}
+
+
 def _stat(summary: dict[str, Any], side: str, key: str, unit: str, k: float = 1.0) -> str:
-    s = summary.get(side, {}).get(key) or {}
+    s = _obj(_obj(summary.get(side)).get(key))
     mean, sd = s.get("mean"), s.get("sd")
     if not isinstance(mean, int | float):
         return "-"
@@ -163,14 +170,16 @@ def build_session_page(data: SessionData) -> Page:
     s, meta = data.summary, data.meta
     steps = sorted(data.steps, key=lambda r: r["ic_s"])
     page = Page(f"Session report: {data.path.name}")
-    target = s.get("target") or {}
+    target = _obj(s.get("target"))
     tgt, tol = target.get("step_length_m"), target.get("tolerance_m")
+    tgt = float(tgt) if isinstance(tgt, int | float) else None
+    tol = float(tol) if isinstance(tol, int | float) else None
     info = [
         ("subject", meta.get("subject") or "-"),
         ("started", meta.get("started_utc") or meta.get("created_utc") or "-"),
         ("steps", s.get("steps", "-")),
         ("cadence", f"{_num(s.get('cadence_spm'), '.1f')} steps/min"),
-        ("belt speed", f"{_num((s.get('belt_speed_mps') or {}).get('mean'), '.2f')} m/s"),
+        ("belt speed", f"{_num(_obj(s.get('belt_speed_mps')).get('mean'), '.2f')} m/s"),
         ("target step length", f"{_num(tgt, '.2f')} ± {_num(tol, '.2f')} m"),
     ]
     page.table(("", ""), info)
@@ -187,7 +196,7 @@ def build_session_page(data: SessionData) -> Page:
             ("swing", "swing_s", "s", 1.0),
         )
     ]
-    within = target.get("within") or {}
+    within = _obj(target.get("within"))
     rows.append(
         (
             "steps on target",
@@ -195,19 +204,19 @@ def build_session_page(data: SessionData) -> Page:
             _num(within.get("R"), ".0f", 100) + " %",
         )
     )
-    cv = (s.get("variability") or {}).get("stride_time_cv") or {}
+    cv = _obj(_obj(s.get("variability")).get("stride_time_cv"))
     rows.append(
         ("stride-time CV", _num(cv.get("L"), ".1f") + " %", _num(cv.get("R"), ".1f") + " %")
     )
     page.table(("", "left", "right"), rows)
-    sym = s.get("symmetry") or {}
+    sym = _obj(s.get("symmetry"))
     page.table(
         ("symmetry (+ = left larger)", "SI %", "ratio L/R"),
         [
             (
                 name,
-                _num((sym.get(name) or {}).get("si"), "+.1f"),
-                _num((sym.get(name) or {}).get("ratio"), ".3f"),
+                _num(_obj(sym.get(name)).get("si"), "+.1f"),
+                _num(_obj(sym.get(name)).get("ratio"), ".3f"),
             )
             for name in ("step_length", "step_time", "stance", "swing")
         ],
@@ -248,7 +257,12 @@ def build_session_page(data: SessionData) -> Page:
         sd: [(r["ic_s"], ",".join(r["flags"])) for r in steps if r["side"] == sd and r["flags"]]
         for sd in "LR"
     }
-    gaps = [tuple(g) for g in meta.get("gaps", []) if isinstance(g, list) and len(g) == 2]
+    raw_gaps = meta.get("gaps")
+    gaps = [
+        tuple(g)
+        for g in (raw_gaps if isinstance(raw_gaps, list) else [])
+        if isinstance(g, list) and len(g) == 2 and all(isinstance(x, int | float) for x in g)
+    ]
     page.plot(plots.timeline(stance, flagged, gaps, window), "stance periods and flagged steps")
     counts: dict[str, int] = {}
     for r in steps:
