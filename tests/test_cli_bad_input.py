@@ -268,3 +268,13 @@ def test_report_steps_table_without_required_columns_is_one_line(tmp_path: Path)
     out = tmp_path / "r.html"
     _one_line_error(_stride("report", str(session), "--out", str(out)), "not a steps table")
     assert not out.exists()
+
+
+def test_report_existing_out_is_refused_before_any_analysis(tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    out.write_text("earlier report")
+    before = out.stat().st_mtime_ns
+    # The session is not even readable: the --out problem is named first, without work.
+    run = _stride("report", str(tmp_path / "no-such-session"), "--out", str(out))
+    _one_line_error(run, "already exists", "--force")
+    assert out.read_text() == "earlier report" and out.stat().st_mtime_ns == before

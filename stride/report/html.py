@@ -84,8 +84,8 @@ class Page:
         )
 
 
-def write_page(page: Page, out: Path, *, force: bool = False) -> Path:
-    """Write the page atomically; an existing file is refused unless ``force``."""
+def check_out(out: Path, *, force: bool = False) -> None:
+    """Refuse an unusable --out before any work is done (and again when writing)."""
     if out.exists() and not force:
         raise InputError(f"{str(out)!r} already exists", fix="choose another --out or add --force")
     if out.is_dir():
@@ -94,6 +94,11 @@ def write_page(page: Page, out: Path, *, force: bool = False) -> Path:
         raise InputError(
             f"the folder of {str(out)!r} does not exist", fix="create it or choose another --out"
         )
+
+
+def write_page(page: Page, out: Path, *, force: bool = False) -> Path:
+    """Write the page atomically; an existing file is refused unless ``force``."""
+    check_out(out, force=force)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     umask = os.umask(0)
     os.umask(umask)

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from stride.errors import InputError
 from stride.report import plots
-from stride.report.html import Page, write_page
+from stride.report.html import Page, check_out, write_page
 
 NUMERIC = (
     "ic_s",
@@ -280,4 +280,5 @@ def build_session_page(data: SessionData) -> Page:
 
 def session_report(path: Path, out: Path, *, force: bool = False) -> Path:
     """Write the HTML report of the session directory ``path`` to ``out``."""
+    check_out(out, force=force)  # before the analysis, not after it
     return write_page(build_session_page(load_session(path)), out, force=force)

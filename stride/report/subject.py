@@ -23,7 +23,7 @@ from stride.history.trends import (
     subject_changes,
 )
 from stride.report import plots
-from stride.report.html import Page, write_page
+from stride.report.html import Page, check_out, write_page
 
 
 def _conditions(pts: list[SessionPoint]) -> dict[str, list[SessionPoint]]:
@@ -161,6 +161,7 @@ def subject_report(
     db: str | os.PathLike[str] | None, subject: str, out: Path, *, force: bool = False
 ) -> Path:
     """Write the HTML report of one subject's sessions in the history to ``out``."""
+    check_out(out, force=force)
     records = list_sessions(db, subject=subject)
     if not records:
         raise InputError(
