@@ -53,15 +53,18 @@ from stride.core._contact_kernels import (
 
 
 @njit(cache=True, inline="always")
-def _quiet_bounds(tr: np.ndarray, j: int, state: float, above: float) -> tuple[float, float]:
-    """Values ``v`` with ``lo < v <= hi`` change nothing but running values in ``state``."""
-    if tr[j, T_OK] == 0.0:
+def _quiet_bounds(
+    ok: float, low: float, mid: float, loaded: float, sensor: bool, state: float, above: float
+) -> tuple[float, float]:
+    """Values ``v`` with ``lo < v <= hi`` change nothing but running values in ``state``,
+    for a tracker with thresholds ``ok``/``low``/``mid`` (a sensor: its ``loaded`` flag).
+    Scalars only: an inlined helper taking the state arrays costs reference counts."""
+    if ok == 0.0:
         return -BIG, BIG
-    low = tr[j, T_LOW]
-    if j > 0:  # a sensor: only its loaded flag matters
-        if tr[j, T_LOADED] == 0.0:
+    if sensor:  # a sensor: only its loaded flag matters
+        if loaded == 0.0:
             return -BIG, low
-        if tr[j, T_LOADED] == 1.0:
+        if loaded == 1.0:
             return low, BIG
         return BIG, -BIG
     if state == 2.0:
@@ -69,11 +72,11 @@ def _quiet_bounds(tr: np.ndarray, j: int, state: float, above: float) -> tuple[f
     if above != 0.0:
         if state == 1.0:
             # a candidate contact rising towards confirmation: only its sums change
-            return low, np.nextafter(tr[j, T_MID], -BIG)
+            return low, np.nextafter(mid, -BIG)
         return BIG, -BIG
     if state == 1.0 or state == 3.0:
         return -BIG, low
-    return low, np.nextafter(tr[j, T_MID], -BIG)
+    return low, np.nextafter(mid, -BIG)
 
 
 @njit(cache=True, inline="always")
@@ -121,56 +124,6 @@ def _until_event(
         ns = _max(ns, sv)
         acc += sv
     return b, ms, ns, acc
-
-
-@njit(cache=True, inline="always")
-def _until_event2(
-    t: np.ndarray,
-    x: np.ndarray,
-    c0: int,
-    c1: int,
-    a: int,
-    b: int,
-    tp: float,
-    acc0: float,
-    gap_dt: float,
-    qb: np.ndarray,
-) -> tuple[int, float, float, float]:
-    """``_until_event`` for a foot with two sensors (heel and toe), bounds in registers."""
-    lo0, hi0 = qb[0, 0], qb[0, 1]
-    lo1, hi1 = qb[1, 0], qb[1, 1]
-    los, his = qb[2, 0], qb[2, 1]
-    m0 = BIG
-    n0 = -BIG
-    m1 = BIG
-    n1 = -BIG
-    ms = BIG
-    ns = -BIG
-    acc = acc0
-    j = a
-    while j < b:
-        d = t[j] - tp
-        if not (d > 0.0 and d <= gap_dt):
-            break
-        v0 = np.float64(x[j, c0])
-        v1 = np.float64(x[j, c1])
-        sv = v0 + v1
-        if not (v0 > lo0 and v0 <= hi0 and v1 > lo1 and v1 <= hi1 and sv > los and sv <= his):
-            break
-        tp = t[j]
-        m0 = _min(m0, v0)
-        n0 = _max(n0, v0)
-        m1 = _min(m1, v1)
-        n1 = _max(n1, v1)
-        ms = _min(ms, sv)
-        ns = _max(ns, sv)
-        acc += sv
-        j += 1
-    qb[0, 2] = m0
-    qb[0, 3] = n0
-    qb[1, 2] = m1
-    qb[1, 3] = n1
-    return j, ms, ns, acc
 
 
 @njit(cache=True)
@@ -262,38 +215,6 @@ def _scan1_words(xw: np.ndarray, sh0: int, a: int, b: int) -> tuple[float, float
     return np.float64(mn), np.float64(mx), np.float64(acc)
 
 
-@njit(cache=True, inline="always")
-def _scan2_words(
-    xw: np.ndarray, sh0: int, sh1: int, a: int, b: int
-) -> tuple[float, float, float, float, float, float, float]:
-    """``_scan2_int`` over 64-bit row words (see ``_scan1_words``)."""
-    ua = np.uint64(a)
-    w = xw[ua]
-    m0 = (w << sh0) >> 48
-    n0 = m0
-    m1 = (w << sh1) >> 48
-    n1 = m1
-    ms = m0 + m1
-    ns = ms
-    acc = np.int64(0)
-    for j in range(ua, np.uint64(b)):
-        w = xw[j]
-        v0 = (w << sh0) >> 48
-        v1 = (w << sh1) >> 48
-        sv = v0 + v1
-        m0 = _min(m0, v0)
-        n0 = _max(n0, v0)
-        m1 = _min(m1, v1)
-        n1 = _max(n1, v1)
-        ms = _min(ms, sv)
-        ns = _max(ns, sv)
-        acc += sv
-    return (
-        np.float64(ms), np.float64(ns), np.float64(acc),
-        np.float64(m0), np.float64(n0), np.float64(m1), np.float64(n1),
-    )  # fmt: skip
-
-
 @njit(cache=True)
 def _scan_any(
     x: np.ndarray, cols: np.ndarray, a: int, b: int, acc0: float, qb: np.ndarray
@@ -345,13 +266,6 @@ def _quiet_stats(
     if xw.shape[0] == x.shape[0] and nk == 1:
         w1 = _scan1_words(xw, 48 - 16 * cols[0], a, b)
         return ok, w1[0], w1[1], acc0 + w1[2]
-    if xw.shape[0] == x.shape[0] and nk == 2:
-        w = _scan2_words(xw, 48 - 16 * cols[0], 48 - 16 * cols[1], a, b)
-        qb[0, 2] = w[3]
-        qb[0, 3] = w[4]
-        qb[1, 2] = w[5]
-        qb[1, 3] = w[6]
-        return ok, w[0], w[1], acc0 + w[2]
     if int_in and nk == 1:
         r1 = _scan1_int(x, cols[0], a, b)
         return ok, r1[0], r1[1], acc0 + r1[2]
@@ -406,6 +320,11 @@ def detect_chunk(
     int_in = p[P_INT] != 0.0
     env_p = _envelope_params(p)
     n_tr = nk + 1 if multi else 1
+    words2 = nk == 2 and xw.shape[0] == x.shape[0]
+    sh0 = 48 - 16 * cols[0]
+    sh1 = 48 - 16 * cols[nk - 1]
+    c0 = cols[0]
+    c1 = cols[nk - 1]
     near_event = True
     bad_step = start  # the first bad time step at or after i + 1 (once looked up)
     i = start
@@ -426,13 +345,51 @@ def detect_chunk(
         acc_at = S_ACC_C if candidate else S_ACC
         j = i
         if limit > i and tp == tp:
-            qb[nk, 0], qb[nk, 1] = _quiet_bounds(tr, 0, st, fs[S_ABOVE])
-            if multi:
-                for k in range(nk):
-                    qb[k, 0], qb[k, 1] = _quiet_bounds(tr, k + 1, st, 0.0)
+            for k in range(n_tr):
+                # tracker 0 (the sum) into row nk, sensor k (tracker k + 1) into row k - 1
+                qb[k - 1 if k else nk, 0], qb[k - 1 if k else nk, 1] = _quiet_bounds(
+                    tr[k, T_OK], tr[k, T_LOW], tr[k, T_MID], tr[k, T_LOADED],
+                    k > 0, st, fs[S_ABOVE] if k == 0 else 0.0,
+                )  # fmt: skip
             quiet = False
-            if not near_event:
+            if not near_event and words2:
+                # _quiet_stats for heel + toe over row words, written out here (an inlined
+                # helper taking the arrays costs atomic reference counts per call)
+                d0 = t[i] - tp
+                ua = np.uint64(i)
+                w = xw[ua]
+                m0 = (w << sh0) >> 48
+                n0 = m0
+                m1 = (w << sh1) >> 48
+                n1 = m1
+                ms = m0 + m1
+                ns = ms
+                acc = np.int64(0)
+                for jj in range(ua, np.uint64(limit)):
+                    w = xw[jj]
+                    v0 = (w << sh0) >> 48
+                    v1 = (w << sh1) >> 48
+                    sv = v0 + v1
+                    m0 = _min(m0, v0)
+                    n0 = _max(n0, v0)
+                    m1 = _min(m1, v1)
+                    n1 = _max(n1, v1)
+                    ms = _min(ms, sv)
+                    ns = _max(ns, sv)
+                    acc += sv
+                qb[0, 2] = np.float64(m0)
+                qb[0, 3] = np.float64(n0)
+                qb[1, 2] = np.float64(m1)
+                qb[1, 3] = np.float64(n1)
+                stats: tuple[bool, float, float, float] = (
+                    d0 > 0.0 and d0 <= gap_dt,
+                    np.float64(ms),
+                    np.float64(ns),
+                    fs[acc_at] + np.float64(acc),
+                )
+            elif not near_event:
                 stats = _quiet_stats(t, x, cols, i, limit, tp, gap_dt, fs[acc_at], int_in, qb, xw)
+            if not near_event:
                 quiet = (
                     stats[0]
                     and stats[1] > qb[nk, 0]
@@ -449,7 +406,45 @@ def detect_chunk(
                 # events cluster (contact level, confirmation, each sensor): after one,
                 # scan sample by sample to the next instead of summarising the block first
                 if nk == 2:
-                    ev = _until_event2(t, x, cols[0], cols[1], i, limit, tp, fs[acc_at], gap_dt, qb)
+                    # _until_event2, written out here (no reference counts per call)
+                    lo0, hi0 = qb[0, 0], qb[0, 1]
+                    lo1, hi1 = qb[1, 0], qb[1, 1]
+                    los, his = qb[2, 0], qb[2, 1]
+                    e0 = BIG
+                    f0 = -BIG
+                    e1 = BIG
+                    f1 = -BIG
+                    es = BIG
+                    gs = -BIG
+                    eacc = fs[acc_at]
+                    jj = i
+                    tq = tp
+                    while jj < limit:
+                        d = t[jj] - tq
+                        if not (d > 0.0 and d <= gap_dt):
+                            break
+                        v0 = np.float64(x[jj, c0])
+                        v1 = np.float64(x[jj, c1])
+                        sv = v0 + v1
+                        if not (
+                            v0 > lo0 and v0 <= hi0 and v1 > lo1 and v1 <= hi1
+                            and sv > los and sv <= his
+                        ):  # fmt: skip
+                            break
+                        tq = t[jj]
+                        e0 = _min(e0, v0)
+                        f0 = _max(f0, v0)
+                        e1 = _min(e1, v1)
+                        f1 = _max(f1, v1)
+                        es = _min(es, sv)
+                        gs = _max(gs, sv)
+                        eacc += sv
+                        jj += 1
+                    qb[0, 2] = e0
+                    qb[0, 3] = f0
+                    qb[1, 2] = e1
+                    qb[1, 3] = f1
+                    ev = (jj, es, gs, eacc)
                 else:
                     ev = _until_event(t, x, cols, i, limit, tp, fs[acc_at], gap_dt, qb)
                 j = ev[0]
