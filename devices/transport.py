@@ -146,6 +146,8 @@ def translate_open_error(url: str, err: BaseException) -> DeviceError:
             f"no permission to open {url}",
             fix=_permission_fix(),
         )
+    if lower.startswith("bad sim:// url"):  # the simulator's own one-line reason and fix
+        return DeviceError(text)
     not_a_port = _not_a_port(url, code, lower)
     if not_a_port is not None:
         return DeviceError(

@@ -278,3 +278,18 @@ def test_report_existing_out_is_refused_before_any_analysis(tmp_path: Path) -> N
     run = _stride("report", str(tmp_path / "no-such-session"), "--out", str(out))
     _one_line_error(run, "already exists", "--force")
     assert out.read_text() == "earlier report" and out.stat().st_mtime_ns == before
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--port", " "], ["--port is empty"]),
+        (["--port", "sim://box?nonsense=1"], ["bad sim:// URL", "docs/simulation.md"]),
+        (["--port", "sim://box", "--treadmill", "box:/dev/ttyUSB0"], ["takes no port"]),
+        (["--port", "sim://box", "--treadmill", "box?stale_after=-1"], ["stale_after"]),
+    ],
+)
+def test_live_port_and_treadmill_specs_are_checked(options: list[str], words: list[str]) -> None:
+    run = _stride("live", *options, "--no-ui", "--duration", "1", "--no-record", "--no-history")
+    _one_line_error(run, *words)
+    assert "cable" not in run.stderr  # a typing mistake is not a hardware problem

@@ -140,6 +140,10 @@ def run_live(args: LiveArgs) -> int:
         tolerance_m=args.tolerance_m,
         cadence_spm=args.cadence_spm,
     )
+    if not args.port.strip():
+        raise InputError(
+            "--port is empty", fix="give the sensor box's port; `stride ports` lists them"
+        )
     speed_mps = parse_speed(args.speed) if args.speed else None
     if args.duration_s is not None and not args.duration_s > 0:
         raise InputError(f"--duration {args.duration_s} must be > 0 s", fix="e.g. --duration 60")
@@ -160,6 +164,9 @@ def run_live(args: LiveArgs) -> int:
         fixed = parse_speed(spec.target)
         belt_kind = BELT_FIXED
     elif spec.driver == "box":
+        from devices.registry import parse_treadmill_spec
+
+        parse_treadmill_spec(args.treadmill)  # `box:/dev/x` or a bad option: said, not ignored
         belt_kind = BELT_BOX
     else:
         belt_kind = BELT_TREADMILL
