@@ -246,6 +246,7 @@ class _FootRunner:
                 t, x, self.cols, start, self.p, self.tr, self.fs, out_f, out_i, xw
             )
             if rows < 0:
+                _check_finite(t)  # a time that is not finite fails as a step: say so
                 raise InputError(
                     f"sample times are not finite and strictly increasing at sample "
                     f"{int(self.fs[_k.S_INDEX])} (t={float(t[nxt])!r} s)",
@@ -299,6 +300,8 @@ def _check_rate(t: NDArray[np.float64], fs: float, params: ContactParams) -> Non
     if t.shape[0] < RATE_CHECK_MIN:
         return
     step = float(np.median(np.diff(t[:1001])))
+    if not math.isfinite(step):
+        _check_finite(t)
     if not (1.0 / (params.gap_factor * fs) < step <= params.gap_factor / fs):
         raise InputError(
             f"the samples are {step:.6g} s apart but the sample rate says {fs:g} Hz "
@@ -307,16 +310,22 @@ def _check_rate(t: NDArray[np.float64], fs: float, params: ContactParams) -> Non
         )
 
 
+def _check_finite(tt: NDArray[np.float64]) -> None:
+    """Every sample time must be finite. Not checked up front (a pass over all the times):
+    the kernel stops at a time that is not finite (no step to or from it is valid), and
+    the rate check at a non-finite median step; both then call this for the message."""
+    bad = np.flatnonzero(~np.isfinite(tt))
+    if bad.size:
+        raise InputError(
+            f"sample time {tt[bad[0]]!r} at sample {int(bad[0])} of the chunk is not finite",
+            fix="give every sample a finite time in seconds",
+        )
+
+
 def _prepare(
     t: NDArray[np.generic], x: NDArray[np.generic]
 ) -> tuple[NDArray[np.float64], NDArray[np.generic]]:
     tt = np.asarray(t, dtype=np.float64)
-    if not np.isfinite(tt.sum()):  # a fast check; NaN and inf propagate into the sum
-        bad = int(np.flatnonzero(~np.isfinite(tt))[0])
-        raise InputError(
-            f"sample time {tt[bad]!r} at sample {bad} of the chunk is not finite",
-            fix="give every sample a finite time in seconds",
-        )
     if not (tt.flags.c_contiguous and tt.flags.writeable):
         tt = np.array(tt, order="C")
     return tt, _c_writable(x.astype(_kernel_dtype(x.dtype), copy=False))
