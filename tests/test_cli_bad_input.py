@@ -293,3 +293,16 @@ def test_live_port_and_treadmill_specs_are_checked(options: list[str], words: li
     run = _stride("live", *options, "--no-ui", "--duration", "1", "--no-record", "--no-history")
     _one_line_error(run, *words)
     assert "cable" not in run.stderr  # a typing mistake is not a hardware problem
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--duration", "inf"], ["--duration inf"]),
+        (["--duration", "-5"], ["--duration -5"]),
+        (["--spacing", "0.3", "--lines-per-step", "1000"], ["300 m step"]),
+    ],
+)
+def test_live_nonsense_numbers_are_refused(options: list[str], words: list[str]) -> None:
+    run = _stride("live", "--port", "sim://box", *options, "--no-ui", "--no-record", "--no-history")
+    _one_line_error(run, *words)

@@ -8,6 +8,7 @@ final JSON document, history) is the same for all three commands.
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from dataclasses import dataclass, field
@@ -93,6 +94,12 @@ def make_targets(
     length = step_length_m
     if spacing_m is not None:
         length = spacing_m * lines_per_step
+        if length > 3.0:
+            raise InputError(
+                f"--spacing {spacing_m} m x --lines-per-step {lines_per_step} is a "
+                f"{length:g} m step",
+                fix="give the lines per step, e.g. --lines-per-step 2",
+            )
     return Targets(
         step_length_m=length,
         tolerance_m=tolerance_m,
@@ -145,8 +152,10 @@ def run_live(args: LiveArgs) -> int:
             "--port is empty", fix="give the sensor box's port; `stride ports` lists them"
         )
     speed_mps = parse_speed(args.speed) if args.speed else None
-    if args.duration_s is not None and not args.duration_s > 0:
-        raise InputError(f"--duration {args.duration_s} must be > 0 s", fix="e.g. --duration 60")
+    if args.duration_s is not None and not 0 < args.duration_s < math.inf:
+        raise InputError(
+            f"--duration {args.duration_s} is not a length in seconds", fix="e.g. --duration 60"
+        )
     if args.subject is not None and not args.subject.strip():
         raise InputError("--subject is blank", fix="give the subject's id, e.g. --subject P01")
     if not args.baud > 0:
@@ -312,8 +321,10 @@ def run_demo(args: DemoArgs) -> int:
     import os
     import urllib.parse
 
-    if not args.duration_s > 0:
-        raise InputError(f"--duration {args.duration_s} must be > 0 s", fix="e.g. --duration 60")
+    if not 0 < args.duration_s < math.inf:
+        raise InputError(
+            f"--duration {args.duration_s} is not a length in seconds", fix="e.g. --duration 60"
+        )
     if args.seed < 0:
         raise InputError(f"--seed {args.seed} is negative", fix="give a seed >= 0, e.g. --seed 1")
     from sim.profiles import parse_profile
