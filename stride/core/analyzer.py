@@ -18,6 +18,11 @@ stream finishes (then their lengths are not measurable, as in the batch analysis
 live display can show them early; their other-foot fields may still change).
 Rows are emitted in IC order. Course-mode lengths (a pass must be complete) are filled in
 only by ``finish()``.
+
+Memory stays flat over a long stream: emitted rows are joined into one compact table
+every few emissions (``finish()`` returns them all), the belt speeds the summary needs
+are kept in one growing array (8 bytes a sample), and belt samples older than any row
+still to come can need are dropped from the displacement track.
 """
 
 from __future__ import annotations
@@ -43,6 +48,11 @@ from stride.core.targets import Target, apply_course, apply_target
 from stride.errors import InputError
 
 SIDES: tuple[Side, Side] = ("L", "R")
+
+#: Emitted row tables are joined into one after this many emissions.
+_JOIN_EVERY = 64
+#: Belt samples no future row can need are dropped after this many emissions.
+_TRIM_EVERY = 64
 
 
 @dataclass(frozen=True)
@@ -219,8 +229,9 @@ class StreamingAnalyzer:
         self._next: dict[Side, int] = {s: 0 for s in SIDES}
         self._gaps = GapScanner(self.fs)
         self._belts = [BeltTrack() for _ in range(belts)]
-        self._belt_v: list[NDArray[np.float64]] = []
-        self._emitted: list[StepTable] = []
+        self._belt_v = _Growing(max(belts, 1))  # every belt speed: the summary's mean, SD
+        self._emitted: list[StepTable] = []  # joined every _JOIN_EVERY emissions
+        self._emissions = 0
         self._samples = 0
         self._finished = False
 
@@ -246,7 +257,7 @@ class StreamingAnalyzer:
                 raise InputError(f"{v.shape[1]} belt columns, expected {self.n_belts}")
             for col, track in enumerate(self._belts):
                 track.append(np.asarray(belt_t, np.float64), v[:, col])
-            self._belt_v.append(v)
+            self._belt_v.extend(v)
         if t.shape[0]:
             new = {side: self._det[side].feed(t, forces) for side in SIDES}
             self._gaps.feed(t, forces)
@@ -271,7 +282,7 @@ class StreamingAnalyzer:
             self._emit(final=True)
             self._finished = True
         table = StepTable.concat(self._emitted)
-        belt_speed = np.concatenate(self._belt_v) if self._belt_v else None
+        belt_speed = self._belt_v.array() if len(self._belt_v) else None
         if self.n_belts and belt_speed is None:
             belt_speed = np.zeros((0, self.n_belts))
         table, summary = _finalize(table, self.config, self.channels, belt_speed)
@@ -341,7 +352,31 @@ class StreamingAnalyzer:
             return StepTable.empty()
         rows = merge_sides(parts[0], parts[1]) if len(parts) == 2 else parts[0]
         self._emitted.append(rows)
+        self._emissions += 1
+        if len(self._emitted) >= _JOIN_EVERY:
+            self._emitted = [StepTable.concat(self._emitted)]
+        if self._belts and self._emissions % _TRIM_EVERY == 0:
+            horizon = self._belt_horizon()
+            for track in self._belts:
+                track.drop_before(horizon)
         return apply_target(rows, self.config.target)
+
+    def _belt_horizon(self) -> float:
+        """The earliest time a row not yet emitted (or a contact not yet seen) can measure
+        belt travel from: its own previous IC, or the other foot's IC before it."""
+        horizon = np.inf
+        for code, side in enumerate(SIDES):
+            j0 = self._next[side]
+            if j0 == 0:
+                return -np.inf  # a foot's first row measures from anywhere before it
+            prev_ic = float(self._contacts[side].on_t[j0 - 1])
+            on_o = self._contacts[SIDES[1 - code]].on_t
+            k = int(np.searchsorted(on_o, prev_ic, side="left")) - 1
+            earliest = min(prev_ic, float(on_o[k])) if k >= 0 else prev_ic
+            if not np.isfinite(earliest):
+                return -np.inf
+            horizon = min(horizon, earliest)
+        return float(horizon)
 
     def pending(self) -> StepTable:
         """Provisional rows of contacts that ended but are not final yet (may change)."""
@@ -354,3 +389,27 @@ class StreamingAnalyzer:
             return StepTable.empty()
         rows = merge_sides(parts[0], parts[1]) if len(parts) == 2 else parts[0]
         return apply_target(rows, self.config.target)
+
+
+class _Growing:
+    """Rows of a fixed width appended into one array that doubles when full: no array per
+    chunk, so a long stream of small chunks costs 8 bytes a value."""
+
+    def __init__(self, cols: int) -> None:
+        self._buf = np.empty((0, cols), np.float64)
+        self._n = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def extend(self, rows: NDArray[np.float64]) -> None:
+        need = self._n + rows.shape[0]
+        if need > self._buf.shape[0]:
+            grown = np.empty((max(need, 2 * self._buf.shape[0], 64), rows.shape[1]), np.float64)
+            grown[: self._n] = self._buf[: self._n]
+            self._buf = grown
+        self._buf[self._n : need] = rows
+        self._n = need
+
+    def array(self) -> NDArray[np.float64]:
+        return self._buf[: self._n].copy()

@@ -105,6 +105,24 @@ class BeltTrack:
             self._cache_bad = bad
         return self._cache
 
+    def drop_before(self, t: float) -> int:
+        """Forget the samples no displacement from time ``t`` on can need (all before the
+        last sample at or before ``t``), so a long stream keeps memory flat. Displacements
+        between later times are unchanged bit for bit (the cumulative sums are kept as
+        they were). Returns how many samples were dropped."""
+        if not np.isfinite(t):
+            return 0
+        ts, v, d = self._arrays()
+        k = int(np.searchsorted(ts, t, side="right")) - 1
+        if k <= 0:
+            return 0
+        bad = self._cache_bad
+        assert bad is not None
+        self._t, self._v, self._d = [ts[k:].copy()], [v[k:].copy()], [d[k:].copy()]
+        self._bad = [bad[k:].copy()]
+        self._cache = None
+        return k
+
     def samples(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         t, v, _ = self._arrays()
         return t, v

@@ -19,7 +19,6 @@ from stride.belt_sources import TreadmillBeltClock
 from stride.blocks import BlockAssembler
 from stride.core.analyzer import AnalysisConfig, StreamingAnalyzer
 from stride.core.signals import Channel, GaitSignals
-from stride.core.steps import StepTable
 from stride.core.targets import Target
 from stride.session.live import jsonable
 
@@ -55,7 +54,6 @@ class CoreEngine:
         self.clock = TreadmillBeltClock()  # treadmill readings -> box time, outages
         self._last_belt_t = -np.inf  # of the fixed speed
         self._with_target = target is not None
-        self._chunks = 0
 
     def warm(self) -> None:
         """Compile and run the numba kernels once on a few seconds of synthetic walking."""
@@ -105,25 +103,6 @@ class CoreEngine:
             self.analyzer = StreamingAnalyzer(self.config, a.channels, a.fs, belts)
         return self.analyzer
 
-    def _compact(self) -> None:
-        """Adapter, until the core does it itself: join the analyzer's lists of per-chunk
-        pieces (emitted step tables, belt samples) into one each, now and then.
-
-        ``StreamingAnalyzer`` keeps every emitted row and belt sample for ``finish()`` (the
-        summary needs them) as one small array per chunk; over a two-hour session the
-        per-array overhead is ~40x the data. Joining them keeps the same values in the
-        same order (``finish()`` concatenates them anyway), so results are unchanged.
-        """
-        an = self.analyzer
-        if an is None:
-            return
-        emitted = getattr(an, "_emitted", None)
-        if isinstance(emitted, list) and len(emitted) > 64:
-            emitted[:] = [StepTable.concat(emitted)]
-        belt_v = getattr(an, "_belt_v", None)
-        if isinstance(belt_v, list) and len(belt_v) > 64:
-            belt_v[:] = [np.concatenate(belt_v)]
-
     def _rows(self, table: Any) -> list[dict[str, Any]]:
         return [self._flag(jsonable(r)) for r in table.rows(with_target=self._with_target)]
 
@@ -144,9 +123,6 @@ class CoreEngine:
                     self._last_belt_t = tb
                     belt_t = np.asarray([tb])
                     belt_v = np.asarray([[self.fixed_speed_mps]])
-        self._chunks += 1
-        if self._chunks % 256 == 0:
-            self._compact()
         return self._rows(an.feed(chunk.t, chunk.forces, belt_t, belt_v))
 
     def _flag(self, row: dict[str, Any]) -> dict[str, Any]:

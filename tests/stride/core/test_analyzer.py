@@ -185,3 +185,47 @@ def test_gap_record_flags_and_course_mode(synth_walk: Walk) -> None:
     for p in measured:
         assert p["length_m"] == pytest.approx(10.0)
     assert "course mode" in " ".join(a.summary["assumptions"])  # type: ignore[arg-type]
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.sampled_from(["belt", "split_heeltoe"]),
+    st.lists(st.integers(0, 3750), min_size=20, max_size=60),
+)
+def test_bounded_memory_keeps_streaming_equal_to_batch(
+    synth_walk: Walk, monkeypatch: pytest.MonkeyPatch, kind: str, cuts: list[int]
+) -> None:
+    """Rows joined and old belt samples dropped at every emission: still the batch result."""
+    import stride.core.analyzer as mod
+
+    monkeypatch.setattr(mod, "_JOIN_EVERY", 2)
+    monkeypatch.setattr(mod, "_TRIM_EVERY", 1)
+    sig, cfg, batch = _get(kind, synth_walk)
+    assert sig.belt_t is not None
+    cuts = sorted({min(c, sig.n) for c in cuts})
+    belt_cuts = [int(np.searchsorted(sig.belt_t, sig.t[min(c, sig.n - 1)])) for c in cuts]
+    _same(_stream(sig, cfg, cuts, belt_cuts), batch)
+
+
+def test_long_stream_keeps_few_belt_samples_and_one_row_table(
+    synth_walk: Walk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stride.core.analyzer as mod
+
+    monkeypatch.setattr(mod, "_JOIN_EVERY", 8)
+    monkeypatch.setattr(mod, "_TRIM_EVERY", 8)  # 25 s of walking: ~40 emissions
+    sig, cfg, batch = _get("belt", synth_walk)
+    assert sig.belt_t is not None and sig.belt_speed is not None
+    sa = StreamingAnalyzer(cfg, sig.channels, sig.fs, 1)
+    for a in range(0, sig.n, 15):  # 0.1 s chunks: ~250 emissions
+        t0, t1 = sig.t[a], sig.t[min(a + 15, sig.n) - 1]
+        m = (sig.belt_t >= t0) & (sig.belt_t <= t1)
+        sa.feed(sig.t[a : a + 15], sig.forces[a : a + 15], sig.belt_t[m], sig.belt_speed[m])
+    kept = sa._belts[0].samples()[0].size
+    assert 0 < kept < sig.belt_t.size / 2  # the last emissions' belt samples only
+    assert len(sa._emitted) < 8
+    _same(sa.finish(), batch)

@@ -140,3 +140,24 @@ def test_belt_golden_values() -> None:
     assert np.isnan(track.displacement(np.array([-1.0, 5.0]), np.array([1.0, 4.0]))).all()
     with pytest.raises(ValueError):
         track.append(np.array([5.0]), np.array([1.0]))
+
+
+def test_belt_track_drop_before_keeps_later_displacements_bit_for_bit() -> None:
+    rng = np.random.default_rng(3)
+    t = np.cumsum(rng.uniform(0.01, 0.2, 400))
+    v = 1.0 + 0.1 * rng.standard_normal(400)
+    v[150] = np.nan  # an unusable segment stays unusable after the drop
+    full, trimmed = BeltTrack(), BeltTrack()
+    for tr in (full, trimmed):
+        tr.append(t[:250], v[:250])
+    cut = float(t[120] + 0.005)
+    assert trimmed.drop_before(cut) == 120  # the sample at or before the cut is kept
+    assert trimmed.drop_before(float("nan")) == 0 and trimmed.drop_before(t[0]) == 0
+    for tr in (full, trimmed):
+        tr.append(t[250:], v[250:])
+    assert trimmed.samples()[0][0] == t[120]
+    ta = np.linspace(cut, t[-1], 97)
+    tb = ta + rng.uniform(0.0, 3.0, ta.size)
+    got, want = trimmed.displacement(ta, tb), full.displacement(ta, tb)
+    assert np.array_equal(got, want, equal_nan=True)
+    assert np.isnan(got).any() and np.isfinite(got).any()

@@ -111,10 +111,17 @@ def test_incremental_readings_equal_the_batch_replay(seed: int, max_chunk: int) 
     assert [r.speeds_mps[0] for r in got] == speeds
 
 
-def test_compacting_the_analyzer_keeps_the_results(reference: Any) -> None:
-    live, final, p = run(DATA, list(range(0, len(DATA), 64)))  # ~1800 chunks: compacted often
-    assert p.engine._chunks >= 1024
-    assert len(p.engine.analyzer._belt_v) <= 65
+def test_bounded_analyzer_keeps_the_results(
+    reference: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stride.core.analyzer as core
+
+    monkeypatch.setattr(core, "_JOIN_EVERY", 4)  # 12 s of walking: ~20 emissions
+    monkeypatch.setattr(core, "_TRIM_EVERY", 2)
+    live, final, p = run(DATA, list(range(0, len(DATA), 64)))  # ~1800 small chunks
+    an = p.engine.analyzer
+    assert len(an._emitted) < 4  # emitted rows joined into one table now and then
+    assert an._belts[0].samples()[0].size < len(an._belt_v) / 2  # old belt samples dropped
     assert final["steps"] == reference[1]["steps"]
     assert final["summary"] == reference[1]["summary"]
     assert live == final["steps"][: len(live)]
