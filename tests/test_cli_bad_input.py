@@ -306,3 +306,18 @@ def test_live_port_and_treadmill_specs_are_checked(options: list[str], words: li
 def test_live_nonsense_numbers_are_refused(options: list[str], words: list[str]) -> None:
     run = _stride("live", "--port", "sim://box", *options, "--no-ui", "--no-record", "--no-history")
     _one_line_error(run, *words)
+
+
+def test_demo_default_recording_under_a_file_named_sessions(tmp_path: Path) -> None:
+    (tmp_path / "sessions").write_text("not a folder")
+    run = _stride("demo", "--no-ui", "--duration", "1", "--no-history", cwd=tmp_path)
+    _one_line_error(run, "is a file, not a folder")
+    assert (tmp_path / "sessions").read_text() == "not a folder"
+
+
+def test_writer_names_a_recording_path_it_cannot_create(tmp_path: Path) -> None:
+    from devices.recording import SessionWriter
+
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(InputError, match="cannot create the recording directory"):
+        SessionWriter(tmp_path / "f" / "s")

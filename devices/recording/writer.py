@@ -200,7 +200,13 @@ class SessionWriter:
                     (p / name).unlink(missing_ok=True)
                 (p / SESSION_JSON).unlink()
                 shutil.rmtree(p / STREAMS_DIR, ignore_errors=True)
-        (p / STREAMS_DIR).mkdir(parents=True, exist_ok=True)
+        try:
+            (p / STREAMS_DIR).mkdir(parents=True, exist_ok=True)
+        except OSError as err:  # a file where a folder should be, read-only disk, no space
+            raise InputError(
+                f"cannot create the recording directory {p}: {err.strerror or err}",
+                fix="choose another path; every part of it must be a folder you can write to",
+            ) from err
 
     @property
     def meta(self) -> dict[str, Any]:

@@ -382,6 +382,14 @@ def check_record_dir(record_dir: Path, *, force: bool) -> None:
             f"{record_dir} exists and is not a directory",
             fix="give --record a new directory name",
         )
+    for parent in record_dir.absolute().parents:  # e.g. a file called ./sessions
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(
+                    f"cannot record to {record_dir}: {parent} is a file, not a folder",
+                    fix=f"rename {parent}, or give --record a directory elsewhere",
+                )
+            break
     if not force and record_dir.is_dir() and any(record_dir.iterdir()):
         raise InputError(
             f"{record_dir} already exists and is not empty",
