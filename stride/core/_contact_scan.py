@@ -51,6 +51,9 @@ from stride.core._contact_kernels import (
     _step,
 )
 
+#: after an event, samples scanned one by one for the next before summarising again
+NEAR = 4
+
 
 @njit(cache=True, inline="always")
 def _quiet_bounds(
@@ -403,6 +406,9 @@ def detect_chunk(
             if quiet:
                 j = limit
             else:
+                # right after an event, scan sample by sample only a few samples (events
+                # cluster); without one there, the rest of the block is summarised again
+                stop = limit if not near_event else min(limit, i + NEAR)
                 # events cluster (contact level, confirmation, each sensor): after one,
                 # scan sample by sample to the next instead of summarising the block first
                 if nk == 2:
@@ -419,7 +425,7 @@ def detect_chunk(
                     eacc = fs[acc_at]
                     jj = i
                     tq = tp
-                    while jj < limit:
+                    while jj < stop:
                         d = t[jj] - tq
                         if not (d > 0.0 and d <= gap_dt):
                             break
@@ -446,10 +452,10 @@ def detect_chunk(
                     qb[1, 3] = f1
                     ev = (jj, es, gs, eacc)
                 else:
-                    ev = _until_event(t, x, cols, i, limit, tp, fs[acc_at], gap_dt, qb)
+                    ev = _until_event(t, x, cols, i, stop, tp, fs[acc_at], gap_dt, qb)
                 j = ev[0]
                 stats = (True, ev[1], ev[2], ev[3])
-                near_event = j < limit
+                near_event = j < stop
         m = j - i
         if m > 0:
             # commit the quiet samples
