@@ -321,3 +321,16 @@ def test_writer_names_a_recording_path_it_cannot_create(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("x")
     with pytest.raises(InputError, match="cannot create the recording directory"):
         SessionWriter(tmp_path / "f" / "s")
+
+
+def test_history_under_a_file_is_one_line(tmp_path: Path) -> None:
+    from stride.history.db import open_db
+
+    (tmp_path / "f").write_text("x")
+    db = tmp_path / "f" / "h.sqlite"
+    with pytest.raises(InputError, match="cannot create the folder"), open_db(db):
+        pass
+    rec = tmp_path / "r"
+    run = _stride("demo", "--no-ui", "--duration", "1", "--record", str(rec), "--db", str(db))
+    _one_line_error(run, "is a file", "--no-history")
+    assert not rec.exists() and (tmp_path / "f").read_text() == "x"

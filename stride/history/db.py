@@ -195,7 +195,14 @@ def open_db(db_path: str | os.PathLike[str] | None, *, create: bool = True) -> I
             fix="record a session first, or pass the right file with --db",
         )
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:  # a file where a folder should be, read-only disk
+            raise InputError(
+                f"cannot create the folder of history database {str(path)!r}: "
+                f"{err.strerror or err}",
+                fix="pass --db a file in a folder you can write to",
+            ) from err
     con: sqlite3.Connection | None = None
     try:
         con = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)

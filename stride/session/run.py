@@ -404,6 +404,14 @@ def check_history_db(db: Path | None) -> None:
     except ImportError:
         return
     path = resolve_db_path(db)
+    for parent in path.absolute().parents:  # the file will be created: can its folder be?
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(
+                    f"cannot keep the history in {str(path)!r}: {parent} is a file",
+                    fix="pass --db a file in a folder, or --no-history",
+                )
+            break
     if path.exists():
         with open_db(db, create=False) as con:
             # The header alone can look fine over damaged pages; the quick check reads them.
