@@ -328,6 +328,8 @@ def detect_chunk(
     sh1 = 48 - 16 * cols[nk - 1]
     c0 = cols[0]
     c1 = cols[nk - 1]
+    uc0 = np.uint64(c0)
+    one_int = nk == 1 and int_in and xw.shape[0] != x.shape[0]
     near_event = True
     bad_step = start  # the first bad time step at or after i + 1 (once looked up)
     i = start
@@ -390,6 +392,25 @@ def detect_chunk(
                     np.float64(ns),
                     fs[acc_at] + np.float64(acc),
                 )
+            elif not near_event and one_int:
+                # _scan1_int written out (one integer sensor): unsigned indices, no
+                # reference counts per call
+                d0 = t[i] - tp
+                ua = np.uint64(i)
+                mn = np.int64(x[ua, uc0])
+                mx = mn
+                iacc = np.int64(0)
+                for jj in range(ua, np.uint64(limit)):
+                    iv = np.int64(x[jj, uc0])
+                    mn = _min(mn, iv)
+                    mx = _max(mx, iv)
+                    iacc += iv
+                stats = (
+                    d0 > 0.0 and d0 <= gap_dt,
+                    np.float64(mn),
+                    np.float64(mx),
+                    fs[acc_at] + np.float64(iacc),
+                )
             elif not near_event:
                 stats = _quiet_stats(t, x, cols, i, limit, tp, gap_dt, fs[acc_at], int_in, qb, xw)
             if not near_event:
@@ -450,6 +471,28 @@ def detect_chunk(
                     qb[0, 3] = f0
                     qb[1, 2] = e1
                     qb[1, 3] = f1
+                    ev = (jj, es, gs, eacc)
+                elif nk == 1:
+                    # _until_event for one sensor, written out (no reference counts)
+                    los, his = qb[1, 0], qb[1, 1]
+                    es = BIG
+                    gs = -BIG
+                    eacc = fs[acc_at]
+                    jj = i
+                    tq = tp
+                    while jj < stop:
+                        d = t[jj] - tq
+                        if not (d > 0.0 and d <= gap_dt):
+                            break
+                        sv = 0.0
+                        sv += np.float64(x[jj, c0])
+                        if not (sv > los and sv <= his):
+                            break
+                        tq = t[jj]
+                        es = _min(es, sv)
+                        gs = _max(gs, sv)
+                        eacc += sv
+                        jj += 1
                     ev = (jj, es, gs, eacc)
                 else:
                     ev = _until_event(t, x, cols, i, stop, tp, fs[acc_at], gap_dt, qb)
