@@ -334,3 +334,37 @@ def test_history_under_a_file_is_one_line(tmp_path: Path) -> None:
     run = _stride("demo", "--no-ui", "--duration", "1", "--record", str(rec), "--db", str(db))
     _one_line_error(run, "is a file", "--no-history")
     assert not rec.exists() and (tmp_path / "f").read_text() == "x"
+
+
+@pytest.mark.parametrize(
+    ("meta", "words"),
+    [
+        ({"target": "bad"}, ["corrupt target"]),
+        ({"target": {"step_length_m": "x"}}, ["corrupt target"]),
+        ({"belt_source": "nonsense"}, ["corrupt belt source"]),
+        ({"belt_source": "fixed", "fixed_speed_mps": -1}, ["corrupt belt source"]),
+        ({"streams": {"box": {"protocol": "other", "file": "streams/box.rec"}}}, ["no sensor-box"]),
+    ],
+)
+def test_replay_corrupt_session_json_values(
+    meta: dict[str, object], words: list[str], recording: Path, tmp_path: Path
+) -> None:
+    import json
+
+    rec, _ = _copy(recording, tmp_path)
+    doc = json.loads((rec / "session.json").read_text())
+    doc.update(meta)
+    (rec / "session.json").write_text(json.dumps(doc))
+    _one_line_error(_stride("replay", str(rec), "--no-ui", "--speed", "max"), *words)
+
+
+def test_replay_keeps_a_recorded_zero_tolerance(recording: Path, tmp_path: Path) -> None:
+    import json
+
+    from stride.session.replay import _recorded_targets
+
+    rec, _ = _copy(recording, tmp_path)
+    doc = json.loads((rec / "session.json").read_text())
+    doc["target"] = {"step_length_m": 0.6, "tolerance_m": 0.0}
+    (rec / "session.json").write_text(json.dumps(doc))
+    assert _recorded_targets(SessionReader(rec)).tolerance_m == 0.0

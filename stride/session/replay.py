@@ -67,25 +67,26 @@ def recorded_chunks(reader: Any, streams: list[str]) -> Any:
 def replay_pipeline(reader: Any) -> tuple[Any, list[str], Targets]:
     """The pipeline a recording was analysed with live, rebuilt from its metadata."""
     from stride.session.belt import RX_STREAM
-    from stride.session.engine import BELT_BOX, CoreEngine
-    from stride.session.pipeline import BOX_STREAM, SessionPipeline
+    from stride.session.engine import BELT_BOX, BELT_FIXED, BELT_NONE, BELT_TREADMILL, CoreEngine
+    from stride.session.pipeline import BOX_PROTOCOL, BOX_STREAM, SessionPipeline
 
     meta = reader.meta
-    if BOX_STREAM not in reader.streams:
+    if reader.streams.get(BOX_STREAM) != BOX_PROTOCOL:
         raise InputError(
-            f"{reader.path} has no sensor-box stream (streams: {sorted(reader.streams)})",
+            f"{reader.path} has no sensor-box stream (streams: {reader.streams})",
             fix="replay a session recorded by `stride live`, `stride demo` or `stride sim`",
         )
-    t = meta.get("target") or {}
-    targets = Targets(
-        step_length_m=t.get("step_length_m"),
-        tolerance_m=t.get("tolerance_m") or 0.05,
-        cadence_spm=t.get("cadence_spm"),
-        spacing_m=t.get("spacing_m"),
-        lines_per_step=t.get("lines_per_step"),
-    )
+    targets = _recorded_targets(reader)
     belt_kind = str(meta.get("belt_source") or BELT_BOX)
     fixed = meta.get("fixed_speed_mps")
+    if belt_kind not in (BELT_BOX, BELT_FIXED, BELT_TREADMILL, BELT_NONE) or (
+        belt_kind == BELT_FIXED and not _positive(fixed)
+    ):
+        raise InputError(
+            f"session.json of {reader.path} has a corrupt belt source "
+            f"({belt_kind!r}, fixed speed {fixed!r})",
+            fix="restore session.json from a backup",
+        )
     engine = CoreEngine(core_target(targets), belt=belt_kind, fixed_speed_mps=fixed)
     streams = [BOX_STREAM]
     parser = None
@@ -119,6 +120,34 @@ def check_streams(reader: Any, streams: list[str]) -> None:
                 f"{probs.bytes_skipped} bytes; the rest is replayed",
                 file=sys.stderr,
             )
+
+
+def _positive(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and 0 < v < float("inf")
+
+
+def _recorded_targets(reader: Any) -> Targets:
+    """The live session's targets from session.json; a damaged entry is named, not guessed."""
+    t = reader.meta.get("target") or {}
+    numbers = ("step_length_m", "tolerance_m", "cadence_spm", "spacing_m", "lines_per_step")
+    bad = not isinstance(t, dict) or any(
+        t.get(k) is not None and not _positive(t[k]) and not (k == "tolerance_m" and t[k] == 0)
+        for k in numbers
+    )
+    if bad:
+        raise InputError(
+            f"session.json of {reader.path} has a corrupt target ({t!r})",
+            fix="restore session.json from a backup, or analyse the recording with "
+            "`stride analyze` and your own target",
+        )
+    lps, tol = t.get("lines_per_step"), t.get("tolerance_m")
+    return Targets(
+        step_length_m=t.get("step_length_m"),
+        tolerance_m=0.05 if tol is None else tol,  # a recorded 0 stays 0
+        cadence_spm=t.get("cadence_spm"),
+        spacing_m=t.get("spacing_m"),
+        lines_per_step=int(lps) if lps is not None else None,
+    )
 
 
 def run_replay(args: ReplayArgs) -> int:
