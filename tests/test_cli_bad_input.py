@@ -368,3 +368,34 @@ def test_replay_keeps_a_recorded_zero_tolerance(recording: Path, tmp_path: Path)
     doc["target"] = {"step_length_m": 0.6, "tolerance_m": 0.0}
     (rec / "session.json").write_text(json.dumps(doc))
     assert _recorded_targets(SessionReader(rec)).tolerance_m == 0.0
+
+
+def test_history_skips_and_names_a_damaged_row(tmp_path: Path) -> None:
+    import sqlite3
+    from datetime import UTC, datetime
+
+    from stride.history import register_session
+
+    db = tmp_path / "h.sqlite"
+    for day in (5, 6):
+        register_session(
+            db,
+            subject="P1",
+            started_at=datetime(2026, 1, day, tzinfo=UTC),
+            source="live",
+            devices=[],
+            target={},
+            summary={"steps": 10},
+            recording_path=None,
+            meta={},
+        )
+    con = sqlite3.connect(db)
+    con.execute("UPDATE sessions SET summary = 'not json' WHERE id = 1")
+    con.commit()
+    con.close()
+    run = _stride("history", "--db", str(db), "--json")
+    assert run.returncode == 0 and "Traceback" not in run.stderr
+    assert "session 1 is damaged" in run.stderr
+    import json
+
+    assert [s["id"] for s in json.loads(run.stdout)["sessions"]] == [2]

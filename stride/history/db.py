@@ -13,6 +13,7 @@ given, or the environment variable ``STRIDE_HISTORY_DB`` names one.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import sqlite3
@@ -32,6 +33,8 @@ SOURCES: tuple[str, ...] = ("live", "demo", "sim", "recovery")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _BUSY_TIMEOUT_S = 60.0
 _FIX = "pass another file with --db; this one was left untouched"
+
+_log = logging.getLogger(__name__)
 
 
 def default_db_path() -> Path:
@@ -333,20 +336,46 @@ def list_sessions(
         if con.execute("PRAGMA user_version").fetchone()[0] == 0:
             return []
         rows = con.execute(query, args).fetchall()
-    return [
-        SessionRecord(
-            id=r[0],
-            subject=r[1],
-            started_at=r[2],
-            source=r[3],
-            devices=json.loads(r[4]),
-            target=None if r[5] is None else json.loads(r[5]),
-            summary=json.loads(r[6]),
-            recording_path=r[7],
-            meta=json.loads(r[8]),
-        )
-        for r in rows
-    ]
+    records = []
+    for r in rows:
+        record = _record(r)
+        if record is None:  # a damaged row: counted and said, the others still shown
+            _log.warning(
+                "history database %r: session %s is damaged (a JSON column is unreadable); skipped",
+                str(resolve_db_path(db_path)),
+                r[0],
+            )
+            continue
+        records.append(record)
+    return records
+
+
+def _record(r: Sequence[Any]) -> SessionRecord | None:
+    """A row as a record, or None when its JSON columns are damaged (edited by hand)."""
+    try:
+        devices = json.loads(r[4])
+        target = None if r[5] is None else json.loads(r[5])
+        summary, meta = json.loads(r[6]), json.loads(r[8])
+    except (TypeError, ValueError):
+        return None
+    if not (
+        isinstance(devices, list)
+        and (target is None or isinstance(target, dict))
+        and isinstance(summary, dict)
+        and isinstance(meta, dict)
+    ):
+        return None
+    return SessionRecord(
+        id=r[0],
+        subject=r[1],
+        started_at=r[2],
+        source=r[3],
+        devices=devices,
+        target=target,
+        summary=summary,
+        recording_path=r[7],
+        meta=meta,
+    )
 
 
 def list_subjects(db_path: str | os.PathLike[str] | None) -> list[str]:
