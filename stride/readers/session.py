@@ -52,7 +52,7 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
     treadmill = reader.meta.get("belt_source") == "treadmill"
     clock: list[tuple[float, float]] = []
     if treadmill:  # the box chunks' arrivals set the treadmill's clock offset, as live
-        chunk, stats = _assemble_by_chunk(reader, name, assembler, clock)
+        chunk, stats = _assemble_with_clock(reader, name, assembler, clock)
     else:
         chunk, stats = _assemble(reader, name, assembler)
     if not assembler.ready:
@@ -141,6 +141,66 @@ def _treadmill_replay(protocol: str | None) -> Any:
     except ImportError:
         return None
     return getattr(mod, "replay", None)
+
+
+def _assemble_with_clock(
+    reader: SessionReader,
+    name: str,
+    assembler: BlockAssembler,
+    clock: list[tuple[float, float]],
+) -> tuple[GaitSignals | None, dict[str, int]]:
+    """Samples plus each box chunk's arrival: from the whole-stream decoder where the stream
+    is clean (no frame held back, so every block arrived in the chunk that completed it, as
+    the live decoder released it), else recorded chunk by recorded chunk."""
+    try:
+        from devices.sensorbox.fast import decode_stream
+    except ImportError:
+        return _assemble_by_chunk(reader, name, assembler, clock)
+    data = reader.read_stream(name)
+    box = decode_stream(data.data, data.offsets, data.host_t)
+    arrivals = _clean_arrivals(box)
+    if arrivals is None:
+        return _assemble_by_chunk(reader, name, assembler, clock)
+    clock.extend(arrivals)
+    return assembler.feed_decoded(box), box.stats.as_dict()
+
+
+def _clean_arrivals(box: Any) -> list[tuple[float, float]] | None:
+    """``(host_t, box time of the last sample kept so far)`` per recorded chunk that added
+    samples, as the live session noted them; None where the stream is not clean (a frame
+    held back or lost, a HELLO after the first samples, a changing channel count)."""
+    import numpy as np
+
+    st = box.stats
+    hello = box.hello
+    n_blocks = int(box.block_seq.size)
+    if (
+        st.gaps
+        or st.reordered
+        or box.channels < 0
+        or hello is None
+        or not n_blocks
+        or not box.t_us.size
+        or box.channels != len(hello.channels)
+        or box.hellos[0].host_t > float(box.block_host_t[0])
+        or np.any(np.diff(box.block_start) <= 0)
+    ):
+        return None
+    t_us = box.t_us.astype(np.int64)
+    last = t_us[box.block_start[1:] - 1]  # each block's samples rise: its last is its max
+    host = box.block_host_t.astype(np.float64)
+    t0 = int(t_us[0])
+    out: list[tuple[float, float]] = []
+    running = np.iinfo(np.int64).min
+    starts = np.flatnonzero(np.r_[True, host[1:] != host[:-1]])
+    ends = np.r_[starts[1:], n_blocks]
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        top = int(last[a:b].max())
+        if top > running:
+            running = top
+            if host[a]:
+                out.append((float(host[a]), (running - t0) / 1e6))
+    return out
 
 
 def _assemble_by_chunk(
