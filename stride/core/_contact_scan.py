@@ -340,11 +340,11 @@ def detect_chunk(
         if bad_step <= i:
             bad_step = _next_bad_step(t, i + 1, n, gap_dt)
         # a run stops before the next bad time step (the step is an event anyway)
-        limit = min(n, i + block - int(fs[S_BPOS]), bad_step)
+        limit = _min(_min(n, i + block - int(fs[S_BPOS])), bad_step)
         if st == 3.0:
             # ending: the sample that completes the swing is an event
             room = int(p[P_MIN_SWING] - fs[S_BELOW]) - 1
-            limit = min(limit, i + max(room, 0))
+            limit = _min(limit, i + _max(room, 0))
         tp = fs[S_PREV_T]
         candidate = st == 1.0 and fs[S_ABOVE] != 0.0
         acc_at = S_ACC_C if candidate else S_ACC
@@ -429,7 +429,7 @@ def detect_chunk(
             else:
                 # right after an event, scan sample by sample only a few samples (events
                 # cluster); without one there, the rest of the block is summarised again
-                stop = limit if not near_event else min(limit, i + NEAR)
+                stop = limit if not near_event else _min(limit, i + NEAR)
                 # events cluster (contact level, confirmation, each sensor): after one,
                 # scan sample by sample to the next instead of summarising the block first
                 if nk == 2:
