@@ -4,9 +4,17 @@ Between events (a crossing, NaN, a gap), samples only move running values — bl
 extremes, the contact's force sum — so runs of them are summarised in tight, branch-free
 loops and committed at once; each event sample goes through the per-sample rules of
 ``_contact_kernels._step``. The updates happen in the same order either way (integer sums
-are exact), so the results equal the per-sample rules bit for bit, for any chunking. The
-helpers are inlined into the scan (``inline="always"``): numba's call overhead per 40 ms
-block was a fifth to a third of the time.
+are exact), so the results equal the per-sample rules bit for bit, for any chunking.
+
+What keeps it fast (measured; each was a large share of the time): helpers are inlined
+(``inline="always"``: numba's call overhead per 40 ms block); min/max are the inlined
+``_min``/``_max`` (numba's builtins stayed out-of-line calls per sample in this large
+function); inlined helpers take scalars, and the hot paths (heel + toe, one sensor) are
+written out in ``detect_chunk``, because an inlined helper that takes an array costs
+atomic reference counts per call; the time steps are checked ahead by a vectorised count
+(``_next_bad_step``), not per block with float extremes (no fastmath: not vectorised);
+unsigned loop indices spare numba's negative-index handling, which turns loads into
+gathers; four-channel int16 rows are read as one 64-bit word each.
 """
 
 from __future__ import annotations
@@ -302,9 +310,10 @@ def detect_chunk(
     columns (a view, no copy; the fast scan reads it), else an empty array.
 
     Fast path: between events, samples only move running values (block extremes, the
-    contact's force sum). Each run up to the block's end is first summarised branch-free
-    (extremes of the time steps, the sum and each sensor); when every extreme is inside
-    the bounds the state allows, the run is quiet and committed at once. Otherwise the
+    contact's force sum). Each run up to the block's end (or the next bad time step, found
+    ahead) is first summarised branch-free (extremes of the sum and each sensor); when
+    every extreme is inside the bounds the state allows, the run is quiet and committed
+    at once. Otherwise the
     first event is located, the run before it committed, and the event sample goes through
     ``_step`` (every rule). Updates happen in the same order either way (integer sums are
     exact), so results do not depend on chunking.
