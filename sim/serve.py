@@ -113,24 +113,29 @@ def serve_forever(
         raise InputError(
             f"unknown treadmill protocol {treadmill!r}", fix="use trackmaster or csafe"
         )
+    options = WorldOptions(  # validated before anything is created on disk
+        profile=profile,
+        seed=seed,
+        rate_hz=rate,
+        speed_mps=parse_speed(speed),
+        speedup=speedup,
+        unplug_at_s=tuple(unplug_at_s),
+        unplug_s=unplug_s,
+    )
     if directory.exists() and not directory.is_dir():
         raise InputError(f"{directory} exists and is not a directory", fix="choose another --dir")
-    directory.mkdir(parents=True, exist_ok=True)
     for name in ("box", "treadmill"):
         p = directory / name
         if p.exists() and not p.is_symlink():
             raise InputError(f"{p} exists and is not a symlink", fix="choose another --dir")
-    world = World(
-        WorldOptions(
-            profile=profile,
-            seed=seed,
-            rate_hz=rate,
-            speed_mps=parse_speed(speed),
-            speedup=speedup,
-            unplug_at_s=tuple(unplug_at_s),
-            unplug_s=unplug_s,
-        )
-    )
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as err:  # a file where a folder should be, read-only disk
+        raise InputError(
+            f"cannot create --dir {directory}: {err.strerror or err}",
+            fix="choose another --dir; every part of it must be a folder you can write to",
+        ) from err
+    world = World(options)
     boxes: list[_Pty] = [_Pty(directory / "box")]  # the current box terminal, if plugged
     belt = _Pty(directory / "treadmill")
     responder = world.responder(treadmill)

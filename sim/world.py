@@ -56,6 +56,8 @@ class WorldOptions:
 
     def __post_init__(self) -> None:
         """Validate everything here, so a bad URL is refused when it is parsed."""
+        if self.seed < 0:  # numpy's SeedSequence would fail later with a bare ValueError
+            raise InputError("seed is negative", fix="give a seed >= 0")
         if not (0.01 <= self.speedup <= 1000.0):
             raise InputError(
                 f"speedup {self.speedup} is outside 0.01..1000", fix="give e.g. speedup=10"
