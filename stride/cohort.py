@@ -136,6 +136,12 @@ class DaskEngine:
         self._client.close()
 
 
+def check_workers(workers: int | None) -> None:
+    """``--workers`` below 1 is refused, not silently raised to 1."""
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be >= 1, not {workers}", fix="e.g. --workers 2")
+
+
 def get_engine(
     name: str = "local",
     *,
@@ -144,6 +150,7 @@ def get_engine(
     connect_timeout_s: float = 10.0,
 ) -> LocalEngine | DaskEngine:
     """The engine for ``--engine NAME [--scheduler ADDRESS]`` (dask needs the address)."""
+    check_workers(workers)
     if name == "local":
         if scheduler is not None:
             raise InputError("--scheduler is only used with --engine dask", fix="drop it")
@@ -398,6 +405,9 @@ def run_recovery_cli(
 
     name, _ = parse_profile(profile)
     n_sessions = len(schedule_days(weeks, sessions_per_week))
+    if seed < 0:
+        raise InputError("seed is negative", fix="give a seed >= 0")
+    check_workers(workers)
     if not 1 <= patients <= 1_000_000:
         raise InputError(f"--patients {patients} is out of range", fix="use 1 to 1000000")
     if not (0.1 <= step_length <= 1.5 and 0.0 <= tolerance <= 0.5):
@@ -410,6 +420,12 @@ def run_recovery_cli(
         if recordings.exists():
             raise InputError(
                 f"{str(recordings)!r} already exists", fix="name a new directory for --recordings"
+            )
+        parent = next((p for p in recordings.absolute().parents if p.exists()), None)
+        if parent is not None and not parent.is_dir():
+            raise InputError(
+                f"--recordings {str(recordings)!r}: {str(parent)!r} is a file, not a directory",
+                fix="name a new directory under an existing folder",
             )
     base = RecoveryJob(
         profile=profile.strip(),
@@ -433,7 +449,13 @@ def run_recovery_cli(
     with open_db(db_path):  # a foreign or damaged history is refused before any work
         pass
     if recordings is not None:
-        recordings.mkdir(parents=True)
+        try:
+            recordings.mkdir(parents=True)
+        except OSError as err:  # read-only disk, no permission
+            raise InputError(
+                f"cannot create --recordings {str(recordings)!r}: {err.strerror or err}",
+                fix="name a new directory you can write to",
+            ) from err
     t0 = time.perf_counter()
     first_si: list[float] = []
     last_si: list[float] = []
