@@ -31,7 +31,7 @@ WFDB_INVALID = -32768  # how a header writes a first value that is "invalid"
 _RECORD_RE = re.compile(
     r"^(?P<name>[^\s/]+)(?P<seg>/\d+)?\s+(?P<nsig>\d+)"
     r"(?:\s+(?P<fs>[0-9.eE+-]+)(?:/[0-9.eE+-]+)?(?:\([^)]*\))?"
-    r"(?:\s+(?P<nsamp>\d+))?)?(?:\s+.*)?$"
+    r"(?:\s+(?P<nsamp>\S+))?)?(?:\s+.*)?$"
 )
 _FORMAT_RE = re.compile(r"^(?P<fmt>\d+)(?P<x>x\d+)?(?P<skew>:\d+)?(?P<off>\+\d+)?$")
 _GAIN_RE = re.compile(r"^(?P<gain>[0-9.eE+-]+)(?:\((?P<base>-?\d+)\))?(?:/(?P<units>\S+))?$")
@@ -99,7 +99,16 @@ def parse_header(text: str, path: Path) -> Header:
             raise _bad(path, f"line {lineno}: bad sampling frequency", fix) from None
         if not (np.isfinite(fs) and fs > 0):
             raise _bad(path, f"line {lineno}: sampling frequency {fs} is not positive", fix)
-    n_samples = None if m.group("nsamp") is None else int(m.group("nsamp"))
+    n_samples = None
+    if m.group("nsamp") is not None:
+        tok = m.group("nsamp")
+        if not (tok.isascii() and tok.isdigit()):  # -5 too: reading on would hide it
+            raise _bad(
+                path,
+                f"line {lineno}: sample count {tok} is not valid",
+                "write the number of samples per signal as a whole number >= 0",
+            )
+        n_samples = int(tok)
     if nsig < 1:
         raise _bad(path, "the header declares no signals", "give a record with signals")
     sig_lines = lines[1:]
@@ -226,6 +235,10 @@ def read_wfdb(path: str | os.PathLike[str]) -> GaitSignals:
     hea = p if p.suffix == ".hea" else p.with_name(p.name + ".hea")
     if p.suffix in (".let", ".rit", ".dat"):
         hea = p.with_suffix(".hea")
+    if hea.is_dir():
+        raise _bad(
+            hea, "is a directory, not a header file", "give the path of the record's .hea file"
+        )
     if not hea.is_file():
         raise _bad(hea, "no such header file", "give the path of the record's .hea file")
     try:
@@ -337,6 +350,12 @@ def read_wfdb(path: str | os.PathLike[str]) -> GaitSignals:
 
 
 def _read_signal_file(path: Path, offset: int, hea: Path) -> NDArray[np.uint8]:
+    if path.is_dir():
+        raise _bad(
+            path,
+            f"signal file named by {hea.name} is a directory",
+            "put the record's signal files (not folders) beside its header",
+        )
     if not path.is_file():
         raise _bad(
             path,
