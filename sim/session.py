@@ -16,6 +16,8 @@ faults leaves the gait (and its truth) unchanged.
 from __future__ import annotations
 
 import bisect
+import contextlib
+import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -231,6 +233,7 @@ def simulate_session(
     through the session writer, so they are listed in session.json ``files`` and a later
     ``--force`` replaces them with the rest of the session)."""
     t_wall = datetime.now(UTC)
+    created = _first_missing(Path(out))
     writer = SessionWriter(out, force=force)  # refuses before any work is done
     try:
         sim = simulate(spec)
@@ -245,9 +248,37 @@ def simulate_session(
         if derive is not None:
             for name, text in derive(Path(out)).items():
                 writer.write_text(name, text)
-    finally:
+    except BaseException as err:
         writer.close()
+        if isinstance(err, KeyboardInterrupt):  # Ctrl-C: leave nothing that looks recorded
+            _remove_partial(Path(out), writer.meta, created)
+        raise
+    writer.close()
     return sim
+
+
+def _first_missing(out: Path) -> Path | None:
+    """The outermost folder of ``out`` that does not exist yet (None: ``out`` exists)."""
+    if out.exists() or out.is_symlink():
+        return None
+    top = out
+    while top.parent != top and not top.parent.exists():
+        top = top.parent
+    return top
+
+
+def _remove_partial(out: Path, meta: Mapping[str, Any], created: Path | None) -> None:
+    """Remove what an interrupted run wrote, so no partial session looks like a recording:
+    every folder this run created, else only the files this run listed."""
+    if created is not None:
+        shutil.rmtree(created, ignore_errors=True)
+        return
+    streams = [s.get("file") for s in meta.get("streams", {}).values()]
+    for name in [*meta.get("files", []), *streams, "session.json"]:
+        if isinstance(name, str):
+            (out / name).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # only if empty: other files there are not ours
+        (out / "streams").rmdir()
 
 
 def session_meta(

@@ -66,22 +66,29 @@ def session(
         with open_db(db):  # a foreign or damaged history is refused before any work
             pass
     analysed = SessionAnalysis()
-    summary = run_session(
-        out=out,
-        minutes=minutes,
-        speed=speed,
-        profile=profile,
-        seed=seed,
-        rate=rate,
-        sensors=sensors,
-        overground=overground,
-        noise=noise,
-        target=target,
-        metronome=metronome,
-        force=force,
-        subject=subject,
-        derive=analysed.derive,
-    )
+    try:
+        summary = run_session(
+            out=out,
+            minutes=minutes,
+            speed=speed,
+            profile=profile,
+            seed=seed,
+            rate=rate,
+            sensors=sensors,
+            overground=overground,
+            noise=noise,
+            target=target,
+            metronome=metronome,
+            force=force,
+            subject=subject,
+            derive=analysed.derive,
+        )
+    except KeyboardInterrupt:
+        import sys
+
+        # simulate_session has removed what this run wrote; Ctrl-C is exit 130 by custom.
+        print("stride: interrupted: nothing written", file=sys.stderr)
+        raise typer.Exit(130) from None
     typer.echo(summary)
     line = analysed.register(out, db=db) if not no_history else analysed.line()
     if line:
