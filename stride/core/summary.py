@@ -102,7 +102,7 @@ def summarize(
     sym: dict[str, object] = {
         key: symmetry(mean_of("L", q), mean_of("R", q)).as_dict() for key, q in SYMMETRY_OF.items()
     }
-    sym["pci"] = phase_coordination_index(left_stride_phases(table).tolist())
+    sym["pci"] = phase_coordination_index(left_stride_phases(table))
     if any(multi_sensor):
         sym["loading"] = symmetry(mean_of("L", "impulse"), mean_of("R", "impulse")).as_dict()
     summary["symmetry"] = sym

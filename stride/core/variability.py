@@ -12,6 +12,9 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
+from stride.core._dfa_kernel import _dfa_fluctuations
+from stride.errors import InputError
+
 #: Fewer strides than this give no DFA alpha (nolds switches to fixed tiny windows below
 #: 70 points; gait-metrics.md: alpha needs several hundred strides to mean much).
 DFA_MIN_POINTS = 71
@@ -56,30 +59,18 @@ def dfa_alpha(x: ArrayLike, sizes: list[int] | None = None) -> float | None:
         sizes = dfa_window_sizes(a.size)
     if len(sizes) < 2 or max(sizes) >= a.size:
         return None
+    if min(sizes) < 2:
+        raise InputError(
+            f"DFA window sizes must be at least 2 points, got {min(sizes)}",
+            fix="pass window sizes of 2 or more (the defaults start at 4)",
+        )
     walk = np.cumsum(a - a.mean())
-    used: list[int] = []
-    flucts: list[float] = []
-    for n in sizes:
-        step = n // 2
-        starts = np.arange(0, walk.size - n, step)
-        if starts.size == 0:
-            continue
-        windows = walk[starts[:, None] + np.arange(n)[None, :]]
-        xs = np.arange(n, dtype=np.float64)
-        # Least-squares line per window, in closed form (same fit as np.polyfit order 1).
-        xm = xs.mean()
-        sxx = float(((xs - xm) ** 2).sum())
-        ym = windows.mean(axis=1)
-        slope = ((windows - ym[:, None]) * (xs - xm)[None, :]).sum(axis=1) / sxx
-        trend = ym[:, None] + slope[:, None] * (xs - xm)[None, :]
-        f2 = ((windows - trend) ** 2).sum(axis=1) / n
-        f = math.sqrt(float(f2.mean()))
-        if f > 0.0:
-            used.append(n)
-            flucts.append(f)
-    if len(used) < 2:
+    sz = np.asarray(sizes, dtype=np.int64)
+    f = _dfa_fluctuations(walk, sz)
+    keep = f > 0.0
+    if int(keep.sum()) < 2:
         return None
-    lx = np.log(np.asarray(used, dtype=np.float64))
-    ly = np.log(np.asarray(flucts))
+    lx = np.log(sz[keep].astype(np.float64))
+    ly = np.log(f[keep])
     lxm = lx.mean()
     return float(((lx - lxm) * (ly - ly.mean())).sum() / ((lx - lxm) ** 2).sum())

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from variability_reference import phase_coordination_index_reference
 
 from stride.core.symmetry import (
     gait_asymmetry,
@@ -75,3 +79,34 @@ def test_pci_hand_computed() -> None:
     # 160 constant: CV 0, 100 * 20 / 180 = 11.111
     assert phase_coordination_index([160.0, 160.0]) == pytest.approx(11.1111, abs=1e-4)
     assert phase_coordination_index([180.0]) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(min_value=0.0, max_value=720.0),
+            st.sampled_from([math.nan, math.inf, -math.inf, 0.0, 180.0]),
+        ),
+        max_size=60,
+    )
+)
+def test_pci_matches_reference(phases: list[float]) -> None:
+    """The vectorised PCI equals the plain-Python reference, NaN/inf dropped as before.
+
+    Phases are non-negative (0-360 from the strides; up to 720 to be generous): with
+    mixed signs the mean could cancel to rounding noise, where any two summation orders
+    disagree."""
+    ref = phase_coordination_index_reference(phases)
+    ours = phase_coordination_index(np.asarray(phases, dtype=np.float64))
+    assert (ours is None) == (ref is None)
+    if ours is not None and ref is not None:
+        assert ours == pytest.approx(ref, rel=1e-9, abs=1e-9 * (1.0 + abs(ref)))
+    assert phase_coordination_index(phases) == ours  # a list works the same
+
+
+@pytest.mark.parametrize("n", [2, 3, 1000, 20000])
+def test_pci_long_series_matches_reference(n: int, rng: np.random.Generator) -> None:
+    phases = 180.0 + 15.0 * rng.standard_normal(n)
+    ours = phase_coordination_index(phases)
+    assert ours == pytest.approx(phase_coordination_index_reference(phases.tolist()), rel=1e-9)

@@ -9,8 +9,14 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+from variability_reference import dfa_alpha_reference
 
-from stride.core.variability import coefficient_of_variation, dfa_alpha, dfa_window_sizes
+from stride.core.variability import (
+    coefficient_of_variation,
+    dfa_alpha,
+    dfa_window_sizes,
+)
+from stride.errors import InputError
 
 
 def _nolds_measures() -> ModuleType:
@@ -80,3 +86,53 @@ def test_dfa_needs_enough_points() -> None:
     assert dfa_alpha(np.ones(50)) is None
     # constant series: all fluctuations zero -> no line to fit
     assert dfa_alpha(np.ones(200)) is None
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_dfa_matches_reference(seed: int) -> None:
+    """The kernel gives the reference's alpha on random series: lengths around the
+    DFA_MIN_POINTS threshold and long ones, scales from tiny to large, NaNs scattered in."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.choice([70, 71, 72, 90, 150, 333, 1000, 4000]))
+    x = rng.uniform(0.1, 1000.0) + rng.uniform(1e-4, 10.0) * _fgn(n, rng.uniform(0.3, 0.95), rng)
+    if seed % 3 == 0:
+        x[rng.integers(0, n, size=5)] = rng.choice([np.nan, np.inf, -np.inf])
+    ours, ref = dfa_alpha(x), dfa_alpha_reference(x)
+    if ref is None:
+        assert ours is None
+    else:
+        assert ours == pytest.approx(ref, rel=1e-9, abs=0.0)
+
+
+@pytest.mark.parametrize(
+    "sizes", [[2, 3], [4, 5, 6], [3, 7, 20, 49], [4, 8, 16, 32, 64, 98], [10, 99], [5, 200]]
+)
+def test_dfa_given_sizes_match_reference(sizes: list[int], rng: np.random.Generator) -> None:
+    """Explicit window sizes, odd and even, up to one short of the series (few windows)."""
+    x = 1.1 + 0.03 * rng.standard_normal(100)
+    ours, ref = dfa_alpha(x, sizes), dfa_alpha_reference(x, sizes)
+    if ref is None:
+        assert ours is None
+    else:
+        assert ours == pytest.approx(ref, rel=1e-9, abs=0.0)
+
+
+@pytest.mark.parametrize("value", [0.0, 1.0, 0.5, 1.1, 1234.5678])
+@pytest.mark.parametrize("n", [0, 1, 70, 71, 500])
+def test_dfa_constant_and_short_like_reference(value: float, n: int) -> None:
+    """Short series and constant series (no fluctuation) give no alpha, as in the reference."""
+    x = np.full(n, value)
+    assert dfa_alpha_reference(x) is None
+    assert dfa_alpha(x) is None
+
+
+def test_dfa_all_nan_and_drift_like_reference(rng: np.random.Generator) -> None:
+    assert dfa_alpha(np.full(200, np.nan)) is None
+    # a slow drift (fatigue): near-linear profile windows, residuals small next to the sums
+    x = np.linspace(1.0, 1.3, 800) + 1e-3 * rng.standard_normal(800)
+    assert dfa_alpha(x) == pytest.approx(dfa_alpha_reference(x), rel=1e-9, abs=0.0)
+
+
+def test_dfa_rejects_window_size_below_two() -> None:
+    with pytest.raises(InputError, match="at least 2"):
+        dfa_alpha(np.arange(100.0), [1, 4])
