@@ -48,6 +48,31 @@ class Timing:
         return {"read_s": self.read_s, "analysis_s": self.analysis_s, "samples": self.samples}
 
 
+#: Longest step a target may ask for, m (spacing x lines-per-step or --step-length).
+MAX_STEP_M = 3.0
+
+
+def check_step_target(
+    spacing_m: float | None, lines_per_step: int | None, step_length_m: float | None
+) -> None:
+    """The one plausibility rule for a step-length target, shared by ``stride analyze`` and
+    the live session: spacing and step length 0.05-3 m, at least one line per step, and
+    spacing x lines-per-step at most :data:`MAX_STEP_M` (a 300 m "step" is a typo)."""
+    for name, v in (("--spacing", spacing_m), ("--step-length", step_length_m)):
+        if v is not None and not (0.05 <= v <= MAX_STEP_M):
+            raise InputError(f"{name} {v} m is implausible", fix="give metres, e.g. 0.30")
+    if lines_per_step is not None and lines_per_step < 1:
+        raise InputError("--lines-per-step must be at least 1", fix="e.g. 2")
+    if spacing_m is not None and lines_per_step is not None:
+        length = spacing_m * lines_per_step
+        if length > MAX_STEP_M:
+            raise InputError(
+                f"--spacing {spacing_m} m x --lines-per-step {lines_per_step} is a "
+                f"{length:g} m step",
+                fix="give the lines per step, e.g. --lines-per-step 2",
+            )
+
+
 def target_from_options(
     spacing_m: float | None,
     lines_per_step: int | None,
@@ -216,8 +241,13 @@ def check_output(path: Path, force: bool) -> None:
         raise InputError(f"{path} already exists", fix="choose another name or add --force")
     if path.exists() and path.is_dir():
         raise InputError(f"{path} is a directory", fix="give a file name")
-    if not path.parent.exists():
-        raise InputError(f"the folder {path.parent} does not exist", fix="create it first")
+    parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise InputError(
+            f"the folder {parent} is a file", fix="give a path inside a folder, or another name"
+        )
+    if not parent.exists():
+        raise InputError(f"the folder {parent} does not exist", fix="create it first")
 
 
 def write_text_atomic(path: Path, text: str) -> None:

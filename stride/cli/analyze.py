@@ -84,6 +84,7 @@ def analyze(
     """
     from stride.analysis import (
         check_output,
+        check_step_target,
         document,
         run,
         steps_csv_text,
@@ -92,11 +93,13 @@ def analyze(
     )
     from stride.core.analyzer import AnalysisConfig
     from stride.errors import InputError
+    from stride.readers.session import recording_damage, skipped_warning
 
     try:
         target = target_from_options(spacing, lines_per_step, step_length, tolerance, cadence)
     except InputError as err:  # a wrong mix of options is a usage error (exit 2)
         raise typer.BadParameter(str(err)) from err
+    check_step_target(spacing, lines_per_step, step_length)  # implausible values: exit 1
     if pass_length is not None and not pass_length > 0:
         raise typer.BadParameter(f"--pass-length {pass_length} must be a length in metres > 0")
     config = AnalysisConfig(target=target, pass_length_m=pass_length)
@@ -110,6 +113,13 @@ def analyze(
         if out is not None:
             check_output(out, force)
     signals, result, timing = run(path, config)
+    damage = recording_damage(signals.meta)
+    warning = None
+    if damage is not None:
+        probs = signals.meta.get("read_problems") or {}
+        warning = skipped_warning(str(damage["stream"]), path, probs, rest="analysed")
+    if warning is not None:
+        typer.echo(warning, err=True)
     if steps_csv is not None:
         write_text_atomic(steps_csv, steps_csv_text(result))
     if plot is not None:
@@ -117,7 +127,10 @@ def analyze(
 
         plot_analysis(signals, result, plot, target)
     if json_out:
-        typer.echo(json.dumps(document(result, timing), allow_nan=False))
+        doc = document(result, timing)
+        if damage is not None:
+            doc["recording"] = damage
+        typer.echo(json.dumps(doc, allow_nan=False))
         return
     _show(str(path), result.summary, timing.as_dict(), signals.fs, signals.units)
 

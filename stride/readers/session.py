@@ -26,6 +26,37 @@ if TYPE_CHECKING:
 SENSORBOX_PROTOCOL = "sensorbox-v1"
 
 
+def skipped_warning(stream: str, path: object, problems: Any, rest: str = "replayed") -> str | None:
+    """The one ``stride: warning:`` line for a stream whose reading skipped damage (torn
+    tail or damaged chunks; ``problems`` a ``StreamProblems`` or its ``vars``), None when it
+    read clean. Shared by ``stride replay`` and ``stride analyze`` so both say it alike."""
+    p = problems if isinstance(problems, dict) else vars(problems)
+    torn, corrupt = int(p.get("torn", 0)), int(p.get("corrupt", 0))
+    if not (torn or corrupt):
+        return None
+    return (
+        f"stride: warning: stream {stream!r} of {path}: skipped {torn} torn and {corrupt} "
+        f"damaged chunk(s), {int(p.get('bytes_skipped', 0))} bytes; the rest is {rest}"
+    )
+
+
+def recording_damage(meta: dict[str, object]) -> dict[str, object] | None:
+    """What reading a session recording skipped, for the JSON document (None for a record
+    that is not a session): ``{"stream", "skipped_chunks", "torn_tail", "bytes_skipped"}``."""
+    p = meta.get("read_problems")
+    stream = meta.get("read_stream")
+    if meta.get("format") != "stride-session" or not isinstance(stream, str):
+        return None
+    p = p if isinstance(p, dict) else {}
+    torn, corrupt = int(p.get("torn", 0)), int(p.get("corrupt", 0))
+    return {
+        "stream": stream,
+        "skipped_chunks": torn + corrupt,
+        "torn_tail": torn > 0,
+        "bytes_skipped": int(p.get("bytes_skipped", 0)),
+    }
+
+
 def is_session(path: str | os.PathLike[str]) -> bool:
     """A directory with a session.json: the recording format of ``stride live``/``sim``."""
     p = Path(path)
@@ -77,6 +108,7 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
         "session": reader.meta,
         "decoder": stats,
         "assembler": vars(assembler.counts),
+        "read_stream": name,
         "read_problems": None if problems is None else vars(problems),
     }
     if treadmill:

@@ -105,6 +105,8 @@ def check_streams(reader: Any, streams: list[str]) -> None:
     error (not a silent replay of nothing); skipped damage is said once on stderr."""
     import sys
 
+    from stride.readers.session import skipped_warning
+
     for name in streams:
         data = reader.read_stream(name)  # InputError for a missing or foreign file
         if not data.offsets.size:
@@ -113,13 +115,9 @@ def check_streams(reader: Any, streams: list[str]) -> None:
                 fix="replay another recording; this one has nothing to play",
             )
         probs = reader.problems.get(name)
-        if probs is not None and not probs.clean:
-            print(
-                f"stride: warning: stream {name!r} of {reader.path}: skipped "
-                f"{probs.torn} torn and {probs.corrupt} damaged chunk(s), "
-                f"{probs.bytes_skipped} bytes; the rest is replayed",
-                file=sys.stderr,
-            )
+        line = None if probs is None else skipped_warning(name, reader.path, probs)
+        if line is not None:
+            print(line, file=sys.stderr)
 
 
 def _positive(v: Any) -> bool:

@@ -82,24 +82,14 @@ def make_targets(
         raise InputError(
             "both --spacing and --step-length given", fix="give the lines or the step length"
         )
-    for name, v in (("--spacing", spacing_m), ("--step-length", step_length_m)):
-        if v is not None and not (0.05 <= v <= 3.0):
-            raise InputError(f"{name} {v} m is implausible", fix="give metres, e.g. 0.30")
+    from stride.analysis import check_step_target
+
+    check_step_target(spacing_m, lines_per_step, step_length_m)
     if not (0.0 <= tolerance_m <= 1.0):
         raise InputError(f"--tolerance {tolerance_m} m is implausible", fix="e.g. 0.05")
-    if lines_per_step < 1:
-        raise InputError("--lines-per-step must be at least 1", fix="e.g. 2")
     if cadence_spm is not None and not (20.0 <= cadence_spm <= 300.0):
         raise InputError(f"--cadence {cadence_spm} is implausible", fix="steps/min, e.g. 100")
-    length = step_length_m
-    if spacing_m is not None:
-        length = spacing_m * lines_per_step
-        if length > 3.0:
-            raise InputError(
-                f"--spacing {spacing_m} m x --lines-per-step {lines_per_step} is a "
-                f"{length:g} m step",
-                fix="give the lines per step, e.g. --lines-per-step 2",
-            )
+    length = step_length_m if spacing_m is None else spacing_m * lines_per_step
     return Targets(
         step_length_m=length,
         tolerance_m=tolerance_m,
