@@ -40,9 +40,11 @@ from typing import NamedTuple, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from stride.core._step_kernels import _previous_median_mad as _k_previous_median_mad
 from stride.core.belt import BeltTrack
 from stride.core.gaps import overlaps_gap
 from stride.core.rollover import CONTACT_TYPES, UNKNOWN, classify_contacts
+from stride.errors import InputError
 
 FLAG_GAP, FLAG_TURN, FLAG_STOP, FLAG_EDGE, FLAG_ALTERNATION = 1, 2, 4, 8, 16
 FLAG_NAMES = (
@@ -206,43 +208,23 @@ def flag_names(mask: int) -> list[str]:
     return [name for bit, name in FLAG_NAMES if mask & bit]
 
 
-def _previous_windows(x: NDArray[np.float64], k: int) -> NDArray[np.float64]:
-    """Row i holds x[i-k:i] (NaN-padded at the start)."""
-    m = x.shape[0]
-    padded = np.concatenate([np.full(k, np.nan), x])
-    return np.lib.stride_tricks.sliding_window_view(padded, k)[:m]
-
-
-def _median_rows(win: NDArray[np.float64], min_count: int) -> NDArray[np.float64]:
-    """Median of the finite values of each row; NaN where fewer than ``min_count``."""
-    m, k = win.shape
-    if m == 0:
-        return np.zeros(0)
-    srt = np.sort(win, axis=1)  # NaN sort last
-    cnt = np.isfinite(win).sum(axis=1)
-    lo = np.maximum(cnt - 1, 0) // 2
-    hi = cnt // 2
-    rows = np.arange(m)
-    med = 0.5 * (srt[rows, lo] + srt[rows, np.minimum(hi, k - 1)])
-    return np.where(cnt >= min_count, med, np.nan)
-
-
 def _previous_median(x: NDArray[np.float64], k: int, min_count: int) -> NDArray[np.float64]:
     """For each i, the median of the finite values among x[i-k:i]; NaN if fewer than min."""
-    if x.shape[0] == 0:
-        return np.zeros(0)
-    return _median_rows(_previous_windows(x, k), min_count)
+    return _previous_median_mad(x, k, min_count, with_mad=False)[0]
 
 
 def _previous_median_mad(
-    x: NDArray[np.float64], k: int, min_count: int
+    x: NDArray[np.float64], k: int, min_count: int, with_mad: bool = True
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Median and median absolute deviation of the finite values among x[i-k:i]."""
-    if x.shape[0] == 0:
-        return np.zeros(0), np.zeros(0)
-    win = _previous_windows(x, k)
-    med = _median_rows(win, min_count)
-    return med, _median_rows(np.abs(win - med[:, None]), min_count)
+    if k < 1:
+        raise InputError(
+            f"the stride reference needs at least 1 previous stride, got ref_strides={k}",
+            fix="set ref_strides to 1 or more (default 8)",
+        )
+    xs = np.ascontiguousarray(x, dtype=np.float64)
+    med, mad = _k_previous_median_mad(xs, int(k), int(min_count), with_mad)
+    return med, mad
 
 
 def side_rows(
