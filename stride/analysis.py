@@ -12,6 +12,7 @@ import math
 import os
 import tempfile
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -226,11 +227,18 @@ def _cell(value: object) -> str:
 
 def steps_csv_text(result: Analysis) -> str:
     """The steps table as CSV: the shared first columns, then flags and the extras."""
+    return steps_csv_text_from_rows(result.step_rows())
+
+
+def steps_csv_text_from_rows(rows: Iterable[Mapping[str, object]]) -> str:
+    """``steps.csv`` from step rows (the ``steps`` of the JSON document): one format for
+    every writer (``stride analyze``, cohorts, ``stride sim session``, live sessions);
+    a key a row lacks is an empty field."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     cols = (*CSV_COLUMNS, *CSV_EXTRA)
     w.writerow(cols)
-    for row in result.step_rows():
+    for row in rows:
         w.writerow([_cell(row.get(c)) for c in cols])
     return buf.getvalue()
 

@@ -2,7 +2,8 @@
 
 Raw streams: ``box`` (sensor-box protocol v1) and, with a treadmill driver, ``treadmill.rx``
 (the bytes the treadmill sent, protocol = driver name) and ``treadmill.tx`` (the commands
-and polls the host sent). At the end: ``steps.csv``, ``summary.json`` and the session
+and polls the host sent). At the end: ``steps.csv`` (the one steps format,
+:func:`stride.analysis.steps_csv_text_from_rows`), ``summary.json`` and the session
 metadata in ``session.json`` (devices, protocols, rate, channel map, target, speed changes,
 software version, subject, start time).
 """
@@ -16,20 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from devices.recording import SessionWriter, StreamRecorder
-
-STEP_COLUMNS = (
-    "side",
-    "ic_s",
-    "fc_s",
-    "step_time_s",
-    "stride_time_s",
-    "stance_s",
-    "swing_s",
-    "step_length_m",
-    "stride_length_m",
-    "target_error_m",
-    "flags",
-)
 
 
 class SessionRecorder:
@@ -66,18 +53,10 @@ class SessionRecorder:
             if self.closed:
                 return
             self.closed = True
+        from stride.analysis import steps_csv_text_from_rows
+
         steps = analysis.get("steps") or []
-        rows = [
-            [";".join(s.get(c) or []) if c == "flags" else _cell(s.get(c)) for c in STEP_COLUMNS]
-            for s in steps
-        ]
-        self.writer.write_table("steps.csv", STEP_COLUMNS, rows)
+        self.writer.write_text("steps.csv", steps_csv_text_from_rows(steps))
         self.writer.write_json("summary.json", analysis.get("summary") or {})
         self.writer.write_meta(meta)
         self.writer.close()
-
-
-def _cell(v: Any) -> Any:
-    if isinstance(v, float):
-        return f"{v:.6f}"
-    return v

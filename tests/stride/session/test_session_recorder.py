@@ -1,0 +1,47 @@
+"""The live session's ``steps.csv`` is the one steps format: the recorder writes the rows
+the session emitted exactly as ``stride analyze --steps-csv`` writes an analysis."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stride.analysis import CSV_EXTRA, steps_csv_text, steps_csv_text_from_rows
+from stride.core.analyzer import AnalysisConfig, analyze
+from stride.core.steps import CSV_COLUMNS
+from stride.core.targets import Target
+from stride.session.recorder import SessionRecorder
+
+
+def test_recorder_steps_csv_is_the_analyze_format(
+    synth_walk: Callable[..., Any], tmp_path: Path
+) -> None:
+    signals, _ = synth_walk(seconds=30.0, heel_toe=True)
+    result = analyze(signals, AnalysisConfig(target=Target(0.6, 0.05, None)))
+    # the live session holds its steps as JSON rows (what it printed with --json)
+    rows = json.loads(json.dumps(result.step_rows()))
+    assert len(rows) > 10
+    rec = SessionRecorder(tmp_path / "rec", {"box": "sensorbox-v1"})
+    rec.finish({}, {"steps": rows, "summary": {}})
+    text = (tmp_path / "rec" / "steps.csv").read_text()
+    assert text == steps_csv_text(result) == steps_csv_text_from_rows(rows)
+    table = list(csv.DictReader(text.splitlines()))
+    assert tuple(table[0]) == (*CSV_COLUMNS, *CSV_EXTRA)
+    assert len(table) == len(rows)
+    first = next(r for r in rows if r["step_length_m"] is not None)
+    row = table[rows.index(first)]
+    assert float(row["step_length_m"]) == pytest.approx(first["step_length_m"], abs=0, rel=0)
+    assert row["on_target"] in ("0", "1")
+
+
+def test_rows_missing_keys_give_empty_fields() -> None:
+    text = steps_csv_text_from_rows([{"side": "L", "ic_s": 1.5, "flags": ["a", "b"]}])
+    header, line = text.splitlines()
+    cells = dict(zip(header.split(","), line.split(","), strict=True))
+    assert cells["side"] == "L" and cells["ic_s"] == "1.5" and cells["flags"] == "a;b"
+    assert cells["step_length_m"] == "" and cells["peak"] == ""
