@@ -49,26 +49,85 @@ def _sort_into(buf: NDArray[np.float64], k: int) -> None:
 
 
 @njit(cache=True)
+def _mad_of_sorted_finite(
+    s: NDArray[np.float64], cnt: int, mi: float, k: int, min_count: int
+) -> float:
+    """Median absolute deviation from ``mi`` of the sorted finite ``s[:cnt]``: the
+    deviations left and right of ``mi`` are each sorted already, so merge them up to the
+    middle instead of sorting. Same values as sorting ``abs(s - mi)`` (``mi - x`` equals
+    ``abs(x - mi)`` exactly in IEEE arithmetic)."""
+    if cnt < min_count:
+        return np.nan
+    lo = max(cnt - 1, 0) // 2
+    hi = min(cnt // 2, k - 1)
+    right = 0
+    while right < cnt and s[right] < mi:
+        right += 1
+    left = right - 1
+    a = np.nan
+    b = np.nan
+    for t in range(hi + 1):
+        if left >= 0 and (right >= cnt or mi - s[left] <= s[right] - mi):
+            d = mi - s[left]
+            left -= 1
+        else:
+            d = s[right] - mi
+            right += 1
+        if t == lo:
+            a = d
+        if t == hi:
+            b = d
+    return 0.5 * (a + b)
+
+
+@njit(cache=True)
 def _previous_median_mad(
     x: NDArray[np.float64], k: int, min_count: int, with_mad: bool
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Per row i: median of the finite values among x[i-k:i] (NaN before the start) and,
-    if ``with_mad``, the median of their absolute deviations from it (else zeros)."""
+    if ``with_mad``, the median of their absolute deviations from it (else zeros).
+
+    The window is kept sorted from row to row (one value out, one in), so a row costs
+    O(k) with few mispredicted branches; odd windows (infinities, no finite median, a
+    spread that overflows) take the general sort.
+    """
     m = x.shape[0]
     med = np.empty(m)
     mad = np.zeros(m)
+    s = np.full(k, np.nan)  # the window x[i-k:i], sorted in np.sort order
     buf = np.empty(k)
     for i in range(m):
+        if i > 0:
+            out = x[i - 1 - k] if i - 1 - k >= 0 else np.nan
+            new = x[i - 1]
+            r = k - 1
+            if out == out:
+                r = 0
+                while s[r] != out:
+                    r += 1
+            for q in range(r, k - 1):
+                s[q] = s[q + 1]
+            j = k - 1
+            while j > 0 and _before(new, s[j - 1]):
+                s[j] = s[j - 1]
+                j -= 1
+            s[j] = new
+        cnt = 0
+        plain = True  # no infinities: the finite values are s[:cnt]
         for q in range(k):
-            src = i - k + q
-            buf[q] = x[src] if src >= 0 else np.nan
-        _sort_into(buf, k)
-        mi = _median_of_sorted(buf, k, min_count)
+            v = s[q]
+            if np.isfinite(v):
+                cnt += 1
+            elif v == v:
+                plain = False
+        mi = _median_of_sorted(s, k, min_count)
         med[i] = mi
         if with_mad:
-            for q in range(k):
-                src = i - k + q
-                buf[q] = abs(x[src] - mi) if src >= 0 else np.nan
-            _sort_into(buf, k)
-            mad[i] = _median_of_sorted(buf, k, min_count)
+            if plain and cnt > 0 and np.isfinite(mi) and np.isfinite(s[cnt - 1] - s[0]):
+                mad[i] = _mad_of_sorted_finite(s, cnt, mi, k, min_count)
+            else:
+                for q in range(k):
+                    buf[q] = abs(s[q] - mi)
+                _sort_into(buf, k)
+                mad[i] = _median_of_sorted(buf, k, min_count)
     return med, mad

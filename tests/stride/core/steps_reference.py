@@ -35,7 +35,7 @@ def previous_median_mad_reference(
     if x.shape[0] == 0:
         return np.zeros(0), np.zeros(0)
     win = _previous_windows(x, k)
-    med = _median_rows(win, min_count)
-    with np.errstate(invalid="ignore"):  # inf - inf in a window: NaN, as intended
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, 1e308 + 1e308: intended
+        med = _median_rows(win, min_count)
         dev = np.abs(win - med[:, None])
-    return med, _median_rows(dev, min_count)
+        return med, _median_rows(dev, min_count)

@@ -45,6 +45,16 @@ def test_rolling_median_constant_and_empty(m: int) -> None:
     assert np.all(med[3:] == 0.9) and np.all(mad[3:] == 0.0)  # from the 4th row on
 
 
+def test_rolling_median_extremes_equal_reference() -> None:
+    """Spreads that overflow, signed zeros and runs of equal values."""
+    x = np.array([1e308, -1e308, 0.0, -0.0, 5.0, 5.0, 5.0, -1e308, np.inf, 2.0, 2.0, 1e308])
+    for k, min_count in ((3, 1), (4, 2), (8, 0)):
+        med, mad = _previous_median_mad(x, k, min_count)
+        ref_med, ref_mad = previous_median_mad_reference(x, k, min_count)
+        np.testing.assert_array_equal(med, ref_med)
+        np.testing.assert_array_equal(mad, ref_mad)
+
+
 def test_rolling_median_golden() -> None:
     x = np.array([1.0, 3.0, np.nan, 2.0, 10.0])
     med, mad = _previous_median_mad(x, 3, 2)
