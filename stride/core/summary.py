@@ -33,12 +33,26 @@ STEP_LENGTH_ASSUMPTION = (
 
 
 def stats(x: NDArray[np.float64]) -> dict[str, float | int | None]:
-    """``{"mean", "sd", "n"}`` of the finite values (sample SD, ddof=1)."""
-    a = x[np.isfinite(x)]
+    """``{"mean", "sd", "n"}`` of the finite values (sample SD, ddof=1).
+
+    Same arithmetic as ``a.mean()`` and ``a.std(ddof=1)`` (bit for bit), without the
+    masked copy when all values are finite and without ``std`` summing the mean again:
+    belt speed can be a million samples.
+    """
+    a = np.asarray(x, dtype=np.float64).ravel()
+    finite = np.isfinite(a)
+    if not finite.all():
+        a = a[finite]
     n = int(a.size)
-    mean = float(a.mean()) if n else None
-    sd = float(a.std(ddof=1)) if n > 1 else None
-    return {"mean": mean, "sd": sd, "n": n}
+    if n == 0:
+        return {"mean": None, "sd": None, "n": 0}
+    mean = np.add.reduce(a) / n
+    sd = None
+    if n > 1:
+        dev = a - mean
+        np.multiply(dev, dev, out=dev)
+        sd = math.sqrt(float(np.add.reduce(dev)) / (n - 1))
+    return {"mean": float(mean), "sd": sd, "n": n}
 
 
 def left_stride_phases(table: StepTable) -> NDArray[np.float64]:
@@ -126,8 +140,7 @@ def summarize(
     assumptions: list[str] = []
     if belt_speed is not None and belt_speed.size:
         v = np.asarray(belt_speed, dtype=np.float64).reshape(belt_speed.shape[0], -1)
-        flat = v[np.isfinite(v)]
-        belt = stats(flat)
+        belt = stats(v)  # all belts' finite samples, in row order
         belt_mean = None if belt["mean"] is None else float(belt["mean"])
         entry: dict[str, object] = {"mean": belt["mean"], "sd": belt["sd"]}
         if v.shape[1] == 2:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from test_steps import belt, contacts, table  # type: ignore[import-not-found]
 
-from stride.core.summary import left_stride_phases, summarize
+from stride.core.summary import left_stride_phases, stats, summarize
 from stride.core.targets import Target, apply_course, apply_target, matching_cadence_spm
 
 
@@ -111,3 +111,29 @@ def test_loading_and_rollover_shares() -> None:
     # impulse SI = (12 - 8) / 10 = 40 % (left loads more)
     assert s["symmetry"]["loading"]["si"] == pytest.approx(40.0)  # type: ignore[index]
     assert s["L"]["impulse"]["mean"] == pytest.approx(12.0)  # type: ignore[index]
+
+
+def _stats_reference(x: np.ndarray) -> dict[str, float | int | None]:
+    """The plain definition: mean and sample SD of the finite values via numpy."""
+    a = x[np.isfinite(x)]
+    n = int(a.size)
+    return {
+        "mean": float(a.mean()) if n else None,
+        "sd": float(a.std(ddof=1)) if n > 1 else None,
+        "n": n,
+    }
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_stats_equal_plain_numpy_bit_for_bit(seed: int) -> None:
+    """NaN/inf dropped, empty, single, constant and 2-D (belt) inputs."""
+    rng = np.random.default_rng(seed)
+    for n in (0, 1, 2, 3, 17, 1000):
+        x = rng.uniform(-5.0, 100.0) + rng.uniform(0.0, 10.0) * rng.standard_normal(n)
+        if seed % 2:
+            x[rng.random(n) < 0.2] = rng.choice([np.nan, np.inf, -np.inf])
+        assert stats(x) == _stats_reference(x)
+        assert stats(np.full(n, 1.1)) == _stats_reference(np.full(n, 1.1))
+    v = rng.standard_normal((50, 2))
+    v[rng.random((50, 2)) < 0.1] = np.nan
+    assert stats(v) == _stats_reference(v[np.isfinite(v)])
