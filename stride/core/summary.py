@@ -59,7 +59,9 @@ def left_stride_phases(table: StepTable) -> NDArray[np.float64]:
     """Plotnik's phi per usable left stride: 360 (IC_R - IC_L,i) / (IC_L,i+1 - IC_L,i),
     with IC_R the first right IC within the stride (strides without one give none)."""
     ic = table["ic_s"]
-    right_ic = np.sort(ic[table.side == 1])
+    right_ic = ic[table.side == 1]
+    if not bool((right_ic[1:] >= right_ic[:-1]).all()):  # rows come in time order: rarely
+        right_ic = np.sort(right_ic)
     rows = table.valid & (table.side == 0)
     end = ic[rows]
     start = end - table["stride_time_s"][rows]

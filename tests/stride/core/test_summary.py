@@ -137,3 +137,14 @@ def test_stats_equal_plain_numpy_bit_for_bit(seed: int) -> None:
     v = rng.standard_normal((50, 2))
     v[rng.random((50, 2)) < 0.1] = np.nan
     assert stats(v) == _stats_reference(v[np.isfinite(v)])
+
+
+def test_phases_do_not_depend_on_row_order(rng: np.random.Generator) -> None:
+    """Rows out of time order (a table put together by hand) give the same phases."""
+    left, right = _walk(n=30, right_at=0.4)
+    tab = table(left, right)
+    shuffled = tab.take(rng.permutation(len(tab)))
+    ordered = np.sort(left_stride_phases(tab))
+    assert ordered.size == 29
+    np.testing.assert_array_equal(np.sort(left_stride_phases(shuffled)), ordered)
+    assert ordered == pytest.approx(np.full(29, 144.0))
