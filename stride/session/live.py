@@ -32,6 +32,40 @@ from stride.session.stats import CpuMeter, LatencyHistogram, RateMeter, rss_mb
 KMH = 1.0 / 3.6
 
 
+#: Most bytes joined into one feed when chunks have queued up (keeps one pass short).
+MAX_JOIN_BYTES = 1 << 20
+
+#: A queued chunk: stream, bytes, host time (recorded), arrival (perf_counter, for latency).
+Chunk = tuple[str, bytes, float, float]
+
+
+def join_runs(chunks: list[Chunk], max_bytes: int = MAX_JOIN_BYTES) -> list[Chunk]:
+    """Consecutive chunks of one stream joined into one (bytes concatenated, the host time
+    and arrival of the last), up to ``max_bytes`` each. The order across streams is kept
+    exactly, so the analysis sees the streams interleaved as the host stamped them."""
+    runs: list[list[Chunk]] = []
+    size = 0
+    for c in chunks:
+        if runs and runs[-1][-1][0] == c[0] and size + len(c[1]) <= max_bytes:
+            runs[-1].append(c)
+            size += len(c[1])
+        else:
+            runs.append([c])
+            size = len(c[1])
+    return [(r[-1][0], b"".join(c[1] for c in r), r[-1][2], r[-1][3]) for r in runs]
+
+
+def chunking_is_free(pipeline: object) -> bool:
+    """Whether joining chunks leaves this pipeline's steps unchanged: the sensor box's own
+    belt or no belt, and no treadmill stream. (A treadmill's clock offset and outages, and
+    a fixed belt speed's sample times, are taken per fed chunk from its host time, so
+    there the chunks are fed as they came, as ``stride replay`` feeds them.)"""
+    engine = getattr(pipeline, "engine", None)
+    if getattr(pipeline, "treadmill_stream", True) is not None:
+        return False
+    return getattr(engine, "belt", None) in ("box", "none")
+
+
 class Pipeline(Protocol):
     """Bytes of each stream in, newly completed steps (DESIGN.md step dicts) out."""
 
@@ -194,25 +228,37 @@ class Session:
         self.state.note(message)
 
     def _analysis_loop(self) -> None:
+        # When the analysis falls behind (a loaded machine, a simulator at speed-up), each
+        # pass takes everything waiting and feeds each run of one stream's chunks as one
+        # chunk: the same steps (any chunking gives the same analysis), a fraction of the
+        # per-feed cost, so the queue cannot back up into thousands of chunks.
+        join = chunking_is_free(self.pipeline)
         while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            stream, data, host_t, arrival = item
+            items = [self._queue.get()]
+            while join and items[-1] is not None:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            chunks = [i for i in items if i is not None]
             try:
-                if self._analysis_error is None:
+                for stream, data, host_t, arrival in join_runs(chunks) if join else chunks:
+                    if self._analysis_error is not None:
+                        break
                     steps = self.pipeline.feed(stream, data, host_t)
                     if steps:
                         self._emit(steps)
                         now = time.perf_counter()
-                        for _ in steps:
+                        for _ in steps:  # from the arrival of the last chunk fed
                             self.latency.add((now - arrival) * 1000.0)
             except Exception as err:  # the recording already holds the bytes; show and stop
                 self._analysis_error = err
                 self.state.note(f"analysis stopped: {err}")
             finally:
                 with self._pending_lock:
-                    self._pending -= 1
+                    self._pending -= len(chunks)
+            if items[-1] is None:
+                return
 
     def _emit(self, steps: list[dict[str, Any]]) -> None:
         self._emitted += len(steps)
