@@ -65,7 +65,8 @@ def test_json_document(
     )
     assert code == 0, err
     doc = json.loads(out)
-    assert set(doc) == {"summary", "steps", "timing"}
+    assert set(doc) == {"summary", "steps", "timing", "recording"}  # a session: what was read
+    assert doc["recording"]["skipped_chunks"] == 0 and doc["recording"]["torn_tail"] is False
     assert set(doc["timing"]) == {"read_s", "analysis_s", "samples"}
     assert doc["timing"]["samples"] == 8000 - 10
     s = doc["summary"]
