@@ -132,33 +132,91 @@ class BeltTrack:
         t, v, d = self._arrays()
         bad = self._cache_bad
         assert bad is not None
-        ta = np.asarray(ta, dtype=np.float64)
-        tb = np.asarray(tb, dtype=np.float64)
-        out = np.full(np.broadcast(ta, tb).shape, np.nan)
-        n = t.size
-        if n < 2:
+        ta, tb = np.broadcast_arrays(np.asarray(ta, np.float64), np.asarray(tb, np.float64))
+        shape = ta.shape
+        out = np.full(shape, np.nan)
+        if t.size < 2:
             return out
-        da, ka, ok_a = _position(t, v, d, ta)
-        db, kb, ok_b = _position(t, v, d, tb)
-        ok = ok_a & ok_b & (tb >= ta)
-        # Segments ka..kb are used: none may be unusable (bad[k+1] counts segments 0..k).
-        kbs = np.where(ok, kb, 0)
-        kas = np.where(ok, ka, 0)
-        clean = bad[np.minimum(kbs + 1, n - 1)] - bad[kas] == 0
-        ok &= clean
-        out[ok] = (db - da)[ok]
-        return out
+        flat = out.reshape(-1)
+        _displacements(
+            t,
+            v,
+            d,
+            bad,
+            np.ascontiguousarray(ta).reshape(-1),
+            np.ascontiguousarray(tb).reshape(-1),
+            flat,
+        )
+        return flat.reshape(shape)
 
 
-def _position(
-    t: NDArray[np.float64], v: NDArray[np.float64], d: NDArray[np.float64], x: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.bool_]]:
-    """Cumulative displacement at times ``x`` (linear speed within segment k)."""
-    n = t.size
-    ok = np.isfinite(x) & (x >= t[0]) & (x <= t[-1])
-    xs = np.where(ok, x, t[0])
-    k = np.clip(np.searchsorted(t, xs, side="right") - 1, 0, n - 2)
-    h = t[k + 1] - t[k]
-    dt = xs - t[k]
-    pos = d[k] + dt * (v[k] + 0.5 * (v[k + 1] - v[k]) * dt / h)
-    return pos, k.astype(np.int64), ok
+@njit(cache=True)
+def _segment(t: NDArray[np.float64], x: float, k: int) -> int:
+    """Segment holding ``x`` (the last k with ``t[k] <= x``, at most ``t.size - 2``), found
+    by galloping from the previous answer ``k``: contact times come nearly in order, so each
+    look-up touches a few neighbouring samples instead of a binary search over the record."""
+    n = t.shape[0]
+    if t[k] <= x:
+        lo = k
+        step = 1
+        hi = k + step
+        while hi < n and t[hi] <= x:
+            lo = hi
+            step *= 2
+            hi = lo + step
+        if hi > n:
+            hi = n
+    else:
+        hi = k
+        step = 1
+        lo = k - step
+        while lo > 0 and t[lo] > x:
+            hi = lo
+            step *= 2
+            lo = hi - step
+        if lo < 0:
+            lo = 0
+    # invariant: t[lo] <= x, and hi == n or t[hi] > x
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if t[mid] <= x:
+            lo = mid
+        else:
+            hi = mid
+    return min(lo, n - 2)
+
+
+@njit(cache=True)
+def _displacements(
+    t: NDArray[np.float64],
+    v: NDArray[np.float64],
+    d: NDArray[np.float64],
+    bad: NDArray[np.int64],
+    ta: NDArray[np.float64],
+    tb: NDArray[np.float64],
+    out: NDArray[np.float64],
+) -> None:
+    """``out[i]`` = cumulative displacement at ``tb[i]`` minus at ``ta[i]`` where both lie in
+    the samples, ``ta <= tb`` and no segment between is unusable (else left as is)."""
+    t0 = t[0]
+    t1 = t[t.shape[0] - 1]
+    ka = 0
+    kb = 0
+    for i in range(ta.shape[0]):
+        a = ta[i]
+        b = tb[i]
+        if not (a >= t0 and a <= t1 and b >= t0 and b <= t1 and b >= a):
+            continue
+        if not (np.isfinite(a) and np.isfinite(b)):
+            continue
+        ka = _segment(t, a, ka)
+        kb = _segment(t, b, kb)
+        if bad[kb + 1] - bad[ka] != 0:
+            continue
+        h = t[ka + 1] - t[ka]
+        dt = a - t[ka]
+        pa = d[ka] + dt * (v[ka] + 0.5 * (v[ka + 1] - v[ka]) * dt / h)
+        h = t[kb + 1] - t[kb]
+        dt = b - t[kb]
+        pb = d[kb] + dt * (v[kb] + 0.5 * (v[kb + 1] - v[kb]) * dt / h)
+        out[i] = pb - pa
