@@ -153,8 +153,8 @@ class BeltTrack:
 @njit(cache=True)
 def _segment(t: NDArray[np.float64], x: float, k: int) -> int:
     """Segment holding ``x`` (the last k with ``t[k] <= x``, at most ``t.size - 2``), found
-    by galloping from the previous answer ``k``: contact times come nearly in order, so each
-    look-up touches a few neighbouring samples instead of a binary search over the record."""
+    by galloping from the guess ``k``: with a good guess each look-up touches one or two
+    samples instead of a binary search over the whole record; a bad one costs O(log n)."""
     n = t.shape[0]
     if t[k] <= x:
         lo = k
@@ -187,6 +187,21 @@ def _segment(t: NDArray[np.float64], x: float, k: int) -> int:
 
 
 @njit(cache=True)
+def _guess(t: NDArray[np.float64], x: float, step: float) -> int:
+    """Where ``x`` should fall if the samples are ``step`` apart: exact for a regularly
+    sampled belt, and only a starting point for :func:`_segment` otherwise. It depends on
+    ``x`` alone (not on the previous answer), so the memory loads of successive look-ups
+    overlap instead of waiting for each other."""
+    g = (x - t[0]) / step
+    last = t.shape[0] - 2
+    if not g > 0.0:  # also NaN (non-finite belt times): any start in range is safe
+        return 0
+    if g >= last:
+        return last
+    return int(g)
+
+
+@njit(cache=True)
 def _displacements(
     t: NDArray[np.float64],
     v: NDArray[np.float64],
@@ -200,8 +215,8 @@ def _displacements(
     the samples, ``ta <= tb`` and no segment between is unusable (else left as is)."""
     t0 = t[0]
     t1 = t[t.shape[0] - 1]
-    ka = 0
-    kb = 0
+    last = t.shape[0] - 2
+    step = (t1 - t0) / (last + 1)
     for i in range(ta.shape[0]):
         a = ta[i]
         b = tb[i]
@@ -209,8 +224,8 @@ def _displacements(
             continue
         if not (np.isfinite(a) and np.isfinite(b)):
             continue
-        ka = _segment(t, a, ka)
-        kb = _segment(t, b, kb)
+        ka = _segment(t, a, _guess(t, a, step))
+        kb = _segment(t, b, _guess(t, b, step))
         if bad[kb + 1] - bad[ka] != 0:
             continue
         h = t[ka + 1] - t[ka]
