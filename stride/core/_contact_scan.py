@@ -163,6 +163,39 @@ def _next_bad_step(t: np.ndarray, a: int, n: int, gap_dt: float) -> int:
     return n
 
 
+@njit(cache=True)
+def bad_steps(t: np.ndarray, gap_dt: float) -> np.ndarray:
+    """Every ``k`` in ``1..n-1`` whose time step ``t[k] - t[k-1]`` is not in (0, gap_dt],
+    then ``n``: found in one pass, so several feet scanning the same times share it."""
+    n = t.shape[0]
+    one = np.uint64(1)
+    un = np.uint64(n)
+    out = np.empty(16, np.int64)
+    m = 0
+    k = one
+    while k < un:
+        e = k + np.uint64(1024)
+        if e > un:
+            e = un
+        good = 0
+        for j in range(k, e):
+            d = t[j] - t[j - one]
+            good += (d > 0.0) & (d <= gap_dt)
+        if good != e - k:
+            for j in range(k, e):
+                d = t[j] - t[j - one]
+                if not (d > 0.0 and d <= gap_dt):
+                    if m + 1 >= out.shape[0]:
+                        grown = np.empty(2 * out.shape[0], np.int64)
+                        grown[:m] = out[:m]
+                        out = grown
+                    out[m] = np.int64(j)
+                    m += 1
+        k = e
+    out[m] = n
+    return out[: m + 1]
+
+
 @njit(cache=True, inline="always")
 def _scan1_int(x: np.ndarray, c0: int, a: int, b: int) -> tuple[float, float, float]:
     """Branch-free over one integer column: the extremes and the sum (integer min/max
@@ -303,8 +336,12 @@ def detect_chunk(
     out_f: np.ndarray,
     out_i: np.ndarray,
     xw: np.ndarray,
+    bads: np.ndarray,
 ) -> tuple[int, int]:
     """Run one foot over samples ``start..`` of a chunk.
+
+    ``bads``: :func:`bad_steps` of ``t`` (with this ``gap_dt``) when already found for
+    another foot, else empty (then found here, ahead, as the scan goes).
 
     ``xw``: the rows of ``x`` as 64-bit words when ``x`` is little-endian int16 with four
     columns (a view, no copy; the fast scan reads it), else an empty array.
@@ -341,13 +378,20 @@ def detect_chunk(
     one_int = nk == 1 and int_in and xw.shape[0] != x.shape[0]
     near_event = True
     bad_step = start  # the first bad time step at or after i + 1 (once looked up)
+    shared_bads = bads.shape[0] > 0
+    bp = 0
     i = start
     while i < n:
         if n_out + 3 >= cap:
             return n_out, i
         st = fs[S_STATE]
         if bad_step <= i:
-            bad_step = _next_bad_step(t, i + 1, n, gap_dt)
+            if shared_bads:
+                while bads[bp] <= i:  # ends at the sentinel n > i
+                    bp += 1
+                bad_step = int(bads[bp])
+            else:
+                bad_step = _next_bad_step(t, i + 1, n, gap_dt)
         # a run stops before the next bad time step (the step is an event anyway)
         limit = _min(_min(n, i + block - int(fs[S_BPOS])), bad_step)
         if st == 3.0:

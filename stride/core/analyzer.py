@@ -38,7 +38,7 @@ from stride.core.contacts import (
     ContactParams,
     FootContacts,
     StreamingContactDetector,
-    detect_contacts,
+    detect_feet,
 )
 from stride.core.gaps import GapScanner, find_gaps
 from stride.core.signals import Channel, GaitSignals, Side
@@ -150,7 +150,7 @@ def analyze(signals: GaitSignals, config: AnalysisConfig | None = None) -> Analy
     for side in SIDES:
         _columns(signals.channels, side)
     _check_belt(signals)
-    contacts = {side: detect_contacts(signals, side, config.contact) for side in SIDES}
+    contacts = detect_feet(signals, SIDES, config.contact)
     return analyze_contacts(signals, contacts, config)
 
 

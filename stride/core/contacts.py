@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -234,8 +235,12 @@ class _FootRunner:
             i[:, _k.I_OFF_SEEN] != 0,
         )
 
-    def feed(self, t: NDArray[np.float64], x: NDArray[np.generic]) -> FootContacts:
+    def feed(
+        self, t: NDArray[np.float64], x: NDArray[np.generic], bads: NDArray[np.int64] | None = None
+    ) -> FootContacts:
+        """Contacts finished in ``t``/``x``; ``bads`` = ``_scan.bad_steps(t, gap)`` if known."""
         parts: list[FootContacts] = []
+        bads = _NO_WORDS if bads is None else bads
         start = 0
         n = t.shape[0]
         xw = _row_words(x)
@@ -243,7 +248,7 @@ class _FootRunner:
             out_f, out_i = self._alloc(n - start)
             self.p[_k.P_INT] = 1.0 if x.dtype.kind in "iu" else 0.0
             rows, nxt = _scan.detect_chunk(
-                t, x, self.cols, start, self.p, self.tr, self.fs, out_f, out_i, xw
+                t, x, self.cols, start, self.p, self.tr, self.fs, out_f, out_i, xw, bads
             )
             if rows < 0:
                 _check_finite(t)  # a time that is not finite fails as a step: say so
@@ -361,19 +366,35 @@ def detect_contacts(
     signals: GaitSignals, side: Side, params: ContactParams | None = None
 ) -> FootContacts:
     """All contacts of one foot in a recording (batch = the streaming detector fed once)."""
-    cols = signals.side_columns(side)
-    if not cols:
-        raise InputError(
-            f"the signals have no channel for foot {side!r}",
-            fix="map at least one force channel to each foot",
-        )
+    return detect_feet(signals, (side,), params)[side]
+
+
+def detect_feet(
+    signals: GaitSignals, sides: Sequence[Side], params: ContactParams | None = None
+) -> dict[Side, FootContacts]:
+    """All contacts of each foot in ``sides``, as :func:`detect_contacts` per foot; the
+    times are prepared and checked for gaps once for all the feet (one read of them less
+    per extra foot)."""
+    all_cols = {}
+    for side in sides:
+        all_cols[side] = signals.side_columns(side)
+        if not all_cols[side]:
+            raise InputError(
+                f"the signals have no channel for foot {side!r}",
+                fix="map at least one force channel to each foot",
+            )
     forces = np.asarray(signals.forces)
     _check_chunk(np.asarray(signals.t), forces, len(signals.channels))
     p = _param_vector(float(signals.fs), params or ContactParams())
-    runner = _FootRunner(side, cols, p)
     t, x = _prepare(signals.t, forces)
     _check_rate(t, float(signals.fs), params or ContactParams())
-    return FootContacts.concat([runner.feed(t, x), runner.finish()], side, len(cols))
+    bads = _scan.bad_steps(t, float(p[_k.P_GAP_DT])) if len(sides) > 1 else None
+    out = {}
+    for side in sides:
+        runner = _FootRunner(side, all_cols[side], p.copy())
+        n_cols = len(all_cols[side])
+        out[side] = FootContacts.concat([runner.feed(t, x, bads), runner.finish()], side, n_cols)
+    return out
 
 
 class StreamingContactDetector:

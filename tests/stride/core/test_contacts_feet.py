@@ -1,0 +1,92 @@
+"""Both feet scanned with the time gaps found once (``detect_feet``) equal each foot
+scanned alone (``detect_contacts``), field for field, bit for bit; and the shared gap
+finder against a plain Python reference."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from contact_synth import adc, foot_force
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stride.core._contact_scan import bad_steps
+from stride.core.contacts import FootContacts, detect_contacts, detect_feet
+from stride.core.signals import Channel, GaitSignals
+from stride.errors import InputError
+
+
+def _bad_steps_reference(t: list[float], gap: float) -> list[int]:
+    out = [k for k in range(1, len(t)) if not (0.0 < t[k] - t[k - 1] <= gap)]
+    return [*out, len(t)]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 3000),
+    st.floats(0.0, 0.05),
+)
+def test_bad_steps_match_reference(seed: int, n: int, bad_share: float) -> None:
+    rng = np.random.default_rng(seed)
+    dt = np.full(n, 0.01)
+    hit = rng.random(n) < bad_share
+    dt[hit] = rng.choice([0.0, -0.01, 0.05, np.nan, np.inf], int(hit.sum()))
+    t = np.cumsum(dt)
+    got = bad_steps(t, 0.015)
+    assert got.dtype == np.int64
+    assert got.tolist() == _bad_steps_reference(t.tolist(), 0.015)
+
+
+def _two_feet(rng: np.random.Generator, fs: float, seconds: float) -> GaitSignals:
+    t, fl, _ = foot_force(rng, seconds, fs, phase=0.3)
+    _, fr, _ = foot_force(rng, seconds, fs, phase=0.85)
+    x = np.stack([adc(fl, rng), adc(0.8 * fl, rng), adc(fr, rng), adc(0.8 * fr, rng)], axis=1)
+    chans = (Channel("L", "heel"), Channel("L", "toe"), Channel("R", "heel"), Channel("R", "toe"))
+    return GaitSignals(t, x, chans, fs)
+
+
+def _assert_same(a: FootContacts, b: FootContacts) -> None:
+    for f in dataclasses.fields(a):
+        va, vb = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(va, np.ndarray):
+            assert va.dtype == vb.dtype and np.array_equal(va, vb, equal_nan=True), f.name
+        else:
+            assert va == vb, f.name
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_shared_gap_scan_gives_the_per_foot_contacts(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    sig = _two_feet(rng, 500.0, 40.0)
+    t, x = sig.t.copy(), sig.forces.copy()
+    # lost frames (time gaps), a NaN-free stretch of repeated-rate jitter, and a dropout
+    keep = np.ones(t.size, bool)
+    for _ in range(4):
+        a = int(rng.integers(500, t.size - 500))
+        keep[a : a + int(rng.integers(2, 300))] = False
+    t = t + rng.uniform(-2e-4, 2e-4, t.size)
+    sig = GaitSignals(t[keep], x[keep], sig.channels, sig.fs)
+    both = detect_feet(sig, ("L", "R"))
+    for side in ("L", "R"):
+        alone = detect_contacts(sig, side)
+        assert len(alone) > 10 and alone.gap_before.any()
+        _assert_same(both[side], alone)
+
+
+def test_shared_gap_scan_keeps_the_errors() -> None:
+    rng = np.random.default_rng(5)
+    sig = _two_feet(rng, 200.0, 5.0)
+    t = sig.t.copy()
+    t[300] = t[299]
+    with pytest.raises(InputError, match="strictly increasing"):
+        detect_feet(GaitSignals(t, sig.forces, sig.channels, sig.fs), ("L", "R"))
+    t = sig.t.copy()
+    t[300] = np.nan
+    with pytest.raises(InputError, match=r"sample 300 .*not finite"):
+        detect_feet(GaitSignals(t, sig.forces, sig.channels, sig.fs), ("L", "R"))
+    left_only = GaitSignals(sig.t, sig.forces[:, :2], sig.channels[:2], sig.fs)
+    with pytest.raises(InputError, match="no channel for foot 'R'"):
+        detect_feet(left_only, ("L", "R"))
