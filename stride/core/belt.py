@@ -32,14 +32,19 @@ def _accumulate(
     prev_bad: np.int64,
     out_d: NDArray[np.float64],
     out_bad: NDArray[np.int64],
-) -> None:
+) -> bool:
     """Cumulative trapezoid displacement and count of unusable segments at each sample.
 
     ``prev_*`` describe the sample before ``bt[0]`` (``prev_t`` NaN at the record start).
+    Returns whether the times strictly increase (checked in the same pass, not a second
+    one over the times).
     """
+    ordered = not bt[0] <= prev_t
     for i in range(bt.shape[0]):
         if prev_t == prev_t:
             h = bt[i] - prev_t
+            if i > 0 and h <= 0.0:
+                ordered = False
             seg = 0.5 * (v[i] + prev_v) * h
             if h > max_gap or seg != seg:
                 prev_bad += 1
@@ -49,6 +54,7 @@ def _accumulate(
         out_bad[i] = prev_bad
         prev_t = bt[i]
         prev_v = v[i]
+    return ordered
 
 
 class BeltTrack:
@@ -71,13 +77,11 @@ class BeltTrack:
             raise ValueError("belt times and speeds must be 1-D arrays of equal length")
         if t.size == 0:
             return
-        prev_t = self._state[0]
-        if np.any(np.diff(t) <= 0) or (prev_t == prev_t and t[0] <= prev_t):
-            raise ValueError("belt sample times must be strictly increasing")
         d = np.empty_like(t)
         bad = np.empty(t.shape, dtype=np.int64)
         pt, pv, pd, pb = self._state
-        _accumulate(t, v, self.max_gap_s, pt, pv, pd, np.int64(pb), d, bad)
+        if not _accumulate(t, v, self.max_gap_s, pt, pv, pd, np.int64(pb), d, bad):
+            raise ValueError("belt sample times must be strictly increasing")
         self._t.append(t)
         self._v.append(v)
         self._d.append(d)

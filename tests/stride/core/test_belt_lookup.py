@@ -4,6 +4,7 @@ bit: split belts, gaps, NaN speeds, times outside the belt span, unsorted and Na
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from belt_reference import displacement_reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -88,3 +89,35 @@ def test_lookup_broadcasts_scalars_and_handles_tiny_tracks() -> None:
     assert np.array_equal(got, displacement_reference(track, np.array(0.0), tb))
     # v = 1 then a ramp 1 -> 3: 1 m by t = 1, plus 2 m over the ramp by t = 2
     assert got[1, 1] == 3.0
+
+
+def _ordered_reference(prev_t: float, t: np.ndarray) -> bool:
+    """The rule ``append`` enforces: strictly increasing, also from the previous chunk."""
+    return not (np.any(np.diff(t) <= 0) or (prev_t == prev_t and t[0] <= prev_t))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.floats(-0.05, 0.2), st.just(0.0), st.just(float("nan"))),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(1, 39),
+)
+def test_append_refuses_times_that_do_not_increase(steps: list[float], cut: int) -> None:
+    t = np.cumsum(np.asarray(steps))
+    track = BeltTrack()
+    parts = [t[:cut], t[cut:]] if cut < t.size else [t]
+    prev = float("nan")
+    for part in parts:
+        if part.size == 0:
+            continue
+        if _ordered_reference(prev, part):
+            track.append(part, np.ones(part.size))
+            prev = float(part[-1])
+            assert track.last_t == prev or (np.isnan(track.last_t) and np.isnan(prev))
+        else:
+            with pytest.raises(ValueError, match="strictly increasing"):
+                track.append(part, np.ones(part.size))
+            break
