@@ -133,25 +133,25 @@ class BeltTrack:
 
     def displacement(self, ta: NDArray[np.float64], tb: NDArray[np.float64]) -> NDArray[np.float64]:
         """Belt travel from ``ta`` to ``tb`` (m); NaN outside the samples or across a bad one."""
+        ta, tb = np.broadcast_arrays(np.asarray(ta, np.float64), np.asarray(tb, np.float64))
+        return self.displacements([ta.reshape(-1)], tb.reshape(-1))[0].reshape(tb.shape)
+
+    def displacements(
+        self, starts: list[NDArray[np.float64]], tb: NDArray[np.float64]
+    ) -> list[NDArray[np.float64]]:
+        """:meth:`displacement` from each of ``starts`` (1-D, as long as ``tb``) to ``tb``,
+        looking each end ``tb`` up once for all of them."""
         t, v, d = self._arrays()
         bad = self._cache_bad
         assert bad is not None
-        ta, tb = np.broadcast_arrays(np.asarray(ta, np.float64), np.asarray(tb, np.float64))
-        shape = ta.shape
-        out = np.full(shape, np.nan)
-        if t.size < 2:
-            return out
-        flat = out.reshape(-1)
-        _displacements(
-            t,
-            v,
-            d,
-            bad,
-            np.ascontiguousarray(ta).reshape(-1),
-            np.ascontiguousarray(tb).reshape(-1),
-            flat,
-        )
-        return flat.reshape(shape)
+        tb = np.ascontiguousarray(tb, np.float64)
+        ta = np.empty((len(starts), tb.shape[0]))
+        for row, start in enumerate(starts):
+            ta[row] = start
+        out = np.full(ta.shape, np.nan)
+        if t.size >= 2:
+            _displacements(t, v, d, bad, ta, tb, out)
+        return list(out)
 
 
 @njit(cache=True)
@@ -215,27 +215,28 @@ def _displacements(
     tb: NDArray[np.float64],
     out: NDArray[np.float64],
 ) -> None:
-    """``out[i]`` = cumulative displacement at ``tb[i]`` minus at ``ta[i]`` where both lie in
-    the samples, ``ta <= tb`` and no segment between is unusable (else left as is)."""
+    """``out[r, i]`` = cumulative displacement at ``tb[i]`` minus at ``ta[r, i]`` where both
+    lie in the samples, ``ta <= tb`` and no segment between is unusable (else left as is)."""
     t0 = t[0]
     t1 = t[t.shape[0] - 1]
     last = t.shape[0] - 2
     step = (t1 - t0) / (last + 1)
-    for i in range(ta.shape[0]):
-        a = ta[i]
+    for i in range(tb.shape[0]):
         b = tb[i]
-        if not (a >= t0 and a <= t1 and b >= t0 and b <= t1 and b >= a):
+        if not (b >= t0 and b <= t1 and np.isfinite(b)):
             continue
-        if not (np.isfinite(a) and np.isfinite(b)):
-            continue
-        ka = _segment(t, a, _guess(t, a, step))
         kb = _segment(t, b, _guess(t, b, step))
-        if bad[kb + 1] - bad[ka] != 0:
-            continue
-        h = t[ka + 1] - t[ka]
-        dt = a - t[ka]
-        pa = d[ka] + dt * (v[ka] + 0.5 * (v[ka + 1] - v[ka]) * dt / h)
         h = t[kb + 1] - t[kb]
         dt = b - t[kb]
         pb = d[kb] + dt * (v[kb] + 0.5 * (v[kb + 1] - v[kb]) * dt / h)
-        out[i] = pb - pa
+        for r in range(ta.shape[0]):
+            a = ta[r, i]
+            if not (a >= t0 and a <= t1 and b >= a and np.isfinite(a)):
+                continue
+            ka = _segment(t, a, _guess(t, a, step))
+            if bad[kb + 1] - bad[ka] != 0:
+                continue
+            h = t[ka + 1] - t[ka]
+            dt = a - t[ka]
+            pa = d[ka] + dt * (v[ka] + 0.5 * (v[ka + 1] - v[ka]) * dt / h)
+            out[r, i] = pb - pa

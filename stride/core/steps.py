@@ -328,8 +328,7 @@ def side_rows(
     stance = np.where(gap_contact, np.nan, stance)
 
     if belt is not None:
-        step_length = belt.displacement(other_ic, ic)
-        stride_length = belt.displacement(prev_ic, ic)
+        step_length, stride_length = belt.displacements([other_ic, prev_ic], ic)
         # measured exactly where the matching time is (not across gaps or unseen ICs)
         step_length = np.where(np.isfinite(step_time), step_length, np.nan)
         stride_length = np.where(np.isfinite(stride_time), stride_length, np.nan)

@@ -121,3 +121,18 @@ def test_append_refuses_times_that_do_not_increase(steps: list[float], cut: int)
             with pytest.raises(ValueError, match="strictly increasing"):
                 track.append(part, np.ones(part.size))
             break
+
+
+def test_several_starts_to_one_end_match_the_reference() -> None:
+    rng = np.random.default_rng(23)
+    t, v = _belt(rng, 2000, regular=False)
+    track = BeltTrack()
+    track.append(t, v)
+    tb = _times(rng, t, 700, sort=True)
+    starts = [np.concatenate([[np.nan], tb[:-1]]), tb - rng.uniform(-0.1, 1.0, tb.size)]
+    got = track.displacements(starts, tb)
+    assert len(got) == 2
+    for ta, g in zip(starts, got, strict=True):
+        assert np.array_equal(g, displacement_reference(track, ta, tb), equal_nan=True)
+        assert np.isfinite(g).any() and np.isnan(g).any()
+    assert track.displacements([], tb) == []
