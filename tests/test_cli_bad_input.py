@@ -7,41 +7,15 @@ stream file is missing, foreign, empty or torn. Nothing on disk may change on re
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import one_line_error as _one_line_error
+from cli_helpers import stride as _stride
 
 from devices.errors import InputError
 from devices.recording import SessionReader
-
-_ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
-
-
-def _stride(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "stride.cli.app", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-        env=_ENV,
-        cwd=cwd,
-    )
-
-
-def _one_line_error(run: subprocess.CompletedProcess[str], *words: str) -> None:
-    """Exit 1, exactly one line on stderr starting ``stride: error:``, naming ``words``."""
-    assert run.returncode == 1, run.stderr
-    assert "Traceback" not in run.stderr
-    lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1, run.stderr
-    assert lines[0].startswith("stride: error: ")
-    for w in words:
-        assert w in lines[0], lines[0]
 
 
 @pytest.fixture(scope="module")

@@ -7,34 +7,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-_ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
-
-
-def _stride(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "stride.cli.app", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-        env=_ENV,
-    )
-
-
-def _one_line_error(run: subprocess.CompletedProcess[str], *words: str) -> None:
-    assert run.returncode == 1, run.stderr
-    assert "Traceback" not in run.stderr
-    lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1, run.stderr
-    assert lines[0].startswith("stride: error: ")
-    for w in words:
-        assert w in lines[0], lines[0]
+from cli_helpers import one_line_error as _one_line_error
+from cli_helpers import stride as _stride
 
 
 @pytest.fixture(scope="module")

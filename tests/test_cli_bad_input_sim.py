@@ -5,32 +5,20 @@ session`` leaves nothing that looks like a recording.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from cli_helpers import CMD as _CMD
+from cli_helpers import ENV as _ENV
+from cli_helpers import one_line_error as _one_line_error
+from cli_helpers import stride as _stride
 
 REPO = Path(__file__).resolve().parents[1]
 GAITNDD = REPO / "tests" / "data" / "gaitndd"
-_ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
-_CMD = [sys.executable, "-m", "stride.cli.app"]
-
-
-def _stride(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*_CMD, *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-        env=_ENV,
-        cwd=cwd,
-    )
 
 
 def _tree(root: Path) -> dict[str, bytes | None]:
@@ -39,17 +27,6 @@ def _tree(root: Path) -> dict[str, bytes | None]:
         str(p.relative_to(root)): (None if p.is_dir() else p.read_bytes())
         for p in sorted(root.rglob("*"))
     }
-
-
-def _one_line_error(run: subprocess.CompletedProcess[str], *words: str) -> None:
-    """Exit 1, exactly one ``stride: error:`` line on stderr, naming ``words``."""
-    assert run.returncode == 1, run.stderr
-    assert "Traceback" not in run.stderr
-    lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1, run.stderr
-    assert lines[0].startswith("stride: error: "), lines[0]
-    for w in words:
-        assert w in lines[0], lines[0]
 
 
 @pytest.fixture
