@@ -3,8 +3,10 @@
 All F frames share N, C and the period, so their decoded frames form an (F, L) byte matrix:
 headers, payloads and CRCs are built column-wise with numpy, and COBS is applied to the whole
 buffer by computing, for every zero byte, the distance to the next zero. A frame holding a
-run of 254 or more non-zero bytes (rare, needs COBS block splitting) is encoded by the
-``cobs`` package instead, so the output always equals ``encode_samples`` frame by frame.
+run of 254 or more non-zero bytes (rare, needs COBS block splitting: a code byte of 255
+means 254 data bytes *not* followed by a zero, so a zero after exactly 254 non-zero bytes
+needs a block of its own) is encoded by the ``cobs`` package instead, so the output always
+equals ``encode_samples`` frame by frame.
 """
 
 from __future__ import annotations
@@ -106,7 +108,8 @@ def _cobs_rows(raw: NDArray[np.uint8]) -> bytes:
     out[zeros[:-1]] = np.minimum(dist, 255).astype(np.uint8)
     out[length + 1 :: width] = 0  # the delimiters
     long_runs = np.zeros(f, dtype=bool)
-    bad = zeros[:-1][dist > 255]
+    # a distance of 255 is 254 non-zero bytes then a zero: code 255 would drop that zero
+    bad = zeros[:-1][dist >= 255]
     if bad.size:
         long_runs[bad // width] = True
     # A zero at a row's last position links to the next row's placeholder: not a run.
