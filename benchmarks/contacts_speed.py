@@ -57,7 +57,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=7)
     args = ap.parse_args()
     sys.path.insert(0, str(REPO))
-    from benchmarks.core_speed import synthetic
+    from benchmarks.realistic import square_wave as synthetic
     from stride.core.signals import GaitSignals
     from stride.readers import read_signals
 

@@ -1,16 +1,21 @@
-"""Speed of the gait core: events + steps + summary over 4-channel int16 data.
+"""Speed of the gait core (events + steps + summary) on realistic signals.
 
-Not a test. Run: ``python benchmarks/core_speed.py [--points N]``. Reports, measured side by
-side in this run:
+Not a test. Run: ``python benchmarks/core_speed.py [--minutes 10] [--repeat 5]
+[--skip-compile] [--skip-cli] [--json]``. Everything is measured side by side in this run,
+each figure the minimum CPU time of ``--repeat`` runs (process time: other programs on a
+shared machine disturb it less than wall time; the kernels are single-threaded):
 
-1. throughput of the whole batch pipeline (contacts -> steps -> summary) in time points
-   per second, and as a ratio to one numpy copy of the same force array (goal: within 8x,
-   aim 3x), with where the time goes (contacts, gap scan, steps, summary); each figure is
-   the minimum CPU time of ``--repeat`` runs;
-2. numba compile time on a cold cache (a subprocess with an empty NUMBA_CACHE_DIR) and the
-   same subprocess with a warm cache;
-3. wall time of ``stride analyze --json`` on a 5-minute 1 kHz sensor-box recording
-   (warm cache), and on a 5-minute PhysioNet record if ../shared/data is present.
+1. throughput of ``stride.core.analyzer.analyze`` (contacts -> steps -> summary) and of the
+   contact scan alone (both feet), in time points per second and as a ratio to one numpy
+   copy of the same force array, on
+   - simulated sessions of every profile, heel + toe (4 channels) and insole (16 channels)
+     sensors, 1 kHz, as recorded (int16 counts; ``benchmarks/realistic.py``),
+   - the real gaitndd records concatenated (300 Hz, 2 channels),
+   - the square wave of earlier versions: the best case (labelled so);
+2. numba compile time on a cold cache (an empty NUMBA_CACHE_DIR, in a subprocess) of the
+   kernels ``stride analyze`` needs, and the same with the cache it wrote;
+3. ``stride analyze --json`` of a 60-minute 1 kHz healthy session (warm cache): its
+   ``timing.analysis_s`` beside one copy of the recorded int16 array.
 """
 
 from __future__ import annotations
@@ -32,31 +37,30 @@ if TYPE_CHECKING:
     from stride.core.signals import GaitSignals
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
+from benchmarks.realistic import (  # noqa: E402
+    gaitndd_concatenated,
+    simulated,
+    square_wave,
+)
 
-def synthetic(points: int, fs: float = 1000.0, seed: int = 7) -> GaitSignals:
-    """Heel and toe sensors per foot, int16, walking at 1.1 s strides with jitter."""
-    from stride.core.signals import Channel, GaitSignals
-
-    rng = np.random.default_rng(seed)
-    t = np.arange(points) / fs
-    stride = 1.1 + 0.02 * rng.standard_normal(int(points / fs / 1.1) + 2)
-    ics = np.concatenate([[0.2], 0.2 + np.cumsum(stride)])
-    forces = np.empty((points, 4), np.int16)
-    for k, (shift, delay) in enumerate(((0.0, 0.0), (0.0, 0.06), (0.55, 0.0), (0.55, 0.06))):
-        idx = np.searchsorted(ics + shift, t, side="right") - 1
-        phase = t - (ics + shift)[np.maximum(idx, 0)] - delay
-        load = (idx >= 0) & (phase >= 0) & (phase < 0.62 * 1.1 - delay)
-        forces[:, k] = np.where(load, 700, 40) + rng.integers(-4, 5, points)
-    belt_t = np.arange(0.0, points / fs, 0.02)
-    belt_v = (1.0 + 0.01 * np.sin(belt_t))[:, None]
-    chans = (Channel("L", "heel"), Channel("L", "toe"), Channel("R", "heel"), Channel("R", "toe"))
-    return GaitSignals(t, forces, chans, fs, belt_t, belt_v)
+PROFILES = (
+    "healthy",
+    "antalgic-left:0.5",
+    "antalgic-right:0.5",
+    "hemiparetic-left:0.5",
+    "hemiparetic-right:0.5",
+    "parkinsonian:0.5",
+    "drop-foot-left:0.5",
+    "drop-foot-right:0.5",
+    "huntington:0.6",
+)
+LAYOUTS = ("heel-toe", "insole8")
 
 
 def best_of(fn: Callable[[], object], repeat: int) -> float:
-    """Minimum CPU time of ``repeat`` runs: the process time, so other programs on a shared
-    machine disturb it less than wall time (the kernels are single-threaded)."""
+    """Minimum CPU time of ``repeat`` runs."""
     times = []
     for _ in range(repeat):
         t0 = time.process_time()
@@ -65,117 +69,147 @@ def best_of(fn: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
-def throughput(points: int, repeat: int) -> dict[str, float]:
-    from stride.core.analyzer import SIDES, analyze, analyze_contacts
-    from stride.core.contacts import detect_contacts
-    from stride.core.gaps import find_gaps
+def measure(sig: GaitSignals, repeat: int) -> dict[str, float]:
+    """Copy, contacts (both feet) and the whole analysis of one signal."""
+    from stride.core.analyzer import SIDES, analyze
+    from stride.core.contacts import detect_feet
 
-    sig = synthetic(points)
-    analyze(synthetic(20_000))  # compile / load from cache
-    forces = sig.forces
-    copy_s = best_of(lambda: forces.copy(), repeat)
+    forces = np.asarray(sig.forces)
+    analyze(sig)  # compile / load from the cache
+    copy_s = best_of(forces.copy, repeat)
+    contacts_s = best_of(lambda: detect_feet(sig, SIDES), repeat)
     total_s = best_of(lambda: analyze(sig), repeat)
-    contacts_s = best_of(lambda: [detect_contacts(sig, s) for s in SIDES], repeat)
-    gaps_s = best_of(lambda: find_gaps(sig.t, forces, sig.fs), repeat)
-    result = analyze(sig)
-    after_s = best_of(lambda: analyze_contacts(sig, result.contacts), repeat)
-    steps_summary_s = max(after_s - gaps_s, 0.0)
-    stages = contacts_s + after_s
     return {
-        "timer": "CPU time, minimum of repeats",
-        "points": points,
-        "numpy_copy_s": copy_s,
-        "pipeline_s": total_s,
-        "points_per_s": points / total_s,
-        "ratio_to_copy": total_s / copy_s,
-        "contacts_s": contacts_s,
-        "gap_scan_s": gaps_s,
-        "gaps_steps_summary_s": after_s,
-        "steps_and_summary_s": steps_summary_s,
-        "points_per_s_after_contacts": points / after_s,
-        "share_contacts": contacts_s / stages,
-        "share_gap_scan": gaps_s / stages,
-        "share_steps_and_summary": steps_summary_s / stages,
-        "steps": len(result.steps),
+        "points": sig.n,
+        "channels": forces.shape[1],
+        "dtype": str(forces.dtype),
+        "copy_ms": 1e3 * copy_s,
+        "contacts_ms": 1e3 * contacts_s,
+        "analysis_ms": 1e3 * total_s,
+        "contacts_mpts_s": sig.n / contacts_s / 1e6,
+        "analysis_mpts_s": sig.n / total_s / 1e6,
+        "analysis_x_copy": total_s / copy_s,
+        "steps": len(analyze(sig).steps),
     }
 
 
+def throughput(minutes: float, repeat: int, layouts: tuple[str, ...]) -> dict[str, dict]:
+    from sim.profiles import PROFILES as KNOWN
+
+    out: dict[str, dict] = {}
+    for layout in layouts:
+        for prof in PROFILES:
+            if prof.split(":")[0] not in KNOWN:
+                continue
+            sig = simulated(prof, layout, minutes)
+            out[f"sim {prof} {layout}"] = measure(sig, repeat)
+    out["gaitndd concatenated (real, 300 Hz)"] = measure(gaitndd_concatenated(), repeat)
+    n = int(minutes * 60_000)
+    out["square wave (best case)"] = measure(square_wave(n), repeat)
+    return out
+
+
 _COLD = (
-    "import time; t0 = time.perf_counter()\n"
+    "import time; t0 = time.process_time(); w0 = time.perf_counter()\n"
     "import sys; sys.path.insert(0, {repo!r})\n"
-    "from benchmarks.core_speed import synthetic\n"
+    "from benchmarks.realistic import square_wave\n"
     "from stride.core.analyzer import analyze\n"
-    "t1 = time.perf_counter(); analyze(synthetic(20000)); t2 = time.perf_counter()\n"
-    "print(t1 - t0, t2 - t1)\n"
+    "sig = square_wave(20000)\n"
+    "t1 = time.process_time(); w1 = time.perf_counter(); analyze(sig)\n"
+    "print(t1 - t0, time.process_time() - t1, time.perf_counter() - w1)\n"
 )
 
 
 def compile_times() -> dict[str, float]:
+    """``analyze`` on a cold numba cache, then on the cache that run wrote."""
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
         runs = []
         for _ in range(2):  # first: cold cache; second: the cache it wrote
             out = subprocess.run(
                 [sys.executable, "-c", _COLD.format(repo=str(REPO))],
-                capture_output=True,
-                text=True,
-                env=env,
-                check=True,
-                cwd=REPO,
-            )
+                capture_output=True, text=True, env=env, check=True, cwd=REPO,
+            )  # fmt: skip
             runs.append([float(x) for x in out.stdout.split()])
     return {
-        "import_s": runs[0][0],
-        "first_analysis_cold_cache_s": runs[0][1],
-        "first_analysis_warm_cache_s": runs[1][1],
+        "import_cpu_s": runs[0][0],
+        "cold_cache_cpu_s": runs[0][1],
+        "cold_cache_wall_s": runs[0][2],
+        "warm_cache_cpu_s": runs[1][1],
+        "warm_cache_wall_s": runs[1][2],
     }
 
 
-def cli_times() -> dict[str, float]:
-    sys.path.insert(0, str(REPO / "tests" / "stride"))
-    from stride_testkit import box_wire, write_box_session  # type: ignore[import-not-found]
+def cli_hour(repeat: int) -> dict[str, float]:
+    """``stride analyze --json`` of a 60-minute 1 kHz session, beside one int16 copy."""
+    from devices.recording import SessionReader
+    from devices.sensorbox.fast import decode_stream
 
     out: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        sig = synthetic(300_000)
-        session = Path(tmp) / "five_minutes"
-        write_box_session(session, box_wire(sig), per_chunk=50)
-        records = {"session_5min_1kHz_4ch": session}
-        hea = REPO / "tests" / "data" / "gaitndd" / "control1.hea"
-        if hea.exists():
-            records["gaitndd_control1_5min_300Hz"] = hea
-        for name, path in records.items():
-            cmd = [sys.executable, "-m", "stride.cli.app", "analyze", str(path), "--json"]
-            walls = []
-            for _ in range(3):
-                t0 = time.perf_counter()
-                res = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
-                walls.append(time.perf_counter() - t0)
-                if res.returncode != 0:
-                    out[f"{name}_error"] = float("nan")
-                    print(f"{name}: {res.stderr.strip()}", file=sys.stderr)
-                    break
-            else:
-                doc = json.loads(res.stdout)
-                out[f"{name}_wall_s"] = min(walls[1:])
-                out[f"{name}_read_s"] = doc["timing"]["read_s"]
-                out[f"{name}_analysis_s"] = doc["timing"]["analysis_s"]
+        session = Path(tmp) / "hour"
+        sim_cmd = [
+            sys.executable, "-m", "stride.cli.app", "sim", "session", "--out", str(session),
+            "--minutes", "60", "--rate", "1000", "--speed", "3.6kmh", "--profile", "healthy",
+            "--seed", "3", "--no-history",
+        ]  # fmt: skip
+        subprocess.run(sim_cmd, check=True, capture_output=True, cwd=REPO)
+        reader = SessionReader(session)
+        data = b"".join(chunk for _, chunk in reader.chunks("box"))
+        counts = decode_stream(data).values_flat
+        out["recorded_int16_mb"] = counts.nbytes / 1e6
+        out["copy_ms"] = 1e3 * best_of(counts.copy, max(repeat, 5))
+        cmd = [sys.executable, "-m", "stride.cli.app", "analyze", str(session), "--json"]
+        best = float("inf")
+        for _ in range(repeat):
+            res = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, check=True)
+            doc = json.loads(res.stdout)
+            best = min(best, float(doc["timing"]["analysis_s"]))
+            out["read_s"] = float(doc["timing"]["read_s"])
+            out["samples"] = float(doc["timing"]["samples"])
+        out["analysis_ms"] = 1e3 * best
+        out["analysis_x_copy"] = out["analysis_ms"] / out["copy_ms"]
+        out["analysis_mpts_s"] = out["samples"] / best / 1e6
     return out
+
+
+def table(rows: dict[str, dict]) -> str:
+    head = ("signal", "points", "ch", "copy ms", "contacts ms", "contacts Mpt/s",
+            "analysis ms", "analysis Mpt/s", "analysis / copy")  # fmt: skip
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, r in rows.items():
+        cells = (
+            name, f"{r['points'] / 1e6:.2f} M", str(r["channels"]), f"{r['copy_ms']:.2f}",
+            f"{r['contacts_ms']:.1f}", f"{r['contacts_mpts_s']:.0f}", f"{r['analysis_ms']:.1f}",
+            f"{r['analysis_mpts_s']:.0f}", f"{r['analysis_x_copy']:.1f}x",
+        )  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--points", type=int, default=20_000_000)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--skip-cli", action="store_true")
+    ap.add_argument("--minutes", type=float, default=10.0, help="length of each simulated session")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--layouts", default=",".join(LAYOUTS))
     ap.add_argument("--skip-compile", action="store_true")
+    ap.add_argument("--skip-cli", action="store_true")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
-    report: dict[str, object] = {"throughput": throughput(args.points, args.repeat)}
-    if not args.skip_compile:
+    report: dict[str, object] = {}
+    if not args.skip_compile:  # first, before this process has anything compiled
         report["compile"] = compile_times()
+    rows = throughput(args.minutes, args.repeat, tuple(args.layouts.split(",")))
+    report["throughput"] = rows
     if not args.skip_cli:
-        report["stride_analyze"] = cli_times()
-    print(json.dumps(report, indent=2))
+        report["stride_analyze_60min"] = cli_hour(args.repeat)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    print(table(rows))
+    for key in ("compile", "stride_analyze_60min"):
+        if key in report:
+            print(f"\n{key}: " + json.dumps(report[key]))
 
 
 if __name__ == "__main__":

@@ -1,20 +1,22 @@
-"""numba kernels of contact detection, part 2: the fast scan (private).
+"""Contact detection kernels, part 2: the scan (private).
 
-Between events (a crossing, NaN, a gap), samples only move running values — block
-extremes, the contact's force sum — so runs of them are summarised in tight, branch-free
-loops and committed at once; each event sample goes through the per-sample rules of
-``_contact_kernels._step``. The updates happen in the same order either way (integer sums
-are exact), so the results equal the per-sample rules bit for bit, for any chunking.
+Between events (a level crossed, NaN, a gap), samples only move running values: block
+extremes, the contact's and the candidate's force sums, the count of swing samples. So a
+run of samples up to the block's end is first summarised branch-free and, when every
+value stays inside the bounds the current state allows (``_sum_bounds``,
+``_sensor_bounds``), committed at once; otherwise the samples are scanned one by one to
+the event, and the event sample goes through every rule (the ``rules`` part of
+:func:`scan`). Updates happen in the same order either way (integer sums are exact), so
+the results equal the per-sample rules bit for bit, for any chunking (tests compare them
+with a plain-Python reference).
 
-What keeps it fast (measured; each was a large share of the time): helpers are inlined
-(``inline="always"``: numba's call overhead per 40 ms block); min/max are the inlined
-``_min``/``_max`` (numba's builtins stayed out-of-line calls per sample in this large
-function); inlined helpers take scalars, and the hot paths (heel + toe, one sensor) are
-written out in ``detect_chunk``, because an inlined helper that takes an array costs
-atomic reference counts per call; the time steps are checked ahead by a vectorised count
-(``_next_bad_step``), not per block with float extremes (no fastmath: not vectorised);
-unsigned loop indices spare numba's negative-index handling, which turns loads into
-gathers; four-channel int16 rows are read as one 64-bit word each.
+:func:`scan` is long on purpose: the per-sample rules are written inside its loop, not in a
+function, because every call of a numba function with array arguments costs atomic
+reference counts (about 100 ns, more than the rest of an event), and the state arrays are
+read and written in place for the same reason. Only rare steps (a contact opened, emitted,
+a block's envelopes) are calls. The hot summaries are written for the common layouts:
+four int16 channels per row read as one 64-bit word (heel + toe, and one sensor per foot),
+one integer column, and a generic loop for everything else.
 """
 
 from __future__ import annotations
@@ -22,24 +24,48 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from stride.core._contact_kernels import (
+from stride.core._contact_state import (
     BIG,
+    ENDING,
+    LOAD_UNKNOWN,
+    LOADED,
     P_BLOCK,
+    P_F_MID,
     P_GAP_DT,
-    P_INT,
+    P_MIN_CONTACT,
     P_MIN_SWING,
+    P_TOUCH,
     S_ABOVE,
     S_ACC,
-    S_ACC_C,
     S_BELOW,
     S_BPOS,
+    S_CAND_ACC,
+    S_CAND_BASE,
+    S_CAND_CNT,
+    S_CAND_I,
+    S_CAND_PEAK,
+    S_CAND_T,
     S_CNT,
-    S_CNT_C,
+    S_FC_ACC,
+    S_FC_CNT,
+    S_FC_I,
+    S_FC_PEAK,
+    S_FC_T,
+    S_GAP_FLAG,
+    S_GAP_OPEN,
     S_INDEX,
+    S_LIFTED,
+    S_LONG,
+    S_PART_T,
     S_PEAK,
-    S_PEAK_C,
+    S_PRE,
+    S_PREV_FC,
     S_PREV_T,
+    S_SEEN,
     S_STATE,
+    S_TOUCHES,
+    STANCE,
+    SWING,
     T_BCNT,
     T_BMAX,
     T_BMIN,
@@ -48,15 +74,28 @@ from stride.core._contact_kernels import (
     T_LOADED,
     T_LOW,
     T_MID,
+    T_NS,
     T_NZ,
+    T_OFF,
     T_OK,
+    T_ON,
+    T_PRE,
+    T_PRE_I,
+    T_PRE_T,
     T_PREV,
     T_RREF,
-    _envelope_params,
-    _envelopes,
+    T_SON_I,
+    T_SON_T,
+    UNKNOWN,
+    UNLOADED,
+    _crossing,
     _max,
     _min,
-    _step,
+    emit,
+    envelope_params,
+    envelopes,
+    lift,
+    open_contact,
 )
 
 #: after an event, samples scanned one by one for the next before summarising again
@@ -64,77 +103,55 @@ NEAR = 4
 
 
 @njit(cache=True, inline="always")
-def _quiet_bounds(
-    ok: float, low: float, mid: float, loaded: float, sensor: bool, state: float, above: float
-) -> tuple[float, float]:
-    """Values ``v`` with ``lo < v <= hi`` change nothing but running values in ``state``,
-    for a tracker with thresholds ``ok``/``low``/``mid`` (a sensor: its ``loaded`` flag).
-    Scalars only: an inlined helper taking the state arrays costs reference counts."""
-    if ok == 0.0:
-        return -BIG, BIG
-    if sensor:  # a sensor: only its loaded flag matters
-        if loaded == 0.0:
-            return -BIG, low
-        if loaded == 1.0:
-            return low, BIG
-        return BIG, -BIG
-    if state == 2.0:
-        return low, BIG
-    if above != 0.0:
-        if state == 1.0:
-            # a candidate contact rising towards confirmation: only its sums change
-            return low, np.nextafter(mid, -BIG)
-        return BIG, -BIG
-    if state == 1.0 or state == 3.0:
-        return -BIG, low
-    return low, np.nextafter(mid, -BIG)
+def _below(v: float) -> float:
+    """The largest float below ``v``: bounds are ``lo < x <= hi``, so ``x < v`` is
+    ``x <= _below(v)``."""
+    return np.nextafter(v, -BIG)
 
 
 @njit(cache=True, inline="always")
-def _until_event(
-    t: np.ndarray,
-    x: np.ndarray,
-    cols: np.ndarray,
-    a: int,
-    b: int,
-    tp: float,
-    acc0: float,
-    gap_dt: float,
-    qb: np.ndarray,
-) -> tuple[int, float, float, float]:
-    """Scan ``a..b`` up to the first sample that is not quiet: a time step that is not in
-    (0, gap_dt] or a value outside its bounds (``qb[k, 0:2]``: sensor k; ``qb[nk]``: the
-    sum). Returns it with the statistics of the quiet samples before it (as
-    ``_quiet_stats``; sensor extremes into ``qb[k, 2:4]``)."""
-    nk = cols.shape[0]
-    ms = BIG
-    ns = -BIG
-    acc = acc0
-    for k in range(nk):
-        qb[k, 2] = BIG
-        qb[k, 3] = -BIG
-    for j in range(a, b):
-        d = t[j] - tp
-        if not (d > 0.0 and d <= gap_dt):
-            return j, ms, ns, acc
-        sv = 0.0
-        for k in range(nk):
-            v = np.float64(x[j, cols[k]])
-            sv += v
-            if nk > 1 and not (v > qb[k, 0] and v <= qb[k, 1]):
-                return j, ms, ns, acc
-        if not (sv > qb[nk, 0] and sv <= qb[nk, 1]):
-            return j, ms, ns, acc
-        tp = t[j]
-        if nk > 1:
-            for k in range(nk):
-                v = np.float64(x[j, cols[k]])
-                qb[k, 2] = _min(qb[k, 2], v)
-                qb[k, 3] = _max(qb[k, 3], v)
-        ms = _min(ms, sv)
-        ns = _max(ns, sv)
-        acc += sv
-    return b, ms, ns, acc
+def _sum_bounds(
+    ok: float,
+    st: float,
+    pre: float,
+    above: float,
+    lifted: float,
+    off: float,
+    on: float,
+    low: float,
+    mid: float,
+) -> tuple[float, float]:
+    """Values ``v`` of the foot's sum with ``lo < v <= hi`` change nothing but running
+    values in this state (scalars in: an inlined helper taking arrays costs reference
+    counts)."""  # fmt: skip
+    if ok == 0.0:
+        return -BIG, BIG  # the state is UNKNOWN until the levels are usable
+    if st == STANCE:
+        return low, BIG
+    if st == SWING:
+        return (on, _below(mid)) if pre != 0.0 else (-BIG, on)
+    if st == UNKNOWN:
+        return on, _below(mid)
+    # ending
+    if above != 0.0:
+        return low, _below(mid)
+    if lifted == 0.0:
+        return off, low
+    return (on, low) if pre != 0.0 else (-BIG, on)
+
+
+@njit(cache=True, inline="always")
+def _sensor_bounds(
+    ok: float, loaded: float, pre: float, on: float, low: float
+) -> tuple[float, float]:
+    """As :func:`_sum_bounds`, for one sensor of a multi-sensor foot."""
+    if ok == 0.0:
+        return -BIG, BIG
+    if loaded == LOADED:
+        return low, BIG
+    if loaded == UNLOADED and pre == 0.0:
+        return -BIG, on
+    return on, low
 
 
 @njit(cache=True)
@@ -168,164 +185,26 @@ def bad_steps(t: np.ndarray, gap_dt: float) -> np.ndarray:
     """Every ``k`` in ``1..n-1`` whose time step ``t[k] - t[k-1]`` is not in (0, gap_dt],
     then ``n``: found in one pass, so several feet scanning the same times share it."""
     n = t.shape[0]
-    one = np.uint64(1)
-    un = np.uint64(n)
     out = np.empty(16, np.int64)
     m = 0
-    k = one
-    while k < un:
-        e = k + np.uint64(1024)
-        if e > un:
-            e = un
-        good = 0
-        for j in range(k, e):
-            d = t[j] - t[j - one]
-            good += (d > 0.0) & (d <= gap_dt)
-        if good != e - k:
-            for j in range(k, e):
-                d = t[j] - t[j - one]
-                if not (d > 0.0 and d <= gap_dt):
-                    if m + 1 >= out.shape[0]:
-                        grown = np.empty(2 * out.shape[0], np.int64)
-                        grown[:m] = out[:m]
-                        out = grown
-                    out[m] = np.int64(j)
-                    m += 1
-        k = e
+    k = 1
+    while k < n:
+        k = _next_bad_step(t, k, n, gap_dt)
+        if k >= n:
+            break
+        if m + 1 >= out.shape[0]:
+            grown = np.empty(2 * out.shape[0], np.int64)
+            grown[:m] = out[:m]
+            out = grown
+        out[m] = k
+        m += 1
+        k += 1
     out[m] = n
     return out[: m + 1]
 
 
-@njit(cache=True, inline="always")
-def _scan1_int(x: np.ndarray, c0: int, a: int, b: int) -> tuple[float, float, float]:
-    """Branch-free over one integer column: the extremes and the sum (integer min/max
-    vectorise; the time steps are checked separately, see ``_next_bad_step``)."""
-    mn = np.int64(x[a, c0])
-    mx = mn
-    acc = mn
-    for j in range(a + 1, b):
-        v = np.int64(x[j, c0])
-        mn = _min(mn, v)
-        mx = _max(mx, v)
-        acc += v
-    return np.float64(mn), np.float64(mx), np.float64(acc)
-
-
-@njit(cache=True, inline="always")
-def _scan2_int(
-    x: np.ndarray, c0: int, c1: int, a: int, b: int
-) -> tuple[float, float, float, float, float, float, float]:
-    """Branch-free over two integer sensors: extremes of their sum, its total, and each
-    sensor's extremes."""
-    m0 = np.int64(x[a, c0])
-    n0 = m0
-    m1 = np.int64(x[a, c1])
-    n1 = m1
-    ms = m0 + m1
-    ns = ms
-    acc = ms
-    for j in range(a + 1, b):
-        v0 = np.int64(x[j, c0])
-        v1 = np.int64(x[j, c1])
-        sv = v0 + v1
-        m0 = _min(m0, v0)
-        n0 = _max(n0, v0)
-        m1 = _min(m1, v1)
-        n1 = _max(n1, v1)
-        ms = _min(ms, sv)
-        ns = _max(ns, sv)
-        acc += sv
-    return (
-        np.float64(ms), np.float64(ns), np.float64(acc),
-        np.float64(m0), np.float64(n0), np.float64(m1), np.float64(n1),
-    )  # fmt: skip
-
-
-@njit(cache=True, inline="always")
-def _scan1_words(xw: np.ndarray, sh0: int, a: int, b: int) -> tuple[float, float, float]:
-    """``_scan1_int`` over 64-bit words that each hold one row of four int16 channels:
-    contiguous loads vectorise, where the strided int16 loads of a column did not. The
-    column is ``(w << sh) >> 48`` (``sh = 48 - 16 c``, little-endian rows); unsigned
-    indices spare the negative-index check that also blocks vectorisation."""
-    ua = np.uint64(a)
-    mn = (xw[ua] << sh0) >> 48
-    mx = mn
-    acc = np.int64(0)
-    for j in range(ua, np.uint64(b)):
-        v = (xw[j] << sh0) >> 48
-        mn = _min(mn, v)
-        mx = _max(mx, v)
-        acc += v
-    return np.float64(mn), np.float64(mx), np.float64(acc)
-
-
 @njit(cache=True)
-def _scan_any(
-    x: np.ndarray, cols: np.ndarray, a: int, b: int, acc0: float, qb: np.ndarray
-) -> tuple[float, float, float]:
-    """As the integer scans, for float input or more than two sensors: the running force
-    sum in sample order; sensor extremes into ``qb[k, 2:4]``."""
-    nk = cols.shape[0]
-    ms = BIG
-    ns = -BIG
-    acc = acc0
-    for k in range(nk):
-        qb[k, 2] = BIG
-        qb[k, 3] = -BIG
-    for j in range(a, b):
-        sv = 0.0
-        for k in range(nk):
-            v = np.float64(x[j, cols[k]])
-            sv += v
-            if nk > 1:
-                qb[k, 2] = _min(qb[k, 2], v)
-                qb[k, 3] = _max(qb[k, 3], v)
-        ms = _min(ms, sv)
-        ns = _max(ns, sv)
-        acc += sv
-    return ms, ns, acc
-
-
-@njit(cache=True, inline="always")
-def _quiet_stats(
-    t: np.ndarray,
-    x: np.ndarray,
-    cols: np.ndarray,
-    a: int,
-    b: int,
-    tp: float,
-    gap_dt: float,
-    acc0: float,
-    int_in: bool,
-    qb: np.ndarray,
-    xw: np.ndarray,
-) -> tuple[bool, float, float, float]:
-    """(first time step fine, min sum, max sum, running force sum) over ``a..b``; sensor
-    extremes into ``qb[k, 2:4]``. The later time steps of ``a..b`` are known to be fine
-    (the caller stops runs at the next bad step). Integer sums are exact, so their order
-    does not matter."""
-    nk = cols.shape[0]
-    d = t[a] - tp
-    ok = d > 0.0 and d <= gap_dt
-    if xw.shape[0] == x.shape[0] and nk == 1:
-        w1 = _scan1_words(xw, 48 - 16 * cols[0], a, b)
-        return ok, w1[0], w1[1], acc0 + w1[2]
-    if int_in and nk == 1:
-        r1 = _scan1_int(x, cols[0], a, b)
-        return ok, r1[0], r1[1], acc0 + r1[2]
-    if int_in and nk == 2:
-        r = _scan2_int(x, cols[0], cols[1], a, b)
-        qb[0, 2] = r[3]
-        qb[0, 3] = r[4]
-        qb[1, 2] = r[5]
-        qb[1, 3] = r[6]
-        return ok, r[0], r[1], acc0 + r[2]
-    ra = _scan_any(x, cols, a, b, acc0, qb)
-    return ok, ra[0], ra[1], ra[2]
-
-
-@njit(cache=True)
-def detect_chunk(
+def scan(
     t: np.ndarray,
     x: np.ndarray,
     cols: np.ndarray,
@@ -340,42 +219,32 @@ def detect_chunk(
 ) -> tuple[int, int]:
     """Run one foot over samples ``start..`` of a chunk.
 
-    ``bads``: :func:`bad_steps` of ``t`` (with this ``gap_dt``) when already found for
-    another foot, else empty (then found here, ahead, as the scan goes).
-
     ``xw``: the rows of ``x`` as 64-bit words when ``x`` is little-endian int16 with four
-    columns (a view, no copy; the fast scan reads it), else an empty array.
-
-    Fast path: between events, samples only move running values (block extremes, the
-    contact's force sum). Each run up to the block's end (or the next bad time step, found
-    ahead) is first summarised branch-free (extremes of the sum and each sensor); when
-    every extreme is inside the bounds the state allows, the run is quiet and committed
-    at once. Otherwise the
-    first event is located, the run before it committed, and the event sample goes through
-    ``_step`` (every rule). Updates happen in the same order either way (integer sums are
-    exact), so results do not depend on chunking.
+    columns (a view, no copy), else empty; ``bads``: :func:`bad_steps` of ``t`` when
+    already found for another foot, else empty (then found here, ahead, as the scan goes).
     Returns ``(rows written, next sample)``; the caller calls again while next < len(t)
-    (output full). A non-increasing time returns ``(-1, i)``.
+    (output full). A time that is not finite or does not increase returns ``(-1, i)``.
     """
     n = t.shape[0]
     nk = cols.shape[0]
     multi = nk > 1
+    n_tr = nk + 1 if multi else 1
     cap = out_f.shape[0]
     n_out = 0
     block = int(p[P_BLOCK])
     gap_dt = p[P_GAP_DT]
-    # rows 0..nk-1: sensors, row nk: the sum; columns: low bound, high bound, min, max
-    qb = np.empty((nk + 1, 4), np.float64)
-    int_in = p[P_INT] != 0.0
-    env_p = _envelope_params(p)
-    n_tr = nk + 1 if multi else 1
+    min_swing = p[P_MIN_SWING]
+    touch_rule = p[P_TOUCH] != 0.0
+    # bounds of each sensor's values in a quiet run: rows 0..nk-1, then extremes found
+    qb = np.empty((nk, 4), np.float64)
     words2 = nk == 2 and xw.shape[0] == x.shape[0]
-    sh0 = 48 - 16 * cols[0]
-    sh1 = 48 - 16 * cols[nk - 1]
+    words1 = nk == 1 and xw.shape[0] == x.shape[0]
+    ep = envelope_params(p)
     c0 = cols[0]
     c1 = cols[nk - 1]
+    sh0 = 48 - 16 * c0
+    sh1 = 48 - 16 * c1
     uc0 = np.uint64(c0)
-    one_int = nk == 1 and int_in and xw.shape[0] != x.shape[0]
     near_event = True
     bad_step = start  # the first bad time step at or after i + 1 (once looked up)
     shared_bads = bads.shape[0] > 0
@@ -384,7 +253,6 @@ def detect_chunk(
     while i < n:
         if n_out + 3 >= cap:
             return n_out, i
-        st = fs[S_STATE]
         if bad_step <= i:
             if shared_bads:
                 while bads[bp] <= i:  # ends at the sentinel n > i
@@ -392,86 +260,117 @@ def detect_chunk(
                 bad_step = int(bads[bp])
             else:
                 bad_step = _next_bad_step(t, i + 1, n, gap_dt)
-        # a run stops before the next bad time step (the step is an event anyway)
+        st = fs[S_STATE]
+        pre = fs[S_PRE]
+        above = fs[S_ABOVE]
+        # a run stops at the block's end and before the next bad time step (an event)
         limit = _min(_min(n, i + block - int(fs[S_BPOS])), bad_step)
-        if st == 3.0:
+        counting = st == ENDING and above == 0.0
+        if counting:
             # ending: the sample that completes the swing is an event
-            room = int(p[P_MIN_SWING] - fs[S_BELOW]) - 1
-            limit = _min(limit, i + _max(room, 0))
+            limit = _min(limit, i + _max(int(min_swing - fs[S_BELOW]) - 1, 0))
+        in_contact = st >= STANCE  # STANCE or ENDING: a contact is open
+        # the candidate's sums run while above the onset level in swing or after a lift
+        tracking = pre != 0.0 and (st == SWING or (st == ENDING and fs[S_LIFTED] != 0.0))
         tp = fs[S_PREV_T]
-        candidate = st == 1.0 and fs[S_ABOVE] != 0.0
-        acc_at = S_ACC_C if candidate else S_ACC
         j = i
+        run_min = BIG
+        run_max = -BIG
+        acc_c = fs[S_ACC]  # the contact's running sum ...
+        acc_d = fs[S_CAND_ACC]  # ... and the candidate's (float input: in sample order)
         if limit > i and tp == tp:
-            for k in range(n_tr):
-                # tracker 0 (the sum) into row nk, sensor k (tracker k + 1) into row k - 1
-                qb[k - 1 if k else nk, 0], qb[k - 1 if k else nk, 1] = _quiet_bounds(
-                    tr[k, T_OK], tr[k, T_LOW], tr[k, T_MID], tr[k, T_LOADED],
-                    k > 0, st, fs[S_ABOVE] if k == 0 else 0.0,
-                )  # fmt: skip
+            lo, hi = _sum_bounds(
+                tr[0, T_OK], st, pre, above, fs[S_LIFTED], tr[0, T_OFF], tr[0, T_ON],
+                tr[0, T_LOW], tr[0, T_MID],
+            )  # fmt: skip
+            if multi:
+                for k in range(nk):
+                    qb[k, 0], qb[k, 1] = _sensor_bounds(
+                        tr[k + 1, T_OK], tr[k + 1, T_LOADED], tr[k + 1, T_PRE],
+                        tr[k + 1, T_OFF], tr[k + 1, T_LOW],
+                    )  # fmt: skip
             quiet = False
-            if not near_event and words2:
-                # _quiet_stats for heel + toe over row words, written out here (an inlined
-                # helper taking the arrays costs atomic reference counts per call)
-                d0 = t[i] - tp
-                ua = np.uint64(i)
-                w = xw[ua]
-                m0 = (w << sh0) >> 48
-                n0 = m0
-                m1 = (w << sh1) >> 48
-                n1 = m1
-                ms = m0 + m1
-                ns = ms
-                acc = np.int64(0)
-                for jj in range(ua, np.uint64(limit)):
-                    w = xw[jj]
-                    v0 = (w << sh0) >> 48
-                    v1 = (w << sh1) >> 48
-                    sv = v0 + v1
-                    m0 = _min(m0, v0)
-                    n0 = _max(n0, v0)
-                    m1 = _min(m1, v1)
-                    n1 = _max(n1, v1)
-                    ms = _min(ms, sv)
-                    ns = _max(ns, sv)
-                    acc += sv
-                qb[0, 2] = np.float64(m0)
-                qb[0, 3] = np.float64(n0)
-                qb[1, 2] = np.float64(m1)
-                qb[1, 3] = np.float64(n1)
-                stats: tuple[bool, float, float, float] = (
-                    d0 > 0.0 and d0 <= gap_dt,
-                    np.float64(ms),
-                    np.float64(ns),
-                    fs[acc_at] + np.float64(acc),
-                )
-            elif not near_event and one_int:
-                # _scan1_int written out (one integer sensor): unsigned indices, no
-                # reference counts per call
-                d0 = t[i] - tp
-                ua = np.uint64(i)
-                mn = np.int64(x[ua, uc0])
-                mx = mn
-                iacc = np.int64(0)
-                for jj in range(ua, np.uint64(limit)):
-                    iv = np.int64(x[jj, uc0])
-                    mn = _min(mn, iv)
-                    mx = _max(mx, iv)
-                    iacc += iv
-                stats = (
-                    d0 > 0.0 and d0 <= gap_dt,
-                    np.float64(mn),
-                    np.float64(mx),
-                    fs[acc_at] + np.float64(iacc),
-                )
-            elif not near_event:
-                stats = _quiet_stats(t, x, cols, i, limit, tp, gap_dt, fs[acc_at], int_in, qb, xw)
             if not near_event:
+                d0 = t[i] - tp
+                step_ok = d0 > 0.0 and d0 <= gap_dt
+                iacc = np.int64(0)
+                summed = True  # the run's sum is in iacc (exact integers)
+                if words2:
+                    # heel + toe, int16 rows as 64-bit words: column c is (w << sh) >> 48
+                    ua = np.uint64(i)
+                    w = xw[ua]
+                    m0 = (w << sh0) >> 48
+                    n0 = m0
+                    m1 = (w << sh1) >> 48
+                    n1 = m1
+                    ms = m0 + m1
+                    ns = ms
+                    for jj in range(ua, np.uint64(limit)):
+                        w = xw[jj]
+                        v0 = (w << sh0) >> 48
+                        v1 = (w << sh1) >> 48
+                        sv = v0 + v1
+                        m0 = _min(m0, v0)
+                        n0 = _max(n0, v0)
+                        m1 = _min(m1, v1)
+                        n1 = _max(n1, v1)
+                        ms = _min(ms, sv)
+                        ns = _max(ns, sv)
+                        iacc += sv
+                    qb[0, 2] = np.float64(m0)
+                    qb[0, 3] = np.float64(n0)
+                    qb[1, 2] = np.float64(m1)
+                    qb[1, 3] = np.float64(n1)
+                    run_min = np.float64(ms)
+                    run_max = np.float64(ns)
+                elif words1:
+                    ua = np.uint64(i)
+                    mn = (xw[ua] << sh0) >> 48
+                    mx = mn
+                    for jj in range(ua, np.uint64(limit)):
+                        v = (xw[jj] << sh0) >> 48
+                        mn = _min(mn, v)
+                        mx = _max(mx, v)
+                        iacc += v
+                    run_min = np.float64(mn)
+                    run_max = np.float64(mx)
+                elif nk == 1 and x.dtype.kind in "iu":
+                    ua = np.uint64(i)
+                    mn = np.int64(x[ua, uc0])
+                    mx = mn
+                    for jj in range(ua, np.uint64(limit)):
+                        v = np.int64(x[jj, uc0])
+                        mn = _min(mn, v)
+                        mx = _max(mx, v)
+                        iacc += v
+                    run_min = np.float64(mn)
+                    run_max = np.float64(mx)
+                else:
+                    # any layout, any dtype: float sums in sample order
+                    summed = False
+                    for k in range(nk):
+                        qb[k, 2] = BIG
+                        qb[k, 3] = -BIG
+                    for jj in range(i, limit):
+                        sv = 0.0
+                        for k in range(nk):
+                            v = np.float64(x[jj, cols[k]])
+                            sv += v
+                            if multi:
+                                qb[k, 2] = _min(qb[k, 2], v)
+                                qb[k, 3] = _max(qb[k, 3], v)
+                        run_min = _min(run_min, sv)
+                        run_max = _max(run_max, sv)
+                        acc_c += sv
+                        acc_d += sv
+                if summed:
+                    acc_c += np.float64(iacc)
+                    acc_d += np.float64(iacc)
                 quiet = (
-                    stats[0]
-                    and stats[1] > qb[nk, 0]
-                    and stats[2] <= qb[nk, 1]
-                    and stats[3] == stats[3]  # a NaN sample (min/max skip NaN; sums do not)
+                    step_ok
+                    and run_min > lo
+                    and run_max <= hi
+                    and acc_c == acc_c  # a NaN sample (min/max skip NaN; sums do not)
                 )
                 if quiet and multi:
                     for k in range(nk):
@@ -480,138 +379,284 @@ def detect_chunk(
             if quiet:
                 j = limit
             else:
-                # right after an event, scan sample by sample only a few samples (events
-                # cluster); without one there, the rest of the block is summarised again
+                # scan one by one to the first sample that is not quiet; right after an
+                # event only a few samples (events cluster), else to the run's end
                 stop = limit if not near_event else _min(limit, i + NEAR)
-                # events cluster (contact level, confirmation, each sensor): after one,
-                # scan sample by sample to the next instead of summarising the block first
-                if nk == 2:
-                    # _until_event2, written out here (no reference counts per call)
-                    lo0, hi0 = qb[0, 0], qb[0, 1]
-                    lo1, hi1 = qb[1, 0], qb[1, 1]
-                    los, his = qb[2, 0], qb[2, 1]
-                    e0 = BIG
-                    f0 = -BIG
-                    e1 = BIG
-                    f1 = -BIG
-                    es = BIG
-                    gs = -BIG
-                    eacc = fs[acc_at]
-                    jj = i
-                    tq = tp
-                    while jj < stop:
-                        d = t[jj] - tq
-                        if not (d > 0.0 and d <= gap_dt):
-                            break
-                        v0 = np.float64(x[jj, c0])
-                        v1 = np.float64(x[jj, c1])
-                        sv = v0 + v1
-                        if not (
-                            v0 > lo0 and v0 <= hi0 and v1 > lo1 and v1 <= hi1
-                            and sv > los and sv <= his
-                        ):  # fmt: skip
-                            break
-                        tq = t[jj]
-                        e0 = _min(e0, v0)
-                        f0 = _max(f0, v0)
-                        e1 = _min(e1, v1)
-                        f1 = _max(f1, v1)
-                        es = _min(es, sv)
-                        gs = _max(gs, sv)
-                        eacc += sv
-                        jj += 1
-                    qb[0, 2] = e0
-                    qb[0, 3] = f0
-                    qb[1, 2] = e1
-                    qb[1, 3] = f1
-                    ev = (jj, es, gs, eacc)
-                elif nk == 1:
-                    # _until_event for one sensor, written out (no reference counts)
-                    los, his = qb[1, 0], qb[1, 1]
-                    es = BIG
-                    gs = -BIG
-                    eacc = fs[acc_at]
-                    jj = i
-                    tq = tp
-                    while jj < stop:
-                        d = t[jj] - tq
-                        if not (d > 0.0 and d <= gap_dt):
-                            break
-                        sv = 0.0
-                        sv += np.float64(x[jj, c0])
-                        if not (sv > los and sv <= his):
-                            break
-                        tq = t[jj]
-                        es = _min(es, sv)
-                        gs = _max(gs, sv)
-                        eacc += sv
-                        jj += 1
-                    ev = (jj, es, gs, eacc)
-                else:
-                    ev = _until_event(t, x, cols, i, stop, tp, fs[acc_at], gap_dt, qb)
-                j = ev[0]
-                stats = (True, ev[1], ev[2], ev[3])
+                run_min = BIG
+                run_max = -BIG
+                acc_c = fs[S_ACC]
+                acc_d = fs[S_CAND_ACC]
+                if multi:
+                    for k in range(nk):
+                        qb[k, 2] = BIG
+                        qb[k, 3] = -BIG
+                tq = tp
+                while j < stop:
+                    d = t[j] - tq
+                    if not (d > 0.0 and d <= gap_dt):
+                        break
+                    sv = 0.0
+                    inside = True
+                    for k in range(nk):
+                        v = np.float64(x[j, cols[k]])
+                        sv += v
+                        if multi and not (v > qb[k, 0] and v <= qb[k, 1]):
+                            inside = False
+                    if not (inside and sv > lo and sv <= hi):
+                        break
+                    if multi:
+                        for k in range(nk):
+                            v = np.float64(x[j, cols[k]])
+                            qb[k, 2] = _min(qb[k, 2], v)
+                            qb[k, 3] = _max(qb[k, 3], v)
+                    run_min = _min(run_min, sv)
+                    run_max = _max(run_max, sv)
+                    acc_c += sv
+                    acc_d += sv
+                    tq = t[j]
+                    j += 1
                 near_event = j < stop
         m = j - i
         if m > 0:
-            # commit the quiet samples
+            # commit the quiet run
             last = j - 1
-            if st == 2.0 or st == 3.0:
-                fs[S_ACC] = stats[3]
+            if in_contact:
+                fs[S_ACC] = acc_c
                 fs[S_CNT] += m
-                fs[S_PEAK] = _max(fs[S_PEAK], stats[2])
-                if st == 3.0:
-                    fs[S_BELOW] += m
-            elif candidate:
-                fs[S_ACC_C] = stats[3]
-                fs[S_CNT_C] += m
-                fs[S_PEAK_C] = _max(fs[S_PEAK_C], stats[2])
-            tr[0, T_BMIN] = _min(tr[0, T_BMIN], stats[1])
-            tr[0, T_BMAX] = _max(tr[0, T_BMAX], stats[2])
+                fs[S_PEAK] = _max(fs[S_PEAK], run_max)
+            if tracking:
+                fs[S_CAND_ACC] = acc_d
+                fs[S_CAND_CNT] += m
+                fs[S_CAND_PEAK] = _max(fs[S_CAND_PEAK], run_max)
+            if counting:
+                fs[S_BELOW] += m
+            tr[0, T_BMIN] = _min(tr[0, T_BMIN], run_min)
+            tr[0, T_BMAX] = _max(tr[0, T_BMAX], run_max)
             tr[0, T_BCNT] += m
-            sl = 0.0
+            s_last = 0.0
             for k in range(nk):
                 v = np.float64(x[last, cols[k]])
-                sl += v
+                s_last += v
                 if multi:
                     tr[k + 1, T_PREV] = v
                     tr[k + 1, T_BMIN] = _min(tr[k + 1, T_BMIN], qb[k, 2])
                     tr[k + 1, T_BMAX] = _max(tr[k + 1, T_BMAX], qb[k, 3])
                     tr[k + 1, T_BCNT] += m
-            tr[0, T_PREV] = sl
+            tr[0, T_PREV] = s_last
             fs[S_PREV_T] = t[last]
             fs[S_INDEX] += m
             fs[S_BPOS] += m
             i = j
         else:
-            # an event: every rule for this one sample
-            n_out = _step(t, x, cols, i, p, tr, fs, out_f, out_i, n_out)
-            if n_out < 0:
-                return -1, i
-            i += 1
+            # ---- rules: one event sample, every rule applied (as the reference) ----
             near_event = True
-        if fs[S_BPOS] >= block:
-            # the block's end: each tracker's envelopes and thresholds (the foot's sum,
-            # then its sensors), the state arrays read and written here, not in a helper
-            fs[S_BPOS] = 0.0
-            for j in range(n_tr):
-                if tr[j, T_BCNT] > 0.0:
-                    if j == 0:
-                        unloaded = fs[S_STATE] == 1.0 or fs[S_STATE] == 3.0
+            ti = t[i]
+            gi = fs[S_INDEX]
+            s = 0.0
+            for k in range(nk):
+                s += np.float64(x[i, cols[k]])
+            if (tp == tp and ti <= tp) or ti != ti or abs(ti) == np.inf:
+                return -1, i
+            valid = s == s and abs(s) != np.inf
+            if (not valid) or (tp == tp and ti - tp > gap_dt):
+                # missing samples: cut an open contact, forget the previous sample
+                if in_contact:
+                    n_out = emit(fs, tr, nk, st == ENDING, tp, gi - 1.0, out_f, out_i, n_out, p)
+                fs[S_STATE] = UNKNOWN
+                fs[S_PRE] = 0.0
+                fs[S_GAP_FLAG] = 1.0
+                fs[S_PREV_T] = np.nan
+                tp = np.nan
+                for jt in range(n_tr):
+                    tr[jt, T_PREV] = np.nan
+                    tr[jt, T_LOADED] = LOAD_UNKNOWN
+                    tr[jt, T_PRE] = 0.0
+                st = UNKNOWN
+                in_contact = False
+            if valid:
+                if multi:
+                    for k in range(nk):
+                        jk = k + 1
+                        v = np.float64(x[i, cols[k]])
+                        if tr[jk, T_OK] != 0.0:
+                            on_k = tr[jk, T_OFF]
+                            low_k = tr[jk, T_LOW]
+                            ld = tr[jk, T_LOADED]
+                            if ld == LOAD_UNKNOWN:
+                                if v > low_k:
+                                    tr[jk, T_LOADED] = LOADED
+                                elif v <= on_k:
+                                    tr[jk, T_LOADED] = UNLOADED
+                                    tr[jk, T_PRE] = 0.0
+                            elif ld == UNLOADED:
+                                if v > on_k and tr[jk, T_PRE] == 0.0:
+                                    tr[jk, T_PRE] = 1.0
+                                    tr[jk, T_PRE_T] = _crossing(tr[jk, T_PREV], v, tp, ti, on_k)
+                                    tr[jk, T_PRE_I] = gi
+                                elif v <= on_k:
+                                    tr[jk, T_PRE] = 0.0
+                                if v > low_k:
+                                    tr[jk, T_LOADED] = LOADED
+                                    if in_contact and tr[jk, T_SON_T] != tr[jk, T_SON_T]:
+                                        tr[jk, T_SON_T] = tr[jk, T_PRE_T]
+                                        tr[jk, T_SON_I] = tr[jk, T_PRE_I]
+                            elif v <= low_k:
+                                tr[jk, T_LOADED] = UNLOADED
+                                tr[jk, T_PRE] = 1.0 if v > on_k else 0.0
+                        tr[jk, T_PREV] = v
+                        tr[jk, T_BMIN] = _min(tr[jk, T_BMIN], v)
+                        tr[jk, T_BMAX] = _max(tr[jk, T_BMAX], v)
+                        tr[jk, T_BCNT] += 1.0
+                off = tr[0, T_OFF]
+                on = tr[0, T_ON]
+                low = tr[0, T_LOW]
+                mid = tr[0, T_MID]
+                xp = tr[0, T_PREV]
+                if in_contact:
+                    fs[S_ACC] += s
+                    fs[S_CNT] += 1.0
+                    fs[S_PEAK] = _max(fs[S_PEAK], s)
+                # the candidate above the onset level: swing, or after a lift while ending
+                track = st == SWING or (st == ENDING and fs[S_LIFTED] != 0.0)
+                if st == UNKNOWN:
+                    if tr[0, T_OK] != 0.0:
+                        if s <= on:
+                            fs[S_STATE] = SWING
+                            fs[S_PRE] = 0.0
+                        elif s >= mid:
+                            fs[S_CAND_T] = ti
+                            fs[S_CAND_I] = gi
+                            fs[S_CAND_BASE] = tr[0, T_L]
+                            fs[S_CAND_ACC] = s
+                            fs[S_CAND_CNT] = 1.0
+                            fs[S_CAND_PEAK] = s
+                            open_contact(fs, tr, nk, False, fs[S_PREV_FC])
+                    track = False
+                elif st == STANCE and s <= low:
+                    # below the contact level: a swing begins, or a dip inside the stance
+                    fs[S_STATE] = ENDING
+                    fs[S_ABOVE] = 0.0
+                    fs[S_LIFTED] = 0.0
+                    fs[S_BELOW] = 1.0
+                    fs[S_PRE] = 0.0
+                    fs[S_FC_T] = _crossing(xp, s, tp, ti, low)
+                    fs[S_FC_I] = gi
+                    fs[S_FC_ACC] = fs[S_ACC] - s
+                    fs[S_FC_CNT] = fs[S_CNT] - 1.0
+                    fs[S_FC_PEAK] = fs[S_PEAK]
+                    if s <= off:
+                        lift(fs, p, _crossing(xp, s, tp, ti, off), gi, s)
+                if track:
+                    if s > on:
+                        if fs[S_PRE] == 0.0:
+                            fs[S_PRE] = 1.0
+                            fs[S_CAND_T] = _crossing(xp, s, tp, ti, on)
+                            fs[S_CAND_I] = gi
+                            fs[S_CAND_BASE] = tr[0, T_L]
+                            fs[S_CAND_ACC] = 0.0
+                            fs[S_CAND_CNT] = 0.0
+                            fs[S_CAND_PEAK] = -np.inf
+                        fs[S_CAND_ACC] += s
+                        fs[S_CAND_CNT] += 1.0
+                        fs[S_CAND_PEAK] = _max(fs[S_CAND_PEAK], s)
                     else:
-                        unloaded = tr[j, T_LOADED] == 0.0
-                    env = _envelopes(
-                        tr[j, T_BMIN], tr[j, T_BMAX], tr[j, T_L], tr[j, T_H],
-                        tr[j, T_RREF], tr[j, T_NZ], tr[j, T_LOW], unloaded, env_p,
+                        fs[S_PRE] = 0.0
+                if st == SWING and s >= mid:
+                    open_contact(fs, tr, nk, True, fs[S_PREV_FC])
+                elif st == ENDING:
+                    if s >= mid:
+                        # back to the confirmation level before a whole swing
+                        fs[S_STATE] = STANCE
+                        if fs[S_LIFTED] != 0.0:
+                            if fs[S_LONG] == 0.0 and touch_rule:
+                                # every part so far was a short touch: start at this one
+                                fs[S_TOUCHES] += 1.0
+                                gap_open = fs[S_GAP_OPEN]
+                                open_contact(fs, tr, nk, fs[S_SEEN] != 0.0, fs[S_FC_T])
+                                fs[S_GAP_OPEN] = gap_open
+                            else:
+                                fs[S_PART_T] = fs[S_CAND_T]
+                                fs[S_LIFTED] = 0.0
+                    else:
+                        if s <= low:
+                            fs[S_BELOW] += 1.0
+                            fs[S_ABOVE] = 0.0
+                        else:
+                            fs[S_ABOVE] = 1.0
+                        if fs[S_LIFTED] == 0.0 and s <= off:
+                            lift(fs, p, _crossing(xp, s, tp, ti, off), gi, s)
+                        if fs[S_BELOW] >= min_swing:
+                            n_out = emit(fs, tr, nk, True, ti, gi, out_f, out_i, n_out, p)
+                            fs[S_STATE] = SWING
+                tr[0, T_PREV] = s
+                fs[S_PREV_T] = ti
+                tr[0, T_BMIN] = _min(tr[0, T_BMIN], s)
+                tr[0, T_BMAX] = _max(tr[0, T_BMAX], s)
+                tr[0, T_BCNT] += 1.0
+            fs[S_INDEX] = gi + 1.0
+            fs[S_BPOS] += 1.0
+            i += 1
+        if fs[S_BPOS] >= block:
+            # the block's end: each tracker's envelopes and levels (the state arrays read
+            # and written here, not in a helper: see the module docstring)
+            fs[S_BPOS] = 0.0
+            st = fs[S_STATE]
+            for jt in range(n_tr):
+                if tr[jt, T_BCNT] > 0.0:
+                    if jt == 0:
+                        unloaded = st != STANCE and st != UNKNOWN  # swing or ending
+                    else:
+                        unloaded = tr[jt, T_LOADED] == UNLOADED
+                    env = envelopes(
+                        tr[jt, T_BMIN], tr[jt, T_BMAX], tr[jt, T_L], tr[jt, T_H],
+                        tr[jt, T_RREF], tr[jt, T_NZ], tr[jt, T_NS], tr[jt, T_LOW], unloaded,
+                        ep,
                     )  # fmt: skip
-                    tr[j, T_L] = env[0]
-                    tr[j, T_H] = env[1]
-                    tr[j, T_RREF] = env[2]
-                    tr[j, T_NZ] = env[3]
-                    tr[j, T_LOW] = env[4]
-                    tr[j, T_MID] = env[5]
-                    tr[j, T_OK] = env[6]
-                tr[j, T_BMIN] = np.inf
-                tr[j, T_BMAX] = -np.inf
-                tr[j, T_BCNT] = 0.0
+                    tr[jt, T_L] = env[0]
+                    tr[jt, T_H] = env[1]
+                    tr[jt, T_RREF] = env[2]
+                    tr[jt, T_NZ] = env[3]
+                    tr[jt, T_NS] = env[4]
+                    tr[jt, T_OFF] = env[5]
+                    tr[jt, T_ON] = env[6]
+                    tr[jt, T_LOW] = env[7]
+                    tr[jt, T_MID] = env[8]
+                    tr[jt, T_OK] = env[9]
+                tr[jt, T_BMIN] = np.inf
+                tr[jt, T_BMAX] = -np.inf
+                tr[jt, T_BCNT] = 0.0
+                if jt > 0 and tr[jt, T_OK] == 0.0:
+                    tr[jt, T_LOADED] = LOAD_UNKNOWN
+                    tr[jt, T_PRE] = 0.0
+            if tr[0, T_OK] == 0.0 and st != UNKNOWN:
+                # the levels became unusable (range within the noise): state unknown
+                if st >= STANCE:
+                    n_out = emit(
+                        fs, tr, nk, st == ENDING, fs[S_PREV_T], fs[S_INDEX] - 1.0, out_f,
+                        out_i, n_out, p,
+                    )  # fmt: skip
+                fs[S_STATE] = UNKNOWN
+                fs[S_PRE] = 0.0
     return n_out, i
+
+
+@njit(cache=True)
+def finish_foot(
+    tr: np.ndarray, fs: np.ndarray, nk: int, p: np.ndarray, out_f: np.ndarray, out_i: np.ndarray
+) -> int:
+    """End of the stream: a contact still in stance is cut by the record's end
+    (incomplete); one whose swing had begun ends at its final contact."""
+    st = fs[S_STATE]
+    n_out = 0
+    if st >= STANCE:  # a contact is open
+        n_out = emit(fs, tr, nk, st == ENDING, fs[S_PREV_T], fs[S_INDEX] - 1.0, out_f, out_i,
+                     0, p)  # fmt: skip
+    fs[S_STATE] = UNKNOWN
+    return n_out
+
+
+# names the scan uses only through the helpers, kept importable for the reference tests
+__all__ = [
+    "NEAR", "P_F_MID", "P_MIN_CONTACT", "S_CAND_BASE", "S_FC_ACC", "S_FC_CNT", "S_FC_I",
+    "S_FC_PEAK", "S_PART_T", "T_SON_I", "bad_steps", "finish_foot", "scan",
+]  # fmt: skip

@@ -52,8 +52,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from stride.core import _contact_kernels as _k
 from stride.core import _contact_scan as _scan
+from stride.core import _contact_state as _k
 from stride.core.signals import GaitSignals, Side
 from stride.errors import InputError
 
@@ -62,7 +62,14 @@ class ContactParams(NamedTuple):
     """Settings of contact detection, in seconds and fractions; the defaults suit walking
     with any force sensor (footswitch, FSR, insole cells, load cells) at 50 Hz - 2 kHz."""
 
-    #: contact level (times IC and FC), as a fraction of the baseline-to-load range
+    #: onset level: IC is the last upward crossing of it before the confirmation level
+    #: (a fraction of the baseline-to-load range; at least two swing noise bands above
+    #: the baseline)
+    onset_frac: float = 0.15
+    #: top of the unloaded band: FC is the return into it, a lift (the foot leaving the
+    #: ground) a fall into it, and each sensor's onset the last rise out of it
+    offset_frac: float = 0.05
+    #: contact level: below it for min_swing_s ends a contact
     low_frac: float = 0.15
     #: confirmation level: a contact exists once the force reaches it
     mid_frac: float = 0.5
@@ -86,6 +93,9 @@ class ContactParams(NamedTuple):
     gap_factor: float = 1.5
     #: while unloaded, the baseline follows the swing level with this time constant
     tau_swing_s: float = 0.15
+    #: short parts of a contact separated from the rest by a lift (the force back to the
+    #: onset level) are touches and scuffs of the swinging foot, not stance
+    touch_rule: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,7 +112,11 @@ class FootContacts:
     ``on_seen``/``off_seen``: the initial / final contact itself was observed (a contact cut
     by the record's end or a gap still has a real IC, and one that began unseen a real FC);
     ``complete`` = both. A stride may end at any seen IC whose previous contact's IC was
-    seen, unless ``gap_before``.
+    seen, unless ``gap_before``. ``confidence``: 0..1, how clearly the contact stood out
+    (the smallest of: how far its peak rose past the confirmation level, 1 at the load
+    envelope; how far it outlasted ``min_contact_s``, 1 at twice; how far the range cleared
+    the noise gate, 1 at twice). ``blips``: loadings dropped as too short (swing touches,
+    a chattering sensor); ``touches``: touches dropped from the start of a contact.
     """
 
     side: Side
@@ -117,6 +131,9 @@ class FootContacts:
     peak: NDArray[np.float64]
     on_seen: NDArray[np.bool_]
     off_seen: NDArray[np.bool_]
+    confidence: NDArray[np.float64]
+    blips: int = 0
+    touches: int = 0
 
     def __len__(self) -> int:
         return int(self.on_t.shape[0])
@@ -135,11 +152,12 @@ class FootContacts:
         f = np.zeros(0, np.float64)
         i = np.zeros(0, np.int64)
         b = np.zeros(0, np.bool_)
-        return FootContacts(side, f, f, i, i, b, b, np.zeros((0, n_sensors)), f, f, b, b)
+        return FootContacts(side, f, f, i, i, b, b, np.zeros((0, n_sensors)), f, f, b, b, f)
 
     @staticmethod
     def concat(parts: list[FootContacts], side: Side, n_sensors: int) -> FootContacts:
-        """Join contacts found in consecutive chunks."""
+        """Join contacts found in consecutive chunks (the counts of the last part: they
+        are running totals of the stream)."""
         if not parts:
             return FootContacts.empty(side, n_sensors)
         return FootContacts(
@@ -155,6 +173,9 @@ class FootContacts:
             np.concatenate([c.peak for c in parts]),
             np.concatenate([c.on_seen for c in parts]),
             np.concatenate([c.off_seen for c in parts]),
+            np.concatenate([c.confidence for c in parts]),
+            parts[-1].blips,
+            parts[-1].touches,
         )
 
 
@@ -163,10 +184,11 @@ def _param_vector(fs: float, params: ContactParams) -> NDArray[np.float64]:
     if not (math.isfinite(fs) and fs > 0):
         raise InputError(f"sample rate {fs!r} Hz is not usable", fix="give a positive rate")
     p = params
-    if not 0.0 < p.low_frac < p.mid_frac < 1.0:
+    if not 0.0 <= p.offset_frac <= p.onset_frac <= p.low_frac < p.mid_frac < 1.0:
         raise InputError(
-            f"contact levels low_frac={p.low_frac}, mid_frac={p.mid_frac} are out of order",
-            fix="use 0 < low_frac < mid_frac < 1",
+            f"contact levels offset_frac={p.offset_frac}, onset_frac={p.onset_frac}, "
+            f"low_frac={p.low_frac}, mid_frac={p.mid_frac} are out of order",
+            fix="use 0 <= offset_frac <= onset_frac <= low_frac < mid_frac < 1",
         )
     for name in (
         "min_contact_s",
@@ -188,6 +210,8 @@ def _param_vector(fs: float, params: ContactParams) -> NDArray[np.float64]:
     dt_block = block / fs
     vec = np.zeros(_k.N_P, np.float64)
     vec[_k.P_BLOCK] = block
+    vec[_k.P_F_ON] = p.onset_frac
+    vec[_k.P_F_OFF] = p.offset_frac
     vec[_k.P_F_LOW] = p.low_frac
     vec[_k.P_F_MID] = p.mid_frac
     vec[_k.P_MIN_CONTACT] = p.min_contact_s
@@ -200,6 +224,7 @@ def _param_vector(fs: float, params: ContactParams) -> NDArray[np.float64]:
     vec[_k.P_A_NOISE] = 1.0 - math.exp(-dt_block / p.tau_noise_s)
     vec[_k.P_GAP_DT] = p.gap_factor / fs
     vec[_k.P_FS] = fs
+    vec[_k.P_TOUCH] = 1.0 if p.touch_rule else 0.0
     return vec
 
 
@@ -233,6 +258,9 @@ class _FootRunner:
             f[:, _k.O_PEAK].copy(),
             i[:, _k.I_ON_SEEN] != 0,
             i[:, _k.I_OFF_SEEN] != 0,
+            f[:, _k.O_CONF].copy(),
+            int(self.fs[_k.S_BLIPS]),
+            int(self.fs[_k.S_TOUCHES]),
         )
 
     def feed(
@@ -246,8 +274,7 @@ class _FootRunner:
         xw = _row_words(x)
         while start < n:
             out_f, out_i = self._alloc(n - start)
-            self.p[_k.P_INT] = 1.0 if x.dtype.kind in "iu" else 0.0
-            rows, nxt = _scan.detect_chunk(
+            rows, nxt = _scan.scan(
                 t, x, self.cols, start, self.p, self.tr, self.fs, out_f, out_i, xw, bads
             )
             if rows < 0:
@@ -263,7 +290,7 @@ class _FootRunner:
 
     def finish(self) -> FootContacts:
         out_f, out_i = self._alloc(0)
-        rows = _k.finish_foot(self.tr, self.fs, self.nk, self.p, out_f, out_i)
+        rows = _scan.finish_foot(self.tr, self.fs, self.nk, self.p, out_f, out_i)
         return self._result(out_f[:rows], out_i[:rows])
 
 

@@ -14,24 +14,27 @@ from stride.core.contacts import ContactParams
 
 @dataclass
 class Tracker:
-    """Envelopes and thresholds of one signal (a foot's sum, or one sensor)."""
+    """Envelopes and levels of one signal (a foot's sum, or one sensor)."""
 
     low_env: float = math.nan
     high_env: float = math.nan
     ref_range: float = 0.0
     noise: float = 0.0
+    swing_band: float = 0.0
     block: list[float] = field(default_factory=list)
     prev: float = math.nan
+    off: float = 0.0
+    onset: float = 0.0
     low: float = 0.0
     mid: float = 0.0
     ok: bool = False
+    # sensors: loaded -1 unknown / 0 / 1; above the onset level while unloaded
     loaded: int = -1
-    up_t: float = math.nan
-    up_i: int = 0
-    down_t: float = math.nan
-    down_i: int = 0
-    onset_t: float = math.nan
-    onset_i: int = -1
+    pre: bool = False
+    pre_t: float = math.nan
+    pre_i: int = -1
+    son_t: float = math.nan
+    son_i: int = -1
 
     def end_block(self, c: dict[str, float], unloaded: bool) -> None:
         if self.block:
@@ -41,6 +44,7 @@ class Tracker:
                 self.low_env, self.high_env = bmin, bmax
                 self.ref_range = spread
                 self.noise = spread
+                self.swing_band = spread
             else:
                 lo, hi = self.low_env, self.high_env
                 floor = c["floor"] * self.ref_range
@@ -49,6 +53,8 @@ class Tracker:
                     lo, hi = lo + leak, hi - leak
                 if unloaded and bmin > lo and bmax <= self.low:
                     lo = lo + c["a_swing"] * (bmin - lo)
+                if unloaded and bmax <= self.low:
+                    self.swing_band += c["a_swing"] * (spread - self.swing_band)
                 self.low_env = min(lo, bmin)
                 self.high_env = max(hi, bmax)
                 self.ref_range = max(
@@ -59,8 +65,12 @@ class Tracker:
                 else:
                     self.noise = self.noise + c["a_noise"] * (spread - self.noise)
             rng = self.high_env - self.low_env
+            self.onset = self.low_env + max(c["onset_frac"] * rng, 2.0 * self.swing_band)
             self.low = self.low_env + c["low_frac"] * rng
             self.mid = self.low_env + c["mid_frac"] * rng
+            self.onset = min(self.onset, self.low)
+            self.off = min(self.low_env + max(c["offset_frac"] * rng, 2.0 * self.swing_band),
+                           self.onset)  # fmt: skip
             self.ok = rng > 0.0 and rng > c["noise_ratio"] * self.noise
         self.block = []
 
@@ -72,202 +82,303 @@ def crossing(x0: float, x1: float, t0: float, t1: float, thr: float) -> float:
     return t0 + frac * (t1 - t0)
 
 
-def reference_contacts(
-    t: np.ndarray, x: np.ndarray, cols: list[int], fs: float, params: ContactParams
-) -> dict[str, np.ndarray]:
-    """All contacts of the foot made of columns ``cols``, as arrays named like FootContacts."""
-    p = params
-    block_n = max(1, round(p.block_s * fs))
-    dtb = block_n / fs
-    c = {
-        "low_frac": p.low_frac,
-        "mid_frac": p.mid_frac,
-        "floor": p.range_floor,
-        "noise_ratio": p.noise_ratio,
-        "a_env": 0.5 * (1.0 - math.exp(-dtb / p.tau_env_s)),
-        "a_ref": 1.0 - math.exp(-dtb / p.tau_ref_s),
-        "a_noise": 1.0 - math.exp(-dtb / p.tau_noise_s),
-        "a_swing": 1.0 - math.exp(-dtb / p.tau_swing_s),
-    }
-    min_swing_n = max(1, math.ceil(p.min_swing_s * fs))
-    gap_dt = p.gap_factor / fs
-    nk = len(cols)
-    foot = Tracker()
-    sensors = [Tracker() for _ in range(nk)] if nk > 1 else []
-    rows: list[tuple] = []
-    state = "unknown"
-    prev_t = math.nan
-    above = False
-    cand: dict[str, float] = {}
-    open_c: dict[str, float] = {}
-    fc: dict[str, float] = {}
-    below = 0
-    gap_flag = False
-    prev_fc = -math.inf
-    in_block = 0
+def clip01(v: float) -> float:
+    return min(v, 1.0) if v > 0.0 else 0.0
 
-    def emit(off_seen: bool, t_end: float, i_end: int) -> None:
-        nonlocal prev_fc, gap_flag
-        on_seen = open_c["seen"]
-        on_t, on_i = open_c["t"], open_c["i"]
+
+class Foot:
+    """The per-foot state machine: unknown, swing, stance, ending (see contacts.py)."""
+
+    def __init__(self, p: ContactParams, fs: float, nk: int) -> None:
+        block_n = max(1, round(p.block_s * fs))
+        dtb = block_n / fs
+        self.p = p
+        self.fs = fs
+        self.block_n = block_n
+        self.c = {
+            "onset_frac": p.onset_frac,
+            "offset_frac": p.offset_frac,
+            "low_frac": p.low_frac,
+            "mid_frac": p.mid_frac,
+            "floor": p.range_floor,
+            "noise_ratio": p.noise_ratio,
+            "a_env": 0.5 * (1.0 - math.exp(-dtb / p.tau_env_s)),
+            "a_ref": 1.0 - math.exp(-dtb / p.tau_ref_s),
+            "a_noise": 1.0 - math.exp(-dtb / p.tau_noise_s),
+            "a_swing": 1.0 - math.exp(-dtb / p.tau_swing_s),
+        }
+        self.min_swing_n = max(1, math.ceil(p.min_swing_s * fs))
+        self.gap_dt = p.gap_factor / fs
+        self.foot = Tracker()
+        self.sensors = [Tracker() for _ in range(nk)] if nk > 1 else []
+        self.rows: list[tuple] = []
+        self.state = "unknown"
+        self.prev_t = math.nan
+        self.gap_flag = False
+        self.prev_fc = -math.inf
+        self.in_block = 0
+        self.blips = 0
+        self.touches = 0
+        # candidate: the foot's sum above the onset level since pre_t
+        self.pre = False
+        self.cand: dict[str, float] = {}
+        # the open contact
+        self.on: dict[str, float] = {}
+        self.fc: dict[str, float] = {}  # final contact of the current dip
+        self.good: dict[str, float] = {}  # final contact of the last long part
+        self.above = False
+        self.lifted = False
+        self.below = 0
+
+    # -- contacts --------------------------------------------------------------------------
+
+    def open_contact(self, seen: bool, after: float) -> None:
+        """Start (or restart) the contact at the candidate; sensors that loaded after
+        ``after`` give their onsets."""
+        self.state = "stance"
+        self.on = dict(self.cand)
+        # a start not seen: its first part counts as long, whatever its length
+        self.on.update(seen=seen, gap=self.gap_flag, long=False,
+                       part_t=self.cand["t"] if seen else -math.inf)  # fmt: skip
+        self.good = {}
+        self.lifted = False
+        self.above = False
+        for s in self.sensors:
+            if s.loaded == 1 and s.pre_t > after:
+                s.son_t, s.son_i = s.pre_t, s.pre_i
+            else:
+                s.son_t, s.son_i = math.nan, -1
+
+    def snapshot_fc(self, t: float, i: int, s_: float) -> None:
+        self.fc = dict(t=t, i=i, acc=self.on["acc"] - s_, cnt=self.on["cnt"] - 1,
+                       peak=self.on["peak"])  # fmt: skip
+
+    def part_ended(self) -> None:
+        """The current part of the contact ended at ``self.fc``: long parts count."""
+        if (self.fc["t"] - self.on["part_t"] >= self.p.min_contact_s) or not self.p.touch_rule:
+            self.on["long"] = True
+            self.good = dict(self.fc)
+
+    def emit(self, off_seen: bool, t_end: float, i_end: int) -> None:
+        on_seen = self.on["seen"]
         if off_seen:
-            off_t, off_i = fc["t"], fc["i"]
-            acc, cnt, peak = fc["acc"], fc["cnt"], fc["peak"]
+            if not self.lifted:
+                self.part_ended()
+            if not self.on["long"]:
+                self.blips += 1
+                return
+            end = self.good
+            off_t, off_i = end["t"], end["i"]
+            acc, cnt, peak = end["acc"], end["cnt"], end["peak"]
         else:
             off_t, off_i = t_end, i_end
-            acc, cnt, peak = open_c["acc"], open_c["cnt"], open_c["peak"]
-        for s in sensors:
-            if not math.isnan(s.onset_t) and s.onset_t < on_t:
-                on_t, on_i = s.onset_t, s.onset_i
-            if off_seen and s.loaded == 0:
-                d = s.down_t
-                if not math.isnan(d) and d > off_t and d >= on_t:
-                    off_t, off_i = d, s.down_i
+            acc, cnt, peak = self.on["acc"], self.on["cnt"], self.on["peak"]
+        on_t, on_i = self.on["t"], self.on["i"]
         complete = on_seen and off_seen
-        if complete and off_t - on_t < p.min_contact_s:
+        if complete and off_t - on_t < self.p.min_contact_s:
+            self.blips += 1
             return
-        base = open_c["base"]
-        onsets = [s.onset_t for s in sensors] if sensors else [on_t if on_seen else math.nan]
-        rows.append(
-            (
-                on_t,
-                off_t,
-                on_i,
-                off_i,
-                complete,
-                open_c["gap"],
-                onsets,
-                (acc - cnt * base) / fs,
-                peak - base,
-                on_seen,
-                off_seen,
-            )
-        )
-        prev_fc = off_t
-        gap_flag = False
+        base = self.on["base"]
+        alone = [on_t if on_seen else math.nan]
+        onsets = [s.son_t for s in self.sensors] if self.sensors else alone
+        p = self.p
+        rng = self.on["range"]
+        load = clip01(((peak - base) / rng - p.mid_frac) / (1.0 - p.mid_frac)) if rng > 0 else 0.0
+        dur = clip01((off_t - on_t) / p.min_contact_s - 1.0)
+        nz = self.on["noise"] * p.noise_ratio
+        clear = clip01(rng / nz - 1.0) if nz > 0 else 1.0
+        conf = min(load, dur, clear)
+        self.rows.append(
+            (on_t, off_t, on_i, off_i, complete, self.on["gap"], onsets,
+             (acc - cnt * base) / self.fs, peak - base, on_seen, off_seen, conf)
+        )  # fmt: skip
+        self.prev_fc = off_t
+        self.gap_flag = False
 
-    def open_contact(seen: bool) -> None:
-        nonlocal state
-        state = "stance"
-        open_c.clear()
-        open_c.update(
-            t=cand["t"],
-            i=cand["i"],
-            acc=cand["acc"],
-            cnt=cand["cnt"],
-            peak=cand["peak"],
-            base=cand["base"],
-            seen=seen,
-            gap=gap_flag,
-        )
-        for s in sensors:
-            if s.loaded == 1 and s.up_t > prev_fc:
-                s.onset_t, s.onset_i = s.up_t, s.up_i
-            else:
-                s.onset_t, s.onset_i = math.nan, -1
+    # -- one sample ------------------------------------------------------------------------
 
-    for i in range(t.shape[0]):
-        ti = float(t[i])
-        vals = [float(x[i, k]) for k in cols]
+    def gap(self, i: int) -> None:
+        if self.state in ("stance", "ending"):
+            self.emit(self.state == "ending", self.prev_t, i - 1)
+        self.state = "unknown"
+        self.pre = False
+        self.gap_flag = True
+        self.prev_t = math.nan
+        for tr in [self.foot, *self.sensors]:
+            tr.prev = math.nan
+            tr.loaded = -1
+            tr.pre = False
+
+    def sensor_sample(self, s: Tracker, v: float, ti: float, i: int) -> None:
+        if s.ok:
+            if s.loaded == -1:
+                if v > s.low:
+                    s.loaded = 1
+                elif v <= s.off:
+                    s.loaded, s.pre = 0, False
+            elif s.loaded == 0:
+                if v > s.off and not s.pre:
+                    s.pre = True
+                    s.pre_t, s.pre_i = crossing(s.prev, v, self.prev_t, ti, s.off), i
+                elif v <= s.off:
+                    s.pre = False
+                if v > s.low:
+                    s.loaded = 1
+                    if self.state in ("stance", "ending") and math.isnan(s.son_t):
+                        s.son_t, s.son_i = s.pre_t, s.pre_i
+            elif v <= s.low:
+                s.loaded = 0
+                s.pre = v > s.off
+        s.prev = v
+        s.block.append(v)
+
+    def swing_sample(self, s_: float, ti: float, i: int) -> None:
+        """Swing (or the swing part of an ending): the candidate above the onset level."""
+        foot = self.foot
+        if s_ > foot.onset:
+            if not self.pre:
+                self.pre = True
+                self.cand = dict(t=crossing(foot.prev, s_, self.prev_t, ti, foot.onset), i=i,
+                                 base=foot.low_env, acc=0.0, cnt=0, peak=-math.inf)  # fmt: skip
+            self.cand["acc"] += s_
+            self.cand["cnt"] += 1
+            self.cand["peak"] = max(self.cand["peak"], s_)
+        else:
+            self.pre = False
+
+    def confirm(self) -> None:
+        foot = self.foot
+        self.cand["range"] = foot.high_env - foot.low_env
+        self.cand["noise"] = foot.noise
+
+    def sample(self, ti: float, vals: list[float], i: int) -> None:
         total = 0.0
         for v in vals:
             total += v
         valid = not (math.isnan(total) or math.isinf(total))
-        if not valid or (not math.isnan(prev_t) and ti - prev_t > gap_dt):
-            if state in ("stance", "ending"):
-                emit(state == "ending", prev_t, i - 1)
-            state = "unknown"
-            above = False
-            gap_flag = True
-            prev_t = math.nan
-            for tr in [foot, *sensors]:
-                tr.prev = math.nan
-                tr.loaded = -1
+        if not valid or (not math.isnan(self.prev_t) and ti - self.prev_t > self.gap_dt):
+            self.gap(i)
         if valid:
             s_ = total
-            for s, v in zip(sensors, vals if sensors else [], strict=True):
-                if s.ok:
-                    if v > s.low and s.loaded != 1:
-                        if s.loaded == 0:
-                            s.up_t, s.up_i = crossing(s.prev, v, prev_t, ti, s.low), i
-                            if state in ("stance", "ending") and math.isnan(s.onset_t):
-                                s.onset_t, s.onset_i = s.up_t, i
-                        s.loaded = 1
-                    elif v <= s.low and s.loaded != 0:
-                        if s.loaded == 1:
-                            s.down_t, s.down_i = crossing(s.prev, v, prev_t, ti, s.low), i
-                        s.loaded = 0
-                s.prev = v
-                s.block.append(v)
-            low, mid = foot.low, foot.mid
-            if state == "stance":
-                open_c["acc"] += s_
-                open_c["cnt"] += 1
-                open_c["peak"] = max(open_c["peak"], s_)
-                if s_ <= low:
-                    fc.clear()
-                    fc.update(
-                        t=crossing(foot.prev, s_, prev_t, ti, low),
-                        i=i,
-                        acc=open_c["acc"] - s_,
-                        cnt=open_c["cnt"] - 1,
-                        peak=open_c["peak"],
-                    )
-                    state = "ending"
-                    above = False
-                    below = 1
-            elif state in ("swing", "ending"):
-                if state == "ending":
-                    open_c["acc"] += s_
-                    open_c["cnt"] += 1
-                    open_c["peak"] = max(open_c["peak"], s_)
-                    if s_ >= mid:
-                        state = "stance"
-                    else:
-                        if s_ <= low:
-                            below += 1
-                        if below >= min_swing_n:
-                            emit(True, ti, i)
-                            state = "swing"
-                if state != "stance":
-                    if s_ > low:
-                        if not above:
-                            above = True
-                            cand.clear()
-                            cand.update(
-                                t=crossing(foot.prev, s_, prev_t, ti, low),
-                                i=i,
-                                base=foot.low_env,
-                                acc=0.0,
-                                cnt=0,
-                                peak=-math.inf,
-                            )
-                        cand["acc"] += s_
-                        cand["cnt"] += 1
-                        cand["peak"] = max(cand["peak"], s_)
-                        if state == "swing" and s_ >= mid and foot.ok:
-                            open_contact(True)
-                    else:
-                        above = False
-            elif foot.ok:
-                if s_ <= low:
-                    state = "swing"
-                    above = False
-                elif s_ >= mid:
-                    cand.clear()
-                    cand.update(t=ti, i=i, base=foot.low_env, acc=s_, cnt=1, peak=s_)
-                    open_contact(False)
-            foot.prev = s_
-            prev_t = ti
-            foot.block.append(s_)
-        in_block += 1
-        if in_block >= block_n:
-            in_block = 0
-            foot.end_block(c, state in ("swing", "ending"))
-            for s in sensors:
-                s.end_block(c, s.loaded == 0)
-    if state in ("stance", "ending"):
-        emit(state == "ending", prev_t, t.shape[0] - 1)
+            for s, v in zip(self.sensors, vals if self.sensors else [], strict=True):
+                self.sensor_sample(s, v, ti, i)
+            self.foot_sample(s_, ti, i)
+            self.foot.prev = s_
+            self.prev_t = ti
+            self.foot.block.append(s_)
+        self.in_block += 1
+        if self.in_block >= self.block_n:
+            self.end_block()
+
+    def foot_sample(self, s_: float, ti: float, i: int) -> None:
+        foot = self.foot
+        onset, low, mid = foot.onset, foot.low, foot.mid
+        if self.state == "unknown":
+            if not foot.ok:
+                return
+            if s_ <= onset:
+                self.state = "swing"
+                self.pre = False
+            elif s_ >= mid:
+                self.cand = dict(t=ti, i=i, base=foot.low_env, acc=s_, cnt=1, peak=s_)
+                self.confirm()
+                self.open_contact(False, self.prev_fc)
+            return
+        if self.state in ("stance", "ending"):
+            self.on["acc"] += s_
+            self.on["cnt"] += 1
+            self.on["peak"] = max(self.on["peak"], s_)
+        if self.state == "stance":
+            if s_ <= low:
+                self.state = "ending"
+                self.above = False
+                self.lifted = False
+                self.below = 1
+                self.pre = False
+                self.snapshot_fc(crossing(foot.prev, s_, self.prev_t, ti, low), i, s_)
+                if s_ <= foot.off:
+                    self.lift(s_, ti, i)
+            return
+        if self.state == "ending":
+            if s_ >= mid:
+                if self.lifted:
+                    self.swing_sample(s_, ti, i)
+                self.rejoin()
+                return
+            if s_ <= low:
+                self.below += 1
+                self.above = False
+            else:
+                self.above = True
+            if not self.lifted:
+                if s_ <= foot.off:
+                    self.lift(s_, ti, i)
+            else:
+                self.swing_sample(s_, ti, i)
+            if self.below >= self.min_swing_n:
+                self.emit(True, ti, i)
+                self.state = "swing"
+            return
+        # swing
+        self.swing_sample(s_, ti, i)
+        if s_ >= mid:
+            self.confirm()
+            self.open_contact(True, self.prev_fc)
+
+    def lift(self, s_: float, ti: float, i: int) -> None:
+        """The force of a dip fell into the unloaded band: the foot left the ground."""
+        foot = self.foot
+        self.snapshot_fc(crossing(foot.prev, s_, self.prev_t, ti, foot.off), i, s_)
+        self.lifted = True
+        self.part_ended()
+
+    def rejoin(self) -> None:
+        """The force came back to the confirmation level before a whole swing."""
+        self.state = "stance"
+        if not self.lifted:
+            return  # the foot never left: the same part goes on
+        if not self.on["long"] and self.p.touch_rule:
+            # every part so far was a short touch: the contact starts at this loading
+            self.touches += 1
+            seen, gap = self.on["seen"], self.on["gap"]
+            self.confirm()
+            self.open_contact(seen, self.fc["t"])
+            self.on["gap"] = gap
+            return
+        self.on["part_t"] = self.cand["t"]
+        self.lifted = False
+
+    def end_block(self) -> None:
+        self.in_block = 0
+        self.foot.end_block(self.c, self.state in ("swing", "ending"))
+        for s in self.sensors:
+            s.end_block(self.c, s.loaded == 0)
+            if not s.ok:
+                s.loaded, s.pre = -1, False
+        if not self.foot.ok:
+            if self.state in ("stance", "ending"):
+                self.emit(self.state == "ending", self.prev_t, self.index - 1)
+            if self.state != "unknown":
+                self.state = "unknown"
+                self.pre = False
+
+    def finish(self, n: int) -> None:
+        if self.state in ("stance", "ending"):
+            self.emit(self.state == "ending", self.prev_t, n - 1)
+        self.state = "unknown"
+
+
+def reference_contacts(
+    t: np.ndarray, x: np.ndarray, cols: list[int], fs: float, params: ContactParams
+) -> dict[str, np.ndarray]:
+    """All contacts of the foot made of columns ``cols``, as arrays named like FootContacts."""
+    nk = len(cols)
+    foot = Foot(params, fs, nk)
+    for i in range(t.shape[0]):
+        foot.index = i + 1
+        foot.sample(float(t[i]), [float(x[i, k]) for k in cols], i)
+    foot.finish(t.shape[0])
+    rows = foot.rows
     k = max(nk, 1)
     return {
         "on_t": np.array([r[0] for r in rows], np.float64),
@@ -281,4 +392,7 @@ def reference_contacts(
         "peak": np.array([r[8] for r in rows], np.float64),
         "on_seen": np.array([r[9] for r in rows], bool),
         "off_seen": np.array([r[10] for r in rows], bool),
+        "confidence": np.array([r[11] for r in rows], np.float64),
+        "blips": foot.blips,
+        "touches": foot.touches,
     }

@@ -15,7 +15,7 @@ from stride.core.signals import Channel, GaitSignals
 
 FIELDS = (
     "on_t", "off_t", "on_idx", "off_idx", "complete", "gap_before", "sensor_on_t",
-    "impulse", "peak", "on_seen", "off_seen",
+    "impulse", "peak", "on_seen", "off_seen", "confidence",
 )  # fmt: skip
 
 
@@ -27,6 +27,7 @@ def check(t: np.ndarray, x: np.ndarray, fs: float, params: ContactParams | None 
     want = reference_contacts(t, x, list(range(x.shape[1])), fs, p)
     for name in FIELDS:
         np.testing.assert_array_equal(getattr(got, name), want[name], err_msg=name)
+    assert (got.blips, got.touches) == (want["blips"], want["touches"])
     return len(got)
 
 
