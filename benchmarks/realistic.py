@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from sim.session import SimulatedSession
     from stride.core.signals import GaitSignals
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,6 +28,13 @@ SHIPPED = REPO / "tests" / "data"
 
 def simulated(profile: str, sensors: str, minutes: float, seed: int = 3) -> GaitSignals:
     """A simulated treadmill session at 3.6 km/h as recorded: int16 counts, box time."""
+    return simulated_with_truth(profile, sensors, minutes, seed)[0]
+
+
+def simulated_with_truth(
+    profile: str, sensors: str, minutes: float, seed: int = 3, rate_hz: int = 1000
+) -> tuple[GaitSignals, SimulatedSession]:
+    """:func:`simulated` and the simulation itself (its truth and contacts)."""
     from devices.sensorbox.fast import decode_stream
     from sim.box import BoxConfig
     from sim.profiles import parse_profile
@@ -34,7 +42,7 @@ def simulated(profile: str, sensors: str, minutes: float, seed: int = 3) -> Gait
     from stride.core.signals import Channel, GaitSignals
 
     prof = parse_profile(profile)
-    box = BoxConfig(rate_hz=1000, sensors=sensors)
+    box = BoxConfig(rate_hz=rate_hz, sensors=sensors)
     spec = SessionSpec(minutes=minutes, speed_mps=1.0, params=prof.params, profile=profile,
                        seed=seed, box=box)  # fmt: skip
     run = simulate(spec)
@@ -46,7 +54,7 @@ def simulated(profile: str, sensors: str, minutes: float, seed: int = 3) -> Gait
     belt_ok = np.isfinite(dec.belt_speed_mps)
     belt_t = (dec.belt_t_us[belt_ok] - dec.t_us[0]) / 1e6
     belt_v = dec.belt_speed_mps[belt_ok][:, None]
-    return GaitSignals(t, values, channels, 1000.0, belt_t, belt_v)
+    return GaitSignals(t, values, channels, float(rate_hz), belt_t, belt_v), run
 
 
 def gaitndd_records(data: Path | None = None) -> list[Path]:

@@ -5,7 +5,10 @@ rolls over (Perry 1992): heel, midfoot,
 forefoot (metatarsal heads) and toes. Their sum is the familiar double-humped vertical force
 (about 1.1 body weights at loading response and push-off, 0.8 at midstance). Heel-first
 contacts load the heel with a short touch-down transient (about half the loading-response
-peak within 6 ms, Whittle 1999) before the slower rise to the first peak; flat contacts load
+peak within 6 ms, Whittle 1999) before the slower rise to the first peak; the forefoot lands
+``heel_to_toe`` later and takes about a quarter of body weight from the heel within 25 ms
+(forefoot contact: the metatarsal cells of real insoles rise that fast, e.g. PhysioNet
+gaitpdb), then loads gradually towards push-off, the total unchanged; flat contacts load
 heel and forefoot together (3 ms apart, foot slap); toe-first contacts load the forefoot
 first, with the same transient, and the heel late and lightly (drop foot). The last sensor
 unloads linearly over the final ``offset_s`` of stance.
@@ -79,6 +82,8 @@ class Shape:
     offset_s: float = 0.05  # final unloading of the last sensor
     heel_off: float = 0.55  # heel fully unloaded at this fraction of stance
     toes_on: float = 0.40  # toes start to load at this fraction of stance
+    landing_s: float = 0.025  # forefoot contact: its quick share of the load rises in this
+    landing_bw: float = 0.25  # ... to this many body weights, taken from the heel
 
 
 def _lin(x: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -112,7 +117,15 @@ def components(
     if kind == "heel":
         heel = impact(u, s, 1.1, tr, shape)
         heel = heel * (1.0 - _cos_rise((phi - 0.15) / (shape.heel_off - 0.15)))
-        fore = 0.85 * _cos_rise((u - heel_to_toe) / (0.75 * s - heel_to_toe))
+        rise = _cos_rise((u - heel_to_toe) / (0.75 * s - heel_to_toe))
+        fore = 0.85 * rise
+        # forefoot contact: the metatarsal heads land and take a share of the load from
+        # the heel within landing_s (the total is unchanged); that share passes into the
+        # gradual forefoot loading as it rises
+        landing = shape.landing_bw * _lin((u - heel_to_toe) / shape.landing_s) * (1.0 - rise)
+        landing = np.minimum(landing, heel)
+        heel = heel - landing
+        fore = fore + landing
     elif kind == "flat":  # heel and forefoot land together (foot slap), 3 ms apart
         heel = impact(u, s, 0.55, tr / 2, shape)
         heel = heel * (1.0 - _cos_rise((phi - 0.15) / (0.5 - 0.15)))
@@ -148,12 +161,40 @@ def render_forces(
     cols = {s: [i for i, c in enumerate(channels) if c.side == s] for s in ("L", "R")}
     w = np.array([c.weights for c in channels])  # (C, 4)
     for c in contacts:
+        idx = cols[c.side]
+        for at, dur, level in c.swing_events:  # touches and scuffs of the swinging toe
+            j0, j1 = np.searchsorted(t, [at, at + dur])
+            if j1 > j0:
+                bump = level * np.sin(np.pi * _lin((t[j0:j1] - at) / dur)) ** 2
+                out[j0:j1, idx] += np.outer(bump, w[idx, 2]) * weight
         fc = c.fc if c.fc is not None else c.ic + c.stance_planned
         i0, i1 = np.searchsorted(t, [c.ic, fc])
         if i1 <= i0:
             continue
         u = t[i0:i1] - c.ic
-        comp = components(u, fc - c.ic, c.kind, heel_to_toe, shape)  # (4, n)
-        idx = cols[c.side]
+        if c.pre_touch is None:
+            comp = components(u, fc - c.ic, c.kind, heel_to_toe, shape)  # (4, n)
+        else:
+            comp = _two_stage(u, fc - c.ic, c.kind, heel_to_toe, shape, *c.pre_touch)
         out[i0:i1, idx] += (comp.T @ w[idx].T) * (weight * c.load)
     return out
+
+
+def _two_stage(
+    u: NDArray[np.float64],
+    stance: float,
+    kind: str,
+    heel_to_toe: float,
+    shape: Shape,
+    touch_s: float,
+    level: float,
+) -> NDArray[np.float64]:
+    """Components of a contact that loads in two stages: the leading part of the foot
+    (heel, or forefoot for flat and toe-first contacts) touches at ``level`` body weights
+    within 5 ms, stays there ``touch_s``, then the loading of an ordinary contact begins
+    and the touch's load fades into it over 30 ms."""
+    comp = components(u - touch_s, stance - touch_s, kind, heel_to_toe, shape)
+    comp *= u >= touch_s
+    lead = 0 if kind == "heel" else 2
+    comp[lead] += level * _lin(u / 0.005) * (1.0 - _cos_rise((u - touch_s) / 0.03))
+    return comp

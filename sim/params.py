@@ -33,6 +33,12 @@ class GaitParams:
     - ``placement_sd_m``/``position_gain``: fore-aft landing position noise on a belt and
       the share of the position error corrected at each step (keeps the walker in place).
     - ``step_jitter_s``: independent noise in how a stride splits into two steps.
+    - ``swing_touch_rate``: share of swings with a short toe touch (chorea: the swinging
+      foot touches the ground, 15-60 ms, 5-30 % of body weight, clear of both contacts).
+    - ``two_stage_rate``: share of contacts that load in two stages: the foot touches
+      (25-45 % of body weight for 30-90 ms), then loads; the contact starts at the touch.
+    - ``scuff_rate``: share of toe-offs followed by a scuff (the toe drags 20-50 ms after
+      the final contact, 5-20 % of body weight).
     """
 
     body_mass_kg: float = 70.0
@@ -54,6 +60,9 @@ class GaitParams:
     placement_sd_m: float = 0.003
     position_gain: float = 0.3
     step_jitter_s: float = 0.003
+    swing_touch_rate: float = 0.0
+    two_stage_rate: float = 0.0
+    scuff_rate: float = 0.0
 
     def __post_init__(self) -> None:
         _check_range("body_mass_kg", self.body_mass_kg, 20.0, 250.0)
@@ -65,7 +74,7 @@ class GaitParams:
         for name in ("step_length_asym", "step_time_asym", "stance_asym", "load_asym"):
             _check_range(name, getattr(self, name), -0.6, 0.6)
         _check_range("alpha", self.alpha, MIN_ALPHA, MAX_ALPHA)
-        _check_range("stride_cv", self.stride_cv, 0.0, 0.15)
+        _check_range("stride_cv", self.stride_cv, 0.0, 0.3)
         for name in ("contact_left", "contact_right"):
             if getattr(self, name) not in CONTACT_TYPES:
                 raise InputError(
@@ -78,6 +87,8 @@ class GaitParams:
         _check_range("placement_sd_m", self.placement_sd_m, 0.0, 0.05)
         _check_range("position_gain", self.position_gain, 0.01, 1.0)
         _check_range("step_jitter_s", self.step_jitter_s, 0.0, 0.05)
+        for name in ("swing_touch_rate", "two_stage_rate", "scuff_rate"):
+            _check_range(name, getattr(self, name), 0.0, 1.0)
         # Each stance must outlast the other foot's step, or there is no double support.
         stance_l, stance_r = split(self.stance_fraction, self.stance_asym)
         step_l, step_r = split(0.5, self.step_time_asym)

@@ -103,6 +103,24 @@ def _drop_foot(side: str) -> Callable[[float], dict[str, object]]:
     return make
 
 
+def _huntington(s: float) -> dict[str, object]:
+    """Huntington's chorea: stride times far more variable (CV up to about 0.25) and less
+    correlated, slower and shorter steps, irregular step timing, and involuntary foot
+    movements: short toe touches during swing, contacts that load in two stages (touch,
+    pause, load) and scuffs after toe-off."""
+    return {
+        "stride_cv": HEALTHY.stride_cv + 0.225 * s,
+        "alpha": HEALTHY.alpha - 0.30 * s,
+        "walk_ratio": HEALTHY.walk_ratio * (1 - 0.15 * s),
+        "overground_speed_mps": HEALTHY.overground_speed_mps * (1 - 0.40 * s),
+        "stance_fraction": HEALTHY.stance_fraction + 0.05 * s,
+        "step_jitter_s": HEALTHY.step_jitter_s + 0.03 * s,
+        "swing_touch_rate": 0.5 * s,
+        "two_stage_rate": 0.6 * s,
+        "scuff_rate": 0.3 * s,
+    }
+
+
 PROFILES: dict[str, Callable[[float], dict[str, object]]] = {
     "healthy": _healthy,
     "antalgic-left": _antalgic("L"),
@@ -112,6 +130,7 @@ PROFILES: dict[str, Callable[[float], dict[str, object]]] = {
     "parkinsonian": _parkinsonian,
     "drop-foot-left": _drop_foot("L"),
     "drop-foot-right": _drop_foot("R"),
+    "huntington": _huntington,
 }
 
 #: Severity used when a profile is named without one (``parkinsonian``).

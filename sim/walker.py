@@ -63,6 +63,12 @@ class Contact:
     fc: float | None = None
     cycle: int = 0
     delay: float = 0.0  # extra step time of the step ending here (turns)
+    #: two-stage loading: the foot touches for ``pre_touch[0]`` s at ``pre_touch[1]`` body
+    #: weights before the loading (the contact starts at the touch)
+    pre_touch: tuple[float, float] | None = None
+    #: touches and scuffs in the swing after this contact: (start s, duration s, body
+    #: weights) each, all between this FC and the next IC of the foot; not contacts
+    swing_events: tuple[tuple[float, float, float], ...] = ()
 
 
 @dataclass
@@ -192,7 +198,9 @@ class Walker:
             stretch = TURN_TIME_FACTOR if step is not None and step[2] else 1.0
             delay = cycle.step[side] * (stretch - 1.0)
             land = t_other + shift + cycle.step[side] + delay
-            yield self.env.timeout(max(land - self.env.now, 0.05))
+            wait = max(land - self.env.now, 0.05)
+            self._swing_events(mine, self.env.now + wait)
+            yield self.env.timeout(wait)
             if side == "L":  # a left IC opens the next gait cycle
                 cycle = self._draw_cycle()
             self._land(side, cycle, step, delay=delay)
@@ -291,6 +299,10 @@ class Walker:
         else:
             place = self._belt_place(side, cycle)
             self.belt.heel_strike(side, now, load)
+        pre_touch = None
+        if p.two_stage_rate and self.rng.random() < p.two_stage_rate:
+            dur = min(float(self.rng.uniform(0.03, 0.09)), 0.25 * cycle.stance[side])
+            pre_touch = (dur, float(self.rng.uniform(0.25, 0.45)))
         contact = Contact(
             side,
             now,
@@ -302,6 +314,7 @@ class Walker:
             flags,
             cycle=cycle.index,
             delay=delay,
+            pre_touch=pre_touch,
         )
         self.contacts.append(contact)
         self._current[side] = contact
@@ -339,6 +352,30 @@ class Walker:
             return length * 0.4, self.state.pass_position, True
         self.state.pass_position += length
         return length, self.state.pass_position, False
+
+    def _swing_events(self, contact: Contact, land: float) -> None:
+        """Chorea: a short toe touch somewhere in the swing after ``contact`` and a scuff
+        right after its toe-off, each with its profile's rate; every event ends at least
+        40 ms before the foot lands (a clear lift: the landing is not a two-stage one)."""
+        p = self.params
+        if not (p.swing_touch_rate or p.scuff_rate) or contact.fc is None:
+            return
+        rng = self.rng
+        events: list[tuple[float, float, float]] = []
+        start = contact.fc + 0.02
+        if p.scuff_rate and rng.random() < p.scuff_rate:
+            dur = float(rng.uniform(0.02, 0.05))
+            at = contact.fc + float(rng.uniform(0.02, 0.06))
+            if at + dur <= land - 0.04:
+                events.append((at, dur, float(rng.uniform(0.05, 0.3))))
+                start = at + dur + 0.03
+        if p.swing_touch_rate and rng.random() < p.swing_touch_rate:
+            dur = float(rng.uniform(0.015, 0.06))
+            room = land - 0.04 - dur - start
+            if room > 0:
+                events.append((start + float(rng.uniform(0.0, room)), dur,
+                               float(rng.uniform(0.1, 0.7))))  # fmt: skip
+        contact.swing_events = tuple(events)
 
     def _emit(self, kind: str, contact: Contact) -> None:
         for fn in self.state.listeners:

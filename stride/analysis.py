@@ -34,6 +34,7 @@ CSV_EXTRA = (
     "heel_toe_s",
     "impulse",
     "peak",
+    "confidence",
 )
 
 
@@ -133,10 +134,12 @@ def run(
         why = ""
         if isinstance(flagged, dict):
             why = ", ".join(f"{k} {v}" for k, v in flagged.items() if v)
+        warned = result.summary.get("warnings")
         raise InputError(
             f"{path}: no usable strides ({len(result.steps)} steps detected"
             + (f"; flagged: {why}" if why else "")
-            + ")",
+            + ")"
+            + (f"; {'; '.join(map(str, warned))}" if isinstance(warned, list) else ""),
             fix="check that the record contains walking and that each foot's sensor works",
         )
     return signals, result, Timing(t1 - t0, t2 - t1, signals.n)

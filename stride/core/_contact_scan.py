@@ -56,6 +56,7 @@ from stride.core._contact_state import (
     S_INDEX,
     S_LIFTED,
     S_LONG,
+    S_LOW_T,
     S_PART_T,
     S_PEAK,
     S_PRE,
@@ -497,6 +498,13 @@ def scan(
                                     tr[jk, T_PRE] = 0.0
                                 if v > low_k:
                                     tr[jk, T_LOADED] = LOADED
+                                    # onset: the rise through the band's top and the
+                                    # contact level, extended back to the baseline
+                                    if low_k > on_k:
+                                        up = tr[jk, T_PRE_T]
+                                        back = _crossing(tr[jk, T_PREV], v, tp, ti, low_k) - up
+                                        r = (on_k - tr[jk, T_L]) / (low_k - on_k)
+                                        tr[jk, T_PRE_T] = up - back * _min(r, 1.0)
                                     if in_contact and tr[jk, T_SON_T] != tr[jk, T_SON_T]:
                                         tr[jk, T_SON_T] = tr[jk, T_PRE_T]
                                         tr[jk, T_SON_I] = tr[jk, T_PRE_I]
@@ -540,12 +548,13 @@ def scan(
                     fs[S_BELOW] = 1.0
                     fs[S_PRE] = 0.0
                     fs[S_FC_T] = _crossing(xp, s, tp, ti, low)
+                    fs[S_LOW_T] = fs[S_FC_T]
                     fs[S_FC_I] = gi
                     fs[S_FC_ACC] = fs[S_ACC] - s
                     fs[S_FC_CNT] = fs[S_CNT] - 1.0
                     fs[S_FC_PEAK] = fs[S_PEAK]
                     if s <= off:
-                        lift(fs, p, _crossing(xp, s, tp, ti, off), gi, s)
+                        lift(fs, p, _crossing(xp, s, tp, ti, off), gi, s, tr[0])
                 if track:
                     if s > on:
                         if fs[S_PRE] == 0.0:
@@ -579,12 +588,14 @@ def scan(
                                 fs[S_LIFTED] = 0.0
                     else:
                         if s <= low:
+                            if fs[S_ABOVE] != 0.0:
+                                fs[S_LOW_T] = _crossing(xp, s, tp, ti, low)
                             fs[S_BELOW] += 1.0
                             fs[S_ABOVE] = 0.0
                         else:
                             fs[S_ABOVE] = 1.0
                         if fs[S_LIFTED] == 0.0 and s <= off:
-                            lift(fs, p, _crossing(xp, s, tp, ti, off), gi, s)
+                            lift(fs, p, _crossing(xp, s, tp, ti, off), gi, s, tr[0])
                         if fs[S_BELOW] >= min_swing:
                             n_out = emit(fs, tr, nk, True, ti, gi, out_f, out_i, n_out, p)
                             fs[S_STATE] = SWING

@@ -110,7 +110,8 @@ S_G_CNT = 36
 S_G_PEAK = 37
 S_BLIPS = 38  # loadings dropped as too short (blips, swing touches)
 S_TOUCHES = 39  # touches dropped from the start of a contact
-N_S = 40
+S_LOW_T = 40  # ending: the last fall through the contact level
+N_S = 41
 
 # --- outputs ---
 O_ON_T = 0
@@ -188,13 +189,15 @@ def envelopes(
     levels are usable.
 
     While the foot (sensor) is unloaded and the whole block stays below the contact level,
-    the baseline follows the block minimum and the swing band the block spread within
-    ``tau_swing_s``, so a baseline that creeps up during swing (pre-loading, drift) does
-    not reach the onset level early; otherwise the envelopes only leak towards each other,
-    never below ``range_floor`` x the reference range. The unloaded band and the onset
-    level sit at least two swing noise bands above the baseline (noise neither starts nor
-    ends contacts) and at most at the contact level. Scalars in and out: an inlined
-    helper taking the state arrays costs atomic reference counts per call in numba.
+    the baseline follows the block minimum within ``tau_swing_s`` and the swing noise band
+    the block spread (down within ``tau_swing_s``, up within ``tau_noise_s``), so a
+    baseline that creeps up during swing (pre-loading, drift) does not reach the onset
+    level early. Otherwise the envelopes only leak towards each other (the baseline only
+    while unloaded: loaded, it keeps the swing's level, the level the final contact
+    returns to), never below ``range_floor`` x the reference range. The unloaded band and
+    the onset level sit at least two swing noise bands above the baseline (noise neither
+    starts nor ends contacts) and at most at the contact level. Scalars in and out: an
+    inlined helper taking the state arrays costs atomic reference counts per call in numba.
     """
     f_floor, a_env, a_swing, a_ref, a_noise, f_off, f_on, f_low, f_mid, k_noise = ep
     spread = bmax - bmin
@@ -209,12 +212,15 @@ def envelopes(
         floor = f_floor * rref
         if rng > floor:
             leak = a_env * (rng - floor)
-            lo += leak
             hi -= leak
+            if unloaded:  # loaded, the baseline is not seen: it keeps the swing's level
+                lo += leak
         if unloaded and bmin > lo and bmax <= low:
             lo += a_swing * (bmin - lo)
         if unloaded and bmax <= low:
-            ns += a_swing * (spread - ns)
+            # falls within tau_swing_s, rises within tau_noise_s: the few blocks that hold
+            # a contact's rise or fall below the contact level barely lift it
+            ns += (a_swing if spread < ns else a_noise) * (spread - ns)
         lo = _min(lo, bmin)
         hi = _max(hi, bmax)
         rref = _max(rref * (1.0 - a_ref), hi - lo)
@@ -275,9 +281,19 @@ def _part_ended(fs: np.ndarray, p: np.ndarray) -> None:
 
 
 @njit(cache=True)
-def lift(fs: np.ndarray, p: np.ndarray, t_fc: float, gi: float, s: float) -> None:
-    """The dip's force fell into the unloaded band at ``t_fc``: the foot left the ground;
-    this is the dip's final contact (sums up to the sample before ``gi``)."""
+def lift(fs: np.ndarray, p: np.ndarray, t_off: float, gi: float, s: float, tr0: np.ndarray) -> None:
+    """The dip's force fell into the unloaded band at ``t_off``: the foot left the ground.
+    The dip's final contact is where the unloading, extended as a straight line through
+    its falls past the contact level and the band's top, reaches the baseline: the foot's
+    last load, without the slow relaxation of a force-sensitive resistor that follows it
+    (at most as far beyond ``t_off`` as the fall between the two levels took). Sums up to
+    the sample before ``gi``; ``tr0``: the foot's tracker row."""
+    t_fc = t_off
+    off = tr0[T_OFF]
+    low = tr0[T_LOW]
+    if low > off:
+        dt = t_off - fs[S_LOW_T]
+        t_fc = t_off + dt * _min((off - tr0[T_L]) / (low - off), 1.0)
     fs[S_FC_T] = t_fc
     fs[S_FC_I] = gi
     fs[S_FC_ACC] = fs[S_ACC] - s

@@ -107,13 +107,33 @@ def _belt_of(side: Side, n_belts: int) -> int:
     return 1 if side == "R" and n_belts > 1 else 0
 
 
+#: a foot with at least this many blips, and more blips than contacts, gets a warning
+BLIP_WARNING = 10
+
+
+def blip_warnings(counts: dict[Side, tuple[int, int]], min_contact_s: float) -> list[str]:
+    """One line per foot whose force made mostly blips (``counts[side]`` = blips,
+    contacts): a sensor touching nothing, a loose cable or a chattering contact gives
+    short loadings and no contacts, never invented strides; the line says so."""
+    out = []
+    for side, (blips, contacts) in counts.items():
+        if blips >= BLIP_WARNING and blips > contacts:
+            out.append(
+                f"foot {side}: {blips} force blips shorter than {1000 * min_contact_s:.0f} ms"
+                f" and {contacts} contacts: is its sensor loose or touching nothing?"
+            )
+    return out
+
+
 def _finalize(
     table: StepTable,
     config: AnalysisConfig,
     channels: Sequence[Channel],
     belt_speed: NDArray[np.float64] | None,
+    counts: dict[Side, tuple[int, int]] | None = None,
 ) -> tuple[StepTable, dict[str, object]]:
-    """Course lengths, target errors and the summary of a complete table."""
+    """Course lengths, target errors and the summary of a complete table (with a
+    ``warnings`` list when a foot's force made mostly blips)."""
     course = None
     if config.pass_length_m is not None and belt_speed is None:
         table, course = apply_course(table, config.pass_length_m)
@@ -127,6 +147,9 @@ def _finalize(
         course=course,
         pass_length_m=config.pass_length_m if belt_speed is None else None,
     )
+    warnings = blip_warnings(counts or {}, config.contact.min_contact_s)
+    if warnings:
+        summary["warnings"] = warnings
     return table, summary
 
 
@@ -190,7 +213,10 @@ def analyze_contacts(
                 config.steps,
             )
         )
-    table, summary = _finalize(merge_sides(tables[0], tables[1]), config, channels, belt_speed)
+    counts = {s: (c.blips, len(c)) for s, c in contacts.items()}
+    table, summary = _finalize(
+        merge_sides(tables[0], tables[1]), config, channels, belt_speed, counts
+    )
     return Analysis(table, summary, dict(contacts), gs, ge, signals.n)
 
 
@@ -285,7 +311,8 @@ class StreamingAnalyzer:
         belt_speed = self._belt_v.array() if len(self._belt_v) else None
         if self.n_belts and belt_speed is None:
             belt_speed = np.zeros((0, self.n_belts))
-        table, summary = _finalize(table, self.config, self.channels, belt_speed)
+        counts = {s: (self._det[s].blips, len(self._contacts[s])) for s in SIDES}
+        table, summary = _finalize(table, self.config, self.channels, belt_speed, counts)
         gs, ge = self._gaps.arrays()
         return Analysis(table, summary, dict(self._contacts), gs, ge, self._samples)
 

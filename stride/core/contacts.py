@@ -68,15 +68,15 @@ class ContactParams(NamedTuple):
     onset_frac: float = 0.15
     #: top of the unloaded band: FC is the return into it, a lift (the foot leaving the
     #: ground) a fall into it, and each sensor's onset the last rise out of it
-    offset_frac: float = 0.05
+    offset_frac: float = 0.1
     #: contact level: below it for min_swing_s ends a contact
-    low_frac: float = 0.15
+    low_frac: float = 0.2
     #: confirmation level: a contact exists once the force reaches it
     mid_frac: float = 0.5
     #: shorter contacts are dropped (blips, taps)
-    min_contact_s: float = 0.1
+    min_contact_s: float = 0.08
     #: time below the contact level that ends a contact (shorter dips stay inside it)
-    min_swing_s: float = 0.12
+    min_swing_s: float = 0.16
     #: envelope update interval; also the window of the noise estimate
     block_s: float = 0.04
     #: baseline and load level leak towards each other with this time constant
@@ -102,9 +102,9 @@ class ContactParams(NamedTuple):
 class FootContacts:
     """The contacts of one foot, one row per contact, in time order.
 
-    ``on_t``/``off_t``: initial and final contact (s, interpolated between samples);
-    ``on_idx``/``off_idx``: the first sample at or above the contact level, and the first
-    sample back below it; ``complete``: False when the record edge or missing samples cut
+    ``on_t``/``off_t``: initial and final contact (s, interpolated between samples; the FC
+    extended to the baseline, see the module docstring); ``on_idx``/``off_idx``: the first
+    sample above the onset level, and the first sample back in the unloaded band; ``complete``: False when the record edge or missing samples cut
     the contact (it gives no events); ``gap_before``: samples were missing between the
     previous contact and this one (no stride may bridge them); ``sensor_on_t``: (m, k) onset
     of each of the foot's sensors (NaN if it did not load); ``impulse``: baseline-removed
@@ -483,3 +483,8 @@ class StreamingContactDetector:
     def finish(self) -> FootContacts:
         """End of the stream: the contact still open, cut by the end (incomplete)."""
         return self._runner.finish()
+
+    @property
+    def blips(self) -> int:
+        """Loadings dropped so far as too short (see :class:`FootContacts`)."""
+        return int(self._runner.fs[_k.S_BLIPS])

@@ -12,7 +12,11 @@ Row of foot X ending with its contact j (definitions in docs/metrics.md):
   foot's next IC to FC_j (0 when the feet never overlap);
 - ``step_length_m``/``stride_length_m`` = belt displacement (belt under foot X) over the
   step/stride interval; the change in fore-aft foot position is not observable with foot
-  sensors and is assumed zero.
+  sensors and is assumed zero;
+- ``confidence`` (0..1) = how clearly the contacts that bound the stride (IC_{j-1}'s and
+  IC_j's) stood out from the thresholds: the lesser of their confidences (see
+  ``stride.core.contacts.FootContacts``). Rows below ``LOW_CONFIDENCE`` stay in the table
+  and in the summaries; the summary counts them.
 
 Flags (a row with any flag is left out of every summary):
 
@@ -22,6 +26,8 @@ Flags (a row with any flag is left out of every summary):
   began before the record or a gap (a final contact not observed only leaves stance and
   loading empty);
 - ``stop``: stride longer than ``max_stride_s`` or ``stop_factor`` times the reference;
+  beyond ``max_stride_s`` it is a pause in walking, not a stride: its stride (and a step
+  that long) are not measured;
 - ``turn``: stride or step differing from its reference by more than ``turn_tolerance``
   (a turn or a hesitation); for steps also by more than 5 robust SDs (1.4826 MAD) of the
   foot's recent steps, since in some gaits step times vary much more than strides;
@@ -47,6 +53,8 @@ from stride.core.rollover import CONTACT_TYPES, UNKNOWN, classify_contacts
 from stride.errors import InputError
 
 FLAG_GAP, FLAG_TURN, FLAG_STOP, FLAG_EDGE, FLAG_ALTERNATION = 1, 2, 4, 8, 16
+#: strides whose confidence is below this are counted in the summary (``low_confidence``)
+LOW_CONFIDENCE = 0.5
 FLAG_NAMES = (
     (FLAG_GAP, "gap"),
     (FLAG_TURN, "turn"),
@@ -77,6 +85,8 @@ class ContactsLike(Protocol):
     def impulse(self) -> NDArray[np.float64]: ...
     @property
     def peak(self) -> NDArray[np.float64]: ...
+    @property
+    def confidence(self) -> NDArray[np.float64]: ...
 
 
 class StepParams(NamedTuple):
@@ -106,6 +116,7 @@ FLOAT_COLUMNS = (
     "impulse",
     "peak",
     "target_error_m",
+    "confidence",
 )
 #: First columns of the steps CSV and of the simulator's truth_steps.csv, in this order.
 CSV_COLUMNS = (
@@ -197,6 +208,7 @@ class StepTable:
             row["heel_toe_s"] = _num(cols["heel_toe_s"][i])
             row["impulse"] = _num(cols["impulse"][i])
             row["peak"] = _num(cols["peak"][i])
+            row["confidence"] = _num(cols["confidence"][i])
             yield row
 
 
@@ -354,6 +366,14 @@ def side_rows(
     flags[stop] |= FLAG_STOP
     flags[turn] |= FLAG_TURN
     flags[alternation] |= FLAG_ALTERNATION
+    # a pause in walking (longer than any stride) is not a stride or a step: not measured
+    with np.errstate(invalid="ignore"):
+        paused = stride_time > params.max_stride_s
+        paused_step = step_time > params.max_stride_s
+    stride_time = np.where(paused, np.nan, stride_time)
+    stride_length = np.where(paused, np.nan, stride_length)
+    step_time = np.where(paused_step, np.nan, step_time)
+    step_length = np.where(paused_step, np.nan, step_length)
 
     sensor_on = np.asarray(own.sensor_on_t, dtype=np.float64)
     if sensor_on.ndim == 2 and sensor_on.shape[1] == len(places) and m:
@@ -363,6 +383,9 @@ def side_rows(
     kinds = np.where(on_seen[j], kinds, UNKNOWN).astype(np.int8)
     impulse = np.where(complete[j], np.asarray(own.impulse, np.float64)[j], np.nan)
     peak = np.where(complete[j], np.asarray(own.peak, np.float64)[j], np.nan)
+    # how clearly the contacts that bound the stride stood out: the lesser of the two
+    conf_own = np.asarray(own.confidence, np.float64)
+    confidence = np.where(has_prev, np.fmin(conf_own[j], conf_own[pj]), conf_own[j])
 
     values = {
         "ic_s": ic,
@@ -379,6 +402,7 @@ def side_rows(
         "impulse": impulse,
         "peak": peak,
         "target_error_m": np.full(n, np.nan),
+        "confidence": confidence,
     }
     return StepTable(
         np.full(n, side, np.int8),

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from stride.core.rollover import HEEL_FIRST, UNKNOWN
-from stride.core.steps import FLAG_NAMES, StepTable
+from stride.core.steps import FLAG_NAMES, LOW_CONFIDENCE, StepTable
 from stride.core.symmetry import phase_coordination_index, symmetry
 from stride.core.targets import Target, matching_cadence_spm
 from stride.core.variability import coefficient_of_variation, dfa_alpha
@@ -137,6 +137,14 @@ def summarize(
 
     flags = {name: int(((table.flags & bit) != 0).sum()) for bit, name in FLAG_NAMES}
     summary["flags"] = flags
+    # the usable strides whose bounding contacts barely cleared the thresholds: kept in the
+    # numbers above, counted here so a reader sees how many the numbers rest on
+    low: dict[str, object] = {"threshold": LOW_CONFIDENCE}
+    with np.errstate(invalid="ignore"):
+        weak = valid & (table["confidence"] < LOW_CONFIDENCE)
+    for code, name in ((0, "L"), (1, "R")):
+        low[name] = int((weak & (table.side == code)).sum())
+    summary["low_confidence"] = low
 
     belt_mean: float | None = None
     assumptions: list[str] = []

@@ -50,11 +50,14 @@ class Tracker:
                 floor = c["floor"] * self.ref_range
                 if hi - lo > floor:
                     leak = c["a_env"] * ((hi - lo) - floor)
-                    lo, hi = lo + leak, hi - leak
+                    hi = hi - leak
+                    if unloaded:
+                        lo = lo + leak
                 if unloaded and bmin > lo and bmax <= self.low:
                     lo = lo + c["a_swing"] * (bmin - lo)
                 if unloaded and bmax <= self.low:
-                    self.swing_band += c["a_swing"] * (spread - self.swing_band)
+                    rate = c["a_swing"] if spread < self.swing_band else c["a_noise"]
+                    self.swing_band += rate * (spread - self.swing_band)
                 self.low_env = min(lo, bmin)
                 self.high_env = max(hi, bmax)
                 self.ref_range = max(
@@ -129,6 +132,7 @@ class Foot:
         self.above = False
         self.lifted = False
         self.below = 0
+        self.low_t = math.nan
 
     # -- contacts --------------------------------------------------------------------------
 
@@ -224,6 +228,10 @@ class Foot:
                     s.pre = False
                 if v > s.low:
                     s.loaded = 1
+                    if s.low > s.off:
+                        back = crossing(s.prev, v, self.prev_t, ti, s.low) - s.pre_t
+                        ratio = min((s.off - s.low_env) / (s.low - s.off), 1.0)
+                        s.pre_t = s.pre_t - back * ratio
                     if self.state in ("stance", "ending") and math.isnan(s.son_t):
                         s.son_t, s.son_i = s.pre_t, s.pre_i
             elif v <= s.low:
@@ -296,6 +304,7 @@ class Foot:
                 self.below = 1
                 self.pre = False
                 self.snapshot_fc(crossing(foot.prev, s_, self.prev_t, ti, low), i, s_)
+                self.low_t = self.fc["t"]
                 if s_ <= foot.off:
                     self.lift(s_, ti, i)
             return
@@ -306,6 +315,8 @@ class Foot:
                 self.rejoin()
                 return
             if s_ <= low:
+                if self.above:
+                    self.low_t = crossing(foot.prev, s_, self.prev_t, ti, low)
                 self.below += 1
                 self.above = False
             else:
@@ -326,9 +337,14 @@ class Foot:
             self.open_contact(True, self.prev_fc)
 
     def lift(self, s_: float, ti: float, i: int) -> None:
-        """The force of a dip fell into the unloaded band: the foot left the ground."""
+        """The force of a dip fell into the unloaded band: the foot left the ground. FC:
+        the fall extended through the contact level and the band's top to the baseline."""
         foot = self.foot
-        self.snapshot_fc(crossing(foot.prev, s_, self.prev_t, ti, foot.off), i, s_)
+        t_off = crossing(foot.prev, s_, self.prev_t, ti, foot.off)
+        if foot.low > foot.off:
+            ratio = min((foot.off - foot.low_env) / (foot.low - foot.off), 1.0)
+            t_off = t_off + (t_off - self.low_t) * ratio
+        self.snapshot_fc(t_off, i, s_)
         self.lifted = True
         self.part_ended()
 

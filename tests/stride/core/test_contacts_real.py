@@ -128,5 +128,6 @@ def test_every_gaitndd_record_meets_the_accuracy_targets(shared_data: Path) -> N
     assert extra <= 0.01 * total
     assert np.median(err) <= 0.0034
     assert np.mean(err < 0.010) >= 0.92
-    # the one record-side below 95 %: its sensor dies while the table goes on (see above)
-    assert low == ["als5 R"]
+    # every record-side at 95 % or more: the yardstick leaves out the rows the table fills
+    # with one repeated value where its sensor gave nothing (als5 right after 168 s)
+    assert low == []

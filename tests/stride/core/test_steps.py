@@ -40,6 +40,7 @@ class Contacts:
     peak: np.ndarray
     on_seen: np.ndarray
     off_seen: np.ndarray
+    confidence: np.ndarray
 
 
 def contacts(on: list[float], stance: float = 0.6, sensors: np.ndarray | None = None) -> Contacts:
@@ -55,6 +56,7 @@ def contacts(on: list[float], stance: float = 0.6, sensors: np.ndarray | None = 
         np.full(m, 5.0),
         np.ones(m, bool),
         np.ones(m, bool),
+        np.ones(m),
     )
 
 
@@ -141,7 +143,9 @@ def test_stop_turn_alternation_edge() -> None:
     right = contacts([o + 0.5 for o in ons])
     tab = table(left, right)
     lrows = {r["ic_s"]: r for r in tab.rows() if r["side"] == "L"}
-    assert "stop" in lrows[8.0]["flags"]  # a 4 s stride
+    assert "stop" in lrows[8.0]["flags"]  # a 4 s stride: a pause, not a stride
+    assert lrows[8.0]["stride_time_s"] is None and lrows[8.0]["step_time_s"] is None
+    assert lrows[9.0]["stride_time_s"] == pytest.approx(1.0)
     assert "turn" in lrows[11.6]["flags"]  # 0.6 s among 1.0 s strides
     assert lrows[10.0]["flags"] == []
     # a missed right contact breaks alternation for the left stride around it
@@ -209,3 +213,14 @@ def test_variable_steps_with_steady_strides_are_not_turns() -> None:
     ons_r = ons_l + 1.2 * (0.5 + 0.2 * np.sin(2 * np.pi * k / 12))
     tab = table(contacts(ons_l.tolist(), 0.8), contacts(ons_r.tolist(), 0.8))
     assert not np.any(tab.flags & FLAG_TURN)
+
+
+def test_confidence_is_the_lesser_of_the_strides_two_contacts() -> None:
+    left = contacts([0.0, 1.0, 2.0, 3.0, 4.0])
+    left.confidence[:] = [0.9, 0.3, 1.0, 1.0, 0.6]
+    right = contacts([0.5, 1.5, 2.5, 3.5, 4.5])
+    tab = table(left, right)
+    conf = [r["confidence"] for r in tab.rows() if r["side"] == "L"]
+    assert conf == pytest.approx([0.9, 0.3, 0.3, 1.0, 0.6])
+    # low-confidence rows are kept, flagged only as they would be anyway
+    assert len([r for r in tab.rows() if r["side"] == "L"]) == 5

@@ -37,6 +37,8 @@ def test_golden_summary_of_regular_asymmetric_walking() -> None:
     assert s["cadence_spm"] == pytest.approx(120.0)  # 60 / mean step time 0.5 s
     assert s["belt_speed_mps"] == {"mean": 1.0, "sd": 0.0}
     assert s["steps"] == 24 and s["steps_used"] == 22  # the first row of each side is an edge
+    assert s["low_confidence"] == {"threshold": 0.5, "L": 0, "R": 0}
+    assert "warnings" not in s
     assert "loading" not in s["symmetry"]  # type: ignore[operator]
 
 
@@ -148,3 +150,13 @@ def test_phases_do_not_depend_on_row_order(rng: np.random.Generator) -> None:
     assert ordered.size == 29
     np.testing.assert_array_equal(np.sort(left_stride_phases(shuffled)), ordered)
     assert ordered == pytest.approx(np.full(29, 144.0))
+
+
+def test_low_confidence_strides_are_counted_not_dropped() -> None:
+    left = contacts([float(i) for i in range(12)])
+    right = contacts([i + 0.5 for i in range(12)])
+    left.confidence[5] = 0.2  # rows of contacts 5 and 6 rest on it
+    right.confidence[3] = 0.49
+    s = summarize(table(left, right))
+    assert s["low_confidence"] == {"threshold": 0.5, "L": 2, "R": 2}
+    assert s["steps_used"] == 22  # still used
