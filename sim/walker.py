@@ -34,6 +34,9 @@ SIDES = ("L", "R")
 MIN_WALK_SPEED = 0.15  # m/s: below this the walker stands on the belt
 TURN_STEPS = 4  # steps of a 180-degree turn at the end of a pass
 TURN_TIME_FACTOR = 1.5  # turn steps are slower: a 180-degree turn takes about 2.5-3 s
+#: the swinging leg needs at least this long (swing lasts about 0.35-0.45 s across walking
+#: speeds, Perry 1992); a stride drawn shorter lengthens its step instead
+MIN_SWING_S = 0.25
 
 
 def other(side: str) -> str:
@@ -198,7 +201,7 @@ class Walker:
             stretch = TURN_TIME_FACTOR if step is not None and step[2] else 1.0
             delay = cycle.step[side] * (stretch - 1.0)
             land = t_other + shift + cycle.step[side] + delay
-            wait = max(land - self.env.now, 0.05)
+            wait = max(land - self.env.now, MIN_SWING_S)
             self._swing_events(mine, self.env.now + wait)
             yield self.env.timeout(wait)
             if side == "L":  # a left IC opens the next gait cycle

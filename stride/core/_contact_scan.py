@@ -57,6 +57,7 @@ from stride.core._contact_state import (
     S_LIFTED,
     S_LONG,
     S_LOW_T,
+    S_PART_I,
     S_PART_T,
     S_PEAK,
     S_PRE,
@@ -64,6 +65,7 @@ from stride.core._contact_state import (
     S_PREV_T,
     S_SEEN,
     S_STATE,
+    S_SWUNG,
     S_TOUCHES,
     STANCE,
     SWING,
@@ -585,6 +587,8 @@ def scan(
                                 fs[S_GAP_OPEN] = gap_open
                             else:
                                 fs[S_PART_T] = fs[S_CAND_T]
+                                fs[S_PART_I] = fs[S_CAND_I]
+                                fs[S_SWUNG] = fs[S_BELOW]
                                 fs[S_LIFTED] = 0.0
                     else:
                         if s <= low:

@@ -111,7 +111,9 @@ S_G_PEAK = 37
 S_BLIPS = 38  # loadings dropped as too short (blips, swing touches)
 S_TOUCHES = 39  # touches dropped from the start of a contact
 S_LOW_T = 40  # ending: the last fall through the contact level
-N_S = 41
+S_PART_I = 41  # index where the current part started
+S_SWUNG = 42  # samples of swing before the current part (a scuff's swing goes on)
+N_S = 43
 
 # --- outputs ---
 O_ON_T = 0
@@ -253,6 +255,7 @@ def open_contact(fs: np.ndarray, tr: np.ndarray, nk: int, seen: bool, after: flo
     fs[S_NOISE] = tr[0, T_NZ]
     # a start not seen: its first part counts as long, whatever its length
     fs[S_PART_T] = fs[S_CAND_T] if seen else -np.inf
+    fs[S_PART_I] = fs[S_CAND_I]
     fs[S_LONG] = 0.0
     fs[S_ABOVE] = 0.0
     fs[S_LIFTED] = 0.0
@@ -283,6 +286,7 @@ def _part_ended(fs: np.ndarray, p: np.ndarray) -> None:
 @njit(cache=True)
 def lift(fs: np.ndarray, p: np.ndarray, t_off: float, gi: float, s: float, tr0: np.ndarray) -> None:
     """The dip's force fell into the unloaded band at ``t_off``: the foot left the ground.
+    A short part after a long one (a scuff) is dropped and its time counts as swing.
     The dip's final contact is where the unloading, extended as a straight line through
     its falls past the contact level and the band's top, reaches the baseline: the foot's
     last load, without the slow relaxation of a force-sensitive resistor that follows it
@@ -300,7 +304,11 @@ def lift(fs: np.ndarray, p: np.ndarray, t_off: float, gi: float, s: float, tr0: 
     fs[S_FC_CNT] = fs[S_CNT] - 1.0
     fs[S_FC_PEAK] = fs[S_PEAK]
     fs[S_LIFTED] = 1.0
+    long_before = fs[S_LONG] != 0.0
     _part_ended(fs, p)
+    if long_before and fs[S_G_T] != t_fc:
+        # a scuff after the stance: the foot was swinging all along, the scuff included
+        fs[S_BELOW] = fs[S_SWUNG] + gi - fs[S_PART_I]
 
 
 @njit(cache=True)
@@ -342,6 +350,13 @@ def emit(
         peak = fs[S_PEAK]
     on_t = fs[S_ON_T]
     on_i = fs[S_ON_I]
+    if nk > 1:
+        # several sensors: IC = the first sensor to load
+        for k in range(1, nk + 1):
+            son = tr[k, T_SON_T]
+            if son == son and son < on_t:
+                on_t = son
+                on_i = tr[k, T_SON_I]
     complete = on_seen and off_seen
     if complete and off_t - on_t < p[P_MIN_CONTACT]:
         fs[S_BLIPS] += 1.0

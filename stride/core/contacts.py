@@ -1,44 +1,74 @@
 """Foot contacts (stance periods) from force signals, without per-record tuning.
 
-Algorithm (per foot; the foot's force is the sum of its sensors):
+What a contact is: the criterion of a clinician's footswitch (an insole switch closes when
+the foot bears load and opens when it leaves the ground; footswitches agree with force
+plates to 0 +/- 3 ms at initial contact, Hausdorff et al. 1995), applied to a force
+signal whose baseline, gain and level are unknown and drift. Per foot (its force is the
+sum of its sensors):
 
-- Envelopes: every block of ``block_s`` the block's minimum and maximum update a baseline
-  ``L`` (follows any lower value at once) and a load level ``H`` (follows any higher value at
-  once); between refreshes both leak towards each other with time constant ``tau_env_s``, so
-  drift of baseline, gain and level within a record is followed, but never below
-  ``range_floor`` x a slowly decaying reference range (a pause does not shrink the thresholds
-  into the noise). While the foot is unloaded the baseline also follows the block minimum
-  upwards within ``tau_swing_s``, so a swing level that creeps up before loading (pre-load,
-  drift) does not reach the contact level early. The thresholds are used only when the
-  range exceeds ``noise_ratio`` x the smallest recent block spread (the noise), so a flat
-  or noise-only line gives no contacts.
-- Hysteresis on two levels: a contact is *confirmed* when the force reaches
-  ``L + mid_frac (H - L)`` and is *timed* at the last upward crossing of the low level
-  ``L + low_frac (H - L)`` before that (sub-sample, linear interpolation): the low level
-  times the contact close to its true start, the mid level keeps noise from starting one.
-  It ends at the downward crossing of the low level, once the force has spent
-  ``min_swing_s`` in total below that level without reaching the mid level again (a stance
-  whose force dips below the contact level — split in two — stays one contact). Contacts
-  shorter than ``min_contact_s`` are dropped.
-- Several sensors per foot: each sensor has its own envelopes and low level; IC = the first
-  sensor to load, FC = the last to unload, and each sensor's onset is reported
-  (heel-first / flat / toe-first).
-- Missing samples (NaN, or a time step above ``gap_factor / fs``) cut an open contact
-  (its FC is not seen: ``off_seen=False``) and mark the next contact ``gap_before``; the
-  state is unknown until the force is clearly low (swing) or high (a contact whose IC was
-  not seen: ``on_seen=False``).
-- Saturated readings (e.g. -2048 at the bottom of a 12-bit ADC) are ordinary values.
+- **Levels.** Every block of ``block_s`` the block's minimum and maximum update a baseline
+  ``L`` (follows any lower value at once) and a load level ``H`` (any higher value at
+  once); between refreshes ``H`` leaks towards ``L`` with time constant ``tau_env_s``, and
+  ``L`` towards ``H`` only while the foot is unloaded (loaded, the baseline is not seen:
+  it keeps the swing's level, the level the foot returns to), never below ``range_floor``
+  x a slowly decaying reference range (a pause does not shrink the levels into the
+  noise). While unloaded the baseline also follows the block minimum within
+  ``tau_swing_s``, so a swing level that creeps up before loading (pre-load, drift) does
+  not start a contact early. The levels are fractions of ``H - L`` above ``L``: the
+  *unloaded band* (``offset_frac``), *onset* (``onset_frac``), *contact* (``low_frac``)
+  and *confirmation* (``mid_frac``) levels; the first two are at least two swing noise
+  bands above the baseline, so noise neither starts nor ends a contact. The levels are
+  used only when the range exceeds ``noise_ratio`` x the smallest recent block spread
+  (the noise): a flat or noise-only line gives no contacts, and the state is unknown
+  while they are unusable.
+- **Initial contact.** A contact exists once the force reaches the confirmation level;
+  it began at the last upward crossing of the onset level before that (sub-sample, linear
+  interpolation). Why the last one: a toe touch during late swing, after which the force
+  fell back below the onset level, was the swinging foot, not the landing. A loading in
+  two stages (touch, pause at a shoulder, load) that stays above the onset level is one
+  contact from the touch: the foot was on the ground. The onset level is not lower than
+  15 % of the range because the force of many feet creeps up during late swing (the foot
+  approaching, shoe pressure) before the steep rise of the landing; lower levels time
+  that creep (chosen by cross-validation on gaitndd: docs/accuracy.md).
+- **Final contact.** The contact ends when the force has spent ``min_swing_s`` in total
+  below the contact level without reaching the confirmation level again: a stance whose
+  force dips below the contact level (split in two, a shuffle) stays one contact. Its
+  final contact is where the force fell into the unloaded band (the foot left the ground:
+  a *lift*), extended along the unloading through the contact level and the band's top
+  down to the baseline: the foot's last load, without the slow relaxation of a
+  force-sensitive resistor that follows it.
+- **Touches, scuffs, blips.** A lift splits a contact into parts. A part shorter than
+  ``min_contact_s`` on the far side of a lift is the swinging foot touching the ground,
+  not stance: before the loading (a touch) the contact starts at the loading instead;
+  after it (a scuff as the toe leaves) the contact ends at the long part's final
+  contact. Physical reason: standing on a foot takes longer than ``min_contact_s`` (the
+  shortest stances of running are about 0.1 s), a touch of the swinging foot does not.
+  A contact with no long part is a blip (a sensor touching nothing, a loose cable,
+  chatter): dropped and counted (``FootContacts.blips``), never a stride.
+- **Several sensors per foot.** Contacts are found on the foot's summed force. Each
+  sensor's onset is where its own loading, extended back through its unloaded band and
+  contact level, reaches its baseline (heel-first / flat / toe-first, heel-to-toe); IC is
+  the first sensor's onset when it precedes the sum's (the first sensor to load), FC the
+  sum's return to its baseline (the last sensor to unload).
+- **Missing samples** (NaN, or a time step above ``gap_factor / fs``) cut an open
+  contact (its FC is not seen: ``off_seen=False``) and mark the next contact
+  ``gap_before``; the state is unknown until the force is clearly low (swing) or high (a
+  contact whose IC was not seen: ``on_seen=False``). Saturated readings (e.g. -2048 at the
+  bottom of a 12-bit ADC) are ordinary values.
+- **Confidence.** Each contact gets 0..1: the smallest of how far its peak rose past the
+  confirmation level, how far it outlasted ``min_contact_s`` and how far the range cleared
+  the noise gate (see :class:`FootContacts`).
 
-Everything is causal (no look-ahead): the threshold used at a sample depends only on earlier
+Everything is causal (no look-ahead): a level used at a sample depends only on earlier
 blocks, so the streaming detector gives the batch result exactly, for any chunking, and
 emits a contact ``min_swing_s`` after it ended (the live latency). A bounded look-ahead was
 the alternative; it would add its length to every live step. The first contact of a record
 (or after a gap) usually has ``on_seen=False``, because the envelopes are learnt from it.
 
-The kernels (``_contact_kernels``: state and per-sample rules; ``_contact_scan``: the fast
-scan) go through runs of samples that cannot change the state in tight loops and apply
-every rule only at events (crossings, NaN, gaps), with results bit-identical to the
-per-sample rules (tests compare them with a plain-Python reference).
+The kernels (``_contact_state``: state layout and rare steps; ``_contact_scan``: the scan)
+go through runs of samples that cannot change the state in tight loops and apply every
+rule only at events (crossings, NaN, gaps), with results bit-identical to the per-sample
+rules (tests compare them with a plain-Python reference).
 """
 
 from __future__ import annotations
@@ -93,8 +123,8 @@ class ContactParams(NamedTuple):
     gap_factor: float = 1.5
     #: while unloaded, the baseline follows the swing level with this time constant
     tau_swing_s: float = 0.15
-    #: short parts of a contact separated from the rest by a lift (the force back to the
-    #: onset level) are touches and scuffs of the swinging foot, not stance
+    #: short parts of a contact separated from the rest by a lift (the force back in the
+    #: unloaded band) are touches and scuffs of the swinging foot, not stance
     touch_rule: bool = True
 
 
@@ -104,8 +134,9 @@ class FootContacts:
 
     ``on_t``/``off_t``: initial and final contact (s, interpolated between samples; the FC
     extended to the baseline, see the module docstring); ``on_idx``/``off_idx``: the first
-    sample above the onset level, and the first sample back in the unloaded band; ``complete``: False when the record edge or missing samples cut
-    the contact (it gives no events); ``gap_before``: samples were missing between the
+    sample above the onset level, and the first sample back in the unloaded band;
+    ``complete``: False when the record edge or missing samples cut the contact (it gives
+    no events); ``gap_before``: samples were missing between the
     previous contact and this one (no stride may bridge them); ``sensor_on_t``: (m, k) onset
     of each of the foot's sensors (NaN if it did not load); ``impulse``: baseline-removed
     summed force integrated over the contact (force units x s); ``peak``: its maximum;

@@ -85,3 +85,32 @@ def test_layouts() -> None:
     assert len(layout("insole8")) == 16
     with pytest.raises(InputError, match="layout"):
         layout("socks")
+
+
+def test_forefoot_lands_quickly_and_the_total_is_unchanged() -> None:
+    """Heel-first: the forefoot takes its first share of the load within 25 ms of landing
+    (heel_to_toe after the heel), taken from the heel: the sum keeps its double hump."""
+    u = np.linspace(0.0, 0.7, 7001)
+    comp = components(u, 0.7, "heel", 0.1, Shape())
+    fore = comp[2]
+    assert fore[u < 0.1].max() == 0.0
+    at = int(np.searchsorted(u, 0.1 + 0.025))
+    assert fore[at] > 0.2  # body weights, 25 ms after the forefoot landed
+    plain = Shape(landing_bw=0.0)
+    np.testing.assert_allclose(comp.sum(axis=0), components(u, 0.7, "heel", 0.1, plain).sum(axis=0))
+
+
+def test_two_stage_contact_touches_then_loads_and_swing_events_are_not_contacts() -> None:
+    t = np.arange(0.0, 2.0, 0.001)
+    c = Contact("L", 0.2, 0.7, "heel", 1.0, 0.0, fc=0.9, pre_touch=(0.06, 0.3),
+                swing_events=((1.0, 0.04, 0.5),))  # fmt: skip
+    f = render_forces([c], t, layout("heel-toe"), 70.0, 0.1)
+    bw = 70.0 * G
+    heel = f[:, 0] / bw
+    plateau = (t > 0.21) & (t < 0.26)
+    assert np.allclose(heel[plateau], 0.3, atol=0.01)  # the touch, before the loading
+    assert heel[(t > 0.26) & (t < 0.4)].max() > 0.9  # then the loading
+    assert f[t < 0.2].sum() == 0.0
+    toe_bump = f[(t >= 1.0) & (t < 1.04), 1] / bw
+    assert toe_bump.max() == pytest.approx(0.5, abs=0.01)  # the toe touches in swing
+    assert f[(t > 0.95) & (t < 1.1), 0].sum() == 0.0 and f[:, 2:].sum() == 0.0

@@ -122,3 +122,22 @@ def test_split_golden_values() -> None:
     left, right = split(0.6, -0.1)
     assert (left - right) / ((left + right) / 2) == pytest.approx(-0.1)
     assert (left + right) / 2 == pytest.approx(0.6)
+
+
+def test_huntington_chorea_rises_with_severity() -> None:
+    mild, severe = parse_profile("huntington:0.2").params, parse_profile("huntington:1").params
+    assert severe.stride_cv == pytest.approx(0.25)
+    assert mild.stride_cv < 0.1 < severe.stride_cv
+    assert severe.alpha == pytest.approx(0.55)
+    assert (severe.swing_touch_rate, severe.two_stage_rate, severe.scuff_rate) == pytest.approx(
+        (0.5, 0.6, 0.3)
+    )
+    assert mild.two_stage_rate < severe.two_stage_rate
+    assert HEALTHY.swing_touch_rate == HEALTHY.two_stage_rate == HEALTHY.scuff_rate == 0.0
+
+
+def test_rates_out_of_range_are_refused() -> None:
+    with pytest.raises(InputError, match="swing_touch_rate"):
+        GaitParams(swing_touch_rate=1.5)
+    with pytest.raises(InputError, match="stride_cv"):
+        GaitParams(stride_cv=0.4)

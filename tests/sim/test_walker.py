@@ -191,3 +191,30 @@ def test_same_seed_same_walk() -> None:
     c, _ = walk(GaitParams(), 60, seed=10)
     assert [x.ic for x in a.contacts] == [x.ic for x in b.contacts]
     assert [x.ic for x in a.contacts] != [x.ic for x in c.contacts]
+
+
+def test_chorea_touches_lie_in_the_swings_and_two_stage_contacts_start_at_the_touch() -> None:
+    p = GaitParams(stride_cv=0.16, swing_touch_rate=0.5, two_stage_rate=0.6, scuff_rate=0.3)
+    w, _ = walk(p, 300.0, seed=4)
+    by_side = {s: [c for c in w.contacts if c.side == s and c.fc is not None] for s in "LR"}
+    n_events = n_two = 0
+    for cs in by_side.values():
+        for c, nxt in itertools.pairwise(cs):
+            assert nxt.ic - c.fc >= 0.25 - 1e-9  # the swinging leg's shortest swing  # type: ignore[operator]
+            for at, dur, level in c.swing_events:
+                n_events += 1
+                assert c.fc + 0.02 - 1e-9 <= at and at + dur <= nxt.ic - 0.04 + 1e-9  # type: ignore[operator]
+                assert 0.015 <= dur <= 0.06 and 0.05 <= level <= 0.7
+            if c.pre_touch is not None:
+                n_two += 1
+                assert 0.03 <= c.pre_touch[0] <= 0.09 and 0.25 <= c.pre_touch[1] <= 0.45
+    total = sum(len(cs) for cs in by_side.values())
+    assert 0.4 < n_two / total < 0.8
+    assert 0.4 < n_events / total < 1.0  # half the swings touch, a third scuff, some no room
+
+
+def test_no_chorea_draws_no_events_and_leaves_the_walk_unchanged() -> None:
+    a, _ = walk(GaitParams(), 60.0, seed=9)
+    assert all(c.pre_touch is None and not c.swing_events for c in a.contacts)
+    b, _ = walk(GaitParams(), 60.0, seed=9)
+    assert [c.ic for c in a.contacts] == [c.ic for c in b.contacts]

@@ -142,7 +142,7 @@ class Foot:
         self.state = "stance"
         self.on = dict(self.cand)
         # a start not seen: its first part counts as long, whatever its length
-        self.on.update(seen=seen, gap=self.gap_flag, long=False,
+        self.on.update(seen=seen, gap=self.gap_flag, long=False, part_i=self.cand["i"],
                        part_t=self.cand["t"] if seen else -math.inf)  # fmt: skip
         self.good = {}
         self.lifted = False
@@ -178,6 +178,9 @@ class Foot:
             off_t, off_i = t_end, i_end
             acc, cnt, peak = self.on["acc"], self.on["cnt"], self.on["peak"]
         on_t, on_i = self.on["t"], self.on["i"]
+        for s in self.sensors:
+            if not math.isnan(s.son_t) and s.son_t < on_t:
+                on_t, on_i = s.son_t, s.son_i
         complete = on_seen and off_seen
         if complete and off_t - on_t < self.p.min_contact_s:
             self.blips += 1
@@ -346,7 +349,11 @@ class Foot:
             t_off = t_off + (t_off - self.low_t) * ratio
         self.snapshot_fc(t_off, i, s_)
         self.lifted = True
+        long_before = self.on["long"]
         self.part_ended()
+        if long_before and self.good["t"] != self.fc["t"]:
+            # a scuff: the foot was swinging all along, the scuff included
+            self.below = self.on["swung"] + i - self.on["part_i"]
 
     def rejoin(self) -> None:
         """The force came back to the confirmation level before a whole swing."""
@@ -362,6 +369,8 @@ class Foot:
             self.on["gap"] = gap
             return
         self.on["part_t"] = self.cand["t"]
+        self.on["part_i"] = self.cand["i"]
+        self.on["swung"] = self.below
         self.lifted = False
 
     def end_block(self) -> None:

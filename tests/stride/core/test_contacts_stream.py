@@ -96,17 +96,14 @@ def test_one_sample_chunks_give_the_batch_result() -> None:
     assert_same(FootContacts.concat(parts, "R", 2), batch)
 
 
-def test_heel_first_contact_times_ic_as_the_heel_loads() -> None:
-    """IC is timed on the foot's summed force, which rises as the first sensor loads; each
-    sensor's onset is where it leaves its unloaded band."""
+def test_heel_first_contact_times_ic_at_the_heel() -> None:
     sig = _recording()
     c = detect_contacts(sig, "L")
     done = c.complete
     heel, toe = c.sensor_on_t[done, 0], c.sensor_on_t[done, 1]
     assert np.all(heel < toe)
     assert np.allclose(toe - heel, 0.04, atol=0.012)
-    lag = c.on_t[done] - heel
-    assert np.all(lag >= 0.0) and np.all(lag < 0.015)
+    np.testing.assert_array_equal(c.on_t[done], heel)
 
 
 def test_toe_first_and_flat_contacts() -> None:
@@ -119,8 +116,7 @@ def test_toe_first_and_flat_contacts() -> None:
     d = c.complete
     assert d.sum() > 20
     assert np.allclose(c.sensor_on_t[d, 0] - c.sensor_on_t[d, 1], 0.06, atol=0.004)
-    lag = c.on_t[d] - c.sensor_on_t[d, 1]  # the toe loads first
-    assert np.all(lag >= 0.0) and np.all(lag < 0.015)
+    np.testing.assert_array_equal(c.on_t[d], c.sensor_on_t[d, 1])  # the toe loads first
     # the foot unloads last at the heel: FC is the heel's
     assert np.all(c.off_t[d] > c.on_t[d] + 0.4)
     flat = np.stack([f, f], axis=1) * 400.0
