@@ -13,8 +13,10 @@ with a plain-Python reference).
 :func:`scan` is long on purpose: the per-sample rules are written inside its loop, not in a
 function, because every call of a numba function with array arguments costs atomic
 reference counts (about 100 ns, more than the rest of an event), and the state arrays are
-read and written in place for the same reason. Only rare steps (a contact opened, emitted,
-a block's envelopes) are calls. The hot summaries are written for the common layouts:
+read and written in place for the same reason. Only rare steps (a contact opened or
+emitted, a lift) take arrays; the helpers taking scalars (bounds, envelopes, crossings)
+are plain functions that LLVM inlines (numba-level inlining cost compile time for no
+speed). The hot summaries are written for the common layouts:
 four int16 channels per row read as one 64-bit word (heel + toe, and one sensor per foot),
 one integer column, and a generic loop for everything else.
 """
@@ -92,8 +94,6 @@ from stride.core._contact_state import (
     UNKNOWN,
     UNLOADED,
     _crossing,
-    _max,
-    _min,
     emit,
     envelope_params,
     envelopes,
@@ -105,14 +105,14 @@ from stride.core._contact_state import (
 NEAR = 4
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _below(v: float) -> float:
     """The largest float below ``v``: bounds are ``lo < x <= hi``, so ``x < v`` is
     ``x <= _below(v)``."""
     return np.nextafter(v, -BIG)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _sum_bounds(
     ok: float,
     st: float,
@@ -125,8 +125,7 @@ def _sum_bounds(
     mid: float,
 ) -> tuple[float, float]:
     """Values ``v`` of the foot's sum with ``lo < v <= hi`` change nothing but running
-    values in this state (scalars in: an inlined helper taking arrays costs reference
-    counts)."""  # fmt: skip
+    values in this state (scalars in: a helper taking arrays costs reference counts)."""
     if ok == 0.0:
         return -BIG, BIG  # the state is UNKNOWN until the levels are usable
     if st == STANCE:
@@ -143,7 +142,7 @@ def _sum_bounds(
     return (on, low) if pre != 0.0 else (-BIG, on)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _sensor_bounds(
     ok: float, loaded: float, pre: float, on: float, low: float
 ) -> tuple[float, float]:
@@ -249,6 +248,8 @@ def scan(
     sh1 = 48 - 16 * c1
     uc0 = np.uint64(c0)
     near_event = True
+    stale = True  # the quiet bounds need computing (after an event or a block's end)
+    lo = hi = 0.0
     bad_step = start  # the first bad time step at or after i + 1 (once looked up)
     shared_bads = bads.shape[0] > 0
     bp = 0
@@ -267,11 +268,15 @@ def scan(
         pre = fs[S_PRE]
         above = fs[S_ABOVE]
         # a run stops at the block's end and before the next bad time step (an event)
-        limit = _min(_min(n, i + block - int(fs[S_BPOS])), bad_step)
+        limit = i + block - int(fs[S_BPOS])
+        limit = n if n < limit else limit
+        limit = bad_step if bad_step < limit else limit
         counting = st == ENDING and above == 0.0
         if counting:
             # ending: the sample that completes the swing is an event
-            limit = _min(limit, i + _max(int(min_swing - fs[S_BELOW]) - 1, 0))
+            room = int(min_swing - fs[S_BELOW]) - 1
+            room = i + (room if room > 0 else 0)
+            limit = room if room < limit else limit
         in_contact = st >= STANCE  # STANCE or ENDING: a contact is open
         # the candidate's sums run while above the onset level in swing or after a lift
         tracking = pre != 0.0 and (st == SWING or (st == ENDING and fs[S_LIFTED] != 0.0))
@@ -282,16 +287,18 @@ def scan(
         acc_c = fs[S_ACC]  # the contact's running sum ...
         acc_d = fs[S_CAND_ACC]  # ... and the candidate's (float input: in sample order)
         if limit > i and tp == tp:
-            lo, hi = _sum_bounds(
-                tr[0, T_OK], st, pre, above, fs[S_LIFTED], tr[0, T_OFF], tr[0, T_ON],
-                tr[0, T_LOW], tr[0, T_MID],
-            )  # fmt: skip
-            if multi:
-                for k in range(nk):
-                    qb[k, 0], qb[k, 1] = _sensor_bounds(
-                        tr[k + 1, T_OK], tr[k + 1, T_LOADED], tr[k + 1, T_PRE],
-                        tr[k + 1, T_OFF], tr[k + 1, T_LOW],
-                    )  # fmt: skip
+            if stale:
+                stale = False
+                lo, hi = _sum_bounds(
+                    tr[0, T_OK], st, pre, above, fs[S_LIFTED], tr[0, T_OFF], tr[0, T_ON],
+                    tr[0, T_LOW], tr[0, T_MID],
+                )  # fmt: skip
+                if multi:
+                    for k in range(nk):
+                        qb[k, 0], qb[k, 1] = _sensor_bounds(
+                            tr[k + 1, T_OK], tr[k + 1, T_LOADED], tr[k + 1, T_PRE],
+                            tr[k + 1, T_OFF], tr[k + 1, T_LOW],
+                        )  # fmt: skip
             quiet = False
             if not near_event:
                 d0 = t[i] - tp
@@ -313,12 +320,12 @@ def scan(
                         v0 = (w << sh0) >> 48
                         v1 = (w << sh1) >> 48
                         sv = v0 + v1
-                        m0 = _min(m0, v0)
-                        n0 = _max(n0, v0)
-                        m1 = _min(m1, v1)
-                        n1 = _max(n1, v1)
-                        ms = _min(ms, sv)
-                        ns = _max(ns, sv)
+                        m0 = v0 if v0 < m0 else m0
+                        n0 = v0 if v0 > n0 else n0
+                        m1 = v1 if v1 < m1 else m1
+                        n1 = v1 if v1 > n1 else n1
+                        ms = sv if sv < ms else ms
+                        ns = sv if sv > ns else ns
                         iacc += sv
                     qb[0, 2] = np.float64(m0)
                     qb[0, 3] = np.float64(n0)
@@ -332,8 +339,8 @@ def scan(
                     mx = mn
                     for jj in range(ua, np.uint64(limit)):
                         v = (xw[jj] << sh0) >> 48
-                        mn = _min(mn, v)
-                        mx = _max(mx, v)
+                        mn = v if v < mn else mn
+                        mx = v if v > mx else mx
                         iacc += v
                     run_min = np.float64(mn)
                     run_max = np.float64(mx)
@@ -343,8 +350,8 @@ def scan(
                     mx = mn
                     for jj in range(ua, np.uint64(limit)):
                         v = np.int64(x[jj, uc0])
-                        mn = _min(mn, v)
-                        mx = _max(mx, v)
+                        mn = v if v < mn else mn
+                        mx = v if v > mx else mx
                         iacc += v
                     run_min = np.float64(mn)
                     run_max = np.float64(mx)
@@ -360,10 +367,10 @@ def scan(
                             v = np.float64(x[jj, cols[k]])
                             sv += v
                             if multi:
-                                qb[k, 2] = _min(qb[k, 2], v)
-                                qb[k, 3] = _max(qb[k, 3], v)
-                        run_min = _min(run_min, sv)
-                        run_max = _max(run_max, sv)
+                                qb[k, 2] = v if v < qb[k, 2] else qb[k, 2]
+                                qb[k, 3] = v if v > qb[k, 3] else qb[k, 3]
+                        run_min = sv if sv < run_min else run_min
+                        run_max = sv if sv > run_max else run_max
                         acc_c += sv
                         acc_d += sv
                 if summed:
@@ -384,7 +391,7 @@ def scan(
             else:
                 # scan one by one to the first sample that is not quiet; right after an
                 # event only a few samples (events cluster), else to the run's end
-                stop = limit if not near_event else _min(limit, i + NEAR)
+                stop = limit if not near_event else (i + NEAR if i + NEAR < limit else limit)
                 run_min = BIG
                 run_max = -BIG
                 acc_c = fs[S_ACC]
@@ -410,10 +417,10 @@ def scan(
                     if multi:
                         for k in range(nk):
                             v = np.float64(x[j, cols[k]])
-                            qb[k, 2] = _min(qb[k, 2], v)
-                            qb[k, 3] = _max(qb[k, 3], v)
-                    run_min = _min(run_min, sv)
-                    run_max = _max(run_max, sv)
+                            qb[k, 2] = v if v < qb[k, 2] else qb[k, 2]
+                            qb[k, 3] = v if v > qb[k, 3] else qb[k, 3]
+                    run_min = sv if sv < run_min else run_min
+                    run_max = sv if sv > run_max else run_max
                     acc_c += sv
                     acc_d += sv
                     tq = t[j]
@@ -426,15 +433,15 @@ def scan(
             if in_contact:
                 fs[S_ACC] = acc_c
                 fs[S_CNT] += m
-                fs[S_PEAK] = _max(fs[S_PEAK], run_max)
+                fs[S_PEAK] = run_max if run_max > fs[S_PEAK] else fs[S_PEAK]
             if tracking:
                 fs[S_CAND_ACC] = acc_d
                 fs[S_CAND_CNT] += m
-                fs[S_CAND_PEAK] = _max(fs[S_CAND_PEAK], run_max)
+                fs[S_CAND_PEAK] = run_max if run_max > fs[S_CAND_PEAK] else fs[S_CAND_PEAK]
             if counting:
                 fs[S_BELOW] += m
-            tr[0, T_BMIN] = _min(tr[0, T_BMIN], run_min)
-            tr[0, T_BMAX] = _max(tr[0, T_BMAX], run_max)
+            tr[0, T_BMIN] = run_min if run_min < tr[0, T_BMIN] else tr[0, T_BMIN]
+            tr[0, T_BMAX] = run_max if run_max > tr[0, T_BMAX] else tr[0, T_BMAX]
             tr[0, T_BCNT] += m
             s_last = 0.0
             for k in range(nk):
@@ -442,8 +449,12 @@ def scan(
                 s_last += v
                 if multi:
                     tr[k + 1, T_PREV] = v
-                    tr[k + 1, T_BMIN] = _min(tr[k + 1, T_BMIN], qb[k, 2])
-                    tr[k + 1, T_BMAX] = _max(tr[k + 1, T_BMAX], qb[k, 3])
+                    tr[k + 1, T_BMIN] = (
+                        qb[k, 2] if qb[k, 2] < tr[k + 1, T_BMIN] else tr[k + 1, T_BMIN]
+                    )
+                    tr[k + 1, T_BMAX] = (
+                        qb[k, 3] if qb[k, 3] > tr[k + 1, T_BMAX] else tr[k + 1, T_BMAX]
+                    )
                     tr[k + 1, T_BCNT] += m
             tr[0, T_PREV] = s_last
             fs[S_PREV_T] = t[last]
@@ -453,6 +464,7 @@ def scan(
         else:
             # ---- rules: one event sample, every rule applied (as the reference) ----
             near_event = True
+            stale = True
             ti = t[i]
             gi = fs[S_INDEX]
             s = 0.0
@@ -506,7 +518,7 @@ def scan(
                                         up = tr[jk, T_PRE_T]
                                         back = _crossing(tr[jk, T_PREV], v, tp, ti, low_k) - up
                                         r = (on_k - tr[jk, T_L]) / (low_k - on_k)
-                                        tr[jk, T_PRE_T] = up - back * _min(r, 1.0)
+                                        tr[jk, T_PRE_T] = up - back * (1.0 if r > 1.0 else r)
                                     if in_contact and tr[jk, T_SON_T] != tr[jk, T_SON_T]:
                                         tr[jk, T_SON_T] = tr[jk, T_PRE_T]
                                         tr[jk, T_SON_I] = tr[jk, T_PRE_I]
@@ -514,8 +526,8 @@ def scan(
                                 tr[jk, T_LOADED] = UNLOADED
                                 tr[jk, T_PRE] = 1.0 if v > on_k else 0.0
                         tr[jk, T_PREV] = v
-                        tr[jk, T_BMIN] = _min(tr[jk, T_BMIN], v)
-                        tr[jk, T_BMAX] = _max(tr[jk, T_BMAX], v)
+                        tr[jk, T_BMIN] = v if v < tr[jk, T_BMIN] else tr[jk, T_BMIN]
+                        tr[jk, T_BMAX] = v if v > tr[jk, T_BMAX] else tr[jk, T_BMAX]
                         tr[jk, T_BCNT] += 1.0
                 off = tr[0, T_OFF]
                 on = tr[0, T_ON]
@@ -525,7 +537,7 @@ def scan(
                 if in_contact:
                     fs[S_ACC] += s
                     fs[S_CNT] += 1.0
-                    fs[S_PEAK] = _max(fs[S_PEAK], s)
+                    fs[S_PEAK] = s if s > fs[S_PEAK] else fs[S_PEAK]
                 # the candidate above the onset level: swing, or after a lift while ending
                 track = st == SWING or (st == ENDING and fs[S_LIFTED] != 0.0)
                 if st == UNKNOWN:
@@ -569,7 +581,7 @@ def scan(
                             fs[S_CAND_PEAK] = -np.inf
                         fs[S_CAND_ACC] += s
                         fs[S_CAND_CNT] += 1.0
-                        fs[S_CAND_PEAK] = _max(fs[S_CAND_PEAK], s)
+                        fs[S_CAND_PEAK] = s if s > fs[S_CAND_PEAK] else fs[S_CAND_PEAK]
                     else:
                         fs[S_PRE] = 0.0
                 if st == SWING and s >= mid:
@@ -605,8 +617,8 @@ def scan(
                             fs[S_STATE] = SWING
                 tr[0, T_PREV] = s
                 fs[S_PREV_T] = ti
-                tr[0, T_BMIN] = _min(tr[0, T_BMIN], s)
-                tr[0, T_BMAX] = _max(tr[0, T_BMAX], s)
+                tr[0, T_BMIN] = s if s < tr[0, T_BMIN] else tr[0, T_BMIN]
+                tr[0, T_BMAX] = s if s > tr[0, T_BMAX] else tr[0, T_BMAX]
                 tr[0, T_BCNT] += 1.0
             fs[S_INDEX] = gi + 1.0
             fs[S_BPOS] += 1.0
@@ -615,6 +627,7 @@ def scan(
             # the block's end: each tracker's envelopes and levels (the state arrays read
             # and written here, not in a helper: see the module docstring)
             fs[S_BPOS] = 0.0
+            stale = True
             st = fs[S_STATE]
             for jt in range(n_tr):
                 if tr[jt, T_BCNT] > 0.0:

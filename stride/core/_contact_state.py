@@ -11,8 +11,6 @@ is :mod:`stride.core._contact_scan`; the algorithm is described in
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numba import njit
 
@@ -132,21 +130,13 @@ N_OI = 6
 
 BIG = 1.7976931348623157e308  # largest float: quiet bounds never admit inf
 
-
-@njit(cache=True, inline="always")
-def _min(a: Any, b: Any) -> Any:
-    """``min(a, b)`` as numba's builtin (``b if b < a else a``, same NaN handling), always
-    inlined: in the large scan kernel the builtin stayed an out-of-line call per sample."""
-    return b if b < a else a
+# Minima and maxima in these kernels are written as ``b if b < a else a`` (numba's builtin
+# ``min`` semantics, NaN included), not calls: a call to a helper costs numba's type
+# inference at every call site (compile time), and the builtins stayed out-of-line calls
+# per sample in the large scan.
 
 
-@njit(cache=True, inline="always")
-def _max(a: Any, b: Any) -> Any:
-    """``max(a, b)`` as numba's builtin (``b if b > a else a``), always inlined."""
-    return b if b > a else a
-
-
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _crossing(x0: float, x1: float, t0: float, t1: float, thr: float) -> float:
     """Time where the line from (t0, x0) to (t1, x1) crosses ``thr`` (t1 if t0 is unknown)."""
     if t0 != t0 or x0 != x0 or x1 == x0:
@@ -163,7 +153,7 @@ def _crossing(x0: float, x1: float, t0: float, t1: float, thr: float) -> float:
 EnvParams = tuple[float, float, float, float, float, float, float, float, float, float]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def envelope_params(p: np.ndarray) -> EnvParams:
     """The settings :func:`envelopes` uses, read once per chunk."""
     return (
@@ -172,7 +162,7 @@ def envelope_params(p: np.ndarray) -> EnvParams:
     )  # fmt: skip
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def envelopes(
     bmin: float,
     bmax: float,
@@ -198,8 +188,8 @@ def envelopes(
     while unloaded: loaded, it keeps the swing's level, the level the final contact
     returns to), never below ``range_floor`` x the reference range. The unloaded band and
     the onset level sit at least two swing noise bands above the baseline (noise neither
-    starts nor ends contacts) and at most at the contact level. Scalars in and out: an
-    inlined helper taking the state arrays costs atomic reference counts per call in numba.
+    starts nor ends contacts) and at most at the contact level. Scalars in and out: a
+    helper taking the state arrays costs atomic reference counts per call in numba.
     """
     f_floor, a_env, a_swing, a_ref, a_noise, f_off, f_on, f_low, f_mid, k_noise = ep
     spread = bmax - bmin
@@ -223,19 +213,25 @@ def envelopes(
             # falls within tau_swing_s, rises within tau_noise_s: the few blocks that hold
             # a contact's rise or fall below the contact level barely lift it
             ns += (a_swing if spread < ns else a_noise) * (spread - ns)
-        lo = _min(lo, bmin)
-        hi = _max(hi, bmax)
-        rref = _max(rref * (1.0 - a_ref), hi - lo)
+        lo = bmin if bmin < lo else lo
+        hi = bmax if bmax > hi else hi
+        decayed = rref * (1.0 - a_ref)
+        rref = hi - lo if hi - lo > decayed else decayed
         if spread < nz:
             nz = spread
         else:
             nz += a_noise * (spread - nz)
     rng = hi - lo
     new_low = lo + f_low * rng
-    on = _min(lo + _max(f_on * rng, 2.0 * ns), new_low)
-    off = _min(lo + _max(f_off * rng, 2.0 * ns), on)
-    ok = 1.0 if (rng > 0.0 and rng > k_noise * nz) else 0.0
-    return lo, hi, rref, nz, ns, off, on, new_low, lo + f_mid * rng, ok
+    band = 2.0 * ns  # noise neither starts nor ends a contact
+    on = lo + (band if band > f_on * rng else f_on * rng)
+    on = new_low if new_low < on else on
+    off = lo + (band if band > f_off * rng else f_off * rng)
+    off = on if on < off else off
+    mid = lo + f_mid * rng
+    # usable: a range clear of the noise, and levels that differ (not lost to rounding)
+    ok = 1.0 if (rng > 0.0 and rng > k_noise * nz and mid > new_low) else 0.0
+    return lo, hi, rref, nz, ns, off, on, new_low, mid, ok
 
 
 @njit(cache=True)
@@ -269,7 +265,7 @@ def open_contact(fs: np.ndarray, tr: np.ndarray, nk: int, seen: bool, after: flo
                 tr[k, T_SON_I] = -1.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _part_ended(fs: np.ndarray, p: np.ndarray) -> None:
     """The contact's current part ended at the dip's final contact: a part lasting at least
     ``min_contact_s`` (or any part, without the touch rule) counts, and its final contact
@@ -297,7 +293,8 @@ def lift(fs: np.ndarray, p: np.ndarray, t_off: float, gi: float, s: float, tr0: 
     low = tr0[T_LOW]
     if low > off:
         dt = t_off - fs[S_LOW_T]
-        t_fc = t_off + dt * _min((off - tr0[T_L]) / (low - off), 1.0)
+        ratio = (off - tr0[T_L]) / (low - off)
+        t_fc = t_off + dt * (1.0 if ratio > 1.0 else ratio)
     fs[S_FC_T] = t_fc
     fs[S_FC_I] = gi
     fs[S_FC_ACC] = fs[S_ACC] - s
@@ -383,14 +380,14 @@ def emit(
     return n_out + 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _clip01(v: float) -> float:
     if not v > 0.0:
         return 0.0
-    return _min(v, 1.0)
+    return 1.0 if v > 1.0 else v
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _confidence(peak: float, dur: float, rng: float, noise: float, p: np.ndarray) -> float:
     """How clearly a contact stood out, 0..1: the smallest of how far its peak rose past
     the confirmation level (1 at the load envelope), how far it outlasted ``min_contact_s``
@@ -400,7 +397,8 @@ def _confidence(peak: float, dur: float, rng: float, noise: float, p: np.ndarray
     length = _clip01(dur / p[P_MIN_CONTACT] - 1.0)
     gate = noise * p[P_K_NOISE]
     clear = _clip01(rng / gate - 1.0) if gate > 0.0 else 1.0
-    return _min(_min(load, length), clear)
+    least = length if length < load else load
+    return clear if clear < least else least
 
 
 def new_state(nk: int) -> tuple[np.ndarray, np.ndarray]:

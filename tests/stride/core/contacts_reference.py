@@ -74,7 +74,7 @@ class Tracker:
             self.onset = min(self.onset, self.low)
             self.off = min(self.low_env + max(c["offset_frac"] * rng, 2.0 * self.swing_band),
                            self.onset)  # fmt: skip
-            self.ok = rng > 0.0 and rng > c["noise_ratio"] * self.noise
+            self.ok = rng > 0.0 and rng > c["noise_ratio"] * self.noise and self.mid > self.low
         self.block = []
 
 
