@@ -403,17 +403,20 @@ def _c_writable(a: NDArray[np.generic]) -> NDArray[np.generic]:
 
 
 def _kernel_dtype(dt: np.dtype) -> type[np.generic]:
-    """The few dtypes the kernel is compiled for (each costs compile time on a cold cache):
-    int16 (12/16-bit ADCs), int32, int64, float32, float64; others widen to one of them."""
+    """The dtypes the scan is compiled for, each only when first used (each costs compile
+    time on a cold cache): the recorded counts as they are (int16, uint16: no float copy),
+    int32, int64, float32, float64; other dtypes widen to one of them."""
     if dt.kind == "f":
         return np.float32 if dt.itemsize <= 4 else np.float64
+    if dt.kind == "u" and dt.itemsize == 2:
+        return np.uint16
     if (
         dt.kind == "b"
-        or (dt.kind == "i" and dt.itemsize <= 2)
-        or (dt.kind == "u" and dt.itemsize == 1)
+        or (dt.kind in "iu" and dt.itemsize == 1)
+        or (dt.kind == "i" and dt.itemsize == 2)
     ):
         return np.int16
-    if (dt.kind == "i" and dt.itemsize == 4) or (dt.kind == "u" and dt.itemsize == 2):
+    if dt.kind == "i" and dt.itemsize == 4:
         return np.int32
     if dt.kind == "u" and dt.itemsize == 8:
         return np.float64

@@ -42,7 +42,9 @@ class GaitSignals:
       consecutive samples are ``1/fs`` apart except across a gap (lost frames), where the
       step is larger. Analysis never bridges a gap with a contact or a stride.
     - ``forces``: shape ``(n, k)``; any numeric dtype; NaN (in float input) marks a missing
-      sample, treated like a gap.
+      sample, treated like a gap. Give the recorded dtype: int16 or uint16 counts, or
+      float32 where a reader must scale; the core reads them as they are (no float64 copy;
+      the contact scan is compiled for each dtype it meets, see ``stride.core.kernels``).
     - ``channels``: ``k`` entries saying which foot and place each column is.
     - ``belt_t``/``belt_speed``: belt speed in m/s at times ``belt_t`` (seconds, same clock
       as ``t``); ``belt_speed`` has one column (one belt) or two (split belts, left then

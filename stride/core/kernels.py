@@ -1,0 +1,93 @@
+"""Whether the numba kernels an analysis needs are ready (compiled in this process or in
+numba's on-disk cache), so a command can say "preparing the analysis kernels, first run
+only" before a silent pause of compilation.
+
+:func:`analysis_kernels_ready` answers for the kernels :func:`stride.core.analyzer.analyze`
+calls from Python (the others are compiled into them). The contact scan is compiled once
+per dtype of the forces, so the dtype is part of the question; the other kernels take
+float64 arrays only. The answer comes from numba's cache index (no kernel is loaded or
+compiled to give it); if numba's internals ever differ from what this expects, the answer
+is False ("may need compiling"), which costs only a message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+#: forces dtypes the contact scan is compiled for; others are widened to one of these
+SCAN_DTYPES = ("int16", "uint16", "int32", "int64", "float32", "float64")
+
+
+def _scan_args(dtype: str) -> tuple[Any, ...]:
+    """Arguments shaped as ``contacts._FootRunner.feed`` passes them to the scan."""
+    from stride.core import _contact_state as k
+
+    f = np.zeros(2)
+    i = np.zeros(1, np.int64)
+    tr, fs = k.new_state(2)
+    return (f, np.zeros((2, 4), dtype), i, 0, np.zeros(k.N_P), tr, fs,
+            np.zeros((1, k.N_OF + 2)), np.zeros((1, k.N_OI), np.int64), i, i)  # fmt: skip
+
+
+def _kernels(dtype: str) -> list[tuple[Any, tuple[Any, ...] | None]]:
+    """(dispatcher, example arguments or None for "any signature") of every kernel."""
+    from stride.core import _contact_scan, _dfa_kernel, _step_kernels, belt, gaps
+
+    scan: tuple[Any, tuple[Any, ...] | None] = (_contact_scan.scan, _scan_args(dtype))
+    return [
+        scan,
+        (_contact_scan.finish_foot, None),
+        (_contact_scan.bad_steps, None),
+        (_step_kernels._previous_median_mad, None),
+        (gaps._scan_gaps, None),
+        (belt._accumulate, None),
+        (belt._displacements, None),
+        (_dfa_kernel._dfa_fluctuations, None),
+    ]
+
+
+def _ready(dispatcher: Any, args: tuple[Any, ...] | None) -> bool:
+    """Compiled in this process, or in the cache for this machine and this source."""
+    from numba import typeof
+
+    sig = None if args is None else tuple(typeof(a) for a in args)
+    if sig is None and dispatcher.signatures:
+        return True
+    if sig is not None and sig in dispatcher.overloads:
+        return True
+    cache = getattr(dispatcher, "_cache", None)
+    if cache is None:
+        return False
+    probe = sig if sig is not None else ()
+    want = cache._index_key(probe, dispatcher.targetctx.codegen())
+    index = cache._cache_file._load_index()
+    return any(key[1:] == want[1:] and (sig is None or key[0] == sig) for key in index)
+
+
+def analysis_kernels_ready(forces_dtype: str | np.dtype[Any] = "int16") -> bool:
+    """True when every kernel an analysis of forces of this dtype needs is compiled or
+    cached; False when some will be compiled first (seconds to tens of seconds on a
+    first run), or when that cannot be told."""
+    from stride.core.contacts import _kernel_dtype
+
+    name = np.dtype(_kernel_dtype(np.dtype(forces_dtype))).name
+    try:
+        return all(_ready(d, a) for d, a in _kernels(name))
+    except Exception:  # numba internals differ: say "may need compiling"
+        return False
+
+
+def warm_analysis_kernels(forces_dtype: str | np.dtype[Any] = "int16") -> None:
+    """Compile (or load) the analysis kernels for forces of this dtype by analysing two
+    minutes of synthetic walking, so a command can do it behind its progress line."""
+    from stride.core.analyzer import analyze
+    from stride.core.signals import Channel, GaitSignals
+
+    fs = 50.0
+    t = np.arange(6000) / fs
+    walking = ((t % 1.0) < 0.6).astype(np.float64)
+    x = (np.stack([walking, np.roll(walking, 25)], axis=1) * 1000.0).astype(forces_dtype)
+    chans = (Channel("L", "foot"), Channel("R", "foot"))
+    analyze(GaitSignals(t, x, chans, fs, t[::10].copy(), np.ones((600, 1))))

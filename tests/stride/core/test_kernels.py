@@ -1,0 +1,54 @@
+"""Whether the analysis kernels are compiled or cached, told without compiling them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from stride.core.analyzer import analyze
+from stride.core.kernels import analysis_kernels_ready
+from stride.core.signals import Channel, GaitSignals
+
+CHECK = "from stride.core.kernels import analysis_kernels_ready as r; print(r({!r}))"
+
+
+def _walk(dtype: str) -> GaitSignals:
+    fs = 50.0
+    t = np.arange(6000) / fs
+    walking = ((t % 1.0) < 0.6) * 1000.0
+    x = np.stack([walking, np.roll(walking, 25)], axis=1).astype(dtype)
+    chans = (Channel("L", "foot"), Channel("R", "foot"))
+    return GaitSignals(t, x, chans, fs, t[::10].copy(), np.ones((600, 1)))
+
+
+def _ask(dtype: str, cache: Path | None) -> str:
+    env = dict(os.environ)
+    if cache is not None:
+        env["NUMBA_CACHE_DIR"] = str(cache)
+    out = subprocess.run([sys.executable, "-c", CHECK.format(dtype)], capture_output=True,
+                         text=True, env=env, check=True)  # fmt: skip
+    return out.stdout.strip()
+
+
+def test_ready_once_compiled_and_cached(tmp_path: Path) -> None:
+    analyze(_walk("int16"))  # compiles (or loads) every kernel in this process
+    assert analysis_kernels_ready("int16")
+    assert analysis_kernels_ready(np.dtype("<i2"))
+    # another process finds them in the cache this one wrote (or loaded)
+    assert _ask("int16", None) == "True"
+    # an empty cache: they would be compiled first
+    assert _ask("int16", tmp_path) == "False"
+
+
+def test_the_forces_dtype_is_asked_as_the_scan_sees_it() -> None:
+    """The contact scan is compiled per dtype; bytes and booleans are read as int16."""
+    analyze(_walk("int16"))
+    assert analysis_kernels_ready("int8") and analysis_kernels_ready("bool")
+    from stride.core import _contact_scan
+
+    seen = {str(sig[1].dtype) for sig in _contact_scan.scan.signatures}
+    assert "int16" in seen
