@@ -32,6 +32,7 @@ from stride.core._contact_state import (
     LOAD_UNKNOWN,
     LOADED,
     P_BLOCK,
+    P_EXTEND,
     P_F_MID,
     P_GAP_DT,
     P_MIN_CONTACT,
@@ -518,7 +519,9 @@ def scan(
                                         up = tr[jk, T_PRE_T]
                                         back = _crossing(tr[jk, T_PREV], v, tp, ti, low_k) - up
                                         r = (on_k - tr[jk, T_L]) / (low_k - on_k)
-                                        tr[jk, T_PRE_T] = up - back * (1.0 if r > 1.0 else r)
+                                        back *= 1.0 if r > 1.0 else r
+                                        cap = p[P_EXTEND]
+                                        tr[jk, T_PRE_T] = up - (back if back < cap else cap)
                                     if in_contact and tr[jk, T_SON_T] != tr[jk, T_SON_T]:
                                         tr[jk, T_SON_T] = tr[jk, T_PRE_T]
                                         tr[jk, T_SON_I] = tr[jk, T_PRE_I]

@@ -42,7 +42,8 @@ P_FS = 12  # sample rate (Hz), for the impulse
 P_A_SWING = 13  # per-block pull of the baseline towards the block minimum while unloaded
 P_TOUCH = 14  # 1: short parts of a contact separated from it by a lift are touches
 P_F_OFF = 15  # unloaded band: final contact, lifts and sensor onsets (fraction of range)
-N_P = 16
+P_EXTEND = 16  # s: the longest a load onset or final contact is extended past its crossings
+N_P = 17
 
 # --- per-tracker state (tr[j, :]) ---
 T_L = 0  # baseline envelope (NaN until the first block)
@@ -286,15 +287,16 @@ def lift(fs: np.ndarray, p: np.ndarray, t_off: float, gi: float, s: float, tr0: 
     The dip's final contact is where the unloading, extended as a straight line through
     its falls past the contact level and the band's top, reaches the baseline: the foot's
     last load, without the slow relaxation of a force-sensitive resistor that follows it
-    (at most as far beyond ``t_off`` as the fall between the two levels took). Sums up to
+    (at most as far beyond ``t_off`` as the fall between the two levels took, and at most
+    ``extend_s``). Sums up to
     the sample before ``gi``; ``tr0``: the foot's tracker row."""
     t_fc = t_off
     off = tr0[T_OFF]
     low = tr0[T_LOW]
     if low > off:
-        dt = t_off - fs[S_LOW_T]
         ratio = (off - tr0[T_L]) / (low - off)
-        t_fc = t_off + dt * (1.0 if ratio > 1.0 else ratio)
+        ext = (t_off - fs[S_LOW_T]) * (1.0 if ratio > 1.0 else ratio)
+        t_fc = t_off + (ext if ext < p[P_EXTEND] else p[P_EXTEND])
     fs[S_FC_T] = t_fc
     fs[S_FC_I] = gi
     fs[S_FC_ACC] = fs[S_ACC] - s

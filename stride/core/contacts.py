@@ -126,6 +126,10 @@ class ContactParams(NamedTuple):
     #: short parts of a contact separated from the rest by a lift (the force back in the
     #: unloaded band) are touches and scuffs of the swinging foot, not stance
     touch_rule: bool = True
+    #: the longest a load onset (back) or final contact (forward) is extended beyond the
+    #: crossings it is measured from: a landing loads within about that (heel strike 10-20
+    #: ms, Whittle 1999); a slower rise (a shoe creasing, a cell creeping) is not dated back
+    extend_s: float = 0.010
 
 
 @dataclass(frozen=True, eq=False)
@@ -232,6 +236,8 @@ def _param_vector(fs: float, params: ContactParams) -> NDArray[np.float64]:
         v = getattr(p, name)
         if not (math.isfinite(v) and v > 0):
             raise InputError(f"contact setting {name}={v!r} must be positive")
+    if not (math.isfinite(p.extend_s) and p.extend_s >= 0):
+        raise InputError(f"contact setting extend_s={p.extend_s!r} must be 0 or more")
     if not (0.0 <= p.range_floor < 1.0 and p.noise_ratio >= 0 and p.gap_factor > 1.0):
         raise InputError(
             "contact settings range_floor, noise_ratio or gap_factor out of range",
@@ -256,6 +262,7 @@ def _param_vector(fs: float, params: ContactParams) -> NDArray[np.float64]:
     vec[_k.P_GAP_DT] = p.gap_factor / fs
     vec[_k.P_FS] = fs
     vec[_k.P_TOUCH] = 1.0 if p.touch_rule else 0.0
+    vec[_k.P_EXTEND] = p.extend_s
     return vec
 
 

@@ -234,7 +234,8 @@ class Foot:
                     if s.low > s.off:
                         back = crossing(s.prev, v, self.prev_t, ti, s.low) - s.pre_t
                         ratio = min((s.off - s.low_env) / (s.low - s.off), 1.0)
-                        s.pre_t = s.pre_t - back * ratio
+                        back *= ratio
+                        s.pre_t = s.pre_t - (back if back < self.p.extend_s else self.p.extend_s)
                     if self.state in ("stance", "ending") and math.isnan(s.son_t):
                         s.son_t, s.son_i = s.pre_t, s.pre_i
             elif v <= s.low:
@@ -346,7 +347,8 @@ class Foot:
         t_off = crossing(foot.prev, s_, self.prev_t, ti, foot.off)
         if foot.low > foot.off:
             ratio = min((foot.off - foot.low_env) / (foot.low - foot.off), 1.0)
-            t_off = t_off + (t_off - self.low_t) * ratio
+            ext = (t_off - self.low_t) * ratio
+            t_off = t_off + (ext if ext < self.p.extend_s else self.p.extend_s)
         self.snapshot_fc(t_off, i, s_)
         self.lifted = True
         long_before = self.on["long"]
