@@ -1,11 +1,13 @@
 """Accuracy of contact detection on PhysioNet's gaitndd records against their .ts tables.
 
 Not a test. Run: ``python benchmarks/gaitndd_accuracy.py [--data ../shared/data]
-[--markdown]``. Every record of ``DATA/gaitndd`` is read with ``stride.readers``, each foot's
-contacts are detected with the default settings (no per-record tuning), and the strides are
-compared with ``DATA/gaitndd_compare.py`` exactly as its docstring says: steps are dicts
-with ``side``, ``ic_s`` and ``stride_time_s`` (IC to the previous IC of the same foot, None
-where not measurable: the first contact, an IC not seen, or missing samples between).
+[--markdown] [--cli]``. Every record of ``DATA/gaitndd`` is analysed as
+``stride analyze REC.hea --json`` does, with the default settings (no per-record tuning):
+read with ``stride.readers`` and analysed by ``stride.core.analyzer.analyze``; with
+``--cli`` the command itself is run for each record (slower, the same rows). The steps
+rows (``side``, ``ic_s``, ``stride_time_s``: IC to the previous IC of the same foot, null
+where not measurable) are compared with ``DATA/gaitndd_compare.py`` exactly as its
+docstring says.
 Prints a per-record table (text, or markdown for docs/accuracy.md) and the overall figures:
 reference strides matched, extra detected strides, median and 95th percentile of the
 absolute stride-interval error, share within 10 ms; then, for the gaitpdb trials (no
@@ -55,30 +57,29 @@ def load_compare(data: Path) -> ModuleType:
     return mod
 
 
-def steps_of(hea: Path) -> list[dict[str, object]]:
-    """Detected strides of both feet, as the comparison module wants them."""
-    from stride.core.contacts import detect_contacts
+def steps_of(hea: Path, cli: bool = False) -> list[dict[str, object]]:
+    """The steps rows of ``stride analyze REC.hea --json`` (in this process, or the
+    command's own output with ``cli``)."""
+    if cli:
+        import json
+        import subprocess
+
+        cmd = [sys.executable, "-m", "stride.cli.app", "analyze", str(hea), "--json"]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        rows: list[dict[str, object]] = json.loads(out.stdout)["steps"]
+        return rows
+    from stride.core.analyzer import analyze
     from stride.readers import read_signals
 
-    sig = read_signals(hea)
-    steps: list[dict[str, object]] = []
-    for side in ("L", "R"):
-        c = detect_contacts(sig, side)
-        stride = c.stride_times()
-        for k in np.flatnonzero(c.on_seen):
-            st = float(stride[k])
-            steps.append(
-                {"side": side, "ic_s": float(c.on_t[k]), "stride_time_s": st if st == st else None}
-            )
-    return steps
+    return analyze(read_signals(hea)).step_rows()
 
 
-def evaluate(data: Path) -> list[SideResult]:
+def evaluate(data: Path, cli: bool = False) -> list[SideResult]:
     compare = load_compare(data)
     out = []
     for hea in sorted((data / "gaitndd").glob("*.hea")):
         name = hea.stem
-        res = compare.evaluate(str(hea.with_suffix(".ts")), steps_of(hea))
+        res = compare.evaluate(str(hea.with_suffix(".ts")), steps_of(hea, cli))
         for side, (matched, total, errs, extra) in sorted(res.items()):
             out.append(SideResult(name, side, matched, total, extra, np.asarray(errs, float)))
     return out
@@ -154,11 +155,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--markdown", action="store_true", help="a markdown table for the docs")
+    ap.add_argument("--cli", action="store_true", help="run `stride analyze` for each record")
     args = ap.parse_args()
     if not (args.data / "gaitndd").is_dir():
         raise SystemExit(f"{args.data}/gaitndd is absent (the shared data folder)")
     t0 = time.perf_counter()
-    rows = evaluate(args.data)
+    rows = evaluate(args.data, args.cli)
     took = time.perf_counter() - t0
     cells = [_fmt(r) for r in rows]
     if args.markdown:

@@ -205,7 +205,7 @@ def main() -> None:
             if chosen[rule] == off or key(other) not in per:
                 continue
             a = figures([r for r in per[key(other)] if group_of(r.record) == g])
-            ablation.append((rule, g, f"{held['score']:.2f}", f"{a['score']:.2f}",
+            ablation.append((f"{rule} (off: {off})", g, f"{held['score']:.2f}", f"{a['score']:.2f}",
                              f"{held['within_10ms'] - a['within_10ms']:+.1f}",
                              f"{held['matched'] - a['matched']:+.2f}",
                              f"{held['extra'] - a['extra']:+.2f}"))  # fmt: skip
@@ -214,8 +214,8 @@ def main() -> None:
     _print(table, args.markdown)
     if ablation:
         print()
-        head = ("rule", "held-out group", "score with", "score without", "within 10 ms",
-                "matched", "extra")  # fmt: skip
+        head = ("rule", "held-out group", "score as chosen", "score, rule off",
+                "within 10 ms (chosen - off)", "matched", "extra")  # fmt: skip
         _print([head, *ablation], args.markdown)
     print()
     per_group = [("group", "matched %", "extra %", "median ms", "within 10 ms %", "lowest side %")]
