@@ -10,7 +10,6 @@ import csv
 import io
 import math
 import os
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -259,12 +258,8 @@ def check_output(path: Path, force: bool) -> None:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write via a temporary file and rename, so a reader never sees half a file; a full or
+    read-only disk is one ``FileSystemError`` and leaves nothing behind."""
+    from devices.files import atomic_write
+
+    atomic_write(path, text)

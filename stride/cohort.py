@@ -287,6 +287,7 @@ def run_full_session(job: RecoveryJob) -> SessionResult:
     import json
     import tempfile
 
+    from devices.files import confined
     from sim.session import SessionSpec, simulate_session
     from stride.analysis import run, steps_csv_text, write_text_atomic
     from stride.core.analyzer import AnalysisConfig
@@ -305,7 +306,7 @@ def run_full_session(job: RecoveryJob) -> SessionResult:
     config = AnalysisConfig(target=Target(plan.target_step_length_m, plan.tolerance_m))
     with tempfile.TemporaryDirectory(prefix="stride-recovery-") as tmp:
         keep = job.recordings is not None
-        out = Path(job.recordings or tmp) / f"{job.subject}-s{plan.index + 1:03d}"
+        out = confined(job.recordings or tmp, f"{job.subject}-s{plan.index + 1:03d}", "--subject")
         simulate_session(out, spec)
         _, result, _ = run(out, config)
         if keep:
@@ -399,6 +400,7 @@ def run_recovery_cli(
     """``stride sim recovery``: run the cohort, store every session, return what was done."""
     import time
 
+    from devices.files import safe_name
     from devices.units import parse_speed
     from sim.recovery import parse_profile, schedule_days
     from stride.history.db import open_db, resolve_db_path
@@ -444,6 +446,7 @@ def run_recovery_cli(
         recordings=None if recordings is None else str(recordings),
     )
     plan_job(base)  # validate the remaining options before starting any worker
+    safe_name(base.subject, "--subject", suffix_bytes=16)  # it names recording folders
     jobs = _jobs(base, fast, n_sessions)
     db_path = resolve_db_path(db)
     with open_db(db_path):  # a foreign or damaged history is refused before any work

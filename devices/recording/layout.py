@@ -21,11 +21,9 @@ chunk (killed process, power loss) and resynchronise past a damaged one.
 
 from __future__ import annotations
 
-import os
 import re
 import struct
 import zlib
-from pathlib import Path
 from typing import Final
 
 from devices.errors import InputError
@@ -65,28 +63,3 @@ def check_name(name: str, what: str) -> str:
             fix="use letters, digits, '_', '.', '-' (e.g. 'box' or 'treadmill.rx')",
         )
     return name
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old or the new file, never a mix."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename or a new file durable (where the OS allows fsync on directories)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

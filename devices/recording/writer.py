@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from devices.errors import InputError
+from devices.files import atomic_write, check_path, fs_error, fsync_dir
 from devices.recording.layout import (
     FILE_HEAD,
     FILE_MAGIC,
@@ -36,9 +37,7 @@ from devices.recording.layout import (
     SESSION_JSON,
     STREAM_SUFFIX,
     STREAMS_DIR,
-    atomic_write,
     check_name,
-    fsync_dir,
     pack_chunk,
 )
 
@@ -72,9 +71,17 @@ class StreamRecorder:
         desc = json.dumps({"name": name, "protocol": protocol}).encode()
         # O_BINARY: on Windows, without it the OS would turn \n into \r\n.
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-        self._fd: int | None = os.open(path, flags, 0o644)
-        os.write(self._fd, FILE_HEAD.pack(FILE_MAGIC, FORMAT_VERSION, len(desc)) + desc)
-        os.fsync(self._fd)
+        try:
+            self._fd: int | None = os.open(path, flags, 0o644)
+        except OSError as err:
+            raise fs_error(err, path, "create the stream file") from err
+        try:
+            _write_all(self._fd, FILE_HEAD.pack(FILE_MAGIC, FORMAT_VERSION, len(desc)) + desc)
+            os.fsync(self._fd)
+        except OSError as err:  # a stream file without its header is no recording: removed
+            os.close(self._fd)
+            path.unlink(missing_ok=True)
+            raise fs_error(err, path, "create the stream file") from err
         fsync_dir(path.parent)
         self._last_sync = time.monotonic()
         self._dirty = False
@@ -88,7 +95,7 @@ class StreamRecorder:
         with self._lock:
             if self._fd is None:
                 raise InputError(f"stream {self.name!r} is closed", fix="append before close()")
-            _write_all(self._fd, record)
+            self._write(record)
             self.chunks += 1
             self.bytes += len(data)
             self._dirty = True
@@ -123,10 +130,19 @@ class StreamRecorder:
         with self._lock:
             if self._fd is None:
                 raise InputError(f"stream {self.name!r} is closed", fix="append before close()")
-            _write_all(self._fd, b"".join(batch))
+            self._write(b"".join(batch))
             self.chunks += len(batch)
             self.bytes += size
             self._dirty = True
+
+    def _write(self, record: bytes) -> None:
+        """One record to the file (under the lock); a failed write (a full disk) names the
+        file. What reached the disk before it stays readable: the reader skips a torn tail."""
+        assert self._fd is not None
+        try:
+            _write_all(self._fd, record)
+        except OSError as err:
+            raise fs_error(err, self.path, "append to") from err
 
     def maybe_sync(self) -> None:
         """fsync if the last one was ``sync_interval`` seconds ago or more."""
@@ -137,16 +153,22 @@ class StreamRecorder:
         """Make everything appended so far durable."""
         with self._lock:
             if self._fd is not None and self._dirty:
-                os.fsync(self._fd)
+                try:
+                    os.fsync(self._fd)
+                except OSError as err:
+                    raise fs_error(err, self.path, "save") from err
                 self._dirty = False
             self._last_sync = time.monotonic()
 
     def close(self) -> None:
-        self.sync()
-        with self._lock:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
+        """Make the stream durable and close it (closed even when that fails)."""
+        try:
+            self.sync()
+        finally:
+            with self._lock:
+                if self._fd is not None:
+                    os.close(self._fd)
+                    self._fd = None
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -184,7 +206,7 @@ class SessionWriter:
         self._write_session_json()
 
     def _prepare(self, force: bool) -> None:
-        p = self.path
+        p = check_path(self.path, "recording folder")  # stored in the history as text
         if p.exists() and not p.is_dir():
             raise InputError(f"{p} exists and is not a directory", fix="choose another path")
         if p.is_dir() and any(p.iterdir()):
@@ -283,12 +305,23 @@ class SessionWriter:
                     rec.maybe_sync()
 
     def close(self) -> None:
+        """Close every stream and write session.json; every step is tried even when one
+        fails (a full disk), then the first failure is raised."""
         self._stop.set()
         if self._syncer is not None:
             self._syncer.join()
+        errors: list[OSError] = []
         for rec in list(self._recorders.values()):
-            rec.close()
-        self._write_session_json()
+            try:
+                rec.close()
+            except OSError as err:
+                errors.append(err)
+        try:
+            self._write_session_json()
+        except OSError as err:
+            errors.append(err)
+        if errors:
+            raise errors[0]
 
     def __enter__(self) -> SessionWriter:
         return self

@@ -7,6 +7,7 @@ database load inside the command.
 from __future__ import annotations
 
 import json
+import shlex
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -90,9 +91,9 @@ def recovery(
             f"step-length asymmetry |SI|: {si['first_session']:.1f} % at the first session, "
             f"{si['last_session']:.1f} % at the last (mean over patients)"
         )
-    db_opt = f" --db {db}" if db is not None else ""
+    db_opt = f" --db {shlex.quote(str(db))}" if db is not None else ""
     first = result["subject"] + ("-0001" if patients > 1 else "")
-    typer.echo(f"next: stride history --subject {first}{db_opt}")
+    typer.echo(f"next: stride history --subject {shlex.quote(first)}{db_opt}")
 
 
 def _start(text: str | None, weeks: int) -> str:
@@ -100,7 +101,8 @@ def _start(text: str | None, weeks: int) -> str:
     from stride.errors import InputError
 
     if text is None:
-        day = datetime.now(UTC).date() - timedelta(weeks=max(weeks, 0))
+        # clamped: an out-of-range --weeks is refused with its own line by the planner
+        day = datetime.now(UTC).date() - timedelta(weeks=min(max(weeks, 0), 520))
     else:
         try:
             day = datetime.fromisoformat(text).date()

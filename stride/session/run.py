@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from devices.errors import InputError
+from devices.treadmill.fixed import parse_fixed_speed
 from devices.units import parse_speed
 from stride import __version__
 from stride.session.live import Session, SessionOptions, SessionResult, default_record_dir
@@ -160,7 +161,7 @@ def run_live(args: LiveArgs) -> int:
     # The engine first: warming the kernels takes a moment and must not stall the dashboard.
     fixed = None
     if spec.driver == "fixed":
-        fixed = parse_speed(spec.target)
+        fixed = parse_fixed_speed(spec.target)
         belt_kind = BELT_FIXED
     elif spec.driver == "box":
         from devices.registry import parse_treadmill_spec
