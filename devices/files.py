@@ -99,7 +99,7 @@ def fs_error(
             fix = _READ_FIXES.get(code or -1, fix)
     head = f"cannot {doing} {shown}" if doing else shown
     out = FileSystemError(f"{head.strip()}: {problem}" if head.strip() else problem, fix=fix)
-    out.errno = code  # type: ignore[assignment]
+    out.errno = code
     out.filename = None if path is None else os.fspath(path)
     return out
 

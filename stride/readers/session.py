@@ -77,8 +77,7 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
             fix="record the foot sensors with a sensor box (protocol sensorbox-v1)",
         )
     name = "box" if "box" in names else names[0]
-    if not reader.read_stream(name).data:
-        raise InputError(f"{path}: the sensor-box stream is empty", fix="record a session first")
+    reader.require_data(name, "sensor-box stream")  # empty and damaged told apart
     assembler = BlockAssembler()
     treadmill = reader.meta.get("belt_source") == "treadmill"
     clock: list[tuple[float, float]] = []
