@@ -41,7 +41,7 @@ def _root(
 
 # Command registration: one line per command module (keep alphabetical).
 app.command("analyze")(analyze.analyze)
-app.command("history")(history.history)
+app.add_typer(history.app, name="history")
 live.register(app)  # demo, live, replay
 app.command("ports")(ports.ports)
 app.command("report")(report.report)
