@@ -11,6 +11,8 @@ traceback), and a result file is never left half-written or empty in place of th
   255 bytes, a path over 4095 characters, not UTF-8) before any work is done.
 - :func:`safe_name` / :func:`confined` keep names made from user text (subject ids, session
   names) inside their folder.
+- :func:`open_regular` opens a file to read only if it is a regular file (never blocks on a
+  FIFO, never reads a device such as /dev/zero), optionally no larger than a limit.
 - :func:`show_path` prints a path (bytes that are not UTF-8 escaped, very long ones shortened);
   shell hints quote it with :func:`shlex.quote`.
 """
@@ -21,8 +23,10 @@ import contextlib
 import errno
 import os
 import shlex
+import stat
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 from devices.errors import FileSystemError, InputError
 
@@ -220,3 +224,31 @@ def fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def open_regular(
+    path: str | os.PathLike[str], what: str, *, max_bytes: int | None = None, fix: str = ""
+) -> BinaryIO:
+    """``path`` opened for reading if it is a regular file (at most ``max_bytes`` long),
+    else one line naming ``what`` (e.g. "header"): missing, a folder, a FIFO or device,
+    too large, or a file-system error."""
+    shown = show_path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError as err:
+        raise InputError(f"{shown}: no such {what} file", fix="check the path") from err
+    except (OSError, UnicodeError) as err:
+        raise fs_error(err, path, "read") from err
+    st = os.fstat(fd)
+    problem = None
+    if stat.S_ISDIR(st.st_mode):
+        problem = f"is a folder, not a {what} file"
+    elif not stat.S_ISREG(st.st_mode):
+        problem = f"is not a regular file (a pipe, a device or a socket), not a {what} file"
+    elif max_bytes is not None and st.st_size > max_bytes:
+        problem = f"is {st.st_size} bytes long, too large for a {what} file ({max_bytes} at most)"
+    if problem is not None:
+        os.close(fd)
+        raise InputError(f"{shown} {problem}", fix=fix or f"give the path of the {what} file")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")

@@ -120,6 +120,10 @@ def analyze(
         warning = skipped_warning(str(damage["stream"]), path, probs, rest="analysed")
     if warning is not None:
         typer.echo(warning, err=True)
+    said = signals.meta.get("warnings")  # what a reader recovered from, e.g. spikes
+    read_warnings = [str(w) for w in said] if isinstance(said, list) else []
+    for line in read_warnings:
+        typer.echo(f"stride: warning: {line}", err=True)
     if steps_csv is not None:
         write_text_atomic(steps_csv, steps_csv_text(result))
     if plot is not None:
@@ -130,6 +134,8 @@ def analyze(
         doc = document(result, timing)
         if damage is not None:
             doc["recording"] = damage
+        if read_warnings:
+            doc["warnings"] = read_warnings
         typer.echo(json.dumps(doc, allow_nan=False))
         return
     _show(str(path), result.summary, timing.as_dict(), signals.fs, signals.units)
