@@ -187,6 +187,15 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> Path:
     out = Path(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
+        kind = stat.S_IFMT(os.stat(out).st_mode)
+    except (OSError, UnicodeError):
+        kind = stat.S_IFREG  # absent (or unreadable: said when writing)
+    if kind != stat.S_IFREG:  # a device or a pipe would be replaced by a plain file
+        raise InputError(
+            f"{show_path(out)} is {'a folder' if kind == stat.S_IFDIR else 'not a regular file'}",
+            fix="give the name of a file to write",
+        )
+    try:
         fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name[:64]}.", suffix=".tmp")
     except (OSError, UnicodeError) as err:
         raise fs_error(err, out, "write") from err

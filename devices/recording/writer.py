@@ -225,10 +225,8 @@ class SessionWriter:
         try:
             (p / STREAMS_DIR).mkdir(parents=True, exist_ok=True)
         except OSError as err:  # a file where a folder should be, read-only disk, no space
-            raise InputError(
-                f"cannot create the recording directory {p}: {err.strerror or err}",
-                fix="choose another path; every part of it must be a folder you can write to",
-            ) from err
+            said = fs_error(err, p, "create the recording directory")
+            raise InputError(said.problem, fix=said.fix) from err
 
     @property
     def meta(self) -> dict[str, Any]:
