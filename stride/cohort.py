@@ -15,6 +15,7 @@ Usage::
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -403,7 +404,7 @@ def run_recovery_cli(
     from devices.files import safe_name
     from devices.units import parse_speed
     from sim.recovery import parse_profile, schedule_days
-    from stride.history.db import open_db, resolve_db_path
+    from stride.history.db import check_writable, resolve_db_path
 
     name, _ = parse_profile(profile)
     n_sessions = len(schedule_days(weeks, sessions_per_week))
@@ -449,8 +450,7 @@ def run_recovery_cli(
     safe_name(base.subject, "--subject", suffix_bytes=16)  # it names recording folders
     jobs = _jobs(base, fast, n_sessions)
     db_path = resolve_db_path(db)
-    with open_db(db_path):  # a foreign or damaged history is refused before any work
-        pass
+    check_writable(db_path)  # a foreign, damaged or read-only history: refused before any work
     if recordings is not None:
         try:
             recordings.mkdir(parents=True)
@@ -482,6 +482,9 @@ def run_recovery_cli(
             writer.put(pending)
         finally:
             eng.close()
+            if recordings is not None:  # made by this run: not left behind empty
+                with contextlib.suppress(OSError):
+                    recordings.rmdir()
             stored_count = writer.close()
     elapsed = time.perf_counter() - t0
     mean = lambda v: round(sum(v) / len(v), 2) if v else None  # noqa: E731

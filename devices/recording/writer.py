@@ -57,6 +57,16 @@ def _derived_files(session_json: Path) -> list[str]:
     return out
 
 
+def _first_missing(path: Path) -> Path | None:
+    """The outermost folder of ``path`` that does not exist yet (None: ``path`` exists)."""
+    if path.exists() or path.is_symlink():
+        return None
+    top = path
+    while top.parent != top and not top.parent.exists():
+        top = top.parent
+    return top
+
+
 class StreamRecorder:
     """Appends one device's raw bytes with host timestamps (see the module docstring)."""
 
@@ -195,6 +205,7 @@ class SessionWriter:
         self._recorders: dict[str, StreamRecorder] = {}
         self._stop = threading.Event()
         self._syncer: threading.Thread | None = None
+        made = _first_missing(self.path)
         self._prepare(force)
         self._meta: dict[str, Any] = {
             "format": FORMAT_NAME,
@@ -203,7 +214,15 @@ class SessionWriter:
             "streams": {},
             "files": [],
         }
-        self._write_session_json()
+        try:
+            self._write_session_json()
+        except OSError:  # a full or failing disk: the folders just made are not left empty
+            if made is not None:
+                shutil.rmtree(made, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    (self.path / STREAMS_DIR).rmdir()
+            raise
 
     def _prepare(self, force: bool) -> None:
         p = check_path(self.path, "recording folder")  # stored in the history as text

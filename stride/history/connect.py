@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from devices.files import check_path, show_path
+from devices.files import check_path, open_regular, show_path
 from stride.errors import FileSystemError, InputError, StrideError
 from stride.history.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
@@ -34,7 +34,7 @@ def default_db_path() -> Path:
     """Where the history lives when no path is given (``STRIDE_HISTORY_DB`` overrides it)."""
     env = os.environ.get("STRIDE_HISTORY_DB")
     if env:
-        return Path(env).expanduser()
+        return _expand(env, "STRIDE_HISTORY_DB")
     import platformdirs
 
     return Path(platformdirs.user_data_dir("stride", appauthor=False)) / "history.sqlite"
@@ -42,7 +42,18 @@ def default_db_path() -> Path:
 
 def resolve_db_path(db_path: str | os.PathLike[str] | None) -> Path:
     """``db_path`` as a Path, or the default location."""
-    return default_db_path() if db_path is None else Path(db_path).expanduser()
+    return default_db_path() if db_path is None else _expand(db_path, "--db")
+
+
+def _expand(path: str | os.PathLike[str], what: str) -> Path:
+    """``~`` and ``~user`` expanded; a user that does not exist is one line."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError as err:  # "~nobody-here/h.sqlite"
+        raise InputError(
+            f"{what} {show_path(path)}: cannot tell whose home folder {str(path).split('/')[0]} is",
+            fix="give the full path of the history file",
+        ) from err
 
 
 def _name(path: Path) -> str:
@@ -50,14 +61,11 @@ def _name(path: Path) -> str:
 
 
 def _check_file(path: Path) -> None:
-    """Refuse a file that is not SQLite before sqlite3 touches it."""
+    """Refuse a file that is not SQLite (or not a regular file) before sqlite3 touches it."""
     if path.is_dir():
         raise InputError(f"history database {_name(path)} is a directory", fix=FIX)
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(len(_SQLITE_MAGIC))
-    except OSError as err:
-        raise InputError(f"cannot read history database {_name(path)}: {err}", fix=FIX) from err
+    with open_regular(path, "history database", fix=FIX) as fh:
+        head = fh.read(len(_SQLITE_MAGIC))
     if head and head != _SQLITE_MAGIC:
         raise InputError(
             f"{_name(path)} is not a stride history database (not an SQLite file)", fix=FIX
@@ -200,6 +208,8 @@ def open_db(db_path: str | os.PathLike[str] | None, *, create: bool = True) -> I
                 fix="pass --db a file in a folder you can write to",
             ) from err
     con: sqlite3.Connection | None = None
+    new = create and not path.exists()
+    ready = False
     try:
         con = _connect(path, create=create)
         _prepare(con, path, create=create)
@@ -207,12 +217,16 @@ def open_db(db_path: str | os.PathLike[str] | None, *, create: bool = True) -> I
             con.execute("PRAGMA journal_mode = WAL")
             con.execute("BEGIN IMMEDIATE")  # can we write? (a read-only file passes a read)
             con.execute("ROLLBACK")
+        ready = True
         yield con
     except sqlite3.Error as err:
         raise db_error(err, path) from err
     finally:
         if con is not None:
             con.close()
+        if new and not ready:  # a history this call began and could not make: not left
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
 
 
 def check_writable(db_path: str | os.PathLike[str] | None) -> None:
