@@ -95,6 +95,9 @@ def fs_error(
     shown = "" if path is None else show_path(path)
     if isinstance(err, UnicodeError):
         problem, fix = "the name is not UTF-8 text", "rename it using UTF-8 (e.g. ASCII) letters"
+        if isinstance(err, UnicodeEncodeError) and isinstance(err.object, str):
+            near = err.object[max(0, err.start - 30) : err.end + 30]  # the text around it
+            problem = f"a name is not UTF-8 text (near '{show_path(near)}')"
         code = None
     else:
         code = err.errno
