@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +17,13 @@ settings.register_profile(
 )
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+# The user's own history is never touched by a test: every command a test runs (in this
+# process or in a subprocess, which inherits the environment) stores its sessions in a
+# history of the test run, unless the test names another one.
+_HISTORY_DIR = tempfile.mkdtemp(prefix="stride-test-history-")
+atexit.register(shutil.rmtree, _HISTORY_DIR, ignore_errors=True)
+os.environ["STRIDE_HISTORY_DB"] = str(Path(_HISTORY_DIR) / "history.sqlite")
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_DATA = REPO / "tests" / "data"
