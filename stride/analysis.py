@@ -150,7 +150,7 @@ class BeltFlagged(Analysis):
     outages: tuple[tuple[float, ...], ...] = ()
 
     def step_rows(self) -> list[dict[str, object]]:
-        from stride.belt_sources import flag_row
+        from stride.ingest.treadmill_clock import flag_row
 
         return [flag_row(r, self.outages) for r in super().step_rows()]
 

@@ -93,7 +93,7 @@ def analyze(
     )
     from stride.core.analyzer import AnalysisConfig
     from stride.errors import InputError
-    from stride.readers.session import recording_damage, skipped_warning
+    from stride.ingest.recording import recording_damage, skipped_warning
 
     try:
         target = target_from_options(spacing, lines_per_step, step_length, tolerance, cadence)

@@ -312,7 +312,7 @@ class Session:
                 self.state.metronome = not self.state.metronome
             hook = self.options.on_metronome
             if hook is not None:
-                from stride.session.dashboard import target_cadence
+                from stride.session.screen.dashboard import target_cadence
 
                 hook(self.state.metronome, target_cadence(self.state))
         elif action == "quit":

@@ -66,9 +66,9 @@ def recorded_chunks(reader: Any, streams: list[str]) -> Any:
 
 def replay_pipeline(reader: Any) -> tuple[Any, list[str], Targets]:
     """The pipeline a recording was analysed with live, rebuilt from its metadata."""
-    from stride.session.belt import RX_STREAM
-    from stride.session.engine import BELT_BOX, BELT_FIXED, BELT_NONE, BELT_TREADMILL, CoreEngine
-    from stride.session.pipeline import BOX_PROTOCOL, BOX_STREAM, SessionPipeline
+    from stride.ingest.engine import BELT_BOX, BELT_FIXED, BELT_NONE, BELT_TREADMILL, CoreEngine
+    from stride.ingest.pipeline import BOX_PROTOCOL, BOX_STREAM, SessionPipeline
+    from stride.session.treadmill import RX_STREAM
 
     meta = reader.meta
     if reader.streams.get(BOX_STREAM) != BOX_PROTOCOL:
@@ -105,7 +105,7 @@ def check_streams(reader: Any, streams: list[str]) -> None:
     error (not a silent replay of nothing); skipped damage is said once on stderr."""
     import sys
 
-    from stride.readers.session import skipped_warning
+    from stride.ingest.recording import skipped_warning
 
     for name in streams:
         data = reader.read_stream(name)  # InputError for a missing or foreign file

@@ -124,11 +124,11 @@ def run_live(args: LiveArgs) -> int:
     """``stride live``: returns the exit code (errors raise a StrideError: one line, exit 1)."""
     from devices.registry import parse_spec
     from devices.transport import ReconnectingPort
-    from stride.session.belt import RX_STREAM, TX_STREAM, BeltSource, TreadmillBelt
-    from stride.session.engine import BELT_BOX, BELT_FIXED, BELT_TREADMILL, CoreEngine
-    from stride.session.pipeline import BOX_PROTOCOL, BOX_STREAM, SessionPipeline
+    from stride.ingest.engine import BELT_BOX, BELT_FIXED, BELT_TREADMILL, CoreEngine
+    from stride.ingest.pipeline import BOX_PROTOCOL, BOX_STREAM, SessionPipeline
     from stride.session.recorder import SessionRecorder
     from stride.session.sources import PortReader
+    from stride.session.treadmill import RX_STREAM, TX_STREAM, BeltSource, TreadmillBelt
 
     targets = make_targets(
         spacing_m=args.spacing_m,
@@ -438,7 +438,7 @@ def run_session(session: Session, ui: bool, title: str) -> SessionResult:
         return session.run()
     from rich.console import Console
 
-    from stride.session.ui import run_dashboard
+    from stride.session.screen.terminal import run_dashboard
 
     console = Console()
     return session.run(ui=lambda s: run_dashboard(s, console, title=title))
@@ -448,7 +448,7 @@ def finish_output(result: SessionResult, *, json_doc: bool, ui: bool) -> None:
     """Human summary (stdout with a dashboard, else stderr) and the final JSON document."""
     from rich.console import Console
 
-    from stride.session.summary_view import summary_table
+    from stride.session.screen.summary import summary_table
 
     console = Console(stderr=not ui)
     console.print(summary_table(result))

@@ -1,0 +1,44 @@
+"""Analysis of many recordings (``stride analyze A B C ... --engine ...``) on an engine."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from stride.cohort.engines import get_engine
+
+
+def analyse_one(job: tuple[str, Any]) -> dict[str, Any]:
+    """Analyse one recording as ``stride analyze`` does: its JSON document plus ``path``.
+
+    A bad record gives ``{"path", "error"}`` instead of stopping the whole batch.
+    """
+    from stride.analysis import document, run
+    from stride.errors import StrideError
+
+    path, config = job
+    try:
+        _, result, timing = run(path, config)
+    except StrideError as err:
+        return {"path": path, "error": str(err)}
+    return {"path": path, **document(result, timing)}
+
+
+def analyse_many(
+    paths: Sequence[str | os.PathLike[str]],
+    config: Any = None,
+    *,
+    engine: str = "local",
+    scheduler: str | None = None,
+    workers: int | None = None,
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(index, document)`` for each recording as it finishes, on the chosen engine.
+
+    ``config``: a ``stride.core.analyzer.AnalysisConfig`` (None = defaults).
+    """
+    eng = get_engine(engine, scheduler=scheduler, workers=workers)
+    try:
+        yield from eng.imap_unordered(analyse_one, [(str(p), config) for p in paths])
+    finally:
+        eng.close()

@@ -1,0 +1,289 @@
+"""Decoded sensor-box events -> :class:`GaitSignals` chunks, incrementally.
+
+The live session and ``stride analyze RECORDING`` both use this assembler, so they give
+the same samples, hence the same steps. Conventions:
+
+- ``t`` = seconds since the first sample, ``(t_us - t_us_first) / 1e6`` elementwise (the
+  same floats whatever the chunking). Lost frames leave a jump in ``t`` (a gap that the
+  analysis never bridges); nothing is interpolated.
+- Channels come from the HELLO's roles; channels without a known side are left out (and
+  counted). Samples that arrive before the first HELLO are held until it comes.
+- Forces stay raw int16 ADC counts (units "adu") unless every kept channel is calibrated
+  in the HELLO (scale > 0): then newtons, ``(count - offset) * scale``.
+- Belt speed (m/s) is stamped at the middle of its counting interval; readings without a
+  known counts-per-metre, or not later than the previous one, are skipped and counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from devices.sensorbox import BeltBlock, Event, HelloEvent, SampleBlock
+from devices.sensorbox.frames import Hello
+from stride.core.signals import Channel, GaitSignals
+from stride.errors import InputError
+
+#: Belt readings as arrays: device time (us), counting interval (us), speed (m/s, NaN unknown).
+_BeltArrays = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
+
+
+@dataclass
+class AssemblerCounts:
+    """What the assembler had to leave out (visible recoveries, never silent)."""
+
+    channels_without_side: int = 0
+    samples_out_of_order: int = 0
+    belt_without_scale: int = 0
+    belt_out_of_order: int = 0
+    gaps: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+class BlockAssembler:
+    """Feed decoded events in arrival order; get the new samples as a GaitSignals chunk."""
+
+    def __init__(self) -> None:
+        self.hello: Hello | None = None
+        self.counts = AssemblerCounts()
+        self._t0_us: int | None = None
+        self._last_t_us: int | None = None
+        self._last_belt_t: float = -np.inf
+        self._held: list[SampleBlock] = []
+        self._held_belt: list[BeltBlock] = []
+        self._held_arrays: _BeltArrays | None = None
+        #: host time - box time (s), smallest seen: maps host-stamped readings onto ``t``.
+        self.host_offset_s: float | None = None
+        self._cols: NDArray[np.int64] = np.zeros(0, np.int64)
+        self._channels: tuple[Channel, ...] = ()
+        self._offset: NDArray[np.float64] | None = None
+        self._scale: NDArray[np.float64] | None = None
+
+    @property
+    def ready(self) -> bool:
+        """A HELLO has arrived: channels and sample rate are known."""
+        return self.hello is not None
+
+    @property
+    def channels(self) -> tuple[Channel, ...]:
+        return self._channels
+
+    @property
+    def fs(self) -> float:
+        if self.hello is None:
+            raise InputError("no HELLO from the sensor box yet", fix="wait for it (1 s)")
+        return float(self.hello.sample_rate_hz)
+
+    @property
+    def belts(self) -> int:
+        """1 if the box measures the belt (it gave counts per metre), else 0."""
+        return 1 if self.hello is not None and self.hello.belt_counts_per_m > 0 else 0
+
+    @property
+    def units(self) -> str:
+        return "N" if self._scale is not None else "adu"
+
+    def _set_hello(self, hello: Hello) -> None:
+        if self.hello is not None:
+            if hello.channels != self.hello.channels or (
+                hello.sample_rate_hz != self.hello.sample_rate_hz
+            ):
+                raise InputError(
+                    "the sensor box changed its channel map or sample rate mid-stream",
+                    fix="record the new configuration as a new session",
+                )
+            return
+        if hello.sample_rate_hz <= 0:
+            raise InputError("the sensor box reports a sample rate of 0 Hz", fix="fix its HELLO")
+        cols, chans = [], []
+        for i, spec in enumerate(hello.channels):
+            side, place = spec.side, spec.place
+            if side not in ("L", "R"):
+                self.counts.channels_without_side += 1
+                continue
+            cols.append(i)
+            chans.append(Channel(side, place or "foot"))  # type: ignore[arg-type]
+        if not {c.side for c in chans} >= {"L", "R"}:
+            raise InputError(
+                "the sensor box's channel map has no channel for one foot "
+                f"({', '.join(s.name for s in hello.channels)})",
+                fix="map at least one channel to each foot in the box's HELLO",
+            )
+        self.hello = hello
+        self._cols = np.asarray(cols, np.int64)
+        self._channels = tuple(chans)
+        kept = [hello.channels[i] for i in cols]
+        if all(s.scale > 0 for s in kept):
+            self._offset = np.asarray([s.offset for s in kept], np.float64)
+            self._scale = np.asarray([s.scale for s in kept], np.float64)
+
+    def feed(self, events: Iterable[Event]) -> GaitSignals | None:
+        """Take events; return the samples (and belt readings) they completed, if any."""
+        for ev in events:
+            if isinstance(ev, HelloEvent):
+                self._set_hello(ev.hello)
+            elif isinstance(ev, SampleBlock):
+                self._held.append(ev)
+            elif isinstance(ev, BeltBlock):
+                self._held_belt.append(ev)
+        if self.hello is None or not (self._held or self._held_belt):
+            return None
+        return self._flush()
+
+    def feed_decoded(self, box: Any) -> GaitSignals | None:
+        """A whole decoded stream (``devices.sensorbox.fast.decode_stream``) at once: the
+        same result as feeding its ``events()``, without building an event per frame."""
+        if box.channels < 0:
+            return self.feed(box.events())  # channel count changed: block by block
+        for h in box.hellos:
+            self._set_hello(h.hello)
+        if self.hello is None:
+            return None
+        nch = len(self.hello.channels)
+        if box.t_us.size and box.channels != nch:
+            return self.feed(box.events())
+        n_blocks = box.block_seq.size
+        gaps = int(np.count_nonzero((box.block_missing > 0) | box.block_restart))
+        if n_blocks and (box.block_missing[0] > 0 or box.block_restart[0]):
+            gaps -= 1 if self._last_t_us is None else 0
+        host = None
+        if n_blocks and box.t_us.size:
+            last = box.block_start[1:] - 1
+            host = (box.block_host_t.astype(np.float64), box.t_us[last].astype(np.int64))
+        return self._ingest(
+            box.t_us.astype(np.int64, copy=False),
+            box.values.reshape(-1, nch) if box.t_us.size else np.zeros((0, nch), np.int16),
+            gaps,
+            box.belt_t_us.astype(np.int64, copy=False),
+            box.belt_interval_us.astype(np.int64, copy=False),
+            box.belt_speed_mps.astype(np.float64, copy=False),
+            host,
+        )
+
+    def _flush(self) -> GaitSignals | None:
+        blocks, self._held = self._held, []
+        belts, self._held_belt = self._held_belt, []
+        nch = len(self.hello.channels) if self.hello else 0
+        good = [
+            b for b in blocks if b.t_us.size and b.values.ndim == 2 and b.values.shape[1] == nch
+        ]
+        gaps = 0
+        host = None
+        if good:
+            gaps = sum(1 for b in good if b.gap_before)
+            if self._last_t_us is None and good[0].gap_before:
+                gaps -= 1
+            t_us = np.concatenate([b.t_us for b in good]).astype(np.int64, copy=False)
+            vals = np.concatenate([b.values for b in good])
+            host = (
+                np.asarray([b.host_t for b in good], np.float64),
+                np.asarray([b.t_us[-1] for b in good], np.int64),
+            )
+        else:
+            t_us, vals = np.zeros(0, np.int64), np.zeros((0, nch), np.int16)
+        return self._ingest(
+            t_us,
+            vals,
+            gaps,
+            np.asarray([b.t_us for b in belts], np.int64),
+            np.asarray([b.interval_us for b in belts], np.int64),
+            np.asarray([np.nan if b.speed_mps is None else b.speed_mps for b in belts], np.float64),
+            host,
+        )
+
+    def _note_host(self, host_t: NDArray[np.float64], last_t_us: NDArray[np.int64]) -> None:
+        """Smallest (arrival host time - device time of the block's last sample): the clock
+        offset that maps host-stamped readings (a treadmill) onto the box's time axis."""
+        if not host_t.size or self._t0_us is None:
+            return
+        off = float(np.min(host_t - (last_t_us - self._t0_us) / 1e6))
+        self.host_offset_s = off if self.host_offset_s is None else min(self.host_offset_s, off)
+
+    def _ingest(
+        self,
+        t_us: NDArray[np.int64],
+        vals: NDArray[np.int16],
+        gaps: int,
+        belt_t_us: NDArray[np.int64],
+        belt_interval_us: NDArray[np.int64],
+        belt_speed: NDArray[np.float64],
+        host: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
+    ) -> GaitSignals | None:
+        """Samples and belt readings (NaN speed = unknown scale) in arrival order; ``host``:
+        arrival host time and last sample time of each block (for the clock offset)."""
+        if self._held_arrays is not None:  # belt readings that came before any sample
+            bt0, bi0, bs0 = self._held_arrays
+            belt_t_us = np.concatenate([bt0, belt_t_us])
+            belt_interval_us = np.concatenate([bi0, belt_interval_us])
+            belt_speed = np.concatenate([bs0, belt_speed])
+            self._held_arrays = None
+        if self._t0_us is None:
+            if not t_us.size:
+                if belt_t_us.size:
+                    self._held_arrays = (belt_t_us, belt_interval_us, belt_speed)
+                return None
+            self._t0_us = int(t_us[0])
+        self.counts.gaps += gaps
+        if host is not None:
+            self._note_host(*host)
+        t_keep = np.zeros(0, np.int64)
+        v_keep = vals[:0]
+        if t_us.size:
+            prev = np.iinfo(np.int64).min if self._last_t_us is None else self._last_t_us
+            # a sample is kept if later than every sample before it (device time only
+            # moves forward; a late duplicate would break the analysis' time order)
+            before = np.maximum.accumulate(np.concatenate([[prev], t_us[:-1]]))
+            keep = t_us > before
+            if not keep.all():
+                self.counts.samples_out_of_order += int((~keep).sum())
+                t_us, vals = t_us[keep], vals[keep]
+            if t_us.size:
+                t_keep, v_keep = t_us, vals
+                self._last_t_us = int(t_us[-1])
+        known = ~np.isnan(belt_speed)
+        self.counts.belt_without_scale += int((~known).sum())
+        tb = (belt_t_us[known] - 0.5 * belt_interval_us[known] - self._t0_us) / 1e6
+        vb = belt_speed[known]
+        if tb.size:
+            before_b = np.maximum.accumulate(np.concatenate([[self._last_belt_t], tb[:-1]]))
+            ok = tb > before_b
+            self.counts.belt_out_of_order += int((~ok).sum())
+            tb, vb = tb[ok], vb[ok]
+            if tb.size:
+                self._last_belt_t = float(tb[-1])
+        if not t_keep.size and not tb.size:
+            return None
+        t = (t_keep - self._t0_us) / 1e6
+        raw = v_keep[:, self._cols]
+        forces: NDArray[np.generic]
+        if self._scale is not None and self._offset is not None:
+            forces = (raw - self._offset) * self._scale
+        else:
+            forces = np.ascontiguousarray(raw)
+        belt_t = tb.astype(np.float64) if self.belts else None
+        belt_v = vb.astype(np.float64)[:, None] if self.belts else None
+        return GaitSignals(t, forces, self._channels, self.fs, belt_t, belt_v, units=self.units)
+
+
+def concat_chunks(chunks: list[GaitSignals]) -> GaitSignals:
+    """Join consecutive chunks from one assembler into one record."""
+    if not chunks:
+        raise InputError("the recording holds no force samples", fix="record a session first")
+    first = chunks[0]
+    belt_t = belt_v = None
+    if first.belt_t is not None:
+        belt_t = np.concatenate([c.belt_t for c in chunks if c.belt_t is not None])
+        belt_v = np.concatenate([c.belt_speed for c in chunks if c.belt_speed is not None])
+    return GaitSignals(
+        np.concatenate([c.t for c in chunks]),
+        np.concatenate([np.asarray(c.forces) for c in chunks]),
+        first.channels,
+        first.fs,
+        belt_t,
+        belt_v,
+        units=first.units,
+    )
