@@ -20,6 +20,14 @@ TEST_DATA = REPO / "tests" / "data"
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
+@pytest.fixture(autouse=True)
+def _own_history(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test (and every ``stride`` it spawns) keeps its history in a file of its own,
+    never in the user's: a command run without --db must not read or change it."""
+    path = tmp_path_factory.mktemp("history") / "history.sqlite"
+    monkeypatch.setenv("STRIDE_HISTORY_DB", str(path))
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     """A seeded generator: every test that draws random numbers gets the same ones."""
