@@ -6,17 +6,17 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from stride.analysis import document, run
 from stride.cohort.engines import get_engine
+from stride.core.analyzer import AnalysisConfig
+from stride.errors import StrideError
 
 
-def analyse_one(job: tuple[str, Any]) -> dict[str, Any]:
+def analyse_one(job: tuple[str, AnalysisConfig]) -> dict[str, Any]:
     """Analyse one recording as ``stride analyze`` does: its JSON document plus ``path``.
 
     A bad record gives ``{"path", "error"}`` instead of stopping the whole batch.
     """
-    from stride.analysis import document, run
-    from stride.errors import StrideError
-
     path, config = job
     try:
         _, result, timing = run(path, config)
@@ -27,7 +27,7 @@ def analyse_one(job: tuple[str, Any]) -> dict[str, Any]:
 
 def analyse_many(
     paths: Sequence[str | os.PathLike[str]],
-    config: Any = None,
+    config: AnalysisConfig | None = None,
     *,
     engine: str = "local",
     scheduler: str | None = None,
@@ -35,10 +35,11 @@ def analyse_many(
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(index, document)`` for each recording as it finishes, on the chosen engine.
 
-    ``config``: a ``stride.core.analyzer.AnalysisConfig`` (None = defaults).
+    ``config``: what to analyse against (None = defaults).
     """
+    cfg = config or AnalysisConfig()
     eng = get_engine(engine, scheduler=scheduler, workers=workers)
     try:
-        yield from eng.imap_unordered(analyse_one, [(str(p), config) for p in paths])
+        yield from eng.imap_unordered(analyse_one, [(str(p), cfg) for p in paths])
     finally:
         eng.close()

@@ -5,22 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
 
 @contextmanager
-def _progress(show: bool, total: int, fast: bool) -> Iterator[Callable[[int], None]]:
+def progress_bar(show: bool, total: int, fast: bool) -> Iterator[Callable[[int], None]]:
     """A rich progress bar on stderr (patients in --fast mode, sessions otherwise)."""
     if not show:
         yield lambda n: None
         return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
 
     what = "patients" if fast else "sessions"
     with Progress(

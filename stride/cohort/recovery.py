@@ -7,13 +7,22 @@ the parent stores from a background thread, so writing never stalls the workers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import tempfile
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from stride.cohort.engines import check_workers, get_engine
-from stride.cohort.progress import _progress
-from stride.errors import InputError
+import numpy as np
+
+from sim.recovery import SessionPlan, fast_summary, plan_patient
+from sim.session import SessionSpec, simulate_session
+from stride.analysis import run, write_text_atomic
+from stride.core.analyzer import AnalysisConfig
+from stride.core.rows import steps_csv_text
+from stride.core.targets import Target, target_meta
+from stride.history.db import NewSession, now_iso, prepare_row
 
 
 @dataclass(frozen=True)
@@ -38,7 +47,7 @@ class RecoveryJob:
 
 
 @dataclass(frozen=True)
-class SessionResult:
+class SimulatedSession:
     """What the history stores about one simulated session."""
 
     subject: str
@@ -50,14 +59,8 @@ class SessionResult:
     devices: tuple[dict[str, Any], ...] = field(default=())
 
 
-def plan_job(job: RecoveryJob) -> list[Any]:
-    """The patient's session plans (``sim.recovery.SessionPlan``), deterministic per job."""
-    from datetime import datetime
-
-    import numpy as np
-
-    from sim.recovery import plan_patient
-
+def plan_job(job: RecoveryJob) -> list[SessionPlan]:
+    """The patient's session plans, deterministic per job."""
     # The same as SeedSequence(seed).spawn(patients)[patient], without spawning them all.
     seq = np.random.SeedSequence(job.seed, spawn_key=(job.patient,))
     return plan_patient(
@@ -75,34 +78,30 @@ def plan_job(job: RecoveryJob) -> list[Any]:
     )
 
 
-def _result(job: RecoveryJob, plan: Any, summary: dict[str, Any], **kw: Any) -> SessionResult:
-    target = {"step_length_m": plan.target_step_length_m, "tolerance_m": plan.tolerance_m}
+def _target(plan: SessionPlan) -> Target:
+    return Target(plan.target_step_length_m, plan.tolerance_m)
+
+
+def _result(
+    job: RecoveryJob, plan: SessionPlan, summary: dict[str, Any], **kw: Any
+) -> SimulatedSession:
+    target = target_meta(_target(plan))
     meta = {**plan.meta(), "mode": "fast" if job.session is None else "full"}
-    return SessionResult(job.subject, plan.started_at.isoformat(), summary, meta, target, **kw)
+    return SimulatedSession(job.subject, plan.started_at.isoformat(), summary, meta, target, **kw)
 
 
-def run_fast_patient(job: RecoveryJob) -> list[SessionResult]:
+def run_fast_patient(job: RecoveryJob) -> list[SimulatedSession]:
     """Every session of one patient at the summary level (no signals): the ``--fast`` path."""
-    from sim.recovery import fast_summary
-
     return [_result(job, plan, fast_summary(plan)) for plan in plan_job(job)]
 
 
-def run_full_session(job: RecoveryJob) -> SessionResult:
+def run_full_session(job: RecoveryJob) -> SimulatedSession:
     """One session simulated as a full recording, analysed as ``stride analyze`` does.
 
     The recording goes to ``job.recordings/SUBJECT-sNNN`` (kept, with its steps.csv and
     summary.json) or to a temporary directory removed afterwards.
     """
     assert job.session is not None
-    import json
-    import tempfile
-
-    from sim.session import SessionSpec, simulate_session
-    from stride.analysis import run, steps_csv_text, write_text_atomic
-    from stride.core.analyzer import AnalysisConfig
-    from stride.core.targets import Target
-
     plan = plan_job(job)[job.session]
     spec = SessionSpec(
         minutes=plan.minutes,
@@ -113,14 +112,14 @@ def run_full_session(job: RecoveryJob) -> SessionResult:
         feedback=plan.walker_feedback,
         subject=job.subject,
     )
-    config = AnalysisConfig(target=Target(plan.target_step_length_m, plan.tolerance_m))
+    config = AnalysisConfig(target=_target(plan))
     with tempfile.TemporaryDirectory(prefix="stride-recovery-") as tmp:
         keep = job.recordings is not None
         out = Path(job.recordings or tmp) / f"{job.subject}-s{plan.index + 1:03d}"
         simulate_session(out, spec)
         _, result, _ = run(out, config)
         if keep:
-            write_text_atomic(out / "steps.csv", steps_csv_text(result))
+            write_text_atomic(out / "steps.csv", steps_csv_text(result.step_rows()))
             write_text_atomic(out / "summary.json", json.dumps(result.summary, indent=1) + "\n")
         meta = json.loads((out / "session.json").read_text(encoding="utf-8"))
         return _result(
@@ -132,11 +131,9 @@ def run_full_session(job: RecoveryJob) -> SessionResult:
         )
 
 
-def _stored(results: list[SessionResult]) -> list[tuple[tuple[Any, ...], int, float | None]]:
+def _stored(results: list[SimulatedSession]) -> list[tuple[tuple[Any, ...], int, float | None]]:
     """Results as history rows made in the worker (the parent only inserts them), with the
     session index and step-length SI for the run's summary line."""
-    from stride.history.db import NewSession, now_iso, prepare_row
-
     now = now_iso()
     out = []
     for r in results:
@@ -171,9 +168,8 @@ def full_rows(job: RecoveryJob) -> list[tuple[tuple[Any, ...], int, float | None
     return _stored([run_full_session(job)])
 
 
-def _jobs(base: RecoveryJob, fast: bool, n_sessions: int) -> list[RecoveryJob]:
-    from dataclasses import replace
-
+def jobs_of(base: RecoveryJob, fast: bool, n_sessions: int) -> list[RecoveryJob]:
+    """One job per patient (``--fast``) or per session of each patient."""
     jobs = []
     for i in range(base.patients):
         subject = f"{base.subject}-{i + 1:04d}" if base.patients > 1 else base.subject
@@ -183,164 +179,3 @@ def _jobs(base: RecoveryJob, fast: bool, n_sessions: int) -> list[RecoveryJob]:
         else:
             jobs += [replace(patient, session=k) for k in range(n_sessions)]
     return jobs
-
-
-def run_recovery_cli(
-    *,
-    profile: str,
-    seed: int,
-    weeks: int,
-    sessions_per_week: int,
-    feedback: bool,
-    subject: str | None,
-    patients: int,
-    fast: bool,
-    db: Path | None,
-    minutes: float,
-    speed: str,
-    step_length: float,
-    tolerance: float,
-    start: str,
-    recordings: Path | None,
-    engine: str,
-    scheduler: str | None,
-    workers: int | None,
-    progress: bool,
-) -> dict[str, Any]:
-    """``stride sim recovery``: run the cohort, store every session, return what was done."""
-    import time
-
-    from devices.units import parse_speed
-    from sim.recovery import parse_profile, schedule_days
-    from stride.history.db import open_db, resolve_db_path
-
-    name, _ = parse_profile(profile)
-    n_sessions = len(schedule_days(weeks, sessions_per_week))
-    if seed < 0:
-        raise InputError("seed is negative", fix="give a seed >= 0")
-    check_workers(workers)
-    if not 1 <= patients <= 1_000_000:
-        raise InputError(f"--patients {patients} is out of range", fix="use 1 to 1000000")
-    if not (0.1 <= step_length <= 1.5 and 0.0 <= tolerance <= 0.5):
-        raise InputError(
-            "the step-length target or tolerance is out of range", fix="e.g. 0.60, 0.05"
-        )
-    if recordings is not None:
-        if fast:
-            raise InputError("--fast simulates no recordings", fix="drop --recordings or --fast")
-        if recordings.exists():
-            raise InputError(
-                f"{str(recordings)!r} already exists", fix="name a new directory for --recordings"
-            )
-        parent = next((p for p in recordings.absolute().parents if p.exists()), None)
-        if parent is not None and not parent.is_dir():
-            raise InputError(
-                f"--recordings {str(recordings)!r}: {str(parent)!r} is a file, not a directory",
-                fix="name a new directory under an existing folder",
-            )
-    base = RecoveryJob(
-        profile=profile.strip(),
-        weeks=weeks,
-        sessions_per_week=sessions_per_week,
-        feedback=feedback,
-        seed=seed,
-        patient=0,
-        patients=patients,
-        subject=subject or f"sim-{name.split(':')[0]}-{seed}",
-        minutes=minutes,
-        start_iso=start,
-        speed_mps=float(parse_speed(speed)),
-        target_step_length_m=step_length,
-        tolerance_m=tolerance,
-        recordings=None if recordings is None else str(recordings),
-    )
-    plan_job(base)  # validate the remaining options before starting any worker
-    jobs = _jobs(base, fast, n_sessions)
-    db_path = resolve_db_path(db)
-    with open_db(db_path):  # a foreign or damaged history is refused before any work
-        pass
-    if recordings is not None:
-        try:
-            recordings.mkdir(parents=True)
-        except OSError as err:  # read-only disk, no permission
-            raise InputError(
-                f"cannot create --recordings {str(recordings)!r}: {err.strerror or err}",
-                fix="name a new directory you can write to",
-            ) from err
-    t0 = time.perf_counter()
-    first_si: list[float] = []
-    last_si: list[float] = []
-    pending: list[tuple[Any, ...]] = []
-    runner = fast_rows if fast else full_rows
-    writer = _Writer(db_path)
-    eng = get_engine(engine, scheduler=scheduler, workers=workers)
-    with _progress(progress, len(jobs), fast) as advance:
-        try:
-            for _, stored in eng.imap_unordered(runner, jobs):
-                for row, index, si in stored:
-                    pending.append(row)
-                    if si is not None and index == 0:
-                        first_si.append(abs(si))
-                    if si is not None and index == n_sessions - 1:
-                        last_si.append(abs(si))
-                if len(pending) >= 500 or not fast:
-                    writer.put(pending)
-                    pending = []
-                advance(1)
-            writer.put(pending)
-        finally:
-            eng.close()
-            stored_count = writer.close()
-    elapsed = time.perf_counter() - t0
-    mean = lambda v: round(sum(v) / len(v), 2) if v else None  # noqa: E731
-    return {
-        "db": str(db_path),
-        "mode": "fast" if fast else "full",
-        "engine": eng.name,
-        "patients": patients,
-        "sessions": stored_count,
-        "subject": base.subject,
-        "feedback": feedback,
-        "elapsed_s": round(elapsed, 3),
-        "step_length_si_abs": {"first_session": mean(first_si), "last_session": mean(last_si)},
-    }
-
-
-class _Writer:
-    """Stores batches of sessions from a background thread, so that writing the database
-    never stalls the workers; the first error is raised again by :meth:`close`."""
-
-    def __init__(self, db_path: Path) -> None:
-        import queue
-        import threading
-
-        self._db = db_path
-        self._queue: queue.Queue[list[Any] | None] = queue.Queue(maxsize=16)
-        self._stored = 0
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="history-writer", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        from stride.history.db import insert_rows
-
-        while (batch := self._queue.get()) is not None:
-            if self._error is None:
-                try:
-                    self._stored += len(insert_rows(self._db, batch))
-                except BaseException as err:  # re-raised in the caller's thread by close()
-                    self._error = err
-
-    def put(self, batch: list[Any]) -> None:
-        if self._error is not None:
-            raise self._error
-        if batch:
-            self._queue.put(batch)
-
-    def close(self) -> int:
-        """Wait for every queued batch; returns how many sessions were stored."""
-        self._queue.put(None)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._stored

@@ -1,32 +1,50 @@
-"""Read a project recording (a session directory) as :class:`GaitSignals`.
+"""A recording (a session directory) through the same pieces as the live session.
 
-The sensor-box stream is decoded with the live decoder's logic (the whole-stream decoder
-of ``devices.sensorbox`` where available, else the live decoder replayed chunk by chunk)
-and assembled by the same :class:`~stride.blocks.BlockAssembler` the live session uses, so
-``stride analyze SESSION`` reproduces the live session's steps. What reading had to skip
-(torn or corrupt chunks, decoder counters, channels without a side) is kept in ``meta``.
+Two ways in, one set of decisions (target, belt source, treadmill parser, all read from
+session.json by :mod:`stride.core.targets` and :mod:`stride.ingest.belt`):
+
+- :func:`read_session`: the whole recording as :class:`GaitSignals` for the batch analysis
+  (``stride analyze``, ``stride report``, cohorts): the box stream decoded and assembled
+  (:mod:`stride.ingest.decode`), the belt exactly as the live session fed it.
+- :func:`pipeline_for` and :func:`recorded_chunks`: the live pipeline rebuilt from the
+  metadata and the recorded chunks merged in the order the live analysis took them
+  (``stride replay``).
+
+What reading had to skip (torn or corrupt chunks, decoder counters, channels without a
+side) is kept in the signals' ``meta`` and said once (:func:`skipped_warning`).
 """
 
 from __future__ import annotations
 
+import heapq
 import os
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
+
+from devices.recording import SessionReader
 from stride.core.signals import GaitSignals
+from stride.core.targets import Target
 from stride.errors import InputError
+from stride.ingest.assembler import BlockAssembler
+from stride.ingest.belt import FIXED, NONE, TREADMILL, BeltSource, fixed_belt
+from stride.ingest.decode import Arrivals, decode_box
+from stride.ingest.pipeline import (
+    BOX_PROTOCOL,
+    BOX_STREAM,
+    RX_STREAM,
+    SessionPipeline,
+    build_pipeline,
+)
+from stride.ingest.streams import reading_parser
+from stride.ingest.treadmill_clock import treadmill_belt
 
-if TYPE_CHECKING:
-    import numpy as np
-    from numpy.typing import NDArray
 
-    from devices.recording import SessionReader
-    from stride.ingest.assembler import BlockAssembler
-
-SENSORBOX_PROTOCOL = "sensorbox-v1"
-
-
-def skipped_warning(stream: str, path: object, problems: Any, rest: str = "replayed") -> str | None:
+def skipped_warning(
+    stream: str, path: object, problems: object, rest: str = "replayed"
+) -> str | None:
     """The one ``stride: warning:`` line for a stream whose reading skipped damage (torn
     tail or damaged chunks; ``problems`` a ``StreamProblems`` or its ``vars``), None when it
     read clean. Shared by ``stride replay`` and ``stride analyze`` so both say it alike."""
@@ -57,35 +75,59 @@ def recording_damage(meta: dict[str, object]) -> dict[str, object] | None:
     }
 
 
-def is_session(path: str | os.PathLike[str]) -> bool:
-    """A directory with a session.json: the recording format of ``stride live``/``sim``."""
-    p = Path(path)
-    return p.is_dir() and (p / "session.json").is_file()
-
-
-def read_session(path: str | os.PathLike[str]) -> GaitSignals:
-    """All force samples and belt readings of a session's sensor box."""
-    from devices.recording import SessionReader
-    from stride.ingest.assembler import BlockAssembler, concat_chunks
-
-    reader = SessionReader(path)
-    names = [n for n, proto in reader.streams.items() if proto == SENSORBOX_PROTOCOL]
+def box_stream(reader: SessionReader) -> str:
+    """The name of the recording's sensor-box stream (``box`` where there are several)."""
+    names = [n for n, proto in reader.streams.items() if proto == BOX_PROTOCOL]
     if not names:
         raise InputError(
-            f"{path}: the recording has no sensor-box stream (streams: "
+            f"{reader.path}: the recording has no sensor-box stream (streams: "
             f"{', '.join(f'{n} ({p})' for n, p in reader.streams.items()) or 'none'})",
             fix="record the foot sensors with a sensor box (protocol sensorbox-v1)",
         )
-    name = "box" if "box" in names else names[0]
+    return BOX_STREAM if BOX_STREAM in names else names[0]
+
+
+@dataclass(frozen=True)
+class _Belt:
+    t: NDArray[np.float64] | None
+    v: NDArray[np.float64] | None
+    note: str
+    outages: list[list[float]] | None = None
+
+
+def _recorded_belt(
+    reader: SessionReader, source: BeltSource, signals: GaitSignals, arrivals: Arrivals
+) -> _Belt:
+    """The belt samples the live session fed, decided by its belt source."""
+    if source.kind == FIXED:
+        assert source.fixed_speed_mps is not None
+        bt, bv = fixed_belt(float(signals.t[-1]), source.fixed_speed_mps)
+        return _Belt(bt, bv, source.describe())
+    if source.kind == TREADMILL:
+        proto = reader.streams.get(RX_STREAM)
+        parser = reading_parser(proto)
+        if parser is None:
+            return _Belt(None, None, f"treadmill readings ({proto}) not readable: no belt", [])
+        got = treadmill_belt(arrivals, reader.chunks(RX_STREAM), parser)
+        note = f"treadmill ({proto}), {got.readings} readings, {len(got.outages)} outages"
+        return _Belt(got.belt_t, got.belt_v, note, got.outages)
+    if source.kind == NONE or signals.belt_t is None:
+        return _Belt(None, None, "none (overground, or no belt measured)")
+    return _Belt(signals.belt_t, signals.belt_speed, source.describe())
+
+
+def read_session(path: str | os.PathLike[str]) -> GaitSignals:
+    """All force samples of a session's sensor box and the belt its session fed."""
+    reader = SessionReader(path)
+    name = box_stream(reader)
+    source = BeltSource.from_session(reader.meta, str(path))
     if not reader.read_stream(name).data:
         raise InputError(f"{path}: the sensor-box stream is empty", fix="record a session first")
     assembler = BlockAssembler()
-    treadmill = reader.meta.get("belt_source") == "treadmill"
-    clock: list[tuple[float, float]] = []
-    if treadmill:  # the box chunks' arrivals set the treadmill's clock offset, as live
-        chunk, stats = _assemble_with_clock(reader, name, assembler, clock)
-    else:
-        chunk, stats = _assemble(reader, name, assembler)
+    arrivals: Arrivals = []
+    chunk, stats = decode_box(
+        reader, name, assembler, arrivals if source.kind == TREADMILL else None
+    )
     if not assembler.ready:
         raise InputError(
             f"{path}: the sensor box never sent its HELLO (channel map), so the samples "
@@ -94,15 +136,10 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
         )
     if chunk is None or chunk.n == 0:
         raise InputError(f"{path}: the recording holds no force samples", fix="record longer")
-    signals = concat_chunks([chunk])
-    outages: list[list[float]] = []
-    if treadmill:
-        belt_t, belt_v, belt_note, outages = _treadmill_belt(reader, clock)
-    else:
-        belt_t, belt_v, belt_note = _belt(reader, signals)
+    belt = _recorded_belt(reader, source, chunk, arrivals)
     problems = reader.problems.get(name)
     meta: dict[str, object] = {
-        "belt": belt_note,
+        "belt": belt.note,
         "source": str(path),
         "format": "stride-session",
         "session": reader.meta,
@@ -111,177 +148,58 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
         "read_stream": name,
         "read_problems": None if problems is None else vars(problems),
     }
-    if treadmill:
-        meta["belt_outages"] = outages
+    if belt.outages is not None:
+        meta["belt_outages"] = belt.outages
     return GaitSignals(
-        signals.t,
-        signals.forces,
-        signals.channels,
-        signals.fs,
-        belt_t,
-        belt_v,
-        signals.units,
-        meta,
+        chunk.t, chunk.forces, chunk.channels, chunk.fs, belt.t, belt.v, chunk.units, meta
     )
 
 
-def _belt(
-    reader: SessionReader, signals: GaitSignals
-) -> tuple[NDArray[np.float64] | None, NDArray[np.float64] | None, str]:
-    """Belt speed by the session's ``belt_source``: the box's encoder (default), a fixed
-    speed, or none (overground); a treadmill is :func:`_treadmill_belt`."""
-    import numpy as np
-
-    source = reader.meta.get("belt_source", "box")
-    if source == "fixed":
-        speed = reader.meta.get("fixed_speed_mps")
-        if not isinstance(speed, int | float) or not speed > 0:
-            return None, None, "fixed speed missing from session.json: no belt"
-        bt = np.append(signals.t[:: max(1, int(signals.fs * 0.02))], signals.t[-1])
-        bt = np.unique(bt)
-        return bt, np.full((bt.size, 1), float(speed)), f"fixed {speed} m/s"
-    if source == "none" or signals.belt_t is None:
-        return None, None, "none (overground, or no belt measured)"
-    return signals.belt_t, signals.belt_speed, "sensor-box belt encoder"
+def pipeline_for(reader: SessionReader) -> tuple[SessionPipeline, list[str], Target | None]:
+    """The pipeline a recording was analysed with live, rebuilt from its metadata, the
+    streams to feed it (merged by :func:`recorded_chunks`) and the session's target."""
+    if reader.streams.get(BOX_STREAM) != BOX_PROTOCOL:
+        raise InputError(
+            f"{reader.path} has no sensor-box stream (streams: {reader.streams})",
+            fix="replay a session recorded by `stride live`, `stride demo` or `stride sim`",
+        )
+    target = Target.from_session(reader.meta, str(reader.path))
+    source = BeltSource.from_session(reader.meta, str(reader.path))
+    pipeline = build_pipeline(target, source, reader.streams.get(RX_STREAM))
+    streams = [BOX_STREAM] + ([RX_STREAM] if pipeline.treadmill_stream else [])
+    return pipeline, streams, target
 
 
-def _treadmill_belt(
-    reader: SessionReader, clock: list[tuple[float, float]]
-) -> tuple[NDArray[np.float64] | None, NDArray[np.float64] | None, str, list[list[float]]]:
-    """The treadmill's readings on the box clock, decided exactly as the live session did
-    (:func:`stride.belt_sources.treadmill_belt`), and its outages (for ``belt-unknown``)."""
-    from stride.ingest.treadmill_clock import treadmill_belt
+def recorded_chunks(
+    reader: SessionReader, streams: list[str]
+) -> Iterator[tuple[str, bytes, float]]:
+    """Chunks ``(stream, data, host_t)`` of several recorded streams merged by host time
+    (ties: the order given). A live session stamps the chunks of all its devices with
+    strictly increasing host times in the order its analysis took them, so this is that
+    order exactly."""
 
-    stream = "treadmill.rx"
-    proto = reader.streams.get(stream)
-    replay = _treadmill_replay(proto)
-    if replay is None:
-        return None, None, f"treadmill readings ({proto}) not readable: no belt", []
-    got = treadmill_belt(clock, reader.chunks(stream), replay)
-    note = f"treadmill ({proto}), {got.readings} readings, {len(got.outages)} outages"
-    return got.belt_t, got.belt_v, note, got.outages
+    def tagged(rank: int, name: str) -> Iterator[tuple[float, int, str, bytes]]:
+        for host_t, data in reader.chunks(name):
+            yield (host_t, rank, name, data)
 
-
-def _treadmill_replay(protocol: str | None) -> Any:
-    """The driver's ``replay(chunks) -> list[BeltReading]`` for a recorded protocol."""
-    import importlib
-
-    if not protocol or not protocol.isidentifier():
-        return None
-    try:
-        mod = importlib.import_module(f"devices.treadmill.{protocol}")
-    except ImportError:
-        return None
-    return getattr(mod, "replay", None)
+    iters = [tagged(i, n) for i, n in enumerate(streams)]
+    for host_t, _rank, name, data in heapq.merge(*iters, key=lambda c: (c[0], c[1])):
+        yield name, data, host_t
 
 
-def _assemble_with_clock(
-    reader: SessionReader,
-    name: str,
-    assembler: BlockAssembler,
-    clock: list[tuple[float, float]],
-) -> tuple[GaitSignals | None, dict[str, int]]:
-    """Samples plus each box chunk's arrival: from the whole-stream decoder where the stream
-    is clean (no frame held back, so every block arrived in the chunk that completed it, as
-    the live decoder released it), else recorded chunk by recorded chunk."""
-    try:
-        from devices.sensorbox.fast import decode_stream
-    except ImportError:
-        return _assemble_by_chunk(reader, name, assembler, clock)
-    data = reader.read_stream(name)
-    box = decode_stream(data.data, data.offsets, data.host_t)
-    arrivals = _clean_arrivals(box)
-    if arrivals is None:
-        return _assemble_by_chunk(reader, name, assembler, clock)
-    clock.extend(arrivals)
-    return assembler.feed_decoded(box), box.stats.as_dict()
-
-
-def _clean_arrivals(box: Any) -> list[tuple[float, float]] | None:
-    """``(host_t, box time of the last sample kept so far)`` per recorded chunk that added
-    samples, as the live session noted them; None where the stream is not clean (a frame
-    held back or lost, a HELLO after the first samples, a changing channel count)."""
-    import numpy as np
-
-    st = box.stats
-    hello = box.hello
-    n_blocks = int(box.block_seq.size)
-    if (
-        st.gaps
-        or st.reordered
-        or box.channels < 0
-        or hello is None
-        or not n_blocks
-        or not box.t_us.size
-        or box.channels != len(hello.channels)
-        or box.hellos[0].host_t > float(box.block_host_t[0])
-        or np.any(np.diff(box.block_start) <= 0)
-    ):
-        return None
-    t_us = box.t_us.astype(np.int64)
-    last = t_us[box.block_start[1:] - 1]  # each block's samples rise: its last is its max
-    host = box.block_host_t.astype(np.float64)
-    t0 = int(t_us[0])
-    out: list[tuple[float, float]] = []
-    running = np.iinfo(np.int64).min
-    starts = np.flatnonzero(np.r_[True, host[1:] != host[:-1]])
-    ends = np.r_[starts[1:], n_blocks]
-    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-        top = int(last[a:b].max())
-        if top > running:
-            running = top
-            if host[a]:
-                out.append((float(host[a]), (running - t0) / 1e6))
-    return out
-
-
-def _assemble_by_chunk(
-    reader: SessionReader,
-    name: str,
-    assembler: BlockAssembler,
-    clock: list[tuple[float, float]],
-) -> tuple[GaitSignals | None, dict[str, int]]:
-    """Decode and assemble recorded chunk by recorded chunk, as the live session did,
-    noting each chunk's arrival (host time of its newest block, box time of its last
-    sample) in ``clock``: what a treadmill's readings are placed on the box clock with."""
-    from devices.recording.replay import make_decoder
-    from devices.sensorbox import SampleBlock
-    from stride.ingest.assembler import concat_chunks
-
-    dec = make_decoder(reader, name)
-    chunks: list[GaitSignals] = []
-
-    def take(events: list[Any]) -> None:
-        if not events:
-            return
-        got = assembler.feed(events)
-        if got is None:
-            return
-        chunks.append(got)
-        if got.n:
-            host = max((e.host_t for e in events if isinstance(e, SampleBlock)), default=0.0)
-            if host:
-                clock.append((float(host), float(got.t[-1])))
-
-    for host_t, data in reader.chunks(name):
-        take(dec.feed(data, host_t))
-    take(dec.flush())
-    kept = [c for c in chunks if c.n or (c.belt_t is not None and len(c.belt_t))]
-    return (concat_chunks(kept) if kept else None), dec.stats.as_dict()
-
-
-def _assemble(
-    reader: SessionReader, name: str, assembler: BlockAssembler
-) -> tuple[GaitSignals | None, dict[str, int]]:
-    """Decode and assemble: the whole-stream numba decoder where this installation has it
-    (tested equal to the live decoder), else the live decoder replayed chunk by chunk."""
-    try:
-        from devices.sensorbox.fast import decode_stream
-    except ImportError:
-        from devices.recording import decode_sensorbox
-
-        decoded = decode_sensorbox(reader, name)
-        return assembler.feed(decoded.events), decoded.stats.as_dict()
-    data = reader.read_stream(name)
-    box = decode_stream(data.data, data.offsets, data.host_t)
-    return assembler.feed_decoded(box), box.stats.as_dict()
+def check_streams(reader: SessionReader, streams: list[str]) -> list[str]:
+    """Read the streams before playing them: a missing, foreign or empty stream is an
+    error (not a silent replay of nothing); returns the warnings for skipped damage."""
+    warnings = []
+    for name in streams:
+        data = reader.read_stream(name)  # InputError for a missing or foreign file
+        if not data.offsets.size:
+            raise InputError(
+                f"stream {name!r} of {reader.path} holds no intact data (empty or truncated)",
+                fix="replay another recording; this one has nothing to play",
+            )
+        probs = reader.problems.get(name)
+        line = None if probs is None else skipped_warning(name, reader.path, probs)
+        if line is not None:
+            warnings.append(line)
+    return warnings

@@ -17,7 +17,7 @@ from stride.blocks import BlockAssembler, concat_chunks
 from stride.core.analyzer import StreamingAnalyzer, analyze
 from stride.core.signals import GaitSignals
 from stride.errors import InputError
-from stride.readers.session import read_session
+from stride.ingest.recording import read_session
 
 Walk = Callable[..., tuple[GaitSignals, dict[str, np.ndarray]]]
 

@@ -13,7 +13,7 @@ import pytest
 from devices.recording import SessionReader
 from stride.blocks import BlockAssembler
 from stride.core.signals import GaitSignals
-from stride.readers.session import _assemble_by_chunk, _clean_arrivals
+from stride.ingest.decode import _assemble_by_chunk, _clean_arrivals
 
 Walk = Callable[..., tuple[GaitSignals, dict[str, np.ndarray]]]
 

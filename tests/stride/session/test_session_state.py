@@ -8,7 +8,10 @@ from typing import Any
 
 import pytest
 
-from stride.session.state import ROLLING_STRIDES, SessionState, Targets, symmetry_index
+from stride.core.rolling import ROLLING_STRIDES
+from stride.core.symmetry import symmetry_index
+from stride.core.targets import Target
+from stride.session.state import SessionState
 
 MakeSteps = Any
 
@@ -23,7 +26,7 @@ def test_symmetry_index_golden() -> None:
 
 
 def test_rolling_figures_match_hand_values(make_steps: MakeSteps) -> None:
-    s = SessionState(Targets(step_length_m=0.60, tolerance_m=0.05))
+    s = SessionState(Target(step_length_m=0.60, tolerance_m=0.05))
     steps = make_steps(40, left=0.63, right=0.54)
     s.add_steps(steps, host_t=1.0)
     r = s.rolling()
@@ -43,7 +46,7 @@ def test_rolling_figures_match_hand_values(make_steps: MakeSteps) -> None:
 
 
 def test_window_keeps_only_last_20_strides(make_steps: MakeSteps) -> None:
-    s = SessionState(Targets(step_length_m=0.60))
+    s = SessionState(Target(step_length_m=0.60))
     s.add_steps(make_steps(40, left=0.40, right=0.40), host_t=0.0)
     s.add_steps(make_steps(2 * ROLLING_STRIDES, left=0.70, right=0.50, t0=100.0), host_t=1.0)
     r = s.rolling()
@@ -53,7 +56,7 @@ def test_window_keeps_only_last_20_strides(make_steps: MakeSteps) -> None:
 
 
 def test_flagged_steps_are_left_out_and_pause_stops_scoring(make_steps: MakeSteps) -> None:
-    s = SessionState(Targets(step_length_m=0.60))
+    s = SessionState(Target(step_length_m=0.60))
     steps = make_steps(10, left=0.60, right=0.60)
     for st in steps[:4]:
         st["flags"] = ["gap"]
@@ -68,7 +71,7 @@ def test_flagged_steps_are_left_out_and_pause_stops_scoring(make_steps: MakeStep
 
 
 def test_missing_values_give_none_not_zero() -> None:
-    s = SessionState(Targets())
+    s = SessionState(None)
     s.add_steps([{"side": "L", "ic_s": 0.0, "step_length_m": None, "flags": []}], host_t=0.0)
     r = s.rolling()
     assert r.si_step_length is None and r.cadence_spm is None
