@@ -16,9 +16,9 @@ from rich.console import Console
 from devices.units import parse_speed
 from sim.world import worlds
 from stride.core.targets import Target
-from stride.session.dashboard import render
 from stride.session.live import Session
 from stride.session.run import LiveArgs, run_live
+from stride.session.screen.dashboard import render
 
 
 @pytest.mark.slow

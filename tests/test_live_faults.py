@@ -22,9 +22,9 @@ from rich.console import Console
 
 from devices.recording import SessionReader
 from stride.core.targets import Target
-from stride.session.dashboard import render
 from stride.session.live import Session
 from stride.session.run import LiveArgs, run_live
+from stride.session.screen.dashboard import render
 
 Frames = list[tuple[float, str]]
 
