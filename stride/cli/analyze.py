@@ -109,8 +109,11 @@ def _one(
         warning = skipped_warning(str(damage["stream"]), path, probs, rest="analysed")
         if warning is not None:
             typer.echo(warning, err=True)
-    problem = None if config.target is not None else stored_target(signals.meta)[1]
-    if problem is not None:
+    said = signals.meta.get("warnings")
+    problems = [str(w) for w in said] if isinstance(said, list) else []
+    if config.target is None:
+        problems += [p for p in stored_target(signals.meta)[1:] if p is not None]
+    for problem in problems:
         typer.echo(f"stride: warning: {problem}", err=True)
     if steps_csv is not None:
         write_text_atomic(steps_csv, steps_csv_text(result.step_rows()))

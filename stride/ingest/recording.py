@@ -75,6 +75,14 @@ def recording_damage(meta: dict[str, object]) -> dict[str, object] | None:
     }
 
 
+def unreadable_belt(protocol: str | None) -> str:
+    """What is said when a treadmill stream's protocol has no parser here."""
+    return (
+        f"the treadmill readings ({protocol}) cannot be read: no driver or stream parser "
+        "of that name is installed, so step lengths are not measured"
+    )
+
+
 def box_stream(reader: SessionReader) -> str:
     """The name of the recording's sensor-box stream (``box`` where there are several)."""
     names = [n for n, proto in reader.streams.items() if proto == BOX_PROTOCOL]
@@ -107,7 +115,7 @@ def _recorded_belt(
         proto = reader.streams.get(RX_STREAM)
         parser = reading_parser(proto)
         if parser is None:
-            return _Belt(None, None, f"treadmill readings ({proto}) not readable: no belt", [])
+            return _Belt(None, None, unreadable_belt(proto), [])
         got = treadmill_belt(arrivals, reader.chunks(RX_STREAM), parser)
         note = f"treadmill ({proto}), {got.readings} readings, {len(got.outages)} outages"
         return _Belt(got.belt_t, got.belt_v, note, got.outages)
@@ -150,6 +158,8 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
     }
     if belt.outages is not None:
         meta["belt_outages"] = belt.outages
+    if belt.t is None and source.kind == TREADMILL:
+        meta["warnings"] = [belt.note]
     return GaitSignals(
         chunk.t, chunk.forces, chunk.channels, chunk.fs, belt.t, belt.v, chunk.units, meta
     )
@@ -168,6 +178,13 @@ def pipeline_for(reader: SessionReader) -> tuple[SessionPipeline, list[str], Tar
     pipeline = build_pipeline(target, source, reader.streams.get(RX_STREAM))
     streams = [BOX_STREAM] + ([RX_STREAM] if pipeline.treadmill_stream else [])
     return pipeline, streams, target
+
+
+def belt_warnings(reader: SessionReader, pipeline: SessionPipeline) -> list[str]:
+    """What a replay says about a belt it cannot read (as ``stride analyze`` does)."""
+    if pipeline.belt.kind == TREADMILL and pipeline.treadmill_stream is None:
+        return [unreadable_belt(reader.streams.get(RX_STREAM))]
+    return []
 
 
 def recorded_chunks(

@@ -16,7 +16,12 @@ from pathlib import Path
 
 from devices.errors import InputError
 from devices.recording import SessionReader
-from stride.ingest.recording import check_streams, pipeline_for, recorded_chunks
+from stride.ingest.recording import (
+    belt_warnings,
+    check_streams,
+    pipeline_for,
+    recorded_chunks,
+)
 from stride.session.live import Session
 from stride.session.observers import SessionObserver
 from stride.session.protocols import SessionOptions
@@ -55,6 +60,8 @@ def run_replay(args: ReplayArgs) -> int:
     pipeline, streams, target = pipeline_for(reader)
     for line in check_streams(reader, streams):
         print(line, file=sys.stderr)
+    for line in belt_warnings(reader, pipeline):
+        print(f"stride: warning: {line}", file=sys.stderr)
     pipeline.warm()
     ui = want_ui(args.no_ui)
     source = ReplaySource(recorded_chunks(reader, streams), speed=speed)
