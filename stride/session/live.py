@@ -241,9 +241,7 @@ class Session:
                 self.state.metronome = not self.state.metronome
             hook = self.options.on_metronome
             if hook is not None:
-                from stride.session.screen.dashboard import target_cadence
-
-                hook(self.state.metronome, target_cadence(self.state))
+                hook(self.state.metronome, self.state.target_cadence())
         elif action == "quit":
             self.request_stop("q pressed")
 

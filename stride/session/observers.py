@@ -227,7 +227,7 @@ class SessionPublisher:
                 continue
             device = "box" if key == "box" else (treadmill or key)
             status = Status.DEVICE_BACK if value else Status.DEVICE_LOST
-            detail = h.box_message if key == "box" else ""
+            detail = h.box_message if key == "box" and not value else ""
             self.hub.publish(StatusChanged(status, elapsed, device, detail))
         if state.steps_total != self._summary_steps:
             self._summary_steps = state.steps_total

@@ -42,6 +42,7 @@ from stride.session.observers import SessionObserver
 from stride.session.protocols import SessionOptions, SessionResult
 from stride.session.recorder import SessionRecorder
 from stride.session.screen.summary import summary_table
+from stride.session.screen.terminal import run_dashboard
 from stride.session.sources import Source
 from stride.session.state import SessionState
 from stride.session.treadmill import TreadmillBelt, TreadmillSource
@@ -236,8 +237,6 @@ def run_session(session: Session, ui: bool) -> SessionResult:
     """Run with the full-screen dashboard on a terminal, else with JSON lines."""
     if not ui:
         return session.run()
-    from stride.session.screen.terminal import run_dashboard
-
     console = Console()
     return session.run(ui=lambda s: run_dashboard(s, console, title=s.options.title))
 

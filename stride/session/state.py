@@ -17,7 +17,7 @@ from typing import Any
 
 from stride.core.rolling import ROLLING_STRIDES, RollingWindow
 from stride.core.rows import StepRow
-from stride.core.targets import Target
+from stride.core.targets import Target, matching_cadence_spm
 
 _SIDES = ("L", "R")
 #: Quantities whose rolling figures are kept.
@@ -153,6 +153,19 @@ class SessionState:
                 heel_first_share=heel,
                 si_loading=w.symmetry_index("impulse"),
             )
+
+    def target_cadence(self) -> float | None:
+        """The cadence to aim at: the target's, else the one that gives the target step
+        length at the belt speed set (or measured)."""
+        t = self.target
+        if t is None:
+            return None
+        if t.cadence_spm is not None:
+            return t.cadence_spm
+        v = self.belt_set_mps if self.belt_set_mps is not None else self.belt_mps
+        if t.step_length_m and v:
+            return matching_cadence_spm(v, t.step_length_m)
+        return None
 
     def last_steps(self, side: str) -> list[dict[str, Any]]:
         with self.lock:

@@ -11,7 +11,7 @@ from rich.layout import Layout
 from rich.panel import Panel
 from rich.text import Text
 
-from stride.core.targets import Target, matching_cadence_spm
+from stride.core.targets import Target
 from stride.session.screen.alerts import current_alerts
 from stride.session.state import Rolling, SessionState
 
@@ -35,16 +35,8 @@ def fmt_pct(x: float | None, signed: bool = False, digits: int = 0) -> str:
 
 
 def target_cadence(state: SessionState) -> float | None:
-    """The cadence to aim at: the set target, else the one matching belt speed and lines."""
-    t = state.target
-    if t is None:
-        return None
-    if t.cadence_spm is not None:
-        return t.cadence_spm
-    v = state.belt_set_mps if state.belt_set_mps is not None else state.belt_mps
-    if t.step_length_m and v:
-        return matching_cadence_spm(v, t.step_length_m)
-    return None
+    """The cadence to aim at (:meth:`SessionState.target_cadence`)."""
+    return state.target_cadence()
 
 
 def beat_on(state: SessionState) -> bool:

@@ -6,6 +6,7 @@ import math
 import statistics
 from typing import Any
 
+import numpy as np
 import pytest
 
 from stride.core.rolling import ROLLING_STRIDES
@@ -77,3 +78,23 @@ def test_missing_values_give_none_not_zero() -> None:
     assert r.si_step_length is None and r.cadence_spm is None
     assert r.stride_time_cv == {"L": None, "R": None}
     assert s.within_share() == {"L": None, "R": None}
+
+
+def test_dashboard_and_report_show_the_same_rolling_figures(make_steps: MakeSteps) -> None:
+    from stride.report.plots import rolling_cv
+    from stride.report.session import _unflagged, rolling_symmetry
+
+    steps = make_steps(70, left=0.63, right=0.54)
+    for i, st in enumerate(steps):
+        st["step_length_m"] += 0.002 * (i % 7)
+        st["stride_time_s"] += 0.003 * (i % 5)
+    steps[5]["flags"] = ["gap"]
+    steps[8]["step_length_m"] = None
+    s = SessionState(Target(step_length_m=0.60))
+    s.add_steps(steps, host_t=1.0)
+    # the report reads steps.csv: a missing value is NaN there
+    rows = [{k: (math.nan if v is None else v) for k, v in st.items()} for st in steps]
+    si = rolling_symmetry(_unflagged(rows, "step_length_m"), "step_length_m", ROLLING_STRIDES)
+    assert s.rolling().si_step_length == si[-1]
+    strides = [r["stride_time_s"] for r in _unflagged(rows, "stride_time_s") if r["side"] == "L"]
+    assert s.rolling().stride_time_cv["L"] == rolling_cv(np.asarray(strides), ROLLING_STRIDES)[-1]
