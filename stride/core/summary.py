@@ -1,4 +1,4 @@
-"""The summary of a steps table (DESIGN.md contract; definitions in docs/metrics.md).
+"""The summary of a steps table (docs/formats.md; definitions in docs/metrics.md).
 
 Only rows without flags enter the summary. Nothing is reported as zero for lack of data:
 a statistic without data is ``None`` with its count ``n`` = 0.

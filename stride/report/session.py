@@ -35,7 +35,7 @@ WINDOW_STRIDES = ROLLING_STRIDES
 
 @dataclass(frozen=True)
 class SessionData:
-    """A session's steps (DESIGN.md step rows), summary and metadata."""
+    """A session's steps (step rows, docs/formats.md), summary and metadata."""
 
     path: Path
     steps: list[dict[str, Any]]

@@ -104,7 +104,7 @@ class SessionResult:
     reason: str = ""
 
     def document(self) -> dict[str, Any]:
-        """The final ``--json`` document: summary, steps and session (DESIGN.md)."""
+        """The final ``--json`` document: summary, steps and session (docs/formats.md)."""
         doc = dict(self.analysis)
         doc["session"] = self.session
         return doc

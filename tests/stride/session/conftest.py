@@ -1,4 +1,4 @@
-"""Fixtures of the session tests: synthetic steps in the DESIGN.md step format."""
+"""Fixtures of the session tests: synthetic steps in the step-row format of docs/formats.md."""
 
 from __future__ import annotations
 
