@@ -2,7 +2,7 @@
 
 Imports only :mod:`stride.core` and :mod:`devices`. Each decision is made in one place:
 
-- :mod:`.belt`: where the belt speed comes from (box | treadmill | fixed | none), and the
+- :mod:`.belt_source`: where the belt speed comes from (box | treadmill | fixed | none), and the
   fixed speed's samples;
 - :mod:`.streams`: which parser reads a recorded stream of belt readings (registered
   parsers, then the treadmill driver registry, plugins included);

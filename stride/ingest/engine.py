@@ -29,7 +29,7 @@ from stride.core.signals import Channel, GaitSignals
 from stride.core.steps import StepTable
 from stride.core.targets import Target
 from stride.ingest.assembler import BlockAssembler
-from stride.ingest.belt import BOX, FIXED, TREADMILL, BeltSource, fixed_samples
+from stride.ingest.belt_source import BOX, FIXED, TREADMILL, BeltSource, fixed_samples
 from stride.ingest.treadmill_clock import BeltFlagged, TreadmillBeltClock
 
 Floats = NDArray[np.float64]

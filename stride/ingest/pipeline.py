@@ -25,7 +25,7 @@ from devices.sensorbox import (
 from devices.treadmill.base import BeltReading
 from stride.core.rows import StepRow
 from stride.core.targets import Target
-from stride.ingest.belt import BOX, NONE, TREADMILL, BeltSource
+from stride.ingest.belt_source import BOX, NONE, TREADMILL, BeltSource
 from stride.ingest.engine import BeltListener, CoreEngine
 from stride.ingest.streams import IncrementalReadings, ReadingParser, reading_parser
 

@@ -1,7 +1,7 @@
 """A recording (a session directory) through the same pieces as the live session.
 
 Two ways in, one set of decisions (target, belt source, treadmill parser, all read from
-session.json by :mod:`stride.core.targets` and :mod:`stride.ingest.belt`):
+session.json by :mod:`stride.core.targets` and :mod:`stride.ingest.belt_source`):
 
 - :func:`read_session`: the whole recording as :class:`GaitSignals` for the batch analysis
   (``stride analyze``, ``stride report``, cohorts): the box stream decoded and assembled
@@ -29,7 +29,7 @@ from stride.core.signals import GaitSignals
 from stride.core.targets import Target
 from stride.errors import InputError
 from stride.ingest.assembler import BlockAssembler
-from stride.ingest.belt import FIXED, NONE, TREADMILL, BeltSource, fixed_belt
+from stride.ingest.belt_source import FIXED, NONE, TREADMILL, BeltSource, fixed_belt
 from stride.ingest.decode import Arrivals, decode_box
 from stride.ingest.pipeline import (
     BOX_PROTOCOL,

@@ -26,7 +26,7 @@ from stride import __version__
 from stride.core.rows import json_safe
 from stride.core.targets import Target, target_meta
 from stride.history import register_session
-from stride.ingest.belt import TREADMILL, BeltSource
+from stride.ingest.belt_source import TREADMILL, BeltSource
 from stride.ingest.pipeline import (
     BOX_PROTOCOL,
     BOX_STREAM,

@@ -23,7 +23,7 @@ from stride.analysis import run
 from stride.core.analyzer import AnalysisConfig
 from stride.core.signals import GaitSignals
 from stride.errors import InputError
-from stride.ingest.belt import FIXED_PERIOD_S, BeltSource, fixed_belt, fixed_samples
+from stride.ingest.belt_source import FIXED_PERIOD_S, BeltSource, fixed_belt, fixed_samples
 from stride.ingest.recording import pipeline_for, read_session, recorded_chunks
 from stride.ingest.streams import reading_parser, register_reading_parser, unregister_reading_parser
 

@@ -11,7 +11,7 @@ from typing import Any
 import synthbox
 
 from stride.core.targets import Target
-from stride.ingest.belt import BeltSource
+from stride.ingest.belt_source import BeltSource
 from stride.ingest.engine import CoreEngine
 from stride.ingest.pipeline import SessionPipeline
 from stride.session.live import Chunk, Session, chunking_is_free, join_runs
