@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import atexit
 import os
-import shutil
-import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,16 +16,29 @@ settings.register_profile(
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
-# The user's own history is never touched by a test: every command a test runs (in this
-# process or in a subprocess, which inherits the environment) stores its sessions in a
-# history of the test run, unless the test names another one.
-_HISTORY_DIR = tempfile.mkdtemp(prefix="stride-test-history-")
-atexit.register(shutil.rmtree, _HISTORY_DIR, ignore_errors=True)
-os.environ["STRIDE_HISTORY_DB"] = str(Path(_HISTORY_DIR) / "history.sqlite")
-
 REPO = Path(__file__).resolve().parents[1]
 TEST_DATA = REPO / "tests" / "data"
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_history_for_shared_fixtures(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """Module- and session-wide fixtures (a recording made once for many tests) keep their
+    history in a file of this test run, never in the user's."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("STRIDE_HISTORY_DB", str(tmp_path_factory.mktemp("history") / "shared.sqlite"))
+    yield
+    patch.undo()
+
+
+@pytest.fixture(autouse=True)
+def _own_history(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test (and every ``stride`` it spawns) keeps its history in a file of its own,
+    never in the user's: a command run without --db must not read or change it."""
+    path = tmp_path_factory.mktemp("history") / "history.sqlite"
+    monkeypatch.setenv("STRIDE_HISTORY_DB", str(path))
 
 
 @pytest.fixture

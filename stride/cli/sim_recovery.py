@@ -54,9 +54,9 @@ def recovery(
     json_out: bool = typer.Option(False, "--json", help="Print the run's result as JSON."),
 ) -> None:
     """Simulate recovery over weeks of sessions and store every session in the history."""
-    from stride.cohort import run_recovery_cli
+    from stride.cohort.recovery_run import RecoveryOptions, run_recovery
 
-    result = run_recovery_cli(
+    options = RecoveryOptions(
         profile=profile,
         seed=seed,
         weeks=weeks,
@@ -77,6 +77,7 @@ def recovery(
         workers=workers,
         progress=not json_out,
     )
+    result = run_recovery(options)
     if json_out:
         typer.echo(json.dumps(result))
         return
