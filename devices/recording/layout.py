@@ -40,7 +40,7 @@ CHUNK_MAGIC: Final = b"CHNK"
 CHUNK_HEAD: Final = struct.Struct("<4sIdI")  # magic, n, host_t, crc32
 MAX_CHUNK: Final = 64 * 1024 * 1024
 
-RESERVED_META: Final = frozenset({"format", "format_version", "streams", "files"})
+RESERVED_META: Final = frozenset({"format", "format_version", "streams", "files", "complete"})
 _NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 

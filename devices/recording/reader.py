@@ -128,6 +128,17 @@ class SessionReader:
             fix="record a session first",
         )
 
+    @property
+    def complete(self) -> bool:
+        """Whether the session that wrote this recording reached its end (session.json's
+        ``complete``; a recording from before that key counts as complete when it lists its
+        end-of-session tables). False: killed, or its disk filled: the data stops early."""
+        flag = self.meta.get("complete")
+        if isinstance(flag, bool):
+            return flag
+        files = self.meta.get("files")
+        return isinstance(files, list) and ("steps.csv" in files or "summary.json" in files)
+
     def file(self, name: str) -> Path:
         """Path of a derived file in the session (it may not exist)."""
         return self.path / check_name(name, "file")

@@ -77,6 +77,8 @@ class StreamRecorder:
         self.sync_interval = sync_interval
         self.chunks = 0
         self.bytes = 0
+        #: An append failed (a full disk): the stream ends there, the recording is cut short.
+        self.failed = False
         self._lock = threading.Lock()
         desc = json.dumps({"name": name, "protocol": protocol}).encode()
         # O_BINARY: on Windows, without it the OS would turn \n into \r\n.
@@ -152,6 +154,7 @@ class StreamRecorder:
         try:
             _write_all(self._fd, record)
         except OSError as err:
+            self.failed = True
             raise fs_error(err, self.path, "append to") from err
 
     def maybe_sync(self) -> None:
@@ -205,6 +208,7 @@ class SessionWriter:
         self._recorders: dict[str, StreamRecorder] = {}
         self._stop = threading.Event()
         self._syncer: threading.Thread | None = None
+        self._failed = False  # a derived file could not be written
         made = _first_missing(self.path)
         self._prepare(force)
         self._meta: dict[str, Any] = {
@@ -213,6 +217,9 @@ class SessionWriter:
             "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "streams": {},
             "files": [],
+            # True only once close() has written everything: a session killed, or whose
+            # disk filled, keeps false, and a reader can say the recording was cut short.
+            "complete": False,
         }
         try:
             self._write_session_json()
@@ -299,7 +306,11 @@ class SessionWriter:
     def write_bytes(self, name: str, data: bytes) -> Path:
         """A derived file, written atomically and listed in session.json ``files``."""
         path = self.path / check_name(name, "file")
-        atomic_write(path, data)
+        try:
+            atomic_write(path, data)
+        except OSError:
+            self._failed = True
+            raise
         with self._lock:
             new = name not in self._meta["files"]
             if new:
@@ -321,9 +332,10 @@ class SessionWriter:
                 with contextlib.suppress(OSError):
                     rec.maybe_sync()
 
-    def close(self) -> None:
-        """Close every stream and write session.json; every step is tried even when one
-        fails (a full disk), then the first failure is raised."""
+    def close(self, *, complete: bool = True) -> None:
+        """Close every stream and write session.json, marked complete unless ``complete``
+        is False or something failed (a stream append, a derived file); every step is
+        tried even when one fails (a full disk), then the first failure is raised."""
         self._stop.set()
         if self._syncer is not None:
             self._syncer.join()
@@ -333,6 +345,9 @@ class SessionWriter:
                 rec.close()
             except OSError as err:
                 errors.append(err)
+        failed = self._failed or any(rec.failed for rec in self._recorders.values())
+        with self._lock:
+            self._meta["complete"] = complete and not errors and not failed
         try:
             self._write_session_json()
         except OSError as err:
@@ -346,7 +361,7 @@ class SessionWriter:
     def __exit__(
         self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        self.close(complete=et is None)
 
     def _write_session_json(self) -> None:
         with self._lock:

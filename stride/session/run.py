@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from typing import Any
 
 from rich.console import Console
 
-from devices.errors import InputError, StrideError
+from devices.errors import FileSystemError, InputError, StrideError
 from devices.registry import parse_spec
 from devices.units import parse_speed
 from stride import __version__
@@ -190,12 +191,35 @@ def run_live(args: LiveArgs) -> int:
     finally:
         devices.box.close()
     full_meta = {**meta, "box": pipeline.describe(), "speed_changes": result.speed_changes}
-    if devices.recorder is not None:
-        devices.recorder.write_meta(full_meta)
+    if devices.recorder is not None and result.recording_failure is None:
+        try:
+            devices.recorder.write_meta(full_meta)
+        except OSError as err:  # the disk filled at the very end
+            result.recording_failure = str(err)
+            result.not_written.append("session.json")
     finish_output(result, json_doc=args.json_doc, ui=ui)
     if args.history:
         register(args, result, full_meta, started)
+    if result.recording_failure is not None:
+        raise recording_lost(result)
     return 0
+
+
+def recording_lost(result: SessionResult) -> FileSystemError:
+    """The one line that ends a session whose recording stopped (exit 1), after its summary
+    and final JSON were printed: what stopped it, what was not written, how to recover."""
+    where = shlex.quote(str(result.recording))
+    names = result.not_written
+    missing = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+    lost = f"; {missing} could not be written" if missing else ""
+    fix = f"free space, then `stride analyze {where}` re-creates the tables of what was recorded"
+    if result.recording is not None and not result.recording.is_dir():
+        fix = "the recording is gone; keep the output above (run with --json > FILE to save it)"
+    return FileSystemError(
+        f"{result.recording_failure}{lost}: the recording in {where} stops there (the steps "
+        "and summary of the whole session are in the output above)",
+        fix=fix,
+    )
 
 
 def _session(
@@ -257,6 +281,7 @@ def register(
     if not summary.get("steps"):
         return
     feedback = args.target is not None and args.target.step_length_m is not None
+    complete = result.recording_failure is None
     try:
         register_session(
             args.db,
@@ -267,7 +292,12 @@ def register(
             target=target_meta(args.target),
             summary=summary,
             recording_path=str(result.recording) if result.recording else None,
-            meta={"feedback": feedback, "session": result.session},
+            meta={"feedback": feedback, "session": result.session, "recording_complete": complete},
         )
     except StrideError as err:  # the session itself succeeded: say so, keep exit code 0
-        print(f"stride: warning: session not stored in the history: {err}", file=sys.stderr)
+        later = ""
+        if result.recording is not None:
+            later = (
+                f"; store it later with: stride history add {shlex.quote(str(result.recording))}"
+            )
+        print(f"stride: warning: session not stored in the history: {err}{later}", file=sys.stderr)

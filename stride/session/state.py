@@ -35,6 +35,8 @@ class Health:
     reconnects: int = 0
     box_connected: bool = True
     box_message: str = ""
+    #: What stopped the recording (a full disk, its folder removed); "" while recording.
+    recording_error: str = ""
     treadmill: str | None = None  # driver name, None = belt from the box or no belt
     treadmill_answering: bool = True
     decoder_stalled: bool = False
