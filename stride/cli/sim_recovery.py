@@ -54,7 +54,7 @@ def recovery(
     json_out: bool = typer.Option(False, "--json", help="Print the run's result as JSON."),
 ) -> None:
     """Simulate recovery over weeks of sessions and store every session in the history."""
-    from stride.cohort.recovery_run import RecoveryOptions, run_recovery
+    from stride.cohort.recovery_run import CohortInterrupted, RecoveryOptions, run_recovery
 
     options = RecoveryOptions(
         profile=profile,
@@ -77,15 +77,21 @@ def recovery(
         workers=workers,
         progress=not json_out,
     )
-    result = run_recovery(options)
+    try:
+        result = run_recovery(options)
+    except CohortInterrupted as stop:  # Ctrl-C or SIGTERM: exit 130, and what was stored
+        typer.echo(f"stride: interrupted: {stop}", err=True)
+        raise typer.Exit(130) from None
     if json_out:
         typer.echo(json.dumps(result))
         return
     si = result["step_length_si_abs"]
     who = result["subject"] + ("-0001..." if patients > 1 else "")
+    before = result["stored_before"]
+    had = f"; {before} were stored by an earlier run" if before else ""
     typer.echo(
         f"stored {result['sessions']} sessions of {who} in {result['db']} "
-        f"({result['mode']} mode, {result['elapsed_s']:.1f} s)"
+        f"({result['mode']} mode, {result['elapsed_s']:.1f} s{had})"
     )
     if si["first_session"] is not None and si["last_session"] is not None:
         typer.echo(

@@ -49,6 +49,9 @@ __all__ = [
     "register_session",
     "register_sessions",
     "resolve_db_path",
+    "row_key",
+    "stored_keys",
+    "stored_subjects",
 ]
 
 Source = Literal["live", "demo", "sim", "recovery"]
@@ -169,6 +172,7 @@ def prepare_row(session: NewSession, now: str) -> tuple[Any, ...]:
     recording = _text(session.recording_path, "recording path")
     started = _iso_utc(session.started_at)
     target = None if session.target is None else _dumps(session.target, "target")
+    key = session_key(session.source, subject, meta, recording, target)
     return (
         subject,
         started,
@@ -180,8 +184,35 @@ def prepare_row(session: NewSession, now: str) -> tuple[Any, ...]:
         meta_json,
         now,
         *trend_columns(summary, meta),
-        session_key(session.source, subject, meta, recording, started, target),
+        key,
     )
+
+
+def row_key(session: NewSession) -> str | None:
+    """The key :func:`prepare_row` gives the session's row, without the rest of the row
+    (a cohort asks which of its sessions are stored before it simulates them)."""
+    meta = {k: _clean(v) for k, v in (session.meta or {}).items()}
+    target = None if session.target is None else _dumps(session.target, "target")
+    recording = None if session.recording_path is None else os.fspath(session.recording_path)
+    return session_key(session.source, session.subject, meta, recording, target)
+
+
+def stored_subjects(db_path: str | os.PathLike[str] | None, subjects: Sequence[str]) -> bool:
+    """Whether the history holds any session of these subjects (a new cohort need not
+    look its sessions up one by one)."""
+    path = resolve_db_path(db_path)
+    if not path.exists() or not subjects:
+        return False
+    with open_db(path, create=False) as con:
+        if con.execute("PRAGMA user_version").fetchone()[0] < 1:
+            return False
+        for i in range(0, len(subjects), 500):
+            part = list(subjects[i : i + 500])
+            marks = ", ".join("?" * len(part))
+            query = f"SELECT 1 FROM sessions WHERE subject IN ({marks}) LIMIT 1"
+            if con.execute(query, part).fetchone() is not None:
+                return True
+    return False
 
 
 _COLUMNS = (
@@ -222,6 +253,23 @@ def insert_rows(
             con.execute("ROLLBACK")
             raise
     return ids
+
+
+def stored_keys(db_path: str | os.PathLike[str] | None, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` (:func:`stride.history.schema.session_key`) the history holds."""
+    path = resolve_db_path(db_path)
+    if not path.exists() or not keys:
+        return set()
+    found: set[str] = set()
+    with open_db(path, create=False) as con:
+        if con.execute("PRAGMA user_version").fetchone()[0] < 3:
+            return found
+        for i in range(0, len(keys), 500):
+            part = list(keys[i : i + 500])
+            marks = ", ".join("?" * len(part))
+            query = f"SELECT session_key FROM sessions WHERE session_key IN ({marks})"
+            found.update(row[0] for row in con.execute(query, part))
+    return found
 
 
 def now_iso() -> str:

@@ -86,7 +86,7 @@ def _stored_id(db: str | os.PathLike[str] | None, recording: str) -> int | None:
 
     if not resolve_db_path(db).exists():
         return None
-    key = session_key("live", None, {}, recording, "", None)
+    key = session_key("live", None, {}, recording, None)
     with open_db(db, create=False) as con:
         if con.execute("PRAGMA user_version").fetchone()[0] < 3:
             return None

@@ -80,19 +80,21 @@ def session_key(
     subject: str | None,
     meta: Mapping[str, Any],
     recording: str | None,
-    started_at: str,
     target: str | None,
 ) -> str | None:
     """What makes a stored session the same session when it is stored again (v3): a
     simulated cohort session by its subject, seed and session index, and the simulation it
-    belongs to (date, profile, feedback, mode, length, speed, target: the same cohort run
-    with and without feedback are different sessions); any other session by its
-    recording's absolute path; None (never the same) for a session without either."""
+    belongs to (profile, feedback, mode, length, speed, target, and the impairment it was
+    planned at: the same cohort with and without feedback, or over more weeks, are other
+    sessions; the date is not part of it, so a cohort interrupted today is completed by the
+    same command tomorrow); any other session by its recording's absolute path; None (never
+    the same) for a session without either."""
     seed, index = meta.get("seed"), meta.get("session_index")
     if source == "recovery" and isinstance(seed, int) and isinstance(index, int):
-        what = [meta.get(k) for k in ("profile", "feedback", "mode", "minutes", "speed_mps")]
-        digest = hashlib.sha256(json.dumps([started_at, target, *what]).encode()).hexdigest()
-        return json.dumps(["recovery", subject, seed, index, digest[:16]])
+        keys = ("profile", "feedback", "mode", "minutes", "speed_mps", "impairment", "setback")
+        what = json.dumps([target, *(meta.get(k) for k in keys)])
+        digest = hashlib.sha256(what.encode()).hexdigest()[:16]
+        return json.dumps(["recovery", subject, seed, index, digest])
     if recording:
         return json.dumps(["recording", os.path.abspath(recording)])
     return None
@@ -115,7 +117,7 @@ def _to_v3(con: sqlite3.Connection) -> None:
         except (TypeError, ValueError):
             continue  # a damaged row is left as it is
         info = parsed if isinstance(parsed, dict) else {}
-        key = session_key(source, subject, info, recording, started, target)
+        key = session_key(source, subject, info, recording, target)
         if key is None:
             continue
         if key not in kept:
