@@ -168,11 +168,12 @@ def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
         con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         return con
+    con = sqlite3.connect(_uri(path, mode="ro"), uri=True, timeout=BUSY_TIMEOUT_S)
     try:
-        con = sqlite3.connect(_uri(path, mode="ro"), uri=True, timeout=BUSY_TIMEOUT_S)
         con.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return con
     except sqlite3.Error:
+        con.close()
         wal = Path(f"{path}-wal")
         logged = wal.exists() and wal.stat().st_size > 0
         if logged or not (_read_only_disk(path) or _disk_full(path)):
