@@ -67,7 +67,7 @@ def test_an_interrupted_cohort_says_what_it_stored_and_is_completed_once(
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "h.sqlite"
-    args = [*CMD, *COHORT, "--fast", "--patients", "600", "--db", str(db)]
+    args = [*CMD, *COHORT, "--fast", "--patients", "300", "--db", str(db)]
     proc = subprocess.Popen(
         args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env()
     )
@@ -78,15 +78,15 @@ def test_an_interrupted_cohort_says_what_it_stored_and_is_completed_once(
     stored = _rows(db)[0]
     line = err.strip().splitlines()[-1]
     assert line == (
-        f"stride: interrupted: stored {stored} of the cohort's 14400 sessions in {db}; run the "
-        f"same command again to store the other {14400 - stored}"
+        f"stride: interrupted: stored {stored} of the cohort's 7200 sessions in {db}; run the "
+        f"same command again to store the other {7200 - stored}"
     )
-    assert 0 < stored < 14400 and "Traceback" not in err
+    assert 0 < stored < 7200 and "Traceback" not in err
     again = subprocess.run(args, capture_output=True, text=True, env=env(), timeout=600)
     assert again.returncode == 0, again.stderr
-    assert f"stored {14400 - stored} sessions" in again.stdout
+    assert f"stored {7200 - stored} sessions" in again.stdout
     assert f"{stored} were stored by an earlier run" in again.stdout
-    assert _rows(db) == (14400, 14400)
+    assert _rows(db) == (7200, 7200)
 
 
 @pytest.mark.slow
