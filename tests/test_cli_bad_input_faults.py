@@ -96,3 +96,28 @@ def test_force_replaces_the_history_row_of_the_session_it_overwrites(tmp_path: P
     (only,) = list_sessions(db)
     assert only.recording_path == str(out.resolve())
     assert only.meta["simulated"]["seed"] == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"belt_source": "fixed", "fixed_speed_mps": None},
+        {"belt_source": "fixed", "fixed_speed_mps": -1.0},
+        {"belt_source": "fixes"},
+    ],
+    ids=["fixed-speed-missing", "fixed-speed-negative", "belt-source-typo"],
+)
+def test_analyze_and_replay_refuse_a_bad_session_json_alike(
+    recording: Path, tmp_path: Path, change: dict[str, object]
+) -> None:
+    rec = _copy(recording, tmp_path)
+    meta = json.loads((rec / "session.json").read_text())
+    meta.update(change)
+    if change.get("fixed_speed_mps", 0) is None:
+        del meta["fixed_speed_mps"]
+    (rec / "session.json").write_text(json.dumps(meta))
+    analysed = stride("analyze", str(rec))
+    replayed = stride("replay", str(rec), "--no-ui", "--speed", "max")
+    one_line_error(analysed, "corrupt belt source")
+    one_line_error(replayed, "corrupt belt source")
+    assert analysed.stderr == replayed.stderr

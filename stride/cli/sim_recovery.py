@@ -85,6 +85,11 @@ def recovery(
     if json_out:
         typer.echo(json.dumps(result))
         return
+    _say(result, patients, db)
+
+
+def _say(result: dict[str, Any], patients: int, db: Path | None) -> None:
+    """What the run stored, the asymmetry it ended at, and the command to look at it."""
     si = result["step_length_si_abs"]
     who = result["subject"] + ("-0001..." if patients > 1 else "")
     before = result["stored_before"]
