@@ -177,7 +177,7 @@ def summarize(
         summary["target"] = tgt
 
     if course is not None and pass_length_m is not None:
-        from stride.core.targets import COURSE_ASSUMPTION
+        from stride.core.course import COURSE_ASSUMPTION
 
         summary["course"] = {"pass_length_m": pass_length_m, "passes": course}
         assumptions.append(COURSE_ASSUMPTION)
