@@ -240,11 +240,15 @@ def _show(path: str, s: dict[str, Any], timing: dict[str, Any], fs: float, units
     console.print(sym)
     var = s["variability"]
     cv, dfa = var["stride_time_cv"], var["dfa_alpha"]
+    from stride.core.norms import STRIDE_CV_NORMAL_PCT, dfa_reading
+
+    lo, hi = STRIDE_CV_NORMAL_PCT
     console.print(
         f"PCI {_f(s['symmetry']['pci'], '.1f')} %; stride-time CV L {_f(cv['L'], '.1f')} % "
-        f"R {_f(cv['R'], '.1f')} %; DFA alpha L {_f(dfa['L'], '.2f')} R {_f(dfa['R'], '.2f')} "
-        f"(strides {dfa['n']['L']}/{dfa['n']['R']})"
+        f"R {_f(cv['R'], '.1f')} % (healthy adults about {lo:g}-{hi:g} %)",
+        highlight=False,
     )
+    console.print(dfa_reading(dfa), highlight=False)
     if "belt_speed_mps" in s:
         b = s["belt_speed_mps"]
         console.print(f"belt speed {_f(b['mean'])} ± {_f(b['sd'])} m/s")
