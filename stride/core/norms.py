@@ -19,11 +19,10 @@ DFA_HEALTHY_YOUNG = (0.72, 1.02)
 #: Stride-time coefficient of variation of healthy adults, about 2-4 % (docs/gait-metrics.md;
 #: Hausdorff's stride-interval studies).
 STRIDE_CV_NORMAL_PCT = (2.0, 4.0)
-STRIDE_CV_SOURCE = "healthy adults, Hausdorff"
 
 #: Cadence of healthy adults, steps/min (Mobilise-D literature ranges, docs/gait-metrics.md).
 CADENCE_NORMAL_SPM = (90.0, 170.0)
-CADENCE_SOURCE = "healthy adults, Mobilise-D literature ranges"
+CADENCE_SOURCE = "Mobilise-D literature ranges"
 
 #: Normal left/right ratio of temporal and spatial gait measures, 0.9-1.1 (Patterson et al.
 #: 2008), as a symmetry index: SI = 200 (r - 1) / (r + 1), so |SI| <= 9.52 %.
