@@ -8,7 +8,14 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from conftest import PHYSIONET_DATA, SHARED_DATA  # type: ignore[import-not-found]
+
+REPO = Path(__file__).resolve().parents[1]
+PHYSIONET_DATA = REPO / "data" / "physionet"
+#: The validation folder beside the repository (or a worktree's parent), where present.
+SHARED_DATA = next(
+    (p / "shared" / "data" for p in REPO.parents if (p / "shared" / "data").is_dir()),
+    REPO.parent / "shared" / "data",
+)
 
 
 def _sums() -> dict[str, str]:
