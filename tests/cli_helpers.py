@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
+ENV = {"NO_COLOR": "1", "COLUMNS": "100"}
 CMD = [sys.executable, "-m", "stride.cli.app"]
 
 
@@ -19,7 +19,7 @@ def stride(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[s
         text=True,
         timeout=120,
         stdin=subprocess.DEVNULL,
-        env=ENV,
+        env={**os.environ, **ENV},  # at call time: a test's own settings (history db) apply
         cwd=cwd,
     )
 

@@ -27,6 +27,16 @@ SHARED_DATA = next(
 )
 
 
+@pytest.fixture(autouse=True)
+def _private_history(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test reads or writes the user's own history database: commands that store a
+    session by default (stride sim session, demo, live) get a fresh one per test."""
+    db = tmp_path_factory.mktemp("history") / "history.sqlite"
+    monkeypatch.setenv("STRIDE_HISTORY_DB", str(db))
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     """A seeded generator: every test that draws random numbers gets the same ones."""

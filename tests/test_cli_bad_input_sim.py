@@ -5,6 +5,7 @@ session`` leaves nothing that looks like a recording.
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -142,7 +143,7 @@ def _interrupt_session(out: Path, *extra: str) -> subprocess.CompletedProcess[st
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
-        env=_ENV,
+        env={**os.environ, **_ENV},
     )
     try:
         deadline = time.monotonic() + 60
