@@ -41,10 +41,12 @@ def test_live_on_sim_serve_ptys_survives_a_restart(tmp_path: Path) -> None:
     env = dict(os.environ, STRIDE_HISTORY_DB=str(tmp_path / "h.sqlite"))
     cmd = [*STRIDE, "live", "--port", str(d / "box"), "--treadmill"]
     cmd += [f"trackmaster:{d / 'treadmill'}", "--spacing", "0.30", "--no-ui", "--json"]
-    cmd += ["--duration", "9", "--record", str(tmp_path / "rec")]
+    cmd += ["--duration", "20", "--record", str(tmp_path / "rec")]
     live = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        time.sleep(4.0)
+        assert live.stdout is not None
+        for _ in range(3):  # the session is running and has steps, however slowly it started
+            assert json.loads(live.stdout.readline())["side"] in ("L", "R")
         server.send_signal(signal.SIGTERM)  # both cables out
         server.wait(timeout=20)
         time.sleep(1.0)
