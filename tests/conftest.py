@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -27,12 +28,23 @@ SHARED_DATA = next(
 )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_history_for_module_fixtures(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """No test reads or writes the user's own history database (module-scoped fixtures run
+    before any function-scoped one: they get this one)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STRIDE_HISTORY_DB", str(tmp_path_factory.mktemp("history") / "h.sqlite"))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _private_history(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No test reads or writes the user's own history database: commands that store a
-    session by default (stride sim session, demo, live) get a fresh one per test."""
+    """Commands that store a session by default (stride sim session, demo, live) get a
+    fresh history per test, never the user's own."""
     db = tmp_path_factory.mktemp("history") / "history.sqlite"
     monkeypatch.setenv("STRIDE_HISTORY_DB", str(db))
 
