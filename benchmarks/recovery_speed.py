@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from stride.cohort import run_recovery_cli
+from stride.cohort.recovery_run import RecoveryOptions, run_recovery
 
 
 def _run(db: Path, **kw: Any) -> tuple[float, dict[str, Any]]:
@@ -45,7 +45,7 @@ def _run(db: Path, **kw: Any) -> tuple[float, dict[str, Any]]:
     }
     args.update(kw)
     t0, c0 = time.perf_counter(), _cpu()
-    out = run_recovery_cli(**args)
+    out = run_recovery(RecoveryOptions(**args))
     wall, cpu = time.perf_counter() - t0, _cpu() - c0
     out["cpu_s"] = cpu
     print(f"  ({wall:.1f} s wall, {cpu:.1f} s CPU over all processes; load average "

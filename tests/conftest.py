@@ -28,25 +28,24 @@ SHARED_DATA = next(
 )
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _private_history_for_module_fixtures(
+@pytest.fixture(scope="session", autouse=True)
+def _own_history_for_shared_fixtures(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[None]:
-    """No test reads or writes the user's own history database (module-scoped fixtures run
-    before any function-scoped one: they get this one)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("STRIDE_HISTORY_DB", str(tmp_path_factory.mktemp("history") / "h.sqlite"))
-        yield
+    """Module- and session-wide fixtures (a recording made once for many tests) keep their
+    history in a file of this test run, never in the user's."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("STRIDE_HISTORY_DB", str(tmp_path_factory.mktemp("history") / "shared.sqlite"))
+    yield
+    patch.undo()
 
 
 @pytest.fixture(autouse=True)
-def _private_history(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Commands that store a session by default (stride sim session, demo, live) get a
-    fresh history per test, never the user's own."""
-    db = tmp_path_factory.mktemp("history") / "history.sqlite"
-    monkeypatch.setenv("STRIDE_HISTORY_DB", str(db))
+def _own_history(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test (and every ``stride`` it spawns) keeps its history in a file of its own,
+    never in the user's: a command run without --db must not read or change it."""
+    path = tmp_path_factory.mktemp("history") / "history.sqlite"
+    monkeypatch.setenv("STRIDE_HISTORY_DB", str(path))
 
 
 @pytest.fixture

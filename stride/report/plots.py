@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from stride.core.rolling import rolling_cv as core_rolling_cv
+
 LEFT, RIGHT = "#1f77b4", "#ff7f0e"
 SIDE_COLOURS = {"L": LEFT, "R": RIGHT}
 SIDE_MARKERS = {"L": "o", "R": "s"}
@@ -62,17 +64,9 @@ def rolling_mean(x: NDArray[np.float64], window: int) -> NDArray[np.float64]:
 
 
 def rolling_cv(x: NDArray[np.float64], window: int) -> NDArray[np.float64]:
-    """Trailing coefficient of variation (%) over ``window`` values (NaN until 3 values)."""
-    from stride.core.variability import coefficient_of_variation
-
-    out = np.full(x.shape, np.nan)
-    for i in range(x.size):
-        seg = x[max(0, i - window + 1) : i + 1]
-        seg = seg[np.isfinite(seg)]
-        cv = coefficient_of_variation(seg) if seg.size >= 3 else None
-        if cv is not None and cv > 0:
-            out[i] = cv
-    return out
+    """CV (%) over the last ``window`` finite values (NaN below three):
+    :func:`stride.core.rolling.rolling_cv`, as the live dashboard computes it."""
+    return core_rolling_cv(x.tolist(), window)
 
 
 def step_lengths(

@@ -18,8 +18,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from stride.analysis import run
+from stride.core.analyzer import AnalysisConfig
 from stride.core.norms import NORMAL_SI, dfa_reading
-from stride.core.symmetry import symmetry_index
+from stride.core.rolling import ROLLING_STRIDES
+from stride.core.rolling import rolling_symmetry as core_rolling_symmetry
+from stride.core.rows import NUMERIC_COLUMNS
+from stride.core.targets import Target
 from stride.errors import InputError
 from stride.report import plots
 from stride.report.html import Page, check_out, write_page
@@ -33,23 +38,14 @@ from stride.report.readable import (
     speed,
 )
 
-NUMERIC = (
-    "ic_s",
-    "fc_s",
-    "step_time_s",
-    "stride_time_s",
-    "stance_s",
-    "swing_s",
-    "step_length_m",
-    "stride_length_m",
-    "target_error_m",
-)
-WINDOW_STRIDES = 20
+#: Columns read as numbers (a missing or unreadable cell is NaN).
+NUMERIC = NUMERIC_COLUMNS
+WINDOW_STRIDES = ROLLING_STRIDES
 
 
 @dataclass(frozen=True)
 class SessionData:
-    """A session's steps (DESIGN.md step rows), summary and metadata."""
+    """A session's steps (step rows, docs/formats.md), summary and metadata."""
 
     path: Path
     steps: list[dict[str, Any]]
@@ -98,23 +94,13 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _analyse(path: Path, meta: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Steps and summary of a recording without derived tables, as ``stride analyze`` does
-    (against the target in its session.json, if any)."""
-    from stride.analysis import run
-    from stride.core.analyzer import AnalysisConfig
-    from stride.core.targets import DEFAULT_TOLERANCE_M, Target
-
-    target = None
-    t = meta.get("target")
-    if isinstance(t, dict) and isinstance(t.get("step_length_m"), int | float):
-        tol = t.get("tolerance_m")
-        tol = tol if isinstance(tol, int | float) else DEFAULT_TOLERANCE_M
-        target = Target(float(t["step_length_m"]), float(tol))
+def _analyse(path: Path, target: Target | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Steps and summary of a recording as ``stride analyze`` gives them: against
+    ``target``, else the target its session.json stored."""
     _, result, _ = run(path, AnalysisConfig(target=target))
     rows = []
     for row in result.step_rows():
-        clean = dict(row)
+        clean: dict[str, Any] = dict(row)
         for key in NUMERIC:
             if key in clean and not isinstance(clean[key], int | float):
                 clean[key] = math.nan
@@ -124,15 +110,16 @@ def _analyse(path: Path, meta: dict[str, Any]) -> tuple[list[dict[str, Any]], di
     return rows, dict(result.summary)
 
 
-def load_session(path: Path) -> SessionData:
-    """Read a session directory; analyse it if its derived tables are missing."""
+def load_session(path: Path, target: Target | None = None) -> SessionData:
+    """Read a session directory; analyse it if its derived tables are missing or a
+    ``target`` other than the session's own is asked for."""
     if not path.is_dir():
         raise InputError(f"{str(path)!r} is not a session directory", fix="give a SESSION_DIR")
     meta = _read_json(path / "session.json") if (path / "session.json").exists() else {}
     steps_csv, summary_json = path / "steps.csv", path / "summary.json"
-    if steps_csv.exists() and summary_json.exists():
+    if target is None and steps_csv.exists() and summary_json.exists():
         return SessionData(path, read_steps_csv(steps_csv), _read_json(summary_json), meta)
-    steps, summary = _analyse(path, meta)
+    steps, summary = _analyse(path, target)
     return SessionData(path, steps, summary, meta, analysed_now=True)
 
 
@@ -141,18 +128,11 @@ def _side(steps: list[dict[str, Any]], side: str, key: str) -> NDArray[np.float6
 
 
 def rolling_symmetry(steps: list[dict[str, Any]], key: str, window: int) -> NDArray[np.float64]:
-    """SI (%) of the per-side means of ``key`` over each side's last ``window`` steps."""
-    last: dict[str, list[float]] = {"L": [], "R": []}
-    out = np.full(len(steps), np.nan)
-    for i, s in enumerate(steps):
-        v = s.get(key, math.nan)
-        if math.isfinite(v):
-            last[s["side"]].append(v)
-            del last[s["side"]][:-window]
-        if last["L"] and last["R"]:
-            si = symmetry_index(float(np.mean(last["L"])), float(np.mean(last["R"])))
-            out[i] = np.nan if si is None else si
-    return out
+    """SI (%) of the per-side means of ``key`` over each side's last ``window`` values:
+    :func:`stride.core.rolling.rolling_symmetry`, as the live dashboard computes it."""
+    return core_rolling_symmetry(
+        [s["side"] for s in steps], [s.get(key, math.nan) for s in steps], window
+    )
 
 
 def _obj(value: Any) -> dict[str, Any]:
@@ -170,9 +150,15 @@ def _stat(summary: dict[str, Any], side: str, key: str, unit: str, k: float = 1.
     return f"{mean * k:.2f}{sd_txt} {unit}"
 
 
-def _info_rows(data: SessionData, target: dict[str, Any]) -> list[tuple[str, str]]:
+def _target(s: dict[str, Any]) -> tuple[float | None, float | None]:
+    target = _obj(s.get("target"))
+    return number(target.get("step_length_m")), number(target.get("tolerance_m"))
+
+
+def _info_rows(data: SessionData) -> list[tuple[str, str]]:
     """The session's header: only what applies (no subject, no belt, no target: no row)."""
     s, meta = data.summary, data.meta
+    target = _obj(s.get("target"))
     rows: list[tuple[str, str]] = []
     if meta.get("subject"):
         rows.append(("subject", str(meta["subject"])))
@@ -187,15 +173,21 @@ def _info_rows(data: SessionData, target: dict[str, Any]) -> list[tuple[str, str
     belt = number(_obj(s.get("belt_speed_mps")).get("mean"))
     if belt is not None:
         rows.append(("belt speed", speed(belt)))
-    tgt, tol = number(target.get("step_length_m")), number(target.get("tolerance_m"))
+    tgt, tol = _target(s)
     if tgt is not None:
         rows.append(("target step length", f"{tgt:.2f} m" + (f" ± {tol:.2f} m" if tol else "")))
+    spacing, lines = number(target.get("spacing_m")), target.get("lines_per_step")
+    if spacing is not None and isinstance(lines, int):
+        rows.append(("target lines", f"{lines} × {spacing:.2f} m"))
+    cadence_target = number(target.get("cadence_spm"))
+    if cadence_target is not None:
+        rows.append(("target cadence", f"{cadence_target:.1f} steps/min"))
     for t, old, new in speed_changes(meta):
         rows.append((f"speed change at {t:.0f} s", f"{speed(old)} to {speed(new)}"))
     return rows
 
 
-def _summary_rows(s: dict[str, Any], target: dict[str, Any]) -> list[tuple[str, str, str]]:
+def _summary_rows(s: dict[str, Any]) -> list[tuple[str, str, str]]:
     """Per side: each quantity that was measured, share on target, stride-time CV."""
     rows = []
     for name, key, unit, k in (
@@ -208,7 +200,7 @@ def _summary_rows(s: dict[str, Any], target: dict[str, Any]) -> list[tuple[str, 
         left, right = _stat(s, "L", key, unit, k), _stat(s, "R", key, unit, k)
         if left or right:
             rows.append((name, left, right))
-    within = _obj(target.get("within"))
+    within = _obj(_obj(s.get("target")).get("within"))
     cv = _obj(_obj(s.get("variability")).get("stride_time_cv"))
     for name, values, spec in (
         ("steps on target", within, "{:.0%}"),
@@ -252,17 +244,14 @@ def speed_changes(meta: dict[str, Any]) -> list[tuple[float, float, float]]:
     return [(t, a, b) for (_, a), (t, b) in itertools.pairwise(points) if a != b]
 
 
-def build_session_page(data: SessionData) -> Page:
-    """The report page of one session."""
+def _summary_tables(page: Page, data: SessionData) -> None:
+    """Who and when, then the summary's figures per side and their symmetry."""
     s = data.summary
-    steps = sorted(data.steps, key=lambda r: r["ic_s"])
-    page = Page(f"Session report: {data.path.name}")
-    target = _obj(s.get("target"))
-    page.table(("", ""), _info_rows(data, target))
+    page.table(("", ""), _info_rows(data))
     if data.analysed_now:
         page.text("The derived tables were missing: this report analysed the recording.", "muted")
     page.heading("Summary")
-    page.table(("", "left", "right"), _summary_rows(s, target))
+    page.table(("", "left", "right"), _summary_rows(s))
     sym = _symmetry_rows(s)
     if sym:
         page.table(("symmetry", "symmetry index (SI)", "ratio left/right"), sym)
@@ -270,19 +259,22 @@ def build_session_page(data: SessionData) -> Page:
     dfa = _obj(_obj(s.get("variability")).get("dfa_alpha"))
     if dfa:
         page.text(f"Stride-time variability: {STRIDE_CV_NORMAL_TEXT}. {dfa_reading(dfa)}.", "muted")
-    if not steps:
-        page.text("No steps were found in this session, so there is nothing to plot.", "note")
-        return page
-    _session_plots(page, data, steps, target)
-    return page
 
 
-def _session_plots(
-    page: Page, data: SessionData, steps: list[dict[str, Any]], target: dict[str, Any]
+def _unflagged(steps: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """``key`` of flagged steps as missing: rolling figures leave them out, as the
+    summary and the live dashboard do."""
+    return [{**r, key: math.nan} if r["flags"] else r for r in steps]
+
+
+def _curves(
+    page: Page,
+    steps: list[dict[str, Any]],
+    tgt: float | None,
+    tol: float | None,
+    changes: list[float],
 ) -> None:
-    changes = [t for t, _, _ in speed_changes(data.meta)]
     t = {side: _side(steps, side, "ic_s") for side in "LR"}
-    tgt, tol = number(target.get("step_length_m")), number(target.get("tolerance_m"))
     page.heading("Step length against the target" if tgt is not None else "Step length")
     page.plot(
         plots.step_lengths(
@@ -293,7 +285,7 @@ def _session_plots(
     page.heading("Symmetry over time")
     all_t = np.array([r["ic_s"] for r in steps])
     si = {
-        f"{name} SI": rolling_symmetry(steps, key, WINDOW_STRIDES)
+        f"{name} SI": rolling_symmetry(_unflagged(steps, key), key, WINDOW_STRIDES)
         for name, key in (
             ("step length", "step_length_m"),
             ("step time", "step_time_s"),
@@ -302,14 +294,14 @@ def _session_plots(
     }
     page.plot(plots.symmetry_over_time(all_t, si, NORMAL_SI, changes), "rolling symmetry indices")
     page.heading("Stride-time variability")
+    strides = _unflagged(steps, "stride_time_s")
     page.plot(
-        plots.variability(t, {sd: _side(steps, sd, "stride_time_s") for sd in "LR"}, changes),
+        plots.variability(t, {sd: _side(strides, sd, "stride_time_s") for sd in "LR"}, changes),
         "stride time and rolling CV per side",
     )
-    _timeline(page, data, steps)
 
 
-def _timeline(page: Page, data: SessionData, steps: list[dict[str, Any]]) -> None:
+def _timeline(page: Page, steps: list[dict[str, Any]], meta: dict[str, Any]) -> None:
     page.heading("Event timeline")
     start = float(steps[0]["ic_s"])
     window = (max(0.0, start - 0.5), start + 15.0)
@@ -321,7 +313,7 @@ def _timeline(page: Page, data: SessionData, steps: list[dict[str, Any]]) -> Non
         sd: [(r["ic_s"], ",".join(r["flags"])) for r in steps if r["side"] == sd and r["flags"]]
         for sd in "LR"
     }
-    raw_gaps = data.meta.get("gaps")
+    raw_gaps = meta.get("gaps")
     gaps = [
         tuple(g)
         for g in (raw_gaps if isinstance(raw_gaps, list) else [])
@@ -341,7 +333,23 @@ def _timeline(page: Page, data: SessionData, steps: list[dict[str, Any]]) -> Non
     )
 
 
-def session_report(path: Path, out: Path, *, force: bool = False) -> Path:
-    """Write the HTML report of the session directory ``path`` to ``out``."""
+def build_session_page(data: SessionData) -> Page:
+    """The report page of one session."""
+    page = Page(f"Session report: {data.path.name}")
+    _summary_tables(page, data)
+    steps = sorted(data.steps, key=lambda r: r["ic_s"])
+    if not steps:
+        page.text("No steps were found in this session, so there is nothing to plot.", "note")
+        return page
+    _curves(page, steps, *_target(data.summary), [t for t, _, _ in speed_changes(data.meta)])
+    _timeline(page, steps, data.meta)
+    return page
+
+
+def session_report(
+    path: Path, out: Path, *, force: bool = False, target: Target | None = None
+) -> Path:
+    """Write the HTML report of the session directory ``path`` to ``out`` (against
+    ``target`` if given, else the session's own)."""
     check_out(out, force=force)  # before the analysis, not after it
-    return write_page(build_session_page(load_session(path)), out, force=force)
+    return write_page(build_session_page(load_session(path, target)), out, force=force)
