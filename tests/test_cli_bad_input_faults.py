@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from cli_helpers import one_line_error, stride
+from cli_helpers import one_line_error, stride, stride_in_process
 
 from devices.errors import InputError
 from devices.recording.layout import FILE_HEAD
@@ -26,7 +26,7 @@ def test_a_fixed_belt_that_does_not_move_is_refused(speed: str) -> None:
 
 
 def test_live_refuses_a_fixed_belt_at_0_kmh(tmp_path: Path) -> None:
-    run = stride(
+    run = stride_in_process(
         "live", "--port", "sim://box", "--treadmill", "fixed:0kmh", "--no-ui", "--duration",
         "2", "--record", str(tmp_path / "r"), "--no-history",
     )  # fmt: skip
@@ -36,7 +36,7 @@ def test_live_refuses_a_fixed_belt_at_0_kmh(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("weeks", ["100000", "521", "99999999999999"])
 def test_weeks_are_bounded(tmp_path: Path, weeks: str) -> None:
-    run = stride("sim", "recovery", "--profile", "healthy", "--seed", "1", "--fast",
+    run = stride_in_process("sim", "recovery", "--profile", "healthy", "--seed", "1", "--fast",
                  "--weeks", weeks, "--db", str(tmp_path / "h.sqlite"))  # fmt: skip
     one_line_error(run, f"for {weeks} weeks", "--weeks 1..520")
     assert not (tmp_path / "h.sqlite").exists()
@@ -64,14 +64,14 @@ def test_analyze_refuses_a_stream_file_outside_the_recording(
     meta = json.loads((rec / "session.json").read_text())
     meta["streams"]["box"]["file"] = file
     (rec / "session.json").write_text(json.dumps(meta))
-    one_line_error(stride("analyze", str(rec)), "not a path inside the recording")
+    one_line_error(stride_in_process("analyze", str(rec)), "not a path inside the recording")
 
 
 def test_analyze_refuses_a_fifo_stream_without_hanging(recording: Path, tmp_path: Path) -> None:
     rec = _copy(recording, tmp_path)
     (rec / "streams" / "box.rec").unlink()
     os.mkfifo(rec / "streams" / "box.rec")
-    one_line_error(stride("analyze", str(rec)), "not a regular file")
+    one_line_error(stride_in_process("analyze", str(rec)), "not a regular file")
 
 
 def test_zeros_after_a_valid_header_are_damaged_not_empty(recording: Path, tmp_path: Path) -> None:
@@ -82,9 +82,9 @@ def test_zeros_after_a_valid_header_are_damaged_not_empty(recording: Path, tmp_p
     with box.open("wb") as fh:
         fh.write(raw[: FILE_HEAD.size + jlen])
         fh.truncate(FILE_HEAD.size + jlen + (64 << 20))  # 64 MB of zeros, sparse
-    one_line_error(stride("analyze", str(rec)), "is damaged", str(64 << 20))
+    one_line_error(stride_in_process("analyze", str(rec)), "is damaged", str(64 << 20))
     box.write_bytes(raw[: FILE_HEAD.size + jlen])
-    one_line_error(stride("analyze", str(rec)), "is empty")
+    one_line_error(stride_in_process("analyze", str(rec)), "is empty")
 
 
 def test_force_replaces_the_history_row_of_the_session_it_overwrites(tmp_path: Path) -> None:
@@ -116,8 +116,8 @@ def test_analyze_and_replay_refuse_a_bad_session_json_alike(
     if change.get("fixed_speed_mps", 0) is None:
         del meta["fixed_speed_mps"]
     (rec / "session.json").write_text(json.dumps(meta))
-    analysed = stride("analyze", str(rec))
-    replayed = stride("replay", str(rec), "--no-ui", "--speed", "max")
+    analysed = stride_in_process("analyze", str(rec))
+    replayed = stride_in_process("replay", str(rec), "--no-ui", "--speed", "max")
     one_line_error(analysed, "corrupt belt source")
     one_line_error(replayed, "corrupt belt source")
     assert analysed.stderr == replayed.stderr
