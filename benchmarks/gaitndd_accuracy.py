@@ -1,13 +1,13 @@
 """Accuracy of contact detection on PhysioNet's gaitndd records against their .ts tables.
 
-Not a test. Run: ``python benchmarks/gaitndd_accuracy.py [--data ../shared/data]
-[--markdown] [--cli]``. Every record of ``DATA/gaitndd`` is analysed as
-``stride analyze REC.hea --json`` does, with the default settings (no per-record tuning):
-read with ``stride.readers`` and analysed by ``stride.core.analyzer.analyze``; with
-``--cli`` the command itself is run for each record (slower, the same rows). The steps
-rows (``side``, ``ic_s``, ``stride_time_s``: IC to the previous IC of the same foot, null
-where not measurable) are compared with ``DATA/gaitndd_compare.py`` exactly as its
-docstring says.
+Not a test. Run: ``python benchmarks/gaitndd_accuracy.py [--data data/physionet]
+[--markdown] [--cli]`` (the records ship with the repository: data/physionet/README.md).
+Every record of ``DATA/gaitndd`` is analysed as ``stride analyze REC.hea --json`` does,
+with the default settings (no per-record tuning): read with ``stride.readers`` and
+analysed by ``stride.core.analyzer.analyze``; with ``--cli`` the command itself is run for
+each record (slower, the same rows). The steps rows (``side``, ``ic_s``,
+``stride_time_s``: IC to the previous IC of the same foot, null where not measurable) are
+compared with ``DATA/gaitndd_compare.py`` exactly as its docstring says.
 Prints a per-record table (text, or markdown for docs/accuracy.md) and the overall figures:
 reference strides matched, extra detected strides, median and 95th percentile of the
 absolute stride-interval error, share within 10 ms; then, for the gaitpdb trials (no
@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared" / "data"
+DEFAULT_DATA = REPO / "data" / "physionet"
 
 
 @dataclass
@@ -158,7 +158,7 @@ def main() -> None:
     ap.add_argument("--cli", action="store_true", help="run `stride analyze` for each record")
     args = ap.parse_args()
     if not (args.data / "gaitndd").is_dir():
-        raise SystemExit(f"{args.data}/gaitndd is absent (the shared data folder)")
+        raise SystemExit(f"{args.data}/gaitndd is absent (give --data the folder of the records)")
     t0 = time.perf_counter()
     rows = evaluate(args.data, args.cli)
     took = time.perf_counter() - t0

@@ -1,10 +1,11 @@
 """Leave-one-group-out cross-validation of the contact detector's settings on gaitndd.
 
-Not a test. Run: ``python benchmarks/gaitndd_crossval.py [--data ../shared/data]
-[--markdown] [--check]``. The records of the four groups (als, control, hunt, park) are
-analysed as ``stride analyze REC.hea --json`` does (``stride.core.analyzer.analyze`` on the
-record read by ``stride.readers``; ``--cli`` runs the command itself for the reported
-settings) and their strides compared with the database's tables by the yardstick
+Not a test. Run: ``python benchmarks/gaitndd_crossval.py [--data data/physionet]
+[--markdown] [--check]`` (the records ship with the repository). The records of the four
+groups (als, control, hunt, park) are analysed as ``stride analyze REC.hea --json`` does
+(``stride.core.analyzer.analyze`` on the record read by ``stride.readers``; ``--cli`` runs
+the command itself for the reported settings) and their strides compared with the
+database's tables by the yardstick
 ``gaitndd_compare.py`` shipped beside the data.
 
 For each group in turn, every candidate setting of the grid below is scored on the three
@@ -37,7 +38,7 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.gaitndd_yardstick import fast_evaluate, load_compare  # noqa: E402
 
-DEFAULT_DATA = REPO.parent / "shared" / "data"
+DEFAULT_DATA = REPO / "data" / "physionet"
 GROUPS = ("als", "control", "hunt", "park")
 
 #: the candidate settings: the levels and durations the rules turn on
@@ -156,7 +157,7 @@ def main() -> None:
     ap.add_argument("--check", action="store_true", help="reported figures with the slow yardstick")
     args = ap.parse_args()
     if not (args.data / "gaitndd").is_dir():
-        raise SystemExit(f"{args.data}/gaitndd is absent (the shared data folder)")
+        raise SystemExit(f"{args.data}/gaitndd is absent (give --data the folder of the records)")
     from stride.core.contacts import ContactParams
 
     compare = load_compare(args.data)

@@ -4,8 +4,8 @@
   sensors, 1 kHz, nominal noise) as the sensor box recorded it: the frames decoded by the
   whole-stream decoder into the recorded int16 counts, sample times from the box's clock,
   belt speed from its encoder frames. No float copy of the forces is made.
-- :func:`gaitndd_concatenated`: every gaitndd record found (``../shared/data`` or the ones
-  shipped in ``tests/data``) joined end to end: real FSR signals at 300 Hz, int16.
+- :func:`gaitndd_concatenated`: every gaitndd record shipped in ``data/physionet`` (or
+  those of ``--data``) joined end to end: real FSR signals at 300 Hz, int16.
 - :func:`square_wave`: the best case (a clean square wave with +/-4 counts of noise: the
   contact scan skips almost all of it), kept for comparison and labelled as such.
 """
@@ -22,8 +22,7 @@ if TYPE_CHECKING:
     from stride.core.signals import GaitSignals
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
-SHIPPED = REPO / "tests" / "data"
+SHIPPED = REPO / "data" / "physionet"
 
 
 def simulated(profile: str, sensors: str, minutes: float, seed: int = 3) -> GaitSignals:
@@ -58,8 +57,8 @@ def simulated_with_truth(
 
 
 def gaitndd_records(data: Path | None = None) -> list[Path]:
-    """The gaitndd headers to use: the shared folder's if present, else the shipped ones."""
-    for root in ([data] if data else []) + [SHARED, SHIPPED]:
+    """The gaitndd headers to use: those of ``data`` if given, else the shipped ones."""
+    for root in [data] if data else [SHIPPED]:
         heads = sorted((root / "gaitndd").glob("*.hea"))
         if heads:
             return heads
@@ -73,7 +72,7 @@ def gaitndd_concatenated(data: Path | None = None) -> GaitSignals:
 
     parts = [read_signals(h) for h in gaitndd_records(data)]
     if not parts:
-        raise SystemExit("no gaitndd records found (../shared/data or tests/data)")
+        raise SystemExit("no gaitndd records found (data/physionet/gaitndd)")
     x = np.concatenate([np.asarray(p.forces) for p in parts])
     fs = parts[0].fs
     t = np.arange(x.shape[0]) / fs

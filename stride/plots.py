@@ -7,11 +7,13 @@ step time when no length was measured) against the target and its tolerance band
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import numpy as np
 
+from devices.files import atomic_write
 from stride.core.analyzer import Analysis
 from stride.core.signals import GaitSignals
 from stride.core.targets import Target
@@ -43,7 +45,8 @@ def plot_analysis(
     lo, hi = np.searchsorted(signals.t, [start, start + window_s])
     t = signals.t[lo:hi]
     forces = np.asarray(signals.forces)[lo:hi]
-    colors = {"L": "tab:blue", "R": "tab:red"}
+    from stride.report.plots import SIDE_COLOURS as colors  # one colour per side everywhere
+
     for side in ("L", "R"):
         cols = signals.side_columns(side)
         if not cols or t.size == 0:
@@ -85,6 +88,7 @@ def plot_analysis(
     ax_len.set_ylabel(label)
     ax_len.set_title("Usable steps per side")
     ax_len.legend(loc="upper right", fontsize=8)
-    fig.savefig(out, dpi=100)
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=100)
     plt.close(fig)
-    return out
+    return atomic_write(out, png.getvalue())  # a full disk leaves no empty PNG behind

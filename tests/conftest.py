@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,34 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_DATA = REPO / "tests" / "data"
-SHARED_DATA = REPO.parent / "shared" / "data"
+#: The PhysioNet records shipped with the repository (data/physionet/README.md).
+PHYSIONET_DATA = REPO / "data" / "physionet"
+#: The validation folder beside the repository (or beside a folder holding it, for a git
+#: worktree), where present: only a cross-check of the shipped copies.
+SHARED_DATA = next(
+    (p / "shared" / "data" for p in REPO.parents if (p / "shared" / "data").is_dir()),
+    REPO.parent / "shared" / "data",
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_history_for_shared_fixtures(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """Module- and session-wide fixtures (a recording made once for many tests) keep their
+    history in a file of this test run, never in the user's."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("STRIDE_HISTORY_DB", str(tmp_path_factory.mktemp("history") / "shared.sqlite"))
+    yield
+    patch.undo()
+
+
+@pytest.fixture(autouse=True)
+def _own_history(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test (and every ``stride`` it spawns) keeps its history in a file of its own,
+    never in the user's: a command run without --db must not read or change it."""
+    path = tmp_path_factory.mktemp("history") / "history.sqlite"
+    monkeypatch.setenv("STRIDE_HISTORY_DB", str(path))
 
 
 @pytest.fixture
@@ -27,8 +55,14 @@ def rng() -> np.random.Generator:
 
 
 @pytest.fixture
-def shared_data() -> Path:
-    """../shared/data, or a skip naming why (a plain clone without the shared folder)."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"{SHARED_DATA} is absent (it ships beside the repository, not in it)")
-    return SHARED_DATA
+def physionet_data() -> Path:
+    """The shipped PhysioNet records (33 gaitndd records, 4 gaitpdb trials, the comparison
+    module): part of the repository, so a plain clone runs every test that reads them."""
+    assert (PHYSIONET_DATA / "gaitndd").is_dir(), f"{PHYSIONET_DATA} is missing from the checkout"
+    return PHYSIONET_DATA
+
+
+@pytest.fixture
+def shared_data(physionet_data: Path) -> Path:
+    """The same records under the name older tests use (they once read ../shared/data)."""
+    return physionet_data

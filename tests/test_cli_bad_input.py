@@ -124,7 +124,7 @@ def test_replay_stream_without_any_intact_chunk(recording: Path, tmp_path: Path)
     _, _, json_len = FILE_HEAD.unpack_from(raw)
     box.write_bytes(raw[: FILE_HEAD.size + json_len + 10])  # header + a torn first chunk
     run = _stride("replay", str(rec), "--no-ui", "--speed", "max")
-    _one_line_error(run, "holds no intact data")
+    _one_line_error(run, "is damaged: none of its 10 bytes after the header")
 
 
 def test_replay_torn_stream_is_replayed_with_a_visible_warning(
@@ -191,7 +191,7 @@ def test_damaged_history_is_refused_before_the_session(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
     from stride.history import register_session
-    from stride.session.run import check_history_db
+    from stride.session.checks import check_history_db
 
     db = tmp_path / "h.sqlite"
     register_session(
@@ -335,13 +335,14 @@ def test_replay_corrupt_session_json_values(
 def test_replay_keeps_a_recorded_zero_tolerance(recording: Path, tmp_path: Path) -> None:
     import json
 
-    from stride.session.replay import _recorded_targets
+    from stride.core.targets import Target
 
     rec, _ = _copy(recording, tmp_path)
     doc = json.loads((rec / "session.json").read_text())
     doc["target"] = {"step_length_m": 0.6, "tolerance_m": 0.0}
     (rec / "session.json").write_text(json.dumps(doc))
-    assert _recorded_targets(SessionReader(rec)).tolerance_m == 0.0
+    target = Target.from_session(SessionReader(rec).meta)
+    assert target is not None and target.tolerance_m == 0.0
 
 
 def test_history_skips_and_names_a_damaged_row(tmp_path: Path) -> None:

@@ -89,4 +89,41 @@ def test_clean_recording_has_no_warning_and_zero_damage(recording: Path) -> None
     run = _stride("analyze", str(recording), "--json")
     assert run.returncode == 0 and run.stderr == ""
     damage = json.loads(run.stdout)["recording"]
-    assert damage == {"stream": "box", "skipped_chunks": 0, "torn_tail": False, "bytes_skipped": 0}
+    recorded = damage.pop("recorded_s")
+    assert damage == {
+        "stream": "box",
+        "skipped_chunks": 0,
+        "torn_tail": False,
+        "bytes_skipped": 0,
+        "complete": True,
+    }
+    assert 29.0 < recorded <= 30.1  # the 0.5-minute session's box stream
+
+
+def test_a_foot_of_blips_gives_a_warning_and_no_strides_for_it(tmp_path: Path) -> None:
+    """A loose cable under the right foot (40 ms spikes at random): that foot gets no
+    contacts and one warning line naming the blips, never invented strides."""
+    import numpy as np
+
+    repo = Path(__file__).resolve().parents[1]
+    table = np.loadtxt(repo / "data" / "physionet" / "gaitpdb" / "GaCo01_01.txt")
+    rng = np.random.default_rng(3)
+    chatter = np.zeros(len(table))
+    at = 100
+    while at < len(table) - 10:
+        chatter[at : at + 4] = rng.uniform(300, 600)
+        at += int(rng.choice([rng.integers(6, 12), rng.integers(30, 150)]))
+    table[:, 9:17] = chatter[:, None] / 8
+    table[:, 18] = chatter
+    rec = tmp_path / "GaCo99_01.txt"
+    np.savetxt(rec, table, fmt="%.4f", delimiter="\t")
+    run = _stride("analyze", str(rec), "--json")
+    assert "Traceback" not in run.stderr
+    said = [line for line in run.stderr.splitlines() if "blips" in line]
+    assert len(said) == 1 and said[0].startswith("stride: "), run.stderr
+    assert "foot R" in said[0]
+    if run.returncode == 0:
+        steps = json.loads(run.stdout)["steps"]
+        assert not [s for s in steps if s["side"] == "R"]
+    else:
+        _one_line_error(run, "no usable strides", "blips")

@@ -22,7 +22,7 @@ from sim.cli_support import build_spec
 from sim.profiles import PROFILES
 from sim.session import SessionSpec, simulate_session
 from stride.core.analyzer import analyze
-from stride.readers.session import read_session
+from stride.ingest.recording import read_session
 
 EDGE_S = 2.0  # the analysis learns its thresholds on the first contacts of a record
 MATCH_S = 0.05
@@ -155,9 +155,12 @@ def test_cli_sim_serve_runs_until_sigterm(tmp_path: Path) -> None:
             assert time.monotonic() < deadline
             time.sleep(0.05)
         assert (tmp_path / "box").is_symlink()
+        assert proc.stdout is not None
+        shown = [proc.stdout.readline() for _ in range(3)]  # it says when Ctrl-C stops it
+        assert "serving" in shown[-1], shown
     finally:
         proc.send_signal(signal.SIGINT)  # Ctrl-C
-        out, err = proc.communicate(timeout=15)
+        _, err = proc.communicate(timeout=15)
     assert proc.returncode == 0, err
-    assert "treadmill (csafe)" in out
+    assert "treadmill (csafe)" in shown[1]
     assert not (tmp_path / "box").is_symlink()

@@ -13,13 +13,27 @@ import typer
 
 _MAX_ROWS = 200  # per-session rows shown on screen; --json always has every session
 
+app = typer.Typer(
+    name="history",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
 
+
+@app.callback(invoke_without_command=True)
 def history(
+    ctx: typer.Context,
     subject: str | None = typer.Option(None, "--subject", help="Only this subject's sessions."),
     db: Annotated[Path | None, typer.Option("--db", help="History database file.")] = None,
     json_out: bool = typer.Option(False, "--json", help='Print {"sessions": [...]} as JSON.'),
 ) -> None:
-    """Show stored sessions, trends and any sudden change of a subject's symmetry."""
+    """Show stored sessions, trends and any sudden change of a subject's symmetry.
+
+    `stride history add DIR` stores a recording whose session was not stored.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     from stride.history.db import list_sessions, resolve_db_path
     from stride.history.trends import subject_changes
 
@@ -38,14 +52,40 @@ def history(
     if json_out:
         doc = {
             "sessions": [r.to_json() for r in records],
-            "warnings": [
-                {"subject": w.subject, "session_id": w.session_id, "message": w.message}
-                for w in warnings
-            ],
+            "warnings": [w.as_json() for w in warnings],
         }
         typer.echo(json.dumps(doc))
         return
     _show(records, by_subject, warnings, str(path), subject)
+
+
+@app.command("add")
+def add(
+    recording: Annotated[
+        Path, typer.Argument(help="Recording directory (stride live, demo or sim session).")
+    ],
+    db: Annotated[Path | None, typer.Option("--db", help="History database file.")] = None,
+    subject: str | None = typer.Option(
+        None, "--subject", help="Subject id, when the recording has none."
+    ),
+) -> None:
+    """Store a recording in the history (a session that could not be stored when it ended).
+
+    The recording is analysed as `stride analyze DIR` does; adding it again replaces its row.
+    """
+    import shlex
+
+    from stride.history.recordings import register_recording
+
+    got = register_recording(recording, db=db, subject=subject)
+    who = got.subject or "no subject"
+    typer.echo(
+        f"stored {recording} ({got.steps} steps, {got.source}) as history session "
+        f"{got.session_id} ({who})" + ("; it replaces the row stored before" * got.replaced)
+    )
+    if got.subject:
+        db_opt = f" --db {shlex.quote(str(db))}" if db is not None else ""
+        typer.echo(f"next: stride history --subject {shlex.quote(got.subject)}{db_opt}")
 
 
 def _fmt(value: float | None, spec: str, scale: float = 1.0) -> str:
@@ -62,6 +102,7 @@ def _show(
     from rich.console import Console
     from rich.table import Table
 
+    from stride.core.norms import MIN_SESSIONS_FOR_TREND
     from stride.history.trends import points, trends
 
     console = Console()
@@ -106,20 +147,44 @@ def _show(
                 _fmt(p.stride_time_cv, ".1f"),
             )
         console.print(table)
-        names = {
-            "step_length_si": ("step-length symmetry index", "%", 1.0),
-            "target_within": ("steps on target", "%", 100.0),
-            "cadence_spm": ("cadence", "steps/min", 1.0),
-            "stride_time_cv": ("stride-time variability (CV)", "%", 1.0),
-        }
         for t in trends(pts):
-            label, unit, k = names[t.metric]
+            console.print(_trend_line(t), highlight=False)
+        if len(pts) < MIN_SESSIONS_FOR_TREND:
             console.print(
-                f"Trend, {label}: {t.first * k:.1f} -> {t.last * k:.1f} {unit} over {t.n} "
-                f"sessions ({t.slope_per_session * k:+.2f} {unit} per session)",
+                f"No trends yet: a slope needs at least {MIN_SESSIONS_FOR_TREND} sessions.",
                 highlight=False,
             )
     for w in warnings[:50]:
         console.print(f"[yellow]Note:[/yellow] {w.message}", highlight=False)
     if len(warnings) > 50:
         console.print(f"... and {len(warnings) - 50} more notes (see --json).")
+
+
+#: How each tracked number reads: label, unit of the value, unit of its change, scale, and
+#: the normal range to read it against (docs/history.md).
+_TRENDS = {
+    "step_length_si": ("step-length symmetry index", "%", "percentage points", 1.0),
+    "target_within": ("steps on target", "%", "percentage points", 100.0),
+    "cadence_spm": ("cadence", "steps/min", "steps/min", 1.0),
+    "stride_time_cv": ("stride-time variability (CV)", "%", "percentage points", 1.0),
+}
+
+
+def _trend_line(t: Any) -> str:
+    """One trend as a sentence: first -> last over n sessions, the slope in the units of a
+    change (percentage points, not per cent), and the normal range where there is one."""
+    from stride.core.norms import CADENCE_NORMAL_SPM, NORMAL_SI, STRIDE_CV_NORMAL_PCT
+
+    label, unit, change, k = _TRENDS[t.metric]
+    normal = {
+        "step_length_si": f"normal within ±{NORMAL_SI:.1f} %",
+        "cadence_spm": f"healthy adults {CADENCE_NORMAL_SPM[0]:g}-{CADENCE_NORMAL_SPM[1]:g}",
+        "stride_time_cv": (
+            f"healthy adults about {STRIDE_CV_NORMAL_PCT[0]:g}-{STRIDE_CV_NORMAL_PCT[1]:g} %"
+        ),
+    }.get(t.metric)
+    return (
+        f"Trend, {label}: {t.first * k:.1f} -> {t.last * k:.1f} {unit} over {t.n} sessions "
+        f"({t.slope_per_session * k:+.2f} {change} per session, least squares"
+        + (f"; {normal})" if normal else ")")
+    )

@@ -61,10 +61,9 @@ def session(
     from sim.cli_support import run_session
 
     if not no_history:
-        from stride.history.db import open_db
+        from stride.history.db import check_writable
 
-        with open_db(db):  # a foreign or damaged history is refused before any work
-            pass
+        check_writable(db)  # a foreign, damaged or read-only history: refused before any work
     analysed = SessionAnalysis()
     try:
         summary = run_session(
@@ -113,8 +112,9 @@ class SessionAnalysis:
         import sys
 
         from devices.errors import StrideError
-        from stride.analysis import document, run, steps_csv_text
+        from stride.analysis import document, run
         from stride.core.analyzer import AnalysisConfig
+        from stride.core.rows import steps_csv_text
 
         try:
             _, result, _ = run(out, AnalysisConfig())
@@ -125,7 +125,7 @@ class SessionAnalysis:
         assert isinstance(summary, dict)
         self.summary = summary
         return {
-            "steps.csv": steps_csv_text(result),
+            "steps.csv": steps_csv_text(result.step_rows()),
             "summary.json": json.dumps(summary, indent=2) + "\n",
         }
 

@@ -23,9 +23,9 @@ def read_signals(path: str | os.PathLike[str]) -> GaitSignals:
     """Read a PhysioNet WFDB record (``.hea``, or the record path without extension) or a
     gaitpdb text file."""
     p = Path(path)
-    # Recording directories of the project are dispatched here.
+    # Recording directories of the project go through the live pipeline's pieces.
     if p.is_dir() and (p / "session.json").is_file():
-        from stride.readers.session import read_session
+        from stride.ingest.recording import read_session
 
         return read_session(p)
     if p.suffix in WFDB_SUFFIXES or (not p.exists() and p.with_name(p.name + ".hea").is_file()):
@@ -38,6 +38,11 @@ def read_signals(path: str | os.PathLike[str]) -> GaitSignals:
         raise InputError(
             f"{p}: a directory that is not a recording",
             fix="give a recording directory, a WFDB .hea file or a gaitpdb .txt file",
+        )
+    if not p.is_file():  # never block on a FIFO or read a device such as /dev/zero
+        raise InputError(
+            f"{p}: not a regular file (a pipe, a device or a socket)",
+            fix="give a WFDB .hea record, a gaitpdb .txt file or a stride recording directory",
         )
     from stride.readers.gaitpdb import looks_like_gaitpdb, read_gaitpdb
 

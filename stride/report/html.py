@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import html
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +25,7 @@ th:first-child, td:first-child { text-align: left; }
 img { max-width: 100%; display: block; margin: 0.5rem 0; }
 .note { background: #fff8e1; border-left: 4px solid #f0b400; padding: 0.5rem 0.8rem; }
 .muted { color: #666; font-size: 0.9rem; }
+table.compact td { white-space: nowrap; font-size: 0.9rem; padding: 0.15rem 0.5rem; }
 #plot-check { color: #b00; }
 """
 
@@ -57,13 +56,18 @@ class Page:
         attr = f' class="{cls}"' if cls else ""
         self.parts.append(f"<p{attr}>{html.escape(text)}</p>")
 
-    def table(self, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    def table(
+        self, header: Sequence[str], rows: Sequence[Sequence[object]], cls: str | None = None
+    ) -> None:
         head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
             for row in rows
         )
-        self.parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        attr = f' class="{cls}"' if cls else ""
+        self.parts.append(
+            f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
 
     def plot(self, png: bytes, alt: str) -> None:
         data = base64.b64encode(png).decode("ascii")
@@ -98,16 +102,7 @@ def check_out(out: Path, *, force: bool = False) -> None:
 
 def write_page(page: Page, out: Path, *, force: bool = False) -> Path:
     """Write the page atomically; an existing file is refused unless ``force``."""
+    from devices.files import atomic_write
+
     check_out(out, force=force)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(page.render())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    return atomic_write(out, page.render())  # a full disk: one line, nothing left behind

@@ -8,6 +8,7 @@ the recording the way ``stride analyze`` does.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 from dataclasses import dataclass
@@ -17,27 +18,34 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from stride.analysis import run
+from stride.core.analyzer import AnalysisConfig
+from stride.core.norms import NORMAL_SI, dfa_reading
+from stride.core.rolling import ROLLING_STRIDES
+from stride.core.rolling import rolling_symmetry as core_rolling_symmetry
+from stride.core.rows import NUMERIC_COLUMNS
+from stride.core.targets import Target
 from stride.errors import InputError
 from stride.report import plots
 from stride.report.html import Page, check_out, write_page
-
-NUMERIC = (
-    "ic_s",
-    "fc_s",
-    "step_time_s",
-    "stride_time_s",
-    "stance_s",
-    "swing_s",
-    "step_length_m",
-    "stride_length_m",
-    "target_error_m",
+from stride.report.readable import (
+    CADENCE_NORMAL_TEXT,
+    NAMES,
+    STRIDE_CV_NORMAL_TEXT,
+    SYMMETRY_NORMAL_TEXT,
+    number,
+    signed_si,
+    speed,
 )
-WINDOW_STRIDES = 20
+
+#: Columns read as numbers (a missing or unreadable cell is NaN).
+NUMERIC = NUMERIC_COLUMNS
+WINDOW_STRIDES = ROLLING_STRIDES
 
 
 @dataclass(frozen=True)
 class SessionData:
-    """A session's steps (DESIGN.md step rows), summary and metadata."""
+    """A session's steps (step rows, docs/formats.md), summary and metadata."""
 
     path: Path
     steps: list[dict[str, Any]]
@@ -86,23 +94,13 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _analyse(path: Path, meta: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Steps and summary of a recording without derived tables, as ``stride analyze`` does
-    (against the target in its session.json, if any)."""
-    from stride.analysis import run
-    from stride.core.analyzer import AnalysisConfig
-    from stride.core.targets import DEFAULT_TOLERANCE_M, Target
-
-    target = None
-    t = meta.get("target")
-    if isinstance(t, dict) and isinstance(t.get("step_length_m"), int | float):
-        tol = t.get("tolerance_m")
-        tol = tol if isinstance(tol, int | float) else DEFAULT_TOLERANCE_M
-        target = Target(float(t["step_length_m"]), float(tol))
+def _analyse(path: Path, target: Target | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Steps and summary of a recording as ``stride analyze`` gives them: against
+    ``target``, else the target its session.json stored."""
     _, result, _ = run(path, AnalysisConfig(target=target))
     rows = []
     for row in result.step_rows():
-        clean = dict(row)
+        clean: dict[str, Any] = dict(row)
         for key in NUMERIC:
             if key in clean and not isinstance(clean[key], int | float):
                 clean[key] = math.nan
@@ -112,15 +110,16 @@ def _analyse(path: Path, meta: dict[str, Any]) -> tuple[list[dict[str, Any]], di
     return rows, dict(result.summary)
 
 
-def load_session(path: Path) -> SessionData:
-    """Read a session directory; analyse it if its derived tables are missing."""
+def load_session(path: Path, target: Target | None = None) -> SessionData:
+    """Read a session directory; analyse it if its derived tables are missing or a
+    ``target`` other than the session's own is asked for."""
     if not path.is_dir():
         raise InputError(f"{str(path)!r} is not a session directory", fix="give a SESSION_DIR")
     meta = _read_json(path / "session.json") if (path / "session.json").exists() else {}
     steps_csv, summary_json = path / "steps.csv", path / "summary.json"
-    if steps_csv.exists() and summary_json.exists():
+    if target is None and steps_csv.exists() and summary_json.exists():
         return SessionData(path, read_steps_csv(steps_csv), _read_json(summary_json), meta)
-    steps, summary = _analyse(path, meta)
+    steps, summary = _analyse(path, target)
     return SessionData(path, steps, summary, meta, analysed_now=True)
 
 
@@ -129,19 +128,11 @@ def _side(steps: list[dict[str, Any]], side: str, key: str) -> NDArray[np.float6
 
 
 def rolling_symmetry(steps: list[dict[str, Any]], key: str, window: int) -> NDArray[np.float64]:
-    """SI (%) of the per-side means of ``key`` over each side's last ``window`` steps."""
-    last: dict[str, list[float]] = {"L": [], "R": []}
-    out = np.full(len(steps), np.nan)
-    for i, s in enumerate(steps):
-        v = s.get(key, math.nan)
-        if math.isfinite(v):
-            last[s["side"]].append(v)
-            del last[s["side"]][:-window]
-        if last["L"] and last["R"]:
-            lm, rm = float(np.mean(last["L"])), float(np.mean(last["R"]))
-            if lm + rm > 0:
-                out[i] = (lm - rm) / (0.5 * (lm + rm)) * 100.0
-    return out
+    """SI (%) of the per-side means of ``key`` over each side's last ``window`` values:
+    :func:`stride.core.rolling.rolling_symmetry`, as the live dashboard computes it."""
+    return core_rolling_symmetry(
+        [s["side"] for s in steps], [s.get(key, math.nan) for s in steps], window
+    )
 
 
 def _obj(value: Any) -> dict[str, Any]:
@@ -152,102 +143,167 @@ def _obj(value: Any) -> dict[str, Any]:
 
 def _stat(summary: dict[str, Any], side: str, key: str, unit: str, k: float = 1.0) -> str:
     s = _obj(_obj(summary.get(side)).get(key))
-    mean, sd = s.get("mean"), s.get("sd")
-    if not isinstance(mean, int | float):
-        return "-"
-    sd_txt = f" ± {sd * k:.2f}" if isinstance(sd, int | float) else ""
+    mean, sd = number(s.get("mean")), number(s.get("sd"))
+    if mean is None:
+        return ""
+    sd_txt = f" ± {sd * k:.2f}" if sd is not None else ""
     return f"{mean * k:.2f}{sd_txt} {unit}"
 
 
-def _num(v: Any, spec: str, k: float = 1.0) -> str:
-    return format(v * k, spec) if isinstance(v, int | float) and math.isfinite(v) else "-"
-
-
-def build_session_page(data: SessionData) -> Page:
-    """The report page of one session."""
-    from stride.history.trends import NORMAL_SI
-
-    s, meta = data.summary, data.meta
-    steps = sorted(data.steps, key=lambda r: r["ic_s"])
-    page = Page(f"Session report: {data.path.name}")
+def _target(s: dict[str, Any]) -> tuple[float | None, float | None]:
     target = _obj(s.get("target"))
-    tgt, tol = target.get("step_length_m"), target.get("tolerance_m")
-    tgt = float(tgt) if isinstance(tgt, int | float) else None
-    tol = float(tol) if isinstance(tol, int | float) else None
-    info = [
-        ("subject", meta.get("subject") or "-"),
-        ("started", meta.get("started_utc") or meta.get("created_utc") or "-"),
-        ("steps", s.get("steps", "-")),
-        ("cadence", f"{_num(s.get('cadence_spm'), '.1f')} steps/min"),
-        ("belt speed", f"{_num(_obj(s.get('belt_speed_mps')).get('mean'), '.2f')} m/s"),
-        ("target step length", f"{_num(tgt, '.2f')} ± {_num(tol, '.2f')} m"),
-    ]
-    page.table(("", ""), info)
+    return number(target.get("step_length_m")), number(target.get("tolerance_m"))
+
+
+def _info_rows(data: SessionData) -> list[tuple[str, str]]:
+    """The session's header: only what applies (no subject, no belt, no target: no row)."""
+    s, meta = data.summary, data.meta
+    target = _obj(s.get("target"))
+    rows: list[tuple[str, str]] = []
+    if meta.get("subject"):
+        rows.append(("subject", str(meta["subject"])))
+    started = meta.get("started_utc") or meta.get("created_utc")
+    if started:
+        rows.append(("started", str(started)))
+    if isinstance(s.get("steps"), int):
+        rows.append(("steps", str(s["steps"])))
+    cadence = number(s.get("cadence_spm"))
+    if cadence is not None:
+        rows.append(("cadence", f"{cadence:.1f} steps/min ({CADENCE_NORMAL_TEXT})"))
+    belt = number(_obj(s.get("belt_speed_mps")).get("mean"))
+    if belt is not None:
+        rows.append(("belt speed", speed(belt)))
+    tgt, tol = _target(s)
+    if tgt is not None:
+        rows.append(("target step length", f"{tgt:.2f} m" + (f" ± {tol:.2f} m" if tol else "")))
+    spacing, lines = number(target.get("spacing_m")), target.get("lines_per_step")
+    if spacing is not None and isinstance(lines, int):
+        rows.append(("target lines", f"{lines} × {spacing:.2f} m"))
+    cadence_target = number(target.get("cadence_spm"))
+    if cadence_target is not None:
+        rows.append(("target cadence", f"{cadence_target:.1f} steps/min"))
+    for t, old, new in speed_changes(meta):
+        rows.append((f"speed change at {t:.0f} s", f"{speed(old)} to {speed(new)}"))
+    return rows
+
+
+def _summary_rows(s: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Per side: each quantity that was measured, share on target, stride-time CV."""
+    rows = []
+    for name, key, unit, k in (
+        ("step length", "step_length_m", "cm", 100.0),
+        ("step time", "step_time_s", "s", 1.0),
+        ("stride time", "stride_time_s", "s", 1.0),
+        ("stance", "stance_s", "s", 1.0),
+        ("swing", "swing_s", "s", 1.0),
+    ):
+        left, right = _stat(s, "L", key, unit, k), _stat(s, "R", key, unit, k)
+        if left or right:
+            rows.append((name, left, right))
+    within = _obj(_obj(s.get("target")).get("within"))
+    cv = _obj(_obj(s.get("variability")).get("stride_time_cv"))
+    for name, values, spec in (
+        ("steps on target", within, "{:.0%}"),
+        ("stride-time CV", cv, "{:.1f} %"),
+    ):
+        by_side = [number(values.get(sd)) for sd in "LR"]
+        if any(v is not None for v in by_side):
+            left, right = ("" if v is None else spec.format(v) for v in by_side)
+            rows.append((name, left, right))
+    return rows
+
+
+def _symmetry_rows(s: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Each symmetry quantity measured (loading too, as in ``stride analyze``)."""
+    sym = _obj(s.get("symmetry"))
+    rows = []
+    for key in ("step_length", "step_time", "stance", "swing", "loading"):
+        si, ratio = number(_obj(sym.get(key)).get("si")), number(_obj(sym.get(key)).get("ratio"))
+        if si is not None:
+            rows.append((NAMES[key], signed_si(si, key), f"{ratio:.3f}" if ratio else ""))
+    return rows
+
+
+def speed_changes(meta: dict[str, Any]) -> list[tuple[float, float, float]]:
+    """(time, old m/s, new m/s) of each belt speed change recorded in session.json (a live
+    session's ``speed_changes`` [{elapsed_s, mps}], a simulated one's [[s, m/s], ...])."""
+    raw = meta.get("speed_changes")
+    points: list[tuple[float, float]] = []
+    start = number(_obj(meta.get("sim")).get("speed_mps"))
+    if start is not None:  # a simulated session lists changes only, after its set speed
+        points.append((0.0, start))
+    for x in raw if isinstance(raw, list) else []:
+        if isinstance(x, dict):
+            t, v = number(x.get("elapsed_s")), number(x.get("mps"))
+        elif isinstance(x, list) and len(x) == 2:
+            t, v = number(x[0]), number(x[1])
+        else:
+            continue
+        if t is not None and v is not None:
+            points.append((t, v))
+    return [(t, a, b) for (_, a), (t, b) in itertools.pairwise(points) if a != b]
+
+
+def _summary_tables(page: Page, data: SessionData) -> None:
+    """Who and when, then the summary's figures per side and their symmetry."""
+    s = data.summary
+    page.table(("", ""), _info_rows(data))
     if data.analysed_now:
         page.text("The derived tables were missing: this report analysed the recording.", "muted")
     page.heading("Summary")
-    rows = [
-        (name, _stat(s, "L", key, unit, k), _stat(s, "R", key, unit, k))
-        for name, key, unit, k in (
-            ("step length", "step_length_m", "cm", 100.0),
-            ("step time", "step_time_s", "s", 1.0),
-            ("stride time", "stride_time_s", "s", 1.0),
-            ("stance", "stance_s", "s", 1.0),
-            ("swing", "swing_s", "s", 1.0),
-        )
-    ]
-    within = _obj(target.get("within"))
-    rows.append(
-        (
-            "steps on target",
-            _num(within.get("L"), ".0f", 100) + " %",
-            _num(within.get("R"), ".0f", 100) + " %",
-        )
-    )
-    cv = _obj(_obj(s.get("variability")).get("stride_time_cv"))
-    rows.append(
-        ("stride-time CV", _num(cv.get("L"), ".1f") + " %", _num(cv.get("R"), ".1f") + " %")
-    )
-    page.table(("", "left", "right"), rows)
-    sym = _obj(s.get("symmetry"))
-    page.table(
-        ("symmetry (+ = left larger)", "SI %", "ratio L/R"),
-        [
-            (
-                name,
-                _num(_obj(sym.get(name)).get("si"), "+.1f"),
-                _num(_obj(sym.get(name)).get("ratio"), ".3f"),
-            )
-            for name in ("step_length", "step_time", "stance", "swing")
-        ],
-    )
-    if not steps:
-        page.text("No steps were found in this session, so there is nothing to plot.", "note")
-        return page
+    page.table(("", "left", "right"), _summary_rows(s))
+    sym = _symmetry_rows(s)
+    if sym:
+        page.table(("symmetry", "symmetry index (SI)", "ratio left/right"), sym)
+        page.text(f"SI = (left − right) / mean × 100 %; {SYMMETRY_NORMAL_TEXT}.", "muted")
+    dfa = _obj(_obj(s.get("variability")).get("dfa_alpha"))
+    if dfa:
+        page.text(f"Stride-time variability: {STRIDE_CV_NORMAL_TEXT}. {dfa_reading(dfa)}.", "muted")
+
+
+def _unflagged(steps: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """``key`` of flagged steps as missing: rolling figures leave them out, as the
+    summary and the live dashboard do."""
+    return [{**r, key: math.nan} if r["flags"] else r for r in steps]
+
+
+def _curves(
+    page: Page,
+    steps: list[dict[str, Any]],
+    tgt: float | None,
+    tol: float | None,
+    changes: list[float],
+) -> None:
     t = {side: _side(steps, side, "ic_s") for side in "LR"}
-    page.heading("Step length against the target")
+    page.heading("Step length against the target" if tgt is not None else "Step length")
     page.plot(
-        plots.step_lengths(t, {sd: _side(steps, sd, "step_length_m") for sd in "LR"}, tgt, tol),
+        plots.step_lengths(
+            t, {sd: _side(steps, sd, "step_length_m") for sd in "LR"}, tgt, tol, changes
+        ),
         "step length per side over time",
     )
     page.heading("Symmetry over time")
     all_t = np.array([r["ic_s"] for r in steps])
     si = {
-        f"{name} SI": rolling_symmetry(steps, key, WINDOW_STRIDES)
+        f"{name} SI": rolling_symmetry(_unflagged(steps, key), key, WINDOW_STRIDES)
         for name, key in (
             ("step length", "step_length_m"),
             ("step time", "step_time_s"),
             ("stance", "stance_s"),
         )
     }
-    page.plot(plots.symmetry_over_time(all_t, si, NORMAL_SI), "rolling symmetry indices")
+    page.plot(plots.symmetry_over_time(all_t, si, NORMAL_SI, changes), "rolling symmetry indices")
     page.heading("Stride-time variability")
+    strides = _unflagged(steps, "stride_time_s")
     page.plot(
-        plots.variability(t, {sd: _side(steps, sd, "stride_time_s") for sd in "LR"}),
+        plots.variability(t, {sd: _side(strides, sd, "stride_time_s") for sd in "LR"}, changes),
         "stride time and rolling CV per side",
     )
+
+
+def _timeline(page: Page, steps: list[dict[str, Any]], meta: dict[str, Any]) -> None:
     page.heading("Event timeline")
-    start = float(all_t[0])
+    start = float(steps[0]["ic_s"])
     window = (max(0.0, start - 0.5), start + 15.0)
     stance = {
         sd: [(r["ic_s"], r["fc_s"]) for r in steps if r["side"] == sd and math.isfinite(r["fc_s"])]
@@ -275,10 +331,25 @@ def build_session_page(data: SessionData) -> Page:
         + ".",
         "muted",
     )
+
+
+def build_session_page(data: SessionData) -> Page:
+    """The report page of one session."""
+    page = Page(f"Session report: {data.path.name}")
+    _summary_tables(page, data)
+    steps = sorted(data.steps, key=lambda r: r["ic_s"])
+    if not steps:
+        page.text("No steps were found in this session, so there is nothing to plot.", "note")
+        return page
+    _curves(page, steps, *_target(data.summary), [t for t, _, _ in speed_changes(data.meta)])
+    _timeline(page, steps, data.meta)
     return page
 
 
-def session_report(path: Path, out: Path, *, force: bool = False) -> Path:
-    """Write the HTML report of the session directory ``path`` to ``out``."""
+def session_report(
+    path: Path, out: Path, *, force: bool = False, target: Target | None = None
+) -> Path:
+    """Write the HTML report of the session directory ``path`` to ``out`` (against
+    ``target`` if given, else the session's own)."""
     check_out(out, force=force)  # before the analysis, not after it
-    return write_page(build_session_page(load_session(path)), out, force=force)
+    return write_page(build_session_page(load_session(path, target)), out, force=force)

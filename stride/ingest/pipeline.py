@@ -1,0 +1,200 @@
+"""Bytes -> steps for a session: the sensor-box decoder, treadmill readings, the step engine.
+
+The same :class:`SessionPipeline` serves ``stride live``, ``stride demo`` and ``stride
+replay``, built by :func:`build_pipeline` from the same three decisions (target, belt
+source, the treadmill stream's protocol): recorded chunks fed in the recorded order
+reproduce the live steps exactly. The step engine (:class:`~stride.ingest.engine.CoreEngine`)
+wraps the block assembler and the streaming analyzer; tests may plug in another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from devices.sensorbox import (
+    PROTOCOL_NAME,
+    BeltBlock,
+    ErrorEvent,
+    Event,
+    HelloEvent,
+    SampleBlock,
+    StatusEvent,
+    StreamDecoder,
+)
+from devices.treadmill.base import BeltReading
+from stride.core.rows import StepRow
+from stride.core.targets import Target
+from stride.ingest.belt_source import BOX, NONE, TREADMILL, BeltSource
+from stride.ingest.engine import BeltListener, CoreEngine
+from stride.ingest.streams import IncrementalReadings, ReadingParser, reading_parser
+
+BOX_STREAM = "box"
+BOX_PROTOCOL = PROTOCOL_NAME
+#: The bytes a treadmill sent (protocol: the driver's name) and the host sent it.
+RX_STREAM = "treadmill.rx"
+TX_STREAM = "treadmill.tx"
+
+
+class StepEngine(Protocol):
+    """Decoded box events and belt readings in, newly completed steps out."""
+
+    belt: BeltSource
+    belt_listener: BeltListener | None
+
+    def warm(self) -> None: ...
+
+    def feed(self, events: list[Event], readings: list[BeltReading]) -> list[StepRow]: ...
+
+    def finish(self) -> dict[str, Any]: ...
+
+
+@dataclass
+class BoxInfo:
+    """What the box said about itself (HELLO), for the session metadata."""
+
+    sample_rate_hz: int | None = None
+    channels: list[str] | None = None
+    device_id: str | None = None
+    firmware: str | None = None
+    adc_bits: int | None = None
+    belt_counts_per_m: float | None = None
+
+
+class SessionPipeline:
+    """Decode each stream and hand the events to the step engine (see the module docstring)."""
+
+    def __init__(
+        self,
+        engine: StepEngine,
+        *,
+        box_stream: str = BOX_STREAM,
+        treadmill_stream: str | None = None,
+        treadmill_parser: ReadingParser | None = None,
+    ) -> None:
+        self.engine = engine
+        self.belt = engine.belt
+        self.box_stream = box_stream
+        self.treadmill_stream = treadmill_stream
+        self.decoder = StreamDecoder()
+        self._readings = IncrementalReadings(treadmill_parser) if treadmill_parser else None
+        self.info = BoxInfo()
+        self._belt_mps: float | None = None
+        self._errors: list[str] = []
+        self.status: StatusEvent | None = None
+        self.samples = 0
+
+    def warm(self) -> None:
+        """Compile the analysis kernels now, not at the first step (see the engine)."""
+        self.engine.warm()
+
+    # -- Pipeline protocol ---------------------------------------------------------------
+    @property
+    def chunking_is_free(self) -> bool:
+        """Whether joining consecutive chunks of a stream leaves the steps unchanged: the
+        box's own belt or none, and no treadmill stream. (A treadmill's clock offset and
+        outages are taken per fed chunk from its host time, so there chunks are fed as
+        they came, as ``stride replay`` feeds them.)"""
+        return self.treadmill_stream is None and self.belt.kind in (BOX, NONE)
+
+    @property
+    def belt_listener(self) -> BeltListener | None:
+        """Told of every belt sample the analysis is fed (see :mod:`stride.ingest.engine`)."""
+        return self.engine.belt_listener
+
+    @belt_listener.setter
+    def belt_listener(self, listener: BeltListener | None) -> None:
+        self.engine.belt_listener = listener
+
+    def feed(self, stream: str, data: bytes, host_t: float) -> list[StepRow]:
+        if stream == self.box_stream:
+            events = self.decoder.feed(data, host_t)
+            self._note(events)
+            return self.engine.feed(events, []) if events else []
+        if stream == self.treadmill_stream and self._readings is not None:
+            readings = self._readings.feed(data, host_t)
+            return self.engine.feed([], readings) if readings else []
+        return []
+
+    def finish(self) -> dict[str, Any]:
+        events = self.decoder.flush()
+        self._note(events)
+        if events:
+            self.engine.feed(events, [])
+        return self.engine.finish()
+
+    def counters(self) -> dict[str, int]:
+        st = self.decoder.stats
+        return {
+            "frames": st.frames,
+            "crc_errors": st.crc_errors,
+            "gaps": st.gaps,
+            "bytes": st.bytes_in,
+            "discarded_bytes": st.bytes_discarded,
+            "frames_lost": st.frames_lost,
+        }
+
+    @property
+    def belt_mps(self) -> float | None:
+        return self._belt_mps
+
+    def describe(self) -> dict[str, Any]:
+        i = self.info
+        return {
+            "sample_rate_hz": i.sample_rate_hz,
+            "channels": i.channels,
+            "device_id": i.device_id,
+            "firmware": i.firmware,
+            "adc_bits": i.adc_bits,
+            "belt_counts_per_m": i.belt_counts_per_m,
+        }
+
+    def box_errors(self) -> list[str]:
+        return list(self._errors)
+
+    # -- internals ------------------------------------------------------------------------
+    def _note(self, events: list[Event]) -> None:
+        for ev in events:
+            if isinstance(ev, SampleBlock):
+                self.samples += len(ev.t_us)
+            elif isinstance(ev, BeltBlock):
+                if ev.speed_mps is not None:
+                    self._belt_mps = ev.speed_mps
+            elif isinstance(ev, HelloEvent):
+                h = ev.hello
+                if self.info.sample_rate_hz is None:
+                    self.info = BoxInfo(
+                        sample_rate_hz=h.sample_rate_hz,
+                        channels=[_channel_name(c) for c in h.channels],
+                        device_id=h.device_id.hex(),
+                        firmware=f"{h.firmware[0]}.{h.firmware[1]}",
+                        adc_bits=h.adc_bits,
+                        belt_counts_per_m=h.belt_counts_per_m,
+                    )
+            elif isinstance(ev, ErrorEvent):
+                if len(self._errors) < 20:
+                    self._errors.append(ev.message or f"error code {ev.code}")
+            elif isinstance(ev, StatusEvent):
+                self.status = ev
+
+
+def _channel_name(spec: Any) -> str:
+    side = getattr(spec, "side", None) or "?"
+    place = getattr(spec, "place", None) or f"role{getattr(spec, 'role', 0):#04x}"
+    return f"{side}-{place}"
+
+
+def build_pipeline(
+    target: Target | None, belt: BeltSource, treadmill_protocol: str | None = None
+) -> SessionPipeline:
+    """The pipeline of a session: its target, its belt source and, with a treadmill as the
+    belt source, the protocol of the recorded ``treadmill.rx`` stream (the driver's name),
+    whose parser :func:`~stride.ingest.streams.reading_parser` finds. Used live and for a
+    recording alike, so both decide the same."""
+    engine = CoreEngine(target, belt)
+    parser = reading_parser(treadmill_protocol) if belt.kind == TREADMILL else None
+    return SessionPipeline(
+        engine,
+        treadmill_stream=RX_STREAM if parser is not None else None,
+        treadmill_parser=parser,
+    )

@@ -1,0 +1,187 @@
+"""Treadmill readings -> belt samples on the sensor box's clock, for live and recorded sessions.
+
+A treadmill driver's readings carry host times; the analysis runs on the box's device time.
+:class:`TreadmillBeltClock` maps one onto the other and decides, from host times only, when
+the treadmill is "not answering" (a NaN belt sample, and a ``belt-unknown`` flag on the steps
+whose interval met the outage). The live session (:mod:`stride.ingest.engine`) feeds it as
+the bytes arrive; ``stride analyze`` (:func:`treadmill_belt`) feeds it the recorded chunks in
+the same order (merged by host time), so both get the same belt samples, hence the same
+steps. Both add the flag one way: :func:`flag_row` on each row (:class:`BeltFlagged` for a
+whole analysis).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from devices.treadmill.base import BeltReading
+from stride.core.analyzer import Analysis
+from stride.core.rows import StepRow
+from stride.ingest.streams import IncrementalReadings, ReadingParser
+
+#: A treadmill silent this long (host seconds) is "not answering": the belt speed becomes
+#: unknown (NaN samples), so steps go on being emitted with their lengths flagged.
+STALE_S = 1.0
+FLAG_BELT_UNKNOWN = "belt-unknown"
+
+#: Belt samples: times (s, box clock) and speeds (m/s), one column (the belts' mean).
+BeltSamples = tuple[NDArray[np.float64], NDArray[np.float64]]
+
+
+@dataclass
+class TreadmillBeltClock:
+    """Box chunk arrivals and treadmill readings in arrival order -> belt samples.
+
+    ``box_chunk(host_t, t_box)``: a box chunk that arrived at host time ``host_t`` with its
+    last sample at box time ``t_box``; a chunk arrives after its last sample was taken, so
+    the smallest ``host_t - t_box`` is the tightest clock offset. ``readings(...)``: new
+    treadmill readings (host-stamped), placed at ``host_t - offset``. Belt samples only move
+    forward in time; readings before the first box chunk have no clock and are dropped.
+    """
+
+    stale_s: float = STALE_S
+    offset: float | None = None
+    outages: list[list[float]] = field(default_factory=list)  # [start, end] (inf: ongoing)
+    _last_t: float = -math.inf
+    _last_reading_host: float | None = None
+    _first_host: float | None = None
+
+    def box_chunk(self, host_t: float, t_box: float) -> BeltSamples | None:
+        """Note a box chunk's arrival; a NaN sample if the treadmill has gone silent."""
+        if not host_t:
+            return None
+        off = host_t - t_box
+        self.offset = off if self.offset is None else min(self.offset, off)
+        if self._first_host is None:
+            self._first_host = host_t
+        last = self._last_reading_host if self._last_reading_host is not None else self._first_host
+        if host_t - last <= self.stale_s or t_box <= self._last_t + 0.25:
+            return None
+        if not self.outages or self.outages[-1][1] != math.inf:
+            start = self._last_t if math.isfinite(self._last_t) else 0.0
+            self.outages.append([start, math.inf])
+        self._last_t = t_box
+        return np.asarray([t_box]), np.asarray([[np.nan]])
+
+    def readings(self, readings: Iterable[BeltReading]) -> BeltSamples | None:
+        """Belt samples from new readings (the mean of split belts), None if none is new."""
+        if self.offset is None:
+            return None
+        bt: list[float] = []
+        bv: list[float] = []
+        for r in readings:
+            self._last_reading_host = r.host_t
+            t = r.host_t - self.offset
+            if t > self._last_t:
+                if self.outages and self.outages[-1][1] == math.inf:
+                    self.outages[-1][1] = t  # answering again
+                self._last_t = t
+                bt.append(t)
+                bv.append(sum(r.speeds_mps) / len(r.speeds_mps))
+        if not bt:
+            return None
+        return np.asarray(bt), np.asarray(bv)[:, None]
+
+    def flag(self, row: StepRow) -> StepRow:
+        """Add ``belt-unknown`` to a step row without a length whose interval met an outage."""
+        return flag_row(row, self.outages)
+
+
+def flag_row(row: StepRow, outages: Iterable[Iterable[float]]) -> StepRow:
+    """``belt-unknown`` on a step without length whose interval (from one stride before its
+    IC, or its step time, or 2.5 s) met a treadmill outage ``[start, end]``."""
+    length = row.get("step_length_m")
+    if length is not None and not (isinstance(length, float) and math.isnan(length)):
+        return row
+    ic = row.get("ic_s")
+    if not isinstance(ic, float) or math.isnan(ic):
+        return row
+    st = _num(row.get("stride_time_s")) or _num(row.get("step_time_s")) or 2.5
+    for a, b in outages:
+        if ic - st <= b and ic >= a:
+            row["flags"] = [*row.get("flags", []), FLAG_BELT_UNKNOWN]
+            break
+    return row
+
+
+@dataclass(frozen=True)
+class BeltFlagged(Analysis):
+    """An analysis whose step rows carry ``belt-unknown`` where the treadmill used as the
+    belt source was not answering (its outages, box seconds), as the live session flags
+    them row by row."""
+
+    outages: tuple[tuple[float, ...], ...] = ()
+
+    def step_rows(self) -> list[StepRow]:
+        return [flag_row(r, self.outages) for r in super().step_rows()]
+
+    @classmethod
+    def of(cls, analysis: Analysis, outages: Iterable[Iterable[float]]) -> Analysis:
+        """``analysis`` flagged by ``outages`` (itself when there are none)."""
+        spans = tuple(tuple(o) for o in outages)
+        return cls(**vars(analysis), outages=spans) if spans else analysis
+
+
+def _num(x: object) -> float | None:
+    """A finite non-zero number, else None (so ``or`` falls through as for JSON nulls)."""
+    if isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) and x:
+        return float(x)
+    return None
+
+
+@dataclass
+class RecordedTreadmill:
+    """What :func:`treadmill_belt` found: belt samples, outages and the readings count."""
+
+    belt_t: NDArray[np.float64]
+    belt_v: NDArray[np.float64]
+    outages: list[list[float]]
+    readings: int
+
+
+def treadmill_belt(
+    box_chunks: Iterable[tuple[float, float]],
+    rx_chunks: Iterable[tuple[float, bytes]],
+    parser: ReadingParser,
+) -> RecordedTreadmill:
+    """A recorded session's treadmill belt samples, exactly as the live session made them.
+
+    ``box_chunks``: ``(host_t, t_box)`` of each recorded box chunk that added samples, in
+    order; ``rx_chunks``: the recorded ``treadmill.rx`` chunks ``(host_t, bytes)``. Both are
+    merged by host time (box first on a tie: the live session stamps every chunk with a
+    distinct host time) and fed to a :class:`TreadmillBeltClock`.
+    """
+    clock = TreadmillBeltClock()
+    incremental = IncrementalReadings(parser)
+    ts: list[NDArray[np.float64]] = []
+    vs: list[NDArray[np.float64]] = []
+    count = 0
+    for host_t, kind, item in _merged(box_chunks, rx_chunks):
+        if kind == 0:
+            assert isinstance(item, float)
+            got = clock.box_chunk(host_t, item)
+        else:
+            assert isinstance(item, bytes)
+            new = incremental.feed(item, host_t)
+            count += len(new)
+            got = clock.readings(new) if new else None
+        if got is not None:
+            ts.append(got[0])
+            vs.append(got[1])
+    bt = np.concatenate(ts) if ts else np.zeros(0)
+    bv = np.concatenate(vs) if vs else np.zeros((0, 1))
+    return RecordedTreadmill(bt, bv, clock.outages, count)
+
+
+def _merged(
+    box_chunks: Iterable[tuple[float, float]], rx_chunks: Iterable[tuple[float, bytes]]
+) -> Iterator[tuple[float, int, float | bytes]]:
+    box = ((h, 0, t) for h, t in box_chunks)
+    rx = ((h, 1, d) for h, d in rx_chunks)
+    return heapq.merge(box, rx, key=lambda c: (c[0], c[1]))

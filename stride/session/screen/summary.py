@@ -1,0 +1,84 @@
+"""The summary printed when a session ends: the figures a therapist writes down."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from stride.session.protocols import SessionResult
+
+
+def _ms(d: Any, key: str = "mean", scale: float = 1.0, unit: str = "") -> str:
+    if not isinstance(d, dict) or d.get(key) is None:
+        return "—"
+    return f"{d[key] * scale:.1f}{unit}"
+
+
+def summary_table(result: SessionResult) -> Table:
+    """A compact table of the final summary and the session's device figures."""
+    s: dict[str, Any] = result.analysis.get("summary") or {}
+    sess = result.session
+    t = Table(title="session summary", show_header=True, header_style="bold", box=None)
+    t.add_column("")
+    t.add_column("L", justify="right")
+    t.add_column("R", justify="right")
+    t.add_column("", justify="right")
+    left: dict[str, Any] = s.get("L") or {}
+    right: dict[str, Any] = s.get("R") or {}
+    cad = s.get("cadence_spm")
+    t.add_row("steps", "", "", str(s.get("steps", 0)))
+    t.add_row("cadence", "", "", f"{cad:.1f} steps/min" if isinstance(cad, int | float) else "—")
+    t.add_row(
+        "step length",
+        _ms(left.get("step_length_m"), scale=100, unit=" cm"),
+        _ms(right.get("step_length_m"), scale=100, unit=" cm"),
+        "",
+    )
+    t.add_row(
+        "step time",
+        _ms(left.get("step_time_s"), scale=1000, unit=" ms"),
+        _ms(right.get("step_time_s"), scale=1000, unit=" ms"),
+        "",
+    )
+    t.add_row(
+        "stance",
+        _ms(left.get("stance_s"), scale=1000, unit=" ms"),
+        _ms(right.get("stance_s"), scale=1000, unit=" ms"),
+        "",
+    )
+    sym: dict[str, Any] = s.get("symmetry") or {}
+    for key in ("step_length", "step_time", "stance", "loading"):
+        si = (sym.get(key) or {}).get("si") if isinstance(sym.get(key), dict) else None
+        if si is not None:
+            t.add_row(f"symmetry {key.replace('_', ' ')} (SI)", "", "", f"{si:+.1f} %")
+    target: dict[str, Any] = s.get("target") or {}
+    within = target.get("within") or {}
+    if within:
+        t.add_row(
+            "on target",
+            f"{100 * within['L']:.0f} %" if within.get("L") is not None else "—",
+            f"{100 * within['R']:.0f} %" if within.get("R") is not None else "—",
+            f"target {100 * target['step_length_m']:.0f} cm" if target.get("step_length_m") else "",
+        )
+    cv = (s.get("variability") or {}).get("stride_time_cv") or {}
+    if cv:
+        t.add_row(
+            "stride-time CV",
+            f"{cv['L']:.1f} %" if cv.get("L") is not None else "—",
+            f"{cv['R']:.1f} %" if cv.get("R") is not None else "—",
+            "",
+        )
+    lat = sess.get("latency_ms") or {}
+    t.add_row(
+        "session",
+        "",
+        "",
+        f"frames {sess.get('frames', 0)}, CRC errors {sess.get('crc_errors', 0)}, "
+        f"gaps {sess.get('gaps', 0)}, reconnects {sess.get('reconnects', 0)}",
+    )
+    if lat.get("p99") is not None:
+        t.add_row("latency", "", "", f"p50 {lat['p50']:.1f} ms, p99 {lat['p99']:.1f} ms")
+    if result.recording is not None:
+        t.add_row("recording", "", "", str(result.recording))
+    return t

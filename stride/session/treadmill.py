@@ -1,0 +1,117 @@
+"""A treadmill in a live session: polled for speed, controlled where the driver can.
+
+Wraps any :class:`devices.treadmill.base.Treadmill` driver from :mod:`devices.registry`,
+whatever its transport (a serial port, TCP, Bluetooth): the session uses only the base
+class's interface (``start_polling`` with callbacks, ``set_speed``, ``start``, ``stop``,
+``close``, ``can_set_speed``, ``can_start_stop``) and opens nothing itself. Every byte
+exchanged goes to the session's sink first (``treadmill.rx`` = received, ``treadmill.tx``
+= sent), so the recording holds the whole exchange, and the driver's ``parse_recording``
+reads it back; readings and "not answering" changes update the dashboard.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+from devices.treadmill.base import BeltReading, PollerStatus, Treadmill, WireBytes
+from stride.ingest.pipeline import RX_STREAM, TX_STREAM
+from stride.session.sources import Report, Sink
+
+
+class TreadmillBelt:
+    """The session's view of a treadmill driver (the ``Belt`` protocol of ``live``)."""
+
+    def __init__(self, driver: Treadmill, *, poll_hz: float = 10.0) -> None:
+        self.driver = driver
+        self.name = driver.name
+        self.can_set_speed = bool(driver.can_set_speed)
+        self.can_start_stop = bool(driver.can_start_stop)
+        self.poll_hz = poll_hz
+        self.last: BeltReading | None = None
+        self._answering = True
+        self._lock = threading.Lock()
+        self._sink: Sink | None = None
+        self._report: Report | None = None
+        self.readings = 0
+
+    # -- Source protocol (so the session starts and stops it with the readers) -------------
+    def start_source(self, sink: Sink, report: Report) -> None:
+        """Begin polling; bytes go to ``sink`` before anything else sees them."""
+        self._sink = sink
+        self._report = report
+        self.driver.start_polling(
+            self.poll_hz,
+            on_reading=self._on_reading,
+            on_bytes=self._on_bytes,
+            on_status=self._on_status,
+        )
+
+    def _on_bytes(self, wb: WireBytes) -> None:
+        if self._sink is not None:
+            stream = RX_STREAM if wb.direction == "rx" else TX_STREAM
+            self._sink(stream, wb.data, wb.host_t, time.perf_counter())
+
+    def _on_reading(self, reading: BeltReading) -> None:
+        with self._lock:
+            self.last = reading
+            self.readings += 1
+
+    def _on_status(self, status: PollerStatus) -> None:
+        self._answering = status.answering
+        if self._report is not None:
+            self._report(self.name, status.message)
+
+    # -- Belt protocol --------------------------------------------------------------------
+    @property
+    def answering(self) -> bool:
+        poller = self.driver.poller
+        if poller is not None:
+            return bool(poller.answering)
+        return self._answering
+
+    @property
+    def speed_mps(self) -> float | None:
+        with self._lock:
+            r = self.last
+        if r is None or not self.answering:
+            return None
+        v = sum(r.speeds_mps) / len(r.speeds_mps)
+        return v if math.isfinite(v) else None
+
+    def start(self, speed_mps: float) -> None:
+        self.driver.set_speed(speed_mps)
+        if self.can_start_stop:
+            self.driver.start()
+
+    def set_speed(self, speed_mps: float) -> None:
+        self.driver.set_speed(speed_mps)
+
+    def stop(self) -> None:
+        if self.can_start_stop:
+            self.driver.stop()
+
+    def close(self) -> None:
+        self.driver.close()
+
+
+class TreadmillSource:
+    """Adapts :class:`TreadmillBelt` polling to the session's ``Source`` protocol."""
+
+    def __init__(self, belt: TreadmillBelt) -> None:
+        self.belt = belt
+        self.name = belt.name
+
+    def start(self, sink: Sink, report: Report) -> None:
+        self.belt.start_source(sink, report)
+
+    def stop(self) -> None:
+        self.belt.driver.stop_polling()
+
+    def join(self, timeout: float | None = None) -> None:
+        return None
+
+    @property
+    def done(self) -> bool:
+        return False
