@@ -73,6 +73,7 @@ rules (tests compare them with a plain-Python reference).
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 from collections.abc import Sequence
@@ -86,6 +87,36 @@ from stride.core import _contact_scan as _scan
 from stride.core import _contact_state as _k
 from stride.core.signals import GaitSignals, Side
 from stride.errors import InputError
+
+#: fewest samples in an envelope block: the noise estimate (the smallest block spread) of a
+#: block of 4-8 samples is a small, unstable fraction of the noise's spread, and a still
+#: sensor sampled at 100-200 Hz then clears the noise gate and makes contacts
+MIN_BLOCK_SAMPLES = 12
+#: the block length the noise gate's ratio is stated for (40 samples: 1 kHz, 0.04 s)
+_GATE_BLOCK = 40
+
+
+def block_samples(block_s: float, fs: float) -> int:
+    """Samples per envelope block: ``block_s`` at ``fs``, at least :data:`MIN_BLOCK_SAMPLES`."""
+    return max(MIN_BLOCK_SAMPLES, round(block_s * fs))
+
+
+@functools.lru_cache(maxsize=64)
+def _expected_range(n: int) -> float:
+    """Expected spread (max - min) of ``n`` independent standard normal samples (d2)."""
+    x = np.linspace(-8.0, 8.0, 4001)
+    cdf = 0.5 * (1.0 + np.vectorize(math.erf)(x / math.sqrt(2.0)))
+    return float(np.sum(1.0 - cdf**n - (1.0 - cdf) ** n) * (x[1] - x[0]))
+
+
+def gate_ratio(noise_ratio: float, block_n: int) -> float:
+    """``noise_ratio`` for blocks of ``block_n`` samples: the spread of a short block
+    understates the noise (8 samples span 2.8 SD on average, 40 span 4.3 SD) while the range
+    a noise-only line reaches does not shrink, so the ratio grows by that factor for blocks
+    shorter than 40 samples (the same gate in standard deviations at every sample rate)."""
+    if block_n >= _GATE_BLOCK:
+        return noise_ratio
+    return noise_ratio * _expected_range(_GATE_BLOCK) / _expected_range(block_n)
 
 
 class ContactParams(NamedTuple):
@@ -107,7 +138,8 @@ class ContactParams(NamedTuple):
     min_contact_s: float = 0.08
     #: time below the contact level that ends a contact (shorter dips stay inside it)
     min_swing_s: float = 0.16
-    #: envelope update interval; also the window of the noise estimate
+    #: envelope update interval; also the window of the noise estimate (at least
+    #: MIN_BLOCK_SAMPLES samples)
     block_s: float = 0.04
     #: baseline and load level leak towards each other with this time constant
     tau_env_s: float = 4.0
@@ -115,7 +147,8 @@ class ContactParams(NamedTuple):
     range_floor: float = 0.25
     #: decay of the reference range (how long a pause keeps the walking range)
     tau_ref_s: float = 60.0
-    #: the range must exceed this many times the noise (smallest recent block spread)
+    #: the range must exceed this many times the noise (smallest recent block spread of
+    #: 40 samples; scaled for shorter blocks: gate_ratio)
     noise_ratio: float = 4.0
     #: how fast the noise estimate may grow again
     tau_noise_s: float = 10.0
@@ -243,7 +276,7 @@ def _param_vector(fs: float, params: ContactParams) -> NDArray[np.float64]:
             "contact settings range_floor, noise_ratio or gap_factor out of range",
             fix="use 0 <= range_floor < 1, noise_ratio >= 0, gap_factor > 1",
         )
-    block = max(1, round(p.block_s * fs))
+    block = block_samples(p.block_s, fs)
     dt_block = block / fs
     vec = np.zeros(_k.N_P, np.float64)
     vec[_k.P_BLOCK] = block
@@ -257,7 +290,7 @@ def _param_vector(fs: float, params: ContactParams) -> NDArray[np.float64]:
     vec[_k.P_A_ENV] = 0.5 * (1.0 - math.exp(-dt_block / p.tau_env_s))
     vec[_k.P_F_FLOOR] = p.range_floor
     vec[_k.P_A_REF] = 1.0 - math.exp(-dt_block / p.tau_ref_s)
-    vec[_k.P_K_NOISE] = p.noise_ratio
+    vec[_k.P_K_NOISE] = gate_ratio(p.noise_ratio, block)
     vec[_k.P_A_NOISE] = 1.0 - math.exp(-dt_block / p.tau_noise_s)
     vec[_k.P_GAP_DT] = p.gap_factor / fs
     vec[_k.P_FS] = fs

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from stride.core.contacts import ContactParams
+from stride.core.contacts import ContactParams, gate_ratio
 
 
 @dataclass
@@ -93,7 +93,7 @@ class Foot:
     """The per-foot state machine: unknown, swing, stance, ending (see contacts.py)."""
 
     def __init__(self, p: ContactParams, fs: float, nk: int) -> None:
-        block_n = max(1, round(p.block_s * fs))
+        block_n = max(12, round(p.block_s * fs))  # contacts.MIN_BLOCK_SAMPLES
         dtb = block_n / fs
         self.p = p
         self.fs = fs
@@ -104,7 +104,7 @@ class Foot:
             "low_frac": p.low_frac,
             "mid_frac": p.mid_frac,
             "floor": p.range_floor,
-            "noise_ratio": p.noise_ratio,
+            "noise_ratio": gate_ratio(p.noise_ratio, block_n),
             "a_env": 0.5 * (1.0 - math.exp(-dtb / p.tau_env_s)),
             "a_ref": 1.0 - math.exp(-dtb / p.tau_ref_s),
             "a_noise": 1.0 - math.exp(-dtb / p.tau_noise_s),
@@ -192,7 +192,7 @@ class Foot:
         rng = self.on["range"]
         load = clip01(((peak - base) / rng - p.mid_frac) / (1.0 - p.mid_frac)) if rng > 0 else 0.0
         dur = clip01((off_t - on_t) / p.min_contact_s - 1.0)
-        nz = self.on["noise"] * p.noise_ratio
+        nz = self.on["noise"] * self.c["noise_ratio"]
         clear = clip01(rng / nz - 1.0) if nz > 0 else 1.0
         conf = min(load, dur, clear)
         self.rows.append(

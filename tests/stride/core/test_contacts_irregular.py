@@ -105,6 +105,20 @@ def test_chatter_gives_blips_no_contacts_and_a_warning() -> None:
     assert "\n" not in warnings[0]
 
 
+@pytest.mark.parametrize("fs", [100.0, 200.0, 300.0, 1000.0])
+@pytest.mark.parametrize("sd", [0.7, 3.0])
+def test_a_still_sensor_gives_no_contact_it_saw_begin_and_end(fs: float, sd: float) -> None:
+    """Noise only (a foot that never moves): no contact whose IC and FC were both seen,
+    so no stride, at the sample rates where short blocks underestimate the noise."""
+    t = np.arange(0.0, 60.0, 1.0 / fs)
+    for seed in range(3):
+        x = 400.0 + np.random.default_rng(seed).normal(0.0, sd, t.shape)
+        for forces in (x, np.round(x).astype(np.int16)):
+            sig = GaitSignals(t, forces[:, None], (Channel("L", "foot"),), fs)
+            c = detect_contacts(sig, "L")
+            assert not (c.on_seen & c.complete).any(), (fs, sd, seed, forces.dtype)
+
+
 def test_a_weak_contact_has_a_low_confidence() -> None:
     t, f, truth = _walk(8)
     k = int(np.argmax(truth.on > 20))
