@@ -102,7 +102,9 @@ def _one(
     for out in (steps_csv, plot):
         if out is not None:
             check_output(out, force)
-    signals, result, timing = run(path, config)
+    from stride.cli.kernel_notice import announce_kernels
+
+    signals, result, timing = run(path, config, lambda s: announce_kernels(s.forces.dtype))
     damage = recording_damage(signals.meta)
     if damage is not None:
         probs = signals.meta.get("read_problems") or {}

@@ -68,6 +68,7 @@ def live(
         db=db,
         history=not no_history,
     )
+    _announce_kernels()
     raise typer.Exit(run_live(args))
 
 
@@ -119,6 +120,7 @@ def demo(
         db=db,
         history=not no_history,
     )
+    _announce_kernels()
     raise typer.Exit(run_demo(args))
 
 
@@ -131,6 +133,7 @@ def replay(
     """Play a recording through the live dashboard."""
     from stride.session.replay import ReplayArgs, run_replay
 
+    _announce_kernels()
     raise typer.Exit(run_replay(ReplayArgs(recording, speed, no_ui=no_ui, json_doc=json_out)))
 
 
@@ -148,3 +151,11 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
     app.command("live")(live)
     app.command("replay")(replay)
+
+
+def _announce_kernels() -> None:
+    """The line a first run shows before the session compiles its kernels (the box sends
+    int16 counts)."""
+    from stride.cli.kernel_notice import announce_kernels
+
+    announce_kernels("int16")

@@ -1,0 +1,59 @@
+"""A first run says that the kernels are being prepared; a later run says nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stride.cli import app as cli_app
+from stride.cli.kernel_notice import MESSAGE
+
+ANNOUNCE = "from stride.cli.kernel_notice import announce_kernels as a; print(a('int16'))"
+RECORD = Path(__file__).resolve().parents[2] / "data" / "gaitndd" / "control1.hea"
+
+
+def _announce(cache: Path | None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    if cache is not None:
+        env["NUMBA_CACHE_DIR"] = str(cache)
+    cmd = [sys.executable, "-c", ANNOUNCE]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
+
+
+def test_an_empty_cache_is_announced_a_filled_one_is_not(tmp_path: Path) -> None:
+    from stride.core.analyzer import analyze
+    from stride.readers import read_signals
+
+    analyze(read_signals(RECORD))  # compiles or loads every kernel (int16 forces)
+    warm = _announce(None)
+    assert (warm.stdout.strip(), warm.stderr) == ("False", "")
+    cold = _announce(tmp_path)  # nothing compiled here: the line, nothing else
+    assert cold.stdout.strip() == "True"
+    assert cold.stderr.strip() == MESSAGE
+
+
+def test_analyze_shows_the_line_on_stderr_and_keeps_stdout_json(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import stride.core.kernels as kernels
+
+    asked: list[str] = []
+
+    def not_ready(dtype: object = "int16") -> bool:
+        asked.append(str(dtype))
+        return False
+
+    monkeypatch.setattr(kernels, "analysis_kernels_ready", not_ready)
+    monkeypatch.setattr(sys, "argv", ["stride", "analyze", str(RECORD), "--json"])
+    with pytest.raises(SystemExit) as exit_:
+        cli_app.main()
+    out = capsys.readouterr()
+    assert exit_.value.code in (0, None)
+    assert out.err.splitlines() == [MESSAGE]
+    assert asked == ["int16"]  # the dtype the record was read as
+    assert json.loads(out.out)["summary"]["steps_used"] > 0
