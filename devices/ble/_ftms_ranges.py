@@ -95,8 +95,8 @@ class SpeedRange:
     increment_kmh: float
 
     def clamp(self, kmh: float) -> tuple[float, str | None]:
-        """``kmh`` inside the range and on its increment grid, and a sentence saying how it
-        was changed (None when it was sent as asked)."""
+        """``kmh`` inside the range and on its increment grid, and a sentence saying it was
+        clamped (None when it was inside the range)."""
         return _clamp(kmh, self.min_kmh, self.max_kmh, self.increment_kmh, "km/h", 2)
 
 
@@ -115,15 +115,15 @@ class InclinationRange:
 def _clamp(
     v: float, lo: float, hi: float, inc: float, unit: str, digits: int
 ) -> tuple[float, str | None]:
+    """Put ``v`` on the grid ``lo + k * inc`` inside ``lo..hi``; say so when it was
+    outside the range (rounding to the grid is silent: it is below the treadmill's step)."""
     if not math.isfinite(v):
         raise ValueOutOfRangeError(f"{v!r} {unit} is not a number")
     out = min(max(v, lo), hi)
-    out = round(lo + round((out - lo) / inc) * inc, digits)
-    out = min(out, hi)
-    if abs(out - v) < 0.5 * 10**-digits:
+    out = min(round(lo + round((out - lo) / inc) * inc, digits), hi)
+    if lo <= v <= hi:
         return out, None
-    why = "outside the treadmill's range" if not lo <= v <= hi else "between its steps"
-    return out, f"{v:g} {unit} is {why} {lo:g}..{hi:g} (step {inc:g}): sent {out:g} {unit}"
+    return out, f"{v:g} {unit} is outside the treadmill's range {lo:g}..{hi:g} {unit}: sent {out:g}"
 
 
 def parse_speed_range(data: bytes | bytearray | memoryview) -> SpeedRange:

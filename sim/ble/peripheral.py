@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Coroutine
 from typing import Any
 
-from devices.ble.bumble_backend import new_device
+from devices.ble.bumble_backend import new_device, next_address
 from sim.ble.options import BleSimOptions
 from sim.world import World
 
@@ -34,8 +34,8 @@ class SimPeripheral:
         self.options = options
         self.world = world
         self.air_name = air_name
-        self.device: Any = new_device(air_name, options.name)
-        self.address = str(self.device.random_address).split("/")[0]
+        self.address = next_address()
+        self.device: Any = None  # made on the loop in start(): Bumble needs a running loop
         #: (time.perf_counter() just before sending, value) of recent notifications
         self.sent: deque[tuple[float, bytes]] = deque(maxlen=20000)
         self.notifications = 0
@@ -64,6 +64,7 @@ class SimPeripheral:
 
     # -- life cycle ----------------------------------------------------------------------
     async def start(self) -> None:
+        self.device = new_device(self.air_name, self.options.name, self.address)
         self.device.add_services(self.services())
         self.device.on("connection", self._on_connection)
         await self.device.power_on()
@@ -84,6 +85,8 @@ class SimPeripheral:
 
     @property
     def connections(self) -> list[Any]:
+        if self.device is None:
+            return []
         return list(self.device.connections.values())
 
     # -- faults on demand (tests, benchmarks) ---------------------------------------------
