@@ -113,13 +113,19 @@ class BumbleGattClient(GattClient):
             await self._device.power_on()
         self._closing = False
         try:
-            conn = await self._device.connect(Address(self.address), timeout=timeout)
+            # Bumble's own timeout cancels the connection attempt and then waits for the
+            # controller to confirm, which the virtual controller never does: bound it here.
+            conn = await asyncio.wait_for(
+                self._device.connect(Address(self.address), timeout=timeout), timeout + 0.5
+            )
         except (TimeoutError, BumbleTimeout) as err:
+            self._abandon_device()
             raise DeviceTimeoutError(
                 f"no Bluetooth device {self.address} answered within {timeout:g} s",
                 fix="check it is on, advertising and not connected to another app",
             ) from err
         except Exception as err:  # bumble's own error types for a refused connection
+            self._abandon_device()
             raise DeviceError(f"cannot connect to {self.address}: {err}") from err
         from bumble.device import Peer
 
@@ -127,6 +133,14 @@ class BumbleGattClient(GattClient):
         self._peer = Peer(conn)
         self._chars = {}
         conn.on("disconnection", self._on_disconnection)
+
+    def _abandon_device(self) -> None:
+        """Forget a device whose connection attempt is stuck; the next attempt gets a new
+        one (its virtual controller leaves the air)."""
+        device, self._device = self._device, None
+        controller = getattr(getattr(device, "host", None), "controller", None)
+        with contextlib.suppress(KeyError, ValueError):
+            air(self.air_name).remove_controller(controller)
 
     def _on_disconnection(self, reason: Any) -> None:
         self._connection = None

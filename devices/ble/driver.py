@@ -105,6 +105,8 @@ class BleTreadmill(Treadmill):
         self.last: BeltReading | None = None
         self._parsers: dict[int, Parser] = {}
         self._pending: list[str] = []  # messages for the user before polling started
+        self._early: list[WireBytes] = []  # records made before a recorder was attached
+        self._record_lock = threading.Lock()
         self._said: set[str] = set()
         self._state_lock = threading.Lock()
         self._reconnecting: asyncio.Task[None] | None = None
@@ -154,9 +156,16 @@ class BleTreadmill(Treadmill):
         return handle
 
     def emit_at(self, host_t: float, direction: str, data: bytes) -> None:
-        """Hand a record to the recorder with its arrival time (before anything parses it)."""
-        if self.on_bytes is not None:
-            self.on_bytes(WireBytes(host_t, "rx" if direction == "rx" else "tx", data))
+        """Hand a record to the recorder with its arrival time (before anything parses it).
+        Records made before a recorder is attached (the connection's reads and the request
+        for control) are kept and handed over first when it is (:meth:`start_polling`)."""
+        wire = WireBytes(host_t, "rx" if direction == "rx" else "tx", data)
+        with self._record_lock:
+            sink = self.on_bytes
+            if sink is None and len(self._early) < 10000:
+                self._early.append(wire)
+        if sink is not None:
+            sink(wire)
 
     async def read_char(self, uuid16: int) -> bytes:
         """Read a characteristic and record the value."""
@@ -218,7 +227,11 @@ class BleTreadmill(Treadmill):
     ) -> Poller:
         """Readings come by notification; ``rate_hz`` only paces the silence watch."""
         if on_bytes is not None:
-            self.on_bytes = on_bytes
+            with self._record_lock:  # nothing recorded before or during the hand-over is lost
+                for wire in self._early:
+                    on_bytes(wire)
+                self._early = []
+                self.on_bytes = on_bytes
         if self._poller is not None and self._poller.alive:
             self._poller.update(rate_hz, on_reading, on_status, not_answering_after)
             return self._poller

@@ -67,6 +67,8 @@ def run(coro: Coroutine[Any, Any, T], timeout: float, what: str) -> T:
     try:
         return future.result(timeout)
     except concurrent.futures.TimeoutError:
+        if future.done():  # the coroutine's own TimeoutError (the same class since 3.11)
+            raise
         future.cancel()
         raise DeviceTimeoutError(
             f"Bluetooth: {what} took more than {timeout:g} s",

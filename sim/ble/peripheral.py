@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Coroutine
 from typing import Any
 
-from devices.ble.bumble_backend import new_device, next_address
+from devices.ble.bumble_backend import air, new_device, next_address
 from sim.ble.options import BleSimOptions
 from sim.world import World
 
@@ -81,7 +81,11 @@ class SimPeripheral:
         await self._disconnect_all()
         with contextlib.suppress(Exception):
             await self.device.stop_advertising()
-        await self.device.power_off()
+        with contextlib.suppress(Exception):
+            await self.device.power_off()
+        controller = getattr(self.device.host, "controller", None)
+        with contextlib.suppress(KeyError, ValueError):
+            air(self.air_name).remove_controller(controller)  # off the air for good
 
     @property
     def connections(self) -> list[Any]:
