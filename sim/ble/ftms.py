@@ -62,9 +62,8 @@ class SimFtmsTreadmill(SimPeripheral):
         feature = struct.pack("<II", machine, 0b11)
         self.data_char = gatt.Characteristic("2ACD", p.NOTIFY, readable, b"")
         self.status_char = gatt.Characteristic("2ADA", p.NOTIFY, readable, b"")
-        self.cp_char = gatt.Characteristic(
-            "2AD9", p.WRITE | p.INDICATE, writeable, gatt.CharacteristicValue(write=self._on_write)
-        )
+        on_write: Any = gatt.CharacteristicValue(write=self._on_write)
+        self.cp_char: Any = gatt.Characteristic("2AD9", p.WRITE | p.INDICATE, writeable, on_write)
         chars = [
             gatt.Characteristic("2ACC", p.READ, readable, feature),
             self.data_char,
