@@ -225,23 +225,25 @@ class BleTreadmill(Treadmill):
         *,
         not_answering_after: float = 1.0,
     ) -> Poller:
-        """Readings come by notification; ``rate_hz`` only paces the silence watch."""
+        """Readings come by notification; ``rate_hz`` only paces the silence watch.
+        The poller exists before the recorder is attached, so no notification is recorded
+        without its reading being delivered."""
+        if self._poller is not None and self._poller.alive:
+            self._poller.update(rate_hz, on_reading, on_status, not_answering_after)
+        else:
+            self._poller = NotifyPoller(
+                self, max(rate_hz, 5.0), on_reading, on_status, not_answering_after
+            )
+            self._poller.start()
+            pending, self._pending = self._pending, []
+            for message in pending:
+                self._poller.say(message)
         if on_bytes is not None:
             with self._record_lock:  # nothing recorded before or during the hand-over is lost
                 for wire in self._early:
                     on_bytes(wire)
                 self._early = []
                 self.on_bytes = on_bytes
-        if self._poller is not None and self._poller.alive:
-            self._poller.update(rate_hz, on_reading, on_status, not_answering_after)
-            return self._poller
-        self._poller = NotifyPoller(
-            self, max(rate_hz, 5.0), on_reading, on_status, not_answering_after
-        )
-        self._poller.start()
-        pending, self._pending = self._pending, []
-        for message in pending:
-            self._poller.say(message)
         return self._poller
 
     def _read_speed(self, deadline: float) -> tuple[float, ...]:

@@ -1,0 +1,145 @@
+"""Bluetooth FTMS: notification-to-belt-reading latency and reconnect time, on the
+simulated treadmill over Bumble's virtual radio (no adapter: a best case for the radio,
+which adds its connection interval, 7.5-50 ms, on real hardware).
+
+Not a test. Run: ``python benchmarks/ble_latency.py [--seconds S] [--hz N] [--drops K]``.
+Measured side by side in this run, each against the time the simulated peripheral handed
+the notification to its GATT server (``time.perf_counter``, one process):
+
+1. baseline: a bare GATT subscription (the Bumble client's callback), no driver;
+2. the user's path: ``ftms:sim`` opened through ``devices.registry`` like ``stride live``
+   does, the driver's ``on_reading`` callback (record, parse, reading, poller);
+
+reporting p50/p99/max of each, the driver's added latency (2 minus 1 at the same
+percentile) and their ratio. Then ``--drops`` times: the peripheral drops the link and
+stays away 0.5 s; the time until the driver has reconnected (``reconnects`` counted) and
+data flows again, from the drop and from the peripheral's return.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def pct(xs: list[float], p: float) -> float:
+    s = sorted(xs)
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
+
+
+def match(sent: list[tuple[float, bytes]], got: list[tuple[float, bytes]]) -> list[float]:
+    """Latencies (ms) of received values, matched in order to what was sent: the one
+    alignment at which every received value equals the sent one (values repeat, so the
+    whole sequence is compared)."""
+    values = [v for _, v in sent]
+    want = [v for _, v in got]
+    for start in range(len(values) - len(want) + 1):
+        if values[start : start + len(want)] == want:
+            return [(t_rx - sent[start + k][0]) * 1e3 for k, (t_rx, _) in enumerate(got)]
+    raise SystemExit("received notifications do not match what was sent, in order")
+
+
+def baseline(world: str, seconds: float, hz: float) -> list[float]:
+    from devices.ble import loop
+    from devices.ble.bumble_backend import BumbleBackend
+    from sim.ble.serve import ensure_peripheral
+
+    dev = ensure_peripheral("ftms", f"world={world}&speed=3.6kmh&notify_hz={hz:g}")
+    client = BumbleBackend(air=dev.air).client(dev.address)
+    got: list[tuple[float, bytes]] = []
+
+    async def run() -> None:
+        await client.connect(5.0)
+        await client.discover("1826")
+        await client.subscribe("2acd", lambda v, t: got.append((time.perf_counter(), v)))
+        await asyncio.sleep(seconds)
+        await client.disconnect()
+
+    loop.run(run(), seconds + 30, "baseline")
+    return match(list(dev.peripheral.sent), got)
+
+
+def driver_path(
+    world: str, seconds: float, hz: float, drops: int
+) -> tuple[list[float], list[tuple[float, float, float]]]:
+    from devices.ble import loop
+    from devices.ble.record import iter_records
+    from devices.registry import parse_treadmill_spec
+    from sim.ble.serve import ensure_peripheral
+
+    spec = f"world={world}&speed=3.6kmh&notify_hz={hz:g}"
+    tm = parse_treadmill_spec(f"ftms:sim?{spec}")
+    dev = ensure_peripheral("ftms", spec).peripheral
+    values: list[bytes] = []
+    got: list[tuple[float, bytes]] = []
+
+    def on_bytes(wb: object) -> None:
+        for uuid16, value in iter_records(wb.data):  # type: ignore[attr-defined]
+            if wb.direction == "rx" and uuid16 == 0x2ACD:  # type: ignore[attr-defined]
+                values.append(value)
+
+    def on_reading(_r: object) -> None:
+        if values:  # readings before the recorder was attached have no value here
+            got.append((time.perf_counter(), values[-1]))
+
+    tm.start_polling(10, on_reading=on_reading, on_bytes=on_bytes)
+    time.sleep(seconds)
+    lat = match(list(dev.sent), list(got)[10:])  # past the subscription's first moments
+    reconnects = []
+    for k in range(drops):
+        t0 = time.perf_counter()
+        loop.run(dev.drop(0.5), 5, "drop")
+        t_back = t0 + 0.5 / dev.world.options.speedup
+        while tm.reconnects <= k:
+            time.sleep(0.001)
+        n = len(got)
+        while len(got) <= n:
+            time.sleep(0.001)
+        t1 = time.perf_counter()
+        reconnects.append((t1 - t0, t1 - t_back, tm.last_outage_s or float("nan")))
+        time.sleep(0.3)
+    tm.close()
+    return lat, reconnects
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--hz", type=float, default=50.0)
+    ap.add_argument("--drops", type=int, default=5)
+    a = ap.parse_args()
+    base = baseline("bench-base", a.seconds, a.hz)
+    drv, rec = driver_path("bench-driver", a.seconds, a.hz, a.drops)
+    print(
+        f"notifications at {a.hz:g} Hz for {a.seconds:g} s; latency from the peripheral's send (ms)"
+    )
+    print(f"{'path':<28}{'n':>6}{'p50':>9}{'p99':>9}{'max':>9}")
+    for name, xs in (("bare GATT subscription", base), ("ftms driver on_reading", drv)):
+        print(f"{name:<28}{len(xs):>6}{pct(xs, 50):>9.3f}{pct(xs, 99):>9.3f}{max(xs):>9.3f}")
+    added50, added99 = pct(drv, 50) - pct(base, 50), pct(drv, 99) - pct(base, 99)
+    print(
+        f"driver adds: p50 {added50:.3f} ms, p99 {added99:.3f} ms "
+        f"(ratio driver/bare at p99: {pct(drv, 99) / pct(base, 99):.2f}); target p99 <= 5 ms"
+    )
+    if rec:
+        print("reconnect after a drop (peripheral away 0.5 s), seconds:")
+        print(
+            f"  from the drop to data again: mean {statistics.mean(r[0] for r in rec):.3f}, "
+            f"max {max(r[0] for r in rec):.3f}"
+        )
+        print(
+            f"  from the peripheral's return: mean {statistics.mean(r[1] for r in rec):.3f}, "
+            f"max {max(r[1] for r in rec):.3f}   (target: reconnect within 5 s)"
+        )
+        print(f"  driver's last_outage_s: {', '.join(f'{r[2]:.3f}' for r in rec)}")
+
+
+if __name__ == "__main__":
+    main()
