@@ -158,7 +158,7 @@ class BumbleGattClient(GattClient):
         if not found:
             raise NotThatDeviceError(
                 f"{self.address} offers no {uuid[4:8]} service",
-                fix="pick the right device: `stride ports --ble` lists what each offers",
+                fix="pick the right device: `python -m devices.ble.scan` lists what each offers",
             )
         out: dict[str, CharacteristicInfo] = {}
         for char in await found[0].discover_characteristics():

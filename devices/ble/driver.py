@@ -298,5 +298,5 @@ def find_by_name(backend: GattBackend, name: str, service: int, timeout: float) 
     raise DeviceError(
         f"no {kind} named {name!r} in range ({'several match' if partial else 'seen: ' + listing})",
         fix="turn it on and wake it (press a button or step on it); "
-        "`stride ports --ble` lists what is in range",
+        "`python -m devices.ble.scan` lists what is in range",
     )

@@ -118,7 +118,7 @@ class FtmsTreadmill(BleTreadmill):
             raise NotThatDeviceError(
                 f"{self.address} has the Fitness Machine service but no Treadmill Data "
                 "(a bike, rower or cross trainer?)",
-                fix="pick the treadmill: `stride ports --ble` lists what is in range",
+                fix="pick the treadmill: `python -m devices.ble.scan` lists what is in range",
             )
         self._responses = asyncio.Queue()
         if self.has(U.FTMS_FEATURE):

@@ -67,7 +67,7 @@ class RscFootPod(BleTreadmill):
         if not self.has(U.RSC_MEASUREMENT):
             raise NotThatDeviceError(
                 f"{self.address} has the RSC service but no RSC Measurement",
-                fix="pick the foot pod: `stride ports --ble` lists what is in range",
+                fix="pick the foot pod: `python -m devices.ble.scan` lists what is in range",
             )
         if self.has(U.RSC_FEATURE):
             self.features = R.parse_rsc_feature(await self.read_char(U.RSC_FEATURE))
