@@ -214,6 +214,14 @@ class FtmsTreadmill(BleTreadmill):
                 raise
             loop.run(self._request(op, value), self.timeout + 1.0, op.replace("_", " "))
 
+    @staticmethod
+    def parse_recording(
+        chunks: Iterable[WireBytes | tuple[float, str, bytes]],
+    ) -> list[BeltReading]:
+        """Belt readings of a recorded ``ftms`` stream (:func:`replay`): what
+        ``stride analyze`` and ``stride replay`` read it with, through the registry."""
+        return replay(chunks)
+
     def read_status(self) -> FtmsState:
         """The latest speed, inclination, distance, heart rate, elapsed time, steps."""
         return replace(self.state)

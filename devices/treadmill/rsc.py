@@ -75,6 +75,14 @@ class RscFootPod(BleTreadmill):
     def _set_speed_fix(self) -> str:
         return "a foot pod measures speed; it cannot set one"
 
+    @staticmethod
+    def parse_recording(
+        chunks: Iterable[WireBytes | tuple[float, str, bytes]],
+    ) -> list[BeltReading]:
+        """Belt readings of a recorded ``rsc`` stream (:func:`replay`): what
+        ``stride analyze`` and ``stride replay`` read it with, through the registry."""
+        return replay(chunks)
+
     def read_status(self) -> RscState:
         """The latest measurement: speed, cadence (as sent), stride length, running."""
         return self.state
