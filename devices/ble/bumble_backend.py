@@ -105,20 +105,26 @@ class BumbleGattClient(GattClient):
         return self._connection is not None
 
     async def connect(self, timeout: float) -> None:
-        from bumble.core import TimeoutError as BumbleTimeout
+        """Wait for the device's advertisement, then connect (as a BlueZ central does
+        when it connects to a device it has just seen). The virtual controller never
+        withdraws a connection request (its cancel is a no-op), so a request made while
+        the device is away would complete later behind the client's back: asking only
+        once it advertises leaves no request pending across attempts."""
         from bumble.hci import Address
 
         if self._device is None:
             self._device = new_device(self.air_name, "stride")
             await self._device.power_on()
         self._closing = False
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        await self._wait_for_advert(timeout)
         try:
-            # Bumble's own timeout cancels the connection attempt and then waits for the
-            # controller to confirm, which the virtual controller never does: bound it here.
             conn = await asyncio.wait_for(
-                self._device.connect(Address(self.address), timeout=timeout), timeout + 0.5
+                self._device.connect(Address(self.address), timeout=None),
+                max(0.5, deadline - loop.time()),
             )
-        except (TimeoutError, BumbleTimeout) as err:
+        except TimeoutError as err:
             self._abandon_device()
             raise DeviceTimeoutError(
                 f"no Bluetooth device {self.address} answered within {timeout:g} s",
@@ -134,11 +140,40 @@ class BumbleGattClient(GattClient):
         self._chars = {}
         conn.on("disconnection", self._on_disconnection)
 
+    async def _wait_for_advert(self, timeout: float) -> None:
+        """Scan until this client's device advertises; DeviceTimeoutError after ``timeout``."""
+        seen = asyncio.Event()
+
+        def on_advert(adv: Any) -> None:
+            if str(adv.address).split("/")[0].upper() == self.address:
+                seen.set()
+
+        device = self._device
+        device.on("advertisement", on_advert)
+        try:
+            await device.start_scanning(filter_duplicates=False)
+            try:
+                await asyncio.wait_for(seen.wait(), timeout)
+            finally:
+                with contextlib.suppress(Exception):
+                    await device.stop_scanning()
+        except TimeoutError as err:
+            raise DeviceTimeoutError(
+                f"no Bluetooth device {self.address} advertised within {timeout:g} s",
+                fix="check it is on, advertising and not connected to another app",
+            ) from err
+        finally:
+            device.remove_listener("advertisement", on_advert)
+
     def _abandon_device(self) -> None:
         """Forget a device whose connection attempt is stuck; the next attempt gets a new
-        one (its virtual controller leaves the air)."""
+        one (its virtual controller leaves the air, its request withdrawn first)."""
         device, self._device = self._device, None
-        controller = getattr(getattr(device, "host", None), "controller", None)
+        if device is None:
+            return
+        controller = getattr(device.host, "controller", None)
+        if controller is not None:
+            controller.pending_le_connection = None
         with contextlib.suppress(KeyError, ValueError):
             air(self.air_name).remove_controller(controller)
 
@@ -158,7 +193,7 @@ class BumbleGattClient(GattClient):
         if not found:
             raise NotThatDeviceError(
                 f"{self.address} offers no {uuid[4:8]} service",
-                fix="pick the right device: `python -m devices.ble.scan` lists what each offers",
+                fix="pick the right device: `stride ports --ble` lists what each offers",
             )
         out: dict[str, CharacteristicInfo] = {}
         for char in await found[0].discover_characteristics():

@@ -106,6 +106,7 @@ class BleTreadmill(Treadmill):
         self._parsers: dict[int, Parser] = {}
         self._pending: list[str] = []  # messages for the user before polling started
         self._early: list[WireBytes] = []  # records made before a recorder was attached
+        self._early_readings: list[BeltReading] = []  # readings made before polling started
         self._record_lock = threading.Lock()
         self._said: set[str] = set()
         self._state_lock = threading.Lock()
@@ -146,12 +147,17 @@ class BleTreadmill(Treadmill):
                 self.bad_notifications += 1
                 log.debug("%s: bad notification: %s", self.name, err)
                 return
-            if reading is not None:
-                with self._state_lock:
-                    self.last = reading
+            if reading is None:
+                return
+            with self._state_lock:
+                self.last = reading
+            with self._record_lock:
                 poller = self._poller
-                if isinstance(poller, NotifyPoller):
-                    poller.deliver(reading)
+                if not isinstance(poller, NotifyPoller):
+                    if len(self._early_readings) < 10000:
+                        self._early_readings.append(reading)
+                    return
+            poller.deliver(reading)
 
         return handle
 
@@ -196,6 +202,10 @@ class BleTreadmill(Treadmill):
                 log.debug("%s: reconnect attempt failed: %s", self.name, err)
                 await asyncio.sleep(0.05)
                 continue
+            except Exception as err:  # a Bluetooth stack's own error: keep trying, say it
+                log.info("%s: reconnect attempt failed: %r", self.name, err)
+                await asyncio.sleep(0.5)
+                continue
             self.reconnects += 1
             self.last_outage_s = time.monotonic() - t0
             self.tell(f"{self.name} reconnected after {self.last_outage_s:.1f} s")
@@ -223,21 +233,26 @@ class BleTreadmill(Treadmill):
         on_bytes: Any = None,
         on_status: StatusCallback | None = None,
         *,
-        not_answering_after: float = 1.0,
+        not_answering_after: float | None = None,
     ) -> Poller:
-        """Readings come by notification; ``rate_hz`` only paces the silence watch.
-        The poller exists before the recorder is attached, so no notification is recorded
-        without its reading being delivered."""
+        """Readings come by notification; ``rate_hz`` only paces the silence watch (after
+        ``not_answering_after`` s, default :attr:`silence_s`, "not answering" is said).
+        Readings of notifications that came before this call are delivered first, in
+        order, so every recorded notification's reading is delivered."""
+        silence = self.silence_s if not_answering_after is None else not_answering_after
         if self._poller is not None and self._poller.alive:
-            self._poller.update(rate_hz, on_reading, on_status, not_answering_after)
+            self._poller.update(rate_hz, on_reading, on_status, silence)
         else:
-            self._poller = NotifyPoller(
-                self, max(rate_hz, 5.0), on_reading, on_status, not_answering_after
-            )
-            self._poller.start()
+            poller = NotifyPoller(self, max(rate_hz, 5.0), on_reading, on_status, silence)
+            with self._record_lock:  # a notification arriving now waits for the early ones
+                self._poller = poller
+                poller.start()
+                early, self._early_readings = self._early_readings, []
+                for reading in early:
+                    poller.deliver(reading)
             pending, self._pending = self._pending, []
             for message in pending:
-                self._poller.say(message)
+                poller.say(message)
         if on_bytes is not None:
             with self._record_lock:  # nothing recorded before or during the hand-over is lost
                 for wire in self._early:
@@ -298,5 +313,5 @@ def find_by_name(backend: GattBackend, name: str, service: int, timeout: float) 
     raise DeviceError(
         f"no {kind} named {name!r} in range ({'several match' if partial else 'seen: ' + listing})",
         fix="turn it on and wake it (press a button or step on it); "
-        "`python -m devices.ble.scan` lists what is in range",
+        "`stride ports --ble` lists what is in range",
     )
