@@ -20,7 +20,7 @@ from stride.core.rows import json_safe
 from stride.core.signals import GaitSignals
 from stride.core.targets import CorruptTargetError, Target
 from stride.errors import InputError
-from stride.ingest.treadmill_clock import BeltFlagged
+from stride.ingest.treadmill_clock import with_treadmill
 from stride.readers import read_signals
 
 
@@ -45,7 +45,12 @@ def run(
     t1 = time.perf_counter()
     config = with_session_defaults(config, signals.meta)
     outages = signals.meta.get("belt_outages")
-    result = BeltFlagged.of(analyze(signals, config), outages if isinstance(outages, list) else [])
+    rates = signals.meta.get("heart_rates_bpm")
+    result = with_treadmill(
+        analyze(signals, config),
+        outages if isinstance(outages, list) else [],
+        rates if isinstance(rates, list) else [],
+    )
     t2 = time.perf_counter()
     if result.usable_steps == 0:
         flagged = result.summary.get("flags")

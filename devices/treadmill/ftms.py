@@ -56,6 +56,9 @@ class FtmsTreadmill(BleTreadmill):
 
     name = "ftms"
     service = U.FTMS_SERVICE
+    #: Treadmills notify Treadmill Data about once a second (the simulator: 4 Hz): silent
+    #: for three notifications is not answering (docs/treadmills.md).
+    silence_s = 3.0
 
     def __init__(self, backend: GattBackend, address: str, **kwargs: Any) -> None:
         super().__init__(backend, address, **kwargs)
@@ -98,7 +101,7 @@ class FtmsTreadmill(BleTreadmill):
         )
         if data.speed_mps is None:
             return None
-        return BeltReading(host_t, (data.speed_mps,))
+        return BeltReading(host_t, (data.speed_mps,), self.state.heart_rate_bpm)
 
     def _on_status_value(self, value: bytes, host_t: float) -> None:
         status = F.parse_machine_status(value)
@@ -118,7 +121,7 @@ class FtmsTreadmill(BleTreadmill):
             raise NotThatDeviceError(
                 f"{self.address} has the Fitness Machine service but no Treadmill Data "
                 "(a bike, rower or cross trainer?)",
-                fix="pick the treadmill: `python -m devices.ble.scan` lists what is in range",
+                fix="pick the treadmill: `stride ports --ble` lists what is in range",
             )
         self._responses = asyncio.Queue()
         if self.has(U.FTMS_FEATURE):
@@ -254,11 +257,14 @@ def _locate(
 
 def replay(chunks: Iterable[WireBytes | tuple[float, str, bytes]]) -> list[BeltReading]:
     """Belt readings of a recorded ``ftms`` stream: every Treadmill Data notification that
-    carries a speed, at its recorded host time (bad ones are skipped, as live)."""
+    carries a speed, at its recorded host time, with the last heart rate sent (bad ones
+    are skipped, as live)."""
     out: list[BeltReading] = []
+    heart_rate: int | None = None
     for host_t, data in replay_data(chunks):
+        heart_rate = _or(data.heart_rate_bpm, heart_rate)
         if data.speed_mps is not None:
-            out.append(BeltReading(host_t, (data.speed_mps,)))
+            out.append(BeltReading(host_t, (data.speed_mps,), heart_rate))
     return out
 
 

@@ -39,6 +39,8 @@ class RscFootPod(BleTreadmill):
     service = U.RSC_SERVICE
     can_set_speed = False
     can_start_stop = False
+    #: Pods send a measurement about once a second: silent for three is not answering.
+    silence_s = 3.0
 
     def __init__(self, backend: GattBackend, address: str, **kwargs: Any) -> None:
         super().__init__(backend, address, **kwargs)
@@ -67,7 +69,7 @@ class RscFootPod(BleTreadmill):
         if not self.has(U.RSC_MEASUREMENT):
             raise NotThatDeviceError(
                 f"{self.address} has the RSC service but no RSC Measurement",
-                fix="pick the foot pod: `python -m devices.ble.scan` lists what is in range",
+                fix="pick the foot pod: `stride ports --ble` lists what is in range",
             )
         if self.has(U.RSC_FEATURE):
             self.features = R.parse_rsc_feature(await self.read_char(U.RSC_FEATURE))

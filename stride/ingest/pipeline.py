@@ -27,7 +27,12 @@ from stride.core.rows import StepRow
 from stride.core.targets import Target
 from stride.ingest.belt_source import BOX, NONE, TREADMILL, BeltSource
 from stride.ingest.engine import BeltListener, CoreEngine
-from stride.ingest.streams import IncrementalReadings, ReadingParser, reading_parser
+from stride.ingest.streams import (
+    IncrementalReadings,
+    ReadingParser,
+    reading_parser,
+    silence_limit,
+)
 
 BOX_STREAM = "box"
 BOX_PROTOCOL = PROTOCOL_NAME
@@ -189,10 +194,10 @@ def build_pipeline(
 ) -> SessionPipeline:
     """The pipeline of a session: its target, its belt source and, with a treadmill as the
     belt source, the protocol of the recorded ``treadmill.rx`` stream (the driver's name),
-    whose parser :func:`~stride.ingest.streams.reading_parser` finds. Used live and for a
+    whose parser and silence limit :mod:`stride.ingest.streams` finds. Used live and for a
     recording alike, so both decide the same."""
-    engine = CoreEngine(target, belt)
     parser = reading_parser(treadmill_protocol) if belt.kind == TREADMILL else None
+    engine = CoreEngine(target, belt, stale_s=silence_limit(treadmill_protocol))
     return SessionPipeline(
         engine,
         treadmill_stream=RX_STREAM if parser is not None else None,

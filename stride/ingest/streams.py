@@ -15,32 +15,65 @@ A parser takes recorded chunks ``(host_t, direction, data)`` and returns the
 :class:`~devices.treadmill.base.BeltReading` they complete, each dated by the chunk that
 completed it. :class:`IncrementalReadings` runs such a whole-recording parser chunk by
 chunk with the same result, which is how the live session and ``stride replay`` use it.
+Each protocol also has a silence limit (:func:`silence_limit`): how long its stream may
+carry no reading before the belt counts as unknown, the same live and replayed.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from devices.errors import InputError
+from devices.registry import load_driver
 from devices.registry import reading_parser as driver_reading_parser
 from devices.treadmill.base import BeltReading, WireBytes
 
 #: Recorded chunks ``(host_t, direction, data)`` -> the belt readings they complete.
 ReadingParser = Callable[[Iterable[WireBytes | tuple[float, str, bytes]]], list[BeltReading]]
 
+#: The silence limit of a stream whose parser or driver states none (s): a serial
+#: treadmill polled at 10 Hz that misses ten answers is not answering.
+DEFAULT_SILENCE_S = 1.0
+
 _PARSERS: dict[str, ReadingParser] = {}
+_SILENCE: dict[str, float] = {}
 
 
-def register_reading_parser(protocol: str, parser: ReadingParser) -> None:
-    """Read streams recorded with ``protocol`` with ``parser`` (replacing any before)."""
+def register_reading_parser(
+    protocol: str, parser: ReadingParser, *, silence_s: float = DEFAULT_SILENCE_S
+) -> None:
+    """Read streams recorded with ``protocol`` with ``parser`` (replacing any before);
+    ``silence_s``: seconds without a reading after which its belt is unknown."""
     if not protocol:
         raise InputError("a stream protocol needs a name", fix="e.g. 'ftms-notify'")
+    if not (0 < silence_s < math.inf):
+        raise InputError(f"silence limit {silence_s!r} s must be > 0", fix="e.g. silence_s=3.0")
     _PARSERS[protocol] = parser
+    _SILENCE[protocol] = float(silence_s)
 
 
 def unregister_reading_parser(protocol: str) -> None:
     """Forget a parser added with :func:`register_reading_parser` (tests, plugins)."""
     _PARSERS.pop(protocol, None)
+    _SILENCE.pop(protocol, None)
+
+
+def silence_limit(protocol: str | None) -> float:
+    """Seconds a stream of ``protocol`` may carry no reading before its belt is unknown:
+    the registered parser's ``silence_s``, else the driver's ``Treadmill.silence_s``, else
+    :data:`DEFAULT_SILENCE_S`. The live session and ``stride analyze``/``replay`` all ask
+    here, so they flag the same steps."""
+    if not protocol:
+        return DEFAULT_SILENCE_S
+    if protocol in _SILENCE:
+        return _SILENCE[protocol]
+    try:
+        limit = getattr(load_driver(protocol), "silence_s", DEFAULT_SILENCE_S)
+    except InputError:  # no driver of that name
+        return DEFAULT_SILENCE_S
+    return float(limit) if 0 < limit < math.inf else DEFAULT_SILENCE_S
 
 
 def reading_parser(protocol: str | None) -> ReadingParser | None:
@@ -79,7 +112,7 @@ class IncrementalReadings:
         last = len(self._carry) - 1
         # chunk index as the time: readings completed by the new chunk carry index ``last``
         readings = self.parse([(float(i), "rx", d) for i, d in enumerate(self._carry)])
-        new = [BeltReading(host_t, r.speeds_mps) for r in readings if r.host_t == last]
+        new = [replace(r, host_t=host_t) for r in readings if r.host_t == last]
         total = 0
         keep = 0
         for d in reversed(self._carry):
