@@ -22,7 +22,7 @@ from typing import Any, TextIO
 from devices.errors import DeviceError, StrideError
 from stride.core.rows import StepRow, json_safe
 from stride.session.diagnose import diagnose
-from stride.session.notices import device_logs_to
+from stride.session.notices import NoticePrinter, device_logs_to
 from stride.session.observers import (
     MAX_PENDING,
     ObserverHub,
@@ -124,6 +124,7 @@ class Session:
         for observer in observers:
             self.hub.subscribe(observer)
         self.publisher = SessionPublisher(self.hub)
+        self.notes = NoticePrinter(self.state, sys.stderr if options.json_lines else None)
 
     def subscribe(
         self, observer: SessionObserver, *, max_pending: int = MAX_PENDING
@@ -209,7 +210,7 @@ class Session:
         """``+``/``-``: move the set point where the driver can set the speed."""
         belt = self.belt
         if belt is None or not belt.can_set_speed:
-            self.state.note("this treadmill's speed cannot be set from here")
+            self.notes.once("this treadmill's speed cannot be set from here")
             return
         current = self.state.belt_set_mps
         if current is None:
@@ -251,6 +252,7 @@ class Session:
         now = time.monotonic()
         self.state.elapsed_s = now - self._t0
         self._update_health(now)
+        self.notes.flush()
         self._check_stops()
         self.publisher.changes(self.state, self.belt.name if self.belt else None)
 
@@ -275,7 +277,9 @@ class Session:
         belt = self.belt
         if belt is not None:
             h.treadmill_answering = belt.answering
+            h.treadmill_read_only = not belt.can_set_speed
             st.belt_mps = belt.speed_mps if belt.answering else None
+            st.heart_rate_bpm = getattr(belt, "heart_rate_bpm", None)
         else:
             st.belt_mps = self.pipeline.belt_mps
         self.peak_rss_mb = max(self.peak_rss_mb, rss_mb())
@@ -356,7 +360,7 @@ class Session:
         belt = self.belt
         assert belt is not None
         if not belt.can_set_speed:
-            self.state.note(f"{belt.name} speed cannot be set: set it on the treadmill")
+            self.notes.once(f"{belt.name} speed cannot be set: set it on the treadmill")
             return
         belt.start(speed)
         self.belt_started = True
@@ -367,6 +371,7 @@ class Session:
         self, analysis_thread: threading.Thread, failure: BaseException | None
     ) -> SessionResult:
         self.state.finished = True
+        self.notes.flush()
         if self.belt is not None and self.belt_started:
             try:
                 self.belt.stop()
