@@ -96,4 +96,4 @@ def test_find_by_name(world: str) -> None:
     assert find_by_name(backend, "R2", 0x1826, 0.3) == dev.address  # the only one containing it
     with pytest.raises(DeviceError, match="no FTMS treadmill named 'Peloton'") as info:
         find_by_name(backend, "Peloton", 0x1826, 0.3)
-    assert "Kingsmith R2" in str(info.value) and "devices.ble.scan" in (info.value.fix or "")
+    assert "Kingsmith R2" in str(info.value) and "stride ports --ble" in (info.value.fix or "")

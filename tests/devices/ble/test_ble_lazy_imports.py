@@ -29,26 +29,3 @@ def test_the_drivers_and_parsers_import_neither_bleak_nor_bumble() -> None:
         "devices.ble.ftms, devices.ble.rsc, devices.ble.gatt"
     )
     assert "IMPORTED []" in out, out
-
-
-def test_scan_command_lists_the_simulated_devices() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "devices.ble.scan", "--sim", "--seconds", "0.3"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
-    assert any(line.startswith("STRIDE SIM FTMS") and "Fitness Machine" in line for line in out)
-    assert any(line.startswith("STRIDE SIM POD") and "dBm" in line for line in out)
-
-
-def test_scan_command_on_this_machine_lists_or_says_why_in_one_line() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "devices.ble.scan", "--seconds", "0.5"],
-        capture_output=True,
-        text=True,
-    )
-    assert out.returncode in (0, 1)
-    if out.returncode == 1:
-        assert out.stderr.startswith("error: ") and out.stderr.count("\n") == 1
-        assert "Traceback" not in out.stderr
