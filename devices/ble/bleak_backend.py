@@ -66,7 +66,7 @@ def translate(err: BaseException, what: str) -> DeviceError:
     if not_found and isinstance(err, not_found):
         return DeviceError(
             f"Bluetooth device {getattr(err, 'identifier', '')} not found during {what}",
-            fix="turn it on and bring it near; `python -m devices.ble.scan` lists what is in range",
+            fix="turn it on and bring it near; `stride ports --ble` lists what is in range",
         )
     if isinstance(err, TimeoutError):
         return DeviceTimeoutError(f"Bluetooth: {what} timed out", fix="bring the device nearer")
@@ -107,7 +107,7 @@ class BleakGattClient(GattClient):
         if svc is None:
             raise NotThatDeviceError(
                 f"{self.address} offers no {full_uuid(service)[4:8]} service",
-                fix="pick the right device: `python -m devices.ble.scan` lists what each offers",
+                fix="pick the right device: `stride ports --ble` lists what each offers",
             )
         return {
             full_uuid(c.uuid): CharacteristicInfo(full_uuid(c.uuid), frozenset(c.properties))
