@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from devices.sensorbox import Event, SampleBlock
 from devices.treadmill.base import BeltReading
 from stride.core.analyzer import AnalysisConfig, StreamingAnalyzer
-from stride.core.belt import BeltTrack
+from stride.core.belt import MAX_BELT_GAP_S, BeltTrack
 from stride.core.rows import StepRow, json_safe
 from stride.core.signals import Channel, GaitSignals
 from stride.core.steps import StepTable
@@ -44,8 +44,10 @@ class CoreEngine:
     def __init__(
         self, target: Target | None, belt: BeltSource | None = None, *, stale_s: float = STALE_S
     ) -> None:
-        self.config = AnalysisConfig(target=target)
         self.belt = belt or BeltSource()
+        # a treadmill's readings may be up to its silence limit apart and still be the belt
+        gap = stale_s if self.belt.kind == TREADMILL else MAX_BELT_GAP_S
+        self.config = AnalysisConfig(target=target, belt_max_gap_s=max(gap, MAX_BELT_GAP_S))
         self.assembler = BlockAssembler()
         self.analyzer: StreamingAnalyzer | None = None
         # treadmill readings -> box time, outages after ``stale_s`` of silence, heart rates
