@@ -260,3 +260,17 @@ def test_bleak_scan_on_this_machine_lists_or_says_why() -> None:
         assert "\n" not in str(err) and err.fix
     else:
         assert isinstance(found, list)
+
+
+def test_replay_carries_the_heart_rate_of_a_more_data_part_to_the_next_speed() -> None:
+    from devices.ble.record import encode_record
+
+    hr_only = encode_record(0x2ACD, b"\x01\x01\x5a")  # more data (no speed), heart rate 90
+    speed = encode_record(0x2ACD, b"\x00\x00\x68\x01")  # speed 3.60 km/h
+    with_hr = encode_record(0x2ACD, b"\x00\x01\x68\x01\x5c")  # 3.60 km/h, heart rate 92
+    got = FtmsTreadmill.parse_recording(
+        [(1.0, "rx", speed), (2.0, "rx", hr_only), (3.0, "rx", speed), (4.0, "rx", with_hr)]
+    )
+    assert [(r.host_t, r.heart_rate_bpm) for r in got] == [(1.0, None), (3.0, 90), (4.0, 92)]
+    assert all(r.speeds_mps == (pytest.approx(1.0),) for r in got)
+    assert FtmsTreadmill.silence_s == 3.0  # about one notification a second: three missed
