@@ -108,6 +108,10 @@ class Treadmill(ABC):
     #: in ``stride analyze``/``replay`` alike (:func:`stride.ingest.streams.silence_limit`).
     #: A treadmill that sends readings about once a second needs a longer one.
     silence_s: ClassVar[float] = 1.0
+    #: Earlier recorded bytes :meth:`parse_recording` may need to complete a reading from a
+    #: new chunk (an answer split across reads); read chunk by chunk, live and replayed,
+    #: each chunk is parsed with this many bytes before it. 0: each chunk stands alone.
+    recording_carry_bytes: ClassVar[int] = 256
     #: Times the driver re-established a lost link by itself (``session.reconnects``
     #: adds them to the sensor box's).
     reconnects: int = 0

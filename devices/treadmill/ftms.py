@@ -59,6 +59,9 @@ class FtmsTreadmill(BleTreadmill):
     #: Treadmills notify Treadmill Data about once a second (the simulator: 4 Hz): silent
     #: for three notifications is not answering (docs/treadmills.md).
     silence_s = 3.0
+    #: Each notification is one recorded chunk; a Treadmill Data value split into parts
+    #: ("more data") needs the parts before it: two of at most 24 bytes each.
+    recording_carry_bytes = 64
 
     def __init__(self, backend: GattBackend, address: str, **kwargs: Any) -> None:
         super().__init__(backend, address, **kwargs)
@@ -257,14 +260,16 @@ def _locate(
 
 def replay(chunks: Iterable[WireBytes | tuple[float, str, bytes]]) -> list[BeltReading]:
     """Belt readings of a recorded ``ftms`` stream: every Treadmill Data notification that
-    carries a speed, at its recorded host time, with the last heart rate sent (bad ones
-    are skipped, as live)."""
+    carries a speed, at its recorded host time, with the heart rate of its Treadmill Data
+    value (that notification or the "more data" parts just before it); bad ones are
+    skipped, as live."""
     out: list[BeltReading] = []
     heart_rate: int | None = None
     for host_t, data in replay_data(chunks):
         heart_rate = _or(data.heart_rate_bpm, heart_rate)
         if data.speed_mps is not None:
             out.append(BeltReading(host_t, (data.speed_mps,), heart_rate))
+            heart_rate = None  # the next value starts afresh
     return out
 
 

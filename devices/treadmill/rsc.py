@@ -41,6 +41,8 @@ class RscFootPod(BleTreadmill):
     can_start_stop = False
     #: Pods send a measurement about once a second: silent for three is not answering.
     silence_s = 3.0
+    #: Each measurement is one recorded chunk and stands alone.
+    recording_carry_bytes = 0
 
     def __init__(self, backend: GattBackend, address: str, **kwargs: Any) -> None:
         super().__init__(backend, address, **kwargs)

@@ -38,7 +38,7 @@ from stride.ingest.pipeline import (
     SessionPipeline,
     build_pipeline,
 )
-from stride.ingest.streams import reading_parser, silence_limit
+from stride.ingest.streams import carry_bytes, reading_parser, silence_limit
 from stride.ingest.treadmill_clock import treadmill_belt
 
 
@@ -119,7 +119,7 @@ def _recorded_belt(
         if parser is None:
             return _Belt(None, None, unreadable_belt(proto), [])
         limit = silence_limit(proto)
-        got = treadmill_belt(arrivals, reader.chunks(RX_STREAM), parser, limit)
+        got = treadmill_belt(arrivals, reader.chunks(RX_STREAM), parser, limit, carry_bytes(proto))
         note = f"treadmill ({proto}), {got.readings} readings, {len(got.outages)} outages"
         return _Belt(got.belt_t, got.belt_v, note, got.outages, got.heart_rates, limit)
     if source.kind == NONE or signals.belt_t is None:

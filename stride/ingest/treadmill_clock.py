@@ -26,7 +26,12 @@ from devices.treadmill.base import BeltReading
 from stride.core.analyzer import Analysis
 from stride.core.rows import StepRow
 from stride.core.summary import stats
-from stride.ingest.streams import DEFAULT_SILENCE_S, IncrementalReadings, ReadingParser
+from stride.ingest.streams import (
+    DEFAULT_CARRY_BYTES,
+    DEFAULT_SILENCE_S,
+    IncrementalReadings,
+    ReadingParser,
+)
 
 #: A treadmill silent this long (host seconds) is "not answering": the belt speed becomes
 #: unknown (NaN samples), so steps go on being emitted with their lengths flagged. The
@@ -183,6 +188,7 @@ def treadmill_belt(
     rx_chunks: Iterable[tuple[float, bytes]],
     parser: ReadingParser,
     stale_s: float = STALE_S,
+    carry: int = DEFAULT_CARRY_BYTES,
 ) -> RecordedTreadmill:
     """A recorded session's treadmill belt samples, exactly as the live session made them.
 
@@ -190,10 +196,10 @@ def treadmill_belt(
     order; ``rx_chunks``: the recorded ``treadmill.rx`` chunks ``(host_t, bytes)``. Both are
     merged by host time (box first on a tie: the live session stamps every chunk with a
     distinct host time) and fed to a :class:`TreadmillBeltClock` with the stream's silence
-    limit ``stale_s``.
+    limit ``stale_s``, its chunks parsed with ``carry`` earlier bytes, as live.
     """
     clock = TreadmillBeltClock(stale_s)
-    incremental = IncrementalReadings(parser)
+    incremental = IncrementalReadings(parser, max_carry=carry)
     ts: list[NDArray[np.float64]] = []
     vs: list[NDArray[np.float64]] = []
     count = 0

@@ -22,7 +22,7 @@ from typing import Any, TextIO
 from devices.errors import DeviceError, StrideError
 from stride.core.rows import StepRow, json_safe
 from stride.session.diagnose import diagnose
-from stride.session.notices import NoticePrinter, device_logs_to
+from stride.session.notices import READ_ONLY, NoticePrinter, device_logs_to
 from stride.session.observers import (
     MAX_PENDING,
     ObserverHub,
@@ -210,7 +210,7 @@ class Session:
         """``+``/``-``: move the set point where the driver can set the speed."""
         belt = self.belt
         if belt is None or not belt.can_set_speed:
-            self.notes.once("this treadmill's speed cannot be set from here")
+            self.notes.once(READ_ONLY.format(belt.name if belt else "the"))
             return
         current = self.state.belt_set_mps
         if current is None:
@@ -360,7 +360,7 @@ class Session:
         belt = self.belt
         assert belt is not None
         if not belt.can_set_speed:
-            self.notes.once(f"{belt.name} speed cannot be set: set it on the treadmill")
+            self.notes.once(READ_ONLY.format(belt.name))
             return
         belt.start(speed)
         self.belt_started = True

@@ -47,6 +47,10 @@ def device_logs_to(state: SessionState) -> Iterator[None]:
             lg.setLevel(level)
 
 
+#: Said once where the belt's speed cannot be set (``--speed``, ``+``/``-``).
+READ_ONLY = "{} treadmill's speed cannot be set from here: set it at its console"
+
+
 class NoticePrinter:
     """Says things once (:meth:`once`) and, given a stream, prints every notice the
     session's state received since the last :meth:`flush` (``stride: note: ...``)."""

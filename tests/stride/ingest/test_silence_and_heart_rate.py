@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from devices.recording import SessionReader, SessionWriter
 from devices.sensorbox import SampleBlock, StreamDecoder
@@ -22,8 +24,10 @@ from stride.core.signals import GaitSignals
 from stride.errors import InputError
 from stride.ingest.recording import pipeline_for, recorded_chunks
 from stride.ingest.streams import (
+    DEFAULT_CARRY_BYTES,
     DEFAULT_SILENCE_S,
     IncrementalReadings,
+    carry_bytes,
     register_reading_parser,
     silence_limit,
     unregister_reading_parser,
@@ -155,3 +159,47 @@ def test_with_treadmill_adds_heart_rate_only_where_sent(synth_walk: Walk) -> Non
     added = with_treadmill(base, [], [90.0, 94.0]).summary["heart_rate_bpm"]
     assert added == {"mean": 92.0, "sd": pytest.approx(math.sqrt(8.0)), "n": 2, "min": 90.0,
                      "max": 94.0}  # fmt: skip
+
+
+def test_carries_come_from_the_driver_or_the_registered_parser(slow_streams: None) -> None:
+    assert carry_bytes("ftms") == 64 and carry_bytes("rsc") == 0
+    assert carry_bytes("trackmaster") == carry_bytes(None) == DEFAULT_CARRY_BYTES
+    assert carry_bytes("test-1hz") == DEFAULT_CARRY_BYTES
+    with pytest.raises(InputError, match="carry"):
+        register_reading_parser("bad", _speed_and_hr, carry_bytes=-1)
+    inc = IncrementalReadings(_speed_and_hr, max_carry=0)  # each chunk alone: nothing kept
+    for k in range(50):
+        inc.feed(struct.pack("<fB", 1.0, 0), float(k))
+    assert inc._carry == []
+
+
+_PART = st.one_of(
+    st.tuples(st.just("speed"), st.integers(0, 2000), st.none() | st.integers(40, 200)),
+    st.tuples(st.just("more"), st.just(0), st.integers(40, 200)),  # a "more data" part
+    st.tuples(st.just("bad"), st.just(0), st.none()),  # truncated: skipped
+)
+
+
+def _ftms(kind: str, speed: int, hr: int | None) -> bytes:
+    from devices.ble.record import encode_record
+
+    if kind == "bad":
+        return encode_record(0x2ACD, b"\x00")
+    flags = (1 if kind == "more" else 0) | (0x100 if hr is not None else 0)
+    body = b"" if kind == "more" else struct.pack("<H", speed)
+    return encode_record(0x2ACD, struct.pack("<H", flags) + body + bytes([hr] if hr else []))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_PART, max_size=40))
+def test_ftms_read_chunk_by_chunk_with_its_carry_gives_the_whole_recording_readings(
+    parts: list[tuple[str, int, int | None]],
+) -> None:
+    """What the live session and ``stride analyze`` read (64 bytes of carry) is what
+    ``parse_recording`` reads from the whole stream at once: speeds and heart rates."""
+    from devices.treadmill.ftms import FtmsTreadmill
+
+    chunks = [(10.0 + k, "rx", _ftms(*p)) for k, p in enumerate(parts)]
+    inc = IncrementalReadings(FtmsTreadmill.parse_recording, max_carry=carry_bytes("ftms"))
+    live = [r for t, _, d in chunks for r in inc.feed(d, t)]
+    assert live == FtmsTreadmill.parse_recording(chunks)
