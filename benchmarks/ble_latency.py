@@ -9,10 +9,12 @@ the notification to its GATT server (``time.perf_counter``, one process):
 1. baseline: a bare GATT subscription (the Bumble client's callback), no driver;
 2. the driver: ``ftms:sim`` opened through ``devices.registry`` like ``stride live``
    does, the driver's ``on_reading`` callback (record, parse, reading, poller);
-3. the user's path: a whole ``stride live`` session (simulated box at 1 kHz x 4 channels,
-   ``--treadmill ftms:sim``, in this process), to the moment the notification's belt sample
-   is fed to the step analysis (recorded, queued behind the box's chunks, parsed from the
-   recorded bytes, placed on the box's clock);
+3. the user's path: a whole ``stride live`` session, ``--treadmill ftms:sim`` with the box
+   (1 kHz x 4 channels) on a ``stride sim serve`` pseudo-terminal, as with hardware (the
+   simulated peripheral and its Bluetooth stack stay in this process: they share its
+   interpreter lock, which a real treadmill does not), to the moment the notification's
+   belt sample is fed to the step analysis (recorded, queued behind the box's chunks,
+   parsed from the recorded bytes, placed on the box's clock);
 
 reporting p50/p99/max of each, the differences to the bare subscription, and the session's
 own share per notification (from the GATT callback to the belt sample), which the
@@ -28,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -165,10 +168,26 @@ def timed_session_class(times: BeltTimes) -> type:
     return TimedSession
 
 
+def serve_box(d: Path) -> subprocess.Popen[bytes]:
+    """``stride sim serve --dir d``: the simulated box on a pseudo-terminal of its own."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stride.cli.app", "sim", "serve", "--dir", str(d), "--seed", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(600):
+        if (d / "box").exists():
+            return proc
+        time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("stride sim serve did not start")
+
+
 def session_path(world: str, seconds: float, hz: float) -> tuple[list[float], list[float]]:
     """(send -> belt sample, arrival -> belt sample) in ms, over a live session."""
     import contextlib
     import io
+    import tempfile
 
     from sim.ble.serve import ensure_peripheral, stop_all
     from stride.session import run as run_module
@@ -176,8 +195,10 @@ def session_path(world: str, seconds: float, hz: float) -> tuple[list[float], li
 
     times = BeltTimes()
     spec = f"world={world}&speed=3.6kmh&notify_hz={hz:g}"
+    box_dir = Path(tempfile.mkdtemp())
+    box = serve_box(box_dir)
     args = LiveArgs(
-        port=f"sim://box?world={world}&seed=1&speed=3.6kmh",
+        port=str(box_dir / "box"),
         treadmill=f"ftms:sim?{spec}",
         duration_s=seconds,
         no_ui=True,
@@ -191,6 +212,8 @@ def session_path(world: str, seconds: float, hz: float) -> tuple[list[float], li
             run_live(args)
     finally:
         run_module.Session = saved  # type: ignore[misc]
+        box.terminate()
+        box.wait(10)
     sent = list(ensure_peripheral("ftms", spec).peripheral.sent)
     stop_all()
     return match(sent, times.fed[5:]), times.inside_ms[5:]
