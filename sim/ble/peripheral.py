@@ -36,7 +36,8 @@ class SimPeripheral:
         self.air_name = air_name
         self.address = next_address()
         self.device: Any = None  # made on the loop in start(): Bumble needs a running loop
-        #: (time.perf_counter() just before sending, value) of recent notifications
+        #: (time.perf_counter() just before sending, value) of recent notifications (those
+        #: sent to a subscriber)
         self.sent: deque[tuple[float, bytes]] = deque(maxlen=20000)
         self.notifications = 0
         self.drops = 0
@@ -178,6 +179,13 @@ class SimPeripheral:
         if got is None:
             return
         char, value = got
+        if not self._subscribed(char):  # connected, not yet subscribed: nothing goes out
+            return
         self.sent.append((time.perf_counter(), value))
         self.notifications += 1
         await self.device.notify_subscribers(char, value)
+
+    def _subscribed(self, char: Any) -> bool:
+        """Whether any central has enabled notifications of ``char``."""
+        subscribers = self.device.gatt_server.subscribers.values()
+        return any(cccd.get(char.handle, b"\0")[0] & 1 for cccd in subscribers)
