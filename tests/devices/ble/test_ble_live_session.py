@@ -26,6 +26,7 @@ from ble_helpers import TruthWatcher, matched_errors
 from rich.console import Console
 from typer.testing import CliRunner
 
+from devices.ble.ftms import parse_speed_range
 from devices.ble.record import iter_records
 from devices.recording import SessionReader
 from stride.cli.app import app
@@ -147,16 +148,19 @@ def test_ftms_session_with_a_drop_and_a_silence(tmp_path: Path) -> None:
     errors = matched_errors(steps, truth)
     assert len(errors) >= 20
     assert abs(statistics.mean(errors)) <= 0.01
-    # the + key went through the control point: control requested first, then 3.8 km/h
+    # the + key went through the control point: control requested first, then the speed
     meta = json.loads((tmp_path / "rec" / "session.json").read_text())
-    changes = [c["mps"] * 3.6 for c in meta["speed_changes"]]  # + from the measured speed
-    assert len(changes) == 2 and changes[0] == pytest.approx(3.8, abs=0.05) and changes[1] == 0
+    # + adds 0.2 km/h to the speed measured then (3.6 km/h less a heel-strike dip)
+    changes = [c["mps"] * 3.6 for c in meta["speed_changes"]]
+    assert len(changes) == 2 and 3.65 <= changes[0] <= 3.81 and changes[1] == 0
+    sent_kmh, _ = parse_speed_range(b"\x32\x00\xd0\x07\x0a\x00").clamp(changes[0])  # 0.1 grid
     tx = [
         v
         for _, chunk in SessionReader(tmp_path / "rec").chunks("treadmill.tx")
         for _, v in iter_records(chunk)
     ]
-    assert tx[0] == b"\x00" and b"\x02\x7c\x01" in tx  # request control; 3.8 km/h (its grid)
+    assert tx[0] == b"\x00"  # request control, then set target speed in 0.01 km/h
+    assert b"\x02" + round(sent_kmh * 100).to_bytes(2, "little") in tx
     # heart rate: on the dashboard and in the summary
     hr = doc["summary"]["heart_rate_bpm"]
     assert hr["n"] >= 40 and 80 <= hr["min"] <= hr["max"] <= 90
