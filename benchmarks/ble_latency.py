@@ -16,9 +16,10 @@ the notification to its GATT server (``time.perf_counter``, one process):
    belt sample is fed to the step analysis (recorded, queued behind the box's chunks,
    parsed from the recorded bytes, placed on the box's clock);
 
-reporting p50/p99/max of each, the differences to the bare subscription, and the session's
-own share per notification (from the GATT callback to the belt sample), which the
-machine's load moves far less than the difference of two runs.
+reporting p50/p99/max of each, the differences to the bare subscription, the session's
+own share per notification (from the GATT callback to the belt sample), and the CPU time
+of that work when the session's recording is fed to the pipeline again (the work itself,
+without the waits for a processor that a loaded machine adds to every p99 above).
 
 Then ``--drops`` times: the peripheral drops the link and
 stays away 0.5 s; the time until the driver has reconnected (``reconnects`` counted) and
@@ -183,8 +184,11 @@ def serve_box(d: Path) -> subprocess.Popen[bytes]:
     raise SystemExit("stride sim serve did not start")
 
 
-def session_path(world: str, seconds: float, hz: float) -> tuple[list[float], list[float]]:
-    """(send -> belt sample, arrival -> belt sample) in ms, over a live session."""
+def session_path(
+    world: str, seconds: float, hz: float
+) -> tuple[list[float], list[float], list[float]]:
+    """(send -> belt sample, arrival -> belt sample, the CPU time of feeding each recorded
+    notification to the pipeline again) in ms, over a live session."""
     import contextlib
     import io
     import tempfile
@@ -202,7 +206,7 @@ def session_path(world: str, seconds: float, hz: float) -> tuple[list[float], li
         treadmill=f"ftms:sim?{spec}",
         duration_s=seconds,
         no_ui=True,
-        no_record=True,
+        record=box_dir / "rec",
         history=False,
     )
     saved = run_module.Session
@@ -216,7 +220,26 @@ def session_path(world: str, seconds: float, hz: float) -> tuple[list[float], li
         box.wait(10)
     sent = list(ensure_peripheral("ftms", spec).peripheral.sent)
     stop_all()
-    return match(sent, times.fed[5:]), times.inside_ms[5:]
+    return match(sent, times.fed[5:]), times.inside_ms[5:], cpu_per_notification(box_dir / "rec")
+
+
+def cpu_per_notification(rec: Path) -> list[float]:
+    """The session's own work per notification, without waiting for the processor: the
+    recording fed to the pipeline again in order, the thread's CPU time (ms) of each
+    treadmill chunk (record parse, belt clock, belt sample into the analysis)."""
+    from devices.recording import SessionReader
+    from stride.ingest.recording import pipeline_for, recorded_chunks
+
+    reader = SessionReader(rec)
+    pipeline, streams, _ = pipeline_for(reader)
+    pipeline.warm()
+    out = []
+    for stream, data, host_t in recorded_chunks(reader, streams):
+        t0 = time.thread_time()
+        pipeline.feed(stream, data, host_t)
+        if stream == "treadmill.rx":
+            out.append((time.thread_time() - t0) * 1e3)
+    return out[5:]
 
 
 def main() -> None:
@@ -227,7 +250,7 @@ def main() -> None:
     a = ap.parse_args()
     base = baseline("bench-base", a.seconds, a.hz)
     drv, inside, rec = driver_path("bench-driver", a.seconds, a.hz, a.drops)
-    sess, sess_inside = session_path("bench-session", a.seconds, a.hz)
+    sess, sess_inside, sess_cpu = session_path("bench-session", a.seconds, a.hz)
     print(
         f"notifications at {a.hz:g} Hz for {a.seconds:g} s; latency from the peripheral's send (ms)"
     )
@@ -237,6 +260,7 @@ def main() -> None:
         ("  of which inside driver", inside),
         ("session belt sample", sess),
         ("  of which inside session", sess_inside),
+        ("  its CPU time, replayed", sess_cpu),
     )
     print(f"{'path':<28}{'n':>6}{'p50':>9}{'p99':>9}{'max':>9}")
     for name, xs in rows:

@@ -126,9 +126,13 @@ def report(name: str, doc: dict[str, Any]) -> None:
     events = [e["event"] for e in doc["session"]["events"]]
     back = [m[1] for e in events if (m := re.search(r"reconnected after ([\d.]+) s", e))]
     print(f"{name}")
+    flags: dict[str, int] = {}
+    for s in steps:
+        for f in s.get("flags") or []:
+            flags[f] = flags.get(f, 0) + 1
     print(
         f"  steps {len(steps)}, matched to truth {len(err)}, without length "
-        f"{len(steps) - len(lengths)} (flags: {doc['summary'].get('flags')})"
+        f"{len(steps) - len(lengths)} (steps flagged: {flags})"
     )
     if err:
         print(
