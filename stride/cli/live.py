@@ -23,7 +23,15 @@ def live(
         "box",
         "--treadmill",
         help="Belt-speed source DRIVER:URL: trackmaster:/dev/ttyUSB0, csafe:COM3, "
-        "bertec:tcp://HOST:4000, fixed:3.5kmh, or box (belt frames from the sensor box).",
+        "bertec:tcp://HOST:4000, a Bluetooth FTMS treadmill ftms:NAME_OR_ADDRESS "
+        "(`stride ports --ble` lists them; ftms:sim is the simulated one), fixed:3.5kmh, "
+        "or box (belt frames from the sensor box).",
+    ),
+    speed_source: str | None = typer.Option(
+        None,
+        "--speed-source",
+        help="Overground: a Bluetooth RSC foot pod's speed as the belt, rsc:NAME_OR_ADDRESS "
+        "(or rsc:sim), with the box's foot sensors for the contacts. Instead of --treadmill.",
     ),
     spacing: targets.Spacing = None,
     lines_per_step: targets.LinesPerStep = None,
@@ -54,7 +62,7 @@ def live(
 
     args = LiveArgs(
         port=port,
-        treadmill=treadmill,
+        treadmill=_belt_spec(treadmill, speed_source),
         target=target,
         speed=speed,
         subject=subject,
@@ -77,6 +85,13 @@ def demo(
         "antalgic-left:0.3", "--profile", help="Simulated walker NAME:SEVERITY."
     ),
     seed: int = typer.Option(1, "--seed", help="Seed of the simulated world."),
+    treadmill: str = typer.Option(
+        "trackmaster:sim",
+        "--treadmill",
+        help="The simulated treadmill: trackmaster:sim (serial; the belt speed from the box), "
+        "ftms:sim (Bluetooth FTMS over a virtual radio: belt speed, heart rate, +/- through "
+        "its control point; e.g. ftms:sim?control=refuse) or rsc:sim (a foot pod's speed).",
+    ),
     speedup: float = typer.Option(
         1.0,
         "--speedup",
@@ -110,6 +125,7 @@ def demo(
         duration_s=duration,
         profile=profile,
         seed=seed,
+        treadmill=treadmill,
         speedup=speedup,
         target=target,
         record=record,
@@ -132,6 +148,29 @@ def replay(
     from stride.session.replay import ReplayArgs, run_replay
 
     raise typer.Exit(run_replay(ReplayArgs(recording, speed, no_ui=no_ui, json_doc=json_out)))
+
+
+def _belt_spec(treadmill: str, speed_source: str | None) -> str:
+    """The belt-speed source's spec: ``--treadmill``, or a foot pod's ``--speed-source``
+    (both at once contradict each other: a usage error)."""
+    if speed_source is None:
+        return treadmill
+    if treadmill.strip().lower() != "box":
+        raise typer.BadParameter(
+            "--speed-source and --treadmill both name where the belt speed comes from "
+            "(give one of them)",
+            param_hint="--speed-source",
+        )
+    from devices.errors import InputError
+    from devices.registry import parse_spec
+
+    if parse_spec(speed_source).driver != "rsc":
+        raise InputError(
+            f"--speed-source {speed_source!r} is not a foot pod",
+            fix="give rsc:POD_NAME (`stride ports --ble` lists them) or rsc:sim; "
+            "a treadmill goes on --treadmill",
+        )
+    return speed_source
 
 
 def _check_record_options(record: Path | None, no_record: bool) -> None:

@@ -2,9 +2,12 @@
 
 The walker is mildly asymmetric (antalgic) and sees the parallel lines (0.30 m apart,
 2 lines per step, unless the target options say otherwise), so it moves toward its target
-as the session goes on. The belt speed comes from the box's encoder (so ``stride analyze``
-of the recording gives the same steps); the simulated Trackmaster is driven by ``+``/``-``
-and shown.
+as the session goes on. ``--treadmill`` picks the simulated treadmill (:func:`demo_devices`):
+``trackmaster:sim`` (the default: the belt speed comes from the box's encoder, the serial
+Trackmaster is driven by ``+``/``-`` and shown), ``ftms:sim`` (the Bluetooth FTMS treadmill
+over a virtual radio is the belt source and is driven through its control point) or
+``rsc:sim`` (a foot pod's speed is the belt source; the Trackmaster is driven). Either way
+``stride analyze`` of the recording gives the same steps.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ class DemoArgs:
     profile: str = "antalgic-left:0.3"
     seed: int = 1
     speedup: float = 1.0
+    #: ``trackmaster:sim``, ``ftms:sim[?options]`` or ``rsc:sim[?options]``.
+    treadmill: str = "trackmaster:sim"
     #: The walking target; None: the demo's lines (:data:`DEMO_SPACING_M`, 2 per step).
     target: Target | None = None
     record: Path | None = None
@@ -66,10 +71,11 @@ def run_demo(args: DemoArgs) -> int:
     }
     if step_length is not None:
         query["target"] = step_length
+    belt, control = demo_devices(args.treadmill, world, args.speedup)
     live_args = LiveArgs(
         port=f"sim://box?{urllib.parse.urlencode(query)}",
-        treadmill="box",
-        control=f"trackmaster:sim://trackmaster?world={world}",
+        treadmill=belt,
+        control=control,
         target=target,
         duration_s=args.duration_s,
         record=args.record,
@@ -86,6 +92,28 @@ def run_demo(args: DemoArgs) -> int:
         observers=args.observers,
     )
     return run_live(live_args)
+
+
+def demo_devices(treadmill: str, world: str, speedup: float) -> tuple[str, str | None]:
+    """(belt-speed source, treadmill only driven) of the demo's ``--treadmill``."""
+    name, _, rest = treadmill.strip().partition(":")
+    base, _, query = rest.partition("?")
+    name = name.lower()
+    if base != "sim" or name not in ("trackmaster", "ftms", "rsc") or (query and name[0] == "t"):
+        raise InputError(
+            f"the demo's treadmill {treadmill!r} is not one of the simulated ones",
+            fix="use --treadmill trackmaster:sim, ftms:sim or rsc:sim (options after ?)",
+        )
+    trackmaster = f"trackmaster:sim://trackmaster?world={world}"
+    if name == "trackmaster":
+        return "box", trackmaster
+    if speedup != 1.0:  # Bluetooth readings carry wall-clock times
+        raise InputError(
+            f"{name}:sim runs at the wall clock's pace, not --speedup {speedup:g}",
+            fix="leave --speedup out",
+        )
+    spec = f"{name}:sim?world={urllib.parse.quote(world)}" + (f"&{query}" if query else "")
+    return spec, (trackmaster if name == "rsc" else None)
 
 
 def _demo_metronome(

@@ -23,7 +23,7 @@ from devices.errors import DeviceError, StrideError
 from stride.core.rows import StepRow, json_safe
 from stride.session.batching import Chunk, chunking_is_free, join_runs
 from stride.session.diagnose import diagnose
-from stride.session.notices import device_logs_to
+from stride.session.notices import READ_ONLY, NoticePrinter, device_logs_to
 from stride.session.observers import (
     MAX_PENDING,
     ObserverHub,
@@ -99,6 +99,7 @@ class Session:
         for observer in observers:
             self.hub.subscribe(observer)
         self.publisher = SessionPublisher(self.hub)
+        self.notes = NoticePrinter(self.state, sys.stderr if options.json_lines else None)
         self._checked = 0.0
         if recorder is not None:
             recorder.on_failure = self._recording_failed
@@ -107,11 +108,7 @@ class Session:
         """The recording stopped (a full disk): said at once, on the dashboard and, without
         one, on stderr; the devices are still read and the steps still computed."""
         self.state.health.recording_error = message
-        self.state.note(message)
-        if self.options.json_lines:
-            line = f"stride: warning: {message}; the session goes on, its steps kept in memory"
-            with contextlib.suppress(OSError, ValueError):
-                print(line, file=sys.stderr, flush=True)
+        self.notes.warn(message, "the session goes on, its steps kept in memory")
 
     def subscribe(
         self, observer: SessionObserver, *, max_pending: int = MAX_PENDING
@@ -197,7 +194,7 @@ class Session:
         """``+``/``-``: move the set point where the driver can set the speed."""
         belt = self.belt
         if belt is None or not belt.can_set_speed:
-            self.state.note("this treadmill's speed cannot be set from here")
+            self.notes.once(READ_ONLY.format(belt.name if belt else "the"))
             return
         current = self.state.belt_set_mps
         if current is None:
@@ -239,6 +236,7 @@ class Session:
         now = time.monotonic()
         self.state.elapsed_s = now - self._t0
         self._update_health(now)
+        self.notes.flush()
         self._check_stops()
         self.publisher.changes(self.state, self.belt.name if self.belt else None)
 
@@ -265,7 +263,9 @@ class Session:
         belt = self.belt
         if belt is not None:
             h.treadmill_answering = belt.answering
+            h.treadmill_read_only = not belt.can_set_speed
             st.belt_mps = belt.speed_mps if belt.answering else None
+            st.heart_rate_bpm = getattr(belt, "heart_rate_bpm", None)
         else:
             st.belt_mps = self.pipeline.belt_mps
         self.peak_rss_mb = max(self.peak_rss_mb, rss_mb())
@@ -346,7 +346,7 @@ class Session:
         belt = self.belt
         assert belt is not None
         if not belt.can_set_speed:
-            self.state.note(f"{belt.name} speed cannot be set: set it on the treadmill")
+            self.notes.once(READ_ONLY.format(belt.name))
             return
         belt.start(speed)
         self.belt_started = True
@@ -357,6 +357,7 @@ class Session:
         self, analysis_thread: threading.Thread, failure: BaseException | None
     ) -> SessionResult:
         self.state.finished = True
+        self.notes.flush()
         if self.belt is not None and self.belt_started:
             try:
                 self.belt.stop()

@@ -60,9 +60,11 @@ class Belt(Protocol):
     (:class:`stride.session.treadmill.TreadmillBelt`)."""
 
     name: str
-    can_set_speed: bool
     #: Readings received so far (0 after the first seconds: the treadmill never answered).
     readings: int
+
+    @property
+    def can_set_speed(self) -> bool: ...
 
     @property
     def answering(self) -> bool: ...

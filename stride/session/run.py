@@ -243,7 +243,11 @@ def _session(
         speed_mps=speed_mps,
         on_metronome=args.on_metronome,
     )
-    port = devices.box.port
+    port, treadmill = devices.box.port, devices.treadmill
+
+    def reconnects() -> int:  # the box's and the treadmill driver's own
+        return port.stats.reconnects + (treadmill.reconnects if treadmill is not None else 0)
+
     return Session(
         pipeline,
         sources,
@@ -251,7 +255,7 @@ def _session(
         options,
         recorder=devices.recorder,
         belt=devices.treadmill,
-        reconnects=lambda: port.stats.reconnects,
+        reconnects=reconnects,
         box_connected=devices.box.status,
         observers=args.observers,
     )

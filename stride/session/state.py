@@ -39,6 +39,8 @@ class Health:
     recording_error: str = ""
     treadmill: str | None = None  # driver name, None = belt from the box or no belt
     treadmill_answering: bool = True
+    #: The treadmill's speed cannot be set from the session (refused or no control).
+    treadmill_read_only: bool = False
     decoder_stalled: bool = False
     cpu_percent: float = 0.0
     latency_p50_ms: float | None = None
@@ -92,6 +94,8 @@ class SessionState:
         self.elapsed_s = 0.0
         self.belt_mps: float | None = None
         self.belt_set_mps: float | None = None
+        #: The heart rate the treadmill relays (beats/min), None where it sends none.
+        self.heart_rate_bpm: float | None = None
         self.last_step_host_t: float | None = None
         self.started_host_t: float | None = None
         self.health = Health()

@@ -72,6 +72,10 @@ def header(state: SessionState) -> Text:
         text.append(f"{state.belt_mps * KMH:.1f} km/h", style="bold")
     if state.belt_set_mps is not None:
         text.append(f" (set {state.belt_set_mps * KMH:.1f})")
+    if state.heart_rate_bpm is not None:
+        text.append("  HR ")
+        text.append(f"{state.heart_rate_bpm:.0f}", style="bold red")
+        text.append(" bpm")
     roll = state.rolling()
     cad_t = target_cadence(state)
     text.append("  cadence ")
@@ -196,6 +200,8 @@ def health_view(state: SessionState) -> Text:
         else:
             text.append("NOT ANSWERING", style="bold white on red")
             text.append("  ")
+        if h.treadmill_read_only:
+            text.append("read-only  ", style="yellow")
     text.append(f"CPU {h.cpu_percent:.0f} %")
     if h.latency_p99_ms is not None:
         text.append(f"  latency p50 {h.latency_p50_ms:.1f} p99 {h.latency_p99_ms:.1f} ms")
