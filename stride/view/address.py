@@ -47,7 +47,7 @@ def parse_view_address(text: str | None) -> ViewAddress:
         if ":" in host:
             raise InputError(f"--view {text!r}: write an IPv6 address as [ADDRESS]:PORT", fix=_FIX)
         host = host or DEFAULT_HOST
-    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+    if not (port_text.isascii() and port_text.isdigit()) or not 0 <= int(port_text) <= 65535:
         raise InputError(f"--view {text!r}: the port must be a number from 0 to 65535", fix=_FIX)
     if not host or any(c.isspace() or c in "/?#@" for c in host):
         raise InputError(f"--view {text!r}: {host!r} is not a host name or address", fix=_FIX)
