@@ -115,14 +115,6 @@ const StrideDraw = (() => {
     const cx = g.x(dc, lat), cy = g.y(dc);
     const r = Math.min((g.kx * FOOT_M[1]) / (dc + NEAR_Z) * 0.2, (g.y(dc - 0.08) - g.y(dc + 0.08)) / 2);
     symbol(ctx, foot.verdict, cx, cy, Math.max(5, r), "#000");
-    if (foot.newest && foot.text) {
-      ctx.fillStyle = COLORS[foot.verdict] || COLORS.none;
-      ctx.font = `800 ${Math.round(g.h * 0.07)}px sans-serif`;
-      ctx.textAlign = foot.side === "L" ? "right" : "left";
-      ctx.textBaseline = "middle";
-      const edge = foot.side === "L" ? -BELT_HALF_M - 0.08 : BELT_HALF_M + 0.08;
-      ctx.fillText(foot.text, g.x(dc, edge), cy);
-    }
     ctx.globalAlpha = 1;
   }
 

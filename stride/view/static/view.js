@@ -22,7 +22,7 @@
     belt: null, footprints: [], passSteps: [], passes: [], cues: StrideCues.state,
     serverCues: { metronome: false, tone: false }, local: {},
     clockOffsetMs: 0, bestRttMs: Infinity, latencies: [], latenciesNextFrame: [],
-    frameTimes: [], pendingPaint: [], lastFrame: null, geometry: null, connects: 0, messages: 0,
+    frameTimes: [], drawMs: [], pendingPaint: [], lastFrame: null, geometry: null, connects: 0, messages: 0,
     goal() {
       const t = this.target;
       if (t.goal_m) return t.goal_m;
@@ -55,6 +55,7 @@
     else StrideDraw.treadmill(ctx2d, g, view, s, ts);
     $("beat").classList.toggle("on", StrideCues.beatLit());
     const paintedAt = performance.timeOrigin + performance.now();
+    view.drawMs.push(paintedAt - performance.timeOrigin - ts);
     for (const p of view.pendingPaint) {
       const lat = paintedAt - (p.pub - view.clockOffsetMs);
       view.latencies.push(lat);
@@ -64,7 +65,7 @@
     view.pendingPaint = [];
     view.lastFrame = { ts, s };
     view.frameTimes.push(ts);
-    if (view.frameTimes.length > 1200) view.frameTimes.splice(0, 600);
+    if (view.frameTimes.length > 1200) { view.frameTimes.splice(0, 600); view.drawMs.splice(0, 600); }
     if (view.latencies.length > 5000) view.latencies.splice(0, 2500);
     requestAnimationFrame((next) => {  // the frame above is on screen by the next one
       for (const p of previous) view.latenciesNextFrame.push(performance.timeOrigin + next - (p.pub - view.clockOffsetMs));
