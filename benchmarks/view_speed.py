@@ -153,7 +153,8 @@ def page_figures(page: Any, since_ms: float) -> dict[str, Any]:
             const v = window.strideView;
             const frames = v.frameTimes.filter((t) => t >= since);
             const draw = v.drawMs.slice(-frames.length);
-            return { frames, draw, drawn: v.latencies, shown: v.latenciesNextFrame };
+            const after = (pairs) => pairs.filter((p) => p[0] >= since).map((p) => p[1]);
+            return { frames, draw, drawn: after(v.latencies), shown: after(v.latenciesNextFrame) };
         }""",
         since_ms,
     )

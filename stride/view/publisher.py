@@ -198,10 +198,11 @@ class ViewServer:
     def stats(self) -> dict[str, int]:
         """Viewers now, viewers dropped, belt frames dropped, malformed messages refused."""
         b = self.board
+        viewers = list(b.viewers)  # one atomic copy: the loop thread changes the set
         return {
-            "viewers": len(b.viewers),
+            "viewers": len(viewers),
             "dropped_viewers": b.dropped_viewers,
-            "dropped_belt_frames": sum(v.dropped_frames for v in b.viewers),
+            "dropped_belt_frames": sum(v.dropped_frames for v in viewers),
             "bad_messages": b.bad_messages,
         }
 

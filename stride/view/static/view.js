@@ -57,8 +57,7 @@
     const paintedAt = performance.timeOrigin + performance.now();
     view.drawMs.push(paintedAt - performance.timeOrigin - ts);
     for (const p of view.pendingPaint) {
-      const lat = paintedAt - (p.pub - view.clockOffsetMs);
-      view.latencies.push(lat);
+      view.latencies.push([ts, paintedAt - (p.pub - view.clockOffsetMs)]);
       p.drawnTs = ts;
     }
     const previous = view.pendingPaint;
@@ -68,7 +67,9 @@
     if (view.frameTimes.length > 1200) { view.frameTimes.splice(0, 600); view.drawMs.splice(0, 600); }
     if (view.latencies.length > 5000) view.latencies.splice(0, 2500);
     requestAnimationFrame((next) => {  // the frame above is on screen by the next one
-      for (const p of previous) view.latenciesNextFrame.push(performance.timeOrigin + next - (p.pub - view.clockOffsetMs));
+      for (const p of previous) {
+        view.latenciesNextFrame.push([next, performance.timeOrigin + next - (p.pub - view.clockOffsetMs)]);
+      }
       if (view.latenciesNextFrame.length > 5000) view.latenciesNextFrame.splice(0, 2500);
       frame(next);
     });
