@@ -146,6 +146,42 @@ class Child:
         self.proc.wait(30)
 
 
+class SocketViewers:
+    """WebSocket viewers that read every frame (aiohttp clients in this process, not the
+    publisher's): the server fans out to them as to pages, without 4 more browser tabs
+    competing for this machine's CPU."""
+
+    def __init__(self, url: str, n: int) -> None:
+        import asyncio
+
+        self.frames = 0
+        self._stop = threading.Event()
+        ws = url.replace("http://", "ws://").rstrip("/").split("?")[0] + "/ws"
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run(ws, n)), daemon=True)
+        self._thread.start()
+
+    async def _run(self, url: str, n: int) -> None:
+        import asyncio
+
+        import aiohttp
+
+        async def one(session: Any) -> None:
+            async with session.ws_connect(url) as ws:
+                while not self._stop.is_set():
+                    try:
+                        await asyncio.wait_for(ws.receive(), 0.2)
+                        self.frames += 1
+                    except TimeoutError:
+                        pass
+
+        async with aiohttp.ClientSession() as session:
+            await asyncio.gather(*(one(session) for _ in range(n)))
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+
 # -- the browser side -----------------------------------------------------------------------
 def page_figures(page: Any, since_ms: float) -> dict[str, Any]:
     got: dict[str, Any] = page.evaluate(
@@ -154,7 +190,8 @@ def page_figures(page: Any, since_ms: float) -> dict[str, Any]:
             const frames = v.frameTimes.filter((t) => t >= since);
             const draw = v.drawMs.slice(-frames.length);
             const after = (pairs) => pairs.filter((p) => p[0] >= since).map((p) => p[1]);
-            return { frames, draw, drawn: after(v.latencies), shown: after(v.latenciesNextFrame) };
+            return { frames, draw, drawn: after(v.latencies), shown: after(v.latenciesNextFrame),
+                     arrived: after(v.arrivals) };
         }""",
         since_ms,
     )
@@ -162,6 +199,11 @@ def page_figures(page: Any, since_ms: float) -> dict[str, Any]:
     span = (frames[-1] - frames[0]) / 1000 if len(frames) > 1 else float("nan")
     got["fps"] = (len(frames) - 1) / span if span else float("nan")
     return got
+
+
+def spread(label: str, values: list[float], unit: str = "steps") -> None:
+    p50, p99 = percentile(values, 50), percentile(values, 99)
+    print(f"   {label:<36} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   ({len(values)} {unit})")
 
 
 def row(name: str, m: dict[str, Any], extra: str = "") -> None:
@@ -206,6 +248,12 @@ def main() -> None:
             one = child.measure(a.seconds)
             fig = page_figures(pages[0], since)
             row("server, 1 viewer", one, f"page {fig['fps']:.1f} fps")
+            sockets = SocketViewers(child.url, 4)
+            since = pages[0].evaluate("performance.now()")
+            mixed = child.measure(a.seconds)
+            fig_mixed = page_figures(pages[0], since)
+            row("1 page + 4 socket viewers", mixed, f"page {fig_mixed['fps']:.1f} fps")
+            sockets.close()
             for _ in range(4):
                 pages.append(ctx.new_page())
                 pages[-1].goto(child.url)
@@ -216,32 +264,23 @@ def main() -> None:
             fps = [f["fps"] for f in figs]
             row("server, 5 viewers", five, f"pages {min(fps):.1f}-{max(fps):.1f} fps")
             ctx.close()
-        print(
-            f"\npage's own work per frame (1 viewer): p50 {percentile(fig['draw'], 50):.2f} ms, "
-            f"p99 {percentile(fig['draw'], 99):.2f} ms"
-        )
-        drawn = fig["drawn"]
-        shown = fig["shown"]
-        print(f"publish -> paint, 1 viewer ({len(drawn)} steps):")
-        print(
-            f"   drawn (end of the frame's callback): p50 {percentile(drawn, 50):.1f} ms, "
-            f"p99 {percentile(drawn, 99):.1f} ms"
-        )
-        print(
-            f"   shown (start of the next frame):     p50 {percentile(shown, 50):.1f} ms, "
-            f"p99 {percentile(shown, 99):.1f} ms"
-        )
-        all_shown = [x for f in figs for x in f["shown"]]
-        if a.verbose:
-            print("   worst:", sorted(all_shown)[-8:], [len(f["shown"]) for f in figs])
-        print(
-            f"   5 viewers, shown: p99 {percentile(all_shown, 99):.1f} ms ({len(all_shown)} steps)"
-        )
-        print(
-            f"\n5 viewers cost the publisher {five['cpu'] - idle['cpu']:.2f} points of a core "
-            f"over the server with no viewer ({five['cpu'] - alone['cpu']:.2f} over the feed alone)"
-        )
-        print(f"dropped: {five['stats']}")
+        print()
+        spread("page's own work per frame, 1 viewer", fig["draw"], "frames")
+        print("publish -> page, 1 viewer:")
+        spread("  arrived (message handler)", fig["arrived"])
+        spread("  drawn (end of frame callback)", fig["drawn"])
+        spread("  shown (start of next frame)", fig["shown"])
+        print("publish -> page, 1 page + 4 socket viewers (the page):")
+        spread("  shown (start of next frame)", fig_mixed["shown"])
+        print("publish -> page, 5 pages in one browser on this machine (all pages):")
+        for key, label in (("arrived", "arrived"), ("shown", "shown")):
+            values = [x for f in figs for x in f[key]]
+            spread(f"  {label}", values)
+            if a.verbose:
+                print("     worst:", [round(x) for x in sorted(values)[-6:]])
+        over_idle, over_alone = five["cpu"] - idle["cpu"], five["cpu"] - alone["cpu"]
+        print(f"\n5 viewers cost the publisher {over_idle:.2f} points of a core over the server")
+        print(f"with no viewer ({over_alone:.2f} over the feed alone); {five['stats']}")
     finally:
         child.close()
 

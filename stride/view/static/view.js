@@ -21,7 +21,7 @@
     status: "connecting", steps: 0, target: { mode: "treadmill", tolerance_m: 0.05 },
     belt: null, footprints: [], passSteps: [], passes: [], cues: StrideCues.state,
     serverCues: { metronome: false, tone: false }, local: {},
-    clockOffsetMs: 0, bestRttMs: Infinity, latencies: [], latenciesNextFrame: [],
+    clockOffsetMs: 0, bestRttMs: Infinity, latencies: [], latenciesNextFrame: [], arrivals: [],
     frameTimes: [], drawMs: [], pendingPaint: [], lastFrame: null, geometry: null, connects: 0, messages: 0,
     goal() {
       const t = this.target;
@@ -144,6 +144,9 @@
     }
     if (msg.verdict === "in") StrideCues.stepOnTarget();
     view.pendingPaint.push({ n: msg.n, pub: msg.pub });
+    const now = performance.now();
+    view.arrivals.push([now, performance.timeOrigin + now - (msg.pub - view.clockOffsetMs)]);
+    if (view.arrivals.length > 5000) view.arrivals.splice(0, 2500);
   }
 
   function hello(msg) {
