@@ -17,7 +17,8 @@ time for the caller, whatever the number of viewers)::
     view.set_target(mode="treadmill", spacing_m=0.30, lines_per_step=2, tolerance_m=0.05,
                     cadence_spm=None)          # or ViewTarget(...); mode="course" with
                                                # pass_length_m for overground passes
-    view.publish_belt(t_s, speed_mps, distance_m)   # belt samples (any rate; <= 50 sent/s)
+    view.publish_belt(t_s, speed_mps, distance_m)   # belt samples (any rate; <= 50 sent/s;
+                                                    # speed None: unknown, lines stand still)
     view.publish_step(step)       # each step row as emitted (DESIGN.md step dict)
     view.set_status("paused")     # "running" | "paused" | "device-lost" | "ended"
     view.set_summary(summary)     # the rolling summary (returned by /state.json)

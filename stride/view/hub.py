@@ -160,7 +160,9 @@ class Board:
         self.recent.append(frame)
         self._fan_out({**frame, "share": self.minute.share(), "course": self.passes.as_dict()})
 
-    def set_belt(self, t_s: float, speed_mps: float, distance_m: float, pub_ms: float) -> None:
+    def set_belt(
+        self, t_s: float, speed_mps: float | None, distance_m: float, pub_ms: float
+    ) -> None:
         self.belt = {"t": "belt", "t_s": t_s, "speed_mps": speed_mps, "distance_m": distance_m}
         text = encode({**self.belt, "pub": pub_ms, "server_ms": now_ms()})
         for viewer in list(self.viewers):

@@ -51,7 +51,7 @@ class ViewServer:
         self._lock = threading.Lock()
         self._steps: list[tuple[dict[str, Any], float]] = []
         self._state: dict[str, Any] = {}
-        self._belt: tuple[float, float, float, float] | None = None
+        self._belt: tuple[float, float | None, float, float] | None = None
         self._belt_armed = False
         self._wake_armed = False
         self._belt_sent_at = -math.inf
@@ -146,10 +146,13 @@ class ViewServer:
         if wake:
             self._wake()
 
-    def publish_belt(self, t_s: float, speed_mps: float, distance_m: float) -> None:
-        """The belt at session time ``t_s``: speed and distance travelled since the start."""
-        sample = (float(t_s), float(speed_mps), float(distance_m), now_ms())
-        if not all(math.isfinite(v) for v in sample[:3]):
+    def publish_belt(self, t_s: float, speed_mps: float | None, distance_m: float) -> None:
+        """The belt at session time ``t_s``: speed (None or NaN: unknown, the lines stand
+        still) and distance travelled since the start. Samples without a finite time and
+        distance are ignored."""
+        speed = None if speed_mps is None or not math.isfinite(speed_mps) else float(speed_mps)
+        sample = (float(t_s), speed, float(distance_m), now_ms())
+        if not (math.isfinite(sample[0]) and math.isfinite(sample[2])):
             return
         with self._lock:
             self._belt = sample

@@ -37,7 +37,7 @@
     const b = view.belt;
     if (!b) return 0;
     const ahead = Math.min(Math.max(nowMs - b.recv, 0), 500) / 1000;  // never run on past 0.5 s
-    return b.distance_m + (view.status === "running" ? b.speed_mps * ahead : 0);
+    return b.distance_m + (view.status === "running" && b.speed_mps > 0 ? b.speed_mps * ahead : 0);
   }
 
   function resize() {

@@ -53,6 +53,25 @@ def test_state_json_counts_steps_and_carries_belt_and_summary(view: ViewServer) 
     assert state["summary"] == {"steps": 5, "cadence_spm": 109.1}
 
 
+def test_an_unknown_belt_speed_is_null_and_a_sample_without_time_is_ignored(
+    view: ViewServer,
+) -> None:
+    viewer = Viewer(ws_url(view))
+    try:
+        assert viewer.wait_for(lambda v: v.frames)
+        view.publish_belt(float("nan"), 1.0, 2.0)
+        view.publish_belt(1.0, None, 2.0)
+        assert viewer.wait_for(lambda v: any(f["t"] == "belt" for f in v.frames))
+        view.publish_belt(1.5, float("inf"), float("nan"))
+        belts = [f for f in viewer.frames if f["t"] == "belt"]
+        assert belts[0]["speed_mps"] is None and belts[0]["distance_m"] == 2.0
+        state = json.loads(get(base(view) + "/state.json")[1])
+        assert state["belt_speed_mps"] is None
+        assert len([f for f in viewer.frames if f["t"] == "belt"]) == 1
+    finally:
+        viewer.close()
+
+
 def test_a_viewer_gets_the_board_then_every_step(view: ViewServer) -> None:
     view.set_target(spacing_m=0.3, lines_per_step=2, tolerance_m=0.05)
     for row in make_steps(3):
