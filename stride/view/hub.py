@@ -131,6 +131,7 @@ class Board:
         self.status = "running"
         self.summary: dict[str, Any] = {}
         self.cues = {"metronome": False, "tone": False}
+        self.clock = {"rate": 1.0}
         self.viewers: set[Viewer] = set()
         self.dropped_viewers = 0
         self.bad_messages = 0
@@ -169,7 +170,8 @@ class Board:
             viewer.offer_belt(text)
 
     def set_state(self, kind: str, value: Any) -> None:
-        """``status``, ``summary``, ``target`` or ``cues``: kept and sent to every page."""
+        """``status``, ``summary``, ``target``, ``cues`` or ``clock``: kept and sent to
+        every page."""
         if kind == "status":
             self.status = value
         elif kind == "summary":
@@ -182,6 +184,8 @@ class Board:
         elif kind == "cues":
             self.cues = {**self.cues, **value}
             value = self.cues
+        elif kind == "clock":
+            self.clock = value
         self._fan_out({"t": kind, kind: value})
 
     # -- snapshots ---------------------------------------------------------------------------
@@ -199,6 +203,7 @@ class Board:
                 "summary": self.summary,
                 "target": self.target.as_dict(),
                 "cues": self.cues,
+                "clock": self.clock,
                 "server_ms": now_ms(),
             }
         )
@@ -213,6 +218,7 @@ class Board:
             "mode": self.target.mode,
             "target": self.target.as_dict(),
             "cues": self.cues,
+            "clock": self.clock,
             "viewers": len(self.viewers),
         }
 

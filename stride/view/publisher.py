@@ -17,7 +17,7 @@ import math
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -57,6 +57,7 @@ class ViewServer:
         self._belt_sent_at = -math.inf
         self._target = ViewTarget()
         self._cues: dict[str, bool] = {}
+        self.summary_source: Callable[[], Mapping[str, Any]] | None = None
         self._stopped = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -173,6 +174,20 @@ class ViewServer:
 
         self._set("summary", plain(summary))
 
+    def set_summary_source(self, source: Callable[[], Mapping[str, Any]] | None) -> None:
+        """Where ``/state.json`` gets its summary: ``source()`` is called, off the view's
+        loop, for each request (instead of the last :meth:`set_summary`), so a summary
+        costs nothing until someone asks for it."""
+        self.summary_source = source
+
+    def set_clock_rate(self, rate: float) -> None:
+        """Session seconds per wall-clock second: 1 live, the speed of a replay (``0``:
+        as fast as it goes). The page moves the lines between belt samples at this rate
+        (not at all for 0), so a replay's belt runs at the recording's pace."""
+        if not (math.isfinite(rate) and rate >= 0):
+            raise ValueError(f"the clock rate must be a number >= 0, got {rate!r}")
+        self._set("clock", {"rate": float(rate)})
+
     def set_target(self, target: ViewTarget | None = None, **fields: Any) -> None:
         """The mode and what is aimed at: a :class:`ViewTarget`, or its fields by name
         (``mode``, ``step_length_m``, ``tolerance_m``, ``spacing_m``, ``lines_per_step``,
@@ -236,7 +251,7 @@ class ViewServer:
             steps, self._steps = self._steps, []
             state, self._state = self._state, {}
             self._wake_armed = False
-        for kind in ("target", "status", "cues", "summary"):
+        for kind in ("target", "clock", "status", "cues", "summary"):
             if kind in state:
                 self.board.set_state(kind, state[kind])
         for step, pub in steps:

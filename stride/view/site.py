@@ -25,6 +25,7 @@ from aiohttp import WSMsgType, web
 
 from stride.errors import InputError
 from stride.view.address import is_loopback
+from stride.view.frames import plain
 from stride.view.hub import Viewer, encode, now_ms
 
 if TYPE_CHECKING:
@@ -143,7 +144,11 @@ class ViewSite:
 
     async def _state(self, request: web.Request) -> web.Response:
         self.server.apply_pending()  # what was published before this request is in the answer
-        return web.json_response(self.server.board.state(), dumps=encode)
+        board, source = self.server.board, self.server.summary_source
+        if source is not None:  # computed on a worker thread: the pages' frames go on
+            summary = await asyncio.get_running_loop().run_in_executor(None, source)
+            board.summary = plain(summary)
+        return web.json_response(board.state(), dumps=encode)
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(

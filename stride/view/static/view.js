@@ -20,7 +20,7 @@
   const view = {
     status: "connecting", steps: 0, target: { mode: "treadmill", tolerance_m: 0.05 },
     belt: null, footprints: [], passSteps: [], passes: [], cues: StrideCues.state,
-    serverCues: { metronome: false, tone: false }, local: {},
+    serverCues: { metronome: false, tone: false }, local: {}, rate: 1,
     clockOffsetMs: 0, bestRttMs: Infinity, latencies: [], latenciesNextFrame: [], arrivals: [],
     frameTimes: [], drawMs: [], pendingPaint: [], lastFrame: null, geometry: null, connects: 0, messages: 0,
     goal() {
@@ -37,7 +37,8 @@
     const b = view.belt;
     if (!b) return 0;
     const ahead = Math.min(Math.max(nowMs - b.recv, 0), 500) / 1000;  // never run on past 0.5 s
-    return b.distance_m + (view.status === "running" && b.speed_mps > 0 ? b.speed_mps * ahead : 0);
+    const moving = view.status === "running" && b.speed_mps > 0;
+    return b.distance_m + (moving ? b.speed_mps * ahead * view.rate : 0);  // rate: a replay's speed
   }
 
   function resize() {
@@ -94,6 +95,7 @@
     const t = view.target, b = view.belt, goal = view.goal();
     let cadence = t.cadence_spm || null;
     if (!cadence && t.mode === "treadmill" && b && b.speed_mps > 0 && goal) cadence = (60 * b.speed_mps) / goal;
+    if (cadence) cadence *= view.rate || 1;  // a replay at 4x steps 4 times as often
     if (cadence !== StrideCues.state.cadence) StrideCues.set({ cadence });
   }
 
@@ -149,7 +151,13 @@
     if (view.arrivals.length > 5000) view.arrivals.splice(0, 2500);
   }
 
+  function setClock(clock) {
+    view.rate = clock && clock.rate >= 0 ? clock.rate : 1;
+    updateCadence();
+  }
+
   function hello(msg) {
+    if (msg.clock) view.rate = msg.clock.rate;
     setTarget(msg.target);
     setCues(msg.cues);
     setStatus(msg.status);
@@ -174,6 +182,7 @@
     status: (m) => setStatus(m.status),
     target: (m) => setTarget(m.target),
     cues: (m) => setCues(m.cues),
+    clock: (m) => setClock(m.clock),
     summary: (m) => { view.summary = m.summary; },
     pong: (m) => {
       const back = performance.timeOrigin + performance.now();
