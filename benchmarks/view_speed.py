@@ -191,7 +191,7 @@ def page_figures(page: Any, since_ms: float) -> dict[str, Any]:
             const draw = v.drawMs.slice(-frames.length);
             const after = (pairs) => pairs.filter((p) => p[0] >= since).map((p) => p[1]);
             return { frames, draw, drawn: after(v.latencies), shown: after(v.latenciesNextFrame),
-                     arrived: after(v.arrivals) };
+                     arrived: after(v.arrivals), server: after(v.serverLegs || []) };
         }""",
         since_ms,
     )

@@ -100,19 +100,13 @@ def _replay(
         end_when_sources_done=True,
     )
     state = SessionState(target)
-    observers = args.observers
     if view is not None:
         state.view_url = view.url
-        kind = pipeline.belt.kind
-        bridge = view.observer(
-            target,
-            belt_source=kind,
-            channels=lambda: pipeline.describe()["channels"],
-            clock_rate=speed,
-        )
-        observers = (*observers, bridge)
         options.on_metronome = view.metronome_hook()
-    session = Session(pipeline, [source], state, options, observers=observers)
+    session = Session(pipeline, [source], state, options, observers=args.observers)
+    if view is not None:
+        kind = pipeline.belt.kind
+        view.show(session, target, belt_source=kind, pipeline=pipeline, clock_rate=speed)
     result = run_session(session, ui)
     if source.failure is not None:  # the recording stopped being readable mid-replay
         raise InputError(

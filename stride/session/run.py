@@ -218,17 +218,15 @@ def _run_live(
     state.belt_set_mps = belt.fixed_speed_mps
     if view is not None:
         state.view_url = view.url
-        bridge = view.observer(
-            args.target, belt_source=belt.kind, channels=lambda: pipeline.describe()["channels"]
-        )
-        hook = view.metronome_hook(args.on_metronome)
-        args = replace(args, observers=(*args.observers, bridge), on_metronome=hook)
+        args = replace(args, on_metronome=view.metronome_hook(args.on_metronome))
     devices = _open_devices(args, belt, state, record_dir)
     started = datetime.now(UTC)
     meta = _meta(args, belt, devices, started)
     if devices.recorder is not None:
         devices.recorder.write_meta(meta)
     session = _session(args, pipeline, devices, state, ui, speed_mps)
+    if view is not None:
+        view.show(session, args.target, belt_source=belt.kind, pipeline=pipeline)
     try:
         result = session.run(ui=args.ui_hook) if args.ui_hook else run_session(session, ui)
     finally:

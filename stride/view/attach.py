@@ -19,6 +19,8 @@ from stride.view.publisher import ViewServer
 
 if TYPE_CHECKING:
     from stride.core.targets import Target
+    from stride.session.live import Session
+    from stride.session.protocols import Pipeline
     from stride.view.bridge import ViewBridge
     from stride.view.summary import ChannelNames
 
@@ -59,14 +61,46 @@ class SessionView:
         belt_source: str,
         channels: ChannelNames | None = None,
         clock_rate: float = 1.0,
+        origin: Callable[[], float | None] | None = None,
     ) -> ViewBridge:
-        """The session observer showing this session (one per view)."""
+        """The session observer showing a session (one per view); ``origin``: the
+        session's start on the monotonic clock (``SessionState.started_host_t``)."""
         from stride.view.bridge import ViewBridge
 
         self.bridge = ViewBridge(
-            self.server, target, belt_source=belt_source, channels=channels, clock_rate=clock_rate
+            self.server,
+            target,
+            belt_source=belt_source,
+            channels=channels,
+            clock_rate=clock_rate,
+            origin=origin,
         )
         return self.bridge
+
+    def show(
+        self,
+        session: Session,
+        target: Target | None,
+        *,
+        belt_source: str,
+        pipeline: Pipeline,
+        clock_rate: float = 1.0,
+    ) -> ViewBridge:
+        """Subscribe this view's observer to ``session`` (before it runs), with a queue
+        long enough that a replay at full speed loses no step
+        (:data:`stride.view.bridge.MAX_PENDING`)."""
+        from stride.view.bridge import MAX_PENDING
+
+        state = session.state
+        bridge = self.observer(
+            target,
+            belt_source=belt_source,
+            channels=lambda: pipeline.describe().get("channels"),
+            clock_rate=clock_rate,
+            origin=lambda: state.started_host_t,
+        )
+        session.subscribe(bridge, max_pending=MAX_PENDING)
+        return bridge
 
     def metronome_hook(self, then: MetronomeHook | None = None) -> MetronomeHook:
         """The session's ``on_metronome`` hook: the pages' metronome follows the dashboard's

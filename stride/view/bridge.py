@@ -12,6 +12,10 @@
   step so far when asked (:class:`stride.view.summary.LiveSummary`), in the JSON contract's
   shape.
 
+Each step is stamped with the time the analysis emitted it (the session's start, ``origin``,
+plus the event's session time), so the latency a page measures starts there, not at this
+observer.
+
 The mode: course (overground) for a session without a belt. The belt source says so for
 ``none``; a sensor box with no belt encoder is known only from its stream, so with the
 box as the belt source the view turns to course mode when the first step comes before any
@@ -20,6 +24,8 @@ belt sample (the analysis feeds a chunk's belt samples before the steps they mea
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from stride.session.observers import (
@@ -36,6 +42,9 @@ if TYPE_CHECKING:
     from stride.core.targets import Target
     from stride.view.publisher import ViewServer
 
+#: Events the view's subscription holds before dropping its oldest: a replay at full speed
+#: of an hour's recording (some 180 000 belt samples) fits while the view catches up.
+MAX_PENDING = 1 << 18
 #: Belt sources (:mod:`stride.ingest.belt_source`) after which a first step without a belt
 #: sample means overground; ``none`` is overground from the start.
 MAYBE_OVERGROUND = ("box", "none")
@@ -67,8 +76,10 @@ class ViewBridge:
         belt_source: str = "box",
         channels: ChannelNames | None = None,
         clock_rate: float = 1.0,
+        origin: Callable[[], float | None] | None = None,
     ) -> None:
         self.server = server
+        self.origin = origin
         self.target = target
         self.summary = LiveSummary(target, channels)
         self.course = belt_source == "none"
@@ -91,9 +102,18 @@ class ViewBridge:
                 self.course = True
                 self.server.set_target(view_target(self.target, course=True))
             self.summary.add_row(event.row)
-            self.server.publish_step(event.row)
+            self.server.publish_step(event.row, self._emitted_ms(event.elapsed_s))
         elif isinstance(event, StatusChanged):
             self._status(event)
+
+    def _emitted_ms(self, elapsed_s: float) -> float | None:
+        """When the step was emitted, on the wall clock the page compares with: the
+        session's start (``origin``, monotonic) plus the event's session time."""
+        start = self.origin() if self.origin is not None else None
+        if start is None:
+            return None
+        ago_s = time.monotonic() - (start + elapsed_s)
+        return time.time() * 1000.0 - max(0.0, ago_s) * 1000.0
 
     def _status(self, event: StatusChanged) -> None:
         s = event.status

@@ -159,7 +159,8 @@ class Board:
             "row": plain(step),
         }
         self.recent.append(frame)
-        self._fan_out({**frame, "share": self.minute.share(), "course": self.passes.as_dict()})
+        share, course = self.minute.share(), self.passes.as_dict()
+        self._fan_out({**frame, "share": share, "course": course, "srv": now_ms()})
 
     def set_belt(
         self, t_s: float, speed_mps: float | None, distance_m: float, pub_ms: float

@@ -135,11 +135,13 @@ class ViewServer:
         self.stop()
 
     # -- publishing (any thread; constant time; never blocks on a viewer) ----------------------
-    def publish_step(self, step: Mapping[str, Any]) -> None:
-        """A step as emitted (a DESIGN.md step row): counted, judged, drawn by every page."""
+    def publish_step(self, step: Mapping[str, Any], emitted_ms: float | None = None) -> None:
+        """A step as emitted (a DESIGN.md step row): counted, judged, drawn by every page.
+        ``emitted_ms``: when the analysis emitted it (ms since the epoch; default now), the
+        start of the latency the page measures."""
         if self._stopped:
             return
-        item = (dict(step), now_ms())
+        item = (dict(step), now_ms() if emitted_ms is None else float(emitted_ms))
         with self._lock:
             self._steps.append(item)
             wake = not self._wake_armed

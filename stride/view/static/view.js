@@ -21,7 +21,7 @@
     status: "connecting", steps: 0, target: { mode: "treadmill", tolerance_m: 0.05 },
     belt: null, footprints: [], passSteps: [], passes: [], cues: StrideCues.state,
     serverCues: { metronome: false, tone: false }, local: {}, rate: 1,
-    clockOffsetMs: 0, bestRttMs: Infinity, latencies: [], latenciesNextFrame: [], arrivals: [],
+    clockOffsetMs: 0, bestRttMs: Infinity, latencies: [], latenciesNextFrame: [], arrivals: [], serverLegs: [],
     frameTimes: [], drawMs: [], pendingPaint: [], lastFrame: null, geometry: null, connects: 0, messages: 0,
     goal() {
       const t = this.target;
@@ -148,7 +148,8 @@
     view.pendingPaint.push({ n: msg.n, pub: msg.pub });
     const now = performance.now();
     view.arrivals.push([now, performance.timeOrigin + now - (msg.pub - view.clockOffsetMs)]);
-    if (view.arrivals.length > 5000) view.arrivals.splice(0, 2500);
+    if (msg.srv) view.serverLegs.push([now, msg.srv - msg.pub]);  // of that, in the server
+    if (view.arrivals.length > 5000) { view.arrivals.splice(0, 2500); view.serverLegs.splice(0, 2500); }
   }
 
   function setClock(clock) {

@@ -3,6 +3,8 @@ mode from the belt, the target from the session's, and the summary in the contra
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from stride.core.targets import Target
@@ -123,3 +125,17 @@ def test_the_metronome_hook_switches_the_pages_and_tells_the_next() -> None:
     hook(False, None)
     assert _board(view.server)["cues"] == {"metronome": False, "tone": False}
     assert told == [(True, 108.0), (False, None)]
+
+
+def test_steps_are_stamped_with_the_time_the_analysis_emitted_them() -> None:
+    server = ViewServer("127.0.0.1", 0)
+    start = time.monotonic() - 10.0
+    bridge = ViewBridge(server, LINES, origin=lambda: start)
+    bridge(StepEmitted(_row("L", 1.0, 0.6), 9.5))  # type: ignore[arg-type]  # 0.5 s ago
+    unstamped = ViewBridge(server, LINES)  # no origin known: stamped on arrival
+    unstamped(StepEmitted(_row("R", 1.5, 0.6), 9.9))  # type: ignore[arg-type]
+    server.apply_pending()
+    now = time.time() * 1000.0
+    first, second = list(server.board.recent)
+    assert now - first["pub"] == pytest.approx(500.0, abs=100.0)
+    assert now - second["pub"] == pytest.approx(0.0, abs=100.0)
