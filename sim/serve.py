@@ -150,11 +150,11 @@ def serve_forever(
         raise _Stop
 
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-    print(f"box: {boxes[0].link} -> {boxes[0].name}", flush=True)
-    print(f"treadmill ({treadmill}): {belt.link} -> {belt.name}", flush=True)
-    print("serving; Ctrl-C or SIGTERM stops", flush=True)
     started = time.monotonic()
-    try:
+    try:  # a Ctrl-C while the paths are printed stops it cleanly too
+        print(f"box: {boxes[0].link} -> {boxes[0].name}", flush=True)
+        print(f"treadmill ({treadmill}): {belt.link} -> {belt.name}", flush=True)
+        print("serving; Ctrl-C or SIGTERM stops", flush=True)
         while stop_after_s is None or time.monotonic() - started < stop_after_s:
             ready, _, _ = select.select([belt.master], [], [], TICK_S)
             with world.lock:

@@ -141,9 +141,12 @@ def test_cli_sim_serve_runs_until_sigterm(tmp_path: Path) -> None:
             assert time.monotonic() < deadline
             time.sleep(0.05)
         assert (tmp_path / "box").is_symlink()
+        assert proc.stdout is not None
+        shown = [proc.stdout.readline() for _ in range(3)]  # it says when Ctrl-C stops it
+        assert "serving" in shown[-1], shown
     finally:
         proc.send_signal(signal.SIGINT)  # Ctrl-C
-        out, err = proc.communicate(timeout=15)
+        _, err = proc.communicate(timeout=15)
     assert proc.returncode == 0, err
-    assert "treadmill (csafe)" in out
+    assert "treadmill (csafe)" in shown[1]
     assert not (tmp_path / "box").is_symlink()

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -156,16 +155,16 @@ def test_bytes_that_never_decode_get_a_diagnosis_within_3_s(
 def test_signals_leave_a_readable_recording(
     box: synthbox.PtyBox, tmp_path: Path, sig: signal.Signals
 ) -> None:
-    box.play(synthbox.stream(60.0), seconds=6.0)
+    # the box streams until the test ends, as a real one does, however slowly stride starts
+    box.play(synthbox.stream(600.0), seconds=60.0)
     rec = tmp_path / "rec"
     cmd = [*STRIDE, "live", "--port", box.path, "--no-ui", "--json", "--record", str(rec)]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(tmp_path)
     )
     assert proc.stdout is not None
-    first = proc.stdout.readline()  # the first step: the session is running
-    assert json.loads(first)["side"] in ("L", "R")
-    time.sleep(1.5)
+    for _ in range(12):  # twelve steps out: the session is running and has recorded them
+        assert json.loads(proc.stdout.readline())["side"] in ("L", "R")
     proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=30)
     reader = SessionReader(rec)
