@@ -7,14 +7,27 @@ Imports only typer and the standard library at module level; the session machine
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from stride.cli import targets
 
+if TYPE_CHECKING:
+    from stride.view.address import ViewAddress
+
 _UI_HELP = "No dashboard: one JSON line per step on stdout (automatic without a terminal)."
 _JSON_HELP = "End with the final JSON document {summary, steps, session} as the last line."
+View = Annotated[
+    str | None,
+    typer.Option(
+        "--view",
+        metavar="[HOST:]PORT",
+        help="Serve the walker's view (a web page for a screen or projector) here: "
+        "--view 8765 is 127.0.0.1:8765; --view 0.0.0.0:8765 lets other devices in, with a "
+        "token in the printed URL; port 0 picks a free one. Needs the view extra.",
+    ),
+]
 
 
 def live(
@@ -54,10 +67,12 @@ def live(
     json_out: bool = typer.Option(False, "--json", help=_JSON_HELP),
     db: Annotated[Path | None, typer.Option("--db", help="History database file.")] = None,
     no_history: bool = typer.Option(False, "--no-history", help="Do not register in history."),
+    view: View = None,
 ) -> None:
     """Live treadmill session: dashboard, per-step feedback, recording."""
     _check_record_options(record, no_record)
     target = targets.target_from_cli(spacing, lines_per_step, step_length, tolerance, cadence)
+    address = _view_address(view)
     from stride.session.run import LiveArgs, run_live
 
     args = LiveArgs(
@@ -75,6 +90,7 @@ def live(
         json_doc=json_out,
         db=db,
         history=not no_history,
+        view=address,
     )
     raise typer.Exit(run_live(args))
 
@@ -112,6 +128,7 @@ def demo(
     json_out: bool = typer.Option(False, "--json", help=_JSON_HELP),
     db: Annotated[Path | None, typer.Option("--db", help="History database file.")] = None,
     no_history: bool = typer.Option(False, "--no-history", help="Do not register in history."),
+    view: View = None,
 ) -> None:
     """A live session on the simulated treadmill and sensors: no hardware needed.
 
@@ -119,6 +136,7 @@ def demo(
     """
     _check_record_options(record, no_record)
     target = targets.target_from_cli(spacing, lines_per_step, step_length, tolerance, cadence)
+    address = _view_address(view)
     from stride.session.demo import DemoArgs, run_demo
 
     args = DemoArgs(
@@ -134,6 +152,7 @@ def demo(
         json_doc=json_out,
         db=db,
         history=not no_history,
+        view=address,
     )
     raise typer.Exit(run_demo(args))
 
@@ -143,11 +162,23 @@ def replay(
     speed: str = typer.Option("1x", "--speed", help="Playback speed: 1x, 4x, ... or max."),
     no_ui: bool = typer.Option(False, "--no-ui", help=_UI_HELP),
     json_out: bool = typer.Option(False, "--json", help=_JSON_HELP),
+    view: View = None,
 ) -> None:
-    """Play a recording through the live dashboard."""
+    """Play a recording through the live dashboard (and the walker's view, in recording time)."""
+    address = _view_address(view)
     from stride.session.replay import ReplayArgs, run_replay
 
-    raise typer.Exit(run_replay(ReplayArgs(recording, speed, no_ui=no_ui, json_doc=json_out)))
+    args = ReplayArgs(recording, speed, no_ui=no_ui, json_doc=json_out, view=address)
+    raise typer.Exit(run_replay(args))
+
+
+def _view_address(text: str | None) -> ViewAddress | None:
+    """``--view [HOST:]PORT`` parsed (a bad one is a one-line error, exit 1); None without."""
+    if text is None:
+        return None
+    from stride.view.address import parse_view_address
+
+    return parse_view_address(text)
 
 
 def _belt_spec(treadmill: str, speed_source: str | None) -> str:

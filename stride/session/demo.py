@@ -18,6 +18,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from devices.errors import InputError
 from sim.params import Feedback
@@ -26,6 +27,10 @@ from sim.world import worlds
 from stride.core.targets import Target
 from stride.session.observers import SessionObserver
 from stride.session.run import LiveArgs, run_live
+
+if TYPE_CHECKING:
+    from stride.view import ViewAddress
+    from stride.view.attach import SessionView
 
 #: The demo's lines when no target option is given: 0.30 m apart, two lines per step.
 DEMO_SPACING_M = 0.30
@@ -48,6 +53,8 @@ class DemoArgs:
     db: Path | None = None
     history: bool = True
     observers: tuple[SessionObserver, ...] = ()
+    #: ``--view`` (see :class:`stride.session.run.LiveArgs`).
+    view: ViewAddress | SessionView | None = None
 
 
 def run_demo(args: DemoArgs) -> int:
@@ -90,6 +97,7 @@ def run_demo(args: DemoArgs) -> int:
         extra_meta={"simulated": {"profile": args.profile, "seed": args.seed}},
         on_metronome=lambda on, cadence: _demo_metronome(world, step_length, on, cadence),
         observers=args.observers,
+        view=args.view,
     )
     return run_live(live_args)
 

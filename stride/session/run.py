@@ -13,10 +13,10 @@ import json
 import math
 import shlex
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -48,6 +48,10 @@ from stride.session.sources import Source
 from stride.session.state import SessionState
 from stride.session.treadmill import TreadmillBelt, TreadmillSource
 
+if TYPE_CHECKING:
+    from stride.view import ViewAddress
+    from stride.view.attach import SessionView
+
 
 @dataclass
 class LiveArgs:
@@ -78,6 +82,9 @@ class LiveArgs:
     on_metronome: Any = None
     #: Told what happens in the session (:mod:`stride.session.observers`).
     observers: tuple[SessionObserver, ...] = ()
+    #: ``--view``: where to serve the walker's view, or a view already started (its
+    #: owner stops it); None: no view.
+    view: ViewAddress | SessionView | None = None
 
 
 def want_ui(no_ui: bool) -> bool:
@@ -174,18 +181,53 @@ def run_live(args: LiveArgs) -> int:
         check_record_dir(record_dir, force=args.force)
     if args.history:
         check_history_db(args.db)
+    ui = want_ui(args.no_ui)
+    view, owned = start_view(args.view, json_lines=not ui)  # before any device: a bad port
+    try:  # is one line and nothing recorded
+        return _run_live(args, belt, record_dir, speed_mps, ui, view)
+    finally:
+        if owned and view is not None:
+            view.stop()
+
+
+def start_view(
+    view: ViewAddress | SessionView | None, *, json_lines: bool
+) -> tuple[SessionView | None, bool]:
+    """The walker's view of ``--view`` started (its URL announced), or the one given;
+    and whether this command owns it (stops it at the end)."""
+    if view is None:
+        return None, False
+    from stride.view.attach import SessionView
+
+    if isinstance(view, SessionView):
+        return view, False
+    return SessionView.start(view, json_lines=json_lines), True
+
+
+def _run_live(
+    args: LiveArgs,
+    belt: BeltSource,
+    record_dir: Path | None,
+    speed_mps: float | None,
+    ui: bool,
+    view: SessionView | None,
+) -> int:
     # The pipeline first: warming the kernels takes a moment and must not stall the screen.
     pipeline = build_pipeline(args.target, belt, parse_spec(args.treadmill).driver)
     pipeline.warm()
-    ui = want_ui(args.no_ui)
     state = SessionState(args.target)
     state.belt_set_mps = belt.fixed_speed_mps
+    if view is not None:
+        state.view_url = view.url
+        args = replace(args, on_metronome=view.metronome_hook(args.on_metronome))
     devices = _open_devices(args, belt, state, record_dir)
     started = datetime.now(UTC)
     meta = _meta(args, belt, devices, started)
     if devices.recorder is not None:
         devices.recorder.write_meta(meta)
     session = _session(args, pipeline, devices, state, ui, speed_mps)
+    if view is not None:
+        view.show(session, args.target, belt_source=belt.kind, pipeline=pipeline)
     try:
         result = session.run(ui=args.ui_hook) if args.ui_hook else run_session(session, ui)
     finally:

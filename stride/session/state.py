@@ -103,6 +103,8 @@ class SessionState:
         self.events: deque[dict[str, Any]] = deque(maxlen=500)
         self.notes_total = 0
         self.finished = False
+        #: The walker's view's address (``--view``), shown on the dashboard.
+        self.view_url: str | None = None
 
     # -- writers -------------------------------------------------------------------------
     def add_steps(self, steps: Iterable[StepRow | dict[str, Any]], host_t: float) -> None:

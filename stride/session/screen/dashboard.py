@@ -215,6 +215,16 @@ def alerts_view(state: SessionState, now: float) -> RenderableType:
     return Group(*(Text(a.text, style=_STYLE[a.level]) for a in alerts[:3]))
 
 
+def footer(state: SessionState) -> Text:
+    """The keys, and where the walker's view is served (``--view``)."""
+    keys = " + / - belt speed   space pause scoring   m metronome   q end session"
+    text = Text(keys, style="dim", no_wrap=True, overflow="crop")
+    if state.view_url:
+        text.append("   walker's view ", style="dim")
+        text.append(state.view_url, style="bold")
+    return text
+
+
 def render(
     state: SessionState, now: float, *, title: str = "live", width: int = 120, height: int = 40
 ) -> RenderableType:
@@ -229,12 +239,7 @@ def render(
         Layout(name="body", ratio=1),
         Layout(Panel(health_view(state), title="devices", border_style="blue"), size=4),
         Layout(Panel(alerts_view(state, now), title="alerts", border_style="blue"), size=5),
-        Layout(
-            Text(
-                " + / - belt speed   space pause scoring   m metronome   q end session", style="dim"
-            ),
-            size=1,
-        ),
+        Layout(footer(state), size=1),
     )
     layout["body"].split_row(
         Layout(
