@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,11 +27,13 @@ import simpy
 
 from devices.errors import InputError
 from sim.box import BoxConfig, BoxOutput, SensorBox
+from sim.faults import WorldFaults
 from sim.link import LinkConfig, link_for
 from sim.params import Feedback, GaitParams
 from sim.profiles import parse_profile
 from sim.sensors import noise_level
 from sim.treadmill import Treadmill, check_speed
+from sim.truth import TruthLog, TruthStep
 from sim.walker import Contact, Walker
 
 RETAIN_S = 30.0  # contacts and belt dips older than this are forgotten (flat memory)
@@ -110,6 +113,10 @@ class World:
         self._plugged = True
         self.power_ups = 1
         self._responders: dict[str, Any] = {}
+        self.profile = prof.label
+        self.faults = WorldFaults(options.seed)
+        self.truth = TruthLog(self.box_config.clock_scale)
+        self.ports: weakref.WeakSet[Any] = weakref.WeakSet()  # sim:// ports open on this world
 
     # -- time ---------------------------------------------------------------------------------
 
@@ -168,7 +175,14 @@ class World:
         """Whether the box's cable is in at world time ``now``."""
         t = self.now() if now is None else now
         o = self.options
-        return not any(u <= t < u + o.unplug_s for u in o.unplug_at_s)
+        if any(u <= t < u + o.unplug_s for u in o.unplug_at_s):
+            return False
+        return not self.faults.unplugged(t)
+
+    def unplug_spans(self) -> list[tuple[float, float]]:
+        """Every unplug of the box, planned or asked for: (start, end) in world seconds."""
+        o = self.options
+        return [(u, u + o.unplug_s) for u in o.unplug_at_s] + list(self.faults.unplugs)
 
     def _new_box(self, t_power_on: float) -> SensorBox:
         contacts = self.walker.contacts
@@ -207,14 +221,15 @@ class World:
             if horizon > self.env.now:
                 self.env.run(until=horizon)
             self._queue(self.box.render(self.box.box_us(horizon)))
-        if self._pending and self._pending[0][0] <= now:
+        if (self._pending and self._pending[0][0] <= now) or self.faults.pending_garbage:
             k = 0
             while k < len(self._pending) and self._pending[k][0] <= now:
                 k += 1
-            data = b"".join(p[1] for p in self._pending[:k])
+            data = self.faults.box_bytes(b"".join(p[1] for p in self._pending[:k]))
             del self._pending[:k]
-            for fn in list(self.box_listeners):
-                fn(data, now)
+            if data:
+                for fn in list(self.box_listeners):
+                    fn(data, now)
 
     def _queue(self, out: BoxOutput) -> None:
         """Put rendered frames on the line: each arrives once transmitted (queued)."""
@@ -237,8 +252,13 @@ class World:
             return float(self.box.true_time(self.box.next_due_us())) + self.link.latency_s
 
     def _forget(self, before: float) -> None:
-        """Drop contacts and dips nobody will render again (memory stays flat)."""
+        """Drop contacts and dips nobody will render again (memory stays flat), once the
+        truth of their steps is kept."""
         cs = self.walker.contacts
+        if self.truth.due(cs, before + RETAIN_S / 2):
+            self.truth.update(
+                cs, belt=self.treadmill, now=before + RETAIN_S, gaps=self.unplug_spans()
+            )
         n = 0
         while n < len(cs) and cs[n].fc is not None and cs[n].fc < before:  # type: ignore[operator]
             n += 1
@@ -253,6 +273,61 @@ class World:
         with self.lock:
             self.advance()
             self.walker.set_feedback(feedback)
+
+    # -- controls (tests, ``stride sim serve``'s control socket): see sim.faults ---------------
+
+    def unplug(self, seconds: float) -> tuple[float, float]:
+        """Pull the box's cable for ``seconds`` of world time from now; (start, end)."""
+        with self.lock:
+            return self.faults.unplug(self.advance(), seconds)
+
+    def garbage(self, n_bytes: int) -> None:
+        """Put ``n_bytes`` random bytes on the box's line, between two frames."""
+        with self.lock:
+            self.faults.garbage(n_bytes)
+
+    def flip_bits(self, every_n_bytes: int) -> None:
+        """Flip one bit in every n-th byte the box sends from now on (0: stop)."""
+        with self.lock:
+            self.faults.flip_bits(every_n_bytes)
+
+    def silence_treadmill(self, seconds: float) -> float:
+        """The treadmill's answers are lost for ``seconds`` of world time; until when."""
+        with self.lock:
+            return self.faults.silence_treadmill(self.advance(), seconds)
+
+    def treadmill_answer(self, responder: Any, data: bytes, now: float) -> bytes:
+        """Feed the host's bytes to a console of this world; its answer as the host gets it."""
+        with self.lock:
+            return self.faults.lose_answer(responder.feed(data, now), now)
+
+    def set_profile(self, profile: str) -> str:
+        """Walk with another gait profile from the next gait cycle on; its label."""
+        prof = parse_profile(profile)
+        with self.lock:
+            self.advance()
+            self.walker.set_params(prof.params)
+            self.profile = prof.label
+            return prof.label
+
+    def truth_steps(self) -> list[TruthStep]:
+        """The true steps so far (IC before now), on the box's clock from the world's start;
+        the last ones are still open (no final contact yet)."""
+        with self.lock:
+            now = self.advance()
+            open_rows = self.truth.update(
+                self.walker.contacts, belt=self.treadmill, now=now, gaps=self.unplug_spans()
+            )
+            return [*self.truth.rows, *open_rows]
+
+    def belt_speed_mps(self) -> float:
+        """The belt's actual speed now (heel-strike dips included), m/s."""
+        with self.lock:
+            return self.treadmill.actual_speed_mps(self.advance())
+
+    def box_clock_s(self) -> float:
+        """Now on the box's clock from the world's start (the time base of the truth)."""
+        return self.now() * self.box_config.clock_scale
 
 
 _WORLDS: dict[str, World] = {}

@@ -173,6 +173,7 @@ class Serial(SerialBase):
         self._lost = False
         if self._device == "box":
             world.box_listeners.append(self._on_box_bytes)
+        world.ports.add(self)
         self.is_open = True
 
     def close(self) -> None:
@@ -180,6 +181,7 @@ class Serial(SerialBase):
             with self._world.lock:
                 if self._on_box_bytes in self._world.box_listeners:
                     self._world.box_listeners.remove(self._on_box_bytes)
+                self._world.ports.discard(self)
         self.is_open = False
         super().close()
 
@@ -259,7 +261,7 @@ class Serial(SerialBase):
         with world.lock:
             now = world.advance()
             responder = self._treadmill_responder(payload)
-            answer = responder.feed(payload, now)
+            answer = world.treadmill_answer(responder, payload, now)
         if answer:
             rate = _TREADMILL_BYTE_RATE[self._protocol or "trackmaster"]
             with self._lock:
