@@ -26,6 +26,7 @@ only pytest and the standard library; the simulator loads when a test uses it.
 
 from __future__ import annotations
 
+import os
 import shutil
 import warnings
 from collections.abc import Iterator
@@ -95,6 +96,12 @@ def _marker_options(node: pytest.Item, name: str) -> Any:
 @pytest.fixture
 def stride_sim(request: pytest.FixtureRequest) -> Iterator[SimDevices]:
     """Simulated box and treadmill on pseudo-terminals for this test (see the module)."""
+    if os.name != "posix":
+        pytest.fail(
+            "stride_sim needs pseudo-terminals (Linux, macOS); on this system open the "
+            "simulated devices as sim:// URLs (docs/simulation.md)",
+            pytrace=False,
+        )
     from sim.harness import SimDevices
 
     options, treadmill = _marker_options(request.node, SIM_MARKER)
