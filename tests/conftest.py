@@ -32,3 +32,13 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"{SHARED_DATA} is absent (it ships beside the repository, not in it)")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _private_history(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test reads or writes the user's own history database: ``STRIDE_HISTORY_DB`` points
+    into a temporary folder (subprocesses inherit it; a test may set its own)."""
+    db = tmp_path_factory.mktemp("history") / "history.sqlite"
+    monkeypatch.setenv("STRIDE_HISTORY_DB", str(db))
