@@ -7,8 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
 CMD = [sys.executable, "-m", "stride.cli.app"]
+
+
+def env() -> dict[str, str]:
+    """The test's environment as it is now (fixtures may have changed it), plain output."""
+    return {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
 
 
 def stride(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -19,7 +23,7 @@ def stride(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[s
         text=True,
         timeout=120,
         stdin=subprocess.DEVNULL,
-        env=ENV,
+        env=env(),
         cwd=cwd,
     )
 

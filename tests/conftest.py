@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -34,11 +35,12 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-@pytest.fixture(autouse=True)
-def _private_history(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture(autouse=True, scope="session")
+def _private_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """No test reads or writes the user's own history database: ``STRIDE_HISTORY_DB`` points
-    into a temporary folder (subprocesses inherit it; a test may set its own)."""
+    into a temporary folder for the whole run, before any other fixture (subprocesses
+    inherit it; a test may set its own)."""
     db = tmp_path_factory.mktemp("history") / "history.sqlite"
-    monkeypatch.setenv("STRIDE_HISTORY_DB", str(db))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STRIDE_HISTORY_DB", str(db))
+        yield

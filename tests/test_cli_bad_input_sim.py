@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import CMD as _CMD
-from cli_helpers import ENV as _ENV
+from cli_helpers import env as _env
 from cli_helpers import one_line_error as _one_line_error
 from cli_helpers import stride as _stride
 
@@ -142,7 +142,7 @@ def _interrupt_session(out: Path, *extra: str) -> subprocess.CompletedProcess[st
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
-        env=_ENV,
+        env=_env(),
     )
     try:
         deadline = time.monotonic() + 60
