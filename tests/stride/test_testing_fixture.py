@@ -4,6 +4,7 @@ leaves no thread, process, descriptor, terminal or file behind."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -116,10 +117,8 @@ def test_set_profile_changes_the_gait_mid_test(stride_sim: SimDevices) -> None:
 def descriptors() -> set[tuple[int, str]]:
     out = set()
     for fd in os.listdir("/proc/self/fd"):
-        try:
+        with contextlib.suppress(OSError):  # the listing's own descriptor is gone
             out.add((int(fd), os.readlink(f"/proc/self/fd/{fd}")))
-        except OSError:
-            pass  # the listing's own descriptor
     return out
 
 

@@ -97,7 +97,7 @@ def test_a_port_left_open_is_closed_and_named(pytester: pytest.Pytester) -> None
     result = pytester.runpytest(*ARGS)
     result.assert_outcomes(passed=2, warnings=1)
     result.stdout.fnmatch_lines(
-        ["*StrideSimWarning: stride_sim: port box (*/box -> /dev/*) was left open (fd *); closed it*"]
+        ["*StrideSimWarning: stride_sim: port box (*/box -> /dev/*) was left open (fd *); closed*"]
     )
 
 
