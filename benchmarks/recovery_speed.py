@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from stride.cohort import run_recovery_cli
+from stride.cohort.recovery_run import RecoveryOptions, run_recovery
 
 
 def _run(db: Path, **kw: Any) -> tuple[float, dict[str, Any]]:
@@ -44,7 +44,7 @@ def _run(db: Path, **kw: Any) -> tuple[float, dict[str, Any]]:
     }
     args.update(kw)
     t0 = time.perf_counter()
-    out = run_recovery_cli(**args)
+    out = run_recovery(RecoveryOptions(**args))
     return time.perf_counter() - t0, out
 
 

@@ -120,7 +120,7 @@ def _match(sim_truth: list, rows: list[dict], end: float) -> dict[str, float]:
 
 def accuracy(minutes: float, profile: str) -> None:
     from stride.core.analyzer import analyze
-    from stride.readers.session import read_session
+    from stride.ingest.recording import read_session
 
     nominal = NOISE_LEVELS["nominal"]
     conditions: list[tuple[str, BoxConfig, Faults]] = [

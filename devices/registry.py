@@ -3,7 +3,11 @@
 Each driver is a dotted path imported only when used, so a missing optional library is a
 clear "backend unavailable" line, never an ImportError at start-up. Other packages add
 drivers through the ``stride.treadmills`` entry-point group (``name = "module:Class"``),
-or at run time with :func:`register_driver`. Specs::
+or at run time with :func:`register_driver`. A driver may use any transport (serial, TCP,
+Bluetooth): the registry only calls its ``open(target, **options)``. Its
+``parse_recording`` reads back the bytes a session recorded from it
+(:func:`reading_parser`), so ``stride analyze`` and ``stride replay`` handle plugin
+drivers' sessions too. Specs::
 
     trackmaster:/dev/ttyUSB0          trackmaster:COM3?start=a1
     csafe:COM3                        csafe:/dev/ttyUSB1?setspeed=lsb-msb-unit
@@ -22,7 +26,12 @@ from urllib.parse import parse_qsl, urlencode
 from devices.errors import DeviceError, InputError
 
 if TYPE_CHECKING:
-    from devices.treadmill.base import Treadmill
+    from collections.abc import Callable, Iterable
+
+    from devices.treadmill.base import BeltReading, Treadmill, WireBytes
+
+    #: Recorded chunks ``(host_t, direction, data)`` -> belt readings.
+    ReadingParser = Callable[[Iterable[WireBytes | tuple[float, str, bytes]]], list[BeltReading]]
 
 #: name -> "module:Class". Add a driver with :func:`register_driver`.
 DRIVERS: dict[str, str] = {
@@ -136,6 +145,13 @@ def parse_treadmill_spec(text: str) -> Treadmill:
     if opener is None:
         raise DeviceError(f"backend unavailable: the {spec.driver} driver cannot be opened")
     return opener(spec.target, **spec.options)
+
+
+def reading_parser(name: str) -> ReadingParser:
+    """The pure parser of the bytes a session recorded from driver ``name``'s treadmill
+    (:meth:`Treadmill.parse_recording`), plugins included: what ``stride analyze`` and
+    ``stride replay`` read a recorded treadmill stream with."""
+    return load_driver(name).parse_recording
 
 
 #: Entry-point group through which other packages add drivers (value ``module:Class``).

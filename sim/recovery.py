@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from devices.errors import InputError
 from sim.params import Feedback, GaitParams, split
@@ -298,15 +299,11 @@ def _share_within(mean: np.ndarray, sd: float, target: float, tol: float) -> flo
     return float(sum(shares) / len(shares))
 
 
-def fast_summary(plan: SessionPlan, params: RecoveryParams | None = None) -> dict[str, Any]:
-    """The session's summary (DESIGN.md format) computed at the summary level, no signals.
-
-    Expected per-side means, SDs and shares from the walker's parameters and its within-
-    session adaptation, plus the sampling error of a session of that length. No contacts
-    are detected, so detection errors, gaps and DFA estimation bias are not represented.
-    """
-    p = params or RecoveryParams()
-    rng = np.random.default_rng(plan.seed)
+def _session_step_lengths(
+    plan: SessionPlan, p: RecoveryParams
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Mean step length of each stride of the session as the walker adapts toward the
+    feedback, and the share of the initial error left at each stride."""
     g, fb, v = plan.gait, plan.walker_feedback, plan.speed_mps
     cadence0 = g.cadence_spm or math.sqrt(60.0 * v / g.walk_ratio)
     sl0 = 60.0 * v / cadence0
@@ -320,7 +317,34 @@ def fast_summary(plan: SessionPlan, params: RecoveryParams | None = None) -> dic
             else np.full(strides, sl0)
         )
         strides = max(2, int(plan.minutes * 60.0 * v / float(np.mean(sl_n)) / 2.0))
-    strides = n.size
+    return sl_n, left
+
+
+def _side_symmetry(side: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The symmetry measures of each quantity from the per-side means."""
+    return {
+        name: _symmetry(side["L"][key]["mean"], side["R"][key]["mean"])
+        for name, key in (
+            ("step_length", "step_length_m"),
+            ("step_time", "step_time_s"),
+            ("stance", "stance_s"),
+            ("swing", "swing_s"),
+        )
+    }
+
+
+def fast_summary(plan: SessionPlan, params: RecoveryParams | None = None) -> dict[str, Any]:
+    """The session's summary (DESIGN.md format) computed at the summary level, no signals.
+
+    Expected per-side means, SDs and shares from the walker's parameters and its within-
+    session adaptation, plus the sampling error of a session of that length. No contacts
+    are detected, so detection errors, gaps and DFA estimation bias are not represented.
+    """
+    p = params or RecoveryParams()
+    rng = np.random.default_rng(plan.seed)
+    g, fb, v = plan.gait, plan.walker_feedback, plan.speed_mps
+    sl_n, left = _session_step_lengths(plan, p)
+    strides = sl_n.size
     asym_left = left if fb.symmetry else np.ones(strides)
     # On a belt a step's length is the belt travel during its step time (gait-metrics.md),
     # so the step-length split follows the step-time split, as the recorded sessions show.
@@ -347,16 +371,7 @@ def fast_summary(plan: SessionPlan, params: RecoveryParams | None = None) -> dic
                 stride_t - stance, sd_t * (1 - g.stance_fraction), steps_per_side, rng
             ),
         }
-    mean = lambda s, k: side[s][k]["mean"]  # noqa: E731
-    sym = {
-        name: _symmetry(mean("L", key), mean("R", key))
-        for name, key in (
-            ("step_length", "step_length_m"),
-            ("step_time", "step_time_s"),
-            ("stance", "stance_s"),
-            ("swing", "swing_s"),
-        )
-    }
+    sym = _side_symmetry(side)
     # PCI (Plotnik 2007): mean |phi - 180| / 180 from the step-time split, plus CV(phi).
     # CV(phi) comes from how each stride splits into steps (jitter, ~1 ms detection), not
     # from stride-time noise, which scales both IC intervals alike.

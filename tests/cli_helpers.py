@@ -11,7 +11,7 @@ CMD = [sys.executable, "-m", "stride.cli.app"]
 
 
 def env() -> dict[str, str]:
-    """The test's environment as it is now (fixtures may have changed it), plain output."""
+    """The environment of a ``stride`` run: the test's (its own history file), no colour."""
     return {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
 
 

@@ -21,6 +21,26 @@ TEST_DATA = REPO / "tests" / "data"
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_history_for_shared_fixtures(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """Module- and session-wide fixtures (a recording made once for many tests) keep their
+    history in a file of this test run, never in the user's."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("STRIDE_HISTORY_DB", str(tmp_path_factory.mktemp("history") / "shared.sqlite"))
+    yield
+    patch.undo()
+
+
+@pytest.fixture(autouse=True)
+def _own_history(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test (and every ``stride`` it spawns) keeps its history in a file of its own,
+    never in the user's: a command run without --db must not read or change it."""
+    path = tmp_path_factory.mktemp("history") / "history.sqlite"
+    monkeypatch.setenv("STRIDE_HISTORY_DB", str(path))
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     """A seeded generator: every test that draws random numbers gets the same ones."""
@@ -33,14 +53,3 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"{SHARED_DATA} is absent (it ships beside the repository, not in it)")
     return SHARED_DATA
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _private_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """No test reads or writes the user's own history database: ``STRIDE_HISTORY_DB`` points
-    into a temporary folder for the whole run, before any other fixture (subprocesses
-    inherit it; a test may set its own)."""
-    db = tmp_path_factory.mktemp("history") / "history.sqlite"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("STRIDE_HISTORY_DB", str(db))
-        yield

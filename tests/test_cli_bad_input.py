@@ -191,7 +191,7 @@ def test_damaged_history_is_refused_before_the_session(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
     from stride.history import register_session
-    from stride.session.run import check_history_db
+    from stride.session.checks import check_history_db
 
     db = tmp_path / "h.sqlite"
     register_session(
@@ -335,13 +335,14 @@ def test_replay_corrupt_session_json_values(
 def test_replay_keeps_a_recorded_zero_tolerance(recording: Path, tmp_path: Path) -> None:
     import json
 
-    from stride.session.replay import _recorded_targets
+    from stride.core.targets import Target
 
     rec, _ = _copy(recording, tmp_path)
     doc = json.loads((rec / "session.json").read_text())
     doc["target"] = {"step_length_m": 0.6, "tolerance_m": 0.0}
     (rec / "session.json").write_text(json.dumps(doc))
-    assert _recorded_targets(SessionReader(rec)).tolerance_m == 0.0
+    target = Target.from_session(SessionReader(rec).meta)
+    assert target is not None and target.tolerance_m == 0.0
 
 
 def test_history_skips_and_names_a_damaged_row(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from sim.cli_support import build_spec
 from sim.profiles import PROFILES
 from sim.session import SessionSpec, simulate_session
 from stride.core.analyzer import analyze
-from stride.readers.session import read_session
+from stride.ingest.recording import read_session
 
 EDGE_S = 2.0  # the analysis learns its thresholds on the first contacts of a record
 MATCH_S = 0.05

@@ -15,9 +15,10 @@ from rich.console import Console
 
 from devices.units import parse_speed
 from sim.world import worlds
-from stride.session.dashboard import render
+from stride.core.targets import Target
 from stride.session.live import Session
 from stride.session.run import LiveArgs, run_live
+from stride.session.screen.dashboard import render
 
 
 @pytest.mark.slow
@@ -55,7 +56,7 @@ def test_keys_drive_belt_pause_and_metronome(
         treadmill="box",
         control=f"trackmaster:sim://trackmaster?world={key}",
         speed="3.0kmh",
-        spacing_m=0.30,
+        target=Target.from_options(spacing_m=0.30),
         duration_s=4.5,
         no_ui=True,
         history=False,

@@ -21,9 +21,10 @@ import pytest
 from rich.console import Console
 
 from devices.recording import SessionReader
-from stride.session.dashboard import render
+from stride.core.targets import Target
 from stride.session.live import Session
 from stride.session.run import LiveArgs, run_live
+from stride.session.screen.dashboard import render
 
 Frames = list[tuple[float, str]]
 
@@ -50,7 +51,7 @@ def run(
     frames: Frames = []
     args = LiveArgs(
         port=port,
-        spacing_m=0.30,
+        target=Target.from_options(spacing_m=0.30),
         no_ui=True,
         json_doc=True,
         history=False,

@@ -34,6 +34,18 @@ def serve(d: Path, seed: int) -> subprocess.Popen[str]:
     raise AssertionError(f"stride sim serve did not start: {proc.communicate()}")
 
 
+def recorded(stream: Path, live: subprocess.Popen[str], timeout_s: float = 60.0) -> None:
+    """Wait until the session has recorded bytes of ``stream`` (it opened the port and
+    reads it), however long a loaded machine takes to start it."""
+    deadline = time.monotonic() + timeout_s
+    while not (stream.is_file() and stream.stat().st_size > 4096):
+        if live.poll() is not None:
+            raise AssertionError(f"stride live ended early: {live.communicate()}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"stride live recorded nothing in {timeout_s} s")
+        time.sleep(0.05)
+
+
 @pytest.mark.slow
 def test_live_on_sim_serve_ptys_survives_a_restart(tmp_path: Path) -> None:
     d = tmp_path / "dev"
@@ -44,7 +56,8 @@ def test_live_on_sim_serve_ptys_survives_a_restart(tmp_path: Path) -> None:
     cmd += ["--duration", "9", "--record", str(tmp_path / "rec")]
     live = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        time.sleep(4.0)
+        recorded(tmp_path / "rec" / "streams" / "box.rec", live)  # the session is running
+        time.sleep(3.0)
         server.send_signal(signal.SIGTERM)  # both cables out
         server.wait(timeout=20)
         time.sleep(1.0)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from stride.core.targets import Target
 from stride.session.run import LiveArgs, run_live
 
 STRIDE = [sys.executable, "-m", "stride.cli.app"]
@@ -26,7 +27,7 @@ def live_then_analyze(
     args = LiveArgs(
         port=port,
         treadmill=treadmill,
-        spacing_m=0.30,
+        target=Target.from_options(spacing_m=0.30),
         duration_s=6.0,
         no_ui=True,
         json_doc=True,

@@ -228,12 +228,12 @@ def parse_stream_file(raw: bytes, where: str = "stream", *, use_kernel: bool = T
     return _Parsed(StreamData(data, offsets, host_t), probs)
 
 
-def _kernel_scanner() -> Callable[[NDArray[np.uint8], int], tuple[Any, Any, int]] | None:
-    """The numba chunk scanner, or None where numba is unavailable (pure Python then)."""
-    try:
-        from devices.recording._scan_kernels import _scan_chunks, crc32_tables
-    except ImportError:  # pragma: no cover - numba is a core dependency
-        return None
+def _kernel_scanner() -> Callable[[NDArray[np.uint8], int], tuple[Any, Any, int]]:
+    """The numba chunk scanner (``use_kernel=False`` walks chunk by chunk in Python: the
+    slow reference the kernel is tested against). Imported when first needed: writing a
+    recording (the simulator, a live session) does not load numba."""
+    from devices.recording._scan_kernels import _scan_chunks, crc32_tables
+
     tables = crc32_tables()
     return lambda buf, pos: _scan_chunks(buf, pos, tables)
 

@@ -14,7 +14,7 @@ import math
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, NamedTuple
 
@@ -109,6 +109,20 @@ class Treadmill(ABC):
         self._lock = threading.RLock()
         self._poller: Poller | None = None
         self._closed = False
+
+    @staticmethod
+    def parse_recording(
+        chunks: Iterable[WireBytes | tuple[float, str, bytes]],
+    ) -> list[BeltReading]:
+        """Belt readings in the bytes a session recorded from this treadmill (pure: no device).
+
+        ``chunks``: ``(host_t, direction, data)`` in recorded order; only ``rx`` counts and a
+        reading takes the host time of the chunk that completed it. ``stride analyze`` and
+        ``stride replay`` find this through the registry by the recorded stream's protocol
+        (the driver name), so a plugin driver's sessions replay too. A driver whose
+        treadmill sends nothing to record returns no reading.
+        """
+        return []
 
     # -- public interface -------------------------------------------------------------------
     def start(self) -> None:

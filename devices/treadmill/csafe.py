@@ -263,6 +263,13 @@ class CsafeTreadmill(Treadmill):
     name = "csafe"
     can_start_stop = False
 
+    @staticmethod
+    def parse_recording(
+        chunks: Iterable[WireBytes | tuple[float, str, bytes]],
+    ) -> list[BeltReading]:
+        """The recorded bytes' readings: :func:`replay`."""
+        return replay(chunks)
+
     def __init__(
         self,
         port: SerialLike,

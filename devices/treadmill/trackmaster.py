@@ -144,6 +144,13 @@ class TrackmasterTreadmill(Treadmill):
     can_set_speed = True
     can_start_stop = True
 
+    @staticmethod
+    def parse_recording(
+        chunks: Iterable[WireBytes | tuple[float, str, bytes]],
+    ) -> list[BeltReading]:
+        """The recorded bytes' readings: :func:`replay`."""
+        return replay(chunks)
+
     def __init__(
         self,
         port: SerialLike,

@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from stride.cli import targets
+
 _UI_HELP = "No dashboard: one JSON line per step on stdout (automatic without a terminal)."
 _JSON_HELP = "End with the final JSON document {summary, steps, session} as the last line."
 
@@ -23,13 +25,11 @@ def live(
         help="Belt-speed source DRIVER:URL: trackmaster:/dev/ttyUSB0, csafe:COM3, "
         "bertec:tcp://HOST:4000, fixed:3.5kmh, or box (belt frames from the sensor box).",
     ),
-    spacing: float | None = typer.Option(None, "--spacing", help="Line spacing in metres."),
-    lines_per_step: int = typer.Option(2, "--lines-per-step", help="Lines per step."),
-    step_length: float | None = typer.Option(
-        None, "--step-length", help="Target step length in metres (instead of lines)."
-    ),
-    tolerance: float = typer.Option(0.05, "--tolerance", help="Target tolerance in metres."),
-    cadence: float | None = typer.Option(None, "--cadence", help="Target cadence, steps/min."),
+    spacing: targets.Spacing = None,
+    lines_per_step: targets.LinesPerStep = None,
+    step_length: targets.StepLength = None,
+    tolerance: targets.Tolerance = None,
+    cadence: targets.Cadence = None,
     speed: str | None = typer.Option(
         None, "--speed", help="Bring the belt to this speed (e.g. 3.5kmh) if the driver can."
     ),
@@ -48,17 +48,14 @@ def live(
     no_history: bool = typer.Option(False, "--no-history", help="Do not register in history."),
 ) -> None:
     """Live treadmill session: dashboard, per-step feedback, recording."""
+    _check_record_options(record, no_record)
+    target = targets.target_from_cli(spacing, lines_per_step, step_length, tolerance, cadence)
     from stride.session.run import LiveArgs, run_live
 
-    _check_record_options(record, no_record)
     args = LiveArgs(
         port=port,
         treadmill=treadmill,
-        spacing_m=spacing,
-        lines_per_step=lines_per_step,
-        step_length_m=step_length,
-        tolerance_m=tolerance,
-        cadence_spm=cadence,
+        target=target,
         speed=speed,
         subject=subject,
         duration_s=duration,
@@ -86,6 +83,11 @@ def demo(
         help="Run the simulated world this many times faster (tests).",
         hidden=True,
     ),
+    spacing: targets.Spacing = None,
+    lines_per_step: targets.LinesPerStep = None,
+    step_length: targets.StepLength = None,
+    tolerance: targets.Tolerance = None,
+    cadence: targets.Cadence = None,
     record: Annotated[
         Path | None,
         typer.Option("--record", help="Session directory (default ./sessions/YYYYmmdd-HHMMSS)."),
@@ -96,15 +98,20 @@ def demo(
     db: Annotated[Path | None, typer.Option("--db", help="History database file.")] = None,
     no_history: bool = typer.Option(False, "--no-history", help="Do not register in history."),
 ) -> None:
-    """A live session on the simulated treadmill and sensors: no hardware needed."""
-    from stride.session.run import DemoArgs, run_demo
+    """A live session on the simulated treadmill and sensors: no hardware needed.
 
+    Without target options the walker sees lines 0.30 m apart, two per step.
+    """
     _check_record_options(record, no_record)
+    target = targets.target_from_cli(spacing, lines_per_step, step_length, tolerance, cadence)
+    from stride.session.demo import DemoArgs, run_demo
+
     args = DemoArgs(
         duration_s=duration,
         profile=profile,
         seed=seed,
         speedup=speedup,
+        target=target,
         record=record,
         no_record=no_record,
         no_ui=no_ui,

@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from stride.cli import targets
+
 
 def report(
     session_dir: Annotated[
@@ -19,8 +21,17 @@ def report(
     subject: str | None = typer.Option(None, "--subject", help="Report on a subject's history."),
     db: Annotated[Path | None, typer.Option("--db", help="History database file.")] = None,
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --out file."),
+    spacing: targets.Spacing = None,
+    lines_per_step: targets.LinesPerStep = None,
+    step_length: targets.StepLength = None,
+    tolerance: targets.Tolerance = None,
+    cadence: targets.Cadence = None,
 ) -> None:
-    """Write one self-contained HTML report (plots embedded, nothing fetched)."""
+    """Write one self-contained HTML report (plots embedded, nothing fetched).
+
+    A session is reported against the target it was recorded with, or against the one the
+    target options give (the recording is then analysed again).
+    """
     if (session_dir is None) == (subject is None):
         # A usage error (exit 2, with the usage line), like every option that does not fit.
         raise typer.BadParameter(
@@ -28,6 +39,7 @@ def report(
             "sessions/2026-11-25 --out r.html, or stride report --subject P1 --out r.html)",
             param_hint="SESSION_DIR / --subject",
         )
+    target = targets.target_from_cli(spacing, lines_per_step, step_length, tolerance, cadence)
     if session_dir is not None:
         if db is not None:
             raise typer.BadParameter(
@@ -35,8 +47,12 @@ def report(
             )
         from stride.report.session import session_report
 
-        written = session_report(session_dir, out, force=force)
+        written = session_report(session_dir, out, force=force, target=target)
     else:
+        if target is not None:
+            raise typer.BadParameter(
+                "target options apply to a SESSION_DIR, not to --subject", param_hint="--subject"
+            )
         from stride.report.subject import subject_report
 
         assert subject is not None

@@ -113,8 +113,9 @@ class SessionAnalysis:
         import sys
 
         from devices.errors import StrideError
-        from stride.analysis import document, run, steps_csv_text
+        from stride.analysis import document, run
         from stride.core.analyzer import AnalysisConfig
+        from stride.core.rows import steps_csv_text
 
         try:
             _, result, _ = run(out, AnalysisConfig())
@@ -125,7 +126,7 @@ class SessionAnalysis:
         assert isinstance(summary, dict)
         self.summary = summary
         return {
-            "steps.csv": steps_csv_text(result),
+            "steps.csv": steps_csv_text(result.step_rows()),
             "summary.json": json.dumps(summary, indent=2) + "\n",
         }
 

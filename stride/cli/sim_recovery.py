@@ -53,9 +53,9 @@ def recovery(
     json_out: bool = typer.Option(False, "--json", help="Print the run's result as JSON."),
 ) -> None:
     """Simulate recovery over weeks of sessions and store every session in the history."""
-    from stride.cohort import run_recovery_cli
+    from stride.cohort.recovery_run import RecoveryOptions, run_recovery
 
-    result = run_recovery_cli(
+    options = RecoveryOptions(
         profile=profile,
         seed=seed,
         weeks=weeks,
@@ -76,6 +76,7 @@ def recovery(
         workers=workers,
         progress=not json_out,
     )
+    result = run_recovery(options)
     if json_out:
         typer.echo(json.dumps(result))
         return

@@ -41,6 +41,7 @@ from stride.core.contacts import (
     detect_feet,
 )
 from stride.core.gaps import GapScanner, find_gaps
+from stride.core.rows import StepRow
 from stride.core.signals import Channel, GaitSignals, Side
 from stride.core.steps import StepParams, StepTable, merge_sides, side_rows
 from stride.core.summary import summarize
@@ -83,8 +84,8 @@ class Analysis:
     def usable_steps(self) -> int:
         return int(self.steps.valid.sum())
 
-    def step_rows(self) -> list[dict[str, object]]:
-        """Rows as DESIGN.md JSON objects (``target_error_m`` when a target is set)."""
+    def step_rows(self) -> list[StepRow]:
+        """The step rows (``target_error_m`` and ``on_target`` when a target is set)."""
         return list(self.steps.rows(with_target="target" in self.summary))
 
 

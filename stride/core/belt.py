@@ -70,13 +70,15 @@ class BeltTrack:
         self._cache: tuple[NDArray[np.float64], ...] | None = None
         self._cache_bad: NDArray[np.int64] | None = None
 
-    def append(self, t: NDArray[np.float64], v: NDArray[np.float64]) -> None:
+    def append(self, t: NDArray[np.float64], v: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Add samples (times strictly after the last); returns the belt's cumulative travel
+        (m) at each, unusable segments adding nothing."""
         t = np.ascontiguousarray(t, dtype=np.float64)
         v = np.ascontiguousarray(v, dtype=np.float64)
         if t.shape != v.shape or t.ndim != 1:
             raise ValueError("belt times and speeds must be 1-D arrays of equal length")
         if t.size == 0:
-            return
+            return np.zeros(0)
         d = np.empty_like(t)
         bad = np.empty(t.shape, dtype=np.int64)
         pt, pv, pd, pb = self._state
@@ -88,6 +90,7 @@ class BeltTrack:
         self._bad.append(bad)
         self._state = (float(t[-1]), float(v[-1]), float(d[-1]), int(bad[-1]))
         self._cache = None
+        return d
 
     @property
     def last_t(self) -> float:

@@ -23,11 +23,6 @@ CONTACT_TYPES = {HEEL_FIRST: "heel", FLAT: "flat", TOE_FIRST: "toe"}
 FLAT_S = 0.010
 
 
-def has_rollover(places: Sequence[str]) -> bool:
-    """Whether a foot's sensor places allow heel/toe classification."""
-    return any(p in HEEL_PLACES for p in places) and any(p in TOE_PLACES for p in places)
-
-
 def classify_contacts(
     sensor_on_t: NDArray[np.float64], places: Sequence[str], fs: float, flat_s: float = FLAT_S
 ) -> tuple[NDArray[np.int8], NDArray[np.float64]]:

@@ -35,16 +35,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
-from stride.core._step_kernels import _previous_median_mad as _k_previous_median_mad
 from stride.core.belt import BeltTrack
 from stride.core.gaps import overlaps_gap
 from stride.core.rollover import CONTACT_TYPES, UNKNOWN, classify_contacts
-from stride.errors import InputError
+from stride.core.rows import SHARED_COLUMNS, StepRow
+from stride.core.step_intervals import ContactsLike, feet, intervals, references
 
 FLAG_GAP, FLAG_TURN, FLAG_STOP, FLAG_EDGE, FLAG_ALTERNATION = 1, 2, 4, 8, 16
 FLAG_NAMES = (
@@ -54,29 +54,6 @@ FLAG_NAMES = (
     (FLAG_EDGE, "edge"),
     (FLAG_ALTERNATION, "alternation"),
 )
-
-
-class ContactsLike(Protocol):
-    """What the steps table reads from a foot's contacts (``stride.core.contacts``)."""
-
-    @property
-    def on_t(self) -> NDArray[np.float64]: ...
-    @property
-    def off_t(self) -> NDArray[np.float64]: ...
-    @property
-    def complete(self) -> NDArray[np.bool_]: ...
-    @property
-    def on_seen(self) -> NDArray[np.bool_]: ...
-    @property
-    def off_seen(self) -> NDArray[np.bool_]: ...
-    @property
-    def gap_before(self) -> NDArray[np.bool_]: ...
-    @property
-    def sensor_on_t(self) -> NDArray[np.float64]: ...
-    @property
-    def impulse(self) -> NDArray[np.float64]: ...
-    @property
-    def peak(self) -> NDArray[np.float64]: ...
 
 
 class StepParams(NamedTuple):
@@ -106,18 +83,6 @@ FLOAT_COLUMNS = (
     "impulse",
     "peak",
     "target_error_m",
-)
-#: First columns of the steps CSV and of the simulator's truth_steps.csv, in this order.
-CSV_COLUMNS = (
-    "side",
-    "ic_s",
-    "fc_s",
-    "step_time_s",
-    "stride_time_s",
-    "stance_s",
-    "swing_s",
-    "step_length_m",
-    "stride_length_m",
 )
 
 
@@ -179,12 +144,13 @@ class StepTable:
             {k: np.concatenate([t.values[k] for t in tables]) for k in FLOAT_COLUMNS},
         )
 
-    def rows(self, with_target: bool = False) -> Iterator[dict[str, object]]:
-        """Rows as the JSON objects of DESIGN.md (None for not measurable)."""
+    def rows(self, with_target: bool = False) -> Iterator[StepRow]:
+        """Rows as :class:`~stride.core.rows.StepRow`, keys in :data:`STEP_COLUMNS` order
+        (None for not measurable); ``target_error_m`` and ``on_target`` with a target."""
         cols = {k: v.tolist() for k, v in self.values.items()}
         for i in range(len(self)):
             row: dict[str, object] = {"side": "LR"[int(self.side[i])]}
-            for k in CSV_COLUMNS[1:]:
+            for k in SHARED_COLUMNS[1:]:
                 row[k] = _num(cols[k][i])
             row["flags"] = flag_names(int(self.flags[i]))
             if with_target:
@@ -194,10 +160,9 @@ class StepTable:
             row["double_support_initial_s"] = _num(cols["double_support_initial_s"][i])
             row["double_support_terminal_s"] = _num(cols["double_support_terminal_s"][i])
             row["contact_type"] = CONTACT_TYPES.get(int(self.contact_type[i]))
-            row["heel_toe_s"] = _num(cols["heel_toe_s"][i])
-            row["impulse"] = _num(cols["impulse"][i])
-            row["peak"] = _num(cols["peak"][i])
-            yield row
+            for k in ("heel_toe_s", "impulse", "peak"):
+                row[k] = _num(cols[k][i])
+            yield cast(StepRow, row)
 
 
 def _num(x: float) -> float | None:
@@ -208,23 +173,43 @@ def flag_names(mask: int) -> list[str]:
     return [name for bit, name in FLAG_NAMES if mask & bit]
 
 
-def _previous_median(x: NDArray[np.float64], k: int, min_count: int) -> NDArray[np.float64]:
-    """For each i, the median of the finite values among x[i-k:i]; NaN if fewer than min."""
-    return _previous_median_mad(x, k, min_count, with_mad=False)[0]
+def _odd_strides(
+    stride_time: NDArray[np.float64],
+    step_time: NDArray[np.float64],
+    refs: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+    params: StepParams,
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """``stop`` and ``turn`` of each row against its references (module docstring)."""
+    ref, ref_step, mad_step = refs
+    with np.errstate(invalid="ignore"):
+        stop = (stride_time > params.max_stride_s) | (stride_time > params.stop_factor * ref)
+        tol = params.turn_tolerance
+        odd_stride = np.abs(stride_time - ref) > tol * ref
+        # steps vary far more than strides in some gaits (ALS: step CV 40 % with stride
+        # CV 7 %): a step is odd only beyond its foot's usual spread as well
+        step_limit = np.fmax(tol * ref_step, 5.0 * 1.4826 * mad_step)
+        odd_step = np.abs(step_time - ref_step) > step_limit
+        turn = ~stop & (odd_stride | odd_step)
+    return stop, turn
 
 
-def _previous_median_mad(
-    x: NDArray[np.float64], k: int, min_count: int, with_mad: bool = True
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Median and median absolute deviation of the finite values among x[i-k:i]."""
-    if k < 1:
-        raise InputError(
-            f"the stride reference needs at least 1 previous stride, got ref_strides={k}",
-            fix="set ref_strides to 1 or more (default 8)",
-        )
-    xs = np.ascontiguousarray(x, dtype=np.float64)
-    med, mad = _k_previous_median_mad(xs, int(k), int(min_count), with_mad)
-    return med, mad
+def _rollover(
+    own: ContactsLike,
+    on_seen: NDArray[np.bool_],
+    j: NDArray[np.int64],
+    places: Sequence[str],
+    fs: float,
+    flat_s: float,
+) -> tuple[NDArray[np.int8], NDArray[np.float64]]:
+    """Contact type and heel-to-toe time of rows ``j`` (unknown where the IC was not seen
+    or the foot has one sensor)."""
+    n = j.shape[0]
+    sensor_on = np.asarray(own.sensor_on_t, dtype=np.float64)
+    if sensor_on.ndim == 2 and sensor_on.shape[1] == len(places) and on_seen.shape[0]:
+        kinds, transition = classify_contacts(sensor_on[j], places, fs, flat_s)
+    else:
+        kinds, transition = np.full(n, UNKNOWN, np.int8), np.full(n, np.nan)
+    return np.where(on_seen[j], kinds, UNKNOWN).astype(np.int8), transition
 
 
 def side_rows(
@@ -245,90 +230,26 @@ def side_rows(
     streaming analyzer emits it once those are final), so a row computed from a prefix of
     the data equals the row computed from the whole record.
     """
-    on = np.asarray(own.on_t, dtype=np.float64)
-    complete = np.asarray(own.complete, dtype=np.bool_)
-    on_seen = np.asarray(own.on_seen, dtype=np.bool_)
-    off_seen = np.asarray(own.off_seen, dtype=np.bool_)
-    off = np.where(off_seen, np.asarray(own.off_t, dtype=np.float64), np.nan)
-    on_o = np.asarray(other.on_t, dtype=np.float64)
-    off_o = np.where(
-        np.asarray(other.off_seen, dtype=np.bool_), np.asarray(other.off_t, np.float64), np.nan
-    )
-    m = on.shape[0]
-    if idx is None:
-        idx = np.arange(m, dtype=np.int64)
-    j = idx
+    f = feet(own, other)
+    m = f.on.shape[0]
+    j = np.arange(m, dtype=np.int64) if idx is None else idx
     n = j.shape[0]
-
-    # Stride reference (median of previous strides) needs the strides before idx[0].
-    lo = max(int(j.min()) - params.ref_strides, 0) if n else 0
-    hi = int(j.max()) + 1 if n else 0
-    seg_on = on[lo:hi]
-    prev_on = np.concatenate([[np.nan], on])[lo:hi]
-    seg_stride = seg_on - prev_on
-    # stride intervals spanning a gap are not strides: keep them out of the reference
-    seg_stride = np.where(overlaps_gap(prev_on, seg_on, gap_starts, gap_ends), np.nan, seg_stride)
-    ref_all = _previous_median(seg_stride, params.ref_strides, params.min_ref_strides)
-    ref = ref_all[j - lo]
-    # Step-time reference, per foot too (a limp makes left and right steps differ): the
-    # first step of a turn or a hesitation shows in the step before it shows in the stride.
-    other_seen = np.asarray(other.on_seen, dtype=np.bool_)
-    w_po = np.searchsorted(on_o, seg_on, side="left") - 1
-    w_ok = (w_po >= 0) & on_seen[lo:hi]
-    w_ok &= np.where(w_ok, other_seen[np.maximum(w_po, 0)] if on_o.size else False, False)
-    w_other = np.where(w_ok, on_o[np.maximum(w_po, 0)] if on_o.size else np.nan, np.nan)
-    seg_step = np.where(w_ok, seg_on - w_other, np.nan)
-    seg_step = np.where(overlaps_gap(w_other, seg_on, gap_starts, gap_ends), np.nan, seg_step)
-    ref_step_all, mad_step_all = _previous_median_mad(
-        seg_step, params.ref_strides, params.min_ref_strides
-    )
-    ref_step, mad_step = ref_step_all[j - lo], mad_step_all[j - lo]
-
-    ic = on[j]
-    fc = off[j]
-    has_prev = j > 0
-    pj = np.maximum(j - 1, 0)
-    prev_ic = np.where(has_prev, on[pj], np.nan)
-    prev_fc = np.where(has_prev, off[pj], np.nan)
-    seen = on_seen[j]
-    prev_seen = np.where(has_prev, on_seen[pj], False)
-    stride_time = np.where(seen & prev_seen, ic - prev_ic, np.nan)
-    swing = np.where(seen, ic - prev_fc, np.nan)
-    stance = np.where(seen, fc - ic, np.nan)
-
-    after = np.searchsorted(on_o, ic, side="left")
-    po = after - 1
-    has_po = po >= 0
-    pos = np.maximum(po, 0)
-    other_ic = np.where(has_po, on_o[pos] if on_o.size else np.nan, np.nan)
-    other_on_seen = np.asarray(other.on_seen, dtype=np.bool_)
-    po_on_seen = np.where(has_po, other_on_seen[pos] if on_o.size else False, False)
-    step_time = np.where(seen & po_on_seen, ic - other_ic, np.nan)
-    n_between = after - np.searchsorted(on_o, np.where(has_prev, prev_ic, -np.inf), side="right")
-    alternation = has_prev & (n_between != 1)
-
-    # Double support.
-    other_fc = np.where(has_po, off_o[pos] if off_o.size else np.nan, np.nan)
-    ds_init = np.where(other_fc >= ic, np.fmin(other_fc, fc) - ic, 0.0)
-    ds_init = np.where(np.isfinite(other_fc) & np.isfinite(fc), ds_init, np.nan)
-    nxt = np.minimum(after, max(on_o.size - 1, 0))
-    next_ic = np.where(after < on_o.size, on_o[nxt] if on_o.size else np.nan, np.inf)
-    ds_term = np.where(next_ic < fc, fc - next_ic, 0.0)
-    ds_term = np.where(np.isfinite(fc), ds_term, np.nan)
+    refs = references(f, j, gap_starts, gap_ends, params.ref_strides, params.min_ref_strides)
+    iv = intervals(f, j)
 
     # Gaps: intervals spanning one are not measured.
-    gap_stride = overlaps_gap(prev_ic, ic, gap_starts, gap_ends)
-    gap_step = overlaps_gap(other_ic, ic, gap_starts, gap_ends)
-    gap_swing = overlaps_gap(prev_fc, ic, gap_starts, gap_ends)
-    gap_contact = overlaps_gap(ic, fc, gap_starts, gap_ends)
+    gap_stride = overlaps_gap(iv.prev_ic, iv.ic, gap_starts, gap_ends)
+    gap_step = overlaps_gap(iv.other_ic, iv.ic, gap_starts, gap_ends)
+    gap_swing = overlaps_gap(iv.prev_fc, iv.ic, gap_starts, gap_ends)
+    gap_contact = overlaps_gap(iv.ic, iv.fc, gap_starts, gap_ends)
     gap_before = np.asarray(own.gap_before, dtype=np.bool_)[j]
-    stride_time = np.where(gap_stride | gap_before, np.nan, stride_time)
-    step_time = np.where(gap_step, np.nan, step_time)
-    swing = np.where(gap_swing | gap_stride, np.nan, swing)
-    stance = np.where(gap_contact, np.nan, stance)
+    stride_time = np.where(gap_stride | gap_before, np.nan, iv.stride_time)
+    step_time = np.where(gap_step, np.nan, iv.step_time)
+    swing = np.where(gap_swing | gap_stride, np.nan, iv.swing)
+    stance = np.where(gap_contact, np.nan, iv.stance)
 
     if belt is not None:
-        step_length, stride_length = belt.displacements([other_ic, prev_ic], ic)
+        step_length, stride_length = belt.displacements([iv.other_ic, iv.prev_ic], iv.ic)
         # measured exactly where the matching time is (not across gaps or unseen ICs)
         step_length = np.where(np.isfinite(step_time), step_length, np.nan)
         stride_length = np.where(np.isfinite(stride_time), stride_length, np.nan)
@@ -338,46 +259,28 @@ def side_rows(
 
     flags = np.zeros(n, dtype=np.uint16)
     flags[gap_stride | gap_step | gap_contact | gap_before] |= FLAG_GAP
-    # An IC that was not seen (contact began before the record or a gap) ends no step or
-    # stride and starts none; an unseen FC only leaves stance and loading unmeasured.
-    edge = ~has_prev | ~seen | ~prev_seen | ~has_po | ~po_on_seen
-    flags[edge] |= FLAG_EDGE
-    with np.errstate(invalid="ignore"):
-        stop = (stride_time > params.max_stride_s) | (stride_time > params.stop_factor * ref)
-        tol = params.turn_tolerance
-        odd_stride = np.abs(stride_time - ref) > tol * ref
-        # steps vary far more than strides in some gaits (ALS: step CV 40 % with stride
-        # CV 7 %): a step is odd only beyond its foot's usual spread as well
-        step_limit = np.fmax(tol * ref_step, 5.0 * 1.4826 * mad_step)
-        odd_step = np.abs(step_time - ref_step) > step_limit
-        turn = ~stop & (odd_stride | odd_step)
+    flags[iv.edge] |= FLAG_EDGE
+    stop, turn = _odd_strides(stride_time, step_time, refs, params)
     flags[stop] |= FLAG_STOP
     flags[turn] |= FLAG_TURN
-    flags[alternation] |= FLAG_ALTERNATION
+    flags[iv.alternation] |= FLAG_ALTERNATION
 
-    sensor_on = np.asarray(own.sensor_on_t, dtype=np.float64)
-    if sensor_on.ndim == 2 and sensor_on.shape[1] == len(places) and m:
-        kinds, transition = classify_contacts(sensor_on[j], places, fs, params.flat_s)
-    else:
-        kinds, transition = np.full(n, UNKNOWN, np.int8), np.full(n, np.nan)
-    kinds = np.where(on_seen[j], kinds, UNKNOWN).astype(np.int8)
-    impulse = np.where(complete[j], np.asarray(own.impulse, np.float64)[j], np.nan)
-    peak = np.where(complete[j], np.asarray(own.peak, np.float64)[j], np.nan)
-
+    kinds, transition = _rollover(own, f.on_seen, j, places, fs, params.flat_s)
+    complete = np.asarray(own.complete, dtype=np.bool_)[j]
     values = {
-        "ic_s": ic,
-        "fc_s": fc,
+        "ic_s": iv.ic,
+        "fc_s": iv.fc,
         "step_time_s": step_time,
         "stride_time_s": stride_time,
         "stance_s": stance,
         "swing_s": swing,
         "step_length_m": step_length,
         "stride_length_m": stride_length,
-        "double_support_initial_s": ds_init,
-        "double_support_terminal_s": ds_term,
+        "double_support_initial_s": iv.ds_init,
+        "double_support_terminal_s": iv.ds_term,
         "heel_toe_s": transition,
-        "impulse": impulse,
-        "peak": peak,
+        "impulse": np.where(complete, np.asarray(own.impulse, np.float64)[j], np.nan),
+        "peak": np.where(complete, np.asarray(own.peak, np.float64)[j], np.nan),
         "target_error_m": np.full(n, np.nan),
     }
     return StepTable(

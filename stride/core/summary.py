@@ -1,4 +1,4 @@
-"""The summary of a steps table (DESIGN.md contract; definitions in docs/metrics.md).
+"""The summary of a steps table (docs/formats.md; definitions in docs/metrics.md).
 
 Only rows without flags enter the summary. Nothing is reported as zero for lack of data:
 a statistic without data is ``None`` with its count ``n`` = 0.
@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from stride.core.rollover import HEEL_FIRST, UNKNOWN
 from stride.core.steps import FLAG_NAMES, StepTable
 from stride.core.symmetry import phase_coordination_index, symmetry
-from stride.core.targets import Target, matching_cadence_spm
+from stride.core.targets import COURSE_ASSUMPTION, Target, matching_cadence_spm
 from stride.core.variability import coefficient_of_variation, dfa_alpha
 
 SIDE_QUANTITIES = ("step_length_m", "step_time_s", "stride_time_s", "stance_s", "swing_s")
@@ -76,23 +76,15 @@ def left_stride_phases(table: StepTable) -> NDArray[np.float64]:
     return 360.0 * (r[inside] - start[inside]) / (end[inside] - start[inside])
 
 
-def summarize(
-    table: StepTable,
-    *,
-    multi_sensor: Sequence[bool] = (False, False),
-    belt_speed: NDArray[np.float64] | None = None,
-    target: Target | None = None,
-    course: list[dict[str, object]] | None = None,
-    pass_length_m: float | None = None,
-) -> dict[str, object]:
-    """The summary dictionary. ``multi_sensor[side]``: that foot has several sensors (adds
-    roll-over and loading); ``belt_speed``: belt speed samples (n, belts) if a belt ran."""
-    valid = table.valid
-    summary: dict[str, object] = {"steps": len(table), "steps_used": int(valid.sum())}
-    step_times = table["step_time_s"][valid]
-    finite_steps = step_times[np.isfinite(step_times)]
-    summary["cadence_spm"] = 60.0 / float(finite_steps.mean()) if finite_steps.size else None
+def cadence_spm(step_times: NDArray[np.float64]) -> float | None:
+    """Cadence (steps/min) = 60 / mean step time over the finite step times; None without."""
+    finite = step_times[np.isfinite(step_times)]
+    return 60.0 / float(finite.mean()) if finite.size else None
 
+
+def _side_stats(table: StepTable, multi_sensor: Sequence[bool]) -> dict[str, dict[str, object]]:
+    """Per foot: mean, SD and n of each quantity; roll-over and loading with several sensors."""
+    valid = table.valid
     sides: dict[str, dict[str, object]] = {}
     for code, name in ((0, "L"), (1, "R")):
         rows = valid & (table.side == code)
@@ -107,7 +99,13 @@ def summarize(
             side["impulse"] = stats(table["impulse"][rows])
             side["peak"] = stats(table["peak"][rows])
         sides[name] = side
-    summary["L"], summary["R"] = sides["L"], sides["R"]
+    return sides
+
+
+def _symmetry(
+    table: StepTable, sides: dict[str, dict[str, object]], multi_sensor: Sequence[bool]
+) -> dict[str, object]:
+    """SI, GA, SA and ratio of each quantity from the per-side means, and the PCI."""
 
     def mean_of(side: str, quantity: str) -> float | None:
         entry = sides[side][quantity]
@@ -121,64 +119,95 @@ def summarize(
     sym["pci"] = phase_coordination_index(left_stride_phases(table))
     if any(multi_sensor):
         sym["loading"] = symmetry(mean_of("L", "impulse"), mean_of("R", "impulse")).as_dict()
-    summary["symmetry"] = sym
+    return sym
 
+
+def _variability(table: StepTable) -> dict[str, object]:
+    """Stride-time CV and DFA alpha per foot (unflagged strides)."""
     cv: dict[str, float | None] = {}
     dfa: dict[str, object] = {}
     counts: dict[str, int] = {}
     for code, name in ((0, "L"), (1, "R")):
-        series = table["stride_time_s"][valid & (table.side == code)]
+        series = table["stride_time_s"][table.valid & (table.side == code)]
         series = series[np.isfinite(series)]
         cv[name] = coefficient_of_variation(series)
         dfa[name] = dfa_alpha(series)
         counts[name] = int(series.size)
     dfa["n"] = counts
-    summary["variability"] = {"stride_time_cv": cv, "dfa_alpha": dfa}
+    return {"stride_time_cv": cv, "dfa_alpha": dfa}
 
-    flags = {name: int(((table.flags & bit) != 0).sum()) for bit, name in FLAG_NAMES}
-    summary["flags"] = flags
 
+def _belt(belt_speed: NDArray[np.float64]) -> dict[str, object]:
+    """Mean and SD of every belt's finite samples (and per belt for split belts)."""
+    v = np.asarray(belt_speed, dtype=np.float64).reshape(belt_speed.shape[0], -1)
+    belt = stats(v)  # all belts' finite samples, in row order
+    entry: dict[str, object] = {"mean": belt["mean"], "sd": belt["sd"]}
+    if v.shape[1] == 2:
+        for col, name in ((0, "L"), (1, "R")):
+            s = stats(v[:, col])
+            entry[name] = {"mean": s["mean"], "sd": s["sd"]}
+    return entry
+
+
+def _target(
+    table: StepTable, target: Target, cadence: float | None, belt_mean: float | None
+) -> dict[str, object]:
+    """The target, the share of each foot's steps within its tolerance, cadence errors."""
+    valid = table.valid
+    tgt: dict[str, object] = {
+        "step_length_m": target.step_length_m,
+        "tolerance_m": target.tolerance_m,
+    }
+    if target.spacing_m is not None:
+        tgt["spacing_m"] = target.spacing_m
+        tgt["lines_per_step"] = target.lines_per_step
+    within: dict[str, float | None] = {}
+    for code, name in ((0, "L"), (1, "R")):
+        on = table.on_target[valid & (table.side == code)]
+        on = on[on >= 0]
+        within[name] = float(on.mean()) if on.size and target.step_length_m else None
+    tgt["within"] = within
+    if target.cadence_spm is not None:
+        tgt["cadence_spm"] = target.cadence_spm
+        tgt["cadence_error_spm"] = None if cadence is None else cadence - target.cadence_spm
+    if belt_mean is not None and target.step_length_m and math.isfinite(belt_mean):
+        tgt["matching_cadence_spm"] = matching_cadence_spm(belt_mean, target.step_length_m)
+    return tgt
+
+
+def summarize(
+    table: StepTable,
+    *,
+    multi_sensor: Sequence[bool] = (False, False),
+    belt_speed: NDArray[np.float64] | None = None,
+    target: Target | None = None,
+    course: list[dict[str, object]] | None = None,
+    pass_length_m: float | None = None,
+) -> dict[str, object]:
+    """The summary dictionary. ``multi_sensor[side]``: that foot has several sensors (adds
+    roll-over and loading); ``belt_speed``: belt speed samples (n, belts) if a belt ran."""
+    valid = table.valid
+    cadence = cadence_spm(table["step_time_s"][valid])
+    summary: dict[str, object] = {
+        "steps": len(table),
+        "steps_used": int(valid.sum()),
+        "cadence_spm": cadence,
+    }
+    sides = _side_stats(table, multi_sensor)
+    summary["L"], summary["R"] = sides["L"], sides["R"]
+    summary["symmetry"] = _symmetry(table, sides, multi_sensor)
+    summary["variability"] = _variability(table)
+    summary["flags"] = {name: int(((table.flags & bit) != 0).sum()) for bit, name in FLAG_NAMES}
     belt_mean: float | None = None
     assumptions: list[str] = []
     if belt_speed is not None and belt_speed.size:
-        v = np.asarray(belt_speed, dtype=np.float64).reshape(belt_speed.shape[0], -1)
-        belt = stats(v)  # all belts' finite samples, in row order
-        belt_mean = None if belt["mean"] is None else float(belt["mean"])
-        entry: dict[str, object] = {"mean": belt["mean"], "sd": belt["sd"]}
-        if v.shape[1] == 2:
-            for col, name in ((0, "L"), (1, "R")):
-                s = stats(v[:, col])
-                entry[name] = {"mean": s["mean"], "sd": s["sd"]}
+        entry = _belt(belt_speed)
+        belt_mean = None if entry["mean"] is None else float(entry["mean"])  # type: ignore[arg-type]
         summary["belt_speed_mps"] = entry
         assumptions.append(STEP_LENGTH_ASSUMPTION)
-
     if target is not None:
-        tgt: dict[str, object] = {
-            "step_length_m": target.step_length_m,
-            "tolerance_m": target.tolerance_m,
-        }
-        if target.spacing_m is not None:
-            tgt["spacing_m"] = target.spacing_m
-            tgt["lines_per_step"] = target.lines_per_step
-        within: dict[str, float | None] = {}
-        for code, name in ((0, "L"), (1, "R")):
-            on = table.on_target[valid & (table.side == code)]
-            on = on[on >= 0]
-            within[name] = float(on.mean()) if on.size and target.step_length_m else None
-        tgt["within"] = within
-        if target.cadence_spm is not None:
-            cad = summary["cadence_spm"]
-            tgt["cadence_spm"] = target.cadence_spm
-            tgt["cadence_error_spm"] = (
-                None if cad is None else float(cad) - target.cadence_spm  # type: ignore[arg-type]
-            )
-        if belt_mean is not None and target.step_length_m and math.isfinite(belt_mean):
-            tgt["matching_cadence_spm"] = matching_cadence_spm(belt_mean, target.step_length_m)
-        summary["target"] = tgt
-
+        summary["target"] = _target(table, target, cadence, belt_mean)
     if course is not None and pass_length_m is not None:
-        from stride.core.targets import COURSE_ASSUMPTION
-
         summary["course"] = {"pass_length_m": pass_length_m, "passes": course}
         assumptions.append(COURSE_ASSUMPTION)
     summary["assumptions"] = assumptions

@@ -23,9 +23,9 @@ def read_signals(path: str | os.PathLike[str]) -> GaitSignals:
     """Read a PhysioNet WFDB record (``.hea``, or the record path without extension) or a
     gaitpdb text file."""
     p = Path(path)
-    # Recording directories of the project are dispatched here.
+    # Recording directories of the project go through the live pipeline's pieces.
     if p.is_dir() and (p / "session.json").is_file():
-        from stride.readers.session import read_session
+        from stride.ingest.recording import read_session
 
         return read_session(p)
     if p.suffix in WFDB_SUFFIXES or (not p.exists() and p.with_name(p.name + ".hea").is_file()):

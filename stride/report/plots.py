@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from stride.core.rolling import rolling_cv as core_rolling_cv
+
 LEFT, RIGHT = "#1f77b4", "#ff7f0e"
 SIDE_COLOURS = {"L": LEFT, "R": RIGHT}
 SIDE_NAMES = {"L": "left", "R": "right"}
@@ -46,14 +48,9 @@ def rolling_mean(x: NDArray[np.float64], window: int) -> NDArray[np.float64]:
 
 
 def rolling_cv(x: NDArray[np.float64], window: int) -> NDArray[np.float64]:
-    """Trailing coefficient of variation (%) over ``window`` values (NaN until 3 values)."""
-    out = np.full(x.shape, np.nan)
-    for i in range(x.size):
-        seg = x[max(0, i - window + 1) : i + 1]
-        seg = seg[np.isfinite(seg)]
-        if seg.size >= 3 and seg.mean() > 0:
-            out[i] = 100.0 * seg.std(ddof=1) / seg.mean()
-    return out
+    """CV (%) over the last ``window`` finite values (NaN below three):
+    :func:`stride.core.rolling.rolling_cv`, as the live dashboard computes it."""
+    return core_rolling_cv(x.tolist(), window)
 
 
 def step_lengths(

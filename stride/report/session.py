@@ -17,27 +17,25 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from stride.analysis import run
+from stride.core.analyzer import AnalysisConfig
+from stride.core.rolling import ROLLING_STRIDES
+from stride.core.rolling import rolling_symmetry as core_rolling_symmetry
+from stride.core.rows import NUMERIC_COLUMNS
+from stride.core.targets import Target
 from stride.errors import InputError
+from stride.history.trends import NORMAL_SI
 from stride.report import plots
 from stride.report.html import Page, check_out, write_page
 
-NUMERIC = (
-    "ic_s",
-    "fc_s",
-    "step_time_s",
-    "stride_time_s",
-    "stance_s",
-    "swing_s",
-    "step_length_m",
-    "stride_length_m",
-    "target_error_m",
-)
-WINDOW_STRIDES = 20
+#: Columns read as numbers (a missing or unreadable cell is NaN).
+NUMERIC = NUMERIC_COLUMNS
+WINDOW_STRIDES = ROLLING_STRIDES
 
 
 @dataclass(frozen=True)
 class SessionData:
-    """A session's steps (DESIGN.md step rows), summary and metadata."""
+    """A session's steps (step rows, docs/formats.md), summary and metadata."""
 
     path: Path
     steps: list[dict[str, Any]]
@@ -86,23 +84,13 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _analyse(path: Path, meta: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Steps and summary of a recording without derived tables, as ``stride analyze`` does
-    (against the target in its session.json, if any)."""
-    from stride.analysis import run
-    from stride.core.analyzer import AnalysisConfig
-    from stride.core.targets import DEFAULT_TOLERANCE_M, Target
-
-    target = None
-    t = meta.get("target")
-    if isinstance(t, dict) and isinstance(t.get("step_length_m"), int | float):
-        tol = t.get("tolerance_m")
-        tol = tol if isinstance(tol, int | float) else DEFAULT_TOLERANCE_M
-        target = Target(float(t["step_length_m"]), float(tol))
+def _analyse(path: Path, target: Target | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Steps and summary of a recording as ``stride analyze`` gives them: against
+    ``target``, else the target its session.json stored."""
     _, result, _ = run(path, AnalysisConfig(target=target))
     rows = []
     for row in result.step_rows():
-        clean = dict(row)
+        clean: dict[str, Any] = dict(row)
         for key in NUMERIC:
             if key in clean and not isinstance(clean[key], int | float):
                 clean[key] = math.nan
@@ -112,15 +100,16 @@ def _analyse(path: Path, meta: dict[str, Any]) -> tuple[list[dict[str, Any]], di
     return rows, dict(result.summary)
 
 
-def load_session(path: Path) -> SessionData:
-    """Read a session directory; analyse it if its derived tables are missing."""
+def load_session(path: Path, target: Target | None = None) -> SessionData:
+    """Read a session directory; analyse it if its derived tables are missing or a
+    ``target`` other than the session's own is asked for."""
     if not path.is_dir():
         raise InputError(f"{str(path)!r} is not a session directory", fix="give a SESSION_DIR")
     meta = _read_json(path / "session.json") if (path / "session.json").exists() else {}
     steps_csv, summary_json = path / "steps.csv", path / "summary.json"
-    if steps_csv.exists() and summary_json.exists():
+    if target is None and steps_csv.exists() and summary_json.exists():
         return SessionData(path, read_steps_csv(steps_csv), _read_json(summary_json), meta)
-    steps, summary = _analyse(path, meta)
+    steps, summary = _analyse(path, target)
     return SessionData(path, steps, summary, meta, analysed_now=True)
 
 
@@ -129,19 +118,11 @@ def _side(steps: list[dict[str, Any]], side: str, key: str) -> NDArray[np.float6
 
 
 def rolling_symmetry(steps: list[dict[str, Any]], key: str, window: int) -> NDArray[np.float64]:
-    """SI (%) of the per-side means of ``key`` over each side's last ``window`` steps."""
-    last: dict[str, list[float]] = {"L": [], "R": []}
-    out = np.full(len(steps), np.nan)
-    for i, s in enumerate(steps):
-        v = s.get(key, math.nan)
-        if math.isfinite(v):
-            last[s["side"]].append(v)
-            del last[s["side"]][:-window]
-        if last["L"] and last["R"]:
-            lm, rm = float(np.mean(last["L"])), float(np.mean(last["R"]))
-            if lm + rm > 0:
-                out[i] = (lm - rm) / (0.5 * (lm + rm)) * 100.0
-    return out
+    """SI (%) of the per-side means of ``key`` over each side's last ``window`` values:
+    :func:`stride.core.rolling.rolling_symmetry`, as the live dashboard computes it."""
+    return core_rolling_symmetry(
+        [s["side"] for s in steps], [s.get(key, math.nan) for s in steps], window
+    )
 
 
 def _obj(value: Any) -> dict[str, Any]:
@@ -163,17 +144,21 @@ def _num(v: Any, spec: str, k: float = 1.0) -> str:
     return format(v * k, spec) if isinstance(v, int | float) and math.isfinite(v) else "-"
 
 
-def build_session_page(data: SessionData) -> Page:
-    """The report page of one session."""
-    from stride.history.trends import NORMAL_SI
-
-    s, meta = data.summary, data.meta
-    steps = sorted(data.steps, key=lambda r: r["ic_s"])
-    page = Page(f"Session report: {data.path.name}")
+def _target(s: dict[str, Any]) -> tuple[float | None, float | None]:
     target = _obj(s.get("target"))
     tgt, tol = target.get("step_length_m"), target.get("tolerance_m")
-    tgt = float(tgt) if isinstance(tgt, int | float) else None
-    tol = float(tol) if isinstance(tol, int | float) else None
+    return (
+        float(tgt) if isinstance(tgt, int | float) else None,
+        float(tol) if isinstance(tol, int | float) else None,
+    )
+
+
+def _summary_tables(page: Page, data: SessionData) -> None:
+    """Who and when, then the summary's figures per side and their symmetry."""
+    s, meta = data.summary, data.meta
+    tgt, tol = _target(s)
+    target = _obj(s.get("target"))
+    cadence_target = target.get("cadence_spm")
     info = [
         ("subject", meta.get("subject") or "-"),
         ("started", meta.get("started_utc") or meta.get("created_utc") or "-"),
@@ -182,6 +167,15 @@ def build_session_page(data: SessionData) -> Page:
         ("belt speed", f"{_num(_obj(s.get('belt_speed_mps')).get('mean'), '.2f')} m/s"),
         ("target step length", f"{_num(tgt, '.2f')} ± {_num(tol, '.2f')} m"),
     ]
+    if target.get("spacing_m") is not None:
+        info.append(
+            (
+                "target lines",
+                f"{target.get('lines_per_step')} × {_num(target['spacing_m'], '.2f')} m",
+            )
+        )
+    if cadence_target is not None:
+        info.append(("target cadence", f"{_num(cadence_target, '.1f')} steps/min"))
     page.table(("", ""), info)
     if data.analysed_now:
         page.text("The derived tables were missing: this report analysed the recording.", "muted")
@@ -221,9 +215,15 @@ def build_session_page(data: SessionData) -> Page:
             for name in ("step_length", "step_time", "stance", "swing")
         ],
     )
-    if not steps:
-        page.text("No steps were found in this session, so there is nothing to plot.", "note")
-        return page
+
+
+def _unflagged(steps: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """``key`` of flagged steps as missing: rolling figures leave them out, as the
+    summary and the live dashboard do."""
+    return [{**r, key: math.nan} if r["flags"] else r for r in steps]
+
+
+def _curves(page: Page, steps: list[dict[str, Any]], tgt: float | None, tol: float | None) -> None:
     t = {side: _side(steps, side, "ic_s") for side in "LR"}
     page.heading("Step length against the target")
     page.plot(
@@ -233,7 +233,7 @@ def build_session_page(data: SessionData) -> Page:
     page.heading("Symmetry over time")
     all_t = np.array([r["ic_s"] for r in steps])
     si = {
-        f"{name} SI": rolling_symmetry(steps, key, WINDOW_STRIDES)
+        f"{name} SI": rolling_symmetry(_unflagged(steps, key), key, WINDOW_STRIDES)
         for name, key in (
             ("step length", "step_length_m"),
             ("step time", "step_time_s"),
@@ -242,12 +242,16 @@ def build_session_page(data: SessionData) -> Page:
     }
     page.plot(plots.symmetry_over_time(all_t, si, NORMAL_SI), "rolling symmetry indices")
     page.heading("Stride-time variability")
+    strides = _unflagged(steps, "stride_time_s")
     page.plot(
-        plots.variability(t, {sd: _side(steps, sd, "stride_time_s") for sd in "LR"}),
+        plots.variability(t, {sd: _side(strides, sd, "stride_time_s") for sd in "LR"}),
         "stride time and rolling CV per side",
     )
+
+
+def _timeline(page: Page, steps: list[dict[str, Any]], meta: dict[str, Any]) -> None:
     page.heading("Event timeline")
-    start = float(all_t[0])
+    start = float(steps[0]["ic_s"])
     window = (max(0.0, start - 0.5), start + 15.0)
     stance = {
         sd: [(r["ic_s"], r["fc_s"]) for r in steps if r["side"] == sd and math.isfinite(r["fc_s"])]
@@ -275,10 +279,25 @@ def build_session_page(data: SessionData) -> Page:
         + ".",
         "muted",
     )
+
+
+def build_session_page(data: SessionData) -> Page:
+    """The report page of one session."""
+    page = Page(f"Session report: {data.path.name}")
+    _summary_tables(page, data)
+    steps = sorted(data.steps, key=lambda r: r["ic_s"])
+    if not steps:
+        page.text("No steps were found in this session, so there is nothing to plot.", "note")
+        return page
+    _curves(page, steps, *_target(data.summary))
+    _timeline(page, steps, data.meta)
     return page
 
 
-def session_report(path: Path, out: Path, *, force: bool = False) -> Path:
-    """Write the HTML report of the session directory ``path`` to ``out``."""
+def session_report(
+    path: Path, out: Path, *, force: bool = False, target: Target | None = None
+) -> Path:
+    """Write the HTML report of the session directory ``path`` to ``out`` (against
+    ``target`` if given, else the session's own)."""
     check_out(out, force=force)  # before the analysis, not after it
-    return write_page(build_session_page(load_session(path)), out, force=force)
+    return write_page(build_session_page(load_session(path, target)), out, force=force)

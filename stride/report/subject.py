@@ -62,6 +62,35 @@ def _projection(fit: ExpFit | None, x: Any, y: Any) -> tuple[float | None, str]:
     return cross, f"{status} at session {when} (fitted curve crosses {NORMAL_SI:.1f} %)"
 
 
+def _adherence(page: Page, groups: dict[str, list[SessionPoint]]) -> None:
+    """Target adherence, cadence and stride-time variability across sessions."""
+    page.heading("Target adherence, cadence and variability")
+    page.plot(
+        plots.across_sessions(
+            {n: _series(g, "target_within", 100.0) for n, g in groups.items()},
+            "steps on target (%)",
+            "Share of steps within the target tolerance",
+        ),
+        "target adherence across sessions",
+    )
+    page.plot(
+        plots.across_sessions(
+            {n: _series(g, "cadence_spm") for n, g in groups.items()},
+            "cadence (steps/min)",
+            "Cadence",
+        ),
+        "cadence across sessions",
+    )
+    page.plot(
+        plots.across_sessions(
+            {n: _series(g, "stride_time_cv") for n, g in groups.items()},
+            "stride-time CV (%)",
+            "Stride-time variability",
+        ),
+        "stride-time variability across sessions",
+    )
+
+
 def build_subject_page(subject: str, records: list[SessionRecord]) -> Page:
     """The report page of one subject's sessions."""
     pts = points(records)
@@ -122,31 +151,7 @@ def build_subject_page(subject: str, records: list[SessionRecord]) -> Page:
                 f"Feedback against no feedback: with feedback symmetry improved {faster} "
                 f"(tau {fb.tau:.1f} against {plain.tau:.1f} sessions).",
             )
-    page.heading("Target adherence, cadence and variability")
-    page.plot(
-        plots.across_sessions(
-            {n: _series(g, "target_within", 100.0) for n, g in groups.items()},
-            "steps on target (%)",
-            "Share of steps within the target tolerance",
-        ),
-        "target adherence across sessions",
-    )
-    page.plot(
-        plots.across_sessions(
-            {n: _series(g, "cadence_spm") for n, g in groups.items()},
-            "cadence (steps/min)",
-            "Cadence",
-        ),
-        "cadence across sessions",
-    )
-    page.plot(
-        plots.across_sessions(
-            {n: _series(g, "stride_time_cv") for n, g in groups.items()},
-            "stride-time CV (%)",
-            "Stride-time variability",
-        ),
-        "stride-time variability across sessions",
-    )
+    _adherence(page, groups)
     notes = subject_changes(records)
     page.heading("Sudden changes")
     if notes:

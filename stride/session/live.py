@@ -10,27 +10,39 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
-import math
 import queue
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
 from devices.errors import DeviceError, StrideError
+from stride.core.rows import StepRow, json_safe
 from stride.session.diagnose import diagnose
+from stride.session.notices import device_logs_to
+from stride.session.observers import (
+    MAX_PENDING,
+    ObserverHub,
+    SessionObserver,
+    SessionPublisher,
+    Status,
+    StatusChanged,
+    Subscription,
+)
+from stride.session.protocols import (
+    KMH,
+    Belt,
+    Pipeline,
+    Recorder,
+    SessionOptions,
+    SessionResult,
+)
 from stride.session.sources import Source
 from stride.session.state import SessionState
 from stride.session.stats import CpuMeter, LatencyHistogram, RateMeter, rss_mb
-
-KMH = 1.0 / 3.6
-
 
 #: Most bytes joined into one feed when chunks have queued up (keeps one pass short).
 MAX_JOIN_BYTES = 1 << 20
@@ -56,105 +68,9 @@ def join_runs(chunks: list[Chunk], max_bytes: int = MAX_JOIN_BYTES) -> list[Chun
 
 
 def chunking_is_free(pipeline: object) -> bool:
-    """Whether joining chunks leaves this pipeline's steps unchanged: the sensor box's own
-    belt or no belt, and no treadmill stream. (A treadmill's clock offset and outages, and
-    a fixed belt speed's sample times, are taken per fed chunk from its host time, so
-    there the chunks are fed as they came, as ``stride replay`` feeds them.)"""
-    engine = getattr(pipeline, "engine", None)
-    if getattr(pipeline, "treadmill_stream", True) is not None:
-        return False
-    return getattr(engine, "belt", None) in ("box", "none")
-
-
-class Pipeline(Protocol):
-    """Bytes of each stream in, newly completed steps (DESIGN.md step dicts) out."""
-
-    def feed(self, stream: str, data: bytes, host_t: float) -> list[dict[str, Any]]: ...
-
-    def finish(self) -> dict[str, Any]: ...
-
-    def counters(self) -> dict[str, int]: ...
-
-    @property
-    def belt_mps(self) -> float | None: ...
-
-    def describe(self) -> dict[str, Any]: ...
-
-    def box_errors(self) -> list[str]: ...
-
-
-class Recorder(Protocol):
-    """Where raw chunks go first; finished with the derived files at the end."""
-
-    path: Path
-
-    def append(self, stream: str, data: bytes, host_t: float) -> None: ...
-
-    def finish(self, meta: dict[str, Any], analysis: dict[str, Any]) -> None: ...
-
-
-class Belt(Protocol):
-    """A treadmill the session may read and, where the driver can, control."""
-
-    name: str
-    can_set_speed: bool
-
-    @property
-    def answering(self) -> bool: ...
-
-    @property
-    def speed_mps(self) -> float | None: ...
-
-    def start(self, speed_mps: float) -> None: ...
-
-    def set_speed(self, speed_mps: float) -> None: ...
-
-    def stop(self) -> None: ...
-
-    def close(self) -> None: ...
-
-
-@dataclass
-class SessionOptions:
-    """How the loop behaves; the devices and files are given separately."""
-
-    title: str = "live"
-    duration_s: float | None = None
-    ui: bool = False
-    json_lines: bool = True
-    diagnose_s: float = 3.0
-    box_stream: str = "box"
-    box_url: str = ""
-    box_baudrate: int = 115200
-    speed_mps: float | None = None
-    speed_step_mps: float = 0.2 * KMH
-    refresh_hz: float = 12.0
-    end_when_sources_done: bool = False
-    #: Live: stamp chunks with strictly increasing wall-clock times. Replay: keep recorded ones.
-    restamp: bool = True
-    #: Called with (on, cadence) when the metronome is toggled (the demo's walker hears it).
-    on_metronome: Callable[[bool, float | None], None] | None = None
-
-
-@dataclass
-class SessionResult:
-    """What a finished session hands to the command line."""
-
-    analysis: dict[str, Any]
-    session: dict[str, Any]
-    recording: Path | None
-    speed_changes: list[dict[str, Any]] = field(default_factory=list)
-    reason: str = ""
-
-    def document(self) -> dict[str, Any]:
-        """The final ``--json`` document: summary, steps and session (DESIGN.md)."""
-        doc = dict(self.analysis)
-        doc["session"] = self.session
-        return doc
-
-
-class _Stop(Exception):
-    """Internal: ends the main loop with a reason."""
+    """Whether joining chunks leaves this pipeline's steps unchanged (its
+    ``chunking_is_free``; a pipeline that does not say is fed chunk by chunk)."""
+    return getattr(pipeline, "chunking_is_free", False) is True
 
 
 class Session:
@@ -172,6 +88,7 @@ class Session:
         out: TextIO | None = None,
         reconnects: Callable[[], int] | None = None,
         box_connected: Callable[[], tuple[bool, str]] | None = None,
+        observers: Sequence[SessionObserver] = (),
     ) -> None:
         self.pipeline = pipeline
         self.sources = sources
@@ -203,6 +120,17 @@ class Session:
         self._published = 0.0
         self._t0 = 0.0
         self.peak_rss_mb = 0.0
+        self.hub = ObserverHub()
+        for observer in observers:
+            self.hub.subscribe(observer)
+        self.publisher = SessionPublisher(self.hub)
+
+    def subscribe(
+        self, observer: SessionObserver, *, max_pending: int = MAX_PENDING
+    ) -> Subscription:
+        """Have ``observer`` told what happens (:mod:`stride.session.observers`); it can
+        never stall the session."""
+        return self.hub.subscribe(observer, max_pending=max_pending)
 
     # -- data path (reader threads -> analysis thread) -------------------------------------
     def _sink(self, stream: str, data: bytes, host_t: float, arrival: float) -> None:
@@ -260,14 +188,15 @@ class Session:
             if items[-1] is None:
                 return
 
-    def _emit(self, steps: list[dict[str, Any]]) -> None:
+    def _emit(self, steps: list[StepRow]) -> None:
         self._emitted += len(steps)
         self.state.add_steps(steps, time.monotonic())
         if self.options.json_lines:
-            lines = "".join(json.dumps(_jsonable(s)) + "\n" for s in steps)
+            lines = "".join(json.dumps(json_safe(s)) + "\n" for s in steps)
             with self._out_lock, contextlib.suppress(BrokenPipeError, ValueError):
                 self.out.write(lines)
                 self.out.flush()
+        self.publisher.steps(steps, time.monotonic() - self._t0)
 
     # -- control ---------------------------------------------------------------------------
     def request_stop(self, reason: str = "stopped") -> None:
@@ -312,17 +241,21 @@ class Session:
                 self.state.metronome = not self.state.metronome
             hook = self.options.on_metronome
             if hook is not None:
-                from stride.session.dashboard import target_cadence
-
-                hook(self.state.metronome, target_cadence(self.state))
+                hook(self.state.metronome, self.state.target_cadence())
         elif action == "quit":
             self.request_stop("q pressed")
 
     def _refresh(self) -> None:
-        """Copy counters into the state for the dashboard; check the stop conditions."""
+        """Copy counters into the state for the dashboard; check the stop conditions; tell
+        the observers what changed."""
         now = time.monotonic()
+        self.state.elapsed_s = now - self._t0
+        self._update_health(now)
+        self._check_stops()
+        self.publisher.changes(self.state, self.belt.name if self.belt else None)
+
+    def _update_health(self, now: float) -> None:
         st = self.state
-        st.elapsed_s = now - self._t0
         c = self.pipeline.counters()
         h = st.health
         h.frames = c.get("frames", 0)
@@ -346,15 +279,15 @@ class Session:
         else:
             st.belt_mps = self.pipeline.belt_mps
         self.peak_rss_mb = max(self.peak_rss_mb, rss_mb())
-        o = self.options
+
+    def _check_stops(self) -> None:
+        """The duration, the end of a replay, and devices that never spoke."""
+        o, st, belt = self.options, self.state, self.belt
         if o.duration_s is not None and st.elapsed_s >= o.duration_s:
             self.request_stop("duration reached")
-        if (
-            o.diagnose_s > 0
-            and h.frames == 0
-            and st.elapsed_s >= o.diagnose_s
-            and not self._stop_requested.is_set()
-        ):
+        waiting = o.diagnose_s > 0 and st.elapsed_s >= o.diagnose_s
+        waiting = waiting and not self._stop_requested.is_set()
+        if waiting and st.health.frames == 0:
             raise diagnose(
                 o.box_url,
                 bytes(self._box_sample),
@@ -362,17 +295,11 @@ class Session:
                 seconds=st.elapsed_s,
                 baudrate=o.box_baudrate,
             )
-        if (
-            o.diagnose_s > 0
-            and belt is not None
-            and st.elapsed_s >= o.diagnose_s
-            and getattr(belt, "readings", 1) == 0
-            and not self._stop_requested.is_set()
-        ):
+        if waiting and belt is not None and belt.readings == 0:
             raise DeviceError(
                 f"the {belt.name} treadmill never answered in {st.elapsed_s:.0f} s: wrong "
-                "port, wrong protocol (driver) or wrong baud rate",
-                fix="check the --treadmill DRIVER:PORT (`stride ports` lists the ports); "
+                "port or address, wrong protocol (driver) or wrong baud rate",
+                fix="check the --treadmill DRIVER:TARGET (`stride ports` lists the ports); "
                 "the box goes on --port",
             )
         if o.end_when_sources_done and all(s.done for s in self.sources):
@@ -390,12 +317,14 @@ class Session:
         analysis_thread = threading.Thread(target=self._analysis_loop, name="analysis")
         analysis_thread.start()
         failure: BaseException | None = None
+        self.pipeline.belt_listener = self.publisher.belt
         try:
             with _signals(self), device_logs_to(self.state):
                 if self.belt is not None and self.options.speed_mps is not None:
                     self._start_belt(self.options.speed_mps)
                 for src in self.sources:
                     src.start(self._sink, self._report)
+                self.hub.publish(StatusChanged(Status.RUNNING, 0.0, detail=self.options.title))
                 if ui is not None:
                     ui(self)
                 else:
@@ -480,6 +409,10 @@ class Session:
         if self.recorder is not None:
             meta = {"speed_changes": self.speed_changes, "session": session}
             self.recorder.finish(meta, analysis)
+        self.publisher.changes(self.state, self.belt.name if self.belt else None)
+        ended = self.stop_reason or ("error" if failure else "stopped")
+        self.hub.publish(StatusChanged(Status.ENDED, elapsed, detail=ended))
+        self.hub.close(drain_s=1.0)
         if self._analysis_error is not None and failure is None:
             where = f"; the recording in {self.recorder.path} is complete" if self.recorder else ""
             raise DeviceError(
@@ -510,76 +443,3 @@ def _signals(session: Session) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, old)
-
-
-def _jsonable(obj: Any) -> Any:
-    """Steps as JSON: NaN/inf become null, numpy scalars plain numbers."""
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
-        return obj
-    if isinstance(obj, int):
-        return obj
-    try:
-        f = float(obj)
-    except (TypeError, ValueError):
-        return str(obj)
-    if not math.isfinite(f):
-        return None
-    if hasattr(obj, "dtype") and "int" in str(obj.dtype):
-        return int(obj)
-    return f
-
-
-def jsonable(obj: Any) -> Any:
-    """Public alias used by the command line for the final document."""
-    return _jsonable(obj)
-
-
-def default_record_dir(base: Path | None = None) -> Path:
-    """``./sessions/YYYYmmdd-HHMMSS`` (with -2, -3 ... if taken): never an existing one."""
-    root = (base or Path.cwd()) / "sessions"
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = root / stamp
-    n = 2
-    while path.exists():
-        path = root / f"{stamp}-{n}"
-        n += 1
-    return path
-
-
-class _NoticeHandler(logging.Handler):
-    """Device warnings go to the dashboard's notices and the session's event log."""
-
-    def __init__(self, state: SessionState) -> None:
-        super().__init__(logging.WARNING)
-        self.state = state
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self.state.note(record.getMessage())
-        except Exception:  # a log message must never break the session
-            self.handleError(record)
-
-
-@contextlib.contextmanager
-def device_logs_to(state: SessionState) -> Iterator[None]:
-    """While a session runs, warnings of ``devices`` and ``sim`` are shown as notices (not
-    printed over the dashboard, nor mixed into a one-line error on stderr)."""
-    handler = _NoticeHandler(state)
-    loggers = [logging.getLogger(name) for name in ("devices", "sim")]
-    saved = [(lg.propagate, lg.level) for lg in loggers]
-    for lg in loggers:
-        lg.addHandler(handler)
-        lg.propagate = False
-        if lg.level == logging.NOTSET or lg.level > logging.WARNING:
-            lg.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        for lg, (prop, level) in zip(loggers, saved, strict=True):
-            lg.removeHandler(handler)
-            lg.propagate = prop
-            lg.setLevel(level)

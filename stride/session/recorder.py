@@ -3,7 +3,7 @@
 Raw streams: ``box`` (sensor-box protocol v1) and, with a treadmill driver, ``treadmill.rx``
 (the bytes the treadmill sent, protocol = driver name) and ``treadmill.tx`` (the commands
 and polls the host sent). At the end: ``steps.csv`` (the one steps format,
-:func:`stride.analysis.steps_csv_text_from_rows`), ``summary.json`` and the session
+:func:`stride.core.rows.steps_csv_text`), ``summary.json`` and the session
 metadata in ``session.json`` (devices, protocols, rate, channel map, target, speed changes,
 software version, subject, start time).
 """
@@ -11,12 +11,12 @@ software version, subject, start time).
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from devices.recording import SessionWriter, StreamRecorder
+from stride.core.rows import steps_csv_text
 
 
 class SessionRecorder:
@@ -29,7 +29,6 @@ class SessionRecorder:
             name: self.writer.add_stream(name, protocol) for name, protocol in streams.items()
         }
         self._lock = threading.Lock()
-        self._last_sync = time.monotonic()
         self.closed = False
 
     def append(self, stream: str, data: bytes, host_t: float) -> None:
@@ -40,23 +39,14 @@ class SessionRecorder:
     def write_meta(self, meta: Mapping[str, Any]) -> None:
         self.writer.write_meta(meta)
 
-    def sync_if_due(self, interval: float = 0.5) -> None:
-        """fsync every stream at least every ``interval`` s, also while no bytes arrive."""
-        now = time.monotonic()
-        if now - self._last_sync >= interval:
-            self._last_sync = now
-            self.writer.sync()
-
     def finish(self, meta: dict[str, Any], analysis: dict[str, Any]) -> None:
         """Write steps.csv, summary.json and the metadata; close every stream."""
         with self._lock:
             if self.closed:
                 return
             self.closed = True
-        from stride.analysis import steps_csv_text_from_rows
-
         steps = analysis.get("steps") or []
-        self.writer.write_text("steps.csv", steps_csv_text_from_rows(steps))
+        self.writer.write_text("steps.csv", steps_csv_text(steps))
         self.writer.write_json("summary.json", analysis.get("summary") or {})
         self.writer.write_meta(meta)
         self.writer.close()

@@ -1,67 +1,27 @@
 """What the dashboard shows, kept up to date step by step: rolling figures over 20 strides.
 
-:class:`SessionState` is fed the steps of the streaming analyzer (DESIGN.md step dicts) and
-device health; the dashboard and the alerts only read it. Memory stays flat: only the last
-20 strides (40 steps) and a few running totals are kept.
+:class:`SessionState` is fed the step rows of the streaming analyzer and device health;
+the dashboard, the alerts and the session's observers only read it. The rolling figures
+come from :class:`stride.core.rolling.RollingWindow` (the report's curves use the same
+windows and formulas); flagged steps stay out of them, as out of the summary. Memory stays
+flat: only each foot's last 20 strides and a few running totals are kept.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-ROLLING_STRIDES = 20
+from stride.core.rolling import ROLLING_STRIDES, RollingWindow
+from stride.core.rows import StepRow
+from stride.core.targets import Target, matching_cadence_spm
+
 _SIDES = ("L", "R")
-
-Step = Mapping[str, Any]
-
-
-def symmetry_index(left: float | None, right: float | None) -> float | None:
-    """SI = (L - R) / (0.5 (L + R)) x 100 % (positive: left larger); None if undefined."""
-    if left is None or right is None or not math.isfinite(left + right) or left + right == 0:
-        return None
-    return (left - right) / (0.5 * (left + right)) * 100.0
-
-
-def _mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
-
-
-def _cv_percent(values: list[float]) -> float | None:
-    """100 x sample SD / mean, as the core's summary; None below two values."""
-    if len(values) < 2:
-        return None
-    m = sum(values) / len(values)
-    if m <= 0:
-        return None
-    var = sum((v - m) ** 2 for v in values) / (len(values) - 1)
-    return 100.0 * math.sqrt(var) / m
-
-
-def _num(step: Step, key: str) -> float | None:
-    v = step.get(key)
-    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-        return None
-    return float(v)
-
-
-@dataclass(frozen=True)
-class Targets:
-    """What the walker aims at: step length (parallel lines), its tolerance, a cadence."""
-
-    step_length_m: float | None = None
-    tolerance_m: float = 0.05
-    cadence_spm: float | None = None
-    spacing_m: float | None = None
-    lines_per_step: int | None = None
-    #: |SI| up to this (percent) counts as symmetric (green); up to twice it, yellow.
-    symmetry_tolerance_pct: float = 10.0
-    #: |step-length SI| beyond this raises an alert.
-    asymmetry_alert_pct: float = 15.0
+#: Quantities whose rolling figures are kept.
+_ROLLING_KEYS = ("step_length_m", "step_time_s", "stride_time_s", "stance_s", "impulse")
 
 
 @dataclass
@@ -86,7 +46,7 @@ class Health:
 
 @dataclass(frozen=True)
 class Rolling:
-    """The rolling figures over the last 20 strides (None where not measurable yet)."""
+    """The rolling figures over each foot's last 20 strides (None where not measurable)."""
 
     n_steps: int
     cadence_spm: float | None
@@ -100,12 +60,27 @@ class Rolling:
 
 
 class SessionState:
-    """Thread-safe store of steps and health; the analysis thread writes, the UI reads."""
+    """Thread-safe store of steps and health; the analysis thread writes, the UI reads.
 
-    def __init__(self, targets: Targets, *, last_steps: int = 8) -> None:
-        self.targets = targets
+    ``symmetry_tolerance_pct``: |SI| up to this counts as symmetric (green; yellow up to
+    twice it). ``asymmetry_alert_pct``: |step-length SI| beyond this raises an alert.
+    """
+
+    def __init__(
+        self,
+        target: Target | None,
+        *,
+        last_steps: int = 8,
+        symmetry_tolerance_pct: float = 10.0,
+        asymmetry_alert_pct: float = 15.0,
+    ) -> None:
+        self.target = target
+        self.symmetry_tolerance_pct = symmetry_tolerance_pct
+        self.asymmetry_alert_pct = asymmetry_alert_pct
         self.lock = threading.Lock()
-        self._recent: deque[dict[str, Any]] = deque(maxlen=2 * ROLLING_STRIDES)
+        self._window = RollingWindow(ROLLING_STRIDES)
+        self._recent: deque[str] = deque(maxlen=2 * ROLLING_STRIDES)  # sides, unflagged
+        self._kinds: dict[str, deque[str]] = {s: deque(maxlen=ROLLING_STRIDES) for s in _SIDES}
         self.last: dict[str, deque[dict[str, Any]]] = {s: deque(maxlen=last_steps) for s in _SIDES}
         self.steps_total = 0
         self.scored = {s: 0 for s in _SIDES}
@@ -124,7 +99,7 @@ class SessionState:
         self.finished = False
 
     # -- writers -------------------------------------------------------------------------
-    def add_steps(self, steps: Iterable[Step], host_t: float) -> None:
+    def add_steps(self, steps: Iterable[StepRow | dict[str, Any]], host_t: float) -> None:
         """Take newly completed steps; scoring counts only while not paused."""
         with self.lock:
             for step in steps:
@@ -135,18 +110,16 @@ class SessionState:
                 self.steps_total += 1
                 self.last_step_host_t = host_t
                 self.last[side].append(s)
-                if self.paused:
-                    continue
-                self._recent.append(s)
-                if s.get("flags"):
+                if self.paused or s.get("flags"):
                     continue  # flagged steps stay out of every figure, as in the summary
+                self._recent.append(side)
+                self._window.add(side, {k: s.get(k) for k in _ROLLING_KEYS})
+                if s.get("contact_type"):
+                    self._kinds[side].append(str(s["contact_type"]))
                 on = s.get("on_target")
-                if on is None:
-                    err = _num(s, "target_error_m")
-                    on = None if err is None else abs(err) <= self.targets.tolerance_m + 1e-12
-                if on is not None and self.targets.step_length_m is not None:
+                if isinstance(on, bool) and self.target is not None and self.target.step_length_m:
                     self.scored[side] += 1
-                    self.within[side] += bool(on)
+                    self.within[side] += on
 
     def note(self, message: str) -> None:
         """A short event for the alerts panel (e.g. "box reconnected"), also kept in the
@@ -162,40 +135,37 @@ class SessionState:
         return {s: (self.within[s] / self.scored[s] if self.scored[s] else None) for s in _SIDES}
 
     def rolling(self) -> Rolling:
-        """Figures over the last 20 strides of unflagged steps."""
+        """Figures over each foot's last 20 strides of unflagged steps."""
         with self.lock:
-            recent = [s for s in self._recent if not (s.get("flags") or [])]
-        by = {side: [s for s in recent if s.get("side") == side] for side in _SIDES}
+            w = self._window
+            heel = {
+                side: (sum(k == "heel" for k in kinds) / len(kinds)) if kinds else None
+                for side, kinds in self._kinds.items()
+            }
+            return Rolling(
+                n_steps=len(self._recent),
+                cadence_spm=w.cadence_spm(),
+                step_length_m={s: w.mean("step_length_m", s) for s in _SIDES},
+                si_step_length=w.symmetry_index("step_length_m"),
+                si_step_time=w.symmetry_index("step_time_s"),
+                si_stance=w.symmetry_index("stance_s"),
+                stride_time_cv={s: w.cv("stride_time_s", s) for s in _SIDES},
+                heel_first_share=heel,
+                si_loading=w.symmetry_index("impulse"),
+            )
 
-        def side_mean(side: str, key: str) -> float | None:
-            return _mean([v for s in by[side] if (v := _num(s, key)) is not None])
-
-        def si(key: str) -> float | None:
-            return symmetry_index(side_mean("L", key), side_mean("R", key))
-
-        step_times = [v for s in recent if (v := _num(s, "step_time_s")) is not None]
-        mean_step = _mean(step_times)
-        cadence = 60.0 / mean_step if mean_step else None  # as the summary: 60 / mean step
-        heel: dict[str, float | None] = {}
-        for side in _SIDES:
-            kinds = [s.get("contact_type") for s in by[side] if s.get("contact_type")]
-            heel[side] = (sum(k == "heel" for k in kinds) / len(kinds)) if kinds else None
-        return Rolling(
-            n_steps=len(recent),
-            cadence_spm=cadence,
-            step_length_m={side: side_mean(side, "step_length_m") for side in _SIDES},
-            si_step_length=si("step_length_m"),
-            si_step_time=si("step_time_s"),
-            si_stance=si("stance_s"),
-            stride_time_cv={
-                side: _cv_percent(
-                    [v for s in by[side] if (v := _num(s, "stride_time_s")) is not None]
-                )
-                for side in _SIDES
-            },
-            heel_first_share=heel,
-            si_loading=si("impulse"),
-        )
+    def target_cadence(self) -> float | None:
+        """The cadence to aim at: the target's, else the one that gives the target step
+        length at the belt speed set (or measured)."""
+        t = self.target
+        if t is None:
+            return None
+        if t.cadence_spm is not None:
+            return t.cadence_spm
+        v = self.belt_set_mps if self.belt_set_mps is not None else self.belt_mps
+        if t.step_length_m and v:
+            return matching_cadence_spm(v, t.step_length_m)
+        return None
 
     def last_steps(self, side: str) -> list[dict[str, Any]]:
         with self.lock:

@@ -6,10 +6,27 @@ import math
 
 import pytest
 
-from stride.analysis import _cell, _finite, target_from_options, with_session_defaults
+from stride.analysis import with_session_defaults
 from stride.core.analyzer import AnalysisConfig
+from stride.core.rows import _cell, json_safe
 from stride.core.targets import Target
 from stride.errors import InputError
+
+
+def target_from_options(
+    spacing: float | None,
+    lines: int | None,
+    step_length: float | None,
+    tolerance: float | None,
+    cadence: float | None,
+) -> Target | None:
+    return Target.from_options(
+        spacing_m=spacing,
+        lines_per_step=lines,
+        step_length_m=step_length,
+        tolerance_m=tolerance,
+        cadence_spm=cadence,
+    )
 
 
 def test_target_from_options() -> None:
@@ -21,14 +38,20 @@ def test_target_from_options() -> None:
     cadence_only = target_from_options(None, None, None, None, 100.0)
     assert cadence_only is not None and cadence_only.step_length_m is None
     for bad in (
-        (0.3, None, None, None, None),
         (0.3, 2, 0.6, None, None),
         (None, None, None, 0.1, None),
+        (None, 2, None, None, None),
     ):
         with pytest.raises(InputError):
             target_from_options(*bad)
     with pytest.raises(InputError, match="bad target"):
         target_from_options(None, None, -0.5, None, None)
+
+
+def test_spacing_alone_means_two_lines_per_step() -> None:
+    alone = target_from_options(0.3, None, None, None, None)
+    assert alone == target_from_options(0.3, 2, None, None, None)
+    assert alone is not None and alone.lines_per_step == 2 and alone.step_length_m == 0.6
 
 
 def test_session_defaults() -> None:
@@ -56,7 +79,7 @@ def test_session_defaults() -> None:
 
 def test_finite_and_cells() -> None:
     doc = {"a": [1.0, math.nan, {"b": math.inf}], "c": "x", "d": None, "e": 3}
-    assert _finite(doc) == {"a": [1.0, None, {"b": None}], "c": "x", "d": None, "e": 3}
+    assert json_safe(doc) == {"a": [1.0, None, {"b": None}], "c": "x", "d": None, "e": 3}
     assert [_cell(v) for v in (None, math.nan, 0.25, True, ["gap", "turn"], "L")] == [
         "",
         "",

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from stride.cohort import DaskEngine, LocalEngine, get_engine, map_ordered
+from stride.cohort.engines import DaskEngine, LocalEngine, get_engine, map_ordered
 from stride.errors import InputError
 
 
@@ -54,7 +54,7 @@ def test_engine_choice_errors() -> None:
 def test_local_default_does_not_import_dask() -> None:
     code = (
         "import sys\n"
-        "from stride.cohort import get_engine, map_ordered\n"
+        "from stride.cohort.engines import get_engine, map_ordered\n"
         "e = get_engine('local', workers=1)\n"
         "assert map_ordered(e, abs, [-1, 2]) == [1, 2]\n"
         "print(sorted(m for m in ('dask', 'distributed') if m in sys.modules))\n"

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from stride.cohort import analyse_many, run_recovery_cli
+from stride.cohort.many import analyse_many
+from stride.cohort.recovery_run import RecoveryOptions, run_recovery
 from stride.errors import InputError
 from stride.history import list_sessions
 from stride.report.session import session_report
@@ -23,7 +24,7 @@ def _run(db: Path, **kw: Any) -> dict[str, Any]:
         "scheduler": None, "workers": 1, "progress": False,
     }  # fmt: skip
     args.update(kw)
-    return run_recovery_cli(**args)
+    return run_recovery(RecoveryOptions(**args))
 
 
 @pytest.mark.slow

@@ -17,7 +17,7 @@ import serial
 from devices.sensorbox import StreamDecoder
 from sim.harness import SimDevices
 from sim.world import WorldOptions, worlds
-from stride.core.steps import CSV_COLUMNS
+from stride.core.rows import SHARED_COLUMNS
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="pseudo-terminals need POSIX")
 
@@ -44,7 +44,7 @@ def test_ports_urls_and_truth(stride_sim: SimDevices) -> None:
         assert tm.read(1) == b"\xf1"
     assert stride_sim.belt_speed_mps() == pytest.approx(1.0, abs=0.03)
     truth = stride_sim.truth_steps()
-    assert len(truth) >= 4 and list(truth[0])[: len(CSV_COLUMNS)] == list(CSV_COLUMNS)
+    assert len(truth) >= 4 and list(truth[0])[: len(SHARED_COLUMNS)] == list(SHARED_COLUMNS)
     assert all(t["ic_s"] < stride_sim.now() for t in truth)
     lengths = {s: [t["step_length_m"] for t in truth[2:] if t["side"] == s] for s in "LR"}
     assert sum(lengths["L"]) / len(lengths["L"]) > sum(lengths["R"]) / len(lengths["R"])

@@ -174,12 +174,24 @@ def test_option_mix_is_a_usage_error(
     session: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     for extra in (
-        ["--spacing", "0.3"],
+        ["--lines-per-step", "2"],
         ["--spacing", "0.3", "--lines-per-step", "2", "--step-length", "0.6"],
         ["--tolerance", "0.1"],
     ):
         code, _, err = _run(["analyze", str(session), *extra], monkeypatch, capsys)
         assert code == 2, err
+
+
+def test_spacing_alone_means_two_lines_per_step_as_live(
+    session: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _run(
+        ["analyze", str(session), "--json", "--spacing", "0.3"], monkeypatch, capsys
+    )
+    assert code == 0, err
+    target = json.loads(out)["summary"]["target"]
+    assert target["step_length_m"] == 0.6 and target["lines_per_step"] == 2
+    assert target["spacing_m"] == 0.3
 
 
 def test_subprocess_has_no_traceback(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from steps_reference import previous_median_mad_reference
 
-from stride.core.steps import _previous_median, _previous_median_mad
+from stride.core.step_intervals import _previous_median, _previous_median_mad
 from stride.errors import InputError
 
 

@@ -1,4 +1,4 @@
-"""The summary from hand-made steps: golden values, the DESIGN.md keys, targets, course
+"""The summary from hand-made steps: golden values, the keys of docs/formats.md, targets, course
 mode, and "no data" reported as None with n = 0, never as zeros."""
 
 from __future__ import annotations

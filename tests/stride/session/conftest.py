@@ -1,4 +1,4 @@
-"""Fixtures of the session tests: synthetic steps in the DESIGN.md step format."""
+"""Fixtures of the session tests: synthetic steps in the step-row format of docs/formats.md."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ def _make_steps(n: int, *, left: float, right: float, t0: float = 0.0) -> list[d
                 "stance_s": 0.62 if side == "L" else 0.58,
                 "step_length_m": length,
                 "target_error_m": length - 0.60,
+                "on_target": abs(length - 0.60) <= 0.05 + 1e-12,
                 "flags": [],
                 "contact_type": "heel" if side == "L" or i % 4 == 0 else "flat",
                 "impulse": 300.0 if side == "L" else 200.0,

@@ -125,22 +125,27 @@ class PtyBox:
         self._stop = False
         self.thread: object | None = None
 
-    def play(self, data: bytes, *, seconds: float, chunk: int = 4096) -> None:
-        """Write ``data`` evenly over ``seconds`` in a background thread."""
+    def play(self, data: bytes, *, seconds: float, chunk: int = 4096, repeat: bool = False) -> None:
+        """Write ``data`` evenly over ``seconds`` in a background thread; with ``repeat``,
+        again and again until closed (opening a serial port discards what was sent before,
+        so a program that starts late still hears the bytes)."""
         import os
         import threading
         import time
 
         def pump() -> None:
             n = max(1, len(data) // chunk)
-            for i in range(0, len(data), chunk):
-                if self._stop:
+            while True:
+                for i in range(0, len(data), chunk):
+                    if self._stop:
+                        return
+                    try:
+                        os.write(self.master, data[i : i + chunk])
+                    except OSError:
+                        return
+                    time.sleep(seconds / n)
+                if not repeat:
                     return
-                try:
-                    os.write(self.master, data[i : i + chunk])
-                except OSError:
-                    return
-                time.sleep(seconds / n)
 
         t = threading.Thread(target=pump, daemon=True)
         t.start()

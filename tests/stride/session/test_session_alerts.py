@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from stride.session.alerts import current_alerts
-from stride.session.state import SessionState, Targets
+from stride.core.targets import Target
+from stride.session.screen.alerts import current_alerts
+from stride.session.state import SessionState
 
 
 def texts(state: SessionState, now: float) -> str:
@@ -13,14 +14,14 @@ def texts(state: SessionState, now: float) -> str:
 
 
 def test_quiet_when_all_is_well(make_steps: Any) -> None:
-    s = SessionState(Targets(step_length_m=0.6))
+    s = SessionState(Target(step_length_m=0.6))
     s.started_host_t = 0.0
     s.add_steps(make_steps(20, left=0.6, right=0.6), host_t=10.0)
     assert current_alerts(s, 11.0) == []
 
 
 def test_unplugged_no_steps_treadmill_and_asymmetry(make_steps: Any) -> None:
-    s = SessionState(Targets(step_length_m=0.6, asymmetry_alert_pct=15.0))
+    s = SessionState(Target(step_length_m=0.6), asymmetry_alert_pct=15.0)
     s.started_host_t = 0.0
     s.add_steps(make_steps(20, left=0.70, right=0.50), host_t=1.0)
     s.health.box_connected = False
@@ -35,7 +36,7 @@ def test_unplugged_no_steps_treadmill_and_asymmetry(make_steps: Any) -> None:
 
 
 def test_no_steps_counts_from_start() -> None:
-    s = SessionState(Targets())
+    s = SessionState(None)
     s.started_host_t = 100.0
     assert "No steps" not in texts(s, 104.0)
     assert "No steps for 5 s" in texts(s, 105.0)

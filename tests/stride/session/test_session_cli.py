@@ -141,7 +141,7 @@ def test_bytes_that_never_decode_get_a_diagnosis_within_3_s(
     if payload == "baud":  # the box at 115200 read by a port set to 9600
         payload = synthbox.misread_at_baud(synthbox.stream(2.0), 115200 / 9600)
     if payload:
-        box.play(payload, seconds=3.0, chunk=256)
+        box.play(payload, seconds=3.0, chunk=256, repeat=True)
     out = live(box, tmp_path, duration=20.0)
     assert out.returncode == 1
     err = out.stderr.strip().splitlines()

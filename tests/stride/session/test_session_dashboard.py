@@ -7,8 +7,9 @@ from typing import Any
 
 from rich.console import Console
 
-from stride.session.dashboard import fmt_clock, render, target_cadence
-from stride.session.state import SessionState, Targets
+from stride.core.targets import Target
+from stride.session.screen.dashboard import fmt_clock, render, target_cadence
+from stride.session.state import SessionState
 
 
 def screen(state: SessionState, now: float = 10.0, width: int = 140, height: int = 40) -> str:
@@ -20,9 +21,7 @@ def screen(state: SessionState, now: float = 10.0, width: int = 140, height: int
 
 
 def test_dashboard_shows_the_rolling_figures(make_steps: Any) -> None:
-    s = SessionState(
-        Targets(step_length_m=0.60, tolerance_m=0.05, spacing_m=0.30, lines_per_step=2)
-    )
+    s = SessionState(Target(step_length_m=0.60, tolerance_m=0.05, spacing_m=0.30, lines_per_step=2))
     s.started_host_t = 0.0
     s.elapsed_s = 83.0
     s.belt_mps = 1.0
@@ -49,7 +48,7 @@ def test_dashboard_shows_the_rolling_figures(make_steps: Any) -> None:
 
 
 def test_dashboard_shows_faults_and_unknown_belt() -> None:
-    s = SessionState(Targets())
+    s = SessionState(None)
     s.started_host_t = 0.0
     s.health.box_connected = False
     s.health.treadmill = "trackmaster"
@@ -65,8 +64,8 @@ def test_dashboard_shows_faults_and_unknown_belt() -> None:
 def test_helpers() -> None:
     assert fmt_clock(3725) == "1:02:05"
     assert fmt_clock(65.9) == "01:05"
-    s = SessionState(Targets(step_length_m=0.5, cadence_spm=None))
+    s = SessionState(Target(step_length_m=0.5, cadence_spm=None))
     s.belt_mps = 1.0
     assert target_cadence(s) == 120.0
-    s2 = SessionState(Targets(cadence_spm=96.0))
+    s2 = SessionState(Target(cadence_spm=96.0))
     assert target_cadence(s2) == 96.0

@@ -9,7 +9,7 @@ import pty
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stride.session.keys import KeyReader, actions_for
+from stride.session.screen.keys import KeyReader, actions_for
 
 
 def test_actions_for_maps_only_known_keys() -> None:

@@ -11,10 +11,11 @@ from typing import Any
 import synthbox
 
 from stride.core.targets import Target
-from stride.session.engine import CoreEngine
-from stride.session.live import Chunk, Session, SessionOptions, chunking_is_free, join_runs
-from stride.session.pipeline import SessionPipeline
-from stride.session.run import make_targets
+from stride.ingest.belt_source import BeltSource
+from stride.ingest.engine import CoreEngine
+from stride.ingest.pipeline import SessionPipeline
+from stride.session.live import Chunk, Session, chunking_is_free, join_runs
+from stride.session.protocols import SessionOptions
 from stride.session.state import SessionState
 
 DATA = synthbox.stream(12.0)
@@ -27,7 +28,8 @@ def _chunks(size: int = 300) -> list[Chunk]:
 
 
 def _pipeline(belt: str = "box") -> SessionPipeline:
-    return SessionPipeline(CoreEngine(Target(step_length_m=0.6), belt=belt))
+    source = BeltSource(belt, 1.0 if belt == "fixed" else None)
+    return SessionPipeline(CoreEngine(Target(step_length_m=0.6), source))
 
 
 def _one_at_a_time(chunks: list[Chunk]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -77,9 +79,7 @@ def test_session_analysis_thread_with_a_backed_up_queue() -> None:
     chunks = _chunks()
     ref_steps, _ = _one_at_a_time(chunks)
     out = io.StringIO()
-    targets = make_targets(
-        spacing_m=0.3, lines_per_step=2, step_length_m=None, tolerance_m=0.05, cadence_spm=None
-    )
+    target = Target.from_options(spacing_m=0.3, lines_per_step=2, tolerance_m=0.05)
     pipeline = _pipeline()
     feeds: list[int] = []
     feed = pipeline.feed
@@ -89,7 +89,7 @@ def test_session_analysis_thread_with_a_backed_up_queue() -> None:
         return feed(stream, data, host_t)
 
     pipeline.feed = counted  # type: ignore[method-assign]
-    session = Session(pipeline, [], SessionState(targets), SessionOptions(), out=out)
+    session = Session(pipeline, [], SessionState(target), SessionOptions(), out=out)
     for c in chunks:  # the whole session waiting at once
         session._sink(*c)
     session._queue.put(None)

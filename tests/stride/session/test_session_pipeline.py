@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from devices.treadmill import trackmaster
 from stride.core.targets import Target
-from stride.session.engine import CoreEngine
-from stride.session.pipeline import IncrementalReadings, SessionPipeline
+from stride.ingest.engine import CoreEngine
+from stride.ingest.pipeline import SessionPipeline
+from stride.ingest.streams import IncrementalReadings
 
 DATA = synthbox.stream(12.0)
 

@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from stride.analysis import CSV_EXTRA, steps_csv_text, steps_csv_text_from_rows
 from stride.core.analyzer import AnalysisConfig, analyze
-from stride.core.steps import CSV_COLUMNS
+from stride.core.rows import STEP_COLUMNS, steps_csv_text
 from stride.core.targets import Target
 from stride.session.recorder import SessionRecorder
 
@@ -29,9 +28,9 @@ def test_recorder_steps_csv_is_the_analyze_format(
     rec = SessionRecorder(tmp_path / "rec", {"box": "sensorbox-v1"})
     rec.finish({}, {"steps": rows, "summary": {}})
     text = (tmp_path / "rec" / "steps.csv").read_text()
-    assert text == steps_csv_text(result) == steps_csv_text_from_rows(rows)
+    assert text == steps_csv_text(result.step_rows()) == steps_csv_text(rows)
     table = list(csv.DictReader(text.splitlines()))
-    assert tuple(table[0]) == (*CSV_COLUMNS, *CSV_EXTRA)
+    assert tuple(table[0]) == STEP_COLUMNS
     assert len(table) == len(rows)
     first = next(r for r in rows if r["step_length_m"] is not None)
     row = table[rows.index(first)]
@@ -40,7 +39,7 @@ def test_recorder_steps_csv_is_the_analyze_format(
 
 
 def test_rows_missing_keys_give_empty_fields() -> None:
-    text = steps_csv_text_from_rows([{"side": "L", "ic_s": 1.5, "flags": ["a", "b"]}])
+    text = steps_csv_text([{"side": "L", "ic_s": 1.5, "flags": ["a", "b"]}])
     header, line = text.splitlines()
     cells = dict(zip(header.split(","), line.split(","), strict=True))
     assert cells["side"] == "L" and cells["ic_s"] == "1.5" and cells["flags"] == "a;b"

@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from devices.errors import InputError
-from stride.session.live import default_record_dir
+from stride.core.targets import Target
+from stride.session.checks import default_record_dir
 from stride.session.replay import parse_replay_speed
-from stride.session.run import make_targets
 
 
 def test_replay_speed() -> None:
@@ -34,26 +34,18 @@ def test_replay_speed_never_crashes(text: str) -> None:
 
 
 def test_targets() -> None:
-    t = make_targets(
-        spacing_m=0.3, lines_per_step=2, step_length_m=None, tolerance_m=0.05, cadence_spm=None
-    )
+    t = Target.from_options(spacing_m=0.3, lines_per_step=2, tolerance_m=0.05)
+    assert t is not None
     assert t.step_length_m == pytest.approx(0.6) and t.lines_per_step == 2
-    t = make_targets(
-        spacing_m=None, lines_per_step=2, step_length_m=0.55, tolerance_m=0.04, cadence_spm=100
-    )
+    t = Target.from_options(step_length_m=0.55, tolerance_m=0.04, cadence_spm=100)
+    assert t is not None
     assert t.step_length_m == 0.55 and t.lines_per_step is None and t.cadence_spm == 100
     with pytest.raises(InputError, match="both --spacing and --step-length"):
-        make_targets(
-            spacing_m=0.3, lines_per_step=2, step_length_m=0.6, tolerance_m=0.05, cadence_spm=None
-        )
+        Target.from_options(spacing_m=0.3, lines_per_step=2, step_length_m=0.6, tolerance_m=0.05)
     with pytest.raises(InputError, match="implausible"):
-        make_targets(
-            spacing_m=30.0, lines_per_step=2, step_length_m=None, tolerance_m=0.05, cadence_spm=None
-        )
+        Target.from_options(spacing_m=30.0, lines_per_step=2, tolerance_m=0.05)
     with pytest.raises(InputError, match="--lines-per-step"):
-        make_targets(
-            spacing_m=0.3, lines_per_step=0, step_length_m=None, tolerance_m=0.05, cadence_spm=None
-        )
+        Target.from_options(spacing_m=0.3, lines_per_step=0, tolerance_m=0.05)
 
 
 def test_default_record_dir_is_never_an_existing_one(

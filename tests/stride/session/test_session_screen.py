@@ -16,10 +16,12 @@ import synthbox
 from rich.console import Console
 
 from devices.recording import SessionReader, SessionWriter
-from stride.session.dashboard import render
-from stride.session.live import Session, SessionOptions
-from stride.session.replay import recorded_chunks, replay_pipeline
+from stride.ingest.recording import pipeline_for, recorded_chunks
+from stride.session.live import Session
+from stride.session.protocols import SessionOptions
+from stride.session.screen.dashboard import render
 from stride.session.sources import ReplaySource
+from stride.session.state import SessionState
 
 
 def make_recording(path: Path) -> None:
@@ -37,10 +39,8 @@ def make_recording(path: Path) -> None:
 def test_dashboard_shows_the_summary(tmp_path: Path) -> None:
     make_recording(tmp_path / "rec")
     reader = SessionReader(tmp_path / "rec")
-    pipeline, streams, targets = replay_pipeline(reader)
-    from stride.session.state import SessionState
-
-    state = SessionState(targets)
+    pipeline, streams, target = pipeline_for(reader)
+    state = SessionState(target)
     options = SessionOptions(
         json_lines=False, diagnose_s=0.0, restamp=False, end_when_sources_done=True
     )

@@ -8,9 +8,9 @@ import time
 from rich.console import Console
 from rich.live import Live
 
-from stride.session.dashboard import beat_on, render, target_cadence
-from stride.session.keys import KeyReader
 from stride.session.live import Session
+from stride.session.screen.dashboard import beat_on, render, target_cadence
+from stride.session.screen.keys import KeyReader
 
 
 def signature(session: Session, width: int, height: int) -> tuple[object, ...]:

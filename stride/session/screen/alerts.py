@@ -35,7 +35,7 @@ def current_alerts(state: SessionState, now: float) -> list[Alert]:
         )
     roll = state.rolling()
     si = roll.si_step_length
-    if si is not None and roll.n_steps >= 10 and abs(si) > state.targets.asymmetry_alert_pct:
+    if si is not None and roll.n_steps >= 10 and abs(si) > state.asymmetry_alert_pct:
         longer = "left" if si > 0 else "right"
         out.append(
             Alert("warning", f"Step lengths asymmetric: {longer} steps {abs(si):.0f} % longer")

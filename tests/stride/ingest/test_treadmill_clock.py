@@ -9,7 +9,12 @@ from collections.abc import Iterable
 import numpy as np
 
 from devices.treadmill.base import BeltReading
-from stride.belt_sources import FLAG_BELT_UNKNOWN, TreadmillBeltClock, flag_row, treadmill_belt
+from stride.ingest.treadmill_clock import (
+    FLAG_BELT_UNKNOWN,
+    TreadmillBeltClock,
+    flag_row,
+    treadmill_belt,
+)
 
 
 def test_offset_is_the_smallest_host_minus_box_gap() -> None:

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 from devices.sensorbox import BeltBlock, HelloEvent, SampleBlock, StreamDecoder
 from devices.sensorbox.frames import ChannelSpec, Hello
-from stride.blocks import BlockAssembler, concat_chunks
 from stride.core.analyzer import StreamingAnalyzer, analyze
 from stride.core.signals import GaitSignals
 from stride.errors import InputError
-from stride.readers.session import read_session
+from stride.ingest.assembler import BlockAssembler, concat_chunks
+from stride.ingest.recording import read_session
 
 Walk = Callable[..., tuple[GaitSignals, dict[str, np.ndarray]]]
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from rich.table import Table
 
-from stride.session.live import SessionResult
+from stride.session.protocols import SessionResult
 
 
 def _ms(d: Any, key: str = "mean", scale: float = 1.0, unit: str = "") -> str:

@@ -11,7 +11,8 @@ from rich.layout import Layout
 from rich.panel import Panel
 from rich.text import Text
 
-from stride.session.alerts import current_alerts
+from stride.core.targets import Target
+from stride.session.screen.alerts import current_alerts
 from stride.session.state import Rolling, SessionState
 
 KMH = 3.6
@@ -34,14 +35,8 @@ def fmt_pct(x: float | None, signed: bool = False, digits: int = 0) -> str:
 
 
 def target_cadence(state: SessionState) -> float | None:
-    """The cadence to aim at: the set target, else the one matching belt speed and lines."""
-    t = state.targets
-    if t.cadence_spm is not None:
-        return t.cadence_spm
-    v = state.belt_set_mps if state.belt_set_mps is not None else state.belt_mps
-    if t.step_length_m and v:
-        return 60.0 * v / t.step_length_m
-    return None
+    """The cadence to aim at (:meth:`SessionState.target_cadence`)."""
+    return state.target_cadence()
 
 
 def beat_on(state: SessionState) -> bool:
@@ -95,7 +90,7 @@ def lines_view(state: SessionState, width: int = 41, per_side: int = 8) -> Text:
 
     Built as one styled Text (not a Table): it is redrawn ten times a second.
     """
-    t = state.targets
+    t = state.target or Target()
     tol_cm = t.tolerance_m * 100.0
     span = max(15.0, 3.0 * tol_cm)  # cm shown either side of the target line
     half = width // 2
@@ -148,7 +143,7 @@ def lines_view(state: SessionState, width: int = 41, per_side: int = 8) -> Text:
 
 def figures_view(state: SessionState, roll: Rolling) -> Text:
     """Rolling symmetry, share on target, variability, roll-over and loading (one Text)."""
-    tol = state.targets.symmetry_tolerance_pct
+    tol = state.symmetry_tolerance_pct
     out = Text(no_wrap=True, overflow="crop")
     out.append(f"{'20 strides':<12}{'L':>8}{'R':>8}{'SI':>8}\n", style="bold")
 

@@ -3,23 +3,27 @@
 A treadmill driver's readings carry host times; the analysis runs on the box's device time.
 :class:`TreadmillBeltClock` maps one onto the other and decides, from host times only, when
 the treadmill is "not answering" (a NaN belt sample, and a ``belt-unknown`` flag on the steps
-whose interval met the outage). The live session (``stride.session.engine``) feeds it as the
-bytes arrive; ``stride analyze`` (:func:`treadmill_belt`) feeds it the recorded chunks in the
-same order (merged by host time), so both get the same belt samples, hence the same steps.
+whose interval met the outage). The live session (:mod:`stride.ingest.engine`) feeds it as
+the bytes arrive; ``stride analyze`` (:func:`treadmill_belt`) feeds it the recorded chunks in
+the same order (merged by host time), so both get the same belt samples, hence the same
+steps. Both add the flag one way: :func:`flag_row` on each row (:class:`BeltFlagged` for a
+whole analysis).
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from devices.treadmill.base import BeltReading
+from stride.core.analyzer import Analysis
+from stride.core.rows import StepRow
+from stride.ingest.streams import IncrementalReadings, ReadingParser
 
 #: A treadmill silent this long (host seconds) is "not answering": the belt speed becomes
 #: unknown (NaN samples), so steps go on being emitted with their lengths flagged.
@@ -28,7 +32,6 @@ FLAG_BELT_UNKNOWN = "belt-unknown"
 
 #: Belt samples: times (s, box clock) and speeds (m/s), one column (the belts' mean).
 BeltSamples = tuple[NDArray[np.float64], NDArray[np.float64]]
-ReadingParser = Callable[[Iterable[tuple[float, str, bytes]]], list[BeltReading]]
 
 
 @dataclass
@@ -85,12 +88,12 @@ class TreadmillBeltClock:
             return None
         return np.asarray(bt), np.asarray(bv)[:, None]
 
-    def flag(self, row: dict[str, Any]) -> dict[str, Any]:
+    def flag(self, row: StepRow) -> StepRow:
         """Add ``belt-unknown`` to a step row without a length whose interval met an outage."""
         return flag_row(row, self.outages)
 
 
-def flag_row(row: dict[str, Any], outages: Iterable[Iterable[float]]) -> dict[str, Any]:
+def flag_row(row: StepRow, outages: Iterable[Iterable[float]]) -> StepRow:
     """``belt-unknown`` on a step without length whose interval (from one stride before its
     IC, or its step time, or 2.5 s) met a treadmill outage ``[start, end]``."""
     length = row.get("step_length_m")
@@ -105,6 +108,24 @@ def flag_row(row: dict[str, Any], outages: Iterable[Iterable[float]]) -> dict[st
             row["flags"] = [*row.get("flags", []), FLAG_BELT_UNKNOWN]
             break
     return row
+
+
+@dataclass(frozen=True)
+class BeltFlagged(Analysis):
+    """An analysis whose step rows carry ``belt-unknown`` where the treadmill used as the
+    belt source was not answering (its outages, box seconds), as the live session flags
+    them row by row."""
+
+    outages: tuple[tuple[float, ...], ...] = ()
+
+    def step_rows(self) -> list[StepRow]:
+        return [flag_row(r, self.outages) for r in super().step_rows()]
+
+    @classmethod
+    def of(cls, analysis: Analysis, outages: Iterable[Iterable[float]]) -> Analysis:
+        """``analysis`` flagged by ``outages`` (itself when there are none)."""
+        spans = tuple(tuple(o) for o in outages)
+        return cls(**vars(analysis), outages=spans) if spans else analysis
 
 
 def _num(x: object) -> float | None:
@@ -136,8 +157,6 @@ def treadmill_belt(
     merged by host time (box first on a tie: the live session stamps every chunk with a
     distinct host time) and fed to a :class:`TreadmillBeltClock`.
     """
-    from stride.session.pipeline import IncrementalReadings
-
     clock = TreadmillBeltClock()
     incremental = IncrementalReadings(parser)
     ts: list[NDArray[np.float64]] = []

@@ -1,18 +1,19 @@
 """Bytes -> steps for a session: the sensor-box decoder, treadmill readings, the step engine.
 
 The same :class:`SessionPipeline` serves ``stride live``, ``stride demo`` and ``stride
-replay``: recorded chunks fed in the recorded order reproduce the live steps exactly.
-The step engine (:mod:`stride.session.engine`) wraps the core's block assembler and
-streaming analyzer; tests may plug in another.
+replay``, built by :func:`build_pipeline` from the same three decisions (target, belt
+source, the treadmill stream's protocol): recorded chunks fed in the recorded order
+reproduce the live steps exactly. The step engine (:class:`~stride.ingest.engine.CoreEngine`)
+wraps the block assembler and the streaming analyzer; tests may plug in another.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from devices.sensorbox import (
+    PROTOCOL_NAME,
     BeltBlock,
     ErrorEvent,
     Event,
@@ -22,54 +23,30 @@ from devices.sensorbox import (
     StreamDecoder,
 )
 from devices.treadmill.base import BeltReading
+from stride.core.rows import StepRow
+from stride.core.targets import Target
+from stride.ingest.belt_source import BOX, NONE, TREADMILL, BeltSource
+from stride.ingest.engine import BeltListener, CoreEngine
+from stride.ingest.streams import IncrementalReadings, ReadingParser, reading_parser
 
 BOX_STREAM = "box"
-BOX_PROTOCOL = "sensorbox-v1"
+BOX_PROTOCOL = PROTOCOL_NAME
+#: The bytes a treadmill sent (protocol: the driver's name) and the host sent it.
+RX_STREAM = "treadmill.rx"
+TX_STREAM = "treadmill.tx"
 
 
 class StepEngine(Protocol):
     """Decoded box events and belt readings in, newly completed steps out."""
 
-    def feed(self, events: list[Event], readings: list[BeltReading]) -> list[dict[str, Any]]: ...
+    belt: BeltSource
+    belt_listener: BeltListener | None
+
+    def warm(self) -> None: ...
+
+    def feed(self, events: list[Event], readings: list[BeltReading]) -> list[StepRow]: ...
 
     def finish(self) -> dict[str, Any]: ...
-
-
-ReadingParser = Callable[[Iterable[tuple[float, str, bytes]]], list[BeltReading]]
-
-
-class IncrementalReadings:
-    """Runs a driver's pure ``replay`` chunk by chunk, giving what it gives over the whole.
-
-    The drivers' ``replay`` functions read a whole recording and date each reading by the
-    chunk that completed it. Here each new chunk is parsed together with the last
-    ``max_carry`` bytes before it (more than any answer's length, so an answer split
-    across chunks is still seen whole) and only the readings completed by the new chunk
-    are returned: the same readings, with the same times, as the batch call.
-    """
-
-    def __init__(self, parse: ReadingParser, *, max_carry: int = 256) -> None:
-        self.parse = parse
-        self.max_carry = max_carry
-        self._carry: list[bytes] = []
-
-    def feed(self, data: bytes, host_t: float) -> list[BeltReading]:
-        if not data:
-            return []
-        self._carry.append(data)
-        last = len(self._carry) - 1
-        # chunk index as the time: readings completed by the new chunk carry index ``last``
-        readings = self.parse([(float(i), "rx", d) for i, d in enumerate(self._carry)])
-        new = [BeltReading(host_t, r.speeds_mps) for r in readings if r.host_t == last]
-        total = 0
-        keep = 0
-        for d in reversed(self._carry):
-            if total >= self.max_carry:
-                break
-            total += len(d)
-            keep += 1
-        self._carry = self._carry[-keep:]
-        return new
 
 
 @dataclass
@@ -96,6 +73,7 @@ class SessionPipeline:
         treadmill_parser: ReadingParser | None = None,
     ) -> None:
         self.engine = engine
+        self.belt = engine.belt
         self.box_stream = box_stream
         self.treadmill_stream = treadmill_stream
         self.decoder = StreamDecoder()
@@ -106,8 +84,29 @@ class SessionPipeline:
         self.status: StatusEvent | None = None
         self.samples = 0
 
+    def warm(self) -> None:
+        """Compile the analysis kernels now, not at the first step (see the engine)."""
+        self.engine.warm()
+
     # -- Pipeline protocol ---------------------------------------------------------------
-    def feed(self, stream: str, data: bytes, host_t: float) -> list[dict[str, Any]]:
+    @property
+    def chunking_is_free(self) -> bool:
+        """Whether joining consecutive chunks of a stream leaves the steps unchanged: the
+        box's own belt or none, and no treadmill stream. (A treadmill's clock offset and
+        outages are taken per fed chunk from its host time, so there chunks are fed as
+        they came, as ``stride replay`` feeds them.)"""
+        return self.treadmill_stream is None and self.belt.kind in (BOX, NONE)
+
+    @property
+    def belt_listener(self) -> BeltListener | None:
+        """Told of every belt sample the analysis is fed (see :mod:`stride.ingest.engine`)."""
+        return self.engine.belt_listener
+
+    @belt_listener.setter
+    def belt_listener(self, listener: BeltListener | None) -> None:
+        self.engine.belt_listener = listener
+
+    def feed(self, stream: str, data: bytes, host_t: float) -> list[StepRow]:
         if stream == self.box_stream:
             events = self.decoder.feed(data, host_t)
             self._note(events)
@@ -183,3 +182,19 @@ def _channel_name(spec: Any) -> str:
     side = getattr(spec, "side", None) or "?"
     place = getattr(spec, "place", None) or f"role{getattr(spec, 'role', 0):#04x}"
     return f"{side}-{place}"
+
+
+def build_pipeline(
+    target: Target | None, belt: BeltSource, treadmill_protocol: str | None = None
+) -> SessionPipeline:
+    """The pipeline of a session: its target, its belt source and, with a treadmill as the
+    belt source, the protocol of the recorded ``treadmill.rx`` stream (the driver's name),
+    whose parser :func:`~stride.ingest.streams.reading_parser` finds. Used live and for a
+    recording alike, so both decide the same."""
+    engine = CoreEngine(target, belt)
+    parser = reading_parser(treadmill_protocol) if belt.kind == TREADMILL else None
+    return SessionPipeline(
+        engine,
+        treadmill_stream=RX_STREAM if parser is not None else None,
+        treadmill_parser=parser,
+    )

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from devices.recording import SessionReader
-from stride.blocks import BlockAssembler
 from stride.core.signals import GaitSignals
-from stride.readers.session import _assemble_by_chunk, _clean_arrivals
+from stride.ingest.assembler import BlockAssembler
+from stride.ingest.decode import _assemble_by_chunk, _clean_arrivals
 
 Walk = Callable[..., tuple[GaitSignals, dict[str, np.ndarray]]]
 

@@ -1,21 +1,23 @@
 """A treadmill in a live session: polled for speed, controlled where the driver can.
 
-Wraps a :class:`devices.treadmill.base.Treadmill` driver. Every byte exchanged goes to the
-session's sink first (``treadmill.rx`` = received, ``treadmill.tx`` = sent), so the recording
-holds the whole exchange; readings and "not answering" changes update the dashboard.
+Wraps any :class:`devices.treadmill.base.Treadmill` driver from :mod:`devices.registry`,
+whatever its transport (a serial port, TCP, Bluetooth): the session uses only the base
+class's interface (``start_polling`` with callbacks, ``set_speed``, ``start``, ``stop``,
+``close``, ``can_set_speed``, ``can_start_stop``) and opens nothing itself. Every byte
+exchanged goes to the session's sink first (``treadmill.rx`` = received, ``treadmill.tx``
+= sent), so the recording holds the whole exchange, and the driver's ``parse_recording``
+reads it back; readings and "not answering" changes update the dashboard.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from typing import Any
+import time
 
 from devices.treadmill.base import BeltReading, PollerStatus, Treadmill, WireBytes
+from stride.ingest.pipeline import RX_STREAM, TX_STREAM
 from stride.session.sources import Report, Sink
-
-RX_STREAM = "treadmill.rx"
-TX_STREAM = "treadmill.tx"
 
 
 class TreadmillBelt:
@@ -25,7 +27,7 @@ class TreadmillBelt:
         self.driver = driver
         self.name = driver.name
         self.can_set_speed = bool(driver.can_set_speed)
-        self.can_start_stop = bool(getattr(driver, "can_start_stop", False))
+        self.can_start_stop = bool(driver.can_start_stop)
         self.poll_hz = poll_hz
         self.last: BeltReading | None = None
         self._answering = True
@@ -48,8 +50,6 @@ class TreadmillBelt:
 
     def _on_bytes(self, wb: WireBytes) -> None:
         if self._sink is not None:
-            import time
-
             stream = RX_STREAM if wb.direction == "rx" else TX_STREAM
             self._sink(stream, wb.data, wb.host_t, time.perf_counter())
 
@@ -96,17 +96,15 @@ class TreadmillBelt:
         self.driver.close()
 
 
-class BeltSource:
+class TreadmillSource:
     """Adapts :class:`TreadmillBelt` polling to the session's ``Source`` protocol."""
 
     def __init__(self, belt: TreadmillBelt) -> None:
         self.belt = belt
         self.name = belt.name
-        self._started = False
 
     def start(self, sink: Sink, report: Report) -> None:
         self.belt.start_source(sink, report)
-        self._started = True
 
     def stop(self) -> None:
         self.belt.driver.stop_polling()
@@ -117,6 +115,3 @@ class BeltSource:
     @property
     def done(self) -> bool:
         return False
-
-    def describe(self) -> dict[str, Any]:
-        return {"kind": "treadmill", "driver": self.name}

@@ -1,0 +1,180 @@
+"""The times each step row is computed from: both feet's contacts, the intervals between
+them and the references (medians of previous strides and steps) that flag odd ones.
+
+Split from :mod:`stride.core.steps`, which turns these into the steps table (definitions
+in its module docstring and docs/metrics.md).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from stride.core._step_kernels import _previous_median_mad as _k_previous_median_mad
+from stride.core.gaps import overlaps_gap
+from stride.errors import InputError
+
+
+class ContactsLike(Protocol):
+    """What the steps table reads from a foot's contacts (``stride.core.contacts``)."""
+
+    @property
+    def on_t(self) -> NDArray[np.float64]: ...
+    @property
+    def off_t(self) -> NDArray[np.float64]: ...
+    @property
+    def complete(self) -> NDArray[np.bool_]: ...
+    @property
+    def on_seen(self) -> NDArray[np.bool_]: ...
+    @property
+    def off_seen(self) -> NDArray[np.bool_]: ...
+    @property
+    def gap_before(self) -> NDArray[np.bool_]: ...
+    @property
+    def sensor_on_t(self) -> NDArray[np.float64]: ...
+    @property
+    def impulse(self) -> NDArray[np.float64]: ...
+    @property
+    def peak(self) -> NDArray[np.float64]: ...
+
+
+def _previous_median(x: NDArray[np.float64], k: int, min_count: int) -> NDArray[np.float64]:
+    """For each i, the median of the finite values among x[i-k:i]; NaN if fewer than min."""
+    return _previous_median_mad(x, k, min_count, with_mad=False)[0]
+
+
+def _previous_median_mad(
+    x: NDArray[np.float64], k: int, min_count: int, with_mad: bool = True
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Median and median absolute deviation of the finite values among x[i-k:i]."""
+    if k < 1:
+        raise InputError(
+            f"the stride reference needs at least 1 previous stride, got ref_strides={k}",
+            fix="set ref_strides to 1 or more (default 8)",
+        )
+    xs = np.ascontiguousarray(x, dtype=np.float64)
+    med, mad = _k_previous_median_mad(xs, int(k), int(min_count), with_mad)
+    return med, mad
+
+
+class Feet(NamedTuple):
+    """The arrays of both feet that the rows of one foot are computed from."""
+
+    on: NDArray[np.float64]
+    off: NDArray[np.float64]  # NaN where the final contact was not seen
+    on_seen: NDArray[np.bool_]
+    on_o: NDArray[np.float64]
+    off_o: NDArray[np.float64]
+    other_seen: NDArray[np.bool_]
+
+
+def feet(own: ContactsLike, other: ContactsLike) -> Feet:
+    off_seen = np.asarray(own.off_seen, dtype=np.bool_)
+    return Feet(
+        np.asarray(own.on_t, dtype=np.float64),
+        np.where(off_seen, np.asarray(own.off_t, dtype=np.float64), np.nan),
+        np.asarray(own.on_seen, dtype=np.bool_),
+        np.asarray(other.on_t, dtype=np.float64),
+        np.where(
+            np.asarray(other.off_seen, dtype=np.bool_), np.asarray(other.off_t, np.float64), np.nan
+        ),
+        np.asarray(other.on_seen, dtype=np.bool_),
+    )
+
+
+def references(
+    f: Feet,
+    j: NDArray[np.int64],
+    gap_starts: NDArray[np.float64],
+    gap_ends: NDArray[np.float64],
+    ref_strides: int,
+    min_ref_strides: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Stride reference, step reference and step MAD of rows ``j``: medians of the same
+    foot's previous strides and steps (those spanning a gap left out)."""
+    n = j.shape[0]
+    lo = max(int(j.min()) - ref_strides, 0) if n else 0
+    hi = int(j.max()) + 1 if n else 0
+    seg_on = f.on[lo:hi]
+    prev_on = np.concatenate([[np.nan], f.on])[lo:hi]
+    seg_stride = seg_on - prev_on
+    # stride intervals spanning a gap are not strides: keep them out of the reference
+    seg_stride = np.where(overlaps_gap(prev_on, seg_on, gap_starts, gap_ends), np.nan, seg_stride)
+    ref_all = _previous_median(seg_stride, ref_strides, min_ref_strides)
+    # Step-time reference, per foot too (a limp makes left and right steps differ): the
+    # first step of a turn or a hesitation shows in the step before it shows in the stride.
+    on_o = f.on_o
+    w_po = np.searchsorted(on_o, seg_on, side="left") - 1
+    w_ok = (w_po >= 0) & f.on_seen[lo:hi]
+    w_ok &= np.where(w_ok, f.other_seen[np.maximum(w_po, 0)] if on_o.size else False, False)
+    w_other = np.where(w_ok, on_o[np.maximum(w_po, 0)] if on_o.size else np.nan, np.nan)
+    seg_step = np.where(w_ok, seg_on - w_other, np.nan)
+    seg_step = np.where(overlaps_gap(w_other, seg_on, gap_starts, gap_ends), np.nan, seg_step)
+    ref_step_all, mad_step_all = _previous_median_mad(seg_step, ref_strides, min_ref_strides)
+    return ref_all[j - lo], ref_step_all[j - lo], mad_step_all[j - lo]
+
+
+class Intervals(NamedTuple):
+    """Times of rows ``j`` before gaps are taken into account."""
+
+    ic: NDArray[np.float64]
+    fc: NDArray[np.float64]
+    prev_ic: NDArray[np.float64]
+    prev_fc: NDArray[np.float64]
+    other_ic: NDArray[np.float64]
+    stride_time: NDArray[np.float64]
+    step_time: NDArray[np.float64]
+    stance: NDArray[np.float64]
+    swing: NDArray[np.float64]
+    ds_init: NDArray[np.float64]
+    ds_term: NDArray[np.float64]
+    edge: NDArray[np.bool_]
+    alternation: NDArray[np.bool_]
+
+
+def intervals(f: Feet, j: NDArray[np.int64]) -> Intervals:
+    """Step, stride, stance, swing and double support of rows ``j`` (module docstring)."""
+    on, on_o = f.on, f.on_o
+    ic = on[j]
+    fc = f.off[j]
+    has_prev = j > 0
+    pj = np.maximum(j - 1, 0)
+    prev_ic = np.where(has_prev, on[pj], np.nan)
+    prev_fc = np.where(has_prev, f.off[pj], np.nan)
+    seen = f.on_seen[j]
+    prev_seen = np.where(has_prev, f.on_seen[pj], False)
+
+    after = np.searchsorted(on_o, ic, side="left")
+    po = after - 1
+    has_po = po >= 0
+    pos = np.maximum(po, 0)
+    other_ic = np.where(has_po, on_o[pos] if on_o.size else np.nan, np.nan)
+    po_on_seen = np.where(has_po, f.other_seen[pos] if on_o.size else False, False)
+    n_between = after - np.searchsorted(on_o, np.where(has_prev, prev_ic, -np.inf), side="right")
+
+    other_fc = np.where(has_po, f.off_o[pos] if f.off_o.size else np.nan, np.nan)
+    ds_init = np.where(other_fc >= ic, np.fmin(other_fc, fc) - ic, 0.0)
+    ds_init = np.where(np.isfinite(other_fc) & np.isfinite(fc), ds_init, np.nan)
+    nxt = np.minimum(after, max(on_o.size - 1, 0))
+    next_ic = np.where(after < on_o.size, on_o[nxt] if on_o.size else np.nan, np.inf)
+    ds_term = np.where(next_ic < fc, fc - next_ic, 0.0)
+    ds_term = np.where(np.isfinite(fc), ds_term, np.nan)
+    return Intervals(
+        ic=ic,
+        fc=fc,
+        prev_ic=prev_ic,
+        prev_fc=prev_fc,
+        other_ic=other_ic,
+        stride_time=np.where(seen & prev_seen, ic - prev_ic, np.nan),
+        step_time=np.where(seen & po_on_seen, ic - other_ic, np.nan),
+        stance=np.where(seen, fc - ic, np.nan),
+        swing=np.where(seen, ic - prev_fc, np.nan),
+        ds_init=ds_init,
+        ds_term=ds_term,
+        # An IC that was not seen (contact began before the record or a gap) ends no step
+        # or stride and starts none; an unseen FC only leaves stance and loading unmeasured.
+        edge=~has_prev | ~seen | ~prev_seen | ~has_po | ~po_on_seen,
+        alternation=has_prev & (n_between != 1),
+    )

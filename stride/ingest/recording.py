@@ -1,0 +1,222 @@
+"""A recording (a session directory) through the same pieces as the live session.
+
+Two ways in, one set of decisions (target, belt source, treadmill parser, all read from
+session.json by :mod:`stride.core.targets` and :mod:`stride.ingest.belt_source`):
+
+- :func:`read_session`: the whole recording as :class:`GaitSignals` for the batch analysis
+  (``stride analyze``, ``stride report``, cohorts): the box stream decoded and assembled
+  (:mod:`stride.ingest.decode`), the belt exactly as the live session fed it.
+- :func:`pipeline_for` and :func:`recorded_chunks`: the live pipeline rebuilt from the
+  metadata and the recorded chunks merged in the order the live analysis took them
+  (``stride replay``).
+
+What reading had to skip (torn or corrupt chunks, decoder counters, channels without a
+side) is kept in the signals' ``meta`` and said once (:func:`skipped_warning`).
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from devices.recording import SessionReader
+from stride.core.signals import GaitSignals
+from stride.core.targets import Target
+from stride.errors import InputError
+from stride.ingest.assembler import BlockAssembler
+from stride.ingest.belt_source import FIXED, NONE, TREADMILL, BeltSource, fixed_belt
+from stride.ingest.decode import Arrivals, decode_box
+from stride.ingest.pipeline import (
+    BOX_PROTOCOL,
+    BOX_STREAM,
+    RX_STREAM,
+    SessionPipeline,
+    build_pipeline,
+)
+from stride.ingest.streams import reading_parser
+from stride.ingest.treadmill_clock import treadmill_belt
+
+
+def skipped_warning(
+    stream: str, path: object, problems: object, rest: str = "replayed"
+) -> str | None:
+    """The one ``stride: warning:`` line for a stream whose reading skipped damage (torn
+    tail or damaged chunks; ``problems`` a ``StreamProblems`` or its ``vars``), None when it
+    read clean. Shared by ``stride replay`` and ``stride analyze`` so both say it alike."""
+    p = problems if isinstance(problems, dict) else vars(problems)
+    torn, corrupt = int(p.get("torn", 0)), int(p.get("corrupt", 0))
+    if not (torn or corrupt):
+        return None
+    return (
+        f"stride: warning: stream {stream!r} of {path}: skipped {torn} torn and {corrupt} "
+        f"damaged chunk(s), {int(p.get('bytes_skipped', 0))} bytes; the rest is {rest}"
+    )
+
+
+def recording_damage(meta: dict[str, object]) -> dict[str, object] | None:
+    """What reading a session recording skipped, for the JSON document (None for a record
+    that is not a session): ``{"stream", "skipped_chunks", "torn_tail", "bytes_skipped"}``."""
+    p = meta.get("read_problems")
+    stream = meta.get("read_stream")
+    if meta.get("format") != "stride-session" or not isinstance(stream, str):
+        return None
+    p = p if isinstance(p, dict) else {}
+    torn, corrupt = int(p.get("torn", 0)), int(p.get("corrupt", 0))
+    return {
+        "stream": stream,
+        "skipped_chunks": torn + corrupt,
+        "torn_tail": torn > 0,
+        "bytes_skipped": int(p.get("bytes_skipped", 0)),
+    }
+
+
+def unreadable_belt(protocol: str | None) -> str:
+    """What is said when a treadmill stream's protocol has no parser here."""
+    return (
+        f"the treadmill readings ({protocol}) cannot be read: no driver or stream parser "
+        "of that name is installed, so step lengths are not measured"
+    )
+
+
+def box_stream(reader: SessionReader) -> str:
+    """The name of the recording's sensor-box stream (``box`` where there are several)."""
+    names = [n for n, proto in reader.streams.items() if proto == BOX_PROTOCOL]
+    if not names:
+        raise InputError(
+            f"{reader.path}: the recording has no sensor-box stream (streams: "
+            f"{', '.join(f'{n} ({p})' for n, p in reader.streams.items()) or 'none'})",
+            fix="record the foot sensors with a sensor box (protocol sensorbox-v1)",
+        )
+    return BOX_STREAM if BOX_STREAM in names else names[0]
+
+
+@dataclass(frozen=True)
+class _Belt:
+    t: NDArray[np.float64] | None
+    v: NDArray[np.float64] | None
+    note: str
+    outages: list[list[float]] | None = None
+
+
+def _recorded_belt(
+    reader: SessionReader, source: BeltSource, signals: GaitSignals, arrivals: Arrivals
+) -> _Belt:
+    """The belt samples the live session fed, decided by its belt source."""
+    if source.kind == FIXED:
+        assert source.fixed_speed_mps is not None
+        bt, bv = fixed_belt(float(signals.t[-1]), source.fixed_speed_mps)
+        return _Belt(bt, bv, source.describe())
+    if source.kind == TREADMILL:
+        proto = reader.streams.get(RX_STREAM)
+        parser = reading_parser(proto)
+        if parser is None:
+            return _Belt(None, None, unreadable_belt(proto), [])
+        got = treadmill_belt(arrivals, reader.chunks(RX_STREAM), parser)
+        note = f"treadmill ({proto}), {got.readings} readings, {len(got.outages)} outages"
+        return _Belt(got.belt_t, got.belt_v, note, got.outages)
+    if source.kind == NONE or signals.belt_t is None:
+        return _Belt(None, None, "none (overground, or no belt measured)")
+    return _Belt(signals.belt_t, signals.belt_speed, source.describe())
+
+
+def read_session(path: str | os.PathLike[str]) -> GaitSignals:
+    """All force samples of a session's sensor box and the belt its session fed."""
+    reader = SessionReader(path)
+    name = box_stream(reader)
+    source = BeltSource.from_session(reader.meta, str(path))
+    if not reader.read_stream(name).data:
+        raise InputError(f"{path}: the sensor-box stream is empty", fix="record a session first")
+    assembler = BlockAssembler()
+    arrivals: Arrivals = []
+    chunk, stats = decode_box(
+        reader, name, assembler, arrivals if source.kind == TREADMILL else None
+    )
+    if not assembler.ready:
+        raise InputError(
+            f"{path}: the sensor box never sent its HELLO (channel map), so the samples "
+            "cannot be assigned to feet",
+            fix="check the box firmware; it sends a HELLO every second",
+        )
+    if chunk is None or chunk.n == 0:
+        raise InputError(f"{path}: the recording holds no force samples", fix="record longer")
+    belt = _recorded_belt(reader, source, chunk, arrivals)
+    problems = reader.problems.get(name)
+    meta: dict[str, object] = {
+        "belt": belt.note,
+        "source": str(path),
+        "format": "stride-session",
+        "session": reader.meta,
+        "decoder": stats,
+        "assembler": vars(assembler.counts),
+        "read_stream": name,
+        "read_problems": None if problems is None else vars(problems),
+    }
+    if belt.outages is not None:
+        meta["belt_outages"] = belt.outages
+    if belt.t is None and source.kind == TREADMILL:
+        meta["warnings"] = [belt.note]
+    return GaitSignals(
+        chunk.t, chunk.forces, chunk.channels, chunk.fs, belt.t, belt.v, chunk.units, meta
+    )
+
+
+def pipeline_for(reader: SessionReader) -> tuple[SessionPipeline, list[str], Target | None]:
+    """The pipeline a recording was analysed with live, rebuilt from its metadata, the
+    streams to feed it (merged by :func:`recorded_chunks`) and the session's target."""
+    if reader.streams.get(BOX_STREAM) != BOX_PROTOCOL:
+        raise InputError(
+            f"{reader.path} has no sensor-box stream (streams: {reader.streams})",
+            fix="replay a session recorded by `stride live`, `stride demo` or `stride sim`",
+        )
+    target = Target.from_session(reader.meta, str(reader.path))
+    source = BeltSource.from_session(reader.meta, str(reader.path))
+    pipeline = build_pipeline(target, source, reader.streams.get(RX_STREAM))
+    streams = [BOX_STREAM] + ([RX_STREAM] if pipeline.treadmill_stream else [])
+    return pipeline, streams, target
+
+
+def belt_warnings(reader: SessionReader, pipeline: SessionPipeline) -> list[str]:
+    """What a replay says about a belt it cannot read (as ``stride analyze`` does)."""
+    if pipeline.belt.kind == TREADMILL and pipeline.treadmill_stream is None:
+        return [unreadable_belt(reader.streams.get(RX_STREAM))]
+    return []
+
+
+def recorded_chunks(
+    reader: SessionReader, streams: list[str]
+) -> Iterator[tuple[str, bytes, float]]:
+    """Chunks ``(stream, data, host_t)`` of several recorded streams merged by host time
+    (ties: the order given). A live session stamps the chunks of all its devices with
+    strictly increasing host times in the order its analysis took them, so this is that
+    order exactly."""
+
+    def tagged(rank: int, name: str) -> Iterator[tuple[float, int, str, bytes]]:
+        for host_t, data in reader.chunks(name):
+            yield (host_t, rank, name, data)
+
+    iters = [tagged(i, n) for i, n in enumerate(streams)]
+    for host_t, _rank, name, data in heapq.merge(*iters, key=lambda c: (c[0], c[1])):
+        yield name, data, host_t
+
+
+def check_streams(reader: SessionReader, streams: list[str]) -> list[str]:
+    """Read the streams before playing them: a missing, foreign or empty stream is an
+    error (not a silent replay of nothing); returns the warnings for skipped damage."""
+    warnings = []
+    for name in streams:
+        data = reader.read_stream(name)  # InputError for a missing or foreign file
+        if not data.offsets.size:
+            raise InputError(
+                f"stream {name!r} of {reader.path} holds no intact data (empty or truncated)",
+                fix="replay another recording; this one has nothing to play",
+            )
+        probs = reader.problems.get(name)
+        line = None if probs is None else skipped_warning(name, reader.path, probs)
+        if line is not None:
+            warnings.append(line)
+    return warnings

@@ -1,0 +1,66 @@
+"""Checks of a session's output paths before anything starts, so a session is never run
+only to find at the end that its recording or its history cannot be written."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from devices.errors import InputError
+from stride.history.db import open_db, resolve_db_path
+
+
+def default_record_dir(base: Path | None = None) -> Path:
+    """``./sessions/YYYYmmdd-HHMMSS`` (with -2, -3 ... if taken): never an existing one."""
+    root = (base or Path.cwd()) / "sessions"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = root / stamp
+    n = 2
+    while path.exists():
+        path = root / f"{stamp}-{n}"
+        n += 1
+    return path
+
+
+def check_record_dir(record_dir: Path, *, force: bool) -> None:
+    """Refuse a --record path that would lose something or cannot be a session directory."""
+    if record_dir.exists() and not record_dir.is_dir():
+        raise InputError(
+            f"{record_dir} exists and is not a directory",
+            fix="give --record a new directory name",
+        )
+    for parent in record_dir.absolute().parents:  # e.g. a file called ./sessions
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(
+                    f"cannot record to {record_dir}: {parent} is a file, not a folder",
+                    fix=f"rename {parent}, or give --record a directory elsewhere",
+                )
+            break
+    if not force and record_dir.is_dir() and any(record_dir.iterdir()):
+        raise InputError(
+            f"{record_dir} already exists and is not empty",
+            fix="choose another --record directory, or pass --force to replace it",
+        )
+
+
+def check_history_db(db: Path | None) -> None:
+    """Refuse an unusable --db before the session starts, not after it (read-only check)."""
+    path = resolve_db_path(db)
+    for parent in path.absolute().parents:  # the file will be created: can its folder be?
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(
+                    f"cannot keep the history in {str(path)!r}: {parent} is a file",
+                    fix="pass --db a file in a folder, or --no-history",
+                )
+            break
+    if path.exists():
+        with open_db(db, create=False) as con:
+            # The header alone can look fine over damaged pages; the quick check reads them.
+            verdict = con.execute("PRAGMA quick_check").fetchone()
+        if verdict is not None and verdict[0] != "ok":
+            raise InputError(
+                f"history database {str(path)!r} is damaged ({verdict[0]})",
+                fix="pass another file with --db, or --no-history; this one was left untouched",
+            )

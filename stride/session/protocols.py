@@ -1,0 +1,110 @@
+"""The session loop's contract: what it is given (options, a pipeline, a recorder, a belt)
+and what it gives back (:class:`SessionResult`).
+
+The loop (:class:`stride.session.live.Session`) is written against these alone, so a test
+can hand it stand-ins and a new device or recording format needs no change to the loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from stride.core.rows import StepRow
+from stride.ingest.engine import BeltListener
+
+KMH = 1.0 / 3.6
+
+
+class Pipeline(Protocol):
+    """Bytes of each stream in, newly completed step rows out
+    (:class:`stride.ingest.pipeline.SessionPipeline`)."""
+
+    belt_listener: BeltListener | None
+
+    def feed(self, stream: str, data: bytes, host_t: float) -> list[StepRow]: ...
+
+    def finish(self) -> dict[str, Any]: ...
+
+    def counters(self) -> dict[str, int]: ...
+
+    @property
+    def belt_mps(self) -> float | None: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+    def box_errors(self) -> list[str]: ...
+
+
+class Recorder(Protocol):
+    """Where raw chunks go first; finished with the derived files at the end."""
+
+    path: Path
+
+    def append(self, stream: str, data: bytes, host_t: float) -> None: ...
+
+    def finish(self, meta: dict[str, Any], analysis: dict[str, Any]) -> None: ...
+
+
+class Belt(Protocol):
+    """A treadmill the session reads and, where the driver can, controls
+    (:class:`stride.session.treadmill.TreadmillBelt`)."""
+
+    name: str
+    can_set_speed: bool
+    #: Readings received so far (0 after the first seconds: the treadmill never answered).
+    readings: int
+
+    @property
+    def answering(self) -> bool: ...
+
+    @property
+    def speed_mps(self) -> float | None: ...
+
+    def start(self, speed_mps: float) -> None: ...
+
+    def set_speed(self, speed_mps: float) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class SessionOptions:
+    """How the loop behaves; the devices and files are given separately."""
+
+    title: str = "live"
+    duration_s: float | None = None
+    json_lines: bool = True
+    diagnose_s: float = 3.0
+    box_stream: str = "box"
+    box_url: str = ""
+    box_baudrate: int = 115200
+    speed_mps: float | None = None
+    speed_step_mps: float = 0.2 * KMH
+    refresh_hz: float = 12.0
+    end_when_sources_done: bool = False
+    #: Live: stamp chunks with strictly increasing wall-clock times. Replay: keep recorded ones.
+    restamp: bool = True
+    #: Called with (on, cadence) when the metronome is toggled (the demo's walker hears it).
+    on_metronome: Callable[[bool, float | None], None] | None = None
+
+
+@dataclass
+class SessionResult:
+    """What a finished session hands to the command line."""
+
+    analysis: dict[str, Any]
+    session: dict[str, Any]
+    recording: Path | None
+    speed_changes: list[dict[str, Any]] = field(default_factory=list)
+    reason: str = ""
+
+    def document(self) -> dict[str, Any]:
+        """The final ``--json`` document: summary, steps and session (docs/formats.md)."""
+        doc = dict(self.analysis)
+        doc["session"] = self.session
+        return doc
