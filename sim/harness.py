@@ -27,6 +27,7 @@ import stat
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -222,6 +223,37 @@ class SimDevices:
 
     def set_profile(self, profile: str) -> str:
         return self.world.set_profile(profile)
+
+    def hold_until_opened(self, timeout_s: float = 60.0) -> None:
+        """Stop the world's time where it is until a program opens the box (a ``sim://``
+        port in this process, or its pseudo-terminal in this process or a child), or for
+        ``timeout_s`` real seconds: runs that start at different moments then walk the same
+        stretch of the walk (the world is seeded; only its clock differs)."""
+        held = threading.Event()
+        world = self.world
+
+        def opened() -> bool:
+            if world.ports:
+                return True
+            tty = self.server.box_tty
+            if tty is None:
+                return False
+            try:
+                rdev = os.stat(tty).st_rdev
+            except OSError:
+                return False
+            return bool(_fds_holding(rdev, self.server.own_fds()) or _children_holding(tty))
+
+        def hold() -> None:
+            world.hold(world.now())
+            held.set()
+            deadline = time.monotonic() + timeout_s
+            while not self._stop.is_set() and not opened() and time.monotonic() < deadline:
+                time.sleep(0.002)
+            world.release()
+
+        threading.Thread(target=hold, name=f"{self.key}-hold", daemon=True).start()
+        held.wait()
 
     # -- teardown -------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ the box powers up again (sequence and clock start from zero, HELLO first).
 from __future__ import annotations
 
 import bisect
+import math
 import threading
 import time
 import weakref
@@ -38,6 +39,7 @@ from sim.walker import Contact, Walker
 
 RETAIN_S = 30.0  # contacts and belt dips older than this are forgotten (flat memory)
 RENDER_AHEAD_S = 0.05  # world seconds of box output rendered ahead (x speedup above 1)
+HOLD_SLACK_S = 0.01  # world seconds a late waiter on the world's clock lets the world run on
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,12 @@ class World:
         self._pending: list[tuple[float, bytes]] = []  # box bytes in flight (arrival, data)
         self._line_free = 0.0
         self._t0 = clock()
+        self._epoch = time.time()  # host stamps of WorldClock start here
+        self._host_clock: WorldClock | None = None
         self._now = 0.0
+        self._held_s = 0.0  # world time not lived while holds kept the world waiting
+        self._holds: dict[threading.Thread, float] = {}  # waiter -> world time it holds at
+        self._cap = math.inf  # the earliest hold
         self._plugged = True
         self.power_ups = 1
         self._responders: dict[str, Any] = {}
@@ -121,14 +128,53 @@ class World:
     # -- time ---------------------------------------------------------------------------------
 
     def now(self) -> float:
-        """World time in seconds (wall time since creation x speedup), never decreasing."""
+        """World time in seconds (wall time since creation x speedup, less the time holds
+        kept the world waiting), never decreasing."""
         with self.lock:
-            t = (self.clock() - self._t0) * self.options.speedup
+            t = (self.clock() - self._t0) * self.options.speedup - self._held_s
+            if t > self._cap:
+                self._drop_dead_holds()
+            if t > self._cap:  # a waiter is late: the world waits for it
+                self._held_s += t - self._cap
+                t = self._cap
             self._now = max(self._now, t)
             return self._now
 
     def wall_seconds(self, world_s: float) -> float:
         return world_s / self.options.speedup
+
+    def peek_now(self) -> float:
+        """World time now without taking the lock (for stamps taken while a port renders)."""
+        t = (self.clock() - self._t0) * self.options.speedup - self._held_s
+        return max(self._now, min(t, self._cap))
+
+    def hold(self, until: float) -> None:
+        """The world waits at world time ``until`` for the calling thread (a host waiting
+        on :class:`WorldClock`) until it calls :meth:`release` or ends."""
+        with self.lock:
+            self._holds[threading.current_thread()] = until
+            self._cap = min(self._holds.values())
+
+    def release(self) -> None:
+        """The calling thread no longer holds the world (which goes on from where it
+        waited: the time it stood still is not made up)."""
+        with self.lock:
+            self.now()
+            self._holds.pop(threading.current_thread(), None)
+            self._cap = min(self._holds.values(), default=math.inf)
+
+    def _drop_dead_holds(self) -> None:
+        for thread in [t for t in self._holds if not t.is_alive()]:
+            del self._holds[thread]
+        self._cap = min(self._holds.values(), default=math.inf)
+
+    def host_clock(self) -> WorldClock:
+        """The clock a host in this process runs a session on (``clock`` of this world's
+        ``sim://`` ports): the world's own time."""
+        with self.lock:
+            if self._host_clock is None:
+                self._host_clock = WorldClock(self)
+            return self._host_clock
 
     def advance(self) -> float:
         """Bring the walker and the box up to now; deliver arrived box bytes to listeners."""
@@ -328,6 +374,53 @@ class World:
     def box_clock_s(self) -> float:
         """Now on the box's clock from the world's start (the time base of the truth)."""
         return self.now() * self.box_config.clock_scale
+
+
+class WorldClock:
+    """A world's time as a session clock (the ``Clock`` of :mod:`devices.timebase`): a host
+    in this process stamps what it receives, paces its polls and times its windows in the
+    simulated seconds its devices live in, whatever the world's speedup.
+
+    A thread waiting on this clock (a treadmill poller between polls) holds the world at
+    its wake-up time (+ :data:`HOLD_SLACK_S`): a host slowed down (a loaded machine, a
+    speedup its processor cannot keep up with) makes the world wait rather than miss a poll,
+    so the session polls at the same world times as a real-time run.
+    """
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.speedup = world.options.speedup
+
+    def monotonic(self) -> float:
+        return self.world.peek_now()
+
+    def now(self) -> float:
+        return self.world._epoch + self.world.peek_now()
+
+    def wait(self, event: threading.Event, seconds: float) -> bool:
+        world = self.world
+        target = world.peek_now() + max(0.0, seconds)
+        world.hold(target + HOLD_SLACK_S)
+        try:
+            while not event.is_set():
+                remaining = target - world.peek_now()
+                if remaining <= 0:
+                    return False
+                event.wait(remaining / self.speedup)
+            return True
+        finally:
+            world.release()
+
+    def hold(self, until: float) -> None:
+        """Keep the world from passing ``until`` (this clock's seconds) for the calling
+        thread, e.g. a session's analysis that fell behind; :meth:`release` ends it."""
+        self.world.hold(until)
+
+    def release(self) -> None:
+        self.world.release()
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": "simulated", "speedup": self.speedup}
 
 
 _WORLDS: dict[str, World] = {}

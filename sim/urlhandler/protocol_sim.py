@@ -225,6 +225,11 @@ class Serial(SerialBase):
         return self._world
 
     @property
+    def clock(self) -> Any:
+        """The world's time, for a session in this process (:meth:`World.host_clock`)."""
+        return self.world.host_clock()
+
+    @property
     def in_waiting(self) -> int:
         self._pump()
         with self._lock:
