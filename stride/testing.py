@@ -14,7 +14,10 @@ test suite in the same environment gets, without a conftest:
 - fixture ``stride_recording``: a simulated session directory with its truth
   (:class:`sim.harness.SimRecording`), simulated once per test session for each
   ``@pytest.mark.stride_recording(profile=..., minutes=..., seed=...)`` and copied into
-  the test's ``tmp_path``.
+  the test's ``tmp_path``;
+- :func:`live_session`: ``stride live`` on a ``stride_sim`` world, run in the test's own
+  process on the world's clock (no start-up cost; at any speedup the steps of a real-time
+  run).
 
 A marker with an unknown profile, treadmill or option stops the run with a usage error
 naming the choices. A port the test left open is closed at teardown with a
@@ -116,6 +119,51 @@ def stride_sim(request: pytest.FixtureRequest) -> Iterator[SimDevices]:
                 StrideSimWarning,
                 stacklevel=1,
             )
+
+
+def live_session(
+    sim: SimDevices,
+    seconds: float,
+    *,
+    belt: str = "treadmill",
+    record: Path | None = None,
+    spacing: float | None = None,
+    step_length: float | None = None,
+) -> dict[str, Any]:
+    """``stride live --no-ui --json`` on ``sim``'s box (and its treadmill as the belt
+    source; ``belt="box"``: the box's own encoder) for ``seconds`` of simulated walking,
+    run in this process: the final JSON document ``{"summary", "steps", "session"}``.
+
+    The session opens the devices as ``sim://`` ports and runs on the world's clock
+    (``session.clock``: ``simulated``): polls, stamps and windows are simulated seconds,
+    and the world waits whenever this process falls behind, so at any ``speedup`` the
+    steps, belt speeds and lengths are those of a real-time run of the same seed.
+    ``record``: keep the recording there (a new directory). Nothing goes to the history.
+    """
+    from stride.core.rows import json_safe
+    from stride.core.targets import Target
+    from stride.session.run import LiveArgs
+    from stride.session.run import live_session as run
+
+    if belt not in ("treadmill", "box"):
+        raise ValueError(f"belt is 'treadmill' or 'box', not {belt!r}")
+    treadmill = f"{sim.treadmill_protocol}:{sim.treadmill_url}" if belt == "treadmill" else "box"
+    target = Target.from_options(spacing_m=spacing, step_length_m=step_length)
+    with open(os.devnull, "w", encoding="utf-8") as lines:  # the JSON lines: not wanted
+        args = LiveArgs(
+            port=sim.box_url,
+            treadmill=treadmill,
+            target=target,
+            duration_s=seconds,
+            record=record,
+            no_record=record is None,
+            no_ui=True,
+            history=False,
+            out=lines,
+        )
+        doc = json_safe(run(args).result.document())
+    assert isinstance(doc, dict)
+    return doc
 
 
 class _Recordings:

@@ -47,7 +47,7 @@ def test_keys_drive_belt_pause_and_metronome(
                 c = Console(
                     file=io.StringIO(), record=True, width=100, height=30, color_system=None
                 )
-                c.print(render(session.state, time.monotonic(), width=100, height=30))
+                c.print(render(session.state, session.state.now(), width=100, height=30))
                 frames.append(c.export_text())
             time.sleep(period)
 
@@ -57,7 +57,7 @@ def test_keys_drive_belt_pause_and_metronome(
         control=f"trackmaster:sim://trackmaster?world={key}",
         speed="3.0kmh",
         target=Target.from_options(spacing_m=0.30),
-        duration_s=4.5,
+        duration_s=22.5,  # world seconds: 4.5 s at speedup 5
         no_ui=True,
         history=False,
         record=tmp_path / "rec",

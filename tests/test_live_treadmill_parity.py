@@ -28,7 +28,7 @@ def live_then_analyze(
         port=port,
         treadmill=treadmill,
         target=Target.from_options(spacing_m=0.30),
-        duration_s=6.0,
+        duration_s=30.0,  # world seconds: 6 s at speedup 5
         no_ui=True,
         json_doc=True,
         history=False,

@@ -46,6 +46,12 @@ def live(
     json_out: bool = typer.Option(False, "--json", help=_JSON_HELP),
     db: Annotated[Path | None, typer.Option("--db", help="History database file.")] = None,
     no_history: bool = typer.Option(False, "--no-history", help="Do not register in history."),
+    speedup: float | None = typer.Option(
+        None,
+        "--speedup",
+        help="The devices are simulated S times faster than real time (`stride sim serve "
+        "--speedup S`): the session runs on their clock. Not for real devices.",
+    ),
 ) -> None:
     """Live treadmill session: dashboard, per-step feedback, recording."""
     _check_record_options(record, no_record)
@@ -67,6 +73,7 @@ def live(
         json_doc=json_out,
         db=db,
         history=not no_history,
+        speedup=speedup,
     )
     raise typer.Exit(run_live(args))
 

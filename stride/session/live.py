@@ -20,6 +20,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from devices.errors import DeviceError, StrideError
+from devices.timebase import holding
 from stride.core.rows import StepRow, json_safe
 from stride.session.diagnose import diagnose
 from stride.session.notices import device_logs_to
@@ -46,6 +47,8 @@ from stride.session.stats import CpuMeter, LatencyHistogram, RateMeter, rss_mb
 
 #: Most bytes joined into one feed when chunks have queued up (keeps one pass short).
 MAX_JOIN_BYTES = 1 << 20
+#: How far (session seconds) simulated devices that can wait may run ahead of the analysis.
+MAX_LAG_S = 0.25
 
 #: A queued chunk: stream, bytes, host time (recorded), arrival (perf_counter, for latency).
 Chunk = tuple[str, bytes, float, float]
@@ -94,6 +97,8 @@ class Session:
         self.sources = sources
         self.state = state
         self.options = options
+        self.clock = options.clock
+        state.use_clock(self.clock.monotonic)
         self.recorder = recorder
         self.belt = belt
         self.out = out if out is not None else sys.stdout
@@ -118,7 +123,8 @@ class Session:
         self._emitted = 0
         self.bytes_in: dict[str, int] = {}
         self._published = 0.0
-        self._t0 = 0.0
+        self._t0 = 0.0  # session clock
+        self._t0_wall = 0.0
         self.peak_rss_mb = 0.0
         self.hub = ObserverHub()
         for observer in observers:
@@ -139,7 +145,7 @@ class Session:
         # the recorded streams by host time feeds the analysis in exactly the live order.
         with self._sink_lock:
             if self.options.restamp:
-                host_t = max(time.time(), self._last_host_t + 1e-6)
+                host_t = max(self.clock.now(), self._last_host_t + 1e-6)
                 self._last_host_t = host_t
             if self.recorder is not None:
                 self.recorder.append(stream, data, host_t)  # first, before anything else
@@ -160,7 +166,12 @@ class Session:
         # pass takes everything waiting and feeds each run of one stream's chunks as one
         # chunk: the same steps (any chunking gives the same analysis), a fraction of the
         # per-feed cost, so the queue cannot back up into thousands of chunks.
+        # Simulated devices that can wait (devices.timebase.HoldingClock) are kept from
+        # running more than MAX_LAG_S ahead of the chunk being analysed: a host slower than
+        # the simulation slows the simulation down instead of falling behind it.
         join = chunking_is_free(self.pipeline)
+        hold = holding(self.clock)
+        origin = self.clock.now() - self.clock.monotonic()  # host_t -> clock.monotonic()
         while True:
             items = [self._queue.get()]
             while join and items[-1] is not None:
@@ -169,6 +180,11 @@ class Session:
                 except queue.Empty:
                     break
             chunks = [i for i in items if i is not None]
+            if hold is not None:
+                if chunks:
+                    hold.hold(chunks[0][2] - origin + MAX_LAG_S)
+                else:
+                    hold.release()
             try:
                 for stream, data, host_t, arrival in join_runs(chunks) if join else chunks:
                     if self._analysis_error is not None:
@@ -185,18 +201,20 @@ class Session:
             finally:
                 with self._pending_lock:
                     self._pending -= len(chunks)
+                if hold is not None and (self._queue.empty() or items[-1] is None):
+                    hold.release()
             if items[-1] is None:
                 return
 
     def _emit(self, steps: list[StepRow]) -> None:
         self._emitted += len(steps)
-        self.state.add_steps(steps, time.monotonic())
+        self.state.add_steps(steps, self.clock.monotonic())
         if self.options.json_lines:
             lines = "".join(json.dumps(json_safe(s)) + "\n" for s in steps)
             with self._out_lock, contextlib.suppress(BrokenPipeError, ValueError):
                 self.out.write(lines)
                 self.out.flush()
-        self.publisher.steps(steps, time.monotonic() - self._t0)
+        self.publisher.steps(steps, self.clock.monotonic() - self._t0)
 
     # -- control ---------------------------------------------------------------------------
     def request_stop(self, reason: str = "stopped") -> None:
@@ -248,7 +266,7 @@ class Session:
     def _refresh(self) -> None:
         """Copy counters into the state for the dashboard; check the stop conditions; tell
         the observers what changed."""
-        now = time.monotonic()
+        now = self.clock.monotonic()
         self.state.elapsed_s = now - self._t0
         self._update_health(now)
         self._check_stops()
@@ -263,8 +281,9 @@ class Session:
         h.gaps = c.get("gaps", 0)
         rate = self.rate.update(now, h.frames)
         h.reconnects = self._reconnects()
-        if now - self._published >= 1.0:  # per-second figures change once a second
-            self._published = now
+        wall = time.monotonic()
+        if wall - self._published >= 1.0:  # the figures on screen change once a second
+            self._published = wall
             h.frames_per_s = rate
             h.cpu_percent = self.cpu.percent()
             h.latency_p50_ms = self.latency.percentile(50)
@@ -281,23 +300,25 @@ class Session:
         self.peak_rss_mb = max(self.peak_rss_mb, rss_mb())
 
     def _check_stops(self) -> None:
-        """The duration, the end of a replay, and devices that never spoke."""
+        """The duration (session clock), the end of a replay, and devices that never spoke
+        (real seconds: how long the host waits, whatever the devices' speedup)."""
         o, st, belt = self.options, self.state, self.belt
         if o.duration_s is not None and st.elapsed_s >= o.duration_s:
             self.request_stop("duration reached")
-        waiting = o.diagnose_s > 0 and st.elapsed_s >= o.diagnose_s
+        waited = time.monotonic() - self._t0_wall
+        waiting = o.diagnose_s > 0 and waited >= o.diagnose_s
         waiting = waiting and not self._stop_requested.is_set()
         if waiting and st.health.frames == 0:
             raise diagnose(
                 o.box_url,
                 bytes(self._box_sample),
                 total_bytes=self._box_bytes,
-                seconds=st.elapsed_s,
+                seconds=waited,
                 baudrate=o.box_baudrate,
             )
         if waiting and belt is not None and belt.readings == 0:
             raise DeviceError(
-                f"the {belt.name} treadmill never answered in {st.elapsed_s:.0f} s: wrong "
+                f"the {belt.name} treadmill never answered in {waited:.0f} s: wrong "
                 "port or address, wrong protocol (driver) or wrong baud rate",
                 fix="check the --treadmill DRIVER:TARGET (`stride ports` lists the ports); "
                 "the box goes on --port",
@@ -312,7 +333,8 @@ class Session:
     def run(self, *, ui: Callable[[Session], None] | None = None) -> SessionResult:
         """Run until stopped; ``ui`` (if given) drives the screen and keys from this thread."""
         self.cpu.reset()
-        self._t0 = time.monotonic()
+        self._t0 = self.clock.monotonic()
+        self._t0_wall = time.monotonic()
         self.state.started_host_t = self._t0
         analysis_thread = threading.Thread(target=self._analysis_loop, name="analysis")
         analysis_thread.start()
@@ -348,8 +370,13 @@ class Session:
             yield period
 
     def wait(self) -> None:
-        """The loop without a screen: refresh the state, wait for a stop."""
+        """The loop without a screen: refresh the state, wait for a stop (woken in time
+        for ``duration_s`` whatever the clock's speedup)."""
+        duration = self.options.duration_s
         for period in self.ticks():
+            if duration is not None:
+                left = (duration - self.state.elapsed_s) / self.clock.speedup
+                period = min(period, max(left, 0.001))
             self._stop_requested.wait(period)
 
     def _start_belt(self, speed: float) -> None:
@@ -371,7 +398,7 @@ class Session:
             try:
                 self.belt.stop()
                 self.speed_changes.append(
-                    {"elapsed_s": round(time.monotonic() - self._t0, 3), "mps": 0.0}
+                    {"elapsed_s": round(self.clock.monotonic() - self._t0, 3), "mps": 0.0}
                 )
             except StrideError as err:
                 print(f"stride: warning: could not stop the belt: {err}", file=sys.stderr)
@@ -384,7 +411,8 @@ class Session:
                 self.belt.close()
         self._queue.put(None)
         analysis_thread.join()
-        elapsed = time.monotonic() - self._t0
+        elapsed = self.clock.monotonic() - self._t0
+        wall = time.monotonic() - self._t0_wall
         analysis: dict[str, Any] = {"summary": {}, "steps": []}
         if self._analysis_error is None:
             analysis = self.pipeline.finish()
@@ -400,6 +428,8 @@ class Session:
             "latency_ms": self.latency.summary(),
             "recording": str(self.recorder.path) if self.recorder is not None else None,
             "duration_s": round(elapsed, 3),
+            "wall_s": round(wall, 3),
+            "clock": dict(self.clock.describe()),
             "cpu_percent": round(self.cpu.percent(), 2),
             "peak_rss_mb": round(self.peak_rss_mb, 1),
             "ended_by": self.stop_reason or ("error" if failure else "stopped"),
