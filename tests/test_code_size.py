@@ -24,9 +24,6 @@ OWNED = {
     "devices/sensorbox/_fast_kernels.py": "fast decoder kernels (issue 11)",
     "devices/sensorbox/fast.py:decode_stream": "fast decoder kernels (issue 11)",
     "stride/readers/wfdb.py:read_wfdb": "reader validation (issue 17)",
-    "sim/box.py:render": "simulator fault controls (issue 15)",
-    "sim/session.py:simulate": "simulator fault controls and pacing (issue 15)",
-    "sim/urlhandler/protocol_sim.py:parse_sim_url": "simulator fault controls (issue 15)",
 }
 
 
