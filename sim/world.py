@@ -2,7 +2,9 @@
 clock, shared by every virtual port opened with the same world key.
 
 Time is wall-clock paced on demand (the same model as :mod:`sim.session`): the world's
-time is ``elapsed wall time x speedup``; whenever a port reads or writes, the world advances
+time is ``elapsed wall time x speedup``, less the time it stood still for a host in this
+process that fell behind (:meth:`World.hold`, :mod:`sim.world_clock`); whenever a port
+reads or writes, the world advances
 its SimPy environment to that time and renders the box's frames up to it. This pull model
 needs no background thread, serves any number of ports from their own reader threads
 (under one lock) and gives the same sample-level output as a recorded session.
@@ -21,7 +23,7 @@ import time
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
@@ -37,9 +39,11 @@ from sim.treadmill import Treadmill, check_speed
 from sim.truth import TruthLog, TruthStep
 from sim.walker import Contact, Walker
 
+if TYPE_CHECKING:
+    from sim.world_clock import WorldClock
+
 RETAIN_S = 30.0  # contacts and belt dips older than this are forgotten (flat memory)
 RENDER_AHEAD_S = 0.05  # world seconds of box output rendered ahead (x speedup above 1)
-HOLD_SLACK_S = 0.01  # world seconds a late waiter on the world's clock lets the world run on
 
 
 @dataclass(frozen=True)
@@ -111,8 +115,8 @@ class World:
         self._pending: list[tuple[float, bytes]] = []  # box bytes in flight (arrival, data)
         self._line_free = 0.0
         self._t0 = clock()
-        self._epoch = time.time()  # host stamps of WorldClock start here
-        self._host_clock: WorldClock | None = None
+        self._epoch = time.time()  # host stamps of the world's clock start here
+        self._host_clock: Any = None
         self._now = 0.0
         self._held_s = 0.0  # world time not lived while holds kept the world waiting
         self._holds: dict[threading.Thread, float] = {}  # waiter -> world time it holds at
@@ -150,7 +154,7 @@ class World:
 
     def hold(self, until: float) -> None:
         """The world waits at world time ``until`` for the calling thread (a host waiting
-        on :class:`WorldClock`) until it calls :meth:`release` or ends."""
+        on :class:`~sim.world_clock.WorldClock`) until it calls :meth:`release` or ends."""
         with self.lock:
             self._holds[threading.current_thread()] = until
             self._cap = min(self._holds.values())
@@ -170,11 +174,14 @@ class World:
 
     def host_clock(self) -> WorldClock:
         """The clock a host in this process runs a session on (``clock`` of this world's
-        ``sim://`` ports): the world's own time."""
+        ``sim://`` ports): the world's own time (:mod:`sim.world_clock`)."""
+        from sim.world_clock import WorldClock
+
         with self.lock:
             if self._host_clock is None:
                 self._host_clock = WorldClock(self)
-            return self._host_clock
+            clock: WorldClock = self._host_clock
+            return clock
 
     def advance(self) -> float:
         """Bring the walker and the box up to now; deliver arrived box bytes to listeners."""
@@ -374,53 +381,6 @@ class World:
     def box_clock_s(self) -> float:
         """Now on the box's clock from the world's start (the time base of the truth)."""
         return self.now() * self.box_config.clock_scale
-
-
-class WorldClock:
-    """A world's time as a session clock (the ``Clock`` of :mod:`devices.timebase`): a host
-    in this process stamps what it receives, paces its polls and times its windows in the
-    simulated seconds its devices live in, whatever the world's speedup.
-
-    A thread waiting on this clock (a treadmill poller between polls) holds the world at
-    its wake-up time (+ :data:`HOLD_SLACK_S`): a host slowed down (a loaded machine, a
-    speedup its processor cannot keep up with) makes the world wait rather than miss a poll,
-    so the session polls at the same world times as a real-time run.
-    """
-
-    def __init__(self, world: World) -> None:
-        self.world = world
-        self.speedup = world.options.speedup
-
-    def monotonic(self) -> float:
-        return self.world.peek_now()
-
-    def now(self) -> float:
-        return self.world._epoch + self.world.peek_now()
-
-    def wait(self, event: threading.Event, seconds: float) -> bool:
-        world = self.world
-        target = world.peek_now() + max(0.0, seconds)
-        world.hold(target + HOLD_SLACK_S)
-        try:
-            while not event.is_set():
-                remaining = target - world.peek_now()
-                if remaining <= 0:
-                    return False
-                event.wait(remaining / self.speedup)
-            return True
-        finally:
-            world.release()
-
-    def hold(self, until: float) -> None:
-        """Keep the world from passing ``until`` (this clock's seconds) for the calling
-        thread, e.g. a session's analysis that fell behind; :meth:`release` ends it."""
-        self.world.hold(until)
-
-    def release(self) -> None:
-        self.world.release()
-
-    def describe(self) -> dict[str, Any]:
-        return {"kind": "simulated", "speedup": self.speedup}
 
 
 _WORLDS: dict[str, World] = {}

@@ -22,6 +22,7 @@ from typing import Any, TextIO
 from devices.errors import DeviceError, StrideError
 from devices.timebase import holding
 from stride.core.rows import StepRow, json_safe
+from stride.session.chunks import Chunk, chunking_is_free, join_runs
 from stride.session.diagnose import diagnose
 from stride.session.notices import device_logs_to
 from stride.session.observers import (
@@ -45,35 +46,8 @@ from stride.session.sources import Source
 from stride.session.state import SessionState
 from stride.session.stats import CpuMeter, LatencyHistogram, RateMeter, rss_mb
 
-#: Most bytes joined into one feed when chunks have queued up (keeps one pass short).
-MAX_JOIN_BYTES = 1 << 20
 #: How far (session seconds) simulated devices that can wait may run ahead of the analysis.
 MAX_LAG_S = 0.25
-
-#: A queued chunk: stream, bytes, host time (recorded), arrival (perf_counter, for latency).
-Chunk = tuple[str, bytes, float, float]
-
-
-def join_runs(chunks: list[Chunk], max_bytes: int = MAX_JOIN_BYTES) -> list[Chunk]:
-    """Consecutive chunks of one stream joined into one (bytes concatenated, the host time
-    and arrival of the last), up to ``max_bytes`` each. The order across streams is kept
-    exactly, so the analysis sees the streams interleaved as the host stamped them."""
-    runs: list[list[Chunk]] = []
-    size = 0
-    for c in chunks:
-        if runs and runs[-1][-1][0] == c[0] and size + len(c[1]) <= max_bytes:
-            runs[-1].append(c)
-            size += len(c[1])
-        else:
-            runs.append([c])
-            size = len(c[1])
-    return [(r[-1][0], b"".join(c[1] for c in r), r[-1][2], r[-1][3]) for r in runs]
-
-
-def chunking_is_free(pipeline: object) -> bool:
-    """Whether joining chunks leaves this pipeline's steps unchanged (its
-    ``chunking_is_free``; a pipeline that does not say is fed chunk by chunk)."""
-    return getattr(pipeline, "chunking_is_free", False) is True
 
 
 class Session:
@@ -110,7 +84,7 @@ class Session:
         self.speed_changes: list[dict[str, Any]] = []
         self.belt_started = False
         self.stop_reason = ""
-        self._queue: queue.SimpleQueue[tuple[str, bytes, float, float] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Chunk | None] = queue.SimpleQueue()
         self._stop_requested = threading.Event()
         self._box_sample = bytearray()
         self._box_bytes = 0
@@ -162,13 +136,10 @@ class Session:
         self.state.note(message)
 
     def _analysis_loop(self) -> None:
-        # When the analysis falls behind (a loaded machine, a simulator at speed-up), each
-        # pass takes everything waiting and feeds each run of one stream's chunks as one
-        # chunk: the same steps (any chunking gives the same analysis), a fraction of the
-        # per-feed cost, so the queue cannot back up into thousands of chunks.
-        # Simulated devices that can wait (devices.timebase.HoldingClock) are kept from
-        # running more than MAX_LAG_S ahead of the chunk being analysed: a host slower than
-        # the simulation slows the simulation down instead of falling behind it.
+        # Each pass takes everything waiting, joined where that is free (chunks.py), so the
+        # queue cannot back up into thousands of chunks. Simulated devices that can wait
+        # (devices.timebase.HoldingClock) are kept at most MAX_LAG_S ahead of the chunk
+        # being analysed: a host slower than the simulation slows the simulation down.
         join = chunking_is_free(self.pipeline)
         hold = holding(self.clock)
         origin = self.clock.now() - self.clock.monotonic()  # host_t -> clock.monotonic()

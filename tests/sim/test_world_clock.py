@@ -12,7 +12,8 @@ import pytest
 import serial
 
 from devices.timebase import holding
-from sim.world import HOLD_SLACK_S, World, WorldClock, WorldOptions, drop_world
+from sim.world import World, WorldOptions, drop_world
+from sim.world_clock import HOLD_SLACK_S, WorldClock
 
 
 class FakeClock:
