@@ -263,23 +263,25 @@ def serve_forever(
     def say(line: str) -> None:
         print(line, flush=True)
 
-    server = Server(directory, world, treadmill, say=say)
-
     def on_signal(signum: int, frame: FrameType | None) -> None:
         raise _Stop
 
+    # The handlers come first: a client that sees the ports may stop the server at once.
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-    say(f"box: {directory / 'box'} -> {server.box_tty}")
-    say(f"treadmill ({treadmill}): {directory / 'treadmill'} -> {server.treadmill_tty}")
-    if server.control is not None:
-        say(f"control: {server.control.path} (send 'help')")
-    say("serving; Ctrl-C or SIGTERM stops")
+    server: Server | None = None
     try:
+        server = Server(directory, world, treadmill, say=say)
+        say(f"box: {directory / 'box'} -> {server.box_tty}")
+        say(f"treadmill ({treadmill}): {directory / 'treadmill'} -> {server.treadmill_tty}")
+        if server.control is not None:
+            say(f"control: {server.control.path} (send 'help')")
+        say("serving; Ctrl-C or SIGTERM stops")
         server.run(stop_after_s=stop_after_s)
     except _Stop:
         pass
     finally:
         for s, h in old.items():
             signal.signal(s, h)
-        server.close()
+        if server is not None:
+            server.close()
         print(f"stopped after {world.now():.1f} s of simulated walking", file=sys.stderr)

@@ -150,3 +150,28 @@ def test_box_unplug_and_replug_on_the_terminal(tmp_path: Path) -> None:
         out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     assert "box unplugged" in out and "box plugged in" in out
+
+
+def test_signals_are_handled_before_the_ports_appear(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A client that sees the ports may stop the server at once: its SIGINT and SIGTERM
+    handlers are in place before the ports (symlinks) exist, and restored afterwards."""
+    from sim import serve
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    seen: dict[int, object] = {}
+    real = serve.Server
+
+    def spy(*args: object, **kwargs: object) -> serve.Server:
+        for s in before:
+            seen[s] = signal.getsignal(s)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(serve, "Server", spy)
+    serve.serve_forever(directory=tmp_path / "d", seed=1, stop_after_s=0.05)
+    for s, old in before.items():
+        assert seen[s] is not old and callable(seen[s])  # the server's own handler
+        assert signal.getsignal(s) is old
+    assert not (tmp_path / "d" / "box").exists()
+    assert "serving" in capsys.readouterr().out
