@@ -23,7 +23,12 @@ def example_files() -> dict[str, str]:
 
 
 def test_the_examples_are_found() -> None:
-    assert set(example_files()) == {"read_speed.py", "test_read_speed.py", "test_live_session.py"}
+    assert set(example_files()) == {
+        "read_speed.py",
+        "test_read_speed.py",
+        "test_live_session.py",
+        "test_fast_session.py",
+    }
 
 
 @pytest.mark.slow
@@ -43,5 +48,5 @@ def test_docs_testing_examples_pass(tmp_path: Path) -> None:
         timeout=600,
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    assert "4 passed" in run.stdout, run.stdout[-2000:]
+    assert "5 passed" in run.stdout, run.stdout[-2000:]
     assert "StrideSimWarning" not in run.stdout
