@@ -10,7 +10,7 @@ side in this run:
 2. numba compile time on a cold cache (a subprocess with an empty NUMBA_CACHE_DIR) and the
    same subprocess with a warm cache;
 3. wall time of ``stride analyze --json`` on a 5-minute 1 kHz sensor-box recording
-   (warm cache), and on a 5-minute PhysioNet record if ../shared/data is present.
+   (warm cache), and on a 5-minute PhysioNet record (tests/data/gaitndd/control1).
 """
 
 from __future__ import annotations

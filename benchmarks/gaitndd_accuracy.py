@@ -1,11 +1,12 @@
 """Accuracy of contact detection on PhysioNet's gaitndd records against their .ts tables.
 
-Not a test. Run: ``python benchmarks/gaitndd_accuracy.py [--data ../shared/data]
-[--markdown]``. Every record of ``DATA/gaitndd`` is read with ``stride.readers``, each foot's
-contacts are detected with the default settings (no per-record tuning), and the strides are
-compared with ``DATA/gaitndd_compare.py`` exactly as its docstring says: steps are dicts
-with ``side``, ``ic_s`` and ``stride_time_s`` (IC to the previous IC of the same foot, None
-where not measurable: the first contact, an IC not seen, or missing samples between).
+Not a test. Run: ``python benchmarks/gaitndd_accuracy.py [--data data/physionet]
+[--markdown]`` (the records ship with the repository: data/physionet/README.md). Every record
+of ``DATA/gaitndd`` is read with ``stride.readers``, each foot's contacts are detected
+with the default settings (no per-record tuning), and the strides are compared with
+``DATA/gaitndd_compare.py`` exactly as its docstring says: steps are dicts with ``side``,
+``ic_s`` and ``stride_time_s`` (IC to the previous IC of the same foot, None where not
+measurable: the first contact, an IC not seen, or missing samples between).
 Prints a per-record table (text, or markdown for docs/accuracy.md) and the overall figures:
 reference strides matched, extra detected strides, median and 95th percentile of the
 absolute stride-interval error, share within 10 ms; then, for the gaitpdb trials (no
@@ -27,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared" / "data"
+DEFAULT_DATA = REPO / "data" / "physionet"
 
 
 @dataclass
@@ -156,7 +157,7 @@ def main() -> None:
     ap.add_argument("--markdown", action="store_true", help="a markdown table for the docs")
     args = ap.parse_args()
     if not (args.data / "gaitndd").is_dir():
-        raise SystemExit(f"{args.data}/gaitndd is absent (the shared data folder)")
+        raise SystemExit(f"{args.data}/gaitndd is absent (give --data the folder of the records)")
     t0 = time.perf_counter()
     rows = evaluate(args.data)
     took = time.perf_counter() - t0

@@ -14,6 +14,7 @@ faults), side by side in one run.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import tempfile
 import time
@@ -40,9 +41,9 @@ def speed(minutes: float, rate: int, profile: str) -> None:
     )
     out = Path(tempfile.mkdtemp(prefix="sim_speed_")) / "session"
     try:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         sim = simulate_session(out, spec)
-        total = time.perf_counter() - t0
+        total, cpu = time.perf_counter() - t0, time.process_time() - c0
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     finally:
         shutil.rmtree(out.parent, ignore_errors=True)
@@ -60,6 +61,11 @@ def speed(minutes: float, rate: int, profile: str) -> None:
         f"{minutes:g} min at {rate} Hz, 4 channels, {profile}: {total:.2f} s "
         f"({minutes * 60 / total:.0f}x real time), {len(sim.truth)} true steps, "
         f"{size / 1e6:.1f} MB on disk"
+    )
+    # CPU time is the figure to compare on a shared machine: other programs inflate wall time
+    print(
+        f"  CPU time {cpu:.2f} s ({minutes * 60 / cpu:.0f}x real time); load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     for name, v in [*parts.items(), ("other", other)]:
         print(f"  {name:34s} {v:6.2f} s  {100 * v / total:5.1f} %")

@@ -43,7 +43,8 @@ def plot_analysis(
     lo, hi = np.searchsorted(signals.t, [start, start + window_s])
     t = signals.t[lo:hi]
     forces = np.asarray(signals.forces)[lo:hi]
-    colors = {"L": "tab:blue", "R": "tab:red"}
+    from stride.report.plots import SIDE_COLOURS as colors  # one colour per side everywhere
+
     for side in ("L", "R"):
         cols = signals.side_columns(side)
         if not cols or t.size == 0:

@@ -18,7 +18,14 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_DATA = REPO / "tests" / "data"
-SHARED_DATA = REPO.parent / "shared" / "data"
+#: The PhysioNet records shipped with the repository (data/physionet/README.md).
+PHYSIONET_DATA = REPO / "data" / "physionet"
+#: The validation folder beside the repository (or beside a folder holding it, for a git
+#: worktree), where present: only a cross-check of the shipped copies.
+SHARED_DATA = next(
+    (p / "shared" / "data" for p in REPO.parents if (p / "shared" / "data").is_dir()),
+    REPO.parent / "shared" / "data",
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -48,8 +55,14 @@ def rng() -> np.random.Generator:
 
 
 @pytest.fixture
-def shared_data() -> Path:
-    """../shared/data, or a skip naming why (a plain clone without the shared folder)."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"{SHARED_DATA} is absent (it ships beside the repository, not in it)")
-    return SHARED_DATA
+def physionet_data() -> Path:
+    """The shipped PhysioNet records (33 gaitndd records, 4 gaitpdb trials, the comparison
+    module): part of the repository, so a plain clone runs every test that reads them."""
+    assert (PHYSIONET_DATA / "gaitndd").is_dir(), f"{PHYSIONET_DATA} is missing from the checkout"
+    return PHYSIONET_DATA
+
+
+@pytest.fixture
+def shared_data(physionet_data: Path) -> Path:
+    """The same records under the name older tests use (they once read ../shared/data)."""
+    return physionet_data

@@ -141,9 +141,14 @@ def test_cli_sim_serve_runs_until_sigterm(tmp_path: Path) -> None:
             assert time.monotonic() < deadline
             time.sleep(0.05)
         assert (tmp_path / "box").is_symlink()
+        assert proc.stdout is not None
+        shown = [proc.stdout.readline()]  # its paths, then when Ctrl-C stops it
+        while shown[-1] and "serving" not in shown[-1] and len(shown) < 10:
+            shown.append(proc.stdout.readline())
+        assert "serving" in shown[-1], shown
     finally:
         proc.send_signal(signal.SIGINT)  # Ctrl-C
-        out, err = proc.communicate(timeout=15)
+        _, err = proc.communicate(timeout=15)
     assert proc.returncode == 0, err
-    assert "treadmill (csafe)" in out
+    assert any("treadmill (csafe)" in line for line in shown)
     assert not (tmp_path / "box").is_symlink()

@@ -99,10 +99,13 @@ def _lines(s: dict[str, Any]) -> list[str]:
     """Variability, belt, target, course, what was left out and the assumptions."""
     var = s["variability"]
     cv, dfa = var["stride_time_cv"], var["dfa_alpha"]
+    from stride.core.norms import STRIDE_CV_NORMAL_PCT, dfa_reading
+
+    lo, hi = STRIDE_CV_NORMAL_PCT
     out = [
         f"PCI {_f(s['symmetry']['pci'], '.1f')} %; stride-time CV L {_f(cv['L'], '.1f')} % "
-        f"R {_f(cv['R'], '.1f')} %; DFA alpha L {_f(dfa['L'], '.2f')} R {_f(dfa['R'], '.2f')} "
-        f"(strides {dfa['n']['L']}/{dfa['n']['R']})"
+        f"R {_f(cv['R'], '.1f')} % (healthy adults about {lo:g}-{hi:g} %)",
+        dfa_reading(dfa),
     ]
     if "belt_speed_mps" in s:
         b = s["belt_speed_mps"]

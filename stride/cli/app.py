@@ -11,7 +11,7 @@ import sys
 import typer
 
 from stride import __version__
-from stride.cli import analyze, history, live, ports, report, sim
+from stride.cli import analyze, check, history, live, ports, report, sim
 from stride.errors import StrideError
 
 app = typer.Typer(
@@ -41,6 +41,7 @@ def _root(
 
 # Command registration: one line per command module (keep alphabetical).
 app.command("analyze")(analyze.analyze)
+app.command("check")(check.check)
 app.command("history")(history.history)
 live.register(app)  # demo, live, replay
 app.command("ports")(ports.ports)

@@ -38,10 +38,7 @@ def history(
     if json_out:
         doc = {
             "sessions": [r.to_json() for r in records],
-            "warnings": [
-                {"subject": w.subject, "session_id": w.session_id, "message": w.message}
-                for w in warnings
-            ],
+            "warnings": [w.as_json() for w in warnings],
         }
         typer.echo(json.dumps(doc))
         return
@@ -62,6 +59,7 @@ def _show(
     from rich.console import Console
     from rich.table import Table
 
+    from stride.core.norms import MIN_SESSIONS_FOR_TREND
     from stride.history.trends import points, trends
 
     console = Console()
@@ -106,20 +104,44 @@ def _show(
                 _fmt(p.stride_time_cv, ".1f"),
             )
         console.print(table)
-        names = {
-            "step_length_si": ("step-length symmetry index", "%", 1.0),
-            "target_within": ("steps on target", "%", 100.0),
-            "cadence_spm": ("cadence", "steps/min", 1.0),
-            "stride_time_cv": ("stride-time variability (CV)", "%", 1.0),
-        }
         for t in trends(pts):
-            label, unit, k = names[t.metric]
+            console.print(_trend_line(t), highlight=False)
+        if len(pts) < MIN_SESSIONS_FOR_TREND:
             console.print(
-                f"Trend, {label}: {t.first * k:.1f} -> {t.last * k:.1f} {unit} over {t.n} "
-                f"sessions ({t.slope_per_session * k:+.2f} {unit} per session)",
+                f"No trends yet: a slope needs at least {MIN_SESSIONS_FOR_TREND} sessions.",
                 highlight=False,
             )
     for w in warnings[:50]:
         console.print(f"[yellow]Note:[/yellow] {w.message}", highlight=False)
     if len(warnings) > 50:
         console.print(f"... and {len(warnings) - 50} more notes (see --json).")
+
+
+#: How each tracked number reads: label, unit of the value, unit of its change, scale, and
+#: the normal range to read it against (docs/history.md).
+_TRENDS = {
+    "step_length_si": ("step-length symmetry index", "%", "percentage points", 1.0),
+    "target_within": ("steps on target", "%", "percentage points", 100.0),
+    "cadence_spm": ("cadence", "steps/min", "steps/min", 1.0),
+    "stride_time_cv": ("stride-time variability (CV)", "%", "percentage points", 1.0),
+}
+
+
+def _trend_line(t: Any) -> str:
+    """One trend as a sentence: first -> last over n sessions, the slope in the units of a
+    change (percentage points, not per cent), and the normal range where there is one."""
+    from stride.core.norms import CADENCE_NORMAL_SPM, NORMAL_SI, STRIDE_CV_NORMAL_PCT
+
+    label, unit, change, k = _TRENDS[t.metric]
+    normal = {
+        "step_length_si": f"normal within ±{NORMAL_SI:.1f} %",
+        "cadence_spm": f"healthy adults {CADENCE_NORMAL_SPM[0]:g}-{CADENCE_NORMAL_SPM[1]:g}",
+        "stride_time_cv": (
+            f"healthy adults about {STRIDE_CV_NORMAL_PCT[0]:g}-{STRIDE_CV_NORMAL_PCT[1]:g} %"
+        ),
+    }.get(t.metric)
+    return (
+        f"Trend, {label}: {t.first * k:.1f} -> {t.last * k:.1f} {unit} over {t.n} sessions "
+        f"({t.slope_per_session * k:+.2f} {change} per session, least squares"
+        + (f"; {normal})" if normal else ")")
+    )

@@ -26,6 +26,9 @@ def report(
     step_length: targets.StepLength = None,
     tolerance: targets.Tolerance = None,
     cadence: targets.Cadence = None,
+    adherence_goal: float = typer.Option(
+        80.0, "--adherence-goal", help="With --subject: the goal line for steps on target, %."
+    ),
 ) -> None:
     """Write one self-contained HTML report (plots embedded, nothing fetched).
 
@@ -56,5 +59,10 @@ def report(
         from stride.report.subject import subject_report
 
         assert subject is not None
-        written = subject_report(db, subject, out, force=force)
+        if not 0 < adherence_goal <= 100:
+            raise typer.BadParameter(
+                f"{adherence_goal} is not a share of steps: give 1-100",
+                param_hint="--adherence-goal",
+            )
+        written = subject_report(db, subject, out, force=force, adherence_goal=adherence_goal / 100)
     typer.echo(f"wrote {written}")

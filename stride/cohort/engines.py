@@ -107,7 +107,7 @@ class DaskEngine:
         except ImportError as err:
             raise InputError(
                 "the dask engine needs the 'distributed' package",
-                fix='install it with: pip install "stride[dask]"',
+                fix='install the dask extra from the stride checkout: pip install ".[dask]"',
             ) from err
         try:
             self._client = Client(address, timeout=connect_timeout_s, set_as_default=False)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from stride.core.norms import DFA_HEALTHY_YOUNG, DFA_MIN_STRIDES, STRIDE_CV_NORMAL_PCT
 from stride.core.rollover import HEEL_FIRST, UNKNOWN
 from stride.core.steps import FLAG_NAMES, StepTable
 from stride.core.symmetry import phase_coordination_index, symmetry
@@ -134,7 +135,17 @@ def _variability(table: StepTable) -> dict[str, object]:
         dfa[name] = dfa_alpha(series)
         counts[name] = int(series.size)
     dfa["n"] = counts
-    return {"stride_time_cv": cv, "dfa_alpha": dfa}
+    # what DFA alpha needs to be read: a value below the minimum is shown with a caveat
+    dfa["min_strides"] = DFA_MIN_STRIDES
+    dfa["reliable"] = {k: v >= DFA_MIN_STRIDES for k, v in counts.items()}
+    return {
+        "stride_time_cv": cv,
+        "dfa_alpha": dfa,
+        "reference": {
+            "stride_time_cv_pct": list(STRIDE_CV_NORMAL_PCT),
+            "dfa_alpha_healthy": list(DFA_HEALTHY_YOUNG),
+        },
+    }
 
 
 def _belt(belt_speed: NDArray[np.float64]) -> dict[str, object]:

@@ -1,12 +1,16 @@
 """Trends across a subject's sessions: per-session metrics, fitted recovery curves and the
 check for a sudden change of symmetry against the subject's own recent baseline.
 
-The sudden-change rule (docs/history.md): a session whose step-length symmetry index lies
-more than ``k_sd`` standard deviations from the mean of the subject's previous sessions (the
-last ``window`` of them, at least ``min_baseline``), in the direction of more asymmetry or of
-the other side being longer. Improvements are not flagged: they are what training is for.
-The SD has a floor (``sd_floor`` SI points, about the session-to-session measurement noise)
-so that a subject with very steady sessions is not flagged for trivial changes.
+The sudden-change rule (docs/history.md): a note when a session's step-length symmetry index
+is **outside the normal range** (|SI| > 9.5 %, the ratio 0.9-1.1 of Patterson et al. 2008)
+**and** differs from the mean of the subject's previous sessions (the last ``window`` of
+them, at least ``min_baseline``) by **more than the minimal detectable change**: 1.96 x
+sqrt(2) x the within-subject SD of those sessions (Bland & Altman 1996), the SD floored at
+``sd_floor`` SI points, about the session-to-session noise of a 5-minute session; and only
+toward more asymmetry or the other side becoming longer. Changes inside the normal range and
+improvements are not flagged: they need no one's attention.
+
+Trend slopes need at least :data:`~stride.core.norms.MIN_SESSIONS_FOR_TREND` sessions.
 """
 
 from __future__ import annotations
@@ -17,12 +21,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from stride.core.norms import MDC95_FACTOR, MIN_SESSIONS_FOR_TREND, NORMAL_SI
 from stride.history.db import SessionRecord
 from stride.history.metrics import cadence, step_length_si, stride_time_cv, target_within
 
-#: Normal step-length symmetry ratio 0.9-1.1 (Patterson et al. 2008, gait-metrics.md), as a
-#: symmetry index: SI = 200 (r - 1) / (r + 1), so |SI| <= 9.52 %.
-NORMAL_SI = 200.0 * (1.1 - 1.0) / (1.1 + 1.0)
+__all__ = [
+    "NORMAL_SI",
+    "ChangeWarning",
+    "ExpFit",
+    "SessionPoint",
+    "Trend",
+    "fit_exponential",
+    "points",
+    "subject_changes",
+    "sudden_changes",
+    "trends",
+]
 
 
 @dataclass(frozen=True)
@@ -66,7 +80,8 @@ def points(records: Sequence[SessionRecord]) -> list[SessionPoint]:
 
 @dataclass(frozen=True)
 class ChangeWarning:
-    """A session whose symmetry departs suddenly from the subject's own baseline."""
+    """A session whose symmetry departs suddenly from the subject's own baseline, outside
+    the normal range and by more than the minimal detectable change."""
 
     subject: str | None
     session_id: int
@@ -76,6 +91,8 @@ class ChangeWarning:
     baseline_sd: float
     n_baseline: int
     kind: str  # "more asymmetric" | "other side longer"
+    mdc: float = 0.0  # minimal detectable change used, SI points
+    normal_si: float = NORMAL_SI
 
     @property
     def message(self) -> str:
@@ -87,13 +104,40 @@ class ChangeWarning:
             if self.kind == "more asymmetric"
             else f"the longer step switched to the {side} side"
         )
+        change = abs(self.si - self.baseline_mean)
         return (
             f"{who} session of {self.started_at[:10]}: {what} - symmetry index "
-            f"{self.si:+.1f} % against {self.baseline_mean:+.1f} ± {self.baseline_sd:.1f} % over "
-            f"the previous {self.n_baseline} sessions (more than 2 SD). Such a change has many "
-            "possible causes (pain, fatigue, footwear, sensor placement); if it persists it may "
-            "be worth discussing with a health professional."
+            f"{self.si:+.1f} %, outside the normal range (within ±{self.normal_si:.1f} %), "
+            f"against {self.baseline_mean:+.1f} ± {self.baseline_sd:.1f} % over the previous "
+            f"{self.n_baseline} sessions: a change of {change:.1f} points, more than the "
+            f"{self.mdc:.1f} that session-to-session variation explains. Such a change has "
+            "many possible causes (pain, fatigue, footwear, sensor placement); if it persists "
+            "it may be worth discussing with a health professional."
         )
+
+    def as_json(self) -> dict[str, object]:
+        """The note and the numbers behind it (``stride history --json``)."""
+        return {
+            "subject": self.subject,
+            "session_id": self.session_id,
+            "message": self.message,
+            "kind": self.kind,
+            "si": self.si,
+            "baseline_mean": self.baseline_mean,
+            "baseline_sd": self.baseline_sd,
+            "n_baseline": self.n_baseline,
+            "mdc": self.mdc,
+            "normal_si": self.normal_si,
+        }
+
+
+def _change_kind(si: float, mean: float) -> str | None:
+    """Which way a session moved from its baseline, if toward more asymmetry."""
+    if abs(si) > abs(mean) and si * mean >= 0:
+        return "more asymmetric"
+    if si * mean < 0:
+        return "other side longer"
+    return None
 
 
 def sudden_changes(
@@ -101,10 +145,11 @@ def sudden_changes(
     *,
     window: int = 8,
     min_baseline: int = 3,
-    k_sd: float = 2.0,
     sd_floor: float = 1.0,
+    normal_si: float = NORMAL_SI,
 ) -> list[ChangeWarning]:
-    """Sessions of one subject (date order) whose step-length SI changed suddenly."""
+    """Sessions of one subject (date order) whose step-length SI changed suddenly and
+    matters clinically (module docstring)."""
     warnings: list[ChangeWarning] = []
     history: list[float] = []
     for p in pts:
@@ -112,20 +157,19 @@ def sudden_changes(
         if si is None:
             continue
         base = history[-window:]
-        if len(base) >= min_baseline:
-            mean = sum(base) / len(base)
-            sd = math.sqrt(sum((b - mean) ** 2 for b in base) / (len(base) - 1))
-            if abs(si - mean) > k_sd * max(sd, sd_floor):
-                kind = None
-                if abs(si) > abs(mean) and si * mean >= 0:
-                    kind = "more asymmetric"
-                elif si * mean < 0 and abs(si) > sd_floor * k_sd:
-                    kind = "other side longer"
-                if kind is not None:
-                    warnings.append(
-                        ChangeWarning(p.subject, p.id, p.started_at, si, mean, sd, len(base), kind)
-                    )
         history.append(si)
+        if len(base) < min_baseline or abs(si) <= normal_si:
+            continue
+        mean = sum(base) / len(base)
+        sd = math.sqrt(sum((b - mean) ** 2 for b in base) / (len(base) - 1))
+        mdc = MDC95_FACTOR * max(sd, sd_floor)
+        kind = _change_kind(si, mean)
+        if abs(si - mean) > mdc and kind is not None:
+            warnings.append(
+                ChangeWarning(
+                    p.subject, p.id, p.started_at, si, mean, sd, len(base), kind, mdc, normal_si
+                )
+            )
     return warnings
 
 
@@ -143,12 +187,13 @@ class Trend:
 _METRICS = ("step_length_si", "target_within", "cadence_spm", "stride_time_cv")
 
 
-def trends(pts: Sequence[SessionPoint]) -> list[Trend]:
-    """Least-squares slope per session of each tracked metric with at least two values."""
+def trends(pts: Sequence[SessionPoint], min_sessions: int = MIN_SESSIONS_FOR_TREND) -> list[Trend]:
+    """Least-squares slope per session of each tracked metric with at least
+    ``min_sessions`` values (two points always fit a line: no slope from them)."""
     out = []
     for name in _METRICS:
         vals = [(i, float(v)) for i, p in enumerate(pts) if (v := getattr(p, name)) is not None]
-        if len(vals) < 2:
+        if len(vals) < min_sessions:
             continue
         x = np.array([v[0] for v in vals], dtype=float)
         y = np.array([v[1] for v in vals], dtype=float)

@@ -27,6 +27,7 @@ th:first-child, td:first-child { text-align: left; }
 img { max-width: 100%; display: block; margin: 0.5rem 0; }
 .note { background: #fff8e1; border-left: 4px solid #f0b400; padding: 0.5rem 0.8rem; }
 .muted { color: #666; font-size: 0.9rem; }
+table.compact td { white-space: nowrap; font-size: 0.9rem; padding: 0.15rem 0.5rem; }
 #plot-check { color: #b00; }
 """
 
@@ -57,13 +58,18 @@ class Page:
         attr = f' class="{cls}"' if cls else ""
         self.parts.append(f"<p{attr}>{html.escape(text)}</p>")
 
-    def table(self, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    def table(
+        self, header: Sequence[str], rows: Sequence[Sequence[object]], cls: str | None = None
+    ) -> None:
         head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
             for row in rows
         )
-        self.parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        attr = f' class="{cls}"' if cls else ""
+        self.parts.append(
+            f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
 
     def plot(self, png: bytes, alt: str) -> None:
         data = base64.b64encode(png).decode("ascii")

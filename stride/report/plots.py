@@ -1,7 +1,9 @@
 """The reports' plots: matplotlib (Agg backend, no display) figures rendered to PNG bytes.
 
 Each function takes plain arrays and returns PNG bytes, so the HTML layer only embeds them.
-Colours: left blue, right orange throughout (colour-blind safe pair).
+Colours: left blue, right orange in every plot (a colour-blind safe pair), and no other
+line uses them; left is drawn with circles, right with squares. Legends sit outside the axes,
+so they never cover a line; belt speed changes are dashed vertical lines.
 """
 
 from __future__ import annotations
@@ -17,7 +19,21 @@ from stride.core.rolling import rolling_cv as core_rolling_cv
 
 LEFT, RIGHT = "#1f77b4", "#ff7f0e"
 SIDE_COLOURS = {"L": LEFT, "R": RIGHT}
+SIDE_MARKERS = {"L": "o", "R": "s"}
 SIDE_NAMES = {"L": "left", "R": "right"}
+#: Lines that are not a side (conditions, symmetry curves): never blue or orange.
+OTHER_COLOURS = ("#222222", "#9467bd", "#8c564b")
+TARGET_COLOUR = "#2ca02c"
+
+
+def _legend_outside(fig: Any) -> None:
+    """The figure's legend to the right of the plot, where it covers nothing."""
+    fig.legend(loc="outside right upper", fontsize=8)
+
+
+def _mark_speed_changes(ax: Any, times: Sequence[float]) -> None:
+    for k, t in enumerate(times):
+        ax.axvline(t, color="grey", ls="--", lw=1.0, label="belt speed change" if k == 0 else None)
 
 
 def _figure(height: float = 3.2) -> tuple[Any, Any]:
@@ -58,52 +74,73 @@ def step_lengths(
     length: dict[str, NDArray[np.float64]],
     target: float | None,
     tolerance: float | None,
+    speed_changes: Sequence[float] = (),
 ) -> bytes:
     """Step length of each foot over the session, against the target line and its band."""
     fig, ax = _figure()
     if target is not None:
         tol = tolerance or 0.0
-        ax.axhspan(target - tol, target + tol, color="#2ca02c", alpha=0.15, label="target band")
-        ax.axhline(target, color="#2ca02c", lw=1.2, label=f"target {target:.2f} m")
+        ax.axhspan(target - tol, target + tol, color=TARGET_COLOUR, alpha=0.15, label="target band")
+        ax.axhline(target, color=TARGET_COLOUR, lw=1.2, label=f"target {target:.2f} m")
     for side in ("L", "R"):
-        ax.plot(t[side], length[side], ".", ms=3, color=SIDE_COLOURS[side], label=SIDE_NAMES[side])
+        ax.plot(
+            t[side], length[side], SIDE_MARKERS[side], ms=3, color=SIDE_COLOURS[side],
+            label=SIDE_NAMES[side],
+        )  # fmt: skip
+    _mark_speed_changes(ax, speed_changes)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("step length (m)")
     ax.set_title("Step length per side")
-    ax.legend(loc="lower right", fontsize=8, ncols=4)
+    _legend_outside(fig)
     return _png(fig)
 
 
 def symmetry_over_time(
-    t: NDArray[np.float64], si: dict[str, NDArray[np.float64]], normal: float
+    t: NDArray[np.float64],
+    si: dict[str, NDArray[np.float64]],
+    normal: float,
+    speed_changes: Sequence[float] = (),
 ) -> bytes:
     """Rolling symmetry indices (20 strides) over the session, with the normal range."""
     fig, ax = _figure()
-    ax.axhspan(-normal, normal, color="#2ca02c", alpha=0.12, label="normal range")
+    ax.axhspan(-normal, normal, color=TARGET_COLOUR, alpha=0.12, label="normal range")
     ax.axhline(0.0, color="grey", lw=0.8)
     styles = ({"lw": 3.0, "alpha": 0.6}, {"lw": 1.2, "ls": "--"}, {"lw": 1.2, "ls": ":"})
-    for (name, values), style in zip(si.items(), styles * len(si), strict=False):
-        ax.plot(t, values, label=name, **style)  # styles differ: on a belt two curves coincide
+    for k, ((name, values), style) in enumerate(zip(si.items(), styles * len(si), strict=False)):
+        # styles differ: on a belt two curves coincide
+        ax.plot(t, values, label=name, color=OTHER_COLOURS[k % len(OTHER_COLOURS)], **style)
+    _mark_speed_changes(ax, speed_changes)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("symmetry index (%)\n+ = left larger")
     ax.set_title("Symmetry over the last 20 strides")
-    ax.legend(loc="upper right", fontsize=8, ncols=3)
+    _legend_outside(fig)
     return _png(fig)
 
 
-def variability(t: dict[str, NDArray[np.float64]], stride: dict[str, NDArray[np.float64]]) -> bytes:
+def variability(
+    t: dict[str, NDArray[np.float64]],
+    stride: dict[str, NDArray[np.float64]],
+    speed_changes: Sequence[float] = (),
+) -> bytes:
     """Stride time per foot and its rolling CV (20 strides)."""
     fig, ax = _figure()
     ax2 = ax.twinx()
     for side in ("L", "R"):
         c = SIDE_COLOURS[side]
-        ax.plot(t[side], stride[side], ".", ms=3, color=c, label=f"{SIDE_NAMES[side]} stride time")
-        ax2.plot(t[side], rolling_cv(stride[side], 20), color=c, lw=1.2, alpha=0.8)
+        ax.plot(
+            t[side], stride[side], SIDE_MARKERS[side], ms=3, color=c,
+            label=f"{SIDE_NAMES[side]} stride time",
+        )  # fmt: skip
+        ax2.plot(
+            t[side], rolling_cv(stride[side], 20), color=c, lw=1.2, alpha=0.8,
+            label=f"{SIDE_NAMES[side]} CV over 20 strides",
+        )  # fmt: skip
+    _mark_speed_changes(ax, speed_changes)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("stride time (s)")
     ax2.set_ylabel("CV over 20 strides (%)")
     ax.set_title("Stride-time variability (dots: stride time; lines: rolling CV)")
-    ax.legend(loc="upper right", fontsize=8)
+    _legend_outside(fig)
     return _png(fig)
 
 
@@ -142,9 +179,9 @@ def recovery_curves(
     """|Step-length SI| per session per condition, fitted exponentials, the normal range."""
     fig, ax = _figure(3.6)
     ax.axhspan(0, normal, color="#2ca02c", alpha=0.12, label=f"normal (|SI| <= {normal:.1f} %)")
-    colours = {"feedback": "#9467bd", "no feedback": "#8c564b", "all sessions": "#1f77b4"}
+    colours = CONDITION_COLOURS
     for name, (x, y) in series.items():
-        c = colours.get(name, "#1f77b4")
+        c = colours.get(name, OTHER_COLOURS[0])
         ax.plot(x, y, "o", ms=4, color=c, label=name)
         fit = fits.get(name)
         if fit is not None:
@@ -157,19 +194,58 @@ def recovery_curves(
     ax.set_ylabel("|step-length SI| (%)")
     ax.set_ylim(bottom=0)
     ax.set_title("Recovery of step-length symmetry across sessions")
-    ax.legend(fontsize=8)
+    _legend_outside(fig)
     return _png(fig)
 
 
+CONDITION_COLOURS = {"feedback": "#9467bd", "no feedback": "#8c564b", "all sessions": "#222222"}
+
+
 def across_sessions(
-    series: dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]], ylabel: str, title: str
+    series: dict[str, tuple[Any, NDArray[np.float64]]],
+    ylabel: str,
+    title: str,
+    band: tuple[float, float, str] | None = None,
+    line: tuple[float, str] | None = None,
 ) -> bytes:
-    """One metric per session, one line per condition."""
+    """One metric per session date, one line per condition; ``band`` (low, high, label) a
+    normal range to read it against, ``line`` (value, label) a goal."""
     fig, ax = _figure(2.8)
+    if band is not None:
+        ax.axhspan(band[0], band[1], color=TARGET_COLOUR, alpha=0.12, label=band[2])
+    if line is not None:
+        ax.axhline(line[0], color=TARGET_COLOUR, lw=1.2, label=line[1])
     for name, (x, y) in series.items():
-        ax.plot(x, y, "o-", ms=3, lw=1, label=name)
-    ax.set_xlabel("session number")
+        ax.plot(x, y, "o-", ms=3, lw=1, color=CONDITION_COLOURS.get(name, "#222222"), label=name)
+    ax.set_xlabel("session date")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    fig.autofmt_xdate()
+    _legend_outside(fig)
+    return _png(fig)
+
+
+def step_lengths_by_date(
+    dates: Any,
+    left: NDArray[np.float64],
+    right: NDArray[np.float64],
+    target: float | None,
+    tolerance: float | None,
+) -> bytes:
+    """Mean left and right step length of each session by date, against the target."""
+    fig, ax = _figure(3.0)
+    if target is not None:
+        tol = tolerance or 0.0
+        ax.axhspan(target - tol, target + tol, color=TARGET_COLOUR, alpha=0.15, label="target band")
+        ax.axhline(target, color=TARGET_COLOUR, lw=1.2, label=f"target {target:.2f} m")
+    for side, y in (("L", left), ("R", right)):
+        ax.plot(
+            dates, y, SIDE_MARKERS[side] + "-", ms=4, lw=1, color=SIDE_COLOURS[side],
+            label=f"{SIDE_NAMES[side]} step",
+        )  # fmt: skip
+    ax.set_xlabel("session date")
+    ax.set_ylabel("mean step length (m)")
+    ax.set_title("Left and right step length per session")
+    fig.autofmt_xdate()
+    _legend_outside(fig)
     return _png(fig)

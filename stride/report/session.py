@@ -8,6 +8,7 @@ the recording the way ``stride analyze`` does.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 from dataclasses import dataclass
@@ -19,14 +20,23 @@ from numpy.typing import NDArray
 
 from stride.analysis import run
 from stride.core.analyzer import AnalysisConfig
+from stride.core.norms import NORMAL_SI, dfa_reading
 from stride.core.rolling import ROLLING_STRIDES
 from stride.core.rolling import rolling_symmetry as core_rolling_symmetry
 from stride.core.rows import NUMERIC_COLUMNS
 from stride.core.targets import Target
 from stride.errors import InputError
-from stride.history.trends import NORMAL_SI
 from stride.report import plots
 from stride.report.html import Page, check_out, write_page
+from stride.report.readable import (
+    CADENCE_NORMAL_TEXT,
+    NAMES,
+    STRIDE_CV_NORMAL_TEXT,
+    SYMMETRY_NORMAL_TEXT,
+    number,
+    signed_si,
+    speed,
+)
 
 #: Columns read as numbers (a missing or unreadable cell is NaN).
 NUMERIC = NUMERIC_COLUMNS
@@ -133,88 +143,122 @@ def _obj(value: Any) -> dict[str, Any]:
 
 def _stat(summary: dict[str, Any], side: str, key: str, unit: str, k: float = 1.0) -> str:
     s = _obj(_obj(summary.get(side)).get(key))
-    mean, sd = s.get("mean"), s.get("sd")
-    if not isinstance(mean, int | float):
-        return "-"
-    sd_txt = f" ± {sd * k:.2f}" if isinstance(sd, int | float) else ""
+    mean, sd = number(s.get("mean")), number(s.get("sd"))
+    if mean is None:
+        return ""
+    sd_txt = f" ± {sd * k:.2f}" if sd is not None else ""
     return f"{mean * k:.2f}{sd_txt} {unit}"
-
-
-def _num(v: Any, spec: str, k: float = 1.0) -> str:
-    return format(v * k, spec) if isinstance(v, int | float) and math.isfinite(v) else "-"
 
 
 def _target(s: dict[str, Any]) -> tuple[float | None, float | None]:
     target = _obj(s.get("target"))
-    tgt, tol = target.get("step_length_m"), target.get("tolerance_m")
-    return (
-        float(tgt) if isinstance(tgt, int | float) else None,
-        float(tol) if isinstance(tol, int | float) else None,
-    )
+    return number(target.get("step_length_m")), number(target.get("tolerance_m"))
+
+
+def _info_rows(data: SessionData) -> list[tuple[str, str]]:
+    """The session's header: only what applies (no subject, no belt, no target: no row)."""
+    s, meta = data.summary, data.meta
+    target = _obj(s.get("target"))
+    rows: list[tuple[str, str]] = []
+    if meta.get("subject"):
+        rows.append(("subject", str(meta["subject"])))
+    started = meta.get("started_utc") or meta.get("created_utc")
+    if started:
+        rows.append(("started", str(started)))
+    if isinstance(s.get("steps"), int):
+        rows.append(("steps", str(s["steps"])))
+    cadence = number(s.get("cadence_spm"))
+    if cadence is not None:
+        rows.append(("cadence", f"{cadence:.1f} steps/min ({CADENCE_NORMAL_TEXT})"))
+    belt = number(_obj(s.get("belt_speed_mps")).get("mean"))
+    if belt is not None:
+        rows.append(("belt speed", speed(belt)))
+    tgt, tol = _target(s)
+    if tgt is not None:
+        rows.append(("target step length", f"{tgt:.2f} m" + (f" ± {tol:.2f} m" if tol else "")))
+    spacing, lines = number(target.get("spacing_m")), target.get("lines_per_step")
+    if spacing is not None and isinstance(lines, int):
+        rows.append(("target lines", f"{lines} × {spacing:.2f} m"))
+    cadence_target = number(target.get("cadence_spm"))
+    if cadence_target is not None:
+        rows.append(("target cadence", f"{cadence_target:.1f} steps/min"))
+    for t, old, new in speed_changes(meta):
+        rows.append((f"speed change at {t:.0f} s", f"{speed(old)} to {speed(new)}"))
+    return rows
+
+
+def _summary_rows(s: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Per side: each quantity that was measured, share on target, stride-time CV."""
+    rows = []
+    for name, key, unit, k in (
+        ("step length", "step_length_m", "cm", 100.0),
+        ("step time", "step_time_s", "s", 1.0),
+        ("stride time", "stride_time_s", "s", 1.0),
+        ("stance", "stance_s", "s", 1.0),
+        ("swing", "swing_s", "s", 1.0),
+    ):
+        left, right = _stat(s, "L", key, unit, k), _stat(s, "R", key, unit, k)
+        if left or right:
+            rows.append((name, left, right))
+    within = _obj(_obj(s.get("target")).get("within"))
+    cv = _obj(_obj(s.get("variability")).get("stride_time_cv"))
+    for name, values, spec in (
+        ("steps on target", within, "{:.0%}"),
+        ("stride-time CV", cv, "{:.1f} %"),
+    ):
+        by_side = [number(values.get(sd)) for sd in "LR"]
+        if any(v is not None for v in by_side):
+            left, right = ("" if v is None else spec.format(v) for v in by_side)
+            rows.append((name, left, right))
+    return rows
+
+
+def _symmetry_rows(s: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Each symmetry quantity measured (loading too, as in ``stride analyze``)."""
+    sym = _obj(s.get("symmetry"))
+    rows = []
+    for key in ("step_length", "step_time", "stance", "swing", "loading"):
+        si, ratio = number(_obj(sym.get(key)).get("si")), number(_obj(sym.get(key)).get("ratio"))
+        if si is not None:
+            rows.append((NAMES[key], signed_si(si, key), f"{ratio:.3f}" if ratio else ""))
+    return rows
+
+
+def speed_changes(meta: dict[str, Any]) -> list[tuple[float, float, float]]:
+    """(time, old m/s, new m/s) of each belt speed change recorded in session.json (a live
+    session's ``speed_changes`` [{elapsed_s, mps}], a simulated one's [[s, m/s], ...])."""
+    raw = meta.get("speed_changes")
+    points: list[tuple[float, float]] = []
+    start = number(_obj(meta.get("sim")).get("speed_mps"))
+    if start is not None:  # a simulated session lists changes only, after its set speed
+        points.append((0.0, start))
+    for x in raw if isinstance(raw, list) else []:
+        if isinstance(x, dict):
+            t, v = number(x.get("elapsed_s")), number(x.get("mps"))
+        elif isinstance(x, list) and len(x) == 2:
+            t, v = number(x[0]), number(x[1])
+        else:
+            continue
+        if t is not None and v is not None:
+            points.append((t, v))
+    return [(t, a, b) for (_, a), (t, b) in itertools.pairwise(points) if a != b]
 
 
 def _summary_tables(page: Page, data: SessionData) -> None:
     """Who and when, then the summary's figures per side and their symmetry."""
-    s, meta = data.summary, data.meta
-    tgt, tol = _target(s)
-    target = _obj(s.get("target"))
-    cadence_target = target.get("cadence_spm")
-    info = [
-        ("subject", meta.get("subject") or "-"),
-        ("started", meta.get("started_utc") or meta.get("created_utc") or "-"),
-        ("steps", s.get("steps", "-")),
-        ("cadence", f"{_num(s.get('cadence_spm'), '.1f')} steps/min"),
-        ("belt speed", f"{_num(_obj(s.get('belt_speed_mps')).get('mean'), '.2f')} m/s"),
-        ("target step length", f"{_num(tgt, '.2f')} ± {_num(tol, '.2f')} m"),
-    ]
-    if target.get("spacing_m") is not None:
-        info.append(
-            (
-                "target lines",
-                f"{target.get('lines_per_step')} × {_num(target['spacing_m'], '.2f')} m",
-            )
-        )
-    if cadence_target is not None:
-        info.append(("target cadence", f"{_num(cadence_target, '.1f')} steps/min"))
-    page.table(("", ""), info)
+    s = data.summary
+    page.table(("", ""), _info_rows(data))
     if data.analysed_now:
         page.text("The derived tables were missing: this report analysed the recording.", "muted")
     page.heading("Summary")
-    rows = [
-        (name, _stat(s, "L", key, unit, k), _stat(s, "R", key, unit, k))
-        for name, key, unit, k in (
-            ("step length", "step_length_m", "cm", 100.0),
-            ("step time", "step_time_s", "s", 1.0),
-            ("stride time", "stride_time_s", "s", 1.0),
-            ("stance", "stance_s", "s", 1.0),
-            ("swing", "swing_s", "s", 1.0),
-        )
-    ]
-    within = _obj(target.get("within"))
-    rows.append(
-        (
-            "steps on target",
-            _num(within.get("L"), ".0f", 100) + " %",
-            _num(within.get("R"), ".0f", 100) + " %",
-        )
-    )
-    cv = _obj(_obj(s.get("variability")).get("stride_time_cv"))
-    rows.append(
-        ("stride-time CV", _num(cv.get("L"), ".1f") + " %", _num(cv.get("R"), ".1f") + " %")
-    )
-    page.table(("", "left", "right"), rows)
-    sym = _obj(s.get("symmetry"))
-    page.table(
-        ("symmetry (+ = left larger)", "SI %", "ratio L/R"),
-        [
-            (
-                name,
-                _num(_obj(sym.get(name)).get("si"), "+.1f"),
-                _num(_obj(sym.get(name)).get("ratio"), ".3f"),
-            )
-            for name in ("step_length", "step_time", "stance", "swing")
-        ],
-    )
+    page.table(("", "left", "right"), _summary_rows(s))
+    sym = _symmetry_rows(s)
+    if sym:
+        page.table(("symmetry", "symmetry index (SI)", "ratio left/right"), sym)
+        page.text(f"SI = (left − right) / mean × 100 %; {SYMMETRY_NORMAL_TEXT}.", "muted")
+    dfa = _obj(_obj(s.get("variability")).get("dfa_alpha"))
+    if dfa:
+        page.text(f"Stride-time variability: {STRIDE_CV_NORMAL_TEXT}. {dfa_reading(dfa)}.", "muted")
 
 
 def _unflagged(steps: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
@@ -223,11 +267,19 @@ def _unflagged(steps: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     return [{**r, key: math.nan} if r["flags"] else r for r in steps]
 
 
-def _curves(page: Page, steps: list[dict[str, Any]], tgt: float | None, tol: float | None) -> None:
+def _curves(
+    page: Page,
+    steps: list[dict[str, Any]],
+    tgt: float | None,
+    tol: float | None,
+    changes: list[float],
+) -> None:
     t = {side: _side(steps, side, "ic_s") for side in "LR"}
-    page.heading("Step length against the target")
+    page.heading("Step length against the target" if tgt is not None else "Step length")
     page.plot(
-        plots.step_lengths(t, {sd: _side(steps, sd, "step_length_m") for sd in "LR"}, tgt, tol),
+        plots.step_lengths(
+            t, {sd: _side(steps, sd, "step_length_m") for sd in "LR"}, tgt, tol, changes
+        ),
         "step length per side over time",
     )
     page.heading("Symmetry over time")
@@ -240,11 +292,11 @@ def _curves(page: Page, steps: list[dict[str, Any]], tgt: float | None, tol: flo
             ("stance", "stance_s"),
         )
     }
-    page.plot(plots.symmetry_over_time(all_t, si, NORMAL_SI), "rolling symmetry indices")
+    page.plot(plots.symmetry_over_time(all_t, si, NORMAL_SI, changes), "rolling symmetry indices")
     page.heading("Stride-time variability")
     strides = _unflagged(steps, "stride_time_s")
     page.plot(
-        plots.variability(t, {sd: _side(strides, sd, "stride_time_s") for sd in "LR"}),
+        plots.variability(t, {sd: _side(strides, sd, "stride_time_s") for sd in "LR"}, changes),
         "stride time and rolling CV per side",
     )
 
@@ -289,7 +341,7 @@ def build_session_page(data: SessionData) -> Page:
     if not steps:
         page.text("No steps were found in this session, so there is nothing to plot.", "note")
         return page
-    _curves(page, steps, *_target(data.summary))
+    _curves(page, steps, *_target(data.summary), [t for t, _, _ in speed_changes(data.meta)])
     _timeline(page, steps, data.meta)
     return page
 

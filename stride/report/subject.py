@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import math
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from stride.core.norms import CADENCE_NORMAL_SPM, NORMAL_SI, STRIDE_CV_NORMAL_PCT
 from stride.errors import InputError
 from stride.history.db import SessionRecord, list_sessions
 from stride.history.trends import (
-    NORMAL_SI,
     ExpFit,
     SessionPoint,
     fit_exponential,
@@ -24,6 +25,13 @@ from stride.history.trends import (
 )
 from stride.report import plots
 from stride.report.html import Page, check_out, write_page
+from stride.report.readable import (
+    CADENCE_NORMAL_TEXT,
+    STRIDE_CV_NORMAL_TEXT,
+    SYMMETRY_NORMAL_TEXT,
+    number,
+    signed_si,
+)
 
 
 def _conditions(pts: list[SessionPoint]) -> dict[str, list[SessionPoint]]:
@@ -62,48 +70,62 @@ def _projection(fit: ExpFit | None, x: Any, y: Any) -> tuple[float | None, str]:
     return cross, f"{status} at session {when} (fitted curve crosses {NORMAL_SI:.1f} %)"
 
 
-def _adherence(page: Page, groups: dict[str, list[SessionPoint]]) -> None:
-    """Target adherence, cadence and stride-time variability across sessions."""
-    page.heading("Target adherence, cadence and variability")
-    page.plot(
-        plots.across_sessions(
-            {n: _series(g, "target_within", 100.0) for n, g in groups.items()},
-            "steps on target (%)",
-            "Share of steps within the target tolerance",
-        ),
-        "target adherence across sessions",
-    )
-    page.plot(
-        plots.across_sessions(
-            {n: _series(g, "cadence_spm") for n, g in groups.items()},
-            "cadence (steps/min)",
-            "Cadence",
-        ),
-        "cadence across sessions",
-    )
-    page.plot(
-        plots.across_sessions(
-            {n: _series(g, "stride_time_cv") for n, g in groups.items()},
-            "stride-time CV (%)",
-            "Stride-time variability",
-        ),
-        "stride-time variability across sessions",
-    )
+#: Share of steps on target that training aims at, drawn as the adherence plot's goal line
+#: (a choice per patient: ``stride report --subject ID --adherence-goal 80``).
+ADHERENCE_GOAL = 0.8
 
 
-def build_subject_page(subject: str, records: list[SessionRecord]) -> Page:
-    """The report page of one subject's sessions."""
-    pts = points(records)
-    page = Page(f"Recovery report: {subject}")
-    page.table(
-        ("", ""),
-        [
-            ("sessions", len(pts)),
-            ("first", pts[0].started_at[:10]),
-            ("last", pts[-1].started_at[:10]),
-            ("normal range", f"|step-length SI| <= {NORMAL_SI:.1f} % (ratio 0.9-1.1)"),
-        ],
-    )
+def _dates(pts: list[SessionPoint]) -> list[datetime]:
+    return [datetime.fromisoformat(p.started_at.replace("Z", "+00:00")) for p in pts]
+
+
+def _by_date(pts: list[SessionPoint], attr: str, k: float = 1.0) -> tuple[Any, Any]:
+    pairs = [(d, getattr(p, attr)) for d, p in zip(_dates(pts), pts, strict=True)]
+    pairs = [(d, v * k) for d, v in pairs if v is not None]
+    return [d for d, _ in pairs], np.array([v for _, v in pairs], dtype=float)
+
+
+def _side_mean(record: SessionRecord, side: str) -> float | None:
+    entry = record.summary.get(side)
+    entry = entry.get("step_length_m") if isinstance(entry, dict) else None
+    return number(entry.get("mean")) if isinstance(entry, dict) else None
+
+
+def _target(records: list[SessionRecord]) -> tuple[float | None, float | None]:
+    """The most recent session's step-length target and tolerance."""
+    for r in reversed(records):
+        for t in (r.target, r.summary.get("target")):
+            if isinstance(t, dict) and number(t.get("step_length_m")) is not None:
+                return number(t.get("step_length_m")), number(t.get("tolerance_m"))
+    return None, None
+
+
+def _session_rows(records: list[SessionRecord], pts: list[SessionPoint]) -> list[list[str]]:
+    """One row per session: what a referrer reads first, empty where not measured."""
+
+    def fmt(v: float | None, spec: str, k: float = 1.0) -> str:
+        return "" if v is None else format(v * k, spec)
+
+    rows = []
+    for r, p in zip(records, pts, strict=True):
+        si = p.step_length_si
+        rows.append(
+            [
+                p.started_at[:10],
+                {True: "with feedback", False: "without feedback", None: ""}[p.feedback],
+                "" if p.steps is None else str(p.steps),
+                fmt(p.cadence_spm, ".1f"),
+                fmt(_side_mean(r, "L"), ".1f", 100.0),
+                fmt(_side_mean(r, "R"), ".1f", 100.0),
+                "" if si is None else signed_si(si, short=True),
+                fmt(p.target_within, ".0f", 100.0),
+                fmt(p.stride_time_cv, ".1f"),
+            ]
+        )
+    return rows
+
+
+def _symmetry_section(page: Page, pts: list[SessionPoint]) -> None:
     groups = _conditions(pts)
     series, fits, proj, rows = {}, {}, {}, []
     for name, gpts in groups.items():
@@ -113,31 +135,23 @@ def build_subject_page(subject: str, records: list[SessionRecord]) -> Page:
         fit = fit_exponential(x, y) if x.size else None
         fits[name] = fit
         proj[name], sentence = _projection(fit, x, y) if x.size else (None, "no symmetry values")
-        rows.append(
-            (
-                name,
-                len(gpts),
-                f"{y[0]:.1f}" if y.size else "-",
-                f"{y[-1]:.1f}" if y.size else "-",
-                f"{fit.tau:.1f}" if fit else "-",
-                f"{fit.plateau:.1f}" if fit else "-",
-                sentence,
-            )
-        )
+        first = f"{y[0]:.1f}" if y.size else ""
+        last = f"{y[-1]:.1f}" if y.size else ""
+        fitted = (f"{fit.tau:.1f}", f"{fit.plateau:.1f}") if fit else ("", "")
+        rows.append((name, len(gpts), first, last, *fitted, sentence))
     page.heading("Step-length symmetry across sessions")
+    latest = next((p for p in reversed(pts) if p.step_length_si is not None), None)
+    if latest is not None and latest.step_length_si is not None:
+        page.text(
+            f"Last session ({latest.started_at[:10]}): symmetry index "
+            f"{signed_si(latest.step_length_si)}; {SYMMETRY_NORMAL_TEXT}."
+        )
     page.plot(plots.recovery_curves(series, fits, NORMAL_SI, proj), "recovery curves")
     page.table(
-        (
-            "condition",
-            "sessions",
-            "first |SI| %",
-            "last |SI| %",
-            "tau (sessions)",
-            "plateau |SI| %",
-            "normal range",
-        ),
+        ("condition", "sessions", "first |SI| %", "last |SI| %", "tau (sessions)",
+         "plateau |SI| %", "normal range"),
         rows,
-    )
+    )  # fmt: skip
     page.text(
         "Fit: |SI| = plateau + amplitude x exp(-session / tau), least squares. A projection "
         "assumes training continues as before; it is a guide, not a prognosis.",
@@ -151,19 +165,98 @@ def build_subject_page(subject: str, records: list[SessionRecord]) -> Page:
                 f"Feedback against no feedback: with feedback symmetry improved {faster} "
                 f"(tau {fb.tau:.1f} against {plain.tau:.1f} sessions).",
             )
-    _adherence(page, groups)
+
+
+def _by_date_section(
+    page: Page, records: list[SessionRecord], pts: list[SessionPoint], goal: float
+) -> None:
+    groups = _conditions(pts)
+    page.heading("Left and right step length")
+    tgt, tol = _target(records)
+    left = np.array([_side_mean(r, "L") or np.nan for r in records], dtype=float)
+    right = np.array([_side_mean(r, "R") or np.nan for r in records], dtype=float)
+    page.plot(
+        plots.step_lengths_by_date(_dates(pts), left, right, tgt, tol),
+        "left and right step length per session against the target",
+    )
+    page.heading("Sessions")
+    page.table(
+        ("date", "condition", "steps", "cadence (steps/min)", "left step (cm)",
+         "right step (cm)", "step-length symmetry", "steps on target %", "stride-time CV %"),
+        _session_rows(records, pts),
+        cls="compact",
+    )  # fmt: skip
+    page.heading("Adherence to the step-length target")
+    page.plot(
+        plots.across_sessions(
+            {n: _by_date(g, "target_within", 100.0) for n, g in groups.items()},
+            "steps on target (%)",
+            "Share of steps within the target tolerance",
+            line=(100.0 * goal, f"goal {100 * goal:.0f} %"),
+        ),
+        "target adherence across sessions",
+    )
+    page.heading("Cadence and stride-time variability")
+    lo, hi = CADENCE_NORMAL_SPM
+    page.plot(
+        plots.across_sessions(
+            {n: _by_date(g, "cadence_spm") for n, g in groups.items()},
+            "cadence (steps/min)",
+            "Cadence",
+            band=(lo, hi, "healthy adults"),
+        ),
+        "cadence across sessions",
+    )
+    lo, hi = STRIDE_CV_NORMAL_PCT
+    page.plot(
+        plots.across_sessions(
+            {n: _by_date(g, "stride_time_cv") for n, g in groups.items()},
+            "stride-time CV (%)",
+            "Stride-time variability",
+            band=(lo, hi, "healthy adults"),
+        ),
+        "stride-time variability across sessions",
+    )
+    page.text(f"Cadence: {CADENCE_NORMAL_TEXT}. Stride-time CV: {STRIDE_CV_NORMAL_TEXT}.", "muted")
+
+
+def build_subject_page(
+    subject: str, records: list[SessionRecord], *, adherence_goal: float = ADHERENCE_GOAL
+) -> Page:
+    """The report page of one subject's sessions: what a clinician hands a patient or a
+    referrer."""
+    pts = points(records)
+    page = Page(f"Progress report: {subject}")
+    page.table(
+        ("", ""),
+        [
+            ("sessions", len(pts)),
+            ("first", pts[0].started_at[:10]),
+            ("last", pts[-1].started_at[:10]),
+        ],
+    )
+    _symmetry_section(page, pts)
+    _by_date_section(page, records, pts, adherence_goal)
     notes = subject_changes(records)
     page.heading("Sudden changes")
     if notes:
         for w in notes:
             page.text(w.message, "note")
     else:
-        page.text("No session departs suddenly from this person's own recent baseline.")
+        page.text(
+            "No session departs from this person's own recent sessions by more than "
+            "session-to-session variation explains while outside the normal range."
+        )
     return page
 
 
 def subject_report(
-    db: str | os.PathLike[str] | None, subject: str, out: Path, *, force: bool = False
+    db: str | os.PathLike[str] | None,
+    subject: str,
+    out: Path,
+    *,
+    force: bool = False,
+    adherence_goal: float = ADHERENCE_GOAL,
 ) -> Path:
     """Write the HTML report of one subject's sessions in the history to ``out``."""
     check_out(out, force=force)
@@ -173,4 +266,5 @@ def subject_report(
             f"no sessions of subject {subject!r} in the history",
             fix="check the id with `stride history`, or pass the right --db",
         )
-    return write_page(build_subject_page(subject, records), out, force=force)
+    page = build_subject_page(subject, records, adherence_goal=adherence_goal)
+    return write_page(page, out, force=force)

@@ -80,7 +80,12 @@ def test_json_document(
         assert set(s["symmetry"][q]) == {"si", "ga", "sa", "ratio"}
     assert "pci" in s["symmetry"]
     assert set(s["variability"]["stride_time_cv"]) == {"L", "R"}
-    assert set(s["variability"]["dfa_alpha"]) == {"L", "R", "n"}
+    dfa = s["variability"]["dfa_alpha"]
+    assert set(dfa) >= {"L", "R", "n"}
+    # a DFA alpha carries what it needs to be read: its strides, the minimum, the verdict
+    assert dfa["min_strides"] == 600
+    assert dfa["reliable"] == {k: dfa["n"][k] >= 600 for k in "LR"}
+    assert s["variability"]["reference"]["stride_time_cv_pct"] == [2.0, 4.0]
     assert set(s["target"]) >= {"step_length_m", "tolerance_m", "within"}
     assert s["target"]["step_length_m"] == pytest.approx(0.6)
     assert s["steps"] == len(doc["steps"])

@@ -180,10 +180,12 @@ def test_gap_record_flags_and_course_mode(synth_walk: Walk) -> None:
     assert a.gap_starts.size == 2
     assert a.summary["flags"]["gap"] >= 2  # type: ignore[index]
     course = a.summary["course"]
-    measured = [p for p in course["passes"] if p["measured"]]  # type: ignore[index]
-    assert measured
-    for p in measured:
-        assert p["length_m"] == pytest.approx(10.0)
+    # a walk without turns: its one pass is cut off by the end and has samples missing,
+    # so it is never measured (docs/metrics.md, course mode)
+    passes = course["passes"]  # type: ignore[index]
+    assert passes and not any(p["measured"] for p in passes)
+    assert all(p["reason"] for p in passes)
+    assert np.isnan(a.steps["step_length_m"]).all()
     assert "course mode" in " ".join(a.summary["assumptions"])  # type: ignore[arg-type]
 
 

@@ -72,28 +72,18 @@ def test_target_errors_and_shares() -> None:
     assert matching_cadence_spm(1.0, 0.6) == pytest.approx(100.0)
 
 
-def test_course_mode_passes_sum_to_their_length() -> None:
-    # two passes of 6 strides separated by a 6 s stop (turn around)
+def test_course_mode_in_the_summary_and_a_stop_is_not_a_turn() -> None:
+    # two stretches of walking separated by a 6 s stop: standing still does not turn the
+    # walker around, so it is one pass, and with no turn after it, it is not measured
     ons = [float(i) for i in range(7)] + [13.0 + i for i in range(7)]
     left = contacts(ons)
     right = contacts([o + 0.5 for o in ons])
-    tab = table(left, right)
-    new, passes = apply_course(tab, 8.0)
-    assert len(passes) == 2
-    for p in passes:
-        assert p["length_m"] == pytest.approx(8.0)
-    # equal step times: every step of a pass is 8 m / its number of steps
-    p0 = passes[0]
-    measured = new["step_length_m"][np.isfinite(new["step_length_m"])]
-    assert measured[0] == pytest.approx(8.0 / p0["steps"])  # type: ignore[operator]
-    assert all(p["measured"] for p in passes)
-    with pytest.raises(ValueError):
-        apply_course(tab, -1.0)
-    # passes that were not told apart (200 m over 24 steps is not walking): not measured
-    new, passes = apply_course(tab, 200.0)
-    assert not any(p["measured"] for p in passes)
-    assert np.isnan(new["step_length_m"]).all()
-    assert "not told apart" in str(passes[0]["reason"])
+    new, passes = apply_course(table(left, right), 8.0)
+    assert len(passes) == 1 and passes[0]["steps"] == 28
+    assert not passes[0]["measured"] and np.isnan(new["step_length_m"]).all()
+    s = summarize(new, course=passes, pass_length_m=8.0)
+    assert s["course"] == {"pass_length_m": 8.0, "passes": passes}
+    assert any("course mode" in a for a in s["assumptions"])  # type: ignore[attr-defined]
 
 
 def test_loading_and_rollover_shares() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import math
 from collections.abc import Callable
 from typing import Any
@@ -31,32 +33,50 @@ def test_normal_si_matches_ratio_1_1() -> None:
     assert pytest.approx(9.5238, abs=1e-4) == NORMAL_SI
 
 
-def test_worsening_beyond_2sd_is_flagged_improvement_is_not() -> None:
+def test_worsening_beyond_the_mdc_and_outside_normal_is_flagged_improvement_is_not() -> None:
     steady = [5.0, 6.0, 5.5, 4.5, 5.0]
     pts = [_pt(i, v) for i, v in enumerate([*steady, 15.0])]
     (w,) = sudden_changes(pts)
     assert w.session_id == 5 and w.kind == "more asymmetric" and w.n_baseline == 5
     assert w.baseline_mean == pytest.approx(5.2)
     assert w.baseline_sd == pytest.approx(math.sqrt(0.325))
+    # the SD (0.57) is below the 1-point floor: MDC95 = 1.96 sqrt(2) x 1.0
+    assert w.mdc == pytest.approx(2.772, abs=1e-3)
     assert "health professional" in w.message and "left step is longer" in w.message
-    assert sudden_changes([_pt(i, v) for i, v in enumerate([*steady, -4.0])])[0].kind == (
+    assert "outside the normal range" in w.message and "2.8" in w.message
+    assert w.as_json()["mdc"] == w.mdc and w.as_json()["message"] == w.message
+    assert sudden_changes([_pt(i, v) for i, v in enumerate([*steady, -12.0])])[0].kind == (
         "other side longer"
     )
     assert sudden_changes([_pt(i, v) for i, v in enumerate([*steady, 0.0])]) == []
 
 
-def test_needs_a_baseline_and_respects_the_sd_floor() -> None:
+def test_changes_inside_the_normal_range_are_not_flagged() -> None:
+    # 0.7 % to 2.9 %, and even 1 % to 9 %: large against the baseline, but normal
+    steady = [0.7, 0.6, 0.8, 0.7]
+    assert sudden_changes([_pt(i, v) for i, v in enumerate([*steady, 2.9])]) == []
+    assert sudden_changes([_pt(i, v) for i, v in enumerate([*steady, 9.0])]) == []
+    assert sudden_changes([_pt(i, v) for i, v in enumerate([*steady, -9.4])]) == []
+    assert len(sudden_changes([_pt(i, v) for i, v in enumerate([*steady, 9.6])])) == 1
+
+
+def test_needs_a_baseline_and_a_change_beyond_the_mdc() -> None:
     assert sudden_changes([_pt(0, 2.0), _pt(1, 2.0), _pt(2, 30.0)]) == []  # 2 sessions only
-    flat = [_pt(i, 5.0) for i in range(5)]
-    assert sudden_changes([*flat, _pt(5, 6.5)]) == []  # within 2 x the 1-point floor
-    assert len(sudden_changes([*flat, _pt(5, 7.5)])) == 1
-    assert sudden_changes([*flat, _pt(5, None), _pt(6, 5.0)]) == []
+    flat = [_pt(i, 8.0) for i in range(5)]
+    assert sudden_changes([*flat, _pt(5, 10.5)]) == []  # outside normal, within the MDC 2.77
+    assert len(sudden_changes([*flat, _pt(5, 10.9)])) == 1
+    assert sudden_changes([*flat, _pt(5, None), _pt(6, 8.0)]) == []
+    # a subject whose sessions vary a lot needs a larger change
+    varied = [_pt(i, v) for i, v in enumerate([12.0, 16.0, 12.0, 16.0])]
+    assert sudden_changes([*varied, _pt(4, 20.0)]) == []  # SD 2.3: MDC 6.4, change 6.0
+    assert len(sudden_changes([*varied, _pt(4, 21.0)])) == 1
 
 
 def test_window_uses_only_recent_sessions() -> None:
     recovering = [30.0, 25.0, 20.0, 15.0, 5.0, 5.2, 4.8, 5.1, 4.9, 5.0, 5.0, 4.9]
-    pts = [_pt(i, v) for i, v in enumerate([*recovering, 9.0])]
+    pts = [_pt(i, v) for i, v in enumerate([*recovering, 12.0])]
     assert [w.session_id for w in sudden_changes(pts, window=6)] == [12]
+    assert sudden_changes(pts, window=12) == []  # the early, asymmetric sessions widen it
 
 
 def test_trends_slope(summary: Callable[..., dict[str, Any]]) -> None:
@@ -64,6 +84,9 @@ def test_trends_slope(summary: Callable[..., dict[str, Any]]) -> None:
     (si,) = [t for t in trends(pts) if t.metric == "step_length_si"]
     assert (si.first, si.last, si.n) == (10.0, 4.0, 4)
     assert si.slope_per_session == pytest.approx(-2.0)
+    # two sessions always fit a line: no slope from them
+    assert trends(pts[:2]) == []
+    assert {t.metric for t in trends(pts[:3])} >= {"step_length_si"}
 
 
 def test_points_from_records(summary: Callable[..., dict[str, Any]]) -> None:
@@ -96,3 +119,49 @@ def test_fit_exponential_with_noise(rng: np.random.Generator) -> None:
     y = 2.0 + 15.0 * np.exp(-x / 8.0) + rng.normal(0, 0.5, x.size)
     fit = fit_exponential(x, y)
     assert fit is not None and 6.0 < fit.tau < 10.5 and fit.rmse < 0.8
+
+
+@pytest.mark.slow
+def test_simulated_patients_get_notes_only_for_changes_that_matter() -> None:
+    """Recovering patients (the fast model) whose symmetry varies inside the normal range get
+    no note; one session made abnormal and far from the patient's baseline gets one."""
+    from datetime import UTC, datetime
+
+    from sim.recovery import fast_summary, plan_patient
+    from stride.history.trends import subject_changes
+
+    def record(i: int, subject: str, plan: Any, summary: dict[str, Any]) -> SessionRecord:
+        return SessionRecord(
+            i, subject, plan.started_at.isoformat(), "recovery", [], None, summary, None,
+            plan.meta(),
+        )  # fmt: skip
+
+    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    notes = 0
+    inside = 0
+    relapsed: list[SessionRecord] = []
+    for k in range(150):
+        plans = plan_patient(
+            "antalgic-left:0.5", weeks=8, sessions_per_week=3, seed=k, start=start, feedback=True
+        )
+        recs = [record(i, f"P{k}", p, fast_summary(p)) for i, p in enumerate(plans)]
+        sis = [float(r.summary["symmetry"]["step_length"]["si"]) for r in recs]
+        inside += sum(abs(a - b) > 2.0 for a, b in itertools.pairwise(sis))
+        notes += len(subject_changes(recs))
+        if k == 0:
+            relapsed = recs
+    assert inside > 0  # sessions do move by more than 2 points inside the normal range
+    assert notes == 0
+    # a relapse in session 20: SI jumps to +16 %, far outside the patient's recent sessions
+    summary = json.loads(json.dumps(relapsed[20].summary))
+    summary["symmetry"]["step_length"]["si"] = 16.0
+    relapsed[20] = record(
+        20,
+        "P0",
+        plan_patient(
+            "antalgic-left:0.5", weeks=8, sessions_per_week=3, seed=0, start=start, feedback=True
+        )[20],
+        summary,
+    )
+    (note,) = subject_changes(relapsed)
+    assert note.session_id == 20 and note.kind == "more asymmetric"

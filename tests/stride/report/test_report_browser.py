@@ -90,4 +90,37 @@ def test_subject_report_loads_in_chromium_with_all_plots(tmp_path: Path) -> None
     out = subject_report(db, "S", tmp_path / "s.html")
     dom = _dump_dom(out, tmp_path / "chromium-profile")
     m = re.search(r'<body[^>]*data-plots-ok="(\d+)/(\d+)"', dom)
+    # recovery curves, L/R step length by date, adherence, cadence, stride-time CV
+    assert m and m.group(1) == m.group(2) == "5"
+    assert "Progress report: S" in dom and "<td>-</td>" not in dom
+    assert re.search(r"[+-]\d+\.\d % \(the (left|right) step is longer\)", dom)
+    for heading in ("Left and right step length", "Sessions", "Adherence to the step-length target",
+                    "Cadence and stride-time variability"):  # fmt: skip
+        assert f"<h2>{heading}</h2>" in dom
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_report_of_a_simulated_session_reads_as_a_clinician_needs(tmp_path: Path) -> None:
+    """A real recording (simulated, heel and toe sensors, a belt speed change): the report
+    shows every plot and names things as a person reads them."""
+    from sim.profiles import parse_profile
+    from sim.session import SessionSpec, simulate_session
+
+    prof = parse_profile("antalgic-left:0.5")
+    spec = SessionSpec(
+        minutes=1.0, speed_mps=0.9, params=prof.params, profile=prof.label, seed=4,
+        speed_changes=((30.0, 1.1),),
+    )  # fmt: skip
+    simulate_session(tmp_path / "s", spec)
+    out = session_report(tmp_path / "s", tmp_path / "report.html")
+    dom = _dump_dom(out, tmp_path / "chromium-profile")
+    m = re.search(r'<body[^>]*data-plots-ok="(\d+)/(\d+)"', dom)
     assert m and m.group(1) == m.group(2) == "4"
+    assert "<td>-</td>" not in dom and "step_length" not in dom
+    for words in ("<td>step length</td>", "<td>loading (force impulse)</td>", "km/h)",
+                  "speed change at 30 s", "0.90 m/s (3.2 km/h) to 1.10 m/s (4.0 km/h)",
+                  "Patterson et al. 2008", "not to be read as a finding"):  # fmt: skip
+        assert words in dom, words
+    assert re.search(r"[+-]\d+\.\d % \(the (left|right) step is longer\)", dom)
+    assert "subject</td>" not in dom  # no subject: no row, not a placeholder

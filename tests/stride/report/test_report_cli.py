@@ -29,3 +29,10 @@ def test_report_needs_exactly_one_source(session_dir: Path, tmp_path: Path) -> N
         assert run.returncode == 2 and "either a SESSION_DIR or --subject" in run.stderr
     missing = _stride("report", "--subject", "P", "--db", str(tmp_path / "none.sqlite"))
     assert missing.returncode == 1 and "no history database" in missing.stderr
+
+
+def test_adherence_goal_is_a_share_of_steps(tmp_path: Path) -> None:
+    for bad in ("0", "120", "-5"):
+        where = ["--db", str(tmp_path / "h.sqlite"), "--out", str(tmp_path / "x.html")]
+        run = _stride("report", "--subject", "P", "--adherence-goal", bad, *where)
+        assert run.returncode == 2 and "share of steps" in run.stderr, run.stderr

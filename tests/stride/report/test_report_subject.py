@@ -35,9 +35,17 @@ def test_subject_report_with_both_conditions(tmp_path: Path) -> None:
     _fill(db, "P1", True)
     _fill(db, "P1", False)
     text = subject_report(db, "P1", tmp_path / "p1.html").read_text()
-    assert len(re.findall(r'<img class="plot"', text)) == 4
+    # recovery curves, L/R step length by date, adherence, cadence, stride-time CV
+    assert len(re.findall(r'<img class="plot"', text)) == 5
     assert "Feedback against no feedback" in text
     assert "<td>feedback</td>" in text and "<td>no feedback</td>" in text
+    # what a referrer reads: a signed SI naming the longer side, normal ranges with their
+    # sources, one table row per session, the adherence goal; no "-" placeholders
+    assert re.search(r"symmetry index [+-]\d+\.\d % \(the (left|right) step is longer\)", text)
+    assert "Patterson et al. 2008" in text and "Mobilise-D" in text and "Hausdorff" in text
+    assert len(re.findall(r"<td>(with|without) feedback</td>", text)) == 2 * 18
+    assert "goal 80 %" not in text  # drawn in the plot, not written
+    assert "<td>-</td>" not in text and "<td></td><td></td><td></td>" not in text
 
 
 def test_subject_report_single_condition_and_unknown_subject(tmp_path: Path) -> None:

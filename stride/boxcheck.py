@@ -1,0 +1,171 @@
+"""Raw counts per sensor channel, unloaded and loaded: for building and checking a sensor box.
+
+``stride check --port URL`` reads the box for a few seconds while the wearer lifts each foot
+and stands on it (or walks), and shows per channel the raw ADC counts now, the unloaded
+level (5th percentile), the loaded level (95th percentile) and their contrast, with a
+verdict: a channel that never changes is not connected or not under the foot, one at the
+top of the ADC range saturates (a smaller divider resistor, docs/hardware.md), one whose
+unloaded level is far above zero is pressed all the time or has an offset.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from devices.sensorbox.decoder import StreamDecoder
+from devices.sensorbox.events import BeltBlock, HelloEvent, SampleBlock, StatusEvent
+from devices.transport import SerialLike
+
+#: Levels as shares of the ADC range: below ``MIN_CONTRAST`` a channel did not change; an
+#: unloaded level above ``HIGH_UNLOADED`` is pressed or offset; a loaded level within
+#: ``SATURATION`` of the top saturates.
+MIN_CONTRAST = 0.10
+HIGH_UNLOADED = 0.25
+SATURATION = 0.02
+
+
+@dataclass
+class ChannelLevels:
+    """One channel's raw counts so far."""
+
+    name: str
+    chunks: list[NDArray[np.int16]] = field(default_factory=list)
+
+    def add(self, values: NDArray[np.int16]) -> None:
+        self.chunks.append(np.asarray(values, dtype=np.int16).copy())
+
+    @property
+    def values(self) -> NDArray[np.int16]:
+        return np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.int16)
+
+    def summary(self, adc_max: int) -> dict[str, object]:
+        """Samples, now, unloaded (p5), loaded (p95), contrast and the verdict."""
+        v = self.values
+        if v.size == 0:
+            return {"channel": self.name, "samples": 0, "verdict": "no samples"}
+        unloaded = float(np.percentile(v, 5))
+        loaded = float(np.percentile(v, 95))
+        contrast = loaded - unloaded
+        return {
+            "channel": self.name,
+            "samples": int(v.size),
+            "now": int(v[-1]),
+            "min": int(v.min()),
+            "max": int(v.max()),
+            "unloaded": round(unloaded, 1),
+            "loaded": round(loaded, 1),
+            "contrast": round(contrast, 1),
+            "verdict": verdict(unloaded, loaded, adc_max),
+        }
+
+
+def verdict(unloaded: float, loaded: float, adc_max: int) -> str:
+    """What the levels say about a channel (module docstring)."""
+    if loaded >= adc_max * (1.0 - SATURATION):
+        return "saturates when loaded: use a smaller divider resistor"
+    if loaded - unloaded < MIN_CONTRAST * adc_max:
+        return "no change: not connected, or never loaded (stand on it)"
+    if unloaded > HIGH_UNLOADED * adc_max:
+        return "high when unloaded: pressed all the time, or an offset"
+    return "ok"
+
+
+@dataclass
+class BoxCheck:
+    """The check in progress: the decoder, each channel's counts, the box's own reports."""
+
+    decoder: StreamDecoder = field(default_factory=StreamDecoder)
+    channels: list[ChannelLevels] = field(default_factory=list)
+    adc_bits: int = 10
+    rate_hz: float = 0.0
+    samples: int = 0
+    saturated_reports: int = 0
+    belt_mps: float | None = None
+    bytes_in: int = 0
+    sample_bytes: bytearray = field(default_factory=bytearray)
+    waited_s: float = 0.0
+
+    def feed(self, data: bytes, host_t: float) -> None:
+        self.bytes_in += len(data)
+        if len(self.sample_bytes) < 4096:
+            self.sample_bytes += data[: 4096 - len(self.sample_bytes)]
+        for ev in self.decoder.feed(data, host_t):
+            if isinstance(ev, HelloEvent):
+                self._hello(ev)
+            elif isinstance(ev, SampleBlock):
+                self._samples(ev)
+            elif isinstance(ev, StatusEvent) and ev.saturated:
+                self.saturated_reports += 1
+            elif isinstance(ev, BeltBlock) and ev.speed_mps is not None:
+                self.belt_mps = ev.speed_mps
+
+    def _hello(self, ev: HelloEvent) -> None:
+        h = ev.hello
+        self.adc_bits = h.adc_bits
+        self.rate_hz = float(h.sample_rate_hz)
+        names = [c.name for c in h.channels]
+        if [c.name for c in self.channels] != names:
+            self.channels = [ChannelLevels(n) for n in names]
+
+    def _samples(self, ev: SampleBlock) -> None:
+        values = ev.values
+        if len(self.channels) != values.shape[1]:  # samples before any HELLO
+            self.channels = [ChannelLevels(f"channel {i}") for i in range(values.shape[1])]
+        for i, ch in enumerate(self.channels):
+            ch.add(values[:, i])
+        self.samples += values.shape[0]
+
+    @property
+    def seconds_of_samples(self) -> float:
+        return self.samples / self.rate_hz if self.rate_hz > 0 else 0.0
+
+    def report(self) -> dict[str, object]:
+        adc_max = (1 << self.adc_bits) - 1
+        st = self.decoder.stats
+        return {
+            "adc_bits": self.adc_bits,
+            "sample_rate_hz": self.rate_hz,
+            "seconds": round(self.seconds_of_samples, 3),
+            "channels": [c.summary(adc_max) for c in self.channels],
+            "frames": st.frames,
+            "crc_errors": st.crc_errors,
+            "gaps": st.gaps,
+            "saturated_reports": self.saturated_reports,
+            "belt_speed_mps": self.belt_mps,
+        }
+
+
+def run_check(
+    port: SerialLike,
+    seconds: float,
+    *,
+    no_data_s: float = 5.0,
+    on_update: Callable[[BoxCheck], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> BoxCheck:
+    """Read ``port`` until it has given ``seconds`` of samples (device time), or until
+    ``no_data_s`` of wall time passed with no sample at all; ``on_update`` is called about
+    four times a second for a live display."""
+    check = BoxCheck()
+    start = last_shown = clock()
+    while True:
+        data = port.read(max(1, port.in_waiting))
+        now = clock()
+        if data:
+            check.feed(data, now)
+        if check.rate_hz > 0 and check.seconds_of_samples >= seconds:
+            break
+        if check.samples == 0 and now - start >= no_data_s:
+            break
+        if now - start >= seconds + no_data_s:  # samples stopped arriving
+            break
+        if on_update is not None and now - last_shown >= 0.25:
+            on_update(check)
+            last_shown = now
+    check.waited_s = clock() - start
+    return check

@@ -1,0 +1,222 @@
+"""Overground course mode: step lengths from passes of known length, without a belt.
+
+The walker walks passes of a known length along the lines and turns at the end of each.
+Foot sensors see only when each foot lands, so the rules are about step timing and counts
+(docs/metrics.md, "Course mode"):
+
+- **Turns end passes.** Turning 180 degrees takes several steps, each slower than a straight
+  step. A step is *slow* when its step time exceeds ``slow_factor`` times the median step
+  time of the same foot's neighbouring steps; a run of at least ``turn_steps`` consecutive
+  slow steps is a turn.
+  One slow step alone (a pause, a freeze of gait, a hesitation) is not: nobody faces the
+  other way without stepping, so the walker is still in the same pass and that step counts.
+- **A pass** is the steps from the recording's start or a turn to the next turn. The first
+  pass assumes the recording starts before the first step (the walker stands at the line).
+  A pass is never measured when no turn closes it (the recording ended during it), when
+  samples are missing inside it or a contact was missed (its steps cannot be counted), or
+  when its step count disagrees with the session's other passes (a turn was missed or a
+  pass split).
+- **Length.** The steps of a pass stop short of its end by what is left when the next step
+  would cross the end line: between nothing and one step, half a step on average. So a pass
+  of ``n`` steps has mean step length ``pass_length / (n + 1/2)``; for any one pass the error
+  of that is at most ``1 / (2 n + 1)`` of a step (2.9 % at 17 steps, 3.4 % at 14).
+- **Within a pass** the speed is taken as constant: each step's length is in proportion to
+  its step time (a step whose own time is not a walking step's, a pause or an unknown
+  time, counts with its foot's median in the pass and gets no length of its own).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from stride.core.steps import FLAG_ALTERNATION, FLAG_GAP, StepTable
+
+COURSE_ASSUMPTION = (
+    "course mode: passes end at turns (two or more consecutive slow steps); the steps of a "
+    "pass stop short of its end by half a step on average (mean step length = pass length / "
+    "(steps + 1/2)), at constant speed within the pass (step length in proportion to step "
+    "time); a pass without a turn after it, with missing data, or with a step count unlike "
+    "the other passes is not measured"
+)
+
+#: A pass whose implied mean step length falls outside this range is not walking along the
+#: course (passes run together or split): its lengths are not reported.
+PLAUSIBLE_STEP_M = (0.15, 1.5)
+
+
+@dataclass(frozen=True)
+class CourseParams:
+    """When a step is slow, how many slow steps make a turn, how far a pass's step count may
+    be from the session's median pass before it is not trusted."""
+
+    slow_factor: float = 1.25
+    turn_steps: int = 2
+    min_steps: int = 2
+    count_tolerance: float = 0.10  # share of the median pass count (at least 2 steps)
+    min_passes_to_compare: int = 3
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One pass: its walking rows (indices into the table) and how it began and ended."""
+
+    rows: NDArray[np.int64]
+    start_s: float
+    end_s: float
+    closed: bool  # a turn follows it
+    missing_data: bool  # a gap or a missed contact inside it
+
+
+def slow_steps(table: StepTable, slow_factor: float, window: int = 4) -> NDArray[np.bool_]:
+    """Rows whose step time exceeds ``slow_factor`` x the median of the same foot's step
+    times around it (``window`` steps of that foot before and after): a local reference,
+    because stride times drift slowly over a session."""
+    st = table["step_time_s"]
+    slow = np.zeros(len(table), dtype=np.bool_)
+    for code in (0, 1):
+        idx = np.flatnonzero(table.side == code)
+        t = st[idx]
+        for k in range(idx.size):
+            seg = t[max(0, k - window) : k + window + 1]
+            seg = seg[np.isfinite(seg)]
+            if seg.size and np.isfinite(t[k]):
+                slow[idx[k]] = t[k] > slow_factor * float(np.median(seg))
+    return slow
+
+
+def turn_rows(slow: NDArray[np.bool_], turn_steps: int) -> NDArray[np.bool_]:
+    """Rows in runs of at least ``turn_steps`` consecutive slow rows, and a slow run that
+    the end of the record cuts off (a turn just begun: not a walking step either)."""
+    turn = np.zeros(slow.shape[0], dtype=np.bool_)
+    start = None
+    for i, s in enumerate([*slow.tolist(), False]):
+        if s and start is None:
+            start = i
+        elif not s and start is not None:
+            if i - start >= turn_steps or i == slow.shape[0]:
+                turn[start:i] = True
+            start = None
+    return turn
+
+
+def course_passes(table: StepTable, params: CourseParams | None = None) -> list[Pass]:
+    """The passes of a table in IC order (rows between turns), with what closes them."""
+    p = params or CourseParams()
+    n = len(table)
+    if n == 0:
+        return []
+    turn = turn_rows(slow_steps(table, p.slow_factor), p.turn_steps)
+    turn_steps = p.turn_steps
+    broken = (table.flags & (FLAG_GAP | FLAG_ALTERNATION)) != 0
+    ic = table["ic_s"]
+    passes: list[Pass] = []
+    i = 0
+    while i < n:
+        if turn[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and not turn[j]:
+            j += 1
+        rows = np.arange(i, j, dtype=np.int64)
+        start = float(ic[i - 1]) if i > 0 else float(ic[i])
+        # closed by a whole turn (a slow run cut off by the end of the record is not one)
+        closed = j < n and int(np.argmin(np.append(turn[j:], False))) >= turn_steps
+        passes.append(Pass(rows, start, float(ic[j - 1]), closed, bool(broken[i:j].any())))
+        i = j
+    return passes
+
+
+def _pass_record(ps: Pass) -> dict[str, object]:
+    return {
+        "steps": int(ps.rows.size),
+        "start_s": ps.start_s,
+        "end_s": ps.end_s,
+        "ended_by": "turn" if ps.closed else "end of recording",
+    }
+
+
+def _unmeasured_reason(
+    ps: Pass, pass_length_m: float, typical: float | None, params: CourseParams
+) -> str | None:
+    """Why a pass cannot be measured, or None when it can."""
+    n = int(ps.rows.size)
+    if not ps.closed:
+        return "cut off by the end of the recording (no turn after it)"
+    if ps.missing_data:
+        return "samples missing or a contact missed inside the pass: its steps cannot be counted"
+    if n < params.min_steps:
+        return "too few steps"
+    lo, hi = PLAUSIBLE_STEP_M
+    if not lo <= pass_length_m / (n + 0.5) <= hi:
+        return f"{n} steps for {pass_length_m:g} m: passes not told apart"
+    if typical is not None and abs(n - typical) > max(2.0, params.count_tolerance * typical):
+        return (
+            f"{n} steps where the other passes have {typical:g}: a turn was missed or the "
+            "pass split, so the steps do not cover one pass"
+        )
+    return None
+
+
+def _step_weights(
+    table: StepTable, rows: NDArray[np.int64], slow: NDArray[np.bool_]
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Each row's share of the pass time and whether it is a walking step of its own."""
+    t = table["step_time_s"][rows]
+    own = np.isfinite(t) & ~slow[rows]
+    side = table.side[rows]
+    w = np.where(own, t, np.nan)
+    fallback = float(np.median(t[own])) if own.any() else 1.0
+    for code in (0, 1):
+        mine = own & (side == code)
+        med = float(np.median(t[mine])) if mine.any() else fallback
+        w = np.where(~own & (side == code), med, w)
+    return w, own
+
+
+def apply_course(
+    table: StepTable, pass_length_m: float, params: CourseParams | None = None
+) -> tuple[StepTable, list[dict[str, object]]]:
+    """Step and stride lengths from passes of known length (overground, no belt).
+
+    Returns the new table and one record per pass (``steps``, ``start_s``, ``end_s``,
+    ``ended_by``, ``measured``, ``length_m`` = the distance its steps covered, and
+    ``reason`` when not measured). A pass that cannot be measured is left unmeasured,
+    never reported with a wrong length.
+    """
+    if not (math.isfinite(pass_length_m) and pass_length_m > 0):
+        raise ValueError("pass_length_m must be a positive number")
+    p = params or CourseParams()
+    step_len = np.full(len(table), np.nan)
+    stride_len = np.full(len(table), np.nan)
+    passes = course_passes(table, p)
+    slow = slow_steps(table, p.slow_factor)
+    counts = [ps.rows.size for ps in passes if ps.closed and not ps.missing_data]
+    typical = float(np.median(counts)) if len(counts) >= p.min_passes_to_compare else None
+    records: list[dict[str, object]] = []
+    for ps in passes:
+        record = _pass_record(ps)
+        records.append(record)
+        reason = _unmeasured_reason(ps, pass_length_m, typical, p)
+        if reason is not None:
+            record.update(measured=False, length_m=None, reason=reason)
+            continue
+        n = int(ps.rows.size)
+        mean_step = pass_length_m / (n + 0.5)
+        w, own = _step_weights(table, ps.rows, slow)
+        lengths = mean_step * n * w / w.sum()
+        step_len[ps.rows[own]] = lengths[own]
+        both = own[1:] & own[:-1]  # stride = this step + the previous step of the pass
+        stride_len[ps.rows[1:][both]] = (lengths[1:] + lengths[:-1])[both]
+        record.update(measured=True, length_m=float(n * mean_step), mean_step_m=mean_step)
+    values = dict(table.values)
+    values["step_length_m"] = step_len
+    values["stride_length_m"] = stride_len
+    new = StepTable(
+        table.side, table.contact, table.flags, table.contact_type, table.on_target, values
+    )
+    return new, records

@@ -1,0 +1,133 @@
+"""``stride check --port URL``: raw counts per channel, unloaded and loaded, with a verdict;
+against the simulator (sim://) and a fake box on a pseudo-terminal with known counts."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from cli_helpers import one_line_error, stride  # type: ignore[import-not-found]
+
+from devices.sensorbox import ChannelSpec, Hello, encode_hello, encode_samples
+from stride.boxcheck import ChannelLevels, verdict
+
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals need POSIX")
+
+
+def test_verdicts_golden() -> None:
+    top = 4095
+    assert verdict(100, 3000, top) == "ok"
+    assert verdict(50, 50 + 0.09 * top, top).startswith("no change")
+    assert verdict(100, 4090, top).startswith("saturates")
+    assert verdict(1500, 3500, top).startswith("high when unloaded")
+    levels = ChannelLevels("L-heel")
+    levels.add(np.array([100] * 50 + [3000] * 50, np.int16))
+    s = levels.summary(top)
+    assert (s["unloaded"], s["loaded"], s["contrast"], s["now"]) == (100.0, 3000.0, 2900.0, 3000)
+    assert ChannelLevels("x").summary(top) == {
+        "channel": "x",
+        "samples": 0,
+        "verdict": "no samples",
+    }
+
+
+@pytest.mark.slow
+def test_check_on_the_simulated_box() -> None:
+    run = stride("check", "--port", "sim://box?seed=1&speedup=10", "--seconds", "3", "--json")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert [c["channel"] for c in doc["channels"]] == ["L-heel", "L-toe", "R-heel", "R-toe"]
+    assert doc["adc_bits"] == 12 and doc["seconds"] >= 3.0 and doc["crc_errors"] == 0
+    for ch in doc["channels"]:
+        assert ch["verdict"] == "ok", ch
+        assert ch["unloaded"] < 400 < 2000 < ch["loaded"]  # walking: off and on each sensor
+    assert doc["belt_speed_mps"] == pytest.approx(1.0, abs=0.05)  # 3.6 km/h
+
+
+def _box_bytes(seconds: float) -> bytes:
+    """A box whose four channels each show one fault (or none): known counts."""
+    hello = Hello(
+        tuple(ChannelSpec.of(s, p) for s, p in (("L", "heel"), ("L", "toe"), ("R", "heel"),
+                                                  ("R", "toe"))),
+        sample_rate_hz=1000, adc_bits=12,
+    )  # fmt: skip
+    out = bytearray()
+    seq = 0
+    for k in range(int(seconds * 100)):
+        t_us = k * 10_000
+        if k % 100 == 0:
+            out += encode_hello(seq, t_us, hello)
+            seq += 1
+        loaded = (k // 50) % 2 == 1  # half a second off, half a second on
+        row = [3000, 50, 4095, 3500] if loaded else [100, 50, 100, 1500]
+        out += encode_samples(seq, t_us, 1000, np.tile(np.array(row, np.int16), (10, 1)))
+        seq += 1
+    return bytes(out)
+
+
+@pytest.fixture
+def pty_box() -> Iterator[str]:
+    """A pseudo-terminal whose other end streams the fake box until the test ends."""
+    import pty
+    import tty
+
+    master, slave = pty.openpty()
+    tty.setraw(slave)
+    os.set_blocking(master, False)
+    stop = threading.Event()
+    data = _box_bytes(30.0)
+
+    def feed() -> None:
+        pos = 0
+        while not stop.is_set() and pos < len(data):
+            try:
+                pos += os.write(master, data[pos : pos + 4096])
+            except BlockingIOError:  # nobody reading yet: wait for room
+                stop.wait(0.01)
+
+    thread = threading.Thread(target=feed, daemon=True)
+    thread.start()
+    try:
+        yield os.ttyname(slave)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        os.close(master)
+        os.close(slave)
+
+
+@posix_only
+def test_check_on_a_pty_names_each_fault(pty_box: str) -> None:
+    run = stride("check", "--port", pty_box, "--seconds", "4", "--json")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    got = {c["channel"]: c for c in doc["channels"]}
+    assert got["L-heel"]["verdict"] == "ok"
+    assert (got["L-heel"]["unloaded"], got["L-heel"]["loaded"]) == (100.0, 3000.0)
+    assert got["L-toe"]["verdict"].startswith("no change")
+    assert got["R-heel"]["verdict"].startswith("saturates")
+    assert got["R-toe"]["verdict"].startswith("high when unloaded")
+    assert doc["crc_errors"] == 0 and doc["gaps"] == 0
+    # the person's view: a table naming each fault
+    shown = stride("check", "--port", pty_box, "--seconds", "2")
+    assert shown.returncode == 0, shown.stderr
+    for words in ("L-heel", "raw counts 0-4095", "saturates", "no change", "frames"):
+        assert words in shown.stdout
+
+
+@posix_only
+def test_check_on_a_silent_port_says_why() -> None:
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        run = stride("check", "--port", os.ttyname(slave), "--seconds", "1")
+    finally:
+        os.close(master)
+        os.close(slave)
+    one_line_error(run, "no bytes from", "stride ports")

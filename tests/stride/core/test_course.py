@@ -1,0 +1,137 @@
+"""Course mode (overground passes of known length) on hand-made walks: where passes begin
+and end, which passes are measured, and the golden step lengths (docs/metrics.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_steps import contacts, table  # type: ignore[import-not-found]
+
+from stride.core.course import CourseParams, apply_course, course_passes, slow_steps, turn_rows
+from stride.core.steps import StepTable
+
+STEP = {"L": 0.55, "R": 0.45}  # a limp: left steps take longer
+
+
+def walk(
+    passes: list[int],
+    *,
+    turn: int = 4,
+    turn_factor: float = 1.5,
+    pause: tuple[int, int, float] | None = None,
+    cut_turn: int = 0,
+) -> tuple[StepTable, list[float]]:
+    """Passes of ``n`` walking steps, each followed by a turn of ``turn`` slow steps except
+    the last; ``pause`` = (pass, step, seconds) makes that step longer (a freeze);
+    ``cut_turn`` slow steps after the last pass (a turn the record cuts off)."""
+    ics: list[float] = []
+    t = 0.0
+    side = 0
+    for k, n in enumerate(passes):
+        slow = turn if k < len(passes) - 1 else cut_turn
+        for i in range(n + slow):
+            name = "LR"[side]
+            dt = STEP[name] * (turn_factor if i >= n else 1.0)
+            if pause is not None and pause[:2] == (k, i):
+                dt += pause[2]
+            t += dt if ics else 0.0
+            ics.append(t)
+            side ^= 1
+    left = contacts(ics[0::2], stance=0.3)
+    right = contacts(ics[1::2], stance=0.3)
+    return table(left, right), ics
+
+
+def _lengths(tab: StepTable, side: int) -> np.ndarray:
+    x = tab["step_length_m"][tab.side == side]
+    return x[np.isfinite(x)]
+
+
+def test_passes_end_at_turns_and_the_last_cut_off_pass_is_not_measured() -> None:
+    tab, _ = walk([14, 14, 14, 6])
+    new, passes = apply_course(tab, 10.0)
+    assert [p["steps"] for p in passes] == [14, 14, 14, 6]
+    assert [p["measured"] for p in passes] == [True, True, True, False]
+    assert [p["ended_by"] for p in passes] == ["turn", "turn", "turn", "end of recording"]
+    assert "end of the recording" in str(passes[3]["reason"])
+    # golden: the steps stop half a step short of the end on average: 10 / 14.5 per step
+    for p in passes[:3]:
+        assert p["mean_step_m"] == pytest.approx(10.0 / 14.5)
+        assert p["length_m"] == pytest.approx(14 * 10.0 / 14.5)
+    # constant speed within a pass: left steps (0.55 s) longer than right (0.45 s)
+    left, right = _lengths(new, 0), _lengths(new, 1)
+    assert left == pytest.approx(np.full(left.size, 2 * 10.0 / 14.5 * 0.55))
+    assert right == pytest.approx(np.full(right.size, 2 * 10.0 / 14.5 * 0.45))
+    # nothing of the last pass or of the turns has a length
+    ic = new["ic_s"]
+    assert np.isnan(new["step_length_m"][ic > passes[2]["end_s"]]).all()  # type: ignore[operator]
+
+
+def test_a_freeze_inside_a_pass_does_not_split_it() -> None:
+    tab, ics = walk([14, 14, 14, 3], pause=(1, 6, 3.5))
+    new, passes = apply_course(tab, 10.0)
+    assert [p["steps"] for p in passes] == [14, 14, 14, 3]
+    assert all(p["measured"] for p in passes[:3])
+    # the step that ends the pause counts in the pass but gets no length of its own
+    paused = int(np.argmin(np.abs(new["ic_s"] - ics[14 + 4 + 6])))
+    assert np.isnan(new["step_length_m"][paused])
+    assert passes[1]["mean_step_m"] == pytest.approx(10.0 / 14.5)
+
+
+def test_one_slow_step_is_not_a_turn_and_a_missed_turn_is_not_measured() -> None:
+    # the second turn shows as one slow step only: passes 2 and 3 run together
+    tab, _ = walk([14, 14, 14, 14, 14, 3])
+    slow = slow_steps(tab, CourseParams().slow_factor)
+    turn = turn_rows(slow, 2)
+    assert slow.sum() == 5 * 4 and turn.sum() == 5 * 4
+    one_slow = slow.copy()
+    first_turn = np.flatnonzero(slow)[4:8]  # the second turn's four steps
+    one_slow[first_turn[1:]] = False
+    assert turn_rows(one_slow, 2)[first_turn].sum() == 0
+    # as a table: make those three turn steps ordinary by walking them at normal speed
+    tab2, _ = walk([14, 31, 14, 14, 3])  # 14 + 3 + 14: the turn between is invisible
+    _, passes = apply_course(tab2, 10.0)
+    assert [p["steps"] for p in passes] == [14, 31, 14, 14, 3]
+    assert not passes[1]["measured"]
+    assert "other passes have 14" in str(passes[1]["reason"])
+    assert [p["measured"] for p in passes] == [True, False, True, True, False]
+
+
+def test_a_turn_cut_off_by_the_end_closes_nothing() -> None:
+    tab, _ = walk([14, 14, 14], cut_turn=1)
+    _, passes = apply_course(tab, 10.0)
+    assert [p["steps"] for p in passes] == [14, 14, 14]  # the slow last step is not walking
+    assert [p["measured"] for p in passes] == [True, True, False]
+
+
+def test_missing_samples_inside_a_pass_leave_it_unmeasured() -> None:
+    _, ics = walk([14, 14, 14, 3])
+    left = contacts(ics[0::2], stance=0.3)
+    right = contacts(ics[1::2], stance=0.3)
+    mid = ics[14 + 4 + 7]  # inside the second pass
+    gaps = (np.array([mid + 0.05]), np.array([mid + 0.15]))
+    _, passes = apply_course(table(left, right, gaps=gaps), 10.0)
+    assert [p["measured"] for p in passes] == [True, False, True, False]
+    assert "cannot be counted" in str(passes[1]["reason"])
+
+
+def test_implausible_and_invalid_pass_lengths() -> None:
+    tab, _ = walk([14, 14, 3])
+    new, passes = apply_course(tab, 200.0)  # 14 steps cannot cover 200 m
+    assert not any(p["measured"] for p in passes)
+    assert np.isnan(new["step_length_m"]).all()
+    assert "not told apart" in str(passes[0]["reason"])
+    with pytest.raises(ValueError):
+        apply_course(tab, -1.0)
+    assert apply_course(StepTable.empty(), 10.0)[1] == []
+    assert course_passes(StepTable.empty()) == []
+
+
+def test_stride_lengths_are_two_steps_of_the_same_pass() -> None:
+    tab, _ = walk([14, 14, 3])
+    new, _ = apply_course(tab, 10.0)
+    stride = new["stride_length_m"]
+    ok = np.isfinite(stride)
+    # every step of a measured pass but its first; the record's first step has no step time
+    assert ok.sum() == 12 + 13
+    assert stride[ok] == pytest.approx(np.full(ok.sum(), 10.0 / 14.5 * 2))

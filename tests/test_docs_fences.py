@@ -1,0 +1,49 @@
+"""The documents' examples are collected as tests (conftest.py at the root, sybil): here,
+that every fenced block says what it is (so no command hides in an untagged block) and that
+no document links outside the repository."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+RUN = {"sh", "python"}  # run by the collector
+SHOWN = {"text", "sql", "json", "c", "toml", "yaml", "csv", "ini"}  # shown, not run
+
+
+def _fences(text: str) -> list[tuple[int, str]]:
+    """(line, info string) of every opening fence."""
+    out, inside = [], False
+    for n, line in enumerate(text.splitlines(), 1):
+        m = re.match(r"^(\s*)```(.*)$", line)
+        if m:
+            if not inside:
+                out.append((n, m.group(2).strip()))
+            inside = not inside
+    return out
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_every_fenced_block_names_its_language(doc: Path) -> None:
+    bad = [
+        f"{doc.name}:{n}: {info or '(none)'}"
+        for n, info in _fences(doc.read_text(encoding="utf-8"))
+        if info.split(" ")[0] not in RUN | SHOWN
+    ]
+    assert not bad, "tag each block sh/python (run) or text/sql/... (shown): " + ", ".join(bad)
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_links_stay_inside_the_repository(doc: Path) -> None:
+    text = doc.read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(([^)#\s]+)", text):
+        if "://" in target or target.startswith("mailto:"):
+            continue
+        path = (doc.parent / target).resolve()
+        assert path.is_relative_to(REPO), f"{doc.name} links outside the repository: {target}"
+        assert path.exists(), f"{doc.name} links to a missing file: {target}"
+    assert "../shared" not in text, f"{doc.name} refers to ../shared"
