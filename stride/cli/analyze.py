@@ -104,7 +104,7 @@ def _one(
             check_output(out, force)
     from stride.cli.kernel_notice import announce_kernels
 
-    signals, result, timing = run(path, config, lambda s: announce_kernels(s.forces.dtype))
+    signals, result, timing = run(path, config, lambda s: announce_kernels((s.forces.dtype,)))
     damage = recording_damage(signals.meta)
     if damage is not None:
         probs = signals.meta.get("read_problems") or {}

@@ -11,17 +11,23 @@ imports numba or numpy).
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 MESSAGE = "stride: preparing the analysis kernels, first run only (up to a minute) ..."
 
 
-def announce_kernels(forces_dtype: Any = "int16", stream: TextIO | None = None) -> bool:
-    """Print :data:`MESSAGE` when the kernels for forces of ``forces_dtype`` still need
-    compiling; True when it was printed."""
+def announce_kernels(
+    forces_dtypes: Sequence[Any] = ("int16",),
+    streaming: bool = False,
+    stream: TextIO | None = None,
+) -> bool:
+    """Print :data:`MESSAGE` when the kernels for forces of any of ``forces_dtypes`` still
+    need compiling (``streaming``: those a live session compiles as it starts); True when
+    it was printed."""
     from stride.core.kernels import analysis_kernels_ready
 
-    if analysis_kernels_ready(forces_dtype):
+    if all(analysis_kernels_ready(d, streaming) for d in forces_dtypes):
         return False
     out = sys.stderr if stream is None else stream
     print(MESSAGE, file=out, flush=True)

@@ -231,8 +231,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _announce_kernels() -> None:
-    """The line a first run shows before the session compiles its kernels (the box sends
-    int16 counts)."""
+    """The line a first run shows before the session compiles its kernels (it warms them
+    for the box's raw int16 counts and for calibrated newtons, float64)."""
     from stride.cli.kernel_notice import announce_kernels
 
-    announce_kernels("int16")
+    announce_kernels(("int16", "float64"), streaming=True)

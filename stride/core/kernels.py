@@ -31,21 +31,25 @@ def _scan_args(dtype: str) -> tuple[Any, ...]:
             np.zeros((1, k.N_OF + 2)), np.zeros((1, k.N_OI), np.int64), i, i)  # fmt: skip
 
 
-def _kernels(dtype: str) -> list[tuple[Any, tuple[Any, ...] | None]]:
-    """(dispatcher, example arguments or None for "any signature") of every kernel."""
+def _kernels(dtype: str, streaming: bool = False) -> list[tuple[Any, tuple[Any, ...] | None]]:
+    """(dispatcher, example arguments or None for "any signature") of every kernel; with
+    ``streaming`` those a live session compiles when it starts (its contact detector
+    checks no whole record for gaps first, and DFA is computed only for its final
+    summary)."""
     from stride.core import _contact_scan, _dfa_kernel, _step_kernels, belt, gaps
 
     scan: tuple[Any, tuple[Any, ...] | None] = (_contact_scan.scan, _scan_args(dtype))
-    return [
+    common = [
         scan,
         (_contact_scan.finish_foot, None),
-        (_contact_scan.bad_steps, None),
         (_step_kernels._previous_median_mad, None),
         (gaps._scan_gaps, None),
         (belt._accumulate, None),
         (belt._displacements, None),
-        (_dfa_kernel._dfa_fluctuations, None),
     ]
+    if streaming:
+        return common
+    return [*common, (_contact_scan.bad_steps, None), (_dfa_kernel._dfa_fluctuations, None)]
 
 
 def _ready(dispatcher: Any, args: tuple[Any, ...] | None) -> bool:
@@ -66,15 +70,18 @@ def _ready(dispatcher: Any, args: tuple[Any, ...] | None) -> bool:
     return any(key[1:] == want[1:] and (sig is None or key[0] == sig) for key in index)
 
 
-def analysis_kernels_ready(forces_dtype: str | np.dtype[Any] = "int16") -> bool:
+def analysis_kernels_ready(
+    forces_dtype: str | np.dtype[Any] = "int16", streaming: bool = False
+) -> bool:
     """True when every kernel an analysis of forces of this dtype needs is compiled or
     cached; False when some will be compiled first (seconds to tens of seconds on a
-    first run), or when that cannot be told."""
+    first run), or when that cannot be told. ``streaming``: the kernels a live session
+    compiles as it starts (see :func:`_kernels`)."""
     from stride.core.contacts import _kernel_dtype
 
     name = np.dtype(_kernel_dtype(np.dtype(forces_dtype))).name
     try:
-        return all(_ready(d, a) for d, a in _kernels(name))
+        return all(_ready(d, a) for d, a in _kernels(name, streaming))
     except Exception:  # numba internals differ: say "may need compiling"
         return False
 

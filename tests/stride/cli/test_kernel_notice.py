@@ -13,7 +13,7 @@ import pytest
 from stride.cli import app as cli_app
 from stride.cli.kernel_notice import MESSAGE
 
-ANNOUNCE = "from stride.cli.kernel_notice import announce_kernels as a; print(a('int16'))"
+ANNOUNCE = "from stride.cli.kernel_notice import announce_kernels as a; print(a())"
 RECORD = Path(__file__).resolve().parents[2] / "data" / "gaitndd" / "control1.hea"
 
 
@@ -44,7 +44,7 @@ def test_analyze_shows_the_line_on_stderr_and_keeps_stdout_json(
 
     asked: list[str] = []
 
-    def not_ready(dtype: object = "int16") -> bool:
+    def not_ready(dtype: object = "int16", streaming: bool = False) -> bool:
         asked.append(str(dtype))
         return False
 
@@ -57,3 +57,14 @@ def test_analyze_shows_the_line_on_stderr_and_keeps_stdout_json(
     assert out.err.splitlines() == [MESSAGE]
     assert asked == ["int16"]  # the dtype the record was read as
     assert json.loads(out.out)["summary"]["steps_used"] > 0
+
+
+def test_a_session_asks_only_for_what_it_compiles_as_it_starts(tmp_path: Path) -> None:
+    """A live session warms the scan for int16 counts and float64 newtons, and never uses
+    the whole-record gap check; once warmed, it is not announced again."""
+    from stride.core.kernels import analysis_kernels_ready
+    from stride.ingest.engine import CoreEngine
+
+    CoreEngine(None).warm()
+    assert analysis_kernels_ready("int16", streaming=True)
+    assert analysis_kernels_ready("float64", streaming=True)
