@@ -231,8 +231,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _announce_kernels() -> None:
-    """The line a first run shows before the session compiles its kernels (it warms them
-    for the box's raw int16 counts and for calibrated newtons, float64)."""
+    """The line a first run shows before the session compiles its kernels (a live
+    session's analyzer reads every source's forces as float64)."""
     from stride.cli.kernel_notice import announce_kernels
 
-    announce_kernels(("int16", "float64"), streaming=True)
+    announce_kernels(("float64",), streaming=True)

@@ -280,6 +280,11 @@ class StreamingAnalyzer:
             raise InputError("the analyzer has finished", fix="start a new StreamingAnalyzer")
         t = np.asarray(t, np.float64)
         forces = np.asarray(forces)
+        if forces.dtype.kind in "iuf":
+            # one compiled scan for every live source (chunks are small: the copy is
+            # cheap, a second specialisation would double the first run's compile time);
+            # float64 holds counts and float32 exactly, so the contacts are the same
+            forces = forces.astype(np.float64, copy=False)
         if belt_t is not None and belt_speed is not None and len(belt_t):
             if not self.n_belts:
                 raise InputError("belt samples fed to an overground analyzer", fix="set belts")

@@ -33,12 +33,14 @@ def _scan_args(dtype: str) -> tuple[Any, ...]:
 
 def _kernels(dtype: str, streaming: bool = False) -> list[tuple[Any, tuple[Any, ...] | None]]:
     """(dispatcher, example arguments or None for "any signature") of every kernel; with
-    ``streaming`` those a live session compiles when it starts (its contact detector
-    checks no whole record for gaps first, and DFA is computed only for its final
-    summary)."""
+    ``streaming`` those a live session compiles when it starts (its analyzer reads chunks
+    as float64 whatever the source's dtype, checks no whole record for gaps first, and
+    computes DFA only for its final summary)."""
     from stride.core import _contact_scan, _dfa_kernel, _step_kernels, belt, gaps
 
-    scan: tuple[Any, tuple[Any, ...] | None] = (_contact_scan.scan, _scan_args(dtype))
+    # a live session's analyzer reads every chunk as float64 (StreamingAnalyzer.feed)
+    scan_dtype = "float64" if streaming else dtype
+    scan: tuple[Any, tuple[Any, ...] | None] = (_contact_scan.scan, _scan_args(scan_dtype))
     common = [
         scan,
         (_contact_scan.finish_foot, None),

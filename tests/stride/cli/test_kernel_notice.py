@@ -60,7 +60,7 @@ def test_analyze_shows_the_line_on_stderr_and_keeps_stdout_json(
 
 
 def test_a_session_asks_only_for_what_it_compiles_as_it_starts(tmp_path: Path) -> None:
-    """A live session warms the scan for int16 counts and float64 newtons, and never uses
+    """A live session's analyzer reads every source's forces as float64 and never uses
     the whole-record gap check; once warmed, it is not announced again."""
     from stride.core.kernels import analysis_kernels_ready
     from stride.ingest.engine import CoreEngine
@@ -68,3 +68,7 @@ def test_a_session_asks_only_for_what_it_compiles_as_it_starts(tmp_path: Path) -
     CoreEngine(None).warm()
     assert analysis_kernels_ready("int16", streaming=True)
     assert analysis_kernels_ready("float64", streaming=True)
+    from stride.core import _contact_scan
+
+    streamed = {str(sig[1].dtype) for sig in _contact_scan.scan.signatures}
+    assert "float64" in streamed
