@@ -228,7 +228,8 @@ def analyze_contacts(
 class StreamingAnalyzer:
     """The batch analysis fed in chunks; ``finish()`` equals :func:`analyze` exactly.
 
-    ``belts``: 0 (overground), 1, or 2 (split belts, left then right).
+    ``belts``: 0 (overground), 1, or 2 (split belts, left then right). Chunks of counts are
+    read as float64: small copies, and one scan to compile, not one per dtype, on a first run.
     """
 
     def __init__(
@@ -280,10 +281,7 @@ class StreamingAnalyzer:
             raise InputError("the analyzer has finished", fix="start a new StreamingAnalyzer")
         t = np.asarray(t, np.float64)
         forces = np.asarray(forces)
-        if forces.dtype.kind in "iuf":
-            # one compiled scan for every live source (chunks are small: the copy is
-            # cheap, a second specialisation would double the first run's compile time);
-            # float64 holds counts and float32 exactly, so the contacts are the same
+        if forces.dtype.kind in "iuf":  # one scan compiled for every live source (exact)
             forces = forces.astype(np.float64, copy=False)
         if belt_t is not None and belt_speed is not None and len(belt_t):
             if not self.n_belts:
