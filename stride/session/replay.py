@@ -64,7 +64,13 @@ def run_replay(args: ReplayArgs) -> int:
         print(f"stride: warning: {line}", file=sys.stderr)
     pipeline.warm()
     ui = want_ui(args.no_ui)
-    source = ReplaySource(recorded_chunks(reader, streams), speed=speed)
+    state = SessionState(target)
+    state.recording_s = 0.0  # the dashboard's clock: time in the recording
+
+    def at(recorded_s: float) -> None:
+        state.recording_s = recorded_s
+
+    source = ReplaySource(recorded_chunks(reader, streams), speed=speed, on_position=at)
     options = SessionOptions(
         title=f"replay {args.speed}",
         json_lines=not ui,
@@ -72,7 +78,7 @@ def run_replay(args: ReplayArgs) -> int:
         restamp=False,
         end_when_sources_done=True,
     )
-    session = Session(pipeline, [source], SessionState(target), options, observers=args.observers)
+    session = Session(pipeline, [source], state, options, observers=args.observers)
     result = run_session(session, ui)
     if source.failure is not None:  # the recording stopped being readable mid-replay
         raise InputError(

@@ -25,10 +25,18 @@ ACTIONS = {
     "Q": "quit",
 }
 
+#: What a replay takes: it has no belt to drive and no walker to pace.
+REPLAY_ACTIONS = frozenset({"pause", "quit"})
+
 
 def actions_for(chars: str) -> list[str]:
     """Map typed characters to session actions, ignoring every other key."""
     return [ACTIONS[c] for c in chars if c in ACTIONS]
+
+
+def allowed(actions: list[str], *, replay: bool) -> list[str]:
+    """The actions the session takes: a replay ignores the belt and metronome keys."""
+    return [a for a in actions if not replay or a in REPLAY_ACTIONS]
 
 
 class KeyReader:
