@@ -27,6 +27,11 @@ class InputError(StrideError, ValueError):
     """A file, argument or setting the toolkit cannot use as given."""
 
 
+class FileSystemError(StrideError, OSError):
+    """A file or folder that could not be read or written: a full disk, a read-only mount,
+    no permission, a name too long (see :func:`devices.files.fs_error`)."""
+
+
 class DeviceError(StrideError, OSError):
     """A port or device that cannot be opened, or that misbehaves."""
 

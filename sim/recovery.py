@@ -173,12 +173,16 @@ class SessionPlan:
         }
 
 
+#: The longest training course simulated: ten years of weekly sessions.
+MAX_WEEKS = 520
+
+
 def schedule_days(weeks: int, per_week: int) -> list[float]:
     """Training days (from the start) spread evenly over each week (3/week: days 0, 2, 4)."""
-    if weeks < 1 or not 1 <= per_week <= 7:
+    if not 1 <= weeks <= MAX_WEEKS or not 1 <= per_week <= 7:
         raise InputError(
             f"cannot schedule {per_week} sessions a week for {weeks} weeks",
-            fix="use --weeks >= 1 and --sessions-per-week 1..7",
+            fix=f"use --weeks 1..{MAX_WEEKS} and --sessions-per-week 1..7",
         )
     return [7.0 * w + math.floor(i * 7 / per_week) for w in range(weeks) for i in range(per_week)]
 

@@ -29,7 +29,8 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from devices.errors import InputError
+from devices.errors import FileSystemError, InputError
+from devices.files import fs_error
 from devices.recording import SessionWriter
 from sim.box import BoxConfig, SensorBox
 from sim.link import Faults, LinkConfig, apply_faults, host_reads, link_for
@@ -234,7 +235,12 @@ def simulate_session(
     ``--force`` replaces them with the rest of the session)."""
     t_wall = datetime.now(UTC)
     created = _first_missing(Path(out))
-    writer = SessionWriter(out, force=force)  # refuses before any work is done
+    try:
+        writer = SessionWriter(out, force=force)  # refuses before any work is done
+    except FileSystemError as err:  # the folder was made, its session.json could not be
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        raise _unfinished(err) from err
     try:
         sim = simulate(spec)
         t0 = time.perf_counter()
@@ -248,13 +254,25 @@ def simulate_session(
         if derive is not None:
             for name, text in derive(Path(out)).items():
                 writer.write_text(name, text)
-    except BaseException as err:
         writer.close()
-        if isinstance(err, KeyboardInterrupt):  # Ctrl-C: leave nothing that looks recorded
+    except BaseException as err:
+        with contextlib.suppress(OSError):  # the disk that failed may fail this too
+            writer.close()
+        if isinstance(err, KeyboardInterrupt | OSError):
+            # Ctrl-C or a full or failing disk: leave nothing that looks recorded (a
+            # simulated session is made again by the same command).
             _remove_partial(Path(out), writer.meta, created)
+        if isinstance(err, OSError):
+            raise _unfinished(err) from err
         raise
-    writer.close()
     return sim
+
+
+def _unfinished(err: OSError) -> FileSystemError:
+    """The one line for a session that could not be written (its files were removed)."""
+    if not isinstance(err, FileSystemError):
+        err = fs_error(err, doing="write")
+    return FileSystemError(f"{err.problem}; the unfinished session was removed", fix=err.fix)
 
 
 def _first_missing(out: Path) -> Path | None:

@@ -3,9 +3,17 @@
 from devices.errors import (
     DeviceError,
     DeviceTimeoutError,
+    FileSystemError,
     InputError,
     ProtocolError,
     StrideError,
 )
 
-__all__ = ["DeviceError", "DeviceTimeoutError", "InputError", "ProtocolError", "StrideError"]
+__all__ = [
+    "DeviceError",
+    "DeviceTimeoutError",
+    "FileSystemError",
+    "InputError",
+    "ProtocolError",
+    "StrideError",
+]

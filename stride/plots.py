@@ -7,11 +7,13 @@ step time when no length was measured) against the target and its tolerance band
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import numpy as np
 
+from devices.files import atomic_write
 from stride.core.analyzer import Analysis
 from stride.core.signals import GaitSignals
 from stride.core.targets import Target
@@ -86,6 +88,7 @@ def plot_analysis(
     ax_len.set_ylabel(label)
     ax_len.set_title("Usable steps per side")
     ax_len.legend(loc="upper right", fontsize=8)
-    fig.savefig(out, dpi=100)
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=100)
     plt.close(fig)
-    return out
+    return atomic_write(out, png.getvalue())  # a full disk leaves no empty PNG behind

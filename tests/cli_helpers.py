@@ -1,4 +1,5 @@
-"""Running ``stride`` as a user does, and the one-line error contract, for the CLI tests."""
+"""Running ``stride`` as a user does (a subprocess, or the entry point in this process for
+fuzzing), and the one-line error contract, for the CLI tests."""
 
 from __future__ import annotations
 
@@ -37,3 +38,33 @@ def one_line_error(run: subprocess.CompletedProcess[str], *words: str) -> None:
     assert lines[0].startswith("stride: error: "), lines[0]
     for w in words:
         assert w in lines[0], lines[0]
+
+
+def stride_in_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """``stride ARGS`` through the console entry point in this process (fast, for fuzzing
+    many cases): an exception that escapes ``main`` is recorded as a traceback on stderr,
+    exactly what a user would see."""
+    import contextlib
+    import io
+    import traceback
+
+    from stride.cli.app import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code: int | str | None = 0
+    argv = sys.argv
+    sys.argv = ["stride", *args]
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            main()
+    except SystemExit as done:
+        code = done.code
+    except BaseException:
+        err.write(traceback.format_exc())
+        code = 99
+    finally:
+        sys.argv = argv
+    returncode = code if isinstance(code, int) else (0 if code is None else 1)
+    return subprocess.CompletedProcess(
+        ["stride", *args], returncode, out.getvalue(), err.getvalue()
+    )

@@ -124,7 +124,7 @@ def test_replay_stream_without_any_intact_chunk(recording: Path, tmp_path: Path)
     _, _, json_len = FILE_HEAD.unpack_from(raw)
     box.write_bytes(raw[: FILE_HEAD.size + json_len + 10])  # header + a torn first chunk
     run = _stride("replay", str(rec), "--no-ui", "--speed", "max")
-    _one_line_error(run, "holds no intact data")
+    _one_line_error(run, "is damaged: none of its 10 bytes after the header")
 
 
 def test_replay_torn_stream_is_replayed_with_a_visible_warning(

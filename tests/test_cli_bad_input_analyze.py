@@ -89,4 +89,12 @@ def test_clean_recording_has_no_warning_and_zero_damage(recording: Path) -> None
     run = _stride("analyze", str(recording), "--json")
     assert run.returncode == 0 and run.stderr == ""
     damage = json.loads(run.stdout)["recording"]
-    assert damage == {"stream": "box", "skipped_chunks": 0, "torn_tail": False, "bytes_skipped": 0}
+    recorded = damage.pop("recorded_s")
+    assert damage == {
+        "stream": "box",
+        "skipped_chunks": 0,
+        "torn_tail": False,
+        "bytes_skipped": 0,
+        "complete": True,
+    }
+    assert 29.0 < recorded <= 30.1  # the 0.5-minute session's box stream

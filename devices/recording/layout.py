@@ -21,11 +21,9 @@ chunk (killed process, power loss) and resynchronise past a damaged one.
 
 from __future__ import annotations
 
-import os
 import re
 import struct
 import zlib
-from pathlib import Path
 from typing import Final
 
 from devices.errors import InputError
@@ -42,7 +40,7 @@ CHUNK_MAGIC: Final = b"CHNK"
 CHUNK_HEAD: Final = struct.Struct("<4sIdI")  # magic, n, host_t, crc32
 MAX_CHUNK: Final = 64 * 1024 * 1024
 
-RESERVED_META: Final = frozenset({"format", "format_version", "streams", "files"})
+RESERVED_META: Final = frozenset({"format", "format_version", "streams", "files", "complete"})
 _NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -65,28 +63,3 @@ def check_name(name: str, what: str) -> str:
             fix="use letters, digits, '_', '.', '-' (e.g. 'box' or 'treadmill.rx')",
         )
     return name
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old or the new file, never a mix."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename or a new file durable (where the OS allows fsync on directories)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

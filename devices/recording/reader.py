@@ -11,62 +11,31 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-
-import numpy as np
-from numpy.typing import NDArray
+import stat
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
 
 from devices.errors import InputError
+from devices.files import fs_error
 from devices.recording.layout import (
-    CHUNK_HEAD,
-    CHUNK_MAGIC,
-    FILE_HEAD,
-    FILE_MAGIC,
     FORMAT_NAME,
     FORMAT_VERSION,
-    MAX_CHUNK,
     SESSION_JSON,
+    STREAM_SUFFIX,
+    STREAMS_DIR,
     check_name,
-    chunk_crc,
+)
+from devices.recording.scan import (
+    EMPTY,
+    StreamData,
+    StreamProblems,
+    iter_stream,
+    join,
+    parse_stream_bytes,
 )
 
-
-@dataclass
-class StreamProblems:
-    """What reading one stream had to skip."""
-
-    torn: int = 0  # an incomplete last chunk (at most one per file)
-    corrupt: int = 0  # damaged chunks skipped in the middle
-    bytes_skipped: int = 0
-
-    @property
-    def clean(self) -> bool:
-        return self.torn == 0 and self.corrupt == 0
-
-
-@dataclass(frozen=True)
-class StreamData:
-    """A whole stream in memory: the bytes, and where each chunk starts and when it came."""
-
-    data: bytes
-    offsets: NDArray[np.int64]  # start of each chunk in ``data``; len = chunks
-    host_t: NDArray[np.float64]
-
-    def chunks(self) -> Iterator[tuple[float, bytes]]:
-        if not self.offsets.size:
-            return
-        ends = [*self.offsets[1:].tolist(), len(self.data)]
-        for start, end, t in zip(self.offsets.tolist(), ends, self.host_t.tolist(), strict=True):
-            yield t, self.data[start:end]
-
-
-@dataclass
-class _Parsed:
-    data: StreamData
-    problems: StreamProblems = field(default_factory=StreamProblems)
+__all__ = ["SessionReader", "StreamData", "StreamProblems", "parse_stream_bytes"]
 
 
 class SessionReader:
@@ -114,17 +83,61 @@ class SessionReader:
             raise InputError(f"{sj} has a corrupt stream list", fix="restore it from a backup")
         self.meta: dict[str, Any] = meta
         self.streams: dict[str, str] = {k: v["protocol"] for k, v in streams.items()}
-        self._files = {k: p / str(v.get("file", f"streams/{k}.rec")) for k, v in streams.items()}
+        self._files = {k: _stream_path(p, k, v, sj) for k, v in streams.items()}
         self.problems: dict[str, StreamProblems] = {}
-        self._cache: dict[str, _Parsed] = {}
+        self._cache: dict[str, StreamData] = {}
 
     def read_stream(self, name: str) -> StreamData:
-        """The whole stream in memory (bytes + chunk offsets + host times)."""
-        return self._parse(name).data
+        """The whole stream in memory (bytes + chunk offsets + host times); the file is
+        read a window at a time, so memory follows the intact data, not the file size."""
+        if name not in self._cache:
+            problems = StreamProblems()
+            with self._open(name) as fh:
+                parts = list(iter_stream(fh, str(self._files[name]), problems))
+            self._cache[name] = join(parts) if parts else EMPTY
+            self.problems[name] = problems
+        return self._cache[name]
 
     def chunks(self, name: str) -> Iterator[tuple[float, bytes]]:
-        """(host_t, bytes) of every intact chunk, in the order they were recorded."""
-        return self.read_stream(name).chunks()
+        """(host_t, bytes) of every intact chunk, in the order they were recorded; streamed
+        from the file a window at a time unless the stream was read whole already."""
+        if name in self._cache:
+            yield from self._cache[name].chunks()
+            return
+        problems = StreamProblems()
+        with self._open(name) as fh:
+            for part in iter_stream(fh, str(self._files[name]), problems):
+                yield from part.chunks()
+        self.problems[name] = problems
+
+    def require_data(self, name: str, what: str = "stream") -> StreamData:
+        """The stream, or one line telling an empty stream from a damaged one (bytes after
+        the header, none of them an intact chunk)."""
+        data = self.read_stream(name)
+        if data.offsets.size:
+            return data
+        skipped = self.problems[name].bytes_skipped
+        if skipped:
+            raise InputError(
+                f"{self.path}: the {what} {name!r} is damaged: none of its {skipped} bytes "
+                "after the header is an intact chunk",
+                fix="restore the recording from a backup",
+            )
+        raise InputError(
+            f"{self.path}: the {what} {name!r} is empty (nothing was recorded)",
+            fix="record a session first",
+        )
+
+    @property
+    def complete(self) -> bool:
+        """Whether the session that wrote this recording reached its end (session.json's
+        ``complete``; a recording from before that key counts as complete when it lists its
+        end-of-session tables). False: killed, or its disk filled: the data stops early."""
+        flag = self.meta.get("complete")
+        if isinstance(flag, bool):
+            return flag
+        files = self.meta.get("files")
+        return isinstance(files, list) and ("steps.csv" in files or "summary.json" in files)
 
     def file(self, name: str) -> Path:
         """Path of a derived file in the session (it may not exist)."""
@@ -139,128 +152,48 @@ class SessionReader:
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise InputError(f"{f} is corrupt ({err})", fix="re-create it") from err
 
-    def _parse(self, name: str) -> _Parsed:
+    def _open(self, name: str) -> BinaryIO:
+        """The stream file, opened only if it is a regular file inside the recording (never
+        blocks on a FIFO, never reads a device such as /dev/zero)."""
         if name not in self.streams:
             known = ", ".join(sorted(self.streams)) or "none"
             raise InputError(f"no stream {name!r} in {self.path}", fix=f"streams: {known}")
-        if name not in self._cache:
-            path = self._files[name]
-            try:
-                raw = path.read_bytes()
-            except FileNotFoundError as err:
-                raise InputError(
-                    f"{path}: the {name!r} stream file of this recording is missing",
-                    fix="restore it from a backup; the recording is incomplete",
-                ) from err
-            except IsADirectoryError as err:
-                raise InputError(
-                    f"{path}: the {name!r} stream file of this recording is a directory",
-                    fix="restore the stream file from a backup",
-                ) from err
-            except OSError as err:
-                reason = err.strerror or str(err)
-                raise InputError(
-                    f"cannot read {path}: {reason}", fix="check the recording"
-                ) from err
-            parsed = parse_stream_file(raw, str(path))
-            self._cache[name] = parsed
-            self.problems[name] = parsed.problems
-        return self._cache[name]
+        path = self._files[name]
+        where = f"{path}: the {name!r} stream file of this recording"
+        try:
+            inside = path.resolve().is_relative_to(self.path.resolve())
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_BINARY", 0))
+        except FileNotFoundError as err:
+            raise InputError(
+                f"{where} is missing", fix="restore it from a backup; the recording is incomplete"
+            ) from err
+        except RuntimeError as err:  # a symbolic-link loop (Python 3.11)
+            raise InputError(f"{where} is a symbolic-link loop", fix="restore it") from err
+        except OSError as err:
+            raise fs_error(err, path, "read") from err
+        kind = stat.S_IFMT(os.fstat(fd).st_mode)
+        if not inside or kind != stat.S_IFREG:
+            os.close(fd)
+            problem = (
+                "lies outside the recording folder"
+                if not inside
+                else "is a directory"
+                if kind == stat.S_IFDIR
+                else "is not a regular file (a pipe, a device or a socket)"
+            )
+            raise InputError(f"{where} {problem}", fix="restore the stream file from a backup")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
 
 
-def parse_stream_file(raw: bytes, where: str = "stream", *, use_kernel: bool = True) -> _Parsed:
-    """Split a stream file into chunks; see the module docstring for damage handling.
-
-    Intact stretches are walked by a numba kernel (CRC-32 checked, hundreds of MB/s);
-    damage is handled in Python, which then hands the rest back to the kernel.
-    """
-    if len(raw) < FILE_HEAD.size or raw[:8] != FILE_MAGIC:
-        raise InputError(f"{where} is not a stride stream file", fix="check the recording")
-    _, version, jlen = FILE_HEAD.unpack_from(raw)
-    if version > FORMAT_VERSION:
-        raise InputError(f"{where} has stream format {version}", fix="upgrade stride")
-    buf = np.frombuffer(raw, dtype=np.uint8)
-    scan = _kernel_scanner() if use_kernel else None
-    pos = FILE_HEAD.size + jlen
-    probs = StreamProblems()
-    positions: list[NDArray[np.int64]] = []
-    lengths: list[NDArray[np.int64]] = []
-    end = len(raw)
-    while pos < end:
-        if scan is not None:
-            p, n, pos = scan(buf, pos)
-            positions.append(p)
-            lengths.append(n)
-            if pos >= end:
-                break
-        good = _chunk_at(raw, pos)
-        if good >= 0:  # only reached without the kernel: one chunk at a time
-            positions.append(np.array([pos], dtype=np.int64))
-            lengths.append(np.array([good], dtype=np.int64))
-            pos += CHUNK_HEAD.size + good
-            continue
-        nxt = _next_good_chunk(raw, pos + 1)
-        if nxt < 0:
-            probs.torn += 1
-            probs.bytes_skipped += end - pos
-            break
-        probs.corrupt += 1
-        probs.bytes_skipped += nxt - pos
-        pos = nxt
-    pos_a = np.concatenate(positions) if positions else np.zeros(0, np.int64)
-    len_a = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
-    hs = CHUNK_HEAD.size
-    host_t = (
-        buf[pos_a[:, None] + np.arange(8, 16)].copy().view("<f8").reshape(-1).astype(np.float64)
-        if pos_a.size
-        else np.zeros(0, np.float64)
-    )
-    offsets = np.concatenate([[0], np.cumsum(len_a)[:-1]]).astype(np.int64) if pos_a.size else pos_a
-    total = int(len_a.sum())
-    if scan is not None:
-        from devices.recording._scan_kernels import _gather
-
-        data = _gather(buf, pos_a, len_a, total).tobytes()
-    else:
-        data = b"".join(
-            raw[p + hs : p + hs + m] for p, m in zip(pos_a.tolist(), len_a.tolist(), strict=True)
+def _stream_path(folder: Path, name: str, entry: dict[str, Any], sj: Path) -> Path:
+    """Where session.json says a stream's file is: a relative path inside the recording
+    (``streams/NAME.rec`` by default); anything else is refused before it is opened."""
+    rel = entry.get("file", f"{STREAMS_DIR}/{name}{STREAM_SUFFIX}")
+    parts = PurePosixPath(rel).parts if isinstance(rel, str) else ()
+    if not parts or parts[0] == "/" or ".." in parts or "\\" in str(rel) or "\0" in str(rel):
+        raise InputError(
+            f"{sj}: the file of stream {name!r} ({rel!r}) is not a path inside the recording",
+            fix="restore session.json from a backup (stream files are streams/NAME.rec)",
         )
-    return _Parsed(StreamData(data, offsets, host_t), probs)
-
-
-def _kernel_scanner() -> Callable[[NDArray[np.uint8], int], tuple[Any, Any, int]]:
-    """The numba chunk scanner (``use_kernel=False`` walks chunk by chunk in Python: the
-    slow reference the kernel is tested against). Imported when first needed: writing a
-    recording (the simulator, a live session) does not load numba."""
-    from devices.recording._scan_kernels import _scan_chunks, crc32_tables
-
-    tables = crc32_tables()
-    return lambda buf, pos: _scan_chunks(buf, pos, tables)
-
-
-def _chunk_at(raw: bytes, pos: int) -> int:
-    """Data length of an intact chunk at ``pos``, or -1."""
-    hs = CHUNK_HEAD.size
-    if len(raw) - pos < hs or raw[pos : pos + 4] != CHUNK_MAGIC:
-        return -1
-    _, n, host_t, crc = CHUNK_HEAD.unpack_from(raw, pos)
-    if n > MAX_CHUNK or pos + hs + n > len(raw):
-        return -1
-    return int(n) if chunk_crc(n, host_t, raw[pos + hs : pos + hs + n]) == crc else -1
-
-
-def _next_good_chunk(raw: bytes, start: int) -> int:
-    """Offset of the next chunk whose CRC checks, or -1."""
-    hs = CHUNK_HEAD.size
-    pos = raw.find(CHUNK_MAGIC, start)
-    while pos >= 0:
-        if len(raw) - pos >= hs:
-            _, n, host_t, crc = CHUNK_HEAD.unpack_from(raw, pos)
-            if (
-                n <= MAX_CHUNK
-                and pos + hs + n <= len(raw)
-                and chunk_crc(n, host_t, raw[pos + hs : pos + hs + n]) == crc
-            ):
-                return pos
-        pos = raw.find(CHUNK_MAGIC, pos + 1)
-    return -1
+    return folder.joinpath(*parts)

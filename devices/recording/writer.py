@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from devices.errors import InputError
+from devices.files import atomic_write, check_path, fs_error, fsync_dir
 from devices.recording.layout import (
     FILE_HEAD,
     FILE_MAGIC,
@@ -36,9 +37,7 @@ from devices.recording.layout import (
     SESSION_JSON,
     STREAM_SUFFIX,
     STREAMS_DIR,
-    atomic_write,
     check_name,
-    fsync_dir,
     pack_chunk,
 )
 
@@ -58,6 +57,16 @@ def _derived_files(session_json: Path) -> list[str]:
     return out
 
 
+def _first_missing(path: Path) -> Path | None:
+    """The outermost folder of ``path`` that does not exist yet (None: ``path`` exists)."""
+    if path.exists() or path.is_symlink():
+        return None
+    top = path
+    while top.parent != top and not top.parent.exists():
+        top = top.parent
+    return top
+
+
 class StreamRecorder:
     """Appends one device's raw bytes with host timestamps (see the module docstring)."""
 
@@ -68,13 +77,23 @@ class StreamRecorder:
         self.sync_interval = sync_interval
         self.chunks = 0
         self.bytes = 0
+        #: An append failed (a full disk): the stream ends there, the recording is cut short.
+        self.failed = False
         self._lock = threading.Lock()
         desc = json.dumps({"name": name, "protocol": protocol}).encode()
         # O_BINARY: on Windows, without it the OS would turn \n into \r\n.
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-        self._fd: int | None = os.open(path, flags, 0o644)
-        os.write(self._fd, FILE_HEAD.pack(FILE_MAGIC, FORMAT_VERSION, len(desc)) + desc)
-        os.fsync(self._fd)
+        try:
+            self._fd: int | None = os.open(path, flags, 0o644)
+        except OSError as err:
+            raise fs_error(err, path, "create the stream file") from err
+        try:
+            _write_all(self._fd, FILE_HEAD.pack(FILE_MAGIC, FORMAT_VERSION, len(desc)) + desc)
+            os.fsync(self._fd)
+        except OSError as err:  # a stream file without its header is no recording: removed
+            os.close(self._fd)
+            path.unlink(missing_ok=True)
+            raise fs_error(err, path, "create the stream file") from err
         fsync_dir(path.parent)
         self._last_sync = time.monotonic()
         self._dirty = False
@@ -88,7 +107,7 @@ class StreamRecorder:
         with self._lock:
             if self._fd is None:
                 raise InputError(f"stream {self.name!r} is closed", fix="append before close()")
-            _write_all(self._fd, record)
+            self._write(record)
             self.chunks += 1
             self.bytes += len(data)
             self._dirty = True
@@ -123,10 +142,20 @@ class StreamRecorder:
         with self._lock:
             if self._fd is None:
                 raise InputError(f"stream {self.name!r} is closed", fix="append before close()")
-            _write_all(self._fd, b"".join(batch))
+            self._write(b"".join(batch))
             self.chunks += len(batch)
             self.bytes += size
             self._dirty = True
+
+    def _write(self, record: bytes) -> None:
+        """One record to the file (under the lock); a failed write (a full disk) names the
+        file. What reached the disk before it stays readable: the reader skips a torn tail."""
+        assert self._fd is not None
+        try:
+            _write_all(self._fd, record)
+        except OSError as err:
+            self.failed = True
+            raise fs_error(err, self.path, "append to") from err
 
     def maybe_sync(self) -> None:
         """fsync if the last one was ``sync_interval`` seconds ago or more."""
@@ -137,16 +166,22 @@ class StreamRecorder:
         """Make everything appended so far durable."""
         with self._lock:
             if self._fd is not None and self._dirty:
-                os.fsync(self._fd)
+                try:
+                    os.fsync(self._fd)
+                except OSError as err:
+                    raise fs_error(err, self.path, "save") from err
                 self._dirty = False
             self._last_sync = time.monotonic()
 
     def close(self) -> None:
-        self.sync()
-        with self._lock:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
+        """Make the stream durable and close it (closed even when that fails)."""
+        try:
+            self.sync()
+        finally:
+            with self._lock:
+                if self._fd is not None:
+                    os.close(self._fd)
+                    self._fd = None
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -173,6 +208,8 @@ class SessionWriter:
         self._recorders: dict[str, StreamRecorder] = {}
         self._stop = threading.Event()
         self._syncer: threading.Thread | None = None
+        self._failed = False  # a derived file could not be written
+        made = _first_missing(self.path)
         self._prepare(force)
         self._meta: dict[str, Any] = {
             "format": FORMAT_NAME,
@@ -180,11 +217,22 @@ class SessionWriter:
             "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "streams": {},
             "files": [],
+            # True only once close() has written everything: a session killed, or whose
+            # disk filled, keeps false, and a reader can say the recording was cut short.
+            "complete": False,
         }
-        self._write_session_json()
+        try:
+            self._write_session_json()
+        except OSError:  # a full or failing disk: the folders just made are not left empty
+            if made is not None:
+                shutil.rmtree(made, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    (self.path / STREAMS_DIR).rmdir()
+            raise
 
     def _prepare(self, force: bool) -> None:
-        p = self.path
+        p = check_path(self.path, "recording folder")  # stored in the history as text
         if p.exists() and not p.is_dir():
             raise InputError(f"{p} exists and is not a directory", fix="choose another path")
         if p.is_dir() and any(p.iterdir()):
@@ -203,10 +251,8 @@ class SessionWriter:
         try:
             (p / STREAMS_DIR).mkdir(parents=True, exist_ok=True)
         except OSError as err:  # a file where a folder should be, read-only disk, no space
-            raise InputError(
-                f"cannot create the recording directory {p}: {err.strerror or err}",
-                fix="choose another path; every part of it must be a folder you can write to",
-            ) from err
+            said = fs_error(err, p, "create the recording directory")
+            raise InputError(said.problem, fix=said.fix) from err
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -260,7 +306,11 @@ class SessionWriter:
     def write_bytes(self, name: str, data: bytes) -> Path:
         """A derived file, written atomically and listed in session.json ``files``."""
         path = self.path / check_name(name, "file")
-        atomic_write(path, data)
+        try:
+            atomic_write(path, data)
+        except OSError:
+            self._failed = True
+            raise
         with self._lock:
             new = name not in self._meta["files"]
             if new:
@@ -282,13 +332,28 @@ class SessionWriter:
                 with contextlib.suppress(OSError):
                     rec.maybe_sync()
 
-    def close(self) -> None:
+    def close(self, *, complete: bool = True) -> None:
+        """Close every stream and write session.json, marked complete unless ``complete``
+        is False or something failed (a stream append, a derived file); every step is
+        tried even when one fails (a full disk), then the first failure is raised."""
         self._stop.set()
         if self._syncer is not None:
             self._syncer.join()
+        errors: list[OSError] = []
         for rec in list(self._recorders.values()):
-            rec.close()
-        self._write_session_json()
+            try:
+                rec.close()
+            except OSError as err:
+                errors.append(err)
+        failed = self._failed or any(rec.failed for rec in self._recorders.values())
+        with self._lock:
+            self._meta["complete"] = complete and not errors and not failed
+        try:
+            self._write_session_json()
+        except OSError as err:
+            errors.append(err)
+        if errors:
+            raise errors[0]
 
     def __enter__(self) -> SessionWriter:
         return self
@@ -296,7 +361,7 @@ class SessionWriter:
     def __exit__(
         self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        self.close(complete=et is None)
 
     def _write_session_json(self) -> None:
         with self._lock:

@@ -42,10 +42,13 @@ class BeltReading:
 
     ``speeds_mps`` holds one value, or ``(left, right)`` for a split-belt treadmill. NaN
     means the treadmill answered but the speed could not be read (e.g. unknown unit).
+    ``heart_rate_bpm``: the heart rate the treadmill last reported with it (Bluetooth FTMS
+    treadmills relay a chest strap's), None where it sends none.
     """
 
     host_t: float
     speeds_mps: tuple[float, ...]
+    heart_rate_bpm: float | None = None
 
     @property
     def split(self) -> bool:
@@ -100,6 +103,18 @@ class Treadmill(ABC):
     can_set_speed: bool = False
     #: Whether :meth:`start`/:meth:`stop` drive the belt (else the console does).
     can_start_stop: bool = False
+    #: Seconds without a reading after which the treadmill counts as not answering: the
+    #: poller's "not answering" and the belt-unknown limit of its recorded stream, live and
+    #: in ``stride analyze``/``replay`` alike (:func:`stride.ingest.streams.silence_limit`).
+    #: A treadmill that sends readings about once a second needs a longer one.
+    silence_s: ClassVar[float] = 1.0
+    #: Earlier recorded bytes :meth:`parse_recording` may need to complete a reading from a
+    #: new chunk (an answer split across reads); read chunk by chunk, live and replayed,
+    #: each chunk is parsed with this many bytes before it. 0: each chunk stands alone.
+    recording_carry_bytes: ClassVar[int] = 256
+    #: Times the driver re-established a lost link by itself (``session.reconnects``
+    #: adds them to the sensor box's).
+    reconnects: int = 0
 
     def __init__(self, *, timeout: float = 0.5) -> None:
         if not (timeout > 0):
@@ -183,13 +198,16 @@ class Treadmill(ABC):
         on_bytes: BytesCallback | None = None,
         on_status: StatusCallback | None = None,
         *,
-        not_answering_after: float = 1.0,
+        not_answering_after: float | None = None,
     ) -> Poller:
         """Poll the speed in a background thread; calling again updates rate and callbacks.
 
         ``on_bytes`` receives every byte exchanged (polls and commands alike) so it can be
-        recorded; ``on_status`` hears "not answering" once per outage and "answering again".
+        recorded; ``on_status`` hears "not answering" once per outage (after
+        ``not_answering_after`` s, default :attr:`silence_s`) and "answering again".
         """
+        if not_answering_after is None:
+            not_answering_after = self.silence_s
         if not (rate_hz >= 5.0) or not math.isfinite(rate_hz):
             raise InputError(f"poll rate {rate_hz!r} Hz is too low", fix="poll at 5 Hz or more")
         if on_bytes is not None:

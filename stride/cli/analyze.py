@@ -97,7 +97,7 @@ def _one(
     """One record: its tables or its JSON document; the CSV and the plot if asked."""
     from stride.analysis import check_output, document, run, stored_target, write_text_atomic
     from stride.core.rows import steps_csv_text
-    from stride.ingest.recording import recording_damage, skipped_warning
+    from stride.ingest.recording import incomplete_warning, recording_damage, skipped_warning
 
     for out in (steps_csv, plot):
         if out is not None:
@@ -111,6 +111,9 @@ def _one(
             typer.echo(warning, err=True)
     said = signals.meta.get("warnings")
     problems = [str(w) for w in said] if isinstance(said, list) else []
+    cut_short = None if damage is None else incomplete_warning(path, damage)
+    if cut_short is not None:
+        problems.insert(0, cut_short)
     if config.target is None:
         problems += [p for p in stored_target(signals.meta)[1:] if p is not None]
     for problem in problems:
@@ -125,11 +128,15 @@ def _one(
         doc = document(result, timing)
         if damage is not None:
             doc["recording"] = damage
+        if problems:  # what reading recovered from (e.g. spikes in force data), in words
+            doc["warnings"] = problems
         typer.echo(json.dumps(doc, allow_nan=False))
         return
     from stride.cli.analyze_tables import show
 
     show(str(path), result.summary, timing.as_dict(), signals.fs, signals.units)
+    if cut_short is not None:  # in the summary's own words too, not only on stderr
+        typer.echo(f"Note: {cut_short}.")
 
 
 def _many(

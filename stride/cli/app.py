@@ -42,7 +42,7 @@ def _root(
 # Command registration: one line per command module (keep alphabetical).
 app.command("analyze")(analyze.analyze)
 app.command("check")(check.check)
-app.command("history")(history.history)
+app.add_typer(history.app, name="history")
 live.register(app)  # demo, live, replay
 app.command("ports")(ports.ports)
 app.command("report")(report.report)
@@ -50,16 +50,35 @@ app.add_typer(sim.app, name="sim")
 
 
 def main() -> None:
-    """Console entry point: a toolkit error becomes ``stride: error: ...`` and exit code 1."""
+    """Console entry point: a toolkit error becomes ``stride: error: ...`` and exit code 1.
+
+    The last line of defence for the file system too: an ``OSError`` that no command turned
+    into its own message (a full disk, a read-only mount, a name too long, no permission)
+    and a file name that is not UTF-8 text are one line naming the path and the fix.
+    """
     try:
         app()
     except StrideError as err:
-        print(f"stride: error: {err}", file=sys.stderr)
-        sys.exit(1)
+        _fail(str(err))
     except BrokenPipeError:
         # The reader of our output went away (e.g. `stride ... | head`): not an error.
         sys.stderr.close()
         sys.exit(0)
+    except OSError as err:
+        from devices.files import fs_error
+
+        _fail(str(fs_error(err)))
+    except UnicodeEncodeError as err:
+        if "surrogate" not in str(err):  # not a file name: a defect, shown as one
+            raise
+        from devices.files import fs_error
+
+        _fail(str(fs_error(err)))
+
+
+def _fail(line: str) -> None:
+    print(f"stride: error: {line}", file=sys.stderr)
+    sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -13,13 +13,27 @@ import typer
 
 _MAX_ROWS = 200  # per-session rows shown on screen; --json always has every session
 
+app = typer.Typer(
+    name="history",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
 
+
+@app.callback(invoke_without_command=True)
 def history(
+    ctx: typer.Context,
     subject: str | None = typer.Option(None, "--subject", help="Only this subject's sessions."),
     db: Annotated[Path | None, typer.Option("--db", help="History database file.")] = None,
     json_out: bool = typer.Option(False, "--json", help='Print {"sessions": [...]} as JSON.'),
 ) -> None:
-    """Show stored sessions, trends and any sudden change of a subject's symmetry."""
+    """Show stored sessions, trends and any sudden change of a subject's symmetry.
+
+    `stride history add DIR` stores a recording whose session was not stored.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     from stride.history.db import list_sessions, resolve_db_path
     from stride.history.trends import subject_changes
 
@@ -43,6 +57,35 @@ def history(
         typer.echo(json.dumps(doc))
         return
     _show(records, by_subject, warnings, str(path), subject)
+
+
+@app.command("add")
+def add(
+    recording: Annotated[
+        Path, typer.Argument(help="Recording directory (stride live, demo or sim session).")
+    ],
+    db: Annotated[Path | None, typer.Option("--db", help="History database file.")] = None,
+    subject: str | None = typer.Option(
+        None, "--subject", help="Subject id, when the recording has none."
+    ),
+) -> None:
+    """Store a recording in the history (a session that could not be stored when it ended).
+
+    The recording is analysed as `stride analyze DIR` does; adding it again replaces its row.
+    """
+    import shlex
+
+    from stride.history.recordings import register_recording
+
+    got = register_recording(recording, db=db, subject=subject)
+    who = got.subject or "no subject"
+    typer.echo(
+        f"stored {recording} ({got.steps} steps, {got.source}) as history session "
+        f"{got.session_id} ({who})" + ("; it replaces the row stored before" * got.replaced)
+    )
+    if got.subject:
+        db_opt = f" --db {shlex.quote(str(db))}" if db is not None else ""
+        typer.echo(f"next: stride history --subject {shlex.quote(got.subject)}{db_opt}")
 
 
 def _fmt(value: float | None, spec: str, scale: float = 1.0) -> str:

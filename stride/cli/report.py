@@ -42,8 +42,12 @@ def report(
             "sessions/2026-11-25 --out r.html, or stride report --subject P1 --out r.html)",
             param_hint="SESSION_DIR / --subject",
         )
+    from devices.files import check_path
+
+    check_path(out, "--out")  # a name the page and the file system can both hold
     target = targets.target_from_cli(spacing, lines_per_step, step_length, tolerance, cadence)
     if session_dir is not None:
+        check_path(session_dir, "SESSION_DIR")  # the page names it
         if db is not None:
             raise typer.BadParameter(
                 "--db is only used with --subject (drop --db)", param_hint="--db"

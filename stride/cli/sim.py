@@ -61,10 +61,9 @@ def session(
     from sim.cli_support import run_session
 
     if not no_history:
-        from stride.history.db import open_db
+        from stride.history.db import check_writable
 
-        with open_db(db):  # a foreign or damaged history is refused before any work
-            pass
+        check_writable(db)  # a foreign, damaged or read-only history: refused before any work
     analysed = SessionAnalysis()
     try:
         summary = run_session(

@@ -7,6 +7,7 @@ database load inside the command.
 from __future__ import annotations
 
 import json
+import shlex
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -53,7 +54,7 @@ def recovery(
     json_out: bool = typer.Option(False, "--json", help="Print the run's result as JSON."),
 ) -> None:
     """Simulate recovery over weeks of sessions and store every session in the history."""
-    from stride.cohort.recovery_run import RecoveryOptions, run_recovery
+    from stride.cohort.recovery_run import CohortInterrupted, RecoveryOptions, run_recovery
 
     options = RecoveryOptions(
         profile=profile,
@@ -76,24 +77,35 @@ def recovery(
         workers=workers,
         progress=not json_out,
     )
-    result = run_recovery(options)
+    try:
+        result = run_recovery(options)
+    except CohortInterrupted as stop:  # Ctrl-C or SIGTERM: exit 130, and what was stored
+        typer.echo(f"stride: interrupted: {stop}", err=True)
+        raise typer.Exit(130) from None
     if json_out:
         typer.echo(json.dumps(result))
         return
+    _say(result, patients, db)
+
+
+def _say(result: dict[str, Any], patients: int, db: Path | None) -> None:
+    """What the run stored, the asymmetry it ended at, and the command to look at it."""
     si = result["step_length_si_abs"]
     who = result["subject"] + ("-0001..." if patients > 1 else "")
+    before = result["stored_before"]
+    had = f"; {before} were stored by an earlier run" if before else ""
     typer.echo(
         f"stored {result['sessions']} sessions of {who} in {result['db']} "
-        f"({result['mode']} mode, {result['elapsed_s']:.1f} s)"
+        f"({result['mode']} mode, {result['elapsed_s']:.1f} s{had})"
     )
     if si["first_session"] is not None and si["last_session"] is not None:
         typer.echo(
             f"step-length asymmetry |SI|: {si['first_session']:.1f} % at the first session, "
             f"{si['last_session']:.1f} % at the last (mean over patients)"
         )
-    db_opt = f" --db {db}" if db is not None else ""
+    db_opt = f" --db {shlex.quote(str(db))}" if db is not None else ""
     first = result["subject"] + ("-0001" if patients > 1 else "")
-    typer.echo(f"next: stride history --subject {first}{db_opt}")
+    typer.echo(f"next: stride history --subject {shlex.quote(first)}{db_opt}")
 
 
 def _start(text: str | None, weeks: int) -> str:
@@ -101,7 +113,8 @@ def _start(text: str | None, weeks: int) -> str:
     from stride.errors import InputError
 
     if text is None:
-        day = datetime.now(UTC).date() - timedelta(weeks=max(weeks, 0))
+        # clamped: an out-of-range --weeks is refused with its own line by the planner
+        day = datetime.now(UTC).date() - timedelta(weeks=min(max(weeks, 0), 520))
     else:
         try:
             day = datetime.fromisoformat(text).date()

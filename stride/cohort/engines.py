@@ -16,7 +16,9 @@ Usage::
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Protocol, TypeVar
@@ -41,8 +43,9 @@ class Engine(Protocol):
         """Yield ``(index, fn(items[index]))`` as each finishes (any order)."""
         ...
 
-    def close(self) -> None:  # pragma: no cover - protocol
-        """Release workers or the cluster connection."""
+    def close(self, *, wait: bool = True) -> None:  # pragma: no cover - protocol
+        """Release workers or the cluster connection (``wait=False``: do not wait for the
+        items running)."""
         ...
 
 
@@ -70,7 +73,9 @@ class LocalEngine:
                 yield i, fn(item)
             return
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, initializer=_die_with_parent, initargs=(os.getpid(),)
+            )
         pending: dict[Future[R], int] = {}
         feed = iter(enumerate(items))
         limit = self.workers * 4  # bounded queue: memory stays flat for huge cohorts
@@ -90,10 +95,39 @@ class LocalEngine:
             for fut in pending:
                 fut.cancel()
 
-    def close(self) -> None:
+    def close(self, *, wait: bool = True) -> None:
+        """Release the workers; ``wait=False`` (an interrupted run) does not wait for the
+        items running: their workers end with them, or with this process."""
         if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+            self._pool.shutdown(wait=wait, cancel_futures=True)
             self._pool = None
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: a worker never outlives the run that started it, even one killed
+    with SIGKILL (which no handler sees). On Linux the kernel sends SIGKILL when the parent
+    dies (``PR_SET_PDEATHSIG``); everywhere a watchdog thread ends the worker once its
+    parent is gone. Ctrl-C is the parent's to handle: workers ignore SIGINT."""
+    import signal
+    import threading
+    import time
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+    if os.getppid() != parent:  # the parent died before this line
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
 class DaskEngine:
@@ -130,7 +164,7 @@ class DaskEngine:
         finally:
             self._client.cancel(futures)
 
-    def close(self) -> None:
+    def close(self, *, wait: bool = True) -> None:
         self._client.close()
 
 

@@ -16,13 +16,15 @@ from typing import Any
 
 import numpy as np
 
+from devices.files import confined
 from sim.recovery import SessionPlan, fast_summary, plan_patient
 from sim.session import SessionSpec, simulate_session
 from stride.analysis import run, write_text_atomic
 from stride.core.analyzer import AnalysisConfig
 from stride.core.rows import steps_csv_text
 from stride.core.targets import Target, target_meta
-from stride.history.db import NewSession, now_iso, prepare_row
+from stride.errors import InputError
+from stride.history.db import NewSession, now_iso, prepare_row, row_key
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,9 @@ def run_full_session(job: RecoveryJob) -> SimulatedSession:
     config = AnalysisConfig(target=_target(plan))
     with tempfile.TemporaryDirectory(prefix="stride-recovery-") as tmp:
         keep = job.recordings is not None
-        out = Path(job.recordings or tmp) / f"{job.subject}-s{plan.index + 1:03d}"
-        simulate_session(out, spec)
+        out = confined(job.recordings or tmp, f"{job.subject}-s{plan.index + 1:03d}", "--subject")
+        if not _recorded_before(out, spec):
+            simulate_session(out, spec, force=_ours_unfinished(out, spec))
         _, result, _ = run(out, config)
         if keep:
             write_text_atomic(out / "steps.csv", steps_csv_text(result.step_rows()))
@@ -131,30 +134,76 @@ def run_full_session(job: RecoveryJob) -> SimulatedSession:
         )
 
 
+def _new(r: SimulatedSession) -> NewSession:
+    return NewSession(
+        subject=r.subject,
+        started_at=r.started_at,
+        source="recovery",
+        summary=r.summary,
+        devices=list(r.devices),
+        target=r.target,
+        recording_path=r.recording_path,
+        meta=r.meta,
+    )
+
+
+def _simulated_as(out: Path, spec: SessionSpec) -> tuple[bool, bool]:
+    """Whether ``out`` holds a recording of this very simulation (subject and seed), and
+    whether that recording reached its end."""
+    from devices.recording import SessionReader
+
+    try:
+        reader = SessionReader(out)
+    except InputError:
+        return False, False
+    sim = reader.meta.get("sim")
+    same = isinstance(sim, dict) and sim.get("seed") == spec.seed
+    return same and reader.meta.get("subject") == spec.subject, reader.complete
+
+
+def _recorded_before(out: Path, spec: SessionSpec) -> bool:
+    """A complete recording of this session from an earlier, interrupted run: analysed
+    again, not simulated again."""
+    same, complete = _simulated_as(out, spec) if out.exists() else (False, False)
+    return same and complete
+
+
+def _ours_unfinished(out: Path, spec: SessionSpec) -> bool:
+    """An unfinished recording of this session (its run was stopped while writing it):
+    replaced; anything else in its place is refused by the session writer."""
+    same, complete = _simulated_as(out, spec) if out.exists() else (False, False)
+    return same and not complete
+
+
 def _stored(results: list[SimulatedSession]) -> list[tuple[tuple[Any, ...], int, float | None]]:
     """Results as history rows made in the worker (the parent only inserts them), with the
     session index and step-length SI for the run's summary line."""
     now = now_iso()
     out = []
     for r in results:
-        new = NewSession(
-            subject=r.subject,
-            started_at=r.started_at,
-            source="recovery",
-            summary=r.summary,
-            devices=list(r.devices),
-            target=r.target,
-            recording_path=r.recording_path,
-            meta=r.meta,
-        )
         si = r.summary.get("symmetry", {}).get("step_length", {}).get("si")
         out.append(
             (
-                prepare_row(new, now),
+                prepare_row(_new(r), now),
                 int(r.meta["session_index"]),
                 float(si) if isinstance(si, int | float) else None,
             )
         )
+    return out
+
+
+def job_keys(jobs: list[RecoveryJob]) -> list[list[str]]:
+    """The history key of every session each job stores, known before it runs (so a run
+    interrupted, or run again, skips what is stored already). Plans are made once per
+    patient."""
+    plans: dict[tuple[str, int], list[SessionPlan]] = {}
+    out = []
+    for job in jobs:
+        key = (job.subject, job.patient)
+        if key not in plans:
+            plans[key] = plan_job(job)
+        chosen = plans[key] if job.session is None else [plans[key][job.session]]
+        out.append([str(row_key(_new(_result(job, p, {})))) for p in chosen])
     return out
 
 

@@ -7,19 +7,32 @@ progress bar (:mod:`stride.cohort.progress`) advances.
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
+from devices.files import safe_name
 from devices.units import parse_speed
 from sim.recovery import parse_profile, schedule_days
-from stride.cohort.engines import check_workers, get_engine
+from stride.cohort.engines import Engine, check_workers, get_engine
 from stride.cohort.progress import progress_bar
-from stride.cohort.recovery import RecoveryJob, fast_rows, full_rows, jobs_of, plan_job
+from stride.cohort.recovery import (
+    RecoveryJob,
+    fast_rows,
+    full_rows,
+    job_keys,
+    jobs_of,
+    plan_job,
+)
 from stride.cohort.writer import HistoryWriter
 from stride.errors import InputError
-from stride.history.db import open_db, resolve_db_path
+from stride.history.db import check_writable, resolve_db_path, stored_keys, stored_subjects
 
 
 @dataclass(frozen=True)
@@ -63,9 +76,10 @@ def _check(o: RecoveryOptions) -> None:
     if rec is not None:
         if o.fast:
             raise InputError("--fast simulates no recordings", fix="drop --recordings or --fast")
-        if rec.exists():
+        if rec.exists() and not rec.is_dir():
             raise InputError(
-                f"{str(rec)!r} already exists", fix="name a new directory for --recordings"
+                f"--recordings {str(rec)!r} is a file, not a directory",
+                fix="name a new directory for --recordings",
             )
         parent = next((p for p in rec.absolute().parents if p.exists()), None)
         if parent is not None and not parent.is_dir():
@@ -94,65 +108,142 @@ def _base_job(o: RecoveryOptions, profile_name: str) -> RecoveryJob:
     )
 
 
-def _prepare_outputs(o: RecoveryOptions) -> Path:
-    """The history (refused before any work if foreign or damaged) and --recordings."""
+def _prepare_outputs(o: RecoveryOptions) -> tuple[Path, bool]:
+    """The history (refused before any work if foreign, damaged or read-only) and
+    --recordings (an existing one is the folder of an earlier run being completed); also
+    whether this run made the --recordings folder."""
     db_path = resolve_db_path(o.db)
-    with open_db(db_path):
-        pass
-    if o.recordings is not None:
+    check_writable(db_path)
+    made = False
+    if o.recordings is not None and not o.recordings.is_dir():
         try:
             o.recordings.mkdir(parents=True)
+            made = True
         except OSError as err:  # read-only disk, no permission
             raise InputError(
                 f"cannot create --recordings {str(o.recordings)!r}: {err.strerror or err}",
                 fix="name a new directory you can write to",
             ) from err
-    return db_path
+    return db_path, made
+
+
+class CohortInterrupted(Exception):
+    """Ctrl-C or SIGTERM stopped the run; what was stored by then is kept."""
+
+    def __init__(self, stored: int, before: int, total: int, db: Path) -> None:
+        self.stored, self.before, self.total = stored, before, total
+        left = total - before - stored
+        super().__init__(
+            f"stored {stored} of the cohort's {total} sessions in {db}"
+            + (f" ({before} were stored before)" if before else "")
+            + f"; run the same command again to store the other {left}"
+        )
 
 
 def run_recovery(o: RecoveryOptions) -> dict[str, Any]:
-    """Run the cohort, store every session, return what was done."""
+    """Run the cohort, store every session not stored yet, return what was done. Sessions
+    already in the history (an earlier run of the same cohort, interrupted or not) are not
+    simulated again; Ctrl-C or SIGTERM raises :class:`CohortInterrupted` after storing
+    every session finished by then."""
     name, _ = parse_profile(o.profile)
     n_sessions = len(schedule_days(o.weeks, o.sessions_per_week))
     _check(o)
     base = _base_job(o, name)
     plan_job(base)  # validate the remaining options before starting any worker
-    jobs = jobs_of(base, o.fast, n_sessions)
-    db_path = _prepare_outputs(o)
+    safe_name(base.subject, "--subject", suffix_bytes=16)  # it names recording folders
+    all_jobs = jobs_of(base, o.fast, n_sessions)
+    db_path, made = _prepare_outputs(o)
+    jobs, before, total = _not_stored(all_jobs, db_path, n_sessions)
     t0 = time.perf_counter()
-    first_si: list[float] = []
-    last_si: list[float] = []
-    pending: list[tuple[Any, ...]] = []
+    si: dict[int, list[float]] = {0: [], n_sessions - 1: []}
     writer = HistoryWriter(db_path)
     eng = get_engine(o.engine, scheduler=o.scheduler, workers=o.workers)
-    with progress_bar(o.progress, len(jobs), o.fast) as advance:
+    stopped = False
+    with _sigterm_as_interrupt(), progress_bar(o.progress, len(jobs), o.fast) as advance:
         try:
-            for _, stored in eng.imap_unordered(fast_rows if o.fast else full_rows, jobs):
-                for row, index, si in stored:
-                    pending.append(row)
-                    if si is not None and index == 0:
-                        first_si.append(abs(si))
-                    if si is not None and index == n_sessions - 1:
-                        last_si.append(abs(si))
-                if len(pending) >= 500 or not o.fast:
-                    writer.put(pending)
-                    pending = []
-                advance(1)
-            writer.put(pending)
+            _store_all(eng, jobs, o.fast, writer, si, advance)
+        except KeyboardInterrupt:
+            stopped = True
         finally:
-            eng.close()
+            eng.close(wait=not stopped)
+            if made and o.recordings is not None:  # made by this run: not left empty
+                with contextlib.suppress(OSError):
+                    o.recordings.rmdir()
             stored_count = writer.close()
+    if stopped:
+        raise CohortInterrupted(stored_count, len(before), total, db_path)
     return {
         "db": str(db_path),
         "mode": "fast" if o.fast else "full",
         "engine": eng.name,
         "patients": o.patients,
         "sessions": stored_count,
+        "stored_before": len(before),
         "subject": base.subject,
         "feedback": o.feedback,
         "elapsed_s": round(time.perf_counter() - t0, 3),
-        "step_length_si_abs": {"first_session": _mean(first_si), "last_session": _mean(last_si)},
+        "step_length_si_abs": {
+            "first_session": _mean(si[0]),
+            "last_session": _mean(si[n_sessions - 1]),
+        },
     }
+
+
+def _not_stored(
+    jobs: list[RecoveryJob], db_path: Path, n_sessions: int
+) -> tuple[list[RecoveryJob], set[str], int]:
+    """The jobs with a session the history does not hold yet, the keys it holds, and the
+    cohort's number of sessions. A cohort whose subjects have no session stored (the usual
+    first run) is not looked up session by session."""
+    total = sum(n_sessions if job.session is None else 1 for job in jobs)
+    if not stored_subjects(db_path, sorted({job.subject for job in jobs})):
+        return jobs, set(), total
+    keys = job_keys(jobs)
+    before = stored_keys(db_path, [k for ks in keys for k in ks])
+    todo = [job for job, ks in zip(jobs, keys, strict=True) if not before.issuperset(ks)]
+    return todo, before, total
+
+
+def _store_all(
+    eng: Engine,
+    jobs: list[RecoveryJob],
+    fast: bool,
+    writer: HistoryWriter,
+    si: dict[int, list[float]],
+    advance: Callable[[int], None],
+) -> None:
+    """Run the jobs and hand their rows to the writer as they finish (in batches of 500
+    rows in --fast mode, one by one otherwise); rows made before an interruption too."""
+    pending: list[tuple[Any, ...]] = []
+    try:
+        for _, stored in eng.imap_unordered(fast_rows if fast else full_rows, jobs):
+            for row, index, value in stored:
+                pending.append(row)
+                if value is not None and index in si:
+                    si[index].append(abs(value))
+            if len(pending) >= 500 or not fast:
+                writer.put(pending)
+                pending = []
+            advance(1)
+    finally:
+        writer.put(pending)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops the run as Ctrl-C does (what is finished is stored, and said)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 def _mean(values: list[float]) -> float | None:

@@ -16,40 +16,48 @@ import json
 import logging
 import math
 import os
-import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Literal
 
 from stride.errors import InputError
+from stride.history.connect import (
+    FIX,
+    check_writable,
+    db_error,
+    default_db_path,
+    open_db,
+    resolve_db_path,
+)
 from stride.history.metrics import trend_columns
-from stride.history.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from stride.history.schema import session_key
+
+__all__ = [
+    "FIX",
+    "NewSession",
+    "SessionRecord",
+    "check_writable",
+    "db_error",
+    "default_db_path",
+    "insert_rows",
+    "list_sessions",
+    "list_subjects",
+    "now_iso",
+    "open_db",
+    "prepare_row",
+    "register_session",
+    "register_sessions",
+    "resolve_db_path",
+    "row_key",
+    "stored_keys",
+    "stored_subjects",
+]
 
 Source = Literal["live", "demo", "sim", "recovery"]
 SOURCES: tuple[str, ...] = ("live", "demo", "sim", "recovery")
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-_BUSY_TIMEOUT_S = 60.0
-_FIX = "pass another file with --db; this one was left untouched"
 
 _log = logging.getLogger(__name__)
-
-
-def default_db_path() -> Path:
-    """Where the history lives when no path is given (``STRIDE_HISTORY_DB`` overrides it)."""
-    env = os.environ.get("STRIDE_HISTORY_DB")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("stride", appauthor=False)) / "history.sqlite"
-
-
-def resolve_db_path(db_path: str | os.PathLike[str] | None) -> Path:
-    """``db_path`` as a Path, or the default location."""
-    return default_db_path() if db_path is None else Path(db_path).expanduser()
 
 
 @dataclass(frozen=True)
@@ -131,96 +139,20 @@ def _iso_utc(started_at: datetime | str) -> str:
     return started_at.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-def _check_file(path: Path) -> None:
-    """Refuse a file that is not SQLite before sqlite3 touches it."""
-    if path.is_dir():
-        raise InputError(f"history database {str(path)!r} is a directory", fix=_FIX)
+def _text(value: Any, what: str) -> str | None:
+    """A text column's value; a file name or id that is not UTF-8 cannot be stored."""
+    if value is None:
+        return None
+    text = os.fspath(value) if isinstance(value, os.PathLike) else str(value)
     try:
-        with path.open("rb") as fh:
-            head = fh.read(len(_SQLITE_MAGIC))
-    except OSError as err:
-        raise InputError(f"cannot read history database {str(path)!r}: {err}", fix=_FIX) from err
-    if head and head != _SQLITE_MAGIC:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
         raise InputError(
-            f"{str(path)!r} is not a stride history database (not an SQLite file)", fix=_FIX
-        )
-
-
-def _prepare(con: sqlite3.Connection, path: Path, *, create: bool) -> None:
-    """Check the file is ours (or empty), then bring its schema up to date."""
-    app_id = con.execute("PRAGMA application_id").fetchone()[0]
-    version = con.execute("PRAGMA user_version").fetchone()[0]
-    if app_id == APPLICATION_ID and version == SCHEMA_VERSION:
-        return
-    if app_id not in (0, APPLICATION_ID):
-        raise InputError(f"{str(path)!r} is an SQLite file of another program", fix=_FIX)
-    if version > SCHEMA_VERSION:
-        raise InputError(
-            f"history database {str(path)!r} has schema version {version}, newer than this "
-            f"stride understands ({SCHEMA_VERSION})",
-            fix="upgrade stride",
-        )
-    if not create:
-        # A reader never writes; the queries work on every version >= 1.
-        if app_id == 0 and con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-            raise InputError(f"{str(path)!r} is an SQLite file of another program", fix=_FIX)
-        return
-    con.execute("BEGIN IMMEDIATE")
-    try:
-        # Re-read inside the write lock: another process may have just created or migrated it.
-        app_id = con.execute("PRAGMA application_id").fetchone()[0]
-        version = con.execute("PRAGMA user_version").fetchone()[0]
-        tables = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        if app_id == 0 and (version != 0 or tables):
-            raise InputError(f"{str(path)!r} is an SQLite file of another program", fix=_FIX)
-        for step in MIGRATIONS[version:]:
-            step(con)
-        con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-
-
-@contextmanager
-def open_db(db_path: str | os.PathLike[str] | None, *, create: bool = True) -> Iterator[Any]:
-    """A connection to a checked, up-to-date history file (created when ``create``).
-
-    Every SQLite failure inside (a damaged file, a full disk) becomes one ``InputError``.
-    """
-    path = resolve_db_path(db_path)
-    if path.exists():
-        _check_file(path)
-    elif not create:
-        raise InputError(
-            f"no history database at {str(path)!r}",
-            fix="record a session first, or pass the right file with --db",
-        )
-    else:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as err:  # a file where a folder should be, read-only disk
-            raise InputError(
-                f"cannot create the folder of history database {str(path)!r}: "
-                f"{err.strerror or err}",
-                fix="pass --db a file in a folder you can write to",
-            ) from err
-    con: sqlite3.Connection | None = None
-    try:
-        con = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
-        con.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_S * 1000)}")
-        _prepare(con, path, create=create)
-        if create:
-            con.execute("PRAGMA journal_mode = WAL")
-        yield con
-    except sqlite3.DatabaseError as err:
-        raise InputError(
-            f"history database {str(path)!r} is damaged or unreadable ({err})", fix=_FIX
+            f"the session's {what} {text.encode('utf-8', 'backslashreplace').decode()!r} is "
+            "not UTF-8 text",
+            fix="rename it using UTF-8 (e.g. ASCII) letters",
         ) from err
-    finally:
-        if con is not None:
-            con.close()
+    return text
 
 
 def prepare_row(session: NewSession, now: str) -> tuple[Any, ...]:
@@ -236,40 +168,108 @@ def prepare_row(session: NewSession, now: str) -> tuple[Any, ...]:
     summary = _clean(session.summary)
     summary_json = _dumps(summary, "summary")
     meta_json = _dumps(meta, "meta")
+    subject = _text(session.subject, "subject")
+    recording = _text(session.recording_path, "recording path")
+    started = _iso_utc(session.started_at)
+    target = None if session.target is None else _dumps(session.target, "target")
+    key = session_key(session.source, subject, meta, recording, target)
     return (
-        session.subject,
-        _iso_utc(session.started_at),
+        subject,
+        started,
         session.source,
         _dumps(list(session.devices), "devices"),
-        None if session.target is None else _dumps(session.target, "target"),
+        target,
         summary_json,
-        None if session.recording_path is None else str(session.recording_path),
+        recording,
         meta_json,
         now,
         *trend_columns(summary, meta),
+        key,
     )
 
 
-_INSERT = (
-    "INSERT INTO sessions (subject, started_at, source, devices, target, summary, recording_path,"
-    " meta, created_at, steps, cadence_spm, step_length_si, target_within, stride_time_cv,"
-    " feedback) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+def row_key(session: NewSession) -> str | None:
+    """The key :func:`prepare_row` gives the session's row, without the rest of the row
+    (a cohort asks which of its sessions are stored before it simulates them)."""
+    meta = {k: _clean(v) for k, v in (session.meta or {}).items()}
+    target = None if session.target is None else _dumps(session.target, "target")
+    recording = None if session.recording_path is None else os.fspath(session.recording_path)
+    return session_key(session.source, session.subject, meta, recording, target)
+
+
+def stored_subjects(db_path: str | os.PathLike[str] | None, subjects: Sequence[str]) -> bool:
+    """Whether the history holds any session of these subjects (a new cohort need not
+    look its sessions up one by one)."""
+    path = resolve_db_path(db_path)
+    if not path.exists() or not subjects:
+        return False
+    with open_db(path, create=False) as con:
+        if con.execute("PRAGMA user_version").fetchone()[0] < 1:
+            return False
+        for i in range(0, len(subjects), 500):
+            part = list(subjects[i : i + 500])
+            marks = ", ".join("?" * len(part))
+            query = f"SELECT 1 FROM sessions WHERE subject IN ({marks}) LIMIT 1"
+            if con.execute(query, part).fetchone() is not None:
+                return True
+    return False
+
+
+_COLUMNS = (
+    "subject, started_at, source, devices, target, summary, recording_path, meta, created_at,"
+    " steps, cadence_spm, step_length_si, target_within, stride_time_cv, feedback, session_key"
 )
+_INSERT = f"INSERT INTO sessions ({_COLUMNS}) VALUES ({', '.join('?' * 16)})"
+#: A session stored again under its key (a recording replaced with --force, a recording
+#: registered twice) replaces its row, keeping the row's id.
+_REPLACE = (
+    f"{_INSERT} ON CONFLICT (session_key) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS.replace(" ", "").split(","))
+    + " RETURNING id"
+)
+#: A simulated cohort session already stored (the same command run again) is kept as is.
+_KEEP = f"{_INSERT} ON CONFLICT (session_key) DO NOTHING RETURNING id"
 
 
 def insert_rows(
     db_path: str | os.PathLike[str] | None, rows: Sequence[tuple[Any, ...]]
 ) -> list[int]:
-    """Store rows made by :func:`prepare_row` in one transaction (all or none)."""
+    """Store rows made by :func:`prepare_row` in one transaction (all or none); returns the
+    ids of the rows stored. A row whose session is stored already (same key: the same
+    recording, or the same subject, seed and index of a simulated cohort) does not add a
+    second one: a recording's row is replaced, a cohort session is kept and not counted."""
+    ids: list[int] = []
     with open_db(db_path) as con:
         con.execute("BEGIN IMMEDIATE")
         try:
-            ids = [int(con.execute(_INSERT, row).lastrowid) for row in rows]
+            for row in rows:
+                key = row[-1]
+                sql = _KEEP if key is not None and key.startswith('["recovery"') else _REPLACE
+                got = con.execute(sql, row).fetchone()
+                if got is not None:
+                    ids.append(int(got[0]))
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
     return ids
+
+
+def stored_keys(db_path: str | os.PathLike[str] | None, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` (:func:`stride.history.schema.session_key`) the history holds."""
+    path = resolve_db_path(db_path)
+    if not path.exists() or not keys:
+        return set()
+    found: set[str] = set()
+    with open_db(path, create=False) as con:
+        if con.execute("PRAGMA user_version").fetchone()[0] < 3:
+            return found
+        for i in range(0, len(keys), 500):
+            part = list(keys[i : i + 500])
+            marks = ", ".join("?" * len(part))
+            query = f"SELECT session_key FROM sessions WHERE session_key IN ({marks})"
+            found.update(row[0] for row in con.execute(query, part))
+    return found
 
 
 def now_iso() -> str:
@@ -316,7 +316,13 @@ def register_session(
         recording_path=recording_path,
         meta=meta or {},
     )
-    return register_sessions(db_path, [new])[0]
+    ids = register_sessions(db_path, [new])
+    if ids:
+        return ids[0]
+    row = prepare_row(new, now_iso())  # kept: the same cohort session is stored already
+    with open_db(db_path, create=False) as con:
+        found = con.execute("SELECT id FROM sessions WHERE session_key = ?", (row[-1],))
+        return int(found.fetchone()[0])
 
 
 def list_sessions(

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from devices.registry import parse_spec, parse_treadmill_spec
-from devices.units import parse_speed
+from devices.treadmill.fixed import parse_fixed_speed
 from stride.errors import InputError
 
 BOX = "box"
@@ -55,7 +55,7 @@ class BeltSource:
         ``box`` options are checked, so ``box:/dev/x`` is refused rather than ignored)."""
         spec = parse_spec(text)
         if spec.driver == FIXED:
-            return cls(FIXED, parse_speed(spec.target))
+            return cls(FIXED, parse_fixed_speed(spec.target))
         if spec.driver == BOX:
             parse_treadmill_spec(text)
             return cls(BOX)

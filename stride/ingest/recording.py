@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import heapq
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +38,7 @@ from stride.ingest.pipeline import (
     SessionPipeline,
     build_pipeline,
 )
-from stride.ingest.streams import reading_parser
+from stride.ingest.streams import carry_bytes, reading_parser, silence_limit
 from stride.ingest.treadmill_clock import treadmill_belt
 
 
@@ -59,20 +59,36 @@ def skipped_warning(
 
 
 def recording_damage(meta: dict[str, object]) -> dict[str, object] | None:
-    """What reading a session recording skipped, for the JSON document (None for a record
-    that is not a session): ``{"stream", "skipped_chunks", "torn_tail", "bytes_skipped"}``."""
+    """What reading a session recording skipped and whether the session reached its end,
+    for the JSON document (None for a record that is not a session): ``{"stream",
+    "skipped_chunks", "torn_tail", "bytes_skipped", "complete", "recorded_s"}``."""
     p = meta.get("read_problems")
     stream = meta.get("read_stream")
     if meta.get("format") != "stride-session" or not isinstance(stream, str):
         return None
     p = p if isinstance(p, dict) else {}
     torn, corrupt = int(p.get("torn", 0)), int(p.get("corrupt", 0))
+    recorded = meta.get("recorded_s")
     return {
         "stream": stream,
         "skipped_chunks": torn + corrupt,
         "torn_tail": torn > 0,
         "bytes_skipped": int(p.get("bytes_skipped", 0)),
+        "complete": meta.get("complete") is not False,
+        "recorded_s": recorded if isinstance(recorded, float) else None,
     }
+
+
+def incomplete_warning(path: object, damage: Mapping[str, object]) -> str | None:
+    """The words for a recording whose session never reached its end, None otherwise."""
+    if damage.get("complete") is not False:
+        return None
+    seconds = damage.get("recorded_s")
+    after = f" after {seconds:.1f} s" if isinstance(seconds, float) else ""
+    return (
+        f"the recording {path} is incomplete: the session was cut short{after} (killed, or "
+        "its disk filled) and never wrote its end; the steps up to there are analysed"
+    )
 
 
 def unreadable_belt(protocol: str | None) -> str:
@@ -101,6 +117,8 @@ class _Belt:
     v: NDArray[np.float64] | None
     note: str
     outages: list[list[float]] | None = None
+    heart_rates: list[float] | None = None
+    max_gap_s: float | None = None  # a treadmill's silence limit
 
 
 def _recorded_belt(
@@ -116,9 +134,10 @@ def _recorded_belt(
         parser = reading_parser(proto)
         if parser is None:
             return _Belt(None, None, unreadable_belt(proto), [])
-        got = treadmill_belt(arrivals, reader.chunks(RX_STREAM), parser)
+        limit = silence_limit(proto)
+        got = treadmill_belt(arrivals, reader.chunks(RX_STREAM), parser, limit, carry_bytes(proto))
         note = f"treadmill ({proto}), {got.readings} readings, {len(got.outages)} outages"
-        return _Belt(got.belt_t, got.belt_v, note, got.outages)
+        return _Belt(got.belt_t, got.belt_v, note, got.outages, got.heart_rates, limit)
     if source.kind == NONE or signals.belt_t is None:
         return _Belt(None, None, "none (overground, or no belt measured)")
     return _Belt(signals.belt_t, signals.belt_speed, source.describe())
@@ -129,8 +148,7 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
     reader = SessionReader(path)
     name = box_stream(reader)
     source = BeltSource.from_session(reader.meta, str(path))
-    if not reader.read_stream(name).data:
-        raise InputError(f"{path}: the sensor-box stream is empty", fix="record a session first")
+    reader.require_data(name, "sensor-box stream")  # empty and damaged told apart
     assembler = BlockAssembler()
     arrivals: Arrivals = []
     chunk, stats = decode_box(
@@ -155,14 +173,26 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
         "assembler": vars(assembler.counts),
         "read_stream": name,
         "read_problems": None if problems is None else vars(problems),
+        "complete": reader.complete,
+        "recorded_s": _recorded_s(reader, name),
     }
     if belt.outages is not None:
         meta["belt_outages"] = belt.outages
+    if belt.heart_rates:
+        meta["heart_rates_bpm"] = belt.heart_rates
+    if belt.max_gap_s is not None:
+        meta["belt_max_gap_s"] = belt.max_gap_s
     if belt.t is None and source.kind == TREADMILL:
         meta["warnings"] = [belt.note]
     return GaitSignals(
         chunk.t, chunk.forces, chunk.channels, chunk.fs, belt.t, belt.v, chunk.units, meta
     )
+
+
+def _recorded_s(reader: SessionReader, name: str) -> float:
+    """Seconds between the first and the last chunk of a stream (host times)."""
+    host_t = reader.read_stream(name).host_t
+    return round(float(host_t.max() - host_t.min()), 3) if host_t.size else 0.0
 
 
 def pipeline_for(reader: SessionReader) -> tuple[SessionPipeline, list[str], Target | None]:
@@ -209,14 +239,12 @@ def check_streams(reader: SessionReader, streams: list[str]) -> list[str]:
     error (not a silent replay of nothing); returns the warnings for skipped damage."""
     warnings = []
     for name in streams:
-        data = reader.read_stream(name)  # InputError for a missing or foreign file
-        if not data.offsets.size:
-            raise InputError(
-                f"stream {name!r} of {reader.path} holds no intact data (empty or truncated)",
-                fix="replay another recording; this one has nothing to play",
-            )
+        reader.require_data(name)  # missing, foreign, empty or damaged: one line each
         probs = reader.problems.get(name)
         line = None if probs is None else skipped_warning(name, reader.path, probs)
         if line is not None:
             warnings.append(line)
+    if not reader.complete:
+        damage = {"complete": False, "recorded_s": _recorded_s(reader, streams[0])}
+        warnings.append(f"stride: warning: {incomplete_warning(reader.path, damage)}")
     return warnings

@@ -39,6 +39,11 @@ def read_signals(path: str | os.PathLike[str]) -> GaitSignals:
             f"{p}: a directory that is not a recording",
             fix="give a recording directory, a WFDB .hea file or a gaitpdb .txt file",
         )
+    if not p.is_file():  # never block on a FIFO or read a device such as /dev/zero
+        raise InputError(
+            f"{p}: not a regular file (a pipe, a device or a socket)",
+            fix="give a WFDB .hea record, a gaitpdb .txt file or a stride recording directory",
+        )
     from stride.readers.gaitpdb import looks_like_gaitpdb, read_gaitpdb
 
     if looks_like_gaitpdb(p):

@@ -4,6 +4,12 @@ Tab-separated rows at 100 Hz: time (s), 8 left-foot vertical force sensors (N), 
 sensors (N), total left, total right. The 16 sensors become channels ``L-cell1..8`` and
 ``R-cell1..8`` (their places under the foot are not given per cell), in newtons; the totals
 are only checked against the sensors' sums, since the core sums a foot's sensors itself.
+
+A single sample far beyond everything else its sensor reads (a 3-5 kN reading where the cell
+peaks near 200 N: a glitch of the acquisition, not a load a foot can put on one cell for
+10 ms) would set the foot's contact threshold and cut usable steps; it is replaced by the
+mean of its neighbours, counted per channel in ``meta["spikes"]`` and said in
+``meta["warnings"]`` (``stride analyze`` prints it).
 """
 
 from __future__ import annotations
@@ -14,12 +20,19 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from devices.files import open_regular
 from stride.core.signals import Channel, GaitSignals
 from stride.errors import InputError
 
 N_COLUMNS = 19
+MAX_BYTES = 256 << 20  # a 2-minute trial is about 1 MB; this is hours of it
 N_CELLS = 8
 TOTAL_TOLERANCE_N = 5.0  # the totals are rounded sums of rounded sensor values
+#: A sample is a spike when it exceeds SPIKE_FACTOR x its cell's 99.9th percentile (and
+#: SPIKE_FLOOR_N) while both neighbours do not. In the 4 PhysioNet control trials the largest
+#: sample is at most 1.8x the 99.9th percentile of its cell.
+SPIKE_FACTOR = 4.0
+SPIKE_FLOOR_N = 100.0
 
 
 def _bad(path: Path, problem: str, fix: str) -> InputError:
@@ -72,14 +85,13 @@ def parse_gaitpdb(text: str, path: Path) -> NDArray[np.float64]:
 def read_gaitpdb(path: str | os.PathLike[str]) -> GaitSignals:
     """Read one gaitpdb trial as 16 force channels in newtons."""
     p = Path(path)
-    if not p.is_file():
-        raise _bad(p, "no such file", "check the path")
+    fix = "give a gaitpdb .txt file (about 1 MB for a 2-minute trial)"
+    with open_regular(p, "gaitpdb", max_bytes=MAX_BYTES, fix=fix) as fh:
+        raw = fh.read()
     try:
-        text = p.read_text(encoding="ascii")
+        text = raw.decode("ascii")
     except UnicodeDecodeError:
         raise _bad(p, "the file is not plain text", "give a gaitpdb .txt file") from None
-    except OSError as err:
-        raise _bad(p, f"cannot read the file: {err.strerror}", "check it") from err
     table = parse_gaitpdb(text, p)
     t = np.ascontiguousarray(table[:, 0])
     if t.shape[0] < 2:
@@ -106,10 +118,51 @@ def read_gaitpdb(path: str | os.PathLike[str]) -> GaitSignals:
             "check that the insoles were connected while the subject walked",
         )
     channels = tuple(Channel(side, f"cell{i + 1}") for side in ("L", "R") for i in range(N_CELLS))
+    forces, spikes = remove_spikes(forces)
     meta: dict[str, object] = {
         "source": str(p),
         "format": "gaitpdb",
         "total_mismatch_rows": {"L": total_mismatch[0], "R": total_mismatch[1]},
         "units_note": "vertical force per insole cell, N",
+        "spikes": {f"{c.side}-{c.place}": n for c, n in zip(channels, spikes, strict=True) if n},
+        "warnings": _spike_warnings(p, channels, spikes),
     }
     return GaitSignals(t, forces, channels, fs, units="N", meta=meta)
+
+
+def spike_mask(x: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Samples of each column (n, k) that are isolated, implausible spikes (see the module)."""
+    finite = np.where(np.isfinite(x), np.abs(x), 0.0)
+    if x.shape[0] < 3:
+        return np.zeros(x.shape, bool)
+    bound = np.maximum(SPIKE_FACTOR * np.percentile(finite, 99.9, axis=0), SPIKE_FLOOR_N)
+    high = finite > bound
+    lonely = high.copy()
+    lonely[1:] &= ~high[:-1]
+    lonely[:-1] &= ~high[1:]
+    return lonely
+
+
+def remove_spikes(forces: NDArray[np.float64]) -> tuple[NDArray[np.float64], list[int]]:
+    """``forces`` with each spike replaced by its neighbours' mean, and spikes per column."""
+    mask = spike_mask(forces)
+    counts = [int(n) for n in mask.sum(axis=0)]
+    if not any(counts):
+        return forces, counts
+    out = forces.copy()
+    rows, cols = np.nonzero(mask)
+    before = out[np.maximum(rows - 1, 0), cols]
+    after = out[np.minimum(rows + 1, out.shape[0] - 1), cols]
+    out[rows, cols] = (before + after) / 2.0
+    return out, counts
+
+
+def _spike_warnings(path: Path, channels: tuple[Channel, ...], spikes: list[int]) -> list[str]:
+    total = sum(spikes)
+    if not total:
+        return []
+    where = ", ".join(f"{c.side}-{c.place} {n}" for c, n in zip(channels, spikes, strict=True) if n)
+    return [
+        f"{path}: {total} implausible single-sample spike(s) ({where}) replaced by the mean of "
+        f"their neighbours (each over {SPIKE_FACTOR:g}x the 99.9th percentile of its sensor)"
+    ]

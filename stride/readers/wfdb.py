@@ -13,181 +13,27 @@ verified, so a truncated or mismatched signal file is reported instead of analys
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
+from devices.files import open_regular
 from stride.core.signals import Channel, GaitSignals, Side
-from stride.errors import InputError
+from stride.readers.wfdb_header import (
+    DEFAULT_FS,
+    Header,
+    SignalSpec,
+    parse_header,
+    read_header_text,
+)
+from stride.readers.wfdb_header import bad as _bad
+
+__all__ = ["DEFAULT_FS", "Header", "SignalSpec", "decode_212", "parse_header", "read_wfdb"]
 
 SUPPORTED_FORMATS = ("212",)
-DEFAULT_FS = 250.0  # WFDB's default when the header gives no rate
 ADC_FLOOR_212 = -2048  # the lowest 12-bit value, which WFDB calls "invalid"
 WFDB_INVALID = -32768  # how a header writes a first value that is "invalid"
-
-_RECORD_RE = re.compile(
-    r"^(?P<name>[^\s/]+)(?P<seg>/\d+)?\s+(?P<nsig>\d+)"
-    r"(?:\s+(?P<fs>[0-9.eE+-]+)(?:/[0-9.eE+-]+)?(?:\([^)]*\))?"
-    r"(?:\s+(?P<nsamp>\S+))?)?(?:\s+.*)?$"
-)
-_FORMAT_RE = re.compile(r"^(?P<fmt>\d+)(?P<x>x\d+)?(?P<skew>:\d+)?(?P<off>\+\d+)?$")
-_GAIN_RE = re.compile(r"^(?P<gain>[0-9.eE+-]+)(?:\((?P<base>-?\d+)\))?(?:/(?P<units>\S+))?$")
-
-
-@dataclass(frozen=True)
-class SignalSpec:
-    """One signal line of a WFDB header."""
-
-    file: str
-    fmt: str
-    byte_offset: int
-    gain: float
-    baseline: int
-    units: str | None
-    adc_bits: int
-    adc_zero: int
-    first_value: int | None
-    checksum: int | None
-    description: str
-
-
-@dataclass(frozen=True)
-class Header:
-    """A parsed single-segment WFDB header."""
-
-    record: str
-    fs: float
-    n_samples: int | None
-    signals: tuple[SignalSpec, ...]
-
-
-def _bad(path: Path, problem: str, fix: str) -> InputError:
-    return InputError(f"{path}: {problem}", fix=fix)
-
-
-def _int(text: str, path: Path, line: int, what: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise _bad(
-            path, f"line {line}: {what} {text!r} is not an integer", "repair the header"
-        ) from None
-
-
-def parse_header(text: str, path: Path) -> Header:
-    """Parse header text; ``path`` only names the file in errors."""
-    lines = [(i + 1, ln.strip()) for i, ln in enumerate(text.splitlines()) if ln.strip()]
-    lines = [(i, ln) for i, ln in lines if not ln.startswith("#")]
-    fix = "give the .hea header of a PhysioNet record (e.g. 'als1 2 300 90000' + signal lines)"
-    if not lines:
-        raise _bad(path, "the header is empty", fix)
-    lineno, rec = lines[0]
-    m = _RECORD_RE.match(rec)
-    if m is None:
-        raise _bad(path, f"line {lineno}: malformed record line {rec[:60]!r}", fix)
-    if m.group("seg"):
-        raise _bad(path, "multi-segment records are not supported", "give a single-segment record")
-    nsig = int(m.group("nsig"))
-    fs = DEFAULT_FS
-    if m.group("fs") is not None:
-        try:
-            fs = float(m.group("fs"))
-        except ValueError:
-            raise _bad(path, f"line {lineno}: bad sampling frequency", fix) from None
-        if not (np.isfinite(fs) and fs > 0):
-            raise _bad(path, f"line {lineno}: sampling frequency {fs} is not positive", fix)
-    n_samples = None
-    if m.group("nsamp") is not None:
-        tok = m.group("nsamp")
-        if not (tok.isascii() and tok.isdigit()):  # -5 too: reading on would hide it
-            raise _bad(
-                path,
-                f"line {lineno}: sample count {tok} is not valid",
-                "write the number of samples per signal as a whole number >= 0",
-            )
-        n_samples = int(tok)
-    if nsig < 1:
-        raise _bad(path, "the header declares no signals", "give a record with signals")
-    sig_lines = lines[1:]
-    if len(sig_lines) != nsig:
-        raise _bad(
-            path,
-            f"the record line declares {nsig} signals but {len(sig_lines)} signal lines follow",
-            "repair the header so that it has one line per signal",
-        )
-    specs = tuple(_parse_signal(ln, i, path) for i, ln in sig_lines)
-    return Header(m.group("name"), fs, n_samples, specs)
-
-
-def _parse_signal(line: str, lineno: int, path: Path) -> SignalSpec:
-    parts = line.split(maxsplit=8)
-    if len(parts) < 2:
-        raise _bad(
-            path,
-            f"line {lineno}: a signal line needs at least a file name and a format",
-            "repair the header",
-        )
-    fm = _FORMAT_RE.match(parts[1])
-    if fm is None:
-        raise _bad(path, f"line {lineno}: malformed format field {parts[1]!r}", "repair it")
-    fmt = fm.group("fmt")
-    if fmt not in SUPPORTED_FORMATS:
-        raise _bad(
-            path,
-            f"line {lineno}: WFDB format {fmt} is not supported (only format 212)",
-            "convert the record to format 212 (e.g. with WFDB's xform)",
-        )
-    if fm.group("x") or fm.group("skew"):
-        raise _bad(
-            path,
-            f"line {lineno}: multi-frequency or skewed signals are not supported",
-            "resample the record to one frequency without skew",
-        )
-    offset = int(fm.group("off")[1:]) if fm.group("off") else 0
-    gain, baseline, units = 200.0, None, None
-    if len(parts) > 2:
-        gm = _GAIN_RE.match(parts[2])
-        if gm is None:
-            raise _bad(path, f"line {lineno}: malformed gain {parts[2]!r}", "repair it")
-        try:
-            gain = float(gm.group("gain"))
-        except ValueError:
-            raise _bad(path, f"line {lineno}: malformed gain {parts[2]!r}", "repair it") from None
-        if not np.isfinite(gain):
-            raise _bad(path, f"line {lineno}: gain {parts[2]!r} is not finite", "repair it")
-        if gain == 0:
-            gain = 200.0  # WFDB: a zero gain means "uncalibrated", default 200
-        baseline = None if gm.group("base") is None else int(gm.group("base"))
-        units = gm.group("units")
-    bits = _int(parts[3], path, lineno, "ADC resolution") if len(parts) > 3 else 12
-    zero = _int(parts[4], path, lineno, "ADC zero") if len(parts) > 4 else 0
-    first = _int(parts[5], path, lineno, "first value") if len(parts) > 5 else None
-    checksum = _int(parts[6], path, lineno, "checksum") if len(parts) > 6 else None
-    if len(parts) > 7:
-        _int(parts[7], path, lineno, "block size")
-    description = parts[8] if len(parts) > 8 else ""
-    if bits not in range(1, 13) and bits != 0:
-        raise _bad(
-            path,
-            f"line {lineno}: ADC resolution {bits} bits does not fit format 212 (12 bits)",
-            "repair the header",
-        )
-    return SignalSpec(
-        file=parts[0],
-        fmt=fmt,
-        byte_offset=offset,
-        gain=gain,
-        baseline=zero if baseline is None else baseline,
-        units=units,
-        adc_bits=bits or 12,
-        adc_zero=zero,
-        first_value=first,
-        checksum=checksum,
-        description=description,
-    )
 
 
 def decode_212(raw: bytes | NDArray[np.uint8], n_values: int) -> NDArray[np.int16]:
@@ -235,19 +81,14 @@ def read_wfdb(path: str | os.PathLike[str]) -> GaitSignals:
     hea = p if p.suffix == ".hea" else p.with_name(p.name + ".hea")
     if p.suffix in (".let", ".rit", ".dat"):
         hea = p.with_suffix(".hea")
-    if hea.is_dir():
-        raise _bad(
-            hea, "is a directory, not a header file", "give the path of the record's .hea file"
-        )
-    if not hea.is_file():
-        raise _bad(hea, "no such header file", "give the path of the record's .hea file")
-    try:
-        text = hea.read_text(encoding="ascii")
-    except UnicodeDecodeError:
-        raise _bad(hea, "the header is not ASCII text", "give a WFDB .hea header") from None
-    except OSError as err:
-        raise _bad(hea, f"cannot read the header: {err.strerror}", "check the file") from err
-    header = parse_header(text, hea)
+    header = parse_header(read_header_text(hea), hea)
+    columns, n_samples = _read_columns(hea, header)
+    _verify(hea, header, columns)
+    return _signals(hea, header, columns, n_samples)
+
+
+def _read_columns(hea: Path, header: Header) -> tuple[list[NDArray[np.int16]], int]:
+    """Every signal's samples, file by file (signals sharing a file are interleaved)."""
     by_file: dict[str, list[int]] = {}
     for i, s in enumerate(header.signals):
         if s.file == "-":
@@ -266,16 +107,14 @@ def read_wfdb(path: str | os.PathLike[str]) -> GaitSignals:
         n = available if n_samples is None else n_samples
         if n == 0:
             raise _bad(sig_path, "the signal file holds no samples", "give a non-empty record")
-        try:
-            flat = decode_212(data, n * k)
-        except ValueError:
+        if n > available:
             raise _bad(
                 sig_path,
                 f"the signal file is truncated: {data.shape[0]} bytes hold {available} of the "
                 f"{n} samples the header declares",
                 "copy the complete file again (or fix the sample count in the header)",
-            ) from None
-        frames = flat.reshape(n, k)
+            )
+        frames = decode_212(data, n * k).reshape(n, k)
         for j, i in enumerate(idx):
             columns[i] = np.ascontiguousarray(frames[:, j])
         if n_samples is None:
@@ -283,6 +122,11 @@ def read_wfdb(path: str | os.PathLike[str]) -> GaitSignals:
         elif n != n_samples:
             raise _bad(sig_path, "signal files disagree on the sample count", "repair them")
     assert n_samples is not None
+    return columns, n_samples
+
+
+def _verify(hea: Path, header: Header, columns: list[NDArray[np.int16]]) -> None:
+    """First value and checksum of every signal, as the header states them."""
     for s, x in zip(header.signals, columns, strict=True):
         first = int(x[0])
         if first == ADC_FLOOR_212 and s.first_value == WFDB_INVALID:
@@ -301,7 +145,23 @@ def read_wfdb(path: str | os.PathLike[str]) -> GaitSignals:
                 "is corrupt or does not belong to this header",
                 "copy the record again from its source",
             )
+
+
+def _signals(
+    hea: Path, header: Header, columns: list[NDArray[np.int16]], n_samples: int
+) -> GaitSignals:
+    """The record as GaitSignals: left foot first, physical units where gains differ."""
     sides = [_side(s, hea) for s in header.signals]
+    n_place = {side: sides.count(side) for side in ("L", "R")}
+    if not (n_place["L"] and n_place["R"]):
+        missing = "left" if not n_place["L"] else "right"
+        raise _bad(hea, f"the record has no {missing}-foot signal", "give a two-foot record")
+    if all(np.all(c == c[0]) for c in columns):
+        raise _bad(
+            hea,
+            "no walking in it: every force signal is constant",
+            "check that the sensors were connected while the subject walked",
+        )
     order = sorted(range(len(sides)), key=lambda i: (sides[i] != "L", i))
     adc = np.stack([columns[i] for i in order], axis=1)
     specs = [header.signals[i] for i in order]
@@ -314,29 +174,17 @@ def read_wfdb(path: str | os.PathLike[str]) -> GaitSignals:
         base = np.array([s.baseline for s in specs], np.float64)
         forces = ((adc - base) / gain).astype(np.float32)
         units = specs[0].units or "wfdb-units"
-    names = [header.signals[i].description or header.signals[i].file for i in order]
-    n_place = {side: sides.count(side) for side in ("L", "R")}
-    channels = []
     seen: dict[Side, int] = {"L": 0, "R": 0}
+    channels = []
     for i in order:
-        side = sides[i]
-        seen[side] += 1
-        channels.append(Channel(side, "foot" if n_place[side] == 1 else f"cell{seen[side]}"))
-    if not (n_place["L"] and n_place["R"]):
-        missing = "left" if not n_place["L"] else "right"
-        raise _bad(hea, f"the record has no {missing}-foot signal", "give a two-foot record")
-    if all(np.all(c == c[0]) for c in columns):
-        raise _bad(
-            hea,
-            "no walking in it: every force signal is constant",
-            "check that the sensors were connected while the subject walked",
-        )
-    t = np.arange(n_samples, dtype=np.float64) / header.fs
+        seen[sides[i]] += 1
+        place = "foot" if n_place[sides[i]] == 1 else f"cell{seen[sides[i]]}"
+        channels.append(Channel(sides[i], place))
     meta: dict[str, object] = {
         "source": str(hea),
         "format": "wfdb-212",
         "record": header.record,
-        "signals": names,
+        "signals": [s.description or s.file for s in specs],
         "gain": [s.gain for s in specs],
         "baseline": [s.baseline for s in specs],
         "adc_bits": [s.adc_bits for s in specs],
@@ -346,28 +194,30 @@ def read_wfdb(path: str | os.PathLike[str]) -> GaitSignals:
             else "(adu - baseline) / gain"
         ),
     }
+    t = np.arange(n_samples, dtype=np.float64) / header.fs
     return GaitSignals(t, forces, tuple(channels), header.fs, units=units, meta=meta)
 
 
 def _read_signal_file(path: Path, offset: int, hea: Path) -> NDArray[np.uint8]:
+    """The bytes of a signal file from ``offset``; only a regular file is read."""
+    if not path.exists():
+        raise _bad(
+            path,
+            f"signal file named by {hea.name} is missing",
+            "put the record's signal files beside its header",
+        )
     if path.is_dir():
         raise _bad(
             path,
             f"signal file named by {hea.name} is a directory",
             "put the record's signal files (not folders) beside its header",
         )
-    if not path.is_file():
-        raise _bad(
-            path,
-            f"signal file named by {hea.name} is missing",
-            "put the record's signal files beside its header",
-        )
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise _bad(path, f"cannot read the signal file: {err.strerror}", "check it") from err
-    if not raw:
+    with open_regular(path, "signal") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size and offset >= size:
+            raise _bad(path, f"byte offset {offset} is beyond the file's end", "repair the header")
+        fh.seek(offset)
+        raw = fh.read()
+    if not raw and not size:
         raise _bad(path, "the signal file is empty", "copy the complete record again")
-    if offset >= len(raw):
-        raise _bad(path, f"byte offset {offset} is beyond the file's end", "repair the header")
-    return np.frombuffer(raw, np.uint8)[offset:]
+    return np.frombuffer(raw, np.uint8)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import html
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,16 +102,7 @@ def check_out(out: Path, *, force: bool = False) -> None:
 
 def write_page(page: Page, out: Path, *, force: bool = False) -> Path:
     """Write the page atomically; an existing file is refused unless ``force``."""
+    from devices.files import atomic_write
+
     check_out(out, force=force)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(page.render())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    return atomic_write(out, page.render())  # a full disk: one line, nothing left behind

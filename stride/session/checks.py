@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from devices.errors import InputError
-from stride.history.db import open_db, resolve_db_path
+from stride.history.db import check_writable, open_db, resolve_db_path
 
 
 def default_record_dir(base: Path | None = None) -> Path:
@@ -45,7 +45,8 @@ def check_record_dir(record_dir: Path, *, force: bool) -> None:
 
 
 def check_history_db(db: Path | None) -> None:
-    """Refuse an unusable --db before the session starts, not after it (read-only check)."""
+    """Refuse, before the session starts, a --db it could not store the session in at its
+    end: damaged, foreign, read-only, or on a full disk (a new file: its folder)."""
     path = resolve_db_path(db)
     for parent in path.absolute().parents:  # the file will be created: can its folder be?
         if parent.exists():
@@ -64,3 +65,4 @@ def check_history_db(db: Path | None) -> None:
                 f"history database {str(path)!r} is damaged ({verdict[0]})",
                 fix="pass another file with --db, or --no-history; this one was left untouched",
             )
+    check_writable(path)

@@ -21,8 +21,9 @@ from typing import Any, TextIO
 
 from devices.errors import DeviceError, StrideError
 from stride.core.rows import StepRow, json_safe
+from stride.session.batching import Chunk, chunking_is_free, join_runs
 from stride.session.diagnose import diagnose
-from stride.session.notices import device_logs_to
+from stride.session.notices import READ_ONLY, NoticePrinter, device_logs_to
 from stride.session.observers import (
     MAX_PENDING,
     ObserverHub,
@@ -44,33 +45,7 @@ from stride.session.sources import Source
 from stride.session.state import SessionState
 from stride.session.stats import CpuMeter, LatencyHistogram, RateMeter, rss_mb
 
-#: Most bytes joined into one feed when chunks have queued up (keeps one pass short).
-MAX_JOIN_BYTES = 1 << 20
-
-#: A queued chunk: stream, bytes, host time (recorded), arrival (perf_counter, for latency).
-Chunk = tuple[str, bytes, float, float]
-
-
-def join_runs(chunks: list[Chunk], max_bytes: int = MAX_JOIN_BYTES) -> list[Chunk]:
-    """Consecutive chunks of one stream joined into one (bytes concatenated, the host time
-    and arrival of the last), up to ``max_bytes`` each. The order across streams is kept
-    exactly, so the analysis sees the streams interleaved as the host stamped them."""
-    runs: list[list[Chunk]] = []
-    size = 0
-    for c in chunks:
-        if runs and runs[-1][-1][0] == c[0] and size + len(c[1]) <= max_bytes:
-            runs[-1].append(c)
-            size += len(c[1])
-        else:
-            runs.append([c])
-            size = len(c[1])
-    return [(r[-1][0], b"".join(c[1] for c in r), r[-1][2], r[-1][3]) for r in runs]
-
-
-def chunking_is_free(pipeline: object) -> bool:
-    """Whether joining chunks leaves this pipeline's steps unchanged (its
-    ``chunking_is_free``; a pipeline that does not say is fed chunk by chunk)."""
-    return getattr(pipeline, "chunking_is_free", False) is True
+__all__ = ["Chunk", "Session", "chunking_is_free", "join_runs"]
 
 
 class Session:
@@ -124,6 +99,16 @@ class Session:
         for observer in observers:
             self.hub.subscribe(observer)
         self.publisher = SessionPublisher(self.hub)
+        self.notes = NoticePrinter(self.state, sys.stderr if options.json_lines else None)
+        self._checked = 0.0
+        if recorder is not None:
+            recorder.on_failure = self._recording_failed
+
+    def _recording_failed(self, message: str) -> None:
+        """The recording stopped (a full disk): said at once, on the dashboard and, without
+        one, on stderr; the devices are still read and the steps still computed."""
+        self.state.health.recording_error = message
+        self.notes.warn(message, "the session goes on, its steps kept in memory")
 
     def subscribe(
         self, observer: SessionObserver, *, max_pending: int = MAX_PENDING
@@ -209,7 +194,7 @@ class Session:
         """``+``/``-``: move the set point where the driver can set the speed."""
         belt = self.belt
         if belt is None or not belt.can_set_speed:
-            self.state.note("this treadmill's speed cannot be set from here")
+            self.notes.once(READ_ONLY.format(belt.name if belt else "the"))
             return
         current = self.state.belt_set_mps
         if current is None:
@@ -251,6 +236,7 @@ class Session:
         now = time.monotonic()
         self.state.elapsed_s = now - self._t0
         self._update_health(now)
+        self.notes.flush()
         self._check_stops()
         self.publisher.changes(self.state, self.belt.name if self.belt else None)
 
@@ -265,6 +251,8 @@ class Session:
         h.reconnects = self._reconnects()
         if now - self._published >= 1.0:  # per-second figures change once a second
             self._published = now
+            if self.recorder is not None:
+                self.recorder.check()
             h.frames_per_s = rate
             h.cpu_percent = self.cpu.percent()
             h.latency_p50_ms = self.latency.percentile(50)
@@ -275,7 +263,9 @@ class Session:
         belt = self.belt
         if belt is not None:
             h.treadmill_answering = belt.answering
+            h.treadmill_read_only = not belt.can_set_speed
             st.belt_mps = belt.speed_mps if belt.answering else None
+            st.heart_rate_bpm = getattr(belt, "heart_rate_bpm", None)
         else:
             st.belt_mps = self.pipeline.belt_mps
         self.peak_rss_mb = max(self.peak_rss_mb, rss_mb())
@@ -356,7 +346,7 @@ class Session:
         belt = self.belt
         assert belt is not None
         if not belt.can_set_speed:
-            self.state.note(f"{belt.name} speed cannot be set: set it on the treadmill")
+            self.notes.once(READ_ONLY.format(belt.name))
             return
         belt.start(speed)
         self.belt_started = True
@@ -367,6 +357,7 @@ class Session:
         self, analysis_thread: threading.Thread, failure: BaseException | None
     ) -> SessionResult:
         self.state.finished = True
+        self.notes.flush()
         if self.belt is not None and self.belt_started:
             try:
                 self.belt.stop()
@@ -406,9 +397,13 @@ class Session:
             "bytes": dict(self.bytes_in),
             "events": list(self.state.events),
         }
+        not_written: list[str] = []
         if self.recorder is not None:
             meta = {"speed_changes": self.speed_changes, "session": session}
-            self.recorder.finish(meta, analysis)
+            not_written = self.recorder.finish(meta, analysis)
+            if self.recorder.failure is not None:
+                session["recording_problem"] = self.recorder.failure
+                session["not_written"] = not_written
         self.publisher.changes(self.state, self.belt.name if self.belt else None)
         ended = self.stop_reason or ("error" if failure else "stopped")
         self.hub.publish(StatusChanged(Status.ENDED, elapsed, detail=ended))
@@ -425,6 +420,8 @@ class Session:
             self.recorder.path if self.recorder else None,
             self.speed_changes,
             self.stop_reason,
+            recording_failure=self.recorder.failure if self.recorder else None,
+            not_written=not_written,
         )
 
 

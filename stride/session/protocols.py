@@ -39,13 +39,20 @@ class Pipeline(Protocol):
 
 
 class Recorder(Protocol):
-    """Where raw chunks go first; finished with the derived files at the end."""
+    """Where raw chunks go first; finished with the derived files at the end. A write that
+    fails never raises into the session: ``failure`` says what stopped the recording and
+    ``on_failure`` (set by the session) is told at once; ``finish`` returns the files it
+    could not write (:class:`stride.session.recorder.SessionRecorder`)."""
 
     path: Path
+    failure: str | None
+    on_failure: Callable[[str], None] | None
 
     def append(self, stream: str, data: bytes, host_t: float) -> None: ...
 
-    def finish(self, meta: dict[str, Any], analysis: dict[str, Any]) -> None: ...
+    def check(self) -> None: ...
+
+    def finish(self, meta: dict[str, Any], analysis: dict[str, Any]) -> list[str]: ...
 
 
 class Belt(Protocol):
@@ -53,9 +60,11 @@ class Belt(Protocol):
     (:class:`stride.session.treadmill.TreadmillBelt`)."""
 
     name: str
-    can_set_speed: bool
     #: Readings received so far (0 after the first seconds: the treadmill never answered).
     readings: int
+
+    @property
+    def can_set_speed(self) -> bool: ...
 
     @property
     def answering(self) -> bool: ...
@@ -102,6 +111,10 @@ class SessionResult:
     recording: Path | None
     speed_changes: list[dict[str, Any]] = field(default_factory=list)
     reason: str = ""
+    #: What stopped the recording mid-session (None: recorded to the end).
+    recording_failure: str | None = None
+    #: The end-of-session files that could not be written.
+    not_written: list[str] = field(default_factory=list)
 
     def document(self) -> dict[str, Any]:
         """The final ``--json`` document: summary, steps and session (docs/formats.md)."""

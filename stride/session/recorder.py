@@ -6,15 +6,24 @@ and polls the host sent). At the end: ``steps.csv`` (the one steps format,
 :func:`stride.core.rows.steps_csv_text`), ``summary.json`` and the session
 metadata in ``session.json`` (devices, protocols, rate, channel map, target, speed changes,
 software version, subject, start time).
+
+A session outlives its disk: when a write fails (a full disk, the recording folder
+removed, a disk gone read-only) the recorder says so once (``on_failure``, at once), stops
+recording, and never raises into the reader threads: the walker is still walking, so the
+devices are still read and the steps still computed, in memory. At the end it writes what
+it can and :meth:`finish` returns what was not written; the streams keep what reached the
+disk (a torn last chunk is skipped on reading) and session.json keeps ``complete: false``.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from devices.files import fs_error, show_path
 from devices.recording import SessionWriter, StreamRecorder
 from stride.core.rows import steps_csv_text
 
@@ -30,23 +39,70 @@ class SessionRecorder:
         }
         self._lock = threading.Lock()
         self.closed = False
+        #: What stopped the recording, in words (None: recording).
+        self.failure: str | None = None
+        #: Bytes read from each device after the recording stopped (not on disk).
+        self.unrecorded: dict[str, int] = {}
+        #: Told once, at once, when the recording stops (the session's alert).
+        self.on_failure: Callable[[str], None] | None = None
+        self._started = time.monotonic()
 
     def append(self, stream: str, data: bytes, host_t: float) -> None:
+        """Record one chunk; after a failure, only count it (never raises)."""
         rec = self._streams.get(stream)
-        if rec is not None:
-            rec.append(data, host_t)
+        if rec is None:
+            return
+        if self.failure is None:
+            try:
+                rec.append(data, host_t)
+                return
+            except OSError as err:
+                self._fail(f"{fs_error(err, rec.path, 'append to')}")
+        self.unrecorded[stream] = self.unrecorded.get(stream, 0) + len(data)
+
+    def check(self) -> None:
+        """Called about once a second: a recording folder removed under a running session
+        is noticed now, not at the end (appends to its open files still succeed)."""
+        if self.failure is None and not self.closed and not self.path.is_dir():
+            self._fail(f"the recording folder {show_path(self.path)} was removed")
+
+    def _fail(self, what: str) -> None:
+        with self._lock:
+            if self.failure is not None:
+                return
+            seconds = time.monotonic() - self._started
+            self.failure = f"recording stopped after {seconds:.1f} s: {what}"
+        if self.on_failure is not None:
+            self.on_failure(self.failure)
 
     def write_meta(self, meta: Mapping[str, Any]) -> None:
         self.writer.write_meta(meta)
 
-    def finish(self, meta: dict[str, Any], analysis: dict[str, Any]) -> None:
-        """Write steps.csv, summary.json and the metadata; close every stream."""
+    def finish(self, meta: dict[str, Any], analysis: dict[str, Any]) -> list[str]:
+        """Write steps.csv, summary.json and the metadata, and close every stream; each is
+        tried even when another fails. Returns the files that could not be written."""
         with self._lock:
             if self.closed:
-                return
+                return []
             self.closed = True
         steps = analysis.get("steps") or []
-        self.writer.write_text("steps.csv", steps_csv_text(steps))
-        self.writer.write_json("summary.json", analysis.get("summary") or {})
-        self.writer.write_meta(meta)
-        self.writer.close()
+        summary = analysis.get("summary") or {}
+        writes: list[tuple[str, Callable[[], object]]] = [
+            ("steps.csv", lambda: self.writer.write_text("steps.csv", steps_csv_text(steps))),
+            ("summary.json", lambda: self.writer.write_json("summary.json", summary)),
+            ("session.json", lambda: self.writer.write_meta(meta)),
+        ]
+        missing = []
+        for name, write in writes:
+            try:
+                write()
+            except OSError as err:
+                missing.append(name)
+                self._fail(str(err))
+        try:
+            self.writer.close(complete=self.failure is None)
+        except OSError as err:
+            self._fail(str(err))
+            if "session.json" not in missing:
+                missing.append("session.json")
+        return missing

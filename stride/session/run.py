@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from devices.errors import InputError, StrideError
+from devices.errors import FileSystemError, InputError, StrideError
 from devices.registry import parse_spec
 from devices.units import parse_speed
 from stride import __version__
@@ -46,6 +47,10 @@ from stride.session.screen.terminal import run_dashboard
 from stride.session.sources import Source
 from stride.session.state import SessionState
 from stride.session.treadmill import TreadmillBelt, TreadmillSource
+
+if TYPE_CHECKING:
+    from stride.view import ViewAddress
+    from stride.view.attach import SessionView
 
 
 @dataclass
@@ -77,6 +82,9 @@ class LiveArgs:
     on_metronome: Any = None
     #: Told what happens in the session (:mod:`stride.session.observers`).
     observers: tuple[SessionObserver, ...] = ()
+    #: ``--view``: where to serve the walker's view, or a view already started (its
+    #: owner stops it); None: no view.
+    view: ViewAddress | SessionView | None = None
 
 
 def want_ui(no_ui: bool) -> bool:
@@ -173,29 +181,87 @@ def run_live(args: LiveArgs) -> int:
         check_record_dir(record_dir, force=args.force)
     if args.history:
         check_history_db(args.db)
+    ui = want_ui(args.no_ui)
+    view, owned = start_view(args.view, json_lines=not ui)  # before any device: a bad port
+    try:  # is one line and nothing recorded
+        return _run_live(args, belt, record_dir, speed_mps, ui, view)
+    finally:
+        if owned and view is not None:
+            view.stop()
+
+
+def start_view(
+    view: ViewAddress | SessionView | None, *, json_lines: bool
+) -> tuple[SessionView | None, bool]:
+    """The walker's view of ``--view`` started (its URL announced), or the one given;
+    and whether this command owns it (stops it at the end)."""
+    if view is None:
+        return None, False
+    from stride.view.attach import SessionView
+
+    if isinstance(view, SessionView):
+        return view, False
+    return SessionView.start(view, json_lines=json_lines), True
+
+
+def _run_live(
+    args: LiveArgs,
+    belt: BeltSource,
+    record_dir: Path | None,
+    speed_mps: float | None,
+    ui: bool,
+    view: SessionView | None,
+) -> int:
     # The pipeline first: warming the kernels takes a moment and must not stall the screen.
     pipeline = build_pipeline(args.target, belt, parse_spec(args.treadmill).driver)
     pipeline.warm()
-    ui = want_ui(args.no_ui)
     state = SessionState(args.target)
     state.belt_set_mps = belt.fixed_speed_mps
+    if view is not None:
+        state.view_url = view.url
+        args = replace(args, on_metronome=view.metronome_hook(args.on_metronome))
     devices = _open_devices(args, belt, state, record_dir)
     started = datetime.now(UTC)
     meta = _meta(args, belt, devices, started)
     if devices.recorder is not None:
         devices.recorder.write_meta(meta)
     session = _session(args, pipeline, devices, state, ui, speed_mps)
+    if view is not None:
+        view.show(session, args.target, belt_source=belt.kind, pipeline=pipeline)
     try:
         result = session.run(ui=args.ui_hook) if args.ui_hook else run_session(session, ui)
     finally:
         devices.box.close()
     full_meta = {**meta, "box": pipeline.describe(), "speed_changes": result.speed_changes}
-    if devices.recorder is not None:
-        devices.recorder.write_meta(full_meta)
+    if devices.recorder is not None and result.recording_failure is None:
+        try:
+            devices.recorder.write_meta(full_meta)
+        except OSError as err:  # the disk filled at the very end
+            result.recording_failure = str(err)
+            result.not_written.append("session.json")
     finish_output(result, json_doc=args.json_doc, ui=ui)
     if args.history:
         register(args, result, full_meta, started)
+    if result.recording_failure is not None:
+        raise recording_lost(result)
     return 0
+
+
+def recording_lost(result: SessionResult) -> FileSystemError:
+    """The one line that ends a session whose recording stopped (exit 1), after its summary
+    and final JSON were printed: what stopped it, what was not written, how to recover."""
+    where = shlex.quote(str(result.recording))
+    names = result.not_written
+    missing = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+    lost = f"; {missing} could not be written" if missing else ""
+    fix = f"free space, then `stride analyze {where}` re-creates the tables of what was recorded"
+    if result.recording is not None and not result.recording.is_dir():
+        fix = "the recording is gone; keep the output above (run with --json > FILE to save it)"
+    return FileSystemError(
+        f"{result.recording_failure}{lost}: the recording in {where} stops there (the steps "
+        "and summary of the whole session are in the output above)",
+        fix=fix,
+    )
 
 
 def _session(
@@ -219,7 +285,11 @@ def _session(
         speed_mps=speed_mps,
         on_metronome=args.on_metronome,
     )
-    port = devices.box.port
+    port, treadmill = devices.box.port, devices.treadmill
+
+    def reconnects() -> int:  # the box's and the treadmill driver's own
+        return port.stats.reconnects + (treadmill.reconnects if treadmill is not None else 0)
+
     return Session(
         pipeline,
         sources,
@@ -227,7 +297,7 @@ def _session(
         options,
         recorder=devices.recorder,
         belt=devices.treadmill,
-        reconnects=lambda: port.stats.reconnects,
+        reconnects=reconnects,
         box_connected=devices.box.status,
         observers=args.observers,
     )
@@ -257,6 +327,7 @@ def register(
     if not summary.get("steps"):
         return
     feedback = args.target is not None and args.target.step_length_m is not None
+    complete = result.recording_failure is None
     try:
         register_session(
             args.db,
@@ -267,7 +338,12 @@ def register(
             target=target_meta(args.target),
             summary=summary,
             recording_path=str(result.recording) if result.recording else None,
-            meta={"feedback": feedback, "session": result.session},
+            meta={"feedback": feedback, "session": result.session, "recording_complete": complete},
         )
     except StrideError as err:  # the session itself succeeded: say so, keep exit code 0
-        print(f"stride: warning: session not stored in the history: {err}", file=sys.stderr)
+        later = ""
+        if result.recording is not None:
+            later = (
+                f"; store it later with: stride history add {shlex.quote(str(result.recording))}"
+            )
+        print(f"stride: warning: session not stored in the history: {err}{later}", file=sys.stderr)

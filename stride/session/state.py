@@ -35,8 +35,12 @@ class Health:
     reconnects: int = 0
     box_connected: bool = True
     box_message: str = ""
+    #: What stopped the recording (a full disk, its folder removed); "" while recording.
+    recording_error: str = ""
     treadmill: str | None = None  # driver name, None = belt from the box or no belt
     treadmill_answering: bool = True
+    #: The treadmill's speed cannot be set from the session (refused or no control).
+    treadmill_read_only: bool = False
     decoder_stalled: bool = False
     cpu_percent: float = 0.0
     latency_p50_ms: float | None = None
@@ -92,6 +96,8 @@ class SessionState:
         self.elapsed_s = 0.0
         self.belt_mps: float | None = None
         self.belt_set_mps: float | None = None
+        #: The heart rate the treadmill relays (beats/min), None where it sends none.
+        self.heart_rate_bpm: float | None = None
         self.last_step_host_t: float | None = None
         self.started_host_t: float | None = None
         self.health = Health()
@@ -101,6 +107,8 @@ class SessionState:
         self.finished = False
         #: A replay's position in the recording (s since its first chunk); None live.
         self.recording_s: float | None = None
+        #: The walker's view's address (``--view``), shown on the dashboard.
+        self.view_url: str | None = None
 
     # -- writers -------------------------------------------------------------------------
     def add_steps(self, steps: Iterable[StepRow | dict[str, Any]], host_t: float) -> None:

@@ -46,8 +46,10 @@ def test_full_mode_records_analyses_and_stores(tmp_path: Path) -> None:
     # The same recordings analysed again as a batch give the stored summaries.
     docs = dict(analyse_many([s.recording_path or "" for s in stored], _config(), workers=2))
     assert [docs[i]["summary"] for i in range(2)] == [s.summary for s in stored]
-    with pytest.raises(InputError, match="already exists"):
-        _run(db, fast=False, minutes=0.75, recordings=recs)
+    # The same command again: everything is stored already, nothing is simulated again.
+    again = _run(db, fast=False, minutes=0.75, recordings=recs)
+    assert (again["sessions"], again["stored_before"]) == (0, 2)
+    assert [s.id for s in list_sessions(db, subject="R1")] == [s.id for s in stored]
 
 
 def _config() -> Any:

@@ -22,6 +22,10 @@ def current_alerts(state: SessionState, now: float) -> list[Alert]:
     if not h.box_connected:
         msg = "Sensor box unplugged or not answering - plug it back in; the session resumes"
         out.append(Alert("error", f"{msg} ({h.box_message})" if h.box_message else msg))
+    if h.recording_error:
+        out.append(
+            Alert("error", f"{h.recording_error} - the session goes on, steps kept in memory")
+        )
     if h.decoder_stalled:
         out.append(Alert("error", "Bytes arrive but no frames decode - check the baud rate"))
     if h.treadmill and not h.treadmill_answering:

@@ -127,6 +127,8 @@ def header_items(state: SessionState) -> list[Text]:
     if state.belt_set_mps is not None:
         belt.append(f" (set {state.belt_set_mps * KMH:.1f})")
     items.append(belt)
+    if state.heart_rate_bpm is not None:
+        items.append(Text.assemble("HR ", (f"{state.heart_rate_bpm:.0f}", "bold red"), " bpm"))
     items.append(_cadence_item(state, state.rolling().cadence_spm))
     items.append(Text(f"steps {state.steps_total}"))
     return items
@@ -282,6 +284,8 @@ def health_view(state: SessionState) -> Text:
         else:
             text.append("NOT ANSWERING", style="bold white on red")
             text.append("  ")
+        if h.treadmill_read_only:
+            text.append("read-only  ", style="yellow")
     text.append(f"CPU {h.cpu_percent:.0f} %")
     if h.latency_p99_ms is not None:
         text.append(f"  latency p50 {h.latency_p50_ms:.1f} p99 {h.latency_p99_ms:.1f} ms")
@@ -311,14 +315,21 @@ def alerts_view(state: SessionState, now: float, width: int = 116) -> tuple[Text
     return out, rows
 
 
-def footer(state: SessionState) -> Text:
-    """The keys that do something here: a replay has no belt to drive nor a walker to
-    pace, so only pause and quit."""
+def footer(state: SessionState, width: int = 120) -> Text:
+    """The keys that do something here (a replay has no belt to drive nor a walker to
+    pace: only pause, quit and a walker's view's metronome), and where the walker's view
+    is served (``--view``), on as many lines as the width needs: the address is never cut."""
     if state.replay:
-        keys = " space pause scoring   q end replay"
+        keys = ["space pause scoring", "q end replay"]
+        if state.view_url:  # the walker's view clicks the metronome, even in a replay
+            keys.insert(1, "m view's metronome")
     else:
-        keys = " + / - belt speed   space pause scoring   m metronome   q end session"
-    return Text(keys, style="dim", no_wrap=True, overflow="crop")
+        keys = ["+ / - belt speed", "space pause scoring", "m metronome", "q end session"]
+    items = [Text(k, style="dim") for k in keys]
+    items[0] = Text.assemble(" ", items[0])
+    if state.view_url:
+        items.append(Text.assemble(("walker's view ", "dim"), (state.view_url, "bold")))
+    return pack(items, width, gap="   ")
 
 
 def render(
@@ -330,8 +341,10 @@ def render(
     head_rows = head.plain.count("\n") + 1
     alerts, alert_rows = alerts_view(state, now, width - 4)
     alert_rows = max(alert_rows, 3)
+    foot = footer(state, width)
+    foot_rows = foot.plain.count("\n") + 1
     # the lines panel's inner rows: minus header, devices, alerts, footer and its borders
-    inner = max(6, height - head_rows - 4 - (alert_rows + 2) - 1 - 2)
+    inner = max(6, height - head_rows - 4 - (alert_rows + 2) - foot_rows - 2)
     per_side = max(1, (inner - 4) // 2)  # two title lines, a scale line per foot
     ruler = 41 if width >= 110 else 25
     layout = Layout(name="root")
@@ -340,7 +353,7 @@ def render(
         Layout(name="body", ratio=1),
         Layout(Panel(health_view(state), title="devices", border_style="blue"), size=4),
         Layout(Panel(alerts, title="alerts", border_style="blue"), size=alert_rows + 2),
-        Layout(footer(state), size=1),
+        Layout(foot, size=foot_rows),
     )
     layout["body"].split_row(
         Layout(

@@ -34,9 +34,11 @@ def actions_for(chars: str) -> list[str]:
     return [ACTIONS[c] for c in chars if c in ACTIONS]
 
 
-def allowed(actions: list[str], *, replay: bool) -> list[str]:
-    """The actions the session takes: a replay ignores the belt and metronome keys."""
-    return [a for a in actions if not replay or a in REPLAY_ACTIONS]
+def allowed(actions: list[str], *, replay: bool, view: bool = False) -> list[str]:
+    """The actions the session takes: a replay ignores the belt keys, and the metronome's
+    unless a walker's view (``--view``) is there to click it."""
+    take = REPLAY_ACTIONS | ({"metronome"} if view else set())
+    return [a for a in actions if not replay or a in take]
 
 
 class KeyReader:

@@ -106,7 +106,8 @@ def run_dashboard(session: Session, console: Console, *, title: str = "live") ->
             if beat_in is not None:
                 wait = min(wait, beat_in + 0.001)
             if keys.active:
-                for action in allowed(keys.poll(wait), replay=state.replay):
+                typed = keys.poll(wait)
+                for action in allowed(typed, replay=state.replay, view=bool(state.view_url)):
                     session.handle(action)
             else:
                 time.sleep(wait)

@@ -147,6 +147,8 @@ def test_replay_shows_recording_time_and_only_its_keys(make_steps: Any) -> None:
     text = screen(s)
     assert "recording 01:15" in text and "00:05" not in text
     assert "belt speed" not in text and "metronome" not in text and "q end replay" in text
+    s.view_url = "http://127.0.0.1:8765/"
+    assert "m view's metronome" in screen(s)
 
 
 def test_an_80_column_screen_wraps_the_header_and_cuts_nothing(make_steps: Any) -> None:
@@ -178,3 +180,15 @@ def test_replay_source_reports_its_position_in_recording_time() -> None:
     source.join(10.0)
     assert source.done and fed == [1000.0, 1001.5, 1003.25]
     assert heard == [0.0, 1.5, 3.25]
+
+
+def test_the_bottom_line_says_where_the_walkers_view_is() -> None:
+    s = SessionState(None)
+    assert "walker's view" not in screen(s)
+    s.view_url = "http://127.0.0.1:8765/"
+    last = screen(s).rstrip().splitlines()[-1]
+    assert "q end session" in last and "walker's view http://127.0.0.1:8765/" in last
+    # on 80 columns the address goes to a line of its own, whole
+    s.view_url = "http://stride-treadmill-2.clinic.example.org:8765/view"
+    lines = screen(s, width=80).rstrip().splitlines()
+    assert "q end session" in lines[-2] and lines[-1] == f"walker's view {s.view_url}"

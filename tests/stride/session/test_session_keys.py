@@ -28,6 +28,8 @@ def test_a_replay_takes_only_pause_and_quit() -> None:
     typed = actions_for("+-m q")
     assert allowed(typed, replay=False) == typed
     assert allowed(typed, replay=True) == ["pause", "quit"]
+    # with a walker's view, m clicks the view's metronome in a replay too
+    assert allowed(typed, replay=True, view=True) == ["metronome", "pause", "quit"]
 
 
 def test_key_reader_on_a_pty_reads_without_enter() -> None:

@@ -1,0 +1,218 @@
+"""Splitting a stream file into its chunks a window at a time: memory independent of file size.
+
+The file is read in windows of ``WINDOW`` bytes (more only for one chunk larger than that,
+at most ``MAX_CHUNK``), so a 2 GB stream of zeros after a valid header is found damaged
+without holding it in memory, and :func:`iter_stream` hands intact chunks on window by
+window. Damage is counted, never silent (see :mod:`devices.recording.reader`): a torn last
+chunk in ``torn``, damaged stretches in the middle in ``corrupt``, with the bytes skipped.
+
+Intact stretches are walked by a numba kernel (CRC-32 checked, hundreds of MB/s); damage is
+handled in Python, which then hands the rest back to the kernel.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+import numpy as np
+from numpy.typing import NDArray
+
+from devices.errors import InputError
+from devices.recording.layout import (
+    CHUNK_HEAD,
+    CHUNK_MAGIC,
+    FILE_HEAD,
+    FILE_MAGIC,
+    FORMAT_VERSION,
+    MAX_CHUNK,
+    chunk_crc,
+)
+
+#: Bytes read from the file at a time.
+WINDOW = 8 << 20
+
+
+@dataclass
+class StreamProblems:
+    """What reading one stream had to skip."""
+
+    torn: int = 0  # an incomplete last chunk (at most one per file)
+    corrupt: int = 0  # damaged chunks skipped in the middle
+    bytes_skipped: int = 0
+
+    @property
+    def clean(self) -> bool:
+        return self.torn == 0 and self.corrupt == 0
+
+
+@dataclass(frozen=True)
+class StreamData:
+    """Chunks in memory: their bytes, where each chunk starts and when it came."""
+
+    data: bytes
+    offsets: NDArray[np.int64]  # start of each chunk in ``data``; len = chunks
+    host_t: NDArray[np.float64]
+
+    def chunks(self) -> Iterator[tuple[float, bytes]]:
+        if not self.offsets.size:
+            return
+        ends = [*self.offsets[1:].tolist(), len(self.data)]
+        for start, end, t in zip(self.offsets.tolist(), ends, self.host_t.tolist(), strict=True):
+            yield t, self.data[start:end]
+
+
+EMPTY = StreamData(b"", np.zeros(0, np.int64), np.zeros(0, np.float64))
+
+
+def join(parts: list[StreamData]) -> StreamData:
+    """One StreamData of consecutive pieces."""
+    if len(parts) == 1:
+        return parts[0]
+    sizes = np.array([len(p.data) for p in parts], np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    offsets = [p.offsets + s for p, s in zip(parts, starts.tolist(), strict=True)]
+    return StreamData(
+        b"".join(p.data for p in parts),
+        np.concatenate([np.zeros(0, np.int64), *offsets]),
+        np.concatenate([np.zeros(0, np.float64), *(p.host_t for p in parts)]),
+    )
+
+
+class _Window:
+    """A stretch of the file held in memory: bytes ``[base, base + len(buf))``."""
+
+    def __init__(self, fh: BinaryIO, end: int, size: int) -> None:
+        self.fh, self.end, self.size = fh, end, max(size, CHUNK_HEAD.size)
+        self.base, self.buf = 0, b""
+
+    def at(self, pos: int, need: int) -> tuple[bytes, int]:
+        """A buffer and its file offset holding ``need`` bytes from ``pos`` (fewer at the
+        end of the file); read from the file only when the window does not hold them."""
+        top = self.base + len(self.buf)
+        if self.base <= pos and (pos + need <= top or top >= self.end):
+            return self.buf, self.base
+        self.fh.seek(pos)
+        self.buf = self.fh.read(max(need, self.size))
+        self.base = pos
+        return self.buf, self.base
+
+
+def iter_stream(
+    fh: BinaryIO,
+    where: str,
+    problems: StreamProblems,
+    *,
+    use_kernel: bool = True,
+    window: int | None = None,
+) -> Iterator[StreamData]:
+    """The intact chunks of the stream file open in ``fh``, a window at a time (``WINDOW``
+    bytes by default); what was skipped is added to ``problems`` (complete once the
+    iterator is exhausted)."""
+    end = fh.seek(0, io.SEEK_END)
+    fh.seek(0)
+    head = fh.read(FILE_HEAD.size)
+    if len(head) < FILE_HEAD.size or head[:8] != FILE_MAGIC:
+        raise InputError(f"{where} is not a stride stream file", fix="check the recording")
+    _, version, jlen = FILE_HEAD.unpack(head)
+    if version > FORMAT_VERSION:
+        raise InputError(f"{where} has stream format {version}", fix="upgrade stride")
+    win = _Window(fh, end, window or WINDOW)
+    scan = _kernel_scanner() if use_kernel else None
+    pos = FILE_HEAD.size + jlen
+    while pos < end:
+        if scan is not None:
+            buf, base = win.at(pos, CHUNK_HEAD.size)
+            arr = np.frombuffer(buf, np.uint8)
+            found, lengths, stop = scan(arr, pos - base)
+            batch = _batch(arr, found, lengths) if found.size else None
+            del arr  # the window is re-read below: hold one copy of it, not two
+            if batch is not None:
+                yield batch
+            pos = base + stop
+            if pos >= end:
+                break
+        n = _chunk_at(win, pos)
+        if n >= 0:  # a whole chunk: one past the window (kernel), or the next one (Python)
+            if scan is None:
+                buf, base = win.at(pos, CHUNK_HEAD.size + n)
+                one = np.array([pos - base], np.int64)
+                yield _batch(np.frombuffer(buf, np.uint8), one, np.array([n], np.int64))
+                pos += CHUNK_HEAD.size + n
+            continue
+        nxt = _next_good_chunk(win, pos + 1)
+        if nxt < 0:
+            problems.torn += 1
+            problems.bytes_skipped += end - pos
+            break
+        problems.corrupt += 1
+        problems.bytes_skipped += nxt - pos
+        pos = nxt
+
+
+def parse_stream_bytes(
+    raw: bytes, where: str = "stream", *, use_kernel: bool = True, window: int | None = None
+) -> tuple[StreamData, StreamProblems]:
+    """A whole stream file given as bytes (tests, and files already in memory)."""
+    problems = StreamProblems()
+    parts = list(
+        iter_stream(io.BytesIO(raw), where, problems, use_kernel=use_kernel, window=window)
+    )
+    return join(parts or [EMPTY]), problems
+
+
+def _batch(buf: NDArray[np.uint8], found: NDArray[np.int64], lengths: Any) -> StreamData:
+    """The chunks whose headers start at ``found`` in ``buf`` (data lengths ``lengths``)."""
+    from devices.recording._scan_kernels import _gather
+
+    host_t = buf[found[:, None] + np.arange(8, 16)].copy().view("<f8").reshape(-1)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    data = _gather(buf, found, lengths.astype(np.int64), int(lengths.sum())).tobytes()
+    return StreamData(data, offsets, host_t.astype(np.float64))
+
+
+def _kernel_scanner() -> Callable[[NDArray[np.uint8], int], tuple[Any, Any, int]]:
+    """The numba chunk scanner (``use_kernel=False`` walks chunk by chunk in Python: the
+    slow reference the kernel is tested against). Imported when first needed: writing a
+    recording (the simulator, a live session) does not load numba."""
+    from devices.recording._scan_kernels import _scan_chunks, crc32_tables
+
+    tables = crc32_tables()
+    return lambda buf, pos: _scan_chunks(buf, pos, tables)
+
+
+def _chunk_at(win: _Window, pos: int) -> int:
+    """Data length of an intact chunk at file offset ``pos``, or -1."""
+    hs = CHUNK_HEAD.size
+    buf, base = win.at(pos, hs)
+    r = pos - base
+    if len(buf) - r < hs or buf[r : r + 4] != CHUNK_MAGIC:
+        return -1
+    _, n, host_t, crc = CHUNK_HEAD.unpack_from(buf, r)
+    if n > MAX_CHUNK or pos + hs + n > win.end:
+        return -1
+    buf, base = win.at(pos, hs + n)
+    r = pos - base
+    return int(n) if chunk_crc(n, host_t, memoryview(buf)[r + hs : r + hs + n]) == crc else -1
+
+
+def _next_good_chunk(win: _Window, start: int) -> int:
+    """File offset of the next chunk whose CRC checks, or -1; scans window by window."""
+    pos = start
+    while pos < win.end:
+        buf, base = win.at(pos, len(CHUNK_MAGIC))
+        hit = buf.find(CHUNK_MAGIC, pos - base)
+        if hit < 0:
+            top = base + len(buf)
+            if top >= win.end:
+                return -1
+            pos = max(pos + 1, top - len(CHUNK_MAGIC) + 1)  # the magic may straddle windows
+            win.at(pos, win.size)
+            continue
+        cand = base + hit
+        if _chunk_at(win, cand) >= 0:
+            return cand
+        pos = cand + 1
+    return -1
