@@ -23,7 +23,7 @@ from devices.errors import DeviceError, StrideError
 from stride.core.rows import StepRow, json_safe
 from stride.session.batching import Chunk, chunking_is_free, join_runs
 from stride.session.diagnose import diagnose
-from stride.session.notices import READ_ONLY, NoticePrinter, device_logs_to
+from stride.session.notices import NoticePrinter, device_logs_to, read_only
 from stride.session.observers import (
     MAX_PENDING,
     ObserverHub,
@@ -194,7 +194,7 @@ class Session:
         """``+``/``-``: move the set point where the driver can set the speed."""
         belt = self.belt
         if belt is None or not belt.can_set_speed:
-            self.notes.once(READ_ONLY.format(belt.name if belt else "the"))
+            self.notes.once(read_only(belt))
             return
         current = self.state.belt_set_mps
         if current is None:
@@ -346,7 +346,7 @@ class Session:
         belt = self.belt
         assert belt is not None
         if not belt.can_set_speed:
-            self.notes.once(READ_ONLY.format(belt.name))
+            self.notes.once(read_only(belt))
             return
         belt.start(speed)
         self.belt_started = True
