@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Literal, NamedTuple
 import serial
 
 from devices.errors import DeviceError, DeviceTimeoutError, InputError
+from devices.timebase import WALL, Clock
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,8 @@ class WireBytes(NamedTuple):
 
 @dataclass(frozen=True)
 class BeltReading:
-    """Measured belt speed at host time ``host_t`` (time.time seconds).
+    """Measured belt speed at host time ``host_t`` (the session clock's seconds: time.time
+    on real devices, :mod:`devices.timebase`).
 
     ``speeds_mps`` holds one value, or ``(left, right)`` for a split-belt treadmill. NaN
     means the treadmill answered but the speed could not be read (e.g. unknown unit).
@@ -116,10 +118,14 @@ class Treadmill(ABC):
     #: adds them to the sensor box's).
     reconnects: int = 0
 
-    def __init__(self, *, timeout: float = 0.5) -> None:
+    def __init__(self, *, timeout: float = 0.5, clock: Clock = WALL) -> None:
         if not (timeout > 0):
             raise InputError(f"timeout {timeout!r} must be > 0 s", fix="use e.g. timeout=0.5")
         self.timeout = timeout
+        #: The session's clock (:mod:`devices.timebase`): stamps of bytes and readings, the
+        #: poll period and the "not answering" window. I/O deadlines (``timeout``) are real
+        #: seconds. A driver whose readings are pushed to it stamps them with ``clock.now()``.
+        self.clock: Clock = clock
         self.on_bytes: BytesCallback | None = None
         self._lock = threading.RLock()
         self._poller: Poller | None = None
@@ -170,7 +176,7 @@ class Treadmill(ABC):
         """The actual belt speed now; :class:`DeviceTimeoutError` if no answer in time."""
         with self._io("read speed"):
             speeds = self._read_speed(self._deadline())
-        return BeltReading(time.time(), speeds)
+        return BeltReading(self.clock.now(), speeds)
 
     def close(self) -> None:
         """Stop polling and release the port. Safe to call twice."""
@@ -189,6 +195,10 @@ class Treadmill(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def use_clock(self, clock: Clock) -> None:
+        """Run on the session's clock from now on (before polling starts)."""
+        self.clock = clock
 
     # -- polling ----------------------------------------------------------------------------
     def start_polling(
@@ -234,7 +244,7 @@ class Treadmill(ABC):
     def _emit(self, direction: Direction, data: bytes) -> None:
         """Hand raw bytes to the recorder before anything else looks at them."""
         if data and self.on_bytes is not None:
-            self.on_bytes(WireBytes(time.time(), direction, bytes(data)))
+            self.on_bytes(WireBytes(self.clock.now(), direction, bytes(data)))
 
     def _deadline(self) -> float:
         return time.monotonic() + self.timeout
@@ -307,7 +317,8 @@ class Poller:
     Polls at ``rate_hz`` (each poll is one exchange; the next starts one period after the
     previous started, or at once if it ran late). After ``not_answering_after`` seconds
     without a reading it reports "not answering" once, keeps polling, and reports
-    "answering again" at the next good reading.
+    "answering again" at the next good reading. Period and window are seconds of the
+    treadmill's :attr:`Treadmill.clock`.
     """
 
     def __init__(
@@ -319,6 +330,7 @@ class Poller:
         not_answering_after: float,
     ) -> None:
         self.treadmill = treadmill
+        self.clock = treadmill.clock
         self.stats = PollerStats()
         self.last_reading: BeltReading | None = None
         self.answering = True
@@ -357,8 +369,9 @@ class Poller:
             self._thread.join(timeout=self.treadmill.timeout + 2 * self.period + 1.0)
 
     def _run(self) -> None:
-        last_ok = time.monotonic()
-        next_t = time.monotonic()
+        clock = self.clock
+        last_ok = clock.monotonic()
+        next_t = clock.monotonic()
         while not self._stop.is_set():
             self.stats.polls += 1
             problem = ""
@@ -372,7 +385,7 @@ class Poller:
                 problem = str(err)
             else:
                 self.stats.readings += 1
-                last_ok = time.monotonic()
+                last_ok = clock.monotonic()
                 self.last_reading = reading
                 if not self.answering:
                     self.answering = True
@@ -380,20 +393,20 @@ class Poller:
                 self._call(self.on_reading, reading)
             if problem:
                 log.debug("%s poll failed: %s", self.treadmill.name, problem)
-                if self.answering and time.monotonic() - last_ok >= self.not_answering_after:
+                if self.answering and clock.monotonic() - last_ok >= self.not_answering_after:
                     self.answering = False
                     self.stats.outages += 1
                     self._status(False, f"{self.treadmill.name} not answering: {problem}")
             next_t += self.period
-            delay = next_t - time.monotonic()
+            delay = next_t - clock.monotonic()
             if delay < 0:
-                next_t = time.monotonic()
+                next_t = clock.monotonic()
                 delay = 0.0
-            self._stop.wait(delay)
+            clock.wait(self._stop, delay)
 
     def _status(self, answering: bool, message: str) -> None:
         (log.info if answering else log.warning)("%s", message)
-        self._call(self.on_status, PollerStatus(time.time(), answering, message))
+        self._call(self.on_status, PollerStatus(self.clock.now(), answering, message))
 
     def _call(self, fn: Callable[[Any], None] | None, arg: Any) -> None:
         if fn is None:

@@ -71,6 +71,12 @@ def live(
     db: Annotated[Path | None, typer.Option("--db", help="History database file.")] = None,
     no_history: bool = typer.Option(False, "--no-history", help="Do not register in history."),
     view: View = None,
+    speedup: float | None = typer.Option(
+        None,
+        "--speedup",
+        help="The devices are simulated S times faster than real time (`stride sim serve "
+        "--speedup S`): the session runs on their clock. Not for real devices.",
+    ),
 ) -> None:
     """Live treadmill session: dashboard, per-step feedback, recording."""
     _check_record_options(record, no_record)
@@ -94,6 +100,7 @@ def live(
         db=db,
         history=not no_history,
         view=address,
+        speedup=speedup,
     )
     raise typer.Exit(run_live(args))
 

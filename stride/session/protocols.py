@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from devices.timebase import WALL, Clock
 from stride.core.rows import StepRow
 from stride.ingest.engine import BeltListener
 
@@ -100,6 +101,9 @@ class SessionOptions:
     restamp: bool = True
     #: Called with (on, cadence) when the metronome is toggled (the demo's walker hears it).
     on_metronome: Callable[[bool, float | None], None] | None = None
+    #: The session's clock (:mod:`stride.session.clock`): chunk stamps, ``duration_s``,
+    #: elapsed times. ``diagnose_s``, latency and the refresh rate are real time.
+    clock: Clock = WALL
 
 
 @dataclass

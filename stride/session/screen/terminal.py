@@ -99,12 +99,13 @@ def run_dashboard(session: Session, console: Console, *, title: str = "live") ->
             sig = signature(session, w, h)
             if sig != last_sig:  # checked 12 times a second, redrawn when anything changed
                 last_sig = sig
-                live.update(render(state, t_frame, title=title, width=w, height=h), refresh=True)
+                screen = render(state, state.now(), title=title, width=w, height=h)
+                live.update(screen, refresh=True)
             bell.tick(state, console)
             wait = max(0.0, period - (time.monotonic() - t_frame))
-            beat_in = bell.until_next(state)
+            beat_in = bell.until_next(state)  # in the session clock's seconds
             if beat_in is not None:
-                wait = min(wait, beat_in + 0.001)
+                wait = min(wait, beat_in / session.clock.speedup + 0.001)
             if keys.active:
                 typed = keys.poll(wait)
                 for action in allowed(typed, replay=state.replay, view=bool(state.view_url)):

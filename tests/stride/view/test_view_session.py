@@ -51,7 +51,7 @@ def printed(out: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
 def test_state_json_matches_the_session_it_showed(view: SessionView) -> None:
     out = io.StringIO()
     args = DemoArgs(
-        duration_s=5.0, speedup=6.0, no_record=True, no_ui=True, json_doc=True, history=False
+        duration_s=30.0, speedup=6.0, no_record=True, no_ui=True, json_doc=True, history=False
     )
     args.view = view
     with redirect_stdout(out):
