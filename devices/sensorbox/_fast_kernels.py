@@ -290,8 +290,9 @@ def _cobs_decode(buf: U8, start: int, j: int, dec: U8, dpos: int) -> tuple[int, 
 @njit(cache=True)
 def _decode_stream(
     buf: U8, chunk_ends: I64, chunk_host_t: F64, window: int, flush: bool, crc_table: I64
-) -> tuple[U8, I64, F64, I64, I64, int]:
-    """Decode ``buf``; returns (decoded bytes, fr, fh, rel, counters, pending bytes)."""
+) -> tuple[U8, I64, F64, I64, I64, I64, int]:
+    """Decode ``buf``; returns (decoded bytes, fr, fh, rel, the chunk each released frame
+    was released in (the number of chunks: at the flush), counters, pending bytes)."""
     n = buf.shape[0]
     stats = np.zeros(N_STATS, np.int64)
     stats[BYTES_IN] = n
@@ -300,6 +301,7 @@ def _decode_stream(
     fr = np.empty((maxf, 5), np.int64)
     fh = np.empty(maxf, np.float64)
     rel = np.empty((maxf, 4), np.int64)
+    rel_chunk = np.empty(maxf, np.int64)
     st = np.zeros(9, np.int64)
     st[EXPECTED] = -1
     lh = np.zeros(1, np.float64)
@@ -393,6 +395,7 @@ def _decode_stream(
                 dpos += flen
                 g = ng - 1
                 seq = fr[g, F_SEQ]
+                nrel = st[NREL]
                 if (
                     seq == st[EXPECTED]
                     and st[NHELD] == 0
@@ -402,6 +405,7 @@ def _decode_stream(
                     _release(g, 0, 0, st, lh, stats, fr, fh, dec, rc, rel)
                 else:
                     _push(g, window, st, lh, stats, held, fr, fh, dec, rc, rel)
+                rel_chunk[nrel : st[NREL]] = ce
                 continue
             if problem == MISMATCH:
                 stats[FRAMES] += 1
@@ -410,22 +414,25 @@ def _decode_stream(
         framing = problem in (COBS_ERR, TRUNC, CRC_ERR)
         if not (first and framing):
             stats[problem] += 1
+    nrel = st[NREL]
     if flush:
         while st[NHELD] > 0:
             _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel)
-    return dec[:dpos], fr[:ng], fh[:ng], rel[: st[NREL]], stats, n - start
+    rel_chunk[nrel : st[NREL]] = nchunks
+    nrel = st[NREL]
+    return dec[:dpos], fr[:ng], fh[:ng], rel[:nrel], rel_chunk[:nrel], stats, n - start
 
 
 @njit(cache=True)
 def _gather(
-    dec: U8, fr: I64, fh: F64, rel: I64, total: int
+    dec: U8, fr: I64, fh: F64, rel: I64, rel_chunk: I64, total: int
 ) -> tuple[I64, U8, I64, I64, I64, F64, I64, F64, I64, I64]:
     """Split the released frames into arrays, in one pass.
 
     Returns, per sample: t_us, value bytes (little-endian int16); per SAMPLES block:
-    sample offsets (B+1), value offsets (B+1), [seq, missing, restart, channels, period]
-    (5 x B), host time; per BELT frame: [t_us, counts, interval, seq, index of the last
-    HELLO released before it or -1] (5 x K), host time; the release indices of the other
+    sample offsets (B+1), value offsets (B+1), [seq, missing, restart, channels, period,
+    release chunk] (6 x B), host time; per BELT frame: [t_us, counts, interval, seq, index
+    of the last HELLO released before it or -1] (5 x K), host time; the release indices of the other
     frames (HELLO, STATUS, ERROR, in order); and the type of every released frame.
     """
     nr = rel.shape[0]
@@ -446,7 +453,7 @@ def _gather(
     t = np.empty(total, np.int64)
     bstart = np.zeros(nb + 1, np.int64)
     bvstart = np.zeros(nb + 1, np.int64)
-    binfo = np.empty((5, nb), np.int64)
+    binfo = np.empty((6, nb), np.int64)
     bhost = np.empty(nb, np.float64)
     belt = np.empty((5, nbelt), np.int64)
     belt_host = np.empty(nbelt, np.float64)
@@ -503,6 +510,7 @@ def _gather(
         binfo[2, b] = acc_r | rel[i, R_RST]
         binfo[3, b] = c
         binfo[4, b] = period
+        binfo[5, b] = rel_chunk[i]
         bhost[b] = fh[g]
         acc_m = 0
         acc_r = 0

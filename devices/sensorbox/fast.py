@@ -50,7 +50,9 @@ class DecodedBox:
     - ``t_us`` (S,) int64 unwrapped device time of every sample; ``values`` (S, C) int16.
     - blocks (one per SAMPLES frame): ``block_start`` (B+1,) sample offsets,
       ``block_seq``, ``block_missing`` (frames lost before the block: a gap),
-      ``block_restart``, ``block_host_t``, ``block_period_us``.
+      ``block_restart``, ``block_host_t``, ``block_period_us``, ``block_chunk`` (the
+      recorded chunk whose feed released the block: the live decoder returned it then;
+      the number of chunks for a block released by the final flush).
     - belt: ``belt_t_us``, ``belt_counts``, ``belt_interval_us``, ``belt_speed_mps`` (NaN
       where no counts per metre were known), ``belt_seq``, ``belt_host_t``.
     - ``hellos``, ``statuses``, ``errors``: the events themselves; ``stats``: counters.
@@ -67,6 +69,7 @@ class DecodedBox:
     block_host_t: NDArray[np.float64]
     block_period_us: NDArray[np.int64]
     block_channels: NDArray[np.int64]
+    block_chunk: NDArray[np.int64]
     belt_t_us: NDArray[np.int64]
     belt_counts: NDArray[np.int64]
     belt_interval_us: NDArray[np.int64]
@@ -79,6 +82,18 @@ class DecodedBox:
     stats: DecoderStats
     pending: int
     _rel_type: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    _rel_chunk: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+
+    def first_hello_chunk(self) -> int | None:
+        """The recorded chunk whose feed released the first HELLO (None: no HELLO)."""
+        at = np.flatnonzero(self._rel_type == T_HELLO)
+        return int(self._rel_chunk[at[0]]) if at.size else None
+
+    def blocks_before_hello(self) -> int:
+        """SAMPLES blocks released before the first HELLO (all of them if none came)."""
+        at = np.flatnonzero(self._rel_type == T_HELLO)
+        head = self._rel_type if not at.size else self._rel_type[: at[0]]
+        return int(np.count_nonzero(head == T_SAMPLES))
 
     @property
     def values(self) -> NDArray[np.int16]:
@@ -180,14 +195,14 @@ def decode_stream(
         raise ValueError("reorder_window must be >= 0")
     assert k.MAX_WIRE == MAX_WIRE_FRAME
     ends = np.append(offs[1:], n).astype(np.int64) if offs.size else offs
-    dec, fr, fh, rel, stats_arr, pending = k._decode_stream(
+    dec, fr, fh, rel, rel_chunk, stats_arr, pending = k._decode_stream(
         buf, ends, ht, reorder_window, flush, _crc_tables()
     )
     counter_map: dict[str, Any] = dict(zip(STAT_FIELDS, (int(x) for x in stats_arr), strict=True))
     stats = DecoderStats(**counter_map)
     total = int(stats.samples)
     t, vbytes, bstart, bvstart, binfo, bhost, belt, belt_host, other, rel_type = k._gather(
-        dec, fr, fh, rel, total
+        dec, fr, fh, rel, rel_chunk, total
     )
     values = vbytes.view("<i2").astype(np.int16, copy=False)
     # The few HELLO, STATUS and ERROR frames become events here.
@@ -237,6 +252,7 @@ def decode_stream(
         block_host_t=bhost,
         block_period_us=binfo[4],
         block_channels=bc,
+        block_chunk=binfo[5],
         belt_t_us=belt[0],
         belt_counts=counts,
         belt_interval_us=interval,
@@ -249,4 +265,5 @@ def decode_stream(
         stats=stats,
         pending=int(pending),
         _rel_type=rel_type,
+        _rel_chunk=rel_chunk,
     )
