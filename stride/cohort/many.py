@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from stride.analysis import document, run
 from stride.cohort.engines import get_engine
 from stride.core.analyzer import AnalysisConfig
 from stride.errors import StrideError
+
+T = TypeVar("T")
 
 
 def analyse_one(job: tuple[str, AnalysisConfig]) -> dict[str, Any]:
@@ -33,13 +35,27 @@ def analyse_many(
     scheduler: str | None = None,
     workers: int | None = None,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(index, document)`` for each recording as it finishes, on the chosen engine.
+    """``(index, document)`` for each recording, in the order given, on the chosen engine
+    (the local engine: a process per core by default). A document is yielded as soon as
+    it and every one before it are done.
 
     ``config``: what to analyse against (None = defaults).
     """
     cfg = config or AnalysisConfig()
     eng = get_engine(engine, scheduler=scheduler, workers=workers)
     try:
-        yield from eng.imap_unordered(analyse_one, [(str(p), cfg) for p in paths])
+        yield from in_order(eng.imap_unordered(analyse_one, [(str(p), cfg) for p in paths]))
     finally:
         eng.close()
+
+
+def in_order(done: Iterable[tuple[int, T]]) -> Iterator[tuple[int, T]]:
+    """``(index, result)`` pairs finishing in any order -> the same pairs by index
+    (0, 1, 2, ...), each as soon as those before it have come (the rest wait here)."""
+    waiting: dict[int, T] = {}
+    nxt = 0
+    for i, result in done:
+        waiting[i] = result
+        while nxt in waiting:
+            yield nxt, waiting.pop(nxt)
+            nxt += 1

@@ -68,7 +68,7 @@ class CoreEngine:
             ph = (t + shift) % 1.0
             f[ph < 0.6, col] = 800
             f[(ph > 0.1) & (ph < 0.62), col + 1] = 700
-        for forces in (f, f.astype(np.float64)):  # raw counts, and newtons when calibrated
+        for forces in (f, f.astype(np.float32)):  # raw counts, and newtons when calibrated
             cfg = AnalysisConfig(target=Target(step_length_m=0.6))
             a = StreamingAnalyzer(cfg, chans, fs, belts=1)
             for i in range(0, t.size, 500):
