@@ -66,7 +66,9 @@ def simulate(
         "--no-history",
         "--force",
     ]
-    subprocess.run([*stride_cmd(), *args], check=True, capture_output=True)
+    done = subprocess.run([*stride_cmd(), *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"stride {' '.join(args)} failed: {done.stderr.strip()}")
     return out
 
 

@@ -216,3 +216,12 @@ def _next_good_chunk(win: _Window, start: int) -> int:
             return cand
         pos = cand + 1
     return -1
+
+
+def load_kernels() -> None:
+    """Load (on a first run: compile) the chunk scanner's kernels now, by reading a
+    one-chunk stream, so that a timed read measures reading, not numba loading them."""
+    from devices.recording.layout import pack_chunk
+
+    head = FILE_HEAD.pack(FILE_MAGIC, FORMAT_VERSION, 2) + b"{}"
+    parse_stream_bytes(head + pack_chunk(b"\x00", 0.0), "a one-chunk stream")

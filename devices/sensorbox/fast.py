@@ -287,3 +287,14 @@ def _belt_speed(belt: NDArray[np.int64], hellos: list[HelloEvent]) -> NDArray[np
     speed = np.full(counts.shape, np.nan)
     speed[valid] = counts[valid] / cpm[valid] / (interval[valid] * 1e-6)
     return speed
+
+
+def load_kernels() -> None:
+    """Load (on a first run: compile) the decoder's kernels now, by decoding a two-frame
+    stream, so that a timed read measures reading, not numba loading the kernels."""
+    from devices.sensorbox import encode_hello, encode_samples
+    from devices.sensorbox.frames import ChannelSpec, Hello
+
+    hello = Hello((ChannelSpec.of("L", "heel"), ChannelSpec.of("R", "heel")), 100)
+    wire = encode_hello(0, 0, hello) + encode_samples(1, 0, 10_000, np.zeros((2, 2), np.int16))
+    decode_stream(wire, [0], [0.0])

@@ -140,6 +140,16 @@ def _recorded_belt(
     return _Belt(signals.belt_t, signals.belt_speed, source.describe())
 
 
+def load_kernels() -> None:
+    """Load the numba kernels reading a session uses (the chunk scanner and the box
+    decoder; compiled on a first run); a no-op once loaded in this process."""
+    from devices.recording.scan import load_kernels as scanner
+    from devices.sensorbox.fast import load_kernels as decoder
+
+    scanner()
+    decoder()
+
+
 def read_session(path: str | os.PathLike[str]) -> GaitSignals:
     """All force samples of a session's sensor box and the belt its session fed."""
     reader = SessionReader(path)
