@@ -34,6 +34,8 @@ def decode_box(
     also each chunk's arrival, as the live session noted them."""
     data = reader.read_stream(name)
     box = decode_stream(data.data, data.offsets, data.host_t)
+    del data
+    reader.release(name)  # the decoded arrays hold it all now: a recording's bytes less
     if arrivals is not None:
         clean = _box_arrivals(box)
         if clean is None:

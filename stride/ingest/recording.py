@@ -156,6 +156,7 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
     name = box_stream(reader)
     source = BeltSource.from_session(reader.meta, str(path))
     reader.require_data(name, "sensor-box stream")  # empty and damaged told apart
+    recorded_s = _recorded_s(reader, name)
     assembler = BlockAssembler()
     arrivals: Arrivals = []
     chunk, stats = decode_box(
@@ -181,7 +182,7 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
         "read_stream": name,
         "read_problems": None if problems is None else vars(problems),
         "complete": reader.complete,
-        "recorded_s": _recorded_s(reader, name),
+        "recorded_s": recorded_s,
     }
     if belt.outages is not None:
         meta["belt_outages"] = belt.outages
