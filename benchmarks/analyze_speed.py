@@ -76,9 +76,13 @@ def recorded_bytes(session: Path) -> int:
     return sum(f.stat().st_size for f in (session / "streams").glob("*.rec"))
 
 
+#: CPU seconds of every ``stride analyze`` run so far (``wait4``), by its arguments.
+CPU: dict[str, float] = {}
+
+
 def run_analyze(args: list[str]) -> tuple[list[dict[str, Any]], float, int]:
     """JSON documents of ``stride analyze ARGS --json``, wall seconds and peak RSS (bytes)
-    of that process (``wait4``: this child's own figure)."""
+    of that process (``wait4``: this child's own figures; its CPU time goes to ``CPU``)."""
     import tempfile
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -87,6 +91,7 @@ def run_analyze(args: list[str]) -> tuple[list[dict[str, Any]], float, int]:
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
+        CPU[" ".join(args)] = usage.ru_utime + usage.ru_stime
         out.seek(0)
         err.seek(0)
         if proc.returncode != 0:
@@ -121,6 +126,7 @@ def long_session(work: Path, minutes: float, repeat: int) -> dict[str, Any]:
     copy = copy_seconds(samples)
     size = recorded_bytes(session)
     peak = min(rss for _, _, rss in runs)
+    prepare = min(t.get("prepare_s", 0.0) for t in timing)
     return {
         "session": f"{minutes:g} min healthy, 1 kHz, 4 channels (seed 3)",
         "samples": samples,
@@ -129,6 +135,9 @@ def long_session(work: Path, minutes: float, repeat: int) -> dict[str, Any]:
         "numpy_copy_s": round(copy, 5),
         "analysis_over_copy": round(analysis / copy, 1),
         "read_s": round(read, 3),
+        "prepare_s": round(prepare, 3),
+        "command_cpu_s": round(CPU[str(session)], 2),
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "recorded_MB": round(size / 1e6, 1),
         "read_MB_per_s": round(size / 1e6 / read, 1),
         "peak_rss_MB": round(peak / 1e6, 1),
@@ -137,13 +146,17 @@ def long_session(work: Path, minutes: float, repeat: int) -> dict[str, Any]:
     }
 
 
-def many(work: Path, count: int, minutes: float) -> dict[str, Any]:
+def many(work: Path, count: int, minutes: float, repeat: int) -> dict[str, Any]:
     """Block 2: several recordings on every core against one after another."""
     paths = [str(simulate(work / f"short-{i}", minutes, seed=100 + i)) for i in range(count)]
     run_analyze(paths[:2])
-    _, seq, _ = run_analyze([*paths, "--workers", "1"])
-    docs, par, _ = run_analyze(paths)
-    assert [d["path"] for d in docs] == paths, "results must come in the order given"
+    seqs, pars = [], []
+    for _ in range(repeat):  # interleaved, so both meet the same load
+        seqs.append(run_analyze([*paths, "--workers", "1"])[1])
+        docs, par, _ = run_analyze(paths)
+        pars.append(par)
+        assert [d["path"] for d in docs] == paths, "results must come in the order given"
+    seq, par = min(seqs), min(pars)
     return {
         "recordings": count,
         "minutes_each": minutes,
@@ -151,6 +164,8 @@ def many(work: Path, count: int, minutes: float) -> dict[str, Any]:
         "sequential_wall_s": round(seq, 2),
         "parallel_wall_s": round(par, 2),
         "parallel_over_sequential": round(par / seq, 2),
+        "sequential_cpu_s": round(CPU[" ".join([*paths, "--workers", "1"])], 2),
+        "load_average_1min": round(os.getloadavg()[0], 2),
     }
 
 
@@ -228,7 +243,7 @@ def main() -> None:
     a.work.mkdir(parents=True, exist_ok=True)
     report = {
         "one_session": long_session(a.work, a.minutes, a.repeat),
-        "several": many(a.work, a.count, a.short),
+        "several": many(a.work, a.count, a.short, a.repeat),
         "profiles": profiles(a.work, a.profile_minutes, names, a.repeat),
         "square_wave": square_wave(int(a.minutes * 60_000), a.repeat),
     }
