@@ -12,6 +12,7 @@ drivers' sessions too. Specs::
     trackmaster:/dev/ttyUSB0          trackmaster:COM3?start=a1
     csafe:COM3                        csafe:/dev/ttyUSB1?setspeed=lsb-msb-unit
     bertec:tcp://10.0.0.5:4000        fixed:3.5kmh        box
+    ftms:"KICKR RUN" ftms:AA:BB:CC:DD:EE:FF ftms:sim?seed=1   rsc:Stryd   rsc:sim
     trackmaster:sim://treadmill?seed=3   (options the driver knows are taken out of the
                                           query; the rest stay in the URL for its handler)
 """
@@ -40,6 +41,8 @@ DRIVERS: dict[str, str] = {
     "bertec": "devices.treadmill.bertec:BertecTreadmill",
     "fixed": "devices.treadmill.fixed:FixedTreadmill",
     "box": "devices.treadmill.box:BoxBelt",
+    "ftms": "devices.treadmill.ftms:FtmsTreadmill",
+    "rsc": "devices.treadmill.rsc:RscFootPod",
 }
 
 #: Options each driver accepts in the spec's query (beyond these, a query belongs to the URL).
@@ -49,12 +52,21 @@ OPTIONS: dict[str, frozenset[str]] = {
     "bertec": frozenset({"accel", "timeout"}),
     "fixed": frozenset(),
     "box": frozenset({"stale_after"}),
+    "ftms": frozenset({"timeout", "backend", "adapter", "scan_s"}),
+    "rsc": frozenset({"timeout", "backend", "adapter", "scan_s"}),
 }
 
-#: Which pip package provides a module a driver may need (for the install hint).
-_PIP_NAMES = {"serial": "pyserial"}
+#: Drivers whose ``sim`` target takes the simulator's query options.
+SIM_QUERY_DRIVERS = frozenset({"ftms", "rsc"})
 
-_FLOAT_OPTIONS = {"timeout", "stale_after"}
+#: Which pip package provides a module a driver may need (for the install hint).
+_PIP_NAMES = {
+    "serial": "pyserial",
+    "bleak": '".[ble]" (the ble extra, from the stride checkout)',
+    "bumble": '".[ble]" (the ble extra, from the stride checkout)',
+}
+
+_FLOAT_OPTIONS = {"timeout", "stale_after", "scan_s"}
 
 
 @dataclass(frozen=True)
@@ -98,7 +110,8 @@ def parse_spec(text: str) -> TreadmillSpec:
             options[key] = _convert(key, value)
         else:
             rest.append((key, value))
-    if rest and "://" not in base:
+    # The simulated Bluetooth devices (`ftms:sim?seed=1`) take sim:// world options.
+    if rest and "://" not in base and not (name in SIM_QUERY_DRIVERS and base == "sim"):
         bad = ", ".join(k for k, _ in rest)
         allowed = ", ".join(sorted(OPTIONS.get(name, frozenset()))) or "none"
         raise InputError(
@@ -188,4 +201,6 @@ def _example(name: str) -> str:
         "csafe": "csafe:COM3",
         "bertec": "bertec:tcp://HOST:4000",
         "fixed": "fixed:3.5kmh",
+        "ftms": "ftms:TREADMILL_NAME or ftms:sim",
+        "rsc": "rsc:POD_NAME or rsc:sim",
     }.get(name, f"{name}:PORT")

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 import serial
 
 from devices.errors import DeviceError
+from devices.timebase import WALL, Clock
 
 log = logging.getLogger(__name__)
 
@@ -187,9 +188,9 @@ class Gap:
     """An interval with no connection: the bytes of this stretch are lost, not late."""
 
     url: str
-    start_host_t: float  # wall-clock seconds (time.time) when the loss was noticed
+    start_host_t: float  # host time (the port's clock, time.time on real devices) of the loss
     end_host_t: float  # when the port was open again
-    duration_s: float  # measured on the monotonic clock
+    duration_s: float  # measured on the port's clock (devices.timebase)
     reason: str
 
 
@@ -217,7 +218,8 @@ class ReconnectingPort:
     is noticed when a read or write fails (``SerialException``/``OSError``) or, for plain
     device paths, when the node disappears. Each outage is reported once through
     ``on_disconnect(url, host_t, reason)`` and, when the port is back, ``on_gap(Gap)``.
-    Writes while disconnected raise :class:`PortDisconnectedError`.
+    Writes while disconnected raise :class:`PortDisconnectedError`. Outages are timed on
+    ``clock`` (the session's, :mod:`devices.timebase`); the back-off is real time.
 
     Not thread-safe for concurrent reads; one reader thread per port (plus writes from a
     driver that serialises them) is the intended use.
@@ -234,6 +236,7 @@ class ReconnectingPort:
         on_gap: Callable[[Gap], None] | None = None,
         on_disconnect: Callable[[str, float, str], None] | None = None,
         opener: Opener = open_serial,
+        clock: Clock = WALL,
         **open_kw: Any,
     ) -> None:
         if not (0 < backoff_start <= backoff_max):
@@ -246,12 +249,14 @@ class ReconnectingPort:
         self.on_gap = on_gap
         self.on_disconnect = on_disconnect
         self.stats = PortStats()
+        self.clock = clock
         self.gaps: list[Gap] = []
         self._opener = opener
         self._open_kw = open_kw
         self._port: Any = None
         self._is_path = scheme_of(url) is None and os.name == "posix"
-        self._down_since_mono: float | None = None
+        self._down_since_mono: float | None = None  # real time, for the back-off
+        self._down_since_clock = 0.0  # clock.monotonic(), for the outage's length
         self._down_since_host = 0.0
         self._down_reason = ""
         self._backoff = backoff_start
@@ -279,6 +284,16 @@ class ReconnectingPort:
         self.close()
 
     @property
+    def device_clock(self) -> Clock | None:
+        """The clock the open device keeps, if it offers one (a simulated device in this
+        process, e.g. a ``sim://`` port; see :mod:`devices.timebase`), else None."""
+        try:
+            clock = getattr(self._port, "clock", None)
+        except (serial.SerialException, OSError):  # a port closed meanwhile
+            return None
+        return clock if clock is not None and hasattr(clock, "monotonic") else None
+
+    @property
     def connected(self) -> bool:
         """True while the port is open and has not failed."""
         return self._port is not None and self._down_since_mono is None
@@ -288,7 +303,7 @@ class ReconnectingPort:
         """Total time without a connection, including an outage still going on."""
         total = self.stats.disconnected_s
         if self._down_since_mono is not None:
-            total += time.monotonic() - self._down_since_mono
+            total += self.clock.monotonic() - self._down_since_clock
         return total
 
     @property
@@ -368,7 +383,8 @@ class ReconnectingPort:
             return
         self._drop_port()
         self._down_since_mono = time.monotonic()
-        self._down_since_host = time.time()
+        self._down_since_clock = self.clock.monotonic()
+        self._down_since_host = self.clock.now()
         self._down_reason = reason
         self._backoff = self.backoff_start
         self._next_try = self._down_since_mono + self._backoff
@@ -396,9 +412,8 @@ class ReconnectingPort:
             log.debug("reopen of %s failed (%s); next try in %.2f s", self.url, err, self._backoff)
             return False
         self._port = port
-        end_mono = time.monotonic()
-        duration = end_mono - self._down_since_mono
-        gap = Gap(self.url, self._down_since_host, time.time(), duration, self._down_reason)
+        duration = self.clock.monotonic() - self._down_since_clock
+        gap = Gap(self.url, self._down_since_host, self.clock.now(), duration, self._down_reason)
         self._down_since_mono = None
         self.stats.disconnected_s += duration
         self.stats.reconnects += 1

@@ -128,6 +128,18 @@ class BoxOutput:
     gaps: list[tuple[float, float]] = field(default_factory=list)  # true-time sample gaps
 
 
+@dataclass
+class _Frames:
+    """SAMPLES frames of one span: first-sample box times (us), which are kept, the kept
+    frames' counts, which saturated, and the true-time gaps the dropped ones leave."""
+
+    t: NDArray[np.int64]
+    keep: NDArray[np.bool_]
+    values: NDArray[np.int16]
+    saturated: NDArray[np.bool_]
+    gaps: list[tuple[float, float]] = field(default_factory=list)
+
+
 class SensorBox:
     """Box state across spans: sequence number, clocks, counters, the belt encoder.
 
@@ -192,25 +204,11 @@ class SensorBox:
         """All frames the box emits up to box time ``until_us`` (whole SAMPLES frames only)."""
         t_start = time.perf_counter()
         cfg = self.cfg
-        n = cfg.samples_per_frame
-        period = cfg.period_us
+        n, period = cfg.samples_per_frame, cfg.period_us
         k0 = self.next_sample
         n_frames = max(0, (until_us // period - k0) // n)
         k1 = k0 + n_frames * n
-        gaps: list[tuple[float, float]] = []
-        frame_t = (k0 + np.arange(n_frames, dtype=np.int64) * n) * period  # first sample
-        keep = np.ones(n_frames, dtype=bool)
-        values = np.zeros((0, n, len(self.channels)), dtype=np.int16)
-        saturated = np.zeros(n_frames, dtype=bool)
-        if n_frames:
-            counts = self._samples(k0, k1).reshape(n_frames, n, len(self.channels))
-            saturated = np.asarray((counts >= cfg.adc.full_scale).any(axis=(1, 2)))
-            if cfg.noise.dropout_prob > 0:
-                keep = self.rng.random(n_frames) >= cfg.noise.dropout_prob
-                for j in np.flatnonzero(~keep).tolist():
-                    a = float(self.true_time(int(frame_t[j])))
-                    gaps.append((a, a + n * period * 1e-6 / cfg.clock_scale))
-            values = counts[keep]
+        frames = self._sample_frames(k0, n_frames)
         end_us = int(k1 * period) if n_frames else until_us
         hello_t = _due(self.next_hello_us, 1_000_000, end_us)
         self.next_hello_us += 1_000_000 * hello_t.size
@@ -221,7 +219,7 @@ class SensorBox:
             step = round(cfg.belt_interval_s * 1e6)
             belt_t = _due(self.next_belt_us, step, end_us)
             self.next_belt_us += step * belt_t.size
-        sample_t = frame_t[keep]
+        sample_t = frames.t[frames.keep]
         # Send order: header time, then type priority (so device time never steps back).
         kinds = [
             (hello_t, _PRIO_HELLO),
@@ -237,18 +235,57 @@ class SensorBox:
         seq_of = np.empty(m, dtype=np.int64)
         seq_of[order] = (self.seq + np.arange(m, dtype=np.int64)) & 0xFFFF
         self.seq = (self.seq + m) & 0xFFFF
-        # Encode each kind into one blob (samples vectorised), with per-frame lengths.
-        o_h, o_s, o_b = hello_t.size, hello_t.size + status_t.size, m - sample_t.size
         t_encode = time.perf_counter()
         self.timing["render_s"] += t_encode - t_start
+        data, lengths = self._encode(seq_of, order, (hello_t, status_t, belt_t), frames)
+        self.next_sample = k1
+        ready = t_all + np.where(prio == _PRIO_SAMPLES, n * period, 0)
+        self.timing["encode_s"] += time.perf_counter() - t_encode
+        return BoxOutput(data=data, emit_us=ready[order], lengths=lengths, gaps=frames.gaps)
+
+    def _sample_frames(self, k0: int, n_frames: int) -> _Frames:
+        """The next ``n_frames`` SAMPLES frames from sample ``k0``: their first sample's box
+        time, which of them the box keeps (dropouts leave gaps), their counts."""
+        cfg = self.cfg
+        n, period = cfg.samples_per_frame, cfg.period_us
+        frames = _Frames(
+            t=(k0 + np.arange(n_frames, dtype=np.int64) * n) * period,
+            keep=np.ones(n_frames, dtype=bool),
+            values=np.zeros((0, n, len(self.channels)), dtype=np.int16),
+            saturated=np.zeros(n_frames, dtype=bool),
+        )
+        if n_frames:
+            counts = self._samples(k0, k0 + n_frames * n).reshape(n_frames, n, len(self.channels))
+            frames.saturated = np.asarray((counts >= cfg.adc.full_scale).any(axis=(1, 2)))
+            if cfg.noise.dropout_prob > 0:
+                frames.keep = self.rng.random(n_frames) >= cfg.noise.dropout_prob
+                for j in np.flatnonzero(~frames.keep).tolist():
+                    a = float(self.true_time(int(frames.t[j])))
+                    frames.gaps.append((a, a + n * period * 1e-6 / cfg.clock_scale))
+            frames.values = counts[frames.keep]
+        return frames
+
+    def _encode(
+        self,
+        seq_of: NDArray[np.int64],
+        order: NDArray[np.int64],
+        times: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]],
+        frames: _Frames,
+    ) -> tuple[bytes, NDArray[np.int64]]:
+        """Wire bytes of every frame in send ``order`` and their lengths: each kind encoded
+        into one blob (samples vectorised), then gathered into send order."""
+        hello_t, status_t, belt_t = times
+        m = order.size
+        o_h, o_s = hello_t.size, hello_t.size + status_t.size
+        o_b = m - int(frames.keep.sum())
         pieces: list[bytes] = [
             encode_hello(int(s), int(t), self.hello)
             for s, t in zip(seq_of[:o_h].tolist(), hello_t.tolist(), strict=True)
         ]
         pieces += self._statuses(
-            seq_of[o_h:o_s].tolist(), status_t.tolist(), frame_t, saturated, keep
+            seq_of[o_h:o_s].tolist(), status_t.tolist(), frames.t, frames.saturated, frames.keep
         )
-        interval = round(cfg.belt_interval_s * 1e6)
+        interval = round(self.cfg.belt_interval_s * 1e6)
         counts_b = self._belt_counts(belt_t)
         pieces.extend(
             encode_belt(s, t, c, interval)
@@ -260,8 +297,9 @@ class SensorBox:
         small_len = np.array([len(p) for p in pieces], dtype=np.int64)
         blob = b""
         sample_len = np.zeros(0, dtype=np.int64)
-        if sample_t.size:
-            blob = encode_samples_many(seq_of[o_b:], sample_t, period, values)
+        if m > o_b:
+            sample_t = frames.t[frames.keep]
+            blob = encode_samples_many(seq_of[o_b:], sample_t, self.cfg.period_us, frames.values)
             ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 0) + 1
             sample_len = np.diff(np.concatenate([[0], ends]))
         lengths_src = np.concatenate([small_len, sample_len])
@@ -272,12 +310,7 @@ class SensorBox:
         gather = np.repeat(src_start[order] - out_start, lengths) + np.arange(
             int(lengths.sum()), dtype=np.int64
         )
-        self.next_sample = k1
-        ready = t_all + np.where(prio == _PRIO_SAMPLES, n * period, 0)
-        self.timing["encode_s"] += time.perf_counter() - t_encode
-        return BoxOutput(
-            data=src[gather].tobytes(), emit_us=ready[order], lengths=lengths, gaps=gaps
-        )
+        return src[gather].tobytes(), lengths
 
     def _statuses(
         self,

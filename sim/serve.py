@@ -5,7 +5,8 @@ LabVIEW VI...). The server owns the master side of each pseudo-terminal and keep
 handle on the slave side, so clients can open and close the ports as often as they like, as
 with a real device; what the box sends while nobody reads is discarded once the terminal's
 buffer is full (a real USB box's bytes are lost the same way). Runs until Ctrl-C or SIGTERM,
-then removes its symlinks.
+then removes its symlinks. Fault commands arrive on ``DIR/control`` (:mod:`sim.control`).
+The :class:`Server` also runs in a thread of a test process (the ``stride_sim`` fixture).
 """
 
 from __future__ import annotations
@@ -18,16 +19,21 @@ import select
 import signal
 import sys
 import termios
+import threading
 import time
 import tty
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from devices.errors import InputError
 from devices.units import parse_speed
+from sim.control import ControlSocket
 from sim.world import World, WorldOptions
 
 TICK_S = 0.002
+TREADMILLS = ("trackmaster", "csafe")
 
 
 class _Pty:
@@ -90,6 +96,135 @@ def parse_times(text: str) -> tuple[float, ...]:
     return times
 
 
+def prepare_directory(directory: Path) -> None:
+    """Create ``directory`` for the symlinks, refusing paths that hold something else."""
+    if directory.exists() and not directory.is_dir():
+        raise InputError(f"{directory} exists and is not a directory", fix="choose another --dir")
+    for name in ("box", "treadmill"):
+        p = directory / name
+        if p.exists() and not p.is_symlink():
+            raise InputError(f"{p} exists and is not a symlink", fix="choose another --dir")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as err:  # a file where a folder should be, read-only disk
+        raise InputError(
+            f"cannot create --dir {directory}: {err.strerror or err}",
+            fix="choose another --dir; every part of it must be a folder you can write to",
+        ) from err
+
+
+class Server:
+    """A world's box and treadmill on pseudo-terminals ``DIR/box`` and ``DIR/treadmill``,
+    with fault commands on ``DIR/control`` (:mod:`sim.control`).
+
+    :meth:`run` serves until ``stop`` is set (from another thread) or for ``stop_after_s``;
+    :meth:`close` removes everything the server made. ``say`` receives its one-line notices
+    (plugged, unplugged, a control socket that could not be made).
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        world: World,
+        treadmill: str = "trackmaster",
+        *,
+        control: bool = True,
+        say: Callable[[str], None] = print,
+    ) -> None:
+        if treadmill not in TREADMILLS:
+            raise InputError(
+                f"unknown treadmill protocol {treadmill!r}", fix="use trackmaster or csafe"
+            )
+        prepare_directory(directory)
+        self.directory = directory
+        self.world = world
+        self.treadmill_protocol = treadmill
+        self.say = say
+        self.responder = world.responder(treadmill)
+        self.boxes: list[_Pty] = []  # the current box terminal, if plugged
+        self.belt: _Pty | None = None
+        self.control: ControlSocket | None = None
+        try:
+            self.boxes.append(_Pty(directory / "box"))
+            self.belt = _Pty(directory / "treadmill")
+            if control:
+                try:
+                    self.control = ControlSocket(directory / "control", world)
+                except InputError as err:
+                    say(f"warning: no control socket: {err}")
+        except BaseException:
+            self.close()
+            raise
+        world.box_listeners.append(self._to_box)
+
+    def _to_box(self, data: bytes, now: float) -> None:
+        if self.boxes:
+            self.boxes[0].write(data)
+
+    @property
+    def box_tty(self) -> str | None:
+        """The terminal the box is on now (None while unplugged)."""
+        return self.boxes[0].name if self.boxes else None
+
+    @property
+    def treadmill_tty(self) -> str:
+        assert self.belt is not None
+        return self.belt.name
+
+    def own_fds(self) -> set[int]:
+        """The server's own descriptors of its terminals (both sides)."""
+        ptys = [*self.boxes, *([self.belt] if self.belt is not None else [])]
+        return {fd for p in ptys for fd in (p.master, p.slave)}
+
+    def step(self, timeout: float = TICK_S) -> None:
+        """Wait up to ``timeout`` for the host's bytes or a control client; serve them and
+        bring the world up to now."""
+        belt = self.belt
+        assert belt is not None
+        watched: list[Any] = [belt.master]
+        if self.control is not None:
+            watched += self.control.sockets()
+        ready, _, _ = select.select(watched, [], [], timeout)
+        world = self.world
+        with world.lock:
+            now = world.advance()
+            if self.boxes and not world.plugged(now):
+                self.boxes.pop().close()
+                self.say(f"box unplugged at {now:.1f} s")
+            elif not self.boxes and world.plugged(now):
+                self.boxes.append(_Pty(self.directory / "box"))
+                self.say(f"box plugged in at {now:.1f} s: {self.boxes[0].name}")
+            if belt.master in ready:
+                data = belt.read()
+                if data:
+                    answer = world.treadmill_answer(self.responder, data, now)
+                    if answer:
+                        belt.write(answer)
+        if self.control is not None and ready:
+            self.control.serve([r for r in ready if r is not belt.master])
+
+    def run(self, stop: threading.Event | None = None, stop_after_s: float | None = None) -> None:
+        started = time.monotonic()
+        while not (stop is not None and stop.is_set()):
+            if stop_after_s is not None and time.monotonic() - started >= stop_after_s:
+                return
+            self.step()
+
+    def close(self) -> None:
+        """Remove the symlinks and the socket, close the terminals (idempotent)."""
+        with self.world.lock:
+            if self._to_box in self.world.box_listeners:
+                self.world.box_listeners.remove(self._to_box)
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        while self.boxes:
+            self.boxes.pop().close()
+        if self.belt is not None:
+            self.belt.close()
+            self.belt = None
+
+
 def serve_forever(
     *,
     directory: Path,
@@ -109,7 +244,7 @@ def serve_forever(
     closed and its symlink removed, so clients see the port vanish — then comes back on a
     new terminal under the same symlink, freshly powered up.
     """
-    if treadmill not in ("trackmaster", "csafe"):
+    if treadmill not in TREADMILLS:
         raise InputError(
             f"unknown treadmill protocol {treadmill!r}", fix="use trackmaster or csafe"
         )
@@ -122,61 +257,31 @@ def serve_forever(
         unplug_at_s=tuple(unplug_at_s),
         unplug_s=unplug_s,
     )
-    if directory.exists() and not directory.is_dir():
-        raise InputError(f"{directory} exists and is not a directory", fix="choose another --dir")
-    for name in ("box", "treadmill"):
-        p = directory / name
-        if p.exists() and not p.is_symlink():
-            raise InputError(f"{p} exists and is not a symlink", fix="choose another --dir")
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as err:  # a file where a folder should be, read-only disk
-        raise InputError(
-            f"cannot create --dir {directory}: {err.strerror or err}",
-            fix="choose another --dir; every part of it must be a folder you can write to",
-        ) from err
+    prepare_directory(directory)
     world = World(options)
-    boxes: list[_Pty] = [_Pty(directory / "box")]  # the current box terminal, if plugged
-    belt = _Pty(directory / "treadmill")
-    responder = world.responder(treadmill)
 
-    def to_box(data: bytes, now: float) -> None:
-        if boxes:
-            boxes[0].write(data)
-
-    world.box_listeners.append(to_box)
+    def say(line: str) -> None:
+        print(line, flush=True)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         raise _Stop
 
+    # The handlers come first: a client that sees the ports may stop the server at once.
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-    started = time.monotonic()
-    try:  # a Ctrl-C while the paths are printed stops it cleanly too
-        print(f"box: {boxes[0].link} -> {boxes[0].name}", flush=True)
-        print(f"treadmill ({treadmill}): {belt.link} -> {belt.name}", flush=True)
-        print("serving; Ctrl-C or SIGTERM stops", flush=True)
-        while stop_after_s is None or time.monotonic() - started < stop_after_s:
-            ready, _, _ = select.select([belt.master], [], [], TICK_S)
-            with world.lock:
-                now = world.advance()
-                if boxes and not world.plugged(now):
-                    boxes.pop().close()
-                    print(f"box unplugged at {now:.1f} s", flush=True)
-                elif not boxes and world.plugged(now):
-                    boxes.append(_Pty(directory / "box"))
-                    print(f"box plugged in at {now:.1f} s: {boxes[0].name}", flush=True)
-                if ready:
-                    data = belt.read()
-                    if data:
-                        answer = responder.feed(data, now)
-                        if answer:
-                            belt.write(answer)
+    server: Server | None = None
+    try:
+        server = Server(directory, world, treadmill, say=say)
+        say(f"box: {directory / 'box'} -> {server.box_tty}")
+        say(f"treadmill ({treadmill}): {directory / 'treadmill'} -> {server.treadmill_tty}")
+        if server.control is not None:
+            say(f"control: {server.control.path} (send 'help')")
+        say("serving; Ctrl-C or SIGTERM stops")
+        server.run(stop_after_s=stop_after_s)
     except _Stop:
         pass
     finally:
         for s, h in old.items():
             signal.signal(s, h)
-        for b in boxes:
-            b.close()
-        belt.close()
+        if server is not None:
+            server.close()
         print(f"stopped after {world.now():.1f} s of simulated walking", file=sys.stderr)

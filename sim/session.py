@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 from devices.errors import FileSystemError, InputError
 from devices.files import fs_error
 from devices.recording import SessionWriter
-from sim.box import BoxConfig, SensorBox
+from sim.box import BoxConfig, BoxOutput, SensorBox
 from sim.link import Faults, LinkConfig, apply_faults, host_reads, link_for
 from sim.params import Feedback, GaitParams
 from sim.treadmill import Treadmill
@@ -116,26 +116,10 @@ def simulate(spec: SessionSpec) -> SimulatedSession:
     timing: dict[str, float] = {}
 
     t0 = time.perf_counter()
+    treadmill = _treadmill(spec)
     env = simpy.Environment()
-    treadmill: Treadmill | None = None
-    if not spec.overground:
-        treadmill = Treadmill(
-            spec.speed_mps,
-            accel_mps2=spec.treadmill_accel_mps2,
-            split=spec.split_belt,
-            body_mass_kg=spec.params.body_mass_kg,
-        )
-        if spec.split_belt and spec.split_speeds_mps is not None:
-            left, right = spec.split_speeds_mps
-            treadmill = Treadmill(
-                left,
-                accel_mps2=spec.treadmill_accel_mps2,
-                split=True,
-                body_mass_kg=spec.params.body_mass_kg,
-            )
-            treadmill.set_split_speeds(left, right, 0.0)
-        if spec.speed_changes:
-            env.process(_speed_schedule(env, treadmill, spec.speed_changes))
+    if treadmill is not None and spec.speed_changes:
+        env.process(_speed_schedule(env, treadmill, spec.speed_changes))
     walker = Walker(
         env,
         spec.params,
@@ -148,6 +132,67 @@ def simulate(spec: SessionSpec) -> SimulatedSession:
     contacts = walker.contacts
     timing["simpy_s"] = time.perf_counter() - t0
 
+    box, rendered = _render(spec, contacts, treadmill, box_rng, duration, timing)
+    t2 = time.perf_counter()
+    data = np.frombuffer(rendered.data, dtype=np.uint8)
+    emit_true = box.true_time(rendered.emit_us)
+    lengths = rendered.lengths
+    link = link_for(spec.link, lengths.sum() / max(duration, 1e-9))
+    read_t, read_end = host_reads(emit_true, lengths, link, link_rng)
+    data, read_end, read_t, unplugged = apply_faults(data, read_end, read_t, spec.faults, fault_rng)
+    gaps = rendered.gaps + unplugged
+    timing["link_s"] = time.perf_counter() - t2
+
+    t3 = time.perf_counter()
+    truth = truth_steps(
+        contacts, belt=treadmill, end_s=duration, clock_scale=box.cfg.clock_scale, gaps=gaps
+    )
+    timing["truth_s"] = time.perf_counter() - t3
+    stats = {
+        "samples_dropped": box.dropped_samples,
+        "bounces": box.bounces,
+        "freezes": walker.state.freezes,
+        "turns": walker.state.turns,
+        "frames": int(lengths.size),
+        "link_baud": link.baud,
+    }
+    return SimulatedSession(
+        spec, data.tobytes(), read_t, read_end, contacts, truth, treadmill, gaps, timing, stats
+    )
+
+
+def _treadmill(spec: SessionSpec) -> Treadmill | None:
+    """The session's treadmill (None overground), split belts at their own speeds."""
+    if spec.overground:
+        return None
+    treadmill = Treadmill(
+        spec.speed_mps,
+        accel_mps2=spec.treadmill_accel_mps2,
+        split=spec.split_belt,
+        body_mass_kg=spec.params.body_mass_kg,
+    )
+    if spec.split_belt and spec.split_speeds_mps is not None:
+        left, right = spec.split_speeds_mps
+        treadmill = Treadmill(
+            left,
+            accel_mps2=spec.treadmill_accel_mps2,
+            split=True,
+            body_mass_kg=spec.params.body_mass_kg,
+        )
+        treadmill.set_split_speeds(left, right, 0.0)
+    return treadmill
+
+
+def _render(
+    spec: SessionSpec,
+    contacts: list[Contact],
+    treadmill: Treadmill | None,
+    box_rng: np.random.Generator,
+    duration: float,
+    timing: dict[str, float],
+) -> tuple[SensorBox, BoxOutput]:
+    """The box's frames of the whole session, rendered in blocks of :data:`BLOCK_S` (bounded
+    memory); the output's ``gaps`` are the samples the box dropped."""
     box_cfg = spec.box
     if spec.overground and box_cfg.belt_counts_per_m:
         box_cfg = BoxConfig(**{**_fields(box_cfg), "belt_counts_per_m": 0.0})
@@ -184,34 +229,8 @@ def simulate(spec: SessionSpec) -> SimulatedSession:
     timing["render_encode_s"] = time.perf_counter() - t1
     timing["render_s"] = box.timing["render_s"]
     timing["encode_s"] = box.timing["encode_s"]
-
-    t2 = time.perf_counter()
-    data = np.frombuffer(b"".join(blobs), dtype=np.uint8)
-    emit_true = box.true_time(np.concatenate(emits))
-    lengths = np.concatenate(lens)
-    link = link_for(spec.link, lengths.sum() / max(duration, 1e-9))
-    timing_link_baud = link.baud
-    read_t, read_end = host_reads(emit_true, lengths, link, link_rng)
-    data, read_end, read_t, unplugged = apply_faults(data, read_end, read_t, spec.faults, fault_rng)
-    gaps.extend(unplugged)
-    timing["link_s"] = time.perf_counter() - t2
-
-    t3 = time.perf_counter()
-    truth = truth_steps(
-        contacts, belt=treadmill, end_s=duration, clock_scale=box_cfg.clock_scale, gaps=gaps
-    )
-    timing["truth_s"] = time.perf_counter() - t3
-    stats = {
-        "samples_dropped": box.dropped_samples,
-        "bounces": box.bounces,
-        "freezes": walker.state.freezes,
-        "turns": walker.state.turns,
-        "frames": int(lengths.size),
-        "link_baud": timing_link_baud,
-    }
-    return SimulatedSession(
-        spec, data.tobytes(), read_t, read_end, contacts, truth, treadmill, gaps, timing, stats
-    )
+    rendered = BoxOutput(b"".join(blobs), np.concatenate(emits), np.concatenate(lens), gaps)
+    return box, rendered
 
 
 #: Makes derived files (name -> text) from a finished session directory, e.g. steps.csv and

@@ -13,10 +13,13 @@ not known (the contact still open at the end).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sim.treadmill import Treadmill
 from sim.walker import Contact
@@ -55,6 +58,12 @@ class TruthStep:
     contact: str
     belt_m: float | None
     placement_m: float | None
+
+    def as_dict(self) -> dict[str, object]:
+        """The step as a JSON step row (``flags`` a list), truth columns included."""
+        out: dict[str, object] = {name: getattr(self, name) for name in TRUTH_COLUMNS}
+        out["flags"] = list(self.flags)
+        return out
 
     def row(self) -> list[str]:
         """CSV cells with fixed precision (microseconds, 10 micrometres)."""
@@ -156,4 +165,119 @@ def truth_steps(
                 placement_m=placement[i],
             )
         )
+    return out
+
+
+class TruthLog:
+    """The true steps of a live world, kept as they become final.
+
+    A live world forgets contacts and folds belt dips older than its retention window
+    (memory stays flat over hours), so each step's truth is computed while everything it
+    needs is still held: once its final contact has happened (``fc <= now``) and, at the
+    latest, when its contact is half a window old. Times are the box's clock (``clock_scale``)
+    from the world's start. At most ``max_rows`` rows are kept (the oldest go first;
+    ``dropped`` counts them): a server left running for days stays bounded.
+    """
+
+    def __init__(self, clock_scale: float, *, max_rows: int = 200_000) -> None:
+        self.clock_scale = clock_scale
+        self.max_rows = max_rows
+        self.rows: list[TruthStep] = []
+        self.dropped = 0
+        self._last_ic = -np.inf  # IC (true seconds) of the last final row
+
+    def due(self, contacts: Sequence[Contact], before: float) -> bool:
+        """Whether a contact not yet final ended before ``before`` (cheap: one bisect)."""
+        i = _first_after(contacts, self._last_ic)
+        fc = contacts[i].fc if i < len(contacts) else None
+        return fc is not None and fc < before
+
+    def update(
+        self,
+        contacts: Sequence[Contact],
+        *,
+        belt: Treadmill | None,
+        now: float,
+        gaps: Sequence[tuple[float, float]] = (),
+    ) -> list[TruthStep]:
+        """Make final every step whose contact ended before ``now``; return the provisional rows
+        of the steps still open (IC before ``now``)."""
+        if _first_after(contacts, self._last_ic) >= len(contacts):
+            return []
+        rows = truth_steps(contacts, belt=belt, end_s=now, clock_scale=self.clock_scale, gaps=gaps)
+        kept = [c for c in sorted(contacts, key=lambda c: c.ic) if 0.0 <= c.ic < now]
+        provisional: list[TruthStep] = []
+        for c, row in zip(kept, rows, strict=True):
+            if c.ic <= self._last_ic:
+                continue
+            if c.fc is not None and c.fc < now and not provisional:
+                self.rows.append(row)
+                self._last_ic = c.ic
+            else:
+                provisional.append(row)
+        if len(self.rows) > self.max_rows:
+            extra = len(self.rows) - self.max_rows
+            del self.rows[:extra]
+            self.dropped += extra
+        return provisional
+
+
+def _first_after(contacts: Sequence[Contact], ic: float) -> int:
+    """Index of the first contact whose IC is after ``ic`` (contacts are in IC order)."""
+    return bisect.bisect_right(contacts, ic, key=lambda c: c.ic)
+
+
+def match_steps(
+    steps: Sequence[Mapping[str, Any]],
+    truth: Sequence[Mapping[str, Any]],
+    *,
+    tolerance_s: float = 0.02,
+    candidates: int = 5,
+) -> list[Mapping[str, Any] | None]:
+    """The true step behind each of ``steps`` (rows with ``side`` and ``ic_s``), or None.
+
+    Another program's times start at its own zero (``stride live``: its first sample), so
+    the two clocks differ by one unknown offset: the offset chosen is the one, among those
+    that put one of the first ``candidates`` steps on a true IC of its side, under which
+    the most ICs land within ``tolerance_s`` of a true IC of their side. A box that powered
+    up again (an unplug) restarts its clock: steps after that match under another offset.
+    """
+    ics = {
+        side: np.array(sorted(float(t["ic_s"]) for t in truth if t["side"] == side))
+        for side in ("L", "R")
+    }
+    rows = {
+        side: sorted((t for t in truth if t["side"] == side), key=lambda t: t["ic_s"])
+        for side in ("L", "R")
+    }
+    live = {
+        side: np.array([float(s["ic_s"]) for s in steps if s["side"] == side])
+        for side in ("L", "R")
+    }
+
+    def nearest(side: str, q: NDArray[np.float64]) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+        ref = ics[side]
+        if ref.size == 0:
+            return np.zeros(q.size, np.intp), np.zeros(q.size, bool)
+        i = np.clip(np.searchsorted(ref, q), 1, max(ref.size - 1, 1))
+        lo = np.clip(i - 1, 0, ref.size - 1)
+        hi = np.clip(i, 0, ref.size - 1)
+        pick = np.where(np.abs(ref[lo] - q) <= np.abs(ref[hi] - q), lo, hi)
+        return pick, np.abs(ref[pick] - q) <= tolerance_s
+
+    best_offset, best_n = None, 0
+    for s in steps[:candidates]:
+        for true_ic in ics.get(str(s["side"]), np.zeros(0)):
+            offset = float(true_ic) - float(s["ic_s"])
+            n = sum(int(nearest(side, live[side] + offset)[1].sum()) for side in ("L", "R"))
+            if n > best_n:
+                best_offset, best_n = offset, n
+    out: list[Mapping[str, Any] | None] = []
+    for s in steps:
+        side = str(s["side"])
+        if best_offset is None or side not in ics:
+            out.append(None)
+            continue
+        pick, ok = nearest(side, np.array([float(s["ic_s"]) + best_offset]))
+        out.append(rows[side][int(pick[0])] if ok[0] else None)
     return out

@@ -2,7 +2,9 @@
 clock, shared by every virtual port opened with the same world key.
 
 Time is wall-clock paced on demand (the same model as :mod:`sim.session`): the world's
-time is ``elapsed wall time x speedup``; whenever a port reads or writes, the world advances
+time is ``elapsed wall time x speedup``, less the time it stood still for a host in this
+process that fell behind (:meth:`World.hold`, :mod:`sim.world_clock`); whenever a port
+reads or writes, the world advances
 its SimPy environment to that time and renders the box's frames up to it. This pull model
 needs no background thread, serves any number of ports from their own reader threads
 (under one lock) and gives the same sample-level output as a recorded session.
@@ -15,23 +17,30 @@ the box powers up again (sequence and clock start from zero, HELLO first).
 from __future__ import annotations
 
 import bisect
+import math
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
 
 from devices.errors import InputError
 from sim.box import BoxConfig, BoxOutput, SensorBox
+from sim.faults import WorldFaults
 from sim.link import LinkConfig, link_for
 from sim.params import Feedback, GaitParams
 from sim.profiles import parse_profile
 from sim.sensors import noise_level
 from sim.treadmill import Treadmill, check_speed
+from sim.truth import TruthLog, TruthStep
 from sim.walker import Contact, Walker
+
+if TYPE_CHECKING:
+    from sim.world_clock import WorldClock
 
 RETAIN_S = 30.0  # contacts and belt dips older than this are forgotten (flat memory)
 RENDER_AHEAD_S = 0.05  # world seconds of box output rendered ahead (x speedup above 1)
@@ -106,22 +115,73 @@ class World:
         self._pending: list[tuple[float, bytes]] = []  # box bytes in flight (arrival, data)
         self._line_free = 0.0
         self._t0 = clock()
+        self._epoch = time.time()  # host stamps of the world's clock start here
+        self._host_clock: Any = None
         self._now = 0.0
+        self._held_s = 0.0  # world time not lived while holds kept the world waiting
+        self._holds: dict[threading.Thread, float] = {}  # waiter -> world time it holds at
+        self._cap = math.inf  # the earliest hold
         self._plugged = True
         self.power_ups = 1
         self._responders: dict[str, Any] = {}
+        self.profile = prof.label
+        self.faults = WorldFaults(options.seed)
+        self.truth = TruthLog(self.box_config.clock_scale)
+        self.ports: weakref.WeakSet[Any] = weakref.WeakSet()  # sim:// ports open on this world
 
     # -- time ---------------------------------------------------------------------------------
 
     def now(self) -> float:
-        """World time in seconds (wall time since creation x speedup), never decreasing."""
+        """World time in seconds (wall time since creation x speedup, less the time holds
+        kept the world waiting), never decreasing."""
         with self.lock:
-            t = (self.clock() - self._t0) * self.options.speedup
+            t = (self.clock() - self._t0) * self.options.speedup - self._held_s
+            if t > self._cap:
+                self._drop_dead_holds()
+            if t > self._cap:  # a waiter is late: the world waits for it
+                self._held_s += t - self._cap
+                t = self._cap
             self._now = max(self._now, t)
             return self._now
 
     def wall_seconds(self, world_s: float) -> float:
         return world_s / self.options.speedup
+
+    def peek_now(self) -> float:
+        """World time now without taking the lock (for stamps taken while a port renders)."""
+        t = (self.clock() - self._t0) * self.options.speedup - self._held_s
+        return max(self._now, min(t, self._cap))
+
+    def hold(self, until: float) -> None:
+        """The world waits at world time ``until`` for the calling thread (a host waiting
+        on :class:`~sim.world_clock.WorldClock`) until it calls :meth:`release` or ends."""
+        with self.lock:
+            self._holds[threading.current_thread()] = until
+            self._cap = min(self._holds.values())
+
+    def release(self) -> None:
+        """The calling thread no longer holds the world (which goes on from where it
+        waited: the time it stood still is not made up)."""
+        with self.lock:
+            self.now()
+            self._holds.pop(threading.current_thread(), None)
+            self._cap = min(self._holds.values(), default=math.inf)
+
+    def _drop_dead_holds(self) -> None:
+        for thread in [t for t in self._holds if not t.is_alive()]:
+            del self._holds[thread]
+        self._cap = min(self._holds.values(), default=math.inf)
+
+    def host_clock(self) -> WorldClock:
+        """The clock a host in this process runs a session on (``clock`` of this world's
+        ``sim://`` ports): the world's own time (:mod:`sim.world_clock`)."""
+        from sim.world_clock import WorldClock
+
+        with self.lock:
+            if self._host_clock is None:
+                self._host_clock = WorldClock(self)
+            clock: WorldClock = self._host_clock
+            return clock
 
     def advance(self) -> float:
         """Bring the walker and the box up to now; deliver arrived box bytes to listeners."""
@@ -168,7 +228,14 @@ class World:
         """Whether the box's cable is in at world time ``now``."""
         t = self.now() if now is None else now
         o = self.options
-        return not any(u <= t < u + o.unplug_s for u in o.unplug_at_s)
+        if any(u <= t < u + o.unplug_s for u in o.unplug_at_s):
+            return False
+        return not self.faults.unplugged(t)
+
+    def unplug_spans(self) -> list[tuple[float, float]]:
+        """Every unplug of the box, planned or asked for: (start, end) in world seconds."""
+        o = self.options
+        return [(u, u + o.unplug_s) for u in o.unplug_at_s] + list(self.faults.unplugs)
 
     def _new_box(self, t_power_on: float) -> SensorBox:
         contacts = self.walker.contacts
@@ -207,14 +274,15 @@ class World:
             if horizon > self.env.now:
                 self.env.run(until=horizon)
             self._queue(self.box.render(self.box.box_us(horizon)))
-        if self._pending and self._pending[0][0] <= now:
+        if (self._pending and self._pending[0][0] <= now) or self.faults.pending_garbage:
             k = 0
             while k < len(self._pending) and self._pending[k][0] <= now:
                 k += 1
-            data = b"".join(p[1] for p in self._pending[:k])
+            data = self.faults.box_bytes(b"".join(p[1] for p in self._pending[:k]))
             del self._pending[:k]
-            for fn in list(self.box_listeners):
-                fn(data, now)
+            if data:
+                for fn in list(self.box_listeners):
+                    fn(data, now)
 
     def _queue(self, out: BoxOutput) -> None:
         """Put rendered frames on the line: each arrives once transmitted (queued)."""
@@ -237,8 +305,13 @@ class World:
             return float(self.box.true_time(self.box.next_due_us())) + self.link.latency_s
 
     def _forget(self, before: float) -> None:
-        """Drop contacts and dips nobody will render again (memory stays flat)."""
+        """Drop contacts and dips nobody will render again (memory stays flat), once the
+        truth of their steps is kept."""
         cs = self.walker.contacts
+        if self.truth.due(cs, before + RETAIN_S / 2):
+            self.truth.update(
+                cs, belt=self.treadmill, now=before + RETAIN_S, gaps=self.unplug_spans()
+            )
         n = 0
         while n < len(cs) and cs[n].fc is not None and cs[n].fc < before:  # type: ignore[operator]
             n += 1
@@ -253,6 +326,61 @@ class World:
         with self.lock:
             self.advance()
             self.walker.set_feedback(feedback)
+
+    # -- controls (tests, ``stride sim serve``'s control socket): see sim.faults ---------------
+
+    def unplug(self, seconds: float) -> tuple[float, float]:
+        """Pull the box's cable for ``seconds`` of world time from now; (start, end)."""
+        with self.lock:
+            return self.faults.unplug(self.advance(), seconds)
+
+    def garbage(self, n_bytes: int) -> None:
+        """Put ``n_bytes`` random bytes on the box's line, between two frames."""
+        with self.lock:
+            self.faults.garbage(n_bytes)
+
+    def flip_bits(self, every_n_bytes: int) -> None:
+        """Flip one bit in every n-th byte the box sends from now on (0: stop)."""
+        with self.lock:
+            self.faults.flip_bits(every_n_bytes)
+
+    def silence_treadmill(self, seconds: float) -> float:
+        """The treadmill's answers are lost for ``seconds`` of world time; until when."""
+        with self.lock:
+            return self.faults.silence_treadmill(self.advance(), seconds)
+
+    def treadmill_answer(self, responder: Any, data: bytes, now: float) -> bytes:
+        """Feed the host's bytes to a console of this world; its answer as the host gets it."""
+        with self.lock:
+            return self.faults.lose_answer(responder.feed(data, now), now)
+
+    def set_profile(self, profile: str) -> str:
+        """Walk with another gait profile from the next gait cycle on; its label."""
+        prof = parse_profile(profile)
+        with self.lock:
+            self.advance()
+            self.walker.set_params(prof.params)
+            self.profile = prof.label
+            return prof.label
+
+    def truth_steps(self) -> list[TruthStep]:
+        """The true steps so far (IC before now), on the box's clock from the world's start;
+        the last ones are still open (no final contact yet)."""
+        with self.lock:
+            now = self.advance()
+            open_rows = self.truth.update(
+                self.walker.contacts, belt=self.treadmill, now=now, gaps=self.unplug_spans()
+            )
+            return [*self.truth.rows, *open_rows]
+
+    def belt_speed_mps(self) -> float:
+        """The belt's actual speed now (heel-strike dips included), m/s."""
+        with self.lock:
+            return self.treadmill.actual_speed_mps(self.advance())
+
+    def box_clock_s(self) -> float:
+        """Now on the box's clock from the world's start (the time base of the truth)."""
+        return self.now() * self.box_config.clock_scale
 
 
 _WORLDS: dict[str, World] = {}

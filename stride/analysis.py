@@ -15,11 +15,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stride.core.analyzer import Analysis, AnalysisConfig, analyze
+from stride.core.belt import MAX_BELT_GAP_S
 from stride.core.rows import json_safe
 from stride.core.signals import GaitSignals
 from stride.core.targets import CorruptTargetError, Target
 from stride.errors import InputError
-from stride.ingest.treadmill_clock import BeltFlagged
+from stride.ingest.treadmill_clock import with_treadmill
 from stride.readers import read_signals
 
 
@@ -57,7 +58,12 @@ def run(
     t1 = time.perf_counter()
     config = with_session_defaults(config, signals.meta)
     outages = signals.meta.get("belt_outages")
-    result = BeltFlagged.of(analyze(signals, config), outages if isinstance(outages, list) else [])
+    rates = signals.meta.get("heart_rates_bpm")
+    result = with_treadmill(
+        analyze(signals, config),
+        outages if isinstance(outages, list) else [],
+        rates if isinstance(rates, list) else [],
+    )
     t2 = time.perf_counter()
     if result.usable_steps == 0:
         flagged = result.summary.get("flags")
@@ -87,7 +93,11 @@ def stored_target(meta: dict[str, object]) -> tuple[Target | None, str | None]:
 
 def with_session_defaults(config: AnalysisConfig, meta: dict[str, object]) -> AnalysisConfig:
     """A recording's own target and course (session.json) where the options gave none, so
-    analysing a session scores it against what the walker was shown."""
+    analysing a session scores it against what the walker was shown; and the belt gap its
+    treadmill's readings may span (the live session's, :mod:`stride.ingest.recording`)."""
+    gap = meta.get("belt_max_gap_s")
+    if isinstance(gap, float) and gap > MAX_BELT_GAP_S:
+        config = replace(config, belt_max_gap_s=gap)
     session = meta.get("session")
     if not isinstance(session, dict):
         return config

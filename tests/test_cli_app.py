@@ -19,7 +19,7 @@ def test_help_does_not_import_numba() -> None:
         "    app(['--help'])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "bad = sorted(m for m in ('numba', 'numpy', 'matplotlib', 'simpy', 'serial') "
+        "bad = sorted(m for m in ('numba', 'numpy', 'matplotlib', 'simpy', 'serial', 'aiohttp') "
         "if m in sys.modules)\n"
         "print('IMPORTED', bad)\n"
     )

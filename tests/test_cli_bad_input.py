@@ -275,6 +275,9 @@ def test_live_port_and_treadmill_specs_are_checked(options: list[str], words: li
         (["--duration", "inf"], ["--duration inf"]),
         (["--duration", "-5"], ["--duration -5"]),
         (["--spacing", "0.3", "--lines-per-step", "1000"], ["300 m step"]),
+        (["--speedup", "0"], ["--speedup 0", "stride sim serve --speedup 20"]),
+        (["--speedup", "nan"], ["--speedup nan"]),
+        (["--speedup", "5", "--port", "sim://box?speedup=10"], ["runs at 10", "leave --speedup"]),
     ],
 )
 def test_live_nonsense_numbers_are_refused(options: list[str], words: list[str]) -> None:

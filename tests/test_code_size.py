@@ -21,10 +21,6 @@ OWNED = {
     "stride/core/_contact_kernels.py": "contact detection (issues 10, 11)",
     "stride/core/_contact_scan.py": "contact detection (issues 10, 11)",
     "stride/core/contacts.py": "contact detection (issues 10, 11)",
-    "sim/serve.py:serve_forever": "simulator control socket (issue 15)",
-    "sim/box.py:render": "simulator fault controls (issue 15)",
-    "sim/session.py:simulate": "simulator fault controls and pacing (issue 15)",
-    "sim/urlhandler/protocol_sim.py:parse_sim_url": "simulator fault controls (issue 15)",
 }
 
 

@@ -1,20 +1,20 @@
 """Keys drive the treadmill and the session: `+`/`-` move the set point of a driver that can
 set speed, space pauses the scoring, `m` toggles the metronome; the belt the session started
-is stopped at the end (simulated box and Trackmaster of one sim:// world)."""
+is stopped at the end (the stride_sim fixture's box and Trackmaster, as sim:// ports)."""
 
 from __future__ import annotations
 
 import io
 import json
-import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
 
 from devices.units import parse_speed
-from sim.world import worlds
+from sim.harness import SimDevices
 from stride.core.targets import Target
 from stride.session.live import Session
 from stride.session.run import LiveArgs, run_live
@@ -22,42 +22,48 @@ from stride.session.screen.dashboard import render
 
 
 @pytest.mark.slow
+@pytest.mark.stride_sim(seed=8, speedup=5)
 def test_keys_drive_belt_pause_and_metronome(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stride_sim: SimDevices
 ) -> None:
-    key = f"keys-{os.getpid()}-{time.monotonic_ns()}"
     frames: list[str] = []
     heard: list[tuple[bool, float | None]] = []
-    seen: dict[str, object] = {}
+    seen: dict[str, Any] = {}
 
     def ui(session: Session) -> None:
+        """Keys pressed when the session is where each step needs it, not after a time."""
+        st = session.state
         for i, period in enumerate(session.ticks()):
-            if i == 12:
+            if "paused_at" not in seen and st.steps_total >= 6:
                 session.handle("faster")
                 session.handle("faster")
                 session.handle("pause")
-                seen["paused"] = session.state.paused
+                seen["paused"] = st.paused
                 session.handle("metronome")
-            if i == 20:
-                seen["scored_while_paused"] = dict(session.state.scored)
-            if i == 30:
-                seen["scored_at_resume"] = dict(session.state.scored)
-                session.handle("pause")
-            if i % 4 == 0:
+                seen["paused_at"] = st.steps_total
+                seen["scored_while_paused"] = dict(st.scored)
+            elif "resumed_at" not in seen and "paused_at" in seen:
+                if st.steps_total >= seen["paused_at"] + 6:  # steps came while paused
+                    seen["scored_at_resume"] = dict(st.scored)
+                    session.handle("pause")
+                    seen["resumed_at"] = st.steps_total
+            elif "resumed_at" in seen and st.steps_total >= seen["resumed_at"] + 6:
+                session.request_stop("test done")
+            if i % 2 == 0:
                 c = Console(
                     file=io.StringIO(), record=True, width=100, height=30, color_system=None
                 )
-                c.print(render(session.state, time.monotonic(), width=100, height=30))
+                c.print(render(st, st.now(), width=100, height=30))
                 frames.append(c.export_text())
-            time.sleep(period)
+            time.sleep(period)  # the screen's refresh interval
 
     args = LiveArgs(
-        port=f"sim://box?world={key}&belt=stopped&speedup=5&seed=8",
+        port=stride_sim.box_url,
         treadmill="box",
-        control=f"trackmaster:sim://trackmaster?world={key}",
+        control=f"trackmaster:{stride_sim.treadmill_url}",
         speed="3.0kmh",
         target=Target.from_options(spacing_m=0.30),
-        duration_s=4.5,
+        duration_s=600.0,  # ended by the test when it has seen what it needs
         no_ui=True,
         history=False,
         record=tmp_path / "rec",
@@ -69,7 +75,7 @@ def test_keys_drive_belt_pause_and_metronome(
     meta = json.loads((tmp_path / "rec" / "session.json").read_text())
     changes = [round(c["mps"] * 3.6, 2) for c in meta["speed_changes"]]
     assert changes == [3.0, 3.2, 3.4, 0.0]  # start, + +, stopped at the end
-    world = worlds()[key]
+    world = stride_sim.world
     assert not world.treadmill.running(world.now())  # the session started it, so it stopped it
     assert world.treadmill.set_speed_mps_of(world.now()) == pytest.approx(
         parse_speed("3.4kmh"), abs=0.02

@@ -17,7 +17,7 @@ STRIDE = [sys.executable, "-m", "stride.cli.app"]
 def test_demo_without_a_terminal(tmp_path: Path) -> None:
     env = dict(os.environ, STRIDE_HISTORY_DB=str(tmp_path / "h.sqlite"))
     out = subprocess.run(
-        [*STRIDE, "demo", "--speedup", "20", "--duration", "3", "--json"],
+        [*STRIDE, "demo", "--speedup", "20", "--duration", "60", "--json"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -27,7 +27,7 @@ def test_demo_without_a_terminal(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     rows = [json.loads(x) for x in out.stdout.splitlines()]
     steps, doc = rows[:-1], rows[-1]
-    assert len(steps) >= 60 and steps == doc["steps"]  # ~60 s of walking in 3 s
+    assert len(steps) >= 60 and steps == doc["steps"]  # 60 s of walking (simulated seconds), in 3 s
     s = doc["summary"]
     assert s["target"]["step_length_m"] == pytest.approx(0.60)
     assert s["target"]["spacing_m"] == pytest.approx(0.30) and s["target"]["lines_per_step"] == 2

@@ -103,7 +103,7 @@ def test_injected_full_disk_is_an_alert_then_exit_1_with_every_step(
     port = f"sim://box?world=disk-{os.getpid()}-{time.monotonic_ns()}&speedup=10&seed=4"
     args = LiveArgs(
         port=port, no_ui=True, json_doc=True, history=False, record=tmp_path / "rec",
-        ui_hook=_ui(frames), duration_s=4.0,
+        ui_hook=_ui(frames), duration_s=40.0,  # seconds of the simulated clock: 4 s of wall
     )  # fmt: skip
     with pytest.raises(FileSystemError, match="recording stopped after") as info:
         run_live(args)

@@ -26,7 +26,7 @@ def pane(tmp_path: Path) -> Iterator[str]:
     name = f"stride-{os.getpid()}-{time.monotonic_ns()}"
     cmd = (
         f"cd {tmp_path} && STRIDE_HISTORY_DB={tmp_path / 'h.sqlite'} {sys.executable} -m "
-        "stride.cli.app demo --speedup 5 --duration 60; echo EXIT=$?; sleep 60"
+        "stride.cli.app demo --speedup 5 --duration 3600; echo EXIT=$?; sleep 60"
     )
     tmux("new-session", "-d", "-s", name, "-x", "100", "-y", "32", cmd)
     yield name

@@ -6,15 +6,14 @@ gives the live session's steps exactly (every field), with the treadmill answeri
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from sim.harness import SimDevices
 from stride.core.targets import Target
 from stride.session.run import LiveArgs, run_live
 
@@ -28,7 +27,7 @@ def live_then_analyze(
         port=port,
         treadmill=treadmill,
         target=Target.from_options(spacing_m=0.30),
-        duration_s=6.0,
+        duration_s=30.0,  # world seconds: 6 s at speedup 5
         no_ui=True,
         json_doc=True,
         history=False,
@@ -47,15 +46,12 @@ def live_then_analyze(
 
 
 @pytest.mark.slow
+@pytest.mark.stride_sim(seed=11, speedup=5)
 def test_treadmill_belt_session_analyzed_later_gives_the_live_steps(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stride_sim: SimDevices
 ) -> None:
-    key = f"tm-parity-{os.getpid()}-{time.monotonic_ns()}"
     live, batch = live_then_analyze(
-        tmp_path,
-        capsys,
-        f"sim://box?world={key}&speedup=5&seed=11",
-        f"trackmaster:sim://treadmill?world={key}",
+        tmp_path, capsys, stride_sim.box_url, f"trackmaster:{stride_sim.treadmill_url}"
     )
     meta = json.loads((tmp_path / "rec" / "session.json").read_text())
     assert meta["belt_source"] == "treadmill"

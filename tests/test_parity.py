@@ -52,7 +52,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "--subject",
         "P-parity",
         "--duration",
-        "8",
+        "40",
         "--no-ui",
         "--json",
         "--record",

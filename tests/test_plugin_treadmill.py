@@ -61,7 +61,7 @@ def test_a_plugin_driver_session_analyses_and_replays(tmp_path: Path) -> None:
         "--spacing",
         "0.3",
         "--duration",
-        "5",
+        "25",  # seconds of the simulated world's clock: 5 s at speedup 5
         "--no-ui",
         "--json",
         "--no-history",

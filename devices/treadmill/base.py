@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Literal, NamedTuple
 import serial
 
 from devices.errors import DeviceError, DeviceTimeoutError, InputError
+from devices.timebase import WALL, Clock
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +39,18 @@ class WireBytes(NamedTuple):
 
 @dataclass(frozen=True)
 class BeltReading:
-    """Measured belt speed at host time ``host_t`` (time.time seconds).
+    """Measured belt speed at host time ``host_t`` (the session clock's seconds: time.time
+    on real devices, :mod:`devices.timebase`).
 
     ``speeds_mps`` holds one value, or ``(left, right)`` for a split-belt treadmill. NaN
     means the treadmill answered but the speed could not be read (e.g. unknown unit).
+    ``heart_rate_bpm``: the heart rate the treadmill last reported with it (Bluetooth FTMS
+    treadmills relay a chest strap's), None where it sends none.
     """
 
     host_t: float
     speeds_mps: tuple[float, ...]
+    heart_rate_bpm: float | None = None
 
     @property
     def split(self) -> bool:
@@ -100,11 +105,27 @@ class Treadmill(ABC):
     can_set_speed: bool = False
     #: Whether :meth:`start`/:meth:`stop` drive the belt (else the console does).
     can_start_stop: bool = False
+    #: Seconds without a reading after which the treadmill counts as not answering: the
+    #: poller's "not answering" and the belt-unknown limit of its recorded stream, live and
+    #: in ``stride analyze``/``replay`` alike (:func:`stride.ingest.streams.silence_limit`).
+    #: A treadmill that sends readings about once a second needs a longer one.
+    silence_s: ClassVar[float] = 1.0
+    #: Earlier recorded bytes :meth:`parse_recording` may need to complete a reading from a
+    #: new chunk (an answer split across reads); read chunk by chunk, live and replayed,
+    #: each chunk is parsed with this many bytes before it. 0: each chunk stands alone.
+    recording_carry_bytes: ClassVar[int] = 256
+    #: Times the driver re-established a lost link by itself (``session.reconnects``
+    #: adds them to the sensor box's).
+    reconnects: int = 0
 
-    def __init__(self, *, timeout: float = 0.5) -> None:
+    def __init__(self, *, timeout: float = 0.5, clock: Clock = WALL) -> None:
         if not (timeout > 0):
             raise InputError(f"timeout {timeout!r} must be > 0 s", fix="use e.g. timeout=0.5")
         self.timeout = timeout
+        #: The session's clock (:mod:`devices.timebase`): stamps of bytes and readings, the
+        #: poll period and the "not answering" window. I/O deadlines (``timeout``) are real
+        #: seconds. A driver whose readings are pushed to it stamps them with ``clock.now()``.
+        self.clock: Clock = clock
         self.on_bytes: BytesCallback | None = None
         self._lock = threading.RLock()
         self._poller: Poller | None = None
@@ -155,7 +176,7 @@ class Treadmill(ABC):
         """The actual belt speed now; :class:`DeviceTimeoutError` if no answer in time."""
         with self._io("read speed"):
             speeds = self._read_speed(self._deadline())
-        return BeltReading(time.time(), speeds)
+        return BeltReading(self.clock.now(), speeds)
 
     def close(self) -> None:
         """Stop polling and release the port. Safe to call twice."""
@@ -175,6 +196,10 @@ class Treadmill(ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def use_clock(self, clock: Clock) -> None:
+        """Run on the session's clock from now on (before polling starts)."""
+        self.clock = clock
+
     # -- polling ----------------------------------------------------------------------------
     def start_polling(
         self,
@@ -183,13 +208,16 @@ class Treadmill(ABC):
         on_bytes: BytesCallback | None = None,
         on_status: StatusCallback | None = None,
         *,
-        not_answering_after: float = 1.0,
+        not_answering_after: float | None = None,
     ) -> Poller:
         """Poll the speed in a background thread; calling again updates rate and callbacks.
 
         ``on_bytes`` receives every byte exchanged (polls and commands alike) so it can be
-        recorded; ``on_status`` hears "not answering" once per outage and "answering again".
+        recorded; ``on_status`` hears "not answering" once per outage (after
+        ``not_answering_after`` s, default :attr:`silence_s`) and "answering again".
         """
+        if not_answering_after is None:
+            not_answering_after = self.silence_s
         if not (rate_hz >= 5.0) or not math.isfinite(rate_hz):
             raise InputError(f"poll rate {rate_hz!r} Hz is too low", fix="poll at 5 Hz or more")
         if on_bytes is not None:
@@ -216,7 +244,7 @@ class Treadmill(ABC):
     def _emit(self, direction: Direction, data: bytes) -> None:
         """Hand raw bytes to the recorder before anything else looks at them."""
         if data and self.on_bytes is not None:
-            self.on_bytes(WireBytes(time.time(), direction, bytes(data)))
+            self.on_bytes(WireBytes(self.clock.now(), direction, bytes(data)))
 
     def _deadline(self) -> float:
         return time.monotonic() + self.timeout
@@ -283,7 +311,8 @@ class Poller:
     Polls at ``rate_hz`` (each poll is one exchange; the next starts one period after the
     previous started, or at once if it ran late). After ``not_answering_after`` seconds
     without a reading it reports "not answering" once, keeps polling, and reports
-    "answering again" at the next good reading.
+    "answering again" at the next good reading. Period and window are seconds of the
+    treadmill's :attr:`Treadmill.clock`.
     """
 
     def __init__(
@@ -295,6 +324,7 @@ class Poller:
         not_answering_after: float,
     ) -> None:
         self.treadmill = treadmill
+        self.clock = treadmill.clock
         self.stats = PollerStats()
         self.last_reading: BeltReading | None = None
         self.answering = True
@@ -333,8 +363,9 @@ class Poller:
             self._thread.join(timeout=self.treadmill.timeout + 2 * self.period + 1.0)
 
     def _run(self) -> None:
-        last_ok = time.monotonic()
-        next_t = time.monotonic()
+        clock = self.clock
+        last_ok = clock.monotonic()
+        next_t = clock.monotonic()
         while not self._stop.is_set():
             self.stats.polls += 1
             problem = ""
@@ -348,7 +379,7 @@ class Poller:
                 problem = str(err)
             else:
                 self.stats.readings += 1
-                last_ok = time.monotonic()
+                last_ok = clock.monotonic()
                 self.last_reading = reading
                 if not self.answering:
                     self.answering = True
@@ -356,20 +387,20 @@ class Poller:
                 self._call(self.on_reading, reading)
             if problem:
                 log.debug("%s poll failed: %s", self.treadmill.name, problem)
-                if self.answering and time.monotonic() - last_ok >= self.not_answering_after:
+                if self.answering and clock.monotonic() - last_ok >= self.not_answering_after:
                     self.answering = False
                     self.stats.outages += 1
                     self._status(False, f"{self.treadmill.name} not answering: {problem}")
             next_t += self.period
-            delay = next_t - time.monotonic()
+            delay = next_t - clock.monotonic()
             if delay < 0:
-                next_t = time.monotonic()
+                next_t = clock.monotonic()
                 delay = 0.0
-            self._stop.wait(delay)
+            clock.wait(self._stop, delay)
 
     def _status(self, answering: bool, message: str) -> None:
         (log.info if answering else log.warning)("%s", message)
-        self._call(self.on_status, PollerStatus(time.time(), answering, message))
+        self._call(self.on_status, PollerStatus(self.clock.now(), answering, message))
 
     def _call(self, fn: Callable[[Any], None] | None, arg: Any) -> None:
         if fn is None:

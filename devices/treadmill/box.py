@@ -24,7 +24,7 @@ class BoxBelt(Treadmill):
     def __init__(self, *, stale_after: float = 1.0) -> None:
         super().__init__(timeout=stale_after)
         self.stale_after = stale_after
-        self._latest: tuple[float, float] | None = None  # (monotonic time, m/s)
+        self._latest: tuple[float, float] | None = None  # (clock.monotonic(), m/s)
         self._cond = threading.Condition()
 
     @classmethod
@@ -42,15 +42,16 @@ class BoxBelt(Treadmill):
         if not math.isfinite(speed_mps):
             return
         with self._cond:
-            self._latest = (time.monotonic(), speed_mps)
+            self._latest = (self.clock.monotonic(), speed_mps)
             self._cond.notify_all()
 
     def _read_speed(self, deadline: float) -> tuple[float, ...]:
         with self._cond:
             while True:
-                now = time.monotonic()
-                if self._latest is not None and now - self._latest[0] <= self.stale_after:
-                    return (self._latest[1],)
+                latest = self._latest  # stale after ``stale_after`` session seconds
+                if latest is not None and self.clock.monotonic() - latest[0] <= self.stale_after:
+                    return (latest[1],)
+                now = time.monotonic()  # the deadline is real time
                 if now >= deadline:
                     raise DeviceTimeoutError(
                         "no BELT frames from the sensor box",

@@ -23,6 +23,7 @@ from __future__ import annotations
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
@@ -38,7 +39,53 @@ from sim.world import World, WorldOptions, get_world
 
 DEVICES = ("box", "treadmill", "trackmaster", "csafe")
 _TREADMILL_BYTE_RATE = {"trackmaster": 480.0, "csafe": 960.0}  # 4800 / 9600 baud 8N1
-_PORT_OPTIONS = {"flip", "drop", "protocol"}
+
+
+def _belt_running(value: str) -> bool:
+    if value not in ("running", "stopped"):
+        raise ValueError("belt is running or stopped")
+    return value == "running"
+
+
+def _probability(value: str) -> float:
+    p = float(value)
+    if not 0.0 <= p <= 0.1:
+        raise ValueError("a per-byte probability is 0..0.1")
+    return p
+
+
+def _protocol_csafe(value: str) -> float:
+    if value not in ("trackmaster", "csafe"):
+        raise ValueError("protocol is trackmaster or csafe")
+    return 1.0 if value == "csafe" else 0.0
+
+
+def _times(value: str) -> tuple[float, ...]:
+    return tuple(float(v) for v in value.split(",") if v)
+
+
+#: Query key -> (what it sets: world, feedback or port option; the field; its reader).
+_OPTIONS: dict[str, tuple[str, str, Callable[[str], Any]]] = {
+    "profile": ("world", "profile", str),
+    "seed": ("world", "seed", int),
+    "rate": ("world", "rate_hz", lambda v: check_rate(int(v))),
+    "sensors": ("world", "sensors", str),
+    "noise": ("world", "noise", str),
+    "speed": ("world", "speed_mps", parse_speed),
+    "belt": ("world", "belt_running", _belt_running),
+    "speedup": ("world", "speedup", float),
+    "unplug_at": ("world", "unplug_at_s", _times),
+    "unplug_s": ("world", "unplug_s", float),
+    "target": ("feedback", "step_length_m", float),
+    "cadence": ("feedback", "cadence_spm", float),
+    "metronome": ("feedback", "metronome_spm", float),
+    "symmetry": ("feedback", "symmetry", lambda v: v not in ("0", "false", "no", "")),
+    "tau": ("feedback", "tau_strides", float),
+    "residual": ("feedback", "residual", float),
+    "flip": ("port", "flip", _probability),
+    "drop": ("port", "drop", _probability),
+    "protocol": ("port", "protocol_csafe", _protocol_csafe),
+}
 
 
 def parse_sim_url(url: str) -> tuple[str, str, WorldOptions, frozenset[str], dict[str, float]]:
@@ -56,58 +103,21 @@ def parse_sim_url(url: str) -> tuple[str, str, WorldOptions, frozenset[str], dic
             fix=f"use sim://{'|'.join(DEVICES)}",
         )
     query = urllib.parse.parse_qs(parts.query, keep_blank_values=True)
-    opts: dict[str, Any] = {}
-    fb: dict[str, Any] = {}
-    port: dict[str, float] = {}
+    found: dict[str, dict[str, Any]] = {"world": {}, "feedback": {}, "port": {}}
     key = "default"
     for name, values in query.items():
         value = values[-1]
+        if name == "world":
+            key = value or "default"
+            continue
+        if name not in _OPTIONS:
+            raise InputError(
+                f"unknown option {name!r} in {url!r}",
+                fix="see the sim:// options in docs/simulation.md",
+            )
+        where, field_name, read = _OPTIONS[name]
         try:
-            if name == "world":
-                key = value or "default"
-            elif name == "profile":
-                opts["profile"] = value
-            elif name == "seed":
-                opts["seed"] = int(value)
-            elif name == "rate":
-                opts["rate_hz"] = check_rate(int(value))
-            elif name in ("sensors", "noise"):
-                opts[name] = value
-            elif name == "speed":
-                opts["speed_mps"] = parse_speed(value)
-            elif name == "belt":
-                if value not in ("running", "stopped"):
-                    raise ValueError("belt is running or stopped")
-                opts["belt_running"] = value == "running"
-            elif name == "speedup":
-                opts["speedup"] = float(value)
-            elif name == "unplug_at":
-                opts["unplug_at_s"] = tuple(float(v) for v in value.split(",") if v)
-            elif name == "unplug_s":
-                opts["unplug_s"] = float(value)
-            elif name == "target":
-                fb["step_length_m"] = float(value)
-            elif name in ("cadence", "metronome"):
-                fb["cadence_spm" if name == "cadence" else "metronome_spm"] = float(value)
-            elif name == "symmetry":
-                fb["symmetry"] = value not in ("0", "false", "no", "")
-            elif name == "tau":
-                fb["tau_strides"] = float(value)
-            elif name == "residual":
-                fb["residual"] = float(value)
-            elif name in ("flip", "drop"):
-                port[name] = float(value)
-                if not 0.0 <= port[name] <= 0.1:
-                    raise ValueError("a per-byte probability is 0..0.1")
-            elif name == "protocol":
-                if value not in ("trackmaster", "csafe"):
-                    raise ValueError("protocol is trackmaster or csafe")
-                port["protocol_csafe"] = 1.0 if value == "csafe" else 0.0
-            else:
-                raise InputError(
-                    f"unknown option {name!r} in {url!r}",
-                    fix="see the sim:// options in docs/simulation.md",
-                )
+            found[where][field_name] = read(value)
         except InputError:
             raise
         except ValueError as err:
@@ -115,14 +125,14 @@ def parse_sim_url(url: str) -> tuple[str, str, WorldOptions, frozenset[str], dic
                 f"cannot read {name}={value!r} in {url!r}: {err}",
                 fix="see the sim:// options in docs/simulation.md",
             ) from None
+    opts = found["world"]
     given = set(opts)
-    if fb:
-        opts["feedback"] = Feedback(**fb)
+    if found["feedback"]:
+        opts["feedback"] = Feedback(**found["feedback"])
         given.add("feedback")
     options = WorldOptions(**opts)
-    known = {f.name for f in fields(WorldOptions)}
-    assert given <= known
-    return device, key, options, frozenset(given), port
+    assert given <= {f.name for f in fields(WorldOptions)}
+    return device, key, options, frozenset(given), found["port"]
 
 
 class Serial(SerialBase):
@@ -173,6 +183,7 @@ class Serial(SerialBase):
         self._lost = False
         if self._device == "box":
             world.box_listeners.append(self._on_box_bytes)
+        world.ports.add(self)
         self.is_open = True
 
     def close(self) -> None:
@@ -180,6 +191,7 @@ class Serial(SerialBase):
             with self._world.lock:
                 if self._on_box_bytes in self._world.box_listeners:
                     self._world.box_listeners.remove(self._on_box_bytes)
+                self._world.ports.discard(self)
         self.is_open = False
         super().close()
 
@@ -223,6 +235,11 @@ class Serial(SerialBase):
         return self._world
 
     @property
+    def clock(self) -> Any:
+        """The world's time, for a session in this process (:meth:`World.host_clock`)."""
+        return self.world.host_clock()
+
+    @property
     def in_waiting(self) -> int:
         self._pump()
         with self._lock:
@@ -259,7 +276,7 @@ class Serial(SerialBase):
         with world.lock:
             now = world.advance()
             responder = self._treadmill_responder(payload)
-            answer = responder.feed(payload, now)
+            answer = world.treadmill_answer(responder, payload, now)
         if answer:
             rate = _TREADMILL_BYTE_RATE[self._protocol or "trackmaster"]
             with self._lock:

@@ -7,14 +7,27 @@ Imports only typer and the standard library at module level; the session machine
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from stride.cli import targets
 
+if TYPE_CHECKING:
+    from stride.view.address import ViewAddress
+
 _UI_HELP = "No dashboard: one JSON line per step on stdout (automatic without a terminal)."
 _JSON_HELP = "End with the final JSON document {summary, steps, session} as the last line."
+View = Annotated[
+    str | None,
+    typer.Option(
+        "--view",
+        metavar="[HOST:]PORT",
+        help="Serve the walker's view (a web page for a screen or projector) here: "
+        "--view 8765 is 127.0.0.1:8765; --view 0.0.0.0:8765 lets other devices in, with a "
+        "token in the printed URL; port 0 picks a free one. Needs the view extra.",
+    ),
+]
 
 
 def live(
@@ -23,7 +36,15 @@ def live(
         "box",
         "--treadmill",
         help="Belt-speed source DRIVER:URL: trackmaster:/dev/ttyUSB0, csafe:COM3, "
-        "bertec:tcp://HOST:4000, fixed:3.5kmh, or box (belt frames from the sensor box).",
+        "bertec:tcp://HOST:4000, a Bluetooth FTMS treadmill ftms:NAME_OR_ADDRESS "
+        "(`stride ports --ble` lists them; ftms:sim is the simulated one), fixed:3.5kmh, "
+        "or box (belt frames from the sensor box).",
+    ),
+    speed_source: str | None = typer.Option(
+        None,
+        "--speed-source",
+        help="Overground: a Bluetooth RSC foot pod's speed as the belt, rsc:NAME_OR_ADDRESS "
+        "(or rsc:sim), with the box's foot sensors for the contacts. Instead of --treadmill.",
     ),
     spacing: targets.Spacing = None,
     lines_per_step: targets.LinesPerStep = None,
@@ -46,15 +67,23 @@ def live(
     json_out: bool = typer.Option(False, "--json", help=_JSON_HELP),
     db: Annotated[Path | None, typer.Option("--db", help="History database file.")] = None,
     no_history: bool = typer.Option(False, "--no-history", help="Do not register in history."),
+    view: View = None,
+    speedup: float | None = typer.Option(
+        None,
+        "--speedup",
+        help="The devices are simulated S times faster than real time (`stride sim serve "
+        "--speedup S`): the session runs on their clock. Not for real devices.",
+    ),
 ) -> None:
     """Live treadmill session: dashboard, per-step feedback, recording."""
     _check_record_options(record, no_record)
     target = targets.target_from_cli(spacing, lines_per_step, step_length, tolerance, cadence)
+    address = _view_address(view)
     from stride.session.run import LiveArgs, run_live
 
     args = LiveArgs(
         port=port,
-        treadmill=treadmill,
+        treadmill=_belt_spec(treadmill, speed_source),
         target=target,
         speed=speed,
         subject=subject,
@@ -67,6 +96,8 @@ def live(
         json_doc=json_out,
         db=db,
         history=not no_history,
+        view=address,
+        speedup=speedup,
     )
     raise typer.Exit(run_live(args))
 
@@ -77,6 +108,13 @@ def demo(
         "antalgic-left:0.3", "--profile", help="Simulated walker NAME:SEVERITY."
     ),
     seed: int = typer.Option(1, "--seed", help="Seed of the simulated world."),
+    treadmill: str = typer.Option(
+        "trackmaster:sim",
+        "--treadmill",
+        help="The simulated treadmill: trackmaster:sim (serial; the belt speed from the box), "
+        "ftms:sim (Bluetooth FTMS over a virtual radio: belt speed, heart rate, +/- through "
+        "its control point; e.g. ftms:sim?control=refuse) or rsc:sim (a foot pod's speed).",
+    ),
     speedup: float = typer.Option(
         1.0,
         "--speedup",
@@ -97,6 +135,7 @@ def demo(
     json_out: bool = typer.Option(False, "--json", help=_JSON_HELP),
     db: Annotated[Path | None, typer.Option("--db", help="History database file.")] = None,
     no_history: bool = typer.Option(False, "--no-history", help="Do not register in history."),
+    view: View = None,
 ) -> None:
     """A live session on the simulated treadmill and sensors: no hardware needed.
 
@@ -104,12 +143,14 @@ def demo(
     """
     _check_record_options(record, no_record)
     target = targets.target_from_cli(spacing, lines_per_step, step_length, tolerance, cadence)
+    address = _view_address(view)
     from stride.session.demo import DemoArgs, run_demo
 
     args = DemoArgs(
         duration_s=duration,
         profile=profile,
         seed=seed,
+        treadmill=treadmill,
         speedup=speedup,
         target=target,
         record=record,
@@ -118,6 +159,7 @@ def demo(
         json_doc=json_out,
         db=db,
         history=not no_history,
+        view=address,
     )
     raise typer.Exit(run_demo(args))
 
@@ -127,11 +169,46 @@ def replay(
     speed: str = typer.Option("1x", "--speed", help="Playback speed: 1x, 4x, ... or max."),
     no_ui: bool = typer.Option(False, "--no-ui", help=_UI_HELP),
     json_out: bool = typer.Option(False, "--json", help=_JSON_HELP),
+    view: View = None,
 ) -> None:
-    """Play a recording through the live dashboard."""
+    """Play a recording through the live dashboard (and the walker's view, in recording time)."""
+    address = _view_address(view)
     from stride.session.replay import ReplayArgs, run_replay
 
-    raise typer.Exit(run_replay(ReplayArgs(recording, speed, no_ui=no_ui, json_doc=json_out)))
+    args = ReplayArgs(recording, speed, no_ui=no_ui, json_doc=json_out, view=address)
+    raise typer.Exit(run_replay(args))
+
+
+def _view_address(text: str | None) -> ViewAddress | None:
+    """``--view [HOST:]PORT`` parsed (a bad one is a one-line error, exit 1); None without."""
+    if text is None:
+        return None
+    from stride.view.address import parse_view_address
+
+    return parse_view_address(text)
+
+
+def _belt_spec(treadmill: str, speed_source: str | None) -> str:
+    """The belt-speed source's spec: ``--treadmill``, or a foot pod's ``--speed-source``
+    (both at once contradict each other: a usage error)."""
+    if speed_source is None:
+        return treadmill
+    if treadmill.strip().lower() != "box":
+        raise typer.BadParameter(
+            "--speed-source and --treadmill both name where the belt speed comes from "
+            "(give one of them)",
+            param_hint="--speed-source",
+        )
+    from devices.errors import InputError
+    from devices.registry import parse_spec
+
+    if parse_spec(speed_source).driver != "rsc":
+        raise InputError(
+            f"--speed-source {speed_source!r} is not a foot pod",
+            fix="give rsc:POD_NAME (`stride ports --ble` lists them) or rsc:sim; "
+            "a treadmill goes on --treadmill",
+        )
+    return speed_source
 
 
 def _check_record_options(record: Path | None, no_record: bool) -> None:

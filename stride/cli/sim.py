@@ -181,7 +181,11 @@ def serve(
     treadmill: str = typer.Option(
         "trackmaster", "--treadmill", help="Treadmill protocol: trackmaster or csafe."
     ),
-    speedup: float = typer.Option(1.0, "--speedup", help="Run the world this many times faster."),
+    speedup: float = typer.Option(
+        1.0,
+        "--speedup",
+        help="Run the world this many times faster (give `stride live` the same --speedup).",
+    ),
     unplug_at: str = typer.Option(
         "", "--unplug-at", help="Unplug the box at these world seconds, e.g. 30,90."
     ),

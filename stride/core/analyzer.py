@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from stride.core.belt import BeltTrack
+from stride.core.belt import MAX_BELT_GAP_S, BeltTrack
 from stride.core.contacts import (
     ContactParams,
     FootContacts,
@@ -61,12 +61,16 @@ class AnalysisConfig:
     """What to analyse and against which target; defaults need no tuning per record.
 
     ``pass_length_m``: overground course mode (used only without a belt).
+    ``belt_max_gap_s``: belt samples further apart leave the span between them without a
+    displacement (:class:`~stride.core.belt.BeltTrack`); a belt source that reports about
+    once a second needs more than the default (its silence limit).
     """
 
     contact: ContactParams = field(default_factory=ContactParams)
     steps: StepParams = field(default_factory=StepParams)
     target: Target | None = None
     pass_length_m: float | None = None
+    belt_max_gap_s: float = MAX_BELT_GAP_S
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,7 @@ def analyze_contacts(
         assert signals.belt_t is not None and signals.belt_speed is not None
         belt_speed = np.asarray(signals.belt_speed, np.float64).reshape(len(signals.belt_t), -1)
         for col in range(n_belts):
-            track = BeltTrack()
+            track = BeltTrack(config.belt_max_gap_s)
             track.append(np.asarray(signals.belt_t, np.float64), belt_speed[:, col])
             belts.append(track)
     tables = []
@@ -229,7 +233,7 @@ class StreamingAnalyzer:
         }
         self._next: dict[Side, int] = {s: 0 for s in SIDES}
         self._gaps = GapScanner(self.fs)
-        self._belts = [BeltTrack() for _ in range(belts)]
+        self._belts = [BeltTrack(self.config.belt_max_gap_s) for _ in range(belts)]
         self._belt_v = _Growing(max(belts, 1))  # every belt speed: the summary's mean, SD
         self._emitted: list[StepTable] = []  # joined every _JOIN_EVERY emissions
         self._emissions = 0

@@ -23,14 +23,14 @@ from numpy.typing import NDArray
 from devices.sensorbox import Event, SampleBlock
 from devices.treadmill.base import BeltReading
 from stride.core.analyzer import AnalysisConfig, StreamingAnalyzer
-from stride.core.belt import BeltTrack
+from stride.core.belt import MAX_BELT_GAP_S, BeltTrack
 from stride.core.rows import StepRow, json_safe
 from stride.core.signals import Channel, GaitSignals
 from stride.core.steps import StepTable
 from stride.core.targets import Target
 from stride.ingest.assembler import BlockAssembler
 from stride.ingest.belt_source import BOX, FIXED, TREADMILL, BeltSource, fixed_samples
-from stride.ingest.treadmill_clock import BeltFlagged, TreadmillBeltClock
+from stride.ingest.treadmill_clock import STALE_S, TreadmillBeltClock, with_treadmill
 
 Floats = NDArray[np.float64]
 #: Told of belt samples as they are fed: times (s, box clock), speed (m/s, NaN unknown),
@@ -41,12 +41,17 @@ BeltListener = Callable[[Floats, Floats, Floats], None]
 class CoreEngine:
     """Streams a box's events through the block assembler into the streaming analyzer."""
 
-    def __init__(self, target: Target | None, belt: BeltSource | None = None) -> None:
-        self.config = AnalysisConfig(target=target)
+    def __init__(
+        self, target: Target | None, belt: BeltSource | None = None, *, stale_s: float = STALE_S
+    ) -> None:
         self.belt = belt or BeltSource()
+        # a treadmill's readings may be up to its silence limit apart and still be the belt
+        gap = stale_s if self.belt.kind == TREADMILL else MAX_BELT_GAP_S
+        self.config = AnalysisConfig(target=target, belt_max_gap_s=max(gap, MAX_BELT_GAP_S))
         self.assembler = BlockAssembler()
         self.analyzer: StreamingAnalyzer | None = None
-        self.clock = TreadmillBeltClock()  # treadmill readings -> box time, outages
+        # treadmill readings -> box time, outages after ``stale_s`` of silence, heart rates
+        self.clock = TreadmillBeltClock(stale_s)
         self.belt_listener: BeltListener | None = None
         self._odometer = BeltTrack()
         self._fixed_t = -np.inf  # time of the last fixed-speed sample fed
@@ -96,7 +101,7 @@ class CoreEngine:
         if self.belt.kind == FIXED and speed is not None and self._last_t > self._fixed_t:
             end = np.asarray([self._last_t])  # the last sample's belt, as the batch reader
             self._feed(np.zeros(0), np.zeros((0, len(an.channels))), end, np.asarray([[speed]]))
-        analysis = BeltFlagged.of(an.finish(), self.clock.outages)
+        analysis = with_treadmill(an.finish(), self.clock.outages, self.clock.heart_rates)
         return {"summary": json_safe(analysis.summary), "steps": analysis.step_rows()}
 
     # -- internals -----------------------------------------------------------------------

@@ -27,7 +27,14 @@ from stride.core.rows import StepRow
 from stride.core.targets import Target
 from stride.ingest.belt_source import BOX, NONE, TREADMILL, BeltSource
 from stride.ingest.engine import BeltListener, CoreEngine
-from stride.ingest.streams import IncrementalReadings, ReadingParser, reading_parser
+from stride.ingest.streams import (
+    DEFAULT_CARRY_BYTES,
+    IncrementalReadings,
+    ReadingParser,
+    carry_bytes,
+    reading_parser,
+    silence_limit,
+)
 
 BOX_STREAM = "box"
 BOX_PROTOCOL = PROTOCOL_NAME
@@ -71,13 +78,18 @@ class SessionPipeline:
         box_stream: str = BOX_STREAM,
         treadmill_stream: str | None = None,
         treadmill_parser: ReadingParser | None = None,
+        treadmill_carry: int = DEFAULT_CARRY_BYTES,
     ) -> None:
         self.engine = engine
         self.belt = engine.belt
         self.box_stream = box_stream
         self.treadmill_stream = treadmill_stream
         self.decoder = StreamDecoder()
-        self._readings = IncrementalReadings(treadmill_parser) if treadmill_parser else None
+        self._readings = (
+            IncrementalReadings(treadmill_parser, max_carry=treadmill_carry)
+            if treadmill_parser
+            else None
+        )
         self.info = BoxInfo()
         self._belt_mps: float | None = None
         self._errors: list[str] = []
@@ -189,12 +201,13 @@ def build_pipeline(
 ) -> SessionPipeline:
     """The pipeline of a session: its target, its belt source and, with a treadmill as the
     belt source, the protocol of the recorded ``treadmill.rx`` stream (the driver's name),
-    whose parser :func:`~stride.ingest.streams.reading_parser` finds. Used live and for a
+    whose parser, silence limit and carry :mod:`stride.ingest.streams` finds. Used live and for a
     recording alike, so both decide the same."""
-    engine = CoreEngine(target, belt)
     parser = reading_parser(treadmill_protocol) if belt.kind == TREADMILL else None
+    engine = CoreEngine(target, belt, stale_s=silence_limit(treadmill_protocol))
     return SessionPipeline(
         engine,
         treadmill_stream=RX_STREAM if parser is not None else None,
         treadmill_parser=parser,
+        treadmill_carry=carry_bytes(treadmill_protocol),
     )

@@ -38,7 +38,7 @@ from stride.ingest.pipeline import (
     SessionPipeline,
     build_pipeline,
 )
-from stride.ingest.streams import reading_parser
+from stride.ingest.streams import carry_bytes, reading_parser, silence_limit
 from stride.ingest.treadmill_clock import treadmill_belt
 
 
@@ -117,6 +117,8 @@ class _Belt:
     v: NDArray[np.float64] | None
     note: str
     outages: list[list[float]] | None = None
+    heart_rates: list[float] | None = None
+    max_gap_s: float | None = None  # a treadmill's silence limit
 
 
 def _recorded_belt(
@@ -132,9 +134,10 @@ def _recorded_belt(
         parser = reading_parser(proto)
         if parser is None:
             return _Belt(None, None, unreadable_belt(proto), [])
-        got = treadmill_belt(arrivals, reader.chunks(RX_STREAM), parser)
+        limit = silence_limit(proto)
+        got = treadmill_belt(arrivals, reader.chunks(RX_STREAM), parser, limit, carry_bytes(proto))
         note = f"treadmill ({proto}), {got.readings} readings, {len(got.outages)} outages"
-        return _Belt(got.belt_t, got.belt_v, note, got.outages)
+        return _Belt(got.belt_t, got.belt_v, note, got.outages, got.heart_rates, limit)
     if source.kind == NONE or signals.belt_t is None:
         return _Belt(None, None, "none (overground, or no belt measured)")
     return _Belt(signals.belt_t, signals.belt_speed, source.describe())
@@ -186,6 +189,10 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
     }
     if belt.outages is not None:
         meta["belt_outages"] = belt.outages
+    if belt.heart_rates:
+        meta["heart_rates_bpm"] = belt.heart_rates
+    if belt.max_gap_s is not None:
+        meta["belt_max_gap_s"] = belt.max_gap_s
     if belt.t is None and source.kind == TREADMILL:
         meta["warnings"] = [belt.note]
     return GaitSignals(

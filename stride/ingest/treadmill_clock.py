@@ -3,11 +3,13 @@
 A treadmill driver's readings carry host times; the analysis runs on the box's device time.
 :class:`TreadmillBeltClock` maps one onto the other and decides, from host times only, when
 the treadmill is "not answering" (a NaN belt sample, and a ``belt-unknown`` flag on the steps
-whose interval met the outage). The live session (:mod:`stride.ingest.engine`) feeds it as
-the bytes arrive; ``stride analyze`` (:func:`treadmill_belt`) feeds it the recorded chunks in
-the same order (merged by host time), so both get the same belt samples, hence the same
-steps. Both add the flag one way: :func:`flag_row` on each row (:class:`BeltFlagged` for a
-whole analysis).
+whose interval met the outage) after the stream's silence limit
+(:func:`stride.ingest.streams.silence_limit`: the driver's), and keeps the heart rates the
+readings carry. The live session (:mod:`stride.ingest.engine`) feeds it as the bytes
+arrive; ``stride analyze`` (:func:`treadmill_belt`) feeds it the recorded chunks in the
+same order (merged by host time), so both get the same belt samples, hence the same steps.
+Both finish one way: :func:`with_treadmill` (``belt-unknown`` flags by :func:`flag_row`,
+the summary's ``heart_rate_bpm``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,11 +25,18 @@ from numpy.typing import NDArray
 from devices.treadmill.base import BeltReading
 from stride.core.analyzer import Analysis
 from stride.core.rows import StepRow
-from stride.ingest.streams import IncrementalReadings, ReadingParser
+from stride.core.summary import stats
+from stride.ingest.streams import (
+    DEFAULT_CARRY_BYTES,
+    DEFAULT_SILENCE_S,
+    IncrementalReadings,
+    ReadingParser,
+)
 
 #: A treadmill silent this long (host seconds) is "not answering": the belt speed becomes
-#: unknown (NaN samples), so steps go on being emitted with their lengths flagged.
-STALE_S = 1.0
+#: unknown (NaN samples), so steps go on being emitted with their lengths flagged. The
+#: default; each stream's own comes from :func:`stride.ingest.streams.silence_limit`.
+STALE_S = DEFAULT_SILENCE_S
 FLAG_BELT_UNKNOWN = "belt-unknown"
 
 #: Belt samples: times (s, box clock) and speeds (m/s), one column (the belts' mean).
@@ -48,6 +57,7 @@ class TreadmillBeltClock:
     stale_s: float = STALE_S
     offset: float | None = None
     outages: list[list[float]] = field(default_factory=list)  # [start, end] (inf: ongoing)
+    heart_rates: list[float] = field(default_factory=list)  # of the readings placed
     _last_t: float = -math.inf
     _last_reading_host: float | None = None
     _first_host: float | None = None
@@ -84,6 +94,8 @@ class TreadmillBeltClock:
                 self._last_t = t
                 bt.append(t)
                 bv.append(sum(r.speeds_mps) / len(r.speeds_mps))
+                if r.heart_rate_bpm is not None:
+                    self.heart_rates.append(float(r.heart_rate_bpm))
         if not bt:
             return None
         return np.asarray(bt), np.asarray(bv)[:, None]
@@ -135,30 +147,59 @@ def _num(x: object) -> float | None:
     return None
 
 
+def heart_rate_summary(bpm: Iterable[float]) -> dict[str, float | int | None]:
+    """``{"mean", "sd", "min", "max", "n"}`` of the heart rates a treadmill sent during
+    the session (beats/min, sample SD): the summary's ``heart_rate_bpm``."""
+    a = np.asarray(list(bpm), dtype=np.float64)
+    a = a[np.isfinite(a)]
+    out: dict[str, float | int | None] = dict(stats(a))
+    out["min"] = float(a.min()) if a.size else None
+    out["max"] = float(a.max()) if a.size else None
+    return out
+
+
+def with_treadmill(
+    analysis: Analysis, outages: Iterable[Iterable[float]], heart_rates: Iterable[float] = ()
+) -> Analysis:
+    """``analysis`` with what its treadmill added: ``belt-unknown`` flags where it was not
+    answering (:class:`BeltFlagged`) and, where it sent any, the summary's
+    ``heart_rate_bpm``. The live session and ``stride analyze`` both finish with this."""
+    rates = list(heart_rates)
+    if rates:
+        summary = {**analysis.summary, "heart_rate_bpm": heart_rate_summary(rates)}
+        analysis = replace(analysis, summary=summary)
+    return BeltFlagged.of(analysis, outages)
+
+
 @dataclass
 class RecordedTreadmill:
-    """What :func:`treadmill_belt` found: belt samples, outages and the readings count."""
+    """What :func:`treadmill_belt` found: belt samples, outages, the readings count and
+    the heart rates they carried."""
 
     belt_t: NDArray[np.float64]
     belt_v: NDArray[np.float64]
     outages: list[list[float]]
     readings: int
+    heart_rates: list[float] = field(default_factory=list)
 
 
 def treadmill_belt(
     box_chunks: Iterable[tuple[float, float]],
     rx_chunks: Iterable[tuple[float, bytes]],
     parser: ReadingParser,
+    stale_s: float = STALE_S,
+    carry: int = DEFAULT_CARRY_BYTES,
 ) -> RecordedTreadmill:
     """A recorded session's treadmill belt samples, exactly as the live session made them.
 
     ``box_chunks``: ``(host_t, t_box)`` of each recorded box chunk that added samples, in
     order; ``rx_chunks``: the recorded ``treadmill.rx`` chunks ``(host_t, bytes)``. Both are
     merged by host time (box first on a tie: the live session stamps every chunk with a
-    distinct host time) and fed to a :class:`TreadmillBeltClock`.
+    distinct host time) and fed to a :class:`TreadmillBeltClock` with the stream's silence
+    limit ``stale_s``, its chunks parsed with ``carry`` earlier bytes, as live.
     """
-    clock = TreadmillBeltClock()
-    incremental = IncrementalReadings(parser)
+    clock = TreadmillBeltClock(stale_s)
+    incremental = IncrementalReadings(parser, max_carry=carry)
     ts: list[NDArray[np.float64]] = []
     vs: list[NDArray[np.float64]] = []
     count = 0
@@ -176,7 +217,7 @@ def treadmill_belt(
             vs.append(got[1])
     bt = np.concatenate(ts) if ts else np.zeros(0)
     bv = np.concatenate(vs) if vs else np.zeros((0, 1))
-    return RecordedTreadmill(bt, bv, clock.outages, count)
+    return RecordedTreadmill(bt, bv, clock.outages, count, clock.heart_rates)
 
 
 def _merged(

@@ -8,16 +8,16 @@ Bluetooth...): the session only holds it through :class:`TreadmillBelt`.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 from devices.registry import parse_treadmill_spec
+from devices.timebase import Clock
 from devices.transport import Gap, ReconnectingPort
 from stride.session.sources import PortReader
 from stride.session.state import SessionState
 from stride.session.treadmill import TreadmillBelt
 
-#: The box counts as silent after this long without bytes (s).
+#: The box counts as silent after this long without bytes (session seconds).
 BOX_SILENT_S = 2.0
 
 
@@ -34,10 +34,16 @@ class BoxPort:
         """Whether the box is connected and sending, and why not."""
         if not self.port.connected:
             return False, self.lost.get("reason", "")
-        silent = time.monotonic() - self.reader.last_data_mono
+        silent = self.reader.clock.monotonic() - self.reader.last_data_mono
         if silent > BOX_SILENT_S:
             return False, f"no bytes for {silent:.0f} s"
         return True, ""
+
+    def use_clock(self, clock: Clock) -> None:
+        """Stamp and time everything on the session's clock (before reading starts)."""
+        self.port.clock = clock
+        self.reader.clock = clock
+        self.reader.last_data_mono = clock.monotonic()
 
     def close(self) -> None:
         self.port.close()

@@ -20,10 +20,12 @@ from types import FrameType
 from typing import Any, TextIO
 
 from devices.errors import DeviceError, StrideError
+from devices.timebase import holding
 from stride.core.rows import StepRow, json_safe
-from stride.session.batching import Chunk, chunking_is_free, join_runs
+from stride.session.belt_control import change_speed, start_belt, stop_belt
+from stride.session.chunks import Chunk, chunking_is_free, join_runs
 from stride.session.diagnose import diagnose
-from stride.session.notices import device_logs_to
+from stride.session.notices import NoticePrinter, device_logs_to
 from stride.session.observers import (
     MAX_PENDING,
     ObserverHub,
@@ -34,7 +36,6 @@ from stride.session.observers import (
     Subscription,
 )
 from stride.session.protocols import (
-    KMH,
     Belt,
     Pipeline,
     Recorder,
@@ -46,6 +47,9 @@ from stride.session.state import SessionState
 from stride.session.stats import CpuMeter, LatencyHistogram, RateMeter, rss_mb
 
 __all__ = ["Chunk", "Session", "chunking_is_free", "join_runs"]
+
+#: How far (session seconds) simulated devices that can wait may run ahead of the analysis.
+MAX_LAG_S = 0.25
 
 
 class Session:
@@ -69,6 +73,8 @@ class Session:
         self.sources = sources
         self.state = state
         self.options = options
+        self.clock = options.clock
+        state.use_clock(self.clock.monotonic)
         self.recorder = recorder
         self.belt = belt
         self.out = out if out is not None else sys.stdout
@@ -80,7 +86,7 @@ class Session:
         self.speed_changes: list[dict[str, Any]] = []
         self.belt_started = False
         self.stop_reason = ""
-        self._queue: queue.SimpleQueue[tuple[str, bytes, float, float] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Chunk | None] = queue.SimpleQueue()
         self._stop_requested = threading.Event()
         self._box_sample = bytearray()
         self._box_bytes = 0
@@ -93,12 +99,14 @@ class Session:
         self._emitted = 0
         self.bytes_in: dict[str, int] = {}
         self._published = 0.0
-        self._t0 = 0.0
+        self._t0 = 0.0  # session clock
+        self._t0_wall = 0.0
         self.peak_rss_mb = 0.0
         self.hub = ObserverHub()
         for observer in observers:
             self.hub.subscribe(observer)
         self.publisher = SessionPublisher(self.hub)
+        self.notes = NoticePrinter(self.state, sys.stderr if options.json_lines else None)
         self._checked = 0.0
         if recorder is not None:
             recorder.on_failure = self._recording_failed
@@ -107,11 +115,7 @@ class Session:
         """The recording stopped (a full disk): said at once, on the dashboard and, without
         one, on stderr; the devices are still read and the steps still computed."""
         self.state.health.recording_error = message
-        self.state.note(message)
-        if self.options.json_lines:
-            line = f"stride: warning: {message}; the session goes on, its steps kept in memory"
-            with contextlib.suppress(OSError, ValueError):
-                print(line, file=sys.stderr, flush=True)
+        self.notes.warn(message, "the session goes on, its steps kept in memory")
 
     def subscribe(
         self, observer: SessionObserver, *, max_pending: int = MAX_PENDING
@@ -127,7 +131,7 @@ class Session:
         # the recorded streams by host time feeds the analysis in exactly the live order.
         with self._sink_lock:
             if self.options.restamp:
-                host_t = max(time.time(), self._last_host_t + 1e-6)
+                host_t = max(self.clock.now(), self._last_host_t + 1e-6)
                 self._last_host_t = host_t
             if self.recorder is not None:
                 self.recorder.append(stream, data, host_t)  # first, before anything else
@@ -144,11 +148,13 @@ class Session:
         self.state.note(message)
 
     def _analysis_loop(self) -> None:
-        # When the analysis falls behind (a loaded machine, a simulator at speed-up), each
-        # pass takes everything waiting and feeds each run of one stream's chunks as one
-        # chunk: the same steps (any chunking gives the same analysis), a fraction of the
-        # per-feed cost, so the queue cannot back up into thousands of chunks.
+        # Each pass takes everything waiting, joined where that is free (chunks.py), so the
+        # queue cannot back up into thousands of chunks. Simulated devices that can wait
+        # (devices.timebase.HoldingClock) are kept at most MAX_LAG_S ahead of the chunk
+        # being analysed: a host slower than the simulation slows the simulation down.
         join = chunking_is_free(self.pipeline)
+        hold = holding(self.clock)
+        origin = self.clock.now() - self.clock.monotonic()  # host_t -> clock.monotonic()
         while True:
             items = [self._queue.get()]
             while join and items[-1] is not None:
@@ -157,6 +163,11 @@ class Session:
                 except queue.Empty:
                     break
             chunks = [i for i in items if i is not None]
+            if hold is not None:
+                if chunks:
+                    hold.hold(chunks[0][2] - origin + MAX_LAG_S)
+                else:
+                    hold.release()
             try:
                 for stream, data, host_t, arrival in join_runs(chunks) if join else chunks:
                     if self._analysis_error is not None:
@@ -173,18 +184,20 @@ class Session:
             finally:
                 with self._pending_lock:
                     self._pending -= len(chunks)
+                if hold is not None and (self._queue.empty() or items[-1] is None):
+                    hold.release()
             if items[-1] is None:
                 return
 
     def _emit(self, steps: list[StepRow]) -> None:
         self._emitted += len(steps)
-        self.state.add_steps(steps, time.monotonic())
+        self.state.add_steps(steps, self.clock.monotonic())
         if self.options.json_lines:
             lines = "".join(json.dumps(json_safe(s)) + "\n" for s in steps)
             with self._out_lock, contextlib.suppress(BrokenPipeError, ValueError):
                 self.out.write(lines)
                 self.out.flush()
-        self.publisher.steps(steps, time.monotonic() - self._t0)
+        self.publisher.steps(steps, self.clock.monotonic() - self._t0)
 
     # -- control ---------------------------------------------------------------------------
     def request_stop(self, reason: str = "stopped") -> None:
@@ -195,25 +208,7 @@ class Session:
 
     def change_speed(self, delta_mps: float) -> None:
         """``+``/``-``: move the set point where the driver can set the speed."""
-        belt = self.belt
-        if belt is None or not belt.can_set_speed:
-            self.state.note("this treadmill's speed cannot be set from here")
-            return
-        current = self.state.belt_set_mps
-        if current is None:
-            current = belt.speed_mps or 0.0
-        new = min(max(0.0, current + delta_mps), 20.0 * KMH)
-        try:
-            if not self.belt_started and new > 0:
-                belt.start(new)
-                self.belt_started = True
-            else:
-                belt.set_speed(new)
-        except StrideError as err:
-            self.state.note(f"speed change failed: {err}")
-            return
-        self.state.belt_set_mps = new
-        self.speed_changes.append({"elapsed_s": round(self.state.elapsed_s, 3), "mps": new})
+        change_speed(self, delta_mps)
 
     def handle(self, action: str) -> None:
         """Apply one key action."""
@@ -236,9 +231,10 @@ class Session:
     def _refresh(self) -> None:
         """Copy counters into the state for the dashboard; check the stop conditions; tell
         the observers what changed."""
-        now = time.monotonic()
+        now = self.clock.monotonic()
         self.state.elapsed_s = now - self._t0
         self._update_health(now)
+        self.notes.flush()
         self._check_stops()
         self.publisher.changes(self.state, self.belt.name if self.belt else None)
 
@@ -251,8 +247,9 @@ class Session:
         h.gaps = c.get("gaps", 0)
         rate = self.rate.update(now, h.frames)
         h.reconnects = self._reconnects()
-        if now - self._published >= 1.0:  # per-second figures change once a second
-            self._published = now
+        wall = time.monotonic()
+        if wall - self._published >= 1.0:  # the figures on screen change once a second
+            self._published = wall
             if self.recorder is not None:
                 self.recorder.check()
             h.frames_per_s = rate
@@ -265,29 +262,33 @@ class Session:
         belt = self.belt
         if belt is not None:
             h.treadmill_answering = belt.answering
+            h.treadmill_read_only = not belt.can_set_speed
             st.belt_mps = belt.speed_mps if belt.answering else None
+            st.heart_rate_bpm = getattr(belt, "heart_rate_bpm", None)
         else:
             st.belt_mps = self.pipeline.belt_mps
         self.peak_rss_mb = max(self.peak_rss_mb, rss_mb())
 
     def _check_stops(self) -> None:
-        """The duration, the end of a replay, and devices that never spoke."""
+        """The duration (session clock), the end of a replay, and devices that never spoke
+        (real seconds: how long the host waits, whatever the devices' speedup)."""
         o, st, belt = self.options, self.state, self.belt
         if o.duration_s is not None and st.elapsed_s >= o.duration_s:
             self.request_stop("duration reached")
-        waiting = o.diagnose_s > 0 and st.elapsed_s >= o.diagnose_s
+        waited = time.monotonic() - self._t0_wall
+        waiting = o.diagnose_s > 0 and waited >= o.diagnose_s
         waiting = waiting and not self._stop_requested.is_set()
         if waiting and st.health.frames == 0:
             raise diagnose(
                 o.box_url,
                 bytes(self._box_sample),
                 total_bytes=self._box_bytes,
-                seconds=st.elapsed_s,
+                seconds=waited,
                 baudrate=o.box_baudrate,
             )
         if waiting and belt is not None and belt.readings == 0:
             raise DeviceError(
-                f"the {belt.name} treadmill never answered in {st.elapsed_s:.0f} s: wrong "
+                f"the {belt.name} treadmill never answered in {waited:.0f} s: wrong "
                 "port or address, wrong protocol (driver) or wrong baud rate",
                 fix="check the --treadmill DRIVER:TARGET (`stride ports` lists the ports); "
                 "the box goes on --port",
@@ -302,7 +303,8 @@ class Session:
     def run(self, *, ui: Callable[[Session], None] | None = None) -> SessionResult:
         """Run until stopped; ``ui`` (if given) drives the screen and keys from this thread."""
         self.cpu.reset()
-        self._t0 = time.monotonic()
+        self._t0 = self.clock.monotonic()
+        self._t0_wall = time.monotonic()
         self.state.started_host_t = self._t0
         analysis_thread = threading.Thread(target=self._analysis_loop, name="analysis")
         analysis_thread.start()
@@ -311,7 +313,7 @@ class Session:
         try:
             with _signals(self), device_logs_to(self.state):
                 if self.belt is not None and self.options.speed_mps is not None:
-                    self._start_belt(self.options.speed_mps)
+                    start_belt(self, self.options.speed_mps)
                 for src in self.sources:
                     src.start(self._sink, self._report)
                 self.hub.publish(StatusChanged(Status.RUNNING, 0.0, detail=self.options.title))
@@ -338,33 +340,21 @@ class Session:
             yield period
 
     def wait(self) -> None:
-        """The loop without a screen: refresh the state, wait for a stop."""
+        """The loop without a screen: refresh the state, wait for a stop (woken in time
+        for ``duration_s`` whatever the clock's speedup)."""
+        duration = self.options.duration_s
         for period in self.ticks():
+            if duration is not None:
+                left = (duration - self.state.elapsed_s) / self.clock.speedup
+                period = min(period, max(left, 0.001))
             self._stop_requested.wait(period)
-
-    def _start_belt(self, speed: float) -> None:
-        belt = self.belt
-        assert belt is not None
-        if not belt.can_set_speed:
-            self.state.note(f"{belt.name} speed cannot be set: set it on the treadmill")
-            return
-        belt.start(speed)
-        self.belt_started = True
-        self.state.belt_set_mps = speed
-        self.speed_changes.append({"elapsed_s": 0.0, "mps": speed})
 
     def _shutdown(
         self, analysis_thread: threading.Thread, failure: BaseException | None
     ) -> SessionResult:
         self.state.finished = True
-        if self.belt is not None and self.belt_started:
-            try:
-                self.belt.stop()
-                self.speed_changes.append(
-                    {"elapsed_s": round(time.monotonic() - self._t0, 3), "mps": 0.0}
-                )
-            except StrideError as err:
-                print(f"stride: warning: could not stop the belt: {err}", file=sys.stderr)
+        self.notes.flush()
+        stop_belt(self)
         for src in self.sources:
             src.stop()
         for src in self.sources:
@@ -374,7 +364,8 @@ class Session:
                 self.belt.close()
         self._queue.put(None)
         analysis_thread.join()
-        elapsed = time.monotonic() - self._t0
+        elapsed = self.clock.monotonic() - self._t0
+        wall = time.monotonic() - self._t0_wall
         analysis: dict[str, Any] = {"summary": {}, "steps": []}
         if self._analysis_error is None:
             analysis = self.pipeline.finish()
@@ -390,6 +381,8 @@ class Session:
             "latency_ms": self.latency.summary(),
             "recording": str(self.recorder.path) if self.recorder is not None else None,
             "duration_s": round(elapsed, 3),
+            "wall_s": round(wall, 3),
+            "clock": dict(self.clock.describe()),
             "cpu_percent": round(self.cpu.percent(), 2),
             "peak_rss_mb": round(self.peak_rss_mb, 1),
             "ended_by": self.stop_reason or ("error" if failure else "stopped"),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from devices.timebase import WALL, Clock
 from stride.core.rows import StepRow
 from stride.ingest.engine import BeltListener
 
@@ -60,9 +61,11 @@ class Belt(Protocol):
     (:class:`stride.session.treadmill.TreadmillBelt`)."""
 
     name: str
-    can_set_speed: bool
     #: Readings received so far (0 after the first seconds: the treadmill never answered).
     readings: int
+
+    @property
+    def can_set_speed(self) -> bool: ...
 
     @property
     def answering(self) -> bool: ...
@@ -98,6 +101,9 @@ class SessionOptions:
     restamp: bool = True
     #: Called with (on, cadence) when the metronome is toggled (the demo's walker hears it).
     on_metronome: Callable[[bool, float | None], None] | None = None
+    #: The session's clock (:mod:`stride.session.clock`): chunk stamps, ``duration_s``,
+    #: elapsed times. ``diagnose_s``, latency and the refresh rate are real time.
+    clock: Clock = WALL
 
 
 @dataclass

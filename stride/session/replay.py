@@ -13,9 +13,12 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from devices.errors import InputError
 from devices.recording import SessionReader
+from stride.core.targets import Target
+from stride.ingest.pipeline import SessionPipeline
 from stride.ingest.recording import (
     belt_warnings,
     check_streams,
@@ -25,9 +28,13 @@ from stride.ingest.recording import (
 from stride.session.live import Session
 from stride.session.observers import SessionObserver
 from stride.session.protocols import SessionOptions
-from stride.session.run import finish_output, run_session, want_ui
+from stride.session.run import finish_output, run_session, start_view, want_ui
 from stride.session.sources import ReplaySource
 from stride.session.state import SessionState
+
+if TYPE_CHECKING:
+    from stride.view import ViewAddress
+    from stride.view.attach import SessionView
 
 
 @dataclass
@@ -37,6 +44,9 @@ class ReplayArgs:
     no_ui: bool = False
     json_doc: bool = False
     observers: tuple[SessionObserver, ...] = ()
+    #: ``--view`` (see :class:`stride.session.run.LiveArgs`); the view runs in recording
+    #: time (belt and steps on the recording's clock, the lines at the replay's pace).
+    view: ViewAddress | SessionView | None = None
 
 
 def parse_replay_speed(text: str) -> float:
@@ -58,12 +68,29 @@ def run_replay(args: ReplayArgs) -> int:
     speed = parse_replay_speed(args.speed)
     reader = SessionReader(args.recording)
     pipeline, streams, target = pipeline_for(reader)
+    ui = want_ui(args.no_ui)
+    view, owned = start_view(args.view, json_lines=not ui)
+    try:
+        return _replay(args, speed, reader, (pipeline, streams, target), ui, view)
+    finally:
+        if owned and view is not None:
+            view.stop()
+
+
+def _replay(
+    args: ReplayArgs,
+    speed: float,
+    reader: SessionReader,
+    made: tuple[SessionPipeline, list[str], Target | None],
+    ui: bool,
+    view: SessionView | None,
+) -> int:
+    pipeline, streams, target = made
     for line in check_streams(reader, streams):
         print(line, file=sys.stderr)
     for line in belt_warnings(reader, pipeline):
         print(f"stride: warning: {line}", file=sys.stderr)
     pipeline.warm()
-    ui = want_ui(args.no_ui)
     source = ReplaySource(recorded_chunks(reader, streams), speed=speed)
     options = SessionOptions(
         title=f"replay {args.speed}",
@@ -72,7 +99,14 @@ def run_replay(args: ReplayArgs) -> int:
         restamp=False,
         end_when_sources_done=True,
     )
-    session = Session(pipeline, [source], SessionState(target), options, observers=args.observers)
+    state = SessionState(target)
+    if view is not None:
+        state.view_url = view.url
+        options.on_metronome = view.metronome_hook()
+    session = Session(pipeline, [source], state, options, observers=args.observers)
+    if view is not None:
+        kind = pipeline.belt.kind
+        view.show(session, target, belt_source=kind, pipeline=pipeline, clock_rate=speed)
     result = run_session(session, ui)
     if source.failure is not None:  # the recording stopped being readable mid-replay
         raise InputError(

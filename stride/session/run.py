@@ -13,15 +13,16 @@ import json
 import math
 import shlex
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
 
 from devices.errors import FileSystemError, InputError, StrideError
 from devices.registry import parse_spec
+from devices.timebase import WALL, Clock
 from devices.units import parse_speed
 from stride import __version__
 from stride.core.rows import json_safe
@@ -37,6 +38,7 @@ from stride.ingest.pipeline import (
     build_pipeline,
 )
 from stride.session.checks import check_history_db, check_record_dir, default_record_dir
+from stride.session.clock import check_speedup, clock_meta, session_clock
 from stride.session.devices import BoxPort, open_box, open_treadmill
 from stride.session.live import Session
 from stride.session.observers import SessionObserver
@@ -47,6 +49,10 @@ from stride.session.screen.terminal import run_dashboard
 from stride.session.sources import Source
 from stride.session.state import SessionState
 from stride.session.treadmill import TreadmillBelt, TreadmillSource
+
+if TYPE_CHECKING:
+    from stride.view import ViewAddress
+    from stride.view.attach import SessionView
 
 
 @dataclass
@@ -78,6 +84,14 @@ class LiveArgs:
     on_metronome: Any = None
     #: Told what happens in the session (:mod:`stride.session.observers`).
     observers: tuple[SessionObserver, ...] = ()
+    #: ``--view``: where to serve the walker's view, or a view already started (its
+    #: owner stops it); None: no view.
+    view: ViewAddress | SessionView | None = None
+    #: How much faster than real time simulated devices in another process run (``stride
+    #: sim serve --speedup``); None: real time, or the clock a sim:// box brings.
+    speedup: float | None = None
+    #: Where JSON lines go without a dashboard (None: standard output).
+    out: TextIO | None = None
 
 
 def want_ui(no_ui: bool) -> bool:
@@ -100,6 +114,7 @@ def _check_args(args: LiveArgs) -> float | None:
         raise InputError("--subject is blank", fix="give the subject's id, e.g. --subject P01")
     if not args.baud > 0:
         raise InputError(f"--baud {args.baud} is not a baud rate", fix="e.g. --baud 115200")
+    check_speedup(args.speedup)
     return speed_mps
 
 
@@ -109,11 +124,19 @@ class _Devices:
     treadmill: TreadmillBelt | None
     spec: str | None  # the treadmill's DRIVER:TARGET
     recorder: SessionRecorder | None = None
+    clock: Clock = WALL
 
     @property
     def driver(self) -> str | None:
         """The treadmill's registry name: its recorded stream's protocol."""
         return None if self.spec is None else parse_spec(self.spec).driver
+
+    def use_clock(self, clock: Clock) -> None:
+        """One clock for the box's reader and port and the treadmill's driver."""
+        self.clock = clock
+        self.box.use_clock(clock)
+        if self.treadmill is not None:
+            self.treadmill.driver.use_clock(clock)
 
     def close(self) -> None:
         self.box.close()
@@ -124,14 +147,16 @@ class _Devices:
 def _open_devices(
     args: LiveArgs, belt: BeltSource, state: SessionState, record_dir: Path | None
 ) -> _Devices:
-    """The box, the treadmill (the belt source's, or the one only driven) and the
-    recording; whatever was opened is closed again if a later step fails."""
+    """The box, the treadmill (the belt source's, or the one only driven), the session's
+    clock (:func:`~stride.session.clock.session_clock`) and the recording; whatever was
+    opened is closed again if a later step fails."""
     box = open_box(args.port, args.baud, state, BOX_STREAM)
     devices = _Devices(box, None, args.treadmill if belt.kind == TREADMILL else args.control)
     try:
         if devices.spec is not None:
             devices.treadmill = open_treadmill(devices.spec)
             state.health.treadmill = devices.driver
+        devices.use_clock(session_clock(args.speedup, box.port.device_clock))
         if record_dir is not None:
             streams = {BOX_STREAM: BOX_PROTOCOL}
             if devices.driver is not None:
@@ -144,7 +169,9 @@ def _open_devices(
     return devices
 
 
-def _meta(args: LiveArgs, belt: BeltSource, devices: _Devices, started: datetime) -> dict[str, Any]:
+def _meta(
+    args: LiveArgs, belt: BeltSource, devices: _Devices, started: datetime, clock: Clock
+) -> dict[str, Any]:
     """session.json: what the session was, and the decisions a recording is read back with."""
     device_list: list[dict[str, Any]] = [
         {"kind": "box", "port": args.port, "baudrate": args.baud, "protocol": BOX_PROTOCOL}
@@ -159,12 +186,36 @@ def _meta(args: LiveArgs, belt: BeltSource, devices: _Devices, started: datetime
         "devices": device_list,
         **belt.meta(),
         "target": target_meta(args.target),
+        "clock": clock_meta(clock),
         **args.extra_meta,
     }
 
 
+@dataclass
+class LiveRun:
+    """A finished live session: its result, its session.json and when it started."""
+
+    result: SessionResult
+    meta: dict[str, Any]
+    started: datetime
+    ui: bool
+
+
 def run_live(args: LiveArgs) -> int:
     """``stride live``: returns the exit code (errors raise a StrideError: one line, exit 1)."""
+    run = live_session(args)
+    finish_output(run.result, json_doc=args.json_doc, ui=run.ui)
+    if args.history:
+        register(args, run.result, run.meta, run.started)
+    if run.result.recording_failure is not None:
+        raise recording_lost(run.result)
+    return 0
+
+
+def live_session(args: LiveArgs) -> LiveRun:
+    """The session of ``args`` from start to end (JSON lines to ``args.out`` without a
+    dashboard), without the summary, the final document or the history: what ``stride
+    live`` runs, and what a test runs in its own process (``stride.testing``)."""
     speed_mps = _check_args(args)
     belt = BeltSource.from_treadmill_spec(args.treadmill)
     if args.control is not None:
@@ -174,18 +225,54 @@ def run_live(args: LiveArgs) -> int:
         check_record_dir(record_dir, force=args.force)
     if args.history:
         check_history_db(args.db)
+    ui = want_ui(args.no_ui)
+    view, owned = start_view(args.view, json_lines=not ui)  # before any device: a bad port
+    try:  # is one line and nothing recorded
+        return _run_live(args, belt, record_dir, speed_mps, ui, view)
+    finally:
+        if owned and view is not None:
+            view.stop()
+
+
+def start_view(
+    view: ViewAddress | SessionView | None, *, json_lines: bool
+) -> tuple[SessionView | None, bool]:
+    """The walker's view of ``--view`` started (its URL announced), or the one given;
+    and whether this command owns it (stops it at the end)."""
+    if view is None:
+        return None, False
+    from stride.view.attach import SessionView
+
+    if isinstance(view, SessionView):
+        return view, False
+    return SessionView.start(view, json_lines=json_lines), True
+
+
+def _run_live(
+    args: LiveArgs,
+    belt: BeltSource,
+    record_dir: Path | None,
+    speed_mps: float | None,
+    ui: bool,
+    view: SessionView | None,
+) -> LiveRun:
     # The pipeline first: warming the kernels takes a moment and must not stall the screen.
     pipeline = build_pipeline(args.target, belt, parse_spec(args.treadmill).driver)
     pipeline.warm()
-    ui = want_ui(args.no_ui)
     state = SessionState(args.target)
     state.belt_set_mps = belt.fixed_speed_mps
+    if view is not None:
+        state.view_url = view.url
+        args = replace(args, on_metronome=view.metronome_hook(args.on_metronome))
     devices = _open_devices(args, belt, state, record_dir)
+    clock = devices.clock
     started = datetime.now(UTC)
-    meta = _meta(args, belt, devices, started)
+    meta = _meta(args, belt, devices, started, clock)
     if devices.recorder is not None:
         devices.recorder.write_meta(meta)
-    session = _session(args, pipeline, devices, state, ui, speed_mps)
+    session = _session(args, pipeline, devices, state, ui, speed_mps, clock)
+    if view is not None:
+        view.show(session, args.target, belt_source=belt.kind, pipeline=pipeline)
     try:
         result = session.run(ui=args.ui_hook) if args.ui_hook else run_session(session, ui)
     finally:
@@ -197,12 +284,7 @@ def run_live(args: LiveArgs) -> int:
         except OSError as err:  # the disk filled at the very end
             result.recording_failure = str(err)
             result.not_written.append("session.json")
-    finish_output(result, json_doc=args.json_doc, ui=ui)
-    if args.history:
-        register(args, result, full_meta, started)
-    if result.recording_failure is not None:
-        raise recording_lost(result)
-    return 0
+    return LiveRun(result, full_meta, started, ui)
 
 
 def recording_lost(result: SessionResult) -> FileSystemError:
@@ -229,6 +311,7 @@ def _session(
     state: SessionState,
     ui: bool,
     speed_mps: float | None,
+    clock: Clock,
 ) -> Session:
     sources: list[Source] = [devices.box.reader]
     if devices.treadmill is not None:
@@ -242,16 +325,22 @@ def _session(
         box_baudrate=args.baud,
         speed_mps=speed_mps,
         on_metronome=args.on_metronome,
+        clock=clock,
     )
-    port = devices.box.port
+    port, treadmill = devices.box.port, devices.treadmill
+
+    def reconnects() -> int:  # the box's and the treadmill driver's own
+        return port.stats.reconnects + (treadmill.reconnects if treadmill is not None else 0)
+
     return Session(
         pipeline,
         sources,
         state,
         options,
+        out=args.out,
         recorder=devices.recorder,
         belt=devices.treadmill,
-        reconnects=lambda: port.stats.reconnects,
+        reconnects=reconnects,
         box_connected=devices.box.status,
         observers=args.observers,
     )

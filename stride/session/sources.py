@@ -1,9 +1,10 @@
 """Where session bytes come from: one reader thread per device, or a recording played back.
 
 A source calls ``sink(stream, data, host_t, arrival)`` for every chunk: ``host_t`` is the
-wall-clock receive time that goes into the recording, ``arrival`` the ``perf_counter`` time
-the latency figures start from. The live sink records the bytes before anything else
-touches them, so a decoder bug never loses data.
+receive time on the session's clock (:mod:`stride.session.clock`) that goes into the
+recording, ``arrival`` the ``perf_counter`` time the latency figures start from. The live
+sink records the bytes before anything else touches them, so a decoder bug never loses
+data.
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
+from devices.timebase import WALL, Clock
+
 Sink = Callable[[str, bytes, float, float], None]
+#: Real seconds between reads of a device simulated faster than real time (see PortReader).
+READ_EVERY_S = 0.002
 Report = Callable[[str, str], None]  # (stream, message) for the dashboard's notices
 
 
@@ -40,13 +45,14 @@ class PortReader:
     disconnect/gap callbacks this reader turns into dashboard notices and counters.
     """
 
-    def __init__(self, name: str, port: Any, *, chunk: int = 4096) -> None:
+    def __init__(self, name: str, port: Any, *, chunk: int = 4096, clock: Clock = WALL) -> None:
         self.name = name
         self.port = port
         self.chunk = chunk
+        self.clock = clock
         self.bytes_read = 0
         self.connected = True
-        self.last_data_mono = time.monotonic()
+        self.last_data_mono = clock.monotonic()  # the clock's seconds
         self.failure: BaseException | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -59,14 +65,23 @@ class PortReader:
 
     def _run(self, sink: Sink, report: Report) -> None:
         read = self.port.read
+        clock = self.clock
+        # Devices simulated faster than real time are read at most every READ_EVERY_S real
+        # seconds: each chunk costs the analysis the same whatever it holds, so reading as
+        # often as at real time would cost ``speedup`` times more per second.
+        pause = READ_EVERY_S if clock.speedup > 1.0 else 0.0
         try:
             while not self._stop.is_set():
                 data = read(self.chunk)
                 if not data:
                     continue
-                host_t = time.time()
+                if pause:
+                    self._stop.wait(pause)
+                    more = read(self.chunk) if len(data) < self.chunk else b""
+                    data = bytes(data) + bytes(more)
+                host_t = clock.now()
                 arrival = time.perf_counter()
-                self.last_data_mono = time.monotonic()
+                self.last_data_mono = clock.monotonic()
                 self.bytes_read += len(data)
                 sink(self.name, bytes(data), host_t, arrival)
         except Exception as err:  # a reader must never die silently: the session shows it

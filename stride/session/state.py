@@ -10,8 +10,9 @@ flat: only each foot's last 20 strides and a few running totals are kept.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,8 @@ class Health:
     recording_error: str = ""
     treadmill: str | None = None  # driver name, None = belt from the box or no belt
     treadmill_answering: bool = True
+    #: The treadmill's speed cannot be set from the session (refused or no control).
+    treadmill_read_only: bool = False
     decoder_stalled: bool = False
     cpu_percent: float = 0.0
     latency_p50_ms: float | None = None
@@ -92,15 +95,28 @@ class SessionState:
         self.elapsed_s = 0.0
         self.belt_mps: float | None = None
         self.belt_set_mps: float | None = None
-        self.last_step_host_t: float | None = None
+        #: The heart rate the treadmill relays (beats/min), None where it sends none.
+        self.heart_rate_bpm: float | None = None
+        self.last_step_host_t: float | None = None  # session clock (monotonic) seconds
         self.started_host_t: float | None = None
+        self._clock: Callable[[], float] = time.monotonic
         self.health = Health()
         self.notices: deque[str] = deque(maxlen=3)
         self.events: deque[dict[str, Any]] = deque(maxlen=500)
         self.notes_total = 0
         self.finished = False
+        #: The walker's view's address (``--view``), shown on the dashboard.
+        self.view_url: str | None = None
 
     # -- writers -------------------------------------------------------------------------
+    def use_clock(self, monotonic: Callable[[], float]) -> None:
+        """Take times from the session's clock (:mod:`stride.session.clock`)."""
+        self._clock = monotonic
+
+    def now(self) -> float:
+        """Now on the session's clock: what the dashboard's "no steps for N s" counts in."""
+        return self._clock()
+
     def add_steps(self, steps: Iterable[StepRow | dict[str, Any]], host_t: float) -> None:
         """Take newly completed steps; scoring counts only while not paused."""
         with self.lock:

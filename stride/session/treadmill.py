@@ -21,13 +21,13 @@ from stride.session.sources import Report, Sink
 
 
 class TreadmillBelt:
-    """The session's view of a treadmill driver (the ``Belt`` protocol of ``live``)."""
+    """The session's view of a treadmill driver (the ``Belt`` protocol of ``live``): polled
+    with the driver's own silence limit (``Treadmill.silence_s``), as its recorded stream is
+    read back."""
 
     def __init__(self, driver: Treadmill, *, poll_hz: float = 10.0) -> None:
         self.driver = driver
         self.name = driver.name
-        self.can_set_speed = bool(driver.can_set_speed)
-        self.can_start_stop = bool(driver.can_start_stop)
         self.poll_hz = poll_hz
         self.last: BeltReading | None = None
         self._answering = True
@@ -64,6 +64,30 @@ class TreadmillBelt:
             self._report(self.name, status.message)
 
     # -- Belt protocol --------------------------------------------------------------------
+    @property
+    def can_set_speed(self) -> bool:
+        """Whether the speed can be set now (a Bluetooth treadmill may grant control, refuse
+        it, or take it back at its console: asked of the driver each time)."""
+        return bool(self.driver.can_set_speed)
+
+    @property
+    def can_start_stop(self) -> bool:
+        return bool(self.driver.can_start_stop)
+
+    @property
+    def reconnects(self) -> int:
+        """Links the driver re-established by itself (part of ``session.reconnects``)."""
+        return int(getattr(self.driver, "reconnects", 0) or 0)
+
+    @property
+    def heart_rate_bpm(self) -> float | None:
+        """The heart rate of the latest reading, None if none or not answering."""
+        with self._lock:
+            r = self.last
+        if r is None or r.heart_rate_bpm is None or not self.answering:
+            return None
+        return float(r.heart_rate_bpm)
+
     @property
     def answering(self) -> bool:
         poller = self.driver.poller

@@ -16,6 +16,7 @@ from devices.errors import DeviceError, InputError, StrideError
 from devices.treadmill.box import BoxBelt
 from devices.treadmill.fixed import FixedTreadmill
 from devices.treadmill.trackmaster import TrackmasterTreadmill
+from sim.harness import SimDevices
 
 
 @pytest.mark.parametrize(
@@ -132,19 +133,22 @@ def test_entry_point_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize(
-    "spec",
+    "protocol",
     [
-        "trackmaster:sim://trackmaster?seed=1&speed=3.6kmh&world=reg-tm",
-        "csafe:sim://csafe?seed=1&speed=3.6kmh&world=reg-csafe",
+        pytest.param("trackmaster", marks=pytest.mark.stride_sim(seed=1, treadmill="trackmaster")),
+        pytest.param("csafe", marks=pytest.mark.stride_sim(seed=1, treadmill="csafe")),
     ],
 )
-def test_simulated_treadmills_through_sim_urls(spec: str) -> None:
-    """The whole chain: spec -> registry -> open_serial (sim:// registered lazily) -> responder."""
-    t = registry.parse_treadmill_spec(spec)
-    try:
-        (v,) = t.read_speed().speeds_mps
-        # 1.0 m/s within the protocol's resolution (0.1 mph) and a heel-strike dip (~2 %)
-        assert v == pytest.approx(1.0, abs=0.07)
-        assert v != 1.0 or spec.startswith("csafe")  # 1.0 m/s is not a whole 0.1 mph
-    finally:
-        t.close()
+def test_simulated_treadmills_on_their_ports(protocol: str, stride_sim: SimDevices) -> None:
+    """The whole chain: spec -> registry -> a serial port (the simulator's pseudo-terminal,
+    then the same world's sim:// URL) -> the simulated console."""
+    assert stride_sim.treadmill_arg.startswith(f"{protocol}:")
+    for spec in (stride_sim.treadmill_arg, f"{protocol}:{stride_sim.treadmill_url}"):
+        t = registry.parse_treadmill_spec(spec)
+        try:
+            (v,) = t.read_speed().speeds_mps
+            # 1.0 m/s within the protocol's resolution (0.1 mph) and a heel-strike dip (~2 %)
+            assert v == pytest.approx(1.0, abs=0.07)
+            assert v != 1.0 or protocol == "csafe"  # 1.0 m/s is not a whole 0.1 mph
+        finally:
+            t.close()

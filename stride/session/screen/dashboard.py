@@ -72,6 +72,10 @@ def header(state: SessionState) -> Text:
         text.append(f"{state.belt_mps * KMH:.1f} km/h", style="bold")
     if state.belt_set_mps is not None:
         text.append(f" (set {state.belt_set_mps * KMH:.1f})")
+    if state.heart_rate_bpm is not None:
+        text.append("  HR ")
+        text.append(f"{state.heart_rate_bpm:.0f}", style="bold red")
+        text.append(" bpm")
     roll = state.rolling()
     cad_t = target_cadence(state)
     text.append("  cadence ")
@@ -196,6 +200,8 @@ def health_view(state: SessionState) -> Text:
         else:
             text.append("NOT ANSWERING", style="bold white on red")
             text.append("  ")
+        if h.treadmill_read_only:
+            text.append("read-only  ", style="yellow")
     text.append(f"CPU {h.cpu_percent:.0f} %")
     if h.latency_p99_ms is not None:
         text.append(f"  latency p50 {h.latency_p50_ms:.1f} p99 {h.latency_p99_ms:.1f} ms")
@@ -207,6 +213,16 @@ def alerts_view(state: SessionState, now: float) -> RenderableType:
     if not alerts:
         return Text("all well", style="green")
     return Group(*(Text(a.text, style=_STYLE[a.level]) for a in alerts[:3]))
+
+
+def footer(state: SessionState) -> Text:
+    """The keys, and where the walker's view is served (``--view``)."""
+    keys = " + / - belt speed   space pause scoring   m metronome   q end session"
+    text = Text(keys, style="dim", no_wrap=True, overflow="crop")
+    if state.view_url:
+        text.append("   walker's view ", style="dim")
+        text.append(state.view_url, style="bold")
+    return text
 
 
 def render(
@@ -223,12 +239,7 @@ def render(
         Layout(name="body", ratio=1),
         Layout(Panel(health_view(state), title="devices", border_style="blue"), size=4),
         Layout(Panel(alerts_view(state, now), title="alerts", border_style="blue"), size=5),
-        Layout(
-            Text(
-                " + / - belt speed   space pause scoring   m metronome   q end session", style="dim"
-            ),
-            size=1,
-        ),
+        Layout(footer(state), size=1),
     )
     layout["body"].split_row(
         Layout(

@@ -62,7 +62,8 @@ def run_dashboard(session: Session, console: Console, *, title: str = "live") ->
             sig = signature(session, w, h)
             if sig != last_sig:  # checked 12 times a second, redrawn when anything changed
                 last_sig = sig
-                live.update(render(state, t_frame, title=title, width=w, height=h), refresh=True)
+                screen = render(state, state.now(), title=title, width=w, height=h)
+                live.update(screen, refresh=True)
             cad = target_cadence(state)
             if state.metronome and cad:
                 beat = math.floor(state.elapsed_s * cad / 60.0)

@@ -1,4 +1,5 @@
-"""`stride live` and `stride replay` end to end on a pseudo-terminal box: output, recording,
+"""`stride live` and `stride replay` end to end on a pseudo-terminal box (the stride_sim
+fixture's; a hand-made one where it must send what no box sends): output, recording,
 signals, and the one-line diagnosis of a wrong port, protocol or baud rate."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 import synthbox
 
 from devices.recording import SessionReader
+from sim.harness import SimDevices
 
 STRIDE = [sys.executable, "-m", "stride.cli.app"]
 
@@ -34,9 +36,9 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def live(
-    box: synthbox.PtyBox, tmp_path: Path, *extra: str, duration: float = 3.0
+    port: str, tmp_path: Path, *extra: str, duration: float = 3.0
 ) -> subprocess.CompletedProcess[str]:
-    cmd = [*STRIDE, "live", "--port", box.path, "--spacing", "0.30", "--no-ui", "--json"]
+    cmd = [*STRIDE, "live", "--port", port, "--spacing", "0.30", "--no-ui", "--json"]
     cmd += ["--duration", str(duration), "--record", str(tmp_path / "rec"), *extra]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env(tmp_path))
 
@@ -47,9 +49,12 @@ def lines(stdout: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
 
 
 @pytest.mark.slow
-def test_live_json_lines_recording_replay_and_history(box: synthbox.PtyBox, tmp_path: Path) -> None:
-    box.play(synthbox.stream(30.0), seconds=2.0)  # 30 s of walking in 2 s
-    out = live(box, tmp_path, "--subject", "p01")
+@pytest.mark.stride_sim(seed=5, speedup=10)
+def test_live_json_lines_recording_replay_and_history(
+    stride_sim: SimDevices, tmp_path: Path
+) -> None:
+    # 30 s of walking on the simulated box, 3 s of real time
+    out = live(stride_sim.box, tmp_path, "--subject", "p01", "--speedup", "10", duration=30.0)
     assert out.returncode == 0, out.stderr
     steps, doc = lines(out.stdout)
     assert set(doc) >= {"summary", "steps", "session"}
@@ -104,7 +109,7 @@ def test_live_json_lines_recording_replay_and_history(box: synthbox.PtyBox, tmp_
 def test_existing_recording_is_refused(box: synthbox.PtyBox, tmp_path: Path) -> None:
     (tmp_path / "rec").mkdir()
     (tmp_path / "rec" / "keep.txt").write_text("precious")
-    out = live(box, tmp_path)
+    out = live(box.path, tmp_path)
     assert out.returncode == 1
     assert "already exists" in out.stderr and "--force" in out.stderr
     assert "Traceback" not in out.stderr
@@ -141,7 +146,7 @@ def test_bytes_that_never_decode_get_a_diagnosis_within_3_s(
         payload = synthbox.misread_at_baud(synthbox.stream(2.0), 115200 / 9600)
     if payload:
         box.play(payload, seconds=3.0, chunk=256, repeat=True)
-    out = live(box, tmp_path, duration=20.0)
+    out = live(box.path, tmp_path, duration=20.0)
     assert out.returncode == 1
     err = out.stderr.strip().splitlines()
     assert len(err) == 1 and expect in err[0], out.stderr
@@ -152,13 +157,13 @@ def test_bytes_that_never_decode_get_a_diagnosis_within_3_s(
 @pytest.mark.parametrize(
     "sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL], ids=["SIGTERM", "Ctrl-C", "SIGKILL"]
 )
+@pytest.mark.stride_sim(seed=6, speedup=10)
 def test_signals_leave_a_readable_recording(
-    box: synthbox.PtyBox, tmp_path: Path, sig: signal.Signals
+    stride_sim: SimDevices, tmp_path: Path, sig: signal.Signals
 ) -> None:
-    # the box streams until the test ends, as a real one does, however slowly stride starts
-    box.play(synthbox.stream(600.0), seconds=60.0)
     rec = tmp_path / "rec"
-    cmd = [*STRIDE, "live", "--port", box.path, "--no-ui", "--json", "--record", str(rec)]
+    cmd = [*STRIDE, "live", "--port", stride_sim.box, "--no-ui", "--json", "--record", str(rec)]
+    cmd += ["--speedup", "10"]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(tmp_path)
     )

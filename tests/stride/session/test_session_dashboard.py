@@ -69,3 +69,11 @@ def test_helpers() -> None:
     assert target_cadence(s) == 120.0
     s2 = SessionState(Target(cadence_spm=96.0))
     assert target_cadence(s2) == 96.0
+
+
+def test_the_bottom_line_says_where_the_walkers_view_is() -> None:
+    s = SessionState(None)
+    assert "walker's view" not in screen(s)
+    s.view_url = "http://127.0.0.1:8765/"
+    last = screen(s).rstrip().splitlines()[-1]
+    assert "q end session" in last and "walker's view http://127.0.0.1:8765/" in last

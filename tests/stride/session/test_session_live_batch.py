@@ -14,7 +14,8 @@ from stride.core.targets import Target
 from stride.ingest.belt_source import BeltSource
 from stride.ingest.engine import CoreEngine
 from stride.ingest.pipeline import SessionPipeline
-from stride.session.live import Chunk, Session, chunking_is_free, join_runs
+from stride.session.chunks import Chunk, chunking_is_free, join_runs
+from stride.session.live import Session
 from stride.session.protocols import SessionOptions
 from stride.session.state import SessionState
 

@@ -1,16 +1,14 @@
-"""Chunks that queued up while the analysis was busy, joined into fewer feeds.
+"""Chunks waiting for the analysis: joined where that leaves the steps unchanged.
 
-When the analysis falls behind (a loaded machine, a simulator at speed-up), each pass of the
-session's analysis thread takes everything waiting and feeds each run of one stream's
-chunks as one: the same steps where the pipeline says chunking is free, a fraction of the
-per-feed cost.
+When the analysis falls behind (a loaded machine, a simulator at a speedup), the live
+session takes everything waiting and feeds each run of one stream's chunks as one chunk:
+the same steps where any chunking gives the same analysis, a fraction of the per-feed cost.
 """
 
 from __future__ import annotations
 
 #: Most bytes joined into one feed when chunks have queued up (keeps one pass short).
 MAX_JOIN_BYTES = 1 << 20
-
 #: A queued chunk: stream, bytes, host time (recorded), arrival (perf_counter, for latency).
 Chunk = tuple[str, bytes, float, float]
 
