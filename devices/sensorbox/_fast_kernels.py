@@ -249,14 +249,16 @@ def _push(
 
 
 @njit(cache=True)
-def _cobs_decode(buf: U8, start: int, j: int, dec: U8, dpos: int) -> tuple[int, int]:
-    """COBS-decode buf[start:j] (no zeros inside) into dec[dpos:] as cobs.decode does.
+def _cobs_decode(buf: U8, start: int, j: int, dpos: int, zeros: I64) -> tuple[int, int]:
+    """COBS-decode buf[start:j] (no zeros inside) in place, to buf[dpos:], as cobs.decode
+    does; ``dpos <= start`` (a frame decodes to fewer bytes than it took on the wire), so
+    writing never overtakes reading. Returns (decoded length, OK or COBS_ERR).
 
-    Returns (decoded length, OK or COBS_ERR). The common case (no 0xFF block) is one copy
-    plus a walk over the code bytes that zeroes their positions.
+    The common case (no 0xFF block) walks the code bytes first (their places go to
+    ``zeros``), then moves the bytes down and zeroes those places.
     """
     m = j - start - 1
-    dec[dpos : dpos + m] = buf[start + 1 : j]
+    k = 0
     p = start
     while True:
         code = int(buf[p])
@@ -264,11 +266,22 @@ def _cobs_decode(buf: U8, start: int, j: int, dec: U8, dpos: int) -> tuple[int, 
         if e > j:
             return m, COBS_ERR
         if e == j:
-            return m, OK
-        if code == 0xFF:
-            break  # a block without an implied zero: decode byte by byte
-        dec[dpos + e - start - 1] = 0
+            break
+        if code == 0xFF or k == zeros.shape[0]:
+            return _cobs_bytewise(buf, start, j, dpos)
+        zeros[k] = e
+        k += 1
         p = e
+    for q in range(m):
+        buf[dpos + q] = buf[start + 1 + q]
+    for i in range(k):
+        buf[dpos + zeros[i] - start - 1] = 0
+    return m, OK
+
+
+@njit(cache=True)
+def _cobs_bytewise(buf: U8, start: int, j: int, dpos: int) -> tuple[int, int]:
+    """:func:`_cobs_decode` byte by byte (0xFF blocks carry no implied zero)."""
     out = dpos
     p = start
     while True:
@@ -277,12 +290,12 @@ def _cobs_decode(buf: U8, start: int, j: int, dec: U8, dpos: int) -> tuple[int, 
         if e > j:
             return out - dpos, COBS_ERR
         for q in range(p + 1, e):
-            dec[out] = buf[q]
+            buf[out] = buf[q]
             out += 1
         if e == j:
             return out - dpos, OK
         if code < 0xFF:
-            dec[out] = 0
+            buf[out] = 0
             out += 1
         p = e
 
@@ -291,12 +304,14 @@ def _cobs_decode(buf: U8, start: int, j: int, dec: U8, dpos: int) -> tuple[int, 
 def _decode_stream(
     buf: U8, chunk_ends: I64, chunk_host_t: F64, window: int, flush: bool, crc_table: I64
 ) -> tuple[U8, I64, F64, I64, I64, I64, int]:
-    """Decode ``buf``; returns (decoded bytes, fr, fh, rel, the chunk each released frame
-    was released in (the number of chunks: at the flush), counters, pending bytes)."""
+    """Decode ``buf`` in place (its start ends up holding the good frames, decoded);
+    returns (decoded bytes, fr, fh, rel, the chunk each released frame was released in
+    (the number of chunks: at the flush), counters, pending bytes)."""
     n = buf.shape[0]
     stats = np.zeros(N_STATS, np.int64)
     stats[BYTES_IN] = n
-    dec = np.empty(n + 16, np.uint8)
+    dec = buf  # decoded in place
+    zeros = np.empty(MAX_WIRE + 1, np.int64)
     maxf = n // 11 + 2  # a good frame takes at least 11 wire bytes
     fr = np.empty((maxf, 5), np.int64)
     fh = np.empty(maxf, np.float64)
@@ -349,7 +364,7 @@ def _decode_stream(
             start = j + 1
             stats[BYTES_OK] += 1
             continue
-        flen, problem = _cobs_decode(buf, start, j, dec, dpos)
+        flen, problem = _cobs_decode(buf, start, j, dpos, zeros)
         start = j + 1
         if problem == OK and flen < 9:
             problem = TRUNC

@@ -164,22 +164,28 @@ def _crc_tables() -> NDArray[np.int64]:
 
 
 def decode_stream(
-    data: bytes | NDArray[np.uint8],
+    data: bytes | bytearray | NDArray[np.uint8],
     chunk_offsets: ArrayLike | None = None,
     host_t: ArrayLike | None = None,
     *,
     reorder_window: int = 4,
     flush: bool = True,
+    consume: bool = False,
 ) -> DecodedBox:
     """Decode a recorded stream: ``data`` with chunk start offsets and host times per chunk.
 
     Without ``chunk_offsets`` the bytes count as one chunk at ``host_t`` 0 (the events are
-    the same as for any chunking; only the ``oversize`` counter can depend on it).
+    the same as for any chunking; only the ``oversize`` counter can depend on it). The
+    bytes are decoded in place, in a copy unless ``consume`` gives a writable ``data``
+    (a bytearray or array) over to it: its contents are then garbage (a recording's size
+    less memory).
     """
     from devices.sensorbox import _fast_gather, _fast_kernels  # numba: on first use
 
     assert _fast_kernels.MAX_WIRE == MAX_WIRE_FRAME
     buf, ends, ht = _checked(data, chunk_offsets, host_t, reorder_window)
+    if not (consume and buf.flags.writeable and buf.flags.c_contiguous):
+        buf = buf.copy()
     dec, fr, fh, rel, rel_chunk, stats_arr, pending = _fast_kernels._decode_stream(
         buf, ends, ht, reorder_window, flush, _crc_tables()
     )
@@ -220,7 +226,7 @@ def decode_stream(
 
 
 def _checked(
-    data: bytes | NDArray[np.uint8],
+    data: bytes | bytearray | NDArray[np.uint8],
     chunk_offsets: ArrayLike | None,
     host_t: ArrayLike | None,
     reorder_window: int,

@@ -33,9 +33,9 @@ def decode_box(
     """Samples of stream ``name`` and the decoder's counters; with ``arrivals`` (a list),
     also each chunk's arrival, as the live session noted them."""
     data = reader.read_stream(name)
-    box = decode_stream(data.data, data.offsets, data.host_t)
+    reader.release(name)  # decoded in place below: the recorded bytes become the frames
+    box = decode_stream(data.data, data.offsets, data.host_t, consume=True)
     del data
-    reader.release(name)  # the decoded arrays hold it all now: a recording's bytes less
     if arrivals is not None:
         clean = _box_arrivals(box)
         if clean is None:
