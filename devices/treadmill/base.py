@@ -252,6 +252,12 @@ class Treadmill(ABC):
     def _set_speed_fix(self) -> str:
         return "this treadmill's speed is set at its console"
 
+    def speed_hint(self) -> str:
+        """What to do where the speed cannot be set from the session (said with the
+        refusal, on the dashboard and without one): where a driver can be told to set it
+        (an opt-in option), it says how."""
+        return "set it at its console"
+
     def _start(self, deadline: float) -> None:
         raise NotImplementedError
 

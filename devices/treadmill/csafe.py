@@ -318,6 +318,14 @@ class CsafeTreadmill(Treadmill):
         with self._io("read status"):
             return self._transact(bytes([GETSTATUS]), self._deadline())
 
+    def speed_hint(self) -> str:
+        if self.setspeed is not None:
+            return "set it at its console"
+        return (
+            "set it at its console, or, if your treadmill takes SETSPEED as value LSB, MSB, "
+            "unit, opt in with csafe:PORT?setspeed=lsb-msb-unit (docs/device-protocols.md)"
+        )
+
     def _set_speed_fix(self) -> str:
         return (
             "the CSAFE SETSPEED byte order is unverified; if you know your treadmill takes "

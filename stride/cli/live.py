@@ -52,7 +52,10 @@ def live(
     tolerance: targets.Tolerance = None,
     cadence: targets.Cadence = None,
     speed: str | None = typer.Option(
-        None, "--speed", help="Bring the belt to this speed (e.g. 3.5kmh) if the driver can."
+        None,
+        "--speed",
+        help="Bring the belt to this speed (e.g. 3.5kmh). Refused without a treadmill to "
+        "drive; a treadmill whose speed cannot be set from here says how to enable it.",
     ),
     subject: str | None = typer.Option(None, "--subject", help="Subject id for the history."),
     duration: float | None = typer.Option(None, "--duration", help="End after S seconds."),

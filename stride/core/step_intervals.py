@@ -70,17 +70,34 @@ class Feet(NamedTuple):
     other_seen: NDArray[np.bool_]
 
 
+def trusted_ics(on_seen: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Initial contacts a step or stride may begin or end at: seen, and not the first
+    seen IC of the foot in the record.
+
+    At the start of a record (``stride live`` joining a box that is already streaming) the
+    detector learns the foot's levels from what it sees first; until it has seen the foot
+    through a whole stance it may take the dip in force between heel and forefoot loading,
+    or the end of a stance it joined, for a swing, and start a contact with a "seen" IC in
+    mid-stance. A stride measured from that IC is a phantom (0.81-0.88 s where the walker's
+    strides are 1.26 s). So the foot's first contact with a seen IC starts no stride or
+    step: one stride per foot per record. After a gap the levels are already known and the
+    detector waits for a clear swing or stance, so nothing more is given up there.
+    """
+    seen = np.asarray(on_seen, dtype=np.bool_)
+    return seen & (np.cumsum(seen) >= 2)
+
+
 def feet(own: ContactsLike, other: ContactsLike) -> Feet:
     off_seen = np.asarray(own.off_seen, dtype=np.bool_)
     return Feet(
         np.asarray(own.on_t, dtype=np.float64),
         np.where(off_seen, np.asarray(own.off_t, dtype=np.float64), np.nan),
-        np.asarray(own.on_seen, dtype=np.bool_),
+        trusted_ics(own.on_seen),
         np.asarray(other.on_t, dtype=np.float64),
         np.where(
             np.asarray(other.off_seen, dtype=np.bool_), np.asarray(other.off_t, np.float64), np.nan
         ),
-        np.asarray(other.on_seen, dtype=np.bool_),
+        trusted_ics(other.on_seen),
     )
 
 

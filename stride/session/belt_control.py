@@ -1,6 +1,7 @@
 """Setting the belt's speed from a live session: ``--speed`` at the start, the ``+``/``-``
-keys, the stop at the end. Where the driver cannot set the speed, the session says so once
-and goes on (the belt is the treadmill console's); every change made is kept for session.json."""
+keys, the stop at the end. Where the driver cannot set the speed, the session says so once,
+with the driver's advice (its console, or how to enable it: CSAFE's ``?setspeed=``), and
+goes on; every change made is kept for session.json."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from devices.errors import StrideError
-from stride.session.notices import READ_ONLY
+from stride.session.notices import read_only
 from stride.session.protocols import KMH
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ def change_speed(session: Session, delta_mps: float) -> None:
     """``+``/``-``: move the set point where the driver can set the speed."""
     belt = session.belt
     if belt is None or not belt.can_set_speed:
-        session.notes.once(READ_ONLY.format(belt.name if belt else "the"))
+        session.notes.once(read_only(belt))
         return
     current = session.state.belt_set_mps
     if current is None:
@@ -43,7 +44,7 @@ def start_belt(session: Session, speed: float) -> None:
     belt = session.belt
     assert belt is not None
     if not belt.can_set_speed:
-        session.notes.once(READ_ONLY.format(belt.name))
+        session.notes.once(read_only(belt))
         return
     belt.start(speed)
     session.belt_started = True

@@ -47,8 +47,15 @@ def device_logs_to(state: SessionState) -> Iterator[None]:
             lg.setLevel(level)
 
 
-#: Said once where the belt's speed cannot be set (``--speed``, ``+``/``-``).
-READ_ONLY = "{} treadmill's speed cannot be set from here: set it at its console"
+#: Said once where the belt's speed cannot be set (``--speed``, ``+``/``-``), with the
+#: driver's advice (``speed_hint``: its console, or an option that enables it).
+READ_ONLY = "{} treadmill's speed cannot be set from here: {}"
+
+
+def read_only(belt: object | None) -> str:
+    """The notice for a belt (or none) whose speed cannot be set."""
+    name = getattr(belt, "name", None) or "the"
+    return READ_ONLY.format(name, getattr(belt, "speed_hint", None) or "set it at its console")
 
 
 class NoticePrinter:

@@ -91,7 +91,13 @@ def _replay(
     for line in belt_warnings(reader, pipeline):
         print(f"stride: warning: {line}", file=sys.stderr)
     pipeline.warm()
-    source = ReplaySource(recorded_chunks(reader, streams), speed=speed)
+    state = SessionState(target)
+    state.recording_s = 0.0  # the dashboard's clock: time in the recording
+
+    def at(recorded_s: float) -> None:
+        state.recording_s = recorded_s
+
+    source = ReplaySource(recorded_chunks(reader, streams), speed=speed, on_position=at)
     options = SessionOptions(
         title=f"replay {args.speed}",
         json_lines=not ui,
@@ -99,7 +105,6 @@ def _replay(
         restamp=False,
         end_when_sources_done=True,
     )
-    state = SessionState(target)
     if view is not None:
         state.view_url = view.url
         options.on_metronome = view.metronome_hook()

@@ -220,6 +220,14 @@ def live_session(args: LiveArgs) -> LiveRun:
     belt = BeltSource.from_treadmill_spec(args.treadmill)
     if args.control is not None:
         parse_spec(args.control)
+    if speed_mps is not None and belt.kind != TREADMILL and args.control is None:
+        raise InputError(
+            f"--speed {args.speed}: with --treadmill {args.treadmill} there is no treadmill "
+            "for stride to set the speed of",
+            fix="set the speed at the treadmill's console and leave --speed out, or give "
+            "--treadmill DRIVER:PORT of one that takes speed commands (trackmaster:PORT, "
+            "csafe:PORT?setspeed=lsb-msb-unit)",
+        )
     record_dir = None if args.no_record else (args.record or default_record_dir())
     if record_dir is not None:
         check_record_dir(record_dir, force=args.force)

@@ -106,14 +106,22 @@ Chunk = tuple[str, bytes, float]  # (stream, data, host_t) as read back from a r
 class ReplaySource:
     """Plays recorded chunks into the session, paced by their host times / ``speed``.
 
-    ``speed`` 0 (or inf) plays as fast as the analysis takes them.
+    ``speed`` 0 (or inf) plays as fast as the analysis takes them. ``on_position`` hears
+    the recorded time of each chunk played, in seconds since the first (the replay's clock).
     """
 
     name = "replay"
 
-    def __init__(self, chunks: Iterable[Chunk], *, speed: float = 1.0) -> None:
+    def __init__(
+        self,
+        chunks: Iterable[Chunk],
+        *,
+        speed: float = 1.0,
+        on_position: Callable[[float], object] | None = None,
+    ) -> None:
         self.chunks = chunks
         self.speed = speed
+        self.on_position = on_position
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.failure: BaseException | None = None
@@ -141,6 +149,8 @@ class ReplaySource:
                             break
                         time.sleep(min(wait, 0.05))
                 sink(stream, data, host_t, time.perf_counter())
+                if self.on_position is not None:
+                    self.on_position(host_t - t0_rec)
         except Exception as err:
             self.failure = err
             report(self.name, f"replay stopped: {err}")

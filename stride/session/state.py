@@ -62,6 +62,8 @@ class Rolling:
     stride_time_cv: dict[str, float | None]
     heel_first_share: dict[str, float | None]
     si_loading: float | None
+    step_time_s: dict[str, float | None] = field(default_factory=dict)
+    stance_s: dict[str, float | None] = field(default_factory=dict)
 
 
 class SessionState:
@@ -105,6 +107,8 @@ class SessionState:
         self.events: deque[dict[str, Any]] = deque(maxlen=500)
         self.notes_total = 0
         self.finished = False
+        #: A replay's position in the recording (s since its first chunk); None live.
+        self.recording_s: float | None = None
         #: The walker's view's address (``--view``), shown on the dashboard.
         self.view_url: str | None = None
 
@@ -170,7 +174,14 @@ class SessionState:
                 stride_time_cv={s: w.cv("stride_time_s", s) for s in _SIDES},
                 heel_first_share=heel,
                 si_loading=w.symmetry_index("impulse"),
+                step_time_s={s: w.mean("step_time_s", s) for s in _SIDES},
+                stance_s={s: w.mean("stance_s", s) for s in _SIDES},
             )
+
+    @property
+    def replay(self) -> bool:
+        """Whether a recording is played (no belt to drive, no metronome to walk to)."""
+        return self.recording_s is not None
 
     def target_cadence(self) -> float | None:
         """The cadence to aim at: the target's, else the one that gives the target step

@@ -71,6 +71,12 @@ class TreadmillBelt:
         return bool(self.driver.can_set_speed)
 
     @property
+    def speed_hint(self) -> str:
+        """The driver's advice where the speed cannot be set (e.g. CSAFE's opt-in)."""
+        hint = getattr(self.driver, "speed_hint", None)
+        return str(hint()) if callable(hint) else "set it at its console"
+
+    @property
     def can_start_stop(self) -> bool:
         return bool(self.driver.can_start_stop)
 

@@ -6,7 +6,9 @@ and ``stride replay``, and a test can render it into a recording console and rea
 
 from __future__ import annotations
 
-from rich.console import Group, RenderableType
+import textwrap
+
+from rich.console import RenderableType
 from rich.layout import Layout
 from rich.panel import Panel
 from rich.text import Text
@@ -53,59 +55,130 @@ def _sym_style(si: float | None, tol: float) -> str:
     return "green" if abs(si) <= tol else ("yellow" if abs(si) <= 2 * tol else "red")
 
 
-def header(state: SessionState) -> Text:
-    """Belt speed (measured / set), elapsed time, cadence against its target, modes."""
+#: On / off target: a shape as well as a colour (colour-blind safe), on the lines and in
+#: the header's cadence.
+ON_MARK, OFF_MARK = "●", "✕"
+ON_TICK, OFF_TICK = "✓", "✗"
+
+
+def pack(items: list[Text], width: int, gap: str = "  ") -> Text:
+    """Items side by side, starting a new line where the next would pass ``width``: on a
+    narrow terminal the header wraps between items, never inside one or off the edge."""
+    out = Text(no_wrap=True, overflow="crop")
+    used = 0
+    for item in items:
+        if used and used + len(gap) + item.cell_len > width:
+            out.append("\n")
+            used = 0
+        elif used:
+            out.append(gap)
+            used += len(gap)
+        out.append_text(item)
+        used += item.cell_len
+    return out
+
+
+def _metronome_item(state: SessionState) -> Text:
+    """The metronome's rate and its beat (the bell clicks on each: ``terminal``)."""
+    cad = target_cadence(state)
+    item = Text("♪ ", style="bold")
+    if not cad:
+        item.append("no target cadence to beat", style="yellow")
+        return item
+    item.append(f"{cad:.0f}/min ")
+    item.append("●" if beat_on(state) else "○", style="bold magenta")
+    return item
+
+
+def _cadence_item(state: SessionState, cad: float | None) -> Text:
+    """ "cadence 97, target 98 /min ✗": the target named, on/off by colour and shape."""
+    cad_t = target_cadence(state)
+    item = Text("cadence ")
+    if cad_t and cad is not None:
+        on = abs(cad - cad_t) <= 0.05 * cad_t
+        item.append(f"{cad:.0f}", style="bold green" if on else "bold yellow")
+        item.append(f", target {cad_t:.0f} /min ")
+        item.append(ON_TICK if on else OFF_TICK, style="green" if on else "bold yellow")
+    else:
+        item.append(f"{cad:.0f}" if cad is not None else "—", style="bold")
+        item.append(f", target {cad_t:.0f} /min" if cad_t else " /min")
+    return item
+
+
+def header_items(state: SessionState) -> list[Text]:
+    """Modes first (so they lead the first line), the clock (a replay's is the time in
+    the recording), belt speed (measured / set), cadence against its target, steps."""
     h = state.health
-    text = Text(no_wrap=True, overflow="crop")
-    text.append(" stride ", style="bold white on blue")
-    if state.paused:  # modes first, so a narrow terminal never hides them
-        text.append(" PAUSED", style="bold black on yellow")
+    items = [Text(" stride ", style="bold white on blue")]
+    if state.paused:
+        items.append(Text("PAUSED", style="bold black on yellow"))
     if state.metronome:
-        text.append(" ♪", style="bold")
-        text.append("●" if beat_on(state) else "○", style="bold magenta")
-    text.append(f"  {fmt_clock(state.elapsed_s)}", style="bold")
-    text.append("  belt ")
+        items.append(_metronome_item(state))
+    if state.recording_s is not None:
+        items.append(Text.assemble("recording ", (fmt_clock(state.recording_s), "bold")))
+    else:
+        items.append(Text(fmt_clock(state.elapsed_s), style="bold"))
+    belt = Text("belt ")
     if state.belt_mps is None:
         unknown = bool(h.treadmill) and not h.treadmill_answering
-        text.append("unknown" if unknown else "—", style="bold red" if unknown else "dim")
+        belt.append("unknown" if unknown else "—", style="bold red" if unknown else "dim")
     else:
-        text.append(f"{state.belt_mps * KMH:.1f} km/h", style="bold")
+        belt.append(f"{state.belt_mps * KMH:.1f} km/h", style="bold")
     if state.belt_set_mps is not None:
-        text.append(f" (set {state.belt_set_mps * KMH:.1f})")
+        belt.append(f" (set {state.belt_set_mps * KMH:.1f})")
+    items.append(belt)
     if state.heart_rate_bpm is not None:
-        text.append("  HR ")
-        text.append(f"{state.heart_rate_bpm:.0f}", style="bold red")
-        text.append(" bpm")
-    roll = state.rolling()
-    cad_t = target_cadence(state)
-    text.append("  cadence ")
-    cad = roll.cadence_spm
-    style = "bold"
-    if cad is not None and cad_t:
-        style = "bold green" if abs(cad - cad_t) <= 0.05 * cad_t else "bold yellow"
-    text.append(f"{cad:.0f}" if cad is not None else "—", style=style)
-    text.append(f" / {cad_t:.0f} per min" if cad_t else " per min")
-    text.append(f"  steps {state.steps_total}")
-    return text
+        items.append(Text.assemble("HR ", (f"{state.heart_rate_bpm:.0f}", "bold red"), " bpm"))
+    items.append(_cadence_item(state, state.rolling().cadence_spm))
+    items.append(Text(f"steps {state.steps_total}"))
+    return items
+
+
+def header(state: SessionState, width: int = 120) -> Text:
+    """The header for a ``width``-column screen (one line, or more where it is narrow)."""
+    return pack(header_items(state), width)
+
+
+def _lengths_view(state: SessionState, per_side: int) -> Text:
+    """Without a step-length target: each foot's last step lengths, no empty track."""
+    out = Text(no_wrap=True, overflow="crop")
+    out.append("no step-length target: step lengths\n", style="dim")
+    out.append("newest step at the bottom\n", style="dim")
+    for side in ("L", "R"):
+        out.append(f"{side}\n", style="bold")
+        steps = state.last_steps(side)[-per_side:]
+        if not steps:
+            out.append("  —\n", style="dim")
+        for st in steps:
+            length = st.get("step_length_m")
+            if isinstance(length, int | float):
+                out.append(f"  {length * 100:5.1f} cm\n")
+            else:
+                flags = ",".join(st.get("flags") or []) or "no length"
+                out.append(f"  {flags}\n", style="yellow")
+    out.rstrip()
+    return out
 
 
 def lines_view(state: SessionState, width: int = 41, per_side: int = 8) -> Text:
-    """The last steps of each foot against the parallel lines: landing error in cm.
+    """The last steps of each foot against the parallel lines: landing error in cm, the
+    newest at the bottom; on target a dot, off target a cross. Without a step-length
+    target, the last step lengths.
 
     Built as one styled Text (not a Table): it is redrawn ten times a second.
     """
     t = state.target or Target()
+    if t.step_length_m is None:
+        return _lengths_view(state, per_side)
     tol_cm = t.tolerance_m * 100.0
     span = max(15.0, 3.0 * tol_cm)  # cm shown either side of the target line
     half = width // 2
     out = Text(no_wrap=True, overflow="crop")
-    if t.step_length_m is None:
-        out.append("no step-length target: step lengths in cm\n", style="dim")
-    else:
-        title = f"target {t.step_length_m * 100:.0f} cm ±{tol_cm:.0f}"
-        if t.spacing_m and t.lines_per_step:
-            title += f" ({t.lines_per_step} lines × {t.spacing_m * 100:.0f} cm)"
-        out.append(title + "\n", style="dim")
+    title = f"target {t.step_length_m * 100:.0f} cm ±{tol_cm:.0f}"
+    if t.spacing_m and t.lines_per_step:
+        title += f" ({t.lines_per_step} lines × {t.spacing_m * 100:.0f} cm)"
+    out.append(title + "\n", style="dim")
+    out.append(f"{ON_MARK} in {OFF_MARK} out · newest at bottom\n", style="dim")
     ruler = [" "] * width
     ruler[half] = "┃"
     for edge in (-tol_cm, tol_cm):
@@ -122,27 +195,37 @@ def lines_view(state: SessionState, width: int = 41, per_side: int = 8) -> Text:
             out.append("  " + blank, style="dim")
             out.append("  —\n", style="dim")
         for st in steps:
-            err = st.get("target_error_m")
-            length = st.get("step_length_m")
             out.append("  ")
-            if isinstance(err, int | float):
-                cm = err * 100.0
-                pos = min(width - 1, max(0, half + round(cm / span * half)))
-                ok = abs(cm) <= tol_cm + 1e-9
-                mark = "bold green" if ok else "bold red"
-                out.append(blank[:pos], style="blue")
-                out.append("●", style=mark)
-                out.append(blank[pos + 1 :], style="blue")
-                out.append(f" {cm:+5.1f} cm\n", style="green" if ok else "red")
-            elif isinstance(length, int | float):
-                out.append(blank, style="blue")
-                out.append(f" {length * 100:5.1f} cm\n")
-            else:
-                out.append(blank, style="blue")
-                flags = ",".join(st.get("flags") or []) or "no length"
-                out.append(f" {flags}\n", style="yellow")
+            _landing(out, st, blank, span, tol_cm)
     out.rstrip()
     return out
+
+
+def _landing(out: Text, st: dict[str, object], blank: str, span: float, tol_cm: float) -> None:
+    """One step on the track: where it landed against the target line, and by how much."""
+    err = st.get("target_error_m")
+    length = st.get("step_length_m")
+    half = len(blank) // 2
+    if isinstance(err, int | float):
+        cm = err * 100.0
+        pos = min(len(blank) - 1, max(0, half + round(cm / span * half)))
+        ok = abs(cm) <= tol_cm + 1e-9
+        out.append(blank[:pos], style="blue")
+        out.append(ON_MARK if ok else OFF_MARK, style="bold green" if ok else "bold red")
+        out.append(blank[pos + 1 :], style="blue")
+        out.append(f" {cm:+5.1f} cm\n", style="green" if ok else "red")
+    elif isinstance(length, int | float):
+        out.append(blank, style="blue")
+        out.append(f" {length * 100:5.1f} cm\n")
+    else:
+        out.append(blank, style="blue")
+        flags = st.get("flags")
+        text = ",".join(flags) if isinstance(flags, list) and flags else "no length"
+        out.append(f" {text}\n", style="yellow")
+
+
+def _ms(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds * 1000:.0f} ms"
 
 
 def figures_view(state: SessionState, roll: Rolling) -> Text:
@@ -167,8 +250,9 @@ def figures_view(state: SessionState, roll: Rolling) -> Text:
         f"{sl['R'] * 100:.1f} cm" if sl["R"] is not None else "—",
         roll.si_step_length,
     )
-    row("step time", si=roll.si_step_time)
-    row("stance", si=roll.si_stance)
+    row("step time", _ms(roll.step_time_s.get("L")), _ms(roll.step_time_s.get("R")),
+        roll.si_step_time)  # fmt: skip
+    row("stance", _ms(roll.stance_s.get("L")), _ms(roll.stance_s.get("R")), roll.si_stance)
     within = state.within_share()
     row("on target", pct(within["L"]), pct(within["R"]))
     cv = roll.stride_time_cv
@@ -208,21 +292,44 @@ def health_view(state: SessionState) -> Text:
     return text
 
 
-def alerts_view(state: SessionState, now: float) -> RenderableType:
+#: Most alerts shown at once, and most lines they take (a long one wraps, never cut).
+MAX_ALERTS, MAX_ALERT_ROWS = 3, 6
+
+
+def alerts_view(state: SessionState, now: float, width: int = 116) -> tuple[Text, int]:
+    """The most serious alerts, wrapped at word boundaries to ``width``; and their lines."""
     alerts = current_alerts(state, now)
     if not alerts:
-        return Text("all well", style="green")
-    return Group(*(Text(a.text, style=_STYLE[a.level]) for a in alerts[:3]))
+        return Text("all well", style="green"), 1
+    out = Text(no_wrap=True, overflow="crop")
+    rows = 0
+    for a in alerts[:MAX_ALERTS]:
+        lines = textwrap.wrap(a.text, max(20, width), break_long_words=True)
+        lines = lines[: MAX_ALERT_ROWS - rows]
+        if not lines:
+            break
+        if rows:
+            out.append("\n")
+        out.append("\n".join(lines), style=_STYLE[a.level])
+        rows += len(lines)
+    return out, rows
 
 
-def footer(state: SessionState) -> Text:
-    """The keys, and where the walker's view is served (``--view``)."""
-    keys = " + / - belt speed   space pause scoring   m metronome   q end session"
-    text = Text(keys, style="dim", no_wrap=True, overflow="crop")
+def footer(state: SessionState, width: int = 120) -> Text:
+    """The keys that do something here (a replay has no belt to drive nor a walker to
+    pace: only pause, quit and a walker's view's metronome), and where the walker's view
+    is served (``--view``), on as many lines as the width needs: the address is never cut."""
+    if state.replay:
+        keys = ["space pause scoring", "q end replay"]
+        if state.view_url:  # the walker's view clicks the metronome, even in a replay
+            keys.insert(1, "m view's metronome")
+    else:
+        keys = ["+ / - belt speed", "space pause scoring", "m metronome", "q end session"]
+    items = [Text(k, style="dim") for k in keys]
+    items[0] = Text.assemble(" ", items[0])
     if state.view_url:
-        text.append("   walker's view ", style="dim")
-        text.append(state.view_url, style="bold")
-    return text
+        items.append(Text.assemble(("walker's view ", "dim"), (state.view_url, "bold")))
+    return pack(items, width, gap="   ")
 
 
 def render(
@@ -230,16 +337,23 @@ def render(
 ) -> RenderableType:
     """The whole screen for the state at host time ``now`` on a ``width`` x ``height`` screen."""
     roll = state.rolling()
-    body_rows = max(6, height - 1 - 4 - 5 - 1 - 2)  # minus header, panels, footer, borders
-    per_side = max(1, (body_rows - 3) // 2)
+    head = header(state, width)
+    head_rows = head.plain.count("\n") + 1
+    alerts, alert_rows = alerts_view(state, now, width - 4)
+    alert_rows = max(alert_rows, 3)
+    foot = footer(state, width)
+    foot_rows = foot.plain.count("\n") + 1
+    # the lines panel's inner rows: minus header, devices, alerts, footer and its borders
+    inner = max(6, height - head_rows - 4 - (alert_rows + 2) - foot_rows - 2)
+    per_side = max(1, (inner - 4) // 2)  # two title lines, a scale line per foot
     ruler = 41 if width >= 110 else 25
     layout = Layout(name="root")
     layout.split_column(
-        Layout(header(state), name="header", size=1),
+        Layout(head, name="header", size=head_rows),
         Layout(name="body", ratio=1),
         Layout(Panel(health_view(state), title="devices", border_style="blue"), size=4),
-        Layout(Panel(alerts_view(state, now), title="alerts", border_style="blue"), size=5),
-        Layout(footer(state), size=1),
+        Layout(Panel(alerts, title="alerts", border_style="blue"), size=alert_rows + 2),
+        Layout(foot, size=foot_rows),
     )
     layout["body"].split_row(
         Layout(

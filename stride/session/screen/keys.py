@@ -25,10 +25,20 @@ ACTIONS = {
     "Q": "quit",
 }
 
+#: What a replay takes: it has no belt to drive and no walker to pace.
+REPLAY_ACTIONS = frozenset({"pause", "quit"})
+
 
 def actions_for(chars: str) -> list[str]:
     """Map typed characters to session actions, ignoring every other key."""
     return [ACTIONS[c] for c in chars if c in ACTIONS]
+
+
+def allowed(actions: list[str], *, replay: bool, view: bool = False) -> list[str]:
+    """The actions the session takes: a replay ignores the belt keys, and the metronome's
+    unless a walker's view (``--view``) is there to click it."""
+    take = REPLAY_ACTIONS | ({"metronome"} if view else set())
+    return [a for a in actions if not replay or a in take]
 
 
 class KeyReader:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.console import Group, RenderableType
 from rich.table import Table
+from rich.text import Text
 
 from stride.session.protocols import SessionResult
 
@@ -15,15 +17,16 @@ def _ms(d: Any, key: str = "mean", scale: float = 1.0, unit: str = "") -> str:
     return f"{d[key] * scale:.1f}{unit}"
 
 
-def summary_table(result: SessionResult) -> Table:
-    """A compact table of the final summary and the session's device figures."""
+def summary_table(result: SessionResult) -> RenderableType:
+    """A compact table of the final summary and the session's device figures; the
+    recording's path below it, whole however narrow the terminal (folded, never cut)."""
     s: dict[str, Any] = result.analysis.get("summary") or {}
     sess = result.session
     t = Table(title="session summary", show_header=True, header_style="bold", box=None)
     t.add_column("")
     t.add_column("L", justify="right")
     t.add_column("R", justify="right")
-    t.add_column("", justify="right")
+    t.add_column("", justify="right", overflow="fold")
     left: dict[str, Any] = s.get("L") or {}
     right: dict[str, Any] = s.get("R") or {}
     cad = s.get("cadence_spm")
@@ -79,6 +82,7 @@ def summary_table(result: SessionResult) -> Table:
     )
     if lat.get("p99") is not None:
         t.add_row("latency", "", "", f"p50 {lat['p50']:.1f} ms, p99 {lat['p99']:.1f} ms")
-    if result.recording is not None:
-        t.add_row("recording", "", "", str(result.recording))
-    return t
+    if result.recording is None:
+        return t
+    path = Text.assemble(("recording ", "bold"), str(result.recording), overflow="fold")
+    return Group(t, path)

@@ -10,7 +10,43 @@ from rich.live import Live
 
 from stride.session.live import Session
 from stride.session.screen.dashboard import beat_on, render, target_cadence
-from stride.session.screen.keys import KeyReader
+from stride.session.screen.keys import KeyReader, allowed
+from stride.session.state import SessionState
+
+
+class MetronomeBell:
+    """The metronome's click: the terminal bell once on each beat while it is on."""
+
+    def __init__(self) -> None:
+        self.last_beat: int | None = None
+        self.rung = 0
+
+    @staticmethod
+    def beat(state: SessionState) -> int | None:
+        """The beat now (beats since the session began), None with the metronome off."""
+        cad = target_cadence(state)
+        if not state.metronome or not cad:
+            return None
+        return math.floor(state.elapsed_s * cad / 60.0)
+
+    def until_next(self, state: SessionState) -> float | None:
+        """Seconds to the next beat (the loop wakes then, so the click is on time)."""
+        cad = target_cadence(state)
+        if not state.metronome or not cad:
+            return None
+        period = 60.0 / cad
+        return period - (state.elapsed_s % period)
+
+    def tick(self, state: SessionState, console: Console) -> bool:
+        """Ring once if a new beat began since the last tick."""
+        beat = self.beat(state)
+        if beat is None or beat == self.last_beat:
+            self.last_beat = beat
+            return False
+        self.last_beat = beat
+        self.rung += 1
+        console.bell()
+        return True
 
 
 def signature(session: Session, width: int, height: int) -> tuple[object, ...]:
@@ -21,6 +57,7 @@ def signature(session: Session, width: int, height: int) -> tuple[object, ...]:
         width,
         height,
         int(st.elapsed_s),
+        None if st.recording_s is None else int(st.recording_s),
         st.steps_total,
         st.notes_total,
         st.paused,
@@ -44,7 +81,7 @@ def signature(session: Session, width: int, height: int) -> tuple[object, ...]:
 def run_dashboard(session: Session, console: Console, *, title: str = "live") -> None:
     """Refresh the screen at the session's rate until the session is asked to stop."""
     state = session.state
-    last_beat = -1
+    bell = MetronomeBell()
     with (
         KeyReader() as keys,
         Live(
@@ -64,15 +101,14 @@ def run_dashboard(session: Session, console: Console, *, title: str = "live") ->
                 last_sig = sig
                 screen = render(state, state.now(), title=title, width=w, height=h)
                 live.update(screen, refresh=True)
-            cad = target_cadence(state)
-            if state.metronome and cad:
-                beat = math.floor(state.elapsed_s * cad / 60.0)
-                if beat != last_beat:
-                    last_beat = beat
-                    console.bell()
+            bell.tick(state, console)
             wait = max(0.0, period - (time.monotonic() - t_frame))
+            beat_in = bell.until_next(state)  # in the session clock's seconds
+            if beat_in is not None:
+                wait = min(wait, beat_in / session.clock.speedup + 0.001)
             if keys.active:
-                for action in keys.poll(wait):
+                typed = keys.poll(wait)
+                for action in allowed(typed, replay=state.replay, view=bool(state.view_url)):
                     session.handle(action)
             else:
                 time.sleep(wait)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import pytest
 from rich.console import Console
 
 from stride.core.targets import Target
 from stride.session.screen.dashboard import fmt_clock, render, target_cadence
+from stride.session.screen.terminal import MetronomeBell
+from stride.session.sources import ReplaySource
 from stride.session.state import SessionState
 
 
@@ -36,12 +39,21 @@ def test_dashboard_shows_the_rolling_figures(make_steps: Any) -> None:
     roll = s.rolling()
     assert "01:23" in text
     assert "3.6 km/h (set 3.6)" in text
-    assert f"cadence {roll.cadence_spm:.0f} / 100 per min" in text  # 60 * 1.0 / 0.60 = 100
+    # the target named (60 * 1.0 / 0.60 = 100); off by more than 5 %: a cross, not only yellow
+    assert f"cadence {roll.cadence_spm:.0f}, target 100 /min ✗" in text
     assert f"{roll.si_step_length:+.1f} %" in text
-    assert f"{roll.si_step_time:+.1f} %" in text
-    assert f"{roll.si_stance:+.1f} %" in text
+    # step time and stance: each foot's mean, not only the SI (20 strides of 0.52 / 0.50 s)
+    row = next(line for line in text.splitlines() if "step time" in line)
+    assert "520 ms" in row and "500 ms" in row and f"{roll.si_step_time:+.1f} %" in row
+    row = next(line for line in text.splitlines() if "stance" in line)
+    assert "620 ms" in row and "580 ms" in row and f"{roll.si_stance:+.1f} %" in row
     assert "target 60 cm ±5 (2 lines × 30 cm)" in text
-    assert "+3.0 cm" in text and "-6.0 cm" in text  # last landing errors per foot
+    # last landing errors per foot; on target a dot, off a cross (a shape, not only colour)
+    on = [line for line in text.splitlines() if "+3.0 cm" in line]
+    off = [line for line in text.splitlines() if "-6.0 cm" in line]
+    assert on and all("●" in line and "✕" not in line for line in on)
+    assert off and all("✕" in line and "●" not in line for line in off)
+    assert "newest at bottom" in text
     assert "100 %" in text and "0 %" in text  # on target L, R
     assert "CRC errors 3" in text and "gaps 1" in text and "reconnects 2" in text
     assert "left steps 15 % longer" in text
@@ -71,9 +83,112 @@ def test_helpers() -> None:
     assert target_cadence(s2) == 96.0
 
 
+def test_cadence_on_target_is_ticked(make_steps: Any) -> None:
+    s = SessionState(Target(step_length_m=0.60, cadence_spm=115.0))
+    s.started_host_t = 0.0
+    s.add_steps(make_steps(40, left=0.60, right=0.60), host_t=9.9)
+    cad = s.rolling().cadence_spm
+    assert cad is not None and abs(cad - 115.0) <= 0.05 * 115.0
+    assert f"cadence {cad:.0f}, target 115 /min ✓" in screen(s)
+
+
+def test_the_newest_step_is_at_the_bottom(make_steps: Any) -> None:
+    s = SessionState(Target(step_length_m=0.60, tolerance_m=0.05))
+    s.started_host_t = 0.0
+    steps = make_steps(8, left=0.60, right=0.60)
+    for k, st in enumerate(st for st in steps if st["side"] == "L"):
+        st["target_error_m"] = 0.01 * (k + 1)  # +1, +2, +3, +4 cm in time order
+    s.add_steps(steps, host_t=9.9)
+    lines = screen(s).splitlines()
+    rows = [i for k in (1, 2, 3, 4) for i, line in enumerate(lines) if f"+{k}.0 cm" in line]
+    assert len(rows) == 4 and rows == sorted(rows)
+
+
+def test_without_a_step_length_target_no_empty_track(make_steps: Any) -> None:
+    s = SessionState(Target(cadence_spm=100.0))
+    s.started_host_t = 0.0
+    s.add_steps(make_steps(10, left=0.63, right=0.54), host_t=9.9)
+    text = screen(s)
+    assert "no step-length target" in text and "newest step at the bottom" in text
+    assert "63.0 cm" in text and "54.0 cm" in text
+    assert "┃" not in text and "15 cm" not in text  # no target line, no ±15 cm scale
+
+
+def test_metronome_shows_its_rate_and_the_bell_clicks_each_beat() -> None:
+    s = SessionState(Target(cadence_spm=100.0))
+    s.started_host_t = 0.0
+    assert "♪" not in screen(s)
+    s.metronome = True
+    assert "♪ 100/min" in screen(s)
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True)
+    bell = MetronomeBell()
+    for i in range(301):  # 3 s in 10 ms frames at 100 beats/min: beats 0..5
+        s.elapsed_s = i * 0.01
+        bell.tick(s, console)
+    assert bell.rung == 6 and out.getvalue().count("\a") == 6
+    s.elapsed_s = 3.1
+    assert bell.until_next(s) == pytest.approx(3.6 - 3.1)  # the loop wakes for the beat
+    s.metronome = False
+    s.elapsed_s = 9.0
+    assert not bell.tick(s, console) and bell.until_next(s) is None
+    no_cadence = SessionState(None)
+    no_cadence.metronome = True
+    assert "no target cadence to beat" in screen(no_cadence)
+
+
+def test_replay_shows_recording_time_and_only_its_keys(make_steps: Any) -> None:
+    s = SessionState(Target(step_length_m=0.60))
+    s.started_host_t = 0.0
+    s.elapsed_s = 5.0
+    live = screen(s)
+    assert "+ / - belt speed" in live and "m metronome" in live and "00:05" in live
+    s.recording_s = 75.0  # four times as fast: 75 s of the recording in 5 s
+    text = screen(s)
+    assert "recording 01:15" in text and "00:05" not in text
+    assert "belt speed" not in text and "metronome" not in text and "q end replay" in text
+    s.view_url = "http://127.0.0.1:8765/"
+    assert "m view's metronome" in screen(s)
+
+
+def test_an_80_column_screen_wraps_the_header_and_cuts_nothing(make_steps: Any) -> None:
+    s = SessionState(Target(step_length_m=0.60, tolerance_m=0.05, spacing_m=0.30, lines_per_step=2))
+    s.started_host_t = 0.0
+    s.belt_mps = s.belt_set_mps = 1.0
+    s.metronome = True
+    s.paused = True
+    s.add_steps(make_steps(40, left=0.63, right=0.54), host_t=9.9)
+    s.note(
+        "box reconnected after 2.5 s; the steps around the gap are flagged "
+        "and left out of the summary"
+    )
+    text = screen(s, width=80, height=30)
+    for item in ("PAUSED", "♪ 100/min", "belt 3.6 km/h (set 3.6)", "target 100 /min", "steps 40"):
+        assert item in text, item
+    assert "newest at bottom" in text and "target 60 cm ±5 (2 lines × 30 cm)" in text
+    joined = " ".join(line.strip("│ ") for line in text.splitlines())
+    assert "left out of the summary" in " ".join(joined.split())  # a long alert wraps
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_replay_source_reports_its_position_in_recording_time() -> None:
+    chunks = [("box", b"a", 1000.0), ("box", b"b", 1001.5), ("treadmill.rx", b"c", 1003.25)]
+    heard: list[float] = []
+    fed: list[float] = []
+    source = ReplaySource(chunks, speed=0.0, on_position=heard.append)
+    source.start(lambda stream, data, host_t, arrival: fed.append(host_t), lambda s, m: None)
+    source.join(10.0)
+    assert source.done and fed == [1000.0, 1001.5, 1003.25]
+    assert heard == [0.0, 1.5, 3.25]
+
+
 def test_the_bottom_line_says_where_the_walkers_view_is() -> None:
     s = SessionState(None)
     assert "walker's view" not in screen(s)
     s.view_url = "http://127.0.0.1:8765/"
     last = screen(s).rstrip().splitlines()[-1]
     assert "q end session" in last and "walker's view http://127.0.0.1:8765/" in last
+    # on 80 columns the address goes to a line of its own, whole
+    s.view_url = "http://stride-treadmill-2.clinic.example.org:8765/view"
+    lines = screen(s, width=80).rstrip().splitlines()
+    assert "q end session" in lines[-2] and lines[-1] == f"walker's view {s.view_url}"

@@ -9,7 +9,7 @@ import pty
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stride.session.screen.keys import KeyReader, actions_for
+from stride.session.screen.keys import KeyReader, actions_for, allowed
 
 
 def test_actions_for_maps_only_known_keys() -> None:
@@ -22,6 +22,14 @@ def test_actions_for_maps_only_known_keys() -> None:
         "quit",
     ]
     assert actions_for("") == []
+
+
+def test_a_replay_takes_only_pause_and_quit() -> None:
+    typed = actions_for("+-m q")
+    assert allowed(typed, replay=False) == typed
+    assert allowed(typed, replay=True) == ["pause", "quit"]
+    # with a walker's view, m clicks the view's metronome in a replay too
+    assert allowed(typed, replay=True, view=True) == ["metronome", "pause", "quit"]
 
 
 def test_key_reader_on_a_pty_reads_without_enter() -> None:

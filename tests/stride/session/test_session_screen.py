@@ -70,3 +70,20 @@ def test_dashboard_shows_the_summary(tmp_path: Path) -> None:
     left = s["L"]["step_length_m"]["mean"]
     assert f"{100 * left:.1f} cm" in screen
     assert f"belt {3.6 * s['belt_speed_mps']['mean']:.1f} km/h" in screen
+
+
+def test_the_summary_never_cuts_the_recordings_path_at_80_columns() -> None:
+    from stride.session.protocols import SessionResult
+    from stride.session.screen.summary import summary_table
+
+    path = Path("/home/clinic/stride-sessions/2026-12-03T12-00-00-P0123-long-folder/recording")
+    result = SessionResult(
+        {"summary": {"steps": 10, "cadence_spm": 100.0}},
+        {"frames": 100, "crc_errors": 0, "gaps": 0, "reconnects": 0},
+        path,
+    )
+    console = Console(file=io.StringIO(), record=True, width=80, color_system=None)
+    console.print(summary_table(result))
+    text = console.export_text()
+    assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80
+    assert str(path) in "".join(line.rstrip() for line in text.splitlines())
