@@ -20,8 +20,6 @@ MAX_FUNCTION_LINES = 80
 OWNED = {
     "stride/core/_contact_scan.py": "contact detection (issues 10, 11)",
     "stride/core/contacts.py": "contact detection (issues 10, 11)",
-    "devices/sensorbox/_fast_kernels.py": "fast decoder kernels (issue 11)",
-    "devices/sensorbox/fast.py:decode_stream": "fast decoder kernels (issue 11)",
 }
 
 

@@ -89,12 +89,11 @@ def _scan_chunks(raw: U8, start: int, t: I64) -> tuple[I64, I64, int]:
 
 
 @njit(cache=True)
-def _gather(raw: U8, pos: I64, lens: I64, total: int) -> U8:
-    out = np.empty(total, np.uint8)
+def _gather(raw: U8, pos: I64, lens: I64, out: U8) -> None:
+    """The chunks' data, one after the other, into ``out``."""
     w = 0
     for i in range(pos.shape[0]):
         a = pos[i] + HEAD
         m = lens[i]
         out[w : w + m] = raw[a : a + m]
         w += m
-    return out

@@ -98,6 +98,11 @@ class SessionReader:
             self.problems[name] = problems
         return self._cache[name]
 
+    def release(self, name: str) -> None:
+        """Forget a stream read whole (its memory goes; what reading it skipped stays in
+        ``problems``); reading it again reads the file again."""
+        self._cache.pop(name, None)
+
     def chunks(self, name: str) -> Iterator[tuple[float, bytes]]:
         """(host_t, bytes) of every intact chunk, in the order they were recorded; streamed
         from the file a window at a time unless the stream was read whole already."""

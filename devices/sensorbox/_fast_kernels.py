@@ -3,8 +3,8 @@
 ``_decode_stream`` is the whole live decoder (framing, COBS, CRC, payload checks and the
 sequencer of :mod:`devices.sensorbox.sequencer`) as one pass over a recorded stream, given
 the recording's chunk boundaries, so that it reproduces ``StreamDecoder`` fed chunk by chunk
-exactly, counters included. ``_gather_samples`` copies the released SAMPLES frames into
-flat arrays. Private: call through :func:`devices.sensorbox.fast.decode_stream`.
+exactly, counters included (``_fast_gather`` then copies the released frames into flat
+arrays). Private: call through :func:`devices.sensorbox.fast.decode_stream`.
 
 State lives in small arrays so the helpers take few arguments:
 ``fr`` (frames x 5: type, seq, t_us, payload offset, payload length) and ``fh`` (host time)
@@ -249,14 +249,16 @@ def _push(
 
 
 @njit(cache=True)
-def _cobs_decode(buf: U8, start: int, j: int, dec: U8, dpos: int) -> tuple[int, int]:
-    """COBS-decode buf[start:j] (no zeros inside) into dec[dpos:] as cobs.decode does.
+def _cobs_decode(buf: U8, start: int, j: int, dpos: int, zeros: I64) -> tuple[int, int]:
+    """COBS-decode buf[start:j] (no zeros inside) in place, to buf[dpos:], as cobs.decode
+    does; ``dpos <= start`` (a frame decodes to fewer bytes than it took on the wire), so
+    writing never overtakes reading. Returns (decoded length, OK or COBS_ERR).
 
-    Returns (decoded length, OK or COBS_ERR). The common case (no 0xFF block) is one copy
-    plus a walk over the code bytes that zeroes their positions.
+    The common case (no 0xFF block) walks the code bytes first (their places go to
+    ``zeros``), then moves the bytes down and zeroes those places.
     """
     m = j - start - 1
-    dec[dpos : dpos + m] = buf[start + 1 : j]
+    k = 0
     p = start
     while True:
         code = int(buf[p])
@@ -264,11 +266,22 @@ def _cobs_decode(buf: U8, start: int, j: int, dec: U8, dpos: int) -> tuple[int, 
         if e > j:
             return m, COBS_ERR
         if e == j:
-            return m, OK
-        if code == 0xFF:
-            break  # a block without an implied zero: decode byte by byte
-        dec[dpos + e - start - 1] = 0
+            break
+        if code == 0xFF or k == zeros.shape[0]:
+            return _cobs_bytewise(buf, start, j, dpos)
+        zeros[k] = e
+        k += 1
         p = e
+    for q in range(m):
+        buf[dpos + q] = buf[start + 1 + q]
+    for i in range(k):
+        buf[dpos + zeros[i] - start - 1] = 0
+    return m, OK
+
+
+@njit(cache=True)
+def _cobs_bytewise(buf: U8, start: int, j: int, dpos: int) -> tuple[int, int]:
+    """:func:`_cobs_decode` byte by byte (0xFF blocks carry no implied zero)."""
     out = dpos
     p = start
     while True:
@@ -277,12 +290,12 @@ def _cobs_decode(buf: U8, start: int, j: int, dec: U8, dpos: int) -> tuple[int, 
         if e > j:
             return out - dpos, COBS_ERR
         for q in range(p + 1, e):
-            dec[out] = buf[q]
+            buf[out] = buf[q]
             out += 1
         if e == j:
             return out - dpos, OK
         if code < 0xFF:
-            dec[out] = 0
+            buf[out] = 0
             out += 1
         p = e
 
@@ -290,16 +303,20 @@ def _cobs_decode(buf: U8, start: int, j: int, dec: U8, dpos: int) -> tuple[int, 
 @njit(cache=True)
 def _decode_stream(
     buf: U8, chunk_ends: I64, chunk_host_t: F64, window: int, flush: bool, crc_table: I64
-) -> tuple[U8, I64, F64, I64, I64, int]:
-    """Decode ``buf``; returns (decoded bytes, fr, fh, rel, counters, pending bytes)."""
+) -> tuple[U8, I64, F64, I64, I64, I64, int]:
+    """Decode ``buf`` in place (its start ends up holding the good frames, decoded);
+    returns (decoded bytes, fr, fh, rel, the chunk each released frame was released in
+    (the number of chunks: at the flush), counters, pending bytes)."""
     n = buf.shape[0]
     stats = np.zeros(N_STATS, np.int64)
     stats[BYTES_IN] = n
-    dec = np.empty(n + 16, np.uint8)
+    dec = buf  # decoded in place
+    zeros = np.empty(MAX_WIRE + 1, np.int64)
     maxf = n // 11 + 2  # a good frame takes at least 11 wire bytes
     fr = np.empty((maxf, 5), np.int64)
     fh = np.empty(maxf, np.float64)
     rel = np.empty((maxf, 4), np.int64)
+    rel_chunk = np.empty(maxf, np.int64)
     st = np.zeros(9, np.int64)
     st[EXPECTED] = -1
     lh = np.zeros(1, np.float64)
@@ -347,7 +364,7 @@ def _decode_stream(
             start = j + 1
             stats[BYTES_OK] += 1
             continue
-        flen, problem = _cobs_decode(buf, start, j, dec, dpos)
+        flen, problem = _cobs_decode(buf, start, j, dpos, zeros)
         start = j + 1
         if problem == OK and flen < 9:
             problem = TRUNC
@@ -393,6 +410,7 @@ def _decode_stream(
                 dpos += flen
                 g = ng - 1
                 seq = fr[g, F_SEQ]
+                nrel = st[NREL]
                 if (
                     seq == st[EXPECTED]
                     and st[NHELD] == 0
@@ -402,6 +420,7 @@ def _decode_stream(
                     _release(g, 0, 0, st, lh, stats, fr, fh, dec, rc, rel)
                 else:
                     _push(g, window, st, lh, stats, held, fr, fh, dec, rc, rel)
+                rel_chunk[nrel : st[NREL]] = ce
                 continue
             if problem == MISMATCH:
                 stats[FRAMES] += 1
@@ -410,105 +429,10 @@ def _decode_stream(
         framing = problem in (COBS_ERR, TRUNC, CRC_ERR)
         if not (first and framing):
             stats[problem] += 1
+    nrel = st[NREL]
     if flush:
         while st[NHELD] > 0:
             _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel)
-    return dec[:dpos], fr[:ng], fh[:ng], rel[: st[NREL]], stats, n - start
-
-
-@njit(cache=True)
-def _gather(
-    dec: U8, fr: I64, fh: F64, rel: I64, total: int
-) -> tuple[I64, U8, I64, I64, I64, F64, I64, F64, I64, I64]:
-    """Split the released frames into arrays, in one pass.
-
-    Returns, per sample: t_us, value bytes (little-endian int16); per SAMPLES block:
-    sample offsets (B+1), value offsets (B+1), [seq, missing, restart, channels, period]
-    (5 x B), host time; per BELT frame: [t_us, counts, interval, seq, index of the last
-    HELLO released before it or -1] (5 x K), host time; the release indices of the other
-    frames (HELLO, STATUS, ERROR, in order); and the type of every released frame.
-    """
-    nr = rel.shape[0]
-    rtype = np.empty(nr, np.int64)
-    nb = 0
-    nbelt = 0
-    nother = 0
-    for i in range(nr):
-        ty = fr[rel[i, R_G], F_TYPE]
-        rtype[i] = ty
-        if ty == 2:
-            nb += 1
-        elif ty == 3:
-            nbelt += 1
-        elif 1 <= ty <= 5:
-            nother += 1
-    values = np.empty(total * 32, np.uint8)
-    t = np.empty(total, np.int64)
-    bstart = np.zeros(nb + 1, np.int64)
-    bvstart = np.zeros(nb + 1, np.int64)
-    binfo = np.empty((5, nb), np.int64)
-    bhost = np.empty(nb, np.float64)
-    belt = np.empty((5, nbelt), np.int64)
-    belt_host = np.empty(nbelt, np.float64)
-    other = np.empty(nother, np.int64)
-    acc_m = 0
-    acc_r = 0
-    b = 0
-    s = 0
-    v = 0
-    k = 0
-    o = 0
-    n_hello = 0
-    for i in range(nr):
-        g = rel[i, R_G]
-        ty = rtype[i]
-        off = fr[g, F_OFF]
-        if ty != 2:
-            acc_m += rel[i, R_MISS]
-            acc_r = acc_r | rel[i, R_RST]
-            if ty == 3:
-                belt[0, k] = rel[i, R_T]
-                cnt = (
-                    np.int64(dec[off])
-                    | (np.int64(dec[off + 1]) << 8)
-                    | (np.int64(dec[off + 2]) << 16)
-                    | (np.int64(dec[off + 3]) << 24)
-                )
-                belt[1, k] = cnt - 0x100000000 if cnt >= 0x80000000 else cnt
-                belt[2, k] = (
-                    np.int64(dec[off + 4])
-                    | (np.int64(dec[off + 5]) << 8)
-                    | (np.int64(dec[off + 6]) << 16)
-                    | (np.int64(dec[off + 7]) << 24)
-                )
-                belt[3, k] = fr[g, F_SEQ]
-                belt[4, k] = n_hello - 1
-                belt_host[k] = fh[g]
-                k += 1
-            elif 1 <= ty <= 5:
-                if ty == 1:
-                    n_hello += 1
-                other[o] = i
-                o += 1
-            continue
-        c = int(dec[off])
-        n = int(dec[off + 1])
-        period = int(dec[off + 2]) | (int(dec[off + 3]) << 8)
-        nb2 = 2 * n * c
-        values[2 * v : 2 * v + nb2] = dec[off + 4 : off + 4 + nb2]
-        for q in range(n):
-            t[s + q] = rel[i, R_T] + period * q
-        binfo[0, b] = fr[g, F_SEQ]
-        binfo[1, b] = acc_m + rel[i, R_MISS]
-        binfo[2, b] = acc_r | rel[i, R_RST]
-        binfo[3, b] = c
-        binfo[4, b] = period
-        bhost[b] = fh[g]
-        acc_m = 0
-        acc_r = 0
-        s += n
-        v += n * c
-        b += 1
-        bstart[b] = s
-        bvstart[b] = v
-    return t, values[: 2 * v], bstart, bvstart, binfo, bhost, belt, belt_host, other, rtype
+    rel_chunk[nrel : st[NREL]] = nchunks
+    nrel = st[NREL]
+    return dec[:dpos], fr[:ng], fh[:ng], rel[:nrel], rel_chunk[:nrel], stats, n - start

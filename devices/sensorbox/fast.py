@@ -50,7 +50,9 @@ class DecodedBox:
     - ``t_us`` (S,) int64 unwrapped device time of every sample; ``values`` (S, C) int16.
     - blocks (one per SAMPLES frame): ``block_start`` (B+1,) sample offsets,
       ``block_seq``, ``block_missing`` (frames lost before the block: a gap),
-      ``block_restart``, ``block_host_t``, ``block_period_us``.
+      ``block_restart``, ``block_host_t``, ``block_period_us``, ``block_chunk`` (the
+      recorded chunk whose feed released the block: the live decoder returned it then;
+      the number of chunks for a block released by the final flush).
     - belt: ``belt_t_us``, ``belt_counts``, ``belt_interval_us``, ``belt_speed_mps`` (NaN
       where no counts per metre were known), ``belt_seq``, ``belt_host_t``.
     - ``hellos``, ``statuses``, ``errors``: the events themselves; ``stats``: counters.
@@ -67,6 +69,7 @@ class DecodedBox:
     block_host_t: NDArray[np.float64]
     block_period_us: NDArray[np.int64]
     block_channels: NDArray[np.int64]
+    block_chunk: NDArray[np.int64]
     belt_t_us: NDArray[np.int64]
     belt_counts: NDArray[np.int64]
     belt_interval_us: NDArray[np.int64]
@@ -79,6 +82,18 @@ class DecodedBox:
     stats: DecoderStats
     pending: int
     _rel_type: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    _rel_chunk: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+
+    def first_hello_chunk(self) -> int | None:
+        """The recorded chunk whose feed released the first HELLO (None: no HELLO)."""
+        at = np.flatnonzero(self._rel_type == T_HELLO)
+        return int(self._rel_chunk[at[0]]) if at.size else None
+
+    def blocks_before_hello(self) -> int:
+        """SAMPLES blocks released before the first HELLO (all of them if none came)."""
+        at = np.flatnonzero(self._rel_type == T_HELLO)
+        head = self._rel_type if not at.size else self._rel_type[: at[0]]
+        return int(np.count_nonzero(head == T_SAMPLES))
 
     @property
     def values(self) -> NDArray[np.int16]:
@@ -149,20 +164,74 @@ def _crc_tables() -> NDArray[np.int64]:
 
 
 def decode_stream(
-    data: bytes | NDArray[np.uint8],
+    data: bytes | bytearray | NDArray[np.uint8],
     chunk_offsets: ArrayLike | None = None,
     host_t: ArrayLike | None = None,
     *,
     reorder_window: int = 4,
     flush: bool = True,
+    consume: bool = False,
 ) -> DecodedBox:
     """Decode a recorded stream: ``data`` with chunk start offsets and host times per chunk.
 
     Without ``chunk_offsets`` the bytes count as one chunk at ``host_t`` 0 (the events are
-    the same as for any chunking; only the ``oversize`` counter can depend on it).
+    the same as for any chunking; only the ``oversize`` counter can depend on it). The
+    bytes are decoded in place, in a copy unless ``consume`` gives a writable ``data``
+    (a bytearray or array) over to it: its contents are then garbage (a recording's size
+    less memory).
     """
-    from devices.sensorbox import _fast_kernels as k  # numba: imported on first use
+    from devices.sensorbox import _fast_gather, _fast_kernels  # numba: on first use
 
+    assert _fast_kernels.MAX_WIRE == MAX_WIRE_FRAME
+    buf, ends, ht = _checked(data, chunk_offsets, host_t, reorder_window)
+    if not (consume and buf.flags.writeable and buf.flags.c_contiguous):
+        buf = buf.copy()
+    dec, fr, fh, rel, rel_chunk, stats_arr, pending = _fast_kernels._decode_stream(
+        buf, ends, ht, reorder_window, flush, _crc_tables()
+    )
+    counter_map: dict[str, Any] = dict(zip(STAT_FIELDS, (int(x) for x in stats_arr), strict=True))
+    stats = DecoderStats(**counter_map)
+    got = _fast_gather._gather(dec, fr, fh, rel, rel_chunk, int(stats.samples))
+    t, vbytes, bstart, bvstart, binfo, bhost, belt, belt_host, other, rel_type = got
+    hellos, statuses, errors = _rare_events(other, dec, fr, fh, rel)
+    bc = binfo[3]
+    cmin, cmax = (int(bc.min()), int(bc.max())) if bc.size else (0, 0)
+    return DecodedBox(
+        t_us=t,
+        values_flat=vbytes.view("<i2").astype(np.int16, copy=False),
+        channels=cmin if cmin == cmax else -1,
+        block_start=bstart,
+        block_vstart=bvstart,
+        block_seq=binfo[0],
+        block_missing=binfo[1],
+        block_restart=binfo[2].astype(bool),
+        block_host_t=bhost,
+        block_period_us=binfo[4],
+        block_channels=bc,
+        block_chunk=binfo[5],
+        belt_t_us=belt[0],
+        belt_counts=belt[1],
+        belt_interval_us=belt[2],
+        belt_speed_mps=_belt_speed(belt, hellos),
+        belt_seq=belt[3],
+        belt_host_t=belt_host,
+        hellos=hellos,
+        statuses=statuses,
+        errors=errors,
+        stats=stats,
+        pending=int(pending),
+        _rel_type=rel_type,
+        _rel_chunk=rel_chunk,
+    )
+
+
+def _checked(
+    data: bytes | bytearray | NDArray[np.uint8],
+    chunk_offsets: ArrayLike | None,
+    host_t: ArrayLike | None,
+    reorder_window: int,
+) -> tuple[NDArray[np.uint8], NDArray[np.int64], NDArray[np.float64]]:
+    """The kernel's inputs (bytes, chunk ends, chunk host times), or a ValueError."""
     buf = np.frombuffer(data, dtype=np.uint8) if isinstance(data, bytes | bytearray) else data
     if buf.dtype != np.uint8 or buf.ndim != 1:
         raise ValueError("data must be bytes or a 1-D uint8 array")
@@ -178,19 +247,18 @@ def decode_stream(
         raise ValueError("chunk_offsets must start at 0 and increase strictly within data")
     if reorder_window < 0:
         raise ValueError("reorder_window must be >= 0")
-    assert k.MAX_WIRE == MAX_WIRE_FRAME
     ends = np.append(offs[1:], n).astype(np.int64) if offs.size else offs
-    dec, fr, fh, rel, stats_arr, pending = k._decode_stream(
-        buf, ends, ht, reorder_window, flush, _crc_tables()
-    )
-    counter_map: dict[str, Any] = dict(zip(STAT_FIELDS, (int(x) for x in stats_arr), strict=True))
-    stats = DecoderStats(**counter_map)
-    total = int(stats.samples)
-    t, vbytes, bstart, bvstart, binfo, bhost, belt, belt_host, other, rel_type = k._gather(
-        dec, fr, fh, rel, total
-    )
-    values = vbytes.view("<i2").astype(np.int16, copy=False)
-    # The few HELLO, STATUS and ERROR frames become events here.
+    return buf, ends, ht
+
+
+def _rare_events(
+    other: NDArray[np.int64],
+    dec: NDArray[np.uint8],
+    fr: NDArray[np.int64],
+    fh: NDArray[np.float64],
+    rel: NDArray[np.int64],
+) -> tuple[list[HelloEvent], list[StatusEvent], list[ErrorEvent]]:
+    """The few HELLO, STATUS and ERROR frames (release indices ``other``) as events."""
     hellos: list[HelloEvent] = []
     statuses: list[StatusEvent] = []
     errors: list[ErrorEvent] = []
@@ -213,40 +281,26 @@ def decode_stream(
         elif ftype == T_ERROR:
             msg = payload[1:].decode("ascii", "replace")
             errors.append(ErrorEvent(payload[0], msg, seq, t_i, host))
-    # Belt speed with the counts per metre of the last HELLO released before each frame.
+    return hellos, statuses, errors
+
+
+def _belt_speed(belt: NDArray[np.int64], hellos: list[HelloEvent]) -> NDArray[np.float64]:
+    """Belt speed (m/s) of each BELT frame with the counts per metre of the last HELLO
+    released before it; NaN where none was known."""
     cpm = np.asarray([0.0, *(h.hello.belt_counts_per_m for h in hellos)])[belt[4] + 1]
     counts, interval = belt[1], belt[2]
     valid = (cpm > 0) & (interval > 0)
     speed = np.full(counts.shape, np.nan)
     speed[valid] = counts[valid] / cpm[valid] / (interval[valid] * 1e-6)
-    bc = binfo[3]
-    if bc.size == 0:
-        channels = 0
-    else:
-        cmin, cmax = int(bc.min()), int(bc.max())
-        channels = cmin if cmin == cmax else -1
-    return DecodedBox(
-        t_us=t,
-        values_flat=values,
-        channels=channels,
-        block_start=bstart,
-        block_vstart=bvstart,
-        block_seq=binfo[0],
-        block_missing=binfo[1],
-        block_restart=binfo[2].astype(bool),
-        block_host_t=bhost,
-        block_period_us=binfo[4],
-        block_channels=bc,
-        belt_t_us=belt[0],
-        belt_counts=counts,
-        belt_interval_us=interval,
-        belt_speed_mps=speed,
-        belt_seq=belt[3],
-        belt_host_t=belt_host,
-        hellos=hellos,
-        statuses=statuses,
-        errors=errors,
-        stats=stats,
-        pending=int(pending),
-        _rel_type=rel_type,
-    )
+    return speed
+
+
+def load_kernels() -> None:
+    """Load (on a first run: compile) the decoder's kernels now, by decoding a two-frame
+    stream, so that a timed read measures reading, not numba loading the kernels."""
+    from devices.sensorbox import encode_hello, encode_samples
+    from devices.sensorbox.frames import ChannelSpec, Hello
+
+    hello = Hello((ChannelSpec.of("L", "heel"), ChannelSpec.of("R", "heel")), 100)
+    wire = encode_hello(0, 0, hello) + encode_samples(1, 0, 10_000, np.zeros((2, 2), np.int16))
+    decode_stream(wire, [0], [0.0])

@@ -68,9 +68,10 @@ def analyze(
 ) -> None:
     """Analyse records: gait events, steps, step length, symmetry, targets.
 
-    Several paths (or --engine dask) analyse each on the cohort engine: a table with one
-    row per recording, or with --json one JSON document per line, {"path", "summary",
-    "steps", "timing"} or {"path", "error"}; exit 1 if any failed.
+    Several paths (or --engine dask) analyse each on the cohort engine (locally one
+    process per core unless --workers says otherwise): a table with one row per
+    recording, or with --json one JSON document per line, {"path", "summary", "steps",
+    "timing"} or {"path", "error"}, in the order given; exit 1 if any failed.
     """
     target = targets.target_from_cli(spacing, lines_per_step, step_length, tolerance, cadence)
     if pass_length is not None and not pass_length > 0:
@@ -152,7 +153,8 @@ def _many(
     workers: int | None,
     json_out: bool,
 ) -> None:
-    """Each recording on the cohort engine; JSON lines as they finish, or one table."""
+    """Each recording on the cohort engine; JSON lines in the order given (each printed
+    once it and those before it are done), or one table."""
     from stride.cohort.many import analyse_many
 
     docs: list[dict[str, Any] | None] = [None] * len(paths)

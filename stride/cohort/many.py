@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from stride.analysis import document, run
-from stride.cohort.engines import get_engine
+from stride.cohort.engines import LocalEngine, get_engine
 from stride.core.analyzer import AnalysisConfig
 from stride.errors import StrideError
+
+T = TypeVar("T")
 
 
 def analyse_one(job: tuple[str, AnalysisConfig]) -> dict[str, Any]:
@@ -33,13 +35,35 @@ def analyse_many(
     scheduler: str | None = None,
     workers: int | None = None,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(index, document)`` for each recording as it finishes, on the chosen engine.
+    """``(index, document)`` for each recording, in the order given, on the chosen engine
+    (the local engine: a process per core by default). A document is yielded as soon as
+    it and every one before it are done.
 
     ``config``: what to analyse against (None = defaults).
     """
     cfg = config or AnalysisConfig()
+    jobs = [(str(p), cfg) for p in paths]
     eng = get_engine(engine, scheduler=scheduler, workers=workers)
+    first = 0
     try:
-        yield from eng.imap_unordered(analyse_one, [(str(p), cfg) for p in paths])
+        if isinstance(eng, LocalEngine) and eng.workers > 1 and len(jobs) > 2:
+            # The first one here: the kernels load once, in this process, and the worker
+            # processes forked after it inherit them instead of each loading its own.
+            yield 0, analyse_one(jobs[0])
+            first = 1
+        for i, doc in in_order(eng.imap_unordered(analyse_one, jobs[first:])):
+            yield i + first, doc
     finally:
         eng.close()
+
+
+def in_order(done: Iterable[tuple[int, T]]) -> Iterator[tuple[int, T]]:
+    """``(index, result)`` pairs finishing in any order -> the same pairs by index
+    (0, 1, 2, ...), each as soon as those before it have come (the rest wait here)."""
+    waiting: dict[int, T] = {}
+    nxt = 0
+    for i, result in done:
+        waiting[i] = result
+        while nxt in waiting:
+            yield nxt, waiting.pop(nxt)
+            nxt += 1

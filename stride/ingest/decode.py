@@ -5,8 +5,9 @@ decoder) decodes the stream in one pass; the same
 :class:`~stride.ingest.assembler.BlockAssembler` the live session uses turns it into
 samples. Where a treadmill was the belt source, the arrival of each box chunk matters too
 (it puts the treadmill's readings on the box clock): it is read from the whole-stream
-decode where the stream is clean, else the recorded chunks are decoded one by one, as the
-live session did.
+decode too (the decoder notes which recorded chunk released each block, damaged stretches
+included); only a box that changed its channel count mid-stream is decoded chunk by
+chunk, as the live session did.
 """
 
 from __future__ import annotations
@@ -32,49 +33,45 @@ def decode_box(
     """Samples of stream ``name`` and the decoder's counters; with ``arrivals`` (a list),
     also each chunk's arrival, as the live session noted them."""
     data = reader.read_stream(name)
-    box = decode_stream(data.data, data.offsets, data.host_t)
+    reader.release(name)  # decoded in place below: the recorded bytes become the frames
+    box = decode_stream(data.data, data.offsets, data.host_t, consume=True)
+    del data
     if arrivals is not None:
-        clean = _clean_arrivals(box)
+        clean = _box_arrivals(box)
         if clean is None:
             return _assemble_by_chunk(reader, name, assembler, arrivals)
         arrivals.extend(clean)
     return assembler.feed_decoded(box), box.stats.as_dict()
 
 
-def _clean_arrivals(box: Any) -> list[tuple[float, float]] | None:
-    """``(host_t, box time of the last sample kept so far)`` per recorded chunk that added
-    samples, as the live session noted them; None where the stream is not clean (a frame
-    held back or lost, a HELLO after the first samples, a changing channel count)."""
-    st = box.stats
+def _box_arrivals(box: Any) -> list[tuple[float, float]] | None:
+    """``(host_t, box time of the last sample kept so far)`` per recorded chunk whose feed
+    gave the live assembler new samples, as the live session noted them, damaged streams
+    included (the decoder says which chunk's feed released each block). None where only
+    the chunk-by-chunk replay can say: the channel count changed, or no usable HELLO."""
     hello = box.hello
     n_blocks = int(box.block_seq.size)
-    if (
-        st.gaps
-        or st.reordered
-        or box.channels < 0
-        or hello is None
-        or not n_blocks
-        or not box.t_us.size
-        or box.channels != len(hello.channels)
-        or box.hellos[0].host_t > float(box.block_host_t[0])
-        or np.any(np.diff(box.block_start) <= 0)
-    ):
-        return None
-    t_us = box.t_us.astype(np.int64)
-    last = t_us[box.block_start[1:] - 1]  # each block's samples rise: its last is its max
-    host = box.block_host_t.astype(np.float64)
-    t0 = int(t_us[0])
-    out: list[tuple[float, float]] = []
-    running = np.iinfo(np.int64).min
-    starts = np.flatnonzero(np.r_[True, host[1:] != host[:-1]])
-    ends = np.r_[starts[1:], n_blocks]
-    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-        top = int(last[a:b].max())
-        if top > running:
-            running = top
-            if host[a]:
-                out.append((float(host[a]), (running - t0) / 1e6))
-    return out
+    if box.channels < 0 or hello is None or box.channels != len(hello.channels):
+        return None if box.t_us.size else []
+    if not n_blocks:
+        return []
+    last = box.t_us[box.block_start[1:] - 1].astype(np.int64)  # a block's samples rise
+    chunk = box.block_chunk.astype(np.int64)
+    first = box.first_hello_chunk()
+    # Blocks released before the first HELLO wait in the assembler for it: they come out
+    # with the HELLO's chunk, whose own blocks alone give that arrival's host time.
+    own = chunk >= first
+    chunk = np.maximum(chunk, first)
+    starts = np.flatnonzero(np.r_[True, chunk[1:] != chunk[:-1]])
+    top = np.maximum.reduceat(last, starts)
+    host = np.maximum.reduceat(np.where(own, box.block_host_t, -np.inf), starts)
+    before = np.maximum.accumulate(np.r_[np.iinfo(np.int64).min, top[:-1]])
+    t0 = int(box.t_us[0])
+    new = (top > before) & np.isfinite(host) & (host != 0)
+    return [
+        (float(h), (int(m) - t0) / 1e6)
+        for h, m in zip(host[new].tolist(), top[new].tolist(), strict=True)
+    ]
 
 
 def _assemble_by_chunk(

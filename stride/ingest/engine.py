@@ -73,7 +73,8 @@ class CoreEngine:
             ph = (t + shift) % 1.0
             f[ph < 0.6, col] = 800
             f[(ph > 0.1) & (ph < 0.62), col + 1] = 700
-        # raw counts and calibrated newtons alike: the analyzer reads chunks as float64
+        # raw int16 counts and calibrated float32 newtons alike: the analyzer reads chunks
+        # as float64, so one scan is compiled
         cfg = AnalysisConfig(target=Target(step_length_m=0.6))
         a = StreamingAnalyzer(cfg, chans, fs, belts=1)
         for i in range(0, t.size, 500):

@@ -143,12 +143,23 @@ def _recorded_belt(
     return _Belt(signals.belt_t, signals.belt_speed, source.describe())
 
 
+def load_kernels() -> None:
+    """Load the numba kernels reading a session uses (the chunk scanner and the box
+    decoder; compiled on a first run); a no-op once loaded in this process."""
+    from devices.recording.scan import load_kernels as scanner
+    from devices.sensorbox.fast import load_kernels as decoder
+
+    scanner()
+    decoder()
+
+
 def read_session(path: str | os.PathLike[str]) -> GaitSignals:
     """All force samples of a session's sensor box and the belt its session fed."""
     reader = SessionReader(path)
     name = box_stream(reader)
     source = BeltSource.from_session(reader.meta, str(path))
     reader.require_data(name, "sensor-box stream")  # empty and damaged told apart
+    recorded_s = _recorded_s(reader, name)
     assembler = BlockAssembler()
     arrivals: Arrivals = []
     chunk, stats = decode_box(
@@ -174,7 +185,7 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
         "read_stream": name,
         "read_problems": None if problems is None else vars(problems),
         "complete": reader.complete,
-        "recorded_s": _recorded_s(reader, name),
+        "recorded_s": recorded_s,
     }
     if belt.outages is not None:
         meta["belt_outages"] = belt.outages

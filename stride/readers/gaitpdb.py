@@ -119,6 +119,7 @@ def read_gaitpdb(path: str | os.PathLike[str]) -> GaitSignals:
         )
     channels = tuple(Channel(side, f"cell{i + 1}") for side in ("L", "R") for i in range(N_CELLS))
     forces, spikes = remove_spikes(forces)
+    forces = forces.astype(np.float32)  # the file's 0.01 N steps: float32 holds them
     meta: dict[str, object] = {
         "source": str(p),
         "format": "gaitpdb",

@@ -170,9 +170,12 @@ def _signals(
     forces: NDArray[np.generic] = adc
     if not same_scale:
         # feet with different gains: physical units, so loading compares across feet
-        gain = np.array([s.gain for s in specs])
-        base = np.array([s.baseline for s in specs], np.float64)
-        forces = ((adc - base) / gain).astype(np.float32)
+        gain = np.array([s.gain for s in specs], np.float32)
+        base = np.array([s.baseline for s in specs], np.float32)
+        scaled = adc.astype(np.float32)  # in place from here: no float64 copy
+        scaled -= base
+        scaled /= gain
+        forces = scaled
         units = specs[0].units or "wfdb-units"
     seen: dict[Side, int] = {"L": 0, "R": 0}
     channels = []

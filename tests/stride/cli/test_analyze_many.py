@@ -5,11 +5,14 @@ per recording; a bad one is its own one-line error and the exit code is 1."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from stride.cli import app as cli_app
 
@@ -41,8 +44,9 @@ def _single(path: Path, mp: pytest.MonkeyPatch, cap: pytest.CaptureFixture[str])
 def _check_lines(
     out: str, paths: list[Path], mp: pytest.MonkeyPatch, cap: pytest.CaptureFixture[str]
 ) -> dict[str, Any]:
-    docs = {d["path"]: d for d in map(json.loads, out.splitlines())}
-    assert sorted(docs) == sorted(str(p) for p in paths)
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [d["path"] for d in lines] == [str(p) for p in paths]  # in the order given
+    docs = {d["path"]: d for d in lines}
     for p in GOOD:
         doc = docs[str(p)]
         assert set(doc) == {"path", "summary", "steps", "timing"}
@@ -106,3 +110,26 @@ def test_several_recordings_on_a_local_dask_cluster(
     assert code == 1, err
     docs = _check_lines(out, paths, monkeypatch, capsys)
     assert set(docs[str(bad)]) == {"path", "error"}
+
+
+@given(st.permutations(range(12)))
+def test_results_come_back_in_the_order_given(finish: list[int]) -> None:
+    """Whatever order the workers finish in, each result is handed on in input order, as
+    soon as those before it are done."""
+    from stride.cohort.many import in_order
+
+    seen: list[int] = []
+    for i in finish:
+        seen.append(i)
+        ready = 0
+        while ready in seen:
+            ready += 1
+        assert list(in_order((j, j * 10) for j in seen)) == [(j, j * 10) for j in range(ready)]
+    assert list(in_order((j, -j) for j in finish)) == [(j, -j) for j in range(12)]
+
+
+def test_several_recordings_use_every_core_by_default() -> None:
+    from stride.cohort.engines import get_engine
+
+    assert get_engine("local").workers == max(1, min(os.cpu_count() or 1, 64))
+    assert get_engine("local", workers=1).workers == 1

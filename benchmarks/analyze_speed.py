@@ -1,0 +1,260 @@
+"""Speed of ``stride analyze`` where users meet it: simulated sessions through the command.
+
+Not a test. Run: ``python benchmarks/analyze_speed.py`` (about 10 minutes on 2 cores: it
+simulates the sessions first, into ``--work``, and reuses them on the next run);
+``--quick`` is a 2-minute session, 3 recordings and two profiles (a smoke run). Reports,
+measured side by side in this run, each ``stride analyze`` with a warm numba cache:
+
+1. a ``--minutes`` (60) 1 kHz 4-channel session (``stride sim session --minutes 60 --rate
+   1000 --speed 3.6kmh --profile healthy --seed 3 --no-history``) through ``stride analyze
+   S --json``: ``timing.analysis_s`` as time points/s and as a ratio to one numpy copy of
+   the same int16 array (timed here, in this run), ``timing.read_s`` as MB/s of recorded
+   bytes, and the command's peak RSS above the interpreter baseline (the peak RSS of the
+   same command on a 10-second session) as a multiple of the recording's bytes;
+2. ``--count`` (10) recordings of ``--short`` (5) minutes: ``stride analyze A B ...`` on
+   every core (the default) against ``--workers 1``, wall time ratio;
+3. time points/s of the analysis of every simulator profile's recording, heel+toe and
+   insole8 layouts, read as the command reads them (the realistic figures; in-process,
+   kernels loaded), and of the same core on a square wave with +/-4 counts of noise,
+   labelled as the best case it is (the contact scan skips almost all of it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def stride_cmd() -> list[str]:
+    """The ``stride`` entry point of this interpreter's environment."""
+    exe = Path(sys.executable).parent / "stride"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "stride.cli.app"]
+
+
+def simulate(
+    out: Path, minutes: float, *, profile: str = "healthy", seed: int = 3, sensors: str = "heel-toe"
+) -> Path:
+    """The session (made once: an existing complete one is reused)."""
+    if (out / "summary.json").is_file():
+        return out
+    args = [
+        "sim",
+        "session",
+        "--out",
+        str(out),
+        "--minutes",
+        f"{minutes:g}",
+        "--rate",
+        "1000",
+        "--speed",
+        "3.6kmh",
+        "--profile",
+        profile,
+        "--seed",
+        str(seed),
+        "--sensors",
+        sensors,
+        "--no-history",
+        "--force",
+    ]
+    done = subprocess.run([*stride_cmd(), *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"stride {' '.join(args)} failed: {done.stderr.strip()}")
+    return out
+
+
+def recorded_bytes(session: Path) -> int:
+    return sum(f.stat().st_size for f in (session / "streams").glob("*.rec"))
+
+
+#: CPU seconds of every ``stride analyze`` run so far (``wait4``), by its arguments.
+CPU: dict[str, float] = {}
+
+
+def run_analyze(args: list[str]) -> tuple[list[dict[str, Any]], float, int]:
+    """JSON documents of ``stride analyze ARGS --json``, wall seconds and peak RSS (bytes)
+    of that process (``wait4``: this child's own figures; its CPU time goes to ``CPU``)."""
+    import tempfile
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([*stride_cmd(), "analyze", *args, "--json"], stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        CPU[" ".join(args)] = usage.ru_utime + usage.ru_stime
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise SystemExit(f"stride analyze failed: {err.read().decode(errors='replace')}")
+        docs = [json.loads(line) for line in out.read().splitlines() if line.strip()]
+    return docs, wall, int(usage.ru_maxrss) * 1024
+
+
+def copy_seconds(n: int, channels: int = 4, repeat: int = 7) -> float:
+    """Best time of one numpy copy of an (n, channels) int16 array."""
+    a = np.random.default_rng(0).integers(0, 4096, (n, channels)).astype(np.int16)
+    best = np.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        b = a.copy()
+        best = min(best, time.perf_counter() - t0)
+        del b
+    return float(best)
+
+
+def long_session(work: Path, minutes: float, repeat: int) -> dict[str, Any]:
+    """Figures of block 1 (best of ``repeat`` warm runs)."""
+    session = simulate(work / f"healthy-{minutes:g}min", minutes)
+    tiny = simulate(work / "healthy-10s", 10 / 60)
+    run_analyze([str(tiny)])  # compile or load the kernels: a warm cache from here on
+    base_rss = min(run_analyze([str(tiny)])[2] for _ in range(2))
+    runs = [run_analyze([str(session)]) for _ in range(repeat)]
+    timing = [docs[0]["timing"] for docs, _, _ in runs]
+    analysis = min(t["analysis_s"] for t in timing)
+    read = min(t["read_s"] for t in timing)
+    samples = int(timing[0]["samples"])
+    copy = copy_seconds(samples)
+    size = recorded_bytes(session)
+    peak = min(rss for _, _, rss in runs)
+    prepare = min(t.get("prepare_s", 0.0) for t in timing)
+    return {
+        "session": f"{minutes:g} min healthy, 1 kHz, 4 channels (seed 3)",
+        "samples": samples,
+        "analysis_s": round(analysis, 4),
+        "M_points_per_s": round(samples / analysis / 1e6, 1),
+        "numpy_copy_s": round(copy, 5),
+        "analysis_over_copy": round(analysis / copy, 1),
+        "read_s": round(read, 3),
+        "prepare_s": round(prepare, 3),
+        "command_cpu_s": round(CPU[str(session)], 2),
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "recorded_MB": round(size / 1e6, 1),
+        "read_MB_per_s": round(size / 1e6 / read, 1),
+        "peak_rss_MB": round(peak / 1e6, 1),
+        "baseline_rss_MB": round(base_rss / 1e6, 1),
+        "rss_above_baseline_over_recording": round((peak - base_rss) / size, 2),
+    }
+
+
+def many(work: Path, count: int, minutes: float, repeat: int) -> dict[str, Any]:
+    """Block 2: several recordings on every core against one after another."""
+    paths = [str(simulate(work / f"short-{i}", minutes, seed=100 + i)) for i in range(count)]
+    run_analyze(paths[:2])
+    seqs, pars = [], []
+    for _ in range(repeat):  # interleaved, so both meet the same load
+        seqs.append(run_analyze([*paths, "--workers", "1"])[1])
+        docs, par, _ = run_analyze(paths)
+        pars.append(par)
+        assert [d["path"] for d in docs] == paths, "results must come in the order given"
+    seq, par = min(seqs), min(pars)
+    return {
+        "recordings": count,
+        "minutes_each": minutes,
+        "cores": os.cpu_count(),
+        "sequential_wall_s": round(seq, 2),
+        "parallel_wall_s": round(par, 2),
+        "parallel_over_sequential": round(par / seq, 2),
+        "sequential_cpu_s": round(CPU[" ".join([*paths, "--workers", "1"])], 2),
+        "load_average_1min": round(os.getloadavg()[0], 2),
+    }
+
+
+def profiles(work: Path, minutes: float, names: list[str], repeat: int) -> list[dict[str, Any]]:
+    """Block 3, realistic: the analysis of each profile's recording (read as ``stride
+    analyze`` reads it, so in its recorded dtype), timed in this process once its kernels
+    are loaded (a short session's ``analysis_s`` would mostly time their loading)."""
+    from stride.core.analyzer import AnalysisConfig, analyze
+    from stride.readers import read_signals
+
+    rows = []
+    for sensors in ("heel-toe", "insole8"):
+        for name in names:
+            out = work / f"{name}-{sensors}-{minutes:g}min"
+            sig = read_signals(simulate(out, minutes, profile=name, sensors=sensors))
+            analyze(sig, AnalysisConfig())
+            best = np.inf
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                analyze(sig, AnalysisConfig())
+                best = min(best, time.perf_counter() - t0)
+            copy = copy_seconds(sig.n, sig.forces.shape[1])
+            rows.append({"profile": name, "sensors": sensors, "dtype": str(sig.forces.dtype),
+                         "analysis_s": round(best, 4),
+                         "M_points_per_s": round(sig.n / best / 1e6, 1),
+                         "over_int16_copy": round(best / copy, 1)})  # fmt: skip
+    return rows
+
+
+def square_wave(points: int, repeat: int) -> dict[str, Any]:
+    """Block 3, best case: the core on heel/toe square waves with +/-4 counts of noise."""
+    from stride.core.analyzer import AnalysisConfig, analyze
+    from stride.core.signals import Channel, GaitSignals
+
+    fs = 1000.0
+    t = np.arange(points) / fs
+    rng = np.random.default_rng(7)
+    f = rng.integers(-4, 5, (points, 4)).astype(np.int16) + 10
+    for col, shift in ((0, 0.0), (2, 0.55)):
+        ph = (t + shift) % 1.1
+        f[ph < 0.66, col] += 800
+        f[(ph > 0.11) & (ph < 0.68), col + 1] += 700
+    chans = tuple(Channel(s, p) for s in ("L", "R") for p in ("heel", "toe"))
+    sig = GaitSignals(t, f, chans, fs, t[::100], np.full((t[::100].size, 1), 1.0))
+    analyze(sig, AnalysisConfig())
+    best = np.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        analyze(sig, AnalysisConfig())
+        best = min(best, time.perf_counter() - t0)
+    return {
+        "label": "best case: square wave, +/-4 counts noise (in-process core)",
+        "points": points,
+        "M_points_per_s": round(points / best / 1e6, 1),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument(
+        "--work",
+        type=Path,
+        default=Path(os.environ.get("TMPDIR", "/tmp")) / "stride-analyze-speed",
+        help="where the simulated sessions are kept",
+    )
+    ap.add_argument("--minutes", type=float, default=60.0)
+    ap.add_argument("--count", type=int, default=10)
+    ap.add_argument("--short", type=float, default=5.0)
+    ap.add_argument("--profile-minutes", type=float, default=5.0)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="a small smoke run")
+    ap.add_argument("--json", action="store_true", help="one JSON document")
+    a = ap.parse_args()
+    from sim.profiles import PROFILES
+
+    names = list(PROFILES)
+    if a.quick:
+        a.minutes, a.count, a.short, a.profile_minutes, a.repeat = 2.0, 3, 0.5, 0.5, 1
+        names = names[:2]
+    a.work.mkdir(parents=True, exist_ok=True)
+    report = {
+        "one_session": long_session(a.work, a.minutes, a.repeat),
+        "several": many(a.work, a.count, a.short, a.repeat),
+        "profiles": profiles(a.work, a.profile_minutes, names, a.repeat),
+        "square_wave": square_wave(int(a.minutes * 60_000), a.repeat),
+    }
+    print(json.dumps(report, indent=None if a.json else 2))
+
+
+if __name__ == "__main__":
+    main()
