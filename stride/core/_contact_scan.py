@@ -520,8 +520,8 @@ def scan(
                                         back = _crossing(tr[jk, T_PREV], v, tp, ti, low_k) - up
                                         r = (on_k - tr[jk, T_L]) / (low_k - on_k)
                                         back *= 1.0 if r > 1.0 else r
-                                        cap = p[P_EXTEND]
-                                        tr[jk, T_PRE_T] = up - (back if back < cap else cap)
+                                        most = p[P_EXTEND]  # not ``cap``: the output's
+                                        tr[jk, T_PRE_T] = up - (back if back < most else most)
                                     if in_contact and tr[jk, T_SON_T] != tr[jk, T_SON_T]:
                                         tr[jk, T_SON_T] = tr[jk, T_PRE_T]
                                         tr[jk, T_SON_I] = tr[jk, T_PRE_I]

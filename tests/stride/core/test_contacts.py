@@ -230,3 +230,26 @@ def test_noisy_sensor_still_gives_every_contact(rng: np.random.Generator, fs: fl
     d = _match(c.on_t[c.complete], inner, 0.06)
     assert not np.isnan(d).any()
     assert truth.on.size - 2 <= int(c.complete.sum()) <= truth.on.size
+
+
+def test_one_scan_call_takes_a_whole_chunk_while_its_output_has_room(
+    rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kernel returns early only when its output is full: a name reused inside the scan
+    for another bound once made it return after every few contacts (the same contacts, at
+    a Python round trip each)."""
+    from stride.core import _contact_scan
+
+    t, f, _ = foot_force(rng, 120.0, 1000.0)
+    heel = adc(f, rng)
+    x = np.stack([heel, np.roll(heel, 100)], axis=1)  # heel and toe, 0.1 s later
+    calls = []
+    real = _contact_scan.scan
+
+    def counted(*args: object) -> tuple[int, int]:
+        calls.append(args[3])  # start
+        return real(*args)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(_contact_scan, "scan", counted)
+    c = detect_contacts(_signals(t, x, 1000.0, ("heel", "toe")), "L")
+    assert int(c.complete.sum()) > 90 and calls == [0]
