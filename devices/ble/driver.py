@@ -18,17 +18,18 @@ used like the serial ones. Differences, all inside this class:
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 from devices.ble import loop
-from devices.ble.gatt import CharacteristicInfo, GattBackend, GattClient
+from devices.ble.gatt import CharacteristicInfo, GattBackend, GattClient, load_backend
 from devices.ble.record import encode_record
 from devices.ble.uuids import full_uuid, short_uuid
-from devices.errors import DeviceError, DeviceTimeoutError, ProtocolError
+from devices.errors import DeviceError, DeviceTimeoutError, InputError, ProtocolError
 from devices.treadmill.base import (
     BeltReading,
     Poller,
@@ -80,6 +81,18 @@ class BleTreadmill(Treadmill):
 
     #: the GATT service the device must offer
     service = 0x0000
+
+    @classmethod
+    def open(cls, target: str, *, timeout: float = 2.0, **options: Any) -> Self:
+        """Connect to ``target``: an address, an advertised name, or ``sim?QUERY``."""
+        backend, address = locate(target, cls.service, cls.name, options)
+        driver = cls(backend, address, timeout=timeout)
+        try:
+            driver.connect()
+        except BaseException:
+            driver.close()
+            raise
+        return driver
 
     def __init__(
         self,
@@ -315,3 +328,24 @@ def find_by_name(backend: GattBackend, name: str, service: int, timeout: float) 
         fix="turn it on and wake it (press a button or step on it); "
         "`stride ports --ble` lists what is in range",
     )
+
+
+def locate(
+    target: str, service: int, kind: str, options: dict[str, Any]
+) -> tuple[GattBackend, str]:
+    """(backend, address) of ``target``: ``sim?QUERY`` starts the simulated device."""
+    base, _, query = target.partition("?")
+    if base == "sim":
+        serve = importlib.import_module("sim.ble.serve")
+        dev = serve.ensure_peripheral(kind, query)
+        return load_backend("bumble", air=dev.air), dev.address
+    if query:
+        raise InputError(f"unknown option(s) {query!r} for a Bluetooth {kind} device")
+    backend_name = str(options.pop("backend", "bleak"))
+    backend_opts = {"adapter": str(options.pop("adapter"))} if "adapter" in options else {}
+    backend = load_backend(backend_name, **backend_opts)
+    if not base:
+        raise InputError(f"{kind}: needs a device name or address", fix=f"e.g. {kind}:TREADMILL")
+    if is_address(base):
+        return backend, base
+    return backend, find_by_name(backend, base, service, float(options.pop("scan_s", 5.0)))

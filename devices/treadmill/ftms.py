@@ -19,7 +19,6 @@ Recording: every notification, read and write is one record (:mod:`devices.ble.r
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -27,11 +26,11 @@ from typing import Any
 
 from devices.ble import ftms as F
 from devices.ble import uuids as U
-from devices.ble.driver import BleTreadmill, find_by_name, is_address
+from devices.ble.driver import BleTreadmill
 from devices.ble.errors import ControlNotPermittedError, ControlPointError, NotThatDeviceError
-from devices.ble.gatt import GattBackend, load_backend
+from devices.ble.gatt import GattBackend
 from devices.ble.record import RecordStats, iter_records
-from devices.errors import DeviceTimeoutError, InputError, ProtocolError
+from devices.errors import DeviceTimeoutError, ProtocolError
 from devices.treadmill.base import BeltReading, WireBytes
 from devices.units import KMH
 
@@ -76,18 +75,6 @@ class FtmsTreadmill(BleTreadmill):
         self.subscribe_to(U.TREADMILL_DATA, self._on_data)
         self.subscribe_to(U.FTMS_STATUS, self._on_status_value)
         self.subscribe_to(U.FTMS_CONTROL_POINT, self._on_response)
-
-    @classmethod
-    def open(cls, target: str, *, timeout: float = 2.0, **options: Any) -> FtmsTreadmill:
-        """Connect to ``target``: an address, an advertised name, or ``sim?QUERY``."""
-        backend, address = _locate(target, U.FTMS_SERVICE, "ftms", options)
-        driver = cls(backend, address, timeout=timeout)
-        try:
-            driver.connect()
-        except BaseException:
-            driver.close()
-            raise
-        return driver
 
     # -- notifications -------------------------------------------------------------------
     def _on_data(self, value: bytes, host_t: float) -> BeltReading | None:
@@ -235,27 +222,6 @@ class FtmsTreadmill(BleTreadmill):
 
 def _or(new: Any, old: Any) -> Any:
     return old if new is None else new
-
-
-def _locate(
-    target: str, service: int, kind: str, options: dict[str, Any]
-) -> tuple[GattBackend, str]:
-    """(backend, address) of ``target``: ``sim?QUERY`` starts the simulated device."""
-    base, _, query = target.partition("?")
-    if base == "sim":
-        serve = importlib.import_module("sim.ble.serve")
-        dev = serve.ensure_peripheral(kind, query)
-        return load_backend("bumble", air=dev.air), dev.address
-    if query:
-        raise InputError(f"unknown option(s) {query!r} for a Bluetooth {kind} device")
-    backend_name = str(options.pop("backend", "bleak"))
-    backend_opts = {"adapter": str(options.pop("adapter"))} if "adapter" in options else {}
-    backend = load_backend(backend_name, **backend_opts)
-    if not base:
-        raise InputError(f"{kind}: needs a device name or address", fix=f"e.g. {kind}:TREADMILL")
-    if is_address(base):
-        return backend, base
-    return backend, find_by_name(backend, base, service, float(options.pop("scan_s", 5.0)))
 
 
 def replay(chunks: Iterable[WireBytes | tuple[float, str, bytes]]) -> list[BeltReading]:

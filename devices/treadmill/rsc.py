@@ -21,7 +21,6 @@ from devices.ble.gatt import GattBackend
 from devices.ble.record import iter_records
 from devices.errors import ProtocolError
 from devices.treadmill.base import BeltReading, WireBytes
-from devices.treadmill.ftms import _locate
 
 
 @dataclass(frozen=True)
@@ -49,18 +48,6 @@ class RscFootPod(BleTreadmill):
         self.features: list[str] = []
         self.state = RscState()
         self.subscribe_to(U.RSC_MEASUREMENT, self._on_measurement)
-
-    @classmethod
-    def open(cls, target: str, *, timeout: float = 2.0, **options: Any) -> RscFootPod:
-        """Connect to ``target``: an address, an advertised name, or ``sim?QUERY``."""
-        backend, address = _locate(target, U.RSC_SERVICE, "rsc", options)
-        driver = cls(backend, address, timeout=timeout)
-        try:
-            driver.connect()
-        except BaseException:
-            driver.close()
-            raise
-        return driver
 
     def _on_measurement(self, value: bytes, host_t: float) -> BeltReading:
         m = R.parse_rsc_measurement(value)
