@@ -145,8 +145,11 @@ def test_ftms_session_with_a_drop_and_a_silence(tmp_path: Path) -> None:
     assert sum(s["step_length_m"] is not None for s in after) >= 4
 
     # step lengths against the simulator's truth, the walker sped up by the + key
+    # (22 s: about 38 steps, less those around the 2 s drop and the 5 s silence and each
+    # foot's first; how many fall in the silence moves with the machine's load)
     errors = matched_errors(steps, truth)
-    assert len(errors) >= 20
+    measured = [s for s in steps if s["step_length_m"] is not None and not s["flags"]]
+    assert len(errors) >= 15 and len(errors) >= 0.9 * len(measured)
     assert abs(statistics.mean(errors)) <= 0.01
     # the + key went through the control point: control requested first, then the speed
     meta = json.loads((tmp_path / "rec" / "session.json").read_text())
