@@ -33,6 +33,8 @@ from sim.control import ControlSocket
 from sim.world import World, WorldOptions
 
 TICK_S = 0.002
+#: Real seconds a box terminal stays full before its backlog counts as unread and goes.
+STALE_S = 1.0
 TREADMILLS = ("trackmaster", "csafe")
 
 
@@ -49,9 +51,18 @@ class _Pty:
             link.unlink()
         link.symlink_to(self.name)
         self.dropped = 0
+        self.flushes = 0  # backlogs discarded (no reader for STALE_S)
+        self._full_since: float | None = None  # real time the terminal was first found full
 
     def write(self, data: bytes) -> None:
-        """Write what fits; when the terminal is full (nobody reading), discard its backlog."""
+        """Write what fits; the rest is lost, as a UART that overruns loses what arrives.
+
+        A terminal that has stayed full for ``STALE_S`` has no reader: its backlog is
+        discarded, so a client that opens it later starts on fresh bytes. A reader that is
+        merely slow keeps its backlog: discarding it between the reader's ``select`` and its
+        ``read`` would make the read return nothing, which pyserial takes for a device
+        that went away.
+        """
         try:
             n = os.write(self.master, data)
         except BlockingIOError:
@@ -60,9 +71,17 @@ class _Pty:
             if err.errno not in (errno.EIO, errno.EAGAIN):
                 raise
             n = 0
-        if n < len(data):
-            self.dropped += len(data) - n
+        if n == len(data):
+            self._full_since = None
+            return
+        self.dropped += len(data) - n
+        now = time.monotonic()
+        if self._full_since is None:
+            self._full_since = now
+        elif now - self._full_since >= STALE_S:
             termios.tcflush(self.slave, termios.TCIFLUSH)
+            self.flushes += 1
+            self._full_since = None
 
     def read(self) -> bytes:
         try:
