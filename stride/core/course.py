@@ -52,6 +52,8 @@ COURSE_ASSUMPTION = (
 #: A pass whose implied mean step length falls outside this range is not walking along the
 #: course (passes run together or split): its lengths are not reported.
 PLAUSIBLE_STEP_M = (0.15, 1.5)
+#: steps this much slower than their neighbours are left out of the reference the second time
+SLOW_REFERENCE = 1.25
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class CourseParams:
     min_passes_to_compare: int = 3
     #: a pass's ends are clear when the steps either side of each are this many robust SDs
     #: of the walker's own step-time ratios from the slow threshold (chosen on seeds 1-5)
-    boundary_sds: float = 1.0
+    boundary_sds: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -88,14 +90,19 @@ def step_ratios(table: StepTable, window: int = 4) -> NDArray[np.float64]:
     st = table["step_time_s"]
     paused = ~np.isfinite(st) & ((table.flags & FLAG_STOP) != 0) & ((table.flags & FLAG_GAP) == 0)
     ratio = np.where(paused, np.inf, np.nan)
-    for code in (0, 1):
-        idx = np.flatnonzero(table.side == code)
-        t = st[idx]
-        for k in range(idx.size):
-            seg = t[max(0, k - window) : k + window + 1]
-            seg = seg[np.isfinite(seg)]
-            if seg.size and np.isfinite(t[k]):
-                ratio[idx[k]] = t[k] / float(np.median(seg))
+    walking = np.ones(st.shape[0], dtype=np.bool_)
+    for _ in range(2):  # the second time without the first time's slow steps (turns)
+        for code in (0, 1):
+            idx = np.flatnonzero(table.side == code)
+            t = st[idx]
+            ref = np.where(walking[idx], t, np.nan)
+            for k in range(idx.size):
+                seg = ref[max(0, k - window) : k + window + 1]
+                seg = seg[np.isfinite(seg)]
+                if seg.size and np.isfinite(t[k]):
+                    ratio[idx[k]] = t[k] / float(np.median(seg))
+        with np.errstate(invalid="ignore"):
+            walking = ~(ratio > SLOW_REFERENCE)
     return ratio
 
 
@@ -171,7 +178,9 @@ def unclear_ends(ps: Pass, ratio: NDArray[np.float64], params: CourseParams, spr
     """Whether a turn's first or last step, or the walking step next to it, is too close to
     the slow threshold to say on which side of the boundary it falls (the pass's count
     could be a step off). The margin is the walker's own spread: nil for steady walkers,
-    wide in choreic gait, whose step times vary about as much as a turn's."""
+    wide in choreic gait, whose step times vary about as much as a turn's. A pause at a
+    turn's end is unclear too: a freeze of gait as the walker sets off may be a walking
+    step's."""
     margin = params.boundary_sds * spread
     lo, hi = params.slow_factor - margin, params.slow_factor + margin
     first, last = int(ps.rows[0]), int(ps.rows[-1])
@@ -179,8 +188,8 @@ def unclear_ends(ps: Pass, ratio: NDArray[np.float64], params: CourseParams, spr
     n = ratio.shape[0]
     for walk, turn in pairs:
         w = ratio[walk]
-        t = ratio[turn] if 0 <= turn < n else np.inf
-        if np.isnan(w) or np.isnan(t) or w > lo or t < hi:
+        t = ratio[turn] if 0 <= turn < n else np.nan
+        if np.isnan(w) or not np.isfinite(t) or w > lo or t < hi:
             return True
     return False
 
@@ -219,16 +228,19 @@ def _unmeasured_reason(
 def _step_weights(
     table: StepTable, rows: NDArray[np.int64], slow: NDArray[np.bool_]
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-    """Each row's share of the pass time and whether it is a walking step of its own."""
+    """Each row's share of the pass and whether it is a walking step of its own.
+
+    The share is its foot's median step time in the pass: at constant speed a foot whose
+    steps take longer makes them longer (a limp shows), but one step's time is not its
+    length (in irregular gait step times stray far more than the steps' lengths do)."""
     t = table["step_time_s"][rows]
     own = np.isfinite(t) & ~slow[rows]
     side = table.side[rows]
-    w = np.where(own, t, np.nan)
     fallback = float(np.median(t[own])) if own.any() else 1.0
+    w = np.full(rows.shape[0], fallback)
     for code in (0, 1):
         mine = own & (side == code)
-        med = float(np.median(t[mine])) if mine.any() else fallback
-        w = np.where(~own & (side == code), med, w)
+        w[side == code] = float(np.median(t[mine])) if mine.any() else fallback
     return w, own
 
 
