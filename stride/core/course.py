@@ -7,7 +7,7 @@ Foot sensors see only when each foot lands, so the rules are about step timing a
 - **Turns end passes.** Turning 180 degrees takes several steps, each slower than a straight
   step. A step is *slow* when its step time exceeds ``slow_factor`` times the median step
   time of the same foot's neighbouring steps; a run of at least ``turn_steps`` consecutive
-  slow steps is a turn.
+  slow steps is a turn. A pause (a freeze of gait) is slow.
   One slow step alone (a pause, a freeze of gait, a hesitation) is not: nobody faces the
   other way without stepping, so the walker is still in the same pass and that step counts.
 - **A pass** is the steps from the recording's start or a turn to the next turn. The first
@@ -15,7 +15,10 @@ Foot sensors see only when each foot lands, so the rules are about step timing a
   A pass is never measured when no turn closes it (the recording ended during it), when
   samples are missing inside it or a contact was missed (its steps cannot be counted), or
   when its step count disagrees with the session's other passes (a turn was missed or a
-  pass split).
+  pass split), or when its ends are not clear: a step either side of a bounding turn
+  within ``boundary_sds`` robust SDs of this walker's step-time ratios from the slow
+  threshold (in choreic gait a turn step can look like a walking step, so the count could
+  be a step off: 6 % at 17 steps).
 - **Length.** The steps of a pass cover the pass: people walking to a line on the floor
   adjust their last few steps to land on it (locomotor pointing: Lee et al. 1982; Laurent &
   Thomson 1988; de Rugy et al. 2002), they do not stop wherever the next step would cross
@@ -26,9 +29,10 @@ Foot sensors see only when each foot lands, so the rules are about step timing a
   average out: -1.5 % to +2.4 % by profile.) The first step from standing or out of a
   turn may be short: the count still covers the pass, since the steps start at one line
   and end at the other.
-- **Within a pass** the speed is taken as constant: each step's length is in proportion to
-  its step time (a step whose own time is not a walking step's, a pause or an unknown
-  time, counts with its foot's median in the pass and gets no length of its own).
+- **Within a pass** the speed is taken as constant: each foot's steps get the mean step in
+  proportion to that foot's median step time in the pass (a limp shows; one step's own
+  time is not its length). A step whose own time is not a walking step's (a pause or an
+  unknown time) gets no length of its own.
 """
 
 from __future__ import annotations
@@ -44,9 +48,10 @@ from stride.core.steps import FLAG_ALTERNATION, FLAG_GAP, FLAG_STOP, StepTable
 COURSE_ASSUMPTION = (
     "course mode: passes end at turns (two or more consecutive slow steps); the steps of a "
     "pass cover it from line to line, the walker's last step landing on the end line (mean "
-    "step length = pass length / steps), at constant speed within the pass (step length in "
-    "proportion to step time); a pass without a turn after it, with missing data, or with a "
-    "step count unlike the other passes is not measured"
+    "step length = pass length / steps), at constant speed within the pass (each foot's "
+    "step length in proportion to its median step time); a pass without a turn after it, "
+    "with missing data, with unclear ends (a step next to a turn neither clearly walking nor "
+    "clearly turning) or with a step count unlike the other passes is not measured"
 )
 
 #: A pass whose implied mean step length falls outside this range is not walking along the
