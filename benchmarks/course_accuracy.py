@@ -1,48 +1,37 @@
 """Overground course mode against the simulator's truth, per gait profile and seed.
 
-Not a test. Run: ``python benchmarks/course_accuracy.py [--seeds 1,2,3,4,5] [--minutes 2]``.
+Not a test. Run: ``python benchmarks/course_accuracy.py [--seeds 6-15] [--minutes 2]``.
 Each profile (severity 0.5) walks 10 m passes for the given minutes
 (``stride sim session --overground``); the recording is analysed as ``stride analyze`` does.
 Printed per run: the error of the mean step length against the truth's walking steps (turns
-excluded), whether every pass closed by a turn has the truth's number of walking steps,
-and how many passes were measured; then the worst error per profile, and the documented
-bound for one pass of n steps, 1 / (2 n + 1).
+excluded), whether every pass closed by a turn has the truth's number of walking steps, how
+many measured passes have the ends and step count of a true pass, and how many passes were
+measured; then the worst error per profile.
+
+The course-mode settings (``CourseParams``) and the simulated walker's approach to the end
+line were chosen on seeds 1-5; seeds 6-15 (the default) were held out and are the figures
+quoted in docs/metrics.md and README.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import tempfile
 from pathlib import Path
 
-import numpy as np
+
+def seeds_of(text: str) -> list[int]:
+    """``6-15`` or ``1,2,3`` (or both, comma-separated)."""
+    out: list[int] = []
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        out += list(range(int(lo), int(hi or lo) + 1))
+    return out
 
 
-def truth_of(path: Path) -> tuple[float, list[int]]:
-    rows = list(csv.DictReader((path / "truth_steps.csv").open()))
-    walking = [
-        float(r["step_length_m"]) for r in rows if r["step_length_m"] and "turn" not in r["flags"]
-    ]
-    # a pass is closed by a turn of two or more steps (one turn step at the very end of
-    # the recording may as well be a pause: such a pass counts as cut off)
-    passes: list[int] = []
-    count = turning = 0
-    for r in rows:
-        if "turn" in r["flags"]:
-            turning += 1
-            if turning == 2:
-                passes.append(count)
-        else:
-            if turning:
-                count = 0
-            turning = 0
-            count += 1
-    return float(np.mean(walking)), passes
-
-
-def one(profile: str, seed: int, minutes: float, root: Path) -> tuple[float, bool, str, int]:
+def one(profile: str, seed: int, minutes: float, root: Path) -> tuple[float | None, bool, str, str]:
     from sim.cli_support import build_spec
+    from sim.course_truth import closed_passes, matches, read_truth, walking_mean_m
     from sim.session import simulate_session
     from stride.analysis import run
     from stride.core.analyzer import AnalysisConfig
@@ -55,17 +44,19 @@ def one(profile: str, seed: int, minutes: float, root: Path) -> tuple[float, boo
     _, result, _ = run(out, AnalysisConfig())
     s = result.summary
     sides = [s[k]["step_length_m"] for k in "LR"]  # type: ignore[index]
-    n = sum(x["n"] for x in sides)
-    mean = sum(x["mean"] * x["n"] for x in sides) / n
-    truth_mean, truth_passes = truth_of(out)
+    n = sum(x["n"] for x in sides if x["mean"] is not None)
+    mean = sum(x["mean"] * x["n"] for x in sides if x["mean"] is not None) / n if n else None
+    rows = read_truth(out)
+    truth = closed_passes(rows)
     passes = s["course"]["passes"]  # type: ignore[index]
     closed = [p["steps"] for p in passes if p["ended_by"] == "turn"]
-    measured = sum(bool(p["measured"]) for p in passes)
+    measured = [p for p in passes if p["measured"]]
+    right = sum(matches(p, truth) for p in measured)
     return (
-        mean / truth_mean - 1.0,
-        closed == truth_passes,
-        f"{measured}/{len(passes)}",
-        (int(np.median(truth_passes)) if truth_passes else 0),
+        None if mean is None else mean / walking_mean_m(rows) - 1.0,
+        closed == [p.steps for p in truth],
+        f"{right}/{len(measured)}",
+        f"{len(measured)}/{len(passes)}",
     )
 
 
@@ -73,28 +64,35 @@ def main() -> None:
     from sim.profiles import PROFILES
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", default="1,2,3,4,5")
+    ap.add_argument("--seeds", default="6-15", help="held out: 6-15; chosen on: 1-5")
     ap.add_argument("--minutes", type=float, default=2.0)
     args = ap.parse_args()
-    seeds = [int(x) for x in args.seeds.split(",")]
-    print("profile                seed  mean step error  passes as truth  measured")
+    seeds = seeds_of(args.seeds)
+    print(
+        "profile                seed  mean step error  all passes as truth"
+        "  measured right  measured"
+    )
+    worst: dict[str, float] = {}
+    blank: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in sorted(PROFILES):
             profile = "healthy" if name == "healthy" else f"{name}:0.5"
-            errs = []
-            n = 0
             for seed in seeds:
-                err, same, measured, n = one(profile, seed, args.minutes, Path(tmp))
-                errs.append(err)
+                err, same, right, measured = one(profile, seed, args.minutes, Path(tmp))
+                if err is None:
+                    blank[profile] = blank.get(profile, 0) + 1
+                    shown = "no pass measured"
+                else:
+                    worst[profile] = max(worst.get(profile, 0.0), abs(err))
+                    shown = f"{100 * err:+14.2f} %"
                 print(
-                    f"{profile:22s} {seed:4d}  {100 * err:+14.2f} %  {'yes' if same else 'NO':>15s}"
-                    f"  {measured:>8s}"
+                    f"{profile:22s} {seed:4d}  {shown:>16s}  {'yes' if same else 'NO':>19s}"
+                    f"  {right:>14s}  {measured:>8s}"
                 )
-            bound = 100.0 / (2 * n + 1) if n else float("nan")
-            print(
-                f"{profile:22s} worst {100 * max(errs, key=abs):+.2f} % "
-                f"({n} steps per pass: bound {bound:.1f} %)"
-            )
+    print("worst |error| per profile:")
+    for profile, w in worst.items():
+        none = f", {blank[profile]} run(s) with no pass measured" if profile in blank else ""
+        print(f"  {profile:22s} {100 * w:.2f} %  {'within 2 %' if w <= 0.02 else 'OVER 2 %'}{none}")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ left stride series has exactly the drawn correlations.
 On a belt the walker keeps its place: each landing position (fore-aft, lab frame) corrects a
 share ``position_gain`` of the previous one's distance from the walker's place, plus noise,
 which makes stride speed anti-persistent (Dingwell 2010). Overground, the walker covers
-passes of ``pass_length_m`` along parallel lines and turns at the end of each.
+passes of ``pass_length_m`` along parallel lines, adjusts its last steps before the end line
+to land on it, and turns there.
 
 SimPy only schedules these events; sample-level signals are rendered afterwards (or
 between events, in real time) from the contact list, in vectorised blocks.
@@ -34,6 +35,10 @@ SIDES = ("L", "R")
 MIN_WALK_SPEED = 0.15  # m/s: below this the walker stands on the belt
 TURN_STEPS = 4  # steps of a 180-degree turn at the end of a pass
 TURN_TIME_FACTOR = 1.5  # turn steps are slower: a 180-degree turn takes about 2.5-3 s
+#: walking to the end line, the last steps before it are lengthened or shortened so that the
+#: last foot lands on it (walkers adjust over the last few steps before a floor target:
+#: Laurent & Thomson 1988; de Rugy et al. 2002); at most a sixth of a step each, this way
+APPROACH_STEPS = 3
 #: the swinging leg needs at least this long (swing lasts about 0.35-0.45 s across walking
 #: speeds, Perry 1992); a stride drawn shorter lengthens its step instead
 MIN_SWING_S = 0.25
@@ -41,6 +46,19 @@ MIN_SWING_S = 0.25
 
 def other(side: str) -> str:
     return "R" if side == "L" else "L"
+
+
+def planned_distance(side: str, steps: int, step_length: dict[str, float]) -> float:
+    """Distance that ``steps`` steps cover at the walker's own step lengths, ``side`` first."""
+    own = (steps + 1) // 2
+    return own * step_length[side] + (steps - own) * step_length[other(side)]
+
+
+def approach_steps_left(left_m: float, step_length: dict[str, float]) -> int:
+    """Whole steps that best fill ``left_m`` metres to the end line at the walker's mean
+    step (0: the foot is on the line, within half a step)."""
+    mean = (step_length["L"] + step_length["R"]) / 2
+    return max(0, math.floor(left_m / mean + 0.5))
 
 
 class BeltForWalker(Protocol):
@@ -341,18 +359,28 @@ class Walker:
         return self._place + offset
 
     def _overground_step(self, side: str, cycle: _Cycle) -> tuple[float, float, bool]:
-        """Step length, walkway position and whether this step is part of a turn."""
-        length = cycle.step_length[side] * (1.0 + 0.015 * float(self.rng.standard_normal()))
+        """Step length, walkway position and whether this step is part of a turn.
+
+        Walking to the end line the walker aims its feet at it, as people walking to a
+        target on the floor do (locomotor pointing: Lee et al. 1982, Laurent & Thomson
+        1988, de Rugy et al. 2002): within :data:`APPROACH_STEPS` steps of the line each
+        step is scaled so that the remaining steps, at the walker's own L/R step lengths,
+        end on it. A walker whose last foot is on the line (no whole step left) turns."""
+        noise = 1.0 + 0.015 * float(self.rng.standard_normal())
+        length = cycle.step_length[side] * noise
         if self._turn_left > 0:
             self._turn_left -= 1
-            length *= 0.4
             if self._turn_left == 0:
                 self.state.pass_position = 0.0
-            return length, self.state.pass_position, True
-        if self.state.pass_position + length > self.pass_length:
+            return length * 0.4, self.state.pass_position, True
+        left = self.pass_length - self.state.pass_position
+        steps_left = approach_steps_left(left, cycle.step_length)
+        if steps_left == 0:
             self._turn_left = TURN_STEPS - 1
             self.state.turns += 1
             return length * 0.4, self.state.pass_position, True
+        if steps_left <= APPROACH_STEPS:
+            length *= left / planned_distance(side, steps_left, cycle.step_length)
         self.state.pass_position += length
         return length, self.state.pass_position, False
 

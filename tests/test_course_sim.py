@@ -2,58 +2,35 @@
 
 What ``stride sim session --overground --profile P --minutes 2 --seed N`` and then
 ``stride analyze`` give (here through the same functions, and once through the command
-line): every pass closed by a turn has exactly the truth's walking steps; a pass cut off by
-the end of the recording is never measured; the mean step length is within the documented
-bound of the truth's walking steps (turns excluded), and within 2 % where that bound allows
-(docs/metrics.md, "Course mode": the walker stops short of a pass's end by part of a step
-that foot sensors cannot see, so one pass of n steps is known to 1 / (2 n + 1) of a step).
+line): the mean step length is within 2 % of the truth's walking steps (turns excluded);
+every pass measured has the ends and the walking-step count of a true pass; a pass cut off
+by the end of the recording is never measured; for every profile but the choreic one, every
+pass closed by a turn has exactly the truth's walking steps (docs/metrics.md, "Course
+mode"). The seeds here are held out: course mode's settings and the simulated walker's
+approach to the end line were chosen on seeds 1-5.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from sim.cli_support import build_spec
+from sim.course_truth import closed_passes, matches, read_truth, walking_mean_m
 from sim.profiles import PROFILES
 from sim.session import simulate_session
 from stride.analysis import run
 from stride.core.analyzer import AnalysisConfig
 
-SEEDS = (1, 3)  # seed 3 of parkinsonian:0.5 has a freeze of gait in mid-pass
+SEEDS = (6, 7)  # held out (settings chosen on seeds 1-5)
 
 
 def _profile(name: str) -> str:
     return "healthy" if name == "healthy" else f"{name}:0.5"
-
-
-def _truth(path: Path) -> tuple[float, list[int]]:
-    """Mean true walking step (turns excluded) and the walking steps of each closed pass."""
-    rows = list(csv.DictReader((path / "truth_steps.csv").open()))
-    lengths = [float(r["step_length_m"]) for r in rows if r["step_length_m"]]
-    walking = [x for x, r in zip(lengths, [r for r in rows if r["step_length_m"]], strict=True)
-               if "turn" not in r["flags"]]  # fmt: skip
-    # a pass is closed by a turn of two or more steps (one turn step at the very end of
-    # the recording may as well be a pause: such a pass counts as cut off)
-    passes: list[int] = []
-    count = turning = 0
-    for r in rows:
-        if "turn" in r["flags"]:
-            turning += 1
-            if turning == 2:
-                passes.append(count)
-        else:
-            if turning:
-                count = 0
-            turning = 0
-            count += 1
-    return float(np.mean(walking)), passes  # the last, unclosed, run is left out
 
 
 def _mean_step(summary: dict[str, object]) -> float:
@@ -62,34 +39,35 @@ def _mean_step(summary: dict[str, object]) -> float:
     return sum(s["mean"] * s["n"] for s in sides) / n
 
 
-def _check(
-    summary: dict[str, object], truth_mean: float, truth_passes: list[int], choreic: bool = False
-) -> float:
+def _check(summary: dict[str, object], out: Path, choreic: bool = False) -> int:
+    """Checks one session; returns how many passes were measured."""
+    rows = read_truth(out)
+    truth = closed_passes(rows)
     passes = summary["course"]["passes"]  # type: ignore[index]
-    closed = [p for p in passes if p["ended_by"] == "turn"]
-    if choreic:
-        # chorea: step times vary about as much as a turn's, so a turn is now and then
-        # missed (two passes run together: never measured) or found a step or two late
-        for p in closed:
-            if p["measured"]:
-                assert abs(p["steps"] - np.median(truth_passes)) <= 2, p
-            elif p["steps"] > 1.5 * np.median(truth_passes):
-                assert not p["measured"]
-    else:
-        assert [p["steps"] for p in closed] == truth_passes, "passes not told apart as the truth"
+    measured = [p for p in passes if p["measured"]]
     # a pass the end of the recording cuts off is never measured
-    assert all(p["ended_by"] == "turn" for p in passes if p["measured"])
-    assert sum(p["measured"] for p in passes) >= len(truth_passes) - (4 if choreic else 1)
-    err = _mean_step(summary) / truth_mean - 1.0
-    n = float(np.median(truth_passes))
-    assert abs(err) <= 1.0 / (2 * n + 1), f"mean step length {100 * err:+.2f} %"
-    return err
+    assert all(p["ended_by"] == "turn" for p in measured)
+    # every pass measured is a true pass: its ends and its count of walking steps
+    assert all(matches(p, truth) for p in measured), measured
+    if choreic:
+        # chorea: step times vary about as much as a turn's, so a pass whose ends are not
+        # clear is left unmeasured (most of them: docs/metrics.md)
+        if not measured:
+            assert all(summary[s]["step_length_m"]["mean"] is None for s in "LR")  # type: ignore[index]
+            return 0
+    else:
+        closed = [p["steps"] for p in passes if p["ended_by"] == "turn"]
+        assert closed == [p.steps for p in truth], "passes not told apart as the truth"
+        assert len(measured) >= len(truth) - 1
+    err = _mean_step(summary) / walking_mean_m(rows) - 1.0
+    assert abs(err) <= 0.02, f"mean step length {100 * err:+.2f} %"
+    return len(measured)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(PROFILES))
 def test_overground_passes_and_step_length_match_the_truth(name: str, tmp_path: Path) -> None:
-    errors = []
+    measured = 0
     for seed in SEEDS:
         spec = build_spec(
             minutes=2.0, speed="3.6kmh", profile=_profile(name), seed=seed, rate=1000,
@@ -98,15 +76,13 @@ def test_overground_passes_and_step_length_match_the_truth(name: str, tmp_path: 
         out = tmp_path / f"seed{seed}"
         simulate_session(out, spec)
         _, result, _ = run(out, AnalysisConfig())
-        truth_mean, truth_passes = _truth(out)
-        choreic = name == "huntington"
-        errors.append(_check(result.summary, truth_mean, truth_passes, choreic))
-    # the error is the walker's, not the seed's: the part of a step left before each end
-    assert max(errors) - min(errors) < 0.006
+        measured += _check(result.summary, out, choreic=name == "huntington")
+    assert measured >= 1
 
 
 @pytest.mark.slow
 def test_overground_through_the_command_line(tmp_path: Path) -> None:
+    # seed 3 of parkinsonian:0.5 has a freeze of gait in mid-pass (one slow step, no turn)
     out = tmp_path / "pk3"
     cmd = [sys.executable, "-m", "stride.cli.app"]
     sim = [*cmd, "sim", "session", "--overground", "--profile", "parkinsonian:0.5"]
@@ -117,7 +93,4 @@ def test_overground_through_the_command_line(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     analysed = subprocess.run([*cmd, "analyze", str(out), "--json"], capture_output=True, text=True)
     assert analysed.returncode == 0, analysed.stderr
-    summary = json.loads(analysed.stdout)["summary"]
-    truth_mean, truth_passes = _truth(out)
-    err = _check(summary, truth_mean, truth_passes)
-    assert abs(err) <= 0.02
+    _check(json.loads(analysed.stdout)["summary"], out)

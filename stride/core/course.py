@@ -7,7 +7,7 @@ Foot sensors see only when each foot lands, so the rules are about step timing a
 - **Turns end passes.** Turning 180 degrees takes several steps, each slower than a straight
   step. A step is *slow* when its step time exceeds ``slow_factor`` times the median step
   time of the same foot's neighbouring steps; a run of at least ``turn_steps`` consecutive
-  slow steps is a turn.
+  slow steps is a turn. A pause (a freeze of gait) is slow.
   One slow step alone (a pause, a freeze of gait, a hesitation) is not: nobody faces the
   other way without stepping, so the walker is still in the same pass and that step counts.
 - **A pass** is the steps from the recording's start or a turn to the next turn. The first
@@ -15,14 +15,24 @@ Foot sensors see only when each foot lands, so the rules are about step timing a
   A pass is never measured when no turn closes it (the recording ended during it), when
   samples are missing inside it or a contact was missed (its steps cannot be counted), or
   when its step count disagrees with the session's other passes (a turn was missed or a
-  pass split).
-- **Length.** The steps of a pass stop short of its end by what is left when the next step
-  would cross the end line: between nothing and one step, half a step on average. So a pass
-  of ``n`` steps has mean step length ``pass_length / (n + 1/2)``; for any one pass the error
-  of that is at most ``1 / (2 n + 1)`` of a step (2.9 % at 17 steps, 3.4 % at 14).
-- **Within a pass** the speed is taken as constant: each step's length is in proportion to
-  its step time (a step whose own time is not a walking step's, a pause or an unknown
-  time, counts with its foot's median in the pass and gets no length of its own).
+  pass split), or when its ends are not clear: a step either side of a bounding turn
+  within ``boundary_sds`` robust SDs of this walker's step-time ratios from the slow
+  threshold (in choreic gait a turn step can look like a walking step, so the count could
+  be a step off: 6 % at 17 steps).
+- **Length.** The steps of a pass cover the pass: people walking to a line on the floor
+  adjust their last few steps to land on it (locomotor pointing: Lee et al. 1982; Laurent &
+  Thomson 1988; de Rugy et al. 2002), they do not stop wherever the next step would cross
+  it. So a pass of ``n`` steps has mean step length ``pass_length / n``. (The former model,
+  ``pass_length / (n + 1/2)``, took the part of a step left before the line as half a step
+  on average; for a walker who does not aim at the line that part is the same fraction of
+  a step in every pass, set by how the pass length divides by the step, so it did not
+  average out: -1.5 % to +2.4 % by profile.) The first step from standing or out of a
+  turn may be short: the count still covers the pass, since the steps start at one line
+  and end at the other.
+- **Within a pass** the speed is taken as constant: each foot's steps get the mean step in
+  proportion to that foot's median step time in the pass (a limp shows; one step's own
+  time is not its length). A step whose own time is not a walking step's (a pause or an
+  unknown time) gets no length of its own.
 """
 
 from __future__ import annotations
@@ -33,19 +43,22 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from stride.core.steps import FLAG_ALTERNATION, FLAG_GAP, StepTable
+from stride.core.steps import FLAG_ALTERNATION, FLAG_GAP, FLAG_STOP, StepTable
 
 COURSE_ASSUMPTION = (
     "course mode: passes end at turns (two or more consecutive slow steps); the steps of a "
-    "pass stop short of its end by half a step on average (mean step length = pass length / "
-    "(steps + 1/2)), at constant speed within the pass (step length in proportion to step "
-    "time); a pass without a turn after it, with missing data, or with a step count unlike "
-    "the other passes is not measured"
+    "pass cover it from line to line, the walker's last step landing on the end line (mean "
+    "step length = pass length / steps), at constant speed within the pass (each foot's "
+    "step length in proportion to its median step time); a pass without a turn after it, "
+    "with missing data, with unclear ends (a step next to a turn neither clearly walking nor "
+    "clearly turning) or with a step count unlike the other passes is not measured"
 )
 
 #: A pass whose implied mean step length falls outside this range is not walking along the
 #: course (passes run together or split): its lengths are not reported.
 PLAUSIBLE_STEP_M = (0.15, 1.5)
+#: steps this much slower than their neighbours are left out of the reference the second time
+SLOW_REFERENCE = 1.25
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,9 @@ class CourseParams:
     min_steps: int = 2
     count_tolerance: float = 0.10  # share of the median pass count (at least 2 steps)
     min_passes_to_compare: int = 3
+    #: a pass's ends are clear when the steps either side of each are this many robust SDs
+    #: of the walker's own step-time ratios from the slow threshold (chosen on seeds 1-5)
+    boundary_sds: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -71,21 +87,35 @@ class Pass:
     missing_data: bool  # a gap or a missed contact inside it
 
 
-def slow_steps(table: StepTable, slow_factor: float, window: int = 4) -> NDArray[np.bool_]:
-    """Rows whose step time exceeds ``slow_factor`` x the median of the same foot's step
-    times around it (``window`` steps of that foot before and after): a local reference,
-    because stride times drift slowly over a session."""
+def step_ratios(table: StepTable, window: int = 4) -> NDArray[np.float64]:
+    """Each row's step time over the median of the same foot's step times around it
+    (``window`` steps of that foot before and after): a local reference, because stride
+    times drift slowly over a session. A pause (a step too long to be one, ``stop`` with
+    no time: a freeze of gait, or a turn with a freeze in it) is +inf; an unknown time NaN."""
     st = table["step_time_s"]
-    slow = np.zeros(len(table), dtype=np.bool_)
-    for code in (0, 1):
-        idx = np.flatnonzero(table.side == code)
-        t = st[idx]
-        for k in range(idx.size):
-            seg = t[max(0, k - window) : k + window + 1]
-            seg = seg[np.isfinite(seg)]
-            if seg.size and np.isfinite(t[k]):
-                slow[idx[k]] = t[k] > slow_factor * float(np.median(seg))
-    return slow
+    paused = ~np.isfinite(st) & ((table.flags & FLAG_STOP) != 0) & ((table.flags & FLAG_GAP) == 0)
+    ratio = np.where(paused, np.inf, np.nan)
+    walking = np.ones(st.shape[0], dtype=np.bool_)
+    for _ in range(2):  # the second time without the first time's slow steps (turns)
+        for code in (0, 1):
+            idx = np.flatnonzero(table.side == code)
+            t = st[idx]
+            ref = np.where(walking[idx], t, np.nan)
+            for k in range(idx.size):
+                seg = ref[max(0, k - window) : k + window + 1]
+                seg = seg[np.isfinite(seg)]
+                if seg.size and np.isfinite(t[k]):
+                    ratio[idx[k]] = t[k] / float(np.median(seg))
+        with np.errstate(invalid="ignore"):
+            walking = ~(ratio > SLOW_REFERENCE)
+    return ratio
+
+
+def slow_steps(table: StepTable, slow_factor: float, window: int = 4) -> NDArray[np.bool_]:
+    """Rows whose step time exceeds ``slow_factor`` x the local median (:func:`step_ratios`);
+    a pause is slow too."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(step_ratios(table, window) > slow_factor, dtype=np.bool_)
 
 
 def turn_rows(slow: NDArray[np.bool_], turn_steps: int) -> NDArray[np.bool_]:
@@ -140,8 +170,41 @@ def _pass_record(ps: Pass) -> dict[str, object]:
     }
 
 
+def ratio_spread(ratio: NDArray[np.float64], slow: NDArray[np.bool_]) -> float:
+    """Robust SD (1.4826 MAD) of the walking steps' step-time ratios: how far a walking
+    step's time strays from its neighbours' in this walker."""
+    r = ratio[np.isfinite(ratio) & ~slow]
+    if r.size < 2:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(r - np.median(r))))
+
+
+def unclear_ends(ps: Pass, ratio: NDArray[np.float64], params: CourseParams, spread: float) -> bool:
+    """Whether a turn's first or last step, or the walking step next to it, is too close to
+    the slow threshold to say on which side of the boundary it falls (the pass's count
+    could be a step off). The margin is the walker's own spread: nil for steady walkers,
+    wide in choreic gait, whose step times vary about as much as a turn's. A pause at a
+    turn's end is unclear too: a freeze of gait as the walker sets off may be a walking
+    step's."""
+    margin = params.boundary_sds * spread
+    lo, hi = params.slow_factor - margin, params.slow_factor + margin
+    first, last = int(ps.rows[0]), int(ps.rows[-1])
+    pairs = [(last, last + 1)] + ([(first, first - 1)] if first > 0 else [])
+    n = ratio.shape[0]
+    for walk, turn in pairs:
+        w = ratio[walk]
+        t = ratio[turn] if 0 <= turn < n else np.nan
+        if np.isnan(w) or not np.isfinite(t) or w > lo or t < hi:
+            return True
+    return False
+
+
 def _unmeasured_reason(
-    ps: Pass, pass_length_m: float, typical: float | None, params: CourseParams
+    ps: Pass,
+    pass_length_m: float,
+    typical: float | None,
+    params: CourseParams,
+    unclear: bool = False,
 ) -> str | None:
     """Why a pass cannot be measured, or None when it can."""
     n = int(ps.rows.size)
@@ -149,10 +212,15 @@ def _unmeasured_reason(
         return "cut off by the end of the recording (no turn after it)"
     if ps.missing_data:
         return "samples missing or a contact missed inside the pass: its steps cannot be counted"
+    if unclear:
+        return (
+            "a step next to a turn is neither clearly walking nor clearly turning: the count "
+            "could be a step off"
+        )
     if n < params.min_steps:
         return "too few steps"
     lo, hi = PLAUSIBLE_STEP_M
-    if not lo <= pass_length_m / (n + 0.5) <= hi:
+    if not lo <= pass_length_m / n <= hi:
         return f"{n} steps for {pass_length_m:g} m: passes not told apart"
     if typical is not None and abs(n - typical) > max(2.0, params.count_tolerance * typical):
         return (
@@ -165,16 +233,19 @@ def _unmeasured_reason(
 def _step_weights(
     table: StepTable, rows: NDArray[np.int64], slow: NDArray[np.bool_]
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-    """Each row's share of the pass time and whether it is a walking step of its own."""
+    """Each row's share of the pass and whether it is a walking step of its own.
+
+    The share is its foot's median step time in the pass: at constant speed a foot whose
+    steps take longer makes them longer (a limp shows), but one step's time is not its
+    length (in irregular gait step times stray far more than the steps' lengths do)."""
     t = table["step_time_s"][rows]
     own = np.isfinite(t) & ~slow[rows]
     side = table.side[rows]
-    w = np.where(own, t, np.nan)
     fallback = float(np.median(t[own])) if own.any() else 1.0
+    w = np.full(rows.shape[0], fallback)
     for code in (0, 1):
         mine = own & (side == code)
-        med = float(np.median(t[mine])) if mine.any() else fallback
-        w = np.where(~own & (side == code), med, w)
+        w[side == code] = float(np.median(t[mine])) if mine.any() else fallback
     return w, own
 
 
@@ -194,19 +265,23 @@ def apply_course(
     step_len = np.full(len(table), np.nan)
     stride_len = np.full(len(table), np.nan)
     passes = course_passes(table, p)
-    slow = slow_steps(table, p.slow_factor)
+    ratio = step_ratios(table)
+    with np.errstate(invalid="ignore"):
+        slow = ratio > p.slow_factor
+    spread = ratio_spread(ratio, slow)
     counts = [ps.rows.size for ps in passes if ps.closed and not ps.missing_data]
     typical = float(np.median(counts)) if len(counts) >= p.min_passes_to_compare else None
     records: list[dict[str, object]] = []
     for ps in passes:
         record = _pass_record(ps)
         records.append(record)
-        reason = _unmeasured_reason(ps, pass_length_m, typical, p)
+        unclear = ps.closed and unclear_ends(ps, ratio, p, spread)
+        reason = _unmeasured_reason(ps, pass_length_m, typical, p, unclear)
         if reason is not None:
             record.update(measured=False, length_m=None, reason=reason)
             continue
         n = int(ps.rows.size)
-        mean_step = pass_length_m / (n + 0.5)
+        mean_step = pass_length_m / n
         w, own = _step_weights(table, ps.rows, slow)
         lengths = mean_step * n * w / w.sum()
         step_len[ps.rows[own]] = lengths[own]

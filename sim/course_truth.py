@@ -1,0 +1,64 @@
+"""The truth of an overground session, as course mode reports it: passes and walking steps.
+
+Read from a recording's ``truth_steps.csv``: the mean length of the walking steps (turn
+steps excluded) and every pass closed by a turn, with the times course mode gives a pass
+(``start_s`` = the IC its first step starts from, ``end_s`` = its last walking IC) and its
+number of walking steps. A pass counts as closed once two turn steps follow it (one turn
+step at the very end of a recording may as well be a pause: such a pass is cut off).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class TruePass:
+    start_s: float
+    end_s: float
+    steps: int
+
+
+def read_truth(recording: Path) -> list[dict[str, str]]:
+    with (Path(recording) / "truth_steps.csv").open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def walking_mean_m(rows: list[dict[str, str]]) -> float:
+    """Mean true step length of the walking steps (not turns) that have one."""
+    lengths = [float(r["step_length_m"]) for r in rows if r["step_length_m"]]
+    walking = [
+        x for x, r in zip(lengths, [r for r in rows if r["step_length_m"]], strict=True)
+        if "turn" not in r["flags"]
+    ]  # fmt: skip
+    return sum(walking) / len(walking)
+
+
+def closed_passes(rows: list[dict[str, str]]) -> list[TruePass]:
+    """The passes two or more turn steps close, in order."""
+    out: list[TruePass] = []
+    first = 0  # row of the current pass's first walking step
+    turning = 0
+    for i, r in enumerate(rows):
+        if "turn" not in r["flags"]:
+            if turning:
+                first = i
+            turning = 0
+            continue
+        turning += 1
+        if turning == 2 and i - 2 >= first:
+            start = float(rows[first - 1 if first > 0 else 0]["ic_s"])
+            out.append(TruePass(start, float(rows[i - 2]["ic_s"]), i - 1 - first))
+    return out
+
+
+def matches(record: dict[str, object], passes: list[TruePass], tol_s: float = 0.1) -> bool:
+    """Whether a pass course mode reported has the ends and step count of a true pass."""
+    start, end = float(record["start_s"]), float(record["end_s"])  # type: ignore[arg-type]
+    return any(
+        abs(p.start_s - start) <= tol_s and abs(p.end_s - end) <= tol_s
+        and p.steps == record["steps"]
+        for p in passes
+    )  # fmt: skip
