@@ -29,15 +29,14 @@ def stride(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[s
     )
 
 
-#: The status line a first run prints while numba compiles (stride.cli.kernel_notice): not
-#: an error line; which test runs first on a cold cache decides where it appears.
-KERNEL_NOTICE = "stride: preparing the analysis kernels, first run only"
-
-
 def without_kernel_notice(stderr: str) -> str:
-    """``stderr`` without the first run's kernel status line."""
+    """``stderr`` without the status line a first run prints while numba compiles
+    (:data:`stride.cli.kernel_notice.MESSAGE`): not an error line; which test runs first on
+    a cold cache decides where it appears."""
+    from stride.cli.kernel_notice import MESSAGE
+
     return "".join(
-        line for line in stderr.splitlines(keepends=True) if not line.startswith(KERNEL_NOTICE)
+        line for line in stderr.splitlines(keepends=True) if not line.startswith(MESSAGE)
     )
 
 
