@@ -162,7 +162,7 @@ def test_bad_input_is_one_line_exit_1(
     (tmp_path / "nothing.txt").write_bytes(b"")
     cases.append((tmp_path / "nothing.txt", "empty"))
     # a WFDB record whose signal file was cut short
-    src = Path(__file__).resolve().parents[2] / "data" / "gaitndd"
+    src = Path(__file__).resolve().parents[3] / "data" / "physionet" / "gaitndd"
     for ext in (".hea", ".let", ".rit"):
         data = (src / f"control1{ext}").read_bytes()
         (tmp_path / f"cut{ext}").write_bytes(data if ext == ".hea" else data[: len(data) // 3])
