@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import stride_together
 
 STRIDE = [sys.executable, "-m", "stride.cli.app"]
 
@@ -63,25 +64,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     doc = json.loads(run.stdout.splitlines()[-1])
     assert doc["summary"]["steps_used"] >= 20, doc["summary"]
     return {"dir": d, "rec": d / "rec", "db": d / "h.sqlite", "doc": doc}
-
-
-def stride_together(*commands: list[str], timeout: float = 240.0) -> list[str]:
-    """The standard output of each ``stride ARGS`` of ``commands``, run at the same time (each
-    command is mostly its own start-up: together they use both cores); each must succeed."""
-    pipe = subprocess.PIPE
-    procs = [
-        subprocess.Popen([*STRIDE, *args], stdout=pipe, stderr=pipe, text=True) for args in commands
-    ]
-    try:
-        outs = [p.communicate(timeout=timeout) for p in procs]
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-    for p, (_, err) in zip(procs, outs, strict=True):
-        assert p.returncode == 0, err
-    return [out for out, _ in outs]
 
 
 def analysed_replayed_reported(
