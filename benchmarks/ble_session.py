@@ -25,7 +25,6 @@ import re
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -35,61 +34,18 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 
-class Truth(threading.Thread):
-    """The world's true step lengths by (foot, IC), taken every 2 s while it runs (the
-    live world keeps 30 s of contacts)."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(daemon=True)
-        self.key, self.steps, self.stop = key, {}, threading.Event()
-        self.steps: dict[tuple[str, float], float]
-
-    def run(self) -> None:
-        while not self.stop.wait(2.0):
-            self.take()
-        self.take()
-
-    def take(self) -> None:
-        from sim.truth import truth_steps
-        from sim.world import worlds
-
-        world = worlds().get(self.key)
-        if world is None:
-            return
-        with world.lock:
-            now = world.now()
-            done = [c for c in world.walker.contacts if c.ic < now - 0.5]
-            for s in truth_steps(done, belt=world.treadmill, end_s=now):
-                if s.step_length_m is not None:
-                    self.steps[(s.side, round(s.ic_s, 6))] = s.step_length_m
-
-
-def errors(steps: list[dict[str, Any]], truth: dict[tuple[str, float], float]) -> list[float]:
-    out = []
-    for s in steps:
-        if s.get("step_length_m") is None or s.get("flags"):
-            continue
-        near = [
-            (abs(ic - s["ic_s"]), v)
-            for (side, ic), v in truth.items()
-            if side == s["side"] and abs(ic - s["ic_s"]) <= 0.08
-        ]
-        if near:
-            out.append(s["step_length_m"] - min(near)[1])
-    return out
-
-
 def session(spec: str, seconds: float) -> dict[str, Any]:
     """One live session on a fresh world; its document, truth and in-session latencies."""
     from ble_latency import BeltTimes, pct, timed_session_class  # type: ignore[import-not-found]
 
+    from benchmarks.live_truth import TruthWatcher, matched_errors
     from sim.ble import serve
     from sim.world import drop_world
     from stride.session import run as run_module
     from stride.session.run import LiveArgs, run_live
 
     key = f"bench-ble-{os.getpid()}-{time.monotonic_ns()}"
-    truth, times = Truth(key), BeltTimes()
+    truth, times = TruthWatcher(key), BeltTimes()
     truth.start()
     args = LiveArgs(
         port=f"sim://box?world={key}&seed=1&speed=3.6kmh",
@@ -115,7 +71,7 @@ def session(spec: str, seconds: float) -> dict[str, Any]:
     doc = json.loads(out.getvalue().splitlines()[-1])
     inside = times.inside_ms[5:]
     doc["latency"] = (pct(inside, 50), pct(inside, 99), len(inside)) if inside else None
-    doc["errors"] = errors(doc["steps"], truth.steps)
+    doc["errors"] = matched_errors(doc["steps"], truth.steps)
     doc["truth"] = list(truth.steps.values())
     return doc
 

@@ -6,7 +6,7 @@ so other programs on a shared machine disturb it less than wall time):
 
 1. synthetic 1 kHz walking, 4 int16 channels (heel + toe per foot; the data of
    ``benchmarks/core_speed.py``);
-2. a real 300 Hz record (tests/data/gaitndd/control1, one FSR per foot) tiled to the same
+2. a real 300 Hz record (data/physionet/gaitndd/control1, one FSR per foot) tiled to the same
    length, if present.
 
 For each: time points per second and the ratio to ``forces.copy()``.
@@ -62,7 +62,7 @@ def main() -> None:
     from stride.readers import read_signals
 
     measure("synthetic 1 kHz heel+toe", synthetic(args.points), args.repeat)
-    hea = REPO / "tests" / "data" / "gaitndd" / "control1.hea"
+    hea = REPO / "data" / "physionet" / "gaitndd" / "control1.hea"
     if hea.exists():
         rec = read_signals(hea)
         reps = max(1, args.points // rec.n)

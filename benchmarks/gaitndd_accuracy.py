@@ -18,17 +18,19 @@ cadence and which insole cell loads first.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 from numpy.typing import NDArray
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from benchmarks.gaitndd_yardstick import load_compare  # noqa: E402
+
 DEFAULT_DATA = REPO / "data" / "physionet"
 
 
@@ -44,17 +46,6 @@ class SideResult:
     @property
     def share(self) -> float:
         return self.matched / self.total if self.total else float("nan")
-
-
-def load_compare(data: Path) -> ModuleType:
-    """The yardstick module shipped beside the data."""
-    path = data / "gaitndd_compare.py"
-    spec = importlib.util.spec_from_file_location("gaitndd_compare", path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"{path}: cannot load the comparison module")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def steps_of(hea: Path, cli: bool = False) -> list[dict[str, object]]:

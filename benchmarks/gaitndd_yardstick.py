@@ -1,12 +1,14 @@
-"""The gaitndd yardstick (``gaitndd_compare.py`` beside the data) and a fast copy of it.
+"""The gaitndd yardstick (``gaitndd_compare.py`` beside the data), and a fast copy of it.
 
 ``load_compare(data)`` loads the yardstick module shipped with the records: every figure
 reported in docs/accuracy.md is computed by it. A grid search evaluates hundreds of
 settings, and the yardstick's alignment is a plain-Python double loop (about 10 s for the
-33 records), so :func:`fast_evaluate` runs the same dynamic programme in numba: the same
-costs, added in the same order, the same tie-breaking, hence the same pairs. The
-cross-validation script checks that it gives the yardstick's exact result on the settings
-it reports (``--check``).
+33 records), so ``load_compare(data, fast=True)`` loads a second copy of the same module
+with two parts swapped: its alignment runs in numba (:func:`_align`: the same costs, added
+in the same order, the same tie-breaking, hence the same pairs), and each ``.ts`` table is
+read once. Everything else (the filters, the offset, the counts) is the yardstick's own
+code. The cross-validation script checks that both copies give the same figures on the
+settings it reports (``--check``).
 """
 
 from __future__ import annotations
@@ -23,15 +25,48 @@ from numpy.typing import NDArray
 GAP = 0.05
 
 
-def load_compare(data: Path) -> ModuleType:
-    """The yardstick module shipped beside the data."""
+def load_compare(data: Path, *, fast: bool = False) -> ModuleType:
+    """The yardstick module shipped beside the data; ``fast``: a copy of it with the numba
+    alignment, reading each table once."""
     path = data / "gaitndd_compare.py"
     spec = importlib.util.spec_from_file_location("gaitndd_compare", path)
     if spec is None or spec.loader is None:
         raise SystemExit(f"{path}: cannot load the comparison module")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    if fast:
+        if getattr(mod, "GAP", None) != GAP:
+            raise SystemExit(f"{path}: its GAP is not {GAP} (the fast alignment's)")
+        mod._align = _aligned_pairs  # type: ignore[attr-defined]
+        mod.np = _TablesReadOnce()  # type: ignore[attr-defined]
     return mod
+
+
+class _TablesReadOnce:
+    """numpy as the yardstick sees it, except that ``loadtxt`` reads each table once."""
+
+    def __init__(self) -> None:
+        self._tables: dict[str, NDArray[np.float64]] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(np, name)
+
+    def loadtxt(self, path: str) -> NDArray[np.float64]:
+        if path not in self._tables:
+            self._tables[path] = np.loadtxt(path)
+        return self._tables[path]
+
+
+def _aligned_pairs(
+    ref_t: NDArray[np.float64], ref_int: NDArray[np.float64], ic: NDArray[np.float64],
+    stride: NDArray[np.float64], reach: float,
+) -> list[tuple[int, int]]:  # fmt: skip
+    """``gaitndd_compare._align``'s result (pairs (row, detected), in order) from
+    :func:`_align`."""
+    f = np.ascontiguousarray
+    got = _align(f(ref_t, np.float64), f(ref_int, np.float64), f(ic, np.float64),
+                 f(stride, np.float64), float(reach))  # fmt: skip
+    return [(int(a), int(b)) for a, b in got]
 
 
 @njit(cache=True)
@@ -83,44 +118,3 @@ def _align(
         else:
             j -= 1
     return pairs[:k][::-1]
-
-
-def _match_side(
-    ref_t: NDArray[np.float64], ref_int: NDArray[np.float64], ic: NDArray[np.float64],
-    stride: NDArray[np.float64],
-) -> tuple[int, int, NDArray[np.float64], int]:  # fmt: skip
-    """``gaitndd_compare.match_side`` with the numba alignment."""
-    ok = np.isfinite(stride) & np.isfinite(ic)
-    ic, stride = ic[ok], stride[ok]
-    order = np.argsort(ic)
-    ic, stride = ic[order], stride[order]
-    if len(ic) < 2:
-        return 0, len(ref_t), np.array([]), 0
-    med = float(np.median(ref_int))
-    j = np.clip(np.searchsorted(ic, ref_t), 1, len(ic) - 1)
-    near = np.where(np.abs(ic[j - 1] - ref_t) < np.abs(ic[j] - ref_t), ic[j - 1], ic[j]) - ref_t
-    off = float(np.median(near))
-    pairs = _align(ref_t + off, ref_int, ic, stride, 1.6 * med)
-    errs = np.abs(stride[pairs[:, 1]] - ref_int[pairs[:, 0]])
-    inside = (ic >= ref_t[0] + off - 0.5 * med) & (ic <= ref_t[-1] + off + 0.5 * med)
-    used = np.zeros(len(ic), bool)
-    used[pairs[:, 1]] = True
-    return len(pairs), len(ref_t), errs, int(np.sum(inside & ~used))
-
-
-def fast_evaluate(
-    compare: ModuleType, ts: NDArray[np.float64], steps: list[dict[str, Any]]
-) -> dict[str, tuple[int, int, NDArray[np.float64], int]]:
-    """``compare.evaluate`` on a loaded table ``ts``, with the numba alignment."""
-    out = {}
-    for side, col in (("L", 1), ("R", 2)):
-        s = [x for x in steps if x.get("side") == side]
-        ic = np.array([x["ic_s"] for x in s], float)
-        st = np.array(
-            [np.nan if x.get("stride_time_s") is None else x["stride_time_s"] for x in s], float
-        )
-        valid = (ts[:, col] >= 0.4) & (ts[:, col] <= 3.0) & ~compare.filled(ts[:, col])
-        if valid.mean() < 0.5:
-            continue
-        out[side] = _match_side(ts[valid, 0], ts[valid, col], ic, st)
-    return out

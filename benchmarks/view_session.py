@@ -44,7 +44,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from view_speed import ARGS, CHROMIUM, SocketViewers, page_figures, percentile
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from view_speed import SocketViewers, page_figures, percentile
+
+from benchmarks.chromium import launch
 
 STRIDE = [sys.executable, "-m", "stride.cli.app"]
 CONFIGS = ("no --view", "--view, no viewer", "--view, 5 viewers")
@@ -169,13 +172,7 @@ def main() -> None:
     print(f"stride live, 1 kHz x 4 channels, real time, {a.seconds:g} s per run, {a.rounds} rounds")
     print(f"   {'round':<7}{'':<22}{'latency p50':>12}{'p99':>9}{'CPU':>10}{'steps':>7}  page")
     with sync_playwright() as pw, tempfile.TemporaryDirectory() as tmp:
-        ctx = pw.chromium.launch_persistent_context(
-            str(Path(tmp) / "profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=ARGS,
-            viewport={"width": 1280, "height": 720},
-        )
+        ctx = launch(pw, Path(tmp) / "profile")
         for r in range(a.rounds):
             for config in CONFIGS[r % 3 :] + CONFIGS[: r % 3]:
                 d = Path(tmp) / f"dev-{r}-{CONFIGS.index(config)}"

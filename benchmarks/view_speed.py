@@ -36,17 +36,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.chromium import launch
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -234,13 +225,7 @@ def main() -> None:
         idle = child.measure(a.seconds)
         row("server, no viewer", idle)
         with sync_playwright() as pw, tempfile.TemporaryDirectory() as profile:
-            ctx = pw.chromium.launch_persistent_context(
-                str(Path(profile)),
-                executable_path=CHROMIUM,
-                headless=True,
-                args=ARGS,
-                viewport={"width": 1280, "height": 720},
-            )
+            ctx = launch(pw, Path(profile))
             pages = [ctx.new_page()]
             pages[0].goto(child.url)
             time.sleep(2)

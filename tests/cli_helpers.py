@@ -29,15 +29,35 @@ def stride(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[s
     )
 
 
-#: The status line a first run prints while numba compiles (stride.cli.kernel_notice): not
-#: an error line; which test runs first on a cold cache decides where it appears.
-KERNEL_NOTICE = "stride: preparing the analysis kernels, first run only"
+def stride_together(*commands: list[str], timeout: float = 240.0) -> list[str]:
+    """The standard output of each ``stride ARGS`` of ``commands``, run at the same time (each
+    command is mostly its own start-up: together they use both cores); each must succeed
+    (exit 0)."""
+    pipe, none = subprocess.PIPE, subprocess.DEVNULL
+    procs = [
+        subprocess.Popen([*CMD, *args], stdin=none, stdout=pipe, stderr=pipe, text=True, env=env())
+        for args in commands
+    ]
+    try:
+        outs = [p.communicate(timeout=timeout) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    for p, (_, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, err
+    return [out for out, _ in outs]
 
 
 def without_kernel_notice(stderr: str) -> str:
-    """``stderr`` without the first run's kernel status line."""
+    """``stderr`` without the status line a first run prints while numba compiles
+    (:data:`stride.cli.kernel_notice.MESSAGE`): not an error line; which test runs first on
+    a cold cache decides where it appears."""
+    from stride.cli.kernel_notice import MESSAGE
+
     return "".join(
-        line for line in stderr.splitlines(keepends=True) if not line.startswith(KERNEL_NOTICE)
+        line for line in stderr.splitlines(keepends=True) if not line.startswith(MESSAGE)
     )
 
 

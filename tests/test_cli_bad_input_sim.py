@@ -18,7 +18,7 @@ from cli_helpers import one_line_error as _one_line_error
 from cli_helpers import stride as _stride
 
 REPO = Path(__file__).resolve().parents[1]
-GAITNDD = REPO / "tests" / "data" / "gaitndd"
+GAITNDD = REPO / "data" / "physionet" / "gaitndd"
 
 
 def _tree(root: Path) -> dict[str, bytes | None]:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import stride_together
 
 STRIDE = [sys.executable, "-m", "stride.cli.app"]
 
@@ -65,13 +66,18 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"dir": d, "rec": d / "rec", "db": d / "h.sqlite", "doc": doc}
 
 
-def analysed(rec: Path) -> dict[str, Any]:
-    return json.loads(stride("analyze", str(rec), "--json").stdout)
-
-
-def replayed(rec: Path) -> dict[str, Any]:
-    out = stride("replay", str(rec), "--speed", "max", "--no-ui", "--json")
-    return json.loads(out.stdout.splitlines()[-1])
+def analysed_replayed_reported(
+    rec: Path, html: Path
+) -> tuple[dict[str, Any], dict[str, Any], tuple[Rows, Rows, Rows]]:
+    """``stride analyze REC --json``, ``stride replay REC --speed max --no-ui --json`` and
+    ``stride report REC --out HTML`` (run together): the two documents and the report's
+    tables."""
+    analysed, replayed, _ = stride_together(
+        ["analyze", str(rec), "--json"],
+        ["replay", str(rec), "--speed", "max", "--no-ui", "--json"],
+        ["report", str(rec), "--out", str(html)],
+    )
+    return json.loads(analysed), json.loads(replayed.splitlines()[-1]), report_tables(html)
 
 
 class _Tables(HTMLParser):
@@ -103,9 +109,8 @@ class _Tables(HTMLParser):
 Rows = dict[str, list[str]]
 
 
-def report_tables(rec: Path, out: Path) -> tuple[Rows, Rows, Rows]:
+def report_tables(out: Path) -> tuple[Rows, Rows, Rows]:
     """The report's session, summary and symmetry tables, rows by their first cell."""
-    stride("report", str(rec), "--out", str(out))
     parser = _Tables()
     parser.feed(out.read_text(encoding="utf-8"))
     info, summary, symmetry = ({r[0]: r[1:] for r in t if r} for t in parser.tables[:3])
@@ -181,10 +186,10 @@ def test_live_analyze_replay_report_and_history_agree(live: dict[str, Any]) -> N
     s = live["doc"]["summary"]
     assert s["target"]["lines_per_step"] == 2 and s["target"]["cadence_spm"] == 100.0
     assert s["belt_speed_mps"]["mean"] is not None  # the belt came from the Trackmaster
-    assert analysed(live["rec"])["summary"] == s
-    again = replayed(live["rec"])
+    analysed, again, tables = analysed_replayed_reported(live["rec"], live["dir"] / "r.html")
+    assert analysed["summary"] == s
     assert again["summary"] == s and again["steps"] == live["doc"]["steps"]
-    check_report(report_tables(live["rec"], live["dir"] / "r.html"), s)
+    check_report(tables, s)
     check_history(live["db"], s)
     stored = json.loads((live["rec"] / "summary.json").read_text())
     assert stored == s
@@ -197,10 +202,11 @@ def test_without_derived_tables_everything_still_agrees(live: dict[str, Any]) ->
     shutil.copytree(live["rec"], bare)
     (bare / "steps.csv").unlink()
     (bare / "summary.json").unlink()
-    assert analysed(bare)["summary"] == s
-    assert replayed(bare)["summary"] == s
+    analysed, again, tables = analysed_replayed_reported(bare, live["dir"] / "bare.html")
+    assert analysed["summary"] == s
+    assert again["summary"] == s
     # the cadence and line targets are kept when the report analyses the recording
-    check_report(report_tables(bare, live["dir"] / "bare.html"), s)
+    check_report(tables, s)
     assert "analysed the recording" in (live["dir"] / "bare.html").read_text()
     check_history(live["db"], s)
     assert math.isfinite(s["cadence_spm"])

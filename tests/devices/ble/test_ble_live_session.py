@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ble_helpers import TruthWatcher, matched_errors
 from rich.console import Console
 from typer.testing import CliRunner
 
+from benchmarks.live_truth import TruthWatcher, matched_errors
 from devices.ble.ftms import parse_speed_range
 from devices.ble.record import iter_records
 from devices.recording import SessionReader

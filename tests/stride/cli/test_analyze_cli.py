@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import without_kernel_notice
 
 from stride.cli import app as cli_app
-from stride.cli.kernel_notice import MESSAGE as KERNEL_NOTICE
 from stride.core.signals import Channel, GaitSignals
 
 Walk = Callable[..., tuple[GaitSignals, dict[str, np.ndarray]]]
@@ -124,7 +124,7 @@ def test_table_csv_plot_and_no_overwrite(
     before = csv_path.read_bytes()
     code, out, err = _run(args, monkeypatch, capsys)
     assert code == 1 and "already exists" in err and "--force" in err
-    err = "".join(x for x in err.splitlines(True) if not x.startswith(KERNEL_NOTICE))
+    err = without_kernel_notice(err)
     assert err.count("\n") == 1 and "Traceback" not in err
     assert csv_path.read_bytes() == before
     code, _, err = _run([*args, "--force"], monkeypatch, capsys)
@@ -162,7 +162,7 @@ def test_bad_input_is_one_line_exit_1(
     (tmp_path / "nothing.txt").write_bytes(b"")
     cases.append((tmp_path / "nothing.txt", "empty"))
     # a WFDB record whose signal file was cut short
-    src = Path(__file__).resolve().parents[2] / "data" / "gaitndd"
+    src = Path(__file__).resolve().parents[3] / "data" / "physionet" / "gaitndd"
     for ext in (".hea", ".let", ".rit"):
         data = (src / f"control1{ext}").read_bytes()
         (tmp_path / f"cut{ext}").write_bytes(data if ext == ".hea" else data[: len(data) // 3])
@@ -172,7 +172,7 @@ def test_bad_input_is_one_line_exit_1(
     for path, words in cases:
         code, _out, err = _run(["analyze", str(path)], monkeypatch, capsys)
         # a cold cache's status line (stride.cli.kernel_notice) is not an error line
-        err = "".join(x for x in err.splitlines(True) if not x.startswith(KERNEL_NOTICE))
+        err = without_kernel_notice(err)
         assert code == 1, (path, err)
         assert err.startswith("stride: error: ") and words in err, err
         assert str(path.parent / path.stem) in err  # names the file (or its signal file)

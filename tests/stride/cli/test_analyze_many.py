@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from stride.cli import app as cli_app
 
 DATA = Path(__file__).resolve().parents[2] / "data"
-GOOD = [DATA / "gaitndd" / "control1.hea", DATA / "gaitpdb" / "GaCo01_01_30s.txt"]
+GAITNDD = Path(__file__).resolve().parents[3] / "data" / "physionet" / "gaitndd"
+GOOD = [GAITNDD / "control1.hea", DATA / "gaitpdb" / "GaCo01_01_30s.txt"]
 
 
 def _run(

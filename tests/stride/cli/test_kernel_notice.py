@@ -14,7 +14,7 @@ from stride.cli import app as cli_app
 from stride.cli.kernel_notice import MESSAGE
 
 ANNOUNCE = "from stride.cli.kernel_notice import announce_kernels as a; print(a())"
-RECORD = Path(__file__).resolve().parents[2] / "data" / "gaitndd" / "control1.hea"
+RECORD = Path(__file__).resolve().parents[3] / "data" / "physionet" / "gaitndd" / "control1.hea"
 
 
 def _announce(cache: Path | None) -> subprocess.CompletedProcess[str]:

@@ -1,6 +1,6 @@
 """Contact detection on real recordings against the gaitndd database's own stride tables.
 
-The shipped records (tests/data/gaitndd) include the hard cases; a simple matcher pairs
+The shipped records (data/physionet/gaitndd) include the hard cases; a simple matcher pairs
 detected strides with the table's rows after removing the record's constant offset (the
 database's threshold is not published). Every shipped record (data/physionet) is checked
 with the project's yardstick (gaitndd_compare.py) against the accuracy targets.
@@ -17,7 +17,7 @@ import pytest
 from stride.core.contacts import FootContacts, StreamingContactDetector, detect_contacts
 from stride.readers import read_signals
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "gaitndd"
+DATA = Path(__file__).resolve().parents[3] / "data" / "physionet" / "gaitndd"
 COLUMN = {"L": 1, "R": 2}
 
 

@@ -18,6 +18,7 @@ from stride.errors import InputError
 from stride.readers import read_signals
 
 DATA = Path(__file__).resolve().parents[2] / "data"
+GAITNDD = Path(__file__).resolve().parents[3] / "data" / "physionet" / "gaitndd"
 SHIPPED = ["control1", "hunt1", "park5", "als5"]
 
 
@@ -45,13 +46,13 @@ _CACHE: dict[str, Analysis] = {}
 
 def _analysis(name: str) -> Analysis:
     if name not in _CACHE:
-        _CACHE[name] = analyze(read_signals(DATA / "gaitndd" / f"{name}.hea"))
+        _CACHE[name] = analyze(read_signals(GAITNDD / f"{name}.hea"))
     return _CACHE[name]
 
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_gaitndd_records_agree_with_their_stride_table(name: str) -> None:
-    _check_against_ts(DATA / "gaitndd" / f"{name}.hea", _analysis(name))
+    _check_against_ts(GAITNDD / f"{name}.hea", _analysis(name))
 
 
 def test_dead_sensor_is_flagged_not_averaged() -> None:
@@ -81,7 +82,7 @@ def test_dfa_agrees_with_nolds_on_real_strides() -> None:
 )
 @given(st.lists(st.integers(1, 90_000), min_size=1, max_size=6))
 def test_streaming_equals_batch_on_a_real_record(cuts: list[int]) -> None:
-    sig = read_signals(DATA / "gaitndd" / "hunt1.hea")
+    sig = read_signals(GAITNDD / "hunt1.hea")
     batch = _analysis("hunt1")
     sa = StreamingAnalyzer(None, sig.channels, sig.fs, 0)
     bounds = [0, *sorted(cuts), sig.n]

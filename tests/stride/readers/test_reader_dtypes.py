@@ -13,6 +13,7 @@ from devices.sensorbox.frames import ChannelSpec, Hello
 from stride.readers import read_signals
 
 DATA = Path(__file__).resolve().parents[2] / "data"
+GAITNDD = Path(__file__).resolve().parents[3] / "data" / "physionet" / "gaitndd"
 PLACES = (("L", "heel"), ("L", "toe"), ("R", "heel"), ("R", "toe"))
 
 
@@ -55,7 +56,7 @@ def test_an_uncalibrated_box_gives_its_int16_counts(tmp_path: Path) -> None:
 
 
 def test_physionet_and_gaitpdb_readers() -> None:
-    wfdb = read_signals(DATA / "gaitndd" / "control1.hea")
+    wfdb = read_signals(GAITNDD / "control1.hea")
     assert wfdb.forces.dtype == np.int16 and wfdb.units == "adu"  # one gain: counts as read
     gaitpdb = read_signals(DATA / "gaitpdb" / "GaCo01_01_30s.txt")
     assert gaitpdb.forces.dtype == np.float32 and gaitpdb.units == "N"

@@ -24,7 +24,7 @@ from stride.readers.gaitpdb import SPIKE_FACTOR, SPIKE_FLOOR_N, read_gaitpdb, sp
 from stride.readers.wfdb import parse_header, read_wfdb
 
 DATA = Path(__file__).resolve().parents[2] / "data"
-RECORD = DATA / "gaitndd" / "control1"
+RECORD = Path(__file__).resolve().parents[3] / "data" / "physionet" / "gaitndd" / "control1"
 TRIAL = DATA / "gaitpdb" / "GaCo01_01_30s.txt"
 
 

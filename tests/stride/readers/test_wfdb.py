@@ -13,7 +13,7 @@ from stride.errors import InputError
 from stride.readers import read_signals
 from stride.readers.wfdb import decode_212, parse_header, read_wfdb
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "gaitndd"
+DATA = Path(__file__).resolve().parents[3] / "data" / "physionet" / "gaitndd"
 
 
 def encode_212(values: list[int]) -> bytes:

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 import synthbox
+from cli_helpers import without_kernel_notice
 
 from devices.recording import SessionReader
 from sim.harness import SimDevices
-from stride.cli.kernel_notice import MESSAGE as KERNEL_NOTICE
 
 STRIDE = [sys.executable, "-m", "stride.cli.app"]
 
@@ -126,8 +126,7 @@ def test_wrong_port_is_one_line(tmp_path: Path) -> None:
         env=env(tmp_path),
     )
     assert out.returncode == 1
-    # a cold cache's status line aside
-    err = [x for x in out.stderr.strip().splitlines() if not x.startswith(KERNEL_NOTICE)]
+    err = without_kernel_notice(out.stderr).strip().splitlines()
     assert len(err) == 1 and "does not exist" in err[0], out.stderr
     assert not (tmp_path / "sessions").exists()
 
@@ -150,8 +149,7 @@ def test_bytes_that_never_decode_get_a_diagnosis_within_3_s(
         box.play(payload, seconds=3.0, chunk=256, repeat=True)
     out = live(box.path, tmp_path, duration=20.0)
     assert out.returncode == 1
-    # a cold cache's status line aside
-    err = [x for x in out.stderr.strip().splitlines() if not x.startswith(KERNEL_NOTICE)]
+    err = without_kernel_notice(out.stderr).strip().splitlines()
     assert len(err) == 1 and expect in err[0], out.stderr
     assert "Traceback" not in out.stderr
 

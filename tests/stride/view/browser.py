@@ -1,39 +1,10 @@
-"""Debian's Chromium driven by playwright (never a downloaded browser), and what the tests
-read off the page: the canvas's pixels and the perspective the page drew them with."""
+"""What the view's browser tests read off the page: the canvas's pixels and the perspective
+the page drew them with. The browser itself opens as the benchmarks open it
+(benchmarks/chromium.py)."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-from typing import Any
-
-CHROMIUM = next(
-    (p for p in ("/usr/bin/chromium", shutil.which("chromium") or "") if p and Path(p).exists()),
-    None,
-)
 SKIP_REASON = "Chromium is not installed (CI installs Debian's chromium; apt-get install chromium)"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
-
-
-def launch(playwright: Any, user_data_dir: Path) -> Any:
-    """A fresh headless Chromium (its own profile directory) as a persistent context."""
-    return playwright.chromium.launch_persistent_context(
-        str(user_data_dir),
-        executable_path=CHROMIUM,
-        headless=True,
-        args=ARGS,
-        viewport={"width": 1280, "height": 720},
-    )
 
 
 #: Two consecutive frames: the centre column's brightness and each frame's time stamp. Read

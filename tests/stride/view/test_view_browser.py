@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser import CHROMIUM, SKIP_REASON, TWO_FRAMES_JS, launch, line_centres
+from browser import SKIP_REASON, TWO_FRAMES_JS, line_centres
 from viewclient import make_steps
 
+from benchmarks.chromium import CHROMIUM, launch
 from stride.view import ViewServer
 from stride.view.frames import ViewTarget, step_error_m
 from stride.view.hub import error_text

@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser import CHROMIUM, SKIP_REASON, launch
+from browser import SKIP_REASON
 from cli_helpers import CMD, env
 
+from benchmarks.chromium import CHROMIUM, launch
 from stride.view.hub import error_text
 
 pytestmark = [pytest.mark.skipif(CHROMIUM is None, reason=SKIP_REASON), pytest.mark.slow]
