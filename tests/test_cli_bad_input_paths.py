@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import one_line_error, stride, stride_in_process
 from fs_helpers import fill, set_read_only, small_disk, tree
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 NON_UTF8 = os.fsdecode(b"caf\xe9-\xff")
@@ -84,13 +84,16 @@ def _commands(rec: str) -> dict[str, list[str]]:
 
 def _run_case(box: Path, args: list[str], value: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run one case in ``work`` and check: no traceback, a defined exit code, and nothing
-    changed outside ``work`` but the path the value names itself and the folders leading to
-    it (an absolute path a user gives is theirs); a refusal leaves everything as it was."""
+    changed outside ``work`` but a new path the value names and the new folders leading to
+    it (a path a user gives is theirs, ``../x`` as much as ``/x``; an existing file outside
+    stays as it was); a refusal leaves everything as it was."""
     work = box / "work"
     monkeypatch.chdir(work)
     named = "work"
-    if value.startswith("/"):  # the value, or the outermost folder of it that is missing
-        top = Path(value)
+    target = os.path.normpath(os.path.join(work, value))  # a relative value is from work
+    outside = not target.startswith(str(work) + os.sep)  # absolute, or ../ out of work
+    if outside and not _exists(Path(target)):  # the new path, or its outermost new folder
+        top = Path(target)
         while not _exists(top.parent):
             top = top.parent
         named = os.path.relpath(top, box)
@@ -202,6 +205,8 @@ _TEXT = st.lists(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(_TEXT, st.sampled_from(["steps-csv", "sim-out", "history-db", "subject"]))
+@example("../a\n", "sim-out")  # a new folder beside work: the user's own path
+@example("../outside", "sim-out")  # an existing folder outside: refused, left as it was
 def test_fuzz_random_names(
     sandbox: Path, monkeypatch: pytest.MonkeyPatch, text: str, where: str
 ) -> None:
