@@ -197,7 +197,7 @@ def bad_steps(t: np.ndarray, gap_dt: float) -> np.ndarray:
     n = t.shape[0]
     out = np.empty(16, np.int64)
     m = 0
-    k = 1
+    k = int(np.int64(1))  # int64, not the literal 1: see the module docstring
     while k < n:
         k = _next_bad_step(t, k, n, gap_dt)
         if k >= n:

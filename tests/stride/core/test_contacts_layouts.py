@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from stride.core import _contact_scan, _contact_state
+from stride.core import _contact_scan, _contact_state, _step_kernels
 from stride.core.contacts import ContactParams, detect_contacts
+from stride.core.kernels import warm_analysis_kernels
 from stride.core.signals import Channel, GaitSignals, Side
 
 FIELDS = (
@@ -79,6 +80,14 @@ def test_each_helper_is_compiled_once() -> None:
         chans = tuple(Channel(s, p) for s in "LR" for p in ("heel", "toe"))
         for side in ("L", "R"):
             detect_contacts(GaitSignals(t, x, chans, 1000.0), side)
-    for helper in (_contact_state.emit, _contact_state.open_contact, _contact_state.lift):
+    warm_analysis_kernels("int16")  # the step kernels too
+    helpers = (
+        _contact_state.emit,
+        _contact_state.open_contact,
+        _contact_state.lift,
+        _contact_scan._next_bad_step,
+        _step_kernels._mad_of_sorted_finite,
+    )
+    for helper in helpers:
         assert len(helper.signatures) <= 1, (helper, helper.signatures)  # 0: from the cache
     assert len(_contact_scan.finish_foot.signatures) == 1
