@@ -19,6 +19,12 @@ are plain functions that LLVM inlines (numba-level inlining cost compile time fo
 speed). The hot summaries are written for the common layouts:
 four int16 channels per row read as one 64-bit word (heel + toe, and one sensor per foot),
 one integer column, and a generic loop for everything else.
+
+Compile time (a first run waits for it): numba compiles a helper once per distinct set of
+argument types, and a literal ``True``, ``False`` or ``0`` argument is a type of its own,
+so the helpers get run-time values (``yes``/``no``, ``np.int64(0)``), never literals; and
+the dtype test is :func:`~stride.core._contact_state.is_integer`, a constant, not a string
+search compiled into the kernel.
 """
 
 from __future__ import annotations
@@ -98,6 +104,7 @@ from stride.core._contact_state import (
     emit,
     envelope_params,
     envelopes,
+    is_integer,
     lift,
     open_contact,
 )
@@ -190,7 +197,7 @@ def bad_steps(t: np.ndarray, gap_dt: float) -> np.ndarray:
     n = t.shape[0]
     out = np.empty(16, np.int64)
     m = 0
-    k = 1
+    k = int(np.int64(1))  # int64, not the literal 1: see the module docstring
     while k < n:
         k = _next_bad_step(t, k, n, gap_dt)
         if k >= n:
@@ -233,11 +240,16 @@ def scan(
     multi = nk > 1
     n_tr = nk + 1 if multi else 1
     cap = out_f.shape[0]
-    n_out = 0
+    n_out = int(np.int64(0))  # int64, not the literal 0: see the module docstring
     block = int(p[P_BLOCK])
     gap_dt = p[P_GAP_DT]
     min_swing = p[P_MIN_SWING]
     touch_rule = p[P_TOUCH] != 0.0
+    # flags for the helpers as run-time bools: a literal True or False would compile the
+    # helper once more (see the module docstring)
+    yes = n >= 0
+    no = not yes
+    integer_values = is_integer(x)
     # bounds of each sensor's values in a quiet run: rows 0..nk-1, then extremes found
     qb = np.empty((nk, 4), np.float64)
     words2 = nk == 2 and xw.shape[0] == x.shape[0]
@@ -345,7 +357,7 @@ def scan(
                         iacc += v
                     run_min = np.float64(mn)
                     run_max = np.float64(mx)
-                elif nk == 1 and x.dtype.kind in "iu":
+                elif nk == 1 and integer_values:
                     ua = np.uint64(i)
                     mn = np.int64(x[ua, uc0])
                     mx = mn
@@ -356,6 +368,32 @@ def scan(
                         iacc += v
                     run_min = np.float64(mn)
                     run_max = np.float64(mx)
+                elif nk == 2:
+                    # two columns of any other kind (heel + toe as a reader scaled them:
+                    # float32): the generic loop's operations, in its order, in registers
+                    summed = False
+                    ua = np.uint64(i)
+                    uc1 = np.uint64(c1)
+                    m0 = BIG
+                    n0 = -BIG
+                    m1 = BIG
+                    n1 = -BIG
+                    for jj in range(ua, np.uint64(limit)):
+                        v0 = np.float64(x[jj, uc0])
+                        v1 = np.float64(x[jj, uc1])
+                        sv = 0.0 + v0 + v1  # not v0 + v1: the sign of a zero sum
+                        m0 = v0 if v0 < m0 else m0
+                        n0 = v0 if v0 > n0 else n0
+                        m1 = v1 if v1 < m1 else m1
+                        n1 = v1 if v1 > n1 else n1
+                        run_min = sv if sv < run_min else run_min
+                        run_max = sv if sv > run_max else run_max
+                        acc_c += sv
+                        acc_d += sv
+                    qb[0, 2] = m0
+                    qb[0, 3] = n0
+                    qb[1, 2] = m1
+                    qb[1, 3] = n1
                 else:
                     # any layout, any dtype: float sums in sample order
                     summed = False
@@ -555,7 +593,7 @@ def scan(
                             fs[S_CAND_ACC] = s
                             fs[S_CAND_CNT] = 1.0
                             fs[S_CAND_PEAK] = s
-                            open_contact(fs, tr, nk, False, fs[S_PREV_FC])
+                            open_contact(fs, tr, nk, no, fs[S_PREV_FC])
                     track = False
                 elif st == STANCE and s <= low:
                     # below the contact level: a swing begins, or a dip inside the stance
@@ -588,7 +626,7 @@ def scan(
                     else:
                         fs[S_PRE] = 0.0
                 if st == SWING and s >= mid:
-                    open_contact(fs, tr, nk, True, fs[S_PREV_FC])
+                    open_contact(fs, tr, nk, yes, fs[S_PREV_FC])
                 elif st == ENDING:
                     if s >= mid:
                         # back to the confirmation level before a whole swing
@@ -616,7 +654,7 @@ def scan(
                         if fs[S_LIFTED] == 0.0 and s <= off:
                             lift(fs, p, _crossing(xp, s, tp, ti, off), gi, s, tr[0])
                         if fs[S_BELOW] >= min_swing:
-                            n_out = emit(fs, tr, nk, True, ti, gi, out_f, out_i, n_out, p)
+                            n_out = emit(fs, tr, nk, yes, ti, gi, out_f, out_i, n_out, p)
                             fs[S_STATE] = SWING
                 tr[0, T_PREV] = s
                 fs[S_PREV_T] = ti
@@ -678,10 +716,10 @@ def finish_foot(
     """End of the stream: a contact still in stance is cut by the record's end
     (incomplete); one whose swing had begun ends at its final contact."""
     st = fs[S_STATE]
-    n_out = 0
+    n_out = int(np.int64(0))  # int64, not the literal 0: see the module docstring
     if st >= STANCE:  # a contact is open
         n_out = emit(fs, tr, nk, st == ENDING, fs[S_PREV_T], fs[S_INDEX] - 1.0, out_f, out_i,
-                     0, p)  # fmt: skip
+                     n_out, p)  # fmt: skip
     fs[S_STATE] = UNKNOWN
     return n_out
 

@@ -11,8 +11,11 @@ is :mod:`stride.core._contact_scan`; the algorithm is described in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 # --- foot states (fs[S_STATE]) ---
 UNKNOWN = 0.0  # start, after a gap or while the levels are unusable: wait for a clear level
@@ -135,6 +138,22 @@ BIG = 1.7976931348623157e308  # largest float: quiet bounds never admit inf
 # ``min`` semantics, NaN included), not calls: a call to a helper costs numba's type
 # inference at every call site (compile time), and the builtins stayed out-of-line calls
 # per sample in the large scan.
+
+
+def is_integer(x: np.ndarray) -> bool:
+    """Whether ``x`` holds integers: a constant of each compiled kernel (in numba code, a
+    test of ``x.dtype.kind`` compiles numba's string search, seconds on a cold cache)."""
+    return x.dtype.kind in "iu"
+
+
+@overload(is_integer)
+def _is_integer_numba(x: types.Array) -> Callable[[types.Array], bool]:
+    flag = isinstance(x.dtype, types.Integer)
+
+    def impl(x: types.Array) -> bool:  # the same parameters as the overload's, for numba
+        return flag
+
+    return impl
 
 
 @njit(cache=True)

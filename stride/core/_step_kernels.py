@@ -112,7 +112,8 @@ def _previous_median_mad(
                 s[j] = s[j - 1]
                 j -= 1
             s[j] = new
-        cnt = 0
+        # int64, not the literal 0: numba would compile the helper once more for a literal
+        cnt = int(np.int64(0))
         plain = True  # no infinities: the finite values are s[:cnt]
         for q in range(k):
             v = s[q]

@@ -1,0 +1,149 @@
+"""The contact scan of this tree against the scan of another revision, side by side.
+
+Not a test. Run: ``python benchmarks/scan_compare.py [--base main] [--minutes 5]
+[--repeat 9] [--skip-compile]``. The base revision's ``stride/core/_contact_state.py`` and
+``_contact_scan.py`` are taken with ``git show`` into a temporary directory and imported
+beside this tree's. In this run, interleaved (so both meet the same load):
+
+1. both feet's scan over simulated sessions of three profiles (heel + toe and insole8,
+   1 kHz; ``benchmarks/realistic.py``), as recorded (int16 counts) and scaled to float32
+   as a reader hands them to the core: CPU time per time point, best of ``--repeat``, and
+   the ratio this tree / base; every output and the final state must be identical
+   (else it stops);
+2. cold-cache compile time of the scan and ``finish_foot`` for int16 and float32 forces
+   (an empty NUMBA_CACHE_DIR, one subprocess per revision and dtype): CPU seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+FILES = ("_contact_state", "_contact_scan")
+
+
+def base_modules(rev: str, into: Path) -> str:
+    """Write the base revision's kernels as top-level modules ``base_*``; their prefix."""
+    for name in FILES:
+        src = subprocess.run(["git", "show", f"{rev}:stride/core/{name}.py"], cwd=REPO,
+                             check=True, capture_output=True, text=True).stdout  # fmt: skip
+        old_import = "from stride.core._contact_state import"
+        src = src.replace(old_import, "from base_contact_state import")
+        (into / f"base{name}.py").write_text(src)
+    return "base"
+
+
+def run_scan(mod: ModuleType, sig: Any, x: np.ndarray, side: str) -> tuple[np.ndarray, ...]:
+    from stride.core import _contact_state as k
+    from stride.core import contacts as c
+
+    p = c._param_vector(sig.fs, c.ContactParams())
+    t = np.ascontiguousarray(sig.t, np.float64)
+    cols = np.asarray(sig.side_columns(side), np.int64)
+    tr, fs = k.new_state(len(cols))
+    n = t.shape[0]
+    out_f = np.empty((n // 50 + 100, k.N_OF + len(cols)))
+    out_i = np.empty((n // 50 + 100, k.N_OI), np.int64)
+    rows, nxt = mod.scan(t, x, cols, 0, p, tr, fs, out_f, out_i, c._row_words(x), c._NO_WORDS)
+    assert nxt == n, "output full: enlarge it"
+    more = mod.finish_foot(tr, fs, len(cols), p, out_f[rows:], out_i[rows:])
+    return out_f[: rows + more], out_i[: rows + more], tr, fs
+
+
+def speed(new: ModuleType, old: ModuleType, minutes: float, repeat: int) -> list[dict[str, Any]]:
+    from benchmarks.realistic import simulated
+
+    rows = []
+    for sensors in ("heel-toe", "insole8"):
+        for profile in ("healthy", "huntington:0.6", "parkinsonian"):
+            sig = simulated(profile, sensors, minutes)
+            counts = np.asarray(sig.forces)
+            scaled = (counts.astype(np.float64) * 0.0625 - 3.3).astype(np.float32)
+            for x in (counts, scaled):
+                for side in ("L", "R"):
+                    a, b = run_scan(new, sig, x, side), run_scan(old, sig, x, side)
+                    for u, v in zip(a, b, strict=True):
+                        if not np.array_equal(u, v, equal_nan=True):
+                            raise SystemExit(f"{profile} {sensors} {x.dtype}: results differ")
+                best = {"new": np.inf, "base": np.inf}
+                for _ in range(repeat):
+                    for name, mod in (("new", new), ("base", old)):
+                        t0 = time.process_time()
+                        run_scan(mod, sig, x, "L")
+                        run_scan(mod, sig, x, "R")
+                        best[name] = min(best[name], time.process_time() - t0)
+                rows.append({
+                    "profile": profile, "sensors": sensors, "dtype": str(x.dtype),
+                    "base_ns_per_point": round(best["base"] * 1e9 / sig.n, 2),
+                    "new_ns_per_point": round(best["new"] * 1e9 / sig.n, 2),
+                    "new_M_points_per_s": round(sig.n / best["new"] / 1e6, 1),
+                    "new_over_base": round(best["new"] / best["base"], 2),
+                })  # fmt: skip
+                print(rows[-1], flush=True)
+    return rows
+
+
+_COMPILE = """
+import sys, time
+sys.path[:0] = [{repo!r}, {tmp!r}]
+import importlib, numba, numpy as np
+from stride.core import kernels
+mod = importlib.import_module({module!r})
+from stride.core import _contact_state as k
+t0 = time.process_time()
+mod.scan.compile(tuple(numba.typeof(a) for a in kernels._scan_args({dtype!r})))
+tr, fs = k.new_state(2)
+out_i = np.zeros((1, k.N_OI), np.int64)
+mod.finish_foot(tr, fs, 2, np.zeros(k.N_P), np.zeros((1, k.N_OF + 2)), out_i)
+print(time.process_time() - t0)
+"""
+
+
+def compile_cpu(module: str, tmp: Path, dtype: str) -> float:
+    with tempfile.TemporaryDirectory() as cache:
+        code = _COMPILE.format(repo=str(REPO), tmp=str(tmp), module=module, dtype=dtype)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env=dict(os.environ, NUMBA_CACHE_DIR=cache), check=True)  # fmt: skip
+    return float(out.stdout.split()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--base", default="main")
+    ap.add_argument("--minutes", type=float, default=5.0)
+    ap.add_argument("--repeat", type=int, default=9)
+    ap.add_argument("--skip-compile", action="store_true")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        base_modules(a.base, Path(tmp))
+        sys.path.insert(0, tmp)
+        old = importlib.import_module("base_contact_scan")
+        new = importlib.import_module("stride.core._contact_scan")
+        print(f"base {a.base}; load average {os.getloadavg()[0]:.1f}", flush=True)
+        speed(new, old, a.minutes, a.repeat)
+        if not a.skip_compile:
+            for dtype in ("int16", "float32"):
+                pair = {}
+                for name, module in (("base", "base_contact_scan"),
+                                     ("new", "stride.core._contact_scan")):  # fmt: skip
+                    pair[name] = compile_cpu(module, Path(tmp), dtype)
+                ratio = round(pair["new"] / pair["base"], 2)
+                got = {k: round(v, 1) for k, v in pair.items()}
+                print({"compile_cpu_s": dtype, **got, "new_over_base": ratio}, flush=True)
+        print(f"load average {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

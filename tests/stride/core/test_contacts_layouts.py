@@ -1,0 +1,93 @@
+"""The contact scan's summaries of each force layout against the plain-Python reference, on
+simulated sessions as recorded (int16 counts, four columns: the 64-bit word path) and as a
+reader scales them (float32 newtons: the two-column path), and on random two-column
+signals with signed zeros and NaN (the float sums' order and the sign of a zero sum)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from contacts_reference import reference_contacts
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from stride.core import _contact_scan, _contact_state, _step_kernels
+from stride.core.contacts import ContactParams, detect_contacts
+from stride.core.kernels import warm_analysis_kernels
+from stride.core.signals import Channel, GaitSignals, Side
+
+FIELDS = (
+    "on_t", "off_t", "on_idx", "off_idx", "complete", "gap_before", "sensor_on_t",
+    "impulse", "peak", "on_seen", "off_seen", "confidence",
+)  # fmt: skip
+
+
+def _same_as_reference(sig: GaitSignals, side: Side, params: ContactParams) -> int:
+    got = detect_contacts(sig, side, params)
+    cols = sig.side_columns(side)
+    want = reference_contacts(np.asarray(sig.t), np.asarray(sig.forces), cols, sig.fs, params)
+    for name in FIELDS:
+        np.testing.assert_array_equal(getattr(got, name), want[name], err_msg=name)
+    assert (got.blips, got.touches) == (want["blips"], want["touches"])
+    return len(got)
+
+
+@pytest.mark.parametrize("profile", ["healthy", "huntington:0.6"])
+@pytest.mark.parametrize("dtype", ["int16", "float32"])
+def test_simulated_heel_toe_sessions_equal_the_reference(profile: str, dtype: str) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+    from benchmarks.realistic import simulated
+
+    sig = simulated(profile, "heel-toe", 0.25, seed=5)
+    if dtype == "float32":  # scaled to newtons as a reader does: not whole numbers
+        x = (np.asarray(sig.forces, np.float64) * 0.0625 - 3.3).astype(np.float32)
+        sig = GaitSignals(sig.t, x, sig.channels, sig.fs)
+    for side in ("L", "R"):
+        assert _same_as_reference(sig, side, ContactParams()) >= 10
+
+
+_values = st.one_of(
+    st.sampled_from([0.0, -0.0, 40.0, 900.0, np.nan]),
+    st.floats(-50, 1000, allow_nan=False, width=32),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    hnp.arrays(np.float32, st.tuples(st.integers(1, 150), st.just(2)), elements=_values),
+    st.integers(min_value=1, max_value=30),
+)
+def test_random_two_column_signals_equal_the_reference(x: np.ndarray, hold: int) -> None:
+    """Values held for runs of samples (quiet runs summarised at once), signed zeros that
+    sum to -0.0 or 0.0 depending on the order, NaN anywhere."""
+    x = np.repeat(x, hold, axis=0)
+    t = np.arange(x.shape[0]) / 200.0
+    sig = GaitSignals(t, x, (Channel("L", "heel"), Channel("L", "toe")), 200.0)
+    _same_as_reference(sig, "L", ContactParams(min_contact_s=0.02, min_swing_s=0.02))
+
+
+def test_each_helper_is_compiled_once() -> None:
+    """A literal True, False or 0 passed to a helper would compile it once more (cold-cache
+    time of every first run): after scans of every path, one signature each."""
+    rng = np.random.default_rng(1)
+    for dtype in (np.int16, np.float32):
+        x = (rng.integers(0, 4, (6000, 4)) * 300).astype(dtype)
+        t = np.arange(6000) / 1000.0
+        chans = tuple(Channel(s, p) for s in "LR" for p in ("heel", "toe"))
+        for side in ("L", "R"):
+            detect_contacts(GaitSignals(t, x, chans, 1000.0), side)
+    warm_analysis_kernels("int16")  # the step kernels too
+    helpers = (
+        _contact_state.emit,
+        _contact_state.open_contact,
+        _contact_state.lift,
+        _contact_scan._next_bad_step,
+        _step_kernels._mad_of_sorted_finite,
+    )
+    for helper in helpers:
+        assert len(helper.signatures) <= 1, (helper, helper.signatures)  # 0: from the cache
+    assert len(_contact_scan.finish_foot.signatures) == 1
