@@ -17,6 +17,9 @@ measured side by side in this run, each ``stride analyze`` with a warm numba cac
    insole8 layouts, read as the command reads them (the realistic figures; in-process,
    kernels loaded), and of the same core on a square wave with +/-4 counts of noise,
    labelled as the best case it is (the contact scan skips almost all of it).
+
+``--baseline DIR`` (another checkout, e.g. ``git archive main | tar -x -C DIR``) first runs
+blocks 1 and 2 for it and for this checkout, in this run, and reports this/baseline ratios.
 """
 
 from __future__ import annotations
@@ -81,6 +84,18 @@ def recorded_bytes(session: Path) -> int:
 CPU: dict[str, float] = {}
 
 
+#: Environment of the ``stride analyze`` runs (``--baseline``: another checkout's).
+ENV: dict[str, str] | None = None
+
+
+def baseline_env(checkout: Path) -> dict[str, str]:
+    """Run another checkout of stride (e.g. ``git archive main | tar -x -C DIR``) with this
+    environment's packages: its modules first on the path, its own numba cache."""
+    cache = checkout / ".numba-cache"
+    env = dict(os.environ, PYTHONPATH=str(checkout), NUMBA_CACHE_DIR=str(cache))
+    return {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+
+
 def run_analyze(args: list[str]) -> tuple[list[dict[str, Any]], float, int]:
     """JSON documents of ``stride analyze ARGS --json``, wall seconds and peak RSS (bytes)
     of that process (``wait4``: this child's own figures; its CPU time goes to ``CPU``)."""
@@ -88,7 +103,8 @@ def run_analyze(args: list[str]) -> tuple[list[dict[str, Any]], float, int]:
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen([*stride_cmd(), "analyze", *args, "--json"], stdout=out, stderr=err)
+        cmd = [*stride_cmd(), "analyze", *args, "--json"]
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=ENV)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -224,6 +240,35 @@ def square_wave(points: int, repeat: int) -> dict[str, Any]:
     }
 
 
+def compare(a: argparse.Namespace) -> dict[str, Any]:
+    """Blocks 1 and 2 of ``--baseline`` and of this checkout, one after the other in this
+    run (the sessions made first, by this checkout), with this/baseline ratios."""
+    global ENV
+    long_session(a.work, a.minutes, 1)  # the sessions exist before either is timed
+    many(a.work, a.count, a.short, 1)
+    figures = {}
+    for name, env in (("baseline", baseline_env(a.baseline.resolve())), ("this", None)):
+        ENV = env
+        figures[name] = {
+            "one_session": long_session(a.work, a.minutes, a.repeat),
+            "several": many(a.work, a.count, a.short, a.repeat),
+        }
+    ENV = None
+    keys = ("read_s", "read_MB_per_s", "peak_rss_MB", "rss_above_baseline_over_recording")
+    one = {
+        k: figures["this"]["one_session"][k] / figures["baseline"]["one_session"][k] for k in keys
+    }
+    par = "parallel_over_sequential"
+    return {
+        **figures["this"],
+        "baseline": figures["baseline"],
+        "this_over_baseline": {
+            **{k: round(v, 2) for k, v in one.items()},
+            par: round(figures["this"]["several"][par] / figures["baseline"]["several"][par], 2),
+        },
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument(
@@ -239,6 +284,11 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="a small smoke run")
     ap.add_argument("--json", action="store_true", help="one JSON document")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout of stride: blocks 1 and 2 run for it too, side by side",
+    )
     a = ap.parse_args()
     from sim.profiles import PROFILES
 
@@ -247,9 +297,14 @@ def main() -> None:
         a.minutes, a.count, a.short, a.profile_minutes, a.repeat = 2.0, 3, 0.5, 0.5, 1
         names = names[:2]
     a.work.mkdir(parents=True, exist_ok=True)
-    report = {
-        "one_session": long_session(a.work, a.minutes, a.repeat),
-        "several": many(a.work, a.count, a.short, a.repeat),
+    if a.baseline is not None:
+        report = compare(a)
+    else:
+        report = {
+            "one_session": long_session(a.work, a.minutes, a.repeat),
+            "several": many(a.work, a.count, a.short, a.repeat),
+        }
+    report |= {
         "profiles": profiles(a.work, a.profile_minutes, names, a.repeat),
         "square_wave": square_wave(int(a.minutes * 60_000), a.repeat),
     }

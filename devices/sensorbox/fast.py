@@ -311,11 +311,11 @@ def _rare_events(
     statuses: list[StatusEvent] = []
     errors: list[ErrorEvent] = []
     parsed: dict[bytes, Hello] = {}  # a box repeats the same HELLO every second
-    for i in other.tolist():
-        g = int(rel[i, 0])
-        ftype, seq, off, ln = int(fr[g, 0]), int(fr[g, 1]), int(fr[g, 3]), int(fr[g, 4])
-        payload = dec[off : off + ln].tobytes()
-        t_i, host = int(rel[i, 1]), float(fh[g])
+    g = rel[other, 0]
+    wire = dec.data  # payloads sliced as bytes, columns as Python numbers: one pass each
+    columns = (fr[g, 0], fr[g, 1], fr[g, 3], fr[g, 4], rel[other, 1], fh[g])
+    for ftype, seq, off, ln, t_i, host in zip(*(c.tolist() for c in columns), strict=True):
+        payload = bytes(wire[off : off + ln])
         if ftype == T_HELLO:
             h = parsed.get(payload)
             if h is None:
