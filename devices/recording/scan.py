@@ -113,22 +113,39 @@ class _Sink:
 
 
 class _Window:
-    """A stretch of the file held in memory: bytes ``[base, base + len(buf))``."""
+    """A stretch of the file held in memory: bytes ``[base, base + len(buf))``. The file
+    is read into the same buffer window after window (fresh memory costs more than the
+    read itself), so a buffer returned by :meth:`at` is good until the next call."""
 
     def __init__(self, fh: BinaryIO, end: int, size: int) -> None:
         self.fh, self.end, self.size = fh, end, max(size, CHUNK_HEAD.size)
-        self.base, self.buf = 0, b""
+        self.base, self.buf = 0, bytearray()
+        self._store = bytearray()
 
-    def at(self, pos: int, need: int) -> tuple[bytes, int]:
+    def at(self, pos: int, need: int) -> tuple[bytearray, int]:
         """A buffer and its file offset holding ``need`` bytes from ``pos`` (fewer at the
         end of the file); read from the file only when the window does not hold them."""
         top = self.base + len(self.buf)
         if self.base <= pos and (pos + need <= top or top >= self.end):
             return self.buf, self.base
         self.fh.seek(pos)
-        self.buf = self.fh.read(max(need, self.size))
+        want = min(max(need, self.size), max(self.end - pos, 0))
+        if len(self._store) < want:
+            self._store = bytearray(want)
+        got = _read_into(self.fh, memoryview(self._store)[:want])
+        self.buf = self._store if got == len(self._store) else self._store[:got]
         self.base = pos
         return self.buf, self.base
+
+
+def _read_into(fh: BinaryIO, out: memoryview) -> int:
+    """Bytes read from ``fh`` into ``out`` (a file object without ``readinto``: copied)."""
+    readinto = getattr(fh, "readinto", None)
+    if readinto is not None:
+        return int(readinto(out))
+    data = fh.read(len(out))
+    out[: len(data)] = data
+    return len(data)
 
 
 def iter_stream(
