@@ -18,8 +18,9 @@ measured side by side in this run, each ``stride analyze`` with a warm numba cac
    kernels loaded), and of the same core on a square wave with +/-4 counts of noise,
    labelled as the best case it is (the contact scan skips almost all of it).
 
-``--baseline DIR`` (another checkout, e.g. ``git archive main | tar -x -C DIR``) first runs
-blocks 1 and 2 for it and for this checkout, in this run, and reports this/baseline ratios.
+``--baseline DIR`` (another checkout, e.g. ``git archive main | tar -x -C DIR``) runs only
+blocks 1 and 2, for it and for this checkout interleaved round by round (best of
+``--repeat`` rounds each), and reports this/baseline ratios.
 """
 
 from __future__ import annotations
@@ -241,30 +242,36 @@ def square_wave(points: int, repeat: int) -> dict[str, Any]:
 
 
 def compare(a: argparse.Namespace) -> dict[str, Any]:
-    """Blocks 1 and 2 of ``--baseline`` and of this checkout, one after the other in this
-    run (the sessions made first, by this checkout), with this/baseline ratios."""
+    """Blocks 1 and 2 of ``--baseline`` and of this checkout, interleaved round by round in
+    this run (both meet the same load; the sessions made first, by this checkout), each
+    the best of ``--repeat`` rounds, with this/baseline ratios."""
     global ENV
     long_session(a.work, a.minutes, 1)  # the sessions exist before either is timed
     many(a.work, a.count, a.short, 1)
-    figures = {}
-    for name, env in (("baseline", baseline_env(a.baseline.resolve())), ("this", None)):
-        ENV = env
-        figures[name] = {
-            "one_session": long_session(a.work, a.minutes, a.repeat),
-            "several": many(a.work, a.count, a.short, a.repeat),
-        }
+    envs = {"baseline": baseline_env(a.baseline.resolve()), "this": None}
+    rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in envs}
+    for _ in range(a.repeat):
+        for name, env in envs.items():
+            ENV = env
+            one = long_session(a.work, a.minutes, 1)
+            rounds[name].append({"one_session": one, "several": many(a.work, a.count, a.short, 1)})
     ENV = None
-    keys = ("read_s", "read_MB_per_s", "peak_rss_MB", "rss_above_baseline_over_recording")
-    one = {
-        k: figures["this"]["one_session"][k] / figures["baseline"]["one_session"][k] for k in keys
+    best = {
+        name: {
+            "one_session": min((r["one_session"] for r in rs), key=lambda f: f["read_s"]),
+            "several": min((r["several"] for r in rs), key=lambda f: f["parallel_wall_s"]),
+        }
+        for name, rs in rounds.items()
     }
+    keys = ("read_s", "command_cpu_s", "peak_rss_MB", "rss_above_baseline_over_recording")
+    this, base = best["this"]["one_session"], best["baseline"]["one_session"]
     par = "parallel_over_sequential"
     return {
-        **figures["this"],
-        "baseline": figures["baseline"],
+        **best["this"],
+        "baseline": best["baseline"],
         "this_over_baseline": {
-            **{k: round(v, 2) for k, v in one.items()},
-            par: round(figures["this"]["several"][par] / figures["baseline"]["several"][par], 2),
+            **{k: round(this[k] / base[k], 2) for k in keys},
+            par: round(best["this"]["several"][par] / best["baseline"]["several"][par], 2),
         },
     }
 
@@ -287,7 +294,7 @@ def main() -> None:
     ap.add_argument(
         "--baseline",
         type=Path,
-        help="another checkout of stride: blocks 1 and 2 run for it too, side by side",
+        help="another checkout of stride: blocks 1 and 2 for it and this one, side by side",
     )
     a = ap.parse_args()
     from sim.profiles import PROFILES
@@ -297,14 +304,12 @@ def main() -> None:
         a.minutes, a.count, a.short, a.profile_minutes, a.repeat = 2.0, 3, 0.5, 0.5, 1
         names = names[:2]
     a.work.mkdir(parents=True, exist_ok=True)
-    if a.baseline is not None:
-        report = compare(a)
-    else:
-        report = {
-            "one_session": long_session(a.work, a.minutes, a.repeat),
-            "several": many(a.work, a.count, a.short, a.repeat),
-        }
-    report |= {
+    if a.baseline is not None:  # blocks 1 and 2 only
+        print(json.dumps(compare(a), indent=None if a.json else 2))
+        return
+    report = {
+        "one_session": long_session(a.work, a.minutes, a.repeat),
+        "several": many(a.work, a.count, a.short, a.repeat),
         "profiles": profiles(a.work, a.profile_minutes, names, a.repeat),
         "square_wave": square_wave(int(a.minutes * 60_000), a.repeat),
     }
