@@ -114,6 +114,7 @@ class World:
         self.box_listeners: list[Callable[[bytes, float], None]] = []
         self._pending: list[tuple[float, bytes]] = []  # box bytes in flight (arrival, data)
         self._line_free = 0.0
+        self._rendered_to = 0.0  # world time of the last render
         self._t0 = clock()
         self._epoch = time.time()  # host stamps of the world's clock start here
         self._host_clock: Any = None
@@ -256,17 +257,30 @@ class World:
             t_power_on=t_power_on,
         )
 
+    def _replugged_at(self, since: float, now: float) -> float | None:
+        """When the box's cable went back in within (``since``, ``now``], if it did: the
+        latest end of an unplug in that stretch (None if none ended there)."""
+        ends = [b for a, b in self.unplug_spans() if a < b and since < b <= now]
+        return max(ends) if ends else None
+
     def _render(self, now: float) -> None:
+        since, self._rendered_to = self._rendered_to, now
         plugged = self.plugged(now)
         if not plugged:
             self._plugged = False
             self._pending.clear()
             return
-        if not self._plugged:  # replugged: the box powers up again
+        # An unplug that began and ended between two renders (no one looked at the world
+        # while the cable was out: a host backing off before it reopens the port) cycled the
+        # box's power all the same: bytes in flight are lost, the box starts again at replug.
+        replug = self._replugged_at(since, now)
+        if not self._plugged or replug is not None:
+            t_on = now if replug is None else replug
             self._plugged = True
-            self.box = self._new_box(now)
+            self._pending.clear()
+            self.box = self._new_box(t_on)
             self.power_ups += 1
-            self._line_free = now
+            self._line_free = t_on
         if self.box.box_us(now) >= self.box.next_due_us():
             # Render a little ahead (the frames wait in flight until their time), so each
             # render encodes several frames; commands reach the walker that much later.

@@ -117,6 +117,24 @@ def test_unplug_asked_for_powers_the_box_up_again() -> None:
     assert not world.plugged(3.5) and world.plugged(4.0)
 
 
+def test_unplug_nobody_looked_at_still_powers_the_box_up_again() -> None:
+    """A host that backs off between reopen attempts may not touch the world while the cable
+    is out: the box restarts all the same, at the replug, and no byte of the outage arrives."""
+    clock = FakeClock()
+    world = World(WorldOptions(seed=4, rate_hz=200), clock=clock)
+    dec = StreamDecoder()
+    arrivals: list[float] = []
+    world.box_listeners.append(lambda data, now: (arrivals.append(now), dec.feed(data, now)))
+    run_world(world, clock, 3.0, dec)
+    world.unplug(1.0)  # out from 3.0 to 4.0 s of world time
+    clock.t += 1.5  # the next look at the world is after the replug
+    world.advance()
+    run_world(world, clock, 2.0, dec)
+    assert world.power_ups == 2 and dec.stats.restarts == 1
+    assert world.box.t_power_on == pytest.approx(4.0)
+    assert not [t for t in arrivals if 3.0 < t < 4.0]
+
+
 def test_faults_leave_the_gait_unchanged() -> None:
     clean, _ = decoded_world()
     faulty, _ = decoded_world(garbage=100, flip=500)
