@@ -17,6 +17,10 @@ measured side by side in this run, each ``stride analyze`` with a warm numba cac
    insole8 layouts, read as the command reads them (the realistic figures; in-process,
    kernels loaded), and of the same core on a square wave with +/-4 counts of noise,
    labelled as the best case it is (the contact scan skips almost all of it).
+
+``--baseline DIR`` (another checkout, e.g. ``git archive main | tar -x -C DIR``) runs only
+blocks 1 and 2, for it and for this checkout interleaved round by round (best of
+``--repeat`` rounds each), and reports this/baseline ratios.
 """
 
 from __future__ import annotations
@@ -81,6 +85,18 @@ def recorded_bytes(session: Path) -> int:
 CPU: dict[str, float] = {}
 
 
+#: Environment of the ``stride analyze`` runs (``--baseline``: another checkout's).
+ENV: dict[str, str] | None = None
+
+
+def baseline_env(checkout: Path) -> dict[str, str]:
+    """Run another checkout of stride (e.g. ``git archive main | tar -x -C DIR``) with this
+    environment's packages: its modules first on the path, its own numba cache."""
+    cache = checkout / ".numba-cache"
+    env = dict(os.environ, PYTHONPATH=str(checkout), NUMBA_CACHE_DIR=str(cache))
+    return {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+
+
 def run_analyze(args: list[str]) -> tuple[list[dict[str, Any]], float, int]:
     """JSON documents of ``stride analyze ARGS --json``, wall seconds and peak RSS (bytes)
     of that process (``wait4``: this child's own figures; its CPU time goes to ``CPU``)."""
@@ -88,7 +104,8 @@ def run_analyze(args: list[str]) -> tuple[list[dict[str, Any]], float, int]:
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen([*stride_cmd(), "analyze", *args, "--json"], stdout=out, stderr=err)
+        cmd = [*stride_cmd(), "analyze", *args, "--json"]
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=ENV)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -224,6 +241,41 @@ def square_wave(points: int, repeat: int) -> dict[str, Any]:
     }
 
 
+def compare(a: argparse.Namespace) -> dict[str, Any]:
+    """Blocks 1 and 2 of ``--baseline`` and of this checkout, interleaved round by round in
+    this run (both meet the same load; the sessions made first, by this checkout), each
+    the best of ``--repeat`` rounds, with this/baseline ratios."""
+    global ENV
+    long_session(a.work, a.minutes, 1)  # the sessions exist before either is timed
+    many(a.work, a.count, a.short, 1)
+    envs = {"baseline": baseline_env(a.baseline.resolve()), "this": None}
+    rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in envs}
+    for _ in range(a.repeat):
+        for name, env in envs.items():
+            ENV = env
+            one = long_session(a.work, a.minutes, 1)
+            rounds[name].append({"one_session": one, "several": many(a.work, a.count, a.short, 1)})
+    ENV = None
+    best = {
+        name: {
+            "one_session": min((r["one_session"] for r in rs), key=lambda f: f["read_s"]),
+            "several": min((r["several"] for r in rs), key=lambda f: f["parallel_wall_s"]),
+        }
+        for name, rs in rounds.items()
+    }
+    keys = ("read_s", "command_cpu_s", "peak_rss_MB", "rss_above_baseline_over_recording")
+    this, base = best["this"]["one_session"], best["baseline"]["one_session"]
+    par = "parallel_over_sequential"
+    return {
+        **best["this"],
+        "baseline": best["baseline"],
+        "this_over_baseline": {
+            **{k: round(this[k] / base[k], 2) for k in keys},
+            par: round(best["this"]["several"][par] / best["baseline"]["several"][par], 2),
+        },
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument(
@@ -239,6 +291,11 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="a small smoke run")
     ap.add_argument("--json", action="store_true", help="one JSON document")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout of stride: blocks 1 and 2 for it and this one, side by side",
+    )
     a = ap.parse_args()
     from sim.profiles import PROFILES
 
@@ -247,6 +304,9 @@ def main() -> None:
         a.minutes, a.count, a.short, a.profile_minutes, a.repeat = 2.0, 3, 0.5, 0.5, 1
         names = names[:2]
     a.work.mkdir(parents=True, exist_ok=True)
+    if a.baseline is not None:  # blocks 1 and 2 only
+        print(json.dumps(compare(a), indent=None if a.json else 2))
+        return
     report = {
         "one_session": long_session(a.work, a.minutes, a.repeat),
         "several": many(a.work, a.count, a.short, a.repeat),

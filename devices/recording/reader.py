@@ -27,12 +27,11 @@ from devices.recording.layout import (
     check_name,
 )
 from devices.recording.scan import (
-    EMPTY,
     StreamData,
     StreamProblems,
     iter_stream,
-    join,
     parse_stream_bytes,
+    read_whole,
 )
 
 __all__ = ["SessionReader", "StreamData", "StreamProblems", "parse_stream_bytes"]
@@ -93,8 +92,7 @@ class SessionReader:
         if name not in self._cache:
             problems = StreamProblems()
             with self._open(name) as fh:
-                parts = list(iter_stream(fh, str(self._files[name]), problems))
-            self._cache[name] = join(parts) if parts else EMPTY
+                self._cache[name] = read_whole(fh, str(self._files[name]), problems)
             self.problems[name] = problems
         return self._cache[name]
 

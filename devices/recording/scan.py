@@ -52,7 +52,9 @@ class StreamProblems:
 class StreamData:
     """Chunks in memory: their bytes, where each chunk starts and when it came."""
 
-    data: bytes | bytearray  # a bytearray as read: whoever holds it may decode it in place
+    #: writable as read (a bytearray, or a view of the reader's own buffer): whoever
+    #: holds it may decode it in place
+    data: bytes | bytearray | memoryview
     offsets: NDArray[np.int64]  # start of each chunk in ``data``; len = chunks
     host_t: NDArray[np.float64]
 
@@ -68,37 +70,82 @@ class StreamData:
 EMPTY = StreamData(b"", np.zeros(0, np.int64), np.zeros(0, np.float64))
 
 
-def join(parts: list[StreamData]) -> StreamData:
-    """One StreamData of consecutive pieces."""
+def join(parts: list[StreamData], sink: _Sink | None = None) -> StreamData:
+    """One StreamData of consecutive pieces (with ``sink``: the pieces :func:`iter_stream`
+    gathered into it, one after the other, so their bytes are joined already)."""
     if len(parts) == 1:
         return parts[0]
     sizes = np.array([len(p.data) for p in parts], np.int64)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
     offsets = [p.offsets + s for p, s in zip(parts, starts.tolist(), strict=True)]
     return StreamData(
-        bytearray().join(p.data for p in parts),
+        sink.view(0, int(sizes.sum()))
+        if sink is not None
+        else bytearray().join(p.data for p in parts),
         np.concatenate([np.zeros(0, np.int64), *offsets]),
         np.concatenate([np.zeros(0, np.float64), *(p.host_t for p in parts)]),
     )
 
 
+class _Sink:
+    """Where :func:`iter_stream` gathers the chunks' data: one buffer the size of the file
+    (an upper bound), filled from the start, so reading a stream whole needs no second
+    copy to join its windows. Reserved at the first intact chunk, with ``np.empty``: the
+    pages never written (headers, damage) are never touched, so the memory used follows
+    the intact data, not the file size."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.buf: NDArray[np.uint8] | None = None
+        self.used = 0
+
+    def take(self, n: int) -> NDArray[np.uint8]:
+        """The next ``n`` bytes of the buffer, to be written."""
+        if self.buf is None:
+            self.buf = np.empty(max(self.size, n), np.uint8)
+        out = self.buf[self.used : self.used + n]
+        self.used += n
+        return out
+
+    def view(self, start: int, stop: int) -> memoryview:
+        assert self.buf is not None
+        return self.buf[start:stop].data
+
+
 class _Window:
-    """A stretch of the file held in memory: bytes ``[base, base + len(buf))``."""
+    """A stretch of the file held in memory: bytes ``[base, base + len(buf))``. The file
+    is read into the same buffer window after window (fresh memory costs more than the
+    read itself), so a buffer returned by :meth:`at` is good until the next call."""
 
     def __init__(self, fh: BinaryIO, end: int, size: int) -> None:
         self.fh, self.end, self.size = fh, end, max(size, CHUNK_HEAD.size)
-        self.base, self.buf = 0, b""
+        self.base, self.buf = 0, bytearray()
+        self._store = bytearray()
 
-    def at(self, pos: int, need: int) -> tuple[bytes, int]:
+    def at(self, pos: int, need: int) -> tuple[bytearray, int]:
         """A buffer and its file offset holding ``need`` bytes from ``pos`` (fewer at the
         end of the file); read from the file only when the window does not hold them."""
         top = self.base + len(self.buf)
         if self.base <= pos and (pos + need <= top or top >= self.end):
             return self.buf, self.base
         self.fh.seek(pos)
-        self.buf = self.fh.read(max(need, self.size))
+        want = min(max(need, self.size), max(self.end - pos, 0))
+        if len(self._store) < want:
+            self._store = bytearray(want)
+        got = _read_into(self.fh, memoryview(self._store)[:want])
+        self.buf = self._store if got == len(self._store) else self._store[:got]
         self.base = pos
         return self.buf, self.base
+
+
+def _read_into(fh: BinaryIO, out: memoryview) -> int:
+    """Bytes read from ``fh`` into ``out`` (a file object without ``readinto``: copied)."""
+    readinto = getattr(fh, "readinto", None)
+    if readinto is not None:
+        return int(readinto(out))
+    data = fh.read(len(out))
+    out[: len(data)] = data
+    return len(data)
 
 
 def iter_stream(
@@ -108,10 +155,12 @@ def iter_stream(
     *,
     use_kernel: bool = True,
     window: int | None = None,
+    sink: _Sink | None = None,
 ) -> Iterator[StreamData]:
     """The intact chunks of the stream file open in ``fh``, a window at a time (``WINDOW``
     bytes by default); what was skipped is added to ``problems`` (complete once the
-    iterator is exhausted)."""
+    iterator is exhausted). With ``sink`` (:func:`read_whole`) the chunks' data is
+    gathered into it, one batch after the other."""
     end = fh.seek(0, io.SEEK_END)
     fh.seek(0)
     head = fh.read(FILE_HEAD.size)
@@ -128,7 +177,7 @@ def iter_stream(
             buf, base = win.at(pos, CHUNK_HEAD.size)
             arr = np.frombuffer(buf, np.uint8)
             found, lengths, stop = scan(arr, pos - base)
-            batch = _batch(arr, found, lengths) if found.size else None
+            batch = _batch(arr, found, lengths, sink) if found.size else None
             del arr  # the window is re-read below: hold one copy of it, not two
             if batch is not None:
                 yield batch
@@ -140,7 +189,7 @@ def iter_stream(
             if scan is None:
                 buf, base = win.at(pos, CHUNK_HEAD.size + n)
                 one = np.array([pos - base], np.int64)
-                yield _batch(np.frombuffer(buf, np.uint8), one, np.array([n], np.int64))
+                yield _batch(np.frombuffer(buf, np.uint8), one, np.array([n], np.int64), sink)
                 pos += CHUNK_HEAD.size + n
             continue
         nxt = _next_good_chunk(win, pos + 1)
@@ -164,15 +213,36 @@ def parse_stream_bytes(
     return join(parts or [EMPTY]), problems
 
 
-def _batch(buf: NDArray[np.uint8], found: NDArray[np.int64], lengths: Any) -> StreamData:
-    """The chunks whose headers start at ``found`` in ``buf`` (data lengths ``lengths``)."""
+def _batch(
+    buf: NDArray[np.uint8], found: NDArray[np.int64], lengths: Any, sink: _Sink | None = None
+) -> StreamData:
+    """The chunks whose headers start at ``found`` in ``buf`` (data lengths ``lengths``),
+    their data gathered into a new bytearray or the next bytes of ``sink``."""
     from devices.recording._scan_kernels import _gather
 
     host_t = buf[found[:, None] + np.arange(8, 16)].copy().view("<f8").reshape(-1)
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    data = bytearray(int(lengths.sum()))  # written once, by the kernel: no extra copy
-    _gather(buf, found, lengths.astype(np.int64), np.frombuffer(data, np.uint8))
+    total = int(lengths.sum())
+    data: bytearray | memoryview
+    if sink is None:
+        data = bytearray(total)  # written once, by the kernel: no extra copy
+        out = np.frombuffer(data, np.uint8)
+    else:
+        out = sink.take(total)
+        data = out.data
+    _gather(buf, found, lengths.astype(np.int64), out)
     return StreamData(data, offsets, host_t.astype(np.float64))
+
+
+def read_whole(
+    fh: BinaryIO, where: str, problems: StreamProblems, window: int | None = None
+) -> StreamData:
+    """The intact chunks of the stream file open in ``fh`` as one StreamData, their data
+    gathered straight into one buffer (no joining copy; writable: it may be decoded in
+    place)."""
+    sink = _Sink(fh.seek(0, io.SEEK_END))
+    parts = list(iter_stream(fh, where, problems, window=window, sink=sink))
+    return join(parts, sink) if parts else EMPTY
 
 
 def _kernel_scanner() -> Callable[[NDArray[np.uint8], int], tuple[Any, Any, int]]:

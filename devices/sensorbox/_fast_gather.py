@@ -26,7 +26,8 @@ def _gather(
 ) -> tuple[I64, U8, I64, I64, I64, F64, I64, F64, I64, I64]:
     """Split the released frames into arrays, in one pass.
 
-    Returns, per sample: t_us, value bytes (little-endian int16); per SAMPLES block:
+    Returns, per sample: t_us, value bytes (little-endian int16, at the start of a buffer
+    with room for 4 bytes per value: a consumer may widen them in place); per SAMPLES block:
     sample offsets (B+1), value offsets (B+1), [seq, missing, restart, channels, period,
     release chunk] (6 x B), host time; per BELT frame: [t_us, counts, interval, seq, index
     of the last HELLO released before it or -1] (5 x K), host time; the release indices of the other
@@ -46,7 +47,7 @@ def _gather(
             nbelt += 1
         elif 1 <= ty <= 5:
             nother += 1
-    values = np.empty(total * 32, np.uint8)
+    values = np.empty(total * 64, np.uint8)  # 16 channels x 4 bytes; untouched: free
     t = np.empty(total, np.int64)
     bstart = np.zeros(nb + 1, np.int64)
     bvstart = np.zeros(nb + 1, np.int64)
@@ -116,4 +117,4 @@ def _gather(
         b += 1
         bstart[b] = s
         bvstart[b] = v
-    return t, values[: 2 * v], bstart, bvstart, binfo, bhost, belt, belt_host, other, rtype
+    return t, values, bstart, bvstart, binfo, bhost, belt, belt_host, other, rtype

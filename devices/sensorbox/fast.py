@@ -56,6 +56,8 @@ class DecodedBox:
     - belt: ``belt_t_us``, ``belt_counts``, ``belt_interval_us``, ``belt_speed_mps`` (NaN
       where no counts per metre were known), ``belt_seq``, ``belt_host_t``.
     - ``hellos``, ``statuses``, ``errors``: the events themselves; ``stats``: counters.
+    - ``values_room``: the buffer ``values_flat`` starts at, with room for 4 bytes per
+      value: a consumer that owns the box may widen the counts to float32 there in place.
     """
 
     t_us: NDArray[np.int64]
@@ -83,6 +85,9 @@ class DecodedBox:
     pending: int
     _rel_type: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
     _rel_chunk: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    values_room: NDArray[np.uint8] = field(
+        default_factory=lambda: np.zeros(0, np.uint8), repr=False
+    )
 
     def first_hello_chunk(self) -> int | None:
         """The recorded chunk whose feed released the first HELLO (None: no HELLO)."""
@@ -110,6 +115,47 @@ class DecodedBox:
     def hello(self) -> Hello | None:
         """The last HELLO of the stream."""
         return self.hellos[-1].hello if self.hellos else None
+
+    def samples_in_place(
+        self,
+        cols: NDArray[np.int64],
+        offset: NDArray[np.float32] | None,
+        scale: NDArray[np.float32] | None,
+        t0_us: int,
+        prev_us: int,
+    ) -> tuple[NDArray[np.float64], NDArray[np.int16] | NDArray[np.float32], int, int]:
+        """The samples later than every one before them (and ``prev_us``) as seconds since
+        ``t0_us`` and their ``cols`` (sorted) counts, or with ``offset``/``scale`` float32
+        ``(count - offset) * scale``, in one numba pass over this box's own arrays: the box
+        is used up (its ``t_us`` and values become the result). Returns (times, forces,
+        samples dropped as out of order, the last kept device time or ``prev_us``)."""
+        from devices.sensorbox._fast_samples import _assemble_in_place
+
+        flat = self.values_flat
+        n, k = self.t_us.shape[0], int(cols.size)
+        widen = offset is not None and scale is not None
+        room = self.values_room
+        if widen and not (
+            room.size >= 4 * n * k
+            and room.__array_interface__["data"][0] == flat.__array_interface__["data"][0]
+        ):
+            room = np.empty(4 * n * k, np.uint8)  # not the decoder's buffer: new memory
+        newtons = room[: 4 * n * k].view(np.float32) if widen else np.zeros(0, np.float32)
+        kept, dropped, last = _assemble_in_place(
+            self.t_us,
+            self.t_us.view(np.float64),
+            flat,
+            max(self.channels, 1),
+            cols.astype(np.int64),
+            np.zeros(k, np.float32) if offset is None else offset.astype(np.float32),
+            np.ones(k, np.float32) if scale is None else scale.astype(np.float32),
+            newtons,
+            t0_us,
+            prev_us,
+        )
+        t = self.t_us.view(np.float64)[:kept]
+        forces = (newtons if widen else flat)[: kept * k].reshape(kept, k)
+        return t, forces, int(dropped), int(last)
 
     def events(self) -> list[Event]:
         """The event list ``StreamDecoder`` produces for the same chunks (then flushed)."""
@@ -164,7 +210,7 @@ def _crc_tables() -> NDArray[np.int64]:
 
 
 def decode_stream(
-    data: bytes | bytearray | NDArray[np.uint8],
+    data: bytes | bytearray | memoryview | NDArray[np.uint8],
     chunk_offsets: ArrayLike | None = None,
     host_t: ArrayLike | None = None,
     *,
@@ -176,9 +222,9 @@ def decode_stream(
 
     Without ``chunk_offsets`` the bytes count as one chunk at ``host_t`` 0 (the events are
     the same as for any chunking; only the ``oversize`` counter can depend on it). The
-    bytes are decoded in place, in a copy unless ``consume`` gives a writable ``data``
-    (a bytearray or array) over to it: its contents are then garbage (a recording's size
-    less memory).
+    bytes are decoded in place, in a copy unless ``consume`` gives a writable ``data`` (a
+    bytearray, a writable memoryview or an array) over to it: its contents are then
+    garbage (a recording's size less memory).
     """
     from devices.sensorbox import _fast_gather, _fast_kernels  # numba: on first use
 
@@ -192,7 +238,8 @@ def decode_stream(
     counter_map: dict[str, Any] = dict(zip(STAT_FIELDS, (int(x) for x in stats_arr), strict=True))
     stats = DecoderStats(**counter_map)
     got = _fast_gather._gather(dec, fr, fh, rel, rel_chunk, int(stats.samples))
-    t, vbytes, bstart, bvstart, binfo, bhost, belt, belt_host, other, rel_type = got
+    t, room, bstart, bvstart, binfo, bhost, belt, belt_host, other, rel_type = got
+    vbytes = room[: 2 * int(bvstart[-1])]
     hellos, statuses, errors = _rare_events(other, dec, fr, fh, rel)
     bc = binfo[3]
     cmin, cmax = (int(bc.min()), int(bc.max())) if bc.size else (0, 0)
@@ -222,17 +269,18 @@ def decode_stream(
         pending=int(pending),
         _rel_type=rel_type,
         _rel_chunk=rel_chunk,
+        values_room=room,
     )
 
 
 def _checked(
-    data: bytes | bytearray | NDArray[np.uint8],
+    data: bytes | bytearray | memoryview | NDArray[np.uint8],
     chunk_offsets: ArrayLike | None,
     host_t: ArrayLike | None,
     reorder_window: int,
 ) -> tuple[NDArray[np.uint8], NDArray[np.int64], NDArray[np.float64]]:
     """The kernel's inputs (bytes, chunk ends, chunk host times), or a ValueError."""
-    buf = np.frombuffer(data, dtype=np.uint8) if isinstance(data, bytes | bytearray) else data
+    buf = data if isinstance(data, np.ndarray) else np.frombuffer(data, dtype=np.uint8)
     if buf.dtype != np.uint8 or buf.ndim != 1:
         raise ValueError("data must be bytes or a 1-D uint8 array")
     n = buf.shape[0]
@@ -263,11 +311,11 @@ def _rare_events(
     statuses: list[StatusEvent] = []
     errors: list[ErrorEvent] = []
     parsed: dict[bytes, Hello] = {}  # a box repeats the same HELLO every second
-    for i in other.tolist():
-        g = int(rel[i, 0])
-        ftype, seq, off, ln = int(fr[g, 0]), int(fr[g, 1]), int(fr[g, 3]), int(fr[g, 4])
-        payload = dec[off : off + ln].tobytes()
-        t_i, host = int(rel[i, 1]), float(fh[g])
+    g = rel[other, 0]
+    wire = dec.data  # payloads sliced as bytes, columns as Python numbers: one pass each
+    columns = (fr[g, 0], fr[g, 1], fr[g, 3], fr[g, 4], rel[other, 1], fh[g])
+    for ftype, seq, off, ln, t_i, host in zip(*(c.tolist() for c in columns), strict=True):
+        payload = bytes(wire[off : off + ln])
         if ftype == T_HELLO:
             h = parsed.get(payload)
             if h is None:
@@ -297,10 +345,14 @@ def _belt_speed(belt: NDArray[np.int64], hellos: list[HelloEvent]) -> NDArray[np
 
 def load_kernels() -> None:
     """Load (on a first run: compile) the decoder's kernels now, by decoding a two-frame
-    stream, so that a timed read measures reading, not numba loading the kernels."""
+    stream (and its samples pass on two samples), so that a timed read measures reading,
+    not numba loading the kernels."""
     from devices.sensorbox import encode_hello, encode_samples
     from devices.sensorbox.frames import ChannelSpec, Hello
 
     hello = Hello((ChannelSpec.of("L", "heel"), ChannelSpec.of("R", "heel")), 100)
     wire = encode_hello(0, 0, hello) + encode_samples(1, 0, 10_000, np.zeros((2, 2), np.int16))
     decode_stream(wire, [0], [0.0])
+    from devices.sensorbox._fast_samples import load_kernel
+
+    load_kernel()

@@ -17,7 +17,7 @@ the same samples, hence the same steps. Conventions:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,12 @@ from stride.errors import InputError
 
 #: Belt readings as arrays: device time (us), counting interval (us), speed (m/s, NaN unknown).
 _BeltArrays = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
+#: How held samples become (times, forces): :meth:`BlockAssembler._keep_samples` or its
+#: in-place version for a whole decoded stream.
+_KeepSamples = Callable[
+    [NDArray[np.int64], NDArray[np.int16]],
+    tuple[NDArray[np.float64], NDArray[np.int16] | NDArray[np.float32]],
+]
 
 
 @dataclass
@@ -135,9 +141,11 @@ class BlockAssembler:
             return None
         return self._flush()
 
-    def feed_decoded(self, box: Any) -> GaitSignals | None:
+    def feed_decoded(self, box: Any, consume: bool = False) -> GaitSignals | None:
         """A whole decoded stream (``devices.sensorbox.fast.decode_stream``) at once: the
-        same result as feeding its ``events()``, without building an event per frame."""
+        same result as feeding its ``events()``, without building an event per frame.
+        ``consume``: the box is given over (its sample arrays are reused in place for the
+        result, so an hour of samples costs the result's memory only)."""
         if box.channels < 0:
             return self.feed(box.events())  # channel count changed: block by block
         for h in box.hellos:
@@ -155,6 +163,9 @@ class BlockAssembler:
         if n_blocks and box.t_us.size:
             last = box.block_start[1:] - 1
             host = (box.block_host_t.astype(np.float64), box.t_us[last].astype(np.int64))
+        keep = None
+        if consume and box.t_us.size:
+            keep = lambda _t, _v: self._keep_in_place(box)  # noqa: E731
         return self._ingest(
             box.t_us.astype(np.int64, copy=False),
             box.values.reshape(-1, nch) if box.t_us.size else np.zeros((0, nch), np.int16),
@@ -163,6 +174,7 @@ class BlockAssembler:
             box.belt_interval_us.astype(np.int64, copy=False),
             box.belt_speed_mps.astype(np.float64, copy=False),
             host,
+            keep,
         )
 
     def _flush(self) -> GaitSignals | None:
@@ -213,9 +225,11 @@ class BlockAssembler:
         belt_interval_us: NDArray[np.int64],
         belt_speed: NDArray[np.float64],
         host: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
+        keep: _KeepSamples | None = None,
     ) -> GaitSignals | None:
         """Samples and belt readings (NaN speed = unknown scale) in arrival order; ``host``:
-        arrival host time and last sample time of each block (for the clock offset)."""
+        arrival host time and last sample time of each block (for the clock offset);
+        ``keep``: how the samples become times and forces (:meth:`_keep_samples`)."""
         if self._held_arrays is not None:  # belt readings that came before any sample
             bt0, bi0, bs0 = self._held_arrays
             belt_t_us = np.concatenate([bt0, belt_t_us])
@@ -231,20 +245,7 @@ class BlockAssembler:
         self.counts.gaps += gaps
         if host is not None:
             self._note_host(*host)
-        t_keep = np.zeros(0, np.int64)
-        v_keep = vals[:0]
-        if t_us.size:
-            prev = np.iinfo(np.int64).min if self._last_t_us is None else self._last_t_us
-            # a sample is kept if later than every sample before it (device time only
-            # moves forward; a late duplicate would break the analysis' time order)
-            if not (t_us[0] > prev and bool(np.all(t_us[1:] > t_us[:-1]))):
-                before = np.maximum.accumulate(np.concatenate([[prev], t_us[:-1]]))
-                keep = t_us > before
-                self.counts.samples_out_of_order += int((~keep).sum())
-                t_us, vals = t_us[keep], vals[keep]
-            if t_us.size:
-                t_keep, v_keep = t_us, vals
-                self._last_t_us = int(t_us[-1])
+        t, forces = (keep or self._keep_samples)(t_us, vals)
         known = ~np.isnan(belt_speed)
         self.counts.belt_without_scale += int((~known).sum())
         tb = (belt_t_us[known] - 0.5 * belt_interval_us[known] - self._t0_us) / 1e6
@@ -256,13 +257,47 @@ class BlockAssembler:
             tb, vb = tb[ok], vb[ok]
             if tb.size:
                 self._last_belt_t = float(tb[-1])
-        if not t_keep.size and not tb.size:
+        if not t.size and not tb.size:
             return None
-        t = (t_keep - self._t0_us) / 1e6
         belt_t = tb.astype(np.float64) if self.belts else None
         belt_v = vb.astype(np.float64)[:, None] if self.belts else None
-        forces = self._forces(v_keep)
         return GaitSignals(t, forces, self._channels, self.fs, belt_t, belt_v, units=self.units)
+
+    def _keep_samples(
+        self, t_us: NDArray[np.int64], vals: NDArray[np.int16]
+    ) -> tuple[NDArray[np.float64], NDArray[np.int16] | NDArray[np.float32]]:
+        """Times (s since the first sample) and forces of the samples later than every one
+        before them (device time only moves forward; a late duplicate would break the
+        analysis' time order): the dropped ones are counted."""
+        assert self._t0_us is not None
+        t_keep = np.zeros(0, np.int64)
+        v_keep = vals[:0]
+        if t_us.size:
+            prev = np.iinfo(np.int64).min if self._last_t_us is None else self._last_t_us
+            if not (t_us[0] > prev and bool(np.all(t_us[1:] > t_us[:-1]))):
+                before = np.maximum.accumulate(np.concatenate([[prev], t_us[:-1]]))
+                keep = t_us > before
+                self.counts.samples_out_of_order += int((~keep).sum())
+                t_us, vals = t_us[keep], vals[keep]
+            if t_us.size:
+                t_keep, v_keep = t_us, vals
+                self._last_t_us = int(t_us[-1])
+        return (t_keep - self._t0_us) / 1e6, self._forces(v_keep)
+
+    def _keep_in_place(
+        self, box: Any
+    ) -> tuple[NDArray[np.float64], NDArray[np.int16] | NDArray[np.float32]]:
+        """:meth:`_keep_samples` of a whole decoded stream, computed by one numba pass over
+        the decoder's own arrays (the box is used up): no new memory."""
+        assert self._t0_us is not None
+        prev = np.iinfo(np.int64).min if self._last_t_us is None else self._last_t_us
+        off = None if self._offset is None else self._offset.astype(np.float32)
+        scale = None if self._scale is None else self._scale.astype(np.float32)
+        t, forces, dropped, last = box.samples_in_place(self._cols, off, scale, self._t0_us, prev)
+        self.counts.samples_out_of_order += dropped
+        if t.size:
+            self._last_t_us = last
+        return t, forces
 
     def _forces(self, vals: NDArray[np.int16]) -> NDArray[np.int16] | NDArray[np.float32]:
         """The kept channels as recorded (int16 counts) or, calibrated, float32 newtons

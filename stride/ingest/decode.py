@@ -41,7 +41,7 @@ def decode_box(
         if clean is None:
             return _assemble_by_chunk(reader, name, assembler, arrivals)
         arrivals.extend(clean)
-    return assembler.feed_decoded(box), box.stats.as_dict()
+    return assembler.feed_decoded(box, consume=True), box.stats.as_dict()
 
 
 def _box_arrivals(box: Any) -> list[tuple[float, float]] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import zlib
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from devices.recording import SessionReader, SessionWriter
 from devices.recording._scan_kernels import _crc32_update, crc32_tables
 from devices.recording.layout import FILE_HEAD, FILE_MAGIC, pack_chunk
-from devices.recording.scan import parse_stream_bytes
+from devices.recording.scan import StreamProblems, parse_stream_bytes, read_whole
 
 
 def stream_file(chunks: list[tuple[float, bytes]]) -> bytes:
@@ -59,6 +60,34 @@ def test_kernel_equals_python_on_damaged_files(chunks: list, damage: list, cut: 
     assert np.array_equal(fast.host_t, slow.host_t)
     if not damage and cut == 0:
         assert list(fast.chunks()) == chunks
+
+
+@settings(max_examples=100)
+@given(
+    chunks_st,
+    st.lists(st.tuples(st.integers(0, 10**6), st.binary(min_size=1, max_size=8)), max_size=3),
+    st.integers(40, 400),
+)
+def test_reading_whole_into_one_buffer_equals_joining_windows(
+    chunks: list, damage: list, window: int
+) -> None:
+    """A stream read whole (its chunks gathered window by window straight into one buffer)
+    holds what the windows joined hold, damaged or not; the buffer is writable."""
+    raw = bytearray(stream_file(chunks))
+    head = len(stream_file([]))
+    for pos, junk in damage:
+        if len(raw) > head:
+            p = head + pos % (len(raw) - head)
+            raw[p : p + len(junk)] = junk
+    joined, joined_problems = parse_stream_bytes(bytes(raw), window=window)
+    problems = StreamProblems()
+    whole = read_whole(io.BytesIO(bytes(raw)), "a stream", problems, window=window)
+    assert problems == joined_problems
+    assert whole.data == joined.data and len(whole.data) == len(joined.data)
+    assert np.array_equal(whole.offsets, joined.offsets)
+    assert np.array_equal(whole.host_t, joined.host_t)
+    if len(whole.data):
+        assert np.frombuffer(whole.data, np.uint8).flags.writeable
 
 
 def test_append_many_equals_appending_one_by_one(tmp_path: Path) -> None:

@@ -1,0 +1,74 @@
+"""numba kernel that turns a whole decoded box stream into the analysis' arrays in place
+(private; used by :meth:`devices.sensorbox.fast.DecodedBox.samples_in_place`, which
+``stride.ingest``'s assembler calls for a whole recording).
+
+One pass instead of numpy's five (order check, keep mask, time offset, column pick,
+calibration), and no new memory: the times are written as float64 seconds over the int64
+device times they came from (same size), the kept channels are compacted over the int16
+counts, and calibrated newtons (float32) are widened in place, from the end, into the room
+the decoder left after the counts. Each value is computed with the same float operations
+as the assembler's numpy path (``BlockAssembler._keep_samples``), so the results are identical
+(tested).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+
+@njit(cache=True)
+def _assemble_in_place(
+    t_us: NDArray[np.int64],
+    t_out: NDArray[np.float64],
+    counts: NDArray[np.int16],
+    nch: int,
+    cols: NDArray[np.int64],
+    offset: NDArray[np.float32],
+    scale: NDArray[np.float32],
+    newtons: NDArray[np.float32],
+    t0: int,
+    prev: int,
+) -> tuple[int, int, int]:
+    """Keep the samples later than every one before them (and ``prev``); write their time
+    ``(t_us - t0) / 1e6`` to ``t_out`` (may be ``t_us``' own memory) and their ``cols``
+    counts, compacted, to the start of ``counts``; with ``newtons`` non-empty (it may
+    share ``counts``' memory, starting at the same address) also ``(count - offset) *
+    scale`` in float32 there. Returns (samples kept, samples dropped as out of order, the last kept
+    device time, or ``prev`` if none)."""
+    n = t_us.shape[0]
+    k = cols.shape[0]
+    kept = 0
+    top = prev
+    for i in range(n):
+        ti = t_us[i]
+        if ti <= top:
+            continue
+        top = ti
+        t_out[kept] = (ti - t0) / 1e6
+        src = i * nch
+        dst = kept * k
+        for j in range(k):
+            counts[dst + j] = counts[src + cols[j]]
+        kept += 1
+    if newtons.shape[0]:
+        # From the end: a float32 slot m covers the int16 slots 2m and 2m + 1, read already.
+        for m in range(kept * k - 1, -1, -1):
+            j = m % k
+            x = np.float32(counts[m])
+            x = np.float32(x - offset[j])
+            newtons[m] = np.float32(x * scale[j])
+    return kept, n - kept, top
+
+
+def load_kernel() -> None:
+    """Load (on a first run: compile) the kernel now, on two samples, so that a timed read
+    measures reading, not numba loading it."""
+    t_us = np.array([5, 7], np.int64)
+    counts = np.zeros(4, np.int16)
+    room = np.zeros(8, np.float32)
+    one = np.ones(1, np.float32)
+    _assemble_in_place(
+        t_us, t_us.view(np.float64), counts, 2, np.zeros(1, np.int64), one, one, room, 5, -1
+    )
