@@ -17,21 +17,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from recording_streams import damage_st, damaged, stream_file
 
 from devices.errors import InputError
 from devices.recording import SessionReader, SessionWriter, scan
-from devices.recording.layout import FILE_HEAD, FILE_MAGIC, pack_chunk
+from devices.recording.layout import FILE_HEAD
 from devices.recording.scan import parse_stream_bytes
-
-
-def stream_file(chunks: list[tuple[float, bytes]]) -> bytes:
-    desc = b'{"name": "box", "protocol": "x"}'
-    return (
-        FILE_HEAD.pack(FILE_MAGIC, 1, len(desc))
-        + desc
-        + b"".join(pack_chunk(d, t) for t, d in chunks)
-    )
-
 
 chunks_st = st.lists(
     st.tuples(st.floats(0, 1e6, allow_nan=False), st.binary(min_size=1, max_size=90)),
@@ -42,7 +33,7 @@ chunks_st = st.lists(
 @settings(max_examples=150, deadline=None)
 @given(
     chunks_st,
-    st.lists(st.tuples(st.integers(0, 10**6), st.binary(min_size=1, max_size=8)), max_size=3),
+    damage_st,
     st.integers(0, 40),
     st.sampled_from([20, 21, 37, 64, 200]),
     st.booleans(),
@@ -50,13 +41,7 @@ chunks_st = st.lists(
 def test_any_window_gives_what_one_pass_gives(
     chunks: list, damage: list, cut: int, window: int, kernel: bool
 ) -> None:
-    raw = bytearray(stream_file(chunks))
-    head = len(stream_file([]))
-    for pos, junk in damage:
-        if len(raw) > head:
-            p = head + pos % (len(raw) - head)
-            raw[p : p + len(junk)] = junk
-    raw = raw[: len(raw) - cut] if cut < len(raw) - head else raw
+    raw = damaged(chunks, damage, cut)
     whole, whole_problems = parse_stream_bytes(bytes(raw), use_kernel=False, window=1 << 30)
     got, problems = parse_stream_bytes(bytes(raw), use_kernel=kernel, window=window)
     assert problems == whole_problems

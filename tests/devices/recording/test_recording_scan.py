@@ -10,17 +10,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from recording_streams import damage_st, damaged
 
 from devices.recording import SessionReader, SessionWriter
 from devices.recording._scan_kernels import _crc32_update, crc32_tables
-from devices.recording.layout import FILE_HEAD, FILE_MAGIC, pack_chunk
 from devices.recording.scan import StreamProblems, parse_stream_bytes, read_whole
-
-
-def stream_file(chunks: list[tuple[float, bytes]]) -> bytes:
-    desc = b'{"name": "box", "protocol": "x"}'
-    head = FILE_HEAD.pack(FILE_MAGIC, 1, len(desc)) + desc
-    return head + b"".join(pack_chunk(d, t) for t, d in chunks)
 
 
 @pytest.mark.parametrize("data", [b"", b"a", b"123456789", bytes(range(256)) * 41 + b"xyz"])
@@ -41,17 +35,11 @@ chunks_st = st.lists(
 @settings(max_examples=200)
 @given(
     chunks_st,
-    st.lists(st.tuples(st.integers(0, 10**6), st.binary(min_size=1, max_size=8)), max_size=3),
+    damage_st,
     st.integers(0, 40),
 )
 def test_kernel_equals_python_on_damaged_files(chunks: list, damage: list, cut: int) -> None:
-    raw = bytearray(stream_file(chunks))
-    head = len(stream_file([]))
-    for pos, junk in damage:
-        if len(raw) > head:
-            p = head + pos % (len(raw) - head)
-            raw[p : p + len(junk)] = junk
-    raw = raw[: len(raw) - cut] if cut < len(raw) - head else raw
+    raw = damaged(chunks, damage, cut)
     fast, fast_problems = parse_stream_bytes(bytes(raw))
     slow, slow_problems = parse_stream_bytes(bytes(raw), use_kernel=False)
     assert fast_problems == slow_problems
@@ -65,7 +53,7 @@ def test_kernel_equals_python_on_damaged_files(chunks: list, damage: list, cut: 
 @settings(max_examples=100)
 @given(
     chunks_st,
-    st.lists(st.tuples(st.integers(0, 10**6), st.binary(min_size=1, max_size=8)), max_size=3),
+    damage_st,
     st.integers(40, 400),
 )
 def test_reading_whole_into_one_buffer_equals_joining_windows(
@@ -73,12 +61,7 @@ def test_reading_whole_into_one_buffer_equals_joining_windows(
 ) -> None:
     """A stream read whole (its chunks gathered window by window straight into one buffer)
     holds what the windows joined hold, damaged or not; the buffer is writable."""
-    raw = bytearray(stream_file(chunks))
-    head = len(stream_file([]))
-    for pos, junk in damage:
-        if len(raw) > head:
-            p = head + pos % (len(raw) - head)
-            raw[p : p + len(junk)] = junk
+    raw = damaged(chunks, damage)
     joined, joined_problems = parse_stream_bytes(bytes(raw), window=window)
     problems = StreamProblems()
     whole = read_whole(io.BytesIO(bytes(raw)), "a stream", problems, window=window)
