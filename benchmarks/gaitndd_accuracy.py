@@ -20,32 +20,16 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from numpy.typing import NDArray
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.gaitndd_yardstick import load_compare  # noqa: E402
+from benchmarks.gaitndd_yardstick import SideResult, load_compare, side_results  # noqa: E402
 
 DEFAULT_DATA = REPO / "data" / "physionet"
-
-
-@dataclass
-class SideResult:
-    record: str
-    side: str
-    matched: int
-    total: int
-    extra: int
-    errors: NDArray[np.float64]
-
-    @property
-    def share(self) -> float:
-        return self.matched / self.total if self.total else float("nan")
 
 
 def steps_of(hea: Path, cli: bool = False) -> list[dict[str, object]]:
@@ -71,8 +55,7 @@ def evaluate(data: Path, cli: bool = False) -> list[SideResult]:
     for hea in sorted((data / "gaitndd").glob("*.hea")):
         name = hea.stem
         res = compare.evaluate(str(hea.with_suffix(".ts")), steps_of(hea, cli))
-        for side, (matched, total, errs, extra) in sorted(res.items()):
-            out.append(SideResult(name, side, matched, total, extra, np.asarray(errs, float)))
+        out += side_results(name, res)
     return out
 
 

@@ -26,17 +26,15 @@ import argparse
 import itertools
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.gaitndd_yardstick import load_compare  # noqa: E402
+from benchmarks.gaitndd_yardstick import SideResult, load_compare, side_results  # noqa: E402
 
 DEFAULT_DATA = REPO / "data" / "physionet"
 GROUPS = ("als", "control", "hunt", "park")
@@ -54,16 +52,6 @@ GRID: dict[str, tuple[Any, ...]] = {
 RULES: dict[str, Any] = {"touch_rule": False, "onset_frac": 0.15}
 
 
-@dataclass
-class Side:
-    record: str
-    side: str
-    matched: int
-    total: int
-    extra: int
-    errors: NDArray[np.float64]
-
-
 def group_of(record: str) -> str:
     return record.rstrip("0123456789")
 
@@ -77,19 +65,18 @@ def steps_of(sig: Any, settings: dict[str, Any]) -> list[dict[str, Any]]:
     return analyze(sig, cfg).step_rows()
 
 
-def evaluate(records: dict[str, Any], settings: dict[str, Any], compare: Any) -> list[Side]:
+def evaluate(records: dict[str, Any], settings: dict[str, Any], compare: Any) -> list[SideResult]:
     """Each record-side's figures by the yardstick ``compare`` (the fast copy, or with
     ``--check`` the module as shipped)."""
     out = []
     for name, sig in records.items():
         steps = steps_of(sig, settings)
         res = compare.evaluate(str(sig.meta["ts_path"]), steps)
-        for side, (m, n, e, x) in sorted(res.items()):
-            out.append(Side(name, side, m, n, x, np.asarray(e, float)))
+        out += side_results(name, res)
     return out
 
 
-def figures(rows: list[Side]) -> dict[str, float]:
+def figures(rows: list[SideResult]) -> dict[str, float]:
     m = sum(r.matched for r in rows)
     n = sum(r.total for r in rows)
     x = sum(r.extra for r in rows)
@@ -157,7 +144,7 @@ def main() -> None:
     compare = load_compare(args.data, fast=True)
     records = load(args.data)
     t0 = time.perf_counter()
-    per: dict[tuple[Any, ...], list[Side]] = {}
+    per: dict[tuple[Any, ...], list[SideResult]] = {}
     for s in candidates():
         per[key(s)] = evaluate(records, s, compare)
     took = time.perf_counter() - t0

@@ -14,6 +14,7 @@ settings it reports (``--check``).
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -23,6 +24,31 @@ from numba import njit
 from numpy.typing import NDArray
 
 GAP = 0.05
+
+
+@dataclass
+class SideResult:
+    """One record-side by the yardstick: strides matched of the reference's, extra
+    detected strides, and the matched strides' interval errors (seconds)."""
+
+    record: str
+    side: str
+    matched: int
+    total: int
+    extra: int
+    errors: NDArray[np.float64]
+
+    @property
+    def share(self) -> float:
+        return self.matched / self.total if self.total else float("nan")
+
+
+def side_results(record: str, res: dict[str, Any]) -> list[SideResult]:
+    """The yardstick's ``evaluate`` result for one record, one row per side."""
+    return [
+        SideResult(record, side, matched, total, extra, np.asarray(errs, float))
+        for side, (matched, total, errs, extra) in sorted(res.items())
+    ]
 
 
 def load_compare(data: Path, *, fast: bool = False) -> ModuleType:
