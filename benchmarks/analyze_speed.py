@@ -31,6 +31,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -118,16 +119,22 @@ def run_analyze(args: list[str]) -> tuple[list[dict[str, Any]], float, int]:
     return docs, wall, int(usage.ru_maxrss) * 1024
 
 
-def copy_seconds(n: int, channels: int = 4, repeat: int = 7) -> float:
-    """Best time of one numpy copy of an (n, channels) int16 array."""
-    a = np.random.default_rng(0).integers(0, 4096, (n, channels)).astype(np.int16)
+def best_of(work: Callable[[], object], repeat: int) -> float:
+    """Best wall time of ``repeat`` calls of ``work``; its result is freed after the clock
+    stops, before the next call (freeing is not the work measured)."""
     best = np.inf
     for _ in range(repeat):
         t0 = time.perf_counter()
-        b = a.copy()
+        out = work()
         best = min(best, time.perf_counter() - t0)
-        del b
+        del out
     return float(best)
+
+
+def copy_seconds(n: int, channels: int = 4, repeat: int = 7) -> float:
+    """Best time of one numpy copy of an (n, channels) int16 array."""
+    a = np.random.default_rng(0).integers(0, 4096, (n, channels)).astype(np.int16)
+    return best_of(a.copy, repeat)
 
 
 def long_session(work: Path, minutes: float, repeat: int) -> dict[str, Any]:
@@ -200,11 +207,7 @@ def profiles(work: Path, minutes: float, names: list[str], repeat: int) -> list[
             out = work / f"{name}-{sensors}-{minutes:g}min"
             sig = read_signals(simulate(out, minutes, profile=name, sensors=sensors))
             analyze(sig, AnalysisConfig())
-            best = np.inf
-            for _ in range(repeat):
-                t0 = time.perf_counter()
-                analyze(sig, AnalysisConfig())
-                best = min(best, time.perf_counter() - t0)
+            best = best_of(lambda sig=sig: analyze(sig, AnalysisConfig()), repeat)
             copy = copy_seconds(sig.n, sig.forces.shape[1])
             rows.append({"profile": name, "sensors": sensors, "dtype": str(sig.forces.dtype),
                          "analysis_s": round(best, 4),
@@ -229,11 +232,7 @@ def square_wave(points: int, repeat: int) -> dict[str, Any]:
     chans = tuple(Channel(s, p) for s in ("L", "R") for p in ("heel", "toe"))
     sig = GaitSignals(t, f, chans, fs, t[::100], np.full((t[::100].size, 1), 1.0))
     analyze(sig, AnalysisConfig())
-    best = np.inf
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        analyze(sig, AnalysisConfig())
-        best = min(best, time.perf_counter() - t0)
+    best = best_of(lambda: analyze(sig, AnalysisConfig()), repeat)
     return {
         "label": "best case: square wave, +/-4 counts noise (in-process core)",
         "points": points,
