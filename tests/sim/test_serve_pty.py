@@ -35,9 +35,12 @@ def test_a_terminal_full_for_long_has_no_reader_and_starts_fresh(tmp_path: Path)
     term = _Pty(tmp_path / "box")
     try:
         with serial.Serial(str(tmp_path / "box"), timeout=0.05) as port:
-            fill(term, 1)
-            time.sleep(STALE_S + 0.1)
-            fill(term, 2, times=1)  # full for STALE_S: the unread backlog goes
+            # Written to as the server does, every 10 ms: the kernel may take in a few more
+            # bytes while it settles, but after STALE_S of no reader the backlog goes.
+            deadline = time.monotonic() + 10 * STALE_S
+            while term.flushes == 0 and time.monotonic() < deadline:
+                fill(term, 1, times=4)
+                time.sleep(0.01)
             assert term.flushes == 1
             fill(term, 3, times=1)  # and the next bytes arrive whole
             got = port.read(1 << 20)
