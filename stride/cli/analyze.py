@@ -103,9 +103,17 @@ def _one(
     for out in (steps_csv, plot):
         if out is not None:
             check_output(out, force)
+    from stride.cli.first_run import prepare_analysis
     from stride.cli.kernel_notice import announce_kernels
 
-    signals, result, timing = run(path, config, lambda s: announce_kernels((s.forces.dtype,)))
+    helper = prepare_analysis(path)  # a first run: the line, and a second core compiling
+
+    def before_analysis(signals: Any) -> None:
+        helper.wait()
+        if not helper.announced:  # read as a dtype whose kernels still need compiling
+            announce_kernels((signals.forces.dtype,))
+
+    signals, result, timing = run(path, config, before_analysis)
     damage = recording_damage(signals.meta)
     if damage is not None:
         probs = signals.meta.get("read_problems") or {}
@@ -155,8 +163,11 @@ def _many(
 ) -> None:
     """Each recording on the cohort engine; JSON lines in the order given (each printed
     once it and those before it are done), or one table."""
+    from stride.cli.first_run import prepare_many
     from stride.cohort.many import analyse_many
 
+    if engine == "local" and workers != 1:
+        prepare_many(paths[0])  # a first run: the line, and both cores compiling
     docs: list[dict[str, Any] | None] = [None] * len(paths)
     failed = 0
     for i, doc in analyse_many(

@@ -12,6 +12,8 @@ is False ("may need compiling"), which costs only a message.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -54,8 +56,9 @@ def _kernels(dtype: str, streaming: bool = False) -> list[tuple[Any, tuple[Any, 
     return [*common, (_contact_scan.bad_steps, None), (_dfa_kernel._dfa_fluctuations, None)]
 
 
-def _ready(dispatcher: Any, args: tuple[Any, ...] | None) -> bool:
-    """Compiled in this process, or in the cache for this machine and this source."""
+def kernel_ready(dispatcher: Any, args: tuple[Any, ...] | None = None) -> bool:
+    """Compiled in this process, or in the cache for this machine and this source, for
+    these example arguments (None: for any arguments)."""
     from numba import typeof
 
     sig = None if args is None else tuple(typeof(a) for a in args)
@@ -83,7 +86,7 @@ def analysis_kernels_ready(
 
     name = np.dtype(_kernel_dtype(np.dtype(forces_dtype))).name
     try:
-        return all(_ready(d, a) for d, a in _kernels(name, streaming))
+        return all(kernel_ready(d, a) for d, a in _kernels(name, streaming))
     except Exception:  # numba internals differ: say "may need compiling"
         return False
 
@@ -100,3 +103,31 @@ def warm_analysis_kernels(forces_dtype: str | np.dtype[Any] = "int16") -> None:
     x = (np.stack([walking, np.roll(walking, 25)], axis=1) * 1000.0).astype(forces_dtype)
     chans = (Channel("L", "foot"), Channel("R", "foot"))
     analyze(GaitSignals(t, x, chans, fs, t[::10].copy(), np.ones((600, 1))))
+
+
+def compile_scan(forces_dtype: str | np.dtype[Any] = "float64") -> None:
+    """Compile (or load) the contact scan alone for forces of this dtype: the longest
+    compile of all, started first on a first run while another process compiles the
+    other kernels (:mod:`stride.cli.first_run`)."""
+    from numba import typeof
+
+    from stride.core import _contact_scan
+    from stride.core.contacts import _kernel_dtype
+
+    name = np.dtype(_kernel_dtype(np.dtype(forces_dtype))).name
+    _contact_scan.scan.compile(tuple(typeof(a) for a in _scan_args(name)))
+
+
+@contextmanager
+def scan_as_python() -> Iterator[None]:
+    """Within: the contact scan runs as plain Python (its helpers stay compiled), so a
+    warm-up compiles every kernel but the scan; the results are the same, slower. For a
+    process that compiles the other kernels while another compiles the scan."""
+    from stride.core import _contact_scan
+
+    compiled = _contact_scan.scan
+    setattr(_contact_scan, "scan", compiled.py_func)  # noqa: B010 (a typed module attribute)
+    try:
+        yield
+    finally:
+        setattr(_contact_scan, "scan", compiled)  # noqa: B010

@@ -1,0 +1,151 @@
+"""A first run on two cores: the kernels a command needs compile in two processes at once.
+
+numba compiles each kernel on the first run after an install and caches it; one process
+compiles one kernel at a time. When some kernel a command needs is neither compiled nor
+cached and the machine has a second core, the command says so ("preparing the analysis
+kernels, first run only") and starts one helper process (``python -m
+stride.cli.first_run TASK DTYPE``) that compiles a share of them into numba's cache, while
+the command compiles the rest; the command then waits for the helper and loads its share
+from the cache. The shares:
+
+- ``stride analyze`` of one recording: the command compiles the reading kernels (a
+  session's chunk scanner and box decoder), the helper the analysis kernels for the
+  forces dtype the recording is likely read as (:func:`likely_dtype`; a wrong guess only
+  costs the command compiling its own);
+- a live session, a demo, a replay: the command compiles the contact scan (the longest
+  compile), the helper every other kernel the session's analyzer uses.
+
+A helper that fails or is missing changes nothing but the time: whatever is not in the
+cache when the command needs it, the command compiles itself. Imported only by commands
+that analyse (``stride --help`` never imports numba or numpy).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from stride.cli.kernel_notice import MESSAGE
+
+#: how long a command waits for its helper before compiling what is left itself
+HELPER_WAIT_S = 300.0
+
+
+class Helper:
+    """The helper process of a first run (or none: a warm cache, or a single core)."""
+
+    def __init__(self, proc: subprocess.Popen[bytes] | None, announced: bool = False) -> None:
+        self.proc = proc
+        #: whether the first-run line was shown
+        self.announced = announced
+
+    @classmethod
+    def start(cls, task: str, dtype: str = "float64") -> Helper:
+        """Show the first-run line and start ``task`` in a helper process when a second
+        core is there to run it."""
+        print(MESSAGE, file=sys.stderr, flush=True)
+        if _cores() < 2:
+            return cls(None, True)
+        cmd = [sys.executable, "-m", "stride.cli.first_run", task, dtype]
+        dev = subprocess.DEVNULL
+        return cls(subprocess.Popen(cmd, stdin=dev, stdout=dev, stderr=dev), True)
+
+    def wait(self) -> None:
+        """Until the helper is done (its share is then in the cache); a helper still
+        running after :data:`HELPER_WAIT_S` is ended and its share compiled here."""
+        if self.proc is None:
+            return
+        try:
+            self.proc.wait(HELPER_WAIT_S)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+
+def _cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def prepare_analysis(path: Path) -> Helper:
+    """Before ``stride analyze`` reads ``path``: on a first run, the line on stderr and the
+    analysis kernels compiling in a helper while this process compiles the reading ones
+    (as it reads). Call :meth:`Helper.wait` before analysing."""
+    from stride.analysis import likely_dtype
+    from stride.core.kernels import analysis_kernels_ready
+
+    dtype = likely_dtype(path)
+    if analysis_kernels_ready(dtype) and (not path.is_dir() or reading_kernels_ready()):
+        return Helper(None)
+    return Helper.start("analysis", dtype)
+
+
+def prepare_many(path: Path) -> None:
+    """Before ``stride analyze`` forks its workers for several records, the first being
+    ``path``: on a first run, the reading kernels compiled here (a recording directory)
+    while a helper compiles the analysis kernels; the workers then load them."""
+    helper = prepare_analysis(path)
+    if helper.proc is None:
+        return
+    if path.is_dir():
+        from stride.ingest.recording import load_kernels
+
+        load_kernels()
+    helper.wait()
+
+
+def prepare_streaming() -> None:
+    """Before a live session, a demo or a replay starts: on a first run, the line on
+    stderr, then the contact scan compiled here while a helper compiles the rest."""
+    from stride.core.kernels import analysis_kernels_ready, compile_scan
+
+    if analysis_kernels_ready("float64", streaming=True):
+        return
+    helper = Helper.start("streaming")
+    compile_scan("float64")  # a live session's analyzer reads chunks as float64
+    helper.wait()
+
+
+def reading_kernels_ready() -> bool:
+    """Whether the kernels reading a session recording are compiled or cached."""
+    from devices.recording import _scan_kernels
+    from devices.sensorbox import _fast_gather, _fast_kernels, _fast_samples
+    from stride.core.kernels import kernel_ready
+
+    kernels = (
+        _scan_kernels._scan_chunks,
+        _scan_kernels._gather,
+        _fast_kernels._decode_stream,
+        _fast_gather._gather,
+        _fast_samples._assemble_in_place,
+    )
+    try:
+        return all(kernel_ready(k) for k in kernels)
+    except Exception:  # numba internals differ: say "may need compiling"
+        return False
+
+
+def run_task(task: str, dtype: str) -> None:
+    """The helper's share (see the module docstring)."""
+    if task == "analysis":
+        from stride.core.kernels import warm_analysis_kernels
+
+        warm_analysis_kernels(dtype)
+    elif task == "streaming":
+        from stride.core.kernels import scan_as_python
+        from stride.ingest.engine import CoreEngine
+
+        with scan_as_python():
+            CoreEngine(None).warm()
+    else:
+        raise SystemExit(f"unknown task {task!r}")
+
+
+if __name__ == "__main__":
+    run_task(sys.argv[1], sys.argv[2])

@@ -1,0 +1,108 @@
+"""A first run on two cores: the helper's share and the command's share together are
+exactly the kernels the command would compile alone, and the guesses made before reading
+match how records are read."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.harness import SimRecording
+from stride.cli import first_run
+from stride.cli.kernel_notice import MESSAGE
+
+ROOT = Path(__file__).resolve().parents[3]
+WFDB = ROOT / "data" / "physionet" / "gaitndd" / "control1.hea"
+GAITPDB = ROOT / "tests" / "data" / "gaitpdb" / "GaCo01_01_30s.txt"
+
+#: every kernel of the session's analyzer compiled in this process, by name: signatures
+SIGNATURES = """
+import json
+from stride.core import _contact_scan, _contact_state, _step_kernels, belt, gaps
+def compiled():
+    out = {}
+    for mod in (_contact_scan, _contact_state, _step_kernels, belt, gaps):
+        for name in dir(mod):
+            d = getattr(mod, name)
+            if hasattr(d, "signatures") and hasattr(d, "py_func"):
+                out[mod.__name__ + "." + name] = sorted(map(str, d.signatures))
+    return out
+"""
+
+ALONE = (
+    SIGNATURES
+    + """
+from stride.ingest.engine import CoreEngine
+CoreEngine(None).warm()
+print(json.dumps(compiled()))
+"""
+)
+
+SPLIT = (
+    SIGNATURES
+    + """
+from stride.cli.first_run import run_task
+from stride.core.kernels import compile_scan
+run_task("streaming", "float64")
+helper = compiled()
+compile_scan("float64")
+print(json.dumps([helper, compiled()]))
+"""
+)
+
+
+def _python(code: str) -> object:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_helper_and_the_scan_make_up_what_a_session_compiles() -> None:
+    alone = _python(ALONE)
+    helper, split = _python(SPLIT)  # type: ignore[misc]
+    assert isinstance(alone, dict)
+    scan = "stride.core._contact_scan.scan"
+    assert alone[scan] and helper[scan] == []  # the helper leaves the scan to the command
+    others = {k: v for k, v in alone.items() if k != scan and v}
+    assert others and all(helper[k] == v for k, v in others.items())
+    assert split == alone  # the same kernels, each for the same argument types, no more
+
+
+@pytest.mark.parametrize(("path", "dtype"), [(WFDB, "int16"), (GAITPDB, "float32")])
+def test_the_dtype_guessed_before_reading_is_the_one_read(path: Path, dtype: str) -> None:
+    from stride.analysis import likely_dtype
+    from stride.readers import read_signals
+
+    assert likely_dtype(path) == dtype == read_signals(path).forces.dtype.name
+
+
+@pytest.mark.stride_recording(minutes=0.2, seed=3)
+def test_a_session_recording_is_guessed_as_read(stride_recording: SimRecording) -> None:
+    from stride.analysis import likely_dtype
+    from stride.readers import read_signals
+
+    path = stride_recording.path
+    assert likely_dtype(path) == read_signals(path).forces.dtype.name == "float32"
+
+
+def test_one_core_shows_the_line_and_starts_no_helper(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(first_run, "_cores", lambda: 1)
+    helper = first_run.Helper.start("analysis", "int16")
+    assert helper.proc is None and helper.announced
+    helper.wait()
+    assert capsys.readouterr().err.splitlines() == [MESSAGE]
+
+
+def test_a_helper_that_fails_only_costs_time(capsys: pytest.CaptureFixture[str]) -> None:
+    helper = first_run.Helper.start("no-such-task", "int16")
+    assert helper.proc is not None
+    proc = helper.proc
+    helper.wait()
+    assert proc.returncode not in (0, None) and helper.proc is None
+    assert capsys.readouterr().err.splitlines() == [MESSAGE]
