@@ -12,6 +12,11 @@ child processes, with the 1-minute load average when it ended:
 2. ``stride analyze SESSION --json`` on a 5-minute 1 kHz heel+toe session: seconds to its
    JSON document, and its ``timing.prepare_s`` (the reading kernels compiled).
 
+3. the compile of a live session's kernels alone (in a subprocess, an empty cache each):
+   with a helper process compiling its share (:mod:`stride.cli.first_run`, forced on
+   whatever the load) against one process compiling everything, interleaved: wall and CPU
+   seconds (a command starts the helper only when the load average leaves a core idle).
+
 ``--baseline DIR`` (another checkout, e.g. ``git archive main | tar -x -C DIR``) runs the
 same commands from that checkout with this environment's packages, interleaved round by
 round with this checkout (both meet the same load), and reports this/baseline ratios of
@@ -91,6 +96,40 @@ def timed(args: list[str], checkout: Path | None) -> dict[str, Any]:
     return out
 
 
+SPLIT = """
+import json, os, resource, sys, time
+t0 = time.perf_counter()
+from stride.cli import first_run
+first_run._idle_core = lambda: sys.argv[1] == "helper"
+first_run.prepare_streaming()
+from stride.ingest.engine import CoreEngine
+CoreEngine(None).warm()
+own = resource.getrusage(resource.RUSAGE_SELF)
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall_s": round(time.perf_counter() - t0, 2),
+                  "cpu_s": round(own.ru_utime + own.ru_stime, 2),
+                  "helper_cpu_s": round(kids.ru_utime + kids.ru_stime, 2),
+                  "load_average_1min": round(os.getloadavg()[0], 2)}))
+"""
+
+
+def split(repeat: int) -> dict[str, Any]:
+    """Block 3: a live session's kernels compiled with and without a helper, interleaved,
+    each the best of ``repeat`` (by wall time)."""
+    runs: dict[str, list[dict[str, Any]]] = {"helper": [], "alone": []}
+    for _ in range(repeat):
+        for mode, got in runs.items():
+            with tempfile.TemporaryDirectory(prefix="numba-cold-") as cache:
+                done = subprocess.run(
+                    [sys.executable, "-c", SPLIT, mode], capture_output=True, text=True,
+                    env=env_for(None, cache), check=True,
+                )  # fmt: skip
+            got.append(json.loads(done.stdout.splitlines()[-1]))
+    best = {mode: min(rs, key=lambda r: r["wall_s"]) for mode, rs in runs.items()}
+    ratio = round(best["helper"]["wall_s"] / best["alone"]["wall_s"], 2)
+    return {"best": best, "helper_over_alone_wall": ratio, "rounds": runs}
+
+
 def rounds(session: Path, checkouts: dict[str, Path | None], repeat: int) -> dict[str, Any]:
     """Every command of every checkout, interleaved round by round; the best round of
     each (by the time to its first JSON line) and every round's figures."""
@@ -127,6 +166,7 @@ def main() -> None:
     if a.baseline is not None:
         checkouts = {"baseline": a.baseline.resolve(), "this": None}
     report = rounds(session, checkouts, a.repeat)
+    report["session_kernels"] = split(a.repeat)
     if a.baseline is not None:
         this, base = report["best"]["this"], report["best"]["baseline"]
         report["this_over_baseline"] = {

@@ -2,7 +2,7 @@
 
 numba compiles each kernel on the first run after an install and caches it; one process
 compiles one kernel at a time. When some kernel a command needs is neither compiled nor
-cached and the machine has a second core, the command says so ("preparing the analysis
+cached and the machine has a second core idle, the command says so ("preparing the analysis
 kernels, first run only") and starts one helper process (``python -m
 stride.cli.first_run TASK DTYPE``) that compiles a share of them into numba's cache, while
 the command compiles the rest; the command then waits for the helper and loads its share
@@ -46,7 +46,7 @@ class Helper:
         """Show the first-run line and start ``task`` in a helper process when a second
         core is there to run it."""
         print(MESSAGE, file=sys.stderr, flush=True)
-        if _cores() < 2:
+        if not _idle_core():
             return cls(None, True)
         cmd = [sys.executable, "-m", "stride.cli.first_run", task, dtype]
         dev = subprocess.DEVNULL
@@ -71,6 +71,21 @@ def _cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+
+
+def _idle_core() -> bool:
+    """Whether a second core is likely idle: two or more cores, and a 1-minute load
+    average leaving at least one of them free. On a busy machine a helper gains nothing
+    (its process competes for the same cores; with Linux's autogroup scheduling, for the
+    same share as this one) and costs its own start-up."""
+    cores = _cores()
+    if cores < 2:
+        return False
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average here: assume the cores are free
+        return True
+    return load <= cores - 1
 
 
 def prepare_analysis(path: Path) -> Helper:

@@ -120,14 +120,23 @@ def compile_scan(forces_dtype: str | np.dtype[Any] = "float64") -> None:
 
 @contextmanager
 def scan_as_python() -> Iterator[None]:
-    """Within: the contact scan runs as plain Python (its helpers stay compiled), so a
-    warm-up compiles every kernel but the scan; the results are the same, slower. For a
-    process that compiles the other kernels while another compiles the scan."""
-    from stride.core import _contact_scan
+    """Within: the contact scan, its end (``finish_foot``) and every kernel they call
+    run as plain Python, so a warm-up compiles every other kernel, while another process
+    compiles the scan and its helpers (no kernel compiled twice); same results, slower."""
+    from numba.core.dispatcher import Dispatcher
 
-    compiled = _contact_scan.scan
-    setattr(_contact_scan, "scan", compiled.py_func)  # noqa: B010 (a typed module attribute)
+    from stride.core import _contact_scan, _contact_state
+
+    patched = [
+        (mod, name, obj)
+        for mod in (_contact_scan, _contact_state)
+        for name, obj in vars(mod).items()
+        if isinstance(obj, Dispatcher)
+    ]
     try:
+        for mod, name, kernel in patched:
+            setattr(mod, name, kernel.py_func)
         yield
     finally:
-        setattr(_contact_scan, "scan", compiled)  # noqa: B010
+        for mod, name, kernel in patched:
+            setattr(mod, name, kernel)

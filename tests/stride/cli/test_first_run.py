@@ -47,12 +47,17 @@ SPLIT = (
     + """
 from stride.cli.first_run import run_task
 from stride.core.kernels import compile_scan
+from stride.ingest.engine import CoreEngine
 run_task("streaming", "float64")
 helper = compiled()
 compile_scan("float64")
+CoreEngine(None).warm()
 print(json.dumps([helper, compiled()]))
 """
 )
+
+#: the kernels the command compiles itself: the scan and every kernel it calls
+SCAN_FAMILY = ("stride.core._contact_scan.", "stride.core._contact_state.")
 
 
 def _python(code: str) -> object:
@@ -64,12 +69,13 @@ def _python(code: str) -> object:
 def test_the_helper_and_the_scan_make_up_what_a_session_compiles() -> None:
     alone = _python(ALONE)
     helper, split = _python(SPLIT)  # type: ignore[misc]
-    assert isinstance(alone, dict)
-    scan = "stride.core._contact_scan.scan"
-    assert alone[scan] and helper[scan] == []  # the helper leaves the scan to the command
-    others = {k: v for k, v in alone.items() if k != scan and v}
+    assert isinstance(alone, dict) and alone["stride.core._contact_scan.scan"]
+    family = {k for k in alone if k.startswith(SCAN_FAMILY)}
+    assert all(helper[k] == [] for k in family)  # left to the command: nothing twice
+    others = {k: v for k, v in alone.items() if k not in family and v}
     assert others and all(helper[k] == v for k, v in others.items())
-    assert split == alone  # the same kernels, each for the same argument types, no more
+    # the same kernels for the same argument types: none compiled again for other types
+    assert split == alone
 
 
 @pytest.mark.parametrize(("path", "dtype"), [(WFDB, "int16"), (GAITPDB, "float32")])
@@ -93,13 +99,25 @@ def test_one_core_shows_the_line_and_starts_no_helper(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(first_run, "_cores", lambda: 1)
+    assert not first_run._idle_core()
     helper = first_run.Helper.start("analysis", "int16")
     assert helper.proc is None and helper.announced
     helper.wait()
     assert capsys.readouterr().err.splitlines() == [MESSAGE]
 
 
-def test_a_helper_that_fails_only_costs_time(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_busy_machine_starts_no_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(first_run, "_cores", lambda: 2)
+    monkeypatch.setattr(first_run.os, "getloadavg", lambda: (1.9, 1.0, 1.0))
+    assert not first_run._idle_core()
+    monkeypatch.setattr(first_run.os, "getloadavg", lambda: (0.7, 1.0, 1.0))
+    assert first_run._idle_core()
+
+
+def test_a_helper_that_fails_only_costs_time(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(first_run, "_idle_core", lambda: True)
     helper = first_run.Helper.start("no-such-task", "int16")
     assert helper.proc is not None
     proc = helper.proc
