@@ -113,7 +113,10 @@ def _one(
         if not helper.announced:  # read as a dtype whose kernels still need compiling
             announce_kernels((signals.forces.dtype,))
 
-    signals, result, timing = run(path, config, before_analysis)
+    try:
+        signals, result, timing = run(path, config, before_analysis)
+    finally:
+        helper.stop()  # done already, unless reading failed
     damage = recording_damage(signals.meta)
     if damage is not None:
         probs = signals.meta.get("read_problems") or {}

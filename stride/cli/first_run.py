@@ -64,6 +64,13 @@ class Helper:
             self.proc.wait()
         self.proc = None
 
+    def stop(self) -> None:
+        """End a helper still running (the command failed: its kernels are not needed)."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
 
 def _cores() -> int:
     """Cores this process may run on."""
@@ -96,6 +103,8 @@ def prepare_analysis(path: Path) -> Helper:
     from stride.core.kernels import analysis_kernels_ready
 
     dtype = likely_dtype(path)
+    if not path.exists():  # reading says what is wrong, before anything compiles
+        return Helper(None)
     if analysis_kernels_ready(dtype) and (not path.is_dir() or reading_kernels_ready()):
         return Helper(None)
     return Helper.start("analysis", dtype)
@@ -123,7 +132,11 @@ def prepare_streaming() -> None:
     if analysis_kernels_ready("float64", streaming=True):
         return
     helper = Helper.start("streaming")
-    compile_scan("float64")  # a live session's analyzer reads chunks as float64
+    try:
+        compile_scan("float64")  # a live session's analyzer reads chunks as float64
+    except BaseException:  # Ctrl-C: the helper's share is not needed
+        helper.stop()
+        raise
     helper.wait()
 
 

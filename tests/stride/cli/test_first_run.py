@@ -124,3 +124,19 @@ def test_a_helper_that_fails_only_costs_time(
     helper.wait()
     assert proc.returncode not in (0, None) and helper.proc is None
     assert capsys.readouterr().err.splitlines() == [MESSAGE]
+
+
+def test_a_record_that_is_not_there_starts_nothing(tmp_path: Path) -> None:
+    helper = first_run.prepare_analysis(tmp_path / "missing")
+    assert helper.proc is None and not helper.announced
+
+
+def test_a_helper_is_stopped_when_its_kernels_are_not_needed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(first_run, "_idle_core", lambda: True)
+    helper = first_run.Helper.start("analysis", "int16")
+    proc = helper.proc
+    assert proc is not None
+    helper.stop()
+    assert proc.returncode is not None and helper.proc is None
