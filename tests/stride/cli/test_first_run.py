@@ -108,9 +108,9 @@ def test_one_core_shows_the_line_and_starts_no_helper(
 
 def test_a_busy_machine_starts_no_helper(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(first_run, "_cores", lambda: 2)
-    monkeypatch.setattr(first_run.os, "getloadavg", lambda: (1.9, 1.0, 1.0))
+    monkeypatch.setattr(first_run.os, "getloadavg", lambda: (1.6, 1.0, 1.0))
     assert not first_run._idle_core()
-    monkeypatch.setattr(first_run.os, "getloadavg", lambda: (0.7, 1.0, 1.0))
+    monkeypatch.setattr(first_run.os, "getloadavg", lambda: (1.4, 1.0, 1.0))
     assert first_run._idle_core()
 
 
