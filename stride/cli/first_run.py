@@ -82,10 +82,10 @@ def _cores() -> int:
 
 def _idle_core() -> bool:
     """Whether a second core is likely idle: two or more cores, and a 1-minute load
-    average leaving at least half of one free (on 2 cores: at most 1.5; measured at
-    load 1.1, a helper cut a session's compile from 18.1 s to 14.5 s). On a busy machine a helper gains nothing
-    (its process competes for the same cores; with Linux's autogroup scheduling, for the
-    same share as this one) and costs its own start-up."""
+    average leaving at least half of one free (on 2 cores: at most 1.5; at load 1.1 a
+    helper cut a session's compile from 18.1 s to 14.5 s). On a busy machine a helper
+    gains nothing (its process competes for the same cores; with Linux's autogroup
+    scheduling, for the same share as this one) and costs its own start-up."""
     cores = _cores()
     if cores < 2:
         return False
