@@ -168,14 +168,19 @@ def turn_rows(slow: NDArray[np.bool_], turn_steps: int) -> NDArray[np.bool_]:
     return turn
 
 
-def threshold_passes(table: StepTable, params: CourseParams | None = None) -> list[Pass]:
+def threshold_passes(
+    table: StepTable, params: CourseParams | None = None, ratio: NDArray[np.float64] | None = None
+) -> list[Pass]:
     """The passes of a table in IC order (rows between runs of slow steps), with what
-    closes them: each step decided alone by :func:`slow_steps`."""
+    closes them: each step decided alone by :func:`slow_steps` (``ratio``: the table's
+    :func:`step_ratios`, when already at hand)."""
     p = params or CourseParams()
     n = len(table)
     if n == 0:
         return []
-    turn = turn_rows(slow_steps(table, p.slow_factor), p.turn_steps)
+    ratio = step_ratios(table) if ratio is None else ratio
+    with np.errstate(invalid="ignore"):
+        turn = turn_rows(ratio > p.slow_factor, p.turn_steps)
     turn_steps = p.turn_steps
     broken = (table.flags & (FLAG_GAP | FLAG_ALTERNATION)) != 0
     ic = table["ic_s"]
@@ -235,12 +240,13 @@ def _fit(
     return segment_course(evidence, pass_lp, turn_lp, p.turn_steps)
 
 
-def _segmentation(table: StepTable, found: list[Pass], p: CourseParams) -> Segmentation | None:
+def _segmentation(
+    table: StepTable, ratio: NDArray[np.float64], found: list[Pass], p: CourseParams
+) -> Segmentation | None:
     """The threshold's passes and turns give a first segmentation; the segmentation's own
     passes and turns then give the walking steps' reference, the step-time laws and the
     typical counts again (the threshold's turns hold only steps above it, its passes only
     steps below), :data:`SEGMENTATION_ROUNDS` times in all."""
-    ratio = step_ratios(table)
     counts = np.array([ps.rows.size for ps in found if ps.closed and not ps.missing_data], float)
     with np.errstate(invalid="ignore"):
         turn = turn_rows(ratio > p.slow_factor, p.turn_steps)
@@ -260,15 +266,19 @@ def _segmentation(table: StepTable, found: list[Pass], p: CourseParams) -> Segme
     return model
 
 
-def course_passes(table: StepTable, params: CourseParams | None = None) -> list[Pass]:
+def course_passes(
+    table: StepTable, params: CourseParams | None = None, ratio: NDArray[np.float64] | None = None
+) -> list[Pass]:
     """The passes of a table in IC order, with what closes them and how sure their ends
     are: the session's segmentation when the threshold finds enough passes to say what a
-    pass and a turn take in this walker, else the threshold's passes."""
+    pass and a turn take in this walker, else the threshold's passes (``ratio``: the
+    table's :func:`step_ratios`, when already at hand)."""
     p = params or CourseParams()
-    found = threshold_passes(table, p)
-    if not found:
+    ratio = step_ratios(table) if ratio is None and len(table) else ratio
+    found = threshold_passes(table, p, ratio)
+    if not found or ratio is None:
         return found
-    model = _segmentation(table, found, p)
+    model = _segmentation(table, ratio, found, p)
     if model is None:
         return found
     broken = (table.flags & (FLAG_GAP | FLAG_ALTERNATION)) != 0
@@ -387,8 +397,8 @@ def apply_course(
     p = params or CourseParams()
     step_len = np.full(len(table), np.nan)
     stride_len = np.full(len(table), np.nan)
-    passes = course_passes(table, p)
     ratio = step_ratios(table)
+    passes = course_passes(table, p, ratio)
     with np.errstate(invalid="ignore"):
         slow = ratio > p.slow_factor
     spread = ratio_spread(ratio, slow)
