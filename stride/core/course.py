@@ -292,12 +292,17 @@ def course_passes(
 
 
 def _pass_record(ps: Pass) -> dict[str, object]:
-    return {
+    """A pass as the summary lists it; ``ends_probability`` when the session's segmentation
+    found it and a turn closes it."""
+    record: dict[str, object] = {
         "steps": int(ps.rows.size),
         "start_s": ps.start_s,
         "end_s": ps.end_s,
         "ended_by": "turn" if ps.closed else "end of recording",
     }
+    if ps.confidence is not None and ps.closed:
+        record["ends_probability"] = round(ps.confidence, 3)
+    return record
 
 
 def ratio_spread(ratio: NDArray[np.float64], slow: NDArray[np.bool_]) -> float:
@@ -346,9 +351,10 @@ def _unmeasured_reason(
     if ps.missing_data:
         return "samples missing or a contact missed inside the pass: its steps cannot be counted"
     if unclear:
+        sure = "" if ps.confidence is None else f" (its ends' probability {ps.confidence:.2f})"
         return (
             "a step next to a turn is neither clearly walking nor clearly turning: the count "
-            "could be a step off"
+            f"could be a step off{sure}"
         )
     if n < params.min_steps:
         return "too few steps"

@@ -194,4 +194,7 @@ def test_a_turn_its_step_times_shift_by_a_step_leaves_its_passes_unmeasured() ->
     _, passes = apply_course(tab, 10.0)
     assert [p["measured"] for p in passes] == [True, False, False, True, False]
     assert all("neither clearly walking" in str(p["reason"]) for p in passes[1:3])
+    assert all(float(p["ends_probability"]) < 0.95 for p in passes[1:3])  # type: ignore[arg-type]
+    assert float(passes[0]["ends_probability"]) >= 0.95  # type: ignore[arg-type]
+    assert "probability" in str(passes[1]["reason"])
     assert sum(p["steps"] for p in passes[1:3]) == 28  # type: ignore[misc]
