@@ -5,8 +5,8 @@ LabVIEW VI...). The server owns the master side of each pseudo-terminal and keep
 handle on the slave side, so clients can open and close the ports as often as they like, as
 with a real device; what the box sends while nobody reads is discarded once the terminal's
 buffer and the server's queue behind it are full (a real USB box's bytes are lost the same
-way). Runs until Ctrl-C or SIGTERM,
-then removes its symlinks. Fault commands arrive on ``DIR/control`` (:mod:`sim.control`).
+way). Runs until Ctrl-C or SIGTERM, then removes its symlinks. Fault commands arrive on
+``DIR/control`` (:mod:`sim.control`).
 The :class:`Server` also runs in a thread of a test process (the ``stride_sim`` fixture).
 """
 
@@ -71,10 +71,10 @@ class _Pty:
         the reader's ``select`` and its ``read`` would make the read return nothing, which
         pyserial takes for a device that went away.
         """
-        room = PENDING_MAX - len(self.pending)
+        room = PENDING_MAX - len(self.pending)  # never negative: the queue stops there
         if len(data) > room:
-            self.dropped += len(data) - max(room, 0)
-            data = data[: max(room, 0)]
+            self.dropped += len(data) - room
+            data = data[:room]
         self.pending += data
         if not self.pending:
             return
@@ -87,11 +87,11 @@ class _Pty:
                 raise
             n = 0
         del self.pending[:n]
-        now = time.monotonic()
-        if n > 0 or not self.pending:
-            self._stuck_since = None if not self.pending else now
+        if not self.pending:
+            self._stuck_since = None
             return
-        if self._stuck_since is None:
+        now = time.monotonic()
+        if n > 0 or self._stuck_since is None:
             self._stuck_since = now
         elif now - self._stuck_since >= STALE_S:
             termios.tcflush(self.slave, termios.TCIFLUSH)
