@@ -4,8 +4,9 @@ Any program opens ``DIR/box`` and ``DIR/treadmill`` as serial ports (pyserial, m
 LabVIEW VI...). The server owns the master side of each pseudo-terminal and keeps its own
 handle on the slave side, so clients can open and close the ports as often as they like, as
 with a real device; what the box sends while nobody reads is discarded once the terminal's
-buffer is full (a real USB box's bytes are lost the same way). Runs until Ctrl-C or SIGTERM,
-then removes its symlinks. Fault commands arrive on ``DIR/control`` (:mod:`sim.control`).
+buffer and the server's queue behind it are full (a real USB box's bytes are lost the same
+way). Runs until Ctrl-C or SIGTERM, then removes its symlinks. Fault commands arrive on
+``DIR/control`` (:mod:`sim.control`).
 The :class:`Server` also runs in a thread of a test process (the ``stride_sim`` fixture).
 """
 
@@ -35,6 +36,9 @@ from sim.world import World, WorldOptions
 TICK_S = 0.002
 #: Real seconds a box terminal stays full before its backlog counts as unread and goes.
 STALE_S = 1.0
+#: Bytes a box terminal's writer holds while the terminal is full (about 5 s at 1 kHz x 4
+#: channels and speedup 10).
+PENDING_MAX = 512 * 1024
 TREADMILLS = ("trackmaster", "csafe")
 
 
@@ -52,36 +56,49 @@ class _Pty:
         link.symlink_to(self.name)
         self.dropped = 0
         self.flushes = 0  # backlogs discarded (no reader for STALE_S)
-        self._full_since: float | None = None  # real time the terminal was first found full
+        self.pending = bytearray()  # bytes waiting for room in the terminal
+        self._stuck_since: float | None = None  # real time the terminal last took nothing
 
     def write(self, data: bytes) -> None:
-        """Write what fits; the rest is lost, as a UART that overruns loses what arrives.
+        """Queue ``data`` and write what the terminal takes.
 
-        A terminal that has stayed full for ``STALE_S`` has no reader: its backlog is
-        discarded, so a client that opens it later starts on fresh bytes. A reader that is
-        merely slow keeps its backlog: discarding it between the reader's ``select`` and its
-        ``read`` would make the read return nothing, which pyserial takes for a device
-        that went away.
+        Bytes that do not fit wait here, up to ``PENDING_MAX`` (as a USB serial adapter's
+        driver holds them), so a burst after the server or the reader was held up for a
+        moment arrives whole; beyond that the newest are lost, as an overrunning UART
+        loses them. A terminal that has taken nothing for ``STALE_S`` has no reader: its
+        backlog and the queue are discarded, so a client that opens it later starts on
+        fresh bytes. A reader that is merely slow keeps its backlog: discarding it between
+        the reader's ``select`` and its ``read`` would make the read return nothing, which
+        pyserial takes for a device that went away.
         """
+        room = PENDING_MAX - len(self.pending)  # never negative: the queue stops there
+        if len(data) > room:
+            self.dropped += len(data) - room
+            data = data[:room]
+        self.pending += data
+        if not self.pending:
+            return
         try:
-            n = os.write(self.master, data)
+            n = os.write(self.master, self.pending)
         except BlockingIOError:
             n = 0
         except OSError as err:
             if err.errno not in (errno.EIO, errno.EAGAIN):
                 raise
             n = 0
-        if n == len(data):
-            self._full_since = None
+        del self.pending[:n]
+        if not self.pending:
+            self._stuck_since = None
             return
-        self.dropped += len(data) - n
         now = time.monotonic()
-        if self._full_since is None:
-            self._full_since = now
-        elif now - self._full_since >= STALE_S:
+        if n > 0 or self._stuck_since is None:
+            self._stuck_since = now
+        elif now - self._stuck_since >= STALE_S:
             termios.tcflush(self.slave, termios.TCIFLUSH)
+            self.dropped += len(self.pending)
+            self.pending.clear()
             self.flushes += 1
-            self._full_since = None
+            self._stuck_since = None
 
     def read(self) -> bytes:
         try:
@@ -206,6 +223,8 @@ class Server:
         ready, _, _ = select.select(watched, [], [], timeout)
         world = self.world
         with world.lock:
+            if self.boxes and self.boxes[0].pending:
+                self.boxes[0].write(b"")  # room the reader made since the last tick
             now = world.advance()
             if self.boxes and not world.plugged(now):
                 self.boxes.pop().close()

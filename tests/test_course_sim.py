@@ -4,10 +4,11 @@ What ``stride sim session --overground --profile P --minutes 2 --seed N`` and th
 ``stride analyze`` give (here through the same functions, and once through the command
 line): the mean step length is within 2 % of the truth's walking steps (turns excluded);
 every pass measured has the ends and the walking-step count of a true pass; a pass cut off
-by the end of the recording is never measured; for every profile but the choreic one, every
-pass closed by a turn has exactly the truth's walking steps (docs/metrics.md, "Course
-mode"). The seeds here are held out: course mode's settings and the simulated walker's
-approach to the end line were chosen on seeds 1-5.
+by the end of the recording is never measured; every pass closed by a turn has exactly the
+truth's walking steps; all closed passes but one are measured (half of them for the
+choreic profile, whose less certain passes are left out: docs/metrics.md, "Course mode").
+The seeds here are held out: course mode's settings and the simulated walker's approach to
+the end line were chosen on seeds 1-5.
 """
 
 from __future__ import annotations
@@ -49,16 +50,11 @@ def _check(summary: dict[str, object], out: Path, choreic: bool = False) -> int:
     assert all(p["ended_by"] == "turn" for p in measured)
     # every pass measured is a true pass: its ends and its count of walking steps
     assert all(matches(p, truth) for p in measured), measured
-    if choreic:
-        # chorea: step times vary about as much as a turn's, so a pass whose ends are not
-        # clear is left unmeasured (most of them: docs/metrics.md)
-        if not measured:
-            assert all(summary[s]["step_length_m"]["mean"] is None for s in "LR")  # type: ignore[index]
-            return 0
-    else:
-        closed = [p["steps"] for p in passes if p["ended_by"] == "turn"]
-        assert closed == [p.steps for p in truth], "passes not told apart as the truth"
-        assert len(measured) >= len(truth) - 1
+    closed = [p["steps"] for p in passes if p["ended_by"] == "turn"]
+    assert closed == [p.steps for p in truth], "passes not told apart as the truth"
+    # chorea: step times vary about as much as a turn's, so a pass whose ends the session's
+    # segmentation is not sure of is left unmeasured (about a quarter: docs/metrics.md)
+    assert len(measured) >= (len(truth) // 2 if choreic else len(truth) - 1)
     err = _mean_step(summary) / walking_mean_m(rows) - 1.0
     assert abs(err) <= 0.02, f"mean step length {100 * err:+.2f} %"
     return len(measured)
@@ -67,7 +63,6 @@ def _check(summary: dict[str, object], out: Path, choreic: bool = False) -> int:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(PROFILES))
 def test_overground_passes_and_step_length_match_the_truth(name: str, tmp_path: Path) -> None:
-    measured = 0
     for seed in SEEDS:
         spec = build_spec(
             minutes=2.0, speed="3.6kmh", profile=_profile(name), seed=seed, rate=1000,
@@ -76,8 +71,7 @@ def test_overground_passes_and_step_length_match_the_truth(name: str, tmp_path: 
         out = tmp_path / f"seed{seed}"
         simulate_session(out, spec)
         _, result, _ = run(out, AnalysisConfig())
-        measured += _check(result.summary, out, choreic=name == "huntington")
-    assert measured >= 1
+        _check(result.summary, out, choreic=name == "huntington")
 
 
 @pytest.mark.slow

@@ -10,15 +10,25 @@ Foot sensors see only when each foot lands, so the rules are about step timing a
   slow steps is a turn. A pause (a freeze of gait) is slow.
   One slow step alone (a pause, a freeze of gait, a hesitation) is not: nobody faces the
   other way without stepping, so the walker is still in the same pass and that step counts.
+- **The session's segmentation.** That threshold decides each step alone. When it finds
+  at least ``min_passes_to_compare`` closed passes, they and its turns say what a pass and a
+  turn take in this walker (their step counts, the step-time ratios of walking and turning
+  steps), and the passes are found again over the whole session
+  (:mod:`stride.core.course_segment`): every pass covers the same distance, so passes take
+  about the same number of steps, and every turn is the same 180 degrees; a step as slow as
+  a turn's in the middle of a pass, or a turn step as quick as a walking one, is weighed
+  against the counts. Each pass gets the probability that it has exactly its ends.
 - **A pass** is the steps from the recording's start or a turn to the next turn. The first
   pass assumes the recording starts before the first step (the walker stands at the line).
   A pass is never measured when no turn closes it (the recording ended during it), when
   samples are missing inside it or a contact was missed (its steps cannot be counted), or
   when its step count disagrees with the session's other passes (a turn was missed or a
-  pass split), or when its ends are not clear: a step either side of a bounding turn
-  within ``boundary_sds`` robust SDs of this walker's step-time ratios from the slow
-  threshold (in choreic gait a turn step can look like a walking step, so the count could
-  be a step off: 6 % at 17 steps).
+  pass split), or when its ends are not clear: under the session's segmentation, the
+  probability of its ends below ``min_confidence``; with the threshold alone, a step either
+  side of a bounding turn within ``boundary_sds`` robust SDs of this walker's step-time
+  ratios from the slow threshold (in choreic gait a turn step can look like a walking
+  step, so the count could be a step off: 6 % at 17 steps). A pause next to a turn is
+  never clear: a freeze as the walker sets off may be a walking step's.
 - **Length.** The steps of a pass cover the pass: people walking to a line on the floor
   adjust their last few steps to land on it (locomotor pointing: Lee et al. 1982; Laurent &
   Thomson 1988; de Rugy et al. 2002), they do not stop wherever the next step would cross
@@ -37,12 +47,22 @@ Foot sensors see only when each foot lands, so the rules are about step timing a
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+from stride.core.course_segment import (
+    MIN_COUNT_SD,
+    MIN_TURN_SPREAD,
+    MIN_WALK_SPREAD,
+    Segmentation,
+    count_prior,
+    segment_course,
+    step_evidence,
+)
 from stride.core.steps import FLAG_ALTERNATION, FLAG_GAP, FLAG_STOP, StepTable
 
 COURSE_ASSUMPTION = (
@@ -51,7 +71,8 @@ COURSE_ASSUMPTION = (
     "step length = pass length / steps), at constant speed within the pass (each foot's "
     "step length in proportion to its median step time); a pass without a turn after it, "
     "with missing data, with unclear ends (a step next to a turn neither clearly walking nor "
-    "clearly turning) or with a step count unlike the other passes is not measured"
+    "clearly turning, weighing the session's typical pass and turn step counts) or with a "
+    "step count unlike the other passes is not measured"
 )
 
 #: A pass whose implied mean step length falls outside this range is not walking along the
@@ -59,12 +80,15 @@ COURSE_ASSUMPTION = (
 PLAUSIBLE_STEP_M = (0.15, 1.5)
 #: steps this much slower than their neighbours are left out of the reference the second time
 SLOW_REFERENCE = 1.25
+#: readings of the session's segmentation: the threshold's, then its own (chosen on seeds 1-5)
+SEGMENTATION_ROUNDS = 2
 
 
 @dataclass(frozen=True)
 class CourseParams:
     """When a step is slow, how many slow steps make a turn, how far a pass's step count may
-    be from the session's median pass before it is not trusted."""
+    be from the session's median pass before it is not trusted, how sure a pass's ends must
+    be before it is measured."""
 
     slow_factor: float = 1.25
     turn_steps: int = 2
@@ -74,6 +98,9 @@ class CourseParams:
     #: a pass's ends are clear when the steps either side of each are this many robust SDs
     #: of the walker's own step-time ratios from the slow threshold (chosen on seeds 1-5)
     boundary_sds: float = 2.0
+    #: a pass of the session's segmentation is measured when the probability that it has
+    #: exactly its ends is at least this (chosen on seeds 1-5)
+    min_confidence: float = 0.95
 
 
 @dataclass(frozen=True)
@@ -85,18 +112,26 @@ class Pass:
     end_s: float
     closed: bool  # a turn follows it
     missing_data: bool  # a gap or a missed contact inside it
+    #: probability that the pass has exactly these ends (the session's segmentation,
+    #: :mod:`stride.core.course_segment`); None when passes come from the threshold alone
+    confidence: float | None = None
 
 
-def step_ratios(table: StepTable, window: int = 4) -> NDArray[np.float64]:
-    """Each row's step time over the median of the same foot's step times around it
-    (``window`` steps of that foot before and after): a local reference, because stride
-    times drift slowly over a session. A pause (a step too long to be one, ``stop`` with
-    no time: a freeze of gait, or a turn with a freeze in it) is +inf; an unknown time NaN."""
+def step_ratios(
+    table: StepTable, window: int = 4, walking: NDArray[np.bool_] | None = None
+) -> NDArray[np.float64]:
+    """Each row's step time over the median of the same foot's walking step times around
+    it (``window`` steps of that foot before and after): a local reference, because stride
+    times drift slowly over a session. The walking steps are ``walking`` when given (the
+    rows of passes), else those not slow the first time round. A pause (a step too long to
+    be one, ``stop`` with no time: a freeze of gait, or a turn with a freeze in it) is
+    +inf; an unknown time NaN."""
     st = table["step_time_s"]
     paused = ~np.isfinite(st) & ((table.flags & FLAG_STOP) != 0) & ((table.flags & FLAG_GAP) == 0)
     ratio = np.where(paused, np.inf, np.nan)
-    walking = np.ones(st.shape[0], dtype=np.bool_)
-    for _ in range(2):  # the second time without the first time's slow steps (turns)
+    given = walking is not None
+    walking = np.ones(st.shape[0], dtype=np.bool_) if walking is None else walking
+    for _ in range(1 if given else 2):  # the second time without the first's slow steps
         for code in (0, 1):
             idx = np.flatnonzero(table.side == code)
             t = st[idx]
@@ -133,13 +168,19 @@ def turn_rows(slow: NDArray[np.bool_], turn_steps: int) -> NDArray[np.bool_]:
     return turn
 
 
-def course_passes(table: StepTable, params: CourseParams | None = None) -> list[Pass]:
-    """The passes of a table in IC order (rows between turns), with what closes them."""
+def threshold_passes(
+    table: StepTable, params: CourseParams | None = None, ratio: NDArray[np.float64] | None = None
+) -> list[Pass]:
+    """The passes of a table in IC order (rows between runs of slow steps), with what
+    closes them: each step decided alone by :func:`slow_steps` (``ratio``: the table's
+    :func:`step_ratios`, when already at hand)."""
     p = params or CourseParams()
     n = len(table)
     if n == 0:
         return []
-    turn = turn_rows(slow_steps(table, p.slow_factor), p.turn_steps)
+    ratio = step_ratios(table) if ratio is None else ratio
+    with np.errstate(invalid="ignore"):
+        turn = turn_rows(ratio > p.slow_factor, p.turn_steps)
     turn_steps = p.turn_steps
     broken = (table.flags & (FLAG_GAP | FLAG_ALTERNATION)) != 0
     ic = table["ic_s"]
@@ -161,13 +202,107 @@ def course_passes(table: StepTable, params: CourseParams | None = None) -> list[
     return passes
 
 
+def _robust_sd(x: NDArray[np.float64]) -> float:
+    return float(1.4826 * np.median(np.abs(x - np.median(x)))) if x.size else 0.0
+
+
+def _turn_runs(turn: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Lengths of the runs of turn rows that the end of the record does not cut off."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], turn.astype(np.int8), [0]])))
+    starts, ends = edges[0::2], edges[1::2]
+    return (ends - starts)[ends < turn.size].astype(np.float64)
+
+
+def _fit(
+    ratio: NDArray[np.float64],
+    turn: NDArray[np.bool_],
+    counts: NDArray[np.float64],
+    runs: NDArray[np.float64],
+    p: CourseParams,
+) -> Segmentation | None:
+    """The session's segmentation (:mod:`stride.core.course_segment`), its typical pass and
+    turn counts and its walking and turn step-time laws taken from ``turn`` (the rows
+    turning), ``counts`` (closed passes) and ``runs`` (whole turns) of a first reading;
+    None when that found too few passes or turns to say what is typical."""
+    turning = ratio[turn & np.isfinite(ratio)]
+    walking = ratio[~turn & np.isfinite(ratio)]
+    if counts.size < p.min_passes_to_compare or not runs.size or not turning.size:
+        return None
+    walk_sd = max(_robust_sd(walking), MIN_WALK_SPREAD)
+    turn_mean = max(float(np.median(turning)), p.slow_factor)
+    turn_sd = max(_robust_sd(turning), MIN_TURN_SPREAD * walk_sd)
+    n0, m0 = float(np.median(counts)), float(np.median(runs))
+    n_sd = max(MIN_COUNT_SD, _robust_sd(counts))
+    m_sd = max(MIN_COUNT_SD, _robust_sd(runs))
+    pass_lp = count_prior(n0, n_sd, math.ceil(3 * n0 + 6 * n_sd))
+    turn_lp = count_prior(m0, m_sd, math.ceil(3 * m0 + 4 * m_sd))
+    evidence = step_evidence(ratio, walk_sd, turn_mean, turn_sd)
+    return segment_course(evidence, pass_lp, turn_lp, p.turn_steps)
+
+
+def _segmentation(
+    table: StepTable, ratio: NDArray[np.float64], found: list[Pass], p: CourseParams
+) -> Segmentation | None:
+    """The threshold's passes and turns give a first segmentation; the segmentation's own
+    passes and turns then give the walking steps' reference, the step-time laws and the
+    typical counts again (the threshold's turns hold only steps above it, its passes only
+    steps below), :data:`SEGMENTATION_ROUNDS` times in all."""
+    counts = np.array([ps.rows.size for ps in found if ps.closed and not ps.missing_data], float)
+    with np.errstate(invalid="ignore"):
+        turn = turn_rows(ratio > p.slow_factor, p.turn_steps)
+    model = _fit(ratio, turn, counts, _turn_runs(turn), p)
+    broken = (table.flags & (FLAG_GAP | FLAG_ALTERNATION)) != 0
+    for _ in range(SEGMENTATION_ROUNDS - 1):
+        if model is None:
+            return None
+        walking = np.zeros(len(table), dtype=np.bool_)
+        for i, j in model.passes:
+            walking[i:j] = True
+        ratio = step_ratios(table, walking=walking)
+        whole = [(i, j) for (i, j), shut in zip(model.passes, model.closed, strict=True) if shut]
+        counts = np.array([j - i for i, j in whole if not broken[i:j].any()], float)
+        runs = np.array([b[0] - a[1] for a, b in itertools.pairwise(model.passes)], float)
+        model = _fit(ratio, ~walking, counts, runs, p)
+    return model
+
+
+def course_passes(
+    table: StepTable, params: CourseParams | None = None, ratio: NDArray[np.float64] | None = None
+) -> list[Pass]:
+    """The passes of a table in IC order, with what closes them and how sure their ends
+    are: the session's segmentation when the threshold finds enough passes to say what a
+    pass and a turn take in this walker, else the threshold's passes (``ratio``: the
+    table's :func:`step_ratios`, when already at hand)."""
+    p = params or CourseParams()
+    ratio = step_ratios(table) if ratio is None and len(table) else ratio
+    found = threshold_passes(table, p, ratio)
+    if not found or ratio is None:
+        return found
+    model = _segmentation(table, ratio, found, p)
+    if model is None:
+        return found
+    broken = (table.flags & (FLAG_GAP | FLAG_ALTERNATION)) != 0
+    ic = table["ic_s"]
+    out: list[Pass] = []
+    for (i, j), shut, sure in zip(model.passes, model.closed, model.confidence, strict=True):
+        start = float(ic[i - 1]) if i > 0 else float(ic[i])
+        rows = np.arange(i, j, dtype=np.int64)
+        out.append(Pass(rows, start, float(ic[j - 1]), shut, bool(broken[i:j].any()), sure))
+    return out
+
+
 def _pass_record(ps: Pass) -> dict[str, object]:
-    return {
+    """A pass as the summary lists it; ``ends_probability`` when the session's segmentation
+    found it and a turn closes it."""
+    record: dict[str, object] = {
         "steps": int(ps.rows.size),
         "start_s": ps.start_s,
         "end_s": ps.end_s,
         "ended_by": "turn" if ps.closed else "end of recording",
     }
+    if ps.confidence is not None and ps.closed:
+        record["ends_probability"] = round(ps.confidence, 3)
+    return record
 
 
 def ratio_spread(ratio: NDArray[np.float64], slow: NDArray[np.bool_]) -> float:
@@ -186,6 +321,9 @@ def unclear_ends(ps: Pass, ratio: NDArray[np.float64], params: CourseParams, spr
     wide in choreic gait, whose step times vary about as much as a turn's. A pause at a
     turn's end is unclear too: a freeze of gait as the walker sets off may be a walking
     step's."""
+    sure = ps.confidence is not None  # the session's segmentation: how sure its ends are
+    if sure and ps.confidence < params.min_confidence:  # type: ignore[operator]
+        return True
     margin = params.boundary_sds * spread
     lo, hi = params.slow_factor - margin, params.slow_factor + margin
     first, last = int(ps.rows[0]), int(ps.rows[-1])
@@ -194,7 +332,7 @@ def unclear_ends(ps: Pass, ratio: NDArray[np.float64], params: CourseParams, spr
     for walk, turn in pairs:
         w = ratio[walk]
         t = ratio[turn] if 0 <= turn < n else np.nan
-        if np.isnan(w) or not np.isfinite(t) or w > lo or t < hi:
+        if np.isnan(w) or not np.isfinite(t) or (not sure and (w > lo or t < hi)):
             return True
     return False
 
@@ -213,9 +351,10 @@ def _unmeasured_reason(
     if ps.missing_data:
         return "samples missing or a contact missed inside the pass: its steps cannot be counted"
     if unclear:
+        sure = "" if ps.confidence is None else f" (its ends' probability {ps.confidence:.2f})"
         return (
             "a step next to a turn is neither clearly walking nor clearly turning: the count "
-            "could be a step off"
+            f"could be a step off{sure}"
         )
     if n < params.min_steps:
         return "too few steps"
@@ -264,8 +403,8 @@ def apply_course(
     p = params or CourseParams()
     step_len = np.full(len(table), np.nan)
     stride_len = np.full(len(table), np.nan)
-    passes = course_passes(table, p)
     ratio = step_ratios(table)
+    passes = course_passes(table, p, ratio)
     with np.errstate(invalid="ignore"):
         slow = ratio > p.slow_factor
     spread = ratio_spread(ratio, slow)

@@ -1,0 +1,75 @@
+"""The course segmentation (a hidden semi-Markov model) against a slow, obviously correct
+reference: every segmentation of a short record enumerated, scored and summed."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from stride.core.course_segment import count_prior, cut_prior, segment_course, step_evidence
+
+
+def _all_segmentations(n: int) -> list[list[tuple[str, int, int]]]:
+    """Every split of rows 0..n into segments, passes and turns alternating, a pass first."""
+    out = []
+    for k in range(n):
+        for cuts in itertools.combinations(range(1, n), k):
+            bounds = [0, *cuts, n]
+            out.append([("pass" if s % 2 == 0 else "turn", bounds[s], bounds[s + 1])
+                        for s in range(len(bounds) - 1)])  # fmt: skip
+    return out
+
+
+def _score(
+    seg: list[tuple[str, int, int]], ev: np.ndarray, plp: np.ndarray, tlp: np.ndarray
+) -> float:
+    total = 0.0
+    for k, (kind, i, j) in enumerate(seg):
+        last = k == len(seg) - 1
+        lp = plp if kind == "pass" else tlp
+        lp = cut_prior(lp) if last else lp
+        if j - i >= lp.size:
+            return -np.inf
+        total += lp[j - i] + (float(ev[i:j].sum()) if kind == "turn" else 0.0)
+    return total
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_segmentation_matches_the_enumerated_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 13
+    ratio = np.where(rng.random(n) < 0.3, 1.5, 1.0) * rng.normal(1.0, 0.12, n)
+    ev = step_evidence(ratio, 0.12, 1.5, 0.25)
+    plp, tlp = count_prior(4.0, 0.8, 9), count_prior(2.0, 0.5, 5)
+    got = segment_course(ev, plp, tlp, turn_steps=2)
+    assert got is not None
+    segs = _all_segmentations(n)
+    scores = np.array([_score(s, ev, plp, tlp) for s in segs])
+    best = segs[int(np.argmax(scores))]
+    assert got.passes == [(i, j) for kind, i, j in best if kind == "pass"]
+    z = np.logaddexp.reduce(scores)
+    for (i, j), closed, p in zip(got.passes, got.closed, got.confidence, strict=True):
+        if not closed:
+            assert p == 0.0
+            continue
+        # a closed pass's probability: the segmentations with that pass and a turn after it
+        has = [any(s[k] == ("pass", i, j) and k + 1 < len(s) for k in range(len(s))) for s in segs]
+        want = float(np.exp(np.logaddexp.reduce(scores[np.array(has)]) - z))
+        assert p == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+def test_evidence_rises_with_step_time_and_is_bounded() -> None:
+    r = np.array([0.5, 1.0, 1.2, 1.4, 1.6, np.inf, np.nan])
+    ev = step_evidence(r, 0.1, 1.5, 0.3)
+    assert ev[0] == ev[1] < ev[2] < ev[3] < ev[4] == ev[5]
+    assert ev[6] == 0.0 and np.all(np.abs(ev) <= 10.0)
+
+
+def test_count_prior_is_a_distribution_with_room_for_an_unlike_count() -> None:
+    lp = count_prior(14.0, 0.5, 45)
+    assert np.exp(np.logaddexp.reduce(lp)) == pytest.approx(1.0)
+    assert lp[0] == lp[1] == -np.inf
+    assert int(np.argmax(lp)) == 14 and np.isfinite(lp[45])  # a 45-step pass: unlikely, possible
+    assert cut_prior(lp)[0] == 0.0 and cut_prior(lp)[2] == pytest.approx(0.0)
