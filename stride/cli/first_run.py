@@ -15,9 +15,12 @@ from the cache. The shares:
 - a live session, a demo, a replay: the command compiles the contact scan (the longest
   compile), the helper every other kernel the session's analyzer uses.
 
-A helper that fails or is missing changes nothing but the time: whatever is not in the
-cache when the command needs it, the command compiles itself. Imported only by commands
-that analyse (``stride --help`` never imports numba or numpy).
+A helper that fails, is killed, cannot write the cache, cannot start or is missing
+changes nothing but the time: whatever is not in the cache when the command needs it, the
+command compiles itself; a helper still running after :data:`HELPER_WAIT_S` is ended.
+``STRIDE_FIRST_RUN_HELPER`` chooses: ``auto`` (the default: when a core is idle), ``on``
+or ``off``. Imported only by commands that analyse (``stride --help`` never imports numba
+or numpy).
 """
 
 from __future__ import annotations
@@ -29,8 +32,11 @@ from pathlib import Path
 
 from stride.cli.kernel_notice import MESSAGE
 
-#: how long a command waits for its helper before compiling what is left itself
-HELPER_WAIT_S = 300.0
+#: how long a command waits for its helper before compiling what is left itself (a cold
+#: compile of the helper's share takes about 15 s on a quiet 2-core machine)
+HELPER_WAIT_S = 120.0
+#: the environment variable choosing whether a first run starts a helper
+HELPER_ENV = "STRIDE_FIRST_RUN_HELPER"
 
 
 class Helper:
@@ -46,11 +52,14 @@ class Helper:
         """Show the first-run line and start ``task`` in a helper process when a second
         core is there to run it."""
         print(MESSAGE, file=sys.stderr, flush=True)
-        if not _idle_core():
+        if not _helper_wanted():
             return cls(None, True)
-        cmd = [sys.executable, "-m", "stride.cli.first_run", task, dtype]
         dev = subprocess.DEVNULL
-        return cls(subprocess.Popen(cmd, stdin=dev, stdout=dev, stderr=dev), True)
+        try:
+            proc = subprocess.Popen(_helper_command(task, dtype), stdin=dev, stdout=dev, stderr=dev)
+        except OSError:  # no process to be had (limits, memory): compile everything here
+            return cls(None, True)
+        return cls(proc, True)
 
     def wait(self) -> None:
         """Until the helper is done (its share is then in the cache); a helper still
@@ -70,6 +79,20 @@ class Helper:
             self.proc.kill()
             self.proc.wait()
             self.proc = None
+
+
+def _helper_command(task: str, dtype: str) -> list[str]:
+    """The helper's command line."""
+    return [sys.executable, "-m", "stride.cli.first_run", task, dtype]
+
+
+def _helper_wanted() -> bool:
+    """Whether a first run starts a helper: as ``STRIDE_FIRST_RUN_HELPER`` says (``on``,
+    ``off``), or by default (``auto``, or anything else) when a core is idle."""
+    choice = os.environ.get(HELPER_ENV, "auto").strip().lower()
+    if choice in ("on", "off"):
+        return choice == "on"
+    return _idle_core()
 
 
 def _cores() -> int:
@@ -118,11 +141,14 @@ def prepare_many(path: Path) -> None:
     helper = prepare_analysis(path)
     if helper.proc is None:
         return
-    if path.is_dir():
-        from stride.ingest.recording import load_kernels
+    try:
+        if path.is_dir():
+            from stride.ingest.recording import load_kernels
 
-        load_kernels()
-    helper.wait()
+            load_kernels()
+        helper.wait()
+    finally:
+        helper.stop()  # done already, unless loading failed or was interrupted
 
 
 def prepare_streaming() -> None:

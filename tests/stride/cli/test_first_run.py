@@ -98,6 +98,7 @@ def test_a_session_recording_is_guessed_as_read(stride_recording: SimRecording) 
 def test_one_core_shows_the_line_and_starts_no_helper(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    monkeypatch.setenv(first_run.HELPER_ENV, "auto")
     monkeypatch.setattr(first_run, "_cores", lambda: 1)
     assert not first_run._idle_core()
     helper = first_run.Helper.start("analysis", "int16")
@@ -107,17 +108,30 @@ def test_one_core_shows_the_line_and_starts_no_helper(
 
 
 def test_a_busy_machine_starts_no_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(first_run.HELPER_ENV, "auto")
     monkeypatch.setattr(first_run, "_cores", lambda: 2)
     monkeypatch.setattr(first_run.os, "getloadavg", lambda: (1.6, 1.0, 1.0))
     assert not first_run._idle_core()
     monkeypatch.setattr(first_run.os, "getloadavg", lambda: (1.4, 1.0, 1.0))
-    assert first_run._idle_core()
+    assert first_run._idle_core() and first_run._helper_wanted()
+
+
+@pytest.mark.parametrize(("choice", "idle", "wanted"), [
+    ("on", False, True), ("off", True, False), ("auto", True, True), ("auto", False, False),
+    (" ON ", False, True), ("sometimes", True, True), ("sometimes", False, False),
+])  # fmt: skip
+def test_the_environment_chooses_over_the_load(
+    monkeypatch: pytest.MonkeyPatch, choice: str, idle: bool, wanted: bool
+) -> None:
+    monkeypatch.setenv(first_run.HELPER_ENV, choice)
+    monkeypatch.setattr(first_run, "_idle_core", lambda: idle)
+    assert first_run._helper_wanted() is wanted
 
 
 def test_a_helper_that_fails_only_costs_time(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(first_run, "_idle_core", lambda: True)
+    monkeypatch.setenv(first_run.HELPER_ENV, "on")
     helper = first_run.Helper.start("no-such-task", "int16")
     assert helper.proc is not None
     proc = helper.proc
@@ -134,7 +148,7 @@ def test_a_record_that_is_not_there_starts_nothing(tmp_path: Path) -> None:
 def test_a_helper_is_stopped_when_its_kernels_are_not_needed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(first_run, "_idle_core", lambda: True)
+    monkeypatch.setenv(first_run.HELPER_ENV, "on")
     helper = first_run.Helper.start("analysis", "int16")
     proc = helper.proc
     assert proc is not None
