@@ -40,6 +40,12 @@ def check_same(data: bytes, cuts: list[int], window: int = 4) -> None:
     if blocks and fast.channels > 0:
         assert np.array_equal(fast.t_us, np.concatenate([b.t_us for b in blocks]))
         assert np.array_equal(fast.values, np.concatenate([b.values for b in blocks]))
+    # the counts start the room a consumer widens them to float32 in
+    assert fast.values_room.size >= 4 * fast.values_flat.size
+    assert np.shares_memory(fast.values_room, fast.values_flat) or not fast.values_flat.size
+    # decoded in the caller's own buffer (a recording read whole): the same result
+    given_over = decode_stream(bytearray(data), offsets, hosts, reorder_window=window, consume=True)
+    assert given_over.stats == d.stats and given_over.events() == ev
 
 
 def frames_of(kinds: list[str], seed: int, seq: int, t: int) -> list[bytes]:
