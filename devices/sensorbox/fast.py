@@ -86,15 +86,14 @@ class DecodedBox:
     stats: DecoderStats
     pending: int
     _rel_type: NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, np.int8), repr=False)
-    _rel_chunk: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    _hello_chunk: int = -1  # the recorded chunk whose feed released the first HELLO
     values_room: NDArray[np.uint8] = field(
         default_factory=lambda: np.zeros(0, np.uint8), repr=False
     )
 
     def first_hello_chunk(self) -> int | None:
         """The recorded chunk whose feed released the first HELLO (None: no HELLO)."""
-        at = np.flatnonzero(self._rel_type == T_HELLO)
-        return int(self._rel_chunk[at[0]]) if at.size else None
+        return None if self._hello_chunk < 0 else self._hello_chunk
 
     def blocks_before_hello(self) -> int:
         """SAMPLES blocks released before the first HELLO (all of them if none came)."""
@@ -242,7 +241,9 @@ def decode_stream(
     got = _fast_gather._gather_blocks(dec, fr, fh, rel, rel_chunk)
     bstart, bvstart, binfo, bhost, belt, belt_host, other, rel_type, boff, bt = got
     hellos, statuses, errors = _rare_events(other, dec, fr, fh, rel)
-    del fr, fh, rel, got, ends, ht  # freed before the samples are written
+    first_hello = np.flatnonzero(rel_type == T_HELLO)[:1]
+    hello_chunk = int(rel_chunk[first_hello[0]]) if first_hello.size else -1
+    del fr, fh, rel, rel_chunk, got, ends, ht  # freed before the samples are written
     t, room = _fast_gather._gather_samples(dec, boff, bt, binfo[4], bstart, bvstart)
     del boff, bt
     vbytes = room[: 2 * int(bvstart[-1])]
@@ -273,7 +274,7 @@ def decode_stream(
         stats=stats,
         pending=int(pending),
         _rel_type=rel_type,
-        _rel_chunk=rel_chunk,
+        _hello_chunk=hello_chunk,
         values_room=room,
     )
 
