@@ -161,10 +161,9 @@ def prepare_streaming() -> None:
     helper = Helper.start("streaming")
     try:
         compile_scan("float64")  # a live session's analyzer reads chunks as float64
-    except BaseException:  # Ctrl-C: the helper's share is not needed
+        helper.wait()
+    finally:  # done already, unless interrupted (Ctrl-C): its share is then not needed
         helper.stop()
-        raise
-    helper.wait()
 
 
 def reading_kernels_ready() -> bool:

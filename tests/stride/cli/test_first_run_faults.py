@@ -100,3 +100,43 @@ def test_a_helper_that_cannot_write_the_cache_changes_nothing(
     assert doc == expected and err == [MESSAGE]
     assert len(seen) == 1 and seen[0] is not None  # a real helper ran, and ended
     assert first_time[-1].proc is None
+
+
+@pytest.mark.parametrize("command", [CRASHES, HANGS])
+def test_a_session_start_is_not_held_up_by_its_helper(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    first_time: list[first_run.Helper],
+    command: list[str],
+) -> None:
+    """``stride demo``/``live``/``replay``: the scan compiled here, the helper waited for
+    (a hung one ended), then the session starts."""
+    import stride.core.kernels as kernels
+
+    scans: list[str] = []
+    monkeypatch.setattr(kernels, "compile_scan", lambda dtype="float64": scans.append(dtype))
+    monkeypatch.setattr(first_run, "_helper_command", lambda task, dtype: command)
+    monkeypatch.setattr(first_run, "HELPER_WAIT_S", 0.5)
+    first_run.prepare_streaming()
+    assert scans == ["float64"] and capsys.readouterr().err.splitlines() == [MESSAGE]
+    assert len(first_time) == 1 and first_time[0].proc is None
+
+
+def test_an_interrupted_session_start_ends_its_helper(
+    monkeypatch: pytest.MonkeyPatch, first_time: list[first_run.Helper]
+) -> None:
+    import stride.core.kernels as kernels
+
+    started: list[Any] = []
+
+    def interrupted(dtype: str = "float64") -> None:
+        started.append(first_time[0].proc)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(kernels, "compile_scan", interrupted)
+    monkeypatch.setattr(first_run, "_helper_command", lambda task, dtype: HANGS)
+    with pytest.raises(KeyboardInterrupt):
+        first_run.prepare_streaming()
+    proc = started[0]
+    assert proc is not None and proc.returncode is not None  # ended, not left running
+    assert first_time[0].proc is None
