@@ -96,7 +96,14 @@ def _one(
     force: bool,
 ) -> None:
     """One record: its tables or its JSON document; the CSV and the plot if asked."""
-    from stride.analysis import check_output, document, run, stored_target, write_text_atomic
+    from stride.analysis import (
+        check_output,
+        document,
+        run,
+        stored_target,
+        with_session_defaults,
+        write_text_atomic,
+    )
     from stride.core.rows import steps_csv_text
     from stride.ingest.recording import incomplete_warning, recording_damage, skipped_warning
 
@@ -105,7 +112,11 @@ def _one(
             check_output(out, force)
     from stride.cli.kernel_notice import announce_kernels
 
-    signals, result, timing = run(path, config, lambda s: announce_kernels((s.forces.dtype,)))
+    def announce(s: Any) -> None:  # the signals read; course mode's kernels too when it applies
+        course = with_session_defaults(config, s.meta).pass_length_m is not None
+        announce_kernels((s.forces.dtype,), course=course)
+
+    signals, result, timing = run(path, config, announce)
     damage = recording_damage(signals.meta)
     if damage is not None:
         probs = signals.meta.get("read_problems") or {}
