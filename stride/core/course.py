@@ -11,13 +11,14 @@ Foot sensors see only when each foot lands, so the rules are about step timing a
   One slow step alone (a pause, a freeze of gait, a hesitation) is not: nobody faces the
   other way without stepping, so the walker is still in the same pass and that step counts.
 - **The session's segmentation.** That threshold decides each step alone. When it finds
-  at least ``min_passes_to_compare`` closed passes, they and its turns say what a pass and a
-  turn take in this walker (their step counts, the step-time ratios of walking and turning
-  steps), and the passes are found again over the whole session
+  at least ``min_passes_to_compare`` closed passes, they and its turns start an estimate
+  of what a pass and a turn take in this walker (their step counts, the step-time ratios
+  of walking and turning steps), learnt again from the whole session
+  (:mod:`stride.core.course_fit`), and the passes are found again over the whole session
   (:mod:`stride.core.course_segment`): every pass covers the same distance, so passes take
-  about the same number of steps, and every turn is the same 180 degrees; a step as slow as
-  a turn's in the middle of a pass, or a turn step as quick as a walking one, is weighed
-  against the counts. Each pass gets the probability that it has exactly its ends.
+  about the same number of steps, and every turn is the same 180 degrees; a step as slow
+  as a turn's in the middle of a pass, or a turn step as quick as a walking one, is
+  weighed against the counts. Each pass gets the probability that it has exactly its ends.
 - **A pass** is the steps from the recording's start or a turn to the next turn. The first
   pass assumes the recording starts before the first step (the walker stands at the line).
   A pass is never measured when no turn closes it (the recording ended during it), when

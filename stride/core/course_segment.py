@@ -16,8 +16,10 @@ over all segmentations, that the pass has exactly those ends (forward-backward).
 measured only when that probability is high: where the evidence leaves a boundary a step
 either way, the pass is left unmeasured, never given a count that could be a step off.
 
-The typical counts and the two step-time distributions come from the session itself (the
-passes and turns the per-step threshold finds), not from a simulator's constants.
+The typical counts and the two step-time distributions come from the session itself
+(:mod:`stride.core.course_fit`: started from the passes and turns the per-step threshold
+finds, then learnt from this model's own expected counts, :func:`posterior`), not from a
+simulator's constants.
 """
 
 from __future__ import annotations
