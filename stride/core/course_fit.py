@@ -109,7 +109,9 @@ def first_laws(
 ) -> Laws | None:
     """Laws from the threshold's reading (``turn``: its turn rows; ``counts``: its closed
     passes' step counts; ``runs``: its whole turns'), the count spreads widened to
-    :data:`FIRST_COUNT_SHARE`; None when it found no pass or turn to start from."""
+    :data:`FIRST_COUNT_SHARE` of the count, a step more for turns (the threshold's turns
+    are short by the turn's first and last steps when those are no slower than it);
+    None when it found no pass or turn to start from."""
     if not counts.size or not runs.size:
         return None
     steps = step_laws(ratio, turn.astype(np.float64), slow_factor)
