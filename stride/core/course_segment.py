@@ -179,15 +179,14 @@ def posterior(
             i = np.arange(n - d + 1)
             w = np.exp(fw[i] + turn_lp[d] + cum[i + d] - cum[i] + bw[i + d] - total)
             turns[d] = w.sum()
-            np.add.at(edge, i, w)
-            np.add.at(edge, i + d, -w)
+            edge[: n - d + 1] += w  # i runs over 0..n-d: each start once
+            edge[d:] -= w
     # a turn the end of the record cuts off: each possible start's weight
     turn_cut = cut_prior(turn_lp)
     left = n - np.arange(n)
     ok = left < turn_cut.size
     i = np.arange(n)[ok]
-    w = np.exp(fw[i] + turn_cut[left[ok]] + cum[n] - cum[i] - total)
-    np.add.at(edge, i, w)
+    edge[i] += np.exp(fw[i] + turn_cut[left[ok]] + cum[n] - cum[i] - total)
     turning = np.clip(np.cumsum(edge)[:n], 0.0, 1.0)
     return Posterior(passes, turns, turning)
 
