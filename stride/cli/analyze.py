@@ -96,7 +96,14 @@ def _one(
     force: bool,
 ) -> None:
     """One record: its tables or its JSON document; the CSV and the plot if asked."""
-    from stride.analysis import check_output, document, run, stored_target, write_text_atomic
+    from stride.analysis import (
+        check_output,
+        document,
+        run,
+        stored_target,
+        with_session_defaults,
+        write_text_atomic,
+    )
     from stride.core.rows import steps_csv_text
     from stride.ingest.recording import incomplete_warning, recording_damage, skipped_warning
 
@@ -110,8 +117,9 @@ def _one(
 
     def before_analysis(signals: Any) -> None:
         helper.wait()
-        if not helper.announced:  # read as a dtype whose kernels still need compiling
-            announce_kernels((signals.forces.dtype,))
+        if not helper.announced:  # the signals read: their dtype's kernels, and course mode's
+            course = with_session_defaults(config, signals.meta).pass_length_m is not None
+            announce_kernels((signals.forces.dtype,), course=course)
 
     try:
         signals, result, timing = run(path, config, before_analysis)

@@ -33,12 +33,15 @@ def _scan_args(dtype: str) -> tuple[Any, ...]:
             np.zeros((1, k.N_OF + 2)), np.zeros((1, k.N_OI), np.int64), i, i)  # fmt: skip
 
 
-def _kernels(dtype: str, streaming: bool = False) -> list[tuple[Any, tuple[Any, ...] | None]]:
+def _kernels(
+    dtype: str, streaming: bool = False, course: bool = False
+) -> list[tuple[Any, tuple[Any, ...] | None]]:
     """(dispatcher, example arguments or None for "any signature") of every kernel; with
     ``streaming`` those a live session compiles when it starts (its analyzer reads chunks
     as float64 whatever the source's dtype, checks no whole record for gaps first, and
-    computes DFA only for its final summary)."""
-    from stride.core import _contact_scan, _dfa_kernel, _step_kernels, belt, gaps
+    computes DFA only for its final summary); with ``course`` also overground course
+    mode's (compiled only by an analysis that uses it)."""
+    from stride.core import _contact_scan, _course_kernels, _dfa_kernel, _step_kernels, belt, gaps
 
     # a live session's analyzer reads every chunk as float64 (StreamingAnalyzer.feed)
     scan_dtype = "float64" if streaming else dtype
@@ -51,6 +54,12 @@ def _kernels(dtype: str, streaming: bool = False) -> list[tuple[Any, tuple[Any, 
         (belt._accumulate, None),
         (belt._displacements, None),
     ]
+    if course:
+        common += [
+            (_course_kernels.course_forward, None),
+            (_course_kernels.course_backward, None),
+            (_course_kernels.course_viterbi, None),
+        ]
     if streaming:
         return common
     return [*common, (_contact_scan.bad_steps, None), (_dfa_kernel._dfa_fluctuations, None)]
@@ -76,17 +85,17 @@ def kernel_ready(dispatcher: Any, args: tuple[Any, ...] | None = None) -> bool:
 
 
 def analysis_kernels_ready(
-    forces_dtype: str | np.dtype[Any] = "int16", streaming: bool = False
+    forces_dtype: str | np.dtype[Any] = "int16", streaming: bool = False, course: bool = False
 ) -> bool:
     """True when every kernel an analysis of forces of this dtype needs is compiled or
     cached; False when some will be compiled first (seconds to tens of seconds on a
     first run), or when that cannot be told. ``streaming``: the kernels a live session
-    compiles as it starts (see :func:`_kernels`)."""
+    compiles as it starts; ``course``: with overground course mode's (see :func:`_kernels`)."""
     from stride.core.contacts import _kernel_dtype
 
     name = np.dtype(_kernel_dtype(np.dtype(forces_dtype))).name
     try:
-        return all(kernel_ready(d, a) for d, a in _kernels(name, streaming))
+        return all(kernel_ready(d, a) for d, a in _kernels(name, streaming, course))
     except Exception:  # numba internals differ: say "may need compiling"
         return False
 
