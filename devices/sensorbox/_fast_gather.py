@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from devices.sensorbox._fast_kernels import (
+from devices.sensorbox._fast_sequencer import (
     F64,
     F_OFF,
     F_SEQ,
