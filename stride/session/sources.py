@@ -17,13 +17,15 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
-from devices.timebase import WALL, Clock
+from devices.timebase import WALL, Clock, holding
 
 Sink = Callable[[str, bytes, float, float], None]
 #: The chunk that says a port was reopened: what follows is a new connection.
 NEW_CONNECTION = b""
 #: Real seconds between reads of a device simulated faster than real time (see PortReader).
 READ_EVERY_S = 0.002
+#: How far (session seconds) a simulator that can wait may run ahead of the last read.
+READ_LAG_S = 0.25
 Report = Callable[[str, str], None]  # (stream, message) for the dashboard's notices
 
 
@@ -94,8 +96,13 @@ class PortReader:
         # seconds: each chunk costs the analysis the same whatever it holds, so reading as
         # often as at real time would cost ``speedup`` times more per second.
         pause = READ_EVERY_S if clock.speedup > 1.0 else 0.0
+        # A simulator in this process waits for a reader that falls behind (a busy machine):
+        # its bytes are stamped when they come, never seconds of its walk late.
+        hold = holding(clock)
         try:
             while not self._stop.is_set():
+                if hold is not None:
+                    hold.hold(clock.monotonic() + READ_LAG_S)
                 data = read(self.chunk)
                 self._new_connection(sink)  # before the new connection's first bytes
                 if not data:
@@ -114,6 +121,9 @@ class PortReader:
         except Exception as err:  # a reader must never die silently: the session shows it
             self.failure = err
             report(self.name, f"{self.name} reader stopped: {err}")
+        finally:
+            if hold is not None:
+                hold.release()
 
     def stop(self) -> None:
         self._stop.set()
