@@ -57,7 +57,7 @@ class HoldingClock(Clock, Protocol):
     def release(self) -> None: ...
 
 
-def holding(clock: Clock) -> HoldingClock | None:
+def holding(clock: object) -> HoldingClock | None:
     """``clock`` if it can wait for the host (:class:`HoldingClock`), else None."""
     if callable(getattr(clock, "hold", None)) and callable(getattr(clock, "release", None)):
         return clock  # type: ignore[return-value]

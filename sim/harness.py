@@ -228,13 +228,17 @@ class SimDevices:
         """Stop the world's time where it is until a program opens the box (a ``sim://``
         port in this process, or its pseudo-terminal in this process or a child), or for
         ``timeout_s`` real seconds: runs that start at different moments then walk the same
-        stretch of the walk (the world is seeded; only its clock differs)."""
+        stretch of the walk (the world is seeded; only its clock differs). With ``sim://``
+        ports, until every port opened is used (read or written): a session that opens the
+        box and the treadmill, then takes its time to start reading and polling (loading
+        its kernels on a busy machine), would otherwise find seconds of the walk waiting
+        in the port at 20 times real time, stamped late, and its first polls that late."""
         held = threading.Event()
         world = self.world
 
         def opened() -> bool:
             if world.ports:
-                return True
+                return all(getattr(p, "used", True) for p in list(world.ports))
             tty = self.server.box_tty
             if tty is None:
                 return False

@@ -109,9 +109,19 @@ def test_box_unplugged_and_replugged(
     # the steps go on after the outage: 8 s later on the box's clock
     first = min(st["ic_s"] for st in across)
     assert any(st["ic_s"] > first + 4.0 and not st["flags"] for st in doc["steps"])
-    # the recording holds every byte received
+    # the recording holds every byte received, and the reopen as the mark of a new
+    # connection (an empty chunk) after the bytes of the unplugged box
     reader = SessionReader(tmp_path / "rec")
-    assert sum(len(d) for _, d in reader.chunks("box")) == s["bytes"]["box"]
+    sizes = [len(d) for _, d in reader.chunks("box")]
+    assert sum(sizes) == s["bytes"]["box"]
+    assert sizes.count(0) == 1 and 0 < sizes.index(0) < len(sizes) - 1
+    # `stride analyze` of the recording breaks the steps at the reopen as the session did
+    from stride.analysis import document
+    from stride.analysis import run as analyse
+    from stride.core.analyzer import AnalysisConfig
+
+    _, result, _ = analyse(tmp_path / "rec", AnalysisConfig())
+    assert document(result)["steps"] == doc["steps"]
 
 
 @pytest.mark.slow

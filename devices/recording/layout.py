@@ -16,7 +16,10 @@ chunk:   b"CHNK" | uint32 n | float64 host_t | uint32 crc32(n, host_t, data) | d
 ```
 
 All integers little-endian. The per-chunk magic and CRC let a reader detect a torn last
-chunk (killed process, power loss) and resynchronise past a damaged one.
+chunk (killed process, power loss) and resynchronise past a damaged one. A chunk with no
+data (n = 0) marks a new connection: the device's port was reopened (after an unplug) at
+its ``host_t``, so the bytes after it do not continue the ones before (an empty read is
+never recorded).
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 Feeding the recorded chunks, with their recorded host times, to a fresh decoder gives
 exactly the events the live session saw; the end of the recording flushes frames held for
-reordering. The decoder follows the stream's protocol: ``sensorbox-v1``
+reordering, and an empty chunk (the mark of a port reopened after an unplug) is a new
+connection for the decoder (:func:`feed_chunk`). The decoder follows the stream's protocol:
+``sensorbox-v1``
 (:class:`~devices.sensorbox.StreamDecoder`) or ``csvlines``
 (:class:`~devices.csvlines.CsvLineDecoder`, its column map read from session.json
 ``csvlines.<stream>``).
@@ -30,6 +32,16 @@ class Decoder(Protocol):
     def feed(self, data: bytes, host_t: float) -> list[Any]: ...
 
     def flush(self) -> list[Any]: ...
+
+
+def feed_chunk(decoder: Decoder, data: bytes, host_t: float) -> list[Any]:
+    """Feed one recorded chunk as the live session did: an empty chunk is a new
+    connection (``new_connection(host_t)``, for a decoder that has one), any other its
+    bytes."""
+    if data:
+        return decoder.feed(data, host_t)
+    reopened = getattr(decoder, "new_connection", None)
+    return list(reopened(host_t)) if reopened is not None else []
 
 
 def make_decoder(reader: SessionReader, name: str, *, reorder_window: int = 4) -> Decoder:
@@ -68,7 +80,7 @@ def replay_events(
     last = 0.0
     for host_t, data in reader.chunks(name):
         last = host_t
-        yield host_t, dec.feed(data, host_t)
+        yield host_t, feed_chunk(dec, data, host_t)
     yield last, dec.flush()
 
 
@@ -83,6 +95,6 @@ def decode_sensorbox(
     dec = make_decoder(reader, name, reorder_window=reorder_window)
     events: list[Event] = []
     for host_t, data in reader.chunks(name):
-        events.extend(dec.feed(data, host_t))
+        events.extend(feed_chunk(dec, data, host_t))
     events.extend(dec.flush())
     return DecodedStream(events, dec.stats, reader.problems[name])

@@ -99,7 +99,8 @@ class StreamRecorder:
         self._dirty = False
 
     def append(self, data: bytes, host_t: float) -> None:
-        """Record one chunk as read from the device (empty reads are not recorded)."""
+        """Record one chunk as read from the device (empty reads are not recorded: an
+        empty chunk is the mark of a new connection, :meth:`mark_new_connection`)."""
         if not data:
             self.maybe_sync()
             return
@@ -110,6 +111,18 @@ class StreamRecorder:
             self._write(record)
             self.chunks += 1
             self.bytes += len(data)
+            self._dirty = True
+        self.maybe_sync()
+
+    def mark_new_connection(self, host_t: float) -> None:
+        """Record that the device's port was reopened (after an unplug) at ``host_t``: an
+        empty chunk, so a reader knows the bytes after it do not continue those before."""
+        record = pack_chunk(b"", host_t)
+        with self._lock:
+            if self._fd is None:
+                raise InputError(f"stream {self.name!r} is closed", fix="mark before close()")
+            self._write(record)
+            self.chunks += 1
             self._dirty = True
         self.maybe_sync()
 

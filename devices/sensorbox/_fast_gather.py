@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from devices.sensorbox._fast_kernels import (
+from devices.sensorbox._fast_sequencer import (
     F64,
     F_OFF,
     F_SEQ,

@@ -11,45 +11,54 @@ State lives in small arrays so the helpers take few arguments:
 for every good frame in arrival order; ``rel`` (released x 4: frame index, unwrapped t_us,
 frames missing before, restart) in release order; ``st`` the sequencer's scalars; ``held``
 (2 x window+2: seq, frame index) the reorder window; ``rc`` the ring of the last 64
-(seq, t_us) followed by a count per seq value (an O(1) duplicate pre-check).
+(seq, t_us) followed by a count per seq value (an O(1) duplicate pre-check). The layout
+and the sequencer's kernels are in :mod:`devices.sensorbox._fast_sequencer`.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
-from numpy.typing import NDArray
 
-I64 = NDArray[np.int64]
-F64 = NDArray[np.float64]
-U8 = NDArray[np.uint8]
+from devices.sensorbox._fast_sequencer import (
+    BYTES_IN,
+    BYTES_OK,
+    COBS_ERR,
+    CRC_ERR,
+    DISCARDED,
+    EXPECTED,
+    F64,
+    F_LEN,
+    F_OFF,
+    F_SEQ,
+    F_T,
+    F_TYPE,
+    FRAMES,
+    HELLO_C,
+    I64,
+    LAST_WRAPPED,
+    MALFORMED,
+    MAX_WIRE,
+    MISMATCH,
+    N_ST,
+    N_STATS,
+    NHELD,
+    NREL,
+    OK,
+    OVERSIZE,
+    RECENT,
+    RESYNCS,
+    TRUNC,
+    U8,
+    UNKNOWN,
+    _new_connection,
+    _push,
+    _release,
+    _release_oldest,
+    _signed32,
+)
 
-# Counter slots, in the order of DecoderStats' fields (see fast.STAT_FIELDS).
-BYTES_IN, BYTES_OK, DISCARDED, RESYNCS, FRAMES, CRC_ERR, COBS_ERR, TRUNC = 0, 1, 2, 3, 4, 5, 6, 7
-MALFORMED, OVERSIZE, UNKNOWN, MISMATCH, GAPS, LOST, DUPS, LATE = 8, 9, 10, 11, 12, 13, 14, 15
-REORDERED, RESTARTS, SAMPLES = 16, 17, 18
-N_STATS = 19
-
-# Sequencer scalars (st).
-EXPECTED, LAST_WRAPPED, LAST_UNWRAPPED, STARTED, NHELD, NRECENT, RPOS, HELLO_C, NREL = range(9)
-# Frame record columns (fr) and release record columns (rel).
-F_TYPE, F_SEQ, F_T, F_OFF, F_LEN = range(5)
-R_G, R_T, R_MISS, R_RST = range(4)
-
-OK = -1
-MAX_WIRE = 2071
-LATE_US = 1_000_000
-RECENT = 64
-
-
-@njit(cache=True, inline="always")
-def _signed32(d: int) -> int:
-    d &= 0xFFFFFFFF
-    if d >= 0x80000000:
-        return d - 0x100000000
-    return d
+__all__ = ["MAX_WIRE", "_decode_stream"]
 
 
 @njit(cache=True)
@@ -80,172 +89,6 @@ def _payload_problem(dec: U8, off: int, n: int, ftype: int, hello_c: int) -> int
     if ftype == 5:
         return OK if n >= 1 else MALFORMED
     return OK
-
-
-@njit(cache=True, inline="always")
-def _recent_add(st: I64, rc: I64, seq: int, t: int) -> None:
-    pos = st[RPOS]
-    if st[NRECENT] == RECENT:
-        rc[2 * RECENT + rc[pos]] -= 1
-    else:
-        st[NRECENT] += 1
-    rc[pos] = seq
-    rc[RECENT + pos] = t
-    rc[2 * RECENT + seq] += 1
-    st[RPOS] = (pos + 1) % RECENT
-
-
-@njit(cache=True)
-def _is_recent(st: I64, rc: I64, seq: int, t: int) -> bool:
-    if rc[2 * RECENT + seq] == 0:
-        return False
-    for k in range(st[NRECENT]):  # noqa: SIM110 - numba has no generators
-        if rc[k] == seq and rc[RECENT + k] == t:
-            return True
-    return False
-
-
-@njit(cache=True, inline="always")
-def _release(
-    g: int,
-    missing: int,
-    restart: int,
-    st: I64,
-    lh: F64,
-    stats: I64,
-    fr: I64,
-    fh: F64,
-    dec: U8,
-    rc: I64,
-    rel: I64,
-) -> None:
-    t = fr[g, F_T]
-    if st[STARTED] == 0:
-        tu = t
-        st[STARTED] = 1
-    elif restart:
-        gap = np.int64(math.floor((fh[g] - lh[0]) * 1e6 + 0.5))
-        tu = st[LAST_UNWRAPPED] + max(np.int64(1), gap)
-    else:
-        tu = st[LAST_UNWRAPPED] + _signed32(t - st[LAST_WRAPPED])
-    if missing:
-        stats[GAPS] += 1
-        stats[LOST] += missing
-    st[LAST_WRAPPED] = t
-    st[LAST_UNWRAPPED] = tu
-    lh[0] = fh[g]
-    st[EXPECTED] = (fr[g, F_SEQ] + 1) & 0xFFFF
-    _recent_add(st, rc, fr[g, F_SEQ], t)
-    k = st[NREL]
-    rel[k, R_G] = g
-    rel[k, R_T] = tu
-    rel[k, R_MISS] = missing
-    rel[k, R_RST] = restart
-    st[NREL] = k + 1
-    if fr[g, F_TYPE] == 1:
-        st[HELLO_C] = dec[fr[g, F_OFF] + 18]
-    elif fr[g, F_TYPE] == 2:
-        stats[SAMPLES] += dec[fr[g, F_OFF] + 1]
-
-
-@njit(cache=True)
-def _take_held(h: int, held: I64, st: I64) -> int:
-    g = held[1, h]
-    last = st[NHELD] - 1
-    held[0, h] = held[0, last]
-    held[1, h] = held[1, last]
-    st[NHELD] = last
-    return g
-
-
-@njit(cache=True)
-def _drain(
-    st: I64, lh: F64, stats: I64, held: I64, fr: I64, fh: F64, dec: U8, rc: I64, rel: I64
-) -> None:
-    """Release held frames while the next expected one is among them."""
-    while st[EXPECTED] >= 0:
-        found = -1
-        for h in range(st[NHELD]):
-            if held[0, h] == st[EXPECTED]:
-                found = h
-                break
-        if found < 0:
-            return
-        g = _take_held(found, held, st)
-        stats[REORDERED] += 1
-        _release(g, 0, 0, st, lh, stats, fr, fh, dec, rc, rel)
-
-
-@njit(cache=True)
-def _release_oldest(
-    st: I64, lh: F64, stats: I64, held: I64, fr: I64, fh: F64, dec: U8, rc: I64, rel: I64
-) -> None:
-    """Release the held frame nearest in seq, reporting the frames missing before it."""
-    best = 0
-    bestd = 1 << 20
-    for h in range(st[NHELD]):
-        d = (held[0, h] - st[EXPECTED]) & 0xFFFF
-        if d < bestd:
-            bestd = d
-            best = h
-    g = _take_held(best, held, st)
-    _release(g, bestd, 0, st, lh, stats, fr, fh, dec, rc, rel)
-    _drain(st, lh, stats, held, fr, fh, dec, rc, rel)
-
-
-@njit(cache=True)
-def _push(
-    g: int,
-    window: int,
-    st: I64,
-    lh: F64,
-    stats: I64,
-    held: I64,
-    fr: I64,
-    fh: F64,
-    dec: U8,
-    rc: I64,
-    rel: I64,
-) -> None:
-    """Sequencer.push for good frame ``g`` (see devices.sensorbox.sequencer)."""
-    seq = fr[g, F_SEQ]
-    t = fr[g, F_T]
-    if _is_recent(st, rc, seq, t):
-        stats[DUPS] += 1
-        return
-    for h in range(st[NHELD]):
-        if held[0, h] == seq:
-            stats[DUPS] += 1
-            return
-    if st[EXPECTED] < 0:
-        _release(g, 0, 0, st, lh, stats, fr, fh, dec, rc, rel)
-        return
-    ahead = (seq - st[EXPECTED]) & 0xFFFF
-    dt = _signed32(t - st[LAST_WRAPPED])
-    if ahead < 0x8000 and dt >= 0:
-        if ahead == 0:
-            _release(g, 0, 0, st, lh, stats, fr, fh, dec, rc, rel)
-            if st[NHELD] > 0:
-                _drain(st, lh, stats, held, fr, fh, dec, rc, rel)
-        elif window == 0:
-            _release(g, ahead, 0, st, lh, stats, fr, fh, dec, rc, rel)
-        else:
-            held[0, st[NHELD]] = seq
-            held[1, st[NHELD]] = g
-            st[NHELD] += 1
-            if st[NHELD] > window:
-                _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel)
-        return
-    behind = (st[EXPECTED] - seq) & 0xFFFF
-    if ahead >= 0x8000 and behind <= window + 16 and -LATE_US <= dt <= 0:
-        stats[LATE] += 1
-        _recent_add(st, rc, seq, t)
-        return
-    while st[NHELD] > 0:
-        _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel)
-    stats[RESTARTS] += 1
-    st[EXPECTED] = -1
-    _release(g, 0, 1, st, lh, stats, fr, fh, dec, rc, rel)
 
 
 @njit(cache=True)
@@ -302,11 +145,22 @@ def _cobs_bytewise(buf: U8, start: int, j: int, dpos: int) -> tuple[int, int]:
 
 @njit(cache=True)
 def _decode_stream(
-    buf: U8, chunk_ends: I64, chunk_host_t: F64, window: int, flush: bool, crc_table: I64
+    buf: U8,
+    chunk_ends: I64,
+    chunk_host_t: F64,
+    window: int,
+    flush: bool,
+    crc_table: I64,
+    new_at: I64,
+    new_chunk: I64,
+    new_gap_us: I64,
 ) -> tuple[U8, I64, F64, I64, I64, I64, int]:
     """Decode ``buf`` in place (its start ends up holding the good frames, decoded);
     returns (decoded bytes, fr, fh, rel, the chunk each released frame was released in
-    (the number of chunks: at the flush), counters, pending bytes)."""
+    (the number of chunks: at the flush), counters, pending bytes). A new connection
+    (StreamDecoder.new_connection) begins at byte ``new_at[i]``, as chunk ``new_chunk[i]``
+    (an empty chunk: the recording's mark of a reopened port), ``new_gap_us[i]`` of host
+    time after the last bytes before it."""
     n = buf.shape[0]
     stats = np.zeros(N_STATS, np.int64)
     stats[BYTES_IN] = n
@@ -317,7 +171,7 @@ def _decode_stream(
     fh = np.empty(maxf, np.float64)
     rel = np.empty((maxf, 4), np.int64)
     rel_chunk = np.empty(maxf, np.int64)
-    st = np.zeros(9, np.int64)
+    st = np.zeros(N_ST, np.int64)
     st[EXPECTED] = -1
     lh = np.zeros(1, np.float64)
     held = np.empty((2, window + 2), np.int64)
@@ -329,16 +183,20 @@ def _decode_stream(
     start = 0
     ce = 0  # index of the first chunk that ends after ``start``
     nchunks = chunk_ends.shape[0]
-    while start < n:
+    kn = 0  # the next new connection
+    while start < n or kn < new_at.shape[0]:
         # The stretch ends at the next delimiter (or is still pending at the end).
         j = start
         while j < n and buf[j] != 0:
             j += 1
+        # A new connection before the stretch ends: what is pending then is discarded.
+        cut = new_at[kn] if kn < new_at.shape[0] and new_at[kn] <= j else -1
         # Oversize: the live decoder discards a stretch longer than a frame at a chunk end.
         while ce < nchunks and chunk_ends[ce] <= start:
             ce += 1
-        if j - start > MAX_WIRE:
-            while ce < nchunks and chunk_ends[ce] <= j:
+        lim = j if cut < 0 else cut
+        if lim - start > MAX_WIRE:
+            while ce < nchunks and chunk_ends[ce] <= lim:
                 if chunk_ends[ce] - start > MAX_WIRE:
                     stats[DISCARDED] += chunk_ends[ce] - start
                     stats[OVERSIZE] += 1
@@ -346,6 +204,16 @@ def _decode_stream(
                     start = chunk_ends[ce]
                     skip = True
                 ce += 1
+        if cut >= 0:
+            stats[DISCARDED] += cut - start
+            start = cut
+            skip = False
+            synced = False
+            nrel = st[NREL]
+            _new_connection(new_gap_us[kn], st, lh, stats, held, fr, fh, dec, rc, rel)
+            rel_chunk[nrel : st[NREL]] = new_chunk[kn]
+            kn += 1
+            continue
         if j >= n:
             break  # pending: no delimiter yet
         while ce < nchunks and chunk_ends[ce] <= j:

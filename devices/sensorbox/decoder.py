@@ -8,6 +8,8 @@ for in :class:`DecoderStats`; nothing raises on bad input.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from cobs import cobs
 
@@ -77,6 +79,12 @@ class StreamDecoder:
     The bytes before the first delimiter of a fresh decoder are the tail of a frame the
     host joined mid-way: if they do not form a valid frame they count as discarded bytes,
     not as a CRC error.
+
+    ``new_connection()`` says the port was reopened (after an unplug): the bytes after it
+    do not continue those before, whatever the box's counters say (a box power-cycled while
+    the port was closed lost its HELLO to nobody and may count on from close to where the
+    old one stopped). The unfinished frame is discarded and the next frame starts again as
+    a restart, exactly as a new HELLO's step back would.
     """
 
     def __init__(self, reorder_window: int = 4) -> None:
@@ -88,6 +96,7 @@ class StreamDecoder:
         self._skip = False  # discarding an oversize stretch until the next delimiter
         self._missing = 0  # frames lost since the last SampleBlock
         self._restart = False
+        self._last_host: float | None = None  # host time of the last bytes fed
 
     @property
     def pending(self) -> int:
@@ -98,6 +107,8 @@ class StreamDecoder:
         """Decode ``data``; return the events it completed (in device order). Never raises."""
         st = self.stats
         st.bytes_in += len(data)
+        if data:
+            self._last_host = host_t
         out: list[Event] = []
         buf = self._pending
         buf += data
@@ -121,6 +132,21 @@ class StreamDecoder:
             st.resyncs += 1
             buf.clear()
             self._skip = True
+        return out
+
+    def new_connection(self, host_t: float) -> list[Event]:
+        """The port was reopened at ``host_t``: discard the unfinished frame, release the
+        frames held for reordering (returned) and start the next frame as a restart, its
+        time the last frame's plus the host time since the last bytes fed (see the class).
+        """
+        self.stats.bytes_discarded += len(self._pending)
+        self._pending.clear()
+        self._synced = False
+        self._skip = False
+        last = host_t if self._last_host is None else self._last_host
+        out: list[Event] = []
+        for r in self._seq.new_connection(math.floor((host_t - last) * 1e6 + 0.5)):
+            self._emit(r, out)
         return out
 
     def flush(self) -> list[Event]:

@@ -222,7 +222,9 @@ def decode_stream(
     """Decode a recorded stream: ``data`` with chunk start offsets and host times per chunk.
 
     Without ``chunk_offsets`` the bytes count as one chunk at ``host_t`` 0 (the events are
-    the same as for any chunking; only the ``oversize`` counter can depend on it). The
+    the same as for any chunking; only the ``oversize`` counter can depend on it). An empty
+    chunk (an offset equal to the next one, or to ``len(data)``) is a recording's mark of a
+    new connection: the decoder is told ``new_connection(host_t)`` there, as the live one was. The
     bytes are decoded in place, in a copy unless ``consume`` gives a writable ``data`` (a
     bytearray, a writable memoryview or an array) over to it: its contents are then
     garbage (a recording's size less memory).
@@ -233,8 +235,18 @@ def decode_stream(
     buf, ends, ht = _checked(data, chunk_offsets, host_t, reorder_window)
     if not (consume and buf.flags.writeable and buf.flags.c_contiguous):
         buf = buf.copy()
+    starts = np.concatenate([np.zeros(min(ends.size, 1), np.int64), ends[:-1]])
+    new_chunk, new_gap_us = _new_connections(starts, ends, ht)
     dec, fr, fh, rel, rel_chunk, stats_arr, pending = _fast_kernels._decode_stream(
-        buf, ends, ht, reorder_window, flush, _crc_tables()
+        buf,
+        ends,
+        ht,
+        reorder_window,
+        flush,
+        _crc_tables(),
+        starts[new_chunk],
+        new_chunk,
+        new_gap_us,
     )
     counter_map: dict[str, Any] = dict(zip(STAT_FIELDS, (int(x) for x in stats_arr), strict=True))
     stats = DecoderStats(**counter_map)
@@ -279,6 +291,22 @@ def decode_stream(
     )
 
 
+def _new_connections(
+    starts: NDArray[np.int64], ends: NDArray[np.int64], host_t: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The empty chunks (a new connection each) and, for each, the host time in
+    microseconds from the last chunk with bytes before it (``StreamDecoder``'s
+    ``new_connection``; 0 where none came before)."""
+    empty = ends == starts
+    at = np.flatnonzero(empty).astype(np.int64)
+    idx = np.where(~empty, np.arange(ends.size), -1)
+    last = np.maximum.accumulate(idx) if idx.size else idx
+    prev = last[at]
+    before = np.where(prev >= 0, host_t[np.maximum(prev, 0)], host_t[at])
+    gap_us = np.floor((host_t[at] - before) * 1e6 + 0.5).astype(np.int64)
+    return at, gap_us
+
+
 def _checked(
     data: bytes | bytearray | memoryview | NDArray[np.uint8],
     chunk_offsets: ArrayLike | None,
@@ -297,8 +325,8 @@ def _checked(
     ht = np.zeros(offs.shape[0]) if host_t is None else np.asarray(host_t, dtype=np.float64)
     if offs.ndim != 1 or ht.shape != offs.shape:
         raise ValueError("chunk_offsets and host_t must be 1-D and of the same length")
-    if offs.size and (offs[0] != 0 or np.any(np.diff(offs) <= 0) or offs[-1] >= max(n, 1)):
-        raise ValueError("chunk_offsets must start at 0 and increase strictly within data")
+    if offs.size and (offs[0] != 0 or np.any(np.diff(offs) < 0) or offs[-1] > n):
+        raise ValueError("chunk_offsets must start at 0 and never decrease within data")
     if reorder_window < 0:
         raise ValueError("reorder_window must be >= 0")
     ends = np.append(offs[1:], n).astype(np.int64) if offs.size else offs

@@ -19,6 +19,14 @@ Policy (docs/protocol.md, "Receiver behaviour"):
   from that frame, and its device time continues from the last one plus the host time that
   passed (so unwrapped device time never runs backwards).
 - Device time (uint32 microseconds) is unwrapped: a step back of more than 2**31 is a wrap.
+- A new connection (:meth:`Sequencer.new_connection`: the host reopened the port after an
+  unplug) breaks the sequence whatever the counters say: a box power-cycled while the port
+  was closed may carry on from numbers close to where the old one stopped. The held
+  frames are released, nothing before can be a duplicate, and the first frame after it
+  starts again as a restart (if any frame came before), its device time the last one's
+  plus the host time from the last bytes of the old connection to the reopen (both host
+  times of whole reads, whatever reads a live session joined: so a recording gives the
+  same times).
 """
 
 from __future__ import annotations
@@ -69,6 +77,8 @@ class Sequencer:
         self._last_unwrapped = 0
         self._last_host = 0.0
         self._started = False
+        self._fresh = False  # a new connection began: the next frame is a restart
+        self._fresh_gap_us = 1  # ... this long after the last frame released
 
     def push(self, fr: GoodFrame) -> list[Released]:
         """Accept one good frame (arrival order); return the frames now released in order."""
@@ -78,7 +88,12 @@ class Sequencer:
             return []
         out: list[Released] = []
         if self._expected is None:
-            self._release(fr, 0, False, out)
+            if self._fresh:
+                self.stats.restarts += 1
+                self._release(fr, 0, True, out, self._fresh_gap_us)
+                self._fresh = False
+            else:
+                self._release(fr, 0, False, out)
             return out
         ahead = (fr.seq - self._expected) & 0xFFFF
         dt = self._signed(fr.t_us - self._last_wrapped)
@@ -108,6 +123,17 @@ class Sequencer:
         self._release(fr, 0, True, out)
         return out
 
+    def new_connection(self, gap_us: int) -> list[Released]:
+        """The link was reopened ``gap_us`` after the last bytes of the old one: release
+        the held frames (reporting the gaps before them) and start again from the next
+        frame, as a restart that long after the last (see the module docstring)."""
+        out = self.flush()
+        self._expected = None
+        self._recent.clear()
+        self._fresh = self._started
+        self._fresh_gap_us = max(1, gap_us)
+        return out
+
     def flush(self) -> list[Released]:
         """Release every held frame (end of stream), reporting the gaps before them."""
         out: list[Released] = []
@@ -134,10 +160,19 @@ class Sequencer:
             self.stats.reordered += 1
             self._release(fr, 0, False, out)
 
-    def _release(self, fr: GoodFrame, missing: int, restart: bool, out: list[Released]) -> None:
+    def _release(
+        self,
+        fr: GoodFrame,
+        missing: int,
+        restart: bool,
+        out: list[Released],
+        gap_us: int | None = None,
+    ) -> None:
         if not self._started:
             t = fr.t_us
             self._started = True
+        elif gap_us is not None:  # a new connection: the gap the host measured
+            t = self._last_unwrapped + gap_us
         elif restart:
             host_gap_us = max(1, math.floor((fr.host_t - self._last_host) * 1e6 + 0.5))
             t = self._last_unwrapped + host_gap_us

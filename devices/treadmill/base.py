@@ -247,7 +247,14 @@ class Treadmill(ABC):
             self.on_bytes(WireBytes(self.clock.now(), direction, bytes(data)))
 
     def _deadline(self) -> float:
+        """When the exchange starting now gives up (real seconds; a driver may time it on
+        a simulated console's own clock, :meth:`devices.treadmill.link.ByteLink.deadline`)."""
         return time.monotonic() + self.timeout
+
+    def _exchange_over(self) -> None:
+        """An exchange ended (a driver whose deadline held a simulated console's clock
+        releases it here)."""
+        return None
 
     def _set_speed_fix(self) -> str:
         return "this treadmill's speed is set at its console"
@@ -296,7 +303,10 @@ class _Exchange:
         self.owner._lock.acquire()
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> Literal[False]:
-        self.owner._lock.release()
+        try:
+            self.owner._exchange_over()
+        finally:
+            self.owner._lock.release()
         if exc is None or isinstance(exc, DeviceError | InputError):
             return False
         name = self.owner.name

@@ -356,6 +356,12 @@ class CsafeTreadmill(Treadmill):
         if resp.status & 0x0F == 0:
             raise DeviceError("CSAFE treadmill answered SETSPEED with state Error")
 
+    def _deadline(self) -> float:
+        return self._link.deadline(self.timeout)  # a simulated console's seconds, held
+
+    def _exchange_over(self) -> None:
+        self._link.release()
+
     def _close(self) -> None:
         self._link.port.close()
 

@@ -222,6 +222,12 @@ class TrackmasterTreadmill(Treadmill):
     def _read_speed(self, deadline: float) -> tuple[float, ...]:
         return (tenths_mph_to_mps(decode_digits(self._request(GET_SPEED, 4, deadline))),)
 
+    def _deadline(self) -> float:
+        return self._link.deadline(self.timeout)  # a simulated console's seconds, held
+
+    def _exchange_over(self) -> None:
+        self._link.release()
+
     def _close(self) -> None:
         self._link.port.close()
 

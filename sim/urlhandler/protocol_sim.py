@@ -152,6 +152,7 @@ class Serial(SerialBase):
         self._drop = 0.0
         self._rng = np.random.default_rng(0)
         self._lost = False
+        self.used = False  # a host has read or written (SimDevices.hold_until_opened)
         super().__init__(*args, **kwargs)
 
     # -- pyserial plumbing ---------------------------------------------------------------------
@@ -252,6 +253,7 @@ class Serial(SerialBase):
     def read(self, size: int = 1) -> bytes:
         """Up to ``size`` bytes; waits for them at most ``timeout`` seconds (None = forever)."""
         deadline = None if self._timeout is None else time.monotonic() + self._timeout
+        self.used = True
         while True:
             self._pump()
             with self._lock:
@@ -271,6 +273,7 @@ class Serial(SerialBase):
     def write(self, data: bytes | bytearray | memoryview) -> int:
         world = self.world
         payload = bytes(data)
+        self.used = True
         if self._device == "box":
             return len(payload)  # version 1 boxes take no commands: bytes are ignored
         with world.lock:

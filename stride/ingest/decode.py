@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from devices.recording import SessionReader
-from devices.recording.replay import make_decoder
+from devices.recording.replay import feed_chunk, make_decoder
 from devices.sensorbox import SampleBlock
 from devices.sensorbox.fast import decode_stream
 from stride.core.signals import GaitSignals
@@ -100,7 +100,7 @@ def _assemble_by_chunk(
                 clock.append((float(host), float(got.t[-1])))
 
     for host_t, data in reader.chunks(name):
-        take(dec.feed(data, host_t))
+        take(feed_chunk(dec, data, host_t))
     take(dec.flush())
     kept = [c for c in chunks if c.n or (c.belt_t is not None and len(c.belt_t))]
     return (concat_chunks(kept) if kept else None), dec.stats.as_dict()

@@ -119,8 +119,13 @@ class SessionPipeline:
         self.engine.belt_listener = listener
 
     def feed(self, stream: str, data: bytes, host_t: float) -> list[StepRow]:
+        """The steps one chunk completes. An empty box chunk says the box's port was
+        reopened after an unplug (live, and as recorded): a new stretch begins, the
+        decoder restarts, so no stride spans the outage."""
         if stream == self.box_stream:
-            events = self.decoder.feed(data, host_t)
+            events = (
+                self.decoder.feed(data, host_t) if data else self.decoder.new_connection(host_t)
+            )
             self._note(events)
             return self.engine.feed(events, []) if events else []
         if stream == self.treadmill_stream and self._readings is not None:

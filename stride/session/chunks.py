@@ -15,12 +15,15 @@ Chunk = tuple[str, bytes, float, float]
 
 def join_runs(chunks: list[Chunk], max_bytes: int = MAX_JOIN_BYTES) -> list[Chunk]:
     """Consecutive chunks of one stream joined into one (bytes concatenated, the host time
-    and arrival of the last), up to ``max_bytes`` each. The order across streams is kept
-    exactly, so the analysis sees the streams interleaved as the host stamped them."""
+    and arrival of the last), up to ``max_bytes`` each; an empty chunk (the mark of a
+    reopened port) stays alone, so the bytes before and after it are never joined. The
+    order across streams is kept exactly, so the analysis sees the streams interleaved as
+    the host stamped them."""
     runs: list[list[Chunk]] = []
     size = 0
     for c in chunks:
-        if runs and runs[-1][-1][0] == c[0] and size + len(c[1]) <= max_bytes:
+        joins = bool(runs) and bool(c[1]) and bool(runs[-1][-1][1])
+        if joins and runs[-1][-1][0] == c[0] and size + len(c[1]) <= max_bytes:
             runs[-1].append(c)
             size += len(c[1])
         else:

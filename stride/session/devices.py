@@ -50,8 +50,14 @@ class BoxPort:
 
 
 def open_box(url: str, baudrate: int, state: SessionState, stream: str) -> BoxPort:
-    """Open the box's port (a wrong port fails here, before anything is written)."""
+    """Open the box's port (a wrong port fails here, before anything is written).
+
+    A port reopened after an unplug is a new connection whatever the box sends then (a
+    box power-cycled while the port was closed sent its HELLO to nobody): the reader
+    hands on the mark of it, so the analysis starts a new stretch there and the
+    recording keeps the boundary."""
     lost: dict[str, str] = {}
+    readers: list[PortReader] = []
 
     def on_disconnect(url: str, host_t: float, reason: str) -> None:
         lost["reason"] = reason
@@ -59,12 +65,15 @@ def open_box(url: str, baudrate: int, state: SessionState, stream: str) -> BoxPo
 
     def on_gap(gap: Gap) -> None:
         lost.pop("reason", None)
+        for reader in readers:
+            reader.reopened()
         state.note(f"sensor box back after {gap.duration_s:.1f} s; session resumed")
 
     port = ReconnectingPort(
         url, baudrate=baudrate, timeout=0.02, on_disconnect=on_disconnect, on_gap=on_gap
     ).open()
-    return BoxPort(url, port, PortReader(stream, port), lost)
+    readers.append(PortReader(stream, port))
+    return BoxPort(url, port, readers[0], lost)
 
 
 def open_treadmill(spec: str) -> TreadmillBelt:

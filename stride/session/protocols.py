@@ -43,7 +43,9 @@ class Recorder(Protocol):
     """Where raw chunks go first; finished with the derived files at the end. A write that
     fails never raises into the session: ``failure`` says what stopped the recording and
     ``on_failure`` (set by the session) is told at once; ``finish`` returns the files it
-    could not write (:class:`stride.session.recorder.SessionRecorder`)."""
+    could not write (:class:`stride.session.recorder.SessionRecorder`). An empty chunk is a
+    device's port reopened after an unplug: it is recorded too, as the stream's mark of a
+    new connection."""
 
     path: Path
     failure: str | None

@@ -48,13 +48,17 @@ class SessionRecorder:
         self._started = time.monotonic()
 
     def append(self, stream: str, data: bytes, host_t: float) -> None:
-        """Record one chunk; after a failure, only count it (never raises)."""
+        """Record one chunk (an empty one: the device's port was reopened, recorded as the
+        mark of a new connection); after a failure, only count it (never raises)."""
         rec = self._streams.get(stream)
         if rec is None:
             return
         if self.failure is None:
             try:
-                rec.append(data, host_t)
+                if data:
+                    rec.append(data, host_t)
+                else:
+                    rec.mark_new_connection(host_t)
                 return
             except OSError as err:
                 self._fail(f"{fs_error(err, rec.path, 'append to')}")

@@ -45,6 +45,41 @@ def test_replay_equals_live(tmp_path: Path, rng: np.random.Generator) -> None:
     assert fast.events() == live_events and fast.stats == live.stats
 
 
+def test_a_reopened_port_is_recorded_and_replayed(tmp_path: Path, rng: np.random.Generator) -> None:
+    # The box's counters carry on seamlessly across the reopen: only the mark says it.
+    hello = Hello(tuple(ChannelSpec.of(s, p) for s in "LR" for p in ("heel", "toe")))
+    f = 200
+    data = encode_hello(0, 0, hello) + encode_samples_many(
+        1, np.arange(f) * 10_000, 1000, rng.integers(0, 1000, (f, 10, 4)).astype(np.int16)
+    )
+    cut = len(data) // 2 + 7  # mid-frame
+    live = StreamDecoder()
+    events = live.feed(data[:cut], 10.0) + live.new_connection(18.0)
+    events += live.feed(data[cut:], 18.5) + live.flush()
+    with SessionWriter(tmp_path / "s") as w:
+        rec = w.add_stream("box", "sensorbox-v1")
+        rec.append(data[:cut], 10.0)
+        rec.mark_new_connection(18.0)
+        rec.append(b"", 18.2)  # an empty read is still not recorded
+        rec.append(data[cut:], 18.5)
+    r = SessionReader(tmp_path / "s")
+    assert [(t, len(d)) for t, d in r.chunks("box")] == [
+        (10.0, cut),
+        (18.0, 0),
+        (18.5, len(data) - cut),
+    ]
+    assert live.stats.restarts == 1
+    assert decode_sensorbox(r).events == events
+    assert [e for _, evs in replay_events(r) for e in evs] == events
+    sd = r.read_stream("box")
+    fast = decode_stream(sd.data, sd.offsets, sd.host_t)
+    assert fast.events() == events and fast.stats == live.stats
+    # the frame after the reopen starts 8 s (the host's outage) after the last one before
+    i = int(np.flatnonzero(fast.block_restart)[0])
+    first_after, last_before = fast.block_start[i], fast.block_start[i - 1]
+    assert fast.t_us[first_after] - fast.t_us[last_before] == 8_000_000
+
+
 def test_replay_csv_lines_stream(tmp_path: Path) -> None:
     from devices.csvlines import CsvLineConfig
     from devices.errors import InputError

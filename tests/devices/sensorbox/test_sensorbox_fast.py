@@ -19,11 +19,12 @@ from devices.sensorbox.fast import decode_stream
 def reference(
     data: bytes, offsets: list[int], hosts: list[float], window: int = 4
 ) -> tuple[list[Event], StreamDecoder]:
+    """The live decoder fed chunk by chunk; an empty chunk is a new connection."""
     d = StreamDecoder(reorder_window=window)
     ev: list[Event] = []
     ends = [*offsets[1:], len(data)] if offsets else []
     for a, b, h in zip(offsets, ends, hosts, strict=True):
-        ev.extend(d.feed(data[a:b], h))
+        ev.extend(d.feed(data[a:b], h) if b > a else d.new_connection(h))
     ev.extend(d.flush())
     return ev, d
 
@@ -31,17 +32,22 @@ def reference(
 def first_hello_chunk(
     data: bytes, offsets: list[int], hosts: list[float], window: int
 ) -> int | None:
-    """The chunk whose feed released the first HELLO (len(offsets): the flush)."""
+    """The chunk whose feed released the first HELLO (len(offsets): the flush); an empty
+    chunk is a new connection."""
     d = StreamDecoder(reorder_window=window)
     ends = [*offsets[1:], len(data)] if offsets else []
     for i, (a, b, h) in enumerate(zip(offsets, ends, hosts, strict=True)):
-        if any(isinstance(e, HelloEvent) for e in d.feed(data[a:b], h)):
+        out = d.feed(data[a:b], h) if b > a else d.new_connection(h)
+        if any(isinstance(e, HelloEvent) for e in out):
             return i
     return len(offsets) if any(isinstance(e, HelloEvent) for e in d.flush()) else None
 
 
-def check_same(data: bytes, cuts: list[int], window: int = 4) -> None:
+def check_same(data: bytes, cuts: list[int], window: int = 4, reopens: list[int] = ()) -> None:
+    """The fast decoder equals the reference on ``data`` cut at ``cuts``, with a new
+    connection (an empty chunk) at each of ``reopens``."""
     offsets = sorted({0, *(c % len(data) for c in cuts)}) if data else []
+    offsets = sorted([*offsets, *(r % (len(data) + 1) for r in reopens)])
     hosts = [100.0 + 0.37 * i for i in range(len(offsets))]
     ev, d = reference(data, offsets, hosts, window)
     fast = decode_stream(data, offsets, hosts, reorder_window=window)
@@ -109,6 +115,37 @@ def test_fast_equals_reference_on_damaged_streams(data: bytes, cuts: list[int], 
 
 
 @settings(max_examples=150)
+@given(
+    damaged_streams(),
+    st.lists(st.integers(0, 10**6), max_size=8),
+    st.integers(0, 6),
+    st.lists(st.integers(0, 10**6), min_size=1, max_size=4),
+)
+def test_fast_equals_reference_across_new_connections(
+    data: bytes, cuts: list[int], w: int, reopens: list[int]
+) -> None:
+    check_same(data, cuts, w, reopens)
+
+
+def test_a_new_connection_restarts_a_box_whose_counters_carry_on() -> None:
+    # A box power-cycled while the port was closed, whose seq and clock happen to go on
+    # from where the old one stopped: without the new connection it reads as one stream.
+    frames = frames_of(["samples"] * 6, 3, 0, 0)
+    data = b"".join(frames)
+    cut = len(b"".join(frames[:4])) + 5  # the port is lost mid-frame
+    seamless = decode_stream(data, [0, cut], [100.0, 116.0])
+    assert seamless.stats.restarts == 0 and not seamless.block_restart.any()
+    reopened = decode_stream(data, [0, cut, cut], [100.0, 116.0, 116.0])
+    assert reopened.stats.restarts == 1
+    assert reopened.block_restart.tolist() == [False, False, False, True, False]
+    check_same(data, [cut], reopens=[cut])
+    # its time goes on from the host's clock: the outage is in the samples' times
+    first_after = int(reopened.block_start[3])
+    step = reopened.t_us[first_after] - reopened.t_us[first_after - 1]
+    assert step > 10_000_000
+
+
+@settings(max_examples=150)
 @given(st.binary(max_size=3000), st.lists(st.integers(0, 10**6), max_size=6))
 def test_fast_equals_reference_on_random_bytes(data: bytes, cuts: list[int]) -> None:
     check_same(data, cuts)
@@ -150,6 +187,10 @@ def test_arrays_and_channel_change() -> None:
 def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match="chunk_offsets"):
         decode_stream(b"abc", [1], [0.0])
+    with pytest.raises(ValueError, match="chunk_offsets"):
+        decode_stream(b"abc", [0, 2, 1], [0.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match="chunk_offsets"):
+        decode_stream(b"abc", [0, 4], [0.0, 1.0])
     with pytest.raises(ValueError, match="same length"):
         decode_stream(b"abc", [0], [0.0, 1.0])
     with pytest.raises(ValueError, match="reorder_window"):

@@ -1,0 +1,246 @@
+"""The sequencer of the fast recording decoder as numba kernels, and the state layout it
+shares with :mod:`devices.sensorbox._fast_kernels` (private; see that module).
+
+Each kernel is :class:`devices.sensorbox.sequencer.Sequencer`'s method of the same name:
+release in seq order, the reorder window, duplicates, late frames, restarts and new
+connections, with the same counters. numba caches each module's kernels on their own:
+after a change here, remove the ``__pycache__`` entries of ``_fast_kernels`` too.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+U8 = NDArray[np.uint8]
+
+# Counter slots, in the order of DecoderStats' fields (see fast.STAT_FIELDS).
+BYTES_IN, BYTES_OK, DISCARDED, RESYNCS, FRAMES, CRC_ERR, COBS_ERR, TRUNC = 0, 1, 2, 3, 4, 5, 6, 7
+MALFORMED, OVERSIZE, UNKNOWN, MISMATCH, GAPS, LOST, DUPS, LATE = 8, 9, 10, 11, 12, 13, 14, 15
+REORDERED, RESTARTS, SAMPLES = 16, 17, 18
+N_STATS = 19
+
+# Sequencer scalars (st); FRESH: a new connection began, the next frame is a restart
+# FRESH_GAP microseconds after the last one.
+EXPECTED, LAST_WRAPPED, LAST_UNWRAPPED, STARTED, NHELD, NRECENT, RPOS, HELLO_C, NREL = range(9)
+FRESH, FRESH_GAP = 9, 10
+N_ST = 11
+# Frame record columns (fr) and release record columns (rel).
+F_TYPE, F_SEQ, F_T, F_OFF, F_LEN = range(5)
+R_G, R_T, R_MISS, R_RST = range(4)
+
+OK = -1
+MAX_WIRE = 2071
+LATE_US = 1_000_000
+RECENT = 64
+
+
+@njit(cache=True, inline="always")
+def _signed32(d: int) -> int:
+    d &= 0xFFFFFFFF
+    if d >= 0x80000000:
+        return d - 0x100000000
+    return d
+
+
+@njit(cache=True, inline="always")
+def _recent_add(st: I64, rc: I64, seq: int, t: int) -> None:
+    pos = st[RPOS]
+    if st[NRECENT] == RECENT:
+        rc[2 * RECENT + rc[pos]] -= 1
+    else:
+        st[NRECENT] += 1
+    rc[pos] = seq
+    rc[RECENT + pos] = t
+    rc[2 * RECENT + seq] += 1
+    st[RPOS] = (pos + 1) % RECENT
+
+
+@njit(cache=True)
+def _is_recent(st: I64, rc: I64, seq: int, t: int) -> bool:
+    if rc[2 * RECENT + seq] == 0:
+        return False
+    for k in range(st[NRECENT]):  # noqa: SIM110 - numba has no generators
+        if rc[k] == seq and rc[RECENT + k] == t:
+            return True
+    return False
+
+
+@njit(cache=True, inline="always")
+def _release(
+    g: int,
+    missing: int,
+    restart: int,
+    st: I64,
+    lh: F64,
+    stats: I64,
+    fr: I64,
+    fh: F64,
+    dec: U8,
+    rc: I64,
+    rel: I64,
+) -> None:
+    t = fr[g, F_T]
+    if st[STARTED] == 0:
+        tu = t
+        st[STARTED] = 1
+    elif restart == 2:  # a new connection: the gap the host measured
+        tu = st[LAST_UNWRAPPED] + st[FRESH_GAP]
+    elif restart:
+        gap = np.int64(math.floor((fh[g] - lh[0]) * 1e6 + 0.5))
+        tu = st[LAST_UNWRAPPED] + max(np.int64(1), gap)
+    else:
+        tu = st[LAST_UNWRAPPED] + _signed32(t - st[LAST_WRAPPED])
+    if missing:
+        stats[GAPS] += 1
+        stats[LOST] += missing
+    st[LAST_WRAPPED] = t
+    st[LAST_UNWRAPPED] = tu
+    lh[0] = fh[g]
+    st[EXPECTED] = (fr[g, F_SEQ] + 1) & 0xFFFF
+    _recent_add(st, rc, fr[g, F_SEQ], t)
+    k = st[NREL]
+    rel[k, R_G] = g
+    rel[k, R_T] = tu
+    rel[k, R_MISS] = missing
+    rel[k, R_RST] = 1 if restart else 0
+    st[NREL] = k + 1
+    if fr[g, F_TYPE] == 1:
+        st[HELLO_C] = dec[fr[g, F_OFF] + 18]
+    elif fr[g, F_TYPE] == 2:
+        stats[SAMPLES] += dec[fr[g, F_OFF] + 1]
+
+
+@njit(cache=True)
+def _take_held(h: int, held: I64, st: I64) -> int:
+    g = held[1, h]
+    last = st[NHELD] - 1
+    held[0, h] = held[0, last]
+    held[1, h] = held[1, last]
+    st[NHELD] = last
+    return g
+
+
+@njit(cache=True)
+def _drain(
+    st: I64, lh: F64, stats: I64, held: I64, fr: I64, fh: F64, dec: U8, rc: I64, rel: I64
+) -> None:
+    """Release held frames while the next expected one is among them."""
+    while st[EXPECTED] >= 0:
+        found = -1
+        for h in range(st[NHELD]):
+            if held[0, h] == st[EXPECTED]:
+                found = h
+                break
+        if found < 0:
+            return
+        g = _take_held(found, held, st)
+        stats[REORDERED] += 1
+        _release(g, 0, 0, st, lh, stats, fr, fh, dec, rc, rel)
+
+
+@njit(cache=True)
+def _release_oldest(
+    st: I64, lh: F64, stats: I64, held: I64, fr: I64, fh: F64, dec: U8, rc: I64, rel: I64
+) -> None:
+    """Release the held frame nearest in seq, reporting the frames missing before it."""
+    best = 0
+    bestd = 1 << 20
+    for h in range(st[NHELD]):
+        d = (held[0, h] - st[EXPECTED]) & 0xFFFF
+        if d < bestd:
+            bestd = d
+            best = h
+    g = _take_held(best, held, st)
+    _release(g, bestd, 0, st, lh, stats, fr, fh, dec, rc, rel)
+    _drain(st, lh, stats, held, fr, fh, dec, rc, rel)
+
+
+@njit(cache=True)
+def _push(
+    g: int,
+    window: int,
+    st: I64,
+    lh: F64,
+    stats: I64,
+    held: I64,
+    fr: I64,
+    fh: F64,
+    dec: U8,
+    rc: I64,
+    rel: I64,
+) -> None:
+    """Sequencer.push for good frame ``g`` (see devices.sensorbox.sequencer)."""
+    seq = fr[g, F_SEQ]
+    t = fr[g, F_T]
+    if _is_recent(st, rc, seq, t):
+        stats[DUPS] += 1
+        return
+    for h in range(st[NHELD]):
+        if held[0, h] == seq:
+            stats[DUPS] += 1
+            return
+    if st[EXPECTED] < 0:
+        fresh = st[FRESH]
+        if fresh:
+            stats[RESTARTS] += 1
+        _release(g, 0, 2 * fresh, st, lh, stats, fr, fh, dec, rc, rel)
+        st[FRESH] = 0
+        return
+    ahead = (seq - st[EXPECTED]) & 0xFFFF
+    dt = _signed32(t - st[LAST_WRAPPED])
+    if ahead < 0x8000 and dt >= 0:
+        if ahead == 0:
+            _release(g, 0, 0, st, lh, stats, fr, fh, dec, rc, rel)
+            if st[NHELD] > 0:
+                _drain(st, lh, stats, held, fr, fh, dec, rc, rel)
+        elif window == 0:
+            _release(g, ahead, 0, st, lh, stats, fr, fh, dec, rc, rel)
+        else:
+            held[0, st[NHELD]] = seq
+            held[1, st[NHELD]] = g
+            st[NHELD] += 1
+            if st[NHELD] > window:
+                _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel)
+        return
+    behind = (st[EXPECTED] - seq) & 0xFFFF
+    if ahead >= 0x8000 and behind <= window + 16 and -LATE_US <= dt <= 0:
+        stats[LATE] += 1
+        _recent_add(st, rc, seq, t)
+        return
+    while st[NHELD] > 0:
+        _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel)
+    stats[RESTARTS] += 1
+    st[EXPECTED] = -1
+    _release(g, 0, 1, st, lh, stats, fr, fh, dec, rc, rel)
+
+
+@njit(cache=True)
+def _new_connection(
+    gap_us: int,
+    st: I64,
+    lh: F64,
+    stats: I64,
+    held: I64,
+    fr: I64,
+    fh: F64,
+    dec: U8,
+    rc: I64,
+    rel: I64,
+) -> None:
+    """Sequencer.new_connection: release the held frames, forget the recent ones, and
+    make the next frame a restart ``gap_us`` after the last (if any frame came before)."""
+    while st[NHELD] > 0:
+        _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel)
+    for k in range(st[NRECENT]):
+        rc[2 * RECENT + rc[k]] -= 1
+    st[NRECENT] = 0
+    st[RPOS] = 0
+    st[EXPECTED] = -1
+    st[FRESH] = st[STARTED]
+    st[FRESH_GAP] = gap_us if gap_us > 1 else 1
