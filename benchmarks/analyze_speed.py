@@ -19,8 +19,9 @@ measured side by side in this run, each ``stride analyze`` with a warm numba cac
    labelled as the best case it is (the contact scan skips almost all of it).
 
 ``--baseline DIR`` (another checkout, e.g. ``git archive main | tar -x -C DIR``) runs only
-blocks 1 and 2, for it and for this checkout interleaved round by round (best of
-``--repeat`` rounds each), and reports this/baseline ratios.
+blocks 1 and 2 (``--several-only``: block 2), for it and for this checkout interleaved
+round by round (best of ``--repeat`` rounds each), and reports this/baseline ratios.
+The first run (an empty numba cache): ``benchmarks/first_run.py``.
 """
 
 from __future__ import annotations
@@ -245,16 +246,26 @@ def compare(a: argparse.Namespace) -> dict[str, Any]:
     this run (both meet the same load; the sessions made first, by this checkout), each
     the best of ``--repeat`` rounds, with this/baseline ratios."""
     global ENV
-    long_session(a.work, a.minutes, 1)  # the sessions exist before either is timed
-    many(a.work, a.count, a.short, 1)
     envs = {"baseline": baseline_env(a.baseline.resolve()), "this": None}
+    for env in envs.values():  # the sessions and each checkout's kernels before timing
+        ENV = env
+        if not a.several_only:
+            long_session(a.work, a.minutes, 1)
+        many(a.work, a.count, a.short, 1)
     rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in envs}
     for _ in range(a.repeat):
         for name, env in envs.items():
             ENV = env
-            one = long_session(a.work, a.minutes, 1)
+            one = {} if a.several_only else long_session(a.work, a.minutes, 1)
             rounds[name].append({"one_session": one, "several": many(a.work, a.count, a.short, 1)})
     ENV = None
+    if a.several_only:
+        best = {n: min((r["several"] for r in rs), key=lambda f: f["parallel_wall_s"])
+                for n, rs in rounds.items()}  # fmt: skip
+        key = "parallel_over_sequential"
+        ratio = round(best["this"][key] / best["baseline"][key], 2)
+        return {"several": best["this"], "baseline": {"several": best["baseline"]},
+                "this_over_baseline": {key: ratio}}  # fmt: skip
     best = {
         name: {
             "one_session": min((r["one_session"] for r in rs), key=lambda f: f["read_s"]),
@@ -294,6 +305,11 @@ def main() -> None:
         "--baseline",
         type=Path,
         help="another checkout of stride: blocks 1 and 2 for it and this one, side by side",
+    )
+    ap.add_argument(
+        "--several-only",
+        action="store_true",
+        help="with --baseline: block 2 only (several recordings)",
     )
     a = ap.parse_args()
     from sim.profiles import PROFILES

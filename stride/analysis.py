@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -87,6 +87,26 @@ def run(
             fix="check that the record contains walking and that each foot's sensor works",
         )
     return signals, result, Timing(read_s, t2 - t1, signals.n, t0 - tp)
+
+
+def likely_dtype(path: str | os.PathLike[str]) -> str:
+    """The forces dtype a record is most likely read as, before reading it: WFDB records
+    hold 16-bit counts; session recordings and gaitpdb files are scaled to float32."""
+    return "int16" if Path(path).suffix.lower() == ".hea" else "float32"
+
+
+def load_kernels_for(paths: Sequence[str | os.PathLike[str]]) -> None:
+    """Load (on a first run: compile) the kernels analysing these records needs, for
+    the dtypes they are likely read as (:func:`likely_dtype`), so that processes forked
+    afterwards inherit them instead of each loading its own."""
+    from stride.core.kernels import warm_analysis_kernels
+
+    if any(Path(p).is_dir() for p in paths):
+        from stride.ingest.recording import load_kernels
+
+        load_kernels()
+    for dtype in sorted({likely_dtype(p) for p in paths}):
+        warm_analysis_kernels(dtype)
 
 
 def stored_target(meta: dict[str, object]) -> tuple[Target | None, str | None]:

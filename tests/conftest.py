@@ -33,9 +33,13 @@ def _own_history_for_shared_fixtures(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[None]:
     """Module- and session-wide fixtures (a recording made once for many tests) keep their
-    history in a file of this test run, never in the user's."""
+    history in a file of this test run, never in the user's; no first run starts a helper
+    process unless its test chooses to."""
     patch = pytest.MonkeyPatch()
     patch.setenv("STRIDE_HISTORY_DB", str(tmp_path_factory.mktemp("history") / "shared.sqlite"))
+    # a first run's helper process starts or not by the machine's load: never in tests,
+    # except those that choose (tests/stride/cli/test_first_run.py)
+    patch.setenv("STRIDE_FIRST_RUN_HELPER", "off")
     yield
     patch.undo()
 

@@ -1,10 +1,16 @@
-"""numba kernel that splits a decoded sensor-box stream into arrays (private; used by
-:func:`devices.sensorbox.fast.decode_stream` after ``_fast_kernels._decode_stream``)."""
+"""numba kernels that split a decoded sensor-box stream into arrays (private; used by
+:func:`devices.sensorbox.fast.decode_stream` after ``_fast_kernels._decode_stream``).
+
+Two passes, so that the decoder's per-frame tables (88 bytes a frame) are freed before
+the samples (8 bytes of time and 2 bytes a value) are written: the peak memory of a
+decode is the recording's bytes, the per-block arrays and the samples, not all of them
+plus the frame tables."""
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numpy.typing import NDArray
 
 from devices.sensorbox._fast_kernels import (
     F64,
@@ -19,22 +25,28 @@ from devices.sensorbox._fast_kernels import (
     U8,
 )
 
+I8 = NDArray[np.int8]
+I32 = NDArray[np.int32]
+B1 = NDArray[np.bool_]
+
 
 @njit(cache=True)
-def _gather(
-    dec: U8, fr: I64, fh: F64, rel: I64, rel_chunk: I64, total: int
-) -> tuple[I64, U8, I64, I64, I64, F64, I64, F64, I64, I64]:
-    """Split the released frames into arrays, in one pass.
+def _gather_blocks(
+    dec: U8, fr: I64, fh: F64, rel: I64, rel_chunk: I64
+) -> tuple[I64, I64, tuple[I32, I64, B1, I32, I32, I64], F64, I64, F64, I64, I8, I64, I64]:
+    """Split the released frames into per-frame arrays, in one pass (the samples follow
+    in :func:`_gather_samples`, once the decoder's frame tables are gone).
 
-    Returns, per sample: t_us, value bytes (little-endian int16, at the start of a buffer
-    with room for 4 bytes per value: a consumer may widen them in place); per SAMPLES block:
-    sample offsets (B+1), value offsets (B+1), [seq, missing, restart, channels, period,
-    release chunk] (6 x B), host time; per BELT frame: [t_us, counts, interval, seq, index
-    of the last HELLO released before it or -1] (5 x K), host time; the release indices of the other
-    frames (HELLO, STATUS, ERROR, in order); and the type of every released frame.
+    Returns per SAMPLES block: sample offsets (B+1), value offsets (B+1), (seq, missing,
+    restart, channels, period, release chunk), each as compact as its values allow (seq,
+    channels and period are 16-bit on the wire), host time; per BELT frame: [t_us,
+    counts, interval, seq, index of the last HELLO released before it or -1] (5 x K), host
+    time; the release indices of the other frames (HELLO, STATUS, ERROR, in order); the
+    type of every released frame; and per block its payload offset in ``dec`` and its
+    first sample's unwrapped t_us.
     """
     nr = rel.shape[0]
-    rtype = np.empty(nr, np.int64)
+    rtype = np.empty(nr, np.int8)
     nb = 0
     nbelt = 0
     nother = 0
@@ -47,12 +59,17 @@ def _gather(
             nbelt += 1
         elif 1 <= ty <= 5:
             nother += 1
-    values = np.empty(total * 64, np.uint8)  # 16 channels x 4 bytes; untouched: free
-    t = np.empty(total, np.int64)
     bstart = np.zeros(nb + 1, np.int64)
     bvstart = np.zeros(nb + 1, np.int64)
-    binfo = np.empty((6, nb), np.int64)
+    bseq = np.empty(nb, np.int32)
+    bmiss = np.empty(nb, np.int64)
+    brst = np.empty(nb, np.bool_)
+    bch = np.empty(nb, np.int32)
+    bper = np.empty(nb, np.int32)
+    bchunk = np.empty(nb, np.int64)
     bhost = np.empty(nb, np.float64)
+    boff = np.empty(nb, np.int64)
+    bt = np.empty(nb, np.int64)
     belt = np.empty((5, nbelt), np.int64)
     belt_host = np.empty(nbelt, np.float64)
     other = np.empty(nother, np.int64)
@@ -98,18 +115,15 @@ def _gather(
             continue
         c = int(dec[off])
         n = int(dec[off + 1])
-        period = int(dec[off + 2]) | (int(dec[off + 3]) << 8)
-        nb2 = 2 * n * c
-        values[2 * v : 2 * v + nb2] = dec[off + 4 : off + 4 + nb2]
-        for q in range(n):
-            t[s + q] = rel[i, R_T] + period * q
-        binfo[0, b] = fr[g, F_SEQ]
-        binfo[1, b] = acc_m + rel[i, R_MISS]
-        binfo[2, b] = acc_r | rel[i, R_RST]
-        binfo[3, b] = c
-        binfo[4, b] = period
-        binfo[5, b] = rel_chunk[i]
+        bseq[b] = fr[g, F_SEQ]
+        bmiss[b] = acc_m + rel[i, R_MISS]
+        brst[b] = (acc_r | rel[i, R_RST]) != 0
+        bch[b] = c
+        bper[b] = int(dec[off + 2]) | (int(dec[off + 3]) << 8)
+        bchunk[b] = rel_chunk[i]
         bhost[b] = fh[g]
+        boff[b] = off
+        bt[b] = rel[i, R_T]
         acc_m = 0
         acc_r = 0
         s += n
@@ -117,4 +131,29 @@ def _gather(
         b += 1
         bstart[b] = s
         bvstart[b] = v
-    return t, values, bstart, bvstart, binfo, bhost, belt, belt_host, other, rtype
+    binfo = (bseq, bmiss, brst, bch, bper, bchunk)
+    return bstart, bvstart, binfo, bhost, belt, belt_host, other, rtype, boff, bt
+
+
+@njit(cache=True)
+def _gather_samples(
+    dec: U8, boff: I64, bt: I64, period: I32, bstart: I64, bvstart: I64
+) -> tuple[I64, U8]:
+    """Every block's samples: t_us per sample, and the value bytes (little-endian int16)
+    at the start of a buffer with room for 4 bytes per value (a consumer may widen them
+    in place; the room beyond the counts is never touched, so it costs no memory until
+    then)."""
+    nb = boff.shape[0]
+    total = bstart[nb]
+    values = np.empty(4 * bvstart[nb], np.uint8)
+    t = np.empty(total, np.int64)
+    for b in range(nb):
+        off = boff[b] + 4
+        s = bstart[b]
+        n = bstart[b + 1] - s
+        v = bvstart[b]
+        nb2 = 2 * (bvstart[b + 1] - v)
+        values[2 * v : 2 * v + nb2] = dec[off : off + nb2]
+        for q in range(n):
+            t[s + q] = bt[b] + period[b] * q
+    return t, values

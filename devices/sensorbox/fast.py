@@ -52,7 +52,9 @@ class DecodedBox:
       ``block_seq``, ``block_missing`` (frames lost before the block: a gap),
       ``block_restart``, ``block_host_t``, ``block_period_us``, ``block_chunk`` (the
       recorded chunk whose feed released the block: the live decoder returned it then;
-      the number of chunks for a block released by the final flush).
+      the number of chunks for a block released by the final flush); ``block_seq``,
+      ``block_period_us`` and ``block_channels`` are int32 (16 bits or less on the wire),
+      ``block_restart`` bool, the others int64.
     - belt: ``belt_t_us``, ``belt_counts``, ``belt_interval_us``, ``belt_speed_mps`` (NaN
       where no counts per metre were known), ``belt_seq``, ``belt_host_t``.
     - ``hellos``, ``statuses``, ``errors``: the events themselves; ``stats``: counters.
@@ -65,12 +67,12 @@ class DecodedBox:
     channels: int  # C of every block, or -1 if it changed within the stream
     block_start: NDArray[np.int64]
     block_vstart: NDArray[np.int64]
-    block_seq: NDArray[np.int64]
+    block_seq: NDArray[np.int32]
     block_missing: NDArray[np.int64]
     block_restart: NDArray[np.bool_]
     block_host_t: NDArray[np.float64]
-    block_period_us: NDArray[np.int64]
-    block_channels: NDArray[np.int64]
+    block_period_us: NDArray[np.int32]
+    block_channels: NDArray[np.int32]
     block_chunk: NDArray[np.int64]
     belt_t_us: NDArray[np.int64]
     belt_counts: NDArray[np.int64]
@@ -83,16 +85,15 @@ class DecodedBox:
     errors: list[ErrorEvent]
     stats: DecoderStats
     pending: int
-    _rel_type: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
-    _rel_chunk: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    _rel_type: NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, np.int8), repr=False)
+    _hello_chunk: int = -1  # the recorded chunk whose feed released the first HELLO
     values_room: NDArray[np.uint8] = field(
         default_factory=lambda: np.zeros(0, np.uint8), repr=False
     )
 
     def first_hello_chunk(self) -> int | None:
         """The recorded chunk whose feed released the first HELLO (None: no HELLO)."""
-        at = np.flatnonzero(self._rel_type == T_HELLO)
-        return int(self._rel_chunk[at[0]]) if at.size else None
+        return None if self._hello_chunk < 0 else self._hello_chunk
 
     def blocks_before_hello(self) -> int:
         """SAMPLES blocks released before the first HELLO (all of them if none came)."""
@@ -237,10 +238,15 @@ def decode_stream(
     )
     counter_map: dict[str, Any] = dict(zip(STAT_FIELDS, (int(x) for x in stats_arr), strict=True))
     stats = DecoderStats(**counter_map)
-    got = _fast_gather._gather(dec, fr, fh, rel, rel_chunk, int(stats.samples))
-    t, room, bstart, bvstart, binfo, bhost, belt, belt_host, other, rel_type = got
-    vbytes = room[: 2 * int(bvstart[-1])]
+    got = _fast_gather._gather_blocks(dec, fr, fh, rel, rel_chunk)
+    bstart, bvstart, binfo, bhost, belt, belt_host, other, rel_type, boff, bt = got
     hellos, statuses, errors = _rare_events(other, dec, fr, fh, rel)
+    first_hello = np.flatnonzero(rel_type == T_HELLO)[:1]
+    hello_chunk = int(rel_chunk[first_hello[0]]) if first_hello.size else -1
+    del fr, fh, rel, rel_chunk, got, ends, ht  # freed before the samples are written
+    t, room = _fast_gather._gather_samples(dec, boff, bt, binfo[4], bstart, bvstart)
+    del boff, bt
+    vbytes = room[: 2 * int(bvstart[-1])]
     bc = binfo[3]
     cmin, cmax = (int(bc.min()), int(bc.max())) if bc.size else (0, 0)
     return DecodedBox(
@@ -251,7 +257,7 @@ def decode_stream(
         block_vstart=bvstart,
         block_seq=binfo[0],
         block_missing=binfo[1],
-        block_restart=binfo[2].astype(bool),
+        block_restart=binfo[2],
         block_host_t=bhost,
         block_period_us=binfo[4],
         block_channels=bc,
@@ -268,7 +274,7 @@ def decode_stream(
         stats=stats,
         pending=int(pending),
         _rel_type=rel_type,
-        _rel_chunk=rel_chunk,
+        _hello_chunk=hello_chunk,
         values_room=room,
     )
 

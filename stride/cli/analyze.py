@@ -96,16 +96,35 @@ def _one(
     force: bool,
 ) -> None:
     """One record: its tables or its JSON document; the CSV and the plot if asked."""
-    from stride.analysis import check_output, document, run, stored_target, write_text_atomic
+    from stride.analysis import (
+        check_output,
+        document,
+        run,
+        stored_target,
+        with_session_defaults,
+        write_text_atomic,
+    )
     from stride.core.rows import steps_csv_text
     from stride.ingest.recording import incomplete_warning, recording_damage, skipped_warning
 
     for out in (steps_csv, plot):
         if out is not None:
             check_output(out, force)
+    from stride.cli.first_run import prepare_analysis
     from stride.cli.kernel_notice import announce_kernels
 
-    signals, result, timing = run(path, config, lambda s: announce_kernels((s.forces.dtype,)))
+    helper = prepare_analysis(path)  # a first run: the line, and a second core compiling
+
+    def before_analysis(signals: Any) -> None:
+        helper.wait()
+        if not helper.announced:  # the signals read: their dtype's kernels, and course mode's
+            course = with_session_defaults(config, signals.meta).pass_length_m is not None
+            announce_kernels((signals.forces.dtype,), course=course)
+
+    try:
+        signals, result, timing = run(path, config, before_analysis)
+    finally:
+        helper.stop()  # done already, unless reading failed
     damage = recording_damage(signals.meta)
     if damage is not None:
         probs = signals.meta.get("read_problems") or {}
@@ -155,8 +174,11 @@ def _many(
 ) -> None:
     """Each recording on the cohort engine; JSON lines in the order given (each printed
     once it and those before it are done), or one table."""
+    from stride.cli.first_run import prepare_many
     from stride.cohort.many import analyse_many
 
+    if engine == "local" and workers != 1:
+        prepare_many(paths[0])  # a first run: the line, and both cores compiling
     docs: list[dict[str, Any] | None] = [None] * len(paths)
     failed = 0
     for i, doc in analyse_many(

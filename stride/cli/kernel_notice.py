@@ -21,13 +21,14 @@ def announce_kernels(
     forces_dtypes: Sequence[Any] = ("int16",),
     streaming: bool = False,
     stream: TextIO | None = None,
+    course: bool = False,
 ) -> bool:
     """Print :data:`MESSAGE` when the kernels for forces of any of ``forces_dtypes`` still
-    need compiling (``streaming``: those a live session compiles as it starts); True when
-    it was printed."""
+    need compiling (``streaming``: those a live session compiles as it starts; ``course``:
+    with overground course mode's); True when it was printed."""
     from stride.core.kernels import analysis_kernels_ready
 
-    if all(analysis_kernels_ready(d, streaming) for d in forces_dtypes):
+    if all(analysis_kernels_ready(d, streaming, course) for d in forces_dtypes):
         return False
     out = sys.stderr if stream is None else stream
     print(MESSAGE, file=out, flush=True)

@@ -234,8 +234,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _announce_kernels() -> None:
-    """The line a first run shows before the session compiles its kernels (a live
-    session's analyzer reads every source's forces as float64)."""
-    from stride.cli.kernel_notice import announce_kernels
+    """On a first run, the line before the session's kernels compile, on two cores when
+    there are two (:mod:`stride.cli.first_run`)."""
+    from stride.cli.first_run import prepare_streaming
 
-    announce_kernels(("float64",), streaming=True)
+    prepare_streaming()

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from stride.analysis import document, run
+from stride.analysis import document, load_kernels_for, run
 from stride.cohort.engines import LocalEngine, get_engine
 from stride.core.analyzer import AnalysisConfig
 from stride.errors import StrideError
@@ -44,15 +44,12 @@ def analyse_many(
     cfg = config or AnalysisConfig()
     jobs = [(str(p), cfg) for p in paths]
     eng = get_engine(engine, scheduler=scheduler, workers=workers)
-    first = 0
     try:
-        if isinstance(eng, LocalEngine) and eng.workers > 1 and len(jobs) > 2:
-            # The first one here: the kernels load once, in this process, and the worker
-            # processes forked after it inherit them instead of each loading its own.
-            yield 0, analyse_one(jobs[0])
-            first = 1
-        for i, doc in in_order(eng.imap_unordered(analyse_one, jobs[first:])):
-            yield i + first, doc
+        if isinstance(eng, LocalEngine) and eng.workers > 1 and len(jobs) > 1:
+            # The kernels load once, here, and the worker processes forked afterwards
+            # inherit them instead of each loading its own; every core then analyses.
+            load_kernels_for([p for p, _ in jobs])
+        yield from in_order(eng.imap_unordered(analyse_one, jobs))
     finally:
         eng.close()
 

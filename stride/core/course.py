@@ -11,13 +11,14 @@ Foot sensors see only when each foot lands, so the rules are about step timing a
   One slow step alone (a pause, a freeze of gait, a hesitation) is not: nobody faces the
   other way without stepping, so the walker is still in the same pass and that step counts.
 - **The session's segmentation.** That threshold decides each step alone. When it finds
-  at least ``min_passes_to_compare`` closed passes, they and its turns say what a pass and a
-  turn take in this walker (their step counts, the step-time ratios of walking and turning
-  steps), and the passes are found again over the whole session
+  at least ``min_passes_to_compare`` closed passes, they and its turns start an estimate
+  of what a pass and a turn take in this walker (their step counts, the step-time ratios
+  of walking and turning steps), learnt again from the whole session
+  (:mod:`stride.core.course_fit`), and the passes are found again over the whole session
   (:mod:`stride.core.course_segment`): every pass covers the same distance, so passes take
-  about the same number of steps, and every turn is the same 180 degrees; a step as slow as
-  a turn's in the middle of a pass, or a turn step as quick as a walking one, is weighed
-  against the counts. Each pass gets the probability that it has exactly its ends.
+  about the same number of steps, and every turn is the same 180 degrees; a step as slow
+  as a turn's in the middle of a pass, or a turn step as quick as a walking one, is
+  weighed against the counts. Each pass gets the probability that it has exactly its ends.
 - **A pass** is the steps from the recording's start or a turn to the next turn. The first
   pass assumes the recording starts before the first step (the walker stands at the line).
   A pass is never measured when no turn closes it (the recording ended during it), when
@@ -47,23 +48,16 @@ Foot sensors see only when each foot lands, so the rules are about step timing a
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from stride.core.course_segment import (
-    MIN_COUNT_SD,
-    MIN_TURN_SPREAD,
-    MIN_WALK_SPREAD,
-    Segmentation,
-    count_prior,
-    segment_course,
-    step_evidence,
-)
-from stride.core.steps import FLAG_ALTERNATION, FLAG_GAP, FLAG_STOP, StepTable
+from stride.core.course_fit import first_laws, learn_and_segment
+from stride.core.course_segment import Segmentation
+from stride.core.step_ratios import step_ratios
+from stride.core.steps import FLAG_ALTERNATION, FLAG_GAP, StepTable
 
 COURSE_ASSUMPTION = (
     "course mode: passes end at turns (two or more consecutive slow steps); the steps of a "
@@ -78,10 +72,6 @@ COURSE_ASSUMPTION = (
 #: A pass whose implied mean step length falls outside this range is not walking along the
 #: course (passes run together or split): its lengths are not reported.
 PLAUSIBLE_STEP_M = (0.15, 1.5)
-#: steps this much slower than their neighbours are left out of the reference the second time
-SLOW_REFERENCE = 1.25
-#: readings of the session's segmentation: the threshold's, then its own (chosen on seeds 1-5)
-SEGMENTATION_ROUNDS = 2
 
 
 @dataclass(frozen=True)
@@ -115,35 +105,6 @@ class Pass:
     #: probability that the pass has exactly these ends (the session's segmentation,
     #: :mod:`stride.core.course_segment`); None when passes come from the threshold alone
     confidence: float | None = None
-
-
-def step_ratios(
-    table: StepTable, window: int = 4, walking: NDArray[np.bool_] | None = None
-) -> NDArray[np.float64]:
-    """Each row's step time over the median of the same foot's walking step times around
-    it (``window`` steps of that foot before and after): a local reference, because stride
-    times drift slowly over a session. The walking steps are ``walking`` when given (the
-    rows of passes), else those not slow the first time round. A pause (a step too long to
-    be one, ``stop`` with no time: a freeze of gait, or a turn with a freeze in it) is
-    +inf; an unknown time NaN."""
-    st = table["step_time_s"]
-    paused = ~np.isfinite(st) & ((table.flags & FLAG_STOP) != 0) & ((table.flags & FLAG_GAP) == 0)
-    ratio = np.where(paused, np.inf, np.nan)
-    given = walking is not None
-    walking = np.ones(st.shape[0], dtype=np.bool_) if walking is None else walking
-    for _ in range(1 if given else 2):  # the second time without the first's slow steps
-        for code in (0, 1):
-            idx = np.flatnonzero(table.side == code)
-            t = st[idx]
-            ref = np.where(walking[idx], t, np.nan)
-            for k in range(idx.size):
-                seg = ref[max(0, k - window) : k + window + 1]
-                seg = seg[np.isfinite(seg)]
-                if seg.size and np.isfinite(t[k]):
-                    ratio[idx[k]] = t[k] / float(np.median(seg))
-        with np.errstate(invalid="ignore"):
-            walking = ~(ratio > SLOW_REFERENCE)
-    return ratio
 
 
 def slow_steps(table: StepTable, slow_factor: float, window: int = 4) -> NDArray[np.bool_]:
@@ -202,10 +163,6 @@ def threshold_passes(
     return passes
 
 
-def _robust_sd(x: NDArray[np.float64]) -> float:
-    return float(1.4826 * np.median(np.abs(x - np.median(x)))) if x.size else 0.0
-
-
 def _turn_runs(turn: NDArray[np.bool_]) -> NDArray[np.float64]:
     """Lengths of the runs of turn rows that the end of the record does not cut off."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], turn.astype(np.int8), [0]])))
@@ -213,57 +170,25 @@ def _turn_runs(turn: NDArray[np.bool_]) -> NDArray[np.float64]:
     return (ends - starts)[ends < turn.size].astype(np.float64)
 
 
-def _fit(
-    ratio: NDArray[np.float64],
-    turn: NDArray[np.bool_],
-    counts: NDArray[np.float64],
-    runs: NDArray[np.float64],
-    p: CourseParams,
-) -> Segmentation | None:
-    """The session's segmentation (:mod:`stride.core.course_segment`), its typical pass and
-    turn counts and its walking and turn step-time laws taken from ``turn`` (the rows
-    turning), ``counts`` (closed passes) and ``runs`` (whole turns) of a first reading;
-    None when that found too few passes or turns to say what is typical."""
-    turning = ratio[turn & np.isfinite(ratio)]
-    walking = ratio[~turn & np.isfinite(ratio)]
-    if counts.size < p.min_passes_to_compare or not runs.size or not turning.size:
-        return None
-    walk_sd = max(_robust_sd(walking), MIN_WALK_SPREAD)
-    turn_mean = max(float(np.median(turning)), p.slow_factor)
-    turn_sd = max(_robust_sd(turning), MIN_TURN_SPREAD * walk_sd)
-    n0, m0 = float(np.median(counts)), float(np.median(runs))
-    n_sd = max(MIN_COUNT_SD, _robust_sd(counts))
-    m_sd = max(MIN_COUNT_SD, _robust_sd(runs))
-    pass_lp = count_prior(n0, n_sd, math.ceil(3 * n0 + 6 * n_sd))
-    turn_lp = count_prior(m0, m_sd, math.ceil(3 * m0 + 4 * m_sd))
-    evidence = step_evidence(ratio, walk_sd, turn_mean, turn_sd)
-    return segment_course(evidence, pass_lp, turn_lp, p.turn_steps)
-
-
 def _segmentation(
     table: StepTable, ratio: NDArray[np.float64], found: list[Pass], p: CourseParams
 ) -> Segmentation | None:
-    """The threshold's passes and turns give a first segmentation; the segmentation's own
-    passes and turns then give the walking steps' reference, the step-time laws and the
-    typical counts again (the threshold's turns hold only steps above it, its passes only
-    steps below), :data:`SEGMENTATION_ROUNDS` times in all."""
+    """The threshold's passes and turns start the walker's laws (:mod:`stride.core.course_fit`),
+    learnt again from the whole session; None when the threshold found too few passes to
+    say what is typical."""
     counts = np.array([ps.rows.size for ps in found if ps.closed and not ps.missing_data], float)
+    if counts.size < p.min_passes_to_compare:
+        return None
     with np.errstate(invalid="ignore"):
         turn = turn_rows(ratio > p.slow_factor, p.turn_steps)
-    model = _fit(ratio, turn, counts, _turn_runs(turn), p)
-    broken = (table.flags & (FLAG_GAP | FLAG_ALTERNATION)) != 0
-    for _ in range(SEGMENTATION_ROUNDS - 1):
-        if model is None:
-            return None
-        walking = np.zeros(len(table), dtype=np.bool_)
-        for i, j in model.passes:
-            walking[i:j] = True
-        ratio = step_ratios(table, walking=walking)
-        whole = [(i, j) for (i, j), shut in zip(model.passes, model.closed, strict=True) if shut]
-        counts = np.array([j - i for i, j in whole if not broken[i:j].any()], float)
-        runs = np.array([b[0] - a[1] for a, b in itertools.pairwise(model.passes)], float)
-        model = _fit(ratio, ~walking, counts, runs, p)
-    return model
+    laws = first_laws(ratio, turn, counts, _turn_runs(turn), p.slow_factor)
+    if laws is None:
+        return None
+
+    def ratio_of(walking: NDArray[np.bool_]) -> NDArray[np.float64]:
+        return step_ratios(table, walking=walking)
+
+    return learn_and_segment(ratio_of, ratio, laws, p.turn_steps, p.slow_factor)
 
 
 def course_passes(

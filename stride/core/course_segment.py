@@ -16,8 +16,10 @@ over all segmentations, that the pass has exactly those ends (forward-backward).
 measured only when that probability is high: where the evidence leaves a boundary a step
 either way, the pass is left unmeasured, never given a count that could be a step off.
 
-The typical counts and the two step-time distributions come from the session itself (the
-passes and turns the per-step threshold finds), not from a simulator's constants.
+The typical counts and the two step-time distributions come from the session itself
+(:mod:`stride.core.course_fit`: started from the passes and turns the per-step threshold
+finds, then learnt from this model's own expected counts, :func:`posterior`), not from a
+simulator's constants.
 """
 
 from __future__ import annotations
@@ -107,16 +109,9 @@ def _forward(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Log-sums over prefixes ending with a whole pass (``fw[j]``: a turn starts at row j)
     or a whole turn (``ft[j]``: a pass starts at row j); the record starts with a pass."""
-    n = cum.size - 1
-    fw, ft = np.full(n + 1, -np.inf), np.full(n + 1, -np.inf)
-    ft[0] = 0.0
-    for j in range(1, n + 1):
-        lo = max(0, j - pass_lp.size + 1)
-        fw[j] = np.logaddexp.reduce(ft[lo:j] + pass_lp[j - np.arange(lo, j)])
-        lo = max(0, j - turn_lp.size + 1)
-        i = np.arange(lo, j)
-        ft[j] = np.logaddexp.reduce(fw[lo:j] + turn_lp[j - i] + cum[j] - cum[i])
-    return fw, ft
+    from stride.core._course_kernels import course_forward
+
+    return course_forward(cum, pass_lp, turn_lp)
 
 
 def _backward(
@@ -127,42 +122,20 @@ def _backward(
     """Log-sums over suffixes starting with a pass at row i (``bw[i]``) or a turn (``bt[i]``);
     the last segment (not empty) may be cut off by the end of the record (its survival
     probability)."""
-    n = cum.size - 1
-    pass_cut, turn_cut = cut_prior(pass_lp), cut_prior(turn_lp)
-    bw, bt = np.full(n + 1, -np.inf), np.full(n + 1, -np.inf)
-    for i in range(n, -1, -1):
-        left = n - i
-        hi = min(n, i + pass_lp.size - 1)
-        j = np.arange(i + 1, hi + 1)
-        ends = [pass_cut[left]] if 0 < left < pass_cut.size else []
-        bw[i] = np.logaddexp.reduce(np.array([*ends, *(pass_lp[j - i] + bt[j])]))
-        hi = min(n, i + turn_lp.size - 1)
-        j = np.arange(i + 1, hi + 1)
-        ends = [turn_cut[left] + cum[n] - cum[i]] if 0 < left < turn_cut.size else []
-        bt[i] = np.logaddexp.reduce(np.array([*ends, *(turn_lp[j - i] + cum[j] - cum[i] + bw[j])]))
-    return bw, bt
+    from stride.core._course_kernels import course_backward
+
+    return course_backward(cum, pass_lp, turn_lp, cut_prior(pass_lp), cut_prior(turn_lp))
 
 
 def _viterbi(
     cum: NDArray[np.float64], pass_lp: NDArray[np.float64], turn_lp: NDArray[np.float64]
 ) -> list[tuple[str, int, int]]:
     """The most likely segmentation: ``("pass" | "turn", first row, end row)`` in order."""
+    from stride.core._course_kernels import course_viterbi
+
     n = cum.size - 1
-    pass_cut, turn_cut = cut_prior(pass_lp), cut_prior(turn_lp)
-    vw, vt = np.full(n + 1, -np.inf), np.full(n + 1, -np.inf)
-    aw, at = np.zeros(n + 1, np.int64), np.zeros(n + 1, np.int64)
-    vt[0] = 0.0
-    for j in range(1, n + 1):
-        last = j == n
-        lo = max(0, j - (pass_cut if last else pass_lp).size + 1)
-        back = np.arange(lo, j)
-        score = vt[lo:j] + (pass_cut if last else pass_lp)[j - back]
-        aw[j], vw[j] = lo + int(np.argmax(score)), float(np.max(score))
-        lo = max(0, j - (turn_cut if last else turn_lp).size + 1)
-        back = np.arange(lo, j)
-        score = vw[lo:j] + (turn_cut if last else turn_lp)[j - back] + cum[j] - cum[back]
-        at[j], vt[j] = lo + int(np.argmax(score)), float(np.max(score))
-    kind = "pass" if vw[n] >= vt[n] else "turn"
+    aw, at, vw, vt = course_viterbi(cum, pass_lp, turn_lp, cut_prior(pass_lp), cut_prior(turn_lp))
+    kind = "pass" if vw >= vt else "turn"
     out: list[tuple[str, int, int]] = []
     j = n
     while j > 0:
@@ -170,6 +143,52 @@ def _viterbi(
         out.append((kind, i, j))
         kind, j = ("turn" if kind == "pass" else "pass"), i
     return out[::-1]
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """What the record says about this walker, summed over every segmentation weighted by
+    its probability: the expected number of whole passes and whole turns of each step
+    count (``pass_counts[d]``, ``turn_counts[d]``: segments the end of the record cuts off
+    left out, their count unknown) and each step's probability of being a turn step."""
+
+    pass_counts: NDArray[np.float64]
+    turn_counts: NDArray[np.float64]
+    turning: NDArray[np.float64]
+
+
+def posterior(
+    evidence: NDArray[np.float64], pass_lp: NDArray[np.float64], turn_lp: NDArray[np.float64]
+) -> Posterior | None:
+    """The expected pass and turn counts and each step's probability of turning (the
+    forward-backward sums); None when no segmentation fits."""
+    cum = np.concatenate([[0.0], np.cumsum(evidence)])
+    n = evidence.size
+    fw, ft = _forward(cum, pass_lp, turn_lp)
+    bw, bt = _backward(cum, pass_lp, turn_lp)
+    total = bw[0]
+    if not np.isfinite(total):
+        return None
+    passes, turns = np.zeros(pass_lp.size), np.zeros(turn_lp.size)
+    edge = np.zeros(n + 1)  # +p where a turn starts, -p where it ends
+    with np.errstate(invalid="ignore", over="ignore"):
+        for d in range(2, min(pass_lp.size, n + 1)):
+            i = np.arange(n - d + 1)
+            passes[d] = np.exp(ft[i] + pass_lp[d] + bt[i + d] - total).sum()
+        for d in range(2, min(turn_lp.size, n + 1)):
+            i = np.arange(n - d + 1)
+            w = np.exp(fw[i] + turn_lp[d] + cum[i + d] - cum[i] + bw[i + d] - total)
+            turns[d] = w.sum()
+            edge[: n - d + 1] += w  # i runs over 0..n-d: each start once
+            edge[d:] -= w
+    # a turn the end of the record cuts off: each possible start's weight
+    turn_cut = cut_prior(turn_lp)
+    left = n - np.arange(n)
+    ok = left < turn_cut.size
+    i = np.arange(n)[ok]
+    edge[i] += np.exp(fw[i] + turn_cut[left[ok]] + cum[n] - cum[i] - total)
+    turning = np.clip(np.cumsum(edge)[:n], 0.0, 1.0)
+    return Posterior(passes, turns, turning)
 
 
 def segment_course(

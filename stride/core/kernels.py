@@ -12,6 +12,8 @@ is False ("may need compiling"), which costs only a message.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -31,12 +33,15 @@ def _scan_args(dtype: str) -> tuple[Any, ...]:
             np.zeros((1, k.N_OF + 2)), np.zeros((1, k.N_OI), np.int64), i, i)  # fmt: skip
 
 
-def _kernels(dtype: str, streaming: bool = False) -> list[tuple[Any, tuple[Any, ...] | None]]:
+def _kernels(
+    dtype: str, streaming: bool = False, course: bool = False
+) -> list[tuple[Any, tuple[Any, ...] | None]]:
     """(dispatcher, example arguments or None for "any signature") of every kernel; with
     ``streaming`` those a live session compiles when it starts (its analyzer reads chunks
     as float64 whatever the source's dtype, checks no whole record for gaps first, and
-    computes DFA only for its final summary)."""
-    from stride.core import _contact_scan, _dfa_kernel, _step_kernels, belt, gaps
+    computes DFA only for its final summary); with ``course`` also overground course
+    mode's (compiled only by an analysis that uses it)."""
+    from stride.core import _contact_scan, _course_kernels, _dfa_kernel, _step_kernels, belt, gaps
 
     # a live session's analyzer reads every chunk as float64 (StreamingAnalyzer.feed)
     scan_dtype = "float64" if streaming else dtype
@@ -49,13 +54,20 @@ def _kernels(dtype: str, streaming: bool = False) -> list[tuple[Any, tuple[Any, 
         (belt._accumulate, None),
         (belt._displacements, None),
     ]
+    if course:
+        common += [
+            (_course_kernels.course_forward, None),
+            (_course_kernels.course_backward, None),
+            (_course_kernels.course_viterbi, None),
+        ]
     if streaming:
         return common
     return [*common, (_contact_scan.bad_steps, None), (_dfa_kernel._dfa_fluctuations, None)]
 
 
-def _ready(dispatcher: Any, args: tuple[Any, ...] | None) -> bool:
-    """Compiled in this process, or in the cache for this machine and this source."""
+def kernel_ready(dispatcher: Any, args: tuple[Any, ...] | None = None) -> bool:
+    """Compiled in this process, or in the cache for this machine and this source, for
+    these example arguments (None: for any arguments)."""
     from numba import typeof
 
     sig = None if args is None else tuple(typeof(a) for a in args)
@@ -73,17 +85,17 @@ def _ready(dispatcher: Any, args: tuple[Any, ...] | None) -> bool:
 
 
 def analysis_kernels_ready(
-    forces_dtype: str | np.dtype[Any] = "int16", streaming: bool = False
+    forces_dtype: str | np.dtype[Any] = "int16", streaming: bool = False, course: bool = False
 ) -> bool:
     """True when every kernel an analysis of forces of this dtype needs is compiled or
     cached; False when some will be compiled first (seconds to tens of seconds on a
     first run), or when that cannot be told. ``streaming``: the kernels a live session
-    compiles as it starts (see :func:`_kernels`)."""
+    compiles as it starts; ``course``: with overground course mode's (see :func:`_kernels`)."""
     from stride.core.contacts import _kernel_dtype
 
     name = np.dtype(_kernel_dtype(np.dtype(forces_dtype))).name
     try:
-        return all(_ready(d, a) for d, a in _kernels(name, streaming))
+        return all(kernel_ready(d, a) for d, a in _kernels(name, streaming, course))
     except Exception:  # numba internals differ: say "may need compiling"
         return False
 
@@ -100,3 +112,40 @@ def warm_analysis_kernels(forces_dtype: str | np.dtype[Any] = "int16") -> None:
     x = (np.stack([walking, np.roll(walking, 25)], axis=1) * 1000.0).astype(forces_dtype)
     chans = (Channel("L", "foot"), Channel("R", "foot"))
     analyze(GaitSignals(t, x, chans, fs, t[::10].copy(), np.ones((600, 1))))
+
+
+def compile_scan(forces_dtype: str | np.dtype[Any] = "float64") -> None:
+    """Compile (or load) the contact scan alone for forces of this dtype: the longest
+    compile of all, started first on a first run while another process compiles the
+    other kernels (:mod:`stride.cli.first_run`)."""
+    from numba import typeof
+
+    from stride.core import _contact_scan
+    from stride.core.contacts import _kernel_dtype
+
+    name = np.dtype(_kernel_dtype(np.dtype(forces_dtype))).name
+    _contact_scan.scan.compile(tuple(typeof(a) for a in _scan_args(name)))
+
+
+@contextmanager
+def scan_as_python() -> Iterator[None]:
+    """Within: the contact scan, its end (``finish_foot``) and every kernel they call
+    run as plain Python, so a warm-up compiles every other kernel, while another process
+    compiles the scan and its helpers (no kernel compiled twice); same results, slower."""
+    from numba.core.dispatcher import Dispatcher
+
+    from stride.core import _contact_scan, _contact_state
+
+    patched = [
+        (mod, name, obj)
+        for mod in (_contact_scan, _contact_state)
+        for name, obj in vars(mod).items()
+        if isinstance(obj, Dispatcher)
+    ]
+    try:
+        for mod, name, kernel in patched:
+            setattr(mod, name, kernel.py_func)
+        yield
+    finally:
+        for mod, name, kernel in patched:
+            setattr(mod, name, kernel)

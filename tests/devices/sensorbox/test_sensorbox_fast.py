@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sensorbox_streams import Box
 
 from devices.errors import InputError
-from devices.sensorbox import Event, SampleBlock, StreamDecoder, encode_samples
+from devices.sensorbox import Event, HelloEvent, SampleBlock, StreamDecoder, encode_samples
 from devices.sensorbox.fast import decode_stream
 
 
@@ -28,6 +28,18 @@ def reference(
     return ev, d
 
 
+def first_hello_chunk(
+    data: bytes, offsets: list[int], hosts: list[float], window: int
+) -> int | None:
+    """The chunk whose feed released the first HELLO (len(offsets): the flush)."""
+    d = StreamDecoder(reorder_window=window)
+    ends = [*offsets[1:], len(data)] if offsets else []
+    for i, (a, b, h) in enumerate(zip(offsets, ends, hosts, strict=True)):
+        if any(isinstance(e, HelloEvent) for e in d.feed(data[a:b], h)):
+            return i
+    return len(offsets) if any(isinstance(e, HelloEvent) for e in d.flush()) else None
+
+
 def check_same(data: bytes, cuts: list[int], window: int = 4) -> None:
     offsets = sorted({0, *(c % len(data) for c in cuts)}) if data else []
     hosts = [100.0 + 0.37 * i for i in range(len(offsets))]
@@ -36,10 +48,17 @@ def check_same(data: bytes, cuts: list[int], window: int = 4) -> None:
     assert fast.stats == d.stats
     assert fast.pending == d.pending
     assert fast.events() == ev
+    assert fast.first_hello_chunk() == first_hello_chunk(data, offsets, hosts, window)
     blocks = [e for e in ev if isinstance(e, SampleBlock)]
     if blocks and fast.channels > 0:
         assert np.array_equal(fast.t_us, np.concatenate([b.t_us for b in blocks]))
         assert np.array_equal(fast.values, np.concatenate([b.values for b in blocks]))
+    # the counts start the room a consumer widens them to float32 in
+    assert fast.values_room.size >= 4 * fast.values_flat.size
+    assert np.shares_memory(fast.values_room, fast.values_flat) or not fast.values_flat.size
+    # decoded in the caller's own buffer (a recording read whole): the same result
+    given_over = decode_stream(bytearray(data), offsets, hosts, reorder_window=window, consume=True)
+    assert given_over.stats == d.stats and given_over.events() == ev
 
 
 def frames_of(kinds: list[str], seed: int, seq: int, t: int) -> list[bytes]:

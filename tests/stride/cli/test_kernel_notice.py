@@ -37,25 +37,41 @@ def test_an_empty_cache_is_announced_a_filled_one_is_not(tmp_path: Path) -> None
     assert cold.stderr.strip() == MESSAGE
 
 
+@pytest.mark.parametrize(
+    ("course", "missing", "asked_for"),
+    [
+        (False, "analysis", [("int16", False)]),
+        (True, "analysis", [("int16", False)]),  # said once, before reading
+        (True, "course", [("int16", False), ("int16", True)]),
+    ],
+)
 def test_analyze_shows_the_line_on_stderr_and_keeps_stdout_json(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    course: bool,
+    missing: str,
+    asked_for: list[tuple[str, bool]],
 ) -> None:
+    """An analysis asks for the kernels of the dtype it expects before reading; once read,
+    for course mode's too when it walks passes of a known length (they compile on first
+    use), and the line is said once whichever is missing."""
     import stride.core.kernels as kernels
 
-    asked: list[str] = []
+    asked: list[tuple[str, bool]] = []
 
-    def not_ready(dtype: object = "int16", streaming: bool = False) -> bool:
-        asked.append(str(dtype))
-        return False
+    def ready(dtype: object = "int16", streaming: bool = False, course: bool = False) -> bool:
+        asked.append((str(dtype), course))
+        return missing == "course" and not course
 
-    monkeypatch.setattr(kernels, "analysis_kernels_ready", not_ready)
-    monkeypatch.setattr(sys, "argv", ["stride", "analyze", str(RECORD), "--json"])
+    monkeypatch.setattr(kernels, "analysis_kernels_ready", ready)
+    extra = ["--pass-length", "10"] if course else []
+    monkeypatch.setattr(sys, "argv", ["stride", "analyze", str(RECORD), "--json", *extra])
     with pytest.raises(SystemExit) as exit_:
         cli_app.main()
     out = capsys.readouterr()
     assert exit_.value.code in (0, None)
     assert out.err.splitlines() == [MESSAGE]
-    assert asked == ["int16"]  # the dtype the record was read as
+    assert asked == asked_for  # the dtype the record is read as
     assert json.loads(out.out)["summary"]["steps_used"] > 0
 
 

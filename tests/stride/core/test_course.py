@@ -198,3 +198,33 @@ def test_a_turn_its_step_times_shift_by_a_step_leaves_its_passes_unmeasured() ->
     assert float(passes[0]["ends_probability"]) >= 0.95  # type: ignore[arg-type]
     assert "probability" in str(passes[1]["reason"])
     assert sum(p["steps"] for p in passes[1:3]) == 28  # type: ignore[misc]
+
+
+def _choreic_walk(seed: int, passes: int = 8, steps: int = 14) -> StepTable:
+    """Passes of ``steps`` steps and turns of four steps at 1.4 x, every step time straying
+    with a 10 % SD (choreic gait): the threshold cuts many turns short."""
+    rng = np.random.default_rng(seed)
+    ics: list[float] = []
+    t, side = 0.0, 0
+    for k in range(passes):
+        for f in [1.0] * steps + ([1.4] * 4 if k < passes - 1 else []):
+            t += STEP["LR"[side]] * f * (1 + 0.1 * rng.standard_normal()) if ics else 0.0
+            ics.append(t)
+            side ^= 1
+    return table(contacts(ics[0::2], stance=0.3), contacts(ics[1::2], stance=0.3))
+
+
+def test_turns_the_threshold_cuts_short_are_learnt_from_the_whole_session() -> None:
+    # seed 0: the threshold finds turns of two steps; taken as the walker's turns, they
+    # made every pass 16 steps and two of them measured (0.63 m steps for 0.71 m)
+    _, passes = apply_course(_choreic_walk(0), 10.0)
+    closed = [p for p in passes if p["ended_by"] == "turn"]
+    assert [p["steps"] for p in closed] == [14] * 7
+    assert sum(bool(p["measured"]) for p in closed) >= 5
+
+
+@pytest.mark.parametrize("seed", range(1, 9))
+def test_a_choreic_walker_s_measured_passes_have_the_true_count(seed: int) -> None:
+    _, passes = apply_course(_choreic_walk(seed), 10.0)
+    assert all(p["steps"] == 14 for p in passes if p["measured"])
+    assert sum(bool(p["measured"]) for p in passes) >= 4

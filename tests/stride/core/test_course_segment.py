@@ -8,7 +8,13 @@ import itertools
 import numpy as np
 import pytest
 
-from stride.core.course_segment import count_prior, cut_prior, segment_course, step_evidence
+from stride.core.course_segment import (
+    count_prior,
+    cut_prior,
+    posterior,
+    segment_course,
+    step_evidence,
+)
 
 
 def _all_segmentations(n: int) -> list[list[tuple[str, int, int]]]:
@@ -58,6 +64,35 @@ def test_segmentation_matches_the_enumerated_reference(seed: int) -> None:
         has = [any(s[k] == ("pass", i, j) and k + 1 < len(s) for k in range(len(s))) for s in segs]
         want = float(np.exp(np.logaddexp.reduce(scores[np.array(has)]) - z))
         assert p == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_posterior_matches_the_enumerated_reference(seed: int) -> None:
+    """Expected counts of whole passes and turns of each length, and each step's probability
+    of turning, against every segmentation enumerated and weighted by its probability."""
+    rng = np.random.default_rng(seed)
+    n = 12
+    ratio = np.where(rng.random(n) < 0.35, 1.5, 1.0) * rng.normal(1.0, 0.12, n)
+    ev = step_evidence(ratio, 0.12, 1.5, 0.25)
+    plp, tlp = count_prior(4.0, 1.0, 9), count_prior(2.5, 0.7, 6)
+    got = posterior(ev, plp, tlp)
+    assert got is not None
+    segs = _all_segmentations(n)
+    prob = np.array([_score(s, ev, plp, tlp) for s in segs])
+    prob = np.exp(prob - np.logaddexp.reduce(prob))
+    passes, turns, turning = np.zeros(plp.size), np.zeros(tlp.size), np.zeros(n)
+    for s, w in zip(segs, prob, strict=True):
+        if w == 0.0:  # a segment longer than its prior allows
+            continue
+        for k, (kind, i, j) in enumerate(s):
+            if kind == "turn":
+                turning[i:j] += w
+            if k == len(s) - 1:  # cut off by the end of the record: its count unknown
+                continue
+            (passes if kind == "pass" else turns)[j - i] += w
+    np.testing.assert_allclose(got.pass_counts, passes, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(got.turn_counts, turns, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(got.turning, turning, rtol=1e-9, atol=1e-12)
 
 
 def test_evidence_rises_with_step_time_and_is_bounded() -> None:

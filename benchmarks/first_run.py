@@ -1,0 +1,180 @@
+"""A first run where users meet it: commands started on an empty numba cache.
+
+Not a test. Run: ``python benchmarks/first_run.py`` (about 5 minutes on 2 cores; it
+simulates a 5-minute session into ``--work`` first and reuses it). Each round starts every
+command with its own empty ``NUMBA_CACHE_DIR`` (nothing compiled, as after an install)
+and reports, per command, the wall seconds and the CPU seconds of the command and its
+child processes, with the 1-minute load average when it ended:
+
+1. ``stride demo --no-ui --no-record --no-history --duration 12``: seconds from the start
+   to the first-run line on stderr and to the first JSON step line on stdout (the goal:
+   the first step line within 15 s);
+2. ``stride analyze SESSION --json`` on a 5-minute 1 kHz heel+toe session: seconds to its
+   JSON document, and its ``timing.prepare_s`` (the reading kernels compiled).
+
+3. the compile of a live session's kernels alone (in a subprocess, an empty cache each):
+   with a helper process compiling its share (:mod:`stride.cli.first_run`, forced on
+   whatever the load) against one process compiling everything, interleaved: wall and CPU
+   seconds (a command starts the helper only when the load average leaves a core idle).
+
+``--baseline DIR`` (another checkout, e.g. ``git archive main | tar -x -C DIR``) runs the
+same commands from that checkout with this environment's packages, interleaved round by
+round with this checkout (both meet the same load), and reports this/baseline ratios of
+the best of ``--repeat`` rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from analyze_speed import simulate, stride_cmd
+
+DEMO = ["demo", "--no-ui", "--no-record", "--no-history", "--duration", "12"]
+
+
+def env_for(checkout: Path | None, cache: str) -> dict[str, str]:
+    """This checkout's environment (or another checkout's modules first on the path),
+    with an empty numba cache."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONDONTWRITEBYTECODE="1")
+    if checkout is not None:
+        env["PYTHONPATH"] = str(checkout)
+    return env
+
+
+def timed(args: list[str], checkout: Path | None) -> dict[str, Any]:
+    """Run ``stride ARGS`` on an empty cache: seconds to the first-run line (stderr), to
+    the first JSON line on stdout, to the end; CPU seconds of it and its children."""
+    marks: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="numba-cold-") as cache:
+        t0 = time.perf_counter()
+        before = os.times()
+        proc = subprocess.Popen(
+            [*stride_cmd(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, env=env_for(checkout, cache),
+        )  # fmt: skip
+
+        def watch_stderr() -> None:
+            assert proc.stderr is not None
+            for line in proc.stderr:
+                if "first run" in line:
+                    marks.setdefault("line_s", time.perf_counter() - t0)
+
+        watcher = threading.Thread(target=watch_stderr, daemon=True)
+        watcher.start()
+        first: dict[str, Any] | None = None
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("{") and first is None:
+                marks["first_json_s"] = time.perf_counter() - t0
+                first = json.loads(line)
+        proc.wait()
+        marks["exit_s"] = time.perf_counter() - t0
+        watcher.join(5)
+        after = os.times()
+    if proc.returncode != 0 or first is None:
+        raise SystemExit(f"stride {' '.join(args)} failed (exit {proc.returncode})")
+    cpu = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
+    out = {k: round(v, 2) for k, v in marks.items()}
+    out["cpu_s"] = round(cpu, 2)
+    out["load_average_1min"] = round(os.getloadavg()[0], 2)
+    timing = first.get("timing")
+    if isinstance(timing, dict) and "prepare_s" in timing:
+        out["prepare_s"] = round(float(timing["prepare_s"]), 2)
+    return out
+
+
+SPLIT = """
+import json, os, resource, sys, time
+t0 = time.perf_counter()
+from stride.cli import first_run
+first_run._idle_core = lambda: sys.argv[1] == "helper"
+first_run.prepare_streaming()
+from stride.ingest.engine import CoreEngine
+CoreEngine(None).warm()
+own = resource.getrusage(resource.RUSAGE_SELF)
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall_s": round(time.perf_counter() - t0, 2),
+                  "cpu_s": round(own.ru_utime + own.ru_stime, 2),
+                  "helper_cpu_s": round(kids.ru_utime + kids.ru_stime, 2),
+                  "load_average_1min": round(os.getloadavg()[0], 2)}))
+"""
+
+
+def split(repeat: int) -> dict[str, Any]:
+    """Block 3: a live session's kernels compiled with and without a helper, interleaved,
+    each the best of ``repeat`` (by wall time)."""
+    runs: dict[str, list[dict[str, Any]]] = {"helper": [], "alone": []}
+    for _ in range(repeat):
+        for mode, got in runs.items():
+            with tempfile.TemporaryDirectory(prefix="numba-cold-") as cache:
+                done = subprocess.run(
+                    [sys.executable, "-c", SPLIT, mode], capture_output=True, text=True,
+                    env=env_for(None, cache), check=True,
+                )  # fmt: skip
+            got.append(json.loads(done.stdout.splitlines()[-1]))
+    best = {mode: min(rs, key=lambda r: r["wall_s"]) for mode, rs in runs.items()}
+    ratio = round(best["helper"]["wall_s"] / best["alone"]["wall_s"], 2)
+    return {"best": best, "helper_over_alone_wall": ratio, "rounds": runs}
+
+
+def rounds(session: Path, checkouts: dict[str, Path | None], repeat: int) -> dict[str, Any]:
+    """Every command of every checkout, interleaved round by round; the best round of
+    each (by the time to its first JSON line) and every round's figures."""
+    commands = {"demo": DEMO, "analyze": ["analyze", str(session), "--json"]}
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {
+        name: {c: [] for c in commands} for name in checkouts
+    }
+    for _ in range(repeat):
+        for cmd, args in commands.items():
+            for name, checkout in checkouts.items():
+                runs[name][cmd].append(timed(args, checkout))
+    best = {
+        name: {c: min(rs, key=lambda r: r["first_json_s"]) for c, rs in per.items()}
+        for name, per in runs.items()
+    }
+    return {"best": best, "rounds": runs}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument(
+        "--work",
+        type=Path,
+        default=Path(os.environ.get("TMPDIR", "/tmp")) / "stride-analyze-speed",
+        help="where the simulated session is kept",
+    )
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--baseline", type=Path, help="another checkout of stride, side by side")
+    ap.add_argument("--json", action="store_true", help="one JSON document")
+    a = ap.parse_args()
+    a.work.mkdir(parents=True, exist_ok=True)
+    session = simulate(a.work / "short-0", 5.0, seed=100)
+    checkouts: dict[str, Path | None] = {"this": None}
+    if a.baseline is not None:
+        checkouts = {"baseline": a.baseline.resolve(), "this": None}
+    report = rounds(session, checkouts, a.repeat)
+    report["session_kernels"] = split(a.repeat)
+    if a.baseline is not None:
+        this, base = report["best"]["this"], report["best"]["baseline"]
+        report["this_over_baseline"] = {
+            c: {k: round(this[c][k] / base[c][k], 2) for k in ("first_json_s", "cpu_s")}
+            for c in this
+        }
+    print(json.dumps(report, indent=None if a.json else 2))
+
+
+if __name__ == "__main__":
+    main()

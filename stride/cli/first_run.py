@@ -1,0 +1,206 @@
+"""A first run on two cores: the kernels a command needs compile in two processes at once.
+
+numba compiles each kernel on the first run after an install and caches it; one process
+compiles one kernel at a time. When some kernel a command needs is neither compiled nor
+cached and the machine has a second core idle, the command says so ("preparing the analysis
+kernels, first run only") and starts one helper process (``python -m
+stride.cli.first_run TASK DTYPE``) that compiles a share of them into numba's cache, while
+the command compiles the rest; the command then waits for the helper and loads its share
+from the cache. The shares:
+
+- ``stride analyze`` of one recording: the command compiles the reading kernels (a
+  session's chunk scanner and box decoder), the helper the analysis kernels for the
+  forces dtype the recording is likely read as (:func:`likely_dtype`; a wrong guess only
+  costs the command compiling its own);
+- a live session, a demo, a replay: the command compiles the contact scan (the longest
+  compile), the helper every other kernel the session's analyzer uses.
+
+A helper that fails, is killed, cannot write the cache, cannot start or is missing
+changes nothing but the time: whatever is not in the cache when the command needs it, the
+command compiles itself; a helper still running after :data:`HELPER_WAIT_S` is ended.
+``STRIDE_FIRST_RUN_HELPER`` chooses: ``auto`` (the default: when a core is idle), ``on``
+or ``off``. Imported only by commands that analyse (``stride --help`` never imports numba
+or numpy).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from stride.cli.kernel_notice import MESSAGE
+
+#: how long a command waits for its helper before compiling what is left itself (a cold
+#: compile of the helper's share takes about 15 s on a quiet 2-core machine)
+HELPER_WAIT_S = 120.0
+#: the environment variable choosing whether a first run starts a helper
+HELPER_ENV = "STRIDE_FIRST_RUN_HELPER"
+
+
+class Helper:
+    """The helper process of a first run (or none: a warm cache, or a single core)."""
+
+    def __init__(self, proc: subprocess.Popen[bytes] | None, announced: bool = False) -> None:
+        self.proc = proc
+        #: whether the first-run line was shown
+        self.announced = announced
+
+    @classmethod
+    def start(cls, task: str, dtype: str = "float64") -> Helper:
+        """Show the first-run line and start ``task`` in a helper process when a second
+        core is there to run it."""
+        print(MESSAGE, file=sys.stderr, flush=True)
+        if not _helper_wanted():
+            return cls(None, True)
+        dev = subprocess.DEVNULL
+        try:
+            proc = subprocess.Popen(_helper_command(task, dtype), stdin=dev, stdout=dev, stderr=dev)
+        except OSError:  # no process to be had (limits, memory): compile everything here
+            return cls(None, True)
+        return cls(proc, True)
+
+    def wait(self) -> None:
+        """Until the helper is done (its share is then in the cache); a helper still
+        running after :data:`HELPER_WAIT_S` is ended and its share compiled here."""
+        if self.proc is None:
+            return
+        try:
+            self.proc.wait(HELPER_WAIT_S)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+    def stop(self) -> None:
+        """End a helper still running (the command failed: its kernels are not needed)."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+
+def _helper_command(task: str, dtype: str) -> list[str]:
+    """The helper's command line."""
+    return [sys.executable, "-m", "stride.cli.first_run", task, dtype]
+
+
+def _helper_wanted() -> bool:
+    """Whether a first run starts a helper: as ``STRIDE_FIRST_RUN_HELPER`` says (``on``,
+    ``off``), or by default (``auto``, or anything else) when a core is idle."""
+    choice = os.environ.get(HELPER_ENV, "auto").strip().lower()
+    if choice in ("on", "off"):
+        return choice == "on"
+    return _idle_core()
+
+
+def _cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _idle_core() -> bool:
+    """Whether a second core is likely idle: two or more cores, and a 1-minute load
+    average leaving at least half of one free (on 2 cores: at most 1.5; at load 1.1 a
+    helper cut a session's compile from 18.1 s to 14.5 s). On a busy machine a helper
+    gains nothing (its process competes for the same cores; with Linux's autogroup
+    scheduling, for the same share as this one) and costs its own start-up."""
+    cores = _cores()
+    if cores < 2:
+        return False
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average here: assume the cores are free
+        return True
+    return load <= cores - 0.5
+
+
+def prepare_analysis(path: Path) -> Helper:
+    """Before ``stride analyze`` reads ``path``: on a first run, the line on stderr and the
+    analysis kernels compiling in a helper while this process compiles the reading ones
+    (as it reads). Call :meth:`Helper.wait` before analysing."""
+    from stride.analysis import likely_dtype
+    from stride.core.kernels import analysis_kernels_ready
+
+    dtype = likely_dtype(path)
+    if not path.exists():  # reading says what is wrong, before anything compiles
+        return Helper(None)
+    if analysis_kernels_ready(dtype) and (not path.is_dir() or reading_kernels_ready()):
+        return Helper(None)
+    return Helper.start("analysis", dtype)
+
+
+def prepare_many(path: Path) -> None:
+    """Before ``stride analyze`` forks its workers for several records, the first being
+    ``path``: on a first run, the reading kernels compiled here (a recording directory)
+    while a helper compiles the analysis kernels; the workers then load them."""
+    helper = prepare_analysis(path)
+    if helper.proc is None:
+        return
+    try:
+        if path.is_dir():
+            from stride.ingest.recording import load_kernels
+
+            load_kernels()
+        helper.wait()
+    finally:
+        helper.stop()  # done already, unless loading failed or was interrupted
+
+
+def prepare_streaming() -> None:
+    """Before a live session, a demo or a replay starts: on a first run, the line on
+    stderr, then the contact scan compiled here while a helper compiles the rest."""
+    from stride.core.kernels import analysis_kernels_ready, compile_scan
+
+    if analysis_kernels_ready("float64", streaming=True):
+        return
+    helper = Helper.start("streaming")
+    try:
+        compile_scan("float64")  # a live session's analyzer reads chunks as float64
+        helper.wait()
+    finally:  # done already, unless interrupted (Ctrl-C): its share is then not needed
+        helper.stop()
+
+
+def reading_kernels_ready() -> bool:
+    """Whether the kernels reading a session recording are compiled or cached."""
+    from devices.recording import _scan_kernels
+    from devices.sensorbox import _fast_gather, _fast_kernels, _fast_samples
+    from stride.core.kernels import kernel_ready
+
+    kernels = (
+        _scan_kernels._scan_chunks,
+        _scan_kernels._gather,
+        _fast_kernels._decode_stream,
+        _fast_gather._gather_blocks,
+        _fast_gather._gather_samples,
+        _fast_samples._assemble_in_place,
+    )
+    try:
+        return all(kernel_ready(k) for k in kernels)
+    except Exception:  # numba internals differ: say "may need compiling"
+        return False
+
+
+def run_task(task: str, dtype: str) -> None:
+    """The helper's share (see the module docstring)."""
+    if task == "analysis":
+        from stride.core.kernels import warm_analysis_kernels
+
+        warm_analysis_kernels(dtype)
+    elif task == "streaming":
+        from stride.core.kernels import scan_as_python
+        from stride.ingest.engine import CoreEngine
+
+        with scan_as_python():
+            CoreEngine(None).warm()
+    else:
+        raise SystemExit(f"unknown task {task!r}")
+
+
+if __name__ == "__main__":
+    run_task(sys.argv[1], sys.argv[2])

@@ -1,0 +1,64 @@
+"""Each step's time against its neighbours': how course mode tells a turn step from a
+walking one (:mod:`stride.core.course`).
+
+Stride times drift slowly over a session (fatigue, warming up, a change of pace), so a
+step is compared with the same foot's walking steps around it, not with the session's
+median: a turn is a run of steps slower than the walker's own recent walking steps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import NDArray
+
+from stride.core.steps import FLAG_GAP, FLAG_STOP, StepTable
+
+#: steps this much slower than their neighbours are left out of the reference the second time
+SLOW_REFERENCE = 1.25
+
+
+def running_median(x: NDArray[np.float64], window: int) -> NDArray[np.float64]:
+    """Median of the finite values of ``x[k - window : k + window + 1]`` (cut at the ends)
+    for every ``k``; NaN where there is none. Vectorised over all windows at once."""
+    if x.size == 0:
+        return np.empty(0)
+    padded = np.concatenate([np.full(window, np.nan), x, np.full(window, np.nan)])
+    padded[~np.isfinite(padded)] = np.nan
+    views = sliding_window_view(padded, 2 * window + 1)
+    out = np.full(x.size, np.nan)
+    some = np.isfinite(views).any(axis=1)
+    if some.any():
+        # sorting puts NaN last: the median of each row's m finite values by index
+        ordered = np.sort(views[some], axis=1)
+        m = np.isfinite(ordered).sum(axis=1)
+        rows = np.arange(ordered.shape[0])
+        lo, hi = ordered[rows, (m - 1) // 2], ordered[rows, m // 2]
+        out[some] = 0.5 * (lo + hi)
+    return out
+
+
+def step_ratios(
+    table: StepTable, window: int = 4, walking: NDArray[np.bool_] | None = None
+) -> NDArray[np.float64]:
+    """Each row's step time over the median of the same foot's walking step times around
+    it (``window`` steps of that foot before and after): a local reference, because stride
+    times drift slowly over a session. The walking steps are ``walking`` when given (the
+    rows of passes), else those not slow the first time round. A pause (a step too long to
+    be one, ``stop`` with no time: a freeze of gait, or a turn with a freeze in it) is
+    +inf; an unknown time NaN."""
+    st = table["step_time_s"]
+    paused = ~np.isfinite(st) & ((table.flags & FLAG_STOP) != 0) & ((table.flags & FLAG_GAP) == 0)
+    ratio = np.where(paused, np.inf, np.nan)
+    given = walking is not None
+    walking = np.ones(st.shape[0], dtype=np.bool_) if walking is None else walking
+    for _ in range(1 if given else 2):  # the second time without the first's slow steps
+        for code in (0, 1):
+            idx = np.flatnonzero(table.side == code)
+            t = st[idx]
+            ref = running_median(np.where(walking[idx], t, np.nan), window)
+            ok = np.isfinite(ref) & np.isfinite(t)
+            ratio[idx[ok]] = t[ok] / ref[ok]
+        with np.errstate(invalid="ignore"):
+            walking = ~(ratio > SLOW_REFERENCE)
+    return ratio

@@ -1,0 +1,156 @@
+"""A first run on two cores: the helper's share and the command's share together are
+exactly the kernels the command would compile alone, and the guesses made before reading
+match how records are read."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.harness import SimRecording
+from stride.cli import first_run
+from stride.cli.kernel_notice import MESSAGE
+
+ROOT = Path(__file__).resolve().parents[3]
+WFDB = ROOT / "data" / "physionet" / "gaitndd" / "control1.hea"
+GAITPDB = ROOT / "tests" / "data" / "gaitpdb" / "GaCo01_01_30s.txt"
+
+#: every kernel of the session's analyzer compiled in this process, by name: signatures
+SIGNATURES = """
+import json
+from stride.core import _contact_scan, _contact_state, _step_kernels, belt, gaps
+def compiled():
+    out = {}
+    for mod in (_contact_scan, _contact_state, _step_kernels, belt, gaps):
+        for name in dir(mod):
+            d = getattr(mod, name)
+            if hasattr(d, "signatures") and hasattr(d, "py_func"):
+                out[mod.__name__ + "." + name] = sorted(map(str, d.signatures))
+    return out
+"""
+
+ALONE = (
+    SIGNATURES
+    + """
+from stride.ingest.engine import CoreEngine
+CoreEngine(None).warm()
+print(json.dumps(compiled()))
+"""
+)
+
+SPLIT = (
+    SIGNATURES
+    + """
+from stride.cli.first_run import run_task
+from stride.core.kernels import compile_scan
+from stride.ingest.engine import CoreEngine
+run_task("streaming", "float64")
+helper = compiled()
+compile_scan("float64")
+CoreEngine(None).warm()
+print(json.dumps([helper, compiled()]))
+"""
+)
+
+#: the kernels the command compiles itself: the scan and every kernel it calls
+SCAN_FAMILY = ("stride.core._contact_scan.", "stride.core._contact_state.")
+
+
+def _python(code: str) -> object:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_helper_and_the_scan_make_up_what_a_session_compiles() -> None:
+    alone = _python(ALONE)
+    helper, split = _python(SPLIT)  # type: ignore[misc]
+    assert isinstance(alone, dict) and alone["stride.core._contact_scan.scan"]
+    family = {k for k in alone if k.startswith(SCAN_FAMILY)}
+    assert all(helper[k] == [] for k in family)  # left to the command: nothing twice
+    others = {k: v for k, v in alone.items() if k not in family and v}
+    assert others and all(helper[k] == v for k, v in others.items())
+    # the same kernels for the same argument types: none compiled again for other types
+    assert split == alone
+
+
+@pytest.mark.parametrize(("path", "dtype"), [(WFDB, "int16"), (GAITPDB, "float32")])
+def test_the_dtype_guessed_before_reading_is_the_one_read(path: Path, dtype: str) -> None:
+    from stride.analysis import likely_dtype
+    from stride.readers import read_signals
+
+    assert likely_dtype(path) == dtype == read_signals(path).forces.dtype.name
+
+
+@pytest.mark.stride_recording(minutes=0.2, seed=3)
+def test_a_session_recording_is_guessed_as_read(stride_recording: SimRecording) -> None:
+    from stride.analysis import likely_dtype
+    from stride.readers import read_signals
+
+    path = stride_recording.path
+    assert likely_dtype(path) == read_signals(path).forces.dtype.name == "float32"
+
+
+def test_one_core_shows_the_line_and_starts_no_helper(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(first_run.HELPER_ENV, "auto")
+    monkeypatch.setattr(first_run, "_cores", lambda: 1)
+    assert not first_run._idle_core()
+    helper = first_run.Helper.start("analysis", "int16")
+    assert helper.proc is None and helper.announced
+    helper.wait()
+    assert capsys.readouterr().err.splitlines() == [MESSAGE]
+
+
+def test_a_busy_machine_starts_no_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(first_run.HELPER_ENV, "auto")
+    monkeypatch.setattr(first_run, "_cores", lambda: 2)
+    monkeypatch.setattr(first_run.os, "getloadavg", lambda: (1.6, 1.0, 1.0))
+    assert not first_run._idle_core()
+    monkeypatch.setattr(first_run.os, "getloadavg", lambda: (1.4, 1.0, 1.0))
+    assert first_run._idle_core() and first_run._helper_wanted()
+
+
+@pytest.mark.parametrize(("choice", "idle", "wanted"), [
+    ("on", False, True), ("off", True, False), ("auto", True, True), ("auto", False, False),
+    (" ON ", False, True), ("sometimes", True, True), ("sometimes", False, False),
+])  # fmt: skip
+def test_the_environment_chooses_over_the_load(
+    monkeypatch: pytest.MonkeyPatch, choice: str, idle: bool, wanted: bool
+) -> None:
+    monkeypatch.setenv(first_run.HELPER_ENV, choice)
+    monkeypatch.setattr(first_run, "_idle_core", lambda: idle)
+    assert first_run._helper_wanted() is wanted
+
+
+def test_a_helper_that_fails_only_costs_time(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(first_run.HELPER_ENV, "on")
+    helper = first_run.Helper.start("no-such-task", "int16")
+    assert helper.proc is not None
+    proc = helper.proc
+    helper.wait()
+    assert proc.returncode not in (0, None) and helper.proc is None
+    assert capsys.readouterr().err.splitlines() == [MESSAGE]
+
+
+def test_a_record_that_is_not_there_starts_nothing(tmp_path: Path) -> None:
+    helper = first_run.prepare_analysis(tmp_path / "missing")
+    assert helper.proc is None and not helper.announced
+
+
+def test_a_helper_is_stopped_when_its_kernels_are_not_needed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(first_run.HELPER_ENV, "on")
+    helper = first_run.Helper.start("analysis", "int16")
+    proc = helper.proc
+    assert proc is not None
+    helper.stop()
+    assert proc.returncode is not None and helper.proc is None
