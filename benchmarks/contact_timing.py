@@ -62,6 +62,7 @@ def timing(profile: str, sensors: str, minutes: float, seed: int = 3) -> dict[st
             err["ic"].append(r["ic_s"] - tr.ic_s)
             if tr.fc_s is not None and r["fc_s"] is not None:
                 err["fc"].append(r["fc_s"] - tr.fc_s)
+            if tr.stance_s is not None and r["stance_s"] is not None:
                 err["stance"].append(r["stance_s"] - tr.stance_s)
             c = by_ic.get((side, round(tr.ic_s, 6)))
             if c is not None and c.kind == "heel" and r["heel_toe_s"] is not None:

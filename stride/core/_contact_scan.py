@@ -32,6 +32,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from stride.core._contact_bounds import (
+    _next_bad_step,
+    _sensor_bounds,
+    _sum_bounds,
+    bad_steps,
+    onset_time,
+)
 from stride.core._contact_state import (
     BIG,
     ENDING,
@@ -43,6 +50,7 @@ from stride.core._contact_state import (
     P_GAP_DT,
     P_MIN_CONTACT,
     P_MIN_SWING,
+    P_ONSET_BACK,
     P_TOUCH,
     S_ABOVE,
     S_ACC,
@@ -114,106 +122,6 @@ NEAR = 4
 
 
 @njit(cache=True)
-def _below(v: float) -> float:
-    """The largest float below ``v``: bounds are ``lo < x <= hi``, so ``x < v`` is
-    ``x <= _below(v)``."""
-    return np.nextafter(v, -BIG)
-
-
-@njit(cache=True)
-def _sum_bounds(
-    ok: float,
-    st: float,
-    pre: float,
-    above: float,
-    lifted: float,
-    off: float,
-    on: float,
-    low: float,
-    mid: float,
-) -> tuple[float, float]:
-    """Values ``v`` of the foot's sum with ``lo < v <= hi`` change nothing but running
-    values in this state (scalars in: a helper taking arrays costs reference counts)."""
-    if ok == 0.0:
-        return -BIG, BIG  # the state is UNKNOWN until the levels are usable
-    if st == STANCE:
-        return low, BIG
-    if st == SWING:
-        return (on, _below(mid)) if pre != 0.0 else (-BIG, on)
-    if st == UNKNOWN:
-        return on, _below(mid)
-    # ending
-    if above != 0.0:
-        return low, _below(mid)
-    if lifted == 0.0:
-        return off, low
-    return (on, low) if pre != 0.0 else (-BIG, on)
-
-
-@njit(cache=True)
-def _sensor_bounds(
-    ok: float, loaded: float, pre: float, on: float, low: float
-) -> tuple[float, float]:
-    """As :func:`_sum_bounds`, for one sensor of a multi-sensor foot."""
-    if ok == 0.0:
-        return -BIG, BIG
-    if loaded == LOADED:
-        return low, BIG
-    if loaded == UNLOADED and pre == 0.0:
-        return -BIG, on
-    return on, low
-
-
-@njit(cache=True)
-def _next_bad_step(t: np.ndarray, a: int, n: int, gap_dt: float) -> int:
-    """The first ``k`` in ``a..n-1`` (``a >= 1``) whose time step ``t[k] - t[k-1]`` is not in
-    (0, gap_dt], or ``n``. Stretches are first checked by counting good steps: a count of
-    comparisons vectorises, where running float extremes (no fastmath) do not; unsigned
-    indices spare the negative-index check (which turns the loads into gathers)."""
-    one = np.uint64(1)
-    k = np.uint64(a)
-    un = np.uint64(n)
-    while k < un:
-        e = k + np.uint64(1024)
-        if e > un:
-            e = un
-        good = 0
-        for j in range(k, e):
-            d = t[j] - t[j - one]
-            good += (d > 0.0) & (d <= gap_dt)
-        if good != e - k:
-            for j in range(k, e):
-                d = t[j] - t[j - one]
-                if not (d > 0.0 and d <= gap_dt):
-                    return int(np.int64(j))
-        k = e
-    return n
-
-
-@njit(cache=True)
-def bad_steps(t: np.ndarray, gap_dt: float) -> np.ndarray:
-    """Every ``k`` in ``1..n-1`` whose time step ``t[k] - t[k-1]`` is not in (0, gap_dt],
-    then ``n``: found in one pass, so several feet scanning the same times share it."""
-    n = t.shape[0]
-    out = np.empty(16, np.int64)
-    m = 0
-    k = int(np.int64(1))  # int64, not the literal 1: see the module docstring
-    while k < n:
-        k = _next_bad_step(t, k, n, gap_dt)
-        if k >= n:
-            break
-        if m + 1 >= out.shape[0]:
-            grown = np.empty(2 * out.shape[0], np.int64)
-            grown[:m] = out[:m]
-            out = grown
-        out[m] = k
-        m += 1
-        k += 1
-    out[m] = n
-    return out[: m + 1]
-
-
-@njit(cache=True)
 def scan(
     t: np.ndarray,
     x: np.ndarray,
@@ -245,6 +153,7 @@ def scan(
     gap_dt = p[P_GAP_DT]
     min_swing = p[P_MIN_SWING]
     touch_rule = p[P_TOUCH] != 0.0
+    back_most = p[P_ONSET_BACK]
     # flags for the helpers as run-time bools: a literal True or False would compile the
     # helper once more (see the module docstring)
     yes = n >= 0
@@ -614,7 +523,7 @@ def scan(
                     if s > on:
                         if fs[S_PRE] == 0.0:
                             fs[S_PRE] = 1.0
-                            fs[S_CAND_T] = _crossing(xp, s, tp, ti, on)
+                            fs[S_CAND_T] = onset_time(xp, s, tp, ti, on, off, back_most)
                             fs[S_CAND_I] = gi
                             fs[S_CAND_BASE] = tr[0, T_L]
                             fs[S_CAND_ACC] = 0.0
@@ -727,5 +636,5 @@ def finish_foot(
 # names the scan uses only through the helpers, kept importable for the reference tests
 __all__ = [
     "NEAR", "P_F_MID", "P_MIN_CONTACT", "S_CAND_BASE", "S_FC_ACC", "S_FC_CNT", "S_FC_I",
-    "S_FC_PEAK", "S_PART_T", "T_SON_I", "bad_steps", "finish_foot", "scan",
+    "S_FC_PEAK", "S_PART_T", "T_SON_I", "_next_bad_step", "bad_steps", "finish_foot", "scan",
 ]  # fmt: skip

@@ -46,7 +46,8 @@ P_A_SWING = 13  # per-block pull of the baseline towards the block minimum while
 P_TOUCH = 14  # 1: short parts of a contact separated from it by a lift are touches
 P_F_OFF = 15  # unloaded band: final contact, lifts and sensor onsets (fraction of range)
 P_EXTEND = 16  # s: the longest a load onset or final contact is extended past its crossings
-N_P = 17
+P_ONSET_BACK = 17  # s: the longest an initial contact is dated back from the onset level
+N_P = 18
 
 # --- per-tracker state (tr[j, :]) ---
 T_L = 0  # baseline envelope (NaN until the first block)

@@ -29,7 +29,12 @@ sum of its sensors):
   contact from the touch: the foot was on the ground. The onset level is not lower than
   15 % of the range because the force of many feet creeps up during late swing (the foot
   approaching, shoe pressure) before the steep rise of the landing; lower levels time
-  that creep (chosen by cross-validation on gaitndd: docs/accuracy.md).
+  that creep (chosen by cross-validation on gaitndd: docs/accuracy.md). The crossing is
+  then dated back along the rise through it to the unloaded band's top, by at most
+  ``onset_back_s`` (5 ms): a footswitch closes at the first load and a landing crosses
+  the band within a few ms, so the crossing is a little late (by more at low sample
+  rates, where the rise spans few samples); a slower rise (a creep, a foot rolling on) is
+  not dated back further, its start is not the landing (cross-validated the same way).
 - **Final contact.** The contact ends when the force has spent ``min_swing_s`` in total
   below the contact level without reaching the confirmation level again: a stance whose
   force dips below the contact level (split in two, a shuffle) stays one contact. Its
@@ -65,7 +70,8 @@ emits a contact ``min_swing_s`` after it ended (the live latency). A bounded loo
 the alternative; it would add its length to every live step. The first contact of a record
 (or after a gap) usually has ``on_seen=False``, because the envelopes are learnt from it.
 
-The kernels (``_contact_state``: state layout and rare steps; ``_contact_scan``: the scan)
+The kernels (``_contact_state``: state layout and rare steps; ``_contact_bounds``: the
+scan's scalar helpers; ``_contact_scan``: the scan)
 go through runs of samples that cannot change the state in tight loops and apply every
 rule only at events (crossings, NaN, gaps), with results bit-identical to the per-sample
 rules (tests compare them with a plain-Python reference).
@@ -163,22 +169,27 @@ class ContactParams(NamedTuple):
     #: crossings it is measured from: a landing loads within about that (heel strike 10-20
     #: ms, Whittle 1999); a slower rise (a shoe creasing, a cell creeping) is not dated back
     extend_s: float = 0.010
+    #: the longest the initial contact is dated back from the onset level, along the rise
+    #: through it, to the unloaded band's top (a landing crosses that band within a few
+    #: ms; a slower rise is not dated back further; chosen by cross-validation on gaitndd)
+    onset_back_s: float = 0.005
 
 
 @dataclass(frozen=True, eq=False)
 class FootContacts:
     """The contacts of one foot, one row per contact, in time order.
 
-    ``on_t``/``off_t``: initial and final contact (s, interpolated between samples; the FC
-    extended to the baseline, see the module docstring); ``on_idx``/``off_idx``: the first
-    sample above the onset level, and the first sample back in the unloaded band;
-    ``complete``: False when the record edge or missing samples cut the contact (it gives
-    no events); ``gap_before``: samples were missing between the
-    previous contact and this one (no stride may bridge them); ``sensor_on_t``: (m, k) onset
-    of each of the foot's sensors (NaN if it did not load); ``impulse``: baseline-removed
-    summed force integrated over the contact (force units x s); ``peak``: its maximum;
-    ``on_seen``/``off_seen``: the initial / final contact itself was observed (a contact cut
-    by the record's end or a gap still has a real IC, and one that began unseen a real FC);
+    ``on_t``/``off_t``: initial and final contact (s, interpolated between samples; the IC
+    dated back along its rise and the FC extended to the baseline, see the module
+    docstring); ``on_idx``/``off_idx``: the first sample above the onset level, and the
+    first sample back in the unloaded band; ``complete``: False when the record edge or
+    missing samples cut the contact (it gives no events); ``gap_before``: samples were
+    missing between the previous contact and this one (no stride may bridge them);
+    ``sensor_on_t``: (m, k) onset of each of the foot's sensors (NaN if it did not load);
+    ``impulse``: baseline-removed summed force integrated over the contact (force units x
+    s); ``peak``: its maximum; ``on_seen``/``off_seen``: the initial / final contact itself
+    was observed (a contact cut by the record's end or a gap still has a real IC, and one
+    that began unseen a real FC);
     ``complete`` = both. A stride may end at any seen IC whose previous contact's IC was
     seen, unless ``gap_before``. ``confidence``: 0..1, how clearly the contact stood out
     (the smallest of: how far its peak rose past the confirmation level, 1 at the load
@@ -269,8 +280,10 @@ def _param_vector(fs: float, params: ContactParams) -> NDArray[np.float64]:
         v = getattr(p, name)
         if not (math.isfinite(v) and v > 0):
             raise InputError(f"contact setting {name}={v!r} must be positive")
-    if not (math.isfinite(p.extend_s) and p.extend_s >= 0):
-        raise InputError(f"contact setting extend_s={p.extend_s!r} must be 0 or more")
+    for name in ("extend_s", "onset_back_s"):
+        v = getattr(p, name)
+        if not (math.isfinite(v) and v >= 0):
+            raise InputError(f"contact setting {name}={v!r} must be 0 or more")
     if not (0.0 <= p.range_floor < 1.0 and p.noise_ratio >= 0 and p.gap_factor > 1.0):
         raise InputError(
             "contact settings range_floor, noise_ratio or gap_factor out of range",
@@ -296,6 +309,7 @@ def _param_vector(fs: float, params: ContactParams) -> NDArray[np.float64]:
     vec[_k.P_FS] = fs
     vec[_k.P_TOUCH] = 1.0 if p.touch_rule else 0.0
     vec[_k.P_EXTEND] = p.extend_s
+    vec[_k.P_ONSET_BACK] = p.onset_back_s
     return vec
 
 

@@ -250,7 +250,13 @@ class Foot:
         if s_ > foot.onset:
             if not self.pre:
                 self.pre = True
-                self.cand = dict(t=crossing(foot.prev, s_, self.prev_t, ti, foot.onset), i=i,
+                t_on = crossing(foot.prev, s_, self.prev_t, ti, foot.onset)
+                if s_ > foot.prev and self.prev_t == self.prev_t and self.p.onset_back_s > 0:
+                    # dated back along this rise to the band's top, at most onset_back_s
+                    back = (foot.onset - foot.off) * (ti - self.prev_t) / (s_ - foot.prev)
+                    back = back if back < self.p.onset_back_s else self.p.onset_back_s
+                    t_on = t_on - back if back > 0.0 else t_on
+                self.cand = dict(t=t_on, i=i,
                                  base=foot.low_env, acc=0.0, cnt=0, peak=-math.inf)  # fmt: skip
             self.cand["acc"] += s_
             self.cand["cnt"] += 1

@@ -55,9 +55,11 @@ def test_arrays_are_consistent(rng: np.random.Generator) -> None:
     assert isinstance(c, FootContacts) and len(c) > 10
     assert c.on_idx.dtype == np.int64 and c.off_idx.dtype == np.int64
     assert np.all(np.diff(c.on_t) > 0) and np.all(c.on_t[1:] > c.off_t[:-1])
-    # on_idx is the first sample at/after the interpolated time; off_idx the first sample
+    # on_idx is the first sample above the onset level, at/after the initial contact, which
+    # is dated back from that crossing by at most onset_back_s; off_idx the first sample
     # back in the unloaded band, which the unloading reaches, extended, a little later
-    assert np.all(t[c.on_idx] >= c.on_t - 1e-12) and np.all(t[c.on_idx - 1] <= c.on_t)
+    back = ContactParams().onset_back_s
+    assert np.all(t[c.on_idx] >= c.on_t - 1e-12) and np.all(t[c.on_idx - 1] <= c.on_t + back)
     assert np.all(t[c.off_idx - 1] <= c.off_t) and np.all(c.off_t - t[c.off_idx] < 0.03)
     assert c.sensor_on_t.shape == (len(c), 1)
     np.testing.assert_array_equal(c.sensor_on_t[c.complete, 0], c.on_t[c.complete])
