@@ -134,11 +134,11 @@ def scan_as_python() -> Iterator[None]:
     compiles the scan and its helpers (no kernel compiled twice); same results, slower."""
     from numba.core.dispatcher import Dispatcher
 
-    from stride.core import _contact_scan, _contact_state
+    from stride.core import _contact_bounds, _contact_scan, _contact_state
 
     patched = [
         (mod, name, obj)
-        for mod in (_contact_scan, _contact_state)
+        for mod in (_contact_scan, _contact_bounds, _contact_state)
         for name, obj in vars(mod).items()
         if isinstance(obj, Dispatcher)
     ]

@@ -5,9 +5,11 @@ match how records are read."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,10 +24,10 @@ GAITPDB = ROOT / "tests" / "data" / "gaitpdb" / "GaCo01_01_30s.txt"
 #: every kernel of the session's analyzer compiled in this process, by name: signatures
 SIGNATURES = """
 import json
-from stride.core import _contact_scan, _contact_state, _step_kernels, belt, gaps
+from stride.core import _contact_bounds, _contact_scan, _contact_state, _step_kernels, belt, gaps
 def compiled():
     out = {}
-    for mod in (_contact_scan, _contact_state, _step_kernels, belt, gaps):
+    for mod in (_contact_scan, _contact_bounds, _contact_state, _step_kernels, belt, gaps):
         for name in dir(mod):
             d = getattr(mod, name)
             if hasattr(d, "signatures") and hasattr(d, "py_func"):
@@ -57,18 +59,35 @@ print(json.dumps([helper, compiled()]))
 )
 
 #: the kernels the command compiles itself: the scan and every kernel it calls
-SCAN_FAMILY = ("stride.core._contact_scan.", "stride.core._contact_state.")
+SCAN_FAMILY = (
+    "stride.core._contact_scan.",
+    "stride.core._contact_bounds.",
+    "stride.core._contact_state.",
+)
 
 
-def _python(code: str) -> object:
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+def _pythons(tmp_path: Path, *codes: str) -> list[Any]:
+    """Run each code in its own process at once, each on an empty numba cache of its own
+    (a first run: every kernel used is compiled there, none loaded)."""
+    procs = []
+    for i, code in enumerate(codes):
+        env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / f"cache{i}")}
+        pipe = subprocess.PIPE
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-c", code], stdout=pipe, stderr=pipe, text=True, env=env
+            )
+        )
+    outs = []
+    for proc in procs:
+        out, err = proc.communicate()
+        assert proc.returncode == 0, err
+        outs.append(json.loads(out))
+    return outs
 
 
-def test_the_helper_and_the_scan_make_up_what_a_session_compiles() -> None:
-    alone = _python(ALONE)
-    helper, split = _python(SPLIT)  # type: ignore[misc]
+def test_the_helper_and_the_scan_make_up_what_a_session_compiles(tmp_path: Path) -> None:
+    alone, (helper, split) = _pythons(tmp_path, ALONE, SPLIT)
     assert isinstance(alone, dict) and alone["stride.core._contact_scan.scan"]
     family = {k for k in alone if k.startswith(SCAN_FAMILY)}
     assert all(helper[k] == [] for k in family)  # left to the command: nothing twice
