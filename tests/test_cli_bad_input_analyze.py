@@ -40,7 +40,11 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize(
-    "option,name,runner", [("--steps-csv", "s.csv", _process), ("--plot", "s.png", _stride)]
+    "option,name,runner",
+    [
+        pytest.param("--steps-csv", "s.csv", _process, id="steps-csv-process"),
+        pytest.param("--plot", "s.png", _stride, id="plot-in-process"),
+    ],
 )
 def test_output_under_a_file_is_one_line_and_the_file_is_kept(
     recording: Path,
