@@ -3,10 +3,13 @@ fuzzing), and the one-line error contract, for the CLI tests."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 CMD = [sys.executable, "-m", "stride.cli.app"]
 
@@ -73,30 +76,97 @@ def one_line_error(run: subprocess.CompletedProcess[str], *words: str) -> None:
         assert w in lines[0], lines[0]
 
 
-def stride_in_process(*args: str) -> subprocess.CompletedProcess[str]:
-    """``stride ARGS`` through the console entry point in this process (fast, for fuzzing
-    many cases): an exception that escapes ``main`` is recorded as a traceback on stderr,
-    exactly what a user would see."""
-    import contextlib
+@contextlib.contextmanager
+def _process_warnings() -> Iterator[None]:
+    """Python warnings as a ``stride`` process shows them (the interpreter's default filters,
+    printed on stderr), not collected by pytest: a stray warning line is then seen by the
+    same stderr checks as in a subprocess."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.resetwarnings()
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        warnings.simplefilter("ignore", ImportWarning)
+        warnings.simplefilter("ignore", ResourceWarning)
+
+        def show(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: TextIO | None = None,
+            line: str | None = None,
+        ) -> None:
+            sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+        warnings.showwarning = show
+        yield
+
+
+def stride_in_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``stride ARGS`` through the console entry point in this process (fast: no interpreter
+    start-up or imports per case): an exception that escapes ``main`` is recorded as a
+    traceback on stderr, exactly what a user would see.
+
+    The run sees what :func:`stride` gives a process (the environment of :func:`env`, ``cwd``,
+    an empty standard input, ``sys.argv``) and leaves nothing behind for the next test: the
+    environment, working folder, standard streams, logging handlers and levels and the
+    SIGINT/SIGTERM handlers are put back as they were (the history database path is the
+    ``STRIDE_HISTORY_DB`` of that environment, which conftest sets per test)."""
     import io
+    import logging
+    import signal
     import traceback
 
     from stride.cli.app import main
 
     out, err = io.StringIO(), io.StringIO()
     code: int | str | None = 0
-    argv = sys.argv
+    saved_argv, saved_env, saved_cwd, saved_stdin = (
+        sys.argv,
+        dict(os.environ),
+        os.getcwd(),
+        sys.stdin,
+    )
+    saved_signals = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    loggers = [logging.getLogger(n) for n in ("", "stride", "devices", "sim")]
+    saved_logs = [(lg, list(lg.handlers), lg.level, lg.propagate) for lg in loggers]
     sys.argv = ["stride", *args]
+    os.environ.update(env())
+    # the root logger of a fresh process: no handlers (pytest's capture is one), so a warning
+    # reaches stderr through logging's last resort as it does in a process
+    logging.getLogger().handlers[:] = []
+    logging.getLogger().setLevel(logging.WARNING)
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            main()
+        with open(os.devnull) as stdin:
+            sys.stdin = stdin
+            if cwd is not None:
+                os.chdir(cwd)
+            with (
+                contextlib.redirect_stdout(out),
+                contextlib.redirect_stderr(err),
+                _process_warnings(),
+            ):
+                main()
     except SystemExit as done:
         code = done.code
+        if code is not None and not isinstance(code, int):
+            print(code, file=err)  # what the interpreter prints for ``sys.exit("text")``
     except BaseException:
         err.write(traceback.format_exc())
         code = 99
     finally:
-        sys.argv = argv
+        sys.argv, sys.stdin = saved_argv, saved_stdin
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        for s, handler in saved_signals.items():
+            signal.signal(s, handler)
+        for lg, handlers, level, propagate in saved_logs:
+            lg.handlers[:] = handlers
+            lg.setLevel(level)
+            lg.propagate = propagate
     returncode = code if isinstance(code, int) else (0 if code is None else 1)
     return subprocess.CompletedProcess(
         ["stride", *args], returncode, out.getvalue(), err.getvalue()

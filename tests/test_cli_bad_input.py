@@ -3,6 +3,17 @@
 Each case is what a user can type: a file where a directory is expected, contradictory
 options, a nonsense seed or profile, a history file that is not ours, a recording whose
 stream file is missing, foreign, empty or torn. Nothing on disk may change on refusal.
+
+Most cases run through the console entry point in this process (``stride_in_process``): what
+they test is the message and exit code, not the process, and a process start-up costs
+seconds each. These stay a real ``stride`` process (``_process``), so the path a user's
+shell sees stays tested:
+
+- a toolkit error refused before a session (``demo --record FILE``): the entry point turns it
+  into one line and exit 1 and the interpreter prints no traceback of its own;
+- a usage error (``report DIR --db``): click's exit 2 and usage text as a process ends;
+- an error raised while a session runs (``replay`` of a recording whose stream is missing):
+  the session's threads and the interpreter's shutdown add nothing to stderr.
 """
 
 from __future__ import annotations
@@ -12,7 +23,8 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import one_line_error as _one_line_error
-from cli_helpers import stride as _stride
+from cli_helpers import stride as _process
+from cli_helpers import stride_in_process as _stride
 
 from devices.errors import InputError
 from devices.recording import SessionReader
@@ -45,7 +57,7 @@ def test_record_and_no_record_together_is_a_usage_error(command: list[str], tmp_
 def test_demo_record_path_that_is_a_file_is_refused_untouched(tmp_path: Path) -> None:
     target = tmp_path / "notes.txt"
     target.write_text("keep me")
-    run = _stride("demo", "--no-ui", "--duration", "1", "--record", str(target), "--no-history")
+    run = _process("demo", "--no-ui", "--duration", "1", "--record", str(target), "--no-history")
     _one_line_error(run, "not a directory")
     assert target.read_text() == "keep me"
 
@@ -102,7 +114,7 @@ def test_demo_bad_history_file_is_refused_before_the_session(tmp_path: Path) -> 
 def test_replay_missing_stream_file(recording: Path, tmp_path: Path) -> None:
     rec, box = _copy(recording, tmp_path)
     box.unlink()
-    _one_line_error(_stride("replay", str(rec), "--no-ui", "--speed", "max"), "missing")
+    _one_line_error(_process("replay", str(rec), "--no-ui", "--speed", "max"), "missing")
 
 
 @pytest.mark.parametrize("content", [b"", b"\x00garbage" * 100])
@@ -152,7 +164,7 @@ def test_reader_names_a_missing_stream_file(recording: Path, tmp_path: Path) -> 
 # -- report ------------------------------------------------------------------------------
 def test_report_db_with_session_dir_is_a_usage_error(recording: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.html"
-    run = _stride("report", str(recording), "--db", str(tmp_path / "h.sqlite"), "--out", str(out))
+    run = _process("report", str(recording), "--db", str(tmp_path / "h.sqlite"), "--out", str(out))
     assert run.returncode == 2 and "--db is only used with --subject" in run.stderr
     assert not out.exists()
 

@@ -1,17 +1,30 @@
 """Bad input to ``stride analyze``: one line on stderr and exit 1, checked before the
 analysis runs; a damaged recording is analysed but the skipped damage is said (stderr
-warning, and a ``recording`` field in --json)."""
+warning, and a ``recording`` field in --json).
+
+Most cases run through the console entry point in this process (``stride_in_process``): what
+they test is the message, exit code and output, not the process. Two stay a real ``stride``
+process (``_process``):
+
+- an output path under a file (``--steps-csv``): the operating system's error turned into one
+  line (the entry point's ``OSError`` handling), with no traceback from the interpreter;
+- a clean recording's ``--json`` with an empty stderr: nothing at all (a warning, a status
+  line, anything printed at interpreter exit) reaches a real process's stderr.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from cli_helpers import one_line_error as _one_line_error
-from cli_helpers import stride as _stride
+from cli_helpers import stride as _process
+from cli_helpers import stride_in_process as _stride
 from cli_helpers import without_kernel_notice
 
 
@@ -26,13 +39,23 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.mark.parametrize("option,name", [("--steps-csv", "s.csv"), ("--plot", "s.png")])
+@pytest.mark.parametrize(
+    "option,name,runner",
+    [
+        pytest.param("--steps-csv", "s.csv", _process, id="steps-csv-process"),
+        pytest.param("--plot", "s.png", _stride, id="plot-in-process"),
+    ],
+)
 def test_output_under_a_file_is_one_line_and_the_file_is_kept(
-    recording: Path, tmp_path: Path, option: str, name: str
+    recording: Path,
+    tmp_path: Path,
+    option: str,
+    name: str,
+    runner: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("keep me")
-    run = _stride("analyze", str(recording), option, str(notes / name))
+    run = runner("analyze", str(recording), option, str(notes / name))
     _one_line_error(run, str(notes), "is a file")
     assert notes.read_text() == "keep me"
 
@@ -87,7 +110,7 @@ def test_damaged_recording_is_analysed_with_the_damage_said(
 
 
 def test_clean_recording_has_no_warning_and_zero_damage(recording: Path) -> None:
-    run = _stride("analyze", str(recording), "--json")
+    run = _process("analyze", str(recording), "--json")
     assert run.returncode == 0 and run.stderr == ""
     damage = json.loads(run.stdout)["recording"]
     recorded = damage.pop("recorded_s")

@@ -4,8 +4,10 @@ disk. Every case ends without a traceback (exit 0, 1 or 2) and writes nothing ou
 folder it was given: the sandbox around it is compared file by file before and after.
 
 The cases run through the console entry point in this process (``stride_in_process``) so
-that a few hundred of them take seconds; the one-line contract is checked by subprocess in
-the other ``test_cli_bad_input*`` files.
+that a few hundred of them take seconds; the recording they use is made the same way. One
+refusal stays a real ``stride`` process (a ``--subject`` that is a path: one line and exit 1
+as a user's shell sees it, with no traceback from the interpreter); the one-line contract of
+the other failure paths is checked by subprocess in the other ``test_cli_bad_input*`` files.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     work.mkdir()
     outside.mkdir()
     (outside / "sentinel.txt").write_text("untouched")
-    run = stride("sim", "session", "--out", str(work / "rec"), "--minutes", "0.5", "--no-history")
+    run = stride_in_process(
+        "sim", "session", "--out", str(work / "rec"), "--minutes", "0.5", "--no-history"
+    )
     assert run.returncode == 0, run.stderr
     os.mkfifo(work / "fifo")
     (work / "adir").mkdir()
@@ -166,7 +170,7 @@ def test_subject_refusal_is_one_line_and_the_hint_is_quoted(sandbox: Path) -> No
     args = ("sim", "recovery", "--profile", "healthy", "--seed", "2", "--weeks", "1",
             "--sessions-per-week", "1", "--fast", "--db", str(work / "hq.sqlite"))  # fmt: skip
     one_line_error(stride(*args, "--subject", "../../../ESCAPED"), "--subject", "path separator")
-    run = stride(*args, "--subject", "P 1; rm -rf x")
+    run = stride_in_process(*args, "--subject", "P 1; rm -rf x")
     assert run.returncode == 0, run.stderr
     assert f"next: stride history --subject 'P 1; rm -rf x' --db {work / 'hq.sqlite'}" in (
         run.stdout
