@@ -92,13 +92,14 @@ def _payload_problem(dec: U8, off: int, n: int, ftype: int, hello_c: int) -> int
 
 
 @njit(cache=True)
-def _cobs_decode(buf: U8, start: int, j: int, dpos: int, zeros: I64) -> tuple[int, int]:
-    """COBS-decode buf[start:j] (no zeros inside) in place, to buf[dpos:], as cobs.decode
-    does; ``dpos <= start`` (a frame decodes to fewer bytes than it took on the wire), so
-    writing never overtakes reading. Returns (decoded length, OK or COBS_ERR).
+def _cobs_decode(buf: U8, start: int, j: int, zeros: I64) -> tuple[int, int]:
+    """COBS-decode buf[start:j] (no zeros inside) in place, to buf[start + 1:], as
+    cobs.decode does. Returns (decoded length, OK or COBS_ERR).
 
-    The common case (no 0xFF block) walks the code bytes first (their places go to
-    ``zeros``), then moves the bytes down and zeroes those places.
+    The common case (no 0xFF block) moves nothing: a frame's bytes already sit one place
+    after its first code byte, and each later code byte stands where its zero goes. The
+    code bytes are walked first (their places go to ``zeros``), then zeroed; a frame with
+    a 0xFF block (no implied zero) is moved down byte by byte.
     """
     m = j - start - 1
     k = 0
@@ -111,24 +112,25 @@ def _cobs_decode(buf: U8, start: int, j: int, dpos: int, zeros: I64) -> tuple[in
         if e == j:
             break
         if code == 0xFF or k == zeros.shape[0]:
-            return _cobs_bytewise(buf, start, j, dpos)
+            return _cobs_bytewise(buf, start, j)
         zeros[k] = e
         k += 1
         p = e
-    for q in range(m):
-        buf[dpos + q] = buf[start + 1 + q]
     for i in range(k):
-        buf[dpos + zeros[i] - start - 1] = 0
+        buf[zeros[i]] = 0
     return m, OK
 
 
 @njit(cache=True)
-def _cobs_bytewise(buf: U8, start: int, j: int, dpos: int) -> tuple[int, int]:
-    """:func:`_cobs_decode` byte by byte (0xFF blocks carry no implied zero)."""
+def _cobs_bytewise(buf: U8, start: int, j: int) -> tuple[int, int]:
+    """:func:`_cobs_decode` byte by byte (0xFF blocks carry no implied zero). The bytes
+    move down, never past the one being read (``out <= q``); a block's zero may land on
+    the next code byte (no 0xFF block before it), so that code is read first."""
+    dpos = start + 1
     out = dpos
     p = start
+    code = int(buf[p])
     while True:
-        code = int(buf[p])
         e = p + code
         if e > j:
             return out - dpos, COBS_ERR
@@ -137,10 +139,12 @@ def _cobs_bytewise(buf: U8, start: int, j: int, dpos: int) -> tuple[int, int]:
             out += 1
         if e == j:
             return out - dpos, OK
+        nxt = int(buf[e])
         if code < 0xFF:
             buf[out] = 0
             out += 1
         p = e
+        code = nxt
 
 
 @njit(cache=True)
@@ -155,9 +159,10 @@ def _decode_stream(
     new_chunk: I64,
     new_gap_us: I64,
 ) -> tuple[U8, I64, F64, I64, I64, I64, int]:
-    """Decode ``buf`` in place (its start ends up holding the good frames, decoded);
-    returns (decoded bytes, fr, fh, rel, the chunk each released frame was released in
-    (the number of chunks: at the flush), counters, pending bytes). A new connection
+    """Decode ``buf`` in place (each good frame decoded where it was received, one byte
+    after its start); returns (the bytes the frames' offsets point into, fr, fh, rel, the
+    chunk each released frame was released in (the number of chunks: at the flush),
+    counters, pending bytes). A new connection
     (StreamDecoder.new_connection) begins at byte ``new_at[i]``, as chunk ``new_chunk[i]``
     (an empty chunk: the recording's mark of a reopened port), ``new_gap_us[i]`` of host
     time after the last bytes before it."""
@@ -177,7 +182,6 @@ def _decode_stream(
     held = np.empty((2, window + 2), np.int64)
     rc = np.zeros(2 * RECENT + 65536, np.int64)
     ng = 0
-    dpos = 0
     synced = False
     skip = False
     start = 0
@@ -232,7 +236,8 @@ def _decode_stream(
             start = j + 1
             stats[BYTES_OK] += 1
             continue
-        flen, problem = _cobs_decode(buf, start, j, dpos, zeros)
+        dpos = start + 1  # where the frame is decoded: in place
+        flen, problem = _cobs_decode(buf, start, j, zeros)
         start = j + 1
         if problem == OK and flen < 9:
             problem = TRUNC
@@ -275,7 +280,6 @@ def _decode_stream(
                 fr[ng, F_LEN] = flen - 9
                 fh[ng] = host
                 ng += 1
-                dpos += flen
                 g = ng - 1
                 seq = fr[g, F_SEQ]
                 nrel = st[NREL]
@@ -303,4 +307,4 @@ def _decode_stream(
             _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel)
     rel_chunk[nrel : st[NREL]] = nchunks
     nrel = st[NREL]
-    return dec[:dpos], fr[:ng], fh[:ng], rel[:nrel], rel_chunk[:nrel], stats, n - start
+    return dec[:start], fr[:ng], fh[:ng], rel[:nrel], rel_chunk[:nrel], stats, n - start

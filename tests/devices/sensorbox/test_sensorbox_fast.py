@@ -169,6 +169,22 @@ def test_long_cobs_blocks_and_unknown_types() -> None:
     check_same(data, [100, 2500])  # the long unknown frame is split: oversize at 2500
 
 
+@pytest.mark.parametrize("run", [1, 253, 254, 255, 256, 600])
+def test_frames_decoded_in_place_around_long_blocks(run: int) -> None:
+    # Frames are decoded where they were received: a block's zero goes where the next
+    # code byte stood; after a 0xFF block (no implied zero) the bytes move down instead.
+    from devices.sensorbox import encode_frame
+
+    rng = np.random.default_rng(run)
+    data = b""
+    for i, zeros_after in enumerate([0, 1, 2, 5]):
+        body = bytes(rng.integers(1, 256, run, dtype=np.uint8)) + b"\x00" * zeros_after
+        data += encode_frame(0x77, i, 1000 * i, body + bytes(rng.integers(1, 256, 7)))
+    data += encode_frame(0x77, 4, 4000, b"\x00" * 40)  # every block is one zero
+    check_same(data, [])
+    check_same(data, [3, run + 9])
+
+
 def test_arrays_and_channel_change() -> None:
     frames = frames_of(["samples", "belt", "samples"], 1, 0, 0)
     data = b"".join(frames)
