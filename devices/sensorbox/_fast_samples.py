@@ -2,11 +2,12 @@
 (private; used by :meth:`devices.sensorbox.fast.DecodedBox.samples_in_place`, which
 ``stride.ingest``'s assembler calls for a whole recording).
 
-One pass instead of numpy's five (order check, keep mask, time offset, column pick,
-calibration), and no new memory: the times are written as float64 seconds over the int64
-device times they came from (same size), the kept channels are compacted over the int16
-counts, and calibrated newtons (float32) are widened in place, from the end, into the room
-the decoder left after the counts. Each value is computed with the same float operations
+One pass instead of numpy's five (order check, keep mask, time offset, column pick),
+then the calibration, and no new memory: the times are written as float64 seconds over the
+int64 device times they came from (same size), the kept channels are compacted over the
+int16 counts (nothing moves while every channel is kept and no sample dropped), and
+calibrated newtons (float32) are widened in place, a block at a time from the end, into
+the room the decoder left after the counts. Each value is computed with the same float operations
 as the assembler's numpy path (``BlockAssembler._keep_samples``), so the results are identical
 (tested).
 """
@@ -16,6 +17,36 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
+
+
+@njit(cache=True)
+def _widen(
+    counts: NDArray[np.int16],
+    offset: NDArray[np.float32],
+    scale: NDArray[np.float32],
+    newtons: NDArray[np.float32],
+    total: int,
+) -> None:
+    """``newtons[m] = (counts[m] - offset[m % k]) * scale[m % k]`` for ``m < total`` in
+    float32, where ``newtons`` may start at ``counts``' own address: a block at a time
+    from the end, each block's counts copied aside first (its float32 slots cover its own
+    int16 slots and later ones, never earlier ones), so the loop is a plain one."""
+    k = offset.shape[0]
+    if k == 0:
+        return
+    block = 4096 - 4096 % k
+    aside = np.empty(block, np.int16)
+    hi = total
+    while hi > 0:
+        lo = max(0, hi - block)
+        for m in range(hi - lo):
+            aside[m] = counts[lo + m]
+        for m in range(0, hi - lo, k):
+            for j in range(k):
+                x = np.float32(aside[m + j])
+                x = np.float32(x - offset[j])
+                newtons[lo + m + j] = np.float32(x * scale[j])
+        hi = lo
 
 
 @njit(cache=True)
@@ -39,9 +70,17 @@ def _assemble_in_place(
     device time, or ``prev`` if none)."""
     n = t_us.shape[0]
     k = cols.shape[0]
-    kept = 0
     top = prev
-    for i in range(n):
+    every = k == nch  # all channels, in order: the counts stay where they are
+    for j in range(k):
+        every = every and cols[j] == j
+    kept = 0
+    if every:  # until a sample is dropped, nothing moves: only the times are written
+        while kept < n and t_us[kept] > top:
+            top = t_us[kept]
+            t_out[kept] = (top - t0) / 1e6
+            kept += 1
+    for i in range(kept, n):
         ti = t_us[i]
         if ti <= top:
             continue
@@ -53,12 +92,7 @@ def _assemble_in_place(
             counts[dst + j] = counts[src + cols[j]]
         kept += 1
     if newtons.shape[0]:
-        # From the end: a float32 slot m covers the int16 slots 2m and 2m + 1, read already.
-        for m in range(kept * k - 1, -1, -1):
-            j = m % k
-            x = np.float32(counts[m])
-            x = np.float32(x - offset[j])
-            newtons[m] = np.float32(x * scale[j])
+        _widen(counts, offset, scale, newtons, kept * k)
     return kept, n - kept, top
 
 

@@ -9,6 +9,7 @@ import dataclasses
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,8 +23,10 @@ ROLES = [("L", "heel"), ("L", "toe"), ("R", "heel"), ("R", "toe"), ("L", "foot")
 
 
 def _hello(roles: list[int], no_side: int, scale: float, offset: int) -> Hello:
+    """Channels of ``roles``, and with ``no_side >= 0`` a side-less one there (left out)."""
     specs = [ChannelSpec.of(*ROLES[r], offset=offset, scale=scale) for r in roles]
-    specs.insert(no_side % (len(specs) + 1), ChannelSpec(0x3F, offset, scale))  # left out
+    if no_side >= 0:
+        specs.insert(no_side % (len(specs) + 1), ChannelSpec(0x3F, offset, scale))
     return Hello(tuple(specs), sample_rate_hz=100, belt_counts_per_m=0.0)
 
 
@@ -118,3 +121,29 @@ def test_out_of_order_samples_are_dropped_and_counted_in_place() -> None:
     kept = np.r_[reference[:4], reference[6:]][:, 1:]  # the side-less channel 0 is left out
     want = (kept.astype(np.float32) - np.float32(10)) * np.float32(0.5)
     assert sig.forces.dtype == np.float32 and np.array_equal(sig.forces, want)
+
+
+@pytest.mark.parametrize("no_side", [-1, 0])
+@pytest.mark.parametrize("roles", [[0, 2], [0, 1, 2, 3, 4], [0, 1, 2, 3, 4, 5, 0]])
+@pytest.mark.parametrize("late", [None, 3, 40])
+def test_long_streams_in_place_equal_the_numpy_path(
+    no_side: int, roles: list[int], late: int | None
+) -> None:
+    """Streams of thousands of values (widened a block at a time from the end, blocks
+    that channel counts do not divide) with every channel kept or one left out, and a
+    block going back in time early, late or never: the same as the numpy path."""
+    hello = _hello(roles, no_side, 0.0123, -7)
+    blocks = [(640_000, 64, 10_000)] * 60
+    if late is not None:
+        blocks[late] = (-300_000, 64, 10_000)
+    outcomes = []
+    for how in ("in place", "numpy", "events"):
+        asm = BlockAssembler()
+        box = decode_stream(_wire(hello, blocks, 5))
+        sig = (
+            asm.feed(box.events()) if how == "events" else asm.feed_decoded(box, how == "in place")
+        )
+        outcomes.append(_result(sig, asm))
+    assert outcomes[0] == outcomes[1] == outcomes[2]
+    assert (asm.counts.samples_out_of_order > 0) == (late is not None)
+    assert outcomes[0][2][1] == len(roles) and outcomes[0][2][0] > 3000
