@@ -1,7 +1,7 @@
 """numba kernels for reading stream files fast (private; used by devices.recording.reader).
 
 ``_scan_chunks`` walks chunk headers from a position while each chunk is whole and its
-CRC-32 (zlib's, slicing-by-4) checks, and stops at the first one that is not: the reader's
+CRC-32 (zlib's, slicing-by-8) checks, and stops at the first one that is not: the reader's
 pure-Python path then handles the damage. ``_gather`` copies the chunks' data into one
 buffer.
 """
@@ -20,14 +20,15 @@ MAX_CHUNK = 64 * 1024 * 1024
 
 
 def crc32_tables() -> I64:
-    """zlib's CRC-32 table and the three tables of slicing-by-4, as int64 (4, 256)."""
-    t = np.zeros((4, 256), dtype=np.int64)
+    """zlib's CRC-32 table and the seven tables of slicing-by-8, as int64 (8, 256): table
+    k holds a byte's CRC followed by k zero bytes."""
+    t = np.zeros((8, 256), dtype=np.int64)
     for i in range(256):
         c = i
         for _ in range(8):
             c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
         t[0, i] = c
-    for k in range(1, 4):
+    for k in range(1, 8):
         for i in range(256):
             t[k, i] = (t[k - 1, i] >> 8) ^ t[0, t[k - 1, i] & 0xFF]
     return t
@@ -35,16 +36,23 @@ def crc32_tables() -> I64:
 
 @njit(cache=True)
 def _crc32_update(crc: int, raw: U8, a: int, b: int, t: I64) -> int:
-    """Continue a (pre-inverted) CRC-32 over raw[a:b]."""
+    """Continue a (pre-inverted) CRC-32 over raw[a:b], eight bytes a step."""
     p = a
-    while p + 4 <= b:
-        crc ^= (
+    while p + 8 <= b:
+        lo = crc ^ (
             int(raw[p]) | (int(raw[p + 1]) << 8) | (int(raw[p + 2]) << 16) | (int(raw[p + 3]) << 24)
         )
         crc = (
-            t[3, crc & 0xFF] ^ t[2, (crc >> 8) & 0xFF] ^ t[1, (crc >> 16) & 0xFF] ^ t[0, crc >> 24]
+            t[7, lo & 0xFF]
+            ^ t[6, (lo >> 8) & 0xFF]
+            ^ t[5, (lo >> 16) & 0xFF]
+            ^ t[4, lo >> 24]
+            ^ t[3, raw[p + 4]]
+            ^ t[2, raw[p + 5]]
+            ^ t[1, raw[p + 6]]
+            ^ t[0, raw[p + 7]]
         )
-        p += 4
+        p += 8
     while p < b:
         crc = t[0, (crc ^ raw[p]) & 0xFF] ^ (crc >> 8)
         p += 1
@@ -52,12 +60,14 @@ def _crc32_update(crc: int, raw: U8, a: int, b: int, t: I64) -> int:
 
 
 @njit(cache=True)
-def _scan_chunks(raw: U8, start: int, t: I64) -> tuple[I64, I64, int]:
-    """(header positions, data lengths, position where scanning stopped)."""
+def _scan_chunks(raw: U8, start: int, t: I64) -> tuple[I64, I64, I64, int]:
+    """(header positions, data lengths, host times' bits (little-endian float64 read as
+    int64), position where scanning stopped)."""
     n = raw.shape[0]
     cap = (n - start) // HEAD + 1
     pos_out = np.empty(cap, np.int64)
     len_out = np.empty(cap, np.int64)
+    host_out = np.empty(cap, np.int64)
     k = 0
     p = start
     while p + HEAD <= n:
@@ -83,9 +93,13 @@ def _scan_chunks(raw: U8, start: int, t: I64) -> tuple[I64, I64, int]:
             break
         pos_out[k] = p
         len_out[k] = m
+        bits = 0
+        for i in range(15, 7, -1):
+            bits = (bits << 8) | int(raw[p + i])
+        host_out[k] = bits
         k += 1
         p += HEAD + m
-    return pos_out[:k], len_out[:k], p
+    return pos_out[:k], len_out[:k], host_out[:k], p
 
 
 @njit(cache=True)

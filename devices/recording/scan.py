@@ -176,8 +176,8 @@ def iter_stream(
         if scan is not None:
             buf, base = win.at(pos, CHUNK_HEAD.size)
             arr = np.frombuffer(buf, np.uint8)
-            found, lengths, stop = scan(arr, pos - base)
-            batch = _batch(arr, found, lengths, sink) if found.size else None
+            found, lengths, hosts, stop = scan(arr, pos - base)
+            batch = _batch(arr, found, lengths, sink, hosts) if found.size else None
             del arr  # the window is re-read below: hold one copy of it, not two
             if batch is not None:
                 yield batch
@@ -214,13 +214,21 @@ def parse_stream_bytes(
 
 
 def _batch(
-    buf: NDArray[np.uint8], found: NDArray[np.int64], lengths: Any, sink: _Sink | None = None
+    buf: NDArray[np.uint8],
+    found: NDArray[np.int64],
+    lengths: Any,
+    sink: _Sink | None = None,
+    host_bits: NDArray[np.int64] | None = None,
 ) -> StreamData:
-    """The chunks whose headers start at ``found`` in ``buf`` (data lengths ``lengths``),
-    their data gathered into a new bytearray or the next bytes of ``sink``."""
+    """The chunks whose headers start at ``found`` in ``buf`` (data lengths ``lengths``,
+    host times as the scanner read them, else read here), their data gathered into a new
+    bytearray or the next bytes of ``sink``."""
     from devices.recording._scan_kernels import _gather
 
-    host_t = buf[found[:, None] + np.arange(8, 16)].copy().view("<f8").reshape(-1)
+    if host_bits is not None:
+        host_t = host_bits.view("<f8")
+    else:
+        host_t = buf[found[:, None] + np.arange(8, 16)].copy().view("<f8").reshape(-1)
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     total = int(lengths.sum())
     data: bytearray | memoryview
@@ -231,7 +239,7 @@ def _batch(
         out = sink.take(total)
         data = out.data
     _gather(buf, found, lengths.astype(np.int64), out)
-    return StreamData(data, offsets, host_t.astype(np.float64))
+    return StreamData(data, offsets, host_t.astype(np.float64, copy=False))
 
 
 def read_whole(
@@ -245,7 +253,7 @@ def read_whole(
     return join(parts, sink) if parts else EMPTY
 
 
-def _kernel_scanner() -> Callable[[NDArray[np.uint8], int], tuple[Any, Any, int]]:
+def _kernel_scanner() -> Callable[[NDArray[np.uint8], int], tuple[Any, Any, Any, int]]:
     """The numba chunk scanner (``use_kernel=False`` walks chunk by chunk in Python: the
     slow reference the kernel is tested against). Imported when first needed: writing a
     recording (the simulator, a live session) does not load numba."""

@@ -26,6 +26,15 @@ def test_crc32_kernel_matches_zlib(data: bytes) -> None:
         assert got == 0xCBF43926  # the CRC-32 check value
 
 
+@settings(max_examples=100)
+@given(st.binary(max_size=100), st.integers(0, 2**32 - 1))
+def test_crc32_kernel_continues_like_zlib(data: bytes, before: int) -> None:
+    # every length around the kernel's eight-byte steps, from any CRC so far
+    raw = np.frombuffer(b"-" + data, dtype=np.uint8)
+    got = _crc32_update(before ^ 0xFFFFFFFF, raw, 1, raw.size, crc32_tables()) ^ 0xFFFFFFFF
+    assert got == zlib.crc32(data, before)
+
+
 chunks_st = st.lists(
     st.tuples(st.floats(0, 1e6, allow_nan=False), st.binary(min_size=1, max_size=60)),
     max_size=30,
