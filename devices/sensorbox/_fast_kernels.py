@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numpy.typing import NDArray
 
 from devices.sensorbox._fast_sequencer import (
     BYTES_IN,
@@ -59,6 +60,32 @@ from devices.sensorbox._fast_sequencer import (
 )
 
 __all__ = ["MAX_WIRE", "_decode_stream"]
+
+
+#: Eight bytes as one word: a zero byte among them makes ``(w - ONES) & ~w & HIGH`` non-zero.
+ONES = np.uint64(0x0101010101010101)
+HIGH = np.uint64(0x8080808080808080)
+
+
+@njit(cache=True, inline="always")
+def _next_zero(buf: U8, words: NDArray[np.uint64], j: int) -> int:
+    """The first zero byte at or after ``j`` (``buf.shape[0]`` if none): byte by byte to
+    an eight-byte boundary, then a word (``words``: ``buf`` read as uint64) at a time."""
+    n = buf.shape[0]
+    while j < n and j & 7:
+        if buf[j] == 0:
+            return j
+        j += 1
+    w = j >> 3
+    while w < words.shape[0]:
+        v = words[w]
+        if (v - ONES) & ~v & HIGH:
+            break
+        w += 1
+    j = w << 3
+    while j < n and buf[j] != 0:
+        j += 1
+    return j
 
 
 @njit(cache=True)
@@ -170,6 +197,7 @@ def _decode_stream(
     stats = np.zeros(N_STATS, np.int64)
     stats[BYTES_IN] = n
     dec = buf  # decoded in place
+    words = buf[: n - n % 8].view(np.uint64)
     zeros = np.empty(MAX_WIRE + 1, np.int64)
     maxf = n // 11 + 2  # a good frame takes at least 11 wire bytes
     fr = np.empty((maxf, 5), np.int64)
@@ -190,9 +218,7 @@ def _decode_stream(
     kn = 0  # the next new connection
     while start < n or kn < new_at.shape[0]:
         # The stretch ends at the next delimiter (or is still pending at the end).
-        j = start
-        while j < n and buf[j] != 0:
-            j += 1
+        j = _next_zero(buf, words, start)
         # A new connection before the stretch ends: what is pending then is discarded.
         cut = new_at[kn] if kn < new_at.shape[0] and new_at[kn] <= j else -1
         # Oversize: the live decoder discards a stretch longer than a frame at a chunk end.
