@@ -1,0 +1,202 @@
+"""Speed of reading a session recording, as ``stride analyze`` reads it: MB/s of recorded bytes.
+
+Not a test. Run: ``python benchmarks/read_speed.py [--baseline DIR] [--stages]``. The
+recording is the 60-minute 1 kHz 4-channel session of ``benchmarks/analyze_speed.py``
+(``stride sim session --minutes 60 --rate 1000 --speed 3.6kmh --profile healthy --seed 3
+--no-history``, 45.8 MB; made once in ``--work`` and reused). Reports, with a warm numba
+cache and the machine's load average before and after (the figures are the best of
+``--repeat`` rounds; on a shared machine the CPU seconds are the steadier figure):
+
+1. ``stride analyze S --json``: ``timing.read_s`` (wall) as MB/s, and the command's CPU;
+2. ``stride.ingest.recording.read_session`` alone in a fresh process, kernels loaded
+   first: wall and CPU seconds, best of 3 calls, as MB/s;
+3. ``--stages``: the same read cut into its stages (file read and chunk scan, the
+   whole-stream decoder kernel, per-block gather, HELLO/STATUS/ERROR events, sample gather,
+   times and float32 forces in place), each timed alone, for this checkout only.
+
+``--baseline DIR`` (another checkout, e.g. ``git archive main | tar -x -C DIR``) runs 1
+and 2 for it and for this checkout interleaved round by round (both meet the same load)
+and reports this/baseline ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import analyze_speed as common  # the session and the command runner
+
+#: Run by a fresh interpreter of the checkout measured: argv[1] the session directory.
+IN_PROCESS = """
+import json, sys, time
+from stride.ingest.recording import load_kernels, read_session
+load_kernels()
+read_session(sys.argv[1])
+wall = cpu = float("inf")
+for _ in range(3):
+    w, c = time.perf_counter(), time.process_time()
+    signals = read_session(sys.argv[1])
+    wall, cpu = min(wall, time.perf_counter() - w), min(cpu, time.process_time() - c)
+    del signals
+print(json.dumps({"wall_s": wall, "cpu_s": cpu}))
+"""
+
+
+def load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def one_round(session: Path, size: int) -> dict[str, Any]:
+    """Blocks 1 and 2 once, in the checkout ``common.ENV`` names."""
+    docs, _, _ = common.run_analyze([str(session)])
+    read_s = float(docs[0]["timing"]["read_s"])
+    got = subprocess.run(
+        [sys.executable, "-c", IN_PROCESS, str(session)],
+        capture_output=True,
+        text=True,
+        env=common.ENV,
+        check=True,
+    )
+    alone = json.loads(got.stdout)
+    return {
+        "command_read_s": round(read_s, 3),
+        "command_read_MB_per_s": round(size / read_s / 1e6, 1),
+        "command_cpu_s": round(common.CPU[str(session)], 2),
+        "read_session_wall_s": round(alone["wall_s"], 3),
+        "read_session_cpu_s": round(alone["cpu_s"], 3),
+        "read_session_MB_per_s_cpu": round(size / alone["cpu_s"] / 1e6, 1),
+        "read_session_MB_per_s_wall": round(size / alone["wall_s"] / 1e6, 1),
+    }
+
+
+def best(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's best round (smallest time, largest rate)."""
+    out: dict[str, Any] = {}
+    for key in rounds[0]:
+        values = [r[key] for r in rounds]
+        out[key] = max(values) if "per_s" in key else min(values)
+    return out
+
+
+def compare(session: Path, size: int, baseline: Path, repeat: int) -> dict[str, Any]:
+    envs = {"baseline": common.baseline_env(baseline.resolve()), "this": None}
+    for env in envs.values():  # each checkout's kernels compiled or loaded before timing
+        common.ENV = env
+        common.run_analyze([str(session)])
+    rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in envs}
+    for _ in range(repeat):
+        for name, env in envs.items():
+            common.ENV = env
+            rounds[name].append(one_round(session, size))
+    common.ENV = None
+    this, base = best(rounds["this"]), best(rounds["baseline"])
+    keys = ("command_read_s", "command_cpu_s", "read_session_wall_s", "read_session_cpu_s")
+    return {
+        "this": this,
+        "baseline": base,
+        "this_over_baseline": {k: round(this[k] / base[k], 2) for k in keys},
+    }
+
+
+def stages(session: Path, size: int, repeat: int) -> dict[str, Any]:
+    """This checkout's read cut into its stages, each the best of ``repeat``."""
+    import time
+
+    import numpy as np
+
+    from devices.recording import SessionReader
+    from devices.sensorbox import _fast_gather, _fast_kernels, fast
+    from stride.ingest.assembler import BlockAssembler
+    from stride.ingest.recording import load_kernels, read_session
+
+    load_kernels()
+    times: dict[str, list[float]] = {}
+
+    def clock(name: str, start: tuple[float, float]) -> None:
+        w, c = time.perf_counter() - start[0], time.process_time() - start[1]
+        old = times.setdefault(name, [float("inf")] * 2)
+        times[name] = [min(old[0], w), min(old[1], c)]
+
+    def now() -> tuple[float, float]:
+        return time.perf_counter(), time.process_time()
+
+    for _ in range(repeat):
+        t = now()
+        data = SessionReader(session).read_stream("box")
+        clock("file read, chunk scan and gather", t)
+        buf, ends, ht = fast._checked(data.data, data.offsets, data.host_t, 4)
+        starts = np.concatenate([np.zeros(min(ends.size, 1), np.int64), ends[:-1]])
+        new_chunk, new_gap = fast._new_connections(starts, ends, ht)
+        t = now()
+        dec, fr, fh, rel, rel_chunk, _, _ = _fast_kernels._decode_stream(
+            buf, ends, ht, 4, True, fast._crc_tables(), starts[new_chunk], new_chunk, new_gap
+        )
+        clock("whole-stream decoder kernel", t)
+        t = now()
+        got = _fast_gather._gather_blocks(dec, fr, fh, rel, rel_chunk)
+        clock("per-block gather", t)
+        t = now()
+        fast._rare_events(got[6], dec, fr, fh, rel)
+        clock("HELLO/STATUS/ERROR events", t)
+        t = now()
+        _fast_gather._gather_samples(dec, got[8], got[9], got[2][4], got[0], got[1])
+        clock("sample gather (times, counts)", t)
+        del data, buf, dec, fr, fh, rel, rel_chunk, got
+        reader = SessionReader(session)
+        data = reader.read_stream("box")
+        reader.release("box")
+        box = fast.decode_stream(data.data, data.offsets, data.host_t, consume=True)
+        del data
+        t = now()
+        BlockAssembler().feed_decoded(box, consume=True)
+        clock("times and float32 forces in place (assembler)", t)
+        del box
+        t = now()
+        read_session(session)
+        clock("read_session, all of it", t)
+    whole = times["read_session, all of it"]
+    return {
+        "stages_ms": {
+            k: {"wall": round(w * 1e3, 1), "cpu": round(c * 1e3, 1)} for k, (w, c) in times.items()
+        },
+        "MB_per_s_cpu": round(size / whole[1] / 1e6, 1),
+        "MB_per_s_wall": round(size / whole[0] / 1e6, 1),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument(
+        "--work",
+        type=Path,
+        default=Path(os.environ.get("TMPDIR", "/tmp")) / "stride-analyze-speed",
+        help="where the simulated session is kept",
+    )
+    ap.add_argument("--minutes", type=float, default=60.0)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--baseline", type=Path, help="another checkout of stride, side by side")
+    ap.add_argument("--stages", action="store_true", help="this checkout's stages too")
+    a = ap.parse_args()
+    a.work.mkdir(parents=True, exist_ok=True)
+    session = common.simulate(a.work / f"healthy-{a.minutes:g}min", a.minutes)
+    size = common.recorded_bytes(session)
+    report: dict[str, Any] = {"recorded_MB": round(size / 1e6, 1), "load_before": load()}
+    if a.baseline is not None:
+        report["side_by_side"] = compare(session, size, a.baseline, a.repeat)
+    else:
+        common.run_analyze([str(session)])  # kernels loaded
+        report["this"] = best([one_round(session, size) for _ in range(a.repeat)])
+    if a.stages:
+        report["stages"] = stages(session, size, a.repeat)
+    report["load_after"] = load()
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
