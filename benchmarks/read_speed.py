@@ -135,7 +135,16 @@ def stages(session: Path, size: int, repeat: int) -> dict[str, Any]:
         new_chunk, new_gap = fast._new_connections(starts, ends, ht)
         t = now()
         dec, fr, fh, rel, rel_chunk, _, _ = _fast_kernels._decode_stream(
-            buf, ends, ht, 4, True, fast._crc_tables(), starts[new_chunk], new_chunk, new_gap
+            buf,
+            ends,
+            ht,
+            4,
+            True,
+            fast._crc_tables(),
+            starts[new_chunk],
+            new_chunk,
+            new_gap,
+            *_fast_kernels.frame_tables(buf.shape[0]),
         )
         clock("whole-stream decoder kernel", t)
         t = now()
@@ -145,7 +154,10 @@ def stages(session: Path, size: int, repeat: int) -> dict[str, Any]:
         fast._rare_events(got[6], dec, fr, fh, rel)
         clock("HELLO/STATUS/ERROR events", t)
         t = now()
-        _fast_gather._gather_samples(dec, got[8], got[9], got[2][4], got[0], got[1])
+        t_us = np.empty(int(got[0][-1]), np.int64)
+        room = np.empty(4 * int(got[1][-1]), np.uint8)
+        _fast_gather._gather_samples(dec, got[8], got[9], got[2][4], got[0], got[1], t_us, room)
+        del t_us, room
         clock("sample gather (times, counts)", t)
         del data, buf, dec, fr, fh, rel, rel_chunk, got
         reader = SessionReader(session)

@@ -137,16 +137,15 @@ def _gather_blocks(
 
 @njit(cache=True)
 def _gather_samples(
-    dec: U8, boff: I64, bt: I64, period: I32, bstart: I64, bvstart: I64
-) -> tuple[I64, U8]:
-    """Every block's samples: t_us per sample, and the value bytes (little-endian int16)
-    at the start of a buffer with room for 4 bytes per value (a consumer may widen them
-    in place; the room beyond the counts is never touched, so it costs no memory until
-    then)."""
+    dec: U8, boff: I64, bt: I64, period: I32, bstart: I64, bvstart: I64, t: I64, values: U8
+) -> None:
+    """Every block's samples: t_us per sample into ``t`` (``bstart[-1]`` of them), and the
+    value bytes (little-endian int16) at the start of ``values``, a buffer with room for 4
+    bytes per value (a consumer may widen them in place; the room beyond the counts is
+    never touched, so it costs no memory until then). Both are allocated by the caller:
+    numpy asks the kernel for huge pages for large arrays, so writing them takes a few
+    page faults instead of one per 4 KB."""
     nb = boff.shape[0]
-    total = bstart[nb]
-    values = np.empty(4 * bvstart[nb], np.uint8)
-    t = np.empty(total, np.int64)
     for b in range(nb):
         off = boff[b] + 4
         s = bstart[b]
@@ -156,4 +155,3 @@ def _gather_samples(
         values[2 * v : 2 * v + nb2] = dec[off : off + nb2]
         for q in range(n):
             t[s + q] = bt[b] + period[b] * q
-    return t, values

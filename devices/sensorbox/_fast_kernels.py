@@ -59,7 +59,21 @@ from devices.sensorbox._fast_sequencer import (
     _signed32,
 )
 
-__all__ = ["MAX_WIRE", "_decode_stream"]
+__all__ = ["MAX_WIRE", "_decode_stream", "frame_tables"]
+
+
+def frame_tables(n: int) -> tuple[I64, F64, I64, I64]:
+    """The decoder's frame tables for ``n`` wire bytes (``fr``, ``fh``, ``rel``,
+    ``rel_chunk``; see :func:`_decode_stream`), allocated by numpy: it asks the kernel for
+    huge pages for large arrays, so the rows written cost a few page faults, not one per
+    4 KB, and the rows never written cost nothing."""
+    rows = n // 11 + 2  # a good frame takes at least 11 wire bytes
+    return (
+        np.empty((rows, 5), np.int64),
+        np.empty(rows, np.float64),
+        np.empty((rows, 4), np.int64),
+        np.empty(rows, np.int64),
+    )
 
 
 #: Eight bytes as one word: a zero byte among them makes ``(w - ONES) & ~w & HIGH`` non-zero.
@@ -76,6 +90,8 @@ def _next_zero(buf: U8, words: NDArray[np.uint64], j: int) -> int:
         if buf[j] == 0:
             return j
         j += 1
+    if j >= n:
+        return n
     w = j >> 3
     while w < words.shape[0]:
         v = words[w]
@@ -185,6 +201,10 @@ def _decode_stream(
     new_at: I64,
     new_chunk: I64,
     new_gap_us: I64,
+    fr: I64,
+    fh: F64,
+    rel: I64,
+    rel_chunk: I64,
 ) -> tuple[U8, I64, F64, I64, I64, I64, int]:
     """Decode ``buf`` in place (each good frame decoded where it was received, one byte
     after its start); returns (the bytes the frames' offsets point into, fr, fh, rel, the
@@ -192,18 +212,15 @@ def _decode_stream(
     counters, pending bytes). A new connection
     (StreamDecoder.new_connection) begins at byte ``new_at[i]``, as chunk ``new_chunk[i]``
     (an empty chunk: the recording's mark of a reopened port), ``new_gap_us[i]`` of host
-    time after the last bytes before it."""
+    time after the last bytes before it. The frame tables ``fr`` (F x 5), ``fh``, ``rel``
+    (F x 4) and ``rel_chunk`` come from the caller, with room for ``F = len(buf) // 11 +
+    2`` frames (a good frame takes at least 11 wire bytes; see :func:`frame_tables`)."""
     n = buf.shape[0]
     stats = np.zeros(N_STATS, np.int64)
     stats[BYTES_IN] = n
     dec = buf  # decoded in place
     words = buf[: n - n % 8].view(np.uint64)
     zeros = np.empty(MAX_WIRE + 1, np.int64)
-    maxf = n // 11 + 2  # a good frame takes at least 11 wire bytes
-    fr = np.empty((maxf, 5), np.int64)
-    fh = np.empty(maxf, np.float64)
-    rel = np.empty((maxf, 4), np.int64)
-    rel_chunk = np.empty(maxf, np.int64)
     st = np.zeros(N_ST, np.int64)
     st[EXPECTED] = -1
     lh = np.zeros(1, np.float64)

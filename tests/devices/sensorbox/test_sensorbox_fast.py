@@ -145,6 +145,15 @@ def test_a_new_connection_restarts_a_box_whose_counters_carry_on() -> None:
     assert step > 10_000_000
 
 
+@pytest.mark.parametrize("pad", range(8))
+def test_a_new_connection_after_the_last_delimiter(pad: int) -> None:
+    # Every byte decoded, then the port reopened: the delimiter search starts at the end
+    # of the bytes, whatever their length modulo its eight-byte words.
+    data = b"\x00" * pad + b"".join(frames_of(["samples"] * 3, 1, 0, 0))
+    check_same(data, [], reopens=[len(data)])
+    check_same(data, [len(data) // 2], reopens=[len(data), len(data) - 1])
+
+
 @settings(max_examples=150)
 @given(st.binary(max_size=3000), st.lists(st.integers(0, 10**6), max_size=6))
 def test_fast_equals_reference_on_random_bytes(data: bytes, cuts: list[int]) -> None:
