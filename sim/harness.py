@@ -254,9 +254,8 @@ class SimDevices:
         self._hold_from(self.world.now(), timeout_s)
 
     def _hold_from(self, at: float, timeout_s: float) -> None:
-        """Hold the world at world time ``at`` (its time now or earlier, but after the
-        last time anything saw it) until the box is opened and used, from a thread of its
-        own (the hold is a thread's, and ends with it)."""
+        """Hold the world at world time ``at`` (not before anything saw it) until the box is
+        opened and used, from a thread of its own (a hold is a thread's, ending with it)."""
         held = threading.Event()
         world = self.world
 
