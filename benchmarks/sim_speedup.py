@@ -62,8 +62,7 @@ def world(seed: int, speedup: float) -> WorldOptions:
 
 
 def in_process(seconds: float, speedup: float, belt: str, seed: int) -> dict[str, Any]:
-    with start_devices(world(seed, speedup)) as sim:
-        sim.hold_until_opened()
+    with start_devices(world(seed, speedup), held_until_opened=True) as sim:
         t0, c0 = time.perf_counter(), time.process_time()
         doc = live_session(sim, seconds, belt=belt)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -71,11 +70,10 @@ def in_process(seconds: float, speedup: float, belt: str, seed: int) -> dict[str
 
 
 def subprocess_run(seconds: float, speedup: float, seed: int) -> dict[str, Any]:
-    with start_devices(world(seed, speedup)) as sim:
+    with start_devices(world(seed, speedup), held_until_opened=True) as sim:
         cmd = [sys.executable, "-m", "stride.cli.app", "live", "--port", sim.box]
         cmd += ["--treadmill", sim.treadmill_arg, "--no-ui", "--json", "--no-record"]
         cmd += ["--no-history", "--duration", f"{seconds:g}", "--speedup", f"{speedup:g}"]
-        sim.hold_until_opened()
         t0, c0 = time.perf_counter(), children_cpu()
         run = subprocess.run(cmd, capture_output=True, text=True)
         wall, cpu = time.perf_counter() - t0, children_cpu() - c0

@@ -41,6 +41,8 @@ from sim.truth import TRUTH_COLUMNS, match_steps
 from sim.world import World, WorldOptions, drop_world, get_world
 
 _KEYS = itertools.count(1)
+#: Real seconds a held world waits for a program to open its box.
+HOLD_TIMEOUT_S = 60.0
 DEVICE_DEFAULTS: dict[str, object] = {
     "profile": "healthy",
     "seed": 0,
@@ -137,20 +139,32 @@ class SimDevices:
     """A running simulated world on ports (see the module docstring). Times are world
     seconds; the truth's times are the box's clock from the world's start (:meth:`now`)."""
 
-    def __init__(self, options: WorldOptions, treadmill: str = "trackmaster") -> None:
+    def __init__(
+        self,
+        options: WorldOptions,
+        treadmill: str = "trackmaster",
+        *,
+        held_until_opened: bool = False,
+    ) -> None:
+        """``held_until_opened``: the world's time stands still from its creation until a
+        program opens the box (see :meth:`hold_until_opened`), so the session walks the
+        walk from its start however long the ports and their server took to start."""
         self.key = f"stride-sim-{os.getpid()}-{next(_KEYS)}"
         _register_sim_urls()
         self.world: World = get_world(self.key, options, frozenset())
+        self._stop = threading.Event()
+        if held_until_opened:  # before the server's thread lives any of the world's time
+            self._hold_from(self.world.now(), HOLD_TIMEOUT_S)
         self.directory = Path(tempfile.mkdtemp(prefix="stride-sim-"))
         self.notices: list[str] = []
         try:
             self.server = Server(self.directory, self.world, treadmill, say=self.notices.append)
         except BaseException:
+            self._stop.set()
             drop_world(self.key)
             shutil.rmtree(self.directory, ignore_errors=True)
             raise
         self.treadmill_protocol = treadmill
-        self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self.server.run, args=(self._stop,), name=f"{self.key}-server", daemon=True
         )
@@ -224,7 +238,7 @@ class SimDevices:
     def set_profile(self, profile: str) -> str:
         return self.world.set_profile(profile)
 
-    def hold_until_opened(self, timeout_s: float = 60.0) -> None:
+    def hold_until_opened(self, timeout_s: float = HOLD_TIMEOUT_S) -> None:
         """Stop the world's time where it is until a program opens the box (a ``sim://``
         port in this process, or its pseudo-terminal in this process or a child), or for
         ``timeout_s`` real seconds: runs that start at different moments then walk the same
@@ -232,24 +246,34 @@ class SimDevices:
         ports, until every port opened is used (read or written): a session that opens the
         box and the treadmill, then takes its time to start reading and polling (loading
         its kernels on a busy machine), would otherwise find seconds of the walk waiting
-        in the port at 20 times real time, stamped late, and its first polls that late."""
+        in the port at 20 times real time, stamped late, and its first polls that late.
+
+        The world has lived since its creation, a moment that grows with the machine's
+        load (at 20 times real time, a tenth of a second is two seconds of walking): a run
+        that must start where the walk starts is made with ``held_until_opened=True``."""
+        self._hold_from(self.world.now(), timeout_s)
+
+    def _hold_from(self, at: float, timeout_s: float) -> None:
+        """Hold the world at world time ``at`` (not before anything saw it) until the box is
+        opened and used, from a thread of its own (a hold is a thread's, ending with it)."""
         held = threading.Event()
         world = self.world
 
         def opened() -> bool:
             if world.ports:
                 return all(getattr(p, "used", True) for p in list(world.ports))
-            tty = self.server.box_tty
-            if tty is None:
+            server: Server | None = getattr(self, "server", None)  # None while it starts
+            tty = None if server is None else server.box_tty
+            if server is None or tty is None:
                 return False
             try:
                 rdev = os.stat(tty).st_rdev
             except OSError:
                 return False
-            return bool(_fds_holding(rdev, self.server.own_fds()) or _children_holding(tty))
+            return bool(_fds_holding(rdev, server.own_fds()) or _children_holding(tty))
 
         def hold() -> None:
-            world.hold(world.now())
+            world.hold(at)
             held.set()
             deadline = time.monotonic() + timeout_s
             while not self._stop.is_set() and not opened() and time.monotonic() < deadline:
@@ -291,9 +315,11 @@ class SimDevices:
 
 
 @contextlib.contextmanager
-def start_devices(options: WorldOptions, treadmill: str = "trackmaster") -> Iterator[SimDevices]:
+def start_devices(
+    options: WorldOptions, treadmill: str = "trackmaster", *, held_until_opened: bool = False
+) -> Iterator[SimDevices]:
     """:class:`SimDevices` for a ``with`` block."""
-    devices = SimDevices(options, treadmill)
+    devices = SimDevices(options, treadmill, held_until_opened=held_until_opened)
     try:
         yield devices
     finally:

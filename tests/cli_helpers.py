@@ -112,13 +112,16 @@ def stride_in_process(*args: str, cwd: Path | None = None) -> subprocess.Complet
     The run sees what :func:`stride` gives a process (the environment of :func:`env`, ``cwd``,
     an empty standard input, ``sys.argv``) and leaves nothing behind for the next test: the
     environment, working folder, standard streams, logging handlers and levels and the
-    SIGINT/SIGTERM handlers are put back as they were (the history database path is the
+    SIGINT/SIGTERM handlers are put back as they were, and the simulated worlds the run
+    started (``sim://`` ports, ``ftms:sim``) are forgotten as a process's end forgets them, so
+    a later ``sim://`` URL starts its own world (the history database path is the
     ``STRIDE_HISTORY_DB`` of that environment, which conftest sets per test)."""
     import io
     import logging
     import signal
     import traceback
 
+    from sim.world import drop_world, worlds
     from stride.cli.app import main
 
     out, err = io.StringIO(), io.StringIO()
@@ -130,6 +133,7 @@ def stride_in_process(*args: str, cwd: Path | None = None) -> subprocess.Complet
         sys.stdin,
     )
     saved_signals = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    saved_worlds = set(worlds())
     loggers = [logging.getLogger(n) for n in ("", "stride", "devices", "sim")]
     saved_logs = [(lg, list(lg.handlers), lg.level, lg.propagate) for lg in loggers]
     sys.argv = ["stride", *args]
@@ -167,6 +171,8 @@ def stride_in_process(*args: str, cwd: Path | None = None) -> subprocess.Complet
             lg.handlers[:] = handlers
             lg.setLevel(level)
             lg.propagate = propagate
+        for key in set(worlds()) - saved_worlds:
+            drop_world(key)
     returncode = code if isinstance(code, int) else (0 if code is None else 1)
     return subprocess.CompletedProcess(
         ["stride", *args], returncode, out.getvalue(), err.getvalue()

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from cli_helpers import stride, stride_in_process
 
+from sim.world import worlds
+
 
 def _state() -> dict[str, object]:
     loggers = [logging.getLogger(n) for n in ("", "stride", "devices", "sim")]
@@ -21,6 +23,7 @@ def _state() -> dict[str, object]:
         "streams": (sys.stdin, sys.stdout, sys.stderr),
         "logs": [(list(lg.handlers), lg.level, lg.propagate) for lg in loggers],
         "signals": [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)],
+        "worlds": set(worlds()),
     }
 
 
@@ -32,6 +35,10 @@ def test_runs_leave_the_test_process_as_they_found_it(tmp_path: Path) -> None:
     assert _state() == before
     usage = stride_in_process("live", "--no-such-option")
     assert usage.returncode == 2 and _state() == before
+    # a simulated world started and refused: the next sim:// URL starts a world of its own
+    mismatch = ("live", "--speedup", "5", "--port", "sim://box?speedup=10", "--no-ui",
+                "--no-record", "--no-history")  # fmt: skip
+    assert stride_in_process(*mismatch).returncode == 1 and _state() == before
     done = stride_in_process("--version")
     assert done.returncode == 0 and done.stdout.startswith("stride "), done.stderr
     assert _state() == before

@@ -36,8 +36,8 @@ def run(speedup: float, record: Path | None = None) -> tuple[dict[str, Any], dic
     options = WorldOptions(
         seed=12, speedup=speedup, profile="antalgic-left:0.4", speed_mps=2.2 * MPH
     )
-    with start_devices(options) as sim:
-        sim.hold_until_opened()  # both runs walk the same stretch from its start
+    # both runs walk the same stretch from the walk's start, however long the ports took
+    with start_devices(options, held_until_opened=True) as sim:
         doc = live_session(sim, SECONDS, record=record)
         return doc, measured_lengths(sim, doc)
 

@@ -47,6 +47,21 @@ def _bumble() -> Any:
     return bumble
 
 
+def load_bumble() -> None:
+    """Import the Bumble modules a device, a central and their GATT use, now and in the
+    caller's thread: a few seconds on a busy machine, which a timed Bluetooth exchange
+    (starting a device, connecting: :func:`devices.ble.loop.run`) must not count."""
+    _bumble()
+    import bumble.controller
+    import bumble.core
+    import bumble.device
+    import bumble.gatt
+    import bumble.hci
+    import bumble.host
+    import bumble.link
+    import bumble.transport.common  # noqa: F401
+
+
 def air(name: str = "default") -> Any:
     """The virtual radio ``name`` (a Bumble ``LocalLink``), created on first use."""
     _bumble()
@@ -247,7 +262,7 @@ class BumbleBackend(GattBackend):
     name = "bumble"
 
     def __init__(self, air: str = "default") -> None:
-        _bumble()
+        load_bumble()  # here, not inside the scan's or the connection's time limit
         self.air_name = air
         self._scanner: Any = None
 

@@ -33,9 +33,11 @@ class SimDevice:
 def ensure_peripheral(kind: str, query: str) -> SimDevice:
     """The running simulated ``kind`` (``ftms`` or ``rsc``) device of the world ``query``
     names, started on the shared Bluetooth loop if needed."""
+    from devices.ble.bumble_backend import load_bumble
     from sim.ble.rsc import SimRscPod
 
     options, key, world_options, given = parse_ble_sim(kind, query)
+    load_bumble()  # before the 5 s the device has to start, which its imports must not use
     world = get_world(key, world_options, given)
     with _LOCK:
         dev = _RUNNING.get((kind, key))

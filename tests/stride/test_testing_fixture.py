@@ -155,3 +155,42 @@ def test_teardown_leaves_nothing_behind(tmp_path: Path) -> None:
     assert not forgotten.is_open and not url.is_open
     assert len(left) == 2 and any(f"port box ({made / 'box'}" in line for line in left)
     assert any(sim.box_url in line for line in left)
+
+
+def test_a_world_held_until_opened_walks_from_its_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``held_until_opened=True``: the world's time stands still from its creation, not
+    from when the ports were up, until the box is opened and read. On a hand-driven clock
+    (20 times real time): a second spent making the ports and another before the box is
+    opened would otherwise be 40 s of walking the session never sees."""
+    from sim import harness
+
+    wall = [0.0]
+    make_world, make_server = harness.get_world, harness.Server
+
+    def hand_clocked_world(*args: Any) -> Any:
+        world = make_world(*args)
+        world.clock, world._t0 = (lambda: wall[0]), 0.0
+        return world
+
+    class SlowServer(make_server):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            wall[0] += 1.0  # a busy machine: the ports take a second to make
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(harness, "get_world", hand_clocked_world)
+    monkeypatch.setattr(harness, "Server", SlowServer)
+    with harness.start_devices(WorldOptions(seed=1, speedup=20.0), held_until_opened=True) as sim:
+        wall[0] += 1.0  # and the session takes a second to open the box
+        assert sim.now() < 0.01  # where it was made, not 40 s on
+        with serial.serial_for_url(sim.box_url, timeout=0) as box:
+            box.read(100)
+            deadline = time.monotonic() + 60.0  # the hold ends in its own thread
+
+            def holding() -> bool:
+                return any(t.name == f"{sim.key}-hold" for t in threading.enumerate())
+
+            while holding() and time.monotonic() < deadline:
+                time.sleep(0.002)
+            assert not holding()
+            wall[0] += 0.5
+            assert sim.now() == pytest.approx(10.0, abs=0.01)  # 0.5 s x 20 from its start

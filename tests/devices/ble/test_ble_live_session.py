@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import statistics
 import time
@@ -29,6 +28,7 @@ from benchmarks.live_truth import TruthWatcher, matched_errors
 from devices.ble.ftms import parse_speed_range
 from devices.ble.record import iter_records
 from devices.recording import SessionReader
+from devices.units import parse_speed
 from stride.cli.app import app
 from stride.session.live import Session
 from stride.session.run import LiveArgs, run_live
@@ -57,39 +57,45 @@ def keys_at(presses: dict[float, str], frames: list[str]) -> Callable[[Session],
 def live_session(
     tmp_path: Path, spec: str, seconds: float, ui: Callable[[Session], None], **kw: Any
 ) -> tuple[dict[str, Any], dict[tuple[str, float], float], str]:
-    """Run ``stride live`` on world ``key`` in this process: (final document, true step
-    lengths, stderr)."""
+    """Run ``stride live`` on a world of its own in this process: (final document, true
+    step lengths, stderr). The world stands still from its creation until the session
+    reads the box (:class:`~sim.harness.SimDevices` ``held_until_opened``), so the
+    treadmill's faults, in world seconds, come at the same seconds of the session however
+    long the Bluetooth link took to come up on a busy machine."""
     import sys
 
     from sim.ble import serve
-    from sim.world import drop_world
+    from sim.harness import start_devices
+    from sim.world import WorldOptions
 
-    key = f"ble-live-{os.getpid()}-{time.monotonic_ns()}"
-    watcher = TruthWatcher(key)
-    watcher.start()
-    out, err = io.StringIO(), io.StringIO()
-    saved = sys.stdout, sys.stderr
-    args = LiveArgs(
-        port=f"sim://box?world={key}&seed=1&speed=3.6kmh",
-        treadmill=spec.replace("sim?", f"sim?world={key}&"),
-        duration_s=seconds,
-        no_ui=True,
-        json_doc=True,
-        history=False,
-        record=tmp_path / "rec",
-        ui_hook=ui,
-        **kw,
-    )
-    try:
-        sys.stdout, sys.stderr = out, err
-        assert run_live(args) == 0
-    finally:
-        sys.stdout, sys.stderr = saved
-        watcher.stop.set()
-        watcher.join()
-        sent = [v for _, v in serve.ensure_peripheral(*_kind_query(args.treadmill)).peripheral.sent]
-        serve.stop_all()
-        drop_world(key)
+    options = WorldOptions(seed=1, speed_mps=parse_speed("3.6kmh"))
+    with start_devices(options, held_until_opened=True) as sim:
+        key = sim.key
+        watcher = TruthWatcher(key)
+        watcher.start()
+        out, err = io.StringIO(), io.StringIO()
+        saved = sys.stdout, sys.stderr
+        args = LiveArgs(
+            port=f"sim://box?world={key}&seed=1&speed=3.6kmh",
+            treadmill=spec.replace("sim?", f"sim?world={key}&"),
+            duration_s=seconds,
+            no_ui=True,
+            json_doc=True,
+            history=False,
+            record=tmp_path / "rec",
+            ui_hook=ui,
+            **kw,
+        )
+        try:
+            sys.stdout, sys.stderr = out, err
+            assert run_live(args) == 0
+        finally:
+            sys.stdout, sys.stderr = saved
+            watcher.stop.set()
+            watcher.join()
+            peripheral = serve.ensure_peripheral(*_kind_query(args.treadmill)).peripheral
+            sent = [v for _, v in peripheral.sent]
+            serve.stop_all()
     doc = json.loads(out.getvalue().splitlines()[-1])
     doc["sent"] = sent
     return doc, watcher.steps, err.getvalue()
