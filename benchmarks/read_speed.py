@@ -154,10 +154,7 @@ def stages(session: Path, size: int, repeat: int) -> dict[str, Any]:
         fast._rare_events(got[6], dec, fr, fh, rel)
         clock("HELLO/STATUS/ERROR events", t)
         t = now()
-        t_us = np.empty(int(got[0][-1]), np.int64)
-        room = np.empty(4 * int(got[1][-1]), np.uint8)
-        _fast_gather._gather_samples(dec, got[8], got[9], got[2][4], got[0], got[1], t_us, room)
-        del t_us, room
+        _fast_gather.gather_samples(dec, got[8], got[9], got[2][4], got[0], got[1])
         clock("sample gather (times, counts)", t)
         del data, buf, dec, fr, fh, rel, rel_chunk, got
         reader = SessionReader(session)

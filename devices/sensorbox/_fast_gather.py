@@ -155,3 +155,14 @@ def _gather_samples(
         values[2 * v : 2 * v + nb2] = dec[off : off + nb2]
         for q in range(n):
             t[s + q] = bt[b] + period[b] * q
+
+
+def gather_samples(
+    dec: U8, boff: I64, bt: I64, period: I32, bstart: I64, bvstart: I64
+) -> tuple[I64, U8]:
+    """:func:`_gather_samples` into new arrays: (t_us per sample, value bytes with room
+    for 4 bytes per value)."""
+    t = np.empty(int(bstart[-1]), np.int64)
+    values = np.empty(4 * int(bvstart[-1]), np.uint8)
+    _gather_samples(dec, boff, bt, period, bstart, bvstart, t, values)
+    return t, values

@@ -257,9 +257,7 @@ def decode_stream(
     first_hello = np.flatnonzero(rel_type == T_HELLO)[:1]
     hello_chunk = int(rel_chunk[first_hello[0]]) if first_hello.size else -1
     del fr, fh, rel, rel_chunk, got, ends, ht  # freed before the samples are written
-    t = np.empty(int(bstart[-1]), np.int64)
-    room = np.empty(4 * int(bvstart[-1]), np.uint8)
-    _fast_gather._gather_samples(dec, boff, bt, binfo[4], bstart, bvstart, t, room)
+    t, room = _fast_gather.gather_samples(dec, boff, bt, binfo[4], bstart, bvstart)
     del boff, bt
     vbytes = room[: 2 * int(bvstart[-1])]
     bc = binfo[3]
