@@ -41,6 +41,17 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 
 
+def add_work_option(ap: argparse.ArgumentParser, help: str) -> None:
+    """``--work``: the folder of simulated sessions, one for the speed benchmarks that
+    import this module, so each session is made once and then reused by all of them."""
+    ap.add_argument(
+        "--work",
+        type=Path,
+        default=Path(os.environ.get("TMPDIR", "/tmp")) / "stride-analyze-speed",
+        help=help,
+    )
+
+
 def stride_cmd() -> list[str]:
     """The ``stride`` entry point of this interpreter's environment."""
     exe = Path(sys.executable).parent / "stride"
@@ -288,12 +299,7 @@ def compare(a: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument(
-        "--work",
-        type=Path,
-        default=Path(os.environ.get("TMPDIR", "/tmp")) / "stride-analyze-speed",
-        help="where the simulated sessions are kept",
-    )
+    add_work_option(ap, "where the simulated sessions are kept")
     ap.add_argument("--minutes", type=float, default=60.0)
     ap.add_argument("--count", type=int, default=10)
     ap.add_argument("--short", type=float, default=5.0)

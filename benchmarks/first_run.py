@@ -38,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from analyze_speed import simulate, stride_cmd
+from analyze_speed import add_work_option, simulate, stride_cmd
 
 DEMO = ["demo", "--no-ui", "--no-record", "--no-history", "--duration", "12"]
 
@@ -150,12 +150,7 @@ def rounds(session: Path, checkouts: dict[str, Path | None], repeat: int) -> dic
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument(
-        "--work",
-        type=Path,
-        default=Path(os.environ.get("TMPDIR", "/tmp")) / "stride-analyze-speed",
-        help="where the simulated session is kept",
-    )
+    add_work_option(ap, "where the simulated session is kept")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--baseline", type=Path, help="another checkout of stride, side by side")
     ap.add_argument("--json", action="store_true", help="one JSON document")

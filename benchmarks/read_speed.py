@@ -181,12 +181,7 @@ def stages(session: Path, size: int, repeat: int) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument(
-        "--work",
-        type=Path,
-        default=Path(os.environ.get("TMPDIR", "/tmp")) / "stride-analyze-speed",
-        help="where the simulated session is kept",
-    )
+    common.add_work_option(ap, "where the simulated session is kept")
     ap.add_argument("--minutes", type=float, default=60.0)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--baseline", type=Path, help="another checkout of stride, side by side")
