@@ -243,9 +243,8 @@ def profiles(work: Path, minutes: float, names: list[str], repeat: int) -> list[
             analyze(sig, config)
             best = best_of(lambda sig=sig, config=config: analyze(sig, config), repeat)
             copy = copy_seconds(sig.n, sig.forces.shape[1])
-            if overground:
-                sensors = "heel-toe, overground"
-            rows.append({"profile": name, "sensors": sensors, "dtype": str(sig.forces.dtype),
+            label = f"{sensors}, overground" if overground else sensors
+            rows.append({"profile": name, "sensors": label, "dtype": str(sig.forces.dtype),
                          "analysis_s": round(best, 4),
                          "M_points_per_s": round(sig.n / best / 1e6, 1),
                          "over_int16_copy": round(best / copy, 1)})  # fmt: skip
