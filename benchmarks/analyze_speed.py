@@ -23,7 +23,8 @@ measured side by side in this run, each ``stride analyze`` with a warm numba cac
 blocks 1 and 2 (``--several-only``: block 2; ``--one-only``: block 1), for it and for this
 checkout interleaved round by round (best of ``--repeat`` rounds each), and reports
 this/baseline ratios; with ``--profiles-only``, block 3's profiles alone, each checkout in
-a child process of its own, alternating round by round.
+a child process of its own, alternating round by round. Block 1's analysis
+cut into stages: ``benchmarks/analyze_stages.py``.
 The first run (an empty numba cache): ``benchmarks/first_run.py``.
 """
 
