@@ -140,29 +140,49 @@ def _gather_samples(
     dec: U8, boff: I64, bt: I64, period: I32, bstart: I64, bvstart: I64, t: I64, values: U8
 ) -> None:
     """Every block's samples: t_us per sample into ``t`` (``bstart[-1]`` of them), and the
-    value bytes (little-endian int16) at the start of ``values``, a buffer with room for 4
-    bytes per value (a consumer may widen them in place; the room beyond the counts is
-    never touched, so it costs no memory until then). Both are allocated by the caller:
-    numpy asks the kernel for huge pages for large arrays, so writing them takes a few
-    page faults instead of one per 4 KB."""
+    value bytes (little-endian int16) at the start of ``values``. ``values`` may be the
+    memory ``dec`` starts at (the counts then take the place of the bytes they were
+    decoded from), provided no block is written over a later block's bytes
+    (:func:`fits_in_place`): the bytes are copied forwards, one at a time. Both are
+    allocated by the caller: numpy asks the kernel for huge pages for large arrays, so
+    writing them takes a few page faults instead of one per 4 KB."""
     nb = boff.shape[0]
     for b in range(nb):
         off = boff[b] + 4
         s = bstart[b]
         n = bstart[b + 1] - s
-        v = bvstart[b]
-        nb2 = 2 * (bvstart[b + 1] - v)
-        values[2 * v : 2 * v + nb2] = dec[off : off + nb2]
+        v = 2 * bvstart[b]
+        for q in range(2 * (bvstart[b + 1] - bvstart[b])):
+            values[v + q] = dec[off + q]
         for q in range(n):
             t[s + q] = bt[b] + period[b] * q
 
 
+def fits_in_place(boff: I64, bvstart: I64) -> bool:
+    """Whether the blocks' counts (value bytes ``2 * bvstart``) can be written, in release
+    order, over the decoded bytes they come from (payload at ``boff + 4``): each block's
+    place starts at or before its own bytes and ends before the bytes of every block
+    released after it. Not always so: a frame held back for reordering lies before
+    frames released ahead of it."""
+    if not boff.size:
+        return True
+    src = boff + 4
+    end = 2 * bvstart[1:]
+    later = np.minimum.accumulate(src[::-1])[::-1]
+    return bool(np.all(2 * bvstart[:-1] <= src) and np.all(end[:-1] <= later[1:]))
+
+
 def gather_samples(
-    dec: U8, boff: I64, bt: I64, period: I32, bstart: I64, bvstart: I64
+    dec: U8, boff: I64, bt: I64, period: I32, bstart: I64, bvstart: I64, room: U8 | None = None
 ) -> tuple[I64, U8]:
-    """:func:`_gather_samples` into new arrays: (t_us per sample, value bytes with room
-    for 4 bytes per value)."""
+    """:func:`_gather_samples`: (t_us per sample, value bytes). The counts go to the start
+    of ``room`` (the memory ``dec`` starts at, or None) where they fit in place
+    (:func:`fits_in_place`), else to new memory with room for 4 bytes per value (a
+    consumer may widen them to float32 there; the room beyond the counts is never touched,
+    so it costs no memory until then)."""
     t = np.empty(int(bstart[-1]), np.int64)
-    values = np.empty(4 * int(bvstart[-1]), np.uint8)
-    _gather_samples(dec, boff, bt, period, bstart, bvstart, t, values)
-    return t, values
+    nv = int(bvstart[-1])
+    if room is None or room.size < 2 * nv or not fits_in_place(boff, bvstart):
+        room = np.empty(4 * nv, np.uint8)
+    _gather_samples(dec, boff, bt, period, bstart, bvstart, t, room)
+    return t, room

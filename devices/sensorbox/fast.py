@@ -132,6 +132,7 @@ class DecodedBox:
         samples dropped as out of order, the last kept device time or ``prev_us``)."""
         from devices.sensorbox._fast_samples import _assemble_in_place
 
+        self._drop_blocks()  # used up: their memory goes before the forces are widened
         flat = self.values_flat
         n, k = self.t_us.shape[0], int(cols.size)
         widen = offset is not None and scale is not None
@@ -157,6 +158,15 @@ class DecodedBox:
         t = self.t_us.view(np.float64)[:kept]
         forces = (newtons if widen else flat)[: kept * k].reshape(kept, k)
         return t, forces, int(dropped), int(last)
+
+    def _drop_blocks(self) -> None:
+        """Forget the per-block and belt arrays (the box is being used up): empty arrays
+        of their own, so the memory goes (slices would keep it)."""
+        for f in dataclasses.fields(self):
+            if f.name.startswith(("block_", "belt_")) or f.name == "_rel_type":
+                old = getattr(self, f.name)
+                keep = 1 if f.name in ("block_start", "block_vstart") else 0
+                setattr(self, f.name, np.zeros(keep, old.dtype))
 
     def events(self) -> list[Event]:
         """The event list ``StreamDecoder`` produces for the same chunks (then flushed)."""
@@ -218,6 +228,7 @@ def decode_stream(
     reorder_window: int = 4,
     flush: bool = True,
     consume: bool = False,
+    room: NDArray[np.uint8] | None = None,
 ) -> DecodedBox:
     """Decode a recorded stream: ``data`` with chunk start offsets and host times per chunk.
 
@@ -227,14 +238,16 @@ def decode_stream(
     new connection: the decoder is told ``new_connection(host_t)`` there, as the live one was. The
     bytes are decoded in place, in a copy unless ``consume`` gives a writable ``data`` (a
     bytearray, a writable memoryview or an array) over to it: its contents are then
-    garbage (a recording's size less memory).
+    garbage (a recording's size less memory). ``room``: the buffer ``data`` starts at, if
+    it has more (``StreamData.room``): with room for twice the bytes, the decoded counts
+    are written over the bytes they came from where that is safe, and can be widened to
+    float32 there (``samples_in_place``): the recording's bytes become the result.
     """
     from devices.sensorbox import _fast_gather, _fast_kernels  # numba: on first use
 
     assert _fast_kernels.MAX_WIRE == MAX_WIRE_FRAME
     buf, ends, ht = _checked(data, chunk_offsets, host_t, reorder_window)
-    if not (consume and buf.flags.writeable and buf.flags.c_contiguous):
-        buf = buf.copy()
+    buf, room = _own_buffer(buf, room, consume)
     starts = np.concatenate([np.zeros(min(ends.size, 1), np.int64), ends[:-1]])
     new_chunk, new_gap_us = _new_connections(starts, ends, ht)
     dec, fr, fh, rel, rel_chunk, stats_arr, pending = _fast_kernels._decode_stream(
@@ -256,9 +269,9 @@ def decode_stream(
     hellos, statuses, errors = _rare_events(other, dec, fr, fh, rel)
     first_hello = np.flatnonzero(rel_type == T_HELLO)[:1]
     hello_chunk = int(rel_chunk[first_hello[0]]) if first_hello.size else -1
-    del fr, fh, rel, rel_chunk, got, ends, ht  # freed before the samples are written
-    t, room = _fast_gather.gather_samples(dec, boff, bt, binfo[4], bstart, bvstart)
-    del boff, bt
+    del fr, fh, rel, rel_chunk, got, ends, ht, starts  # freed before the samples are written
+    t, room = _fast_gather.gather_samples(dec, boff, bt, binfo[4], bstart, bvstart, room)
+    del boff, bt, dec, buf
     vbytes = room[: 2 * int(bvstart[-1])]
     bc = binfo[3]
     cmin, cmax = (int(bc.min()), int(bc.max())) if bc.size else (0, 0)
@@ -290,6 +303,32 @@ def decode_stream(
         _hello_chunk=hello_chunk,
         values_room=room,
     )
+
+
+def _own_buffer(
+    buf: NDArray[np.uint8], room: NDArray[np.uint8] | None, consume: bool
+) -> tuple[NDArray[np.uint8], NDArray[np.uint8] | None]:
+    """The bytes to decode in place, and the buffer they start (None: the counts go to
+    new memory), with room for twice them where it can be had: ``data`` itself when given
+    over (``consume``), in ``room`` if that starts at the same address; else a copy in
+    new memory (untouched room is free)."""
+    n = buf.shape[0]
+    at = buf.__array_interface__["data"][0]
+    if consume and buf.flags.writeable and buf.flags.c_contiguous:
+        if at % 8:
+            return buf, None  # counts written here would be misaligned
+        if (
+            room is not None
+            and room.dtype == np.uint8
+            and room.ndim == 1
+            and room.size >= 2 * n
+            and room.__array_interface__["data"][0] == at
+        ):
+            return buf, room
+        return buf, buf
+    own = np.empty(2 * n, np.uint8)
+    own[:n] = buf
+    return own[:n], own
 
 
 def _new_connections(

@@ -34,7 +34,7 @@ def decode_box(
     also each chunk's arrival, as the live session noted them."""
     data = reader.read_stream(name)
     reader.release(name)  # decoded in place below: the recorded bytes become the frames
-    box = decode_stream(data.data, data.offsets, data.host_t, consume=True)
+    box = decode_stream(data.data, data.offsets, data.host_t, consume=True, room=data.room)
     del data
     if arrivals is not None:
         clean = _box_arrivals(box)
