@@ -133,6 +133,7 @@ class DecodedBox:
         from devices.sensorbox._fast_samples import _assemble_in_place
 
         self._drop_blocks()  # used up: their memory goes before the forces are widened
+        return_freed_memory()
         flat = self.values_flat
         n, k = self.t_us.shape[0], int(cols.size)
         widen = offset is not None and scale is not None
@@ -211,6 +212,27 @@ class DecodedBox:
         return out
 
 
+def return_freed_memory() -> None:
+    """Give the memory freed so far back to the system (glibc's ``malloc_trim``; elsewhere
+    nothing). Arrays of a few MB (the reader's windows, the per-block arrays the decoder's
+    kernels allocate) live in the C heap, which keeps freed memory for reuse: without
+    this, a larger array allocated next takes new pages while the freed ones stay
+    counted (a third of the recording's size on an hour's session)."""
+    global _TRIM
+    if _TRIM is None:
+        import ctypes
+        import ctypes.util
+
+        name = ctypes.util.find_library("c")
+        libc = ctypes.CDLL(name) if name else None
+        _TRIM = getattr(libc, "malloc_trim", False) if libc is not None else False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM: Any = None
+
+
 def _crc_tables() -> NDArray[np.int64]:
     """CRC tables of a byte followed by 0, 1, 2 and 3 zero bytes (four bytes a step)."""
     tables = [_CRC_TABLE.astype(np.int64)]
@@ -246,13 +268,13 @@ def decode_stream(
     from devices.sensorbox import _fast_gather, _fast_kernels  # numba: on first use
 
     assert _fast_kernels.MAX_WIRE == MAX_WIRE_FRAME
-    buf, ends, ht = _checked(data, chunk_offsets, host_t, reorder_window)
+    buf, starts, ht = _checked(data, chunk_offsets, host_t, reorder_window)
     buf, room = _own_buffer(buf, room, consume)
-    starts = np.concatenate([np.zeros(min(ends.size, 1), np.int64), ends[:-1]])
-    new_chunk, new_gap_us = _new_connections(starts, ends, ht)
-    dec, fr, fh, rel, rel_chunk, stats_arr, pending = _fast_kernels._decode_stream(
+    return_freed_memory()  # what reading the recording freed: the tables take its place
+    new_chunk, new_gap_us = _new_connections(starts, buf.shape[0], ht)
+    dec, rel, rel_host, rel_chunk, stats_arr, pending = _fast_kernels._decode_stream(
         buf,
-        ends,
+        starts,
         ht,
         reorder_window,
         flush,
@@ -260,16 +282,17 @@ def decode_stream(
         starts[new_chunk],
         new_chunk,
         new_gap_us,
-        *_fast_kernels.frame_tables(buf.shape[0]),
+        *_fast_kernels.frame_tables(buf.shape[0], reorder_window),
     )
     counter_map: dict[str, Any] = dict(zip(STAT_FIELDS, (int(x) for x in stats_arr), strict=True))
     stats = DecoderStats(**counter_map)
-    got = _fast_gather._gather_blocks(dec, fr, fh, rel, rel_chunk)
+    got = _fast_gather._gather_blocks(dec, rel, rel_host, rel_chunk)
     bstart, bvstart, binfo, bhost, belt, belt_host, other, rel_type, boff, bt = got
-    hellos, statuses, errors = _rare_events(other, dec, fr, fh, rel)
+    hellos, statuses, errors = _rare_events(other, dec, rel, rel_host)
     first_hello = np.flatnonzero(rel_type == T_HELLO)[:1]
     hello_chunk = int(rel_chunk[first_hello[0]]) if first_hello.size else -1
-    del fr, fh, rel, rel_chunk, got, ends, ht, starts  # freed before the samples are written
+    del rel, rel_host, rel_chunk, got, ht, starts  # freed before the samples are written
+    return_freed_memory()
     t, room = _fast_gather.gather_samples(dec, boff, bt, binfo[4], bstart, bvstart, room)
     del boff, bt, dec, buf
     vbytes = room[: 2 * int(bvstart[-1])]
@@ -332,15 +355,21 @@ def _own_buffer(
 
 
 def _new_connections(
-    starts: NDArray[np.int64], ends: NDArray[np.int64], host_t: NDArray[np.float64]
+    starts: NDArray[np.int64], n: int, host_t: NDArray[np.float64]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """The empty chunks (a new connection each) and, for each, the host time in
     microseconds from the last chunk with bytes before it (``StreamDecoder``'s
-    ``new_connection``; 0 where none came before)."""
-    empty = ends == starts
-    at = np.flatnonzero(empty).astype(np.int64)
-    idx = np.where(~empty, np.arange(ends.size), -1)
-    last = np.maximum.accumulate(idx) if idx.size else idx
+    ``new_connection``; 0 where none came before). ``starts``: where each chunk starts in
+    the ``n`` bytes."""
+    at = np.flatnonzero(starts[1:] == starts[:-1]).astype(np.int64)
+    if starts.size and starts[-1] == n:
+        at = np.append(at, starts.size - 1)
+    if not at.size:
+        return at, at
+    empty = np.zeros(starts.size, np.bool_)
+    empty[at] = True
+    idx = np.where(~empty, np.arange(starts.size), -1)
+    last = np.maximum.accumulate(idx)
     prev = last[at]
     before = np.where(prev >= 0, host_t[np.maximum(prev, 0)], host_t[at])
     gap_us = np.floor((host_t[at] - before) * 1e6 + 0.5).astype(np.int64)
@@ -353,7 +382,7 @@ def _checked(
     host_t: ArrayLike | None,
     reorder_window: int,
 ) -> tuple[NDArray[np.uint8], NDArray[np.int64], NDArray[np.float64]]:
-    """The kernel's inputs (bytes, chunk ends, chunk host times), or a ValueError."""
+    """The kernel's inputs (bytes, chunk starts, chunk host times), or a ValueError."""
     buf = data if isinstance(data, np.ndarray) else np.frombuffer(data, dtype=np.uint8)
     if buf.dtype != np.uint8 or buf.ndim != 1:
         raise ValueError("data must be bytes or a 1-D uint8 array")
@@ -361,7 +390,7 @@ def _checked(
     if chunk_offsets is None:
         offs = np.zeros(1 if n else 0, dtype=np.int64)
     else:
-        offs = np.asarray(chunk_offsets, dtype=np.int64)
+        offs = np.ascontiguousarray(chunk_offsets, dtype=np.int64)
     ht = np.zeros(offs.shape[0]) if host_t is None else np.asarray(host_t, dtype=np.float64)
     if offs.ndim != 1 or ht.shape != offs.shape:
         raise ValueError("chunk_offsets and host_t must be 1-D and of the same length")
@@ -369,25 +398,32 @@ def _checked(
         raise ValueError("chunk_offsets must start at 0 and never decrease within data")
     if reorder_window < 0:
         raise ValueError("reorder_window must be >= 0")
-    ends = np.append(offs[1:], n).astype(np.int64) if offs.size else offs
-    return buf, ends, ht
+    return buf, offs, ht
 
 
 def _rare_events(
     other: NDArray[np.int64],
     dec: NDArray[np.uint8],
-    fr: NDArray[np.int64],
-    fh: NDArray[np.float64],
     rel: NDArray[np.int64],
+    rel_host: NDArray[np.float64],
 ) -> tuple[list[HelloEvent], list[StatusEvent], list[ErrorEvent]]:
     """The few HELLO, STATUS and ERROR frames (release indices ``other``) as events."""
+    from devices.sensorbox._fast_sequencer import P_LEN, P_SEQ, R_OFF, R_PACK, R_T
+
     hellos: list[HelloEvent] = []
     statuses: list[StatusEvent] = []
     errors: list[ErrorEvent] = []
     parsed: dict[bytes, Hello] = {}  # a box repeats the same HELLO every second
-    g = rel[other, 0]
+    pack = rel[other, R_PACK]
     wire = dec.data  # payloads sliced as bytes, columns as Python numbers: one pass each
-    columns = (fr[g, 0], fr[g, 1], fr[g, 3], fr[g, 4], rel[other, 1], fh[g])
+    columns = (
+        pack & 0xFF,
+        (pack >> P_SEQ) & 0xFFFF,
+        rel[other, R_OFF],
+        (pack >> P_LEN) & 0xFFFF,
+        rel[other, R_T],
+        rel_host[other],
+    )
     for ftype, seq, off, ln, t_i, host in zip(*(c.tolist() for c in columns), strict=True):
         payload = bytes(wire[off : off + ln])
         if ftype == T_HELLO:

@@ -19,7 +19,7 @@ import numpy as np
 from devices.recording import SessionReader
 from devices.recording.replay import feed_chunk, make_decoder
 from devices.sensorbox import SampleBlock
-from devices.sensorbox.fast import decode_stream
+from devices.sensorbox.fast import decode_stream, return_freed_memory
 from stride.core.signals import GaitSignals
 from stride.ingest.assembler import BlockAssembler, concat_chunks
 
@@ -41,7 +41,11 @@ def decode_box(
         if clean is None:
             return _assemble_by_chunk(reader, name, assembler, arrivals)
         arrivals.extend(clean)
-    return assembler.feed_decoded(box, consume=True), box.stats.as_dict()
+    signals = assembler.feed_decoded(box, consume=True)
+    stats = box.stats.as_dict()
+    del box
+    return_freed_memory()  # for the analysis that follows
+    return signals, stats
 
 
 def _box_arrivals(box: Any) -> list[tuple[float, float]] | None:
