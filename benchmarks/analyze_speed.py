@@ -19,8 +19,9 @@ measured side by side in this run, each ``stride analyze`` with a warm numba cac
    labelled as the best case it is (the contact scan skips almost all of it).
 
 ``--baseline DIR`` (another checkout, e.g. ``git archive main | tar -x -C DIR``) runs only
-blocks 1 and 2 (``--several-only``: block 2), for it and for this checkout interleaved
-round by round (best of ``--repeat`` rounds each), and reports this/baseline ratios.
+blocks 1 and 2 (``--several-only``: block 2; ``--one-only``: block 1), for it and for this
+checkout interleaved round by round (best of ``--repeat`` rounds each), and reports
+this/baseline ratios.
 The first run (an empty numba cache): ``benchmarks/first_run.py``.
 """
 
@@ -262,14 +263,23 @@ def compare(a: argparse.Namespace) -> dict[str, Any]:
         ENV = env
         if not a.several_only:
             long_session(a.work, a.minutes, 1)
-        many(a.work, a.count, a.short, 1)
+        if not a.one_only:
+            many(a.work, a.count, a.short, 1)
     rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in envs}
     for _ in range(a.repeat):
         for name, env in envs.items():
             ENV = env
             one = {} if a.several_only else long_session(a.work, a.minutes, 1)
-            rounds[name].append({"one_session": one, "several": many(a.work, a.count, a.short, 1)})
+            several = {} if a.one_only else many(a.work, a.count, a.short, 1)
+            rounds[name].append({"one_session": one, "several": several})
     ENV = None
+    if a.one_only:
+        keys = ("read_s", "command_cpu_s", "peak_rss_MB", "rss_above_baseline_over_recording")
+        one_best = {n: {k: min(r["one_session"][k] for r in rs) for k in keys}
+                    for n, rs in rounds.items()}  # fmt: skip
+        return {"one_session": one_best["this"], "baseline": one_best["baseline"],
+                "this_over_baseline": {k: round(one_best["this"][k] / one_best["baseline"][k], 2)
+                                       for k in keys}}  # fmt: skip
     if a.several_only:
         best = {n: min((r["several"] for r in rs), key=lambda f: f["parallel_wall_s"])
                 for n, rs in rounds.items()}  # fmt: skip
@@ -316,6 +326,11 @@ def main() -> None:
         "--several-only",
         action="store_true",
         help="with --baseline: block 2 only (several recordings)",
+    )
+    ap.add_argument(
+        "--one-only",
+        action="store_true",
+        help="with --baseline: block 1 only (the 60-minute session: read time, peak RSS)",
     )
     a = ap.parse_args()
     from sim.profiles import PROFILES

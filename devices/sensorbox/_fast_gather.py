@@ -155,7 +155,7 @@ def _gather_samples(
     decoded from); then nothing is written, and False returned, unless every block's
     place starts at or before its own bytes and ends before the bytes of every block
     released after it (not always so: a frame held back for reordering lies before frames
-    released ahead of it); the bytes are copied forwards, one at a time. Both are
+    released ahead of it); overlapping bytes are copied forwards, one at a time. Both are
     allocated by the caller: numpy asks the kernel for huge pages for large arrays, so
     writing them takes a few page faults instead of one per 4 KB."""
     nb = boff.shape[0]
@@ -171,8 +171,12 @@ def _gather_samples(
         s = bstart[b]
         n = bstart[b + 1] - s
         v = 2 * bvstart[b]
-        for q in range(2 * (bvstart[b + 1] - bvstart[b])):
-            values[v + q] = dec[off + q]
+        nb2 = 2 * (bvstart[b + 1] - bvstart[b])
+        if not in_place or v + nb2 <= off:  # apart: one block copy
+            values[v : v + nb2] = dec[off : off + nb2]
+        else:  # overlapping, v <= off: forwards, a byte at a time
+            for q in range(nb2):
+                values[v + q] = dec[off + q]
         for q in range(n):
             t[s + q] = bt[b] + period[b] * q
     return True

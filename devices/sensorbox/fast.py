@@ -270,7 +270,6 @@ def decode_stream(
     assert _fast_kernels.MAX_WIRE == MAX_WIRE_FRAME
     buf, starts, ht = _checked(data, chunk_offsets, host_t, reorder_window)
     buf, room = _own_buffer(buf, room, consume)
-    return_freed_memory()  # what reading the recording freed: the tables take its place
     new_chunk, new_gap_us = _new_connections(starts, buf.shape[0], ht)
     dec, rel, rel_host, rel_chunk, stats_arr, pending = _fast_kernels._decode_stream(
         buf,
@@ -292,7 +291,6 @@ def decode_stream(
     first_hello = np.flatnonzero(rel_type == T_HELLO)[:1]
     hello_chunk = int(rel_chunk[first_hello[0]]) if first_hello.size else -1
     del rel, rel_host, rel_chunk, got, ht, starts  # freed before the samples are written
-    return_freed_memory()
     t, room = _fast_gather.gather_samples(dec, boff, bt, binfo[4], bstart, bvstart, room)
     del boff, bt, dec, buf
     vbytes = room[: 2 * int(bvstart[-1])]
