@@ -242,7 +242,6 @@ def _decode_stream(
     lh = np.zeros(1, np.float64)
     held = np.empty((2, window + 2), np.int64)
     rc = np.zeros(2 * RECENT + 65536, np.int64)
-    ng = 0
     synced = False
     skip = False
     start = 0
@@ -327,7 +326,7 @@ def _decode_stream(
                 stats[FRAMES] += 1
                 if ftype < 1 or ftype > 5:
                     stats[UNKNOWN] += 1
-                ng = 0 if st[NHELD] == 0 else _free_slot(held, st)
+                ng = _free_slot(held, st)
                 fr[ng, F_TYPE] = ftype
                 fr[ng, F_SEQ] = dec[dpos + 1] | (np.int64(dec[dpos + 2]) << 8)
                 fr[ng, F_T] = (

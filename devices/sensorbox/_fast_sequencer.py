@@ -131,7 +131,7 @@ def _release(
 def _free_slot(held: I64, st: I64) -> int:
     """A row of ``fr`` that no held frame is in (``fr`` has a row more than ``held``
     can hold, so there is one)."""
-    s = 0
+    s = np.int64(0)  # not a literal 0: the kernels taking it compile once
     while True:
         taken = False
         for h in range(st[NHELD]):
