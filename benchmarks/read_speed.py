@@ -109,7 +109,7 @@ def stages(session: Path, size: int, repeat: int) -> dict[str, Any]:
     import time
 
     from devices.recording import SessionReader
-    from devices.sensorbox import _fast_gather, _fast_kernels, fast
+    from devices.sensorbox import _fast_gather, _fast_inputs, _fast_kernels, fast
     from stride.ingest.assembler import BlockAssembler
     from stride.ingest.recording import load_kernels, read_session
 
@@ -128,9 +128,9 @@ def stages(session: Path, size: int, repeat: int) -> dict[str, Any]:
         t = now()
         data = SessionReader(session).read_stream("box")
         clock("file read, chunk scan and gather", t)
-        buf, starts, ht = fast._checked(data.data, data.offsets, data.host_t, 4)
-        buf, room = fast._own_buffer(buf, data.room, True)
-        new_chunk, new_gap = fast._new_connections(starts, buf.shape[0], ht)
+        buf, starts, ht = _fast_inputs._checked(data.data, data.offsets, data.host_t, 4)
+        buf, room = _fast_inputs._own_buffer(buf, data.room, True)
+        new_chunk, new_gap = _fast_inputs._new_connections(starts, buf.shape[0], ht)
         t = now()
         dec, rel, rel_host, rel_chunk, _, _ = _fast_kernels._decode_stream(
             buf,
@@ -138,7 +138,7 @@ def stages(session: Path, size: int, repeat: int) -> dict[str, Any]:
             ht,
             4,
             True,
-            fast._crc_tables(),
+            _fast_inputs._crc_tables(),
             starts[new_chunk],
             new_chunk,
             new_gap,

@@ -326,7 +326,7 @@ def _decode_stream(
                 stats[FRAMES] += 1
                 if ftype < 1 or ftype > 5:
                     stats[UNKNOWN] += 1
-                ng = _free_slot(held, st)
+                ng = int(_free_slot(held, st))
                 fr[ng, F_TYPE] = ftype
                 fr[ng, F_SEQ] = dec[dpos + 1] | (np.int64(dec[dpos + 2]) << 8)
                 fr[ng, F_T] = (

@@ -128,7 +128,7 @@ def _release(
 
 
 @njit(cache=True, inline="always")
-def _free_slot(held: I64, st: I64) -> int:
+def _free_slot(held: I64, st: I64) -> np.int64:
     """A row of ``fr`` that no held frame is in (``fr`` has a row more than ``held``
     can hold, so there is one)."""
     s = np.int64(0)  # not a literal 0: the kernels taking it compile once

@@ -18,7 +18,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from devices.errors import InputError
-from devices.sensorbox.encode_many import _CRC_TABLE
+from devices.memory import return_freed_memory
+from devices.sensorbox._fast_inputs import _checked, _own_buffer, _run_decoder
 from devices.sensorbox.events import (
     BeltBlock,
     DecoderStats,
@@ -58,8 +59,10 @@ class DecodedBox:
     - belt: ``belt_t_us``, ``belt_counts``, ``belt_interval_us``, ``belt_speed_mps`` (NaN
       where no counts per metre were known), ``belt_seq``, ``belt_host_t``.
     - ``hellos``, ``statuses``, ``errors``: the events themselves; ``stats``: counters.
-    - ``values_room``: the buffer ``values_flat`` starts at, with room for 4 bytes per
-      value: a consumer that owns the box may widen the counts to float32 there in place.
+    - ``values_room``: the buffer ``values_flat`` starts at (the recording's own bytes,
+      where the counts could be written over them), with room for 4 bytes per value where
+      it could be had: a consumer that owns the box may widen the counts to float32 there
+      in place.
     """
 
     t_us: NDArray[np.int64]
@@ -128,7 +131,9 @@ class DecodedBox:
         """The samples later than every one before them (and ``prev_us``) as seconds since
         ``t0_us`` and their ``cols`` (sorted) counts, or with ``offset``/``scale`` float32
         ``(count - offset) * scale``, in one numba pass over this box's own arrays: the box
-        is used up (its ``t_us`` and values become the result). Returns (times, forces,
+        is used up (its ``t_us`` and values become the result; its per-block and belt
+        arrays are emptied first, so that their memory is free before the forces are
+        widened). Returns (times, forces,
         samples dropped as out of order, the last kept device time or ``prev_us``)."""
         from devices.sensorbox._fast_samples import _assemble_in_place
 
@@ -212,36 +217,6 @@ class DecodedBox:
         return out
 
 
-def return_freed_memory() -> None:
-    """Give the memory freed so far back to the system (glibc's ``malloc_trim``; elsewhere
-    nothing). Arrays of a few MB (the reader's windows, the per-block arrays the decoder's
-    kernels allocate) live in the C heap, which keeps freed memory for reuse: without
-    this, a larger array allocated next takes new pages while the freed ones stay
-    counted (a third of the recording's size on an hour's session)."""
-    global _TRIM
-    if _TRIM is None:
-        import ctypes
-        import ctypes.util
-
-        name = ctypes.util.find_library("c")
-        libc = ctypes.CDLL(name) if name else None
-        _TRIM = getattr(libc, "malloc_trim", False) if libc is not None else False
-    if _TRIM:
-        _TRIM(0)
-
-
-_TRIM: Any = None
-
-
-def _crc_tables() -> NDArray[np.int64]:
-    """CRC tables of a byte followed by 0, 1, 2 and 3 zero bytes (four bytes a step)."""
-    tables = [_CRC_TABLE.astype(np.int64)]
-    for _ in range(3):
-        t = tables[-1]
-        tables.append(((t << 8) & 0xFFFF) ^ tables[0][t >> 8])
-    return np.concatenate(tables)
-
-
 def decode_stream(
     data: bytes | bytearray | memoryview | NDArray[np.uint8],
     chunk_offsets: ArrayLike | None = None,
@@ -270,18 +245,8 @@ def decode_stream(
     assert _fast_kernels.MAX_WIRE == MAX_WIRE_FRAME
     buf, starts, ht = _checked(data, chunk_offsets, host_t, reorder_window)
     buf, room = _own_buffer(buf, room, consume)
-    new_chunk, new_gap_us = _new_connections(starts, buf.shape[0], ht)
-    dec, rel, rel_host, rel_chunk, stats_arr, pending = _fast_kernels._decode_stream(
-        buf,
-        starts,
-        ht,
-        reorder_window,
-        flush,
-        _crc_tables(),
-        starts[new_chunk],
-        new_chunk,
-        new_gap_us,
-        *_fast_kernels.frame_tables(buf.shape[0], reorder_window),
+    dec, rel, rel_host, rel_chunk, stats_arr, pending = _run_decoder(
+        buf, starts, ht, reorder_window, flush
     )
     counter_map: dict[str, Any] = dict(zip(STAT_FIELDS, (int(x) for x in stats_arr), strict=True))
     stats = DecoderStats(**counter_map)
@@ -324,79 +289,6 @@ def decode_stream(
         _hello_chunk=hello_chunk,
         values_room=room,
     )
-
-
-def _own_buffer(
-    buf: NDArray[np.uint8], room: NDArray[np.uint8] | None, consume: bool
-) -> tuple[NDArray[np.uint8], NDArray[np.uint8] | None]:
-    """The bytes to decode in place, and the buffer they start (None: the counts go to
-    new memory), with room for twice them where it can be had: ``data`` itself when given
-    over (``consume``), in ``room`` if that starts at the same address; else a copy in
-    new memory (untouched room is free)."""
-    n = buf.shape[0]
-    at = buf.__array_interface__["data"][0]
-    if consume and buf.flags.writeable and buf.flags.c_contiguous:
-        if at % 8:
-            return buf, None  # counts written here would be misaligned
-        if (
-            room is not None
-            and room.dtype == np.uint8
-            and room.ndim == 1
-            and room.size >= 2 * n
-            and room.__array_interface__["data"][0] == at
-        ):
-            return buf, room
-        return buf, buf
-    own = np.empty(2 * n, np.uint8)
-    own[:n] = buf
-    return own[:n], own
-
-
-def _new_connections(
-    starts: NDArray[np.int64], n: int, host_t: NDArray[np.float64]
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """The empty chunks (a new connection each) and, for each, the host time in
-    microseconds from the last chunk with bytes before it (``StreamDecoder``'s
-    ``new_connection``; 0 where none came before). ``starts``: where each chunk starts in
-    the ``n`` bytes."""
-    at = np.flatnonzero(starts[1:] == starts[:-1]).astype(np.int64)
-    if starts.size and starts[-1] == n:
-        at = np.append(at, starts.size - 1)
-    if not at.size:
-        return at, at
-    empty = np.zeros(starts.size, np.bool_)
-    empty[at] = True
-    idx = np.where(~empty, np.arange(starts.size), -1)
-    last = np.maximum.accumulate(idx)
-    prev = last[at]
-    before = np.where(prev >= 0, host_t[np.maximum(prev, 0)], host_t[at])
-    gap_us = np.floor((host_t[at] - before) * 1e6 + 0.5).astype(np.int64)
-    return at, gap_us
-
-
-def _checked(
-    data: bytes | bytearray | memoryview | NDArray[np.uint8],
-    chunk_offsets: ArrayLike | None,
-    host_t: ArrayLike | None,
-    reorder_window: int,
-) -> tuple[NDArray[np.uint8], NDArray[np.int64], NDArray[np.float64]]:
-    """The kernel's inputs (bytes, chunk starts, chunk host times), or a ValueError."""
-    buf = data if isinstance(data, np.ndarray) else np.frombuffer(data, dtype=np.uint8)
-    if buf.dtype != np.uint8 or buf.ndim != 1:
-        raise ValueError("data must be bytes or a 1-D uint8 array")
-    n = buf.shape[0]
-    if chunk_offsets is None:
-        offs = np.zeros(1 if n else 0, dtype=np.int64)
-    else:
-        offs = np.ascontiguousarray(chunk_offsets, dtype=np.int64)
-    ht = np.zeros(offs.shape[0]) if host_t is None else np.asarray(host_t, dtype=np.float64)
-    if offs.ndim != 1 or ht.shape != offs.shape:
-        raise ValueError("chunk_offsets and host_t must be 1-D and of the same length")
-    if offs.size and (offs[0] != 0 or np.any(np.diff(offs) < 0) or offs[-1] > n):
-        raise ValueError("chunk_offsets must start at 0 and never decrease within data")
-    if reorder_window < 0:
-        raise ValueError("reorder_window must be >= 0")
-    return buf, offs, ht
 
 
 def _rare_events(

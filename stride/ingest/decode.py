@@ -16,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from devices.memory import return_freed_memory
 from devices.recording import SessionReader
 from devices.recording.replay import feed_chunk, make_decoder
 from devices.sensorbox import SampleBlock
-from devices.sensorbox.fast import decode_stream, return_freed_memory
+from devices.sensorbox.fast import decode_stream
 from stride.core.signals import GaitSignals
 from stride.ingest.assembler import BlockAssembler, concat_chunks
 
