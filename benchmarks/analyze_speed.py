@@ -395,7 +395,7 @@ def main() -> None:
     ap.add_argument(
         "--one-only",
         action="store_true",
-        help="with --baseline: block 1 only (the long session)",
+        help="with --baseline: block 1 only (the long session: analysis and read time, peak RSS)",
     )
     ap.add_argument(
         "--profiles-only",
