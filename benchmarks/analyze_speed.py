@@ -10,7 +10,9 @@ measured side by side in this run, each ``stride analyze`` with a warm numba cac
    S --json``: ``timing.analysis_s`` as time points/s and as a ratio to one numpy copy of
    the same int16 array (timed here, in this run), ``timing.read_s`` as MB/s of recorded
    bytes, and the command's peak RSS above the interpreter baseline (the peak RSS of the
-   same command on a 10-second session) as a multiple of the recording's bytes;
+   same command on a 10-second session; each its process's own ``VmHWM``, not ``wait4``'s
+   ``ru_maxrss``, which carries this benchmark's memory over the ``exec``) as a multiple
+   of the recording's bytes;
 2. ``--count`` (10) recordings of ``--short`` (5) minutes: ``stride analyze A B ...`` on
    every core (the default) against ``--workers 1``, wall time ratio;
 3. time points/s of the analysis of every simulator profile's recording, heel+toe and
@@ -122,17 +124,41 @@ def baseline_env(checkout: Path) -> dict[str, str]:
     return {**env, "PYTHONDONTWRITEBYTECODE": "1"}
 
 
+#: Runs ``stride ARGS`` as its console script does and writes, as it exits, the peak RSS of
+#: its own memory (``VmHWM`` of /proc/self/status, in kB) to the file its first argument
+#: names. Not ``wait4``'s ``ru_maxrss``: Linux carries the parent's resident size over the
+#: ``exec`` into a child's ``ru_maxrss``, so that figure grew with this benchmark's own
+#: memory (its int16 copy of the session, the JSON of earlier runs) and not the command's.
+PEAK_PROBE = """
+import atexit, os, sys
+sys.path[0] = os.path.dirname(sys.executable)  # as the console script's: not the cwd
+out = sys.argv.pop(1)
+def peak():
+    with open("/proc/self/status") as f:
+        kb = next(line.split()[1] for line in f if line.startswith("VmHWM:"))
+    with open(out, "w") as f:
+        f.write(kb)
+atexit.register(peak)
+sys.argv[0] = "stride"
+from stride.cli.app import main
+sys.exit(main())
+"""
+
+
 def run_analyze(args: list[str]) -> tuple[list[dict[str, Any]], float, int]:
     """JSON documents of ``stride analyze ARGS --json``, wall seconds and peak RSS (bytes)
-    of that process (``wait4``: this child's own figures; its CPU time goes to ``CPU``)."""
+    of the command's own process (:data:`PEAK_PROBE`; its worker processes, with several
+    recordings, not included); its CPU time (``wait4``: workers included) goes to ``CPU``."""
     import tempfile
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        cmd = [*stride_cmd(), "analyze", *args, "--json"]
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=ENV)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
+        with tempfile.NamedTemporaryFile(suffix=".kB") as peak_file:
+            t0 = time.perf_counter()
+            cmd = [sys.executable, "-c", PEAK_PROBE, peak_file.name, "analyze", *args, "--json"]
+            proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=ENV)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - t0
+            peak_kb = Path(peak_file.name).read_text().strip()
         proc.returncode = os.waitstatus_to_exitcode(status)
         CPU[" ".join(args)] = usage.ru_utime + usage.ru_stime
         out.seek(0)
@@ -140,7 +166,7 @@ def run_analyze(args: list[str]) -> tuple[list[dict[str, Any]], float, int]:
         if proc.returncode != 0:
             raise SystemExit(f"stride analyze failed: {err.read().decode(errors='replace')}")
         docs = [json.loads(line) for line in out.read().splitlines() if line.strip()]
-    return docs, wall, int(usage.ru_maxrss) * 1024
+    return docs, wall, int(peak_kb) * 1024
 
 
 def best_of(work: Callable[[], object], repeat: int) -> float:
