@@ -142,13 +142,17 @@ def with_session_defaults(config: AnalysisConfig, meta: dict[str, object]) -> An
 
 
 def document(result: Analysis, timing: Timing | None = None) -> dict[str, object]:
-    """The JSON document of docs/formats.md: summary, steps (and timing); NaN-free."""
-    doc: dict[str, object] = {"summary": result.summary, "steps": result.step_rows()}
+    """The JSON document of docs/formats.md: summary, steps (and timing); NaN-free. Each
+    step row is made JSON-safe as it is made, so an hour's rows are not held twice (raw
+    and clean) while the command still holds the signals: that was its memory peak."""
+    rows = result.steps.rows(with_target="target" in result.summary)
+    doc: dict[str, object] = {
+        "summary": json_safe(result.summary),
+        "steps": [json_safe(row) for row in rows],
+    }
     if timing is not None:
-        doc["timing"] = timing.as_dict()
-    clean = json_safe(doc)
-    assert isinstance(clean, dict)
-    return clean
+        doc["timing"] = json_safe(timing.as_dict())
+    return doc
 
 
 def check_output(path: Path, force: bool) -> None:

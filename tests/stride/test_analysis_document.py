@@ -1,0 +1,35 @@
+"""The JSON document is built row by row: it must equal the whole document made
+JSON-safe at once (the plain reference), with and without a target and timing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from stride.analysis import Timing, document, run
+from stride.core.analyzer import Analysis, AnalysisConfig
+from stride.core.rows import json_safe
+from stride.core.targets import Target
+
+RECORD = Path(__file__).resolve().parents[2] / "data" / "physionet" / "gaitndd" / "als1.hea"
+
+
+def reference(result: Analysis, timing: Timing | None) -> object:
+    doc: dict[str, object] = {"summary": result.summary, "steps": result.step_rows()}
+    if timing is not None:
+        doc["timing"] = timing.as_dict()
+    return json_safe(doc)
+
+
+@pytest.mark.parametrize("target", [None, Target(step_length_m=0.6, cadence_spm=110.0)])
+def test_document_equals_the_whole_document_made_safe(target: Target | None) -> None:
+    _, result, timing = run(RECORD, AnalysisConfig(target=target))
+    result.summary["not_measured"] = float("nan")  # a NaN must become null in both
+    assert len(result.steps) > 100 and ("target" in result.summary) == (target is not None)
+    for t in (timing, None):
+        got = json.dumps(document(result, t), allow_nan=False)
+        assert got == json.dumps(reference(result, t), allow_nan=False)
+    assert '"not_measured": null' in got
+    assert ('"on_target"' in got) == (target is not None)
