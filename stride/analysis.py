@@ -145,7 +145,7 @@ def document(result: Analysis, timing: Timing | None = None) -> dict[str, object
     """The JSON document of docs/formats.md: summary, steps (and timing); NaN-free. Each
     step row is made JSON-safe as it is made, so an hour's rows are not held twice (raw
     and clean) while the command still holds the signals: that was its memory peak."""
-    rows = result.steps.rows(with_target="target" in result.summary)
+    rows = result.iter_step_rows()
     doc: dict[str, object] = {
         "summary": json_safe(result.summary),
         "steps": [json_safe(row) for row in rows],

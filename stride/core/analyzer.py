@@ -27,7 +27,7 @@ still to come can need are dropped from the displacement track.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -90,7 +90,11 @@ class Analysis:
 
     def step_rows(self) -> list[StepRow]:
         """The step rows (``target_error_m`` and ``on_target`` when a target is set)."""
-        return list(self.steps.rows(with_target="target" in self.summary))
+        return list(self.iter_step_rows())
+
+    def iter_step_rows(self) -> Iterator[StepRow]:
+        """The step rows one by one (an hour's rows need not all be held at once)."""
+        return self.steps.rows(with_target="target" in self.summary)
 
 
 def _places(channels: Sequence[Channel], side: Side) -> list[str]:

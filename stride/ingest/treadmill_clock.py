@@ -130,8 +130,8 @@ class BeltFlagged(Analysis):
 
     outages: tuple[tuple[float, ...], ...] = ()
 
-    def step_rows(self) -> list[StepRow]:
-        return [flag_row(r, self.outages) for r in super().step_rows()]
+    def iter_step_rows(self) -> Iterator[StepRow]:
+        return (flag_row(r, self.outages) for r in super().iter_step_rows())
 
     @classmethod
     def of(cls, analysis: Analysis, outages: Iterable[Iterable[float]]) -> Analysis:

@@ -12,6 +12,7 @@ from stride.analysis import Timing, document, run
 from stride.core.analyzer import Analysis, AnalysisConfig
 from stride.core.rows import json_safe
 from stride.core.targets import Target
+from stride.ingest.treadmill_clock import with_treadmill
 
 RECORD = Path(__file__).resolve().parents[2] / "data" / "physionet" / "gaitndd" / "als1.hea"
 
@@ -23,9 +24,13 @@ def reference(result: Analysis, timing: Timing | None) -> object:
     return json_safe(doc)
 
 
+@pytest.mark.parametrize("outages", [[], [[10.0, 20.0]]])
 @pytest.mark.parametrize("target", [None, Target(step_length_m=0.6, cadence_spm=110.0)])
-def test_document_equals_the_whole_document_made_safe(target: Target | None) -> None:
+def test_document_equals_the_whole_document_made_safe(
+    target: Target | None, outages: list[list[float]]
+) -> None:
     _, result, timing = run(RECORD, AnalysisConfig(target=target))
+    result = with_treadmill(result, outages, [])  # rows flagged where the treadmill was silent
     result.summary["not_measured"] = float("nan")  # a NaN must become null in both
     assert len(result.steps) > 100 and ("target" in result.summary) == (target is not None)
     for t in (timing, None):
@@ -33,3 +38,4 @@ def test_document_equals_the_whole_document_made_safe(target: Target | None) -> 
         assert got == json.dumps(reference(result, t), allow_nan=False)
     assert '"not_measured": null' in got
     assert ('"on_target"' in got) == (target is not None)
+    assert ('"belt-unknown"' in got) == bool(outages)
