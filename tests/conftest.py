@@ -18,11 +18,11 @@ settings.register_profile(
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
-# A test run started in the background by a shell (``pytest &``, ``nohup``, a runner's
-# script) inherits Ctrl-C ignored, and so would every ``stride`` it starts: Python only turns
-# SIGINT into KeyboardInterrupt when it is not ignored at start-up. The tests that press
-# Ctrl-C on a ``stride`` process need what a terminal gives it, so the run restores it.
-if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+# A test run started in the background (`nohup`, a trailing `&`, some CI runners) inherits
+# Ctrl-C ignored, and so would every `stride` process it starts: an ignored signal stays
+# ignored across exec. The tests that press Ctrl-C need what a terminal gives a command, so
+# the run takes Python's default back; exec then hands its children the system default.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = Path(__file__).resolve().parents[1]
