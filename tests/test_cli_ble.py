@@ -2,9 +2,10 @@
 ``--speed-source rsc:...`` and ``stride demo --treadmill ftms:sim``, with their one-line
 errors (no adapter or Bluetooth off, bleak missing, options that contradict each other).
 
-The command logic runs in this process (``stride_in_process``: the simulated radio and the
-refusals need no process of their own); the real scan through bleak and the missing-bleak
-case each run in a process of their own."""
+The refusals run in this process (``stride_in_process``: they need no process of their own).
+The listings run in a process of their own, as a user's does: this process's simulated radio
+may still carry devices other tests advertised; so do the real scan through bleak and the
+missing-bleak case."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from cli_helpers import env, one_line_error, stride, stride_in_process
 
 
 def test_ports_ble_lists_the_simulated_treadmill_and_pod_with_the_option_to_use() -> None:
-    run = stride_in_process("ports", "--ble", "--sim", "--seconds", "0.3")
+    run = stride("ports", "--ble", "--sim", "--seconds", "0.3")
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     ftms = [line for line in lines if line.startswith("STRIDE SIM FTMS")]
@@ -27,7 +28,7 @@ def test_ports_ble_lists_the_simulated_treadmill_and_pod_with_the_option_to_use(
 
 
 def test_ports_ble_json_names_kind_address_and_signal() -> None:
-    run = stride_in_process("ports", "--ble", "--sim", "--seconds", "0.3", "--json")
+    run = stride("ports", "--ble", "--sim", "--seconds", "0.3", "--json")
     assert run.returncode == 0, run.stderr
     found = {d["kind"]: d for d in json.loads(run.stdout)["ble"]}
     assert set(found) == {"FTMS treadmill", "RSC foot pod"}
