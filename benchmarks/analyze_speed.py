@@ -14,13 +14,17 @@ measured side by side in this run, each ``stride analyze`` with a warm numba cac
 2. ``--count`` (10) recordings of ``--short`` (5) minutes: ``stride analyze A B ...`` on
    every core (the default) against ``--workers 1``, wall time ratio;
 3. time points/s of the analysis of every simulator profile's recording, heel+toe and
-   insole8 layouts, read as the command reads them (the realistic figures; in-process,
-   kernels loaded), and of the same core on a square wave with +/-4 counts of noise,
+   insole8 layouts on the belt and heel+toe overground (course mode), read and analysed
+   as the command reads and analyses them (the realistic figures; in-process, kernels
+   loaded), and of the same core on a square wave with +/-4 counts of noise,
    labelled as the best case it is (the contact scan skips almost all of it).
 
 ``--baseline DIR`` (another checkout, e.g. ``git archive main | tar -x -C DIR``) runs only
-blocks 1 and 2 (``--several-only``: block 2), for it and for this checkout interleaved
-round by round (best of ``--repeat`` rounds each), and reports this/baseline ratios.
+blocks 1 and 2 (``--several-only``: block 2; ``--one-only``: block 1), for it and for this
+checkout interleaved round by round (best of ``--repeat`` rounds each), and reports
+this/baseline ratios; with ``--profiles-only``, block 3's profiles alone, each checkout in
+a child process of its own, alternating round by round. Block 1's analysis
+cut into stages: ``benchmarks/analyze_stages.py``.
 The first run (an empty numba cache): ``benchmarks/first_run.py``.
 """
 
@@ -59,9 +63,16 @@ def stride_cmd() -> list[str]:
 
 
 def simulate(
-    out: Path, minutes: float, *, profile: str = "healthy", seed: int = 3, sensors: str = "heel-toe"
+    out: Path,
+    minutes: float,
+    *,
+    profile: str = "healthy",
+    seed: int = 3,
+    sensors: str = "heel-toe",
+    overground: bool = False,
 ) -> Path:
-    """The session (made once: an existing complete one is reused)."""
+    """The session (made once: an existing complete one is reused); ``overground``: passes
+    along the lines, no belt (analysed in course mode)."""
     if (out / "summary.json").is_file():
         return out
     args = [
@@ -83,6 +94,7 @@ def simulate(
         sensors,
         "--no-history",
         "--force",
+        *(["--overground"] if overground else []),
     ]
     done = subprocess.run([*stride_cmd(), *args], capture_output=True, text=True)
     if done.returncode != 0:
@@ -206,22 +218,34 @@ def many(work: Path, count: int, minutes: float, repeat: int) -> dict[str, Any]:
     }
 
 
+#: block 3's layouts: (sensors, overground)
+LAYOUTS = (("heel-toe", False), ("insole8", False), ("heel-toe", True))
+
+
+def profile_session(work: Path, minutes: float, name: str, sensors: str, overground: bool) -> Path:
+    """Block 3's session of a profile and layout (made once)."""
+    out = work / f"{name}-{sensors}{'-overground' * overground}-{minutes:g}min"
+    return simulate(out, minutes, profile=name, sensors=sensors, overground=overground)
+
+
 def profiles(work: Path, minutes: float, names: list[str], repeat: int) -> list[dict[str, Any]]:
     """Block 3, realistic: the analysis of each profile's recording (read as ``stride
     analyze`` reads it, so in its recorded dtype), timed in this process once its kernels
     are loaded (a short session's ``analysis_s`` would mostly time their loading)."""
+    from stride.analysis import with_session_defaults
     from stride.core.analyzer import AnalysisConfig, analyze
     from stride.readers import read_signals
 
     rows = []
-    for sensors in ("heel-toe", "insole8"):
+    for sensors, overground in LAYOUTS:
         for name in names:
-            out = work / f"{name}-{sensors}-{minutes:g}min"
-            sig = read_signals(simulate(out, minutes, profile=name, sensors=sensors))
-            analyze(sig, AnalysisConfig())
-            best = best_of(lambda sig=sig: analyze(sig, AnalysisConfig()), repeat)
+            sig = read_signals(profile_session(work, minutes, name, sensors, overground))
+            config = with_session_defaults(AnalysisConfig(), sig.meta)  # course mode's pass
+            analyze(sig, config)
+            best = best_of(lambda sig=sig, config=config: analyze(sig, config), repeat)
             copy = copy_seconds(sig.n, sig.forces.shape[1])
-            rows.append({"profile": name, "sensors": sensors, "dtype": str(sig.forces.dtype),
+            label = f"{sensors}, overground" if overground else sensors
+            rows.append({"profile": name, "sensors": label, "dtype": str(sig.forces.dtype),
                          "analysis_s": round(best, 4),
                          "M_points_per_s": round(sig.n / best / 1e6, 1),
                          "over_int16_copy": round(best / copy, 1)})  # fmt: skip
@@ -262,13 +286,15 @@ def compare(a: argparse.Namespace) -> dict[str, Any]:
         ENV = env
         if not a.several_only:
             long_session(a.work, a.minutes, 1)
-        many(a.work, a.count, a.short, 1)
+        if not a.one_only:
+            many(a.work, a.count, a.short, 1)
     rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in envs}
     for _ in range(a.repeat):
         for name, env in envs.items():
             ENV = env
             one = {} if a.several_only else long_session(a.work, a.minutes, 1)
-            rounds[name].append({"one_session": one, "several": many(a.work, a.count, a.short, 1)})
+            several = {} if a.one_only else many(a.work, a.count, a.short, 1)
+            rounds[name].append({"one_session": one, "several": several})
     ENV = None
     if a.several_only:
         best = {n: min((r["several"] for r in rs), key=lambda f: f["parallel_wall_s"])
@@ -279,22 +305,71 @@ def compare(a: argparse.Namespace) -> dict[str, Any]:
                 "this_over_baseline": {key: ratio}}  # fmt: skip
     best = {
         name: {
-            "one_session": min((r["one_session"] for r in rs), key=lambda f: f["read_s"]),
-            "several": min((r["several"] for r in rs), key=lambda f: f["parallel_wall_s"]),
+            "one_session": _best_session([r["one_session"] for r in rs]),
+            "several": {} if a.one_only else min((r["several"] for r in rs),
+                                                 key=lambda f: f["parallel_wall_s"]),
         }
         for name, rs in rounds.items()
-    }
-    keys = ("read_s", "command_cpu_s", "peak_rss_MB", "rss_above_baseline_over_recording")
+    }  # fmt: skip
+    keys = ("analysis_s", "read_s", "command_cpu_s", "peak_rss_MB",
+            "rss_above_baseline_over_recording")  # fmt: skip
     this, base = best["this"]["one_session"], best["baseline"]["one_session"]
     par = "parallel_over_sequential"
-    return {
-        **best["this"],
-        "baseline": best["baseline"],
-        "this_over_baseline": {
-            **{k: round(this[k] / base[k], 2) for k in keys},
-            par: round(best["this"]["several"][par] / best["baseline"]["several"][par], 2),
-        },
-    }
+    ratios = {k: round(this[k] / base[k], 2) for k in keys}
+    if not a.one_only:
+        ratios[par] = round(best["this"]["several"][par] / best["baseline"]["several"][par], 2)
+    return {**best["this"], "baseline": best["baseline"], "this_over_baseline": ratios}
+
+
+def _best_session(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Block 1's best round by ``read_s``, with the best ``analysis_s`` of all rounds (and
+    its time points/s and ratio to the copy): each stage's own best under a varying load."""
+    best = dict(min(rounds, key=lambda f: f["read_s"]))
+    fastest = min(rounds, key=lambda f: f["analysis_s"])
+    for key in ("analysis_s", "M_points_per_s", "numpy_copy_s", "analysis_over_copy"):
+        best[key] = fastest[key]
+    return best
+
+
+def profiles_of(checkout: Path | None, a: argparse.Namespace, names: list[str]) -> list[Any]:
+    """Block 3 of another checkout (None: this one) in a child process: its own modules
+    and numba cache, the sessions of ``--work``."""
+    code = (  # this benchmark's block 3, the checkout's modules (first on the path)
+        "import importlib.util, json; from pathlib import Path; "
+        f"spec = importlib.util.spec_from_file_location('bench', {str(Path(__file__))!r}); "
+        "bench = importlib.util.module_from_spec(spec); spec.loader.exec_module(bench); "
+        f"print(json.dumps(bench.profiles(Path({str(a.work.resolve())!r}), "
+        f"{a.profile_minutes!r}, {names!r}, {a.repeat})))"
+    )
+    env = None if checkout is None else baseline_env(checkout.resolve())
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=checkout or REPO,
+                          capture_output=True, text=True)  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"block 3 of {checkout or REPO} failed: {done.stderr.strip()}")
+    rows: list[Any] = json.loads(done.stdout.splitlines()[-1])
+    return rows
+
+
+def compare_profiles(a: argparse.Namespace, names: list[str]) -> dict[str, Any]:
+    """Block 3 of ``--baseline`` and of this checkout, alternating round by round (each
+    round a child process per checkout, best of ``--repeat`` inside), each row's best round,
+    with this/baseline ratios of ``analysis_s``."""
+    for sensors, overground in LAYOUTS:  # made once, by this checkout
+        for name in names:
+            profile_session(a.work, a.profile_minutes, name, sensors, overground)
+    rounds: dict[str, list[list[Any]]] = {"baseline": [], "this": []}
+    for _ in range(a.repeat):
+        rounds["baseline"].append(profiles_of(a.baseline, a, names))
+        rounds["this"].append(profiles_of(None, a, names))
+    best = {k: [min(rows, key=lambda r: r["analysis_s"]) for rows in zip(*v, strict=True)]
+            for k, v in rounds.items()}  # fmt: skip
+    out = []
+    for this, base in zip(best["this"], best["baseline"], strict=True):
+        ratio = round(this["analysis_s"] / base["analysis_s"], 2)
+        out.append({**this, "baseline_analysis_s": base["analysis_s"],
+                    "baseline_M_points_per_s": base["M_points_per_s"],
+                    "this_over_baseline": ratio})  # fmt: skip
+    return {"profiles": out, "load_average_1min": round(os.getloadavg()[0], 2)}
 
 
 def main() -> None:
@@ -317,6 +392,16 @@ def main() -> None:
         action="store_true",
         help="with --baseline: block 2 only (several recordings)",
     )
+    ap.add_argument(
+        "--one-only",
+        action="store_true",
+        help="with --baseline: block 1 only (the long session: analysis and read time, peak RSS)",
+    )
+    ap.add_argument(
+        "--profiles-only",
+        action="store_true",
+        help="with --baseline: block 3's profiles only, each checkout in its own process",
+    )
     a = ap.parse_args()
     from sim.profiles import PROFILES
 
@@ -325,6 +410,9 @@ def main() -> None:
         a.minutes, a.count, a.short, a.profile_minutes, a.repeat = 2.0, 3, 0.5, 0.5, 1
         names = names[:2]
     a.work.mkdir(parents=True, exist_ok=True)
+    if a.baseline is not None and a.profiles_only:
+        print(json.dumps(compare_profiles(a, names), indent=None if a.json else 2))
+        return
     if a.baseline is not None:  # blocks 1 and 2 only
         print(json.dumps(compare(a), indent=None if a.json else 2))
         return

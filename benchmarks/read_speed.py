@@ -108,10 +108,8 @@ def stages(session: Path, size: int, repeat: int) -> dict[str, Any]:
     """This checkout's read cut into its stages, each the best of ``repeat``."""
     import time
 
-    import numpy as np
-
     from devices.recording import SessionReader
-    from devices.sensorbox import _fast_gather, _fast_kernels, fast
+    from devices.sensorbox import _fast_gather, _fast_inputs, _fast_kernels, fast
     from stride.ingest.assembler import BlockAssembler
     from stride.ingest.recording import load_kernels, read_session
 
@@ -130,37 +128,37 @@ def stages(session: Path, size: int, repeat: int) -> dict[str, Any]:
         t = now()
         data = SessionReader(session).read_stream("box")
         clock("file read, chunk scan and gather", t)
-        buf, ends, ht = fast._checked(data.data, data.offsets, data.host_t, 4)
-        starts = np.concatenate([np.zeros(min(ends.size, 1), np.int64), ends[:-1]])
-        new_chunk, new_gap = fast._new_connections(starts, ends, ht)
+        buf, starts, ht = _fast_inputs._checked(data.data, data.offsets, data.host_t, 4)
+        buf, room = _fast_inputs._own_buffer(buf, data.room, True)
+        new_chunk, new_gap = _fast_inputs._new_connections(starts, buf.shape[0], ht)
         t = now()
-        dec, fr, fh, rel, rel_chunk, _, _ = _fast_kernels._decode_stream(
+        dec, rel, rel_host, rel_chunk, _, _ = _fast_kernels._decode_stream(
             buf,
-            ends,
+            starts,
             ht,
             4,
             True,
-            fast._crc_tables(),
+            _fast_inputs._crc_tables(),
             starts[new_chunk],
             new_chunk,
             new_gap,
-            *_fast_kernels.frame_tables(buf.shape[0]),
+            *_fast_kernels.frame_tables(buf.shape[0], 4),
         )
         clock("whole-stream decoder kernel", t)
         t = now()
-        got = _fast_gather._gather_blocks(dec, fr, fh, rel, rel_chunk)
+        got = _fast_gather._gather_blocks(dec, rel, rel_host, rel_chunk)
         clock("per-block gather", t)
         t = now()
-        fast._rare_events(got[6], dec, fr, fh, rel)
+        fast._rare_events(got[6], dec, rel, rel_host)
         clock("HELLO/STATUS/ERROR events", t)
         t = now()
-        _fast_gather.gather_samples(dec, got[8], got[9], got[2][4], got[0], got[1])
+        _fast_gather.gather_samples(dec, got[8], got[9], got[2][4], got[0], got[1], room)
         clock("sample gather (times, counts)", t)
-        del data, buf, dec, fr, fh, rel, rel_chunk, got
+        del data, buf, room, dec, rel, rel_host, rel_chunk, got
         reader = SessionReader(session)
         data = reader.read_stream("box")
         reader.release("box")
-        box = fast.decode_stream(data.data, data.offsets, data.host_t, consume=True)
+        box = fast.decode_stream(data.data, data.offsets, data.host_t, consume=True, room=data.room)
         del data
         t = now()
         BlockAssembler().feed_decoded(box, consume=True)

@@ -56,7 +56,10 @@ def run_scan(mod: ModuleType, sig: Any, x: np.ndarray, side: str) -> tuple[np.nd
     n = t.shape[0]
     out_f = np.empty((n // 50 + 100, k.N_OF + len(cols)))
     out_i = np.empty((n // 50 + 100, k.N_OI), np.int64)
-    rows, nxt = mod.scan(t, x, cols, 0, p, tr, fs, out_f, out_i, c._row_words(x), c._NO_WORDS)
+    words = c._row_words(x)
+    if words is None and mod is not c._scan:  # a base from before float forces came as None
+        words = c._NO_WORDS
+    rows, nxt = mod.scan(t, x, cols, 0, p, tr, fs, out_f, out_i, words, c._NO_WORDS)
     assert nxt == n, "output full: enlarge it"
     more = mod.finish_foot(tr, fs, len(cols), p, out_f[rows:], out_i[rows:])
     return out_f[: rows + more], out_i[: rows + more], tr, fs
@@ -103,7 +106,10 @@ from stride.core import kernels
 mod = importlib.import_module({module!r})
 from stride.core import _contact_state as k
 t0 = time.process_time()
-mod.scan.compile(tuple(numba.typeof(a) for a in kernels._scan_args({dtype!r})))
+args = kernels._scan_args({dtype!r})
+if args[9] is None and mod.__name__ != "stride.core._contact_scan":  # a base before None
+    args = (*args[:9], np.zeros(1, np.int64), args[10])
+mod.scan.compile(tuple(numba.typeof(a) for a in args))
 tr, fs = k.new_state(2)
 out_i = np.zeros((1, k.N_OI), np.int64)
 mod.finish_foot(tr, fs, 2, np.zeros(k.N_P), np.zeros((1, k.N_OF + 2)), out_i)

@@ -12,9 +12,10 @@ handled in Python, which then hands the rest back to the kernel.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -57,6 +58,9 @@ class StreamData:
     data: bytes | bytearray | memoryview
     offsets: NDArray[np.int64]  # start of each chunk in ``data``; len = chunks
     host_t: NDArray[np.float64]
+    #: the reader's buffer ``data`` starts at, with twice the file's size of room (None:
+    #: no room): a decoder that consumes ``data`` may write its result there
+    room: NDArray[np.uint8] | None = field(default=None, repr=False, compare=False)
 
     def chunks(self) -> Iterator[tuple[float, bytes]]:
         if not self.offsets.size:
@@ -92,7 +96,9 @@ class _Sink:
     (an upper bound), filled from the start, so reading a stream whole needs no second
     copy to join its windows. Reserved at the first intact chunk, with ``np.empty``: the
     pages never written (headers, damage) are never touched, so the memory used follows
-    the intact data, not the file size."""
+    the intact data, not the file size. Twice that size is reserved where the system
+    allows it (untouched, it costs nothing): a decoder may then write its result over the
+    data it decoded (``StreamData.room``), instead of into new memory."""
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -102,7 +108,10 @@ class _Sink:
     def take(self, n: int) -> NDArray[np.uint8]:
         """The next ``n`` bytes of the buffer, to be written."""
         if self.buf is None:
-            self.buf = np.empty(max(self.size, n), np.uint8)
+            try:
+                self.buf = np.empty(max(2 * self.size, n), np.uint8)
+            except MemoryError:  # no address space to spare: the data's size only
+                self.buf = np.empty(max(self.size, n), np.uint8)
         out = self.buf[self.used : self.used + n]
         self.used += n
         return out
@@ -250,7 +259,9 @@ def read_whole(
     place)."""
     sink = _Sink(fh.seek(0, io.SEEK_END))
     parts = list(iter_stream(fh, where, problems, window=window, sink=sink))
-    return join(parts, sink) if parts else EMPTY
+    if not parts:
+        return EMPTY
+    return dataclasses.replace(join(parts, sink), room=sink.buf)
 
 
 def _kernel_scanner() -> Callable[[NDArray[np.uint8], int], tuple[Any, Any, Any, int]]:

@@ -1,7 +1,7 @@
 """numba kernels that split a decoded sensor-box stream into arrays (private; used by
 :func:`devices.sensorbox.fast.decode_stream` after ``_fast_kernels._decode_stream``).
 
-Two passes, so that the decoder's per-frame tables (88 bytes a frame) are freed before
+Two passes, so that the decoder's per-frame tables (40 bytes a frame) are freed before
 the samples (8 bytes of time and 2 bytes a value) are written: the peak memory of a
 decode is the recording's bytes, the per-block arrays and the samples, not all of them
 plus the frame tables."""
@@ -14,13 +14,12 @@ from numpy.typing import NDArray
 
 from devices.sensorbox._fast_sequencer import (
     F64,
-    F_OFF,
-    F_SEQ,
-    F_TYPE,
     I64,
-    R_G,
-    R_MISS,
-    R_RST,
+    P_MISS,
+    P_RST,
+    P_SEQ,
+    R_OFF,
+    R_PACK,
     R_T,
     U8,
 )
@@ -32,7 +31,7 @@ B1 = NDArray[np.bool_]
 
 @njit(cache=True)
 def _gather_blocks(
-    dec: U8, fr: I64, fh: F64, rel: I64, rel_chunk: I64
+    dec: U8, rel: I64, rel_host: F64, rel_chunk: I64
 ) -> tuple[I64, I64, tuple[I32, I64, B1, I32, I32, I64], F64, I64, F64, I64, I8, I64, I64]:
     """Split the released frames into per-frame arrays, in one pass (the samples follow
     in :func:`_gather_samples`, once the decoder's frame tables are gone).
@@ -51,7 +50,7 @@ def _gather_blocks(
     nbelt = 0
     nother = 0
     for i in range(nr):
-        ty = fr[rel[i, R_G], F_TYPE]
+        ty = rel[i, R_PACK] & 0xFF
         rtype[i] = ty
         if ty == 2:
             nb += 1
@@ -82,12 +81,15 @@ def _gather_blocks(
     o = 0
     n_hello = 0
     for i in range(nr):
-        g = rel[i, R_G]
         ty = rtype[i]
-        off = fr[g, F_OFF]
+        off = rel[i, R_OFF]
+        pack = rel[i, R_PACK]
+        seq = (pack >> P_SEQ) & 0xFFFF
+        miss = (pack >> P_MISS) & 0xFFFF
+        rst = (pack >> P_RST) & 1
         if ty != 2:
-            acc_m += rel[i, R_MISS]
-            acc_r = acc_r | rel[i, R_RST]
+            acc_m += miss
+            acc_r = acc_r | rst
             if ty == 3:
                 belt[0, k] = rel[i, R_T]
                 cnt = (
@@ -103,9 +105,9 @@ def _gather_blocks(
                     | (np.int64(dec[off + 6]) << 16)
                     | (np.int64(dec[off + 7]) << 24)
                 )
-                belt[3, k] = fr[g, F_SEQ]
+                belt[3, k] = seq
                 belt[4, k] = n_hello - 1
-                belt_host[k] = fh[g]
+                belt_host[k] = rel_host[i]
                 k += 1
             elif 1 <= ty <= 5:
                 if ty == 1:
@@ -115,13 +117,13 @@ def _gather_blocks(
             continue
         c = int(dec[off])
         n = int(dec[off + 1])
-        bseq[b] = fr[g, F_SEQ]
-        bmiss[b] = acc_m + rel[i, R_MISS]
-        brst[b] = (acc_r | rel[i, R_RST]) != 0
+        bseq[b] = seq
+        bmiss[b] = acc_m + miss
+        brst[b] = (acc_r | rst) != 0
         bch[b] = c
         bper[b] = int(dec[off + 2]) | (int(dec[off + 3]) << 8)
         bchunk[b] = rel_chunk[i]
-        bhost[b] = fh[g]
+        bhost[b] = rel_host[i]
         boff[b] = off
         bt[b] = rel[i, R_T]
         acc_m = 0
@@ -137,32 +139,64 @@ def _gather_blocks(
 
 @njit(cache=True)
 def _gather_samples(
-    dec: U8, boff: I64, bt: I64, period: I32, bstart: I64, bvstart: I64, t: I64, values: U8
-) -> None:
+    dec: U8,
+    boff: I64,
+    bt: I64,
+    period: I32,
+    bstart: I64,
+    bvstart: I64,
+    t: I64,
+    values: U8,
+    in_place: bool,
+) -> bool:
     """Every block's samples: t_us per sample into ``t`` (``bstart[-1]`` of them), and the
-    value bytes (little-endian int16) at the start of ``values``, a buffer with room for 4
-    bytes per value (a consumer may widen them in place; the room beyond the counts is
-    never touched, so it costs no memory until then). Both are allocated by the caller:
-    numpy asks the kernel for huge pages for large arrays, so writing them takes a few
-    page faults instead of one per 4 KB."""
+    value bytes (little-endian int16) at the start of ``values``. ``in_place``: ``values``
+    is the memory ``dec`` starts at (the counts take the place of the bytes they were
+    decoded from); then nothing is written, and False returned, unless every block's
+    place starts at or before its own bytes and ends before the bytes of every block
+    released after it (not always so: a frame held back for reordering lies before frames
+    released ahead of it); overlapping bytes are copied forwards, one at a time. Both are
+    allocated by the caller: numpy asks the kernel for huge pages for large arrays, so
+    writing them takes a few page faults instead of one per 4 KB."""
     nb = boff.shape[0]
+    if in_place:
+        later = np.int64(1) << 62  # the first payload byte of the blocks after b
+        for b in range(nb - 1, -1, -1):
+            src = boff[b] + 4
+            if 2 * bvstart[b] > src or 2 * bvstart[b + 1] > later:
+                return False
+            later = min(later, src)
     for b in range(nb):
         off = boff[b] + 4
         s = bstart[b]
         n = bstart[b + 1] - s
-        v = bvstart[b]
-        nb2 = 2 * (bvstart[b + 1] - v)
-        values[2 * v : 2 * v + nb2] = dec[off : off + nb2]
+        v = 2 * bvstart[b]
+        nb2 = 2 * (bvstart[b + 1] - bvstart[b])
+        if not in_place or v + nb2 <= off:  # apart: one block copy
+            values[v : v + nb2] = dec[off : off + nb2]
+        else:  # overlapping, v <= off: forwards, a byte at a time
+            for q in range(nb2):
+                values[v + q] = dec[off + q]
         for q in range(n):
             t[s + q] = bt[b] + period[b] * q
+    return True
 
 
 def gather_samples(
-    dec: U8, boff: I64, bt: I64, period: I32, bstart: I64, bvstart: I64
+    dec: U8, boff: I64, bt: I64, period: I32, bstart: I64, bvstart: I64, room: U8 | None = None
 ) -> tuple[I64, U8]:
-    """:func:`_gather_samples` into new arrays: (t_us per sample, value bytes with room
-    for 4 bytes per value)."""
+    """:func:`_gather_samples`: (t_us per sample, value bytes). The counts go to the start
+    of ``room`` (the memory ``dec`` starts at, or None) where they fit in place, else to
+    new memory with room for 4 bytes per value (a consumer may widen them to float32
+    there; the room beyond the counts is never touched, so it costs no memory until
+    then)."""
     t = np.empty(int(bstart[-1]), np.int64)
-    values = np.empty(4 * int(bvstart[-1]), np.uint8)
-    _gather_samples(dec, boff, bt, period, bstart, bvstart, t, values)
-    return t, values
+    nv = int(bvstart[-1])
+    if (
+        room is None
+        or room.size < 2 * nv
+        or not _gather_samples(dec, boff, bt, period, bstart, bvstart, t, room, True)
+    ):
+        room = np.empty(4 * nv, np.uint8)
+        _gather_samples(dec, boff, bt, period, bstart, bvstart, t, room, False)
+    return t, room

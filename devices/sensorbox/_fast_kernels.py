@@ -7,10 +7,13 @@ exactly, counters included (``_fast_gather`` then copies the released frames int
 arrays). Private: call through :func:`devices.sensorbox.fast.decode_stream`.
 
 State lives in small arrays so the helpers take few arguments:
-``fr`` (frames x 5: type, seq, t_us, payload offset, payload length) and ``fh`` (host time)
-for every good frame in arrival order; ``rel`` (released x 4: frame index, unwrapped t_us,
-frames missing before, restart) in release order; ``st`` the sequencer's scalars; ``held``
-(2 x window+2: seq, frame index) the reorder window; ``rc`` the ring of the last 64
+``fr`` (slots x 5: type, seq, t_us, payload offset, payload length) and ``fh`` (host time)
+for the good frames held in the reorder window and the one arriving (a row each, reused);
+``rel`` (released x 3: unwrapped t_us, payload offset, and type, seq, payload length,
+frames missing before and restart packed in one word) and ``rel_host`` in release order
+(24 + 8 bytes a frame: what the gather needs, nothing else kept per frame); ``st`` the
+sequencer's scalars; ``held`` (2 x window+2: seq, row of ``fr``) the reorder window;
+``rc`` the ring of the last 64
 (seq, t_us) followed by a count per seq value (an O(1) duplicate pre-check). The layout
 and the sequencer's kernels are in :mod:`devices.sensorbox._fast_sequencer`.
 """
@@ -52,6 +55,7 @@ from devices.sensorbox._fast_sequencer import (
     TRUNC,
     U8,
     UNKNOWN,
+    _free_slot,
     _new_connection,
     _push,
     _release,
@@ -62,16 +66,19 @@ from devices.sensorbox._fast_sequencer import (
 __all__ = ["MAX_WIRE", "_decode_stream", "frame_tables"]
 
 
-def frame_tables(n: int) -> tuple[I64, F64, I64, I64]:
-    """The decoder's frame tables for ``n`` wire bytes (``fr``, ``fh``, ``rel``,
-    ``rel_chunk``; see :func:`_decode_stream`), allocated by numpy: it asks the kernel for
-    huge pages for large arrays, so the rows written cost a few page faults, not one per
-    4 KB, and the rows never written cost nothing."""
+def frame_tables(n: int, window: int) -> tuple[I64, F64, I64, F64, I64]:
+    """The decoder's tables for ``n`` wire bytes and a reorder window of ``window``
+    frames (``fr``, ``fh``: a row per frame held or being sequenced; ``rel``, ``rel_host``,
+    ``rel_chunk``: a row per released frame; see :func:`_decode_stream`), allocated by
+    numpy: it asks the kernel for huge pages for large arrays, so the rows written cost a
+    few page faults, not one per 4 KB, and the rows never written cost nothing."""
     rows = n // 11 + 2  # a good frame takes at least 11 wire bytes
+    slots = window + 3  # more than the frames held at once, and the one arriving
     return (
-        np.empty((rows, 5), np.int64),
+        np.empty((slots, 5), np.int64),
+        np.empty(slots, np.float64),
+        np.empty((rows, 3), np.int64),
         np.empty(rows, np.float64),
-        np.empty((rows, 4), np.int64),
         np.empty(rows, np.int64),
     )
 
@@ -190,10 +197,16 @@ def _cobs_bytewise(buf: U8, start: int, j: int) -> tuple[int, int]:
         code = nxt
 
 
+@njit(cache=True, inline="always")
+def _chunk_end(chunk_starts: I64, ce: int, n: int) -> int:
+    """Where chunk ``ce`` ends: where the next one starts, or at the end of the bytes."""
+    return chunk_starts[ce + 1] if ce + 1 < chunk_starts.shape[0] else n
+
+
 @njit(cache=True)
 def _decode_stream(
     buf: U8,
-    chunk_ends: I64,
+    chunk_starts: I64,
     chunk_host_t: F64,
     window: int,
     flush: bool,
@@ -204,17 +217,20 @@ def _decode_stream(
     fr: I64,
     fh: F64,
     rel: I64,
+    rel_host: F64,
     rel_chunk: I64,
-) -> tuple[U8, I64, F64, I64, I64, I64, int]:
+) -> tuple[U8, I64, F64, I64, I64, int]:
     """Decode ``buf`` in place (each good frame decoded where it was received, one byte
-    after its start); returns (the bytes the frames' offsets point into, fr, fh, rel, the
-    chunk each released frame was released in (the number of chunks: at the flush),
-    counters, pending bytes). A new connection
+    after its start), recorded in chunks starting at ``chunk_starts`` (0 first, never
+    decreasing) and received at ``chunk_host_t``; returns (the bytes the frames' offsets
+    point into, rel, rel_host, the chunk each released frame was released in (the number
+    of chunks: at the flush), counters, pending bytes). A new connection
     (StreamDecoder.new_connection) begins at byte ``new_at[i]``, as chunk ``new_chunk[i]``
     (an empty chunk: the recording's mark of a reopened port), ``new_gap_us[i]`` of host
-    time after the last bytes before it. The frame tables ``fr`` (F x 5), ``fh``, ``rel``
-    (F x 4) and ``rel_chunk`` come from the caller, with room for ``F = len(buf) // 11 +
-    2`` frames (a good frame takes at least 11 wire bytes; see :func:`frame_tables`)."""
+    time after the last bytes before it. The tables come from the caller
+    (:func:`frame_tables`): ``fr`` (window + 3 x 5) and ``fh``, a row per frame held or
+    being sequenced; ``rel`` (F x 3), ``rel_host`` and ``rel_chunk`` with room for ``F =
+    len(buf) // 11 + 2`` released frames (a good frame takes at least 11 wire bytes)."""
     n = buf.shape[0]
     stats = np.zeros(N_STATS, np.int64)
     stats[BYTES_IN] = n
@@ -226,12 +242,11 @@ def _decode_stream(
     lh = np.zeros(1, np.float64)
     held = np.empty((2, window + 2), np.int64)
     rc = np.zeros(2 * RECENT + 65536, np.int64)
-    ng = 0
     synced = False
     skip = False
     start = 0
     ce = 0  # index of the first chunk that ends after ``start``
-    nchunks = chunk_ends.shape[0]
+    nchunks = chunk_starts.shape[0]
     kn = 0  # the next new connection
     while start < n or kn < new_at.shape[0]:
         # The stretch ends at the next delimiter (or is still pending at the end).
@@ -239,16 +254,16 @@ def _decode_stream(
         # A new connection before the stretch ends: what is pending then is discarded.
         cut = new_at[kn] if kn < new_at.shape[0] and new_at[kn] <= j else -1
         # Oversize: the live decoder discards a stretch longer than a frame at a chunk end.
-        while ce < nchunks and chunk_ends[ce] <= start:
+        while ce < nchunks and _chunk_end(chunk_starts, ce, n) <= start:
             ce += 1
         lim = j if cut < 0 else cut
         if lim - start > MAX_WIRE:
-            while ce < nchunks and chunk_ends[ce] <= lim:
-                if chunk_ends[ce] - start > MAX_WIRE:
-                    stats[DISCARDED] += chunk_ends[ce] - start
+            while ce < nchunks and _chunk_end(chunk_starts, ce, n) <= lim:
+                if _chunk_end(chunk_starts, ce, n) - start > MAX_WIRE:
+                    stats[DISCARDED] += _chunk_end(chunk_starts, ce, n) - start
                     stats[OVERSIZE] += 1
                     stats[RESYNCS] += 1
-                    start = chunk_ends[ce]
+                    start = _chunk_end(chunk_starts, ce, n)
                     skip = True
                 ce += 1
         if cut >= 0:
@@ -257,13 +272,13 @@ def _decode_stream(
             skip = False
             synced = False
             nrel = st[NREL]
-            _new_connection(new_gap_us[kn], st, lh, stats, held, fr, fh, dec, rc, rel)
+            _new_connection(new_gap_us[kn], st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
             rel_chunk[nrel : st[NREL]] = new_chunk[kn]
             kn += 1
             continue
         if j >= n:
             break  # pending: no delimiter yet
-        while ce < nchunks and chunk_ends[ce] <= j:
+        while ce < nchunks and _chunk_end(chunk_starts, ce, n) <= j:
             ce += 1
         host = chunk_host_t[ce]
         length = j - start
@@ -311,6 +326,7 @@ def _decode_stream(
                 stats[FRAMES] += 1
                 if ftype < 1 or ftype > 5:
                     stats[UNKNOWN] += 1
+                ng = int(_free_slot(held, st))
                 fr[ng, F_TYPE] = ftype
                 fr[ng, F_SEQ] = dec[dpos + 1] | (np.int64(dec[dpos + 2]) << 8)
                 fr[ng, F_T] = (
@@ -322,8 +338,7 @@ def _decode_stream(
                 fr[ng, F_OFF] = dpos + 7
                 fr[ng, F_LEN] = flen - 9
                 fh[ng] = host
-                ng += 1
-                g = ng - 1
+                g = ng
                 seq = fr[g, F_SEQ]
                 nrel = st[NREL]
                 if (
@@ -332,9 +347,9 @@ def _decode_stream(
                     and rc[2 * RECENT + seq] == 0
                     and _signed32(fr[g, F_T] - st[LAST_WRAPPED]) >= 0
                 ):  # the common case, in order: what _push would do, without the call
-                    _release(g, 0, 0, st, lh, stats, fr, fh, dec, rc, rel)
+                    _release(g, 0, 0, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
                 else:
-                    _push(g, window, st, lh, stats, held, fr, fh, dec, rc, rel)
+                    _push(g, window, st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
                 rel_chunk[nrel : st[NREL]] = ce
                 continue
             if problem == MISMATCH:
@@ -347,7 +362,7 @@ def _decode_stream(
     nrel = st[NREL]
     if flush:
         while st[NHELD] > 0:
-            _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel)
+            _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
     rel_chunk[nrel : st[NREL]] = nchunks
     nrel = st[NREL]
-    return dec[:start], fr[:ng], fh[:ng], rel[:nrel], rel_chunk[:nrel], stats, n - start
+    return dec[:start], rel[:nrel], rel_host[:nrel], rel_chunk[:nrel], stats, n - start

@@ -30,9 +30,13 @@ N_STATS = 19
 EXPECTED, LAST_WRAPPED, LAST_UNWRAPPED, STARTED, NHELD, NRECENT, RPOS, HELLO_C, NREL = range(9)
 FRESH, FRESH_GAP = 9, 10
 N_ST = 11
-# Frame record columns (fr) and release record columns (rel).
+# Frame record columns (fr: one row per slot, a frame held or being sequenced) and release
+# record columns (rel: one row per released frame; R_PACK packs its type (8 bits), seq
+# (16), payload length (16), frames missing before it (16) and restart (1) at the P_ bit
+# offsets: 24 bytes a frame, where a row per frame of each table took 72).
 F_TYPE, F_SEQ, F_T, F_OFF, F_LEN = range(5)
-R_G, R_T, R_MISS, R_RST = range(4)
+R_T, R_OFF, R_PACK = range(3)
+P_SEQ, P_LEN, P_MISS, P_RST = 8, 24, 40, 56
 
 OK = -1
 MAX_WIRE = 2071
@@ -84,6 +88,7 @@ def _release(
     dec: U8,
     rc: I64,
     rel: I64,
+    rel_host: F64,
 ) -> None:
     t = fr[g, F_T]
     if st[STARTED] == 0:
@@ -105,15 +110,37 @@ def _release(
     st[EXPECTED] = (fr[g, F_SEQ] + 1) & 0xFFFF
     _recent_add(st, rc, fr[g, F_SEQ], t)
     k = st[NREL]
-    rel[k, R_G] = g
     rel[k, R_T] = tu
-    rel[k, R_MISS] = missing
-    rel[k, R_RST] = 1 if restart else 0
+    rel[k, R_OFF] = fr[g, F_OFF]
+    rel[k, R_PACK] = (
+        fr[g, F_TYPE]
+        | (fr[g, F_SEQ] << P_SEQ)
+        | (fr[g, F_LEN] << P_LEN)
+        | (np.int64(missing) << P_MISS)
+        | (np.int64(1 if restart else 0) << P_RST)
+    )
+    rel_host[k] = fh[g]
     st[NREL] = k + 1
     if fr[g, F_TYPE] == 1:
         st[HELLO_C] = dec[fr[g, F_OFF] + 18]
     elif fr[g, F_TYPE] == 2:
         stats[SAMPLES] += dec[fr[g, F_OFF] + 1]
+
+
+@njit(cache=True, inline="always")
+def _free_slot(held: I64, st: I64) -> np.int64:
+    """A row of ``fr`` that no held frame is in (``fr`` has a row more than ``held``
+    can hold, so there is one)."""
+    s = np.int64(0)  # not a literal 0: the kernels taking it compile once
+    while True:
+        taken = False
+        for h in range(st[NHELD]):
+            if held[1, h] == s:
+                taken = True
+                break
+        if not taken:
+            return s
+        s += 1
 
 
 @njit(cache=True)
@@ -128,7 +155,16 @@ def _take_held(h: int, held: I64, st: I64) -> int:
 
 @njit(cache=True)
 def _drain(
-    st: I64, lh: F64, stats: I64, held: I64, fr: I64, fh: F64, dec: U8, rc: I64, rel: I64
+    st: I64,
+    lh: F64,
+    stats: I64,
+    held: I64,
+    fr: I64,
+    fh: F64,
+    dec: U8,
+    rc: I64,
+    rel: I64,
+    rel_host: F64,
 ) -> None:
     """Release held frames while the next expected one is among them."""
     while st[EXPECTED] >= 0:
@@ -141,12 +177,21 @@ def _drain(
             return
         g = _take_held(found, held, st)
         stats[REORDERED] += 1
-        _release(g, 0, 0, st, lh, stats, fr, fh, dec, rc, rel)
+        _release(g, 0, 0, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
 
 
 @njit(cache=True)
 def _release_oldest(
-    st: I64, lh: F64, stats: I64, held: I64, fr: I64, fh: F64, dec: U8, rc: I64, rel: I64
+    st: I64,
+    lh: F64,
+    stats: I64,
+    held: I64,
+    fr: I64,
+    fh: F64,
+    dec: U8,
+    rc: I64,
+    rel: I64,
+    rel_host: F64,
 ) -> None:
     """Release the held frame nearest in seq, reporting the frames missing before it."""
     best = 0
@@ -157,8 +202,8 @@ def _release_oldest(
             bestd = d
             best = h
     g = _take_held(best, held, st)
-    _release(g, bestd, 0, st, lh, stats, fr, fh, dec, rc, rel)
-    _drain(st, lh, stats, held, fr, fh, dec, rc, rel)
+    _release(g, bestd, 0, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
+    _drain(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
 
 
 @njit(cache=True)
@@ -174,6 +219,7 @@ def _push(
     dec: U8,
     rc: I64,
     rel: I64,
+    rel_host: F64,
 ) -> None:
     """Sequencer.push for good frame ``g`` (see devices.sensorbox.sequencer)."""
     seq = fr[g, F_SEQ]
@@ -189,24 +235,24 @@ def _push(
         fresh = st[FRESH]
         if fresh:
             stats[RESTARTS] += 1
-        _release(g, 0, 2 * fresh, st, lh, stats, fr, fh, dec, rc, rel)
+        _release(g, 0, 2 * fresh, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
         st[FRESH] = 0
         return
     ahead = (seq - st[EXPECTED]) & 0xFFFF
     dt = _signed32(t - st[LAST_WRAPPED])
     if ahead < 0x8000 and dt >= 0:
         if ahead == 0:
-            _release(g, 0, 0, st, lh, stats, fr, fh, dec, rc, rel)
+            _release(g, 0, 0, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
             if st[NHELD] > 0:
-                _drain(st, lh, stats, held, fr, fh, dec, rc, rel)
+                _drain(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
         elif window == 0:
-            _release(g, ahead, 0, st, lh, stats, fr, fh, dec, rc, rel)
+            _release(g, ahead, 0, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
         else:
             held[0, st[NHELD]] = seq
             held[1, st[NHELD]] = g
             st[NHELD] += 1
             if st[NHELD] > window:
-                _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel)
+                _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
         return
     behind = (st[EXPECTED] - seq) & 0xFFFF
     if ahead >= 0x8000 and behind <= window + 16 and -LATE_US <= dt <= 0:
@@ -214,10 +260,10 @@ def _push(
         _recent_add(st, rc, seq, t)
         return
     while st[NHELD] > 0:
-        _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel)
+        _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
     stats[RESTARTS] += 1
     st[EXPECTED] = -1
-    _release(g, 0, 1, st, lh, stats, fr, fh, dec, rc, rel)
+    _release(g, 0, 1, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
 
 
 @njit(cache=True)
@@ -232,11 +278,12 @@ def _new_connection(
     dec: U8,
     rc: I64,
     rel: I64,
+    rel_host: F64,
 ) -> None:
     """Sequencer.new_connection: release the held frames, forget the recent ones, and
     make the next frame a restart ``gap_us`` after the last (if any frame came before)."""
     while st[NHELD] > 0:
-        _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel)
+        _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
     for k in range(st[NRECENT]):
         rc[2 * RECENT + rc[k]] -= 1
     st[NRECENT] = 0

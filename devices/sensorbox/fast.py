@@ -18,7 +18,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from devices.errors import InputError
-from devices.sensorbox.encode_many import _CRC_TABLE
+from devices.memory import return_freed_memory
+from devices.sensorbox._fast_inputs import _checked, _own_buffer, _run_decoder
 from devices.sensorbox.events import (
     BeltBlock,
     DecoderStats,
@@ -58,8 +59,10 @@ class DecodedBox:
     - belt: ``belt_t_us``, ``belt_counts``, ``belt_interval_us``, ``belt_speed_mps`` (NaN
       where no counts per metre were known), ``belt_seq``, ``belt_host_t``.
     - ``hellos``, ``statuses``, ``errors``: the events themselves; ``stats``: counters.
-    - ``values_room``: the buffer ``values_flat`` starts at, with room for 4 bytes per
-      value: a consumer that owns the box may widen the counts to float32 there in place.
+    - ``values_room``: the buffer ``values_flat`` starts at (the recording's own bytes,
+      where the counts could be written over them), with room for 4 bytes per value where
+      it could be had: a consumer that owns the box may widen the counts to float32 there
+      in place.
     """
 
     t_us: NDArray[np.int64]
@@ -128,10 +131,14 @@ class DecodedBox:
         """The samples later than every one before them (and ``prev_us``) as seconds since
         ``t0_us`` and their ``cols`` (sorted) counts, or with ``offset``/``scale`` float32
         ``(count - offset) * scale``, in one numba pass over this box's own arrays: the box
-        is used up (its ``t_us`` and values become the result). Returns (times, forces,
+        is used up (its ``t_us`` and values become the result; its per-block and belt
+        arrays are emptied first, so that their memory is free before the forces are
+        widened). Returns (times, forces,
         samples dropped as out of order, the last kept device time or ``prev_us``)."""
         from devices.sensorbox._fast_samples import _assemble_in_place
 
+        self._drop_blocks()  # used up: their memory goes before the forces are widened
+        return_freed_memory()
         flat = self.values_flat
         n, k = self.t_us.shape[0], int(cols.size)
         widen = offset is not None and scale is not None
@@ -157,6 +164,15 @@ class DecodedBox:
         t = self.t_us.view(np.float64)[:kept]
         forces = (newtons if widen else flat)[: kept * k].reshape(kept, k)
         return t, forces, int(dropped), int(last)
+
+    def _drop_blocks(self) -> None:
+        """Forget the per-block and belt arrays (the box is being used up): empty arrays
+        of their own, so the memory goes (slices would keep it)."""
+        for f in dataclasses.fields(self):
+            if f.name.startswith(("block_", "belt_")) or f.name == "_rel_type":
+                old = getattr(self, f.name)
+                keep = 1 if f.name in ("block_start", "block_vstart") else 0
+                setattr(self, f.name, np.zeros(keep, old.dtype))
 
     def events(self) -> list[Event]:
         """The event list ``StreamDecoder`` produces for the same chunks (then flushed)."""
@@ -201,15 +217,6 @@ class DecodedBox:
         return out
 
 
-def _crc_tables() -> NDArray[np.int64]:
-    """CRC tables of a byte followed by 0, 1, 2 and 3 zero bytes (four bytes a step)."""
-    tables = [_CRC_TABLE.astype(np.int64)]
-    for _ in range(3):
-        t = tables[-1]
-        tables.append(((t << 8) & 0xFFFF) ^ tables[0][t >> 8])
-    return np.concatenate(tables)
-
-
 def decode_stream(
     data: bytes | bytearray | memoryview | NDArray[np.uint8],
     chunk_offsets: ArrayLike | None = None,
@@ -218,6 +225,7 @@ def decode_stream(
     reorder_window: int = 4,
     flush: bool = True,
     consume: bool = False,
+    room: NDArray[np.uint8] | None = None,
 ) -> DecodedBox:
     """Decode a recorded stream: ``data`` with chunk start offsets and host times per chunk.
 
@@ -227,38 +235,29 @@ def decode_stream(
     new connection: the decoder is told ``new_connection(host_t)`` there, as the live one was. The
     bytes are decoded in place, in a copy unless ``consume`` gives a writable ``data`` (a
     bytearray, a writable memoryview or an array) over to it: its contents are then
-    garbage (a recording's size less memory).
+    garbage (a recording's size less memory). ``room``: the buffer ``data`` starts at, if
+    it has more (``StreamData.room``): with room for twice the bytes, the decoded counts
+    are written over the bytes they came from where that is safe, and can be widened to
+    float32 there (``samples_in_place``): the recording's bytes become the result.
     """
     from devices.sensorbox import _fast_gather, _fast_kernels  # numba: on first use
 
     assert _fast_kernels.MAX_WIRE == MAX_WIRE_FRAME
-    buf, ends, ht = _checked(data, chunk_offsets, host_t, reorder_window)
-    if not (consume and buf.flags.writeable and buf.flags.c_contiguous):
-        buf = buf.copy()
-    starts = np.concatenate([np.zeros(min(ends.size, 1), np.int64), ends[:-1]])
-    new_chunk, new_gap_us = _new_connections(starts, ends, ht)
-    dec, fr, fh, rel, rel_chunk, stats_arr, pending = _fast_kernels._decode_stream(
-        buf,
-        ends,
-        ht,
-        reorder_window,
-        flush,
-        _crc_tables(),
-        starts[new_chunk],
-        new_chunk,
-        new_gap_us,
-        *_fast_kernels.frame_tables(buf.shape[0]),
+    buf, starts, ht = _checked(data, chunk_offsets, host_t, reorder_window)
+    buf, room = _own_buffer(buf, room, consume)
+    dec, rel, rel_host, rel_chunk, stats_arr, pending = _run_decoder(
+        buf, starts, ht, reorder_window, flush
     )
     counter_map: dict[str, Any] = dict(zip(STAT_FIELDS, (int(x) for x in stats_arr), strict=True))
     stats = DecoderStats(**counter_map)
-    got = _fast_gather._gather_blocks(dec, fr, fh, rel, rel_chunk)
+    got = _fast_gather._gather_blocks(dec, rel, rel_host, rel_chunk)
     bstart, bvstart, binfo, bhost, belt, belt_host, other, rel_type, boff, bt = got
-    hellos, statuses, errors = _rare_events(other, dec, fr, fh, rel)
+    hellos, statuses, errors = _rare_events(other, dec, rel, rel_host)
     first_hello = np.flatnonzero(rel_type == T_HELLO)[:1]
     hello_chunk = int(rel_chunk[first_hello[0]]) if first_hello.size else -1
-    del fr, fh, rel, rel_chunk, got, ends, ht  # freed before the samples are written
-    t, room = _fast_gather.gather_samples(dec, boff, bt, binfo[4], bstart, bvstart)
-    del boff, bt
+    del rel, rel_host, rel_chunk, got, ht, starts  # freed before the samples are written
+    t, room = _fast_gather.gather_samples(dec, boff, bt, binfo[4], bstart, bvstart, room)
+    del boff, bt, dec, buf
     vbytes = room[: 2 * int(bvstart[-1])]
     bc = binfo[3]
     cmin, cmax = (int(bc.min()), int(bc.max())) if bc.size else (0, 0)
@@ -292,63 +291,29 @@ def decode_stream(
     )
 
 
-def _new_connections(
-    starts: NDArray[np.int64], ends: NDArray[np.int64], host_t: NDArray[np.float64]
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """The empty chunks (a new connection each) and, for each, the host time in
-    microseconds from the last chunk with bytes before it (``StreamDecoder``'s
-    ``new_connection``; 0 where none came before)."""
-    empty = ends == starts
-    at = np.flatnonzero(empty).astype(np.int64)
-    idx = np.where(~empty, np.arange(ends.size), -1)
-    last = np.maximum.accumulate(idx) if idx.size else idx
-    prev = last[at]
-    before = np.where(prev >= 0, host_t[np.maximum(prev, 0)], host_t[at])
-    gap_us = np.floor((host_t[at] - before) * 1e6 + 0.5).astype(np.int64)
-    return at, gap_us
-
-
-def _checked(
-    data: bytes | bytearray | memoryview | NDArray[np.uint8],
-    chunk_offsets: ArrayLike | None,
-    host_t: ArrayLike | None,
-    reorder_window: int,
-) -> tuple[NDArray[np.uint8], NDArray[np.int64], NDArray[np.float64]]:
-    """The kernel's inputs (bytes, chunk ends, chunk host times), or a ValueError."""
-    buf = data if isinstance(data, np.ndarray) else np.frombuffer(data, dtype=np.uint8)
-    if buf.dtype != np.uint8 or buf.ndim != 1:
-        raise ValueError("data must be bytes or a 1-D uint8 array")
-    n = buf.shape[0]
-    if chunk_offsets is None:
-        offs = np.zeros(1 if n else 0, dtype=np.int64)
-    else:
-        offs = np.asarray(chunk_offsets, dtype=np.int64)
-    ht = np.zeros(offs.shape[0]) if host_t is None else np.asarray(host_t, dtype=np.float64)
-    if offs.ndim != 1 or ht.shape != offs.shape:
-        raise ValueError("chunk_offsets and host_t must be 1-D and of the same length")
-    if offs.size and (offs[0] != 0 or np.any(np.diff(offs) < 0) or offs[-1] > n):
-        raise ValueError("chunk_offsets must start at 0 and never decrease within data")
-    if reorder_window < 0:
-        raise ValueError("reorder_window must be >= 0")
-    ends = np.append(offs[1:], n).astype(np.int64) if offs.size else offs
-    return buf, ends, ht
-
-
 def _rare_events(
     other: NDArray[np.int64],
     dec: NDArray[np.uint8],
-    fr: NDArray[np.int64],
-    fh: NDArray[np.float64],
     rel: NDArray[np.int64],
+    rel_host: NDArray[np.float64],
 ) -> tuple[list[HelloEvent], list[StatusEvent], list[ErrorEvent]]:
     """The few HELLO, STATUS and ERROR frames (release indices ``other``) as events."""
+    from devices.sensorbox._fast_sequencer import P_LEN, P_SEQ, R_OFF, R_PACK, R_T
+
     hellos: list[HelloEvent] = []
     statuses: list[StatusEvent] = []
     errors: list[ErrorEvent] = []
     parsed: dict[bytes, Hello] = {}  # a box repeats the same HELLO every second
-    g = rel[other, 0]
+    pack = rel[other, R_PACK]
     wire = dec.data  # payloads sliced as bytes, columns as Python numbers: one pass each
-    columns = (fr[g, 0], fr[g, 1], fr[g, 3], fr[g, 4], rel[other, 1], fh[g])
+    columns = (
+        pack & 0xFF,
+        (pack >> P_SEQ) & 0xFFFF,
+        rel[other, R_OFF],
+        (pack >> P_LEN) & 0xFFFF,
+        rel[other, R_T],
+        rel_host[other],
+    )
     for ftype, seq, off, ln, t_i, host in zip(*(c.tolist() for c in columns), strict=True):
         payload = bytes(wire[off : off + ln])
         if ftype == T_HELLO:

@@ -13,7 +13,9 @@ from the cache. The shares:
   forces dtype the recording is likely read as (:func:`likely_dtype`; a wrong guess only
   costs the command compiling its own);
 - a live session, a demo, a replay: the command compiles the contact scan (the longest
-  compile), the helper every other kernel the session's analyzer uses.
+  compile), the helper first the kernels the scan calls (the scan's compile loads those
+  it finds in the cache when it meets them), then every other kernel the session's
+  analyzer uses.
 
 A helper that fails, is killed, cannot write the cache, cannot start or is missing
 changes nothing but the time: whatever is not in the cache when the command needs it, the
@@ -193,9 +195,10 @@ def run_task(task: str, dtype: str) -> None:
 
         warm_analysis_kernels(dtype)
     elif task == "streaming":
-        from stride.core.kernels import scan_as_python
+        from stride.core.kernels import compile_scan_callees, scan_as_python
         from stride.ingest.engine import CoreEngine
 
+        compile_scan_callees()  # first: the command's scan loads those it meets later
         with scan_as_python():
             CoreEngine(None).warm()
     else:

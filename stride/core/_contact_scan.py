@@ -24,7 +24,9 @@ Compile time (a first run waits for it): numba compiles a helper once per distin
 argument types, and a literal ``True``, ``False`` or ``0`` argument is a type of its own,
 so the helpers get run-time values (``yes``/``no``, ``np.int64(0)``), never literals; and
 the dtype test is :func:`~stride.core._contact_state.is_integer`, a constant, not a string
-search compiled into the kernel.
+search compiled into the kernel. The integer summaries are not compiled at all for float
+forces: their caller passes ``xw=None`` then, and numba prunes a branch on ``xw is not None``
+by the argument's type before typing it (an eighth of the scan's typed variables fewer).
 """
 
 from __future__ import annotations
@@ -132,14 +134,15 @@ def scan(
     fs: np.ndarray,
     out_f: np.ndarray,
     out_i: np.ndarray,
-    xw: np.ndarray,
+    xw: np.ndarray | None,
     bads: np.ndarray,
 ) -> tuple[int, int]:
     """Run one foot over samples ``start..`` of a chunk.
 
     ``xw``: the rows of ``x`` as 64-bit words when ``x`` is little-endian int16 with four
-    columns (a view, no copy), else empty; ``bads``: :func:`bad_steps` of ``t`` when
-    already found for another foot, else empty (then found here, ahead, as the scan goes).
+    columns (a view, no copy), else empty for integer ``x`` and None for float ``x``;
+    ``bads``: :func:`bad_steps` of ``t`` when already found for another foot, else empty
+    (then found here, ahead, as the scan goes).
     Returns ``(rows written, next sample)``; the caller calls again while next < len(t)
     (output full). A time that is not finite or does not increase returns ``(-1, i)``.
     """
@@ -161,8 +164,6 @@ def scan(
     integer_values = is_integer(x)
     # bounds of each sensor's values in a quiet run: rows 0..nk-1, then extremes found
     qb = np.empty((nk, 4), np.float64)
-    words2 = nk == 2 and xw.shape[0] == x.shape[0]
-    words1 = nk == 1 and xw.shape[0] == x.shape[0]
     ep = envelope_params(p)
     c0 = cols[0]
     c1 = cols[nk - 1]
@@ -226,101 +227,106 @@ def scan(
                 d0 = t[i] - tp
                 step_ok = d0 > 0.0 and d0 <= gap_dt
                 iacc = np.int64(0)
-                summed = True  # the run's sum is in iacc (exact integers)
-                if words2:
-                    # heel + toe, int16 rows as 64-bit words: column c is (w << sh) >> 48
-                    ua = np.uint64(i)
-                    w = xw[ua]
-                    m0 = (w << sh0) >> 48
-                    n0 = m0
-                    m1 = (w << sh1) >> 48
-                    n1 = m1
-                    ms = m0 + m1
-                    ns = ms
-                    for jj in range(ua, np.uint64(limit)):
-                        w = xw[jj]
-                        v0 = (w << sh0) >> 48
-                        v1 = (w << sh1) >> 48
-                        sv = v0 + v1
-                        m0 = v0 if v0 < m0 else m0
-                        n0 = v0 if v0 > n0 else n0
-                        m1 = v1 if v1 < m1 else m1
-                        n1 = v1 if v1 > n1 else n1
-                        ms = sv if sv < ms else ms
-                        ns = sv if sv > ns else ns
-                        iacc += sv
-                    qb[0, 2] = np.float64(m0)
-                    qb[0, 3] = np.float64(n0)
-                    qb[1, 2] = np.float64(m1)
-                    qb[1, 3] = np.float64(n1)
-                    run_min = np.float64(ms)
-                    run_max = np.float64(ns)
-                elif words1:
-                    ua = np.uint64(i)
-                    mn = (xw[ua] << sh0) >> 48
-                    mx = mn
-                    for jj in range(ua, np.uint64(limit)):
-                        v = (xw[jj] << sh0) >> 48
-                        mn = v if v < mn else mn
-                        mx = v if v > mx else mx
-                        iacc += v
-                    run_min = np.float64(mn)
-                    run_max = np.float64(mx)
-                elif nk == 1 and integer_values:
-                    ua = np.uint64(i)
-                    mn = np.int64(x[ua, uc0])
-                    mx = mn
-                    for jj in range(ua, np.uint64(limit)):
-                        v = np.int64(x[jj, uc0])
-                        mn = v if v < mn else mn
-                        mx = v if v > mx else mx
-                        iacc += v
-                    run_min = np.float64(mn)
-                    run_max = np.float64(mx)
-                elif nk == 2:
-                    # two columns of any other kind (heel + toe as a reader scaled them:
-                    # float32): the generic loop's operations, in its order, in registers
-                    summed = False
-                    ua = np.uint64(i)
-                    uc1 = np.uint64(c1)
-                    m0 = BIG
-                    n0 = -BIG
-                    m1 = BIG
-                    n1 = -BIG
-                    for jj in range(ua, np.uint64(limit)):
-                        v0 = np.float64(x[jj, uc0])
-                        v1 = np.float64(x[jj, uc1])
-                        sv = 0.0 + v0 + v1  # not v0 + v1: the sign of a zero sum
-                        m0 = v0 if v0 < m0 else m0
-                        n0 = v0 if v0 > n0 else n0
-                        m1 = v1 if v1 < m1 else m1
-                        n1 = v1 if v1 > n1 else n1
-                        run_min = sv if sv < run_min else run_min
-                        run_max = sv if sv > run_max else run_max
-                        acc_c += sv
-                        acc_d += sv
-                    qb[0, 2] = m0
-                    qb[0, 3] = n0
-                    qb[1, 2] = m1
-                    qb[1, 3] = n1
-                else:
-                    # any layout, any dtype: float sums in sample order
-                    summed = False
-                    for k in range(nk):
-                        qb[k, 2] = BIG
-                        qb[k, 3] = -BIG
-                    for jj in range(i, limit):
-                        sv = 0.0
+                summed = False  # whether the run's sum is in iacc (exact integers)
+                if xw is not None:
+                    # integer forces (float forces come with xw None: then the numba compile
+                    # prunes this part, see the module docstring)
+                    summed = True
+                    if nk == 2 and xw.shape[0] == x.shape[0]:
+                        # heel + toe, int16 rows as 64-bit words: column c is (w << sh) >> 48
+                        ua = np.uint64(i)
+                        w = xw[ua]
+                        m0 = (w << sh0) >> 48
+                        n0 = m0
+                        m1 = (w << sh1) >> 48
+                        n1 = m1
+                        ms = m0 + m1
+                        ns = ms
+                        for jj in range(ua, np.uint64(limit)):
+                            w = xw[jj]
+                            v0 = (w << sh0) >> 48
+                            v1 = (w << sh1) >> 48
+                            sv = v0 + v1
+                            m0 = v0 if v0 < m0 else m0
+                            n0 = v0 if v0 > n0 else n0
+                            m1 = v1 if v1 < m1 else m1
+                            n1 = v1 if v1 > n1 else n1
+                            ms = sv if sv < ms else ms
+                            ns = sv if sv > ns else ns
+                            iacc += sv
+                        qb[0, 2] = np.float64(m0)
+                        qb[0, 3] = np.float64(n0)
+                        qb[1, 2] = np.float64(m1)
+                        qb[1, 3] = np.float64(n1)
+                        run_min = np.float64(ms)
+                        run_max = np.float64(ns)
+                    elif nk == 1 and xw.shape[0] == x.shape[0]:
+                        ua = np.uint64(i)
+                        mn = (xw[ua] << sh0) >> 48
+                        mx = mn
+                        for jj in range(ua, np.uint64(limit)):
+                            v = (xw[jj] << sh0) >> 48
+                            mn = v if v < mn else mn
+                            mx = v if v > mx else mx
+                            iacc += v
+                        run_min = np.float64(mn)
+                        run_max = np.float64(mx)
+                    elif nk == 1 and integer_values:
+                        ua = np.uint64(i)
+                        mn = np.int64(x[ua, uc0])
+                        mx = mn
+                        for jj in range(ua, np.uint64(limit)):
+                            v = np.int64(x[jj, uc0])
+                            mn = v if v < mn else mn
+                            mx = v if v > mx else mx
+                            iacc += v
+                        run_min = np.float64(mn)
+                        run_max = np.float64(mx)
+                    else:
+                        summed = False
+                if not summed:
+                    if nk == 2:
+                        # two columns of any other kind (heel + toe as a reader scaled them:
+                        # float32): the generic loop's operations, in its order, in registers
+                        ua = np.uint64(i)
+                        uc1 = np.uint64(c1)
+                        m0 = BIG
+                        n0 = -BIG
+                        m1 = BIG
+                        n1 = -BIG
+                        for jj in range(ua, np.uint64(limit)):
+                            v0 = np.float64(x[jj, uc0])
+                            v1 = np.float64(x[jj, uc1])
+                            sv = 0.0 + v0 + v1  # not v0 + v1: the sign of a zero sum
+                            m0 = v0 if v0 < m0 else m0
+                            n0 = v0 if v0 > n0 else n0
+                            m1 = v1 if v1 < m1 else m1
+                            n1 = v1 if v1 > n1 else n1
+                            run_min = sv if sv < run_min else run_min
+                            run_max = sv if sv > run_max else run_max
+                            acc_c += sv
+                            acc_d += sv
+                        qb[0, 2] = m0
+                        qb[0, 3] = n0
+                        qb[1, 2] = m1
+                        qb[1, 3] = n1
+                    else:
+                        # any layout, any dtype: float sums in sample order
                         for k in range(nk):
-                            v = np.float64(x[jj, cols[k]])
-                            sv += v
-                            if multi:
-                                qb[k, 2] = v if v < qb[k, 2] else qb[k, 2]
-                                qb[k, 3] = v if v > qb[k, 3] else qb[k, 3]
-                        run_min = sv if sv < run_min else run_min
-                        run_max = sv if sv > run_max else run_max
-                        acc_c += sv
-                        acc_d += sv
+                            qb[k, 2] = BIG
+                            qb[k, 3] = -BIG
+                        for jj in range(i, limit):
+                            sv = 0.0
+                            for k in range(nk):
+                                v = np.float64(x[jj, cols[k]])
+                                sv += v
+                                if multi:
+                                    qb[k, 2] = v if v < qb[k, 2] else qb[k, 2]
+                                    qb[k, 3] = v if v > qb[k, 3] else qb[k, 3]
+                            run_min = sv if sv < run_min else run_min
+                            run_max = sv if sv > run_max else run_max
+                            acc_c += sv
+                            acc_d += sv
                 if summed:
                     acc_c += np.float64(iacc)
                     acc_d += np.float64(iacc)

@@ -382,9 +382,10 @@ class _FootRunner:
 _NO_WORDS = np.zeros(0, np.int64)
 
 
-def _row_words(x: NDArray[np.generic]) -> NDArray[np.int64]:
+def _row_words(x: NDArray[np.generic]) -> NDArray[np.int64] | None:
     """The rows of four int16 channels as one 64-bit word each (a view): the kernel reads
-    a column with contiguous, vectorisable loads. Empty for any other layout."""
+    a column with contiguous, vectorisable loads. Empty for any other integer layout; None
+    for float forces (the scan is then compiled without its integer summaries)."""
     if (
         x.dtype == np.int16
         and x.ndim == 2
@@ -394,7 +395,7 @@ def _row_words(x: NDArray[np.generic]) -> NDArray[np.int64]:
         and sys.byteorder == "little"
     ):
         return x.view(np.int64).reshape(-1)
-    return _NO_WORDS
+    return None if x.dtype.kind == "f" else _NO_WORDS
 
 
 def _check_chunk(t: NDArray[np.generic], x: NDArray[np.generic], k: int) -> None:

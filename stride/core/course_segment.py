@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 #: a step's evidence of turning is bounded: one step, however slow (a freeze of gait, a
@@ -157,6 +158,26 @@ class Posterior:
     turning: NDArray[np.float64]
 
 
+def _diagonals(x: NDArray[np.float64], lo: int, hi: int, width: int) -> NDArray[np.float64]:
+    """``out[k, i] = x[lo + k + i]`` for ``k < hi - lo``, ``i < width`` (a view; -inf past the
+    end of ``x``)."""
+    pad = max(0, hi - 1 + width - x.size)
+    padded = np.concatenate([x, np.full(pad, -np.inf)]) if pad else x
+    return sliding_window_view(padded, width)[lo:hi]
+
+
+#: segment lengths whose weights :func:`posterior` computes at once: at most this many
+#: values (a bounded memory, however long the record and its passes)
+_BLOCK_VALUES = 1 << 18
+
+
+def _blocks(top: int, n: int) -> list[tuple[int, int]]:
+    """Ranges ``[lo, hi)`` covering the segment lengths ``2..top - 1``, each with at most
+    :data:`_BLOCK_VALUES` weights of ``n - 1`` starts (at least one length)."""
+    step = max(1, _BLOCK_VALUES // max(n - 1, 1))
+    return [(lo, min(lo + step, top)) for lo in range(2, top, step)]
+
+
 def posterior(
     evidence: NDArray[np.float64], pass_lp: NDArray[np.float64], turn_lp: NDArray[np.float64]
 ) -> Posterior | None:
@@ -172,15 +193,21 @@ def posterior(
     passes, turns = np.zeros(pass_lp.size), np.zeros(turn_lp.size)
     edge = np.zeros(n + 1)  # +p where a turn starts, -p where it ends
     with np.errstate(invalid="ignore", over="ignore"):
-        for d in range(2, min(pass_lp.size, n + 1)):
-            i = np.arange(n - d + 1)
-            passes[d] = np.exp(ft[i] + pass_lp[d] + bt[i + d] - total).sum()
-        for d in range(2, min(turn_lp.size, n + 1)):
-            i = np.arange(n - d + 1)
-            w = np.exp(fw[i] + turn_lp[d] + cum[i + d] - cum[i] + bw[i + d] - total)
-            turns[d] = w.sum()
-            edge[: n - d + 1] += w  # i runs over 0..n-d: each start once
-            edge[d:] -= w
+        # weights of a pass (turn) of d steps starting at row i, many d at once: row d - lo,
+        # column i; each d's sum over its n - d + 1 starts is a contiguous slice of its row
+        for lo, hi in _blocks(min(pass_lp.size, n + 1), n):
+            w = ft[None, : n - 1] + pass_lp[lo:hi, None]
+            w = np.exp(w + _diagonals(bt, lo, hi, n - 1) - total)
+            for d in range(lo, hi):
+                passes[d] = w[d - lo, : n - d + 1].sum()
+        for lo, hi in _blocks(min(turn_lp.size, n + 1), n):
+            w = fw[None, : n - 1] + turn_lp[lo:hi, None] + _diagonals(cum, lo, hi, n - 1)
+            w = np.exp(w - cum[None, : n - 1] + _diagonals(bw, lo, hi, n - 1) - total)
+            for d in range(lo, hi):
+                row = w[d - lo, : n - d + 1]
+                turns[d] = row.sum()
+                edge[: n - d + 1] += row  # i runs over 0..n-d: each start once
+                edge[d:] -= row
     # a turn the end of the record cuts off: each possible start's weight
     turn_cut = cut_prior(turn_lp)
     left = n - np.arange(n)

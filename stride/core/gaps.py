@@ -84,11 +84,29 @@ def _scan_gaps(
 
 
 def _nan_rows(forces: NDArray[np.generic]) -> NDArray[np.bool_] | None:
-    if not np.issubdtype(forces.dtype, np.floating):
+    """Which rows hold a NaN; None when none can (integer counts) or none does. A record
+    without NaN (the usual case) costs one vectorised maximum (NaN propagates through it)."""
+    if not np.issubdtype(forces.dtype, np.floating) or forces.size == 0:
         return None
-    if forces.ndim == 1:
-        return np.isnan(forces)
-    return np.isnan(forces).any(axis=tuple(range(1, forces.ndim)))
+    if not np.isnan(np.max(forces)):
+        return None
+    nan = np.ascontiguousarray(np.isnan(forces)).reshape(forces.shape[0], -1)
+    return _any_per_row(nan)
+
+
+def _any_per_row(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """``mask.any(axis=1)`` of a C-contiguous 2-D bool array, a row's bytes read as a few
+    wide words (numpy's reduction over a short axis is slow: one call per row)."""
+    width = mask.shape[1]
+    for word in (np.uint64, np.uint32, np.uint16, np.uint8):
+        size = np.dtype(word).itemsize
+        if width % size == 0:
+            words = mask.view(word)
+            out = words[:, 0] != 0
+            for col in range(1, words.shape[1]):
+                out |= words[:, col] != 0
+            return out
+    raise AssertionError("a width is always a multiple of one byte")
 
 
 @dataclass

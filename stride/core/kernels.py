@@ -29,8 +29,9 @@ def _scan_args(dtype: str) -> tuple[Any, ...]:
     f = np.zeros(2)
     i = np.zeros(1, np.int64)
     tr, fs = k.new_state(2)
+    words = None if np.dtype(dtype).kind == "f" else i  # as contacts._row_words
     return (f, np.zeros((2, 4), dtype), i, 0, np.zeros(k.N_P), tr, fs,
-            np.zeros((1, k.N_OF + 2)), np.zeros((1, k.N_OI), np.int64), i, i)  # fmt: skip
+            np.zeros((1, k.N_OF + 2)), np.zeros((1, k.N_OI), np.int64), words, i)  # fmt: skip
 
 
 def _kernels(
@@ -127,11 +128,53 @@ def compile_scan(forces_dtype: str | np.dtype[Any] = "float64") -> None:
     _contact_scan.scan.compile(tuple(typeof(a) for a in _scan_args(name)))
 
 
+def _scan_callees() -> list[tuple[Any, tuple[Any, ...]]]:
+    """(kernel, argument types) of every kernel the contact scan calls, as the scan passes
+    them (whatever the forces' dtype: none takes the forces), in the order a compile of the
+    scan meets them; then the scan's end, ``finish_foot``, as ``_FootRunner.finish`` calls
+    it. A test checks this list against what compiling the scan compiles."""
+    from numba import typeof, types
+
+    from stride.core import _contact_bounds as b
+    from stride.core import _contact_scan as s
+    from stride.core import _contact_state as k
+
+    a1, a2 = typeof(np.zeros(1)), typeof(np.zeros((1, 1)))
+    i2 = typeof(np.zeros((1, 1), np.int64))
+    f, i, yes = types.float64, types.int64, types.boolean
+    return [
+        (k.envelope_params, (a1,)),
+        (b._next_bad_step, (a1, i, i, f)),
+        (b._sum_bounds, (f,) * 9),
+        (b._sensor_bounds, (f,) * 5),
+        (k.emit, (a1, a2, i, yes, f, f, a2, i2, i, a1)),
+        (k._crossing, (f,) * 5),
+        (k.open_contact, (a1, a2, i, yes, f)),
+        (k.lift, (a1, a1, f, f, f, a1)),
+        (b.onset_time, (f,) * 7),
+        (k.envelopes, (*(f,) * 8, yes, types.UniTuple(f, 10))),
+        (s.finish_foot, (a2, a1, i, a1, a2, i2)),
+    ]
+
+
+def compile_scan_callees() -> None:
+    """Compile (or load) the kernels the contact scan calls, and its end, into numba's
+    cache: a helper's first share on a first run, while the command compiles the scan.
+    They go last-met first: the scan's compile meets its callees after seconds of its
+    own work, and loads each one found in the cache by then instead of compiling it, so
+    the two processes meet in the middle rather than compiling the same kernels in the
+    same order."""
+    callees = _scan_callees()
+    for kernel, sig in [*reversed(callees[:-1]), callees[-1]]:
+        kernel.compile(sig)
+
+
 @contextmanager
 def scan_as_python() -> Iterator[None]:
     """Within: the contact scan, its end (``finish_foot``) and every kernel they call
-    run as plain Python, so a warm-up compiles every other kernel, while another process
-    compiles the scan and its helpers (no kernel compiled twice); same results, slower."""
+    run as plain Python, so a warm-up compiles every other kernel (those are compiled
+    by :func:`compile_scan_callees` and the command's :func:`compile_scan`; no kernel
+    compiled twice for the same types); same results, slower."""
     from numba.core.dispatcher import Dispatcher
 
     from stride.core import _contact_bounds, _contact_scan, _contact_state

@@ -162,7 +162,7 @@ class BlockAssembler:
         host = None
         if n_blocks and box.t_us.size:
             last = box.block_start[1:] - 1
-            host = (box.block_host_t.astype(np.float64), box.t_us[last].astype(np.int64))
+            host = (box.block_host_t.astype(np.float64, copy=False), box.t_us[last])
         keep = None
         if consume and box.t_us.size:
             keep = lambda _t, _v: self._keep_in_place(box)  # noqa: E731

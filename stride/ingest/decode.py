@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from devices.memory import return_freed_memory
 from devices.recording import SessionReader
 from devices.recording.replay import feed_chunk, make_decoder
 from devices.sensorbox import SampleBlock
@@ -34,14 +35,18 @@ def decode_box(
     also each chunk's arrival, as the live session noted them."""
     data = reader.read_stream(name)
     reader.release(name)  # decoded in place below: the recorded bytes become the frames
-    box = decode_stream(data.data, data.offsets, data.host_t, consume=True)
+    box = decode_stream(data.data, data.offsets, data.host_t, consume=True, room=data.room)
     del data
     if arrivals is not None:
         clean = _box_arrivals(box)
         if clean is None:
             return _assemble_by_chunk(reader, name, assembler, arrivals)
         arrivals.extend(clean)
-    return assembler.feed_decoded(box, consume=True), box.stats.as_dict()
+    signals = assembler.feed_decoded(box, consume=True)
+    stats = box.stats.as_dict()
+    del box
+    return_freed_memory()  # for the analysis that follows
+    return signals, stats
 
 
 def _box_arrivals(box: Any) -> list[tuple[float, float]] | None:

@@ -79,7 +79,12 @@ def test_reading_whole_into_one_buffer_equals_joining_windows(
     assert np.array_equal(whole.offsets, joined.offsets)
     assert np.array_equal(whole.host_t, joined.host_t)
     if len(whole.data):
-        assert np.frombuffer(whole.data, np.uint8).flags.writeable
+        data = np.frombuffer(whole.data, np.uint8)
+        assert data.flags.writeable
+        # the buffer the data starts, with room for twice the file: a decoder's result
+        room = whole.room
+        assert room is not None and room.size >= 2 * len(raw)
+        assert room.__array_interface__["data"][0] == data.__array_interface__["data"][0]
 
 
 def test_append_many_equals_appending_one_by_one(tmp_path: Path) -> None:

@@ -65,6 +65,13 @@ def check_same(data: bytes, cuts: list[int], window: int = 4, reopens: list[int]
     # decoded in the caller's own buffer (a recording read whole): the same result
     given_over = decode_stream(bytearray(data), offsets, hosts, reorder_window=window, consume=True)
     assert given_over.stats == d.stats and given_over.events() == ev
+    # ... with room after it (the reader's buffer): the counts may take the bytes' place
+    room = np.empty(2 * len(data), np.uint8)
+    room[: len(data)] = np.frombuffer(data, np.uint8)
+    in_room = decode_stream(
+        room[: len(data)], offsets, hosts, reorder_window=window, consume=True, room=room
+    )
+    assert in_room.stats == d.stats and in_room.events() == ev
 
 
 def frames_of(kinds: list[str], seed: int, seq: int, t: int) -> list[bytes]:
@@ -125,6 +132,44 @@ def test_fast_equals_reference_across_new_connections(
     data: bytes, cuts: list[int], w: int, reopens: list[int]
 ) -> None:
     check_same(data, cuts, w, reopens)
+
+
+@settings(max_examples=100)
+@given(
+    st.lists(st.sampled_from(["samples"] * 8 + ["belt"]), min_size=8, max_size=60),
+    st.integers(0, 999),
+    st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6)), min_size=1, max_size=3),
+    st.integers(0, 6),
+    st.lists(st.integers(0, 10**6), max_size=6),
+)
+def test_fast_equals_reference_with_frames_held_long(
+    kinds: list[str], seed: int, moves: list[tuple[int, int]], w: int, cuts: list[int]
+) -> None:
+    """A frame that arrives far ahead of its turn waits in the reorder window while many
+    frames are released around it (its row of the decoder's frame table is kept, the
+    others' rows are reused): the same result as the live decoder, and the counts written
+    in place or, where a held frame lies before frames released ahead of it, elsewhere."""
+    frames = frames_of(kinds, seed, 7, 1000)
+    for a, b in moves:
+        i, j = sorted((1 + a % (len(frames) - 1), 1 + b % (len(frames) - 1)))
+        frames.insert(i, frames.pop(j))  # frame j arrives before frames i .. j-1
+    check_same(b"".join(frames), cuts, w)
+
+
+def test_counts_written_over_their_bytes_only_where_safe() -> None:
+    """In order, the counts take the place of the recorded bytes (no new memory); with a
+    frame held back for reordering before frames released ahead of it, they go to new
+    memory. Both give the live decoder's samples."""
+    frames = frames_of(["samples"] * 12, 5, 0, 0)
+    for order in (frames, [frames[0], frames[3], frames[1], frames[2], *frames[4:]]):
+        data = b"".join(order)
+        room = np.empty(2 * len(data), np.uint8)
+        room[: len(data)] = np.frombuffer(data, np.uint8)
+        box = decode_stream(room[: len(data)], [0], [1.0], consume=True, room=room)
+        ev, _ = reference(data, [0], [1.0])
+        assert box.events() == ev
+        in_place = np.shares_memory(box.values_room, room)
+        assert in_place == (order is frames)
 
 
 def test_a_new_connection_restarts_a_box_whose_counters_carry_on() -> None:

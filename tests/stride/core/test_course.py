@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from test_steps import contacts, table  # type: ignore[import-not-found]
 
 from stride.core.course import CourseParams, apply_course, course_passes, slow_steps, turn_rows
@@ -228,3 +230,12 @@ def test_a_choreic_walker_s_measured_passes_have_the_true_count(seed: int) -> No
     _, passes = apply_course(_choreic_walk(seed), 10.0)
     assert all(p["steps"] == 14 for p in passes if p["measured"])
     assert sum(bool(p["measured"]) for p in passes) >= 4
+
+
+@given(st.lists(st.floats(0.05, 5.0, allow_subnormal=False), min_size=1, max_size=40))
+def test_pass_median_is_numpys_median_to_the_bit(values: list[float]) -> None:
+    from stride.core.course import _median
+
+    x = np.asarray(values)
+    assert _median(x) == float(np.median(x))
+    assert _median(x[::-1].copy()) == float(np.median(x))

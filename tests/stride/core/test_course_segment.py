@@ -7,6 +7,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stride.core.course_segment import (
     count_prior,
@@ -108,3 +110,71 @@ def test_count_prior_is_a_distribution_with_room_for_an_unlike_count() -> None:
     assert lp[0] == lp[1] == -np.inf
     assert int(np.argmax(lp)) == 14 and np.isfinite(lp[45])  # a 45-step pass: unlikely, possible
     assert cut_prior(lp)[0] == 0.0 and cut_prior(lp)[2] == pytest.approx(0.0)
+
+
+def _posterior_loops(
+    ev: np.ndarray, plp: np.ndarray, tlp: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The forward-backward sums one segment length at a time (the obvious loops)."""
+    from stride.core.course_segment import _backward, _forward
+
+    cum = np.concatenate([[0.0], np.cumsum(ev)])
+    n = ev.size
+    fw, ft = _forward(cum, plp, tlp)
+    bw, bt = _backward(cum, plp, tlp)
+    total = bw[0]
+    if not np.isfinite(total):
+        return None
+    passes, turns, edge = np.zeros(plp.size), np.zeros(tlp.size), np.zeros(n + 1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        for d in range(2, min(plp.size, n + 1)):
+            i = np.arange(n - d + 1)
+            passes[d] = np.exp(ft[i] + plp[d] + bt[i + d] - total).sum()
+        for d in range(2, min(tlp.size, n + 1)):
+            i = np.arange(n - d + 1)
+            w = np.exp(fw[i] + tlp[d] + cum[i + d] - cum[i] + bw[i + d] - total)
+            turns[d] = w.sum()
+            edge[: n - d + 1] += w
+            edge[d:] -= w
+    turn_cut = cut_prior(tlp)
+    left = n - np.arange(n)
+    ok = left < turn_cut.size
+    i = np.arange(n)[ok]
+    edge[i] += np.exp(fw[i] + turn_cut[left[ok]] + cum[n] - cum[i] - total)
+    return passes, turns, np.clip(np.cumsum(edge)[:n], 0.0, 1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(0, 90),
+    st.floats(2.0, 30.0),
+    st.floats(0.5, 6.0),
+    st.floats(2.0, 8.0),
+    st.floats(0.5, 3.0),
+    st.integers(0, 2**31),
+    st.sampled_from([1 << 18, 7, 1]),
+)
+def test_posterior_equals_the_loops_bit_for_bit(
+    n: int, pc: float, psd: float, tc: float, tsd: float, seed: int, block: int
+) -> None:
+    """Every segment length's weights at once (in blocks of any size) give exactly the
+    floats of the loops over one length at a time, for records short and long against
+    their passes."""
+    import stride.core.course_segment as cs
+
+    rng = np.random.default_rng(seed)
+    ratio = np.where(rng.random(n) < 0.3, 1.6, 1.0) * rng.normal(1.0, 0.15, n)
+    ratio[rng.random(n) < 0.05] = np.nan
+    ev = step_evidence(ratio, 0.12, 1.5, 0.25)
+    plp = count_prior(pc, psd, int(np.ceil(3 * pc + 6 * psd)))
+    tlp = count_prior(tc, tsd, int(np.ceil(3 * tc + 4 * tsd)))
+    want = _posterior_loops(ev, plp, tlp)
+    old, cs._BLOCK_VALUES = cs._BLOCK_VALUES, block
+    try:
+        got = posterior(ev, plp, tlp)
+    finally:
+        cs._BLOCK_VALUES = old
+    assert (got is None) == (want is None)
+    if got is not None and want is not None:
+        for a, b in zip((got.pass_counts, got.turn_counts, got.turning), want, strict=True):
+            assert a.tobytes() == b.tobytes()

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from stride.core.belt import BeltTrack
-from stride.core.gaps import GAP_PERIODS, GapScanner, find_gaps, overlaps_gap
+from stride.core.gaps import GAP_PERIODS, GapScanner, _nan_rows, find_gaps, overlaps_gap
 
 
 def _gaps_reference(t: list[float], bad: list[bool], fs: float) -> list[tuple[float, float]]:
@@ -55,6 +55,35 @@ def test_gap_kernel_matches_reference_for_any_chunking(
     scanner.finish()
     cs, ce = scanner.arrays()
     assert np.array_equal(cs, gs) and np.array_equal(ce, ge)
+
+
+@given(
+    st.integers(0, 40),
+    st.integers(1, 19),
+    st.sampled_from(["float16", "float32", "float64", "int16", "uint16"]),
+    st.lists(st.tuples(st.integers(0, 39), st.integers(0, 18)), max_size=12),
+    st.booleans(),
+)
+def test_nan_rows_match_a_per_row_reduction(
+    n: int, width: int, dtype: str, holes: list[tuple[int, int]], strided: bool
+) -> None:
+    """Which rows hold a NaN, by reading each row's bytes as wide words, equals numpy's
+    per-row ``any`` (the old rule), for any width (1 to 19 columns, so every word size
+    and remainder), dtype and layout; None means no row does (or none can)."""
+    base = np.arange(n * 2 * width, dtype=np.float64).reshape(n, 2 * width) - 7.0
+    for r, c in holes:  # some fall in the columns left out: records without NaN too
+        if r < n:
+            base[r, c % (2 * width)] = np.nan
+    base[::3, -1] = np.inf  # infinities are not missing samples
+    if np.dtype(dtype).kind != "f":  # counts: no NaN to find
+        base = np.nan_to_num(base, nan=0.0, posinf=999.0)
+    forces = (base[:, ::2] if strided else base[:, :width]).astype(dtype, copy=False)
+    got = _nan_rows(forces)
+    expected = np.isnan(forces).any(axis=1) if forces.dtype.kind == "f" else np.zeros(n, bool)
+    assert (got if got is not None else np.zeros(n, bool)).tolist() == expected.tolist()
+    if forces.ndim == 2 and forces.shape[1] == 1:
+        one = _nan_rows(forces[:, 0])
+        assert (one if one is not None else np.zeros(n, bool)).tolist() == expected.tolist()
 
 
 def test_gaps_edge_inputs() -> None:

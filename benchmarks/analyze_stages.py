@@ -1,0 +1,76 @@
+"""Where the analysis time of ``stride analyze`` goes, on block 1's session of
+``benchmarks/analyze_speed.py`` (60 minutes at 1 kHz, heel+toe, made once in ``--work``).
+
+Not a test. Run: ``python benchmarks/analyze_stages.py --work W [--repeat 5]``. In a fresh
+process, as the command analyses it: the first analysis (numba's cached kernels loaded on
+the way, as in the command's ``timing.analysis_s``), then best of ``--repeat``: the whole
+analysis again, the contact scan of both feet (``detect_feet``) and the rest (gaps, steps,
+summary: ``analyze_contacts``), in milliseconds, with the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from benchmarks.analyze_speed import add_work_option, best_of, simulate  # noqa: E402
+
+
+def stages_here(session: Path, repeat: int) -> dict[str, float]:
+    """The stages of the analysis of ``session`` in this process (a fresh one)."""
+    from stride.analysis import with_session_defaults
+    from stride.core.analyzer import AnalysisConfig, analyze, analyze_contacts
+    from stride.core.contacts import detect_feet
+    from stride.readers import read_signals
+
+    sig = read_signals(session)
+    config = with_session_defaults(AnalysisConfig(), sig.meta)
+    t0 = time.perf_counter()
+    analyze(sig, config)
+    first = time.perf_counter() - t0
+    feet = detect_feet(sig, ("L", "R"), config.contact)
+    seconds = {
+        "first_analysis_ms": first,
+        "analysis_ms": best_of(lambda: analyze(sig, config), repeat),
+        "contact_scan_ms": best_of(lambda: detect_feet(sig, ("L", "R"), config.contact), repeat),
+        "rest_ms": best_of(lambda: analyze_contacts(sig, feet, config), repeat),
+    }
+    return {k: round(1e3 * v, 1) for k, v in seconds.items()}
+
+
+def stages(work: Path, minutes: float, repeat: int) -> dict[str, Any]:
+    """:func:`stages_here` of the ``minutes`` session, in a child process of its own."""
+    session = simulate(work / f"healthy-{minutes:g}min", minutes)
+    code = (
+        f"import json, sys; sys.path.insert(0, {str(REPO)!r}); "
+        "from benchmarks.analyze_stages import stages_here; "
+        f"print(json.dumps(stages_here(__import__('pathlib').Path({str(session)!r}), {repeat})))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"the stages run failed: {done.stderr.strip()}")
+    out: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return {**out, "load_average_1min": round(os.getloadavg()[0], 2)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_work_option(ap, "where the simulated sessions are kept (analyze_speed.py's)")
+    ap.add_argument("--minutes", type=float, default=60.0)
+    ap.add_argument("--repeat", type=int, default=5)
+    a = ap.parse_args()
+    a.work.mkdir(parents=True, exist_ok=True)
+    print(json.dumps(stages(a.work, a.minutes, a.repeat)))
+
+
+if __name__ == "__main__":
+    main()

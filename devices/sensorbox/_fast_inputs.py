@@ -1,0 +1,120 @@
+"""The fast decoder's inputs, checked and prepared, and its kernel run (private; used by
+:func:`devices.sensorbox.fast.decode_stream`): the recorded bytes in a buffer with room
+for the result where it can be had, the chunk starts and host times, the new connections
+(empty chunks)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from devices.sensorbox.encode_many import _CRC_TABLE
+
+
+def _crc_tables() -> NDArray[np.int64]:
+    """CRC tables of a byte followed by 0, 1, 2 and 3 zero bytes (four bytes a step)."""
+    tables = [_CRC_TABLE.astype(np.int64)]
+    for _ in range(3):
+        t = tables[-1]
+        tables.append(((t << 8) & 0xFFFF) ^ tables[0][t >> 8])
+    return np.concatenate(tables)
+
+
+def _run_decoder(
+    buf: NDArray[np.uint8],
+    starts: NDArray[np.int64],
+    ht: NDArray[np.float64],
+    reorder_window: int,
+    flush: bool,
+) -> tuple[Any, ...]:
+    """The decoder kernel over ``buf`` (chunks at ``starts``, received at ``ht``)."""
+    from devices.sensorbox import _fast_kernels
+
+    new_chunk, new_gap_us = _new_connections(starts, buf.shape[0], ht)
+    return _fast_kernels._decode_stream(
+        buf,
+        starts,
+        ht,
+        reorder_window,
+        flush,
+        _crc_tables(),
+        starts[new_chunk],
+        new_chunk,
+        new_gap_us,
+        *_fast_kernels.frame_tables(buf.shape[0], reorder_window),
+    )
+
+
+def _own_buffer(
+    buf: NDArray[np.uint8], room: NDArray[np.uint8] | None, consume: bool
+) -> tuple[NDArray[np.uint8], NDArray[np.uint8] | None]:
+    """The bytes to decode in place, and the buffer they start (None: the counts go to
+    new memory), with room for twice them where it can be had: ``data`` itself when given
+    over (``consume``), in ``room`` if that starts at the same address; else a copy in
+    new memory (untouched room is free)."""
+    n = buf.shape[0]
+    at = buf.__array_interface__["data"][0]
+    if consume and buf.flags.writeable and buf.flags.c_contiguous:
+        if at % 8:
+            return buf, None  # counts written here would be misaligned
+        if (
+            room is not None
+            and room.dtype == np.uint8
+            and room.ndim == 1
+            and room.size >= 2 * n
+            and room.__array_interface__["data"][0] == at
+        ):
+            return buf, room
+        return buf, buf
+    own = np.empty(2 * n, np.uint8)
+    own[:n] = buf
+    return own[:n], own
+
+
+def _new_connections(
+    starts: NDArray[np.int64], n: int, host_t: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The empty chunks (a new connection each) and, for each, the host time in
+    microseconds from the last chunk with bytes before it (``StreamDecoder``'s
+    ``new_connection``; 0 where none came before). ``starts``: where each chunk starts in
+    the ``n`` bytes."""
+    at = np.flatnonzero(starts[1:] == starts[:-1]).astype(np.int64)
+    if starts.size and starts[-1] == n:
+        at = np.append(at, starts.size - 1)
+    if not at.size:
+        return at, at
+    empty = np.zeros(starts.size, np.bool_)
+    empty[at] = True
+    idx = np.where(~empty, np.arange(starts.size), -1)
+    last = np.maximum.accumulate(idx)
+    prev = last[at]
+    before = np.where(prev >= 0, host_t[np.maximum(prev, 0)], host_t[at])
+    gap_us = np.floor((host_t[at] - before) * 1e6 + 0.5).astype(np.int64)
+    return at, gap_us
+
+
+def _checked(
+    data: bytes | bytearray | memoryview | NDArray[np.uint8],
+    chunk_offsets: ArrayLike | None,
+    host_t: ArrayLike | None,
+    reorder_window: int,
+) -> tuple[NDArray[np.uint8], NDArray[np.int64], NDArray[np.float64]]:
+    """The kernel's inputs (bytes, chunk starts, chunk host times), or a ValueError."""
+    buf = data if isinstance(data, np.ndarray) else np.frombuffer(data, dtype=np.uint8)
+    if buf.dtype != np.uint8 or buf.ndim != 1:
+        raise ValueError("data must be bytes or a 1-D uint8 array")
+    n = buf.shape[0]
+    if chunk_offsets is None:
+        offs = np.zeros(1 if n else 0, dtype=np.int64)
+    else:
+        offs = np.ascontiguousarray(chunk_offsets, dtype=np.int64)
+    ht = np.zeros(offs.shape[0]) if host_t is None else np.asarray(host_t, dtype=np.float64)
+    if offs.ndim != 1 or ht.shape != offs.shape:
+        raise ValueError("chunk_offsets and host_t must be 1-D and of the same length")
+    if offs.size and (offs[0] != 0 or np.any(np.diff(offs) < 0) or offs[-1] > n):
+        raise ValueError("chunk_offsets must start at 0 and never decrease within data")
+    if reorder_window < 0:
+        raise ValueError("reorder_window must be >= 0")
+    return buf, offs, ht
