@@ -169,10 +169,15 @@ def test_signals_leave_a_readable_recording(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(tmp_path)
     )
     assert proc.stdout is not None
-    for _ in range(12):  # twelve steps out: the session is running and has recorded them
-        assert json.loads(proc.stdout.readline())["side"] in ("L", "R")
-    proc.send_signal(sig)
-    stdout, stderr = proc.communicate(timeout=30)
+    try:
+        for _ in range(12):  # twelve steps out: the session is running and has recorded them
+            assert json.loads(proc.stdout.readline())["side"] in ("L", "R")
+        proc.send_signal(sig)
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:  # a session that did not end is not left running after the test
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     reader = SessionReader(rec)
     chunks = list(reader.chunks("box"))
     assert sum(len(d) for _, d in chunks) > 20_000
