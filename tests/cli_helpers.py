@@ -7,7 +7,7 @@ import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -36,10 +36,32 @@ def stride_together(*commands: list[str], timeout: float = 240.0) -> list[str]:
     """The standard output of each ``stride ARGS`` of ``commands``, run at the same time (each
     command is mostly its own start-up: together they use both cores); each must succeed
     (exit 0)."""
+    runs = stride_concurrently(*commands, timeout=timeout)
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+    return [run.stdout for run in runs]
+
+
+def stride_concurrently(
+    *commands: list[str],
+    timeout: float = 240.0,
+    envs: Sequence[Mapping[str, str] | None] | None = None,
+) -> list[subprocess.CompletedProcess[str]]:
+    """How each ``stride ARGS`` of ``commands`` ended, run at the same time, each in the
+    environment of :func:`env` (or its entry of ``envs``, where given and not None)."""
     pipe, none = subprocess.PIPE, subprocess.DEVNULL
+    chosen = list(envs) if envs is not None else [None] * len(commands)
+    assert len(chosen) == len(commands)
     procs = [
-        subprocess.Popen([*CMD, *args], stdin=none, stdout=pipe, stderr=pipe, text=True, env=env())
-        for args in commands
+        subprocess.Popen(
+            [*CMD, *args],
+            stdin=none,
+            stdout=pipe,
+            stderr=pipe,
+            text=True,
+            env=dict(e) if e is not None else env(),
+        )
+        for args, e in zip(commands, chosen, strict=True)
     ]
     try:
         outs = [p.communicate(timeout=timeout) for p in procs]
@@ -48,9 +70,10 @@ def stride_together(*commands: list[str], timeout: float = 240.0) -> list[str]:
             if p.poll() is None:
                 p.kill()
                 p.wait()
-    for p, (_, err) in zip(procs, outs, strict=True):
-        assert p.returncode == 0, err
-    return [out for out, _ in outs]
+    return [
+        subprocess.CompletedProcess(p.args, p.returncode, out, err)
+        for p, (out, err) in zip(procs, outs, strict=True)
+    ]
 
 
 def without_kernel_notice(stderr: str) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -78,3 +79,30 @@ def physionet_data() -> Path:
 def shared_data(physionet_data: Path) -> Path:
     """The same records under the name older tests use (they once read ../shared/data)."""
     return physionet_data
+
+
+@pytest.fixture(scope="session")
+def simulated_session(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """``simulated_session(dest, minutes=0.5, seed=0)``: the session directory of ``stride
+    sim session --out dest --minutes M --seed S --no-history``. Each (M, S) is simulated once
+    per test run (through the command's entry point, in this process) and copied to
+    ``dest``: the caller gets a folder of its own, byte for byte what the command writes
+    (the files hold no path of their own), to read or change."""
+    from cli_helpers import stride_in_process
+
+    made: dict[tuple[float, int], Path] = {}
+
+    def copy(dest: Path, minutes: float = 0.5, seed: int = 0) -> Path:
+        key = (minutes, seed)
+        if key not in made:
+            out = tmp_path_factory.mktemp("simulated-session") / "s"
+            run = stride_in_process(
+                "sim", "session", "--out", str(out), "--minutes", str(minutes),
+                "--seed", str(seed), "--no-history",
+            )  # fmt: skip
+            assert run.returncode == 0, run.stderr
+            made[key] = out
+        shutil.copytree(made[key], dest)
+        return dest
+
+    return copy

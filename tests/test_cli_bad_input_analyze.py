@@ -29,14 +29,12 @@ from cli_helpers import without_kernel_notice
 
 
 @pytest.fixture(scope="module")
-def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def recording(
+    tmp_path_factory: pytest.TempPathFactory, simulated_session: Callable[..., Path]
+) -> Path:
     """A half-minute simulated session (sensor-box stream only)."""
-    out = tmp_path_factory.mktemp("rec") / "s"
-    run = _stride(
-        "sim", "session", "--out", str(out), "--minutes", "0.5", "--seed", "1", "--no-history"
-    )
-    assert run.returncode == 0, run.stderr
-    return out
+    """``stride sim session --minutes 0.5 --seed 1 --no-history``: a copy of its own."""
+    return simulated_session(tmp_path_factory.mktemp("rec") / "s", minutes=0.5, seed=1)
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_helpers import one_line_error, stride, stride_in_process
+from cli_helpers import one_line_error, stride_in_process
 
 from devices.errors import InputError
 from devices.recording.layout import FILE_HEAD
@@ -43,11 +44,11 @@ def test_weeks_are_bounded(tmp_path: Path, weeks: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("rec") / "s"
-    run = stride("sim", "session", "--out", str(out), "--minutes", "0.5", "--no-history")
-    assert run.returncode == 0, run.stderr
-    return out
+def recording(
+    tmp_path_factory: pytest.TempPathFactory, simulated_session: Callable[..., Path]
+) -> Path:
+    """``stride sim session --minutes 0.5 --no-history``: a copy of its own."""
+    return simulated_session(tmp_path_factory.mktemp("rec") / "s", minutes=0.5)
 
 
 def _copy(recording: Path, tmp_path: Path) -> Path:
@@ -90,8 +91,8 @@ def test_zeros_after_a_valid_header_are_damaged_not_empty(recording: Path, tmp_p
 def test_force_replaces_the_history_row_of_the_session_it_overwrites(tmp_path: Path) -> None:
     db, out = tmp_path / "h.sqlite", tmp_path / "s"
     args = ("sim", "session", "--out", str(out), "--minutes", "0.5", "--db", str(db))
-    assert stride(*args, "--seed", "1").returncode == 0
-    run = stride(*args, "--seed", "2", "--force")
+    assert stride_in_process(*args, "--seed", "1").returncode == 0
+    run = stride_in_process(*args, "--seed", "2", "--force")
     assert run.returncode == 0, run.stderr
     (only,) = list_sessions(db)
     assert only.recording_path == str(out.resolve())

@@ -8,12 +8,13 @@ that a few hundred of them take seconds; the recording they use is made the same
 refusal stays a real ``stride`` process (a ``--subject`` that is a path: one line and exit 1
 as a user's shell sees it, with no traceback from the interpreter); the one-line contract of
 the other failure paths is checked by subprocess in the other ``test_cli_bad_input*`` files.
+A simulated session is 12 s long where the path is what is tried (``sim-out``, ``sim-db``).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,9 @@ NON_UTF8 = os.fsdecode(b"caf\xe9-\xff")
 
 
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def sandbox(
+    tmp_path_factory: pytest.TempPathFactory, simulated_session: Callable[..., Path]
+) -> Iterator[Path]:
     """``box/work`` (the folder commands are given and run in), a recording in it, and
     ``box/outside`` with a file nothing may touch; a full and a read-only small disk where
     they can be mounted."""
@@ -35,10 +38,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     work.mkdir()
     outside.mkdir()
     (outside / "sentinel.txt").write_text("untouched")
-    run = stride_in_process(
-        "sim", "session", "--out", str(work / "rec"), "--minutes", "0.5", "--no-history"
-    )
-    assert run.returncode == 0, run.stderr
+    simulated_session(work / "rec", minutes=0.5)  # sim session --minutes 0.5 --no-history
     os.mkfifo(work / "fifo")
     (work / "adir").mkdir()
     yield box
@@ -68,8 +68,8 @@ def _commands(rec: str) -> dict[str, list[str]]:
         "plot": ["analyze", rec, "--plot", "{}"],
         "report-dir": ["report", "{}", "--out", "r.html"],
         "report-out": ["report", rec, "--out", "{}", "--force"],
-        "sim-out": ["sim", "session", "--out", "{}", "--minutes", "0.5", "--no-history"],
-        "sim-db": ["sim", "session", "--out", "s1", "--minutes", "0.5", "--db", "{}"],
+        "sim-out": ["sim", "session", "--out", "{}", "--minutes", "0.2", "--no-history"],
+        "sim-db": ["sim", "session", "--out", "s1", "--minutes", "0.2", "--db", "{}"],
         "history-db": ["history", "--db", "{}"],
         "history-add": ["history", "add", "{}", "--db", "h.sqlite"],
         "history-add-db": ["history", "add", rec, "--db", "{}"],

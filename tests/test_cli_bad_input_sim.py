@@ -1,6 +1,9 @@
 """Bad input to ``stride sim serve``, ``stride sim recovery`` and WFDB records: one line on
 stderr, exit 1, no traceback, nothing on disk changed. And a Ctrl-C during ``stride sim
 session`` leaves nothing that looks like a recording.
+
+The refusals are command logic and run in this process (``stride_in_process``), but for one
+that runs in a process of its own, as a user's does; the Ctrl-C cases signal a real process.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import pytest
 from cli_helpers import CMD as _CMD
 from cli_helpers import env as _env
 from cli_helpers import one_line_error as _one_line_error
-from cli_helpers import stride as _stride
+from cli_helpers import stride as _stride_process
+from cli_helpers import stride_in_process as _stride
 
 REPO = Path(__file__).resolve().parents[1]
 GAITNDD = REPO / "data" / "physionet" / "gaitndd"
@@ -40,7 +44,7 @@ def notes(tmp_path: Path) -> Path:
 # 1. stride sim serve --seed -1
 def test_serve_negative_seed(tmp_path: Path) -> None:
     before = _tree(tmp_path)
-    run = _stride("sim", "serve", "--dir", str(tmp_path / "x"), "--seed", "-1")
+    run = _stride_process("sim", "serve", "--dir", str(tmp_path / "x"), "--seed", "-1")
     _one_line_error(run, "seed is negative", "seed >= 0")
     assert _tree(tmp_path) == before  # --dir not even created
 

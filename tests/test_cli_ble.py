@@ -1,6 +1,11 @@
 """The Bluetooth parts of the command line: ``stride ports --ble``, ``--treadmill ftms:...``,
 ``--speed-source rsc:...`` and ``stride demo --treadmill ftms:sim``, with their one-line
-errors (no adapter or Bluetooth off, bleak missing, options that contradict each other)."""
+errors (no adapter or Bluetooth off, bleak missing, options that contradict each other).
+
+The refusals run in this process (``stride_in_process``: they need no process of their own).
+The listings run in a process of their own, as a user's does: this process's simulated radio
+may still carry devices other tests advertised; so do the real scan through bleak and the
+missing-bleak case."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import json
 import subprocess
 import sys
 
-from cli_helpers import CMD, env, one_line_error, stride
+from cli_helpers import env, one_line_error, stride, stride_in_process
 
 
 def test_ports_ble_lists_the_simulated_treadmill_and_pod_with_the_option_to_use() -> None:
@@ -61,25 +66,25 @@ def test_ports_ble_without_bleak_names_the_extra() -> None:
 
 
 def test_ports_ble_bad_scan_time_is_one_line() -> None:
-    one_line_error(stride("ports", "--ble", "--sim", "--seconds", "0"), "scan time")
+    one_line_error(stride_in_process("ports", "--ble", "--sim", "--seconds", "0"), "scan time")
 
 
 def test_sim_and_adapter_need_ble() -> None:
-    run = stride("ports", "--sim")
+    run = stride_in_process("ports", "--sim")
     assert run.returncode == 2 and "--ble" in run.stderr
 
 
 def test_live_and_demo_help_name_the_bluetooth_devices() -> None:
-    live = subprocess.run([*CMD, "live", "--help"], capture_output=True, text=True, env=env())
+    live = stride_in_process("live", "--help")
     text = " ".join(live.stdout.split())
     assert "ftms:NAME_OR_ADDRESS" in text and "ftms:sim" in text
     assert "--speed-source" in text and "rsc:sim" in text
-    demo = subprocess.run([*CMD, "demo", "--help"], capture_output=True, text=True, env=env())
+    demo = stride_in_process("demo", "--help")
     assert "ftms:sim" in " ".join(demo.stdout.split())
 
 
 def test_speed_source_and_treadmill_together_is_a_usage_error() -> None:
-    run = stride(
+    run = stride_in_process(
         "live", "--port", "sim://box", "--treadmill", "fixed:3kmh", "--speed-source", "rsc:sim"
     )
     assert run.returncode == 2 and "--speed-source" in run.stderr
@@ -87,12 +92,17 @@ def test_speed_source_and_treadmill_together_is_a_usage_error() -> None:
 
 def test_speed_source_must_be_a_foot_pod() -> None:
     one_line_error(
-        stride("live", "--port", "sim://box", "--speed-source", "ftms:sim"), "not a foot pod"
+        stride_in_process("live", "--port", "sim://box", "--speed-source", "ftms:sim"),
+        "not a foot pod",
     )
 
 
 def test_demo_treadmill_must_be_a_simulated_one() -> None:
-    one_line_error(stride("demo", "--treadmill", "ftms:KICKR"), "not one of the simulated")
     one_line_error(
-        stride("demo", "--treadmill", "ftms:sim", "--speedup", "4"), "wall clock", "--speedup"
+        stride_in_process("demo", "--treadmill", "ftms:KICKR"), "not one of the simulated"
+    )
+    one_line_error(
+        stride_in_process("demo", "--treadmill", "ftms:sim", "--speedup", "4"),
+        "wall clock",
+        "--speedup",
     )

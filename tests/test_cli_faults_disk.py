@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,11 +21,11 @@ from devices.errors import FileSystemError
 
 
 @pytest.fixture(scope="module")
-def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("rec") / "s"
-    run = stride("sim", "session", "--out", str(out), "--minutes", "0.5", "--no-history")
-    assert run.returncode == 0, run.stderr
-    return out
+def recording(
+    tmp_path_factory: pytest.TempPathFactory, simulated_session: Callable[..., Path]
+) -> Path:
+    """``stride sim session --minutes 0.5 --no-history``: a copy of its own."""
+    return simulated_session(tmp_path_factory.mktemp("rec") / "s", minutes=0.5)
 
 
 def _outputs(rec: Path, disk: Path) -> list[list[str]]:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import stride_in_process
 
 from sim.cli_support import build_spec
 from sim.profiles import PROFILES
@@ -100,13 +101,10 @@ def test_truth_columns_are_the_steps_csv_columns(tmp_path: Path) -> None:
     ]  # fmt: skip
 
 
-def _stride(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "stride.cli.app", *args], capture_output=True, text=True
-    )
-
-
 def test_cli_sim_session_writes_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    """The command's logic, through its entry point in this process (``stride_in_process``:
+    the same output, exit codes and stderr as a process; sim serve below runs as one)."""
+    _stride = stride_in_process
     out = tmp_path / "cli"
     args = ["sim", "session", "--out", str(out), "--minutes", "0.2", "--seed", "3", "--no-history"]
     first = _stride(*args, "--profile", "antalgic-left:0.4")

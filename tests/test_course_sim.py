@@ -14,11 +14,10 @@ guard; its held-out figures (seeds 26-45) are in docs/accuracy.md.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import stride_in_process
 
 from sim.cli_support import build_spec
 from sim.course_truth import closed_passes, matches, read_truth, walking_mean_m
@@ -78,13 +77,12 @@ def test_overground_passes_and_step_length_match_the_truth(name: str, tmp_path: 
 def test_overground_through_the_command_line(tmp_path: Path) -> None:
     # seed 3 of parkinsonian:0.5 has a freeze of gait in mid-pass (one slow step, no turn)
     out = tmp_path / "pk3"
-    cmd = [sys.executable, "-m", "stride.cli.app"]
-    sim = [*cmd, "sim", "session", "--overground", "--profile", "parkinsonian:0.5"]
-    done = subprocess.run(
-        [*sim, "--minutes", "2", "--seed", "3", "--out", str(out), "--no-history"],
-        capture_output=True, text=True,
-    )  # fmt: skip
+    # the commands through their entry point in this process (``stride_in_process``)
+    sim = ["sim", "session", "--overground", "--profile", "parkinsonian:0.5"]
+    done = stride_in_process(
+        *sim, "--minutes", "2", "--seed", "3", "--out", str(out), "--no-history"
+    )
     assert done.returncode == 0, done.stderr
-    analysed = subprocess.run([*cmd, "analyze", str(out), "--json"], capture_output=True, text=True)
+    analysed = stride_in_process("analyze", str(out), "--json")
     assert analysed.returncode == 0, analysed.stderr
     _check(json.loads(analysed.stdout)["summary"], out)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cli_helpers import stride_in_process
 
 from devices.recording import SessionReader
 
@@ -117,11 +118,7 @@ def test_live_on_sim_serve_ptys_survives_a_restart(tmp_path: Path) -> None:
     assert sum(len(x) for _, x in reader.chunks("box")) == s["bytes"]["box"]
     assert reader.streams["treadmill.rx"] == "trackmaster"
     # replaying box and treadmill streams, merged by host time, gives the live steps exactly
-    rep = subprocess.run(
-        [*STRIDE, "replay", str(rec), "--speed", "max", "--no-ui", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    # (the replay's logic, through the entry point in this process)
+    rep = stride_in_process("replay", str(rec), "--speed", "max", "--no-ui", "--json")
     assert rep.returncode == 0, rep.stderr
     assert json.loads(rep.stdout.splitlines()[-1])["steps"] == steps

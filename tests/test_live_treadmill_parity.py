@@ -6,18 +6,15 @@ gives the live session's steps exactly (every field), with the treadmill answeri
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import stride_in_process
 
 from sim.harness import SimDevices
 from stride.core.targets import Target
 from stride.session.run import LiveArgs, run_live
-
-STRIDE = [sys.executable, "-m", "stride.cli.app"]
 
 
 def live_then_analyze(
@@ -35,12 +32,7 @@ def live_then_analyze(
     )
     assert run_live(args) == 0
     live = json.loads(capsys.readouterr().out.splitlines()[-1])
-    out = subprocess.run(
-        [*STRIDE, "analyze", str(tmp_path / "rec"), "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = stride_in_process("analyze", str(tmp_path / "rec"), "--json")  # its logic, here
     assert out.returncode == 0, out.stderr
     return live, json.loads(out.stdout)
 

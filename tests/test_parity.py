@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_helpers import stride_together
+from cli_helpers import stride_in_process
 
 STRIDE = [sys.executable, "-m", "stride.cli.app"]
 
@@ -43,7 +43,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     run = stride(
         "live",
         "--port",
-        f"sim://box?world={key}&speedup=5&seed=21",
+        f"sim://box?world={key}&speedup=10&seed=21",
         "--treadmill",
         f"trackmaster:sim://treadmill?world={key}",
         "--spacing",
@@ -70,13 +70,19 @@ def analysed_replayed_reported(
     rec: Path, html: Path
 ) -> tuple[dict[str, Any], dict[str, Any], tuple[Rows, Rows, Rows]]:
     """``stride analyze REC --json``, ``stride replay REC --speed max --no-ui --json`` and
-    ``stride report REC --out HTML`` (run together): the two documents and the report's
-    tables."""
-    analysed, replayed, _ = stride_together(
-        ["analyze", str(rec), "--json"],
-        ["replay", str(rec), "--speed", "max", "--no-ui", "--json"],
-        ["report", str(rec), "--out", str(html)],
-    )
+    ``stride report REC --out HTML`` (each through the entry point in this process; the live
+    session above is the process): the two documents and the report's tables."""
+    runs = [
+        stride_in_process(*args)
+        for args in (
+            ["analyze", str(rec), "--json"],
+            ["replay", str(rec), "--speed", "max", "--no-ui", "--json"],
+            ["report", str(rec), "--out", str(html)],
+        )
+    ]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+    analysed, replayed = runs[0].stdout, runs[1].stdout
     return json.loads(analysed), json.loads(replayed.splitlines()[-1]), report_tables(html)
 
 

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_helpers import stride_concurrently
 
 STRIDE = [sys.executable, "-m", "stride.cli.app"]
 
@@ -55,13 +56,13 @@ def test_a_plugin_driver_session_analyses_and_replays(tmp_path: Path) -> None:
     live = run(
         "live",
         "--port",
-        f"sim://box?world={key}&speedup=5&seed=4",
+        f"sim://box?world={key}&speedup=10&seed=4",
         "--treadmill",
         f"vendortm:sim://treadmill?world={key}",
         "--spacing",
         "0.3",
         "--duration",
-        "25",  # seconds of the simulated world's clock: 5 s at speedup 5
+        "25",  # seconds of the simulated world's clock: 2.5 s at speedup 10
         "--no-ui",
         "--json",
         "--no-history",
@@ -74,11 +75,18 @@ def test_a_plugin_driver_session_analyses_and_replays(tmp_path: Path) -> None:
     assert meta["streams"]["treadmill.rx"]["protocol"] == "vendortm"
     assert meta["belt_source"] == "treadmill"
     assert sum(s["step_length_m"] is not None for s in doc["steps"]) >= 5  # its readings
-    analysed = json.loads(run("analyze", str(rec), "--json", env=env).stdout)
-    assert analysed["steps"] == doc["steps"] and analysed["summary"] == doc["summary"]
-    replay = run("replay", str(rec), "--speed", "max", "--no-ui", "--json", env=env)
+    # the recording read back by three processes at once (each mostly its own start-up)
+    analysed, replay, bare = stride_concurrently(
+        ["analyze", str(rec), "--json"],
+        ["replay", str(rec), "--speed", "max", "--no-ui", "--json"],
+        ["analyze", str(rec), "--json"],
+        envs=[env, env, dict(os.environ)],  # the last without the plugin installed
+    )
+    for done in (analysed, replay, bare):
+        assert done.returncode == 0, done.stderr
+    adoc = json.loads(analysed.stdout)
+    assert adoc["steps"] == doc["steps"] and adoc["summary"] == doc["summary"]
     assert json.loads(replay.stdout.splitlines()[-1])["summary"] == doc["summary"]
     # without the plugin installed, the belt is said to be unreadable, not guessed
-    bare = run("analyze", str(rec), "--json", env=dict(os.environ))
     assert all(s["step_length_m"] is None for s in json.loads(bare.stdout)["steps"])
     assert "treadmill readings (vendortm) cannot be read" in bare.stderr

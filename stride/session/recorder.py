@@ -31,7 +31,16 @@ from stride.core.rows import steps_csv_text
 class SessionRecorder:
     """Appends raw chunks per stream (thread-safe) and writes the derived files at the end."""
 
-    def __init__(self, path: Path, streams: Mapping[str, str], *, force: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        streams: Mapping[str, str],
+        *,
+        force: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``clock``: the session's (the devices' with ``--speedup``), so the seconds a
+        stopped recording names are the session's seconds, as the dashboard counts them."""
         self.path = Path(path)
         self.writer = SessionWriter(self.path, force=force, sync_interval=0.5)
         self._streams: dict[str, StreamRecorder] = {
@@ -45,7 +54,8 @@ class SessionRecorder:
         self.unrecorded: dict[str, int] = {}
         #: Told once, at once, when the recording stops (the session's alert).
         self.on_failure: Callable[[str], None] | None = None
-        self._started = time.monotonic()
+        self._clock = clock
+        self._started = clock()
 
     def append(self, stream: str, data: bytes, host_t: float) -> None:
         """Record one chunk (an empty one: the device's port was reopened, recorded as the
@@ -74,7 +84,7 @@ class SessionRecorder:
         with self._lock:
             if self.failure is not None:
                 return
-            seconds = time.monotonic() - self._started
+            seconds = self._clock() - self._started
             self.failure = f"recording stopped after {seconds:.1f} s: {what}"
         if self.on_failure is not None:
             self.on_failure(self.failure)

@@ -162,7 +162,9 @@ def _open_devices(
             if devices.driver is not None:
                 streams[RX_STREAM] = devices.driver
                 streams[TX_STREAM] = f"{devices.driver}-tx"
-            devices.recorder = SessionRecorder(record_dir, streams, force=args.force)
+            devices.recorder = SessionRecorder(
+                record_dir, streams, force=args.force, clock=devices.clock.monotonic
+            )
     except BaseException:
         devices.close()
         raise

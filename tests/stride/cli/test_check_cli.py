@@ -1,5 +1,6 @@
 """``stride check --port URL``: raw counts per channel, unloaded and loaded, with a verdict;
-against the simulator (sim://) and a fake box on a pseudo-terminal with known counts."""
+against the simulator (sim://) and a fake box on a pseudo-terminal with known counts (through
+the entry point in this process; the silent port's refusal runs as a process of its own)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from cli_helpers import one_line_error, stride  # type: ignore[import-not-found]
+from cli_helpers import (  # type: ignore[import-not-found]
+    one_line_error,
+    stride,
+    stride_in_process,
+)
 
 from devices.sensorbox import ChannelSpec, Hello, encode_hello, encode_samples
 from stride.boxcheck import ChannelLevels, verdict
@@ -38,7 +43,9 @@ def test_verdicts_golden() -> None:
 
 @pytest.mark.slow
 def test_check_on_the_simulated_box() -> None:
-    run = stride("check", "--port", "sim://box?seed=1&speedup=10", "--seconds", "3", "--json")
+    run = stride_in_process(
+        "check", "--port", "sim://box?seed=1&speedup=10", "--seconds", "3", "--json"
+    )
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
     assert [c["channel"] for c in doc["channels"]] == ["L-heel", "L-toe", "R-heel", "R-toe"]
@@ -103,7 +110,7 @@ def pty_box() -> Iterator[str]:
 
 @posix_only
 def test_check_on_a_pty_names_each_fault(pty_box: str) -> None:
-    run = stride("check", "--port", pty_box, "--seconds", "4", "--json")
+    run = stride_in_process("check", "--port", pty_box, "--seconds", "4", "--json")
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
     got = {c["channel"]: c for c in doc["channels"]}
@@ -114,7 +121,7 @@ def test_check_on_a_pty_names_each_fault(pty_box: str) -> None:
     assert got["R-toe"]["verdict"].startswith("high when unloaded")
     assert doc["crc_errors"] == 0 and doc["gaps"] == 0
     # the person's view: a table naming each fault
-    shown = stride("check", "--port", pty_box, "--seconds", "2")
+    shown = stride_in_process("check", "--port", pty_box, "--seconds", "2")
     assert shown.returncode == 0, shown.stderr
     for words in ("L-heel", "raw counts 0-4095", "saturates", "no change", "frames"):
         assert words in shown.stdout

@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import stride_in_process
 
 
 def _stride(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "stride.cli.app", *args], capture_output=True, text=True, timeout=120
-    )
+    """The command through its entry point in this process (``stride_in_process``); the
+    last test runs ``stride history`` as a process of its own."""
+    return stride_in_process(*args)
 
 
 @pytest.mark.slow

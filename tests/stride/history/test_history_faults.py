@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_helpers import one_line_error, stride
+from cli_helpers import one_line_error, stride, stride_in_process
 from fs_helpers import fill, set_read_only, small_disk
 
 from stride.errors import FileSystemError, InputError
@@ -119,7 +119,7 @@ def test_a_healthy_wal_history_on_a_read_only_disk_is_read(
         try:
             (got,) = list_sessions(db)
             assert got.subject == "P"
-            run = stride("history", "--db", str(db), "--json")
+            run = stride_in_process("history", "--db", str(db), "--json")
             assert run.returncode == 0, run.stderr
             assert len(json.loads(run.stdout)["sessions"]) == 1
             with pytest.raises(FileSystemError, match="read-only"):
@@ -141,11 +141,13 @@ def test_a_full_disk_is_called_full_and_reading_still_works(
         before = db.read_bytes()
         fill(disk)
         assert [r.subject for r in list_sessions(db)] == ["P"]
-        run = stride("history", "--db", str(db))
+        run = stride_in_process("history", "--db", str(db))
         assert run.returncode == 0 and "damaged" not in run.stderr, run.stderr
         with pytest.raises(FileSystemError, match="disk is full"):
             register_session(db, subject="P", started_at=T0, source="sim", summary=summary(1))
-        one_line_error(stride("history", "add", str(tmp_path), "--db", str(db)), "disk is full")
+        one_line_error(
+            stride_in_process("history", "add", str(tmp_path), "--db", str(db)), "disk is full"
+        )
         assert db.read_bytes() == before
 
 
@@ -161,20 +163,20 @@ def test_damage_is_called_damage(tmp_path: Path, summary: Callable[..., dict[str
 
 
 @pytest.fixture(scope="module")
-def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("rec") / "s"
-    run = stride("sim", "session", "--out", str(out), "--minutes", "0.5", "--no-history")
-    assert run.returncode == 0, run.stderr
-    return out
+def recording(
+    tmp_path_factory: pytest.TempPathFactory, simulated_session: Callable[..., Path]
+) -> Path:
+    """``stride sim session --minutes 0.5 --no-history``: a copy of its own."""
+    return simulated_session(tmp_path_factory.mktemp("rec") / "s", minutes=0.5)
 
 
 def test_history_add_stores_a_recording_once(recording: Path, tmp_path: Path) -> None:
     db = tmp_path / "h.sqlite"
-    run = stride("history", "add", str(recording), "--db", str(db), "--subject", "P 7")
+    run = stride_in_process("history", "add", str(recording), "--db", str(db), "--subject", "P 7")
     assert run.returncode == 0, run.stderr
     assert "as history session 1 (P 7)" in run.stdout
     assert "next: stride history --subject 'P 7' --db" in run.stdout  # shell-quoted
-    again = stride("history", "add", str(recording), "--db", str(db), "--subject", "P 7")
+    again = stride_in_process("history", "add", str(recording), "--db", str(db), "--subject", "P 7")
     assert "replaces the row stored before" in again.stdout
     (got,) = list_sessions(db)
     assert got.recording_path == str(recording.resolve()) and got.summary["steps"] > 20
@@ -183,7 +185,11 @@ def test_history_add_stores_a_recording_once(recording: Path, tmp_path: Path) ->
 
 def test_history_add_refusals_are_one_line(recording: Path, tmp_path: Path) -> None:
     db = tmp_path / "h.sqlite"
-    one_line_error(stride("history", "add", str(tmp_path / "none"), "--db", str(db)), "none")
+    one_line_error(
+        stride_in_process("history", "add", str(tmp_path / "none"), "--db", str(db)), "none"
+    )
     (tmp_path / "notes.txt").write_text("x")
-    one_line_error(stride("history", "add", str(recording), "--db", str(tmp_path / "notes.txt")))
+    one_line_error(
+        stride_in_process("history", "add", str(recording), "--db", str(tmp_path / "notes.txt"))
+    )
     assert (tmp_path / "notes.txt").read_text() == "x"

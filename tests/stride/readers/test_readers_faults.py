@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_helpers import one_line_error, stride
+from cli_helpers import one_line_error, stride, stride_in_process
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -112,7 +112,7 @@ def test_a_2_gb_sparse_header_is_refused_from_its_size(tmp_path: Path) -> None:
     finally:
         tracemalloc.stop()
     assert peak < 1 << 20, peak  # nothing of it was read
-    one_line_error(stride("analyze", str(hea)), "too large")
+    one_line_error(stride_in_process("analyze", str(hea)), "too large")
 
 
 def _returns(fn: Callable[[], object]) -> BaseException | None:
@@ -179,7 +179,7 @@ def test_spikes_are_flagged_and_do_not_cut_usable_steps(tmp_path: Path) -> None:
     # 46 with the detector before issue 10; a foot's first observed IC starts no stride
     assert result.usable_steps == clean == 43  # of 48 steps in the 30 s trial
     assert signals.meta["spikes"] == {"L-cell5": 1, "R-cell5": 1}
-    cli = stride("analyze", str(path), "--json")
+    cli = stride_in_process("analyze", str(path), "--json")
     assert cli.returncode == 0, cli.stderr
     warnings = [ln for ln in cli.stderr.splitlines() if ln.startswith("stride: warning:")]
     assert len(warnings) == 1 and "2 implausible single-sample spike(s)" in warnings[0]

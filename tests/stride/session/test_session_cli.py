@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import synthbox
-from cli_helpers import without_kernel_notice
+from cli_helpers import stride_in_process, without_kernel_notice
 
 from devices.recording import SessionReader
 from sim.harness import SimDevices
@@ -36,12 +36,24 @@ def env(tmp_path: Path) -> dict[str, str]:
     return e
 
 
+def _live_args(port: str, tmp_path: Path, *extra: str, duration: float) -> list[str]:
+    args = ["live", "--port", port, "--spacing", "0.30", "--no-ui", "--json"]
+    return [*args, "--duration", str(duration), "--record", str(tmp_path / "rec"), *extra]
+
+
 def live(
     port: str, tmp_path: Path, *extra: str, duration: float = 3.0
 ) -> subprocess.CompletedProcess[str]:
-    cmd = [*STRIDE, "live", "--port", port, "--spacing", "0.30", "--no-ui", "--json"]
-    cmd += ["--duration", str(duration), "--record", str(tmp_path / "rec"), *extra]
+    """``stride live`` in a process of its own, its history in ``tmp_path``."""
+    cmd = [*STRIDE, *_live_args(port, tmp_path, *extra, duration=duration)]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env(tmp_path))
+
+
+def live_in_process(
+    port: str, tmp_path: Path, *extra: str, duration: float = 3.0
+) -> subprocess.CompletedProcess[str]:
+    """``stride live`` in this process (the refusals and diagnoses: command logic)."""
+    return stride_in_process(*_live_args(port, tmp_path, *extra, duration=duration))
 
 
 def lines(stdout: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -78,23 +90,15 @@ def test_live_json_lines_recording_replay_and_history(
     assert len((rec / "steps.csv").read_text().splitlines()) == len(steps) + 1
     # the summary went to stderr in human form
     assert "session summary" in out.stderr
-    # replay reproduces the live steps exactly
-    rep = subprocess.run(
-        [*STRIDE, "replay", str(rec), "--speed", "max", "--no-ui", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    # replay reproduces the live steps exactly (read-backs: command logic, in this process)
+    rep = stride_in_process("replay", str(rec), "--speed", "max", "--no-ui", "--json")
     assert rep.returncode == 0, rep.stderr
     rsteps, rdoc = lines(rep.stdout)
     assert rdoc["steps"] == doc["steps"] and rsteps == steps
     assert rdoc["summary"] == doc["summary"]
     # `stride analyze` of the recording gives the same steps and summary as the live session
-    an = subprocess.run(
-        [*STRIDE, "analyze", str(rec), "--spacing", "0.30", "--lines-per-step", "2", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    an = stride_in_process(
+        "analyze", str(rec), "--spacing", "0.30", "--lines-per-step", "2", "--json"
     )
     assert an.returncode == 0, an.stderr
     adoc = json.loads(an.stdout)
@@ -110,7 +114,7 @@ def test_live_json_lines_recording_replay_and_history(
 def test_existing_recording_is_refused(box: synthbox.PtyBox, tmp_path: Path) -> None:
     (tmp_path / "rec").mkdir()
     (tmp_path / "rec" / "keep.txt").write_text("precious")
-    out = live(box.path, tmp_path)
+    out = live_in_process(box.path, tmp_path)
     assert out.returncode == 1
     assert "already exists" in out.stderr and "--force" in out.stderr
     assert "Traceback" not in out.stderr
@@ -118,17 +122,13 @@ def test_existing_recording_is_refused(box: synthbox.PtyBox, tmp_path: Path) -> 
 
 
 def test_wrong_port_is_one_line(tmp_path: Path) -> None:
-    out = subprocess.run(
-        [*STRIDE, "live", "--port", str(tmp_path / "ttyNOPE"), "--no-ui", "--duration", "1"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env(tmp_path),
+    out = stride_in_process(
+        "live", "--port", str(tmp_path / "ttyNOPE"), "--no-ui", "--duration", "1", cwd=tmp_path
     )
     assert out.returncode == 1
     err = without_kernel_notice(out.stderr).strip().splitlines()
     assert len(err) == 1 and "does not exist" in err[0], out.stderr
-    assert not (tmp_path / "sessions").exists()
+    assert not (tmp_path / "sessions").exists()  # nothing recorded in the working folder
 
 
 @pytest.mark.parametrize(
@@ -147,7 +147,7 @@ def test_bytes_that_never_decode_get_a_diagnosis_within_3_s(
         payload = synthbox.misread_at_baud(synthbox.stream(2.0), 115200 / 9600)
     if payload:
         box.play(payload, seconds=3.0, chunk=256, repeat=True)
-    out = live(box.path, tmp_path, duration=20.0)
+    out = live_in_process(box.path, tmp_path, duration=20.0)
     assert out.returncode == 1
     err = without_kernel_notice(out.stderr).strip().splitlines()
     assert len(err) == 1 and expect in err[0], out.stderr
@@ -169,10 +169,15 @@ def test_signals_leave_a_readable_recording(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(tmp_path)
     )
     assert proc.stdout is not None
-    for _ in range(12):  # twelve steps out: the session is running and has recorded them
-        assert json.loads(proc.stdout.readline())["side"] in ("L", "R")
-    proc.send_signal(sig)
-    stdout, stderr = proc.communicate(timeout=30)
+    try:
+        for _ in range(12):  # twelve steps out: the session is running and has recorded them
+            assert json.loads(proc.stdout.readline())["side"] in ("L", "R")
+        proc.send_signal(sig)
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:  # a session that did not end is not left running after the test
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     reader = SessionReader(rec)
     chunks = list(reader.chunks("box"))
     assert sum(len(d) for _, d in chunks) > 20_000
@@ -184,12 +189,7 @@ def test_signals_leave_a_readable_recording(
     else:
         assert proc.returncode == -signal.SIGKILL
         assert not (rec / "summary.json").exists()
-    # what was recorded replays through the same pipeline into steps
-    rep = subprocess.run(
-        [*STRIDE, "replay", str(rec), "--speed", "max", "--no-ui", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    # what was recorded replays through the same pipeline into steps (in this process)
+    rep = stride_in_process("replay", str(rec), "--speed", "max", "--no-ui", "--json")
     assert rep.returncode == 0, rep.stderr
     assert len(json.loads(rep.stdout.splitlines()[-1])["steps"]) >= 10

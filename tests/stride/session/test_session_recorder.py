@@ -44,3 +44,20 @@ def test_rows_missing_keys_give_empty_fields() -> None:
     cells = dict(zip(header.split(","), line.split(","), strict=True))
     assert cells["side"] == "L" and cells["ic_s"] == "1.5" and cells["flags"] == "a;b"
     assert cells["step_length_m"] == "" and cells["peak"] == ""
+
+
+def test_a_stopped_recording_names_the_seconds_of_the_session_clock(tmp_path: Path) -> None:
+    """With ``--speedup`` the session runs on the devices' clock: the recording that stops
+    says when in those seconds (as the dashboard counts them), not in wall seconds."""
+    import shutil
+
+    now = [100.0]
+    rec = SessionRecorder(tmp_path / "rec", {"box": "sensorbox-v1"}, clock=lambda: now[0])
+    told: list[str] = []
+    rec.on_failure = told.append
+    rec.append("box", b"\x00" * 16, 100.0)
+    now[0] = 107.5  # 7.5 s of the session later (a fraction of that in wall time)
+    shutil.rmtree(tmp_path / "rec")
+    rec.check()
+    assert rec.failure is not None and rec.failure.startswith("recording stopped after 7.5 s")
+    assert told == [rec.failure]

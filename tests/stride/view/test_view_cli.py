@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import CMD, env, one_line_error
-from cli_helpers import stride as run_stride
+from cli_helpers import stride as run_process
+from cli_helpers import stride_in_process as run_stride
 
 
 @pytest.mark.parametrize("command", [["demo"], ["live", "--port", "sim://box"]])
@@ -24,9 +25,9 @@ def test_a_port_in_use_stops_before_anything_is_recorded(
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        run = run_stride(
-            *command, "--view", str(port), "--no-ui", "--record", str(tmp_path / "rec")
-        )
+        # demo in a process of its own, as a user's shell runs it; live in this process
+        runner = run_process if command == ["demo"] else run_stride
+        run = runner(*command, "--view", str(port), "--no-ui", "--record", str(tmp_path / "rec"))
     one_line_error(run, "--view", f"port {port}", "in use", "--view HOST:PORT")
     assert run.stdout == "" and not (tmp_path / "rec").exists()
 
