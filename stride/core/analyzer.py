@@ -41,6 +41,7 @@ from stride.core.contacts import (
     detect_feet,
 )
 from stride.core.gaps import GapScanner, find_gaps
+from stride.core.growing_rows import GrowingRows
 from stride.core.rows import StepRow
 from stride.core.signals import Channel, GaitSignals, Side
 from stride.core.steps import StepParams, StepTable, merge_sides, side_rows
@@ -265,7 +266,7 @@ class StreamingAnalyzer:
         self._next: dict[Side, int] = {s: 0 for s in SIDES}
         self._gaps = GapScanner(self.fs)
         self._belts = [BeltTrack(self.config.belt_max_gap_s) for _ in range(belts)]
-        self._belt_v = _Growing(max(belts, 1))  # every belt speed: the summary's mean, SD
+        self._belt_v = GrowingRows(max(belts, 1))  # every belt speed: the summary's mean, SD
         self._emitted: list[StepTable] = []  # joined every _JOIN_EVERY emissions
         self._emissions = 0
         self._samples = 0
@@ -428,27 +429,3 @@ class StreamingAnalyzer:
             return StepTable.empty()
         rows = merge_sides(parts[0], parts[1]) if len(parts) == 2 else parts[0]
         return apply_target(rows, self.config.target)
-
-
-class _Growing:
-    """Rows of a fixed width appended into one array that doubles when full: no array per
-    chunk, so a long stream of small chunks costs 8 bytes a value."""
-
-    def __init__(self, cols: int) -> None:
-        self._buf = np.empty((0, cols), np.float64)
-        self._n = 0
-
-    def __len__(self) -> int:
-        return self._n
-
-    def extend(self, rows: NDArray[np.float64]) -> None:
-        need = self._n + rows.shape[0]
-        if need > self._buf.shape[0]:
-            grown = np.empty((max(need, 2 * self._buf.shape[0], 64), rows.shape[1]), np.float64)
-            grown[: self._n] = self._buf[: self._n]
-            self._buf = grown
-        self._buf[self._n : need] = rows
-        self._n = need
-
-    def array(self) -> NDArray[np.float64]:
-        return self._buf[: self._n].copy()
