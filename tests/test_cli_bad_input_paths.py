@@ -211,6 +211,7 @@ _TEXT = st.lists(
 @given(_TEXT, st.sampled_from(["steps-csv", "sim-out", "history-db", "subject"]))
 @example("../a\n", "sim-out")  # a new folder beside work: the user's own path
 @example("../outside", "sim-out")  # an existing folder outside: refused, left as it was
+@example("a/../rec", "sim-out")  # the recording there, through a folder not made yet
 def test_fuzz_random_names(
     sandbox: Path, monkeypatch: pytest.MonkeyPatch, text: str, where: str
 ) -> None:

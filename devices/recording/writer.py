@@ -223,7 +223,12 @@ class SessionWriter:
         self._syncer: threading.Thread | None = None
         self._failed = False  # a derived file could not be written
         made = _first_missing(self.path)
-        self._prepare(force)
+        try:
+            self._prepare(force)
+        except InputError:  # refused: the folders this call made (``new/..``) go again
+            if made is not None:
+                shutil.rmtree(made, ignore_errors=True)
+            raise
         self._meta: dict[str, Any] = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
@@ -248,7 +253,13 @@ class SessionWriter:
         p = check_path(self.path, "recording folder")  # stored in the history as text
         if p.exists() and not p.is_dir():
             raise InputError(f"{p} exists and is not a directory", fix="choose another path")
-        if p.is_dir() and any(p.iterdir()):
+        try:  # first: a path through folders not made yet (``new/..``) names an existing
+            # folder only once they exist, and that folder is what the checks below must see
+            p.mkdir(parents=True, exist_ok=True)
+        except OSError as err:  # a file where a folder should be, read-only disk, no space
+            said = fs_error(err, p, "create the recording directory")
+            raise InputError(said.problem, fix=said.fix) from err
+        if any(p.iterdir()):
             if not force:
                 raise InputError(
                     f"{p} already exists and is not empty",

@@ -3,6 +3,7 @@ only to find at the end that its recording or its history cannot be written."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -37,7 +38,10 @@ def check_record_dir(record_dir: Path, *, force: bool) -> None:
                     fix=f"rename {parent}, or give --record a directory elsewhere",
                 )
             break
-    if not force and record_dir.is_dir() and any(record_dir.iterdir()):
+    # ``new/..`` is an existing folder once ``new`` is made: look at the folder it will be
+    # (the recorder checks again when it has made the folders, symbolic links included)
+    folder = Path(os.path.normpath(record_dir.absolute()))
+    if not force and folder.is_dir() and any(folder.iterdir()):
         raise InputError(
             f"{record_dir} already exists and is not empty",
             fix="choose another --record directory, or pass --force to replace it",

@@ -72,6 +72,21 @@ def test_existing_directory_is_refused_unless_force(tmp_path: Path) -> None:
     SessionWriter(tmp_path / "empty").close()  # an empty directory is fine
 
 
+@pytest.mark.parametrize("through", ["new/..", "new/deeper/../.."])
+def test_an_existing_session_named_through_new_folders_is_refused_untouched(
+    tmp_path: Path, through: str
+) -> None:
+    """``new/..`` names an existing folder only once ``new`` exists: the writer must see
+    that folder, not a path that did not exist yet, before it writes session.json."""
+    make_session(tmp_path / "s", [(0.0, b"abc")])
+    before = {p: p.read_bytes() for p in (tmp_path / "s").rglob("*") if p.is_file()}
+    with pytest.raises(InputError, match="already exists and is not empty"):
+        SessionWriter(tmp_path / "s" / through)
+    after = {p: p.read_bytes() for p in (tmp_path / "s").rglob("*") if p.is_file()}
+    assert after == before
+    assert not (tmp_path / "s" / "new").exists()  # the folder the refused call made, gone
+
+
 def test_bad_names_and_reserved_keys(tmp_path: Path) -> None:
     with SessionWriter(tmp_path / "s") as w:
         for bad in ("", "../x", "a/b", ".hidden", "session.json"):
