@@ -42,7 +42,7 @@ def _kernels(
     as float64 whatever the source's dtype, checks no whole record for gaps first, and
     computes DFA only for its final summary); with ``course`` also overground course
     mode's (compiled only by an analysis that uses it)."""
-    from stride.core import _contact_scan, _course_kernels, _dfa_kernel, _step_kernels, belt, gaps
+    from stride.core import _contact_scan, _course_kernels, _step_kernels, belt, gaps
 
     # a live session's analyzer reads every chunk as float64 (StreamingAnalyzer.feed)
     scan_dtype = "float64" if streaming else dtype
@@ -63,7 +63,11 @@ def _kernels(
         ]
     if streaming:
         return common
-    return [*common, (_contact_scan.bad_steps, None), (_dfa_kernel._dfa_fluctuations, None)]
+    # Not DFA's kernel (_dfa_kernel._dfa_fluctuations): only records of enough strides call
+    # it, so asking for it would announce a first run on every short record analysed after
+    # a first run that had no helper (the helper's warm-up compiles it); a long record
+    # compiles it in about a second, unannounced.
+    return [*common, (_contact_scan.bad_steps, None)]
 
 
 def kernel_ready(dispatcher: Any, args: tuple[Any, ...] | None = None) -> bool:
@@ -103,7 +107,8 @@ def analysis_kernels_ready(
 
 def warm_analysis_kernels(forces_dtype: str | np.dtype[Any] = "int16") -> None:
     """Compile (or load) the analysis kernels for forces of this dtype by analysing two
-    minutes of synthetic walking, so a command can do it behind its progress line."""
+    minutes of synthetic walking (enough strides for DFA's kernel too), so a command can
+    do it behind its progress line."""
     from stride.core.analyzer import analyze
     from stride.core.signals import Channel, GaitSignals
 

@@ -63,3 +63,27 @@ def test_course_mode_s_kernels_are_asked_for_only_with_course_mode() -> None:
     ev = step_evidence(np.tile([1.0, 1.0, 1.0, 1.0, 1.5, 1.5], 4), 0.1, 1.5, 0.2)
     assert segment_course(ev, count_prior(4.0, 0.5, 12), count_prior(2.0, 0.5, 6), 2)
     assert analysis_kernels_ready("int16") and analysis_kernels_ready("int16", course=True)
+
+
+SHORT = """
+import numpy as np
+from stride.core import kernels
+from stride.core.analyzer import analyze
+from stride.core.signals import Channel, GaitSignals
+t = np.arange(1500) / 50.0  # 30 s: fewer strides than DFA needs
+walking = ((t % 1.0) < 0.6) * 1000.0
+x = np.stack([walking, np.roll(walking, 25)], axis=1).astype("int16")
+analyze(GaitSignals(t, x, (Channel("L", "foot"), Channel("R", "foot")), 50.0,
+                    t[::10].copy(), np.ones((150, 1))))
+print([d.__name__ for d, _ in kernels._kernels("int16") if not d.signatures])
+"""
+
+
+def test_every_kernel_asked_for_is_one_a_short_record_uses() -> None:
+    """A kernel that a short record never calls would stay "not ready" after a first run
+    of short records, and every later run would announce a first run: each one asked for
+    is loaded (or compiled) by analysing 30 s of walking, in a process of its own."""
+    analyze(_walk("int16"))  # the cache holds them: the process below only loads
+    out = subprocess.run([sys.executable, "-c", SHORT], capture_output=True, text=True,
+                         check=True)  # fmt: skip
+    assert out.stdout.strip() == "[]", out.stderr
