@@ -1,15 +1,15 @@
 """The cyclic garbage collector during a command's start-up.
 
-Starting ``stride analyze`` allocates about a million objects that live until the process
-ends (numpy, numba and its typing registries, the kernels loaded from numba's cache) and
-frees almost none. Python's collector still walks them, again and again while they are
-made and once more as the interpreter exits: about a quarter of the command's CPU time on
-a short recording (0.3-0.4 s of 1.5 s). :func:`pause` stops the collector while the
-command starts up; :func:`resume` then freezes what start-up made (:func:`gc.freeze`:
-kept out of every later collection, the one at exit included) and turns the collector
-back on, so reading and analysing a recording run with it as before. What start-up made
-is freed at exit as without the pause; only reference cycles that were already garbage
-when frozen are left to the operating system, as a process's exit leaves them anyway.
+Starting ``stride analyze`` makes about a hundred thousand container objects that live
+until the process ends (numpy, numba and its typing registries, the kernels loaded from
+numba's cache) and frees almost none of them. Python's collector still walked them, more
+often the more were made, and at exit took their reference cycles apart one by one: about
+a quarter of the command's CPU time on a short recording (0.3-0.4 s of 1.5 s).
+:func:`pause` stops the collector while the command starts up; :func:`resume` then
+freezes what start-up made (:func:`gc.freeze`: kept out of every later collection, the
+one at exit included) and turns the collector back on, so reading and analysing a
+recording run with it as before. At exit, what was frozen goes back to the operating
+system with the process's memory instead of object by object.
 
 Imports only the standard library (``stride --help`` stays fast).
 """

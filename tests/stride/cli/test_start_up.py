@@ -44,8 +44,8 @@ def test_analyze_freezes_its_start_up_and_collects_again_after() -> None:
     assert json.loads(doc)["summary"]["steps"] > 0
     seen = json.loads(probe)
     assert seen["enabled"]  # on again: reading and analysing collect as before
-    # numpy, numba and the kernels: hundreds of thousands of objects, never walked again
-    assert seen["frozen"] > 100_000, seen
+    # numpy, numba and the kernels: about a hundred thousand objects, never walked again
+    assert seen["frozen"] > 50_000, seen
     # and no full collection walked them while they were being imported and loaded
     assert seen["full"] == [], seen["full"]
     # and nothing the analysis of one record does not need
