@@ -4,9 +4,9 @@ Not a test. Run: ``python benchmarks/start_up.py [--baseline DIR]``. Simulates a
 session once (``stride sim session --minutes 1 --rate 1000 --seed 1 --no-history``, into
 ``--work``), then runs ``stride analyze S --json`` ``--rounds`` times with a warm numba
 cache and reports the median and the lowest CPU time (user + system, ``wait4``: on a
-shared machine steadier than wall time, also given) and the median wall time. Analysing
-the minute itself takes about 0.01 s: the rest is the command's start-up (interpreter,
-imports, the kernels loaded from numba's cache) and its exit.
+shared machine steadier than wall time) and the median wall time. Reading and analysing
+the minute take about 0.02 s once the kernels are loaded: the rest is the command's
+start-up (interpreter, imports, loading the kernels from numba's cache) and its exit.
 
 Two ways of loading Python modules, both measured: ``no-pyc`` compiles stride's modules
 from source in every process (``PYTHONDONTWRITEBYTECODE=1``, as this project's test
