@@ -73,7 +73,7 @@ def analyze(
     recording, or with --json one JSON document per line, {"path", "summary", "steps",
     "timing"} or {"path", "error"}, in the order given; exit 1 if any failed.
     """
-    start_up.pause()  # until the recordings are read (stride.cli.start_up)
+    start_up.pause()  # until just before the recordings are read (stride.cli.start_up)
     try:
         target = targets.target_from_cli(spacing, lines_per_step, step_length, tolerance, cadence)
         if pass_length is not None and not pass_length > 0:

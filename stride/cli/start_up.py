@@ -4,7 +4,7 @@ Starting ``stride analyze`` makes about a hundred thousand container objects tha
 until the process ends (numpy, numba and its typing registries, the kernels loaded from
 numba's cache) and frees almost none of them. Python's collector still walked them, more
 often the more were made, and at exit took their reference cycles apart one by one: about
-a quarter of the command's CPU time on a short recording (0.3-0.4 s of 1.5 s).
+a sixth to a quarter of the command's CPU time on a short recording (0.2-0.4 s of 1.5-1.7 s).
 :func:`pause` stops the collector while the command starts up; :func:`resume` then
 freezes what start-up made (:func:`gc.freeze`: kept out of every later collection, the
 one at exit included) and turns the collector back on, so reading and analysing a
