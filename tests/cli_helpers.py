@@ -139,6 +139,7 @@ def stride_in_process(*args: str, cwd: Path | None = None) -> subprocess.Complet
     started (``sim://`` ports, ``ftms:sim``) are forgotten as a process's end forgets them, so
     a later ``sim://`` URL starts its own world (the history database path is the
     ``STRIDE_HISTORY_DB`` of that environment, which conftest sets per test)."""
+    import gc
     import io
     import logging
     import signal
@@ -157,6 +158,7 @@ def stride_in_process(*args: str, cwd: Path | None = None) -> subprocess.Complet
     )
     saved_signals = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     saved_worlds = set(worlds())
+    saved_gc = (gc.isenabled(), gc.get_freeze_count())
     loggers = [logging.getLogger(n) for n in ("", "stride", "devices", "sim")]
     saved_logs = [(lg, list(lg.handlers), lg.level, lg.propagate) for lg in loggers]
     sys.argv = ["stride", *args]
@@ -196,6 +198,10 @@ def stride_in_process(*args: str, cwd: Path | None = None) -> subprocess.Complet
             lg.propagate = propagate
         for key in set(worlds()) - saved_worlds:
             drop_world(key)
+        # a process's start-up freezes what it loaded (stride.cli.start_up): not this one's
+        if saved_gc[1] == 0:
+            gc.unfreeze()
+        (gc.enable if saved_gc[0] else gc.disable)()
     returncode = code if isinstance(code, int) else (0 if code is None else 1)
     return subprocess.CompletedProcess(
         ["stride", *args], returncode, out.getvalue(), err.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import signal
@@ -59,6 +60,18 @@ def _own_history(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     never in the user's: a command run without --db must not read or change it."""
     path = tmp_path_factory.mktemp("history") / "history.sqlite"
     monkeypatch.setenv("STRIDE_HISTORY_DB", str(path))
+
+
+@pytest.fixture(autouse=True)
+def _collector_as_found() -> Iterator[None]:
+    """A command run in this process (``main()``) freezes what its start-up loaded, as
+    its own process would (stride.cli.start_up); after the test, the collector sees this
+    process's objects again, as before it."""
+    enabled, frozen = gc.isenabled(), gc.get_freeze_count()
+    yield
+    if frozen == 0 and gc.get_freeze_count():
+        gc.unfreeze()
+    (gc.enable if enabled else gc.disable)()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ what a process shows and leave nothing behind for the next test."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -24,6 +25,7 @@ def _state() -> dict[str, object]:
         "logs": [(list(lg.handlers), lg.level, lg.propagate) for lg in loggers],
         "signals": [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)],
         "worlds": set(worlds()),
+        "gc": (gc.isenabled(), gc.get_freeze_count()),
     }
 
 
@@ -39,6 +41,9 @@ def test_runs_leave_the_test_process_as_they_found_it(tmp_path: Path) -> None:
     mismatch = ("live", "--speedup", "5", "--port", "sim://box?speedup=10", "--no-ui",
                 "--no-record", "--no-history")  # fmt: skip
     assert stride_in_process(*mismatch).returncode == 1 and _state() == before
+    # an analysis freezes what its start-up loaded (stride.cli.start_up): not in this process
+    missing = stride_in_process("analyze", str(tmp_path / "no-such-recording"))
+    assert missing.returncode == 1 and _state() == before, missing.stderr
     done = stride_in_process("--version")
     assert done.returncode == 0 and done.stdout.startswith("stride "), done.stderr
     assert _state() == before

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from stride.cli import targets
+from stride.cli import start_up, targets
 
 
 def analyze(
@@ -73,18 +73,22 @@ def analyze(
     recording, or with --json one JSON document per line, {"path", "summary", "steps",
     "timing"} or {"path", "error"}, in the order given; exit 1 if any failed.
     """
-    target = targets.target_from_cli(spacing, lines_per_step, step_length, tolerance, cadence)
-    if pass_length is not None and not pass_length > 0:
-        raise typer.BadParameter(f"--pass-length {pass_length} must be a length in metres > 0")
-    from stride.core.analyzer import AnalysisConfig
+    start_up.pause()  # until just before the recordings are read (stride.cli.start_up)
+    try:
+        target = targets.target_from_cli(spacing, lines_per_step, step_length, tolerance, cadence)
+        if pass_length is not None and not pass_length > 0:
+            raise typer.BadParameter(f"--pass-length {pass_length} must be a length in metres > 0")
+        from stride.core.analyzer import AnalysisConfig
 
-    config = AnalysisConfig(target=target, pass_length_m=pass_length)
-    if len(paths) > 1 or engine != "local" or scheduler is not None:
-        if steps_csv is not None or plot is not None:
-            raise typer.BadParameter("--steps-csv and --plot take one recording")
-        _many(paths, config, engine, scheduler, workers, json_out)
-        return
-    _one(paths[0], config, json_out, steps_csv, plot, force)
+        config = AnalysisConfig(target=target, pass_length_m=pass_length)
+        if len(paths) > 1 or engine != "local" or scheduler is not None:
+            if steps_csv is not None or plot is not None:
+                raise typer.BadParameter("--steps-csv and --plot take one recording")
+            _many(paths, config, engine, scheduler, workers, json_out)
+            return
+        _one(paths[0], config, json_out, steps_csv, plot, force)
+    finally:
+        start_up.resume()
 
 
 def _one(
@@ -121,6 +125,7 @@ def _one(
             course = with_session_defaults(config, signals.meta).pass_length_m is not None
             announce_kernels((signals.forces.dtype,), course=course)
 
+    start_up.resume()  # the collector on while reading and analysing
     try:
         signals, result, timing = run(path, config, before_analysis)
     finally:
@@ -177,6 +182,7 @@ def _many(
     from stride.cli.first_run import prepare_many
     from stride.cohort.many import analyse_many
 
+    start_up.resume()  # the collector on from here (a first run compiles in this process)
     if engine == "local" and workers != 1:
         prepare_many(paths[0])  # a first run: the line, and both cores compiling
     docs: list[dict[str, Any] | None] = [None] * len(paths)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -49,6 +50,10 @@ def analyse_many(
             # The kernels load once, here, and the worker processes forked afterwards
             # inherit them instead of each loading its own; every core then analyses.
             load_kernels_for([p for p, _ in jobs])
+            # What this process holds now (modules, kernels) lives until it ends: kept out
+            # of its later garbage collections, the one at exit included, and the workers
+            # inherit it frozen (no collection of theirs writes to those shared pages).
+            gc.freeze()
         yield from in_order(eng.imap_unordered(analyse_one, jobs))
     finally:
         eng.close()

@@ -1,0 +1,90 @@
+"""``stride analyze``'s start-up: the cyclic garbage collector paused while it imports and
+loads, what it loaded then frozen (never walked again, not even at exit), the collector on
+again for reading and analysing; workers of the local engine start with what they inherit
+frozen. Same results (the analysis tests), less CPU (benchmarks/analyze_speed.py)."""
+
+from __future__ import annotations
+
+import gc
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from stride.cli import start_up
+from stride.cohort.engines import LocalEngine
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+RECORD = DATA / "gaitpdb" / "GaCo01_01_30s.txt"
+
+#: ``stride analyze RECORD --json`` in a process of its own, then what its collector did
+PROBE = """
+import gc, json, sys
+full = []  # full collections that walked numba's objects (imported, not frozen)
+gc.callbacks.append(lambda phase, info: phase == "stop" and info["generation"] == 2
+                    and "numba" in sys.modules and not gc.get_freeze_count()
+                    and full.append(len(sys.modules)))
+sys.argv = ["stride", "analyze", sys.argv[1], "--json"]
+from stride.cli.app import main
+try:
+    main()
+except SystemExit as done:
+    assert not done.code, done.code
+heavy = ("matplotlib", "rich", "sqlite3", "platformdirs", "scipy", "simpy", "aiohttp")
+print(json.dumps({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
+                  "full": full, "heavy": [m for m in heavy if m in sys.modules]}))
+"""
+
+
+def test_analyze_freezes_its_start_up_and_collects_again_after() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(RECORD)], capture_output=True, text=True, check=True
+    )
+    doc, probe = out.stdout.strip().splitlines()
+    assert json.loads(doc)["summary"]["steps"] > 0
+    seen = json.loads(probe)
+    assert seen["enabled"]  # on again: reading and analysing collect as before
+    # numpy, numba and the kernels: about a hundred thousand objects, never walked again
+    assert seen["frozen"] > 50_000, seen
+    # and no full collection walked them while they were being imported and loaded
+    assert seen["full"] == [], seen["full"]
+    # and nothing the analysis of one record does not need
+    assert seen["heavy"] == [], seen["heavy"]
+
+
+def test_pause_and_resume() -> None:
+    assert gc.isenabled()
+    start_up.resume()  # without a pause: nothing
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    start_up.pause()
+    assert not gc.isenabled()
+    start_up.resume()
+    assert gc.isenabled() and gc.get_freeze_count() > 0
+    gc.unfreeze()
+    start_up.resume()  # once only
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_collector_turned_off_by_the_caller_stays_off() -> None:
+    gc.disable()
+    try:
+        start_up.pause()
+        start_up.resume()
+        assert not gc.isenabled() and gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
+
+
+def _frozen_here(_: int) -> int:
+    return gc.get_freeze_count()
+
+
+def test_local_engine_workers_start_with_what_they_inherit_frozen() -> None:
+    assert gc.get_freeze_count() == 0  # this process: nothing frozen
+    engine = LocalEngine(workers=2)
+    try:
+        counts = [n for _, n in engine.imap_unordered(_frozen_here, [0, 1, 2, 3])]
+    finally:
+        engine.close()
+    assert gc.get_freeze_count() == 0
+    assert min(counts) > 1000, counts
