@@ -255,10 +255,12 @@ def decode_stream(
     stats = DecoderStats(**counter_map)
     got = _fast_gather._gather_blocks(dec, rel, rel_host, rel_chunk)
     bstart, bvstart, binfo, bhost, belt, belt_host, other, rel_type = got[:8]
-    hellos, statuses, errors = _rare_events(other, dec, rel, rel_host)
     first_hello = np.flatnonzero(rel_type == T_HELLO)[:1]
     hello_chunk = int(rel_chunk[first_hello[0]]) if first_hello.size else -1
-    del rel, rel_host, rel_chunk  # freed before the samples are written
+    rare = (rel[other], rel_host[other])  # the few rows the events are made of
+    del rel, rel_host, rel_chunk  # freed before the events and the samples are made
+    hellos, statuses, errors = _rare_events(*rare, dec)
+    del rare
     belt_speed = _belt_speed(belt, got[10], hellos)
     per_block = [got[8], got[9]]  # given over below: freed there once used
     del got
@@ -299,27 +301,25 @@ def decode_stream(
 
 
 def _rare_events(
-    other: NDArray[np.int64],
-    dec: NDArray[np.uint8],
-    rel: NDArray[np.int64],
-    rel_host: NDArray[np.float64],
+    rows: NDArray[np.int64], hosts: NDArray[np.float64], dec: NDArray[np.uint8]
 ) -> tuple[list[HelloEvent], list[StatusEvent], list[ErrorEvent]]:
-    """The few HELLO, STATUS and ERROR frames (release indices ``other``) as events."""
+    """The few HELLO, STATUS and ERROR frames as events: their release rows (``rel``'s)
+    and host times, their payloads in ``dec``."""
     from devices.sensorbox._fast_sequencer import P_LEN, P_SEQ, R_OFF, R_PACK, R_T
 
     hellos: list[HelloEvent] = []
     statuses: list[StatusEvent] = []
     errors: list[ErrorEvent] = []
     parsed: dict[bytes, Hello] = {}  # a box repeats the same HELLO every second
-    pack = rel[other, R_PACK]
+    pack = rows[:, R_PACK]
     wire = dec.data  # payloads sliced as bytes, columns as Python numbers: one pass each
     columns = (
         pack & 0xFF,
         (pack >> P_SEQ) & 0xFFFF,
-        rel[other, R_OFF],
+        rows[:, R_OFF],
         (pack >> P_LEN) & 0xFFFF,
-        rel[other, R_T],
-        rel_host[other],
+        rows[:, R_T],
+        hosts,
     )
     for ftype, seq, off, ln, t_i, host in zip(*(c.tolist() for c in columns), strict=True):
         payload = bytes(wire[off : off + ln])
