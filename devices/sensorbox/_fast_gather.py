@@ -1,10 +1,12 @@
 """numba kernels that split a decoded sensor-box stream into arrays (private; used by
 :func:`devices.sensorbox.fast.decode_stream` after ``_fast_kernels._decode_stream``).
 
-Two passes, so that the decoder's per-frame tables (40 bytes a frame) are freed before
-the samples (8 bytes of time and 2 bytes a value) are written: the peak memory of a
-decode is the recording's bytes, the per-block arrays and the samples, not all of them
-plus the frame tables."""
+Two passes, so that the decoder's per-frame tables (36 bytes a frame) are freed before
+the samples (8 bytes of time and 2 bytes a value) are written; and the samples in two
+steps, the counts (over the recorded bytes they came from) before the times, with the
+decoded bytes past the counts given back in between: the peak memory of a decode is the
+recording's bytes with the frame tables and the per-block arrays, or the counts with
+the per-block arrays and the times, never the recording's bytes with the times."""
 
 from __future__ import annotations
 
