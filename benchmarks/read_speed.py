@@ -149,10 +149,10 @@ def stages(session: Path, size: int, repeat: int) -> dict[str, Any]:
         got = _fast_gather._gather_blocks(dec, rel, rel_host, rel_chunk)
         clock("per-block gather", t)
         t = now()
-        fast._rare_events(got[6], dec, rel, rel_host)
+        fast._rare_events(rel[got[6]], rel_host[got[6]], dec)
         clock("HELLO/STATUS/ERROR events", t)
         t = now()
-        _fast_gather.gather_samples(dec, got[8], got[9], got[2][4], got[0], got[1], room)
+        _fast_gather.gather_samples(dec, [got[8], got[9]], got[2][4], got[0], got[1], room)
         clock("sample gather (times, counts)", t)
         del data, buf, room, dec, rel, rel_host, rel_chunk, got
         reader = SessionReader(session)

@@ -4,13 +4,21 @@ Arrays of a few MB (the reader's windows, the per-block arrays the decoder's ker
 allocate) live in the C heap, which keeps freed memory for reuse. When the next step needs
 larger arrays than those (the widened forces, the analysis' own), it takes new pages while
 the freed ones stay counted: on an hour's session, a third of the recording's size.
+And a large array done with in part (the recorded bytes past the counts decoded over
+them) can give those pages back at once (:func:`release_pages`).
 """
 
 from __future__ import annotations
 
+import mmap
+import sys
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 _TRIM: Any = None
+_MADVISE: Any = None
 
 
 def return_freed_memory() -> None:
@@ -26,3 +34,30 @@ def return_freed_memory() -> None:
             _TRIM = False
     if _TRIM:
         _TRIM(0)
+
+
+def release_pages(buf: NDArray[np.uint8]) -> None:
+    """Give the whole pages inside ``buf`` (memory of this process's own, not a mapped
+    file) back to the system now: their contents are done with, and read as zeros
+    afterwards (writing them takes new pages). For a large array whose first part is
+    still used and whose rest is not, e.g. a buffer's bytes once decoded. Linux's
+    ``madvise(MADV_DONTNEED)``; elsewhere nothing."""
+    global _MADVISE
+    advice = getattr(mmap, "MADV_DONTNEED", None)  # zero-fill afterwards: Linux's meaning
+    if advice is None or not sys.platform.startswith("linux") or not buf.flags.c_contiguous:
+        return
+    page = mmap.PAGESIZE
+    start = buf.__array_interface__["data"][0]
+    first = -(-start // page) * page
+    last = (start + buf.nbytes) // page * page
+    if last <= first:
+        return
+    if _MADVISE is None:
+        import ctypes
+
+        found = getattr(ctypes.CDLL(None, use_errno=True), "madvise", None)
+        if found is not None:
+            found.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+        _MADVISE = found or False
+    if _MADVISE:
+        _MADVISE(first, last - first, advice)

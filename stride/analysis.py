@@ -15,9 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from stride.core.analyzer import Analysis, AnalysisConfig, analyze
+import numpy as np
+
+from stride.core.analyzer import Analysis, AnalysisConfig, analyze, analyze_scan
 from stride.core.belt import MAX_BELT_GAP_S
 from stride.core.rows import json_safe
+from stride.core.scan import scan_samples
 from stride.core.signals import GaitSignals
 from stride.core.targets import CorruptTargetError, Target
 from stride.errors import InputError
@@ -49,10 +52,16 @@ def run(
     path: str | os.PathLike[str],
     config: AnalysisConfig,
     before_analysis: Callable[[GaitSignals], object] | None = None,
+    *,
+    keep_samples: bool = True,
 ) -> tuple[GaitSignals, Analysis, Timing]:
     """Read and analyse one record, timing both; InputError if no stride is usable.
     ``before_analysis`` is called with the signals read, before the analysis (and its
-    timing) starts: ``stride analyze`` says there whether the kernels must compile."""
+    timing) starts: ``stride analyze`` says there whether the kernels must compile.
+    ``keep_samples=False``: the samples are let go once the analysis has scanned them
+    (contacts and gaps), so the rest of it and whatever the caller builds afterwards
+    runs without them in memory; the signals returned then hold no samples
+    (:func:`without_samples`)."""
     tp = time.perf_counter()
     if Path(path).is_dir():  # a session recording: its decoder's kernels, loaded first
         from stride.ingest.recording import load_kernels
@@ -67,11 +76,21 @@ def run(
     config = with_session_defaults(config, signals.meta)
     outages = signals.meta.get("belt_outages")
     rates = signals.meta.get("heart_rates_bpm")
+    if keep_samples:
+        analysis = analyze(signals, config)
+        samples = signals.n
+    else:
+        scan = scan_samples(signals, config.contact)
+        samples = scan.samples
+        signals = without_samples(signals)  # the only reference: the samples' memory goes
+        analysis = analyze_scan(signals, scan, config)
+        del scan
     result = with_treadmill(
-        analyze(signals, config),
+        analysis,
         outages if isinstance(outages, list) else [],
         rates if isinstance(rates, list) else [],
     )
+    del analysis
     t2 = time.perf_counter()
     if result.usable_steps == 0:
         flagged = result.summary.get("flags")
@@ -86,7 +105,18 @@ def run(
             + (f"; {'; '.join(map(str, warned))}" if isinstance(warned, list) else ""),
             fix="check that the record contains walking and that each foot's sensor works",
         )
-    return signals, result, Timing(read_s, t2 - t1, signals.n, t0 - tp)
+    return signals, result, Timing(read_s, t2 - t1, samples, t0 - tp)
+
+
+def without_samples(signals: GaitSignals) -> GaitSignals:
+    """The signals with empty times and forces (new arrays: views would keep the old
+    memory), everything else as it was: what is said of a record after its analysis."""
+    k = signals.forces.shape[1] if signals.forces.ndim == 2 else len(signals.channels)
+    return replace(
+        signals,
+        t=np.zeros(0, np.float64),
+        forces=np.zeros((0, k), signals.forces.dtype),
+    )
 
 
 def likely_dtype(path: str | os.PathLike[str]) -> str:

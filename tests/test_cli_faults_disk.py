@@ -116,14 +116,14 @@ def test_the_entry_point_turns_any_os_error_into_one_line(
 ) -> None:
     import stride.analysis
 
-    def fail(*_: object) -> None:
+    def fail(*_: object, **__: object) -> None:
         raise OSError(errno.ENAMETOOLONG, "File name too long", str(tmp_path / "x"))
 
     monkeypatch.setattr(stride.analysis, "run", fail)
     err = _main(monkeypatch, capsys, "analyze", str(tmp_path))
     assert err.startswith("stride: error: ") and "name is too long" in err and "shorter" in err
 
-    def encode(*_: object) -> None:
+    def encode(*_: object, **__: object) -> None:
         "caf\udce9".encode()
 
     monkeypatch.setattr(stride.analysis, "run", encode)

@@ -1,10 +1,12 @@
 """numba kernels that split a decoded sensor-box stream into arrays (private; used by
 :func:`devices.sensorbox.fast.decode_stream` after ``_fast_kernels._decode_stream``).
 
-Two passes, so that the decoder's per-frame tables (40 bytes a frame) are freed before
-the samples (8 bytes of time and 2 bytes a value) are written: the peak memory of a
-decode is the recording's bytes, the per-block arrays and the samples, not all of them
-plus the frame tables."""
+Two passes, so that the decoder's per-frame tables (36 bytes a frame) are freed before
+the samples (8 bytes of time and 2 bytes a value) are written; and the samples in two
+steps, the counts (over the recorded bytes they came from) before the times, with the
+decoded bytes past the counts given back in between: the peak memory of a decode is the
+recording's bytes with the frame tables and the per-block arrays, or the counts with
+the per-block arrays and the times, never the recording's bytes with the times."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from devices.memory import release_pages
 from devices.sensorbox._fast_sequencer import (
     F64,
     I64,
@@ -31,18 +34,21 @@ B1 = NDArray[np.bool_]
 
 @njit(cache=True)
 def _gather_blocks(
-    dec: U8, rel: I64, rel_host: F64, rel_chunk: I64
-) -> tuple[I64, I64, tuple[I32, I64, B1, I32, I32, I64], F64, I64, F64, I64, I8, I64, I64]:
+    dec: U8, rel: I64, rel_host: F64, rel_chunk: I32 | I64
+) -> tuple[
+    I64, I64, tuple[I32, I64, B1, I32, I32, I32 | I64], F64, I64, F64, I64, I8, I64, I64, I64
+]:
     """Split the released frames into per-frame arrays, in one pass (the samples follow
     in :func:`_gather_samples`, once the decoder's frame tables are gone).
 
     Returns per SAMPLES block: sample offsets (B+1), value offsets (B+1), (seq, missing,
     restart, channels, period, release chunk), each as compact as its values allow (seq,
-    channels and period are 16-bit on the wire), host time; per BELT frame: [t_us,
-    counts, interval, seq, index of the last HELLO released before it or -1] (5 x K), host
-    time; the release indices of the other frames (HELLO, STATUS, ERROR, in order); the
-    type of every released frame; and per block its payload offset in ``dec`` and its
-    first sample's unwrapped t_us.
+    channels and period are 16-bit on the wire; the chunk of ``rel_chunk``'s type), host
+    time; per BELT frame: [t_us, counts, interval, seq] (4 x K), host time; the release
+    indices of the other frames (HELLO, STATUS, ERROR, in order); the type of every
+    released frame; per block its payload offset in ``dec`` and its first sample's
+    unwrapped t_us; and per BELT frame the index of the last HELLO released before it or
+    -1 (apart: needed only for the belt's speed).
     """
     nr = rel.shape[0]
     rtype = np.empty(nr, np.int8)
@@ -65,11 +71,12 @@ def _gather_blocks(
     brst = np.empty(nb, np.bool_)
     bch = np.empty(nb, np.int32)
     bper = np.empty(nb, np.int32)
-    bchunk = np.empty(nb, np.int64)
+    bchunk = np.empty(nb, rel_chunk.dtype)
     bhost = np.empty(nb, np.float64)
     boff = np.empty(nb, np.int64)
     bt = np.empty(nb, np.int64)
-    belt = np.empty((5, nbelt), np.int64)
+    belt = np.empty((4, nbelt), np.int64)
+    belt_hello = np.empty(nbelt, np.int64)
     belt_host = np.empty(nbelt, np.float64)
     other = np.empty(nother, np.int64)
     acc_m = 0
@@ -106,7 +113,7 @@ def _gather_blocks(
                     | (np.int64(dec[off + 7]) << 24)
                 )
                 belt[3, k] = seq
-                belt[4, k] = n_hello - 1
+                belt_hello[k] = n_hello - 1
                 belt_host[k] = rel_host[i]
                 k += 1
             elif 1 <= ty <= 5:
@@ -134,7 +141,7 @@ def _gather_blocks(
         bstart[b] = s
         bvstart[b] = v
     binfo = (bseq, bmiss, brst, bch, bper, bchunk)
-    return bstart, bvstart, binfo, bhost, belt, belt_host, other, rtype, boff, bt
+    return bstart, bvstart, binfo, bhost, belt, belt_host, other, rtype, boff, bt, belt_hello
 
 
 @njit(cache=True)
@@ -148,9 +155,11 @@ def _gather_samples(
     t: I64,
     values: U8,
     in_place: bool,
+    what: int = 3,
 ) -> bool:
-    """Every block's samples: t_us per sample into ``t`` (``bstart[-1]`` of them), and the
-    value bytes (little-endian int16) at the start of ``values``. ``in_place``: ``values``
+    """Every block's samples: t_us per sample into ``t`` (``bstart[-1]`` of them; ``what``
+    bit 2), and the value bytes (little-endian int16) at the start of ``values`` (bit 1;
+    ``dec``, ``boff`` and ``values`` are not read without it). ``in_place``: ``values``
     is the memory ``dec`` starts at (the counts take the place of the bytes they were
     decoded from); then nothing is written, and False returned, unless every block's
     place starts at or before its own bytes and ends before the bytes of every block
@@ -158,8 +167,8 @@ def _gather_samples(
     released ahead of it); overlapping bytes are copied forwards, one at a time. Both are
     allocated by the caller: numpy asks the kernel for huge pages for large arrays, so
     writing them takes a few page faults instead of one per 4 KB."""
-    nb = boff.shape[0]
-    if in_place:
+    nb = bt.shape[0]
+    if in_place and what & 1:
         later = np.int64(1) << 62  # the first payload byte of the blocks after b
         for b in range(nb - 1, -1, -1):
             src = boff[b] + 4
@@ -167,36 +176,64 @@ def _gather_samples(
                 return False
             later = min(later, src)
     for b in range(nb):
-        off = boff[b] + 4
-        s = bstart[b]
-        n = bstart[b + 1] - s
-        v = 2 * bvstart[b]
-        nb2 = 2 * (bvstart[b + 1] - bvstart[b])
-        if not in_place or v + nb2 <= off:  # apart: one block copy
-            values[v : v + nb2] = dec[off : off + nb2]
-        else:  # overlapping, v <= off: forwards, a byte at a time
-            for q in range(nb2):
-                values[v + q] = dec[off + q]
-        for q in range(n):
-            t[s + q] = bt[b] + period[b] * q
+        if what & 1:
+            off = boff[b] + 4
+            v = 2 * bvstart[b]
+            nb2 = 2 * (bvstart[b + 1] - bvstart[b])
+            if not in_place or v + nb2 <= off:  # apart: one block copy
+                values[v : v + nb2] = dec[off : off + nb2]
+            else:  # overlapping, v <= off: forwards, a byte at a time
+                for q in range(nb2):
+                    values[v + q] = dec[off + q]
+        if what & 2:
+            s = bstart[b]
+            for q in range(bstart[b + 1] - s):
+                t[s + q] = bt[b] + period[b] * q
     return True
 
 
 def gather_samples(
-    dec: U8, boff: I64, bt: I64, period: I32, bstart: I64, bvstart: I64, room: U8 | None = None
+    dec: U8, per_block: list[I64], period: I32, bstart: I64, bvstart: I64, room: U8 | None = None
 ) -> tuple[I64, U8]:
-    """:func:`_gather_samples`: (t_us per sample, value bytes). The counts go to the start
-    of ``room`` (the memory ``dec`` starts at, or None) where they fit in place, else to
-    new memory with room for 4 bytes per value (a consumer may widen them to float32
-    there; the room beyond the counts is never touched, so it costs no memory until
-    then)."""
-    t = np.empty(int(bstart[-1]), np.int64)
+    """:func:`_gather_samples`: (t_us per sample, value bytes). ``per_block``: the blocks'
+    payload offsets in ``dec`` and first sample times, given over (the list is emptied).
+    The counts first (:func:`gather_values`), over the bytes they came from where they
+    fit; then the decoded bytes after them and the offsets are let go before the times
+    are written (:func:`gather_times`): the recording's bytes, the per-block arrays and
+    the times are never all in memory at once."""
+    boff, bt = per_block
+    per_block.clear()
+    room, in_place = gather_values(dec, boff, bt, bstart, bvstart, room)
+    if in_place:  # the rest of the bytes decoded is done with: its pages go
+        release_pages(room[2 * int(bvstart[-1]) : dec.shape[0]])
+    del boff
+    return gather_times(bt, period, bstart), room
+
+
+def gather_values(
+    dec: U8, boff: I64, bt: I64, bstart: I64, bvstart: I64, room: U8 | None = None
+) -> tuple[U8, bool]:
+    """The value bytes of every block, and whether they took the place of the bytes they
+    were decoded from. They go to the start of ``room`` (the memory ``dec`` starts at, or
+    None) where they fit in place, else to new memory with room for 4 bytes per value (a
+    consumer may widen them to float32 there; the room beyond the counts is never touched,
+    so it costs no memory until then)."""
     nv = int(bvstart[-1])
+    period, t = np.zeros(0, np.int32), np.zeros(0, np.int64)  # not read, not written
     if (
-        room is None
-        or room.size < 2 * nv
-        or not _gather_samples(dec, boff, bt, period, bstart, bvstart, t, room, True)
+        room is not None
+        and room.size >= 2 * nv
+        and _gather_samples(dec, boff, bt, period, bstart, bvstart, t, room, True, 1)
     ):
-        room = np.empty(4 * nv, np.uint8)
-        _gather_samples(dec, boff, bt, period, bstart, bvstart, t, room, False)
-    return t, room
+        return room, True
+    room = np.empty(4 * nv, np.uint8)
+    _gather_samples(dec, boff, bt, period, bstart, bvstart, t, room, False, 1)
+    return room, False
+
+
+def gather_times(bt: I64, period: I32, bstart: I64) -> I64:
+    """t_us of every sample: each block's first plus its period per sample."""
+    t = np.empty(int(bstart[-1]), np.int64)
+    none = np.zeros(0, np.uint8)
+    _gather_samples(none, bt, bt, period, bstart, bstart, t, none, False, 2)
+    return t

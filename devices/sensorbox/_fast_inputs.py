@@ -43,7 +43,7 @@ def _run_decoder(
         starts[new_chunk],
         new_chunk,
         new_gap_us,
-        *_fast_kernels.frame_tables(buf.shape[0], reorder_window),
+        *_fast_kernels.frame_tables(buf.shape[0], reorder_window, starts.shape[0]),
     )
 
 

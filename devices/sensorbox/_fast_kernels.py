@@ -20,6 +20,8 @@ and the sequencer's kernels are in :mod:`devices.sensorbox._fast_sequencer`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
@@ -66,20 +68,22 @@ from devices.sensorbox._fast_sequencer import (
 __all__ = ["MAX_WIRE", "_decode_stream", "frame_tables"]
 
 
-def frame_tables(n: int, window: int) -> tuple[I64, F64, I64, F64, I64]:
-    """The decoder's tables for ``n`` wire bytes and a reorder window of ``window``
-    frames (``fr``, ``fh``: a row per frame held or being sequenced; ``rel``, ``rel_host``,
-    ``rel_chunk``: a row per released frame; see :func:`_decode_stream`), allocated by
-    numpy: it asks the kernel for huge pages for large arrays, so the rows written cost a
-    few page faults, not one per 4 KB, and the rows never written cost nothing."""
+def frame_tables(n: int, window: int, chunks: int = 0) -> tuple[I64, F64, I64, F64, NDArray[Any]]:
+    """The decoder's tables for ``n`` wire bytes in ``chunks`` chunks and a reorder window
+    of ``window`` frames (``fr``, ``fh``: a row per frame held or being sequenced; ``rel``,
+    ``rel_host``, ``rel_chunk``: a row per released frame; see :func:`_decode_stream`),
+    allocated by numpy: it asks the kernel for huge pages for large arrays, so the rows
+    written cost a few page faults, not one per 4 KB, and the rows never written cost
+    nothing. ``rel_chunk`` (chunk numbers up to ``chunks``) is int32 where they fit."""
     rows = n // 11 + 2  # a good frame takes at least 11 wire bytes
     slots = window + 3  # more than the frames held at once, and the one arriving
+    chunk_type: Any = np.int32 if chunks < np.iinfo(np.int32).max else np.int64
     return (
         np.empty((slots, 5), np.int64),
         np.empty(slots, np.float64),
         np.empty((rows, 3), np.int64),
         np.empty(rows, np.float64),
-        np.empty(rows, np.int64),
+        np.empty(rows, chunk_type),
     )
 
 

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 from devices.sensorbox.frames import FLAG_DROPPED, FLAG_ENCODER, FLAG_SATURATED, Hello
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HelloEvent:
     """A HELLO frame: the box's identity and channel map (sent at power-up and every second)."""
 
@@ -76,7 +76,7 @@ class BeltBlock:
     host_t: float = 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatusEvent:
     """Box health, once a second."""
 
@@ -100,7 +100,7 @@ class StatusEvent:
         return bool(self.flags & FLAG_ENCODER)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ErrorEvent:
     """A message from the box for a person (code 1 open, 2 shorted, 3 encoder, 255 other)."""
 

@@ -55,6 +55,7 @@ class DecodedBox:
       recorded chunk whose feed released the block: the live decoder returned it then;
       the number of chunks for a block released by the final flush); ``block_seq``,
       ``block_period_us`` and ``block_channels`` are int32 (16 bits or less on the wire),
+      ``block_chunk`` int32 (int64 for a recording of 2**31 chunks or more),
       ``block_restart`` bool, the others int64.
     - belt: ``belt_t_us``, ``belt_counts``, ``belt_interval_us``, ``belt_speed_mps`` (NaN
       where no counts per metre were known), ``belt_seq``, ``belt_host_t``.
@@ -76,7 +77,7 @@ class DecodedBox:
     block_host_t: NDArray[np.float64]
     block_period_us: NDArray[np.int32]
     block_channels: NDArray[np.int32]
-    block_chunk: NDArray[np.int64]
+    block_chunk: NDArray[np.int32] | NDArray[np.int64]
     belt_t_us: NDArray[np.int64]
     belt_counts: NDArray[np.int64]
     belt_interval_us: NDArray[np.int64]
@@ -244,20 +245,28 @@ def decode_stream(
 
     assert _fast_kernels.MAX_WIRE == MAX_WIRE_FRAME
     buf, starts, ht = _checked(data, chunk_offsets, host_t, reorder_window)
+    del data, chunk_offsets, host_t  # (the caller's, if it kept them) freed once decoded
     buf, room = _own_buffer(buf, room, consume)
     dec, rel, rel_host, rel_chunk, stats_arr, pending = _run_decoder(
         buf, starts, ht, reorder_window, flush
     )
+    del starts, ht
     counter_map: dict[str, Any] = dict(zip(STAT_FIELDS, (int(x) for x in stats_arr), strict=True))
     stats = DecoderStats(**counter_map)
     got = _fast_gather._gather_blocks(dec, rel, rel_host, rel_chunk)
-    bstart, bvstart, binfo, bhost, belt, belt_host, other, rel_type, boff, bt = got
-    hellos, statuses, errors = _rare_events(other, dec, rel, rel_host)
+    bstart, bvstart, binfo, bhost, belt, belt_host, other, rel_type = got[:8]
     first_hello = np.flatnonzero(rel_type == T_HELLO)[:1]
     hello_chunk = int(rel_chunk[first_hello[0]]) if first_hello.size else -1
-    del rel, rel_host, rel_chunk, got, ht, starts  # freed before the samples are written
-    t, room = _fast_gather.gather_samples(dec, boff, bt, binfo[4], bstart, bvstart, room)
-    del boff, bt, dec, buf
+    rare = (rel[other], rel_host[other])  # the few rows the events are made of
+    del rel, rel_host, rel_chunk  # freed before the events and the samples are made
+    hellos, statuses, errors = _rare_events(*rare, dec)
+    del rare
+    belt_speed = _belt_speed(belt, got[10], hellos)
+    per_block = [got[8], got[9]]  # given over below: freed there once used
+    del got
+    return_freed_memory()  # the frame tables' and the belt's scratch memory
+    t, room = _fast_gather.gather_samples(dec, per_block, binfo[4], bstart, bvstart, room)
+    del dec, buf
     vbytes = room[: 2 * int(bvstart[-1])]
     bc = binfo[3]
     cmin, cmax = (int(bc.min()), int(bc.max())) if bc.size else (0, 0)
@@ -277,7 +286,7 @@ def decode_stream(
         belt_t_us=belt[0],
         belt_counts=belt[1],
         belt_interval_us=belt[2],
-        belt_speed_mps=_belt_speed(belt, hellos),
+        belt_speed_mps=belt_speed,
         belt_seq=belt[3],
         belt_host_t=belt_host,
         hellos=hellos,
@@ -292,27 +301,25 @@ def decode_stream(
 
 
 def _rare_events(
-    other: NDArray[np.int64],
-    dec: NDArray[np.uint8],
-    rel: NDArray[np.int64],
-    rel_host: NDArray[np.float64],
+    rows: NDArray[np.int64], hosts: NDArray[np.float64], dec: NDArray[np.uint8]
 ) -> tuple[list[HelloEvent], list[StatusEvent], list[ErrorEvent]]:
-    """The few HELLO, STATUS and ERROR frames (release indices ``other``) as events."""
+    """The few HELLO, STATUS and ERROR frames as events: their release rows (``rel``'s)
+    and host times, their payloads in ``dec``."""
     from devices.sensorbox._fast_sequencer import P_LEN, P_SEQ, R_OFF, R_PACK, R_T
 
     hellos: list[HelloEvent] = []
     statuses: list[StatusEvent] = []
     errors: list[ErrorEvent] = []
     parsed: dict[bytes, Hello] = {}  # a box repeats the same HELLO every second
-    pack = rel[other, R_PACK]
+    pack = rows[:, R_PACK]
     wire = dec.data  # payloads sliced as bytes, columns as Python numbers: one pass each
     columns = (
         pack & 0xFF,
         (pack >> P_SEQ) & 0xFFFF,
-        rel[other, R_OFF],
+        rows[:, R_OFF],
         (pack >> P_LEN) & 0xFFFF,
-        rel[other, R_T],
-        rel_host[other],
+        rows[:, R_T],
+        hosts,
     )
     for ftype, seq, off, ln, t_i, host in zip(*(c.tolist() for c in columns), strict=True):
         payload = bytes(wire[off : off + ln])
@@ -332,10 +339,12 @@ def _rare_events(
     return hellos, statuses, errors
 
 
-def _belt_speed(belt: NDArray[np.int64], hellos: list[HelloEvent]) -> NDArray[np.float64]:
+def _belt_speed(
+    belt: NDArray[np.int64], hello_at: NDArray[np.int64], hellos: list[HelloEvent]
+) -> NDArray[np.float64]:
     """Belt speed (m/s) of each BELT frame with the counts per metre of the last HELLO
-    released before it; NaN where none was known."""
-    cpm = np.asarray([0.0, *(h.hello.belt_counts_per_m for h in hellos)])[belt[4] + 1]
+    released before it (``hello_at``: its index, -1 for none); NaN where none was known."""
+    cpm = np.asarray([0.0, *(h.hello.belt_counts_per_m for h in hellos)])[hello_at + 1]
     counts, interval = belt[1], belt[2]
     valid = (cpm > 0) & (interval > 0)
     speed = np.full(counts.shape, np.nan)

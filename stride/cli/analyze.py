@@ -127,22 +127,25 @@ def _one(
 
     start_up.resume()  # the collector on while reading and analysing
     try:
-        signals, result, timing = run(path, config, before_analysis)
+        signals, result, timing = run(path, config, before_analysis, keep_samples=plot is not None)
     finally:
         helper.stop()  # done already, unless reading failed
-    damage = recording_damage(signals.meta)
+    meta, fs, units = signals.meta, signals.fs, signals.units
+    samples = signals if plot is not None else None  # kept by run() for the plot alone
+    del signals
+    damage = recording_damage(meta)
     if damage is not None:
-        probs = signals.meta.get("read_problems") or {}
+        probs = meta.get("read_problems") or {}
         warning = skipped_warning(str(damage["stream"]), path, probs, rest="analysed")
         if warning is not None:
             typer.echo(warning, err=True)
-    said = signals.meta.get("warnings")
+    said = meta.get("warnings")
     problems = [str(w) for w in said] if isinstance(said, list) else []
     cut_short = None if damage is None else incomplete_warning(path, damage)
     if cut_short is not None:
         problems.insert(0, cut_short)
     if config.target is None:
-        problems += [p for p in stored_target(signals.meta)[1:] if p is not None]
+        problems += [p for p in stored_target(meta)[1:] if p is not None]
     for problem in problems:
         typer.echo(f"stride: warning: {problem}", err=True)
     detected = result.summary.get("warnings")  # what the detector saw (a foot of blips)
@@ -153,7 +156,9 @@ def _one(
     if plot is not None:
         from stride.plots import plot_analysis
 
-        plot_analysis(signals, result, plot, config.target)
+        assert samples is not None
+        plot_analysis(samples, result, plot, config.target)
+        del samples
     if json_out:
         doc = document(result, timing)
         if damage is not None:
@@ -164,7 +169,7 @@ def _one(
         return
     from stride.cli.analyze_tables import show
 
-    show(str(path), result.summary, timing.as_dict(), signals.fs, signals.units)
+    show(str(path), result.summary, timing.as_dict(), fs, units)
     if cut_short is not None:  # in the summary's own words too, not only on stderr
         typer.echo(f"Note: {cut_short}.")
 

@@ -38,18 +38,16 @@ from stride.core.contacts import (
     ContactParams,
     FootContacts,
     StreamingContactDetector,
-    detect_feet,
 )
-from stride.core.gaps import GapScanner, find_gaps
+from stride.core.gaps import GapScanner
 from stride.core.growing_rows import GrowingRows
 from stride.core.rows import StepRow
+from stride.core.scan import SIDES, Scan, check_belt, columns, scan_samples, with_gaps
 from stride.core.signals import Channel, GaitSignals, Side
 from stride.core.steps import StepParams, StepTable, merge_sides, side_rows
 from stride.core.summary import summarize
 from stride.core.targets import Target, apply_course, apply_target
 from stride.errors import InputError
-
-SIDES: tuple[Side, Side] = ("L", "R")
 
 #: Emitted row tables are joined into one after this many emissions.
 _JOIN_EVERY = 64
@@ -100,16 +98,6 @@ class Analysis:
 
 def _places(channels: Sequence[Channel], side: Side) -> list[str]:
     return [c.place for c in channels if c.side == side]
-
-
-def _columns(channels: Sequence[Channel], side: Side) -> list[int]:
-    cols = [i for i, c in enumerate(channels) if c.side == side]
-    if not cols:
-        raise InputError(
-            f"the signals have no channel for foot {side!r}",
-            fix="map at least one force channel to each foot",
-        )
-    return cols
 
 
 def _belt_of(side: Side, n_belts: int) -> int:
@@ -163,28 +151,10 @@ def _finalize(
     return table, summary
 
 
-def _check_belt(signals: GaitSignals) -> int:
-    if signals.belt_t is None or signals.belt_speed is None:
-        return 0
-    bs = np.asarray(signals.belt_speed)
-    if bs.ndim == 1:
-        bs = bs[:, None]
-    if bs.shape[0] != np.asarray(signals.belt_t).shape[0] or bs.shape[1] not in (1, 2):
-        raise InputError(
-            f"belt speed of shape {bs.shape} does not fit {np.shape(signals.belt_t)} times",
-            fix="give one speed column (one belt) or two (split belts) per belt time",
-        )
-    return int(bs.shape[1])
-
-
 def analyze(signals: GaitSignals, config: AnalysisConfig | None = None) -> Analysis:
     """Analyse a whole record: contacts, steps, summary."""
     config = config or AnalysisConfig()
-    for side in SIDES:
-        _columns(signals.channels, side)
-    _check_belt(signals)
-    contacts = detect_feet(signals, SIDES, config.contact)
-    return analyze_contacts(signals, contacts, config)
+    return analyze_scan(signals, scan_samples(signals, config.contact), config)
 
 
 def analyze_contacts(
@@ -193,11 +163,20 @@ def analyze_contacts(
     config: AnalysisConfig | None = None,
 ) -> Analysis:
     """Steps and summary from contacts already found (``contacts["L"]``/``["R"]``)."""
+    check_belt(signals)
+    return analyze_scan(signals, with_gaps(signals, contacts), config)
+
+
+def analyze_scan(
+    signals: GaitSignals, scan: Scan, config: AnalysisConfig | None = None
+) -> Analysis:
+    """The rest of :func:`analyze` once the samples are scanned
+    (:func:`~stride.core.scan.scan_samples`): steps and summary; of ``signals`` only the
+    channels, rate and belt are read (the samples may be gone)."""
     config = config or AnalysisConfig()
     channels = signals.channels
-    n_belts = _check_belt(signals)
-    forces = np.asarray(signals.forces)
-    gs, ge = find_gaps(np.asarray(signals.t, np.float64), forces, float(signals.fs))
+    n_belts = check_belt(signals)
+    contacts, gs, ge = scan.contacts, scan.gap_starts, scan.gap_ends
     belts: list[BeltTrack] = []
     belt_speed = None
     if n_belts:
@@ -227,7 +206,7 @@ def analyze_contacts(
     table, summary = _finalize(
         merge_sides(tables[0], tables[1]), config, channels, belt_speed, counts
     )
-    return Analysis(table, summary, dict(contacts), gs, ge, signals.n)
+    return Analysis(table, summary, dict(contacts), gs, ge, scan.samples)
 
 
 class StreamingAnalyzer:
@@ -250,7 +229,7 @@ class StreamingAnalyzer:
         if belts not in (0, 1, 2):
             raise InputError(f"{belts} belts", fix="give 0 (overground), 1, or 2 (split belts)")
         self.n_belts = belts
-        self._cols = {side: _columns(self.channels, side) for side in SIDES}
+        self._cols = {side: columns(self.channels, side) for side in SIDES}
         self._det = {
             side: StreamingContactDetector(
                 self.fs, len(self.channels), self.config.contact, side, self._cols[side]

@@ -17,7 +17,7 @@ the same samples, hence the same steps. Conventions:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,8 @@ from stride.errors import InputError
 
 #: Belt readings as arrays: device time (us), counting interval (us), speed (m/s, NaN unknown).
 _BeltArrays = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
+#: Arrival host times of blocks and the device time of each one's last sample.
+_HostPart = tuple[NDArray[np.float64], NDArray[np.int64]]
 #: How held samples become (times, forces): :meth:`BlockAssembler._keep_samples` or its
 #: in-place version for a whole decoded stream.
 _KeepSamples = Callable[
@@ -159,10 +161,7 @@ class BlockAssembler:
         gaps = int(np.count_nonzero((box.block_missing > 0) | box.block_restart))
         if n_blocks and (box.block_missing[0] > 0 or box.block_restart[0]):
             gaps -= 1 if self._last_t_us is None else 0
-        host = None
-        if n_blocks and box.t_us.size:
-            last = box.block_start[1:] - 1
-            host = (box.block_host_t.astype(np.float64, copy=False), box.t_us[last])
+        host = _block_hosts(box) if n_blocks and box.t_us.size else None
         keep = None
         if consume and box.t_us.size:
             keep = lambda _t, _v: self._keep_in_place(box)  # noqa: E731
@@ -192,10 +191,12 @@ class BlockAssembler:
                 gaps -= 1
             t_us = np.concatenate([b.t_us for b in good]).astype(np.int64, copy=False)
             vals = np.concatenate([b.values for b in good])
-            host = (
-                np.asarray([b.host_t for b in good], np.float64),
-                np.asarray([b.t_us[-1] for b in good], np.int64),
-            )
+            host = [
+                (
+                    np.asarray([b.host_t for b in good], np.float64),
+                    np.asarray([b.t_us[-1] for b in good], np.int64),
+                )
+            ]
         else:
             t_us, vals = np.zeros(0, np.int64), np.zeros((0, nch), np.int16)
         return self._ingest(
@@ -208,12 +209,18 @@ class BlockAssembler:
             host,
         )
 
-    def _note_host(self, host_t: NDArray[np.float64], last_t_us: NDArray[np.int64]) -> None:
+    def _note_host(self, host: Iterable[_HostPart]) -> None:
         """Smallest (arrival host time - device time of the block's last sample): the clock
-        offset that maps host-stamped readings (a treadmill) onto the box's time axis."""
-        if not host_t.size or self._t0_us is None:
+        offset that maps host-stamped readings (a treadmill) onto the box's time axis.
+        ``host``: the blocks' arrival host times and last sample times, in parts (the
+        minimum of the parts' minimums is the minimum of the whole, NaN included)."""
+        if self._t0_us is None:
             return
-        off = float(np.min(host_t - (last_t_us - self._t0_us) / 1e6))
+        t0 = self._t0_us
+        least = [np.min(h - (last - t0) / 1e6) for h, last in host if h.size]
+        if not least:
+            return
+        off = float(np.min(least))
         self.host_offset_s = off if self.host_offset_s is None else min(self.host_offset_s, off)
 
     def _ingest(
@@ -224,12 +231,14 @@ class BlockAssembler:
         belt_t_us: NDArray[np.int64],
         belt_interval_us: NDArray[np.int64],
         belt_speed: NDArray[np.float64],
-        host: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
+        host: Iterable[_HostPart] | None = None,
         keep: _KeepSamples | None = None,
     ) -> GaitSignals | None:
         """Samples and belt readings (NaN speed = unknown scale) in arrival order; ``host``:
-        arrival host time and last sample time of each block (for the clock offset);
-        ``keep``: how the samples become times and forces (:meth:`_keep_samples`)."""
+        arrival host time and last sample time of each block, in parts (for the clock
+        offset); ``keep``: how the samples become times and forces (:meth:`_keep_samples`).
+        The belt readings are taken first and their arrays let go before the samples are
+        kept: with ``keep`` in place, the forces are widened without them in memory."""
         if self._held_arrays is not None:  # belt readings that came before any sample
             bt0, bi0, bs0 = self._held_arrays
             belt_t_us = np.concatenate([bt0, belt_t_us])
@@ -244,8 +253,8 @@ class BlockAssembler:
             self._t0_us = int(t_us[0])
         self.counts.gaps += gaps
         if host is not None:
-            self._note_host(*host)
-        t, forces = (keep or self._keep_samples)(t_us, vals)
+            self._note_host(host)
+        del host
         known = ~np.isnan(belt_speed)
         self.counts.belt_without_scale += int((~known).sum())
         tb = (belt_t_us[known] - 0.5 * belt_interval_us[known] - self._t0_us) / 1e6
@@ -257,10 +266,12 @@ class BlockAssembler:
             tb, vb = tb[ok], vb[ok]
             if tb.size:
                 self._last_belt_t = float(tb[-1])
+        del known, belt_t_us, belt_interval_us, belt_speed  # freed as the samples are kept
+        t, forces = (keep or self._keep_samples)(t_us, vals)
         if not t.size and not tb.size:
             return None
-        belt_t = tb.astype(np.float64) if self.belts else None
-        belt_v = vb.astype(np.float64)[:, None] if self.belts else None
+        belt_t = tb.astype(np.float64, copy=False) if self.belts else None
+        belt_v = vb.astype(np.float64, copy=False)[:, None] if self.belts else None
         return GaitSignals(t, forces, self._channels, self.fs, belt_t, belt_v, units=self.units)
 
     def _keep_samples(
@@ -313,6 +324,20 @@ class BlockAssembler:
         out -= self._offset.astype(np.float32)
         out *= self._scale.astype(np.float32)
         return out
+
+
+#: Blocks per part of :func:`_block_hosts` (small arrays, not an hour's at once).
+_HOST_PART = 1 << 16
+
+
+def _block_hosts(box: Any) -> Iterator[_HostPart]:
+    """A decoded stream's blocks' arrival host times and last sample times, a part at a
+    time, read when the clock offset is noted (before the box is used up)."""
+    n = int(box.block_seq.size)
+    for a in range(0, n, _HOST_PART):
+        b = min(n, a + _HOST_PART)
+        last = box.t_us[box.block_start[a + 1 : b + 1] - 1]
+        yield box.block_host_t[a:b].astype(np.float64, copy=False), last
 
 
 def concat_chunks(chunks: list[GaitSignals]) -> GaitSignals:

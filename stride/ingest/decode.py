@@ -35,8 +35,14 @@ def decode_box(
     also each chunk's arrival, as the live session noted them."""
     data = reader.read_stream(name)
     reader.release(name)  # decoded in place below: the recorded bytes become the frames
-    box = decode_stream(data.data, data.offsets, data.host_t, consume=True, room=data.room)
+    return_freed_memory()  # what reading the file a window at a time left in the C heap
+    # Handed over with no reference left here (a call takes its arguments' references
+    # over): the decoder lets the chunk starts and host times go once it has run.
+    given: list[Any] = [data.data, data.offsets, data.host_t]
+    room = data.room
     del data
+    box = decode_stream(given.pop(0), given.pop(0), given.pop(0), consume=True, room=room)
+    del room
     if arrivals is not None:
         clean = _box_arrivals(box)
         if clean is None:

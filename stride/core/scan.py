@@ -1,0 +1,73 @@
+"""The part of the analysis that reads the samples themselves: each foot's contacts and
+the gaps (:func:`scan_samples`). The rest of it
+(:func:`stride.core.analyzer.analyze_scan`) reads only the signals' channels, rate and
+belt, so a caller may let the samples go in between: an hour's times and forces are
+about twice the size of the recording they were read from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from stride.core.contacts import ContactParams, FootContacts, detect_feet
+from stride.core.gaps import find_gaps
+from stride.core.signals import Channel, GaitSignals, Side
+from stride.errors import InputError
+
+SIDES: tuple[Side, Side] = ("L", "R")
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What the analysis takes from the samples: each foot's contacts, the gaps (starts,
+    ends) and the number of samples."""
+
+    contacts: dict[Side, FootContacts]
+    gap_starts: NDArray[np.float64]
+    gap_ends: NDArray[np.float64]
+    samples: int
+
+
+def scan_samples(signals: GaitSignals, contact: ContactParams) -> Scan:
+    """The contacts and gaps of the samples (the first part of ``analyze``)."""
+    for side in SIDES:
+        columns(signals.channels, side)
+    check_belt(signals)
+    return with_gaps(signals, detect_feet(signals, SIDES, contact))
+
+
+def with_gaps(signals: GaitSignals, contacts: dict[Side, FootContacts]) -> Scan:
+    """The scan of signals whose contacts are known: their gaps found."""
+    forces = np.asarray(signals.forces)
+    gs, ge = find_gaps(np.asarray(signals.t, np.float64), forces, float(signals.fs))
+    return Scan(contacts, gs, ge, signals.n)
+
+
+def columns(channels: Sequence[Channel], side: Side) -> list[int]:
+    """The columns of one foot; an InputError if it has none."""
+    cols = [i for i, c in enumerate(channels) if c.side == side]
+    if not cols:
+        raise InputError(
+            f"the signals have no channel for foot {side!r}",
+            fix="map at least one force channel to each foot",
+        )
+    return cols
+
+
+def check_belt(signals: GaitSignals) -> int:
+    """The number of belts (0: none); an InputError if the belt arrays do not fit."""
+    if signals.belt_t is None or signals.belt_speed is None:
+        return 0
+    bs = np.asarray(signals.belt_speed)
+    if bs.ndim == 1:
+        bs = bs[:, None]
+    if bs.shape[0] != np.asarray(signals.belt_t).shape[0] or bs.shape[1] not in (1, 2):
+        raise InputError(
+            f"belt speed of shape {bs.shape} does not fit {np.shape(signals.belt_t)} times",
+            fix="give one speed column (one belt) or two (split belts) per belt time",
+        )
+    return int(bs.shape[1])

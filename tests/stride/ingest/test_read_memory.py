@@ -1,0 +1,158 @@
+"""What ``stride analyze`` holds in memory while it reads and analyses a recording: each
+large array goes as soon as nothing needs it, so an hour's session peaks at about twice
+its recorded bytes (docs: README, memory row). Asserted as structure (which arrays are
+still alive at each step, by weak reference: freed by reference counting, at once), not
+as sizes: the step that frees an array must come before the step that fills the next.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from cli_helpers import stride_in_process
+
+
+def _owner(a: np.ndarray) -> np.ndarray:
+    """The array that owns ``a``'s memory (the end of its chain of views)."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+class Alive:
+    """Weak references to arrays, by name: which of them are still in memory."""
+
+    def __init__(self) -> None:
+        self.refs: dict[str, weakref.ref[np.ndarray]] = {}
+
+    def watch(self, name: str, a: np.ndarray) -> None:
+        self.refs[name] = weakref.ref(_owner(a))
+
+    def alive(self) -> list[str]:
+        return sorted(name for name, ref in self.refs.items() if ref() is not None)
+
+
+def _wrap(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, around: Callable[..., Any]):
+    """Replace ``owner.name`` by ``around(original, *args, **kwargs)``."""
+    original = getattr(owner, name)
+    monkeypatch.setattr(owner, name, lambda *a, **k: around(original, *a, **k))
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory, simulated_session: Any) -> Path:
+    folder: Path = simulated_session(tmp_path_factory.mktemp("memory") / "s", minutes=0.5)
+    return folder
+
+
+def test_analyze_json_lets_the_samples_go_before_the_steps_and_the_document(
+    session: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The times and forces read (an hour's: twice the recording) are freed once their
+    contacts and gaps are found: the steps, the summary and the JSON document are built
+    without them (``--plot`` alone keeps them, to draw them)."""
+    import stride.analysis
+    import stride.core.analyzer
+
+    samples = Alive()
+    seen: dict[str, list[str]] = {}
+
+    def read(original: Callable[..., Any], *args: Any) -> Any:
+        signals = original(*args)
+        samples.watch("times", signals.t)
+        samples.watch("forces", signals.forces)
+        return signals
+
+    def note(step: str) -> Callable[..., Any]:
+        def around(original: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+            seen.setdefault(step, samples.alive())
+            return original(*args, **kwargs)
+
+        return around
+
+    _wrap(monkeypatch, stride.analysis, "read_signals", read)
+    _wrap(monkeypatch, stride.core.analyzer, "side_rows", note("steps"))
+    _wrap(monkeypatch, stride.analysis, "document", note("document"))
+    run = stride_in_process("analyze", str(session), "--json")
+    assert run.returncode == 0, run.stderr
+    assert seen == {"steps": [], "document": []}
+
+
+def test_plot_keeps_the_samples_it_draws(
+    session: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stride.plots
+
+    drawn: list[int] = []
+
+    def plot(original: Callable[..., Any], signals: Any, *args: Any) -> Any:
+        drawn.append(signals.n)
+        return original(signals, *args)
+
+    _wrap(monkeypatch, stride.plots, "plot_analysis", plot)
+    run = stride_in_process("analyze", str(session), "--plot", str(tmp_path / "p.png"))
+    assert run.returncode == 0, run.stderr
+    assert drawn and drawn[0] > 1000
+
+
+def test_reading_frees_each_stage_before_the_next_one_fills(
+    session: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading a session: the chunk tables and the blocks' payload offsets are gone and
+    the decoded bytes past the counts given back when the times are written; the belt
+    and per-block arrays are gone when the forces are widened to float32."""
+    import devices.recording.reader as reader_module
+    import devices.sensorbox._fast_gather as gather
+    import devices.sensorbox._fast_samples as samples_module
+    from stride.ingest.assembler import BlockAssembler
+    from stride.ingest.recording import read_session
+
+    arrays = Alive()
+    seen: dict[str, list[str]] = {}
+    released: list[tuple[int, int]] = []
+
+    def read_stream(original: Callable[..., Any], self: Any, name: str) -> Any:
+        data = original(self, name)
+        arrays.watch("chunk starts", data.offsets)
+        arrays.watch("chunk host times", data.host_t)
+        return data
+
+    def blocks(original: Callable[..., Any], *args: Any) -> Any:
+        got = original(*args)
+        arrays.watch("payload offsets", got[8])
+        return got
+
+    def release(original: Callable[..., Any], buf: np.ndarray) -> None:
+        released.append((buf.__array_interface__["data"][0], buf.nbytes))
+        original(buf)
+
+    def times(original: Callable[..., Any], *args: Any) -> Any:
+        seen.setdefault("times", arrays.alive())
+        return original(*args)
+
+    def assemble(original: Callable[..., Any], self: Any, box: Any, **kwargs: Any) -> Any:
+        values = box.values_flat
+        counts_end = values.__array_interface__["data"][0] + values.nbytes
+        seen["released after the counts"] = [str(at == counts_end) for at, _ in released]
+        for name in ("belt_t_us", "belt_speed_mps", "block_host_t", "block_start"):
+            arrays.watch(name, getattr(box, name))
+        del values
+        return original(self, box, **kwargs)
+
+    def widen(original: Callable[..., Any], *args: Any) -> Any:
+        seen.setdefault("forces", arrays.alive())
+        return original(*args)
+
+    _wrap(monkeypatch, reader_module.SessionReader, "read_stream", read_stream)
+    _wrap(monkeypatch, gather, "_gather_blocks", blocks)
+    _wrap(monkeypatch, gather, "release_pages", release)
+    _wrap(monkeypatch, gather, "gather_times", times)
+    _wrap(monkeypatch, BlockAssembler, "feed_decoded", assemble)
+    _wrap(monkeypatch, samples_module, "_assemble_in_place", widen)
+    signals = read_session(session)
+    assert signals.n > 1000 and signals.forces.dtype == np.float32
+    assert seen == {"times": [], "released after the counts": ["True"], "forces": []}
