@@ -104,12 +104,10 @@ def _one(
         check_output,
         document,
         run,
-        stored_target,
         with_session_defaults,
         write_text_atomic,
     )
     from stride.core.rows import steps_csv_text
-    from stride.ingest.recording import incomplete_warning, recording_damage, skipped_warning
 
     for out in (steps_csv, plot):
         if out is not None:
@@ -133,21 +131,7 @@ def _one(
     meta, fs, units = signals.meta, signals.fs, signals.units
     samples = signals if plot is not None else None  # kept by run() for the plot alone
     del signals
-    damage = recording_damage(meta)
-    if damage is not None:
-        probs = meta.get("read_problems") or {}
-        warning = skipped_warning(str(damage["stream"]), path, probs, rest="analysed")
-        if warning is not None:
-            typer.echo(warning, err=True)
-    said = meta.get("warnings")
-    problems = [str(w) for w in said] if isinstance(said, list) else []
-    cut_short = None if damage is None else incomplete_warning(path, damage)
-    if cut_short is not None:
-        problems.insert(0, cut_short)
-    if config.target is None:
-        problems += [p for p in stored_target(meta)[1:] if p is not None]
-    for problem in problems:
-        typer.echo(f"stride: warning: {problem}", err=True)
+    damage, problems, cut_short = _read_warnings(path, meta, config)
     detected = result.summary.get("warnings")  # what the detector saw (a foot of blips)
     for line in detected if isinstance(detected, list) else []:
         typer.echo(f"stride: warning: {line}", err=True)
@@ -172,6 +156,33 @@ def _one(
     show(str(path), result.summary, timing.as_dict(), fs, units)
     if cut_short is not None:  # in the summary's own words too, not only on stderr
         typer.echo(f"Note: {cut_short}.")
+
+
+def _read_warnings(
+    path: Path, meta: dict[str, Any], config: Any
+) -> tuple[dict[str, Any] | None, list[str], str | None]:
+    """Say on stderr what reading the record met: skipped damage, a recording cut short,
+    what the reader recovered from, a stored target's problems. Returns (the damage for
+    the JSON's ``recording``, the warnings for its ``warnings``, the cut-short line)."""
+    from stride.analysis import stored_target
+    from stride.ingest.recording import incomplete_warning, recording_damage, skipped_warning
+
+    damage = recording_damage(meta)
+    if damage is not None:
+        probs = meta.get("read_problems") or {}
+        warning = skipped_warning(str(damage["stream"]), path, probs, rest="analysed")
+        if warning is not None:
+            typer.echo(warning, err=True)
+    said = meta.get("warnings")
+    problems = [str(w) for w in said] if isinstance(said, list) else []
+    cut_short = None if damage is None else incomplete_warning(path, damage)
+    if cut_short is not None:
+        problems.insert(0, cut_short)
+    if config.target is None:
+        problems += [p for p in stored_target(meta)[1:] if p is not None]
+    for problem in problems:
+        typer.echo(f"stride: warning: {problem}", err=True)
+    return damage, problems, cut_short
 
 
 def _many(
