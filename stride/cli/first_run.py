@@ -32,6 +32,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from stride.cli import start_up
 from stride.cli.kernel_notice import MESSAGE
 
 #: how long a command waits for its helper before compiling what is left itself (a cold
@@ -162,7 +163,8 @@ def prepare_streaming() -> None:
         return
     helper = Helper.start("streaming")
     try:
-        compile_scan("float64")  # a live session's analyzer reads chunks as float64
+        with start_up.compiling():
+            compile_scan("float64")  # a live session's analyzer reads chunks as float64
         helper.wait()
     finally:  # done already, unless interrupted (Ctrl-C): its share is then not needed
         helper.stop()
@@ -189,7 +191,13 @@ def reading_kernels_ready() -> bool:
 
 
 def run_task(task: str, dtype: str) -> None:
-    """The helper's share (see the module docstring)."""
+    """The helper's share (see the module docstring), compiled with the cyclic collector
+    off (:func:`stride.cli.start_up.compiling`: the helper only compiles, then ends)."""
+    with start_up.compiling():
+        _run_task(task, dtype)
+
+
+def _run_task(task: str, dtype: str) -> None:
     if task == "analysis":
         from stride.core.kernels import warm_analysis_kernels
 

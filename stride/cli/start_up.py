@@ -17,6 +17,8 @@ Imports only the standard library (``stride --help`` stays fast).
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _paused = False
 
@@ -39,3 +41,19 @@ def resume() -> None:
         _paused = False
         gc.freeze()
         gc.enable()
+
+
+@contextmanager
+def compiling() -> Iterator[None]:
+    """The collector off while numba compiles on a first run, back as it was after.
+
+    A compile makes millions of objects, most of them kept until it ends, so the collector
+    walks ever more of them for little: with it off the contact scan's cold compile took
+    12.4 s of CPU against 14.0 s (a few more MB at the peak, for the compile's length)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from stride.cli import start_up
 from stride.cohort.engines import LocalEngine
 
@@ -88,3 +90,33 @@ def test_local_engine_workers_start_with_what_they_inherit_frozen() -> None:
         engine.close()
     assert gc.get_freeze_count() == 0
     assert min(counts) > 1000, counts
+
+
+def test_a_first_run_compiles_with_the_collector_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A session's first run compiles the contact scan, and the helper its share, with the
+    collector off; it is on again afterwards (as it was)."""
+    from stride.cli import first_run
+    from stride.core import kernels
+
+    seen: list[tuple[str, bool]] = []
+    monkeypatch.setattr(kernels, "analysis_kernels_ready", lambda *a, **k: False)
+    monkeypatch.setattr(kernels, "compile_scan", lambda d: seen.append(("scan", gc.isenabled())))
+    monkeypatch.setattr(
+        kernels, "warm_analysis_kernels", lambda d: seen.append(("warm", gc.isenabled()))
+    )
+    monkeypatch.setattr(first_run.Helper, "start", classmethod(lambda cls, *a: cls(None, True)))
+    assert gc.isenabled()
+    first_run.prepare_streaming()
+    assert gc.isenabled()
+    first_run.run_task("analysis", "float32")
+    assert seen == [("scan", False), ("warm", False)] and gc.isenabled()
+
+
+def test_compiling_leaves_a_collector_that_was_off_off() -> None:
+    gc.disable()
+    try:
+        with start_up.compiling():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
