@@ -198,13 +198,19 @@ def _many(
     from stride.cli.first_run import prepare_many
     from stride.cohort.many import analyse_many
 
-    start_up.resume()  # the collector on from here (a first run compiles in this process)
     if engine == "local" and workers != 1:
         prepare_many(paths[0])  # a first run: the line, and both cores compiling
     docs: list[dict[str, Any] | None] = [None] * len(paths)
     failed = 0
     for i, doc in analyse_many(
-        [str(p) for p in paths], config, engine=engine, scheduler=scheduler, workers=workers
+        [str(p) for p in paths],
+        config,
+        engine=engine,
+        scheduler=scheduler,
+        workers=workers,
+        # the kernels loaded (or compiled, collector off): start-up frozen, collector on,
+        # before the workers are forked, so they inherit both
+        ready=start_up.resume,
     ):
         docs[i] = doc
         failed += "error" in doc

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from stride.analysis import document, load_kernels_for, run
@@ -35,12 +34,16 @@ def analyse_many(
     engine: str = "local",
     scheduler: str | None = None,
     workers: int | None = None,
+    ready: Callable[[], object] | None = None,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(index, document)`` for each recording, in the order given, on the chosen engine
     (the local engine: a process per core by default). A document is yielded as soon as
     it and every one before it are done.
 
-    ``config``: what to analyse against (None = defaults).
+    ``config``: what to analyse against (None = defaults). ``ready``: called once this
+    process holds what the run needs (the kernels, loaded here before the local engine's
+    workers are forked), before any recording is analysed (``stride analyze`` freezes
+    its start-up there, :mod:`stride.cli.start_up`).
     """
     cfg = config or AnalysisConfig()
     jobs = [(str(p), cfg) for p in paths]
@@ -50,10 +53,8 @@ def analyse_many(
             # The kernels load once, here, and the worker processes forked afterwards
             # inherit them instead of each loading its own; every core then analyses.
             load_kernels_for([p for p, _ in jobs])
-            # What this process holds now (modules, kernels) lives until it ends: kept out
-            # of its later garbage collections, the one at exit included, and the workers
-            # inherit it frozen (no collection of theirs writes to those shared pages).
-            gc.freeze()
+        if ready is not None:
+            ready()
         yield from in_order(eng.imap_unordered(analyse_one, jobs))
     finally:
         eng.close()

@@ -120,3 +120,22 @@ def test_compiling_leaves_a_collector_that_was_off_off() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_analysing_many_leaves_the_callers_collector_alone() -> None:
+    """``analyse_many`` is a library call: it freezes nothing of its caller's (the command
+    does, through ``ready``, called once with the kernels loaded and before any result)."""
+    from stride.cohort.many import analyse_many
+
+    for _ in analyse_many([RECORD, RECORD], workers=2):
+        pass
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    calls: list[int] = []
+    docs = [
+        doc
+        for _, doc in analyse_many(
+            [RECORD, RECORD], workers=2, ready=lambda: calls.append(gc.get_freeze_count())
+        )
+    ]
+    assert [d["summary"]["steps"] > 0 for d in docs] == [True, True]
+    assert calls == [0] and gc.get_freeze_count() == 0 and gc.isenabled()
