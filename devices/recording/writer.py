@@ -67,6 +67,16 @@ def _first_missing(path: Path) -> Path | None:
     return top
 
 
+def _make_dir(path: Path, session: Path) -> None:
+    """``mkdir -p path``; an InputError naming the session folder if it cannot be made (a
+    file where a folder should be, a read-only disk, no space)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        said = fs_error(err, session, "create the recording directory")
+        raise InputError(said.problem, fix=said.fix) from err
+
+
 class StreamRecorder:
     """Appends one device's raw bytes with host timestamps (see the module docstring)."""
 
@@ -253,12 +263,9 @@ class SessionWriter:
         p = check_path(self.path, "recording folder")  # stored in the history as text
         if p.exists() and not p.is_dir():
             raise InputError(f"{p} exists and is not a directory", fix="choose another path")
-        try:  # first: a path through folders not made yet (``new/..``) names an existing
-            # folder only once they exist, and that folder is what the checks below must see
-            p.mkdir(parents=True, exist_ok=True)
-        except OSError as err:  # a file where a folder should be, read-only disk, no space
-            said = fs_error(err, p, "create the recording directory")
-            raise InputError(said.problem, fix=said.fix) from err
+        # first: a path through folders not made yet (``new/..``) names an existing folder
+        # only once they exist, and that folder is what the checks below must see
+        _make_dir(p, p)
         if any(p.iterdir()):
             if not force:
                 raise InputError(
@@ -272,11 +279,7 @@ class SessionWriter:
                     (p / name).unlink(missing_ok=True)
                 (p / SESSION_JSON).unlink()
                 shutil.rmtree(p / STREAMS_DIR, ignore_errors=True)
-        try:
-            (p / STREAMS_DIR).mkdir(parents=True, exist_ok=True)
-        except OSError as err:  # a file where a folder should be, read-only disk, no space
-            said = fs_error(err, p, "create the recording directory")
-            raise InputError(said.problem, fix=said.fix) from err
+        _make_dir(p / STREAMS_DIR, p)
 
     @property
     def meta(self) -> dict[str, Any]:
