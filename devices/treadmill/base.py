@@ -18,8 +18,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, NamedTuple
 
-import serial
-
 from devices.errors import DeviceError, DeviceTimeoutError, InputError
 from devices.timebase import WALL, Clock
 
@@ -27,6 +25,15 @@ log = logging.getLogger(__name__)
 
 Direction = Literal["tx", "rx"]
 MAX_SPEED_MPS = 10.0
+
+
+def _port_errors() -> tuple[type[BaseException], ...]:
+    """What a failing port raises. pyserial is imported here, when a port has failed, not
+    with this module: reading a recording (``stride analyze``) uses the treadmills' replay
+    functions and never a port."""
+    import serial
+
+    return (serial.SerialException, OSError)
 
 
 class WireBytes(NamedTuple):
@@ -187,7 +194,7 @@ class Treadmill(ABC):
             self._closed = True
             try:
                 self._close()
-            except (serial.SerialException, OSError) as err:
+            except _port_errors() as err:
                 log.debug("%s: close failed: %s", self.name, err)
 
     def __enter__(self) -> Treadmill:
@@ -314,7 +321,7 @@ class _Exchange:
             raise DeviceTimeoutError(
                 f"{name}: no answer to {self.what}", fix="check the cable and that it is on"
             ) from exc
-        if isinstance(exc, serial.SerialException | OSError):
+        if isinstance(exc, _port_errors()):
             raise DeviceError(
                 f"{name}: {self.what} failed: {exc}", fix="check the cable and the port"
             ) from exc

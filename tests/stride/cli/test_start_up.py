@@ -32,7 +32,8 @@ try:
     main()
 except SystemExit as done:
     assert not done.code, done.code
-heavy = ("matplotlib", "rich", "sqlite3", "platformdirs", "scipy", "simpy", "aiohttp")
+heavy = ("matplotlib", "rich", "sqlite3", "platformdirs", "scipy", "simpy", "aiohttp",
+         "serial", "bumble", "bleak")  # no plot, store, simulator, web or port library
 print(json.dumps({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
                   "full": full, "heavy": [m for m in heavy if m in sys.modules]}))
 """
