@@ -58,6 +58,7 @@ from stride.core._contact_state import (
     S_ACC,
     S_BELOW,
     S_BPOS,
+    S_BREAKS,
     S_CAND_ACC,
     S_CAND_BASE,
     S_CAND_CNT,
@@ -123,7 +124,7 @@ from stride.core._contact_state import (
 NEAR = 4
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def scan(
     t: np.ndarray,
     x: np.ndarray,
@@ -429,6 +430,7 @@ def scan(
             valid = s == s and abs(s) != np.inf
             if (not valid) or (tp == tp and ti - tp > gap_dt):
                 # missing samples: cut an open contact, forget the previous sample
+                fs[S_BREAKS] += 1.0
                 if in_contact:
                     n_out = emit(fs, tr, nk, st == ENDING, tp, gi - 1.0, out_f, out_i, n_out, p)
                 fs[S_STATE] = UNKNOWN
@@ -624,7 +626,7 @@ def scan(
     return n_out, i
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def finish_foot(
     tr: np.ndarray, fs: np.ndarray, nk: int, p: np.ndarray, out_f: np.ndarray, out_i: np.ndarray
 ) -> int:

@@ -81,8 +81,10 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -195,7 +197,9 @@ class FootContacts:
     (the smallest of: how far its peak rose past the confirmation level, 1 at the load
     envelope; how far it outlasted ``min_contact_s``, 1 at twice; how far the range cleared
     the noise gate, 1 at twice). ``blips``: loadings dropped as too short (swing touches,
-    a chattering sensor); ``touches``: touches dropped from the start of a contact.
+    a chattering sensor); ``touches``: touches dropped from the start of a contact;
+    ``breaks``: samples that cut the foot's signal (a sum that is not finite, or a time step
+    above ``gap_factor / fs``): none, and the foot's samples hold no gap.
     """
 
     side: Side
@@ -213,6 +217,7 @@ class FootContacts:
     confidence: NDArray[np.float64]
     blips: int = 0
     touches: int = 0
+    breaks: int = 0
 
     def __len__(self) -> int:
         return int(self.on_t.shape[0])
@@ -255,6 +260,7 @@ class FootContacts:
             np.concatenate([c.confidence for c in parts]),
             parts[-1].blips,
             parts[-1].touches,
+            parts[-1].breaks,
         )
 
 
@@ -346,6 +352,7 @@ class _FootRunner:
             f[:, _k.O_CONF].copy(),
             int(self.fs[_k.S_BLIPS]),
             int(self.fs[_k.S_TOUCHES]),
+            int(self.fs[_k.S_BREAKS]),
         )
 
     def feed(
@@ -505,12 +512,34 @@ def detect_feet(
     t, x = _prepare(signals.t, forces)
     _check_rate(t, float(signals.fs), params or ContactParams())
     bads = _scan.bad_steps(t, float(p[_k.P_GAP_DT])) if len(sides) > 1 else None
-    out = {}
-    for side in sides:
+
+    def one_foot(side: Side) -> FootContacts:
         runner = _FootRunner(side, all_cols[side], p.copy())
         n_cols = len(all_cols[side])
-        out[side] = FootContacts.concat([runner.feed(t, x, bads), runner.finish()], side, n_cols)
-    return out
+        return FootContacts.concat([runner.feed(t, x, bads), runner.finish()], side, n_cols)
+
+    if len(sides) > 1 and t.shape[0] >= THREAD_MIN_SAMPLES and foot_threads() > 1:
+        # the scan releases the GIL: the feet run side by side, each on its own state
+        with ThreadPoolExecutor(min(len(sides), foot_threads())) as pool:
+            done = [pool.submit(one_foot, side) for side in sides]
+        return {side: job.result() for side, job in zip(sides, done, strict=True)}
+    return {side: one_foot(side) for side in sides}
+
+
+#: records shorter than this are scanned foot after foot (a thread costs more than it saves)
+THREAD_MIN_SAMPLES = 200_000
+_THREADS = [0]  # 0: one per core
+
+
+def foot_threads() -> int:
+    """How many feet :func:`detect_feet` scans at once: one per core unless
+    :func:`set_foot_threads` said otherwise (processes that already fill the cores)."""
+    return _THREADS[0] or (os.cpu_count() or 1)
+
+
+def set_foot_threads(n: int) -> None:
+    """Scan at most ``n`` feet at once (1: one after another; 0: one per core)."""
+    _THREADS[0] = max(0, int(n))
 
 
 class StreamingContactDetector:
