@@ -497,7 +497,8 @@ def detect_feet(
 ) -> dict[Side, FootContacts]:
     """All contacts of each foot in ``sides``, as :func:`detect_contacts` per foot; the
     times are prepared and checked for gaps once for all the feet (one read of them less
-    per extra foot)."""
+    per extra foot), and on records of :data:`THREAD_MIN_SAMPLES` or more the feet are
+    scanned side by side, one thread each (:func:`foot_threads`): the same results."""
     all_cols = {}
     for side in sides:
         all_cols[side] = signals.side_columns(side)
