@@ -519,9 +519,10 @@ def detect_feet(
         n_cols = len(all_cols[side])
         return FootContacts.concat([runner.feed(t, x, bads), runner.finish()], side, n_cols)
 
-    if len(sides) > 1 and t.shape[0] >= THREAD_MIN_SAMPLES and foot_threads() > 1:
+    threads = foot_threads() if len(sides) > 1 and t.shape[0] >= THREAD_MIN_SAMPLES else 1
+    if threads > 1:
         # the scan releases the GIL: the feet run side by side, each on its own state
-        with ThreadPoolExecutor(min(len(sides), foot_threads())) as pool:
+        with ThreadPoolExecutor(min(len(sides), threads)) as pool:
             done = [pool.submit(one_foot, side) for side in sides]
         return {side: job.result() for side, job in zip(sides, done, strict=True)}
     return {side: one_foot(side) for side in sides}
@@ -533,13 +534,24 @@ _THREADS = [0]  # 0: one per core
 
 
 def foot_threads() -> int:
-    """How many feet :func:`detect_feet` scans at once: one per core unless
-    :func:`set_foot_threads` said otherwise (processes that already fill the cores)."""
-    return _THREADS[0] or (os.cpu_count() or 1)
+    """How many feet :func:`detect_feet` scans at once: as :func:`set_foot_threads` said
+    (processes that already fill the cores say 1), else one per core while a core is idle
+    besides this one (the 1-minute load average below the core count less 0.5): on busy
+    cores a second thread waits for its turn and the two feet end later than one after
+    the other."""
+    if _THREADS[0]:
+        return _THREADS[0]
+    cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average on this system
+        busy = 0.0
+    return cores if busy < cores - 0.5 else 1
 
 
 def set_foot_threads(n: int) -> None:
-    """Scan at most ``n`` feet at once (1: one after another; 0: one per core)."""
+    """Scan at most ``n`` feet at once (1: one after another; 0: one per core while a core
+    is idle, see :func:`foot_threads`)."""
     _THREADS[0] = max(0, int(n))
 
 

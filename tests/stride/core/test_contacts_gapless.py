@@ -107,3 +107,20 @@ def test_a_step_the_scan_bridges_is_still_a_gap() -> None:
     )
     assert [c.breaks for c in scan.contacts.values()] == [0, 0]
     assert scan.gap_starts.tolist() == [t[1999]] and scan.gap_ends.tolist() == [t[2000]]
+
+
+def test_feet_one_after_another_on_busy_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unset, one thread a core while a core is idle; on busy cores (or one core), one."""
+    monkeypatch.setattr(contacts.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(contacts.os, "getloadavg", lambda: (1.0, 1.0, 1.0))
+    assert contacts.foot_threads() == 2
+    monkeypatch.setattr(contacts.os, "getloadavg", lambda: (3.2, 1.0, 1.0))
+    assert contacts.foot_threads() == 1
+    contacts.set_foot_threads(2)
+    try:
+        assert contacts.foot_threads() == 2
+    finally:
+        contacts.set_foot_threads(0)
+    monkeypatch.setattr(contacts.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(contacts.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert contacts.foot_threads() == 1
