@@ -81,7 +81,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -530,29 +529,21 @@ def detect_feet(
 
 #: records shorter than this are scanned foot after foot (a thread costs more than it saves)
 THREAD_MIN_SAMPLES = 200_000
-_THREADS = [0]  # 0: one per core
+_THREADS = [1]
 
 
 def foot_threads() -> int:
-    """How many feet :func:`detect_feet` scans at once: as :func:`set_foot_threads` said
-    (processes that already fill the cores say 1), else one per core while a core is idle
-    besides this one (the 1-minute load average below the core count less 0.5): on busy
-    cores a second thread waits for its turn and the two feet end later than one after
-    the other."""
-    if _THREADS[0]:
-        return _THREADS[0]
-    cores = os.cpu_count() or 1
-    try:
-        busy = os.getloadavg()[0]
-    except (AttributeError, OSError):  # no load average on this system
-        busy = 0.0
-    return cores if busy < cores - 0.5 else 1
+    """How many feet :func:`detect_feet` scans at once (:func:`set_foot_threads`; 1 unless
+    a caller said more: the core does not look at the machine, ``stride analyze`` asks for
+    two while a core is idle)."""
+    return _THREADS[0]
 
 
 def set_foot_threads(n: int) -> None:
-    """Scan at most ``n`` feet at once (1: one after another; 0: one per core while a core
-    is idle, see :func:`foot_threads`)."""
-    _THREADS[0] = max(0, int(n))
+    """Scan at most ``n`` feet at once (1: one after another). Worth it only where a core
+    is idle: on busy cores a second thread waits for its turn, and the two feet end later
+    than one after the other."""
+    _THREADS[0] = max(1, int(n))
 
 
 class StreamingContactDetector:

@@ -90,7 +90,7 @@ def test_feet_side_by_side_equal_one_after_another(
         contacts.set_foot_threads(2)
         both = detect_feet(sig, ("L", "R"))
     finally:
-        contacts.set_foot_threads(0)
+        contacts.set_foot_threads(1)
     for side in ("L", "R"):
         assert len(alone[side]) > 10 and alone[side].breaks == 1
         _assert_same(both[side], alone[side])
@@ -109,18 +109,31 @@ def test_a_step_the_scan_bridges_is_still_a_gap() -> None:
     assert scan.gap_starts.tolist() == [t[1999]] and scan.gap_ends.tolist() == [t[2000]]
 
 
-def test_feet_one_after_another_on_busy_cores(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Unset, one thread a core while a core is idle; on busy cores (or one core), one."""
-    monkeypatch.setattr(contacts.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(contacts.os, "getloadavg", lambda: (1.0, 1.0, 1.0))
-    assert contacts.foot_threads() == 2
-    monkeypatch.setattr(contacts.os, "getloadavg", lambda: (3.2, 1.0, 1.0))
+def test_feet_one_after_another_unless_a_caller_asks() -> None:
+    """The core does not look at the machine: one foot after the other unless its caller
+    (``stride analyze``, on an idle core) asks for more."""
     assert contacts.foot_threads() == 1
     contacts.set_foot_threads(2)
     try:
         assert contacts.foot_threads() == 2
     finally:
-        contacts.set_foot_threads(0)
-    monkeypatch.setattr(contacts.os, "cpu_count", lambda: 1)
-    monkeypatch.setattr(contacts.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+        contacts.set_foot_threads(0)  # at least one
     assert contacts.foot_threads() == 1
+
+
+@pytest.mark.parametrize(("idle", "threads"), [(True, 2), (False, 1)])
+def test_analyze_scans_the_feet_side_by_side_only_on_an_idle_core(
+    monkeypatch: pytest.MonkeyPatch, idle: bool, threads: int
+) -> None:
+    from pathlib import Path
+
+    from cli_helpers import stride_in_process
+
+    from stride.cli import first_run
+
+    record = Path(__file__).resolve().parents[2] / "data" / "gaitpdb" / "GaCo01_01_30s.txt"
+    monkeypatch.setattr(contacts, "_THREADS", [1])  # put back after the test
+    monkeypatch.setattr(first_run, "idle_core", lambda: idle)
+    done = stride_in_process("analyze", str(record), "--json")
+    assert done.returncode == 0, done.stderr
+    assert contacts.foot_threads() == threads
