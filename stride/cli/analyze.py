@@ -112,7 +112,7 @@ def _one(
     for out in (steps_csv, plot):
         if out is not None:
             check_output(out, force)
-    from stride.cli.first_run import prepare_analysis
+    from stride.cli.first_run import idle_core, prepare_analysis
     from stride.cli.kernel_notice import announce_kernels
 
     helper = prepare_analysis(path)  # a first run: the line, and a second core compiling
@@ -123,6 +123,9 @@ def _one(
             course = with_session_defaults(config, signals.meta).pass_length_m is not None
             announce_kernels((signals.forces.dtype,), course=course)
 
+    from stride.core.contacts import set_foot_threads
+
+    set_foot_threads(2 if idle_core() else 1)  # the two feet side by side on an idle core
     start_up.resume()  # the collector on while reading and analysing
     try:
         signals, result, timing = run(path, config, before_analysis, keep_samples=plot is not None)

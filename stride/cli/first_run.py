@@ -95,7 +95,7 @@ def _helper_wanted() -> bool:
     choice = os.environ.get(HELPER_ENV, "auto").strip().lower()
     if choice in ("on", "off"):
         return choice == "on"
-    return _idle_core()
+    return idle_core()
 
 
 def _cores() -> int:
@@ -106,8 +106,9 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _idle_core() -> bool:
-    """Whether a second core is likely idle: two or more cores, and a 1-minute load
+def idle_core() -> bool:
+    """Whether a second core is likely idle (for a first run's helper, and for ``stride
+    analyze``'s two feet side by side): two or more cores, and a 1-minute load
     average leaving at least half of one free (on 2 cores: at most 1.5; at load 1.1 a
     helper cut a session's compile from 18.1 s to 14.5 s). On a busy machine a helper
     gains nothing (its process competes for the same cores; with Linux's autogroup

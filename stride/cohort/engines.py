@@ -109,7 +109,10 @@ def _start_worker(parent: int) -> None:
     and the kernels it loaded) is kept out of the worker's garbage collections
     (:func:`gc.freeze`): they would walk them all again, and touching their memory copies
     the pages the worker shares with its parent. Then :func:`_die_with_parent`."""
+    from stride.core.contacts import set_foot_threads
+
     gc.freeze()
+    set_foot_threads(1)  # the workers fill the cores: a record's feet one after another
     _die_with_parent(parent)
 
 

@@ -58,6 +58,7 @@ from stride.core._contact_state import (
     S_ACC,
     S_BELOW,
     S_BPOS,
+    S_BREAKS,
     S_CAND_ACC,
     S_CAND_BASE,
     S_CAND_CNT,
@@ -123,7 +124,7 @@ from stride.core._contact_state import (
 NEAR = 4
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def scan(
     t: np.ndarray,
     x: np.ndarray,
@@ -294,39 +295,61 @@ def scan(
                         n0 = -BIG
                         m1 = BIG
                         n1 = -BIG
-                        for jj in range(ua, np.uint64(limit)):
-                            v0 = np.float64(x[jj, uc0])
-                            v1 = np.float64(x[jj, uc1])
-                            sv = 0.0 + v0 + v1  # not v0 + v1: the sign of a zero sum
-                            m0 = v0 if v0 < m0 else m0
-                            n0 = v0 if v0 > n0 else n0
-                            m1 = v1 if v1 < m1 else m1
-                            n1 = v1 if v1 > n1 else n1
-                            run_min = sv if sv < run_min else run_min
-                            run_max = sv if sv > run_max else run_max
-                            acc_c += sv
-                            acc_d += sv
+                        if in_contact or tracking:
+                            for jj in range(ua, np.uint64(limit)):
+                                v0 = np.float64(x[jj, uc0])
+                                v1 = np.float64(x[jj, uc1])
+                                sv = 0.0 + v0 + v1  # not v0 + v1: the sign of a zero sum
+                                m0 = v0 if v0 < m0 else m0
+                                n0 = v0 if v0 > n0 else n0
+                                m1 = v1 if v1 < m1 else m1
+                                n1 = v1 if v1 > n1 else n1
+                                run_min = sv if sv < run_min else run_min
+                                run_max = sv if sv > run_max else run_max
+                                acc_c += sv
+                                acc_d += sv
+                        else:
+                            # no sum is kept (the foot swings): without the sums' chain of
+                            # dependent additions; a NaN sample still shows, in nan
+                            nan = False
+                            for jj in range(ua, np.uint64(limit)):
+                                v0 = np.float64(x[jj, uc0])
+                                v1 = np.float64(x[jj, uc1])
+                                sv = 0.0 + v0 + v1
+                                m0 = v0 if v0 < m0 else m0
+                                n0 = v0 if v0 > n0 else n0
+                                m1 = v1 if v1 < m1 else m1
+                                n1 = v1 if v1 > n1 else n1
+                                run_min = sv if sv < run_min else run_min
+                                run_max = sv if sv > run_max else run_max
+                                nan |= sv != sv
+                            acc_c = np.nan if nan else acc_c
                         qb[0, 2] = m0
                         qb[0, 3] = n0
                         qb[1, 2] = m1
                         qb[1, 3] = n1
                     else:
-                        # any layout, any dtype: float sums in sample order
-                        for k in range(nk):
-                            qb[k, 2] = BIG
-                            qb[k, 3] = -BIG
+                        # any layout, any dtype: float sums in sample order, then each
+                        # sensor's extremes column by column (in registers, not in qb)
                         for jj in range(i, limit):
                             sv = 0.0
                             for k in range(nk):
-                                v = np.float64(x[jj, cols[k]])
-                                sv += v
-                                if multi:
-                                    qb[k, 2] = v if v < qb[k, 2] else qb[k, 2]
-                                    qb[k, 3] = v if v > qb[k, 3] else qb[k, 3]
+                                sv += np.float64(x[jj, cols[k]])
                             run_min = sv if sv < run_min else run_min
                             run_max = sv if sv > run_max else run_max
                             acc_c += sv
                             acc_d += sv
+                        if multi:
+                            for k in range(nk):
+                                uk = np.uint64(cols[k])
+                                mk = BIG
+                                nx = -BIG
+                                for jj in range(np.uint64(i), np.uint64(limit)):
+                                    v = np.float64(x[jj, uk])
+                                    mk = v if v < mk else mk
+                                    nx = v if v > nx else nx
+                                qb[k, 2] = mk
+                                qb[k, 3] = nx
                 if summed:
                     acc_c += np.float64(iacc)
                     acc_d += np.float64(iacc)
@@ -354,31 +377,62 @@ def scan(
                     for k in range(nk):
                         qb[k, 2] = BIG
                         qb[k, 3] = -BIG
-                tq = tp
-                while j < stop:
-                    d = t[j] - tq
-                    if not (d > 0.0 and d <= gap_dt):
-                        break
-                    sv = 0.0
-                    inside = True
-                    for k in range(nk):
-                        v = np.float64(x[j, cols[k]])
-                        sv += v
-                        if multi and not (v > qb[k, 0] and v <= qb[k, 1]):
-                            inside = False
-                    if not (inside and sv > lo and sv <= hi):
-                        break
-                    if multi:
+                d = t[i] - tp
+                if not (d > 0.0 and d <= gap_dt):
+                    stop = i  # the step into the run is an event; the later ones are good
+                if nk == 2:
+                    # heel + toe: the loop below with the bounds and extremes in registers
+                    # and the tests branch-free (the sample that fails one is the event)
+                    a0, b0, a1, b1 = qb[0, 0], qb[0, 1], qb[1, 0], qb[1, 1]
+                    m0 = BIG
+                    n0 = -BIG
+                    m1 = BIG
+                    n1 = -BIG
+                    ua = np.uint64(c0)
+                    ub = np.uint64(c1)
+                    while j < stop:
+                        v0 = np.float64(x[j, ua])
+                        v1 = np.float64(x[j, ub])
+                        sv = 0.0 + v0 + v1
+                        if not (
+                            (v0 > a0) & (v0 <= b0) & (v1 > a1) & (v1 <= b1) & (sv > lo)
+                            & (sv <= hi)
+                        ):  # fmt: skip
+                            break
+                        m0 = v0 if v0 < m0 else m0
+                        n0 = v0 if v0 > n0 else n0
+                        m1 = v1 if v1 < m1 else m1
+                        n1 = v1 if v1 > n1 else n1
+                        run_min = sv if sv < run_min else run_min
+                        run_max = sv if sv > run_max else run_max
+                        acc_c += sv
+                        acc_d += sv
+                        j += 1
+                    qb[0, 2] = m0
+                    qb[0, 3] = n0
+                    qb[1, 2] = m1
+                    qb[1, 3] = n1
+                else:
+                    while j < stop:  # (the run ends before the next bad step: limit)
+                        sv = 0.0
+                        inside = True
                         for k in range(nk):
                             v = np.float64(x[j, cols[k]])
-                            qb[k, 2] = v if v < qb[k, 2] else qb[k, 2]
-                            qb[k, 3] = v if v > qb[k, 3] else qb[k, 3]
-                    run_min = sv if sv < run_min else run_min
-                    run_max = sv if sv > run_max else run_max
-                    acc_c += sv
-                    acc_d += sv
-                    tq = t[j]
-                    j += 1
+                            sv += v
+                            if multi and not (v > qb[k, 0] and v <= qb[k, 1]):
+                                inside = False
+                        if not (inside and sv > lo and sv <= hi):
+                            break
+                        if multi:
+                            for k in range(nk):
+                                v = np.float64(x[j, cols[k]])
+                                qb[k, 2] = v if v < qb[k, 2] else qb[k, 2]
+                                qb[k, 3] = v if v > qb[k, 3] else qb[k, 3]
+                        run_min = sv if sv < run_min else run_min
+                        run_max = sv if sv > run_max else run_max
+                        acc_c += sv
+                        acc_d += sv
+                        j += 1
                 near_event = j < stop
         m = j - i
         if m > 0:
@@ -429,6 +483,7 @@ def scan(
             valid = s == s and abs(s) != np.inf
             if (not valid) or (tp == tp and ti - tp > gap_dt):
                 # missing samples: cut an open contact, forget the previous sample
+                fs[S_BREAKS] += 1.0
                 if in_contact:
                     n_out = emit(fs, tr, nk, st == ENDING, tp, gi - 1.0, out_f, out_i, n_out, p)
                 fs[S_STATE] = UNKNOWN
@@ -624,7 +679,7 @@ def scan(
     return n_out, i
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def finish_foot(
     tr: np.ndarray, fs: np.ndarray, nk: int, p: np.ndarray, out_f: np.ndarray, out_i: np.ndarray
 ) -> int:

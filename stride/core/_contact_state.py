@@ -116,7 +116,8 @@ S_TOUCHES = 39  # touches dropped from the start of a contact
 S_LOW_T = 40  # ending: the last fall through the contact level
 S_PART_I = 41  # index where the current part started
 S_SWUNG = 42  # samples of swing before the current part (a scuff's swing goes on)
-N_S = 43
+S_BREAKS = 43  # samples that cut the signal: not finite, or after missing samples
+N_S = 44
 
 # --- outputs ---
 O_ON_T = 0

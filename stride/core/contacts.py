@@ -83,6 +83,7 @@ import functools
 import math
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -195,7 +196,9 @@ class FootContacts:
     (the smallest of: how far its peak rose past the confirmation level, 1 at the load
     envelope; how far it outlasted ``min_contact_s``, 1 at twice; how far the range cleared
     the noise gate, 1 at twice). ``blips``: loadings dropped as too short (swing touches,
-    a chattering sensor); ``touches``: touches dropped from the start of a contact.
+    a chattering sensor); ``touches``: touches dropped from the start of a contact;
+    ``breaks``: samples that cut the foot's signal (a sum that is not finite, or a time step
+    above ``gap_factor / fs``): none, and the foot's samples hold no gap.
     """
 
     side: Side
@@ -213,6 +216,7 @@ class FootContacts:
     confidence: NDArray[np.float64]
     blips: int = 0
     touches: int = 0
+    breaks: int = 0
 
     def __len__(self) -> int:
         return int(self.on_t.shape[0])
@@ -255,6 +259,7 @@ class FootContacts:
             np.concatenate([c.confidence for c in parts]),
             parts[-1].blips,
             parts[-1].touches,
+            parts[-1].breaks,
         )
 
 
@@ -346,6 +351,7 @@ class _FootRunner:
             f[:, _k.O_CONF].copy(),
             int(self.fs[_k.S_BLIPS]),
             int(self.fs[_k.S_TOUCHES]),
+            int(self.fs[_k.S_BREAKS]),
         )
 
     def feed(
@@ -490,7 +496,8 @@ def detect_feet(
 ) -> dict[Side, FootContacts]:
     """All contacts of each foot in ``sides``, as :func:`detect_contacts` per foot; the
     times are prepared and checked for gaps once for all the feet (one read of them less
-    per extra foot)."""
+    per extra foot), and on records of :data:`THREAD_MIN_SAMPLES` or more the feet are
+    scanned side by side, one thread each (:func:`foot_threads`): the same results."""
     all_cols = {}
     for side in sides:
         all_cols[side] = signals.side_columns(side)
@@ -505,12 +512,38 @@ def detect_feet(
     t, x = _prepare(signals.t, forces)
     _check_rate(t, float(signals.fs), params or ContactParams())
     bads = _scan.bad_steps(t, float(p[_k.P_GAP_DT])) if len(sides) > 1 else None
-    out = {}
-    for side in sides:
+
+    def one_foot(side: Side) -> FootContacts:
         runner = _FootRunner(side, all_cols[side], p.copy())
         n_cols = len(all_cols[side])
-        out[side] = FootContacts.concat([runner.feed(t, x, bads), runner.finish()], side, n_cols)
-    return out
+        return FootContacts.concat([runner.feed(t, x, bads), runner.finish()], side, n_cols)
+
+    threads = foot_threads() if len(sides) > 1 and t.shape[0] >= THREAD_MIN_SAMPLES else 1
+    if threads > 1:
+        # the scan releases the GIL: the feet run side by side, each on its own state
+        with ThreadPoolExecutor(min(len(sides), threads)) as pool:
+            done = [pool.submit(one_foot, side) for side in sides]
+        return {side: job.result() for side, job in zip(sides, done, strict=True)}
+    return {side: one_foot(side) for side in sides}
+
+
+#: records shorter than this are scanned foot after foot (a thread costs more than it saves)
+THREAD_MIN_SAMPLES = 200_000
+_THREADS = [1]
+
+
+def foot_threads() -> int:
+    """How many feet :func:`detect_feet` scans at once (:func:`set_foot_threads`; 1 unless
+    a caller said more: the core does not look at the machine, ``stride analyze`` asks for
+    two while a core is idle)."""
+    return _THREADS[0]
+
+
+def set_foot_threads(n: int) -> None:
+    """Scan at most ``n`` feet at once (1: one after another). Worth it only where a core
+    is idle: on busy cores a second thread waits for its turn, and the two feet end later
+    than one after the other."""
+    _THREADS[0] = max(1, int(n))
 
 
 class StreamingContactDetector:

@@ -51,7 +51,6 @@ def _kernels(
         scan,
         (_contact_scan.finish_foot, None),
         (_step_kernels._previous_median_mad, None),
-        (gaps._scan_gaps, None),
         (belt._accumulate, None),
         (belt._displacements, None),
     ]
@@ -62,11 +61,13 @@ def _kernels(
             (_course_kernels.course_viterbi, None),
         ]
     if streaming:
-        return common
+        return [*common, (gaps._scan_gaps, None)]
     # Not DFA's kernel (_dfa_kernel._dfa_fluctuations): only records of enough strides call
     # it, so asking for it would announce a first run on every short record analysed after
     # a first run that had no helper (the helper's warm-up compiles it); a long record
-    # compiles it in about a second, unannounced.
+    # compiles it in about a second, unannounced. Nor the gap finder's (gaps._scan_gaps),
+    # for the same reason: a record is read for gaps only when the contact scan saw a
+    # break in it (scan._gapless).
     return [*common, (_contact_scan.bad_steps, None)]
 
 

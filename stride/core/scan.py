@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from stride.core.contacts import ContactParams, FootContacts, detect_feet
-from stride.core.gaps import find_gaps
+from stride.core.gaps import GAP_PERIODS, find_gaps
 from stride.core.signals import Channel, GaitSignals, Side
 from stride.errors import InputError
 
@@ -37,7 +37,25 @@ def scan_samples(signals: GaitSignals, contact: ContactParams) -> Scan:
     for side in SIDES:
         columns(signals.channels, side)
     check_belt(signals)
-    return with_gaps(signals, detect_feet(signals, SIDES, contact))
+    contacts = detect_feet(signals, SIDES, contact)
+    if _gapless(signals, contacts, contact):
+        none = np.zeros(0, np.float64)
+        return Scan(contacts, none, none.copy(), signals.n)
+    return with_gaps(signals, contacts)
+
+
+def _gapless(
+    signals: GaitSignals, contacts: dict[Side, FootContacts], contact: ContactParams
+) -> bool:
+    """Whether the contact scan already showed that the samples hold no gap, so
+    :func:`find_gaps` need not read them again: no foot saw a break (a row with a NaN in
+    its columns, or a time step above ``gap_factor / fs``, at most find_gaps' own limit),
+    and every channel belongs to a foot."""
+    return (
+        contact.gap_factor <= GAP_PERIODS
+        and all(c.side in SIDES for c in signals.channels)
+        and all(contacts[side].breaks == 0 for side in SIDES)
+    )
 
 
 def with_gaps(signals: GaitSignals, contacts: dict[Side, FootContacts]) -> Scan:

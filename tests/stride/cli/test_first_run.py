@@ -124,7 +124,7 @@ def test_one_core_shows_the_line_and_starts_no_helper(
 ) -> None:
     monkeypatch.setenv(first_run.HELPER_ENV, "auto")
     monkeypatch.setattr(first_run, "_cores", lambda: 1)
-    assert not first_run._idle_core()
+    assert not first_run.idle_core()
     helper = first_run.Helper.start("analysis", "int16")
     assert helper.proc is None and helper.announced
     helper.wait()
@@ -135,9 +135,9 @@ def test_a_busy_machine_starts_no_helper(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv(first_run.HELPER_ENV, "auto")
     monkeypatch.setattr(first_run, "_cores", lambda: 2)
     monkeypatch.setattr(first_run.os, "getloadavg", lambda: (1.6, 1.0, 1.0))
-    assert not first_run._idle_core()
+    assert not first_run.idle_core()
     monkeypatch.setattr(first_run.os, "getloadavg", lambda: (1.4, 1.0, 1.0))
-    assert first_run._idle_core() and first_run._helper_wanted()
+    assert first_run.idle_core() and first_run._helper_wanted()
 
 
 @pytest.mark.parametrize(("choice", "idle", "wanted"), [
@@ -148,7 +148,7 @@ def test_the_environment_chooses_over_the_load(
     monkeypatch: pytest.MonkeyPatch, choice: str, idle: bool, wanted: bool
 ) -> None:
     monkeypatch.setenv(first_run.HELPER_ENV, choice)
-    monkeypatch.setattr(first_run, "_idle_core", lambda: idle)
+    monkeypatch.setattr(first_run, "idle_core", lambda: idle)
     assert first_run._helper_wanted() is wanted
 
 

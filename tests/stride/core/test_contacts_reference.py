@@ -104,3 +104,23 @@ def test_random_signals(x: np.ndarray, hold: int) -> None:
     x = np.repeat(x, hold)[:, None]
     t = np.arange(x.shape[0]) / 50.0
     check(t, x, 50.0, ContactParams(min_contact_s=0.04, min_swing_s=0.04))
+
+
+@given(
+    hnp.arrays(
+        np.float32,
+        st.tuples(st.integers(min_value=1, max_value=300), st.integers(3, 5)),
+        elements=st.one_of(
+            st.floats(-100, 100, allow_nan=False, width=32),
+            st.just(np.nan),
+            st.sampled_from([0.0, -0.0, 50.0, 100.0]),
+        ),
+    ),
+    st.integers(min_value=1, max_value=8),
+)
+def test_random_signals_of_several_cells(x: np.ndarray, hold: int) -> None:
+    """The same with 3-5 cells of float32 (an insole as a reader scales it): each cell's
+    extremes and the sums in the generic paths."""
+    x = np.repeat(x, hold, axis=0)
+    t = np.arange(x.shape[0]) / 50.0
+    check(t, x, 50.0, ContactParams(min_contact_s=0.04, min_swing_s=0.04))
