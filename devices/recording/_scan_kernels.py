@@ -34,9 +34,10 @@ def crc32_tables() -> I64:
     return t
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _crc32_update(crc: int, raw: U8, a: int, b: int, t: I64) -> int:
-    """Continue a (pre-inverted) CRC-32 over raw[a:b], eight bytes a step."""
+    """Continue a (pre-inverted) CRC-32 over raw[a:b], eight bytes a step, then four (a
+    chunk header's twelve bytes: two steps), then byte by byte."""
     p = a
     while p + 8 <= b:
         lo = crc ^ (
@@ -53,6 +54,12 @@ def _crc32_update(crc: int, raw: U8, a: int, b: int, t: I64) -> int:
             ^ t[0, raw[p + 7]]
         )
         p += 8
+    if p + 4 <= b:
+        lo = crc ^ (
+            int(raw[p]) | (int(raw[p + 1]) << 8) | (int(raw[p + 2]) << 16) | (int(raw[p + 3]) << 24)
+        )
+        crc = t[3, lo & 0xFF] ^ t[2, (lo >> 8) & 0xFF] ^ t[1, (lo >> 16) & 0xFF] ^ t[0, lo >> 24]
+        p += 4
     while p < b:
         crc = t[0, (crc ^ raw[p]) & 0xFF] ^ (crc >> 8)
         p += 1

@@ -14,9 +14,9 @@ from devices.sensorbox.encode_many import _CRC_TABLE
 
 
 def _crc_tables() -> NDArray[np.int64]:
-    """CRC tables of a byte followed by 0, 1, 2 and 3 zero bytes (four bytes a step)."""
+    """CRC tables of a byte followed by 0 to 7 zero bytes (eight bytes a step)."""
     tables = [_CRC_TABLE.astype(np.int64)]
-    for _ in range(3):
+    for _ in range(7):
         t = tables[-1]
         tables.append(((t << 8) & 0xFFFF) ^ tables[0][t >> 8])
     return np.concatenate(tables)

@@ -152,27 +152,35 @@ def _cobs_decode(buf: U8, start: int, j: int, zeros: I64) -> tuple[int, int]:
 
     The common case (no 0xFF block) moves nothing: a frame's bytes already sit one place
     after its first code byte, and each later code byte stands where its zero goes. The
-    code bytes are walked first (their places go to ``zeros``), then zeroed; a frame with
-    a 0xFF block (no implied zero) is moved down byte by byte.
+    code bytes are walked and zeroed in one pass (their places go to ``zeros``); where
+    the walk fails (a code past the frame's end, or a 0xFF block: no implied zero) the
+    codes zeroed are put back, and a frame with a 0xFF block is moved down byte by byte.
     """
     m = j - start - 1
     k = 0
     p = start
+    code = int(buf[p])
     while True:
-        code = int(buf[p])
         e = p + code
-        if e > j:
-            return m, COBS_ERR
-        if e == j:
+        if e >= j:
+            if e == j:
+                return m, OK
             break
         if code == 0xFF or k == zeros.shape[0]:
-            return _cobs_bytewise(buf, start, j)
+            break
+        nxt = int(buf[e])
+        buf[e] = 0
         zeros[k] = e
         k += 1
         p = e
-    for i in range(k):
-        buf[zeros[i]] = 0
-    return m, OK
+        code = nxt
+    for i in range(k - 1):  # each code zeroed: the distance to the next one
+        buf[zeros[i]] = zeros[i + 1] - zeros[i]
+    if k:
+        buf[zeros[k - 1]] = code
+    if e > j:
+        return m, COBS_ERR
+    return _cobs_bytewise(buf, start, j)
 
 
 @njit(cache=True)
@@ -307,8 +315,21 @@ def _decode_stream(
             crc = 0xFFFF
             m = flen - 2
             q = dpos
-            # Four bytes a step: table k holds a byte followed by k zero bytes.
-            for _ in range(m >> 2):
+            # Eight bytes a step: table k holds a byte followed by k zero bytes.
+            for _ in range(m >> 3):
+                x = crc ^ ((np.int64(dec[q]) << 8) | dec[q + 1])
+                crc = (
+                    crc_table[1792 + (x >> 8)]
+                    ^ crc_table[1536 + (x & 0xFF)]
+                    ^ crc_table[1280 + dec[q + 2]]
+                    ^ crc_table[1024 + dec[q + 3]]
+                    ^ crc_table[768 + dec[q + 4]]
+                    ^ crc_table[512 + dec[q + 5]]
+                    ^ crc_table[256 + dec[q + 6]]
+                    ^ crc_table[dec[q + 7]]
+                )
+                q += 8
+            if m & 4:
                 x = crc ^ ((np.int64(dec[q]) << 8) | dec[q + 1])
                 crc = (
                     crc_table[768 + (x >> 8)]

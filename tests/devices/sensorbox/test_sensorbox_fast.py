@@ -239,6 +239,33 @@ def test_frames_decoded_in_place_around_long_blocks(run: int) -> None:
     check_same(data, [3, run + 9])
 
 
+@settings(max_examples=100)
+@given(
+    st.lists(st.tuples(st.integers(0, 300), st.integers(0, 3)), min_size=1, max_size=6),
+    st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 255)), min_size=1, max_size=4),
+    st.integers(0, 999),
+)
+def test_fast_equals_reference_where_a_cobs_walk_fails_part_way(
+    runs: list[tuple[int, int]], hits: list[tuple[int, int]], seed: int
+) -> None:
+    # The code bytes of a frame are zeroed as they are walked; a walk that fails after some
+    # of them (a code past the frame's end, or a 0xFF block after zeros: decoded byte by
+    # byte) puts them back first. A byte written over (a code or not) makes either.
+    from devices.sensorbox import encode_frame
+
+    rng = np.random.default_rng(seed)
+    frames = []
+    for i, (run, zeros) in enumerate(runs):
+        body = b"\x00" * zeros + bytes(rng.integers(1, 256, run, dtype=np.uint8)) + b"\x00" * zeros
+        frames.append(bytearray(encode_frame(0x77, i, 1000 * i, body + b"\x01\x00\x02")))
+    for pos, value in hits:
+        f = frames[pos % len(frames)]
+        f[(pos // len(frames)) % (len(f) - 1)] = value  # never the delimiter
+    data = b"".join(frames)
+    check_same(data, [])
+    check_same(data, [len(data) // 2])
+
+
 def test_arrays_and_channel_change() -> None:
     frames = frames_of(["samples", "belt", "samples"], 1, 0, 0)
     data = b"".join(frames)
