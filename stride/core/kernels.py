@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 #: forces dtypes the contact scan is compiled for; others are widened to one of these
-SCAN_DTYPES = ("int16", "uint16", "int32", "int64", "float32", "float64")
+SCAN_DTYPES = ("int16", "uint16", "float32", "float64")
 
 
 def _scan_args(dtype: str) -> tuple[Any, ...]:

@@ -221,6 +221,18 @@ def test_any_layout_and_dtype_gives_the_same_contacts(rng: np.random.Generator) 
     np.testing.assert_allclose(c.on_t, base.on_t, atol=1e-9)
 
 
+def test_the_scan_is_compiled_for_four_dtypes_only() -> None:
+    """Each dtype the scan takes is a compile of 10-20 s on a first run: every other dtype
+    widens to one of the four (int32 and int64 to float64, which the test above shows
+    gives the integer scan's contacts and impulses)."""
+    from stride.core.contacts import _kernel_dtype
+    from stride.core.kernels import SCAN_DTYPES
+
+    kinds = "bool int8 uint8 int16 uint16 int32 uint32 int64 uint64 float16 float32 float64"
+    taken = {np.dtype(_kernel_dtype(np.dtype(d))).name for d in kinds.split()}
+    assert taken == set(SCAN_DTYPES) == {"int16", "uint16", "float32", "float64"}
+
+
 @pytest.mark.parametrize("fs", [100.0, 1000.0])
 def test_noisy_sensor_still_gives_every_contact(rng: np.random.Generator, fs: float) -> None:
     """Noise of 6 % of the load (SD) on a 1 kHz sensor: a block of 40 samples spans
