@@ -329,27 +329,22 @@ def scan(
                         qb[1, 2] = m1
                         qb[1, 3] = n1
                     else:
-                        # any layout, any dtype: float sums in sample order, then each
-                        # sensor's extremes column by column (in registers, not in qb)
+                        # any layout, any dtype: float sums in sample order
+                        for k in range(nk):
+                            qb[k, 2] = BIG
+                            qb[k, 3] = -BIG
                         for jj in range(i, limit):
                             sv = 0.0
                             for k in range(nk):
-                                sv += np.float64(x[jj, cols[k]])
+                                v = np.float64(x[jj, cols[k]])
+                                sv += v
+                                if multi:
+                                    qb[k, 2] = v if v < qb[k, 2] else qb[k, 2]
+                                    qb[k, 3] = v if v > qb[k, 3] else qb[k, 3]
                             run_min = sv if sv < run_min else run_min
                             run_max = sv if sv > run_max else run_max
                             acc_c += sv
                             acc_d += sv
-                        if multi:
-                            for k in range(nk):
-                                uk = np.uint64(cols[k])
-                                mk = BIG
-                                nx = -BIG
-                                for jj in range(np.uint64(i), np.uint64(limit)):
-                                    v = np.float64(x[jj, uk])
-                                    mk = v if v < mk else mk
-                                    nx = v if v > nx else nx
-                                qb[k, 2] = mk
-                                qb[k, 3] = nx
                 if summed:
                     acc_c += np.float64(iacc)
                     acc_d += np.float64(iacc)
