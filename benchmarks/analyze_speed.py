@@ -14,7 +14,10 @@ measured side by side in this run, each ``stride analyze`` with a warm numba cac
    ``ru_maxrss``, which carries this benchmark's memory over the ``exec``) as a multiple
    of the recording's bytes;
 2. ``--count`` (10) recordings of ``--short`` (5) minutes: ``stride analyze A B ...`` on
-   every core (the default) against ``--workers 1``, wall time ratio;
+   every core (the default) against ``--workers 1``, wall time ratio (the strict reading of
+   "one after another": one command, one start-up); and against ``stride analyze A``,
+   ``stride analyze B``, ... run one after another (what a shell loop does: a start-up
+   each), which users without the several-recordings form meet;
 3. time points/s of the analysis of every simulator profile's recording, heel+toe and
    insole8 layouts on the belt and heel+toe overground (course mode), read and analysed
    as the command reads and analyses them (the realistic figures; in-process, kernels
@@ -225,13 +228,17 @@ def many(work: Path, count: int, minutes: float, repeat: int) -> dict[str, Any]:
     """Block 2: several recordings on every core against one after another."""
     paths = [str(simulate(work / f"short-{i}", minutes, seed=100 + i)) for i in range(count)]
     run_analyze(paths[:2])
-    seqs, pars = [], []
-    for _ in range(repeat):  # interleaved, so both meet the same load
+    seqs, pars, loops = [], [], []
+    for _ in range(repeat):  # interleaved, so all three meet the same load
         seqs.append(run_analyze([*paths, "--workers", "1"])[1])
         docs, par, _ = run_analyze(paths)
         pars.append(par)
         assert [d["path"] for d in docs] == paths, "results must come in the order given"
-    seq, par = min(seqs), min(pars)
+        alone = [run_analyze([p]) for p in paths]
+        loops.append(sum(wall for _, wall, _ in alone))
+        separate = [d for docs_alone, _, _ in alone for d in docs_alone]
+        assert _without_timing(separate) == _without_timing(docs), "the same results"
+    seq, par, loop = min(seqs), min(pars), min(loops)
     return {
         "recordings": count,
         "minutes_each": minutes,
@@ -239,9 +246,17 @@ def many(work: Path, count: int, minutes: float, repeat: int) -> dict[str, Any]:
         "sequential_wall_s": round(seq, 2),
         "parallel_wall_s": round(par, 2),
         "parallel_over_sequential": round(par / seq, 2),
+        "separate_commands_wall_s": round(loop, 2),
+        "parallel_over_separate_commands": round(par / loop, 2),
         "sequential_cpu_s": round(CPU[" ".join([*paths, "--workers", "1"])], 2),
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
+
+
+def _without_timing(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The documents without their ``timing`` entries (which differ from run to run) and
+    ``path`` (which only several recordings' lines carry)."""
+    return [{k: v for k, v in d.items() if k not in ("timing", "path")} for d in docs]
 
 
 #: block 3's layouts: (sensors, overground)
@@ -416,7 +431,7 @@ def main() -> None:
     ap.add_argument(
         "--several-only",
         action="store_true",
-        help="with --baseline: block 2 only (several recordings)",
+        help="block 2 only (several recordings), with or without --baseline",
     )
     ap.add_argument(
         "--one-only",
@@ -441,6 +456,9 @@ def main() -> None:
         return
     if a.baseline is not None:  # blocks 1 and 2 only
         print(json.dumps(compare(a), indent=None if a.json else 2))
+        return
+    if a.several_only:  # block 2 alone
+        print(json.dumps(many(a.work, a.count, a.short, a.repeat), indent=None if a.json else 2))
         return
     report = {
         "one_session": long_session(a.work, a.minutes, a.repeat),

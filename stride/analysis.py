@@ -139,6 +139,43 @@ def load_kernels_for(paths: Sequence[str | os.PathLike[str]]) -> None:
         warm_analysis_kernels(dtype)
 
 
+@dataclass(frozen=True)
+class ReadNotes:
+    """What reading a record met, as its JSON document says it: the damage skipped
+    (``recording``: a session recording's skipped chunks, torn tail, whether it reached its
+    end) and ``warnings`` (the session cut short, what the reader recovered from, a stored
+    target left out). One record's command and several recordings' workers make the same."""
+
+    damage: dict[str, object] | None
+    problems: list[str]
+
+    def add_to(self, doc: dict[str, object]) -> dict[str, object]:
+        """``doc`` with ``recording`` and ``warnings`` where there is something to say."""
+        if self.damage is not None:
+            doc["recording"] = self.damage
+        if self.problems:
+            doc["warnings"] = self.problems
+        return doc
+
+
+def read_notes(
+    path: str | os.PathLike[str], meta: dict[str, object], config: AnalysisConfig
+) -> ReadNotes:
+    """The :class:`ReadNotes` of a record read with ``meta``, analysed with ``config`` (the
+    caller's: a stored target's problems matter only where the options gave no target)."""
+    from stride.ingest.recording import incomplete_warning, recording_damage
+
+    damage = recording_damage(meta)
+    said = meta.get("warnings")
+    problems = [str(w) for w in said] if isinstance(said, list) else []
+    cut_short = None if damage is None else incomplete_warning(path, damage)
+    if cut_short is not None:
+        problems.insert(0, cut_short)
+    if config.target is None:
+        problems += [p for p in stored_target(meta)[1:] if p is not None]
+    return ReadNotes(damage, problems)
+
+
 def stored_target(meta: dict[str, object]) -> tuple[Target | None, str | None]:
     """The target a session recording stored (``meta["session"]`` is its session.json) and,
     when that entry is damaged, why it was left out (a visible recovery, never a guess)."""

@@ -70,8 +70,8 @@ def analyze(
 
     Several paths (or --engine dask) analyse each on the cohort engine (locally one
     process per core unless --workers says otherwise): a table with one row per
-    recording, or with --json one JSON document per line, {"path", "summary", "steps",
-    "timing"} or {"path", "error"}, in the order given; exit 1 if any failed.
+    recording, or with --json one JSON document per line (each as for one record, with
+    its "path"; or {"path", "error"}), in the order given; exit 1 if any failed.
     """
     start_up.pause()  # until just before the recordings are read (stride.cli.start_up)
     try:
@@ -103,11 +103,13 @@ def _one(
     from stride.analysis import (
         check_output,
         document,
+        read_notes,
         run,
         with_session_defaults,
         write_text_atomic,
     )
     from stride.core.rows import steps_csv_text
+    from stride.ingest.recording import incomplete_warning
 
     for out in (steps_csv, plot):
         if out is not None:
@@ -134,10 +136,8 @@ def _one(
     meta, fs, units = signals.meta, signals.fs, signals.units
     samples = signals if plot is not None else None  # kept by run() for the plot alone
     del signals
-    damage, problems, cut_short = _read_warnings(path, meta, config)
-    detected = result.summary.get("warnings")  # what the detector saw (a foot of blips)
-    for line in detected if isinstance(detected, list) else []:
-        typer.echo(f"stride: warning: {line}", err=True)
+    notes = read_notes(path, meta, config)
+    _say(str(path), notes.damage, notes.problems, result.summary.get("warnings"))
     if steps_csv is not None:
         write_text_atomic(steps_csv, steps_csv_text(result.step_rows()))
     if plot is not None:
@@ -147,45 +147,32 @@ def _one(
         plot_analysis(samples, result, plot, config.target)
         del samples
     if json_out:
-        doc = document(result, timing)
-        if damage is not None:
-            doc["recording"] = damage
-        if problems:  # what reading recovered from (e.g. spikes in force data), in words
-            doc["warnings"] = problems
+        doc = notes.add_to(document(result, timing))
         typer.echo(json.dumps(doc, allow_nan=False))
         return
     from stride.cli.analyze_tables import show
 
     show(str(path), result.summary, timing.as_dict(), fs, units)
+    cut_short = None if notes.damage is None else incomplete_warning(path, notes.damage)
     if cut_short is not None:  # in the summary's own words too, not only on stderr
         typer.echo(f"Note: {cut_short}.")
 
 
-def _read_warnings(
-    path: Path, meta: dict[str, Any], config: Any
-) -> tuple[dict[str, Any] | None, list[str], str | None]:
-    """Say on stderr what reading the record met: skipped damage, a recording cut short,
-    what the reader recovered from, a stored target's problems. Returns (the damage for
-    the JSON's ``recording``, the warnings for its ``warnings``, the cut-short line)."""
-    from stride.analysis import stored_target
-    from stride.ingest.recording import incomplete_warning, recording_damage, skipped_warning
+def _say(
+    path: str, damage: Any, problems: list[str], detected: Any, *, named: bool = False
+) -> None:
+    """Say on stderr what reading a record met (skipped damage, a recording cut short, what
+    the reader recovered from, a stored target's problems) and what the detector saw (a
+    foot of blips). ``named``: among several recordings, each line names its record."""
+    from stride.ingest.recording import damage_warning
 
-    damage = recording_damage(meta)
-    if damage is not None:
-        probs = meta.get("read_problems") or {}
-        warning = skipped_warning(str(damage["stream"]), path, probs, rest="analysed")
-        if warning is not None:
-            typer.echo(warning, err=True)
-    said = meta.get("warnings")
-    problems = [str(w) for w in said] if isinstance(said, list) else []
-    cut_short = None if damage is None else incomplete_warning(path, damage)
-    if cut_short is not None:
-        problems.insert(0, cut_short)
-    if config.target is None:
-        problems += [p for p in stored_target(meta)[1:] if p is not None]
-    for problem in problems:
-        typer.echo(f"stride: warning: {problem}", err=True)
-    return damage, problems, cut_short
+    skipped = None if damage is None else damage_warning(path, damage)
+    if skipped is not None:
+        typer.echo(skipped, err=True)
+    lines = [*problems, *(detected if isinstance(detected, list) else [])]
+    for line in map(str, lines):
+        where = f"{path}: " if named and path not in line else ""
+        typer.echo(f"stride: warning: {where}{line}", err=True)
 
 
 def _many(
@@ -217,6 +204,12 @@ def _many(
     ):
         docs[i] = doc
         failed += "error" in doc
+        if "error" not in doc:  # what reading it met, as one record's command says it
+            summary = doc.get("summary")
+            detected = summary.get("warnings") if isinstance(summary, dict) else None
+            said = doc.get("warnings")
+            _say(str(doc["path"]), doc.get("recording"), said if isinstance(said, list) else [],
+                 detected, named=True)  # fmt: skip
         if json_out:
             typer.echo(json.dumps(doc, allow_nan=False))
     if not json_out:

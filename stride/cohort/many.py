@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from stride.analysis import document, load_kernels_for, run
+from stride.analysis import document, load_kernels_for, read_notes, run
 from stride.cohort.engines import LocalEngine, get_engine
 from stride.core.analyzer import AnalysisConfig
 from stride.errors import StrideError
@@ -15,16 +15,19 @@ T = TypeVar("T")
 
 
 def analyse_one(job: tuple[str, AnalysisConfig]) -> dict[str, Any]:
-    """Analyse one recording as ``stride analyze`` does: its JSON document plus ``path``.
+    """Analyse one recording as ``stride analyze`` does: its JSON document plus ``path``,
+    with what reading it met (``recording``, ``warnings``) as one record's document has it.
 
     A bad record gives ``{"path", "error"}`` instead of stopping the whole batch.
     """
     path, config = job
     try:
-        _, result, timing = run(path, config)
+        signals, result, timing = run(path, config, keep_samples=False)
     except StrideError as err:
         return {"path": path, "error": str(err)}
-    return {"path": path, **document(result, timing)}
+    notes = read_notes(path, signals.meta, config)
+    del signals
+    return notes.add_to({"path": path, **document(result, timing)})
 
 
 def analyse_many(

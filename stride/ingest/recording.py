@@ -79,6 +79,19 @@ def recording_damage(meta: dict[str, object]) -> dict[str, object] | None:
     }
 
 
+def damage_warning(path: object, damage: Mapping[str, object]) -> str | None:
+    """:func:`skipped_warning` from a :func:`recording_damage` entry (a stream has at most
+    one torn tail), so a document analysed in another process is said alike."""
+    torn = 1 if damage.get("torn_tail") else 0
+    chunks, skipped = damage.get("skipped_chunks"), damage.get("bytes_skipped")
+    problems = {
+        "torn": torn,
+        "corrupt": (chunks if isinstance(chunks, int) else 0) - torn,
+        "bytes_skipped": skipped if isinstance(skipped, int) else 0,
+    }
+    return skipped_warning(str(damage.get("stream")), path, problems, rest="analysed")
+
+
 def incomplete_warning(path: object, damage: Mapping[str, object]) -> str | None:
     """The words for a recording whose session never reached its end, None otherwise."""
     if damage.get("complete") is not False:
