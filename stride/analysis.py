@@ -149,6 +149,13 @@ class ReadNotes:
     damage: dict[str, object] | None
     problems: list[str]
 
+    def sentences(self, path: str | os.PathLike[str]) -> list[str]:
+        """Everything said, in words: the damage skipped, then the warnings."""
+        from stride.ingest.recording import damage_words
+
+        skipped = None if self.damage is None else damage_words(path, self.damage)
+        return ([] if skipped is None else [skipped]) + self.problems
+
     def add_to(self, doc: dict[str, object]) -> dict[str, object]:
         """``doc`` with ``recording`` and ``warnings`` where there is something to say."""
         if self.damage is not None:

@@ -54,7 +54,13 @@ def report(
             )
         from stride.report.session import session_report
 
-        written = session_report(session_dir, out, force=force, target=target)
+        written = session_report(
+            session_dir,
+            out,
+            force=force,
+            target=target,
+            say=lambda note: typer.echo(f"stride: warning: {note}", err=True),
+        )
     else:
         if target is not None:
             raise typer.BadParameter(

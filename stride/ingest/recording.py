@@ -48,12 +48,18 @@ def skipped_warning(
     """The one ``stride: warning:`` line for a stream whose reading skipped damage (torn
     tail or damaged chunks; ``problems`` a ``StreamProblems`` or its ``vars``), None when it
     read clean. Shared by ``stride replay`` and ``stride analyze`` so both say it alike."""
+    words = skipped_words(stream, path, problems, rest)
+    return None if words is None else f"stride: warning: {words}"
+
+
+def skipped_words(stream: str, path: object, problems: object, rest: str) -> str | None:
+    """The words of :func:`skipped_warning`, for a page (the session report) to say."""
     p = problems if isinstance(problems, dict) else vars(problems)
     torn, corrupt = int(p.get("torn", 0)), int(p.get("corrupt", 0))
     if not (torn or corrupt):
         return None
     return (
-        f"stride: warning: stream {stream!r} of {path}: skipped {torn} torn and {corrupt} "
+        f"stream {stream!r} of {path}: skipped {torn} torn and {corrupt} "
         f"damaged chunk(s), {int(p.get('bytes_skipped', 0))} bytes; the rest is {rest}"
     )
 
@@ -82,6 +88,12 @@ def recording_damage(meta: dict[str, object]) -> dict[str, object] | None:
 def damage_warning(path: object, damage: Mapping[str, object]) -> str | None:
     """:func:`skipped_warning` from a :func:`recording_damage` entry (a stream has at most
     one torn tail), so a document analysed in another process is said alike."""
+    words = damage_words(path, damage)
+    return None if words is None else f"stride: warning: {words}"
+
+
+def damage_words(path: object, damage: Mapping[str, object]) -> str | None:
+    """The words of :func:`damage_warning`."""
     torn = 1 if damage.get("torn_tail") else 0
     chunks, skipped = damage.get("skipped_chunks"), damage.get("bytes_skipped")
     problems = {
@@ -89,7 +101,7 @@ def damage_warning(path: object, damage: Mapping[str, object]) -> str | None:
         "corrupt": (chunks if isinstance(chunks, int) else 0) - torn,
         "bytes_skipped": skipped if isinstance(skipped, int) else 0,
     }
-    return skipped_warning(str(damage.get("stream")), path, problems, rest="analysed")
+    return skipped_words(str(damage.get("stream")), path, problems, rest="analysed")
 
 
 def incomplete_warning(path: object, damage: Mapping[str, object]) -> str | None:

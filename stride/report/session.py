@@ -11,6 +11,7 @@ import csv
 import itertools
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from stride.analysis import run
+from stride.analysis import read_notes, run
 from stride.core.analyzer import AnalysisConfig
 from stride.core.norms import NORMAL_SI, dfa_reading
 from stride.core.rolling import ROLLING_STRIDES
@@ -52,6 +53,9 @@ class SessionData:
     summary: dict[str, Any]
     meta: dict[str, Any]
     analysed_now: bool = False
+    #: what reading the recording met when it was analysed now (damage skipped, a session
+    #: cut short, ...), in words, as `stride analyze` says it
+    notes: tuple[str, ...] = ()
 
 
 def _float(text: str | None) -> float:
@@ -94,10 +98,15 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _analyse(path: Path, target: Target | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _analyse(
+    path: Path, target: Target | None
+) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
     """Steps and summary of a recording as ``stride analyze`` gives them: against
-    ``target``, else the target its session.json stored."""
-    _, result, _ = run(path, AnalysisConfig(target=target))
+    ``target``, else the target its session.json stored; and what reading it met."""
+    config = AnalysisConfig(target=target)
+    signals, result, _ = run(path, config, keep_samples=False)
+    notes = read_notes(path, signals.meta, config).sentences(path)
+    del signals
     rows = []
     for row in result.step_rows():
         clean: dict[str, Any] = dict(row)
@@ -107,7 +116,9 @@ def _analyse(path: Path, target: Target | None) -> tuple[list[dict[str, Any]], d
         flags = clean.get("flags")
         clean["flags"] = [str(f) for f in flags] if isinstance(flags, list) else []
         rows.append(clean)
-    return rows, dict(result.summary)
+    detected = result.summary.get("warnings")  # what the detector saw (a foot of blips)
+    notes += [str(w) for w in detected] if isinstance(detected, list) else []
+    return rows, dict(result.summary), notes
 
 
 def load_session(path: Path, target: Target | None = None) -> SessionData:
@@ -119,8 +130,8 @@ def load_session(path: Path, target: Target | None = None) -> SessionData:
     steps_csv, summary_json = path / "steps.csv", path / "summary.json"
     if target is None and steps_csv.exists() and summary_json.exists():
         return SessionData(path, read_steps_csv(steps_csv), _read_json(summary_json), meta)
-    steps, summary = _analyse(path, target)
-    return SessionData(path, steps, summary, meta, analysed_now=True)
+    steps, summary, notes = _analyse(path, target)
+    return SessionData(path, steps, summary, meta, analysed_now=True, notes=tuple(notes))
 
 
 def _side(steps: list[dict[str, Any]], side: str, key: str) -> NDArray[np.float64]:
@@ -250,6 +261,8 @@ def _summary_tables(page: Page, data: SessionData) -> None:
     page.table(("", ""), _info_rows(data))
     if data.analysed_now:
         page.text("The derived tables were missing: this report analysed the recording.", "muted")
+    for note in data.notes:  # damage skipped, a session cut short: beside the figures
+        page.text(f"Reading the recording: {note}.", "note")
     page.heading("Summary")
     page.table(("", "left", "right"), _summary_rows(s))
     sym = _symmetry_rows(s)
@@ -347,9 +360,19 @@ def build_session_page(data: SessionData) -> Page:
 
 
 def session_report(
-    path: Path, out: Path, *, force: bool = False, target: Target | None = None
+    path: Path,
+    out: Path,
+    *,
+    force: bool = False,
+    target: Target | None = None,
+    say: Callable[[str], object] | None = None,
 ) -> Path:
     """Write the HTML report of the session directory ``path`` to ``out`` (against
-    ``target`` if given, else the session's own)."""
+    ``target`` if given, else the session's own). ``say`` is given each thing reading the
+    recording met, where the report analysed it (the page shows them too)."""
     check_out(out, force=force)  # before the analysis, not after it
-    return write_page(build_session_page(load_session(path, target)), out, force=force)
+    data = load_session(path, target)
+    if say is not None:
+        for note in data.notes:
+            say(note)
+    return write_page(build_session_page(data), out, force=force)

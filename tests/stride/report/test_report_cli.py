@@ -4,8 +4,10 @@ process, ``stride_in_process``)."""
 
 from __future__ import annotations
 
+import html
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from cli_helpers import stride_in_process
@@ -42,3 +44,30 @@ def test_adherence_goal_is_a_share_of_steps(tmp_path: Path) -> None:
         where = ["--db", str(tmp_path / "h.sqlite"), "--out", str(tmp_path / "x.html")]
         run = stride_in_process("report", "--subject", "P", "--adherence-goal", bad, *where)
         assert run.returncode == 2 and "share of steps" in run.stderr, run.stderr
+
+
+def test_a_damaged_recording_analysed_for_the_report_says_so(
+    simulated_session: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Where the report analyses the recording (a target asked for, or no derived tables),
+    what reading skipped is said on the page and on stderr, as `stride analyze` says it."""
+    rec = simulated_session(tmp_path / "s", minutes=0.5, seed=3)
+    box = rec / "streams" / "box.rec"
+    raw = bytearray(box.read_bytes())
+    mid = len(raw) // 2
+    raw[mid : mid + 300] = bytes(b ^ 0x5A for b in raw[mid : mid + 300])
+    box.write_bytes(bytes(raw[:-700]))  # a damaged stretch and a torn tail
+    analysed = stride_in_process("analyze", str(rec))
+    said = [ln for ln in analysed.stderr.splitlines() if "skipped" in ln]
+    assert len(said) == 1 and "1 torn" in said[0]
+    out = tmp_path / "r.html"
+    run = stride_in_process("report", str(rec), "--out", str(out), "--step-length", "0.6")
+    assert run.returncode == 0, run.stderr
+    assert said[0] in run.stderr.splitlines()
+    words = said[0].removeprefix("stride: warning: ")
+    assert f'<p class="note">Reading the recording: {html.escape(words)}.</p>' in out.read_text()
+    clean = tmp_path / "clean.html"  # a recording read clean has no such note
+    fresh = simulated_session(tmp_path / "c", minutes=0.5, seed=3)
+    run = stride_in_process("report", str(fresh), "--out", str(clean), "--step-length", "0.6")
+    assert run.returncode == 0 and "warning" not in run.stderr
+    assert "Reading the recording" not in clean.read_text()
