@@ -78,6 +78,8 @@ def add(
     from stride.history.recordings import register_recording
 
     got = register_recording(recording, db=db, subject=subject)
+    for note in got.notes:  # what the stored figures rest on, as stride analyze says it
+        typer.echo(f"stride: warning: {note}", err=True)
     who = got.subject or "no subject"
     typer.echo(
         f"stored {recording} ({got.steps} steps, {got.source}) as history session "

@@ -29,6 +29,8 @@ class Registered:
     steps: int
     source: str
     replaced: bool  # the recording was stored before: its row was replaced
+    #: what reading it met (damage skipped, a session cut short, ...), in words
+    notes: tuple[str, ...] = ()
 
 
 def register_recording(
@@ -40,7 +42,7 @@ def register_recording(
     """Analyse the recording at ``path`` and store it in the history ``db``; ``subject``
     names the walker when the recording does not (it may not contradict it)."""
     from devices.recording import SessionReader
-    from stride.analysis import document, run
+    from stride.analysis import document, read_notes, run
     from stride.core.analyzer import AnalysisConfig
     from stride.history.db import check_writable, register_session
 
@@ -59,7 +61,10 @@ def register_recording(
             f"{show_path(rec)}/session.json has no start time",
             fix="restore session.json from a backup",
         )
-    _, result, _ = run(rec, AnalysisConfig())
+    config = AnalysisConfig()
+    signals, result, _ = run(rec, config, keep_samples=False)
+    notes = read_notes(rec, signals.meta, config).sentences(rec)
+    del signals
     summary = document(result)["summary"]
     assert isinstance(summary, dict)
     who = subject if subject is not None else _text(recorded)
@@ -76,7 +81,8 @@ def register_recording(
         recording_path=str(rec.resolve()),
         meta=_meta(meta),
     )
-    return Registered(session_id, who, int(summary.get("steps") or 0), source, before is not None)
+    steps = int(summary.get("steps") or 0)
+    return Registered(session_id, who, steps, source, before is not None, tuple(notes))
 
 
 def _stored_id(db: str | os.PathLike[str] | None, recording: str) -> int | None:

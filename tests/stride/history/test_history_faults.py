@@ -183,6 +183,30 @@ def test_history_add_stores_a_recording_once(recording: Path, tmp_path: Path) ->
     assert got.meta["added_later"] is True
 
 
+def test_history_add_says_what_reading_a_damaged_recording_met(
+    recording: Path, tmp_path: Path
+) -> None:
+    """A recording with a damaged stretch and a torn tail is stored, and said as
+    ``stride analyze`` says it (a clean one says nothing)."""
+    rec = tmp_path / "damaged"
+    shutil.copytree(recording, rec)
+    box = rec / "streams" / "box.rec"
+    raw = bytearray(box.read_bytes())
+    mid = len(raw) // 2
+    raw[mid : mid + 300] = bytes(b ^ 0x5A for b in raw[mid : mid + 300])
+    box.write_bytes(bytes(raw[:-700]))
+    analysed = stride_in_process("analyze", str(rec))
+    said = [ln for ln in analysed.stderr.splitlines() if "warning" in ln]
+    assert said and "skipped 1 torn" in said[0]
+    db = tmp_path / "h.sqlite"
+    run = stride_in_process("history", "add", str(rec), "--db", str(db))
+    assert run.returncode == 0, run.stderr
+    assert [ln for ln in run.stderr.splitlines() if "warning" in ln] == said
+    clean = stride_in_process("history", "add", str(recording), "--db", str(db))
+    assert clean.returncode == 0 and "warning" not in clean.stderr
+    assert len(list_sessions(db)) == 2
+
+
 def test_history_add_refusals_are_one_line(recording: Path, tmp_path: Path) -> None:
     db = tmp_path / "h.sqlite"
     one_line_error(
