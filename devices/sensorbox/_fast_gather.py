@@ -180,11 +180,10 @@ def _gather_samples(
             off = boff[b] + 4
             v = 2 * bvstart[b]
             nb2 = 2 * (bvstart[b + 1] - bvstart[b])
-            if not in_place or v + nb2 <= off:  # apart: one block copy
-                values[v : v + nb2] = dec[off : off + nb2]
-            else:  # overlapping, v <= off: forwards, a byte at a time
-                for q in range(nb2):
-                    values[v + q] = dec[off + q]
+            # apart, or overlapping with v <= off: forwards, a byte at a time (a loop, not
+            # a slice assignment: see devices.recording._scan_kernels._gather)
+            for q in range(nb2):
+                values[v + q] = dec[off + q]
         if what & 2:
             s = bstart[b]
             for q in range(bstart[b + 1] - s):
