@@ -100,7 +100,7 @@ SPLIT = """
 import json, os, resource, sys, time
 t0 = time.perf_counter()
 from stride.cli import first_run
-first_run._idle_core = lambda: sys.argv[1] == "helper"
+os.environ[first_run.HELPER_ENV] = "on" if sys.argv[1] == "helper" else "off"
 first_run.prepare_streaming()
 from stride.ingest.engine import CoreEngine
 CoreEngine(None).warm()

@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from devices._byte_copy import copy_bytes
 from devices.memory import release_pages
 from devices.sensorbox._fast_sequencer import (
     F64,
@@ -181,7 +182,9 @@ def _gather_samples(
             v = 2 * bvstart[b]
             nb2 = 2 * (bvstart[b + 1] - bvstart[b])
             if not in_place or v + nb2 <= off:  # apart: one block copy
-                values[v : v + nb2] = dec[off : off + nb2]
+                if v < 0 or off < 0 or v + nb2 > values.shape[0] or off + nb2 > dec.shape[0]:
+                    raise ValueError("a block outside the bytes decoded or the room given")
+                copy_bytes(values, v, dec, off, nb2)  # not a slice assignment: see its module
             else:  # overlapping, v <= off: forwards, a byte at a time
                 for q in range(nb2):
                     values[v + q] = dec[off + q]

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 U8 = NDArray[np.uint8]
+Int = int | np.int64
 
 # Counter slots, in the order of DecoderStats' fields (see fast.STAT_FIELDS).
 BYTES_IN, BYTES_OK, DISCARDED, RESYNCS, FRAMES, CRC_ERR, COBS_ERR, TRUNC = 0, 1, 2, 3, 4, 5, 6, 7
@@ -77,9 +78,9 @@ def _is_recent(st: I64, rc: I64, seq: int, t: int) -> bool:
 
 @njit(cache=True, inline="always")
 def _release(
-    g: int,
-    missing: int,
-    restart: int,
+    g: Int,
+    missing: Int,
+    restart: Int,
     st: I64,
     lh: F64,
     stats: I64,
@@ -127,6 +128,28 @@ def _release(
         stats[SAMPLES] += dec[fr[g, F_OFF] + 1]
 
 
+@njit(cache=True)
+def _release_rare(
+    g: Int,
+    missing: Int,
+    restart: Int,
+    st: I64,
+    lh: F64,
+    stats: I64,
+    fr: I64,
+    fh: F64,
+    dec: U8,
+    rc: I64,
+    rel: I64,
+    rel_host: F64,
+) -> None:
+    """:func:`_release` as a kernel of its own, for the sequencer's rarer paths (a frame
+    out of order, held, late, restarted): inlined by numba into each of their six call
+    sites it was compiled six times over. Its callers pass ``np.int64`` values, never a
+    literal ``0`` or ``1`` (numba compiles a kernel once more for each literal argument)."""
+    _release(g, missing, restart, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
+
+
 @njit(cache=True, inline="always")
 def _free_slot(held: I64, st: I64) -> np.int64:
     """A row of ``fr`` that no held frame is in (``fr`` has a row more than ``held``
@@ -144,7 +167,7 @@ def _free_slot(held: I64, st: I64) -> np.int64:
 
 
 @njit(cache=True)
-def _take_held(h: int, held: I64, st: I64) -> int:
+def _take_held(h: Int, held: I64, st: I64) -> int:
     g = held[1, h]
     last = st[NHELD] - 1
     held[0, h] = held[0, last]
@@ -177,7 +200,8 @@ def _drain(
             return
         g = _take_held(found, held, st)
         stats[REORDERED] += 1
-        _release(g, 0, 0, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
+        zero = np.int64(0)
+        _release_rare(g, zero, zero, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
 
 
 @njit(cache=True)
@@ -194,15 +218,15 @@ def _release_oldest(
     rel_host: F64,
 ) -> None:
     """Release the held frame nearest in seq, reporting the frames missing before it."""
-    best = 0
-    bestd = 1 << 20
+    best: Int = np.int64(0)  # not literals: see _release_rare
+    bestd: Int = np.int64(1 << 20)
     for h in range(st[NHELD]):
         d = (held[0, h] - st[EXPECTED]) & 0xFFFF
         if d < bestd:
             bestd = d
             best = h
     g = _take_held(best, held, st)
-    _release(g, bestd, 0, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
+    _release_rare(g, bestd, np.int64(0), st, lh, stats, fr, fh, dec, rc, rel, rel_host)
     _drain(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
 
 
@@ -222,6 +246,7 @@ def _push(
     rel_host: F64,
 ) -> None:
     """Sequencer.push for good frame ``g`` (see devices.sensorbox.sequencer)."""
+    zero = np.int64(0)  # not a literal 0: see _release_rare
     seq = fr[g, F_SEQ]
     t = fr[g, F_T]
     if _is_recent(st, rc, seq, t):
@@ -235,18 +260,18 @@ def _push(
         fresh = st[FRESH]
         if fresh:
             stats[RESTARTS] += 1
-        _release(g, 0, 2 * fresh, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
+        _release_rare(g, zero, 2 * fresh, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
         st[FRESH] = 0
         return
     ahead = (seq - st[EXPECTED]) & 0xFFFF
     dt = _signed32(t - st[LAST_WRAPPED])
     if ahead < 0x8000 and dt >= 0:
         if ahead == 0:
-            _release(g, 0, 0, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
+            _release_rare(g, zero, zero, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
             if st[NHELD] > 0:
                 _drain(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
         elif window == 0:
-            _release(g, ahead, 0, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
+            _release_rare(g, ahead, zero, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
         else:
             held[0, st[NHELD]] = seq
             held[1, st[NHELD]] = g
@@ -263,7 +288,7 @@ def _push(
         _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
     stats[RESTARTS] += 1
     st[EXPECTED] = -1
-    _release(g, 0, 1, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
+    _release_rare(g, zero, np.int64(1), st, lh, stats, fr, fh, dec, rc, rel, rel_host)
 
 
 @njit(cache=True)

@@ -9,9 +9,10 @@ the command compiles the rest; the command then waits for the helper and loads i
 from the cache. The shares:
 
 - ``stride analyze`` of one recording: the command compiles the reading kernels (a
-  session's chunk scanner and box decoder), the helper the analysis kernels for the
-  forces dtype the recording is likely read as (:func:`likely_dtype`; a wrong guess only
-  costs the command compiling its own);
+  session's chunk scanner and box decoder) and, once it has read the recording and
+  while it waits, the steps table's reference kernel; the helper the other analysis
+  kernels for the forces dtype the recording is likely read as (:func:`likely_dtype`; a
+  wrong guess only costs the command compiling its own);
 - a live session, a demo, a replay: the command compiles the contact scan (the longest
   compile), the helper first the kernels the scan calls (the scan's compile loads those
   it finds in the cache when it meets them), then every other kernel the session's
@@ -45,10 +46,14 @@ HELPER_ENV = "STRIDE_FIRST_RUN_HELPER"
 class Helper:
     """The helper process of a first run (or none: a warm cache, or a single core)."""
 
-    def __init__(self, proc: subprocess.Popen[bytes] | None, announced: bool = False) -> None:
+    def __init__(
+        self, proc: subprocess.Popen[bytes] | None, announced: bool = False, task: str = ""
+    ) -> None:
         self.proc = proc
         #: whether the first-run line was shown
         self.announced = announced
+        #: the helper's task (see :func:`run_task`)
+        self.task = task
 
     @classmethod
     def start(cls, task: str, dtype: str = "float64") -> Helper:
@@ -62,13 +67,20 @@ class Helper:
             proc = subprocess.Popen(_helper_command(task, dtype), stdin=dev, stdout=dev, stderr=dev)
         except OSError:  # no process to be had (limits, memory): compile everything here
             return cls(None, True)
-        return cls(proc, True)
+        return cls(proc, True, task)
 
     def wait(self) -> None:
-        """Until the helper is done (its share is then in the cache); a helper still
-        running after :data:`HELPER_WAIT_S` is ended and its share compiled here."""
+        """The command's share of the analysis kernels compiled here (an ``analysis``
+        helper leaves it out), then until the helper is done (its share is then in the
+        cache); a helper still running after :data:`HELPER_WAIT_S` is ended and its share
+        compiled here."""
         if self.proc is None:
             return
+        if self.task == "analysis":
+            from stride.core.kernels import compile_step_kernels
+
+            with start_up.compiling():
+                compile_step_kernels()
         try:
             self.proc.wait(HELPER_WAIT_S)
         except subprocess.TimeoutExpired:
@@ -200,9 +212,10 @@ def run_task(task: str, dtype: str) -> None:
 
 def _run_task(task: str, dtype: str) -> None:
     if task == "analysis":
-        from stride.core.kernels import warm_analysis_kernels
+        from stride.core.kernels import step_kernels_as_python, warm_analysis_kernels
 
-        warm_analysis_kernels(dtype)
+        with step_kernels_as_python():  # the command's share (Helper.wait)
+            warm_analysis_kernels(dtype)
     elif task == "streaming":
         from stride.core.kernels import compile_scan_callees, scan_as_python
         from stride.ingest.engine import CoreEngine

@@ -134,7 +134,8 @@ def bad_steps(t: np.ndarray, gap_dt: float) -> np.ndarray:
             break
         if m + 1 >= out.shape[0]:
             grown = np.empty(2 * out.shape[0], np.int64)
-            grown[:m] = out[:m]
+            for q in range(m):  # not grown[:m] = out[:m]: see _scan_kernels._gather
+                grown[q] = out[q]
             out = grown
         out[m] = k
         m += 1

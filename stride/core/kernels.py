@@ -175,19 +175,51 @@ def compile_scan_callees() -> None:
         kernel.compile(sig)
 
 
-@contextmanager
-def scan_as_python() -> Iterator[None]:
-    """Within: the contact scan, its end (``finish_foot``) and every kernel they call
-    run as plain Python, so a warm-up compiles every other kernel (those are compiled
-    by :func:`compile_scan_callees` and the command's :func:`compile_scan`; no kernel
-    compiled twice for the same types); same results, slower."""
-    from numba.core.dispatcher import Dispatcher
+def _step_signatures() -> list[tuple[Any, tuple[Any, ...]]]:
+    """(kernel, argument types) of the steps table's reference kernel, as
+    :func:`stride.core.step_intervals._previous_median_mad` calls it."""
+    from numba import types
 
-    from stride.core import _contact_bounds, _contact_scan, _contact_state
+    from stride.core import _step_kernels
+
+    a1 = types.Array(types.float64, 1, "C")
+    return [(_step_kernels._previous_median_mad, (a1, types.int64, types.int64, types.boolean))]
+
+
+def compile_step_kernels() -> None:
+    """Compile (or load) the steps table's reference kernel: on a first run of ``stride
+    analyze``, the command's share of the analysis kernels, compiled after its reading
+    kernels while a helper compiles the rest (:func:`step_kernels_as_python` there)."""
+    for kernel, sig in _step_signatures():
+        kernel.compile(sig)
+
+
+@contextmanager
+def step_kernels_as_python() -> Iterator[None]:
+    """Within: the steps table's reference kernel and the kernels it calls run as plain
+    Python (same results, slower), so a warm-up compiles every other analysis kernel and
+    leaves that one to :func:`compile_step_kernels` in another process."""
+    from stride.core import _step_kernels, step_intervals
+
+    with _as_python([_step_kernels]):
+        alias = step_intervals._k_previous_median_mad
+        step_intervals._k_previous_median_mad = _step_kernels._previous_median_mad
+        try:
+            yield
+        finally:
+            step_intervals._k_previous_median_mad = alias
+
+
+@contextmanager
+def _as_python(modules: list[Any]) -> Iterator[None]:
+    """Within: every numba kernel defined in ``modules`` replaced by its Python function
+    (callers that look them up as module globals, the kernels' own Python functions
+    included, then run Python)."""
+    from numba.core.dispatcher import Dispatcher
 
     patched = [
         (mod, name, obj)
-        for mod in (_contact_scan, _contact_bounds, _contact_state)
+        for mod in modules
         for name, obj in vars(mod).items()
         if isinstance(obj, Dispatcher)
     ]
@@ -198,3 +230,15 @@ def scan_as_python() -> Iterator[None]:
     finally:
         for mod, name, kernel in patched:
             setattr(mod, name, kernel)
+
+
+@contextmanager
+def scan_as_python() -> Iterator[None]:
+    """Within: the contact scan, its end (``finish_foot``) and every kernel they call
+    run as plain Python, so a warm-up compiles every other kernel (those are compiled
+    by :func:`compile_scan_callees` and the command's :func:`compile_scan`; no kernel
+    compiled twice for the same types); same results, slower."""
+    from stride.core import _contact_bounds, _contact_scan, _contact_state
+
+    with _as_python([_contact_scan, _contact_bounds, _contact_state]):
+        yield

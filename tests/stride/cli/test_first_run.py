@@ -102,6 +102,48 @@ def test_the_helper_and_the_scan_make_up_what_a_session_compiles(tmp_path: Path)
     assert split == alone
 
 
+ANALYSIS_ALONE = (
+    SIGNATURES
+    + """
+from stride.core.kernels import warm_analysis_kernels
+warm_analysis_kernels("float32")
+print(json.dumps(compiled()))
+"""
+)
+
+ANALYSIS_SPLIT = (
+    SIGNATURES
+    + """
+from stride.cli.first_run import run_task
+from stride.core.kernels import compile_step_kernels, warm_analysis_kernels
+run_task("analysis", "float32")
+helper = compiled()
+compile_step_kernels()
+warm_analysis_kernels("float32")
+print(json.dumps([helper, compiled()]))
+"""
+)
+
+#: the analysis kernel ``stride analyze`` compiles itself while its helper compiles the rest
+STEPS = "stride.core._step_kernels._previous_median_mad"
+
+
+def test_an_analysis_helper_and_the_command_make_up_what_an_analysis_compiles(
+    tmp_path: Path,
+) -> None:
+    alone, (helper, split) = _pythons(tmp_path, ANALYSIS_ALONE, ANALYSIS_SPLIT)
+    assert alone[STEPS] and alone[SCAN]
+    # the helper: every analysis kernel but the steps table's reference kernel (and the
+    # kernels it calls, which it compiles in with it) ...
+    steps_family = {k for k in alone if k.startswith("stride.core._step_kernels.")}
+    assert all(helper[k] == [] for k in steps_family)
+    assert {k: v for k, v in helper.items() if k not in steps_family} == {
+        k: v for k, v in alone.items() if k not in steps_family
+    }
+    # ... and the command's share compiled for the very types the analysis uses
+    assert split == alone
+
+
 @pytest.mark.parametrize(("path", "dtype"), [(WFDB, "int16"), (GAITPDB, "float32")])
 def test_the_dtype_guessed_before_reading_is_the_one_read(path: Path, dtype: str) -> None:
     from stride.analysis import likely_dtype
