@@ -27,6 +27,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sybil import Example, Sybil
 from sybil.parsers.markdown import CodeBlockParser, PythonCodeBlockParser, SkipParser
 
@@ -91,6 +92,16 @@ def run_shell(example: Example) -> None:
             f"shell example at line {example.line} exited with {proc.returncode}\n"
             f"--- stdout (end)\n{out[-3000:]}\n--- stderr (end)\n{err[-3000:]}"
         )
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` (pyproject's addopts): one worker per core this process may run on, as
+    ``PYTEST_XDIST_AUTO_NUM_WORKERS`` says if set (pytest-xdist's own count, through psutil,
+    is the host's cores, even in a container given fewer)."""
+    chosen = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS", "").strip()
+    if chosen.isdigit():
+        return int(chosen)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 pytest_collect_file = Sybil(
