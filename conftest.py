@@ -1,6 +1,7 @@
 """The examples in README.md and every docs/*.md are tests (sybil collects them).
 
-- ```` ```python ```` blocks run in one namespace per document, in order;
+- ```` ```python ```` blocks run in one namespace per document, in order, in the test
+  process: the simulated worlds they open are forgotten after the document;
 - ```` ```sh ```` blocks run with bash (``set -eo pipefail``), one working directory per
   document, with the installed ``stride`` and ``python`` first on PATH and the history
   database in that directory; any process a block leaves running is stopped after it;
@@ -27,6 +28,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sybil import Example, Sybil
 from sybil.parsers.markdown import CodeBlockParser, PythonCodeBlockParser, SkipParser
 
@@ -37,6 +39,9 @@ BLOCK_TIMEOUT_S = 600
 
 
 def _setup(namespace: dict[str, Any]) -> None:
+    from sim.world import worlds
+
+    namespace["_docs_worlds"] = set(worlds())
     work = Path(tempfile.mkdtemp(prefix="stride-docs-"))
     for name in LINKED:
         (work / name).symlink_to(REPO / name)
@@ -56,6 +61,14 @@ def _setup(namespace: dict[str, Any]) -> None:
 
 
 def _teardown(namespace: dict[str, Any]) -> None:
+    """Undo what the document's examples changed in this process; the simulated worlds its
+    Python blocks opened (``parse_treadmill_spec("ftms:sim?seed=1")`` runs the world
+    ``default``) are forgotten, as after a command run in-process (tests/cli_helpers.py): a
+    later test in this process that opens ``sim://box?speedup=10`` starts its own world."""
+    from sim.world import drop_world, worlds
+
+    for key in set(worlds()) - namespace["_docs_worlds"]:
+        drop_world(key)
     os.chdir(namespace["_docs_cwd"])
     saved = namespace["_docs_saved_env"]
     if saved is None:
@@ -91,6 +104,16 @@ def run_shell(example: Example) -> None:
             f"shell example at line {example.line} exited with {proc.returncode}\n"
             f"--- stdout (end)\n{out[-3000:]}\n--- stderr (end)\n{err[-3000:]}"
         )
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` (pyproject's addopts): one worker per core this process may run on, as
+    ``PYTEST_XDIST_AUTO_NUM_WORKERS`` says if set (pytest-xdist's own count, through psutil,
+    is the host's cores, even in a container given fewer)."""
+    chosen = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS", "").strip()
+    if chosen.isdigit():
+        return int(chosen)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 pytest_collect_file = Sybil(

@@ -1,4 +1,8 @@
-"""Shared fixtures. Randomness is seeded everywhere: hypothesis derandomized in CI."""
+"""Shared fixtures. Randomness is seeded everywhere but in hypothesis's own search, which is
+derandomized where the ``CI`` environment variable is set (``.ci/run`` sets it): every CI run
+tries the same examples, so a CI failure is reproduced by ``CI=1 pytest``. Elsewhere (a plain
+``pytest``) hypothesis draws new examples on every run: that search once found a real
+data-loss bug, and it keeps looking."""
 
 from __future__ import annotations
 
