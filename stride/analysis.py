@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -149,12 +149,20 @@ class ReadNotes:
     damage: dict[str, object] | None
     problems: list[str]
 
-    def sentences(self, path: str | os.PathLike[str]) -> list[str]:
-        """Everything said, in words: the damage skipped, then the warnings."""
+    def sentences(
+        self, path: str | os.PathLike[str], summary: Mapping[str, object] | None = None
+    ) -> list[str]:
+        """Everything said, in words: the damage skipped, the warnings, then what the
+        detector saw (the ``warnings`` of the analysis' ``summary``: a foot of blips)."""
         from stride.ingest.recording import damage_words
 
         skipped = None if self.damage is None else damage_words(path, self.damage)
-        return ([] if skipped is None else [skipped]) + self.problems
+        detected = None if summary is None else summary.get("warnings")
+        return (
+            ([] if skipped is None else [skipped])
+            + self.problems
+            + ([str(w) for w in detected] if isinstance(detected, list) else [])
+        )
 
     def add_to(self, doc: dict[str, object]) -> dict[str, object]:
         """``doc`` with ``recording`` and ``warnings`` where there is something to say."""

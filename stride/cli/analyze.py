@@ -138,7 +138,7 @@ def _one(
     samples = signals if plot is not None else None  # kept by run() for the plot alone
     del signals
     notes = read_notes(path, meta, config)
-    _say(str(path), notes.damage, notes.problems, result.summary.get("warnings"))
+    _say(str(path), notes.sentences(path, result.summary))
     if steps_csv is not None:
         write_text_atomic(steps_csv, steps_csv_text(result.step_rows()))
     if plot is not None:
@@ -159,19 +159,11 @@ def _one(
         typer.echo(f"Note: {cut_short}.")
 
 
-def _say(
-    path: str, damage: Any, problems: list[str], detected: Any, *, named: bool = False
-) -> None:
-    """Say on stderr what reading a record met (skipped damage, a recording cut short, what
-    the reader recovered from, a stored target's problems) and what the detector saw (a
-    foot of blips). ``named``: among several recordings, each line names its record."""
-    from stride.ingest.recording import damage_warning
-
-    skipped = None if damage is None else damage_warning(path, damage)
-    if skipped is not None:
-        typer.echo(skipped, err=True)
-    lines = [*problems, *(detected if isinstance(detected, list) else [])]
-    for line in map(str, lines):
+def _say(path: str, sentences: list[str], *, named: bool = False) -> None:
+    """Say on stderr what reading a record met and what the detector saw
+    (:meth:`stride.analysis.ReadNotes.sentences`). ``named``: among several recordings,
+    each line names its record."""
+    for line in sentences:
         where = f"{path}: " if named and path not in line else ""
         typer.echo(f"stride: warning: {where}{line}", err=True)
 
@@ -186,6 +178,7 @@ def _many(
 ) -> None:
     """Each recording on the cohort engine; JSON lines in the order given (each printed
     once it and those before it are done), or one table."""
+    from stride.analysis import ReadNotes
     from stride.cli.first_run import prepare_many
     from stride.cohort.many import analyse_many
 
@@ -206,11 +199,8 @@ def _many(
         docs[i] = doc
         failed += "error" in doc
         if "error" not in doc:  # what reading it met, as one record's command says it
-            summary = doc.get("summary")
-            detected = summary.get("warnings") if isinstance(summary, dict) else None
-            said = doc.get("warnings")
-            _say(str(doc["path"]), doc.get("recording"), said if isinstance(said, list) else [],
-                 detected, named=True)  # fmt: skip
+            notes = ReadNotes(doc.get("recording"), doc.get("warnings", []))
+            _say(doc["path"], notes.sentences(doc["path"], doc["summary"]), named=True)
         if json_out:
             typer.echo(json.dumps(doc, allow_nan=False))
     if not json_out:

@@ -25,8 +25,7 @@ def analyse_one(job: tuple[str, AnalysisConfig]) -> dict[str, Any]:
         signals, result, timing = run(path, config, keep_samples=False)
     except StrideError as err:
         return {"path": path, "error": str(err)}
-    notes = read_notes(path, signals.meta, config)
-    del signals
+    notes = read_notes(path, signals.meta, config)  # signals without samples: small
     return notes.add_to({"path": path, **document(result, timing)})
 
 

@@ -63,8 +63,7 @@ def register_recording(
         )
     config = AnalysisConfig()
     signals, result, _ = run(rec, config, keep_samples=False)
-    notes = read_notes(rec, signals.meta, config).sentences(rec)
-    del signals
+    notes = read_notes(rec, signals.meta, config).sentences(rec, result.summary)
     summary = document(result)["summary"]
     assert isinstance(summary, dict)
     who = subject if subject is not None else _text(recorded)

@@ -85,15 +85,9 @@ def recording_damage(meta: dict[str, object]) -> dict[str, object] | None:
     }
 
 
-def damage_warning(path: object, damage: Mapping[str, object]) -> str | None:
-    """:func:`skipped_warning` from a :func:`recording_damage` entry (a stream has at most
-    one torn tail), so a document analysed in another process is said alike."""
-    words = damage_words(path, damage)
-    return None if words is None else f"stride: warning: {words}"
-
-
 def damage_words(path: object, damage: Mapping[str, object]) -> str | None:
-    """The words of :func:`damage_warning`."""
+    """The words of :func:`skipped_warning` from a :func:`recording_damage` entry (a stream
+    has at most one torn tail), so a document analysed in another process is said alike."""
     torn = 1 if damage.get("torn_tail") else 0
     chunks, skipped = damage.get("skipped_chunks"), damage.get("bytes_skipped")
     problems = {

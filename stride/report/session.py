@@ -105,8 +105,7 @@ def _analyse(
     ``target``, else the target its session.json stored; and what reading it met."""
     config = AnalysisConfig(target=target)
     signals, result, _ = run(path, config, keep_samples=False)
-    notes = read_notes(path, signals.meta, config).sentences(path)
-    del signals
+    notes = read_notes(path, signals.meta, config).sentences(path, result.summary)
     rows = []
     for row in result.step_rows():
         clean: dict[str, Any] = dict(row)
@@ -116,8 +115,6 @@ def _analyse(
         flags = clean.get("flags")
         clean["flags"] = [str(f) for f in flags] if isinstance(flags, list) else []
         rows.append(clean)
-    detected = result.summary.get("warnings")  # what the detector saw (a foot of blips)
-    notes += [str(w) for w in detected] if isinstance(detected, list) else []
     return rows, dict(result.summary), notes
 
 

@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,13 +40,20 @@ print(json.dumps({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
 """
 
 
-def test_analyze_freezes_its_start_up_and_collects_again_after() -> None:
+def _probe(script: str) -> dict[str, Any]:
+    """What ``script`` (a ``stride analyze RECORD --json`` run with a probe after it) saw,
+    once the command's own document is checked."""
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, str(RECORD)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", script, str(RECORD)], capture_output=True, text=True, check=True
     )
     doc, probe = out.stdout.strip().splitlines()
     assert json.loads(doc)["summary"]["steps"] > 0
-    seen = json.loads(probe)
+    seen: dict[str, Any] = json.loads(probe)
+    return seen
+
+
+def test_analyze_freezes_its_start_up_and_collects_again_after() -> None:
+    seen = _probe(PROBE)
     assert seen["enabled"]  # on again: reading and analysing collect as before
     # numpy, numba and the kernels: about a hundred thousand objects, never walked again
     assert seen["frozen"] > 50_000, seen
@@ -156,12 +164,7 @@ print(json.dumps({"tracked": len(gc.get_objects()), "enabled": gc.isenabled()}))
 
 
 def test_analyze_leaves_nothing_for_the_collector_to_walk_at_exit() -> None:
-    out = subprocess.run(
-        [sys.executable, "-c", EXIT_PROBE, str(RECORD)], capture_output=True, text=True, check=True
-    )
-    doc, probe = out.stdout.strip().splitlines()
-    assert json.loads(doc)["summary"]["steps"] > 0
-    seen = json.loads(probe)
+    seen = _probe(EXIT_PROBE)
     # the kernels loaded while reading, the document's rows: frozen once the output is out
     # (tens of thousands of objects otherwise, walked by the collections at exit)
     assert seen["tracked"] < 2_000, seen
