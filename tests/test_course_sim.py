@@ -5,10 +5,11 @@ What ``stride sim session --overground --profile P --minutes 2 --seed N`` and th
 line): the mean step length is within 2 % of the truth's walking steps (turns excluded);
 every pass measured has the ends and the walking-step count of a true pass; a pass cut off
 by the end of the recording is never measured; every pass closed by a turn has exactly the
-truth's walking steps; all closed passes but one are measured (half of them for the
-choreic profile, whose less certain passes are left out: docs/metrics.md, "Course mode").
-Seeds 6 and 7 are among those course mode's settings were chosen on (1-25), a regression
-guard; its held-out figures (seeds 26-45) are in docs/accuracy.md.
+truth's walking steps; all closed passes but one are measured (three in four for the
+choreic profile, whose less certain passes are left out: docs/metrics.md, "Course mode";
+over a 10-minute session, all but a few). Seeds 6 and 7 (and 4 at 10 minutes) are among
+those course mode's settings were chosen on (1-25), a regression guard; its held-out
+figures are in docs/accuracy.md.
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ def _check(summary: dict[str, object], out: Path, choreic: bool = False) -> int:
     closed = [p["steps"] for p in passes if p["ended_by"] == "turn"]
     assert closed == [p.steps for p in truth], "passes not told apart as the truth"
     # chorea: step times vary about as much as a turn's, so a pass whose ends the session's
-    # segmentation is not sure of is left unmeasured (about a quarter: docs/metrics.md)
-    assert len(measured) >= (len(truth) // 2 if choreic else len(truth) - 1)
+    # segmentation is not sure of is left unmeasured (about one in ten: docs/metrics.md)
+    assert len(measured) >= (3 * len(truth) // 4 if choreic else len(truth) - 1)
     err = _mean_step(summary) / walking_mean_m(rows) - 1.0
     assert abs(err) <= 0.02, f"mean step length {100 * err:+.2f} %"
     return len(measured)
@@ -71,6 +72,20 @@ def test_overground_passes_and_step_length_match_the_truth(name: str, tmp_path: 
         simulate_session(out, spec)
         _, result, _ = run(out, AnalysisConfig())
         _check(result.summary, out, choreic=name == "huntington")
+
+
+@pytest.mark.slow
+def test_a_choreic_walker_s_turns_over_ten_minutes(tmp_path: Path) -> None:
+    # huntington:0.5, seed 4: 44 closed passes; weighing how each step splits between
+    # double support and swing, 43 are measured (37 with the step times alone)
+    spec = build_spec(
+        minutes=10.0, speed="3.6kmh", profile="huntington:0.5", seed=4, rate=1000,
+        overground=True,
+    )  # fmt: skip
+    simulate_session(tmp_path, spec)
+    _, result, _ = run(tmp_path, AnalysisConfig())
+    measured = _check(result.summary, tmp_path, choreic=True)
+    assert measured >= 40 and len(closed_passes(read_truth(tmp_path))) == 44
 
 
 @pytest.mark.slow

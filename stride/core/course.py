@@ -19,6 +19,18 @@ Foot sensors see only when each foot lands, so the rules are about step timing a
   about the same number of steps, and every turn is the same 180 degrees; a step as slow
   as a turn's in the middle of a pass, or a turn step as quick as a walking one, is
   weighed against the counts. Each pass gets the probability that it has exactly its ends.
+- **How a step splits.** A step's time is the double support after the other foot lands,
+  then the swing of the landing foot. A stride-time fluctuation stretches both together
+  and leaves the split alone; turning does not: a turn spends its extra time more in one
+  phase than in the other (long swing phases in turns: Dynamic stability and
+  spatiotemporal parameters during turning in healthy young adults, BioMedical
+  Engineering OnLine 2018, doi:10.1186/s12938-018-0558-5; more double support and a larger
+  stance share in larger turns, in older walkers: Madrid et al. 2023, Gait & Posture
+  99:152-159). Which phase it is, and how much, is the walker's own, so the session's
+  segmentation learns it from the session (:func:`~stride.core.step_ratios.phase_ratios`,
+  :mod:`stride.core.course_fit`), either way, and weighs only what the split says beyond
+  the step time (a walking step that lands late lengthens its swing too). A step without
+  double support (a flight phase, or contacts not seen as they were) has no split.
 - **A pass** is the steps from the recording's start or a turn to the next turn. The first
   pass assumes the recording starts before the first step (the walker stands at the line).
   A pass is never measured when no turn closes it (the recording ended during it), when
@@ -54,9 +66,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from stride.core.course_fit import first_laws, learn_and_segment
+from stride.core.course_fit import Phases, first_laws, learn_and_segment
 from stride.core.course_segment import Segmentation
-from stride.core.step_ratios import step_ratios
+from stride.core.step_ratios import phase_ratios, step_ratios
 from stride.core.steps import FLAG_ALTERNATION, FLAG_GAP, StepTable
 
 COURSE_ASSUMPTION = (
@@ -91,6 +103,9 @@ class CourseParams:
     #: a pass of the session's segmentation is measured when the probability that it has
     #: exactly its ends is at least this (chosen on seeds 1-5)
     min_confidence: float = 0.95
+    #: the session's segmentation weighs how each step's time splits between double
+    #: support and swing, besides the step time (:func:`phase_ratios`)
+    weigh_phase: bool = True
 
 
 @dataclass(frozen=True)
@@ -181,14 +196,22 @@ def _segmentation(
         return None
     with np.errstate(invalid="ignore"):
         turn = turn_rows(ratio > p.slow_factor, p.turn_steps)
-    laws = first_laws(ratio, turn, counts, _turn_runs(turn), p.slow_factor)
+    side = table.side.astype(np.int8)
+    phase = Phases(phase_ratios(table, walking=~turn), side) if p.weigh_phase else None
+    laws = first_laws(ratio, turn, counts, _turn_runs(turn), p.slow_factor, phase)
     if laws is None:
         return None
 
     def ratio_of(walking: NDArray[np.bool_]) -> NDArray[np.float64]:
         return step_ratios(table, walking=walking)
 
-    return learn_and_segment(ratio_of, ratio, laws, p.turn_steps, p.slow_factor)
+    def phase_of(walking: NDArray[np.bool_]) -> Phases:
+        return Phases(phase_ratios(table, walking=walking), side)
+
+    return learn_and_segment(
+        ratio_of, ratio, laws, p.turn_steps, p.slow_factor,
+        phase_of if p.weigh_phase else None, phase,
+    )  # fmt: skip
 
 
 def course_passes(

@@ -10,7 +10,9 @@ wide as the counts' own uncertainty, and the laws are then learnt again from the
 session weighted by the segmentation's own probabilities (expectation-maximisation):
 the typical pass and turn step counts are the weighted medians of every pass's and
 turn's count, each counted with its probability, and the step-time laws of walking and
-turning steps are weighted by each step's probability of being a turn step. Every pass
+turning steps are weighted by each step's probability of being a turn step, and so are
+the laws of how a step's time splits between double support and swing (its phase ratio:
+which phase a turn lengthens more is the walker's own, :mod:`stride.core.course`). Every pass
 covers the same distance and every turn the same 180 degrees, so in a course the counts
 settle on the walker's own within a few rounds; nothing here is a constant of a
 simulator or of a population.
@@ -26,12 +28,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from stride.core.course_segment import (
+    MAX_STEP_EVIDENCE,
     MIN_COUNT_SD,
+    MIN_PHASE_SPREAD,
     MIN_TURN_SPREAD,
     MIN_WALK_SPREAD,
     Posterior,
     Segmentation,
     count_prior,
+    phase_evidence,
     posterior,
     segment_course,
     step_evidence,
@@ -51,9 +56,26 @@ RatioOf = Callable[[NDArray[np.bool_]], NDArray[np.float64]]
 
 
 @dataclass(frozen=True)
+class Phases:
+    """Each row's phase ratio (:func:`~stride.core.step_ratios.phase_ratios`) and its
+    foot (0 left, 1 right): each foot's phase laws are its own (a hemiparetic walker's
+    feet split their steps differently, and a turn's extra time shifts a split the more
+    the smaller its swing share)."""
+
+    ratio: NDArray[np.float64]
+    side: NDArray[np.int8]
+
+
+#: the phase ratios with the walking steps' reference taken from the rows given
+PhaseOf = Callable[[NDArray[np.bool_]], Phases]
+
+
+@dataclass(frozen=True)
 class Laws:
-    """A walker's typical pass and turn step counts and their spreads, and the spreads and
-    the turn steps' typical value of the step-time ratios."""
+    """A walker's typical pass and turn step counts and their spreads, the spreads and the
+    turn steps' typical value of the step-time ratios, and each foot's of the phase ratios
+    with their slope on the step-time ratios (a foot's ``phase_spread`` 0: its phase is
+    not weighed)."""
 
     pass_count: float
     pass_sd: float
@@ -62,6 +84,9 @@ class Laws:
     walk_spread: float
     turn_mean: float
     turn_spread: float
+    phase_spread: tuple[float, float] = (0.0, 0.0)
+    phase_turn: tuple[float, float] = (1.0, 1.0)
+    phase_slope: tuple[float, float] = (0.0, 0.0)
 
     def priors(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """The pass and turn count priors (log-probabilities of 0..longest steps)."""
@@ -70,8 +95,21 @@ class Laws:
         turn_lp = count_prior(m0, self.turn_sd, math.ceil(3 * m0 + 4 * self.turn_sd))
         return pass_lp, turn_lp
 
-    def evidence(self, ratio: NDArray[np.float64]) -> NDArray[np.float64]:
-        return step_evidence(ratio, self.walk_spread, self.turn_mean, self.turn_spread)
+    def evidence(
+        self, ratio: NDArray[np.float64], phase: Phases | None = None
+    ) -> NDArray[np.float64]:
+        """Each step's evidence of turning: its step time's, and its phase's when given
+        (bounded together as one step's, :data:`MAX_STEP_EVIDENCE`)."""
+        ev = step_evidence(ratio, self.walk_spread, self.turn_mean, self.turn_spread)
+        if phase is None or max(self.phase_spread) <= 0:
+            return ev
+        for code in (0, 1):
+            if self.phase_spread[code] <= 0:
+                continue
+            mine = phase.side == code
+            own = own_phase(phase.ratio[mine], ratio[mine], self.phase_slope[code])
+            ev[mine] += phase_evidence(own, self.phase_spread[code], self.phase_turn[code])
+        return np.clip(ev, -MAX_STEP_EVIDENCE, MAX_STEP_EVIDENCE)
 
 
 def weighted_median(x: NDArray[np.float64], w: NDArray[np.float64]) -> float:
@@ -100,12 +138,62 @@ def step_laws(
     return walk, mean, max(weighted_sd(r, q), MIN_TURN_SPREAD * walk)
 
 
+def own_phase(
+    phase: NDArray[np.float64], ratio: NDArray[np.float64], slope: float
+) -> NDArray[np.float64]:
+    """The phase ratio over what the step-time ratio alone says of it in walking steps
+    (``ratio ** slope``): a walking step that lands late lengthens its swing too, so the
+    two are weighed as two pieces of evidence only for what the phase says beyond the
+    step time."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        return np.where(np.isfinite(ratio) & (ratio > 0), phase / ratio**slope, np.nan)
+
+
+def phase_laws(
+    phase: Phases | None, ratio: NDArray[np.float64], turning: NDArray[np.float64]
+) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float]]:
+    """Each foot's :func:`foot_phase_laws`, as (spreads, turn medians, slopes)."""
+    if phase is None:
+        return (0.0, 0.0), (1.0, 1.0), (0.0, 0.0)
+    left, right = (
+        foot_phase_laws(phase.ratio[m], ratio[m], turning[m])
+        for m in (phase.side == 0, phase.side == 1)
+    )
+    return (left[0], right[0]), (left[1], right[1]), (left[2], right[2])
+
+
+def foot_phase_laws(
+    phase: NDArray[np.float64], ratio: NDArray[np.float64], turning: NDArray[np.float64]
+) -> tuple[float, float, float]:
+    """Spread, the turn steps' median and the walking steps' slope (log phase ratio on
+    log step-time ratio, least squares, between 0 and 1) of one foot's phase ratios, each
+    step weighted by its probability of turning (``turning``); the spread is the larger of
+    the walking and the turn steps' (one spread for both laws, :func:`phase_evidence`), at
+    least :data:`MIN_PHASE_SPREAD`. ``(0.0, 1.0, 0.0)`` (not weighed) without both kinds
+    of step."""
+    none = (0.0, 1.0, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ok = np.isfinite(phase) & np.isfinite(ratio) & (phase > 0) & (ratio > 0)
+    q = turning[ok]
+    if q.sum() <= 0 or (1 - q).sum() <= 0:
+        return none
+    x, y, w = np.log(ratio[ok]), np.log(phase[ok]), 1 - q
+    mx, my = np.average(x, weights=w), np.average(y, weights=w)
+    var = float(np.average((x - mx) ** 2, weights=w))
+    cov = float(np.average((x - mx) * (y - my), weights=w))
+    slope = min(max(cov / var, 0.0), 1.0) if var > 0 else 0.0
+    r = own_phase(phase[ok], ratio[ok], slope)
+    spread = max(weighted_sd(r, 1 - q), weighted_sd(r, q), MIN_PHASE_SPREAD)
+    return spread, weighted_median(r, q), slope
+
+
 def first_laws(
     ratio: NDArray[np.float64],
     turn: NDArray[np.bool_],
     counts: NDArray[np.float64],
     runs: NDArray[np.float64],
     slow_factor: float,
+    phase: Phases | None = None,
 ) -> Laws | None:
     """Laws from the threshold's reading (``turn``: its turn rows; ``counts``: its closed
     passes' step counts; ``runs``: its whole turns'), the count spreads widened to
@@ -121,11 +209,16 @@ def first_laws(
     return Laws(
         n0, max(MIN_COUNT_SD, FIRST_COUNT_SHARE * n0),
         m0, max(MIN_COUNT_SD, FIRST_COUNT_SHARE * m0 + 1.0),
-        *steps,
+        *steps, *phase_laws(phase, ratio, turn.astype(np.float64)),
     )  # fmt: skip
 
 
-def learnt_laws(ratio: NDArray[np.float64], post: Posterior, slow_factor: float) -> Laws | None:
+def learnt_laws(
+    ratio: NDArray[np.float64],
+    post: Posterior,
+    slow_factor: float,
+    phase: Phases | None = None,
+) -> Laws | None:
     """Laws re-estimated from the segmentation's probabilities (``post``)."""
     steps = step_laws(ratio, post.turning, slow_factor)
     if steps is None or post.pass_counts.sum() <= 0 or post.turn_counts.sum() <= 0:
@@ -140,6 +233,7 @@ def learnt_laws(ratio: NDArray[np.float64], post: Posterior, slow_factor: float)
         weighted_median(dt, post.turn_counts),
         max(MIN_COUNT_SD, weighted_sd(dt, post.turn_counts)),
         *steps,
+        *phase_laws(phase, ratio, post.turning),
     )
 
 
@@ -149,19 +243,25 @@ def learn_and_segment(
     laws: Laws,
     turn_steps: int,
     slow_factor: float,
+    phase_of: PhaseOf | None = None,
+    phase: Phases | None = None,
 ) -> Segmentation | None:
     """:data:`LEARNING_ROUNDS` rounds of learning the laws, each with the walking steps'
-    reference taken again from the steps likely walking (``ratio_of``), then the session's
-    segmentation under the laws learnt."""
+    reference taken again from the steps likely walking (``ratio_of``, and ``phase_of``
+    for the phase ratios ``phase`` when given), then the session's segmentation under the
+    laws learnt."""
     for _ in range(LEARNING_ROUNDS):
         pass_lp, turn_lp = laws.priors()
-        post = posterior(laws.evidence(ratio), pass_lp, turn_lp)
+        post = posterior(laws.evidence(ratio, phase), pass_lp, turn_lp)
         if post is None:
             return None
-        ratio = ratio_of(post.turning < 0.5)
-        new = learnt_laws(ratio, post, slow_factor)
+        walking = post.turning < 0.5
+        ratio = ratio_of(walking)
+        if phase_of is not None:
+            phase = phase_of(walking)
+        new = learnt_laws(ratio, post, slow_factor, phase)
         if new is None:
             return None
         laws = new
     pass_lp, turn_lp = laws.priors()
-    return segment_course(laws.evidence(ratio), pass_lp, turn_lp, turn_steps)
+    return segment_course(laws.evidence(ratio, phase), pass_lp, turn_lp, turn_steps)

@@ -41,6 +41,9 @@ MIN_TURN_SPREAD = 1.0
 #: least spread of the walking steps' step-time ratios (a walker whose step times never
 #: stray, as in a hand-made record, still has a finite likelihood)
 MIN_WALK_SPREAD = 0.01
+#: least spread of the phase ratios: a swing of 0.3-0.5 s whose ends (its final contact
+#: especially) are found to within several milliseconds is not known better than this
+MIN_PHASE_SPREAD = 0.02
 #: share of passes and turns whose step count is unlike the session's typical one
 UNLIKE_SHARE = 0.001
 #: degrees of freedom of the step-time ratios' Student-t laws (chosen on seeds 1-5)
@@ -80,6 +83,28 @@ def step_evidence(
     )
     llr = np.clip(llr, -MAX_STEP_EVIDENCE, MAX_STEP_EVIDENCE)
     return np.where(np.isnan(ratio), 0.0, llr)
+
+
+def phase_evidence(
+    phase: NDArray[np.float64], spread: float, turn_mean: float
+) -> NDArray[np.float64]:
+    """Log-likelihood ratio, turn step against walking step, of each step's phase ratio
+    (:func:`~stride.core.step_ratios.phase_ratios`: how the step's time splits between the
+    double support before the landing and the swing, against the same foot's walking
+    steps): walking ratios around 1, turn ratios around ``turn_mean``, both Student-t with
+    :data:`STEP_TIME_DOF` degrees of freedom and the same ``spread``. The same spread keeps
+    a phase that turns do not change (``turn_mean`` 1) worth nothing either way; the ratio
+    is held between 1 and ``turn_mean`` (either side of 1: turning lengthens one phase more
+    than the other, which one is the walker's own), so the evidence is bounded. Unknown
+    phases give none."""
+    lo, hi = min(1.0, turn_mean), max(1.0, turn_mean)
+    r = np.clip(np.where(np.isnan(phase), 1.0, phase), lo, hi)
+    nu = STEP_TIME_DOF
+    walking = np.log1p(((r - 1.0) / spread) ** 2 / nu)
+    turning = np.log1p(((r - turn_mean) / spread) ** 2 / nu)
+    llr = 0.5 * (nu + 1) * (walking - turning)
+    llr = np.clip(llr, -MAX_STEP_EVIDENCE, MAX_STEP_EVIDENCE)
+    return np.where(np.isnan(phase), 0.0, llr)
 
 
 def count_prior(typical: float, sd: float, longest: int) -> NDArray[np.float64]:

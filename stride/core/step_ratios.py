@@ -62,3 +62,31 @@ def step_ratios(
         with np.errstate(invalid="ignore"):
             walking = ~(ratio > SLOW_REFERENCE)
     return ratio
+
+
+def phase_ratios(
+    table: StepTable, window: int = 4, walking: NDArray[np.bool_] | None = None
+) -> NDArray[np.float64]:
+    """Each row's swing share of its step time (the landing foot's swing over the time
+    since the other foot landed; the rest is the double support after that landing) over
+    the median share of the same foot's walking steps around it (``window`` steps of that
+    foot before and after). The walking steps are ``walking`` when given, else those whose
+    step time is not slow (:func:`step_ratios` at most :data:`SLOW_REFERENCE`). NaN where
+    the swing or the step time is unknown (a pause, a gap) and where the step has no
+    double support (the swing as long as the step or longer): walking always has some,
+    so such a step's split says nothing of walking or turning (a flight phase, or
+    contacts not seen as they were)."""
+    st, sw = table["step_time_s"], table["swing_s"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        walked = np.isfinite(st) & np.isfinite(sw) & (sw > 0) & (sw < st)
+        share = np.where(walked, sw / st, np.nan)
+        if walking is None:
+            walking = ~(step_ratios(table, window) > SLOW_REFERENCE)
+    out = np.full(st.shape[0], np.nan)
+    for code in (0, 1):
+        idx = np.flatnonzero(table.side == code)
+        x = share[idx]
+        ref = running_median(np.where(walking[idx], x, np.nan), window)
+        ok = np.isfinite(ref) & np.isfinite(x) & (ref > 0)
+        out[idx[ok]] = x[ok] / ref[ok]
+    return out

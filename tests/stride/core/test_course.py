@@ -3,6 +3,8 @@ and end, which passes are measured, and the golden step lengths (docs/metrics.md
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -10,6 +12,7 @@ from hypothesis import strategies as st
 from test_steps import contacts, table  # type: ignore[import-not-found]
 
 from stride.core.course import CourseParams, apply_course, course_passes, slow_steps, turn_rows
+from stride.core.step_ratios import phase_ratios
 from stride.core.steps import StepTable
 
 STEP = {"L": 0.55, "R": 0.45}  # a limp: left steps take longer
@@ -239,3 +242,53 @@ def test_pass_median_is_numpys_median_to_the_bit(values: list[float]) -> None:
     x = np.asarray(values)
     assert _median(x) == float(np.median(x))
     assert _median(x[::-1].copy()) == float(np.median(x))
+
+
+def _split_walk(seed: int, factor: float, passes: int = 8, steps: int = 14) -> StepTable:
+    """A walker whose stride time strays with a 10 % SD from one gait cycle to the next
+    (each left landing starts one) and whose turns take four steps at ``factor`` x: the
+    stride's fluctuation stretches a walking step's double support with it, while a turn's
+    extra time is spent in the swing (the double support kept), as in the simulator's
+    turns (docs/simulation.md)."""
+    rng = np.random.default_rng(seed)
+    ics: list[float] = []
+    base: list[float] = []
+    t, side, stretch = 0.0, 0, 1.0
+    for k in range(passes):
+        for f in [1.0] * steps + ([factor] * 4 if k < passes - 1 else []):
+            if side == 0:
+                stretch = 1 + 0.1 * rng.standard_normal()
+            b = STEP["LR"[side]] * stretch
+            t += b * f if ics else 0.0
+            ics.append(t)
+            base.append(b)
+            side ^= 1
+    on, b = np.array(ics), np.array(base)
+    # each foot stands until the other has landed and a quarter of that step more
+    off = np.append(on[1:], on[-1] + 0.5) + 0.25 * np.append(b[1:], b[-1])
+    left = dataclasses.replace(contacts(on[0::2].tolist()), off_t=off[0::2])
+    right = dataclasses.replace(contacts(on[1::2].tolist()), off_t=off[1::2])
+    return table(left, right)
+
+
+def test_how_a_step_splits_between_double_support_and_swing_tells_turns_apart() -> None:
+    # seed 4: turn steps at 1.3 x, within this walker's step-time spread of its walking
+    # steps; their swing share sets them apart, which step times alone do not
+    tab = _split_walk(4, 1.3)
+    _, passes = apply_course(tab, 10.0)
+    closed = [p for p in passes if p["ended_by"] == "turn"]
+    assert [p["steps"] for p in closed] == [14] * 7
+    measured = [p for p in passes if p["measured"]]
+    assert len(measured) >= 5 and all(p["steps"] == 14 for p in measured)
+    _, alone = apply_course(tab, 10.0, CourseParams(weigh_phase=False))
+    assert [p["steps"] for p in alone if p["ended_by"] == "turn"] != [14] * 7
+    assert sum(bool(p["measured"]) for p in alone) <= 1
+
+
+def test_a_step_without_double_support_has_no_phase() -> None:
+    # stances of 0.3 s at 0.45-0.55 s steps: a flight phase, not walking; its split says
+    # nothing, so course mode weighs the step times alone (the same passes either way)
+    tab, _ = walk([14, 14, 14, 14, 5])
+    assert np.isnan(phase_ratios(tab)).all()
+    with_phase = apply_course(tab, 10.0)[1]
+    assert with_phase == apply_course(tab, 10.0, CourseParams(weigh_phase=False))[1]

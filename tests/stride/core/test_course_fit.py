@@ -9,8 +9,10 @@ from test_course import _choreic_walk  # type: ignore[import-not-found]
 
 from stride.core.course_fit import (
     Laws,
+    Phases,
     learn_and_segment,
     learnt_laws,
+    phase_laws,
     weighted_median,
     weighted_sd,
 )
@@ -54,3 +56,23 @@ def test_turns_learnt_from_the_whole_session_whatever_the_first_reading() -> Non
     seg = learn_and_segment(ratio_of, ratio, wrong, 2, 1.25)
     assert seg is not None
     assert [j - i for (i, j), shut in zip(seg.passes, seg.closed, strict=True) if shut] == [14] * 7
+
+
+def test_each_foot_s_phase_laws_are_its_own() -> None:
+    # left turn steps split their time 10 % more towards the swing, right ones 4 %; the
+    # phases do not follow the step times of walking steps (slope 0)
+    side = np.tile(np.array([0, 1], dtype=np.int8), 20)
+    turning = np.zeros(40)
+    turning[16:24] = 1.0
+    ratio = np.where(turning > 0, 1.5, 1.0) + 0.01 * np.sin(np.arange(40))
+    phase = np.where(turning > 0, np.where(side == 0, 1.10, 1.04), 1.0)
+    spread, turn, slope = phase_laws(Phases(phase, side), ratio, turning)
+    assert turn == (pytest.approx(1.10), pytest.approx(1.04))
+    assert slope == (0.0, 0.0) and spread == (0.02, 0.02)  # the floor: no stray
+    laws = Laws(16.0, 0.5, 4.0, 0.5, 0.1, 1.5, 0.2, spread, turn, slope)
+    with_phase = laws.evidence(ratio, Phases(phase, side))
+    alone = laws.evidence(ratio)
+    assert np.all(with_phase[turning > 0] > alone[turning > 0])
+    assert np.all(with_phase[turning == 0] < alone[turning == 0])
+    # no phases: nothing to weigh
+    assert phase_laws(None, ratio, turning) == ((0.0, 0.0), (1.0, 1.0), (0.0, 0.0))

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from stride.core.course_segment import (
     count_prior,
     cut_prior,
+    phase_evidence,
     posterior,
     segment_course,
     step_evidence,
@@ -102,6 +103,18 @@ def test_evidence_rises_with_step_time_and_is_bounded() -> None:
     ev = step_evidence(r, 0.1, 1.5, 0.3)
     assert ev[0] == ev[1] < ev[2] < ev[3] < ev[4] == ev[5]
     assert ev[6] == 0.0 and np.all(np.abs(ev) <= 10.0)
+
+
+def test_phase_evidence_leans_towards_the_walker_s_turns_either_way_and_is_bounded() -> None:
+    x = np.array([0.8, 0.9, 1.0, 1.05, 1.1, 1.3, np.nan])
+    up = phase_evidence(x, 0.03, 1.1)  # turns lengthen the swing share
+    assert up[0] == up[1] == up[2] < 0.0 < up[4] == up[5]
+    assert up[2] < up[3] < up[4] and up[3] == pytest.approx(0.0, abs=1e-12)  # midway
+    down = phase_evidence(x, 0.03, 0.9)  # turns lengthen the double support
+    assert down[1] > 0.0 > down[2] and down[0] == down[1] and down[5] == down[2]
+    assert up[6] == down[6] == 0.0 and np.all(np.abs(up) <= 10.0)
+    # a phase turns do not change is worth nothing, for any step
+    assert np.all(phase_evidence(x, 0.03, 1.0) == 0.0)
 
 
 def test_count_prior_is_a_distribution_with_room_for_an_unlike_count() -> None:

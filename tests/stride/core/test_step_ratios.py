@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_steps import contacts, table  # type: ignore[import-not-found]
 
-from stride.core.step_ratios import running_median, step_ratios
+from stride.core.step_ratios import phase_ratios, running_median, step_ratios
 
 values = st.lists(
     st.one_of(
@@ -50,3 +50,22 @@ def test_a_slow_step_stands_out_against_its_own_foot_s_neighbours() -> None:
     r = step_ratios(table(left, right))
     assert np.nanargmax(r) == 11 and r[11] == pytest.approx(0.9 / 0.5)
     assert np.nanmax(np.delete(r, 11)) <= 1.0 + 1e-12
+
+
+def test_phase_ratios_golden_values() -> None:
+    # 0.5 s steps, each foot standing 0.6 s (0.1 s of double support after each landing):
+    # swing 0.4 s of every 0.5 s step, a ratio of 1 to the foot's neighbours...
+    on = [0.5 * i for i in range(24)]
+    tab = table(contacts(on[0::2], stance=0.6), contacts(on[1::2], stance=0.6))
+    ph = phase_ratios(tab)
+    assert np.isnan(ph[:3]).all()  # the first rows: no step time or no swing yet
+    assert np.all(ph[3:] == pytest.approx(1.0))
+    # ...and a step landing 0.25 s late, its double support kept: swing 0.65 s of 0.75 s
+    late = [t + (0.25 if i >= 12 else 0.0) for i, t in enumerate(on)]
+    right = contacts(late[1::2], stance=0.6)
+    right.off_t[5] += 0.25  # the standing foot waits for the late landing
+    tab = table(contacts(late[0::2], stance=0.6), right)
+    ph = phase_ratios(tab)
+    assert ph[12] == pytest.approx((0.65 / 0.75) / 0.8)
+    # a step time unknown or no double support: no phase
+    assert np.isnan(phase_ratios(table(contacts(on[0::2], 0.3), contacts(on[1::2], 0.3)))).all()
