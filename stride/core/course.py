@@ -77,8 +77,9 @@ COURSE_ASSUMPTION = (
     "step length = pass length / steps), at constant speed within the pass (each foot's "
     "step length in proportion to its median step time); a pass without a turn after it, "
     "with missing data, with unclear ends (a step next to a turn neither clearly walking nor "
-    "clearly turning, weighing the session's typical pass and turn step counts) or with a "
-    "step count unlike the other passes is not measured"
+    "clearly turning, by its time and how it splits between double support and swing, "
+    "weighing the session's typical pass and turn step counts) or with a step count unlike "
+    "the other passes is not measured"
 )
 
 #: A pass whose implied mean step length falls outside this range is not walking along the
