@@ -90,13 +90,13 @@ def phase_evidence(
 ) -> NDArray[np.float64]:
     """Log-likelihood ratio, turn step against walking step, of each step's phase ratio
     (:func:`~stride.core.step_ratios.phase_ratios`: how the step's time splits between the
-    double support before the landing and the swing, against the same foot's walking
-    steps): walking ratios around 1, turn ratios around ``turn_mean``, both Student-t with
-    :data:`STEP_TIME_DOF` degrees of freedom and the same ``spread``. The same spread keeps
-    a phase that turns do not change (``turn_mean`` 1) worth nothing either way; the ratio
-    is held between 1 and ``turn_mean`` (either side of 1: turning lengthens one phase more
-    than the other, which one is the walker's own), so the evidence is bounded. Unknown
-    phases give none."""
+    double support after the other foot lands and the landing foot's swing, against the
+    same foot's walking steps): walking ratios around 1, turn ratios around
+    ``turn_mean``, both Student-t with :data:`STEP_TIME_DOF` degrees of freedom and the
+    same ``spread``. The same spread keeps a phase that turns do not change (``turn_mean``
+    1) worth nothing either way; the ratio is held between 1 and ``turn_mean`` (either side
+    of 1: turning lengthens one phase more than the other, which one is the walker's own),
+    so the evidence is bounded. Unknown phases give none."""
     lo, hi = min(1.0, turn_mean), max(1.0, turn_mean)
     r = np.clip(np.where(np.isnan(phase), 1.0, phase), lo, hi)
     nu = STEP_TIME_DOF
