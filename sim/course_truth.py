@@ -5,6 +5,11 @@ steps excluded) and every pass closed by a turn, with the times course mode give
 (``start_s`` = the IC its first step starts from, ``end_s`` = its last walking IC) and its
 number of walking steps. A pass counts as closed once two turn steps follow it (one turn
 step at the very end of a recording may as well be a pause: such a pass is cut off).
+
+The truth keeps every step the walker began before the recording's end by the
+simulator's clock, so the last turn step can land after the recording's last sample: no
+sensor saw it. ``closed_passes`` counts only the steps that landed by ``seen_until_s``
+(the recording's last sample), as the recording has the walk.
 """
 
 from __future__ import annotations
@@ -36,8 +41,10 @@ def walking_mean_m(rows: list[dict[str, str]]) -> float:
     return sum(walking) / len(walking)
 
 
-def closed_passes(rows: list[dict[str, str]]) -> list[TruePass]:
-    """The passes two or more turn steps close, in order."""
+def closed_passes(rows: list[dict[str, str]], seen_until_s: float = float("inf")) -> list[TruePass]:
+    """The passes two or more turn steps close, in order, of the steps that landed by
+    ``seen_until_s`` (the ones the recording shows)."""
+    rows = [r for r in rows if float(r["ic_s"]) <= seen_until_s]
     out: list[TruePass] = []
     first = 0  # row of the current pass's first walking step
     turning = 0

@@ -26,6 +26,7 @@ from sim.profiles import PROFILES
 from sim.session import simulate_session
 from stride.analysis import run
 from stride.core.analyzer import AnalysisConfig
+from stride.core.signals import GaitSignals
 
 SEEDS = (6, 7)  # among the seeds the settings were chosen on (1-25): a regression guard
 
@@ -40,10 +41,22 @@ def _mean_step(summary: dict[str, object]) -> float:
     return sum(s["mean"] * s["n"] for s in sides) / n
 
 
-def _check(summary: dict[str, object], out: Path, choreic: bool = False) -> int:
-    """Checks one session; returns how many passes were measured."""
+def _seen_until(signals: GaitSignals) -> float:
+    """The last time a landing can be in the recording (benchmarks/course_accuracy.py): its
+    last sample."""
+    return float(signals.t[-1])
+
+
+def _check(
+    summary: dict[str, object],
+    out: Path,
+    choreic: bool = False,
+    seen_until_s: float = float("inf"),
+) -> int:
+    """Checks one session (the truth's steps that landed by ``seen_until_s``); returns how
+    many passes were measured."""
     rows = read_truth(out)
-    truth = closed_passes(rows)
+    truth = closed_passes(rows, seen_until_s)
     passes = summary["course"]["passes"]  # type: ignore[index]
     measured = [p for p in passes if p["measured"]]
     # a pass the end of the recording cuts off is never measured
@@ -70,8 +83,8 @@ def test_overground_passes_and_step_length_match_the_truth(name: str, tmp_path: 
         )  # fmt: skip
         out = tmp_path / f"seed{seed}"
         simulate_session(out, spec)
-        _, result, _ = run(out, AnalysisConfig())
-        _check(result.summary, out, choreic=name == "huntington")
+        signals, result, _ = run(out, AnalysisConfig())
+        _check(result.summary, out, name == "huntington", _seen_until(signals))
 
 
 @pytest.mark.slow
@@ -83,8 +96,8 @@ def test_a_choreic_walker_s_turns_over_ten_minutes(tmp_path: Path) -> None:
         overground=True,
     )  # fmt: skip
     simulate_session(tmp_path, spec)
-    _, result, _ = run(tmp_path, AnalysisConfig())
-    measured = _check(result.summary, tmp_path, choreic=True)
+    signals, result, _ = run(tmp_path, AnalysisConfig())
+    measured = _check(result.summary, tmp_path, True, _seen_until(signals))
     assert measured >= 40 and len(closed_passes(read_truth(tmp_path))) == 44
 
 
@@ -101,3 +114,38 @@ def test_overground_through_the_command_line(tmp_path: Path) -> None:
     analysed = stride_in_process("analyze", str(out), "--json")
     assert analysed.returncode == 0, analysed.stderr
     _check(json.loads(analysed.stdout)["summary"], out)
+
+
+def _row(ic: float, turn: bool = False) -> dict[str, str]:
+    return {"ic_s": f"{ic:.3f}", "flags": "turn" if turn else "", "step_length_m": "0.7"}
+
+
+def test_a_pass_the_recording_does_not_show_closed_is_not_a_closed_pass() -> None:
+    # 4 walking steps, a turn of 4, 3 walking steps and two turn steps: the last one lands
+    # at 9.0 s, after the recording's last sample (8.9 s): for the recording the second
+    # pass has one turn step after it, and one slow step may be a pause
+    rows = [_row(0.5 * k, turn=4 <= k < 8) for k in range(11)]
+    rows += [_row(5.5, turn=True), _row(9.0, turn=True)]
+    whole = closed_passes(rows)
+    assert [p.steps for p in whole] == [4, 3]
+    assert [p.steps for p in closed_passes(rows, 8.9)] == [4]
+    assert closed_passes(rows, 9.0) == whole
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("profile", "seed", "minutes"), [("healthy", 60, 2.0), ("parkinsonian:0.5", 36, 10.0)]
+)
+def test_passes_told_apart_at_a_freeze_and_at_the_recording_s_end(
+    profile: str, seed: int, minutes: float, tmp_path: Path
+) -> None:
+    # healthy seed 60: the last turn's second step lands 0.6 ms after the last sample (no
+    # sensor saw it, so the last pass is cut off for the recording); parkinsonian seed 36
+    # (10 minutes): a 3 s freeze of gait on the last step before a turn, both feet down
+    spec = build_spec(
+        minutes=minutes, speed="3.6kmh", profile=profile, seed=seed, rate=1000,
+        overground=True,
+    )  # fmt: skip
+    simulate_session(tmp_path, spec)
+    signals, result, _ = run(tmp_path, AnalysisConfig())
+    _check(result.summary, tmp_path, seen_until_s=_seen_until(signals))

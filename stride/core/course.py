@@ -31,6 +31,10 @@ Foot sensors see only when each foot lands, so the rules are about step timing a
   :mod:`stride.core.course_fit`), either way, and weighs only what the split says beyond
   the step time (a walking step that lands late lengthens its swing too). A step without
   double support (a flight phase, or contacts not seen as they were) has no split.
+- **A freeze of gait.** A pause (a step too long to be one) whose foot then swung as in
+  walking spent its time standing on both feet: a freeze of gait, not a turn step
+  (:func:`stood_pauses`). The session's segmentation weighs it as neither kind of step,
+  so a freeze just before or after a turn does not lengthen the turn by a step.
 - **A pass** is the steps from the recording's start or a turn to the next turn. The first
   pass assumes the recording starts before the first step (the walker stands at the line).
   A pass is never measured when no turn closes it (the recording ended during it), when
@@ -68,7 +72,7 @@ from numpy.typing import NDArray
 
 from stride.core.course_fit import Phases, first_laws, learn_and_segment
 from stride.core.course_segment import Segmentation
-from stride.core.step_ratios import phase_ratios, step_ratios
+from stride.core.step_ratios import phase_ratios, step_ratios, swing_ratios
 from stride.core.steps import FLAG_ALTERNATION, FLAG_GAP, StepTable
 
 COURSE_ASSUMPTION = (
@@ -107,6 +111,9 @@ class CourseParams:
     #: the session's segmentation weighs how each step's time splits between double
     #: support and swing, besides the step time (:func:`phase_ratios`)
     weigh_phase: bool = True
+    #: the session's segmentation takes a pause whose foot swung as in walking (a freeze
+    #: of gait: :func:`stood_pauses`) as no evidence of turning
+    weigh_stood: bool = True
 
 
 @dataclass(frozen=True)
@@ -186,6 +193,26 @@ def _turn_runs(turn: NDArray[np.bool_]) -> NDArray[np.float64]:
     return (ends - starts)[ends < turn.size].astype(np.float64)
 
 
+def stood_pauses(
+    table: StepTable, ratio: NDArray[np.float64], slow_factor: float
+) -> NDArray[np.bool_]:
+    """Pauses (:func:`step_ratios` +inf) whose landing foot swung no slower than
+    ``slow_factor`` times the same foot's walking swings around it: the pause's time went
+    into the double support before the foot lifted, the walker standing on both feet,
+    not into the step. That is what a freeze of gait is, seen by foot sensors: brief
+    episodes of inability to step, the feet as if stuck to the floor, often with the legs
+    trembling, typically on setting off or on turning (Nutt et al. 2011, Lancet Neurol
+    10:734-744; Okuma & Yanagisawa 2008, Mov Disord 23 Suppl 2:S426-S430). Its time says
+    nothing of whether the step that followed turned: the walker stood, then stepped as in
+    walking. Weighed as a pause (a turn's slowest step), a freeze next to a turn (freezing
+    is often set off by one) lengthens the turn by a step and shortens the pass; the
+    session's segmentation weighs it as neither kind of step, and the counts decide. A
+    freeze made of short shuffling steps, or trembling that lifts a foot, shows as steps
+    of its own, not as a pause: that is not covered here."""
+    with np.errstate(invalid="ignore"):
+        return np.isposinf(ratio) & (swing_ratios(table) <= slow_factor)
+
+
 def _segmentation(
     table: StepTable, ratio: NDArray[np.float64], found: list[Pass], p: CourseParams
 ) -> Segmentation | None:
@@ -202,13 +229,17 @@ def _segmentation(
     laws = first_laws(ratio, turn, counts, _turn_runs(turn), p.slow_factor, phase)
     if laws is None:
         return None
+    stood = stood_pauses(table, ratio, p.slow_factor) if p.weigh_stood else None
 
     def ratio_of(walking: NDArray[np.bool_]) -> NDArray[np.float64]:
-        return step_ratios(table, walking=walking)
+        out = step_ratios(table, walking=walking)
+        return out if stood is None else np.where(stood, np.nan, out)
 
     def phase_of(walking: NDArray[np.bool_]) -> Phases:
         return Phases(phase_ratios(table, walking=walking), side)
 
+    if stood is not None:
+        ratio = np.where(stood, np.nan, ratio)
     return learn_and_segment(
         ratio_of, ratio, laws, p.turn_steps, p.slow_factor,
         phase_of if p.weigh_phase else None, phase,

@@ -90,3 +90,27 @@ def phase_ratios(
         ok = np.isfinite(ref) & np.isfinite(x) & (ref > 0)
         out[idx[ok]] = x[ok] / ref[ok]
     return out
+
+
+def swing_ratios(
+    table: StepTable, window: int = 4, walking: NDArray[np.bool_] | None = None
+) -> NDArray[np.float64]:
+    """Each row's swing over the median swing of the same foot's walking steps around it
+    (``window`` steps of that foot before and after). The walking steps are ``walking``
+    when given, else those whose step time is not slow (:func:`step_ratios` known and at
+    most :data:`SLOW_REFERENCE`). NaN where the swing is unknown. A pause's swing is known when
+    its foot lifted and landed: what a pause does with its time (standing with both feet
+    down, or swinging the foot slowly) shows in it."""
+    sw = table["swing_s"]
+    with np.errstate(invalid="ignore"):
+        if walking is None:
+            walking = step_ratios(table, window) <= SLOW_REFERENCE
+        known = np.isfinite(sw) & (sw > 0)
+    out = np.full(sw.shape[0], np.nan)
+    for code in (0, 1):
+        idx = np.flatnonzero(table.side == code)
+        x = np.where(known[idx], sw[idx], np.nan)
+        ref = running_median(np.where(walking[idx], x, np.nan), window)
+        ok = np.isfinite(ref) & np.isfinite(x) & (ref > 0)
+        out[idx[ok]] = x[ok] / ref[ok]
+    return out

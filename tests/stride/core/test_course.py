@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from test_steps import contacts, table  # type: ignore[import-not-found]
 
 from stride.core.course import CourseParams, apply_course, course_passes, slow_steps, turn_rows
-from stride.core.step_ratios import phase_ratios
+from stride.core.step_ratios import phase_ratios, step_ratios
 from stride.core.steps import StepTable
 
 STEP = {"L": 0.55, "R": 0.45}  # a limp: left steps take longer
@@ -292,3 +292,48 @@ def test_a_step_without_double_support_has_no_phase() -> None:
     assert np.isnan(phase_ratios(tab)).all()
     with_phase = apply_course(tab, 10.0)[1]
     assert with_phase == apply_course(tab, 10.0, CourseParams(weigh_phase=False))[1]
+
+
+def _freeze_walk(freeze_at: int, passes: int = 6, steps: int = 14) -> StepTable:
+    """A walker whose stride time strays by 3 % from one gait cycle to the next and whose
+    turns take four steps at 1.5 x, their extra time in the swing (as
+    :func:`_split_walk`'s), with a 3 s freeze of gait before step ``freeze_at`` (counted
+    from the record's first landing): both feet stand still on the floor, then the foot
+    lifts and swings as in walking (as in the simulator, docs/simulation.md)."""
+    rng = np.random.default_rng(0)
+    on: list[float] = []
+    base: list[float] = []
+    t, side, stretch = 0.0, 0, 1.0
+    for k in range(passes):
+        for f in [1.0] * steps + ([1.5] * 4 if k < passes - 1 else []):
+            if side == 0:
+                stretch = 1 + 0.03 * rng.standard_normal()
+            b = STEP["LR"[side]] * stretch
+            t += (b * f + (3.0 if len(on) == freeze_at else 0.0)) if on else 0.0
+            on.append(t)
+            base.append(b)
+            side ^= 1
+    ic, b = np.array(on), np.array(base)
+    # each foot stands until the other has landed and a quarter of that step more; the
+    # foot that steps out of the freeze stood through it, lifting a swing before landing
+    off = np.append(ic[1:], ic[-1] + 0.5) + 0.25 * np.append(b[1:], b[-1])
+    off[freeze_at - 2] = ic[freeze_at] - 0.75 * b[freeze_at]
+    left = dataclasses.replace(contacts(ic[0::2].tolist()), off_t=off[0::2])
+    right = dataclasses.replace(contacts(ic[1::2].tolist()), off_t=off[1::2])
+    return table(left, right)
+
+
+@pytest.mark.parametrize("where", ["before a turn", "setting off after a turn"])
+def test_a_freeze_of_gait_next_to_a_turn_is_not_a_turn_step(where: str) -> None:
+    # the pass's last walking step (or the next pass's first) comes after 3 s standing on
+    # both feet: a pause whose foot then swung as in walking, weighed as neither a turn
+    # step nor a walking step, so the counts keep it in its pass (a turn step before)
+    at = 2 * 18 + (13 if where == "before a turn" else 18)
+    tab = _freeze_walk(at)
+    assert np.isposinf(step_ratios(tab)[at])  # a pause: no step time of its own
+    _, passes = apply_course(tab, 10.0)
+    assert [p["steps"] for p in passes if p["ended_by"] == "turn"] == [14] * 5
+    assert all(p["measured"] for p in passes if p["ended_by"] == "turn")
+    # weighed as a pause, the freeze lengthens the turn by a step and shortens the pass
+    _, old = apply_course(tab, 10.0, CourseParams(weigh_stood=False))
+    assert [p["steps"] for p in old if p["ended_by"] == "turn"] != [14] * 5

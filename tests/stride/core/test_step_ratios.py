@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_steps import contacts, table  # type: ignore[import-not-found]
 
-from stride.core.step_ratios import phase_ratios, running_median, step_ratios
+from stride.core.step_ratios import phase_ratios, running_median, step_ratios, swing_ratios
 
 values = st.lists(
     st.one_of(
@@ -69,3 +69,21 @@ def test_phase_ratios_golden_values() -> None:
     assert ph[12] == pytest.approx((0.65 / 0.75) / 0.8)
     # a step time unknown or no double support: no phase
     assert np.isnan(phase_ratios(table(contacts(on[0::2], 0.3), contacts(on[1::2], 0.3)))).all()
+
+
+def test_swing_ratios_golden_values() -> None:
+    # 0.5 s steps, each foot standing 0.6 s: every swing 0.4 s, a ratio of 1...
+    on = [0.5 * i for i in range(24)]
+    sw = swing_ratios(table(contacts(on[0::2], stance=0.6), contacts(on[1::2], stance=0.6)))
+    assert np.isnan(sw[:2]).all()  # the first landing of each foot: no swing yet
+    assert np.all(sw[2:] == pytest.approx(1.0))
+    # ...a 3 s pause before row 12, its foot standing through it: a walking swing, while
+    # its step time is a pause's; the same pause with the foot lifted early: 8.5 x
+    late = [t + (3.0 if i >= 12 else 0.0) for i, t in enumerate(on)]
+    stood = contacts(late[0::2], stance=0.6)
+    stood.off_t[5] += 3.0
+    tab = table(stood, contacts(late[1::2], stance=0.6))
+    assert np.isposinf(step_ratios(tab)[12])
+    assert swing_ratios(tab)[12] == pytest.approx(1.0)
+    lifted = table(contacts(late[0::2], stance=0.6), contacts(late[1::2], stance=0.6))
+    assert swing_ratios(lifted)[12] == pytest.approx(3.4 / 0.4)
