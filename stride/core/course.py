@@ -76,7 +76,9 @@ from stride.core.step_ratios import phase_ratios, step_ratios, swing_ratios
 from stride.core.steps import FLAG_ALTERNATION, FLAG_GAP, StepTable
 
 COURSE_ASSUMPTION = (
-    "course mode: passes end at turns (two or more consecutive slow steps); the steps of a "
+    "course mode: passes end at turns (two or more consecutive slow steps; a pause whose "
+    "foot then swung as in walking, a freeze of gait, is not taken for a turn step); the "
+    "steps of a "
     "pass cover it from line to line, the walker's last step landing on the end line (mean "
     "step length = pass length / steps), at constant speed within the pass (each foot's "
     "step length in proportion to its median step time); a pass without a turn after it, "
