@@ -12,8 +12,9 @@ are not a true pass (wrong). The truth's passes are those the recording shows cl
 turn step that landed after its last sample is not in it (:func:`seen_until`).
 
 The course-mode settings (``CourseParams``, :mod:`stride.core.course_fit`) were chosen on
-seeds 1-25 (all looked at while developing); seeds 26-45 (the default) and 26-30 at 10
-minutes were held out and are the figures quoted in docs/accuracy.md and README.md.
+seeds 1-25 (all looked at while developing); each change since was judged on seeds held
+out from it (the latest: 86-105, and 41-45 at 10 minutes), the figures quoted in
+docs/accuracy.md and README.md.
 """
 
 from __future__ import annotations
