@@ -10,7 +10,8 @@ beside this tree's. In this run, interleaved (so both meet the same load):
    as a reader hands them to the core: CPU time per time point, best of ``--repeat``, and
    the ratio this tree / base; every output and the final state must be identical
    (else it stops);
-2. cold-cache compile time of the scan and ``finish_foot`` for int16 and float32 forces
+2. cold-cache compile time of the scan (and a base's ``finish_foot``, the stream's end
+   before it became the scan's ``start`` -1) for int16 and float32 forces
    (an empty NUMBA_CACHE_DIR, one subprocess per revision and dtype): CPU seconds.
 """
 
@@ -61,8 +62,19 @@ def run_scan(mod: ModuleType, sig: Any, x: np.ndarray, side: str) -> tuple[np.nd
         words = c._NO_WORDS
     rows, nxt = mod.scan(t, x, cols, 0, p, tr, fs, out_f, out_i, words, c._NO_WORDS)
     assert nxt == n, "output full: enlarge it"
-    more = mod.finish_foot(tr, fs, len(cols), p, out_f[rows:], out_i[rows:])
+    more = _finish(mod, t, x, cols, p, tr, fs, out_f[rows:], out_i[rows:], words)
     return out_f[: rows + more], out_i[: rows + more], tr, fs
+
+
+def _finish(mod: ModuleType, *args: Any) -> int:
+    """The end of the stream: ``finish_foot`` in a base from before it became the scan's
+    ``start`` -1."""
+    from stride.core import contacts as c
+
+    t, x, cols, p, tr, fs, out_f, out_i, words = args
+    if hasattr(mod, "finish_foot"):
+        return int(mod.finish_foot(tr, fs, len(cols), p, out_f, out_i))
+    return int(mod.scan(t, x, cols, -1, p, tr, fs, out_f, out_i, words, c._NO_WORDS)[0])
 
 
 def speed(new: ModuleType, old: ModuleType, minutes: float, repeat: int) -> list[dict[str, Any]]:
@@ -112,7 +124,8 @@ if args[9] is None and mod.__name__ != "stride.core._contact_scan":  # a base be
 mod.scan.compile(tuple(numba.typeof(a) for a in args))
 tr, fs = k.new_state(2)
 out_i = np.zeros((1, k.N_OI), np.int64)
-mod.finish_foot(tr, fs, 2, np.zeros(k.N_P), np.zeros((1, k.N_OF + 2)), out_i)
+if hasattr(mod, "finish_foot"):  # a base from before the end became the scan's start -1
+    mod.finish_foot(tr, fs, 2, np.zeros(k.N_P), np.zeros((1, k.N_OF + 2)), out_i)
 print(time.process_time() - t0)
 """
 

@@ -146,6 +146,11 @@ def scan(
     (then found here, ahead, as the scan goes).
     Returns ``(rows written, next sample)``; the caller calls again while next < len(t)
     (output full). A time that is not finite or does not increase returns ``(-1, i)``.
+    ``start`` -1: the end of the stream instead (no sample is read: ``t`` and ``x`` may be
+    empty): a contact still in stance is cut by the record's end (incomplete), one whose
+    swing had begun ends at its final contact; returns ``(rows written, len(t))``. The end is
+    part of the scan, not a kernel of its own: each kernel costs a first run its compile
+    and every run the loading of its cached code (milliseconds each).
     """
     n = t.shape[0]
     nk = cols.shape[0]
@@ -178,6 +183,15 @@ def scan(
     shared_bads = bads.shape[0] > 0
     bp = 0
     i = start
+    if start < 0:
+        st = fs[S_STATE]
+        if st >= STANCE:  # a contact is open
+            n_out = emit(
+                fs, tr, nk, st == ENDING, fs[S_PREV_T], fs[S_INDEX] - 1.0, out_f, out_i,
+                n_out, p,
+            )  # fmt: skip
+        fs[S_STATE] = UNKNOWN
+        return n_out, n
     while i < n:
         if n_out + 3 >= cap:
             return n_out, i
@@ -674,23 +688,8 @@ def scan(
     return n_out, i
 
 
-@njit(cache=True, nogil=True)
-def finish_foot(
-    tr: np.ndarray, fs: np.ndarray, nk: int, p: np.ndarray, out_f: np.ndarray, out_i: np.ndarray
-) -> int:
-    """End of the stream: a contact still in stance is cut by the record's end
-    (incomplete); one whose swing had begun ends at its final contact."""
-    st = fs[S_STATE]
-    n_out = int(np.int64(0))  # int64, not the literal 0: see the module docstring
-    if st >= STANCE:  # a contact is open
-        n_out = emit(fs, tr, nk, st == ENDING, fs[S_PREV_T], fs[S_INDEX] - 1.0, out_f, out_i,
-                     n_out, p)  # fmt: skip
-    fs[S_STATE] = UNKNOWN
-    return n_out
-
-
 # names the scan uses only through the helpers, kept importable for the reference tests
 __all__ = [
     "NEAR", "P_F_MID", "P_MIN_CONTACT", "S_CAND_BASE", "S_FC_ACC", "S_FC_CNT", "S_FC_I",
-    "S_FC_PEAK", "S_PART_T", "T_SON_I", "_next_bad_step", "bad_steps", "finish_foot", "scan",
+    "S_FC_PEAK", "S_PART_T", "T_SON_I", "_next_bad_step", "bad_steps", "scan",
 ]  # fmt: skip

@@ -329,6 +329,10 @@ class _FootRunner:
         self.tr, self.fs = _k.new_state(self.nk)
         fs = p[_k.P_FS]
         self.per_row = max(1, int(fs * p[_k.P_MIN_CONTACT] + p[_k.P_MIN_SWING]))
+        #: empty arrays of the types the last chunk was scanned with, for the end of the
+        #: stream (:meth:`finish`: the scan with ``start`` -1, no further compile)
+        self._last: tuple[NDArray[np.float64], NDArray[np.generic], NDArray[np.int64] | None]
+        self._last = (_EMPTY_T, np.zeros((0, 1)), None)
 
     def _alloc(self, n: int) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
         cap = n // self.per_row + 16 + int(self.p[_k.P_BLOCK])
@@ -363,6 +367,12 @@ class _FootRunner:
         start = 0
         n = t.shape[0]
         xw = _row_words(x)
+        # (new empty arrays, not slices: a slice would keep the whole chunk alive)
+        self._last = (
+            _EMPTY_T,
+            np.empty((0, x.shape[1]), x.dtype),
+            None if xw is None else _NO_WORDS,
+        )
         while start < n:
             out_f, out_i = self._alloc(n - start)
             rows, nxt = _scan.scan(
@@ -380,12 +390,19 @@ class _FootRunner:
         return FootContacts.concat(parts, self.side, self.nk)
 
     def finish(self) -> FootContacts:
+        """End of the stream: the contact still open (none before any sample was fed)."""
         out_f, out_i = self._alloc(0)
-        rows = _scan.finish_foot(self.tr, self.fs, self.nk, self.p, out_f, out_i)
+        rows = 0
+        if self.fs[_k.S_STATE] != _k.UNKNOWN:  # else no contact is open: nothing to end
+            t, x, xw = self._last
+            rows, _ = _scan.scan(
+                t, x, self.cols, -1, self.p, self.tr, self.fs, out_f, out_i, xw, _NO_WORDS
+            )
         return self._result(out_f[:rows], out_i[:rows])
 
 
 _NO_WORDS = np.zeros(0, np.int64)
+_EMPTY_T = np.zeros(0, np.float64)
 
 
 def _row_words(x: NDArray[np.generic]) -> NDArray[np.int64] | None:
