@@ -38,7 +38,6 @@ from stride.core._contact_bounds import (
     _next_bad_step,
     _sensor_bounds,
     _sum_bounds,
-    bad_steps,
     onset_time,
 )
 from stride.core._contact_state import (
@@ -142,15 +141,19 @@ def scan(
 
     ``xw``: the rows of ``x`` as 64-bit words when ``x`` is little-endian int16 with four
     columns (a view, no copy), else empty for integer ``x`` and None for float ``x``;
-    ``bads``: :func:`bad_steps` of ``t`` when already found for another foot, else empty
-    (then found here, ahead, as the scan goes).
+    ``bads``: the bad time steps of ``t`` then ``len(t)`` (``contacts.bad_steps``: the
+    scan's ``start`` <= -2 below) when already found for another foot, else empty (then
+    found here, ahead, as the scan goes).
     Returns ``(rows written, next sample)``; the caller calls again while next < len(t)
     (output full). A time that is not finite or does not increase returns ``(-1, i)``.
     ``start`` -1: the end of the stream instead (no sample is read: ``t`` and ``x`` may be
     empty): a contact still in stance is cut by the record's end (incomplete), one whose
-    swing had begun ends at its final contact; returns ``(rows written, len(t))``. The end is
-    part of the scan, not a kernel of its own: each kernel costs a first run its compile
-    and every run the loading of its cached code (milliseconds each).
+    swing had begun ends at its final contact; returns ``(rows written, len(t))``.
+    ``start`` -2 - k (k >= 1): the bad time steps of ``t`` from k on instead (each ``k``
+    whose step ``t[k] - t[k-1]`` is not in (0, gap]), into ``out_i[:, 0]`` while it has
+    room; returns ``(steps written, where to go on)``. These are modes of the scan, not
+    kernels of their own: each kernel costs a first run its compile and every run the
+    loading of its cached code (milliseconds each).
     """
     n = t.shape[0]
     nk = cols.shape[0]
@@ -183,6 +186,15 @@ def scan(
     shared_bads = bads.shape[0] > 0
     bp = 0
     i = start
+    if start < -1:
+        k = -2 - start
+        while k < n and n_out < out_i.shape[0]:
+            k = _next_bad_step(t, k, n, gap_dt)
+            if k < n:
+                out_i[n_out, 0] = k
+                n_out += 1
+                k += 1
+        return n_out, k
     if start < 0:
         st = fs[S_STATE]
         if st >= STANCE:  # a contact is open
@@ -691,5 +703,5 @@ def scan(
 # names the scan uses only through the helpers, kept importable for the reference tests
 __all__ = [
     "NEAR", "P_F_MID", "P_MIN_CONTACT", "S_CAND_BASE", "S_FC_ACC", "S_FC_CNT", "S_FC_I",
-    "S_FC_PEAK", "S_PART_T", "T_SON_I", "_next_bad_step", "bad_steps", "scan",
+    "S_FC_PEAK", "S_PART_T", "T_SON_I", "_next_bad_step", "scan",
 ]  # fmt: skip

@@ -361,7 +361,7 @@ class _FootRunner:
     def feed(
         self, t: NDArray[np.float64], x: NDArray[np.generic], bads: NDArray[np.int64] | None = None
     ) -> FootContacts:
-        """Contacts finished in ``t``/``x``; ``bads`` = ``_scan.bad_steps(t, gap)`` if known."""
+        """Contacts finished in ``t``/``x``; ``bads`` = :func:`bad_steps` of them if known."""
         parts: list[FootContacts] = []
         bads = _NO_WORDS if bads is None else bads
         start = 0
@@ -403,6 +403,34 @@ class _FootRunner:
 
 _NO_WORDS = np.zeros(0, np.int64)
 _EMPTY_T = np.zeros(0, np.float64)
+#: bad time steps found per scan call (more take another call)
+BAD_STEP_ROWS = 4096
+
+
+def bad_steps(
+    t: NDArray[np.float64],
+    x: NDArray[np.generic],
+    cols: NDArray[np.int64],
+    p: NDArray[np.float64],
+    rows: int = BAD_STEP_ROWS,
+) -> NDArray[np.int64]:
+    """Every ``k`` in ``1..n-1`` whose time step ``t[k] - t[k-1]`` is not in (0, gap] (gap:
+    ``p``'s), then ``n``: found in one pass, so several feet scanning the same times share
+    it. The pass is a mode of the contact scan (``start`` -2 - k), called with the types of
+    the feet's scans (``x``, ``cols``: the forces and a foot's columns, not read), so it is
+    no kernel of its own to compile and load; ``rows`` steps per call."""
+    n = t.shape[0]
+    tr, fs = _k.new_state(cols.shape[0])
+    out_f = np.empty((0, _k.N_OF + cols.shape[0]))
+    xw = _row_words(x)
+    parts = []
+    k = 1
+    while k < n:
+        out_i = np.empty((rows, _k.N_OI), np.int64)
+        m, k = _scan.scan(t, x, cols, -2 - k, p, tr, fs, out_f, out_i, xw, _NO_WORDS)
+        parts.append(out_i[:m, 0].copy())
+    parts.append(np.array([n], np.int64))
+    return np.concatenate(parts)
 
 
 def _row_words(x: NDArray[np.generic]) -> NDArray[np.int64] | None:
@@ -527,7 +555,8 @@ def detect_feet(
     p = _param_vector(float(signals.fs), params or ContactParams())
     t, x = _prepare(signals.t, forces)
     _check_rate(t, float(signals.fs), params or ContactParams())
-    bads = _scan.bad_steps(t, float(p[_k.P_GAP_DT])) if len(sides) > 1 else None
+    cols0 = np.asarray(all_cols[sides[0]], np.int64)
+    bads = bad_steps(t, x, cols0, p) if len(sides) > 1 else None
 
     def one_foot(side: Side) -> FootContacts:
         runner = _FootRunner(side, all_cols[side], p.copy())

@@ -67,7 +67,7 @@ def _kernels(
     # compiles it in about a second, unannounced. Nor the gap finder's (gaps._scan_gaps),
     # for the same reason: a record is read for gaps only when the contact scan saw a
     # break in it (scan._gapless).
-    return [*common, (_contact_scan.bad_steps, None)]
+    return common
 
 
 def kernel_ready(dispatcher: Any, args: tuple[Any, ...] | None = None) -> bool:
