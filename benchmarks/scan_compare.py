@@ -32,16 +32,21 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-FILES = ("_contact_state", "_contact_scan")
+FILES = ("_contact_state", "_contact_bounds", "_contact_scan")
 
 
 def base_modules(rev: str, into: Path) -> str:
-    """Write the base revision's kernels as top-level modules ``base_*``; their prefix."""
+    """Write the base revision's kernels as top-level modules ``base_*`` (those it has:
+    ``_contact_bounds`` came later); their prefix."""
+    have = []
     for name in FILES:
-        src = subprocess.run(["git", "show", f"{rev}:stride/core/{name}.py"], cwd=REPO,
-                             check=True, capture_output=True, text=True).stdout  # fmt: skip
-        old_import = "from stride.core._contact_state import"
-        src = src.replace(old_import, "from base_contact_state import")
+        done = subprocess.run(["git", "show", f"{rev}:stride/core/{name}.py"], cwd=REPO,
+                              capture_output=True, text=True)  # fmt: skip
+        if done.returncode == 0:
+            have.append((name, done.stdout))
+    for name, src in have:
+        for other, _ in have:
+            src = src.replace(f"from stride.core.{other} import", f"from base{other} import")
         (into / f"base{name}.py").write_text(src)
     return "base"
 

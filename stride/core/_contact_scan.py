@@ -18,7 +18,9 @@ emitted, a lift) take arrays; the helpers taking scalars (bounds, envelopes, cro
 are plain functions that LLVM inlines (numba-level inlining cost compile time for no
 speed). The hot summaries are written for the common layouts:
 four int16 channels per row read as one 64-bit word (heel + toe, and one sensor per foot),
-one integer column, and a generic loop for everything else.
+one integer column, and a generic loop for everything else; the three heel + toe loops of
+any dtype share one sample's update (:func:`_pair_sample`: written once, and typed once,
+which also took about a second off the scan's cold compile).
 
 Compile time (a first run waits for it): numba compiles a helper once per distinct set of
 argument types, and a literal ``True``, ``False`` or ``0`` argument is a type of its own,
@@ -121,6 +123,21 @@ from stride.core._contact_state import (
 
 #: after an event, samples scanned one by one for the next before summarising again
 NEAR = 4
+
+
+@njit(cache=True)
+def _pair_sample(
+    a: float, b: float, m0: float, n0: float, m1: float, n1: float, lo: float, hi: float
+) -> tuple[float, float, float, float, float, float, float]:
+    """One sample of a heel + toe run (values ``a``, ``b``): its sum, then the running
+    extremes of each column and of the sum, updated. The sum is ``0.0 + a + b``, not
+    ``a + b``: the generic loop's order, so a zero sum has its sign. Scalars in and out
+    (float64 only: one compile): LLVM inlines it into the scan's three heel + toe loops."""
+    sv = 0.0 + a + b
+    return (
+        sv, a if a < m0 else m0, a if a > n0 else n0, b if b < m1 else m1,
+        b if b > n1 else n1, sv if sv < lo else lo, sv if sv > hi else hi,
+    )  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
@@ -325,13 +342,9 @@ def scan(
                             for jj in range(ua, np.uint64(limit)):
                                 v0 = np.float64(x[jj, uc0])
                                 v1 = np.float64(x[jj, uc1])
-                                sv = 0.0 + v0 + v1  # not v0 + v1: the sign of a zero sum
-                                m0 = v0 if v0 < m0 else m0
-                                n0 = v0 if v0 > n0 else n0
-                                m1 = v1 if v1 < m1 else m1
-                                n1 = v1 if v1 > n1 else n1
-                                run_min = sv if sv < run_min else run_min
-                                run_max = sv if sv > run_max else run_max
+                                sv, m0, n0, m1, n1, run_min, run_max = _pair_sample(
+                                    v0, v1, m0, n0, m1, n1, run_min, run_max
+                                )
                                 acc_c += sv
                                 acc_d += sv
                         else:
@@ -341,13 +354,9 @@ def scan(
                             for jj in range(ua, np.uint64(limit)):
                                 v0 = np.float64(x[jj, uc0])
                                 v1 = np.float64(x[jj, uc1])
-                                sv = 0.0 + v0 + v1
-                                m0 = v0 if v0 < m0 else m0
-                                n0 = v0 if v0 > n0 else n0
-                                m1 = v1 if v1 < m1 else m1
-                                n1 = v1 if v1 > n1 else n1
-                                run_min = sv if sv < run_min else run_min
-                                run_max = sv if sv > run_max else run_max
+                                sv, m0, n0, m1, n1, run_min, run_max = _pair_sample(
+                                    v0, v1, m0, n0, m1, n1, run_min, run_max
+                                )
                                 nan |= sv != sv
                             acc_c = np.nan if nan else acc_c
                         qb[0, 2] = m0
@@ -420,12 +429,9 @@ def scan(
                             & (sv <= hi)
                         ):  # fmt: skip
                             break
-                        m0 = v0 if v0 < m0 else m0
-                        n0 = v0 if v0 > n0 else n0
-                        m1 = v1 if v1 < m1 else m1
-                        n1 = v1 if v1 > n1 else n1
-                        run_min = sv if sv < run_min else run_min
-                        run_max = sv if sv > run_max else run_max
+                        sv, m0, n0, m1, n1, run_min, run_max = _pair_sample(
+                            v0, v1, m0, n0, m1, n1, run_min, run_max
+                        )
                         acc_c += sv
                         acc_d += sv
                         j += 1

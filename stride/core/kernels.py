@@ -141,6 +141,7 @@ def _scan_callees() -> list[tuple[Any, tuple[Any, ...]]]:
     from numba import typeof, types
 
     from stride.core import _contact_bounds as b
+    from stride.core import _contact_scan as s
     from stride.core import _contact_state as k
 
     a1, a2 = typeof(np.zeros(1)), typeof(np.zeros((1, 1)))
@@ -151,6 +152,7 @@ def _scan_callees() -> list[tuple[Any, tuple[Any, ...]]]:
         (b._next_bad_step, (a1, i, i, f)),
         (b._sum_bounds, (f,) * 9),
         (b._sensor_bounds, (f,) * 5),
+        (s._pair_sample, (f,) * 8),
         (k.emit, (a1, a2, i, yes, f, f, a2, i2, i, a1)),
         (k._crossing, (f,) * 5),
         (k.open_contact, (a1, a2, i, yes, f)),
