@@ -10,7 +10,8 @@ beside this tree's. In this run, interleaved (so both meet the same load):
    as a reader hands them to the core: CPU time per time point, best of ``--repeat``, and
    the ratio this tree / base; every output and the final state must be identical
    (else it stops);
-2. cold-cache compile time of the scan and ``finish_foot`` for int16 and float32 forces
+2. cold-cache compile time of the scan (and a base's ``finish_foot``, the stream's end
+   before it became the scan's ``start`` -1) for int16 and float32 forces
    (an empty NUMBA_CACHE_DIR, one subprocess per revision and dtype): CPU seconds.
 """
 
@@ -31,16 +32,21 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-FILES = ("_contact_state", "_contact_scan")
+FILES = ("_contact_state", "_contact_bounds", "_contact_scan")
 
 
 def base_modules(rev: str, into: Path) -> str:
-    """Write the base revision's kernels as top-level modules ``base_*``; their prefix."""
+    """Write the base revision's kernels as top-level modules ``base_*`` (those it has:
+    ``_contact_bounds`` came later); their prefix."""
+    have = []
     for name in FILES:
-        src = subprocess.run(["git", "show", f"{rev}:stride/core/{name}.py"], cwd=REPO,
-                             check=True, capture_output=True, text=True).stdout  # fmt: skip
-        old_import = "from stride.core._contact_state import"
-        src = src.replace(old_import, "from base_contact_state import")
+        done = subprocess.run(["git", "show", f"{rev}:stride/core/{name}.py"], cwd=REPO,
+                              capture_output=True, text=True)  # fmt: skip
+        if done.returncode == 0:
+            have.append((name, done.stdout))
+    for name, src in have:
+        for other, _ in have:
+            src = src.replace(f"from stride.core.{other} import", f"from base{other} import")
         (into / f"base{name}.py").write_text(src)
     return "base"
 
@@ -61,8 +67,19 @@ def run_scan(mod: ModuleType, sig: Any, x: np.ndarray, side: str) -> tuple[np.nd
         words = c._NO_WORDS
     rows, nxt = mod.scan(t, x, cols, 0, p, tr, fs, out_f, out_i, words, c._NO_WORDS)
     assert nxt == n, "output full: enlarge it"
-    more = mod.finish_foot(tr, fs, len(cols), p, out_f[rows:], out_i[rows:])
+    more = _finish(mod, t, x, cols, p, tr, fs, out_f[rows:], out_i[rows:], words)
     return out_f[: rows + more], out_i[: rows + more], tr, fs
+
+
+def _finish(mod: ModuleType, *args: Any) -> int:
+    """The end of the stream: ``finish_foot`` in a base from before it became the scan's
+    ``start`` -1."""
+    from stride.core import contacts as c
+
+    t, x, cols, p, tr, fs, out_f, out_i, words = args
+    if hasattr(mod, "finish_foot"):
+        return int(mod.finish_foot(tr, fs, len(cols), p, out_f, out_i))
+    return int(mod.scan(t, x, cols, -1, p, tr, fs, out_f, out_i, words, c._NO_WORDS)[0])
 
 
 def speed(new: ModuleType, old: ModuleType, minutes: float, repeat: int) -> list[dict[str, Any]]:
@@ -112,7 +129,8 @@ if args[9] is None and mod.__name__ != "stride.core._contact_scan":  # a base be
 mod.scan.compile(tuple(numba.typeof(a) for a in args))
 tr, fs = k.new_state(2)
 out_i = np.zeros((1, k.N_OI), np.int64)
-mod.finish_foot(tr, fs, 2, np.zeros(k.N_P), np.zeros((1, k.N_OF + 2)), out_i)
+if hasattr(mod, "finish_foot"):  # a base from before the end became the scan's start -1
+    mod.finish_foot(tr, fs, 2, np.zeros(k.N_P), np.zeros((1, k.N_OF + 2)), out_i)
 print(time.process_time() - t0)
 """
 

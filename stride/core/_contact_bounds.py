@@ -118,27 +118,3 @@ def _next_bad_step(t: np.ndarray, a: int, n: int, gap_dt: float) -> int:
                     return int(np.int64(j))
         k = e
     return n
-
-
-@njit(cache=True)
-def bad_steps(t: np.ndarray, gap_dt: float) -> np.ndarray:
-    """Every ``k`` in ``1..n-1`` whose time step ``t[k] - t[k-1]`` is not in (0, gap_dt],
-    then ``n``: found in one pass, so several feet scanning the same times share it."""
-    n = t.shape[0]
-    out = np.empty(16, np.int64)
-    m = 0
-    k = int(np.int64(1))  # int64, not the literal 1: see the module docstring
-    while k < n:
-        k = _next_bad_step(t, k, n, gap_dt)
-        if k >= n:
-            break
-        if m + 1 >= out.shape[0]:
-            grown = np.empty(2 * out.shape[0], np.int64)
-            for q in range(m):  # not grown[:m] = out[:m]: see _scan_kernels._gather
-                grown[q] = out[q]
-            out = grown
-        out[m] = k
-        m += 1
-        k += 1
-    out[m] = n
-    return out[: m + 1]

@@ -18,7 +18,9 @@ emitted, a lift) take arrays; the helpers taking scalars (bounds, envelopes, cro
 are plain functions that LLVM inlines (numba-level inlining cost compile time for no
 speed). The hot summaries are written for the common layouts:
 four int16 channels per row read as one 64-bit word (heel + toe, and one sensor per foot),
-one integer column, and a generic loop for everything else.
+one integer column, and a generic loop for everything else; the three heel + toe loops of
+any dtype share one sample's update (:func:`_pair_sample`: written once, and typed once,
+which also took about a second off the scan's cold compile).
 
 Compile time (a first run waits for it): numba compiles a helper once per distinct set of
 argument types, and a literal ``True``, ``False`` or ``0`` argument is a type of its own,
@@ -38,7 +40,6 @@ from stride.core._contact_bounds import (
     _next_bad_step,
     _sensor_bounds,
     _sum_bounds,
-    bad_steps,
     onset_time,
 )
 from stride.core._contact_state import (
@@ -124,6 +125,21 @@ from stride.core._contact_state import (
 NEAR = 4
 
 
+@njit(cache=True)
+def _pair_sample(
+    a: float, b: float, m0: float, n0: float, m1: float, n1: float, lo: float, hi: float
+) -> tuple[float, float, float, float, float, float, float]:
+    """One sample of a heel + toe run (values ``a``, ``b``): its sum, then the running
+    extremes of each column and of the sum, updated. The sum is ``0.0 + a + b``, not
+    ``a + b``: the generic loop's order, so a zero sum has its sign. Scalars in and out
+    (float64 only: one compile): LLVM inlines it into the scan's three heel + toe loops."""
+    sv = 0.0 + a + b
+    return (
+        sv, a if a < m0 else m0, a if a > n0 else n0, b if b < m1 else m1,
+        b if b > n1 else n1, sv if sv < lo else lo, sv if sv > hi else hi,
+    )  # fmt: skip
+
+
 @njit(cache=True, nogil=True)
 def scan(
     t: np.ndarray,
@@ -142,10 +158,19 @@ def scan(
 
     ``xw``: the rows of ``x`` as 64-bit words when ``x`` is little-endian int16 with four
     columns (a view, no copy), else empty for integer ``x`` and None for float ``x``;
-    ``bads``: :func:`bad_steps` of ``t`` when already found for another foot, else empty
-    (then found here, ahead, as the scan goes).
+    ``bads``: the bad time steps of ``t`` then ``len(t)`` (``contacts.bad_steps``: the
+    scan's ``start`` <= -2 below) when already found for another foot, else empty (then
+    found here, ahead, as the scan goes).
     Returns ``(rows written, next sample)``; the caller calls again while next < len(t)
     (output full). A time that is not finite or does not increase returns ``(-1, i)``.
+    ``start`` -1: the end of the stream instead (no sample is read: ``t`` and ``x`` may be
+    empty): a contact still in stance is cut by the record's end (incomplete), one whose
+    swing had begun ends at its final contact; returns ``(rows written, len(t))``.
+    ``start`` -2 - k (k >= 1): the bad time steps of ``t`` from k on instead (each ``k``
+    whose step ``t[k] - t[k-1]`` is not in (0, gap]), into ``out_i[:, 0]`` while it has
+    room; returns ``(steps written, where to go on)``. These are modes of the scan, not
+    kernels of their own: each kernel costs a first run its compile and every run the
+    loading of its cached code (milliseconds each).
     """
     n = t.shape[0]
     nk = cols.shape[0]
@@ -178,6 +203,24 @@ def scan(
     shared_bads = bads.shape[0] > 0
     bp = 0
     i = start
+    if start < -1:
+        k = -2 - start
+        while k < n and n_out < out_i.shape[0]:
+            k = _next_bad_step(t, k, n, gap_dt)
+            if k < n:
+                out_i[n_out, 0] = k
+                n_out += 1
+                k += 1
+        return n_out, k
+    if start < 0:
+        st = fs[S_STATE]
+        if st >= STANCE:  # a contact is open
+            n_out = emit(
+                fs, tr, nk, st == ENDING, fs[S_PREV_T], fs[S_INDEX] - 1.0, out_f, out_i,
+                n_out, p,
+            )  # fmt: skip
+        fs[S_STATE] = UNKNOWN
+        return n_out, n
     while i < n:
         if n_out + 3 >= cap:
             return n_out, i
@@ -299,13 +342,9 @@ def scan(
                             for jj in range(ua, np.uint64(limit)):
                                 v0 = np.float64(x[jj, uc0])
                                 v1 = np.float64(x[jj, uc1])
-                                sv = 0.0 + v0 + v1  # not v0 + v1: the sign of a zero sum
-                                m0 = v0 if v0 < m0 else m0
-                                n0 = v0 if v0 > n0 else n0
-                                m1 = v1 if v1 < m1 else m1
-                                n1 = v1 if v1 > n1 else n1
-                                run_min = sv if sv < run_min else run_min
-                                run_max = sv if sv > run_max else run_max
+                                sv, m0, n0, m1, n1, run_min, run_max = _pair_sample(
+                                    v0, v1, m0, n0, m1, n1, run_min, run_max
+                                )
                                 acc_c += sv
                                 acc_d += sv
                         else:
@@ -315,13 +354,9 @@ def scan(
                             for jj in range(ua, np.uint64(limit)):
                                 v0 = np.float64(x[jj, uc0])
                                 v1 = np.float64(x[jj, uc1])
-                                sv = 0.0 + v0 + v1
-                                m0 = v0 if v0 < m0 else m0
-                                n0 = v0 if v0 > n0 else n0
-                                m1 = v1 if v1 < m1 else m1
-                                n1 = v1 if v1 > n1 else n1
-                                run_min = sv if sv < run_min else run_min
-                                run_max = sv if sv > run_max else run_max
+                                sv, m0, n0, m1, n1, run_min, run_max = _pair_sample(
+                                    v0, v1, m0, n0, m1, n1, run_min, run_max
+                                )
                                 nan |= sv != sv
                             acc_c = np.nan if nan else acc_c
                         qb[0, 2] = m0
@@ -394,12 +429,9 @@ def scan(
                             & (sv <= hi)
                         ):  # fmt: skip
                             break
-                        m0 = v0 if v0 < m0 else m0
-                        n0 = v0 if v0 > n0 else n0
-                        m1 = v1 if v1 < m1 else m1
-                        n1 = v1 if v1 > n1 else n1
-                        run_min = sv if sv < run_min else run_min
-                        run_max = sv if sv > run_max else run_max
+                        sv, m0, n0, m1, n1, run_min, run_max = _pair_sample(
+                            v0, v1, m0, n0, m1, n1, run_min, run_max
+                        )
                         acc_c += sv
                         acc_d += sv
                         j += 1
@@ -674,23 +706,8 @@ def scan(
     return n_out, i
 
 
-@njit(cache=True, nogil=True)
-def finish_foot(
-    tr: np.ndarray, fs: np.ndarray, nk: int, p: np.ndarray, out_f: np.ndarray, out_i: np.ndarray
-) -> int:
-    """End of the stream: a contact still in stance is cut by the record's end
-    (incomplete); one whose swing had begun ends at its final contact."""
-    st = fs[S_STATE]
-    n_out = int(np.int64(0))  # int64, not the literal 0: see the module docstring
-    if st >= STANCE:  # a contact is open
-        n_out = emit(fs, tr, nk, st == ENDING, fs[S_PREV_T], fs[S_INDEX] - 1.0, out_f, out_i,
-                     n_out, p)  # fmt: skip
-    fs[S_STATE] = UNKNOWN
-    return n_out
-
-
 # names the scan uses only through the helpers, kept importable for the reference tests
 __all__ = [
     "NEAR", "P_F_MID", "P_MIN_CONTACT", "S_CAND_BASE", "S_FC_ACC", "S_FC_CNT", "S_FC_I",
-    "S_FC_PEAK", "S_PART_T", "T_SON_I", "_next_bad_step", "bad_steps", "finish_foot", "scan",
+    "S_FC_PEAK", "S_PART_T", "T_SON_I", "_next_bad_step", "scan",
 ]  # fmt: skip

@@ -329,6 +329,10 @@ class _FootRunner:
         self.tr, self.fs = _k.new_state(self.nk)
         fs = p[_k.P_FS]
         self.per_row = max(1, int(fs * p[_k.P_MIN_CONTACT] + p[_k.P_MIN_SWING]))
+        #: empty arrays of the types the last chunk was scanned with, for the end of the
+        #: stream (:meth:`finish`: the scan with ``start`` -1, no further compile)
+        self._last: tuple[NDArray[np.float64], NDArray[np.generic], NDArray[np.int64] | None]
+        self._last = (_EMPTY_T, np.zeros((0, 1)), None)
 
     def _alloc(self, n: int) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
         cap = n // self.per_row + 16 + int(self.p[_k.P_BLOCK])
@@ -357,12 +361,18 @@ class _FootRunner:
     def feed(
         self, t: NDArray[np.float64], x: NDArray[np.generic], bads: NDArray[np.int64] | None = None
     ) -> FootContacts:
-        """Contacts finished in ``t``/``x``; ``bads`` = ``_scan.bad_steps(t, gap)`` if known."""
+        """Contacts finished in ``t``/``x``; ``bads`` = :func:`bad_steps` of them if known."""
         parts: list[FootContacts] = []
         bads = _NO_WORDS if bads is None else bads
         start = 0
         n = t.shape[0]
         xw = _row_words(x)
+        # (new empty arrays, not slices: a slice would keep the whole chunk alive)
+        self._last = (
+            _EMPTY_T,
+            np.empty((0, x.shape[1]), x.dtype),
+            None if xw is None else _NO_WORDS,
+        )
         while start < n:
             out_f, out_i = self._alloc(n - start)
             rows, nxt = _scan.scan(
@@ -380,12 +390,47 @@ class _FootRunner:
         return FootContacts.concat(parts, self.side, self.nk)
 
     def finish(self) -> FootContacts:
+        """End of the stream: the contact still open (none before any sample was fed)."""
         out_f, out_i = self._alloc(0)
-        rows = _scan.finish_foot(self.tr, self.fs, self.nk, self.p, out_f, out_i)
+        rows = 0
+        if self.fs[_k.S_STATE] != _k.UNKNOWN:  # else no contact is open: nothing to end
+            t, x, xw = self._last
+            rows, _ = _scan.scan(
+                t, x, self.cols, -1, self.p, self.tr, self.fs, out_f, out_i, xw, _NO_WORDS
+            )
         return self._result(out_f[:rows], out_i[:rows])
 
 
 _NO_WORDS = np.zeros(0, np.int64)
+_EMPTY_T = np.zeros(0, np.float64)
+#: bad time steps found per scan call (more take another call)
+BAD_STEP_ROWS = 4096
+
+
+def bad_steps(
+    t: NDArray[np.float64],
+    x: NDArray[np.generic],
+    cols: NDArray[np.int64],
+    p: NDArray[np.float64],
+    rows: int = BAD_STEP_ROWS,
+) -> NDArray[np.int64]:
+    """Every ``k`` in ``1..n-1`` whose time step ``t[k] - t[k-1]`` is not in (0, gap] (gap:
+    ``p``'s), then ``n``: found in one pass, so several feet scanning the same times share
+    it. The pass is a mode of the contact scan (``start`` -2 - k), called with the types of
+    the feet's scans (``x``, ``cols``: the forces and a foot's columns, not read), so it is
+    no kernel of its own to compile and load; ``rows`` steps per call."""
+    n = t.shape[0]
+    tr, fs = _k.new_state(cols.shape[0])
+    out_f = np.empty((0, _k.N_OF + cols.shape[0]))
+    xw = _row_words(x)
+    parts = []
+    k = 1
+    while k < n:
+        out_i = np.empty((rows, _k.N_OI), np.int64)
+        m, k = _scan.scan(t, x, cols, -2 - k, p, tr, fs, out_f, out_i, xw, _NO_WORDS)
+        parts.append(out_i[:m, 0].copy())
+    parts.append(np.array([n], np.int64))
+    return np.concatenate(parts)
 
 
 def _row_words(x: NDArray[np.generic]) -> NDArray[np.int64] | None:
@@ -510,7 +555,8 @@ def detect_feet(
     p = _param_vector(float(signals.fs), params or ContactParams())
     t, x = _prepare(signals.t, forces)
     _check_rate(t, float(signals.fs), params or ContactParams())
-    bads = _scan.bad_steps(t, float(p[_k.P_GAP_DT])) if len(sides) > 1 else None
+    cols0 = np.asarray(all_cols[sides[0]], np.int64)
+    bads = bad_steps(t, x, cols0, p) if len(sides) > 1 else None
 
     def one_foot(side: Side) -> FootContacts:
         runner = _FootRunner(side, all_cols[side], p.copy())

@@ -49,7 +49,6 @@ def _kernels(
     scan: tuple[Any, tuple[Any, ...] | None] = (_contact_scan.scan, _scan_args(scan_dtype))
     common = [
         scan,
-        (_contact_scan.finish_foot, None),
         (_step_kernels._previous_median_mad, None),
         (belt._accumulate, None),
         (belt._displacements, None),
@@ -68,7 +67,7 @@ def _kernels(
     # compiles it in about a second, unannounced. Nor the gap finder's (gaps._scan_gaps),
     # for the same reason: a record is read for gaps only when the contact scan saw a
     # break in it (scan._gapless).
-    return [*common, (_contact_scan.bad_steps, None)]
+    return common
 
 
 def kernel_ready(dispatcher: Any, args: tuple[Any, ...] | None = None) -> bool:
@@ -137,8 +136,8 @@ def compile_scan(forces_dtype: str | np.dtype[Any] = "float64") -> None:
 def _scan_callees() -> list[tuple[Any, tuple[Any, ...]]]:
     """(kernel, argument types) of every kernel the contact scan calls, as the scan passes
     them (whatever the forces' dtype: none takes the forces), in the order a compile of the
-    scan meets them; then the scan's end, ``finish_foot``, as ``_FootRunner.finish`` calls
-    it. A test checks this list against what compiling the scan compiles."""
+    scan meets them (the stream's end is the scan's ``start`` -1, not a kernel of its
+    own). A test checks this list against what compiling the scan compiles."""
     from numba import typeof, types
 
     from stride.core import _contact_bounds as b
@@ -153,25 +152,24 @@ def _scan_callees() -> list[tuple[Any, tuple[Any, ...]]]:
         (b._next_bad_step, (a1, i, i, f)),
         (b._sum_bounds, (f,) * 9),
         (b._sensor_bounds, (f,) * 5),
+        (s._pair_sample, (f,) * 8),
         (k.emit, (a1, a2, i, yes, f, f, a2, i2, i, a1)),
         (k._crossing, (f,) * 5),
         (k.open_contact, (a1, a2, i, yes, f)),
         (k.lift, (a1, a1, f, f, f, a1)),
         (b.onset_time, (f,) * 7),
         (k.envelopes, (*(f,) * 8, yes, types.UniTuple(f, 10))),
-        (s.finish_foot, (a2, a1, i, a1, a2, i2)),
     ]
 
 
 def compile_scan_callees() -> None:
-    """Compile (or load) the kernels the contact scan calls, and its end, into numba's
-    cache: a helper's first share on a first run, while the command compiles the scan.
+    """Compile (or load) the kernels the contact scan calls into numba's cache: a
+    helper's first share on a first run, while the command compiles the scan.
     They go last-met first: the scan's compile meets its callees after seconds of its
     own work, and loads each one found in the cache by then instead of compiling it, so
     the two processes meet in the middle rather than compiling the same kernels in the
     same order."""
-    callees = _scan_callees()
-    for kernel, sig in [*reversed(callees[:-1]), callees[-1]]:
+    for kernel, sig in reversed(_scan_callees()):
         kernel.compile(sig)
 
 
@@ -234,9 +232,9 @@ def _as_python(modules: list[Any]) -> Iterator[None]:
 
 @contextmanager
 def scan_as_python() -> Iterator[None]:
-    """Within: the contact scan, its end (``finish_foot``) and every kernel they call
-    run as plain Python, so a warm-up compiles every other kernel (those are compiled
-    by :func:`compile_scan_callees` and the command's :func:`compile_scan`; no kernel
+    """Within: the contact scan and every kernel it calls run as plain Python, so a
+    warm-up compiles every other kernel (those are compiled by
+    :func:`compile_scan_callees` and the command's :func:`compile_scan`; no kernel
     compiled twice for the same types); same results, slower."""
     from stride.core import _contact_bounds, _contact_scan, _contact_state
 

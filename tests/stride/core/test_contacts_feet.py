@@ -12,8 +12,8 @@ from contact_synth import adc, foot_force
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stride.core._contact_scan import bad_steps
-from stride.core.contacts import FootContacts, detect_contacts, detect_feet
+from stride.core import _contact_state as k
+from stride.core.contacts import FootContacts, bad_steps, detect_contacts, detect_feet
 from stride.core.signals import Channel, GaitSignals
 from stride.errors import InputError
 
@@ -28,14 +28,22 @@ def _bad_steps_reference(t: list[float], gap: float) -> list[int]:
     st.integers(0, 2**32 - 1),
     st.integers(0, 3000),
     st.floats(0.0, 0.05),
+    st.sampled_from([1, 3, 4096]),
+    st.sampled_from([np.int16, np.float32]),
 )
-def test_bad_steps_match_reference(seed: int, n: int, bad_share: float) -> None:
+def test_bad_steps_match_reference(
+    seed: int, n: int, bad_share: float, rows: int, dtype: type[np.generic]
+) -> None:
+    """Found by the scan's mode (``rows`` per call: more take further calls)."""
     rng = np.random.default_rng(seed)
     dt = np.full(n, 0.01)
     hit = rng.random(n) < bad_share
     dt[hit] = rng.choice([0.0, -0.01, 0.05, np.nan, np.inf], int(hit.sum()))
     t = np.cumsum(dt)
-    got = bad_steps(t, 0.015)
+    p = np.zeros(k.N_P)
+    p[k.P_GAP_DT] = 0.015
+    x = np.zeros((n, 4), dtype)
+    got = bad_steps(t, x, np.array([0, 1]), p, rows)
     assert got.dtype == np.int64
     assert got.tolist() == _bad_steps_reference(t.tolist(), 0.015)
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from stride.core import _contact_scan, _contact_state, _step_kernels
-from stride.core.contacts import ContactParams, detect_contacts
+from stride.core.contacts import ContactParams, detect_contacts, detect_feet
 from stride.core.kernels import warm_analysis_kernels
 from stride.core.signals import Channel, GaitSignals, Side
 
@@ -90,4 +90,31 @@ def test_each_helper_is_compiled_once() -> None:
     )
     for helper in helpers:
         assert len(helper.signatures) <= 1, (helper, helper.signatures)  # 0: from the cache
-    assert len(_contact_scan.finish_foot.signatures) == 1
+    scans = [str(sig[1].dtype) for sig in _contact_scan.scan.signatures]
+    assert scans.count("int16") == 1 and scans.count("float32") == 1, scans
+
+
+def test_the_end_of_a_stream_is_scanned_with_the_types_of_its_chunks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The end (the scan's start -1) compiles no scan of its own: it passes arguments of
+    the same numba types as the chunks did, for every dtype and layout."""
+    from numba import typeof
+
+    real = _contact_scan.scan
+    seen: dict[int, set[tuple[object, ...]]] = {0: set(), -1: set()}
+
+    def typed(*args: object) -> tuple[int, int]:
+        seen[0 if int(args[3]) >= 0 else -1].add(tuple(typeof(a) for a in args))
+        return real(*args)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(_contact_scan, "scan", typed)
+    rng = np.random.default_rng(2)
+    t = np.arange(6000) / 1000.0
+    for dtype in (np.int16, np.uint16, np.float32, np.float64):
+        for parts in (("heel", "toe"), ("foot",), tuple(f"s{k}" for k in range(8))):
+            ph = (t[:, None] + rng.uniform(0, 1, 2 * len(parts))) % 1.0
+            x = ((ph < 0.6) * 800 + rng.integers(0, 4, ph.shape)).astype(dtype)
+            chans = tuple(Channel(s, p) for s in "LR" for p in parts)
+            detect_feet(GaitSignals(t, x, chans, 1000.0), ("L", "R"))
+    assert seen[-1] and seen[-1] <= seen[0]
