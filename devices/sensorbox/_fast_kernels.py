@@ -216,6 +216,31 @@ def _chunk_end(chunk_starts: I64, ce: int, n: int) -> int:
 
 
 @njit(cache=True)
+def _oversize(
+    chunk_starts: I64, ce: int, n: int, start: int, lim: int, stats: I64
+) -> tuple[int, int, bool]:
+    """The live decoder's discarding of a stretch longer than a frame at a chunk end, for
+    a stretch from ``start`` that goes on past ``lim``, ``ce`` the first chunk ending
+    after ``start``: returns the first chunk ending after ``lim`` and where the stretch
+    now starts, and whether bytes were discarded (the rest of the stretch then too). A
+    kernel of its own: rare, and kept out of the decoder's loop."""
+    dropped = False
+    nchunks = chunk_starts.shape[0]
+    while ce < nchunks:
+        end = _chunk_end(chunk_starts, ce, n)
+        if end > lim:
+            break
+        if end - start > MAX_WIRE:
+            stats[DISCARDED] += end - start
+            stats[OVERSIZE] += 1
+            stats[RESYNCS] += 1
+            start = end
+            dropped = True
+        ce += 1
+    return ce, start, dropped
+
+
+@njit(cache=True)
 def _decode_stream(
     buf: U8,
     chunk_starts: I64,
@@ -270,14 +295,8 @@ def _decode_stream(
             ce += 1
         lim = j if cut < 0 else cut
         if lim - start > MAX_WIRE:
-            while ce < nchunks and _chunk_end(chunk_starts, ce, n) <= lim:
-                if _chunk_end(chunk_starts, ce, n) - start > MAX_WIRE:
-                    stats[DISCARDED] += _chunk_end(chunk_starts, ce, n) - start
-                    stats[OVERSIZE] += 1
-                    stats[RESYNCS] += 1
-                    start = _chunk_end(chunk_starts, ce, n)
-                    skip = True
-                ce += 1
+            ce, start, dropped = _oversize(chunk_starts, ce, n, start, lim, stats)
+            skip = skip or dropped
         if cut >= 0:
             stats[DISCARDED] += cut - start
             start = cut
@@ -285,7 +304,8 @@ def _decode_stream(
             synced = False
             nrel = st[NREL]
             _new_connection(new_gap_us[kn], st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
-            rel_chunk[nrel : st[NREL]] = new_chunk[kn]
+            for r in range(nrel, st[NREL]):
+                rel_chunk[r] = new_chunk[kn]
             kn += 1
             continue
         if j >= n:
@@ -375,7 +395,8 @@ def _decode_stream(
                     _release(g, 0, 0, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
                 else:
                     _push(g, window, st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
-                rel_chunk[nrel : st[NREL]] = ce
+                for r in range(nrel, st[NREL]):
+                    rel_chunk[r] = ce
                 continue
             if problem == MISMATCH:
                 stats[FRAMES] += 1
@@ -388,6 +409,7 @@ def _decode_stream(
     if flush:
         while st[NHELD] > 0:
             _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
-    rel_chunk[nrel : st[NREL]] = nchunks
+    for r in range(nrel, st[NREL]):
+        rel_chunk[r] = nchunks
     nrel = st[NREL]
     return dec[:start], rel[:nrel], rel_host[:nrel], rel_chunk[:nrel], stats, n - start
