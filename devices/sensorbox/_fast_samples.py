@@ -19,7 +19,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _widen(
     counts: NDArray[np.int16],
     offset: NDArray[np.float32],
@@ -55,7 +55,7 @@ def _widen(
         hi = lo
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _seconds(t_us: NDArray[np.int64], t_out: NDArray[np.float64], n: int, t0: int) -> None:
     """``t_out[i] = (t_us[i] - t0) / 1e6`` for ``i < n``, where ``t_out`` may be ``t_us``'
     own memory: a block at a time, copied aside first, so the loop is a plain one."""
