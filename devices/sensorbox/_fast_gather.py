@@ -49,8 +49,8 @@ def _gather_blocks(
     time; per BELT frame: [t_us, counts, interval, seq] (4 x K), host time; the release
     indices of the other frames (HELLO, STATUS, ERROR, in order); the type of every
     released frame; per block its payload offset in ``dec`` and its first sample's
-    unwrapped t_us; and per BELT frame the index of the last HELLO released before it or
-    -1 (apart: needed only for the belt's speed).
+    unwrapped t_us; and per BELT frame its speed in m/s with the counts per metre of the
+    last HELLO released before it (NaN where none was known, or no interval).
 
     The frames are counted first (:func:`_count_frames`), then the arrays are allocated
     here, by numpy, in one buffer (:func:`_carve`) but for the payload offsets (let go
@@ -73,7 +73,7 @@ def _gather_blocks(
         bhost,
         bt,
         belt,
-        belt_hello,
+        belt_speed,
         belt_host,
         other,
     ) = _carve(
@@ -89,13 +89,14 @@ def _gather_blocks(
             (nb, np.float64),
             (nb, np.int64),
             (4 * nbelt, np.int64),
-            (nbelt, np.int64),
+            (nbelt, np.float64),
             (nbelt, np.float64),
             (nother, np.int64),
         ]
     )
     belt = belt.reshape(4, nbelt)
     boff = np.empty(nb, np.int64)
+    f32 = np.zeros(1, np.float32)  # a HELLO's counts per metre read through its bits
     _fill_blocks(
         dec,
         rel,
@@ -114,12 +115,14 @@ def _gather_blocks(
         boff,
         bt,
         belt,
-        belt_hello,
+        belt_speed,
         belt_host,
         other,
+        f32,
+        f32.view(np.uint32),
     )
     binfo = (bseq, bmiss, brst, bch, bper, bchunk)
-    return bstart, bvstart, binfo, bhost, belt, belt_host, other, rtype, boff, bt, belt_hello
+    return bstart, bvstart, binfo, bhost, belt, belt_host, other, rtype, boff, bt, belt_speed
 
 
 def _carve(specs: list[tuple[int, Any]]) -> list[NDArray[Any]]:
@@ -173,12 +176,16 @@ def _fill_blocks(
     boff: I64,
     bt: I64,
     belt: I64,
-    belt_hello: I64,
+    belt_speed: F64,
     belt_host: F64,
     other: I64,
+    f32: NDArray[np.float32],
+    f32_bits: NDArray[np.uint32],
 ) -> None:
     """:func:`_gather_blocks`' arrays filled (allocated by it, sized by
-    :func:`_count_frames`)."""
+    :func:`_count_frames`). The belt's speed is ``counts / cpm / (interval * 1e-6)``,
+    ``cpm`` the float32 counts per metre of the last HELLO released before it
+    (``f32_bits``: ``f32``'s memory, so the payload's bits are read as a float32)."""
     nr = rel.shape[0]
     acc_m = 0
     acc_r = 0
@@ -187,7 +194,7 @@ def _fill_blocks(
     v = 0
     k = 0
     o = 0
-    n_hello = 0
+    cpm = 0.0
     bstart[0] = 0
     bvstart[0] = 0
     for i in range(nr):
@@ -216,12 +223,22 @@ def _fill_blocks(
                     | (np.int64(dec[off + 7]) << 24)
                 )
                 belt[3, k] = seq
-                belt_hello[k] = n_hello - 1
+                interval = belt[2, k]
+                if cpm > 0 and interval > 0:
+                    belt_speed[k] = belt[1, k] / cpm / (interval * 1e-6)
+                else:
+                    belt_speed[k] = np.nan
                 belt_host[k] = rel_host[i]
                 k += 1
             elif 1 <= ty <= 5:
-                if ty == 1:
-                    n_hello += 1
+                if ty == 1:  # checked by the decoder: counts per metre at 14 (HELLO_FIXED)
+                    f32_bits[0] = (
+                        np.uint32(dec[off + 14])
+                        | (np.uint32(dec[off + 15]) << 8)
+                        | (np.uint32(dec[off + 16]) << 16)
+                        | (np.uint32(dec[off + 17]) << 24)
+                    )
+                    cpm = np.float64(f32[0])
                 other[o] = i
                 o += 1
             continue

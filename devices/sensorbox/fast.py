@@ -262,7 +262,7 @@ def decode_stream(
     del rel, rel_host, rel_chunk  # freed before the events and the samples are made
     hellos, statuses, errors = _rare_events(*rare, dec)
     del rare
-    belt_speed = _belt_speed(belt, got[10], hellos)
+    belt_speed = got[10]
     per_block = [got[8], got[9]]  # given over below: freed there once used
     del got
     return_freed_memory()  # the frame tables' and the belt's scratch memory
@@ -343,19 +343,6 @@ def _rare_events(
             msg = payload[1:].decode("ascii", "replace")
             errors.append(ErrorEvent(payload[0], msg, seq, t_i, host))
     return hellos, statuses, errors
-
-
-def _belt_speed(
-    belt: NDArray[np.int64], hello_at: NDArray[np.int64], hellos: list[HelloEvent]
-) -> NDArray[np.float64]:
-    """Belt speed (m/s) of each BELT frame with the counts per metre of the last HELLO
-    released before it (``hello_at``: its index, -1 for none); NaN where none was known."""
-    cpm = np.asarray([0.0, *(h.hello.belt_counts_per_m for h in hellos)])[hello_at + 1]
-    counts, interval = belt[1], belt[2]
-    valid = (cpm > 0) & (interval > 0)
-    speed = np.full(counts.shape, np.nan)
-    speed[valid] = counts[valid] / cpm[valid] / (interval[valid] * 1e-6)
-    return speed
 
 
 def load_kernels() -> None:
