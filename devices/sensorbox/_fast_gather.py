@@ -38,7 +38,7 @@ B1 = NDArray[np.bool_]
 def _gather_blocks(
     dec: U8, rel: I64, rel_host: F64, rel_chunk: I32 | I64
 ) -> tuple[
-    I64, I64, tuple[I32, I64, B1, I32, I32, I32 | I64], F64, I64, F64, I64, I8, I64, I64, I64
+    I64, I64, tuple[I32, I64, B1, I32, I32, I32 | I64], F64, I64, F64, I64, I8, I64, I64, F64
 ]:
     """Split the released frames into per-frame arrays, in one pass (the samples follow
     in :func:`_gather_samples`, once the decoder's frame tables are gone).
