@@ -53,10 +53,11 @@ def _gather_blocks(
     last HELLO released before it (NaN where none was known, or no interval).
 
     The frames are counted first (:func:`_count_frames`), then the arrays are allocated
-    here, by numpy, in one buffer (:func:`_carve`) but for the payload offsets (let go
-    before the others), and filled by :func:`_fill_blocks`: numpy asks the kernel for huge
-    pages for a large buffer, where arrays allocated inside a kernel take a page fault
-    per 4 KB (most of the time this step took).
+    here, by numpy, in one buffer (:func:`_carve`) but for the blocks' payload offsets
+    and first sample times (let go before the others), and filled by
+    :func:`_fill_blocks`: numpy asks the kernel for huge pages for a large buffer, where
+    arrays allocated inside a kernel take a page fault per 4 KB (most of the time this
+    step took).
     """
     nr = rel.shape[0]
     rtype = np.empty(nr, np.int8)
@@ -71,7 +72,6 @@ def _gather_blocks(
         bper,
         bchunk,
         bhost,
-        bt,
         belt,
         belt_speed,
         belt_host,
@@ -87,7 +87,6 @@ def _gather_blocks(
             (nb, np.int32),
             (nb, rel_chunk.dtype),
             (nb, np.float64),
-            (nb, np.int64),
             (4 * nbelt, np.int64),
             (nbelt, np.float64),
             (nbelt, np.float64),
@@ -95,7 +94,8 @@ def _gather_blocks(
         ]
     )
     belt = belt.reshape(4, nbelt)
-    boff = np.empty(nb, np.int64)
+    boff = np.empty(nb, np.int64)  # let go before the times are written
+    bt = np.empty(nb, np.int64)  # let go once they are
     f32 = np.zeros(1, np.float32)  # a HELLO's counts per metre read through its bits
     _fill_blocks(
         dec,
