@@ -10,8 +10,6 @@ the per-block arrays and the times, never the recording's bytes with the times."
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
@@ -35,8 +33,14 @@ I32 = NDArray[np.int32]
 B1 = NDArray[np.bool_]
 
 
+@njit(cache=True)
 def _gather_blocks(
-    dec: U8, rel: I64, rel_host: F64, rel_chunk: I32 | I64
+    dec: U8,
+    rel: I64,
+    rel_host: F64,
+    rel_chunk: I32 | I64,
+    f32: NDArray[np.float32],
+    f32_bits: NDArray[np.uint32],
 ) -> tuple[
     I64, I64, tuple[I32, I64, B1, I32, I32, I32 | I64], F64, I64, F64, I64, I8, I64, I64, F64
 ]:
@@ -49,103 +53,17 @@ def _gather_blocks(
     time; per BELT frame: [t_us, counts, interval, seq] (4 x K), host time; the release
     indices of the other frames (HELLO, STATUS, ERROR, in order); the type of every
     released frame; per block its payload offset in ``dec`` and its first sample's
-    unwrapped t_us; and per BELT frame its speed in m/s with the counts per metre of the
-    last HELLO released before it (NaN where none was known, or no interval).
-
-    The frames are counted first (:func:`_count_frames`), then the arrays are allocated
-    here, by numpy, in one buffer (:func:`_carve`) but for the blocks' payload offsets
-    and first sample times (let go before the others), and filled by
-    :func:`_fill_blocks`: numpy asks the kernel for huge pages for a large buffer, where
-    arrays allocated inside a kernel take a page fault per 4 KB (most of the time this
-    step took).
+    unwrapped t_us; and per BELT frame its speed in m/s, ``counts / cpm / (interval *
+    1e-6)`` with ``cpm`` the float32 counts per metre of the last HELLO released before it
+    (NaN where none was known, or no interval; ``f32_bits``: ``f32``'s memory (one
+    value), so that the payload's bits are read as a float32).
     """
     nr = rel.shape[0]
     rtype = np.empty(nr, np.int8)
-    nb, nbelt, nother = _count_frames(rel, rtype)
-    (
-        bstart,
-        bvstart,
-        bseq,
-        bmiss,
-        brst,
-        bch,
-        bper,
-        bchunk,
-        bhost,
-        belt,
-        belt_speed,
-        belt_host,
-        other,
-    ) = _carve(
-        [
-            (nb + 1, np.int64),
-            (nb + 1, np.int64),
-            (nb, np.int32),
-            (nb, np.int64),
-            (nb, np.bool_),
-            (nb, np.int32),
-            (nb, np.int32),
-            (nb, rel_chunk.dtype),
-            (nb, np.float64),
-            (4 * nbelt, np.int64),
-            (nbelt, np.float64),
-            (nbelt, np.float64),
-            (nother, np.int64),
-        ]
-    )
-    belt = belt.reshape(4, nbelt)
-    boff = np.empty(nb, np.int64)  # let go before the times are written
-    bt = np.empty(nb, np.int64)  # let go once they are
-    f32 = np.zeros(1, np.float32)  # a HELLO's counts per metre read through its bits
-    _fill_blocks(
-        dec,
-        rel,
-        rel_host,
-        rel_chunk,
-        rtype,
-        bstart,
-        bvstart,
-        bseq,
-        bmiss,
-        brst,
-        bch,
-        bper,
-        bchunk,
-        bhost,
-        boff,
-        bt,
-        belt,
-        belt_speed,
-        belt_host,
-        other,
-        f32,
-        f32.view(np.uint32),
-    )
-    binfo = (bseq, bmiss, brst, bch, bper, bchunk)
-    return bstart, bvstart, binfo, bhost, belt, belt_host, other, rtype, boff, bt, belt_speed
-
-
-def _carve(specs: list[tuple[int, Any]]) -> list[NDArray[Any]]:
-    """Arrays of ``specs`` (length, dtype) as views of one new buffer, each at an offset
-    aligned to 8 bytes (their memory goes when the last of them goes)."""
-    sizes = [-(-n * np.dtype(dt).itemsize // 8) * 8 for n, dt in specs]
-    buf = np.empty(max(sum(sizes), 8), np.uint8)
-    out: list[NDArray[Any]] = []
-    at = 0
-    for (n, dt), size in zip(specs, sizes, strict=True):
-        out.append(buf[at : at + n * np.dtype(dt).itemsize].view(dt))
-        at += size
-    return out
-
-
-@njit(cache=True)
-def _count_frames(rel: I64, rtype: I8) -> tuple[int, int, int]:
-    """The type of every released frame into ``rtype``; returns the numbers of SAMPLES,
-    BELT and other known (HELLO, STATUS, ERROR) frames."""
     nb = 0
     nbelt = 0
     nother = 0
-    for i in range(rel.shape[0]):
+    for i in range(nr):
         ty = rel[i, R_PACK] & 0xFF
         rtype[i] = ty
         if ty == 2:
@@ -154,39 +72,21 @@ def _count_frames(rel: I64, rtype: I8) -> tuple[int, int, int]:
             nbelt += 1
         elif 1 <= ty <= 5:
             nother += 1
-    return nb, nbelt, nother
-
-
-@njit(cache=True)
-def _fill_blocks(
-    dec: U8,
-    rel: I64,
-    rel_host: F64,
-    rel_chunk: I32 | I64,
-    rtype: I8,
-    bstart: I64,
-    bvstart: I64,
-    bseq: I32,
-    bmiss: I64,
-    brst: B1,
-    bch: I32,
-    bper: I32,
-    bchunk: I32 | I64,
-    bhost: F64,
-    boff: I64,
-    bt: I64,
-    belt: I64,
-    belt_speed: F64,
-    belt_host: F64,
-    other: I64,
-    f32: NDArray[np.float32],
-    f32_bits: NDArray[np.uint32],
-) -> None:
-    """:func:`_gather_blocks`' arrays filled (allocated by it, sized by
-    :func:`_count_frames`). The belt's speed is ``counts / cpm / (interval * 1e-6)``,
-    ``cpm`` the float32 counts per metre of the last HELLO released before it
-    (``f32_bits``: ``f32``'s memory, so the payload's bits are read as a float32)."""
-    nr = rel.shape[0]
+    bstart = np.zeros(nb + 1, np.int64)
+    bvstart = np.zeros(nb + 1, np.int64)
+    bseq = np.empty(nb, np.int32)
+    bmiss = np.empty(nb, np.int64)
+    brst = np.empty(nb, np.bool_)
+    bch = np.empty(nb, np.int32)
+    bper = np.empty(nb, np.int32)
+    bchunk = np.empty(nb, rel_chunk.dtype)
+    bhost = np.empty(nb, np.float64)
+    boff = np.empty(nb, np.int64)
+    bt = np.empty(nb, np.int64)
+    belt = np.empty((4, nbelt), np.int64)
+    belt_speed = np.empty(nbelt, np.float64)
+    belt_host = np.empty(nbelt, np.float64)
+    other = np.empty(nother, np.int64)
     acc_m = 0
     acc_r = 0
     b = 0
@@ -195,8 +95,6 @@ def _fill_blocks(
     k = 0
     o = 0
     cpm = 0.0
-    bstart[0] = 0
-    bvstart[0] = 0
     for i in range(nr):
         ty = rtype[i]
         off = rel[i, R_OFF]
@@ -260,6 +158,8 @@ def _fill_blocks(
         b += 1
         bstart[b] = s
         bvstart[b] = v
+    binfo = (bseq, bmiss, brst, bch, bper, bchunk)
+    return bstart, bvstart, binfo, bhost, belt, belt_host, other, rtype, boff, bt, belt_speed
 
 
 @njit(cache=True)

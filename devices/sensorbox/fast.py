@@ -288,7 +288,8 @@ def decode_stream(
     del starts, ht
     counter_map: dict[str, Any] = dict(zip(STAT_FIELDS, (int(x) for x in stats_arr), strict=True))
     stats = DecoderStats(**counter_map)
-    got = _fast_gather._gather_blocks(dec, rel, rel_host, rel_chunk)
+    f32 = np.zeros(1, np.float32)  # a HELLO's counts per metre, read through its bits
+    got = _fast_gather._gather_blocks(dec, rel, rel_host, rel_chunk, f32, f32.view(np.uint32))
     bstart, bvstart, binfo, bhost, belt, belt_host, other, rel_type = got[:8]
     first_hello = np.flatnonzero(rel_type == T_HELLO)[:1]
     hello_chunk = int(rel_chunk[first_hello[0]]) if first_hello.size else -1

@@ -193,8 +193,7 @@ def reading_kernels_ready() -> bool:
         _scan_kernels._scan_chunks,
         _scan_kernels._gather,
         _fast_kernels._decode_stream,
-        _fast_gather._count_frames,
-        _fast_gather._fill_blocks,
+        _fast_gather._gather_blocks,
         _fast_gather._gather_samples,
         _fast_samples._assemble_in_place,
     )
