@@ -108,6 +108,8 @@ def stages(session: Path, size: int, repeat: int) -> dict[str, Any]:
     """This checkout's read cut into its stages, each the best of ``repeat``."""
     import time
 
+    import numpy as np
+
     from devices.recording import SessionReader
     from devices.sensorbox import _fast_gather, _fast_inputs, _fast_kernels, fast
     from stride.ingest.assembler import BlockAssembler
@@ -146,7 +148,8 @@ def stages(session: Path, size: int, repeat: int) -> dict[str, Any]:
         )
         clock("whole-stream decoder kernel", t)
         t = now()
-        got = _fast_gather._gather_blocks(dec, rel, rel_host, rel_chunk)
+        f32 = np.zeros(1, np.float32)
+        got = _fast_gather._gather_blocks(dec, rel, rel_host, rel_chunk, f32, f32.view(np.uint32))
         clock("per-block gather", t)
         t = now()
         fast._rare_events(rel[got[6]], rel_host[got[6]], dec)

@@ -94,8 +94,11 @@ def _scan_chunks(raw: U8, start: int, t: I64) -> tuple[I64, I64, I64, int]:
             | (int(raw[p + 18]) << 16)
             | (int(raw[p + 19]) << 24)
         )
-        crc = _crc32_update(0xFFFFFFFF, raw, p + 4, p + 16, t)
-        crc = _crc32_update(crc, raw, p + HEAD, p + HEAD + m, t)
+        crc = 0xFFFFFFFF
+        a, b = p + 4, p + 16  # the header's length and host time, then the data
+        for _ in range(2):  # one call site: the CRC's loops are compiled once
+            crc = _crc32_update(crc, raw, a, b, t)
+            a, b = p + HEAD, p + HEAD + m
         if (crc ^ 0xFFFFFFFF) != want:
             break
         pos_out[k] = p

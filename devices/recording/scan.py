@@ -79,15 +79,20 @@ def join(parts: list[StreamData], sink: _Sink | None = None) -> StreamData:
     gathered into it, one after the other, so their bytes are joined already)."""
     if len(parts) == 1:
         return parts[0]
-    sizes = np.array([len(p.data) for p in parts], np.int64)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    offsets = [p.offsets + s for p, s in zip(parts, starts.tolist(), strict=True)]
+    count = sum(p.offsets.size for p in parts)
+    offsets = np.empty(count, np.int64)  # each part's shifted in place: no copy of its own
+    host_t = np.empty(count, np.float64)
+    start = at = 0
+    for p in parts:
+        k = p.offsets.size
+        np.add(p.offsets, start, out=offsets[at : at + k])
+        host_t[at : at + k] = p.host_t
+        start += len(p.data)
+        at += k
     return StreamData(
-        sink.view(0, int(sizes.sum()))
-        if sink is not None
-        else bytearray().join(p.data for p in parts),
-        np.concatenate([np.zeros(0, np.int64), *offsets]),
-        np.concatenate([np.zeros(0, np.float64), *(p.host_t for p in parts)]),
+        sink.view(0, start) if sink is not None else bytearray().join(p.data for p in parts),
+        offsets,
+        host_t,
     )
 
 

@@ -35,9 +35,14 @@ B1 = NDArray[np.bool_]
 
 @njit(cache=True)
 def _gather_blocks(
-    dec: U8, rel: I64, rel_host: F64, rel_chunk: I32 | I64
+    dec: U8,
+    rel: I64,
+    rel_host: F64,
+    rel_chunk: I32 | I64,
+    f32: NDArray[np.float32],
+    f32_bits: NDArray[np.uint32],
 ) -> tuple[
-    I64, I64, tuple[I32, I64, B1, I32, I32, I32 | I64], F64, I64, F64, I64, I8, I64, I64, I64
+    I64, I64, tuple[I32, I64, B1, I32, I32, I32 | I64], F64, I64, F64, I64, I8, I64, I64, F64
 ]:
     """Split the released frames into per-frame arrays, in one pass (the samples follow
     in :func:`_gather_samples`, once the decoder's frame tables are gone).
@@ -48,8 +53,10 @@ def _gather_blocks(
     time; per BELT frame: [t_us, counts, interval, seq] (4 x K), host time; the release
     indices of the other frames (HELLO, STATUS, ERROR, in order); the type of every
     released frame; per block its payload offset in ``dec`` and its first sample's
-    unwrapped t_us; and per BELT frame the index of the last HELLO released before it or
-    -1 (apart: needed only for the belt's speed).
+    unwrapped t_us; and per BELT frame its speed in m/s, ``counts / cpm / (interval *
+    1e-6)`` with ``cpm`` the float32 counts per metre of the last HELLO released before it
+    (NaN where none was known, or no interval; ``f32_bits``: ``f32``'s memory (one
+    value), so that the payload's bits are read as a float32).
     """
     nr = rel.shape[0]
     rtype = np.empty(nr, np.int8)
@@ -77,7 +84,7 @@ def _gather_blocks(
     boff = np.empty(nb, np.int64)
     bt = np.empty(nb, np.int64)
     belt = np.empty((4, nbelt), np.int64)
-    belt_hello = np.empty(nbelt, np.int64)
+    belt_speed = np.empty(nbelt, np.float64)
     belt_host = np.empty(nbelt, np.float64)
     other = np.empty(nother, np.int64)
     acc_m = 0
@@ -87,7 +94,7 @@ def _gather_blocks(
     v = 0
     k = 0
     o = 0
-    n_hello = 0
+    cpm = 0.0
     for i in range(nr):
         ty = rtype[i]
         off = rel[i, R_OFF]
@@ -114,12 +121,22 @@ def _gather_blocks(
                     | (np.int64(dec[off + 7]) << 24)
                 )
                 belt[3, k] = seq
-                belt_hello[k] = n_hello - 1
+                interval = belt[2, k]
+                if cpm > 0 and interval > 0:
+                    belt_speed[k] = belt[1, k] / cpm / (interval * 1e-6)
+                else:
+                    belt_speed[k] = np.nan
                 belt_host[k] = rel_host[i]
                 k += 1
             elif 1 <= ty <= 5:
-                if ty == 1:
-                    n_hello += 1
+                if ty == 1:  # checked by the decoder: counts per metre at 14 (HELLO_FIXED)
+                    f32_bits[0] = (
+                        np.uint32(dec[off + 14])
+                        | (np.uint32(dec[off + 15]) << 8)
+                        | (np.uint32(dec[off + 16]) << 16)
+                        | (np.uint32(dec[off + 17]) << 24)
+                    )
+                    cpm = np.float64(f32[0])
                 other[o] = i
                 o += 1
             continue
@@ -142,7 +159,7 @@ def _gather_blocks(
         bstart[b] = s
         bvstart[b] = v
     binfo = (bseq, bmiss, brst, bch, bper, bchunk)
-    return bstart, bvstart, binfo, bhost, belt, belt_host, other, rtype, boff, bt, belt_hello
+    return bstart, bvstart, binfo, bhost, belt, belt_host, other, rtype, boff, bt, belt_speed
 
 
 @njit(cache=True)

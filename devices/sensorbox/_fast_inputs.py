@@ -113,7 +113,7 @@ def _checked(
     ht = np.zeros(offs.shape[0]) if host_t is None else np.asarray(host_t, dtype=np.float64)
     if offs.ndim != 1 or ht.shape != offs.shape:
         raise ValueError("chunk_offsets and host_t must be 1-D and of the same length")
-    if offs.size and (offs[0] != 0 or np.any(np.diff(offs) < 0) or offs[-1] > n):
+    if offs.size and (offs[0] != 0 or bool((offs[1:] < offs[:-1]).any()) or offs[-1] > n):
         raise ValueError("chunk_offsets must start at 0 and never decrease within data")
     if reorder_window < 0:
         raise ValueError("reorder_window must be >= 0")

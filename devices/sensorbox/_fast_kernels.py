@@ -42,6 +42,7 @@ from devices.sensorbox._fast_sequencer import (
     FRAMES,
     HELLO_C,
     I64,
+    LAST_UNWRAPPED,
     LAST_WRAPPED,
     MALFORMED,
     MAX_WIRE,
@@ -52,15 +53,21 @@ from devices.sensorbox._fast_sequencer import (
     NREL,
     OK,
     OVERSIZE,
+    P_LEN,
+    P_SEQ,
+    R_OFF,
+    R_PACK,
+    R_T,
     RECENT,
     RESYNCS,
+    SAMPLES,
     TRUNC,
     U8,
     UNKNOWN,
     _free_slot,
     _new_connection,
     _push,
-    _release,
+    _recent_add,
     _release_oldest,
     _signed32,
 )
@@ -215,6 +222,30 @@ def _chunk_end(chunk_starts: I64, ce: int, n: int) -> int:
     return chunk_starts[ce + 1] if ce + 1 < chunk_starts.shape[0] else n
 
 
+@njit(cache=True, inline="always")
+def _oversize(
+    chunk_starts: I64, ce: int, n: int, start: int, lim: int, stats: I64
+) -> tuple[int, int, bool]:
+    """The live decoder's discarding of a stretch longer than a frame at a chunk end, for
+    a stretch from ``start`` that goes on past ``lim``, ``ce`` the first chunk ending
+    after ``start``: returns the first chunk ending after ``lim`` and where the stretch
+    now starts, and whether bytes were discarded (the rest of the stretch then too)."""
+    dropped = False
+    nchunks = chunk_starts.shape[0]
+    while ce < nchunks:
+        end = _chunk_end(chunk_starts, ce, n)
+        if end > lim:
+            break
+        if end - start > MAX_WIRE:
+            stats[DISCARDED] += end - start
+            stats[OVERSIZE] += 1
+            stats[RESYNCS] += 1
+            start = end
+            dropped = True
+        ce += 1
+    return ce, start, dropped
+
+
 @njit(cache=True)
 def _decode_stream(
     buf: U8,
@@ -270,14 +301,8 @@ def _decode_stream(
             ce += 1
         lim = j if cut < 0 else cut
         if lim - start > MAX_WIRE:
-            while ce < nchunks and _chunk_end(chunk_starts, ce, n) <= lim:
-                if _chunk_end(chunk_starts, ce, n) - start > MAX_WIRE:
-                    stats[DISCARDED] += _chunk_end(chunk_starts, ce, n) - start
-                    stats[OVERSIZE] += 1
-                    stats[RESYNCS] += 1
-                    start = _chunk_end(chunk_starts, ce, n)
-                    skip = True
-                ce += 1
+            ce, start, dropped = _oversize(chunk_starts, ce, n, start, lim, stats)
+            skip = skip or dropped
         if cut >= 0:
             stats[DISCARDED] += cut - start
             start = cut
@@ -285,7 +310,8 @@ def _decode_stream(
             synced = False
             nrel = st[NREL]
             _new_connection(new_gap_us[kn], st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
-            rel_chunk[nrel : st[NREL]] = new_chunk[kn]
+            for r in range(nrel, st[NREL]):
+                rel_chunk[r] = new_chunk[kn]
             kn += 1
             continue
         if j >= n:
@@ -351,31 +377,46 @@ def _decode_stream(
                 stats[FRAMES] += 1
                 if ftype < 1 or ftype > 5:
                     stats[UNKNOWN] += 1
-                ng = int(_free_slot(held, st))
-                fr[ng, F_TYPE] = ftype
-                fr[ng, F_SEQ] = dec[dpos + 1] | (np.int64(dec[dpos + 2]) << 8)
-                fr[ng, F_T] = (
+                seq = dec[dpos + 1] | (np.int64(dec[dpos + 2]) << 8)
+                t = (
                     np.int64(dec[dpos + 3])
                     | (np.int64(dec[dpos + 4]) << 8)
                     | (np.int64(dec[dpos + 5]) << 16)
                     | (np.int64(dec[dpos + 6]) << 24)
                 )
-                fr[ng, F_OFF] = dpos + 7
-                fr[ng, F_LEN] = flen - 9
-                fh[ng] = host
-                g = ng
-                seq = fr[g, F_SEQ]
                 nrel = st[NREL]
+                dt = _signed32(t - st[LAST_WRAPPED])
                 if (
-                    seq == st[EXPECTED]
-                    and st[NHELD] == 0
-                    and rc[2 * RECENT + seq] == 0
-                    and _signed32(fr[g, F_T] - st[LAST_WRAPPED]) >= 0
-                ):  # the common case, in order: what _push would do, without the call
-                    _release(g, 0, 0, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
+                    seq == st[EXPECTED] and st[NHELD] == 0 and rc[2 * RECENT + seq] == 0 and dt >= 0
+                ):  # the common case, in order: what _push would do, without the call;
+                    # the expected seq is known, so a frame came before (_release's
+                    # restart and missing branches do not apply)
+                    tu = st[LAST_UNWRAPPED] + dt
+                    st[LAST_WRAPPED] = t
+                    st[LAST_UNWRAPPED] = tu
+                    lh[0] = host
+                    st[EXPECTED] = (seq + 1) & 0xFFFF
+                    _recent_add(st, rc, seq, t)
+                    rel[nrel, R_T] = tu
+                    rel[nrel, R_OFF] = dpos + 7
+                    rel[nrel, R_PACK] = ftype | (seq << P_SEQ) | (np.int64(flen - 9) << P_LEN)
+                    rel_host[nrel] = host
+                    st[NREL] = nrel + 1
+                    if ftype == 1:
+                        st[HELLO_C] = dec[dpos + 25]
+                    elif ftype == 2:
+                        stats[SAMPLES] += dec[dpos + 8]
                 else:
+                    g = int(_free_slot(held, st))
+                    fr[g, F_TYPE] = ftype
+                    fr[g, F_SEQ] = seq
+                    fr[g, F_T] = t
+                    fr[g, F_OFF] = dpos + 7
+                    fr[g, F_LEN] = flen - 9
+                    fh[g] = host
                     _push(g, window, st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
-                rel_chunk[nrel : st[NREL]] = ce
+                for r in range(nrel, st[NREL]):
+                    rel_chunk[r] = ce
                 continue
             if problem == MISMATCH:
                 stats[FRAMES] += 1
@@ -388,6 +429,7 @@ def _decode_stream(
     if flush:
         while st[NHELD] > 0:
             _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
-    rel_chunk[nrel : st[NREL]] = nchunks
+    for r in range(nrel, st[NREL]):
+        rel_chunk[r] = nchunks
     nrel = st[NREL]
     return dec[:start], rel[:nrel], rel_host[:nrel], rel_chunk[:nrel], stats, n - start

@@ -19,7 +19,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _widen(
     counts: NDArray[np.int16],
     offset: NDArray[np.float32],
@@ -30,23 +30,42 @@ def _widen(
     """``newtons[m] = (counts[m] - offset[m % k]) * scale[m % k]`` for ``m < total`` in
     float32, where ``newtons`` may start at ``counts``' own address: a block at a time
     from the end, each block's counts copied aside first (its float32 slots cover its own
-    int16 slots and later ones, never earlier ones), so the loop is a plain one."""
+    int16 slots and later ones, never earlier ones). ``total`` is a multiple of ``k`` and
+    so is the block, so each block starts at channel 0: the offsets and scales are laid
+    out a block long once, and the loop over a block is a plain one LLVM vectorises."""
     k = offset.shape[0]
     if k == 0:
         return
     block = 4096 - 4096 % k
     aside = np.empty(block, np.int16)
+    off = np.empty(block, np.float32)
+    sc = np.empty(block, np.float32)
+    for m in range(block):
+        off[m] = offset[m % k]
+        sc[m] = scale[m % k]
     hi = total
     while hi > 0:
         lo = max(0, hi - block)
         for m in range(hi - lo):
             aside[m] = counts[lo + m]
-        for m in range(0, hi - lo, k):
-            for j in range(k):
-                x = np.float32(aside[m + j])
-                x = np.float32(x - offset[j])
-                newtons[lo + m + j] = np.float32(x * scale[j])
+        for m in range(hi - lo):
+            x = np.float32(aside[m])
+            x = np.float32(x - off[m])
+            newtons[lo + m] = np.float32(x * sc[m])
         hi = lo
+
+
+@njit(cache=True, inline="always")
+def _seconds(t_us: NDArray[np.int64], t_out: NDArray[np.float64], n: int, t0: int) -> None:
+    """``t_out[i] = (t_us[i] - t0) / 1e6`` for ``i < n``, where ``t_out`` may be ``t_us``'
+    own memory: a block at a time, copied aside first, so the loop is a plain one."""
+    aside = np.empty(4096, np.int64)
+    for lo in range(0, n, 4096):
+        w = min(4096, n - lo)
+        for q in range(w):
+            aside[q] = t_us[lo + q]
+        for q in range(w):
+            t_out[lo + q] = (aside[q] - t0) / 1e6
 
 
 @njit(cache=True)
@@ -78,8 +97,8 @@ def _assemble_in_place(
     if every:  # until a sample is dropped, nothing moves: only the times are written
         while kept < n and t_us[kept] > top:
             top = t_us[kept]
-            t_out[kept] = (top - t0) / 1e6
             kept += 1
+        _seconds(t_us, t_out, kept, t0)
     for i in range(kept, n):
         ti = t_us[i]
         if ti <= top:

@@ -54,7 +54,7 @@ def _signed32(d: int) -> int:
 
 
 @njit(cache=True, inline="always")
-def _recent_add(st: I64, rc: I64, seq: int, t: int) -> None:
+def _recent_add(st: I64, rc: I64, seq: Int, t: Int) -> None:
     pos = st[RPOS]
     if st[NRECENT] == RECENT:
         rc[2 * RECENT + rc[pos]] -= 1

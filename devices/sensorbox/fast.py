@@ -60,7 +60,9 @@ class DecodedBox:
       ``block_restart`` bool, the others int64.
     - belt: ``belt_t_us``, ``belt_counts``, ``belt_interval_us``, ``belt_speed_mps`` (NaN
       where no counts per metre were known), ``belt_seq``, ``belt_host_t``.
-    - ``hellos``, ``statuses``, ``errors``: the events themselves; ``stats``: counters.
+    - ``hellos``, ``statuses``, ``errors``: the events themselves (the HELLO and STATUS
+      events made on first use: reading a recording needs only the distinct HELLOs,
+      :meth:`distinct_hellos`); ``stats``: counters.
     - ``values_room``: the buffer ``values_flat`` starts at (the recording's own bytes,
       where the counts could be written over them), with room for 4 bytes per value where
       it could be had: a consumer that owns the box may widen the counts to float32 there
@@ -85,11 +87,17 @@ class DecodedBox:
     belt_speed_mps: NDArray[np.float64]
     belt_seq: NDArray[np.int64]
     belt_host_t: NDArray[np.float64]
-    hellos: list[HelloEvent]
-    statuses: list[StatusEvent]
     errors: list[ErrorEvent]
     stats: DecoderStats
     pending: int
+    #: the HELLOs: the distinct ones parsed, then per HELLO frame its index among them, seq,
+    #: t_us and host time
+    _hello_rows: tuple[list[Hello], list[int], list[int], list[int], list[float]] = field(
+        default=([], [], [], [], []), repr=False
+    )
+    #: the STATUS frames' fields (flags, dropped, supply_mv, seq, t_us, host_t) as arrays
+    _status_rows: tuple[NDArray[Any], ...] = field(default=(), repr=False)
+    _made: dict[str, list[Any]] = field(default_factory=dict, repr=False)
     _rel_type: NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, np.int8), repr=False)
     _hello_chunk: int = -1  # the recorded chunk whose feed released the first HELLO
     values_room: NDArray[np.uint8] = field(
@@ -120,7 +128,33 @@ class DecodedBox:
     @property
     def hello(self) -> Hello | None:
         """The last HELLO of the stream."""
-        return self.hellos[-1].hello if self.hellos else None
+        distinct, which = self._hello_rows[0], self._hello_rows[1]
+        return distinct[which[-1]] if which else None
+
+    def distinct_hellos(self) -> list[Hello]:
+        """The HELLOs in the order they were released, each repeat of the one before it
+        left out (a box repeats the same HELLO every second)."""
+        distinct, which = self._hello_rows[0], self._hello_rows[1]
+        return [distinct[i] for k, i in enumerate(which) if k == 0 or which[k - 1] != i]
+
+    @property
+    def hellos(self) -> list[HelloEvent]:
+        """The HELLO events (made on first use)."""
+        if "hellos" not in self._made:
+            distinct, which, seq, t, host = self._hello_rows
+            self._made["hellos"] = [
+                HelloEvent(distinct[i], q, t_i, h)
+                for i, q, t_i, h in zip(which, seq, t, host, strict=True)
+            ]
+        return self._made["hellos"]
+
+    @property
+    def statuses(self) -> list[StatusEvent]:
+        """The STATUS events (made on first use)."""
+        if "statuses" not in self._made:
+            columns = [c.tolist() for c in self._status_rows]
+            self._made["statuses"] = [StatusEvent(*row) for row in zip(*columns, strict=True)]
+        return self._made["statuses"]
 
     def samples_in_place(
         self,
@@ -254,15 +288,16 @@ def decode_stream(
     del starts, ht
     counter_map: dict[str, Any] = dict(zip(STAT_FIELDS, (int(x) for x in stats_arr), strict=True))
     stats = DecoderStats(**counter_map)
-    got = _fast_gather._gather_blocks(dec, rel, rel_host, rel_chunk)
+    f32 = np.zeros(1, np.float32)  # a HELLO's counts per metre, read through its bits
+    got = _fast_gather._gather_blocks(dec, rel, rel_host, rel_chunk, f32, f32.view(np.uint32))
     bstart, bvstart, binfo, bhost, belt, belt_host, other, rel_type = got[:8]
     first_hello = np.flatnonzero(rel_type == T_HELLO)[:1]
     hello_chunk = int(rel_chunk[first_hello[0]]) if first_hello.size else -1
     rare = (rel[other], rel_host[other])  # the few rows the events are made of
     del rel, rel_host, rel_chunk  # freed before the events and the samples are made
-    hellos, statuses, errors = _rare_events(*rare, dec)
+    hello_rows, status_rows, errors = _rare_events(*rare, dec)
     del rare
-    belt_speed = _belt_speed(belt, got[10], hellos)
+    belt_speed = got[10]
     per_block = [got[8], got[9]]  # given over below: freed there once used
     del got
     return_freed_memory()  # the frame tables' and the belt's scratch memory
@@ -290,72 +325,86 @@ def decode_stream(
         belt_speed_mps=belt_speed,
         belt_seq=belt[3],
         belt_host_t=belt_host,
-        hellos=hellos,
-        statuses=statuses,
         errors=errors,
         stats=stats,
         pending=int(pending),
+        _hello_rows=hello_rows,
+        _status_rows=status_rows,
         _rel_type=rel_type,
         _hello_chunk=hello_chunk,
         values_room=room,
     )
 
 
+#: A STATUS payload (frames.STATUS, ``<HIH``) as a numpy record.
+_STATUS_DTYPE = np.dtype([("flags", "<u2"), ("dropped", "<u4"), ("supply_mv", "<u2")])
+
+
 def _rare_events(
     rows: NDArray[np.int64], hosts: NDArray[np.float64], dec: NDArray[np.uint8]
-) -> tuple[list[HelloEvent], list[StatusEvent], list[ErrorEvent]]:
-    """The few HELLO, STATUS and ERROR frames as events: their release rows (``rel``'s)
-    and host times, their payloads in ``dec``."""
+) -> tuple[
+    tuple[list[Hello], list[int], list[int], list[int], list[float]],
+    tuple[NDArray[Any], ...],
+    list[ErrorEvent],
+]:
+    """The few HELLO, STATUS and ERROR frames (their release rows (``rel``'s) and host
+    times, their payloads in ``dec``): the HELLOs as ``DecodedBox._hello_rows`` (each
+    distinct payload parsed once), the STATUS fields as arrays (one numpy pass; the
+    events are made only if asked for), the ERROR events."""
     from devices.sensorbox._fast_sequencer import P_LEN, P_SEQ, R_OFF, R_PACK, R_T
 
-    hellos: list[HelloEvent] = []
-    statuses: list[StatusEvent] = []
-    errors: list[ErrorEvent] = []
-    parsed: dict[bytes, Hello] = {}  # a box repeats the same HELLO every second
     pack = rows[:, R_PACK]
+    kind = pack & 0xFF
     lengths = (pack >> P_LEN) & 0xFFFF
-    # The payloads of each length gathered in one numpy pass (rows of a window view: no
-    # index array, only the payloads' own bytes), then sliced as bytes: slicing the
-    # decoded bytes frame by frame costs more than the events themselves.
-    payloads: list[bytes] = [b""] * lengths.size
-    for ln in np.unique(lengths).tolist():
-        if ln == 0:
-            continue
-        which = np.flatnonzero(lengths == ln)
-        got = sliding_window_view(dec, ln)[rows[which, R_OFF]].tobytes()
-        for k, i in enumerate(which.tolist()):
-            payloads[i] = got[k * ln : (k + 1) * ln]
-    columns = (pack & 0xFF, (pack >> P_SEQ) & 0xFFFF, rows[:, R_T], hosts)
-    for payload, ftype, seq, t_i, host in zip(
-        payloads, *(c.tolist() for c in columns), strict=True
-    ):
-        if ftype == T_HELLO:
-            h = parsed.get(payload)
-            if h is None:
-                h = Hello.parse(payload)
-                assert h is not None  # checked by the kernel
-                parsed[payload] = h
-            hellos.append(HelloEvent(h, seq, t_i, host))
-        elif ftype == T_STATUS:
-            flags, dropped, mv = STATUS.unpack(payload)
-            statuses.append(StatusEvent(flags, dropped, mv, seq, t_i, host))
-        elif ftype == T_ERROR:
-            msg = payload[1:].decode("ascii", "replace")
-            errors.append(ErrorEvent(payload[0], msg, seq, t_i, host))
-    return hellos, statuses, errors
+    seqs = (pack >> P_SEQ) & 0xFFFF
+    offs = rows[:, R_OFF]
+    times = rows[:, R_T]
 
+    def payloads(which: NDArray[np.intp]) -> list[bytes]:
+        """The payloads of rows ``which``: those of each length gathered in one numpy
+        pass (rows of a window view: no index array, only the payloads' own bytes), then
+        sliced as bytes (slicing the decoded bytes frame by frame costs more)."""
+        out: list[bytes] = [b""] * which.size
+        for ln in np.unique(lengths[which]).tolist():
+            if ln == 0:
+                continue
+            at = np.flatnonzero(lengths[which] == ln)
+            got = sliding_window_view(dec, ln)[offs[which[at]]].tobytes()
+            for k, i in enumerate(at.tolist()):
+                out[i] = got[k * ln : (k + 1) * ln]
+        return out
 
-def _belt_speed(
-    belt: NDArray[np.int64], hello_at: NDArray[np.int64], hellos: list[HelloEvent]
-) -> NDArray[np.float64]:
-    """Belt speed (m/s) of each BELT frame with the counts per metre of the last HELLO
-    released before it (``hello_at``: its index, -1 for none); NaN where none was known."""
-    cpm = np.asarray([0.0, *(h.hello.belt_counts_per_m for h in hellos)])[hello_at + 1]
-    counts, interval = belt[1], belt[2]
-    valid = (cpm > 0) & (interval > 0)
-    speed = np.full(counts.shape, np.nan)
-    speed[valid] = counts[valid] / cpm[valid] / (interval[valid] * 1e-6)
-    return speed
+    def columns(which: NDArray[np.intp]) -> tuple[list[int], list[int], list[float]]:
+        return seqs[which].tolist(), times[which].tolist(), hosts[which].tolist()
+
+    at = np.flatnonzero(kind == T_HELLO)
+    parsed: dict[bytes, int] = {}  # a box repeats the same HELLO every second
+    distinct: list[Hello] = []
+    index: list[int] = []
+    for payload in payloads(at):
+        i = parsed.get(payload)
+        if i is None:
+            h = Hello.parse(payload)
+            assert h is not None  # checked by the kernel
+            i = parsed[payload] = len(distinct)
+            distinct.append(h)
+        index.append(i)
+    hello_rows = (distinct, index, *columns(at))
+    at = np.flatnonzero(kind == T_STATUS)  # each checked by the kernel: STATUS.size bytes
+    raw = sliding_window_view(dec, STATUS.size)[offs[at]] if at.size else np.zeros((0, 8))
+    fields = np.ascontiguousarray(raw, np.uint8).view(_STATUS_DTYPE).reshape(-1)
+    status_rows = (
+        *(fields[name].astype(np.int64) for name in _STATUS_DTYPE.names or ()),
+        seqs[at],
+        times[at],
+        hosts[at],
+    )
+    at = np.flatnonzero(kind == T_ERROR)
+    errors = [
+        ErrorEvent(p[0], p[1:].decode("ascii", "replace"), seq, t_i, host)
+        for p, seq, t_i, host in zip(payloads(at), *columns(at), strict=True)
+    ]
+    return hello_rows, status_rows, errors
 
 
 def load_kernels() -> None:

@@ -150,8 +150,8 @@ class BlockAssembler:
         result, so an hour of samples costs the result's memory only)."""
         if box.channels < 0:
             return self.feed(box.events())  # channel count changed: block by block
-        for h in box.hellos:
-            self._set_hello(h.hello)
+        for hello in box.distinct_hellos():  # a repeat of the one before changes nothing
+            self._set_hello(hello)
         if self.hello is None:
             return None
         nch = len(self.hello.channels)

@@ -223,6 +223,24 @@ def test_long_cobs_blocks_and_unknown_types() -> None:
     check_same(data, [100, 2500])  # the long unknown frame is split: oversize at 2500
 
 
+def test_belt_speed_with_the_counts_per_metre_of_the_last_hello() -> None:
+    """Each BELT frame's speed uses the counts per metre of the last HELLO released
+    before it (none, zero or negative: no speed), an interval of 0 gives none."""
+    from devices.sensorbox import encode_belt, encode_hello
+    from devices.sensorbox.frames import ChannelSpec, Hello
+
+    chans = (ChannelSpec.of("L", "heel"), ChannelSpec.of("R", "heel"))
+    data, seq = encode_belt(0, 10, 7, 1000), 1  # before any HELLO
+    for cpm in (1234.567, 0.0, 3.3e-5, -5.0, 1e30, 977.25):
+        data += encode_hello(seq, seq * 100, Hello(chans, 100, belt_counts_per_m=cpm))
+        for counts, interval in ((25, 20000), (-3, 999), (40, 0), (2**31 - 1, 1)):
+            seq += 1
+            data += encode_belt(seq, seq * 100, counts, interval)
+        seq += 1
+    check_same(data, [])
+    check_same(data, [50, 51, 300])
+
+
 @pytest.mark.parametrize("run", [1, 253, 254, 255, 256, 600])
 def test_frames_decoded_in_place_around_long_blocks(run: int) -> None:
     # Frames are decoded where they were received: a block's zero goes where the next
