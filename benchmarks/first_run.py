@@ -54,14 +54,18 @@ def env_for(checkout: Path | None, cache: str) -> dict[str, str]:
 
 def timed(args: list[str], checkout: Path | None) -> dict[str, Any]:
     """Run ``stride ARGS`` on an empty cache: seconds to the first-run line (stderr), to
-    the first JSON line on stdout, to the end; CPU seconds of it and its children."""
+    the first JSON line on stdout, to the end; CPU seconds of it and its children.
+    Another checkout's command runs in that checkout's folder: its first-run helper is
+    started with ``python -m`` and, in versions before the helper chose its own folder,
+    imported the ``stride`` of the working folder (this repository's, when the benchmark
+    is run from here), leaving the other checkout's command to compile alone."""
     marks: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="numba-cold-") as cache:
         t0 = time.perf_counter()
         before = os.times()
         proc = subprocess.Popen(
             [*stride_cmd(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, env=env_for(checkout, cache),
+            text=True, env=env_for(checkout, cache), cwd=checkout,
         )  # fmt: skip
 
         def watch_stderr() -> None:
@@ -156,7 +160,7 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="one JSON document")
     a = ap.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
-    session = simulate(a.work / "short-0", 5.0, seed=100)
+    session = simulate(a.work.resolve() / "short-0", 5.0, seed=100)
     checkouts: dict[str, Path | None] = {"this": None}
     if a.baseline is not None:
         checkouts = {"baseline": a.baseline.resolve(), "this": None}

@@ -64,7 +64,9 @@ class Helper:
             return cls(None, True)
         dev = subprocess.DEVNULL
         try:
-            proc = subprocess.Popen(_helper_command(task, dtype), stdin=dev, stdout=dev, stderr=dev)
+            proc = subprocess.Popen(
+                _helper_command(task, dtype), stdin=dev, stdout=dev, stderr=dev, cwd=_stride_root()
+            )  # fmt: skip
         except OSError:  # no process to be had (limits, memory): compile everything here
             return cls(None, True)
         return cls(proc, True, task)
@@ -99,6 +101,17 @@ class Helper:
 def _helper_command(task: str, dtype: str) -> list[str]:
     """The helper's command line."""
     return [sys.executable, "-m", "stride.cli.first_run", task, dtype]
+
+
+def _stride_root() -> str:
+    """The folder holding the ``stride`` package this process runs. The helper starts
+    there: ``python -m`` puts its working folder first on the module path, so a helper
+    started elsewhere would import whatever ``stride`` that folder holds (a user working
+    inside another checkout) and compile that one's kernels, which this command cannot
+    use."""
+    import stride
+
+    return str(Path(stride.__file__).resolve().parent.parent)
 
 
 def _helper_wanted() -> bool:

@@ -220,3 +220,25 @@ def test_a_helper_is_stopped_when_its_kernels_are_not_needed(
     assert proc is not None
     helper.stop()
     assert proc.returncode is not None and helper.proc is None
+
+
+def test_the_helper_runs_this_stride_whatever_folder_the_command_runs_in(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A command started inside another checkout (a ``stride`` package in the working
+    folder) must not hand its kernels to that checkout's code: ``python -m`` would import
+    it first, and the helper would compile kernels this command cannot use."""
+    marker = tmp_path / "the other checkout ran"
+    decoy = tmp_path / "stride" / "cli"
+    decoy.mkdir(parents=True)
+    (tmp_path / "stride" / "__init__.py").write_text("")
+    (decoy / "__init__.py").write_text("")
+    (decoy / "first_run.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(first_run.HELPER_ENV, "on")
+    helper = first_run.Helper.start("no-such-task", "int16")
+    proc = helper.proc
+    assert proc is not None
+    helper.wait()
+    assert proc.returncode not in (0, None)  # this stride's helper: no such task
+    assert not marker.exists()
