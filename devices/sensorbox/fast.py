@@ -286,8 +286,7 @@ def decode_stream(
         buf, starts, ht, reorder_window, flush
     )
     del starts, ht
-    counter_map: dict[str, Any] = dict(zip(STAT_FIELDS, (int(x) for x in stats_arr), strict=True))
-    stats = DecoderStats(**counter_map)
+    stats = _decoder_stats(stats_arr)
     f32 = np.zeros(1, np.float32)  # a HELLO's counts per metre, read through its bits
     got = _fast_gather._gather_blocks(dec, rel, rel_host, rel_chunk, f32, f32.view(np.uint32))
     bstart, bvstart, binfo, bhost, belt, belt_host, other, rel_type = got[:8]
@@ -305,11 +304,10 @@ def decode_stream(
     del dec, buf
     vbytes = room[: 2 * int(bvstart[-1])]
     bc = binfo[3]
-    cmin, cmax = (int(bc.min()), int(bc.max())) if bc.size else (0, 0)
     return DecodedBox(
         t_us=t,
         values_flat=vbytes.view("<i2").astype(np.int16, copy=False),
-        channels=cmin if cmin == cmax else -1,
+        channels=_one_count(bc),
         block_start=bstart,
         block_vstart=bvstart,
         block_seq=binfo[0],
@@ -334,6 +332,20 @@ def decode_stream(
         _hello_chunk=hello_chunk,
         values_room=room,
     )
+
+
+def _decoder_stats(counters: NDArray[Any]) -> DecoderStats:
+    """The decoder kernel's counters (in :data:`STAT_FIELDS` order) as its statistics."""
+    counter_map: dict[str, Any] = dict(zip(STAT_FIELDS, (int(x) for x in counters), strict=True))
+    return DecoderStats(**counter_map)
+
+
+def _one_count(block_channels: NDArray[Any]) -> int:
+    """The channel count every block has, -1 when they differ (0 without blocks)."""
+    if not block_channels.size:
+        return 0
+    cmin, cmax = int(block_channels.min()), int(block_channels.max())
+    return cmin if cmin == cmax else -1
 
 
 #: A STATUS payload (frames.STATUS, ``<HIH``) as a numpy record.
