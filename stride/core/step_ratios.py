@@ -38,6 +38,24 @@ def running_median(x: NDArray[np.float64], window: int) -> NDArray[np.float64]:
     return out
 
 
+def _over_walking(
+    x: NDArray[np.float64],
+    side: NDArray[np.integer],
+    walking: NDArray[np.bool_],
+    window: int,
+    out: NDArray[np.float64],
+) -> None:
+    """``out[k] = x[k]`` over the median of the same foot's walking values of ``x`` around
+    it (``window`` steps of that foot before and after), where both are finite and the
+    median positive; ``out`` is left as it is elsewhere."""
+    for code in (0, 1):
+        idx = np.flatnonzero(side == code)
+        v = x[idx]
+        ref = running_median(np.where(walking[idx], v, np.nan), window)
+        ok = np.isfinite(ref) & np.isfinite(v) & (ref > 0)
+        out[idx[ok]] = v[ok] / ref[ok]
+
+
 def step_ratios(
     table: StepTable, window: int = 4, walking: NDArray[np.bool_] | None = None
 ) -> NDArray[np.float64]:
@@ -53,12 +71,7 @@ def step_ratios(
     given = walking is not None
     walking = np.ones(st.shape[0], dtype=np.bool_) if walking is None else walking
     for _ in range(1 if given else 2):  # the second time without the first's slow steps
-        for code in (0, 1):
-            idx = np.flatnonzero(table.side == code)
-            t = st[idx]
-            ref = running_median(np.where(walking[idx], t, np.nan), window)
-            ok = np.isfinite(ref) & np.isfinite(t)
-            ratio[idx[ok]] = t[ok] / ref[ok]
+        _over_walking(st, table.side, walking, window, ratio)  # step times are positive
         with np.errstate(invalid="ignore"):
             walking = ~(ratio > SLOW_REFERENCE)
     return ratio
@@ -83,12 +96,7 @@ def phase_ratios(
         if walking is None:
             walking = ~(step_ratios(table, window) > SLOW_REFERENCE)
     out = np.full(st.shape[0], np.nan)
-    for code in (0, 1):
-        idx = np.flatnonzero(table.side == code)
-        x = share[idx]
-        ref = running_median(np.where(walking[idx], x, np.nan), window)
-        ok = np.isfinite(ref) & np.isfinite(x) & (ref > 0)
-        out[idx[ok]] = x[ok] / ref[ok]
+    _over_walking(share, table.side, walking, window, out)
     return out
 
 
@@ -107,10 +115,5 @@ def swing_ratios(
             walking = step_ratios(table, window) <= SLOW_REFERENCE
         known = np.isfinite(sw) & (sw > 0)
     out = np.full(sw.shape[0], np.nan)
-    for code in (0, 1):
-        idx = np.flatnonzero(table.side == code)
-        x = np.where(known[idx], sw[idx], np.nan)
-        ref = running_median(np.where(walking[idx], x, np.nan), window)
-        ok = np.isfinite(ref) & np.isfinite(x) & (ref > 0)
-        out[idx[ok]] = x[ok] / ref[ok]
+    _over_walking(np.where(known, sw, np.nan), table.side, walking, window, out)
     return out
