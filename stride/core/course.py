@@ -72,7 +72,7 @@ from numpy.typing import NDArray
 
 from stride.core.course_fit import Phases, first_laws, learn_and_segment
 from stride.core.course_segment import Segmentation
-from stride.core.step_ratios import phase_ratios, step_ratios, swing_ratios
+from stride.core.step_ratios import SLOW_REFERENCE, phase_ratios, step_ratios, swing_ratios
 from stride.core.steps import FLAG_ALTERNATION, FLAG_GAP, StepTable
 
 COURSE_ASSUMPTION = (
@@ -198,21 +198,22 @@ def _turn_runs(turn: NDArray[np.bool_]) -> NDArray[np.float64]:
 def stood_pauses(
     table: StepTable, ratio: NDArray[np.float64], slow_factor: float
 ) -> NDArray[np.bool_]:
-    """Pauses (:func:`step_ratios` +inf) whose landing foot swung no slower than
-    ``slow_factor`` times the same foot's walking swings around it: the pause's time went
-    into the double support before the foot lifted, the walker standing on both feet,
-    not into the step. That is what a freeze of gait is, seen by foot sensors: brief
-    episodes of inability to step, the feet as if stuck to the floor, often with the legs
-    trembling, typically on setting off or on turning (Nutt et al. 2011, Lancet Neurol
+    """Pauses (+inf in ``ratio``, the table's :func:`step_ratios`) whose landing foot swung
+    no slower than ``slow_factor`` times the same foot's walking swings around it: the
+    pause's time went into the double support before the foot lifted, the walker standing on
+    both feet, not into the step. That is what a freeze of gait is, seen by foot sensors:
+    brief episodes of inability to step, the feet as if stuck to the floor, often with the
+    legs trembling, typically on setting off or on turning (Nutt et al. 2011, Lancet Neurol
     10:734-744; Okuma & Yanagisawa 2008, Mov Disord 23 Suppl 2:S426-S430). Its time says
     nothing of whether the step that followed turned: the walker stood, then stepped as in
     walking. Weighed as a pause (a turn's slowest step), a freeze next to a turn (freezing
     is often set off by one) lengthens the turn by a step and shortens the pass; the
     session's segmentation weighs it as neither kind of step, and the counts decide. A
-    freeze made of short shuffling steps, or trembling that lifts a foot, shows as steps
-    of its own, not as a pause: that is not covered here."""
+    freeze made of short shuffling steps, or trembling that lifts a foot, shows as steps of
+    its own, not as a pause: that is not covered here."""
     with np.errstate(invalid="ignore"):
-        return np.isposinf(ratio) & (swing_ratios(table) <= slow_factor)
+        walking = ratio <= SLOW_REFERENCE  # ``ratio`` is the table's step_ratios
+        return np.isposinf(ratio) & (swing_ratios(table, walking=walking) <= slow_factor)
 
 
 def _segmentation(
