@@ -29,6 +29,8 @@ def get_loop() -> asyncio.AbstractEventLoop:
     global _loop, _thread
     with _lock:
         if _loop is None or _thread is None or not _thread.is_alive():
+            if _loop is not None and not _loop.is_running() and not _loop.is_closed():
+                _loop.close()  # its thread died: close it now, not in a later collection
             loop = asyncio.new_event_loop()
             ready = threading.Event()
 

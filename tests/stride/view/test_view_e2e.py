@@ -59,6 +59,8 @@ class Demo:
     def wait(self) -> list[dict[str, Any]]:
         self.proc.wait(120)
         self._reader.join(10)
+        if not self._reader.is_alive():
+            self.proc.stdout.close()  # type: ignore[union-attr]
         self.err.seek(0)
         err = self.err.read()
         self.err.close()

@@ -24,9 +24,18 @@ class Viewer:
         self.done = threading.Event()
         self._send: list[Any] = []
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_until_complete, args=(self._run(),))
+        self._thread = threading.Thread(target=self._serve)
         self._thread.daemon = True
         self._thread.start()
+
+    def _serve(self) -> None:
+        """The thread: the connection, then the loop closed. A loop left open is finalised
+        by the garbage collector after its own sockets, in whatever test runs then, and
+        warns there ("Invalid file descriptor: -1")."""
+        try:
+            self._loop.run_until_complete(self._run())
+        finally:
+            self._loop.close()
 
     async def _run(self) -> None:
         try:
