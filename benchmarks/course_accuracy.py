@@ -13,7 +13,7 @@ turn step that landed after its last sample is not in it (:func:`seen_until`).
 
 The course-mode settings (``CourseParams``, :mod:`stride.core.course_fit`) were chosen on
 seeds 1-25 (all looked at while developing); each change since was judged on seeds held
-out from it (the latest: 86-105, and 41-45 at 10 minutes), the figures quoted in
+out from it (the latest: 106-125, and 46-50 at 10 minutes), the figures quoted in
 docs/accuracy.md and README.md.
 """
 

@@ -18,7 +18,10 @@ Foot sensors see only when each foot lands, so the rules are about step timing a
   (:mod:`stride.core.course_segment`): every pass covers the same distance, so passes take
   about the same number of steps, and every turn is the same 180 degrees; a step as slow
   as a turn's in the middle of a pass, or a turn step as quick as a walking one, is
-  weighed against the counts. Each pass gets the probability that it has exactly its ends.
+  weighed against the counts. Once those settle, the turn count's law takes its shares
+  from the session's own turns: a walker whose turns all take the same number of steps
+  shows it, and a turn whose first or last step is no slower than walking is placed by
+  the others. Each pass gets the probability that it has exactly its ends.
 - **How a step splits.** A step's time is the double support after the other foot lands,
   then the swing of the landing foot. A stride-time fluctuation stretches both together
   and leaves the split alone; turning does not: a turn spends its extra time more in one

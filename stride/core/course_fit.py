@@ -15,7 +15,11 @@ the laws of how a step's time splits between double support and swing (its phase
 which phase a turn lengthens more is the walker's own, :mod:`stride.core.course`). Every pass
 covers the same distance and every turn the same 180 degrees, so in a course the counts
 settle on the walker's own within a few rounds; nothing here is a constant of a
-simulator or of a population.
+simulator or of a population. Once they have settled, the turn count's law takes its
+shares near the typical count from the session's own turns (:data:`SEEN_ROUNDS`,
+:func:`~stride.core.course_segment.count_prior`): a walker whose turns all take the same
+steps shows it, and a turn a step longer or shorter is then as unlikely as the session
+makes it.
 """
 
 from __future__ import annotations
@@ -46,6 +50,14 @@ from stride.core.course_segment import (
 #: 1-25 of the simulated profiles: from 4 rounds on, 1 to 8 rounds and starting spreads of
 #: 10-50 % of the count gave the same passes)
 LEARNING_ROUNDS = 4
+#: of those rounds' re-estimates, the last and this many more give the turn count's law
+#: the shares of the session's own turns (``count_prior``'s ``seen``), once the laws have
+#: settled: from the first reading, whose turns are the most biased, the session's shares
+#: would hold the segmentation to its mistakes. The pass count keeps its normal law: with
+#: the shares of its passes too, a hand-made walker whose turns are hardly slower than its
+#: walking (benchmarks/course_split_walk.py) had more passes measured with a wrong count,
+#: its sessions whose typical count the learning got wrong held to it more surely
+SEEN_ROUNDS = 1
 #: the first reading's counts are trusted to within this share of the count (at least
 #: :data:`~stride.core.course_segment.MIN_COUNT_SD`): a turn the threshold cut short by a
 #: step or two must still be possible
@@ -87,12 +99,17 @@ class Laws:
     phase_spread: tuple[float, float] = (0.0, 0.0)
     phase_turn: tuple[float, float] = (1.0, 1.0)
     phase_slope: tuple[float, float] = (0.0, 0.0)
+    #: how many whole turns of each step count the session holds, when the turn count
+    #: prior takes its shares from it (:func:`~stride.core.course_segment.count_prior`)
+    turn_seen: NDArray[np.float64] | None = None
 
     def priors(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """The pass and turn count priors (log-probabilities of 0..longest steps)."""
         n0, m0 = self.pass_count, self.turn_count
         pass_lp = count_prior(n0, self.pass_sd, math.ceil(3 * n0 + 6 * self.pass_sd))
-        turn_lp = count_prior(m0, self.turn_sd, math.ceil(3 * m0 + 4 * self.turn_sd))
+        turn_lp = count_prior(
+            m0, self.turn_sd, math.ceil(3 * m0 + 4 * self.turn_sd), self.turn_seen
+        )
         return pass_lp, turn_lp
 
     def evidence(
@@ -218,8 +235,10 @@ def learnt_laws(
     post: Posterior,
     slow_factor: float,
     phase: Phases | None = None,
+    seen: bool = False,
 ) -> Laws | None:
-    """Laws re-estimated from the segmentation's probabilities (``post``)."""
+    """Laws re-estimated from the segmentation's probabilities (``post``); with its
+    expected numbers of turns of each count (the turn count's shares) when ``seen``."""
     steps = step_laws(ratio, post.turning, slow_factor)
     if steps is None or post.pass_counts.sum() <= 0 or post.turn_counts.sum() <= 0:
         return None
@@ -234,6 +253,7 @@ def learnt_laws(
         max(MIN_COUNT_SD, weighted_sd(dt, post.turn_counts)),
         *steps,
         *phase_laws(phase, ratio, post.turning),
+        post.turn_counts if seen else None,
     )
 
 
@@ -248,9 +268,10 @@ def learn_and_segment(
 ) -> Segmentation | None:
     """:data:`LEARNING_ROUNDS` rounds of learning the laws, each with the walking steps'
     reference taken again from the steps likely walking (``ratio_of``, and ``phase_of``
-    for the phase ratios ``phase`` when given), then the session's segmentation under the
-    laws learnt."""
-    for _ in range(LEARNING_ROUNDS):
+    for the phase ratios ``phase`` when given), the last with the session's turn count
+    shares, and :data:`SEEN_ROUNDS` more with them, then the session's segmentation under
+    the laws learnt."""
+    for k in range(LEARNING_ROUNDS + SEEN_ROUNDS):
         pass_lp, turn_lp = laws.priors()
         post = posterior(laws.evidence(ratio, phase), pass_lp, turn_lp)
         if post is None:
@@ -259,7 +280,7 @@ def learn_and_segment(
         ratio = ratio_of(walking)
         if phase_of is not None:
             phase = phase_of(walking)
-        new = learnt_laws(ratio, post, slow_factor, phase)
+        new = learnt_laws(ratio, post, slow_factor, phase, k >= LEARNING_ROUNDS - 1)
         if new is None:
             return None
         laws = new

@@ -235,6 +235,20 @@ def test_a_choreic_walker_s_measured_passes_have_the_true_count(seed: int) -> No
     assert sum(bool(p["measured"]) for p in passes) >= 4
 
 
+@pytest.mark.parametrize("seed", [4, 19])
+def test_a_turn_step_as_quick_as_a_walking_one_is_placed_by_the_session_s_turns(
+    seed: int,
+) -> None:
+    # every turn of this choreic walker takes four steps, and the session shows it: a turn
+    # whose first or last step is no slower than walking is then a 4-step turn with a
+    # probability above 0.95 (the counts weighed as a whole step's spread allows: 5 of
+    # the 7 closed passes measured)
+    _, passes = apply_course(_choreic_walk(seed), 10.0)
+    closed = [p for p in passes if p["ended_by"] == "turn"]
+    assert [p["steps"] for p in closed] == [14] * 7
+    assert all(p["measured"] for p in closed)
+
+
 @given(st.lists(st.floats(0.05, 5.0, allow_subnormal=False), min_size=1, max_size=40))
 def test_pass_median_is_numpys_median_to_the_bit(values: list[float]) -> None:
     from stride.core.course import _median

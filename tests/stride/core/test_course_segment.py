@@ -125,6 +125,25 @@ def test_count_prior_is_a_distribution_with_room_for_an_unlike_count() -> None:
     assert cut_prior(lp)[0] == 0.0 and cut_prior(lp)[2] == pytest.approx(0.0)
 
 
+def test_count_prior_shares_the_counts_near_the_typical_one_as_the_session_does() -> None:
+    normal = count_prior(4.0, 0.5, 14)
+    assert np.array_equal(count_prior(4.0, 0.5, 14, None), normal)
+    # 40 turns of 4 steps: one of 3 or 5 is as unlikely as the session makes it
+    seen = np.zeros(15)
+    seen[4] = 40.0
+    lp = count_prior(4.0, 0.5, 14, seen)
+    assert np.exp(np.logaddexp.reduce(lp)) == pytest.approx(1.0)
+    assert lp[0] == lp[1] == -np.inf
+    assert lp[4] > normal[4] and lp[3] < normal[3] - 3.0 and lp[5] < normal[5] - 3.0
+    assert lp[10] == pytest.approx(normal[10])  # far from the typical count: the unlike share
+    # a walker whose turns take 3 or 4 steps: a 3-step turn is likelier than a whole
+    # step's spread alone allows
+    seen[3] = 20.0
+    assert count_prior(4.0, 0.5, 14, seen)[3] > normal[3]
+    # nothing seen near the typical count: the normal law
+    assert np.array_equal(count_prior(4.0, 0.5, 14, np.zeros(15)), normal)
+
+
 def _posterior_loops(
     ev: np.ndarray, plp: np.ndarray, tlp: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
