@@ -4,10 +4,12 @@
 Not a test. Run: ``python benchmarks/analyze_stages.py --work W [--repeat 5]``. In a fresh
 process, as the command analyses it: the first analysis (numba's cached kernels loaded on
 the way, as in the command's ``timing.analysis_s``), then best of ``--repeat``: the whole
-analysis again, the contact scan of both feet (``detect_feet``) and the rest (gaps, steps,
-summary: ``analyze_contacts``), in milliseconds, with the load average; and the best CPU
-time (this process's, all its threads) of the analysis and of the contact scan: on a busy
-machine the figures to compare.
+analysis again, the contact scan of both feet (``detect_feet``) and the rest as ``analyze``
+does it (``analyze_scan`` after ``scan_samples``: steps, summary, and the gaps only when
+the scan saw a break in the samples: ``gaps_read``), in milliseconds, with the load
+average; the gap scan alone (``find_gaps``, which a record without a break is spared);
+and the best CPU time (this process's, all its threads) of the analysis and of the
+contact scan: on a busy machine the figures to compare.
 """
 
 from __future__ import annotations
@@ -28,11 +30,15 @@ sys.path.insert(0, str(REPO))
 from benchmarks.analyze_speed import add_work_option, best_of, simulate  # noqa: E402
 
 
-def stages_here(session: Path, repeat: int) -> dict[str, float]:
+def stages_here(session: Path, repeat: int) -> dict[str, Any]:
     """The stages of the analysis of ``session`` in this process (a fresh one)."""
+    import numpy as np
+
     from stride.analysis import with_session_defaults
-    from stride.core.analyzer import AnalysisConfig, analyze, analyze_contacts
+    from stride.core.analyzer import AnalysisConfig, analyze, analyze_scan
     from stride.core.contacts import detect_feet
+    from stride.core.gaps import find_gaps
+    from stride.core.scan import _gapless, scan_samples
     from stride.readers import read_signals
 
     sig = read_signals(session)
@@ -40,18 +46,21 @@ def stages_here(session: Path, repeat: int) -> dict[str, float]:
     t0 = time.perf_counter()
     analyze(sig, config)
     first = time.perf_counter() - t0
-    feet = detect_feet(sig, ("L", "R"), config.contact)
+    scan = scan_samples(sig, config.contact)  # as analyze: the gaps read only after a break
+    t, forces = np.asarray(sig.t, np.float64), np.asarray(sig.forces)
     seconds = {
         "first_analysis_ms": first,
         "analysis_ms": best_of(lambda: analyze(sig, config), repeat),
         "contact_scan_ms": best_of(lambda: detect_feet(sig, ("L", "R"), config.contact), repeat),
-        "rest_ms": best_of(lambda: analyze_contacts(sig, feet, config), repeat),
+        "rest_ms": best_of(lambda: analyze_scan(sig, scan, config), repeat),
+        "gap_scan_ms": best_of(lambda: find_gaps(t, forces, float(sig.fs)), repeat),
         "analysis_cpu_ms": best_cpu(lambda: analyze(sig, config), repeat),
         "contact_scan_cpu_ms": best_cpu(
             lambda: detect_feet(sig, ("L", "R"), config.contact), repeat
         ),
     }
-    return {k: round(1e3 * v, 1) for k, v in seconds.items()}
+    gaps_read = not _gapless(sig, scan.contacts, config.contact)
+    return {**{k: round(1e3 * v, 1) for k, v in seconds.items()}, "gaps_read": gaps_read}
 
 
 def best_cpu(work: Callable[[], object], repeat: int) -> float:
