@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -34,6 +35,8 @@ from devices.recording.layout import (
 
 #: Bytes read from the file at a time.
 WINDOW = 8 << 20
+#: Chunks a thread checks at least (fewer: one thread checks them all).
+MIN_PART = 64
 
 
 @dataclass
@@ -271,12 +274,37 @@ def read_whole(
 
 def _kernel_scanner() -> Callable[[NDArray[np.uint8], int], tuple[Any, Any, Any, int]]:
     """The numba chunk scanner (``use_kernel=False`` walks chunk by chunk in Python: the
-    slow reference the kernel is tested against). Imported when first needed: writing a
-    recording (the simulator, a live session) does not load numba."""
-    from devices.recording._scan_kernels import _scan_chunks, crc32_tables
+    slow reference the kernel is tested against): (header positions, data lengths, host
+    times' bits, where scanning stopped), the chunks' CRCs checked in as many parts at
+    once as :func:`devices.cores.read_threads` says. Imported when first needed: writing
+    a recording (the simulator, a live session) does not load numba."""
+    from devices.cores import read_threads
+    from devices.recording._scan_kernels import _first_bad, _walk_chunks, crc32_tables
 
     tables = crc32_tables()
-    return lambda buf, pos: _scan_chunks(buf, pos, tables)
+    parts = read_threads()
+
+    def scan(buf: NDArray[np.uint8], pos: int) -> tuple[Any, Any, Any, int]:
+        found, lengths, hosts, want, stop = _walk_chunks(buf, pos)
+        k = found.size
+        cuts = [k * i // parts for i in range(parts + 1)] if k >= MIN_PART * parts else [0, k]
+        bad = [k] * (len(cuts) - 1)
+
+        def check(i: int) -> None:
+            bad[i] = _first_bad(buf, found, lengths, want, tables, cuts[i], cuts[i + 1])
+
+        helpers = [threading.Thread(target=check, args=(i,)) for i in range(1, len(bad))]
+        for h in helpers:
+            h.start()
+        check(0)
+        for h in helpers:
+            h.join()
+        first = next((b for b, end in zip(bad, cuts[1:], strict=True) if b < end), k)
+        if first < k:  # scanning stops at the first chunk whose CRC does not check
+            stop = int(found[first])
+        return found[:first], lengths[:first], hosts[:first], stop
+
+    return scan
 
 
 def _chunk_at(win: _Window, pos: int) -> int:

@@ -115,9 +115,14 @@ def _one(
     for out in (steps_csv, plot):
         if out is not None:
             check_output(out, force)
+    from devices.cores import set_read_threads
     from stride.cli.first_run import idle_core, prepare_analysis
     from stride.cli.kernel_notice import announce_kernels
+    from stride.core.contacts import set_foot_threads
 
+    idle = idle_core()
+    set_foot_threads(2 if idle else 1)  # the two feet side by side on an idle core
+    set_read_threads(2 if idle else 1)  # the recording's chunk checks and framing too
     helper = prepare_analysis(path)  # a first run: the line, and a second core compiling
 
     def before_analysis(signals: Any) -> None:
@@ -126,9 +131,6 @@ def _one(
             course = with_session_defaults(config, signals.meta).pass_length_m is not None
             announce_kernels((signals.forces.dtype,), course=course)
 
-    from stride.core.contacts import set_foot_threads
-
-    set_foot_threads(2 if idle_core() else 1)  # the two feet side by side on an idle core
     start_up.resume()  # the collector on while reading and analysing
     try:
         signals, result, timing = run(path, config, before_analysis, keep_samples=plot is not None)

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from recording_streams import damage_st, damaged
 
-from devices.recording import SessionReader, SessionWriter
+from devices.cores import set_read_threads
+from devices.recording import SessionReader, SessionWriter, scan
 from devices.recording._scan_kernels import _crc32_update, crc32_tables
 from devices.recording.scan import StreamProblems, parse_stream_bytes, read_whole
 
@@ -57,6 +58,29 @@ def test_kernel_equals_python_on_damaged_files(chunks: list, damage: list, cut: 
     assert np.array_equal(fast.host_t, slow.host_t)
     if not damage and cut == 0:
         assert list(fast.chunks()) == chunks
+
+
+@settings(max_examples=150)
+@given(chunks_st, damage_st, st.integers(0, 40), st.integers(2, 4), st.integers(20, 400))
+def test_chunks_checked_in_parts_at_once_equal_one_pass(
+    chunks: list, damage: list, cut: int, threads: int, window: int
+) -> None:
+    """The chunks' CRCs checked by several threads at once, a damaged chunk in any part
+    (or a window's last): the same chunks, skips and counts as the Python reader."""
+    raw = damaged(chunks, damage, cut)
+    slow, slow_problems = parse_stream_bytes(bytes(raw), use_kernel=False)
+    old = scan.MIN_PART
+    set_read_threads(threads)
+    scan.MIN_PART = 1
+    try:
+        fast, fast_problems = parse_stream_bytes(bytes(raw), window=window)
+    finally:
+        set_read_threads(1)
+        scan.MIN_PART = old
+    assert fast_problems == slow_problems
+    assert fast.data == slow.data
+    assert np.array_equal(fast.offsets, slow.offsets)
+    assert np.array_equal(fast.host_t, slow.host_t)
 
 
 @settings(max_examples=100)
