@@ -1,10 +1,9 @@
 """numba kernels for reading stream files fast (private; used by devices.recording.reader).
 
-``_walk_chunks`` walks chunk headers from a position while each chunk is whole, and
-``_first_bad`` finds the first of them whose CRC-32 (zlib's, slicing-by-8) does not check
-(in parts at once, on threads of their own, where a core is idle): scanning stops there,
-and the reader's pure-Python path then handles the damage. ``_gather`` copies the chunks'
-data into one buffer.
+``_scan_chunks`` walks chunk headers from a position while each chunk is whole and its
+CRC-32 (zlib's, slicing-by-8) checks, and stops at the first one that is not: the reader's
+pure-Python path then handles the damage. ``_gather`` copies the chunks' data into one
+buffer.
 """
 
 from __future__ import annotations
@@ -67,22 +66,20 @@ def _crc32_update(crc: int, raw: U8, a: int, b: int, t: I64) -> int:
     return crc
 
 
-@njit(cache=True)
-def _walk_chunks(raw: U8, start: int) -> tuple[I64, I64, I64, I64, int]:
-    """The chunk headers from ``start`` while each is whole (magic, a length that fits):
-    (header positions, data lengths, host times' bits (little-endian float64 read as
-    int64), the CRC-32 each header gives, position where walking stopped). The CRCs are
-    checked by :func:`_first_bad`: the chunks to take are those before the first bad
-    one, which is where scanning stops."""
+@njit(cache=True, nogil=True)
+def _scan_chunks(raw: U8, start: int, t: I64, limit: int) -> tuple[I64, I64, I64, int]:
+    """(header positions, data lengths, host times' bits (little-endian float64 read as
+    int64), position where scanning stopped) of the chunks from ``start`` while each is
+    whole and its CRC checks, up to the first at or after ``limit``. Releases the GIL:
+    two stretches of a window can be scanned at once."""
     n = raw.shape[0]
-    cap = (n - start) // HEAD + 1
-    pos_out = np.empty(cap, np.int64)
-    len_out = np.empty(cap, np.int64)
-    host_out = np.empty(cap, np.int64)
-    crc_out = np.empty(cap, np.int64)
+    cap = (min(n, limit + HEAD) - start) // HEAD + 1
+    pos_out = np.empty(max(cap, 0), np.int64)
+    len_out = np.empty(max(cap, 0), np.int64)
+    host_out = np.empty(max(cap, 0), np.int64)
     k = 0
     p = start
-    while p + HEAD <= n:
+    while p + HEAD <= n and p < limit:
         if raw[p] != 67 or raw[p + 1] != 72 or raw[p + 2] != 78 or raw[p + 3] != 75:  # CHNK
             break
         m = (
@@ -93,38 +90,28 @@ def _walk_chunks(raw: U8, start: int) -> tuple[I64, I64, I64, I64, int]:
         )
         if m > MAX_CHUNK or p + HEAD + m > n:
             break
+        want = (
+            int(raw[p + 16])
+            | (int(raw[p + 17]) << 8)
+            | (int(raw[p + 18]) << 16)
+            | (int(raw[p + 19]) << 24)
+        )
+        crc = 0xFFFFFFFF
+        a, b = p + 4, p + 16  # the header's length and host time, then the data
+        for _ in range(2):  # one call site: the CRC's loops are compiled once
+            crc = _crc32_update(crc, raw, a, b, t)
+            a, b = p + HEAD, p + HEAD + m
+        if (crc ^ 0xFFFFFFFF) != want:
+            break
         pos_out[k] = p
         len_out[k] = m
         bits = 0
         for i in range(15, 7, -1):
             bits = (bits << 8) | int(raw[p + i])
         host_out[k] = bits
-        crc_out[k] = (
-            int(raw[p + 16])
-            | (int(raw[p + 17]) << 8)
-            | (int(raw[p + 18]) << 16)
-            | (int(raw[p + 19]) << 24)
-        )
         k += 1
         p += HEAD + m
-    return pos_out[:k], len_out[:k], host_out[:k], crc_out[:k], p
-
-
-@njit(cache=True, nogil=True)
-def _first_bad(raw: U8, pos: I64, lens: I64, want: I64, t: I64, lo: int, hi: int) -> int:
-    """The first of chunks ``lo`` to ``hi`` (:func:`_walk_chunks`' rows) whose CRC-32
-    (of the header's length and host time, then the data) is not the one its header
-    gives, or ``hi``. Releases the GIL: the rows can be checked in parts at once."""
-    for k in range(lo, hi):
-        p = pos[k]
-        crc = 0xFFFFFFFF
-        a, b = p + 4, p + 16  # the header's length and host time, then the data
-        for _ in range(2):  # one call site: the CRC's loops are compiled once
-            crc = _crc32_update(crc, raw, a, b, t)
-            a, b = p + HEAD, p + HEAD + lens[k]
-        if (crc ^ 0xFFFFFFFF) != want[k]:
-            return k
-    return hi
+    return pos_out[:k], len_out[:k], host_out[:k], p
 
 
 @njit(cache=True)

@@ -205,8 +205,7 @@ def reading_kernels_ready() -> bool:
     from stride.core.kernels import kernel_ready
 
     kernels: tuple[Any, ...] = (
-        _scan_kernels._walk_chunks,
-        _scan_kernels._first_bad,
+        _scan_kernels._scan_chunks,
         _scan_kernels._gather,
         _fast_kernels._decode_stream,
         _fast_gather._gather_blocks,
