@@ -62,12 +62,13 @@ def one_round(session: Path, size: int) -> dict[str, Any]:
     """Blocks 1 and 2 once, in the checkout ``common.ENV`` names."""
     docs, _, _ = common.run_analyze([str(session)])
     read_s = float(docs[0]["timing"]["read_s"])
-    got = subprocess.run(
+    got = subprocess.run(  # not run in the checkout: `-c` puts the current folder first
         [sys.executable, "-c", IN_PROCESS, str(session)],
         capture_output=True,
         text=True,
         env=common.ENV,
         check=True,
+        cwd=session,
     )
     alone = json.loads(got.stdout)
     return {

@@ -112,11 +112,13 @@ def _framed_ahead(
         h.join()
     if failed:
         raise failed[0]
-    first = np.zeros(len(at) + 1, np.int64)
+    first, starts = [0], []
     for i, k in enumerate(got):  # each part's stretches moved down after those before
-        first[i + 1] = first[i] + k
-        pre[first[i] : first[i + 1]] = pre[at[i] + i : at[i] + i + k]
-    return pre[: first[-1]], np.array(at, np.int64), first
+        if k:  # (a part with none is left out)
+            pre[first[-1] : first[-1] + k] = pre[at[i] + i : at[i] + i + k]
+            first.append(first[-1] + k)
+            starts.append(at[i])
+    return pre[: first[-1]], np.array(starts, np.int64), np.array(first, np.int64)
 
 
 def _own_buffer(

@@ -31,7 +31,7 @@ from devices.sensorbox._fast_frames import (
     PRE_FLEN,
     PRE_MASK,
     PRE_PROBLEM,
-    _frame_check,
+    _cobs_decode,
     _next_zero,
 )
 from devices.sensorbox._fast_sequencer import (
@@ -162,17 +162,6 @@ def _oversize(
     return ce, start, dropped
 
 
-@njit(cache=True, inline="always")
-def _pre_region(pre_at: I64, pre_first: I64, rg: int) -> tuple[int, int, int, int]:
-    """The first region of stretches framed already from ``rg`` on that has any: (its
-    index, its first and last + 1 stretch, its first byte), or a first byte of -1."""
-    while rg < pre_at.shape[0] and pre_first[rg + 1] <= pre_first[rg]:
-        rg += 1
-    if rg >= pre_at.shape[0]:
-        return rg, 0, 0, -1
-    return rg, int(pre_first[rg]), int(pre_first[rg + 1]), int(pre_at[rg])
-
-
 @njit(cache=True)
 def _decode_stream(
     buf: U8,
@@ -205,8 +194,8 @@ def _decode_stream(
     being sequenced; ``rel`` (F x 3), ``rel_host`` and ``rel_chunk`` with room for ``F =
     len(buf) // 11 + 2`` released frames (a good frame takes at least 11 wire bytes).
     Stretches framed already (:func:`_predecode`, on other threads): region ``r`` of them
-    starts at byte ``pre_at[r]``, its stretches are ``pre[pre_first[r]:pre_first[r + 1]]``
-    (none: empty arrays and ``pre_first`` ``[0]``)."""
+    starts at byte ``pre_at[r]``, its stretches are ``pre[pre_first[r]:pre_first[r + 1]]``,
+    none of them empty (none framed already: empty arrays and ``pre_first`` ``[0]``)."""
     n = buf.shape[0]
     stats = np.zeros(N_STATS, np.int64)
     stats[BYTES_IN] = n
@@ -224,7 +213,9 @@ def _decode_stream(
     ce = 0  # index of the first chunk that ends after ``start``
     nchunks = chunk_starts.shape[0]
     kn = 0  # the next new connection
-    rg, pk, pend, pnext = _pre_region(pre_at, pre_first, 0)  # the next stretch framed already
+    # the next stretch framed already: its region (none empty), index, region's end, byte
+    rg, pk, pend = 0, 0, pre_first[1] if pre_at.shape[0] else 0
+    pnext = pre_at[0] if pre_at.shape[0] else -1
     while start < n or kn < new_at.shape[0]:
         # The stretch ends at the next delimiter (or is still pending at the end).
         rec = -1
@@ -256,8 +247,10 @@ def _decode_stream(
         if rec >= 0:
             pk += 1
             pnext = j + 1
-            if pk >= pend:
-                rg, pk, pend, pnext = _pre_region(pre_at, pre_first, rg + 1)
+            if pk >= pend:  # the next region's stretches follow this one's in ``pre``
+                rg += 1
+                pnext = pre_at[rg] if rg < pre_at.shape[0] else -1
+                pend = pre_first[rg + 1] if rg < pre_at.shape[0] else 0
         if j >= n:
             break  # pending: no delimiter yet
         while ce < nchunks and _chunk_end(chunk_starts, ce, n) <= j:
@@ -279,8 +272,42 @@ def _decode_stream(
         dpos = start + 1  # where the frame is decoded: in place
         if rec >= 0:  # decoded and checked already (:func:`_predecode`)
             flen, problem = (rec >> PRE_FLEN) & PRE_MASK, (rec >> PRE_PROBLEM) - 1
-        else:
-            flen, problem = _frame_check(buf, start, j, zeros, crc_table)
+        else:  # as _fast_frames._frame_check (written out: inlining it compiles slower)
+            flen, problem = _cobs_decode(buf, start, j, zeros)
+            if problem == OK and flen < 9:
+                problem = TRUNC
+            if problem == OK:
+                crc = 0xFFFF
+                m = flen - 2
+                q = dpos
+                # Eight bytes a step: table k holds a byte followed by k zero bytes.
+                for _ in range(m >> 3):
+                    x = crc ^ ((np.int64(dec[q]) << 8) | dec[q + 1])
+                    crc = (
+                        crc_table[1792 + (x >> 8)]
+                        ^ crc_table[1536 + (x & 0xFF)]
+                        ^ crc_table[1280 + dec[q + 2]]
+                        ^ crc_table[1024 + dec[q + 3]]
+                        ^ crc_table[768 + dec[q + 4]]
+                        ^ crc_table[512 + dec[q + 5]]
+                        ^ crc_table[256 + dec[q + 6]]
+                        ^ crc_table[dec[q + 7]]
+                    )
+                    q += 8
+                if m & 4:
+                    x = crc ^ ((np.int64(dec[q]) << 8) | dec[q + 1])
+                    crc = (
+                        crc_table[768 + (x >> 8)]
+                        ^ crc_table[512 + (x & 0xFF)]
+                        ^ crc_table[256 + dec[q + 2]]
+                        ^ crc_table[dec[q + 3]]
+                    )
+                    q += 4
+                for _ in range(m & 3):
+                    crc = ((crc << 8) & 0xFFFF) ^ crc_table[((crc >> 8) ^ dec[q]) & 0xFF]
+                    q += 1
+                if crc != (dec[dpos + flen - 2] | (dec[dpos + flen - 1] << 8)):
+                    problem = CRC_ERR
         start = j + 1
         if problem == OK:
             ftype = dec[dpos]
