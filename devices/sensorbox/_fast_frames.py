@@ -172,9 +172,9 @@ def _predecode(buf: U8, start: int, stop: int, limit: int, crc_table: I64, out: 
     before ``stop``, in place, as :func:`_frame_check` does, writing one int32 per stretch
     to ``out`` (see PRE_FLEN); stops before a stretch that ends at or after ``limit`` (a
     new connection there, or the end of the bytes: pending) or is longer than a frame
-    (the decoder's oversize rule looks at chunk ends there). Returns the stretches
-    framed; they are consecutive, from ``start``. Touches only the bytes before the
-    delimiter of the last of them."""
+    (the decoder's oversize rule looks at chunk ends there), or when ``out`` is full.
+    Returns the stretches framed; they are consecutive, from ``start``. Touches only the
+    bytes before the delimiter of the last of them."""
     n = buf.shape[0]
     words = buf[: n - n % 8].view(np.uint64)
     zeros = np.empty(MAX_WIRE + 1, np.int64)

@@ -91,14 +91,17 @@ def _framed_ahead(
     n = buf.shape[0]
     at = sorted({0, *(min(_delimiter_from(buf, c) + 1, n) for c in cuts)})
     ends = [*at[1:], n]
-    pre = np.empty(n + len(at), np.int32)  # a stretch takes a byte at least; pages used only
+    # Room for a stretch per 8 bytes (a frame takes 11 at least): a part that has more
+    # (zeros, garbage) stops when its room is full and the decoder frames the rest.
+    room_at = np.cumsum([0, *((e - a) // 8 + 16 for a, e in zip(at, ends, strict=True))])
+    pre = np.empty(int(room_at[-1]), np.int32)
     got: list[int] = [0] * len(at)
     failed: list[BaseException] = []
 
     def frame(i: int) -> None:
         later = new_at[new_at >= at[i]]
         limit = int(later[0]) if later.size else n
-        room = pre[at[i] + i : ends[i] + i + 1]
+        room = pre[room_at[i] : room_at[i + 1]]
         try:
             got[i] = _predecode(buf, at[i], ends[i], limit, crc, room)
         except BaseException as err:  # said by the caller's thread, not lost in this one
@@ -115,7 +118,7 @@ def _framed_ahead(
     first, starts = [0], []
     for i, k in enumerate(got):  # each part's stretches moved down after those before
         if k:  # (a part with none is left out)
-            pre[first[-1] : first[-1] + k] = pre[at[i] + i : at[i] + i + k]
+            pre[first[-1] : first[-1] + k] = pre[room_at[i] : room_at[i] + k]
             first.append(first[-1] + k)
             starts.append(at[i])
     return pre[: first[-1]], np.array(starts, np.int64), np.array(first, np.int64)

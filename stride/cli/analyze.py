@@ -116,13 +116,15 @@ def _one(
         if out is not None:
             check_output(out, force)
     from devices.cores import set_read_threads
-    from stride.cli.first_run import idle_core, prepare_analysis
+    from stride.cli.first_run import idle_core, prepare_analysis, reading_kernels_ready
     from stride.cli.kernel_notice import announce_kernels
     from stride.core.contacts import set_foot_threads
 
     idle = idle_core()
     set_foot_threads(2 if idle else 1)  # the two feet side by side on an idle core
-    set_read_threads(2 if idle else 1)  # the recording's chunk checks and framing too
+    # The recording read on both cores too, once its kernels are cached (a first run
+    # reads with one thread: the framing kernel then compiles on a later run, in 1 s).
+    set_read_threads(2 if idle and reading_kernels_ready() else 1)
     helper = prepare_analysis(path)  # a first run: the line, and a second core compiling
 
     def before_analysis(signals: Any) -> None:

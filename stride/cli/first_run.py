@@ -32,7 +32,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 from stride.cli import start_up
 from stride.cli.kernel_notice import MESSAGE
@@ -199,12 +198,11 @@ def prepare_streaming() -> None:
 
 def reading_kernels_ready() -> bool:
     """Whether the kernels reading a session recording are compiled or cached."""
-    from devices.cores import read_threads
     from devices.recording import _scan_kernels
-    from devices.sensorbox import _fast_frames, _fast_gather, _fast_kernels, _fast_samples
+    from devices.sensorbox import _fast_gather, _fast_kernels, _fast_samples
     from stride.core.kernels import kernel_ready
 
-    kernels: tuple[Any, ...] = (
+    kernels = (
         _scan_kernels._scan_chunks,
         _scan_kernels._gather,
         _fast_kernels._decode_stream,
@@ -212,8 +210,6 @@ def reading_kernels_ready() -> bool:
         _fast_gather._gather_samples,
         _fast_samples._assemble_in_place,
     )
-    if read_threads() > 1:  # the stream framed in two parts at once
-        kernels += (_fast_frames._predecode,)
     try:
         return all(kernel_ready(k) for k in kernels)
     except Exception:  # numba internals differ: say "may need compiling"
