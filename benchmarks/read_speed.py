@@ -11,7 +11,7 @@ cache and the machine's load average before and after (the figures are the best 
 2. ``stride.ingest.recording.read_session`` alone in a fresh process, kernels loaded
    first: wall and CPU seconds, best of 3 calls, as MB/s;
 3. ``--stages``: the same read cut into its stages (file read and chunk scan, the
-   whole-stream decoder kernel, per-block gather, HELLO/STATUS/ERROR events, sample gather,
+   whole-stream decoder kernels, per-block gather, HELLO/STATUS/ERROR events, sample gather,
    times and float32 forces in place), each timed alone, for this checkout only.
 
 ``--baseline DIR`` (another checkout, e.g. ``git archive main | tar -x -C DIR``) runs 1
@@ -36,6 +36,12 @@ import analyze_speed as common  # the session and the command runner
 IN_PROCESS = """
 import json, sys, time
 from stride.ingest.recording import load_kernels, read_session
+try:  # threads as stride analyze chooses them (a checkout from before them: one)
+    from devices.cores import set_read_threads
+    from stride.cli.first_run import idle_core
+    set_read_threads(2 if idle_core() else 1)
+except ImportError:
+    pass
 load_kernels()
 read_session(sys.argv[1])
 wall = cpu = float("inf")
@@ -56,12 +62,13 @@ def one_round(session: Path, size: int) -> dict[str, Any]:
     """Blocks 1 and 2 once, in the checkout ``common.ENV`` names."""
     docs, _, _ = common.run_analyze([str(session)])
     read_s = float(docs[0]["timing"]["read_s"])
-    got = subprocess.run(
+    got = subprocess.run(  # not run in the checkout: `-c` puts the current folder first
         [sys.executable, "-c", IN_PROCESS, str(session)],
         capture_output=True,
         text=True,
         env=common.ENV,
         check=True,
+        cwd=session,
     )
     alone = json.loads(got.stdout)
     return {
@@ -110,11 +117,14 @@ def stages(session: Path, size: int, repeat: int) -> dict[str, Any]:
 
     import numpy as np
 
+    from devices.cores import read_threads, set_read_threads
     from devices.recording import SessionReader
-    from devices.sensorbox import _fast_gather, _fast_inputs, _fast_kernels, fast
+    from devices.sensorbox import _fast_gather, _fast_inputs, fast
+    from stride.cli.first_run import idle_core
     from stride.ingest.assembler import BlockAssembler
     from stride.ingest.recording import load_kernels, read_session
 
+    set_read_threads(2 if idle_core() else 1)  # as stride analyze chooses
     load_kernels()
     times: dict[str, list[float]] = {}
 
@@ -132,21 +142,11 @@ def stages(session: Path, size: int, repeat: int) -> dict[str, Any]:
         clock("file read, chunk scan and gather", t)
         buf, starts, ht = _fast_inputs._checked(data.data, data.offsets, data.host_t, 4)
         buf, room = _fast_inputs._own_buffer(buf, data.room, True)
-        new_chunk, new_gap = _fast_inputs._new_connections(starts, buf.shape[0], ht)
         t = now()
-        dec, rel, rel_host, rel_chunk, _, _ = _fast_kernels._decode_stream(
-            buf,
-            starts,
-            ht,
-            4,
-            True,
-            _fast_inputs._crc_tables(),
-            starts[new_chunk],
-            new_chunk,
-            new_gap,
-            *_fast_kernels.frame_tables(buf.shape[0], 4),
-        )
-        clock("whole-stream decoder kernel", t)
+        run = _fast_inputs._run_decoder(buf, starts, ht, 4, True, read_threads())
+        dec, rel, rel_host, rel_chunk, _, _ = run
+        del run
+        clock("whole-stream decoder kernels", t)
         t = now()
         f32 = np.zeros(1, np.float32)
         got = _fast_gather._gather_blocks(dec, rel, rel_host, rel_chunk, f32, f32.view(np.uint32))
@@ -172,6 +172,7 @@ def stages(session: Path, size: int, repeat: int) -> dict[str, Any]:
         clock("read_session, all of it", t)
     whole = times["read_session, all of it"]
     return {
+        "read_threads": read_threads(),
         "stages_ms": {
             k: {"wall": round(w * 1e3, 1), "cpu": round(c * 1e3, 1)} for k, (w, c) in times.items()
         },

@@ -66,18 +66,20 @@ def _crc32_update(crc: int, raw: U8, a: int, b: int, t: I64) -> int:
     return crc
 
 
-@njit(cache=True)
-def _scan_chunks(raw: U8, start: int, t: I64) -> tuple[I64, I64, I64, int]:
+@njit(cache=True, nogil=True)
+def _scan_chunks(raw: U8, start: int, t: I64, limit: int) -> tuple[I64, I64, I64, int]:
     """(header positions, data lengths, host times' bits (little-endian float64 read as
-    int64), position where scanning stopped)."""
+    int64), position where scanning stopped) of the chunks from ``start`` while each is
+    whole and its CRC checks, up to the first at or after ``limit``. Releases the GIL:
+    two stretches of a window can be scanned at once."""
     n = raw.shape[0]
-    cap = (n - start) // HEAD + 1
-    pos_out = np.empty(cap, np.int64)
-    len_out = np.empty(cap, np.int64)
-    host_out = np.empty(cap, np.int64)
+    cap = (min(n, limit + HEAD) - start) // HEAD + 1
+    pos_out = np.empty(max(cap, 0), np.int64)
+    len_out = np.empty(max(cap, 0), np.int64)
+    host_out = np.empty(max(cap, 0), np.int64)
     k = 0
     p = start
-    while p + HEAD <= n:
+    while p + HEAD <= n and p < limit:
         if raw[p] != 67 or raw[p + 1] != 72 or raw[p + 2] != 78 or raw[p + 3] != 75:  # CHNK
             break
         m = (

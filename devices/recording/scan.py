@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -34,6 +35,8 @@ from devices.recording.layout import (
 
 #: Bytes read from the file at a time.
 WINDOW = 8 << 20
+#: Bytes of a window worth scanning in two parts at once (fewer: one part).
+MIN_SPLIT = 1 << 20
 
 
 @dataclass
@@ -271,12 +274,61 @@ def read_whole(
 
 def _kernel_scanner() -> Callable[[NDArray[np.uint8], int], tuple[Any, Any, Any, int]]:
     """The numba chunk scanner (``use_kernel=False`` walks chunk by chunk in Python: the
-    slow reference the kernel is tested against). Imported when first needed: writing a
-    recording (the simulator, a live session) does not load numba."""
+    slow reference the kernel is tested against): (header positions, data lengths, host
+    times' bits, where scanning stopped). Where :func:`devices.cores.read_threads` allows
+    two threads, a window's second half is scanned at once from an intact chunk found
+    there (:func:`_split_scan`). Imported when first needed: writing a recording (the
+    simulator, a live session) does not load numba."""
+    from devices.cores import read_threads
     from devices.recording._scan_kernels import _scan_chunks, crc32_tables
 
     tables = crc32_tables()
-    return lambda buf, pos: _scan_chunks(buf, pos, tables)
+    if read_threads() < 2:
+        return lambda buf, pos: _scan_chunks(buf, pos, tables, buf.shape[0])
+    return lambda buf, pos: _split_scan(buf, pos, tables)
+
+
+def _split_scan(buf: NDArray[np.uint8], pos: int, tables: Any) -> tuple[Any, Any, Any, int]:
+    """The scan of ``buf`` from ``pos`` in two parts at once: from ``pos`` up to an intact
+    chunk found half way (its magic and CRC check), and from that chunk on a thread of its
+    own. The second part counts only where the first one's walk lands on that chunk
+    exactly (else the first walk goes on past it alone): the result of one walk."""
+    from devices.recording._scan_kernels import _scan_chunks
+
+    n = buf.shape[0]
+    mid = _chunk_from(buf, pos + (n - pos) // 2, tables) if n - pos >= MIN_SPLIT else -1
+    if mid < 0:
+        return _scan_chunks(buf, pos, tables, n)
+    later: list[Any] = []
+    helper = threading.Thread(target=lambda: later.extend(_scan_chunks(buf, mid, tables, n)))
+    helper.start()
+    try:
+        found, lengths, hosts, stop = _scan_chunks(buf, pos, tables, mid)
+    finally:
+        helper.join()
+    if stop < mid:  # damage before the second part: the scan stops there
+        return found, lengths, hosts, stop
+    if stop > mid or len(later) != 4:  # the walk went past the chunk found (not one of
+        later = list(_scan_chunks(buf, stop, tables, n))  # the stream's own): on alone
+    parts = zip((found, lengths, hosts), later[:3], strict=True)
+    found, lengths, hosts = (np.concatenate(p) for p in parts)
+    return found, lengths, hosts, int(later[3])
+
+
+def _chunk_from(buf: NDArray[np.uint8], at: int, tables: Any) -> int:
+    """Where the first intact chunk (its magic, then its CRC) starts in the 64 kB of
+    ``buf`` from ``at``, or -1."""
+    from devices.recording._scan_kernels import _scan_chunks
+
+    part = buf[at : at + 65536]
+    magic = np.frombuffer(CHUNK_MAGIC, np.uint8)
+    hits = part[:-3] == magic[0]
+    for i in range(1, 4):
+        hits &= part[i : part.size - 3 + i] == magic[i]
+    for cand in (at + np.flatnonzero(hits)[:8]).tolist():
+        if _scan_chunks(buf, cand, tables, cand + 1)[0].size:
+            return int(cand)
+    return -1
 
 
 def _chunk_at(win: _Window, pos: int) -> int:

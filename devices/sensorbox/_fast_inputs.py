@@ -28,23 +28,100 @@ def _run_decoder(
     ht: NDArray[np.float64],
     reorder_window: int,
     flush: bool,
+    threads: int = 1,
+    cuts: list[int] | None = None,
 ) -> tuple[Any, ...]:
-    """The decoder kernel over ``buf`` (chunks at ``starts``, received at ``ht``)."""
+    """The decoder kernel over ``buf`` (chunks at ``starts``, received at ``ht``); with
+    ``threads`` above 1, the stream cut in as many parts (at the first delimiter from
+    each of ``cuts``, by default from each of the equal parts' starts) and the parts
+    framed at once first (:func:`_framed_ahead`): the same result."""
     from devices.sensorbox import _fast_kernels
 
     new_chunk, new_gap_us = _new_connections(starts, buf.shape[0], ht)
+    crc = _crc_tables()
+    new_at = starts[new_chunk]
+    n = buf.shape[0]
+    if cuts is None:
+        cuts = [n * i // threads for i in range(1, threads)] if threads > 1 else []
+    if cuts:
+        pre = _framed_ahead(buf, new_at, crc, cuts)
+    else:
+        pre = (np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(1, np.int64))
     return _fast_kernels._decode_stream(
         buf,
         starts,
         ht,
         reorder_window,
         flush,
-        _crc_tables(),
-        starts[new_chunk],
+        crc,
+        new_at,
         new_chunk,
         new_gap_us,
-        *_fast_kernels.frame_tables(buf.shape[0], reorder_window, starts.shape[0]),
+        *_fast_kernels.frame_tables(n, reorder_window, starts.shape[0]),
+        *pre,
     )
+
+
+def _delimiter_from(buf: NDArray[np.uint8], at: int) -> int:
+    """The first zero byte of ``buf`` at or after ``at`` (its length if none), a block
+    at a time (no comparison of the whole buffer at once)."""
+    n = buf.shape[0]
+    at = max(at, 0)
+    while at < n:
+        hit = np.flatnonzero(buf[at : at + 65536] == 0)
+        if hit.size:
+            return at + int(hit[0])
+        at += 65536
+    return n
+
+
+def _framed_ahead(
+    buf: NDArray[np.uint8], new_at: NDArray[np.int64], crc: NDArray[np.int64], cuts: list[int]
+) -> tuple[NDArray[np.int32], NDArray[np.int64], NDArray[np.int64]]:
+    """The stretches of ``buf`` framed ahead of the decoder, the stream cut after the
+    first delimiter from each of ``cuts`` and each part framed on a thread of its own (the
+    kernel releases the GIL; the first part on this one): the decoder's ``pre``,
+    ``pre_at`` and ``pre_first``. A part stops before a new connection or a stretch
+    longer than a frame (:func:`devices.sensorbox._fast_frames._predecode`); the decoder
+    frames the rest itself."""
+    import threading
+
+    from devices.sensorbox._fast_frames import _predecode
+
+    n = buf.shape[0]
+    at = sorted({0, *(min(_delimiter_from(buf, c) + 1, n) for c in cuts)})
+    ends = [*at[1:], n]
+    # Room for a stretch per 8 bytes (a frame takes 11 at least): a part that has more
+    # (zeros, garbage) stops when its room is full and the decoder frames the rest.
+    room_at = np.cumsum([0, *((e - a) // 8 + 16 for a, e in zip(at, ends, strict=True))])
+    pre = np.empty(int(room_at[-1]), np.int32)
+    got: list[int] = [0] * len(at)
+    failed: list[BaseException] = []
+
+    def frame(i: int) -> None:
+        later = new_at[new_at >= at[i]]
+        limit = int(later[0]) if later.size else n
+        room = pre[room_at[i] : room_at[i + 1]]
+        try:
+            got[i] = _predecode(buf, at[i], ends[i], limit, crc, room)
+        except BaseException as err:  # said by the caller's thread, not lost in this one
+            failed.append(err)
+
+    helpers = [threading.Thread(target=frame, args=(i,), daemon=True) for i in range(1, len(at))]
+    for h in helpers:
+        h.start()
+    frame(0)
+    for h in helpers:
+        h.join()
+    if failed:
+        raise failed[0]
+    first, starts = [0], []
+    for i, k in enumerate(got):  # each part's stretches moved down after those before
+        if k:  # (a part with none is left out)
+            pre[first[-1] : first[-1] + k] = pre[room_at[i] : room_at[i] + k]
+            first.append(first[-1] + k)
+            starts.append(at[i])
+    return pre[: first[-1]], np.array(starts, np.int64), np.array(first, np.int64)
 
 
 def _own_buffer(

@@ -26,6 +26,14 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from devices.sensorbox._fast_frames import (
+    I32,
+    PRE_FLEN,
+    PRE_MASK,
+    PRE_PROBLEM,
+    _cobs_decode,
+    _next_zero,
+)
 from devices.sensorbox._fast_sequencer import (
     BYTES_IN,
     BYTES_OK,
@@ -94,34 +102,6 @@ def frame_tables(n: int, window: int, chunks: int = 0) -> tuple[I64, F64, I64, F
     )
 
 
-#: Eight bytes as one word: a zero byte among them makes ``(w - ONES) & ~w & HIGH`` non-zero.
-ONES = np.uint64(0x0101010101010101)
-HIGH = np.uint64(0x8080808080808080)
-
-
-@njit(cache=True, inline="always")
-def _next_zero(buf: U8, words: NDArray[np.uint64], j: int) -> int:
-    """The first zero byte at or after ``j`` (``buf.shape[0]`` if none): byte by byte to
-    an eight-byte boundary, then a word (``words``: ``buf`` read as uint64) at a time."""
-    n = buf.shape[0]
-    while j < n and j & 7:
-        if buf[j] == 0:
-            return j
-        j += 1
-    if j >= n:
-        return n
-    w = j >> 3
-    while w < words.shape[0]:
-        v = words[w]
-        if (v - ONES) & ~v & HIGH:
-            break
-        w += 1
-    j = w << 3
-    while j < n and buf[j] != 0:
-        j += 1
-    return j
-
-
 @njit(cache=True)
 def _payload_problem(dec: U8, off: int, n: int, ftype: int, hello_c: int) -> int:
     """OK, MALFORMED or MISMATCH, exactly as decoder.payload_ok decides."""
@@ -150,70 +130,6 @@ def _payload_problem(dec: U8, off: int, n: int, ftype: int, hello_c: int) -> int
     if ftype == 5:
         return OK if n >= 1 else MALFORMED
     return OK
-
-
-@njit(cache=True)
-def _cobs_decode(buf: U8, start: int, j: int, zeros: I64) -> tuple[int, int]:
-    """COBS-decode buf[start:j] (no zeros inside) in place, to buf[start + 1:], as
-    cobs.decode does. Returns (decoded length, OK or COBS_ERR).
-
-    The common case (no 0xFF block) moves nothing: a frame's bytes already sit one place
-    after its first code byte, and each later code byte stands where its zero goes. The
-    code bytes are walked and zeroed in one pass (their places go to ``zeros``); where
-    the walk fails (a code past the frame's end, or a 0xFF block: no implied zero) the
-    codes zeroed are put back, and a frame with a 0xFF block is moved down byte by byte.
-    """
-    m = j - start - 1
-    k = 0
-    p = start
-    code = int(buf[p])
-    while True:
-        e = p + code
-        if e >= j:
-            if e == j:
-                return m, OK
-            break
-        if code == 0xFF or k == zeros.shape[0]:
-            break
-        nxt = int(buf[e])
-        buf[e] = 0
-        zeros[k] = e
-        k += 1
-        p = e
-        code = nxt
-    for i in range(k - 1):  # each code zeroed: the distance to the next one
-        buf[zeros[i]] = zeros[i + 1] - zeros[i]
-    if k:
-        buf[zeros[k - 1]] = code
-    if e > j:
-        return m, COBS_ERR
-    return _cobs_bytewise(buf, start, j)
-
-
-@njit(cache=True)
-def _cobs_bytewise(buf: U8, start: int, j: int) -> tuple[int, int]:
-    """:func:`_cobs_decode` byte by byte (0xFF blocks carry no implied zero). The bytes
-    move down, never past the one being read (``out <= q``); a block's zero may land on
-    the next code byte (no 0xFF block before it), so that code is read first."""
-    dpos = start + 1
-    out = dpos
-    p = start
-    code = int(buf[p])
-    while True:
-        e = p + code
-        if e > j:
-            return out - dpos, COBS_ERR
-        for q in range(p + 1, e):
-            buf[out] = buf[q]
-            out += 1
-        if e == j:
-            return out - dpos, OK
-        nxt = int(buf[e])
-        if code < 0xFF:
-            buf[out] = 0
-            out += 1
-        p = e
-        code = nxt
 
 
 @njit(cache=True, inline="always")
@@ -262,6 +178,9 @@ def _decode_stream(
     rel: I64,
     rel_host: F64,
     rel_chunk: I64,
+    pre: I32,
+    pre_at: I64,
+    pre_first: I64,
 ) -> tuple[U8, I64, F64, I64, I64, int]:
     """Decode ``buf`` in place (each good frame decoded where it was received, one byte
     after its start), recorded in chunks starting at ``chunk_starts`` (0 first, never
@@ -273,7 +192,10 @@ def _decode_stream(
     time after the last bytes before it. The tables come from the caller
     (:func:`frame_tables`): ``fr`` (window + 3 x 5) and ``fh``, a row per frame held or
     being sequenced; ``rel`` (F x 3), ``rel_host`` and ``rel_chunk`` with room for ``F =
-    len(buf) // 11 + 2`` released frames (a good frame takes at least 11 wire bytes)."""
+    len(buf) // 11 + 2`` released frames (a good frame takes at least 11 wire bytes).
+    Stretches framed already (:func:`_predecode`, on other threads): region ``r`` of them
+    starts at byte ``pre_at[r]``, its stretches are ``pre[pre_first[r]:pre_first[r + 1]]``,
+    none of them empty (none framed already: empty arrays and ``pre_first`` ``[0]``)."""
     n = buf.shape[0]
     stats = np.zeros(N_STATS, np.int64)
     stats[BYTES_IN] = n
@@ -291,9 +213,17 @@ def _decode_stream(
     ce = 0  # index of the first chunk that ends after ``start``
     nchunks = chunk_starts.shape[0]
     kn = 0  # the next new connection
+    # the next stretch framed already: its region (none empty), index, region's end, byte
+    rg, pk, pend = 0, 0, pre_first[1] if pre_at.shape[0] else 0
+    pnext = pre_at[0] if pre_at.shape[0] else -1
     while start < n or kn < new_at.shape[0]:
         # The stretch ends at the next delimiter (or is still pending at the end).
-        j = _next_zero(buf, words, start)
+        rec = -1
+        if start == pnext:
+            rec = int(pre[pk])
+            j = start + (rec & PRE_MASK)
+        else:
+            j = _next_zero(buf, words, start)
         # A new connection before the stretch ends: what is pending then is discarded.
         cut = new_at[kn] if kn < new_at.shape[0] and new_at[kn] <= j else -1
         # Oversize: the live decoder discards a stretch longer than a frame at a chunk end.
@@ -314,6 +244,13 @@ def _decode_stream(
                 rel_chunk[r] = new_chunk[kn]
             kn += 1
             continue
+        if rec >= 0:
+            pk += 1
+            pnext = j + 1
+            if pk >= pend:  # the next region's stretches follow this one's in ``pre``
+                rg += 1
+                pnext = pre_at[rg] if rg < pre_at.shape[0] else -1
+                pend = pre_first[rg + 1] if rg < pre_at.shape[0] else 0
         if j >= n:
             break  # pending: no delimiter yet
         while ce < nchunks and _chunk_end(chunk_starts, ce, n) <= j:
@@ -333,42 +270,45 @@ def _decode_stream(
             stats[BYTES_OK] += 1
             continue
         dpos = start + 1  # where the frame is decoded: in place
-        flen, problem = _cobs_decode(buf, start, j, zeros)
+        if rec >= 0:  # decoded and checked already (:func:`_predecode`)
+            flen, problem = (rec >> PRE_FLEN) & PRE_MASK, (rec >> PRE_PROBLEM) - 1
+        else:  # as _fast_frames._frame_check (written out: inlining it compiles slower)
+            flen, problem = _cobs_decode(buf, start, j, zeros)
+            if problem == OK and flen < 9:
+                problem = TRUNC
+            if problem == OK:
+                crc = 0xFFFF
+                m = flen - 2
+                q = dpos
+                # Eight bytes a step: table k holds a byte followed by k zero bytes.
+                for _ in range(m >> 3):
+                    x = crc ^ ((np.int64(dec[q]) << 8) | dec[q + 1])
+                    crc = (
+                        crc_table[1792 + (x >> 8)]
+                        ^ crc_table[1536 + (x & 0xFF)]
+                        ^ crc_table[1280 + dec[q + 2]]
+                        ^ crc_table[1024 + dec[q + 3]]
+                        ^ crc_table[768 + dec[q + 4]]
+                        ^ crc_table[512 + dec[q + 5]]
+                        ^ crc_table[256 + dec[q + 6]]
+                        ^ crc_table[dec[q + 7]]
+                    )
+                    q += 8
+                if m & 4:
+                    x = crc ^ ((np.int64(dec[q]) << 8) | dec[q + 1])
+                    crc = (
+                        crc_table[768 + (x >> 8)]
+                        ^ crc_table[512 + (x & 0xFF)]
+                        ^ crc_table[256 + dec[q + 2]]
+                        ^ crc_table[dec[q + 3]]
+                    )
+                    q += 4
+                for _ in range(m & 3):
+                    crc = ((crc << 8) & 0xFFFF) ^ crc_table[((crc >> 8) ^ dec[q]) & 0xFF]
+                    q += 1
+                if crc != (dec[dpos + flen - 2] | (dec[dpos + flen - 1] << 8)):
+                    problem = CRC_ERR
         start = j + 1
-        if problem == OK and flen < 9:
-            problem = TRUNC
-        if problem == OK:
-            crc = 0xFFFF
-            m = flen - 2
-            q = dpos
-            # Eight bytes a step: table k holds a byte followed by k zero bytes.
-            for _ in range(m >> 3):
-                x = crc ^ ((np.int64(dec[q]) << 8) | dec[q + 1])
-                crc = (
-                    crc_table[1792 + (x >> 8)]
-                    ^ crc_table[1536 + (x & 0xFF)]
-                    ^ crc_table[1280 + dec[q + 2]]
-                    ^ crc_table[1024 + dec[q + 3]]
-                    ^ crc_table[768 + dec[q + 4]]
-                    ^ crc_table[512 + dec[q + 5]]
-                    ^ crc_table[256 + dec[q + 6]]
-                    ^ crc_table[dec[q + 7]]
-                )
-                q += 8
-            if m & 4:
-                x = crc ^ ((np.int64(dec[q]) << 8) | dec[q + 1])
-                crc = (
-                    crc_table[768 + (x >> 8)]
-                    ^ crc_table[512 + (x & 0xFF)]
-                    ^ crc_table[256 + dec[q + 2]]
-                    ^ crc_table[dec[q + 3]]
-                )
-                q += 4
-            for _ in range(m & 3):
-                crc = ((crc << 8) & 0xFFFF) ^ crc_table[((crc >> 8) ^ dec[q]) & 0xFF]
-                q += 1
-            if crc != (dec[dpos + flen - 2] | (dec[dpos + flen - 1] << 8)):
-                problem = CRC_ERR
         if problem == OK:
             ftype = dec[dpos]
             problem = _payload_problem(dec, dpos + 7, flen - 9, ftype, st[HELLO_C])

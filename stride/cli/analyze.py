@@ -115,9 +115,16 @@ def _one(
     for out in (steps_csv, plot):
         if out is not None:
             check_output(out, force)
-    from stride.cli.first_run import idle_core, prepare_analysis
+    from devices.cores import set_read_threads
+    from stride.cli.first_run import idle_core, prepare_analysis, reading_kernels_ready
     from stride.cli.kernel_notice import announce_kernels
+    from stride.core.contacts import set_foot_threads
 
+    idle = idle_core()
+    set_foot_threads(2 if idle else 1)  # the two feet side by side on an idle core
+    # The recording read on both cores too, once its kernels are cached (a first run
+    # reads with one thread: the framing kernel then compiles on a later run, in 1 s).
+    set_read_threads(2 if idle and reading_kernels_ready() else 1)
     helper = prepare_analysis(path)  # a first run: the line, and a second core compiling
 
     def before_analysis(signals: Any) -> None:
@@ -126,9 +133,6 @@ def _one(
             course = with_session_defaults(config, signals.meta).pass_length_m is not None
             announce_kernels((signals.forces.dtype,), course=course)
 
-    from stride.core.contacts import set_foot_threads
-
-    set_foot_threads(2 if idle_core() else 1)  # the two feet side by side on an idle core
     start_up.resume()  # the collector on while reading and analysing
     try:
         signals, result, timing = run(path, config, before_analysis, keep_samples=plot is not None)

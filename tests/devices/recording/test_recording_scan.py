@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from recording_streams import damage_st, damaged
 
-from devices.recording import SessionReader, SessionWriter
+from devices.cores import set_read_threads
+from devices.recording import SessionReader, SessionWriter, scan
 from devices.recording._scan_kernels import _crc32_update, crc32_tables
 from devices.recording.scan import StreamProblems, parse_stream_bytes, read_whole
 
@@ -57,6 +58,59 @@ def test_kernel_equals_python_on_damaged_files(chunks: list, damage: list, cut: 
     assert np.array_equal(fast.host_t, slow.host_t)
     if not damage and cut == 0:
         assert list(fast.chunks()) == chunks
+
+
+@settings(max_examples=150)
+@given(chunks_st, damage_st, st.integers(0, 40), st.integers(2, 3), st.integers(20, 400))
+def test_windows_scanned_in_two_parts_at_once_equal_one_pass(
+    chunks: list, damage: list, cut: int, threads: int, window: int
+) -> None:
+    """Each window scanned in two parts at once (the second from an intact chunk found half
+    way, damage in either part, a chunk found that the walk passes over): the same
+    chunks, skips and counts as the Python reader."""
+    raw = damaged(chunks, damage, cut)
+    slow, slow_problems = parse_stream_bytes(bytes(raw), use_kernel=False)
+    old = scan.MIN_SPLIT
+    set_read_threads(threads)
+    scan.MIN_SPLIT = 0
+    try:
+        fast, fast_problems = parse_stream_bytes(bytes(raw), window=window)
+    finally:
+        set_read_threads(1)
+        scan.MIN_SPLIT = old
+    assert fast_problems == slow_problems
+    assert fast.data == slow.data
+    assert np.array_equal(fast.offsets, slow.offsets)
+    assert np.array_equal(fast.host_t, slow.host_t)
+
+
+@pytest.mark.parametrize("tail", [0, 1, 25])
+def test_a_chunk_found_half_way_inside_another_chunk_is_not_taken(tail: int) -> None:
+    """A chunk's data may hold whole chunks of its own (a recording of recordings): the
+    second part of a split scan may start at one; the walk passes over it and goes on
+    alone. The same chunks as the Python reader, damaged after it or not."""
+    from recording_streams import stream_file
+
+    from devices.recording.layout import pack_chunk
+
+    inner = b"".join(pack_chunk(bytes([i + 1]) * 30, float(i)) for i in range(40))
+    chunks = [(1.0, b"a" * 10), (2.0, inner), (3.0, b"z" * 10)] + [(4.0, b"q")] * tail
+    raw = bytearray(stream_file(chunks))
+    if tail:
+        raw[-3] ^= 0xFF  # the last chunk damaged
+    slow, slow_problems = parse_stream_bytes(bytes(raw), use_kernel=False)
+    old = scan.MIN_SPLIT
+    set_read_threads(2)
+    scan.MIN_SPLIT = 0
+    try:
+        fast, fast_problems = parse_stream_bytes(bytes(raw))
+    finally:
+        set_read_threads(1)
+        scan.MIN_SPLIT = old
+    assert fast_problems == slow_problems
+    assert fast.data == slow.data
+    assert np.array_equal(fast.offsets, slow.offsets)
+    assert np.array_equal(fast.host_t, slow.host_t)
 
 
 @settings(max_examples=100)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from sensorbox_streams import Box
 
 from devices.errors import InputError
 from devices.sensorbox import Event, HelloEvent, SampleBlock, StreamDecoder, encode_samples
+from devices.sensorbox._fast_inputs import _run_decoder
 from devices.sensorbox.fast import decode_stream
 
 
@@ -72,6 +74,11 @@ def check_same(data: bytes, cuts: list[int], window: int = 4, reopens: list[int]
         room[: len(data)], offsets, hosts, reorder_window=window, consume=True, room=room
     )
     assert in_room.stats == d.stats and in_room.events() == ev
+    # framed in parts at once (a second core, and more): the same result
+    for threads in (2, 3):
+        parts = decode_stream(data, offsets, hosts, reorder_window=window, threads=threads)
+        assert parts.stats == d.stats and parts.pending == d.pending
+        assert parts.events() == ev
 
 
 def frames_of(kinds: list[str], seed: int, seq: int, t: int) -> list[bytes]:
@@ -319,3 +326,70 @@ def test_importing_devices_does_not_import_numba() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def kernel_outputs(
+    data: bytes, offsets: list[int], hosts: list[float], window: int, **split: Any
+) -> list[Any]:
+    """What the decoder kernel returns (the decoded bytes, the released frames and their
+    host times and chunks, the counters, the pending bytes), as lists."""
+    buf = np.frombuffer(data, np.uint8).copy()
+    starts = np.array(offsets, np.int64)
+    got = _run_decoder(buf, starts, np.array(hosts, np.float64), window, True, **split)
+    return [x.tolist() if isinstance(x, np.ndarray) else x for x in got]
+
+
+def check_split(
+    data: bytes, cuts: list[int], splits: list[int], window: int = 4, reopens: list[int] = ()
+) -> None:
+    """The stream framed in parts at once, cut at the first delimiter from each of
+    ``splits``, gives the kernel's single-pass result to the byte."""
+    offsets = sorted({0, *(c % len(data) for c in cuts)}) if data else []
+    offsets = sorted([*offsets, *(r % (len(data) + 1) for r in reopens)])
+    hosts = [100.0 + 0.37 * i for i in range(len(offsets))]
+    one = kernel_outputs(data, offsets, hosts, window)
+    at = [s % (len(data) + 1) for s in splits]
+    assert kernel_outputs(data, offsets, hosts, window, threads=len(at) + 1, cuts=at) == one
+
+
+@settings(max_examples=150)
+@given(
+    damaged_streams(),
+    st.lists(st.integers(0, 10**6), max_size=8),
+    st.lists(st.integers(0, 10**6), min_size=1, max_size=4),
+    st.integers(0, 6),
+    st.lists(st.integers(0, 10**6), max_size=3),
+)
+def test_split_framing_equals_one_pass_on_damaged_streams(
+    data: bytes, cuts: list[int], splits: list[int], w: int, reopens: list[int]
+) -> None:
+    """Wherever the stream is cut for framing in parts (inside a damaged stretch, a long
+    burst without delimiters, a frame straddling the cut, next to a new connection):
+    the same frames, counters and pending bytes as one pass."""
+    check_split(data, cuts, splits, w, reopens)
+
+
+@settings(max_examples=100)
+@given(
+    st.binary(max_size=3000),
+    st.lists(st.integers(0, 10**6), max_size=6),
+    st.lists(st.integers(0, 10**6), min_size=1, max_size=3),
+)
+def test_split_framing_equals_one_pass_on_random_bytes(
+    data: bytes, cuts: list[int], splits: list[int]
+) -> None:
+    check_split(data, cuts, splits)
+
+
+@pytest.mark.parametrize("split", [0, 1, 2, 9, 10, 11, 2500, 2600, 10**6])
+def test_split_framing_at_edges(split: int) -> None:
+    """Cuts at the first bytes, at the end, inside an oversize stretch (a 3000-byte
+    unknown frame), and a new connection right at a cut."""
+    from devices.sensorbox import encode_frame
+
+    v = np.full((64, 4), 0x0101, dtype=np.int16)
+    data = encode_samples(0, 0, 1000, v) + encode_frame(0x77, 1, 64000, b"\x01" * 3000)
+    data += encode_samples(2, 64000, 1000, v) + b"\x00" + encode_samples(3, 65000, 1000, v)
+    for reopens in ([], [split], [split + 1], [len(data)]):
+        check_split(data, [100, 2500], [split], reopens=reopens)
+        check_split(data, [], [split, split // 2], reopens=reopens)

@@ -1,0 +1,19 @@
+"""How many threads reading a recording may use: its chunks' CRC-32 checks and its box
+stream's framing each split in that many parts, run at once (their kernels release the
+GIL). 1 unless told: only the caller knows whether a core is idle (the command line's
+idle-core rule, :func:`stride.cli.first_run.idle_core`); on a busy machine a second
+thread only waits for its turn."""
+
+from __future__ import annotations
+
+_READ_THREADS = [1]
+
+
+def set_read_threads(n: int) -> None:
+    """Read with at most ``n`` threads (2: the two halves of each step at once)."""
+    _READ_THREADS[0] = max(1, int(n))
+
+
+def read_threads() -> int:
+    """The threads reading a recording uses unless told otherwise."""
+    return _READ_THREADS[0]
