@@ -68,20 +68,7 @@ def test_windows_scanned_in_two_parts_at_once_equal_one_pass(
     """Each window scanned in two parts at once (the second from an intact chunk found half
     way, damage in either part, a chunk found that the walk passes over): the same
     chunks, skips and counts as the Python reader."""
-    raw = damaged(chunks, damage, cut)
-    slow, slow_problems = parse_stream_bytes(bytes(raw), use_kernel=False)
-    old = scan.MIN_SPLIT
-    set_read_threads(threads)
-    scan.MIN_SPLIT = 0
-    try:
-        fast, fast_problems = parse_stream_bytes(bytes(raw), window=window)
-    finally:
-        set_read_threads(1)
-        scan.MIN_SPLIT = old
-    assert fast_problems == slow_problems
-    assert fast.data == slow.data
-    assert np.array_equal(fast.offsets, slow.offsets)
-    assert np.array_equal(fast.host_t, slow.host_t)
+    _split_equals_python(bytes(damaged(chunks, damage, cut)), threads, window)
 
 
 @pytest.mark.parametrize("tail", [0, 1, 25])
@@ -98,19 +85,7 @@ def test_a_chunk_found_half_way_inside_another_chunk_is_not_taken(tail: int) -> 
     raw = bytearray(stream_file(chunks))
     if tail:
         raw[-3] ^= 0xFF  # the last chunk damaged
-    slow, slow_problems = parse_stream_bytes(bytes(raw), use_kernel=False)
-    old = scan.MIN_SPLIT
-    set_read_threads(2)
-    scan.MIN_SPLIT = 0
-    try:
-        fast, fast_problems = parse_stream_bytes(bytes(raw))
-    finally:
-        set_read_threads(1)
-        scan.MIN_SPLIT = old
-    assert fast_problems == slow_problems
-    assert fast.data == slow.data
-    assert np.array_equal(fast.offsets, slow.offsets)
-    assert np.array_equal(fast.host_t, slow.host_t)
+    _split_equals_python(bytes(raw), 2)
 
 
 @settings(max_examples=100)
@@ -159,3 +134,21 @@ def test_append_many_equals_appending_one_by_one(tmp_path: Path) -> None:
     assert sd.data == data and np.array_equal(sd.offsets, offsets)
     with SessionWriter(tmp_path / "c") as w, pytest.raises(ValueError, match="offsets"):
         w.add_stream("box", "x").append_many(b"abc", [1], [0.0])
+
+
+def _split_equals_python(raw: bytes, threads: int, window: int | None = None) -> None:
+    """``raw`` scanned with ``threads`` threads, every window split however small, gives
+    the chunks, skips and counts of the Python reader."""
+    slow, slow_problems = parse_stream_bytes(raw, use_kernel=False)
+    old = scan.MIN_SPLIT
+    set_read_threads(threads)
+    scan.MIN_SPLIT = 0
+    try:
+        fast, fast_problems = parse_stream_bytes(raw, window=window)
+    finally:
+        set_read_threads(1)
+        scan.MIN_SPLIT = old
+    assert fast_problems == slow_problems
+    assert fast.data == slow.data
+    assert np.array_equal(fast.offsets, slow.offsets)
+    assert np.array_equal(fast.host_t, slow.host_t)
