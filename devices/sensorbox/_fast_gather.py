@@ -6,7 +6,9 @@ the samples (8 bytes of time and 2 bytes a value) are written; and the samples i
 steps, the counts (over the recorded bytes they came from) before the times, with the
 decoded bytes past the counts given back in between: the peak memory of a decode is the
 recording's bytes with the frame tables and the per-block arrays, or the counts with
-the per-block arrays and the times, never the recording's bytes with the times."""
+the per-block arrays and the times, never the recording's bytes with the times. Three of
+the per-block arrays (host times, release chunks, first sample times) are written over
+the frame tables' rows already read, so they cost no memory beside the tables."""
 
 from __future__ import annotations
 
