@@ -295,12 +295,7 @@ def decode_stream(
     f32 = np.zeros(1, np.float32)  # a HELLO's counts per metre, read through its bits
     got = _fast_gather._gather_blocks(dec, rel, rel_host, rel_chunk, f32, f32.view(np.uint32))
     bstart, bvstart, binfo, bhost, belt, belt_host, rare, rel_type = got[:8]
-    # The blocks' host times, chunks and first times are the tables' first rows now: the
-    # rest of them is garbage, its pages go (the tables go with those arrays).
-    nb = int(bhost.shape[0])
-    release_pages(rel.reshape(-1).view(np.uint8)[8 * nb :])
-    release_pages(rel_host.view(np.uint8)[8 * nb :])
-    release_pages(rel_chunk.view(np.uint8)[rel_chunk.itemsize * nb :])
+    _release_tables(int(bhost.shape[0]), rel, rel_host, rel_chunk)
     del rel, rel_host, rel_chunk
     other_rows, other_host, hello_chunk = rare  # the few rows the events are made of
     hello_rows, status_rows, errors = _rare_events(other_rows, other_host, dec)
@@ -341,6 +336,14 @@ def decode_stream(
         _hello_chunk=int(hello_chunk),
         values_room=room,
     )
+
+
+def _release_tables(nb: int, *tables: NDArray[Any]) -> None:
+    """The release tables once the block gather has run: the blocks' host times, chunks
+    and first times are their first ``nb`` values now (views kept by the box), the rest
+    is garbage: its pages go (each table goes with the last view of it)."""
+    for table in tables:
+        release_pages(table.reshape(-1).view(np.uint8)[table.itemsize * nb :])
 
 
 def _decoder_stats(counters: NDArray[Any]) -> DecoderStats:
