@@ -152,7 +152,7 @@ def stages(session: Path, size: int, repeat: int) -> dict[str, Any]:
         got = _fast_gather._gather_blocks(dec, rel, rel_host, rel_chunk, f32, f32.view(np.uint32))
         clock("per-block gather", t)
         t = now()
-        fast._rare_events(rel[got[6]], rel_host[got[6]], dec)
+        fast._rare_events(got[6][0], got[6][1], dec)
         clock("HELLO/STATUS/ERROR events", t)
         t = now()
         _fast_gather.gather_samples(dec, [got[8], got[9]], got[2][4], got[0], got[1], room)

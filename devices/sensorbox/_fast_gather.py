@@ -6,7 +6,9 @@ the samples (8 bytes of time and 2 bytes a value) are written; and the samples i
 steps, the counts (over the recorded bytes they came from) before the times, with the
 decoded bytes past the counts given back in between: the peak memory of a decode is the
 recording's bytes with the frame tables and the per-block arrays, or the counts with
-the per-block arrays and the times, never the recording's bytes with the times."""
+the per-block arrays and the times, never the recording's bytes with the times. Three of
+the per-block arrays (host times, release chunks, first sample times) are written over
+the frame tables' rows already read, so they cost no memory beside the tables."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from devices._byte_copy import copy_bytes
-from devices.memory import release_pages
+from devices.memory import release_pages, return_freed_memory
 from devices.sensorbox._fast_sequencer import (
     F64,
     I64,
@@ -42,7 +44,17 @@ def _gather_blocks(
     f32: NDArray[np.float32],
     f32_bits: NDArray[np.uint32],
 ) -> tuple[
-    I64, I64, tuple[I32, I64, B1, I32, I32, I32 | I64], F64, I64, F64, I64, I8, I64, I64, F64
+    I64,
+    I64,
+    tuple[I32, I64, B1, I32, I32, I32 | I64],
+    F64,
+    I64,
+    F64,
+    tuple[I64, F64, int],
+    I8,
+    I64,
+    I64,
+    F64,
 ]:
     """Split the released frames into per-frame arrays, in one pass (the samples follow
     in :func:`_gather_samples`, once the decoder's frame tables are gone).
@@ -50,13 +62,21 @@ def _gather_blocks(
     Returns per SAMPLES block: sample offsets (B+1), value offsets (B+1), (seq, missing,
     restart, channels, period, release chunk), each as compact as its values allow (seq,
     channels and period are 16-bit on the wire; the chunk of ``rel_chunk``'s type), host
-    time; per BELT frame: [t_us, counts, interval, seq] (4 x K), host time; the release
-    indices of the other frames (HELLO, STATUS, ERROR, in order); the type of every
-    released frame; per block its payload offset in ``dec`` and its first sample's
-    unwrapped t_us; and per BELT frame its speed in m/s, ``counts / cpm / (interval *
-    1e-6)`` with ``cpm`` the float32 counts per metre of the last HELLO released before it
-    (NaN where none was known, or no interval; ``f32_bits``: ``f32``'s memory (one
-    value), so that the payload's bits are read as a float32).
+    time; per BELT frame: [t_us, counts, interval, seq] (4 x K), host time; the other
+    frames (HELLO, STATUS, ERROR, in order): their ``rel`` rows and host times, and the
+    release chunk of the first HELLO (-1 if none); the type of every released frame; per
+    block its payload offset in ``dec`` and its first sample's unwrapped t_us; and per
+    BELT frame its speed in m/s, ``counts / cpm / (interval * 1e-6)`` with ``cpm`` the
+    float32 counts per metre of the last HELLO released before it (NaN where none was
+    known, or no interval; ``f32_bits``: ``f32``'s memory (one value), so that the
+    payload's bits are read as a float32).
+
+    The blocks' host times, release chunks and first sample times are written over the
+    release tables they are read from (``rel_host``, ``rel_chunk`` and ``rel`` read as
+    one flat array, each from its start: block b comes from a release row at or after b,
+    read before it is written over), and returned as views of them: the tables' rows read
+    make room for them, so the gather's peak memory is the tables plus the other arrays
+    only. The tables are garbage afterwards (their other rows are returned first).
     """
     nr = rel.shape[0]
     rtype = np.empty(nr, np.int8)
@@ -79,14 +99,16 @@ def _gather_blocks(
     brst = np.empty(nb, np.bool_)
     bch = np.empty(nb, np.int32)
     bper = np.empty(nb, np.int32)
-    bchunk = np.empty(nb, rel_chunk.dtype)
-    bhost = np.empty(nb, np.float64)
+    bchunk = rel_chunk[:nb]  # written over the rows read (b <= i)
+    bhost = rel_host[:nb]
     boff = np.empty(nb, np.int64)
-    bt = np.empty(nb, np.int64)
+    bt = rel.reshape(rel.size)[:nb]  # rel's first b words: rows before b // 3 + 1
     belt = np.empty((4, nbelt), np.int64)
     belt_speed = np.empty(nbelt, np.float64)
     belt_host = np.empty(nbelt, np.float64)
-    other = np.empty(nother, np.int64)
+    other = np.empty((nother, 3), np.int64)
+    other_host = np.empty(nother, np.float64)
+    hello_chunk = -1
     acc_m = 0
     acc_r = 0
     b = 0
@@ -137,7 +159,12 @@ def _gather_blocks(
                         | (np.uint32(dec[off + 17]) << 24)
                     )
                     cpm = np.float64(f32[0])
-                other[o] = i
+                    if hello_chunk < 0:
+                        hello_chunk = int(rel_chunk[i])
+                other[o, 0] = rel[i, 0]
+                other[o, 1] = rel[i, 1]
+                other[o, 2] = rel[i, 2]
+                other_host[o] = rel_host[i]
                 o += 1
             continue
         c = int(dec[off])
@@ -147,10 +174,10 @@ def _gather_blocks(
         brst[b] = (acc_r | rst) != 0
         bch[b] = c
         bper[b] = int(dec[off + 2]) | (int(dec[off + 3]) << 8)
-        bchunk[b] = rel_chunk[i]
+        bchunk[b] = rel_chunk[i]  # b <= i: row i is read before slot b is written
         bhost[b] = rel_host[i]
         boff[b] = off
-        bt[b] = rel[i, R_T]
+        bt[b] = rel[i, R_T]  # the last read of row i (slot b <= i lies in rows <= i)
         acc_m = 0
         acc_r = 0
         s += n
@@ -159,7 +186,8 @@ def _gather_blocks(
         bstart[b] = s
         bvstart[b] = v
     binfo = (bseq, bmiss, brst, bch, bper, bchunk)
-    return bstart, bvstart, binfo, bhost, belt, belt_host, other, rtype, boff, bt, belt_speed
+    rare = (other, other_host, hello_chunk)
+    return bstart, bvstart, binfo, bhost, belt, belt_host, rare, rtype, boff, bt, belt_speed
 
 
 @njit(cache=True)
@@ -227,6 +255,7 @@ def gather_samples(
     if in_place:  # the rest of the bytes decoded is done with: its pages go
         release_pages(room[2 * int(bvstart[-1]) : dec.shape[0]])
     del boff
+    return_freed_memory()  # the offsets' memory, and what the C heap kept, before the times
     return gather_times(bt, period, bstart), room
 
 

@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from devices.cores import read_threads
 from devices.errors import InputError
-from devices.memory import return_freed_memory
+from devices.memory import release_pages, return_freed_memory
 from devices.sensorbox._fast_inputs import _checked, _own_buffer, _run_decoder
 from devices.sensorbox.events import (
     BeltBlock,
@@ -174,7 +174,7 @@ class DecodedBox:
         samples dropped as out of order, the last kept device time or ``prev_us``)."""
         from devices.sensorbox._fast_samples import _assemble_in_place
 
-        self._drop_blocks()  # used up: their memory goes before the forces are widened
+        self.drop_blocks()  # used up: their memory goes before the forces are widened
         return_freed_memory()
         flat = self.values_flat
         n, k = self.t_us.shape[0], int(cols.size)
@@ -198,13 +198,16 @@ class DecodedBox:
             t0_us,
             prev_us,
         )
+        if widen:  # the room past the newtons: never written, but its first pages were
+            release_pages(room[4 * kept * k :])  # taken with theirs (a huge page at a time)
         t = self.t_us.view(np.float64)[:kept]
         forces = (newtons if widen else flat)[: kept * k].reshape(kept, k)
         return t, forces, int(dropped), int(last)
 
-    def _drop_blocks(self) -> None:
-        """Forget the per-block and belt arrays (the box is being used up): empty arrays
-        of their own, so the memory goes (slices would keep it)."""
+    def drop_blocks(self) -> None:
+        """Forget the per-block and belt arrays (the box is being used up, they have been
+        read): empty arrays of their own, so the memory goes (slices would keep it); the
+        samples (``t_us``, ``values_flat``) stay."""
         for f in dataclasses.fields(self):
             if f.name.startswith(("block_", "belt_")) or f.name == "_rel_type":
                 old = getattr(self, f.name)
@@ -291,13 +294,12 @@ def decode_stream(
     stats = _decoder_stats(stats_arr)
     f32 = np.zeros(1, np.float32)  # a HELLO's counts per metre, read through its bits
     got = _fast_gather._gather_blocks(dec, rel, rel_host, rel_chunk, f32, f32.view(np.uint32))
-    bstart, bvstart, binfo, bhost, belt, belt_host, other, rel_type = got[:8]
-    first_hello = np.flatnonzero(rel_type == T_HELLO)[:1]
-    hello_chunk = int(rel_chunk[first_hello[0]]) if first_hello.size else -1
-    rare = (rel[other], rel_host[other])  # the few rows the events are made of
-    del rel, rel_host, rel_chunk  # freed before the events and the samples are made
-    hello_rows, status_rows, errors = _rare_events(*rare, dec)
-    del rare
+    bstart, bvstart, binfo, bhost, belt, belt_host, rare, rel_type = got[:8]
+    _release_tables(int(bhost.shape[0]), rel, rel_host, rel_chunk)
+    del rel, rel_host, rel_chunk
+    other_rows, other_host, hello_chunk = rare  # the few rows the events are made of
+    hello_rows, status_rows, errors = _rare_events(other_rows, other_host, dec)
+    del rare, other_rows, other_host
     belt_speed = got[10]
     per_block = [got[8], got[9]]  # given over below: freed there once used
     del got
@@ -331,9 +333,17 @@ def decode_stream(
         _hello_rows=hello_rows,
         _status_rows=status_rows,
         _rel_type=rel_type,
-        _hello_chunk=hello_chunk,
+        _hello_chunk=int(hello_chunk),
         values_room=room,
     )
+
+
+def _release_tables(nb: int, *tables: NDArray[Any]) -> None:
+    """The release tables once the block gather has run: the blocks' host times, chunks
+    and first times are their first ``nb`` values now (views kept by the box), the rest
+    is garbage: its pages go (each table goes with the last view of it)."""
+    for table in tables:
+        release_pages(table.reshape(-1).view(np.uint8)[table.itemsize * nb :])
 
 
 def _decoder_stats(counters: NDArray[Any]) -> DecoderStats:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from devices.memory import return_freed_memory
 from devices.sensorbox import BeltBlock, Event, HelloEvent, SampleBlock
 from devices.sensorbox.frames import Hello
 from stride.core.signals import Channel, GaitSignals
@@ -162,9 +163,10 @@ class BlockAssembler:
         if n_blocks and (box.block_missing[0] > 0 or box.block_restart[0]):
             gaps -= 1 if self._last_t_us is None else 0
         host = _block_hosts(box) if n_blocks and box.t_us.size else None
-        keep = None
+        keep = blocks_done = None
         if consume and box.t_us.size:
             keep = lambda _t, _v: self._keep_in_place(box)  # noqa: E731
+            blocks_done = lambda: _let_go_of_blocks(box)  # noqa: E731
         return self._ingest(
             box.t_us.astype(np.int64, copy=False),
             box.values.reshape(-1, nch) if box.t_us.size else np.zeros((0, nch), np.int16),
@@ -174,6 +176,7 @@ class BlockAssembler:
             box.belt_speed_mps.astype(np.float64, copy=False),
             host,
             keep,
+            blocks_done,
         )
 
     def _flush(self) -> GaitSignals | None:
@@ -233,10 +236,13 @@ class BlockAssembler:
         belt_speed: NDArray[np.float64],
         host: Iterable[_HostPart] | None = None,
         keep: _KeepSamples | None = None,
+        blocks_done: Callable[[], None] | None = None,
     ) -> GaitSignals | None:
         """Samples and belt readings (NaN speed = unknown scale) in arrival order; ``host``:
         arrival host time and last sample time of each block, in parts (for the clock
-        offset); ``keep``: how the samples become times and forces (:meth:`_keep_samples`).
+        offset); ``keep``: how the samples become times and forces (:meth:`_keep_samples`);
+        ``blocks_done``: called once ``host`` is read (a decoded stream given over lets
+        its per-block and belt arrays go there, before the belt readings are converted).
         The belt readings are taken first and their arrays let go before the samples are
         kept: with ``keep`` in place, the forces are widened without them in memory."""
         if self._held_arrays is not None:  # belt readings that came before any sample
@@ -255,6 +261,27 @@ class BlockAssembler:
         if host is not None:
             self._note_host(host)
         del host
+        if blocks_done is not None:
+            blocks_done()
+        tb, vb = self._belt_readings(belt_t_us, belt_interval_us, belt_speed)
+        del belt_t_us, belt_interval_us, belt_speed  # freed as the samples are kept
+        t, forces = (keep or self._keep_samples)(t_us, vals)
+        if not t.size and not tb.size:
+            return None
+        belt_t = tb.astype(np.float64, copy=False) if self.belts else None
+        belt_v = vb.astype(np.float64, copy=False)[:, None] if self.belts else None
+        return GaitSignals(t, forces, self._channels, self.fs, belt_t, belt_v, units=self.units)
+
+    def _belt_readings(
+        self,
+        belt_t_us: NDArray[np.int64],
+        belt_interval_us: NDArray[np.int64],
+        belt_speed: NDArray[np.float64],
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The belt readings kept (a known scale, later than every one before them) as
+        seconds since the first sample (the middle of each counting interval) and m/s;
+        those left out are counted."""
+        assert self._t0_us is not None
         known = ~np.isnan(belt_speed)
         self.counts.belt_without_scale += int((~known).sum())
         tb = (belt_t_us[known] - 0.5 * belt_interval_us[known] - self._t0_us) / 1e6
@@ -266,13 +293,7 @@ class BlockAssembler:
             tb, vb = tb[ok], vb[ok]
             if tb.size:
                 self._last_belt_t = float(tb[-1])
-        del known, belt_t_us, belt_interval_us, belt_speed  # freed as the samples are kept
-        t, forces = (keep or self._keep_samples)(t_us, vals)
-        if not t.size and not tb.size:
-            return None
-        belt_t = tb.astype(np.float64, copy=False) if self.belts else None
-        belt_v = vb.astype(np.float64, copy=False)[:, None] if self.belts else None
-        return GaitSignals(t, forces, self._channels, self.fs, belt_t, belt_v, units=self.units)
+        return tb, vb
 
     def _keep_samples(
         self, t_us: NDArray[np.int64], vals: NDArray[np.int16]
@@ -328,6 +349,14 @@ class BlockAssembler:
 
 #: Blocks per part of :func:`_block_hosts` (small arrays, not an hour's at once).
 _HOST_PART = 1 << 16
+
+
+def _let_go_of_blocks(box: Any) -> None:
+    """A decoded stream given over, its blocks read: its per-block and belt arrays go, and
+    their memory back to the system at once (the C heap keeps what numba's kernels freed
+    otherwise), before the belt readings are converted and the forces widened."""
+    box.drop_blocks()
+    return_freed_memory()
 
 
 def _block_hosts(box: Any) -> Iterator[_HostPart]:

@@ -156,3 +156,77 @@ def test_reading_frees_each_stage_before_the_next_one_fills(
     signals = read_session(session)
     assert signals.n > 1000 and signals.forces.dtype == np.float32
     assert seen == {"times": [], "released after the counts": ["True"], "forces": []}
+
+
+def test_the_block_gather_writes_over_the_release_tables_it_reads(
+    session: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The blocks' host times, release chunks and first sample times are written over
+    the rows of the decoder's release tables already read (views of them, their other
+    rows' pages given back), not to new arrays beside the tables: the gather is the peak
+    of a read, the tables and its arrays all in memory at once."""
+    import devices.sensorbox._fast_gather as gather
+    import devices.sensorbox._fast_kernels as kernels
+    import devices.sensorbox.fast as fast
+    from stride.ingest.recording import read_session
+
+    tables: list[Any] = []
+    shared: dict[str, bool] = {}
+    released: list[tuple[int, int]] = []
+
+    def frame_tables(original: Callable[..., Any], *args: Any) -> Any:
+        got = original(*args)
+        tables[:] = got[2:5]  # rel, rel_host, rel_chunk
+        return got
+
+    def blocks(original: Callable[..., Any], *args: Any) -> Any:
+        got = original(*args)
+        rel, rel_host, rel_chunk = tables
+        shared["host times"] = np.shares_memory(got[3], rel_host)
+        shared["chunks"] = np.shares_memory(got[2][5], rel_chunk)
+        shared["first times"] = np.shares_memory(got[9], rel)
+        shared["offsets"] = np.shares_memory(got[8], rel)  # the one block array beside them
+        return got
+
+    def release(original: Callable[..., Any], buf: np.ndarray) -> None:
+        released.append((buf.__array_interface__["data"][0], buf.nbytes))
+        original(buf)
+
+    _wrap(monkeypatch, kernels, "frame_tables", frame_tables)
+    _wrap(monkeypatch, gather, "_gather_blocks", blocks)
+    _wrap(monkeypatch, fast, "release_pages", release)
+    signals = read_session(session)
+    tables.clear()
+    assert signals.n > 1000
+    assert shared == {"host times": True, "chunks": True, "first times": True, "offsets": False}
+    # the newtons' room past them is given back too (it was taken a huge page at a time)
+    forces_end = signals.forces.__array_interface__["data"][0] + signals.forces.nbytes
+    assert any(at == forces_end for at, _ in released)
+
+
+def test_the_blocks_go_before_the_belt_readings_are_converted(
+    session: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A decoded stream given over: its per-block arrays (and the belt arrays the
+    assembler does not take) go once the blocks' arrival times are noted, before the belt
+    readings' temporaries and the forces widened to float32 need memory."""
+    from stride.ingest.assembler import BlockAssembler
+    from stride.ingest.recording import read_session
+
+    arrays = Alive()
+    seen: dict[str, list[str]] = {}
+
+    def assemble(original: Callable[..., Any], self: Any, box: Any, **kwargs: Any) -> Any:
+        for name in ("block_host_t", "block_start", "block_missing", "belt_host_t"):
+            arrays.watch(name, getattr(box, name))
+        return original(self, box, **kwargs)
+
+    def belt(original: Callable[..., Any], *args: Any) -> Any:
+        seen.setdefault("belt readings", arrays.alive())
+        return original(*args)
+
+    _wrap(monkeypatch, BlockAssembler, "feed_decoded", assemble)
+    _wrap(monkeypatch, BlockAssembler, "_belt_readings", belt)
+    signals = read_session(session)
+    assert signals.n > 1000 and signals.belt_t is not None and signals.belt_t.size
+    assert seen == {"belt readings": []}
