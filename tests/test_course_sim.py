@@ -151,3 +151,30 @@ def test_passes_told_apart_at_a_freeze_and_at_the_recording_s_end(
     simulate_session(tmp_path, spec)
     signals, result, _ = run(tmp_path, AnalysisConfig())
     _check(result.summary, tmp_path, seen_until_s=_seen_until(signals))
+
+
+@pytest.mark.slow
+def test_a_last_pass_whose_end_the_recording_leaves_open_is_reported_uncertain(
+    tmp_path: Path,
+) -> None:
+    # huntington:0.5 seed 19 (2 minutes): the recording ends two steps into a turn whose
+    # steps are hardly slower than walking (step-time ratios 1.03 and 1.10). Weighed with
+    # the end of the recording as a cut (each reading's last segment by its count law's
+    # survival), "a 17-step pass, then a turn begun" has probability 0.10 against 0.89 for
+    # "18 steps, then one turn step" (a pass still going at 19 steps: 0.001); neither is
+    # sure, so the pass is not measured and its end is reported uncertain, not cut off
+    spec = build_spec(
+        minutes=2.0, speed="3.6kmh", profile="huntington:0.5", seed=19, rate=1000,
+        overground=True,
+    )  # fmt: skip
+    simulate_session(tmp_path, spec)
+    signals, result, _ = run(tmp_path, AnalysisConfig())
+    passes = result.summary["course"]["passes"]  # type: ignore[index]
+    truth = [p.steps for p in closed_passes(read_truth(tmp_path), _seen_until(signals))]
+    last = passes[-1]
+    assert last["end_uncertain"] and not last["measured"]
+    assert 0.05 < last["closed_probability"] < 0.95
+    assert "after 17 steps" in last["reason"] and truth[-1] == 17
+    # every other pass as the truth has it, each certain of its end
+    assert [p["steps"] for p in passes[:-1] if p["ended_by"] == "turn"] == truth[:-1]
+    assert not any(p.get("end_uncertain") for p in passes[:-1])

@@ -40,8 +40,9 @@ Foot sensors see only when each foot lands, so the rules are about step timing a
   so a freeze just before or after a turn does not lengthen the turn by a step.
 - **A pass** is the steps from the recording's start or a turn to the next turn. The first
   pass assumes the recording starts before the first step (the walker stands at the line).
-  A pass is never measured when no turn closes it (the recording ended during it), when
-  samples are missing inside it or a contact was missed (its steps cannot be counted), or
+  A pass is never measured when no turn closes it (the recording ended during it) or the
+  end of the recording leaves that open (:func:`~stride.core.course_segment.end_uncertain`),
+  when samples are missing inside it or a contact was missed (its steps cannot be counted), or
   when its step count disagrees with the session's other passes (a turn was missed or a
   pass split), or when its ends are not clear: under the session's segmentation, the
   probability of its ends below ``min_confidence``; with the threshold alone, a step either
@@ -68,13 +69,13 @@ Foot sensors see only when each foot lands, so the rules are about step timing a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
 from stride.core.course_fit import Phases, first_laws, learn_and_segment
-from stride.core.course_segment import Segmentation
+from stride.core.course_segment import Segmentation, end_uncertain
 from stride.core.step_ratios import SLOW_REFERENCE, phase_ratios, step_ratios, swing_ratios
 from stride.core.steps import FLAG_ALTERNATION, FLAG_GAP, StepTable
 
@@ -133,6 +134,10 @@ class Pass:
     #: probability that the pass has exactly these ends (the session's segmentation,
     #: :mod:`stride.core.course_segment`); None when passes come from the threshold alone
     confidence: float | None = None
+    #: the session's segmentation's last pass: the probability that a turn closes it, and
+    #: its likeliest count then (:func:`~stride.core.course_segment.last_pass_closed`)
+    closed_probability: float | None = None
+    closed_steps: int | None = None
 
 
 def slow_steps(table: StepTable, slow_factor: float, window: int = 4) -> NDArray[np.bool_]:
@@ -274,12 +279,17 @@ def course_passes(
         start = float(ic[i - 1]) if i > 0 else float(ic[i])
         rows = np.arange(i, j, dtype=np.int64)
         out.append(Pass(rows, start, float(ic[j - 1]), shut, bool(broken[i:j].any()), sure))
+    if out:
+        out[-1] = replace(
+            out[-1], closed_probability=model.last_closed, closed_steps=model.last_closed_steps
+        )
     return out
 
 
-def _pass_record(ps: Pass) -> dict[str, object]:
+def _pass_record(ps: Pass, params: CourseParams) -> dict[str, object]:
     """A pass as the summary lists it; ``ends_probability`` when the session's segmentation
-    found it and a turn closes it."""
+    found it and a turn closes it; for its last pass, ``closed_probability`` (that a turn
+    closes it) and ``end_uncertain`` (:func:`~stride.core.course_segment.end_uncertain`)."""
     record: dict[str, object] = {
         "steps": int(ps.rows.size),
         "start_s": ps.start_s,
@@ -288,6 +298,9 @@ def _pass_record(ps: Pass) -> dict[str, object]:
     }
     if ps.confidence is not None and ps.closed:
         record["ends_probability"] = round(ps.confidence, 3)
+    if ps.closed_probability is not None:
+        record["closed_probability"] = round(ps.closed_probability, 3)
+        record["end_uncertain"] = end_uncertain(ps.closed_probability, params.min_confidence)
     return record
 
 
@@ -332,6 +345,12 @@ def _unmeasured_reason(
 ) -> str | None:
     """Why a pass cannot be measured, or None when it can."""
     n = int(ps.rows.size)
+    if end_uncertain(ps.closed_probability, params.min_confidence):  # never measured
+        return (
+            "its end is uncertain: the recording ended during it, or a turn whose first steps "
+            f"are no slower than walking closed it after {ps.closed_steps} steps "
+            f"(probability {ps.closed_probability:.2f})"
+        )
     if not ps.closed:
         return "cut off by the end of the recording (no turn after it)"
     if ps.missing_data:
@@ -406,7 +425,7 @@ def apply_course(
     typical = float(np.median(counts)) if len(counts) >= p.min_passes_to_compare else None
     records: list[dict[str, object]] = []
     for ps in passes:
-        record = _pass_record(ps)
+        record = _pass_record(ps, p)
         records.append(record)
         unclear = ps.closed and unclear_ends(ps, ratio, p, spread)
         reason = _unmeasured_reason(ps, pass_length_m, typical, p, unclear)

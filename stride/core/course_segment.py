@@ -59,11 +59,16 @@ SEEN_WEIGHT = 1.0
 @dataclass(frozen=True)
 class Segmentation:
     """Passes as ``(first row, end row exclusive)`` and the probability of each one's ends;
-    ``closed[k]`` says whether a turn of at least ``turn_steps`` steps follows pass k."""
+    ``closed[k]`` says whether a turn of at least ``turn_steps`` steps follows pass k.
+    ``last_closed``: the probability that the last pass (its first row as here) is closed
+    by such a turn, over every segmentation (:func:`last_pass_closed`), and
+    ``last_closed_steps`` its most likely step count when closed (None when it cannot be)."""
 
     passes: list[tuple[int, int]]
     closed: list[bool]
     confidence: list[float]
+    last_closed: float = 0.0
+    last_closed_steps: int | None = None
 
 
 def step_evidence(
@@ -312,4 +317,58 @@ def segment_course(
         p = ft[i] + pass_lp[j - i] + bt[j] - total if shut and j - i < pass_lp.size else -np.inf
         confidence.append(float(np.exp(min(p, 0.0))))
     assert sum(j - i for _, i, j in segs) == n
-    return Segmentation(passes, closed, confidence)
+    shut_p, shut_steps = (
+        last_pass_closed(cum, ft, bw, pass_lp, turn_lp, passes[-1][0], turn_steps, total)
+        if passes
+        else (0.0, None)
+    )
+    return Segmentation(passes, closed, confidence, shut_p, shut_steps)
+
+
+def end_uncertain(closed_probability: float | None, sure: float) -> bool:
+    """Whether the end of the record leaves open if a turn closed the last pass: neither
+    reading (a turn closed it; the record ended during it, or one turn step in) has a
+    probability of at least ``sure``. Such a pass is never measured (closed, its ends'
+    probability is then below ``sure`` too, but for a turn of one step begun after them)."""
+    p = closed_probability
+    return p is not None and max(p, 1.0 - p) < sure
+
+
+def last_pass_closed(
+    cum: NDArray[np.float64],
+    ft: NDArray[np.float64],
+    bw: NDArray[np.float64],
+    pass_lp: NDArray[np.float64],
+    turn_lp: NDArray[np.float64],
+    start: int,
+    turn_steps: int,
+    total: float,
+) -> tuple[float, int | None]:
+    """The probability that a pass starts at row ``start`` and a turn of at least
+    ``turn_steps`` steps closes it (whole, or cut off by the end of the record), over every
+    segmentation, and the pass's most likely step count when closed (None when no
+    segmentation closes it).
+
+    The end of the record cuts the walk: its last segment is weighed by the survival of its
+    kind's count law (:func:`cut_prior`), so a record that ends a few steps after the
+    session's typical pass count weighs "a pass of that count, then a turn begun" against
+    "a pass still going, that many steps longer", each by the session's laws and the last
+    steps' evidence. For a pass far from the end this is the probability that it starts
+    there (a turn follows it for sure); for the last one it says how sure its end is."""
+    n = cum.size - 1
+    turn_cut = cut_prior(turn_lp)
+    best, best_steps, terms = -np.inf, None, []
+    for j in range(start + 2, min(n - turn_steps, start + pass_lp.size - 1) + 1):
+        k = np.arange(turn_steps, min(turn_lp.size, n - j))  # whole turns, a pass after
+        after = list(turn_lp[k] + cum[j + k] - cum[j] + bw[j + k])
+        if n - j < turn_cut.size:  # a turn the end of the record cuts off
+            after.append(turn_cut[n - j] + cum[n] - cum[j])
+        if not after:
+            continue
+        lp = ft[start] + pass_lp[j - start] + np.logaddexp.reduce(after) - total
+        terms.append(lp)
+        if lp > best:
+            best, best_steps = lp, j - start
+    if not terms or not np.isfinite(best):
+        return 0.0, None
+    return float(min(1.0, np.exp(np.logaddexp.reduce(terms)))), best_steps

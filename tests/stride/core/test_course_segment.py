@@ -69,6 +69,38 @@ def test_segmentation_matches_the_enumerated_reference(seed: int) -> None:
         assert p == pytest.approx(want, rel=1e-9, abs=1e-12)
 
 
+@pytest.mark.parametrize("seed", [1, 10, 23, 34, 35, 54])
+def test_last_pass_closed_matches_the_enumerated_reference(seed: int) -> None:
+    """The probability that the last pass is closed by a turn of at least two steps, whole
+    or cut off by the end of the record, and its most likely count when closed: every
+    segmentation enumerated and weighed, the last segment by its count's survival."""
+    rng = np.random.default_rng(seed)
+    n = 13
+    ratio = np.where(rng.random(n) < 0.3, 1.5, 1.0) * rng.normal(1.0, 0.12, n)
+    ratio[-2:] = rng.normal(1.15, 0.1, 2)  # a turn may have begun, its steps hardly slower
+    ev = step_evidence(ratio, 0.12, 1.5, 0.25)
+    plp, tlp = count_prior(4.0, 0.8, 9), count_prior(2.0, 0.5, 5)
+    got = segment_course(ev, plp, tlp, turn_steps=2)
+    assert got is not None
+    start = got.passes[-1][0]
+    segs = _all_segmentations(n)
+    scores = np.array([_score(s, ev, plp, tlp) for s in segs])
+    z = np.logaddexp.reduce(scores)
+    counts: dict[int, float] = {}
+    for s, score in zip(segs, scores, strict=True):
+        for k, (kind, i, j) in enumerate(s):
+            if kind == "pass" and i == start and k + 1 < len(s):
+                turn = s[k + 1]
+                if turn[2] - turn[1] >= 2 and np.isfinite(score):
+                    counts[j - i] = counts.get(j - i, 0.0) + float(np.exp(score - z))
+    assert got.last_closed == pytest.approx(sum(counts.values()), rel=1e-9, abs=1e-12)
+    if counts:
+        # the most likely count: the largest single term (a pass's count, its turn summed)
+        assert got.last_closed_steps == max(counts, key=lambda d: counts[d])
+    else:
+        assert got.last_closed_steps is None
+
+
 @pytest.mark.parametrize("seed", [4, 5])
 def test_posterior_matches_the_enumerated_reference(seed: int) -> None:
     """Expected counts of whole passes and turns of each length, and each step's probability
