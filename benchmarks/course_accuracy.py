@@ -1,6 +1,7 @@
 """Overground course mode against the simulator's truth, per gait profile and seed.
 
-Not a test. Run: ``python benchmarks/course_accuracy.py [--seeds 26-45] [--minutes 2]``.
+Not a test. Run: ``python benchmarks/course_accuracy.py [--seeds 26-45] [--minutes 2]
+[--profiles huntington:0.5 ...]`` (every profile unless given).
 Each profile (severity 0.5) walks 10 m passes for the given minutes
 (``stride sim session --overground``); the recording is analysed as ``stride analyze`` does.
 Printed per run: the error of the mean step length against the truth's walking steps (turns
@@ -15,7 +16,7 @@ last sample is not in it (:func:`seen_until`).
 
 The course-mode settings (``CourseParams``, :mod:`stride.core.course_fit`) were chosen on
 seeds 1-25 (all looked at while developing); each change since was judged on seeds held
-out from it (the latest: 166-205, and 51-55 at 10 minutes), the figures quoted in
+out from it (the latest: 306-345, and 56-60 at 10 minutes), the figures quoted in
 docs/accuracy.md and README.md.
 """
 
@@ -100,8 +101,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", default="26-45", help="held out: 26-45; chosen on: 1-25")
     ap.add_argument("--minutes", type=float, default=2.0)
+    ap.add_argument(
+        "--profiles", nargs="+", help="profiles to run (as `stride sim`: huntington:0.5); all"
+    )
     args = ap.parse_args()
     seeds = seeds_of(args.seeds)
+    every = ["healthy" if n == "healthy" else f"{n}:0.5" for n in sorted(PROFILES)]
+    profiles = args.profiles or every
     print(
         "profile                seed  mean step error  all passes as truth"
         "  measured right  measured"
@@ -112,8 +118,7 @@ def main() -> None:
     # per profile: runs, runs told apart, measured, measured wrong, truth's closed passes
     totals: dict[str, list[int]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for name in sorted(PROFILES):
-            profile = "healthy" if name == "healthy" else f"{name}:0.5"
+        for profile in profiles:
             for seed in seeds:
                 err, same, right, measured, found, closed, end = one(
                     profile, seed, args.minutes, Path(tmp)

@@ -21,7 +21,11 @@ Foot sensors see only when each foot lands, so the rules are about step timing a
   weighed against the counts. Once those settle, the turn count's law takes its shares
   from the session's own turns: a walker whose turns all take the same number of steps
   shows it, and a turn whose first or last step is no slower than walking is placed by
-  the others. Each pass gets the probability that it has exactly its ends.
+  the others. Each pass gets the probability that it has exactly its ends. A reading
+  whose passes disagree in count (a pass of about twice or three times the others': turns
+  the first reading missed, which learning from its median count can keep) is not
+  self-consistent: learning starts again from each such count, and the reading under
+  which the session is likeliest is kept (:func:`~stride.core.course_fit.learn_and_segment`).
 - **How a step splits.** A step's time is the double support after the other foot lands,
   then the swing of the landing foot. A stride-time fluctuation stretches both together
   and leaves the split alone; turning does not: a turn spends its extra time more in one
@@ -106,7 +110,9 @@ class CourseParams:
     slow_factor: float = 1.25
     turn_steps: int = 2
     min_steps: int = 2
-    count_tolerance: float = 0.10  # share of the median pass count (at least 2 steps)
+    #: share of the median pass count (at least 2 steps) beyond which a pass is not measured,
+    #: and the session's segmentation learns again from its count (not self-consistent)
+    count_tolerance: float = 0.10
     min_passes_to_compare: int = 3
     #: a pass's ends are clear when the steps either side of each are this many robust SDs
     #: of the walker's own step-time ratios from the slow threshold (chosen on seeds 1-5)
@@ -253,7 +259,7 @@ def _segmentation(
         ratio = np.where(stood, np.nan, ratio)
     return learn_and_segment(
         ratio_of, ratio, laws, p.turn_steps, p.slow_factor,
-        phase_of if p.weigh_phase else None, phase,
+        phase_of if p.weigh_phase else None, phase, p.count_tolerance,
     )  # fmt: skip
 
 

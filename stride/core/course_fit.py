@@ -20,13 +20,21 @@ shares near the typical count from the session's own turns (:data:`SEEN_ROUNDS`,
 :func:`~stride.core.course_segment.count_prior`): a walker whose turns all take the same
 steps shows it, and a turn a step longer or shorter is then as unlikely as the session
 makes it.
+
+Learning climbs to the reading nearest its start, and a first reading that missed turns
+can start it on a typical count that is two passes and the turn between them. Every pass
+covers the same distance, so a reading whose closed passes disagree in count
+(:func:`unlike_counts`) is not self-consistent: learning then starts again from each such
+count, and the reading under which the session is likeliest is kept (the step-time and
+phase laws' walking likelihood, :func:`walking_log_likelihood`, times the sum over every
+segmentation, :attr:`~stride.core.course_segment.Segmentation.log_total`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,6 +45,7 @@ from stride.core.course_segment import (
     MIN_PHASE_SPREAD,
     MIN_TURN_SPREAD,
     MIN_WALK_SPREAD,
+    STEP_TIME_DOF,
     Posterior,
     Segmentation,
     count_prior,
@@ -62,6 +71,10 @@ SEEN_ROUNDS = 1
 #: :data:`~stride.core.course_segment.MIN_COUNT_SD`): a turn the threshold cut short by a
 #: step or two must still be possible
 FIRST_COUNT_SHARE = 0.25
+
+#: log-likelihoods (nats) closer than this are the same reading's, learnt again from
+#: another start (float rounding): the first one is kept
+SAME_LIKELIHOOD = 1e-6
 
 #: the step-time ratios with the walking steps' reference taken from the rows given
 RatioOf = Callable[[NDArray[np.bool_]], NDArray[np.float64]]
@@ -257,20 +270,62 @@ def learnt_laws(
     )
 
 
-def learn_and_segment(
+def _t_log_density(z: NDArray[np.float64], spread: float) -> NDArray[np.float64]:
+    """Log-density of a Student-t law (:data:`STEP_TIME_DOF` degrees of freedom) of scale
+    ``spread`` at ``z`` from its centre."""
+    nu = STEP_TIME_DOF
+    c = math.lgamma(0.5 * (nu + 1)) - math.lgamma(0.5 * nu) - 0.5 * math.log(nu * math.pi)
+    return c - math.log(spread) - 0.5 * (nu + 1) * np.log1p((z / spread) ** 2 / nu)
+
+
+def walking_log_likelihood(
+    laws: Laws, ratio: NDArray[np.float64], phase: Phases | None = None
+) -> float:
+    """The record's log-likelihood were every step a walking step: its step-time ratios
+    (known ones) under the walking law, and each foot's phase ratios beyond the step time
+    when weighed. With a segmentation's ``log_total`` (the likelihood over this one,
+    summed over every segmentation) it is the record's log-likelihood under ``laws``, as
+    the segmentation weighs it: each step's evidence of turning bounded as there
+    (:func:`~stride.core.course_segment.step_evidence`), so a likelihood to compare
+    readings of one record by, not a density of its step times."""
+    known = np.isfinite(ratio)
+    out = float(_t_log_density(ratio[known] - 1.0, laws.walk_spread).sum())
+    if phase is None:
+        return out
+    for code in (0, 1):
+        if laws.phase_spread[code] <= 0:
+            continue
+        mine = phase.side == code
+        own = own_phase(phase.ratio[mine], ratio[mine], laws.phase_slope[code])
+        own = own[np.isfinite(own)]
+        out += float(_t_log_density(own - 1.0, laws.phase_spread[code]).sum())
+    return out
+
+
+def unlike_counts(seg: Segmentation, tolerance: float) -> list[int]:
+    """The step counts of the passes a turn closes that are far from the segmentation's
+    typical (median) one: more than ``tolerance`` of it, and more than 2 steps. Every pass
+    covers the same distance, so a reading with such passes is not self-consistent: a
+    pass of about twice or three times the typical count is passes whose turns it missed,
+    or its typical count is such passes."""
+    counts = [j - i for (i, j), shut in zip(seg.passes, seg.closed, strict=True) if shut]
+    if not counts:
+        return []
+    typical = float(np.median(counts))
+    return sorted({c for c in counts if abs(c - typical) > max(2.0, tolerance * typical)})
+
+
+def _learn(
     ratio_of: RatioOf,
     ratio: NDArray[np.float64],
     laws: Laws,
     turn_steps: int,
     slow_factor: float,
-    phase_of: PhaseOf | None = None,
-    phase: Phases | None = None,
-) -> Segmentation | None:
-    """:data:`LEARNING_ROUNDS` rounds of learning the laws, each with the walking steps'
-    reference taken again from the steps likely walking (``ratio_of``, and ``phase_of``
-    for the phase ratios ``phase`` when given), the last with the session's turn count
-    shares, and :data:`SEEN_ROUNDS` more with them, then the session's segmentation under
-    the laws learnt."""
+    phase_of: PhaseOf | None,
+    phase: Phases | None,
+) -> tuple[Segmentation, float] | None:
+    """:func:`learn_and_segment` from one start, with the record's log-likelihood under
+    the laws learnt (:func:`walking_log_likelihood` and the segmentation's ``log_total``)."""
     for k in range(LEARNING_ROUNDS + SEEN_ROUNDS):
         pass_lp, turn_lp = laws.priors()
         post = posterior(laws.evidence(ratio, phase), pass_lp, turn_lp)
@@ -285,4 +340,44 @@ def learn_and_segment(
             return None
         laws = new
     pass_lp, turn_lp = laws.priors()
-    return segment_course(laws.evidence(ratio, phase), pass_lp, turn_lp, turn_steps)
+    seg = segment_course(laws.evidence(ratio, phase), pass_lp, turn_lp, turn_steps)
+    if seg is None:
+        return None
+    return seg, seg.log_total + walking_log_likelihood(laws, ratio, phase)
+
+
+def learn_and_segment(
+    ratio_of: RatioOf,
+    ratio: NDArray[np.float64],
+    laws: Laws,
+    turn_steps: int,
+    slow_factor: float,
+    phase_of: PhaseOf | None = None,
+    phase: Phases | None = None,
+    count_tolerance: float | None = None,
+) -> Segmentation | None:
+    """:data:`LEARNING_ROUNDS` rounds of learning the laws, each with the walking steps'
+    reference taken again from the steps likely walking (``ratio_of``, and ``phase_of``
+    for the phase ratios ``phase`` when given), the last with the session's turn count
+    shares, and :data:`SEEN_ROUNDS` more with them, then the session's segmentation under
+    the laws learnt.
+
+    Learning climbs to the reading nearest its start: a first reading that missed turns
+    (passes of about twice and three times the typical count) can hold it to a typical
+    count that is two passes and a turn. With ``count_tolerance``, a segmentation whose
+    closed passes' counts disagree (:func:`unlike_counts`) is not self-consistent: learning
+    starts again from each such count as the typical pass count (the other laws as
+    started), and the reading under which the record is likeliest is kept (the first one
+    when none is likelier by more than :data:`SAME_LIKELIHOOD`)."""
+    first = _learn(ratio_of, ratio, laws, turn_steps, slow_factor, phase_of, phase)
+    if first is None or count_tolerance is None:
+        return None if first is None else first[0]
+    best = first
+    for count in unlike_counts(first[0], count_tolerance):
+        start = replace(
+            laws, pass_count=float(count), pass_sd=max(MIN_COUNT_SD, FIRST_COUNT_SHARE * count)
+        )
+        other = _learn(ratio_of, ratio, start, turn_steps, slow_factor, phase_of, phase)
+        if other is not None and other[1] > best[1] + SAME_LIKELIHOOD:
+            best = other
+    return best[0]

@@ -69,6 +69,9 @@ class Segmentation:
     confidence: list[float]
     last_closed: float = 0.0
     last_closed_steps: int | None = None
+    #: log of the sum, over every segmentation, of its prior probability times its turn
+    #: steps' likelihood ratios (the record's likelihood over its all-walking likelihood)
+    log_total: float = 0.0
 
 
 def step_evidence(
@@ -322,7 +325,7 @@ def segment_course(
         if passes
         else (0.0, None)
     )
-    return Segmentation(passes, closed, confidence, shut_p, shut_steps)
+    return Segmentation(passes, closed, confidence, shut_p, shut_steps, float(total))
 
 
 def end_uncertain(closed_probability: float | None, sure: float) -> bool:

@@ -13,10 +13,12 @@ from stride.core.course_fit import (
     learn_and_segment,
     learnt_laws,
     phase_laws,
+    unlike_counts,
+    walking_log_likelihood,
     weighted_median,
     weighted_sd,
 )
-from stride.core.course_segment import posterior, segment_course
+from stride.core.course_segment import Segmentation, posterior, segment_course
 from stride.core.step_ratios import step_ratios
 
 
@@ -76,3 +78,31 @@ def test_each_foot_s_phase_laws_are_its_own() -> None:
     assert np.all(with_phase[turning == 0] < alone[turning == 0])
     # no phases: nothing to weigh
     assert phase_laws(None, ratio, turning) == ((0.0, 0.0), (1.0, 1.0), (0.0, 0.0))
+
+
+def test_a_reading_whose_passes_disagree_is_not_self_consistent() -> None:
+    # passes of 38, 17, 38 and 59 steps (two passes and a turn, one pass, ...): the median
+    # is 38, and 17 and 59 are more than 10 % and 2 steps from it; the last pass (no turn
+    # after it) is not weighed
+    bounds = [(0, 38), (42, 59), (63, 101), (105, 164), (168, 199)]
+    seg = Segmentation(bounds, [True] * 4 + [False], [1.0] * 5)
+    assert unlike_counts(seg, 0.10) == [17, 59]
+    same = Segmentation([(0, 17), (21, 39), (43, 59), (63, 70)], [True] * 3 + [False], [1.0] * 4)
+    assert unlike_counts(same, 0.10) == []  # 17, 18 and 16: within 2 steps
+    assert unlike_counts(Segmentation([(0, 9)], [False], [0.0]), 0.10) == []
+
+
+def test_walking_log_likelihood_golden_values() -> None:
+    # a Student-t law of 3 degrees of freedom at its centre: 2 / (pi sqrt 3) / spread
+    laws = Laws(17.0, 0.5, 4.0, 0.5, 0.1, 1.4, 0.1)
+    ratio = np.array([1.0, np.nan, np.inf, 1.0])  # unknown times and pauses left out
+    at_centre = np.log(2 / (np.pi * np.sqrt(3)) / 0.1)
+    assert walking_log_likelihood(laws, ratio) == pytest.approx(2 * at_centre)
+    # one spread from the centre: (1 + 1/3) ** -2 times the density at the centre
+    one = walking_log_likelihood(laws, np.array([1.1]))
+    assert one == pytest.approx(at_centre - 2 * np.log(4 / 3))
+    # each foot's phase beyond the step time, when weighed (the phase law's own spread)
+    phased = Laws(17.0, 0.5, 4.0, 0.5, 0.1, 1.4, 0.1, (0.05, 0.0), (1.2, 1.0), (0.0, 0.0))
+    phase = Phases(np.array([1.0, 1.0, np.nan, 1.0]), np.array([0, 1, 0, 0], np.int8))
+    extra = 2 * np.log(2 / (np.pi * np.sqrt(3)) / 0.05)  # rows 0 and 3 (row 2: unknown)
+    assert walking_log_likelihood(phased, ratio, phase) == pytest.approx(2 * at_centre + extra)
