@@ -80,6 +80,7 @@ from numpy.typing import NDArray
 
 from stride.core.course_fit import Phases, first_laws, learn_and_segment
 from stride.core.course_segment import Segmentation, end_uncertain
+from stride.core.course_weights import step_weights
 from stride.core.step_ratios import SLOW_REFERENCE, phase_ratios, step_ratios, swing_ratios
 from stride.core.steps import FLAG_ALTERNATION, FLAG_GAP, StepTable
 
@@ -380,33 +381,6 @@ def _unmeasured_reason(
     return None
 
 
-def _step_weights(
-    table: StepTable, rows: NDArray[np.int64], slow: NDArray[np.bool_]
-) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-    """Each row's share of the pass and whether it is a walking step of its own.
-
-    The share is its foot's median step time in the pass: at constant speed a foot whose
-    steps take longer makes them longer (a limp shows), but one step's time is not its
-    length (in irregular gait step times stray far more than the steps' lengths do)."""
-    t = table["step_time_s"][rows]
-    own = np.isfinite(t) & ~slow[rows]
-    side = table.side[rows]
-    fallback = _median(t[own]) if own.any() else 1.0
-    w = np.full(rows.shape[0], fallback)
-    for code in (0, 1):
-        mine = own & (side == code)
-        w[side == code] = _median(t[mine]) if mine.any() else fallback
-    return w, own
-
-
-def _median(x: NDArray[np.float64]) -> float:
-    """``np.median`` of a few finite values, the same float (the middle one, or the two
-    middle ones' sum halved) without its overhead: a pass has a dozen steps or so."""
-    s = np.sort(x)
-    m = s.size // 2
-    return float(s[m]) if s.size % 2 else float((s[m - 1] + s[m]) / 2.0)
-
-
 def apply_course(
     table: StepTable, pass_length_m: float, params: CourseParams | None = None
 ) -> tuple[StepTable, list[dict[str, object]]]:
@@ -440,7 +414,7 @@ def apply_course(
             continue
         n = int(ps.rows.size)
         mean_step = pass_length_m / n
-        w, own = _step_weights(table, ps.rows, slow)
+        w, own = step_weights(table, ps.rows, slow)
         lengths = mean_step * n * w / w.sum()
         step_len[ps.rows[own]] = lengths[own]
         both = own[1:] & own[:-1]  # stride = this step + the previous step of the pass

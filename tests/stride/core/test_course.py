@@ -281,11 +281,11 @@ def test_a_turn_step_as_quick_as_a_walking_one_is_placed_by_the_session_s_turns(
 
 @given(st.lists(st.floats(0.05, 5.0, allow_subnormal=False), min_size=1, max_size=40))
 def test_pass_median_is_numpys_median_to_the_bit(values: list[float]) -> None:
-    from stride.core.course import _median
+    from stride.core.course_weights import median_of_few
 
     x = np.asarray(values)
-    assert _median(x) == float(np.median(x))
-    assert _median(x[::-1].copy()) == float(np.median(x))
+    assert median_of_few(x) == float(np.median(x))
+    assert median_of_few(x[::-1].copy()) == float(np.median(x))
 
 
 def _split_walk(seed: int, factor: float, passes: int = 8, steps: int = 14) -> StepTable:
