@@ -12,7 +12,9 @@ here). Counts, not times: they do not depend on the machine's load. Per foot:
 - ``walked``: rows scanned one by one (``walks``), of which ``walked_after_failed`` after
   a summary that found its run not quiet (``failed``, whose ``failed_rows`` rows were thus
   read twice);
-- ``events``: samples that went through every rule; ``blocks``: envelope blocks ended.
+- ``events``: samples that went through every rule; ``blocks``: envelope blocks ended;
+- ``skipped``: runs not summarised because their last sample is outside the bounds (then
+  scanned one by one at once; counted in ``walked_after_failed``, not in ``failed``).
 """
 
 from __future__ import annotations
@@ -33,15 +35,17 @@ sys.path.insert(0, str(REPO))
 #: counter slots, past the foot state's own (``_contact_state.N_S``)
 COUNTERS = (
     "summarised", "summaries", "walked", "walks", "walked_after_failed", "failed",
-    "failed_rows", "events", "blocks",
+    "failed_rows", "events", "blocks", "skipped",
 )  # fmt: skip
 
 # (anchor in the scan's source, text put before it); each anchor must occur exactly once
 _PROBES = (
-    ("            quiet = False\n            if not near_event:",
+    ("            quiet = False\n            summarise = not near_event\n",
      "            far = not near_event\n"),
     ("            if quiet:\n                j = limit\n",
-     "            if far and not quiet:\n"
+     "            if far and not summarise:\n"
+     "                fs[N0 + 9] += 1\n"
+     "            if summarise and not quiet:\n"
      "                fs[N0 + 5] += 1\n"
      "                fs[N0 + 6] += limit - i\n"
      "            if quiet:\n"
@@ -69,7 +73,7 @@ def counting_scan(into: Path) -> Any:
     if src.count("    while i < n:\n") != 1:  # (quiet, far: defined before the loop)
         raise SystemExit("the scan's main loop moved: update benchmarks/scan_rows.py")
     loop = "    while i < n:\n"
-    src = src.replace(loop, "    quiet = False\n    far = False\n" + loop)
+    src = src.replace(loop, "    quiet = False\n    far = False\n    summarise = False\n" + loop)
     for anchor, probe in _PROBES:
         if src.count(anchor) != 1:
             raise SystemExit(f"anchor not found once in the scan: {anchor!r}")

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from contacts_reference import reference_contacts
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -118,3 +118,31 @@ def test_the_end_of_a_stream_is_scanned_with_the_types_of_its_chunks(
             chans = tuple(Channel(s, p) for s in "LR" for p in parts)
             detect_feet(GaitSignals(t, x, chans, 1000.0), ("L", "R"))
     assert seen[-1] and seen[-1] <= seen[0]
+
+
+_walk = [(1.0, 600), (0.0, 400)] * 4  # a few steps first: the levels settle
+
+
+@settings(max_examples=40, deadline=None)
+@example([(1.0, 40), (0.05, 20), (0.17, 100), (1.0, 600), (0.0, 400)], 0.5)  # a touch first
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([0.0, 0.05, 0.12, 0.17, 0.3, 0.6, 1.0]), st.integers(1, 200)),
+        min_size=3,
+        max_size=30,
+    ),
+    st.sampled_from([0.2, 0.5, 0.8]),
+)
+def test_held_levels_of_a_heel_and_toe_equal_the_reference(
+    steps: list[tuple[float, int]], share: float
+) -> None:
+    """Float32 heel + toe held at levels between the envelopes' (after a few steps):
+    quiet runs in every state, among them lifts inside a contact with a candidate above
+    the onset level (the contact's and the candidate's sums both kept) and runs whose last
+    sample crosses a level (then scanned one by one, not summarised)."""
+    f = np.concatenate([np.full(n, level) for level, n in _walk + steps]) * 800.0
+    x = np.stack([f * share, f * (1.0 - share)], axis=1)
+    x = (np.round(x / 0.3) * 0.3).astype(np.float32)  # counts scaled as a reader does
+    t = np.arange(x.shape[0]) / 1000.0
+    sig = GaitSignals(t, x, (Channel("L", "heel"), Channel("L", "toe")), 1000.0)
+    _same_as_reference(sig, "L", ContactParams())
