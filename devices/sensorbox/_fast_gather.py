@@ -15,6 +15,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from devices._byte_copy import copy_bytes
+from devices._kernel_options import PY_ENTRY
 from devices.memory import release_pages
 from devices.sensorbox._fast_sequencer import (
     F64,
@@ -33,7 +34,7 @@ I32 = NDArray[np.int32]
 B1 = NDArray[np.bool_]
 
 
-@njit(cache=True)
+@njit(cache=True, **PY_ENTRY)
 def _gather_blocks(
     dec: U8,
     rel: I64,
@@ -162,7 +163,7 @@ def _gather_blocks(
     return bstart, bvstart, binfo, bhost, belt, belt_host, other, rtype, boff, bt, belt_speed
 
 
-@njit(cache=True)
+@njit(cache=True, **PY_ENTRY)
 def _gather_samples(
     dec: U8,
     boff: I64,
