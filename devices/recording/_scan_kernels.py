@@ -13,6 +13,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from devices._byte_copy import copy_bytes
+from devices._kernel_options import PY_ENTRY
 
 I64 = NDArray[np.int64]
 U8 = NDArray[np.uint8]
@@ -66,7 +67,7 @@ def _crc32_update(crc: int, raw: U8, a: int, b: int, t: I64) -> int:
     return crc
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **PY_ENTRY)
 def _scan_chunks(raw: U8, start: int, t: I64, limit: int) -> tuple[I64, I64, I64, int]:
     """(header positions, data lengths, host times' bits (little-endian float64 read as
     int64), position where scanning stopped) of the chunks from ``start`` while each is
@@ -114,7 +115,7 @@ def _scan_chunks(raw: U8, start: int, t: I64, limit: int) -> tuple[I64, I64, I64
     return pos_out[:k], len_out[:k], host_out[:k], p
 
 
-@njit(cache=True)
+@njit(cache=True, **PY_ENTRY)
 def _gather(raw: U8, pos: I64, lens: I64, out: U8) -> None:
     """The chunks' data, one after the other, into ``out`` (:func:`copy_bytes`: not a
     slice assignment, whose error message took three times as long to compile as the

@@ -20,6 +20,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from devices._kernel_options import JIT_ONLY, PY_ENTRY
 from devices.sensorbox._fast_sequencer import COBS_ERR, CRC_ERR, I64, MAX_WIRE, OK, TRUNC, U8
 
 I32 = NDArray[np.int32]
@@ -59,7 +60,7 @@ def _next_zero(buf: U8, words: NDArray[np.uint64], j: int) -> int:
     return j
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _cobs_decode(buf: U8, start: int, j: int, zeros: I64) -> tuple[int, int]:
     """COBS-decode buf[start:j] (no zeros inside) in place, to buf[start + 1:], as
     cobs.decode does. Returns (decoded length, OK or COBS_ERR).
@@ -97,7 +98,7 @@ def _cobs_decode(buf: U8, start: int, j: int, zeros: I64) -> tuple[int, int]:
     return _cobs_bytewise(buf, start, j)
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _cobs_bytewise(buf: U8, start: int, j: int) -> tuple[int, int]:
     """:func:`_cobs_decode` byte by byte (0xFF blocks carry no implied zero). The bytes
     move down, never past the one being read (``out <= q``); a block's zero may land on
@@ -166,7 +167,7 @@ def _frame_check(buf: U8, start: int, j: int, zeros: I64, crc_table: I64) -> tup
     return flen, problem
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **PY_ENTRY)
 def _predecode(buf: U8, start: int, stop: int, limit: int, crc_table: I64, out: I32) -> int:
     """Frame the stretches of ``buf`` from ``start`` (a stretch's first byte) that begin
     before ``stop``, in place, as :func:`_frame_check` does, writing one int32 per stretch

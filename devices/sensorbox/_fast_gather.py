@@ -17,6 +17,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from devices._byte_copy import copy_bytes
+from devices._kernel_options import PY_ENTRY
 from devices.memory import release_pages, return_freed_memory
 from devices.sensorbox._fast_sequencer import (
     F64,
@@ -35,7 +36,7 @@ I32 = NDArray[np.int32]
 B1 = NDArray[np.bool_]
 
 
-@njit(cache=True)
+@njit(cache=True, **PY_ENTRY)
 def _gather_blocks(
     dec: U8,
     rel: I64,
@@ -190,7 +191,7 @@ def _gather_blocks(
     return bstart, bvstart, binfo, bhost, belt, belt_host, rare, rtype, boff, bt, belt_speed
 
 
-@njit(cache=True)
+@njit(cache=True, **PY_ENTRY)
 def _gather_samples(
     dec: U8,
     boff: I64,

@@ -26,6 +26,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from devices._kernel_options import JIT_ONLY, PY_ENTRY
 from devices.sensorbox._fast_frames import (
     I32,
     PRE_FLEN,
@@ -102,7 +103,7 @@ def frame_tables(n: int, window: int, chunks: int = 0) -> tuple[I64, F64, I64, F
     )
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _payload_problem(dec: U8, off: int, n: int, ftype: int, hello_c: int) -> int:
     """OK, MALFORMED or MISMATCH, exactly as decoder.payload_ok decides."""
     if ftype == 2:
@@ -162,7 +163,7 @@ def _oversize(
     return ce, start, dropped
 
 
-@njit(cache=True)
+@njit(cache=True, **PY_ENTRY)
 def _decode_stream(
     buf: U8,
     chunk_starts: I64,

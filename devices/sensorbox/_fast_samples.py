@@ -18,6 +18,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from devices._kernel_options import PY_ENTRY
+
 
 @njit(cache=True, inline="always")
 def _widen(
@@ -68,7 +70,7 @@ def _seconds(t_us: NDArray[np.int64], t_out: NDArray[np.float64], n: int, t0: in
             t_out[lo + q] = (aside[q] - t0) / 1e6
 
 
-@njit(cache=True)
+@njit(cache=True, **PY_ENTRY)
 def _assemble_in_place(
     t_us: NDArray[np.int64],
     t_out: NDArray[np.float64],

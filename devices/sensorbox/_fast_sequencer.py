@@ -15,6 +15,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from devices._kernel_options import JIT_ONLY
+
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 U8 = NDArray[np.uint8]
@@ -66,7 +68,7 @@ def _recent_add(st: I64, rc: I64, seq: Int, t: Int) -> None:
     st[RPOS] = (pos + 1) % RECENT
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _is_recent(st: I64, rc: I64, seq: int, t: int) -> bool:
     if rc[2 * RECENT + seq] == 0:
         return False
@@ -128,7 +130,7 @@ def _release(
         stats[SAMPLES] += dec[fr[g, F_OFF] + 1]
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _release_rare(
     g: Int,
     missing: Int,
@@ -166,7 +168,7 @@ def _free_slot(held: I64, st: I64) -> np.int64:
         s += 1
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _take_held(h: Int, held: I64, st: I64) -> int:
     g = held[1, h]
     last = st[NHELD] - 1
@@ -176,7 +178,7 @@ def _take_held(h: Int, held: I64, st: I64) -> int:
     return g
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _drain(
     st: I64,
     lh: F64,
@@ -204,7 +206,7 @@ def _drain(
         _release_rare(g, zero, zero, st, lh, stats, fr, fh, dec, rc, rel, rel_host)
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _release_oldest(
     st: I64,
     lh: F64,
@@ -230,7 +232,7 @@ def _release_oldest(
     _drain(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _push(
     g: int,
     window: int,
@@ -291,7 +293,7 @@ def _push(
     _release_rare(g, zero, np.int64(1), st, lh, stats, fr, fh, dec, rc, rel, rel_host)
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _new_connection(
     gap_us: int,
     st: I64,

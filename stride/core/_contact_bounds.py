@@ -19,9 +19,10 @@ from stride.core._contact_state import (
     UNLOADED,
     _crossing,
 )
+from stride.core._kernel_options import JIT_ONLY, PY_ENTRY
 
 
-@njit(cache=True)
+@njit(cache=True, **PY_ENTRY)
 def onset_time(
     x0: float, x1: float, t0: float, t1: float, on: float, off: float, most: float
 ) -> float:
@@ -43,14 +44,14 @@ def onset_time(
     return tc - back if back > 0.0 else tc
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _below(v: float) -> float:
     """The largest float below ``v``: bounds are ``lo < x <= hi``, so ``x < v`` is
     ``x <= _below(v)``."""
     return np.nextafter(v, -BIG)
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _sum_bounds(
     ok: float,
     st: float,
@@ -80,7 +81,7 @@ def _sum_bounds(
     return (on, low) if pre != 0.0 else (-BIG, on)
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _sensor_bounds(
     ok: float, loaded: float, pre: float, on: float, low: float
 ) -> tuple[float, float]:
@@ -94,7 +95,7 @@ def _sensor_bounds(
     return on, low
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _next_bad_step(t: np.ndarray, a: int, n: int, gap_dt: float) -> int:
     """The first ``k`` in ``a..n-1`` (``a >= 1``) whose time step ``t[k] - t[k-1]`` is not in
     (0, gap_dt], or ``n``. Stretches are first checked by counting good steps: a count of

@@ -132,12 +132,13 @@ from stride.core._contact_state import (
     lift,
     open_contact,
 )
+from stride.core._kernel_options import JIT_ONLY, PY_ENTRY
 
 #: after an event, samples scanned one by one for the next before summarising again
 NEAR = 4
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _pair_sample(
     a: float, b: float, m0: float, n0: float, m1: float, n1: float, lo: float, hi: float
 ) -> tuple[float, float, float, float, float, float, float]:
@@ -152,7 +153,7 @@ def _pair_sample(
     )  # fmt: skip
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **PY_ENTRY)
 def scan(
     t: np.ndarray,
     x: np.ndarray,

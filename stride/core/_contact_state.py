@@ -17,6 +17,8 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
+from stride.core._kernel_options import JIT_ONLY, PY_ENTRY
+
 # --- foot states (fs[S_STATE]) ---
 UNKNOWN = 0.0  # start, after a gap or while the levels are unusable: wait for a clear level
 SWING = 1.0
@@ -158,7 +160,7 @@ def _is_integer_numba(x: types.Array) -> Callable[[types.Array], bool]:
     return impl
 
 
-@njit(cache=True)
+@njit(cache=True, **PY_ENTRY)
 def _crossing(x0: float, x1: float, t0: float, t1: float, thr: float) -> float:
     """Time where the line from (t0, x0) to (t1, x1) crosses ``thr`` (t1 if t0 is unknown)."""
     if t0 != t0 or x0 != x0 or x1 == x0:
@@ -175,7 +177,7 @@ def _crossing(x0: float, x1: float, t0: float, t1: float, thr: float) -> float:
 EnvParams = tuple[float, float, float, float, float, float, float, float, float, float]
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def envelope_params(p: np.ndarray) -> EnvParams:
     """The settings :func:`envelopes` uses, read once per chunk."""
     return (
@@ -184,7 +186,7 @@ def envelope_params(p: np.ndarray) -> EnvParams:
     )  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def envelopes(
     bmin: float,
     bmax: float,
@@ -256,7 +258,7 @@ def envelopes(
     return lo, hi, rref, nz, ns, off, on, new_low, mid, ok
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def open_contact(fs: np.ndarray, tr: np.ndarray, nk: int, seen: bool, after: float) -> None:
     """Start (or restart) the contact at the candidate; a sensor that loaded after
     ``after`` gives its onset crossing as its onset in this contact."""
@@ -287,7 +289,7 @@ def open_contact(fs: np.ndarray, tr: np.ndarray, nk: int, seen: bool, after: flo
                 tr[k, T_SON_I] = -1.0
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _part_ended(fs: np.ndarray, p: np.ndarray) -> None:
     """The contact's current part ended at the dip's final contact: a part lasting at least
     ``min_contact_s`` (or any part, without the touch rule) counts, and its final contact
@@ -301,7 +303,7 @@ def _part_ended(fs: np.ndarray, p: np.ndarray) -> None:
         fs[S_G_PEAK] = fs[S_FC_PEAK]
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def lift(fs: np.ndarray, p: np.ndarray, t_off: float, gi: float, s: float, tr0: np.ndarray) -> None:
     """The dip's force fell into the unloaded band at ``t_off``: the foot left the ground.
     A short part after a long one (a scuff) is dropped and its time counts as swing.
@@ -331,7 +333,7 @@ def lift(fs: np.ndarray, p: np.ndarray, t_off: float, gi: float, s: float, tr0: 
         fs[S_BELOW] = fs[S_SWUNG] + gi - fs[S_PART_I]
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def emit(
     fs: np.ndarray,
     tr: np.ndarray,
@@ -403,14 +405,14 @@ def emit(
     return n_out + 1
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _clip01(v: float) -> float:
     if not v > 0.0:
         return 0.0
     return 1.0 if v > 1.0 else v
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _confidence(peak: float, dur: float, rng: float, noise: float, p: np.ndarray) -> float:
     """How clearly a contact stood out, 0..1: the smallest of how far its peak rose past
     the confirmation level (1 at the load envelope), how far it outlasted ``min_contact_s``

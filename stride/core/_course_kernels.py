@@ -17,8 +17,10 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from stride.core._kernel_options import JIT_ONLY, PY_ENTRY
 
-@njit(cache=True)
+
+@njit(cache=True, **JIT_ONLY)
 def _logsumexp(x: NDArray[np.float64], m: int) -> float:
     """log(sum(exp(x[:m]))), -inf for none (or all -inf)."""
     top = -np.inf
@@ -33,7 +35,7 @@ def _logsumexp(x: NDArray[np.float64], m: int) -> float:
     return top + math.log(s)
 
 
-@njit(cache=True)
+@njit(cache=True, **PY_ENTRY)
 def course_forward(
     cum: NDArray[np.float64], pass_lp: NDArray[np.float64], turn_lp: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -58,7 +60,7 @@ def course_forward(
     return fw, ft
 
 
-@njit(cache=True)
+@njit(cache=True, **PY_ENTRY)
 def course_backward(
     cum: NDArray[np.float64],
     pass_lp: NDArray[np.float64],
@@ -93,7 +95,7 @@ def course_backward(
     return bw, bt
 
 
-@njit(cache=True)
+@njit(cache=True, **PY_ENTRY)
 def course_viterbi(
     cum: NDArray[np.float64],
     pass_lp: NDArray[np.float64],

@@ -13,8 +13,10 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from stride.core._kernel_options import PY_ENTRY
 
-@njit(cache=True, fastmath={"reassoc", "contract", "nsz"})
+
+@njit(cache=True, fastmath={"reassoc", "contract", "nsz"}, **PY_ENTRY)
 def _dfa_fluctuations(walk: NDArray[np.float64], sizes: NDArray[np.int64]) -> NDArray[np.float64]:
     """RMS fluctuation F(n) per window size n (0.0 where no window fits).
 

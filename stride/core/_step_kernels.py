@@ -12,6 +12,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from stride.core._kernel_options import JIT_ONLY, PY_ENTRY
+
 
 @njit(cache=True, inline="always")
 def _before(a: float, b: float) -> bool:
@@ -21,7 +23,7 @@ def _before(a: float, b: float) -> bool:
     return b != b or a < b
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _median_of_sorted(buf: NDArray[np.float64], k: int, min_count: int) -> float:
     """Median of the finite values of the sorted ``buf[:k]`` (``np.sort`` order); NaN if
     fewer than ``min_count``. Indexing as the window-matrix version did, value for value."""
@@ -36,7 +38,7 @@ def _median_of_sorted(buf: NDArray[np.float64], k: int, min_count: int) -> float
     return 0.5 * (buf[lo] + buf[hi])
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _sort_into(buf: NDArray[np.float64], k: int) -> None:
     """Insertion sort of ``buf[:k]`` in ``np.sort`` order (k is a handful of strides)."""
     for q in range(1, k):
@@ -48,7 +50,7 @@ def _sort_into(buf: NDArray[np.float64], k: int) -> None:
         buf[r + 1] = v
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _mad_of_sorted_finite(
     s: NDArray[np.float64], cnt: int, mi: float, k: int, min_count: int
 ) -> float:
@@ -80,7 +82,7 @@ def _mad_of_sorted_finite(
     return 0.5 * (a + b)
 
 
-@njit(cache=True)
+@njit(cache=True, **PY_ENTRY)
 def _previous_median_mad(
     x: NDArray[np.float64], k: int, min_count: int, with_mad: bool
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -92,10 +94,12 @@ def _previous_median_mad(
     spread that overflows) take the general sort.
     """
     m = x.shape[0]
-    med = np.empty(m)
-    mad = np.zeros(m)
+    # float64 given, not implied: the reading kernels compiled np.empty and np.zeros for
+    # it already in this process, so a first run compiles no variant of them for this one
+    med = np.empty(m, np.float64)
+    mad = np.zeros(m, np.float64)
     s = np.full(k, np.nan)  # the window x[i-k:i], sorted in np.sort order
-    buf = np.empty(k)
+    buf = np.empty(k, np.float64)
     for i in range(m):
         if i > 0:
             out = x[i - 1 - k] if i - 1 - k >= 0 else np.nan

@@ -17,11 +17,13 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from stride.core._kernel_options import JIT_ONLY, PY_ENTRY
+
 #: Belt samples further apart than this leave the segment between them unusable.
 MAX_BELT_GAP_S = 1.0
 
 
-@njit(cache=True)
+@njit(cache=True, **PY_ENTRY)
 def _accumulate(
     bt: NDArray[np.float64],
     v: NDArray[np.float64],
@@ -157,7 +159,7 @@ class BeltTrack:
         return list(out)
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _segment(t: NDArray[np.float64], x: float, k: int) -> int:
     """Segment holding ``x`` (the last k with ``t[k] <= x``, at most ``t.size - 2``), found
     by galloping from the guess ``k``: with a good guess each look-up touches one or two
@@ -193,7 +195,7 @@ def _segment(t: NDArray[np.float64], x: float, k: int) -> int:
     return min(lo, n - 2)
 
 
-@njit(cache=True)
+@njit(cache=True, **JIT_ONLY)
 def _guess(t: NDArray[np.float64], x: float, step: float) -> int:
     """Where ``x`` should fall if the samples are ``step`` apart: exact for a regularly
     sampled belt, and only a starting point for :func:`_segment` otherwise. It depends on
@@ -208,7 +210,7 @@ def _guess(t: NDArray[np.float64], x: float, step: float) -> int:
     return int(g)
 
 
-@njit(cache=True)
+@njit(cache=True, **PY_ENTRY)
 def _displacements(
     t: NDArray[np.float64],
     v: NDArray[np.float64],

@@ -14,11 +14,13 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from stride.core._kernel_options import PY_ENTRY
+
 #: A step in sample time beyond this many sample periods is a gap (lost frames).
 GAP_PERIODS = 1.5
 
 
-@njit(cache=True)
+@njit(cache=True, **PY_ENTRY)
 def _scan_gaps(
     t: NDArray[np.float64],
     bad: NDArray[np.bool_],
