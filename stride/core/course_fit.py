@@ -33,7 +33,7 @@ segmentation, :attr:`~stride.core.course_segment.Segmentation.log_total`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -133,13 +133,20 @@ class Laws:
         ev = step_evidence(ratio, self.walk_spread, self.turn_mean, self.turn_spread)
         if phase is None or max(self.phase_spread) <= 0:
             return ev
+        for code, mine, own in self.own_phases(ratio, phase):
+            ev[mine] += phase_evidence(own, self.phase_spread[code], self.phase_turn[code])
+        return np.clip(ev, -MAX_STEP_EVIDENCE, MAX_STEP_EVIDENCE)
+
+    def own_phases(
+        self, ratio: NDArray[np.float64], phase: Phases
+    ) -> Iterator[tuple[int, NDArray[np.bool_], NDArray[np.float64]]]:
+        """For each foot whose phase is weighed: its code, its steps, and their phase
+        ratios beyond the step time (:func:`own_phase`)."""
         for code in (0, 1):
             if self.phase_spread[code] <= 0:
                 continue
             mine = phase.side == code
-            own = own_phase(phase.ratio[mine], ratio[mine], self.phase_slope[code])
-            ev[mine] += phase_evidence(own, self.phase_spread[code], self.phase_turn[code])
-        return np.clip(ev, -MAX_STEP_EVIDENCE, MAX_STEP_EVIDENCE)
+            yield code, mine, own_phase(phase.ratio[mine], ratio[mine], self.phase_slope[code])
 
 
 def weighted_median(x: NDArray[np.float64], w: NDArray[np.float64]) -> float:
@@ -292,11 +299,7 @@ def walking_log_likelihood(
     out = float(_t_log_density(ratio[known] - 1.0, laws.walk_spread).sum())
     if phase is None:
         return out
-    for code in (0, 1):
-        if laws.phase_spread[code] <= 0:
-            continue
-        mine = phase.side == code
-        own = own_phase(phase.ratio[mine], ratio[mine], laws.phase_slope[code])
+    for code, _mine, own in laws.own_phases(ratio, phase):
         own = own[np.isfinite(own)]
         out += float(_t_log_density(own - 1.0, laws.phase_spread[code]).sum())
     return out
