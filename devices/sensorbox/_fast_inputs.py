@@ -5,12 +5,19 @@ for the result where it can be had, the chunk starts and host times, the new con
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from devices.sensorbox.encode_many import _CRC_TABLE
+
+#: called with the decoder and its arguments before its rare paths first run (a frame out
+#: of order, duplicated or late, a restarted box, a new connection): they are compiled only
+#: when a recording needs them, seconds on a first run, so a command can say so first
+#: (:func:`stride.cli.kernel_notice.notice_rare_reading`)
+RARE_PATH_NOTICES: list[Callable[[Any, tuple[Any, ...]], None]] = []
 
 
 def _crc_tables() -> NDArray[np.int64]:
@@ -65,7 +72,10 @@ def _run_decoder(
     )
     got = _fast_kernels._decode_stream(*args, None)  # the common paths only
     if state[1][_fast_kernels.PENDING]:  # it stopped where a rare path begins: on from
-        got = _fast_kernels._decode_stream(*args, True)  # there, every path compiled
+        every = (*args, True)  # there, every path compiled
+        for notice in RARE_PATH_NOTICES:
+            notice(_fast_kernels._decode_stream, every)
+        got = _fast_kernels._decode_stream(*every)
     return got
 
 

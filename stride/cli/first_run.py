@@ -155,8 +155,10 @@ def prepare_analysis(path: Path) -> Helper:
     analysis kernels compiling in a helper while this process compiles the reading ones
     (as it reads). Call :meth:`Helper.wait` before analysing."""
     from stride.analysis import likely_dtype
+    from stride.cli.kernel_notice import notice_rare_reading
     from stride.core.kernels import analysis_kernels_ready
 
+    notice_rare_reading()  # a recording that needs the decoder's rare paths: said when so
     dtype = likely_dtype(path)
     if not path.exists():  # reading says what is wrong, before anything compiles
         return Helper(None)

@@ -467,3 +467,20 @@ def test_the_decoder_goes_on_where_a_rare_path_begins(
         calls = decoder_calls(mp)
         check_same(b"".join(frames), cuts, w, reopens)
     assert True in calls or rare in ("swap", "late")  # (swapped last, or held: in order)
+
+
+def test_a_command_hears_before_the_rare_paths_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The decoder calls the registered notices with the rare call's arguments (a command
+    says so when those paths must compile first), and only when a rare path is taken."""
+    from devices.sensorbox import _fast_inputs
+
+    heard: list[Any] = []
+    monkeypatch.setattr(
+        _fast_inputs, "RARE_PATH_NOTICES", [lambda kernel, args: heard.append(args[-1])]
+    )
+    frames = frames_of(["samples"] * 8, 3, 10, 1000)
+    check_same(b"".join(frames), [], reopens=[])
+    assert heard == []
+    frames.insert(4, frames[3])  # a frame again: the sequencer's rare path
+    check_same(b"".join(frames), [], reopens=[])  # decodes it several ways, each heard
+    assert heard and all(rare is True for rare in heard)
