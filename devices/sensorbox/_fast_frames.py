@@ -168,16 +168,17 @@ def _frame_check(buf: U8, start: int, j: int, zeros: I64, crc_table: I64) -> tup
 
 
 @njit(cache=True, nogil=True, **PY_ENTRY)
-def _predecode(buf: U8, start: int, stop: int, limit: int, crc_table: I64, out: I32) -> int:
+def _predecode(
+    buf: U8, words: NDArray[np.uint64], start: int, stop: int, limit: int, crc_table: I64, out: I32
+) -> int:
     """Frame the stretches of ``buf`` from ``start`` (a stretch's first byte) that begin
     before ``stop``, in place, as :func:`_frame_check` does, writing one int32 per stretch
     to ``out`` (see PRE_FLEN); stops before a stretch that ends at or after ``limit`` (a
     new connection there, or the end of the bytes: pending) or is longer than a frame
     (the decoder's oversize rule looks at chunk ends there), or when ``out`` is full.
     Returns the stretches framed; they are consecutive, from ``start``. Touches only the
-    bytes before the delimiter of the last of them."""
-    n = buf.shape[0]
-    words = buf[: n - n % 8].view(np.uint64)
+    bytes before the delimiter of the last of them. ``words``: ``buf[: n - n % 8]`` read
+    as uint64 (by the caller: numba compiles the view slower)."""
     zeros = np.empty(MAX_WIRE + 1, np.int64)
     k = 0
     while start < stop and k < out.shape[0]:

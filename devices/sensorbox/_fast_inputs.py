@@ -5,12 +5,19 @@ for the result where it can be had, the chunk starts and host times, the new con
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from devices.sensorbox.encode_many import _CRC_TABLE
+
+#: called with the decoder and its arguments before its rare paths first run (a frame out
+#: of order, duplicated or late, a restarted box, a new connection): they are compiled only
+#: when a recording needs them, seconds on a first run, so a command can say so first
+#: (:func:`stride.cli.kernel_notice.notice_rare_reading`)
+RARE_PATH_NOTICES: list[Callable[[Any, tuple[Any, ...]], None]] = []
 
 
 def _crc_tables() -> NDArray[np.int64]:
@@ -47,8 +54,10 @@ def _run_decoder(
         pre = _framed_ahead(buf, new_at, crc, cuts)
     else:
         pre = (np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(1, np.int64))
-    return _fast_kernels._decode_stream(
+    state = _fast_kernels.decoder_state(n, reorder_window, pre[1], pre[2])
+    args = (
         buf,
+        buf[: n - n % 8].view(np.uint64),  # (numba compiles the view slower in the kernel)
         starts,
         ht,
         reorder_window,
@@ -59,7 +68,15 @@ def _run_decoder(
         new_gap_us,
         *_fast_kernels.frame_tables(n, reorder_window, starts.shape[0]),
         *pre,
+        *state,
     )
+    got = _fast_kernels._decode_stream(*args, None)  # the common paths only
+    if state[1][_fast_kernels.PENDING]:  # it stopped where a rare path begins: on from
+        every = (*args, True)  # there, every path compiled
+        for notice in RARE_PATH_NOTICES:
+            notice(_fast_kernels._decode_stream, every)
+        got = _fast_kernels._decode_stream(*every)
+    return got
 
 
 def _delimiter_from(buf: NDArray[np.uint8], at: int) -> int:
@@ -89,6 +106,7 @@ def _framed_ahead(
     from devices.sensorbox._fast_frames import _predecode
 
     n = buf.shape[0]
+    words = buf[: n - n % 8].view(np.uint64)
     at = sorted({0, *(min(_delimiter_from(buf, c) + 1, n) for c in cuts)})
     ends = [*at[1:], n]
     # Room for a stretch per 8 bytes (a frame takes 11 at least): a part that has more
@@ -103,7 +121,7 @@ def _framed_ahead(
         limit = int(later[0]) if later.size else n
         room = pre[room_at[i] : room_at[i + 1]]
         try:
-            got[i] = _predecode(buf, at[i], ends[i], limit, crc, room)
+            got[i] = _predecode(buf, words, at[i], ends[i], limit, crc, room)
         except BaseException as err:  # said by the caller's thread, not lost in this one
             failed.append(err)
 

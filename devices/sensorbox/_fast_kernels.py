@@ -70,6 +70,7 @@ from devices.sensorbox._fast_sequencer import (
     RECENT,
     RESYNCS,
     SAMPLES,
+    STARTED,
     TRUNC,
     U8,
     UNKNOWN,
@@ -81,7 +82,14 @@ from devices.sensorbox._fast_sequencer import (
     _signed32,
 )
 
-__all__ = ["MAX_WIRE", "_decode_stream", "frame_tables"]
+__all__ = ["MAX_WIRE", "_decode_stream", "decoder_state", "frame_tables"]
+
+# The decoder loop's place in ``st``, after the sequencer's scalars (kept there when the
+# first call stops for the rare paths), and what the call going on must do first.
+L_START, L_CE, L_KN, L_RG, L_PK, L_PEND, L_PNEXT, L_SYNCED, L_SKIP = range(N_ST, N_ST + 9)
+PENDING, PEND_G = N_ST + 9, N_ST + 10
+N_DEC_ST = N_ST + 11
+PEND_PUSH, PEND_NEW = 1, 2  # PENDING: push frame PEND_G; begin new connection L_KN
 
 
 def frame_tables(n: int, window: int, chunks: int = 0) -> tuple[I64, F64, I64, F64, NDArray[Any]]:
@@ -101,6 +109,23 @@ def frame_tables(n: int, window: int, chunks: int = 0) -> tuple[I64, F64, I64, F
         np.empty(rows, np.float64),
         np.empty(rows, chunk_type),
     )
+
+
+def decoder_state(
+    n: int, window: int, pre_at: I64, pre_first: I64
+) -> tuple[I64, I64, F64, I64, I64]:
+    """The state :func:`_decode_stream` starts from, for ``n`` bytes, a reorder window of
+    ``window`` frames and the stretches framed already: ``stats`` (the counters), ``st``
+    (the sequencer's scalars and the loop's place), ``lh`` (the last host time),
+    ``held`` (the reorder window) and ``rc`` (the recent frames)."""
+    stats = np.zeros(N_STATS, np.int64)
+    stats[BYTES_IN] = n
+    st = np.zeros(N_DEC_ST, np.int64)
+    st[EXPECTED] = -1
+    st[L_PEND] = pre_first[1] if pre_at.shape[0] else 0
+    st[L_PNEXT] = pre_at[0] if pre_at.shape[0] else -1
+    held = np.empty((2, window + 2), np.int64)
+    return stats, st, np.zeros(1, np.float64), held, np.zeros(2 * RECENT + 65536, np.int64)
 
 
 @njit(cache=True, **JIT_ONLY)
@@ -166,6 +191,7 @@ def _oversize(
 @njit(cache=True, **PY_ENTRY)
 def _decode_stream(
     buf: U8,
+    words: NDArray[np.uint64],
     chunk_starts: I64,
     chunk_host_t: F64,
     window: int,
@@ -182,12 +208,19 @@ def _decode_stream(
     pre: I32,
     pre_at: I64,
     pre_first: I64,
+    stats: I64,
+    st: I64,
+    lh: F64,
+    held: I64,
+    rc: I64,
+    rare: bool | None,
 ) -> tuple[U8, I64, F64, I64, I64, int]:
     """Decode ``buf`` in place (each good frame decoded where it was received, one byte
     after its start), recorded in chunks starting at ``chunk_starts`` (0 first, never
     decreasing) and received at ``chunk_host_t``; returns (the bytes the frames' offsets
     point into, rel, rel_host, the chunk each released frame was released in (the number
-    of chunks: at the flush), counters, pending bytes). A new connection
+    of chunks: at the flush), counters, pending bytes). ``words``: ``buf[: n - n % 8]``
+    read as uint64. A new connection
     (StreamDecoder.new_connection) begins at byte ``new_at[i]``, as chunk ``new_chunk[i]``
     (an empty chunk: the recording's mark of a reopened port), ``new_gap_us[i]`` of host
     time after the last bytes before it. The tables come from the caller
@@ -196,27 +229,44 @@ def _decode_stream(
     len(buf) // 11 + 2`` released frames (a good frame takes at least 11 wire bytes).
     Stretches framed already (:func:`_predecode`, on other threads): region ``r`` of them
     starts at byte ``pre_at[r]``, its stretches are ``pre[pre_first[r]:pre_first[r + 1]]``,
-    none of them empty (none framed already: empty arrays and ``pre_first`` ``[0]``)."""
+    none of them empty (none framed already: empty arrays and ``pre_first`` ``[0]``).
+    ``stats``, ``st``, ``lh``, ``held``, ``rc``: the decoder's state
+    (:func:`decoder_state`), the loop's place included.
+
+    ``rare`` None (the first call): only the common paths are compiled (frames in order,
+    the first frame); at a frame the sequencer's rarer paths must take (out of order,
+    duplicate, late, restart) or at a new connection the kernel stops, leaving
+    ``st[PENDING]`` set and nothing returned, and the caller calls it again with ``rare``
+    True and the same arguments: that call (numba compiles it only when first needed)
+    takes the pending step and goes on to the end, with every path. ``rare`` is a
+    ``None``/``bool`` argument so that numba prunes the branches on ``rare is None``
+    at compile time."""
     n = buf.shape[0]
-    stats = np.zeros(N_STATS, np.int64)
-    stats[BYTES_IN] = n
     dec = buf  # decoded in place
-    words = buf[: n - n % 8].view(np.uint64)
     zeros = np.empty(MAX_WIRE + 1, np.int64)
-    st = np.zeros(N_ST, np.int64)
-    st[EXPECTED] = -1
-    lh = np.zeros(1, np.float64)
-    held = np.empty((2, window + 2), np.int64)
-    rc = np.zeros(2 * RECENT + 65536, np.int64)
-    synced = False
-    skip = False
-    start = 0
-    ce = 0  # index of the first chunk that ends after ``start``
+    start, ce, kn = st[L_START], st[L_CE], st[L_KN]  # ce: the first chunk ending after start
+    synced, skip = st[L_SYNCED] != 0, st[L_SKIP] != 0
     nchunks = chunk_starts.shape[0]
-    kn = 0  # the next new connection
     # the next stretch framed already: its region (none empty), index, region's end, byte
-    rg, pk, pend = 0, 0, pre_first[1] if pre_at.shape[0] else 0
-    pnext = pre_at[0] if pre_at.shape[0] else -1
+    rg, pk, pend, pnext = st[L_RG], st[L_PK], st[L_PEND], st[L_PNEXT]
+    if rare is not None:  # the pending step of the call that stopped, if any
+        pending = st[PENDING]
+        st[PENDING] = 0
+        if pending == PEND_PUSH:
+            nrel = st[NREL]
+            _push(st[PEND_G], window, st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
+            for r in range(nrel, st[NREL]):
+                rel_chunk[r] = ce
+        elif pending == PEND_NEW:
+            stats[DISCARDED] += new_at[kn] - start
+            start = new_at[kn]
+            skip = False
+            synced = False
+            nrel = st[NREL]
+            _new_connection(new_gap_us[kn], st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
+            for r in range(nrel, st[NREL]):
+                rel_chunk[r] = new_chunk[kn]
+            kn += 1
     while start < n or kn < new_at.shape[0]:
         # The stretch ends at the next delimiter (or is still pending at the end).
         rec = -1
@@ -235,6 +285,9 @@ def _decode_stream(
             ce, start, dropped = _oversize(chunk_starts, ce, n, start, lim, stats)
             skip = skip or dropped
         if cut >= 0:
+            if rare is None:  # stop: the caller goes on with every path compiled
+                st[PENDING] = PEND_NEW
+                break
             stats[DISCARDED] += cut - start
             start = cut
             skip = False
@@ -327,12 +380,15 @@ def _decode_stream(
                 )
                 nrel = st[NREL]
                 dt = _signed32(t - st[LAST_WRAPPED])
-                if (
+                first_frame = st[STARTED] == 0
+                if first_frame or (
                     seq == st[EXPECTED] and st[NHELD] == 0 and rc[2 * RECENT + seq] == 0 and dt >= 0
-                ):  # the common case, in order: what _push would do, without the call;
+                ):  # the common case, in order, or the first frame (none held or recent
+                    # then, no restart): what _push would do, without the call; in order,
                     # the expected seq is known, so a frame came before (_release's
                     # restart and missing branches do not apply)
-                    tu = st[LAST_UNWRAPPED] + dt
+                    tu = t if first_frame else st[LAST_UNWRAPPED] + dt
+                    st[STARTED] = 1
                     st[LAST_WRAPPED] = t
                     st[LAST_UNWRAPPED] = tu
                     lh[0] = host
@@ -355,6 +411,10 @@ def _decode_stream(
                     fr[g, F_OFF] = dpos + 7
                     fr[g, F_LEN] = flen - 9
                     fh[g] = host
+                    if rare is None:  # stop: the caller goes on with every path compiled
+                        st[PEND_G] = g
+                        st[PENDING] = PEND_PUSH
+                        break
                     _push(g, window, st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
                 for r in range(nrel, st[NREL]):
                     rel_chunk[r] = ce
@@ -366,10 +426,17 @@ def _decode_stream(
         framing = problem in (COBS_ERR, TRUNC, CRC_ERR)
         if not (first and framing):
             stats[problem] += 1
+    if rare is None:  # noqa: SIM102 - numba prunes a branch on ``rare is None`` alone
+        if st[PENDING] != 0:  # the loop's place, for the call that goes on
+            st[L_START], st[L_CE], st[L_KN] = start, ce, kn
+            st[L_SYNCED], st[L_SKIP] = 1 if synced else 0, 1 if skip else 0
+            st[L_RG], st[L_PK], st[L_PEND], st[L_PNEXT] = rg, pk, pend, pnext
+            return dec[:0], rel[:0], rel_host[:0], rel_chunk[:0], stats, 0
     nrel = st[NREL]
-    if flush:
-        while st[NHELD] > 0:
-            _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
+    if flush:  # noqa: SIM102 - see above
+        if rare is not None:  # (nothing is held without the rare paths)
+            while st[NHELD] > 0:
+                _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
     for r in range(nrel, st[NREL]):
         rel_chunk[r] = nchunks
     nrel = st[NREL]

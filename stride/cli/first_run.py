@@ -9,11 +9,12 @@ the command compiles the rest; the command then waits for the helper and loads i
 from the cache. The shares:
 
 - ``stride analyze`` of one recording: the command compiles the reading kernels (a
-  session's chunk scanner and box decoder), the helper the analysis kernels for the
-  forces dtype the recording is likely read as (:func:`likely_dtype`; a wrong guess only
-  costs the command compiling its own), the steps table's reference kernel last (the
-  reading kernels take longer than the rest: with that kernel in its share too, the
-  command finished well after its helper);
+  session's chunk scanner and box decoder) and, once it has read the recording and
+  while it waits, the steps table's reference kernel; the helper the other analysis
+  kernels for the forces dtype the recording is likely read as (:func:`likely_dtype`; a
+  wrong guess only costs the command compiling its own). (Since the box decoder compiles
+  its rare paths only for a recording that needs them, the reading kernels take less than
+  the helper's share: the steps table's kernel evens the two.)
 - a live session, a demo, a replay: the command compiles the contact scan (the longest
   compile), the helper first the kernels the scan calls (the scan's compile loads those
   it finds in the cache when it meets them), then every other kernel the session's
@@ -73,10 +74,17 @@ class Helper:
         return cls(proc, True, task)
 
     def wait(self) -> None:
-        """Until the helper is done (its share is then in the cache); a helper still
-        running after :data:`HELPER_WAIT_S` is ended and its share compiled here."""
+        """The command's share of the analysis kernels compiled here (an ``analysis``
+        helper leaves it out), then until the helper is done (its share is then in the
+        cache); a helper still running after :data:`HELPER_WAIT_S` is ended and its share
+        compiled here."""
         if self.proc is None:
             return
+        if self.task == "analysis":
+            from stride.core.kernels import compile_step_kernels
+
+            with start_up.compiling():
+                compile_step_kernels()
         try:
             self.proc.wait(HELPER_WAIT_S)
         except subprocess.TimeoutExpired:
@@ -147,8 +155,10 @@ def prepare_analysis(path: Path) -> Helper:
     analysis kernels compiling in a helper while this process compiles the reading ones
     (as it reads). Call :meth:`Helper.wait` before analysing."""
     from stride.analysis import likely_dtype
+    from stride.cli.kernel_notice import notice_rare_reading
     from stride.core.kernels import analysis_kernels_ready
 
+    notice_rare_reading()  # a recording that needs the decoder's rare paths: said when so
     dtype = likely_dtype(path)
     if not path.exists():  # reading says what is wrong, before anything compiles
         return Helper(None)
@@ -219,15 +229,10 @@ def run_task(task: str, dtype: str) -> None:
 
 def _run_task(task: str, dtype: str) -> None:
     if task == "analysis":
-        from stride.core.kernels import (
-            compile_step_kernels,
-            step_kernels_as_python,
-            warm_analysis_kernels,
-        )
+        from stride.core.kernels import step_kernels_as_python, warm_analysis_kernels
 
-        with step_kernels_as_python():
+        with step_kernels_as_python():  # the command's share (Helper.wait)
             warm_analysis_kernels(dtype)
-        compile_step_kernels()  # last: the command still compiles its reading kernels
     elif task == "streaming":
         from stride.core.kernels import compile_scan_callees, scan_as_python
         from stride.ingest.engine import CoreEngine

@@ -15,6 +15,10 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 MESSAGE = "stride: preparing the analysis kernels, first run only (up to a minute) ..."
+RARE_READING_MESSAGE = (
+    "stride: preparing the reading kernels for frames out of order, late or from a "
+    "restarted box, once only (seconds) ..."
+)
 
 
 def announce_kernels(
@@ -33,3 +37,30 @@ def announce_kernels(
     out = sys.stderr if stream is None else stream
     print(MESSAGE, file=out, flush=True)
     return True
+
+
+def notice_rare_reading(stream: TextIO | None = None) -> None:
+    """Print :data:`RARE_READING_MESSAGE` when a recording first needs the box decoder's
+    rare paths and they are neither compiled nor cached (they compile only then, so a
+    later recording could otherwise pause in silence); registered once per process."""
+    from devices.sensorbox import _fast_inputs
+
+    if _NOTICE in _fast_inputs.RARE_PATH_NOTICES:
+        return
+    _STREAM[0] = stream
+    _fast_inputs.RARE_PATH_NOTICES.append(_NOTICE)
+
+
+def _notice(dispatcher: Any, args: tuple[Any, ...]) -> None:
+    from stride.core.kernels import kernel_ready
+
+    try:
+        ready = kernel_ready(dispatcher, args)
+    except Exception:  # numba internals differ: say nothing rather than fail the read
+        return
+    if not ready:
+        print(RARE_READING_MESSAGE, file=_STREAM[0] or sys.stderr, flush=True)
+
+
+_NOTICE = _notice
+_STREAM: list[TextIO | None] = [None]

@@ -393,3 +393,94 @@ def test_split_framing_at_edges(split: int) -> None:
     for reopens in ([], [split], [split + 1], [len(data)]):
         check_split(data, [100, 2500], [split], reopens=reopens)
         check_split(data, [], [split, split // 2], reopens=reopens)
+
+
+def decoder_calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The ``rare`` argument of each call of the decoder kernel from now on."""
+    from devices.sensorbox import _fast_kernels
+
+    calls: list[Any] = []
+    kernel = _fast_kernels._decode_stream
+
+    def spy(*args: Any) -> Any:
+        calls.append(args[-1])
+        return kernel(*args)
+
+    monkeypatch.setattr(_fast_kernels, "_decode_stream", spy)
+    return calls
+
+
+@settings(max_examples=20)
+@given(kinds_st, st.integers(0, 999), st.integers(0, 0xFFFF), st.integers(0, 2**32 - 1))
+def test_a_stream_in_order_takes_the_common_paths_only(
+    kinds: list[str], seed: int, seq: int, t: int
+) -> None:
+    """Frames in order, the first one included (seq and time anywhere, wrapping): one
+    call of the kernel with only the common paths compiled, as the live decoder."""
+    with pytest.MonkeyPatch.context() as mp:
+        calls = decoder_calls(mp)
+        check_same(b"".join(frames_of(kinds, seed, seq, t)), [], reopens=[])
+    assert calls and all(rare is None for rare in calls)
+
+
+@settings(max_examples=150)
+@given(
+    kinds_st,
+    st.integers(0, 999),
+    st.integers(0, 0xFFFF),
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 10**6),
+    st.sampled_from(["swap", "duplicate", "restart", "late", "reopen"]),
+    st.integers(0, 6),
+    st.lists(st.integers(0, 10**6), max_size=4),
+)
+def test_the_decoder_goes_on_where_a_rare_path_begins(
+    kinds: list[str],
+    seed: int,
+    seq: int,
+    t: int,
+    at: int,
+    rare: str,
+    w: int,
+    cuts: list[int],
+) -> None:
+    """A stream in order but for one frame or mark the sequencer's rarer paths take (two
+    frames swapped, a frame again, the box restarted, a frame come late, a new connection),
+    anywhere: the kernel stops there, and the call with every path goes on from where it
+    stopped (the frame it stopped at pushed, or the connection begun): the same result
+    as the live decoder, framed in one pass or in parts."""
+    frames = frames_of(kinds, seed, seq, t)
+    i = at % len(frames)
+    reopens: list[int] = []
+    if rare == "swap" and i + 1 < len(frames):
+        frames[i], frames[i + 1] = frames[i + 1], frames[i]
+    elif rare == "duplicate":
+        frames.insert(i + 1, frames[i])
+    elif rare == "restart":
+        frames[i + 1 :] = frames_of(kinds[i:], seed + 1, 0, 0)
+    elif rare == "late" and i + 2 < len(frames):
+        frames.insert(i + 2, frames.pop(i))
+    else:  # an empty chunk where a chunk begins
+        reopens = [len(b"".join(frames[: i + 1]))]
+        cuts = [*cuts, *reopens]
+    with pytest.MonkeyPatch.context() as mp:
+        calls = decoder_calls(mp)
+        check_same(b"".join(frames), cuts, w, reopens)
+    assert True in calls or rare in ("swap", "late")  # (swapped last, or held: in order)
+
+
+def test_a_command_hears_before_the_rare_paths_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The decoder calls the registered notices with the rare call's arguments (a command
+    says so when those paths must compile first), and only when a rare path is taken."""
+    from devices.sensorbox import _fast_inputs
+
+    heard: list[Any] = []
+    monkeypatch.setattr(
+        _fast_inputs, "RARE_PATH_NOTICES", [lambda kernel, args: heard.append(args[-1])]
+    )
+    frames = frames_of(["samples"] * 8, 3, 10, 1000)
+    check_same(b"".join(frames), [], reopens=[])
+    assert heard == []
+    frames.insert(4, frames[3])  # a frame again: the sequencer's rare path
+    check_same(b"".join(frames), [], reopens=[])  # decodes it several ways, each heard
+    assert heard and all(rare is True for rare in heard)

@@ -115,42 +115,33 @@ ANALYSIS_SPLIT = (
     SIGNATURES
     + """
 from stride.cli.first_run import run_task
-from stride.core.kernels import warm_analysis_kernels
+from stride.core.kernels import compile_step_kernels, warm_analysis_kernels
 run_task("analysis", "float32")
 helper = compiled()
+compile_step_kernels()
 warm_analysis_kernels("float32")
 print(json.dumps([helper, compiled()]))
 """
 )
 
-#: the steps table's reference kernel, which the helper compiles last
+#: the analysis kernel ``stride analyze`` compiles itself while its helper compiles the rest
 STEPS = "stride.core._step_kernels._previous_median_mad"
 
 
-def test_an_analysis_helper_compiles_what_an_analysis_compiles(tmp_path: Path) -> None:
-    """``stride analyze`` compiles its reading kernels while its helper compiles every
-    analysis kernel (the steps table's too, last), for the very types the analysis uses:
-    the analysis then compiles nothing more."""
+def test_an_analysis_helper_and_the_command_make_up_what_an_analysis_compiles(
+    tmp_path: Path,
+) -> None:
     alone, (helper, split) = _pythons(tmp_path, ANALYSIS_ALONE, ANALYSIS_SPLIT)
     assert alone[STEPS] and alone[SCAN]
-    assert helper == alone
+    # the helper: every analysis kernel but the steps table's reference kernel (and the
+    # kernels it calls, which it compiles in with it) ...
+    steps_family = {k for k in alone if k.startswith("stride.core._step_kernels.")}
+    assert all(helper[k] == [] for k in steps_family)
+    assert {k: v for k, v in helper.items() if k not in steps_family} == {
+        k: v for k, v in alone.items() if k not in steps_family
+    }
+    # ... and the command's share compiled for the very types the analysis uses
     assert split == alone
-
-
-def test_a_command_waiting_for_an_analysis_helper_compiles_nothing(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The command's share is its reading kernels: waiting for an ``analysis`` helper
-    compiles no analysis kernel here."""
-    from stride.core import kernels
-
-    def compiled_here() -> None:
-        raise AssertionError("the helper compiles the steps table's kernel")
-
-    monkeypatch.setattr(kernels, "compile_step_kernels", compiled_here)
-    done = subprocess.Popen([sys.executable, "-c", "pass"])
-    first_run.Helper(done, True, "analysis").wait()
-    assert done.returncode == 0
 
 
 @pytest.mark.parametrize(("path", "dtype"), [(WFDB, "int16"), (GAITPDB, "float32")])

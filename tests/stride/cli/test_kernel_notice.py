@@ -88,3 +88,29 @@ def test_a_session_asks_only_for_what_it_compiles_as_it_starts(tmp_path: Path) -
 
     streamed = {str(sig[1].dtype) for sig in _contact_scan.scan.signatures}
     assert "float64" in streamed
+
+
+def test_the_decoders_rare_paths_are_announced_only_when_they_must_compile(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import stride.core.kernels as kernels
+    from devices.sensorbox import _fast_inputs
+    from stride.cli.kernel_notice import RARE_READING_MESSAGE, notice_rare_reading
+
+    monkeypatch.setattr(_fast_inputs, "RARE_PATH_NOTICES", [])
+    notice_rare_reading()
+    notice_rare_reading()  # a second command in the process: registered once
+    assert len(_fast_inputs.RARE_PATH_NOTICES) == 1
+    notice = _fast_inputs.RARE_PATH_NOTICES[0]
+    seen: list[tuple[object, ...]] = []
+
+    def ready(dispatcher: object, args: tuple[object, ...]) -> bool:
+        seen.append(args)
+        return bool(args[-1] == "cached")
+
+    monkeypatch.setattr(kernels, "kernel_ready", ready)
+    notice(object(), (1, "cached"))
+    assert capsys.readouterr().err == ""
+    notice(object(), (1, True))
+    assert capsys.readouterr().err.strip() == RARE_READING_MESSAGE
+    assert seen == [(1, "cached"), (1, True)]
