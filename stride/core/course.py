@@ -78,7 +78,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from stride.core.course_fit import Phases, first_laws, learn_and_segment
+from stride.core.course_fit import Phases, count_unlike, first_laws, learn_and_segment
 from stride.core.course_segment import Segmentation, end_uncertain
 from stride.core.course_weights import step_weights
 from stride.core.step_ratios import SLOW_REFERENCE, phase_ratios, step_ratios, swing_ratios
@@ -373,7 +373,7 @@ def _unmeasured_reason(
     lo, hi = PLAUSIBLE_STEP_M
     if not lo <= pass_length_m / n <= hi:
         return f"{n} steps for {pass_length_m:g} m: passes not told apart"
-    if typical is not None and abs(n - typical) > max(2.0, params.count_tolerance * typical):
+    if typical is not None and count_unlike(n, typical, params.count_tolerance):
         return (
             f"{n} steps where the other passes have {typical:g}: a turn was missed or the "
             "pass split, so the steps do not cover one pass"

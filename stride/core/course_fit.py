@@ -315,7 +315,13 @@ def unlike_counts(seg: Segmentation, tolerance: float) -> list[int]:
     if not counts:
         return []
     typical = float(np.median(counts))
-    return sorted({c for c in counts if abs(c - typical) > max(2.0, tolerance * typical)})
+    return sorted({c for c in counts if count_unlike(c, typical, tolerance)})
+
+
+def count_unlike(count: float, typical: float, tolerance: float) -> bool:
+    """Whether a pass of ``count`` steps is unlike the session's ``typical`` one: more than
+    ``tolerance`` of it away, and more than 2 steps (a turn missed or a pass split)."""
+    return abs(count - typical) > max(2.0, tolerance * typical)
 
 
 def _learn(
