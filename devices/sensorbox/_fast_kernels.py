@@ -74,8 +74,8 @@ from devices.sensorbox._fast_sequencer import (
     TRUNC,
     U8,
     UNKNOWN,
+    _connection_begun,
     _free_slot,
-    _new_connection,
     _push,
     _recent_add,
     _release_oldest,
@@ -258,14 +258,12 @@ def _decode_stream(
             for r in range(nrel, st[NREL]):
                 rel_chunk[r] = ce
         elif pending == PEND_NEW:
-            stats[DISCARDED] += new_at[kn] - start
-            start = new_at[kn]
+            start = _connection_begun(
+                kn, start, new_at, new_chunk, new_gap_us,
+                st, lh, stats, held, fr, fh, dec, rc, rel, rel_host, rel_chunk,
+            )  # fmt: skip
             skip = False
             synced = False
-            nrel = st[NREL]
-            _new_connection(new_gap_us[kn], st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
-            for r in range(nrel, st[NREL]):
-                rel_chunk[r] = new_chunk[kn]
             kn += 1
     while start < n or kn < new_at.shape[0]:
         # The stretch ends at the next delimiter (or is still pending at the end).
@@ -288,14 +286,12 @@ def _decode_stream(
             if rare is None:  # stop: the caller goes on with every path compiled
                 st[PENDING] = PEND_NEW
                 break
-            stats[DISCARDED] += cut - start
-            start = cut
+            start = _connection_begun(  # cut is new_at[kn]
+                kn, start, new_at, new_chunk, new_gap_us,
+                st, lh, stats, held, fr, fh, dec, rc, rel, rel_host, rel_chunk,
+            )  # fmt: skip
             skip = False
             synced = False
-            nrel = st[NREL]
-            _new_connection(new_gap_us[kn], st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
-            for r in range(nrel, st[NREL]):
-                rel_chunk[r] = new_chunk[kn]
             kn += 1
             continue
         if rec >= 0:

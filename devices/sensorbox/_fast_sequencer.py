@@ -318,3 +318,33 @@ def _new_connection(
     st[EXPECTED] = -1
     st[FRESH] = st[STARTED]
     st[FRESH_GAP] = gap_us if gap_us > 1 else 1
+
+
+@njit(cache=True, **JIT_ONLY)
+def _connection_begun(
+    kn: int,
+    start: int,
+    new_at: I64,
+    new_chunk: I64,
+    new_gap_us: I64,
+    st: I64,
+    lh: F64,
+    stats: I64,
+    held: I64,
+    fr: I64,
+    fh: F64,
+    dec: U8,
+    rc: I64,
+    rel: I64,
+    rel_host: F64,
+    rel_chunk: I64,
+) -> int:
+    """New connection ``kn`` begun (StreamDecoder.new_connection): the bytes pending from
+    ``start`` discarded, the frames it releases marked as its chunk's; returns where the
+    stretches go on (the caller forgets its sync and skip)."""
+    stats[DISCARDED] += new_at[kn] - start
+    nrel = st[NREL]
+    _new_connection(new_gap_us[kn], st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
+    for r in range(nrel, st[NREL]):
+        rel_chunk[r] = new_chunk[kn]
+    return new_at[kn]
