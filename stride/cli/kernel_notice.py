@@ -39,19 +39,17 @@ def announce_kernels(
     return True
 
 
-def notice_rare_reading(stream: TextIO | None = None) -> None:
-    """Print :data:`RARE_READING_MESSAGE` when a recording first needs the box decoder's
-    rare paths and they are neither compiled nor cached (they compile only then, so a
-    later recording could otherwise pause in silence); registered once per process."""
+def notice_rare_reading() -> None:
+    """Print :data:`RARE_READING_MESSAGE` on stderr when a recording first needs the box
+    decoder's rare paths and they are neither compiled nor cached (they compile only then,
+    so a later recording could otherwise pause in silence); registered once per process."""
     from devices.sensorbox import _fast_inputs
 
-    if _NOTICE in _fast_inputs.RARE_PATH_NOTICES:
-        return
-    _STREAM[0] = stream
-    _fast_inputs.RARE_PATH_NOTICES.append(_NOTICE)
+    if _rare_reading not in _fast_inputs.RARE_PATH_NOTICES:
+        _fast_inputs.RARE_PATH_NOTICES.append(_rare_reading)
 
 
-def _notice(dispatcher: Any, args: tuple[Any, ...]) -> None:
+def _rare_reading(dispatcher: Any, args: tuple[Any, ...]) -> None:
     from stride.core.kernels import kernel_ready
 
     try:
@@ -59,8 +57,4 @@ def _notice(dispatcher: Any, args: tuple[Any, ...]) -> None:
     except Exception:  # numba internals differ: say nothing rather than fail the read
         return
     if not ready:
-        print(RARE_READING_MESSAGE, file=_STREAM[0] or sys.stderr, flush=True)
-
-
-_NOTICE = _notice
-_STREAM: list[TextIO | None] = [None]
+        print(RARE_READING_MESSAGE, file=sys.stderr, flush=True)
