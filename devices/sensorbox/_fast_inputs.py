@@ -48,16 +48,17 @@ def _run_decoder(
     crc = _crc_tables()
     new_at = starts[new_chunk]
     n = buf.shape[0]
+    words = buf[: n - n % 8].view(np.uint64)  # (numba compiles the view slower in a kernel)
     if cuts is None:
         cuts = [n * i // threads for i in range(1, threads)] if threads > 1 else []
     if cuts:
-        pre = _framed_ahead(buf, new_at, crc, cuts)
+        pre = _framed_ahead(buf, words, new_at, crc, cuts)
     else:
         pre = (np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(1, np.int64))
     state = _fast_kernels.decoder_state(n, reorder_window, pre[1], pre[2])
     args = (
         buf,
-        buf[: n - n % 8].view(np.uint64),  # (numba compiles the view slower in the kernel)
+        words,
         starts,
         ht,
         reorder_window,
@@ -93,20 +94,23 @@ def _delimiter_from(buf: NDArray[np.uint8], at: int) -> int:
 
 
 def _framed_ahead(
-    buf: NDArray[np.uint8], new_at: NDArray[np.int64], crc: NDArray[np.int64], cuts: list[int]
+    buf: NDArray[np.uint8],
+    words: NDArray[np.uint64],
+    new_at: NDArray[np.int64],
+    crc: NDArray[np.int64],
+    cuts: list[int],
 ) -> tuple[NDArray[np.int32], NDArray[np.int64], NDArray[np.int64]]:
     """The stretches of ``buf`` framed ahead of the decoder, the stream cut after the
     first delimiter from each of ``cuts`` and each part framed on a thread of its own (the
     kernel releases the GIL; the first part on this one): the decoder's ``pre``,
     ``pre_at`` and ``pre_first``. A part stops before a new connection or a stretch
     longer than a frame (:func:`devices.sensorbox._fast_frames._predecode`); the decoder
-    frames the rest itself."""
+    frames the rest itself. ``words``: ``buf[: n - n % 8]`` read as uint64."""
     import threading
 
     from devices.sensorbox._fast_frames import _predecode
 
     n = buf.shape[0]
-    words = buf[: n - n % 8].view(np.uint64)
     at = sorted({0, *(min(_delimiter_from(buf, c) + 1, n) for c in cuts)})
     ends = [*at[1:], n]
     # Room for a stretch per 8 bytes (a frame takes 11 at least): a part that has more
