@@ -25,7 +25,7 @@ from sim.course_truth import closed_passes, matches, read_truth, walking_mean_m
 from sim.profiles import PROFILES
 from sim.session import simulate_session
 from stride.analysis import run
-from stride.core.analyzer import AnalysisConfig
+from stride.core.analyzer import Analysis, AnalysisConfig
 from stride.core.signals import GaitSignals
 
 SEEDS = (6, 7)  # among the seeds the settings were chosen on (1-25): a regression guard
@@ -45,6 +45,19 @@ def _seen_until(signals: GaitSignals) -> float:
     """The last time a landing can be in the recording (benchmarks/course_accuracy.py): its
     last sample."""
     return float(signals.t[-1])
+
+
+def _analysed(
+    out: Path, profile: str, seed: int, minutes: float = 2.0
+) -> tuple[GaitSignals, Analysis]:
+    """An overground session simulated into ``out`` at 1 kHz and analysed as ``stride
+    analyze`` does: its signals and the analysis."""
+    spec = build_spec(
+        minutes=minutes, speed="3.6kmh", profile=profile, seed=seed, rate=1000, overground=True
+    )
+    simulate_session(out, spec)
+    signals, result, _ = run(out, AnalysisConfig())
+    return signals, result
 
 
 def _check(
@@ -77,46 +90,33 @@ def _check(
 @pytest.mark.parametrize("name", sorted(PROFILES))
 def test_overground_passes_and_step_length_match_the_truth(name: str, tmp_path: Path) -> None:
     for seed in SEEDS:
-        spec = build_spec(
-            minutes=2.0, speed="3.6kmh", profile=_profile(name), seed=seed, rate=1000,
-            overground=True,
-        )  # fmt: skip
         out = tmp_path / f"seed{seed}"
-        simulate_session(out, spec)
-        signals, result, _ = run(out, AnalysisConfig())
+        signals, result = _analysed(out, _profile(name), seed)
         _check(result.summary, out, name == "huntington", _seen_until(signals))
 
 
 @pytest.mark.slow
-def test_a_choreic_walker_s_turns_over_ten_minutes(tmp_path: Path) -> None:
-    # huntington:0.5, seed 4: 44 closed passes; weighing how each step splits between
-    # double support and swing, 43 were measured (37 with the step times alone); with the
-    # turn count's shares taken from the session's own turns (every one of its turns takes
-    # four steps), all 44
-    spec = build_spec(
-        minutes=10.0, speed="3.6kmh", profile="huntington:0.5", seed=4, rate=1000,
-        overground=True,
-    )  # fmt: skip
-    simulate_session(tmp_path, spec)
-    signals, result, _ = run(tmp_path, AnalysisConfig())
+@pytest.mark.parametrize(
+    ("seed", "minutes", "closed"),
+    [
+        # seed 4, 10 minutes: 44 closed passes; weighing how each step splits between
+        # double support and swing, 43 were measured (37 with the step times alone); with
+        # the turn count's shares taken from the session's own turns (every one of its
+        # turns takes four steps), all 44
+        pytest.param(4, 10.0, 44, id="turns-over-ten-minutes"),
+        # seed 205 (2 minutes): four of the eight turns are hardly slower than walking, and
+        # the threshold read passes of 38, 16, 38 and 59 steps; learnt from their median
+        # (38: two passes and a turn), no pass was measured. Started again from the counts
+        # that disagree, the likelier reading is the truth's nine passes of 17 steps
+        pytest.param(205, 2.0, 9, id="turns-the-threshold-missed"),
+    ],
+)
+def test_a_choreic_walker_has_every_closed_pass_measured(
+    seed: int, minutes: float, closed: int, tmp_path: Path
+) -> None:
+    signals, result = _analysed(tmp_path, "huntington:0.5", seed, minutes)
     measured = _check(result.summary, tmp_path, True, _seen_until(signals))
-    assert measured == len(closed_passes(read_truth(tmp_path))) == 44
-
-
-@pytest.mark.slow
-def test_a_choreic_walker_whose_turns_the_threshold_missed(tmp_path: Path) -> None:
-    # huntington:0.5 seed 205 (2 minutes): four of the eight turns are hardly slower than
-    # walking, and the threshold read passes of 38, 16, 38 and 59 steps; learnt from their
-    # median (38: two passes and a turn), no pass was measured. Started again from the
-    # counts that disagree, the likelier reading is the truth's nine passes of 17 steps
-    spec = build_spec(
-        minutes=2.0, speed="3.6kmh", profile="huntington:0.5", seed=205, rate=1000,
-        overground=True,
-    )  # fmt: skip
-    simulate_session(tmp_path, spec)
-    signals, result, _ = run(tmp_path, AnalysisConfig())
-    measured = _check(result.summary, tmp_path, True, _seen_until(signals))
-    assert measured == len(closed_passes(read_truth(tmp_path))) == 9
+    assert measured == len(closed_passes(read_truth(tmp_path))) == closed
 
 
 @pytest.mark.slow
@@ -160,12 +160,7 @@ def test_passes_told_apart_at_a_freeze_and_at_the_recording_s_end(
     # healthy seed 60: the last turn's second step lands 0.6 ms after the last sample (no
     # sensor saw it, so the last pass is cut off for the recording); parkinsonian seed 36
     # (10 minutes): a 3 s freeze of gait on the last step before a turn, both feet down
-    spec = build_spec(
-        minutes=minutes, speed="3.6kmh", profile=profile, seed=seed, rate=1000,
-        overground=True,
-    )  # fmt: skip
-    simulate_session(tmp_path, spec)
-    signals, result, _ = run(tmp_path, AnalysisConfig())
+    signals, result = _analysed(tmp_path, profile, seed, minutes)
     _check(result.summary, tmp_path, seen_until_s=_seen_until(signals))
 
 
@@ -179,12 +174,7 @@ def test_a_last_pass_whose_end_the_recording_leaves_open_is_reported_uncertain(
     # survival), "a 17-step pass, then a turn begun" has probability 0.10 against 0.89 for
     # "18 steps, then one turn step" (a pass still going at 19 steps: 0.001); neither is
     # sure, so the pass is not measured and its end is reported uncertain, not cut off
-    spec = build_spec(
-        minutes=2.0, speed="3.6kmh", profile="huntington:0.5", seed=19, rate=1000,
-        overground=True,
-    )  # fmt: skip
-    simulate_session(tmp_path, spec)
-    signals, result, _ = run(tmp_path, AnalysisConfig())
+    signals, result = _analysed(tmp_path, "huntington:0.5", 19)
     passes = result.summary["course"]["passes"]  # type: ignore[index]
     truth = [p.steps for p in closed_passes(read_truth(tmp_path), _seen_until(signals))]
     last = passes[-1]
