@@ -76,6 +76,11 @@ def kernel_ready(dispatcher: Any, args: tuple[Any, ...] | None = None) -> bool:
     from numba import typeof
 
     sig = None if args is None else tuple(typeof(a) for a in args)
+    return signature_ready(dispatcher, sig)
+
+
+def signature_ready(dispatcher: Any, sig: tuple[Any, ...] | None) -> bool:
+    """:func:`kernel_ready` for these argument types (None: for any)."""
     if sig is None and dispatcher.signatures:
         return True
     if sig is not None and sig in dispatcher.overloads:
@@ -103,6 +108,50 @@ def analysis_kernels_ready(
         return all(kernel_ready(d, a) for d, a in _kernels(name, streaming, course))
     except Exception:  # numba internals differ: say "may need compiling"
         return False
+
+
+def _entry_signatures(dtype: str) -> list[tuple[Any, tuple[Any, ...]]]:
+    """(kernel, argument types) of every kernel an analysis of forces of this (kernel)
+    dtype calls from Python, as it calls them (the others are compiled into these)."""
+    from numba import typeof, types
+
+    from stride.core import _contact_scan, _dfa_kernel, belt
+
+    a1 = types.Array(types.float64, 1, "C")
+    a2 = types.Array(types.float64, 2, "C")
+    i1 = types.Array(types.int64, 1, "C")
+    f, i = types.float64, types.int64
+    return [
+        (_contact_scan.scan, tuple(typeof(a) for a in _scan_args(dtype))),
+        *_step_signatures(),
+        (belt._accumulate, (a1, a1, f, f, f, f, i, a1, i1)),
+        (belt._displacements, (a1, a1, a1, i1, a2, a1, a2)),
+        (_dfa_kernel._dfa_fluctuations, (a1, i1)),
+    ]
+
+
+def load_analysis_kernels(forces_dtype: str | np.dtype[Any] = "int16", part: str = "all") -> None:
+    """Load the analysis kernels for forces of this dtype from numba's cache (a cached
+    kernel is otherwise loaded by its first call, inside the analysis: about 25 ms in all
+    for a command's first analysis), so a command can do it before it times the analysis.
+    ``part``: "scan" the contact scan alone (what reads the samples), "rest" the others
+    (loaded once the samples are let go, so their code is not resident with them: the
+    command's memory peak is the scan's), "all" both.
+    A kernel not cached (a first run) is left to compile where it is first called: DFA's
+    only by records with enough strides, the rest where a helper may compile them."""
+    from stride.core.contacts import _kernel_dtype
+
+    name = np.dtype(_kernel_dtype(np.dtype(forces_dtype))).name
+    entry = _entry_signatures(name)
+    for kernel, sig in {"scan": entry[:1], "rest": entry[1:]}.get(part, entry):
+        if sig in kernel.overloads:
+            continue
+        try:
+            cached = signature_ready(kernel, sig)
+        except Exception:  # numba internals differ: leave it to the first call
+            cached = False
+        if cached:
+            kernel.compile(sig)
 
 
 def warm_analysis_kernels(forces_dtype: str | np.dtype[Any] = "int16") -> None:

@@ -87,3 +87,31 @@ def test_every_kernel_asked_for_is_one_a_short_record_uses() -> None:
     out = subprocess.run([sys.executable, "-c", SHORT], capture_output=True, text=True,
                          check=True)  # fmt: skip
     assert out.stdout.strip() == "[]", out.stderr
+
+
+LOADED = """
+import numpy as np
+from stride.core import kernels
+from stride.core.analyzer import analyze
+from stride.core.signals import Channel, GaitSignals
+dtype = {!r}
+kernels.load_analysis_kernels(dtype)
+entry = [d for d, _ in kernels._entry_signatures(dtype)]
+before = [len(d.overloads) for d in entry]
+t = np.arange(6000) / 50.0
+walking = ((t % 1.0) < 0.6) * 1000.0
+x = np.stack([walking, np.roll(walking, 25)], axis=1).astype(dtype)
+analyze(GaitSignals(t, x, (Channel("L", "foot"), Channel("R", "foot")), 50.0,
+                    t[::10].copy(), np.ones((600, 1))))
+print(before, [len(d.overloads) for d in entry])
+"""
+
+
+def test_the_kernels_loaded_beforehand_are_those_the_analysis_calls() -> None:
+    """``load_analysis_kernels`` loads each kernel the analysis calls from Python with the
+    argument types it calls it with: none is loaded or compiled again by the analysis."""
+    for dtype in ("int16", "float32"):
+        analyze(_walk(dtype))  # the cache holds them: the process below only loads
+        out = subprocess.run([sys.executable, "-c", LOADED.format(dtype)],
+                             capture_output=True, text=True, check=True)  # fmt: skip
+        assert out.stdout.strip() == "[1, 1, 1, 1, 1] [1, 1, 1, 1, 1]", (dtype, out.stderr)
