@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from stride.core._kernel_options import JIT_ONLY, PY_ENTRY
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, **JIT_ONLY)
 def _before(a: float, b: float) -> bool:
     """Sort order of ``np.sort``: ascending, NaN after everything."""
     if a != a:
@@ -24,9 +24,20 @@ def _before(a: float, b: float) -> bool:
 
 
 @njit(cache=True, **JIT_ONLY)
-def _median_of_sorted(buf: NDArray[np.float64], k: int, min_count: int) -> float:
-    """Median of the finite values of the sorted ``buf[:k]`` (``np.sort`` order); NaN if
-    fewer than ``min_count``. Indexing as the window-matrix version did, value for value."""
+def _mad_by_sorting(
+    s: NDArray[np.float64], mi: float, buf: NDArray[np.float64], k: int, min_count: int
+) -> float:
+    """Median of the finite values among ``abs(s[:k] - mi)``, sorted (an insertion sort
+    in ``np.sort`` order: k is a handful of strides) into ``buf``; NaN if fewer than
+    ``min_count``. Indexing as the window-matrix version did, value for value. The rare
+    windows' way (infinities, no finite median, a spread that overflows)."""
+    for q in range(k):
+        v = abs(s[q] - mi)
+        r = q - 1
+        while r >= 0 and _before(v, buf[r]):
+            buf[r + 1] = buf[r]
+            r -= 1
+        buf[r + 1] = v
     cnt = 0
     for q in range(k):
         if np.isfinite(buf[q]):
@@ -36,18 +47,6 @@ def _median_of_sorted(buf: NDArray[np.float64], k: int, min_count: int) -> float
     lo = max(cnt - 1, 0) // 2
     hi = min(cnt // 2, k - 1)
     return 0.5 * (buf[lo] + buf[hi])
-
-
-@njit(cache=True, **JIT_ONLY)
-def _sort_into(buf: NDArray[np.float64], k: int) -> None:
-    """Insertion sort of ``buf[:k]`` in ``np.sort`` order (k is a handful of strides)."""
-    for q in range(1, k):
-        v = buf[q]
-        r = q - 1
-        while r >= 0 and _before(v, buf[r]):
-            buf[r + 1] = buf[r]
-            r -= 1
-        buf[r + 1] = v
 
 
 @njit(cache=True, **JIT_ONLY)
@@ -94,12 +93,15 @@ def _previous_median_mad(
     spread that overflows) take the general sort.
     """
     m = x.shape[0]
-    # float64 given, not implied: the reading kernels compiled np.empty and np.zeros for
-    # it already in this process, so a first run compiles no variant of them for this one
+    # np.empty with float64 given, not implied, and no np.zeros or np.full: the reading
+    # kernels compiled that np.empty already in this process, so a first run compiles no
+    # array constructor for this kernel (each about 0.1-0.15 s)
     med = np.empty(m, np.float64)
-    mad = np.zeros(m, np.float64)
-    s = np.full(k, np.nan)  # the window x[i-k:i], sorted in np.sort order
+    mad = np.empty(m, np.float64)
+    s = np.empty(k, np.float64)  # the window x[i-k:i], sorted in np.sort order
     buf = np.empty(k, np.float64)
+    for q in range(k):
+        s[q] = np.nan
     for i in range(m):
         if i > 0:
             out = x[i - 1 - k] if i - 1 - k >= 0 else np.nan
@@ -125,14 +127,17 @@ def _previous_median_mad(
                 cnt += 1
             elif v == v:
                 plain = False
-        mi = _median_of_sorted(s, k, min_count)
+        # the median of the finite values: the sorted window's middle positions among
+        # cnt, as the window-matrix version indexed them (here, not a helper: one compile
+        # fewer on a first run)
+        mi = np.nan
+        if cnt >= min_count:
+            mi = 0.5 * (s[max(cnt - 1, 0) // 2] + s[min(cnt // 2, k - 1)])
         med[i] = mi
+        mad[i] = 0.0
         if with_mad:
             if plain and cnt > 0 and np.isfinite(mi) and np.isfinite(s[cnt - 1] - s[0]):
                 mad[i] = _mad_of_sorted_finite(s, cnt, mi, k, min_count)
             else:
-                for q in range(k):
-                    buf[q] = abs(s[q] - mi)
-                _sort_into(buf, k)
-                mad[i] = _median_of_sorted(buf, k, min_count)
+                mad[i] = _mad_by_sorting(s, mi, buf, k, min_count)
     return med, mad
