@@ -25,7 +25,9 @@ def _dfa_fluctuations(walk: NDArray[np.float64], sizes: NDArray[np.int64]) -> ND
     squared residual). Sizes must be at least 2 (the wrapper checks).
     """
     total = walk.size
-    out = np.zeros(sizes.size)
+    # np.empty with float64 given, not np.zeros with it implied: a variant other kernels
+    # compile already, so a first run compiles no array constructor for this one
+    out = np.empty(sizes.size, np.float64)
     for i in range(sizes.size):
         n = sizes[i]
         step = n // 2
@@ -53,6 +55,5 @@ def _dfa_fluctuations(walk: NDArray[np.float64], sizes: NDArray[np.int64]) -> ND
             acc += ss / n
             windows += 1
             s += step
-        if windows > 0:
-            out[i] = math.sqrt(acc / windows)
+        out[i] = math.sqrt(acc / windows) if windows > 0 else 0.0
     return out
