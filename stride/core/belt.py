@@ -13,6 +13,8 @@ so streaming and batch give bit-identical displacements.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
@@ -192,7 +194,9 @@ def _segment(t: NDArray[np.float64], x: float, k: int) -> int:
             lo = mid
         else:
             hi = mid
-    return min(lo, n - 2)
+    # a conditional, not ``min`` or ``int()`` (below): numba compiles each builtin's
+    # implementation as a kernel of its own on a first run
+    return lo if lo < n - 2 else n - 2
 
 
 @njit(cache=True, **JIT_ONLY)
@@ -207,7 +211,7 @@ def _guess(t: NDArray[np.float64], x: float, step: float) -> int:
         return 0
     if g >= last:
         return last
-    return int(g)
+    return math.floor(g)  # g > 0: int(g); not int(), see _segment
 
 
 @njit(cache=True, **PY_ENTRY)
