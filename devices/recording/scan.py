@@ -37,6 +37,8 @@ from devices.recording.layout import (
 WINDOW = 8 << 20
 #: Bytes of a window worth scanning in two parts at once (fewer: one part).
 MIN_SPLIT = 1 << 20
+#: Chunks worth gathering in two parts at once (fewer: one part).
+MIN_SPLIT_CHUNKS = 4096
 
 
 @dataclass
@@ -240,8 +242,6 @@ def _batch(
     """The chunks whose headers start at ``found`` in ``buf`` (data lengths ``lengths``,
     host times as the scanner read them, else read here), their data gathered into a new
     bytearray or the next bytes of ``sink``."""
-    from devices.recording._scan_kernels import _gather
-
     if host_bits is not None:
         host_t = host_bits.view("<f8")
     else:
@@ -255,8 +255,44 @@ def _batch(
     else:
         out = sink.take(total)
         data = out.data
-    _gather(buf, found, lengths.astype(np.int64), out)
+    _gather_parts(buf, found, lengths.astype(np.int64), out, offsets)
     return StreamData(data, offsets, host_t.astype(np.float64, copy=False))
+
+
+def _gather_parts(
+    buf: NDArray[np.uint8],
+    found: NDArray[np.int64],
+    lengths: NDArray[np.int64],
+    out: NDArray[np.uint8],
+    offsets: NDArray[np.int64],
+) -> None:
+    """The chunks' data into ``out`` (``offsets``: where each goes): where
+    :func:`devices.cores.read_threads` allows two threads and there are enough chunks, the
+    second half on a thread of its own at once (the kernel releases the GIL)."""
+    from devices.cores import read_threads
+    from devices.recording._scan_kernels import _gather
+
+    half = found.size // 2
+    if read_threads() < 2 or found.size < MIN_SPLIT_CHUNKS:
+        _gather(buf, found, lengths, out)
+        return
+    cut = int(offsets[half])
+    failed: list[BaseException] = []
+
+    def later() -> None:
+        try:
+            _gather(buf, found[half:], lengths[half:], out[cut:])
+        except BaseException as err:  # said by the caller's thread, not lost in this one
+            failed.append(err)
+
+    helper = threading.Thread(target=later, daemon=True)
+    helper.start()
+    try:
+        _gather(buf, found[:half], lengths[:half], out[:cut])
+    finally:
+        helper.join()
+    if failed:
+        raise failed[0]
 
 
 def read_whole(

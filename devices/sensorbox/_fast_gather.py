@@ -12,6 +12,8 @@ the frame tables' rows already read, so they cost no memory beside the tables.""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
@@ -36,7 +38,6 @@ I32 = NDArray[np.int32]
 B1 = NDArray[np.bool_]
 
 
-@njit(cache=True, **PY_ENTRY)
 def _gather_blocks(
     dec: U8,
     rel: I64,
@@ -78,29 +79,24 @@ def _gather_blocks(
     read before it is written over), and returned as views of them: the tables' rows read
     make room for them, so the gather's peak memory is the tables plus the other arrays
     only. The tables are garbage afterwards (their other rows are returned first).
+
+    The arrays are allocated here, the frames counted by type with numpy first, and
+    filled by :func:`_fill_blocks` (an allocation in a kernel compiles code of its own:
+    a first run compiles faster without them).
     """
-    nr = rel.shape[0]
-    rtype = np.empty(nr, np.int8)
-    nb = 0
-    nbelt = 0
-    nother = 0
-    for i in range(nr):
-        ty = rel[i, R_PACK] & 0xFF
-        rtype[i] = ty
-        if ty == 2:
-            nb += 1
-        elif ty == 3:
-            nbelt += 1
-        elif 1 <= ty <= 5:
-            nother += 1
+    rtype = _frame_types(rel)
+    count = np.bincount(rtype.view(np.uint8), minlength=256)
+    nb, nbelt, nother = int(count[2]), int(count[3]), int(count[1] + count[4] + count[5])
     bstart = np.zeros(nb + 1, np.int64)
     bvstart = np.zeros(nb + 1, np.int64)
-    bseq = np.empty(nb, np.int32)
-    bmiss = np.empty(nb, np.int64)
-    brst = np.empty(nb, np.bool_)
-    bch = np.empty(nb, np.int32)
-    bper = np.empty(nb, np.int32)
-    bchunk = rel_chunk[:nb]  # written over the rows read (b <= i)
+    binfo = (
+        np.empty(nb, np.int32),  # seq
+        np.empty(nb, np.int64),  # missing
+        np.empty(nb, np.bool_),  # restart
+        np.empty(nb, np.int32),  # channels
+        np.empty(nb, np.int32),  # period
+        rel_chunk[:nb],  # written over the rows read (b <= i)
+    )
     bhost = rel_host[:nb]
     boff = np.empty(nb, np.int64)
     bt = rel.reshape(rel.size)[:nb]  # rel's first b words: rows before b // 3 + 1
@@ -109,6 +105,54 @@ def _gather_blocks(
     belt_host = np.empty(nbelt, np.float64)
     other = np.empty((nother, 3), np.int64)
     other_host = np.empty(nother, np.float64)
+    blocks = (bstart, bvstart, *binfo, bhost, boff, bt)
+    hello_chunk = _fill_blocks(
+        dec, rel, rel_host, rel_chunk, rtype, f32, f32_bits,
+        *blocks, belt, belt_speed, belt_host, other, other_host,
+    )  # fmt: skip
+    rare = (other, other_host, int(hello_chunk))
+    return bstart, bvstart, binfo, bhost, belt, belt_host, rare, rtype, boff, bt, belt_speed
+
+
+def _frame_types(rel: I64) -> I8:
+    """The type of every released frame (``rel``'s packed word's low byte), read as the
+    byte it is where the machine is little-endian (no temporary the size of the column)."""
+    nr = rel.shape[0]
+    if sys.byteorder == "little" and rel.flags.c_contiguous:
+        return rel.view(np.uint8).reshape(nr, 24)[:, 8 * R_PACK].view(np.int8).copy()
+    return (rel[:, R_PACK] & 0xFF).astype(np.int8)
+
+
+@njit(cache=True, **PY_ENTRY)
+def _fill_blocks(
+    dec: U8,
+    rel: I64,
+    rel_host: F64,
+    rel_chunk: I32 | I64,
+    rtype: I8,
+    f32: NDArray[np.float32],
+    f32_bits: NDArray[np.uint32],
+    bstart: I64,
+    bvstart: I64,
+    bseq: I32,
+    bmiss: I64,
+    brst: B1,
+    bch: I32,
+    bper: I32,
+    bchunk: I32 | I64,
+    bhost: F64,
+    boff: I64,
+    bt: I64,
+    belt: I64,
+    belt_speed: F64,
+    belt_host: F64,
+    other: I64,
+    other_host: F64,
+) -> int:
+    """:func:`_gather_blocks`' pass over the released frames, into the arrays it made
+    (``bchunk``, ``bhost`` and ``bt`` are views of the release tables, each slot written
+    after the row it lies in is read); returns the first HELLO's release chunk (-1: none)."""
+    nr = rel.shape[0]
     hello_chunk = -1
     acc_m = 0
     acc_r = 0
@@ -186,9 +230,7 @@ def _gather_blocks(
         b += 1
         bstart[b] = s
         bvstart[b] = v
-    binfo = (bseq, bmiss, brst, bch, bper, bchunk)
-    rare = (other, other_host, hello_chunk)
-    return bstart, bvstart, binfo, bhost, belt, belt_host, rare, rtype, boff, bt, belt_speed
+    return hello_chunk
 
 
 @njit(cache=True, **PY_ENTRY)
