@@ -14,12 +14,14 @@ from numpy.typing import NDArray
 
 from devices._byte_copy import copy_bytes
 from devices._kernel_options import PY_ENTRY
+from devices.memory import HUGE_PAGE, huge_empty
 
 I64 = NDArray[np.int64]
 U8 = NDArray[np.uint8]
 
 HEAD = 20  # b"CHNK", uint32 n, float64 host_t, uint32 crc32
 MAX_CHUNK = 64 * 1024 * 1024
+HUGE_ROW = HUGE_PAGE // 8  # int64 values in a huge page
 
 
 def crc32_tables() -> I64:
@@ -75,7 +77,10 @@ def _scan_chunks(raw: U8, start: int, t: I64, limit: int) -> tuple[I64, I64, I64
     once. The outputs are made here, with room for a chunk per header's bytes (pages
     never written cost nothing): an allocation in a kernel compiles code of its own."""
     cap = max((min(raw.shape[0], limit + HEAD) - start) // HEAD + 1, 0)
-    out = np.empty((3, cap), np.int64)
+    if cap < HUGE_ROW:
+        out = np.empty((3, cap), np.int64)
+    else:  # each output at a huge page's boundary
+        out = huge_empty((3, -(-cap // HUGE_ROW) * HUGE_ROW), np.int64)
     k, stop = _scan_into(raw, start, t, limit, out)
     return out[0, :k], out[1, :k], out[2, :k], stop
 

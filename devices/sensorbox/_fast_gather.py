@@ -13,6 +13,7 @@ the frame tables' rows already read, so they cost no memory beside the tables.""
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -20,7 +21,7 @@ from numpy.typing import NDArray
 
 from devices._byte_copy import copy_bytes
 from devices._kernel_options import PY_ENTRY
-from devices.memory import release_pages, return_freed_memory
+from devices.memory import huge_empty, release_pages, return_freed_memory
 from devices.sensorbox._fast_sequencer import (
     F64,
     I64,
@@ -87,16 +88,13 @@ def _gather_blocks(
     rtype = _frame_types(rel)
     count = np.bincount(rtype.view(np.uint8), minlength=256)
     nb, nbelt, nother = int(count[2]), int(count[3]), int(count[1] + count[4] + count[5])
-    bstart = np.zeros(nb + 1, np.int64)
-    bvstart = np.zeros(nb + 1, np.int64)
-    binfo = (
-        np.empty(nb, np.int32),  # seq
-        np.empty(nb, np.int64),  # missing
-        np.empty(nb, np.bool_),  # restart
-        np.empty(nb, np.int32),  # channels
-        np.empty(nb, np.int32),  # period
-        rel_chunk[:nb],  # written over the rows read (b <= i)
-    )
+    shapes: list[tuple[int, Any]] = [(nb + 1, np.int64), (nb + 1, np.int64), (nb, np.int32)]
+    shapes.append((nb, np.int64))
+    shapes += [(nb, np.bool_), (nb, np.int32), (nb, np.int32)]
+    bstart, bvstart, bseq, bmiss, brst, bch, bper = _in_one_buffer(shapes)
+    bstart[0] = bvstart[0] = 0
+    binfo = (bseq, bmiss, brst, bch, bper, rel_chunk[:nb])  # the chunks: written over
+    # the rows read (b <= i)
     bhost = rel_host[:nb]
     boff = np.empty(nb, np.int64)
     bt = rel.reshape(rel.size)[:nb]  # rel's first b words: rows before b // 3 + 1
@@ -112,6 +110,21 @@ def _gather_blocks(
     )  # fmt: skip
     rare = (other, other_host, int(hello_chunk))
     return bstart, bvstart, binfo, bhost, belt, belt_host, rare, rtype, boff, bt, belt_speed
+
+
+def _in_one_buffer(shapes: list[tuple[int, Any]]) -> list[NDArray[Any]]:
+    """Arrays of these lengths and types, views of one buffer (each at a multiple of 8
+    bytes): numpy asks the kernel for huge pages for an array of several MB, so writing
+    them takes fewer page faults than arrays of their own (one per 4 KB below that).
+    They go together, with the last view of the buffer."""
+    sizes = [-(-n * np.dtype(t).itemsize // 8) * 8 for n, t in shapes]
+    buf = np.empty(sum(sizes), np.uint8)
+    out: list[NDArray[Any]] = []
+    at = 0
+    for (n, t), size in zip(shapes, sizes, strict=True):
+        out.append(buf[at : at + size].view(t)[:n])
+        at += size
+    return out
 
 
 def _frame_types(rel: I64) -> I8:
@@ -233,7 +246,7 @@ def _fill_blocks(
     return hello_chunk
 
 
-@njit(cache=True, **PY_ENTRY)
+@njit(cache=True, nogil=True, **PY_ENTRY)
 def _gather_samples(
     dec: U8,
     boff: I64,
@@ -255,7 +268,8 @@ def _gather_samples(
     released after it (not always so: a frame held back for reordering lies before frames
     released ahead of it); overlapping bytes are copied forwards, one at a time. Both are
     allocated by the caller: numpy asks the kernel for huge pages for large arrays, so
-    writing them takes a few page faults instead of one per 4 KB."""
+    writing them takes a few page faults instead of one per 4 KB. Releases the GIL: the
+    times of two runs of blocks can be written at once (:func:`gather_times`)."""
     nb = bt.shape[0]
     if in_place and what & 1:
         later = np.int64(1) << 62  # the first payload byte of the blocks after b
@@ -323,9 +337,26 @@ def gather_values(
     return room, False
 
 
+#: Blocks worth writing the times of in two parts at once (fewer: one pass).
+MIN_SPLIT_BLOCKS = 4096
+
+
 def gather_times(bt: I64, period: I32, bstart: I64) -> I64:
-    """t_us of every sample: each block's first plus its period per sample."""
-    t = np.empty(int(bstart[-1]), np.int64)
+    """t_us of every sample: each block's first plus its period per sample; the second
+    half of the blocks on a thread of its own at once where
+    :func:`devices.cores.read_threads` allows two threads."""
+    from devices.cores import at_once, read_threads
+
+    t = huge_empty(int(bstart[-1]), np.int64)
     none = np.zeros(0, np.uint8)
-    _gather_samples(none, bt, bt, period, bstart, bstart, t, none, False, 2)
+
+    def part(a: int, b: int) -> None:  # blocks a to b (their samples' places in bstart)
+        s = bstart[a : b + 1]
+        _gather_samples(none, bt[a:b], bt[a:b], period[a:b], s, s, t, none, False, 2)
+
+    nb = int(bt.shape[0])
+    if read_threads() < 2 or nb < MIN_SPLIT_BLOCKS:
+        part(0, nb)
+    else:
+        at_once(lambda: part(0, nb // 2), lambda: part(nb // 2, nb))
     return t

@@ -14,7 +14,6 @@ as the assembler's numpy path (``BlockAssembler._keep_samples``), so the results
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import numpy as np
@@ -132,22 +131,12 @@ def _side_by_side(args: tuple[Any, ...], aside64: NDArray[np.int64]) -> None:
     """Every sample kept (:data:`IN_ORDER` said so): their times on a thread of its own
     while this one writes their newtons (the kernel releases the GIL; the two write apart:
     the times over ``t_us``, the newtons over the counts)."""
-    failed: list[BaseException] = []
+    from devices.cores import at_once
 
-    def times() -> None:
-        try:
-            _assemble_kernel(*args, aside64, SECONDS)
-        except BaseException as err:  # said by the caller's thread, not lost in this one
-            failed.append(err)
-
-    helper = threading.Thread(target=times, daemon=True)
-    helper.start()
-    try:
-        _assemble_kernel(*args, aside64[:0], NEWTONS)
-    finally:
-        helper.join()
-    if failed:
-        raise failed[0]
+    at_once(
+        lambda: _assemble_kernel(*args, aside64[:0], NEWTONS),
+        lambda: _assemble_kernel(*args, aside64, SECONDS),
+    )
 
 
 @njit(cache=True, nogil=True, **PY_ENTRY)
