@@ -14,14 +14,12 @@ from numpy.typing import NDArray
 
 from devices._byte_copy import copy_bytes
 from devices._kernel_options import PY_ENTRY
-from devices.memory import HUGE_PAGE, huge_empty
 
 I64 = NDArray[np.int64]
 U8 = NDArray[np.uint8]
 
 HEAD = 20  # b"CHNK", uint32 n, float64 host_t, uint32 crc32
 MAX_CHUNK = 64 * 1024 * 1024
-HUGE_ROW = HUGE_PAGE // 8  # int64 values in a huge page
 
 
 def crc32_tables() -> I64:
@@ -77,23 +75,22 @@ def _scan_chunks(raw: U8, start: int, t: I64, limit: int) -> tuple[I64, I64, I64
     once. The outputs are made here, with room for a chunk per header's bytes (pages
     never written cost nothing): an allocation in a kernel compiles code of its own."""
     cap = max((min(raw.shape[0], limit + HEAD) - start) // HEAD + 1, 0)
-    if cap < HUGE_ROW:
-        out = np.empty((3, cap), np.int64)
-    else:  # each output at a huge page's boundary
-        out = huge_empty((3, -(-cap // HUGE_ROW) * HUGE_ROW), np.int64)
-    k, stop = _scan_into(raw, start, t, limit, out)
-    return out[0, :k], out[1, :k], out[2, :k], stop
+    pos, lengths, hosts = (np.empty(cap, np.int64) for _ in range(3))
+    k, stop = _scan_into(raw, start, t, limit, pos, lengths, hosts)
+    return pos[:k], lengths[:k], hosts[:k], stop
 
 
 @njit(cache=True, nogil=True, **PY_ENTRY)
-def _scan_into(raw: U8, start: int, t: I64, limit: int, out: I64) -> tuple[int, int]:
+def _scan_into(
+    raw: U8, start: int, t: I64, limit: int, pos: I64, lengths: I64, hosts: I64
+) -> tuple[int, int]:
     """:func:`_scan_chunks`' walk: the chunks' header positions, data lengths and host
-    times' bits into ``out``'s three rows (room for as many chunks as the walk can find);
-    returns (chunks found, position where scanning stopped)."""
+    times' bits into ``pos``, ``lengths`` and ``hosts`` (room for as many chunks as the
+    walk can find, the same in each); returns (chunks found, where scanning stopped)."""
     n = raw.shape[0]
     k = 0
     p = start
-    while p + HEAD <= n and p < limit and k < out.shape[1]:
+    while p + HEAD <= n and p < limit and k < pos.shape[0]:
         if raw[p] != 67 or raw[p + 1] != 72 or raw[p + 2] != 78 or raw[p + 3] != 75:  # CHNK
             break
         m = (
@@ -117,12 +114,12 @@ def _scan_into(raw: U8, start: int, t: I64, limit: int, out: I64) -> tuple[int, 
             a, b = p + HEAD, p + HEAD + m
         if (crc ^ 0xFFFFFFFF) != want:
             break
-        out[0, k] = p
-        out[1, k] = m
+        pos[k] = p
+        lengths[k] = m
         bits = 0
         for i in range(15, 7, -1):
             bits = (bits << 8) | int(raw[p + i])
-        out[2, k] = bits
+        hosts[k] = bits
         k += 1
         p += HEAD + m
     return k, p

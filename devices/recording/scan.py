@@ -123,9 +123,9 @@ class _Sink:
         """The next ``n`` bytes of the buffer, to be written."""
         if self.buf is None:
             try:
-                self.buf = huge_empty(max(2 * self.size, n), np.uint8)
+                self.buf = np.empty(max(2 * self.size, n), np.uint8)
             except MemoryError:  # no address space to spare: the data's size only
-                self.buf = huge_empty(max(self.size, n), np.uint8)
+                self.buf = np.empty(max(self.size, n), np.uint8)
         out = self.buf[self.used : self.used + n]
         self.used += n
         return out

@@ -13,7 +13,6 @@ the frame tables' rows already read, so they cost no memory beside the tables.""
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import numpy as np
 from numba import njit
@@ -21,7 +20,7 @@ from numpy.typing import NDArray
 
 from devices._byte_copy import copy_bytes
 from devices._kernel_options import PY_ENTRY
-from devices.memory import huge_empty, release_pages, return_freed_memory
+from devices.memory import release_pages, return_freed_memory
 from devices.sensorbox._fast_sequencer import (
     F64,
     I64,
@@ -88,11 +87,10 @@ def _gather_blocks(
     rtype = _frame_types(rel)
     count = np.bincount(rtype.view(np.uint8), minlength=256)
     nb, nbelt, nother = int(count[2]), int(count[3]), int(count[1] + count[4] + count[5])
-    shapes: list[tuple[int, Any]] = [(nb + 1, np.int64), (nb + 1, np.int64), (nb, np.int32)]
-    shapes.append((nb, np.int64))
-    shapes += [(nb, np.bool_), (nb, np.int32), (nb, np.int32)]
-    bstart, bvstart, bseq, bmiss, brst, bch, bper = _in_one_buffer(shapes)
-    bstart[0] = bvstart[0] = 0
+    bstart = np.zeros(nb + 1, np.int64)
+    bvstart = np.zeros(nb + 1, np.int64)
+    bseq, bmiss, brst = np.empty(nb, np.int32), np.empty(nb, np.int64), np.empty(nb, np.bool_)
+    bch, bper = np.empty(nb, np.int32), np.empty(nb, np.int32)
     binfo = (bseq, bmiss, brst, bch, bper, rel_chunk[:nb])  # the chunks: written over
     # the rows read (b <= i)
     bhost = rel_host[:nb]
@@ -110,21 +108,6 @@ def _gather_blocks(
     )  # fmt: skip
     rare = (other, other_host, int(hello_chunk))
     return bstart, bvstart, binfo, bhost, belt, belt_host, rare, rtype, boff, bt, belt_speed
-
-
-def _in_one_buffer(shapes: list[tuple[int, Any]]) -> list[NDArray[Any]]:
-    """Arrays of these lengths and types, views of one buffer (each at a multiple of 8
-    bytes): numpy asks the kernel for huge pages for an array of several MB, so writing
-    them takes fewer page faults than arrays of their own (one per 4 KB below that).
-    They go together, with the last view of the buffer."""
-    sizes = [-(-n * np.dtype(t).itemsize // 8) * 8 for n, t in shapes]
-    buf = np.empty(sum(sizes), np.uint8)
-    out: list[NDArray[Any]] = []
-    at = 0
-    for (n, t), size in zip(shapes, sizes, strict=True):
-        out.append(buf[at : at + size].view(t)[:n])
-        at += size
-    return out
 
 
 def _frame_types(rel: I64) -> I8:
@@ -347,7 +330,7 @@ def gather_times(bt: I64, period: I32, bstart: I64) -> I64:
     :func:`devices.cores.read_threads` allows two threads."""
     from devices.cores import at_once, read_threads
 
-    t = huge_empty(int(bstart[-1]), np.int64)
+    t = np.empty(int(bstart[-1]), np.int64)
     none = np.zeros(0, np.uint8)
 
     def part(a: int, b: int) -> None:  # blocks a to b (their samples' places in bstart)
