@@ -6,6 +6,9 @@ thread only waits for its turn."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 _READ_THREADS = [1]
 
 
@@ -17,3 +20,25 @@ def set_read_threads(n: int) -> None:
 def read_threads() -> int:
     """The threads reading a recording uses unless told otherwise."""
     return _READ_THREADS[0]
+
+
+def at_once(here: Callable[[], object], there: Callable[[], object]) -> None:
+    """``there`` on a thread of its own while ``here`` runs on this one (kernels that
+    release the GIL: two cores at once); returns when both are done, raising on this
+    thread what either raised (``here``'s first)."""
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            there()
+        except BaseException as err:  # said by the caller's thread, not lost in that one
+            failed.append(err)
+
+    helper = threading.Thread(target=run, daemon=True)
+    helper.start()
+    try:
+        here()
+    finally:
+        helper.join()
+    if failed:
+        raise failed[0]

@@ -61,3 +61,22 @@ def release_pages(buf: NDArray[np.uint8]) -> None:
         _MADVISE = found or False
     if _MADVISE:
         _MADVISE(first, last - first, advice)
+
+
+#: The size of a huge page (Linux's transparent huge pages on x86-64 and arm64).
+HUGE_PAGE = 2 << 20
+
+
+def huge_empty(shape: int | tuple[int, ...], dtype: Any) -> NDArray[Any]:
+    """``np.empty(shape, dtype)``, starting at a huge page's boundary where it takes a
+    huge page or more (numpy asks the kernel for huge pages for a large array, but the
+    stretch before the first boundary in it, and after the last, takes a page fault per
+    4 KB: up to a thousand, each costing more than writing the page). The 2 MB more
+    reserved for that are never touched: they cost address space, not memory."""
+    dt = np.dtype(dtype)
+    size = int(np.prod(shape)) * dt.itemsize
+    if size < HUGE_PAGE:
+        return np.empty(shape, dt)
+    raw = np.empty(size + HUGE_PAGE, np.uint8)
+    at = -raw.__array_interface__["data"][0] % HUGE_PAGE
+    return raw[at : at + size].view(dt).reshape(shape)

@@ -67,20 +67,30 @@ def _crc32_update(crc: int, raw: U8, a: int, b: int, t: I64) -> int:
     return crc
 
 
-@njit(cache=True, nogil=True, **PY_ENTRY)
 def _scan_chunks(raw: U8, start: int, t: I64, limit: int) -> tuple[I64, I64, I64, int]:
     """(header positions, data lengths, host times' bits (little-endian float64 read as
     int64), position where scanning stopped) of the chunks from ``start`` while each is
-    whole and its CRC checks, up to the first at or after ``limit``. Releases the GIL:
-    two stretches of a window can be scanned at once."""
+    whole and its CRC checks, up to the first at or after ``limit``. Its kernel
+    (:func:`_scan_into`) releases the GIL: two stretches of a window can be scanned at
+    once. The outputs are made here, with room for a chunk per header's bytes (pages
+    never written cost nothing): an allocation in a kernel compiles code of its own."""
+    cap = max((min(raw.shape[0], limit + HEAD) - start) // HEAD + 1, 0)
+    pos, lengths, hosts = (np.empty(cap, np.int64) for _ in range(3))
+    k, stop = _scan_into(raw, start, t, limit, pos, lengths, hosts)
+    return pos[:k], lengths[:k], hosts[:k], stop
+
+
+@njit(cache=True, nogil=True, **PY_ENTRY)
+def _scan_into(
+    raw: U8, start: int, t: I64, limit: int, pos: I64, lengths: I64, hosts: I64
+) -> tuple[int, int]:
+    """:func:`_scan_chunks`' walk: the chunks' header positions, data lengths and host
+    times' bits into ``pos``, ``lengths`` and ``hosts`` (room for as many chunks as the
+    walk can find, the same in each); returns (chunks found, where scanning stopped)."""
     n = raw.shape[0]
-    cap = (min(n, limit + HEAD) - start) // HEAD + 1
-    pos_out = np.empty(max(cap, 0), np.int64)
-    len_out = np.empty(max(cap, 0), np.int64)
-    host_out = np.empty(max(cap, 0), np.int64)
     k = 0
     p = start
-    while p + HEAD <= n and p < limit:
+    while p + HEAD <= n and p < limit and k < pos.shape[0]:
         if raw[p] != 67 or raw[p + 1] != 72 or raw[p + 2] != 78 or raw[p + 3] != 75:  # CHNK
             break
         m = (
@@ -104,22 +114,23 @@ def _scan_chunks(raw: U8, start: int, t: I64, limit: int) -> tuple[I64, I64, I64
             a, b = p + HEAD, p + HEAD + m
         if (crc ^ 0xFFFFFFFF) != want:
             break
-        pos_out[k] = p
-        len_out[k] = m
+        pos[k] = p
+        lengths[k] = m
         bits = 0
         for i in range(15, 7, -1):
             bits = (bits << 8) | int(raw[p + i])
-        host_out[k] = bits
+        hosts[k] = bits
         k += 1
         p += HEAD + m
-    return pos_out[:k], len_out[:k], host_out[:k], p
+    return k, p
 
 
-@njit(cache=True, **PY_ENTRY)
+@njit(cache=True, nogil=True, **PY_ENTRY)
 def _gather(raw: U8, pos: I64, lens: I64, out: U8) -> None:
     """The chunks' data, one after the other, into ``out`` (:func:`copy_bytes`: not a
     slice assignment, whose error message took three times as long to compile as the
-    rest of the reading kernel)."""
+    rest of the reading kernel). Releases the GIL: two runs of chunks can be gathered
+    at once."""
     w = 0
     for i in range(pos.shape[0]):
         a = pos[i] + HEAD

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from devices.errors import InputError
+from devices.memory import huge_empty
 from devices.recording.layout import (
     CHUNK_HEAD,
     CHUNK_MAGIC,
@@ -33,10 +35,14 @@ from devices.recording.layout import (
     chunk_crc,
 )
 
+#: A chunk's magic, searched for in a window's bytes.
+_MAGIC = re.compile(re.escape(CHUNK_MAGIC))
 #: Bytes read from the file at a time.
 WINDOW = 8 << 20
 #: Bytes of a window worth scanning in two parts at once (fewer: one part).
 MIN_SPLIT = 1 << 20
+#: Chunks worth gathering in two parts at once (fewer: one part).
+MIN_SPLIT_CHUNKS = 4096
 
 
 @dataclass
@@ -132,14 +138,17 @@ class _Sink:
 class _Window:
     """A stretch of the file held in memory: bytes ``[base, base + len(buf))``. The file
     is read into the same buffer window after window (fresh memory costs more than the
-    read itself), so a buffer returned by :meth:`at` is good until the next call."""
+    read itself), so a buffer returned by :meth:`at` is good until the next call. The
+    buffer is numpy's (not a bytearray: numpy asks for huge pages for it, and nothing
+    zero-fills it first): fresh memory costs a page fault per 4 KB otherwise, on a
+    window of 8 MB as long as reading its bytes from the page cache."""
 
     def __init__(self, fh: BinaryIO, end: int, size: int) -> None:
         self.fh, self.end, self.size = fh, end, max(size, CHUNK_HEAD.size)
-        self.base, self.buf = 0, bytearray()
-        self._store = bytearray()
+        self._store = np.empty(0, np.uint8)
+        self.base, self.buf = 0, self._store.data
 
-    def at(self, pos: int, need: int) -> tuple[bytearray, int]:
+    def at(self, pos: int, need: int) -> tuple[memoryview, int]:
         """A buffer and its file offset holding ``need`` bytes from ``pos`` (fewer at the
         end of the file); read from the file only when the window does not hold them."""
         top = self.base + len(self.buf)
@@ -147,10 +156,11 @@ class _Window:
             return self.buf, self.base
         self.fh.seek(pos)
         want = min(max(need, self.size), max(self.end - pos, 0))
-        if len(self._store) < want:
-            self._store = bytearray(want)
-        got = _read_into(self.fh, memoryview(self._store)[:want])
-        self.buf = self._store if got == len(self._store) else self._store[:got]
+        if self._store.size < want:
+            self.buf, self._store = memoryview(b""), np.empty(0, np.uint8)  # the old one goes
+            self._store = huge_empty(want, np.uint8)
+        got = _read_into(self.fh, self._store[:want].data)
+        self.buf = self._store[:got].data
         self.base = pos
         return self.buf, self.base
 
@@ -240,8 +250,6 @@ def _batch(
     """The chunks whose headers start at ``found`` in ``buf`` (data lengths ``lengths``,
     host times as the scanner read them, else read here), their data gathered into a new
     bytearray or the next bytes of ``sink``."""
-    from devices.recording._scan_kernels import _gather
-
     if host_bits is not None:
         host_t = host_bits.view("<f8")
     else:
@@ -255,8 +263,32 @@ def _batch(
     else:
         out = sink.take(total)
         data = out.data
-    _gather(buf, found, lengths.astype(np.int64), out)
+    _gather_parts(buf, found, lengths.astype(np.int64), out, offsets)
     return StreamData(data, offsets, host_t.astype(np.float64, copy=False))
+
+
+def _gather_parts(
+    buf: NDArray[np.uint8],
+    found: NDArray[np.int64],
+    lengths: NDArray[np.int64],
+    out: NDArray[np.uint8],
+    offsets: NDArray[np.int64],
+) -> None:
+    """The chunks' data into ``out`` (``offsets``: where each goes): where
+    :func:`devices.cores.read_threads` allows two threads and there are enough chunks, the
+    second half on a thread of its own at once (the kernel releases the GIL)."""
+    from devices.cores import at_once, read_threads
+    from devices.recording._scan_kernels import _gather
+
+    half = found.size // 2
+    if read_threads() < 2 or found.size < MIN_SPLIT_CHUNKS:
+        _gather(buf, found, lengths, out)
+        return
+    cut = int(offsets[half])
+    at_once(
+        lambda: _gather(buf, found[:half], lengths[:half], out[:cut]),
+        lambda: _gather(buf, found[half:], lengths[half:], out[cut:]),
+    )
 
 
 def read_whole(
@@ -351,7 +383,8 @@ def _next_good_chunk(win: _Window, start: int) -> int:
     pos = start
     while pos < win.end:
         buf, base = win.at(pos, len(CHUNK_MAGIC))
-        hit = buf.find(CHUNK_MAGIC, pos - base)
+        found = _MAGIC.search(buf, pos - base)  # (a memoryview has no find)
+        hit = -1 if found is None else found.start()
         if hit < 0:
             top = base + len(buf)
             if top >= win.end:

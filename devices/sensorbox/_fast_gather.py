@@ -12,6 +12,8 @@ the frame tables' rows already read, so they cost no memory beside the tables.""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
@@ -36,7 +38,6 @@ I32 = NDArray[np.int32]
 B1 = NDArray[np.bool_]
 
 
-@njit(cache=True, **PY_ENTRY)
 def _gather_blocks(
     dec: U8,
     rel: I64,
@@ -78,29 +79,20 @@ def _gather_blocks(
     read before it is written over), and returned as views of them: the tables' rows read
     make room for them, so the gather's peak memory is the tables plus the other arrays
     only. The tables are garbage afterwards (their other rows are returned first).
+
+    The arrays are allocated here, the frames counted by type with numpy first, and
+    filled by :func:`_fill_blocks` (an allocation in a kernel compiles code of its own:
+    a first run compiles faster without them).
     """
-    nr = rel.shape[0]
-    rtype = np.empty(nr, np.int8)
-    nb = 0
-    nbelt = 0
-    nother = 0
-    for i in range(nr):
-        ty = rel[i, R_PACK] & 0xFF
-        rtype[i] = ty
-        if ty == 2:
-            nb += 1
-        elif ty == 3:
-            nbelt += 1
-        elif 1 <= ty <= 5:
-            nother += 1
+    rtype = _frame_types(rel)
+    count = np.bincount(rtype.view(np.uint8), minlength=256)
+    nb, nbelt, nother = int(count[2]), int(count[3]), int(count[1] + count[4] + count[5])
     bstart = np.zeros(nb + 1, np.int64)
     bvstart = np.zeros(nb + 1, np.int64)
-    bseq = np.empty(nb, np.int32)
-    bmiss = np.empty(nb, np.int64)
-    brst = np.empty(nb, np.bool_)
-    bch = np.empty(nb, np.int32)
-    bper = np.empty(nb, np.int32)
-    bchunk = rel_chunk[:nb]  # written over the rows read (b <= i)
+    bseq, bmiss, brst = np.empty(nb, np.int32), np.empty(nb, np.int64), np.empty(nb, np.bool_)
+    bch, bper = np.empty(nb, np.int32), np.empty(nb, np.int32)
+    binfo = (bseq, bmiss, brst, bch, bper, rel_chunk[:nb])  # the chunks: written over
+    # the rows read (b <= i)
     bhost = rel_host[:nb]
     boff = np.empty(nb, np.int64)
     bt = rel.reshape(rel.size)[:nb]  # rel's first b words: rows before b // 3 + 1
@@ -109,6 +101,54 @@ def _gather_blocks(
     belt_host = np.empty(nbelt, np.float64)
     other = np.empty((nother, 3), np.int64)
     other_host = np.empty(nother, np.float64)
+    blocks = (bstart, bvstart, *binfo, bhost, boff, bt)
+    hello_chunk = _fill_blocks(
+        dec, rel, rel_host, rel_chunk, rtype, f32, f32_bits,
+        *blocks, belt, belt_speed, belt_host, other, other_host,
+    )  # fmt: skip
+    rare = (other, other_host, int(hello_chunk))
+    return bstart, bvstart, binfo, bhost, belt, belt_host, rare, rtype, boff, bt, belt_speed
+
+
+def _frame_types(rel: I64) -> I8:
+    """The type of every released frame (``rel``'s packed word's low byte), read as the
+    byte it is where the machine is little-endian (no temporary the size of the column)."""
+    nr = rel.shape[0]
+    if sys.byteorder == "little" and rel.flags.c_contiguous:
+        return rel.view(np.uint8).reshape(nr, 24)[:, 8 * R_PACK].view(np.int8).copy()
+    return (rel[:, R_PACK] & 0xFF).astype(np.int8)
+
+
+@njit(cache=True, **PY_ENTRY)
+def _fill_blocks(
+    dec: U8,
+    rel: I64,
+    rel_host: F64,
+    rel_chunk: I32 | I64,
+    rtype: I8,
+    f32: NDArray[np.float32],
+    f32_bits: NDArray[np.uint32],
+    bstart: I64,
+    bvstart: I64,
+    bseq: I32,
+    bmiss: I64,
+    brst: B1,
+    bch: I32,
+    bper: I32,
+    bchunk: I32 | I64,
+    bhost: F64,
+    boff: I64,
+    bt: I64,
+    belt: I64,
+    belt_speed: F64,
+    belt_host: F64,
+    other: I64,
+    other_host: F64,
+) -> int:
+    """:func:`_gather_blocks`' pass over the released frames, into the arrays it made
+    (``bchunk``, ``bhost`` and ``bt`` are views of the release tables, each slot written
+    after the row it lies in is read); returns the first HELLO's release chunk (-1: none)."""
+    nr = rel.shape[0]
     hello_chunk = -1
     acc_m = 0
     acc_r = 0
@@ -186,12 +226,10 @@ def _gather_blocks(
         b += 1
         bstart[b] = s
         bvstart[b] = v
-    binfo = (bseq, bmiss, brst, bch, bper, bchunk)
-    rare = (other, other_host, hello_chunk)
-    return bstart, bvstart, binfo, bhost, belt, belt_host, rare, rtype, boff, bt, belt_speed
+    return hello_chunk
 
 
-@njit(cache=True, **PY_ENTRY)
+@njit(cache=True, nogil=True, **PY_ENTRY)
 def _gather_samples(
     dec: U8,
     boff: I64,
@@ -213,7 +251,8 @@ def _gather_samples(
     released after it (not always so: a frame held back for reordering lies before frames
     released ahead of it); overlapping bytes are copied forwards, one at a time. Both are
     allocated by the caller: numpy asks the kernel for huge pages for large arrays, so
-    writing them takes a few page faults instead of one per 4 KB."""
+    writing them takes a few page faults instead of one per 4 KB. Releases the GIL: the
+    times of two runs of blocks can be written at once (:func:`gather_times`)."""
     nb = bt.shape[0]
     if in_place and what & 1:
         later = np.int64(1) << 62  # the first payload byte of the blocks after b
@@ -281,9 +320,26 @@ def gather_values(
     return room, False
 
 
+#: Blocks worth writing the times of in two parts at once (fewer: one pass).
+MIN_SPLIT_BLOCKS = 4096
+
+
 def gather_times(bt: I64, period: I32, bstart: I64) -> I64:
-    """t_us of every sample: each block's first plus its period per sample."""
+    """t_us of every sample: each block's first plus its period per sample; the second
+    half of the blocks on a thread of its own at once where
+    :func:`devices.cores.read_threads` allows two threads."""
+    from devices.cores import at_once, read_threads
+
     t = np.empty(int(bstart[-1]), np.int64)
     none = np.zeros(0, np.uint8)
-    _gather_samples(none, bt, bt, period, bstart, bstart, t, none, False, 2)
+
+    def part(a: int, b: int) -> None:  # blocks a to b (their samples' places in bstart)
+        s = bstart[a : b + 1]
+        _gather_samples(none, bt[a:b], bt[a:b], period[a:b], s, s, t, none, False, 2)
+
+    nb = int(bt.shape[0])
+    if read_threads() < 2 or nb < MIN_SPLIT_BLOCKS:
+        part(0, nb)
+    else:
+        at_once(lambda: part(0, nb // 2), lambda: part(nb // 2, nb))
     return t

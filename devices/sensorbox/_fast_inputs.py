@@ -70,14 +70,17 @@ def _run_decoder(
         *_fast_kernels.frame_tables(n, reorder_window, starts.shape[0]),
         *pre,
         *state,
+        np.empty(_fast_kernels.MAX_WIRE + 1, np.int64),  # the kernel's scratch
     )
-    got = _fast_kernels._decode_stream(*args, None)  # the common paths only
+    end, nrel = _fast_kernels._decode_stream(*args, None)  # the common paths only
     if state[1][_fast_kernels.PENDING]:  # it stopped where a rare path begins: on from
         every = (*args, True)  # there, every path compiled
         for notice in RARE_PATH_NOTICES:
             notice(_fast_kernels._decode_stream, every)
-        got = _fast_kernels._decode_stream(*every)
-    return got
+        end, nrel = _fast_kernels._decode_stream(*every)
+    rel, rel_host, rel_chunk = args[12:15]
+    del args
+    return buf[:end], rel[:nrel], rel_host[:nrel], rel_chunk[:nrel], state[0], n - end
 
 
 def _delimiter_from(buf: NDArray[np.uint8], at: int) -> int:

@@ -213,8 +213,9 @@ def _decode_stream(
     lh: F64,
     held: I64,
     rc: I64,
+    zeros: I64,
     rare: bool | None,
-) -> tuple[U8, I64, F64, I64, I64, int]:
+) -> tuple[int, int]:
     """Decode ``buf`` in place (each good frame decoded where it was received, one byte
     after its start), recorded in chunks starting at ``chunk_starts`` (0 first, never
     decreasing) and received at ``chunk_host_t``; returns (the bytes the frames' offsets
@@ -243,7 +244,6 @@ def _decode_stream(
     at compile time."""
     n = buf.shape[0]
     dec = buf  # decoded in place
-    zeros = np.empty(MAX_WIRE + 1, np.int64)
     start, ce, kn = st[L_START], st[L_CE], st[L_KN]  # ce: the first chunk ending after start
     synced, skip = st[L_SYNCED] != 0, st[L_SKIP] != 0
     nchunks = chunk_starts.shape[0]
@@ -427,7 +427,7 @@ def _decode_stream(
             st[L_START], st[L_CE], st[L_KN] = start, ce, kn
             st[L_SYNCED], st[L_SKIP] = 1 if synced else 0, 1 if skip else 0
             st[L_RG], st[L_PK], st[L_PEND], st[L_PNEXT] = rg, pk, pend, pnext
-            return dec[:0], rel[:0], rel_host[:0], rel_chunk[:0], stats, 0
+            return 0, 0
     nrel = st[NREL]
     if flush:  # noqa: SIM102 - see above
         if rare is not None:  # (nothing is held without the rare paths)
@@ -435,5 +435,4 @@ def _decode_stream(
                 _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
     for r in range(nrel, st[NREL]):
         rel_chunk[r] = nchunks
-    nrel = st[NREL]
-    return dec[:start], rel[:nrel], rel_host[:nrel], rel_chunk[:nrel], stats, n - start
+    return start, st[NREL]

@@ -207,12 +207,12 @@ def reading_kernels_ready() -> bool:
     from stride.core.kernels import kernel_ready
 
     kernels = (
-        _scan_kernels._scan_chunks,
+        _scan_kernels._scan_into,
         _scan_kernels._gather,
         _fast_kernels._decode_stream,
-        _fast_gather._gather_blocks,
+        _fast_gather._fill_blocks,
         _fast_gather._gather_samples,
-        _fast_samples._assemble_in_place,
+        _fast_samples._assemble_kernel,
     )
     try:
         return all(kernel_ready(k) for k in kernels)

@@ -283,14 +283,22 @@ class BlockAssembler:
         those left out are counted."""
         assert self._t0_us is not None
         known = ~np.isnan(belt_speed)
-        self.counts.belt_without_scale += int((~known).sum())
-        tb = (belt_t_us[known] - 0.5 * belt_interval_us[known] - self._t0_us) / 1e6
-        vb = belt_speed[known]
+        unknown = int((~known).sum())
+        self.counts.belt_without_scale += unknown
+        if unknown:  # (all known, the usual case: no copies of them picked out)
+            belt_t_us, belt_interval_us, belt_speed = (
+                belt_t_us[known],
+                belt_interval_us[known],
+                belt_speed[known],
+            )
+        tb = (belt_t_us - 0.5 * belt_interval_us - self._t0_us) / 1e6
+        vb = belt_speed if unknown else belt_speed.copy()  # not the caller's array
         if tb.size:
-            before_b = np.maximum.accumulate(np.concatenate([[self._last_belt_t], tb[:-1]]))
-            ok = tb > before_b
-            self.counts.belt_out_of_order += int((~ok).sum())
-            tb, vb = tb[ok], vb[ok]
+            if not (tb[0] > self._last_belt_t and bool(np.all(tb[1:] > tb[:-1]))):
+                before_b = np.maximum.accumulate(np.concatenate([[self._last_belt_t], tb[:-1]]))
+                ok = tb > before_b
+                self.counts.belt_out_of_order += int((~ok).sum())
+                tb, vb = tb[ok], vb[ok]
             if tb.size:
                 self._last_belt_t = float(tb[-1])
         return tb, vb

@@ -137,17 +137,18 @@ def test_append_many_equals_appending_one_by_one(tmp_path: Path) -> None:
 
 
 def _split_equals_python(raw: bytes, threads: int, window: int | None = None) -> None:
-    """``raw`` scanned with ``threads`` threads, every window split however small, gives
-    the chunks, skips and counts of the Python reader."""
+    """``raw`` scanned with ``threads`` threads, every window split however small (the
+    chunks found gathered in two parts at once), gives the chunks, skips and counts of the
+    Python reader."""
     slow, slow_problems = parse_stream_bytes(raw, use_kernel=False)
-    old = scan.MIN_SPLIT
+    old = scan.MIN_SPLIT, scan.MIN_SPLIT_CHUNKS
     set_read_threads(threads)
-    scan.MIN_SPLIT = 0
+    scan.MIN_SPLIT = scan.MIN_SPLIT_CHUNKS = 0  # the chunks gathered in two parts too
     try:
         fast, fast_problems = parse_stream_bytes(raw, window=window)
     finally:
         set_read_threads(1)
-        scan.MIN_SPLIT = old
+        scan.MIN_SPLIT, scan.MIN_SPLIT_CHUNKS = old
     assert fast_problems == slow_problems
     assert fast.data == slow.data
     assert np.array_equal(fast.offsets, slow.offsets)

@@ -484,3 +484,38 @@ def test_a_command_hears_before_the_rare_paths_run(monkeypatch: pytest.MonkeyPat
     frames.insert(4, frames[3])  # a frame again: the sequencer's rare path
     check_same(b"".join(frames), [], reopens=[])  # decodes it several ways, each heard
     assert heard and all(rare is True for rare in heard)
+
+
+@settings(max_examples=60)
+@given(
+    st.lists(
+        st.tuples(st.integers(-(2**40), 2**40), st.integers(1, 65535), st.integers(0, 70)),
+        max_size=40,
+    ),
+    st.sampled_from([1, 2]),
+)
+def test_sample_times_written_in_two_parts_equal_one_pass(
+    blocks: list[tuple[int, int, int]], threads: int
+) -> None:
+    """Each block's samples' times (its first time plus its period per sample), the second
+    half of the blocks on a thread of its own at once (however few): each block's times,
+    as numpy computes them."""
+    from devices.cores import read_threads, set_read_threads
+    from devices.sensorbox import _fast_gather
+
+    bt = np.array([b[0] for b in blocks], np.int64)
+    period = np.array([b[1] for b in blocks], np.int32)
+    sizes = np.array([b[2] for b in blocks], np.int64)
+    bstart = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+    want = np.concatenate(
+        [np.zeros(0, np.int64)] + [t + p * np.arange(k) for t, p, k in blocks]
+    ).astype(np.int64)
+    old = read_threads(), _fast_gather.MIN_SPLIT_BLOCKS
+    set_read_threads(threads)
+    _fast_gather.MIN_SPLIT_BLOCKS = 0
+    try:
+        got = _fast_gather.gather_times(bt, period, bstart)
+    finally:
+        set_read_threads(old[0])
+        _fast_gather.MIN_SPLIT_BLOCKS = old[1]
+    assert got.dtype == np.int64 and np.array_equal(got, want)

@@ -3,6 +3,7 @@ that were sent, live chunking gives the same steps as ``stride analyze`` of the 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -230,3 +231,45 @@ def test_fixed_and_treadmill_belt_sources(tmp_path: Path, synth_walk: Walk) -> N
     _session_with_belt_source(tmp_path / "none", synth_walk, "none")
     got = read_session(tmp_path / "none")
     assert got.belt_t is None and "none" in str(got.meta["belt"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(-(2**40), 2**40),
+            st.integers(0, 10**6),
+            st.one_of(st.none(), st.floats(0.0, 5.0)),
+        ),
+        max_size=30,
+    ),
+    st.integers(0, 3),
+)
+def test_belt_readings_in_order_or_not_as_numpy_keeps_them(
+    readings: list[tuple[int, int, float | None]], parts: int
+) -> None:
+    """Belt readings fed in parts, with and without a scale, in time order or not: each
+    part's kept readings (those with a scale, later than every one kept before) and the
+    counts, as the plain numpy filter of every reading computes them."""
+    asm = BlockAssembler()
+    asm._t0_us = 123
+    t_us = np.array([r[0] for r in readings], np.int64)
+    interval = np.array([r[1] for r in readings], np.int64)
+    speed = np.array([np.nan if r[2] is None else r[2] for r in readings], np.float64)
+    cuts = sorted(
+        {0, len(readings), *(len(readings) * (i + 1) // (parts + 1) for i in range(parts))}
+    )
+    last, late = -np.inf, 0
+    for a, b in itertools.pairwise(cuts):
+        tb, vb = asm._belt_readings(t_us[a:b], interval[a:b], speed[a:b])
+        known = ~np.isnan(speed[a:b])
+        want = (t_us[a:b][known] - 0.5 * interval[a:b][known] - 123) / 1e6
+        ok = want > np.maximum.accumulate(np.concatenate([[last], want[:-1]]))
+        late += int((~ok).sum())
+        if ok.any():
+            last = float(want[ok][-1])
+        assert tb.tolist() == want[ok].tolist()
+        assert vb.tolist() == speed[a:b][known][ok].tolist()
+        assert vb.base is None or not np.shares_memory(vb, speed)
+    assert asm.counts.belt_without_scale == int(np.isnan(speed).sum())
+    assert asm.counts.belt_out_of_order == late

@@ -5,7 +5,9 @@ out of order dropped and counted, the state carried from samples fed before."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -91,12 +93,15 @@ def test_in_place_equals_the_numpy_and_event_paths(
     first = _wire(hello, before, seed)
     second = _wire(hello, blocks, seed + 1, seq0=len(before) + 1)
     outcomes = []
-    for how in ("in place", "no room", "numpy", "events"):
+    for how in ("in place", "two parts", "no room", "numpy", "events"):
         asm = BlockAssembler()
         asm.feed(decode_stream(first).events())  # state carried in: t0, last time, counts
         box = decode_stream(second)
         if how == "in place":
             sig = asm.feed_decoded(box, consume=True)
+        elif how == "two parts":  # the times and the newtons at once, on two threads
+            with two_parts():
+                sig = asm.feed_decoded(box, consume=True)
         elif how == "no room":  # a box whose values sit in no widenable buffer
             sig = asm.feed_decoded(
                 dataclasses.replace(box, values_room=np.zeros(0, np.uint8)), True
@@ -106,7 +111,26 @@ def test_in_place_equals_the_numpy_and_event_paths(
         else:
             sig = asm.feed(box.events())
         outcomes.append(_result(sig, asm))
-    assert outcomes[0] == outcomes[1] == outcomes[2] == outcomes[3]
+    assert outcomes[0] == outcomes[1] == outcomes[2] == outcomes[3] == outcomes[4]
+
+
+@contextlib.contextmanager
+def two_parts(on: bool = True) -> Iterator[None]:
+    """Reading with two threads, samples assembled in two parts at once however few."""
+    from devices.cores import read_threads, set_read_threads
+    from devices.sensorbox import _fast_samples
+
+    if not on:
+        yield
+        return
+    old = read_threads(), _fast_samples.MIN_SPLIT_SAMPLES
+    set_read_threads(2)
+    _fast_samples.MIN_SPLIT_SAMPLES = 0
+    try:
+        yield
+    finally:
+        set_read_threads(old[0])
+        _fast_samples.MIN_SPLIT_SAMPLES = old[1]
 
 
 def test_out_of_order_samples_are_dropped_and_counted_in_place() -> None:
@@ -137,13 +161,14 @@ def test_long_streams_in_place_equal_the_numpy_path(
     if late is not None:
         blocks[late] = (-300_000, 64, 10_000)
     outcomes = []
-    for how in ("in place", "numpy", "events"):
+    for how in ("in place", "two parts", "numpy", "events"):
         asm = BlockAssembler()
         box = decode_stream(_wire(hello, blocks, 5))
-        sig = (
-            asm.feed(box.events()) if how == "events" else asm.feed_decoded(box, how == "in place")
-        )
+        with two_parts(how == "two parts"):
+            sig = (
+                asm.feed(box.events()) if how == "events" else asm.feed_decoded(box, how != "numpy")
+            )
         outcomes.append(_result(sig, asm))
-    assert outcomes[0] == outcomes[1] == outcomes[2]
+    assert outcomes[0] == outcomes[1] == outcomes[2] == outcomes[3]
     assert (asm.counts.samples_out_of_order > 0) == (late is not None)
     assert outcomes[0][2][1] == len(roles) and outcomes[0][2][0] > 3000
