@@ -10,11 +10,13 @@ from the cache. The shares:
 
 - ``stride analyze`` of one recording: the command compiles the reading kernels (a
   session's chunk scanner and box decoder) and, once it has read the recording and
-  while it waits, the steps table's reference kernel; the helper the other analysis
-  kernels for the forces dtype the recording is likely read as (:func:`likely_dtype`; a
-  wrong guess only costs the command compiling its own). (Since the box decoder compiles
-  its rare paths only for a recording that needs them, the reading kernels take less than
-  the helper's share: the steps table's kernel evens the two.)
+  while it waits, the steps table's reference kernel, then the belt's and DFA's kernels
+  (:func:`~stride.core.kernels.compile_step_kernels`); the helper the contact scan and
+  the other analysis kernels for the forces dtype the recording is likely read as
+  (:func:`likely_dtype`; a wrong guess only costs the command compiling its own). The
+  helper meets the belt's and DFA's kernels after its scan and loads those the command
+  has cached by then: the reading kernels take less than the scan, so the two meet in
+  the middle.
 - a live session, a demo, a replay: the command compiles the contact scan (the longest
   compile), the helper first the kernels the scan calls (the scan's compile loads those
   it finds in the cache when it meets them), then every other kernel the session's

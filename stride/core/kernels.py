@@ -113,17 +113,29 @@ def analysis_kernels_ready(
 def _entry_signatures(dtype: str) -> list[tuple[Any, tuple[Any, ...]]]:
     """(kernel, argument types) of every kernel an analysis of forces of this (kernel)
     dtype calls from Python, as it calls them (the others are compiled into these)."""
-    from numba import typeof, types
+    from numba import typeof
 
-    from stride.core import _contact_scan, _dfa_kernel, belt
+    from stride.core import _contact_scan
+
+    return [
+        (_contact_scan.scan, tuple(typeof(a) for a in _scan_args(dtype))),
+        *_step_signatures(),
+        *_after_scan_signatures(),
+    ]
+
+
+def _after_scan_signatures() -> list[tuple[Any, tuple[Any, ...]]]:
+    """(kernel, argument types) of the belt's and DFA's kernels, as the analysis calls
+    them, in the order it first calls them (after the contact scan, whatever the forces)."""
+    from numba import types
+
+    from stride.core import _dfa_kernel, belt
 
     a1 = types.Array(types.float64, 1, "C")
     a2 = types.Array(types.float64, 2, "C")
     i1 = types.Array(types.int64, 1, "C")
     f, i = types.float64, types.int64
     return [
-        (_contact_scan.scan, tuple(typeof(a) for a in _scan_args(dtype))),
-        *_step_signatures(),
         (belt._accumulate, (a1, a1, f, f, f, f, i, a1, i1)),
         (belt._displacements, (a1, a1, a1, i1, a2, a1, a2)),
         (_dfa_kernel._dfa_fluctuations, (a1, i1)),
@@ -234,10 +246,14 @@ def _step_signatures() -> list[tuple[Any, tuple[Any, ...]]]:
 
 
 def compile_step_kernels() -> None:
-    """Compile (or load) the steps table's reference kernel: on a first run of ``stride
-    analyze``, the command's share of the analysis kernels, compiled after its reading
-    kernels while a helper compiles the rest (:func:`step_kernels_as_python` there)."""
-    for kernel, sig in _step_signatures():
+    """Compile (or load) the command's share of the analysis kernels on a first run of
+    ``stride analyze``, after its reading kernels while a helper compiles the rest
+    (:func:`step_kernels_as_python` there): the steps table's reference kernel, then the
+    belt's and DFA's kernels last-met first. The helper meets those only after its
+    contact scan (the longest compile) and loads each one found in the cache by then, so
+    the two processes meet in the middle and finish close together (the reading kernels
+    alone took less than the helper's share)."""
+    for kernel, sig in _step_signatures() + _after_scan_signatures()[::-1]:
         kernel.compile(sig)
 
 

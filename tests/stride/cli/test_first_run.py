@@ -144,6 +144,35 @@ def test_an_analysis_helper_and_the_command_make_up_what_an_analysis_compiles(
     assert split == alone
 
 
+COMMAND_SHARE = """
+from stride.core.kernels import compile_step_kernels
+compile_step_kernels()
+"""
+
+HELPER_AFTER = """
+import json
+from stride.cli.first_run import run_task
+from stride.core import _dfa_kernel, belt
+run_task("analysis", "float32")
+kernels = (belt._accumulate, belt._displacements, _dfa_kernel._dfa_fluctuations)
+print(json.dumps([[sum(k._cache_misses.values()), sum(k._cache_hits.values())] for k in kernels]))
+"""
+
+
+def test_a_helper_loads_the_belt_and_dfa_kernels_the_command_compiled_first(
+    tmp_path: Path,
+) -> None:
+    # the command's share reaches past the steps table's kernel: the belt's and DFA's
+    # kernels, which a helper meets after its contact scan, are loaded there, not compiled
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    for code in (COMMAND_SHARE, HELPER_AFTER):
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+        )
+        assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [[0, 1], [0, 1], [0, 1]]
+
+
 @pytest.mark.parametrize(("path", "dtype"), [(WFDB, "int16"), (GAITPDB, "float32")])
 def test_the_dtype_guessed_before_reading_is_the_one_read(path: Path, dtype: str) -> None:
     from stride.analysis import likely_dtype
