@@ -42,3 +42,14 @@ def at_once(here: Callable[[], object], there: Callable[[], object]) -> None:
         helper.join()
     if failed:
         raise failed[0]
+
+
+def in_two_parts(n: int, fewest: int, part: Callable[[int, int], object]) -> None:
+    """``part(a, b)`` over items ``0..n``: once, ``part(0, n)``, or where
+    :func:`read_threads` allows two threads and there are at least ``fewest`` items, as
+    ``part(0, n // 2)`` and ``part(n // 2, n)`` at once (:func:`at_once`)."""
+    if read_threads() < 2 or n < fewest:
+        part(0, n)
+        return
+    half = n // 2
+    at_once(lambda: part(0, half), lambda: part(half, n))

@@ -277,18 +277,16 @@ def _gather_parts(
     """The chunks' data into ``out`` (``offsets``: where each goes): where
     :func:`devices.cores.read_threads` allows two threads and there are enough chunks, the
     second half on a thread of its own at once (the kernel releases the GIL)."""
-    from devices.cores import at_once, read_threads
+    from devices.cores import in_two_parts
     from devices.recording._scan_kernels import _gather
 
-    half = found.size // 2
-    if read_threads() < 2 or found.size < MIN_SPLIT_CHUNKS:
-        _gather(buf, found, lengths, out)
-        return
-    cut = int(offsets[half])
-    at_once(
-        lambda: _gather(buf, found[:half], lengths[:half], out[:cut]),
-        lambda: _gather(buf, found[half:], lengths[half:], out[cut:]),
-    )
+    n = found.size
+
+    def part(a: int, b: int) -> None:  # chunks a to b, into their stretch of ``out``
+        end = int(offsets[b]) if b < n else out.size
+        _gather(buf, found[a:b], lengths[a:b], out[int(offsets[a]) : end])
+
+    in_two_parts(n, MIN_SPLIT_CHUNKS, part)
 
 
 def read_whole(

@@ -328,7 +328,7 @@ def gather_times(bt: I64, period: I32, bstart: I64) -> I64:
     """t_us of every sample: each block's first plus its period per sample; the second
     half of the blocks on a thread of its own at once where
     :func:`devices.cores.read_threads` allows two threads."""
-    from devices.cores import at_once, read_threads
+    from devices.cores import in_two_parts
 
     t = np.empty(int(bstart[-1]), np.int64)
     none = np.zeros(0, np.uint8)
@@ -337,9 +337,5 @@ def gather_times(bt: I64, period: I32, bstart: I64) -> I64:
         s = bstart[a : b + 1]
         _gather_samples(none, bt[a:b], bt[a:b], period[a:b], s, s, t, none, False, 2)
 
-    nb = int(bt.shape[0])
-    if read_threads() < 2 or nb < MIN_SPLIT_BLOCKS:
-        part(0, nb)
-    else:
-        at_once(lambda: part(0, nb // 2), lambda: part(nb // 2, nb))
+    in_two_parts(int(bt.shape[0]), MIN_SPLIT_BLOCKS, part)
     return t
