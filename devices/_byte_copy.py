@@ -1,5 +1,7 @@
-"""A byte copy for numba kernels (private): ``copy_bytes(dst, d, src, s, n)`` copies
-``src[s : s + n]`` to ``dst[d : d + n]`` with LLVM's memcpy.
+"""Byte access for numba kernels (private): ``copy_bytes(dst, d, src, s, n)`` copies
+``src[s : s + n]`` to ``dst[d : d + n]`` with LLVM's memcpy; ``word_at(buf, i)`` reads
+``buf[i : i + 8]`` as one little-endian uint64 (at any offset: one load, where reading the
+eight bytes one by one took eight).
 
 Not the slice assignment ``dst[d : d + n] = src[s : s + n]``: numba compiles a slice
 assignment's shape-mismatch error message (integer formatting, string concatenation)
@@ -11,6 +13,7 @@ check (a raise with a constant message costs nothing to compile).
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from numba import types
@@ -44,3 +47,31 @@ def _copy_bytes(typingctx: Any, dst: Any, d: Any, src: Any, s: Any, n: Any) -> A
 
 #: called from kernels as ``copy_bytes(dst, d, src, s, n)`` (numba passes the typing context)
 copy_bytes: Any = _copy_bytes
+
+
+@intrinsic
+def _word_at(typingctx: Any, buf: Any, i: Any) -> Any:
+    """``buf[i : i + 8]`` (a contiguous uint8 array) as a little-endian uint64, read with
+    one unaligned load. The bytes must lie inside the array: callers check."""
+    if not (
+        isinstance(buf, types.Array)
+        and buf.dtype == types.uint8
+        and buf.layout == "C"
+        and isinstance(i, types.Integer)
+    ):
+        return None
+    sig = types.uint64(buf, types.intp)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        arr = context.make_array(signature.args[0])(context, builder, args[0])
+        ptr = builder.gep(arr.data, [args[1]])
+        word = context.get_value_type(types.uint64).as_pointer()
+        return builder.load(builder.bitcast(ptr, word), align=1)
+
+    return sig, codegen
+
+
+#: called from kernels as ``word_at(buf, i)``; the machine's byte order must be little-endian
+#: (every platform numba runs on here), as the files' is
+word_at: Any = _word_at
+assert sys.byteorder == "little", "word_at reads little-endian words with native loads"

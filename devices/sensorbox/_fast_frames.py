@@ -20,6 +20,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from devices._byte_copy import word_at
 from devices._kernel_options import JIT_ONLY, PY_ENTRY
 from devices.sensorbox._fast_sequencer import COBS_ERR, CRC_ERR, I64, MAX_WIRE, OK, TRUNC, U8
 
@@ -124,47 +125,135 @@ def _cobs_bytewise(buf: U8, start: int, j: int) -> tuple[int, int]:
         code = nxt
 
 
+@njit(cache=True, **JIT_ONLY)
+def _crc16(buf: U8, q: int, m: int, t: I64) -> int:
+    """The frames' CRC-16 (CCITT, from 0xFFFF) of ``buf[q : q + m]``, ``t``: the tables of
+    a byte followed by 0 to 15 zero bytes, 256 entries each (``_fast_inputs._crc_tables``).
+    Sixteen bytes a step, read as two words (:func:`word_at`): only two of a step's
+    sixteen look-ups wait for the CRC so far; then eight, four, and byte by byte."""
+    crc = np.int64(0xFFFF)
+    for _ in range(m >> 4):
+        w = np.int64(word_at(buf, q))
+        v = np.int64(word_at(buf, q + 8))
+        x = crc ^ (((w & 0xFF) << 8) | ((w >> 8) & 0xFF))
+        crc = (
+            t[3840 + (x >> 8)]
+            ^ t[3584 + (x & 0xFF)]
+            ^ t[3328 + ((w >> 16) & 0xFF)]
+            ^ t[3072 + ((w >> 24) & 0xFF)]
+            ^ t[2816 + ((w >> 32) & 0xFF)]
+            ^ t[2560 + ((w >> 40) & 0xFF)]
+            ^ t[2304 + ((w >> 48) & 0xFF)]
+            ^ t[2048 + ((w >> 56) & 0xFF)]
+            ^ t[1792 + (v & 0xFF)]
+            ^ t[1536 + ((v >> 8) & 0xFF)]
+            ^ t[1280 + ((v >> 16) & 0xFF)]
+            ^ t[1024 + ((v >> 24) & 0xFF)]
+            ^ t[768 + ((v >> 32) & 0xFF)]
+            ^ t[512 + ((v >> 40) & 0xFF)]
+            ^ t[256 + ((v >> 48) & 0xFF)]
+            ^ t[(v >> 56) & 0xFF]
+        )
+        q += 16
+    if m & 8:
+        w = np.int64(word_at(buf, q))
+        x = crc ^ (((w & 0xFF) << 8) | ((w >> 8) & 0xFF))
+        crc = (
+            t[1792 + (x >> 8)]
+            ^ t[1536 + (x & 0xFF)]
+            ^ t[1280 + ((w >> 16) & 0xFF)]
+            ^ t[1024 + ((w >> 24) & 0xFF)]
+            ^ t[768 + ((w >> 32) & 0xFF)]
+            ^ t[512 + ((w >> 40) & 0xFF)]
+            ^ t[256 + ((w >> 48) & 0xFF)]
+            ^ t[(w >> 56) & 0xFF]
+        )
+        q += 8
+    if m & 4:
+        x = crc ^ ((np.int64(buf[q]) << 8) | buf[q + 1])
+        crc = t[768 + (x >> 8)] ^ t[512 + (x & 0xFF)] ^ t[256 + buf[q + 2]] ^ t[buf[q + 3]]
+        q += 4
+    for _ in range(m & 3):
+        crc = ((crc << 8) & 0xFFFF) ^ t[((crc >> 8) ^ buf[q]) & 0xFF]
+        q += 1
+    return int(crc)
+
+
 @njit(cache=True, inline="always")
 def _frame_check(buf: U8, start: int, j: int, zeros: I64, crc_table: I64) -> tuple[int, int]:
     """Decode the frame buf[start:j] (j its delimiter) in place to buf[start + 1:] and
     check it: (decoded length, OK, COBS_ERR, TRUNC or CRC_ERR)."""
-    dpos = start + 1
     flen, problem = _cobs_decode(buf, start, j, zeros)
+    return flen, _problem(buf, start + 1, flen, problem, crc_table)
+
+
+@njit(cache=True, inline="always")
+def _problem(buf: U8, dpos: int, flen: int, problem: int, crc_table: I64) -> int:
+    """A frame decoded to ``buf[dpos : dpos + flen]`` with COBS ``problem``: its problem
+    (OK, COBS_ERR, TRUNC or CRC_ERR)."""
     if problem == OK and flen < 9:
         problem = TRUNC
-    if problem == OK:
-        crc = 0xFFFF
-        m = flen - 2
-        q = dpos
-        # Eight bytes a step: table k holds a byte followed by k zero bytes.
-        for _ in range(m >> 3):
-            x = crc ^ ((np.int64(buf[q]) << 8) | buf[q + 1])
-            crc = (
-                crc_table[1792 + (x >> 8)]
-                ^ crc_table[1536 + (x & 0xFF)]
-                ^ crc_table[1280 + buf[q + 2]]
-                ^ crc_table[1024 + buf[q + 3]]
-                ^ crc_table[768 + buf[q + 4]]
-                ^ crc_table[512 + buf[q + 5]]
-                ^ crc_table[256 + buf[q + 6]]
-                ^ crc_table[buf[q + 7]]
-            )
-            q += 8
-        if m & 4:
-            x = crc ^ ((np.int64(buf[q]) << 8) | buf[q + 1])
-            crc = (
-                crc_table[768 + (x >> 8)]
-                ^ crc_table[512 + (x & 0xFF)]
-                ^ crc_table[256 + buf[q + 2]]
-                ^ crc_table[buf[q + 3]]
-            )
-            q += 4
-        for _ in range(m & 3):
-            crc = ((crc << 8) & 0xFFFF) ^ crc_table[((crc >> 8) ^ buf[q]) & 0xFF]
-            q += 1
-        if crc != (buf[dpos + flen - 2] | (buf[dpos + flen - 1] << 8)):
-            problem = CRC_ERR
-    return flen, problem
+    if problem == OK and _crc16(buf, dpos, flen - 2, crc_table) != (
+        buf[dpos + flen - 2] | (buf[dpos + flen - 1] << 8)
+    ):
+        problem = CRC_ERR
+    return problem
+
+
+@njit(cache=True, inline="always")
+def _walk_on(buf: U8, p: int, code: int, j: int, at: I64, k: int) -> int:
+    """:func:`_walk_two`'s walk of one frame's code bytes on from the code ``code`` at
+    ``p`` (``k`` of them in ``at`` so far): the number of codes before the delimiter ``j``,
+    or -1 if the frame is not the common case."""
+    while True:
+        e = p + code
+        if e >= j:
+            return k if e == j else -1
+        if code == 0xFF or k == at.shape[0]:
+            return -1
+        at[k] = e
+        k += 1
+        p = e
+        code = int(buf[e])
+
+
+@njit(cache=True, **JIT_ONLY)
+def _walk_two(buf: U8, s1: int, j1: int, s2: int, j2: int, at1: I64, at2: I64) -> tuple[int, int]:
+    """The code bytes of two frames, ``buf[s1:j1]`` and ``buf[s2:j2]`` (each without a
+    zero, ``j`` its delimiter), walked at once, reading only: each walk waits on the
+    code it read last, two of them keep the core busy twice as much. For each frame, the
+    places of its codes after the first in ``at1`` / ``at2`` and their number, where
+    the walk lands on the delimiter without a 0xFF block (the common case of
+    :func:`_cobs_decode`: decoding is zeroing them), else -1 (nothing was written: the
+    frame goes to :func:`_frame_check`)."""
+    p1, p2 = s1, s2
+    c1, c2 = int(buf[s1]), int(buf[s2])
+    k = 0
+    n = min(at1.shape[0], at2.shape[0])
+    while True:
+        e1, e2 = p1 + c1, p2 + c2
+        if e1 >= j1 or e2 >= j2 or c1 == 0xFF or c2 == 0xFF or k == n:
+            break
+        at1[k], at2[k] = e1, e2
+        k += 1
+        p1, p2 = e1, e2
+        c1, c2 = int(buf[e1]), int(buf[e2])
+    return _walk_on(buf, p1, c1, j1, at1, k), _walk_on(buf, p2, c2, j2, at2, k)
+
+
+@njit(cache=True, inline="always")
+def _framed(buf: U8, start: int, j: int, codes: int, at: I64, crc_table: I64) -> int:
+    """The record (see PRE_FLEN) of the frame ``buf[start:j]`` decoded and checked in
+    place: its ``codes`` code bytes at ``at`` zeroed (the common case, found by
+    :func:`_walk_two`), or with ``codes`` -1 by :func:`_frame_check` (``at``: scratch)."""
+    if codes < 0:
+        flen, problem = _frame_check(buf, start, j, at, crc_table)
+    else:
+        for i in range(codes):
+            buf[at[i]] = 0
+        flen = j - start - 1
+        problem = _problem(buf, start + 1, flen, OK, crc_table)
+    return (j - start) | (flen << PRE_FLEN) | ((problem + 1) << PRE_PROBLEM)
 
 
 @njit(cache=True, nogil=True, **PY_ENTRY)
@@ -178,19 +267,34 @@ def _predecode(
     (the decoder's oversize rule looks at chunk ends there), or when ``out`` is full.
     Returns the stretches framed; they are consecutive, from ``start``. Touches only the
     bytes before the delimiter of the last of them. ``words``: ``buf[: n - n % 8]`` read
-    as uint64 (by the caller: numba compiles the view slower)."""
-    zeros = np.empty(MAX_WIRE + 1, np.int64)
+    as uint64 (by the caller: numba compiles the view slower). Two frames in a row are
+    walked at once (:func:`_walk_two`), each then checked on its own: the same records."""
+    at1 = np.empty(MAX_WIRE + 1, np.int64)
+    at2 = np.empty(MAX_WIRE + 1, np.int64)
     k = 0
+    j = -1  # the delimiter ending the stretch from ``start``, where found already
     while start < stop and k < out.shape[0]:
-        j = _next_zero(buf, words, start)
+        if j < start:
+            j = _next_zero(buf, words, start)
         length = j - start
         if j >= limit or length > MAX_WIRE:
             break
         if length == 0:
             out[k] = 0
+            k += 1
+            start = j + 1
+            continue
+        s2 = j + 1  # the next stretch: framed with this one where it is a frame too
+        j2 = _next_zero(buf, words, s2) if s2 < stop and k + 1 < out.shape[0] else -1
+        if s2 < j2 < limit and j2 - s2 <= MAX_WIRE:
+            codes1, codes2 = _walk_two(buf, start, j, s2, j2, at1, at2)
+            out[k] = _framed(buf, start, j, codes1, at1, crc_table)
+            out[k + 1] = _framed(buf, s2, j2, codes2, at2, crc_table)
+            k += 2
+            start = j2 + 1
         else:
-            flen, problem = _frame_check(buf, start, j, zeros, crc_table)
-            out[k] = length | (flen << PRE_FLEN) | ((problem + 1) << PRE_PROBLEM)
-        k += 1
-        start = j + 1
+            out[k] = _framed(buf, start, j, -1, at1, crc_table)
+            k += 1
+            start = s2
+            j = j2
     return k

@@ -21,9 +21,9 @@ RARE_PATH_NOTICES: list[Callable[[Any, tuple[Any, ...]], None]] = []
 
 
 def _crc_tables() -> NDArray[np.int64]:
-    """CRC tables of a byte followed by 0 to 7 zero bytes (eight bytes a step)."""
+    """CRC tables of a byte followed by 0 to 15 zero bytes (sixteen bytes a step)."""
     tables = [_CRC_TABLE.astype(np.int64)]
-    for _ in range(7):
+    for _ in range(15):
         t = tables[-1]
         tables.append(((t << 8) & 0xFFFF) ^ tables[0][t >> 8])
     return np.concatenate(tables)
