@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 
 _READ_THREADS = [1]
+_FRAME_AHEAD = [False]
 
 
 def set_read_threads(n: int) -> None:
@@ -20,6 +21,19 @@ def set_read_threads(n: int) -> None:
 def read_threads() -> int:
     """The threads reading a recording uses unless told otherwise."""
     return _READ_THREADS[0]
+
+
+def set_frame_ahead(on: bool) -> None:
+    """On one thread too, frame a box stream (COBS and CRC-16) ahead of its sequencer, as
+    the parts of two threads are (its framing kernel walks two frames at once: faster
+    than the decoder's own framing). For a caller that knows that kernel is cached: a
+    first run reads with one thread and compiles no framing kernel."""
+    _FRAME_AHEAD[0] = bool(on)
+
+
+def frame_ahead() -> bool:
+    """Whether one thread frames a box stream ahead of its sequencer (:func:`set_frame_ahead`)."""
+    return _FRAME_AHEAD[0]
 
 
 def at_once(here: Callable[[], object], there: Callable[[], object]) -> None:

@@ -115,8 +115,13 @@ def _one(
     for out in (steps_csv, plot):
         if out is not None:
             check_output(out, force)
-    from devices.cores import set_read_threads
-    from stride.cli.first_run import idle_core, prepare_analysis, reading_kernels_ready
+    from devices.cores import set_frame_ahead, set_read_threads
+    from stride.cli.first_run import (
+        framing_kernel_ready,
+        idle_core,
+        prepare_analysis,
+        reading_kernels_ready,
+    )
     from stride.cli.kernel_notice import announce_kernels
     from stride.core.contacts import set_foot_threads
 
@@ -125,6 +130,7 @@ def _one(
     # The recording read on both cores too, once its kernels are cached (a first run
     # reads with one thread: the framing kernel then compiles on a later run, in 1 s).
     set_read_threads(2 if idle and reading_kernels_ready() else 1)
+    set_frame_ahead(framing_kernel_ready())  # one thread too, once that kernel is cached
     helper = prepare_analysis(path)  # a first run: the line, and a second core compiling
 
     def before_analysis(signals: Any) -> None:

@@ -222,6 +222,18 @@ def reading_kernels_ready() -> bool:
         return False
 
 
+def framing_kernel_ready() -> bool:
+    """Whether the kernel framing a box stream ahead of its sequencer is compiled or
+    cached (two read threads compile it on their first run; one uses it once it is)."""
+    from devices.sensorbox import _fast_frames
+    from stride.core.kernels import kernel_ready
+
+    try:
+        return kernel_ready(_fast_frames._predecode)
+    except Exception:  # numba internals differ: say "may need compiling"
+        return False
+
+
 def run_task(task: str, dtype: str) -> None:
     """The helper's share (see the module docstring), compiled with the cyclic collector
     off (:func:`stride.cli.start_up.compiling`: the helper only compiles, then ends)."""

@@ -343,13 +343,15 @@ def check_split(
     data: bytes, cuts: list[int], splits: list[int], window: int = 4, reopens: list[int] = ()
 ) -> None:
     """The stream framed in parts at once, cut at the first delimiter from each of
-    ``splits``, gives the kernel's single-pass result to the byte."""
+    ``splits``, or framed ahead in one part on one thread, gives the kernel's single-pass
+    result to the byte."""
     offsets = sorted({0, *(c % len(data) for c in cuts)}) if data else []
     offsets = sorted([*offsets, *(r % (len(data) + 1) for r in reopens)])
     hosts = [100.0 + 0.37 * i for i in range(len(offsets))]
     one = kernel_outputs(data, offsets, hosts, window)
     at = [s % (len(data) + 1) for s in splits]
     assert kernel_outputs(data, offsets, hosts, window, threads=len(at) + 1, cuts=at) == one
+    assert kernel_outputs(data, offsets, hosts, window, ahead=True) == one  # one thread
 
 
 @settings(max_examples=150)

@@ -103,7 +103,31 @@ def test_fast_path_equals_the_incremental_path_on_damaged_streams(
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "s"
         _record(path, wire, cuts)
-        assert _outcome(path, fast=True) == _outcome(path, fast=False)
+        slow = _outcome(path, fast=False)
+        for threads, ahead in ((1, False), (1, True), (2, False)):  # every way of reading
+            assert _reading(threads, ahead, lambda: _outcome(path, fast=True)) == slow
+
+
+def _reading(threads: int, ahead: bool, read: Any) -> Any:
+    """``read()`` with ``threads`` read threads, framing ahead on one thread or not; the
+    parts split however few items they have (so a small stream takes every path)."""
+    from devices.cores import frame_ahead, read_threads, set_frame_ahead, set_read_threads
+    from devices.recording import scan
+    from devices.sensorbox import _fast_gather, _fast_samples
+
+    mins = (scan.MIN_SPLIT, scan.MIN_SPLIT_CHUNKS, _fast_gather.MIN_SPLIT_BLOCKS)
+    old = (read_threads(), frame_ahead(), *mins, _fast_samples.MIN_SPLIT_SAMPLES)
+    set_read_threads(threads)
+    set_frame_ahead(ahead)
+    scan.MIN_SPLIT = scan.MIN_SPLIT_CHUNKS = _fast_gather.MIN_SPLIT_BLOCKS = 1
+    _fast_samples.MIN_SPLIT_SAMPLES = 1
+    try:
+        return read()
+    finally:
+        set_read_threads(old[0])
+        set_frame_ahead(old[1])
+        scan.MIN_SPLIT, scan.MIN_SPLIT_CHUNKS, _fast_gather.MIN_SPLIT_BLOCKS = old[2:5]
+        _fast_samples.MIN_SPLIT_SAMPLES = old[5]
 
 
 def test_samples_before_the_first_hello_and_lost_frames() -> None:
