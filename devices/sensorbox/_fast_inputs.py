@@ -37,14 +37,15 @@ def _run_decoder(
     flush: bool,
     threads: int = 1,
     cuts: list[int] | None = None,
-    ahead: bool = False,
+    ahead: bool | None = None,
 ) -> tuple[Any, ...]:
     """The decoder kernel over ``buf`` (chunks at ``starts``, received at ``ht``); with
     ``threads`` above 1, the stream cut in as many parts (at the first delimiter from
     each of ``cuts``, by default from each of the equal parts' starts) and the parts
     framed at once first (:func:`_framed_ahead`); with one, framed ahead in one part
-    where ``ahead`` says so (the framing kernel is faster than the decoder's own): the
-    same result."""
+    where ``ahead`` says so (the framing kernel is faster than the decoder's own; None:
+    as :func:`devices.cores.frame_ahead` says): the same result."""
+    from devices.cores import frame_ahead
     from devices.sensorbox import _fast_kernels
 
     new_chunk, new_gap_us = _new_connections(starts, buf.shape[0], ht)
@@ -54,7 +55,7 @@ def _run_decoder(
     words = buf[: n - n % 8].view(np.uint64)  # (numba compiles the view slower in a kernel)
     if cuts is None:
         cuts = [n * i // threads for i in range(1, threads)] if threads > 1 else []
-    if cuts or ahead:
+    if cuts or (frame_ahead() if ahead is None else ahead):
         pre = _framed_ahead(buf, words, new_at, crc, cuts)
     else:
         pre = (np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(1, np.int64))

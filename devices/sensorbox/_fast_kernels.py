@@ -33,7 +33,6 @@ from devices.sensorbox._fast_frames import (
     PRE_MASK,
     PRE_PROBLEM,
     _cobs_decode,
-    _crc16,
     _next_zero,
 )
 from devices.sensorbox._fast_sequencer import (
@@ -327,10 +326,38 @@ def _decode_stream(
             flen, problem = _cobs_decode(buf, start, j, zeros)
             if problem == OK and flen < 9:
                 problem = TRUNC
-            if problem == OK and _crc16(dec, dpos, flen - 2, crc_table) != (
-                dec[dpos + flen - 2] | (dec[dpos + flen - 1] << 8)
-            ):
-                problem = CRC_ERR
+            if problem == OK:
+                crc = 0xFFFF
+                m = flen - 2
+                q = dpos
+                # Eight bytes a step: table k holds a byte followed by k zero bytes.
+                for _ in range(m >> 3):
+                    x = crc ^ ((np.int64(dec[q]) << 8) | dec[q + 1])
+                    crc = (
+                        crc_table[1792 + (x >> 8)]
+                        ^ crc_table[1536 + (x & 0xFF)]
+                        ^ crc_table[1280 + dec[q + 2]]
+                        ^ crc_table[1024 + dec[q + 3]]
+                        ^ crc_table[768 + dec[q + 4]]
+                        ^ crc_table[512 + dec[q + 5]]
+                        ^ crc_table[256 + dec[q + 6]]
+                        ^ crc_table[dec[q + 7]]
+                    )
+                    q += 8
+                if m & 4:
+                    x = crc ^ ((np.int64(dec[q]) << 8) | dec[q + 1])
+                    crc = (
+                        crc_table[768 + (x >> 8)]
+                        ^ crc_table[512 + (x & 0xFF)]
+                        ^ crc_table[256 + dec[q + 2]]
+                        ^ crc_table[dec[q + 3]]
+                    )
+                    q += 4
+                for _ in range(m & 3):
+                    crc = ((crc << 8) & 0xFFFF) ^ crc_table[((crc >> 8) ^ dec[q]) & 0xFF]
+                    q += 1
+                if crc != (dec[dpos + flen - 2] | (dec[dpos + flen - 1] << 8)):
+                    problem = CRC_ERR
         start = j + 1
         if problem == OK:
             ftype = dec[dpos]

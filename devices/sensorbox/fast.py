@@ -18,7 +18,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 
-from devices.cores import frame_ahead, read_threads
+from devices.cores import read_threads
 from devices.errors import InputError
 from devices.memory import release_pages, return_freed_memory
 from devices.sensorbox._fast_inputs import _checked, _own_buffer, _run_decoder
@@ -280,8 +280,7 @@ def decode_stream(
     it has more (``StreamData.room``): with room for twice the bytes, the decoded counts
     are written over the bytes they came from where that is safe, and can be widened to
     float32 there (``samples_in_place``): the recording's bytes become the result.
-    ``threads``: 2 frames the stream's halves at once (default: :mod:`devices.cores`,
-    which also says whether one thread frames the stream ahead of its sequencer).
+    ``threads``: 2 frames the stream's halves at once (default: :mod:`devices.cores`).
     """
     from devices.sensorbox import _fast_gather, _fast_kernels  # numba: on first use
 
@@ -289,9 +288,7 @@ def decode_stream(
     buf, starts, ht = _checked(data, chunk_offsets, host_t, reorder_window)
     del data, chunk_offsets, host_t  # (the caller's, if it kept them) freed once decoded
     buf, room = _own_buffer(buf, room, consume)
-    run = _run_decoder(
-        buf, starts, ht, reorder_window, flush, threads or read_threads(), ahead=frame_ahead()
-    )
+    run = _run_decoder(buf, starts, ht, reorder_window, flush, threads or read_threads())
     dec, rel, rel_host, rel_chunk, stats_arr, pending = run
     del starts, ht, run
     stats = _decoder_stats(stats_arr)

@@ -348,7 +348,7 @@ def check_split(
     offsets = sorted({0, *(c % len(data) for c in cuts)}) if data else []
     offsets = sorted([*offsets, *(r % (len(data) + 1) for r in reopens)])
     hosts = [100.0 + 0.37 * i for i in range(len(offsets))]
-    one = kernel_outputs(data, offsets, hosts, window)
+    one = kernel_outputs(data, offsets, hosts, window, ahead=False)
     at = [s % (len(data) + 1) for s in splits]
     assert kernel_outputs(data, offsets, hosts, window, threads=len(at) + 1, cuts=at) == one
     assert kernel_outputs(data, offsets, hosts, window, ahead=True) == one  # one thread
