@@ -286,15 +286,12 @@ def _predecode(
             continue
         s2 = j + 1  # the next stretch: framed with this one where it is a frame too
         j2 = _next_zero(buf, words, s2) if s2 < stop and k + 1 < out.shape[0] else -1
-        if s2 < j2 < limit and j2 - s2 <= MAX_WIRE:
-            codes1, codes2 = _walk_two(buf, start, j, s2, j2, at1, at2)
-            out[k] = _framed(buf, start, j, codes1, at1, crc_table)
-            out[k + 1] = _framed(buf, s2, j2, codes2, at2, crc_table)
-            k += 2
-            start = j2 + 1
-        else:
-            out[k] = _framed(buf, start, j, -1, at1, crc_table)
+        two = s2 < j2 < limit and j2 - s2 <= MAX_WIRE
+        codes = _walk_two(buf, start, j, s2, j2, at1, at2) if two else (-1, -1)
+        for f in range(2 if two else 1):  # (one call site: its code compiled once)
+            a, e, c, at = (start, j, codes[0], at1) if f == 0 else (s2, j2, codes[1], at2)
+            out[k] = _framed(buf, a, e, c, at, crc_table)
             k += 1
-            start = s2
-            j = j2
+        start = j2 + 1 if two else s2
+        j = j2
     return k
