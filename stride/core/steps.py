@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, cast
+from typing import NamedTuple, TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -51,6 +51,8 @@ from stride.core.gaps import overlaps_gap
 from stride.core.rollover import CONTACT_TYPES, UNKNOWN, classify_contacts
 from stride.core.rows import SHARED_COLUMNS, StepRow
 from stride.core.step_intervals import ContactsLike, Intervals, feet, intervals, references
+
+_T = TypeVar("_T", bound=np.generic)
 
 FLAG_GAP, FLAG_TURN, FLAG_STOP, FLAG_EDGE, FLAG_ALTERNATION = 1, 2, 4, 8, 16
 #: strides whose confidence is below this are counted in the summary (``low_confidence``)
@@ -333,8 +335,52 @@ def side_rows(
     )
 
 
+#: tables of at least this many rows are merged by placing each row (below: joined, then
+#: sorted), where both feet's rows are in IC order already, as a whole record's are
+MERGE_BY_PLACING = 1000
+
+
 def merge_sides(left: StepTable, right: StepTable) -> StepTable:
     """Both feet's rows in IC order (a tie puts L first)."""
+    if len(left) + len(right) >= MERGE_BY_PLACING and _in_order(left, 0) and _in_order(right, 1):
+        return _placed(left, right)
     both = StepTable.concat([left, right])
     order = np.lexsort((both.side, both["ic_s"]))
     return both.take(order)
+
+
+def _in_order(table: StepTable, side: int) -> bool:
+    """Whether every row is of foot ``side`` and their ICs ascend (none NaN)."""
+    ic = table["ic_s"]
+    return (
+        bool((table.side == side).all())
+        and not bool(np.isnan(ic).any())
+        and bool((ic[1:] >= ic[:-1]).all())
+    )
+
+
+def _placed(left: StepTable, right: StepTable) -> StepTable:
+    """:func:`merge_sides` of a left and a right table whose rows are in IC order: each
+    row written once, straight to its place (the order the sort gives: by IC, L first on
+    a tie, else as they were), instead of joined and then taken in order. An hour's table
+    is about 1.5 MB: a whole record's analysis writes it into fresh memory, where every
+    page written costs a fault, so writing it once is faster."""
+    il, ir = left["ic_s"], right["ic_s"]
+    at_l = np.arange(il.shape[0]) + np.searchsorted(ir, il, side="left")
+    at_r = np.arange(ir.shape[0]) + np.searchsorted(il, ir, side="right")
+    n = il.shape[0] + ir.shape[0]
+
+    def place(a: NDArray[_T], b: NDArray[_T]) -> NDArray[_T]:
+        out = np.empty(n, a.dtype)
+        out[at_l] = a
+        out[at_r] = b
+        return out
+
+    return StepTable(
+        place(left.side, right.side),
+        place(left.contact, right.contact),
+        place(left.flags, right.flags),
+        place(left.contact_type, right.contact_type),
+        place(left.on_target, right.on_target),
+        {k: place(left.values[k], right.values[k]) for k in FLOAT_COLUMNS},
+    )

@@ -38,16 +38,19 @@ def stats(x: NDArray[np.float64]) -> dict[str, float | int | None]:
 
     Same arithmetic as ``a.mean()`` and ``a.std(ddof=1)`` (bit for bit), without the
     masked copy when all values are finite and without ``std`` summing the mean again:
-    belt speed can be a million samples.
+    belt speed can be a million samples. A finite sum says every value is finite, so
+    the values are looked at for one that is not only when the sum is not.
     """
     a = np.asarray(x, dtype=np.float64).ravel()
-    finite = np.isfinite(a)
-    if not finite.all():
-        a = a[finite]
+    with np.errstate(invalid="ignore", over="ignore"):  # said, if at all, by the sum below
+        total = np.add.reduce(a)
+    if not math.isfinite(total):  # a value that is not finite (or a sum that overflows)
+        a = a[np.isfinite(a)]
+        total = np.add.reduce(a)
     n = int(a.size)
     if n == 0:
         return {"mean": None, "sd": None, "n": 0}
-    mean = np.add.reduce(a) / n
+    mean = total / n
     sd = None
     if n > 1:
         dev = a - mean

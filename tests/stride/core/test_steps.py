@@ -20,6 +20,7 @@ from stride.core.steps import (
     FLAG_GAP,
     FLAG_STOP,
     FLAG_TURN,
+    FLOAT_COLUMNS,
     StepParams,
     StepTable,
     flag_names,
@@ -249,3 +250,43 @@ def test_no_stride_or_step_starts_at_a_foots_first_contact() -> None:
     assert rows[("R", 1)]["flags"] == ["edge"] and rows[("R", 1)]["stride_time_s"] is None
     assert rows[("L", 2)]["flags"] == [] and rows[("L", 2)]["stride_time_s"] == pytest.approx(1.0)
     assert rows[("R", 2)]["stride_time_s"] == pytest.approx(1.0)
+
+
+def _side_table(side: int, ic: np.ndarray, rng: np.random.Generator) -> StepTable:
+    n = ic.shape[0]
+    values = {k: rng.standard_normal(n) for k in FLOAT_COLUMNS}
+    values["ic_s"] = ic
+    return StepTable(
+        np.full(n, side, np.int8),
+        np.arange(n, dtype=np.int64),
+        rng.integers(0, 32, n).astype(np.uint16),
+        rng.integers(-1, 3, n).astype(np.int8),
+        rng.integers(-1, 2, n).astype(np.int8),
+        values,
+    )
+
+
+@pytest.mark.parametrize("n", [1500, 3000])
+def test_long_tables_are_merged_by_placing_as_by_sorting(
+    monkeypatch: pytest.MonkeyPatch, rng: np.random.Generator, n: int
+) -> None:
+    """Ties between the feet (L first), repeated ICs within a foot (kept in order), and
+    tables that are not in IC order (sorted as before)."""
+    import stride.core.steps as steps_module
+
+    ic_l = np.sort(np.round(rng.uniform(0, 600, n), 1))
+    ic_r = np.sort(np.concatenate([np.round(rng.uniform(0, 600, n - 50), 1), ic_l[:50]]))
+    cases = [(ic_l, ic_r), (ic_l, ic_r[::-1].copy()), (np.where(ic_l > 500, np.nan, ic_l), ic_r)]
+    for a, b in cases:
+        left, right = _side_table(0, a, rng), _side_table(1, b, rng)
+        if a is ic_l and b is ic_r:  # the case of a whole record's analysis
+            assert steps_module._in_order(left, 0) and steps_module._in_order(right, 1)
+        placed = merge_sides(left, right)
+        monkeypatch.setattr(steps_module, "MERGE_BY_PLACING", 10**9)
+        sorted_ = merge_sides(left, right)
+        monkeypatch.undo()
+        for name in ("side", "contact", "flags", "contact_type", "on_target"):
+            assert np.array_equal(getattr(placed, name), getattr(sorted_, name))
+        assert list(placed.values) == list(sorted_.values)
+        for k in FLOAT_COLUMNS:
+            assert np.array_equal(placed[k], sorted_[k], equal_nan=True)

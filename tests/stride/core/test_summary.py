@@ -3,6 +3,8 @@ mode, and "no data" reported as None with n = 0, never as zeros."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from test_steps import belt, contacts, table  # type: ignore[import-not-found]
@@ -131,6 +133,13 @@ def test_stats_equal_plain_numpy_bit_for_bit(seed: int) -> None:
     v = rng.standard_normal((50, 2))
     v[rng.random((50, 2)) < 0.1] = np.nan
     assert stats(v) == _stats_reference(v[np.isfinite(v)])
+    big = np.array([1e308, 1e308, 1.0])  # finite values whose sum is not
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert stats(big) == _stats_reference(big)
+    assert stats(np.array([np.nan, np.nan])) == _stats_reference(np.array([np.nan, np.nan]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # inf and -inf: nothing to say, as before
+        assert stats(np.array([np.inf, -np.inf, 2.0, 4.0]))["mean"] == 3.0
 
 
 def test_phases_do_not_depend_on_row_order(rng: np.random.Generator) -> None:
