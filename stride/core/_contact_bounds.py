@@ -192,8 +192,9 @@ def _pair_step(builder: Any, p: Any, row: Any, slots: list[Any]) -> None:
     builder.store(builder.or_(builder.load(slots[7]), diff), slots[7])
 
 
-def _pair_result(builder: Any, slots: list[Any]) -> list[Any]:
-    """The nine values :func:`_pair_rows` returns, from its running vectors."""
+def _pair_result(builder: Any, slots: list[Any]) -> tuple[list[Any], Any, Any, Any]:
+    """From :func:`_pair_rows`'s running vectors: the six extremes, the sum of the rows'
+    sums, whether every row's sum is on the grid, and whether a tie could matter."""
     f64 = ir.DoubleType()
     i32 = ir.IntType(32)
     vals = []
@@ -210,41 +211,99 @@ def _pair_result(builder: Any, slots: list[Any]) -> list[Any]:
     tie = builder.icmp_unsigned("!=", builder.bitcast(tie, i4), ir.Constant(i4, 0))
     acc = builder.load(slots[6])
     lane = [builder.extract_element(acc, ir.Constant(i32, k)) for k in range(4)]
-    vals.append(builder.fadd(builder.fadd(lane[0], lane[1]), builder.fadd(lane[2], lane[3])))
+    total = builder.fadd(builder.fadd(lane[0], lane[1]), builder.fadd(lane[2], lane[3]))
     bad = builder.load(slots[7])
     bits = builder.extract_element(bad, ir.Constant(i32, 0))
     for k in (1, 2, 3):
         bits = builder.or_(bits, builder.extract_element(bad, ir.Constant(i32, k)))
-    i64 = ir.IntType(64)
-    vals.append(builder.uitofp(builder.icmp_unsigned("==", bits, ir.Constant(i64, 0)), f64))
-    vals.append(builder.uitofp(tie, f64))
-    return vals
+    on_grid = builder.icmp_unsigned("==", bits, ir.Constant(ir.IntType(64), 0))
+    return vals, total, on_grid, tie
+
+
+def _row_sum(builder: Any, p: Any) -> tuple[Any, Any, Any]:
+    """The row at ``p``: its two values and their sum ``0.0 + v0 + v1`` (float64)."""
+    f64 = ir.DoubleType()
+    v2f = ir.VectorType(ir.FloatType(), 2)
+    r = builder.load(builder.bitcast(p, v2f.as_pointer()), align=4)
+    v0 = builder.fpext(builder.extract_element(r, ir.Constant(ir.IntType(32), 0)), f64)
+    v1 = builder.fpext(builder.extract_element(r, ir.Constant(ir.IntType(32), 1)), f64)
+    return v0, v1, builder.fadd(builder.fadd(ir.Constant(f64, 0.0), v0), v1)
+
+
+def _pair_tail(builder: Any, base: Any, row: Any, rows: tuple[Any, Any], vals: list[Any]) -> Any:
+    """Rows ``rows`` (the last few, after the others: in order) into the extremes ``vals``
+    (updated in place, as values); returns their sum and whether each is on the grid."""
+    f64 = ir.DoubleType()
+    cells = [cgutils.alloca_once_value(builder, v) for v in vals]
+    s = cgutils.alloca_once_value(builder, ir.Constant(f64, 0.0))
+    ok = cgutils.alloca_once_value(builder, ir.Constant(ir.IntType(1), 1))
+    grid = ir.Constant(f64, GRID)
+    with cgutils.for_range_slice(builder, rows[0], rows[1], ir.Constant(ir.IntType(64), 1)) as (
+        j,
+        _,
+    ):
+        v0, v1, sv = _row_sum(builder, builder.gep(base, [builder.mul(j, row)]))
+        for k, (v, pred) in enumerate(
+            ((v0, "<"), (v0, ">"), (v1, "<"), (v1, ">"), (sv, "<"), (sv, ">"))
+        ):
+            m = builder.load(cells[k])
+            builder.store(builder.select(builder.fcmp_ordered(pred, v, m), v, m), cells[k])
+        builder.store(builder.fadd(builder.load(s), sv), s)
+        back = builder.fsub(builder.fadd(sv, grid), grid)
+        builder.store(builder.and_(builder.load(ok), builder.fcmp_ordered("==", back, sv)), ok)
+    vals[:] = [builder.load(c) for c in cells]
+    return builder.load(s), builder.load(ok)
+
+
+def _pair_sum(builder: Any, args: tuple[Any, ...], total: Any, on_grid: Any, most: Any) -> Any:
+    """The sum committed: ``acc`` plus the rows' sums ``total`` when that is exact (see the
+    module docstring), else the rows added to ``acc`` one after another."""
+    base, row, start, stop, acc = args
+    f64 = ir.DoubleType()
+    grid = ir.Constant(f64, GRID)
+    n = builder.sitofp(builder.sub(stop, start), f64)
+    size = builder.select(
+        builder.fcmp_ordered("<", acc, ir.Constant(f64, 0.0)), builder.fneg(acc), acc
+    )
+    bound = builder.fadd(size, builder.fmul(n, most))
+    exact = builder.and_(on_grid, builder.fcmp_ordered("<=", bound, ir.Constant(f64, EXACT_SUM)))
+    back = builder.fsub(builder.fadd(acc, grid), grid)
+    exact = builder.and_(exact, builder.fcmp_ordered("==", back, acc))
+    out = cgutils.alloca_once_value(builder, builder.fadd(acc, total))
+    with builder.if_then(builder.not_(exact), likely=False):
+        builder.store(acc, out)
+        one = ir.Constant(ir.IntType(64), 1)
+        with cgutils.for_range_slice(builder, start, stop, one) as (j, _):
+            sv = _row_sum(builder, builder.gep(base, [builder.mul(j, row)]))[2]
+            builder.store(builder.fadd(builder.load(out), sv), out)
+    return builder.load(out)
 
 
 @intrinsic
-def _pair_rows(typingctx: Any, x: Any, c0: Any, a: Any, b: Any) -> Any:
-    """Rows ``a..b-1`` (``b - a`` a multiple of :data:`PAIR_STEP`) of two adjacent float32
-    columns ``c0``, ``c0 + 1`` of ``x``, four rows at a time in vectors: the smallest and
-    largest value of column 0, of column 1 and of the rows' sums ``0.0 + v0 + v1``
-    (``[0:6]``: min, max of each), the sum of the sums (``[6]``), 1.0 when every sum is on
-    :data:`GRID` (``[7]``; NaN and infinities may pass: the sum is NaN then, or an extreme
-    infinite, which the scan's bound on the sums excludes) and 1.0 when the rows of
-    some column's extreme tie as ``-0.0`` and ``0.0`` (``[8]``).
+def _pair_rows(typingctx: Any, x: Any, c0: Any, a: Any, b: Any, acc: Any, keep: Any) -> Any:
+    """The summary of rows ``a..b-1`` (at least :data:`PAIR_STEP`) of two adjacent float32
+    columns ``c0``, ``c0 + 1`` of ``x``, four rows at a time in vectors, the last few one
+    by one: the smallest and largest value of column 0, of column 1 and of the rows' sums
+    ``0.0 + v0 + v1`` (``[0:6]``: min, max of each); ``[6]``: with ``keep``, the sum
+    ``acc`` plus the rows' sums, as one chain of additions would give it (taken from the
+    rows' sums when that is exact, see the module docstring), else the rows' sums added up
+    in any order (NaN if a sample is: a test for NaN only); ``[7]``: 1.0 when the extremes
+    of a column could tie as ``-0.0`` and ``0.0`` (then the order of the rows decides:
+    the scan takes the rows one by one instead).
 
     Each extreme is the scalar loop's ``v if v < m else m`` for each of the four rows of a
-    step, then across them (NaN skipped), so it equals the scalar loop's but for a tie of
-    ``-0.0`` and ``0.0`` (flagged); the sum is in another order than one chain, equal to it
-    only when exact. Other dtypes: NaNs (the scan calls it for float32 only)."""
+    step, then across them (NaN skipped), so it equals the scalar loop's but for that tie.
+    Other dtypes: NaNs (the scan calls it for float32 only)."""
     if not (isinstance(x, types.Array) and x.ndim == 2):
         return None
-    ret = types.UniTuple(types.float64, 9)
-    sig = ret(x, types.intp, types.intp, types.intp)
+    ret = types.UniTuple(types.float64, 8)
+    sig = ret(x, types.intp, types.intp, types.intp, types.float64, types.boolean)
     real = x.dtype == types.float32
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
         if not real:
-            return context.make_tuple(builder, ret, [ir.Constant(ir.DoubleType(), np.nan)] * 9)
-        xv, col, start, stop = args
+            return context.make_tuple(builder, ret, [ir.Constant(ir.DoubleType(), np.nan)] * 8)
+        xv, col, start, stop, acc, keep = args
         arr = context.make_array(signature.args[0])(context, builder, xv)
         i64 = ir.IntType(64)
         row = builder.extract_value(arr.strides, 0)
@@ -259,9 +318,23 @@ def _pair_rows(typingctx: Any, x: Any, c0: Any, a: Any, b: Any) -> Any:
                           (v4d, BIG), (v4d, -BIG), (v4d, 0.0), (ir.VectorType(i64, 4), 0))
         ]  # fmt: skip
         step = ir.Constant(i64, PAIR_STEP)
-        with cgutils.for_range_slice(builder, start, stop, step, inc=True) as (j, _):
+        end = builder.sub(stop, builder.urem(builder.sub(stop, start), step))
+        with cgutils.for_range_slice(builder, start, end, step, inc=True) as (j, _):
             _pair_step(builder, builder.gep(base, [builder.mul(j, row)]), row, slots)
-        return context.make_tuple(builder, ret, _pair_result(builder, slots))
+        vals, total, on_grid, tie = _pair_result(builder, slots)
+        tail, tail_ok = _pair_tail(builder, base, row, (end, stop), vals)
+        total = builder.fadd(total, tail)
+        on_grid = builder.and_(on_grid, tail_ok)
+        neg = builder.fneg(vals[4])
+        most = builder.select(builder.fcmp_ordered(">", neg, vals[5]), neg, vals[5])
+        f64 = ir.DoubleType()
+        summed = cgutils.alloca_once_value(builder, total)
+        with builder.if_then(keep):
+            args5 = (base, row, start, stop, acc)
+            builder.store(_pair_sum(builder, args5, total, on_grid, most), summed)
+        vals.append(builder.load(summed))
+        vals.append(builder.uitofp(tie, f64))
+        return context.make_tuple(builder, ret, vals)
 
     return sig, codegen
 
@@ -282,5 +355,6 @@ def _is_float32_numba(x: types.Array) -> Callable[[types.Array], bool]:
     return impl
 
 
-#: called from the scan as ``pair_rows(x, c0, a, b)`` (numba passes the typing context)
+#: called from the scan as ``pair_rows(x, c0, a, b, acc, keep)`` (numba passes the typing
+#: context)
 pair_rows: Any = _pair_rows

@@ -52,8 +52,6 @@ import numpy as np
 from numba import njit
 
 from stride.core._contact_bounds import (
-    EXACT_SUM,
-    GRID,
     PAIR_STEP,
     _next_bad_step,
     _sensor_bounds,
@@ -373,48 +371,30 @@ def scan(
                         run_max = np.float64(mx)
                     else:
                         summed = False
-                paired = (
-                    not summed and nk == 2 and float32_values and c1 == c0 + 1
-                    and limit - i >= PAIR_STEP
-                )  # fmt: skip
-                if paired:
-                    # heel + toe, float32 side by side: four rows at a time in vectors
-                    e = limit - (limit - i) % PAIR_STEP
-                    r = pair_rows(x, c0, i, e)
-                    # a column's extremes that could tie as -0.0 and 0.0 (the first seen
-                    # decides): the rows are summarised one after another instead
-                    paired = r[8] == 0.0
+                paired = False
+                if xw is None:
+                    # float forces (not compiled for integer ones, as the integer
+                    # summaries are not for float ones: see the module docstring)
+                    paired = nk == 2 and float32_values and c1 == c0 + 1 and limit - i >= PAIR_STEP
                     if paired:
-                        m0, n0, m1, n1 = r[0], r[1], r[2], r[3]
-                        run_min, run_max = r[4], r[5]
-                        s_run = r[6]
-                        on_grid = r[7] != 0.0
-                        for jj in range(np.uint64(e), np.uint64(limit)):  # in order, last
-                            sv, m0, n0, m1, n1, run_min, run_max = _pair_sample(
-                                np.float64(x[jj, uc0]), np.float64(x[jj, uc1]), m0, n0, m1,
-                                n1, run_min, run_max,
-                            )  # fmt: skip
-                            s_run += sv
-                            on_grid = on_grid and (sv + GRID) - GRID == sv
-                        qb[0, 2] = m0
-                        qb[0, 3] = n0
-                        qb[1, 2] = m1
-                        qb[1, 3] = n1
-                        if in_contact or tracking:
-                            # the sum committed (as the loop below), from the rows' sums
-                            # when exact (EXACT_SUM), else as one chain
-                            acc = acc_c if in_contact else acc_d
-                            most = -run_min if -run_min > run_max else run_max
-                            exact = abs(acc) + (limit - i) * most <= EXACT_SUM
-                            if on_grid and exact and (acc + GRID) - GRID == acc:
-                                acc += s_run
+                        # heel + toe, float32 side by side: four rows at a time in vectors
+                        keep = in_contact or tracking
+                        r = pair_rows(x, c0, i, limit, acc_c if in_contact else acc_d, keep)
+                        # a column's extremes that could tie as -0.0 and 0.0 (the first seen
+                        # decides): the rows are summarised one after another instead
+                        paired = r[7] == 0.0
+                        if paired:
+                            qb[0, 2] = r[0]
+                            qb[0, 3] = r[1]
+                            qb[1, 2] = r[2]
+                            qb[1, 3] = r[3]
+                            run_min = r[4]
+                            run_max = r[5]
+                            if keep:  # the sum committed, as in the loop below
+                                acc_c = np.nan if in_contact and tracking else r[6]
+                                acc_d = r[6]
                             else:
-                                for jj in range(np.uint64(i), np.uint64(limit)):
-                                    acc += 0.0 + np.float64(x[jj, uc0]) + np.float64(x[jj, uc1])
-                            acc_c = np.nan if in_contact and tracking else acc
-                            acc_d = acc
-                        else:
-                            acc_c = np.nan if s_run != s_run else acc_c  # a NaN sample
+                                acc_c = np.nan if r[6] != r[6] else acc_c  # a NaN sample
                 if not (paired or summed):
                     if nk == 2:
                         # two columns of any other kind (heel + toe as a reader scaled them:
