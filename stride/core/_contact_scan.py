@@ -373,8 +373,8 @@ def scan(
                         summed = False
                 paired = False
                 if xw is None:
-                    # float forces (not compiled for integer ones, as the integer
-                    # summaries are not for float ones: see the module docstring)
+                    # float forces (xw None; for integer ones numba still types this part,
+                    # which is dropped as dead code after: is_float32 is a constant)
                     paired = nk == 2 and float32_values and c1 == c0 + 1 and limit - i >= PAIR_STEP
                     if paired:
                         # heel + toe, float32 side by side: four rows at a time in vectors
