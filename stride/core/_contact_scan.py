@@ -32,7 +32,10 @@ speed). The hot summaries are written for the common layouts:
 four int16 channels per row read as one 64-bit word (heel + toe, and one sensor per foot),
 one integer column, and a generic loop for everything else; the three heel + toe loops of
 any dtype share one sample's update (:func:`_pair_sample`: written once, and typed once,
-which also took about a second off the scan's cold compile).
+which also took about a second off the scan's cold compile). Float32 heel + toe side by
+side (the reader's layout) is summarised four rows at a time in vectors
+(:func:`~stride.core._contact_bounds.pair_rows`): the same extremes, and the sum from the
+rows' sums when that is exact (it then equals the one chain's), else added in order.
 
 Compile time (a first run waits for it): numba compiles a helper once per distinct set of
 argument types, and a literal ``True``, ``False`` or ``0`` argument is a type of its own,
@@ -49,10 +52,13 @@ import numpy as np
 from numba import njit
 
 from stride.core._contact_bounds import (
+    PAIR_STEP,
     _next_bad_step,
     _sensor_bounds,
     _sum_bounds,
+    is_float32,
     onset_time,
+    pair_rows,
 )
 from stride.core._contact_state import (
     BIG,
@@ -201,6 +207,7 @@ def scan(
     yes = n >= 0
     no = not yes
     integer_values = is_integer(x)
+    float32_values = is_float32(x)
     # bounds of each sensor's values in a quiet run: rows 0..nk-1, then extremes found
     qb = np.empty((nk, 4), np.float64)
     ep = envelope_params(p)
@@ -209,6 +216,7 @@ def scan(
     sh0 = 48 - 16 * c0
     sh1 = 48 - 16 * c1
     uc0 = np.uint64(c0)
+    uc1 = np.uint64(c1)
     near_event = True
     stale = True  # the quiet bounds need computing (after an event or a block's end)
     lo = hi = 0.0
@@ -363,12 +371,35 @@ def scan(
                         run_max = np.float64(mx)
                     else:
                         summed = False
-                if not summed:
+                paired = False
+                if xw is None:
+                    # float forces (xw None; for integer ones numba still types this part,
+                    # which is dropped as dead code after: is_float32 is a constant)
+                    paired = nk == 2 and float32_values and c1 == c0 + 1 and limit - i >= PAIR_STEP
+                    if paired:
+                        # heel + toe, float32 side by side: four rows at a time in vectors
+                        keep = in_contact or tracking
+                        r = pair_rows(x, c0, i, limit, acc_c if in_contact else acc_d, keep)
+                        # a column's extremes that could tie as -0.0 and 0.0 (the first seen
+                        # decides): the rows are summarised one after another instead
+                        paired = r[7] == 0.0
+                        if paired:
+                            qb[0, 2] = r[0]
+                            qb[0, 3] = r[1]
+                            qb[1, 2] = r[2]
+                            qb[1, 3] = r[3]
+                            run_min = r[4]
+                            run_max = r[5]
+                            if keep:  # the sum committed, as in the loop below
+                                acc_c = np.nan if in_contact and tracking else r[6]
+                                acc_d = r[6]
+                            else:
+                                acc_c = np.nan if r[6] != r[6] else acc_c  # a NaN sample
+                if not (paired or summed):
                     if nk == 2:
                         # two columns of any other kind (heel + toe as a reader scaled them:
                         # float32): the generic loop's operations, in its order, in registers
                         ua = np.uint64(i)
-                        uc1 = np.uint64(c1)
                         m0 = BIG
                         n0 = -BIG
                         m1 = BIG

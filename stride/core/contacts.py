@@ -413,8 +413,9 @@ def bad_steps(
     cols: NDArray[np.int64],
     p: NDArray[np.float64],
     rows: int = BAD_STEP_ROWS,
+    first: int = 1,
 ) -> NDArray[np.int64]:
-    """Every ``k`` in ``1..n-1`` whose time step ``t[k] - t[k-1]`` is not in (0, gap] (gap:
+    """Every ``k`` in ``first..n-1`` whose time step ``t[k] - t[k-1]`` is not in (0, gap] (gap:
     ``p``'s), then ``n``: found in one pass, so several feet scanning the same times share
     it. The pass is a mode of the contact scan (``start`` -2 - k), called with the types of
     the feet's scans (``x``, ``cols``: the forces and a foot's columns, not read), so it is
@@ -424,7 +425,7 @@ def bad_steps(
     out_f = np.empty((0, _k.N_OF + cols.shape[0]))
     xw = _row_words(x)
     parts = []
-    k = 1
+    k = max(1, first)
     while k < n:
         out_i = np.empty((rows, _k.N_OI), np.int64)
         m, k = _scan.scan(t, x, cols, -2 - k, p, tr, fs, out_f, out_i, xw, _NO_WORDS)
@@ -556,20 +557,30 @@ def detect_feet(
     t, x = _prepare(signals.t, forces)
     _check_rate(t, float(signals.fs), params or ContactParams())
     cols0 = np.asarray(all_cols[sides[0]], np.int64)
-    bads = bad_steps(t, x, cols0, p) if len(sides) > 1 else None
+    # each foot's state made before any thread starts: a thread goes straight to the scan
+    runners = [_FootRunner(side, all_cols[side], p.copy()) for side in sides]
+    bads: NDArray[np.int64] | None = None
 
-    def one_foot(side: Side) -> FootContacts:
-        runner = _FootRunner(side, all_cols[side], p.copy())
-        n_cols = len(all_cols[side])
-        return FootContacts.concat([runner.feed(t, x, bads), runner.finish()], side, n_cols)
+    def one_foot(runner: _FootRunner) -> FootContacts:
+        return FootContacts.concat(
+            [runner.feed(t, x, bads), runner.finish()], runner.side, runner.nk
+        )
 
     threads = foot_threads() if len(sides) > 1 and t.shape[0] >= THREAD_MIN_SAMPLES else 1
-    if threads > 1:
-        # the scan releases the GIL: the feet run side by side, each on its own state
-        with ThreadPoolExecutor(min(len(sides), threads)) as pool:
-            done = [pool.submit(one_foot, side) for side in sides]
-        return {side: job.result() for side, job in zip(sides, done, strict=True)}
-    return {side: one_foot(side) for side in sides}
+    if threads <= 1:
+        bads = bad_steps(t, x, cols0, p) if len(sides) > 1 else None
+        return {r.side: one_foot(r) for r in runners}
+    # the scan releases the GIL: the bad steps' second half on a thread while this one
+    # finds the first half; then the other feet on threads, started first, and the first
+    # foot here meanwhile (no thread start waits on this one's); its error, if any, first
+    with ThreadPoolExecutor(min(len(sides), threads) - 1) as pool:
+        mid = t.shape[0] // 2
+        second = pool.submit(bad_steps, t, x, cols0, p, BAD_STEP_ROWS, mid)
+        bads = bad_steps(t[:mid], x[:mid], cols0, p)[:-1]
+        bads = np.concatenate((bads, second.result()))
+        rest = [pool.submit(one_foot, r) for r in runners[1:]]
+        first = one_foot(runners[0])
+    return {sides[0]: first} | {r.side: j.result() for r, j in zip(runners[1:], rest, strict=True)}
 
 
 #: records shorter than this are scanned foot after foot (a thread costs more than it saves)

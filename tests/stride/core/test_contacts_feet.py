@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stride.core import _contact_state as k
+from stride.core import contacts
 from stride.core.contacts import FootContacts, bad_steps, detect_contacts, detect_feet
 from stride.core.signals import Channel, GaitSignals
 from stride.errors import InputError
@@ -45,7 +46,17 @@ def test_bad_steps_match_reference(
     x = np.zeros((n, 4), dtype)
     got = bad_steps(t, x, np.array([0, 1]), p, rows)
     assert got.dtype == np.int64
-    assert got.tolist() == _bad_steps_reference(t.tolist(), 0.015)
+    want = _bad_steps_reference(t.tolist(), 0.015)
+    assert got.tolist() == want
+    # from a step on (the second half of a split pass), and the first half: the times cut
+    first = int(rng.integers(0, n + 2))
+    later = bad_steps(t, x, np.array([0, 1]), p, rows, first)
+    assert later.tolist() == [*[s for s in want[:-1] if s >= first], n]
+    head = min(first, n)
+    assert bad_steps(t[:head], x[:head], np.array([0, 1]), p, rows).tolist() == [
+        *[s for s in want[:-1] if s < head],
+        head,
+    ]
 
 
 def _two_feet(rng: np.random.Generator, fs: float, seconds: float) -> GaitSignals:
@@ -84,7 +95,39 @@ def test_shared_gap_scan_gives_the_per_foot_contacts(seed: int) -> None:
         _assert_same(both[side], alone)
 
 
-def test_shared_gap_scan_keeps_the_errors() -> None:
+@pytest.fixture(params=[1, 2], ids=["one-thread", "two-threads"])
+def foot_threads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Short records scanned with ``request.param`` threads (the split bad-step pass, one
+    foot on a worker, with two)."""
+    monkeypatch.setattr(contacts, "THREAD_MIN_SAMPLES", 0)
+    monkeypatch.setattr(contacts, "_THREADS", [request.param])
+    return int(request.param)
+
+
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+def test_two_threads_give_the_one_thread_contacts(where: str) -> None:
+    """The bad steps found in two halves at once (at the ends and around the cut
+    between them) and the feet scanned on two threads: field for field the same."""
+    rng = np.random.default_rng(11)
+    sig = _two_feet(rng, 500.0, 30.0)
+    t = sig.t.copy()
+    n = t.size
+    at = {"first": [1, 2], "middle": [n // 2 - 1, n // 2, n // 2 + 1], "last": [n - 1]}[where]
+    for i in at:
+        t[i:] += 0.05  # a time gap right before sample i
+    sig = GaitSignals(t, sig.forces, sig.channels, sig.fs)
+    got = {}
+    for threads in (1, 2):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(contacts, "THREAD_MIN_SAMPLES", 0)
+            mp.setattr(contacts, "_THREADS", [threads])
+            got[threads] = detect_feet(sig, ("L", "R"))
+    for side in ("L", "R"):
+        assert len(got[1][side]) > 10 and got[1][side].breaks >= 1
+        _assert_same(got[2][side], got[1][side])
+
+
+def test_shared_gap_scan_keeps_the_errors(foot_threads: int) -> None:
     rng = np.random.default_rng(5)
     sig = _two_feet(rng, 200.0, 5.0)
     t = sig.t.copy()
