@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from devices.errors import InputError
-from devices.memory import huge_empty
+from devices.memory import huge_empty, populated
 from devices.recording.layout import (
     CHUNK_HEAD,
     CHUNK_MAGIC,
@@ -89,8 +89,8 @@ def join(parts: list[StreamData], sink: _Sink | None = None) -> StreamData:
     if len(parts) == 1:
         return parts[0]
     count = sum(p.offsets.size for p in parts)
-    offsets = np.empty(count, np.int64)  # each part's shifted in place: no copy of its own
-    host_t = np.empty(count, np.float64)
+    offsets = populated(np.empty(count, np.int64))  # each part's shifted in place: no copy
+    host_t = populated(np.empty(count, np.float64))  # of its own (written whole: pages taken)
     start = at = 0
     for p in parts:
         k = p.offsets.size
@@ -254,7 +254,9 @@ def _batch(
         host_t = host_bits.view("<f8")
     else:
         host_t = buf[found[:, None] + np.arange(8, 16)].copy().view("<f8").reshape(-1)
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    offsets = populated(np.empty(found.size, np.int64))  # written whole: pages taken at once
+    offsets[:1] = 0
+    np.cumsum(lengths[:-1], out=offsets[1:])
     total = int(lengths.sum())
     data: bytearray | memoryview
     if sink is None:
@@ -341,8 +343,13 @@ def _split_scan(buf: NDArray[np.uint8], pos: int, tables: Any) -> tuple[Any, Any
     if stop > mid or len(later) != 4:  # the walk went past the chunk found (not one of
         later = list(_scan_chunks(buf, stop, tables, n))  # the stream's own): on alone
     parts = zip((found, lengths, hosts), later[:3], strict=True)
-    found, lengths, hosts = (np.concatenate(p) for p in parts)
+    found, lengths, hosts = (_joined(*p) for p in parts)
     return found, lengths, hosts, int(later[3])
+
+
+def _joined(a: NDArray[Any], b: NDArray[Any]) -> NDArray[Any]:
+    """``a`` then ``b`` in one new array (written whole: its pages taken at once)."""
+    return np.concatenate((a, b), out=populated(np.empty(a.size + b.size, a.dtype)))
 
 
 def _chunk_from(buf: NDArray[np.uint8], at: int, tables: Any) -> int:

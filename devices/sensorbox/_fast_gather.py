@@ -13,6 +13,7 @@ the frame tables' rows already read, so they cost no memory beside the tables.""
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -20,7 +21,7 @@ from numpy.typing import NDArray
 
 from devices._byte_copy import copy_bytes
 from devices._kernel_options import PY_ENTRY
-from devices.memory import release_pages, return_freed_memory
+from devices.memory import populated, release_pages, return_freed_memory
 from devices.sensorbox._fast_sequencer import (
     F64,
     I64,
@@ -85,20 +86,20 @@ def _gather_blocks(
     a first run compiles faster without them).
     """
     rtype = _frame_types(rel)
-    count = np.bincount(rtype.view(np.uint8), minlength=256)
-    nb, nbelt, nother = int(count[2]), int(count[3]), int(count[1] + count[4] + count[5])
-    bstart = np.zeros(nb + 1, np.int64)
-    bvstart = np.zeros(nb + 1, np.int64)
-    bseq, bmiss, brst = np.empty(nb, np.int32), np.empty(nb, np.int64), np.empty(nb, np.bool_)
-    bch, bper = np.empty(nb, np.int32), np.empty(nb, np.int32)
+    count = [int(np.count_nonzero(rtype == k)) for k in range(6)]  # (no int64 copy of it)
+    nb, nbelt, nother = count[2], count[3], count[1] + count[4] + count[5]
+    new = _written_whole
+    bstart = populated(np.zeros(nb + 1, np.int64))
+    bvstart = populated(np.zeros(nb + 1, np.int64))
+    bseq, bmiss, brst = new(nb, np.int32), new(nb, np.int64), new(nb, np.bool_)
+    bch, bper = new(nb, np.int32), new(nb, np.int32)
     binfo = (bseq, bmiss, brst, bch, bper, rel_chunk[:nb])  # the chunks: written over
     # the rows read (b <= i)
     bhost = rel_host[:nb]
-    boff = np.empty(nb, np.int64)
+    boff = new(nb, np.int64)
     bt = rel.reshape(rel.size)[:nb]  # rel's first b words: rows before b // 3 + 1
-    belt = np.empty((4, nbelt), np.int64)
-    belt_speed = np.empty(nbelt, np.float64)
-    belt_host = np.empty(nbelt, np.float64)
+    belt = new((4, nbelt), np.int64)
+    belt_speed, belt_host = new(nbelt, np.float64), new(nbelt, np.float64)
     other = np.empty((nother, 3), np.int64)
     other_host = np.empty(nother, np.float64)
     blocks = (bstart, bvstart, *binfo, bhost, boff, bt)
@@ -108,6 +109,11 @@ def _gather_blocks(
     )  # fmt: skip
     rare = (other, other_host, int(hello_chunk))
     return bstart, bvstart, binfo, bhost, belt, belt_host, rare, rtype, boff, bt, belt_speed
+
+
+def _written_whole(shape: int | tuple[int, ...], dtype: Any) -> NDArray[Any]:
+    """``np.empty`` for an array the fill writes whole: its fresh pages taken at once."""
+    return populated(np.empty(shape, dtype))
 
 
 def _frame_types(rel: I64) -> I8:

@@ -291,7 +291,10 @@ class BlockAssembler:
                 belt_interval_us[known],
                 belt_speed[known],
             )
-        tb = (belt_t_us - 0.5 * belt_interval_us - self._t0_us) / 1e6
+        tb = np.multiply(belt_interval_us, 0.5)  # (t - 0.5 * interval - t0) / 1e6, in place
+        np.subtract(belt_t_us, tb, out=tb)
+        tb -= self._t0_us
+        tb /= 1e6
         vb = belt_speed if unknown else belt_speed.copy()  # not the caller's array
         if tb.size:
             if not (tb[0] > self._last_belt_t and bool(np.all(tb[1:] > tb[:-1]))):

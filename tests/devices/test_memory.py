@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import platform
 
+import pytest
+
 from devices import memory
 
 
@@ -36,3 +38,47 @@ def test_release_pages_drops_whole_pages_inside_and_keeps_the_rest() -> None:
     memory.release_pages(buf[:0])  # nothing to give back: no call
     memory.release_pages(buf[1:2])  # no whole page inside
     assert buf[1] == 7
+
+
+def test_populated_keeps_the_array_as_it_is() -> None:
+    """The same array (numpy's, contents kept), for every size: below, inside and above
+    the populated range, fresh, reused or a view."""
+    import numpy as np
+
+    for n in (0, 5, memory.POPULATE_MIN // 8 + 3, memory.POPULATE_MAX // 8):
+        for dtype in (np.int64, np.float64, np.bool_):
+            a = np.ones(n, dtype)
+            assert memory.populated(a) is a and a.all() and a.flags.owndata
+            b = np.empty(n, dtype)
+            assert memory.populated(b) is b and b.flags.writeable and b.flags.c_contiguous
+            b[:] = 0
+            assert not b.any()
+    c = np.arange(memory.POPULATE_MIN).reshape(4, -1)
+    assert memory.populated(c[1:]) is not None and (c.reshape(-1) == np.arange(c.size)).all()
+
+
+def test_populated_takes_fresh_pages_at_once() -> None:
+    """On Linux 5.14 or later the pages of a fresh array are resident before any write."""
+    import mmap
+    import os
+
+    import numpy as np
+
+    if platform.system() != "Linux" or tuple(map(int, os.uname().release.split(".")[:2])) < (5, 14):
+        pytest.skip("MADV_POPULATE_WRITE is Linux 5.14's")
+    size = (memory.POPULATE_MIN + memory.POPULATE_MAX) // 2
+    mem = mmap.mmap(-1, size)  # fresh pages of its own, as a new array's
+    a = np.frombuffer(mem, np.uint8)
+    before = _resident()
+    memory.populated(a)
+    assert _resident() - before >= size - 2 * mmap.PAGESIZE
+    del a
+    mem.close()
+
+
+def _resident() -> int:
+    """This process's resident bytes (Linux)."""
+    import mmap
+
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * mmap.PAGESIZE
