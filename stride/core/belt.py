@@ -23,6 +23,8 @@ from stride.core._kernel_options import JIT_ONLY, PY_ENTRY
 
 #: Belt samples further apart than this leave the segment between them unusable.
 MAX_BELT_GAP_S = 1.0
+#: no count of unusable segments per sample: there is none (:class:`BeltTrack`)
+_NO_COUNTS = np.zeros(0, np.int64)
 
 
 @njit(cache=True, **PY_ENTRY)
@@ -36,14 +38,16 @@ def _accumulate(
     prev_bad: np.int64,
     out_d: NDArray[np.float64],
     out_bad: NDArray[np.int64],
-) -> bool:
-    """Cumulative trapezoid displacement and count of unusable segments at each sample.
+) -> np.int64:
+    """Cumulative trapezoid displacement and count of unusable segments at each sample
+    (the counts left unwritten when ``out_bad`` is empty).
 
     ``prev_*`` describe the sample before ``bt[0]`` (``prev_t`` NaN at the record start).
-    Returns whether the times strictly increase (checked in the same pass, not a second
-    one over the times).
+    Returns the count at the last sample, or -1 if the times do not strictly increase
+    (checked in the same pass, not a second one over the times).
     """
     ordered = not bt[0] <= prev_t
+    counts = out_bad.shape[0] > 0
     for i in range(bt.shape[0]):
         if prev_t == prev_t:
             h = bt[i] - prev_t
@@ -55,10 +59,11 @@ def _accumulate(
             else:
                 prev_d += seg
         out_d[i] = prev_d
-        out_bad[i] = prev_bad
+        if counts:
+            out_bad[i] = prev_bad
         prev_t = bt[i]
         prev_v = v[i]
-    return ordered
+    return prev_bad if ordered else np.int64(-1)
 
 
 class BeltTrack:
@@ -69,7 +74,9 @@ class BeltTrack:
         self._t: list[NDArray[np.float64]] = []
         self._v: list[NDArray[np.float64]] = []
         self._d: list[NDArray[np.float64]] = []
-        self._bad: list[NDArray[np.int64]] = []
+        #: each part's count of unusable segments at each sample, or that count alone
+        #: where it does not change within the part (the usual case: no array to write)
+        self._bad: list[NDArray[np.int64] | int] = []
         self._state = (float("nan"), float("nan"), 0.0, 0)
         self._cache: tuple[NDArray[np.float64], ...] | None = None
         self._cache_bad: NDArray[np.int64] | None = None
@@ -84,15 +91,19 @@ class BeltTrack:
         if t.size == 0:
             return np.zeros(0)
         d = np.empty_like(t)
-        bad = np.empty(t.shape, dtype=np.int64)
         pt, pv, pd, pb = self._state
-        if not _accumulate(t, v, self.max_gap_s, pt, pv, pd, np.int64(pb), d, bad):
+        last = int(_accumulate(t, v, self.max_gap_s, pt, pv, pd, np.int64(pb), d, _NO_COUNTS))
+        if last < 0:
             raise ValueError("belt sample times must be strictly increasing")
+        bad: NDArray[np.int64] | int = last
+        if last != pb:  # an unusable segment: the counts at each sample after all
+            bad = np.empty(t.shape, dtype=np.int64)
+            _accumulate(t, v, self.max_gap_s, pt, pv, pd, np.int64(pb), d, bad)
         self._t.append(t)
         self._v.append(v)
         self._d.append(d)
         self._bad.append(bad)
-        self._state = (float(t[-1]), float(v[-1]), float(d[-1]), int(bad[-1]))
+        self._state = (float(t[-1]), float(v[-1]), float(d[-1]), last)
         self._cache = None
         return d
 
@@ -104,14 +115,22 @@ class BeltTrack:
     def _arrays(self) -> tuple[NDArray[np.float64], ...]:
         if self._cache is None:
             if len(self._t) == 1:
-                t, v, d, bad = self._t[0], self._v[0], self._d[0], self._bad[0]
+                t, v, d = self._t[0], self._v[0], self._d[0]
             elif self._t:
                 t, v, d = (np.concatenate(x) for x in (self._t, self._v, self._d))
-                bad = np.concatenate(self._bad)
             else:
                 t = v = d = np.zeros(0)
-                bad = np.zeros(0, dtype=np.int64)
-            self._t, self._v, self._d, self._bad = [t], [v], [d], [bad]
+            parts = self._bad
+            if all(isinstance(b, int) for b in parts):  # one count throughout: none to look up
+                self._bad = [int(self._state[3])]
+                bad = _NO_COUNTS
+            else:
+                bad = np.concatenate(
+                    [np.full(len(x), b, np.int64) if isinstance(b, int) else b
+                     for x, b in zip(self._t, parts, strict=True)]
+                )  # fmt: skip
+                self._bad = [bad]
+            self._t, self._v, self._d = [t], [v], [d]
             self._cache = (t, v, d)
             self._cache_bad = bad
         return self._cache
@@ -130,7 +149,7 @@ class BeltTrack:
         bad = self._cache_bad
         assert bad is not None
         self._t, self._v, self._d = [ts[k:].copy()], [v[k:].copy()], [d[k:].copy()]
-        self._bad = [bad[k:].copy()]
+        self._bad = [bad[k:].copy() if bad.size else int(self._state[3])]
         self._cache = None
         return k
 
@@ -225,7 +244,9 @@ def _displacements(
     out: NDArray[np.float64],
 ) -> None:
     """``out[r, i]`` = cumulative displacement at ``tb[i]`` minus at ``ta[r, i]`` where both
-    lie in the samples, ``ta <= tb`` and no segment between is unusable (else left as is)."""
+    lie in the samples, ``ta <= tb`` and no segment between is unusable (else left as is);
+    ``bad`` empty: no segment is."""
+    counts = bad.shape[0] > 0
     t0 = t[0]
     t1 = t[t.shape[0] - 1]
     last = t.shape[0] - 2
@@ -243,7 +264,7 @@ def _displacements(
             if not (a >= t0 and a <= t1 and b >= a and np.isfinite(a)):
                 continue
             ka = _segment(t, a, _guess(t, a, step))
-            if bad[kb + 1] - bad[ka] != 0:
+            if counts and bad[kb + 1] - bad[ka] != 0:
                 continue
             h = t[ka + 1] - t[ka]
             dt = a - t[ka]

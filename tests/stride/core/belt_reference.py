@@ -14,8 +14,7 @@ def displacement_reference(
 ) -> NDArray[np.float64]:
     """Belt travel from ``ta`` to ``tb`` via ``np.searchsorted`` of every time."""
     t, v, d = track._arrays()
-    bad = track._cache_bad
-    assert bad is not None
+    bad = _bad_counts(t, v, track.max_gap_s)
     ta = np.asarray(ta, dtype=np.float64)
     tb = np.asarray(tb, dtype=np.float64)
     out = np.full(np.broadcast(ta, tb).shape, np.nan)
@@ -44,3 +43,14 @@ def _position(
     dt = xs - t[k]
     pos = d[k] + dt * (v[k] + 0.5 * (v[k + 1] - v[k]) * dt / h)
     return pos, k.astype(np.int64), ok
+
+
+def _bad_counts(
+    t: NDArray[np.float64], v: NDArray[np.float64], max_gap: float
+) -> NDArray[np.int64]:
+    """The count of unusable segments (further apart than ``max_gap``, or a NaN travel)
+    up to each sample, from the samples themselves."""
+    h = np.diff(t)
+    with np.errstate(invalid="ignore"):
+        unusable = (h > max_gap) | np.isnan(0.5 * (v[1:] + v[:-1]) * h)
+    return np.concatenate(([0], np.cumsum(unusable))).astype(np.int64)

@@ -136,3 +136,31 @@ def test_several_starts_to_one_end_match_the_reference() -> None:
         assert np.array_equal(g, displacement_reference(track, ta, tb), equal_nan=True)
         assert np.isfinite(g).any() and np.isnan(g).any()
     assert track.displacements([], tb) == []
+
+
+@pytest.mark.parametrize("gap_in", [None, 0, 1, 2, 3])
+def test_parts_without_unusable_segments_mixed_with_parts_with_them(gap_in: int | None) -> None:
+    """A part with no unusable segment keeps its count alone (no array); parts with one
+    before or after it, a gap between two parts, and a drop of the first samples all
+    give the reference's travel (which counts the unusable segments from the samples)."""
+    rng = np.random.default_rng(5 if gap_in is None else gap_in)
+    t = 2.0 + np.cumsum(np.full(1200, 0.02))
+    v = 1.0 + 0.05 * rng.standard_normal(t.size)
+    if gap_in is not None:
+        t[300 * gap_in + 150 :] += 1.5  # inside part gap_in (part 3: ... and at its start)
+        if gap_in == 3:
+            t[900:] += 1.5
+    tracks = [BeltTrack(), BeltTrack()]
+    for part in range(4):
+        for track in tracks:
+            track.append(t[300 * part : 300 * part + 300], v[300 * part : 300 * part + 300])
+        if part == 1:
+            assert tracks[1].drop_before(float(t[40]) + 0.001) == 40
+    ta = _times(rng, t, 400, sort=False)
+    tb = ta + rng.uniform(0.0, 4.0, ta.size)
+    for track in tracks:
+        got = track.displacement(ta, tb)
+        assert np.array_equal(got, displacement_reference(track, ta, tb), equal_nan=True)
+        assert np.isfinite(got).any()
+        inside = np.isfinite(ta) & (ta >= track.samples()[0][0]) & (tb <= t[-1])
+        assert np.isnan(got[inside]).any() == (gap_in is not None)

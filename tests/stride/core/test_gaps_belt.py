@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from stride.core.belt import BeltTrack
@@ -108,9 +108,17 @@ def test_overlaps_gap() -> None:
 def _displacement_reference(
     bt: list[float], v: list[float], ta: float, tb: float, max_gap: float
 ) -> float:
-    """Integrate the piecewise-linear speed from ta to tb by fine trapezoids per segment."""
+    """Integrate the piecewise-linear speed from ta to tb by fine trapezoids per segment.
+
+    A zero-length interval at a sample time looks up one segment, as the track does: the one
+    that starts there (the last one at the last sample), so it is 0 where that segment is
+    usable and NaN where it is not, whatever the segment before it holds."""
     if not (bt[0] <= ta <= tb <= bt[-1]):
         return math.nan
+    if ta == tb:
+        k = max(i for i in range(len(bt) - 1) if bt[i] <= ta)
+        usable = bt[k + 1] - bt[k] <= max_gap and not (math.isnan(v[k]) or math.isnan(v[k + 1]))
+        return 0.0 if usable else math.nan
     total = 0.0
     for k in range(len(bt) - 1):
         lo, hi = max(ta, bt[k]), min(tb, bt[k + 1])
@@ -134,6 +142,8 @@ def _displacement_reference(
     st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1)), min_size=1, max_size=8),
     st.integers(1, 29),
 )
+# a zero-length interval at a sample time between a NaN segment and a usable one
+@example([0.5, 0.125, 0.125, 0.25], [0.0, math.nan] + [0.0] * 28, [(0.5, 0.5)], 1)
 def test_belt_displacement_matches_reference(
     steps: list[float], speeds: list[float], spans: list[tuple[float, float]], cut: int
 ) -> None:
@@ -154,6 +164,18 @@ def test_belt_displacement_matches_reference(
         assert math.isnan(g) == math.isnan(ref)
         if not math.isnan(ref):
             assert g == pytest.approx(ref, abs=1e-9)
+
+
+def test_zero_length_interval_looks_up_the_segment_that_starts_there() -> None:
+    nan = math.nan
+    track = BeltTrack(max_gap_s=0.4)
+    track.append(np.array([0.5, 0.625, 0.75, 1.0, 1.5, 1.6]), np.array([0, nan, 0, 0, 0, 0.0]))
+    at = np.array([0.5, 0.625, 0.75, 1.0, 1.5, 1.6, 0.7, 0.8])
+    got = track.displacement(at, at)
+    # after a NaN segment: 0; before one, in one or before a gap (1.0-1.5): NaN; the last
+    # sample looks up the last segment
+    assert np.isnan(got[[0, 1, 3, 6]]).all()
+    assert got[[2, 4, 5, 7]].tolist() == [0.0, 0.0, 0.0, 0.0]
 
 
 def test_belt_golden_values() -> None:

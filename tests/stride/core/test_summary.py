@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 from test_steps import belt, contacts, table  # type: ignore[import-not-found]
 
-from stride.core.summary import left_stride_phases, stats, summarize
+from stride.core.summary import (
+    SQUARES_AT_ONCE,
+    left_stride_phases,
+    squared_deviations,
+    stats,
+    summarize,
+)
 from stride.core.targets import Target, apply_course, apply_target, matching_cadence_spm
 
 
@@ -124,7 +130,7 @@ def _stats_reference(x: np.ndarray) -> dict[str, float | int | None]:
 def test_stats_equal_plain_numpy_bit_for_bit(seed: int) -> None:
     """NaN/inf dropped, empty, single, constant and 2-D (belt) inputs."""
     rng = np.random.default_rng(seed)
-    for n in (0, 1, 2, 3, 17, 1000):
+    for n in (0, 1, 2, 3, 17, 1000, SQUARES_AT_ONCE + 1, 3 * SQUARES_AT_ONCE + 13):
         x = rng.uniform(-5.0, 100.0) + rng.uniform(0.0, 10.0) * rng.standard_normal(n)
         if seed % 2:
             x[rng.random(n) < 0.2] = rng.choice([np.nan, np.inf, -np.inf])
@@ -140,6 +146,17 @@ def test_stats_equal_plain_numpy_bit_for_bit(seed: int) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # inf and -inf: nothing to say, as before
         assert stats(np.array([np.inf, -np.inf, 2.0, 4.0]))["mean"] == 3.0
+
+
+@pytest.mark.parametrize("n", [2, 9, 16_000, 16_001, 16_008, 65_537, 180_005, 1_000_003])
+def test_squared_deviations_equal_numpy_bit_for_bit(n: int) -> None:
+    """The halves split where numpy's pairwise sum splits: any other split differs in the
+    last bits on values like an hour's belt speeds."""
+    rng = np.random.default_rng(n)
+    a = 1.0 + 0.05 * rng.standard_normal(n) + 1e-3 * rng.random(n)
+    mean = float(np.add.reduce(a) / n)
+    dev = a - mean
+    assert squared_deviations(a, mean) == float(np.add.reduce(dev * dev))
 
 
 def test_phases_do_not_depend_on_row_order(rng: np.random.Generator) -> None:
