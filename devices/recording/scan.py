@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from devices.errors import InputError
-from devices.memory import huge_empty, populated
+from devices.memory import huge_empty, written
 from devices.recording.layout import (
     CHUNK_HEAD,
     CHUNK_MAGIC,
@@ -89,8 +89,8 @@ def join(parts: list[StreamData], sink: _Sink | None = None) -> StreamData:
     if len(parts) == 1:
         return parts[0]
     count = sum(p.offsets.size for p in parts)
-    offsets = populated(np.empty(count, np.int64))  # each part's shifted in place: no copy
-    host_t = populated(np.empty(count, np.float64))  # of its own (written whole: pages taken)
+    offsets = written(count, np.int64)  # each part's shifted in place: no copy of its own
+    host_t = written(count, np.float64)
     start = at = 0
     for p in parts:
         k = p.offsets.size
@@ -112,7 +112,9 @@ class _Sink:
     pages never written (headers, damage) are never touched, so the memory used follows
     the intact data, not the file size. Twice that size is reserved where the system
     allows it (untouched, it costs nothing): a decoder may then write its result over the
-    data it decoded (``StreamData.room``), instead of into new memory."""
+    data it decoded (``StreamData.room``), instead of into new memory. It starts at a huge
+    page's boundary (:func:`devices.memory.huge_empty`): its first 2 MB are one page
+    fault, not 512."""
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -123,9 +125,9 @@ class _Sink:
         """The next ``n`` bytes of the buffer, to be written."""
         if self.buf is None:
             try:
-                self.buf = np.empty(max(2 * self.size, n), np.uint8)
+                self.buf = huge_empty(max(2 * self.size, n), np.uint8)
             except MemoryError:  # no address space to spare: the data's size only
-                self.buf = np.empty(max(self.size, n), np.uint8)
+                self.buf = huge_empty(max(self.size, n), np.uint8)
         out = self.buf[self.used : self.used + n]
         self.used += n
         return out
@@ -254,7 +256,7 @@ def _batch(
         host_t = host_bits.view("<f8")
     else:
         host_t = buf[found[:, None] + np.arange(8, 16)].copy().view("<f8").reshape(-1)
-    offsets = populated(np.empty(found.size, np.int64))  # written whole: pages taken at once
+    offsets = written(found.size, np.int64)
     offsets[:1] = 0
     np.cumsum(lengths[:-1], out=offsets[1:])
     total = int(lengths.sum())
@@ -349,7 +351,7 @@ def _split_scan(buf: NDArray[np.uint8], pos: int, tables: Any) -> tuple[Any, Any
 
 def _joined(a: NDArray[Any], b: NDArray[Any]) -> NDArray[Any]:
     """``a`` then ``b`` in one new array (written whole: its pages taken at once)."""
-    return np.concatenate((a, b), out=populated(np.empty(a.size + b.size, a.dtype)))
+    return np.concatenate((a, b), out=written(a.size + b.size, a.dtype))
 
 
 def _chunk_from(buf: NDArray[np.uint8], at: int, tables: Any) -> int:

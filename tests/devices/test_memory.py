@@ -40,40 +40,110 @@ def test_release_pages_drops_whole_pages_inside_and_keeps_the_rest() -> None:
     assert buf[1] == 7
 
 
-def test_populated_keeps_the_array_as_it_is() -> None:
-    """The same array (numpy's, contents kept), for every size: below, inside and above
-    the populated range, fresh, reused or a view."""
+def test_written_is_an_empty_array_of_the_shape_asked_for() -> None:
+    """Every size (below, inside and above the populated range, and past a huge page):
+    a writable C-contiguous array of that shape and type, its memory its own; from a huge
+    page's size on, starting at a huge page's boundary."""
     import numpy as np
 
-    for n in (0, 5, memory.POPULATE_MIN // 8 + 3, memory.POPULATE_MAX // 8):
+    sizes = (0, 5, memory.POPULATE_MIN // 8 + 3, memory.HUGE_PAGE // 8 + 5, (3, 700_001))
+    for n in sizes:
         for dtype in (np.int64, np.float64, np.bool_):
-            a = np.ones(n, dtype)
-            assert memory.populated(a) is a and a.all() and a.flags.owndata
-            b = np.empty(n, dtype)
-            assert memory.populated(b) is b and b.flags.writeable and b.flags.c_contiguous
-            b[:] = 0
-            assert not b.any()
-    c = np.arange(memory.POPULATE_MIN).reshape(4, -1)
-    assert memory.populated(c[1:]) is not None and (c.reshape(-1) == np.arange(c.size)).all()
+            a = memory.written(n, dtype)
+            assert a.shape == np.empty(n).shape and a.dtype == dtype
+            assert a.flags.writeable and a.flags.c_contiguous
+            a[...] = 1
+            assert a.all()
+            if a.nbytes >= memory.HUGE_PAGE:
+                assert a.__array_interface__["data"][0] % memory.HUGE_PAGE == 0
+    others = [memory.written(memory.HUGE_PAGE // 8 + 5, np.int64) for _ in range(3)]
+    for i, b in enumerate(others):  # each its own memory
+        b[:] = i
+    assert [int(b.min()) for b in others] == [0, 1, 2] == [int(b.max()) for b in others]
 
 
-def test_populated_takes_fresh_pages_at_once() -> None:
-    """On Linux 5.14 or later the pages of a fresh array are resident before any write."""
-    import mmap
+def _linux_at_least(major: int, minor: int) -> bool:
     import os
 
+    release = tuple(map(int, os.uname().release.split(".")[:2]))
+    return platform.system() == "Linux" and release >= (major, minor)
+
+
+def test_written_takes_fresh_pages_at_once() -> None:
+    """On Linux 5.14 or later the pages of a new array are resident before any write
+    (an array larger than the C heap keeps, so its memory is fresh)."""
+    import mmap
+
     import numpy as np
 
-    if platform.system() != "Linux" or tuple(map(int, os.uname().release.split(".")[:2])) < (5, 14):
+    if not _linux_at_least(5, 14):
         pytest.skip("MADV_POPULATE_WRITE is Linux 5.14's")
-    size = (memory.POPULATE_MIN + memory.POPULATE_MAX) // 2
-    mem = mmap.mmap(-1, size)  # fresh pages of its own, as a new array's
-    a = np.frombuffer(mem, np.uint8)
+    size = FRESH + 3 * mmap.PAGESIZE + 5
     before = _resident()
-    memory.populated(a)
+    a = memory.written(size, np.uint8)
     assert _resident() - before >= size - 2 * mmap.PAGESIZE
     del a
-    mem.close()
+
+
+#: Bytes from which glibc's malloc always maps new memory (its largest threshold).
+FRESH = 32 << 20
+
+
+def test_huge_empty_gives_huge_pages_to_whole_stretches_only() -> None:
+    """Where the system gives huge pages on request (``madvise``), a new array's whole
+    2 MB stretches take them, and the stretch after its last boundary takes none: its
+    memory is what it writes, not a huge page more."""
+    import numpy as np
+
+    mode = _thp_mode()
+    if mode is None or mode == "never" or not _linux_at_least(5, 14):
+        pytest.skip("no transparent huge pages to ask for here")
+    whole = FRESH // memory.HUGE_PAGE + 1
+    size = whole * memory.HUGE_PAGE + memory.HUGE_PAGE // 2  # and half a huge page
+    before_huge, before = _anon_huge(), _resident()
+    a = memory.written(size, np.uint8)
+    a[:] = 1
+    huge = _anon_huge() - before_huge
+    assert huge == whole * memory.HUGE_PAGE  # the whole stretches, not the half one
+    assert _resident() - before < size + memory.HUGE_PAGE // 4
+    start = a.__array_interface__["data"][0]
+    assert "hg" in _vm_flags(start)  # asked for huge pages: numpy's advice or not
+    assert "nh" in _vm_flags(start + whole * memory.HUGE_PAGE)  # and the half one not
+    del a
+
+
+def _vm_flags(address: int) -> list[str]:
+    """The ``VmFlags`` of this process's memory mapping that holds ``address`` (Linux)."""
+    with open("/proc/self/smaps") as f:
+        lines = f.read().splitlines()
+    inside = False
+    for line in lines:
+        head = line.split(" ", 1)[0]
+        if "-" in head and not line.endswith(":") and ":" not in head:
+            lo, hi = (int(x, 16) for x in head.split("-"))
+            inside = lo <= address < hi
+        elif inside and line.startswith("VmFlags:"):
+            return line.split()[1:]
+    return []
+
+
+def _thp_mode() -> str | None:
+    """The system's transparent huge page setting (``always``, ``madvise``, ``never``)."""
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+            text = f.read()
+    except OSError:
+        return None
+    return text[text.index("[") + 1 : text.index("]")]
+
+
+def _anon_huge() -> int:
+    """This process's anonymous memory held in huge pages, bytes (Linux)."""
+    with open("/proc/self/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("AnonHugePages:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def _resident() -> int:
