@@ -252,8 +252,9 @@ def _batch(
     """The chunks whose headers start at ``found`` in ``buf`` (data lengths ``lengths``,
     host times as the scanner read them, else read here), their data gathered into a new
     bytearray or the next bytes of ``sink``."""
-    if host_bits is not None:
-        host_t = host_bits.view("<f8")
+    if host_bits is not None:  # (the scanner's memory, written again by its next scan)
+        host_t = written(found.size, np.float64)
+        np.copyto(host_t, host_bits.view("<f8"))
     else:
         host_t = buf[found[:, None] + np.arange(8, 16)].copy().view("<f8").reshape(-1)
     offsets = written(found.size, np.int64)
@@ -267,7 +268,7 @@ def _batch(
     else:
         out = sink.take(total)
         data = out.data
-    _gather_parts(buf, found, lengths.astype(np.int64), out, offsets)
+    _gather_parts(buf, found, lengths.astype(np.int64, copy=False), out, offsets)
     return StreamData(data, offsets, host_t.astype(np.float64, copy=False))
 
 
@@ -317,41 +318,50 @@ def _kernel_scanner() -> Callable[[NDArray[np.uint8], int], tuple[Any, Any, Any,
     from devices.recording._scan_kernels import _scan_chunks, crc32_tables
 
     tables = crc32_tables()
+    room: list[Any] = []  # the outputs' memory, from window to window (read before the next)
     if read_threads() < 2:
-        return lambda buf, pos: _scan_chunks(buf, pos, tables, buf.shape[0])
-    return lambda buf, pos: _split_scan(buf, pos, tables)
+        return lambda buf, pos: _scan_chunks(buf, pos, tables, buf.shape[0], room)
+    rooms: tuple[list[Any], ...] = ([], [], [])  # the first part's, the second's, joined
+    return lambda buf, pos: _split_scan(buf, pos, tables, rooms)
 
 
-def _split_scan(buf: NDArray[np.uint8], pos: int, tables: Any) -> tuple[Any, Any, Any, int]:
+def _split_scan(
+    buf: NDArray[np.uint8], pos: int, tables: Any, rooms: tuple[list[Any], ...]
+) -> tuple[Any, Any, Any, int]:
     """The scan of ``buf`` from ``pos`` in two parts at once: from ``pos`` up to an intact
     chunk found half way (its magic and CRC check), and from that chunk on a thread of its
     own. The second part counts only where the first one's walk lands on that chunk
-    exactly (else the first walk goes on past it alone): the result of one walk."""
+    exactly (else the first walk goes on past it alone): the result of one walk.
+    ``rooms``: the outputs' memory from one window to the next (the first part's, the
+    second's, and the two joined; see ``_scan_chunks``): the results are views of it."""
     from devices.recording._scan_kernels import _scan_chunks
 
     n = buf.shape[0]
     mid = _chunk_from(buf, pos + (n - pos) // 2, tables) if n - pos >= MIN_SPLIT else -1
     if mid < 0:
-        return _scan_chunks(buf, pos, tables, n)
+        return _scan_chunks(buf, pos, tables, n, rooms[0])
     later: list[Any] = []
-    helper = threading.Thread(target=lambda: later.extend(_scan_chunks(buf, mid, tables, n)))
+    helper = threading.Thread(
+        target=lambda: later.extend(_scan_chunks(buf, mid, tables, n, rooms[1]))
+    )
     helper.start()
     try:
-        found, lengths, hosts, stop = _scan_chunks(buf, pos, tables, mid)
+        found, lengths, hosts, stop = _scan_chunks(buf, pos, tables, mid, rooms[0])
     finally:
         helper.join()
     if stop < mid:  # damage before the second part: the scan stops there
         return found, lengths, hosts, stop
     if stop > mid or len(later) != 4:  # the walk went past the chunk found (not one of
-        later = list(_scan_chunks(buf, stop, tables, n))  # the stream's own): on alone
-    parts = zip((found, lengths, hosts), later[:3], strict=True)
-    found, lengths, hosts = (_joined(*p) for p in parts)
-    return found, lengths, hosts, int(later[3])
-
-
-def _joined(a: NDArray[Any], b: NDArray[Any]) -> NDArray[Any]:
-    """``a`` then ``b`` in one new array (written whole: its pages taken at once)."""
-    return np.concatenate((a, b), out=written(a.size + b.size, a.dtype))
+        later = list(_scan_chunks(buf, stop, tables, n, rooms[1]))  # the stream's own)
+    k = found.size + later[0].size
+    room = rooms[2]
+    if not room or room[0].shape[1] < k:
+        room[:] = [np.empty((3, k), np.int64)]
+    joined = room[0][:, :k]
+    for whole, a, b in zip(joined, (found, lengths, hosts), later[:3], strict=True):
+        whole[: a.size] = a
+        whole[a.size :] = b
+    return joined[0], joined[1], joined[2], int(later[3])
 
 
 def _chunk_from(buf: NDArray[np.uint8], at: int, tables: Any) -> int:
