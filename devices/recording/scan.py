@@ -85,12 +85,19 @@ EMPTY = StreamData(b"", np.zeros(0, np.int64), np.zeros(0, np.float64))
 
 def join(parts: list[StreamData], sink: _Sink | None = None) -> StreamData:
     """One StreamData of consecutive pieces (with ``sink``: the pieces :func:`iter_stream`
-    gathered into it, one after the other, so their bytes are joined already)."""
+    gathered into it, one after the other, so their bytes, chunk starts and host times
+    are joined already: the starts are shifted in place)."""
     if len(parts) == 1:
         return parts[0]
     count = sum(p.offsets.size for p in parts)
-    offsets = written(count, np.int64)  # each part's shifted in place: no copy of its own
-    host_t = written(count, np.float64)
+    if sink is not None and sink.rows is not None:
+        start = 0
+        for p in parts:
+            np.add(p.offsets, start, out=p.offsets)
+            start += len(p.data)
+        return StreamData(sink.view(0, start), sink.rows[0][:count], sink.rows[1][:count])
+    both = written((2, count), np.int64)  # one array: huge pages where the two are 2 MB
+    offsets, host_t = both[0], both[1].view(np.float64)  # (each part's shifted in place)
     start = at = 0
     for p in parts:
         k = p.offsets.size
@@ -120,6 +127,19 @@ class _Sink:
         self.size = size
         self.buf: NDArray[np.uint8] | None = None
         self.used = 0
+        #: the chunks' starts and host times, likewise gathered one batch after the other
+        #: (room for a chunk per header's size of the file; pages never written cost nothing)
+        self.rows: tuple[NDArray[np.int64], NDArray[np.float64]] | None = None
+        self.chunks = 0
+
+    def take_rows(self, k: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The next ``k`` chunks' places for their starts and host times, to be written."""
+        if self.rows is None:
+            cap = self.size // CHUNK_HEAD.size + 1
+            self.rows = (huge_empty(cap, np.int64), huge_empty(cap, np.float64))
+        at = self.chunks
+        self.chunks += k
+        return self.rows[0][at : self.chunks], self.rows[1][at : self.chunks]
 
     def take(self, n: int) -> NDArray[np.uint8]:
         """The next ``n`` bytes of the buffer, to be written."""
@@ -251,13 +271,16 @@ def _batch(
 ) -> StreamData:
     """The chunks whose headers start at ``found`` in ``buf`` (data lengths ``lengths``,
     host times as the scanner read them, else read here), their data gathered into a new
-    bytearray or the next bytes of ``sink``."""
+    bytearray or the next bytes of ``sink``, their starts and host times into new arrays
+    or the sink's next rows."""
+    if sink is None:
+        offsets, host_t = written(found.size, np.int64), written(found.size, np.float64)
+    else:
+        offsets, host_t = sink.take_rows(found.size)
     if host_bits is not None:  # (the scanner's memory, written again by its next scan)
-        host_t = written(found.size, np.float64)
         np.copyto(host_t, host_bits.view("<f8"))
     else:
-        host_t = buf[found[:, None] + np.arange(8, 16)].copy().view("<f8").reshape(-1)
-    offsets = written(found.size, np.int64)
+        host_t[:] = buf[found[:, None] + np.arange(8, 16)].copy().view("<f8").reshape(-1)
     offsets[:1] = 0
     np.cumsum(lengths[:-1], out=offsets[1:])
     total = int(lengths.sum())
