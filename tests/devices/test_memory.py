@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from typing import Any
 
 import pytest
 
@@ -70,19 +71,36 @@ def _linux_at_least(major: int, minor: int) -> bool:
 
 
 def test_written_takes_fresh_pages_at_once() -> None:
-    """On Linux 5.14 or later the pages of a new array are resident before any write
-    (an array larger than the C heap keeps, so its memory is fresh)."""
+    """On Linux 5.14 or later every page of a new array is resident before any write (an
+    array larger than the C heap keeps, so its memory is fresh: asked of the kernel
+    with ``mincore``, page by page, so other threads' memory does not count)."""
     import mmap
 
     import numpy as np
 
     if not _linux_at_least(5, 14):
         pytest.skip("MADV_POPULATE_WRITE is Linux 5.14's")
-    size = FRESH + 3 * mmap.PAGESIZE + 5
-    before = _resident()
-    a = memory.written(size, np.uint8)
-    assert _resident() - before >= size - 2 * mmap.PAGESIZE
-    del a
+    a = memory.written(FRESH + 3 * mmap.PAGESIZE + 5, np.uint8)
+    resident = _resident_pages(a)
+    assert resident.size >= a.size // mmap.PAGESIZE - 1 and resident.all()
+
+
+def _resident_pages(a: Any) -> Any:
+    """Whether each whole page inside ``a`` is resident (Linux's ``mincore``)."""
+    import ctypes
+    import mmap
+
+    import numpy as np
+
+    page = mmap.PAGESIZE
+    start = a.__array_interface__["data"][0]
+    first = -(-start // page) * page
+    n = (start + a.nbytes - first) // page
+    vec = np.zeros(n, np.uint8)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mincore.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)
+    assert libc.mincore(first, n * page, vec.ctypes.data) == 0
+    return vec & 1 == 1
 
 
 #: Bytes from which glibc's malloc always maps new memory (its largest threshold).
@@ -100,31 +118,34 @@ def test_huge_empty_gives_huge_pages_to_whole_stretches_only() -> None:
         pytest.skip("no transparent huge pages to ask for here")
     whole = FRESH // memory.HUGE_PAGE + 1
     size = whole * memory.HUGE_PAGE + memory.HUGE_PAGE // 2  # and half a huge page
-    before_huge, before = _anon_huge(), _resident()
     a = memory.written(size, np.uint8)
     a[:] = 1
-    huge = _anon_huge() - before_huge
-    assert huge == whole * memory.HUGE_PAGE  # the whole stretches, not the half one
-    assert _resident() - before < size + memory.HUGE_PAGE // 4
     start = a.__array_interface__["data"][0]
-    assert "hg" in _vm_flags(start)  # asked for huge pages: numpy's advice or not
-    assert "nh" in _vm_flags(start + whole * memory.HUGE_PAGE)  # and the half one not
+    body, tail = _mapping(start), _mapping(start + whole * memory.HUGE_PAGE)
+    assert "hg" in body["VmFlags"]  # asked for huge pages: numpy's advice or not
+    assert int(body["AnonHugePages"][0]) * 1024 >= whole * memory.HUGE_PAGE  # taken
+    assert "nh" in tail["VmFlags"] and tail["AnonHugePages"] == ["0", "kB"]  # the half not
     del a
 
 
-def _vm_flags(address: int) -> list[str]:
-    """The ``VmFlags`` of this process's memory mapping that holds ``address`` (Linux)."""
+def _mapping(address: int) -> dict[str, list[str]]:
+    """The ``/proc/self/smaps`` fields of this process's memory mapping holding
+    ``address`` (Linux): each field's words after its name."""
     with open("/proc/self/smaps") as f:
         lines = f.read().splitlines()
+    fields: dict[str, list[str]] = {}
     inside = False
     for line in lines:
         head = line.split(" ", 1)[0]
-        if "-" in head and not line.endswith(":") and ":" not in head:
+        if "-" in head and ":" not in head:
+            if inside:
+                break
             lo, hi = (int(x, 16) for x in head.split("-"))
             inside = lo <= address < hi
-        elif inside and line.startswith("VmFlags:"):
-            return line.split()[1:]
-    return []
+        elif inside:
+            name, _, rest = line.partition(":")
+            fields[name] = rest.split()
+    return fields
 
 
 def _thp_mode() -> str | None:
@@ -135,20 +156,3 @@ def _thp_mode() -> str | None:
     except OSError:
         return None
     return text[text.index("[") + 1 : text.index("]")]
-
-
-def _anon_huge() -> int:
-    """This process's anonymous memory held in huge pages, bytes (Linux)."""
-    with open("/proc/self/smaps_rollup") as f:
-        for line in f:
-            if line.startswith("AnonHugePages:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def _resident() -> int:
-    """This process's resident bytes (Linux)."""
-    import mmap
-
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * mmap.PAGESIZE
