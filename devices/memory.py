@@ -45,21 +45,24 @@ def release_pages(buf: NDArray[np.uint8]) -> None:
     _advise(buf, getattr(mmap, "MADV_DONTNEED", None))  # zero-fill afterwards: Linux's meaning
 
 
-#: Arrays smaller than this, or of this size or larger, are left as they are
-#: (:func:`populated`): numpy asks for huge pages from 4 MB on.
-POPULATE_MIN, POPULATE_MAX = 256 << 10, 4 << 20
+#: Arrays smaller than this are made as they are (:func:`written`): their pages are few.
+POPULATE_MIN = 256 << 10
 #: ``madvise``'s advice to take a stretch's pages for writing now (Linux 5.14).
 MADV_POPULATE_WRITE = 23
 
 
-def populated(a: NDArray[Any]) -> NDArray[Any]:
-    """``a`` (a new C-contiguous array about to be written whole), its whole pages taken
-    now, in one system call, where its memory is fresh: a page fault per 4 KB on its first
-    writes costs more than writing it (taken together, about half as much). Its contents
-    and memory are as before (pages it would take anyway; those it holds already, e.g.
-    reused from the C heap, as they are). For ``POPULATE_MIN`` to ``POPULATE_MAX`` bytes;
-    Linux's ``madvise(MADV_POPULATE_WRITE)``; elsewhere, or on an older kernel, nothing."""
-    if POPULATE_MIN <= a.nbytes < POPULATE_MAX:
+def written(shape: int | tuple[int, ...], dtype: Any) -> NDArray[Any]:
+    """``np.empty(shape, dtype)`` for an array about to be written whole, its fresh pages
+    taken now, in one system call: a page fault per 4 KB on its first writes costs more
+    than writing it (taken together, about half as much). From 2 MB on it starts at a
+    huge page's boundary (:func:`huge_empty`), so its whole 2 MB stretches come as huge
+    pages, one fault each instead of 512. The memory is the pages it would take anyway
+    (those already held, e.g. reused from the C heap, as they are). From
+    ``POPULATE_MIN`` bytes; Linux's ``madvise(MADV_POPULATE_WRITE)`` (5.14); elsewhere,
+    or on an older kernel, as ``np.empty``."""
+    dt = np.dtype(dtype)
+    a = huge_empty(shape, dt)
+    if a.nbytes >= POPULATE_MIN:
         _advise(a.reshape(-1).view(np.uint8), MADV_POPULATE_WRITE)
     return a
 
@@ -92,14 +95,19 @@ HUGE_PAGE = 2 << 20
 
 def huge_empty(shape: int | tuple[int, ...], dtype: Any) -> NDArray[Any]:
     """``np.empty(shape, dtype)``, starting at a huge page's boundary where it takes a
-    huge page or more (numpy asks the kernel for huge pages for a large array, but the
-    stretch before the first boundary in it, and after the last, takes a page fault per
-    4 KB: up to a thousand, each costing more than writing the page). The 2 MB more
-    reserved for that are never touched: they cost address space, not memory."""
+    huge page or more, its whole 2 MB stretches asked for as huge pages (the stretch
+    before the first boundary in an array, and after the last, would take a page fault
+    per 4 KB: up to a thousand, each costing more than writing the page). The stretch
+    after its last boundary is told to take small pages: a huge page there would hold up
+    to 2 MB the array never writes. The 2 MB more reserved for the alignment are never
+    touched: they cost address space, not memory."""
     dt = np.dtype(dtype)
     size = int(np.prod(shape)) * dt.itemsize
     if size < HUGE_PAGE:
         return np.empty(shape, dt)
     raw = np.empty(size + HUGE_PAGE, np.uint8)
     at = -raw.__array_interface__["data"][0] % HUGE_PAGE
+    whole = size // HUGE_PAGE * HUGE_PAGE
+    _advise(raw[at : at + whole], getattr(mmap, "MADV_HUGEPAGE", None))
+    _advise(raw[at + whole :], getattr(mmap, "MADV_NOHUGEPAGE", None))
     return raw[at : at + size].view(dt).reshape(shape)

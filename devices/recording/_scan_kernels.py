@@ -67,15 +67,27 @@ def _crc32_update(crc: int, raw: U8, a: int, b: int, t: I64) -> int:
     return crc
 
 
-def _scan_chunks(raw: U8, start: int, t: I64, limit: int) -> tuple[I64, I64, I64, int]:
+def _scan_chunks(
+    raw: U8, start: int, t: I64, limit: int, room: list[I64] | None = None
+) -> tuple[I64, I64, I64, int]:
     """(header positions, data lengths, host times' bits (little-endian float64 read as
     int64), position where scanning stopped) of the chunks from ``start`` while each is
     whole and its CRC checks, up to the first at or after ``limit``. Its kernel
     (:func:`_scan_into`) releases the GIL: two stretches of a window can be scanned at
     once. The outputs are made here, with room for a chunk per header's bytes (pages
-    never written cost nothing): an allocation in a kernel compiles code of its own."""
+    never written cost nothing): an allocation in a kernel compiles code of its own.
+    ``room``: a list holding the outputs' memory from one call to the next (empty at
+    first; made larger when a call needs more): the results are views of it, good until
+    the next call given the same list, and a window's scan writes pages the last one
+    took already instead of fresh ones (a page fault per 4 KB)."""
     cap = max((min(raw.shape[0], limit + HEAD) - start) // HEAD + 1, 0)
-    pos, lengths, hosts = (np.empty(cap, np.int64) for _ in range(3))
+    if room is None or not room or room[0].shape[1] < cap:
+        made = np.empty((3, cap), np.int64)
+        if room is not None:
+            room[:] = [made]
+    else:
+        made = room[0]
+    pos, lengths, hosts = made[0], made[1], made[2]
     k, stop = _scan_into(raw, start, t, limit, pos, lengths, hosts)
     return pos[:k], lengths[:k], hosts[:k], stop
 

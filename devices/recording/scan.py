@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from devices.errors import InputError
-from devices.memory import huge_empty, populated
+from devices.memory import huge_empty, written
 from devices.recording.layout import (
     CHUNK_HEAD,
     CHUNK_MAGIC,
@@ -85,12 +85,19 @@ EMPTY = StreamData(b"", np.zeros(0, np.int64), np.zeros(0, np.float64))
 
 def join(parts: list[StreamData], sink: _Sink | None = None) -> StreamData:
     """One StreamData of consecutive pieces (with ``sink``: the pieces :func:`iter_stream`
-    gathered into it, one after the other, so their bytes are joined already)."""
+    gathered into it, one after the other, so their bytes, chunk starts and host times
+    are joined already: the starts are shifted in place)."""
     if len(parts) == 1:
         return parts[0]
     count = sum(p.offsets.size for p in parts)
-    offsets = populated(np.empty(count, np.int64))  # each part's shifted in place: no copy
-    host_t = populated(np.empty(count, np.float64))  # of its own (written whole: pages taken)
+    if sink is not None and sink.rows is not None:
+        start = 0
+        for p in parts:
+            np.add(p.offsets, start, out=p.offsets)
+            start += len(p.data)
+        return StreamData(sink.view(0, start), sink.rows[0][:count], sink.rows[1][:count])
+    both = written((2, count), np.int64)  # one array: huge pages where the two are 2 MB
+    offsets, host_t = both[0], both[1].view(np.float64)  # (each part's shifted in place)
     start = at = 0
     for p in parts:
         k = p.offsets.size
@@ -112,20 +119,35 @@ class _Sink:
     pages never written (headers, damage) are never touched, so the memory used follows
     the intact data, not the file size. Twice that size is reserved where the system
     allows it (untouched, it costs nothing): a decoder may then write its result over the
-    data it decoded (``StreamData.room``), instead of into new memory."""
+    data it decoded (``StreamData.room``), instead of into new memory. It starts at a huge
+    page's boundary (:func:`devices.memory.huge_empty`): its first 2 MB are one page
+    fault, not 512."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.buf: NDArray[np.uint8] | None = None
         self.used = 0
+        #: the chunks' starts and host times, likewise gathered one batch after the other
+        #: (room for a chunk per header's size of the file; pages never written cost nothing)
+        self.rows: tuple[NDArray[np.int64], NDArray[np.float64]] | None = None
+        self.chunks = 0
+
+    def take_rows(self, k: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The next ``k`` chunks' places for their starts and host times, to be written."""
+        if self.rows is None:
+            cap = self.size // CHUNK_HEAD.size + 1
+            self.rows = (huge_empty(cap, np.int64), huge_empty(cap, np.float64))
+        at = self.chunks
+        self.chunks += k
+        return self.rows[0][at : self.chunks], self.rows[1][at : self.chunks]
 
     def take(self, n: int) -> NDArray[np.uint8]:
         """The next ``n`` bytes of the buffer, to be written."""
         if self.buf is None:
             try:
-                self.buf = np.empty(max(2 * self.size, n), np.uint8)
+                self.buf = huge_empty(max(2 * self.size, n), np.uint8)
             except MemoryError:  # no address space to spare: the data's size only
-                self.buf = np.empty(max(self.size, n), np.uint8)
+                self.buf = huge_empty(max(self.size, n), np.uint8)
         out = self.buf[self.used : self.used + n]
         self.used += n
         return out
@@ -249,12 +271,16 @@ def _batch(
 ) -> StreamData:
     """The chunks whose headers start at ``found`` in ``buf`` (data lengths ``lengths``,
     host times as the scanner read them, else read here), their data gathered into a new
-    bytearray or the next bytes of ``sink``."""
-    if host_bits is not None:
-        host_t = host_bits.view("<f8")
+    bytearray or the next bytes of ``sink``, their starts and host times into new arrays
+    or the sink's next rows."""
+    if sink is None:
+        offsets, host_t = written(found.size, np.int64), written(found.size, np.float64)
     else:
-        host_t = buf[found[:, None] + np.arange(8, 16)].copy().view("<f8").reshape(-1)
-    offsets = populated(np.empty(found.size, np.int64))  # written whole: pages taken at once
+        offsets, host_t = sink.take_rows(found.size)
+    if host_bits is not None:  # (the scanner's memory, written again by its next scan)
+        np.copyto(host_t, host_bits.view("<f8"))
+    else:
+        host_t[:] = buf[found[:, None] + np.arange(8, 16)].copy().view("<f8").reshape(-1)
     offsets[:1] = 0
     np.cumsum(lengths[:-1], out=offsets[1:])
     total = int(lengths.sum())
@@ -265,7 +291,7 @@ def _batch(
     else:
         out = sink.take(total)
         data = out.data
-    _gather_parts(buf, found, lengths.astype(np.int64), out, offsets)
+    _gather_parts(buf, found, lengths.astype(np.int64, copy=False), out, offsets)
     return StreamData(data, offsets, host_t.astype(np.float64, copy=False))
 
 
@@ -315,41 +341,50 @@ def _kernel_scanner() -> Callable[[NDArray[np.uint8], int], tuple[Any, Any, Any,
     from devices.recording._scan_kernels import _scan_chunks, crc32_tables
 
     tables = crc32_tables()
+    room: list[Any] = []  # the outputs' memory, from window to window (read before the next)
     if read_threads() < 2:
-        return lambda buf, pos: _scan_chunks(buf, pos, tables, buf.shape[0])
-    return lambda buf, pos: _split_scan(buf, pos, tables)
+        return lambda buf, pos: _scan_chunks(buf, pos, tables, buf.shape[0], room)
+    rooms: tuple[list[Any], ...] = ([], [], [])  # the first part's, the second's, joined
+    return lambda buf, pos: _split_scan(buf, pos, tables, rooms)
 
 
-def _split_scan(buf: NDArray[np.uint8], pos: int, tables: Any) -> tuple[Any, Any, Any, int]:
+def _split_scan(
+    buf: NDArray[np.uint8], pos: int, tables: Any, rooms: tuple[list[Any], ...]
+) -> tuple[Any, Any, Any, int]:
     """The scan of ``buf`` from ``pos`` in two parts at once: from ``pos`` up to an intact
     chunk found half way (its magic and CRC check), and from that chunk on a thread of its
     own. The second part counts only where the first one's walk lands on that chunk
-    exactly (else the first walk goes on past it alone): the result of one walk."""
+    exactly (else the first walk goes on past it alone): the result of one walk.
+    ``rooms``: the outputs' memory from one window to the next (the first part's, the
+    second's, and the two joined; see ``_scan_chunks``): the results are views of it."""
     from devices.recording._scan_kernels import _scan_chunks
 
     n = buf.shape[0]
     mid = _chunk_from(buf, pos + (n - pos) // 2, tables) if n - pos >= MIN_SPLIT else -1
     if mid < 0:
-        return _scan_chunks(buf, pos, tables, n)
+        return _scan_chunks(buf, pos, tables, n, rooms[0])
     later: list[Any] = []
-    helper = threading.Thread(target=lambda: later.extend(_scan_chunks(buf, mid, tables, n)))
+    helper = threading.Thread(
+        target=lambda: later.extend(_scan_chunks(buf, mid, tables, n, rooms[1]))
+    )
     helper.start()
     try:
-        found, lengths, hosts, stop = _scan_chunks(buf, pos, tables, mid)
+        found, lengths, hosts, stop = _scan_chunks(buf, pos, tables, mid, rooms[0])
     finally:
         helper.join()
     if stop < mid:  # damage before the second part: the scan stops there
         return found, lengths, hosts, stop
     if stop > mid or len(later) != 4:  # the walk went past the chunk found (not one of
-        later = list(_scan_chunks(buf, stop, tables, n))  # the stream's own): on alone
-    parts = zip((found, lengths, hosts), later[:3], strict=True)
-    found, lengths, hosts = (_joined(*p) for p in parts)
-    return found, lengths, hosts, int(later[3])
-
-
-def _joined(a: NDArray[Any], b: NDArray[Any]) -> NDArray[Any]:
-    """``a`` then ``b`` in one new array (written whole: its pages taken at once)."""
-    return np.concatenate((a, b), out=populated(np.empty(a.size + b.size, a.dtype)))
+        later = list(_scan_chunks(buf, stop, tables, n, rooms[1]))  # the stream's own)
+    k = found.size + later[0].size
+    room = rooms[2]
+    if not room or room[0].shape[1] < k:
+        room[:] = [np.empty((3, k), np.int64)]
+    joined = room[0][:, :k]
+    for whole, a, b in zip(joined, (found, lengths, hosts), later[:3], strict=True):
+        whole[: a.size] = a
+        whole[a.size :] = b
+    return joined[0], joined[1], joined[2], int(later[3])
 
 
 def _chunk_from(buf: NDArray[np.uint8], at: int, tables: Any) -> int:

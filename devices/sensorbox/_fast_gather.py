@@ -13,7 +13,6 @@ the frame tables' rows already read, so they cost no memory beside the tables.""
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import numpy as np
 from numba import njit
@@ -21,7 +20,7 @@ from numpy.typing import NDArray
 
 from devices._byte_copy import copy_bytes
 from devices._kernel_options import PY_ENTRY
-from devices.memory import populated, release_pages, return_freed_memory
+from devices.memory import huge_empty, release_pages, return_freed_memory, written
 from devices.sensorbox._fast_sequencer import (
     F64,
     I64,
@@ -86,13 +85,15 @@ def _gather_blocks(
     a first run compiles faster without them).
     """
     rtype = _frame_types(rel)
-    count = [int(np.count_nonzero(rtype == k)) for k in range(6)]  # (no int64 copy of it)
+    count = {k: int(np.count_nonzero(rtype == k)) for k in range(1, 6)}  # (no int64 copy)
     nb, nbelt, nother = count[2], count[3], count[1] + count[4] + count[5]
-    new = _written_whole
-    bstart = populated(np.zeros(nb + 1, np.int64))
-    bvstart = populated(np.zeros(nb + 1, np.int64))
-    bseq, bmiss, brst = new(nb, np.int32), new(nb, np.int64), new(nb, np.bool_)
-    bch, bper = new(nb, np.int32), new(nb, np.int32)
+    new = written  # each array below is written whole by the fill: its pages taken at once
+    bstart, bvstart = new(nb + 1, np.int64), new(nb + 1, np.int64)
+    bstart[0] = bvstart[0] = 0  # (the fill writes the rest)
+    # seq, channels and period: the rows of one array (its whole 2 MB stretches huge
+    # pages; its three fields go when the box drops its per-block arrays, all at once)
+    bseq, bch, bper = new((3, nb), np.int32)
+    bmiss, brst = new(nb, np.int64), new(nb, np.bool_)
     binfo = (bseq, bmiss, brst, bch, bper, rel_chunk[:nb])  # the chunks: written over
     # the rows read (b <= i)
     bhost = rel_host[:nb]
@@ -109,11 +110,6 @@ def _gather_blocks(
     )  # fmt: skip
     rare = (other, other_host, int(hello_chunk))
     return bstart, bvstart, binfo, bhost, belt, belt_host, rare, rtype, boff, bt, belt_speed
-
-
-def _written_whole(shape: int | tuple[int, ...], dtype: Any) -> NDArray[Any]:
-    """``np.empty`` for an array the fill writes whole: its fresh pages taken at once."""
-    return populated(np.empty(shape, dtype))
 
 
 def _frame_types(rel: I64) -> I8:
@@ -336,7 +332,7 @@ def gather_times(bt: I64, period: I32, bstart: I64) -> I64:
     :func:`devices.cores.read_threads` allows two threads."""
     from devices.cores import in_two_parts
 
-    t = np.empty(int(bstart[-1]), np.int64)
+    t = huge_empty(int(bstart[-1]), np.int64)  # its halves' pages taken by their threads
     none = np.zeros(0, np.uint8)
 
     def part(a: int, b: int) -> None:  # blocks a to b (their samples' places in bstart)

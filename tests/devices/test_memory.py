@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from typing import Any
 
 import pytest
 
@@ -40,45 +41,118 @@ def test_release_pages_drops_whole_pages_inside_and_keeps_the_rest() -> None:
     assert buf[1] == 7
 
 
-def test_populated_keeps_the_array_as_it_is() -> None:
-    """The same array (numpy's, contents kept), for every size: below, inside and above
-    the populated range, fresh, reused or a view."""
+def test_written_is_an_empty_array_of_the_shape_asked_for() -> None:
+    """Every size (below, inside and above the populated range, and past a huge page):
+    a writable C-contiguous array of that shape and type, its memory its own; from a huge
+    page's size on, starting at a huge page's boundary."""
     import numpy as np
 
-    for n in (0, 5, memory.POPULATE_MIN // 8 + 3, memory.POPULATE_MAX // 8):
+    sizes = (0, 5, memory.POPULATE_MIN // 8 + 3, memory.HUGE_PAGE // 8 + 5, (3, 700_001))
+    for n in sizes:
         for dtype in (np.int64, np.float64, np.bool_):
-            a = np.ones(n, dtype)
-            assert memory.populated(a) is a and a.all() and a.flags.owndata
-            b = np.empty(n, dtype)
-            assert memory.populated(b) is b and b.flags.writeable and b.flags.c_contiguous
-            b[:] = 0
-            assert not b.any()
-    c = np.arange(memory.POPULATE_MIN).reshape(4, -1)
-    assert memory.populated(c[1:]) is not None and (c.reshape(-1) == np.arange(c.size)).all()
+            a = memory.written(n, dtype)
+            assert a.shape == np.empty(n).shape and a.dtype == dtype
+            assert a.flags.writeable and a.flags.c_contiguous
+            a[...] = 1
+            assert a.all()
+            if a.nbytes >= memory.HUGE_PAGE:
+                assert a.__array_interface__["data"][0] % memory.HUGE_PAGE == 0
+    others = [memory.written(memory.HUGE_PAGE // 8 + 5, np.int64) for _ in range(3)]
+    for i, b in enumerate(others):  # each its own memory
+        b[:] = i
+    assert [int(b.min()) for b in others] == [0, 1, 2] == [int(b.max()) for b in others]
 
 
-def test_populated_takes_fresh_pages_at_once() -> None:
-    """On Linux 5.14 or later the pages of a fresh array are resident before any write."""
-    import mmap
+def _linux_at_least(major: int, minor: int) -> bool:
     import os
 
-    import numpy as np
-
-    if platform.system() != "Linux" or tuple(map(int, os.uname().release.split(".")[:2])) < (5, 14):
-        pytest.skip("MADV_POPULATE_WRITE is Linux 5.14's")
-    size = (memory.POPULATE_MIN + memory.POPULATE_MAX) // 2
-    mem = mmap.mmap(-1, size)  # fresh pages of its own, as a new array's
-    a = np.frombuffer(mem, np.uint8)
-    before = _resident()
-    memory.populated(a)
-    assert _resident() - before >= size - 2 * mmap.PAGESIZE
-    del a
-    mem.close()
+    release = tuple(map(int, os.uname().release.split(".")[:2]))
+    return platform.system() == "Linux" and release >= (major, minor)
 
 
-def _resident() -> int:
-    """This process's resident bytes (Linux)."""
+def test_written_takes_fresh_pages_at_once() -> None:
+    """On Linux 5.14 or later every page of a new array is resident before any write (an
+    array larger than the C heap keeps, so its memory is fresh: asked of the kernel
+    with ``mincore``, page by page, so other threads' memory does not count)."""
     import mmap
 
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * mmap.PAGESIZE
+    import numpy as np
+
+    if not _linux_at_least(5, 14):
+        pytest.skip("MADV_POPULATE_WRITE is Linux 5.14's")
+    a = memory.written(FRESH + 3 * mmap.PAGESIZE + 5, np.uint8)
+    resident = _resident_pages(a)
+    assert resident.size >= a.size // mmap.PAGESIZE - 1 and resident.all()
+
+
+def _resident_pages(a: Any) -> Any:
+    """Whether each whole page inside ``a`` is resident (Linux's ``mincore``)."""
+    import ctypes
+    import mmap
+
+    import numpy as np
+
+    page = mmap.PAGESIZE
+    start = a.__array_interface__["data"][0]
+    first = -(-start // page) * page
+    n = (start + a.nbytes - first) // page
+    vec = np.zeros(n, np.uint8)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mincore.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)
+    assert libc.mincore(first, n * page, vec.ctypes.data) == 0
+    return vec & 1 == 1
+
+
+#: Bytes from which glibc's malloc always maps new memory (its largest threshold).
+FRESH = 32 << 20
+
+
+def test_huge_empty_gives_huge_pages_to_whole_stretches_only() -> None:
+    """Where the system gives huge pages on request (``madvise``), a new array's whole
+    2 MB stretches take them, and the stretch after its last boundary takes none: its
+    memory is what it writes, not a huge page more."""
+    import numpy as np
+
+    mode = _thp_mode()
+    if mode is None or mode == "never" or not _linux_at_least(5, 14):
+        pytest.skip("no transparent huge pages to ask for here")
+    whole = FRESH // memory.HUGE_PAGE + 1
+    size = whole * memory.HUGE_PAGE + memory.HUGE_PAGE // 2  # and half a huge page
+    a = memory.written(size, np.uint8)
+    a[:] = 1
+    start = a.__array_interface__["data"][0]
+    body, tail = _mapping(start), _mapping(start + whole * memory.HUGE_PAGE)
+    assert "hg" in body["VmFlags"]  # asked for huge pages: numpy's advice or not
+    assert int(body["AnonHugePages"][0]) * 1024 >= whole * memory.HUGE_PAGE  # taken
+    assert "nh" in tail["VmFlags"] and tail["AnonHugePages"] == ["0", "kB"]  # the half not
+    del a
+
+
+def _mapping(address: int) -> dict[str, list[str]]:
+    """The ``/proc/self/smaps`` fields of this process's memory mapping holding
+    ``address`` (Linux): each field's words after its name."""
+    with open("/proc/self/smaps") as f:
+        lines = f.read().splitlines()
+    fields: dict[str, list[str]] = {}
+    inside = False
+    for line in lines:
+        head = line.split(" ", 1)[0]
+        if "-" in head and ":" not in head:
+            if inside:
+                break
+            lo, hi = (int(x, 16) for x in head.split("-"))
+            inside = lo <= address < hi
+        elif inside:
+            name, _, rest = line.partition(":")
+            fields[name] = rest.split()
+    return fields
+
+
+def _thp_mode() -> str | None:
+    """The system's transparent huge page setting (``always``, ``madvise``, ``never``)."""
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+            text = f.read()
+    except OSError:
+        return None
+    return text[text.index("[") + 1 : text.index("]")]

@@ -153,3 +153,27 @@ def _split_equals_python(raw: bytes, threads: int, window: int | None = None) ->
     assert fast.data == slow.data
     assert np.array_equal(fast.offsets, slow.offsets)
     assert np.array_equal(fast.host_t, slow.host_t)
+
+
+def test_a_scan_writes_its_outputs_where_the_last_one_did() -> None:
+    """Given the same room, a window's scan writes its outputs over the last window's (no
+    fresh pages), the same results as a scan with memory of its own; a scan needing more
+    room than held makes it larger."""
+    from recording_streams import stream_file
+
+    from devices.recording._scan_kernels import _scan_chunks
+
+    raw = np.frombuffer(stream_file([(float(i), bytes([i + 1]) * 7) for i in range(9)]), np.uint8)
+    start = raw.tobytes().index(b"CHNK")
+    tables = crc32_tables()
+    room: list[np.ndarray] = []
+    short = _scan_chunks(raw, start, tables, start + 1, room)
+    small = room[0]
+    alone = _scan_chunks(raw, start, tables, raw.size)
+    first = _scan_chunks(raw, start, tables, raw.size, room)
+    assert room[0] is not small and room[0].shape[1] > small.shape[1]  # made larger
+    again = _scan_chunks(raw, start + 27, tables, raw.size, room)
+    assert short[0].size == 1 and alone[0].size == 9 and again[0].size == 8
+    assert all(np.shares_memory(a, b) for a, b in zip(first[:3], again[:3], strict=True))
+    assert np.array_equal(again[0], alone[0][1:]) and np.array_equal(again[2], alone[2][1:])
+    assert again[3] == alone[3] == raw.size
