@@ -103,7 +103,6 @@ def _one(
     """One record: its tables or its JSON document; the CSV and the plot if asked."""
     from stride.analysis import (
         check_output,
-        document,
         read_notes,
         run,
         with_session_defaults,
@@ -158,8 +157,9 @@ def _one(
         plot_analysis(samples, result, plot, config.target)
         del samples
     if json_out:
-        doc = notes.add_to(document(result, timing))
-        typer.echo(json.dumps(doc, allow_nan=False))
+        from stride.document import document_text, write_out
+
+        write_out(document_text(result, timing, notes))
         return
     from stride.cli.analyze_tables import show
 
@@ -191,6 +191,7 @@ def _many(
     from stride.analysis import ReadNotes
     from stride.cli.first_run import prepare_many
     from stride.cohort.many import analyse_many
+    from stride.document import write_out
 
     if engine == "local" and workers != 1:
         prepare_many(paths[0])  # a first run: the line, and both cores compiling
@@ -205,6 +206,7 @@ def _many(
         # the kernels loaded (or compiled, collector off): start-up frozen, collector on,
         # before the workers are forked, so they inherit both
         ready=start_up.resume,
+        output="text" if json_out else "summary",  # no step rows sent back for a table
     ):
         docs[i] = doc
         failed += "error" in doc
@@ -212,7 +214,7 @@ def _many(
             notes = ReadNotes(doc.get("recording"), doc.get("warnings", []))
             _say(doc["path"], notes.sentences(doc["path"], doc["summary"]), named=True)
         if json_out:
-            typer.echo(json.dumps(doc, allow_nan=False))
+            write_out(doc.pop("json") if "json" in doc else json.dumps(doc, allow_nan=False))
     if not json_out:
         from stride.cli.analyze_tables import show_many
 

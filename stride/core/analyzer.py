@@ -95,6 +95,11 @@ class Analysis:
         """The step rows one by one (an hour's rows need not all be held at once)."""
         return self.steps.rows(with_target="target" in self.summary)
 
+    def step_flags(self) -> list[list[str]]:
+        """Each step row's ``flags`` as :meth:`iter_step_rows` gives them, without the
+        rows (the JSON document's writer takes the table column by column)."""
+        return self.steps.row_flags()
+
 
 def _places(channels: Sequence[Channel], side: Side) -> list[str]:
     return [c.place for c in channels if c.side == side]

@@ -175,6 +175,13 @@ class StepTable:
                 row[k] = _num(cols[k][i])
             yield cast(StepRow, row)
 
+    def row_flags(self) -> list[list[str]]:
+        """Each row's ``flags`` as :meth:`rows` gives them (each distinct mask named once),
+        for a writer that takes the table column by column."""
+        masks = self.flags.tolist()
+        names = {m: flag_names(int(m)) for m in set(masks)}
+        return [list(names[m]) for m in masks]
+
 
 def _num(x: float) -> float | None:
     return None if x != x else x

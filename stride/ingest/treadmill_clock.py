@@ -18,6 +18,7 @@ import heapq
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -132,6 +133,17 @@ class BeltFlagged(Analysis):
 
     def iter_step_rows(self) -> Iterator[StepRow]:
         return (flag_row(r, self.outages) for r in super().iter_step_rows())
+
+    def step_flags(self) -> list[list[str]]:
+        """The rows' flags with ``belt-unknown`` where :meth:`iter_step_rows` adds it:
+        :func:`flag_row` on just the values it reads."""
+        flags = super().step_flags()
+        keys = ("ic_s", "step_time_s", "stride_time_s", "step_length_m")
+        cols = [self.steps[k].tolist() for k in keys]
+        for i, values in enumerate(zip(*cols, strict=True)):
+            row = {k: None if v != v else v for k, v in zip(keys, values, strict=True)}
+            flags[i] = flag_row(cast(StepRow, {**row, "flags": flags[i]}), self.outages)["flags"]
+        return flags
 
     @classmethod
     def of(cls, analysis: Analysis, outages: Iterable[Iterable[float]]) -> Analysis:

@@ -68,7 +68,7 @@ def test_json_document(
     doc = json.loads(out)
     assert set(doc) == {"summary", "steps", "timing", "recording"}  # a session: what was read
     assert doc["recording"]["skipped_chunks"] == 0 and doc["recording"]["torn_tail"] is False
-    assert set(doc["timing"]) == {"read_s", "analysis_s", "samples", "prepare_s"}
+    assert set(doc["timing"]) == {"read_s", "analysis_s", "samples", "prepare_s", "output_s"}
     assert doc["timing"]["samples"] == 8000 - 10
     s = doc["summary"]
     for key in ("steps", "cadence_spm", "L", "R", "symmetry", "variability", "belt_speed_mps"):

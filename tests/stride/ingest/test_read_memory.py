@@ -57,6 +57,7 @@ def test_analyze_json_lets_the_samples_go_before_the_steps_and_the_document(
     without them (``--plot`` alone keeps them, to draw them)."""
     import stride.analysis
     import stride.core.analyzer
+    import stride.document
 
     samples = Alive()
     seen: dict[str, list[str]] = {}
@@ -76,7 +77,7 @@ def test_analyze_json_lets_the_samples_go_before_the_steps_and_the_document(
 
     _wrap(monkeypatch, stride.analysis, "read_signals", read)
     _wrap(monkeypatch, stride.core.analyzer, "side_rows", note("steps"))
-    _wrap(monkeypatch, stride.analysis, "document", note("document"))
+    _wrap(monkeypatch, stride.document, "document_text", note("document"))
     run = stride_in_process("analyze", str(session), "--json")
     assert run.returncode == 0, run.stderr
     assert seen == {"steps": [], "document": []}
