@@ -26,7 +26,7 @@ from stride.core.signals import GaitSignals
 from stride.core.targets import CorruptTargetError, Target
 from stride.errors import InputError
 from stride.ingest.treadmill_clock import with_treadmill
-from stride.readers import read_signals
+from stride.readers import likely_dtype, read_signals
 
 
 @dataclass(frozen=True)
@@ -128,12 +128,6 @@ def without_samples(signals: GaitSignals) -> GaitSignals:
         t=np.zeros(0, np.float64),
         forces=np.zeros((0, k), signals.forces.dtype),
     )
-
-
-def likely_dtype(path: str | os.PathLike[str]) -> str:
-    """The forces dtype a record is most likely read as, before reading it: WFDB records
-    hold 16-bit counts; session recordings and gaitpdb files are scaled to float32."""
-    return "int16" if Path(path).suffix.lower() == ".hea" else "float32"
 
 
 def load_kernels_for(paths: Sequence[str | os.PathLike[str]]) -> None:

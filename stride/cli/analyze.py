@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from stride.cli import start_up, targets
+
+if TYPE_CHECKING:
+    from stride.cli.first_run import Helper
 
 
 def analyze(
@@ -74,7 +77,12 @@ def analyze(
     its "path"; or {"path", "error"}), in the order given; exit 1 if any failed.
     """
     start_up.pause()  # until just before the recordings are read (stride.cli.start_up)
+    from stride.cli.first_run import Helper, start_early
+
+    early = Helper(None)
     try:
+        if len(paths) == 1 and engine == "local" and scheduler is None:
+            early = start_early(paths[0])  # a first run: its helper before the imports below
         target = targets.target_from_cli(spacing, lines_per_step, step_length, tolerance, cadence)
         if pass_length is not None and not pass_length > 0:
             raise typer.BadParameter(f"--pass-length {pass_length} must be a length in metres > 0")
@@ -86,8 +94,9 @@ def analyze(
                 raise typer.BadParameter("--steps-csv and --plot take one recording")
             _many(paths, config, engine, scheduler, workers, json_out)
             return
-        _one(paths[0], config, json_out, steps_csv, plot, force)
+        _one(paths[0], config, json_out, steps_csv, plot, force, early)
     finally:
+        early.stop()  # done already, unless the command failed before its helper was waited for
         start_up.resume()
         start_up.finished()  # what is left is freed with the process, not object by object
 
@@ -99,38 +108,60 @@ def _one(
     steps_csv: Path | None,
     plot: Path | None,
     force: bool,
+    early: Helper,
 ) -> None:
-    """One record: its tables or its JSON document; the CSV and the plot if asked."""
-    from stride.analysis import (
-        check_output,
-        read_notes,
-        run,
-        with_session_defaults,
-        write_text_atomic,
-    )
-    from stride.core.rows import steps_csv_text
-    from stride.ingest.recording import incomplete_warning
+    """One record: its tables or its JSON document; the CSV and the plot if asked.
+    ``early``: a first run's helper started already (:func:`~stride.cli.first_run.start_early`)."""
+    helper = _prepare(path, steps_csv, plot, force, early)
+    _analyse(path, config, json_out, steps_csv, plot, helper)
 
-    for out in (steps_csv, plot):
-        if out is not None:
-            check_output(out, force)
+
+def _prepare(
+    path: Path, steps_csv: Path | None, plot: Path | None, force: bool, early: Helper
+) -> Helper:
+    """The outputs checked, the threads chosen by the load, and on a first run the line
+    and the helper (:func:`stride.cli.first_run.prepare_analysis`)."""
     from devices.cores import set_frame_ahead, set_read_threads
+    from stride.analysis import check_output
     from stride.cli.first_run import (
         framing_kernel_ready,
         idle_core,
         prepare_analysis,
         reading_kernels_ready,
     )
-    from stride.cli.kernel_notice import announce_kernels
     from stride.core.contacts import set_foot_threads
 
+    for out in (steps_csv, plot):
+        if out is not None:
+            check_output(out, force)
     idle = idle_core()
     set_foot_threads(2 if idle else 1)  # the two feet side by side on an idle core
     # The recording read on both cores too, once its kernels are cached (a first run
     # reads with one thread: the framing kernel then compiles on a later run, in 1 s).
     set_read_threads(2 if idle and reading_kernels_ready() else 1)
     set_frame_ahead(framing_kernel_ready())  # one thread too, once that kernel is cached
-    helper = prepare_analysis(path)  # a first run: the line, and a second core compiling
+    return prepare_analysis(path, early)  # a first run: the line, and a second core compiling
+
+
+def _analyse(
+    path: Path,
+    config: Any,
+    json_out: bool,
+    steps_csv: Path | None,
+    plot: Path | None,
+    helper: Helper,
+) -> None:
+    """Read and analyse the record (the helper waited for before the analysis), then
+    say what was found."""
+    from stride.analysis import (
+        read_notes,
+        run,
+        with_session_defaults,
+        write_text_atomic,
+    )
+    from stride.cli.kernel_notice import announce_kernels
+    from stride.core.rows import steps_csv_text
+    from stride.ingest.recording import incomplete_warning
 
     def before_analysis(signals: Any) -> None:
         helper.wait()

@@ -16,7 +16,9 @@ from the cache. The shares:
   (:func:`likely_dtype`; a wrong guess only costs the command compiling its own). The
   helper meets the belt's and DFA's kernels after its scan and loads those the command
   has cached by then: the reading kernels take less than the scan, so the two meet in
-  the middle.
+  the middle. On a session recording whose contact scan numba's cache surely lacks, the
+  helper starts before the command's own imports (:func:`start_early`): its share ends
+  last on a first run.
 - a live session, a demo, a replay: the command compiles the contact scan (the longest
   compile), the helper first the kernels the scan calls (the scan's compile loads those
   it finds in the cache when it meets them), then every other kernel the session's
@@ -60,20 +62,21 @@ class Helper:
         self.task = task
 
     @classmethod
-    def start(cls, task: str, dtype: str = "float64") -> Helper:
-        """Show the first-run line and start ``task`` in a helper process when a second
-        core is there to run it."""
-        print(MESSAGE, file=sys.stderr, flush=True)
+    def start(cls, task: str, dtype: str = "float64", announce: bool = True) -> Helper:
+        """Show the first-run line (unless not ``announce``: :func:`start_early`) and start
+        ``task`` in a helper process when a second core is there to run it."""
+        if announce:
+            print(MESSAGE, file=sys.stderr, flush=True)
         if not _helper_wanted():
-            return cls(None, True)
+            return cls(None, announce)
         dev = subprocess.DEVNULL
         try:
             proc = subprocess.Popen(
                 _helper_command(task, dtype), stdin=dev, stdout=dev, stderr=dev, cwd=_stride_root()
             )  # fmt: skip
         except OSError:  # no process to be had (limits, memory): compile everything here
-            return cls(None, True)
-        return cls(proc, True, task)
+            return cls(None, announce)
+        return cls(proc, announce, task)
 
     def wait(self) -> None:
         """The command's share of the analysis kernels compiled here (an ``analysis``
@@ -152,21 +155,67 @@ def idle_core() -> bool:
     return load <= cores - 0.5
 
 
-def prepare_analysis(path: Path) -> Helper:
+def start_early(path: Path) -> Helper:
+    """First thing in ``stride analyze`` of one session recording, before the command
+    imports numpy and numba (0.4-0.8 s): when numba's cache surely holds no contact scan
+    (:func:`surely_cold`), the analysis helper started at once, unannounced, so its own
+    imports and its share (the contact scan, the longest compile: the last to end on a
+    first run) begin that much sooner. :func:`prepare_analysis` then checks the cache as
+    before, and announces the helper or, if the kernels are there after all, ends it.
+    Anything else: no helper here (Helper(None))."""
+    from stride.readers import likely_dtype
+
+    if not path.is_dir() or not surely_cold():
+        return Helper(None)
+    return Helper.start("analysis", likely_dtype(path), announce=False)
+
+
+def surely_cold() -> bool:
+    """Whether numba's cache holds no contact scan at all, told without importing numba:
+    no index file of the scan where numba keeps this installation's cache (the
+    ``NUMBA_CACHE_DIR`` folder numba derives from the source's folder, else the source's
+    ``__pycache__`` when writable). False where unsure (numba's other cache places): then
+    the helper starts after the full check, as before. A wrong True only starts a helper
+    that :func:`prepare_analysis` ends."""
+    import hashlib
+
+    import stride
+
+    source = os.path.abspath(Path(stride.__file__).parent / "core" / "_contact_scan.py")
+    folder = os.path.dirname(source)
+    cache_dir = os.environ.get("NUMBA_CACHE_DIR", "")
+    if cache_dir:  # numba's UserProvidedCacheLocator
+        digest = hashlib.sha1(folder.encode()).hexdigest()
+        where = Path(cache_dir) / f"{os.path.basename(folder)}_{digest}"
+    else:  # numba's InTreeCacheLocator, where it can write
+        where = Path(folder) / "__pycache__"
+        if not os.access(where if where.is_dir() else folder, os.W_OK):
+            return False
+    return not any(where.glob("_contact_scan.scan-*.nbi"))
+
+
+def prepare_analysis(path: Path, early: Helper | None = None) -> Helper:
     """Before ``stride analyze`` reads ``path``: on a first run, the line on stderr and the
-    analysis kernels compiling in a helper while this process compiles the reading ones
-    (as it reads). Call :meth:`Helper.wait` before analysing."""
-    from stride.analysis import likely_dtype
+    analysis kernels compiling in a helper (``early``'s, if :func:`start_early` started
+    one) while this process compiles the reading ones (as it reads). Call
+    :meth:`Helper.wait` before analysing."""
     from stride.cli.kernel_notice import notice_rare_reading
     from stride.core.kernels import analysis_kernels_ready
+    from stride.readers import likely_dtype
 
+    early = early if early is not None else Helper(None)
     notice_rare_reading()  # a recording that needs the decoder's rare paths: said when so
     dtype = likely_dtype(path)
     if not path.exists():  # reading says what is wrong, before anything compiles
         return Helper(None)
     if analysis_kernels_ready(dtype) and (not path.is_dir() or reading_kernels_ready()):
+        early.stop()  # started on a wrong guess: its kernels are there
         return Helper(None)
-    return Helper.start("analysis", dtype)
+    if early.proc is None:
+        return Helper.start("analysis", dtype)
+    print(MESSAGE, file=sys.stderr, flush=True)
+    early.announced = True
+    return early
 
 
 def prepare_many(path: Path) -> None:

@@ -19,6 +19,12 @@ if TYPE_CHECKING:
 WFDB_SUFFIXES = (".hea", ".let", ".rit", ".dat")
 
 
+def likely_dtype(path: str | os.PathLike[str]) -> str:
+    """The forces dtype a record is most likely read as, before reading it: WFDB records
+    hold 16-bit counts; session recordings and gaitpdb files are scaled to float32."""
+    return "int16" if Path(path).suffix.lower() == ".hea" else "float32"
+
+
 def read_signals(path: str | os.PathLike[str]) -> GaitSignals:
     """Read a PhysioNet WFDB record (``.hea``, or the record path without extension) or a
     gaitpdb text file."""
