@@ -109,8 +109,10 @@ FRESH = 32 << 20
 
 def test_huge_empty_gives_huge_pages_to_whole_stretches_only() -> None:
     """Where the system gives huge pages on request (``madvise``), a new array's whole
-    2 MB stretches take them, and the stretch after its last boundary takes none: its
-    memory is what it writes, not a huge page more."""
+    2 MB stretches ask for them, and the stretch after its last boundary takes none: its
+    memory is what it writes, not a huge page more. Whether the kernel has free huge
+    pages to give is its own affair (fragmented memory gives small ones), so how many
+    the body took is not asserted."""
     import numpy as np
 
     mode = _thp_mode()
@@ -122,8 +124,8 @@ def test_huge_empty_gives_huge_pages_to_whole_stretches_only() -> None:
     a[:] = 1
     start = a.__array_interface__["data"][0]
     body, tail = _mapping(start), _mapping(start + whole * memory.HUGE_PAGE)
+    assert start % memory.HUGE_PAGE == 0
     assert "hg" in body["VmFlags"]  # asked for huge pages: numpy's advice or not
-    assert int(body["AnonHugePages"][0]) * 1024 >= whole * memory.HUGE_PAGE  # taken
     assert "nh" in tail["VmFlags"] and tail["AnonHugePages"] == ["0", "kB"]  # the half not
     del a
 
