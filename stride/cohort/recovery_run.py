@@ -165,11 +165,14 @@ def run_recovery(o: RecoveryOptions) -> dict[str, Any]:
         except KeyboardInterrupt:
             stopped = True
         finally:
-            eng.close(wait=not stopped)
+            if not stopped:
+                eng.close()
             if made and o.recordings is not None:  # made by this run: not left empty
                 with contextlib.suppress(OSError):
                     o.recordings.rmdir()
             stored_count = writer.close()
+            if stopped:
+                _close_interrupted(eng)
     if stopped:
         raise CohortInterrupted(stored_count, len(before), total, db_path)
     return {
@@ -227,6 +230,17 @@ def _store_all(
             advance(1)
     finally:
         writer.put(pending)
+
+
+def _close_interrupted(eng: Engine) -> None:
+    """After Ctrl-C or SIGTERM, once what was made is stored: what has not started is
+    cancelled and the items running are waited for (their workers ignore Ctrl-C and end
+    with them). Not left to the interpreter's exit, which would wait for them too, but where
+    Python 3.11's process pool wakes its manager thread without a lock while that thread
+    closes the pipe: now and then ``OSError: [Errno 9] Bad file descriptor`` came after the
+    interrupted line (CPython gh-125451). A second Ctrl-C stops the wait."""
+    with contextlib.suppress(KeyboardInterrupt):
+        eng.close()
 
 
 @contextlib.contextmanager
