@@ -81,15 +81,21 @@ def _scan_chunks(
     the next call given the same list, and a window's scan writes pages the last one
     took already instead of fresh ones (a page fault per 4 KB)."""
     cap = max((min(raw.shape[0], limit + HEAD) - start) // HEAD + 1, 0)
-    if room is None or not room or room[0].shape[1] < cap:
-        made = np.empty((3, cap), np.int64)
-        if room is not None:
-            room[:] = [made]
-    else:
-        made = room[0]
-    pos, lengths, hosts = made[0], made[1], made[2]
+    pos, lengths, hosts = reused_rows(room, cap)
     k, stop = _scan_into(raw, start, t, limit, pos, lengths, hosts)
     return pos[:k], lengths[:k], hosts[:k], stop
+
+
+def reused_rows(room: list[I64] | None, n: int) -> I64:
+    """A ``(3, m)`` int64 array, ``m >= n``, for three outputs of ``n`` values: the one
+    ``room`` holds (a list keeping it from one call to the next) where it is large enough,
+    else a new one, kept in ``room`` (when given) for the next call."""
+    if room and room[0].shape[1] >= n:
+        return room[0]
+    made = np.empty((3, n), np.int64)
+    if room is not None:
+        room[:] = [made]
+    return made
 
 
 @njit(cache=True, nogil=True, **PY_ENTRY)

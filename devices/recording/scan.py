@@ -357,7 +357,7 @@ def _split_scan(
     exactly (else the first walk goes on past it alone): the result of one walk.
     ``rooms``: the outputs' memory from one window to the next (the first part's, the
     second's, and the two joined; see ``_scan_chunks``): the results are views of it."""
-    from devices.recording._scan_kernels import _scan_chunks
+    from devices.recording._scan_kernels import _scan_chunks, reused_rows
 
     n = buf.shape[0]
     mid = _chunk_from(buf, pos + (n - pos) // 2, tables) if n - pos >= MIN_SPLIT else -1
@@ -377,10 +377,7 @@ def _split_scan(
     if stop > mid or len(later) != 4:  # the walk went past the chunk found (not one of
         later = list(_scan_chunks(buf, stop, tables, n, rooms[1]))  # the stream's own)
     k = found.size + later[0].size
-    room = rooms[2]
-    if not room or room[0].shape[1] < k:
-        room[:] = [np.empty((3, k), np.int64)]
-    joined = room[0][:, :k]
+    joined = reused_rows(rooms[2], k)[:, :k]
     for whole, a, b in zip(joined, (found, lengths, hosts), later[:3], strict=True):
         whole[: a.size] = a
         whole[a.size :] = b
