@@ -21,7 +21,13 @@ import pytest
 from cli_helpers import stride_in_process
 
 from sim.cli_support import build_spec
-from sim.course_truth import closed_passes, matches, read_truth, walking_mean_m
+from sim.course_truth import (
+    closed_passes,
+    closed_readings,
+    matches,
+    read_truth,
+    walking_mean_m,
+)
 from sim.profiles import PROFILES
 from sim.session import simulate_session
 from stride.analysis import run
@@ -148,6 +154,19 @@ def test_a_pass_the_recording_does_not_show_closed_is_not_a_closed_pass() -> Non
     assert [p.steps for p in whole] == [4, 3]
     assert [p.steps for p in closed_passes(rows, 8.9)] == [4]
     assert closed_passes(rows, 9.0) == whole
+
+
+def test_a_landing_in_the_recording_s_last_stance_time_may_or_may_not_close_a_pass() -> None:
+    # as above, the last turn step at 9.0 s: 18 ms before the last sample the recording
+    # holds less of it than the shortest stance (its foot may not have borne a step's
+    # weight yet: drop-foot-left seed 402), so the truth has the second pass closed or not;
+    # 0.2 s before, the step was taken in the recording and the pass is closed
+    rows = [_row(0.5 * k, turn=4 <= k < 8) for k in range(11)]
+    rows += [_row(5.5, turn=True), _row(9.0, turn=True)]
+    whole, cut = closed_passes(rows), closed_passes(rows, 8.9)
+    assert closed_readings(rows, 9.018) == [whole, cut]
+    assert closed_readings(rows, 9.2) == [whole]
+    assert closed_readings(rows, 8.99) == [cut]
 
 
 @pytest.mark.slow
