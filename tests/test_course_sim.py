@@ -48,8 +48,9 @@ def _mean_step(summary: dict[str, object]) -> float:
 
 
 def _seen_until(signals: GaitSignals) -> float:
-    """The last time a landing can be in the recording (benchmarks/course_accuracy.py): its
-    last sample."""
+    """The last time a landing can be in the recording: its last sample (the benchmark,
+    benchmarks/course_accuracy.py, also accepts the truth without a landing in the last
+    80 ms, ``closed_readings``: none of these sessions needs it)."""
     return float(signals.t[-1])
 
 
