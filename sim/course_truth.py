@@ -70,11 +70,11 @@ def closed_passes(rows: list[dict[str, str]], seen_until_s: float = float("inf")
 
 def closed_readings(rows: list[dict[str, str]], last_sample_s: float) -> list[list[TruePass]]:
     """The truth's closed passes as a recording ending at ``last_sample_s`` can have them:
-    with the steps that landed by its last sample and, when it differs, without those that
-    landed in its last :data:`SHORTEST_STANCE_S` (in the first such reading, such a step
-    closed a pass). A step taken then shows at most a foot touching down, the step not
-    completed in the recording (one rule for every landing: its force may or may not have
-    reached the contact detector's confirmation level), so either reading is the truth's."""
+    with the steps that landed by its last sample and, when one that landed in its last
+    :data:`SHORTEST_STANCE_S` closes a pass, without it. Such a step shows at most a foot
+    touching down, the step not completed in the recording (its force may or may not have
+    reached the contact detector's confirmation level), so either reading is the truth's:
+    one rule for every landing, by its time."""
     seen = closed_passes(rows, last_sample_s)
     settled = closed_passes(rows, last_sample_s - SHORTEST_STANCE_S)
     return [seen] if settled == seen else [seen, settled]
