@@ -18,7 +18,9 @@ measured side by side in this run, each ``stride analyze`` with a warm numba cac
    every core (the default) against ``--workers 1``, wall time ratio (the strict reading of
    "one after another": one command, one start-up); and against ``stride analyze A``,
    ``stride analyze B``, ... run one after another (what a shell loop does: a start-up
-   each), which users without the several-recordings form meet;
+   each), which users without the several-recordings form meet; and from CPU times
+   (which the machine's load barely moves), the part paid once and the part each
+   recording adds, and the best ratio two cores can then give (``two_core_bound``);
 3. time points/s of the analysis of every simulator profile's recording, heel+toe and
    insole8 layouts on the belt and heel+toe overground (course mode), read and analysed
    as the command reads and analyses them (the realistic figures; in-process, kernels
@@ -234,10 +236,15 @@ def many(work: Path, count: int, minutes: float, repeat: int) -> dict[str, Any]:
     paths = [str(simulate(work / f"short-{i}", minutes, seed=100 + i)) for i in range(count)]
     run_analyze(paths[:2])
     seqs, pars, loops = [], [], []
+    cpu: dict[str, list[float]] = {"two": [], "seq": [], "par": []}
     for _ in range(repeat):  # interleaved, so all three meet the same load
         seqs.append(run_analyze([*paths, "--workers", "1"])[1])
+        cpu["seq"].append(CPU[" ".join([*paths, "--workers", "1"])])
+        run_analyze([*paths[:2], "--workers", "1"])
+        cpu["two"].append(CPU[" ".join([*paths[:2], "--workers", "1"])])
         docs, par, _ = run_analyze(paths)
         pars.append(par)
+        cpu["par"].append(CPU[" ".join(paths)])
         assert [d["path"] for d in docs] == paths, "results must come in the order given"
         alone = [run_analyze([p]) for p in paths]
         loops.append(sum(wall for _, wall, _ in alone))
@@ -253,8 +260,34 @@ def many(work: Path, count: int, minutes: float, repeat: int) -> dict[str, Any]:
         "parallel_over_sequential": round(par / seq, 2),
         "separate_commands_wall_s": round(loop, 2),
         "parallel_over_separate_commands": round(par / loop, 2),
-        "sequential_cpu_s": round(CPU[" ".join([*paths, "--workers", "1"])], 2),
+        **two_core_bound(count, {k: min(v) for k, v in cpu.items()}),
         "load_average_1min": round(os.getloadavg()[0], 2),
+    }
+
+
+def two_core_bound(count: int, cpu: dict[str, float]) -> dict[str, float]:
+    """What two cores can give at best, from CPU times (which a busy machine's load
+    barely moves, unlike wall times): ``--workers 1`` over two recordings and over all
+    ``count`` tell the CPU each recording adds (``per_recording_cpu_s``) from the part
+    paid once (``fixed_cpu_s``: start-up, imports, loading the kernels; before the
+    workers are forked, so on one core). With nothing else running, both cores take at
+    least F + n w / 2 against F + n w one after another: ``two_core_bound``. And the
+    CPU the both-cores run spent in all its processes over ``--workers 1``'s
+    (``parallel_cpu_over_sequential``: what the workers cost beyond the work)."""
+    out = {
+        "sequential_cpu_s": round(cpu["seq"], 2),
+        "parallel_cpu_s": round(cpu["par"], 2),
+        "parallel_cpu_over_sequential": round(cpu["par"] / cpu["seq"], 2),
+    }
+    if count < 3:  # two points needed beside the two recordings' run
+        return out
+    w = (cpu["seq"] - cpu["two"]) / (count - 2)
+    fixed = cpu["two"] - 2 * w
+    return {
+        **out,
+        "fixed_cpu_s": round(fixed, 3),
+        "per_recording_cpu_s": round(w, 3),
+        "two_core_bound": round((fixed + count * w / 2) / (fixed + count * w), 2),
     }
 
 
