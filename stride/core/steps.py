@@ -289,13 +289,20 @@ def _gaps(
     )
 
 
-def _flags(*masks: NDArray[np.bool_]) -> NDArray[np.uint16]:
-    """The flag bits of rows from one mask per flag, in bit order (gap, turn, stop, edge,
-    alternation): each mask's bytes (0 or 1) shifted into place, not a masked write per
-    flag."""
-    out = np.zeros(masks[0].shape, np.uint8)
-    for shift, mask in enumerate(masks):
-        out |= np.asarray(mask, np.bool_).view(np.uint8) << shift
+def _flags(
+    gap: NDArray[np.bool_],
+    turn: NDArray[np.bool_],
+    stop: NDArray[np.bool_],
+    edge: NDArray[np.bool_],
+    alternation: NDArray[np.bool_],
+) -> NDArray[np.uint16]:
+    """The flag bits of rows from one mask per flag: each mask's bytes (0 or 1) shifted
+    to its bit, not a masked write per flag."""
+    out = np.zeros(gap.shape, np.uint8)
+    pairs = ((FLAG_GAP, gap), (FLAG_TURN, turn), (FLAG_STOP, stop), (FLAG_EDGE, edge),
+             (FLAG_ALTERNATION, alternation))  # fmt: skip
+    for bit, mask in pairs:
+        out |= np.asarray(mask, np.bool_).view(np.uint8) << (bit.bit_length() - 1)
     return out.astype(np.uint16)
 
 
