@@ -9,7 +9,14 @@ does it (``analyze_scan`` after ``scan_samples``: steps, summary, and the gaps o
 the scan saw a break in the samples: ``gaps_read``), in milliseconds, with the load
 average; the gap scan alone (``find_gaps``, which a record without a break is spared);
 and the best CPU time (this process's, all its threads) of the analysis and of the
-contact scan: on a busy machine the figures to compare.
+contact scan: on a busy machine the figures to compare. The rest cut further, best CPU time
+of this thread (each part is single-threaded): both feet's steps tables with their merge
+(``steps_cpu_ms``) and the summary (``summary_cpu_ms``, ``_finalize``), ``--rest-repeat``
+times (a short session's parts take microseconds: ``--minutes 5``).
+
+``--baseline DIR --rounds N``: the same for another checkout (``git archive`` copy) and this
+one, each in a fresh process, alternating round by round; every round's figures and, per
+figure, the range of each side and of this/baseline.
 """
 
 from __future__ import annotations
@@ -27,10 +34,15 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.analyze_speed import add_work_option, best_of, simulate  # noqa: E402
+from benchmarks.analyze_speed import (  # noqa: E402
+    add_work_option,
+    baseline_env,
+    best_of,
+    simulate,
+)
 
 
-def stages_here(session: Path, repeat: int) -> dict[str, Any]:
+def stages_here(session: Path, repeat: int, rest_repeat: int = 200) -> dict[str, Any]:
     """The stages of the analysis of ``session`` in this process (a fresh one)."""
     import numpy as np
 
@@ -60,7 +72,72 @@ def stages_here(session: Path, repeat: int) -> dict[str, Any]:
         ),
     }
     gaps_read = not _gapless(sig, scan.contacts, config.contact)
-    return {**{k: round(1e3 * v, 1) for k, v in seconds.items()}, "gaps_read": gaps_read}
+    parts = rest_parts(sig, scan, config, rest_repeat)
+    import stride
+
+    checkout = str(Path(stride.__file__).resolve().parents[1])  # whose stride was timed
+    out = {k: round(1e3 * v, 1) for k, v in seconds.items()}
+    return {**out, **parts, "gaps_read": gaps_read, "checkout": checkout}
+
+
+def rest_parts(sig: Any, scan: Any, config: Any, repeat: int) -> dict[str, float]:
+    """Best thread CPU time (ms) of the rest (``analyze_scan``), of its two steps tables
+    and their merge, and of its summary, as ``analyze_scan`` calls them (with the belt
+    tracks made once: ``belt_cpu_ms`` makes them)."""
+    import numpy as np
+
+    from stride.core.analyzer import _belt_of, _finalize, _places, analyze_scan
+    from stride.core.belt import BeltTrack
+    from stride.core.scan import SIDES, check_belt
+    from stride.core.steps import merge_sides, side_rows
+
+    n_belts = check_belt(sig)
+    speed = None
+    if n_belts:
+        speed = np.asarray(sig.belt_speed, np.float64).reshape(len(sig.belt_t), -1)
+
+    def belts() -> list[BeltTrack]:
+        tracks = []
+        for col in range(n_belts):
+            track = BeltTrack(config.belt_max_gap_s)
+            track.append(np.asarray(sig.belt_t, np.float64), speed[:, col])  # type: ignore[index]
+            tracks.append(track)
+        return tracks
+
+    tracks = belts()
+
+    def steps() -> Any:
+        tables = [
+            side_rows(scan.contacts[side], scan.contacts[SIDES[1 - code]], code,
+                      _places(sig.channels, side), float(sig.fs),
+                      tracks[_belt_of(side, n_belts)] if tracks else None,
+                      scan.gap_starts, scan.gap_ends, config.steps)
+            for code, side in enumerate(SIDES)
+        ]  # fmt: skip
+        return merge_sides(tables[0], tables[1])
+
+    table = steps()
+    counts = {s: (c.blips, len(c)) for s, c in scan.contacts.items()}
+    cpu = {
+        "rest_cpu_ms": best_thread_cpu(lambda: analyze_scan(sig, scan, config), repeat),
+        "belt_cpu_ms": best_thread_cpu(belts, repeat),
+        "steps_cpu_ms": best_thread_cpu(steps, repeat),
+        "summary_cpu_ms": best_thread_cpu(
+            lambda: _finalize(table, config, sig.channels, speed, counts), repeat
+        ),
+    }
+    return {k: round(1e3 * v, 3) for k, v in cpu.items()}
+
+
+def best_thread_cpu(work: Callable[[], object], repeat: int) -> float:
+    """Best CPU time of this thread (``time.thread_time``) of ``repeat`` calls of ``work``."""
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.thread_time()
+        out = work()
+        best = min(best, time.thread_time() - t0)
+        del out
+    return best
 
 
 def best_cpu(work: Callable[[], object], repeat: int) -> float:
@@ -75,15 +152,23 @@ def best_cpu(work: Callable[[], object], repeat: int) -> float:
     return best
 
 
-def stages(work: Path, minutes: float, repeat: int) -> dict[str, Any]:
-    """:func:`stages_here` of the ``minutes`` session, in a child process of its own."""
+def stages(
+    work: Path, minutes: float, repeat: int, rest_repeat: int = 200, checkout: Path | None = None
+) -> dict[str, Any]:
+    """:func:`stages_here` of the ``minutes`` session, in a child process of its own (of
+    ``checkout``'s modules and numba cache if given: this benchmark's code, its stride)."""
     session = simulate(work / f"healthy-{minutes:g}min", minutes)
+    # another checkout's stride: this folder (and the working folder) off the path again
+    strip = f"sys.path[:] = [p for p in sys.path if p not in ({str(REPO)!r}, '')]; "
     code = (
         f"import json, sys; sys.path.insert(0, {str(REPO)!r}); "
         "from benchmarks.analyze_stages import stages_here; "
-        f"print(json.dumps(stages_here(__import__('pathlib').Path({str(session)!r}), {repeat})))"
+        f"{strip if checkout is not None else ''}"
+        f"print(json.dumps(stages_here(__import__('pathlib').Path({str(session)!r}), "
+        f"{repeat}, {rest_repeat})))"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    env = None if checkout is None else baseline_env(checkout.resolve())
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise SystemExit(f"the stages run failed: {done.stderr.strip()}")
     out: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
@@ -95,9 +180,38 @@ def main() -> None:
     add_work_option(ap, "where the simulated sessions are kept (analyze_speed.py's)")
     ap.add_argument("--minutes", type=float, default=60.0)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--rest-repeat", type=int, default=200)
+    ap.add_argument("--baseline", type=Path, help="another checkout, run alternately")
+    ap.add_argument("--rounds", type=int, default=3)
     a = ap.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
-    print(json.dumps(stages(a.work, a.minutes, a.repeat)))
+    if a.baseline is None:
+        print(json.dumps(stages(a.work, a.minutes, a.repeat, a.rest_repeat)))
+        return
+    rounds = []
+    for _ in range(a.rounds):
+        base = stages(a.work, a.minutes, a.repeat, a.rest_repeat, a.baseline)
+        rounds.append(
+            {"baseline": base, "this": stages(a.work, a.minutes, a.repeat, a.rest_repeat)}
+        )
+    print(json.dumps({"rounds": rounds, "ranges": ranges(rounds)}))
+
+
+def ranges(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
+    """Per figure: [min, max] of the baseline, of this checkout and of this/baseline."""
+    out: dict[str, Any] = {}
+    for key, value in rounds[0]["this"].items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        base = [r["baseline"][key] for r in rounds]
+        this = [r["this"][key] for r in rounds]
+        ratio = [t / b for t, b in zip(this, base, strict=True) if b]
+        out[key] = {
+            "baseline": [min(base), max(base)],
+            "this": [min(this), max(this)],
+            "this_over_baseline": [round(min(ratio), 2), round(max(ratio), 2)] if ratio else None,
+        }
+    return out
 
 
 if __name__ == "__main__":

@@ -33,25 +33,35 @@ def classify_contacts(
     """
     on = np.asarray(sensor_on_t, dtype=np.float64)
     m = on.shape[0]
-    kinds = np.full(m, UNKNOWN, dtype=np.int8)
-    transition = np.full(m, np.nan)
     if on.ndim != 2 or on.shape[1] != len(places):
         raise ValueError("sensor_on_t must have one column per sensor place")
     heel = [i for i, p in enumerate(places) if p in HEEL_PLACES]
     toe = [i for i, p in enumerate(places) if p in TOE_PLACES]
     if m == 0 or not heel or not toe:
-        return kinds, transition
-    with np.errstate(all="ignore"):
-        heel_on = np.fmin.reduce(on[:, heel], axis=1)
-        toe_on = np.fmin.reduce(on[:, toe], axis=1)
+        return np.full(m, UNKNOWN, dtype=np.int8), np.full(m, np.nan)
+    heel_on, toe_on = _first_onset(on, heel), _first_onset(on, toe)
     tol = max(flat_s, 1.0 / fs)
     d = toe_on - heel_on
     both = np.isfinite(d)
-    kinds[both & (np.abs(d) <= tol)] = FLAT
-    kinds[both & (d > tol)] = HEEL_FIRST
-    kinds[both & (d < -tol)] = TOE_FIRST
-    # Only one part loaded during the whole contact: it loaded first by definition.
-    kinds[np.isfinite(heel_on) & ~np.isfinite(toe_on)] = HEEL_FIRST
-    kinds[~np.isfinite(heel_on) & np.isfinite(toe_on)] = TOE_FIRST
-    transition[both] = d[both]
-    return kinds, transition
+    heel_seen, toe_seen = np.isfinite(heel_on), np.isfinite(toe_on)
+    # both loaded: by which loaded first (flat within tol); only one part loaded during
+    # the whole contact: it loaded first by definition
+    kinds = np.where(
+        both,
+        np.where(d > tol, HEEL_FIRST, np.where(d < -tol, TOE_FIRST, FLAT)),
+        np.where(
+            heel_seen & ~toe_seen,
+            HEEL_FIRST,
+            np.where(toe_seen & ~heel_seen, TOE_FIRST, UNKNOWN),
+        ),
+    )
+    return kinds.astype(np.int8), np.where(both, d, np.nan)
+
+
+def _first_onset(on: NDArray[np.float64], cols: list[int]) -> NDArray[np.float64]:
+    """Per contact, the earliest onset among ``cols`` (NaN where none loaded); one column
+    is its own earliest (no copy and reduction of it)."""
+    if len(cols) == 1:
+        return on[:, cols[0]]
+    with np.errstate(all="ignore"):
+        return np.fmin.reduce(on[:, cols], axis=1)

@@ -103,6 +103,19 @@ def feet(own: ContactsLike, other: ContactsLike) -> Feet:
     )
 
 
+def span(j: NDArray[np.int64], ref_strides: int) -> tuple[int, int]:
+    """The contacts ``lo:hi`` that rows ``j`` and their references are computed from."""
+    if not j.shape[0]:
+        return 0, 0
+    return max(int(j.min()) - ref_strides, 0), int(j.max()) + 1
+
+
+def other_before(f: Feet, lo: int, hi: int) -> NDArray[np.intp]:
+    """For each of the contacts ``lo:hi``, how many of the other foot's ICs come before its
+    IC (found once for :func:`references` and :func:`intervals`)."""
+    return np.searchsorted(f.on_o, f.on[lo:hi], side="left")
+
+
 def references(
     f: Feet,
     j: NDArray[np.int64],
@@ -110,27 +123,31 @@ def references(
     gap_ends: NDArray[np.float64],
     ref_strides: int,
     min_ref_strides: int,
+    before: NDArray[np.intp] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Stride reference, step reference and step MAD of rows ``j``: medians of the same
-    foot's previous strides and steps (those spanning a gap left out)."""
-    n = j.shape[0]
-    lo = max(int(j.min()) - ref_strides, 0) if n else 0
-    hi = int(j.max()) + 1 if n else 0
+    foot's previous strides and steps (those spanning a gap left out). ``before``:
+    :func:`other_before` of the contacts of :func:`span`, if known."""
+    lo, hi = span(j, ref_strides)
     seg_on = f.on[lo:hi]
     prev_on = np.concatenate([[np.nan], f.on])[lo:hi]
     seg_stride = seg_on - prev_on
     # stride intervals spanning a gap are not strides: keep them out of the reference
-    seg_stride = np.where(overlaps_gap(prev_on, seg_on, gap_starts, gap_ends), np.nan, seg_stride)
+    if gap_starts.size:
+        gapped = overlaps_gap(prev_on, seg_on, gap_starts, gap_ends)
+        seg_stride = np.where(gapped, np.nan, seg_stride)
     ref_all = _previous_median(seg_stride, ref_strides, min_ref_strides)
     # Step-time reference, per foot too (a limp makes left and right steps differ): the
     # first step of a turn or a hesitation shows in the step before it shows in the stride.
     on_o = f.on_o
-    w_po = np.searchsorted(on_o, seg_on, side="left") - 1
+    w_po = (other_before(f, lo, hi) if before is None else before) - 1
     w_ok = (w_po >= 0) & f.on_seen[lo:hi]
     w_ok &= np.where(w_ok, f.other_seen[np.maximum(w_po, 0)] if on_o.size else False, False)
     w_other = np.where(w_ok, on_o[np.maximum(w_po, 0)] if on_o.size else np.nan, np.nan)
     seg_step = np.where(w_ok, seg_on - w_other, np.nan)
-    seg_step = np.where(overlaps_gap(w_other, seg_on, gap_starts, gap_ends), np.nan, seg_step)
+    if gap_starts.size:
+        gapped = overlaps_gap(w_other, seg_on, gap_starts, gap_ends)
+        seg_step = np.where(gapped, np.nan, seg_step)
     ref_step_all, mad_step_all = _previous_median_mad(seg_step, ref_strides, min_ref_strides)
     return ref_all[j - lo], ref_step_all[j - lo], mad_step_all[j - lo]
 
@@ -153,8 +170,9 @@ class Intervals(NamedTuple):
     alternation: NDArray[np.bool_]
 
 
-def intervals(f: Feet, j: NDArray[np.int64]) -> Intervals:
-    """Step, stride, stance, swing and double support of rows ``j`` (module docstring)."""
+def intervals(f: Feet, j: NDArray[np.int64], before: NDArray[np.intp] | None = None) -> Intervals:
+    """Step, stride, stance, swing and double support of rows ``j`` (module docstring);
+    ``before``: :func:`other_before` of contacts ``j``, if known."""
     on, on_o = f.on, f.on_o
     ic = on[j]
     fc = f.off[j]
@@ -165,7 +183,7 @@ def intervals(f: Feet, j: NDArray[np.int64]) -> Intervals:
     seen = f.on_seen[j]
     prev_seen = np.where(has_prev, f.on_seen[pj], False)
 
-    after = np.searchsorted(on_o, ic, side="left")
+    after = np.searchsorted(on_o, ic, side="left") if before is None else before
     po = after - 1
     has_po = po >= 0
     pos = np.maximum(po, 0)

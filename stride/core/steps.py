@@ -50,7 +50,15 @@ from stride.core.belt import BeltTrack
 from stride.core.gaps import overlaps_gap
 from stride.core.rollover import CONTACT_TYPES, UNKNOWN, classify_contacts
 from stride.core.rows import SHARED_COLUMNS, StepRow
-from stride.core.step_intervals import ContactsLike, Intervals, feet, intervals, references
+from stride.core.step_intervals import (
+    ContactsLike,
+    Intervals,
+    feet,
+    intervals,
+    other_before,
+    references,
+    span,
+)
 
 _T = TypeVar("_T", bound=np.generic)
 
@@ -257,6 +265,47 @@ def _unless_paused(
     return np.where(paused, np.nan, time_s), np.where(paused, np.nan, length_m)
 
 
+def _gaps(
+    iv: Intervals,
+    gap_before: NDArray[np.bool_],
+    gap_starts: NDArray[np.float64],
+    gap_ends: NDArray[np.float64],
+) -> tuple[NDArray[np.bool_], tuple[NDArray[np.float64], ...]]:
+    """Rows touching a gap (or with missing samples before their contact), and stride,
+    step, swing and stance time with the intervals spanning a gap not measured. Without
+    gaps only ``gap_before`` can cut a stride: the other look-ups are skipped."""
+    if not gap_starts.size:
+        stride_time = np.where(gap_before, np.nan, iv.stride_time)
+        return gap_before, (stride_time, iv.step_time, iv.swing, iv.stance)
+    gap_stride = overlaps_gap(iv.prev_ic, iv.ic, gap_starts, gap_ends)
+    gap_step = overlaps_gap(iv.other_ic, iv.ic, gap_starts, gap_ends)
+    gap_swing = overlaps_gap(iv.prev_fc, iv.ic, gap_starts, gap_ends)
+    gap_contact = overlaps_gap(iv.ic, iv.fc, gap_starts, gap_ends)
+    return gap_stride | gap_step | gap_contact | gap_before, (
+        np.where(gap_stride | gap_before, np.nan, iv.stride_time),
+        np.where(gap_step, np.nan, iv.step_time),
+        np.where(gap_swing | gap_stride, np.nan, iv.swing),
+        np.where(gap_contact, np.nan, iv.stance),
+    )
+
+
+def _flags(
+    gap: NDArray[np.bool_],
+    turn: NDArray[np.bool_],
+    stop: NDArray[np.bool_],
+    edge: NDArray[np.bool_],
+    alternation: NDArray[np.bool_],
+) -> NDArray[np.uint16]:
+    """The flag bits of rows from one mask per flag: each mask's bytes (0 or 1) shifted
+    to its bit, not a masked write per flag."""
+    out = np.zeros(gap.shape, np.uint8)
+    pairs = ((FLAG_GAP, gap), (FLAG_TURN, turn), (FLAG_STOP, stop), (FLAG_EDGE, edge),
+             (FLAG_ALTERNATION, alternation))  # fmt: skip
+    for bit, mask in pairs:
+        out |= np.asarray(mask, np.bool_).view(np.uint8) << (bit.bit_length() - 1)
+    return out.astype(np.uint16)
+
+
 def _stride_confidence(own: ContactsLike, j: NDArray[np.int64]) -> NDArray[np.float64]:
     """How clearly the contacts that bound the stride of rows ``j`` stood out: the lesser
     of contact j's and contact j-1's confidence (contact j's alone for the first)."""
@@ -287,29 +336,18 @@ def side_rows(
     m = f.on.shape[0]
     j = np.arange(m, dtype=np.int64) if idx is None else idx
     n = j.shape[0]
-    refs = references(f, j, gap_starts, gap_ends, params.ref_strides, params.min_ref_strides)
-    iv = intervals(f, j)
+    lo, hi = span(j, params.ref_strides)
+    before = other_before(f, lo, hi)  # one look-up for the references and the intervals
+    refs = references(
+        f, j, gap_starts, gap_ends, params.ref_strides, params.min_ref_strides, before
+    )
+    iv = intervals(f, j, before[j - lo])
 
-    # Gaps: intervals spanning one are not measured.
-    gap_stride = overlaps_gap(iv.prev_ic, iv.ic, gap_starts, gap_ends)
-    gap_step = overlaps_gap(iv.other_ic, iv.ic, gap_starts, gap_ends)
-    gap_swing = overlaps_gap(iv.prev_fc, iv.ic, gap_starts, gap_ends)
-    gap_contact = overlaps_gap(iv.ic, iv.fc, gap_starts, gap_ends)
     gap_before = np.asarray(own.gap_before, dtype=np.bool_)[j]
-    stride_time = np.where(gap_stride | gap_before, np.nan, iv.stride_time)
-    step_time = np.where(gap_step, np.nan, iv.step_time)
-    swing = np.where(gap_swing | gap_stride, np.nan, iv.swing)
-    stance = np.where(gap_contact, np.nan, iv.stance)
-
+    gap, (stride_time, step_time, swing, stance) = _gaps(iv, gap_before, gap_starts, gap_ends)
     step_length, stride_length = _lengths(belt, iv, step_time, stride_time)
-
-    flags = np.zeros(n, dtype=np.uint16)
-    flags[gap_stride | gap_step | gap_contact | gap_before] |= FLAG_GAP
-    flags[iv.edge] |= FLAG_EDGE
     stop, turn = _odd_strides(stride_time, step_time, refs, params)
-    flags[stop] |= FLAG_STOP
-    flags[turn] |= FLAG_TURN
-    flags[iv.alternation] |= FLAG_ALTERNATION
+    flags = _flags(gap, turn, stop, iv.edge, iv.alternation)
     stride_time, stride_length = _unless_paused(stride_time, stride_length, params)
     step_time, step_length = _unless_paused(step_time, step_length, params)
 

@@ -79,16 +79,58 @@ def squared_deviations(a: NDArray[np.float64], mean: float) -> float:
     return float(np.add.reduce(dev))
 
 
-def left_stride_phases(table: StepTable) -> NDArray[np.float64]:
+def column_stats(block: NDArray[np.float64]) -> list[dict[str, float | int | None]]:
+    """:func:`stats` of each row of ``block`` (q, n), bit for bit, in a few numpy calls
+    instead of a dozen per row: a short record's summary is mostly such calls. numpy sums
+    each row of a C-contiguous array along the row exactly as it sums that row alone
+    (pairwise, tested), so the sums, means and squared deviations are :func:`stats`'s; a
+    row whose sum is not finite (a value that is not) goes through :func:`stats`."""
+    block = np.ascontiguousarray(block, dtype=np.float64)
+    n = block.shape[1]
+    if n == 0 or n > SQUARES_AT_ONCE:  # no values, or rows stats() splits: row by row
+        return [stats(row) for row in block]
+    with np.errstate(invalid="ignore", over="ignore"):  # said, if at all, by stats()
+        totals = np.add.reduce(block, axis=1)
+    finite = np.isfinite(totals)
+    plain = block if bool(finite.all()) else block[finite]
+    means = totals[finite] / n
+    sds: list[float | None] = [None] * means.shape[0]
+    if n > 1:
+        dev = plain - means[:, None]
+        np.multiply(dev, dev, out=dev)
+        sds = [math.sqrt(ss / (n - 1)) for ss in np.add.reduce(dev, axis=1).tolist()]
+    done = iter(zip(means.tolist(), sds, strict=True))
+    out: list[dict[str, float | int | None]] = []
+    for row, ok in enumerate(finite.tolist()):
+        if ok:
+            mean, sd = next(done)
+            out.append({"mean": mean, "sd": sd, "n": n})
+        else:
+            out.append(stats(block[row]))
+    return out
+
+
+SideRows = tuple[NDArray[np.intp], NDArray[np.intp]]
+
+
+def rows_by_side(table: StepTable) -> SideRows:
+    """The unflagged rows of each foot (L, R), as indices: found once for every part of
+    the summary, not once per statistic."""
+    usable = table.valid
+    return np.flatnonzero(usable & (table.side == 0)), np.flatnonzero(usable & (table.side == 1))
+
+
+def left_stride_phases(table: StepTable, rows: SideRows | None = None) -> NDArray[np.float64]:
     """Plotnik's phi per usable left stride: 360 (IC_R - IC_L,i) / (IC_L,i+1 - IC_L,i),
-    with IC_R the first right IC within the stride (strides without one give none)."""
+    with IC_R the first right IC within the stride (strides without one give none);
+    ``rows``: :func:`rows_by_side` of the table, if known."""
     ic = table["ic_s"]
     right_ic = ic[table.side == 1]
     if not bool((right_ic[1:] >= right_ic[:-1]).all()):  # rows come in time order: rarely
         right_ic = np.sort(right_ic)
-    rows = table.valid & (table.side == 0)
-    end = ic[rows]
-    start = end - table["stride_time_s"][rows]
+    left = (rows or rows_by_side(table))[0]
+    end = ic[left]
+    start = end - table["stride_time_s"][left]
     ok = np.isfinite(start)
     start, end = start[ok], end[ok]
     if right_ic.size == 0 or end.size == 0:
@@ -106,28 +148,39 @@ def cadence_spm(step_times: NDArray[np.float64]) -> float | None:
     return 60.0 / float(finite.mean()) if finite.size else None
 
 
-def _side_stats(table: StepTable, multi_sensor: Sequence[bool]) -> dict[str, dict[str, object]]:
-    """Per foot: mean, SD and n of each quantity; roll-over and loading with several sensors."""
-    valid = table.valid
+#: quantities summarised per foot when it has several sensors (after the roll-over share)
+LOADING_QUANTITIES = ("heel_toe_s", "impulse", "peak")
+
+
+def _side_stats(
+    table: StepTable, multi_sensor: Sequence[bool], rows: SideRows | None = None
+) -> dict[str, dict[str, object]]:
+    """Per foot: mean, SD and n of each quantity; roll-over and loading with several
+    sensors. Every quantity of a foot in one :func:`column_stats` call."""
+    rows = rows or rows_by_side(table)
+    multi = any(multi_sensor)
+    names = SIDE_QUANTITIES + (LOADING_QUANTITIES if multi else ())
+    columns = np.stack([np.asarray(table[q], np.float64) for q in names])
     sides: dict[str, dict[str, object]] = {}
     for code, name in ((0, "L"), (1, "R")):
-        rows = valid & (table.side == code)
-        side: dict[str, object] = {q: stats(table[q][rows]) for q in SIDE_QUANTITIES}
-        if any(multi_sensor):
-            kinds = table.contact_type[rows]
+        got = dict(zip(names, column_stats(np.take(columns, rows[code], axis=1)), strict=True))
+        side: dict[str, object] = {q: got[q] for q in SIDE_QUANTITIES}
+        if multi:
+            kinds = table.contact_type[rows[code]]
             known = kinds != UNKNOWN
             side["heel_first_share"] = (
                 float((kinds[known] == HEEL_FIRST).mean()) if known.any() else None
             )
-            side["heel_toe_s"] = stats(table["heel_toe_s"][rows])
-            side["impulse"] = stats(table["impulse"][rows])
-            side["peak"] = stats(table["peak"][rows])
+            side.update((q, got[q]) for q in LOADING_QUANTITIES)
         sides[name] = side
     return sides
 
 
 def _symmetry(
-    table: StepTable, sides: dict[str, dict[str, object]], multi_sensor: Sequence[bool]
+    table: StepTable,
+    sides: dict[str, dict[str, object]],
+    multi_sensor: Sequence[bool],
+    rows: SideRows | None = None,
 ) -> dict[str, object]:
     """SI, GA, SA and ratio of each quantity from the per-side means, and the PCI."""
 
@@ -140,21 +193,40 @@ def _symmetry(
     sym: dict[str, object] = {
         key: symmetry(mean_of("L", q), mean_of("R", q)).as_dict() for key, q in SYMMETRY_OF.items()
     }
-    sym["pci"] = phase_coordination_index(left_stride_phases(table))
+    sym["pci"] = phase_coordination_index(left_stride_phases(table, rows))
     if any(multi_sensor):
         sym["loading"] = symmetry(mean_of("L", "impulse"), mean_of("R", "impulse")).as_dict()
     return sym
 
 
-def _variability(table: StepTable) -> dict[str, object]:
-    """Stride-time CV and DFA alpha per foot (unflagged strides)."""
+def _cv(entry: object) -> float | None:
+    """:func:`~stride.core.variability.coefficient_of_variation` from a :func:`stats` entry
+    of the same values (the same mean and SD, bit for bit: no second pass over them)."""
+    assert isinstance(entry, dict)
+    mean, sd = entry["mean"], entry["sd"]
+    if sd is None or mean == 0.0:
+        return None
+    return 100.0 * float(sd) / float(mean)
+
+
+def _variability(
+    table: StepTable,
+    rows: SideRows | None = None,
+    sides: dict[str, dict[str, object]] | None = None,
+) -> dict[str, object]:
+    """Stride-time CV and DFA alpha per foot (unflagged strides); the CV from ``sides``'
+    stride-time statistics (:func:`_side_stats`) when given."""
+    rows = rows or rows_by_side(table)
     cv: dict[str, float | None] = {}
     dfa: dict[str, object] = {}
     counts: dict[str, int] = {}
     for code, name in ((0, "L"), (1, "R")):
-        series = table["stride_time_s"][table.valid & (table.side == code)]
+        series = table["stride_time_s"][rows[code]]
         series = series[np.isfinite(series)]
-        cv[name] = coefficient_of_variation(series)
+        if sides is None:
+            cv[name] = coefficient_of_variation(series)
+        else:
+            cv[name] = _cv(sides[name]["stride_time_s"])
         dfa[name] = dfa_alpha(series)
         counts[name] = int(series.size)
     dfa["n"] = counts
@@ -184,10 +256,14 @@ def _belt(belt_speed: NDArray[np.float64]) -> dict[str, object]:
 
 
 def _target(
-    table: StepTable, target: Target, cadence: float | None, belt_mean: float | None
+    table: StepTable,
+    target: Target,
+    cadence: float | None,
+    belt_mean: float | None,
+    rows: SideRows | None = None,
 ) -> dict[str, object]:
     """The target, the share of each foot's steps within its tolerance, cadence errors."""
-    valid = table.valid
+    rows = rows or rows_by_side(table)
     tgt: dict[str, object] = {
         "step_length_m": target.step_length_m,
         "tolerance_m": target.tolerance_m,
@@ -197,7 +273,7 @@ def _target(
         tgt["lines_per_step"] = target.lines_per_step
     within: dict[str, float | None] = {}
     for code, name in ((0, "L"), (1, "R")):
-        on = table.on_target[valid & (table.side == code)]
+        on = table.on_target[rows[code]]
         on = on[on >= 0]
         within[name] = float(on.mean()) if on.size and target.step_length_m else None
     tgt["within"] = within
@@ -209,16 +285,27 @@ def _target(
     return tgt
 
 
-def _low_confidence(table: StepTable) -> dict[str, object]:
+def _low_confidence(table: StepTable, rows: SideRows | None = None) -> dict[str, object]:
     """How many usable strides of each foot rest on contacts that barely cleared the
     detector's levels (confidence below :data:`LOW_CONFIDENCE`): they stay in the numbers,
     this count says how many."""
+    rows = rows or rows_by_side(table)
     low: dict[str, object] = {"threshold": LOW_CONFIDENCE}
+    confidence = table["confidence"]
     with np.errstate(invalid="ignore"):
-        weak = table.valid & (table["confidence"] < LOW_CONFIDENCE)
-    for code, name in ((0, "L"), (1, "R")):
-        low[name] = int((weak & (table.side == code)).sum())
+        for code, name in ((0, "L"), (1, "R")):
+            low[name] = int(np.count_nonzero(confidence[rows[code]] < LOW_CONFIDENCE))
     return low
+
+
+def flag_counts(flags: NDArray[np.uint16]) -> dict[str, int]:
+    """How many rows carry each flag: from one count of each distinct mask (a handful)
+    instead of a pass over the rows per flag."""
+    per_mask = np.bincount(np.asarray(flags, np.intp), minlength=1).tolist()
+    return {
+        name: sum(count for mask, count in enumerate(per_mask) if mask & bit)
+        for bit, name in FLAG_NAMES
+    }
 
 
 def summarize(
@@ -233,18 +320,19 @@ def summarize(
     """The summary dictionary. ``multi_sensor[side]``: that foot has several sensors (adds
     roll-over and loading); ``belt_speed``: belt speed samples (n, belts) if a belt ran."""
     valid = table.valid
+    rows = rows_by_side(table)
     cadence = cadence_spm(table["step_time_s"][valid])
     summary: dict[str, object] = {
         "steps": len(table),
-        "steps_used": int(valid.sum()),
+        "steps_used": int(np.count_nonzero(valid)),
         "cadence_spm": cadence,
     }
-    sides = _side_stats(table, multi_sensor)
+    sides = _side_stats(table, multi_sensor, rows)
     summary["L"], summary["R"] = sides["L"], sides["R"]
-    summary["symmetry"] = _symmetry(table, sides, multi_sensor)
-    summary["variability"] = _variability(table)
-    summary["flags"] = {name: int(((table.flags & bit) != 0).sum()) for bit, name in FLAG_NAMES}
-    summary["low_confidence"] = _low_confidence(table)
+    summary["symmetry"] = _symmetry(table, sides, multi_sensor, rows)
+    summary["variability"] = _variability(table, rows, sides)
+    summary["flags"] = flag_counts(table.flags)
+    summary["low_confidence"] = _low_confidence(table, rows)
     belt_mean: float | None = None
     assumptions: list[str] = []
     if belt_speed is not None and belt_speed.size:
@@ -253,7 +341,7 @@ def summarize(
         summary["belt_speed_mps"] = entry
         assumptions.append(STEP_LENGTH_ASSUMPTION)
     if target is not None:
-        summary["target"] = _target(table, target, cadence, belt_mean)
+        summary["target"] = _target(table, target, cadence, belt_mean, rows)
     if course is not None and pass_length_m is not None:
         summary["course"] = {"pass_length_m": pass_length_m, "passes": course}
         assumptions.append(COURSE_ASSUMPTION)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
@@ -141,3 +142,27 @@ def test_bad_streaming_setup_is_an_input_error() -> None:
     det.feed(np.arange(3) / 100.0, np.zeros((3, 2)))
     with pytest.raises(InputError, match="strictly increasing"):
         det.feed(np.array([0.0]), np.zeros((1, 2)))
+
+
+def _rows_joined(parts: list[FootContacts], name: str) -> np.ndarray:
+    """One field of ``parts`` joined the plain way (the reference for the shortcut)."""
+    return np.concatenate([getattr(c, name) for c in parts])
+
+
+def test_joining_one_part_among_empty_ones_is_that_part_with_the_last_counts() -> None:
+    """A record's contacts come as one part and an empty end (no contact open): the join
+    gives the part itself, fields equal to a plain join, counts of the last part."""
+    sig = _recording()
+    part = detect_contacts(sig, "L")
+    empty = FootContacts.empty("L", 2)
+    last = replace(empty, blips=7, touches=3, breaks=2)  # a stream's running totals
+    for parts in ([part], [empty, part], [part, empty], [empty, part, last]):
+        got = FootContacts.concat(parts, "L", 2)
+        for name in (*FIELDS, "confidence"):
+            want = _rows_joined(parts, name)
+            np.testing.assert_array_equal(getattr(got, name), want, err_msg=name, strict=True)
+        counts = (parts[-1].blips, parts[-1].touches, parts[-1].breaks)
+        assert (got.blips, got.touches, got.breaks) == counts
+    assert FootContacts.concat([empty, part], "L", 2) is part  # its own counts: no copy
+    joined = FootContacts.concat([part, part], "L", 2)  # two with contacts: joined
+    assert len(joined) == 2 * len(part)

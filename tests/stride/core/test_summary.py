@@ -9,14 +9,19 @@ import numpy as np
 import pytest
 from test_steps import belt, contacts, table  # type: ignore[import-not-found]
 
+from stride.core.steps import FLAG_NAMES
 from stride.core.summary import (
     SQUARES_AT_ONCE,
+    _cv,
+    column_stats,
+    flag_counts,
     left_stride_phases,
     squared_deviations,
     stats,
     summarize,
 )
 from stride.core.targets import Target, apply_course, apply_target, matching_cadence_spm
+from stride.core.variability import coefficient_of_variation
 
 
 def _walk(n: int = 12, right_at: float = 0.45, stance: float = 0.6) -> tuple[object, object]:
@@ -178,3 +183,44 @@ def test_low_confidence_strides_are_counted_not_dropped() -> None:
     s = summarize(table(left, right))
     assert s["low_confidence"] == {"threshold": 0.5, "L": 2, "R": 2}
     assert s["steps_used"] == 20  # still used (the first two rows of each side are edges)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_column_stats_equal_stats_of_each_row_bit_for_bit(seed: int) -> None:
+    """Rows of values, constants, NaN, all NaN, infinities and sums that overflow, of
+    every length the pairwise sum treats differently; rows given as columns too (a
+    Fortran-ordered block: summed along a row, its values would be added in another
+    order)."""
+    rng = np.random.default_rng(seed)
+    for n in (0, 1, 2, 7, 8, 9, 128, 129, 1000, 4099, SQUARES_AT_ONCE + 9):
+        block = rng.uniform(-5.0, 100.0, (7, 1)) + rng.uniform(0.1, 10.0, (7, 1)) * (
+            rng.standard_normal((7, n))
+        )
+        block[1] = 1.1
+        if n:
+            block[2, rng.integers(n)] = np.nan
+            block[3] = np.nan
+            block[4, rng.integers(n)] = rng.choice([np.inf, -np.inf])
+            block[5, : min(n, 2)] = 1e308
+        want = [stats(row) for row in block]
+        with np.errstate(over="ignore", invalid="ignore"):
+            assert column_stats(block) == want
+            assert column_stats(np.asfortranarray(block)) == want
+            assert column_stats(block[:, ::-1]) == [stats(row) for row in block[:, ::-1]]
+
+
+def test_flag_counts_count_each_flag(rng: np.random.Generator) -> None:
+    for n in (0, 1, 500):
+        flags = rng.integers(0, 32, n).astype(np.uint16)
+        want = {name: int(np.count_nonzero(flags & bit)) for bit, name in FLAG_NAMES}
+        assert flag_counts(flags) == want
+
+
+def test_cv_from_stats_equals_coefficient_of_variation_bit_for_bit(
+    rng: np.random.Generator,
+) -> None:
+    for n in (0, 1, 2, 3, 50, 700):
+        x = 1.1 + 0.03 * rng.standard_normal(n)
+        x[rng.random(n) < 0.1] = np.nan
+        for series in (x, np.zeros(n), np.full(n, 1.1)):
+            assert _cv(stats(series)) == coefficient_of_variation(series)
