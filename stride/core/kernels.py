@@ -212,7 +212,6 @@ def _scan_callees() -> list[tuple[Any, tuple[Any, ...]]]:
         (k.envelope_params, (a1,)),
         (b._next_bad_step, (a1, i, i, f)),
         (b._sum_bounds, (f,) * 9),
-        (b._sensor_bounds, (f,) * 5),
         (s._pair_sample, (f,) * 8),
         (k.emit, (a1, a2, i, yes, f, f, a2, i2, i, a1)),
         (k._crossing, (f,) * 5),
