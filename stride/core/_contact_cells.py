@@ -140,9 +140,24 @@ def _committed(builder: Any, args: tuple[Any, ...], total: Any, on_grid: Any, mo
     return builder.load(out)
 
 
+def _qb_cells(context: Any, builder: Any, ty: Any, qbv: Any) -> Any:
+    """The data of ``qb`` (C-contiguous float64 rows of 4: a sensor's bounds, then its
+    extremes) as a pointer."""
+    qb = context.make_array(ty)(context, builder, qbv)
+    return builder.bitcast(qb.data, _F64.as_pointer())
+
+
+def _store_extremes(builder: Any, qp: Any, mins: Any, maxs: Any) -> None:
+    """Each cell's extremes (float32 row vectors) into ``qb[k, 2]``, ``qb[k, 3]``."""
+    for c, vec in ((2, mins), (3, maxs)):
+        for k, v in enumerate(_lanes(builder, vec, CELLS)):
+            where = builder.gep(qp, [ir.Constant(_I64, 4 * k + c)])
+            builder.store(builder.fpext(v, _F64), where)
+
+
 def _codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
     ret = signature.return_type
-    xv, col, start, stop, acc, keep = args
+    xv, col, start, stop, acc, keep, qbv = args
     arr = context.make_array(signature.args[0])(context, builder, xv)
     row = builder.extract_value(arr.strides, 0)
     base = builder.bitcast(arr.data, ir.IntType(8).as_pointer())
@@ -171,8 +186,8 @@ def _codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
     ]  # fmt: skip
     slots[2:] = [cgutils.alloca_once_value(builder, v) for v in scalars]
     _tail(builder, base, row, (end, stop), slots)
-    mins, maxs = (_lanes(builder, builder.load(slots[k]), CELLS) for k in (0, 1))
-    vals = [builder.fpext(v, _F64) for v in mins + maxs]
+    _store_extremes(builder, _qb_cells(context, builder, signature.args[6], qbv),
+                    builder.load(slots[0]), builder.load(slots[1]))  # fmt: skip
     lo, hi, total, on_grid = (builder.load(slots[k]) for k in range(2, 6))
     neg = builder.fneg(lo)
     most = builder.select(builder.fcmp_ordered(">", neg, hi), neg, hi)
@@ -180,24 +195,26 @@ def _codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
     with builder.if_then(keep):
         builder.store(_committed(builder, (base, row, start, stop, acc), total, on_grid, most),
                       summed)  # fmt: skip
-    vals += [lo, hi, builder.load(summed)]
-    return context.make_tuple(builder, ret, vals)
+    return context.make_tuple(builder, ret, [lo, hi, builder.load(summed)])
 
 
 @intrinsic
-def _cell_rows(typingctx: Any, x: Any, c0: Any, a: Any, b: Any, acc: Any, keep: Any) -> Any:
+def _cell_rows(
+    typingctx: Any, x: Any, c0: Any, a: Any, b: Any, acc: Any, keep: Any, qb: Any
+) -> Any:
     """The summary of rows ``a..b-1`` of the :data:`CELLS` adjacent float32 columns from
-    ``c0`` of the C-contiguous ``x``: ``[0:8]`` each cell's smallest value, ``[8:16]`` its
-    largest, ``[16]``, ``[17]`` the smallest and largest of the rows' sums
-    ``0.0 + v0 + ... + v7``; ``[18]``: with ``keep``, ``acc`` plus the rows' sums as one
-    chain of additions gives it, else the rows' sums added in any order (NaN if a sample
-    is: a test for NaN only). All equal to the scalar loop's when no value is NaN (see
-    the module docstring). Other dtypes: NaNs (the scan calls it for float32 only)."""
+    ``c0`` of the C-contiguous ``x``: each cell ``k``'s smallest and largest value into
+    ``qb[k, 2]`` and ``qb[k, 3]`` (``qb``: C-contiguous, 4 columns); returns ``[0]``,
+    ``[1]`` the smallest and largest of the rows' sums ``0.0 + v0 + ... + v7`` and ``[2]``:
+    with ``keep``, ``acc`` plus the rows' sums as one chain of additions gives it, else the
+    rows' sums added in any order (NaN if a sample is: a test for NaN only). All equal to
+    the scalar loop's when no value is NaN (see the module docstring). Other dtypes:
+    NaNs, ``qb`` untouched (the scan calls it for float32 only)."""
     if not (isinstance(x, types.Array) and x.ndim == 2):
         return None
-    n_out = 2 * CELLS + 3
+    n_out = 3
     ret = types.UniTuple(types.float64, n_out)
-    sig = ret(x, types.intp, types.intp, types.intp, types.float64, types.boolean)
+    sig = ret(x, types.intp, types.intp, types.intp, types.float64, types.boolean, qb)
     if x.dtype == types.float32:
         return sig, _codegen
 
@@ -213,8 +230,7 @@ def _walk_codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
     row = builder.extract_value(arr.strides, 0)
     base = builder.bitcast(arr.data, ir.IntType(8).as_pointer())
     base = builder.gep(base, [builder.mul(col, ir.Constant(_I64, 4))])
-    qb = context.make_array(signature.args[4])(context, builder, qbv)
-    qp = builder.bitcast(qb.data, _F64.as_pointer())
+    qp = _qb_cells(context, builder, signature.args[4], qbv)
     v8d = ir.VectorType(_F64, CELLS)
     bound = []
     for c in (0, 1):  # qb[k, c] for each cell k: the bounds of its values
@@ -254,9 +270,8 @@ def _walk_codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
     builder.store(builder.add(j, ir.Constant(_I64, 1)), slots[0])
     builder.branch(cond)
     builder.position_at_end(done)
-    mins, maxs = (_lanes(builder, builder.load(slots[k]), CELLS) for k in (1, 2))
+    _store_extremes(builder, qp, builder.load(slots[1]), builder.load(slots[2]))
     vals = [builder.sitofp(builder.load(slots[0]), _F64)]
-    vals += [builder.fpext(v, _F64) for v in mins + maxs]
     vals += [builder.load(slots[k]) for k in (3, 4, 5, 6)]
     return context.make_tuple(builder, signature.return_type, vals)
 
@@ -269,14 +284,15 @@ def _cell_walk(
     """The scan's one-by-one walk over rows ``a..b-1`` of the :data:`CELLS` adjacent float32
     columns from ``c0`` of ``x``: each row whose cells are within their bounds (``qb[k, 0]``
     < v <= ``qb[k, 1]``) and whose sum ``0.0 + v0 + ... + v7`` is within (``lo``, ``hi``]
-    is taken, up to the first that is not. Returns ``[0]`` the row where it stopped,
-    ``[1:9]`` each cell's smallest value over the rows taken, ``[9:17]`` its largest,
-    ``[17]``, ``[18]`` the sums' extremes and ``[19]``, ``[20]`` ``acc_c`` and ``acc_d``
-    each plus the sums in row order: the scalar walk's values (every value taken is
-    finite: the bounds admit no NaN or infinity). Other dtypes: NaNs."""
+    is taken, up to the first that is not. Each cell's smallest and largest value over
+    the rows taken go into ``qb[k, 2]`` and ``qb[k, 3]``; returns ``[0]`` the row where it
+    stopped, ``[1]``, ``[2]`` the sums' extremes and ``[3]``, ``[4]`` ``acc_c`` and
+    ``acc_d`` each plus the sums in row order: the scalar walk's values (every value taken
+    is finite: the bounds admit no NaN or infinity). Other dtypes: NaNs, ``qb``
+    untouched."""
     if not (isinstance(x, types.Array) and x.ndim == 2):
         return None
-    n_out = 2 * CELLS + 5
+    n_out = 5
     ret = types.UniTuple(types.float64, n_out)
     f = types.float64
     sig = ret(x, types.intp, types.intp, types.intp, qb, f, f, f, f)
@@ -301,8 +317,8 @@ def adjacent(cols: np.ndarray, column_bytes: int) -> bool:
     return True
 
 
-#: called from the scan as ``cell_rows(x, c0, a, b, acc, keep)`` (numba passes the typing
-#: context)
+#: called from the scan as ``cell_rows(x, c0, a, b, acc, keep, qb)`` (numba passes the
+#: typing context)
 cell_rows: Any = _cell_rows
 #: called from the scan as ``cell_walk(x, c0, a, b, qb, lo, hi, acc_c, acc_d)``
 cell_walk: Any = _cell_walk

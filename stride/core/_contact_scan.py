@@ -64,7 +64,7 @@ from stride.core._contact_bounds import (
     onset_time,
     pair_rows,
 )
-from stride.core._contact_cells import CELLS, adjacent, cell_rows, cell_walk
+from stride.core._contact_cells import adjacent, cell_rows, cell_walk
 from stride.core._contact_state import (
     BIG,
     ENDING,
@@ -415,13 +415,10 @@ def scan(
                         # an insole's eight cells (float32 side by side): the rows' sums
                         # and extremes four rows at a time in vectors (_contact_cells)
                         keep = in_contact or tracking
-                        rc = cell_rows(x, c0, i, limit, acc_c if in_contact else acc_d, keep)
-                        for k in range(CELLS):
-                            qb[k, 2] = rc[k]
-                            qb[k, 3] = rc[CELLS + k]
-                        run_min = rc[2 * CELLS]
-                        run_max = rc[2 * CELLS + 1]
-                        s_run = rc[2 * CELLS + 2]
+                        # (each cell's extremes into qb[:, 2:4])
+                        run_min, run_max, s_run = cell_rows(
+                            x, c0, i, limit, acc_c if in_contact else acc_d, keep, qb
+                        )
                         if keep:  # the sum committed, as in the generic loop below
                             acc_c = np.nan if in_contact and tracking else s_run
                             acc_d = s_run
@@ -546,15 +543,11 @@ def scan(
                     qb[1, 3] = n1
                 elif cells:
                     # an insole's eight cells: a row's tests in one vector (_contact_cells)
-                    rw = cell_walk(x, c0, j, stop, qb, lo, hi, acc_c, acc_d)
-                    j = int(rw[0])
-                    for k in range(CELLS):
-                        qb[k, 2] = rw[1 + k]
-                        qb[k, 3] = rw[1 + CELLS + k]
-                    run_min = rw[1 + 2 * CELLS]
-                    run_max = rw[2 + 2 * CELLS]
-                    acc_c = rw[3 + 2 * CELLS]
-                    acc_d = rw[4 + 2 * CELLS]
+                    # (each cell's extremes into qb[:, 2:4])
+                    jf, run_min, run_max, acc_c, acc_d = cell_walk(
+                        x, c0, j, stop, qb, lo, hi, acc_c, acc_d
+                    )
+                    j = int(jf)
                 else:
                     while j < stop:  # (the run ends before the next bad step: limit)
                         sv = 0.0
