@@ -202,6 +202,7 @@ def _scan_callees() -> list[tuple[Any, tuple[Any, ...]]]:
     from numba import typeof, types
 
     from stride.core import _contact_bounds as b
+    from stride.core import _contact_cells as c
     from stride.core import _contact_scan as s
     from stride.core import _contact_state as k
 
@@ -209,6 +210,7 @@ def _scan_callees() -> list[tuple[Any, tuple[Any, ...]]]:
     i2 = typeof(np.zeros((1, 1), np.int64))
     f, i, yes = types.float64, types.int64, types.boolean
     return [
+        (c.adjacent, (typeof(np.zeros(1, np.int64)), i)),
         (k.envelope_params, (a1,)),
         (b._next_bad_step, (a1, i, i, f)),
         (b._sum_bounds, (f,) * 9),
