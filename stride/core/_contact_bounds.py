@@ -30,11 +30,9 @@ from numba.extending import intrinsic, overload
 
 from stride.core._contact_state import (
     BIG,
-    LOADED,
     STANCE,
     SWING,
     UNKNOWN,
-    UNLOADED,
     _crossing,
 )
 from stride.core._kernel_options import JIT_ONLY, PY_ENTRY
@@ -97,20 +95,6 @@ def _sum_bounds(
     if lifted == 0.0:
         return off, low
     return (on, low) if pre != 0.0 else (-BIG, on)
-
-
-@njit(cache=True, **JIT_ONLY)
-def _sensor_bounds(
-    ok: float, loaded: float, pre: float, on: float, low: float
-) -> tuple[float, float]:
-    """As :func:`_sum_bounds`, for one sensor of a multi-sensor foot."""
-    if ok == 0.0:
-        return -BIG, BIG
-    if loaded == LOADED:
-        return low, BIG
-    if loaded == UNLOADED and pre == 0.0:
-        return -BIG, on
-    return on, low
 
 
 @njit(cache=True, **JIT_ONLY)

@@ -3,9 +3,9 @@
 Between events (a level crossed, NaN, a gap), samples only move running values: block
 extremes, the contact's and the candidate's force sums, the count of swing samples. So a
 run of samples up to the block's end is first summarised branch-free and, when every
-value stays inside the bounds the current state allows (``_sum_bounds``,
-``_sensor_bounds``), committed at once; otherwise the samples are scanned one by one to
-the event, and the event sample goes through every rule (the ``rules`` part of
+value stays inside the bounds the current state allows (``_sum_bounds``, and each
+sensor's of a multi-sensor foot), committed at once; otherwise the samples are scanned
+one by one to the event, and the event sample goes through every rule (the ``rules`` part of
 :func:`scan`). Updates happen in the same order either way (integer sums are exact), so
 the results equal the per-sample rules bit for bit, for any chunking (tests compare them
 with a plain-Python reference).
@@ -27,8 +27,10 @@ function, because every call of a numba function with array arguments costs atom
 reference counts (about 100 ns, more than the rest of an event), and the state arrays are
 read and written in place for the same reason. Only rare steps (a contact opened or
 emitted, a lift) take arrays; the helpers taking scalars (bounds, envelopes, crossings)
-are plain functions that LLVM inlines (numba-level inlining cost compile time for no
-speed). The hot summaries are written for the common layouts:
+are plain functions, called (the scan's machine code holds a call to each: LLVM does
+not inline them into a function this size), so a rule met per sensor after every event
+is written out here instead (the sensors' bounds). The hot summaries are written for the
+common layouts:
 four int16 channels per row read as one 64-bit word (heel + toe, and one sensor per foot),
 one integer column, and a generic loop for everything else; the three heel + toe loops of
 any dtype share one sample's update (:func:`_pair_sample`: written once, and typed once,
@@ -36,6 +38,9 @@ which also took about a second off the scan's cold compile). Float32 heel + toe 
 side (the reader's layout) is summarised four rows at a time in vectors
 (:func:`~stride.core._contact_bounds.pair_rows`): the same extremes, and the sum from the
 rows' sums when that is exact (it then equals the one chain's), else added in order.
+Eight float32 cells side by side (insole8 as a reader scales it, gaitpdb) are one vector a
+row (:mod:`~stride.core._contact_cells`): the summary four rows at a time, and the walk
+one by one with a row's tests in one vector; the generic loops' values, bit for bit.
 
 Compile time (a first run waits for it): numba compiles a helper once per distinct set of
 argument types, and a literal ``True``, ``False`` or ``0`` argument is a type of its own,
@@ -54,12 +59,12 @@ from numba import njit
 from stride.core._contact_bounds import (
     PAIR_STEP,
     _next_bad_step,
-    _sensor_bounds,
     _sum_bounds,
     is_float32,
     onset_time,
     pair_rows,
 )
+from stride.core._contact_cells import adjacent, cell_rows, cell_walk
 from stride.core._contact_state import (
     BIG,
     ENDING,
@@ -208,6 +213,8 @@ def scan(
     no = not yes
     integer_values = is_integer(x)
     float32_values = is_float32(x)
+    # eight float32 cells side by side: summarised four rows at a time in vectors
+    cells = float32_values and adjacent(cols, x.strides[1])
     # bounds of each sensor's values in a quiet run: rows 0..nk-1, then extremes found
     qb = np.empty((nk, 4), np.float64)
     ep = envelope_params(p)
@@ -282,11 +289,20 @@ def scan(
                     tr[0, T_LOW], tr[0, T_MID],
                 )  # fmt: skip
                 if multi:
+                    # each sensor's values that change nothing but running values: any
+                    # while its levels are unusable; loaded, above its contact level;
+                    # unloaded and not pre-loaded, up to its onset level; else between
+                    # the two (written out branch-free: numba does not inline a helper
+                    # here, and a call per sensor after every event and block cost more)
                     for k in range(nk):
-                        qb[k, 0], qb[k, 1] = _sensor_bounds(
-                            tr[k + 1, T_OK], tr[k + 1, T_LOADED], tr[k + 1, T_PRE],
-                            tr[k + 1, T_OFF], tr[k + 1, T_LOW],
-                        )  # fmt: skip
+                        ok = tr[k + 1, T_OK] != 0.0
+                        ld = tr[k + 1, T_LOADED]
+                        held = ok & (ld == LOADED)
+                        free = (ld == UNLOADED) & (tr[k + 1, T_PRE] == 0.0)
+                        s_on = tr[k + 1, T_OFF]
+                        s_low = tr[k + 1, T_LOW]
+                        qb[k, 0] = s_low if held else (-BIG if (not ok) | free else s_on)
+                        qb[k, 1] = BIG if (not ok) | held else (s_on if free else s_low)
             quiet = False
             summarise = not near_event
             if summarise:
@@ -395,6 +411,20 @@ def scan(
                                 acc_d = r[6]
                             else:
                                 acc_c = np.nan if r[6] != r[6] else acc_c  # a NaN sample
+                    elif cells:
+                        # an insole's eight cells (float32 side by side): the rows' sums
+                        # and extremes four rows at a time in vectors (_contact_cells)
+                        keep = in_contact or tracking
+                        # (each cell's extremes into qb[:, 2:4])
+                        run_min, run_max, s_run = cell_rows(
+                            x, c0, i, limit, acc_c if in_contact else acc_d, keep, qb
+                        )
+                        if keep:  # the sum committed, as in the generic loop below
+                            acc_c = np.nan if in_contact and tracking else s_run
+                            acc_d = s_run
+                        else:
+                            acc_c = np.nan if s_run != s_run else acc_c  # a NaN sample
+                        paired = True
                 if not (paired or summed):
                     if nk == 2:
                         # two columns of any other kind (heel + toe as a reader scaled them:
@@ -511,6 +541,13 @@ def scan(
                     qb[0, 3] = n0
                     qb[1, 2] = m1
                     qb[1, 3] = n1
+                elif cells:
+                    # an insole's eight cells: a row's tests in one vector (_contact_cells)
+                    # (each cell's extremes into qb[:, 2:4])
+                    jf, run_min, run_max, acc_c, acc_d = cell_walk(
+                        x, c0, j, stop, qb, lo, hi, acc_c, acc_d
+                    )
+                    j = int(jf)
                 else:
                     while j < stop:  # (the run ends before the next bad step: limit)
                         sv = 0.0

@@ -202,6 +202,7 @@ def _scan_callees() -> list[tuple[Any, tuple[Any, ...]]]:
     from numba import typeof, types
 
     from stride.core import _contact_bounds as b
+    from stride.core import _contact_cells as c
     from stride.core import _contact_scan as s
     from stride.core import _contact_state as k
 
@@ -209,10 +210,10 @@ def _scan_callees() -> list[tuple[Any, tuple[Any, ...]]]:
     i2 = typeof(np.zeros((1, 1), np.int64))
     f, i, yes = types.float64, types.int64, types.boolean
     return [
+        (c.adjacent, (typeof(np.zeros(1, np.int64)), i)),
         (k.envelope_params, (a1,)),
         (b._next_bad_step, (a1, i, i, f)),
         (b._sum_bounds, (f,) * 9),
-        (b._sensor_bounds, (f,) * 5),
         (s._pair_sample, (f,) * 8),
         (k.emit, (a1, a2, i, yes, f, f, a2, i2, i, a1)),
         (k._crossing, (f,) * 5),
