@@ -239,9 +239,17 @@ def _pair_tail(builder: Any, base: Any, row: Any, rows: tuple[Any, Any], vals: l
     return builder.load(s), builder.load(ok)
 
 
-def _pair_sum(builder: Any, args: tuple[Any, ...], total: Any, on_grid: Any, most: Any) -> Any:
+def committed_sum(
+    builder: Any,
+    args: tuple[Any, ...],
+    total: Any,
+    on_grid: Any,
+    most: Any,
+    row_sum: Callable[[Any, Any], Any],
+) -> Any:
     """The sum committed: ``acc`` plus the rows' sums ``total`` when that is exact (see the
-    module docstring), else the rows added to ``acc`` one after another."""
+    module docstring), else the rows added to ``acc`` one after another (``row_sum``: a
+    row's sum from the pointer to its first value; the layouts' intrinsics share this)."""
     base, row, start, stop, acc = args
     f64 = ir.DoubleType()
     grid = ir.Constant(f64, GRID)
@@ -258,9 +266,14 @@ def _pair_sum(builder: Any, args: tuple[Any, ...], total: Any, on_grid: Any, mos
         builder.store(acc, out)
         one = ir.Constant(ir.IntType(64), 1)
         with cgutils.for_range_slice(builder, start, stop, one) as (j, _):
-            sv = _row_sum(builder, builder.gep(base, [builder.mul(j, row)]))[2]
+            sv = row_sum(builder, builder.gep(base, [builder.mul(j, row)]))
             builder.store(builder.fadd(builder.load(out), sv), out)
     return builder.load(out)
+
+
+def _pair_row_sum(builder: Any, ptr: Any) -> Any:
+    """A row's sum ``0.0 + v0 + v1`` of two adjacent float32 columns from ``ptr``."""
+    return _row_sum(builder, ptr)[2]
 
 
 @intrinsic
@@ -315,7 +328,9 @@ def _pair_rows(typingctx: Any, x: Any, c0: Any, a: Any, b: Any, acc: Any, keep: 
         summed = cgutils.alloca_once_value(builder, total)
         with builder.if_then(keep):
             args5 = (base, row, start, stop, acc)
-            builder.store(_pair_sum(builder, args5, total, on_grid, most), summed)
+            builder.store(
+                committed_sum(builder, args5, total, on_grid, most, _pair_row_sum), summed
+            )
         vals.append(builder.load(summed))
         vals.append(builder.uitofp(tie, f64))
         return context.make_tuple(builder, ret, vals)

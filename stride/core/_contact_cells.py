@@ -33,7 +33,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from stride.core._contact_bounds import EXACT_SUM, GRID
+from stride.core._contact_bounds import GRID, committed_sum
 from stride.core._contact_state import BIG
 from stride.core._kernel_options import JIT_ONLY
 
@@ -119,25 +119,9 @@ def _tail(builder: Any, base: Any, row: Any, rows: tuple[Any, Any], slots: list[
         builder.store(ok, slots[5])
 
 
-def _committed(builder: Any, args: tuple[Any, ...], total: Any, on_grid: Any, most: Any) -> Any:
-    """``acc`` plus the rows' sums ``total`` when that is exact (see ``_contact_bounds``),
-    else the rows added to ``acc`` one after another."""
-    base, row, start, stop, acc = args
-    grid = ir.Constant(_F64, GRID)
-    n = builder.sitofp(builder.sub(stop, start), _F64)
-    size = builder.select(builder.fcmp_ordered("<", acc, ir.Constant(_F64, 0.0)),
-                          builder.fneg(acc), acc)  # fmt: skip
-    bound = builder.fadd(size, builder.fmul(n, most))
-    exact = builder.and_(on_grid, builder.fcmp_ordered("<=", bound, ir.Constant(_F64, EXACT_SUM)))
-    back = builder.fsub(builder.fadd(acc, grid), grid)
-    exact = builder.and_(exact, builder.fcmp_ordered("==", back, acc))
-    out = cgutils.alloca_once_value(builder, builder.fadd(acc, total))
-    with builder.if_then(builder.not_(exact), likely=False):
-        builder.store(acc, out)
-        with cgutils.for_range_slice(builder, start, stop, ir.Constant(_I64, 1)) as (j, _):
-            sv = _row_sum(builder, _load_row(builder, builder.gep(base, [builder.mul(j, row)])))
-            builder.store(builder.fadd(builder.load(out), sv), out)
-    return builder.load(out)
+def _cells_row_sum(builder: Any, ptr: Any) -> Any:
+    """A row's sum, cell after cell in float64, from the pointer to its first cell."""
+    return _row_sum(builder, _load_row(builder, ptr))
 
 
 def _qb_cells(context: Any, builder: Any, ty: Any, qbv: Any) -> Any:
@@ -193,8 +177,8 @@ def _codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
     most = builder.select(builder.fcmp_ordered(">", neg, hi), neg, hi)
     summed = cgutils.alloca_once_value(builder, total)
     with builder.if_then(keep):
-        builder.store(_committed(builder, (base, row, start, stop, acc), total, on_grid, most),
-                      summed)  # fmt: skip
+        args5 = (base, row, start, stop, acc)
+        builder.store(committed_sum(builder, args5, total, on_grid, most, _cells_row_sum), summed)
     return context.make_tuple(builder, ret, [lo, hi, builder.load(summed)])
 
 
