@@ -131,23 +131,19 @@ def rest_parts(sig: Any, scan: Any, config: Any, repeat: int) -> dict[str, float
 
 def best_thread_cpu(work: Callable[[], object], repeat: int) -> float:
     """Best CPU time of this thread (``time.thread_time``) of ``repeat`` calls of ``work``."""
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.thread_time()
-        out = work()
-        best = min(best, time.thread_time() - t0)
-        del out
-    return best
+    return best_cpu(work, repeat, clock=time.thread_time)
 
 
-def best_cpu(work: Callable[[], object], repeat: int) -> float:
-    """Best CPU time (``time.process_time``: every thread of this process) of ``repeat``
-    calls of ``work``."""
+def best_cpu(
+    work: Callable[[], object], repeat: int, clock: Callable[[], float] = time.process_time
+) -> float:
+    """Best CPU time (``clock``; by default ``time.process_time``: every thread of this
+    process) of ``repeat`` calls of ``work``."""
     best = float("inf")
     for _ in range(repeat):
-        t0 = time.process_time()
+        t0 = clock()
         out = work()
-        best = min(best, time.process_time() - t0)
+        best = min(best, clock() - t0)
         del out
     return best
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from stride.core.contacts import ContactParams, gate_ratio
+from stride.core.contacts import ContactParams, detect_contacts, gate_ratio
+from stride.core.signals import GaitSignals, Side
 
 
 @dataclass
@@ -429,3 +430,22 @@ def reference_contacts(
         "blips": foot.blips,
         "touches": foot.touches,
     }
+
+
+#: the arrays of FootContacts that the reference gives too
+FIELDS = (
+    "on_t", "off_t", "on_idx", "off_idx", "complete", "gap_before", "sensor_on_t",
+    "impulse", "peak", "on_seen", "off_seen", "confidence",
+)  # fmt: skip
+
+
+def same_as_reference(sig: GaitSignals, side: Side, params: ContactParams) -> int:
+    """Asserts that the scan's contacts of ``side`` equal the reference's, array by array
+    and in their blip and touch counts; returns how many there are."""
+    got = detect_contacts(sig, side, params)
+    cols = sig.side_columns(side)
+    want = reference_contacts(np.asarray(sig.t), np.asarray(sig.forces), cols, sig.fs, params)
+    for name in FIELDS:
+        np.testing.assert_array_equal(getattr(got, name), want[name], err_msg=name)
+    assert (got.blips, got.touches) == (want["blips"], want["touches"])
+    return len(got)

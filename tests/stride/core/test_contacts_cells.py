@@ -11,20 +11,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from contacts_reference import reference_contacts
+from contacts_reference import same_as_reference
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numba import njit
 
 from stride.core._contact_cells import CELLS, adjacent, cell_rows, cell_walk
-from stride.core.contacts import ContactParams, detect_contacts
-from stride.core.signals import Channel, GaitSignals, Side
+from stride.core.contacts import ContactParams
+from stride.core.signals import Channel, GaitSignals
 
-FIELDS = (
-    "on_t", "off_t", "on_idx", "off_idx", "complete", "gap_before", "sensor_on_t",
-    "impulse", "peak", "on_seen", "off_seen", "confidence",
-)  # fmt: skip
 BIG = 1.7976931348623157e308
 PLACES = ("heel", "heel", "mid", "lateral", "lateral", "medial", "toe", "toe")
 
@@ -225,16 +221,6 @@ def _insole(x: np.ndarray, fs: float = 1000.0) -> GaitSignals:
     return GaitSignals(t, x, chans, fs)
 
 
-def _same_as_reference(sig: GaitSignals, side: Side, params: ContactParams) -> int:
-    got = detect_contacts(sig, side, params)
-    cols = sig.side_columns(side)
-    want = reference_contacts(np.asarray(sig.t), np.asarray(sig.forces), cols, sig.fs, params)
-    for name in FIELDS:
-        np.testing.assert_array_equal(getattr(got, name), want[name], err_msg=name)
-    assert (got.blips, got.touches) == (want["blips"], want["touches"])
-    return len(got)
-
-
 @pytest.mark.parametrize("profile", ["healthy", "huntington:0.6", "parkinsonian"])
 def test_simulated_insole_sessions_equal_the_reference(profile: str) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
@@ -245,7 +231,7 @@ def test_simulated_insole_sessions_equal_the_reference(profile: str) -> None:
     x = (np.asarray(sig.forces, np.float64) * 0.3 - 1.5).astype(np.float32)
     sig = GaitSignals(sig.t, x, sig.channels, sig.fs)
     for side in ("L", "R"):
-        assert _same_as_reference(sig, side, ContactParams()) >= 10
+        assert same_as_reference(sig, side, ContactParams()) >= 10
 
 
 def _steps(rng: np.random.Generator, n: int, scale: float) -> np.ndarray:
@@ -277,7 +263,7 @@ def test_scaled_insole_walks_equal_the_reference(scale: float, oddity: str) -> N
         )
     sig = _insole(x)
     for side in ("L", "R"):
-        assert _same_as_reference(sig, side, ContactParams()) >= 5
+        assert same_as_reference(sig, side, ContactParams()) >= 5
 
 
 _walk_levels = [(1.0, 600), (0.0, 400)] * 4  # a few steps first: the levels settle
@@ -302,7 +288,7 @@ def test_held_levels_of_an_insole_equal_the_reference(
     f = np.concatenate([np.full(n, level) for level, n in _walk_levels + steps]) * 800.0
     x = f[:, None] * (shares + 0.01)[None, :]
     x = (np.round(x / 0.3) * 0.3).astype(np.float32)  # counts scaled as a reader does
-    _same_as_reference(_insole(x), "L", ContactParams())
+    same_as_reference(_insole(x), "L", ContactParams())
 
 
 _values = st.one_of(
@@ -321,4 +307,4 @@ def test_random_insole_signals_equal_the_reference(x: np.ndarray, hold: int) -> 
     NaN anywhere."""
     x = np.repeat(x, hold, axis=0)
     sig = _insole(x, 200.0)
-    _same_as_reference(sig, "L", ContactParams(min_contact_s=0.02, min_swing_s=0.02))
+    same_as_reference(sig, "L", ContactParams(min_contact_s=0.02, min_swing_s=0.02))
