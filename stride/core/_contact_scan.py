@@ -27,9 +27,10 @@ function, because every call of a numba function with array arguments costs atom
 reference counts (about 100 ns, more than the rest of an event), and the state arrays are
 read and written in place for the same reason. Only rare steps (a contact opened or
 emitted, a lift) take arrays; the helpers taking scalars (bounds, envelopes, crossings)
-are plain functions, called (the scan's machine code holds a call to each: LLVM does
-not inline them into a function this size), so a rule met per sensor after every event
-is written out here instead (the sensors' bounds). The hot summaries are written for the
+are plain functions that LLVM inlines (the scan's machine code, float32, int16 and
+float64 alike, calls only the rare steps' helpers: ``emit``, ``open_contact``, ``lift``,
+``onset_time``, ``_next_bad_step``); a rule met per sensor after every event is written
+out branch-free here (the sensors' bounds). The hot summaries are written for the
 common layouts:
 four int16 channels per row read as one 64-bit word (heel + toe, and one sensor per foot),
 one integer column, and a generic loop for everything else; the three heel + toe loops of
@@ -292,8 +293,8 @@ def scan(
                     # each sensor's values that change nothing but running values: any
                     # while its levels are unusable; loaded, above its contact level;
                     # unloaded and not pre-loaded, up to its onset level; else between
-                    # the two (written out branch-free: numba does not inline a helper
-                    # here, and a call per sensor after every event and block cost more)
+                    # the two (written out branch-free, with the insole path's vector
+                    # summaries: together 0.55-0.63x the insole8 float32 scan's CPU)
                     for k in range(nk):
                         ok = tr[k + 1, T_OK] != 0.0
                         ld = tr[k + 1, T_LOADED]
