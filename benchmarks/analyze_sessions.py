@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from benchmarks.analyze_speed import baseline_env  # noqa: E402
 
 _CHILD = """
 import json, sys, time
@@ -50,8 +53,10 @@ for s in {sessions!r}:
 
 def run(root: Path, env: dict[str, str], sessions: list[str], repeat: int) -> list[dict[str, Any]]:
     code = _CHILD.format(root=str(root), sessions=sessions, repeat=repeat)
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                         text=True, check=True)  # fmt: skip
+    # in ``root``: ``python -c`` puts the working directory first on the path, so run
+    # from this checkout, the baseline's child would import this checkout's stride
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root,
+                         capture_output=True, text=True, check=True)  # fmt: skip
     return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
 
 
@@ -63,17 +68,17 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=20)
     a = ap.parse_args()
     base = a.baseline.resolve()
+    sessions = [str(Path(s).resolve()) for s in a.sessions]  # the children run elsewhere
     envs = {
         "this": (REPO, dict(os.environ, PYTHONPATH=str(REPO))),
-        "baseline": (base, dict(os.environ, PYTHONPATH=str(base),
-                                NUMBA_CACHE_DIR=str(base / ".numba-cache"))),
-    }  # fmt: skip
+        "baseline": (base, baseline_env(base)),
+    }
     for r in range(a.rounds):
         order = ("this", "baseline") if r % 2 else ("baseline", "this")
         print(f"round {r + 1}, load average {os.getloadavg()[0]:.2f}", flush=True)
         for name in order:
             root, env = envs[name]
-            for row in run(root, env, a.sessions, a.repeat):
+            for row in run(root, env, sessions, a.repeat):
                 n = row["n"]
                 print(f"  {name:8s} {Path(row['session']).name:32s} best "
                       f"{row['best_s'] * 1e3:7.2f} ms ({n / row['best_s'] / 1e6:5.1f} M/s), "
