@@ -7,13 +7,36 @@ that calls another links the callee's whole module, wrappers included, into its 
 optimises it again. Leaving them out cuts a first run's compile (an empty cache) without
 changing the machine code a kernel runs. A kernel called only by other kernels (never
 from Python, tests included) needs no Python entry point either.
+
+Importing this module also stamps numba's cache of every kernel in
+:data:`KERNEL_SOURCES` with all of them (:mod:`devices._kernel_cache`), so an edit to one
+recompiles the kernels that may have inlined it; a new kernel module belongs there (a
+test checks).
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
+
+from devices._kernel_cache import cover
 
 #: a kernel called from Python: ``@njit(cache=True, **PY_ENTRY)``
 PY_ENTRY: dict[str, Any] = {"no_cfunc_wrapper": True}
 #: a kernel only other kernels call: ``@njit(cache=True, **JIT_ONLY)``
 JIT_ONLY: dict[str, Any] = {"no_cfunc_wrapper": True, "no_cpython_wrapper": True}
+
+#: the modules (below ``devices/``) that define numba kernels, overloads or intrinsics,
+#: and those they import: what a compiled kernel's machine code may hold
+KERNEL_SOURCES = (
+    "_byte_copy.py",
+    "_kernel_options.py",
+    "memory.py",
+    "recording/_scan_kernels.py",
+    "sensorbox/_fast_frames.py",
+    "sensorbox/_fast_gather.py",
+    "sensorbox/_fast_kernels.py",
+    "sensorbox/_fast_samples.py",
+    "sensorbox/_fast_sequencer.py",
+)
+cover(os.path.dirname(os.path.abspath(__file__)), KERNEL_SOURCES)
