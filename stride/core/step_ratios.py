@@ -156,18 +156,23 @@ def swing_ratios(
 class WalkingReadings:
     """A table's :func:`step_ratios` and, with ``phases``, :func:`phase_ratios` for given
     walking steps, both from one sort (course mode takes them again each round of learning,
-    the walking steps being those then likely walking)."""
+    the walking steps being those then likely walking: mostly the same steps as the round
+    before, whose readings are kept)."""
 
     def __init__(self, table: StepTable, phases: bool, window: int = 4) -> None:
         st = table["step_time_s"]
         self.x = np.stack([st, _share(table)]) if phases else st[None]
         self.first = np.stack([_paused(table), np.full(st.shape[0], np.nan)])[: self.x.shape[0]]
         self.feet = FootWindows(table.side, window, self.x.shape[0])
+        self.last: tuple[NDArray[np.bool_], NDArray[np.float64]] | None = None
 
     def __call__(
         self, walking: NDArray[np.bool_]
     ) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
         """The step-time ratios and the phase ratios (None without ``phases``)."""
-        out = self.first.copy()
-        self.feet.over_walking(self.x, walking, out)
+        if self.last is None or not np.array_equal(walking, self.last[0]):
+            out = self.first.copy()
+            self.feet.over_walking(self.x, walking, out)
+            self.last = (np.array(walking, dtype=np.bool_), out)
+        out = self.last[1].copy()
         return out[0], (out[1] if out.shape[0] > 1 else None)

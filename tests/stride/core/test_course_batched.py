@@ -73,13 +73,21 @@ def test_ratios_are_the_per_foot_references(tab: StepTable, seed: int, window: i
     ):
         assert _bits(new(tab, window)) == _bits(old(tab, window))
         assert _bits(new(tab, window, walking)) == _bits(old(tab, window, walking))
+    other = _walking(seed + 1, len(tab))
     for phases in (True, False):
-        ratio, share = WalkingReadings(tab, phases, window)(walking)
-        want, want_share = ref.WalkingReadings(tab, phases, window)(walking)
-        assert _bits(ratio) == _bits(want)
-        assert (share is None) == (want_share is None)
-        if share is not None and want_share is not None:
-            assert _bits(share) == _bits(want_share)
+        readings = WalkingReadings(tab, phases, window)
+        # the same steps again (the readings kept), others, the first ones once more, and
+        # an array read, then changed in place and read again
+        changed = walking.copy()
+        for k, mask in enumerate((walking, walking.copy(), other, changed, changed)):
+            if k == 4:
+                changed[:] = ~changed
+            ratio, share = readings(mask)
+            want, want_share = ref.WalkingReadings(tab, phases, window)(mask)
+            assert _bits(ratio) == _bits(want)
+            assert (share is None) == (want_share is None)
+            if share is not None and want_share is not None:
+                assert _bits(share) == _bits(want_share)
 
 
 WEIGHTS = st.one_of(st.sampled_from([0.0, 0.25, 1.0]), st.floats(0.0, 1.0))
