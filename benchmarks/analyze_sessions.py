@@ -7,7 +7,9 @@ runs one child process per checkout, alternating which goes first (the baseline 
 ``PYTHONPATH=DIR`` and its own numba cache, ``DIR/.numba-cache``); a child reads each
 recording as ``stride analyze`` does, analyses it once (kernels loaded), then
 ``--repeat`` times (``stride.core.analyzer.analyze``, the feet one after the other):
-best and median wall milliseconds and time points/s, with the 1-minute load average.
+best and median wall milliseconds and time points/s, with the 1-minute load average;
+with ``--course``, also course mode's own share of each analysis (an overground
+recording's ``apply_course``, timed where the analysis calls it): best and median.
 Any recording the readers take: the 60-minute insole8 session, say
 (``stride sim session --out S --minutes 60 --rate 1000 --speed 3.6kmh --profile healthy
 --sensors insole8 --seed 3 --no-history``), which ``analyze_speed.py`` does not make.
@@ -32,27 +34,43 @@ _CHILD = """
 import json, sys, time
 from pathlib import Path
 import stride
+import stride.core.analyzer as analyzer
 from stride.analysis import with_session_defaults
 from stride.core.analyzer import AnalysisConfig, analyze
 from stride.readers import read_signals
 assert stride.__file__.startswith({root!r}), stride.__file__
+course = []
+if {course!r}:
+    inner = analyzer.apply_course
+    def timed(*args, **kwargs):
+        t0 = time.perf_counter()
+        out = inner(*args, **kwargs)
+        course.append(time.perf_counter() - t0)
+        return out
+    analyzer.apply_course = timed
 for s in {sessions!r}:
     sig = read_signals(Path(s))
     config = with_session_defaults(AnalysisConfig(), sig.meta)
     analyze(sig, config)
     ts = []
+    course.clear()
     for _ in range({repeat}):
         t0 = time.perf_counter()
         analyze(sig, config)
         ts.append(time.perf_counter() - t0)
     ts.sort()
+    course.sort()
     row = {{"session": s, "n": int(sig.n), "best_s": ts[0], "median_s": ts[len(ts) // 2]}}
+    if course:
+        row.update(course_best_s=course[0], course_median_s=course[len(course) // 2])
     print(json.dumps(row))
 """
 
 
-def run(root: Path, env: dict[str, str], sessions: list[str], repeat: int) -> list[dict[str, Any]]:
-    code = _CHILD.format(root=str(root), sessions=sessions, repeat=repeat)
+def run(
+    root: Path, env: dict[str, str], sessions: list[str], repeat: int, course: bool = False
+) -> list[dict[str, Any]]:
+    code = _CHILD.format(root=str(root), sessions=sessions, repeat=repeat, course=course)
     # in ``root``: ``python -c`` puts the working directory first on the path, so run
     # from this checkout, the baseline's child would import this checkout's stride
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root,
@@ -66,6 +84,7 @@ def main() -> None:
     ap.add_argument("--baseline", type=Path, required=True)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--course", action="store_true", help="also course mode's own time")
     a = ap.parse_args()
     base = a.baseline.resolve()
     sessions = [str(Path(s).resolve()) for s in a.sessions]  # the children run elsewhere
@@ -78,11 +97,17 @@ def main() -> None:
         print(f"round {r + 1}, load average {os.getloadavg()[0]:.2f}", flush=True)
         for name in order:
             root, env = envs[name]
-            for row in run(root, env, sessions, a.repeat):
+            for row in run(root, env, sessions, a.repeat, a.course):
                 n = row["n"]
+                course = (
+                    f"; course mode best {row['course_best_s'] * 1e3:.2f} ms, median "
+                    f"{row['course_median_s'] * 1e3:.2f} ms"
+                    if "course_best_s" in row
+                    else ""
+                )
                 print(f"  {name:8s} {Path(row['session']).name:32s} best "
                       f"{row['best_s'] * 1e3:7.2f} ms ({n / row['best_s'] / 1e6:5.1f} M/s), "
-                      f"median {row['median_s'] * 1e3:7.2f} ms", flush=True)  # fmt: skip
+                      f"median {row['median_s'] * 1e3:7.2f} ms{course}", flush=True)  # fmt: skip
     print(f"load average {os.getloadavg()[0]:.2f}")
 
 

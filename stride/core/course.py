@@ -81,7 +81,7 @@ from numpy.typing import NDArray
 from stride.core.course_fit import Phases, count_unlike, first_laws, learn_and_segment
 from stride.core.course_segment import Segmentation, end_uncertain
 from stride.core.course_weights import step_weights
-from stride.core.step_ratios import SLOW_REFERENCE, phase_ratios, step_ratios, swing_ratios
+from stride.core.step_ratios import SLOW_REFERENCE, WalkingReadings, step_ratios, swing_ratios
 from stride.core.steps import FLAG_ALTERNATION, FLAG_GAP, StepTable
 
 COURSE_ASSUMPTION = (
@@ -157,16 +157,19 @@ def slow_steps(table: StepTable, slow_factor: float, window: int = 4) -> NDArray
 def turn_rows(slow: NDArray[np.bool_], turn_steps: int) -> NDArray[np.bool_]:
     """Rows in runs of at least ``turn_steps`` consecutive slow rows, and a slow run that
     the end of the record cuts off (a turn just begun: not a walking step either)."""
-    turn = np.zeros(slow.shape[0], dtype=np.bool_)
-    start = None
-    for i, s in enumerate([*slow.tolist(), False]):
-        if s and start is None:
-            start = i
-        elif not s and start is not None:
-            if i - start >= turn_steps or i == slow.shape[0]:
-                turn[start:i] = True
-            start = None
-    return turn
+    n = slow.shape[0]
+    starts, ends = _runs(slow)
+    keep = (ends - starts >= turn_steps) | (ends == n)
+    step = np.zeros(n + 1, dtype=np.int8)
+    step[starts[keep]] = 1
+    step[ends[keep]] -= 1
+    return np.cumsum(step[:n]) > 0
+
+
+def _runs(x: NDArray[np.bool_]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """First rows and end rows (exclusive) of the runs of True in ``x``."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], x.astype(np.int8), [0]])))
+    return edges[0::2], edges[1::2]
 
 
 def threshold_passes(
@@ -182,31 +185,22 @@ def threshold_passes(
     ratio = step_ratios(table) if ratio is None else ratio
     with np.errstate(invalid="ignore"):
         turn = turn_rows(ratio > p.slow_factor, p.turn_steps)
-    turn_steps = p.turn_steps
-    broken = (table.flags & (FLAG_GAP | FLAG_ALTERNATION)) != 0
-    ic = table["ic_s"]
+    broken = np.concatenate([[0], np.cumsum((table.flags & (FLAG_GAP | FLAG_ALTERNATION)) != 0)])
+    ic = table["ic_s"].tolist()
+    turn_at = dict(zip(*(r.tolist() for r in _runs(turn)), strict=True))  # first row: end
     passes: list[Pass] = []
-    i = 0
-    while i < n:
-        if turn[i]:
-            i += 1
-            continue
-        j = i
-        while j < n and not turn[j]:
-            j += 1
-        rows = np.arange(i, j, dtype=np.int64)
-        start = float(ic[i - 1]) if i > 0 else float(ic[i])
+    for i, j in zip(*(r.tolist() for r in _runs(~turn)), strict=True):
+        start = ic[i - 1] if i > 0 else ic[i]
         # closed by a whole turn (a slow run cut off by the end of the record is not one)
-        closed = j < n and int(np.argmin(np.append(turn[j:], False))) >= turn_steps
-        passes.append(Pass(rows, start, float(ic[j - 1]), closed, bool(broken[i:j].any())))
-        i = j
+        closed = j < n and turn_at[j] - j >= p.turn_steps
+        rows = np.arange(i, j, dtype=np.int64)
+        passes.append(Pass(rows, start, ic[j - 1], closed, bool(broken[j] > broken[i])))
     return passes
 
 
 def _turn_runs(turn: NDArray[np.bool_]) -> NDArray[np.float64]:
     """Lengths of the runs of turn rows that the end of the record does not cut off."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], turn.astype(np.int8), [0]])))
-    starts, ends = edges[0::2], edges[1::2]
+    starts, ends = _runs(turn)
     return (ends - starts)[ends < turn.size].astype(np.float64)
 
 
@@ -243,25 +237,24 @@ def _segmentation(
     with np.errstate(invalid="ignore"):
         turn = turn_rows(ratio > p.slow_factor, p.turn_steps)
     side = table.side.astype(np.int8)
-    phase = Phases(phase_ratios(table, walking=~turn), side) if p.weigh_phase else None
+    readings = WalkingReadings(table, p.weigh_phase)
+    first = readings(~turn)[1]
+    phase = None if first is None else Phases(first, side)
     laws = first_laws(ratio, turn, counts, _turn_runs(turn), p.slow_factor, phase)
     if laws is None:
         return None
     stood = stood_pauses(table, ratio, p.slow_factor) if p.weigh_stood else None
 
-    def ratio_of(walking: NDArray[np.bool_]) -> NDArray[np.float64]:
-        out = step_ratios(table, walking=walking)
-        return out if stood is None else np.where(stood, np.nan, out)
-
-    def phase_of(walking: NDArray[np.bool_]) -> Phases:
-        return Phases(phase_ratios(table, walking=walking), side)
+    def readings_of(walking: NDArray[np.bool_]) -> tuple[NDArray[np.float64], Phases | None]:
+        out, share = readings(walking)
+        out = out if stood is None else np.where(stood, np.nan, out)
+        return out, None if share is None else Phases(share, side)
 
     if stood is not None:
         ratio = np.where(stood, np.nan, ratio)
     return learn_and_segment(
-        ratio_of, ratio, laws, p.turn_steps, p.slow_factor,
-        phase_of if p.weigh_phase else None, phase, p.count_tolerance,
-    )  # fmt: skip
+        readings_of, ratio, laws, p.turn_steps, p.slow_factor, phase, p.count_tolerance
+    )
 
 
 def course_passes(
@@ -336,9 +329,9 @@ def unclear_ends(ps: Pass, ratio: NDArray[np.float64], params: CourseParams, spr
     pairs = [(last, last + 1)] + ([(first, first - 1)] if first > 0 else [])
     n = ratio.shape[0]
     for walk, turn in pairs:
-        w = ratio[walk]
-        t = ratio[turn] if 0 <= turn < n else np.nan
-        if np.isnan(w) or not np.isfinite(t) or (not sure and (w > lo or t < hi)):
+        w = float(ratio[walk])
+        t = float(ratio[turn]) if 0 <= turn < n else math.nan
+        if math.isnan(w) or not math.isfinite(t) or (not sure and (w > lo or t < hi)):
             return True
     return False
 

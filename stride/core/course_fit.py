@@ -76,9 +76,6 @@ FIRST_COUNT_SHARE = 0.25
 #: another start (float rounding): the first one is kept
 SAME_LIKELIHOOD = 1e-6
 
-#: the step-time ratios with the walking steps' reference taken from the rows given
-RatioOf = Callable[[NDArray[np.bool_]], NDArray[np.float64]]
-
 
 @dataclass(frozen=True)
 class Phases:
@@ -91,8 +88,9 @@ class Phases:
     side: NDArray[np.int8]
 
 
-#: the phase ratios with the walking steps' reference taken from the rows given
-PhaseOf = Callable[[NDArray[np.bool_]], Phases]
+#: the step-time ratios and the phase ratios (None when not weighed) with the walking
+#: steps' reference taken from the rows given
+ReadingsOf = Callable[[NDArray[np.bool_]], tuple[NDArray[np.float64], Phases | None]]
 
 
 @dataclass(frozen=True)
@@ -149,16 +147,26 @@ class Laws:
             yield code, mine, own_phase(phase.ratio[mine], ratio[mine], self.phase_slope[code])
 
 
-def weighted_median(x: NDArray[np.float64], w: NDArray[np.float64]) -> float:
-    """The smallest ``x`` with at least half the total weight at or below it."""
-    order = np.argsort(x, kind="stable")
-    c = np.cumsum(w[order])
-    return float(x[order][int(np.searchsorted(c, 0.5 * c[-1]))])
+def weighted_median(
+    x: NDArray[np.float64], w: NDArray[np.float64], order: NDArray[np.intp] | None = None
+) -> float:
+    """The smallest ``x`` with at least half the total weight at or below it (``order``:
+    ``x``'s stable argsort, when at hand: several weights of one ``x`` share one sort)."""
+    order = x.argsort(kind="stable") if order is None else order
+    c = w[order].cumsum()
+    return float(x[order[int(c.searchsorted(0.5 * c[-1]))]])
 
 
-def weighted_sd(x: NDArray[np.float64], w: NDArray[np.float64]) -> float:
-    """Robust SD (1.4826 x the weighted median absolute deviation)."""
-    return 1.4826 * weighted_median(np.abs(x - weighted_median(x, w)), w)
+def weighted_sd(
+    x: NDArray[np.float64],
+    w: NDArray[np.float64],
+    order: NDArray[np.intp] | None = None,
+    median: float | None = None,
+) -> float:
+    """Robust SD (1.4826 x the weighted median absolute deviation); ``order`` as in
+    :func:`weighted_median`, ``median``: the weighted median, when at hand."""
+    m = weighted_median(x, w, order) if median is None else median
+    return 1.4826 * weighted_median(np.abs(x - m), w)
 
 
 def step_laws(
@@ -168,11 +176,17 @@ def step_laws(
     weighted by its probability of turning (``turning``); None without turn steps."""
     ok = np.isfinite(ratio)
     r, q = ratio[ok], turning[ok]
-    if q.sum() <= 0 or (1 - q).sum() <= 0:
+    p = 1 - q
+    if q.sum() <= 0 or p.sum() <= 0:
         return None
-    walk = max(weighted_sd(r, 1 - q), MIN_WALK_SPREAD)
-    mean = max(weighted_median(r, q), slow_factor)
-    return walk, mean, max(weighted_sd(r, q), MIN_TURN_SPREAD * walk)
+    order = r.argsort(kind="stable")
+    walk = max(weighted_sd(r, p, order), MIN_WALK_SPREAD)
+    median = weighted_median(r, q, order)
+    return (
+        walk,
+        max(median, slow_factor),
+        max(weighted_sd(r, q, median=median), MIN_TURN_SPREAD * walk),
+    )
 
 
 def own_phase(
@@ -192,9 +206,10 @@ def phase_laws(
     """Each foot's :func:`foot_phase_laws`, as (spreads, turn medians, slopes)."""
     if phase is None:
         return (0.0, 0.0), (1.0, 1.0), (0.0, 0.0)
+    ok = _phase_known(phase.ratio, ratio)
     left, right = (
-        foot_phase_laws(phase.ratio[m], ratio[m], turning[m])
-        for m in (phase.side == 0, phase.side == 1)
+        _phase_fit(phase.ratio[m], ratio[m], turning[m])
+        for m in (ok & (phase.side == 0), ok & (phase.side == 1))
     )
     return (left[0], right[0]), (left[1], right[1]), (left[2], right[2])
 
@@ -208,20 +223,35 @@ def foot_phase_laws(
     the walking and the turn steps' (one spread for both laws, :func:`phase_evidence`), at
     least :data:`MIN_PHASE_SPREAD`. ``(0.0, 1.0, 0.0)`` (not weighed) without both kinds
     of step."""
-    none = (0.0, 1.0, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ok = np.isfinite(phase) & np.isfinite(ratio) & (phase > 0) & (ratio > 0)
-    q = turning[ok]
-    if q.sum() <= 0 or (1 - q).sum() <= 0:
-        return none
-    x, y, w = np.log(ratio[ok]), np.log(phase[ok]), 1 - q
-    mx, my = np.average(x, weights=w), np.average(y, weights=w)
-    var = float(np.average((x - mx) ** 2, weights=w))
-    cov = float(np.average((x - mx) * (y - my), weights=w))
+    ok = _phase_known(phase, ratio)
+    return _phase_fit(phase[ok], ratio[ok], turning[ok])
+
+
+def _phase_known(phase: NDArray[np.float64], ratio: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Rows whose phase ratio and step-time ratio are both finite and positive."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(phase) & np.isfinite(ratio) & (phase > 0) & (ratio > 0)
+
+
+def _phase_fit(
+    p: NDArray[np.float64], t: NDArray[np.float64], q: NDArray[np.float64]
+) -> tuple[float, float, float]:
+    """:func:`foot_phase_laws` of the rows whose phase ratio ``p`` and step-time ratio
+    ``t`` are known (:func:`_phase_known`), ``q`` their probabilities of turning."""
+    w = 1 - q
+    if q.sum() <= 0 or (total := w.sum()) <= 0:
+        return (0.0, 1.0, 0.0)
+    # weighted means as np.average takes them (the products' sum over the weights' sum)
+    x, y = np.log(t), np.log(p)
+    dx = x - (x * w).sum() / total
+    var = float((dx**2 * w).sum() / total)
+    cov = float((dx * (y - (y * w).sum() / total) * w).sum() / total)
     slope = min(max(cov / var, 0.0), 1.0) if var > 0 else 0.0
-    r = own_phase(phase[ok], ratio[ok], slope)
-    spread = max(weighted_sd(r, 1 - q), weighted_sd(r, q), MIN_PHASE_SPREAD)
-    return spread, weighted_median(r, q), slope
+    r = p / t**slope  # own_phase: every ratio here finite and positive
+    order = r.argsort(kind="stable")
+    median = weighted_median(r, q, order)
+    spread = max(weighted_sd(r, w, order), weighted_sd(r, q, median=median), MIN_PHASE_SPREAD)
+    return spread, median, slope
 
 
 def first_laws(
@@ -262,19 +292,24 @@ def learnt_laws(
     steps = step_laws(ratio, post.turning, slow_factor)
     if steps is None or post.pass_counts.sum() <= 0 or post.turn_counts.sum() <= 0:
         return None
-    dp, dt = (
-        np.arange(post.pass_counts.size, dtype=float),
-        np.arange(post.turn_counts.size, dtype=float),
-    )
+    (n0, sd0), (m0, sd1) = (_count_law(post.pass_counts), _count_law(post.turn_counts))
     return Laws(
-        weighted_median(dp, post.pass_counts),
-        max(MIN_COUNT_SD, weighted_sd(dp, post.pass_counts)),
-        weighted_median(dt, post.turn_counts),
-        max(MIN_COUNT_SD, weighted_sd(dt, post.turn_counts)),
+        n0,
+        max(MIN_COUNT_SD, sd0),
+        m0,
+        max(MIN_COUNT_SD, sd1),
         *steps,
         *phase_laws(phase, ratio, post.turning),
         post.turn_counts if seen else None,
     )
+
+
+def _count_law(counts: NDArray[np.float64]) -> tuple[float, float]:
+    """The weighted median and robust SD of the step counts 0, 1, ... weighted by
+    ``counts`` (already in order: no sort for the median)."""
+    d = np.arange(counts.size, dtype=np.float64)
+    median = weighted_median(d, counts, np.arange(counts.size))
+    return median, weighted_sd(d, counts, median=median)
 
 
 def _t_log_density(z: NDArray[np.float64], spread: float) -> NDArray[np.float64]:
@@ -325,12 +360,11 @@ def count_unlike(count: float, typical: float, tolerance: float) -> bool:
 
 
 def _learn(
-    ratio_of: RatioOf,
+    readings_of: ReadingsOf,
     ratio: NDArray[np.float64],
     laws: Laws,
     turn_steps: int,
     slow_factor: float,
-    phase_of: PhaseOf | None,
     phase: Phases | None,
 ) -> tuple[Segmentation, float] | None:
     """:func:`learn_and_segment` from one start, with the record's log-likelihood under
@@ -340,10 +374,7 @@ def _learn(
         post = posterior(laws.evidence(ratio, phase), pass_lp, turn_lp)
         if post is None:
             return None
-        walking = post.turning < 0.5
-        ratio = ratio_of(walking)
-        if phase_of is not None:
-            phase = phase_of(walking)
+        ratio, phase = readings_of(post.turning < 0.5)
         new = learnt_laws(ratio, post, slow_factor, phase, k >= LEARNING_ROUNDS - 1)
         if new is None:
             return None
@@ -356,18 +387,17 @@ def _learn(
 
 
 def learn_and_segment(
-    ratio_of: RatioOf,
+    readings_of: ReadingsOf,
     ratio: NDArray[np.float64],
     laws: Laws,
     turn_steps: int,
     slow_factor: float,
-    phase_of: PhaseOf | None = None,
     phase: Phases | None = None,
     count_tolerance: float | None = None,
 ) -> Segmentation | None:
     """:data:`LEARNING_ROUNDS` rounds of learning the laws, each with the walking steps'
-    reference taken again from the steps likely walking (``ratio_of``, and ``phase_of``
-    for the phase ratios ``phase`` when given), the last with the session's turn count
+    reference taken again from the steps likely walking (``readings_of``: the step-time
+    ratios, and the phase ratios when ``phase`` is given), the last with the session's turn count
     shares, and :data:`SEEN_ROUNDS` more with them, then the session's segmentation under
     the laws learnt.
 
@@ -378,7 +408,7 @@ def learn_and_segment(
     starts again from each such count as the typical pass count (the other laws as
     started), and the reading under which the record is likeliest is kept (the first one
     when none is likelier by more than :data:`SAME_LIKELIHOOD`)."""
-    first = _learn(ratio_of, ratio, laws, turn_steps, slow_factor, phase_of, phase)
+    first = _learn(readings_of, ratio, laws, turn_steps, slow_factor, phase)
     if first is None or count_tolerance is None:
         return None if first is None else first[0]
     best = first
@@ -386,7 +416,7 @@ def learn_and_segment(
         start = replace(
             laws, pass_count=float(count), pass_sd=max(MIN_COUNT_SD, FIRST_COUNT_SHARE * count)
         )
-        other = _learn(ratio_of, ratio, start, turn_steps, slow_factor, phase_of, phase)
+        other = _learn(readings_of, ratio, start, turn_steps, slow_factor, phase)
         if other is not None and other[1] > best[1] + SAME_LIKELIHOOD:
             best = other
     return best[0]

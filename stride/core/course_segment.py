@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 from numpy.typing import NDArray
 
 #: a step's evidence of turning is bounded: one step, however slow (a freeze of gait, a
@@ -121,6 +121,10 @@ def phase_evidence(
     return np.where(np.isnan(phase), 0.0, llr)
 
 
+#: log-shares of counts like and unlike the typical one (:func:`count_prior`)
+_LOG_LIKE, _LOG_UNLIKE = np.log1p(-UNLIKE_SHARE), np.log(UNLIKE_SHARE)
+
+
 def count_prior(
     typical: float, sd: float, longest: int, seen: NDArray[np.float64] | None = None
 ) -> NDArray[np.float64]:
@@ -146,7 +150,7 @@ def count_prior(
         logp = _seen_shares(logp, seen, round(typical))
     flat = np.full(n.size, -np.log(n.size - 2.0))
     flat[:2] = -np.inf
-    return np.logaddexp(np.log1p(-UNLIKE_SHARE) + logp, np.log(UNLIKE_SHARE) + flat)
+    return np.logaddexp(_LOG_LIKE + logp, _LOG_UNLIKE + flat)
 
 
 def _seen_shares(
@@ -191,23 +195,35 @@ def _backward(
     cum: NDArray[np.float64],
     pass_lp: NDArray[np.float64],
     turn_lp: NDArray[np.float64],
+    cuts: Cuts | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Log-sums over suffixes starting with a pass at row i (``bw[i]``) or a turn (``bt[i]``);
     the last segment (not empty) may be cut off by the end of the record (its survival
-    probability)."""
+    probability: ``cuts``, the priors' :func:`cut_prior`, when at hand)."""
     from stride.core._course_kernels import course_backward
 
-    return course_backward(cum, pass_lp, turn_lp, cut_prior(pass_lp), cut_prior(turn_lp))
+    return course_backward(cum, pass_lp, turn_lp, *(cuts or _cuts(pass_lp, turn_lp)))
+
+
+#: the pass and turn count priors' :func:`cut_prior`
+Cuts = tuple[NDArray[np.float64], NDArray[np.float64]]
+
+
+def _cuts(pass_lp: NDArray[np.float64], turn_lp: NDArray[np.float64]) -> Cuts:
+    return cut_prior(pass_lp), cut_prior(turn_lp)
 
 
 def _viterbi(
-    cum: NDArray[np.float64], pass_lp: NDArray[np.float64], turn_lp: NDArray[np.float64]
+    cum: NDArray[np.float64],
+    pass_lp: NDArray[np.float64],
+    turn_lp: NDArray[np.float64],
+    cuts: Cuts | None = None,
 ) -> list[tuple[str, int, int]]:
     """The most likely segmentation: ``("pass" | "turn", first row, end row)`` in order."""
     from stride.core._course_kernels import course_viterbi
 
     n = cum.size - 1
-    aw, at, vw, vt = course_viterbi(cum, pass_lp, turn_lp, cut_prior(pass_lp), cut_prior(turn_lp))
+    aw, at, vw, vt = course_viterbi(cum, pass_lp, turn_lp, *(cuts or _cuts(pass_lp, turn_lp)))
     kind = "pass" if vw >= vt else "turn"
     out: list[tuple[str, int, int]] = []
     j = n
@@ -235,7 +251,8 @@ def _diagonals(x: NDArray[np.float64], lo: int, hi: int, width: int) -> NDArray[
     end of ``x``)."""
     pad = max(0, hi - 1 + width - x.size)
     padded = np.concatenate([x, np.full(pad, -np.inf)]) if pad else x
-    return sliding_window_view(padded, width)[lo:hi]
+    step = padded.strides[0]
+    return as_strided(padded[lo:], (hi - lo, width), (step, step), writeable=False)
 
 
 #: segment lengths whose weights :func:`posterior` computes at once: at most this many
@@ -250,6 +267,34 @@ def _blocks(top: int, n: int) -> list[tuple[int, int]]:
     return [(lo, min(lo + step, top)) for lo in range(2, top, step)]
 
 
+def _row_sums(w: NDArray[np.float64], first: int) -> list[float]:
+    """Each row's sum over its first ``first - k`` values (row ``k``), each summed alone
+    (numpy's pairwise sum of that slice)."""
+    add = np.add.reduce
+    return [add(row[: first - k]) for k, row in enumerate(w)]
+
+
+def _with_turn_edges(
+    edge: NDArray[np.float64], w: NDArray[np.float64], lo: int
+) -> NDArray[np.float64]:
+    """``edge`` (n + 1 values) with each turn's weight added where it starts and taken off
+    where it ends: for row ``k`` of ``w`` (turns of ``d = lo + k`` steps, by start ``i``),
+    ``edge[i] += w[k, i]`` and ``edge[i + d] -= w[k, i]`` for every start ``i <= n - d``,
+    row after row, in the order of one row's two updates at a time: one sum down the
+    columns of the updates laid out as rows (numpy adds a column in order), where a
+    start past ``n - d`` has weight 0 (its turn would end past the record) and adds
+    nothing to any value (``edge`` is never -0)."""
+    n = edge.size - 1
+    k = w.shape[0]
+    steps = np.zeros((2 * k + 1, n + 1))
+    steps[0] = edge
+    steps[1::2, : n - 1] = w
+    for row in range(k):
+        d = lo + row
+        steps[2 * row + 2, d:] = -w[row, : n + 1 - d]
+    return np.add.reduce(steps, axis=0)
+
+
 def posterior(
     evidence: NDArray[np.float64], pass_lp: NDArray[np.float64], turn_lp: NDArray[np.float64]
 ) -> Posterior | None:
@@ -258,7 +303,8 @@ def posterior(
     cum = np.concatenate([[0.0], np.cumsum(evidence)])
     n = evidence.size
     fw, ft = _forward(cum, pass_lp, turn_lp)
-    bw, bt = _backward(cum, pass_lp, turn_lp)
+    cuts = _cuts(pass_lp, turn_lp)
+    bw, bt = _backward(cum, pass_lp, turn_lp, cuts)
     total = bw[0]
     if not np.isfinite(total):
         return None
@@ -267,21 +313,22 @@ def posterior(
     with np.errstate(invalid="ignore", over="ignore"):
         # weights of a pass (turn) of d steps starting at row i, many d at once: row d - lo,
         # column i; each d's sum over its n - d + 1 starts is a contiguous slice of its row
+        # (in place: the same sums in the same order, fewer arrays made)
         for lo, hi in _blocks(min(pass_lp.size, n + 1), n):
             w = ft[None, : n - 1] + pass_lp[lo:hi, None]
-            w = np.exp(w + _diagonals(bt, lo, hi, n - 1) - total)
-            for d in range(lo, hi):
-                passes[d] = w[d - lo, : n - d + 1].sum()
+            w += _diagonals(bt, lo, hi, n - 1)
+            w -= total
+            passes[lo:hi] = _row_sums(np.exp(w, out=w), n + 1 - lo)
         for lo, hi in _blocks(min(turn_lp.size, n + 1), n):
-            w = fw[None, : n - 1] + turn_lp[lo:hi, None] + _diagonals(cum, lo, hi, n - 1)
-            w = np.exp(w - cum[None, : n - 1] + _diagonals(bw, lo, hi, n - 1) - total)
-            for d in range(lo, hi):
-                row = w[d - lo, : n - d + 1]
-                turns[d] = row.sum()
-                edge[: n - d + 1] += row  # i runs over 0..n-d: each start once
-                edge[d:] -= row
+            w = fw[None, : n - 1] + turn_lp[lo:hi, None]
+            w += _diagonals(cum, lo, hi, n - 1)
+            w -= cum[None, : n - 1]
+            w += _diagonals(bw, lo, hi, n - 1)
+            w -= total
+            turns[lo:hi] = _row_sums(np.exp(w, out=w), n + 1 - lo)
+            edge = _with_turn_edges(edge, w, lo)
     # a turn the end of the record cuts off: each possible start's weight
-    turn_cut = cut_prior(turn_lp)
+    turn_cut = cuts[1]
     left = n - np.arange(n)
     ok = left < turn_cut.size
     i = np.arange(n)[ok]
@@ -302,11 +349,12 @@ def segment_course(
     cum = np.concatenate([[0.0], np.cumsum(evidence)])
     n = evidence.size
     _, ft = _forward(cum, pass_lp, turn_lp)
-    bw, bt = _backward(cum, pass_lp, turn_lp)
+    cuts = _cuts(pass_lp, turn_lp)
+    bw, bt = _backward(cum, pass_lp, turn_lp, cuts)
     total = bw[0]
     if not np.isfinite(total):
         return None
-    segs = _viterbi(cum, pass_lp, turn_lp)
+    segs = _viterbi(cum, pass_lp, turn_lp, cuts)
     passes: list[tuple[int, int]] = []
     closed: list[bool] = []
     confidence: list[float] = []
@@ -321,7 +369,7 @@ def segment_course(
         confidence.append(float(np.exp(min(p, 0.0))))
     assert sum(j - i for _, i, j in segs) == n
     shut_p, shut_steps = (
-        last_pass_closed(cum, ft, bw, pass_lp, turn_lp, passes[-1][0], turn_steps, total)
+        last_pass_closed(cum, ft, bw, pass_lp, turn_lp, passes[-1][0], turn_steps, total, cuts[1])
         if passes
         else (0.0, None)
     )
@@ -346,6 +394,7 @@ def last_pass_closed(
     start: int,
     turn_steps: int,
     total: float,
+    turn_cut: NDArray[np.float64] | None = None,
 ) -> tuple[float, int | None]:
     """The probability that a pass starts at row ``start`` and a turn of at least
     ``turn_steps`` steps closes it (whole, or cut off by the end of the record), over every
@@ -357,9 +406,10 @@ def last_pass_closed(
     session's typical pass count weighs "a pass of that count, then a turn begun" against
     "a pass still going, that many steps longer", each by the session's laws and the last
     steps' evidence. For a pass far from the end this is the probability that it starts
-    there (a turn follows it for sure); for the last one it says how sure its end is."""
+    there (a turn follows it for sure); for the last one it says how sure its end is
+    (``turn_cut``: ``turn_lp``'s :func:`cut_prior`, when at hand)."""
     n = cum.size - 1
-    turn_cut = cut_prior(turn_lp)
+    turn_cut = cut_prior(turn_lp) if turn_cut is None else turn_cut
     best, best_steps, terms = -np.inf, None, []
     for j in range(start + 2, min(n - turn_steps, start + pass_lp.size - 1) + 1):
         k = np.arange(turn_steps, min(turn_lp.size, n - j))  # whole turns, a pass after

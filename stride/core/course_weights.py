@@ -4,6 +4,8 @@ step time."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -17,21 +19,24 @@ def step_weights(
 
     The share is its foot's median step time in the pass: at constant speed a foot whose
     steps take longer makes them longer (a limp shows), but one step's time is not its
-    length (in irregular gait step times stray far more than the steps' lengths do)."""
+    length (in irregular gait step times stray far more than the steps' lengths do). A
+    pass has a dozen steps or so: its medians are taken in plain Python."""
     t = table["step_time_s"][rows]
     own = np.isfinite(t) & ~slow[rows]
-    side = table.side[rows]
-    fallback = median_of_few(t[own]) if own.any() else 1.0
-    w = np.full(rows.shape[0], fallback)
-    for code in (0, 1):
-        mine = own & (side == code)
-        w[side == code] = median_of_few(t[mine]) if mine.any() else fallback
-    return w, own
+    times, feet, mine = t.tolist(), table.side[rows].tolist(), own.tolist()
+    fallback = median_of_few([x for x, o in zip(times, mine, strict=True) if o] or [1.0])
+    share = {
+        code: median_of_few(
+            [x for x, o, f in zip(times, mine, feet, strict=True) if o and f == code] or [fallback]
+        )
+        for code in (0, 1)
+    }
+    return np.array([share.get(f, fallback) for f in feet], dtype=np.float64), own
 
 
-def median_of_few(x: NDArray[np.float64]) -> float:
+def median_of_few(x: Sequence[float] | NDArray[np.float64]) -> float:
     """``np.median`` of a few finite values, the same float (the middle one, or the two
     middle ones' sum halved) without its overhead: a pass has a dozen steps or so."""
-    s = np.sort(x)
-    m = s.size // 2
-    return float(s[m]) if s.size % 2 else float((s[m - 1] + s[m]) / 2.0)
+    s = sorted(x)
+    m = len(s) // 2
+    return float(s[m]) if len(s) % 2 else float((s[m - 1] + s[m]) / 2.0)

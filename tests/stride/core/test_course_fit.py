@@ -52,10 +52,10 @@ def test_turns_learnt_from_the_whole_session_whatever_the_first_reading() -> Non
     assert (laws.pass_count, laws.turn_count) == (14.0, 4.0)
     assert laws.pass_sd == laws.turn_sd == 0.5  # every count the same: the floor
 
-    def ratio_of(walking: np.ndarray) -> np.ndarray:
-        return step_ratios(tab, walking=walking)
+    def readings_of(walking: np.ndarray) -> tuple[np.ndarray, None]:
+        return step_ratios(tab, walking=walking), None
 
-    seg = learn_and_segment(ratio_of, ratio, wrong, 2, 1.25)
+    seg = learn_and_segment(readings_of, ratio, wrong, 2, 1.25)
     assert seg is not None
     assert [j - i for (i, j), shut in zip(seg.passes, seg.closed, strict=True) if shut] == [14] * 7
 
