@@ -42,6 +42,8 @@ rows' sums when that is exact (it then equals the one chain's), else added in or
 Eight float32 cells side by side (insole8 as a reader scales it, gaitpdb) are one vector a
 row (:mod:`~stride.core._contact_cells`): the summary four rows at a time, and the walk
 one by one with a row's tests in one vector; the generic loops' values, bit for bit.
+At a block's end the sensors' envelopes are updated four at a time in vectors
+(:mod:`~stride.core._contact_envelopes`; their state is laid out field by field for it).
 
 Compile time (a first run waits for it): numba compiles a helper once per distinct set of
 argument types, and a literal ``True``, ``False`` or ``0`` argument is a type of its own,
@@ -66,6 +68,42 @@ from stride.core._contact_bounds import (
     pair_rows,
 )
 from stride.core._contact_cells import adjacent, cell_rows, cell_walk
+from stride.core._contact_envelopes import envelopes4
+from stride.core._contact_layout import (
+    LANES,
+    R_BCNT,
+    R_BMAX,
+    R_BMIN,
+    R_L,
+    R_LOADED,
+    R_LOW,
+    R_OFF,
+    R_OK,
+    R_PRE,
+    R_PRE_I,
+    R_PRE_T,
+    R_PREV,
+    R_SON_I,
+    R_SON_T,
+    T_BCNT,
+    T_BMAX,
+    T_BMIN,
+    T_H,
+    T_L,
+    T_LOADED,
+    T_LOW,
+    T_MID,
+    T_NS,
+    T_NZ,
+    T_OFF,
+    T_OK,
+    T_ON,
+    T_PRE,
+    T_PREV,
+    T_RREF,
+    T_SON_I,
+    column,
+)
 from stride.core._contact_state import (
     BIG,
     ENDING,
@@ -114,26 +152,6 @@ from stride.core._contact_state import (
     S_TOUCHES,
     STANCE,
     SWING,
-    T_BCNT,
-    T_BMAX,
-    T_BMIN,
-    T_H,
-    T_L,
-    T_LOADED,
-    T_LOW,
-    T_MID,
-    T_NS,
-    T_NZ,
-    T_OFF,
-    T_OK,
-    T_ON,
-    T_PRE,
-    T_PRE_I,
-    T_PRE_T,
-    T_PREV,
-    T_RREF,
-    T_SON_I,
-    T_SON_T,
     UNKNOWN,
     UNLOADED,
     _crossing,
@@ -200,7 +218,9 @@ def scan(
     n = t.shape[0]
     nk = cols.shape[0]
     multi = nk > 1
-    n_tr = nk + 1 if multi else 1
+    # the sensors' block ends four at a time in vectors (envelopes4), the page's padding
+    # columns too (trackers without samples: left as they are)
+    n_lanes = -(-nk // LANES) * LANES if multi else 0
     cap = out_f.shape[0]
     n_out = int(np.int64(0))  # int64, not the literal 0: see the module docstring
     block = int(p[P_BLOCK])
@@ -286,8 +306,8 @@ def scan(
             if stale:
                 stale = False
                 lo, hi = _sum_bounds(
-                    tr[0, T_OK], st, pre, above, fs[S_LIFTED], tr[0, T_OFF], tr[0, T_ON],
-                    tr[0, T_LOW], tr[0, T_MID],
+                    tr[T_OK], st, pre, above, fs[S_LIFTED], tr[T_OFF], tr[T_ON],
+                    tr[T_LOW], tr[T_MID],
                 )  # fmt: skip
                 if multi:
                     # each sensor's values that change nothing but running values: any
@@ -296,12 +316,13 @@ def scan(
                     # the two (written out branch-free, with the insole path's vector
                     # summaries: together 0.55-0.63x the insole8 float32 scan's CPU)
                     for k in range(nk):
-                        ok = tr[k + 1, T_OK] != 0.0
-                        ld = tr[k + 1, T_LOADED]
+                        ck = column(k)
+                        ok = tr[ck + R_OK] != 0.0
+                        ld = tr[ck + R_LOADED]
                         held = ok & (ld == LOADED)
-                        free = (ld == UNLOADED) & (tr[k + 1, T_PRE] == 0.0)
-                        s_on = tr[k + 1, T_OFF]
-                        s_low = tr[k + 1, T_LOW]
+                        free = (ld == UNLOADED) & (tr[ck + R_PRE] == 0.0)
+                        s_on = tr[ck + R_OFF]
+                        s_low = tr[ck + R_LOW]
                         qb[k, 0] = s_low if held else (-BIG if (not ok) | free else s_on)
                         qb[k, 1] = BIG if (not ok) | held else (s_on if free else s_low)
             quiet = False
@@ -585,23 +606,20 @@ def scan(
                 fs[S_CAND_PEAK] = run_max if run_max > fs[S_CAND_PEAK] else fs[S_CAND_PEAK]
             if counting:
                 fs[S_BELOW] += m
-            tr[0, T_BMIN] = run_min if run_min < tr[0, T_BMIN] else tr[0, T_BMIN]
-            tr[0, T_BMAX] = run_max if run_max > tr[0, T_BMAX] else tr[0, T_BMAX]
-            tr[0, T_BCNT] += m
+            tr[T_BMIN] = run_min if run_min < tr[T_BMIN] else tr[T_BMIN]
+            tr[T_BMAX] = run_max if run_max > tr[T_BMAX] else tr[T_BMAX]
+            tr[T_BCNT] += m
             s_last = 0.0
             for k in range(nk):
+                ck = column(k)
                 v = np.float64(x[last, cols[k]])
                 s_last += v
                 if multi:
-                    tr[k + 1, T_PREV] = v
-                    tr[k + 1, T_BMIN] = (
-                        qb[k, 2] if qb[k, 2] < tr[k + 1, T_BMIN] else tr[k + 1, T_BMIN]
-                    )
-                    tr[k + 1, T_BMAX] = (
-                        qb[k, 3] if qb[k, 3] > tr[k + 1, T_BMAX] else tr[k + 1, T_BMAX]
-                    )
-                    tr[k + 1, T_BCNT] += m
-            tr[0, T_PREV] = s_last
+                    tr[ck + R_PREV] = v
+                    tr[ck + R_BMIN] = qb[k, 2] if qb[k, 2] < tr[ck + R_BMIN] else tr[ck + R_BMIN]
+                    tr[ck + R_BMAX] = qb[k, 3] if qb[k, 3] > tr[ck + R_BMAX] else tr[ck + R_BMAX]
+                    tr[ck + R_BCNT] += m
+            tr[T_PREV] = s_last
             fs[S_PREV_T] = t[last]
             fs[S_INDEX] += m
             fs[S_BPOS] += m
@@ -628,60 +646,64 @@ def scan(
                 fs[S_GAP_FLAG] = 1.0
                 fs[S_PREV_T] = np.nan
                 tp = np.nan
-                for jt in range(n_tr):
-                    tr[jt, T_PREV] = np.nan
-                    tr[jt, T_LOADED] = LOAD_UNKNOWN
-                    tr[jt, T_PRE] = 0.0
+                tr[T_PREV] = np.nan
+                tr[T_LOADED] = LOAD_UNKNOWN
+                tr[T_PRE] = 0.0
+                for k in range(nk if multi else 0):
+                    ck = column(k)
+                    tr[ck + R_PREV] = np.nan
+                    tr[ck + R_LOADED] = LOAD_UNKNOWN
+                    tr[ck + R_PRE] = 0.0
                 st = UNKNOWN
                 in_contact = False
             if valid:
                 if multi:
                     for k in range(nk):
-                        jk = k + 1
+                        ck = column(k)
                         v = np.float64(x[i, cols[k]])
-                        if tr[jk, T_OK] != 0.0:
-                            on_k = tr[jk, T_OFF]
-                            low_k = tr[jk, T_LOW]
-                            ld = tr[jk, T_LOADED]
+                        if tr[ck + R_OK] != 0.0:
+                            on_k = tr[ck + R_OFF]
+                            low_k = tr[ck + R_LOW]
+                            ld = tr[ck + R_LOADED]
                             if ld == LOAD_UNKNOWN:
                                 if v > low_k:
-                                    tr[jk, T_LOADED] = LOADED
+                                    tr[ck + R_LOADED] = LOADED
                                 elif v <= on_k:
-                                    tr[jk, T_LOADED] = UNLOADED
-                                    tr[jk, T_PRE] = 0.0
+                                    tr[ck + R_LOADED] = UNLOADED
+                                    tr[ck + R_PRE] = 0.0
                             elif ld == UNLOADED:
-                                if v > on_k and tr[jk, T_PRE] == 0.0:
-                                    tr[jk, T_PRE] = 1.0
-                                    tr[jk, T_PRE_T] = _crossing(tr[jk, T_PREV], v, tp, ti, on_k)
-                                    tr[jk, T_PRE_I] = gi
+                                if v > on_k and tr[ck + R_PRE] == 0.0:
+                                    tr[ck + R_PRE] = 1.0
+                                    tr[ck + R_PRE_T] = _crossing(tr[ck + R_PREV], v, tp, ti, on_k)
+                                    tr[ck + R_PRE_I] = gi
                                 elif v <= on_k:
-                                    tr[jk, T_PRE] = 0.0
+                                    tr[ck + R_PRE] = 0.0
                                 if v > low_k:
-                                    tr[jk, T_LOADED] = LOADED
+                                    tr[ck + R_LOADED] = LOADED
                                     # onset: the rise through the band's top and the
                                     # contact level, extended back to the baseline
                                     if low_k > on_k:
-                                        up = tr[jk, T_PRE_T]
-                                        back = _crossing(tr[jk, T_PREV], v, tp, ti, low_k) - up
-                                        r = (on_k - tr[jk, T_L]) / (low_k - on_k)
+                                        up = tr[ck + R_PRE_T]
+                                        back = _crossing(tr[ck + R_PREV], v, tp, ti, low_k) - up
+                                        r = (on_k - tr[ck + R_L]) / (low_k - on_k)
                                         back *= 1.0 if r > 1.0 else r
                                         most = p[P_EXTEND]  # not ``cap``: the output's
-                                        tr[jk, T_PRE_T] = up - (back if back < most else most)
-                                    if in_contact and tr[jk, T_SON_T] != tr[jk, T_SON_T]:
-                                        tr[jk, T_SON_T] = tr[jk, T_PRE_T]
-                                        tr[jk, T_SON_I] = tr[jk, T_PRE_I]
+                                        tr[ck + R_PRE_T] = up - (back if back < most else most)
+                                    if in_contact and tr[ck + R_SON_T] != tr[ck + R_SON_T]:
+                                        tr[ck + R_SON_T] = tr[ck + R_PRE_T]
+                                        tr[ck + R_SON_I] = tr[ck + R_PRE_I]
                             elif v <= low_k:
-                                tr[jk, T_LOADED] = UNLOADED
-                                tr[jk, T_PRE] = 1.0 if v > on_k else 0.0
-                        tr[jk, T_PREV] = v
-                        tr[jk, T_BMIN] = v if v < tr[jk, T_BMIN] else tr[jk, T_BMIN]
-                        tr[jk, T_BMAX] = v if v > tr[jk, T_BMAX] else tr[jk, T_BMAX]
-                        tr[jk, T_BCNT] += 1.0
-                off = tr[0, T_OFF]
-                on = tr[0, T_ON]
-                low = tr[0, T_LOW]
-                mid = tr[0, T_MID]
-                xp = tr[0, T_PREV]
+                                tr[ck + R_LOADED] = UNLOADED
+                                tr[ck + R_PRE] = 1.0 if v > on_k else 0.0
+                        tr[ck + R_PREV] = v
+                        tr[ck + R_BMIN] = v if v < tr[ck + R_BMIN] else tr[ck + R_BMIN]
+                        tr[ck + R_BMAX] = v if v > tr[ck + R_BMAX] else tr[ck + R_BMAX]
+                        tr[ck + R_BCNT] += 1.0
+                off = tr[T_OFF]
+                on = tr[T_ON]
+                low = tr[T_LOW]
+                mid = tr[T_MID]
+                xp = tr[T_PREV]
                 if in_contact:
                     fs[S_ACC] += s
                     fs[S_CNT] += 1.0
@@ -689,14 +711,14 @@ def scan(
                 # the candidate above the onset level: swing, or after a lift while ending
                 track = st == SWING or (st == ENDING and fs[S_LIFTED] != 0.0)
                 if st == UNKNOWN:
-                    if tr[0, T_OK] != 0.0:
+                    if tr[T_OK] != 0.0:
                         if s <= on:
                             fs[S_STATE] = SWING
                             fs[S_PRE] = 0.0
                         elif s >= mid:
                             fs[S_CAND_T] = ti
                             fs[S_CAND_I] = gi
-                            fs[S_CAND_BASE] = tr[0, T_L]
+                            fs[S_CAND_BASE] = tr[T_L]
                             fs[S_CAND_ACC] = s
                             fs[S_CAND_CNT] = 1.0
                             fs[S_CAND_PEAK] = s
@@ -716,14 +738,14 @@ def scan(
                     fs[S_FC_CNT] = fs[S_CNT] - 1.0
                     fs[S_FC_PEAK] = fs[S_PEAK]
                     if s <= off:
-                        lift(fs, p, _crossing(xp, s, tp, ti, off), gi, s, tr[0])
+                        lift(fs, p, _crossing(xp, s, tp, ti, off), gi, s, tr)
                 if track:
                     if s > on:
                         if fs[S_PRE] == 0.0:
                             fs[S_PRE] = 1.0
                             fs[S_CAND_T] = onset_time(xp, s, tp, ti, on, off, back_most)
                             fs[S_CAND_I] = gi
-                            fs[S_CAND_BASE] = tr[0, T_L]
+                            fs[S_CAND_BASE] = tr[T_L]
                             fs[S_CAND_ACC] = 0.0
                             fs[S_CAND_CNT] = 0.0
                             fs[S_CAND_PEAK] = -np.inf
@@ -759,15 +781,15 @@ def scan(
                         else:
                             fs[S_ABOVE] = 1.0
                         if fs[S_LIFTED] == 0.0 and s <= off:
-                            lift(fs, p, _crossing(xp, s, tp, ti, off), gi, s, tr[0])
+                            lift(fs, p, _crossing(xp, s, tp, ti, off), gi, s, tr)
                         if fs[S_BELOW] >= min_swing:
                             n_out = emit(fs, tr, nk, yes, ti, gi, out_f, out_i, n_out, p)
                             fs[S_STATE] = SWING
-                tr[0, T_PREV] = s
+                tr[T_PREV] = s
                 fs[S_PREV_T] = ti
-                tr[0, T_BMIN] = s if s < tr[0, T_BMIN] else tr[0, T_BMIN]
-                tr[0, T_BMAX] = s if s > tr[0, T_BMAX] else tr[0, T_BMAX]
-                tr[0, T_BCNT] += 1.0
+                tr[T_BMIN] = s if s < tr[T_BMIN] else tr[T_BMIN]
+                tr[T_BMAX] = s if s > tr[T_BMAX] else tr[T_BMAX]
+                tr[T_BCNT] += 1.0
             fs[S_INDEX] = gi + 1.0
             fs[S_BPOS] += 1.0
             i += 1
@@ -777,34 +799,28 @@ def scan(
             fs[S_BPOS] = 0.0
             stale = True
             st = fs[S_STATE]
-            for jt in range(n_tr):
-                if tr[jt, T_BCNT] > 0.0:
-                    if jt == 0:
-                        unloaded = st != STANCE and st != UNKNOWN  # swing or ending
-                    else:
-                        unloaded = tr[jt, T_LOADED] == UNLOADED
-                    env = envelopes(
-                        tr[jt, T_BMIN], tr[jt, T_BMAX], tr[jt, T_L], tr[jt, T_H],
-                        tr[jt, T_RREF], tr[jt, T_NZ], tr[jt, T_NS], tr[jt, T_LOW], unloaded,
-                        ep,
-                    )  # fmt: skip
-                    tr[jt, T_L] = env[0]
-                    tr[jt, T_H] = env[1]
-                    tr[jt, T_RREF] = env[2]
-                    tr[jt, T_NZ] = env[3]
-                    tr[jt, T_NS] = env[4]
-                    tr[jt, T_OFF] = env[5]
-                    tr[jt, T_ON] = env[6]
-                    tr[jt, T_LOW] = env[7]
-                    tr[jt, T_MID] = env[8]
-                    tr[jt, T_OK] = env[9]
-                tr[jt, T_BMIN] = np.inf
-                tr[jt, T_BMAX] = -np.inf
-                tr[jt, T_BCNT] = 0.0
-                if jt > 0 and tr[jt, T_OK] == 0.0:
-                    tr[jt, T_LOADED] = LOAD_UNKNOWN
-                    tr[jt, T_PRE] = 0.0
-            if tr[0, T_OK] == 0.0 and st != UNKNOWN:
+            if tr[T_BCNT] > 0.0:
+                unloaded = st != STANCE and st != UNKNOWN  # swing or ending
+                env = envelopes(
+                    tr[T_BMIN], tr[T_BMAX], tr[T_L], tr[T_H], tr[T_RREF], tr[T_NZ], tr[T_NS],
+                    tr[T_LOW], unloaded, ep,
+                )  # fmt: skip
+                tr[T_L] = env[0]
+                tr[T_H] = env[1]
+                tr[T_RREF] = env[2]
+                tr[T_NZ] = env[3]
+                tr[T_NS] = env[4]
+                tr[T_OFF] = env[5]
+                tr[T_ON] = env[6]
+                tr[T_LOW] = env[7]
+                tr[T_MID] = env[8]
+                tr[T_OK] = env[9]
+            tr[T_BMIN] = np.inf
+            tr[T_BMAX] = -np.inf
+            tr[T_BCNT] = 0.0
+            for k in range(0, n_lanes, LANES):  # the sensors four at a time, in vectors
+                envelopes4(tr, column(k), ep)
+            if tr[T_OK] == 0.0 and st != UNKNOWN:
                 # the levels became unusable (range within the noise): state unknown
                 if st >= STANCE:
                     n_out = emit(

@@ -1,8 +1,8 @@
 """Contact detection kernels, part 1: the state layout, named states and the rare-event
 helpers (private: arrays and scalars in, called through :mod:`stride.core.contacts`).
 
-All state lives in two float64 arrays the caller keeps between chunks: ``tr`` (one row per
-tracker: row 0 the foot's summed force, rows 1.. its sensors when it has several) and
+All state lives in two float64 arrays the caller keeps between chunks: ``tr`` (the
+trackers, the summed force's then the sensors': :mod:`stride.core._contact_layout`) and
 ``fs`` (the foot). Block boundaries count from the first sample of the stream and nothing
 looks ahead, so any chunking gives bit-identical results. The scan that applies the rules
 is :mod:`stride.core._contact_scan`; the algorithm is described in
@@ -17,6 +17,27 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
+from stride.core._contact_layout import (
+    N_T,
+    PAGE,
+    R_LOADED,
+    R_PRE_I,
+    R_PRE_T,
+    R_SON_I,
+    R_SON_T,
+    T_BMAX,
+    T_BMIN,
+    T_H,
+    T_L,
+    T_LOADED,
+    T_LOW,
+    T_NZ,
+    T_OFF,
+    T_PRE_T,
+    T_PREV,
+    T_SON_T,
+    column,
+)
 from stride.core._kernel_options import JIT_ONLY, PY_ENTRY
 
 # --- foot states (fs[S_STATE]) ---
@@ -25,7 +46,7 @@ SWING = 1.0
 STANCE = 2.0
 ENDING = 3.0  # back below the contact level; a contact until a whole swing has passed
 
-# --- sensor load states (tr[k, T_LOADED]) ---
+# --- sensor load states (a sensor's T_LOADED) ---
 LOAD_UNKNOWN = -1.0
 UNLOADED = 0.0
 LOADED = 1.0
@@ -50,29 +71,6 @@ P_F_OFF = 15  # unloaded band: final contact, lifts and sensor onsets (fraction 
 P_EXTEND = 16  # s: the longest a load onset or final contact is extended past its crossings
 P_ONSET_BACK = 17  # s: the longest an initial contact is dated back from the onset level
 N_P = 18
-
-# --- per-tracker state (tr[j, :]) ---
-T_L = 0  # baseline envelope (NaN until the first block)
-T_H = 1  # load envelope
-T_RREF = 2  # slowly decaying reference range
-T_NZ = 3  # noise: smallest recent block spread
-T_BMIN = 4  # current block minimum
-T_BMAX = 5  # current block maximum
-T_BCNT = 6  # valid samples in the current block
-T_PREV = 7  # previous valid value (NaN after a gap)
-T_ON = 8  # onset level: the foot's initial contact (force units)
-T_LOW = 9  # contact level
-T_MID = 10  # confirmation level
-T_OK = 11  # 1 when the levels are usable (range clear of the noise)
-T_LOADED = 12  # sensors: LOAD_UNKNOWN, UNLOADED or LOADED (above the contact level)
-T_PRE = 13  # sensors: 1 while unloaded but above the unloaded band
-T_PRE_T = 14  # sensors: the last upward crossing of the unloaded band (time, index)
-T_PRE_I = 15
-T_SON_T = 16  # sensors: onset in the open contact (NaN = not yet)
-T_SON_I = 17
-T_NS = 18  # spread of the unloaded blocks (the swing's noise band, peak to peak)
-T_OFF = 19  # top of the unloaded band: final contact, lifts; a sensor's onset level
-N_T = 20
 
 # --- per-foot state (fs[:]) ---
 S_STATE = 0
@@ -271,8 +269,8 @@ def open_contact(fs: np.ndarray, tr: np.ndarray, nk: int, seen: bool, after: flo
     fs[S_PEAK] = fs[S_CAND_PEAK]
     fs[S_SEEN] = 1.0 if seen else 0.0
     fs[S_GAP_OPEN] = fs[S_GAP_FLAG]
-    fs[S_RANGE] = tr[0, T_H] - tr[0, T_L]
-    fs[S_NOISE] = tr[0, T_NZ]
+    fs[S_RANGE] = tr[T_H] - tr[T_L]
+    fs[S_NOISE] = tr[T_NZ]
     # a start not seen: its first part counts as long, whatever its length
     fs[S_PART_T] = fs[S_CAND_T] if seen else -np.inf
     fs[S_PART_I] = fs[S_CAND_I]
@@ -280,13 +278,14 @@ def open_contact(fs: np.ndarray, tr: np.ndarray, nk: int, seen: bool, after: flo
     fs[S_ABOVE] = 0.0
     fs[S_LIFTED] = 0.0
     if nk > 1:
-        for k in range(1, nk + 1):
-            if tr[k, T_LOADED] == LOADED and tr[k, T_PRE_T] > after:
-                tr[k, T_SON_T] = tr[k, T_PRE_T]
-                tr[k, T_SON_I] = tr[k, T_PRE_I]
+        for k in range(nk):
+            ck = column(k)
+            if tr[ck + R_LOADED] == LOADED and tr[ck + R_PRE_T] > after:
+                tr[ck + R_SON_T] = tr[ck + R_PRE_T]
+                tr[ck + R_SON_I] = tr[ck + R_PRE_I]
             else:
-                tr[k, T_SON_T] = np.nan
-                tr[k, T_SON_I] = -1.0
+                tr[ck + R_SON_T] = np.nan
+                tr[ck + R_SON_I] = -1.0
 
 
 @njit(cache=True, **JIT_ONLY)
@@ -304,7 +303,7 @@ def _part_ended(fs: np.ndarray, p: np.ndarray) -> None:
 
 
 @njit(cache=True, **JIT_ONLY)
-def lift(fs: np.ndarray, p: np.ndarray, t_off: float, gi: float, s: float, tr0: np.ndarray) -> None:
+def lift(fs: np.ndarray, p: np.ndarray, t_off: float, gi: float, s: float, tr: np.ndarray) -> None:
     """The dip's force fell into the unloaded band at ``t_off``: the foot left the ground.
     A short part after a long one (a scuff) is dropped and its time counts as swing.
     The dip's final contact is where the unloading, extended as a straight line through
@@ -312,12 +311,12 @@ def lift(fs: np.ndarray, p: np.ndarray, t_off: float, gi: float, s: float, tr0: 
     last load, without the slow relaxation of a force-sensitive resistor that follows it
     (at most as far beyond ``t_off`` as the fall between the two levels took, and at most
     ``extend_s``). Sums up to
-    the sample before ``gi``; ``tr0``: the foot's tracker row."""
+    the sample before ``gi``; ``tr``: the trackers' state (the foot's is column 0)."""
     t_fc = t_off
-    off = tr0[T_OFF]
-    low = tr0[T_LOW]
+    off = tr[T_OFF]
+    low = tr[T_LOW]
     if low > off:
-        ratio = (off - tr0[T_L]) / (low - off)
+        ratio = (off - tr[T_L]) / (low - off)
         ext = (t_off - fs[S_LOW_T]) * (1.0 if ratio > 1.0 else ratio)
         t_fc = t_off + (ext if ext < p[P_EXTEND] else p[P_EXTEND])
     fs[S_FC_T] = t_fc
@@ -374,11 +373,12 @@ def emit(
     on_i = fs[S_ON_I]
     if nk > 1:
         # several sensors: IC = the first sensor to load
-        for k in range(1, nk + 1):
-            son = tr[k, T_SON_T]
+        for k in range(nk):
+            ck = column(k)
+            son = tr[ck + R_SON_T]
             if son == son and son < on_t:
                 on_t = son
-                on_i = tr[k, T_SON_I]
+                on_i = tr[ck + R_SON_I]
     complete = on_seen and off_seen
     if complete and off_t - on_t < p[P_MIN_CONTACT]:
         fs[S_BLIPS] += 1.0
@@ -391,7 +391,8 @@ def emit(
     out_f[n_out, O_CONF] = _confidence(peak - base, off_t - on_t, fs[S_RANGE], fs[S_NOISE], p)
     if nk > 1:
         for k in range(nk):
-            out_f[n_out, N_OF + k] = tr[k + 1, T_SON_T]
+            ck = column(k)
+            out_f[n_out, N_OF + k] = tr[ck + R_SON_T]
     else:
         out_f[n_out, N_OF] = on_t if on_seen else np.nan
     out_i[n_out, I_ON] = np.int64(on_i)
@@ -427,16 +428,19 @@ def _confidence(peak: float, dur: float, rng: float, noise: float, p: np.ndarray
 
 
 def new_state(nk: int) -> tuple[np.ndarray, np.ndarray]:
-    """Fresh tracker and foot state for a foot with ``nk`` sensors."""
-    tr = np.zeros((nk + 1, N_T), np.float64)
-    tr[:, T_L] = np.nan
-    tr[:, T_H] = np.nan
-    tr[:, T_PREV] = np.nan
-    tr[:, T_BMIN] = np.inf
-    tr[:, T_BMAX] = -np.inf
-    tr[:, T_LOADED] = LOAD_UNKNOWN
-    tr[:, T_PRE_T] = np.nan
-    tr[:, T_SON_T] = np.nan
+    """Fresh tracker and foot state for a foot with ``nk`` sensors (the sensors' pages
+    filled with trackers that never see a sample)."""
+    pages = -(-nk // PAGE)
+    tr = np.zeros(N_T * (1 + pages * PAGE), np.float64)
+    for view in (tr[:N_T, None], tr[N_T:].reshape(pages, N_T, PAGE).transpose(1, 0, 2)):
+        view[T_L] = np.nan
+        view[T_H] = np.nan
+        view[T_PREV] = np.nan
+        view[T_BMIN] = np.inf
+        view[T_BMAX] = -np.inf
+        view[T_LOADED] = LOAD_UNKNOWN
+        view[T_PRE_T] = np.nan
+        view[T_SON_T] = np.nan
     fs = np.zeros(N_S, np.float64)
     fs[S_STATE] = UNKNOWN
     fs[S_PREV_T] = np.nan

@@ -203,6 +203,7 @@ def _scan_callees() -> list[tuple[Any, tuple[Any, ...]]]:
 
     from stride.core import _contact_bounds as b
     from stride.core import _contact_cells as c
+    from stride.core import _contact_layout as lay
     from stride.core import _contact_scan as s
     from stride.core import _contact_state as k
 
@@ -214,10 +215,11 @@ def _scan_callees() -> list[tuple[Any, tuple[Any, ...]]]:
         (k.envelope_params, (a1,)),
         (b._next_bad_step, (a1, i, i, f)),
         (b._sum_bounds, (f,) * 9),
+        (lay.column, (i,)),
         (s._pair_sample, (f,) * 8),
-        (k.emit, (a1, a2, i, yes, f, f, a2, i2, i, a1)),
+        (k.emit, (a1, a1, i, yes, f, f, a2, i2, i, a1)),
         (k._crossing, (f,) * 5),
-        (k.open_contact, (a1, a2, i, yes, f)),
+        (k.open_contact, (a1, a1, i, yes, f)),
         (k.lift, (a1, a1, f, f, f, a1)),
         (b.onset_time, (f,) * 7),
         (k.envelopes, (*(f,) * 8, yes, types.UniTuple(f, 10))),

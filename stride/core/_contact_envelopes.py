@@ -1,0 +1,190 @@
+"""Contact detection kernels, part 2c (private): four sensors' envelopes at a block's end.
+
+An insole's foot has eight sensors, each a tracker whose envelopes and levels
+:func:`~stride.core._contact_state.envelopes` updates at every block's end (40 samples):
+eight calls of a branchy scalar function a block, about 15 % of the insole scan's CPU.
+:func:`envelopes4` does the same arithmetic on four trackers at once, a lane of float64 a
+tracker (written in LLVM IR: every ``if`` of ``envelopes`` is a select here). ``tr`` keeps
+a field of :data:`~stride.core._contact_layout.PAGE` sensors in adjacent values, so a
+field of four is one vector load and store (with a tracker a row, gathering the fields
+into vectors and back cost what the vectors saved). Each lane takes the same operations
+in the same order as the scalar function (no fused multiply-add: the IR carries no
+fast-math flags), so its results are the scalar function's bit for bit: a tracker
+without its first block (NaN baseline), one without samples in this block (left as it
+was, as a page's padding trackers always are), loaded or unloaded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from llvmlite import ir  # type: ignore[import-untyped]  # numba's dependency, no stubs
+from numba import types
+from numba.extending import intrinsic, overload
+
+from stride.core._contact_layout import (
+    LANES,
+    PAGE,
+    T_BCNT,
+    T_BMAX,
+    T_BMIN,
+    T_H,
+    T_L,
+    T_LOADED,
+    T_LOW,
+    T_MID,
+    T_NS,
+    T_NZ,
+    T_OFF,
+    T_OK,
+    T_ON,
+    T_PRE,
+    T_RREF,
+)
+from stride.core._contact_state import LOAD_UNKNOWN, UNLOADED
+
+_F64 = ir.DoubleType()
+_I32 = ir.IntType(32)
+_I64 = ir.IntType(64)
+_V = ir.VectorType(_F64, LANES)
+#: the fields read (the scan's state of each tracker) and written
+_READ = (T_BMIN, T_BMAX, T_L, T_H, T_RREF, T_NZ, T_NS, T_LOW, T_LOADED, T_BCNT, T_PRE, T_OFF,
+         T_ON, T_MID, T_OK)  # fmt: skip
+#: what ``envelopes`` returns, in its order
+_WRITTEN = (T_L, T_H, T_RREF, T_NZ, T_NS, T_OFF, T_ON, T_LOW, T_MID, T_OK)
+
+
+def _splat(v: float) -> Any:
+    return ir.Constant(_V, [v] * LANES)
+
+
+def _fold(b: Any, g: dict[int, Any], ep: list[Any]) -> dict[int, Any]:
+    """``envelopes`` on the lanes of ``g`` (a field's four values by field), every ``if`` a
+    select; returns the fields it writes (before the untouched lanes are put back)."""
+    f_floor, a_env, a_swing, a_ref, a_noise, f_off, f_on, f_low, f_mid, k_noise = ep
+    sel, lt, gt = b.select, (lambda x, y: b.fcmp_ordered("<", x, y)), (
+        lambda x, y: b.fcmp_ordered(">", x, y))  # fmt: skip
+    bmin, bmax, lo, hi, rref, nz, ns = (g[k] for k in (T_BMIN, T_BMAX, T_L, T_H, T_RREF,
+                                                       T_NZ, T_NS))  # fmt: skip
+    unloaded = b.fcmp_ordered("==", g[T_LOADED], _splat(UNLOADED))
+    spread = b.fsub(bmax, bmin)
+    first = b.fcmp_unordered("!=", lo, lo)
+    # the scalar function's else branch, on every lane (the first block's lanes dropped)
+    rng = b.fsub(hi, lo)
+    floor = b.fmul(f_floor, rref)
+    leaks = gt(rng, floor)
+    leak = b.fmul(a_env, b.fsub(rng, floor))
+    hi1 = sel(leaks, b.fsub(hi, leak), hi)
+    lo1 = sel(b.and_(leaks, unloaded), b.fadd(lo, leak), lo)
+    below = b.and_(unloaded, b.fcmp_ordered("<=", bmax, g[T_LOW]))
+    follow = b.and_(below, gt(bmin, lo1))
+    lo2 = sel(follow, b.fadd(lo1, b.fmul(a_swing, b.fsub(bmin, lo1))), lo1)
+    rate = sel(lt(spread, ns), a_swing, a_noise)
+    ns1 = sel(below, b.fadd(ns, b.fmul(rate, b.fsub(spread, ns))), ns)
+    lo3 = sel(lt(bmin, lo2), bmin, lo2)
+    hi3 = sel(gt(bmax, hi1), bmax, hi1)
+    decayed = b.fmul(rref, b.fsub(_splat(1.0), a_ref))
+    wide = b.fsub(hi3, lo3)
+    rref1 = sel(gt(wide, decayed), wide, decayed)
+    nz1 = sel(lt(spread, nz), spread, b.fadd(nz, b.fmul(a_noise, b.fsub(spread, nz))))
+    out = {
+        T_L: sel(first, bmin, lo3), T_H: sel(first, bmax, hi3),
+        T_RREF: sel(first, spread, rref1), T_NZ: sel(first, spread, nz1),
+        T_NS: sel(first, spread, ns1),
+    }  # fmt: skip
+    lo = out[T_L]
+    rng = b.fsub(out[T_H], lo)
+    new_low = b.fadd(lo, b.fmul(f_low, rng))
+    band = b.fmul(_splat(2.0), out[T_NS])
+    part = b.fmul(f_on, rng)
+    on = b.fadd(lo, sel(gt(band, part), band, part))
+    on = sel(lt(new_low, on), new_low, on)
+    part = b.fmul(f_off, rng)
+    off = b.fadd(lo, sel(gt(band, part), band, part))
+    out[T_OFF] = sel(lt(on, off), on, off)
+    out[T_ON] = on
+    out[T_LOW] = new_low
+    mid = b.fadd(lo, b.fmul(f_mid, rng))
+    out[T_MID] = mid
+    clear = b.and_(gt(rng, _splat(0.0)), gt(rng, b.fmul(k_noise, out[T_NZ])))
+    out[T_OK] = sel(b.and_(clear, gt(mid, new_low)), _splat(1.0), _splat(0.0))
+    return out
+
+
+def _codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+    trv, j0, epv = args
+    arr = context.make_array(signature.args[0])(context, builder, trv)
+    first = builder.gep(arr.data, [j0])
+
+    def at(field: int) -> Any:  # the field's values of the four trackers from j0
+        where = builder.gep(first, [ir.Constant(_I64, PAGE * field)])
+        return builder.bitcast(where, _V.as_pointer())
+
+    g = {field: builder.load(at(field), align=8) for field in _READ}
+    ep = []
+    for k in range(10):
+        v = builder.extract_value(epv, k)
+        vec = ir.Constant(_V, ir.Undefined)
+        for lane in range(LANES):
+            vec = builder.insert_element(vec, v, ir.Constant(_I32, lane))
+        ep.append(vec)
+    new = _fold(builder, g, ep)
+    seen = builder.fcmp_ordered(">", g[T_BCNT], _splat(0.0))  # samples in this block
+    out = {k: builder.select(seen, v, g[k]) for k, v in new.items()}
+    unusable = builder.fcmp_ordered("==", out[T_OK], _splat(0.0))
+    out[T_LOADED] = builder.select(unusable, _splat(LOAD_UNKNOWN), g[T_LOADED])
+    out[T_PRE] = builder.select(unusable, _splat(0.0), g[T_PRE])
+    out[T_BMIN] = _splat(float("inf"))
+    out[T_BMAX] = _splat(float("-inf"))
+    out[T_BCNT] = _splat(0.0)
+    for field, vec in out.items():
+        builder.store(vec, at(field), align=8)
+    return context.get_dummy_value()
+
+
+@intrinsic
+def _envelopes4(typingctx: Any, tr: Any, j0: Any, ep: Any) -> Any:
+    """The block's end for the four sensors whose trackers start at ``tr[j0]`` (``j0``:
+    ``column(k)`` with ``k`` a multiple of :data:`LANES`): each with samples in the block
+    gets :func:`~stride.core._contact_state.envelopes` of its block extremes (unloaded:
+    its load state is ``UNLOADED``), its block extremes and count are reset, and one whose
+    levels are unusable forgets its load state; the scan's block end for a sensor, bit for
+    bit. ``ep``: ``envelope_params(p)``."""
+    if not (isinstance(tr, types.Array) and tr.ndim == 1 and tr.dtype == types.float64
+            and tr.layout == "C"):  # fmt: skip
+        return None
+    if not isinstance(j0, types.Integer):
+        return None
+    return types.none(tr, j0, ep), _codegen
+
+
+#: :func:`_envelopes4` as numba code calls it (numba passes the typing context)
+_vectors: Any = _envelopes4
+
+
+def envelopes4(tr: Any, j0: Any, ep: Any) -> None:
+    """:func:`_envelopes4` from plain Python (the scan run as Python by
+    ``kernels.scan_as_python``): the scalar function on each of the four trackers, as
+    the vectors do it; numba code calls the vectors (the overload below)."""
+    from stride.core import _contact_state as state
+
+    fold = getattr(state.envelopes, "py_func", state.envelopes)
+    for lane in range(int(j0), int(j0) + LANES):
+        at = {field: lane + PAGE * field for field in _READ}
+        if tr[at[T_BCNT]] > 0.0:
+            args = [tr[at[f]] for f in (T_BMIN, T_BMAX, T_L, T_H, T_RREF, T_NZ, T_NS, T_LOW)]
+            env = fold(*args, tr[at[T_LOADED]] == UNLOADED, ep)
+            for f, v in zip(_WRITTEN, env, strict=True):
+                tr[at[f]] = v
+        tr[at[T_BMIN]], tr[at[T_BMAX]], tr[at[T_BCNT]] = np.inf, -np.inf, 0.0
+        if tr[at[T_OK]] == 0.0:
+            tr[at[T_LOADED]], tr[at[T_PRE]] = LOAD_UNKNOWN, 0.0
+
+
+@overload(envelopes4)
+def _envelopes4_numba(tr: Any, j0: Any, ep: Any) -> Any:
+    def impl(tr: Any, j0: Any, ep: Any) -> None:  # the overload's parameters, for numba
+        _vectors(tr, j0, ep)
+
+    return impl
