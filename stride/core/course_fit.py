@@ -203,12 +203,14 @@ def own_phase(
 def phase_laws(
     phase: Phases | None, ratio: NDArray[np.float64], turning: NDArray[np.float64]
 ) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float]]:
-    """Each foot's :func:`foot_phase_laws`, as (spreads, turn medians, slopes)."""
+    """Each foot's :func:`foot_phase_laws` of its steps whose phase ratio and step-time
+    ratio are both finite and positive, as (spreads, turn medians, slopes)."""
     if phase is None:
         return (0.0, 0.0), (1.0, 1.0), (0.0, 0.0)
-    ok = _phase_known(phase.ratio, ratio)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(phase.ratio) & np.isfinite(ratio) & (phase.ratio > 0) & (ratio > 0)
     left, right = (
-        _phase_fit(phase.ratio[m], ratio[m], turning[m])
+        foot_phase_laws(phase.ratio[m], ratio[m], turning[m])
         for m in (ok & (phase.side == 0), ok & (phase.side == 1))
     )
     return (left[0], right[0]), (left[1], right[1]), (left[2], right[2])
@@ -218,39 +220,25 @@ def foot_phase_laws(
     phase: NDArray[np.float64], ratio: NDArray[np.float64], turning: NDArray[np.float64]
 ) -> tuple[float, float, float]:
     """Spread, the turn steps' median and the walking steps' slope (log phase ratio on
-    log step-time ratio, least squares, between 0 and 1) of one foot's phase ratios, each
-    step weighted by its probability of turning (``turning``); the spread is the larger of
-    the walking and the turn steps' (one spread for both laws, :func:`phase_evidence`), at
-    least :data:`MIN_PHASE_SPREAD`. ``(0.0, 1.0, 0.0)`` (not weighed) without both kinds
-    of step."""
-    ok = _phase_known(phase, ratio)
-    return _phase_fit(phase[ok], ratio[ok], turning[ok])
-
-
-def _phase_known(phase: NDArray[np.float64], ratio: NDArray[np.float64]) -> NDArray[np.bool_]:
-    """Rows whose phase ratio and step-time ratio are both finite and positive."""
-    with np.errstate(invalid="ignore"):
-        return np.isfinite(phase) & np.isfinite(ratio) & (phase > 0) & (ratio > 0)
-
-
-def _phase_fit(
-    p: NDArray[np.float64], t: NDArray[np.float64], q: NDArray[np.float64]
-) -> tuple[float, float, float]:
-    """:func:`foot_phase_laws` of the rows whose phase ratio ``p`` and step-time ratio
-    ``t`` are known (:func:`_phase_known`), ``q`` their probabilities of turning."""
-    w = 1 - q
-    if q.sum() <= 0 or (total := w.sum()) <= 0:
+    log step-time ratio, least squares, between 0 and 1) of one foot's phase ratios
+    (``phase``, ``ratio``: finite and positive), each step weighted by its probability of
+    turning (``turning``); the spread is the larger of the walking and the turn steps'
+    (one spread for both laws, :func:`phase_evidence`), at least
+    :data:`MIN_PHASE_SPREAD`. ``(0.0, 1.0, 0.0)`` (not weighed) without both kinds of
+    step."""
+    w = 1 - turning
+    if turning.sum() <= 0 or (total := w.sum()) <= 0:
         return (0.0, 1.0, 0.0)
     # weighted means as np.average takes them (the products' sum over the weights' sum)
-    x, y = np.log(t), np.log(p)
+    x, y = np.log(ratio), np.log(phase)
     dx = x - (x * w).sum() / total
     var = float((dx**2 * w).sum() / total)
     cov = float((dx * (y - (y * w).sum() / total) * w).sum() / total)
     slope = min(max(cov / var, 0.0), 1.0) if var > 0 else 0.0
-    r = p / t**slope  # own_phase: every ratio here finite and positive
+    r = own_phase(phase, ratio, slope)
     order = r.argsort(kind="stable")
-    median = weighted_median(r, q, order)
-    spread = max(weighted_sd(r, w, order), weighted_sd(r, q, median=median), MIN_PHASE_SPREAD)
+    median = weighted_median(r, turning, order)
+    spread = max(weighted_sd(r, w, order), weighted_sd(r, turning, median=median), MIN_PHASE_SPREAD)
     return spread, median, slope
 
 
