@@ -195,14 +195,14 @@ def _backward(
     cum: NDArray[np.float64],
     pass_lp: NDArray[np.float64],
     turn_lp: NDArray[np.float64],
-    cuts: Cuts | None = None,
+    cuts: Cuts,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Log-sums over suffixes starting with a pass at row i (``bw[i]``) or a turn (``bt[i]``);
     the last segment (not empty) may be cut off by the end of the record (its survival
-    probability: ``cuts``, the priors' :func:`cut_prior`, when at hand)."""
+    probability: ``cuts``, the priors' :func:`cut_prior`)."""
     from stride.core._course_kernels import course_backward
 
-    return course_backward(cum, pass_lp, turn_lp, *(cuts or _cuts(pass_lp, turn_lp)))
+    return course_backward(cum, pass_lp, turn_lp, *cuts)
 
 
 #: the pass and turn count priors' :func:`cut_prior`
@@ -217,13 +217,14 @@ def _viterbi(
     cum: NDArray[np.float64],
     pass_lp: NDArray[np.float64],
     turn_lp: NDArray[np.float64],
-    cuts: Cuts | None = None,
+    cuts: Cuts,
 ) -> list[tuple[str, int, int]]:
-    """The most likely segmentation: ``("pass" | "turn", first row, end row)`` in order."""
+    """The most likely segmentation: ``("pass" | "turn", first row, end row)`` in order
+    (``cuts``: the priors' :func:`cut_prior`)."""
     from stride.core._course_kernels import course_viterbi
 
     n = cum.size - 1
-    aw, at, vw, vt = course_viterbi(cum, pass_lp, turn_lp, *(cuts or _cuts(pass_lp, turn_lp)))
+    aw, at, vw, vt = course_viterbi(cum, pass_lp, turn_lp, *cuts)
     kind = "pass" if vw >= vt else "turn"
     out: list[tuple[str, int, int]] = []
     j = n
@@ -394,7 +395,7 @@ def last_pass_closed(
     start: int,
     turn_steps: int,
     total: float,
-    turn_cut: NDArray[np.float64] | None = None,
+    turn_cut: NDArray[np.float64],
 ) -> tuple[float, int | None]:
     """The probability that a pass starts at row ``start`` and a turn of at least
     ``turn_steps`` steps closes it (whole, or cut off by the end of the record), over every
@@ -407,9 +408,8 @@ def last_pass_closed(
     "a pass still going, that many steps longer", each by the session's laws and the last
     steps' evidence. For a pass far from the end this is the probability that it starts
     there (a turn follows it for sure); for the last one it says how sure its end is
-    (``turn_cut``: ``turn_lp``'s :func:`cut_prior`, when at hand)."""
+    (``turn_cut``: ``turn_lp``'s :func:`cut_prior`)."""
     n = cum.size - 1
-    turn_cut = cut_prior(turn_lp) if turn_cut is None else turn_cut
     best, best_steps, terms = -np.inf, None, []
     for j in range(start + 2, min(n - turn_steps, start + pass_lp.size - 1) + 1):
         k = np.arange(turn_steps, min(turn_lp.size, n - j))  # whole turns, a pass after

@@ -180,12 +180,12 @@ def _posterior_loops(
     ev: np.ndarray, plp: np.ndarray, tlp: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """The forward-backward sums one segment length at a time (the obvious loops)."""
-    from stride.core.course_segment import _backward, _forward
+    from stride.core.course_segment import _backward, _cuts, _forward
 
     cum = np.concatenate([[0.0], np.cumsum(ev)])
     n = ev.size
     fw, ft = _forward(cum, plp, tlp)
-    bw, bt = _backward(cum, plp, tlp)
+    bw, bt = _backward(cum, plp, tlp, _cuts(plp, tlp))
     total = bw[0]
     if not np.isfinite(total):
         return None
