@@ -127,6 +127,18 @@ def test_a_choreic_walker_has_every_closed_pass_measured(
 
 
 @pytest.mark.slow
+def test_a_turn_taken_on_a_quick_cycle_is_not_read_a_step_late(tmp_path: Path) -> None:
+    # huntington:0.5 seed 484 (2 minutes): the seventh turn's first step came on a quick
+    # cycle (step-time ratio 0.97, no slower than walking) and the step after the turn on
+    # a slow one (1.32); read by step times, with the turn steps' split taken beyond the
+    # walking steps' slope, the turn came a step late (passes of 18 and 16 steps where the
+    # truth has 17 and 17). The quick turn step's split (phase ratio 1.20) is a turn's:
+    # weighed with the turn steps' own slope, the passes are the truth's
+    signals, result = _analysed(tmp_path, "huntington:0.5", 484)
+    _check(result.summary, tmp_path, True, _seen_until(signals))
+
+
+@pytest.mark.slow
 def test_overground_through_the_command_line(tmp_path: Path) -> None:
     # seed 3 of parkinsonian:0.5 has a freeze of gait in mid-pass (one slow step, no turn)
     out = tmp_path / "pk3"

@@ -91,6 +91,7 @@ class Phases:
 #: the step-time ratios and the phase ratios (None when not weighed) with the walking
 #: steps' reference taken from the rows given
 ReadingsOf = Callable[[NDArray[np.bool_]], tuple[NDArray[np.float64], Phases | None]]
+Floats = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,8 @@ class Laws:
     phase_spread: tuple[float, float] = (0.0, 0.0)
     phase_turn: tuple[float, float] = (1.0, 1.0)
     phase_slope: tuple[float, float] = (0.0, 0.0)
+    #: each foot's turn steps' own phase slope (:func:`foot_phase_laws`); None: walking's
+    phase_turn_slope: tuple[float, float] | None = None
     #: how many whole turns of each step count the session holds, when the turn count
     #: prior takes its shares from it (:func:`~stride.core.course_segment.count_prior`)
     turn_seen: NDArray[np.float64] | None = None
@@ -132,8 +135,18 @@ class Laws:
         if phase is None or max(self.phase_spread) <= 0:
             return ev
         for code, mine, own in self.own_phases(ratio, phase):
-            ev[mine] += phase_evidence(own, self.phase_spread[code], self.phase_turn[code])
+            centre = self.turn_centre(code, ratio[mine])
+            ev[mine] += phase_evidence(own, self.phase_spread[code], centre)
         return np.clip(ev, -MAX_STEP_EVIDENCE, MAX_STEP_EVIDENCE)
+
+    def turn_centre(self, code: int, ratio: Floats) -> Floats | float:
+        """The turn law's centre for foot ``code``'s steps of these step-time ratios, beyond
+        the walking slope (:func:`own_phase`): median * ratio ** (turn - walking slope)."""
+        median, turn = self.phase_turn[code], self.phase_turn_slope
+        if turn is None or (d := turn[code] - self.phase_slope[code]) == 0:
+            return median
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return np.where(np.isfinite(ratio) & (ratio > 0), median * ratio**d, median)
 
     def own_phases(
         self, ratio: NDArray[np.float64], phase: Phases
@@ -201,45 +214,67 @@ def own_phase(
 
 
 def phase_laws(
-    phase: Phases | None, ratio: NDArray[np.float64], turning: NDArray[np.float64]
-) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float]]:
+    phase: Phases | None, ratio: Floats, turning: Floats, turn_slope: bool = False
+) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float], tuple[float, float]]:
     """Each foot's :func:`foot_phase_laws` of its steps whose phase ratio and step-time
-    ratio are both finite and positive, as (spreads, turn medians, slopes)."""
+    ratio are both finite and positive, as (spreads, turn medians, slopes, turn slopes)."""
     if phase is None:
-        return (0.0, 0.0), (1.0, 1.0), (0.0, 0.0)
+        return (0.0, 0.0), (1.0, 1.0), (0.0, 0.0), (0.0, 0.0)
     with np.errstate(invalid="ignore"):
         ok = np.isfinite(phase.ratio) & np.isfinite(ratio) & (phase.ratio > 0) & (ratio > 0)
     left, right = (
-        foot_phase_laws(phase.ratio[m], ratio[m], turning[m])
+        foot_phase_laws(phase.ratio[m], ratio[m], turning[m], turn_slope)
         for m in (ok & (phase.side == 0), ok & (phase.side == 1))
     )
-    return (left[0], right[0]), (left[1], right[1]), (left[2], right[2])
+    return (left[0], right[0]), (left[1], right[1]), (left[2], right[2]), (left[3], right[3])
 
 
 def foot_phase_laws(
-    phase: NDArray[np.float64], ratio: NDArray[np.float64], turning: NDArray[np.float64]
-) -> tuple[float, float, float]:
-    """Spread, the turn steps' median and the walking steps' slope (log phase ratio on
-    log step-time ratio, least squares, between 0 and 1) of one foot's phase ratios
+    phase: NDArray[np.float64],
+    ratio: NDArray[np.float64],
+    turning: NDArray[np.float64],
+    turn_slope: bool = False,
+) -> tuple[float, float, float, float]:
+    """Spread, the turn steps' median, the walking and the turn steps' slopes (log phase
+    ratio on log step-time ratio, least squares, between 0 and 1) of one foot's phase ratios
     (``phase``, ``ratio``: finite and positive), each step weighted by its probability of
     turning (``turning``); the spread is the larger of the walking and the turn steps'
-    (one spread for both laws, :func:`phase_evidence`), at least
-    :data:`MIN_PHASE_SPREAD`. ``(0.0, 1.0, 0.0)`` (not weighed) without both kinds of
-    step."""
+    (one law's spread for both, :func:`phase_evidence`), at least :data:`MIN_PHASE_SPREAD`;
+    the median is beyond the turn steps' slope; ``(0.0, 1.0, 0.0, 0.0)`` (not weighed)
+    without both kinds of step. With ``turn_slope`` (the laws settled, as
+    :data:`SEEN_ROUNDS`) the turn steps' slope is their own where it is below the walking
+    one by more than twice its standard error, else the walking one. A walking step's
+    double support ``d`` is set before its time: a step that lands late spends the extra
+    time in its swing (log-slope ``d / (s - d)`` at a step time ``s``). A turn spends its
+    extra time in one phase whatever its cycle's time: a longer step, a smaller slope (0:
+    a split wholly set by the turn), so a turn step on a quick cycle (step-time ratio
+    about 1, as in chorea) still shows a turn's split."""
     w = 1 - turning
-    if turning.sum() <= 0 or (total := w.sum()) <= 0:
-        return (0.0, 1.0, 0.0)
-    # weighted means as np.average takes them (the products' sum over the weights' sum)
+    if turning.sum() <= 0 or w.sum() <= 0:
+        return (0.0, 1.0, 0.0, 0.0)
     x, y = np.log(ratio), np.log(phase)
-    dx = x - (x * w).sum() / total
-    var = float((dx**2 * w).sum() / total)
-    cov = float((dx * (y - (y * w).sum() / total) * w).sum() / total)
-    slope = min(max(cov / var, 0.0), 1.0) if var > 0 else 0.0
-    r = own_phase(phase, ratio, slope)
+    slope = _slope(x, y, w)[0]
+    own, se = _slope(x, y, turning)
+    tslope = own if turn_slope and own < slope - 2.0 * se else slope
+    r, t = own_phase(phase, ratio, slope), own_phase(phase, ratio, tslope)
     order = r.argsort(kind="stable")
-    median = weighted_median(r, turning, order)
-    spread = max(weighted_sd(r, w, order), weighted_sd(r, turning, median=median), MIN_PHASE_SPREAD)
-    return spread, median, slope
+    median = weighted_median(t, turning, order if tslope == slope else None)
+    spread = max(weighted_sd(r, w, order), weighted_sd(t, turning, median=median), MIN_PHASE_SPREAD)
+    return spread, median, slope, tslope
+
+
+def _slope(x: Floats, y: Floats, w: Floats) -> tuple[float, float]:
+    """Least-squares slope of ``y`` on ``x`` weighted by ``w`` (its sum: the points), held
+    between 0 and 1, and its standard error (inf without a spread of ``x``)."""
+    total = w.sum()
+    # weighted means as np.average takes them (the products' sum over the weights' sum)
+    dx, dy = x - (x * w).sum() / total, y - (y * w).sum() / total
+    var = float((dx**2 * w).sum() / total)
+    cov = float((dx * dy * w).sum() / total)
+    if not var > 0:
+        return 0.0, math.inf
+    b = cov / var  # and its standard error
+    return min(max(b, 0.0), 1.0), math.sqrt(float(((dy - b * dx) ** 2 * w).sum()) / var) / total
 
 
 def first_laws(
@@ -287,8 +322,8 @@ def learnt_laws(
         m0,
         max(MIN_COUNT_SD, sd1),
         *steps,
-        *phase_laws(phase, ratio, post.turning),
-        post.turn_counts if seen else None,
+        *phase_laws(phase, ratio, post.turning, seen),
+        turn_seen=post.turn_counts if seen else None,
     )
 
 

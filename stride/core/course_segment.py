@@ -100,7 +100,7 @@ def step_evidence(
 
 
 def phase_evidence(
-    phase: NDArray[np.float64], spread: float, turn_mean: float
+    phase: NDArray[np.float64], spread: float, turn_mean: float | NDArray[np.float64]
 ) -> NDArray[np.float64]:
     """Log-likelihood ratio, turn step against walking step, of each step's phase ratio
     (:func:`~stride.core.step_ratios.phase_ratios`: how the step's time splits between the
@@ -111,7 +111,7 @@ def phase_evidence(
     1) worth nothing either way; the ratio is held between 1 and ``turn_mean`` (either side
     of 1: turning lengthens one phase more than the other, which one is the walker's own),
     so the evidence is bounded. Unknown phases give none."""
-    lo, hi = min(1.0, turn_mean), max(1.0, turn_mean)
+    lo, hi = np.minimum(1.0, turn_mean), np.maximum(1.0, turn_mean)
     r = np.clip(np.where(np.isnan(phase), 1.0, phase), lo, hi)
     nu = STEP_TIME_DOF
     walking = np.log1p(((r - 1.0) / spread) ** 2 / nu)

@@ -101,20 +101,34 @@ def step_laws(ratio: Array, turning: Array, slow_factor: float) -> tuple[float, 
     return walk, mean, max(weighted_sd(r, q), MIN_TURN_SPREAD * walk)
 
 
-def foot_phase_laws(phase: Array, ratio: Array, turning: Array) -> tuple[float, float, float]:
+def _slope(x: Array, y: Array, w: Array) -> tuple[float, float]:
+    """The weighted least-squares slope held within [0, 1], and its standard error."""
+    mx, my = np.average(x, weights=w), np.average(y, weights=w)
+    var = float(np.average((x - mx) ** 2, weights=w))
+    cov = float(np.average((x - mx) * (y - my), weights=w))
+    if not var > 0:
+        return 0.0, np.inf
+    b = cov / var
+    residual = float(np.sum((y - my - b * (x - mx)) ** 2 * w))
+    return min(max(b, 0.0), 1.0), np.sqrt(residual / var) / np.sum(w)
+
+
+def foot_phase_laws(
+    phase: Array, ratio: Array, turning: Array, turn_slope: bool = False
+) -> tuple[float, float, float, float]:
     with np.errstate(invalid="ignore", divide="ignore"):
         ok = np.isfinite(phase) & np.isfinite(ratio) & (phase > 0) & (ratio > 0)
     q = turning[ok]
     if q.sum() <= 0 or (1 - q).sum() <= 0:
-        return (0.0, 1.0, 0.0)
+        return (0.0, 1.0, 0.0, 0.0)
     x, y, w = np.log(ratio[ok]), np.log(phase[ok]), 1 - q
-    mx, my = np.average(x, weights=w), np.average(y, weights=w)
-    var = float(np.average((x - mx) ** 2, weights=w))
-    cov = float(np.average((x - mx) * (y - my), weights=w))
-    slope = min(max(cov / var, 0.0), 1.0) if var > 0 else 0.0
+    slope = _slope(x, y, w)[0]
+    own, se = _slope(x, y, q)
+    tslope = own if turn_slope and own < slope - 2.0 * se else slope
     r = own_phase(phase[ok], ratio[ok], slope)
-    spread = max(weighted_sd(r, 1 - q), weighted_sd(r, q), MIN_PHASE_SPREAD)
-    return spread, weighted_median(r, q), slope
+    t = own_phase(phase[ok], ratio[ok], tslope)
+    spread = max(weighted_sd(r, 1 - q), weighted_sd(t, q), MIN_PHASE_SPREAD)
+    return spread, weighted_median(t, q), slope, tslope
 
 
 def count_laws(counts: Array) -> tuple[float, float]:
@@ -179,15 +193,15 @@ def step_weights(table: StepTable, rows: Array, slow: Array) -> tuple[Array, Arr
 
 
 def phase_laws(
-    phase: Phases | None, ratio: Array, turning: Array
+    phase: Phases | None, ratio: Array, turning: Array, turn_slope: bool = False
 ) -> tuple[tuple[float, float], ...]:
     if phase is None:
-        return (0.0, 0.0), (1.0, 1.0), (0.0, 0.0)
+        return (0.0, 0.0), (1.0, 1.0), (0.0, 0.0), (0.0, 0.0)
     left, right = (
-        foot_phase_laws(phase.ratio[m], ratio[m], turning[m])
+        foot_phase_laws(phase.ratio[m], ratio[m], turning[m], turn_slope)
         for m in (phase.side == 0, phase.side == 1)
     )
-    return (left[0], right[0]), (left[1], right[1]), (left[2], right[2])
+    return tuple((left[k], right[k]) for k in range(4))
 
 
 class WalkingReadings:

@@ -110,7 +110,8 @@ def test_weighted_statistics_are_the_references(pairs: list[tuple[float, float]]
     side = (np.arange(x.size) % 3 == 0).astype(np.int8)
     phase = Phases(np.sqrt(np.where(np.isfinite(x), x, np.nan)) * (1 + 0.1 * q), side)
     ratio = np.roll(x, 1)
-    assert phase_laws(phase, ratio, q) == ref.phase_laws(phase, ratio, q)
+    for own in (False, True):
+        assert phase_laws(phase, ratio, q, own) == ref.phase_laws(phase, ratio, q, own)
     assert fit._count_law(q) == ref.count_laws(q) if q.sum() > 0 else True
 
 

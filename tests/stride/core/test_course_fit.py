@@ -68,8 +68,8 @@ def test_each_foot_s_phase_laws_are_its_own() -> None:
     turning[16:24] = 1.0
     ratio = np.where(turning > 0, 1.5, 1.0) + 0.01 * np.sin(np.arange(40))
     phase = np.where(turning > 0, np.where(side == 0, 1.10, 1.04), 1.0)
-    spread, turn, slope = phase_laws(Phases(phase, side), ratio, turning)
-    assert turn == (pytest.approx(1.10), pytest.approx(1.04))
+    spread, turn, slope, turn_slope = phase_laws(Phases(phase, side), ratio, turning, True)
+    assert turn == (pytest.approx(1.10), pytest.approx(1.04)) and turn_slope == (0.0, 0.0)
     assert slope == (0.0, 0.0) and spread == (0.02, 0.02)  # the floor: no stray
     laws = Laws(16.0, 0.5, 4.0, 0.5, 0.1, 1.5, 0.2, spread, turn, slope)
     with_phase = laws.evidence(ratio, Phases(phase, side))
@@ -77,7 +77,47 @@ def test_each_foot_s_phase_laws_are_its_own() -> None:
     assert np.all(with_phase[turning > 0] > alone[turning > 0])
     assert np.all(with_phase[turning == 0] < alone[turning == 0])
     # no phases: nothing to weigh
-    assert phase_laws(None, ratio, turning) == ((0.0, 0.0), (1.0, 1.0), (0.0, 0.0))
+    assert phase_laws(None, ratio, turning) == ((0.0, 0.0), (1.0, 1.0), (0.0, 0.0), (0.0, 0.0))
+
+
+def test_a_turn_step_on_a_quick_cycle_shows_a_turn_s_split() -> None:
+    # one foot (right, every other step): its walking steps' double support is set before
+    # their time, so a walking step that lands late spends the extra time in its swing
+    # (phase ratio = step-time ratio ** 0.35); its turn steps spend a turn's extra time in
+    # the swing whatever their cycle's time (phase ratio 1.15 at step-time ratios from 0.95
+    # to 1.9, as in huntington:0.5 seed 484, whose quick turn step had 0.97 and 1.20)
+    rng = np.random.default_rng(1)
+    n = 200
+    side = np.tile(np.array([0, 1], dtype=np.int8), n // 2)
+    turning = np.zeros(n)
+    for start in range(20, n, 40):
+        turning[start : start + 4] = 1.0
+    ratio = np.where(turning > 0, rng.uniform(0.95, 1.9, n), 1.0 + 0.12 * rng.standard_normal(n))
+    phase = np.where(turning > 0, 1.15, ratio**0.35) * (1 + 0.01 * rng.standard_normal(n))
+    phase = np.where(side == 1, phase, 1.0)  # the left foot's split says nothing
+    phases = Phases(phase, side)
+    spread, turn, slope, own = phase_laws(phases, ratio, turning, True)
+    assert slope[1] == pytest.approx(0.35, abs=0.05) and own[1] < 0.05  # the turn's own
+    # the walking slope: a turn step's phase taken beyond it, one turn median for all
+    _, turn_as_walking, _, same = phase_laws(phases, ratio, turning)
+    assert same == slope
+    quick, slow = 1.15, 1.3**0.35  # a quick turn step (ratio 1.0); a slow walking step (1.3)
+    probe = Phases(np.array([quick, slow]), np.array([1, 1], np.int8))
+    probe_ratio = np.array([1.0, 1.3])
+
+    def phase_evidence_of(laws: Laws) -> np.ndarray:
+        return laws.evidence(probe_ratio, probe) - laws.evidence(probe_ratio)
+
+    step = (16.0, 0.5, 4.0, 0.5, 0.12, 1.5, 0.15)
+    own_laws = Laws(*step, spread, turn, slope, own)
+    as_walking = Laws(*step, spread, turn_as_walking, slope)
+    assert own_laws.turn_centre(1, probe_ratio) == pytest.approx(turn[1] * probe_ratio ** -slope[1])
+    mine, walking_slope = phase_evidence_of(own_laws), phase_evidence_of(as_walking)
+    # the quick turn step's split now says it turns, and the slow walking step's that it
+    # walks; with the walking slope for both, neither says much (the turn's median beyond
+    # that slope is about 1)
+    assert mine[0] > 2.0 and mine[1] < -1.0
+    assert abs(walking_slope[0]) < 1.0 and abs(walking_slope[1]) < 1.0
 
 
 def test_a_reading_whose_passes_disagree_is_not_self_consistent() -> None:
