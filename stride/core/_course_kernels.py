@@ -19,19 +19,44 @@ from numpy.typing import NDArray
 
 from stride.core._kernel_options import JIT_ONLY, PY_ENTRY
 
+#: a term more than this many nats below a term already added cannot change a sum of
+#: exps: its exp is below 2**-54 of that term's (e**-37.5 < 2**-54 = e**-37.43, libm's exp
+#: within an ulp), so below half a unit in the last place of the sum, which is at least
+#: that term's exp (no term is negative)
+NEGLIGIBLE = 37.5
+
 
 @njit(cache=True, **JIT_ONLY)
-def _logsumexp(x: NDArray[np.float64], m: int) -> float:
-    """log(sum(exp(x[:m]))), -inf for none (or all -inf)."""
-    top = -np.inf
-    for k in range(m):
-        if x[k] > top:
-            top = x[k]
+def _log_sum(x: NDArray[np.float64], m: int, top: float) -> float:
+    """log(sum(exp(x[:m] - top))) + top, the terms added in order (``top``: the largest of
+    ``x[:m]``); -inf for none (or all -inf)."""
     if top == -np.inf:
         return -np.inf
     s = 0.0
     for k in range(m):
         s += math.exp(x[k] - top)
+    return top + math.log(s)
+
+
+@njit(cache=True, **JIT_ONLY)
+def _log_sum_skipping(x: NDArray[np.float64], m: int, top: float) -> float:
+    """:func:`_log_sum`, the same float, without the exp of a term more than
+    :data:`NEGLIGIBLE` nats below a term already added: the sum is at least that term's
+    exp (the terms are not negative), so the skipped one is below half a unit in the last
+    place of the sum, and adding it would leave the sum as it is. Worth it where the
+    largest terms come first (the backward sums' short segments) and the long tail is
+    negligible."""
+    if top == -np.inf:
+        return -np.inf
+    s = 0.0
+    lim = -np.inf
+    for k in range(m):
+        d = x[k] - top
+        if d < lim:
+            continue
+        s += math.exp(d)
+        if d - NEGLIGIBLE > lim:
+            lim = d - NEGLIGIBLE
     return top + math.log(s)
 
 
@@ -47,16 +72,22 @@ def course_forward(
     ft[0] = 0.0
     buf = np.empty(max(pass_lp.size, turn_lp.size))
     for j in range(1, n + 1):
-        m = 0
+        m, top = 0, -np.inf
         for i in range(max(0, j - pass_lp.size + 1), j):
-            buf[m] = ft[i] + pass_lp[j - i]
+            v = ft[i] + pass_lp[j - i]
+            buf[m] = v
+            if v > top:
+                top = v
             m += 1
-        fw[j] = _logsumexp(buf, m)
-        m = 0
+        fw[j] = _log_sum(buf, m, top)
+        m, top = 0, -np.inf
         for i in range(max(0, j - turn_lp.size + 1), j):
-            buf[m] = fw[i] + turn_lp[j - i] + cum[j] - cum[i]
+            v = fw[i] + turn_lp[j - i] + cum[j] - cum[i]
+            buf[m] = v
+            if v > top:
+                top = v
             m += 1
-        ft[j] = _logsumexp(buf, m)
+        ft[j] = _log_sum(buf, m, top)
     return fw, ft
 
 
@@ -76,22 +107,28 @@ def course_backward(
     buf = np.empty(max(pass_lp.size, turn_lp.size) + 1)
     for i in range(n, -1, -1):
         left = n - i
-        m = 0
+        m, top = 0, -np.inf
         if 0 < left < pass_cut.size:
-            buf[m] = pass_cut[left]
+            buf[m] = top = pass_cut[left]
             m += 1
         for j in range(i + 1, min(n, i + pass_lp.size - 1) + 1):
-            buf[m] = pass_lp[j - i] + bt[j]
+            v = pass_lp[j - i] + bt[j]
+            buf[m] = v
+            if v > top:
+                top = v
             m += 1
-        bw[i] = _logsumexp(buf, m)
-        m = 0
+        bw[i] = _log_sum_skipping(buf, m, top)
+        m, top = 0, -np.inf
         if 0 < left < turn_cut.size:
-            buf[m] = turn_cut[left] + cum[n] - cum[i]
+            buf[m] = top = turn_cut[left] + cum[n] - cum[i]
             m += 1
         for j in range(i + 1, min(n, i + turn_lp.size - 1) + 1):
-            buf[m] = turn_lp[j - i] + cum[j] - cum[i] + bw[j]
+            v = turn_lp[j - i] + cum[j] - cum[i] + bw[j]
+            buf[m] = v
+            if v > top:
+                top = v
             m += 1
-        bt[i] = _logsumexp(buf, m)
+        bt[i] = _log_sum_skipping(buf, m, top)
     return bw, bt
 
 
@@ -128,3 +165,89 @@ def course_viterbi(
             if s > vt[j]:
                 at[j], vt[j] = i, s
     return aw, at, vw[n], vt[n]
+
+
+@njit(cache=True, **JIT_ONLY)
+def _block_sum(a: NDArray[np.float64], lo: int, n: int) -> float:
+    """numpy's pairwise sum of ``a[lo:lo + n]`` for ``n <= 128``: below 8 values one by
+    one, else eight running sums added as a tree, then the rest one by one."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = lo + 8
+    end = lo + n - n % 8
+    while i < end:
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < lo + n:
+        res += a[i]
+        i += 1
+    return res
+
+
+@njit(cache=True, **PY_ENTRY)
+def course_row_sums(w: NDArray[np.float64], first: int) -> NDArray[np.float64]:
+    """``out[k]``: the sum of ``w[k, :first - k]``, the float ``np.add.reduce`` gives for
+    that slice (``w`` C-contiguous, ``1 <= first - k <= w.shape[1]`` for every row):
+    numpy's pairwise summation, beyond 128 values the halves' sums added (the first half a
+    multiple of 8 values), up to 128 :func:`_block_sum`, the whole started from 0.0. Not
+    recursive (a cached recursive kernel does not load): the halves wait on a stack, each
+    pair's sums added once both are known, the first half's first."""
+    out = np.empty(w.shape[0])
+    starts = np.empty(200, np.int64)  # deep enough for any length below 2**63
+    lengths = np.empty(200, np.int64)  # -1: add the last two sums
+    sums = np.empty(70)
+    for k in range(w.shape[0]):
+        row = w[k]
+        starts[0], lengths[0] = 0, first - k
+        t, s = 1, 0
+        while t > 0:
+            t -= 1
+            start, m = starts[t], lengths[t]
+            if m < 0:
+                s -= 1
+                sums[s - 1] = sums[s - 1] + sums[s]
+            elif m <= 128:
+                sums[s] = _block_sum(row, start, m)
+                s += 1
+            else:
+                half = m // 2
+                half -= half % 8
+                lengths[t] = -1
+                starts[t + 1], lengths[t + 1] = start + half, m - half
+                starts[t + 2], lengths[t + 2] = start, half
+                t += 3
+        out[k] = 0.0 + sums[0]
+    return out
+
+
+@njit(cache=True, **PY_ENTRY)
+def course_turn_edges(
+    edge: NDArray[np.float64], w: NDArray[np.float64], lo: int
+) -> NDArray[np.float64]:
+    """``edge`` (n + 1 values) with, row after row of ``w`` (turns of ``d = lo + k`` steps
+    by start ``i``, ``n - 1`` starts), ``w[k, i]`` added at ``i`` and taken off at ``i + d``:
+    each value's additions in that order, zeros included, as numpy's sum down the columns
+    of the updates laid out as rows takes them."""
+    n = edge.size - 1
+    out = np.empty(n + 1)
+    for c in range(n + 1):
+        e = 0.0 + edge[c]
+        for k in range(w.shape[0]):
+            e += w[k, c] if c < n - 1 else 0.0
+            d = lo + k
+            e += -w[k, c - d] if c >= d else 0.0
+        out[c] = e
+    return out

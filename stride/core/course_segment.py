@@ -268,11 +268,16 @@ def _blocks(top: int, n: int) -> list[tuple[int, int]]:
     return [(lo, min(lo + step, top)) for lo in range(2, top, step)]
 
 
-def _row_sums(w: NDArray[np.float64], first: int) -> list[float]:
-    """Each row's sum over its first ``first - k`` values (row ``k``), each summed alone
-    (numpy's pairwise sum of that slice)."""
-    add = np.add.reduce
-    return [add(row[: first - k]) for k, row in enumerate(w)]
+def _row_sums(w: NDArray[np.float64], first: int) -> NDArray[np.float64]:
+    """Each row's sum over its first ``first - k`` values (row ``k``), each the float
+    numpy's pairwise sum of that slice gives (one kernel call for every row)."""
+    from stride.core._course_kernels import course_row_sums
+
+    if w.ndim != 2 or w.dtype != np.float64 or not w.flags.c_contiguous:
+        raise ValueError("row sums need a C-contiguous 2-D float64 array")
+    if w.shape[0] and not (first - w.shape[0] + 1 >= 1 and first <= w.shape[1]):
+        raise ValueError("each row's slice must hold at least one of its values")
+    return course_row_sums(w, first)
 
 
 def _with_turn_edges(
@@ -281,19 +286,18 @@ def _with_turn_edges(
     """``edge`` (n + 1 values) with each turn's weight added where it starts and taken off
     where it ends: for row ``k`` of ``w`` (turns of ``d = lo + k`` steps, by start ``i``),
     ``edge[i] += w[k, i]`` and ``edge[i + d] -= w[k, i]`` for every start ``i <= n - d``,
-    row after row, in the order of one row's two updates at a time: one sum down the
-    columns of the updates laid out as rows (numpy adds a column in order), where a
-    start past ``n - d`` has weight 0 (its turn would end past the record) and adds
-    nothing to any value (``edge`` is never -0)."""
+    row after row, in the order of one row's two updates at a time (each value's
+    additions in order, as a sum down the columns of the updates laid out as rows takes
+    them), where a start past ``n - d`` has weight 0 (its turn would end past the record)
+    and adds nothing to any value (``edge`` is never -0)."""
+    from stride.core._course_kernels import course_turn_edges
+
     n = edge.size - 1
-    k = w.shape[0]
-    steps = np.zeros((2 * k + 1, n + 1))
-    steps[0] = edge
-    steps[1::2, : n - 1] = w
-    for row in range(k):
-        d = lo + row
-        steps[2 * row + 2, d:] = -w[row, : n + 1 - d]
-    return np.add.reduce(steps, axis=0)
+    if edge.ndim != 1 or w.ndim != 2 or w.shape[1] != n - 1 or lo < 2:
+        raise ValueError("turn weights must be (lengths, n - 1), lengths from 2")
+    if edge.dtype != np.float64 or w.dtype != np.float64 or not w.flags.c_contiguous:
+        raise ValueError("turn edges need float64 arrays, the weights C-contiguous")
+    return course_turn_edges(edge, w, lo)
 
 
 def posterior(

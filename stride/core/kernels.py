@@ -58,6 +58,8 @@ def _kernels(
             (_course_kernels.course_forward, None),
             (_course_kernels.course_backward, None),
             (_course_kernels.course_viterbi, None),
+            (_course_kernels.course_row_sums, None),
+            (_course_kernels.course_turn_edges, None),
         ]
     if streaming:
         return [*common, (gaps._scan_gaps, None)]

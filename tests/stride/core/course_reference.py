@@ -6,6 +6,8 @@ length: slow, obviously correct references for the batched versions in
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from test_course_segment import _posterior_loops  # type: ignore[import-not-found]
@@ -213,3 +215,68 @@ class WalkingReadings:
     def __call__(self, walking: Array) -> tuple[Array, Array | None]:
         ratio = step_ratios(self.table, self.window, walking)
         return ratio, phase_ratios(self.table, self.window, walking) if self.phases else None
+
+
+def _logsumexp(x: list[float]) -> float:
+    """log(sum(exp(x))) as course mode's kernels first took it: the largest term out, every
+    term's exp added in order (libm's exp and log, as the kernels call them)."""
+    top = max(x, default=-math.inf)
+    if top == -math.inf:
+        return -math.inf
+    s = 0.0
+    for v in x:
+        s += math.exp(v - top)
+    return top + math.log(s)
+
+
+def course_forward(cum: Array, pass_lp: Array, turn_lp: Array) -> tuple[Array, Array]:
+    """The forward sums as first written (``_course_kernels.course_forward``), in Python."""
+    c, plp, tlp = cum.tolist(), pass_lp.tolist(), turn_lp.tolist()
+    n = len(c) - 1
+    fw, ft = [-math.inf] * (n + 1), [-math.inf] * (n + 1)
+    ft[0] = 0.0
+    for j in range(1, n + 1):
+        fw[j] = _logsumexp([ft[i] + plp[j - i] for i in range(max(0, j - len(plp) + 1), j)])
+        ft[j] = _logsumexp(
+            [fw[i] + tlp[j - i] + c[j] - c[i] for i in range(max(0, j - len(tlp) + 1), j)]
+        )
+    return np.array(fw), np.array(ft)
+
+
+def course_backward(
+    cum: Array, pass_lp: Array, turn_lp: Array, pass_cut: Array, turn_cut: Array
+) -> tuple[Array, Array]:
+    """The backward sums as first written (``_course_kernels.course_backward``), in Python:
+    every term's exp taken."""
+    c, plp, tlp = cum.tolist(), pass_lp.tolist(), turn_lp.tolist()
+    pcut, tcut = pass_cut.tolist(), turn_cut.tolist()
+    n = len(c) - 1
+    bw, bt = [-math.inf] * (n + 1), [-math.inf] * (n + 1)
+    for i in range(n, -1, -1):
+        left = n - i
+        x = [pcut[left]] if 0 < left < len(pcut) else []
+        x += [plp[j - i] + bt[j] for j in range(i + 1, min(n, i + len(plp) - 1) + 1)]
+        bw[i] = _logsumexp(x)
+        x = [tcut[left] + c[n] - c[i]] if 0 < left < len(tcut) else []
+        x += [tlp[j - i] + c[j] - c[i] + bw[j] for j in range(i + 1, min(n, i + len(tlp) - 1) + 1)]
+        bt[i] = _logsumexp(x)
+    return np.array(bw), np.array(bt)
+
+
+def row_sums(w: Array, first: int) -> list[float]:
+    """Each row's sum over its first ``first - k`` values, one numpy call a row."""
+    return [float(np.add.reduce(row[: first - k])) for k, row in enumerate(w)]
+
+
+def with_turn_edges(edge: Array, w: Array, lo: int) -> Array:
+    """The turn edges as first batched: the updates laid out as rows, summed down the
+    columns by numpy."""
+    n = edge.size - 1
+    k = w.shape[0]
+    steps = np.zeros((2 * k + 1, n + 1))
+    steps[0] = edge
+    steps[1::2, : n - 1] = w
+    for row in range(k):
+        d = lo + row
+        steps[2 * row + 2, d:] = -w[row, : n + 1 - d]
+    return np.add.reduce(steps, axis=0)

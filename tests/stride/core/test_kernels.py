@@ -57,11 +57,12 @@ def test_the_forces_dtype_is_asked_as_the_scan_sees_it() -> None:
 def test_course_mode_s_kernels_are_asked_for_only_with_course_mode() -> None:
     """Course mode's kernels compile on an overground analysis's first use; asked for with
     ``course``, they are ready once it has run."""
-    from stride.core.course_segment import count_prior, segment_course, step_evidence
+    from stride.core.course_segment import count_prior, posterior, segment_course, step_evidence
 
     analyze(_walk("int16"))
     ev = step_evidence(np.tile([1.0, 1.0, 1.0, 1.0, 1.5, 1.5], 4), 0.1, 1.5, 0.2)
-    assert segment_course(ev, count_prior(4.0, 0.5, 12), count_prior(2.0, 0.5, 6), 2)
+    priors = count_prior(4.0, 0.5, 12), count_prior(2.0, 0.5, 6)
+    assert segment_course(ev, *priors, 2) and posterior(ev, *priors)
     assert analysis_kernels_ready("int16") and analysis_kernels_ready("int16", course=True)
 
 
