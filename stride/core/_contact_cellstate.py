@@ -63,6 +63,24 @@ def _field(builder: Any, first: Any, field: int) -> Any:
     return builder.bitcast(where, _V8D.as_pointer())
 
 
+def _halves(builder: Any, first: Any, field: int) -> Any:
+    """A field's values of the eight sensors loaded as two vectors of four, as the block
+    end (four sensors a vector) stored them: one load of eight over two stores of four
+    would wait for both to reach the cache (no store forwarding)."""
+    v4 = ir.VectorType(_F64, 4)
+    where = builder.gep(first, [ir.Constant(_I64, PAGE * field)])
+    lo = builder.load(builder.bitcast(where, v4.as_pointer()), align=8)
+    where = builder.gep(first, [ir.Constant(_I64, PAGE * field + 4)])
+    # (the address through an empty asm statement: LLVM cannot tell the two loads are
+    # adjacent, so it does not merge them back into one)
+    where = builder.asm(ir.FunctionType(where.type, [where.type]), "", "=r,0", [where],
+                        side_effect=False)  # fmt: skip
+    hi = builder.load(builder.bitcast(where, v4.as_pointer()), align=8)
+    return builder.shuffle_vector(
+        lo, hi, ir.Constant(ir.VectorType(ir.IntType(32), 8), list(range(8)))
+    )
+
+
 def _tr_first(context: Any, builder: Any, ty: Any, trv: Any, j0: Any) -> Any:
     arr = context.make_array(ty)(context, builder, trv)
     return builder.gep(arr.data, [j0])
@@ -113,8 +131,7 @@ def _bounds_codegen(context: Any, builder: Any, signature: Any, args: Any) -> An
     trv, j0, cqv = args
     first = _tr_first(context, builder, signature.args[0], trv, j0)
     ok_v, ld, pre, s_on, s_low = (
-        builder.load(_field(builder, first, f), align=8)
-        for f in (T_OK, T_LOADED, T_PRE, T_OFF, T_LOW)
+        _halves(builder, first, f) for f in (T_OK, T_LOADED, T_PRE, T_OFF, T_LOW)
     )
     ok = builder.fcmp_unordered("!=", ok_v, _splat(0.0))  # ``tr[..] != 0.0``: NaN is not 0
     held = builder.and_(ok, builder.fcmp_ordered("==", ld, _splat(LOADED)))
@@ -193,15 +210,15 @@ def _commit_codegen(context: Any, builder: Any, signature: Any, args: Any) -> An
     mins = builder.load(cq_row(context, builder, signature.args[5], cqv, 2), align=8)
     maxs = builder.load(cq_row(context, builder, signature.args[5], cqv, 3), align=8)
     for field, new, pred in ((T_BMIN, mins, "<"), (T_BMAX, maxs, ">")):
-        at = _field(builder, first, field)
-        old = builder.load(at, align=8)
-        builder.store(builder.select(builder.fcmp_ordered(pred, new, old), new, old), at, align=8)
-    at = _field(builder, first, T_BCNT)
+        old = _halves(builder, first, field)
+        new = builder.select(builder.fcmp_ordered(pred, new, old), new, old)
+        builder.store(new, _field(builder, first, field), align=8)
     count = builder.sitofp(m, _F64)
     vec = ir.Constant(_V8D, ir.Undefined)
     for k in range(CELLS):
         vec = builder.insert_element(vec, count, ir.Constant(ir.IntType(32), k))
-    builder.store(builder.fadd(builder.load(at, align=8), vec), at, align=8)
+    new = builder.fadd(_halves(builder, first, T_BCNT), vec)
+    builder.store(new, _field(builder, first, T_BCNT), align=8)
     return row_sum(builder, r)
 
 
