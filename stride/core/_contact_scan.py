@@ -44,6 +44,10 @@ row (:mod:`~stride.core._contact_cells`): the summary four rows at a time, and t
 one by one with a row's tests in one vector; the generic loops' values, bit for bit.
 At a block's end the sensors' envelopes are updated four at a time in vectors
 (:mod:`~stride.core._contact_envelopes`; their state is laid out field by field for it).
+For the eight cells, the sensors' quiet bounds, the test of a run's last row, the test of a
+summary's extremes and a run's commit are each one vector too
+(:mod:`~stride.core._contact_cellstate`; the cells' bounds and extremes in ``cq``, a row a
+field, where ``qb`` has a row a sensor for the other layouts).
 
 Compile time (a first run waits for it): numba compiles a helper once per distinct set of
 argument types, and a literal ``True``, ``False`` or ``0`` argument is a type of its own,
@@ -247,6 +251,7 @@ def scan(
     qb = np.empty((nk, 4), np.float64)
     # eight cells' bounds and extremes, a row each (their vectors: _contact_cellstate)
     cq = np.empty((4, CELLS), np.float64)
+    cells_at = column(np.int64(0))  # their trackers (int64, not the literal 0: see above)
     ep = envelope_params(p)
     c0 = cols[0]
     c1 = cols[nk - 1]
@@ -320,7 +325,7 @@ def scan(
                 )  # fmt: skip
                 if cells:
                     # the loop below on the eight cells at once (_contact_cellstate)
-                    cell_bounds(tr, column(0), cq)
+                    cell_bounds(tr, cells_at, cq)
                 elif multi:
                     # each sensor's values that change nothing but running values: any
                     # while its levels are unusable; loaded, above its contact level;
@@ -627,7 +632,7 @@ def scan(
             tr[T_BCNT] += m
             s_last = 0.0
             if cells:  # the loop below on the eight cells at once (_contact_cellstate)
-                s_last = cell_commit(tr, column(0), x, c0, last, cq, m)
+                s_last = cell_commit(tr, cells_at, x, c0, last, cq, m)
             for k in range(0 if cells else nk):
                 ck = column(k)
                 v = np.float64(x[last, cols[k]])

@@ -27,7 +27,7 @@ BIG = k.BIG
 
 @njit
 def _bounds(tr: np.ndarray, cq: np.ndarray) -> None:
-    cell_bounds(tr, column(0), cq)
+    cell_bounds(tr, column(np.int64(0)), cq)
 
 
 @njit
@@ -42,7 +42,7 @@ def _within(cq: np.ndarray) -> bool:
 
 @njit
 def _commit(tr: np.ndarray, x: np.ndarray, c0: int, last: int, cq: np.ndarray, m: int) -> float:
-    return cell_commit(tr, column(0), x, c0, last, cq, m)
+    return cell_commit(tr, column(np.int64(0)), x, c0, last, cq, m)
 
 
 def _at(sensor: int, field: int) -> int:
