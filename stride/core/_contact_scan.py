@@ -630,18 +630,21 @@ def scan(
             tr[T_BMIN] = run_min if run_min < tr[T_BMIN] else tr[T_BMIN]
             tr[T_BMAX] = run_max if run_max > tr[T_BMAX] else tr[T_BMAX]
             tr[T_BCNT] += m
-            s_last = 0.0
             if cells:  # the loop below on the eight cells at once (_contact_cellstate)
                 s_last = cell_commit(tr, cells_at, x, c0, last, cq, m)
-            for k in range(0 if cells else nk):
-                ck = column(k)
-                v = np.float64(x[last, cols[k]])
-                s_last += v
-                if multi:
-                    tr[ck + R_PREV] = v
-                    tr[ck + R_BMIN] = qb[k, 2] if qb[k, 2] < tr[ck + R_BMIN] else tr[ck + R_BMIN]
-                    tr[ck + R_BMAX] = qb[k, 3] if qb[k, 3] > tr[ck + R_BMAX] else tr[ck + R_BMAX]
-                    tr[ck + R_BCNT] += m
+            else:
+                s_last = 0.0
+                for k in range(nk):
+                    ck = column(k)
+                    v = np.float64(x[last, cols[k]])
+                    s_last += v
+                    if multi:
+                        tr[ck + R_PREV] = v
+                        ext = qb[k, 2]
+                        tr[ck + R_BMIN] = ext if ext < tr[ck + R_BMIN] else tr[ck + R_BMIN]
+                        ext = qb[k, 3]
+                        tr[ck + R_BMAX] = ext if ext > tr[ck + R_BMAX] else tr[ck + R_BMAX]
+                        tr[ck + R_BCNT] += m
             tr[T_PREV] = s_last
             fs[S_PREV_T] = t[last]
             fs[S_INDEX] += m
