@@ -11,6 +11,10 @@ samples the process while it scans the left foot again and again. Printed: the s
 samples in the scan's code, then each 512-byte stretch of it above 0.5 % and the
 instructions with the most samples (a sample often lands on the instruction after a slow
 one: a load that missed the cache, a store not forwarded). Needs ``perf`` and ``objdump``.
+
+``--time N`` instead: the best CPU time of N scans of the left foot, no ``perf``;
+``--tree DIR`` scans with another checkout's ``stride`` (its own numba cache:
+``NUMBA_CACHE_DIR``), so two versions can be timed in turns.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +45,12 @@ def code_range(addr: int) -> tuple[int, int]:
     raise SystemExit("the scan's code is not mapped")
 
 
+def _cpu(run: Any, *args: Any) -> float:
+    t0 = time.process_time()
+    run(*args, "L")
+    return time.process_time() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", default="healthy")
@@ -47,7 +58,11 @@ def main() -> None:
     ap.add_argument("--dtype", default="float32", choices=("float32", "int16"))
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--time", type=int, default=0, help="time this many scans instead")
+    ap.add_argument("--tree", type=Path, help="another checkout's stride to scan with")
     a = ap.parse_args()
+    if a.tree is not None:
+        sys.path.insert(0, str(a.tree.resolve()))
     from benchmarks.realistic import simulated
     from benchmarks.scan_compare import run_scan
     from stride.core import _contact_scan as scan
@@ -57,6 +72,12 @@ def main() -> None:
     if a.dtype == "float32":
         x = (x.astype(np.float64) * 0.0625 - 3.3).astype(np.float32)
     run_scan(scan, sig, x, "L")
+    if a.time:
+        best = min(_cpu(run_scan, scan, sig, x) for _ in range(a.time))
+        print(f"{a.profile} {a.sensors} {a.dtype}, {scan.__file__}: best of {a.time} "
+              f"{best * 1e3:.3f} ms of CPU a foot ({best * 1e9 / sig.n:.2f} ns a row); "
+              f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+        return
     cres = next(iter(scan.scan.overloads.values()))
     entry = cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
     lo, hi = code_range(entry)
