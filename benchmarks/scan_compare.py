@@ -1,9 +1,10 @@
 """The contact scan of this tree against the scan of another revision, side by side.
 
 Not a test. Run: ``python benchmarks/scan_compare.py [--base main] [--minutes 5]
-[--repeat 9] [--skip-compile]``. The base revision's ``stride/core/_contact_state.py`` and
-``_contact_scan.py`` are taken with ``git show`` into a temporary directory and imported
-beside this tree's. In this run, interleaved (so both meet the same load):
+[--repeat 9] [--skip-compile]``. The base revision's contact scan modules (``FILES``:
+``stride/core/_contact_scan.py`` and the modules of its kernels) are taken with
+``git show`` into a temporary directory and imported beside this tree's. In this run,
+interleaved (so both meet the same load):
 
 1. both feet's scan over simulated sessions of three profiles (heel + toe and insole8,
    1 kHz; ``benchmarks/realistic.py``), as recorded (int16 counts) and scaled to float32
@@ -33,7 +34,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-FILES = ("_contact_state", "_contact_bounds", "_contact_scan")
+#: the scan's modules, taken from the base revision (those it has)
+FILES = ("_contact_state", "_contact_bounds", "_contact_layout", "_contact_envelopes",
+         "_contact_cells", "_contact_cellstate", "_contact_scan")  # fmt: skip
 
 
 def base_modules(rev: str, into: Path) -> str:

@@ -34,6 +34,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from stride.core._contact_bounds import GRID, committed_sum
+from stride.core._contact_cellstate import cq_row
 from stride.core._contact_state import BIG
 from stride.core._kernel_options import JIT_ONLY
 
@@ -47,6 +48,7 @@ _I32 = ir.IntType(32)
 _I64 = ir.IntType(64)
 _ROW = ir.VectorType(ir.FloatType(), CELLS)
 _V4D = ir.VectorType(_F64, CELL_STEP)
+_V8D = ir.VectorType(_F64, CELLS)
 
 
 def _keep_first(builder: Any, earlier: Any, later: Any, pred: str) -> Any:
@@ -124,24 +126,15 @@ def _cells_row_sum(builder: Any, ptr: Any) -> Any:
     return _row_sum(builder, _load_row(builder, ptr))
 
 
-def _qb_cells(context: Any, builder: Any, ty: Any, qbv: Any) -> Any:
-    """The data of ``qb`` (C-contiguous float64 rows of 4: a sensor's bounds, then its
-    extremes) as a pointer."""
-    qb = context.make_array(ty)(context, builder, qbv)
-    return builder.bitcast(qb.data, _F64.as_pointer())
-
-
-def _store_extremes(builder: Any, qp: Any, mins: Any, maxs: Any) -> None:
-    """Each cell's extremes (float32 row vectors) into ``qb[k, 2]``, ``qb[k, 3]``."""
-    for c, vec in ((2, mins), (3, maxs)):
-        for k, v in enumerate(_lanes(builder, vec, CELLS)):
-            where = builder.gep(qp, [ir.Constant(_I64, 4 * k + c)])
-            builder.store(builder.fpext(v, _F64), where)
+def _store_extremes(context: Any, builder: Any, ty: Any, cqv: Any, mins: Any, maxs: Any) -> None:
+    """Each cell's extremes (float32 row vectors) into ``cq[2]`` and ``cq[3]``."""
+    for r, vec in ((2, mins), (3, maxs)):
+        builder.store(builder.fpext(vec, _V8D), cq_row(context, builder, ty, cqv, r), align=8)
 
 
 def _codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
     ret = signature.return_type
-    xv, col, start, stop, acc, keep, qbv = args
+    xv, col, start, stop, acc, keep, cqv = args
     arr = context.make_array(signature.args[0])(context, builder, xv)
     row = builder.extract_value(arr.strides, 0)
     base = builder.bitcast(arr.data, ir.IntType(8).as_pointer())
@@ -170,8 +163,8 @@ def _codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
     ]  # fmt: skip
     slots[2:] = [cgutils.alloca_once_value(builder, v) for v in scalars]
     _tail(builder, base, row, (end, stop), slots)
-    _store_extremes(builder, _qb_cells(context, builder, signature.args[6], qbv),
-                    builder.load(slots[0]), builder.load(slots[1]))  # fmt: skip
+    _store_extremes(context, builder, signature.args[6], cqv, builder.load(slots[0]),
+                    builder.load(slots[1]))  # fmt: skip
     lo, hi, total, on_grid = (builder.load(slots[k]) for k in range(2, 6))
     neg = builder.fneg(lo)
     most = builder.select(builder.fcmp_ordered(">", neg, hi), neg, hi)
@@ -184,21 +177,21 @@ def _codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
 
 @intrinsic
 def _cell_rows(
-    typingctx: Any, x: Any, c0: Any, a: Any, b: Any, acc: Any, keep: Any, qb: Any
+    typingctx: Any, x: Any, c0: Any, a: Any, b: Any, acc: Any, keep: Any, cq: Any
 ) -> Any:
     """The summary of rows ``a..b-1`` of the :data:`CELLS` adjacent float32 columns from
     ``c0`` of the C-contiguous ``x``: each cell ``k``'s smallest and largest value into
-    ``qb[k, 2]`` and ``qb[k, 3]`` (``qb``: C-contiguous, 4 columns); returns ``[0]``,
+    ``cq[2, k]`` and ``cq[3, k]`` (``cq``: C-contiguous, 4 rows of 8); returns ``[0]``,
     ``[1]`` the smallest and largest of the rows' sums ``0.0 + v0 + ... + v7`` and ``[2]``:
     with ``keep``, ``acc`` plus the rows' sums as one chain of additions gives it, else the
     rows' sums added in any order (NaN if a sample is: a test for NaN only). All equal to
     the scalar loop's when no value is NaN (see the module docstring). Other dtypes:
-    NaNs, ``qb`` untouched (the scan calls it for float32 only)."""
+    NaNs, ``cq`` untouched (the scan calls it for float32 only)."""
     if not (isinstance(x, types.Array) and x.ndim == 2):
         return None
     n_out = 3
     ret = types.UniTuple(types.float64, n_out)
-    sig = ret(x, types.intp, types.intp, types.intp, types.float64, types.boolean, qb)
+    sig = ret(x, types.intp, types.intp, types.intp, types.float64, types.boolean, cq)
     if x.dtype == types.float32:
         return sig, _codegen
 
@@ -209,20 +202,15 @@ def _cell_rows(
 
 
 def _walk_codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-    xv, col, start, stop, qbv, lo, hi, acc_c, acc_d = args
+    xv, col, start, stop, cqv, lo, hi, acc_c, acc_d = args
     arr = context.make_array(signature.args[0])(context, builder, xv)
     row = builder.extract_value(arr.strides, 0)
     base = builder.bitcast(arr.data, ir.IntType(8).as_pointer())
     base = builder.gep(base, [builder.mul(col, ir.Constant(_I64, 4))])
-    qp = _qb_cells(context, builder, signature.args[4], qbv)
-    v8d = ir.VectorType(_F64, CELLS)
-    bound = []
-    for c in (0, 1):  # qb[k, c] for each cell k: the bounds of its values
-        vec = ir.Constant(v8d, ir.Undefined)
-        for k in range(CELLS):
-            q = builder.load(builder.gep(qp, [ir.Constant(_I64, 4 * k + c)]))
-            vec = builder.insert_element(vec, q, ir.Constant(_I32, k))
-        bound.append(vec)
+    v8d = _V8D
+    # cq[0], cq[1]: the bounds of each cell's values
+    bound = [builder.load(cq_row(context, builder, signature.args[4], cqv, c), align=8)
+             for c in (0, 1)]  # fmt: skip
     f32max = float(np.finfo(np.float32).max)
     slots = [cgutils.alloca_once_value(builder, v) for v in (
         start, ir.Constant(_ROW, [f32max] * CELLS), ir.Constant(_ROW, [-f32max] * CELLS),
@@ -254,7 +242,8 @@ def _walk_codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
     builder.store(builder.add(j, ir.Constant(_I64, 1)), slots[0])
     builder.branch(cond)
     builder.position_at_end(done)
-    _store_extremes(builder, qp, builder.load(slots[1]), builder.load(slots[2]))
+    _store_extremes(context, builder, signature.args[4], cqv, builder.load(slots[1]),
+                    builder.load(slots[2]))  # fmt: skip
     vals = [builder.sitofp(builder.load(slots[0]), _F64)]
     vals += [builder.load(slots[k]) for k in (3, 4, 5, 6)]
     return context.make_tuple(builder, signature.return_type, vals)
@@ -262,24 +251,24 @@ def _walk_codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
 
 @intrinsic
 def _cell_walk(
-    typingctx: Any, x: Any, c0: Any, a: Any, b: Any, qb: Any, lo: Any, hi: Any, acc_c: Any,
+    typingctx: Any, x: Any, c0: Any, a: Any, b: Any, cq: Any, lo: Any, hi: Any, acc_c: Any,
     acc_d: Any,
 ) -> Any:  # fmt: skip
     """The scan's one-by-one walk over rows ``a..b-1`` of the :data:`CELLS` adjacent float32
-    columns from ``c0`` of ``x``: each row whose cells are within their bounds (``qb[k, 0]``
-    < v <= ``qb[k, 1]``) and whose sum ``0.0 + v0 + ... + v7`` is within (``lo``, ``hi``]
+    columns from ``c0`` of ``x``: each row whose cells are within their bounds (``cq[0, k]``
+    < v <= ``cq[1, k]``) and whose sum ``0.0 + v0 + ... + v7`` is within (``lo``, ``hi``]
     is taken, up to the first that is not. Each cell's smallest and largest value over
-    the rows taken go into ``qb[k, 2]`` and ``qb[k, 3]``; returns ``[0]`` the row where it
+    the rows taken go into ``cq[2, k]`` and ``cq[3, k]``; returns ``[0]`` the row where it
     stopped, ``[1]``, ``[2]`` the sums' extremes and ``[3]``, ``[4]`` ``acc_c`` and
     ``acc_d`` each plus the sums in row order: the scalar walk's values (every value taken
-    is finite: the bounds admit no NaN or infinity). Other dtypes: NaNs, ``qb``
+    is finite: the bounds admit no NaN or infinity). Other dtypes: NaNs, ``cq``
     untouched."""
     if not (isinstance(x, types.Array) and x.ndim == 2):
         return None
     n_out = 5
     ret = types.UniTuple(types.float64, n_out)
     f = types.float64
-    sig = ret(x, types.intp, types.intp, types.intp, qb, f, f, f, f)
+    sig = ret(x, types.intp, types.intp, types.intp, cq, f, f, f, f)
     if x.dtype == types.float32:
         return sig, _walk_codegen
 
@@ -301,8 +290,8 @@ def adjacent(cols: np.ndarray, column_bytes: int) -> bool:
     return True
 
 
-#: called from the scan as ``cell_rows(x, c0, a, b, acc, keep, qb)`` (numba passes the
+#: called from the scan as ``cell_rows(x, c0, a, b, acc, keep, cq)`` (numba passes the
 #: typing context)
 cell_rows: Any = _cell_rows
-#: called from the scan as ``cell_walk(x, c0, a, b, qb, lo, hi, acc_c, acc_d)``
+#: called from the scan as ``cell_walk(x, c0, a, b, cq, lo, hi, acc_c, acc_d)``
 cell_walk: Any = _cell_walk

@@ -44,6 +44,10 @@ row (:mod:`~stride.core._contact_cells`): the summary four rows at a time, and t
 one by one with a row's tests in one vector; the generic loops' values, bit for bit.
 At a block's end the sensors' envelopes are updated four at a time in vectors
 (:mod:`~stride.core._contact_envelopes`; their state is laid out field by field for it).
+For the eight cells, the sensors' quiet bounds, the test of a run's last row, the test of a
+summary's extremes and a run's commit are each one vector too
+(:mod:`~stride.core._contact_cellstate`; the cells' bounds and extremes in ``cq``, a row a
+field, where ``qb`` has a row a sensor for the other layouts).
 
 Compile time (a first run waits for it): numba compiles a helper once per distinct set of
 argument types, and a literal ``True``, ``False`` or ``0`` argument is a type of its own,
@@ -68,6 +72,13 @@ from stride.core._contact_bounds import (
     pair_rows,
 )
 from stride.core._contact_cells import adjacent, cell_rows, cell_walk
+from stride.core._contact_cellstate import (
+    CELLS,
+    cell_bounds,
+    cell_commit,
+    cell_inside,
+    cells_within,
+)
 from stride.core._contact_envelopes import envelopes4
 from stride.core._contact_layout import (
     LANES,
@@ -238,6 +249,9 @@ def scan(
     cells = float32_values and adjacent(cols, x.strides[1])
     # bounds of each sensor's values in a quiet run: rows 0..nk-1, then extremes found
     qb = np.empty((nk, 4), np.float64)
+    # eight cells' bounds and extremes, a row each (their vectors: _contact_cellstate)
+    cq = np.empty((4, CELLS), np.float64)
+    cells_at = column(np.int64(0))  # their trackers (int64, not the literal 0: see above)
     ep = envelope_params(p)
     c0 = cols[0]
     c1 = cols[nk - 1]
@@ -309,7 +323,10 @@ def scan(
                     tr[T_OK], st, pre, above, fs[S_LIFTED], tr[T_OFF], tr[T_ON],
                     tr[T_LOW], tr[T_MID],
                 )  # fmt: skip
-                if multi:
+                if cells:
+                    # the loop below on the eight cells at once (_contact_cellstate)
+                    cell_bounds(tr, cells_at, cq)
+                elif multi:
                     # each sensor's values that change nothing but running values: any
                     # while its levels are unusable; loaded, above its contact level;
                     # unloaded and not pre-loaded, up to its onset level; else between
@@ -339,6 +356,8 @@ def scan(
                         (e0 > qb[0, 0]) & (e0 <= qb[0, 1]) & (e1 > qb[1, 0]) & (e1 <= qb[1, 1])
                         & (se > lo) & (se <= hi)
                     )  # fmt: skip
+                elif cells:
+                    summarise = cell_inside(x, c0, ke, cq, lo, hi)
                 else:
                     se = 0.0
                     inside = True
@@ -437,9 +456,9 @@ def scan(
                         # an insole's eight cells (float32 side by side): the rows' sums
                         # and extremes four rows at a time in vectors (_contact_cells)
                         keep = in_contact or tracking
-                        # (each cell's extremes into qb[:, 2:4])
+                        # (each cell's extremes into cq[2:4])
                         run_min, run_max, s_run = cell_rows(
-                            x, c0, i, limit, acc_c if in_contact else acc_d, keep, qb
+                            x, c0, i, limit, acc_c if in_contact else acc_d, keep, cq
                         )
                         if keep:  # the sum committed, as in the generic loop below
                             acc_c = np.nan if in_contact and tracking else s_run
@@ -513,7 +532,9 @@ def scan(
                     and run_max <= hi
                     and acc_c == acc_c  # a NaN sample (min/max skip NaN; sums do not)
                 )
-                if quiet and multi:
+                if quiet and cells:
+                    quiet = cells_within(cq)
+                elif quiet and multi:
                     for k in range(nk):
                         if not (qb[k, 2] > qb[k, 0] and qb[k, 3] <= qb[k, 1]):
                             quiet = False
@@ -527,7 +548,7 @@ def scan(
                 run_max = -BIG
                 acc_c = fs[S_ACC]
                 acc_d = fs[S_CAND_ACC]
-                if multi:
+                if multi and not cells:  # (the cells' walk starts its extremes itself)
                     for k in range(nk):
                         qb[k, 2] = BIG
                         qb[k, 3] = -BIG
@@ -565,9 +586,9 @@ def scan(
                     qb[1, 3] = n1
                 elif cells:
                     # an insole's eight cells: a row's tests in one vector (_contact_cells)
-                    # (each cell's extremes into qb[:, 2:4])
+                    # (each cell's extremes into cq[2:4])
                     jf, run_min, run_max, acc_c, acc_d = cell_walk(
-                        x, c0, j, stop, qb, lo, hi, acc_c, acc_d
+                        x, c0, j, stop, cq, lo, hi, acc_c, acc_d
                     )
                     j = int(jf)
                 else:
@@ -609,16 +630,21 @@ def scan(
             tr[T_BMIN] = run_min if run_min < tr[T_BMIN] else tr[T_BMIN]
             tr[T_BMAX] = run_max if run_max > tr[T_BMAX] else tr[T_BMAX]
             tr[T_BCNT] += m
-            s_last = 0.0
-            for k in range(nk):
-                ck = column(k)
-                v = np.float64(x[last, cols[k]])
-                s_last += v
-                if multi:
-                    tr[ck + R_PREV] = v
-                    tr[ck + R_BMIN] = qb[k, 2] if qb[k, 2] < tr[ck + R_BMIN] else tr[ck + R_BMIN]
-                    tr[ck + R_BMAX] = qb[k, 3] if qb[k, 3] > tr[ck + R_BMAX] else tr[ck + R_BMAX]
-                    tr[ck + R_BCNT] += m
+            if cells:  # the loop below on the eight cells at once (_contact_cellstate)
+                s_last = cell_commit(tr, cells_at, x, c0, last, cq, m)
+            else:
+                s_last = 0.0
+                for k in range(nk):
+                    ck = column(k)
+                    v = np.float64(x[last, cols[k]])
+                    s_last += v
+                    if multi:
+                        tr[ck + R_PREV] = v
+                        ext = qb[k, 2]
+                        tr[ck + R_BMIN] = ext if ext < tr[ck + R_BMIN] else tr[ck + R_BMIN]
+                        ext = qb[k, 3]
+                        tr[ck + R_BMAX] = ext if ext > tr[ck + R_BMAX] else tr[ck + R_BMAX]
+                        tr[ck + R_BCNT] += m
             tr[T_PREV] = s_last
             fs[S_PREV_T] = t[last]
             fs[S_INDEX] += m

@@ -31,6 +31,7 @@ JIT_ONLY: dict[str, Any] = {"no_cfunc_wrapper": True, "no_cpython_wrapper": True
 KERNEL_SOURCES = (
     "core/_contact_bounds.py",
     "core/_contact_cells.py",
+    "core/_contact_cellstate.py",
     "core/_contact_envelopes.py",
     "core/_contact_layout.py",
     "core/_contact_scan.py",

@@ -27,26 +27,26 @@ PLACES = ("heel", "heel", "mid", "lateral", "lateral", "medial", "toe", "toe")
 
 @njit
 def _rows_kernel(
-    x: np.ndarray, c0: int, a: int, b: int, acc: float, keep: bool, qb: np.ndarray
+    x: np.ndarray, c0: int, a: int, b: int, acc: float, keep: bool, cq: np.ndarray
 ) -> tuple[float, ...]:
-    return cell_rows(x, c0, a, b, acc, keep, qb)
+    return cell_rows(x, c0, a, b, acc, keep, cq)
 
 
 def _rows(x: np.ndarray, c0: int, a: int, b: int, acc: float, keep: bool) -> list[float]:
     """``cell_rows`` as the plain loop's list: each cell's minimum, then maximum, then the
-    sums' extremes and the sum (the scan's other sensors' bounds in ``qb`` left alone)."""
-    qb = np.full((CELLS, 4), 7.0)
-    got = _rows_kernel(x, c0, a, b, acc, keep, qb)
-    assert (qb[:, :2] == 7.0).all()
-    return [*qb[:, 2], *qb[:, 3], *got]
+    sums' extremes and the sum (the cells' bounds in ``cq`` left alone)."""
+    cq = np.full((4, CELLS), 7.0)
+    got = _rows_kernel(x, c0, a, b, acc, keep, cq)
+    assert (cq[:2] == 7.0).all()
+    return [*cq[2], *cq[3], *got]
 
 
 @njit
 def _walk_kernel(
-    x: np.ndarray, c0: int, a: int, b: int, qb: np.ndarray, lo: float, hi: float, ac: float,
+    x: np.ndarray, c0: int, a: int, b: int, cq: np.ndarray, lo: float, hi: float, ac: float,
     ad: float,
 ) -> tuple[float, ...]:  # fmt: skip
-    return cell_walk(x, c0, a, b, qb, lo, hi, ac, ad)
+    return cell_walk(x, c0, a, b, cq, lo, hi, ac, ad)
 
 
 def _walk(
@@ -54,11 +54,12 @@ def _walk(
     ad: float,
 ) -> list[float]:  # fmt: skip
     """``cell_walk`` as the plain walk's list: the row where it stopped, each cell's
-    minimum, then maximum, the sums' extremes, the two sums (the bounds left alone)."""
-    q = qb.copy()
+    minimum, then maximum, the sums' extremes, the two sums (the bounds left alone;
+    ``qb``: a cell a row, its bounds in columns 0 and 1, as the plain walk takes them)."""
+    q = np.ascontiguousarray(qb.T)
     got = _walk_kernel(x, c0, a, b, q, lo, hi, ac, ad)
-    assert np.array_equal(q[:, :2], qb[:, :2], equal_nan=True)
-    return [got[0], *q[:, 2], *q[:, 3], *got[1:]]
+    assert np.array_equal(q[:2], qb[:, :2].T, equal_nan=True)
+    return [got[0], *q[2], *q[3], *got[1:]]
 
 
 @njit

@@ -1,0 +1,206 @@
+"""An insole's per-sensor rules in vectors (``_contact_cellstate``: the eight cells' quiet
+bounds, a row's test against them, a run's extremes against them, a run's commit) against
+the scan's loops over the sensors, written out plainly: bit for bit, for every load state,
+unusable levels (0 or NaN), signed zeros, ties at a bound, NaN and infinities."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from numba import njit
+
+from stride.core import _contact_layout as lay
+from stride.core import _contact_state as k
+from stride.core._contact_cellstate import (
+    CELLS,
+    cell_bounds,
+    cell_commit,
+    cell_inside,
+    cells_within,
+)
+from stride.core._contact_layout import N_T, PAGE, column
+
+BIG = k.BIG
+
+
+@njit
+def _bounds(tr: np.ndarray, cq: np.ndarray) -> None:
+    cell_bounds(tr, column(np.int64(0)), cq)
+
+
+@njit
+def _inside(x: np.ndarray, c0: int, j: int, cq: np.ndarray, lo: float, hi: float) -> bool:
+    return cell_inside(x, c0, j, cq, lo, hi)
+
+
+@njit
+def _within(cq: np.ndarray) -> bool:
+    return cells_within(cq)
+
+
+@njit
+def _commit(tr: np.ndarray, x: np.ndarray, c0: int, last: int, cq: np.ndarray, m: int) -> float:
+    return cell_commit(tr, column(np.int64(0)), x, c0, last, cq, m)
+
+
+def _at(sensor: int, field: int) -> int:
+    return N_T + sensor + PAGE * field
+
+
+def _plain_bounds(tr: np.ndarray) -> np.ndarray:
+    """The scan's loop: each sensor's bounds in a quiet run (a sensor a column)."""
+    qb = np.zeros((2, CELLS))
+    for s in range(CELLS):
+        ok = tr[_at(s, lay.T_OK)] != 0.0
+        ld = tr[_at(s, lay.T_LOADED)]
+        held = ok and ld == k.LOADED
+        free = ld == k.UNLOADED and tr[_at(s, lay.T_PRE)] == 0.0
+        s_on = tr[_at(s, lay.T_OFF)]
+        s_low = tr[_at(s, lay.T_LOW)]
+        qb[0, s] = s_low if held else (-BIG if (not ok) or free else s_on)
+        qb[1, s] = BIG if (not ok) or held else (s_on if free else s_low)
+    return qb
+
+
+def _bits(a: np.ndarray) -> bytes:
+    return np.ascontiguousarray(a, np.float64).tobytes()
+
+
+_LEVEL = st.one_of(
+    st.sampled_from([0.0, -0.0, 1.5, -2.0, np.inf, -np.inf, np.nan]),
+    st.floats(-1e6, 1e6, allow_nan=False),
+)
+_SENSORS = st.lists(
+    st.tuples(
+        st.sampled_from([0.0, 1.0, np.nan, 0.5]),  # T_OK
+        st.sampled_from([k.LOAD_UNKNOWN, k.UNLOADED, k.LOADED, np.nan]),  # T_LOADED
+        st.sampled_from([0.0, 1.0, -0.0, np.nan]),  # T_PRE
+        _LEVEL,  # T_OFF
+        _LEVEL,  # T_LOW
+    ),
+    min_size=CELLS,
+    max_size=CELLS,
+)
+
+
+_FIELDS = (lay.T_OK, lay.T_LOADED, lay.T_PRE, lay.T_OFF, lay.T_LOW)
+
+
+def _tracker(sensors: list[tuple[float, ...]], seed: int) -> np.ndarray:
+    tr = np.random.default_rng(seed).normal(size=N_T + N_T * PAGE)
+    for s, fields in enumerate(sensors):
+        for field, v in zip(_FIELDS, fields, strict=True):
+            tr[_at(s, field)] = v
+    return tr
+
+
+@settings(max_examples=200, deadline=None)
+@given(_SENSORS, st.integers(0, 2**31))
+def test_cell_bounds_equal_the_loop(sensors: list[tuple[float, ...]], seed: int) -> None:
+    tr = _tracker(sensors, seed)
+    before = tr.copy()
+    cq = np.full((4, CELLS), 7.0)
+    _bounds(tr, cq)
+    assert _bits(cq[:2]) == _bits(_plain_bounds(tr))
+    assert (cq[2:] == 7.0).all()  # the extremes' rows left alone
+    assert _bits(tr) == _bits(before)
+
+
+_CELL = st.one_of(
+    st.sampled_from([0.0, -0.0, 3.0, 120.5, np.nan, np.inf, -np.inf]),
+    st.floats(-10, 200, allow_nan=False, width=32),
+)
+
+
+_BOUND = st.sampled_from([-BIG, BIG, 0.0, -0.0, 3.0, 50.0, 120.5])
+_EXTREME = st.sampled_from([0.0, -0.0, 1.0, 5.0, 200.0, np.inf, -np.inf, np.nan])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    hnp.arrays(np.float32, (3, 12), elements=_CELL),
+    st.integers(0, 4),
+    st.lists(_BOUND, min_size=16, max_size=16),
+    st.sampled_from([(-BIG, BIG), (0.0, 400.0), (3.0, 120.5), (-5.0, 0.0)]),
+)
+def test_cell_inside_equals_the_scans_test(
+    x: np.ndarray, c0: int, bounds: list[float], sums: tuple[float, float]
+) -> None:
+    cq = np.zeros((4, CELLS))
+    cq[0], cq[1] = bounds[:CELLS], bounds[CELLS:]
+    lo, hi = sums
+    for j in range(x.shape[0]):
+        se, inside = 0.0, True
+        for s in range(CELLS):  # the scan's generic test of a run's last row
+            ev = float(x[j, c0 + s])
+            se += ev
+            if not (ev > cq[0, s] and ev <= cq[1, s]):
+                inside = False
+        assert _inside(x, c0, j, cq, lo, hi) == (inside and se > lo and se <= hi)
+
+
+def test_a_row_at_its_bounds() -> None:
+    """A cell at its upper bound is inside, at its lower bound outside; the sum likewise."""
+    x = np.array([[0.0, -0.0, 3.0, 120.5, 7.25, 1.0, 2.0, 0.5]], np.float32)
+    v = x[0].astype(np.float64)
+    se = 0.0
+    for e in v:
+        se += e
+    cq = np.zeros((4, CELLS))
+    cq[0], cq[1] = v - 1.0, v
+    assert _inside(x, 0, 0, cq, se - 1.0, se)
+    assert not _inside(x, 0, 0, cq, se, se + 1.0)
+    for s in range(CELLS):
+        low = cq.copy()
+        low[0, s] = v[s]
+        assert not _inside(x, 0, 0, low, -BIG, BIG)
+
+
+@settings(max_examples=200, deadline=None)
+@given(hnp.arrays(np.float64, (4, CELLS), elements=st.sampled_from(
+    [-BIG, BIG, 0.0, -0.0, 1.0, 2.0, np.nan, np.inf])))  # fmt: skip
+def test_cells_within_equals_the_scans_test(cq: np.ndarray) -> None:
+    want = all(cq[2, s] > cq[0, s] and cq[3, s] <= cq[1, s] for s in range(CELLS))
+    assert _within(cq) == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    hnp.arrays(np.float32, (2, 10), elements=_CELL),
+    st.integers(0, 2),
+    hnp.arrays(np.float64, (2, CELLS), elements=_EXTREME),
+    st.integers(0, 2**31),
+    st.integers(1, 40),
+)
+def test_cell_commit_equals_the_loop(
+    x: np.ndarray, c0: int, ext: np.ndarray, seed: int, m: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    tr = rng.choice(np.array([0.0, -0.0, 1.0, 5.0, np.inf, -np.inf, 3.0]), N_T + N_T * PAGE)
+    cq = np.zeros((4, CELLS))
+    cq[2:] = ext
+    want = tr.copy()
+    s_last = 0.0
+    for s in range(CELLS):  # the scan's commit of a quiet run to each sensor
+        v = float(x[1, c0 + s])
+        s_last += v
+        want[_at(s, lay.T_PREV)] = v
+        q, t = cq[2, s], want[_at(s, lay.T_BMIN)]
+        want[_at(s, lay.T_BMIN)] = q if q < t else t
+        q, t = cq[3, s], want[_at(s, lay.T_BMAX)]
+        want[_at(s, lay.T_BMAX)] = q if q > t else t
+        want[_at(s, lay.T_BCNT)] += m
+    got = _commit(tr, x, c0, 1, cq, m)
+    assert _bits(np.array([got])) == _bits(np.array([s_last]))
+    assert _bits(tr) == _bits(want)
+
+
+def test_other_dtypes_take_none_of_it() -> None:
+    x = np.ones((2, 8), np.float64)
+    cq = np.zeros((4, CELLS))
+    tr = np.zeros(N_T + N_T * PAGE)
+    assert not _inside(x, 0, 0, cq, -BIG, BIG)
+    assert np.isnan(_commit(tr, x, 0, 0, cq, 1))
+    assert (tr == 0.0).all()
