@@ -340,10 +340,10 @@ def profiles(work: Path, minutes: float, names: list[str], repeat: int) -> list[
             label = f"{sensors}, overground" if overground else sensors
             two = best[2]
             rows.append({"profile": name, "sensors": label, "dtype": str(sig.forces.dtype),
-                         "analysis_s": round(best[1], 4),
+                         "analysis_s": round(best[1], 6),
                          "M_points_per_s": round(sig.n / best[1] / 1e6, 1),
                          "over_int16_copy": round(best[1] / copy, 1),
-                         "two_threads_analysis_s": round(two, 4),
+                         "two_threads_analysis_s": round(two, 6),
                          "two_threads_M_points_per_s": round(sig.n / two / 1e6, 1)})  # fmt: skip
     return rows
 
