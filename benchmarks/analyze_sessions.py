@@ -6,7 +6,8 @@ Not a test. Run: ``python benchmarks/analyze_sessions.py --baseline DIR [--round
 runs one child process per checkout, alternating which goes first (the baseline with
 ``PYTHONPATH=DIR`` and its own numba cache, ``DIR/.numba-cache``); a child reads each
 recording as ``stride analyze`` does, analyses it once (kernels loaded), then
-``--repeat`` times (``stride.core.analyzer.analyze``, the feet one after the other):
+``--repeat`` times (``stride.core.analyzer.analyze``, the feet one after the other, or
+with ``--threads 2`` side by side, as ``stride analyze`` runs them where a core is idle):
 best and median wall milliseconds and time points/s, with the 1-minute load average;
 with ``--course``, also course mode's own share of each analysis (an overground
 recording's ``apply_course``, timed where the analysis calls it): best and median.
@@ -39,6 +40,8 @@ from stride.analysis import with_session_defaults
 from stride.core.analyzer import AnalysisConfig, analyze
 from stride.readers import read_signals
 assert stride.__file__.startswith({root!r}), stride.__file__
+from stride.core.contacts import set_foot_threads
+set_foot_threads({threads!r})
 course = []
 if {course!r}:
     inner = analyzer.apply_course
@@ -68,9 +71,16 @@ for s in {sessions!r}:
 
 
 def run(
-    root: Path, env: dict[str, str], sessions: list[str], repeat: int, course: bool = False
+    root: Path,
+    env: dict[str, str],
+    sessions: list[str],
+    repeat: int,
+    course: bool = False,
+    threads: int = 1,
 ) -> list[dict[str, Any]]:
-    code = _CHILD.format(root=str(root), sessions=sessions, repeat=repeat, course=course)
+    code = _CHILD.format(
+        root=str(root), sessions=sessions, repeat=repeat, course=course, threads=threads
+    )
     # in ``root``: ``python -c`` puts the working directory first on the path, so run
     # from this checkout, the baseline's child would import this checkout's stride
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root,
@@ -85,6 +95,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--course", action="store_true", help="also course mode's own time")
+    ap.add_argument("--threads", type=int, default=1, help="2: as on an idle core")
     a = ap.parse_args()
     base = a.baseline.resolve()
     sessions = [str(Path(s).resolve()) for s in a.sessions]  # the children run elsewhere
@@ -97,7 +108,7 @@ def main() -> None:
         print(f"round {r + 1}, load average {os.getloadavg()[0]:.2f}", flush=True)
         for name in order:
             root, env = envs[name]
-            for row in run(root, env, sessions, a.repeat, a.course):
+            for row in run(root, env, sessions, a.repeat, a.course, a.threads):
                 n = row["n"]
                 course = (
                     f"; course mode best {row['course_best_s'] * 1e3:.2f} ms, median "
