@@ -81,9 +81,11 @@ from __future__ import annotations
 
 import functools
 import math
+import os
+import queue
 import sys
+import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -554,9 +556,10 @@ def detect_feet(
     signals: GaitSignals, sides: Sequence[Side], params: ContactParams | None = None
 ) -> dict[Side, FootContacts]:
     """All contacts of each foot in ``sides``, as :func:`detect_contacts` per foot; the
-    times are prepared and checked for gaps once for all the feet (one read of them less
-    per extra foot), and on records of :data:`THREAD_MIN_SAMPLES` or more the feet are
-    scanned side by side, one thread each (:func:`foot_threads`): the same results."""
+    times are prepared once for all the feet and, foot after foot, checked for gaps once
+    (one read of them less per extra foot); on records of :data:`THREAD_MIN_SAMPLES` or
+    more the feet are scanned side by side, one thread each (:func:`foot_threads`), each
+    checking the gaps as it scans: the same results."""
     all_cols = {}
     for side in sides:
         all_cols[side] = signals.side_columns(side)
@@ -570,35 +573,96 @@ def detect_feet(
     p = _param_vector(float(signals.fs), params or ContactParams())
     t, x = _prepare(signals.t, forces)
     _check_rate(t, float(signals.fs), params or ContactParams())
-    cols0 = np.asarray(all_cols[sides[0]], np.int64)
     # each foot's state made before any thread starts: a thread goes straight to the scan
     runners = [_FootRunner(side, all_cols[side], p.copy()) for side in sides]
-    bads: NDArray[np.int64] | None = None
-
-    def one_foot(runner: _FootRunner) -> FootContacts:
-        return FootContacts.concat(
-            [runner.feed(t, x, bads), runner.finish()], runner.side, runner.nk
-        )
-
     threads = foot_threads() if len(sides) > 1 and t.shape[0] >= THREAD_MIN_SAMPLES else 1
     if threads <= 1:
-        bads = bad_steps(t, x, cols0, p) if len(sides) > 1 else None
-        return {r.side: one_foot(r) for r in runners}
-    # the scan releases the GIL: the bad steps' second half on a thread while this one
-    # finds the first half; then the other feet on threads, started first, and the first
-    # foot here meanwhile (no thread start waits on this one's); its error, if any, first
-    with ThreadPoolExecutor(min(len(sides), threads) - 1) as pool:
-        mid = t.shape[0] // 2
-        second = pool.submit(bad_steps, t, x, cols0, p, BAD_STEP_ROWS, mid)
-        bads = bad_steps(t[:mid], x[:mid], cols0, p)[:-1]
-        bads = np.concatenate((bads, second.result()))
-        rest = [pool.submit(one_foot, r) for r in runners[1:]]
-        first = one_foot(runners[0])
-    return {sides[0]: first} | {r.side: j.result() for r, j in zip(runners[1:], rest, strict=True)}
+        bads = None
+        if len(sides) > 1:
+            bads = bad_steps(t, x, np.asarray(all_cols[sides[0]], np.int64), p)
+        return {r.side: _one_foot(r, t, x, bads) for r in runners}
+    # the other feet on the process's foot threads, handed over first, and the first foot
+    # here meanwhile; each finds the bad time steps as it scans (a shared pass would make
+    # the feet wait for it, and costs about what it saves); this foot's error, if any, first
+    jobs = [_FootJob(r, t, x) for r in runners[1:]]
+    for job, worker in zip(jobs, _foot_workers(min(len(sides), threads) - 1), strict=False):
+        worker.put(job)
+    for job in jobs[threads - 1 :]:  # more feet than threads: after the first, here
+        job.run()
+    first = _one_foot(runners[0], t, x, None)
+    return {sides[0]: first} | {job.runner.side: job.result() for job in jobs}
 
 
-#: records shorter than this are scanned foot after foot (a thread costs more than it saves)
-THREAD_MIN_SAMPLES = 200_000
+def _one_foot(
+    runner: _FootRunner,
+    t: NDArray[np.float64],
+    x: NDArray[np.generic],
+    bads: NDArray[np.int64] | None,
+) -> FootContacts:
+    """All of one foot's contacts: the scan of the whole record, then the contact it leaves open."""
+    return FootContacts.concat([runner.feed(t, x, bads), runner.finish()], runner.side, runner.nk)
+
+
+class _FootJob:
+    """One foot scanned on a foot thread (:func:`_foot_workers`); :meth:`result` waits for
+    it and raises what the scan raised."""
+
+    __slots__ = ("_done", "_err", "_out", "runner", "t", "x")
+
+    def __init__(self, runner: _FootRunner, t: NDArray[np.float64], x: NDArray[np.generic]) -> None:
+        self.runner, self.t, self.x = runner, t, x
+        self._done = threading.Lock()
+        self._done.acquire()  # released once the scan has ended (a lock: the cheapest wake-up)
+        self._out: FootContacts | None = None
+        self._err: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self._out = _one_foot(self.runner, self.t, self.x, None)
+        except BaseException as err:  # raised by the caller's thread, not lost in this one
+            self._err = err
+        finally:
+            self.t = self.x = _EMPTY_T  # the record is not kept alive by a finished job
+            self._done.release()
+
+    def result(self) -> FootContacts:
+        with self._done:
+            pass
+        if self._err is not None:
+            raise self._err
+        assert self._out is not None
+        return self._out
+
+
+def _serve(jobs: queue.SimpleQueue[_FootJob]) -> None:
+    while True:
+        jobs.get().run()
+
+
+#: this process's id and its foot threads' queues (a forked child has none of the threads)
+_WORKERS: list[tuple[int, queue.SimpleQueue[_FootJob]]] = []
+
+
+def _foot_workers(n: int) -> list[queue.SimpleQueue[_FootJob]]:
+    """The queues of ``n`` threads kept for the process that scan feet: a thread started
+    and joined for each record took 0.06-0.4 ms (a 5-minute record's foot: 0.6 ms). Daemon
+    threads, so they never keep a process from exiting; a process forked from this one
+    (``stride analyze A B C``'s workers) has none of them and starts its own."""
+    pid = os.getpid()
+    if _WORKERS and _WORKERS[0][0] != pid:
+        _WORKERS.clear()
+    while len(_WORKERS) < n:
+        jobs: queue.SimpleQueue[_FootJob] = queue.SimpleQueue()
+        name = f"stride-foot-{len(_WORKERS) + 1}"
+        threading.Thread(target=_serve, args=(jobs,), name=name, daemon=True).start()
+        _WORKERS.append((pid, jobs))
+    return [jobs for _, jobs in _WORKERS[:n]]
+
+
+#: records shorter than this are scanned foot after foot: handing a foot to the foot thread
+#: costs about 0.03-0.05 ms, so two threads gained from about 30,000 samples on (heel + toe;
+#: insole8 from 20,000) and 16-32 % at 60,000 (docs/performance.md)
+THREAD_MIN_SAMPLES = 50_000
 _THREADS = [1]
 
 

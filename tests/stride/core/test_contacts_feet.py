@@ -97,8 +97,8 @@ def test_shared_gap_scan_gives_the_per_foot_contacts(seed: int) -> None:
 
 @pytest.fixture(params=[1, 2], ids=["one-thread", "two-threads"])
 def foot_threads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
-    """Short records scanned with ``request.param`` threads (the split bad-step pass, one
-    foot on a worker, with two)."""
+    """Short records scanned with ``request.param`` threads (with two: the second foot on
+    the process's foot thread, each foot finding the bad time steps as it scans)."""
     monkeypatch.setattr(contacts, "THREAD_MIN_SAMPLES", 0)
     monkeypatch.setattr(contacts, "_THREADS", [request.param])
     return int(request.param)
@@ -106,8 +106,9 @@ def foot_threads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 
 @pytest.mark.parametrize("where", ["first", "middle", "last"])
 def test_two_threads_give_the_one_thread_contacts(where: str) -> None:
-    """The bad steps found in two halves at once (at the ends and around the cut
-    between them) and the feet scanned on two threads: field for field the same."""
+    """The feet scanned on two threads, each finding the bad time steps itself (at the
+    ends and in the middle), and one after the other with the shared pass of them: field
+    for field the same."""
     rng = np.random.default_rng(11)
     sig = _two_feet(rng, 500.0, 30.0)
     t = sig.t.copy()
