@@ -141,3 +141,77 @@ def _previous_median_mad(
             else:
                 mad[i] = _mad_by_sorting(s, mi, buf, k, min_count)
     return med, mad
+
+
+@njit(cache=True, **JIT_ONLY)
+def _count_not_after(a: NDArray[np.float64], v: float) -> int:
+    """``np.searchsorted(a, v, side="right")`` of an ascending ``a`` (NaN last, as numpy
+    orders it): how many of ``a`` are not after ``v``."""
+    lo = 0
+    hi = a.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _before(v, a[mid]):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@njit(cache=True, **PY_ENTRY)
+def _intervals(
+    on: NDArray[np.float64],
+    off: NDArray[np.float64],
+    on_seen: NDArray[np.bool_],
+    on_o: NDArray[np.float64],
+    off_o: NDArray[np.float64],
+    other_seen: NDArray[np.bool_],
+    j: NDArray[np.int64],
+    after: NDArray[np.int64],
+    out: NDArray[np.float64],
+    marks: NDArray[np.bool_],
+) -> None:
+    """The times of rows ``j`` (``stride.core.step_intervals.intervals``), a row at a time:
+    ``after[r]`` = how many of the other foot's ICs come before row r's IC. Writes ``out``
+    (11, n): ic, fc, prev_ic, prev_fc, other_ic, stride, step, stance, swing and both
+    double supports; ``marks`` (2, n): edge and alternation. Each value is the one the
+    whole-array version's ``np.where`` picks, computed by the same float operation."""
+    no = on_o.shape[0]
+    nan = np.nan
+    for r in range(j.shape[0]):
+        jj = j[r]
+        ic = on[jj]
+        fc = off[jj]
+        has_prev = jj > 0
+        pj = max(jj - 1, 0)
+        prev_ic = on[pj] if has_prev else nan
+        prev_fc = off[pj] if has_prev else nan
+        seen = on_seen[jj]
+        prev_seen = on_seen[pj] if has_prev else False
+        a = after[r]
+        has_po = a >= 1 and no > 0
+        pos = max(a - 1, 0)
+        other_ic = on_o[pos] if has_po else nan
+        other_fc = off_o[pos] if has_po else nan
+        po_seen = other_seen[pos] if has_po else False
+        n_between = a - _count_not_after(on_o, prev_ic if has_prev else -np.inf)
+        ds_init = nan
+        if np.isfinite(other_fc) and np.isfinite(fc):
+            ds_init = (min(other_fc, fc) - ic) if other_fc >= ic else 0.0
+        ds_term = nan
+        if np.isfinite(fc):
+            next_ic = on_o[min(a, max(no - 1, 0))] if a < no else np.inf
+            ds_term = (fc - next_ic) if next_ic < fc else 0.0
+        out[0, r] = ic
+        out[1, r] = fc
+        out[2, r] = prev_ic
+        out[3, r] = prev_fc
+        out[4, r] = other_ic
+        out[5, r] = (ic - prev_ic) if seen and prev_seen else nan
+        out[6, r] = (ic - other_ic) if seen and po_seen else nan
+        out[7, r] = (fc - ic) if seen else nan
+        out[8, r] = (ic - prev_fc) if seen else nan
+        out[9, r] = ds_init
+        out[10, r] = ds_term
+        marks[0, r] = not (has_prev and seen and prev_seen and has_po and po_seen)
+        marks[1, r] = has_prev and n_between != 1

@@ -1,10 +1,13 @@
-"""Slow, obviously-correct reference for the steps table's rolling medians (the former
-window-matrix implementation, kept so the kernel is checked against it)."""
+"""Slow, obviously-correct references for the steps table's kernels: the rolling medians
+(the former window-matrix implementation) and the intervals (the former whole-array one),
+kept so the kernels are checked against them."""
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
+
+from stride.core.step_intervals import Feet, Intervals
 
 
 def _previous_windows(x: NDArray[np.float64], k: int) -> NDArray[np.float64]:
@@ -39,3 +42,52 @@ def previous_median_mad_reference(
         med = _median_rows(win, min_count)
         dev = np.abs(win - med[:, None])
         return med, _median_rows(dev, min_count)
+
+
+def intervals_reference(
+    f: Feet, j: NDArray[np.int64], before: NDArray[np.intp] | None = None
+) -> Intervals:
+    """:func:`stride.core.step_intervals.intervals` with whole-array numpy calls (its former
+    version, kept so the kernel is checked against it)."""
+    on, on_o = f.on, f.on_o
+    ic = on[j]
+    fc = f.off[j]
+    has_prev = j > 0
+    pj = np.maximum(j - 1, 0)
+    prev_ic = np.where(has_prev, on[pj], np.nan)
+    prev_fc = np.where(has_prev, f.off[pj], np.nan)
+    seen = f.on_seen[j]
+    prev_seen = np.where(has_prev, f.on_seen[pj], False)
+
+    after = np.searchsorted(on_o, ic, side="left") if before is None else before
+    po = after - 1
+    has_po = po >= 0
+    pos = np.maximum(po, 0)
+    other_ic = np.where(has_po, on_o[pos] if on_o.size else np.nan, np.nan)
+    po_on_seen = np.where(has_po, f.other_seen[pos] if on_o.size else False, False)
+    n_between = after - np.searchsorted(on_o, np.where(has_prev, prev_ic, -np.inf), side="right")
+
+    other_fc = np.where(has_po, f.off_o[pos] if f.off_o.size else np.nan, np.nan)
+    ds_init = np.where(other_fc >= ic, np.fmin(other_fc, fc) - ic, 0.0)
+    ds_init = np.where(np.isfinite(other_fc) & np.isfinite(fc), ds_init, np.nan)
+    nxt = np.minimum(after, max(on_o.size - 1, 0))
+    next_ic = np.where(after < on_o.size, on_o[nxt] if on_o.size else np.nan, np.inf)
+    ds_term = np.where(next_ic < fc, fc - next_ic, 0.0)
+    ds_term = np.where(np.isfinite(fc), ds_term, np.nan)
+    return Intervals(
+        ic=ic,
+        fc=fc,
+        prev_ic=prev_ic,
+        prev_fc=prev_fc,
+        other_ic=other_ic,
+        stride_time=np.where(seen & prev_seen, ic - prev_ic, np.nan),
+        step_time=np.where(seen & po_on_seen, ic - other_ic, np.nan),
+        stance=np.where(seen, fc - ic, np.nan),
+        swing=np.where(seen, ic - prev_fc, np.nan),
+        ds_init=ds_init,
+        ds_term=ds_term,
+        # An IC that was not seen (contact began before the record or a gap) ends no step
+        # or stride and starts none; an unseen FC only leaves stance and loading unmeasured.
+        edge=~has_prev | ~seen | ~prev_seen | ~has_po | ~po_on_seen,
+        alternation=has_prev & (n_between != 1),
+    )

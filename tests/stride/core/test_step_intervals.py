@@ -1,0 +1,59 @@
+"""The steps table's intervals kernel against the whole-array numpy version it replaced."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from steps_reference import intervals_reference
+
+from stride.core.step_intervals import Feet, intervals, other_before
+
+#: contact times on a coarse grid, so ties between and within feet are common
+_TIMES = st.lists(st.integers(0, 40), max_size=12).map(lambda v: np.sort(np.array(v) * 0.25))
+
+
+@st.composite
+def _feet(draw: st.DrawFn) -> Feet:
+    def foot() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        on = draw(_TIMES)
+        n = on.shape[0]
+        dur = np.array(draw(st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0, 3.0, np.nan]),
+                                     min_size=n, max_size=n)))  # fmt: skip
+        seen = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), np.bool_)
+        return on, on + dur, seen
+
+    on, off, seen = foot()
+    on_o, off_o, seen_o = foot()
+    return Feet(on, off, seen, on_o, off_o, seen_o)
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Bit for bit: the same values, signs of zero and NaNs."""
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+@settings(max_examples=400, deadline=None)
+@given(_feet(), st.data())
+def test_intervals_equal_the_whole_array_version(f: Feet, data: st.DataObject) -> None:
+    m = f.on.shape[0]
+    rows = st.lists(st.integers(0, max(m - 1, 0)), max_size=3 * m if m else 0)
+    j = np.array(data.draw(rows), np.int64)
+    if data.draw(st.booleans()) and m:
+        j = np.arange(m, dtype=np.int64)
+    before = None
+    if data.draw(st.booleans()):
+        before = other_before(f, 0, m)[j]
+    got, want = intervals(f, j, before), intervals_reference(f, j, before)
+    for name, a, b in zip(got._fields, got, want, strict=True):
+        assert _same(np.asarray(a), np.asarray(b)), name
+
+
+def test_rows_outside_the_contacts_are_refused() -> None:
+    z = np.zeros(2)
+    f = Feet(z, z, np.ones(2, np.bool_), z, z, np.ones(2, np.bool_))
+    with pytest.raises(IndexError):
+        intervals(f, np.array([2]))
+    with pytest.raises(IndexError):
+        intervals(f, np.array([-1]))
