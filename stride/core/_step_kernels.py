@@ -215,3 +215,58 @@ def _intervals(
         out[10, r] = ds_term
         marks[0, r] = not (has_prev and seen and prev_seen and has_po and po_seen)
         marks[1, r] = has_prev and n_between != 1
+
+
+@njit(cache=True, **PY_ENTRY)
+def _row_marks(
+    stride_time: NDArray[np.float64],
+    step_time: NDArray[np.float64],
+    stride_length: NDArray[np.float64],
+    step_length: NDArray[np.float64],
+    ref: NDArray[np.float64],
+    ref_step: NDArray[np.float64],
+    mad_step: NDArray[np.float64],
+    gap: NDArray[np.bool_],
+    edge: NDArray[np.bool_],
+    alternation: NDArray[np.bool_],
+    max_stride_s: float,
+    stop_factor: float,
+    tol: float,
+    flags: NDArray[np.uint16],
+    out: NDArray[np.float64],
+) -> None:
+    """Each row's flag bits (gap 1, turn 2, stop 4, edge 8, alternation 16: ``stop`` and
+    ``turn`` against the references as ``stride.core.steps`` defines them) and its stride
+    time, step time, stride length and step length as the table gives them (``out``, 4 x
+    n): a length only where its time is measured, neither beyond ``max_stride_s`` (a
+    pause). The same comparisons of the same products as the whole-array version."""
+    nan = np.nan
+    spread = 5.0 * 1.4826  # the robust SD of a MAD, times five, as one constant
+    for r in range(stride_time.shape[0]):
+        st = stride_time[r]
+        sp = step_time[r]
+        rf = ref[r]
+        stop = st > max_stride_s or st > stop_factor * rf
+        a = tol * ref_step[r]
+        b = spread * mad_step[r]
+        limit = b if a != a else (a if b != b else max(a, b))  # np.fmax
+        odd = abs(st - rf) > tol * rf or abs(sp - ref_step[r]) > limit
+        turn = odd and not stop
+        bits = 0
+        if gap[r]:
+            bits |= 1
+        if turn:
+            bits |= 2
+        if stop:
+            bits |= 4
+        if edge[r]:
+            bits |= 8
+        if alternation[r]:
+            bits |= 16
+        flags[r] = bits
+        st_ok = np.isfinite(st) and not st > max_stride_s
+        sp_ok = np.isfinite(sp) and not sp > max_stride_s
+        out[0, r] = st if not st > max_stride_s else nan
+        out[1, r] = sp if not sp > max_stride_s else nan
+        out[2, r] = stride_length[r] if st_ok else nan
+        out[3, r] = step_length[r] if sp_ok else nan

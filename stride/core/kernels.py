@@ -51,6 +51,7 @@ def _kernels(
         scan,
         (_step_kernels._previous_median_mad, None),
         (_step_kernels._intervals, None),
+        (_step_kernels._row_marks, None),
         (belt._accumulate, None),
         (belt._displacements, None),
     ]
@@ -242,8 +243,9 @@ def compile_scan_callees() -> None:
 
 def _step_signatures() -> list[tuple[Any, tuple[Any, ...]]]:
     """(kernel, argument types) of the steps table's kernels, as
-    :func:`stride.core.step_intervals._previous_median_mad` and
-    :func:`stride.core.step_intervals.intervals` call them."""
+    :func:`stride.core.step_intervals._previous_median_mad`,
+    :func:`stride.core.step_intervals.intervals` and :func:`stride.core.steps._marks` call
+    them."""
     from numba import types
 
     from stride.core import _step_kernels
@@ -251,9 +253,11 @@ def _step_signatures() -> list[tuple[Any, tuple[Any, ...]]]:
     a1 = types.Array(types.float64, 1, "C")
     b1, i1 = types.Array(types.boolean, 1, "C"), types.Array(types.int64, 1, "C")
     a2, b2 = types.Array(types.float64, 2, "C"), types.Array(types.boolean, 2, "C")
+    u1, f = types.Array(types.uint16, 1, "C"), types.float64
     return [
         (_step_kernels._previous_median_mad, (a1, types.int64, types.int64, types.boolean)),
         (_step_kernels._intervals, (a1, a1, b1, a1, a1, b1, i1, i1, a2, b2)),
+        (_step_kernels._row_marks, (*[a1] * 7, b1, b1, b1, f, f, f, u1, a2)),
     ]
 
 
@@ -274,16 +278,19 @@ def step_kernels_as_python() -> Iterator[None]:
     """Within: the steps table's kernels and the kernels they call run as plain Python
     (same results, slower), so a warm-up compiles every other analysis kernel and leaves
     those to :func:`compile_step_kernels` in another process."""
-    from stride.core import _step_kernels, step_intervals
+    from stride.core import _step_kernels, step_intervals, steps
 
     with _as_python([_step_kernels]):
-        aliases = step_intervals._k_previous_median_mad, step_intervals._k_intervals
+        aliases = (step_intervals._k_previous_median_mad, step_intervals._k_intervals,
+                   steps._row_marks)  # fmt: skip
         step_intervals._k_previous_median_mad = _step_kernels._previous_median_mad
         step_intervals._k_intervals = _step_kernels._intervals
+        steps._row_marks = _step_kernels._row_marks
         try:
             yield
         finally:
-            step_intervals._k_previous_median_mad, step_intervals._k_intervals = aliases
+            (step_intervals._k_previous_median_mad, step_intervals._k_intervals,
+             steps._row_marks) = aliases  # fmt: skip
 
 
 @contextmanager

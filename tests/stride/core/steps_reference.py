@@ -8,6 +8,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from stride.core.step_intervals import Feet, Intervals
+from stride.core.steps import (
+    FLAG_ALTERNATION,
+    FLAG_EDGE,
+    FLAG_GAP,
+    FLAG_STOP,
+    FLAG_TURN,
+    StepParams,
+)
 
 
 def _previous_windows(x: NDArray[np.float64], k: int) -> NDArray[np.float64]:
@@ -91,3 +99,69 @@ def intervals_reference(
         edge=~has_prev | ~seen | ~prev_seen | ~has_po | ~po_on_seen,
         alternation=has_prev & (n_between != 1),
     )
+
+
+def _odd_strides(
+    stride_time: NDArray[np.float64],
+    step_time: NDArray[np.float64],
+    refs: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+    params: StepParams,
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """``stop`` and ``turn`` of each row against its references (module docstring)."""
+    ref, ref_step, mad_step = refs
+    with np.errstate(invalid="ignore"):
+        stop = (stride_time > params.max_stride_s) | (stride_time > params.stop_factor * ref)
+        tol = params.turn_tolerance
+        odd_stride = np.abs(stride_time - ref) > tol * ref
+        # steps vary far more than strides in some gaits (ALS: step CV 40 % with stride
+        # CV 7 %): a step is odd only beyond its foot's usual spread as well
+        step_limit = np.fmax(tol * ref_step, 5.0 * 1.4826 * mad_step)
+        odd_step = np.abs(step_time - ref_step) > step_limit
+        turn = ~stop & (odd_stride | odd_step)
+    return stop, turn
+
+
+def _unless_paused(
+    time_s: NDArray[np.float64], length_m: NDArray[np.float64], params: StepParams
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """A pause in walking (an interval longer than any stride, ``max_stride_s``) is not a
+    stride or a step: its time and length are not measured (the row keeps its ``stop``)."""
+    with np.errstate(invalid="ignore"):
+        paused = time_s > params.max_stride_s
+    return np.where(paused, np.nan, time_s), np.where(paused, np.nan, length_m)
+
+
+def _flags(
+    gap: NDArray[np.bool_],
+    turn: NDArray[np.bool_],
+    stop: NDArray[np.bool_],
+    edge: NDArray[np.bool_],
+    alternation: NDArray[np.bool_],
+) -> NDArray[np.uint16]:
+    """The flag bits of rows from one mask per flag: each mask's bytes (0 or 1) shifted
+    to its bit, not a masked write per flag."""
+    out = np.zeros(gap.shape, np.uint8)
+    pairs = ((FLAG_GAP, gap), (FLAG_TURN, turn), (FLAG_STOP, stop), (FLAG_EDGE, edge),
+             (FLAG_ALTERNATION, alternation))  # fmt: skip
+    for bit, mask in pairs:
+        out |= np.asarray(mask, np.bool_).view(np.uint8) << (bit.bit_length() - 1)
+    return out.astype(np.uint16)
+
+
+def row_marks_reference(
+    times: tuple[NDArray[np.float64], NDArray[np.float64]],
+    lengths: tuple[NDArray[np.float64], NDArray[np.float64]],
+    refs: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+    masks: tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]],
+    params: StepParams,
+) -> tuple[NDArray[np.uint16], NDArray[np.float64]]:
+    """``stride.core.steps._marks`` with whole-array numpy calls (its former version)."""
+    stride_time, step_time = times
+    stride_length, step_length = lengths
+    step_length = np.where(np.isfinite(step_time), step_length, np.nan)
+    stride_length = np.where(np.isfinite(stride_time), stride_length, np.nan)
+    stop, turn = _odd_strides(stride_time, step_time, refs, params)
+    flags = _flags(masks[0], turn, stop, masks[1], masks[2])
+    stride_time, stride_length = _unless_paused(stride_time, stride_length, params)
+    step_time, step_length = _unless_paused(step_time, step_length, params)
+    return flags, np.stack([stride_time, step_time, stride_length, step_length])

@@ -1,4 +1,5 @@
-"""The steps table's intervals kernel against the whole-array numpy version it replaced."""
+"""The steps table's intervals and flags kernels against the whole-array numpy versions they
+replaced."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from steps_reference import intervals_reference
+from steps_reference import intervals_reference, row_marks_reference
 
 from stride.core.step_intervals import Feet, intervals, other_before
+from stride.core.steps import StepParams, _marks
 
 #: contact times on a coarse grid, so ties between and within feet are common
 _TIMES = st.lists(st.integers(0, 40), max_size=12).map(lambda v: np.sort(np.array(v) * 0.25))
@@ -57,3 +59,35 @@ def test_rows_outside_the_contacts_are_refused() -> None:
         intervals(f, np.array([2]))
     with pytest.raises(IndexError):
         intervals(f, np.array([-1]))
+
+
+#: times, lengths and references about the limits: equal to them, NaN, infinite, zero
+_VALUE = st.sampled_from([0.0, -0.0, 0.3, 0.5, 0.55, 1.0, 1.1, 1.3, 1.5, 2.0, 2.2, 3.0, 3.5,
+                          6.0, np.nan, np.inf, -np.inf]) | st.floats(-1.0, 8.0)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.integers(0, 12), st.data())
+def test_flags_and_pauses_equal_the_whole_array_version(n: int, data: st.DataObject) -> None:
+    def column() -> np.ndarray:
+        return np.array(data.draw(st.lists(_VALUE, min_size=n, max_size=n)), np.float64)
+
+    def mask() -> np.ndarray:
+        return np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), np.bool_)
+
+    times, lengths = (column(), column()), (column(), column())
+    refs, masks = (column(), column(), column()), (mask(), mask(), mask())
+    params = StepParams(*data.draw(st.tuples(st.sampled_from([1.5, 2.0, 3.0]),
+                                             st.sampled_from([1.5, 2.0]),
+                                             st.sampled_from([0.1, 0.3, 0.5]))))  # fmt: skip
+    flags, out = _marks(times, lengths, refs, masks, params)
+    want_flags, want = row_marks_reference(times, lengths, refs, masks, params)
+    assert _same(flags, want_flags)
+    assert _same(out, want)
+
+
+def test_columns_of_other_lengths_are_refused() -> None:
+    one, two = np.zeros(1), np.zeros(2)
+    mask = np.zeros(1, np.bool_)
+    with pytest.raises(ValueError):
+        _marks((one, one), (one, two), (one, one, one), (mask, mask, mask), StepParams())
