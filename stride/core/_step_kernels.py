@@ -270,3 +270,33 @@ def _row_marks(
         out[1, r] = sp if not sp > max_stride_s else nan
         out[2, r] = stride_length[r] if st_ok else nan
         out[3, r] = step_length[r] if sp_ok else nan
+
+
+@njit(cache=True, **PY_ENTRY)
+def _reference_series(
+    on: NDArray[np.float64],
+    on_seen: NDArray[np.bool_],
+    on_o: NDArray[np.float64],
+    other_seen: NDArray[np.bool_],
+    before: NDArray[np.int64],
+    lo: int,
+    out: NDArray[np.float64],
+) -> None:
+    """The series the references of contacts ``lo:lo + n`` are medians of, a contact at a
+    time (``stride.core.step_intervals.references``; ``before[i]`` = how many of the other
+    foot's ICs come before contact ``lo + i``'s IC). Writes ``out`` (4, n): the previous
+    IC, the stride time from it, the other foot's last trusted IC before, the step time
+    from it (NaN where there is none or either IC is not trusted)."""
+    nan = np.nan
+    no = on_o.shape[0]
+    for i in range(out.shape[1]):
+        c = lo + i
+        ic = on[c]
+        prev = on[c - 1] if c >= 1 else nan
+        a = before[i]
+        ok = a >= 1 and on_seen[c] and no > 0 and other_seen[a - 1]
+        other = on_o[a - 1] if ok else nan
+        out[0, i] = prev
+        out[1, i] = ic - prev
+        out[2, i] = other
+        out[3, i] = (ic - other) if ok else nan

@@ -52,6 +52,7 @@ def _kernels(
         (_step_kernels._previous_median_mad, None),
         (_step_kernels._intervals, None),
         (_step_kernels._row_marks, None),
+        (_step_kernels._reference_series, None),
         (belt._accumulate, None),
         (belt._displacements, None),
     ]
@@ -243,9 +244,8 @@ def compile_scan_callees() -> None:
 
 def _step_signatures() -> list[tuple[Any, tuple[Any, ...]]]:
     """(kernel, argument types) of the steps table's kernels, as
-    :func:`stride.core.step_intervals._previous_median_mad`,
-    :func:`stride.core.step_intervals.intervals` and :func:`stride.core.steps._marks` call
-    them."""
+    :func:`stride.core.step_intervals._previous_median_mad`, ``intervals`` and
+    ``references`` and :func:`stride.core.steps._marks` call them."""
     from numba import types
 
     from stride.core import _step_kernels
@@ -258,6 +258,7 @@ def _step_signatures() -> list[tuple[Any, tuple[Any, ...]]]:
         (_step_kernels._previous_median_mad, (a1, types.int64, types.int64, types.boolean)),
         (_step_kernels._intervals, (a1, a1, b1, a1, a1, b1, i1, i1, a2, b2)),
         (_step_kernels._row_marks, (*[a1] * 7, b1, b1, b1, f, f, f, u1, a2)),
+        (_step_kernels._reference_series, (a1, b1, a1, b1, i1, types.int64, a2)),
     ]
 
 
@@ -282,15 +283,16 @@ def step_kernels_as_python() -> Iterator[None]:
 
     with _as_python([_step_kernels]):
         aliases = (step_intervals._k_previous_median_mad, step_intervals._k_intervals,
-                   steps._row_marks)  # fmt: skip
+                   step_intervals._k_reference_series, steps._row_marks)  # fmt: skip
         step_intervals._k_previous_median_mad = _step_kernels._previous_median_mad
         step_intervals._k_intervals = _step_kernels._intervals
+        step_intervals._k_reference_series = _step_kernels._reference_series
         steps._row_marks = _step_kernels._row_marks
         try:
             yield
         finally:
             (step_intervals._k_previous_median_mad, step_intervals._k_intervals,
-             steps._row_marks) = aliases  # fmt: skip
+             step_intervals._k_reference_series, steps._row_marks) = aliases  # fmt: skip
 
 
 @contextmanager

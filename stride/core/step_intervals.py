@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from stride.core._step_kernels import _intervals as _k_intervals
 from stride.core._step_kernels import _previous_median_mad as _k_previous_median_mad
+from stride.core._step_kernels import _reference_series as _k_reference_series
 from stride.core.gaps import overlaps_gap
 from stride.errors import InputError
 
@@ -131,8 +132,16 @@ def references(
     :func:`other_before` of the contacts of :func:`span`, if known."""
     lo, hi = span(j, ref_strides)
     seg_on = f.on[lo:hi]
-    prev_on = np.concatenate([[np.nan], f.on])[lo:hi]
-    seg_stride = seg_on - prev_on
+    after = other_before(f, lo, hi) if before is None else before
+    series = np.empty((4, hi - lo))
+    on_o = np.ascontiguousarray(f.on_o, dtype=np.float64)
+    if after.shape != (hi - lo,) or (hi - lo and int(after.max()) > on_o.shape[0]):
+        raise ValueError("before: one count of the other foot's ICs a contact")
+    _k_reference_series(np.ascontiguousarray(f.on, dtype=np.float64),
+                        np.ascontiguousarray(f.on_seen, dtype=np.bool_), on_o,
+                        np.ascontiguousarray(f.other_seen, dtype=np.bool_),
+                        np.ascontiguousarray(after, dtype=np.int64), lo, series)  # fmt: skip
+    prev_on, seg_stride, w_other, seg_step = series
     # stride intervals spanning a gap are not strides: keep them out of the reference
     if gap_starts.size:
         gapped = overlaps_gap(prev_on, seg_on, gap_starts, gap_ends)
@@ -140,12 +149,6 @@ def references(
     ref_all = _previous_median(seg_stride, ref_strides, min_ref_strides)
     # Step-time reference, per foot too (a limp makes left and right steps differ): the
     # first step of a turn or a hesitation shows in the step before it shows in the stride.
-    on_o = f.on_o
-    w_po = (other_before(f, lo, hi) if before is None else before) - 1
-    w_ok = (w_po >= 0) & f.on_seen[lo:hi]
-    w_ok &= np.where(w_ok, f.other_seen[np.maximum(w_po, 0)] if on_o.size else False, False)
-    w_other = np.where(w_ok, on_o[np.maximum(w_po, 0)] if on_o.size else np.nan, np.nan)
-    seg_step = np.where(w_ok, seg_on - w_other, np.nan)
     if gap_starts.size:
         gapped = overlaps_gap(w_other, seg_on, gap_starts, gap_ends)
         seg_step = np.where(gapped, np.nan, seg_step)

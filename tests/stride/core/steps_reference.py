@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from stride.core import step_intervals as _si
 from stride.core.step_intervals import Feet, Intervals
 from stride.core.steps import (
     FLAG_ALTERNATION,
@@ -165,3 +166,38 @@ def row_marks_reference(
     stride_time, stride_length = _unless_paused(stride_time, stride_length, params)
     step_time, step_length = _unless_paused(step_time, step_length, params)
     return flags, np.stack([stride_time, step_time, stride_length, step_length])
+
+
+def references_reference(
+    f: Feet,
+    j: NDArray[np.int64],
+    gap_starts: NDArray[np.float64],
+    gap_ends: NDArray[np.float64],
+    ref_strides: int,
+    min_ref_strides: int,
+    before: NDArray[np.intp] | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """``stride.core.step_intervals.references`` with whole-array numpy calls (its former
+    version, kept so the kernel is checked against it)."""
+    lo, hi = _si.span(j, ref_strides)
+    seg_on = f.on[lo:hi]
+    prev_on = np.concatenate([[np.nan], f.on])[lo:hi]
+    seg_stride = seg_on - prev_on
+    # stride intervals spanning a gap are not strides: keep them out of the reference
+    if gap_starts.size:
+        gapped = _si.overlaps_gap(prev_on, seg_on, gap_starts, gap_ends)
+        seg_stride = np.where(gapped, np.nan, seg_stride)
+    ref_all = _si._previous_median(seg_stride, ref_strides, min_ref_strides)
+    # Step-time reference, per foot too (a limp makes left and right steps differ): the
+    # first step of a turn or a hesitation shows in the step before it shows in the stride.
+    on_o = f.on_o
+    w_po = (_si.other_before(f, lo, hi) if before is None else before) - 1
+    w_ok = (w_po >= 0) & f.on_seen[lo:hi]
+    w_ok &= np.where(w_ok, f.other_seen[np.maximum(w_po, 0)] if on_o.size else False, False)
+    w_other = np.where(w_ok, on_o[np.maximum(w_po, 0)] if on_o.size else np.nan, np.nan)
+    seg_step = np.where(w_ok, seg_on - w_other, np.nan)
+    if gap_starts.size:
+        gapped = _si.overlaps_gap(w_other, seg_on, gap_starts, gap_ends)
+        seg_step = np.where(gapped, np.nan, seg_step)
+    ref_step_all, mad_step_all = _si._previous_median_mad(seg_step, ref_strides, min_ref_strides)
+    return ref_all[j - lo], ref_step_all[j - lo], mad_step_all[j - lo]

@@ -1,5 +1,5 @@
-"""The steps table's intervals and flags kernels against the whole-array numpy versions they
-replaced."""
+"""The steps table's intervals, references and flags kernels against the whole-array
+numpy versions they replaced."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from steps_reference import intervals_reference, row_marks_reference
+from steps_reference import intervals_reference, references_reference, row_marks_reference
 
-from stride.core.step_intervals import Feet, intervals, other_before
+from stride.core.step_intervals import Feet, intervals, other_before, references, span
 from stride.core.steps import StepParams, _marks
 
 #: contact times on a coarse grid, so ties between and within feet are common
@@ -91,3 +91,27 @@ def test_columns_of_other_lengths_are_refused() -> None:
     mask = np.zeros(1, np.bool_)
     with pytest.raises(ValueError):
         _marks((one, one), (one, two), (one, one, one), (mask, mask, mask), StepParams())
+
+
+@settings(max_examples=300, deadline=None)
+@given(_feet(), st.data())
+def test_references_equal_the_whole_array_version(f: Feet, data: st.DataObject) -> None:
+    m = f.on.shape[0]
+    j = np.array(data.draw(st.lists(st.integers(0, max(m - 1, 0)), max_size=m)), np.int64)
+    gaps = np.array(data.draw(st.lists(st.sampled_from([0.5, 1.1, 2.0, 4.75]), max_size=2)))
+    starts, ends = np.sort(gaps), np.sort(gaps) + 0.3
+    k, min_count = data.draw(st.sampled_from([(1, 1), (2, 1), (3, 2), (8, 3)]))
+    before = None
+    if data.draw(st.booleans()):
+        before = other_before(f, *span(j, k))
+    got = references(f, j, starts, ends, k, min_count, before)
+    want = references_reference(f, j, starts, ends, k, min_count, before)
+    for a, b in zip(got, want, strict=True):
+        assert _same(a, b)
+
+
+def test_counts_of_the_other_foot_beyond_it_are_refused() -> None:
+    z = np.zeros(2)
+    f = Feet(z, z, np.ones(2, np.bool_), z, z, np.ones(2, np.bool_))
+    with pytest.raises(ValueError):
+        references(f, np.array([0, 1]), np.zeros(0), np.zeros(0), 8, 3, np.array([0, 3]))
