@@ -213,6 +213,8 @@ def _intervals(
         out[8, r] = (ic - prev_fc) if seen else nan
         out[9, r] = ds_init
         out[10, r] = ds_term
+        # An IC that was not seen (contact began before the record or a gap) ends no step
+        # or stride and starts none; an unseen FC only leaves stance and loading unmeasured.
         marks[0, r] = not (has_prev and seen and prev_seen and has_po and po_seen)
         marks[1, r] = has_prev and n_between != 1
 
@@ -247,6 +249,8 @@ def _row_marks(
         sp = step_time[r]
         rf = ref[r]
         stop = st > max_stride_s or st > stop_factor * rf
+        # steps vary far more than strides in some gaits (ALS: step CV 40 % with stride
+        # CV 7 %): a step is odd only beyond its foot's usual spread as well
         a = tol * ref_step[r]
         b = spread * mad_step[r]
         limit = b if a != a else (a if b != b else max(a, b))  # np.fmax
