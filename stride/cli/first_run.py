@@ -10,7 +10,7 @@ from the cache. The shares:
 
 - ``stride analyze`` of one recording: the command compiles the reading kernels (a
   session's chunk scanner and box decoder) and, once it has read the recording and
-  while it waits, the steps table's reference kernel, then the belt's and DFA's kernels
+  while it waits, the steps table's kernels, then the belt's and DFA's kernels
   (:func:`~stride.core.kernels.compile_step_kernels`); the helper the contact scan and
   the other analysis kernels for the forces dtype the recording is likely read as
   (:func:`likely_dtype`; a wrong guess only costs the command compiling its own). The

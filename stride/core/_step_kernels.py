@@ -141,3 +141,166 @@ def _previous_median_mad(
             else:
                 mad[i] = _mad_by_sorting(s, mi, buf, k, min_count)
     return med, mad
+
+
+@njit(cache=True, **JIT_ONLY)
+def _count_not_after(a: NDArray[np.float64], v: float) -> int:
+    """``np.searchsorted(a, v, side="right")`` of an ascending ``a`` (NaN last, as numpy
+    orders it): how many of ``a`` are not after ``v``."""
+    lo = 0
+    hi = a.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _before(v, a[mid]):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@njit(cache=True, **PY_ENTRY)
+def _intervals(
+    on: NDArray[np.float64],
+    off: NDArray[np.float64],
+    on_seen: NDArray[np.bool_],
+    on_o: NDArray[np.float64],
+    off_o: NDArray[np.float64],
+    other_seen: NDArray[np.bool_],
+    j: NDArray[np.int64],
+    after: NDArray[np.int64],
+    out: NDArray[np.float64],
+    marks: NDArray[np.bool_],
+) -> None:
+    """The times of rows ``j`` (``stride.core.step_intervals.intervals``), a row at a time:
+    ``after[r]`` = how many of the other foot's ICs come before row r's IC. Writes ``out``
+    (11, n): ic, fc, prev_ic, prev_fc, other_ic, stride, step, stance, swing and both
+    double supports; ``marks`` (2, n): edge and alternation. Each value is the one the
+    whole-array version's ``np.where`` picks, computed by the same float operation."""
+    no = on_o.shape[0]
+    nan = np.nan
+    for r in range(j.shape[0]):
+        jj = j[r]
+        ic = on[jj]
+        fc = off[jj]
+        has_prev = jj > 0
+        pj = max(jj - 1, 0)
+        prev_ic = on[pj] if has_prev else nan
+        prev_fc = off[pj] if has_prev else nan
+        seen = on_seen[jj]
+        prev_seen = on_seen[pj] if has_prev else False
+        a = after[r]
+        has_po = a >= 1 and no > 0
+        pos = max(a - 1, 0)
+        other_ic = on_o[pos] if has_po else nan
+        other_fc = off_o[pos] if has_po else nan
+        po_seen = other_seen[pos] if has_po else False
+        n_between = a - _count_not_after(on_o, prev_ic if has_prev else -np.inf)
+        ds_init = nan
+        if np.isfinite(other_fc) and np.isfinite(fc):
+            ds_init = (min(other_fc, fc) - ic) if other_fc >= ic else 0.0
+        ds_term = nan
+        if np.isfinite(fc):
+            next_ic = on_o[min(a, max(no - 1, 0))] if a < no else np.inf
+            ds_term = (fc - next_ic) if next_ic < fc else 0.0
+        out[0, r] = ic
+        out[1, r] = fc
+        out[2, r] = prev_ic
+        out[3, r] = prev_fc
+        out[4, r] = other_ic
+        out[5, r] = (ic - prev_ic) if seen and prev_seen else nan
+        out[6, r] = (ic - other_ic) if seen and po_seen else nan
+        out[7, r] = (fc - ic) if seen else nan
+        out[8, r] = (ic - prev_fc) if seen else nan
+        out[9, r] = ds_init
+        out[10, r] = ds_term
+        # An IC that was not seen (contact began before the record or a gap) ends no step
+        # or stride and starts none; an unseen FC only leaves stance and loading unmeasured.
+        marks[0, r] = not (has_prev and seen and prev_seen and has_po and po_seen)
+        marks[1, r] = has_prev and n_between != 1
+
+
+@njit(cache=True, **PY_ENTRY)
+def _row_marks(
+    stride_time: NDArray[np.float64],
+    step_time: NDArray[np.float64],
+    stride_length: NDArray[np.float64],
+    step_length: NDArray[np.float64],
+    ref: NDArray[np.float64],
+    ref_step: NDArray[np.float64],
+    mad_step: NDArray[np.float64],
+    gap: NDArray[np.bool_],
+    edge: NDArray[np.bool_],
+    alternation: NDArray[np.bool_],
+    max_stride_s: float,
+    stop_factor: float,
+    tol: float,
+    flags: NDArray[np.uint16],
+    out: NDArray[np.float64],
+) -> None:
+    """Each row's flag bits (gap 1, turn 2, stop 4, edge 8, alternation 16: ``stop`` and
+    ``turn`` against the references as ``stride.core.steps`` defines them) and its stride
+    time, step time, stride length and step length as the table gives them (``out``, 4 x
+    n): a length only where its time is measured, neither beyond ``max_stride_s`` (a
+    pause). The same comparisons of the same products as the whole-array version."""
+    nan = np.nan
+    spread = 5.0 * 1.4826  # the robust SD of a MAD, times five, as one constant
+    for r in range(stride_time.shape[0]):
+        st = stride_time[r]
+        sp = step_time[r]
+        rf = ref[r]
+        stop = st > max_stride_s or st > stop_factor * rf
+        # steps vary far more than strides in some gaits (ALS: step CV 40 % with stride
+        # CV 7 %): a step is odd only beyond its foot's usual spread as well
+        a = tol * ref_step[r]
+        b = spread * mad_step[r]
+        limit = b if a != a else (a if b != b else max(a, b))  # np.fmax
+        odd = abs(st - rf) > tol * rf or abs(sp - ref_step[r]) > limit
+        turn = odd and not stop
+        bits = 0
+        if gap[r]:
+            bits |= 1
+        if turn:
+            bits |= 2
+        if stop:
+            bits |= 4
+        if edge[r]:
+            bits |= 8
+        if alternation[r]:
+            bits |= 16
+        flags[r] = bits
+        st_ok = np.isfinite(st) and not st > max_stride_s
+        sp_ok = np.isfinite(sp) and not sp > max_stride_s
+        out[0, r] = st if not st > max_stride_s else nan
+        out[1, r] = sp if not sp > max_stride_s else nan
+        out[2, r] = stride_length[r] if st_ok else nan
+        out[3, r] = step_length[r] if sp_ok else nan
+
+
+@njit(cache=True, **PY_ENTRY)
+def _reference_series(
+    on: NDArray[np.float64],
+    on_seen: NDArray[np.bool_],
+    on_o: NDArray[np.float64],
+    other_seen: NDArray[np.bool_],
+    before: NDArray[np.int64],
+    lo: int,
+    out: NDArray[np.float64],
+) -> None:
+    """The series the references of contacts ``lo:lo + n`` are medians of, a contact at a
+    time (``stride.core.step_intervals.references``; ``before[i]`` = how many of the other
+    foot's ICs come before contact ``lo + i``'s IC). Writes ``out`` (4, n): the previous
+    IC, the stride time from it, the other foot's last trusted IC before, the step time
+    from it (NaN where there is none or either IC is not trusted)."""
+    nan = np.nan
+    no = on_o.shape[0]
+    for i in range(out.shape[1]):
+        c = lo + i
+        ic = on[c]
+        prev = on[c - 1] if c >= 1 else nan
+        a = before[i]
+        ok = a >= 1 and on_seen[c] and no > 0 and other_seen[a - 1]
+        other = on_o[a - 1] if ok else nan
+        out[0, i] = prev
+        out[1, i] = ic - prev
+        out[2, i] = other
+        out[3, i] = (ic - other) if ok else nan

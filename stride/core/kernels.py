@@ -50,6 +50,9 @@ def _kernels(
     common = [
         scan,
         (_step_kernels._previous_median_mad, None),
+        (_step_kernels._intervals, None),
+        (_step_kernels._row_marks, None),
+        (_step_kernels._reference_series, None),
         (belt._accumulate, None),
         (belt._displacements, None),
     ]
@@ -240,20 +243,29 @@ def compile_scan_callees() -> None:
 
 
 def _step_signatures() -> list[tuple[Any, tuple[Any, ...]]]:
-    """(kernel, argument types) of the steps table's reference kernel, as
-    :func:`stride.core.step_intervals._previous_median_mad` calls it."""
+    """(kernel, argument types) of the steps table's kernels, as
+    :func:`stride.core.step_intervals._previous_median_mad`, ``intervals`` and
+    ``references`` and :func:`stride.core.steps._marks` call them."""
     from numba import types
 
     from stride.core import _step_kernels
 
     a1 = types.Array(types.float64, 1, "C")
-    return [(_step_kernels._previous_median_mad, (a1, types.int64, types.int64, types.boolean))]
+    b1, i1 = types.Array(types.boolean, 1, "C"), types.Array(types.int64, 1, "C")
+    a2, b2 = types.Array(types.float64, 2, "C"), types.Array(types.boolean, 2, "C")
+    u1, f = types.Array(types.uint16, 1, "C"), types.float64
+    return [
+        (_step_kernels._previous_median_mad, (a1, types.int64, types.int64, types.boolean)),
+        (_step_kernels._intervals, (a1, a1, b1, a1, a1, b1, i1, i1, a2, b2)),
+        (_step_kernels._row_marks, (*[a1] * 7, b1, b1, b1, f, f, f, u1, a2)),
+        (_step_kernels._reference_series, (a1, b1, a1, b1, i1, types.int64, a2)),
+    ]
 
 
 def compile_step_kernels() -> None:
     """Compile (or load) the command's share of the analysis kernels on a first run of
     ``stride analyze``, after its reading kernels while a helper compiles the rest
-    (:func:`step_kernels_as_python` there): the steps table's reference kernel, then the
+    (:func:`step_kernels_as_python` there): the steps table's kernels, then the
     belt's and DFA's kernels last-met first. The helper meets those only after its
     contact scan (the longest compile) and loads each one found in the cache by then, so
     the two processes meet in the middle and finish close together (the reading kernels
@@ -264,18 +276,23 @@ def compile_step_kernels() -> None:
 
 @contextmanager
 def step_kernels_as_python() -> Iterator[None]:
-    """Within: the steps table's reference kernel and the kernels it calls run as plain
-    Python (same results, slower), so a warm-up compiles every other analysis kernel and
-    leaves that one to :func:`compile_step_kernels` in another process."""
-    from stride.core import _step_kernels, step_intervals
+    """Within: the steps table's kernels and the kernels they call run as plain Python
+    (same results, slower), so a warm-up compiles every other analysis kernel and leaves
+    those to :func:`compile_step_kernels` in another process."""
+    from stride.core import _step_kernels, step_intervals, steps
 
     with _as_python([_step_kernels]):
-        alias = step_intervals._k_previous_median_mad
+        aliases = (step_intervals._k_previous_median_mad, step_intervals._k_intervals,
+                   step_intervals._k_reference_series, steps._row_marks)  # fmt: skip
         step_intervals._k_previous_median_mad = _step_kernels._previous_median_mad
+        step_intervals._k_intervals = _step_kernels._intervals
+        step_intervals._k_reference_series = _step_kernels._reference_series
+        steps._row_marks = _step_kernels._row_marks
         try:
             yield
         finally:
-            step_intervals._k_previous_median_mad = alias
+            (step_intervals._k_previous_median_mad, step_intervals._k_intervals,
+             step_intervals._k_reference_series, steps._row_marks) = aliases  # fmt: skip
 
 
 @contextmanager

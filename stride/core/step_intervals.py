@@ -12,7 +12,9 @@ from typing import NamedTuple, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from stride.core._step_kernels import _intervals as _k_intervals
 from stride.core._step_kernels import _previous_median_mad as _k_previous_median_mad
+from stride.core._step_kernels import _reference_series as _k_reference_series
 from stride.core.gaps import overlaps_gap
 from stride.errors import InputError
 
@@ -130,8 +132,16 @@ def references(
     :func:`other_before` of the contacts of :func:`span`, if known."""
     lo, hi = span(j, ref_strides)
     seg_on = f.on[lo:hi]
-    prev_on = np.concatenate([[np.nan], f.on])[lo:hi]
-    seg_stride = seg_on - prev_on
+    after = other_before(f, lo, hi) if before is None else before
+    series = np.empty((4, hi - lo))
+    on_o = np.ascontiguousarray(f.on_o, dtype=np.float64)
+    if after.shape != (hi - lo,) or (hi - lo and int(after.max()) > on_o.shape[0]):
+        raise ValueError("before: one count of the other foot's ICs a contact")
+    _k_reference_series(np.ascontiguousarray(f.on, dtype=np.float64),
+                        np.ascontiguousarray(f.on_seen, dtype=np.bool_), on_o,
+                        np.ascontiguousarray(f.other_seen, dtype=np.bool_),
+                        np.ascontiguousarray(after, dtype=np.int64), lo, series)  # fmt: skip
+    prev_on, seg_stride, w_other, seg_step = series
     # stride intervals spanning a gap are not strides: keep them out of the reference
     if gap_starts.size:
         gapped = overlaps_gap(prev_on, seg_on, gap_starts, gap_ends)
@@ -139,12 +149,6 @@ def references(
     ref_all = _previous_median(seg_stride, ref_strides, min_ref_strides)
     # Step-time reference, per foot too (a limp makes left and right steps differ): the
     # first step of a turn or a hesitation shows in the step before it shows in the stride.
-    on_o = f.on_o
-    w_po = (other_before(f, lo, hi) if before is None else before) - 1
-    w_ok = (w_po >= 0) & f.on_seen[lo:hi]
-    w_ok &= np.where(w_ok, f.other_seen[np.maximum(w_po, 0)] if on_o.size else False, False)
-    w_other = np.where(w_ok, on_o[np.maximum(w_po, 0)] if on_o.size else np.nan, np.nan)
-    seg_step = np.where(w_ok, seg_on - w_other, np.nan)
     if gap_starts.size:
         gapped = overlaps_gap(w_other, seg_on, gap_starts, gap_ends)
         seg_step = np.where(gapped, np.nan, seg_step)
@@ -172,46 +176,21 @@ class Intervals(NamedTuple):
 
 def intervals(f: Feet, j: NDArray[np.int64], before: NDArray[np.intp] | None = None) -> Intervals:
     """Step, stride, stance, swing and double support of rows ``j`` (module docstring);
-    ``before``: :func:`other_before` of contacts ``j``, if known."""
-    on, on_o = f.on, f.on_o
-    ic = on[j]
-    fc = f.off[j]
-    has_prev = j > 0
-    pj = np.maximum(j - 1, 0)
-    prev_ic = np.where(has_prev, on[pj], np.nan)
-    prev_fc = np.where(has_prev, f.off[pj], np.nan)
-    seen = f.on_seen[j]
-    prev_seen = np.where(has_prev, f.on_seen[pj], False)
-
-    after = np.searchsorted(on_o, ic, side="left") if before is None else before
-    po = after - 1
-    has_po = po >= 0
-    pos = np.maximum(po, 0)
-    other_ic = np.where(has_po, on_o[pos] if on_o.size else np.nan, np.nan)
-    po_on_seen = np.where(has_po, f.other_seen[pos] if on_o.size else False, False)
-    n_between = after - np.searchsorted(on_o, np.where(has_prev, prev_ic, -np.inf), side="right")
-
-    other_fc = np.where(has_po, f.off_o[pos] if f.off_o.size else np.nan, np.nan)
-    ds_init = np.where(other_fc >= ic, np.fmin(other_fc, fc) - ic, 0.0)
-    ds_init = np.where(np.isfinite(other_fc) & np.isfinite(fc), ds_init, np.nan)
-    nxt = np.minimum(after, max(on_o.size - 1, 0))
-    next_ic = np.where(after < on_o.size, on_o[nxt] if on_o.size else np.nan, np.inf)
-    ds_term = np.where(next_ic < fc, fc - next_ic, 0.0)
-    ds_term = np.where(np.isfinite(fc), ds_term, np.nan)
-    return Intervals(
-        ic=ic,
-        fc=fc,
-        prev_ic=prev_ic,
-        prev_fc=prev_fc,
-        other_ic=other_ic,
-        stride_time=np.where(seen & prev_seen, ic - prev_ic, np.nan),
-        step_time=np.where(seen & po_on_seen, ic - other_ic, np.nan),
-        stance=np.where(seen, fc - ic, np.nan),
-        swing=np.where(seen, ic - prev_fc, np.nan),
-        ds_init=ds_init,
-        ds_term=ds_term,
-        # An IC that was not seen (contact began before the record or a gap) ends no step
-        # or stride and starts none; an unseen FC only leaves stance and loading unmeasured.
-        edge=~has_prev | ~seen | ~prev_seen | ~has_po | ~po_on_seen,
-        alternation=has_prev & (n_between != 1),
-    )
+    ``before``: :func:`other_before` of contacts ``j``, if known. One kernel call, a row
+    at a time (a whole-array version took about 50 numpy calls: most of a short record's
+    table)."""
+    j = np.ascontiguousarray(j, dtype=np.int64)
+    on_o = np.ascontiguousarray(f.on_o, dtype=np.float64)
+    after = np.searchsorted(on_o, f.on[j], side="left") if before is None else before
+    n = j.shape[0]
+    if n and (int(j.min()) < 0 or int(j.max()) >= f.on.shape[0]):
+        raise IndexError("rows outside the foot's contacts")
+    out = np.empty((11, n))
+    marks = np.empty((2, n), np.bool_)
+    _k_intervals(np.ascontiguousarray(f.on, dtype=np.float64),
+                 np.ascontiguousarray(f.off, dtype=np.float64),
+                 np.ascontiguousarray(f.on_seen, dtype=np.bool_), on_o,
+                 np.ascontiguousarray(f.off_o, dtype=np.float64),
+                 np.ascontiguousarray(f.other_seen, dtype=np.bool_), j,
+                 np.ascontiguousarray(after, dtype=np.int64), out, marks)  # fmt: skip
+    return Intervals._make((*out, marks[0], marks[1]))

@@ -46,6 +46,7 @@ from typing import NamedTuple, TypeVar, cast
 import numpy as np
 from numpy.typing import NDArray
 
+from stride.core._step_kernels import _row_marks
 from stride.core.belt import BeltTrack
 from stride.core.gaps import overlaps_gap
 from stride.core.rollover import CONTACT_TYPES, UNKNOWN, classify_contacts
@@ -199,26 +200,6 @@ def flag_names(mask: int) -> list[str]:
     return [name for bit, name in FLAG_NAMES if mask & bit]
 
 
-def _odd_strides(
-    stride_time: NDArray[np.float64],
-    step_time: NDArray[np.float64],
-    refs: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
-    params: StepParams,
-) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-    """``stop`` and ``turn`` of each row against its references (module docstring)."""
-    ref, ref_step, mad_step = refs
-    with np.errstate(invalid="ignore"):
-        stop = (stride_time > params.max_stride_s) | (stride_time > params.stop_factor * ref)
-        tol = params.turn_tolerance
-        odd_stride = np.abs(stride_time - ref) > tol * ref
-        # steps vary far more than strides in some gaits (ALS: step CV 40 % with stride
-        # CV 7 %): a step is odd only beyond its foot's usual spread as well
-        step_limit = np.fmax(tol * ref_step, 5.0 * 1.4826 * mad_step)
-        odd_step = np.abs(step_time - ref_step) > step_limit
-        turn = ~stop & (odd_stride | odd_step)
-    return stop, turn
-
-
 def _rollover(
     own: ContactsLike,
     on_seen: NDArray[np.bool_],
@@ -239,30 +220,40 @@ def _rollover(
 
 
 def _lengths(
-    belt: BeltTrack | None,
-    iv: Intervals,
-    step_time: NDArray[np.float64],
-    stride_time: NDArray[np.float64],
+    belt: BeltTrack | None, iv: Intervals, n: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Step and stride length: the belt's displacement over each interval, measured exactly
-    where the matching time is (not across gaps or unseen ICs); NaN without a belt."""
+    """The belt's displacement over each row's stride and step (NaN without a belt);
+    :func:`_marks` keeps each only where the matching time is measured (not across gaps
+    or unseen ICs)."""
     if belt is None:
-        return np.full(step_time.shape, np.nan), np.full(stride_time.shape, np.nan)
+        return np.full(n, np.nan), np.full(n, np.nan)
     step_length, stride_length = belt.displacements([iv.other_ic, iv.prev_ic], iv.ic)
-    return (
-        np.where(np.isfinite(step_time), step_length, np.nan),
-        np.where(np.isfinite(stride_time), stride_length, np.nan),
-    )
+    return stride_length, step_length
 
 
-def _unless_paused(
-    time_s: NDArray[np.float64], length_m: NDArray[np.float64], params: StepParams
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """A pause in walking (an interval longer than any stride, ``max_stride_s``) is not a
-    stride or a step: its time and length are not measured (the row keeps its ``stop``)."""
-    with np.errstate(invalid="ignore"):
-        paused = time_s > params.max_stride_s
-    return np.where(paused, np.nan, time_s), np.where(paused, np.nan, length_m)
+def _marks(
+    times: tuple[NDArray[np.float64], NDArray[np.float64]],
+    lengths: tuple[NDArray[np.float64], NDArray[np.float64]],
+    refs: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+    masks: tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]],
+    params: StepParams,
+) -> tuple[NDArray[np.uint16], NDArray[np.float64]]:
+    """Flag bits of rows with these stride and step ``times`` (after gaps), their belt
+    ``lengths``, ``refs`` and (gap, edge, alternation) ``masks``: ``stop`` and ``turn``
+    as the module docstring defines them; and the rows' stride time, step time, stride
+    length and step length (4 x n), a pause in walking (an interval longer than any
+    stride, ``max_stride_s``) not measured as a stride or step (the row keeps its
+    ``stop``). One kernel call (about 25 numpy calls before)."""
+    n = times[0].shape[0]
+    f64 = [np.ascontiguousarray(a, np.float64) for a in (*times, *lengths, *refs)]
+    bools = [np.ascontiguousarray(a, np.bool_) for a in masks]
+    if any(a.shape != (n,) for a in (*f64, *bools)):
+        raise ValueError("every column of the rows needs one value a row")
+    flags = np.empty(n, np.uint16)
+    out = np.empty((4, n))
+    _row_marks(*f64, *bools, float(params.max_stride_s), float(params.stop_factor),
+               float(params.turn_tolerance), flags, out)  # fmt: skip
+    return flags, out
 
 
 def _gaps(
@@ -287,23 +278,6 @@ def _gaps(
         np.where(gap_swing | gap_stride, np.nan, iv.swing),
         np.where(gap_contact, np.nan, iv.stance),
     )
-
-
-def _flags(
-    gap: NDArray[np.bool_],
-    turn: NDArray[np.bool_],
-    stop: NDArray[np.bool_],
-    edge: NDArray[np.bool_],
-    alternation: NDArray[np.bool_],
-) -> NDArray[np.uint16]:
-    """The flag bits of rows from one mask per flag: each mask's bytes (0 or 1) shifted
-    to its bit, not a masked write per flag."""
-    out = np.zeros(gap.shape, np.uint8)
-    pairs = ((FLAG_GAP, gap), (FLAG_TURN, turn), (FLAG_STOP, stop), (FLAG_EDGE, edge),
-             (FLAG_ALTERNATION, alternation))  # fmt: skip
-    for bit, mask in pairs:
-        out |= np.asarray(mask, np.bool_).view(np.uint8) << (bit.bit_length() - 1)
-    return out.astype(np.uint16)
 
 
 def _stride_confidence(own: ContactsLike, j: NDArray[np.int64]) -> NDArray[np.float64]:
@@ -345,11 +319,10 @@ def side_rows(
 
     gap_before = np.asarray(own.gap_before, dtype=np.bool_)[j]
     gap, (stride_time, step_time, swing, stance) = _gaps(iv, gap_before, gap_starts, gap_ends)
-    step_length, stride_length = _lengths(belt, iv, step_time, stride_time)
-    stop, turn = _odd_strides(stride_time, step_time, refs, params)
-    flags = _flags(gap, turn, stop, iv.edge, iv.alternation)
-    stride_time, stride_length = _unless_paused(stride_time, stride_length, params)
-    step_time, step_length = _unless_paused(step_time, step_length, params)
+    masks = gap, iv.edge, iv.alternation
+    flags, (stride_time, step_time, stride_length, step_length) = _marks(
+        (stride_time, step_time), _lengths(belt, iv, n), refs, masks, params
+    )
 
     kinds, transition = _rollover(own, f.on_seen, j, places, fs, params.flat_s)
     complete = np.asarray(own.complete, dtype=np.bool_)[j]

@@ -133,8 +133,8 @@ def test_an_analysis_helper_and_the_command_make_up_what_an_analysis_compiles(
 ) -> None:
     alone, (helper, split) = _pythons(tmp_path, ANALYSIS_ALONE, ANALYSIS_SPLIT)
     assert alone[STEPS] and alone[SCAN]
-    # the helper: every analysis kernel but the steps table's reference kernel (and the
-    # kernels it calls, which it compiles in with it) ...
+    # the helper: every analysis kernel but the steps table's kernels (and the
+    # kernels they call, which it compiles in with them) ...
     steps_family = {k for k in alone if k.startswith("stride.core._step_kernels.")}
     assert all(helper[k] == [] for k in steps_family)
     assert {k: v for k, v in helper.items() if k not in steps_family} == {
