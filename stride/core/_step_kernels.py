@@ -1,5 +1,6 @@
-"""numba kernel of the steps table's references (private: arrays and scalars in, called
-through :mod:`stride.core.steps`).
+"""numba kernels of the steps table (private: arrays and scalars in, called through
+:mod:`stride.core.steps` and :mod:`stride.core.step_intervals`): each row's intervals, the
+series its references are medians of, the references, and its flags.
 
 The references are medians over each row's previous few strides; sorting a window matrix
 per call costs a copy and a sort of the whole table, this walks the rows once with a small
@@ -13,6 +14,10 @@ from numba import njit
 from numpy.typing import NDArray
 
 from stride.core._kernel_options import JIT_ONLY, PY_ENTRY
+
+#: the steps table's flag bits (public as :data:`stride.core.steps.FLAG_GAP` ...), here
+#: because :func:`_row_marks` sets them
+FLAG_GAP, FLAG_TURN, FLAG_STOP, FLAG_EDGE, FLAG_ALTERNATION = 1, 2, 4, 8, 16
 
 
 @njit(cache=True, **JIT_ONLY)
@@ -237,8 +242,8 @@ def _row_marks(
     flags: NDArray[np.uint16],
     out: NDArray[np.float64],
 ) -> None:
-    """Each row's flag bits (gap 1, turn 2, stop 4, edge 8, alternation 16: ``stop`` and
-    ``turn`` against the references as ``stride.core.steps`` defines them) and its stride
+    """Each row's flag bits (:data:`FLAG_GAP` ...: ``stop`` and ``turn`` against the
+    references as ``stride.core.steps`` defines them) and its stride
     time, step time, stride length and step length as the table gives them (``out``, 4 x
     n): a length only where its time is measured, neither beyond ``max_stride_s`` (a
     pause). The same comparisons of the same products as the whole-array version."""
@@ -258,15 +263,15 @@ def _row_marks(
         turn = odd and not stop
         bits = 0
         if gap[r]:
-            bits |= 1
+            bits |= FLAG_GAP
         if turn:
-            bits |= 2
+            bits |= FLAG_TURN
         if stop:
-            bits |= 4
+            bits |= FLAG_STOP
         if edge[r]:
-            bits |= 8
+            bits |= FLAG_EDGE
         if alternation[r]:
-            bits |= 16
+            bits |= FLAG_ALTERNATION
         flags[r] = bits
         st_ok = np.isfinite(st) and not st > max_stride_s
         sp_ok = np.isfinite(sp) and not sp > max_stride_s

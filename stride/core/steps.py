@@ -46,7 +46,15 @@ from typing import NamedTuple, TypeVar, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from stride.core._step_kernels import _row_marks
+# the flag bits are defined where the kernel that sets them is (public here)
+from stride.core._step_kernels import (
+    FLAG_ALTERNATION,
+    FLAG_EDGE,
+    FLAG_GAP,
+    FLAG_STOP,
+    FLAG_TURN,
+    _row_marks,
+)
 from stride.core.belt import BeltTrack
 from stride.core.gaps import overlaps_gap
 from stride.core.rollover import CONTACT_TYPES, UNKNOWN, classify_contacts
@@ -63,7 +71,6 @@ from stride.core.step_intervals import (
 
 _T = TypeVar("_T", bound=np.generic)
 
-FLAG_GAP, FLAG_TURN, FLAG_STOP, FLAG_EDGE, FLAG_ALTERNATION = 1, 2, 4, 8, 16
 #: strides whose confidence is below this are counted in the summary (``low_confidence``)
 LOW_CONFIDENCE = 0.5
 FLAG_NAMES = (
