@@ -27,8 +27,9 @@ minutes), then 426-465 (and 71-73 at 10 minutes, measured before the rule for a 
 the recording's last 80 ms, which judges them the same run by run), then 466-545 (and
 74-86 at 10 minutes), then 546-665 (and 87-100 at 10 minutes: that code, then the turn
 steps' own phase slope, side by side), then 666-785 (and 101-114 at 10 minutes, that
-version unchanged). All of these have now been seen: the next held-out seeds are 786 on
-(2 minutes) and 115 on (10 minutes).
+version unchanged), then 786-905 (and 115-128 at 10 minutes: main 3ec863b, then the
+simulator's right foot lifting by the gait cycle it walks in, side by side). All of these
+have now been seen: the next held-out seeds are 906 on (2 minutes) and 129 on (10 minutes).
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
-        "--seeds", default="26-45", help="default 26-45; chosen on: 1-25; not yet seen: 786 on"
+        "--seeds", default="26-45", help="default 26-45; chosen on: 1-25; not yet seen: 906 on"
     )
     ap.add_argument("--minutes", type=float, default=2.0)
     ap.add_argument(

@@ -3,6 +3,7 @@
     python benchmarks/sim_speed.py                # 60 min, 1 kHz, 4 channels (the target: <= 10 s)
     python benchmarks/sim_speed.py --minutes 10 --rate 500
     python benchmarks/sim_speed.py --accuracy     # the accuracy table of docs/simulation.md
+    python benchmarks/sim_speed.py --profiles     # its every-profile table (the contract test's)
 
 Speed: one run of ``stride sim session`` as a library call, timed end to end (walker in SimPy,
 rendering of the forces and belt, frame encoding, link delivery, truth, writing the
@@ -188,14 +189,45 @@ def accuracy(minutes: float, profile: str) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def every_profile() -> None:
+    """The sessions of tests/test_contract_sim_core.py (every profile at severity 0.5, 2
+    minutes at 3.6 km/h, 1 kHz, heel and toe sensors, nominal noise, seed 7), matched as
+    :func:`accuracy` matches."""
+    from sim.cli_support import build_spec
+    from sim.profiles import PROFILES
+    from stride.core.analyzer import analyze
+    from stride.ingest.recording import read_session
+
+    print("| profile | true steps | missed | extra | IC error, median (ms) | step length MAE (mm) "
+          "| step-length SI error (points) |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
+    root = Path(tempfile.mkdtemp(prefix="sim_profiles_"))
+    try:
+        for name in sorted(PROFILES):
+            profile = "healthy" if name == "healthy" else f"{name}:0.5"
+            spec = build_spec(minutes=2.0, speed="3.6kmh", profile=profile, seed=7, rate=1000)
+            sim = simulate_session(root / name, spec)
+            m = _match(sim.truth, analyze(read_session(root / name)).step_rows(), 120.0)
+            n_true = sum(1 for t in sim.truth if 2.0 <= t.ic_s <= 118.0 and "gap" not in t.flags)
+            print(
+                f"| {profile} | {n_true} | {m['missed']} | {m['extra']} | {m['ic_ms']:.2f} | "
+                f"{m['sl_mm']:.1f} | {m['si_pts']:.2f} |"
+            )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--minutes", type=float, default=None)
     ap.add_argument("--rate", type=int, default=1000)
     ap.add_argument("--profile", default="antalgic-left:0.4")
     ap.add_argument("--accuracy", action="store_true", help="print the accuracy table instead")
+    ap.add_argument("--profiles", action="store_true", help="print the every-profile table")
     a = ap.parse_args()
-    if a.accuracy:
+    if a.profiles:
+        every_profile()
+    elif a.accuracy:
         accuracy(a.minutes or 3.0, a.profile)
     else:
         speed(a.minutes or 60.0, a.rate, a.profile)

@@ -8,6 +8,15 @@ DFA alpha (or, with a metronome, from a corrected timing error, which is anti-pe
 Step times and stances split the stride by the asymmetries of :class:`GaitParams`, so the
 left stride series has exactly the drawn correlations.
 
+Each foot lifts a double support after the other foot's landing, planned then from the cycle
+running: the right foot, standing when a cycle is drawn at a left landing, lifts by that
+new cycle, not by the one it landed in. A walker's stance, swing and double support all
+follow its stride time, on both feet (each keeps about its share of the gait cycle, Perry
+1992; their series fluctuate with the stride series, Hausdorff et al. 1995, 1996): no foot
+opens a cycle. A right toe-off kept from the cycle before would put all of a long cycle's
+extra time into the right foot's swing and none into its double support, and the left
+foot's into both.
+
 On a belt the walker keeps its place: each landing position (fore-aft, lab frame) corrects a
 share ``position_gain`` of the previous one's distance from the walker's place, plus noise,
 which makes stride speed anti-persistent (Dingwell 2010). Overground, the walker covers
@@ -189,16 +198,25 @@ class Walker:
         self._land("L", cycle)
 
     def _leg(self, side: str) -> Generator[simpy.Event, Any, None]:
+        """One foot: at the other foot's landing it plans its toe-off, a double support
+        later (the running cycle's stance of this foot less the other foot's step: the
+        right foot re-plans the stance it landed with from the cycle just drawn), stands
+        longer for a stopped belt or a freeze, lifts, swings and lands one step time (a
+        turn step's longer) after the other foot, at least :data:`MIN_SWING_S` after
+        lifting."""
         opp = other(side)
         while True:
-            landed = yield self._landed[opp]
+            yield self._landed[opp]
             t_other = self.env.now
-            extra = landed.delay if isinstance(landed, Contact) else 0.0
             cycle = self._cycle
             mine = self._current[side]
             if cycle is None or mine is None:  # cannot happen after _start; stay safe
                 continue
-            planned_fc = mine.ic + mine.stance_planned
+            # The double support after the other foot's landing, from the cycle running now
+            # (for the right foot, the one just drawn at that left landing): its stance less
+            # the other foot's step. A turn step that landed late has delayed it as much.
+            planned_fc = t_other + cycle.stance[side] - cycle.step[opp]
+            mine.stance_planned = planned_fc - mine.ic
             shift = 0.0
             # Standing (belt stopped) or a freeze: this foot does not lift yet.
             while not self._can_walk():
@@ -210,8 +228,7 @@ class Walker:
             if "freeze" in cycle.flags and side == "L":
                 shift += self.params.freeze_s
                 yield self.env.timeout(self.params.freeze_s)
-            # The other foot landed late (a turn step): this foot stands that much longer.
-            fc = max(planned_fc + shift + extra, self.env.now)
+            fc = max(planned_fc + shift, self.env.now)
             yield self.env.timeout(fc - self.env.now)
             mine.fc = self.env.now
             self._emit("fc", mine)

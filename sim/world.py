@@ -7,7 +7,10 @@ process that fell behind (:meth:`World.hold`, :mod:`sim.world_clock`); whenever 
 reads or writes, the world advances
 its SimPy environment to that time and renders the box's frames up to it. This pull model
 needs no background thread, serves any number of ports from their own reader threads
-(under one lock) and gives the same sample-level output as a recorded session.
+(under one lock) and gives the same sample-level output as a recorded session, but for a
+stance rendered before its toe-off is final: the right foot's, until the left foot lands,
+takes its shape from the stance planned at its landing (docs/simulation.md, "Steps,
+stance, double support").
 
 Ports: the box streams from the world's creation (a host that opens it joins mid-stream, as
 with a real USB box); while it is "unplugged" reads fail and opens are refused; at replug

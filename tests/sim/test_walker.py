@@ -58,6 +58,25 @@ def test_double_support_both_sides() -> None:
         assert nxt.ic < prev.fc
 
 
+def test_both_feet_split_their_steps_alike_as_the_stride_time_varies() -> None:
+    # A walker's stance, swing and double support all follow its stride time, on both feet:
+    # the right foot, standing when a gait cycle is drawn at a left landing, lifts by that
+    # cycle. (Lifting by the cycle it landed in, a long cycle's extra time went all to its
+    # swing: here a slope of its swing share on its step time of +0.25, the left foot's 0.)
+    w, _ = walk(GaitParams(alpha=0.5, stride_cv=0.05, step_jitter_s=0.0), 300)
+    last: dict[str, Contact] = {}
+    share: dict[str, list[tuple[float, float]]] = {"L": [], "R": []}
+    for c in w.contacts:
+        other, same = last.get("R" if c.side == "L" else "L"), last.get(c.side)
+        if other is not None and same is not None and same.fc is not None:
+            step = c.ic - other.ic
+            share[c.side].append((np.log(step), np.log((c.ic - same.fc) / step)))
+        last[c.side] = c
+    for s in "LR":
+        x, y = np.array(share[s]).T
+        assert abs(np.polyfit(x, y, 1)[0]) < 0.05, s
+
+
 def test_cadence_follows_walk_ratio() -> None:
     p = GaitParams()
     w, _ = walk(p, 120, speed=1.2)
