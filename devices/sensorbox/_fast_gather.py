@@ -283,22 +283,22 @@ def _gather_samples(
 
 
 def gather_samples(
-    dec: U8, per_block: list[I64], period: I32, bstart: I64, bvstart: I64, room: U8 | None = None
-) -> tuple[I64, U8]:
-    """:func:`_gather_samples`: (t_us per sample, value bytes). ``per_block``: the blocks'
-    payload offsets in ``dec`` and first sample times, given over (the list is emptied).
-    The counts first (:func:`gather_values`), over the bytes they came from where they
-    fit; then the decoded bytes after them and the offsets are let go before the times
-    are written (:func:`gather_times`): the recording's bytes, the per-block arrays and
-    the times are never all in memory at once."""
+    dec: U8, per_block: list[I64], bstart: I64, bvstart: I64, room: U8 | None = None
+) -> U8:
+    """:func:`_gather_samples`' value bytes. ``per_block``: the blocks' payload offsets in
+    ``dec`` and first sample times, given over (the list is emptied). The counts go over
+    the bytes they came from where they fit; then the decoded bytes after them and the
+    offsets are let go. The times per sample are not written here: a consumer that needs
+    them writes them from the blocks (:func:`gather_times`), once the recording's bytes
+    are gone (``DecodedBox.t_us``), or takes them as runs without them."""
     boff, bt = per_block
     per_block.clear()
     room, in_place = gather_values(dec, boff, bt, bstart, bvstart, room)
     if in_place:  # the rest of the bytes decoded is done with: its pages go
         release_pages(room[2 * int(bvstart[-1]) : dec.shape[0]])
     del boff
-    return_freed_memory()  # the offsets' memory, and what the C heap kept, before the times
-    return gather_times(bt, period, bstart), room
+    return_freed_memory()  # the offsets' memory, and what the C heap kept
+    return room
 
 
 def gather_values(
