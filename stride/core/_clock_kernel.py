@@ -23,7 +23,8 @@ def expand_times(
     """``out[q]`` = the time of sample ``lo + q``: ``float64(tick) / tick_hz`` with ``tick =
     ticks[r] + (i - starts[r]) * steps[r]`` of its run ``r`` (``run``: the run of sample
     ``lo``), the operations a reader computes each sample's seconds with. Each run's part
-    is a plain loop (the tick a running sum: exact integers), which LLVM vectorises.
+    is a plain loop from index 0 (the tick a running sum: exact integers), which LLVM
+    vectorises (0.12 ns a sample; from index ``q``, 0.3 ns).
     Releases the GIL: feet scanned on two threads expand their chunks at once."""
     m = out.shape[0]
     q = 0
@@ -33,8 +34,9 @@ def expand_times(
         end = min(m, starts[r + 1] - lo)
         tick = ticks[r] + (i - starts[r]) * steps[r]
         step = steps[r]
-        for j in range(q, end):
-            out[j] = tick / tick_hz
+        part = out[q:end]  # (indices from 0: no negative-index check in the loop)
+        for j in range(part.shape[0]):
+            part[j] = tick / tick_hz
             tick += step
         q = end
         r += 1

@@ -120,10 +120,12 @@ def _reading(threads: int, ahead: bool, read: Any) -> Any:
 
     mins = (scan.MIN_SPLIT, scan.MIN_SPLIT_CHUNKS, _fast_gather.MIN_SPLIT_BLOCKS)
     old = (read_threads(), frame_ahead(), *mins, _fast_samples.MIN_SPLIT_SAMPLES)
+    part = _fast_gather.FILL_PART
     set_read_threads(threads)
     set_frame_ahead(ahead)
     scan.MIN_SPLIT = scan.MIN_SPLIT_CHUNKS = _fast_gather.MIN_SPLIT_BLOCKS = 1
     _fast_samples.MIN_SPLIT_SAMPLES = 1
+    _fast_gather.FILL_PART = 7 if threads == 1 else 1  # the block gather in small parts
     try:
         return read()
     finally:
@@ -131,6 +133,7 @@ def _reading(threads: int, ahead: bool, read: Any) -> Any:
         set_frame_ahead(old[1])
         scan.MIN_SPLIT, scan.MIN_SPLIT_CHUNKS, _fast_gather.MIN_SPLIT_BLOCKS = old[2:5]
         _fast_samples.MIN_SPLIT_SAMPLES = old[5]
+        _fast_gather.FILL_PART = part
 
 
 def test_samples_before_the_first_hello_and_lost_frames() -> None:
