@@ -107,8 +107,8 @@ def _with_gaps(sig: object) -> tuple[object, SampleClock]:
     """A walk whose times (1 kHz) jump at a few places, and its clock."""
     n = sig.n  # type: ignore[attr-defined]
     ticks = np.arange(n, dtype=np.int64) * 1000
-    for cut in (n // 5, n // 2, n // 2 + 1, 3 * n // 4):
-        ticks[cut:] += 40_000  # 40 ms lost
+    for cut in (n // 5, 997 * 30, n // 2, n // 2 + 1, 3 * n // 4):  # (one where a chunk
+        ticks[cut:] += 40_000  # of 997 samples starts): 40 ms lost
     sig = replace(sig, t=ticks / 1e6)  # type: ignore[type-var]
     at = np.flatnonzero(np.diff(ticks) != 1000) + 1
     starts = np.concatenate([[0], at, [n]]).astype(np.int64)
@@ -135,7 +135,7 @@ def test_the_scan_of_a_clock_equals_the_scan_of_its_times(
     finally:
         set_foot_threads(1)
     assert got.samples == want.samples
-    assert got.gap_starts.tolist() == want.gap_starts.tolist() and got.gap_starts.size == 4
+    assert got.gap_starts.tolist() == want.gap_starts.tolist() and got.gap_starts.size == 5
     assert got.gap_ends.tolist() == want.gap_ends.tolist()
     for side in ("L", "R"):
         a, b = got.contacts[side], want.contacts[side]
@@ -172,7 +172,7 @@ def test_gaps_of_a_clock_with_nan_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("stride.core.gaps.CLOCK_CHUNK", 1000)
     want = find_gaps(sig.t, x, 1000.0)  # type: ignore[attr-defined]
     got = find_gaps(clock, x, 1000.0)
-    assert got[0].tolist() == want[0].tolist() and len(got[0]) == 5  # 4 jumps, 1 NaN run
+    assert got[0].tolist() == want[0].tolist() and len(got[0]) == 6  # 5 jumps, 1 NaN run
     assert got[1].tolist() == want[1].tolist()
 
 
