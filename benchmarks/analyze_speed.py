@@ -318,15 +318,20 @@ def profiles(work: Path, minutes: float, names: list[str], repeat: int) -> list[
     on a busy machine) and side by side on two threads (``two_threads_analysis_s``: what
     it does where a core is idle, 1-minute load average at most 1.5 on 2 cores), in
     alternating rounds."""
+    import inspect
+
     from stride.analysis import with_session_defaults
     from stride.core.analyzer import AnalysisConfig, analyze
     from stride.core.contacts import set_foot_threads
     from stride.readers import read_signals
 
+    # times as stride analyze reads them: a clock where the checkout has one
+    compact = "compact_times" in inspect.signature(read_signals).parameters
+    how = {"compact_times": True} if compact else {}
     rows = []
     for sensors, overground in LAYOUTS:
         for name in names:
-            sig = read_signals(profile_session(work, minutes, name, sensors, overground))
+            sig = read_signals(profile_session(work, minutes, name, sensors, overground), **how)
             config = with_session_defaults(AnalysisConfig(), sig.meta)  # course mode's pass
             analyze(sig, config)
             best = {1: np.inf, 2: np.inf}

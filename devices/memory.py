@@ -89,6 +89,17 @@ def _advise(buf: NDArray[np.uint8], advice: int | None) -> None:
         _MADVISE(first, last - first, advice)
 
 
+def small_pages_empty(shape: int | tuple[int, ...], dtype: Any) -> NDArray[Any]:
+    """``np.empty(shape, dtype)`` whose pages are taken 4 KB at a time as it is written, never
+    a huge page ahead of the writing (numpy asks for huge pages from 4 MB): for arrays
+    written a part at a time while others shrink, so that the memory held follows what
+    is written (a page fault per 4 KB: about a microsecond each)."""
+    a = np.empty(shape, dtype)
+    if a.nbytes >= HUGE_PAGE:
+        _advise(a.reshape(-1).view(np.uint8), getattr(mmap, "MADV_NOHUGEPAGE", None))
+    return a
+
+
 #: The size of a huge page (Linux's transparent huge pages on x86-64 and arm64).
 HUGE_PAGE = 2 << 20
 

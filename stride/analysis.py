@@ -64,14 +64,15 @@ def run(
     ``keep_samples=False``: the samples are let go once the analysis has scanned them
     (contacts and gaps), so the rest of it and whatever the caller builds afterwards
     runs without them in memory; the signals returned then hold no samples
-    (:func:`without_samples`)."""
+    (:func:`without_samples`), and a session recording's times are read as a clock
+    (``read_signals(compact_times=True)``: never a float64 per sample)."""
     tp = time.perf_counter()
     if Path(path).is_dir():  # a session recording: its decoder's kernels, loaded first
         from stride.ingest.recording import load_kernels
 
         load_kernels()
     t0 = time.perf_counter()
-    signals = read_signals(path)
+    signals = read_signals(path, compact_times=not keep_samples)
     read_s = time.perf_counter() - t0
     if before_analysis is not None:
         before_analysis(signals)

@@ -40,10 +40,11 @@ def plot_analysis(
     fig, (ax_sig, ax_len) = plt.subplots(2, 1, figsize=(11, 7), constrained_layout=True)
     # Start the window at the first usable step, so the picture shows walking.
     valid_ic = table["ic_s"][table.valid]
-    start = float(valid_ic[0]) - 1.0 if valid_ic.size else float(signals.t[0])
-    start = max(start, float(signals.t[0]))
-    lo, hi = np.searchsorted(signals.t, [start, start + window_s])
-    t = signals.t[lo:hi]
+    times = signals.times()
+    start = float(valid_ic[0]) - 1.0 if valid_ic.size else float(times[0])
+    start = max(start, float(times[0]))
+    lo, hi = np.searchsorted(times, [start, start + window_s])
+    t = times[lo:hi]
     forces = np.asarray(signals.forces)[lo:hi]
     from stride.report.plots import SIDE_COLOURS as colors  # one colour per side everywhere
 

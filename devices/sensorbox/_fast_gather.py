@@ -13,6 +13,7 @@ the frame tables' rows already read, so they cost no memory beside the tables.""
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -20,7 +21,7 @@ from numpy.typing import NDArray
 
 from devices._byte_copy import copy_bytes
 from devices._kernel_options import PY_ENTRY
-from devices.memory import huge_empty, release_pages, return_freed_memory, written
+from devices.memory import huge_empty, release_pages, return_freed_memory, small_pages_empty
 from devices.sensorbox._fast_sequencer import (
     F64,
     I64,
@@ -82,12 +83,15 @@ def _gather_blocks(
 
     The arrays are allocated here, the frames counted by type with numpy first, and
     filled by :func:`_fill_blocks` (an allocation in a kernel compiles code of its own:
-    a first run compiles faster without them).
+    a first run compiles faster without them), :data:`FILL_PART` released frames a call:
+    between calls the tables' rows read, those the views above do not keep, are given
+    back, and the arrays' pages are taken as they are written (huge pages: a fault per
+    2 MB), so the tables shrink while the arrays grow instead of both being whole at once.
     """
     rtype = _frame_types(rel)
     count = {k: int(np.count_nonzero(rtype == k)) for k in range(1, 6)}  # (no int64 copy)
     nb, nbelt, nother = count[2], count[3], count[1] + count[4] + count[5]
-    new = written  # each array below is written whole by the fill: its pages taken at once
+    new = small_pages_empty  # each array below is written whole by the fill: its pages as it goes
     bstart, bvstart = new(nb + 1, np.int64), new(nb + 1, np.int64)
     bstart[0] = bvstart[0] = 0  # (the fill writes the rest)
     # seq, channels and period: the rows of one array (its whole 2 MB stretches huge
@@ -104,12 +108,44 @@ def _gather_blocks(
     other = np.empty((nother, 3), np.int64)
     other_host = np.empty(nother, np.float64)
     blocks = (bstart, bvstart, *binfo, bhost, boff, bt)
-    hello_chunk = _fill_blocks(
-        dec, rel, rel_host, rel_chunk, rtype, f32, f32_bits,
-        *blocks, belt, belt_speed, belt_host, other, other_host,
-    )  # fmt: skip
-    rare = (other, other_host, int(hello_chunk))
+    out = (*blocks, belt, belt_speed, belt_host, other, other_host)
+    hello_chunk = _fill_in_parts((dec, rel, rel_host, rel_chunk, rtype, f32, f32_bits), out, nb)
+    rare = (other, other_host, hello_chunk)
     return bstart, bvstart, binfo, bhost, belt, belt_host, rare, rtype, boff, bt, belt_speed
+
+
+#: released frames per :func:`_fill_blocks` call (the tables' rows read given back between)
+FILL_PART = 1 << 16
+#: :func:`_fill_blocks`' state carried from call to call: frames lost and restarts since
+#: the last block, blocks, samples, values, belt readings and other frames so far, and
+#: the release chunk of the first HELLO (-1: none yet)
+F_MISS, F_RST, F_BLOCK, F_SAMPLE, F_VALUE, F_BELT, F_OTHER, F_HELLO, N_FILL = range(9)
+
+
+def _fill_in_parts(args: tuple[Any, ...], out: tuple[Any, ...], nb: int) -> int:
+    """:func:`_fill_blocks` over the released frames (``args``: the decoded bytes, the
+    three release tables, the frame types and the HELLO's float32 scratch) into ``out``,
+    :data:`FILL_PART` frames a call, the tables' rows read past the first ``nb`` (where
+    the blocks' views lie) given back after each; returns the first HELLO's chunk."""
+    rel, rel_host, rel_chunk = args[1:4]
+    state = np.zeros(N_FILL, np.int64)
+    state[F_HELLO] = -1
+    cpm = np.zeros(1, np.float64)
+    nr = rel.shape[0]
+    for i0 in range(0, nr, FILL_PART):
+        i1 = min(nr, i0 + FILL_PART)
+        _fill_blocks(*args, *out, i0, i1, state, cpm)
+        _release_read(rel.reshape(-1), nb, 3 * i1)
+        _release_read(rel_host, nb, i1)
+        _release_read(rel_chunk, nb, i1)
+    return int(state[F_HELLO])
+
+
+def _release_read(table: NDArray[np.generic], kept: int, read: int) -> None:
+    """The pages of a release table's items ``kept..read-1`` (read by the block gather;
+    the first ``kept`` hold the blocks' arrays) given back to the system."""
+    if read > kept:
+        release_pages(table[kept:read].view(np.uint8))
 
 
 def _frame_types(rel: I64) -> I8:
@@ -146,21 +182,26 @@ def _fill_blocks(
     belt_host: F64,
     other: I64,
     other_host: F64,
-) -> int:
-    """:func:`_gather_blocks`' pass over the released frames, into the arrays it made
-    (``bchunk``, ``bhost`` and ``bt`` are views of the release tables, each slot written
-    after the row it lies in is read); returns the first HELLO's release chunk (-1: none)."""
-    nr = rel.shape[0]
-    hello_chunk = -1
-    acc_m = 0
-    acc_r = 0
-    b = 0
-    s = 0
-    v = 0
-    k = 0
-    o = 0
-    cpm = 0.0
-    for i in range(nr):
+    i0: int,
+    i1: int,
+    state: I64,
+    cpm_state: F64,
+) -> None:
+    """:func:`_gather_blocks`' pass over released frames ``i0..i1-1``, into the arrays it
+    made (``bchunk``, ``bhost`` and ``bt`` are views of the release tables, each slot
+    written after the row it lies in is read); ``state`` (:data:`N_FILL`: the counts so
+    far and the first HELLO's release chunk) and ``cpm_state`` (the last HELLO's counts
+    per metre) carried from the call before and left for the next."""
+    hello_chunk = state[F_HELLO]
+    acc_m = state[F_MISS]
+    acc_r = state[F_RST]
+    b = state[F_BLOCK]
+    s = state[F_SAMPLE]
+    v = state[F_VALUE]
+    k = state[F_BELT]
+    o = state[F_OTHER]
+    cpm = cpm_state[0]
+    for i in range(i0, i1):
         ty = rtype[i]
         off = rel[i, R_OFF]
         pack = rel[i, R_PACK]
@@ -228,7 +269,15 @@ def _fill_blocks(
         b += 1
         bstart[b] = s
         bvstart[b] = v
-    return hello_chunk
+    state[F_HELLO] = hello_chunk
+    state[F_MISS] = acc_m
+    state[F_RST] = acc_r
+    state[F_BLOCK] = b
+    state[F_SAMPLE] = s
+    state[F_VALUE] = v
+    state[F_BELT] = k
+    state[F_OTHER] = o
+    cpm_state[0] = cpm
 
 
 @njit(cache=True, nogil=True, **PY_ENTRY)
@@ -283,22 +332,22 @@ def _gather_samples(
 
 
 def gather_samples(
-    dec: U8, per_block: list[I64], period: I32, bstart: I64, bvstart: I64, room: U8 | None = None
-) -> tuple[I64, U8]:
-    """:func:`_gather_samples`: (t_us per sample, value bytes). ``per_block``: the blocks'
-    payload offsets in ``dec`` and first sample times, given over (the list is emptied).
-    The counts first (:func:`gather_values`), over the bytes they came from where they
-    fit; then the decoded bytes after them and the offsets are let go before the times
-    are written (:func:`gather_times`): the recording's bytes, the per-block arrays and
-    the times are never all in memory at once."""
+    dec: U8, per_block: list[I64], bstart: I64, bvstart: I64, room: U8 | None = None
+) -> U8:
+    """:func:`_gather_samples`' value bytes. ``per_block``: the blocks' payload offsets in
+    ``dec`` and first sample times, given over (the list is emptied). The counts go over
+    the bytes they came from where they fit; then the decoded bytes after them and the
+    offsets are let go. The times per sample are not written here: a consumer that needs
+    them writes them from the blocks (:func:`gather_times`), once the recording's bytes
+    are gone (``DecodedBox.t_us``), or takes them as runs without them."""
     boff, bt = per_block
     per_block.clear()
     room, in_place = gather_values(dec, boff, bt, bstart, bvstart, room)
     if in_place:  # the rest of the bytes decoded is done with: its pages go
         release_pages(room[2 * int(bvstart[-1]) : dec.shape[0]])
     del boff
-    return_freed_memory()  # the offsets' memory, and what the C heap kept, before the times
-    return gather_times(bt, period, bstart), room
+    return_freed_memory()  # the offsets' memory, and what the C heap kept
+    return room
 
 
 def gather_values(

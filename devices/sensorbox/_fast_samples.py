@@ -203,6 +203,39 @@ def _assemble_kernel(
     return kept, n - kept, top
 
 
+@njit(cache=True, nogil=True, **PY_ENTRY)
+def _widen_kernel(
+    counts: NDArray[np.int16],
+    offset: NDArray[np.float32],
+    scale: NDArray[np.float32],
+    newtons: NDArray[np.float32],
+    total: int,
+    aside: NDArray[np.int16],
+) -> None:
+    """:func:`_widen` called from Python: every sample kept, no times written."""
+    _widen(counts, offset, scale, newtons, total, aside)
+
+
+def widen_in_place(
+    counts: NDArray[np.int16],
+    k: int,
+    offset: NDArray[np.float32],
+    scale: NDArray[np.float32],
+    newtons: NDArray[np.float32],
+) -> None:
+    """``newtons[m] = (counts[m] - offset[m % k]) * scale[m % k]`` in float32 for every
+    count (``k`` columns a row), ``newtons`` possibly at ``counts``' own address: the
+    widening :func:`_assemble_kernel` does, for a caller that keeps every sample and every
+    channel and needs no times (the same values)."""
+    total = int(counts.shape[0])
+    if offset.shape[0] != k or scale.shape[0] != k or total % k or newtons.shape[0] < total:
+        raise ValueError("an offset and a scale per column, and room for every count")
+    block = 4096 - 4096 % k
+    off = np.resize(offset.astype(np.float32), block)
+    sc = np.resize(scale.astype(np.float32), block)
+    _widen_kernel(counts, off, sc, newtons, total, np.empty(block, np.int16))
+
+
 def load_kernel() -> None:
     """Load (on a first run: compile) the kernel now, on two samples, so that a timed read
     measures reading, not numba loading it."""
@@ -213,3 +246,4 @@ def load_kernel() -> None:
     _assemble_in_place(
         t_us, t_us.view(np.float64), counts, 2, np.zeros(1, np.int64), one, one, room, 5, -1
     )
+    widen_in_place(counts, 2, np.zeros(2, np.float32), np.ones(2, np.float32), room)

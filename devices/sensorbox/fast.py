@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 
 from devices.cores import read_threads
 from devices.errors import InputError
 from devices.memory import release_pages, return_freed_memory
+from devices.sensorbox._fast_events import _rare_events
 from devices.sensorbox._fast_inputs import _checked, _own_buffer, _run_decoder
+from devices.sensorbox._fast_runs import block_last_times, sample_runs
 from devices.sensorbox.events import (
     BeltBlock,
     DecoderStats,
@@ -33,7 +34,6 @@ from devices.sensorbox.events import (
 )
 from devices.sensorbox.frames import (
     MAX_WIRE_FRAME,
-    STATUS,
     T_BELT,
     T_ERROR,
     T_HELLO,
@@ -50,8 +50,12 @@ STAT_FIELDS = tuple(f.name for f in dataclasses.fields(DecoderStats) if f.name !
 class DecodedBox:
     """A decoded sensor-box stream as arrays (one row per sample), plus the rare events.
 
-    - ``t_us`` (S,) int64 unwrapped device time of every sample; ``values`` (S, C) int16.
+    - ``t_us`` (S,) int64 unwrapped device time of every sample (made on first use, from
+      each block's first time and period: :meth:`sample_runs` gives the same times as a
+      few runs, :meth:`block_last_t_us` each block's last, without them);
+      ``n_samples`` S; ``values`` (S, C) int16.
     - blocks (one per SAMPLES frame): ``block_start`` (B+1,) sample offsets,
+      ``block_t_us`` the first sample's device time,
       ``block_seq``, ``block_missing`` (frames lost before the block: a gap),
       ``block_restart``, ``block_host_t``, ``block_period_us``, ``block_chunk`` (the
       recorded chunk whose feed released the block: the live decoder returned it then;
@@ -70,7 +74,7 @@ class DecodedBox:
       in place.
     """
 
-    t_us: NDArray[np.int64]
+    n_samples: int
     values_flat: NDArray[np.int16]
     channels: int  # C of every block, or -1 if it changed within the stream
     block_start: NDArray[np.int64]
@@ -82,6 +86,7 @@ class DecodedBox:
     block_period_us: NDArray[np.int32]
     block_channels: NDArray[np.int32]
     block_chunk: NDArray[np.int32] | NDArray[np.int64]
+    block_t_us: NDArray[np.int64]
     belt_t_us: NDArray[np.int64]
     belt_counts: NDArray[np.int64]
     belt_interval_us: NDArray[np.int64]
@@ -104,6 +109,34 @@ class DecodedBox:
     values_room: NDArray[np.uint8] = field(
         default_factory=lambda: np.zeros(0, np.uint8), repr=False
     )
+    _t_us: NDArray[np.int64] | None = field(default=None, repr=False)
+
+    @property
+    def t_us(self) -> NDArray[np.int64]:
+        """(S,) int64 unwrapped device time of every sample (written on first use: an
+        hour's at 1 kHz are 28.8 MB); not after the blocks were dropped."""
+        if self._t_us is None:
+            if int(self.block_start[-1]) != self.n_samples:
+                raise RuntimeError("the box's blocks were dropped: its sample times are gone")
+            from devices.sensorbox._fast_gather import gather_times
+
+            self._t_us = gather_times(self.block_t_us, self.block_period_us, self.block_start)
+        return self._t_us
+
+    def block_last_t_us(self, a: int = 0, b: int | None = None) -> NDArray[np.int64]:
+        """The device time of the last sample of blocks ``a..b-1`` (at or before their end:
+        a block without samples gives the last one before it)."""
+        b = int(self.block_seq.shape[0]) if b is None else b
+        got = block_last_times(self.block_t_us, self.block_period_us, self.block_start, a, b)
+        return self.t_us[self.block_start[a + 1 : b + 1] - 1] if got is None else got
+
+    def sample_runs(self, prev_us: int) -> tuple[NDArray[np.int64], ...] | None:
+        """The samples' times as runs of evenly spaced device times (``starts`` (R + 1),
+        ``first``, ``step``, and the last sample's time as a 0-d array), or None if not
+        every sample is later than the one before it and than ``prev_us``
+        (:func:`devices.sensorbox._fast_runs.sample_runs`)."""
+        got = sample_runs(self.block_t_us, self.block_period_us, self.block_start, prev_us)
+        return None if got is None else (*got[:3], np.array(got[3], np.int64))
 
     def first_hello_chunk(self) -> int | None:
         """The recorded chunk whose feed released the first HELLO (None: no HELLO)."""
@@ -174,21 +207,15 @@ class DecodedBox:
         samples dropped as out of order, the last kept device time or ``prev_us``)."""
         from devices.sensorbox._fast_samples import _assemble_in_place
 
+        t_us = self.t_us  # (written now if not yet: from the blocks, before they go)
         self.drop_blocks()  # used up: their memory goes before the forces are widened
         return_freed_memory()
         flat = self.values_flat
-        n, k = self.t_us.shape[0], int(cols.size)
-        widen = offset is not None and scale is not None
-        room = self.values_room
-        if widen and not (
-            room.size >= 4 * n * k
-            and room.__array_interface__["data"][0] == flat.__array_interface__["data"][0]
-        ):
-            room = np.empty(4 * n * k, np.uint8)  # not the decoder's buffer: new memory
-        newtons = room[: 4 * n * k].view(np.float32) if widen else np.zeros(0, np.float32)
+        n, k = t_us.shape[0], int(cols.size)
+        room, newtons = self._room(n * k, offset is not None and scale is not None)
         kept, dropped, last = _assemble_in_place(
-            self.t_us,
-            self.t_us.view(np.float64),
+            t_us,
+            t_us.view(np.float64),
             flat,
             max(self.channels, 1),
             cols.astype(np.int64),
@@ -198,11 +225,43 @@ class DecodedBox:
             t0_us,
             prev_us,
         )
-        if widen:  # the room past the newtons: never written, but its first pages were
-            release_pages(room[4 * kept * k :])  # taken with theirs (a huge page at a time)
-        t = self.t_us.view(np.float64)[:kept]
-        forces = (newtons if widen else flat)[: kept * k].reshape(kept, k)
+        if newtons.size:  # the room past the newtons: never written, but its first pages
+            release_pages(room[4 * kept * k :])  # were taken with theirs (a huge page)
+        t = t_us.view(np.float64)[:kept]
+        forces = (newtons if newtons.size else flat)[: kept * k].reshape(kept, k)
         return t, forces, int(dropped), int(last)
+
+    def counts_in_place(
+        self, offset: NDArray[np.float32] | None, scale: NDArray[np.float32] | None
+    ) -> NDArray[np.int16] | NDArray[np.float32]:
+        """Every sample of every channel (the caller knows that none is dropped:
+        :meth:`sample_runs`), as counts or, with ``offset``/``scale``, as float32 ``(count -
+        offset) * scale`` widened over them; no times. The box is used up (its per-block and
+        belt arrays emptied first, so that their memory is free before the widening)."""
+        from devices.sensorbox._fast_samples import widen_in_place
+
+        self.drop_blocks()
+        return_freed_memory()
+        n, k = self.n_samples, max(self.channels, 1)
+        flat = self.values_flat[: n * k]
+        if offset is None or scale is None:
+            return flat.reshape(n, k)
+        room, newtons = self._room(n * k, True)
+        widen_in_place(flat, k, offset, scale, newtons)
+        release_pages(room[4 * n * k :])  # as in samples_in_place
+        return newtons.reshape(n, k)
+
+    def _room(self, values: int, widen: bool) -> tuple[NDArray[np.uint8], NDArray[np.float32]]:
+        """The buffer the counts start at, if it has room for ``values`` float32, else new
+        memory; and the float32 view of its start (empty unless ``widen``)."""
+        room = self.values_room
+        if widen and not (
+            room.size >= 4 * values
+            and room.__array_interface__["data"][0]
+            == self.values_flat.__array_interface__["data"][0]
+        ):
+            room = np.empty(4 * values, np.uint8)  # not the decoder's buffer: new memory
+        return room, room[: 4 * values].view(np.float32) if widen else np.zeros(0, np.float32)
 
     def drop_blocks(self) -> None:
         """Forget the per-block and belt arrays (the box is being used up, they have been
@@ -280,8 +339,7 @@ def decode_stream(
     it has more (``StreamData.room``): with room for twice the bytes, the decoded counts
     are written over the bytes they came from where that is safe, and can be widened to
     float32 there (``samples_in_place``): the recording's bytes become the result.
-    ``threads``: 2 frames the stream's halves at once (default: :mod:`devices.cores`).
-    """
+    ``threads``: 2 frames the stream's halves at once (default: :mod:`devices.cores`)."""
     from devices.sensorbox import _fast_gather, _fast_kernels  # numba: on first use
 
     assert _fast_kernels.MAX_WIRE == MAX_WIRE_FRAME
@@ -300,16 +358,15 @@ def decode_stream(
     other_rows, other_host, hello_chunk = rare  # the few rows the events are made of
     hello_rows, status_rows, errors = _rare_events(other_rows, other_host, dec)
     del rare, other_rows, other_host
-    belt_speed = got[10]
+    belt_speed, bt = got[10], got[9]  # bt: the blocks' first times (t_us made from them)
     per_block = [got[8], got[9]]  # given over below: freed there once used
     del got
     return_freed_memory()  # the frame tables' and the belt's scratch memory
-    t, room = _fast_gather.gather_samples(dec, per_block, binfo[4], bstart, bvstart, room)
+    room = _fast_gather.gather_samples(dec, per_block, bstart, bvstart, room)
     del dec, buf
-    vbytes = room[: 2 * int(bvstart[-1])]
-    bc = binfo[3]
+    vbytes, bc = room[: 2 * int(bvstart[-1])], binfo[3]
     return DecodedBox(
-        t_us=t,
+        n_samples=int(bstart[-1]),
         values_flat=vbytes.view("<i2").astype(np.int16, copy=False),
         channels=_one_count(bc),
         block_start=bstart,
@@ -321,6 +378,7 @@ def decode_stream(
         block_period_us=binfo[4],
         block_channels=bc,
         block_chunk=binfo[5],
+        block_t_us=bt,
         belt_t_us=belt[0],
         belt_counts=belt[1],
         belt_interval_us=belt[2],
@@ -358,77 +416,6 @@ def _one_count(block_channels: NDArray[Any]) -> int:
         return 0
     cmin, cmax = int(block_channels.min()), int(block_channels.max())
     return cmin if cmin == cmax else -1
-
-
-#: A STATUS payload (frames.STATUS, ``<HIH``) as a numpy record.
-_STATUS_DTYPE = np.dtype([("flags", "<u2"), ("dropped", "<u4"), ("supply_mv", "<u2")])
-
-
-def _rare_events(
-    rows: NDArray[np.int64], hosts: NDArray[np.float64], dec: NDArray[np.uint8]
-) -> tuple[
-    tuple[list[Hello], list[int], list[int], list[int], list[float]],
-    tuple[NDArray[Any], ...],
-    list[ErrorEvent],
-]:
-    """The few HELLO, STATUS and ERROR frames (their release rows (``rel``'s) and host
-    times, their payloads in ``dec``): the HELLOs as ``DecodedBox._hello_rows`` (each
-    distinct payload parsed once), the STATUS fields as arrays (one numpy pass; the
-    events are made only if asked for), the ERROR events."""
-    from devices.sensorbox._fast_sequencer import P_LEN, P_SEQ, R_OFF, R_PACK, R_T
-
-    pack = rows[:, R_PACK]
-    kind = pack & 0xFF
-    lengths = (pack >> P_LEN) & 0xFFFF
-    seqs = (pack >> P_SEQ) & 0xFFFF
-    offs = rows[:, R_OFF]
-    times = rows[:, R_T]
-
-    def payloads(which: NDArray[np.intp]) -> list[bytes]:
-        """The payloads of rows ``which``: those of each length gathered in one numpy
-        pass (rows of a window view: no index array, only the payloads' own bytes), then
-        sliced as bytes (slicing the decoded bytes frame by frame costs more)."""
-        out: list[bytes] = [b""] * which.size
-        for ln in np.unique(lengths[which]).tolist():
-            if ln == 0:
-                continue
-            at = np.flatnonzero(lengths[which] == ln)
-            got = sliding_window_view(dec, ln)[offs[which[at]]].tobytes()
-            for k, i in enumerate(at.tolist()):
-                out[i] = got[k * ln : (k + 1) * ln]
-        return out
-
-    def columns(which: NDArray[np.intp]) -> tuple[list[int], list[int], list[float]]:
-        return seqs[which].tolist(), times[which].tolist(), hosts[which].tolist()
-
-    at = np.flatnonzero(kind == T_HELLO)
-    parsed: dict[bytes, int] = {}  # a box repeats the same HELLO every second
-    distinct: list[Hello] = []
-    index: list[int] = []
-    for payload in payloads(at):
-        i = parsed.get(payload)
-        if i is None:
-            h = Hello.parse(payload)
-            assert h is not None  # checked by the kernel
-            i = parsed[payload] = len(distinct)
-            distinct.append(h)
-        index.append(i)
-    hello_rows = (distinct, index, *columns(at))
-    at = np.flatnonzero(kind == T_STATUS)  # each checked by the kernel: STATUS.size bytes
-    raw = sliding_window_view(dec, STATUS.size)[offs[at]] if at.size else np.zeros((0, 8))
-    fields = np.ascontiguousarray(raw, np.uint8).view(_STATUS_DTYPE).reshape(-1)
-    status_rows = (
-        *(fields[name].astype(np.int64) for name in _STATUS_DTYPE.names or ()),
-        seqs[at],
-        times[at],
-        hosts[at],
-    )
-    at = np.flatnonzero(kind == T_ERROR)
-    errors = [
-        ErrorEvent(p[0], p[1:].decode("ascii", "replace"), seq, t_i, host)
-        for p, seq, t_i, host in zip(payloads(at), *columns(at), strict=True)
-    ]
-    return hello_rows, status_rows, errors
 
 
 def load_kernels() -> None:

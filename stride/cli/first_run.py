@@ -264,6 +264,7 @@ def reading_kernels_ready() -> bool:
         _fast_gather._fill_blocks,
         _fast_gather._gather_samples,
         _fast_samples._assemble_kernel,
+        _fast_samples._widen_kernel,
     )
     try:
         return all(kernel_ready(k) for k in kernels)

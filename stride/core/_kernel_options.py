@@ -29,6 +29,7 @@ JIT_ONLY: dict[str, Any] = {"no_cfunc_wrapper": True, "no_cpython_wrapper": True
 #: the modules (below ``stride/``) that define numba kernels, overloads or intrinsics, and
 #: those they import: what a compiled kernel's machine code may hold
 KERNEL_SOURCES = (
+    "core/_clock_kernel.py",
     "core/_contact_bounds.py",
     "core/_contact_cells.py",
     "core/_contact_cellstate.py",
@@ -41,6 +42,7 @@ KERNEL_SOURCES = (
     "core/_kernel_options.py",
     "core/_step_kernels.py",
     "core/belt.py",
+    "core/clock.py",
     "core/gaps.py",
 )
 cover(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), KERNEL_SOURCES)

@@ -292,7 +292,7 @@ class StreamingAnalyzer:
 
     def feed_signals(self, chunk: GaitSignals) -> StepTable:
         """Feed a chunk given as :class:`GaitSignals` (e.g. from the block assembler)."""
-        return self.feed(chunk.t, chunk.forces, chunk.belt_t, chunk.belt_speed)
+        return self.feed(chunk.times(), chunk.forces, chunk.belt_t, chunk.belt_speed)
 
     def finish(self) -> Analysis:
         """End of the stream: the remaining rows and the whole :class:`Analysis`."""

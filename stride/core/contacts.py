@@ -94,6 +94,7 @@ from numpy.typing import NDArray
 
 from stride.core import _contact_scan as _scan
 from stride.core import _contact_state as _k
+from stride.core.clock import SampleClock
 from stride.core.signals import GaitSignals, Side
 from stride.errors import InputError
 
@@ -466,10 +467,14 @@ def _row_words(x: NDArray[np.generic]) -> NDArray[np.int64] | None:
     return None if x.dtype.kind == "f" else _NO_WORDS
 
 
-def _check_chunk(t: NDArray[np.generic], x: NDArray[np.generic], k: int) -> None:
-    if t.ndim != 1 or x.ndim != 2 or x.shape[0] != t.shape[0] or x.shape[1] != k:
+def _check_chunk(
+    t: NDArray[np.generic], x: NDArray[np.generic], k: int, clock: SampleClock | None = None
+) -> None:
+    """Times (or a clock: its samples) and forces of one shape, numbers."""
+    shape = t.shape if clock is None else clock.shape
+    if len(shape) != 1 or x.ndim != 2 or x.shape[0] != shape[0] or x.shape[1] != k:
         raise InputError(
-            f"times of shape {t.shape} and forces of shape {x.shape} do not fit {k} channels",
+            f"times of shape {shape} and forces of shape {x.shape} do not fit {k} channels",
             fix="pass times (n,) and forces (n, channels)",
         )
     if x.dtype.kind not in "iuf":
@@ -559,7 +564,10 @@ def detect_feet(
     times are prepared once for all the feet and, foot after foot, checked for gaps once
     (one read of them less per extra foot); on records of :data:`THREAD_MIN_SAMPLES` or
     more the feet are scanned side by side, one thread each (:func:`foot_threads`), each
-    checking the gaps as it scans: the same results."""
+    checking the gaps as it scans: the same results. Times given as a
+    :class:`~stride.core.clock.SampleClock` are expanded a chunk at a time as the feet are
+    scanned (:mod:`stride.core.clock_scan`), never the whole record's at once: the same
+    results again."""
     all_cols = {}
     for side in sides:
         all_cols[side] = signals.side_columns(side)
@@ -569,13 +577,26 @@ def detect_feet(
                 fix="map at least one force channel to each foot",
             )
     forces = np.asarray(signals.forces)
-    _check_chunk(np.asarray(signals.t), forces, len(signals.channels))
+    clock = signals.t if isinstance(signals.t, SampleClock) else None
+    _check_chunk(
+        np.asarray(signals.t) if clock is None else _EMPTY_T, forces, len(signals.channels), clock
+    )
     p = _param_vector(float(signals.fs), params or ContactParams())
-    t, x = _prepare(signals.t, forces)
-    _check_rate(t, float(signals.fs), params or ContactParams())
+    # times as a clock: expanded a chunk at a time as the feet are scanned (clock_scan)
+    t, x = _prepare(_EMPTY_T if clock is not None else np.asarray(signals.t), forces)
+    _check_rate(
+        t if clock is None else clock.times(0, min(clock.n, 1001)),
+        float(signals.fs),
+        params or ContactParams(),
+    )
     # each foot's state made before any thread starts: a thread goes straight to the scan
     runners = [_FootRunner(side, all_cols[side], p.copy()) for side in sides]
-    threads = foot_threads() if len(sides) > 1 and t.shape[0] >= THREAD_MIN_SAMPLES else 1
+    n = x.shape[0]
+    threads = foot_threads() if len(sides) > 1 and n >= THREAD_MIN_SAMPLES else 1
+    if clock is not None and threads <= 1:
+        from stride.core.clock_scan import scan_clocked
+
+        return dict(zip(sides, scan_clocked(runners, clock, x), strict=True))
     if threads <= 1:
         bads = None
         if len(sides) > 1:
@@ -584,22 +605,28 @@ def detect_feet(
     # the other feet on the process's foot threads, handed over first, and the first foot
     # here meanwhile; each finds the bad time steps as it scans (a shared pass would make
     # the feet wait for it, and costs about what it saves); this foot's error, if any, first
-    jobs = [_FootJob(r, t, x) for r in runners[1:]]
+    times = t if clock is None else clock
+    jobs = [_FootJob(r, times, x) for r in runners[1:]]
     for job, worker in zip(jobs, _foot_workers(min(len(sides), threads) - 1), strict=False):
         worker.put(job)
     for job in jobs[threads - 1 :]:  # more feet than threads: after the first, here
         job.run()
-    first = _one_foot(runners[0], t, x, None)
+    first = _one_foot(runners[0], times, x, None)
     return {sides[0]: first} | {job.runner.side: job.result() for job in jobs}
 
 
 def _one_foot(
     runner: _FootRunner,
-    t: NDArray[np.float64],
+    t: NDArray[np.float64] | SampleClock,
     x: NDArray[np.generic],
     bads: NDArray[np.int64] | None,
 ) -> FootContacts:
-    """All of one foot's contacts: the scan of the whole record, then the contact it leaves open."""
+    """All of one foot's contacts: the scan of the whole record, then the contact it leaves
+    open (times as a clock: a chunk at a time, :mod:`stride.core.clock_scan`)."""
+    if isinstance(t, SampleClock):
+        from stride.core.clock_scan import scan_clocked
+
+        return scan_clocked([runner], t, x)[0]
     return FootContacts.concat([runner.feed(t, x, bads), runner.finish()], runner.side, runner.nk)
 
 
@@ -609,7 +636,9 @@ class _FootJob:
 
     __slots__ = ("_done", "_err", "_out", "runner", "t", "x")
 
-    def __init__(self, runner: _FootRunner, t: NDArray[np.float64], x: NDArray[np.generic]) -> None:
+    def __init__(
+        self, runner: _FootRunner, t: NDArray[np.float64] | SampleClock, x: NDArray[np.generic]
+    ) -> None:
         self.runner, self.t, self.x = runner, t, x
         self._done = threading.Lock()
         self._done.acquire()  # released once the scan has ended (a lock: the cheapest wake-up)

@@ -15,6 +15,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from stride.core._kernel_options import PY_ENTRY
+from stride.core.clock import SampleClock
 
 #: A step in sample time beyond this many sample periods is a gap (lost frames).
 GAP_PERIODS = 1.5
@@ -158,12 +159,26 @@ class GapScanner:
         return np.asarray(self.starts, dtype=np.float64), np.asarray(self.ends, dtype=np.float64)
 
 
+#: samples per chunk of a clock's times expanded for :func:`find_gaps` (512 KB)
+CLOCK_CHUNK = 1 << 16
+
+
 def find_gaps(
-    t: NDArray[np.float64], forces: NDArray[np.generic], fs: float
+    t: NDArray[np.float64] | SampleClock, forces: NDArray[np.generic], fs: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """All gaps of a whole record as (starts, ends) arrays of times."""
+    """All gaps of a whole record as (starts, ends) arrays of times; times as a clock are
+    expanded a chunk at a time (the scanner carries its state across chunks: the same
+    gaps)."""
     scanner = GapScanner(fs)
-    scanner.feed(t, forces)
+    if isinstance(t, SampleClock):
+        if t.n != forces.shape[0]:
+            raise ValueError("t and forces differ in length")
+        buf = np.empty(min(t.n, CLOCK_CHUNK), np.float64)
+        for lo in range(0, t.n, CLOCK_CHUNK):
+            hi = min(t.n, lo + CLOCK_CHUNK)
+            scanner.feed(t.times(lo, hi, buf[: hi - lo]), forces[lo:hi])
+    else:
+        scanner.feed(t, forces)
     scanner.finish()
     return scanner.arrays()
 

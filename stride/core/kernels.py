@@ -124,9 +124,23 @@ def _entry_signatures(dtype: str) -> list[tuple[Any, tuple[Any, ...]]]:
 
     return [
         (_contact_scan.scan, tuple(typeof(a) for a in _scan_args(dtype))),
+        _clock_signature(),
         *_step_signatures(),
         *_after_scan_signatures(),
     ]
+
+
+def _clock_signature() -> tuple[Any, tuple[Any, ...]]:
+    """(kernel, argument types) of a sample clock's expansion, as the contact scan of a
+    session read with ``compact_times`` calls it (``stride analyze``). Not among the
+    kernels :func:`analysis_kernels_ready` asks for: a record read with times as an array
+    never calls it (a first run compiles it in a fraction of a second, unannounced)."""
+    from numba import types
+
+    from stride.core._clock_kernel import expand_times
+
+    i1, f1 = types.Array(types.int64, 1, "C"), types.Array(types.float64, 1, "C")
+    return expand_times, (i1, i1, i1, types.float64, types.int64, types.int64, f1)
 
 
 def _after_scan_signatures() -> list[tuple[Any, tuple[Any, ...]]]:
@@ -151,7 +165,8 @@ def load_analysis_kernels(forces_dtype: str | np.dtype[Any] = "int16", part: str
     """Load the analysis kernels for forces of this dtype from numba's cache (a cached
     kernel is otherwise loaded by its first call, inside the analysis: about 25 ms in all
     for a command's first analysis), so a command can do it before it times the analysis.
-    ``part``: "scan" the contact scan alone (what reads the samples), "rest" the others
+    ``part``: "scan" the contact scan (what reads the samples) and a sample clock's
+    expansion, "rest" the others
     (loaded once the samples are let go, so their code is not resident with them: the
     command's memory peak is the scan's), "all" both.
     A kernel not cached (a first run) is left to compile where it is first called: DFA's
@@ -160,7 +175,7 @@ def load_analysis_kernels(forces_dtype: str | np.dtype[Any] = "int16", part: str
 
     name = np.dtype(_kernel_dtype(np.dtype(forces_dtype))).name
     entry = _entry_signatures(name)
-    for kernel, sig in {"scan": entry[:1], "rest": entry[1:]}.get(part, entry):
+    for kernel, sig in {"scan": entry[:2], "rest": entry[2:]}.get(part, entry):
         if sig in kernel.overloads:
             continue
         try:
@@ -176,6 +191,7 @@ def warm_analysis_kernels(forces_dtype: str | np.dtype[Any] = "int16") -> None:
     minutes of synthetic walking (enough strides for DFA's kernel too), so a command can
     do it behind its progress line."""
     from stride.core.analyzer import analyze
+    from stride.core.clock import SampleClock
     from stride.core.signals import Channel, GaitSignals
 
     fs = 50.0
@@ -183,7 +199,8 @@ def warm_analysis_kernels(forces_dtype: str | np.dtype[Any] = "int16") -> None:
     walking = ((t % 1.0) < 0.6).astype(np.float64)
     x = (np.stack([walking, np.roll(walking, 25)], axis=1) * 1000.0).astype(forces_dtype)
     chans = (Channel("L", "foot"), Channel("R", "foot"))
-    analyze(GaitSignals(t, x, chans, fs, t[::10].copy(), np.ones((600, 1))))
+    clock = SampleClock.regular(6000, 20, 1000.0)  # t's times, as a session is read
+    analyze(GaitSignals(clock, x, chans, fs, t[::10].copy(), np.ones((600, 1))))
 
 
 def compile_scan(forces_dtype: str | np.dtype[Any] = "float64") -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from stride.core.clock import SampleClock
 from stride.core.contacts import ContactParams, FootContacts, detect_feet
 from stride.core.gaps import GAP_PERIODS, find_gaps
 from stride.core.signals import Channel, GaitSignals, Side
@@ -61,7 +62,8 @@ def _gapless(
 def with_gaps(signals: GaitSignals, contacts: dict[Side, FootContacts]) -> Scan:
     """The scan of signals whose contacts are known: their gaps found."""
     forces = np.asarray(signals.forces)
-    gs, ge = find_gaps(np.asarray(signals.t, np.float64), forces, float(signals.fs))
+    t = signals.t if isinstance(signals.t, SampleClock) else np.asarray(signals.t, np.float64)
+    gs, ge = find_gaps(t, forces, float(signals.fs))
     return Scan(contacts, gs, ge, signals.n)
 
 

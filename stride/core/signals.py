@@ -13,6 +13,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from stride.core.clock import SampleClock
+
 Side = Literal["L", "R"]
 #: Where a sensor sits under the foot; "foot" = one sensor for the whole foot (footswitch,
 #: summed insole), "cellN" = one cell of an insole without a known anatomical place.
@@ -40,7 +42,11 @@ class GaitSignals:
 
     - ``t``: sample times, seconds from the start of the recording, strictly increasing;
       consecutive samples are ``1/fs`` apart except across a gap (lost frames), where the
-      step is larger. Analysis never bridges a gap with a contact or a stride.
+      step is larger. Analysis never bridges a gap with a contact or a stride. Or a
+      :class:`~stride.core.clock.SampleClock`: the same times as runs of evenly spaced
+      ticks, which the analysis expands a chunk at a time (an hour's float64 times are
+      28.8 MB; a session reader gives them so when asked, ``read_signals(path,
+      compact_times=True)``); :meth:`times` gives them as an array either way.
     - ``forces``: shape ``(n, k)``; any numeric dtype; NaN (in float input) marks a missing
       sample, treated like a gap. Give the recorded dtype: int16 or uint16 counts, or
       float32 where a reader must scale; the core reads them as they are (no float64 copy;
@@ -52,7 +58,7 @@ class GaitSignals:
     - ``units``: the force unit ("N" when calibrated, else "adu").
     """
 
-    t: NDArray[np.float64]
+    t: NDArray[np.float64] | SampleClock
     forces: NDArray[np.generic]
     channels: tuple[Channel, ...]
     fs: float
@@ -64,6 +70,15 @@ class GaitSignals:
     @property
     def n(self) -> int:
         return int(self.t.shape[0])
+
+    def times(self) -> NDArray[np.float64]:
+        """``t`` as float64 seconds (a clock's times expanded: their memory)."""
+        t = self.t
+        return t.times() if isinstance(t, SampleClock) else t
+
+    def last_time(self) -> float:
+        """The time of the last sample (s); an IndexError if there is none."""
+        return float(self.t[-1])
 
     def side_columns(self, side: Side) -> list[int]:
         """Columns of ``forces`` that belong to one foot."""

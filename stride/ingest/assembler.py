@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from devices.memory import return_freed_memory
 from devices.sensorbox import BeltBlock, Event, HelloEvent, SampleBlock
 from devices.sensorbox.frames import Hello
+from stride.core.clock import SampleClock
 from stride.core.signals import Channel, GaitSignals
 from stride.errors import InputError
 
@@ -38,7 +39,7 @@ _HostPart = tuple[NDArray[np.float64], NDArray[np.int64]]
 #: in-place version for a whole decoded stream.
 _KeepSamples = Callable[
     [NDArray[np.int64], NDArray[np.int16]],
-    tuple[NDArray[np.float64], NDArray[np.int16] | NDArray[np.float32]],
+    tuple[NDArray[np.float64] | SampleClock, NDArray[np.int16] | NDArray[np.float32]],
 ]
 
 
@@ -144,11 +145,16 @@ class BlockAssembler:
             return None
         return self._flush()
 
-    def feed_decoded(self, box: Any, consume: bool = False) -> GaitSignals | None:
+    def feed_decoded(
+        self, box: Any, consume: bool = False, clock: bool = False
+    ) -> GaitSignals | None:
         """A whole decoded stream (``devices.sensorbox.fast.decode_stream``) at once: the
         same result as feeding its ``events()``, without building an event per frame.
         ``consume``: the box is given over (its sample arrays are reused in place for the
-        result, so an hour of samples costs the result's memory only)."""
+        result, so an hour of samples costs the result's memory only). ``clock`` (with
+        ``consume``): the times as a :class:`~stride.core.clock.SampleClock` where every
+        sample comes in order and every channel is kept (the same times, from the blocks:
+        no time per sample is ever written), else as an array."""
         if box.channels < 0:
             return self.feed(box.events())  # channel count changed: block by block
         for hello in box.distinct_hellos():  # a repeat of the one before changes nothing
@@ -156,20 +162,26 @@ class BlockAssembler:
         if self.hello is None:
             return None
         nch = len(self.hello.channels)
-        if box.t_us.size and box.channels != nch:
+        n = box.n_samples
+        if n and box.channels != nch:
             return self.feed(box.events())
         n_blocks = box.block_seq.size
         gaps = int(np.count_nonzero((box.block_missing > 0) | box.block_restart))
         if n_blocks and (box.block_missing[0] > 0 or box.block_restart[0]):
             gaps -= 1 if self._last_t_us is None else 0
-        host = _block_hosts(box) if n_blocks and box.t_us.size else None
-        keep = blocks_done = None
-        if consume and box.t_us.size:
-            keep = lambda _t, _v: self._keep_in_place(box)  # noqa: E731
+        host = _block_hosts(box) if n_blocks and n else None
+        keep: _KeepSamples | None = None
+        blocks_done = runs = None
+        if consume and n:
+            runs = self._runs(box, nch) if clock else None
+            if runs is None:
+                keep = lambda _t, _v: self._keep_in_place(box)  # noqa: E731
+            else:
+                keep = lambda _t, _v: self._keep_clocked(box, runs)  # noqa: E731
             blocks_done = lambda: _let_go_of_blocks(box)  # noqa: E731
         return self._ingest(
-            box.t_us.astype(np.int64, copy=False),
-            box.values.reshape(-1, nch) if box.t_us.size else np.zeros((0, nch), np.int16),
+            box.t_us.astype(np.int64, copy=False) if runs is None else runs[1][:1],
+            box.values.reshape(-1, nch) if n else np.zeros((0, nch), np.int16),
             gaps,
             box.belt_t_us.astype(np.int64, copy=False),
             box.belt_interval_us.astype(np.int64, copy=False),
@@ -266,7 +278,7 @@ class BlockAssembler:
         tb, vb = self._belt_readings(belt_t_us, belt_interval_us, belt_speed)
         del belt_t_us, belt_interval_us, belt_speed  # freed as the samples are kept
         t, forces = (keep or self._keep_samples)(t_us, vals)
-        if not t.size and not tb.size:
+        if not t.shape[0] and not tb.size:
             return None
         belt_t = tb.astype(np.float64, copy=False) if self.belts else None
         belt_v = vb.astype(np.float64, copy=False)[:, None] if self.belts else None
@@ -342,6 +354,30 @@ class BlockAssembler:
             self._last_t_us = last
         return t, forces
 
+    def _runs(self, box: Any, nch: int) -> tuple[NDArray[np.int64], ...] | None:
+        """A decoded stream's sample times as runs (``DecodedBox.sample_runs``, with the
+        first sample's time second) where every channel is kept in order and no sample
+        would be dropped; None otherwise (the samples are then kept one by one)."""
+        if not np.array_equal(self._cols, np.arange(nch)):
+            return None
+        prev = np.iinfo(np.int64).min if self._last_t_us is None else self._last_t_us
+        return box.sample_runs(prev)
+
+    def _keep_clocked(
+        self, box: Any, runs: tuple[NDArray[np.int64], ...]
+    ) -> tuple[SampleClock, NDArray[np.int16] | NDArray[np.float32]]:
+        """:meth:`_keep_in_place` of a stream whose samples all come in order, every
+        channel kept (:meth:`_runs`): the times as a clock of microsecond ticks since the
+        first sample (each sample's seconds ``(t_us - t0) / 1e6``, as kept one by one),
+        the forces widened over the counts; the box is used up."""
+        assert self._t0_us is not None
+        starts, first, step, last = runs
+        off = None if self._offset is None else self._offset.astype(np.float32)
+        scale = None if self._scale is None else self._scale.astype(np.float32)
+        forces = box.counts_in_place(off, scale)
+        self._last_t_us = int(last)
+        return SampleClock(starts, first - self._t0_us, step, 1e6), forces
+
     def _forces(self, vals: NDArray[np.int16]) -> NDArray[np.int16] | NDArray[np.float32]:
         """The kept channels as recorded (int16 counts) or, calibrated, float32 newtons
         ``(count - offset) * scale`` computed in place: never a float64 copy (an hour at
@@ -376,7 +412,7 @@ def _block_hosts(box: Any) -> Iterator[_HostPart]:
     n = int(box.block_seq.size)
     for a in range(0, n, _HOST_PART):
         b = min(n, a + _HOST_PART)
-        last = box.t_us[box.block_start[a + 1 : b + 1] - 1]
+        last = box.block_last_t_us(a, b)
         yield box.block_host_t[a:b].astype(np.float64, copy=False), last
 
 

@@ -29,10 +29,15 @@ Arrivals = list[tuple[float, float]]
 
 
 def decode_box(
-    reader: SessionReader, name: str, assembler: BlockAssembler, arrivals: Arrivals | None
+    reader: SessionReader,
+    name: str,
+    assembler: BlockAssembler,
+    arrivals: Arrivals | None,
+    clock: bool = False,
 ) -> tuple[GaitSignals | None, dict[str, int]]:
     """Samples of stream ``name`` and the decoder's counters; with ``arrivals`` (a list),
-    also each chunk's arrival, as the live session noted them."""
+    also each chunk's arrival, as the live session noted them. ``clock``: the times as a
+    :class:`~stride.core.clock.SampleClock` where they can be (``feed_decoded``)."""
     data = reader.read_stream(name)
     reader.release(name)  # decoded in place below: the recorded bytes become the frames
     return_freed_memory()  # what reading the file a window at a time left in the C heap
@@ -48,7 +53,7 @@ def decode_box(
         if clean is None:
             return _assemble_by_chunk(reader, name, assembler, arrivals)
         arrivals.extend(clean)
-    signals = assembler.feed_decoded(box, consume=True)
+    signals = assembler.feed_decoded(box, consume=True, clock=clock)
     stats = box.stats.as_dict()
     del box
     return_freed_memory()  # for the analysis that follows
@@ -63,10 +68,10 @@ def _box_arrivals(box: Any) -> list[tuple[float, float]] | None:
     hello = box.hello
     n_blocks = int(box.block_seq.size)
     if box.channels < 0 or hello is None or box.channels != len(hello.channels):
-        return None if box.t_us.size else []
+        return None if box.n_samples else []
     if not n_blocks:
         return []
-    last = box.t_us[box.block_start[1:] - 1].astype(np.int64)  # a block's samples rise
+    last = box.block_last_t_us().astype(np.int64)  # a block's samples rise
     chunk = box.block_chunk.astype(np.int64)
     first = box.first_hello_chunk()
     # Blocks released before the first HELLO wait in the assembler for it: they come out
@@ -77,7 +82,7 @@ def _box_arrivals(box: Any) -> list[tuple[float, float]] | None:
     top = np.maximum.reduceat(last, starts)
     host = np.maximum.reduceat(np.where(own, box.block_host_t, -np.inf), starts)
     before = np.maximum.accumulate(np.r_[np.iinfo(np.int64).min, top[:-1]])
-    t0 = int(box.t_us[0])
+    t0 = int(box.block_t_us[0] if box.block_start[1] > 0 else box.t_us[0])
     new = (top > before) & np.isfinite(host) & (host != 0)
     return [
         (float(h), (int(m) - t0) / 1e6)

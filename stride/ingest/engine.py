@@ -148,7 +148,7 @@ class CoreEngine:
                 belt_t, belt_v = fixed_samples(self._fixed_t, t_last, speed)
                 if belt_t.size:
                     self._fixed_t = float(belt_t[-1])
-        return self._feed(chunk.t, chunk.forces, belt_t, belt_v)
+        return self._feed(chunk.times(), chunk.forces, belt_t, belt_v)
 
     def _feed_readings(self, readings: list[BeltReading]) -> list[StepRow]:
         an = self.analyzer

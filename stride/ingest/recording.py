@@ -146,7 +146,7 @@ def _recorded_belt(
     """The belt samples the live session fed, decided by its belt source."""
     if source.kind == FIXED:
         assert source.fixed_speed_mps is not None
-        bt, bv = fixed_belt(float(signals.t[-1]), source.fixed_speed_mps)
+        bt, bv = fixed_belt(signals.last_time(), source.fixed_speed_mps)
         return _Belt(bt, bv, source.describe())
     if source.kind == TREADMILL:
         proto = reader.streams.get(RX_STREAM)
@@ -172,8 +172,10 @@ def load_kernels() -> None:
     decoder()
 
 
-def read_session(path: str | os.PathLike[str]) -> GaitSignals:
-    """All force samples of a session's sensor box and the belt its session fed."""
+def read_session(path: str | os.PathLike[str], compact_times: bool = False) -> GaitSignals:
+    """All force samples of a session's sensor box and the belt its session fed;
+    ``compact_times``: their times as a :class:`~stride.core.clock.SampleClock` where every
+    sample came in order and every channel is kept (else, and by default, an array)."""
     reader = SessionReader(path)
     name = box_stream(reader)
     source = BeltSource.from_session(reader.meta, str(path))
@@ -182,7 +184,7 @@ def read_session(path: str | os.PathLike[str]) -> GaitSignals:
     assembler = BlockAssembler()
     arrivals: Arrivals = []
     chunk, stats = decode_box(
-        reader, name, assembler, arrivals if source.kind == TREADMILL else None
+        reader, name, assembler, arrivals if source.kind == TREADMILL else None, compact_times
     )
     if not assembler.ready:
         raise InputError(

@@ -25,15 +25,17 @@ def likely_dtype(path: str | os.PathLike[str]) -> str:
     return "int16" if Path(path).suffix.lower() == ".hea" else "float32"
 
 
-def read_signals(path: str | os.PathLike[str]) -> GaitSignals:
+def read_signals(path: str | os.PathLike[str], compact_times: bool = False) -> GaitSignals:
     """Read a PhysioNet WFDB record (``.hea``, or the record path without extension) or a
-    gaitpdb text file."""
+    gaitpdb text file. ``compact_times``: a session recording's times as a
+    :class:`~stride.core.clock.SampleClock` where they can be (an hour's float64 times are
+    28.8 MB; the analysis takes either), else as an array."""
     p = Path(path)
     # Recording directories of the project go through the live pipeline's pieces.
     if p.is_dir() and (p / "session.json").is_file():
         from stride.ingest.recording import read_session
 
-        return read_session(p)
+        return read_session(p, compact_times)
     if p.suffix in WFDB_SUFFIXES or (not p.exists() and p.with_name(p.name + ".hea").is_file()):
         from stride.readers.wfdb import read_wfdb
 

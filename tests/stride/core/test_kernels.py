@@ -115,5 +115,6 @@ def test_the_kernels_loaded_beforehand_are_those_the_analysis_calls() -> None:
         analyze(_walk(dtype))  # the cache holds them: the process below only loads
         out = subprocess.run([sys.executable, "-c", LOADED.format(dtype)],
                              capture_output=True, text=True, check=True)  # fmt: skip
-        once = str([1] * 8)  # the scan, four steps table kernels, the belt's two, DFA's
+        once = str([1] * 9)  # the scan, the clock's, four steps table kernels, the belt's
+        # two, DFA's
         assert out.stdout.strip() == f"{once} {once}", (dtype, out.stderr)

@@ -63,13 +63,13 @@ def _record(path: Path, wire: bytes, cuts: list[int]) -> None:
             rec.append(wire[a:b], 1000.0 + 0.004 * k)
 
 
-def _outcome(path: Path, fast: bool) -> tuple[Any, ...]:
+def _outcome(path: Path, fast: bool, clock: bool = False) -> tuple[Any, ...]:
     reader = SessionReader(path)
     arrivals: list[tuple[float, float]] = []
     assembler = BlockAssembler()
     try:
         if fast:
-            sig, stats = decode_box(reader, "box", assembler, arrivals)
+            sig, stats = decode_box(reader, "box", assembler, arrivals, clock)
         else:
             sig, stats = _assemble_by_chunk(reader, "box", assembler, arrivals)
     except InputError as err:
@@ -81,7 +81,7 @@ def _arrays(sig: GaitSignals | None) -> tuple[Any, ...]:
     if sig is None or sig.n == 0:
         return ()
     belt = None if sig.belt_t is None else (sig.belt_t.tolist(), sig.belt_speed.tolist())  # type: ignore[union-attr]
-    return (sig.t.tolist(), sig.forces.tolist(), str(sig.forces.dtype), belt)
+    return (sig.times().tolist(), sig.forces.tolist(), str(sig.forces.dtype), belt)
 
 
 OPS = st.lists(
@@ -104,8 +104,11 @@ def test_fast_path_equals_the_incremental_path_on_damaged_streams(
         path = Path(tmp) / "s"
         _record(path, wire, cuts)
         slow = _outcome(path, fast=False)
-        for threads, ahead in ((1, False), (1, True), (2, False)):  # every way of reading
-            assert _reading(threads, ahead, lambda: _outcome(path, fast=True)) == slow
+        # every way of reading; the times as a clock where every sample came in order
+        for threads, ahead, clock in ((1, False, False), (1, True, False), (2, False, False),
+                                      (1, False, True), (2, False, True)):  # fmt: skip
+            got = _reading(threads, ahead, lambda c=clock: _outcome(path, True, c))
+            assert got == slow
 
 
 def _reading(threads: int, ahead: bool, read: Any) -> Any:
@@ -117,10 +120,12 @@ def _reading(threads: int, ahead: bool, read: Any) -> Any:
 
     mins = (scan.MIN_SPLIT, scan.MIN_SPLIT_CHUNKS, _fast_gather.MIN_SPLIT_BLOCKS)
     old = (read_threads(), frame_ahead(), *mins, _fast_samples.MIN_SPLIT_SAMPLES)
+    part = _fast_gather.FILL_PART
     set_read_threads(threads)
     set_frame_ahead(ahead)
     scan.MIN_SPLIT = scan.MIN_SPLIT_CHUNKS = _fast_gather.MIN_SPLIT_BLOCKS = 1
     _fast_samples.MIN_SPLIT_SAMPLES = 1
+    _fast_gather.FILL_PART = 7 if threads == 1 else 1  # the block gather in small parts
     try:
         return read()
     finally:
@@ -128,6 +133,7 @@ def _reading(threads: int, ahead: bool, read: Any) -> Any:
         set_frame_ahead(old[1])
         scan.MIN_SPLIT, scan.MIN_SPLIT_CHUNKS, _fast_gather.MIN_SPLIT_BLOCKS = old[2:5]
         _fast_samples.MIN_SPLIT_SAMPLES = old[5]
+        _fast_gather.FILL_PART = part
 
 
 def test_samples_before_the_first_hello_and_lost_frames() -> None:
@@ -145,7 +151,7 @@ def test_samples_before_the_first_hello_and_lost_frames() -> None:
         path = Path(tmp) / "s"
         _record(path, wire, list(range(0, len(wire), 97)))
         fast, slow = _outcome(path, fast=True), _outcome(path, fast=False)
-        assert fast == slow
+        assert fast == slow == _outcome(path, True, clock=True)
         assert fast[0] and len(fast[2]) > 20  # samples read, arrivals noted
         counts = fast[1]
         assert counts["frames_lost"] >= 1 and counts["crc_errors"] + counts["cobs_errors"] >= 1

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from devices.sensorbox import encode_hello, encode_samples
 from devices.sensorbox.fast import decode_stream
 from devices.sensorbox.frames import ChannelSpec, Hello
+from stride.core.clock import SampleClock
 from stride.core.signals import GaitSignals
 from stride.ingest.assembler import BlockAssembler
 
@@ -51,7 +52,7 @@ def _result(sig: GaitSignals | None, asm: BlockAssembler) -> tuple[Any, ...]:
         return (None, vars(asm.counts), asm._last_t_us)
     forces = np.asarray(sig.forces)
     return (
-        sig.t.tolist(),
+        sig.times().tolist(),
         str(forces.dtype),
         forces.shape,
         forces.tobytes(),
@@ -93,11 +94,14 @@ def test_in_place_equals_the_numpy_and_event_paths(
     first = _wire(hello, before, seed)
     second = _wire(hello, blocks, seed + 1, seq0=len(before) + 1)
     outcomes = []
-    for how in ("in place", "two parts", "no room", "numpy", "events"):
+    for how in ("in place", "two parts", "no room", "numpy", "events", "clock", "clock, no room"):
         asm = BlockAssembler()
         asm.feed(decode_stream(first).events())  # state carried in: t0, last time, counts
         box = decode_stream(second)
-        if how == "in place":
+        if how.startswith("clock"):  # the times as runs where every sample came in order
+            room = np.zeros(0, np.uint8) if "room" in how else box.values_room
+            sig = asm.feed_decoded(dataclasses.replace(box, values_room=room), True, clock=True)
+        elif how == "in place":
             sig = asm.feed_decoded(box, consume=True)
         elif how == "two parts":  # the times and the newtons at once, on two threads
             with two_parts():
@@ -111,7 +115,7 @@ def test_in_place_equals_the_numpy_and_event_paths(
         else:
             sig = asm.feed(box.events())
         outcomes.append(_result(sig, asm))
-    assert outcomes[0] == outcomes[1] == outcomes[2] == outcomes[3] == outcomes[4]
+    assert all(got == outcomes[0] for got in outcomes)
 
 
 @contextlib.contextmanager
@@ -161,14 +165,21 @@ def test_long_streams_in_place_equal_the_numpy_path(
     if late is not None:
         blocks[late] = (-300_000, 64, 10_000)
     outcomes = []
-    for how in ("in place", "two parts", "numpy", "events"):
+    clocks = []
+    for how in ("in place", "two parts", "numpy", "events", "clock"):
         asm = BlockAssembler()
         box = decode_stream(_wire(hello, blocks, 5))
         with two_parts(how == "two parts"):
-            sig = (
-                asm.feed(box.events()) if how == "events" else asm.feed_decoded(box, how != "numpy")
-            )
+            if how == "events":
+                sig = asm.feed(box.events())
+            else:
+                sig = asm.feed_decoded(box, how != "numpy", clock=how == "clock")
         outcomes.append(_result(sig, asm))
-    assert outcomes[0] == outcomes[1] == outcomes[2] == outcomes[3]
+        clocks.append(sig is not None and isinstance(sig.t, SampleClock))
+    assert all(got == outcomes[0] for got in outcomes)
+    # a clock where every channel is kept and every sample came in order (one run)
+    assert clocks == [False] * 4 + [no_side < 0 and late is None]
+    if clocks[-1]:
+        assert sig is not None and isinstance(sig.t, SampleClock) and sig.t.ticks.size == 1
     assert (asm.counts.samples_out_of_order > 0) == (late is not None)
     assert outcomes[0][2][1] == len(roles) and outcomes[0][2][0] > 3000

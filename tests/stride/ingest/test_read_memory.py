@@ -17,9 +17,10 @@ import pytest
 from cli_helpers import stride_in_process
 
 
-def _owner(a: np.ndarray) -> np.ndarray:
-    """The array that owns ``a``'s memory (the end of its chain of views)."""
-    while isinstance(a.base, np.ndarray):
+def _owner(a: Any) -> Any:
+    """The array that owns ``a``'s memory (the end of its chain of views; a sample clock
+    is its own)."""
+    while isinstance(getattr(a, "base", None), np.ndarray):
         a = a.base
     return a
 
@@ -28,9 +29,9 @@ class Alive:
     """Weak references to arrays, by name: which of them are still in memory."""
 
     def __init__(self) -> None:
-        self.refs: dict[str, weakref.ref[np.ndarray]] = {}
+        self.refs: dict[str, weakref.ref[Any]] = {}
 
-    def watch(self, name: str, a: np.ndarray) -> None:
+    def watch(self, name: str, a: Any) -> None:
         self.refs[name] = weakref.ref(_owner(a))
 
     def alive(self) -> list[str]:
@@ -62,8 +63,8 @@ def test_analyze_json_lets_the_samples_go_before_the_steps_and_the_document(
     samples = Alive()
     seen: dict[str, list[str]] = {}
 
-    def read(original: Callable[..., Any], *args: Any) -> Any:
-        signals = original(*args)
+    def read(original: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        signals = original(*args, **kwargs)
         samples.watch("times", signals.t)
         samples.watch("forces", signals.forces)
         return signals
@@ -100,15 +101,19 @@ def test_plot_keeps_the_samples_it_draws(
     assert drawn and drawn[0] > 1000
 
 
+@pytest.mark.parametrize("compact", [False, True])
 def test_reading_frees_each_stage_before_the_next_one_fills(
-    session: Path, monkeypatch: pytest.MonkeyPatch
+    session: Path, monkeypatch: pytest.MonkeyPatch, compact: bool
 ) -> None:
     """Reading a session: the chunk tables and the blocks' payload offsets are gone and
-    the decoded bytes past the counts given back when the times are written; the belt
-    and per-block arrays are gone when the forces are widened to float32."""
+    the decoded bytes past the counts given back when the samples are assembled; the
+    times per sample are written from the blocks only then (with ``compact_times``, never:
+    the times are a clock); the belt and per-block arrays are gone when the forces are
+    widened to float32."""
     import devices.recording.reader as reader_module
     import devices.sensorbox._fast_gather as gather
     import devices.sensorbox._fast_samples as samples_module
+    from stride.core.clock import SampleClock
     from stride.ingest.assembler import BlockAssembler
     from stride.ingest.recording import read_session
 
@@ -132,13 +137,14 @@ def test_reading_frees_each_stage_before_the_next_one_fills(
         original(buf)
 
     def times(original: Callable[..., Any], *args: Any) -> Any:
-        seen.setdefault("times", arrays.alive())
+        seen.setdefault("times", [])
         return original(*args)
 
     def assemble(original: Callable[..., Any], self: Any, box: Any, **kwargs: Any) -> Any:
+        seen["assembly"] = arrays.alive()
         values = box.values_flat
         counts_end = values.__array_interface__["data"][0] + values.nbytes
-        seen["released after the counts"] = [str(at == counts_end) for at, _ in released]
+        seen["released after the counts"] = [str(any(at == counts_end for at, _ in released))]
         for name in ("belt_t_us", "belt_speed_mps", "block_host_t", "block_start"):
             arrays.watch(name, getattr(box, name))
         del values
@@ -154,9 +160,12 @@ def test_reading_frees_each_stage_before_the_next_one_fills(
     _wrap(monkeypatch, gather, "gather_times", times)
     _wrap(monkeypatch, BlockAssembler, "feed_decoded", assemble)
     _wrap(monkeypatch, samples_module, "_assemble_in_place", widen)
-    signals = read_session(session)
+    _wrap(monkeypatch, samples_module, "widen_in_place", widen)
+    signals = read_session(session, compact_times=compact)
     assert signals.n > 1000 and signals.forces.dtype == np.float32
-    assert seen == {"times": [], "released after the counts": ["True"], "forces": []}
+    assert isinstance(signals.t, SampleClock) == compact
+    want = {"assembly": [], "released after the counts": ["True"], "forces": []}
+    assert seen == (want if compact else {**want, "times": []})
 
 
 def test_the_block_gather_writes_over_the_release_tables_it_reads(
