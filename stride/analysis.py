@@ -64,7 +64,7 @@ def run(
     ``keep_samples=False``: the samples are let go once the analysis has scanned them
     (contacts and gaps), so the rest of it and whatever the caller builds afterwards
     runs without them in memory; the signals returned then hold no samples
-    (:func:`without_samples`), and a session recording's times are read as a clock
+    (:func:`without_samples`), and a long session recording's times are read as a clock
     (``read_signals(compact_times=True)``: never a float64 per sample)."""
     tp = time.perf_counter()
     if Path(path).is_dir():  # a session recording: its decoder's kernels, loaded first

@@ -174,8 +174,9 @@ def load_kernels() -> None:
 
 def read_session(path: str | os.PathLike[str], compact_times: bool = False) -> GaitSignals:
     """All force samples of a session's sensor box and the belt its session fed;
-    ``compact_times``: their times as a :class:`~stride.core.clock.SampleClock` where every
-    sample came in order and every channel is kept (else, and by default, an array)."""
+    ``compact_times``: their times as a :class:`~stride.core.clock.SampleClock` where there
+    are many (``BlockAssembler.clock_min_samples``), every sample came in order and every
+    channel is kept (else, and by default, an array)."""
     reader = SessionReader(path)
     name = box_stream(reader)
     source = BeltSource.from_session(reader.meta, str(path))

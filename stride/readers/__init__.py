@@ -28,8 +28,8 @@ def likely_dtype(path: str | os.PathLike[str]) -> str:
 def read_signals(path: str | os.PathLike[str], compact_times: bool = False) -> GaitSignals:
     """Read a PhysioNet WFDB record (``.hea``, or the record path without extension) or a
     gaitpdb text file. ``compact_times``: a session recording's times as a
-    :class:`~stride.core.clock.SampleClock` where they can be (an hour's float64 times are
-    28.8 MB; the analysis takes either), else as an array."""
+    :class:`~stride.core.clock.SampleClock` where they can be and are many (an hour's
+    float64 times are 28.8 MB; the analysis takes either), else as an array."""
     p = Path(path)
     # Recording directories of the project go through the live pipeline's pieces.
     if p.is_dir() and (p / "session.json").is_file():

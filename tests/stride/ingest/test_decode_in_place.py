@@ -155,11 +155,12 @@ def test_out_of_order_samples_are_dropped_and_counted_in_place() -> None:
 @pytest.mark.parametrize("roles", [[0, 2], [0, 1, 2, 3, 4], [0, 1, 2, 3, 4, 5, 0]])
 @pytest.mark.parametrize("late", [None, 3, 40])
 def test_long_streams_in_place_equal_the_numpy_path(
-    no_side: int, roles: list[int], late: int | None
+    no_side: int, roles: list[int], late: int | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Streams of thousands of values (widened a block at a time from the end, blocks
     that channel counts do not divide) with every channel kept or one left out, and a
     block going back in time early, late or never: the same as the numpy path."""
+    monkeypatch.setattr(BlockAssembler, "clock_min_samples", 0)  # a clock at any length
     hello = _hello(roles, no_side, 0.0123, -7)
     blocks = [(640_000, 64, 10_000)] * 60
     if late is not None:
@@ -183,3 +184,22 @@ def test_long_streams_in_place_equal_the_numpy_path(
         assert sig is not None and isinstance(sig.t, SampleClock) and sig.t.ticks.size == 1
     assert (asm.counts.samples_out_of_order > 0) == (late is not None)
     assert outcomes[0][2][1] == len(roles) and outcomes[0][2][0] > 3000
+
+
+@pytest.mark.parametrize("below", [True, False])
+def test_a_clock_only_from_clock_min_samples_on(
+    monkeypatch: pytest.MonkeyPatch, below: bool
+) -> None:
+    """A stream of fewer samples than ``clock_min_samples`` gives its times as an array
+    even when a clock is asked for (an array is small there and each foot's scan reads it
+    as it is); from that many on, a clock; the same times either way."""
+    hello = _hello([0, 1, 2, 3], -1, 0.0123, -7)
+    blocks = [(640_000, 64, 10_000)] * 20
+    plain = BlockAssembler().feed_decoded(decode_stream(_wire(hello, blocks, 5)), True)
+    assert plain is not None and not isinstance(plain.t, SampleClock)
+    monkeypatch.setattr(BlockAssembler, "clock_min_samples", plain.n + 1 if below else plain.n)
+    asm = BlockAssembler()
+    sig = asm.feed_decoded(decode_stream(_wire(hello, blocks, 5)), True, clock=True)
+    assert sig is not None and isinstance(sig.t, SampleClock) != below
+    assert np.asarray(sig.t).tobytes() == np.asarray(plain.t).tobytes()
+    assert sig.forces.tobytes() == plain.forces.tobytes()

@@ -158,6 +158,7 @@ def test_reading_frees_each_stage_before_the_next_one_fills(
     _wrap(monkeypatch, gather, "_gather_blocks", blocks)
     _wrap(monkeypatch, gather, "release_pages", release)
     _wrap(monkeypatch, gather, "gather_times", times)
+    monkeypatch.setattr(BlockAssembler, "clock_min_samples", 0)  # a clock at any length
     _wrap(monkeypatch, BlockAssembler, "feed_decoded", assemble)
     _wrap(monkeypatch, samples_module, "_assemble_in_place", widen)
     _wrap(monkeypatch, samples_module, "widen_in_place", widen)
