@@ -47,7 +47,10 @@ At a block's end the sensors' envelopes are updated four at a time in vectors
 For the eight cells, the sensors' quiet bounds, the test of a run's last row, the test of a
 summary's extremes and a run's commit are each one vector too
 (:mod:`~stride.core._contact_cellstate`; the cells' bounds and extremes in ``cq``, a row a
-field, where ``qb`` has a row a sensor for the other layouts).
+field, where ``qb`` has a row a sensor for the other layouts); so is an event's: while the
+bounds hold for the sensors' state (computed since the last event and block end), only the
+cells outside them can change state, so only their rules run (``cell_outside``: one bit a
+cell), and every cell's running values are one vector (``cell_step``).
 
 Compile time (a first run waits for it): numba compiles a helper once per distinct set of
 argument types, and a literal ``True``, ``False`` or ``0`` argument is a type of its own,
@@ -60,8 +63,11 @@ by the argument's type before typing it (an eighth of the scan's typed variables
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
+from numba.cpython.unsafe.numbers import trailing_zeros as _trailing_zeros
 
 from stride.core._contact_bounds import (
     PAIR_STEP,
@@ -77,6 +83,8 @@ from stride.core._contact_cellstate import (
     cell_bounds,
     cell_commit,
     cell_inside,
+    cell_outside,
+    cell_step,
     cells_within,
 )
 from stride.core._contact_envelopes import envelopes4
@@ -174,6 +182,9 @@ from stride.core._contact_state import (
     open_contact,
 )
 from stride.core._kernel_options import JIT_ONLY, PY_ENTRY
+
+#: the place of an integer's lowest set bit (numba's intrinsic, called as a function)
+trailing_zeros: Any = _trailing_zeros
 
 #: after an event, samples scanned one by one for the next before summarising again
 NEAR = 4
@@ -652,6 +663,9 @@ def scan(
             i = j
         else:
             # ---- rules: one event sample, every rule applied (as the reference) ----
+            # the cells' quiet bounds still hold for this sample's state (computed after
+            # the last event or block end): only the cells outside them can change state
+            quick = cells and not stale
             near_event = True
             stale = True
             ti = t[i]
@@ -682,9 +696,20 @@ def scan(
                     tr[ck + R_PRE] = 0.0
                 st = UNKNOWN
                 in_contact = False
+                quick = False  # the sensors' state was reset: the bounds no longer hold
             if valid:
                 if multi:
-                    for k in range(nk):
+                    # an insole's eight cells: the rules of the cells outside their quiet
+                    # bounds only (one vector test), then every cell's running values in
+                    # one vector (cell_step); else every sensor in turn
+                    todo = cell_outside(x, c0, i, cq) if quick else np.int64(0)
+                    k = 0
+                    while k < nk:
+                        if quick:
+                            if todo == 0:
+                                break
+                            k = int(trailing_zeros(todo))
+                            todo &= todo - 1
                         ck = column(k)
                         v = np.float64(x[i, cols[k]])
                         if tr[ck + R_OK] != 0.0:
@@ -721,10 +746,14 @@ def scan(
                             elif v <= low_k:
                                 tr[ck + R_LOADED] = UNLOADED
                                 tr[ck + R_PRE] = 1.0 if v > on_k else 0.0
-                        tr[ck + R_PREV] = v
-                        tr[ck + R_BMIN] = v if v < tr[ck + R_BMIN] else tr[ck + R_BMIN]
-                        tr[ck + R_BMAX] = v if v > tr[ck + R_BMAX] else tr[ck + R_BMAX]
-                        tr[ck + R_BCNT] += 1.0
+                        if not quick:
+                            tr[ck + R_PREV] = v
+                            tr[ck + R_BMIN] = v if v < tr[ck + R_BMIN] else tr[ck + R_BMIN]
+                            tr[ck + R_BMAX] = v if v > tr[ck + R_BMAX] else tr[ck + R_BMAX]
+                            tr[ck + R_BCNT] += 1.0
+                        k += 1
+                    if quick:
+                        cell_step(tr, cells_at, x, c0, i)
                 off = tr[T_OFF]
                 on = tr[T_ON]
                 low = tr[T_LOW]
