@@ -177,11 +177,16 @@ def run_analyze(args: list[str]) -> tuple[list[dict[str, Any]], float, int]:
     return docs, wall, int(peak_kb) * 1024
 
 
-def best_of(work: Callable[[], object], repeat: int) -> float:
+def best_of(
+    work: Callable[[], object], repeat: int, before: Callable[[], object] | None = None
+) -> float:
     """Best wall time of ``repeat`` calls of ``work``; its result is freed after the clock
-    stops, before the next call (freeing is not the work measured)."""
+    stops, before the next call (freeing is not the work measured); ``before``, if given,
+    is called (untimed) before each."""
     best = np.inf
     for _ in range(repeat):
+        if before is not None:
+            before()
         t0 = time.perf_counter()
         out = work()
         best = min(best, time.perf_counter() - t0)

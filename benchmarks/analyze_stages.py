@@ -12,7 +12,13 @@ and the best CPU time (this process's, all its threads) of the analysis and of t
 contact scan: on a busy machine the figures to compare. The rest cut further, best CPU time
 of this thread (each part is single-threaded): both feet's steps tables with their merge
 (``steps_cpu_ms``) and the summary (``summary_cpu_ms``, ``_finalize``), ``--rest-repeat``
-times (a short session's parts take microseconds: ``--minutes 5``).
+times (a short session's parts take microseconds: ``--minutes 5``). ``rest_after_scan_ms``:
+the rest as ``analyze`` meets it, right after a scan of both feet (which streams the forces
+through the caches: the rest then takes longer than when repeated, ``rest_ms``).
+
+``--session S``: a recording of one's own instead (an insole8 session, say); ``--threads 2``:
+the feet on two threads, as ``stride analyze`` scans them where a core is idle (default 1:
+one after the other).
 
 ``--baseline DIR --rounds N``: the same for another checkout (``git archive`` copy) and this
 one, each in a fresh process, alternating round by round; every round's figures and, per
@@ -42,17 +48,21 @@ from benchmarks.analyze_speed import (  # noqa: E402
 )
 
 
-def stages_here(session: Path, repeat: int, rest_repeat: int = 200) -> dict[str, Any]:
-    """The stages of the analysis of ``session`` in this process (a fresh one)."""
+def stages_here(
+    session: Path, repeat: int, rest_repeat: int = 200, threads: int = 1
+) -> dict[str, Any]:
+    """The stages of the analysis of ``session`` in this process (a fresh one), the feet
+    on ``threads`` threads."""
     import numpy as np
 
     from stride.analysis import with_session_defaults
     from stride.core.analyzer import AnalysisConfig, analyze, analyze_scan
-    from stride.core.contacts import detect_feet
+    from stride.core.contacts import detect_feet, set_foot_threads
     from stride.core.gaps import find_gaps
     from stride.core.scan import _gapless, scan_samples
     from stride.readers import read_signals
 
+    set_foot_threads(threads)
     sig = read_signals(session)
     config = with_session_defaults(AnalysisConfig(), sig.meta)
     t0 = time.perf_counter()
@@ -65,6 +75,11 @@ def stages_here(session: Path, repeat: int, rest_repeat: int = 200) -> dict[str,
         "analysis_ms": best_of(lambda: analyze(sig, config), repeat),
         "contact_scan_ms": best_of(lambda: detect_feet(sig, ("L", "R"), config.contact), repeat),
         "rest_ms": best_of(lambda: analyze_scan(sig, scan, config), repeat),
+        "rest_after_scan_ms": best_of(
+            lambda: analyze_scan(sig, scan, config),
+            repeat,
+            before=lambda: detect_feet(sig, ("L", "R"), config.contact),
+        ),
         "gap_scan_ms": best_of(lambda: find_gaps(t, forces, float(sig.fs)), repeat),
         "analysis_cpu_ms": best_cpu(lambda: analyze(sig, config), repeat),
         "contact_scan_cpu_ms": best_cpu(
@@ -76,7 +91,7 @@ def stages_here(session: Path, repeat: int, rest_repeat: int = 200) -> dict[str,
     import stride
 
     checkout = str(Path(stride.__file__).resolve().parents[1])  # whose stride was timed
-    out = {k: round(1e3 * v, 1) for k, v in seconds.items()}
+    out = {k: round(1e3 * v, 3) for k, v in seconds.items()}
     return {**out, **parts, "gaps_read": gaps_read, "checkout": checkout}
 
 
@@ -149,11 +164,19 @@ def best_cpu(
 
 
 def stages(
-    work: Path, minutes: float, repeat: int, rest_repeat: int = 200, checkout: Path | None = None
+    work: Path,
+    minutes: float,
+    repeat: int,
+    rest_repeat: int = 200,
+    checkout: Path | None = None,
+    session: Path | None = None,
+    threads: int = 1,
 ) -> dict[str, Any]:
-    """:func:`stages_here` of the ``minutes`` session, in a child process of its own (of
-    ``checkout``'s modules and numba cache if given: this benchmark's code, its stride)."""
-    session = simulate(work / f"healthy-{minutes:g}min", minutes)
+    """:func:`stages_here` of ``session`` (default: the healthy ``minutes`` session), in a
+    child process of its own (of ``checkout``'s modules and numba cache if given: this
+    benchmark's code, its stride)."""
+    if session is None:
+        session = simulate(work / f"healthy-{minutes:g}min", minutes)
     # another checkout's stride: this folder (and the working folder) off the path again
     strip = f"sys.path[:] = [p for p in sys.path if p not in ({str(REPO)!r}, '')]; "
     code = (
@@ -161,7 +184,7 @@ def stages(
         "from benchmarks.analyze_stages import stages_here; "
         f"{strip if checkout is not None else ''}"
         f"print(json.dumps(stages_here(__import__('pathlib').Path({str(session)!r}), "
-        f"{repeat}, {rest_repeat})))"
+        f"{repeat}, {rest_repeat}, {threads})))"
     )
     env = None if checkout is None else baseline_env(checkout.resolve())
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
@@ -179,17 +202,19 @@ def main() -> None:
     ap.add_argument("--rest-repeat", type=int, default=200)
     ap.add_argument("--baseline", type=Path, help="another checkout, run alternately")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--session", type=Path, help="a recording instead of the simulated one")
+    ap.add_argument("--threads", type=int, default=1, help="threads for the feet")
     a = ap.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
+    opts = {"session": a.session, "threads": a.threads}
     if a.baseline is None:
-        print(json.dumps(stages(a.work, a.minutes, a.repeat, a.rest_repeat)))
+        print(json.dumps(stages(a.work, a.minutes, a.repeat, a.rest_repeat, **opts)))
         return
     rounds = []
     for _ in range(a.rounds):
-        base = stages(a.work, a.minutes, a.repeat, a.rest_repeat, a.baseline)
-        rounds.append(
-            {"baseline": base, "this": stages(a.work, a.minutes, a.repeat, a.rest_repeat)}
-        )
+        base = stages(a.work, a.minutes, a.repeat, a.rest_repeat, a.baseline, **opts)
+        this = stages(a.work, a.minutes, a.repeat, a.rest_repeat, **opts)
+        rounds.append({"baseline": base, "this": this})
     print(json.dumps({"rounds": rounds, "ranges": ranges(rounds)}))
 
 

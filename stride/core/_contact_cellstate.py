@@ -3,10 +3,13 @@
 Besides a run's summary and walk (:mod:`stride.core._contact_cells`), the scan does a
 few things for each of a foot's eight sensors many times a block: the bounds of each
 sensor's values in a quiet run (after every event and block end), the test of a run's
-last row against them, the test of a summary's extremes against them and, for each run
-committed, each sensor's last value, block extremes and count. Written as loops over the
-sensors, these took about a quarter of the insole8 float32 scan's CPU (``perf record``
-of the scan). Here each is one vector of the eight sensors:
+last row against them, the test of a summary's extremes against them, for each run
+committed, each sensor's last value, block extremes and count, and at each event the
+sensors whose rules can change their state (those outside their bounds: inside, a rule
+changes nothing but the running values) and every sensor's running values. Written as
+loops over the sensors, these took about a quarter of the insole8 float32 scan's CPU
+(``perf record`` of the scan; the events' part 3-4 % more). Here each is one vector of
+the eight sensors:
 ``tr`` keeps a field of a page's eight sensors in adjacent values
 (:mod:`stride.core._contact_layout`), and the scan keeps the bounds and extremes of
 the eight cells in ``cq`` (``(4, 8)`` float64, C-contiguous: row 0 the lower bounds, 1 the
@@ -239,10 +242,65 @@ def _cell_commit(
     return sig, lambda context, builder, signature, args: ir.Constant(_F64, float("nan"))
 
 
+def _outside_codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+    xv, col, j, cqv = args
+    d = builder.fpext(x_row(context, builder, signature.args[0], xv, col, j), _V8D)
+    a = builder.load(cq_row(context, builder, signature.args[3], cqv, 0), align=8)
+    b = builder.load(cq_row(context, builder, signature.args[3], cqv, 1), align=8)
+    inside = builder.and_(builder.fcmp_ordered(">", d, a), builder.fcmp_ordered("<=", d, b))
+    bits = builder.bitcast(builder.not_(inside), ir.IntType(CELLS))
+    return builder.zext(bits, _I64)
+
+
+@intrinsic
+def _cell_outside(typingctx: Any, x: Any, c0: Any, j: Any, cq: Any) -> Any:
+    """The cells of row ``j`` (eight adjacent float32 cells from column ``c0`` of ``x``)
+    outside their quiet bounds, as bits (bit ``k``: not ``cq[0, k]`` < v <= ``cq[1, k]``):
+    at an event, only those sensors' rules can change their state, the others' only
+    their running values (:func:`cell_step`). Other dtypes: every bit."""
+    if not (isinstance(x, types.Array) and x.ndim == 2 and _is_cq(cq)):
+        return None
+    sig = types.int64(x, types.intp, types.intp, cq)
+    if x.dtype == types.float32:
+        return sig, _outside_codegen
+    return sig, lambda context, builder, signature, args: ir.Constant(_I64, (1 << CELLS) - 1)
+
+
+def _step_codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+    trv, j0, xv, col, j = args
+    first = _tr_first(context, builder, signature.args[0], trv, j0)
+    d = builder.fpext(x_row(context, builder, signature.args[2], xv, col, j), _V8D)
+    for field, pred in ((T_BMIN, "<"), (T_BMAX, ">")):
+        old = _halves(builder, first, field)
+        new = builder.select(builder.fcmp_ordered(pred, d, old), d, old)
+        builder.store(new, _field(builder, first, field), align=8)
+    builder.store(d, _field(builder, first, T_PREV), align=8)
+    new = builder.fadd(_halves(builder, first, T_BCNT), _splat(1.0))
+    builder.store(new, _field(builder, first, T_BCNT), align=8)
+    return context.get_dummy_value()
+
+
+@intrinsic
+def _cell_step(typingctx: Any, tr: Any, j0: Any, x: Any, c0: Any, j: Any) -> Any:
+    """An event row ``j``'s running values for the eight sensors' trackers from ``tr[j0]``
+    (after their rules): each one's previous value the row's cell, its block extremes
+    widened by it (``v if v < m else m``: a NaN leaves them), its block count plus one.
+    Other dtypes: ``tr`` untouched (the scan takes it only for float32 cells)."""
+    if not (_is_tr(tr) and isinstance(x, types.Array) and x.ndim == 2):
+        return None
+    sig = types.none(tr, j0, x, types.intp, types.intp)
+    if x.dtype == types.float32:
+        return sig, _step_codegen
+    return sig, lambda context, builder, signature, args: context.get_dummy_value()
+
+
 #: the scan's calls (numba passes the typing context): ``cell_bounds(tr, j0, cq)``,
 #: ``cell_inside(x, c0, j, cq, lo, hi)``, ``cells_within(cq)``,
-#: ``cell_commit(tr, j0, x, c0, last, cq, m)``
+#: ``cell_commit(tr, j0, x, c0, last, cq, m)``, ``cell_outside(x, c0, j, cq)``,
+#: ``cell_step(tr, j0, x, c0, j)``
 cell_bounds: Any = _cell_bounds
 cell_inside: Any = _cell_inside
 cells_within: Any = _cells_within
 cell_commit: Any = _cell_commit
+cell_outside: Any = _cell_outside
+cell_step: Any = _cell_step

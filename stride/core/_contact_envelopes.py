@@ -1,13 +1,17 @@
-"""Contact detection kernels, part 2c (private): four sensors' envelopes at a block's end.
+"""Contact detection kernels, part 2c (private): sensors' envelopes at a block's end.
 
 An insole's foot has eight sensors, each a tracker whose envelopes and levels
 :func:`~stride.core._contact_state.envelopes` updates at every block's end (40 samples):
 eight calls of a branchy scalar function a block, about 15 % of the insole scan's CPU.
 :func:`envelopes4` does the same arithmetic on four trackers at once, a lane of float64 a
-tracker (written in LLVM IR: every ``if`` of ``envelopes`` is a select here). ``tr`` keeps
-a field of :data:`~stride.core._contact_layout.PAGE` sensors in adjacent values, so a
-field of four is one vector load and store (with a tracker a row, gathering the fields
-into vectors and back cost what the vectors saved). Each lane takes the same operations
+tracker (written in LLVM IR: every ``if`` of ``envelopes`` is a select here), and
+:func:`envelopes8` on the eight trackers of a page (a foot of more than four sensors:
+one call, vectors of eight, where two of four took 2-5 % more of the insole8 float32
+scan; a heel + toe foot's two sensors keep vectors of four: eight lanes made its scan
+2-10 % slower). ``tr`` keeps a field of :data:`~stride.core._contact_layout.PAGE`
+sensors in adjacent values, so a field of four or eight is one vector load and store
+(with a tracker a row, gathering the fields into vectors and back cost what the vectors
+saved). Each lane takes the same operations
 in the same order as the scalar function (no fused multiply-add: the IR carries no
 fast-math flags), so its results are the scalar function's bit for bit: a tracker
 without its first block (NaN baseline), one without samples in this block (left as it
@@ -47,7 +51,6 @@ from stride.core._contact_state import LOAD_UNKNOWN, UNLOADED
 _F64 = ir.DoubleType()
 _I32 = ir.IntType(32)
 _I64 = ir.IntType(64)
-_V = ir.VectorType(_F64, LANES)
 #: the fields read (the scan's state of each tracker) and written
 _READ = (T_BMIN, T_BMAX, T_L, T_H, T_RREF, T_NZ, T_NS, T_LOW, T_LOADED, T_BCNT, T_PRE, T_OFF,
          T_ON, T_MID, T_OK)  # fmt: skip
@@ -55,13 +58,14 @@ _READ = (T_BMIN, T_BMAX, T_L, T_H, T_RREF, T_NZ, T_NS, T_LOW, T_LOADED, T_BCNT, 
 _WRITTEN = (T_L, T_H, T_RREF, T_NZ, T_NS, T_OFF, T_ON, T_LOW, T_MID, T_OK)
 
 
-def _splat(v: float) -> Any:
-    return ir.Constant(_V, [v] * LANES)
+def _fold(b: Any, g: dict[int, Any], ep: list[Any], lanes: int) -> dict[int, Any]:
+    """``envelopes`` on the ``lanes`` lanes of ``g`` (a field's values by field), every
+    ``if`` a select; returns the fields it writes (before the untouched lanes are put
+    back)."""
 
+    def _splat(v: float) -> Any:
+        return ir.Constant(ir.VectorType(_F64, lanes), [v] * lanes)
 
-def _fold(b: Any, g: dict[int, Any], ep: list[Any]) -> dict[int, Any]:
-    """``envelopes`` on the lanes of ``g`` (a field's four values by field), every ``if`` a
-    select; returns the fields it writes (before the untouched lanes are put back)."""
     f_floor, a_env, a_swing, a_ref, a_noise, f_off, f_on, f_low, f_mid, k_noise = ep
     sel, lt, gt = b.select, (lambda x, y: b.fcmp_ordered("<", x, y)), (
         lambda x, y: b.fcmp_ordered(">", x, y))  # fmt: skip
@@ -112,24 +116,39 @@ def _fold(b: Any, g: dict[int, Any], ep: list[Any]) -> dict[int, Any]:
     return out
 
 
-def _codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+def _codegen(lanes: int) -> Any:
+    """The block end of ``lanes`` trackers at once (four: any foot; eight: a page)."""
+    vec_t = ir.VectorType(_F64, lanes)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return _block_end(context, builder, signature, args, lanes, vec_t)
+
+    return codegen
+
+
+def _block_end(
+    context: Any, builder: Any, signature: Any, args: Any, lanes: int, vec_t: Any
+) -> Any:
     trv, j0, epv = args
     arr = context.make_array(signature.args[0])(context, builder, trv)
     first = builder.gep(arr.data, [j0])
 
-    def at(field: int) -> Any:  # the field's values of the four trackers from j0
+    def _splat(v: float) -> Any:
+        return ir.Constant(vec_t, [v] * lanes)
+
+    def at(field: int) -> Any:  # the field's values of the trackers from j0
         where = builder.gep(first, [ir.Constant(_I64, PAGE * field)])
-        return builder.bitcast(where, _V.as_pointer())
+        return builder.bitcast(where, vec_t.as_pointer())
 
     g = {field: builder.load(at(field), align=8) for field in _READ}
     ep = []
     for k in range(10):
         v = builder.extract_value(epv, k)
-        vec = ir.Constant(_V, ir.Undefined)
-        for lane in range(LANES):
+        vec = ir.Constant(vec_t, ir.Undefined)
+        for lane in range(lanes):
             vec = builder.insert_element(vec, v, ir.Constant(_I32, lane))
         ep.append(vec)
-    new = _fold(builder, g, ep)
+    new = _fold(builder, g, ep, lanes)
     seen = builder.fcmp_ordered(">", g[T_BCNT], _splat(0.0))  # samples in this block
     out = {k: builder.select(seen, v, g[k]) for k, v in new.items()}
     unusable = builder.fcmp_ordered("==", out[T_OK], _splat(0.0))
@@ -143,6 +162,11 @@ def _codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
     return context.get_dummy_value()
 
 
+def _typed(tr: Any, j0: Any) -> bool:
+    return (isinstance(tr, types.Array) and tr.ndim == 1 and tr.dtype == types.float64
+            and tr.layout == "C" and isinstance(j0, types.Integer))  # fmt: skip
+
+
 @intrinsic
 def _envelopes4(typingctx: Any, tr: Any, j0: Any, ep: Any) -> Any:
     """The block's end for the four sensors whose trackers start at ``tr[j0]`` (``j0``:
@@ -151,26 +175,31 @@ def _envelopes4(typingctx: Any, tr: Any, j0: Any, ep: Any) -> Any:
     its load state is ``UNLOADED``), its block extremes and count are reset, and one whose
     levels are unusable forgets its load state; the scan's block end for a sensor, bit for
     bit. ``ep``: ``envelope_params(p)``."""
-    if not (isinstance(tr, types.Array) and tr.ndim == 1 and tr.dtype == types.float64
-            and tr.layout == "C"):  # fmt: skip
-        return None
-    if not isinstance(j0, types.Integer):
-        return None
-    return types.none(tr, j0, ep), _codegen
+    return (types.none(tr, j0, ep), _codegen(LANES)) if _typed(tr, j0) else None
 
 
-#: :func:`_envelopes4` as numba code calls it (numba passes the typing context)
+@intrinsic
+def _envelopes8(typingctx: Any, tr: Any, j0: Any, ep: Any) -> Any:
+    """:func:`_envelopes4` for the eight sensors of a page (``j0``: ``column(k)`` with
+    ``k`` a multiple of :data:`PAGE`), one vector of eight a field: an insole's foot
+    (four-wide, its block end takes two calls; a heel + toe foot's pads four lanes, not
+    eight)."""
+    return (types.none(tr, j0, ep), _codegen(PAGE)) if _typed(tr, j0) else None
+
+
+#: the intrinsics as numba code calls them (numba passes the typing context)
 _vectors: Any = _envelopes4
+_vectors8: Any = _envelopes8
 
 
-def envelopes4(tr: Any, j0: Any, ep: Any) -> None:
+def envelopes4(tr: Any, j0: Any, ep: Any, lanes: int = LANES) -> None:
     """:func:`_envelopes4` from plain Python (the scan run as Python by
     ``kernels.scan_as_python``): the scalar function on each of the four trackers, as
     the vectors do it; numba code calls the vectors (the overload below)."""
     from stride.core import _contact_state as state
 
     fold = getattr(state.envelopes, "py_func", state.envelopes)
-    for lane in range(int(j0), int(j0) + LANES):
+    for lane in range(int(j0), int(j0) + lanes):
         at = {field: lane + PAGE * field for field in _READ}
         if tr[at[T_BCNT]] > 0.0:
             args = [tr[at[f]] for f in (T_BMIN, T_BMAX, T_L, T_H, T_RREF, T_NZ, T_NS, T_LOW)]
@@ -182,9 +211,22 @@ def envelopes4(tr: Any, j0: Any, ep: Any) -> None:
             tr[at[T_LOADED]], tr[at[T_PRE]] = LOAD_UNKNOWN, 0.0
 
 
+def envelopes8(tr: Any, j0: Any, ep: Any) -> None:
+    """:func:`_envelopes8` from plain Python: :func:`envelopes4`'s loop on a page."""
+    envelopes4(tr, j0, ep, PAGE)
+
+
 @overload(envelopes4)
 def _envelopes4_numba(tr: Any, j0: Any, ep: Any) -> Any:
     def impl(tr: Any, j0: Any, ep: Any) -> None:  # the overload's parameters, for numba
         _vectors(tr, j0, ep)
+
+    return impl
+
+
+@overload(envelopes8)
+def _envelopes8_numba(tr: Any, j0: Any, ep: Any) -> Any:
+    def impl(tr: Any, j0: Any, ep: Any) -> None:  # the overload's parameters, for numba
+        _vectors8(tr, j0, ep)
 
     return impl

@@ -2,7 +2,7 @@
 summary four rows at a time; ``cell_walk``: the one-by-one walk, a row's tests in one
 vector) against plain loops and, through the scan, against the plain-Python reference:
 simulated insole sessions, levels held at the envelopes' thresholds, signed zeros, values
-off the sums' grid, NaN and infinities."""
+off the sums' grid, NaN and infinities, lost samples."""
 
 from __future__ import annotations
 
@@ -272,6 +272,28 @@ def test_scaled_insole_walks_equal_the_reference(scale: float, oddity: str) -> N
     sig = _insole(x)
     for side in ("L", "R"):
         assert same_as_reference(sig, side, ContactParams()) >= 5
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.integers(3000, 8990), min_size=1, max_size=12),
+    st.sampled_from([0.003, 0.05, 0.4]),
+    st.integers(0, 2**31),
+)
+def test_insole_walks_with_lost_samples_equal_the_reference(
+    at: list[int], lost_s: float, seed: int
+) -> None:
+    """Time gaps (samples lost, the ones after them valid) anywhere in the steps, a cell
+    loaded or not across them: every sensor's state starts again after each, whatever its
+    bounds were before it (an event's rules on the cells outside their bounds only hold
+    while those bounds do)."""
+    x = _steps(np.random.default_rng(seed), 9000, 0.3)
+    t = np.arange(x.shape[0]) / 1000.0
+    for k in sorted(set(at)):
+        t[k:] += lost_s
+    sig = GaitSignals(t, x, _insole(x).channels, 1000.0)
+    for side in ("L", "R"):
+        same_as_reference(sig, side, ContactParams())
 
 
 _walk_levels = [(1.0, 600), (0.0, 400)] * 4  # a few steps first: the levels settle

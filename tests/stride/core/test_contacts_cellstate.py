@@ -1,5 +1,6 @@
 """An insole's per-sensor rules in vectors (``_contact_cellstate``: the eight cells' quiet
-bounds, a row's test against them, a run's extremes against them, a run's commit) against
+bounds, a row's test against them, a run's extremes against them, a run's commit, an
+event's cells outside their bounds and its running values) against
 the scan's loops over the sensors, written out plainly: bit for bit, for every load state,
 unusable levels (0 or NaN), signed zeros, ties at a bound, NaN and infinities."""
 
@@ -18,6 +19,8 @@ from stride.core._contact_cellstate import (
     cell_bounds,
     cell_commit,
     cell_inside,
+    cell_outside,
+    cell_step,
     cells_within,
 )
 from stride.core._contact_layout import N_T, PAGE, column
@@ -43,6 +46,16 @@ def _within(cq: np.ndarray) -> bool:
 @njit
 def _commit(tr: np.ndarray, x: np.ndarray, c0: int, last: int, cq: np.ndarray, m: int) -> float:
     return cell_commit(tr, column(np.int64(0)), x, c0, last, cq, m)
+
+
+@njit
+def _outside(x: np.ndarray, c0: int, j: int, cq: np.ndarray) -> int:
+    return cell_outside(x, c0, j, cq)
+
+
+@njit
+def _step(tr: np.ndarray, x: np.ndarray, c0: int, j: int) -> None:
+    cell_step(tr, column(np.int64(0)), x, c0, j)
 
 
 def _at(sensor: int, field: int) -> int:
@@ -197,10 +210,59 @@ def test_cell_commit_equals_the_loop(
     assert _bits(tr) == _bits(want)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    hnp.arrays(np.float32, (3, 12), elements=_CELL),
+    st.integers(0, 4),
+    st.lists(_BOUND, min_size=16, max_size=16),
+)
+def test_cell_outside_equals_the_scans_test(x: np.ndarray, c0: int, bounds: list[float]) -> None:
+    cq = np.zeros((4, CELLS))
+    cq[0], cq[1] = bounds[:CELLS], bounds[CELLS:]
+    for j in range(x.shape[0]):
+        want = 0
+        for s in range(CELLS):  # a cell whose value is not in its quiet bounds
+            v = float(x[j, c0 + s])
+            if not (v > cq[0, s] and v <= cq[1, s]):
+                want |= 1 << s
+        assert _outside(x, c0, j, cq) == want
+
+
+def test_cells_at_their_bounds_at_an_event() -> None:
+    """A cell at its upper bound is inside (no bit), at its lower bound or NaN outside."""
+    x = np.array([[0.0, -0.0, 3.0, 120.5, 7.25, 1.0, np.nan, 0.5]], np.float32)
+    cq = np.zeros((4, CELLS))
+    cq[0], cq[1] = x[0] - 1.0, x[0]
+    assert _outside(x, 0, 0, cq) == 1 << 6
+    cq[0, 2] = 3.0
+    assert _outside(x, 0, 0, cq) == (1 << 6) | (1 << 2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(hnp.arrays(np.float32, (2, 10), elements=_CELL), st.integers(0, 2), st.integers(0, 2**31))
+def test_cell_step_equals_the_loop(x: np.ndarray, c0: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    values = np.array([0.0, -0.0, 1.0, 5.0, np.inf, -np.inf, 3.0, np.nan])
+    tr = rng.choice(values, N_T + N_T * PAGE)
+    want = tr.copy()
+    for s in range(CELLS):  # the scan's running values of each sensor at an event row
+        v = float(x[1, c0 + s])
+        want[_at(s, lay.T_PREV)] = v
+        t = want[_at(s, lay.T_BMIN)]
+        want[_at(s, lay.T_BMIN)] = v if v < t else t
+        t = want[_at(s, lay.T_BMAX)]
+        want[_at(s, lay.T_BMAX)] = v if v > t else t
+        want[_at(s, lay.T_BCNT)] += 1.0
+    _step(tr, x, c0, 1)
+    assert _bits(tr) == _bits(want)
+
+
 def test_other_dtypes_take_none_of_it() -> None:
     x = np.ones((2, 8), np.float64)
     cq = np.zeros((4, CELLS))
     tr = np.zeros(N_T + N_T * PAGE)
     assert not _inside(x, 0, 0, cq, -BIG, BIG)
     assert np.isnan(_commit(tr, x, 0, 0, cq, 1))
+    assert _outside(x, 0, 0, cq) == (1 << CELLS) - 1  # every sensor's rules
+    _step(tr, x, 0, 0)
     assert (tr == 0.0).all()

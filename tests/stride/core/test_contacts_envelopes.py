@@ -1,7 +1,8 @@
-"""The sensors' block ends in vectors (``envelopes4``: four trackers' envelopes at once)
-against the scalar ``envelopes`` applied to each tracker as the scan's block end did it:
-bit for bit, for a first block (NaN baseline), no samples in the block, unloaded, loaded
-and unknown load states, ties, spreads above and below the noise, levels usable or not."""
+"""The sensors' block ends in vectors (``envelopes4``: four trackers' envelopes at once;
+``envelopes8``: a page of eight) against the scalar ``envelopes`` applied to each tracker
+as the scan's block end did it: bit for bit, for a first block (NaN baseline), no samples
+in the block, unloaded, loaded and unknown load states, ties, spreads above and below the
+noise, levels usable or not."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from numba import njit
 
 from stride.core import _contact_layout as lay
 from stride.core import _contact_state as k
-from stride.core._contact_envelopes import envelopes4
+from stride.core._contact_envelopes import envelopes4, envelopes8
 from stride.core._contact_layout import LANES, N_T, PAGE, column
 from stride.core._contact_state import envelope_params, envelopes
 from stride.core.contacts import ContactParams, _param_vector
@@ -21,6 +22,11 @@ from stride.core.contacts import ContactParams, _param_vector
 @njit
 def _vector(tr: np.ndarray, first: int, p: np.ndarray) -> None:
     envelopes4(tr, column(first), envelope_params(p))
+
+
+@njit
+def _vector8(tr: np.ndarray, first: int, p: np.ndarray) -> None:
+    envelopes8(tr, column(first), envelope_params(p))
 
 
 @njit
@@ -112,16 +118,17 @@ def _fill(tr: np.ndarray, sensor: int, d: dict) -> None:
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(_TRACKER, min_size=1, max_size=12), _RATES,
-    st.sampled_from([None, 0.0, 1.0]),
+    st.sampled_from([None, 0.0, 1.0]), st.sampled_from([LANES, PAGE]),
 )  # fmt: skip
 @example(
     [{"bmin": 0.0, "spread": 2.0, "lo": np.nan, "range": 0.0, "rref": 0.0, "nz": 0.0,
       "ns": 0.0, "low": 0.0, "loaded": k.UNLOADED, "count": 40.0, "pre": 1.0,
-      "old": [0.0, 0.0, 0.0, 0.0], "ok": 1.0}] * 8, [0.25, 0.1, 0.2, 0.01, 0.05], None,
+      "old": [0.0, 0.0, 0.0, 0.0], "ok": 1.0}] * 8, [0.25, 0.1, 0.2, 0.01, 0.05], None, PAGE,
 )  # fmt: skip
 def test_envelopes4_equal_the_scalar_block_end(
-    trackers: list[dict], rates: list[float], k_noise: float | None
+    trackers: list[dict], rates: list[float], k_noise: float | None, lanes: int
 ) -> None:
+    """Four trackers at a time (``envelopes4``) or a page of eight (``envelopes8``)."""
     p = _param_vector(1000.0, ContactParams())
     for where, v in zip((k.P_F_FLOOR, k.P_A_ENV, k.P_A_SWING, k.P_A_REF, k.P_A_NOISE), rates,
                         strict=True):  # fmt: skip
@@ -132,14 +139,15 @@ def test_envelopes4_equal_the_scalar_block_end(
     for sensor, d in enumerate(trackers):
         _fill(tr, sensor, d)
     want = tr.copy()
-    padded = -(-len(trackers) // LANES) * LANES
+    padded = -(-len(trackers) // lanes) * lanes
     for sensor in range(padded):  # the page's padding trackers too: no samples, kept
         _block_end(want, sensor, p)
     plain = tr.copy()
-    for first in range(0, padded, LANES):
-        _vector(tr, first, p)
+    vector, python = (_vector, envelopes4) if lanes == LANES else (_vector8, envelopes8)
+    for first in range(0, padded, lanes):
+        vector(tr, first, p)
         # the same from plain Python (the scan run as Python: kernels.scan_as_python)
-        envelopes4(plain, _at(first, 0), envelope_params.py_func(p))
+        python(plain, _at(first, 0), envelope_params.py_func(p))
     assert tr.view(np.uint64).tolist() == want.view(np.uint64).tolist()
     assert plain.view(np.uint64).tolist() == want.view(np.uint64).tolist()
 
@@ -159,3 +167,21 @@ def test_a_tracker_beyond_the_four_is_untouched() -> None:
     changed = {i for i in range(tr.shape[0]) if bits[i] != was[i]}
     firsts = {_at(s, x) for s in range(4) for x in range(N_T)}
     assert changed and changed <= firsts
+
+
+def test_a_tracker_beyond_the_page_is_untouched() -> None:
+    """``envelopes8`` takes exactly its page's eight trackers: the sum's and the next
+    page's state stay as they were."""
+    p = _param_vector(1000.0, ContactParams())
+    tr, _ = k.new_state(16)
+    for sensor in range(16):
+        _fill(tr, sensor, {"bmin": 1.0, "spread": 3.0, "lo": 0.5, "range": 4.0, "rref": 4.0,
+                           "nz": 0.5, "ns": 0.5, "low": 2.0, "loaded": k.UNLOADED,
+                           "count": 40.0, "pre": 0.0, "old": [1.0] * 4, "ok": 1.0})  # fmt: skip
+    before = tr.copy()
+    _vector8(tr, 0, p)
+    bits, was = tr.view(np.uint64), before.view(np.uint64)
+    changed = {i for i in range(tr.shape[0]) if bits[i] != was[i]}
+    firsts = {_at(s, x) for s in range(PAGE) for x in range(N_T)}
+    assert changed and changed <= firsts
+    assert {_at(s, lay.T_L) for s in range(PAGE)} <= changed  # every one of the eight
