@@ -17,7 +17,7 @@ from stride.core.rollover import HEEL_FIRST, UNKNOWN
 from stride.core.steps import FLAG_NAMES, LOW_CONFIDENCE, StepTable
 from stride.core.symmetry import phase_coordination_index, symmetry
 from stride.core.targets import COURSE_ASSUMPTION, Target, matching_cadence_spm
-from stride.core.variability import coefficient_of_variation, dfa_alpha
+from stride.core.variability import coefficient_of_variation, dfa_alpha_of_finite
 
 SIDE_QUANTITIES = ("step_length_m", "step_time_s", "stride_time_s", "stance_s", "swing_s")
 SYMMETRY_OF = {
@@ -92,7 +92,9 @@ def column_stats(block: NDArray[np.float64]) -> list[dict[str, float | int | Non
     with np.errstate(invalid="ignore", over="ignore"):  # said, if at all, by stats()
         totals = np.add.reduce(block, axis=1)
     finite = np.isfinite(totals)
-    plain = block if bool(finite.all()) else block[finite]
+    if bool(finite.all()):  # the usual case: no value that is not finite
+        return _finite_rows(block, totals, n)
+    plain = block[finite]
     means = totals[finite] / n
     sds: list[float | None] = [None] * means.shape[0]
     if n > 1:
@@ -108,6 +110,22 @@ def column_stats(block: NDArray[np.float64]) -> list[dict[str, float | int | Non
         else:
             out.append(stats(block[row]))
     return out
+
+
+def _finite_rows(
+    block: NDArray[np.float64], totals: NDArray[np.float64], n: int
+) -> list[dict[str, float | int | None]]:
+    """:func:`column_stats` of a block whose row sums ``totals`` are all finite."""
+    means = totals / n
+    if n == 1:
+        return [{"mean": mean, "sd": None, "n": n} for mean in means.tolist()]
+    dev = block - means[:, None]
+    np.multiply(dev, dev, out=dev)
+    squares = np.add.reduce(dev, axis=1).tolist()
+    return [
+        {"mean": mean, "sd": math.sqrt(ss / (n - 1)), "n": n}
+        for mean, ss in zip(means.tolist(), squares, strict=True)
+    ]
 
 
 SideRows = tuple[NDArray[np.intp], NDArray[np.intp]]
@@ -144,8 +162,8 @@ def left_stride_phases(table: StepTable, rows: SideRows | None = None) -> NDArra
 
 def cadence_spm(step_times: NDArray[np.float64]) -> float | None:
     """Cadence (steps/min) = 60 / mean step time over the finite step times; None without."""
-    finite = step_times[np.isfinite(step_times)]
-    return 60.0 / float(finite.mean()) if finite.size else None
+    finite = step_times[np.isfinite(step_times)]  # its mean as ndarray.mean() sums it
+    return 60.0 / float(np.add.reduce(finite) / finite.size) if finite.size else None
 
 
 #: quantities summarised per foot when it has several sensors (after the roll-over share)
@@ -166,11 +184,11 @@ def _side_stats(
         got = dict(zip(names, column_stats(np.take(columns, rows[code], axis=1)), strict=True))
         side: dict[str, object] = {q: got[q] for q in SIDE_QUANTITIES}
         if multi:
+            # the share as counts (a mean of 0s and 1s is their count over n, exactly)
             kinds = table.contact_type[rows[code]]
-            known = kinds != UNKNOWN
-            side["heel_first_share"] = (
-                float((kinds[known] == HEEL_FIRST).mean()) if known.any() else None
-            )
+            known = kinds.size - int(np.count_nonzero(kinds == UNKNOWN))
+            heel_first = int(np.count_nonzero(kinds == HEEL_FIRST))
+            side["heel_first_share"] = heel_first / known if known else None
             side.update((q, got[q]) for q in LOADING_QUANTITIES)
         sides[name] = side
     return sides
@@ -220,14 +238,17 @@ def _variability(
     cv: dict[str, float | None] = {}
     dfa: dict[str, object] = {}
     counts: dict[str, int] = {}
+    stride_time = table["stride_time_s"]
     for code, name in ((0, "L"), (1, "R")):
-        series = table["stride_time_s"][rows[code]]
-        series = series[np.isfinite(series)]
-        if sides is None:
+        series = stride_time[rows[code]]
+        entry = None if sides is None else sides[name]["stride_time_s"]
+        if not (isinstance(entry, dict) and entry["n"] == series.size):  # some not finite
+            series = series[np.isfinite(series)]
+        if entry is None:
             cv[name] = coefficient_of_variation(series)
         else:
-            cv[name] = _cv(sides[name]["stride_time_s"])
-        dfa[name] = dfa_alpha(series)
+            cv[name] = _cv(entry)
+        dfa[name] = dfa_alpha_of_finite(series)
         counts[name] = int(series.size)
     dfa["n"] = counts
     # what DFA alpha needs to be read: a value below the minimum is shown with a caveat

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stride.core.belt import BeltTrack
 from stride.core.rollover import FLAT, HEEL_FIRST, TOE_FIRST, UNKNOWN
@@ -290,3 +292,31 @@ def test_long_tables_are_merged_by_placing_as_by_sorting(
         assert list(placed.values) == list(sorted_.values)
         for k in FLOAT_COLUMNS:
             assert np.array_equal(placed[k], sorted_[k], equal_nan=True)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    nl=st.integers(0, 40),
+    nr=st.integers(0, 40),
+    nan=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_short_tables_merged_as_joined_then_sorted(nl: int, nr: int, nan: bool, seed: int) -> None:
+    """Tables below ``MERGE_BY_PLACING`` rows: every column as the two tables joined
+    (``StepTable.concat``) and taken in ``np.lexsort`` order by IC, then side: ties
+    within a foot and between the feet, ICs out of order, NaN ICs."""
+    rng = np.random.default_rng(seed)
+    ic_l = np.round(rng.uniform(0, 5, nl), 1)
+    ic_r = np.round(rng.uniform(0, 5, nr), 1)
+    if nan and nl:
+        ic_l[rng.integers(nl)] = np.nan
+    left, right = _side_table(0, ic_l, rng), _side_table(1, ic_r, rng)
+    joined = StepTable.concat([left, right])
+    want = joined.take(np.lexsort((joined.side, joined["ic_s"])))
+    got = merge_sides(left, right)
+    for name in ("side", "contact", "flags", "contact_type", "on_target"):
+        assert np.array_equal(getattr(got, name), getattr(want, name))
+        assert getattr(got, name).dtype == getattr(want, name).dtype
+    assert list(got.values) == list(want.values)
+    for k in FLOAT_COLUMNS:
+        assert np.array_equal(got[k], want[k], equal_nan=True)

@@ -7,9 +7,12 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_steps import belt, contacts, table  # type: ignore[import-not-found]
 
-from stride.core.steps import FLAG_NAMES
+from stride.core.rollover import HEEL_FIRST, UNKNOWN
+from stride.core.steps import FLAG_NAMES, FLOAT_COLUMNS, StepTable
 from stride.core.summary import (
     SQUARES_AT_ONCE,
     _cv,
@@ -21,7 +24,7 @@ from stride.core.summary import (
     summarize,
 )
 from stride.core.targets import Target, apply_course, apply_target, matching_cadence_spm
-from stride.core.variability import coefficient_of_variation
+from stride.core.variability import coefficient_of_variation, dfa_alpha
 
 
 def _walk(n: int = 12, right_at: float = 0.45, stance: float = 0.6) -> tuple[object, object]:
@@ -207,6 +210,8 @@ def test_column_stats_equal_stats_of_each_row_bit_for_bit(seed: int) -> None:
             assert column_stats(block) == want
             assert column_stats(np.asfortranarray(block)) == want
             assert column_stats(block[:, ::-1]) == [stats(row) for row in block[:, ::-1]]
+            finite = block[[0, 1, 6]]  # every value finite: the usual block's way
+            assert column_stats(finite) == [stats(row) for row in finite]
 
 
 def test_flag_counts_count_each_flag(rng: np.random.Generator) -> None:
@@ -224,3 +229,39 @@ def test_cv_from_stats_equals_coefficient_of_variation_bit_for_bit(
         x[rng.random(n) < 0.1] = np.nan
         for series in (x, np.zeros(n), np.full(n, 1.1)):
             assert _cv(stats(series)) == coefficient_of_variation(series)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 400),
+    lost=st.sampled_from([0.0, 0.02, 0.3]),
+    unknown=st.sampled_from([0.0, 0.2, 1.0]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_shares_and_variability_as_plain_numpy(
+    n: int, lost: float, unknown: float, seed: int
+) -> None:
+    """Each foot's heel-first share, stride-time CV and DFA (with its count) are what
+    plain numpy gives from the foot's unflagged rows: a mean of the known contact types,
+    the CV and DFA of the finite stride times (some not finite, or none)."""
+    rng = np.random.default_rng(seed)
+    side = rng.integers(0, 2, n).astype(np.int8)
+    flags = np.where(rng.random(n) < 0.1, 4, 0).astype(np.uint16)
+    kinds = rng.integers(0, 3, n).astype(np.int8)
+    kinds[rng.random(n) < unknown] = UNKNOWN
+    values = {k: rng.uniform(0.2, 1.5, n) for k in FLOAT_COLUMNS}
+    values["ic_s"] = np.cumsum(rng.uniform(0.4, 0.6, n))
+    stride = values["stride_time_s"] = 1.1 + 0.05 * rng.standard_normal(n)
+    stride[rng.random(n) < lost] = rng.choice([np.nan, np.inf])
+    tab = StepTable(side, np.arange(n), flags, kinds, np.full(n, -1, np.int8), values)
+    s = summarize(tab, multi_sensor=(True, True))
+    var = s["variability"]
+    for code, name in ((0, "L"), (1, "R")):
+        rows = (side == code) & (flags == 0)
+        known = kinds[rows][kinds[rows] != UNKNOWN]
+        share = float((known == HEEL_FIRST).mean()) if known.size else None
+        assert s[name]["heel_first_share"] == share  # type: ignore[index]
+        series = stride[rows][np.isfinite(stride[rows])]
+        assert var["stride_time_cv"][name] == coefficient_of_variation(series)  # type: ignore[index]
+        assert var["dfa_alpha"][name] == dfa_alpha(series)  # type: ignore[index]
+        assert var["dfa_alpha"]["n"][name] == series.size  # type: ignore[index]

@@ -9,11 +9,15 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from variability_reference import dfa_alpha_reference
 
+from stride.core._dfa_kernel import _dfa_fluctuations
 from stride.core.variability import (
     coefficient_of_variation,
     dfa_alpha,
+    dfa_alpha_of_finite,
     dfa_window_sizes,
 )
 from stride.errors import InputError
@@ -136,3 +140,56 @@ def test_dfa_all_nan_and_drift_like_reference(rng: np.random.Generator) -> None:
 def test_dfa_rejects_window_size_below_two() -> None:
     with pytest.raises(InputError, match="at least 2"):
         dfa_alpha(np.arange(100.0), [1, 4])
+
+
+def _alpha_per_call(x: np.ndarray, sizes: list[int] | None = None) -> float | None:
+    """DFA alpha as it was computed before the fit's terms of the sizes were kept: every
+    mean by ``ndarray.mean``, the log sizes and their fit terms made on each call."""
+    a = np.asarray(x, dtype=np.float64)
+    a = a[np.isfinite(a)]
+    if sizes is None:
+        if a.size < 71:
+            return None
+        sizes = dfa_window_sizes(a.size)
+    if len(sizes) < 2 or max(sizes) >= a.size:
+        return None
+    walk = np.cumsum(a - a.mean())
+    sz = np.asarray(sizes, dtype=np.int64)
+    f = _dfa_fluctuations(walk, sz)
+    keep = f > 0.0
+    if int(keep.sum()) < 2:
+        return None
+    lx = np.log(sz[keep].astype(np.float64))
+    ly = np.log(f[keep])
+    lxm = lx.mean()
+    return float(((lx - lxm) * (ly - ly.mean())).sum() / ((lx - lxm) ** 2).sum())
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    n=st.integers(0, 700),
+    level=st.floats(1e-3, 1e4),
+    spread=st.floats(1e-6, 10.0),
+    alternating=st.booleans(),
+    lost=st.integers(0, 4),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_dfa_bit_for_bit_as_computed_per_call(
+    n: int, level: float, spread: float, alternating: bool, lost: int, seed: int
+) -> None:
+    """The summary's DFA (finite series, fit terms of the sizes kept from call to call)
+    and ``dfa_alpha`` give the per-call computation's alpha bit for bit: default sizes
+    and given ones (size 2 on an alternating series: windows without fluctuation, so the
+    fit keeps only some sizes), series with values that are not finite."""
+    rng = np.random.default_rng(seed)
+    x = level + spread * rng.standard_normal(n)
+    if alternating:
+        x = level + spread * (np.arange(n) % 2)
+    if n and lost:
+        x[rng.integers(0, n, lost)] = rng.choice([np.nan, np.inf, -np.inf], lost)
+    want = _alpha_per_call(x)
+    assert dfa_alpha(x) == want
+    finite = x[np.isfinite(x)]
+    assert dfa_alpha_of_finite(finite) == want
+    for sizes in ([2, 3, 5], [4, 6, 9, 13]):
+        assert dfa_alpha(x, sizes) == _alpha_per_call(x, sizes)
