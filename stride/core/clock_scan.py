@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from stride.core import _contact_state as _k
+from stride.core._clock_kernel import expand_times
 from stride.core.clock import SampleClock
 from stride.errors import InputError
 
@@ -94,7 +95,6 @@ def _chunks(
     runs' first samples are read. A chunk with a run whose step is that close to 0 or to
     the gap gets an empty list instead (the scan then reads every step itself)."""
     from stride.core import contacts as c
-    from stride.core._clock_kernel import expand_times
 
     starts, ticks, steps, hz = clock.starts, clock.ticks, clock.steps, clock.tick_hz
     dt = steps / hz

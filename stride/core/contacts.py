@@ -95,6 +95,7 @@ from numpy.typing import NDArray
 from stride.core import _contact_scan as _scan
 from stride.core import _contact_state as _k
 from stride.core.clock import SampleClock
+from stride.core.clock_scan import scan_clocked
 from stride.core.signals import GaitSignals, Side
 from stride.errors import InputError
 
@@ -594,8 +595,6 @@ def detect_feet(
     n = x.shape[0]
     threads = foot_threads() if len(sides) > 1 and n >= THREAD_MIN_SAMPLES else 1
     if clock is not None and threads <= 1:
-        from stride.core.clock_scan import scan_clocked
-
         return dict(zip(sides, scan_clocked(runners, clock, x), strict=True))
     if threads <= 1:
         bads = None
@@ -624,8 +623,6 @@ def _one_foot(
     """All of one foot's contacts: the scan of the whole record, then the contact it leaves
     open (times as a clock: a chunk at a time, :mod:`stride.core.clock_scan`)."""
     if isinstance(t, SampleClock):
-        from stride.core.clock_scan import scan_clocked
-
         return scan_clocked([runner], t, x)[0]
     return FootContacts.concat([runner.feed(t, x, bads), runner.finish()], runner.side, runner.nk)
 
