@@ -1,7 +1,8 @@
 """Overground course mode against the simulator's truth, per gait profile and seed.
 
 Not a test. Run: ``python benchmarks/course_accuracy.py [--seeds 26-45] [--minutes 2]
-[--profiles huntington:0.5 ...]`` (every profile unless given).
+[--profiles huntington:0.5 ...] [--swing-jitter MS]`` (every profile unless given; the
+walker's swing-time noise, GaitParams ``swing_jitter_s``, 0 unless given).
 Each profile (severity 0.5) walks 10 m passes for the given minutes
 (``stride sim session --overground``); the recording is analysed as ``stride analyze`` does.
 Printed per run: the error of the mean step length against the truth's walking steps (turns
@@ -82,7 +83,7 @@ def told_apart_but_the_end(passes: list[dict[str, object]], truth: list[int]) ->
 
 
 def one(
-    profile: str, seed: int, minutes: float, root: Path
+    profile: str, seed: int, minutes: float, root: Path, swing_jitter_ms: float = 0.0
 ) -> tuple[float | None, bool, int, int, int, int, bool, int]:
     """Mean step error, passes told apart as the truth, measured passes with a true pass's
     ends and count, measured passes, all passes reported, the truth's closed passes,
@@ -97,7 +98,13 @@ def one(
 
     out = root / f"{profile.replace(':', '_')}-{seed}"
     spec = build_spec(
-        minutes=minutes, speed="3.6kmh", profile=profile, seed=seed, rate=1000, overground=True
+        minutes=minutes,
+        speed="3.6kmh",
+        profile=profile,
+        seed=seed,
+        rate=1000,
+        overground=True,
+        swing_jitter_ms=swing_jitter_ms,
     )
     simulate_session(out, spec)
     signals, result, _ = run(out, AnalysisConfig())
@@ -141,6 +148,13 @@ def main() -> None:
     ap.add_argument(
         "--profiles", nargs="+", help="profiles to run (as `stride sim`: huntington:0.5); all"
     )
+    ap.add_argument(
+        "--swing-jitter",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="the walker's swing-time noise, SD in ms (`stride sim session --swing-jitter`)",
+    )
     args = ap.parse_args()
     seeds = seeds_of(args.seeds)
     every = ["healthy" if n == "healthy" else f"{n}:0.5" for n in sorted(PROFILES)]
@@ -159,7 +173,7 @@ def main() -> None:
         for profile in profiles:
             for seed in seeds:
                 err, same, right, measured, found, closed, end, partial = one(
-                    profile, seed, args.minutes, Path(tmp)
+                    profile, seed, args.minutes, Path(tmp), args.swing_jitter
                 )
                 uncertain[profile] = uncertain.get(profile, 0) + int(end)
                 t = totals.setdefault(profile, [0, 0, 0, 0, 0, 0])

@@ -33,9 +33,21 @@ def build_spec(
     target: float | None = None,
     metronome: float | None = None,
     subject: str | None = None,
+    swing_jitter_ms: float = 0.0,
 ) -> SessionSpec:
-    """A :class:`SessionSpec` from command-line strings (errors name the option to fix)."""
+    """A :class:`SessionSpec` from command-line strings (errors name the option to fix).
+
+    ``swing_jitter_ms``: the walker's swing-time noise (GaitParams ``swing_jitter_s``), in
+    ms, on top of the profile's."""
     prof = parse_profile(profile)
+    params = prof.params
+    if swing_jitter_ms:
+        if not (0.0 <= swing_jitter_ms <= 50.0):  # also rejects NaN
+            raise InputError(
+                f"--swing-jitter {swing_jitter_ms!r} ms is outside 0..50",
+                fix="give the SD of each toe-off's own shift in ms, e.g. --swing-jitter 10",
+            )
+        params = params.with_(swing_jitter_s=swing_jitter_ms / 1000.0)
     if sensors not in LAYOUTS:
         raise InputError(f"unknown --sensors {sensors!r}", fix=f"use one of {', '.join(LAYOUTS)}")
     box = BoxConfig(
@@ -47,7 +59,7 @@ def build_spec(
     return SessionSpec(
         minutes=minutes,
         speed_mps=parse_speed(speed),
-        params=prof.params,
+        params=params,
         profile=prof.label,
         seed=seed,
         box=box,
@@ -73,6 +85,7 @@ def run_session(
     force: bool = False,
     subject: str | None = None,
     derive: Derive | None = None,
+    swing_jitter_ms: float = 0.0,
 ) -> str:
     """Simulate and write the session; returns the one-line summary the CLI prints.
 
@@ -90,6 +103,7 @@ def run_session(
         target=target,
         metronome=metronome,
         subject=subject,
+        swing_jitter_ms=swing_jitter_ms,
     )
     derive_s = 0.0
 

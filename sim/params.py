@@ -33,6 +33,11 @@ class GaitParams:
     - ``placement_sd_m``/``position_gain``: fore-aft landing position noise on a belt and
       the share of the position error corrected at each step (keeps the walker in place).
     - ``step_jitter_s``: independent noise in how a stride splits into two steps.
+    - ``swing_jitter_s``: independent noise in when a foot lifts: the SD of a per-step
+      Gaussian moving each toe-off, trading the double support before it against the swing
+      after it; the landings (step and stride times) stay where they were. Real swing times
+      vary on their own as well as with the stride time (0 = a walking swing is exactly
+      its cycle's share of the stride, less the step-time jitter).
     - ``swing_touch_rate``: share of swings with a short toe touch (chorea: the swinging
       foot touches the ground, 15-60 ms, 5-30 % of body weight, clear of both contacts).
     - ``two_stage_rate``: share of contacts that load in two stages: the foot touches
@@ -60,6 +65,7 @@ class GaitParams:
     placement_sd_m: float = 0.003
     position_gain: float = 0.3
     step_jitter_s: float = 0.003
+    swing_jitter_s: float = 0.0
     swing_touch_rate: float = 0.0
     two_stage_rate: float = 0.0
     scuff_rate: float = 0.0
@@ -87,6 +93,7 @@ class GaitParams:
         _check_range("placement_sd_m", self.placement_sd_m, 0.0, 0.05)
         _check_range("position_gain", self.position_gain, 0.01, 1.0)
         _check_range("step_jitter_s", self.step_jitter_s, 0.0, 0.05)
+        _check_range("swing_jitter_s", self.swing_jitter_s, 0.0, 0.05)
         for name in ("swing_touch_rate", "two_stage_rate", "scuff_rate"):
             _check_range(name, getattr(self, name), 0.0, 1.0)
         # Each stance must outlast the other foot's step, or there is no double support.

@@ -360,6 +360,9 @@ def fast_summary(plan: SessionPlan, params: RecoveryParams | None = None) -> dic
     a_stance = g.stance_asym * float(np.mean(asym_left))
     sd_t = stride_t * g.stride_cv
     sd_len = math.hypot(g.placement_sd_m * 2.0, v * math.hypot(sd_t / 2.0, g.step_jitter_s))
+    # a toe-off's own shift (swing_jitter_s) moves the stance and the swing alike
+    sd_stance = math.hypot(sd_t * g.stance_fraction, g.swing_jitter_s)
+    sd_swing = math.hypot(sd_t * (1 - g.stance_fraction), g.swing_jitter_s)
     steps_per_side = strides
     l_len, r_len = split(sl, a_sl)
     l_step, r_step = split(stride_t / 2.0, a_st)
@@ -370,10 +373,8 @@ def fast_summary(plan: SessionPlan, params: RecoveryParams | None = None) -> dic
             "step_length_m": _stat(length, sd_len, steps_per_side, rng),
             "step_time_s": _stat(step, math.hypot(sd_t / 2, g.step_jitter_s), steps_per_side, rng),
             "stride_time_s": _stat(stride_t, sd_t, steps_per_side - 1, rng),
-            "stance_s": _stat(stance, sd_t * g.stance_fraction, steps_per_side, rng),
-            "swing_s": _stat(
-                stride_t - stance, sd_t * (1 - g.stance_fraction), steps_per_side, rng
-            ),
+            "stance_s": _stat(stance, sd_stance, steps_per_side, rng),
+            "swing_s": _stat(stride_t - stance, sd_swing, steps_per_side, rng),
         }
     sym = _side_symmetry(side)
     # PCI (Plotnik 2007): mean |phi - 180| / 180 from the step-time split, plus CV(phi).

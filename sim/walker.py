@@ -51,6 +51,7 @@ APPROACH_STEPS = 3
 #: the swinging leg needs at least this long (swing lasts about 0.35-0.45 s across walking
 #: speeds, Perry 1992); a stride drawn shorter lengthens its step instead
 MIN_SWING_S = 0.25
+MIN_DOUBLE_SUPPORT_S = 0.02  # s: what swing-time noise (swing_jitter_s) leaves at least
 
 
 def other(side: str) -> str:
@@ -162,6 +163,7 @@ class Walker:
         self._landed = {s: env.event() for s in SIDES}
         self._place = 0.0
         self._turn_left = 0
+        self._swing_rng: np.random.Generator | None = None  # its own stream: see _swing_shift
         env.process(self._start(start_s))
         env.process(self._leg("L"))
         env.process(self._leg("R"))
@@ -216,6 +218,8 @@ class Walker:
             # (for the right foot, the one just drawn at that left landing): its stance less
             # the other foot's step. A turn step that landed late has delayed it as much.
             planned_fc = t_other + cycle.stance[side] - cycle.step[opp]
+            moved = self._swing_shift(planned_fc - t_other, cycle.step[side])
+            planned_fc += moved
             mine.stance_planned = planned_fc - mine.ic
             shift = 0.0
             # Standing (belt stopped) or a freeze: this foot does not lift yet.
@@ -237,7 +241,7 @@ class Walker:
             delay = cycle.step[side] * (stretch - 1.0)
             land = t_other + shift + cycle.step[side] + delay
             wait = max(land - self.env.now, MIN_SWING_S)
-            self._swing_events(mine, self.env.now + wait)
+            self._swing_events(mine, self.env.now + wait, moved)
             yield self.env.timeout(wait)
             if side == "L":  # a left IC opens the next gait cycle
                 cycle = self._draw_cycle()
@@ -401,19 +405,33 @@ class Walker:
         self.state.pass_position += length
         return length, self.state.pass_position, False
 
-    def _swing_events(self, contact: Contact, land: float) -> None:
+    def _swing_shift(self, double_support: float, step: float) -> float:
+        """Swing-time noise: a toe-off moved by a Gaussian of SD ``swing_jitter_s`` (double
+        support traded against swing, the landing kept), clipped to leave the shortest double
+        support and swing (none at the shortest swing); its own stream, spawned if used."""
+        if not self.params.swing_jitter_s:
+            return 0.0
+        if self._swing_rng is None:
+            self._swing_rng = self.rng.spawn(1)[0]
+        z = self.params.swing_jitter_s * float(self._swing_rng.standard_normal())
+        hi = step - double_support - MIN_SWING_S
+        return 0.0 if hi < 0 else min(max(z, min(0.0, MIN_DOUBLE_SUPPORT_S - double_support)), hi)
+
+    def _swing_events(self, contact: Contact, land: float, moved: float = 0.0) -> None:
         """Chorea: a short toe touch somewhere in the swing after ``contact`` and a scuff
         right after its toe-off, each with its profile's rate; every event ends at least
-        40 ms before the foot lands (a clear lift: the landing is not a two-stage one)."""
+        40 ms before the foot lands (a clear lift: the landing is not a two-stage one). With
+        a toe-off ``moved`` (swing-time noise) drawn as without, moved with it, or left out."""
         p = self.params
         if not (p.swing_touch_rate or p.scuff_rate) or contact.fc is None:
             return
         rng = self.rng
         events: list[tuple[float, float, float]] = []
-        start = contact.fc + 0.02
+        fc = contact.fc - moved
+        start = fc + 0.02
         if p.scuff_rate and rng.random() < p.scuff_rate:
             dur = float(rng.uniform(0.02, 0.05))
-            at = contact.fc + float(rng.uniform(0.02, 0.06))
+            at = fc + float(rng.uniform(0.02, 0.06))
             if at + dur <= land - 0.04:
                 events.append((at, dur, float(rng.uniform(0.05, 0.3))))
                 start = at + dur + 0.03
@@ -423,6 +441,8 @@ class Walker:
             if room > 0:
                 events.append((start + float(rng.uniform(0.0, room)), dur,
                                float(rng.uniform(0.1, 0.7))))  # fmt: skip
+        if moved:  # the gait's stream drew as without the noise; the events keep clear
+            events = [(a + moved, d, w) for a, d, w in events if a + moved + d <= land - 0.04]
         contact.swing_events = tuple(events)
 
     def _emit(self, kind: str, contact: Contact) -> None:

@@ -49,6 +49,17 @@ def test_serve_negative_seed(tmp_path: Path) -> None:
     assert _tree(tmp_path) == before  # --dir not even created
 
 
+# 1b. stride sim session --swing-jitter -5 (the SD of a toe-off's own shift, 0..50 ms)
+def test_session_swing_jitter_out_of_range(tmp_path: Path) -> None:
+    before = _tree(tmp_path)
+    run = _stride(
+        "sim", "session", "--out", str(tmp_path / "x"), "--minutes", "0.1", "--no-history",
+        "--swing-jitter", "-5",
+    )  # fmt: skip
+    _one_line_error(run, "--swing-jitter -5.0 ms is outside 0..50", "--swing-jitter 10")
+    assert _tree(tmp_path) == before
+
+
 # 2. stride sim recovery --seed -1
 def test_recovery_negative_seed(tmp_path: Path) -> None:
     before = _tree(tmp_path)

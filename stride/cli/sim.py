@@ -46,6 +46,12 @@ def session(
     metronome: float | None = typer.Option(
         None, "--metronome", help="A metronome at this many steps per minute."
     ),
+    swing_jitter: float = typer.Option(
+        0.0,
+        "--swing-jitter",
+        help="Swing-time noise: SD in ms of each toe-off's own shift (0..50), on top of"
+        " the profile.",
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --out directory."),
     subject: str | None = typer.Option(
         None, "--subject", help="Subject id (session.json and the history)."
@@ -81,6 +87,7 @@ def session(
             force=force,
             subject=subject,
             derive=analysed.derive,
+            swing_jitter_ms=swing_jitter,
         )
     except KeyboardInterrupt:
         import sys

@@ -176,6 +176,17 @@ def test_fast_summary_has_the_design_format() -> None:
     assert plain["symmetry"]["step_length"]["si"] == pytest.approx(expected_si, abs=1.5)
 
 
+def test_fast_summary_swing_jitter_widens_stance_and_swing_alone() -> None:
+    plan = _plans("antalgic-left:0.5")[0]
+    jittered = replace(plan, gait=plan.gait.with_(swing_jitter_s=0.02))
+    a, b = fast_summary(plan), fast_summary(jittered)
+    for side in "LR":
+        for key in ("stance_s", "swing_s"):
+            assert b[side][key]["sd"] == pytest.approx(math.hypot(a[side][key]["sd"], 0.02))
+        for key in ("step_length_m", "step_time_s", "stride_time_s"):
+            assert b[side][key] == a[side][key]
+
+
 def test_sim_recovery_never_imports_stride() -> None:
     code = (
         "import sys, sim.recovery; print(sorted(m for m in sys.modules if m.startswith('stride')))"

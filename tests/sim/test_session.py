@@ -125,6 +125,37 @@ def test_cli_support_summary_and_errors(tmp_path: Path) -> None:
         build_spec(minutes=0, speed="1mps", profile="healthy", seed=0, rate=1000)
 
 
+def test_swing_jitter_shows_in_the_truths_swing_times_alone(tmp_path: Path) -> None:
+    # `stride sim session --swing-jitter 15`: the truth's swing (and stance) times move by
+    # about 15 ms each, its step and stride times stay; 0 is the default.
+    def spec(ms: float) -> SessionSpec:
+        return build_spec(
+            minutes=1, speed="3.6kmh", profile="parkinsonian:0.5", seed=5, rate=500,
+            overground=True, swing_jitter_ms=ms,
+        )  # fmt: skip
+
+    assert (
+        spec(0).params
+        == build_spec(
+            minutes=1, speed="3.6kmh", profile="parkinsonian:0.5", seed=5, rate=500
+        ).params
+    )
+    assert spec(15).params.swing_jitter_s == pytest.approx(0.015)
+    a = simulate_session(tmp_path / "a", spec(0)).truth
+    b = simulate_session(tmp_path / "b", spec(15)).truth
+    assert [(s.ic_s, s.step_time_s, s.stride_time_s) for s in a] == [
+        (s.ic_s, s.step_time_s, s.stride_time_s) for s in b
+    ]
+    pairs = zip(a, b, strict=True)
+    moved = np.array([y.swing_s - x.swing_s for x, y in pairs if x.swing_s and y.swing_s])
+    assert len(moved) > 80 and 0.011 < moved.std() < 0.019
+    for bad in (-1.0, 60.0, float("nan")):
+        with pytest.raises(InputError, match="--swing-jitter"):
+            build_spec(
+                minutes=1, speed="1mps", profile="healthy", seed=0, rate=1000, swing_jitter_ms=bad
+            )
+
+
 def test_split_belts_give_asymmetric_belt_displacements(tmp_path: Path) -> None:
     spec = SessionSpec(minutes=0.5, seed=2, split_belt=True, split_speeds_mps=(0.8, 1.2))
     sim = simulate_session(tmp_path / "split", spec)

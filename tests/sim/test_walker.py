@@ -11,7 +11,7 @@ import simpy
 
 from sim.params import Feedback, GaitParams
 from sim.treadmill import Treadmill
-from sim.walker import Contact, Walker
+from sim.walker import MIN_DOUBLE_SUPPORT_S, MIN_SWING_S, Contact, Walker
 
 
 def walk(
@@ -245,3 +245,42 @@ def test_no_chorea_draws_no_events_and_leaves_the_walk_unchanged() -> None:
     assert all(c.pre_touch is None and not c.swing_events for c in a.contacts)
     b, _ = walk(GaitParams(), 60.0, seed=9)
     assert [c.ic for c in a.contacts] == [c.ic for c in b.contacts]
+
+
+@pytest.mark.parametrize("belt", [True, False])
+def test_swing_jitter_moves_each_toe_off_alone(belt: bool) -> None:
+    # Swing times vary on their own: each toe-off moves by its own Gaussian (SD 10 ms),
+    # trading double support against swing; the landings stay where they were, and the
+    # double support and the swing keep their shortest.
+    a, _ = walk(GaitParams(), 300.0, seed=3, belt=belt)
+    b, _ = walk(GaitParams(swing_jitter_s=0.01), 300.0, seed=3, belt=belt)
+    assert [c.ic for c in a.contacts] == [c.ic for c in b.contacts]
+    pairs = zip(a.contacts, b.contacts, strict=True)
+    shift = np.array([y.fc - x.fc for x, y in pairs if x.fc and y.fc])
+    assert len(shift) > 400
+    assert 0.009 < shift.std() < 0.011 and abs(shift.mean()) < 0.002
+    # The largest noise, with a short double support (60 % stance) and a short swing (75 %):
+    for stance in (0.60, 0.75):
+        c, _ = walk(GaitParams(stance_fraction=stance), 300.0, seed=3, belt=belt)
+        d, _ = walk(
+            GaitParams(stance_fraction=stance, swing_jitter_s=0.05), 300.0, seed=3, belt=belt
+        )
+        assert [x.ic for x in c.contacts] == [x.ic for x in d.contacts]
+        for prev, nxt in itertools.pairwise(d.contacts):
+            if prev.fc is not None:
+                assert prev.fc - nxt.ic >= MIN_DOUBLE_SUPPORT_S - 1e-9
+        for s in "LR":
+            for x, nxt in itertools.pairwise(side(d, s)):
+                assert nxt.ic - x.fc >= MIN_SWING_S - 1e-9  # type: ignore[operator]
+    # A choreic walker (swings at their shortest, touches and scuffs drawn from the gait's
+    # stream): the same steps, and every event still clear of both contacts.
+    chorea = GaitParams(stride_cv=0.2, swing_touch_rate=0.5, scuff_rate=0.3)
+    c, _ = walk(chorea, 300.0, seed=4, belt=belt)
+    d, _ = walk(chorea.with_(swing_jitter_s=0.03), 300.0, seed=4, belt=belt)
+    assert [x.ic for x in c.contacts] == [x.ic for x in d.contacts]
+    for s in "LR":
+        for x, nxt in itertools.pairwise(side(d, s)):
+            for at, dur, _ in x.swing_events:
+                assert x.fc + 0.02 - 1e-9 <= at and at + dur <= nxt.ic - 0.04 + 1e-9  # type: ignore[operator]
+    # Without it the gait's random stream spawns nothing (every session as before).
+    assert a.rng.bit_generator.seed_seq.n_children_spawned == 0  # type: ignore[attr-defined]
