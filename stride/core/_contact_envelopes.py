@@ -58,14 +58,17 @@ _READ = (T_BMIN, T_BMAX, T_L, T_H, T_RREF, T_NZ, T_NS, T_LOW, T_LOADED, T_BCNT, 
 _WRITTEN = (T_L, T_H, T_RREF, T_NZ, T_NS, T_OFF, T_ON, T_LOW, T_MID, T_OK)
 
 
+def _splatter(lanes: int) -> Any:
+    """A function giving a constant vector of ``lanes`` float64, each lane its argument."""
+    vec_t = ir.VectorType(_F64, lanes)
+    return lambda v: ir.Constant(vec_t, [v] * lanes)
+
+
 def _fold(b: Any, g: dict[int, Any], ep: list[Any], lanes: int) -> dict[int, Any]:
     """``envelopes`` on the ``lanes`` lanes of ``g`` (a field's values by field), every
     ``if`` a select; returns the fields it writes (before the untouched lanes are put
     back)."""
-
-    def _splat(v: float) -> Any:
-        return ir.Constant(ir.VectorType(_F64, lanes), [v] * lanes)
-
+    _splat = _splatter(lanes)
     f_floor, a_env, a_swing, a_ref, a_noise, f_off, f_on, f_low, f_mid, k_noise = ep
     sel, lt, gt = b.select, (lambda x, y: b.fcmp_ordered("<", x, y)), (
         lambda x, y: b.fcmp_ordered(">", x, y))  # fmt: skip
@@ -118,23 +121,19 @@ def _fold(b: Any, g: dict[int, Any], ep: list[Any], lanes: int) -> dict[int, Any
 
 def _codegen(lanes: int) -> Any:
     """The block end of ``lanes`` trackers at once (four: any foot; eight: a page)."""
-    vec_t = ir.VectorType(_F64, lanes)
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return _block_end(context, builder, signature, args, lanes, vec_t)
+        return _block_end(context, builder, signature, args, lanes)
 
     return codegen
 
 
-def _block_end(
-    context: Any, builder: Any, signature: Any, args: Any, lanes: int, vec_t: Any
-) -> Any:
+def _block_end(context: Any, builder: Any, signature: Any, args: Any, lanes: int) -> Any:
     trv, j0, epv = args
     arr = context.make_array(signature.args[0])(context, builder, trv)
     first = builder.gep(arr.data, [j0])
-
-    def _splat(v: float) -> Any:
-        return ir.Constant(vec_t, [v] * lanes)
+    vec_t = ir.VectorType(_F64, lanes)
+    _splat = _splatter(lanes)
 
     def at(field: int) -> Any:  # the field's values of the trackers from j0
         where = builder.gep(first, [ir.Constant(_I64, PAGE * field)])

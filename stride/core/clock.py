@@ -21,6 +21,12 @@ from numpy.typing import NDArray
 
 from stride.errors import InputError
 
+#: samples per chunk where a clock's times are expanded for a pass over a record (the contact
+#: scan, the gap finder): 512 KB of times, which stay in a core's 1 MB second-level cache
+#: beside the chunk's forces (16,384 to 262,144 samples gave the contact scan the same speed
+#: within 5 %)
+CLOCK_CHUNK = 1 << 16
+
 
 @dataclass(frozen=True, eq=False)
 class SampleClock:

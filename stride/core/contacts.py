@@ -468,11 +468,9 @@ def _row_words(x: NDArray[np.generic]) -> NDArray[np.int64] | None:
     return None if x.dtype.kind == "f" else _NO_WORDS
 
 
-def _check_chunk(
-    t: NDArray[np.generic], x: NDArray[np.generic], k: int, clock: SampleClock | None = None
-) -> None:
+def _check_chunk(t: NDArray[np.generic] | SampleClock, x: NDArray[np.generic], k: int) -> None:
     """Times (or a clock: its samples) and forces of one shape, numbers."""
-    shape = t.shape if clock is None else clock.shape
+    shape = t.shape
     if len(shape) != 1 or x.ndim != 2 or x.shape[0] != shape[0] or x.shape[1] != k:
         raise InputError(
             f"times of shape {shape} and forces of shape {x.shape} do not fit {k} channels",
@@ -579,9 +577,7 @@ def detect_feet(
             )
     forces = np.asarray(signals.forces)
     clock = signals.t if isinstance(signals.t, SampleClock) else None
-    _check_chunk(
-        np.asarray(signals.t) if clock is None else _EMPTY_T, forces, len(signals.channels), clock
-    )
+    _check_chunk(np.asarray(signals.t) if clock is None else clock, forces, len(signals.channels))
     p = _param_vector(float(signals.fs), params or ContactParams())
     # times as a clock: expanded a chunk at a time as the feet are scanned (clock_scan)
     t, x = _prepare(_EMPTY_T if clock is not None else np.asarray(signals.t), forces)

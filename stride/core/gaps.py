@@ -15,7 +15,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from stride.core._kernel_options import PY_ENTRY
-from stride.core.clock import SampleClock
+from stride.core.clock import CLOCK_CHUNK, SampleClock
 
 #: A step in sample time beyond this many sample periods is a gap (lost frames).
 GAP_PERIODS = 1.5
@@ -157,10 +157,6 @@ class GapScanner:
 
     def arrays(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         return np.asarray(self.starts, dtype=np.float64), np.asarray(self.ends, dtype=np.float64)
-
-
-#: samples per chunk of a clock's times expanded for :func:`find_gaps` (512 KB)
-CLOCK_CHUNK = 1 << 16
 
 
 def find_gaps(

@@ -80,9 +80,7 @@ def dfa_alpha(x: ArrayLike, sizes: list[int] | None = None) -> float | None:
     a = np.asarray(x, dtype=np.float64)
     a = a[np.isfinite(a)]
     if sizes is None:
-        if a.size < DFA_MIN_POINTS:
-            return None
-        sizes = dfa_window_sizes(a.size)
+        return dfa_alpha_of_finite(a)
     if len(sizes) < 2 or max(sizes) >= a.size:
         return None
     if min(sizes) < 2:
