@@ -1,7 +1,8 @@
 """Accuracy of contact detection on PhysioNet's gaitndd records against their .ts tables.
 
 Not a test. Run: ``python benchmarks/gaitndd_accuracy.py [--data data/physionet]
-[--markdown] [--cli]`` (the records ship with the repository: data/physionet/README.md).
+[--markdown] [--cli] [--unmatched]`` (the records ship with the repository:
+data/physionet/README.md).
 Every record of ``DATA/gaitndd`` is analysed as ``stride analyze REC.hea --json`` does,
 with the default settings (no per-record tuning): read with ``stride.readers`` and
 analysed by ``stride.core.analyzer.analyze``; with ``--cli`` the command itself is run for
@@ -12,7 +13,9 @@ Prints a per-record table (text, or markdown for docs/accuracy.md) and the overa
 reference strides matched, extra detected strides, median and 95th percentile of the
 absolute stride-interval error, share within 10 ms; then, for the gaitpdb trials (no
 reference events), the plausibility figures: strides per foot, stride time, stance share,
-cadence and which insole cell loads first.
+cadence and which insole cell loads first. ``--unmatched`` lists instead every reference
+row the yardstick left unmatched and every extra detected stride (the strides the figures
+miss; docs/accuracy.md classifies them by cause).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -57,6 +61,61 @@ def evaluate(data: Path, cli: bool = False) -> list[SideResult]:
         res = compare.evaluate(str(hea.with_suffix(".ts")), steps_of(hea, cli))
         out += side_results(name, res)
     return out
+
+
+def unmatched(data: Path, names: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every reference row left unmatched and every extra detected stride, by the yardstick
+    as shipped (its pairs recorded as it makes them): record, side, what, time (s; a row at
+    its table time plus the side's offset, where a detected stride would end), interval (s),
+    and for an extra the stride's flags and confidence; for a row, the flags of the
+    detected contact nearest its time. ``names``: these records only (all by default)."""
+    compare = load_compare(data)
+    align, match = compare._align, compare.match_side
+    seen: list[tuple[Any, ...]] = []  # every alignment, as made
+    calls: list[tuple[Any, ...] | None] = []  # a record's sides: the alignment, if any
+
+    def recording_align(ref_t: Any, ref_int: Any, ic: Any, stride: Any, reach: float) -> Any:
+        pairs = align(ref_t, ref_int, ic, stride, reach)
+        seen.append((ref_t, ref_int, ic, stride, pairs))
+        return pairs
+
+    def recording_match(ref_t: Any, ref_int: Any, ic: Any, stride: Any) -> Any:
+        n = len(seen)
+        out = match(ref_t, ref_int, ic, stride)
+        calls.append(seen[n] if len(seen) > n else None)
+        return out
+
+    compare._align, compare.match_side = recording_align, recording_match
+    rows = []
+    for hea in sorted((data / "gaitndd").glob("*.hea")):
+        if names and hea.stem not in names:
+            continue
+        steps = steps_of(hea)
+        calls.clear()
+        res = compare.evaluate(str(hea.with_suffix(".ts")), steps)
+        for side, call in zip(res, calls, strict=True):
+            if call is None:
+                continue
+            ref_t, ref_int, ic, stride, pairs = call
+            own = [s for s in steps if s["side"] == side]
+            at = np.array([s["ic_s"] for s in own], float)
+
+            def tags(t: float, own: list[dict[str, Any]] = own, at: Any = at) -> str:
+                s = own[int(np.argmin(np.abs(at - t)))]
+                return f"{','.join(s['flags']) or '-'} {s['confidence']:.2f}"
+
+            med = float(np.median(ref_int))
+            inside = (ic >= ref_t[0] - 0.5 * med) & (ic <= ref_t[-1] + 0.5 * med)
+            done_r = {a for a, _ in pairs}
+            done_d = {b for _, b in pairs}
+            for a in sorted(set(range(len(ref_t))) - done_r):
+                t = float(ref_t[a])
+                rows.append((hea.stem, side, "row", f"{t:.3f}", f"{ref_int[a]:.3f}", tags(t)))
+            for b in np.flatnonzero(inside):
+                if b not in done_d:
+                    t = float(ic[b])
+                    rows.append((hea.stem, side, "extra", f"{t:.3f}", f"{stride[b]:.3f}", tags(t)))
+    return rows
 
 
 def _fmt(r: SideResult) -> tuple[str, ...]:
@@ -125,14 +184,30 @@ GAITPDB_HEAD = (
 )  # fmt: skip
 
 
+def _print_rows(rows: list[tuple[str, ...]], markdown: bool) -> None:
+    if markdown:
+        print("| " + " | ".join(rows[0]) + " |")
+        print("|" + "---|" * len(rows[0]))
+        for r in rows[1:]:
+            print("| " + " | ".join(r) + " |")
+        return
+    for r in rows:
+        print("  ".join(r))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--markdown", action="store_true", help="a markdown table for the docs")
     ap.add_argument("--cli", action="store_true", help="run `stride analyze` for each record")
+    ap.add_argument("--unmatched", action="store_true", help="list the unmatched rows and extras")
     args = ap.parse_args()
     if not (args.data / "gaitndd").is_dir():
         raise SystemExit(f"{args.data}/gaitndd is absent (give --data the folder of the records)")
+    if args.unmatched:
+        head = ("record", "side", "what", "time s", "interval s", "flags, confidence")
+        _print_rows([head, *unmatched(args.data)], args.markdown)
+        return
     t0 = time.perf_counter()
     rows = evaluate(args.data, args.cli)
     took = time.perf_counter() - t0
