@@ -486,13 +486,20 @@ RATE_CHECK_MIN = 17
 
 def _check_rate(t: NDArray[np.float64], fs: float, params: ContactParams) -> None:
     """The times must step by about 1/fs: a wrong rate would make every step a gap (no
-    contacts) or hide real gaps. Checked on the median of the first 1000 steps (cheap)."""
+    contacts) or hide real gaps. Checked on the median of the first 1000 steps (cheap);
+    when every one of them is in range their median is (the middle one, or the rounded mean
+    of the middle two, lies between them), and the median is not computed: about 30 us
+    before a 5-minute record's scan can start."""
     if t.shape[0] < RATE_CHECK_MIN:
         return
-    step = float(np.median(np.diff(t[:1001])))
+    steps = np.diff(t[:1001])
+    lo, hi = 1.0 / (params.gap_factor * fs), params.gap_factor / fs
+    if lo < steps.min() and steps.max() <= hi:
+        return  # every step in range, so is their median (a NaN fails both tests)
+    step = float(np.median(steps))
     if not math.isfinite(step):
         _check_finite(t)
-    if not (1.0 / (params.gap_factor * fs) < step <= params.gap_factor / fs):
+    if not (lo < step <= hi):
         raise InputError(
             f"the samples are {step:.6g} s apart but the sample rate says {fs:g} Hz "
             f"({1.0 / fs:.6g} s)",
