@@ -224,6 +224,61 @@ def _intervals(
         marks[1, r] = has_prev and n_between != 1
 
 
+@njit(cache=True, **JIT_ONLY)
+def _first_onset(on: NDArray[np.float64], c: int, cols: NDArray[np.int64]) -> float:
+    """The earliest of contact ``c``'s onsets in ``cols`` (NaN where none loaded): the
+    columns in order, each kept unless it is after the next or the next is the lesser
+    (``np.fmin``'s comparison: a NaN never wins over a number)."""
+    first = on[c, cols[0]]
+    for q in range(1, cols.shape[0]):
+        v = on[c, cols[q]]
+        if not (first <= v or v != v):
+            first = v
+    return first
+
+
+@njit(cache=True, **JIT_ONLY)
+def _rollover_rows(
+    on: NDArray[np.float64],
+    j: NDArray[np.int64],
+    heel: NDArray[np.int64],
+    toe: NDArray[np.int64],
+    on_seen: NDArray[np.bool_],
+    tol: float,
+    kinds: NDArray[np.int8],
+    transition: NDArray[np.float64],
+) -> None:
+    """Contact type and heel-to-toe time of rows ``j`` (``stride.core.rollover``'s rules,
+    the codes of ``classify_contacts``), a row at a time: ``on`` (m, k) the sensors' onset
+    times, ``heel`` and ``toe`` the columns of each part (either empty: no roll-over to
+    see, every row unknown). ``kinds``: the type, unknown where the IC was not seen
+    (``on_seen``); ``transition``: forefoot onset less heel onset where both loaded, else
+    NaN. Called by :func:`_row_marks` (one kernel call for both: each kernel a command
+    loads costs about 2 ms however small)."""
+    parts = heel.shape[0] > 0 and toe.shape[0] > 0
+    for r in range(j.shape[0]):
+        c = j[r]
+        kinds[r] = -1  # rollover.UNKNOWN
+        transition[r] = np.nan
+        if not parts:
+            continue
+        h = _first_onset(on, c, heel)
+        t = _first_onset(on, c, toe)
+        d = t - h
+        both = np.isfinite(d)
+        kind = -1
+        if both:
+            kind = 0 if d > tol else (2 if d < -tol else 1)  # heel-first, toe-first, flat
+        elif np.isfinite(h) and not np.isfinite(t):
+            kind = 0
+        elif np.isfinite(t) and not np.isfinite(h):
+            kind = 2
+        if on_seen[c]:
+            kinds[r] = kind
+        if both:
+            transition[r] = d
+
+
 @njit(cache=True, **PY_ENTRY)
 def _row_marks(
     stride_time: NDArray[np.float64],
@@ -241,12 +296,22 @@ def _row_marks(
     tol: float,
     flags: NDArray[np.uint16],
     out: NDArray[np.float64],
+    on: NDArray[np.float64],
+    j: NDArray[np.int64],
+    heel: NDArray[np.int64],
+    toe: NDArray[np.int64],
+    on_seen: NDArray[np.bool_],
+    flat_tol: float,
+    kinds: NDArray[np.int8],
+    transition: NDArray[np.float64],
 ) -> None:
     """Each row's flag bits (:data:`FLAG_GAP` ...: ``stop`` and ``turn`` against the
     references as ``stride.core.steps`` defines them) and its stride
     time, step time, stride length and step length as the table gives them (``out``, 4 x
     n): a length only where its time is measured, neither beyond ``max_stride_s`` (a
-    pause). The same comparisons of the same products as the whole-array version."""
+    pause). The same comparisons of the same products as the whole-array version. Then
+    the roll-over of rows ``j`` (:func:`_rollover_rows`: ``on`` .. ``transition``; no rows
+    when ``j`` is empty)."""
     nan = np.nan
     spread = 5.0 * 1.4826  # the robust SD of a MAD, times five, as one constant
     for r in range(stride_time.shape[0]):
@@ -279,6 +344,7 @@ def _row_marks(
         out[1, r] = sp if not sp > max_stride_s else nan
         out[2, r] = stride_length[r] if st_ok else nan
         out[3, r] = step_length[r] if sp_ok else nan
+    _rollover_rows(on, j, heel, toe, on_seen, flat_tol, kinds, transition)
 
 
 @njit(cache=True, **PY_ENTRY)

@@ -73,7 +73,11 @@ def scan_clocked(
     for r, o in zip(runners, outs, strict=True):
         words = None if c._row_words(x[:0]) is None else c._NO_WORDS  # as feed() leaves it
         r._last = (c._EMPTY_T, np.empty((0, x.shape[1]), x.dtype), words)
-        parts = [*o.parts, r._result(o.f[: o.rows], o.i[: o.rows]), r.finish()]
+        total = r.end_into(o.f, o.i, o.rows)  # the stream's end after the rows if they
+        if total is None:  # have its room, else a part of its own
+            parts = [*o.parts, r._result(o.f[: o.rows], o.i[: o.rows]), r.finish()]
+        else:
+            parts = [*o.parts, r._result(o.f[:total], o.i[:total])]
         got.append(c.FootContacts.concat(parts, r.side, r.nk))
     return got
 

@@ -271,10 +271,14 @@ def _step_signatures() -> list[tuple[Any, tuple[Any, ...]]]:
     b1, i1 = types.Array(types.boolean, 1, "C"), types.Array(types.int64, 1, "C")
     a2, b2 = types.Array(types.float64, 2, "C"), types.Array(types.boolean, 2, "C")
     u1, f = types.Array(types.uint16, 1, "C"), types.float64
+    s1 = types.Array(types.int8, 1, "C")
     return [
         (_step_kernels._previous_median_mad, (a1, types.int64, types.int64, types.boolean)),
         (_step_kernels._intervals, (a1, a1, b1, a1, a1, b1, i1, i1, a2, b2)),
-        (_step_kernels._row_marks, (*[a1] * 7, b1, b1, b1, f, f, f, u1, a2)),
+        (
+            _step_kernels._row_marks,
+            (*[a1] * 7, b1, b1, b1, f, f, f, u1, a2, a2, i1, i1, i1, b1, f, s1, a1),
+        ),
         (_step_kernels._reference_series, (a1, b1, a1, b1, i1, types.int64, a2)),
     ]
 

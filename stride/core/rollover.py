@@ -9,6 +9,7 @@ longer) of each other; otherwise it is heel-first or toe-first by which loaded f
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -65,3 +66,46 @@ def _first_onset(on: NDArray[np.float64], cols: list[int]) -> NDArray[np.float64
         return on[:, cols[0]]
     with np.errstate(all="ignore"):
         return np.fmin.reduce(on[:, cols], axis=1)
+
+
+#: :func:`rollover_args`: contact onsets, rows, heel and forefoot columns, ICs seen, tolerance
+RolloverArgs = tuple[
+    NDArray[np.float64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.bool_],
+    float,
+]
+
+
+def rollover_args(
+    sensor_on_t: NDArray[np.float64],
+    on_seen: NDArray[np.bool_],
+    j: NDArray[np.int64],
+    places: Sequence[str],
+    fs: float,
+    flat_s: float = FLAT_S,
+) -> RolloverArgs | None:
+    """The arrays the steps table's kernel classifies contacts ``j`` from
+    (``stride.core._step_kernels._rollover_rows``: :func:`classify_contacts`' rules, the
+    type unknown where the IC was not seen, ``on_seen``), checked: C-contiguous, of its
+    types, every row a contact; None when every row is unknown (``sensor_on_t`` not one
+    column per place, or no IC seen at all)."""
+    on = np.asarray(sensor_on_t, dtype=np.float64)
+    if not (on.ndim == 2 and on.shape[1] == len(places) and on_seen.shape[0]):
+        return None
+    heel, toe = _parts(tuple(places))
+    seen = np.ascontiguousarray(on_seen, np.bool_)
+    idx = np.ascontiguousarray(j, np.int64)
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= min(on.shape[0], seen.shape[0])):
+        raise IndexError("a row's contact is outside the foot's contacts")
+    return np.ascontiguousarray(on), idx, heel, toe, seen, max(flat_s, 1.0 / fs)
+
+
+@lru_cache(maxsize=64)
+def _parts(places: tuple[str, ...]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The heel and the forefoot sensors' columns among ``places``."""
+    heel = [i for i, p in enumerate(places) if p in HEEL_PLACES]
+    toe = [i for i, p in enumerate(places) if p in TOE_PLACES]
+    return np.array(heel, np.int64), np.array(toe, np.int64)

@@ -57,7 +57,7 @@ from stride.core._step_kernels import (
 )
 from stride.core.belt import BeltTrack
 from stride.core.gaps import overlaps_gap
-from stride.core.rollover import CONTACT_TYPES, UNKNOWN, classify_contacts
+from stride.core.rollover import CONTACT_TYPES, UNKNOWN, RolloverArgs, rollover_args
 from stride.core.rows import SHARED_COLUMNS, StepRow
 from stride.core.step_intervals import (
     ContactsLike,
@@ -216,14 +216,10 @@ def _rollover(
     flat_s: float,
 ) -> tuple[NDArray[np.int8], NDArray[np.float64]]:
     """Contact type and heel-to-toe time of rows ``j`` (unknown where the IC was not seen
-    or the foot has one sensor)."""
-    n = j.shape[0]
-    sensor_on = np.asarray(own.sensor_on_t, dtype=np.float64)
-    if sensor_on.ndim == 2 and sensor_on.shape[1] == len(places) and on_seen.shape[0]:
-        kinds, transition = classify_contacts(sensor_on[j], places, fs, flat_s)
-    else:
-        kinds, transition = np.full(n, UNKNOWN, np.int8), np.full(n, np.nan)
-    return np.where(on_seen[j], kinds, UNKNOWN).astype(np.int8), transition
+    or the foot has no heel or no forefoot sensor): :func:`side_rows`' roll-over alone."""
+    no = np.zeros(0)
+    roll = rollover_args(own.sensor_on_t, on_seen, j, places, fs, flat_s)
+    return _marks((no, no), (no, no), (no, no, no), (no > 0,) * 3, StepParams(), roll, j)[2:]
 
 
 def _lengths(
@@ -244,13 +240,18 @@ def _marks(
     refs: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
     masks: tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]],
     params: StepParams,
-) -> tuple[NDArray[np.uint16], NDArray[np.float64]]:
+    roll: RolloverArgs | None = None,
+    j: NDArray[np.int64] = np.zeros(0, np.int64),  # noqa: B008 (never written)
+) -> tuple[NDArray[np.uint16], NDArray[np.float64], NDArray[np.int8], NDArray[np.float64]]:
     """Flag bits of rows with these stride and step ``times`` (after gaps), their belt
     ``lengths``, ``refs`` and (gap, edge, alternation) ``masks``: ``stop`` and ``turn``
     as the module docstring defines them; and the rows' stride time, step time, stride
     length and step length (4 x n), a pause in walking (an interval longer than any
     stride, ``max_stride_s``) not measured as a stride or step (the row keeps its
-    ``stop``). One kernel call (about 25 numpy calls before)."""
+    ``stop``). Then the contact type and heel-to-toe time of rows ``j`` from ``roll``
+    (:func:`~stride.core.rollover.rollover_args`; None: unknown) in the same kernel call
+    (one kernel fewer for a command to load, about 2 ms). One kernel call (about 40 numpy
+    calls before)."""
     n = times[0].shape[0]
     f64 = [np.ascontiguousarray(a, np.float64) for a in (*times, *lengths, *refs)]
     bools = [np.ascontiguousarray(a, np.bool_) for a in masks]
@@ -258,9 +259,19 @@ def _marks(
         raise ValueError("every column of the rows needs one value a row")
     flags = np.empty(n, np.uint16)
     out = np.empty((4, n))
+    on, idx, heel, toe, seen, flat_tol = _NO_ROLL if roll is None else roll
+    kinds, transition = np.empty(idx.shape[0], np.int8), np.empty(idx.shape[0])
     _row_marks(*f64, *bools, float(params.max_stride_s), float(params.stop_factor),
-               float(params.turn_tolerance), flags, out)  # fmt: skip
-    return flags, out
+               float(params.turn_tolerance), flags, out, on, idx, heel, toe, seen,
+               float(flat_tol), kinds, transition)  # fmt: skip
+    if roll is None:
+        kinds, transition = np.full(j.shape[0], UNKNOWN, np.int8), np.full(j.shape[0], np.nan)
+    return flags, out, kinds, transition
+
+
+_I0 = np.zeros(0, np.int64)
+#: :func:`_marks` without a roll-over: no rows
+_NO_ROLL: RolloverArgs = (np.zeros((0, 0)), _I0, _I0, _I0, np.zeros(0, np.bool_), 0.0)
 
 
 def _gaps(
@@ -327,11 +338,10 @@ def side_rows(
     gap_before = np.asarray(own.gap_before, dtype=np.bool_)[j]
     gap, (stride_time, step_time, swing, stance) = _gaps(iv, gap_before, gap_starts, gap_ends)
     masks = gap, iv.edge, iv.alternation
-    flags, (stride_time, step_time, stride_length, step_length) = _marks(
-        (stride_time, step_time), _lengths(belt, iv, n), refs, masks, params
+    roll = rollover_args(own.sensor_on_t, f.on_seen, j, places, fs, params.flat_s)
+    flags, (stride_time, step_time, stride_length, step_length), kinds, transition = _marks(
+        (stride_time, step_time), _lengths(belt, iv, n), refs, masks, params, roll, j
     )
-
-    kinds, transition = _rollover(own, f.on_seen, j, places, fs, params.flat_s)
     complete = np.asarray(own.complete, dtype=np.bool_)[j]
     values = {
         "ic_s": iv.ic,

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from contact_synth import adc, foot_force
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from stride.core.contacts import ContactParams, FootContacts, detect_contacts
+from stride.core.contacts import (
+    RATE_CHECK_MIN,
+    ContactParams,
+    FootContacts,
+    _check_finite,
+    _check_rate,
+    detect_contacts,
+)
 from stride.core.signals import Channel, GaitSignals
 from stride.errors import InputError
 
@@ -267,3 +278,62 @@ def test_one_scan_call_takes_a_whole_chunk_while_its_output_has_room(
     monkeypatch.setattr(_contact_scan, "scan", counted)
     c = detect_contacts(_signals(t, x, 1000.0, ("heel", "toe")), "L")
     assert int(c.complete.sum()) > 90 and calls == [0, -1]  # the chunk, then the end
+
+
+def _rate_reference(t: np.ndarray, fs: float, params: ContactParams) -> None:
+    """The rate check as it was: the median of the first 1000 steps, always computed."""
+    if t.shape[0] < RATE_CHECK_MIN:
+        return
+    step = float(np.median(np.diff(t[:1001])))
+    if not np.isfinite(step):
+        _check_finite(t)
+    if not (1.0 / (params.gap_factor * fs) < step <= params.gap_factor / fs):
+        raise InputError(f"the samples are {step:.6g} s apart ({1.0 / step})")
+
+
+def _outcome(check: Callable[[], None]) -> tuple[type, str] | None:
+    try:
+        with np.errstate(invalid="ignore"):  # infinite times: inf - inf
+            check()
+    except (InputError, ZeroDivisionError) as err:
+        text = str(err).split(" s apart")[0]  # up to the median step
+        return type(err), text
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(RATE_CHECK_MIN - 2, 1100),
+    st.sampled_from([64.0, 100.0, 1000.0]),
+    st.sampled_from([1.5, 2.0]),
+    st.data(),
+)
+def test_the_rate_check_equals_the_median_of_every_step(
+    n: int, fs: float, gap_factor: float, data: st.DataObject
+) -> None:
+    """Steps about the limits (on them, just inside and outside, NaN, infinite, zero,
+    negative) in a few places or many: the rate check fails exactly when the median of the
+    first 1000 steps is out of range (its shortcut: every step in range), with the same
+    error. At 64 Hz with a gap factor of 2 the limits and the steps are on a binary grid:
+    times taking them are exact."""
+    p = ContactParams(gap_factor=gap_factor)
+    lo, hi = 1.0 / (p.gap_factor * fs), p.gap_factor / fs
+    odd = st.sampled_from([lo, hi, np.nextafter(lo, 0.0), np.nextafter(lo, 1.0),
+                           np.nextafter(hi, 0.0), np.nextafter(hi, 1.0), 0.0, -1.0 / fs,
+                           np.nan, np.inf, 10.0 / fs]) | st.floats(-1.0, 1.0)  # fmt: skip
+    steps = np.full(max(n - 1, 0), data.draw(st.sampled_from([1.0 / fs, lo, hi])))
+    for at in data.draw(st.lists(st.integers(0, max(n - 2, 0)), max_size=n)):
+        if steps.size:
+            steps[at] = data.draw(odd)
+    t = np.concatenate(([0.0], np.cumsum(steps)))  # times taking these steps (rounded)
+    want = _outcome(lambda: _rate_reference(t, fs, p))
+    assert _outcome(lambda: _check_rate(t, fs, p)) == want
+
+
+def test_the_rate_check_reads_the_first_1000_steps_only() -> None:
+    """Half the first 1000 steps 1/fs and half 3/fs: the median, 2/fs, is out of range; a
+    1001st step of 1/fs would have made it 1/fs."""
+    steps = np.concatenate((np.full(500, 1.0), np.full(500, 3.0), np.full(600, 1.0))) / 64
+    t = np.concatenate(([0.0], np.cumsum(steps)))
+    with pytest.raises(InputError, match=r"0\.03125 s apart"):
+        _check_rate(t, 64.0, ContactParams())

@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 
 from stride.core import _contact_state as k
 from stride.core import contacts
-from stride.core.contacts import FootContacts, bad_steps, detect_contacts, detect_feet
+from stride.core.contacts import (
+    ContactParams,
+    FootContacts,
+    bad_steps,
+    detect_contacts,
+    detect_feet,
+)
 from stride.core.signals import Channel, GaitSignals
 from stride.errors import InputError
 
@@ -142,3 +148,23 @@ def test_shared_gap_scan_keeps_the_errors(foot_threads: int) -> None:
     left_only = GaitSignals(sig.t, sig.forces[:, :2], sig.channels[:2], sig.fs)
     with pytest.raises(InputError, match="no channel for foot 'R'"):
         detect_feet(left_only, ("L", "R"))
+
+
+@pytest.mark.parametrize("room", [False, True])
+@pytest.mark.parametrize("seconds", [0.5, 9.3, 9.6, 40.0])
+def test_the_stream_end_in_the_rows_equals_a_part_of_its_own(
+    monkeypatch: pytest.MonkeyPatch, seconds: float, room: bool
+) -> None:
+    """A whole record's foot ends its stream in the rows of its last scan where they have
+    the room (``end_into``): the contacts of the scan and then ``finish``, joined. Without
+    the room (forced: ``end_into`` finds none) the end is a part of its own, as before."""
+    sig = _two_feet(np.random.default_rng(int(10 * seconds)), 500.0, seconds)
+    t = np.asarray(sig.t, np.float64)
+    runner = contacts._FootRunner("L", [0, 1], contacts._param_vector(500.0, ContactParams()))
+    scanned = runner.feed(t, sig.forces)
+    ended = runner.finish()
+    want = FootContacts.concat([scanned, ended], "L", 2)
+    if not room:
+        monkeypatch.setattr(contacts._FootRunner, "end_into", lambda *a: None)
+    _assert_same(detect_feet(sig, ("L",))["L"], want)
+    assert seconds < 1 or len(scanned) > 3
