@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from stride.core.analyzer import analyze
-from stride.core.kernels import analysis_kernels_ready
+from stride.core.kernels import analysis_kernels_ready, warm_analysis_kernels
 from stride.core.signals import Channel, GaitSignals
 
 CHECK = "from stride.core.kernels import analysis_kernels_ready as r; print(r({!r}))"
@@ -112,7 +112,10 @@ def test_the_kernels_loaded_beforehand_are_those_the_analysis_calls() -> None:
     """``load_analysis_kernels`` loads each kernel the analysis calls from Python with the
     argument types it calls it with: none is loaded or compiled again by the analysis."""
     for dtype in ("int16", "float32"):
-        analyze(_walk(dtype))  # the cache holds them: the process below only loads
+        # the cache holds them (a sample clock's expansion too: a session's times are read
+        # as a clock, and no other call here need have compiled it): the process below
+        # only loads
+        warm_analysis_kernels(dtype)
         out = subprocess.run([sys.executable, "-c", LOADED.format(dtype)],
                              capture_output=True, text=True, check=True)  # fmt: skip
         once = str([1] * 9)  # the scan, the clock's, four steps table kernels, the belt's
