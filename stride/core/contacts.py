@@ -537,6 +537,12 @@ def _check_rate(t: NDArray[np.float64], fs: float, params: ContactParams) -> Non
     step = float(np.median(steps))
     if not math.isfinite(step):
         _check_finite(t)
+    if step <= 0.0:  # repeated or falling times: no rate to suggest
+        raise InputError(
+            f"the sample times do not increase (their median step is {step:.6g} s)",
+            fix="give each sample its own time, in increasing order (a record joined or "
+            "copied twice repeats its times)",
+        )
     if not (lo < step <= hi):
         raise InputError(
             f"the samples are {step:.6g} s apart but the sample rate says {fs:g} Hz "
