@@ -28,7 +28,7 @@ def check(
     from devices.transport import open_serial
     from stride.boxcheck import run_check
 
-    if not seconds > 0:
+    if not 0 < seconds < float("inf"):  # Ctrl-C ends a check early, showing what was read
         raise typer.BadParameter(f"--seconds {seconds} must be > 0", param_hint="--seconds")
     live = None if json_out or not sys.stdout.isatty() else _live_display()
     if live is None and not json_out:
@@ -100,4 +100,6 @@ def _footer(report: dict[str, Any]) -> None:
     if report["belt_speed_mps"] is not None:
         v = float(report["belt_speed_mps"])
         line += f"; belt encoder {v:.2f} m/s ({v * 3.6:.1f} km/h)"
+    if report.get("interrupted"):
+        line += f"; stopped by Ctrl-C after {float(report['seconds']):.1f} s of samples"
     typer.echo(line)
