@@ -253,5 +253,12 @@ def _many(
         from stride.cli.analyze_tables import show_many
 
         show_many([d for d in docs if d is not None])
-    if failed:
+    if failed:  # one line on stderr too, so a script reading only the exit code and stderr knows
+        bad = [d["path"] for d in docs if d is not None and "error" in d]
+        where = "their JSON lines say" if json_out else "the table says"
+        typer.echo(
+            f"stride: error: {failed} of {len(paths)} records could not be analysed"
+            f" ({', '.join(map(str, bad))}): {where} why",
+            err=True,
+        )
         raise typer.Exit(1)
