@@ -74,6 +74,8 @@ def _table(result: Any, guide: bool = False) -> Any:
     """The per-channel table (rich), as it stands (``guide``: with what to do, while live)."""
     from rich.table import Table
 
+    from stride.cli.shown import shown
+
     report = result.report()
     top = (1 << int(report["adc_bits"])) - 1
     table = Table(
@@ -84,10 +86,10 @@ def _table(result: Any, guide: bool = False) -> Any:
         table.add_column(col, justify="left" if col in ("channel", "verdict") else "right")
     for ch in report["channels"]:
         if not ch["samples"]:
-            table.add_row(ch["channel"], "", "", "", "", ch["verdict"])
+            table.add_row(shown(ch["channel"]), "", "", "", "", ch["verdict"])
             continue
         table.add_row(
-            ch["channel"], str(ch["now"]), f"{ch['unloaded']:.0f}", f"{ch['loaded']:.0f}",
+            shown(ch["channel"]), str(ch["now"]), f"{ch['unloaded']:.0f}", f"{ch['loaded']:.0f}",
             f"{ch['contrast']:.0f}", ch["verdict"],
         )  # fmt: skip
     return table
