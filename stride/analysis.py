@@ -9,6 +9,7 @@ The core (:mod:`stride.core`) stays pure; reading goes through :mod:`stride.read
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -194,6 +195,8 @@ def read_notes(
         problems.insert(0, cut_short)
     if config.target is None:
         problems += [p for p in stored_target(meta)[1:] if p is not None]
+    if config.pass_length_m is None:
+        problems += [p for p in stored_pass_length(meta)[1:] if p is not None]
     return ReadNotes(damage, problems)
 
 
@@ -221,12 +224,32 @@ def with_session_defaults(config: AnalysisConfig, meta: dict[str, object]) -> An
         return config
     target = config.target if config.target is not None else stored_target(meta)[0]
     pass_length = config.pass_length_m
-    sim = session.get("sim")
-    if pass_length is None and isinstance(sim, dict) and sim.get("overground"):
-        length = sim.get("pass_length_m")
-        if isinstance(length, int | float) and not isinstance(length, bool):
-            pass_length = float(length)
+    if pass_length is None:
+        pass_length = stored_pass_length(meta)[0]
     return replace(config, target=target, pass_length_m=pass_length)
+
+
+def stored_pass_length(meta: dict[str, object]) -> tuple[float | None, str | None]:
+    """The pass length a simulated overground session stored (its session.json's ``sim``)
+    and, when that entry is not a length, why course mode was left out (a visible recovery,
+    as for a damaged target: the analysis goes on without step lengths from passes)."""
+    session = meta.get("session")
+    sim = session.get("sim") if isinstance(session, dict) else None
+    if not (isinstance(sim, dict) and sim.get("overground")):
+        return None, None
+    length = sim.get("pass_length_m")
+    if (
+        isinstance(length, int | float)
+        and not isinstance(length, bool)
+        and math.isfinite(length)
+        and length > 0
+    ):
+        return float(length), None
+    where = str(meta.get("source") or "the recording")
+    return None, (
+        f"session.json of {where} has a corrupt pass length ({length!r}): analysed without"
+        " course mode (give --pass-length M for step lengths from passes)"
+    )
 
 
 def document(result: Analysis, timing: Timing | None = None) -> dict[str, object]:

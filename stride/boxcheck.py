@@ -89,6 +89,7 @@ class BoxCheck:
     bytes_in: int = 0
     sample_bytes: bytearray = field(default_factory=bytearray)
     waited_s: float = 0.0
+    interrupted: bool = False  # ended early by Ctrl-C: the levels are those read until then
 
     def feed(self, data: bytes, host_t: float) -> None:
         self.bytes_in += len(data)
@@ -137,6 +138,7 @@ class BoxCheck:
             "gaps": st.gaps,
             "saturated_reports": self.saturated_reports,
             "belt_speed_mps": self.belt_mps,
+            "interrupted": self.interrupted,
         }
 
 
@@ -150,22 +152,26 @@ def run_check(
 ) -> BoxCheck:
     """Read ``port`` until it has given ``seconds`` of samples (device time), or until
     ``no_data_s`` of wall time passed with no sample at all; ``on_update`` is called about
-    four times a second for a live display."""
+    four times a second for a live display. Ctrl-C ends the reading early: the check
+    returns what was read until then (``interrupted``), not nothing."""
     check = BoxCheck()
     start = last_shown = clock()
-    while True:
-        data = port.read(max(1, port.in_waiting))
-        now = clock()
-        if data:
-            check.feed(data, now)
-        if check.rate_hz > 0 and check.seconds_of_samples >= seconds:
-            break
-        if check.samples == 0 and now - start >= no_data_s:
-            break
-        if now - start >= seconds + no_data_s:  # samples stopped arriving
-            break
-        if on_update is not None and now - last_shown >= 0.25:
-            on_update(check)
-            last_shown = now
+    try:
+        while True:
+            data = port.read(max(1, port.in_waiting))
+            now = clock()
+            if data:
+                check.feed(data, now)
+            if check.rate_hz > 0 and check.seconds_of_samples >= seconds:
+                break
+            if check.samples == 0 and now - start >= no_data_s:
+                break
+            if now - start >= seconds + no_data_s:  # samples stopped arriving
+                break
+            if on_update is not None and now - last_shown >= 0.25:
+                on_update(check)
+                last_shown = now
+    except KeyboardInterrupt:
+        check.interrupted = True
     check.waited_s = clock() - start
     return check

@@ -149,3 +149,48 @@ def test_a_foot_of_blips_gives_a_warning_and_no_strides_for_it(tmp_path: Path) -
         assert not [s for s in steps if s["side"] == "R"]
     else:
         _one_line_error(run, "no usable strides", "blips")
+
+
+@pytest.fixture(scope="module")
+def treadmill_recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``stride live`` on a simulated box whose belt speed comes from a simulated Trackmaster
+    (a ``treadmill.rx`` stream beside the box's), 20 s of walking at 10x."""
+    key = f"damage-{os.getpid()}"
+    rec = tmp_path_factory.mktemp("treadmill") / "rec"
+    run = _stride(
+        "live", "--port", f"sim://box?world={key}&speedup=10&seed=3",
+        "--treadmill", f"trackmaster:sim://treadmill?world={key}",
+        "--duration", "20", "--no-ui", "--record", str(rec), "--no-history",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    return rec
+
+
+@pytest.mark.parametrize("how", ["cut", "flips"])
+def test_a_damaged_treadmill_stream_is_said_as_replay_says_it(
+    treadmill_recording: Path, tmp_path: Path, how: str
+) -> None:
+    """The treadmill's stream cut short or with damaged chunks: analyze says what it
+    skipped (replay said it, analyze did not), and the steps its readings no longer cover
+    are flagged ``belt-unknown``, never given a stale belt's length."""
+    rec = tmp_path / "copy"
+    shutil.copytree(treadmill_recording, rec)
+    rx = rec / "streams" / "treadmill.rx.rec"
+    data = bytearray(rx.read_bytes())
+    if how == "cut":
+        os.truncate(rx, len(data) // 2 + 5)
+    else:
+        for i in range(len(data) // 2, len(data), 97):
+            data[i] ^= 0xFF
+        rx.write_bytes(bytes(data))
+    run = _stride("analyze", str(rec), "--json")
+    assert run.returncode == 0, run.stderr
+    said = [ln for ln in run.stderr.splitlines() if "treadmill.rx" in ln]
+    assert len(said) == 1 and said[0].startswith("stride: warning: stream 'treadmill.rx'")
+    doc = json.loads(run.stdout)
+    assert any("treadmill.rx" in w for w in doc["warnings"])
+    late = [s for s in doc["steps"] if s["ic_s"] > 15.0]
+    assert late and all("belt-unknown" in s["flags"] for s in late if s["step_length_m"] is None)
+    replayed = _stride("replay", str(rec), "--speed", "max", "--no-ui")
+    count = said[0].split(": skipped")[1].split("; the rest")[0]
+    assert count in replayed.stderr  # the same count, both ways

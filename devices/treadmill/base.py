@@ -422,7 +422,10 @@ class Poller:
             clock.wait(self._stop, delay)
 
     def _status(self, answering: bool, message: str) -> None:
-        (log.info if answering else log.warning)("%s", message)
+        # A warning only where nobody hears the status: a live session hears it and routes
+        # the devices' warnings to its notices too (one outage would be said twice).
+        heard = self.on_status is not None
+        (log.info if answering or heard else log.warning)("%s", message)
         self._call(self.on_status, PollerStatus(self.clock.now(), answering, message))
 
     def _call(self, fn: Callable[[Any], None] | None, arg: Any) -> None:

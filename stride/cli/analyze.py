@@ -84,7 +84,7 @@ def analyze(
         if len(paths) == 1 and engine == "local" and scheduler is None:
             early = start_early(paths[0])  # a first run: its helper before the imports below
         target = targets.target_from_cli(spacing, lines_per_step, step_length, tolerance, cadence)
-        if pass_length is not None and not pass_length > 0:
+        if pass_length is not None and not 0 < pass_length < float("inf"):
             raise typer.BadParameter(f"--pass-length {pass_length} must be a length in metres > 0")
         from stride.core.analyzer import AnalysisConfig
 
@@ -166,7 +166,10 @@ def _analyse(
     def before_analysis(signals: Any) -> None:
         helper.wait()
         if not helper.announced:  # the signals read: their dtype's kernels, and course mode's
-            course = with_session_defaults(config, signals.meta).pass_length_m is not None
+            course = (  # course mode runs only without a belt
+                with_session_defaults(config, signals.meta).pass_length_m is not None
+                and signals.belt_speed is None
+            )
             announce_kernels((signals.forces.dtype,), course=course)
 
     start_up.resume()  # the collector on while reading and analysing
@@ -250,5 +253,12 @@ def _many(
         from stride.cli.analyze_tables import show_many
 
         show_many([d for d in docs if d is not None])
-    if failed:
+    if failed:  # one line on stderr too, so a script reading only the exit code and stderr knows
+        bad = [d["path"] for d in docs if d is not None and "error" in d]
+        where = "their JSON lines say" if json_out else "the table says"
+        typer.echo(
+            f"stride: error: {failed} of {len(paths)} records could not be analysed"
+            f" ({', '.join(map(str, bad))}): {where} why",
+            err=True,
+        )
         raise typer.Exit(1)

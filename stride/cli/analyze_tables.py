@@ -10,6 +10,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from stride.cli.shown import shown
+
 
 def show_many(docs: list[dict[str, Any]]) -> None:
     errors = any("error" in d for d in docs)
@@ -22,11 +24,11 @@ def show_many(docs: list[dict[str, Any]]) -> None:
         table.add_column("error", style="red", overflow="fold")
     for d in docs:
         if "error" in d:
-            table.add_row(d["path"], "-", "-", "-", d["error"])
+            table.add_row(shown(d["path"]), "-", "-", "-", shown(d["error"]))
             continue
         s = d["summary"]
         si = s.get("symmetry", {}).get("step_length", {}).get("si")
-        cells = [d["path"], str(s["steps"]), _f(s.get("cadence_spm"), ".1f"), _f(si, ".1f")]
+        cells = [shown(d["path"]), str(s["steps"]), _f(s.get("cadence_spm"), ".1f"), _f(si, ".1f")]
         table.add_row(*cells, *([""] if errors else []))
     Console().print(table)
 
@@ -39,7 +41,7 @@ def show(path: str, s: dict[str, Any], timing: dict[str, Any], fs: float, units:
     """One record's summary as tables and lines on the terminal."""
     console = Console()
     console.print(
-        f"[bold]{path}[/bold]: {s['steps']} steps ({s['steps_used']} used), cadence "
+        f"[bold]{shown(path)}[/bold]: {s['steps']} steps ({s['steps_used']} used), cadence "
         f"{_f(s['cadence_spm'], '.1f')} steps/min, {timing['samples']} samples at {fs:g} Hz, "
         f"read {timing['read_s']:.2f} s, analysis {timing['analysis_s']:.2f} s"
     )

@@ -28,7 +28,7 @@ def check(
     from devices.transport import open_serial
     from stride.boxcheck import run_check
 
-    if not seconds > 0:
+    if not 0 < seconds < float("inf"):  # Ctrl-C ends a check early, showing what was read
         raise typer.BadParameter(f"--seconds {seconds} must be > 0", param_hint="--seconds")
     live = None if json_out or not sys.stdout.isatty() else _live_display()
     if live is None and not json_out:
@@ -74,6 +74,8 @@ def _table(result: Any, guide: bool = False) -> Any:
     """The per-channel table (rich), as it stands (``guide``: with what to do, while live)."""
     from rich.table import Table
 
+    from stride.cli.shown import shown
+
     report = result.report()
     top = (1 << int(report["adc_bits"])) - 1
     table = Table(
@@ -84,10 +86,10 @@ def _table(result: Any, guide: bool = False) -> Any:
         table.add_column(col, justify="left" if col in ("channel", "verdict") else "right")
     for ch in report["channels"]:
         if not ch["samples"]:
-            table.add_row(ch["channel"], "", "", "", "", ch["verdict"])
+            table.add_row(shown(ch["channel"]), "", "", "", "", ch["verdict"])
             continue
         table.add_row(
-            ch["channel"], str(ch["now"]), f"{ch['unloaded']:.0f}", f"{ch['loaded']:.0f}",
+            shown(ch["channel"]), str(ch["now"]), f"{ch['unloaded']:.0f}", f"{ch['loaded']:.0f}",
             f"{ch['contrast']:.0f}", ch["verdict"],
         )  # fmt: skip
     return table
@@ -100,4 +102,6 @@ def _footer(report: dict[str, Any]) -> None:
     if report["belt_speed_mps"] is not None:
         v = float(report["belt_speed_mps"])
         line += f"; belt encoder {v:.2f} m/s ({v * 3.6:.1f} km/h)"
+    if report.get("interrupted"):
+        line += f"; stopped by Ctrl-C after {float(report['seconds']):.1f} s of samples"
     typer.echo(line)

@@ -104,22 +104,23 @@ def _show(
     from rich.console import Console
     from rich.table import Table
 
+    from stride.cli.shown import shown
     from stride.core.norms import MIN_SESSIONS_FOR_TREND
     from stride.history.trends import points, trends
 
     console = Console()
     if not records:
-        who = f" for subject {subject!r}" if subject else ""
-        console.print(f"No sessions{who} in {db}.")
+        who = f" for subject {shown(repr(subject))}" if subject else ""
+        console.print(f"No sessions{who} in {shown(db)}.")
         return
     if len(by_subject) > 1:
-        overview = Table(title=f"Subjects ({len(records)} sessions in {db})")
+        overview = Table(title=f"Subjects ({len(records)} sessions in {shown(db)})")
         for col in ("subject", "sessions", "first", "last", "step-length SI", "on target"):
             overview.add_column(col, justify="right" if col != "subject" else "left")
         for subj, recs in by_subject.items():
             pts = points(recs)
             overview.add_row(
-                subj or "(none)",
+                shown(subj) if subj else "(none)",
                 str(len(recs)),
                 recs[0].started_at[:10],
                 recs[-1].started_at[:10],
@@ -131,7 +132,8 @@ def _show(
         console.print(overview)
     else:
         ((subj, recs),) = by_subject.items()
-        table = Table(title=f"Sessions of {subj or '(no subject)'} ({db})")
+        who = shown(subj) if subj else "(no subject)"
+        table = Table(title=f"Sessions of {who} ({shown(db)})")
         columns = ("date", "source", "feedback", "steps", "cadence", "step-length SI %")
         for col in (*columns, "on target %", "stride CV %"):
             left = col in ("date", "source")
@@ -140,7 +142,7 @@ def _show(
         for p in pts[-_MAX_ROWS:]:
             table.add_row(
                 p.started_at[:10],
-                p.source,
+                shown(p.source),
                 {True: "yes", False: "no", None: "-"}[p.feedback],
                 "-" if p.steps is None else str(p.steps),
                 _fmt(p.cadence_spm, ".1f"),
@@ -157,7 +159,7 @@ def _show(
                 highlight=False,
             )
     for w in warnings[:50]:
-        console.print(f"[yellow]Note:[/yellow] {w.message}", highlight=False)
+        console.print(f"[yellow]Note:[/yellow] {shown(w.message)}", highlight=False)
     if len(warnings) > 50:
         console.print(f"... and {len(warnings) - 50} more notes (see --json).")
 

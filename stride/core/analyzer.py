@@ -113,6 +113,13 @@ def _belt_of(side: Side, n_belts: int) -> int:
 #: a foot with at least this many blips, and more blips than contacts, gets a warning
 BLIP_WARNING = 10
 
+#: said when a pass length is given for a record with a belt (course mode is for walking
+#: without one): the option is not silently ignored
+BELT_NOT_PASSES = (
+    "a pass length was given but this record has a belt: step lengths are from the belt's"
+    " speed, not from passes (course mode is for walking overground, without a belt)"
+)
+
 
 def blip_warnings(counts: dict[Side, tuple[int, int]], min_contact_s: float) -> list[str]:
     """One line per foot whose force made mostly blips (``counts[side]`` = blips,
@@ -151,6 +158,8 @@ def _finalize(
         pass_length_m=config.pass_length_m if belt_speed is None else None,
     )
     warnings = blip_warnings(counts or {}, config.contact.min_contact_s)
+    if config.pass_length_m is not None and belt_speed is not None:
+        warnings.append(BELT_NOT_PASSES)
     if warnings:
         summary["warnings"] = warnings
     return table, summary

@@ -215,11 +215,23 @@ def read_session(path: str | os.PathLike[str], compact_times: bool = False) -> G
         meta["heart_rates_bpm"] = belt.heart_rates
     if belt.max_gap_s is not None:
         meta["belt_max_gap_s"] = belt.max_gap_s
+    said = _treadmill_damage(reader, path) if source.kind == TREADMILL else []
     if belt.t is None and source.kind == TREADMILL:
-        meta["warnings"] = [belt.note]
+        said.insert(0, belt.note)
+    if said:
+        meta["warnings"] = said
     return GaitSignals(
         chunk.t, chunk.forces, chunk.channels, chunk.fs, belt.t, belt.v, chunk.units, meta
     )
+
+
+def _treadmill_damage(reader: SessionReader, path: object) -> list[str]:
+    """What reading the treadmill's stream skipped (a torn tail, damaged chunks), in the
+    words ``stride replay`` says it: the steps its readings no longer cover are flagged
+    ``belt-unknown``, and this says why (only the box stream's damage was said before)."""
+    probs = reader.problems.get(RX_STREAM)
+    words = None if probs is None else skipped_words(RX_STREAM, path, probs, rest="analysed")
+    return [] if words is None else [words]
 
 
 def _recorded_s(reader: SessionReader, name: str) -> float:

@@ -67,11 +67,14 @@ def parse_gaitpdb(text: str, path: Path) -> NDArray[np.float64]:
     for i, ln in enumerate(rows):
         fields = ln.split()
         if len(fields) != N_COLUMNS:
+            cut = i == len(rows) - 1 and i > 0  # only the last line: a copy cut short
             raise _bad(
                 path,
                 f"line {i + 1} has {len(fields)} fields, not {N_COLUMNS}"
-                + (" (the file looks truncated)" if i == len(rows) - 1 and i > 0 else ""),
-                fix,
+                + (" (the file looks truncated)" if cut else ""),
+                f"copy the complete file again, or delete its incomplete last line {i + 1}"
+                if cut
+                else fix,
             )
         try:
             table[i] = [float(f) for f in fields]

@@ -65,14 +65,16 @@ def bad(path: Path, problem: str, fix: str) -> InputError:
 
 
 def read_header_text(hea: Path) -> str:
-    """The header's text, read only if it is a regular file of plausible size."""
+    """The header's text, read only if it is a regular file of plausible size. WFDB headers
+    are ASCII; one saved by an editor that adds a UTF-8 byte-order mark, or with accented
+    letters in a comment or a signal's description, reads as its ASCII self would."""
     fix = "give the record's .hea header (a text file of a few hundred bytes)"
     with open_regular(hea, "header", max_bytes=MAX_HEADER_BYTES, fix=fix) as fh:
         raw = fh.read(MAX_HEADER_BYTES + 1)
     try:
-        return raw.decode("ascii")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise bad(hea, "the header is not ASCII text", "give a WFDB .hea header") from None
+        raise bad(hea, "the header is not ASCII or UTF-8 text", "give a WFDB .hea header") from None
 
 
 def _int(text: str, path: Path, line: int, what: str, lo: int, hi: int) -> int:

@@ -158,3 +158,31 @@ def test_unplugged_treadmill_recovers(tmp_path: Path) -> None:
         th.join()
         for fd in state.values():
             os.close(fd)
+
+
+@pytest.mark.parametrize("heard", [True, False])
+def test_an_outage_is_said_once_in_a_session_and_logged_where_nobody_hears_it(
+    heard: bool,
+) -> None:
+    """A live session hears the poller's status and also routes the devices' warnings to
+    its notices: one outage was two identical notices ("trackmaster not answering" twice).
+    Without a status listener the warning is still logged."""
+    from stride.session.notices import device_logs_to
+    from stride.session.state import SessionState
+
+    state = SessionState(None)
+    t = Flaky()
+    statuses: list[PollerStatus] = []
+    on_status = (lambda s: (statuses.append(s), state.note(s.message))) if heard else None
+    with device_logs_to(state):
+        t.start_polling(100.0, None, None, on_status, not_answering_after=0.05)
+        try:
+            time.sleep(0.1)
+            t.on = False
+            wait_for(lambda: any("not answering" in n for n in state.notices))
+            time.sleep(0.2)
+        finally:
+            t.close()
+    said = [n for n in state.notices if "not answering" in n]
+    assert len(said) == 1, state.notices
+    assert len(statuses) == (1 if heard else 0)

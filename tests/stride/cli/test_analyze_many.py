@@ -120,8 +120,10 @@ def test_several_recordings_local_engine_json_lines(
     bad = tmp_path / "missing.hea"
     paths = [GOOD[0], bad, GOOD[1]]
     args = ["analyze", *map(str, paths), "--json", "--engine", "local", "--workers", "2"]
-    code, out, _ = _run(args, monkeypatch, capsys)
-    assert code == 1  # one failed
+    code, out, err = _run(args, monkeypatch, capsys)
+    assert code == 1  # one failed, and one line on stderr says which
+    errors = [ln for ln in err.splitlines() if ln.startswith("stride: error: ")]
+    assert len(errors) == 1 and "1 of 3 records" in errors[0] and str(bad) in errors[0], err
     docs = _check_lines(out, paths, monkeypatch, capsys)
     assert set(docs[str(bad)]) == {"path", "error"}
     assert "missing.hea" in docs[str(bad)]["error"] and "\n" not in docs[str(bad)]["error"]

@@ -9,6 +9,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -138,3 +139,44 @@ def test_check_on_a_silent_port_says_why() -> None:
         os.close(master)
         os.close(slave)
     one_line_error(run, "no bytes from", "stride ports")
+
+
+@posix_only
+def test_ctrl_c_ends_a_check_early_with_what_it_read(pty_box: str, tmp_path: Path) -> None:
+    """A long check stopped with Ctrl-C (SIGINT to a real process) shows the levels it read
+    until then, exit 0, instead of ending with nothing; the JSON says it was interrupted."""
+    import signal
+    import subprocess
+    import time
+
+    from cli_helpers import CMD, env
+
+    out = tmp_path / "out.json"
+    with out.open("w") as stdout:
+        proc = subprocess.Popen(
+            [*CMD, "check", "--port", pty_box, "--seconds", "600", "--json"],
+            stdout=stdout, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+            env=env(),
+        )  # fmt: skip
+        try:
+            time.sleep(6.0)  # start-up, then a few seconds of the fake box's samples
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    doc = json.loads(out.read_text())
+    assert doc["interrupted"] is True
+    assert 0 < doc["seconds"] < 600
+    got = {c["channel"]: c for c in doc["channels"]}
+    assert got["R-heel"]["verdict"].startswith("saturates")
+
+
+@pytest.mark.parametrize("seconds", ["inf", "nan", "0", "-1"])
+def test_a_check_length_that_is_not_a_length_is_a_usage_error(seconds: str) -> None:
+    run = stride_in_process("check", "--port", "sim://box?seed=1", "--seconds", seconds)
+    assert run.returncode == 2 and "--seconds" in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr

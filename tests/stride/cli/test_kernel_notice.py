@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,34 @@ def test_analyze_shows_the_line_on_stderr_and_keeps_stdout_json(
     assert out.err.splitlines() == [MESSAGE]
     assert asked == asked_for  # the dtype the record is read as
     assert json.loads(out.out)["summary"]["steps_used"] > 0
+
+
+def test_a_pass_length_on_a_belt_recording_asks_for_no_course_kernels(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    simulated_session: Callable[..., Path],
+) -> None:
+    """Course mode runs only without a belt: ``--pass-length`` on a treadmill recording
+    compiles none of its kernels, so a later run must not announce a first run each time."""
+    import stride.core.kernels as kernels
+
+    rec = simulated_session(tmp_path / "s", minutes=0.5, seed=1)
+    asked: list[bool] = []
+
+    def ready(dtype: object = "int16", streaming: bool = False, course: bool = False) -> bool:
+        asked.append(course)
+        return not course  # every kernel cached but course mode's, never compiled here
+
+    monkeypatch.setattr(kernels, "analysis_kernels_ready", ready)
+    argv = ["stride", "analyze", str(rec), "--json", "--pass-length", "10"]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as exit_:
+        cli_app.main()
+    out = capsys.readouterr()
+    assert exit_.value.code in (0, None)
+    assert MESSAGE not in out.err
+    assert asked and not any(asked)
 
 
 def test_a_session_asks_only_for_what_it_compiles_as_it_starts(tmp_path: Path) -> None:

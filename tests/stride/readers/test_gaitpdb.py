@@ -85,6 +85,9 @@ def test_bad_files(tmp_path: Path) -> None:
     _expect("no such file", tmp_path / "missing.txt")
     _expect("empty", _write(tmp_path, [], "empty.txt"))
     _expect("looks truncated", _write(tmp_path, [*rows[:-1], rows[-1][:40]], "cut.txt"))
+    with pytest.raises(InputError) as cut:  # the fix says what to do with a cut copy
+        read_signals(tmp_path / "cut.txt")
+    assert "copy the complete file again" in str(cut.value) and "line 400" in str(cut.value)
     bad = rows[:]
     bad[5] = bad[5].replace("80.00", "abc", 1)
     _expect("unknown format|not a number", _write(tmp_path, bad[5:], "abc.txt"))

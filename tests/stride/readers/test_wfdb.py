@@ -238,3 +238,25 @@ def test_fuzz_signal_bytes(tmp_path_factory: pytest.TempPathFactory, data: bytes
         assert "r." in str(err)
     else:
         assert sig.n == n and sig.forces.shape == (n, 2)
+
+
+@given(
+    st.booleans(),
+    st.text(st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp")), max_size=40),
+)
+def test_a_byte_order_mark_and_unicode_comments_read_as_the_ascii_header(
+    tmp_path_factory: pytest.TempPathFactory, bom: bool, comment: str
+) -> None:
+    """A header saved by an editor that adds a UTF-8 byte-order mark, or with a comment in
+    another script, reads exactly as the plain ASCII header (it was "not ASCII" before)."""
+    tmp = tmp_path_factory.mktemp("u8")
+    left, right = gait(600, 0), gait(600, 165)
+    hea = write_record(tmp, left, right)
+    plain = read_wfdb(hea)
+    text = hea.read_text()
+    first, rest = text.split("\n", 1)
+    edited = ("\ufeff" if bom else "") + f"# {comment}\n{first}\n# {comment}\n{rest}"
+    hea.write_bytes(edited.encode("utf-8"))
+    sig = read_wfdb(hea)
+    assert sig.fs == plain.fs and sig.channels == plain.channels
+    np.testing.assert_array_equal(sig.forces, plain.forces)
