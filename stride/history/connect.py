@@ -92,6 +92,11 @@ def _disk_full(path: Path) -> bool:
     return st.f_bavail * st.f_frsize < _LOW_SPACE
 
 
+#: the fix for a history that cannot be written; ``--no-history`` only where a command has it
+_SESSION_FIX = " (a live or simulated session can also run with --no-history)"
+_WRITABLE_FIX = "pass --db a file you can write to" + _SESSION_FIX
+
+
 def db_error(err: sqlite3.Error, path: Path) -> StrideError:
     """One line for an SQLite failure: read-only, disk full, busy, or damaged."""
     code = str(getattr(err, "sqlite_errorname", "") or "")
@@ -105,7 +110,7 @@ def db_error(err: sqlite3.Error, path: Path) -> StrideError:
     if code.startswith("SQLITE_READONLY") or (io and _read_only_disk(path)):
         return FileSystemError(
             f"history database {name} is read-only (a read-only disk or file)",
-            fix="pass --db a file you can write to, or --no-history",
+            fix=_WRITABLE_FIX,
         )
     if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return InputError(
@@ -243,13 +248,13 @@ def check_writable(db_path: str | os.PathLike[str] | None) -> None:
     if not folder.is_dir():
         raise InputError(
             f"cannot keep the history in {_name(path)}: {show_path(folder)} is a file",
-            fix="pass --db a file in a folder, or --no-history",
+            fix="pass --db a file in a folder" + _SESSION_FIX,
         )
     probe = folder / path.name
     if _read_only_disk(probe):
         raise FileSystemError(
             f"cannot create history database {_name(path)}: {show_path(folder)} is read-only",
-            fix="pass --db a file you can write to, or --no-history",
+            fix=_WRITABLE_FIX,
         )
     if _disk_full(probe):
         raise FileSystemError(

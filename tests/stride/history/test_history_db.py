@@ -191,3 +191,19 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     for who in ("A", "B"):
         got = sorted(s.meta["i"] for s in list_sessions(path, subject=who))
         assert got == list(range(n))
+
+
+def test_a_history_that_cannot_be_kept_names_no_history_only_for_sessions(
+    tmp_path: Path,
+) -> None:
+    """``stride history`` and ``stride report`` have no ``--no-history``: the fix offers it
+    only to the sessions that have it."""
+    from stride.history.connect import check_writable
+
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(InputError) as err:
+        check_writable(tmp_path / "file" / "h.db")
+    assert (
+        "pass --db a file in a folder (a live or simulated session can also run with "
+        "--no-history)" in str(err.value)
+    )
