@@ -30,11 +30,11 @@ the recording's last 80 ms, which judges them the same run by run), then 466-545
 steps' own phase slope, side by side), then 666-785 (and 101-114 at 10 minutes, that
 version unchanged), then 786-905 (and 115-128 at 10 minutes: main 3ec863b, then the
 simulator's right foot lifting by the gait cycle it walks in, side by side), then 906-1025
-(and 129-142 at 10 minutes: main c6f9581, then a variant weighing the phase law by the walker's
-own swing scatter, measured and not kept (docs/accuracy.md), side by side; every profile without swing-time noise, and
-``--profiles huntington:0.5 huntington:0.7 parkinsonian:0.5`` at ``--swing-jitter 20`` and
-``30``). All of these have now been seen: the next held-out seeds are 1026 on (2 minutes)
-and 143 on (10 minutes).
+(and 129-142 at 10 minutes: main c6f9581, then a variant weighing the phase law by the
+walker's own swing scatter, measured and not kept (docs/accuracy.md), side by side; every
+profile without swing-time noise, and ``--profiles huntington:0.5 huntington:0.7
+parkinsonian:0.5`` at ``--swing-jitter 20`` and ``30``). All of these have now been seen:
+the next held-out seeds are 1026 on (2 minutes) and 143 on (10 minutes).
 """
 
 from __future__ import annotations
