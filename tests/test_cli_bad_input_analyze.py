@@ -166,13 +166,14 @@ def treadmill_recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return rec
 
 
-@pytest.mark.parametrize("how", ["cut", "flips"])
+@pytest.mark.parametrize("how", ["cut", "flips", "all"])
 def test_a_damaged_treadmill_stream_is_said_as_replay_says_it(
     treadmill_recording: Path, tmp_path: Path, how: str
 ) -> None:
     """The treadmill's stream cut short or with damaged chunks: analyze says what it
     skipped (replay said it, analyze did not), and the steps its readings no longer cover
-    are flagged ``belt-unknown``, never given a stale belt's length."""
+    are flagged ``belt-unknown``, never given a stale belt's length. ``all``: no chunk
+    left intact; replay too gives the steps and says so (it refused the recording)."""
     rec = tmp_path / "copy"
     shutil.copytree(treadmill_recording, rec)
     rx = rec / "streams" / "treadmill.rx.rec"
@@ -180,7 +181,8 @@ def test_a_damaged_treadmill_stream_is_said_as_replay_says_it(
     if how == "cut":
         os.truncate(rx, len(data) // 2 + 5)
     else:
-        for i in range(len(data) // 2, len(data), 97):
+        flips = range(len(data) // 2, len(data), 97) if how == "flips" else range(64, len(data), 7)
+        for i in flips:
             data[i] ^= 0xFF
         rx.write_bytes(bytes(data))
     run = _stride("analyze", str(rec), "--json")
@@ -192,5 +194,54 @@ def test_a_damaged_treadmill_stream_is_said_as_replay_says_it(
     late = [s for s in doc["steps"] if s["ic_s"] > 15.0]
     assert late and all("belt-unknown" in s["flags"] for s in late if s["step_length_m"] is None)
     replayed = _stride("replay", str(rec), "--speed", "max", "--no-ui")
+    assert replayed.returncode == 0, replayed.stderr
     count = said[0].split(": skipped")[1].split("; the rest")[0]
     assert count in replayed.stderr  # the same count, both ways
+
+
+@pytest.mark.parametrize("how", ["header", "empty", "cut-in-header", "header-only", "missing"])
+def test_an_unreadable_treadmill_stream_leaves_the_steps(
+    treadmill_recording: Path, tmp_path: Path, how: str
+) -> None:
+    """The treadmill's stream file with its header destroyed, empty, cut before its first
+    chunk or missing: analyze and replay give every step from the intact box stream, step
+    lengths null as without a belt, one warning naming the file, exit 0 (before: both
+    refused the recording, or analyze said nothing of a file cut inside its header)."""
+    rec = tmp_path / "copy"
+    shutil.copytree(treadmill_recording, rec)
+    rx = rec / "streams" / "treadmill.rx.rec"
+    data = rx.read_bytes()
+    header = 12 + int.from_bytes(data[10:12], "little")  # magic, version, JSON length
+    cut = {"header": data, "empty": b"", "cut-in-header": data[:20]}
+    rx.write_bytes(b"X" * 12 + data[12:] if how == "header" else cut.get(how, data[:header]))
+    if how == "missing":
+        rx.unlink()
+    run = _stride("analyze", str(rec), "--json")
+    assert run.returncode == 0, run.stderr
+    said = without_kernel_notice(run.stderr).strip().splitlines()
+    assert len(said) == 1 and said[0].startswith("stride: warning: the treadmill stream")
+    assert str(rx) in said[0] and "step lengths are not measured" in said[0]
+    doc = json.loads(run.stdout)
+    whole = json.loads(_stride("analyze", str(treadmill_recording), "--json").stdout)
+    assert [s["ic_s"] for s in doc["steps"]] == [s["ic_s"] for s in whole["steps"]]
+    assert doc["summary"]["cadence_spm"] == whole["summary"]["cadence_spm"]
+    assert doc["summary"]["symmetry"]["step_time"] == whole["summary"]["symmetry"]["step_time"]
+    assert all(s["step_length_m"] is None for s in doc["steps"])
+    assert any(s["step_length_m"] is not None for s in whole["steps"])
+    replayed = _stride("replay", str(rec), "--speed", "max", "--no-ui", "--json")
+    assert replayed.returncode == 0, replayed.stderr
+    assert said[0] in replayed.stderr  # the same words, both ways
+    steps = json.loads(replayed.stdout.strip().splitlines()[-1])["steps"]
+    assert len(steps) == len(doc["steps"]) and all(s["step_length_m"] is None for s in steps)
+
+
+def test_an_unreadable_box_stream_is_still_an_error(
+    treadmill_recording: Path, tmp_path: Path
+) -> None:
+    """With the sensor box's stream header destroyed there are no steps to give: one line."""
+    rec = tmp_path / "copy"
+    shutil.copytree(treadmill_recording, rec)
+    box = rec / "streams" / "box.rec"
+    box.write_bytes(b"X" * 12 + box.read_bytes()[12:])
+    _one_line_error(_stride("analyze", str(rec), "--json"), "box.rec", "not a stride stream")
+    _one_line_error(_stride("replay", str(rec), "--speed", "max", "--no-ui"), "box.rec")

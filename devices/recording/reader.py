@@ -142,6 +142,10 @@ class SessionReader:
         files = self.meta.get("files")
         return isinstance(files, list) and ("steps.csv" in files or "summary.json" in files)
 
+    def stream_file(self, name: str) -> Path:
+        """Where a stream of this recording is stored (session.json's ``file``)."""
+        return self._files[name]
+
     def file(self, name: str) -> Path:
         """Path of a derived file in the session (it may not exist)."""
         return self.path / check_name(name, "file")

@@ -118,6 +118,27 @@ def unreadable_belt(protocol: str | None) -> str:
     )
 
 
+def unreadable_treadmill(reader: SessionReader) -> str | None:
+    """Why a recording's treadmill stream gives no belt reading at all, None when it can
+    give one: its file missing, its header destroyed, or the file empty or cut short before
+    its first chunk. The sensor box's stream still stands: ``stride analyze`` and ``stride
+    replay`` both give the steps without a belt (step lengths not measured) and say this."""
+    if RX_STREAM not in reader.streams:
+        return None
+    try:
+        data = reader.read_stream(RX_STREAM)
+    except InputError as err:  # a missing file or a destroyed header: one line naming it
+        why = str(err)
+    else:
+        if data.offsets.size or reader.problems[RX_STREAM].bytes_skipped:
+            return None  # readings, or damage said as such (skipped_warning)
+        why = f"{reader.stream_file(RX_STREAM)} holds no chunk (empty, or cut before its first)"
+    return (
+        f"the treadmill stream of {reader.path} cannot be read: {why}; its belt readings are "
+        "left out, so step lengths are not measured (the steps come from the sensor box)"
+    )
+
+
 def box_stream(reader: SessionReader) -> str:
     """The name of the recording's sensor-box stream (``box`` where there are several)."""
     names = [n for n, proto in reader.streams.items() if proto == BOX_PROTOCOL]
@@ -153,6 +174,9 @@ def _recorded_belt(
         parser = reading_parser(proto)
         if parser is None:
             return _Belt(None, None, unreadable_belt(proto), [])
+        lost = unreadable_treadmill(reader)
+        if lost is not None:
+            return _Belt(None, None, lost, [])
         limit = silence_limit(proto)
         got = treadmill_belt(arrivals, reader.chunks(RX_STREAM), parser, limit, carry_bytes(proto))
         note = f"treadmill ({proto}), {got.readings} readings, {len(got.outages)} outages"
@@ -250,7 +274,10 @@ def pipeline_for(reader: SessionReader) -> tuple[SessionPipeline, list[str], Tar
         )
     target = Target.from_session(reader.meta, str(reader.path))
     source = BeltSource.from_session(reader.meta, str(reader.path))
-    pipeline = build_pipeline(target, source, reader.streams.get(RX_STREAM))
+    proto = reader.streams.get(RX_STREAM)
+    if reading_parser(proto) is not None and unreadable_treadmill(reader) is not None:
+        proto = None  # no reading to give: the belt as for an unknown protocol, said so
+    pipeline = build_pipeline(target, source, proto)
     streams = [BOX_STREAM] + ([RX_STREAM] if pipeline.treadmill_stream else [])
     return pipeline, streams, target
 
@@ -258,7 +285,9 @@ def pipeline_for(reader: SessionReader) -> tuple[SessionPipeline, list[str], Tar
 def belt_warnings(reader: SessionReader, pipeline: SessionPipeline) -> list[str]:
     """What a replay says about a belt it cannot read (as ``stride analyze`` does)."""
     if pipeline.belt.kind == TREADMILL and pipeline.treadmill_stream is None:
-        return [unreadable_belt(reader.streams.get(RX_STREAM))]
+        proto = reader.streams.get(RX_STREAM)
+        lost = None if reading_parser(proto) is None else unreadable_treadmill(reader)
+        return [lost or unreadable_belt(proto)]
     return []
 
 
@@ -281,10 +310,15 @@ def recorded_chunks(
 
 def check_streams(reader: SessionReader, streams: list[str]) -> list[str]:
     """Read the streams before playing them: a missing, foreign or empty stream is an
-    error (not a silent replay of nothing); returns the warnings for skipped damage."""
+    error (not a silent replay of nothing), except a treadmill stream without an intact
+    chunk (its steps' belt is unknown, as ``stride analyze`` has it); returns the warnings
+    for skipped damage."""
     warnings = []
     for name in streams:
-        reader.require_data(name)  # missing, foreign, empty or damaged: one line each
+        if name == RX_STREAM:  # no intact chunk is the belt unknown, as analyze has it
+            reader.read_stream(name)
+        else:  # missing, foreign, empty or damaged: one line each
+            reader.require_data(name)
         probs = reader.problems.get(name)
         line = None if probs is None else skipped_warning(name, reader.path, probs)
         if line is not None:
