@@ -1,6 +1,6 @@
 """Whether the per-foot work after the contact scan gains from the foot threads: with the
-feet scanned side by side (``set_foot_threads(2)``), can each foot's steps table or its
-roll-over go on beside the other foot's?
+feet scanned side by side (``set_foot_threads(2)``), can each foot's steps table go on
+beside the other foot's?
 
 Not a test. Run: ``python benchmarks/rest_threads.py --work W [--session S ...]
 [--rounds R] [--repeat N]`` (default sessions: the healthy and parkinsonian 5-minute
@@ -12,12 +12,10 @@ the rounds' bests printed, with the load average):
   ``steps_side_by_side_ms``: the right foot's handed to the process's foot thread (the one
   the scan uses) and the left one's made here meanwhile; ``handoff_ms``: an empty job
   handed to that thread and waited for;
-- ``analysis_ms``: ``analyze`` with the feet on two threads, as it is;
-  ``analysis_rollover_on_foot_threads_ms``: the same with each foot's roll-over
-  (``classify_contacts``, the only part of a foot's row work that reads its own contacts
-  alone) computed on the thread that scanned it, right after its scan (the variant, made
-  here by wrapping ``contacts._one_foot`` and ``steps._rollover``; its rows are checked
-  equal to the plain analysis's);
+- ``analysis_ms``: ``analyze`` with the feet on two threads, as it is (a variant with each
+  foot's roll-over on the thread that scanned it was measured here on c6f9581 and not kept,
+  docs/performance.md; since then the roll-over is part of the steps table's flags kernel
+  call, so there is no roll-over of its own left to move);
 - ``scan_end_left_minus_right_ms``: when the left foot's scan (this thread) ended after the
   right foot's (the foot thread), median over the calls: the window in which the foot
   thread waits.
@@ -39,8 +37,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -79,7 +75,6 @@ def measure(session: Path, rounds: int, repeat: int) -> dict[str, Any]:
     from stride.analysis import with_session_defaults
     from stride.core import contacts, steps
     from stride.core.analyzer import AnalysisConfig, _places, analyze
-    from stride.core.rollover import UNKNOWN, classify_contacts
     from stride.core.scan import SIDES, scan_samples
     from stride.readers import read_signals
 
@@ -110,43 +105,20 @@ def measure(session: Path, rounds: int, repeat: int) -> dict[str, Any]:
         worker.put(job)  # type: ignore[arg-type]
         return job.result()
 
-    plain_one, plain_roll = contacts._one_foot, steps._rollover
-    made: dict[int, tuple[Any, Any]] = {}
+    plain_one = contacts._one_foot
     ends: dict[str, float] = {}
 
     def one_foot(runner: Any, t: Any, x: Any, bads: Any) -> Any:
         out = plain_one(runner, t, x, bads)
         ends[runner.side] = time.perf_counter()
-        if variant[0]:
-            made[id(out)] = classify_contacts(out.sensor_on_t, places[runner.side], fs,
-                                              config.steps.flat_s)  # fmt: skip
         return out
 
-    def rollover(own: Any, on_seen: Any, j: Any, pl: Any, fs_: float, flat_s: float) -> Any:
-        got = made.pop(id(own), None)
-        if got is None or j.shape[0] != len(own):
-            return plain_roll(own, on_seen, j, pl, fs_, flat_s)
-        kinds, transition = got
-        return np.where(on_seen[j], kinds, UNKNOWN).astype(np.int8), transition
-
-    variant = [False]
-    contacts._one_foot, steps._rollover = one_foot, rollover  # type: ignore[assignment]
+    contacts._one_foot = one_foot
     try:
-        plain = analyze(sig, config)
-        variant[0] = True
-        other = analyze(sig, config)
-        same = all(
-            np.array_equal(plain.steps[k], other.steps[k], equal_nan=True)
-            for k in ("ic_s", "heel_toe_s", "stride_time_s")
-        ) and bool((plain.steps.contact_type == other.steps.contact_type).all())
-        if not same or plain.summary != other.summary:
-            raise SystemExit(f"{session}: the variant's analysis differs")
         took: dict[str, list[float]] = {}
         gaps: list[float] = []
 
-        def timed(variant_on: bool) -> float:
-            variant[0] = variant_on
-            made.clear()
+        def timed() -> float:
             out = float("inf")
             for _ in range(repeat):
                 t0 = time.perf_counter()
@@ -159,14 +131,13 @@ def measure(session: Path, rounds: int, repeat: int) -> dict[str, Any]:
             "steps_one_after_other_ms": lambda: best(one_after_other, repeat),
             "steps_side_by_side_ms": lambda: best(side_by_side, repeat),
             "handoff_ms": lambda: best(handoff, repeat),
-            "analysis_ms": lambda: timed(False),
-            "analysis_rollover_on_foot_threads_ms": lambda: timed(True),
+            "analysis_ms": timed,
         }
         for r in range(rounds):
             for name in list(parts) if r % 2 == 0 else list(parts)[::-1]:
                 took.setdefault(name, []).append(parts[name]())
     finally:
-        contacts._one_foot, steps._rollover = plain_one, plain_roll  # type: ignore[assignment]
+        contacts._one_foot = plain_one
         contacts.set_foot_threads(1)
     med = {k: round(1e3 * statistics.median(v), 4) for k, v in took.items()}
     return {
@@ -175,9 +146,6 @@ def measure(session: Path, rounds: int, repeat: int) -> dict[str, Any]:
         **med,
         "steps_side_by_side_over_one_after_other": round(
             med["steps_side_by_side_ms"] / med["steps_one_after_other_ms"], 3
-        ),
-        "rollover_variant_over_analysis": round(
-            med["analysis_rollover_on_foot_threads_ms"] / med["analysis_ms"], 3
         ),
         "scan_end_left_minus_right_ms": round(1e3 * statistics.median(gaps), 4),
     }

@@ -248,8 +248,8 @@ def _rollover_rows(
     kinds: NDArray[np.int8],
     transition: NDArray[np.float64],
 ) -> None:
-    """Contact type and heel-to-toe time of rows ``j`` (``stride.core.rollover``'s rules,
-    the codes of ``classify_contacts``), a row at a time: ``on`` (m, k) the sensors' onset
+    """Contact type and heel-to-toe time of rows ``j`` (``stride.core.rollover``'s rules
+    and type codes), a row at a time: ``on`` (m, k) the sensors' onset
     times, ``heel`` and ``toe`` the columns of each part (either empty: no roll-over to
     see, every row unknown). ``kinds``: the type, unknown where the IC was not seen
     (``on_seen``); ``transition``: forefoot onset less heel onset where both loaded, else

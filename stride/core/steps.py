@@ -207,21 +207,6 @@ def flag_names(mask: int) -> list[str]:
     return [name for bit, name in FLAG_NAMES if mask & bit]
 
 
-def _rollover(
-    own: ContactsLike,
-    on_seen: NDArray[np.bool_],
-    j: NDArray[np.int64],
-    places: Sequence[str],
-    fs: float,
-    flat_s: float,
-) -> tuple[NDArray[np.int8], NDArray[np.float64]]:
-    """Contact type and heel-to-toe time of rows ``j`` (unknown where the IC was not seen
-    or the foot has no heel or no forefoot sensor): :func:`side_rows`' roll-over alone."""
-    no = np.zeros(0)
-    roll = rollover_args(own.sensor_on_t, on_seen, j, places, fs, flat_s)
-    return _marks((no, no), (no, no), (no, no, no), (no > 0,) * 3, StepParams(), roll, j)[2:]
-
-
 def _lengths(
     belt: BeltTrack | None, iv: Intervals, n: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

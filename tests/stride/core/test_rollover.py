@@ -1,6 +1,6 @@
 """Roll-over classification against a contact-by-contact reference: one and several
 heel and forefoot cells, cells that never loaded, onsets on the flat tolerance; and the
-steps table's roll-over kernel against :func:`classify_contacts`."""
+steps table's roll-over kernel against ``classify_contacts`` (rollover_reference.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,28 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rollover_reference import classify_contacts
 
-from stride.core.rollover import FLAT, HEEL_FIRST, TOE_FIRST, UNKNOWN, classify_contacts
+from stride.core.rollover import FLAT, HEEL_FIRST, TOE_FIRST, UNKNOWN, rollover_args
 from stride.core.signals import HEEL_PLACES, TOE_PLACES
-from stride.core.steps import _rollover
+from stride.core.steps import StepParams, _marks
+
+
+def _rollover(
+    own: _Foot,
+    on_seen: np.ndarray,
+    j: np.ndarray,
+    places: list[str],
+    fs: float,
+    flat_s: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The steps table's roll-over alone: its arguments as ``side_rows`` makes them, through
+    the flags kernel's call with no rows to flag."""
+    no = np.zeros(0)
+    roll = rollover_args(own.sensor_on_t, on_seen, j, places, fs, flat_s)
+    kinds, transition = _marks((no, no), (no, no), (no, no, no), (no > 0,) * 3, StepParams(),
+                               roll, j)[2:]  # fmt: skip
+    return kinds, transition
 
 
 def _reference(
@@ -101,7 +119,7 @@ _PLACES = st.lists(st.sampled_from(["heel", "toe", "lateral", "medial", "mid", "
 def test_steps_table_rollover_equals_the_whole_array_version(
     places: list[str], m: int, flat_s: float, data: st.DataObject
 ) -> None:
-    """The steps table's roll-over kernel (``steps._rollover``) against
+    """The steps table's roll-over kernel (:func:`_rollover`) against
     :func:`classify_contacts` of the rows' onsets, masked by the ICs seen, as the table
     computed it before: bit for bit, for any rows (repeated, out of order, a subset)."""
     k = len(places)
