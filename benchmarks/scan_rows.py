@@ -14,7 +14,10 @@ here). Counts, not times: they do not depend on the machine's load. Per foot:
   read twice);
 - ``events``: samples that went through every rule; ``blocks``: envelope blocks ended;
 - ``skipped``: runs not summarised because their last sample is outside the bounds (then
-  scanned one by one at once; counted in ``walked_after_failed``, not in ``failed``).
+  scanned one by one at once; counted in ``walked_after_failed``, not in ``failed``);
+- ``event_blocks``: blocks that held at least one event; ``whole_blocks``: blocks committed
+  whole by one quiet summary from their first row (what a block pre-pass could skip: see
+  ``benchmarks/scan_prepass.py``).
 """
 
 from __future__ import annotations
@@ -35,8 +38,10 @@ sys.path.insert(0, str(REPO))
 #: counter slots, past the foot state's own (``_contact_state.N_S``)
 COUNTERS = (
     "summarised", "summaries", "walked", "walks", "walked_after_failed", "failed",
-    "failed_rows", "events", "blocks", "skipped",
+    "failed_rows", "events", "blocks", "skipped", "event_blocks", "whole_blocks",
 )  # fmt: skip
+#: a scratch slot past the counters: whether the block being scanned held an event
+FLAG = len(COUNTERS)
 
 # (anchor in the scan's source, text put before it); each anchor must occur exactly once
 _PROBES = (
@@ -49,6 +54,7 @@ _PROBES = (
      "                fs[N0 + 5] += 1\n"
      "                fs[N0 + 6] += limit - i\n"
      "            if quiet:\n"
+     "                fs[N0 + 11] += 1 if limit - i == block else 0\n"
      "                fs[N0 + 0] += limit - i\n"
      "                fs[N0 + 1] += 1\n"),
     ("        m = j - i\n        if m > 0:\n",
@@ -58,10 +64,13 @@ _PROBES = (
      "            if far:\n"
      "                fs[N0 + 4] += j - i\n"),
     ("            # ---- rules: one event sample",
-     "            fs[N0 + 7] += 1\n"),
+     "            fs[N0 + 7] += 1\n"
+     "            fs[N0 + FLAG] = 1\n"),
     ("        if fs[S_BPOS] >= block:\n",
      "        if fs[S_BPOS] >= block:\n"
-     "            fs[N0 + 8] += 1\n"),
+     "            fs[N0 + 8] += 1\n"
+     "            fs[N0 + 10] += fs[N0 + FLAG]\n"
+     "            fs[N0 + FLAG] = 0\n"),
 )  # fmt: skip
 
 
@@ -77,7 +86,8 @@ def counting_scan(into: Path) -> Any:
     for anchor, probe in _PROBES:
         if src.count(anchor) != 1:
             raise SystemExit(f"anchor not found once in the scan: {anchor!r}")
-        src = src.replace(anchor, probe.replace("N0", str(k.N_S)) + anchor)
+        probe = probe.replace("N0 + FLAG", str(k.N_S + FLAG)).replace("N0", str(k.N_S))
+        src = src.replace(anchor, probe + anchor)
     (into / "scan_rows_copy.py").write_text(src)
     sys.path.insert(0, str(into))
     return importlib.import_module("scan_rows_copy")
@@ -96,7 +106,7 @@ def foot_rows(mod: Any, sig: Any, side: str) -> dict[str, Any]:
     t, x = c._prepare(sig.t, np.asarray(sig.forces))
     cols = np.asarray(sig.side_columns(side), np.int64)
     out = []
-    for scan, extra in ((mod.scan, len(COUNTERS)), (_contact_scan.scan, 0)):
+    for scan, extra in ((mod.scan, len(COUNTERS) + 1), (_contact_scan.scan, 0)):
         tr, fs0 = k.new_state(len(cols))
         fs = np.zeros(fs0.shape[0] + extra)
         fs[: fs0.shape[0]] = fs0
@@ -110,7 +120,7 @@ def foot_rows(mod: Any, sig: Any, side: str) -> dict[str, Any]:
     for a, b in zip(out[0][:4], out[1][:4], strict=True):
         if not np.array_equal(a, b, equal_nan=True):
             raise SystemExit("the counting copy's results differ from the scan's")
-    counts = {name: int(v) for name, v in zip(COUNTERS, out[0][4], strict=True)}
+    counts = {name: int(v) for name, v in zip(COUNTERS, out[0][4][:FLAG], strict=True)}
     return {"rows": int(t.shape[0]), "contacts": int(out[0][0].shape[0]), **counts}
 
 

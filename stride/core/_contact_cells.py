@@ -11,7 +11,8 @@ stay scalar):
   value on a tie (``later < earlier``), so each is the first occurrence of the extreme
   in row order, as the scalar loop's: the same value and the same sign of a zero;
 - the four rows' sums, each ``0.0 + v0 + ... + v7`` added cell after cell in the scalar
-  loop's order (a lane a row, after a transpose), so each row's sum is the same to the bit;
+  loop's order (a lane a row, after a transpose in twelve shuffles: :func:`_columns`), so
+  each row's sum is the same to the bit;
 - the sums' extremes (no order needed: no row's sum is -0.0, see ``_contact_bounds``);
 - the sum committed: from the rows' sums added in any order when that is exact (the
   grid test of ``_contact_bounds``: every row's sum a multiple of 2**-30, every partial
@@ -65,6 +66,23 @@ def _load_row(builder: Any, p: Any) -> Any:
     return builder.load(builder.bitcast(p, _ROW.as_pointer()), align=4)
 
 
+def _columns(builder: Any, r: list[Any]) -> list[Any]:
+    """The four rows ``r`` transposed: for each cell ``k`` in order, the vector of its
+    four values (row ``i`` in lane ``i``). Twelve shuffles in the pattern of ``unpcklps``,
+    ``unpckhps``, ``unpcklpd``, ``unpckhpd`` within each 128-bit half, then the halves
+    apart (cells 0-3 from the low halves, 4-7 from the high); a gather of each cell's
+    lanes from the rows (``k, 8 + k, 16 + k, 24 + k`` of two concatenated pairs) took LLVM
+    about 26 shuffles, the summary's bottleneck (two shuffle units)."""
+    lo_ps, hi_ps = _mask(0, 8, 1, 9, 4, 12, 5, 13), _mask(2, 10, 3, 11, 6, 14, 7, 15)
+    lo_pd, hi_pd = _mask(0, 1, 8, 9, 4, 5, 12, 13), _mask(2, 3, 10, 11, 6, 7, 14, 15)
+    t = [builder.shuffle_vector(r[a], r[a + 1], m) for a in (0, 2) for m in (lo_ps, hi_ps)]
+    # t[0] = r0_0 r1_0 r0_1 r1_1 | r0_4 r1_4 r0_5 r1_5, t[1] the same of cells 2, 3, 6, 7;
+    # t[2], t[3] the same of rows 2 and 3
+    c = [builder.shuffle_vector(t[a], t[a + 2], m) for a in (0, 1) for m in (lo_pd, hi_pd)]
+    # c[k] = cell k of rows 0-3 | cell k + 4 of rows 0-3
+    return [builder.shuffle_vector(v, v, _mask(*range(h, h + 4))) for h in (0, 4) for v in c]
+
+
 def _step(builder: Any, p: Any, row: Any, slots: list[Any]) -> None:
     """Four rows from ``p``, ``row`` bytes apart, into the running values ``slots``: the
     cells' extremes (row vectors), the rows' sums' extremes, the sums' total, the grid test."""
@@ -76,10 +94,8 @@ def _step(builder: Any, p: Any, row: Any, slots: list[Any]) -> None:
         pair = _keep_first(builder, _keep_first(builder, r[0], r[1], pred),
                            _keep_first(builder, r[2], r[3], pred), pred)  # fmt: skip
         builder.store(_keep_first(builder, builder.load(slots[slot]), pair, pred), slots[slot])
-    both = [builder.shuffle_vector(r[k], r[k + 1], _mask(*range(2 * CELLS))) for k in (0, 2)]
     sv = ir.Constant(_V4D, [0.0] * CELL_STEP)
-    for k in range(CELLS):  # cell after cell: each lane (a row) adds in the scalar order
-        col = builder.shuffle_vector(both[0], both[1], _mask(k, 8 + k, 16 + k, 24 + k))
+    for col in _columns(builder, r):  # cell after cell: each lane (a row) adds in order
         sv = builder.fadd(sv, builder.fpext(col, _V4D))
     for slot, pred in ((2, "<"), (3, ">")):
         builder.store(_keep_first(builder, builder.load(slots[slot]), sv, pred), slots[slot])
