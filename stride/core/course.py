@@ -48,7 +48,10 @@ Foot sensors see only when each foot lands, so the rules are about step timing a
   end of the recording leaves that open (:func:`~stride.core.course_segment.end_uncertain`),
   when samples are missing inside it or a contact was missed (its steps cannot be counted), or
   when its step count disagrees with the session's other passes (a turn was missed or a
-  pass split), or when its ends are not clear: under the session's segmentation, the
+  pass split), or when a rival reading of the session nearly as likely does not have it
+  (:mod:`stride.core.course_rivals`: a reading whose passes all agree can still be two
+  passes and a missed turn each, or a step off with every turn), or when its ends are not
+  clear: under the session's segmentation, the
   probability of its ends below ``min_confidence``; with the threshold alone, a step either
   side of a bounding turn within ``boundary_sds`` robust SDs of this walker's step-time
   ratios from the slow threshold (in choreic gait a turn step can look like a walking
@@ -93,8 +96,9 @@ COURSE_ASSUMPTION = (
     "step length in proportion to its median step time); a pass without a turn after it, "
     "with missing data, with unclear ends (a step next to a turn neither clearly walking nor "
     "clearly turning, by its time and how it splits between double support and swing, "
-    "weighing the session's typical pass and turn step counts) or with a step count unlike "
-    "the other passes is not measured"
+    "weighing the session's typical pass and turn step counts), with a step count unlike "
+    "the other passes, or that a reading of the session nearly as likely does not have, is "
+    "not measured"
 )
 
 #: A pass whose implied mean step length falls outside this range is not walking along the
@@ -127,6 +131,13 @@ class CourseParams:
     #: the session's segmentation takes a pause whose foot swung as in walking (a freeze
     #: of gait: :func:`stood_pauses`) as no evidence of turning
     weigh_stood: bool = True
+    #: a pass of the session's segmentation is measured only when every rival reading
+    #: without it (:func:`~stride.core.course_fit.rival_starts`) leaves the session less
+    #: likely by at least this many nats: each reading's likelihood is under laws learnt
+    #: for it (a dozen of them: counts, spreads, turn medians, each foot's phase laws), so a
+    #: difference of that order is not a sure one (chosen on seeds 1-300, 0-30 ms of
+    #: swing-time noise: the wrong passes' rivals came within 13.1)
+    rival_margin: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -145,6 +156,9 @@ class Pass:
     #: its likeliest count then (:func:`~stride.core.course_segment.last_pass_closed`)
     closed_probability: float | None = None
     closed_steps: int | None = None
+    #: how much likelier (nats) the session is under its segmentation than under the
+    #: likeliest rival reading without this pass (:func:`~stride.core.course_fit.rival_starts`)
+    rival_gap: float = math.inf
 
 
 def slow_steps(table: StepTable, slow_factor: float, window: int = 4) -> NDArray[np.bool_]:
@@ -275,10 +289,15 @@ def course_passes(
     broken = (table.flags & (FLAG_GAP | FLAG_ALTERNATION)) != 0
     ic = table["ic_s"]
     out: list[Pass] = []
-    for (i, j), shut, sure in zip(model.passes, model.closed, model.confidence, strict=True):
+    gaps = model.rival_gap or [math.inf] * len(model.passes)
+    for (i, j), shut, sure, gap in zip(
+        model.passes, model.closed, model.confidence, gaps, strict=True
+    ):
         start = float(ic[i - 1]) if i > 0 else float(ic[i])
         rows = np.arange(i, j, dtype=np.int64)
-        out.append(Pass(rows, start, float(ic[j - 1]), shut, bool(broken[i:j].any()), sure))
+        out.append(
+            Pass(rows, start, float(ic[j - 1]), shut, bool(broken[i:j].any()), sure, rival_gap=gap)
+        )
     if out:
         out[-1] = replace(
             out[-1], closed_probability=model.last_closed, closed_steps=model.last_closed_steps
@@ -360,6 +379,12 @@ def _unmeasured_reason(
         return (
             "a step next to a turn is neither clearly walking nor clearly turning: the count "
             f"could be a step off{sure}"
+        )
+    if ps.closed and ps.rival_gap < params.rival_margin:
+        return (
+            "another reading of the session, nearly as likely, has other ends for this pass "
+            f"(a turn inside it, or a turn a step longer or shorter; {ps.rival_gap:.1f} nats "
+            "apart): the count could be wrong"
         )
     if n < params.min_steps:
         return "too few steps"

@@ -39,6 +39,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
+from stride.core.course_rivals import rival_gaps, rival_starts
 from stride.core.course_segment import (
     MAX_STEP_EVIDENCE,
     MIN_COUNT_SD,
@@ -389,9 +390,10 @@ def _learn(
     turn_steps: int,
     slow_factor: float,
     phase: Phases | None,
-) -> tuple[Segmentation, float] | None:
+) -> tuple[Segmentation, float, Laws] | None:
     """:func:`learn_and_segment` from one start, with the record's log-likelihood under
-    the laws learnt (:func:`walking_log_likelihood` and the segmentation's ``log_total``)."""
+    the laws learnt (:func:`walking_log_likelihood` and the segmentation's ``log_total``)
+    and those laws."""
     for k in range(LEARNING_ROUNDS + SEEN_ROUNDS):
         pass_lp, turn_lp = laws.priors()
         post = posterior(laws.evidence(ratio, phase), pass_lp, turn_lp)
@@ -406,7 +408,7 @@ def _learn(
     seg = segment_course(laws.evidence(ratio, phase), pass_lp, turn_lp, turn_steps)
     if seg is None:
         return None
-    return seg, seg.log_total + walking_log_likelihood(laws, ratio, phase)
+    return seg, seg.log_total + walking_log_likelihood(laws, ratio, phase), laws
 
 
 def learn_and_segment(
@@ -430,7 +432,8 @@ def learn_and_segment(
     closed passes' counts disagree (:func:`unlike_counts`) is not self-consistent: learning
     starts again from each such count as the typical pass count (the other laws as
     started), and the reading under which the record is likeliest is kept (the first one
-    when none is likelier by more than :data:`SAME_LIKELIHOOD`)."""
+    when none is likelier by more than :data:`SAME_LIKELIHOOD`), unchanged by its rivals
+    (:mod:`stride.core.course_rivals`), which give its passes their ``rival_gap``."""
     first = _learn(readings_of, ratio, laws, turn_steps, slow_factor, phase)
     if first is None or count_tolerance is None:
         return None if first is None else first[0]
@@ -442,4 +445,6 @@ def learn_and_segment(
         other = _learn(readings_of, ratio, start, turn_steps, slow_factor, phase)
         if other is not None and other[1] > best[1] + SAME_LIKELIHOOD:
             best = other
-    return best[0]
+    starts = rival_starts(laws, best[2], FIRST_COUNT_SHARE)
+    rivals = [_learn(readings_of, ratio, start, turn_steps, slow_factor, phase) for start in starts]
+    return replace(best[0], rival_gap=rival_gaps(best[0], best[1], rivals))

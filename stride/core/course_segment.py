@@ -72,6 +72,9 @@ class Segmentation:
     #: log of the sum, over every segmentation, of its prior probability times its turn
     #: steps' likelihood ratios (the record's likelihood over its all-walking likelihood)
     log_total: float = 0.0
+    #: for each pass, how much likelier (nats) the session is under this reading than under
+    #: the likeliest rival reading without that pass (inf: every rival has it)
+    rival_gap: list[float] | None = None
 
 
 def step_evidence(

@@ -1,0 +1,59 @@
+"""Rival readings of a course session: a pass is measured only when no reading nearly as
+likely lacks it (:attr:`~stride.core.course.CourseParams.rival_margin`).
+
+Learning climbs to the reading nearest its start (:mod:`stride.core.course_fit`), and a
+reading can be self-consistent and wrong: every other turn missed gives passes that all
+agree at two passes and a turn, and a turn whose first or last step is as quick as walking
+gives passes that all agree a step long, with turns a step short. Under the laws that
+reading learnt, its passes' ends look sure. Learning started from those rivals' counts
+finds them when the session supports them; where one is nearly as likely as the reading
+kept (or likelier), a pass it does not have is not sure, however sure its ends look.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from stride.core.course_segment import MIN_COUNT_SD, Segmentation
+
+if TYPE_CHECKING:
+    from stride.core.course_fit import Laws
+
+
+def rival_starts(first: Laws, learnt: Laws, share: float) -> Iterator[Laws]:
+    """Starts for readings that rival the one kept (``learnt``: its laws): its typical
+    pass as two passes and a turn (every other turn missed: passes that all agree, so
+    :func:`~stride.core.course_fit.unlike_counts` starts nothing), and its turns a step
+    longer and its passes a step shorter, or the reverse (a turn's first or last step as
+    quick as walking: passes that all agree a step off). The other laws as the threshold
+    started them (``first``), the pass count's spread ``share`` of it."""
+    n, m = round(learnt.pass_count), round(learnt.turn_count)
+    for count, turn in (((n - m) / 2, m), (n - 1, m + 1), (n + 1, m - 1)):
+        if count >= 2 and turn >= 2:
+            yield replace(
+                first,
+                pass_count=float(count),
+                pass_sd=max(MIN_COUNT_SD, share * count),
+                turn_count=float(turn),
+            )
+
+
+def rival_gaps(
+    seg: Segmentation, kept: float, rivals: Sequence[tuple[Segmentation, float, Laws] | None]
+) -> list[float]:
+    """For each pass of ``seg`` (the reading kept, the record's log-likelihood ``kept``
+    under it), how much likelier the record is under it than under the likeliest rival
+    reading that lacks that pass (negative: the rival is likelier; inf: every rival has
+    it)."""
+    gaps = [math.inf] * len(seg.passes)
+    for rival in rivals:
+        if rival is None:
+            continue
+        theirs = set(rival[0].passes)
+        for k, ends in enumerate(seg.passes):
+            if ends not in theirs:
+                gaps[k] = min(gaps[k], kept - rival[1])
+    return gaps
