@@ -25,6 +25,7 @@ from stride.core.rows import StepRow, json_safe
 from stride.session.belt_control import change_speed, start_belt, stop_belt
 from stride.session.chunks import Chunk, chunking_is_free, join_runs
 from stride.session.diagnose import diagnose
+from stride.session.interrupts import saving
 from stride.session.notices import NoticePrinter, device_logs_to
 from stride.session.observers import (
     MAX_PENDING,
@@ -325,7 +326,8 @@ class Session:
             self.request_stop("Ctrl-C")
         except BaseException as err:
             failure = err
-        result = self._shutdown(analysis_thread, failure)
+        with saving():
+            result = self._shutdown(analysis_thread, failure)
         if failure is not None:
             raise failure
         return result

@@ -40,6 +40,7 @@ from stride.ingest.pipeline import (
 from stride.session.checks import check_history_db, check_record_dir, default_record_dir
 from stride.session.clock import check_speedup, clock_meta, session_clock
 from stride.session.devices import BoxPort, open_box, open_treadmill
+from stride.session.interrupts import saving
 from stride.session.live import Session
 from stride.session.observers import SessionObserver
 from stride.session.protocols import SessionOptions, SessionResult
@@ -206,7 +207,8 @@ class LiveRun:
 def run_live(args: LiveArgs) -> int:
     """``stride live``: returns the exit code (errors raise a StrideError: one line, exit 1)."""
     run = live_session(args)
-    finish_output(run.result, json_doc=args.json_doc, ui=run.ui)
+    with saving():
+        finish_output(run.result, json_doc=args.json_doc, ui=run.ui)
     if args.history:
         register(args, run.result, run.meta, run.started)
     if run.result.recording_failure is not None:
@@ -393,10 +395,13 @@ def register(
             recording_path=str(result.recording) if result.recording else None,
             meta={"feedback": feedback, "session": result.session, "recording_complete": complete},
         )
-    except StrideError as err:  # the session itself succeeded: say so, keep exit code 0
+    except (StrideError, KeyboardInterrupt) as err:  # the session itself succeeded: say so
         later = ""
         if result.recording is not None:
             later = (
                 f"; store it later with: stride history add {shlex.quote(str(result.recording))}"
             )
-        print(f"stride: warning: session not stored in the history: {err}{later}", file=sys.stderr)
+        why = "interrupted (Ctrl-C)" if isinstance(err, KeyboardInterrupt) else err
+        print(f"stride: warning: session not stored in the history: {why}{later}", file=sys.stderr)
+        if isinstance(err, KeyboardInterrupt):
+            raise
