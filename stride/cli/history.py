@@ -106,7 +106,7 @@ def _show(
 
     from stride.cli.shown import shown
     from stride.core.norms import MIN_SESSIONS_FOR_TREND
-    from stride.history.trends import points, trends
+    from stride.history.trends import points, session_dates, trends
 
     console = Console()
     if not records:
@@ -134,14 +134,16 @@ def _show(
         ((subj, recs),) = by_subject.items()
         who = shown(subj) if subj else "(no subject)"
         table = Table(title=f"Sessions of {who} ({shown(db)})")
-        columns = ("date", "source", "feedback", "steps", "cadence", "step-length SI %")
-        for col in (*columns, "on target %", "stride CV %"):
+        # headers wrapped at spaces into widths that fit 80 columns, so none is cut
+        columns = {"date": None, "source": None, "feedback": 8, "steps": 5, "cadence": 7}
+        columns |= {"step length SI %": 6, "on target %": 6, "stride CV %": 6}
+        for col, width in columns.items():
             left = col in ("date", "source")
-            table.add_column(col, justify="left" if left else "right", no_wrap=left)
+            table.add_column(col, justify="left" if left else "right", no_wrap=left, width=width)
         pts = points(recs)
-        for p in pts[-_MAX_ROWS:]:
+        for p, date in list(zip(pts, session_dates(pts), strict=True))[-_MAX_ROWS:]:
             table.add_row(
-                p.started_at[:10],
+                date.replace(" ", "\n"),  # a time of day below its date
                 shown(p.source),
                 {True: "yes", False: "no", None: "-"}[p.feedback],
                 "-" if p.steps is None else str(p.steps),

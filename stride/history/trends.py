@@ -16,8 +16,10 @@ Trend slopes need at least :data:`~stride.core.norms.MIN_SESSIONS_FOR_TREND` ses
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
@@ -53,6 +55,26 @@ class SessionPoint:
     target_within: float | None
     stride_time_cv: float | None
     feedback: bool | None
+
+
+def session_dates(pts: Sequence[SessionPoint]) -> list[str]:
+    """Each session's date in local time (stored in UTC), with its time of day where
+    another of these sessions falls on the same day, so that every row can be told apart."""
+    local: list[datetime | None] = []
+    for p in pts:
+        try:
+            local.append(datetime.fromisoformat(p.started_at.replace("Z", "+00:00")).astimezone())
+        except ValueError:
+            local.append(None)
+    days = Counter(t.date() for t in local if t is not None)
+    return [
+        p.started_at[:16]
+        if t is None
+        else f"{t:%Y-%m-%d %H:%M}"
+        if days[t.date()] > 1
+        else f"{t:%Y-%m-%d}"
+        for p, t in zip(pts, local, strict=True)
+    ]
 
 
 def points(records: Sequence[SessionRecord]) -> list[SessionPoint]:

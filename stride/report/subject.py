@@ -21,6 +21,7 @@ from stride.history.trends import (
     SessionPoint,
     fit_exponential,
     points,
+    session_dates,
     subject_changes,
 )
 from stride.report import plots
@@ -107,11 +108,11 @@ def _session_rows(records: list[SessionRecord], pts: list[SessionPoint]) -> list
         return "" if v is None else format(v * k, spec)
 
     rows = []
-    for r, p in zip(records, pts, strict=True):
+    for r, p, date in zip(records, pts, session_dates(pts), strict=True):
         si = p.step_length_si
         rows.append(
             [
-                p.started_at[:10],
+                date,
                 {True: "with feedback", False: "without feedback", None: ""}[p.feedback],
                 "" if p.steps is None else str(p.steps),
                 fmt(p.cadence_spm, ".1f"),
