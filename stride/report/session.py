@@ -191,7 +191,8 @@ def _info_rows(data: SessionData) -> list[tuple[str, str]]:
     if cadence_target is not None:
         rows.append(("target cadence", f"{cadence_target:.1f} steps/min"))
     for t, old, new in speed_changes(meta):
-        rows.append((f"speed change at {t:.0f} s", f"{speed(old)} to {speed(new)}"))
+        was = "" if old is None else f"{speed(old)} "
+        rows.append((f"speed change at {t:.0f} s", f"{was}to {speed(new)}"))
     return rows
 
 
@@ -232,14 +233,16 @@ def _symmetry_rows(s: dict[str, Any]) -> list[tuple[str, str, str]]:
     return rows
 
 
-def speed_changes(meta: dict[str, Any]) -> list[tuple[float, float, float]]:
+def speed_changes(meta: dict[str, Any]) -> list[tuple[float, float | None, float]]:
     """(time, old m/s, new m/s) of each belt speed change recorded in session.json (a live
-    session's ``speed_changes`` [{elapsed_s, mps}], a simulated one's [[s, m/s], ...])."""
+    session's ``speed_changes`` [{elapsed_s, mps}], a simulated one's [[s, m/s], ...]);
+    old None where the speed before is not recorded (a live session's first change)."""
     raw = meta.get("speed_changes")
-    points: list[tuple[float, float]] = []
-    start = number(_obj(meta.get("sim")).get("speed_mps"))
-    if start is not None:  # a simulated session lists changes only, after its set speed
-        points.append((0.0, start))
+    # a simulated session lists changes only, after its set speed; a live one lists every
+    # speed it set, the belt's speed before the first not being one of them
+    points: list[tuple[float, float | None]] = [
+        (0.0, number(_obj(meta.get("sim")).get("speed_mps")))
+    ]
     for x in raw if isinstance(raw, list) else []:
         if isinstance(x, dict):
             t, v = number(x.get("elapsed_s")), number(x.get("mps"))
@@ -249,7 +252,8 @@ def speed_changes(meta: dict[str, Any]) -> list[tuple[float, float, float]]:
             continue
         if t is not None and v is not None:
             points.append((t, v))
-    return [(t, a, b) for (_, a), (t, b) in itertools.pairwise(points) if a != b]
+    pairs = itertools.pairwise(points)
+    return [(t, a, b) for (_, a), (t, b) in pairs if b is not None and a != b]
 
 
 def _summary_tables(page: Page, data: SessionData) -> None:
