@@ -91,7 +91,10 @@ def add(
 
 
 def _fmt(value: float | None, spec: str, scale: float = 1.0) -> str:
-    return "-" if value is None else format(value * scale, spec)
+    if value is None:
+        return "-"
+    text = format(value * scale, spec)
+    return format(0.0, spec) if float(text) == 0 else text  # never "-0.0"
 
 
 def _show(

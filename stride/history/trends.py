@@ -246,9 +246,13 @@ class ExpFit:
         return -self.tau * math.log(ratio)
 
 
-def fit_exponential(x: Sequence[float], y: Sequence[float]) -> ExpFit | None:
+def fit_exponential(
+    x: Sequence[float], y: Sequence[float], floor: float | None = None
+) -> ExpFit | None:
     """Least-squares exponential fit (grid over tau, exact linear solve for the rest).
 
+    ``floor``: the lowest plateau the quantity allows (0 for an absolute value such as
+    |SI|); a plateau below it is held at it and the amplitude fitted alone.
     Deterministic and dependency-free; None with fewer than 3 points or no spread in x.
     """
     xs = np.asarray(x, dtype=float)
@@ -262,6 +266,9 @@ def fit_exponential(x: Sequence[float], y: Sequence[float]) -> ExpFit | None:
     for tau in np.geomspace(span / 200.0, span * 20.0, 400):
         basis = np.column_stack([np.ones_like(xs), np.exp(-(xs - xs[0]) / tau)])
         coef, *_ = np.linalg.lstsq(basis, ys, rcond=None)
+        if floor is not None and coef[0] < floor:
+            amp_only, *_ = np.linalg.lstsq(basis[:, 1:], ys - floor, rcond=None)
+            coef = np.asarray([floor, amp_only[0]])
         sse = float(np.sum((basis @ coef - ys) ** 2))
         if best is None or sse < best[0]:
             best = (sse, float(coef[0]), float(coef[1]), float(tau))

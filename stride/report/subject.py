@@ -133,7 +133,7 @@ def _symmetry_section(page: Page, pts: list[SessionPoint]) -> None:
         x, y = _series(gpts, "step_length_si")
         y = np.abs(y)
         series[name] = (x, y)
-        fit = fit_exponential(x, y) if x.size else None
+        fit = fit_exponential(x, y, floor=0.0) if x.size else None  # |SI| >= 0
         fits[name] = fit
         proj[name], sentence = _projection(fit, x, y) if x.size else (None, "no symmetry values")
         first = f"{y[0]:.1f}" if y.size else ""
