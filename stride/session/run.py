@@ -379,7 +379,11 @@ def register(
 ) -> None:
     """Store the session in the history database (a session without steps is not)."""
     summary = result.analysis.get("summary") or {}
-    if not summary.get("steps"):
+    if not summary.get("steps"):  # said: a clinician would look for it in the history
+        print(
+            "stride: note: no steps were detected, so the session is not stored in the history",
+            file=sys.stderr,
+        )
         return
     feedback = args.target is not None and args.target.step_length_m is not None
     complete = result.recording_failure is None
