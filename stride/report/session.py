@@ -13,6 +13,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -172,7 +173,7 @@ def _info_rows(data: SessionData) -> list[tuple[str, str]]:
         rows.append(("subject", str(meta["subject"])))
     started = meta.get("started_utc") or meta.get("created_utc")
     if started:
-        rows.append(("started", str(started)))
+        rows.append(("started", _local_time(str(started))))
     if isinstance(s.get("steps"), int):
         rows.append(("steps", str(s["steps"])))
     cadence = number(s.get("cadence_spm"))
@@ -231,6 +232,15 @@ def _symmetry_rows(s: dict[str, Any]) -> list[tuple[str, str, str]]:
         if si is not None:
             rows.append((NAMES[key], signed_si(si, key), f"{ratio:.3f}" if ratio else ""))
     return rows
+
+
+def _local_time(iso: str) -> str:
+    """``2026-12-06 13:57`` in local time from a stored UTC time (as is if not a time)."""
+    try:
+        when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    return f"{when.astimezone():%Y-%m-%d %H:%M}" if when.tzinfo else f"{when:%Y-%m-%d %H:%M}"
 
 
 def speed_changes(meta: dict[str, Any]) -> list[tuple[float, float | None, float]]:

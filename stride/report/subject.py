@@ -144,7 +144,7 @@ def _symmetry_section(page: Page, pts: list[SessionPoint]) -> None:
     latest = next((p for p in reversed(pts) if p.step_length_si is not None), None)
     if latest is not None and latest.step_length_si is not None:
         page.text(
-            f"Last session ({latest.started_at[:10]}): symmetry index "
+            f"Last session ({session_dates([latest])[0]}): symmetry index "
             f"{signed_si(latest.step_length_si)}; {SYMMETRY_NORMAL_TEXT}."
         )
     page.plot(plots.recovery_curves(series, fits, NORMAL_SI, proj), "recovery curves")
@@ -232,8 +232,8 @@ def build_subject_page(
         ("", ""),
         [
             ("sessions", len(pts)),
-            ("first", pts[0].started_at[:10]),
-            ("last", pts[-1].started_at[:10]),
+            ("first", session_dates(pts[:1])[0]),
+            ("last", session_dates(pts[-1:])[0]),
         ],
     )
     _symmetry_section(page, pts)
