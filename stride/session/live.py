@@ -84,6 +84,7 @@ class Session:
         self.latency = LatencyHistogram()
         self.cpu = CpuMeter()
         self.rate = RateMeter()
+        self.crc_rate = RateMeter()
         self.speed_changes: list[dict[str, Any]] = []
         self.belt_started = False
         self.stop_reason = ""
@@ -247,6 +248,7 @@ class Session:
         h.crc_errors = c.get("crc_errors", 0)
         h.gaps = c.get("gaps", 0)
         rate = self.rate.update(now, h.frames)
+        h.crc_errors_per_s = self.crc_rate.update(now, h.crc_errors)
         h.reconnects = self._reconnects()
         wall = time.monotonic()
         if wall - self._published >= 1.0:  # the figures on screen change once a second
