@@ -368,7 +368,7 @@ def run_session(session: Session, ui: bool) -> SessionResult:
 
 def finish_output(result: SessionResult, *, json_doc: bool, ui: bool) -> None:
     """Human summary (stdout with a dashboard, else stderr) and the final JSON document."""
-    Console(stderr=not ui).print(summary_table(result))
+    Console(stderr=not ui).print(summary_table(result, events=ui))
     if json_doc:
         sys.stdout.write(json.dumps(json_safe(result.document())) + "\n")
         sys.stdout.flush()
