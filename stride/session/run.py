@@ -163,9 +163,11 @@ def _open_devices(
             if devices.driver is not None:
                 streams[RX_STREAM] = devices.driver
                 streams[TX_STREAM] = f"{devices.driver}-tx"
+            new = not record_dir.exists()
             devices.recorder = SessionRecorder(
                 record_dir, streams, force=args.force, clock=devices.clock.monotonic
             )
+            devices.recorder.made_folder = new
     except BaseException:
         devices.close()
         raise
@@ -287,6 +289,10 @@ def _run_live(
         view.show(session, args.target, belt_source=belt.kind, pipeline=pipeline)
     try:
         result = session.run(ui=args.ui_hook) if args.ui_hook else run_session(session, ui)
+    except StrideError:  # e.g. a silent port: a folder of nothing received is not left
+        if devices.recorder is not None:
+            devices.recorder.discard_if_nothing_received()
+        raise
     finally:
         devices.box.close()
     full_meta = {**meta, "box": pipeline.describe(), "speed_changes": result.speed_changes}
