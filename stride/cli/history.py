@@ -136,7 +136,7 @@ def _show(
     else:
         ((subj, recs),) = by_subject.items()
         who = shown(subj) if subj else "(no subject)"
-        table = Table(title=f"Sessions of {who} ({shown(db)})")
+        table = Table(title=f"Sessions of {who} ({shown(db)})", pad_edge=False)
         # headers wrapped at spaces into widths that fit 80 columns, so none is cut
         columns = {"date": None, "source": None, "feedback": 8, "steps": 5, "cadence": 7}
         columns |= {"step length SI %": 6, "on target %": 6, "stride CV %": 6}

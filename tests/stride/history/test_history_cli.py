@@ -89,8 +89,9 @@ def test_the_table_at_80_columns_cuts_no_header_and_tells_same_day_sessions_apar
     days = ["2026-09-01T07:00:00+00:00", "2026-09-01T10:30:00+00:00",
             "2026-09-01T13:00:00+00:00", "2026-09-01T15:45:00+00:00",
             "2026-09-04T09:00:00+00:00"]  # fmt: skip
-    for i, when in enumerate(days):
-        register_session(db, subject="José Ñ 李", started_at=when, source="live",
+    for i, when in enumerate(days):  # "recovery", the longest source, widens its column
+        register_session(db, subject="José Ñ 李", started_at=when,
+                         source="recovery" if i == 4 else "live",
                          summary=summary(8.0 - i), meta={"feedback": True})  # fmt: skip
     env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1", "TZ": "UTC"}
     out = subprocess.run(
