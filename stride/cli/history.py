@@ -118,15 +118,17 @@ def _show(
         return
     if len(by_subject) > 1:
         overview = Table(title=f"Subjects ({len(records)} sessions in {shown(db)})")
-        for col in ("subject", "sessions", "first", "last", "step-length SI", "on target"):
-            overview.add_column(col, justify="right" if col != "subject" else "left")
+        for col in ("subject", "sessions", "first", "last", "step length SI", "on target"):
+            # a subject id is folded onto more lines, never cut: "López-Ferná…" was two ids
+            left = col == "subject"
+            overview.add_column(col, justify="left" if left else "right", overflow="fold")
         for subj, recs in by_subject.items():
             pts = points(recs)
             overview.add_row(
                 shown(subj) if subj else "(none)",
                 str(len(recs)),
-                recs[0].started_at[:10],
-                recs[-1].started_at[:10],
+                session_dates(pts[:1])[0],
+                session_dates(pts[-1:])[0],
                 f"{_fmt(pts[0].step_length_si, '+.1f')} -> {_fmt(pts[-1].step_length_si, '+.1f')}",
                 f"{_fmt(pts[-1].target_within, '.0f', 100)} %",
             )

@@ -104,3 +104,27 @@ def test_the_table_at_80_columns_cuts_no_header_and_tells_same_day_sessions_apar
     for clock in ("07:00", "10:30", "13:00", "15:45"):
         assert sum(clock in ln for ln in lines) == 1
     assert "2026-09-04" in out.stdout and "09:00" not in out.stdout
+
+
+def test_the_subjects_overview_at_80_columns_folds_a_long_id_whole(
+    tmp_path: Path, summary: Any
+) -> None:
+    """Several subjects: the overview cut a long id to "López-Ferná…" (two such ids read
+    alike); it is folded onto more lines, whole."""
+    import os
+
+    from stride.history.db import register_session
+
+    db = tmp_path / "h.sqlite"
+    long_id = "Ana María López-Fernández"
+    for subject in (long_id, "P2"):
+        register_session(db, subject=subject, started_at="2026-09-01T09:00:00+00:00",
+                         source="live", summary=summary(5.0))  # fmt: skip
+    env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1", "TZ": "UTC"}
+    out = subprocess.run(
+        [sys.executable, "-m", "stride.cli.app", "history", "--db", str(db)],
+        capture_output=True, text=True, env=env, timeout=60, check=True,
+    )  # fmt: skip
+    assert "Subjects (2 sessions" in out.stdout and "…" not in out.stdout
+    cells = "".join(ln.split("│")[1].strip() for ln in out.stdout.splitlines() if "│" in ln)
+    assert "López-Fernández" in cells
