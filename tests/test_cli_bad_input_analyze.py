@@ -205,8 +205,9 @@ def test_an_unreadable_treadmill_stream_leaves_the_steps(
 ) -> None:
     """The treadmill's stream file with its header destroyed, empty, cut before its first
     chunk or missing: analyze and replay give every step from the intact box stream, step
-    lengths null as without a belt, one warning naming the file, exit 0 (before: both
-    refused the recording, or analyze said nothing of a file cut inside its header)."""
+    lengths null and flagged ``belt-unknown`` alike (analyze left the flag out), one warning
+    naming the file, exit 0 (before: both refused the recording, or analyze said nothing of
+    a file cut inside its header)."""
     rec = tmp_path / "copy"
     shutil.copytree(treadmill_recording, rec)
     rx = rec / "streams" / "treadmill.rx.rec"
@@ -233,6 +234,10 @@ def test_an_unreadable_treadmill_stream_leaves_the_steps(
     assert said[0] in replayed.stderr  # the same words, both ways
     steps = json.loads(replayed.stdout.strip().splitlines()[-1])["steps"]
     assert len(steps) == len(doc["steps"]) and all(s["step_length_m"] is None for s in steps)
+    # a treadmill was there and its speed is unknown: every step says so, both ways (as
+    # when the stream's bytes are all damaged, or the treadmill never answered live)
+    assert [s["flags"] for s in steps] == [s["flags"] for s in doc["steps"]]
+    assert all("belt-unknown" in s["flags"] for s in doc["steps"])
 
 
 def test_an_unreadable_box_stream_is_still_an_error(

@@ -195,3 +195,32 @@ def test_a_failed_history_offers_stride_history_add(
     err = capsys.readouterr().err
     assert "session not stored in the history" in err
     assert f"store it later with: stride history add '{tmp_path / 'my rec'}'" in err
+
+
+def test_a_session_without_steps_says_it_is_not_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No steps (a stopped belt, sensors not on the feet): nothing is stored, and that is
+    said (it was silent: the session was simply missing from the history). A Ctrl-C while
+    the history waits for a locked database is said with the stride history add line."""
+    from datetime import datetime
+
+    from stride.session import run as run_module
+    from stride.session.protocols import SessionResult
+
+    stored: list[object] = []
+    monkeypatch.setattr(run_module, "register_session", lambda *a, **k: stored.append(k))
+    empty = SessionResult({"summary": {"steps": 0}}, {}, tmp_path / "rec", recording_failure=None)
+    run_module.register(LiveArgs(port="x"), empty, {}, datetime.now())
+    assert not stored and "no steps were detected" in capsys.readouterr().err
+
+    def interrupted(*_: object, **__: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_module, "register_session", interrupted)
+    done = SessionResult({"summary": {"steps": 9}}, {}, tmp_path / "rec", recording_failure=None)
+    with pytest.raises(KeyboardInterrupt):
+        run_module.register(LiveArgs(port="x"), done, {}, datetime.now())
+    err = capsys.readouterr().err
+    assert "not stored in the history: interrupted (Ctrl-C)" in err
+    assert f"stride history add {tmp_path / 'rec'}" in err

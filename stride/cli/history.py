@@ -91,7 +91,10 @@ def add(
 
 
 def _fmt(value: float | None, spec: str, scale: float = 1.0) -> str:
-    return "-" if value is None else format(value * scale, spec)
+    if value is None:
+        return "-"
+    text = format(value * scale, spec)
+    return format(0.0, spec) if float(text) == 0 else text  # never "-0.0"
 
 
 def _show(
@@ -106,7 +109,7 @@ def _show(
 
     from stride.cli.shown import shown
     from stride.core.norms import MIN_SESSIONS_FOR_TREND
-    from stride.history.trends import points, trends
+    from stride.history.trends import points, session_dates, trends
 
     console = Console()
     if not records:
@@ -115,15 +118,17 @@ def _show(
         return
     if len(by_subject) > 1:
         overview = Table(title=f"Subjects ({len(records)} sessions in {shown(db)})")
-        for col in ("subject", "sessions", "first", "last", "step-length SI", "on target"):
-            overview.add_column(col, justify="right" if col != "subject" else "left")
+        for col in ("subject", "sessions", "first", "last", "step length SI", "on target"):
+            # a subject id is folded onto more lines, never cut: "López-Ferná…" was two ids
+            left = col == "subject"
+            overview.add_column(col, justify="left" if left else "right", overflow="fold")
         for subj, recs in by_subject.items():
             pts = points(recs)
             overview.add_row(
                 shown(subj) if subj else "(none)",
                 str(len(recs)),
-                recs[0].started_at[:10],
-                recs[-1].started_at[:10],
+                session_dates(pts[:1])[0],
+                session_dates(pts[-1:])[0],
                 f"{_fmt(pts[0].step_length_si, '+.1f')} -> {_fmt(pts[-1].step_length_si, '+.1f')}",
                 f"{_fmt(pts[-1].target_within, '.0f', 100)} %",
             )
@@ -133,15 +138,17 @@ def _show(
     else:
         ((subj, recs),) = by_subject.items()
         who = shown(subj) if subj else "(no subject)"
-        table = Table(title=f"Sessions of {who} ({shown(db)})")
-        columns = ("date", "source", "feedback", "steps", "cadence", "step-length SI %")
-        for col in (*columns, "on target %", "stride CV %"):
+        table = Table(title=f"Sessions of {who} ({shown(db)})", pad_edge=False)
+        # headers wrapped at spaces into widths that fit 80 columns, so none is cut
+        columns = {"date": None, "source": None, "feedback": 8, "steps": 5, "cadence": 7}
+        columns |= {"step length SI %": 6, "on target %": 6, "stride CV %": 6}
+        for col, width in columns.items():
             left = col in ("date", "source")
-            table.add_column(col, justify="left" if left else "right", no_wrap=left)
+            table.add_column(col, justify="left" if left else "right", no_wrap=left, width=width)
         pts = points(recs)
-        for p in pts[-_MAX_ROWS:]:
+        for p, date in list(zip(pts, session_dates(pts), strict=True))[-_MAX_ROWS:]:
             table.add_row(
-                p.started_at[:10],
+                date.replace(" ", "\n"),  # a time of day below its date
                 shown(p.source),
                 {True: "yes", False: "no", None: "-"}[p.feedback],
                 "-" if p.steps is None else str(p.steps),

@@ -16,8 +16,10 @@ Trend slopes need at least :data:`~stride.core.norms.MIN_SESSIONS_FOR_TREND` ses
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
@@ -53,6 +55,26 @@ class SessionPoint:
     target_within: float | None
     stride_time_cv: float | None
     feedback: bool | None
+
+
+def session_dates(pts: Sequence[SessionPoint]) -> list[str]:
+    """Each session's date in local time (stored in UTC), with its time of day where
+    another of these sessions falls on the same day, so that every row can be told apart."""
+    local: list[datetime | None] = []
+    for p in pts:
+        try:
+            local.append(datetime.fromisoformat(p.started_at.replace("Z", "+00:00")).astimezone())
+        except ValueError:
+            local.append(None)
+    days = Counter(t.date() for t in local if t is not None)
+    return [
+        p.started_at[:16]
+        if t is None
+        else f"{t:%Y-%m-%d %H:%M}"
+        if days[t.date()] > 1
+        else f"{t:%Y-%m-%d}"
+        for p, t in zip(pts, local, strict=True)
+    ]
 
 
 def points(records: Sequence[SessionRecord]) -> list[SessionPoint]:
@@ -224,9 +246,13 @@ class ExpFit:
         return -self.tau * math.log(ratio)
 
 
-def fit_exponential(x: Sequence[float], y: Sequence[float]) -> ExpFit | None:
+def fit_exponential(
+    x: Sequence[float], y: Sequence[float], floor: float | None = None
+) -> ExpFit | None:
     """Least-squares exponential fit (grid over tau, exact linear solve for the rest).
 
+    ``floor``: the lowest plateau the quantity allows (0 for an absolute value such as
+    |SI|); a plateau below it is held at it and the amplitude fitted alone.
     Deterministic and dependency-free; None with fewer than 3 points or no spread in x.
     """
     xs = np.asarray(x, dtype=float)
@@ -240,6 +266,9 @@ def fit_exponential(x: Sequence[float], y: Sequence[float]) -> ExpFit | None:
     for tau in np.geomspace(span / 200.0, span * 20.0, 400):
         basis = np.column_stack([np.ones_like(xs), np.exp(-(xs - xs[0]) / tau)])
         coef, *_ = np.linalg.lstsq(basis, ys, rcond=None)
+        if floor is not None and coef[0] < floor:
+            amp_only, *_ = np.linalg.lstsq(basis[:, 1:], ys - floor, rcond=None)
+            coef = np.asarray([floor, amp_only[0]])
         sse = float(np.sum((basis @ coef - ys) ** 2))
         if best is None or sse < best[0]:
             best = (sse, float(coef[0]), float(coef[1]), float(tau))

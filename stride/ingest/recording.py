@@ -17,6 +17,7 @@ side) is kept in the signals' ``meta`` and said once (:func:`skipped_warning`).
 from __future__ import annotations
 
 import heapq
+import math
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -172,11 +173,14 @@ def _recorded_belt(
     if source.kind == TREADMILL:
         proto = reader.streams.get(RX_STREAM)
         parser = reading_parser(proto)
+        # no reading at all: the treadmill's speed is unknown throughout, so every step is
+        # flagged ``belt-unknown`` as the live session (and a replay) flags a treadmill
+        # that never answers, and as a stream whose chunks are all damaged is flagged
         if parser is None:
-            return _Belt(None, None, unreadable_belt(proto), [])
+            return _Belt(None, None, unreadable_belt(proto), [[0.0, math.inf]])
         lost = unreadable_treadmill(reader)
         if lost is not None:
-            return _Belt(None, None, lost, [])
+            return _Belt(None, None, lost, [[0.0, math.inf]])
         limit = silence_limit(proto)
         got = treadmill_belt(arrivals, reader.chunks(RX_STREAM), parser, limit, carry_bytes(proto))
         note = f"treadmill ({proto}), {got.readings} readings, {len(got.outages)} outages"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,28 @@ def _figure(height: float = 3.2) -> tuple[Any, Any]:
 
     fig = Figure(figsize=(8.0, height), dpi=100, layout="constrained")
     return fig, fig.add_subplot()
+
+
+def _whole_sessions(ax: Any) -> None:
+    """Session numbers on the x axis as whole numbers (one session gave 0.96 ... 1.04)."""
+    from matplotlib.ticker import MaxNLocator
+
+    lo, hi = ax.get_xlim()
+    if hi - lo < 2.0:  # a session or two: room for whole numbers around them
+        mid = (lo + hi) / 2
+        ax.set_xlim(mid - 1.0, mid + 1.0)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _date_axis(fig: Any, ax: Any, dates: Sequence[Any]) -> None:
+    """Session dates on the x axis, spanning a week at least (one session's date was drawn
+    with four years of ticks around it)."""
+    if len(dates):
+        lo, hi = min(dates), max(dates)
+        if hi - lo < timedelta(days=7):
+            pad = (timedelta(days=7) - (hi - lo)) / 2
+            ax.set_xlim(lo - pad, hi + pad)
+    fig.autofmt_xdate()
 
 
 def _png(fig: Any) -> bytes:
@@ -191,6 +214,7 @@ def recovery_curves(
         if cross is not None:
             ax.axvline(cross, color=c, ls=":", lw=1.2)
     ax.set_xlabel("session number")
+    _whole_sessions(ax)
     ax.set_ylabel("|step-length SI| (%)")
     ax.set_ylim(bottom=0)
     ax.set_title("Recovery of step-length symmetry across sessions")
@@ -220,7 +244,7 @@ def across_sessions(
     ax.set_xlabel("session date")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    fig.autofmt_xdate()
+    _date_axis(fig, ax, [d for x, _ in series.values() for d in x])
     _legend_outside(fig)
     return _png(fig)
 
@@ -246,6 +270,6 @@ def step_lengths_by_date(
     ax.set_xlabel("session date")
     ax.set_ylabel("mean step length (m)")
     ax.set_title("Left and right step length per session")
-    fig.autofmt_xdate()
+    _date_axis(fig, ax, list(dates))
     _legend_outside(fig)
     return _png(fig)

@@ -60,8 +60,8 @@ def speed(mps: float) -> str:
 def signed_si(si: float, quantity: str = "step_length", *, short: bool = False) -> str:
     """``+6.2 % (the left step is longer)``: the sign convention said in words (``short``:
     ``+6.2 % (left longer)``, for tables)."""
-    if abs(si) < 0.05:
-        return f"{si:+.1f} % (" + ("equal" if short else "left and right equal") + ")"
+    if abs(si) < 0.05:  # 0.0, never "-0.0"
+        return "0.0 % (" + ("equal" if short else "left and right equal") + ")"
     side = "left" if si > 0 else "right"
     if short:
         return f"{si:+.1f} % ({side} longer)"

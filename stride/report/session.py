@@ -13,6 +13,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -172,7 +173,7 @@ def _info_rows(data: SessionData) -> list[tuple[str, str]]:
         rows.append(("subject", str(meta["subject"])))
     started = meta.get("started_utc") or meta.get("created_utc")
     if started:
-        rows.append(("started", str(started)))
+        rows.append(("started", _local_time(str(started))))
     if isinstance(s.get("steps"), int):
         rows.append(("steps", str(s["steps"])))
     cadence = number(s.get("cadence_spm"))
@@ -191,7 +192,8 @@ def _info_rows(data: SessionData) -> list[tuple[str, str]]:
     if cadence_target is not None:
         rows.append(("target cadence", f"{cadence_target:.1f} steps/min"))
     for t, old, new in speed_changes(meta):
-        rows.append((f"speed change at {t:.0f} s", f"{speed(old)} to {speed(new)}"))
+        was = "" if old is None else f"{speed(old)} "
+        rows.append((f"speed change at {t:.0f} s", f"{was}to {speed(new)}"))
     return rows
 
 
@@ -232,14 +234,25 @@ def _symmetry_rows(s: dict[str, Any]) -> list[tuple[str, str, str]]:
     return rows
 
 
-def speed_changes(meta: dict[str, Any]) -> list[tuple[float, float, float]]:
+def _local_time(iso: str) -> str:
+    """``2026-12-06 13:57`` in local time from a stored UTC time (as is if not a time)."""
+    try:
+        when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    return f"{when.astimezone():%Y-%m-%d %H:%M}" if when.tzinfo else f"{when:%Y-%m-%d %H:%M}"
+
+
+def speed_changes(meta: dict[str, Any]) -> list[tuple[float, float | None, float]]:
     """(time, old m/s, new m/s) of each belt speed change recorded in session.json (a live
-    session's ``speed_changes`` [{elapsed_s, mps}], a simulated one's [[s, m/s], ...])."""
+    session's ``speed_changes`` [{elapsed_s, mps}], a simulated one's [[s, m/s], ...]);
+    old None where the speed before is not recorded (a live session's first change)."""
     raw = meta.get("speed_changes")
-    points: list[tuple[float, float]] = []
-    start = number(_obj(meta.get("sim")).get("speed_mps"))
-    if start is not None:  # a simulated session lists changes only, after its set speed
-        points.append((0.0, start))
+    # a simulated session lists changes only, after its set speed; a live one lists every
+    # speed it set, the belt's speed before the first not being one of them
+    points: list[tuple[float, float | None]] = [
+        (0.0, number(_obj(meta.get("sim")).get("speed_mps")))
+    ]
     for x in raw if isinstance(raw, list) else []:
         if isinstance(x, dict):
             t, v = number(x.get("elapsed_s")), number(x.get("mps"))
@@ -249,7 +262,8 @@ def speed_changes(meta: dict[str, Any]) -> list[tuple[float, float, float]]:
             continue
         if t is not None and v is not None:
             points.append((t, v))
-    return [(t, a, b) for (_, a), (t, b) in itertools.pairwise(points) if a != b]
+    pairs = itertools.pairwise(points)
+    return [(t, a, b) for (_, a), (t, b) in pairs if b is not None and a != b]
 
 
 def _summary_tables(page: Page, data: SessionData) -> None:

@@ -21,6 +21,7 @@ from stride.history.trends import (
     SessionPoint,
     fit_exponential,
     points,
+    session_dates,
     subject_changes,
 )
 from stride.report import plots
@@ -107,11 +108,11 @@ def _session_rows(records: list[SessionRecord], pts: list[SessionPoint]) -> list
         return "" if v is None else format(v * k, spec)
 
     rows = []
-    for r, p in zip(records, pts, strict=True):
+    for r, p, date in zip(records, pts, session_dates(pts), strict=True):
         si = p.step_length_si
         rows.append(
             [
-                p.started_at[:10],
+                date,
                 {True: "with feedback", False: "without feedback", None: ""}[p.feedback],
                 "" if p.steps is None else str(p.steps),
                 fmt(p.cadence_spm, ".1f"),
@@ -132,7 +133,7 @@ def _symmetry_section(page: Page, pts: list[SessionPoint]) -> None:
         x, y = _series(gpts, "step_length_si")
         y = np.abs(y)
         series[name] = (x, y)
-        fit = fit_exponential(x, y) if x.size else None
+        fit = fit_exponential(x, y, floor=0.0) if x.size else None  # |SI| >= 0
         fits[name] = fit
         proj[name], sentence = _projection(fit, x, y) if x.size else (None, "no symmetry values")
         first = f"{y[0]:.1f}" if y.size else ""
@@ -143,7 +144,7 @@ def _symmetry_section(page: Page, pts: list[SessionPoint]) -> None:
     latest = next((p for p in reversed(pts) if p.step_length_si is not None), None)
     if latest is not None and latest.step_length_si is not None:
         page.text(
-            f"Last session ({latest.started_at[:10]}): symmetry index "
+            f"Last session ({session_dates([latest])[0]}): symmetry index "
             f"{signed_si(latest.step_length_si)}; {SYMMETRY_NORMAL_TEXT}."
         )
     page.plot(plots.recovery_curves(series, fits, NORMAL_SI, proj), "recovery curves")
@@ -231,8 +232,8 @@ def build_subject_page(
         ("", ""),
         [
             ("sessions", len(pts)),
-            ("first", pts[0].started_at[:10]),
-            ("last", pts[-1].started_at[:10]),
+            ("first", session_dates(pts[:1])[0]),
+            ("last", session_dates(pts[-1:])[0]),
         ],
     )
     _symmetry_section(page, pts)

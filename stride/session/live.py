@@ -25,6 +25,7 @@ from stride.core.rows import StepRow, json_safe
 from stride.session.belt_control import change_speed, start_belt, stop_belt
 from stride.session.chunks import Chunk, chunking_is_free, join_runs
 from stride.session.diagnose import diagnose
+from stride.session.interrupts import saving
 from stride.session.notices import NoticePrinter, device_logs_to
 from stride.session.observers import (
     MAX_PENDING,
@@ -83,6 +84,7 @@ class Session:
         self.latency = LatencyHistogram()
         self.cpu = CpuMeter()
         self.rate = RateMeter()
+        self.crc_rate = RateMeter()
         self.speed_changes: list[dict[str, Any]] = []
         self.belt_started = False
         self.stop_reason = ""
@@ -246,6 +248,7 @@ class Session:
         h.crc_errors = c.get("crc_errors", 0)
         h.gaps = c.get("gaps", 0)
         rate = self.rate.update(now, h.frames)
+        h.crc_errors_per_s = self.crc_rate.update(now, h.crc_errors)
         h.reconnects = self._reconnects()
         wall = time.monotonic()
         if wall - self._published >= 1.0:  # the figures on screen change once a second
@@ -325,7 +328,8 @@ class Session:
             self.request_stop("Ctrl-C")
         except BaseException as err:
             failure = err
-        result = self._shutdown(analysis_thread, failure)
+        with saving():
+            result = self._shutdown(analysis_thread, failure)
         if failure is not None:
             raise failure
         return result

@@ -17,6 +17,7 @@ disk (a torn last chunk is skipped on reading) and session.json keeps ``complete
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -56,6 +57,10 @@ class SessionRecorder:
         self.on_failure: Callable[[str], None] | None = None
         self._clock = clock
         self._started = clock()
+        #: Bytes the devices sent (the host's own commands, ``*.tx``, not counted).
+        self.received = 0
+        #: This recorder made the folder (it did not exist before).
+        self.made_folder = False
 
     def append(self, stream: str, data: bytes, host_t: float) -> None:
         """Record one chunk (an empty one: the device's port was reopened, recorded as the
@@ -63,6 +68,8 @@ class SessionRecorder:
         rec = self._streams.get(stream)
         if rec is None:
             return
+        if not stream.endswith(".tx"):
+            self.received += len(data)
         if self.failure is None:
             try:
                 if data:
@@ -88,6 +95,15 @@ class SessionRecorder:
             self.failure = f"recording stopped after {seconds:.1f} s: {what}"
         if self.on_failure is not None:
             self.on_failure(self.failure)
+
+    def discard_if_nothing_received(self) -> bool:
+        """Remove the folder this recorder made when no device sent a byte (a session that
+        never started: a silent or wrong port), so that the same --record works once the
+        port is right; a folder that existed before, or holds anything received, is kept."""
+        if self.received or not self.made_folder or not self.closed:
+            return False
+        shutil.rmtree(self.path, ignore_errors=True)
+        return True
 
     def write_meta(self, meta: Mapping[str, Any]) -> None:
         self.writer.write_meta(meta)

@@ -40,6 +40,7 @@ from stride.ingest.pipeline import (
 from stride.session.checks import check_history_db, check_record_dir, default_record_dir
 from stride.session.clock import check_speedup, clock_meta, session_clock
 from stride.session.devices import BoxPort, open_box, open_treadmill
+from stride.session.interrupts import saving
 from stride.session.live import Session
 from stride.session.observers import SessionObserver
 from stride.session.protocols import SessionOptions, SessionResult
@@ -162,9 +163,11 @@ def _open_devices(
             if devices.driver is not None:
                 streams[RX_STREAM] = devices.driver
                 streams[TX_STREAM] = f"{devices.driver}-tx"
+            new = not record_dir.exists()
             devices.recorder = SessionRecorder(
                 record_dir, streams, force=args.force, clock=devices.clock.monotonic
             )
+            devices.recorder.made_folder = new
     except BaseException:
         devices.close()
         raise
@@ -206,7 +209,8 @@ class LiveRun:
 def run_live(args: LiveArgs) -> int:
     """``stride live``: returns the exit code (errors raise a StrideError: one line, exit 1)."""
     run = live_session(args)
-    finish_output(run.result, json_doc=args.json_doc, ui=run.ui)
+    with saving():
+        finish_output(run.result, json_doc=args.json_doc, ui=run.ui)
     if args.history:
         register(args, run.result, run.meta, run.started)
     if run.result.recording_failure is not None:
@@ -285,6 +289,10 @@ def _run_live(
         view.show(session, args.target, belt_source=belt.kind, pipeline=pipeline)
     try:
         result = session.run(ui=args.ui_hook) if args.ui_hook else run_session(session, ui)
+    except StrideError:  # e.g. a silent port: a folder of nothing received is not left
+        if devices.recorder is not None:
+            devices.recorder.discard_if_nothing_received()
+        raise
     finally:
         devices.box.close()
     full_meta = {**meta, "box": pipeline.describe(), "speed_changes": result.speed_changes}
@@ -366,7 +374,7 @@ def run_session(session: Session, ui: bool) -> SessionResult:
 
 def finish_output(result: SessionResult, *, json_doc: bool, ui: bool) -> None:
     """Human summary (stdout with a dashboard, else stderr) and the final JSON document."""
-    Console(stderr=not ui).print(summary_table(result))
+    Console(stderr=not ui).print(summary_table(result, events=ui))
     if json_doc:
         sys.stdout.write(json.dumps(json_safe(result.document())) + "\n")
         sys.stdout.flush()
@@ -377,7 +385,11 @@ def register(
 ) -> None:
     """Store the session in the history database (a session without steps is not)."""
     summary = result.analysis.get("summary") or {}
-    if not summary.get("steps"):
+    if not summary.get("steps"):  # said: a clinician would look for it in the history
+        print(
+            "stride: note: no steps were detected, so the session is not stored in the history",
+            file=sys.stderr,
+        )
         return
     feedback = args.target is not None and args.target.step_length_m is not None
     complete = result.recording_failure is None
@@ -393,10 +405,13 @@ def register(
             recording_path=str(result.recording) if result.recording else None,
             meta={"feedback": feedback, "session": result.session, "recording_complete": complete},
         )
-    except StrideError as err:  # the session itself succeeded: say so, keep exit code 0
+    except (StrideError, KeyboardInterrupt) as err:  # the session itself succeeded: say so
         later = ""
         if result.recording is not None:
             later = (
                 f"; store it later with: stride history add {shlex.quote(str(result.recording))}"
             )
-        print(f"stride: warning: session not stored in the history: {err}{later}", file=sys.stderr)
+        why = "interrupted (Ctrl-C)" if isinstance(err, KeyboardInterrupt) else err
+        print(f"stride: warning: session not stored in the history: {why}{later}", file=sys.stderr)
+        if isinstance(err, KeyboardInterrupt):
+            raise

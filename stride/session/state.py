@@ -32,6 +32,8 @@ class Health:
     frames: int = 0
     frames_per_s: float = 0.0
     crc_errors: int = 0
+    #: Frames failing their CRC per second over the last seconds (a damaged link).
+    crc_errors_per_s: float = 0.0
     gaps: int = 0
     reconnects: int = 0
     box_connected: bool = True

@@ -17,9 +17,11 @@ def _ms(d: Any, key: str = "mean", scale: float = 1.0, unit: str = "") -> str:
     return f"{d[key] * scale:.1f}{unit}"
 
 
-def summary_table(result: SessionResult) -> RenderableType:
-    """A compact table of the final summary and the session's device figures; the
-    recording's path below it, whole however narrow the terminal (folded, never cut)."""
+def summary_table(result: SessionResult, *, events: bool = False) -> RenderableType:
+    """A compact table of the final summary and the session's device figures; ``events``:
+    what happened to the devices, at its times (after a dashboard, whose alerts went with
+    its screen; without one each was printed when it happened); the recording's path
+    below, whole however narrow the terminal (folded, never cut)."""
     s: dict[str, Any] = result.analysis.get("summary") or {}
     sess = result.session
     t = Table(title="session summary", show_header=True, header_style="bold", box=None)
@@ -82,7 +84,27 @@ def summary_table(result: SessionResult) -> RenderableType:
     )
     if lat.get("p99") is not None:
         t.add_row("latency", "", "", f"p50 {lat['p50']:.1f} ms, p99 {lat['p99']:.1f} ms")
-    if result.recording is None:
-        return t
-    path = Text.assemble(("recording ", "bold"), str(result.recording), overflow="fold")
-    return Group(t, path)
+    parts: list[RenderableType] = [t, *_events(sess.get("events") if events else None)]
+    if result.recording is not None:
+        path = Text.assemble(("recording ", "bold"), str(result.recording), overflow="fold")
+        parts.append(path)
+    return Group(*parts)
+
+
+_MAX_EVENTS = 8
+
+
+def _events(events: Any) -> list[Text]:
+    """What happened to the devices during the session (a box unplugged and never back, a
+    treadmill that stopped answering), each at its session time, where the summary is
+    read. At most a few lines; session.json keeps them all."""
+    if not isinstance(events, list) or not events:
+        return []
+    lines = [Text("during the session", style="bold")]
+    for e in events[:_MAX_EVENTS]:
+        at = e.get("elapsed_s") if isinstance(e, dict) else None
+        when = f"{int(at // 60)}:{int(at % 60):02d}" if isinstance(at, int | float) else "?"
+        lines.append(Text(f"  {when} {e.get('event', '')}", overflow="fold"))
+    if len(events) > _MAX_EVENTS:
+        lines.append(Text(f"  ... and {len(events) - _MAX_EVENTS} more (session.json)"))
+    return lines

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cli_helpers import stride_in_process
@@ -71,3 +72,59 @@ def test_no_history_yet_at_the_default_location(tmp_path: Path) -> None:
     )  # fmt: skip
     assert run.returncode == 0 and json.loads(run.stdout) == {"sessions": [], "warnings": []}
     assert not (tmp_path / "never.sqlite").exists()
+
+
+def test_the_table_at_80_columns_cuts_no_header_and_tells_same_day_sessions_apart(
+    tmp_path: Path, summary: Any
+) -> None:
+    """Four sessions on one day (and one on another) in a real history file, shown by
+    `stride history` as a process of its own on 80 columns: every header whole (``step-l…``
+    and ``feedba…`` before), and each same-day row with its local time of day (the rows
+    were four identical dates); a lone day keeps its date alone."""
+    import os
+
+    from stride.history.db import register_session
+
+    db = tmp_path / "h.sqlite"
+    days = ["2026-09-01T07:00:00+00:00", "2026-09-01T10:30:00+00:00",
+            "2026-09-01T13:00:00+00:00", "2026-09-01T15:45:00+00:00",
+            "2026-09-04T09:00:00+00:00"]  # fmt: skip
+    for i, when in enumerate(days):  # "recovery", the longest source, widens its column
+        register_session(db, subject="José Ñ 李", started_at=when,
+                         source="recovery" if i == 4 else "live",
+                         summary=summary(8.0 - i), meta={"feedback": True})  # fmt: skip
+    env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1", "TZ": "UTC"}
+    out = subprocess.run(
+        [sys.executable, "-m", "stride.cli.app", "history", "--db", str(db)],
+        capture_output=True, text=True, env=env, timeout=60, check=True,
+    )  # fmt: skip
+    lines = out.stdout.splitlines()
+    assert "…" not in out.stdout and max(len(ln) for ln in lines) <= 80
+    assert "feedback" in out.stdout and "length" in out.stdout and "target" in out.stdout
+    for clock in ("07:00", "10:30", "13:00", "15:45"):
+        assert sum(clock in ln for ln in lines) == 1
+    assert "2026-09-04" in out.stdout and "09:00" not in out.stdout
+
+
+def test_the_subjects_overview_at_80_columns_folds_a_long_id_whole(
+    tmp_path: Path, summary: Any
+) -> None:
+    """Several subjects: the overview cut a long id to "López-Ferná…" (two such ids read
+    alike); it is folded onto more lines, whole."""
+    import os
+
+    from stride.history.db import register_session
+
+    db = tmp_path / "h.sqlite"
+    long_id = "Ana María López-Fernández"
+    for subject in (long_id, "P2"):
+        register_session(db, subject=subject, started_at="2026-09-01T09:00:00+00:00",
+                         source="live", summary=summary(5.0))  # fmt: skip
+    env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1", "TZ": "UTC"}
+    out = subprocess.run(
+        [sys.executable, "-m", "stride.cli.app", "history", "--db", str(db)],
+        capture_output=True, text=True, env=env, timeout=60, check=True,
+    )  # fmt: skip
+    assert "Subjects (2 sessions" in out.stdout and "…" not in out.stdout
+    cells = "".join(ln.split("│")[1].strip() for ln in out.stdout.splitlines() if "│" in ln)
+    assert "López-Fernández" in cells

@@ -121,6 +121,29 @@ def test_fit_exponential_with_noise(rng: np.random.Generator) -> None:
     assert fit is not None and 6.0 < fit.tau < 10.5 and fit.rmse < 0.8
 
 
+def test_a_fitted_absolute_si_never_levels_off_below_zero() -> None:
+    """|SI| that reaches 0 within the sessions: the free fit's plateau is negative (a
+    subject report printed "plateau |SI| -0.8 %"); with ``floor=0`` it is held at 0 and
+    the rest refitted, and a plateau above the floor is left as it was."""
+    x = np.arange(1, 41, dtype=float)
+    y = np.maximum(13.0 * np.exp(-x / 14.0) - 0.8, 0.0) + 0.05 * np.sin(x)
+    free, held = fit_exponential(x, y), fit_exponential(x, y, floor=0.0)
+    assert free is not None and free.plateau < -0.5
+    assert held is not None and held.plateau == 0.0 and 9.0 < held.tau < 16.0
+    assert held.amplitude == pytest.approx(13.0, rel=0.05) and held.rmse < 0.5
+    above = 3.0 + 20.0 * np.exp(-x / 6.0)
+    assert fit_exponential(x, above, floor=0.0) == fit_exponential(x, above)
+
+
+def test_a_symmetry_index_of_zero_reads_without_a_sign() -> None:
+    """A symmetry index that rounds to zero is "0.0 %", never "-0.0 %"."""
+    from stride.report.readable import signed_si
+
+    assert signed_si(-0.04) == "0.0 % (left and right equal)"
+    assert signed_si(-0.04, short=True) == "0.0 % (equal)"
+    assert signed_si(-0.06, short=True) == "-0.1 % (right longer)"
+
+
 @pytest.mark.slow
 def test_simulated_patients_get_notes_only_for_changes_that_matter() -> None:
     """Recovering patients (the fast model) whose symmetry varies inside the normal range get

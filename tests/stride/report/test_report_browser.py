@@ -124,3 +124,35 @@ def test_report_of_a_simulated_session_reads_as_a_clinician_needs(tmp_path: Path
         assert words in dom, words
     assert re.search(r"[+-]\d+\.\d % \(the (left|right) step is longer\)", dom)
     assert "subject</td>" not in dom  # no subject: no row, not a placeholder
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_a_live_sessions_first_speed_change_is_in_the_report(
+    session_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live session's session.json lists each speed it set ({elapsed_s, mps}), not the
+    belt's speed before: the first change (the + key at 20 s) is shown with its new speed
+    (it was taken for the starting speed and left out of the table and the plots). Its
+    start reads in local time, to the minute (it was the stored ISO text in UTC)."""
+    import json
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Madrid")
+    time.tzset()
+    meta = json.loads((session_dir / "session.json").read_text())
+    meta["speed_changes"] = [{"elapsed_s": 20.0, "mps": 1.0}, {"elapsed_s": 40.0, "mps": 1.1}]
+    meta["started_utc"] = "2026-12-06T12:57:54.120+00:00"
+    (session_dir / "session.json").write_text(json.dumps(meta))
+    try:
+        out = session_report(session_dir, tmp_path / "report.html")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    dom = _dump_dom(out, tmp_path / "chromium-profile")
+    first = "<td>speed change at 20 s</td><td>to 1.00 m/s (3.6 km/h)</td>"
+    second = "<td>speed change at 40 s</td><td>1.00 m/s (3.6 km/h) to 1.10 m/s (4.0 km/h)"
+    assert first in dom and second in dom
+    assert "<td>started</td><td>2026-12-06 13:57</td>" in dom
+    m = re.search(r'<body[^>]*data-plots-ok="(\d+)/(\d+)"', dom)
+    assert m and m.group(1) == m.group(2)

@@ -71,3 +71,32 @@ def test_projection_sentences() -> None:
     assert _projection(stuck, x, stuck(x))[0] is None
     assert "not projected" in _projection(stuck, x, stuck(x))[1]
     assert "session 1" in _projection(None, np.array([1.0]), np.array([3.0]))[1]
+
+
+def test_a_first_session_is_plotted_on_whole_sessions_and_a_week_of_dates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A subject's first report (one session in a real history file): the session-number
+    axis had ticks 0.96 ... 1.04 and the date axes four years of ticks around the one
+    date; now whole session numbers, and dates over a week around the session."""
+    from matplotlib.dates import num2date
+
+    from stride.report import plots
+
+    figures: list[object] = []
+    monkeypatch.setattr(plots, "_png", lambda fig: figures.append(fig) or b"")
+    db = tmp_path / "h.sqlite"
+    plans = plan_patient("hemiparetic-left:0.8", weeks=1, sessions_per_week=1, feedback=True,
+                         seed=11, start=datetime(2026, 1, 5, 9, tzinfo=UTC))  # fmt: skip
+    p = plans[0]
+    register_sessions(db, [NewSession("P9", p.started_at, "recovery", fast_summary(p), p.meta())])
+    subject_report(db, "P9", tmp_path / "p9.html")
+    axes = [fig.axes[0] for fig in figures]  # type: ignore[attr-defined]
+    numbered = [ax for ax in axes if ax.get_xlabel() == "session number"]
+    dated = [ax for ax in axes if ax.get_xlabel() == "session date"]
+    assert len(numbered) == 1 and len(dated) >= 2
+    ticks = [t for t in numbered[0].get_xticks() if numbered[0].get_xlim()[0] <= t]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    for ax in dated:
+        lo, hi = (num2date(v) for v in ax.get_xlim())
+        assert 6.9 <= (hi - lo).total_seconds() / 86400 <= 7.1

@@ -40,3 +40,20 @@ def test_no_steps_counts_from_start() -> None:
     s.started_host_t = 100.0
     assert "No steps" not in texts(s, 104.0)
     assert "No steps for 5 s" in texts(s, 105.0)
+
+
+def test_a_damaged_box_link_is_named_not_blamed_on_the_walker() -> None:
+    """The box's frames failing their CRC many times a second (a bad cable; the simulated
+    box with a bit flipped in every 40th byte): the dashboard said only "No steps for 7 s
+    - is the walker on the belt?". It now names the damage and where to look; a rare bad
+    frame is counted on the devices line, not alarmed."""
+    s = SessionState(None)
+    s.started_host_t = 0.0
+    s.health.crc_errors, s.health.crc_errors_per_s = 547, 60.0
+    out = current_alerts(s, 7.0)
+    assert out[0].level == "error" and "Sensor box data damaged: 60 bad frames/s" in out[0].text
+    assert "(547 so far)" in out[0].text and "check the cable" in out[0].text
+    assert "No steps for 7 s - the box's data is damaged" in texts(s, 7.0)
+    assert "walker" not in texts(s, 7.0)
+    s.health.crc_errors_per_s = 0.5
+    assert "damaged" not in texts(s, 7.0) and "is the walker on the belt?" in texts(s, 7.0)

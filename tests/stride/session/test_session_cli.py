@@ -152,6 +152,9 @@ def test_bytes_that_never_decode_get_a_diagnosis_within_3_s(
     err = without_kernel_notice(out.stderr).strip().splitlines()
     assert len(err) == 1 and expect in err[0], out.stderr
     assert "Traceback" not in out.stderr
+    # nothing received: no folder left to refuse the same --record once the port is right
+    # (it was left with an empty stream and a summary of 0 steps); bytes that came are kept
+    assert (tmp_path / "rec").exists() == bool(payload)
 
 
 @pytest.mark.slow

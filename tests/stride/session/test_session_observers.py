@@ -175,3 +175,22 @@ def test_a_blocked_and_a_broken_observer_change_nothing(recording: Path) -> None
     observed = replay(recording, (lambda e: never.wait(), broken))
     never.set()
     assert observed.analysis == plain.analysis
+
+
+def test_ctrl_c_while_the_session_is_saved_is_waited_out(
+    recording: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A second Ctrl-C (a real SIGINT) arriving while the session ends: the session is
+    still saved and returns its whole result, and the note says so (it used to raise
+    KeyboardInterrupt out of the save, leaving the steps and summary unwritten)."""
+    import signal
+
+    def interrupt(event: SessionEvent) -> None:
+        if isinstance(event, StatusChanged) and event.status == Status.ENDED:
+            signal.raise_signal(signal.SIGINT)  # the main thread is draining the observers
+
+    plain = replay(recording, ())
+    observed = replay(recording, (interrupt,))
+    assert observed.analysis == plain.analysis and observed.reason == "end of recording"
+    assert "saving the session" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored

@@ -87,3 +87,33 @@ def test_the_summary_never_cuts_the_recordings_path_at_80_columns() -> None:
     text = console.export_text()
     assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80
     assert str(path) in "".join(line.rstrip() for line in text.splitlines())
+
+
+def test_the_summary_says_what_happened_to_the_devices() -> None:
+    """A box unplugged at 0:08 and never back (the simulated devices' server killed): the
+    summary after the dashboard showed 15 steps and the counters alone, as if the whole
+    session had been measured (the alerts went with the dashboard's screen); it now lists
+    the session's device events at their times. Without a dashboard each was printed as it
+    happened, and is not repeated."""
+    from stride.session.protocols import SessionResult
+    from stride.session.screen.summary import summary_table
+
+    events = [
+        {"elapsed_s": 7.979, "event": "sensor box unplugged (read failed); waiting for it"},
+        {"elapsed_s": 8.992, "event": "trackmaster not answering: port is disconnected"},
+    ] + [{"elapsed_s": 70.0 + i, "event": f"treadmill answering again {i}"} for i in range(9)]
+    result = SessionResult(
+        {"summary": {"steps": 15, "cadence_spm": 95.7}},
+        {"frames": 1221, "crc_errors": 1, "gaps": 1, "reconnects": 0, "events": events},
+        None,
+    )
+    console = Console(file=io.StringIO(), record=True, width=80, color_system=None)
+    console.print(summary_table(result))
+    assert "during the session" not in console.export_text()
+    console.print(summary_table(result, events=True))
+    text = console.export_text()
+    assert "during the session" in text
+    assert "0:07 sensor box unplugged" in text and "0:08 trackmaster not answering" in text
+    assert "1:15 treadmill answering again 5" in text and "again 6" not in text
+    assert "... and 3 more (session.json)" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
