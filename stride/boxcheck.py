@@ -10,6 +10,7 @@ unloaded level is far above zero is pressed all the time or has an offset.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -139,6 +140,7 @@ class BoxCheck:
             "saturated_reports": self.saturated_reports,
             "belt_speed_mps": self.belt_mps,
             "interrupted": self.interrupted,
+            "notes": list(self.decoder.notes),
         }
 
 
@@ -153,8 +155,15 @@ def run_check(
     """Read ``port`` until it has given ``seconds`` of samples (device time), or until
     ``no_data_s`` of wall time passed with no sample at all; ``on_update`` is called about
     four times a second for a live display. Ctrl-C ends the reading early: the check
-    returns what was read until then (``interrupted``), not nothing."""
+    returns what was read until then (``interrupted``), not nothing. What the box says
+    that disagrees with the protocol is in the report's ``notes``, not logged over the
+    display."""
     check = BoxCheck()
+    quiet = logging.getLogger("devices.sensorbox.decoder")
+    keep = quiet.propagate
+    null = logging.NullHandler()
+    quiet.addHandler(null)
+    quiet.propagate = False
     start = last_shown = clock()
     try:
         while True:
@@ -173,5 +182,8 @@ def run_check(
                 last_shown = now
     except KeyboardInterrupt:
         check.interrupted = True
+    finally:
+        quiet.removeHandler(null)
+        quiet.propagate = keep
     check.waited_s = clock() - start
     return check

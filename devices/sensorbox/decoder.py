@@ -8,6 +8,7 @@ for in :class:`DecoderStats`; nothing raises on bad input.
 
 from __future__ import annotations
 
+import logging
 import math
 
 import numpy as np
@@ -28,6 +29,7 @@ from devices.sensorbox.frames import (
     MAX_SAMPLES,
     MAX_WIRE_FRAME,
     MIN_FRAME,
+    PROTOCOL_VERSION,
     SAMPLES_HEAD,
     STATUS,
     T_BELT,
@@ -41,6 +43,10 @@ from devices.sensorbox.frames import (
 from devices.sensorbox.sequencer import GoodFrame, Released, Sequencer
 
 _KNOWN = frozenset({T_HELLO, T_SAMPLES, T_BELT, T_STATUS, T_ERROR})
+#: A SAMPLES period further than this share from the HELLO's sample rate disagrees with it.
+RATE_TOLERANCE = 0.01
+
+log = logging.getLogger(__name__)
 
 
 def payload_ok(ftype: int, payload: bytes, n_channels: int | None) -> str | None:
@@ -97,6 +103,10 @@ class StreamDecoder:
         self._missing = 0  # frames lost since the last SampleBlock
         self._restart = False
         self._last_host: float | None = None  # host time of the last bytes fed
+        #: What the box says that disagrees with docs/protocol.md or with itself (a protocol
+        #: version other than 1, SAMPLES whose channel count or period differ from the
+        #: HELLO's), each said once: also logged as a warning, which a live session shows.
+        self.notes: list[str] = []
 
     @property
     def pending(self) -> int:
@@ -180,6 +190,12 @@ class StreamDecoder:
                 return
             if problem == "channel_mismatch":  # a genuine frame: its bytes were good
                 st.frames += 1
+                assert self.hello is not None
+                self._say(
+                    f"sensor box: SAMPLES frames carry {frame[7]} channels but its HELLO "
+                    f"announces {self.hello.n_channels}: they are dropped (make the firmware's "
+                    "channel map and its SAMPLES frames agree, docs/protocol.md)"
+                )
         st.bytes_discarded += len(chunk) + 1
         st.resyncs += 1
         if first and problem in ("cobs_errors", "truncated", "crc_errors"):
@@ -202,6 +218,8 @@ class StreamDecoder:
         fr = r.frame
         if fr.ftype == T_SAMPLES:
             c, k, period = SAMPLES_HEAD.unpack_from(fr.payload)
+            if self.hello is not None:
+                self._check_period(period, self.hello.sample_rate_hz)
             values = np.frombuffer(fr.payload, dtype="<i2", offset=4).reshape(k, c)
             t = r.t_us + period * np.arange(k, dtype=np.int64)
             self.stats.samples += k
@@ -225,6 +243,13 @@ class StreamDecoder:
             hello = Hello.parse(fr.payload)
             assert hello is not None  # checked before sequencing
             self.hello = hello
+            if hello.protocol_version != PROTOCOL_VERSION:
+                self._say(
+                    f"sensor box speaks protocol version {hello.protocol_version} (firmware "
+                    f"{hello.firmware[0]}.{hello.firmware[1]}); stride reads version "
+                    f"{PROTOCOL_VERSION} and reads its frames as version {PROTOCOL_VERSION} "
+                    "(update stride, or flash the box with the firmware in firmware/)"
+                )
             out.append(HelloEvent(hello, fr.seq, r.t_us, fr.host_t))
         elif fr.ftype == T_BELT:
             counts, interval = BELT.unpack(fr.payload)
@@ -237,3 +262,18 @@ class StreamDecoder:
         elif fr.ftype == T_ERROR:
             msg = fr.payload[1:].decode("ascii", "replace")
             out.append(ErrorEvent(fr.payload[0], msg, fr.seq, r.t_us, fr.host_t))
+
+    def _check_period(self, period_us: int, rate_hz: int) -> None:
+        """Say once when a SAMPLES period disagrees with the HELLO's sample rate: the samples
+        are timed by their frame's period, the analysis by the HELLO's rate."""
+        if rate_hz > 0 and abs(period_us * rate_hz - 1e6) > RATE_TOLERANCE * 1e6:
+            self._say(
+                f"sensor box: SAMPLES frames are {period_us} us apart ({1e6 / period_us:.4g} Hz) "
+                f"but its HELLO says {rate_hz} Hz (make the firmware's sample rate and its "
+                "SAMPLES period agree, docs/protocol.md)"
+            )
+
+    def _say(self, message: str) -> None:
+        if message not in self.notes:
+            self.notes.append(message)
+            log.warning("%s", message)

@@ -238,8 +238,15 @@ class BertecTreadmill(Treadmill):
 
     def _send_speeds(self, left_mps: float, right_mps: float) -> None:
         incline = self.last_feedback.incline_deg if self.last_feedback else 0.0
+        if incline < 0.0:  # the command's incline is unsigned: sending 0 would level it
+            raise DeviceError(
+                f"the Bertec treadmill reports a decline of {-incline:.2f} deg, which a command "
+                "packet cannot keep (its incline is a uint16): a speed command would level the "
+                "treadmill under the walker, so none is sent",
+                fix="set the speed in the Bertec software, or level the treadmill first",
+            )
         packet = command_packet(
-            right_mps, left_mps, accel_mm_s2=self.accel_mm_s2, incline_deg=max(incline, 0.0)
+            right_mps, left_mps, accel_mm_s2=self.accel_mm_s2, incline_deg=incline
         )
         sock = self._connection()
         self._emit("tx", packet)

@@ -10,17 +10,24 @@ What this driver does, and what it will not do:
 - polls ``GETSPEED`` (``F1 A5 A5 F2``) for the speed and ``GETSTATUS`` (``F1 80 80 F2``) on
   request; every unit code of protocols.md is converted to SI; a speed in a non-speed or
   unknown unit is counted and read as NaN (unknown), never guessed;
-- the status byte's high bits (a frame toggle, reportedly) are *unverified*: they are kept
-  raw and never interpreted;
-- ``SETSPEED`` (``25``) payload order is *unverified*: setting speed is refused unless the
-  spec opts in, ``csafe:COM3?setspeed=lsb-msb-unit`` (sent in ``setspeed_unit``, default
-  0.1 km/h). Start/stop are not in protocols.md, so they are refused: use the console.
-- For extended frames, the address bytes are not part of the checksum (protocols.md says
-  the checksum covers the content) and are unstuffed like content.
+- the status byte's high bits (frame toggle, previous frame's status, documented by one
+  implementation, csafe-fitness) are kept raw and never acted on;
+- ``SETSPEED`` (``25``) takes value LSB, MSB, unit (confirmed by csafe-fitness:
+  5.0 km/h = ``F1 25 03 32 00 31 25 F2``). It drives the belt under a walking person, so it
+  stays off unless the spec turns it on, ``csafe:COM3?setspeed=lsb-msb-unit`` (sent in
+  ``setspeed_unit``, default 0.1 km/h). Start/stop are not in protocols.md, so they are
+  refused: use the console.
+- For extended frames, the address bytes are not part of the checksum (protocols.md) and
+  are unstuffed like content (protocols.md does not say whether an address in ``F0``..``F3``
+  is stuffed; the usual addresses, 00 host, FD/FF machine, never are).
+- a GETSPEED answer in a unit that is not a speed, and answers that are not good frames
+  (bad checksum, broken frame), are counted and said once each (a warning a live session
+  shows).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +38,8 @@ from devices.transport import ReconnectingPort, SerialLike
 from devices.treadmill.base import BeltReading, Treadmill, WireBytes
 from devices.treadmill.link import ByteLink
 from devices.units import KMH, MPH
+
+log = logging.getLogger(__name__)
 
 BAUDRATE = 9600
 EXT_START, START, STOP, STUFF = 0xF0, 0xF1, 0xF2, 0xF3
@@ -74,7 +83,13 @@ UNITS: dict[int, tuple[str, float]] = {
     0x53: ("rate", 1.0),
 }
 
-#: The only SETSPEED payload layout a user can opt into (protocols.md's unverified guess).
+#: Names of the unit codes, for messages.
+UNIT_NAMES = {
+    0x10: "mph", 0x11: "0.1 mph", 0x12: "0.01 mph", 0x21: "km", 0x24: "m", 0x30: "km/h",
+    0x31: "0.1 km/h", 0x32: "0.01 km/h", 0x33: "m/min", 0x52: "rev/min", 0x53: "strides/min",
+}  # fmt: skip
+
+#: The SETSPEED payload layout a user can turn on (protocols.md, confirmed by csafe-fitness).
 SETSPEED_LAYOUTS = ("lsb-msb-unit",)
 
 
@@ -161,7 +176,7 @@ class Response:
 
     @property
     def state(self) -> str:
-        """Machine state from the low nibble (high bits are unverified and ignored)."""
+        """Machine state from the low nibble (the high bits are kept raw, not acted on)."""
         return STATES.get(self.status & 0x0F, f"unknown ({self.status & 0x0F})")
 
 
@@ -290,13 +305,14 @@ class CsafeTreadmill(Treadmill):
                 fix="use one of 0x10 0x11 0x12 0x30 0x31 0x32 0x33",
             )
         self.setspeed = setspeed
-        # Only when the user opted into the unverified SETSPEED layout.
+        # Only when the user turned SETSPEED on: it drives the belt under a walking person.
         self.can_set_speed = setspeed is not None
         self.setspeed_unit = setspeed_unit
         self.stats = CsafeStats()
         self.last_status: int | None = None
         self._link = ByteLink(port, self._emit)
         self._splitter = FrameSplitter()
+        self._said: set[str] = set()
 
     @classmethod
     def open(cls, url: str, *, timeout: float = 0.5, **options: Any) -> CsafeTreadmill:
@@ -314,7 +330,7 @@ class CsafeTreadmill(Treadmill):
         return cls(port, setspeed=setspeed, setspeed_unit=unit, timeout=timeout)
 
     def read_status(self) -> Response:
-        """GETSTATUS: the state is in ``.state``; high bits of ``.status`` are unverified."""
+        """GETSTATUS: the state is in ``.state``; high bits of ``.status`` are kept raw."""
         with self._io("read status"):
             return self._transact(bytes([GETSTATUS]), self._deadline())
 
@@ -328,8 +344,9 @@ class CsafeTreadmill(Treadmill):
 
     def _set_speed_fix(self) -> str:
         return (
-            "the CSAFE SETSPEED byte order is unverified; if you know your treadmill takes "
-            "value LSB, MSB, unit, opt in with csafe:PORT?setspeed=lsb-msb-unit"
+            "setting a CSAFE treadmill's speed is off by default (it drives the belt under a "
+            "walking person); if your treadmill takes SETSPEED as value LSB, MSB, unit, turn "
+            "it on with csafe:PORT?setspeed=lsb-msb-unit"
         )
 
     # -- backend ----------------------------------------------------------------------------
@@ -341,7 +358,17 @@ class CsafeTreadmill(Treadmill):
         speed = speed_from_block(block)
         if math.isnan(speed):
             self.stats.unknown_units += 1
+            self._say_once(
+                f"csafe: the treadmill gives its speed in unit {block[-1]:#04x}"
+                f" ({UNIT_NAMES.get(block[-1], 'unknown')}), not a speed unit: belt speed "
+                "unknown, step lengths left out (docs/device-protocols.md lists the units)"
+            )
         return (speed,)
+
+    def _say_once(self, message: str) -> None:
+        if message not in self._said:
+            self._said.add(message)
+            log.warning("%s", message)
 
     def _set_speed(self, mps: float, deadline: float) -> None:
         factor = UNITS[self.setspeed_unit][1]
@@ -374,8 +401,12 @@ class CsafeTreadmill(Treadmill):
             for raw in self._splitter.feed(chunk):
                 try:
                     resp = parse_response(decode_frame(raw).content)
-                except ProtocolError:
+                except ProtocolError as err:
                     self.stats.bad_frames += 1
+                    self._say_once(
+                        "csafe: an answer that is not a good frame (counted, the poll is "
+                        f"repeated; later ones are counted only): {err}"
+                    )
                     raise
                 self.last_status = resp.status
                 self.stats.states[resp.state] = self.stats.states.get(resp.state, 0) + 1

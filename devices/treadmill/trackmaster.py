@@ -13,6 +13,8 @@ What this driver does:
   (``trackmaster:/dev/ttyUSB0?start=a1``) sends ``A1`` instead: the belt keeps running if
   the program dies -- only for setups with a person at the stop button;
 - exchange timeout 0.2 s, so one lost answer never leaves a 0.5 s silence;
+- ``BE``/``BF`` in answer to a status request (a poll) are counted and said once each;
+  to a command they are the command's error;
 - echo: the driver never sends the ``AC`` toggle (it cannot know the current state), and
   tolerates echo on: bytes before the expected answer (echoed commands, stale answers) are
   skipped and counted.
@@ -169,6 +171,7 @@ class TrackmasterTreadmill(Treadmill):
         self.keepalive_hz = keepalive_hz
         self.stats = TrackmasterStats()
         self._link = ByteLink(port, self._emit)
+        self._said: set[str] = set()
 
     @classmethod
     def open(
@@ -264,5 +267,11 @@ class TrackmasterTreadmill(Treadmill):
     def _request(self, code: int, n: int, deadline: float) -> bytes:
         cmd = bytes([code])
         self._send(cmd)
-        self._await(0xD0 | (code & 0x0F), cmd, deadline)
+        try:
+            self._await(0xD0 | (code & 0x0F), cmd, deadline)
+        except DeviceError as err:  # BE/BF to a status request: the poller only counts it
+            if str(err) not in self._said:
+                self._said.add(str(err))
+                log.warning("%s (counted; later ones are counted only)", err)
+            raise
         return self._link.read_exact(n, deadline)

@@ -45,6 +45,11 @@ def check(
             result = run_check(ser, seconds)
     finally:
         ser.close()
+    if result.decoder.notes and not any(c.chunks for c in result.channels):
+        # a box that disagrees with itself, whose frames were all dropped: say why
+        from devices.errors import ProtocolError
+
+        raise ProtocolError(result.decoder.notes[0])
     if result.samples == 0:  # the bytes say why: wrong port, protocol or baud rate
         from stride.session.diagnose import diagnose
 
@@ -105,3 +110,5 @@ def _footer(report: dict[str, Any]) -> None:
     if report.get("interrupted"):
         line += f"; stopped by Ctrl-C after {float(report['seconds']):.1f} s of samples"
     typer.echo(line)
+    for note in report.get("notes", []):
+        typer.echo(f"note: {note}")

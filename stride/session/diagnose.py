@@ -45,8 +45,10 @@ def diagnose(
         line = whole[:40].decode("ascii", "replace")
         return ProtocolError(
             f"{where} sends text lines (e.g. {line!r}), not sensor-box frames: wrong protocol",
-            fix="connect a box that speaks the stride sensor-box protocol (docs/protocol.md), "
-            "or check that this is the right port",
+            fix="a board printing CSV lines: stride live and stride check read the sensor-box "
+            "protocol only (flash firmware/ onto the board, docs/hardware.md); CSV lines are "
+            "read by devices.csvlines with a column map (docs/protocol.md, last section). Else "
+            "check that this is the right port",
         )
     zeros = sample.count(0) / max(1, len(sample))
     garbage = sum(1 for b in sample if b in _BAUD_GARBAGE) / max(1, len(sample))

@@ -78,6 +78,22 @@ def test_split_speeds_keep_reported_incline(
     assert other.recv(64, socket.MSG_WAITALL)[1:9] == bytes(8)
 
 
+def test_a_reported_decline_is_never_levelled_by_a_speed_command(
+    pair: tuple[bertec.BertecTreadmill, socket.socket],
+) -> None:
+    """Feedback's incline is an int16, the command's a uint16: a treadmill at -2.00 deg gets
+    no command (sending incline 0 would tilt it under the walker); the refusal says so."""
+    t, other = pair
+    other.sendall(bytes.fromhex("0004B0 0320 04B0 0320FF38") + bytes(21))  # incline -2.00 deg
+    assert t.read_speed().speeds_mps == (0.8, 1.2)
+    for command in (lambda: t.set_speed(1.0), lambda: t.set_speeds(0.5, 0.7), t.start):
+        with pytest.raises(DeviceError, match=r"decline of 2\.00 deg"):
+            command()
+    other.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        other.recv(64)  # nothing was sent
+
+
 def test_timeout_and_closed_connection(pair: tuple[bertec.BertecTreadmill, socket.socket]) -> None:
     t, other = pair
     with pytest.raises(DeviceTimeoutError):

@@ -173,6 +173,23 @@ def test_old_one_byte_pace_is_a_reported_length_mismatch() -> None:
         parse_treadmill_data(bytes.fromhex("2001 6801 32 78"))
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2001 6801 32 78",  # speed, one-byte pace (bit 5), heart rate (bit 8)
+        "6000 6801 32 33",  # speed, one-byte instantaneous and average pace (bits 5, 6)
+        "2004 6801 32 5802",  # speed, one-byte pace, elapsed time (bit 10)
+    ],
+)
+def test_one_byte_pace_is_refused_naming_the_pace_width(value: str) -> None:
+    """The pace width is unverified (docs/device-protocols.md): a value one byte short per
+    pace field is said to be one-byte pace, not a cut-off notification or a short heart
+    rate field."""
+    with pytest.raises(TruncatedValueError, match="pace as uint8") as info:
+        parse_treadmill_data(bytes.fromhex(value))
+    assert "unverified" in str(info.value) and info.value.fix
+
+
 @pytest.mark.parametrize("bit", [14, 15])
 def test_reserved_bits_are_an_error_naming_the_bit(bit: int) -> None:
     with pytest.raises(UnknownFlagsError, match=f"reserved bit\\(s\\) {bit}"):
