@@ -10,7 +10,7 @@ Bluetooth): the registry only calls its ``open(target, **options)``. Its
 drivers' sessions too. Specs::
 
     trackmaster:/dev/ttyUSB0          trackmaster:COM3?start=a1
-    csafe:COM3                        csafe:/dev/ttyUSB1?setspeed=lsb-msb-unit
+    csafe:COM3                        csafe:/dev/ttyUSB1?setspeed=off   (sets speed unless off)
     bertec:tcp://10.0.0.5:4000        fixed:3.5kmh        box
     ftms:"KICKR RUN" ftms:AA:BB:CC:DD:EE:FF ftms:sim?seed=1   rsc:Stryd   rsc:sim
     trackmaster:sim://treadmill?seed=3   (options the driver knows are taken out of the

@@ -10,13 +10,16 @@ What this driver does, and what it will not do:
 - polls ``GETSPEED`` (``F1 A5 A5 F2``) for the speed and ``GETSTATUS`` (``F1 80 80 F2``) on
   request; every unit code of protocols.md is converted to SI; a speed in a non-speed or
   unknown unit is counted and read as NaN (unknown), never guessed;
-- the status byte's high bits (frame toggle, previous frame's status, documented by one
-  implementation, csafe-fitness) are kept raw and never acted on;
-- ``SETSPEED`` (``25``) takes value LSB, MSB, unit (confirmed by csafe-fitness:
-  5.0 km/h = ``F1 25 03 32 00 31 25 F2``). It drives the belt under a walking person, so it
-  stays off unless the spec turns it on, ``csafe:COM3?setspeed=lsb-msb-unit`` (sent in
-  ``setspeed_unit``, default 0.1 km/h). Start/stop are not in protocols.md, so they are
-  refused: use the console.
+- the status byte's bit 7 (frame toggle, documented by one implementation, csafe-fitness)
+  is kept raw; bits 5-4 (the previous frame's status: ok, rejected, bad, not ready) are
+  read only after a SETSPEED (below);
+- ``SETSPEED`` (``25``, value LSB, MSB, unit; confirmed by csafe-fitness: 5.0 km/h =
+  ``F1 25 03 32 00 31 25 F2``) is sent whenever a speed is asked (in ``setspeed_unit``,
+  default 0.1 km/h); ``csafe:COM3?setspeed=off`` turns it off for a machine that misbehaves
+  (``setspeed=lsb-msb-unit`` of older command lines means on). Which frame bits 5-4 describe
+  is not documented, so both are read: "rejected" or "bad" in SETSPEED's own answer fails
+  ``set_speed``, in the next frame it is counted and said once; the belt is still read.
+  Start/stop are not in protocols.md, so they are refused: use the console.
 - For extended frames, the address bytes are not part of the checksum (protocols.md) and
   are unstuffed like content (protocols.md does not say whether an address in ``F0``..``F3``
   is stuffed; the usual addresses, 00 host, FD/FF machine, never are).
@@ -57,16 +60,9 @@ SETGRADE = 0x28
 
 #: Machine state in the low nibble of the status byte.
 STATES = {
-    0: "Error",
-    1: "Ready",
-    2: "Idle",
-    3: "HaveID",
-    5: "InUse",
-    6: "Pause",
-    7: "Finish",
-    8: "Manual",
-    9: "Offline",
-}
+    0: "Error", 1: "Ready", 2: "Idle", 3: "HaveID", 5: "InUse", 6: "Pause", 7: "Finish",
+    8: "Manual", 9: "Offline",
+}  # fmt: skip
 
 #: Unit code -> (kind, factor to SI: m/s for speed, m for distance, 1/min for rates).
 UNITS: dict[int, tuple[str, float]] = {
@@ -89,8 +85,28 @@ UNIT_NAMES = {
     0x31: "0.1 km/h", 0x32: "0.01 km/h", 0x33: "m/min", 0x52: "rev/min", 0x53: "strides/min",
 }  # fmt: skip
 
-#: The SETSPEED payload layout a user can turn on (protocols.md, confirmed by csafe-fitness).
-SETSPEED_LAYOUTS = ("lsb-msb-unit",)
+#: ``?setspeed=`` values: on (the default), off, and the payload layout older command lines
+#: gave to turn it on (value LSB, MSB, unit: protocols.md, confirmed by csafe-fitness).
+SETSPEED_VALUES = {"on": True, "off": False, "lsb-msb-unit": True}
+
+#: Status bits 5-4 (the previous frame's status, csafe-fitness) that say a frame was not taken.
+NOT_TAKEN = {1: "rejected", 2: "bad"}
+
+NOT_TAKEN_FIX = (
+    "the belt speed is still read; set it at the console, and if this treadmill never takes "
+    "SETSPEED, turn it off with csafe:PORT?setspeed=off"
+)
+
+
+def setspeed_on(value: str) -> bool:
+    """``?setspeed=`` -> whether SETSPEED is sent: on or ``lsb-msb-unit`` (any case), or off."""
+    key = value.strip().lower()
+    if key not in SETSPEED_VALUES:
+        raise InputError(
+            f"unknown CSAFE setspeed value {value!r}",
+            fix="setspeed=off turns speed setting off; leave it out (or setspeed=on) for on",
+        )
+    return SETSPEED_VALUES[key]
 
 
 def stuff(data: bytes) -> bytes:
@@ -269,6 +285,7 @@ class CsafeStats:
 
     bad_frames: int = 0
     unknown_units: int = 0
+    setspeed_not_taken: int = 0
     states: dict[str, int] = field(default_factory=dict)
 
 
@@ -289,36 +306,31 @@ class CsafeTreadmill(Treadmill):
         self,
         port: SerialLike,
         *,
-        setspeed: str | None = None,
+        setspeed: str = "on",
         setspeed_unit: int = 0x31,
         timeout: float = 0.5,
     ) -> None:
         super().__init__(timeout=timeout)
-        if setspeed is not None and setspeed not in SETSPEED_LAYOUTS:
-            raise InputError(
-                f"unknown CSAFE setspeed layout {setspeed!r}",
-                fix=f"use setspeed={SETSPEED_LAYOUTS[0]} or leave it out",
-            )
         if UNITS.get(setspeed_unit, ("", 0.0))[0] != "speed":
             raise InputError(
                 f"CSAFE unit code {setspeed_unit:#04x} is not a speed unit",
                 fix="use one of 0x10 0x11 0x12 0x30 0x31 0x32 0x33",
             )
-        self.setspeed = setspeed
-        # Only when the user turned SETSPEED on: it drives the belt under a walking person.
-        self.can_set_speed = setspeed is not None
+        # On unless turned off (?setspeed=off): the user asked for the speed.
+        self.can_set_speed = setspeed_on(setspeed)
         self.setspeed_unit = setspeed_unit
         self.stats = CsafeStats()
         self.last_status: int | None = None
         self._link = ByteLink(port, self._emit)
         self._splitter = FrameSplitter()
         self._said: set[str] = set()
+        self._watch = 0  # answers still to read for a SETSPEED's bits 5-4
 
     @classmethod
     def open(cls, url: str, *, timeout: float = 0.5, **options: Any) -> CsafeTreadmill:
         """Open ``url`` at 9600 8N1 (reopened by itself after unplug/replug)."""
         unit = options.pop("setspeed_unit", 0x31)
-        setspeed = options.pop("setspeed", None)
+        setspeed = options.pop("setspeed", "on")
         if isinstance(unit, str):
             try:
                 unit = int(unit, 0)
@@ -335,18 +347,17 @@ class CsafeTreadmill(Treadmill):
             return self._transact(bytes([GETSTATUS]), self._deadline())
 
     def speed_hint(self) -> str:
-        if self.setspeed is not None:
+        if self.can_set_speed:
             return "set it at its console"
         return (
-            "set it at its console, or, if your treadmill takes SETSPEED as value LSB, MSB, "
-            "unit, opt in with csafe:PORT?setspeed=lsb-msb-unit (docs/device-protocols.md)"
+            "set it at its console, or turn speed setting back on: leave ?setspeed=off out of "
+            "csafe:PORT (docs/treadmills.md)"
         )
 
     def _set_speed_fix(self) -> str:
         return (
-            "setting a CSAFE treadmill's speed is off by default (it drives the belt under a "
-            "walking person); if your treadmill takes SETSPEED as value LSB, MSB, unit, turn "
-            "it on with csafe:PORT?setspeed=lsb-msb-unit"
+            "speed setting is turned off for this CSAFE treadmill (?setspeed=off); leave that "
+            "out of csafe:PORT to send SETSPEED"
         )
 
     # -- backend ----------------------------------------------------------------------------
@@ -379,9 +390,28 @@ class CsafeTreadmill(Treadmill):
                 fix="choose a coarser setspeed_unit",
             )
         payload = value.to_bytes(2, "little") + bytes([self.setspeed_unit])
-        resp = self._transact(bytes([SETSPEED, len(payload)]) + payload, deadline)
+        self._watch = 2  # bits 5-4 of its answer, then of the next frame (_check_taken)
+        try:
+            resp = self._transact(bytes([SETSPEED, len(payload)]) + payload, deadline)
+        finally:
+            self._watch = min(self._watch, 1)  # no answer: the next frame may still say
         if resp.status & 0x0F == 0:
             raise DeviceError("CSAFE treadmill answered SETSPEED with state Error")
+
+    def _check_taken(self, resp: Response) -> None:
+        """Bits 5-4 "rejected" or "bad" in SETSPEED's answer fail it; in the next frame
+        (``set_speed`` has returned) they are said once. Both are counted."""
+        own, self._watch = self._watch == 2, self._watch - 1
+        verdict = NOT_TAKEN.get(resp.status >> 4 & 3)
+        if verdict is None:
+            return
+        self._watch = 0
+        self.stats.setspeed_not_taken += 1
+        where = "SETSPEED's answer" if own else "the frame after a SETSPEED"
+        problem = f"csafe: status bits 5-4 of {where} say {verdict}: the speed may not be set"
+        if own:
+            raise DeviceError(problem, fix=NOT_TAKEN_FIX)
+        self._say_once(f"{problem} ({NOT_TAKEN_FIX})")
 
     def _deadline(self) -> float:
         return self._link.deadline(self.timeout)  # a simulated console's seconds, held
@@ -410,4 +440,6 @@ class CsafeTreadmill(Treadmill):
                     raise
                 self.last_status = resp.status
                 self.stats.states[resp.state] = self.stats.states.get(resp.state, 0) + 1
+                if self._watch:
+                    self._check_taken(resp)
                 return resp

@@ -1,7 +1,9 @@
 """Setting the belt's speed from a live session: ``--speed`` at the start, the ``+``/``-``
 keys, the stop at the end. Where the driver cannot set the speed, the session says so once,
-with the driver's advice (its console, or how to enable it: CSAFE's ``?setspeed=``), and
-goes on; every change made is kept for session.json."""
+with the driver's advice (its console, or how to enable it: CSAFE's ``?setspeed=off`` left
+out), and goes on; a speed command that fails (no answer, or the treadmill rejects it) is
+said once and the session goes on reading the belt; every change made is kept for
+session.json (a stop only where the driver stops the belt: a CSAFE belt runs on)."""
 
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ def change_speed(session: Session, delta_mps: float) -> None:
         else:
             belt.set_speed(new)
     except StrideError as err:
-        session.state.note(f"speed change failed: {err}")
+        session.notes.once(f"speed change failed: {err}")
         return
     session.state.belt_set_mps = new
     session.speed_changes.append({"elapsed_s": round(session.state.elapsed_s, 3), "mps": new})
@@ -46,7 +48,11 @@ def start_belt(session: Session, speed: float) -> None:
     if not belt.can_set_speed:
         session.notes.once(read_only(belt))
         return
-    belt.start(speed)
+    try:
+        belt.start(speed)
+    except StrideError as err:
+        session.notes.once(f"speed change failed: {err}")
+        return
     session.belt_started = True
     session.state.belt_set_mps = speed
     session.speed_changes.append({"elapsed_s": 0.0, "mps": speed})
@@ -55,7 +61,7 @@ def start_belt(session: Session, speed: float) -> None:
 def stop_belt(session: Session) -> None:
     """Stop a belt this session started; a failure is a warning (the session's data stand)."""
     belt = session.belt
-    if belt is None or not session.belt_started:
+    if belt is None or not session.belt_started or not getattr(belt, "can_start_stop", True):
         return
     try:
         belt.stop()

@@ -232,7 +232,7 @@ def live_session(args: LiveArgs) -> LiveRun:
             "for stride to set the speed of",
             fix="set the speed at the treadmill's console and leave --speed out, or give "
             "--treadmill DRIVER:PORT of one that takes speed commands (trackmaster:PORT, "
-            "csafe:PORT?setspeed=lsb-msb-unit)",
+            "csafe:PORT)",
         )
     record_dir = None if args.no_record else (args.record or default_record_dir())
     if record_dir is not None:

@@ -25,6 +25,13 @@ from sim.harness import SimDevices
         ("trackmaster:/dev/ttyUSB0", "trackmaster", "/dev/ttyUSB0", {}),
         ("csafe:COM3", "csafe", "COM3", {}),
         ("csafe:COM3?setspeed=lsb-msb-unit", "csafe", "COM3", {"setspeed": "lsb-msb-unit"}),
+        ("csafe:COM3?setspeed=off", "csafe", "COM3", {"setspeed": "off"}),
+        (
+            "csafe:sim://csafe?world=w&setspeed=off",
+            "csafe",
+            "sim://csafe?world=w",
+            {"setspeed": "off"},
+        ),
         ("bertec:tcp://10.0.0.5:4000", "bertec", "tcp://10.0.0.5:4000", {}),
         ("fixed:3.5kmh", "fixed", "3.5kmh", {}),
         ("box", "box", "", {}),

@@ -93,28 +93,59 @@ def test_status_low_nibble_only() -> None:
     assert resp.state == "InUse" and resp.status == 0x85
 
 
-def test_setspeed_refused_without_opt_in() -> None:
+def test_setspeed_refused_when_turned_off() -> None:
     with expected_exchange([]) as port:
-        t = csafe.CsafeTreadmill(port)
+        t = csafe.CsafeTreadmill(port, setspeed="off")
         assert not t.can_set_speed
-        with pytest.raises(DeviceError, match="setspeed=lsb-msb-unit"):
+        with pytest.raises(DeviceError, match=r"\?setspeed=off") as err:
             t.set_speed(1.0)
+        assert "leave that out" in str(err.value)
         with pytest.raises(DeviceError, match="console"):
             t.stop()
 
 
-def test_setspeed_with_opt_in() -> None:
+@pytest.mark.parametrize("setspeed", [None, "on", "lsb-msb-unit", "ON", " Lsb-Msb-Unit "])
+def test_setspeed_is_on_by_default_and_for_old_command_lines(setspeed: str | None) -> None:
     # 1.0 m/s = 36 x 0.1 km/h: 25 03 24 00 31, checksum 33.
     pairs = [(bytes.fromhex("F1 25 03 24 00 31 33 F2"), bytes.fromhex("F1 05 05 F2"))]
     with expected_exchange(pairs) as port:
-        csafe.CsafeTreadmill(port, setspeed="lsb-msb-unit").set_speed(1.0)
+        t = (
+            csafe.CsafeTreadmill(port)
+            if setspeed is None
+            else csafe.CsafeTreadmill(port, setspeed=setspeed)
+        )
+        assert t.can_set_speed
+        t.set_speed(1.0)
 
 
 def test_setspeed_bad_options() -> None:
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="setspeed=off"):
         csafe.CsafeTreadmill(ScriptedPort([]), setspeed="msb-first")
     with pytest.raises(InputError):
         csafe.CsafeTreadmill(ScriptedPort([]), setspeed_unit=0x21)
+
+
+_WORDS = {"on": True, "off": False, "lsb-msb-unit": True}
+
+
+@given(
+    st.sampled_from(sorted(_WORDS)),
+    st.lists(st.booleans(), min_size=12, max_size=12),
+    st.sampled_from(["", " ", "\t"]),
+)
+def test_setspeed_values_in_any_case_and_spacing(word: str, upper: list[bool], pad: str) -> None:
+    text = pad + "".join(c.upper() if u else c for c, u in zip(word, upper, strict=False)) + pad
+    assert csafe.setspeed_on(text) is _WORDS[word]
+
+
+@given(st.text(max_size=20))
+def test_any_other_setspeed_value_is_refused_with_the_values_it_takes(text: str) -> None:
+    if text.strip().lower() in _WORDS:
+        assert csafe.setspeed_on(text) is _WORDS[text.strip().lower()]
+        return
+    with pytest.raises(InputError) as err:
+        csafe.setspeed_on(text)
+    assert "setspeed=off" in str(err.value) and "setspeed=on" in str(err.value)
 
 
 def test_bad_checksum_is_protocol_error() -> None:

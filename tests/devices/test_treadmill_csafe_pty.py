@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from devices.errors import DeviceError, ProtocolError
+from devices.errors import DeviceError, DeviceTimeoutError, ProtocolError
 from devices.treadmill import csafe
 from devices.units import KMH
 
@@ -89,30 +89,99 @@ def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 @pytest.mark.parametrize("peer", [lambda f: bytes.fromhex("F1 05 05 F2")], indirect=True)
-def test_the_documented_setspeed_example_on_the_wire(peer: CsafePeer) -> None:
-    """5.0 km/h = F1 25 03 32 00 31 25 F2 (docs/device-protocols.md), once turned on."""
-    t = csafe.CsafeTreadmill.open(peer.path, setspeed="lsb-msb-unit")
+def test_the_documented_setspeed_example_on_the_wire_by_default(peer: CsafePeer) -> None:
+    """5.0 km/h = F1 25 03 32 00 31 25 F2 (docs/device-protocols.md), sent without an
+    option: the user asked for the speed, as with a Trackmaster."""
+    t = csafe.CsafeTreadmill.open(peer.path)
     try:
         t.set_speed(5.0 * KMH)
         assert peer.line() == "9600 8N1"
     finally:
         t.close()
     assert peer.got == [bytes.fromhex("F1 25 03 32 00 31 25 F2")]
+    assert t.stats.setspeed_not_taken == 0
 
 
 @pytest.mark.parametrize("peer", [lambda f: b""], indirect=True)
-def test_setting_speed_is_off_by_default_for_what_it_does_not_for_doubt(peer: CsafePeer) -> None:
-    """The SETSPEED layout is confirmed (docs/device-protocols.md): the refusal says why it
-    is off by default and how to turn it on, not that the layout is in doubt."""
-    t = csafe.CsafeTreadmill.open(peer.path)
+def test_setspeed_off_sends_nothing_and_says_how_to_turn_it_on(peer: CsafePeer) -> None:
+    t = csafe.CsafeTreadmill.open(peer.path, setspeed="off")
     try:
         with pytest.raises(DeviceError) as err:
             t.set_speed(1.0)
     finally:
         t.close()
-    assert "unverified" not in str(err.value)
-    assert "setspeed=lsb-msb-unit" in str(err.value) and "walking person" in str(err.value)
+    assert "?setspeed=off" in str(err.value) and "leave that out" in str(err.value)
     assert peer.got == []
+
+
+def _answer(rejects: bytes) -> Callable[[bytes], bytes]:
+    """SETSPEED answered with ``rejects``; GETSPEED with 4.0 km/h (checksum BA)."""
+    return lambda f: rejects if f[1] == 0x25 else bytes.fromhex("F1 05 A5 03 28 00 31 BA F2")
+
+
+#: status 15: bits 5-4 = 1 (rejected), state 5 (InUse); 25: bits 5-4 = 2 (bad).
+@pytest.mark.parametrize(
+    ("peer", "verdict"),
+    [
+        (_answer(bytes.fromhex("F1 15 15 F2")), "rejected"),
+        (_answer(bytes.fromhex("F1 25 25 F2")), "bad"),
+    ],
+    indirect=["peer"],
+)
+def test_a_setspeed_its_answer_rejects_fails_and_the_belt_is_still_read(
+    peer: CsafePeer, verdict: str
+) -> None:
+    t = csafe.CsafeTreadmill.open(peer.path)
+    try:
+        with pytest.raises(DeviceError) as err:
+            t.set_speed(3.0 * KMH)
+        speed = t.read_speed().speeds_mps[0]
+    finally:
+        t.close()
+    assert f"SETSPEED's answer say {verdict}" in str(err.value)
+    assert "?setspeed=off" in str(err.value) and "still read" in str(err.value)
+    assert speed == pytest.approx(4.0 * KMH) and t.stats.setspeed_not_taken == 1
+    # 3.0 km/h = 30 = 1E: 25 03 1E 00 31, checksum 09; then the poll
+    assert peer.got == [bytes.fromhex("F1 25 03 1E 00 31 09 F2"), GETSPEED]
+
+
+def _flags_next(f: bytes) -> bytes:
+    """SETSPEED answered ok; each GETSPEED with bits 5-4 = 1 (status 15, checksum AA)."""
+    if f[1] == 0x25:
+        return bytes.fromhex("F1 05 05 F2")
+    return bytes.fromhex("F1 15 A5 03 28 00 31 AA F2")
+
+
+@pytest.mark.parametrize("peer", [_flags_next], indirect=True)
+def test_a_setspeed_the_next_frame_rejects_is_said_once(
+    peer: CsafePeer, caplog: pytest.LogCaptureFixture
+) -> None:
+    t = csafe.CsafeTreadmill.open(peer.path)
+    try:
+        with caplog.at_level(logging.WARNING, logger="devices.treadmill.csafe"):
+            for _ in range(2):
+                t.set_speed(3.0 * KMH)
+                speeds = [t.read_speed().speeds_mps[0] for _ in range(3)]
+    finally:
+        t.close()
+    assert speeds == pytest.approx([4.0 * KMH] * 3)
+    assert t.stats.setspeed_not_taken == 2  # only the frame right after each SETSPEED
+    (said,) = _warnings(caplog)
+    assert "frame after a SETSPEED say rejected" in said and "?setspeed=off" in said
+
+
+@pytest.mark.parametrize("peer", [_answer(b"")], indirect=True)
+def test_a_setspeed_without_answer_times_out_and_the_belt_is_still_read(
+    peer: CsafePeer,
+) -> None:
+    t = csafe.CsafeTreadmill.open(peer.path, timeout=0.2)
+    try:
+        with pytest.raises(DeviceTimeoutError, match="no answer to set speed"):
+            t.set_speed(3.0 * KMH)
+        speed = t.read_speed().speeds_mps[0]
+    finally:
+        t.close()
+    assert speed == pytest.approx(4.0 * KMH) and t.stats.setspeed_not_taken == 0
 
 
 @pytest.mark.parametrize("peer", [lambda f: SPEED_IN_STRIDES], indirect=True)
@@ -145,3 +214,54 @@ def test_an_answer_with_a_bad_checksum_is_counted_and_said_once(
     assert t.stats.bad_frames == 3 and peer.got == [GETSPEED] * 3
     (said,) = _warnings(caplog)
     assert "not a good frame" in said and "checksum" in said
+
+
+class _NoPipeline:
+    belt_listener = None
+
+    def counters(self) -> dict[str, int]:
+        return {}
+
+
+@pytest.mark.parametrize(
+    ("peer", "said"),
+    [
+        (_answer(bytes.fromhex("F1 15 15 F2")), "SETSPEED's answer say rejected"),
+        (_answer(b""), "no answer to set speed"),
+    ],
+    indirect=["peer"],
+)
+def test_a_session_says_a_failed_setspeed_once_and_goes_on_reading_the_belt(
+    peer: CsafePeer, said: str
+) -> None:
+    """``--speed`` and two ``+`` presses on a treadmill that rejects (or ignores) SETSPEED:
+    one notice, no speed change recorded, and the belt is still read."""
+    from stride.session.belt_control import start_belt
+    from stride.session.live import Session
+    from stride.session.protocols import SessionOptions
+    from stride.session.state import SessionState
+    from stride.session.treadmill import TreadmillBelt
+
+    t = csafe.CsafeTreadmill.open(peer.path, timeout=0.2)
+    state = SessionState(None)
+    session = Session(
+        _NoPipeline(),  # type: ignore[arg-type]
+        [],
+        state,
+        SessionOptions(json_lines=False),
+        belt=TreadmillBelt(t),
+    )
+    try:
+        start_belt(session, 3.0 * KMH)
+        session.handle("faster")
+        session.handle("faster")
+        speed = t.read_speed().speeds_mps[0]
+    finally:
+        t.close()
+    notes = [e["event"] for e in state.events]
+    assert (
+        len(notes) == 1 and notes[0].startswith("speed change failed: csafe") and said in notes[0]
+    )
+    assert session.speed_changes == [] and not session.belt_started
+    assert speed == pytest.approx(4.0 * KMH)
+    assert [f[1] for f in peer.got] == [0x25, 0x25, 0x25, 0xA5]  # each key tried again
