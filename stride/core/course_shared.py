@@ -46,10 +46,10 @@ def taken_once(readings_of: ReadingsOf) -> ReadingsOf:
         key = np.asarray(walking, dtype=np.bool_).tobytes()
         if key not in taken:
             ratio, phase = readings_of(walking)
-            ratio = np.array(ratio, dtype=np.float64)
+            ratio = np.array(ratio)  # a copy, as it is
             ratio.setflags(write=False)
             if phase is not None:
-                phase = Phases(np.array(phase.ratio, dtype=np.float64), phase.side)
+                phase = Phases(np.array(phase.ratio), phase.side)
                 phase.ratio.setflags(write=False)
             taken[key] = (ratio, phase)
         return taken[key]
