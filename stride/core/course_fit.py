@@ -33,7 +33,7 @@ segmentation, :attr:`~stride.core.course_segment.Segmentation.log_total`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -49,11 +49,19 @@ from stride.core.course_segment import (
     STEP_TIME_DOF,
     Posterior,
     Segmentation,
-    count_prior,
     phase_evidence,
     posterior,
     segment_course,
     step_evidence,
+)
+from stride.core.course_shared import (
+    Floats,
+    Phases,
+    Prepared,
+    ReadingsOf,
+    count_priors,
+    prepared,
+    taken_once,
 )
 
 #: rounds of re-estimating the laws from the segmentation's probabilities (chosen on seeds
@@ -76,23 +84,6 @@ FIRST_COUNT_SHARE = 0.25
 #: log-likelihoods (nats) closer than this are the same reading's, learnt again from
 #: another start (float rounding): the first one is kept
 SAME_LIKELIHOOD = 1e-6
-
-
-@dataclass(frozen=True)
-class Phases:
-    """Each row's phase ratio (:func:`~stride.core.step_ratios.phase_ratios`) and its
-    foot (0 left, 1 right): each foot's phase laws are its own (a hemiparetic walker's
-    feet split their steps differently, and a turn's extra time shifts a split the more
-    the smaller its swing share)."""
-
-    ratio: NDArray[np.float64]
-    side: NDArray[np.int8]
-
-
-#: the step-time ratios and the phase ratios (None when not weighed) with the walking
-#: steps' reference taken from the rows given
-ReadingsOf = Callable[[NDArray[np.bool_]], tuple[NDArray[np.float64], Phases | None]]
-Floats = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -120,12 +111,8 @@ class Laws:
 
     def priors(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """The pass and turn count priors (log-probabilities of 0..longest steps)."""
-        n0, m0 = self.pass_count, self.turn_count
-        pass_lp = count_prior(n0, self.pass_sd, math.ceil(3 * n0 + 6 * self.pass_sd))
-        turn_lp = count_prior(
-            m0, self.turn_sd, math.ceil(3 * m0 + 4 * self.turn_sd), self.turn_seen
-        )
-        return pass_lp, turn_lp
+        seen = None if self.turn_seen is None else self.turn_seen.tobytes()
+        return count_priors(self.pass_count, self.pass_sd, self.turn_count, self.turn_sd, seen)
 
     def evidence(
         self, ratio: NDArray[np.float64], phase: Phases | None = None
@@ -154,11 +141,12 @@ class Laws:
     ) -> Iterator[tuple[int, NDArray[np.bool_], NDArray[np.float64]]]:
         """For each foot whose phase is weighed: its code, its steps, and their phase
         ratios beyond the step time (:func:`own_phase`)."""
+        feet = prepared(ratio, phase).own  # each foot's steps and their readings
         for code in (0, 1):
             if self.phase_spread[code] <= 0:
                 continue
-            mine = phase.side == code
-            yield code, mine, own_phase(phase.ratio[mine], ratio[mine], self.phase_slope[code])
+            mine, ph, ra = feet[code]
+            yield code, mine, own_phase(ph, ra, self.phase_slope[code])
 
 
 def weighted_median(
@@ -184,16 +172,17 @@ def weighted_sd(
 
 
 def step_laws(
-    ratio: NDArray[np.float64], turning: NDArray[np.float64], slow_factor: float
+    ratio: Floats, turning: Floats, slow_factor: float, prep: Prepared | None = None
 ) -> tuple[float, float, float] | None:
     """Walking spread, turn median and turn spread of the step-time ratios, each step
-    weighted by its probability of turning (``turning``); None without turn steps."""
-    ok = np.isfinite(ratio)
-    r, q = ratio[ok], turning[ok]
+    weighted by its probability of turning (``turning``); None without turn steps
+    (``prep``: the ratios' :func:`prepared`, when at hand)."""
+    ok = np.isfinite(ratio) if prep is None else prep.known
+    r, q = ratio[ok] if prep is None else prep.known_ratio, turning[ok]
     p = 1 - q
     if q.sum() <= 0 or p.sum() <= 0:
         return None
-    order = r.argsort(kind="stable")
+    order = r.argsort(kind="stable") if prep is None else prep.order
     walk = max(weighted_sd(r, p, order), MIN_WALK_SPREAD)
     median = weighted_median(r, q, order)
     return (
@@ -221,11 +210,9 @@ def phase_laws(
     ratio are both finite and positive, as (spreads, turn medians, slopes, turn slopes)."""
     if phase is None:
         return (0.0, 0.0), (1.0, 1.0), (0.0, 0.0), (0.0, 0.0)
-    with np.errstate(invalid="ignore"):
-        ok = np.isfinite(phase.ratio) & np.isfinite(ratio) & (phase.ratio > 0) & (ratio > 0)
     left, right = (
-        foot_phase_laws(phase.ratio[m], ratio[m], turning[m], turn_slope)
-        for m in (ok & (phase.side == 0), ok & (phase.side == 1))
+        foot_phase_laws(ph, ra, turning[m], turn_slope, (x, y))
+        for m, ph, ra, x, y in prepared(ratio, phase).feet
     )
     return (left[0], right[0]), (left[1], right[1]), (left[2], right[2]), (left[3], right[3])
 
@@ -235,6 +222,7 @@ def foot_phase_laws(
     ratio: NDArray[np.float64],
     turning: NDArray[np.float64],
     turn_slope: bool = False,
+    logs: tuple[Floats, Floats] | None = None,
 ) -> tuple[float, float, float, float]:
     """Spread, the turn steps' median, the walking and the turn steps' slopes (log phase
     ratio on log step-time ratio, least squares, between 0 and 1) of one foot's phase ratios
@@ -249,15 +237,17 @@ def foot_phase_laws(
     time in its swing (log-slope ``d / (s - d)`` at a step time ``s``). A turn spends its
     extra time in one phase whatever its cycle's time: a longer step, a smaller slope (0:
     a split wholly set by the turn), so a turn step on a quick cycle (step-time ratio
-    about 1, as in chorea) still shows a turn's split."""
+    about 1, as in chorea) still shows a turn's split. ``logs``: the logs of ``ratio`` and
+    ``phase``, when at hand."""
     w = 1 - turning
     if turning.sum() <= 0 or w.sum() <= 0:
         return (0.0, 1.0, 0.0, 0.0)
-    x, y = np.log(ratio), np.log(phase)
+    x, y = (np.log(ratio), np.log(phase)) if logs is None else logs
     slope = _slope(x, y, w)[0]
     own, se = _slope(x, y, turning)
     tslope = own if turn_slope and own < slope - 2.0 * se else slope
-    r, t = own_phase(phase, ratio, slope), own_phase(phase, ratio, tslope)
+    r = phase / ratio**slope  # own_phase of ratios all finite and positive
+    t = r if tslope == slope else phase / ratio**tslope
     order = r.argsort(kind="stable")
     median = weighted_median(t, turning, order if tslope == slope else None)
     spread = max(weighted_sd(r, w, order), weighted_sd(t, turning, median=median), MIN_PHASE_SPREAD)
@@ -313,7 +303,8 @@ def learnt_laws(
 ) -> Laws | None:
     """Laws re-estimated from the segmentation's probabilities (``post``); with its
     expected numbers of turns of each count (the turn count's shares) when ``seen``."""
-    steps = step_laws(ratio, post.turning, slow_factor)
+    prep = None if phase is None else prepared(ratio, phase)
+    steps = step_laws(ratio, post.turning, slow_factor, prep)
     if steps is None or post.pass_counts.sum() <= 0 or post.turn_counts.sum() <= 0:
         return None
     (n0, sd0), (m0, sd1) = (_count_law(post.pass_counts), _count_law(post.turn_counts))
@@ -390,13 +381,18 @@ def _learn(
     turn_steps: int,
     slow_factor: float,
     phase: Phases | None,
+    rival: bool = False,
+    evidence: NDArray[np.float64] | None = None,
 ) -> tuple[Segmentation, float, Laws] | None:
     """:func:`learn_and_segment` from one start, with the record's log-likelihood under
     the laws learnt (:func:`walking_log_likelihood` and the segmentation's ``log_total``)
-    and those laws."""
+    and those laws; a ``rival``'s without its ends' probabilities (:func:`rival_gaps`
+    wants its passes and likelihood); ``evidence``: the start's, when at hand."""
     for k in range(LEARNING_ROUNDS + SEEN_ROUNDS):
         pass_lp, turn_lp = laws.priors()
-        post = posterior(laws.evidence(ratio, phase), pass_lp, turn_lp)
+        if k > 0 or evidence is None:
+            evidence = laws.evidence(ratio, phase)
+        post = posterior(evidence, pass_lp, turn_lp)
         if post is None:
             return None
         ratio, phase = readings_of(post.turning < 0.5)
@@ -405,7 +401,7 @@ def _learn(
             return None
         laws = new
     pass_lp, turn_lp = laws.priors()
-    seg = segment_course(laws.evidence(ratio, phase), pass_lp, turn_lp, turn_steps)
+    seg = segment_course(laws.evidence(ratio, phase), pass_lp, turn_lp, turn_steps, not rival)
     if seg is None:
         return None
     return seg, seg.log_total + walking_log_likelihood(laws, ratio, phase), laws
@@ -434,7 +430,9 @@ def learn_and_segment(
     started), and the reading under which the record is likeliest is kept (the first one
     when none is likelier by more than :data:`SAME_LIKELIHOOD`), unchanged by its rivals
     (:mod:`stride.core.course_rivals`), which give its passes their ``rival_gap``."""
-    first = _learn(readings_of, ratio, laws, turn_steps, slow_factor, phase)
+    readings_of = taken_once(readings_of)  # the learnings below share them
+    ev = laws.evidence(ratio, phase)  # every start below differs from ``laws`` in its counts
+    first = _learn(readings_of, ratio, laws, turn_steps, slow_factor, phase, evidence=ev)
     if first is None or count_tolerance is None:
         return None if first is None else first[0]
     best = first
@@ -442,9 +440,11 @@ def learn_and_segment(
         start = replace(
             laws, pass_count=float(count), pass_sd=max(MIN_COUNT_SD, FIRST_COUNT_SHARE * count)
         )
-        other = _learn(readings_of, ratio, start, turn_steps, slow_factor, phase)
+        other = _learn(readings_of, ratio, start, turn_steps, slow_factor, phase, evidence=ev)
         if other is not None and other[1] > best[1] + SAME_LIKELIHOOD:
             best = other
     starts = rival_starts(laws, best[2], FIRST_COUNT_SHARE)
-    rivals = [_learn(readings_of, ratio, start, turn_steps, slow_factor, phase) for start in starts]
+    rivals = [
+        _learn(readings_of, ratio, s, turn_steps, slow_factor, phase, True, ev) for s in starts
+    ]
     return replace(best[0], rival_gap=rival_gaps(best[0], best[1], rivals))

@@ -24,6 +24,7 @@ simulator's constants.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -350,19 +351,31 @@ def segment_course(
     pass_lp: NDArray[np.float64],
     turn_lp: NDArray[np.float64],
     turn_steps: int,
+    ends: bool = True,
 ) -> Segmentation | None:
     """The most likely passes and turns given each step's ``evidence`` of turning (log
     likelihood ratio) and the count priors, with each pass's probability of having exactly
-    its ends; None when no segmentation fits (a record that is not a course)."""
+    its ends; None when no segmentation fits (a record that is not a course). Without
+    ``ends`` (a rival reading, whose passes and ``log_total`` alone are wanted) the ends'
+    probabilities are not taken: ``confidence`` NaN, ``last_closed`` 0, no
+    ``last_closed_steps``."""
     cum = np.concatenate([[0.0], np.cumsum(evidence)])
     n = evidence.size
-    _, ft = _forward(cum, pass_lp, turn_lp)
+    ft = _forward(cum, pass_lp, turn_lp)[1] if ends else None
     cuts = _cuts(pass_lp, turn_lp)
     bw, bt = _backward(cum, pass_lp, turn_lp, cuts)
     total = bw[0]
     if not np.isfinite(total):
         return None
     segs = _viterbi(cum, pass_lp, turn_lp, cuts)
+    if ft is None:
+        found = [(i, j) for kind, i, j in segs if kind == "pass"]
+        shuts = [
+            k + 1 < len(segs) and segs[k + 1][2] - segs[k + 1][1] >= turn_steps
+            for k, (kind, _, _) in enumerate(segs)
+            if kind == "pass"
+        ]
+        return Segmentation(found, shuts, [math.nan] * len(found), log_total=float(total))
     passes: list[tuple[int, int]] = []
     closed: list[bool] = []
     confidence: list[float] = []

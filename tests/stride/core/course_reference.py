@@ -93,7 +93,10 @@ def weighted_sd(x: Array, w: Array) -> float:
     return 1.4826 * weighted_median(np.abs(x - weighted_median(x, w)), w)
 
 
-def step_laws(ratio: Array, turning: Array, slow_factor: float) -> tuple[float, ...] | None:
+def step_laws(
+    ratio: Array, turning: Array, slow_factor: float, prep: object = None
+) -> tuple[float, ...] | None:
+    """(``prep``, what the fast one takes already at hand, is not used.)"""
     ok = np.isfinite(ratio)
     r, q = ratio[ok], turning[ok]
     if q.sum() <= 0 or (1 - q).sum() <= 0:
