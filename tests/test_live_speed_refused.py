@@ -37,11 +37,10 @@ def test_speed_without_a_treadmill_to_drive_is_refused(tmp_path: Path, treadmill
 
 
 @pytest.mark.slow
-def test_csafe_with_setspeed_off_says_how_to_turn_it_on_without_a_dashboard(
-    tmp_path: Path,
-) -> None:
+def _csafe_session(tmp_path: Path, options: str, pressed: list[int]) -> str:
+    """A 2-second ``--speed 3.0kmh`` session on a simulated CSAFE treadmill (``options``
+    in its spec), ``+`` pressed at ticks 1 and 2 (listed in ``pressed``): its stderr."""
     key = f"csafe-{os.getpid()}-{time.monotonic_ns()}"
-    pressed: list[int] = []
 
     def ui(session: Session) -> None:
         for i, period in enumerate(session.ticks()):
@@ -52,7 +51,7 @@ def test_csafe_with_setspeed_off_says_how_to_turn_it_on_without_a_dashboard(
 
     args = LiveArgs(
         port=f"sim://box?world={key}&speedup=5&seed=8",
-        treadmill=f"csafe:sim://csafe?world={key}&setspeed=off",
+        treadmill=f"csafe:sim://csafe?world={key}{options}",
         speed="3.0kmh",
         duration_s=2.0,
         no_ui=True,
@@ -67,7 +66,15 @@ def test_csafe_with_setspeed_off_says_how_to_turn_it_on_without_a_dashboard(
         assert run_live(args) == 0
     finally:
         sys.stderr, sys.stdout = saved
-    said = [line for line in err.getvalue().splitlines() if "cannot be set" in line]
+    return err.getvalue()
+
+
+def test_csafe_with_setspeed_off_says_how_to_turn_it_on_without_a_dashboard(
+    tmp_path: Path,
+) -> None:
+    pressed: list[int] = []
+    stderr = _csafe_session(tmp_path, "&setspeed=off", pressed)
+    said = [line for line in stderr.splitlines() if "cannot be set" in line]
     assert said == [
         "stride: note: csafe treadmill's speed cannot be set from here: set it at its "
         "console, or turn speed setting back on: leave ?setspeed=off out of csafe:PORT "
@@ -85,32 +92,10 @@ def test_csafe_takes_speed_and_keys_by_default(tmp_path: Path) -> None:
     the session never sent (a CSAFE belt is stopped at its console)."""
     from devices.recording.reader import SessionReader
 
-    key = f"csafe-{os.getpid()}-{time.monotonic_ns()}"
-
-    def ui(session: Session) -> None:
-        for i, period in enumerate(session.ticks()):
-            if i in (1, 2):
-                session.handle("faster")
-            time.sleep(period)
-
-    args = LiveArgs(
-        port=f"sim://box?world={key}&speedup=5&seed=8",
-        treadmill=f"csafe:sim://csafe?world={key}",
-        speed="3.0kmh",
-        duration_s=2.0,
-        no_ui=True,
-        history=False,
-        record=tmp_path / "rec",
-        ui_hook=ui,
-    )
-    err = io.StringIO()
-    saved = sys.stderr, sys.stdout
-    try:
-        sys.stderr, sys.stdout = err, io.StringIO()
-        assert run_live(args) == 0
-    finally:
-        sys.stderr, sys.stdout = saved
-    assert "cannot be set" not in err.getvalue() and "speed change failed" not in err.getvalue()
+    pressed: list[int] = []
+    stderr = _csafe_session(tmp_path, "", pressed)
+    assert pressed == [1, 2]
+    assert "cannot be set" not in stderr and "speed change failed" not in stderr
     meta = json.loads((tmp_path / "rec" / "session.json").read_text())
     assert [round(c["mps"] * 3.6, 2) for c in meta["speed_changes"]] == [3.0, 3.2, 3.4]
     sent = b"".join(d for _, d in SessionReader(tmp_path / "rec").chunks("treadmill.tx"))
