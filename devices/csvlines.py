@@ -31,9 +31,7 @@ Policy (every bad input has a counted outcome, nothing raises):
 - A port reopened after an unplug (``new_connection``): the unfinished line is dropped and
   the next good line is a restart, timed as above.
 
-:class:`CsvBoxDecoder` gives the map as a sensor-box HELLO too (channels, rate, ADC bits),
-so ``stride live --csv-map``, ``stride check`` and the reading of a recording take the
-lines exactly like the box's frames.
+:class:`devices.csvbox.CsvBoxDecoder` gives the map as a sensor-box HELLO too.
 """
 
 from __future__ import annotations
@@ -46,7 +44,7 @@ from typing import Any, Final
 import numpy as np
 
 from devices.errors import InputError
-from devices.sensorbox.events import Event, HelloEvent, SampleBlock
+from devices.sensorbox.events import SampleBlock
 from devices.sensorbox.frames import PLACES, SIDES, ChannelSpec, Hello
 
 PROTOCOL_NAME: Final = "csvlines"
@@ -77,6 +75,9 @@ class CsvLineConfig:
     max_line: int = 1024
     restart_s: float = 1.0
     adc_bits: int = 10
+    #: A port opened while the board prints joins mid-line: the first line of a
+    #: connection is then dropped unread (``stats.discarded_bytes``), never misread.
+    skip_first: bool = False
 
     def __post_init__(self) -> None:
         if not self.channels:
@@ -213,6 +214,7 @@ class CsvLineDecoder:
         self.stats = CsvStats()
         self._buf = bytearray()
         self._skip = False  # inside an overlong line
+        self._synced = not config.skip_first  # past the first newline of the connection
         self._cols = [c.column for c in config.channels]
         self._period_us: float | None = 1e6 / config.rate_hz if config.rate_hz else None
         self._intervals: list[int] = []
@@ -235,6 +237,7 @@ class CsvLineDecoder:
         self.stats.discarded_bytes += len(self._buf)
         self._buf.clear()
         self._skip = False
+        self._synced = not self.config.skip_first
         self._reopened = True
         return []
 
@@ -251,7 +254,11 @@ class CsvLineDecoder:
             line = bytes(self._buf[start:nl])
             start = nl + 1
             if self._skip:
-                self._skip = False
+                self._skip, self._synced = False, True
+                continue
+            if not self._synced:  # perhaps the tail of a line printed before the port opened
+                self._synced = True
+                self.stats.discarded_bytes += len(line) + 1
                 continue
             if len(line) > self.config.max_line:
                 self.stats.overlong += 1
@@ -417,29 +424,3 @@ class CsvLineDecoder:
                 )
                 start = i
         return out
-
-
-class CsvBoxDecoder(CsvLineDecoder):
-    """A :class:`CsvLineDecoder` that also gives the column map as a sensor-box HELLO
-    (:meth:`CsvLineConfig.hello`) before its first samples, so a live session, ``stride
-    check`` and the reading of a recording take CSV lines exactly like the box's frames."""
-
-    def __init__(self, config: CsvLineConfig) -> None:
-        self._hello = config.hello()
-        super().__init__(config)
-        self.notes: list[str] = []  # what the box decoder notes (nothing here)
-        self._said = False
-
-    def feed(self, data: bytes, host_t: float) -> list[Event]:  # type: ignore[override]
-        blocks = super().feed(data, host_t)
-        out: list[Event] = list(blocks)
-        if blocks and not self._said:
-            self._said = True
-            out.insert(0, HelloEvent(self._hello, 0, int(blocks[0].t_us[0]), host_t))
-        return out
-
-    def new_connection(self, host_t: float) -> list[Event]:  # type: ignore[override]
-        return list(super().new_connection(host_t))
-
-    def flush(self) -> list[Event]:  # type: ignore[override]
-        return list(super().flush())

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from devices.csvlines import CsvBoxDecoder, CsvLineConfig, CsvStats
+from devices.csvbox import CsvBoxDecoder
+from devices.csvlines import CsvLineConfig, CsvStats
 from devices.sensorbox.decoder import StreamDecoder
 from devices.sensorbox.events import BeltBlock, HelloEvent, SampleBlock, StatusEvent
 from devices.transport import SerialLike
@@ -81,7 +82,7 @@ def verdict(unloaded: float, loaded: float, adc_max: int) -> str:
 class BoxCheck:
     """The check in progress: the decoder, each channel's counts, the box's own reports."""
 
-    #: The box's decoder, or a CSV board's (:class:`~devices.csvlines.CsvBoxDecoder`).
+    #: The box's decoder, or a CSV board's (:class:`~devices.csvbox.CsvBoxDecoder`).
     decoder: StreamDecoder | CsvBoxDecoder = field(default_factory=StreamDecoder)
     channels: list[ChannelLevels] = field(default_factory=list)
     adc_bits: int = 10

@@ -6,7 +6,7 @@ reordering, and an empty chunk (the mark of a port reopened after an unplug) is 
 connection for the decoder (:func:`feed_chunk`). The decoder follows the stream's protocol:
 ``sensorbox-v1``
 (:class:`~devices.sensorbox.StreamDecoder`) or ``csvlines``
-(:class:`~devices.csvlines.CsvBoxDecoder`, its column map read from session.json
+(:class:`~devices.csvbox.CsvBoxDecoder`, its column map read from session.json
 ``csvlines.<stream>``, given as a HELLO before the first samples).
 """
 
@@ -16,8 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from devices.csvbox import CsvBoxDecoder
 from devices.csvlines import PROTOCOL_NAME as CSV_PROTOCOL
-from devices.csvlines import CsvBoxDecoder, CsvLineConfig
+from devices.csvlines import CsvLineConfig
 from devices.errors import InputError
 from devices.recording.reader import SessionReader, StreamProblems
 from devices.sensorbox import PROTOCOL_NAME as BOX_PROTOCOL

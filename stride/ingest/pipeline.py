@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from devices.csvlines import CsvBoxDecoder, CsvLineConfig, CsvStats
+from devices.csvbox import CsvBoxDecoder
+from devices.csvlines import CsvLineConfig, CsvStats
 from devices.sensorbox import (
     PROTOCOL_NAME,
     BeltBlock,

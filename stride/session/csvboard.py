@@ -12,6 +12,7 @@ lines: a port that sends lines without ``--csv-map`` is refused with a suggested
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from devices.csvlines import CsvLineConfig
@@ -69,12 +70,13 @@ def _from_file(path: Path) -> CsvLineConfig:
 
 
 def _live_ready(cfg: CsvLineConfig, what: str) -> CsvLineConfig:
-    """A live session and a check need the nominal rate (the HELLO the map stands for)."""
+    """A live session and a check need the nominal rate (the HELLO the map stands for);
+    they open the port while the board prints, so the first line may be cut: dropped."""
     try:
         cfg.hello()
     except InputError as err:
         raise InputError(f"{what}: {err.problem}", fix=err.fix) from None
-    return cfg
+    return replace(cfg, skip_first=True)
 
 
 def csv_hint(line: bytes) -> str:

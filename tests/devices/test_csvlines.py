@@ -219,7 +219,7 @@ def test_a_new_connection_starts_a_new_stretch_by_the_host_clock() -> None:
 
 
 def test_box_decoder_gives_the_map_as_a_hello_before_the_first_samples() -> None:
-    from devices.csvlines import CsvBoxDecoder
+    from devices.csvbox import CsvBoxDecoder
     from devices.sensorbox import HelloEvent
 
     cfg = CsvLineConfig.parse("time=0:ms,L-heel=1,L-toe=2,R-foot=3,rate=100,bits=12")
@@ -234,3 +234,17 @@ def test_box_decoder_gives_the_map_as_a_hello_before_the_first_samples() -> None
     assert d.stats.as_dict()["lines"] == 3 and d.stats.as_dict()["header_lines"] == 1
     with pytest.raises(InputError, match="rate"):
         CsvBoxDecoder(CsvLineConfig.parse("time=0:ms,L-heel=1,R-heel=2"))
+
+
+def test_a_port_opened_mid_line_drops_the_first_line_of_each_connection() -> None:
+    """``60,86,...`` may be the tail of ``860,86,...``: read, it would be a wrong time."""
+    from dataclasses import replace
+
+    d = CsvLineDecoder(replace(CFG, skip_first=True))
+    blocks = d.feed(b"0,1,2,3,4\n870,1,2,3,4\n880,1,2,3,4\n", 1.0)
+    assert concat(blocks)[0].tolist() == [870_000, 880_000]
+    assert d.stats.discarded_bytes == len(b"0,1,2,3,4\n") and d.stats.bad_lines == 0
+    d.new_connection(2.0)
+    d.feed(b"5,1,2,3,4\n2000,1,2,3,4\n", 2.5)
+    assert d.stats.lines == 3 and d.stats.discarded_bytes == 2 * len(b"0,1,2,3,4\n")
+    assert CsvLineDecoder(CFG).feed(b"0,1,2,3,4\n", 1.0)  # by default the first line counts

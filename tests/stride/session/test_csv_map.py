@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -50,12 +51,13 @@ def text_of(cfg: CsvLineConfig) -> str:
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cfg=configs())
 def test_inline_and_file_maps_read_back_the_same(cfg: CsvLineConfig, tmp_path: Path) -> None:
-    assert csv_map(text_of(cfg)) == cfg
+    live = replace(cfg, skip_first=True)  # a port opened mid-line: its first line dropped
+    assert csv_map(text_of(cfg)) == live
     f = tmp_path / "map.json"
     f.write_text(json.dumps(cfg.to_dict()))
-    assert csv_map(str(f)) == cfg
+    assert csv_map(str(f)) == live
     f.write_text(json.dumps(text_of(cfg)))
-    assert csv_map(str(f)) == cfg
+    assert csv_map(str(f)) == live
 
 
 @settings(max_examples=300)
@@ -71,7 +73,7 @@ def test_any_text_is_a_map_with_a_rate_or_one_error_with_a_fix(text: str) -> Non
 
 def test_default_is_the_common_layout() -> None:
     cfg = csv_map("default")
-    assert cfg == CsvLineConfig.parse(DEFAULT_MAP)
+    assert cfg == replace(CsvLineConfig.parse(DEFAULT_MAP), skip_first=True)
     assert [(c.column, c.side, c.place) for c in cfg.channels] == [
         (2, "L", "heel"), (3, "L", "toe"), (4, "R", "heel"), (5, "R", "toe"),
     ]  # fmt: skip
