@@ -28,6 +28,10 @@ Policy (every bad input has a counted outcome, nothing raises):
   first 16 intervals). They are reported as ``missing_before`` on the next block, never
   interpolated.
 - Blocks: the good lines of one ``feed`` call form one block, split at gaps and restarts.
+- A port reopened after an unplug (``new_connection``): the unfinished line is dropped and
+  the next good line is a restart, timed as above.
+
+:class:`devices.csvbox.CsvBoxDecoder` gives the map as a sensor-box HELLO too.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ import numpy as np
 
 from devices.errors import InputError
 from devices.sensorbox.events import SampleBlock
-from devices.sensorbox.frames import PLACES, SIDES
+from devices.sensorbox.frames import PLACES, SIDES, ChannelSpec, Hello
 
 PROTOCOL_NAME: Final = "csvlines"
 TIME_UNITS: Final = {"us": 1, "ms": 1000, "s": 1_000_000}
@@ -70,6 +74,10 @@ class CsvLineConfig:
     value_scale: float = 1.0
     max_line: int = 1024
     restart_s: float = 1.0
+    adc_bits: int = 10
+    #: A port opened while the board prints joins mid-line: the first line of a
+    #: connection is then dropped unread (``stats.discarded_bytes``), never misread.
+    skip_first: bool = False
 
     def __post_init__(self) -> None:
         if not self.channels:
@@ -97,6 +105,19 @@ class CsvLineConfig:
             raise InputError(f"rate {self.rate_hz} Hz is out of range", fix="e.g. rate=100")
         if len(self.delimiter) != 1 or self.delimiter in "\r\n":
             raise InputError("the delimiter must be one character", fix="e.g. ',' or ';'")
+        if not 1 <= self.adc_bits <= 15:
+            raise InputError(f"{self.adc_bits} ADC bits is out of range", fix="e.g. bits=10")
+
+    def hello(self) -> Hello:
+        """The channel map and rate as a sensor-box HELLO (what the samples are assigned to
+        feet with); needs the nominal rate."""
+        if not self.rate_hz or round(self.rate_hz) < 1:
+            raise InputError(
+                "the CSV column map gives no sample rate (rate=HZ)",
+                fix="add the board's rate to the map, e.g. rate=100",
+            )
+        specs = tuple(ChannelSpec.of(c.side, c.place) for c in self.channels)
+        return Hello(specs, sample_rate_hz=round(self.rate_hz), adc_bits=self.adc_bits)
 
     @property
     def n_columns(self) -> int:
@@ -110,7 +131,8 @@ class CsvLineConfig:
         """From ``time=0:ms,seq=1,L-heel=2,L-toe=3,R-heel=4,R-toe=5,rate=100``.
 
         Keys: ``time=COL[:us|ms|s]`` or ``time=none``, ``seq=COL``, ``rate=HZ``,
-        ``scale=X``, ``delim=;|tab|space``, and ``SIDE-PLACE=COL`` for each force column.
+        ``scale=X``, ``delim=;|tab|space``, ``bits=N`` (the ADC's, for ``stride check``)
+        and ``SIDE-PLACE=COL`` for each force column.
         """
         kw: dict[str, Any] = {"time_column": 0, "time_unit": "ms"}
         chans: list[CsvChannel] = []
@@ -129,6 +151,8 @@ class CsvLineConfig:
                     kw["rate_hz"] = float(val)
                 elif key == "scale":
                     kw["value_scale"] = float(val)
+                elif key == "bits":
+                    kw["adc_bits"] = int(val)
                 elif key == "delim":
                     kw["delimiter"] = {"tab": "\t", "space": " ", "semicolon": ";"}.get(val, val)
                 elif m := _ROLE.match(key):
@@ -173,7 +197,13 @@ class CsvStats:
     restarts: int = 0
     gaps: int = 0
     frames_lost: int = 0  # lines lost
+    discarded_bytes: int = 0  # an unfinished line when the port was reopened
     extra: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, int]:
+        """The counters, flat (as ``DecoderStats.as_dict``)."""
+        d = {k: v for k, v in asdict(self).items() if k != "extra"}
+        return {**d, **self.extra}
 
 
 class CsvLineDecoder:
@@ -184,6 +214,7 @@ class CsvLineDecoder:
         self.stats = CsvStats()
         self._buf = bytearray()
         self._skip = False  # inside an overlong line
+        self._synced = not config.skip_first  # past the first newline of the connection
         self._cols = [c.column for c in config.channels]
         self._period_us: float | None = 1e6 / config.rate_hz if config.rate_hz else None
         self._intervals: list[int] = []
@@ -193,9 +224,21 @@ class CsvLineDecoder:
         self._last_seq: int | None = None
         self._n = 0  # good lines so far
         self._k = 0  # sample slots so far, lost lines included (no time column)
+        self._reopened = False  # the port was reopened since the last good line
 
     def flush(self) -> list[SampleBlock]:
         """End of stream: nothing is held back (a partial last line stays pending)."""
+        return []
+
+    def new_connection(self, host_t: float) -> list[SampleBlock]:
+        """The port was reopened at ``host_t`` (after an unplug): the unfinished line is
+        dropped (``stats.discarded_bytes``) and the next good line starts a new stretch
+        (``restart``), its time the last line's plus the host time that passed."""
+        self.stats.discarded_bytes += len(self._buf)
+        self._buf.clear()
+        self._skip = False
+        self._synced = not self.config.skip_first
+        self._reopened = True
         return []
 
     def feed(self, data: bytes, host_t: float) -> list[SampleBlock]:
@@ -211,7 +254,11 @@ class CsvLineDecoder:
             line = bytes(self._buf[start:nl])
             start = nl + 1
             if self._skip:
-                self._skip = False
+                self._skip, self._synced = False, True
+                continue
+            if not self._synced:  # perhaps the tail of a line printed before the port opened
+                self._synced = True
+                self.stats.discarded_bytes += len(line) + 1
                 continue
             if len(line) > self.config.max_line:
                 self.stats.overlong += 1
@@ -268,29 +315,27 @@ class CsvLineDecoder:
         t_raw = round(t_float)
         k_new = self._k
         if cfg.time_column is not None:
-            if self._last_raw is None:
-                t = t_raw
-            else:
-                dt = t_raw - self._last_raw
-                if dt <= 0 and -dt <= cfg.restart_s * 1e6:
-                    st.non_monotonic += 1
-                    return None
-                if dt <= 0:
-                    restart = True
-                    t = self._last_t + max(1, math.floor((host_t - self._last_host) * 1e6 + 0.5))
-                else:
-                    t = self._last_t + dt
-                    missing = self._missing(dt, seq)
+            timed = self._timed(t_raw, seq, host_t)
+            if timed is None:
+                st.non_monotonic += 1
+                return None
+            t, missing, restart = timed
         else:
             assert self._period_us is not None
-            if seq is not None and self._last_seq is not None:
-                missing = self._seq_missing(seq)
-            k_new = self._k + missing + (1 if self._n else 0)
+            if self._reopened and self._n:
+                restart = True
+                slots = round((host_t - self._last_host) * 1e6 / self._period_us)
+                k_new = self._k + max(1, slots)
+            else:
+                if seq is not None and self._last_seq is not None:
+                    missing = self._seq_missing(seq)
+                k_new = self._k + missing + (1 if self._n else 0)
             t = round(k_new * self._period_us)
         if not t < 2**62:  # absurd jumps of a corrupt time column would overflow int64
             st.bad_lines += 1
             return None
         self._last_raw = t_raw
+        self._reopened = False
         self._k = k_new
         if restart:
             st.restarts += 1
@@ -304,6 +349,23 @@ class CsvLineDecoder:
         self._n += 1
         st.lines += 1
         return t, values, missing, restart, line_no & 0xFFFF
+
+    def _timed(self, t_raw: int, seq: int | None, host_t: float) -> tuple[int, int, bool] | None:
+        """(t, lines missing before, restart) of a line with a time column; None: out of
+        order. A restart (the time back by more than ``restart_s``, or a new connection)
+        goes on from the last line by the host's clock."""
+        if self._last_raw is None:
+            return t_raw, 0, False
+        dt = t_raw - self._last_raw
+        if not self._reopened and dt <= 0 and -dt <= self.config.restart_s * 1e6:
+            return None
+        if self._reopened or dt <= 0:
+            return (
+                self._last_t + max(1, math.floor((host_t - self._last_host) * 1e6 + 0.5)),
+                0,
+                True,
+            )
+        return self._last_t + dt, self._missing(dt, seq), False
 
     def _seq_missing(self, seq: int) -> int:
         """Lines lost by the frame counter; a jump back or of over 100000 is a counter

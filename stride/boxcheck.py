@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from devices.csvbox import CsvBoxDecoder
+from devices.csvlines import CsvLineConfig, CsvStats
 from devices.sensorbox.decoder import StreamDecoder
 from devices.sensorbox.events import BeltBlock, HelloEvent, SampleBlock, StatusEvent
 from devices.transport import SerialLike
@@ -80,7 +82,8 @@ def verdict(unloaded: float, loaded: float, adc_max: int) -> str:
 class BoxCheck:
     """The check in progress: the decoder, each channel's counts, the box's own reports."""
 
-    decoder: StreamDecoder = field(default_factory=StreamDecoder)
+    #: The box's decoder, or a CSV board's (:class:`~devices.csvbox.CsvBoxDecoder`).
+    decoder: StreamDecoder | CsvBoxDecoder = field(default_factory=StreamDecoder)
     channels: list[ChannelLevels] = field(default_factory=list)
     adc_bits: int = 10
     rate_hz: float = 0.0
@@ -129,13 +132,19 @@ class BoxCheck:
     def report(self) -> dict[str, object]:
         adc_max = (1 << self.adc_bits) - 1
         st = self.decoder.stats
+        if isinstance(st, CsvStats):  # a good line counts as a frame, a bad one as a CRC error
+            lines = {"protocol": "csvlines", "lines": st.lines, "bad_lines": st.bad_lines}
+            frames, crc_errors = st.lines, st.bad_lines
+        else:
+            lines, frames, crc_errors = {}, st.frames, st.crc_errors
         return {
+            **lines,
             "adc_bits": self.adc_bits,
             "sample_rate_hz": self.rate_hz,
             "seconds": round(self.seconds_of_samples, 3),
             "channels": [c.summary(adc_max) for c in self.channels],
-            "frames": st.frames,
-            "crc_errors": st.crc_errors,
+            "frames": frames,
+            "crc_errors": crc_errors,
             "gaps": st.gaps,
             "saturated_reports": self.saturated_reports,
             "belt_speed_mps": self.belt_mps,
@@ -151,14 +160,15 @@ def run_check(
     no_data_s: float = 5.0,
     on_update: Callable[[BoxCheck], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    csv: CsvLineConfig | None = None,
 ) -> BoxCheck:
     """Read ``port`` until it has given ``seconds`` of samples (device time), or until
     ``no_data_s`` of wall time passed with no sample at all; ``on_update`` is called about
     four times a second for a live display. Ctrl-C ends the reading early: the check
     returns what was read until then (``interrupted``), not nothing. What the box says
     that disagrees with the protocol is in the report's ``notes``, not logged over the
-    display."""
-    check = BoxCheck()
+    display. ``csv``: the port is a board printing CSV lines, read with this column map."""
+    check = BoxCheck() if csv is None else BoxCheck(decoder=CsvBoxDecoder(csv))
     quiet = logging.getLogger("devices.sensorbox.decoder")
     keep = quiet.propagate
     null = logging.NullHandler()

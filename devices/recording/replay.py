@@ -6,8 +6,8 @@ reordering, and an empty chunk (the mark of a port reopened after an unplug) is 
 connection for the decoder (:func:`feed_chunk`). The decoder follows the stream's protocol:
 ``sensorbox-v1``
 (:class:`~devices.sensorbox.StreamDecoder`) or ``csvlines``
-(:class:`~devices.csvlines.CsvLineDecoder`, its column map read from session.json
-``csvlines.<stream>``).
+(:class:`~devices.csvbox.CsvBoxDecoder`, its column map read from session.json
+``csvlines.<stream>``, given as a HELLO before the first samples).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from devices.csvbox import CsvBoxDecoder
 from devices.csvlines import PROTOCOL_NAME as CSV_PROTOCOL
-from devices.csvlines import CsvLineConfig, CsvLineDecoder
+from devices.csvlines import CsvLineConfig
 from devices.errors import InputError
 from devices.recording.reader import SessionReader, StreamProblems
 from devices.sensorbox import PROTOCOL_NAME as BOX_PROTOCOL
@@ -56,7 +57,7 @@ def make_decoder(reader: SessionReader, name: str, *, reorder_window: int = 4) -
                 f"stream {name!r} is CSV lines but session.json has no column map for it",
                 fix=f'add "csvlines": {{"{name}": ...}} (CsvLineConfig.to_dict())',
             )
-        return CsvLineDecoder(CsvLineConfig.from_dict(maps[name]))
+        return CsvBoxDecoder(CsvLineConfig.from_dict(maps[name]))
     raise InputError(
         f"stream {name!r} has protocol {protocol!r}, which carries no force samples",
         fix=f"replay a {BOX_PROTOCOL} or {CSV_PROTOCOL} stream",

@@ -12,6 +12,8 @@ from typing import Any
 
 import typer
 
+from stride.cli.live import CsvMap
+
 _GUIDE = (
     "Lift each foot, then stand on it, heel and toes (or walk a few steps): the unloaded "
     "and loaded levels fill in."
@@ -23,10 +25,14 @@ def check(
     seconds: float = typer.Option(10.0, "--seconds", help="How long to read, s of samples."),
     baud: int = typer.Option(115200, "--baud", help="Baud rate of the box."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    csv_map: CsvMap = None,
 ) -> None:
     """Show each sensor channel's raw counts: now, unloaded, loaded, and a verdict."""
     from devices.transport import open_serial
     from stride.boxcheck import run_check
+    from stride.session.csvboard import csv_map as read_csv_map
+
+    csv = None if csv_map is None else read_csv_map(csv_map)
 
     if not 0 < seconds < float("inf"):  # Ctrl-C ends a check early, showing what was read
         raise typer.BadParameter(f"--seconds {seconds} must be > 0", param_hint="--seconds")
@@ -38,11 +44,11 @@ def check(
         if live is not None:
             with live as shown:
                 result = run_check(
-                    ser, seconds, on_update=lambda c: shown.update(_table(c, guide=True))
+                    ser, seconds, on_update=lambda c: shown.update(_table(c, guide=True)), csv=csv
                 )
                 shown.update(_table(result))
         else:
-            result = run_check(ser, seconds)
+            result = run_check(ser, seconds, csv=csv)
     finally:
         ser.close()
     if result.decoder.notes and not any(c.chunks for c in result.channels):
@@ -55,7 +61,7 @@ def check(
 
         raise diagnose(
             port, bytes(result.sample_bytes), total_bytes=result.bytes_in,
-            seconds=result.waited_s, baudrate=baud,
+            seconds=result.waited_s, baudrate=baud, csv=csv,
         )  # fmt: skip
     report = result.report()
     if json_out:
@@ -102,6 +108,8 @@ def _table(result: Any, guide: bool = False) -> Any:
 
 def _footer(report: dict[str, Any]) -> None:
     line = f"{report['frames']} frames, {report['crc_errors']} CRC errors, {report['gaps']} gaps"
+    if "lines" in report:  # a board printing CSV lines
+        line = f"{report['lines']} lines, {report['bad_lines']} bad lines, {report['gaps']} gaps"
     if report["saturated_reports"]:
         line += f"; the box reported saturation {report['saturated_reports']} times"
     if report["belt_speed_mps"] is not None:

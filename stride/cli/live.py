@@ -29,6 +29,18 @@ View = Annotated[
     ),
 ]
 
+#: ``--csv-map``, on ``stride live`` and ``stride check`` (:mod:`stride.session.csvboard`).
+CsvMap = Annotated[
+    str | None,
+    typer.Option(
+        "--csv-map",
+        metavar="MAP",
+        help="The box is a board printing CSV lines: its column map, inline "
+        "(time=0:ms,seq=1,L-heel=2,L-toe=3,R-heel=4,R-toe=5,rate=100), 'default' (that "
+        "layout: time_ms,frame,ch0..ch3 at 100 Hz) or a JSON file (docs/hardware.md).",
+    ),
+]
+
 
 def live(
     port: Annotated[str, typer.Option("--port", help="Sensor box port or URL (sim://box...).")],
@@ -77,11 +89,13 @@ def live(
         help="The devices are simulated S times faster than real time (`stride sim serve "
         "--speedup S`): the session runs on their clock. Not for real devices.",
     ),
+    csv_map: CsvMap = None,
 ) -> None:
     """Live treadmill session: dashboard, per-step feedback, recording."""
     _check_record_options(record, no_record)
     target = targets.target_from_cli(spacing, lines_per_step, step_length, tolerance, cadence)
     address = _view_address(view)
+    from stride.session.csvboard import csv_map as read_csv_map
     from stride.session.run import LiveArgs, run_live
 
     args = LiveArgs(
@@ -101,6 +115,7 @@ def live(
         history=not no_history,
         view=address,
         speedup=speedup,
+        csv=None if csv_map is None else read_csv_map(csv_map),
     )
     _announce_kernels()
     raise typer.Exit(run_live(args))

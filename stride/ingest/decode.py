@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from devices.csvlines import PROTOCOL_NAME as CSV_PROTOCOL
 from devices.memory import return_freed_memory
 from devices.recording import SessionReader
 from devices.recording.replay import feed_chunk, make_decoder
@@ -38,6 +39,8 @@ def decode_box(
     """Samples of stream ``name`` and the decoder's counters; with ``arrivals`` (a list),
     also each chunk's arrival, as the live session noted them. ``clock``: the times as a
     :class:`~stride.core.clock.SampleClock` where they can be (``feed_decoded``)."""
+    if reader.streams.get(name) == CSV_PROTOCOL:  # CSV lines: read as the live session did
+        return _assemble_by_chunk(reader, name, assembler, [] if arrivals is None else arrivals)
     data = reader.read_stream(name)
     reader.release(name)  # decoded in place below: the recorded bytes become the frames
     return_freed_memory()  # what reading the file a window at a time left in the C heap

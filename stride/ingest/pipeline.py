@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from devices.csvbox import CsvBoxDecoder
+from devices.csvlines import CsvLineConfig, CsvStats
 from devices.sensorbox import (
     PROTOCOL_NAME,
     BeltBlock,
@@ -79,12 +81,14 @@ class SessionPipeline:
         treadmill_stream: str | None = None,
         treadmill_parser: ReadingParser | None = None,
         treadmill_carry: int = DEFAULT_CARRY_BYTES,
+        decoder: StreamDecoder | CsvBoxDecoder | None = None,
     ) -> None:
         self.engine = engine
         self.belt = engine.belt
         self.box_stream = box_stream
         self.treadmill_stream = treadmill_stream
-        self.decoder = StreamDecoder()
+        #: The box's decoder: the sensor-box protocol's, or CSV lines' (``csvlines``).
+        self.decoder = decoder if decoder is not None else StreamDecoder()
         self._readings = (
             IncrementalReadings(treadmill_parser, max_carry=treadmill_carry)
             if treadmill_parser
@@ -141,7 +145,20 @@ class SessionPipeline:
         return self.engine.finish()
 
     def counters(self) -> dict[str, int]:
+        """The decoder's counts; for CSV lines a good line is a frame and a line that does
+        not parse counts (and is shown) as a CRC error, with ``lines``/``bad_lines`` too."""
         st = self.decoder.stats
+        if isinstance(st, CsvStats):
+            return {
+                "frames": st.lines,
+                "crc_errors": st.bad_lines,
+                "gaps": st.gaps,
+                "bytes": st.bytes_in,
+                "discarded_bytes": st.discarded_bytes,
+                "frames_lost": st.frames_lost,
+                "lines": st.lines,
+                "bad_lines": st.bad_lines,
+            }
         return {
             "frames": st.frames,
             "crc_errors": st.crc_errors,
@@ -202,12 +219,16 @@ def _channel_name(spec: Any) -> str:
 
 
 def build_pipeline(
-    target: Target | None, belt: BeltSource, treadmill_protocol: str | None = None
+    target: Target | None,
+    belt: BeltSource,
+    treadmill_protocol: str | None = None,
+    csv: CsvLineConfig | None = None,
 ) -> SessionPipeline:
     """The pipeline of a session: its target, its belt source and, with a treadmill as the
     belt source, the protocol of the recorded ``treadmill.rx`` stream (the driver's name),
     whose parser, silence limit and carry :mod:`stride.ingest.streams` finds. Used live and for a
-    recording alike, so both decide the same."""
+    recording alike, so both decide the same. ``csv``: the box is a board printing CSV
+    lines, read with this column map."""
     parser = reading_parser(treadmill_protocol) if belt.kind == TREADMILL else None
     engine = CoreEngine(target, belt, stale_s=silence_limit(treadmill_protocol))
     return SessionPipeline(
@@ -215,4 +236,5 @@ def build_pipeline(
         treadmill_stream=RX_STREAM if parser is not None else None,
         treadmill_parser=parser,
         treadmill_carry=carry_bytes(treadmill_protocol),
+        decoder=None if csv is None else CsvBoxDecoder(csv),
     )

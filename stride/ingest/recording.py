@@ -25,7 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from devices.csvlines import PROTOCOL_NAME as CSV_PROTOCOL
 from devices.recording import SessionReader
+from devices.recording.replay import make_decoder
 from stride.core.signals import GaitSignals
 from stride.core.targets import Target
 from stride.errors import InputError
@@ -142,12 +144,13 @@ def unreadable_treadmill(reader: SessionReader) -> str | None:
 
 def box_stream(reader: SessionReader) -> str:
     """The name of the recording's sensor-box stream (``box`` where there are several)."""
-    names = [n for n, proto in reader.streams.items() if proto == BOX_PROTOCOL]
+    names = [n for n, proto in reader.streams.items() if proto in (BOX_PROTOCOL, CSV_PROTOCOL)]
     if not names:
         raise InputError(
             f"{reader.path}: the recording has no sensor-box stream (streams: "
             f"{', '.join(f'{n} ({p})' for n, p in reader.streams.items()) or 'none'})",
-            fix="record the foot sensors with a sensor box (protocol sensorbox-v1)",
+            fix="record the foot sensors with a sensor box (protocol sensorbox-v1) or a board "
+            "printing CSV lines (csvlines)",
         )
     return BOX_STREAM if BOX_STREAM in names else names[0]
 
@@ -215,6 +218,12 @@ def read_session(path: str | os.PathLike[str], compact_times: bool = False) -> G
     chunk, stats = decode_box(
         reader, name, assembler, arrivals if source.kind == TREADMILL else None, compact_times
     )
+    if not assembler.ready and reader.streams[name] == CSV_PROTOCOL:
+        raise InputError(
+            f"{path}: no line of the CSV stream {name!r} fits its column map "
+            f"({stats.get('bad_lines', 0)} lines that do not)",
+            fix='check the map in session.json "csvlines" against the lines recorded',
+        )
     if not assembler.ready:
         raise InputError(
             f"{path}: the sensor box never sent its HELLO (channel map), so the samples "
@@ -271,7 +280,7 @@ def _recorded_s(reader: SessionReader, name: str) -> float:
 def pipeline_for(reader: SessionReader) -> tuple[SessionPipeline, list[str], Target | None]:
     """The pipeline a recording was analysed with live, rebuilt from its metadata, the
     streams to feed it (merged by :func:`recorded_chunks`) and the session's target."""
-    if reader.streams.get(BOX_STREAM) != BOX_PROTOCOL:
+    if reader.streams.get(BOX_STREAM) not in (BOX_PROTOCOL, CSV_PROTOCOL):
         raise InputError(
             f"{reader.path} has no sensor-box stream (streams: {reader.streams})",
             fix="replay a session recorded by `stride live`, `stride demo` or `stride sim`",
@@ -281,7 +290,10 @@ def pipeline_for(reader: SessionReader) -> tuple[SessionPipeline, list[str], Tar
     proto = reader.streams.get(RX_STREAM)
     if reading_parser(proto) is not None and unreadable_treadmill(reader) is not None:
         proto = None  # no reading to give: the belt as for an unknown protocol, said so
-    pipeline = build_pipeline(target, source, proto)
+    csv = None
+    if reader.streams[BOX_STREAM] == CSV_PROTOCOL:  # its column map, from session.json
+        csv = getattr(make_decoder(reader, BOX_STREAM), "config", None)
+    pipeline = build_pipeline(target, source, proto, csv)
     streams = [BOX_STREAM] + ([RX_STREAM] if pipeline.treadmill_stream else [])
     return pipeline, streams, target
 

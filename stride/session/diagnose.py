@@ -2,13 +2,16 @@
 
 Called once the first few seconds of a session produced no valid frame. The cause is read
 from the bytes themselves: none at all (wrong port, box off, or a device that only answers
-commands), text lines (a different protocol), bytes without COBS delimiters (a different
+commands), text lines (a board printing CSV lines: the fix suggests a ``--csv-map``; with
+one, lines that do not fit it), bytes without COBS delimiters (a different
 binary protocol), or the lopsided byte values a UART produces at the wrong baud rate.
 """
 
 from __future__ import annotations
 
+from devices.csvlines import CsvLineConfig
 from devices.errors import ProtocolError
+from stride.session.csvboard import csv_hint, diagnose_csv
 
 #: Byte values a UART reads when the sender runs at another baud rate: runs of equal bits
 #: stretched or squeezed make mostly all-ones/all-zeros bytes with a few leading bits set.
@@ -30,9 +33,14 @@ def diagnose(
     seconds: float,
     baudrate: int,
     expected_baudrate: int = 115200,
+    csv: CsvLineConfig | None = None,
 ) -> ProtocolError:
-    """The error to show when ``seconds`` of ``url`` gave no valid sensor-box frame."""
+    """The error to show when ``seconds`` of ``url`` gave no valid sensor-box frame (with
+    ``csv``, a board's column map: no line that fits it)."""
     where = f"{url} at {baudrate} baud"
+    said = None if csv is None else diagnose_csv(where, sample, csv, seconds=seconds)
+    if said is not None:
+        return said
     if total_bytes == 0:
         return ProtocolError(
             f"no bytes from {where} in {seconds:.0f} s: wrong port, or the sensor box is off",
@@ -45,9 +53,7 @@ def diagnose(
         line = whole[:40].decode("ascii", "replace")
         return ProtocolError(
             f"{where} sends text lines (e.g. {line!r}), not sensor-box frames: wrong protocol",
-            fix="a board printing CSV lines: stride live and stride check read the sensor-box "
-            "protocol only (flash firmware/ onto the board, docs/hardware.md); CSV lines are "
-            "read by devices.csvlines with a column map (docs/protocol.md, last section). Else "
+            fix=f"a board printing CSV lines needs its column map: {csv_hint(whole)}. Else "
             "check that this is the right port",
         )
     zeros = sample.count(0) / max(1, len(sample))

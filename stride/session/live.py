@@ -288,6 +288,7 @@ class Session:
                 total_bytes=self._box_bytes,
                 seconds=waited,
                 baudrate=o.box_baudrate,
+                csv=getattr(getattr(self.pipeline, "decoder", None), "config", None),
             )
         if waiting and belt is not None and belt.readings == 0:
             raise DeviceError(

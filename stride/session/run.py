@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
 
+from devices.csvlines import PROTOCOL_NAME as CSV_PROTOCOL
+from devices.csvlines import CsvLineConfig
 from devices.errors import FileSystemError, InputError, StrideError
 from devices.registry import parse_spec
 from devices.timebase import WALL, Clock
@@ -93,6 +95,8 @@ class LiveArgs:
     speedup: float | None = None
     #: Where JSON lines go without a dashboard (None: standard output).
     out: TextIO | None = None
+    #: ``--csv-map``: the box is a board printing CSV lines, read with this column map.
+    csv: CsvLineConfig | None = None
 
 
 def want_ui(no_ui: bool) -> bool:
@@ -159,7 +163,7 @@ def _open_devices(
             state.health.treadmill = devices.driver
         devices.use_clock(session_clock(args.speedup, box.port.device_clock))
         if record_dir is not None:
-            streams = {BOX_STREAM: BOX_PROTOCOL}
+            streams = {BOX_STREAM: BOX_PROTOCOL if args.csv is None else CSV_PROTOCOL}
             if devices.driver is not None:
                 streams[RX_STREAM] = devices.driver
                 streams[TX_STREAM] = f"{devices.driver}-tx"
@@ -178,12 +182,15 @@ def _meta(
     args: LiveArgs, belt: BeltSource, devices: _Devices, started: datetime, clock: Clock
 ) -> dict[str, Any]:
     """session.json: what the session was, and the decisions a recording is read back with."""
+    protocol = BOX_PROTOCOL if args.csv is None else CSV_PROTOCOL
     device_list: list[dict[str, Any]] = [
-        {"kind": "box", "port": args.port, "baudrate": args.baud, "protocol": BOX_PROTOCOL}
+        {"kind": "box", "port": args.port, "baudrate": args.baud, "protocol": protocol}
     ]
     if devices.treadmill is not None:
         device_list.append({"kind": "treadmill", "driver": devices.driver, "spec": devices.spec})
+    csv = {} if args.csv is None else {"csvlines": {BOX_STREAM: args.csv.to_dict()}}
     return {
+        **csv,
         "kind": args.source,
         "software": {"name": "stride", "version": __version__},
         "subject": args.subject,
@@ -271,7 +278,7 @@ def _run_live(
     view: SessionView | None,
 ) -> LiveRun:
     # The pipeline first: warming the kernels takes a moment and must not stall the screen.
-    pipeline = build_pipeline(args.target, belt, parse_spec(args.treadmill).driver)
+    pipeline = build_pipeline(args.target, belt, parse_spec(args.treadmill).driver, args.csv)
     pipeline.warm()
     state = SessionState(args.target)
     state.belt_set_mps = belt.fixed_speed_mps

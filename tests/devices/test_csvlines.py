@@ -197,3 +197,54 @@ def test_any_numbers_never_raise(rows: list) -> None:
     assert d.stats.lines + d.stats.bad_lines + d.stats.non_monotonic + d.stats.header_lines == len(
         rows
     )
+
+
+def test_a_new_connection_starts_a_new_stretch_by_the_host_clock() -> None:
+    """After the port is reopened the board may have restarted (its clock from 0): the next
+    line goes on from the last one plus the host time that passed, as a restart; the
+    unfinished line is dropped."""
+    d = CsvLineDecoder(CFG)
+    assert len(d.feed(b"1000,1,2,3,4\n1010,1,2,3,4\n1020,1,2", 1.0)) == 1
+    assert d.new_connection(3.5) == []
+    blocks = d.feed(b"5,1,2,3,4\n15,1,2,3,4\n", 4.0)
+    assert d.stats.discarded_bytes == len(b"1020,1,2") and d.stats.restarts == 1
+    assert len(blocks) == 1 and blocks[0].restart
+    assert blocks[0].t_us.tolist() == [1_010_000 + 3_000_000, 1_020_000 + 3_000_000]
+    cfg = CsvLineConfig.parse("time=none,L-heel=1,R-heel=2,rate=100")
+    d = CsvLineDecoder(cfg)
+    d.feed(b"0,1,2\n0,1,2\n", 1.0)
+    d.new_connection(2.0)
+    blocks = d.feed(b"0,1,2\n", 2.0)
+    assert blocks[0].restart and blocks[0].t_us.tolist() == [10_000 + 1_000_000]
+
+
+def test_box_decoder_gives_the_map_as_a_hello_before_the_first_samples() -> None:
+    from devices.csvbox import CsvBoxDecoder
+    from devices.sensorbox import HelloEvent
+
+    cfg = CsvLineConfig.parse("time=0:ms,L-heel=1,L-toe=2,R-foot=3,rate=100,bits=12")
+    d = CsvBoxDecoder(cfg)
+    assert d.feed(b"time,a,b,c\n", 0.5) == []
+    first = d.feed(b"0,1,2,3\n10,1,2,3\n", 1.0)
+    assert isinstance(first[0], HelloEvent) and isinstance(first[1], SampleBlock)
+    h = first[0].hello
+    assert [c.name for c in h.channels] == ["L-heel", "L-toe", "R-foot"]
+    assert h.sample_rate_hz == 100 and h.adc_bits == 12
+    assert [type(e) for e in d.feed(b"20,1,2,3\n", 2.0)] == [SampleBlock]  # once
+    assert d.stats.as_dict()["lines"] == 3 and d.stats.as_dict()["header_lines"] == 1
+    with pytest.raises(InputError, match="rate"):
+        CsvBoxDecoder(CsvLineConfig.parse("time=0:ms,L-heel=1,R-heel=2"))
+
+
+def test_a_port_opened_mid_line_drops_the_first_line_of_each_connection() -> None:
+    """``60,86,...`` may be the tail of ``860,86,...``: read, it would be a wrong time."""
+    from dataclasses import replace
+
+    d = CsvLineDecoder(replace(CFG, skip_first=True))
+    blocks = d.feed(b"0,1,2,3,4\n870,1,2,3,4\n880,1,2,3,4\n", 1.0)
+    assert concat(blocks)[0].tolist() == [870_000, 880_000]
+    assert d.stats.discarded_bytes == len(b"0,1,2,3,4\n") and d.stats.bad_lines == 0
+    d.new_connection(2.0)
+    d.feed(b"5,1,2,3,4\n2000,1,2,3,4\n", 2.5)
+    assert d.stats.lines == 3 and d.stats.discarded_bytes == 2 * len(b"0,1,2,3,4\n")
+    assert CsvLineDecoder(CFG).feed(b"0,1,2,3,4\n", 1.0)  # by default the first line counts

@@ -22,7 +22,7 @@ def test_silent_port() -> None:
 def test_text_lines_are_a_wrong_protocol() -> None:
     msg = why(b"1234,512,498,20,31\r\n" * 50)
     assert "text lines" in msg and "wrong protocol" in msg and "1234,512" in msg
-    assert "CSV lines" in msg and "sensor-box protocol only" in msg  # a DIY CSV board
+    assert "CSV lines" in msg and "--csv-map" in msg  # a DIY CSV board: its column map
 
 
 def test_box_read_at_the_wrong_baud() -> None:
