@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import struct
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -178,10 +179,16 @@ def test_a_damaged_treadmill_stream_is_said_as_replay_says_it(
     shutil.copytree(treadmill_recording, rec)
     rx = rec / "streams" / "treadmill.rx.rec"
     data = bytearray(rx.read_bytes())
-    if how == "cut":
-        os.truncate(rx, len(data) // 2 + 5)
+    if how == "cut":  # inside the header of the chunk at half the file: always torn
+        os.truncate(rx, max(at for at, _, _ in _chunks(data) if at < len(data) // 2) + 10)
     else:
-        flips = range(len(data) // 2, len(data), 97) if how == "flips" else range(64, len(data), 7)
+        # flips: a byte of every chunk from 12 s to 16 s of the box's time (from its first
+        # chunk), then of one in four: a 4 s outage (> the 1 s silence limit) whose steps
+        # have no length in every run, whatever the load the recording was made under
+        start = _chunks((rec / "streams" / "box.rec").read_bytes())[0][1]
+        late = [(at, h) for at, h, _ in _chunks(data) if h - start >= 12.0]
+        hit = [at for k, (at, h) in enumerate(late) if h - start < 16.0 or k % 4 == 0]
+        flips = [at + 20 for at in hit] if how == "flips" else range(64, len(data), 7)
         for i in flips:
             data[i] ^= 0xFF
         rx.write_bytes(bytes(data))
@@ -193,10 +200,53 @@ def test_a_damaged_treadmill_stream_is_said_as_replay_says_it(
     assert any("treadmill.rx" in w for w in doc["warnings"])
     late = [s for s in doc["steps"] if s["ic_s"] > 15.0]
     assert late and all("belt-unknown" in s["flags"] for s in late if s["step_length_m"] is None)
+    if how == "flips":  # the outage's steps, the same ones each run
+        assert any(s["step_length_m"] is None for s in doc["steps"] if 13.5 < s["ic_s"] < 15.5)
     replayed = _stride("replay", str(rec), "--speed", "max", "--no-ui")
     assert replayed.returncode == 0, replayed.stderr
     count = said[0].split(": skipped")[1].split("; the rest")[0]
     assert count in replayed.stderr  # the same count, both ways
+
+
+def _chunks(raw: bytes | bytearray) -> list[tuple[int, float, int]]:
+    """(file offset, host_t, data length) of each chunk of an intact stream file
+    (docs/formats.md: header, then ``CHNK`` n host_t crc data)."""
+    at = 12 + int.from_bytes(raw[10:12], "little")
+    out = []
+    while at < len(raw):
+        assert raw[at : at + 4] == b"CHNK"
+        n = int.from_bytes(raw[at + 4 : at + 8], "little")
+        out.append((at, struct.unpack("<d", raw[at + 8 : at + 16])[0], n))
+        at += 20 + n
+    return out
+
+
+def test_steps_past_the_treadmills_last_reading_say_why_they_have_no_length(
+    treadmill_recording: Path, tmp_path: Path
+) -> None:
+    """The treadmill's last reading 0.75 s before the box's last chunk (more than a step
+    time, under the 1 s silence limit: no outage): the steps after it have no length, as the
+    belt is measured
+    between readings only, and are flagged ``belt-unknown`` by analyze and replay alike
+    (they had neither a length nor a flag: the last step of a recording whose treadmill
+    answered last a little before it)."""
+    rec = tmp_path / "copy"
+    shutil.copytree(treadmill_recording, rec)
+    box = _chunks((rec / "streams" / "box.rec").read_bytes())
+    rx = rec / "streams" / "treadmill.rx.rec"
+    cut = next(at for at, h, _ in _chunks(rx.read_bytes()) if h > box[-1][1] - 0.75)
+    os.truncate(rx, cut)  # at a chunk's start: an intact stream that ends earlier
+    run = _stride("analyze", str(rec), "--json")
+    assert run.returncode == 0 and "treadmill" not in run.stderr, run.stderr
+    steps = json.loads(run.stdout)["steps"]
+    measured = [s["ic_s"] for s in steps if s["step_length_m"] is not None]
+    past = [s for s in steps if s["ic_s"] > max(measured)]
+    assert past and all(s["step_length_m"] is None for s in past)
+    assert all(s["flags"] == ["belt-unknown"] for s in past)
+    replayed = _stride("replay", str(rec), "--speed", "max", "--no-ui", "--json")
+    assert replayed.returncode == 0, replayed.stderr
+    again = json.loads(replayed.stdout.strip().splitlines()[-1])["steps"]
+    assert [s["flags"] for s in again] == [s["flags"] for s in steps]
 
 
 @pytest.mark.parametrize("how", ["header", "empty", "cut-in-header", "header-only", "missing"])

@@ -102,7 +102,9 @@ class CoreEngine:
         if self.belt.kind == FIXED and speed is not None and self._last_t > self._fixed_t:
             end = np.asarray([self._last_t])  # the last sample's belt, as the batch reader
             self._feed(np.zeros(0), np.zeros((0, len(an.channels))), end, np.asarray([[speed]]))
-        analysis = with_treadmill(an.finish(), self.clock.outages, self.clock.heart_rates)
+        # a treadmill's belt is unknown past its last reading too (the steps there flagged)
+        unknown = self.clock.unknown_spans() if self.belt.kind == TREADMILL else []
+        analysis = with_treadmill(an.finish(), unknown, self.clock.heart_rates)
         return {"summary": json_safe(analysis.summary), "steps": analysis.step_rows()}
 
     # -- internals -----------------------------------------------------------------------

@@ -187,7 +187,7 @@ def _recorded_belt(
         limit = silence_limit(proto)
         got = treadmill_belt(arrivals, reader.chunks(RX_STREAM), parser, limit, carry_bytes(proto))
         note = f"treadmill ({proto}), {got.readings} readings, {len(got.outages)} outages"
-        return _Belt(got.belt_t, got.belt_v, note, got.outages, got.heart_rates, limit)
+        return _Belt(got.belt_t, got.belt_v, note, got.unknown, got.heart_rates, limit)
     if source.kind == NONE or signals.belt_t is None:
         return _Belt(None, None, "none (overground, or no belt measured)")
     return _Belt(signals.belt_t, signals.belt_speed, source.describe())

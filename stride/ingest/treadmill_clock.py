@@ -105,6 +105,27 @@ class TreadmillBeltClock:
         """Add ``belt-unknown`` to a step row without a length whose interval met an outage."""
         return flag_row(row, self.outages)
 
+    def unknown_spans(self) -> list[list[float]]:
+        """Where the belt is unknown once the session has ended: the outages and, from the
+        last reading on, ``[last reading, inf]`` (from 0 without any reading).
+
+        A step whose IC comes after the treadmill's last reading has no length (the belt is
+        integrated between readings only), and this says why: it is flagged
+        ``belt-unknown``, never left without a length and without a reason. Holding the last
+        reading past it instead was weighed and not taken: between two readings the belt's
+        speed is bounded by both ends, but after the last one nothing bounds it. The session
+        ends by stopping the belt (a Trackmaster stops by itself 0.5 s after its host falls
+        silent; the walker or the operator presses stop), a belt changes speed at up to its
+        acceleration limit (``sim.treadmill`` accepts 0.05..5 m/s^2, Bertec takes any up to
+        65 m/s^2), and the poll period that would bound a hold is the driver's and the
+        session's (5..10 Hz Trackmaster, about 1 Hz FTMS notifications): a held reading
+        would be a guessed length, and a step later than any hold would still need the flag.
+        """
+        spans = [list(o) for o in self.outages]
+        if not (spans and spans[-1][1] == math.inf):
+            spans.append([self._last_t if math.isfinite(self._last_t) else 0.0, math.inf])
+        return spans
+
 
 def flag_row(row: StepRow, outages: Iterable[Iterable[float]]) -> StepRow:
     """``belt-unknown`` on a step without length whose interval (from one stride before its
@@ -193,6 +214,8 @@ class RecordedTreadmill:
     outages: list[list[float]]
     readings: int
     heart_rates: list[float] = field(default_factory=list)
+    #: the outages and the span past the last reading (:meth:`TreadmillBeltClock.unknown_spans`)
+    unknown: list[list[float]] = field(default_factory=list)
 
 
 def treadmill_belt(
@@ -229,7 +252,7 @@ def treadmill_belt(
             vs.append(got[1])
     bt = np.concatenate(ts) if ts else np.zeros(0)
     bv = np.concatenate(vs) if vs else np.zeros((0, 1))
-    return RecordedTreadmill(bt, bv, clock.outages, count, clock.heart_rates)
+    return RecordedTreadmill(bt, bv, clock.outages, count, clock.heart_rates, clock.unknown_spans())
 
 
 def _merged(

@@ -90,3 +90,30 @@ def test_recorded_chunks_give_belt_samples_on_the_box_clock() -> None:
     assert len(got.outages) == 2 and got.outages[1][1] == math.inf
     np.testing.assert_allclose(got.outages[0], [1.44, 2.54])
     np.testing.assert_allclose(got.outages[1][0], 2.54)
+
+
+def test_the_belt_is_unknown_past_the_last_reading() -> None:
+    """A session whose treadmill answered last 0.6 s before the box's last chunk (under the
+    1 s silence limit: no outage): past that reading the belt is unknown, so a step there
+    without a length is flagged ``belt-unknown`` (it had neither a length nor a reason);
+    a step measured before it is left alone."""
+    box = [(1.0 + 0.1 * i, 0.1 * i - 0.01) for i in range(30)]  # clock offset 1.01 s
+    rx = [(1.05 + 0.1 * i, b"S100;") for i in range(23)]  # the last at host 3.25: box 2.24
+    got = treadmill_belt(box, rx, _parse)
+    assert got.outages == []  # silent 0.65 s at the end: never "not answering"
+    np.testing.assert_allclose(got.belt_t[-1], 2.24)
+    assert len(got.unknown) == 1 and got.unknown[0][1] == math.inf
+    np.testing.assert_allclose(got.unknown[0][0], 2.24)
+    past = {"ic_s": 2.6, "step_length_m": None, "stride_time_s": 1.0, "flags": []}
+    assert flag_row(past, got.unknown)["flags"] == [FLAG_BELT_UNKNOWN]
+    before = {"ic_s": 2.1, "step_length_m": 0.6, "stride_time_s": 1.0, "flags": []}
+    assert flag_row(before, got.unknown)["flags"] == []
+    # an outage still open at the end is the span already; no reading at all: from 0
+    silent = TreadmillBeltClock()
+    silent.box_chunk(1.0, 0.0)
+    assert silent.unknown_spans() == [[0.0, math.inf]]
+    c = TreadmillBeltClock(stale_s=1.0)
+    c.box_chunk(1.0, 0.0)
+    c.readings([BeltReading(1.5, (1.0,))])
+    c.box_chunk(2.6, 1.6)
+    assert c.unknown_spans() == c.outages == [[0.5, math.inf]]
