@@ -317,6 +317,9 @@ class Session:
         try:
             with _signals(self), device_logs_to(self.state):
                 if self.belt is not None and self.options.speed_mps is not None:
+                    record_to = getattr(self.belt, "record_to", None)
+                    if record_to is not None:  # --speed's commands are recorded too
+                        record_to(self._sink, self._report)
                     start_belt(self, self.options.speed_mps)
                 for src in self.sources:
                     src.start(self._sink, self._report)
