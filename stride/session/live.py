@@ -43,6 +43,7 @@ from stride.session.protocols import (
     SessionOptions,
     SessionResult,
 )
+from stride.session.screen.alerts import NO_STEPS_S, belt_stopped, no_steps_for
 from stride.session.sources import Source
 from stride.session.state import SessionState
 from stride.session.stats import CpuMeter, LatencyHistogram, RateMeter, rss_mb
@@ -236,6 +237,10 @@ class Session:
         now = self.clock.monotonic()
         self.state.elapsed_s = now - self._t0
         self._update_health(now)
+        if self.options.json_lines:  # no dashboard to show the alert: said once on stderr
+            stopped = belt_stopped(self.state, keys=False)
+            if stopped is not None and no_steps_for(self.state, now) is not None:
+                self.notes.once(f"no steps for {NO_STEPS_S:.0f} s - {stopped}")
         self.notes.flush()
         self._check_stops()
         self.publisher.changes(self.state, self.belt.name if self.belt else None)
