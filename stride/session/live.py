@@ -251,6 +251,7 @@ class Session:
         h = st.health
         h.frames = c.get("frames", 0)
         h.crc_errors = c.get("crc_errors", 0)
+        h.csv_lines = "lines" in c
         h.gaps = c.get("gaps", 0)
         rate = self.rate.update(now, h.frames)
         h.crc_errors_per_s = self.crc_rate.update(now, h.crc_errors)
@@ -386,10 +387,11 @@ class Session:
             if rest:  # the last steps become final only at the end of the stream
                 self._emit(rest)
         c = self.pipeline.counters()
-        session = {
+        session: dict[str, Any] = {
             "frames": c.get("frames", 0),
             "crc_errors": c.get("crc_errors", 0),
             "gaps": c.get("gaps", 0),
+            **({"lines": c["lines"], "bad_lines": c["bad_lines"]} if "lines" in c else {}),
             "reconnects": self._reconnects(),
             "latency_ms": self.latency.summary(),
             "recording": str(self.recorder.path) if self.recorder is not None else None,

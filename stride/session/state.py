@@ -34,6 +34,9 @@ class Health:
     crc_errors: int = 0
     #: Frames failing their CRC per second over the last seconds (a damaged link).
     crc_errors_per_s: float = 0.0
+    #: The box stream is a board's CSV lines (protocol ``csvlines``): ``frames`` counts its
+    #: lines and ``crc_errors`` its bad lines, and they are shown so.
+    csv_lines: bool = False
     gaps: int = 0
     reconnects: int = 0
     box_connected: bool = True

@@ -68,7 +68,8 @@ def current_alerts(state: SessionState, now: float) -> list[Alert]:
         out.append(
             Alert(
                 "error",
-                f"Sensor box data damaged: {h.crc_errors_per_s:.0f} bad frames/s "
+                f"Sensor box data damaged: {h.crc_errors_per_s:.0f} bad "
+                f"{'lines' if h.csv_lines else 'frames'}/s "
                 f"({h.crc_errors} so far) - check the cable and its plugs; steps across "
                 "the damage are flagged",
             )
