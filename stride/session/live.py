@@ -272,6 +272,7 @@ class Session:
         if belt is not None:
             h.treadmill_answering = belt.answering
             h.treadmill_read_only = not belt.can_set_speed
+            h.treadmill_can_start = bool(getattr(belt, "can_start_stop", True))
             st.belt_mps = belt.speed_mps if belt.answering else None
             st.heart_rate_bpm = getattr(belt, "heart_rate_bpm", None)
         else:

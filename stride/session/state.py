@@ -47,6 +47,8 @@ class Health:
     treadmill_answering: bool = True
     #: The treadmill's speed cannot be set from the session (refused or no control).
     treadmill_read_only: bool = False
+    #: The driver can start the belt (a CSAFE one is started at its console).
+    treadmill_can_start: bool = True
     decoder_stalled: bool = False
     cpu_percent: float = 0.0
     latency_p50_ms: float | None = None

@@ -27,15 +27,15 @@ def no_steps_for(state: SessionState, now: float) -> float | None:
 
 def belt_stopped(state: SessionState, *, keys: bool) -> str | None:
     """What to do about a belt reported stopped (0 km/h), None while it moves or its speed
-    is unknown: start it at the console, or - where stride can set the treadmill's speed -
-    with ``+`` (``keys``: a dashboard of a live session) or ``--speed`` at the next start."""
+    is unknown: start it at the console, or - where stride can set the treadmill's speed and
+    start its belt - with ``+`` (``keys``: a dashboard of a live session) or ``--speed``."""
     v = state.belt_mps
     if v is None or abs(v) > STOPPED_MPS:
         return None
     h = state.health
     if state.recording_s is not None:  # a replay: nothing to start
         return "the belt was stopped"
-    if h.treadmill is None or h.treadmill_read_only:
+    if h.treadmill is None or h.treadmill_read_only or not h.treadmill_can_start:
         return "the belt is stopped (0 km/h): start it at the treadmill's console"
     now = "press + or start it at its console" if keys else "start it at its console"
     return (

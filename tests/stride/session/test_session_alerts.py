@@ -61,8 +61,9 @@ def test_a_damaged_box_link_is_named_not_blamed_on_the_walker() -> None:
 
 def test_a_stopped_belt_is_named_with_how_to_start_it() -> None:
     """The belt reported at 0 km/h: "No steps" says the belt is stopped and how to start it
-    - ``+``, the console or ``--speed`` where stride can set the speed, the console only
-    where it cannot or the belt's speed comes from the box; a replay only says so."""
+    - ``+``, the console or ``--speed`` where stride can set the speed and start the belt,
+    the console only where it cannot (or the belt's speed comes from the box); a replay
+    only says so."""
     s = SessionState(None)
     s.started_host_t = 0.0
     s.health.treadmill = "trackmaster"
@@ -73,7 +74,9 @@ def test_a_stopped_belt_is_named_with_how_to_start_it() -> None:
     s.health.treadmill_read_only = True
     assert "stopped (0 km/h): start it at the treadmill's console" in texts(s, 6.0)
     assert "--speed" not in texts(s, 6.0)
-    s.health.treadmill, s.health.treadmill_read_only = None, False  # the box's encoder
+    s.health.treadmill_read_only, s.health.treadmill_can_start = False, False  # CSAFE's
+    assert "stopped (0 km/h): start it at the treadmill's console" in texts(s, 6.0)
+    s.health.treadmill, s.health.treadmill_can_start = None, True  # the box's encoder
     assert "stopped (0 km/h): start it at the treadmill's console" in texts(s, 6.0)
     s.recording_s = 6.0
     assert texts(s, 6.0) == "No steps for 6 s - the belt was stopped"
