@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from devices.recording.reader import SessionReader
+from devices.treadmill.trackmaster import set_speed_command
 from devices.units import parse_speed
 from sim.harness import SimDevices
 from stride.core.targets import Target
@@ -90,3 +92,7 @@ def test_keys_drive_belt_pause_and_metronome(
     )
     assert any("♪" in f for f in frames)
     assert "treadmill.rx" in meta["streams"] and meta["devices"][1]["driver"] == "trackmaster"
+    # --speed's A3 (19 x 0.1 mph) and A0 were sent before polling began: recorded all the same
+    sent = b"".join(d for _, d in SessionReader(tmp_path / "rec").chunks("treadmill.tx"))
+    assert sent.startswith(set_speed_command(parse_speed("3.0kmh")) + b"\xa0")
+    assert set_speed_command(parse_speed("3.0kmh")) == b"\xa30019"

@@ -100,9 +100,10 @@ def test_csafe_takes_speed_and_keys_by_default(tmp_path: Path) -> None:
     assert [round(c["mps"] * 3.6, 2) for c in meta["speed_changes"]] == [3.0, 3.2, 3.4]
     sent = b"".join(d for _, d in SessionReader(tmp_path / "rec").chunks("treadmill.tx"))
     frames = [f + b"\xf2" for f in sent.split(b"\xf2") if f.startswith(b"\xf1\x25")]
-    # 32, 34 x 0.1 km/h (20, 22): 25 03 LSB 00 31, XOR checksum 37, 35. (The --speed frame,
-    # sent before the recording's treadmill stream is connected, is checked on a pty.)
-    assert frames[-2:] == [
+    # 30, 32, 34 x 0.1 km/h (1E, 20, 22): 25 03 LSB 00 31, XOR checksum 09, 37, 35; the
+    # --speed frame, sent before polling starts, is recorded as the keys' are.
+    assert frames == [
+        bytes.fromhex("F1 25 03 1E 00 31 09 F2"),
         bytes.fromhex("F1 25 03 20 00 31 37 F2"),
         bytes.fromhex("F1 25 03 22 00 31 35 F2"),
     ]

@@ -267,12 +267,16 @@ class BleTreadmill(Treadmill):
             for message in pending:
                 poller.say(message)
         if on_bytes is not None:
-            with self._record_lock:  # nothing recorded before or during the hand-over is lost
-                for wire in self._early:
-                    on_bytes(wire)
-                self._early = []
-                self.on_bytes = on_bytes
+            self.record_to(on_bytes)
         return self._poller
+
+    def record_to(self, on_bytes: Any) -> None:
+        """Records made so far handed to ``on_bytes`` in order, and every later one."""
+        with self._record_lock:  # nothing recorded before or during the hand-over is lost
+            for wire in self._early:
+                on_bytes(wire)
+            self._early = []
+            self.on_bytes = on_bytes
 
     def _read_speed(self, deadline: float) -> tuple[float, ...]:
         with self._state_lock:

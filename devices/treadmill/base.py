@@ -228,13 +228,18 @@ class Treadmill(ABC):
         if not (rate_hz >= 5.0) or not math.isfinite(rate_hz):
             raise InputError(f"poll rate {rate_hz!r} Hz is too low", fix="poll at 5 Hz or more")
         if on_bytes is not None:
-            self.on_bytes = on_bytes
+            self.record_to(on_bytes)
         if self._poller is not None and self._poller.alive:
             self._poller.update(rate_hz, on_reading, on_status, not_answering_after)
             return self._poller
         self._poller = Poller(self, rate_hz, on_reading, on_status, not_answering_after)
         self._poller.start()
         return self._poller
+
+    def record_to(self, on_bytes: BytesCallback) -> None:
+        """Hand every byte exchanged from now on to ``on_bytes`` (as ``start_polling``'s
+        ``on_bytes``), polling or not: commands sent before polling starts are recorded."""
+        self.on_bytes = on_bytes
 
     def stop_polling(self) -> None:
         """Stop the poller thread, if any, and wait for it."""

@@ -43,6 +43,7 @@ from stride.session.protocols import (
     SessionOptions,
     SessionResult,
 )
+from stride.session.screen.alerts import NO_STEPS_S, belt_stopped, no_steps_for
 from stride.session.sources import Source
 from stride.session.state import SessionState
 from stride.session.stats import CpuMeter, LatencyHistogram, RateMeter, rss_mb
@@ -236,6 +237,10 @@ class Session:
         now = self.clock.monotonic()
         self.state.elapsed_s = now - self._t0
         self._update_health(now)
+        if self.options.json_lines:  # no dashboard to show the alert: said once on stderr
+            stopped = belt_stopped(self.state, keys=False)
+            if stopped is not None and no_steps_for(self.state, now) is not None:
+                self.notes.once(f"no steps for {NO_STEPS_S:.0f} s - {stopped}")
         self.notes.flush()
         self._check_stops()
         self.publisher.changes(self.state, self.belt.name if self.belt else None)
@@ -246,6 +251,7 @@ class Session:
         h = st.health
         h.frames = c.get("frames", 0)
         h.crc_errors = c.get("crc_errors", 0)
+        h.csv_lines = "lines" in c
         h.gaps = c.get("gaps", 0)
         rate = self.rate.update(now, h.frames)
         h.crc_errors_per_s = self.crc_rate.update(now, h.crc_errors)
@@ -266,6 +272,7 @@ class Session:
         if belt is not None:
             h.treadmill_answering = belt.answering
             h.treadmill_read_only = not belt.can_set_speed
+            h.treadmill_can_start = bool(getattr(belt, "can_start_stop", True))
             st.belt_mps = belt.speed_mps if belt.answering else None
             st.heart_rate_bpm = getattr(belt, "heart_rate_bpm", None)
         else:
@@ -317,6 +324,9 @@ class Session:
         try:
             with _signals(self), device_logs_to(self.state):
                 if self.belt is not None and self.options.speed_mps is not None:
+                    record_to = getattr(self.belt, "record_to", None)
+                    if record_to is not None:  # --speed's commands are recorded too
+                        record_to(self._sink, self._report)
                     start_belt(self, self.options.speed_mps)
                 for src in self.sources:
                     src.start(self._sink, self._report)
@@ -378,10 +388,11 @@ class Session:
             if rest:  # the last steps become final only at the end of the stream
                 self._emit(rest)
         c = self.pipeline.counters()
-        session = {
+        session: dict[str, Any] = {
             "frames": c.get("frames", 0),
             "crc_errors": c.get("crc_errors", 0),
             "gaps": c.get("gaps", 0),
+            **({"lines": c["lines"], "bad_lines": c["bad_lines"]} if "lines" in c else {}),
             "reconnects": self._reconnects(),
             "latency_ms": self.latency.summary(),
             "recording": str(self.recorder.path) if self.recorder is not None else None,

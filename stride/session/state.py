@@ -34,6 +34,9 @@ class Health:
     crc_errors: int = 0
     #: Frames failing their CRC per second over the last seconds (a damaged link).
     crc_errors_per_s: float = 0.0
+    #: The box stream is a board's CSV lines (protocol ``csvlines``): ``frames`` counts its
+    #: lines and ``crc_errors`` its bad lines, and they are shown so.
+    csv_lines: bool = False
     gaps: int = 0
     reconnects: int = 0
     box_connected: bool = True
@@ -44,6 +47,8 @@ class Health:
     treadmill_answering: bool = True
     #: The treadmill's speed cannot be set from the session (refused or no control).
     treadmill_read_only: bool = False
+    #: The driver can start the belt (a CSAFE one is started at its console).
+    treadmill_can_start: bool = True
     decoder_stalled: bool = False
     cpu_percent: float = 0.0
     latency_p50_ms: float | None = None

@@ -37,10 +37,16 @@ class TreadmillBelt:
         self.readings = 0
 
     # -- Source protocol (so the session starts and stops it with the readers) -------------
-    def start_source(self, sink: Sink, report: Report) -> None:
-        """Begin polling; bytes go to ``sink`` before anything else sees them."""
+    def record_to(self, sink: Sink, report: Report) -> None:
+        """Send every byte exchanged from now on to ``sink``, polling or not: the session
+        calls it before ``--speed``'s commands, so the recording holds them too."""
         self._sink = sink
         self._report = report
+        self.driver.record_to(self._on_bytes)
+
+    def start_source(self, sink: Sink, report: Report) -> None:
+        """Begin polling; bytes go to ``sink`` before anything else sees them."""
+        self.record_to(sink, report)
         self.driver.start_polling(
             self.poll_hz,
             on_reading=self._on_reading,

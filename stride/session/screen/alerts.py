@@ -12,6 +12,38 @@ NO_STEPS_S = 5.0
 DAMAGED_PER_S = 2.0
 
 
+#: A belt the treadmill (or the box's encoder) reports at or below this speed is stopped.
+STOPPED_MPS = 0.05
+
+
+def no_steps_for(state: SessionState, now: float) -> float | None:
+    """Seconds without a step (since the start if none came yet), once ``NO_STEPS_S`` or
+    more have passed; None before that and after the session ended."""
+    since = state.last_step_host_t if state.last_step_host_t is not None else state.started_host_t
+    if since is None or now - since < NO_STEPS_S or state.finished:
+        return None
+    return now - since
+
+
+def belt_stopped(state: SessionState, *, keys: bool) -> str | None:
+    """What to do about a belt reported stopped (0 km/h), None while it moves or its speed
+    is unknown: start it at the console, or - where stride can set the treadmill's speed and
+    start its belt - with ``+`` (``keys``: a dashboard of a live session) or ``--speed``."""
+    v = state.belt_mps
+    if v is None or abs(v) > STOPPED_MPS:
+        return None
+    h = state.health
+    if state.recording_s is not None:  # a replay: nothing to start
+        return "the belt was stopped"
+    if h.treadmill is None or h.treadmill_read_only or not h.treadmill_can_start:
+        return "the belt is stopped (0 km/h): start it at the treadmill's console"
+    now = "press + or start it at its console" if keys else "start it at its console"
+    return (
+        f"the treadmill's belt is stopped (0 km/h): {now}, or start the session with "
+        "--speed (e.g. --speed 3.0kmh) to have stride start it"
+    )
+
+
 @dataclass(frozen=True)
 class Alert:
     level: str  # "error" (red), "warning" (yellow) or "info"
@@ -36,7 +68,8 @@ def current_alerts(state: SessionState, now: float) -> list[Alert]:
         out.append(
             Alert(
                 "error",
-                f"Sensor box data damaged: {h.crc_errors_per_s:.0f} bad frames/s "
+                f"Sensor box data damaged: {h.crc_errors_per_s:.0f} bad "
+                f"{'lines' if h.csv_lines else 'frames'}/s "
                 f"({h.crc_errors} so far) - check the cable and its plugs; steps across "
                 "the damage are flagged",
             )
@@ -45,10 +78,11 @@ def current_alerts(state: SessionState, now: float) -> list[Alert]:
         out.append(
             Alert("error", "Treadmill not answering - belt speed unknown, step lengths flagged")
         )
-    since = state.last_step_host_t if state.last_step_host_t is not None else state.started_host_t
-    if since is not None and now - since >= NO_STEPS_S and not state.finished:
-        why = "the box's data is damaged" if damaged else "is the walker on the belt?"
-        out.append(Alert("warning", f"No steps for {now - since:.0f} s - {why}"))
+    quiet = no_steps_for(state, now)
+    if quiet is not None:
+        stopped = belt_stopped(state, keys=state.recording_s is None)
+        why = "the box's data is damaged" if damaged else stopped or "is the walker on the belt?"
+        out.append(Alert("warning", f"No steps for {quiet:.0f} s - {why}"))
     roll = state.rolling()
     si = roll.si_step_length
     if si is not None and roll.n_steps >= 10 and abs(si) > state.asymmetry_alert_pct:

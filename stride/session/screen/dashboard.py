@@ -272,8 +272,9 @@ def health_view(state: SessionState) -> Text:
         text.append("connected", style="green")
     else:
         text.append("UNPLUGGED", style="bold white on red")
-    text.append(f"  {h.frames_per_s:.0f} frames/s")
-    text.append(f"  CRC errors {h.crc_errors}", style="yellow" if h.crc_errors else "")
+    frames, errors = ("lines", "bad lines") if h.csv_lines else ("frames", "CRC errors")
+    text.append(f"  {h.frames_per_s:.0f} {frames}/s")
+    text.append(f"  {errors} {h.crc_errors}", style="yellow" if h.crc_errors else "")
     text.append(f"  gaps {h.gaps}", style="yellow" if h.gaps else "")
     text.append(f"  reconnects {h.reconnects}", style="yellow" if h.reconnects else "")
     text.append("\n")

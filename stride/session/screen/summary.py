@@ -79,8 +79,7 @@ def summary_table(result: SessionResult, *, events: bool = False) -> RenderableT
         "session",
         "",
         "",
-        f"frames {sess.get('frames', 0)}, CRC errors {sess.get('crc_errors', 0)}, "
-        f"gaps {sess.get('gaps', 0)}, reconnects {sess.get('reconnects', 0)}",
+        f"{_received(sess)}, gaps {sess.get('gaps', 0)}, reconnects {sess.get('reconnects', 0)}",
     )
     if lat.get("p99") is not None:
         t.add_row("latency", "", "", f"p50 {lat['p50']:.1f} ms, p99 {lat['p99']:.1f} ms")
@@ -92,6 +91,14 @@ def summary_table(result: SessionResult, *, events: bool = False) -> RenderableT
 
 
 _MAX_EVENTS = 8
+
+
+def _received(sess: dict[str, Any]) -> str:
+    """A board's CSV lines and bad lines (``lines`` in the session), else the box's frames
+    and CRC errors."""
+    if "lines" in sess:
+        return f"lines {sess['lines']}, bad lines {sess.get('bad_lines', 0)}"
+    return f"frames {sess.get('frames', 0)}, CRC errors {sess.get('crc_errors', 0)}"
 
 
 def _events(events: Any) -> list[Text]:

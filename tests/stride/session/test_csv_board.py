@@ -52,9 +52,12 @@ def holds(pid: int, tty: str) -> bool:
     return False
 
 
-def live_on(box: synthbox.PtyBox, text: bytes, seconds: float, tmp_path: Path) -> dict[str, Any]:
+def live_on(
+    box: synthbox.PtyBox, text: bytes, seconds: float, tmp_path: Path
+) -> tuple[dict[str, Any], str]:
     """``stride live --csv-map`` on ``box`` in its own process; the board starts printing
-    ``text`` (over ``seconds``) once the session holds the port. Returns the final document."""
+    ``text`` (over ``seconds``) once the session holds the port. Returns the final document
+    and stderr (the session's summary)."""
     cmd = [*STRIDE, "live", "--port", box.path, "--csv-map", COLUMN_MAP, "--no-ui", "--json"]
     cmd += ["--treadmill", "fixed:3.6kmh", "--spacing", "0.30", "--record", str(tmp_path / "rec")]
     cmd += ["--duration", str(seconds - 1.0)]
@@ -74,7 +77,7 @@ def live_on(box: synthbox.PtyBox, text: bytes, seconds: float, tmp_path: Path) -
             proc.wait()
     assert proc.returncode == 0, stderr
     doc: dict[str, Any] = json.loads(stdout.splitlines()[-1])
-    return doc
+    return doc, stderr
 
 
 def analyze(rec: Path) -> dict[str, Any]:
@@ -90,7 +93,7 @@ def test_live_csv_board_recording_gives_the_same_steps(
     box: synthbox.PtyBox, tmp_path: Path
 ) -> None:
     board = board_lines(14.0, seed=3)
-    doc = live_on(box, board.text, 14.0, tmp_path)
+    doc, _ = live_on(box, board.text, 14.0, tmp_path)
     steps = doc["steps"]
     assert len(steps) >= 14 and {s["side"] for s in steps} == {"L", "R"}
     measured = [s for s in steps if "edge" not in s["flags"]]  # the fixed belt's lengths
@@ -120,9 +123,13 @@ def test_garbage_lines_are_counted_and_a_board_restart_goes_on(
     for i, bad in enumerate(GARBAGE):  # damaged lines among good ones, after the header
         first.insert(200 + 97 * i, bad)
     text = b"".join(first) + b"".join(second)  # powered up again: time and frame from 0
-    doc = live_on(box, text, 16.0, tmp_path)
+    doc, stderr = live_on(box, text, 16.0, tmp_path)
     s = doc["session"]
     assert s["crc_errors"] == len(GARBAGE)  # a line that does not parse: as a CRC error
+    assert s["bad_lines"] == len(GARBAGE) and s["lines"] == s["frames"] > 1000
+    said = " ".join(stderr.split())  # the summary names lines, as `stride check` does
+    assert f"lines {s['lines']}, bad lines {len(GARBAGE)}, gaps" in said
+    assert "CRC errors" not in said and "frames" not in said
     steps = doc["steps"]
     ics = [x["ic_s"] for x in steps]
     assert min(ics) < 6.0 and max(ics) > 10.0  # steps before and after the restart

@@ -57,3 +57,30 @@ def test_a_damaged_box_link_is_named_not_blamed_on_the_walker() -> None:
     assert "walker" not in texts(s, 7.0)
     s.health.crc_errors_per_s = 0.5
     assert "damaged" not in texts(s, 7.0) and "is the walker on the belt?" in texts(s, 7.0)
+
+
+def test_a_stopped_belt_is_named_with_how_to_start_it() -> None:
+    """The belt reported at 0 km/h: "No steps" says the belt is stopped and how to start it
+    - ``+``, the console or ``--speed`` where stride can set the speed and start the belt,
+    the console only where it cannot (or the belt's speed comes from the box); a replay
+    only says so."""
+    s = SessionState(None)
+    s.started_host_t = 0.0
+    s.health.treadmill = "trackmaster"
+    s.belt_mps = 0.0
+    out = texts(s, 6.0)
+    assert "No steps for 6 s - the treadmill's belt is stopped (0 km/h): press + or " in out
+    assert "--speed (e.g. --speed 3.0kmh)" in out and "walker" not in out
+    s.health.treadmill_read_only = True
+    assert "stopped (0 km/h): start it at the treadmill's console" in texts(s, 6.0)
+    assert "--speed" not in texts(s, 6.0)
+    s.health.treadmill_read_only, s.health.treadmill_can_start = False, False  # CSAFE's
+    assert "stopped (0 km/h): start it at the treadmill's console" in texts(s, 6.0)
+    s.health.treadmill, s.health.treadmill_can_start = None, True  # the box's encoder
+    assert "stopped (0 km/h): start it at the treadmill's console" in texts(s, 6.0)
+    s.recording_s = 6.0
+    assert texts(s, 6.0) == "No steps for 6 s - the belt was stopped"
+    s.recording_s = None
+    for moving_or_unknown in (0.8, None):
+        s.belt_mps = moving_or_unknown
+        assert "is the walker on the belt?" in texts(s, 6.0)

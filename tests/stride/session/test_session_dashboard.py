@@ -192,3 +192,16 @@ def test_the_bottom_line_says_where_the_walkers_view_is() -> None:
     s.view_url = "http://stride-treadmill-2.clinic.example.org:8765/view"
     lines = screen(s, width=80).rstrip().splitlines()
     assert "q end session" in lines[-2] and lines[-1] == f"walker's view {s.view_url}"
+
+
+def test_a_csv_boards_lines_are_named_lines() -> None:
+    """A board printing CSV lines has lines and bad lines, not frames and CRC errors (as
+    `stride check` says); the alert for many bad ones too."""
+    s = SessionState(None)
+    s.started_host_t = 0.0
+    s.health.csv_lines = True
+    s.health.frames_per_s, s.health.crc_errors, s.health.crc_errors_per_s = 100.0, 40, 5.0
+    text = " ".join(screen(s, now=1.0).split())
+    assert "100 lines/s bad lines 40 gaps 0" in text
+    assert "Sensor box data damaged: 5 bad lines/s (40 so far)" in text
+    assert "frames" not in text and "CRC" not in text
