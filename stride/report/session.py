@@ -178,7 +178,7 @@ def _info_rows(data: SessionData) -> list[tuple[str, str]]:
         rows.append(("steps", str(s["steps"])))
     cadence = number(s.get("cadence_spm"))
     if cadence is not None:
-        rows.append(("cadence", f"{cadence:.1f} steps/min ({CADENCE_NORMAL_TEXT})"))
+        rows.append(("cadence", f"{cadence:.1f} steps/min; {CADENCE_NORMAL_TEXT}"))
     belt = number(_obj(s.get("belt_speed_mps")).get("mean"))
     if belt is not None:
         rows.append(("belt speed", speed(belt)))
