@@ -77,6 +77,12 @@ def test_keys_drive_belt_pause_and_metronome(
     meta = json.loads((tmp_path / "rec" / "session.json").read_text())
     changes = [round(c["mps"] * 3.6, 2) for c in meta["speed_changes"]]
     assert changes == [3.0, 3.2, 3.4, 0.0]  # start, + +, stopped at the end
+    # the session's own stop at its end is kept, marked; the report lists the changes made
+    # during the session, not the stop as if the clinician had stopped the belt
+    assert [bool(c.get("session_end")) for c in meta["speed_changes"]] == [0, 0, 0, 1]
+    from stride.report.session import speed_changes
+
+    assert [round(new * 3.6, 2) for _, _, new in speed_changes(meta)] == [3.0, 3.2, 3.4]
     world = stride_sim.world
     assert not world.treadmill.running(world.now())  # the session started it, so it stopped it
     assert world.treadmill.set_speed_mps_of(world.now()) == pytest.approx(

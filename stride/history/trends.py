@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -115,6 +115,9 @@ class ChangeWarning:
     kind: str  # "more asymmetric" | "other side longer"
     mdc: float = 0.0  # minimal detectable change used, SI points
     normal_si: float = NORMAL_SI
+    #: The session as the history table names it (:func:`session_dates`: its local date,
+    #: and time where the subject has several sessions that day); "" = the stored date.
+    when: str = ""
 
     @property
     def message(self) -> str:
@@ -128,7 +131,7 @@ class ChangeWarning:
         )
         change = abs(self.si - self.baseline_mean)
         return (
-            f"{who} session of {self.started_at[:10]}: {what} - symmetry index "
+            f"{who} session of {self.when or self.started_at[:10]}: {what} - symmetry index "
             f"{self.si:+.1f} %, outside the normal range (within ±{self.normal_si:.1f} %), "
             f"against {self.baseline_mean:+.1f} ± {self.baseline_sd:.1f} % over the previous "
             f"{self.n_baseline} sessions: a change of {change:.1f} points, more than the "
@@ -287,8 +290,14 @@ def subject_changes(records: Sequence[SessionRecord]) -> list[ChangeWarning]:
     Sessions without a subject are skipped (no baseline of their own).
     """
     series: dict[bool | None, list[SessionPoint]] = {}
-    for p in points(records):
+    every = points(records)
+    for p in every:
         if p.subject is not None:
             series.setdefault(p.feedback, []).append(p)
-    found = [w for pts in series.values() for w in sudden_changes(pts)]
+    when = dict(zip((p.id for p in every), session_dates(every), strict=True))
+    found = [
+        replace(w, when=when.get(w.session_id, ""))
+        for pts in series.values()
+        for w in sudden_changes(pts)
+    ]
     return sorted(found, key=lambda w: (w.started_at, w.session_id))

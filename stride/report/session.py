@@ -178,7 +178,7 @@ def _info_rows(data: SessionData) -> list[tuple[str, str]]:
         rows.append(("steps", str(s["steps"])))
     cadence = number(s.get("cadence_spm"))
     if cadence is not None:
-        rows.append(("cadence", f"{cadence:.1f} steps/min ({CADENCE_NORMAL_TEXT})"))
+        rows.append(("cadence", f"{cadence:.1f} steps/min; {CADENCE_NORMAL_TEXT}"))
     belt = number(_obj(s.get("belt_speed_mps")).get("mean"))
     if belt is not None:
         rows.append(("belt speed", speed(belt)))
@@ -246,7 +246,9 @@ def _local_time(iso: str) -> str:
 def speed_changes(meta: dict[str, Any]) -> list[tuple[float, float | None, float]]:
     """(time, old m/s, new m/s) of each belt speed change recorded in session.json (a live
     session's ``speed_changes`` [{elapsed_s, mps}], a simulated one's [[s, m/s], ...]);
-    old None where the speed before is not recorded (a live session's first change)."""
+    old None where the speed before is not recorded (a live session's first change). The
+    stop a live session makes at its end (``session_end``) is kept in session.json and
+    left out here."""
     raw = meta.get("speed_changes")
     # a simulated session lists changes only, after its set speed; a live one lists every
     # speed it set, the belt's speed before the first not being one of them
@@ -254,6 +256,8 @@ def speed_changes(meta: dict[str, Any]) -> list[tuple[float, float | None, float
         (0.0, number(_obj(meta.get("sim")).get("speed_mps")))
     ]
     for x in raw if isinstance(raw, list) else []:
+        if isinstance(x, dict) and x.get("session_end"):
+            continue  # the session's own stop at its end: not a change anyone made
         if isinstance(x, dict):
             t, v = number(x.get("elapsed_s")), number(x.get("mps"))
         elif isinstance(x, list) and len(x) == 2:

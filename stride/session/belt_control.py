@@ -65,8 +65,7 @@ def stop_belt(session: Session) -> None:
         return
     try:
         belt.stop()
-        session.speed_changes.append(
-            {"elapsed_s": round(session.clock.monotonic() - session._t0, 3), "mps": 0.0}
-        )
+        at = round(session.clock.monotonic() - session._t0, 3)  # marked: no one's change
+        session.speed_changes.append({"elapsed_s": at, "mps": 0.0, "session_end": True})
     except StrideError as err:
         print(f"stride: warning: could not stop the belt: {err}", file=sys.stderr)

@@ -46,7 +46,7 @@ from stride.session.protocols import (
 from stride.session.screen.alerts import NO_STEPS_S, belt_stopped, no_steps_for
 from stride.session.sources import Source
 from stride.session.state import SessionState
-from stride.session.stats import CpuMeter, LatencyHistogram, RateMeter, rss_mb
+from stride.session.stats import CpuMeter, LatencyHistogram, RateMeter, StallWatch, rss_mb
 
 __all__ = ["Chunk", "Session", "chunking_is_free", "join_runs"]
 
@@ -84,8 +84,7 @@ class Session:
         self._box_connected = box_connected
         self.latency = LatencyHistogram()
         self.cpu = CpuMeter()
-        self.rate = RateMeter()
-        self.crc_rate = RateMeter()
+        self.rate, self.crc_rate, self.stall = RateMeter(), RateMeter(), StallWatch()
         self.speed_changes: list[dict[str, Any]] = []
         self.belt_started = False
         self.stop_reason = ""
@@ -268,6 +267,7 @@ class Session:
         h.box_errors = self.pipeline.box_errors()
         if self._box_connected is not None:
             h.box_connected, h.box_message = self._box_connected()
+        h.decoder_stalled = self.stall.update(wall, h.frames, self._box_bytes, self._pending)
         belt = self.belt
         if belt is not None:
             h.treadmill_answering = belt.answering

@@ -67,6 +67,29 @@ class RateMeter:
         return (total - n0) / (now - t0) if now > t0 else 0.0
 
 
+#: Real seconds of box bytes without a frame decoded before the dashboard says so; and
+#: the bytes they must hold (more than any frame's or line's part waiting for its end).
+STALL_S = 3.0
+STALL_BYTES = 1024
+
+
+class StallWatch:
+    """Whether bytes keep coming but no frame has decoded for ``STALL_S`` (real) seconds:
+    a box switched to another baud rate or protocol mid-session. Before the first frame
+    the session stops with a diagnosis instead (``diagnose_s``)."""
+
+    def __init__(self) -> None:
+        self._seen = (-1, 0, 0.0)  # the frame count, the bytes and the time it changed
+
+    def update(self, now: float, frames: int, n_bytes: int, pending: int) -> bool:
+        """``pending``: chunks not yet analysed (more than one: the analysis is behind)."""
+        seen, at_bytes, at = self._seen
+        if frames != seen:
+            self._seen = (frames, n_bytes, now)
+            return False
+        return pending <= 1 and now - at >= STALL_S and n_bytes - at_bytes >= STALL_BYTES
+
+
 @dataclass
 class CpuMeter:
     """Share of one core this process used since it was started (or since ``reset``)."""

@@ -62,7 +62,14 @@ def current_alerts(state: SessionState, now: float) -> list[Alert]:
             Alert("error", f"{h.recording_error} - the session goes on, steps kept in memory")
         )
     if h.decoder_stalled:
-        out.append(Alert("error", "Bytes arrive but no frames decode - check the baud rate"))
+        what = "lines" if h.csv_lines else "frames"
+        out.append(
+            Alert(
+                "error",
+                f"Sensor box bytes arrive but no {what} decode - wrong baud rate or protocol "
+                "(the box restarted in another mode?)",
+            )
+        )
     damaged = h.box_connected and h.crc_errors_per_s >= DAMAGED_PER_S
     if damaged:
         out.append(
@@ -82,6 +89,7 @@ def current_alerts(state: SessionState, now: float) -> list[Alert]:
     if quiet is not None:
         stopped = belt_stopped(state, keys=state.recording_s is None)
         why = "the box's data is damaged" if damaged else stopped or "is the walker on the belt?"
+        why = "the box's bytes do not decode" if h.decoder_stalled and not damaged else why
         out.append(Alert("warning", f"No steps for {quiet:.0f} s - {why}"))
     roll = state.rolling()
     si = roll.si_step_length

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -79,7 +80,13 @@ def summary_table(result: SessionResult, *, events: bool = False) -> RenderableT
         "session",
         "",
         "",
-        f"{_received(sess)}, gaps {sess.get('gaps', 0)}, reconnects {sess.get('reconnects', 0)}",
+        Figures(
+            [
+                *_received(sess),
+                f"gaps {sess.get('gaps', 0)}",
+                f"reconnects {sess.get('reconnects', 0)}",
+            ]
+        ),
     )
     if lat.get("p99") is not None:
         t.add_row("latency", "", "", f"p50 {lat['p50']:.1f} ms, p99 {lat['p99']:.1f} ms")
@@ -93,12 +100,35 @@ def summary_table(result: SessionResult, *, events: bool = False) -> RenderableT
 _MAX_EVENTS = 8
 
 
-def _received(sess: dict[str, Any]) -> str:
+def _received(sess: dict[str, Any]) -> list[str]:
     """A board's CSV lines and bad lines (``lines`` in the session), else the box's frames
     and CRC errors."""
     if "lines" in sess:
-        return f"lines {sess['lines']}, bad lines {sess.get('bad_lines', 0)}"
-    return f"frames {sess.get('frames', 0)}, CRC errors {sess.get('crc_errors', 0)}"
+        return [f"lines {sess['lines']}", f"bad lines {sess.get('bad_lines', 0)}"]
+    return [f"frames {sess.get('frames', 0)}", f"CRC errors {sess.get('crc_errors', 0)}"]
+
+
+class Figures:
+    """Labelled figures ("gaps 0") joined by commas, broken into lines only between two
+    figures: a label is never left at a line's end without its value."""
+
+    def __init__(self, figures: list[str]) -> None:
+        self.figures = figures
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widest = max(len(f) + 1 for f in self.figures)
+        return Measurement(widest, len(", ".join(self.figures)))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lines: list[str] = []
+        for i, fig in enumerate(self.figures):
+            piece = fig + ("," if i < len(self.figures) - 1 else "")
+            if lines and len(lines[-1]) + 1 + len(piece) <= options.max_width:
+                lines[-1] += " " + piece
+            else:
+                lines.append(piece)
+        for line in lines:
+            yield Text(line, justify=options.justify or "right", overflow="fold")
 
 
 def _events(events: Any) -> list[Text]:

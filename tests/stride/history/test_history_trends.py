@@ -188,3 +188,35 @@ def test_simulated_patients_get_notes_only_for_changes_that_matter() -> None:
     )
     (note,) = subject_changes(relapsed)
     assert note.session_id == 20 and note.kind == "more asymmetric"
+
+
+def test_a_note_names_its_session_as_the_history_table_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two sessions on one day, the second far off the subject's baseline: the note named
+    it by its date alone, which both sessions share; it now names it as the history table
+    does, with its local time of day (a day of one session keeps its date alone)."""
+    import time
+
+    from stride.history.trends import session_dates, subject_changes
+
+    monkeypatch.setenv("TZ", "Europe/Madrid")
+    time.tzset()
+    try:
+        sis = [2.0, 3.0, 2.5, 3.5, 2.0, 2.5, 16.0]
+        starts = [f"2026-03-0{d}T09:00:00+00:00" for d in range(2, 7)]
+        starts += ["2026-03-07T08:30:00+00:00", "2026-03-07T15:45:00+00:00"]
+        summaries = [{"steps": 200, "symmetry": {"step_length": {"si": si}}} for si in sis]
+        recs = [
+            SessionRecord(i, "P1", at, "live", [], None, summary, None, {})
+            for i, (at, summary) in enumerate(zip(starts, summaries, strict=True))
+        ]
+        (note,) = subject_changes(recs)
+        table = session_dates(points(recs))
+        (alone,) = subject_changes(recs[:5] + recs[6:])  # the morning's session not stored
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert table[6] == "2026-03-07 16:45" and note.session_id == 6
+    assert "P1's session of 2026-03-07 16:45: " in note.message
+    assert "P1's session of 2026-03-07: " in alone.message

@@ -124,6 +124,19 @@ def test_report_of_a_simulated_session_reads_as_a_clinician_needs(tmp_path: Path
         assert words in dom, words
     assert re.search(r"[+-]\d+\.\d % \(the (left|right) step is longer\)", dom)
     assert "subject</td>" not in dom  # no subject: no row, not a placeholder
+    # the cadence with the healthy range, read in one go (parentheses were nested in it)
+    cadence = r"<td>cadence</td><td>\d+\.\d steps/min; healthy adults 90-170 steps/min \("
+    assert re.search(cadence, dom)
+    assert all(_depth(cell) <= 1 for cell in re.findall(r"<td>([^<]*)</td>", dom))
+
+
+def _depth(text: str) -> int:
+    """How deep parentheses nest in ``text``."""
+    depth = deepest = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 @pytest.mark.slow

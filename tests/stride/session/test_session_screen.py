@@ -9,9 +9,11 @@ shares and belt speed, formatted as the dashboard formats them.
 from __future__ import annotations
 
 import io
+import re
 import time
 from pathlib import Path
 
+import pytest
 import synthbox
 from rich.console import Console
 
@@ -116,4 +118,28 @@ def test_the_summary_says_what_happened_to_the_devices() -> None:
     assert "0:07 sensor box unplugged" in text and "0:08 trackmaster not answering" in text
     assert "1:15 treadmill answering again 5" in text and "again 6" not in text
     assert "... and 3 more (session.json)" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+@pytest.mark.parametrize("frames", [107, 1007, 10007, 100007, 12345678])
+@pytest.mark.parametrize("lines", [False, True])
+def test_the_summary_keeps_each_counter_with_its_value_at_80_columns(
+    frames: int, lines: bool
+) -> None:
+    """At 80 columns the session's counters wrapped between a label and its value
+    ("... gaps" / "0"); they break only between two figures."""
+    from stride.session.protocols import SessionResult
+    from stride.session.screen.summary import summary_table
+
+    sess = {"frames": frames, "crc_errors": 3, "gaps": 0, "reconnects": 0}
+    if lines:
+        sess |= {"lines": frames, "bad_lines": 3}
+    summary = {"steps": 1234, "cadence_spm": 100.0, "symmetry": {"step_length": {"si": 1.2}}}
+    console = Console(file=io.StringIO(), record=True, width=80, color_system=None)
+    console.print(summary_table(SessionResult({"summary": summary}, sess, None)))
+    text = console.export_text()
+    for label in ("frames", "CRC errors", "lines", "bad lines", "gaps", "reconnects"):
+        assert not re.search(rf"\b{label}\s*\n", text), text
+    for label, value in (("gaps", 0), ("reconnects", 0)):
+        assert f"{label} {value}" in text
     assert max(len(line) for line in text.splitlines()) <= 80
