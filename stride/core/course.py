@@ -132,7 +132,7 @@ class CourseParams:
     #: of gait: :func:`stood_pauses`) as no evidence of turning
     weigh_stood: bool = True
     #: a pass of the session's segmentation is measured only when every rival reading
-    #: without it (:func:`~stride.core.course_fit.rival_starts`) leaves the session less
+    #: without it (:func:`~stride.core.course_rivals.rival_starts`) leaves the session less
     #: likely by at least this many nats: each reading's likelihood is under laws learnt
     #: for it (a dozen of them: counts, spreads, turn medians, each foot's phase laws), so a
     #: difference of that order is not a sure one (chosen on seeds 1-300, 0-30 ms of
@@ -157,7 +157,7 @@ class Pass:
     closed_probability: float | None = None
     closed_steps: int | None = None
     #: how much likelier (nats) the session is under its segmentation than under the
-    #: likeliest rival reading without this pass (:func:`~stride.core.course_fit.rival_starts`)
+    #: likeliest rival reading without this pass (:func:`~stride.core.course_rivals.rival_starts`)
     rival_gap: float = math.inf
 
 
