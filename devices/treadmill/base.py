@@ -137,6 +137,7 @@ class Treadmill(ABC):
         self._lock = threading.RLock()
         self._poller: Poller | None = None
         self._closed = False
+        self._warned: set[str] = set()
 
     @staticmethod
     def parse_recording(
@@ -235,6 +236,12 @@ class Treadmill(ABC):
         self._poller = Poller(self, rate_hz, on_reading, on_status, not_answering_after)
         self._poller.start()
         return self._poller
+
+    def _warn_once(self, message: str) -> None:
+        """Log ``message`` as the driver module's warning (a live session shows it), once."""
+        if message not in self._warned:
+            self._warned.add(message)
+            logging.getLogger(type(self).__module__).warning("%s", message)
 
     def record_to(self, on_bytes: BytesCallback) -> None:
         """Hand every byte exchanged from now on to ``on_bytes`` (as ``start_polling``'s

@@ -30,7 +30,6 @@ What this driver does, and what it will not do:
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -41,8 +40,6 @@ from devices.transport import ReconnectingPort, SerialLike
 from devices.treadmill.base import BeltReading, Treadmill, WireBytes
 from devices.treadmill.link import ByteLink
 from devices.units import KMH, MPH
-
-log = logging.getLogger(__name__)
 
 BAUDRATE = 9600
 EXT_START, START, STOP, STUFF = 0xF0, 0xF1, 0xF2, 0xF3
@@ -323,7 +320,6 @@ class CsafeTreadmill(Treadmill):
         self.last_status: int | None = None
         self._link = ByteLink(port, self._emit)
         self._splitter = FrameSplitter()
-        self._said: set[str] = set()
         self._watch = 0  # answers still to read for a SETSPEED's bits 5-4
 
     @classmethod
@@ -369,17 +365,12 @@ class CsafeTreadmill(Treadmill):
         speed = speed_from_block(block)
         if math.isnan(speed):
             self.stats.unknown_units += 1
-            self._say_once(
+            self._warn_once(
                 f"csafe: the treadmill gives its speed in unit {block[-1]:#04x}"
                 f" ({UNIT_NAMES.get(block[-1], 'unknown')}), not a speed unit: belt speed "
                 "unknown, step lengths left out (docs/device-protocols.md lists the units)"
             )
         return (speed,)
-
-    def _say_once(self, message: str) -> None:
-        if message not in self._said:
-            self._said.add(message)
-            log.warning("%s", message)
 
     def _set_speed(self, mps: float, deadline: float) -> None:
         factor = UNITS[self.setspeed_unit][1]
@@ -411,7 +402,7 @@ class CsafeTreadmill(Treadmill):
         problem = f"csafe: status bits 5-4 of {where} say {verdict}: the speed may not be set"
         if own:
             raise DeviceError(problem, fix=NOT_TAKEN_FIX)
-        self._say_once(f"{problem} ({NOT_TAKEN_FIX})")
+        self._warn_once(f"{problem} ({NOT_TAKEN_FIX})")
 
     def _deadline(self) -> float:
         return self._link.deadline(self.timeout)  # a simulated console's seconds, held
@@ -433,7 +424,7 @@ class CsafeTreadmill(Treadmill):
                     resp = parse_response(decode_frame(raw).content)
                 except ProtocolError as err:
                     self.stats.bad_frames += 1
-                    self._say_once(
+                    self._warn_once(
                         "csafe: an answer that is not a good frame (counted, the poll is "
                         f"repeated; later ones are counted only): {err}"
                     )

@@ -171,7 +171,6 @@ class TrackmasterTreadmill(Treadmill):
         self.keepalive_hz = keepalive_hz
         self.stats = TrackmasterStats()
         self._link = ByteLink(port, self._emit)
-        self._said: set[str] = set()
 
     @classmethod
     def open(
@@ -270,8 +269,6 @@ class TrackmasterTreadmill(Treadmill):
         try:
             self._await(0xD0 | (code & 0x0F), cmd, deadline)
         except DeviceError as err:  # BE/BF to a status request: the poller only counts it
-            if str(err) not in self._said:
-                self._said.add(str(err))
-                log.warning("%s (counted; later ones are counted only)", err)
+            self._warn_once(f"{err} (counted; later ones are counted only)")
             raise
         return self._link.read_exact(n, deadline)
