@@ -61,8 +61,8 @@ def current_alerts(state: SessionState, now: float) -> list[Alert]:
         out.append(
             Alert("error", f"{h.recording_error} - the session goes on, steps kept in memory")
         )
+    what = "lines" if h.csv_lines else "frames"
     if h.decoder_stalled:
-        what = "lines" if h.csv_lines else "frames"
         out.append(
             Alert(
                 "error",
@@ -75,8 +75,7 @@ def current_alerts(state: SessionState, now: float) -> list[Alert]:
         out.append(
             Alert(
                 "error",
-                f"Sensor box data damaged: {h.crc_errors_per_s:.0f} bad "
-                f"{'lines' if h.csv_lines else 'frames'}/s "
+                f"Sensor box data damaged: {h.crc_errors_per_s:.0f} bad {what}/s "
                 f"({h.crc_errors} so far) - check the cable and its plugs; steps across "
                 "the damage are flagged",
             )
@@ -87,9 +86,13 @@ def current_alerts(state: SessionState, now: float) -> list[Alert]:
         )
     quiet = no_steps_for(state, now)
     if quiet is not None:
-        stopped = belt_stopped(state, keys=state.recording_s is None)
-        why = "the box's data is damaged" if damaged else stopped or "is the walker on the belt?"
-        why = "the box's bytes do not decode" if h.decoder_stalled and not damaged else why
+        if damaged:
+            why = "the box's data is damaged"
+        elif h.decoder_stalled:
+            why = "the box's bytes do not decode"
+        else:
+            stopped = belt_stopped(state, keys=state.recording_s is None)
+            why = stopped or "is the walker on the belt?"
         out.append(Alert("warning", f"No steps for {quiet:.0f} s - {why}"))
     roll = state.rolling()
     si = roll.si_step_length
