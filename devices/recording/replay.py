@@ -45,19 +45,24 @@ def feed_chunk(decoder: Decoder, data: bytes, host_t: float) -> list[Any]:
     return list(reopened(host_t)) if reopened is not None else []
 
 
+def csv_map_of(reader: SessionReader, name: str) -> CsvLineConfig:
+    """The column map session.json keeps for CSV stream ``name`` (``csvlines.<name>``)."""
+    maps = reader.meta.get("csvlines")
+    if not isinstance(maps, dict) or not isinstance(maps.get(name), dict):
+        raise InputError(
+            f"stream {name!r} is CSV lines but session.json has no column map for it",
+            fix=f'add "csvlines": {{"{name}": ...}} (CsvLineConfig.to_dict())',
+        )
+    return CsvLineConfig.from_dict(maps[name])
+
+
 def make_decoder(reader: SessionReader, name: str, *, reorder_window: int = 4) -> Decoder:
     """A fresh live decoder for stream ``name`` of ``reader``, by its protocol."""
     protocol = reader.streams.get(name)
     if protocol == BOX_PROTOCOL:
         return StreamDecoder(reorder_window=reorder_window)
     if protocol == CSV_PROTOCOL:
-        maps = reader.meta.get("csvlines")
-        if not isinstance(maps, dict) or not isinstance(maps.get(name), dict):
-            raise InputError(
-                f"stream {name!r} is CSV lines but session.json has no column map for it",
-                fix=f'add "csvlines": {{"{name}": ...}} (CsvLineConfig.to_dict())',
-            )
-        return CsvBoxDecoder(CsvLineConfig.from_dict(maps[name]))
+        return CsvBoxDecoder(csv_map_of(reader, name))
     raise InputError(
         f"stream {name!r} has protocol {protocol!r}, which carries no force samples",
         fix=f"replay a {BOX_PROTOCOL} or {CSV_PROTOCOL} stream",

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from devices.csvlines import PROTOCOL_NAME as CSV_PROTOCOL
 from devices.recording import SessionReader
-from devices.recording.replay import make_decoder
+from devices.recording.replay import csv_map_of
 from stride.core.signals import GaitSignals
 from stride.core.targets import Target
 from stride.errors import InputError
@@ -292,7 +292,7 @@ def pipeline_for(reader: SessionReader) -> tuple[SessionPipeline, list[str], Tar
         proto = None  # no reading to give: the belt as for an unknown protocol, said so
     csv = None
     if reader.streams[BOX_STREAM] == CSV_PROTOCOL:  # its column map, from session.json
-        csv = getattr(make_decoder(reader, BOX_STREAM), "config", None)
+        csv = csv_map_of(reader, BOX_STREAM)
     pipeline = build_pipeline(target, source, proto, csv)
     streams = [BOX_STREAM] + ([RX_STREAM] if pipeline.treadmill_stream else [])
     return pipeline, streams, target
