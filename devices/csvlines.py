@@ -200,6 +200,21 @@ class CsvStats:
     discarded_bytes: int = 0  # an unfinished line when the port was reopened
     extra: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def frames(self) -> int:
+        """A good line, read as the box's frame is (``DecoderStats.frames``)."""
+        return self.lines
+
+    @property
+    def crc_errors(self) -> int:
+        """A line that does not parse, counted where the box counts a frame failing its CRC."""
+        return self.bad_lines
+
+    @property
+    def bytes_discarded(self) -> int:
+        """``DecoderStats.bytes_discarded``'s name for ``discarded_bytes``."""
+        return self.discarded_bytes
+
     def as_dict(self) -> dict[str, int]:
         """The counters, flat (as ``DecoderStats.as_dict``)."""
         d = {k: v for k, v in asdict(self).items() if k != "extra"}

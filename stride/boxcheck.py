@@ -132,19 +132,19 @@ class BoxCheck:
     def report(self) -> dict[str, object]:
         adc_max = (1 << self.adc_bits) - 1
         st = self.decoder.stats
-        if isinstance(st, CsvStats):  # a good line counts as a frame, a bad one as a CRC error
-            lines = {"protocol": "csvlines", "lines": st.lines, "bad_lines": st.bad_lines}
-            frames, crc_errors = st.lines, st.bad_lines
-        else:
-            lines, frames, crc_errors = {}, st.frames, st.crc_errors
+        lines = (  # a good line counts as a frame, a bad one as a CRC error
+            {"protocol": "csvlines", "lines": st.lines, "bad_lines": st.bad_lines}
+            if isinstance(st, CsvStats)
+            else {}
+        )
         return {
             **lines,
             "adc_bits": self.adc_bits,
             "sample_rate_hz": self.rate_hz,
             "seconds": round(self.seconds_of_samples, 3),
             "channels": [c.summary(adc_max) for c in self.channels],
-            "frames": frames,
-            "crc_errors": crc_errors,
+            "frames": st.frames,
+            "crc_errors": st.crc_errors,
             "gaps": st.gaps,
             "saturated_reports": self.saturated_reports,
             "belt_speed_mps": self.belt_mps,

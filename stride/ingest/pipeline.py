@@ -148,18 +148,7 @@ class SessionPipeline:
         """The decoder's counts; for CSV lines a good line is a frame and a line that does
         not parse counts (and is shown) as a CRC error, with ``lines``/``bad_lines`` too."""
         st = self.decoder.stats
-        if isinstance(st, CsvStats):
-            return {
-                "frames": st.lines,
-                "crc_errors": st.bad_lines,
-                "gaps": st.gaps,
-                "bytes": st.bytes_in,
-                "discarded_bytes": st.discarded_bytes,
-                "frames_lost": st.frames_lost,
-                "lines": st.lines,
-                "bad_lines": st.bad_lines,
-            }
-        return {
+        counts = {
             "frames": st.frames,
             "crc_errors": st.crc_errors,
             "gaps": st.gaps,
@@ -167,6 +156,9 @@ class SessionPipeline:
             "discarded_bytes": st.bytes_discarded,
             "frames_lost": st.frames_lost,
         }
+        if isinstance(st, CsvStats):
+            counts.update(lines=st.lines, bad_lines=st.bad_lines)
+        return counts
 
     @property
     def belt_mps(self) -> float | None:
