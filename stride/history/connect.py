@@ -235,6 +235,29 @@ def open_db(db_path: str | os.PathLike[str] | None, *, create: bool = True) -> I
                 leftover.unlink(missing_ok=True)
 
 
+def locked_now(db_path: str | os.PathLike[str] | None) -> bool:
+    """Whether another program holds the history file's write lock at this moment, so that
+    a writer would wait for it (up to ``BUSY_TIMEOUT_S``): asked without waiting, of an
+    existing SQLite file only, and nothing written."""
+    path = resolve_db_path(db_path)
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(len(_SQLITE_MAGIC)) != _SQLITE_MAGIC:
+                return False
+        con = sqlite3.connect(_uri(path, mode="rw"), uri=True, timeout=0.0, isolation_level=None)
+    except (OSError, sqlite3.Error):
+        return False
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("ROLLBACK")
+    except sqlite3.Error as err:
+        code = str(getattr(err, "sqlite_errorname", "") or "")
+        return code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+    finally:
+        con.close()
+    return False
+
+
 def check_writable(db_path: str | os.PathLike[str] | None) -> None:
     """Refuse, before a session starts, a history it could not store the session in: an
     existing file is opened for writing (and brought up to date); for a new one, its
