@@ -44,10 +44,10 @@ from stride.session.protocols import (
     SessionOptions,
     SessionResult,
 )
-from stride.session.screen.alerts import NO_STEPS_S, belt_stopped, no_steps_for
 from stride.session.sources import Source
 from stride.session.state import SessionState
 from stride.session.stats import CpuMeter, LatencyHistogram
+from stride.session.stderr_alerts import StderrAlerts
 
 __all__ = ["Chunk", "Session", "chunking_is_free", "join_runs"]
 
@@ -110,6 +110,7 @@ class Session:
         self.publisher = SessionPublisher(self.hub)
         self.notes = NoticePrinter(self.state, sys.stderr if options.json_lines else None)
         self.health = HealthWatch(self)
+        self.alerts = StderrAlerts(sys.stderr) if options.json_lines else None
         self._checked = 0.0
         if recorder is not None:
             recorder.on_failure = self._recording_failed
@@ -232,16 +233,15 @@ class Session:
             self.request_stop("q pressed")
 
     def _refresh(self) -> None:
-        """Copy counters into the state for the dashboard; check the stop conditions; tell
-        the observers what changed."""
+        """Copy counters into the state for the dashboard (without one, say its alerts on
+        stderr); check the stop conditions; tell the observers what changed."""
         now = self.clock.monotonic()
         self.state.elapsed_s = now - self._t0
         self.health.update(now)
-        if self.options.json_lines:  # no dashboard to show the alert: said once on stderr
-            stopped = belt_stopped(self.state, keys=False)
-            if stopped is not None and no_steps_for(self.state, now) is not None:
-                self.notes.once(f"no steps for {NO_STEPS_S:.0f} s - {stopped}")
         self.notes.flush()
+        # before the first frame, a box that never decodes gets its one-line diagnosis
+        if self.alerts is not None and (self.state.health.frames or self.options.diagnose_s <= 0):
+            self.alerts.update(self.state, now)
         self._check_stops()
         self.publisher.changes(self.state, self.belt.name if self.belt else None)
 
