@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -241,9 +242,14 @@ def locked_now(db_path: str | os.PathLike[str] | None) -> bool:
     existing SQLite file only, and nothing written."""
     path = resolve_db_path(db_path)
     try:
-        with open(path, "rb") as fh:
-            if fh.read(len(_SQLITE_MAGIC)) != _SQLITE_MAGIC:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block the check
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
                 return False
+            if os.read(fd, len(_SQLITE_MAGIC)) != _SQLITE_MAGIC:
+                return False
+        finally:
+            os.close(fd)
         con = sqlite3.connect(_uri(path, mode="rw"), uri=True, timeout=0.0, isolation_level=None)
     except (OSError, sqlite3.Error):
         return False

@@ -4,6 +4,7 @@ silence before the one line."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -48,6 +49,9 @@ def test_a_locked_history_is_said_at_once_then_its_outcome(
 ) -> None:
     db = _history(tmp_path)
     assert not locked_now(db) and not locked_now(tmp_path / "none.sqlite")
+    os.mkfifo(tmp_path / "fifo")  # not a file: not opened for reading (that would block)
+    (tmp_path / "text").write_text("not a database")
+    assert not locked_now(tmp_path / "fifo") and not locked_now(tmp_path / "text")
     _hold(db, 1.5)
     assert locked_now(db)
     said: list[tuple[float, str]] = []
