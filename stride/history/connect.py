@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -233,6 +234,34 @@ def open_db(db_path: str | os.PathLike[str] | None, *, create: bool = True) -> I
         if new and not ready:  # a history this call began and could not make: not left
             for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
                 leftover.unlink(missing_ok=True)
+
+
+def locked_now(db_path: str | os.PathLike[str] | None) -> bool:
+    """Whether another program holds the history file's write lock at this moment, so that
+    a writer would wait for it (up to ``BUSY_TIMEOUT_S``): asked without waiting, of an
+    existing SQLite file only, and nothing written."""
+    path = resolve_db_path(db_path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block the check
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return False
+            if os.read(fd, len(_SQLITE_MAGIC)) != _SQLITE_MAGIC:
+                return False
+        finally:
+            os.close(fd)
+        con = sqlite3.connect(_uri(path, mode="rw"), uri=True, timeout=0.0, isolation_level=None)
+    except (OSError, sqlite3.Error):
+        return False
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("ROLLBACK")
+    except sqlite3.Error as err:
+        code = str(getattr(err, "sqlite_errorname", "") or "")
+        return code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+    finally:
+        con.close()
+    return False
 
 
 def check_writable(db_path: str | os.PathLike[str] | None) -> None:

@@ -98,6 +98,10 @@ class SessionPipeline:
         self._belt_mps: float | None = None
         self._errors: list[str] = []
         self.status: StatusEvent | None = None
+        #: Restarts of the box itself (its clock and frame counter back to the start while
+        #: the port stayed open), not counting the new stretch after a reopened port.
+        self.box_restarts = 0
+        self._reopened = False
         self.samples = 0
 
     def warm(self) -> None:
@@ -130,6 +134,7 @@ class SessionPipeline:
             events = (
                 self.decoder.feed(data, host_t) if data else self.decoder.new_connection(host_t)
             )
+            self._reopened = self._reopened or not data
             self._note(events)
             return self.engine.feed(events, []) if events else []
         if stream == self.treadmill_stream and self._readings is not None:
@@ -155,6 +160,7 @@ class SessionPipeline:
             "bytes": st.bytes_in,
             "discarded_bytes": st.bytes_discarded,
             "frames_lost": st.frames_lost,
+            "restarts": self.box_restarts,
         }
         if isinstance(st, CsvStats):
             counts.update(lines=st.lines, bad_lines=st.bad_lines)
@@ -183,6 +189,9 @@ class SessionPipeline:
         for ev in events:
             if isinstance(ev, SampleBlock):
                 self.samples += len(ev.t_us)
+                if ev.restart and not self._reopened:
+                    self.box_restarts += 1
+                self._reopened = False  # a reopen's restart marks the first block after it
             elif isinstance(ev, BeltBlock):
                 if ev.speed_mps is not None:
                     self._belt_mps = ev.speed_mps

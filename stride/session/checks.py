@@ -3,11 +3,16 @@ only to find at the end that its recording or its history cannot be written."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from devices.errors import InputError
+from devices.files import show_path
+from stride.history.connect import BUSY_TIMEOUT_S, locked_now
 from stride.history.db import check_writable, open_db, resolve_db_path
 
 
@@ -48,9 +53,42 @@ def check_record_dir(record_dir: Path, *, force: bool) -> None:
         )
 
 
+@contextlib.contextmanager
+def waiting_for_history(db: Path | None, then: str) -> Iterator[None]:
+    """Say at once (stderr) that stride waits for the history file when another program
+    holds it locked (the write waits up to ``BUSY_TIMEOUT_S``, silent otherwise), and, when
+    the block ends without an error (whose line is the outcome), that it is free and
+    ``then`` (what happens now)."""
+    path = resolve_db_path(db)
+    locked = locked_now(path)
+    if locked:
+        print(
+            f"stride: note: waiting for history database {show_path(path)!r}: another program "
+            f"holds it locked (stride waits up to {BUSY_TIMEOUT_S:.0f} s; close that program "
+            "to go on now)",
+            file=sys.stderr,
+            flush=True,
+        )
+    started = time.monotonic()
+    yield
+    if locked:
+        waited = time.monotonic() - started
+        print(
+            f"stride: note: history database free after {waited:.0f} s: {then}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def check_history_db(db: Path | None) -> None:
     """Refuse, before the session starts, a --db it could not store the session in at its
-    end: damaged, foreign, read-only, or on a full disk (a new file: its folder)."""
+    end: damaged, foreign, read-only, or on a full disk (a new file: its folder). A file
+    another program holds locked is waited for, and that is said at once."""
+    with waiting_for_history(db, "the session starts"):
+        _check_history_db(db)
+
+
+def _check_history_db(db: Path | None) -> None:
     path = resolve_db_path(db)
     for parent in path.absolute().parents:  # the file will be created: can its folder be?
         if parent.exists():

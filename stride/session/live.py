@@ -25,6 +25,7 @@ from stride.core.rows import StepRow, json_safe
 from stride.session.belt_control import change_speed, start_belt, stop_belt
 from stride.session.chunks import Chunk, chunking_is_free, join_runs
 from stride.session.diagnose import diagnose
+from stride.session.health import HealthWatch
 from stride.session.interrupts import saving
 from stride.session.notices import NoticePrinter, device_logs_to
 from stride.session.observers import (
@@ -43,10 +44,10 @@ from stride.session.protocols import (
     SessionOptions,
     SessionResult,
 )
-from stride.session.screen.alerts import NO_STEPS_S, belt_stopped, no_steps_for
 from stride.session.sources import Source
 from stride.session.state import SessionState
-from stride.session.stats import CpuMeter, LatencyHistogram, RateMeter, StallWatch, rss_mb
+from stride.session.stats import CpuMeter, LatencyHistogram
+from stride.session.stderr_alerts import StderrAlerts
 
 __all__ = ["Chunk", "Session", "chunking_is_free", "join_runs"]
 
@@ -80,27 +81,26 @@ class Session:
         self.recorder = recorder
         self.belt = belt
         self.out = out if out is not None else sys.stdout
-        self._reconnects = reconnects or (lambda: 0)
-        self._box_connected = box_connected
+        #: The box's and the treadmill driver's reconnections; the box's port's state.
+        self.reconnects = reconnects or (lambda: 0)
+        self.box_connected = box_connected
         self.latency = LatencyHistogram()
         self.cpu = CpuMeter()
-        self.rate, self.crc_rate, self.stall = RateMeter(), RateMeter(), StallWatch()
         self.speed_changes: list[dict[str, Any]] = []
         self.belt_started = False
         self.stop_reason = ""
         self._queue: queue.SimpleQueue[Chunk | None] = queue.SimpleQueue()
         self._stop_requested = threading.Event()
         self._box_sample = bytearray()
-        self._box_bytes = 0
+        self.box_bytes = 0
         self._analysis_error: BaseException | None = None
         self._out_lock = threading.Lock()
-        self._pending = 0
+        self.pending = 0  # chunks queued for the analysis, not yet fed
         self._pending_lock = threading.Lock()
         self._sink_lock = threading.Lock()
         self._last_host_t = 0.0
         self._emitted = 0
         self.bytes_in: dict[str, int] = {}
-        self._published = 0.0
         self._t0 = 0.0  # session clock
         self._t0_wall = 0.0
         self.peak_rss_mb = 0.0
@@ -109,6 +109,8 @@ class Session:
             self.hub.subscribe(observer)
         self.publisher = SessionPublisher(self.hub)
         self.notes = NoticePrinter(self.state, sys.stderr if options.json_lines else None)
+        self.health = HealthWatch(self)
+        self.alerts = StderrAlerts(sys.stderr) if options.json_lines else None
         self._checked = 0.0
         if recorder is not None:
             recorder.on_failure = self._recording_failed
@@ -139,11 +141,11 @@ class Session:
                 self.recorder.append(stream, data, host_t)  # first, before anything else
             self.bytes_in[stream] = self.bytes_in.get(stream, 0) + len(data)
             if stream == self.options.box_stream:
-                self._box_bytes += len(data)
+                self.box_bytes += len(data)
                 if len(self._box_sample) < 4096:
                     self._box_sample += data[: 4096 - len(self._box_sample)]
             with self._pending_lock:
-                self._pending += 1
+                self.pending += 1
             self._queue.put((stream, data, host_t, arrival))
 
     def _report(self, stream: str, message: str) -> None:
@@ -185,7 +187,7 @@ class Session:
                 self.state.note(f"analysis stopped: {err}")
             finally:
                 with self._pending_lock:
-                    self._pending -= len(chunks)
+                    self.pending -= len(chunks)
                 if hold is not None and (self._queue.empty() or items[-1] is None):
                     hold.release()
             if items[-1] is None:
@@ -231,53 +233,17 @@ class Session:
             self.request_stop("q pressed")
 
     def _refresh(self) -> None:
-        """Copy counters into the state for the dashboard; check the stop conditions; tell
-        the observers what changed."""
+        """Copy counters into the state for the dashboard (without one, say its alerts on
+        stderr); check the stop conditions; tell the observers what changed."""
         now = self.clock.monotonic()
         self.state.elapsed_s = now - self._t0
-        self._update_health(now)
-        if self.options.json_lines:  # no dashboard to show the alert: said once on stderr
-            stopped = belt_stopped(self.state, keys=False)
-            if stopped is not None and no_steps_for(self.state, now) is not None:
-                self.notes.once(f"no steps for {NO_STEPS_S:.0f} s - {stopped}")
+        self.health.update(now)
         self.notes.flush()
+        # before the first frame, a box that never decodes gets its one-line diagnosis
+        if self.alerts is not None and (self.state.health.frames or self.options.diagnose_s <= 0):
+            self.alerts.update(self.state, now)
         self._check_stops()
         self.publisher.changes(self.state, self.belt.name if self.belt else None)
-
-    def _update_health(self, now: float) -> None:
-        st = self.state
-        c = self.pipeline.counters()
-        h = st.health
-        h.frames = c.get("frames", 0)
-        h.crc_errors = c.get("crc_errors", 0)
-        h.csv_lines = "lines" in c
-        h.gaps = c.get("gaps", 0)
-        rate = self.rate.update(now, h.frames)
-        h.crc_errors_per_s = self.crc_rate.update(now, h.crc_errors)
-        h.reconnects = self._reconnects()
-        wall = time.monotonic()
-        if wall - self._published >= 1.0:  # the figures on screen change once a second
-            self._published = wall
-            if self.recorder is not None:
-                self.recorder.check()
-            h.frames_per_s = rate
-            h.cpu_percent = self.cpu.percent()
-            h.latency_p50_ms = self.latency.percentile(50)
-            h.latency_p99_ms = self.latency.percentile(99)
-        h.box_errors = self.pipeline.box_errors()
-        if self._box_connected is not None:
-            h.box_connected, h.box_message = self._box_connected()
-        h.decoder_stalled = self.stall.update(wall, h.frames, self._box_bytes, self._pending)
-        belt = self.belt
-        if belt is not None:
-            h.treadmill_answering = belt.answering
-            h.treadmill_read_only = not belt.can_set_speed
-            h.treadmill_can_start = bool(getattr(belt, "can_start_stop", True))
-            st.belt_mps = belt.speed_mps if belt.answering else None
-            st.heart_rate_bpm = getattr(belt, "heart_rate_bpm", None)
-        else:
-            st.belt_mps = self.pipeline.belt_mps
-        self.peak_rss_mb = max(self.peak_rss_mb, rss_mb())
 
     def _check_stops(self) -> None:
         """The duration (session clock), the end of a replay, and devices that never spoke
@@ -292,7 +258,7 @@ class Session:
             raise diagnose(
                 o.box_url,
                 bytes(self._box_sample),
-                total_bytes=self._box_bytes,
+                total_bytes=self.box_bytes,
                 seconds=waited,
                 baudrate=o.box_baudrate,
                 csv=getattr(getattr(self.pipeline, "decoder", None), "config", None),
@@ -306,7 +272,7 @@ class Session:
             )
         if o.end_when_sources_done and all(s.done for s in self.sources):
             with self._pending_lock:
-                idle = self._pending == 0
+                idle = self.pending == 0
             if idle:
                 self.request_stop("end of recording")
 
@@ -393,7 +359,9 @@ class Session:
             "crc_errors": c.get("crc_errors", 0),
             "gaps": c.get("gaps", 0),
             **({"lines": c["lines"], "bad_lines": c["bad_lines"]} if "lines" in c else {}),
-            "reconnects": self._reconnects(),
+            "reconnects": self.reconnects(),
+            "restarts": c.get("restarts", 0),
+            **({"no_belt_speed": self.health.no_belt_speed} if self.health.no_belt_speed else {}),
             "latency_ms": self.latency.summary(),
             "recording": str(self.recorder.path) if self.recorder is not None else None,
             "duration_s": round(elapsed, 3),

@@ -39,7 +39,12 @@ from stride.ingest.pipeline import (
     SessionPipeline,
     build_pipeline,
 )
-from stride.session.checks import check_history_db, check_record_dir, default_record_dir
+from stride.session.checks import (
+    check_history_db,
+    check_record_dir,
+    default_record_dir,
+    waiting_for_history,
+)
 from stride.session.clock import check_speedup, clock_meta, session_clock
 from stride.session.devices import BoxPort, open_box, open_treadmill
 from stride.session.interrupts import saving
@@ -401,17 +406,22 @@ def register(
     feedback = args.target is not None and args.target.step_length_m is not None
     complete = result.recording_failure is None
     try:
-        register_session(
-            args.db,
-            subject=args.subject,
-            started_at=started,
-            source=args.source,
-            devices=meta.get("devices", []),
-            target=target_meta(args.target),
-            summary=summary,
-            recording_path=str(result.recording) if result.recording else None,
-            meta={"feedback": feedback, "session": result.session, "recording_complete": complete},
-        )
+        with waiting_for_history(args.db, "the session is stored in it"):
+            register_session(
+                args.db,
+                subject=args.subject,
+                started_at=started,
+                source=args.source,
+                devices=meta.get("devices", []),
+                target=target_meta(args.target),
+                summary=summary,
+                recording_path=str(result.recording) if result.recording else None,
+                meta={
+                    "feedback": feedback,
+                    "session": result.session,
+                    "recording_complete": complete,
+                },
+            )
     except (StrideError, KeyboardInterrupt) as err:  # the session itself succeeded: say so
         later = ""
         if result.recording is not None:

@@ -12,6 +12,14 @@ NO_STEPS_S = 5.0
 DAMAGED_PER_S = 2.0
 
 
+#: A treadmill silent past its driver's limit. What a reset looks like on the wire is not
+#: documented for any driver (docs/device-protocols.md), so the reset is named as a
+#: possibility, never inferred.
+TREADMILL_LOST = (
+    "Treadmill not answering - belt speed unknown, step lengths flagged; check its cable, "
+    "and whether it was switched off or reset (a reset treadmill may come back stopped)"
+)
+
 #: A belt the treadmill (or the box's encoder) reports at or below this speed is stopped.
 STOPPED_MPS = 0.05
 
@@ -48,19 +56,29 @@ def belt_stopped(state: SessionState, *, keys: bool) -> str | None:
 class Alert:
     level: str  # "error" (red), "warning" (yellow) or "info"
     text: str
+    #: What the alert is about (``no-steps``, ``damaged``, ...), whatever its figures say;
+    #: ``notice`` for the session's notices, which are said on their own without a screen.
+    kind: str = ""
 
 
-def current_alerts(state: SessionState, now: float) -> list[Alert]:
-    """Alerts for the state at host time ``now`` (monotonic seconds), most serious first."""
+#: The kinds of alert that already have a line of their own on stderr without a dashboard
+#: (a notice when the box is unplugged, a warning when the recording stops).
+SAID_ELSEWHERE = frozenset({"box-lost", "recording", "notice"})
+
+
+def current_alerts(state: SessionState, now: float, *, keys: bool | None = None) -> list[Alert]:
+    """Alerts for the state at host time ``now`` (monotonic seconds), most serious first.
+    ``keys``: whether the advice may name the dashboard's keys (default: live, not replay;
+    False without a dashboard)."""
     h = state.health
     out: list[Alert] = []
     if not h.box_connected:
         msg = "Sensor box unplugged or not answering - plug it back in; the session resumes"
-        out.append(Alert("error", f"{msg} ({h.box_message})" if h.box_message else msg))
+        text = f"{msg} ({h.box_message})" if h.box_message else msg
+        out.append(Alert("error", text, "box-lost"))
     if h.recording_error:
-        out.append(
-            Alert("error", f"{h.recording_error} - the session goes on, steps kept in memory")
-        )
+        text = f"{h.recording_error} - the session goes on, steps kept in memory"
+        out.append(Alert("error", text, "recording"))
     what = "lines" if h.csv_lines else "frames"
     if h.decoder_stalled:
         out.append(
@@ -68,6 +86,7 @@ def current_alerts(state: SessionState, now: float) -> list[Alert]:
                 "error",
                 f"Sensor box bytes arrive but no {what} decode - wrong baud rate or protocol "
                 "(the box restarted in another mode?)",
+                "not-decoding",
             )
         )
     damaged = h.box_connected and h.crc_errors_per_s >= DAMAGED_PER_S
@@ -78,33 +97,33 @@ def current_alerts(state: SessionState, now: float) -> list[Alert]:
                 f"Sensor box data damaged: {h.crc_errors_per_s:.0f} bad {what}/s "
                 f"({h.crc_errors} so far) - check the cable and its plugs; steps across "
                 "the damage are flagged",
+                "damaged",
             )
         )
     if h.treadmill and not h.treadmill_answering:
-        out.append(
-            Alert("error", "Treadmill not answering - belt speed unknown, step lengths flagged")
-        )
+        out.append(Alert("error", TREADMILL_LOST, "treadmill-lost"))
     quiet = no_steps_for(state, now)
     if quiet is not None:
-        if damaged:
+        if not h.box_connected:
+            why = "the sensor box is unplugged"
+        elif damaged:
             why = "the box's data is damaged"
         elif h.decoder_stalled:
             why = "the box's bytes do not decode"
         else:
-            stopped = belt_stopped(state, keys=state.recording_s is None)
+            stopped = belt_stopped(state, keys=state.recording_s is None if keys is None else keys)
             why = stopped or "is the walker on the belt?"
-        out.append(Alert("warning", f"No steps for {quiet:.0f} s - {why}"))
+        out.append(Alert("warning", f"No steps for {quiet:.0f} s - {why}", "no-steps"))
     roll = state.rolling()
     si = roll.si_step_length
     if si is not None and roll.n_steps >= 10 and abs(si) > state.asymmetry_alert_pct:
         longer = "left" if si > 0 else "right"
-        out.append(
-            Alert("warning", f"Step lengths asymmetric: {longer} steps {abs(si):.0f} % longer")
-        )
+        text = f"Step lengths asymmetric: {longer} steps {abs(si):.0f} % longer"
+        out.append(Alert("warning", text, "asymmetric"))
     for err in h.box_errors[-2:]:
-        out.append(Alert("warning", f"Sensor box reports: {err}"))
+        out.append(Alert("warning", f"Sensor box reports: {err}", f"box-error {err}"))
     if state.paused:
-        out.append(Alert("info", "Scoring paused - press space to resume"))
+        out.append(Alert("info", "Scoring paused - press space to resume", "paused"))
     with state.lock:
-        out.extend(Alert("info", n) for n in state.notices)
+        out.extend(Alert("info", n, "notice") for n in state.notices)
     return out

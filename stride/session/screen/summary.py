@@ -85,12 +85,15 @@ def summary_table(result: SessionResult, *, events: bool = False) -> RenderableT
                 *_received(sess),
                 f"gaps {sess.get('gaps', 0)}",
                 f"reconnects {sess.get('reconnects', 0)}",
+                *([f"box restarts {sess['restarts']}"] if sess.get("restarts") else []),
             ]
         ),
     )
     if lat.get("p99") is not None:
         t.add_row("latency", "", "", f"p50 {lat['p50']:.1f} ms, p99 {lat['p99']:.1f} ms")
     parts: list[RenderableType] = [t, *_events(sess.get("events") if events else None)]
+    if sess.get("no_belt_speed"):  # said at the start too; the table's "—" needs its why
+        parts.append(Text(sess["no_belt_speed"][:1].upper() + sess["no_belt_speed"][1:]))
     if result.recording is not None:
         path = Text.assemble(("recording ", "bold"), str(result.recording), overflow="fold")
         parts.append(path)

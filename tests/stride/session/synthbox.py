@@ -24,7 +24,8 @@ PER_FRAME = 10
 COUNTS_PER_M = 1000.0
 
 
-def hello() -> Hello:
+def hello(counts_per_m: float = COUNTS_PER_M) -> Hello:
+    """The box's HELLO; ``counts_per_m`` 0: a box without a belt encoder."""
     return Hello(
         channels=(
             ChannelSpec.of("L", "heel"),
@@ -34,7 +35,7 @@ def hello() -> Hello:
         ),
         sample_rate_hz=RATE,
         adc_bits=12,
-        belt_counts_per_m=COUNTS_PER_M,
+        belt_counts_per_m=counts_per_m,
     )
 
 
@@ -59,12 +60,14 @@ def stream(
     asym: float = 0.0,
     start_s: float = 0.0,
     seq0: int = 0,
+    encoder: bool = True,
 ) -> bytes:
-    """Wire bytes of ``seconds`` of walking starting at device time ``start_s``."""
+    """Wire bytes of ``seconds`` of walking starting at device time ``start_s`` (from a box
+    without a belt encoder: no BELT frames, and its HELLO says so)."""
     out = bytearray()
     seq = seq0
     n_frames = int(seconds * RATE / PER_FRAME)
-    h = hello()
+    h = hello(COUNTS_PER_M if encoder else 0.0)
     for k in range(n_frames):
         t0 = start_s + k * PER_FRAME / RATE
         t_us = round(t0 * 1e6)
@@ -76,7 +79,7 @@ def stream(
         t = t0 + np.arange(PER_FRAME) / RATE
         out += encode_samples(seq, t_us, 1000, forces(t, step_s, asym))
         seq += 1
-        if k % 10 == 9:
+        if encoder and k % 10 == 9:
             out += encode_belt(seq, t_us + 9000, round(belt_mps * 0.1 * COUNTS_PER_M), 100_000)
             seq += 1
     return bytes(out)

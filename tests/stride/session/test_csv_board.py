@@ -53,13 +53,17 @@ def holds(pid: int, tty: str) -> bool:
 
 
 def live_on(
-    box: synthbox.PtyBox, text: bytes, seconds: float, tmp_path: Path
+    box: synthbox.PtyBox,
+    text: bytes,
+    seconds: float,
+    tmp_path: Path,
+    treadmill: list[str] = ["--treadmill", "fixed:3.6kmh"],  # noqa: B006 (never changed)
 ) -> tuple[dict[str, Any], str]:
     """``stride live --csv-map`` on ``box`` in its own process; the board starts printing
     ``text`` (over ``seconds``) once the session holds the port. Returns the final document
     and stderr (the session's summary)."""
     cmd = [*STRIDE, "live", "--port", box.path, "--csv-map", COLUMN_MAP, "--no-ui", "--json"]
-    cmd += ["--treadmill", "fixed:3.6kmh", "--spacing", "0.30", "--record", str(tmp_path / "rec")]
+    cmd += [*treadmill, "--spacing", "0.30", "--record", str(tmp_path / "rec")]
     cmd += ["--duration", str(seconds - 1.0)]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(tmp_path)
@@ -135,6 +139,32 @@ def test_garbage_lines_are_counted_and_a_board_restart_goes_on(
     assert min(ics) < 6.0 and max(ics) > 10.0  # steps before and after the restart
     assert len(steps) >= 16
     assert analyze(tmp_path / "rec")["steps"] == steps
+    # the restart is said once, with the count; the fixed belt gives the step lengths
+    assert s["restarts"] == 1 and "box restarts 1" in said
+    assert stderr.count("stride: note: sensor box restarted (once this session)") == 1
+    assert "no belt speed" not in stderr.lower()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux /proc")
+def test_a_board_under_the_default_treadmill_box_says_step_lengths_need_a_speed(
+    box: synthbox.PtyBox, tmp_path: Path
+) -> None:
+    """A CSV board has no belt encoder: with the default ``--treadmill box`` every step
+    length is empty. That is said once at the start, naming the option that gives the
+    speed, and again below the summary."""
+    doc, stderr = live_on(box, board_lines(8.0, seed=6).text, 8.0, tmp_path, treadmill=[])
+    assert doc["steps"] and all(s["step_length_m"] is None for s in doc["steps"])
+    said = [line for line in stderr.splitlines() if "no belt speed" in line]
+    assert said == [
+        "stride: note: no belt speed, so step lengths stay empty: a board that prints CSV "
+        "lines has no belt encoder; give the belt's speed with --treadmill fixed:SPEED (the "
+        "speed set at its console, e.g. --treadmill fixed:3.5kmh) or --treadmill "
+        "DRIVER:PORT (a treadmill with a port, e.g. trackmaster:/dev/ttyUSB0)"
+    ], stderr
+    assert doc["session"]["no_belt_speed"] in said[0]
+    summary = " ".join(stderr.split())
+    assert "No belt speed, so step lengths stay empty: a board that prints CSV lines" in summary
 
 
 @pytest.mark.slow

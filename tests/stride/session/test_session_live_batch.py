@@ -97,7 +97,7 @@ def test_session_analysis_thread_with_a_backed_up_queue() -> None:
     session._analysis_loop()
     emitted = [json.loads(line) for line in out.getvalue().splitlines()]
     assert emitted == json.loads(json.dumps(ref_steps))
-    assert session._pending == 0
+    assert session.pending == 0
     assert sum(feeds) == len(DATA) and len(feeds) < len(chunks) / 10  # joined, all bytes fed
     assert session.latency.summary()["p50"] is not None
 

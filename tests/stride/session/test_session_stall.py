@@ -1,6 +1,6 @@
 """A box whose bytes stop decoding mid-session (restarted at another baud rate): the
-dashboard says the bytes do not decode, not that the walker left the belt. Live, on a
-pseudo-terminal."""
+dashboard says the bytes do not decode, not that the walker left the belt, and without a
+dashboard (``--no-ui``) stderr says it once. Live, on a pseudo-terminal."""
 
 from __future__ import annotations
 
@@ -55,7 +55,13 @@ def test_bytes_that_stop_decoding_are_said(
         assert run_live(args) == 0
     finally:
         box.close()
-    capsys.readouterr()
+    err = capsys.readouterr().err
     text = " | ".join(seen)
     assert "bytes arrive but no frames decode - wrong baud rate or protocol" in text, text
     assert "is the walker on the belt?" not in text and "do not decode" in text
+    # without a dashboard (--no-ui), the alert is said on stderr, once
+    said = [line for line in err.splitlines() if "do not decode" in line or "no frames" in line]
+    assert said == [
+        "stride: warning: sensor box bytes arrive but no frames decode - wrong baud rate or "
+        "protocol (the box restarted in another mode?)"
+    ], err

@@ -1,0 +1,114 @@
+"""The devices' health at each refresh of a session, and what it alone would hide.
+
+:class:`HealthWatch` copies the devices' counters into the state's
+:class:`~stride.session.state.Health` (the figures on screen change once a second), and says
+once, as a notice (the dashboard's alerts panel, the session's event log, and stderr
+without a dashboard), what a counter would otherwise only count:
+
+- the sensor box restarted while its port stayed open (its clock and frame counter back to
+  the start: a loose power contact, a brown-out, a watchdog), at each restart, with the
+  count so far (a reopened port is said by the reader and not counted here);
+- a live session whose belt speed comes from the box (``--treadmill box``, the default) on
+  a box that cannot measure it (a CSV board, or a box whose HELLO says it has no belt
+  encoder): step lengths stay empty, and the option that gives the speed is named (once
+  the first frame or line is read: a box that never decodes gets its one-line diagnosis).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from stride.ingest.belt_source import BOX
+from stride.session.stats import RateMeter, StallWatch, rss_mb
+
+if TYPE_CHECKING:
+    from stride.session.live import Session
+
+#: What gives step lengths a belt speed when the box has none.
+GIVE_SPEED = (
+    "give the belt's speed with --treadmill fixed:SPEED (the speed set at its console, e.g. "
+    "--treadmill fixed:3.5kmh) or --treadmill DRIVER:PORT (a treadmill with a port, e.g. "
+    "trackmaster:/dev/ttyUSB0)"
+)
+
+
+def no_belt_speed(pipeline: Any, csv_lines: bool) -> str | None:
+    """Why step lengths stay empty, where the belt's speed is to come from the box and the
+    box cannot measure it (a CSV board; a box whose HELLO says it has no encoder); None
+    otherwise, and before a box's HELLO came."""
+    belt = getattr(pipeline, "belt", None)
+    if getattr(belt, "kind", None) != BOX:
+        return None
+    if csv_lines:
+        what = "a board that prints CSV lines has no belt encoder"
+    else:
+        info: Any = getattr(pipeline, "info", None)
+        if info is None or info.sample_rate_hz is None or info.belt_counts_per_m:
+            return None
+        what = "the sensor box has no belt encoder (its HELLO says so)"
+    return f"no belt speed, so step lengths stay empty: {what}; {GIVE_SPEED}"
+
+
+class HealthWatch:
+    """The session's device health (see the module docstring); ``update`` at each refresh."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.rate, self.crc_rate, self.stall = RateMeter(), RateMeter(), StallWatch()
+        self._published = 0.0
+        self._restarts = 0
+        #: Why step lengths stay empty (said once), None while a belt speed is measured.
+        self.no_belt_speed: str | None = None
+
+    def update(self, now: float) -> None:
+        s = self.session
+        st = s.state
+        c = s.pipeline.counters()
+        h = st.health
+        h.frames = c.get("frames", 0)
+        h.crc_errors = c.get("crc_errors", 0)
+        h.csv_lines = "lines" in c
+        h.gaps = c.get("gaps", 0)
+        rate = self.rate.update(now, h.frames)
+        h.crc_errors_per_s = self.crc_rate.update(now, h.crc_errors)
+        h.reconnects = s.reconnects()
+        wall = time.monotonic()
+        if wall - self._published >= 1.0:  # the figures on screen change once a second
+            self._published = wall
+            if s.recorder is not None:
+                s.recorder.check()
+            h.frames_per_s = rate
+            h.cpu_percent = s.cpu.percent()
+            h.latency_p50_ms = s.latency.percentile(50)
+            h.latency_p99_ms = s.latency.percentile(99)
+        h.box_errors = s.pipeline.box_errors()
+        if s.box_connected is not None:
+            h.box_connected, h.box_message = s.box_connected()
+        h.decoder_stalled = self.stall.update(wall, h.frames, s.box_bytes, s.pending)
+        belt = s.belt
+        if belt is not None:
+            h.treadmill_answering = belt.answering
+            h.treadmill_read_only = not belt.can_set_speed
+            h.treadmill_can_start = bool(getattr(belt, "can_start_stop", True))
+            st.belt_mps = belt.speed_mps if belt.answering else None
+            st.heart_rate_bpm = getattr(belt, "heart_rate_bpm", None)
+        else:
+            st.belt_mps = s.pipeline.belt_mps
+        s.peak_rss_mb = max(s.peak_rss_mb, rss_mb())
+        self._say(c.get("restarts", 0), h.csv_lines)
+
+    def _say(self, restarts: int, csv_lines: bool) -> None:
+        """The box's restarts (each, with the count) and a missing belt speed (once)."""
+        st = self.session.state
+        if restarts > self._restarts:
+            self._restarts = restarts
+            times = "once" if restarts == 1 else f"{restarts} times"
+            st.note(
+                f"sensor box restarted ({times} this session): its clock and frame counter "
+                "started again while its port stayed open - check its power supply and cable"
+            )
+        if self.no_belt_speed is None and st.recording_s is None and st.health.frames:
+            self.no_belt_speed = no_belt_speed(self.session.pipeline, csv_lines)
+            if self.no_belt_speed is not None:
+                st.note(self.no_belt_speed)
