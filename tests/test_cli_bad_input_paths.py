@@ -44,15 +44,16 @@ def sandbox(
     yield box
 
 
-def _bad_paths(box: Path) -> dict[str, str]:
-    """The path values every option is given (relative ones are taken from ``work``)."""
+def _bad_paths(box: Path, cmd: str = "") -> dict[str, str]:
+    """The path values every option is given (relative ones are taken from ``work``); the
+    absolute one is new for each command, whichever cases ran before in the same box."""
     return {
         "long-part": "a" * 300,
         "long-path": "/".join(["d" * 200] * 22),
         "non-utf8": NON_UTF8,
         "dotdot": "../../nowhere/x",
         "dotdot-outside": "../outside/sentinel.txt",
-        "absolute": str(box / "outside" / "absent" / "x"),
+        "absolute": str(box / "outside" / f"absent-{cmd}" / "x"),
         "fifo": "fifo",
         "dev-zero": "/dev/zero",
         "folder": "adir",
@@ -145,7 +146,7 @@ def test_every_path_option_refuses_bad_paths_cleanly(
     sandbox: Path, monkeypatch: pytest.MonkeyPatch, cmd: str, kind: str
 ) -> None:
     args = _commands(str(sandbox / "work" / "rec"))[cmd]
-    _run_case(sandbox, args, _bad_paths(sandbox)[kind], monkeypatch)
+    _run_case(sandbox, args, _bad_paths(sandbox, cmd)[kind], monkeypatch)
 
 
 SUBJECTS = ["../../../ESCAPED", "/tmp/ESCAPED", "a/b", "..", NON_UTF8, "s" * 300, "x\ny", " "]
