@@ -63,6 +63,9 @@ def _kernels(
             (_course_kernels.course_viterbi, None),
             (_course_kernels.course_row_sums, None),
             (_course_kernels.course_turn_edges, None),
+            (_course_kernels.course_log_weights, None),
+            (_course_kernels.course_slopes, None),
+            (_course_kernels.course_median_sd, None),
         ]
     if streaming:
         return [*common, (gaps._scan_gaps, None)]
