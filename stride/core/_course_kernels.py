@@ -337,8 +337,10 @@ def course_median_sd(
     for i in range(n):
         if np.isnan(x[i]) or not (0.0 <= w[i] < np.inf):
             return math.nan, math.nan, False
+    if not want_sd and not np.isnan(median):
+        return median, math.nan, True
+    o = order if order.size == n else np.argsort(x, kind="mergesort")
     if np.isnan(median):
-        o = order if order.size == n else np.argsort(x, kind="mergesort")
         median = _weighted_median(x, w, o)
     if not want_sd:
         return median, math.nan, True
@@ -346,7 +348,48 @@ def course_median_sd(
     for i in range(n):
         if np.isnan(dev[i]):
             return math.nan, math.nan, False
-    return median, 1.4826 * _weighted_median(dev, w, np.argsort(dev, kind="mergesort")), True
+    return median, 1.4826 * _weighted_median(dev, w, _deviation_order(x, o, median, dev)), True
+
+
+@njit(cache=True, **JIT_ONLY)
+def _deviation_order(
+    x: NDArray[np.float64], order: NDArray[np.int64], m: float, dev: NDArray[np.float64]
+) -> NDArray[np.int64]:
+    """The stable argsort of ``dev`` (``|x - m|``, no NaN) from ``x``'s (``order``): the
+    values at or below ``m`` from ``m`` down (each run of equal values in its order) merged
+    with those above it from ``m`` up, both by deviation (rounded differences keep their
+    order, maybe tied), then ties put in index order (the sort is stable)."""
+    n = order.size
+    p = 0
+    while p < n and not x[order[p]] > m:
+        p += 1
+    left = np.empty(p, np.int64)  # at or below m, deviation rising
+    k, t = p - 1, 0
+    while k >= 0:
+        s = k
+        while s > 0 and x[order[s - 1]] == x[order[k]]:
+            s -= 1
+        for r in range(s, k + 1):
+            left[t] = order[r]
+            t += 1
+        k = s - 1
+    out = np.empty(n, np.int64)
+    a, b = 0, p
+    for k in range(n):
+        if b >= n or (a < p and dev[left[a]] <= dev[order[b]]):
+            out[k] = left[a]
+            a += 1
+        else:
+            out[k] = order[b]
+            b += 1
+    for k in range(1, n):  # ties (by deviation) in index order
+        v, d = out[k], dev[out[k]]
+        j = k - 1
+        while j >= 0 and (dev[out[j]] > d or (dev[out[j]] == d and out[j] > v)):
+            out[j + 1] = out[j]
+            j -= 1
+        out[j + 1] = v
+    return out
 
 
 @njit(cache=True, **PY_ENTRY)

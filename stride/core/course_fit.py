@@ -221,8 +221,9 @@ def foot_phase_laws(
     tslope = own if turn_slope and own < slope - 2.0 * se else slope
     r = phase / ratio**slope  # own_phase of ratios all finite and positive
     t = r if tslope == slope else phase / ratio**tslope
-    median, turn_sd = median_sd(t, turning)
-    spread = max(median_sd(r, w)[1], turn_sd, MIN_PHASE_SPREAD)
+    order = r.argsort(kind="stable")
+    median, turn_sd = median_sd(t, turning, order if tslope == slope else None)
+    spread = max(median_sd(r, w, order)[1], turn_sd, MIN_PHASE_SPREAD)
     return spread, median, slope, tslope
 
 

@@ -4,7 +4,9 @@ kept where the kernel does not answer."""
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -131,3 +133,30 @@ def test_turn_evidence_is_step_and_phase_evidence(
     want = np.clip(want, -MAX_STEP_EVIDENCE, MAX_STEP_EVIDENCE)
     got = turn_evidence(ratio, walk, turn_mean, turn_spread, feet)
     assert got.tobytes() == want.tobytes()
+
+
+@functools.cache
+def _deviation_order() -> Callable[..., np.ndarray]:
+    """The kernel-only ``_deviation_order``, called from Python (compiled once)."""
+    from numba import njit
+
+    from stride.core._course_kernels import _deviation_order as kernel
+
+    @njit(cache=False)
+    def order_of(x: np.ndarray, o: np.ndarray, m: float, dev: np.ndarray) -> np.ndarray:
+        return kernel(x, o, m, dev)
+
+    return order_of  # type: ignore[no-any-return]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(VALUES, min_size=1, max_size=300), st.integers(0, 299))
+def test_deviations_are_ordered_as_numpy_s_stable_argsort(values: list[float], at: int) -> None:
+    """The deviations' order taken from the values' (runs of ties, deviations tied on
+    either side of the median, rounded differences) is numpy's stable argsort."""
+    order_of = _deviation_order()
+    x = np.array(values)
+    for m in (x[at % x.size], 1.125, float(np.median(x))):
+        dev = np.abs(x - m)
+        got = order_of(x, x.argsort(kind="stable"), m, dev)
+        assert got.tolist() == dev.argsort(kind="stable").tolist()
