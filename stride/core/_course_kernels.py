@@ -328,9 +328,10 @@ def course_median_sd(
     want_sd: bool,
 ) -> tuple[float, float, bool]:
     """The weighted median of ``x`` (``median`` when not NaN; ``order``: ``x``'s stable
-    argsort, or empty to take it) and, with ``want_sd``, 1.4826 x the weighted median of
-    the absolute deviations from it; False (nothing taken) when a value is NaN or a
-    weight negative or not finite (numpy's sorts and searches are then the caller's)."""
+    argsort) and, with ``want_sd``, 1.4826 x the weighted median of the absolute
+    deviations from it; False (nothing taken) when a value is NaN, a weight negative or
+    not finite, or ``order`` not of ``x``'s size (numpy's sorts and searches are then the
+    caller's)."""
     n = x.size
     if n == 0:
         return math.nan, math.nan, False
@@ -339,16 +340,18 @@ def course_median_sd(
             return math.nan, math.nan, False
     if not want_sd and not np.isnan(median):
         return median, math.nan, True
-    o = order if order.size == n else np.argsort(x, kind="mergesort")
+    if order.size != n:
+        return math.nan, math.nan, False
     if np.isnan(median):
-        median = _weighted_median(x, w, o)
+        median = _weighted_median(x, w, order)
     if not want_sd:
         return median, math.nan, True
-    dev = np.abs(x - median)
+    dev = np.empty(n)
     for i in range(n):
+        dev[i] = abs(x[i] - median)
         if np.isnan(dev[i]):
             return math.nan, math.nan, False
-    return median, 1.4826 * _weighted_median(dev, w, _deviation_order(x, o, median, dev)), True
+    return median, 1.4826 * _weighted_median(dev, w, _deviation_order(x, order, median, dev)), True
 
 
 @njit(cache=True, **JIT_ONLY)

@@ -14,7 +14,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 Floats = NDArray[np.float64]
-#: no order at hand: the kernel takes ``x``'s stable argsort itself
+#: no order (numpy sorts; the kernels never sort values of their own, whose compiled sort
+#: would cost a first run seconds)
 _NO_ORDER = np.empty(0, np.int64)
 
 
@@ -36,7 +37,8 @@ def median_sd(
 ) -> tuple[float, float]:
     """:func:`weighted_median` of ``x`` weighted by ``w`` (``median``, when at hand) and,
     with ``want_sd``, :func:`weighted_sd` about it (NaN without)."""
-    o = _NO_ORDER if order is None else order
+    o = x.argsort(kind="stable") if order is None and (want_sd or median is None) else order
+    o = _NO_ORDER if o is None else o
     if _fits(x, w, o) and (median is None or not math.isnan(median)):
         from stride.core._course_kernels import course_median_sd
 
