@@ -27,25 +27,15 @@ NEGLIGIBLE = 37.5
 
 
 @njit(cache=True, **JIT_ONLY)
-def _log_sum(x: NDArray[np.float64], m: int, top: float) -> float:
-    """log(sum(exp(x[:m] - top))) + top, the terms added in order (``top``: the largest of
-    ``x[:m]``); -inf for none (or all -inf)."""
-    if top == -np.inf:
-        return -np.inf
-    s = 0.0
-    for k in range(m):
-        s += math.exp(x[k] - top)
-    return top + math.log(s)
-
-
-@njit(cache=True, **JIT_ONLY)
 def _log_sum_skipping(x: NDArray[np.float64], m: int, top: float) -> float:
-    """:func:`_log_sum`, the same float, without the exp of a term more than
+    """log(sum(exp(x[:m] - top))) + top, the terms added in order (``top``: the largest of
+    ``x[:m]``; -inf for none, or all -inf), without the exp of a term more than
     :data:`NEGLIGIBLE` nats below a term already added: the sum is at least that term's
     exp (the terms are not negative), so the skipped one is below half a unit in the last
-    place of the sum, and adding it would leave the sum as it is. Worth it where the
-    largest terms come first (the backward sums' short segments) and the long tail is
-    negligible."""
+    place of the sum, and adding it would leave the sum as it is (the same float as adding
+    every term). Worth it where large terms come early: the backward sums' short
+    segments; in the forward sums, about a third of the terms (the typical segments'
+    terms come before the shorter ones)."""
     if top == -np.inf:
         return -np.inf
     s = 0.0
@@ -79,7 +69,7 @@ def course_forward(
             if v > top:
                 top = v
             m += 1
-        fw[j] = _log_sum(buf, m, top)
+        fw[j] = _log_sum_skipping(buf, m, top)
         m, top = 0, -np.inf
         for i in range(max(0, j - turn_lp.size + 1), j):
             v = fw[i] + turn_lp[j - i] + cum[j] - cum[i]
@@ -87,7 +77,7 @@ def course_forward(
             if v > top:
                 top = v
             m += 1
-        ft[j] = _log_sum(buf, m, top)
+        ft[j] = _log_sum_skipping(buf, m, top)
     return fw, ft
 
 
@@ -197,39 +187,46 @@ def _block_sum(a: NDArray[np.float64], lo: int, n: int) -> float:
     return res
 
 
+@njit(cache=True, **JIT_ONLY)
+def _pairwise_sum(
+    a: NDArray[np.float64], n: int, stack: NDArray[np.int64], sums: NDArray[np.float64]
+) -> float:
+    """numpy's pairwise sum of ``a[:n]`` (``np.add.reduce``: beyond 128 values the halves'
+    sums added, the first half a multiple of 8 values, up to 128 :func:`_block_sum`), the
+    whole started from 0.0. Not recursive (a cached recursive kernel does not load): the
+    halves wait on ``stack`` (400 values), each pair's sums added once both are known, the
+    first half's first, in ``sums`` (70 values: deep enough for any length below 2**63)."""
+    starts, lengths = stack[:200], stack[200:]  # length -1: add the last two sums
+    starts[0], lengths[0] = 0, n
+    t, s = 1, 0
+    while t > 0:
+        t -= 1
+        start, m = starts[t], lengths[t]
+        if m < 0:
+            s -= 1
+            sums[s - 1] = sums[s - 1] + sums[s]
+        elif m <= 128:
+            sums[s] = _block_sum(a, start, m)
+            s += 1
+        else:
+            half = m // 2
+            half -= half % 8
+            lengths[t] = -1
+            starts[t + 1], lengths[t + 1] = start + half, m - half
+            starts[t + 2], lengths[t + 2] = start, half
+            t += 3
+    return 0.0 + sums[0]
+
+
 @njit(cache=True, **PY_ENTRY)
 def course_row_sums(w: NDArray[np.float64], first: int) -> NDArray[np.float64]:
     """``out[k]``: the sum of ``w[k, :first - k]``, the float ``np.add.reduce`` gives for
     that slice (``w`` C-contiguous, ``1 <= first - k <= w.shape[1]`` for every row):
-    numpy's pairwise summation, beyond 128 values the halves' sums added (the first half a
-    multiple of 8 values), up to 128 :func:`_block_sum`, the whole started from 0.0. Not
-    recursive (a cached recursive kernel does not load): the halves wait on a stack, each
-    pair's sums added once both are known, the first half's first."""
+    :func:`_pairwise_sum`."""
     out = np.empty(w.shape[0])
-    starts = np.empty(200, np.int64)  # deep enough for any length below 2**63
-    lengths = np.empty(200, np.int64)  # -1: add the last two sums
-    sums = np.empty(70)
+    stack, sums = np.empty(400, np.int64), np.empty(70)
     for k in range(w.shape[0]):
-        row = w[k]
-        starts[0], lengths[0] = 0, first - k
-        t, s = 1, 0
-        while t > 0:
-            t -= 1
-            start, m = starts[t], lengths[t]
-            if m < 0:
-                s -= 1
-                sums[s - 1] = sums[s - 1] + sums[s]
-            elif m <= 128:
-                sums[s] = _block_sum(row, start, m)
-                s += 1
-            else:
-                half = m // 2
-                half -= half % 8
-                lengths[t] = -1
-                starts[t + 1], lengths[t + 1] = start + half, m - half
-                starts[t + 2], lengths[t + 2] = start, half
-                t += 3
-        out[k] = 0.0 + sums[0]
+        out[k] = _pairwise_sum(w[k], first - k, stack, sums)
     return out
 
 
@@ -250,4 +247,178 @@ def course_turn_edges(
             d = lo + k
             e += -w[k, c - d] if c >= d else 0.0
         out[c] = e
+    return out
+
+
+@njit(cache=True, **JIT_ONLY)
+def _slope_sums(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    w: NDArray[np.float64],
+    buf: NDArray[np.float64],
+    stack: NDArray[np.int64],
+    sums: NDArray[np.float64],
+) -> tuple[float, float, float, float]:
+    """:func:`~stride.core.course_stats.slope` of ``y`` on ``x`` weighted by ``w``, its sums
+    taken as numpy takes them (each product's array summed pairwise): the slope not yet
+    held within [0, 1], the residuals' weighted sum of squares, the variance and the
+    weights' sum (the slope NaN when the variance is not positive)."""
+    n = x.size
+    total = _pairwise_sum(w, n, stack, sums)
+    for i in range(n):
+        buf[i] = x[i] * w[i]
+    mx = _pairwise_sum(buf, n, stack, sums) / total
+    for i in range(n):
+        buf[i] = y[i] * w[i]
+    my = _pairwise_sum(buf, n, stack, sums) / total
+    for i in range(n):
+        dx = x[i] - mx
+        buf[i] = dx * dx * w[i]
+    var = _pairwise_sum(buf, n, stack, sums) / total
+    for i in range(n):
+        buf[i] = (x[i] - mx) * (y[i] - my) * w[i]
+    cov = _pairwise_sum(buf, n, stack, sums) / total
+    if not var > 0:
+        return math.nan, math.nan, var, total
+    b = cov / var
+    for i in range(n):
+        e = (y[i] - my) - b * (x[i] - mx)
+        buf[i] = e * e * w[i]
+    return b, _pairwise_sum(buf, n, stack, sums), var, total
+
+
+@njit(cache=True, **PY_ENTRY)
+def course_slopes(
+    x: NDArray[np.float64], y: NDArray[np.float64], w: NDArray[np.float64], q: NDArray[np.float64]
+) -> tuple[float, float, float, float, float, float]:
+    """:func:`_slope_sums` weighted by ``w`` (slope, variance) and by ``q`` (slope,
+    residuals, variance, weights' sum), one foot's walking and turn steps."""
+    buf, sums = np.empty(x.size), np.empty(70)
+    stack = np.empty(400, np.int64)
+    bw, _, vw, _ = _slope_sums(x, y, w, buf, stack, sums)
+    bq, res, vq, total = _slope_sums(x, y, q, buf, stack, sums)
+    return bw, vw, bq, res, vq, total
+
+
+@njit(cache=True, **JIT_ONLY)
+def _weighted_median(
+    x: NDArray[np.float64], w: NDArray[np.float64], order: NDArray[np.int64]
+) -> float:
+    """The smallest ``x`` in ``order`` whose running sum of weights (``np.cumsum``'s,
+    one by one) reaches half the whole (``np.searchsorted``'s first, the sums in order
+    where no weight is negative)."""
+    c = 0.0
+    for k in range(order.size):
+        c += w[order[k]]
+    half = 0.5 * c
+    c = 0.0
+    for k in range(order.size):
+        c += w[order[k]]
+        if c >= half:
+            return x[order[k]]
+    return x[order[order.size - 1]]
+
+
+@njit(cache=True, **PY_ENTRY)
+def course_median_sd(
+    x: NDArray[np.float64],
+    w: NDArray[np.float64],
+    order: NDArray[np.int64],
+    median: float,
+    want_sd: bool,
+) -> tuple[float, float, bool]:
+    """The weighted median of ``x`` (``median`` when not NaN; ``order``: ``x``'s stable
+    argsort) and, with ``want_sd``, 1.4826 x the weighted median of the absolute
+    deviations from it; False (nothing taken) when a value is NaN, a weight negative or
+    not finite, or ``order`` not of ``x``'s size (numpy's sorts and searches are then the
+    caller's)."""
+    n = x.size
+    if n == 0:
+        return math.nan, math.nan, False
+    for i in range(n):
+        if np.isnan(x[i]) or not (0.0 <= w[i] < np.inf):
+            return math.nan, math.nan, False
+    if not want_sd and not np.isnan(median):
+        return median, math.nan, True
+    if order.size != n:
+        return math.nan, math.nan, False
+    if np.isnan(median):
+        median = _weighted_median(x, w, order)
+    if not want_sd:
+        return median, math.nan, True
+    dev = np.empty(n)
+    for i in range(n):
+        dev[i] = abs(x[i] - median)
+        if np.isnan(dev[i]):
+            return math.nan, math.nan, False
+    return median, 1.4826 * _weighted_median(dev, w, _deviation_order(x, order, median, dev)), True
+
+
+@njit(cache=True, **JIT_ONLY)
+def _deviation_order(
+    x: NDArray[np.float64], order: NDArray[np.int64], m: float, dev: NDArray[np.float64]
+) -> NDArray[np.int64]:
+    """The stable argsort of ``dev`` (``|x - m|``, no NaN) from ``x``'s (``order``): the
+    values at or below ``m`` from ``m`` down (each run of equal values in its order) merged
+    with those above it from ``m`` up, both by deviation (rounded differences keep their
+    order, maybe tied), then ties put in index order (the sort is stable)."""
+    n = order.size
+    p = 0
+    while p < n and not x[order[p]] > m:
+        p += 1
+    left = np.empty(p, np.int64)  # at or below m, deviation rising
+    k, t = p - 1, 0
+    while k >= 0:
+        s = k
+        while s > 0 and x[order[s - 1]] == x[order[k]]:
+            s -= 1
+        for r in range(s, k + 1):
+            left[t] = order[r]
+            t += 1
+        k = s - 1
+    out = np.empty(n, np.int64)
+    a, b = 0, p
+    for k in range(n):
+        if b >= n or (a < p and dev[left[a]] <= dev[order[b]]):
+            out[k] = left[a]
+            a += 1
+        else:
+            out[k] = order[b]
+            b += 1
+    for k in range(1, n):  # ties (by deviation) in index order
+        v, d = out[k], dev[out[k]]
+        j = k - 1
+        while j >= 0 and (dev[out[j]] > d or (dev[out[j]] == d and out[j] > v)):
+            out[j + 1] = out[j]
+            j -= 1
+        out[j + 1] = v
+    return out
+
+
+@njit(cache=True, **PY_ENTRY)
+def course_log_weights(
+    first: NDArray[np.float64],
+    lp: NDArray[np.float64],
+    cum: NDArray[np.float64],
+    last: NDArray[np.float64],
+    total: float,
+    lo: int,
+    hi: int,
+    turn: bool,
+) -> NDArray[np.float64]:
+    """Log-weights of a segment of ``d = lo + k`` steps from row ``i`` to ``j = i + d``
+    (``out[k, i]``, ``n - 1`` starts; -inf past the record's end taken as it is): a pass's
+    ``first[i] + lp[d] + last[j] - total`` (``first``: ``ft``, ``last``: ``bt``), a
+    turn's ``first[i] + lp[d] + cum[j] - cum[i] + last[j] - total`` (``fw``, ``bw``),
+    added in that order."""
+    n = first.size - 1
+    out = np.empty((hi - lo, n - 1))
+    for k in range(hi - lo):
+        d = lo + k
+        for i in range(n - 1):
+            j = i + d
+            v = first[i] + lp[d]
+            if turn:
+                v = (v + (cum[j] if j <= n else -np.inf)) - cum[i]
+            out[k, i] = (v + (last[j] if j <= n else -np.inf)) - total
     return out

@@ -37,6 +37,7 @@ KERNEL_SOURCES = (
     "core/_contact_layout.py",
     "core/_contact_scan.py",
     "core/_contact_state.py",
+    "core/_course_evidence.py",
     "core/_course_kernels.py",
     "core/_dfa_kernel.py",
     "core/_kernel_options.py",

@@ -41,7 +41,6 @@ from numpy.typing import NDArray
 
 from stride.core.course_rivals import rival_gaps, rival_starts
 from stride.core.course_segment import (
-    MAX_STEP_EVIDENCE,
     MIN_COUNT_SD,
     MIN_PHASE_SPREAD,
     MIN_TURN_SPREAD,
@@ -49,10 +48,8 @@ from stride.core.course_segment import (
     STEP_TIME_DOF,
     Posterior,
     Segmentation,
-    phase_evidence,
     posterior,
     segment_course,
-    step_evidence,
 )
 from stride.core.course_shared import (
     Floats,
@@ -63,6 +60,7 @@ from stride.core.course_shared import (
     prepared,
     taken_once,
 )
+from stride.core.course_stats import median_sd, slopes, turn_evidence
 
 #: rounds of re-estimating the laws from the segmentation's probabilities (chosen on seeds
 #: 1-25 of the simulated profiles: from 4 rounds on, 1 to 8 rounds and starting spreads of
@@ -119,13 +117,15 @@ class Laws:
     ) -> NDArray[np.float64]:
         """Each step's evidence of turning: its step time's, and its phase's when given
         (bounded together as one step's, :data:`MAX_STEP_EVIDENCE`)."""
-        ev = step_evidence(ratio, self.walk_spread, self.turn_mean, self.turn_spread)
-        if phase is None or max(self.phase_spread) <= 0:
-            return ev
-        for code, mine, own in self.own_phases(ratio, phase):
-            centre = self.turn_centre(code, ratio[mine])
-            ev[mine] += phase_evidence(own, self.phase_spread[code], centre)
-        return np.clip(ev, -MAX_STEP_EVIDENCE, MAX_STEP_EVIDENCE)
+        feet = (
+            []
+            if phase is None or max(self.phase_spread) <= 0
+            else [
+                (mine, own, self.phase_spread[code], self.turn_centre(code, ratio[mine]))
+                for code, mine, own in self.own_phases(ratio, phase)
+            ]
+        )
+        return turn_evidence(ratio, self.walk_spread, self.turn_mean, self.turn_spread, feet)
 
     def turn_centre(self, code: int, ratio: Floats) -> Floats | float:
         """The turn law's centre for foot ``code``'s steps of these step-time ratios, beyond
@@ -149,28 +149,6 @@ class Laws:
             yield code, mine, own_phase(ph, ra, self.phase_slope[code])
 
 
-def weighted_median(
-    x: NDArray[np.float64], w: NDArray[np.float64], order: NDArray[np.intp] | None = None
-) -> float:
-    """The smallest ``x`` with at least half the total weight at or below it (``order``:
-    ``x``'s stable argsort, when at hand: several weights of one ``x`` share one sort)."""
-    order = x.argsort(kind="stable") if order is None else order
-    c = w[order].cumsum()
-    return float(x[order[int(c.searchsorted(0.5 * c[-1]))]])
-
-
-def weighted_sd(
-    x: NDArray[np.float64],
-    w: NDArray[np.float64],
-    order: NDArray[np.intp] | None = None,
-    median: float | None = None,
-) -> float:
-    """Robust SD (1.4826 x the weighted median absolute deviation); ``order`` as in
-    :func:`weighted_median`, ``median``: the weighted median, when at hand."""
-    m = weighted_median(x, w, order) if median is None else median
-    return 1.4826 * weighted_median(np.abs(x - m), w)
-
-
 def step_laws(
     ratio: Floats, turning: Floats, slow_factor: float, prep: Prepared | None = None
 ) -> tuple[float, float, float] | None:
@@ -183,13 +161,9 @@ def step_laws(
     if q.sum() <= 0 or p.sum() <= 0:
         return None
     order = r.argsort(kind="stable") if prep is None else prep.order
-    walk = max(weighted_sd(r, p, order), MIN_WALK_SPREAD)
-    median = weighted_median(r, q, order)
-    return (
-        walk,
-        max(median, slow_factor),
-        max(weighted_sd(r, q, median=median), MIN_TURN_SPREAD * walk),
-    )
+    walk = max(median_sd(r, p, order)[1], MIN_WALK_SPREAD)
+    median, spread = median_sd(r, q, order)  # the turn steps' spread about their median
+    return walk, max(median, slow_factor), max(spread, MIN_TURN_SPREAD * walk)
 
 
 def own_phase(
@@ -243,29 +217,14 @@ def foot_phase_laws(
     if turning.sum() <= 0 or w.sum() <= 0:
         return (0.0, 1.0, 0.0, 0.0)
     x, y = (np.log(ratio), np.log(phase)) if logs is None else logs
-    slope = _slope(x, y, w)[0]
-    own, se = _slope(x, y, turning)
+    slope, own, se = slopes(x, y, w, turning)
     tslope = own if turn_slope and own < slope - 2.0 * se else slope
     r = phase / ratio**slope  # own_phase of ratios all finite and positive
     t = r if tslope == slope else phase / ratio**tslope
     order = r.argsort(kind="stable")
-    median = weighted_median(t, turning, order if tslope == slope else None)
-    spread = max(weighted_sd(r, w, order), weighted_sd(t, turning, median=median), MIN_PHASE_SPREAD)
+    median, turn_sd = median_sd(t, turning, order if tslope == slope else None)
+    spread = max(median_sd(r, w, order)[1], turn_sd, MIN_PHASE_SPREAD)
     return spread, median, slope, tslope
-
-
-def _slope(x: Floats, y: Floats, w: Floats) -> tuple[float, float]:
-    """Least-squares slope of ``y`` on ``x`` weighted by ``w`` (its sum: the points), held
-    between 0 and 1, and its standard error (inf without a spread of ``x``)."""
-    total = w.sum()
-    # weighted means as np.average takes them (the products' sum over the weights' sum)
-    dx, dy = x - (x * w).sum() / total, y - (y * w).sum() / total
-    var = float((dx**2 * w).sum() / total)
-    cov = float((dx * dy * w).sum() / total)
-    if not var > 0:
-        return 0.0, math.inf
-    b = cov / var  # and its standard error
-    return min(max(b, 0.0), 1.0), math.sqrt(float(((dy - b * dx) ** 2 * w).sum()) / var) / total
 
 
 def first_laws(
@@ -323,8 +282,7 @@ def _count_law(counts: NDArray[np.float64]) -> tuple[float, float]:
     """The weighted median and robust SD of the step counts 0, 1, ... weighted by
     ``counts`` (already in order: no sort for the median)."""
     d = np.arange(counts.size, dtype=np.float64)
-    median = weighted_median(d, counts, np.arange(counts.size))
-    return median, weighted_sd(d, counts, median=median)
+    return median_sd(d, counts, np.arange(counts.size, dtype=np.int64))
 
 
 def _t_log_density(z: NDArray[np.float64], spread: float) -> NDArray[np.float64]:

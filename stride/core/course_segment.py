@@ -28,7 +28,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 from numpy.typing import NDArray
 
 #: a step's evidence of turning is bounded: one step, however slow (a freeze of gait, a
@@ -251,15 +250,6 @@ class Posterior:
     turning: NDArray[np.float64]
 
 
-def _diagonals(x: NDArray[np.float64], lo: int, hi: int, width: int) -> NDArray[np.float64]:
-    """``out[k, i] = x[lo + k + i]`` for ``k < hi - lo``, ``i < width`` (a view; -inf past the
-    end of ``x``)."""
-    pad = max(0, hi - 1 + width - x.size)
-    padded = np.concatenate([x, np.full(pad, -np.inf)]) if pad else x
-    step = padded.strides[0]
-    return as_strided(padded[lo:], (hi - lo, width), (step, step), writeable=False)
-
-
 #: segment lengths whose weights :func:`posterior` computes at once: at most this many
 #: values (a bounded memory, however long the record and its passes)
 _BLOCK_VALUES = 1 << 18
@@ -309,6 +299,8 @@ def posterior(
 ) -> Posterior | None:
     """The expected pass and turn counts and each step's probability of turning (the
     forward-backward sums); None when no segmentation fits."""
+    from stride.core._course_kernels import course_log_weights
+
     cum = np.concatenate([[0.0], np.cumsum(evidence)])
     n = evidence.size
     fw, ft = _forward(cum, pass_lp, turn_lp)
@@ -321,19 +313,13 @@ def posterior(
     edge = np.zeros(n + 1)  # +p where a turn starts, -p where it ends
     with np.errstate(invalid="ignore", over="ignore"):
         # weights of a pass (turn) of d steps starting at row i, many d at once: row d - lo,
-        # column i; each d's sum over its n - d + 1 starts is a contiguous slice of its row
-        # (in place: the same sums in the same order, fewer arrays made)
+        # column i (their logs in one kernel call, numpy's exp in place); each d's sum over
+        # its n - d + 1 starts is a contiguous slice of its row
         for lo, hi in _blocks(min(pass_lp.size, n + 1), n):
-            w = ft[None, : n - 1] + pass_lp[lo:hi, None]
-            w += _diagonals(bt, lo, hi, n - 1)
-            w -= total
+            w = course_log_weights(ft, pass_lp, cum, bt, total, lo, hi, False)
             passes[lo:hi] = _row_sums(np.exp(w, out=w), n + 1 - lo)
         for lo, hi in _blocks(min(turn_lp.size, n + 1), n):
-            w = fw[None, : n - 1] + turn_lp[lo:hi, None]
-            w += _diagonals(cum, lo, hi, n - 1)
-            w -= cum[None, : n - 1]
-            w += _diagonals(bw, lo, hi, n - 1)
-            w -= total
+            w = course_log_weights(fw, turn_lp, cum, bw, total, lo, hi, True)
             turns[lo:hi] = _row_sums(np.exp(w, out=w), n + 1 - lo)
             edge = _with_turn_edges(edge, w, lo)
     # a turn the end of the record cuts off: each possible start's weight

@@ -42,7 +42,14 @@ def _kernels(
     as float64 whatever the source's dtype, checks no whole record for gaps first, and
     computes DFA only for its final summary); with ``course`` also overground course
     mode's (compiled only by an analysis that uses it)."""
-    from stride.core import _contact_scan, _course_kernels, _step_kernels, belt, gaps
+    from stride.core import (
+        _contact_scan,
+        _course_evidence,
+        _course_kernels,
+        _step_kernels,
+        belt,
+        gaps,
+    )
 
     # a live session's analyzer reads every chunk as float64 (StreamingAnalyzer.feed)
     scan_dtype = "float64" if streaming else dtype
@@ -63,6 +70,11 @@ def _kernels(
             (_course_kernels.course_viterbi, None),
             (_course_kernels.course_row_sums, None),
             (_course_kernels.course_turn_edges, None),
+            (_course_kernels.course_log_weights, None),
+            (_course_kernels.course_slopes, None),
+            (_course_kernels.course_median_sd, None),
+            (_course_evidence.course_evidence_terms, None),
+            (_course_evidence.course_evidence_sum, None),
         ]
     if streaming:
         return [*common, (gaps._scan_gaps, None)]

@@ -22,10 +22,9 @@ from stride.core.course_fit import (
     learnt_laws,
     phase_laws,
     step_laws,
-    weighted_median,
-    weighted_sd,
 )
 from stride.core.course_segment import count_prior, posterior
+from stride.core.course_stats import weighted_median, weighted_sd
 from stride.core.course_weights import step_weights
 from stride.core.step_ratios import WalkingReadings, phase_ratios, step_ratios, swing_ratios
 from stride.core.steps import FLAG_ALTERNATION, FLAG_GAP, FLAG_STOP, StepTable
@@ -171,8 +170,8 @@ def _same_sums(evidence: np.ndarray, pass_lp: np.ndarray, turn_lp: np.ndarray) -
 def test_forward_and_backward_sums_are_every_term_added_in_order(
     inputs: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
-    """The kernels' log-sums (the backward ones skip the exp of terms too small to change
-    the sum) against every term's exp added in order, in Python."""
+    """The kernels' log-sums (they skip the exp of terms too small to change the sum)
+    against every term's exp added in order, in Python."""
     _same_sums(*inputs)
 
 

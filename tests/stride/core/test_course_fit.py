@@ -15,10 +15,9 @@ from stride.core.course_fit import (
     phase_laws,
     unlike_counts,
     walking_log_likelihood,
-    weighted_median,
-    weighted_sd,
 )
 from stride.core.course_segment import Segmentation, posterior, segment_course
+from stride.core.course_stats import weighted_median, weighted_sd
 from stride.core.step_ratios import step_ratios
 
 
