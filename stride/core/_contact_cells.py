@@ -18,6 +18,11 @@ stay scalar):
   grid test of ``_contact_bounds``: every row's sum a multiple of 2**-30, every partial
   sum within 2**21), else the rows added to ``acc`` one after another, as one chain.
 
+A row's own sum, where the rows are taken one by one (the walk, the last rows of a
+summary, a summary's sum added row after row), is
+:func:`~stride.core._contact_cellstate.row_sum`: the chain's value, by halves where
+that is exact.
+
 A NaN makes the extremes differ from the scalar loop's (a pair holding one keeps it or
 drops the other), but a NaN also makes the rows' sum NaN, and the scan never commits a
 run whose sum is NaN: it scans those rows one by one instead. An infinity likewise shows
@@ -35,7 +40,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from stride.core._contact_bounds import GRID, committed_sum
-from stride.core._contact_cellstate import cq_row
+from stride.core._contact_cellstate import cq_row, row_sum
 from stride.core._contact_state import BIG
 from stride.core._kernel_options import JIT_ONLY
 
@@ -111,14 +116,6 @@ def _lanes(builder: Any, vec: Any, n: int) -> list[Any]:
     return [builder.extract_element(vec, ir.Constant(_I32, k)) for k in range(n)]
 
 
-def _row_sum(builder: Any, row: Any) -> Any:
-    """A row's sum ``0.0 + v0 + ... + v7`` in float64, cell after cell."""
-    s = ir.Constant(_F64, 0.0)
-    for v in _lanes(builder, row, CELLS):
-        s = builder.fadd(s, builder.fpext(v, _F64))
-    return s
-
-
 def _tail(builder: Any, base: Any, row: Any, rows: tuple[Any, Any], slots: list[Any]) -> Any:
     """Rows ``rows`` (the last few, after the others) one by one into ``slots`` (cells'
     extremes as row vectors; the sums' extremes, total and grid test as scalars);
@@ -128,7 +125,7 @@ def _tail(builder: Any, base: Any, row: Any, rows: tuple[Any, Any], slots: list[
         r = _load_row(builder, builder.gep(base, [builder.mul(j, row)]))
         for slot, pred in ((0, "<"), (1, ">")):
             builder.store(_keep_first(builder, builder.load(slots[slot]), r, pred), slots[slot])
-        sv = _row_sum(builder, r)
+        sv = row_sum(builder, r)
         for slot, pred in ((2, "<"), (3, ">")):
             builder.store(_keep_first(builder, builder.load(slots[slot]), sv, pred), slots[slot])
         builder.store(builder.fadd(builder.load(slots[4]), sv), slots[4])
@@ -139,7 +136,7 @@ def _tail(builder: Any, base: Any, row: Any, rows: tuple[Any, Any], slots: list[
 
 def _cells_row_sum(builder: Any, ptr: Any) -> Any:
     """A row's sum, cell after cell in float64, from the pointer to its first cell."""
-    return _row_sum(builder, _load_row(builder, ptr))
+    return row_sum(builder, _load_row(builder, ptr))
 
 
 def _store_extremes(context: Any, builder: Any, ty: Any, cqv: Any, mins: Any, maxs: Any) -> None:
@@ -245,7 +242,7 @@ def _walk_codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
                           builder.fcmp_ordered("<=", d, bound[1]))  # fmt: skip
     i8 = ir.IntType(CELLS)
     every = builder.icmp_unsigned("==", builder.bitcast(inside, i8), ir.Constant(i8, 255))
-    sv = _row_sum(builder, r)
+    sv = row_sum(builder, r, d)
     quiet = builder.and_(every, builder.and_(builder.fcmp_ordered(">", sv, lo),
                                              builder.fcmp_ordered("<=", sv, hi)))  # fmt: skip
     step = builder.append_basic_block("walk.step")

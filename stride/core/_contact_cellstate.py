@@ -29,6 +29,7 @@ from typing import Any
 
 from llvmlite import ir  # type: ignore[import-untyped]  # numba's dependency, no stubs
 from numba import types
+from numba.core import cgutils
 from numba.extending import intrinsic
 
 from stride.core._contact_layout import (
@@ -50,6 +51,7 @@ CELLS = 8
 
 _F32 = ir.FloatType()
 _F64 = ir.DoubleType()
+_I32 = ir.IntType(32)
 _I64 = ir.IntType(64)
 _V8D = ir.VectorType(_F64, CELLS)
 _ROW = ir.VectorType(_F32, CELLS)
@@ -105,13 +107,57 @@ def x_row(context: Any, builder: Any, ty: Any, xv: Any, col: Any, j: Any) -> Any
     return builder.load(builder.bitcast(builder.gep(base, [at]), _ROW.as_pointer()), align=4)
 
 
-def row_sum(builder: Any, row: Any) -> Any:
-    """A row's sum ``0.0 + v0 + ... + v7`` in float64, cell after cell."""
+#: a float32 cell's bits without its sign, and the cells whose row sums are exact in any
+#: order of additions (:func:`row_sum`): 0, or a magnitude in [2**-5, 2**21)
+_MAGNITUDE = 0x7FFFFFFF
+_EXACT_LOW = (127 - 5) << 23
+_EXACT_SPAN = 26 << 23
+
+
+def _chain_sum(builder: Any, row: Any) -> Any:
     s = ir.Constant(_F64, 0.0)
     for k in range(CELLS):
-        v = builder.extract_element(row, ir.Constant(ir.IntType(32), k))
+        v = builder.extract_element(row, ir.Constant(_I32, k))
         s = builder.fadd(s, builder.fpext(v, _F64))
     return s
+
+
+def _lanes_mask(*k: int) -> Any:
+    return ir.Constant(ir.VectorType(_I32, len(k)), list(k))
+
+
+def row_sum(builder: Any, row: Any, wide: Any = None) -> Any:
+    """A row's sum ``0.0 + v0 + ... + v7`` in float64 (``row``: eight float32; ``wide``:
+    the same in float64 if at hand). Cell after cell when any cell is NaN, infinite,
+    subnormal, below 2**-5 or from 2**21 in magnitude (not 0); else by halves, three
+    additions deep instead of eight: such cells are multiples of 2**-28 (a float32's 24
+    bits from an exponent of -5 or more) and every partial sum of eight is below 2**24, so
+    each is exact (52 bits) in any order, the chain's value; the last ``+ 0.0`` gives a zero
+    sum the chain's sign (``0.0 + -0.0`` is 0.0, where halves of -0.0 sum to -0.0)."""
+    i32v = ir.VectorType(_I32, CELLS)
+    mag = builder.and_(builder.bitcast(row, i32v), ir.Constant(i32v, [_MAGNITUDE] * CELLS))
+    ranged = builder.icmp_unsigned(
+        "<", builder.sub(mag, ir.Constant(i32v, [_EXACT_LOW] * CELLS)),
+        ir.Constant(i32v, [_EXACT_SPAN] * CELLS),
+    )  # fmt: skip
+    zero = builder.icmp_unsigned("==", mag, ir.Constant(i32v, [0] * CELLS))
+    out = cgutils.alloca_once(builder, _F64)
+    with builder.if_else(every(builder, builder.or_(ranged, zero)), likely=True) as (
+        halves,
+        chain,
+    ):
+        with halves:
+            d = builder.fpext(row, _V8D) if wide is None else wide
+            s4 = builder.fadd(builder.shuffle_vector(d, d, _lanes_mask(0, 1, 2, 3)),
+                              builder.shuffle_vector(d, d, _lanes_mask(4, 5, 6, 7)))  # fmt: skip
+            s2 = builder.fadd(builder.shuffle_vector(s4, s4, _lanes_mask(0, 1)),
+                              builder.shuffle_vector(s4, s4, _lanes_mask(2, 3)))  # fmt: skip
+            s1 = builder.fadd(builder.extract_element(s2, ir.Constant(_I32, 0)),
+                              builder.extract_element(s2, ir.Constant(_I32, 1)))  # fmt: skip
+            builder.store(builder.fadd(s1, ir.Constant(_F64, 0.0)), out)
+        with chain:
+            builder.store(_chain_sum(builder, row), out)
+    return builder.load(out)
 
 
 def every(builder: Any, mask: Any) -> Any:
@@ -168,7 +214,7 @@ def _inside_codegen(context: Any, builder: Any, signature: Any, args: Any) -> An
     b = builder.load(cq_row(context, builder, signature.args[3], cqv, 1), align=8)
     inside = every(builder, builder.and_(builder.fcmp_ordered(">", d, a),
                                          builder.fcmp_ordered("<=", d, b)))  # fmt: skip
-    sv = row_sum(builder, r)
+    sv = row_sum(builder, r, d)
     within = builder.and_(builder.fcmp_ordered(">", sv, lo), builder.fcmp_ordered("<=", sv, hi))
     return builder.and_(inside, within)
 
@@ -294,13 +340,31 @@ def _cell_step(typingctx: Any, tr: Any, j0: Any, x: Any, c0: Any, j: Any) -> Any
     return sig, lambda context, builder, signature, args: context.get_dummy_value()
 
 
+def _sum_codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+    xv, col, j = args
+    return row_sum(builder, x_row(context, builder, signature.args[0], xv, col, j))
+
+
+@intrinsic
+def _cell_sum(typingctx: Any, x: Any, c0: Any, j: Any) -> Any:
+    """Row ``j``'s sum ``0.0 + v0 + ... + v7`` of the eight adjacent float32 cells from
+    column ``c0`` of ``x`` (:func:`row_sum`). Other dtypes: NaN."""
+    if not (isinstance(x, types.Array) and x.ndim == 2):
+        return None
+    sig = types.float64(x, types.intp, types.intp)
+    if x.dtype == types.float32:
+        return sig, _sum_codegen
+    return sig, lambda context, builder, signature, args: ir.Constant(_F64, float("nan"))
+
+
 #: the scan's calls (numba passes the typing context): ``cell_bounds(tr, j0, cq)``,
 #: ``cell_inside(x, c0, j, cq, lo, hi)``, ``cells_within(cq)``,
 #: ``cell_commit(tr, j0, x, c0, last, cq, m)``, ``cell_outside(x, c0, j, cq)``,
-#: ``cell_step(tr, j0, x, c0, j)``
+#: ``cell_step(tr, j0, x, c0, j)``, ``cell_sum(x, c0, j)``
 cell_bounds: Any = _cell_bounds
 cell_inside: Any = _cell_inside
 cells_within: Any = _cells_within
 cell_commit: Any = _cell_commit
 cell_outside: Any = _cell_outside
 cell_step: Any = _cell_step
+cell_sum: Any = _cell_sum

@@ -87,6 +87,7 @@ from stride.core._contact_cellstate import (
     cell_inside,
     cell_outside,
     cell_step,
+    cell_sum,
     cells_within,
 )
 from stride.core._contact_envelopes import envelopes4, envelopes8
@@ -676,9 +677,12 @@ def scan(
             stale = True
             ti = t[i]
             gi = fs[S_INDEX]
-            s = 0.0
-            for k in range(nk):
-                s += np.float64(x[i, cols[k]])
+            if cells:  # (the same sum, its additions fewer deep: _contact_cellstate)
+                s = cell_sum(x, c0, i)
+            else:
+                s = 0.0
+                for k in range(nk):
+                    s += np.float64(x[i, cols[k]])
             if (tp == tp and ti <= tp) or ti != ti or abs(ti) == np.inf:
                 return -1, i
             valid = s == s and abs(s) != np.inf

@@ -1,6 +1,6 @@
 """An insole's per-sensor rules in vectors (``_contact_cellstate``: the eight cells' quiet
 bounds, a row's test against them, a run's extremes against them, a run's commit, an
-event's cells outside their bounds and its running values) against
+event's cells outside their bounds and its running values, a row's sum) against
 the scan's loops over the sensors, written out plainly: bit for bit, for every load state,
 unusable levels (0 or NaN), signed zeros, ties at a bound, NaN and infinities."""
 
@@ -21,6 +21,7 @@ from stride.core._contact_cellstate import (
     cell_inside,
     cell_outside,
     cell_step,
+    cell_sum,
     cells_within,
 )
 from stride.core._contact_layout import N_T, PAGE, column
@@ -51,6 +52,11 @@ def _commit(tr: np.ndarray, x: np.ndarray, c0: int, last: int, cq: np.ndarray, m
 @njit
 def _outside(x: np.ndarray, c0: int, j: int, cq: np.ndarray) -> int:
     return cell_outside(x, c0, j, cq)
+
+
+@njit
+def _sum(x: np.ndarray, c0: int, j: int) -> float:
+    return cell_sum(x, c0, j)
 
 
 @njit
@@ -262,7 +268,59 @@ def test_other_dtypes_take_none_of_it() -> None:
     cq = np.zeros((4, CELLS))
     tr = np.zeros(N_T + N_T * PAGE)
     assert not _inside(x, 0, 0, cq, -BIG, BIG)
+    assert np.isnan(_sum(x, 0, 0))
     assert np.isnan(_commit(tr, x, 0, 0, cq, 1))
     assert _outside(x, 0, 0, cq) == (1 << CELLS) - 1  # every sensor's rules
     _step(tr, x, 0, 0)
     assert (tr == 0.0).all()
+
+
+def _chain(row: np.ndarray) -> float:
+    """The scan's sum of a row: ``0.0 + v0 + ... + v7`` in float64, in cell order."""
+    s = 0.0
+    for v in row:
+        s += float(v)
+    return s
+
+
+def _same_sum(got: float, want: float) -> bool:
+    return (got != got and want != want) or _bits(np.array(got)) == _bits(np.array(want))
+
+
+_BELOW = [float(np.nextafter(np.float32(v), np.float32(0))) for v in (2.0**-5, 2.0**21)]
+_EDGES = [2.0**-5, 2.0**21, *_BELOW, 2.0**-40, 1e-45, 2.0**30, 0.3]
+#: cells at and about the bounds of the sum by halves (2**-5 and 2**21, subnormals, zeros
+#: of both signs), multiples of a reader's scale, any float32, NaN and infinities
+_SUM_CELL = st.one_of(
+    st.sampled_from([*_EDGES, *(-v for v in _EDGES), 0.0, -0.0, np.nan, np.inf, -np.inf]),
+    st.integers(-3000, 3000).map(lambda c: c * 0.3),
+    st.floats(-(2.0**24), 2.0**24, width=32),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(hnp.arrays(np.float32, (2, 11), elements=_SUM_CELL), st.integers(0, 3))
+def test_cell_sum_equals_the_chain(x: np.ndarray, c0: int) -> None:
+    for j in range(2):
+        assert _same_sum(_sum(x, c0, j), _chain(x[j, c0 : c0 + CELLS]))
+
+
+_BIG25 = 2.0**25 - 2.0
+_TINY = 2.0**-5 * (1.0 + 2.0**-23)
+
+
+def test_cell_sums_that_halves_would_round_or_sign_otherwise() -> None:
+    rows = [
+        [-0.0] * CELLS,  # halves: -0.0; the chain: 0.0
+        [2.0**20, 2.0**-33, 0, 0, -(2.0**20), 2.0**-33, 0, 0],  # the chain rounds
+        [2.0**21, 2.0**-5, 0, 0, -(2.0**21), 0, 0, 0],
+        [3e38, 3e38, 0, 0, -3e38, -3e38, 0, 0],  # beyond 2**21: the chain
+        [_BIG25, _TINY, _BIG25, _TINY, _BIG25, _TINY, _BIG25, _TINY],  # partial sums of 56 bits
+    ]
+    x = np.array(rows, np.float32)
+    for j, row in enumerate(x):
+        assert _same_sum(_sum(x, 0, j), _chain(row))
+    # and the scan's tests of a row take the same sum: at the chain's value, not the halves'
+    cq = np.array([[-np.inf] * CELLS, [np.inf] * CELLS, [0.0] * CELLS, [0.0] * CELLS])
+    assert _inside(x, 0, 1, cq, 2.0**-33 - 1e-12, 2.0**-33)
+    assert not _inside(x, 0, 1, cq, 2.0**-33, 1.0)
