@@ -65,3 +65,19 @@ def test_passes_a_step_off_with_their_turns_are_not_measured(tmp_path: Path) -> 
     passes, truth = _passes(tmp_path, 147)
     assert any(p["ended_by"] == "turn" and p["steps"] == 19 for p in passes)
     assert 19 not in truth[:7]
+
+
+@pytest.mark.slow
+def test_a_pass_a_rival_reads_a_step_off_the_walkers_count_is_not_measured(
+    tmp_path: Path,
+) -> None:
+    # seed 168: learning kept passes of 19 and turns of 3 where the truth has 18 and 4, and
+    # measured its last closed pass of 19 (-5 %): the rival started from half the count
+    # reads passes of 18 and turns of 4, likelier by 4 nats, and has that pass's ends too
+    # (a 19 among its 18s), so the rival readings left it measured. Under the rival it is
+    # a step off the walker's count: left unmeasured (every measured pass checked in
+    # ``_passes``)
+    passes, truth = _passes(tmp_path, 168)
+    assert set(truth) == {18}
+    nineteen = [p for p in passes if p["ended_by"] == "turn" and p["steps"] == 19]
+    assert nineteen and not any(p["measured"] for p in nineteen)

@@ -383,8 +383,8 @@ def _unmeasured_reason(
     if ps.closed and ps.rival_gap < params.rival_margin:
         return (
             "another reading of the session, nearly as likely, has other ends for this pass "
-            f"(a turn inside it, or a turn a step longer or shorter; {ps.rival_gap:.1f} nats "
-            "apart): the count could be wrong"
+            "or passes a step longer or shorter (a turn inside it, or turns a step longer or "
+            f"shorter; {ps.rival_gap:.1f} nats apart): the count could be wrong"
         )
     if n < params.min_steps:
         return "too few steps"

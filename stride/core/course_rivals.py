@@ -7,12 +7,15 @@ agree at two passes and a turn, and a turn whose first or last step is as quick 
 gives passes that all agree a step long, with turns a step short. Under the laws that
 reading learnt, its passes' ends look sure. Learning started from those rivals' counts
 finds them when the session supports them; where one is nearly as likely as the reading
-kept (or likelier), a pass it does not have is not sure, however sure its ends look.
+kept (or likelier), a pass it does not have is not sure, however sure its ends look; nor
+is a pass it has whose count is a step or more off the count its passes typically take
+(the two readings disagree on how many steps the walker's passes take).
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -47,13 +50,23 @@ def rival_gaps(
     """For each pass of ``seg`` (the reading kept, the record's log-likelihood ``kept``
     under it), how much likelier the record is under it than under the likeliest rival
     reading that lacks that pass (negative: the rival is likelier; inf: every rival has
-    it)."""
+    it). A rival lacks a pass when it does not have its ends, or when it reads the session
+    otherwise and its passes typically (their median) take a step more or fewer than that
+    pass: every pass covers the same distance, so under that reading the pass's count is a
+    step off the walker's, and which reading's count is right is not sure."""
     gaps = [math.inf] * len(seg.passes)
     for rival in rivals:
         if rival is None:
             continue
         theirs = set(rival[0].passes)
+        typical = _typical(rival[0]) if rival[0].passes != seg.passes else math.nan
         for k, ends in enumerate(seg.passes):
-            if ends not in theirs:
+            if ends not in theirs or abs(ends[1] - ends[0] - typical) >= 1.0:
                 gaps[k] = min(gaps[k], kept - rival[1])
     return gaps
+
+
+def _typical(seg: Segmentation) -> float:
+    """The median step count of a reading's passes a turn closes (NaN: none)."""
+    counts = [j - i for (i, j), shut in zip(seg.passes, seg.closed, strict=True) if shut]
+    return float(statistics.median(counts)) if counts else math.nan

@@ -35,6 +35,24 @@ def test_each_pass_gets_the_gap_to_the_likeliest_rival_without_it() -> None:
     rivals = [(split, 103.0, None), None, (same_but_last, 95.0, None)]
     gaps = rival_gaps(kept, 100.0, rivals)  # type: ignore[arg-type]
     # the first pass: only the split rival lacks it, 3 nats likelier than the reading kept;
-    # the second: every rival has it; the last: both lack it, the likelier gives the gap
-    assert gaps == [-3.0, math.inf, -3.0]
+    # the second: the split rival has its ends, but its passes typically take 9 steps (9, 7
+    # and 18): under it a pass of 18 is not one of the walker's; the last: both lack it,
+    # the likelier gives the gap
+    assert gaps == [-3.0, -3.0, -3.0]
     assert rival_gaps(kept, 100.0, [(same_but_last, 95.0, None)]) == [math.inf, math.inf, 5.0]  # type: ignore[list-item]
+
+
+def test_a_rival_whose_passes_take_another_count_lacks_the_passes_of_this_one() -> None:
+    # the reading kept: passes of 19 and turns of 3; a rival nearly as likely reads passes
+    # of 18 and turns of 4 but shares the first pass's ends (a 19 among its 18s): under it
+    # that pass is a step off the walker's count, so it gets the rival's gap too
+    kept = Segmentation([(0, 19), (22, 41), (44, 63)], [True, True, False], [0.99] * 3)
+    rival = Segmentation([(0, 19), (23, 41), (45, 63), (67, 85)], [True] * 4, [0.9] * 4)
+    assert rival_gaps(kept, 100.0, [(rival, 98.0, None)]) == [2.0, 2.0, 2.0]  # type: ignore[list-item]
+    # a rival that reads the session as the kept reading does adds nothing, whatever the
+    # counts of its passes
+    same = Segmentation([(0, 19), (22, 41), (44, 63)], [True, True, False], [0.9] * 3)
+    mixed = Segmentation([(0, 18), (22, 41), (45, 63)], [True, True, True], [0.9] * 3)
+    assert rival_gaps(kept, 100.0, [(same, 100.0, None)]) == [math.inf] * 3  # type: ignore[list-item]
+    # passes of 18 and 19 (median 18.5): a pass of 19 is within a step of it, kept
+    assert rival_gaps(mixed, 100.0, [(mixed, 99.0, None)]) == [math.inf] * 3  # type: ignore[list-item]
