@@ -39,6 +39,7 @@ KERNEL_SOURCES = (
     "core/_contact_state.py",
     "core/_course_evidence.py",
     "core/_course_kernels.py",
+    "core/_course_sums.py",
     "core/_dfa_kernel.py",
     "core/_kernel_options.py",
     "core/_step_kernels.py",

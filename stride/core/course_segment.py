@@ -189,7 +189,7 @@ def _forward(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Log-sums over prefixes ending with a whole pass (``fw[j]``: a turn starts at row j)
     or a whole turn (``ft[j]``: a pass starts at row j); the record starts with a pass."""
-    from stride.core._course_kernels import course_forward
+    from stride.core._course_sums import course_forward
 
     return course_forward(cum, pass_lp, turn_lp)
 
@@ -203,7 +203,7 @@ def _backward(
     """Log-sums over suffixes starting with a pass at row i (``bw[i]``) or a turn (``bt[i]``);
     the last segment (not empty) may be cut off by the end of the record (its survival
     probability: ``cuts``, the priors' :func:`cut_prior`)."""
-    from stride.core._course_kernels import course_backward
+    from stride.core._course_sums import course_backward
 
     return course_backward(cum, pass_lp, turn_lp, *cuts)
 

@@ -46,6 +46,7 @@ def _kernels(
         _contact_scan,
         _course_evidence,
         _course_kernels,
+        _course_sums,
         _step_kernels,
         belt,
         gaps,
@@ -65,8 +66,8 @@ def _kernels(
     ]
     if course:
         common += [
-            (_course_kernels.course_forward, None),
-            (_course_kernels.course_backward, None),
+            (_course_sums.course_forward, None),
+            (_course_sums.course_backward, None),
             (_course_kernels.course_viterbi, None),
             (_course_kernels.course_row_sums, None),
             (_course_kernels.course_turn_edges, None),

@@ -150,41 +150,6 @@ def test_posterior_is_the_segment_by_segment_reference(
             assert laws == learnt_laws(1.0 + 0.5 * old.turning, old, 1.25)
 
 
-def _same_sums(evidence: np.ndarray, pass_lp: np.ndarray, turn_lp: np.ndarray) -> None:
-    from stride.core._course_kernels import course_backward, course_forward
-
-    cum = np.concatenate([[0.0], np.cumsum(evidence)])
-    cuts = (seg.cut_prior(pass_lp), seg.cut_prior(turn_lp))
-    args = (cum, pass_lp, turn_lp)
-    pairs = [
-        (course_forward(*args), ref.course_forward(*args)),
-        (course_backward(*args, *cuts), ref.course_backward(*args, *cuts)),
-    ]
-    for got, want in pairs:
-        for a, b in zip(got, want, strict=True):
-            assert _bits(a) == _bits(b)
-
-
-@settings(max_examples=150, deadline=None)
-@given(inputs=segment_inputs())
-def test_forward_and_backward_sums_are_every_term_added_in_order(
-    inputs: tuple[np.ndarray, np.ndarray, np.ndarray],
-) -> None:
-    """The kernels' log-sums (they skip the exp of terms too small to change the sum)
-    against every term's exp added in order, in Python."""
-    _same_sums(*inputs)
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_sums_of_a_course_with_clear_turns_are_every_term_added_in_order(seed: int) -> None:
-    """Clear walking and turning steps: most long segments' terms are far below the
-    largest (the ones the backward sums skip)."""
-    rng = np.random.default_rng(seed)
-    walk = np.tile(np.r_[np.full(15, -4.0), np.full(4, 8.0)], 8)
-    evidence = np.clip(walk + rng.normal(0, 1.5, walk.size), -10, 10)
-    _same_sums(evidence, count_prior(15.0, 0.5, 51), count_prior(4.0, 0.5, 16))
-
-
 @settings(max_examples=200, deadline=None)
 @given(st.integers(1, 700), st.integers(1, 6), st.integers(0, 2**32 - 1))
 def test_row_sums_are_numpy_s_sum_of_each_slice(width: int, rows: int, seed: int) -> None:
