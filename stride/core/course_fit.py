@@ -60,7 +60,7 @@ from stride.core.course_shared import (
     prepared,
     taken_once,
 )
-from stride.core.course_stats import median_sd, slopes, turn_evidence
+from stride.core.course_stats import Foot, median_sd, slopes, turn_evidence
 
 #: rounds of re-estimating the laws from the segmentation's probabilities (chosen on seeds
 #: 1-25 of the simulated profiles: from 4 rounds on, 1 to 8 rounds and starting spreads of
@@ -117,36 +117,46 @@ class Laws:
     ) -> NDArray[np.float64]:
         """Each step's evidence of turning: its step time's, and its phase's when given
         (bounded together as one step's, :data:`MAX_STEP_EVIDENCE`)."""
-        feet = (
-            []
-            if phase is None or max(self.phase_spread) <= 0
-            else [
-                (mine, own, self.phase_spread[code], self.turn_centre(code, ratio[mine]))
-                for code, mine, own in self.own_phases(ratio, phase)
-            ]
-        )
+        feet: list[Foot] = []
+        if phase is not None and max(self.phase_spread) > 0:
+            own = prepared(ratio, phase).own  # each foot's steps and their readings
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                for code in (0, 1):
+                    if self.phase_spread[code] <= 0:
+                        continue
+                    at, ph, ra, ok = own[code]
+                    over = _over_slope(ph, ra, self.phase_slope[code], ok)
+                    feet.append((at, over, self.phase_spread[code], self._centre(code, ra, ok)))
         return turn_evidence(ratio, self.walk_spread, self.turn_mean, self.turn_spread, feet)
 
-    def turn_centre(self, code: int, ratio: Floats) -> Floats | float:
+    def turn_centre(
+        self, code: int, ratio: Floats, ok: NDArray[np.bool_] | None = None
+    ) -> Floats | float:
         """The turn law's centre for foot ``code``'s steps of these step-time ratios, beyond
-        the walking slope (:func:`own_phase`): median * ratio ** (turn - walking slope)."""
+        the walking slope (:func:`own_phase`): median * ratio ** (turn - walking slope)
+        (``ok``: which ratios are finite and positive, when at hand)."""
+        ok = np.isfinite(ratio) & (ratio > 0) if ok is None else ok
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return self._centre(code, ratio, ok)
+
+    def _centre(self, code: int, ratio: Floats, ok: NDArray[np.bool_]) -> Floats | float:
+        """:meth:`turn_centre`, the caller ignoring invalid, divide and overflow."""
         median, turn = self.phase_turn[code], self.phase_turn_slope
         if turn is None or (d := turn[code] - self.phase_slope[code]) == 0:
             return median
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            return np.where(np.isfinite(ratio) & (ratio > 0), median * ratio**d, median)
+        return np.where(ok, median * ratio**d, median)
 
     def own_phases(
         self, ratio: NDArray[np.float64], phase: Phases
-    ) -> Iterator[tuple[int, NDArray[np.bool_], NDArray[np.float64]]]:
-        """For each foot whose phase is weighed: its code, its steps, and their phase
+    ) -> Iterator[tuple[int, NDArray[np.intp], NDArray[np.float64]]]:
+        """For each foot whose phase is weighed: its code, its steps' rows, and their phase
         ratios beyond the step time (:func:`own_phase`)."""
         feet = prepared(ratio, phase).own  # each foot's steps and their readings
         for code in (0, 1):
             if self.phase_spread[code] <= 0:
                 continue
-            mine, ph, ra = feet[code]
-            yield code, mine, own_phase(ph, ra, self.phase_slope[code])
+            mine, ph, ra, ok = feet[code]
+            yield code, mine, own_phase(ph, ra, self.phase_slope[code], ok)
 
 
 def step_laws(
@@ -167,14 +177,23 @@ def step_laws(
 
 
 def own_phase(
-    phase: NDArray[np.float64], ratio: NDArray[np.float64], slope: float
+    phase: NDArray[np.float64],
+    ratio: NDArray[np.float64],
+    slope: float,
+    ok: NDArray[np.bool_] | None = None,
 ) -> NDArray[np.float64]:
     """The phase ratio over what the step-time ratio alone says of it in walking steps
     (``ratio ** slope``): a walking step that lands late lengthens its swing too, so the
     two are weighed as two pieces of evidence only for what the phase says beyond the
-    step time."""
+    step time (``ok``: which ratios are finite and positive, when at hand)."""
+    ok = np.isfinite(ratio) & (ratio > 0) if ok is None else ok
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        return np.where(np.isfinite(ratio) & (ratio > 0), phase / ratio**slope, np.nan)
+        return _over_slope(phase, ratio, slope, ok)
+
+
+def _over_slope(phase: Floats, ratio: Floats, slope: float, ok: NDArray[np.bool_]) -> Floats:
+    """:func:`own_phase`, the caller ignoring invalid, divide and overflow."""
+    return np.where(ok, phase / ratio**slope, np.nan)
 
 
 def phase_laws(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 from numpy.typing import NDArray
@@ -184,14 +185,26 @@ def cut_prior(logp: NDArray[np.float64]) -> NDArray[np.float64]:
     return surv
 
 
+#: the kernels' modules (``_course_kernels``, ``_course_sums``), imported at their first use
+#: (``stride --help`` never imports numba), then kept: no import statement a call
+_KERNELS: tuple[ModuleType, ModuleType] | None = None
+
+
+def _kernels() -> tuple[ModuleType, ModuleType]:
+    global _KERNELS
+    if _KERNELS is None:
+        from stride.core import _course_kernels, _course_sums
+
+        _KERNELS = (_course_kernels, _course_sums)
+    return _KERNELS
+
+
 def _forward(
     cum: NDArray[np.float64], pass_lp: NDArray[np.float64], turn_lp: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Log-sums over prefixes ending with a whole pass (``fw[j]``: a turn starts at row j)
     or a whole turn (``ft[j]``: a pass starts at row j); the record starts with a pass."""
-    from stride.core._course_sums import course_forward
-
-    return course_forward(cum, pass_lp, turn_lp)
+    return (_KERNELS or _kernels())[1].course_forward(cum, pass_lp, turn_lp)
 
 
 def _backward(
@@ -203,9 +216,7 @@ def _backward(
     """Log-sums over suffixes starting with a pass at row i (``bw[i]``) or a turn (``bt[i]``);
     the last segment (not empty) may be cut off by the end of the record (its survival
     probability: ``cuts``, the priors' :func:`cut_prior`)."""
-    from stride.core._course_sums import course_backward
-
-    return course_backward(cum, pass_lp, turn_lp, *cuts)
+    return (_KERNELS or _kernels())[1].course_backward(cum, pass_lp, turn_lp, *cuts)
 
 
 #: the pass and turn count priors' :func:`cut_prior`
@@ -265,13 +276,11 @@ def _blocks(top: int, n: int) -> list[tuple[int, int]]:
 def _row_sums(w: NDArray[np.float64], first: int) -> NDArray[np.float64]:
     """Each row's sum over its first ``first - k`` values (row ``k``), each the float
     numpy's pairwise sum of that slice gives (one kernel call for every row)."""
-    from stride.core._course_kernels import course_row_sums
-
     if w.ndim != 2 or w.dtype != np.float64 or not w.flags.c_contiguous:
         raise ValueError("row sums need a C-contiguous 2-D float64 array")
     if w.shape[0] and not (first - w.shape[0] + 1 >= 1 and first <= w.shape[1]):
         raise ValueError("each row's slice must hold at least one of its values")
-    return course_row_sums(w, first)
+    return (_KERNELS or _kernels())[0].course_row_sums(w, first)
 
 
 def _with_turn_edges(
@@ -284,14 +293,12 @@ def _with_turn_edges(
     additions in order, as a sum down the columns of the updates laid out as rows takes
     them), where a start past ``n - d`` has weight 0 (its turn would end past the record)
     and adds nothing to any value (``edge`` is never -0)."""
-    from stride.core._course_kernels import course_turn_edges
-
     n = edge.size - 1
     if edge.ndim != 1 or w.ndim != 2 or w.shape[1] != n - 1 or lo < 2:
         raise ValueError("turn weights must be (lengths, n - 1), lengths from 2")
     if edge.dtype != np.float64 or w.dtype != np.float64 or not w.flags.c_contiguous:
         raise ValueError("turn edges need float64 arrays, the weights C-contiguous")
-    return course_turn_edges(edge, w, lo)
+    return (_KERNELS or _kernels())[0].course_turn_edges(edge, w, lo)
 
 
 def posterior(
@@ -299,8 +306,7 @@ def posterior(
 ) -> Posterior | None:
     """The expected pass and turn counts and each step's probability of turning (the
     forward-backward sums); None when no segmentation fits."""
-    from stride.core._course_kernels import course_log_weights
-
+    course_log_weights = (_KERNELS or _kernels())[0].course_log_weights
     cum = np.concatenate([[0.0], np.cumsum(evidence)])
     n = evidence.size
     fw, ft = _forward(cum, pass_lp, turn_lp)
@@ -323,11 +329,12 @@ def posterior(
             turns[lo:hi] = _row_sums(np.exp(w, out=w), n + 1 - lo)
             edge = _with_turn_edges(edge, w, lo)
     # a turn the end of the record cuts off: each possible start's weight
+    # (the starts i with n - i < turn_cut.size: a slice, ``turn_cut[n - i]`` reversed)
     turn_cut = cuts[1]
-    left = n - np.arange(n)
-    ok = left < turn_cut.size
-    i = np.arange(n)[ok]
-    edge[i] += np.exp(fw[i] + turn_cut[left[ok]] + cum[n] - cum[i] - total)
+    a = max(0, n - turn_cut.size + 1)
+    if a < n:
+        tail = turn_cut[n - a : 0 : -1]
+        edge[a:n] += np.exp(fw[a:n] + tail + cum[n] - cum[a:n] - total)
     turning = np.clip(np.cumsum(edge)[:n], 0.0, 1.0)
     return Posterior(passes, turns, turning)
 

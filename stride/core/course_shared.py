@@ -79,26 +79,29 @@ class Prepared:
         return self.known_ratio.argsort(kind="stable")
 
     @cached_property
-    def feet(self) -> tuple[tuple[NDArray[np.bool_], Floats, Floats, Floats, Floats], ...]:
-        """Each foot's steps whose phase and step-time ratios are both finite and positive,
-        those phase and step-time ratios, and their logs (step-time ratios', phases')."""
+    def feet(self) -> tuple[tuple[NDArray[np.intp], Floats, Floats, Floats, Floats], ...]:
+        """Each foot's steps (their rows) whose phase and step-time ratios are both finite
+        and positive, those phase and step-time ratios, and their logs (step-time ratios',
+        phases')."""
         phase, ratio = self.phase, self.ratio
         with np.errstate(invalid="ignore"):
             ok = np.isfinite(phase.ratio) & self.known & (phase.ratio > 0) & (ratio > 0)
         out = []
         for code in (0, 1):
-            m = ok & (phase.side == code)
+            m = np.flatnonzero(ok & (phase.side == code))
             ph, ra = phase.ratio[m], ratio[m]
             out.append((m, ph, ra, np.log(ra), np.log(ph)))
         return tuple(out)
 
     @cached_property
-    def own(self) -> tuple[tuple[NDArray[np.bool_], Floats, Floats], ...]:
-        """Each foot's steps and their phase and step-time ratios."""
+    def own(self) -> tuple[tuple[NDArray[np.intp], Floats, Floats, NDArray[np.bool_]], ...]:
+        """Each foot's steps (their rows), their phase and step-time ratios, and which of
+        those step-time ratios are finite and positive."""
         out = []
         for code in (0, 1):
-            mine = self.phase.side == code
-            out.append((mine, self.phase.ratio[mine], self.ratio[mine]))
+            at = np.flatnonzero(self.phase.side == code)
+            ra = self.ratio[at]
+            out.append((at, self.phase.ratio[at], ra, np.isfinite(ra) & (ra > 0)))
         return tuple(out)
 
 

@@ -9,23 +9,47 @@ arrays of another type or layout) the numpy code here takes it.
 from __future__ import annotations
 
 import math
+from types import ModuleType
 
 import numpy as np
 from numpy.typing import NDArray
+
+from stride.core.course_segment import (
+    MAX_STEP_EVIDENCE,
+    STEP_TIME_DOF,
+    phase_evidence,
+    step_evidence,
+)
 
 Floats = NDArray[np.float64]
 #: no order (numpy sorts; the kernels never sort values of their own, whose compiled sort
 #: would cost a first run seconds)
 _NO_ORDER = np.empty(0, np.int64)
+_INT64, _FLOAT64 = np.dtype(np.int64), np.dtype(np.float64)
+#: the kernels' modules (``_course_kernels``, ``_course_evidence``), imported at their first
+#: use (``stride --help`` never imports numba), then kept: no import statement a call
+_KERNELS: tuple[ModuleType, ModuleType] | None = None
+
+
+def _kernels() -> tuple[ModuleType, ModuleType]:
+    global _KERNELS
+    if _KERNELS is None:
+        from stride.core import _course_evidence, _course_kernels
+
+        _KERNELS = (_course_kernels, _course_evidence)
+    return _KERNELS
 
 
 def _fits(*arrays: NDArray[np.generic]) -> bool:
     """Whether the kernels take these arrays as they are: float64 (the last one: an order,
     int64), one-dimensional, C-contiguous (one compiled variant)."""
-    *floats, order = arrays
-    return order.dtype == np.int64 and all(
-        a.dtype == np.float64 and a.ndim == 1 and a.flags.c_contiguous for a in floats
-    ) and order.ndim == 1 and order.flags.c_contiguous  # fmt: skip
+    order = arrays[-1]
+    if order.dtype != _INT64 or order.ndim != 1 or not order.flags.c_contiguous:
+        return False
+    for a in arrays[:-1]:
+        if a.dtype != _FLOAT64 or a.ndim != 1 or not a.flags.c_contiguous:
+            return False
+    return True
 
 
 def median_sd(
@@ -40,9 +64,8 @@ def median_sd(
     o = x.argsort(kind="stable") if order is None and (want_sd or median is None) else order
     o = _NO_ORDER if o is None else o
     if _fits(x, w, o) and (median is None or not math.isnan(median)):
-        from stride.core._course_kernels import course_median_sd
-
-        m, sd, ok = course_median_sd(x, w, o, math.nan if median is None else median, want_sd)
+        kernel = (_KERNELS or _kernels())[0].course_median_sd
+        m, sd, ok = kernel(x, w, o, math.nan if median is None else median, want_sd)
         if ok:
             return m, sd
     m = _median(x, w, order) if median is None else median
@@ -76,9 +99,7 @@ def slopes(x: Floats, y: Floats, w: Floats, q: Floats) -> tuple[float, float, fl
     error), in one kernel call."""
     if not _fits(x, y, w, q, _NO_ORDER) or not x.size == y.size == w.size == q.size:
         return slope(x, y, w)[0], *slope(x, y, q)
-    from stride.core._course_kernels import course_slopes
-
-    bw, vw, bq, res, vq, total = course_slopes(x, y, w, q)
+    bw, vw, bq, res, vq, total = (_KERNELS or _kernels())[0].course_slopes(x, y, w, q)
     if not vq > 0:
         own, se = 0.0, math.inf
     else:
@@ -101,9 +122,10 @@ def slope(x: Floats, y: Floats, w: Floats) -> tuple[float, float]:
     return min(max(b, 0.0), 1.0), math.sqrt(float(((dy - b * dx) ** 2 * w).sum()) / var) / total
 
 
-#: a foot whose phase is weighed: its steps, their phase ratios beyond the step time, the
-#: phase law's spread and the turn law's centre (one, or each step's)
-Foot = tuple[NDArray[np.bool_], Floats, float, "Floats | float"]
+#: a foot whose phase is weighed: its steps (a mask, or their rows), their phase ratios
+#: beyond the step time, the phase law's spread and the turn law's centre (one, or each
+#: step's)
+Foot = tuple["NDArray[np.bool_] | NDArray[np.intp]", Floats, float, "Floats | float"]
 
 
 def turn_evidence(
@@ -114,33 +136,25 @@ def turn_evidence(
     its phase's (:func:`~stride.core.course_segment.phase_evidence`), bounded together as
     one step's (:data:`~stride.core.course_segment.MAX_STEP_EVIDENCE`): the same floats,
     in two kernel calls and numpy's ``log1p`` of their terms at once."""
-    from stride.core.course_segment import (
-        MAX_STEP_EVIDENCE,
-        STEP_TIME_DOF,
-        phase_evidence,
-        step_evidence,
-    )
-
     if not (ratio.dtype == np.float64 and ratio.ndim == 1):
         ev = step_evidence(ratio, walk_spread, turn_mean, turn_spread)
         for mine, own, spread, centre in feet:
             ev[mine] += phase_evidence(own, spread, centre)
         return np.clip(ev, -MAX_STEP_EVIDENCE, MAX_STEP_EVIDENCE) if feet else ev
-    from stride.core._course_evidence import course_evidence_sum, course_evidence_terms
-
+    evidence = (_KERNELS or _kernels())[1]
     n = ratio.size
     ratio = np.array(ratio)  # C-contiguous and writable: one compiled variant
     own_all, centre_all, spread_all = np.full(n, np.nan), np.ones(n), np.ones(n)
     weighed = np.zeros(n, np.bool_)
     for mine, own, spread, centre in feet:
         own_all[mine], centre_all[mine], spread_all[mine] = own, centre, spread
-        weighed |= mine
+        weighed[mine] = True
     nu = STEP_TIME_DOF
-    terms = course_evidence_terms(
+    terms = evidence.course_evidence_terms(
         ratio, own_all, centre_all, spread_all, weighed, turn_mean, turn_spread, walk_spread, nu
     )
     np.log1p(terms, out=terms)
     log_spreads = float(np.log(walk_spread / turn_spread))
-    return course_evidence_sum(
+    return evidence.course_evidence_sum(
         terms, ratio, own_all, weighed, log_spreads, 0.5 * (nu + 1), MAX_STEP_EVIDENCE
     )

@@ -145,3 +145,35 @@ def test_walking_log_likelihood_golden_values() -> None:
     phase = Phases(np.array([1.0, 1.0, np.nan, 1.0]), np.array([0, 1, 0, 0], np.int8))
     extra = 2 * np.log(2 / (np.pi * np.sqrt(3)) / 0.05)  # rows 0 and 3 (row 2: unknown)
     assert walking_log_likelihood(phased, ratio, phase) == pytest.approx(2 * at_centre + extra)
+
+
+@pytest.mark.parametrize("turn_slope", [None, (0.1, 0.3)])
+def test_evidence_is_turn_evidence_of_each_foot_s_own_phase(
+    turn_slope: tuple[float, float] | None,
+) -> None:
+    # the evidence's foot-by-foot work (kept with read-only readings, one errstate) gives
+    # the floats of own_phase and turn_centre taken on each foot's masked readings; steps
+    # of unknown, zero or negative ratio, unknown phases and a foot not weighed included
+    from stride.core.course_fit import own_phase
+    from stride.core.course_shared import taken_once
+    from stride.core.course_stats import turn_evidence
+
+    rng = np.random.default_rng(7)
+    n = 300
+    ratio = np.exp(0.3 * rng.standard_normal(n))
+    ratio[[3, 40, 41, 200]] = [np.nan, 0.0, -1.0, np.inf]
+    phase = np.exp(0.2 * rng.standard_normal(n))
+    phase[[5, 41, 99]] = [np.nan, 2.0, np.inf]
+    side = rng.integers(0, 3, n).astype(np.int8)  # 2: a foot not weighed
+    ratio, phases = taken_once(lambda _: (ratio, Phases(phase, side)))(np.ones(n, np.bool_))
+    laws = Laws(
+        16.0, 0.5, 4.0, 0.5, 0.12, 1.5, 0.15, (0.1, 0.2), (1.2, 0.9), (0.4, 0.25), turn_slope
+    )
+    feet = []
+    for code in (0, 1):
+        mine = phases.side == code
+        own = own_phase(phases.ratio[mine], ratio[mine], laws.phase_slope[code])
+        feet.append((mine, own, laws.phase_spread[code], laws.turn_centre(code, ratio[mine])))
+    want = turn_evidence(ratio, laws.walk_spread, laws.turn_mean, laws.turn_spread, feet)
+    for _ in range(2):  # the readings' prepared pieces taken, then kept
+        assert laws.evidence(ratio, phases).tobytes() == want.tobytes()

@@ -133,6 +133,8 @@ def test_turn_evidence_is_step_and_phase_evidence(
     want = np.clip(want, -MAX_STEP_EVIDENCE, MAX_STEP_EVIDENCE)
     got = turn_evidence(ratio, walk, turn_mean, turn_spread, feet)
     assert got.tobytes() == want.tobytes()
+    rows = [(np.flatnonzero(mine), own, spread, centre) for mine, own, spread, centre in feet]
+    assert turn_evidence(ratio, walk, turn_mean, turn_spread, rows).tobytes() == want.tobytes()
 
 
 @functools.cache
