@@ -272,9 +272,11 @@ class StreamingAnalyzer:
         forces: NDArray[np.generic],
         belt_t: NDArray[np.float64] | None = None,
         belt_speed: NDArray[np.float64] | None = None,
+        breaks: NDArray[np.float64] | None = None,
     ) -> StepTable:
         """Next samples (times (n,), forces (n, channels)) and any new belt samples
-        (times (b,), speed (b,) or (b, belts)); returns the rows that became final."""
+        (times (b,), speed (b,) or (b, belts)); ``breaks``: known breaks
+        (:attr:`GaitSignals.breaks`, gaps); returns the rows that became final."""
         if self._finished:
             raise InputError("the analyzer has finished", fix="start a new StreamingAnalyzer")
         t = np.asarray(t, np.float64)
@@ -292,7 +294,7 @@ class StreamingAnalyzer:
             self._belt_v.extend(v)
         if t.shape[0]:
             new = {side: self._det[side].feed(t, forces) for side in SIDES}
-            self._gaps.feed(t, forces)
+            self._gaps.feed(t, forces, breaks)
             self._samples += int(t.shape[0])
             for side in SIDES:
                 if len(new[side]):
@@ -301,7 +303,7 @@ class StreamingAnalyzer:
 
     def feed_signals(self, chunk: GaitSignals) -> StepTable:
         """Feed a chunk given as :class:`GaitSignals` (e.g. from the block assembler)."""
-        return self.feed(chunk.times(), chunk.forces, chunk.belt_t, chunk.belt_speed)
+        return self.feed(chunk.times(), chunk.forces, chunk.belt_t, chunk.belt_speed, chunk.breaks)
 
     def finish(self) -> Analysis:
         """End of the stream: the remaining rows and the whole :class:`Analysis`."""

@@ -128,11 +128,21 @@ class GapScanner:
     _in_bad: bool = False
     _prev_t: float = float("nan")
 
-    def feed(self, t: NDArray[np.float64], forces: NDArray[np.generic]) -> None:
+    def feed(
+        self,
+        t: NDArray[np.float64],
+        forces: NDArray[np.generic],
+        breaks: NDArray[np.float64] | None = None,
+    ) -> None:
+        """The next samples; ``breaks``: times of the last sample before each known break
+        (a box restart, :attr:`GaitSignals.breaks`), any number of them, in any chunk:
+        each whose next sample is in this chunk is a gap up to that sample, whatever the
+        time step says."""
         if t.shape[0] != forces.shape[0]:
             raise ValueError("t and forces differ in length")
         if self.fs <= 0:
             raise ValueError("fs must be positive")
+        prev_t = self._prev_t
         bad = _nan_rows(forces)
         use_bad = bad is not None
         mask = bad if bad is not None else np.zeros(0, dtype=np.bool_)
@@ -145,8 +155,14 @@ class GapScanner:
             self._in_bad,
             self._prev_t,
         )
-        self.starts.extend(s.tolist())
-        self.ends.extend(e.tolist())
+        marked = _breaks_in(t, breaks, prev_t)
+        if marked is None:
+            self.starts.extend(s.tolist())
+            self.ends.extend(e.tolist())
+            return
+        gaps = sorted({*zip(s.tolist(), e.tolist(), strict=True), *marked})
+        self.starts.extend(a for a, _ in gaps)
+        self.ends.extend(b for _, b in gaps)
 
     def finish(self) -> None:
         """Close a gap still open at the end (samples lost or NaN up to the last one)."""
@@ -159,12 +175,32 @@ class GapScanner:
         return np.asarray(self.starts, dtype=np.float64), np.asarray(self.ends, dtype=np.float64)
 
 
+def _breaks_in(
+    t: NDArray[np.float64], breaks: NDArray[np.float64] | None, prev_t: float
+) -> list[tuple[float, float]] | None:
+    """The gaps (last sample before, first after) of the breaks whose first sample after
+    is in ``t`` (``prev_t``: the sample before ``t``, NaN at the start of the record: a
+    break before the first sample is none); None when there are none."""
+    if breaks is None or not len(breaks) or not t.shape[0]:
+        return None
+    b = np.asarray(breaks, np.float64)
+    b = b[(b < t[-1]) & ~(b < prev_t)] if prev_t == prev_t else b[(b < t[-1]) & (b >= t[0])]
+    if not b.size:
+        return None
+    idx = np.searchsorted(t, b, side="right")
+    before = np.where(idx > 0, t[np.maximum(idx - 1, 0)], prev_t)
+    return list(zip(before.tolist(), t[idx].tolist(), strict=True))
+
+
 def find_gaps(
-    t: NDArray[np.float64] | SampleClock, forces: NDArray[np.generic], fs: float
+    t: NDArray[np.float64] | SampleClock,
+    forces: NDArray[np.generic],
+    fs: float,
+    breaks: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """All gaps of a whole record as (starts, ends) arrays of times; times as a clock are
     expanded a chunk at a time (the scanner carries its state across chunks: the same
-    gaps)."""
+    gaps). ``breaks``: known breaks (:meth:`GapScanner.feed`)."""
     scanner = GapScanner(fs)
     if isinstance(t, SampleClock):
         if t.n != forces.shape[0]:
@@ -172,9 +208,9 @@ def find_gaps(
         buf = np.empty(min(t.n, CLOCK_CHUNK), np.float64)
         for lo in range(0, t.n, CLOCK_CHUNK):
             hi = min(t.n, lo + CLOCK_CHUNK)
-            scanner.feed(t.times(lo, hi, buf[: hi - lo]), forces[lo:hi])
+            scanner.feed(t.times(lo, hi, buf[: hi - lo]), forces[lo:hi], breaks)
     else:
-        scanner.feed(t, forces)
+        scanner.feed(t, forces, breaks)
     scanner.finish()
     return scanner.arrays()
 

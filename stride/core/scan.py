@@ -56,6 +56,7 @@ def _gapless(
         contact.gap_factor <= GAP_PERIODS
         and all(c.side in SIDES for c in signals.channels)
         and all(contacts[side].breaks == 0 for side in SIDES)
+        and (signals.breaks is None or not len(signals.breaks))
     )
 
 
@@ -63,7 +64,7 @@ def with_gaps(signals: GaitSignals, contacts: dict[Side, FootContacts]) -> Scan:
     """The scan of signals whose contacts are known: their gaps found."""
     forces = np.asarray(signals.forces)
     t = signals.t if isinstance(signals.t, SampleClock) else np.asarray(signals.t, np.float64)
-    gs, ge = find_gaps(t, forces, float(signals.fs))
+    gs, ge = find_gaps(t, forces, float(signals.fs), signals.breaks)
     return Scan(contacts, gs, ge, signals.n)
 
 

@@ -56,6 +56,10 @@ class GaitSignals:
       as ``t``); ``belt_speed`` has one column (one belt) or two (split belts, left then
       right). ``None`` = overground (no belt).
     - ``units``: the force unit ("N" when calibrated, else "adu").
+    - ``breaks``: times (on ``t``'s clock) of the last sample before each known break
+      where the samples' times alone show none (a sensor box that restarted: the samples
+      after it do not continue those before); the analysis treats each as a gap. ``None``:
+      none known.
     """
 
     t: NDArray[np.float64] | SampleClock
@@ -66,6 +70,7 @@ class GaitSignals:
     belt_speed: NDArray[np.float64] | None = None
     units: str = "adu"
     meta: dict[str, object] = field(default_factory=dict)
+    breaks: NDArray[np.float64] | None = None
 
     @property
     def n(self) -> int:

@@ -18,7 +18,7 @@ the same samples, hence the same steps. Conventions:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,7 @@ from devices.sensorbox.frames import Hello
 from stride.core.clock import SampleClock
 from stride.core.signals import Channel, GaitSignals
 from stride.errors import InputError
+from stride.ingest.breaks import block_breaks, decoded_breaks, joined, on_clock
 
 #: Belt readings as arrays: device time (us), counting interval (us), speed (m/s, NaN unknown).
 _BeltArrays = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
@@ -196,6 +197,7 @@ class BlockAssembler:
             host,
             keep,
             blocks_done,
+            decoded_breaks(box, self._last_t_us),
         )
 
     def _flush(self) -> GaitSignals | None:
@@ -229,6 +231,7 @@ class BlockAssembler:
             np.asarray([b.interval_us for b in belts], np.int64),
             np.asarray([np.nan if b.speed_mps is None else b.speed_mps for b in belts], np.float64),
             host,
+            breaks=block_breaks(good, self._last_t_us),
         )
 
     def _note_host(self, host: Iterable[_HostPart]) -> None:
@@ -256,6 +259,7 @@ class BlockAssembler:
         host: Iterable[_HostPart] | None = None,
         keep: _KeepSamples | None = None,
         blocks_done: Callable[[], None] | None = None,
+        breaks: list[int] | None = None,  # the last sample (device us) before each restart
     ) -> GaitSignals | None:
         """Samples and belt readings (NaN speed = unknown scale) in arrival order; ``host``:
         arrival host time and last sample time of each block, in parts (for the clock
@@ -289,7 +293,8 @@ class BlockAssembler:
             return None
         belt_t = tb.astype(np.float64, copy=False) if self.belts else None
         belt_v = vb.astype(np.float64, copy=False)[:, None] if self.belts else None
-        return GaitSignals(t, forces, self._channels, self.fs, belt_t, belt_v, units=self.units)
+        signals = GaitSignals(t, forces, self._channels, self.fs, belt_t, belt_v, units=self.units)
+        return replace(signals, breaks=on_clock(breaks, self._t0_us))
 
     def _belt_readings(
         self,
@@ -440,4 +445,5 @@ def concat_chunks(chunks: list[GaitSignals]) -> GaitSignals:
         belt_t,
         belt_v,
         units=first.units,
+        breaks=joined([c.breaks for c in chunks]),
     )

@@ -116,10 +116,15 @@ class CoreEngine:
         return self.analyzer
 
     def _feed(
-        self, t: Floats, forces: Any, belt_t: Floats | None, belt_v: Floats | None
+        self,
+        t: Floats,
+        forces: Any,
+        belt_t: Floats | None,
+        belt_v: Floats | None,
+        breaks: Floats | None = None,
     ) -> list[StepRow]:
         an = self._ensure_analyzer()
-        table: StepTable = an.feed(t, forces, belt_t, belt_v)
+        table: StepTable = an.feed(t, forces, belt_t, belt_v, breaks)
         if belt_t is not None and belt_v is not None and len(belt_t):
             self._tell_belt(belt_t, belt_v)
         rows = table.rows(with_target=self._with_target)
@@ -150,7 +155,7 @@ class CoreEngine:
                 belt_t, belt_v = fixed_samples(self._fixed_t, t_last, speed)
                 if belt_t.size:
                     self._fixed_t = float(belt_t[-1])
-        return self._feed(chunk.times(), chunk.forces, belt_t, belt_v)
+        return self._feed(chunk.times(), chunk.forces, belt_t, belt_v, chunk.breaks)
 
     def _feed_readings(self, readings: list[BeltReading]) -> list[StepRow]:
         an = self.analyzer

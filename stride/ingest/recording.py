@@ -258,7 +258,15 @@ def read_session(path: str | os.PathLike[str], compact_times: bool = False) -> G
     if said:
         meta["warnings"] = said
     return GaitSignals(
-        chunk.t, chunk.forces, chunk.channels, chunk.fs, belt.t, belt.v, chunk.units, meta
+        chunk.t,
+        chunk.forces,
+        chunk.channels,
+        chunk.fs,
+        belt.t,
+        belt.v,
+        chunk.units,
+        meta,
+        chunk.breaks,
     )
 
 
