@@ -24,9 +24,11 @@ simulator's constants.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from types import ModuleType
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -185,18 +187,21 @@ def cut_prior(logp: NDArray[np.float64]) -> NDArray[np.float64]:
     return surv
 
 
-#: the kernels' modules (``_course_kernels``, ``_course_sums``), imported at their first use
-#: (``stride --help`` never imports numba), then kept: no import statement a call
-_KERNELS: tuple[ModuleType, ModuleType] | None = None
+class CourseKernels(NamedTuple):
+    """Course mode's kernel modules."""
+
+    kernels: ModuleType  # ``_course_kernels``
+    sums: ModuleType  # ``_course_sums``
+    evidence: ModuleType  # ``_course_evidence``
 
 
-def _kernels() -> tuple[ModuleType, ModuleType]:
-    global _KERNELS
-    if _KERNELS is None:
-        from stride.core import _course_kernels, _course_sums
+@functools.cache
+def course_kernels() -> CourseKernels:
+    """Course mode's kernel modules, imported at the first use (a belt session's analysis
+    and ``stride --help`` never import them), then kept: no import statement a call."""
+    from stride.core import _course_evidence, _course_kernels, _course_sums
 
-        _KERNELS = (_course_kernels, _course_sums)
-    return _KERNELS
+    return CourseKernels(_course_kernels, _course_sums, _course_evidence)
 
 
 def _forward(
@@ -204,7 +209,7 @@ def _forward(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Log-sums over prefixes ending with a whole pass (``fw[j]``: a turn starts at row j)
     or a whole turn (``ft[j]``: a pass starts at row j); the record starts with a pass."""
-    return (_KERNELS or _kernels())[1].course_forward(cum, pass_lp, turn_lp)
+    return course_kernels().sums.course_forward(cum, pass_lp, turn_lp)
 
 
 def _backward(
@@ -216,7 +221,7 @@ def _backward(
     """Log-sums over suffixes starting with a pass at row i (``bw[i]``) or a turn (``bt[i]``);
     the last segment (not empty) may be cut off by the end of the record (its survival
     probability: ``cuts``, the priors' :func:`cut_prior`)."""
-    return (_KERNELS or _kernels())[1].course_backward(cum, pass_lp, turn_lp, *cuts)
+    return course_kernels().sums.course_backward(cum, pass_lp, turn_lp, *cuts)
 
 
 #: the pass and turn count priors' :func:`cut_prior`
@@ -235,10 +240,8 @@ def _viterbi(
 ) -> list[tuple[str, int, int]]:
     """The most likely segmentation: ``("pass" | "turn", first row, end row)`` in order
     (``cuts``: the priors' :func:`cut_prior`)."""
-    from stride.core._course_kernels import course_viterbi
-
     n = cum.size - 1
-    aw, at, vw, vt = course_viterbi(cum, pass_lp, turn_lp, *cuts)
+    aw, at, vw, vt = course_kernels().kernels.course_viterbi(cum, pass_lp, turn_lp, *cuts)
     kind = "pass" if vw >= vt else "turn"
     out: list[tuple[str, int, int]] = []
     j = n
@@ -280,7 +283,7 @@ def _row_sums(w: NDArray[np.float64], first: int) -> NDArray[np.float64]:
         raise ValueError("row sums need a C-contiguous 2-D float64 array")
     if w.shape[0] and not (first - w.shape[0] + 1 >= 1 and first <= w.shape[1]):
         raise ValueError("each row's slice must hold at least one of its values")
-    return (_KERNELS or _kernels())[0].course_row_sums(w, first)
+    return course_kernels().kernels.course_row_sums(w, first)
 
 
 def _with_turn_edges(
@@ -298,7 +301,7 @@ def _with_turn_edges(
         raise ValueError("turn weights must be (lengths, n - 1), lengths from 2")
     if edge.dtype != np.float64 or w.dtype != np.float64 or not w.flags.c_contiguous:
         raise ValueError("turn edges need float64 arrays, the weights C-contiguous")
-    return (_KERNELS or _kernels())[0].course_turn_edges(edge, w, lo)
+    return course_kernels().kernels.course_turn_edges(edge, w, lo)
 
 
 def posterior(
@@ -306,7 +309,7 @@ def posterior(
 ) -> Posterior | None:
     """The expected pass and turn counts and each step's probability of turning (the
     forward-backward sums); None when no segmentation fits."""
-    course_log_weights = (_KERNELS or _kernels())[0].course_log_weights
+    course_log_weights = course_kernels().kernels.course_log_weights
     cum = np.concatenate([[0.0], np.cumsum(evidence)])
     n = evidence.size
     fw, ft = _forward(cum, pass_lp, turn_lp)

@@ -9,7 +9,6 @@ arrays of another type or layout) the numpy code here takes it.
 from __future__ import annotations
 
 import math
-from types import ModuleType
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,6 +16,7 @@ from numpy.typing import NDArray
 from stride.core.course_segment import (
     MAX_STEP_EVIDENCE,
     STEP_TIME_DOF,
+    course_kernels,
     phase_evidence,
     step_evidence,
 )
@@ -26,18 +26,6 @@ Floats = NDArray[np.float64]
 #: would cost a first run seconds)
 _NO_ORDER = np.empty(0, np.int64)
 _INT64, _FLOAT64 = np.dtype(np.int64), np.dtype(np.float64)
-#: the kernels' modules (``_course_kernels``, ``_course_evidence``), imported at their first
-#: use (``stride --help`` never imports numba), then kept: no import statement a call
-_KERNELS: tuple[ModuleType, ModuleType] | None = None
-
-
-def _kernels() -> tuple[ModuleType, ModuleType]:
-    global _KERNELS
-    if _KERNELS is None:
-        from stride.core import _course_evidence, _course_kernels
-
-        _KERNELS = (_course_kernels, _course_evidence)
-    return _KERNELS
 
 
 def _fits(*arrays: NDArray[np.generic]) -> bool:
@@ -64,7 +52,7 @@ def median_sd(
     o = x.argsort(kind="stable") if order is None and (want_sd or median is None) else order
     o = _NO_ORDER if o is None else o
     if _fits(x, w, o) and (median is None or not math.isnan(median)):
-        kernel = (_KERNELS or _kernels())[0].course_median_sd
+        kernel = course_kernels().kernels.course_median_sd
         m, sd, ok = kernel(x, w, o, math.nan if median is None else median, want_sd)
         if ok:
             return m, sd
@@ -99,7 +87,7 @@ def slopes(x: Floats, y: Floats, w: Floats, q: Floats) -> tuple[float, float, fl
     error), in one kernel call."""
     if not _fits(x, y, w, q, _NO_ORDER) or not x.size == y.size == w.size == q.size:
         return slope(x, y, w)[0], *slope(x, y, q)
-    bw, vw, bq, res, vq, total = (_KERNELS or _kernels())[0].course_slopes(x, y, w, q)
+    bw, vw, bq, res, vq, total = course_kernels().kernels.course_slopes(x, y, w, q)
     if not vq > 0:
         own, se = 0.0, math.inf
     else:
@@ -141,7 +129,7 @@ def turn_evidence(
         for mine, own, spread, centre in feet:
             ev[mine] += phase_evidence(own, spread, centre)
         return np.clip(ev, -MAX_STEP_EVIDENCE, MAX_STEP_EVIDENCE) if feet else ev
-    evidence = (_KERNELS or _kernels())[1]
+    evidence = course_kernels().evidence
     n = ratio.size
     ratio = np.array(ratio)  # C-contiguous and writable: one compiled variant
     own_all, centre_all, spread_all = np.full(n, np.nan), np.ones(n), np.ones(n)
