@@ -7,6 +7,10 @@ true step times and lengths; the simulator (sim/) is the realistic source.
 from __future__ import annotations
 
 import contextlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +22,9 @@ from devices.sensorbox import (
     encode_samples,
     encode_status,
 )
+
+if TYPE_CHECKING:
+    from stride.session.live import Session
 
 RATE = 1000
 PER_FRAME = 10
@@ -161,3 +168,48 @@ class PtyBox:
         for fd in (self.master, self.slave):
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+
+def run_live_on(box: PtyBox, record: Path, ui_hook: Callable[[Session], None]) -> int:
+    """``stride live`` on ``box`` without a dashboard (the JSON document on stdout, no
+    history, a 30 cm target, 60 s at most), recording to ``record``, ``ui_hook`` driving
+    it; its exit code. The box is closed after."""
+    from stride.core.targets import Target
+    from stride.session.run import LiveArgs, run_live
+
+    try:
+        return run_live(
+            LiveArgs(
+                port=box.path,
+                target=Target.from_options(spacing_m=0.30),
+                no_ui=True,
+                json_doc=True,
+                history=False,
+                record=record,
+                duration_s=60.0,
+                ui_hook=ui_hook,
+            )
+        )
+    finally:
+        box.close()
+
+
+def until_restarts(
+    box: PtyBox, data: bytes, seconds: float, restarts: int, steps: int
+) -> Callable[[Session], None]:
+    """A session's hook: the box plays ``data`` over ``seconds`` once the port is open;
+    the session stops once the box has restarted ``restarts`` times and ``steps`` steps
+    were taken ("test done"), or 15 s after ``seconds`` ("timed out")."""
+
+    def ui(session: Session) -> None:
+        box.play(data, seconds=seconds, chunk=512)  # the port is open: the box starts
+        start = time.monotonic()
+        for period in session.ticks():
+            restarted = session.state.health.frames and session.pipeline.counters()["restarts"]
+            if restarted == restarts and session.state.steps_total >= steps:
+                session.request_stop("test done")
+            if time.monotonic() - start > seconds + 15.0:
+                session.request_stop("timed out")
+            time.sleep(period)
+
+    return ui

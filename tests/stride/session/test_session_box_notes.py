@@ -7,31 +7,10 @@ option that gives the speed, and in the summary), and a box that restarts mid-se
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import synthbox
-
-from stride.core.targets import Target
-from stride.session.live import Session
-from stride.session.run import LiveArgs, run_live
-
-
-def _ui(box: synthbox.PtyBox, data: bytes, seconds: float) -> Callable[[Session], None]:
-    def ui(session: Session) -> None:
-        box.play(data, seconds=seconds, chunk=512)  # the port is open: the box starts
-        start = time.monotonic()
-        for period in session.ticks():
-            restarted = session.state.health.frames and session.pipeline.counters()["restarts"]
-            if restarted == 2 and session.state.steps_total >= 20:
-                session.request_stop("test done")
-            if time.monotonic() - start > seconds + 15.0:
-                session.request_stop("timed out")
-            time.sleep(period)
-
-    return ui
 
 
 @pytest.mark.slow
@@ -40,20 +19,8 @@ def test_a_box_without_encoder_that_restarts_is_said(
 ) -> None:
     parts = [synthbox.stream(5.0, encoder=False) for _ in range(3)]  # powered up afresh twice
     box = synthbox.PtyBox()
-    try:
-        args = LiveArgs(
-            port=box.path,
-            target=Target.from_options(spacing_m=0.30),
-            no_ui=True,
-            json_doc=True,
-            history=False,
-            record=tmp_path / "rec",
-            duration_s=60.0,
-            ui_hook=_ui(box, b"".join(parts), 15.0),
-        )
-        assert run_live(args) == 0
-    finally:
-        box.close()
+    hook = synthbox.until_restarts(box, b"".join(parts), 15.0, restarts=2, steps=20)
+    assert synthbox.run_live_on(box, tmp_path / "rec", hook) == 0
     out = capsys.readouterr()
     doc = json.loads(out.out.splitlines()[-1])
     s = doc["session"]

@@ -7,8 +7,6 @@ recording alike; the steps away from it are not."""
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,26 +16,8 @@ import synthbox
 from cli_helpers import stride_in_process
 
 from stride.core.gaps import GapScanner
-from stride.core.targets import Target
-from stride.session.live import Session
-from stride.session.run import LiveArgs, run_live
 
 PART_S = 8.0  # walking before the restart (device time) and after it
-
-
-def _ui(box: synthbox.PtyBox, data: bytes, seconds: float) -> Callable[[Session], None]:
-    def ui(session: Session) -> None:
-        box.play(data, seconds=seconds, chunk=512)
-        start = time.monotonic()
-        for period in session.ticks():
-            restarted = session.state.health.frames and session.pipeline.counters()["restarts"]
-            if restarted == 1 and session.state.steps_total >= 24:
-                session.request_stop("test done")
-            if time.monotonic() - start > seconds + 15.0:
-                session.request_stop("timed out")
-            time.sleep(period)
-
-    return ui
 
 
 def _check(steps: list[dict[str, Any]], summary: dict[str, Any]) -> None:
@@ -62,20 +42,8 @@ def test_steps_across_a_box_restart_are_flagged_gap(
     data = synthbox.stream(PART_S) + synthbox.stream(PART_S)  # powered up afresh once
     box = synthbox.PtyBox()
     rec = tmp_path / "rec"
-    try:
-        args = LiveArgs(
-            port=box.path,
-            target=Target.from_options(spacing_m=0.30),
-            no_ui=True,
-            json_doc=True,
-            history=False,
-            record=rec,
-            duration_s=60.0,
-            ui_hook=_ui(box, data, 2 * PART_S),
-        )
-        assert run_live(args) == 0
-    finally:
-        box.close()
+    hook = synthbox.until_restarts(box, data, 2 * PART_S, restarts=1, steps=24)
+    assert synthbox.run_live_on(box, rec, hook) == 0
     doc = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert doc["session"]["restarts"] == 1
     _check(doc["steps"], doc["summary"])

@@ -11,9 +11,7 @@ from pathlib import Path
 import pytest
 import synthbox
 
-from stride.core.targets import Target
 from stride.session.live import Session
-from stride.session.run import LiveArgs, run_live
 from stride.session.screen.alerts import current_alerts
 
 
@@ -41,20 +39,7 @@ def test_bytes_that_stop_decoding_are_said(
     wrong_baud = synthbox.misread_at_baud(synthbox.stream(20.0, start_s=4.0), 0.5)
     box = synthbox.PtyBox()
     seen: list[str] = []
-    try:
-        args = LiveArgs(
-            port=box.path,
-            target=Target.from_options(spacing_m=0.30),
-            no_ui=True,
-            json_doc=True,
-            history=False,
-            record=tmp_path / "rec",
-            duration_s=60.0,
-            ui_hook=_ui(box, good + wrong_baud, seen),
-        )
-        assert run_live(args) == 0
-    finally:
-        box.close()
+    assert synthbox.run_live_on(box, tmp_path / "rec", _ui(box, good + wrong_baud, seen)) == 0
     err = capsys.readouterr().err
     text = " | ".join(seen)
     assert "bytes arrive but no frames decode - wrong baud rate or protocol" in text, text
