@@ -18,7 +18,7 @@ the same samples, hence the same steps. Conventions:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -293,8 +293,8 @@ class BlockAssembler:
             return None
         belt_t = tb.astype(np.float64, copy=False) if self.belts else None
         belt_v = vb.astype(np.float64, copy=False)[:, None] if self.belts else None
-        signals = GaitSignals(t, forces, self._channels, self.fs, belt_t, belt_v, units=self.units)
-        return replace(signals, breaks=on_clock(breaks, self._t0_us))
+        ch, cut = self._channels, on_clock(breaks, self._t0_us)  # cut: restarts, on t's clock
+        return GaitSignals(t, forces, ch, self.fs, belt_t, belt_v, self.units, breaks=cut)
 
     def _belt_readings(
         self,
