@@ -1,6 +1,6 @@
 """Course mode on a choreic walker whose swing times vary on their own (docs/accuracy.md,
 "Swing times that vary on their own"): a pass is measured only when no rival reading of the
-session comes near the one kept (:func:`stride.core.course_fit.rival_starts`), so a
+session comes near the one kept (:func:`stride.core.course_rivals.rival_starts`), so a
 self-consistent reading that is wrong leaves its passes unmeasured, never measured wrong.
 
 Sessions of ``stride sim session --overground --profile huntington:0.7 --minutes 2 --seed N
