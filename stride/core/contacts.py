@@ -192,7 +192,8 @@ class FootContacts:
     docstring); ``on_idx``/``off_idx``: the first sample above the onset level, and the
     first sample back in the unloaded band; ``complete``: False when the record edge or
     missing samples cut the contact (it gives no events); ``gap_before``: samples were
-    missing between the previous contact and this one (no stride may bridge them);
+    missing between the previous contact and this one, or a known break (a box restart)
+    came between them (no stride may bridge them);
     ``sensor_on_t``: (m, k) onset of each of the foot's sensors (NaN if it did not load);
     ``impulse``: baseline-removed summed force integrated over the contact (force units x
     s); ``peak``: its maximum; ``on_seen``/``off_seen``: the initial / final contact itself
@@ -204,8 +205,9 @@ class FootContacts:
     envelope; how far it outlasted ``min_contact_s``, 1 at twice; how far the range cleared
     the noise gate, 1 at twice). ``blips``: loadings dropped as too short (swing touches,
     a chattering sensor); ``touches``: touches dropped from the start of a contact;
-    ``breaks``: samples that cut the foot's signal (a sum that is not finite, or a time step
-    above ``gap_factor / fs``): none, and the foot's samples hold no gap.
+    ``breaks``: samples that cut the foot's signal (a sum that is not finite, a time step
+    above ``gap_factor / fs``, or a known break before it): none, and the foot's samples
+    hold no gap.
     """
 
     side: Side
