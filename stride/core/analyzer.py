@@ -276,7 +276,8 @@ class StreamingAnalyzer:
     ) -> StepTable:
         """Next samples (times (n,), forces (n, channels)) and any new belt samples
         (times (b,), speed (b,) or (b, belts)); ``breaks``: known breaks
-        (:attr:`GaitSignals.breaks`, gaps); returns the rows that became final."""
+        (:attr:`GaitSignals.breaks`: gaps, and cuts in the contacts, as missing samples);
+        returns the rows that became final."""
         if self._finished:
             raise InputError("the analyzer has finished", fix="start a new StreamingAnalyzer")
         t = np.asarray(t, np.float64)
@@ -293,7 +294,7 @@ class StreamingAnalyzer:
                 track.append(np.asarray(belt_t, np.float64), v[:, col])
             self._belt_v.extend(v)
         if t.shape[0]:
-            new = {side: self._det[side].feed(t, forces) for side in SIDES}
+            new = {side: self._det[side].feed(t, forces, breaks) for side in SIDES}
             self._gaps.feed(t, forces, breaks)
             self._samples += int(t.shape[0])
             for side in SIDES:

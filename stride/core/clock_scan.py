@@ -21,6 +21,8 @@ from numpy.typing import NDArray
 from stride.core import _contact_state as _k
 from stride.core._clock_kernel import expand_times
 from stride.core.clock import CLOCK_CHUNK, SampleClock
+from stride.core.contact_breaks import feed_cut
+from stride.core.gaps import break_samples
 from stride.errors import InputError
 
 if TYPE_CHECKING:
@@ -40,21 +42,34 @@ class _Rows:
 
 
 def scan_clocked(
-    runners: Sequence[_FootRunner], clock: SampleClock, x: NDArray[np.generic]
+    runners: Sequence[_FootRunner],
+    clock: SampleClock,
+    x: NDArray[np.generic],
+    breaks: NDArray[np.float64] | None = None,
 ) -> list[FootContacts]:
     """Each runner's contacts over the whole record (``x``: the forces as the scan takes
     them, one row per sample of ``clock``), the stream's end included: the chunks' times
     expanded once for all the runners (one thread; feet on threads call this one foot
-    each, with their own buffer)."""
+    each, with their own buffer). ``breaks``: the record's known breaks (a chunk holding
+    one is scanned in parts, :mod:`stride.core.contact_breaks`)."""
     from stride.core import _contact_scan as _scan
     from stride.core import contacts as c
 
     n = x.shape[0]
     outs = [_Rows(r, n) for r in runners]
+    prev_t = np.nan
     for lo, hi, t, bads in _chunks(clock, n, float(runners[0].p[_k.P_GAP_DT])):
         xx = x[lo:hi]
         xw = c._row_words(xx)
+        at = break_samples(t, breaks, prev_t)
+        prev_t = float(t[-1])
         for r, o in zip(runners, outs, strict=True):
+            if at.size:  # (rare: a box restart) the parts' contacts as a part of their own
+                o.parts.append(r._result(o.f[: o.rows], o.i[: o.rows]))
+                o.parts.append(feed_cut(r, t, xx, at))
+                o.f, o.i = r._alloc(n - hi)
+                o.rows = 0
+                continue
             start = 0
             while start < hi - lo:
                 rows, nxt = _scan.scan(

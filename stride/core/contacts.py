@@ -55,8 +55,9 @@ sum of its sensors):
   contact level, reaches its baseline (heel-first / flat / toe-first, heel-to-toe); IC is
   the first sensor's onset when it precedes the sum's (the first sensor to load), FC the
   sum's return to its baseline (the last sensor to unload).
-- **Missing samples** (NaN, or a time step above ``gap_factor / fs``) cut an open
-  contact (its FC is not seen: ``off_seen=False``) and mark the next contact
+- **Missing samples** (NaN, or a time step above ``gap_factor / fs``) and known breaks (a
+  sensor box restart, ``GaitSignals.breaks``: :mod:`stride.core.contact_breaks`) cut an
+  open contact (its FC is not seen: ``off_seen=False``) and mark the next contact
   ``gap_before``; the state is unknown until the force is clearly low (swing) or high (a
   contact whose IC was not seen: ``on_seen=False``). Saturated readings (e.g. -2048 at the
   bottom of a 12-bit ADC) are ordinary values.
@@ -96,6 +97,8 @@ from stride.core import _contact_scan as _scan
 from stride.core import _contact_state as _k
 from stride.core.clock import SampleClock
 from stride.core.clock_scan import scan_clocked
+from stride.core.contact_breaks import feed_cut
+from stride.core.gaps import break_samples
 from stride.core.signals import GaitSignals, Side
 from stride.errors import InputError
 
@@ -189,7 +192,8 @@ class FootContacts:
     docstring); ``on_idx``/``off_idx``: the first sample above the onset level, and the
     first sample back in the unloaded band; ``complete``: False when the record edge or
     missing samples cut the contact (it gives no events); ``gap_before``: samples were
-    missing between the previous contact and this one (no stride may bridge them);
+    missing between the previous contact and this one, or a known break (a box restart)
+    came between them (no stride may bridge them);
     ``sensor_on_t``: (m, k) onset of each of the foot's sensors (NaN if it did not load);
     ``impulse``: baseline-removed summed force integrated over the contact (force units x
     s); ``peak``: its maximum; ``on_seen``/``off_seen``: the initial / final contact itself
@@ -201,8 +205,9 @@ class FootContacts:
     envelope; how far it outlasted ``min_contact_s``, 1 at twice; how far the range cleared
     the noise gate, 1 at twice). ``blips``: loadings dropped as too short (swing touches,
     a chattering sensor); ``touches``: touches dropped from the start of a contact;
-    ``breaks``: samples that cut the foot's signal (a sum that is not finite, or a time step
-    above ``gap_factor / fs``): none, and the foot's samples hold no gap.
+    ``breaks``: samples that cut the foot's signal (a sum that is not finite, a time step
+    above ``gap_factor / fs``, or a known break before it): none, and the foot's samples
+    hold no gap.
     """
 
     side: Side
@@ -617,7 +622,8 @@ def detect_feet(
     checking the gaps as it scans: the same results. Times given as a
     :class:`~stride.core.clock.SampleClock` are expanded a chunk at a time as the feet are
     scanned (:mod:`stride.core.clock_scan`), never the whole record's at once: the same
-    results again."""
+    results again. The signals' known breaks (a box restart) cut the contacts as missing
+    samples do (:mod:`stride.core.contact_breaks`)."""
     all_cols = {}
     for side in sides:
         all_cols[side] = signals.side_columns(side)
@@ -641,23 +647,24 @@ def detect_feet(
     runners = [_FootRunner(side, all_cols[side], p.copy()) for side in sides]
     n = x.shape[0]
     threads = foot_threads() if len(sides) > 1 and n >= THREAD_MIN_SAMPLES else 1
+    breaks = signals.breaks if signals.breaks is not None and len(signals.breaks) else None
     if clock is not None and threads <= 1:
-        return dict(zip(sides, scan_clocked(runners, clock, x), strict=True))
+        return dict(zip(sides, scan_clocked(runners, clock, x, breaks), strict=True))
     if threads <= 1:
         bads = None
-        if len(sides) > 1:
+        if len(sides) > 1 and breaks is None:
             bads = bad_steps(t, x, np.asarray(all_cols[sides[0]], np.int64), p)
-        return {r.side: _one_foot(r, t, x, bads) for r in runners}
+        return {r.side: _one_foot(r, t, x, bads, breaks) for r in runners}
     # the other feet on the process's foot threads, handed over first, and the first foot
     # here meanwhile; each finds the bad time steps as it scans (a shared pass would make
     # the feet wait for it, and costs about what it saves); this foot's error, if any, first
     times = t if clock is None else clock
-    jobs = [_FootJob(r, times, x) for r in runners[1:]]
+    jobs = [_FootJob(r, times, x, breaks) for r in runners[1:]]
     for job, worker in zip(jobs, _foot_workers(min(len(sides), threads) - 1), strict=False):
         worker.put(job)
     for job in jobs[threads - 1 :]:  # more feet than threads: after the first, here
         job.run()
-    first = _one_foot(runners[0], times, x, None)
+    first = _one_foot(runners[0], times, x, None, breaks)
     return {sides[0]: first} | {job.runner.side: job.result() for job in jobs}
 
 
@@ -666,11 +673,15 @@ def _one_foot(
     t: NDArray[np.float64] | SampleClock,
     x: NDArray[np.generic],
     bads: NDArray[np.int64] | None,
+    breaks: NDArray[np.float64] | None = None,
 ) -> FootContacts:
     """All of one foot's contacts: the scan of the whole record, then the contact it leaves
-    open (times as a clock: a chunk at a time, :mod:`stride.core.clock_scan`)."""
+    open (times as a clock: a chunk at a time, :mod:`stride.core.clock_scan`); ``breaks``:
+    the signals' known breaks (None: none)."""
     if isinstance(t, SampleClock):
-        return scan_clocked([runner], t, x)[0]
+        return scan_clocked([runner], t, x, breaks)[0]
+    if breaks is not None:
+        return feed_cut(runner, t, x, break_samples(t, breaks, np.nan), end=True)
     return runner.feed(t, x, bads, end=True)
 
 
@@ -678,12 +689,16 @@ class _FootJob:
     """One foot scanned on a foot thread (:func:`_foot_workers`); :meth:`result` waits for
     it and raises what the scan raised."""
 
-    __slots__ = ("_done", "_err", "_out", "runner", "t", "x")
+    __slots__ = ("_done", "_err", "_out", "breaks", "runner", "t", "x")
 
     def __init__(
-        self, runner: _FootRunner, t: NDArray[np.float64] | SampleClock, x: NDArray[np.generic]
+        self,
+        runner: _FootRunner,
+        t: NDArray[np.float64] | SampleClock,
+        x: NDArray[np.generic],
+        breaks: NDArray[np.float64] | None = None,
     ) -> None:
-        self.runner, self.t, self.x = runner, t, x
+        self.runner, self.t, self.x, self.breaks = runner, t, x, breaks
         self._done = threading.Lock()
         self._done.acquire()  # released once the scan has ended (a lock: the cheapest wake-up)
         self._out: FootContacts | None = None
@@ -691,7 +706,7 @@ class _FootJob:
 
     def run(self) -> None:
         try:
-            self._out = _one_foot(self.runner, self.t, self.x, None)
+            self._out = _one_foot(self.runner, self.t, self.x, None, self.breaks)
         except BaseException as err:  # raised by the caller's thread, not lost in this one
             self._err = err
         finally:
@@ -784,6 +799,7 @@ class StreamingContactDetector:
         self.params = params or ContactParams()
         self._runner = _FootRunner(side, cols, _param_vector(self.fs, self.params))
         self._rate_checked = False
+        self._prev_t = np.nan  # the last sample's time fed (where a chunk's breaks begin)
 
     @classmethod
     def for_signals(
@@ -798,8 +814,15 @@ class StreamingContactDetector:
             )
         return cls(signals.fs, len(signals.channels), params, side, cols)
 
-    def feed(self, t_chunk: NDArray[np.generic], x_chunk: NDArray[np.generic]) -> FootContacts:
-        """The contacts that finished within this chunk."""
+    def feed(
+        self,
+        t_chunk: NDArray[np.generic],
+        x_chunk: NDArray[np.generic],
+        breaks: NDArray[np.float64] | None = None,
+    ) -> FootContacts:
+        """The contacts that finished within this chunk; ``breaks``: known breaks
+        (:attr:`GaitSignals.breaks`, a box restart), any number, in any chunk: each whose
+        first sample after is in this chunk cuts the contacts there as missing samples do."""
         x = np.asarray(x_chunk)
         t = np.asarray(t_chunk)
         _check_chunk(t, x, self.n_channels)
@@ -807,6 +830,10 @@ class StreamingContactDetector:
         if not self._rate_checked and tt.shape[0] >= RATE_CHECK_MIN:
             _check_rate(tt, self.fs, self.params)
             self._rate_checked = True
+        at = break_samples(tt, breaks, self._prev_t)
+        self._prev_t = float(tt[-1]) if tt.shape[0] else self._prev_t
+        if at.size:
+            return feed_cut(self._runner, tt, xx, at)
         return self._runner.feed(tt, xx)
 
     def finish(self) -> FootContacts:

@@ -175,19 +175,34 @@ class GapScanner:
         return np.asarray(self.starts, dtype=np.float64), np.asarray(self.ends, dtype=np.float64)
 
 
+def break_samples(
+    t: NDArray[np.float64], breaks: NDArray[np.float64] | None, prev_t: float
+) -> NDArray[np.intp]:
+    """Where in ``t`` each known break ends: the position of the first sample after each
+    break (:attr:`GaitSignals.breaks`: the last sample's time before it) whose first sample
+    after is in ``t``, sorted, each once (``prev_t``: the sample before ``t``, NaN at the
+    start of the record: a break before the first sample is none). The one rule of which
+    chunk a break belongs to, for the gaps and the contacts alike."""
+    if breaks is None or not len(breaks) or not t.shape[0]:
+        return _NO_SAMPLES
+    b = np.asarray(breaks, np.float64)
+    b = b[(b < t[-1]) & ~(b < prev_t)] if prev_t == prev_t else b[(b < t[-1]) & (b >= t[0])]
+    if not b.size:
+        return _NO_SAMPLES
+    return np.unique(np.searchsorted(t, b, side="right"))
+
+
+_NO_SAMPLES = np.zeros(0, np.intp)
+
+
 def _breaks_in(
     t: NDArray[np.float64], breaks: NDArray[np.float64] | None, prev_t: float
 ) -> list[tuple[float, float]] | None:
     """The gaps (last sample before, first after) of the breaks whose first sample after
-    is in ``t`` (``prev_t``: the sample before ``t``, NaN at the start of the record: a
-    break before the first sample is none); None when there are none."""
-    if breaks is None or not len(breaks) or not t.shape[0]:
+    is in ``t`` (:func:`break_samples`); None when there are none."""
+    idx = break_samples(t, breaks, prev_t)
+    if not idx.size:
         return None
-    b = np.asarray(breaks, np.float64)
-    b = b[(b < t[-1]) & ~(b < prev_t)] if prev_t == prev_t else b[(b < t[-1]) & (b >= t[0])]
-    if not b.size:
-        return None
-    idx = np.searchsorted(t, b, side="right")
     before = np.where(idx > 0, t[np.maximum(idx - 1, 0)], prev_t)
     return list(zip(before.tolist(), t[idx].tolist(), strict=True))
 

@@ -270,12 +270,14 @@ class Foot:
         self.cand["range"] = foot.high_env - foot.low_env
         self.cand["noise"] = foot.noise
 
-    def sample(self, ti: float, vals: list[float], i: int) -> None:
+    def sample(self, ti: float, vals: list[float], i: int, cut: bool = False) -> None:
+        """One sample; ``cut``: a known break (a box restart) just before it."""
         total = 0.0
         for v in vals:
             total += v
         valid = not (math.isnan(total) or math.isinf(total))
-        if not valid or (not math.isnan(self.prev_t) and ti - self.prev_t > self.gap_dt):
+        jump = not math.isnan(self.prev_t) and ti - self.prev_t > self.gap_dt
+        if not valid or cut or jump:
             self.gap(i)
         if valid:
             s_ = total
@@ -403,14 +405,20 @@ class Foot:
 
 
 def reference_contacts(
-    t: np.ndarray, x: np.ndarray, cols: list[int], fs: float, params: ContactParams
+    t: np.ndarray,
+    x: np.ndarray,
+    cols: list[int],
+    fs: float,
+    params: ContactParams,
+    cuts: frozenset[int] = frozenset(),
 ) -> dict[str, np.ndarray]:
-    """All contacts of the foot made of columns ``cols``, as arrays named like FootContacts."""
+    """All contacts of the foot made of columns ``cols``, as arrays named like FootContacts;
+    ``cuts``: the samples with a known break (a box restart) just before them."""
     nk = len(cols)
     foot = Foot(params, fs, nk)
     for i in range(t.shape[0]):
         foot.index = i + 1
-        foot.sample(float(t[i]), [float(x[i, k]) for k in cols], i)
+        foot.sample(float(t[i]), [float(x[i, k]) for k in cols], i, i in cuts)
     foot.finish(t.shape[0])
     rows = foot.rows
     k = max(nk, 1)

@@ -2,7 +2,8 @@
 counter back to 0): the restart is a gap, whatever the host clock made of its length. The
 steps whose step, stride or contact spans it are flagged ``gap`` (and left out of the
 summary) in the live session's JSON, in ``stride analyze`` and in ``stride replay`` of its
-recording alike; the steps away from it are not."""
+recording alike; the steps away from it are not. The contact loaded across it is cut there
+as lost frames cut one: no contact spans it, and the first after it is flagged ``edge``."""
 
 from __future__ import annotations
 
@@ -33,6 +34,23 @@ def _check(steps: list[dict[str, Any]], summary: dict[str, Any]) -> None:
     used = [s for s in steps if not s["flags"]]
     assert summary["steps_used"] == len(used)
     assert all(abs(s["stride_time_s"] - 1.1) < 0.01 for s in used)  # none absorbs it
+    _cut(steps)
+
+
+def _cut(steps: list[dict[str, Any]]) -> None:
+    """The left foot was in mid-stance at the restart (loaded from 7.7 s to 8.195 s of the
+    first part, and from the start of the second): its contact is cut there. The part before
+    ends unseen (no FC, no stance); the part after starts at the first sample after the
+    restart, its IC unseen (``edge``, ``gap``); the foot's next step is ``edge`` (its stride
+    would start at that unseen IC)."""
+    last = PART_S - 0.001  # the last sample before the restart (the next: 1 us or more on)
+    assert not [s for s in steps if s["ic_s"] <= last < (s["fc_s"] or 0.0)], steps
+    left = [s for s in steps if s["side"] == "L" and s["ic_s"] > PART_S - 0.5]
+    assert left[0]["ic_s"] < PART_S - 0.2 and left[0]["fc_s"] is None, left
+    assert left[0]["stance_s"] is None, left
+    assert last < left[1]["ic_s"] < PART_S + 0.05, left
+    assert {"gap", "edge"} <= set(left[1]["flags"]), left
+    assert "edge" in left[2]["flags"], left
 
 
 @pytest.mark.slow
@@ -48,13 +66,15 @@ def test_steps_across_a_box_restart_are_flagged_gap(
     assert doc["session"]["restarts"] == 1
     _check(doc["steps"], doc["summary"])
 
-    live = [(s["ic_s"], s["flags"]) for s in doc["steps"]]
+    live = [(s["ic_s"], s["fc_s"], s["flags"]) for s in doc["steps"]]
     for cmd in (("analyze", str(rec), "--json"), ("replay", str(rec), "--no-ui", "--json")):
         out = stride_in_process(*cmd)
         assert out.returncode == 0, out.stderr
         again = json.loads(out.stdout.splitlines()[-1])
         _check(again["steps"], again["summary"])
-        assert [(s["ic_s"], s["flags"]) for s in again["steps"]] == live[: len(again["steps"])]
+        assert [(s["ic_s"], s["fc_s"], s["flags"]) for s in again["steps"]] == live[
+            : len(again["steps"])
+        ]
 
 
 def test_a_break_is_a_gap_in_any_chunking() -> None:

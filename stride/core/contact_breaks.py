@@ -1,0 +1,72 @@
+"""Known breaks in the contact scan (private to :mod:`stride.core.contacts`): a sensor box
+that restarted (:attr:`~stride.core.signals.GaitSignals.breaks`) cuts the foot's signal
+as missing samples do, however close the times on either side of it are.
+
+The scan cuts at missing samples when it meets the first sample after them (its rule for
+a time step above ``gap_factor / fs``: the open contact emitted, its final contact not
+seen, and the state forgotten, so the next contact's initial contact is not seen either
+when the foot was loaded, and that contact is marked ``gap_before``). A break is given as
+a position instead of a time step: the samples are scanned up to it, then :func:`cut`
+applies the same rule there (the stream's end for the open contact: the scan's own
+``emit``, as the gap rule calls it, with the same arguments; then the rule's resets), and
+the scan goes on from it. No kernel code of its own: the scan's state carries across the
+call as across any chunk boundary, so the contacts are those the gap rule would give at
+that sample, for any chunking (tests compare them with the plain-Python reference).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from stride.core import _contact_state as _k
+from stride.core._contact_layout import R_LOADED, R_PRE, R_PREV, T_LOADED, T_PRE, T_PREV, column
+
+if TYPE_CHECKING:
+    from stride.core.contacts import FootContacts, _FootRunner
+
+
+def cut(runner: _FootRunner) -> FootContacts:
+    """A break before the foot's next sample: the contact open, if any, ended there as
+    missing samples end it (its final contact not seen), and the state forgotten as they
+    leave it (the scan's rule for missing samples)."""
+    got = runner.finish()  # the open contact as the gap rule emits it (the stream's end)
+    fs, tr = runner.fs, runner.tr
+    fs[_k.S_BREAKS] += 1.0
+    fs[_k.S_STATE] = _k.UNKNOWN
+    fs[_k.S_PRE] = 0.0
+    fs[_k.S_GAP_FLAG] = 1.0
+    fs[_k.S_PREV_T] = np.nan
+    tr[T_PREV] = np.nan
+    tr[T_LOADED] = _k.LOAD_UNKNOWN
+    tr[T_PRE] = 0.0
+    for k in range(runner.nk if runner.nk > 1 else 0):
+        ck = int(column.py_func(k))
+        tr[ck + int(R_PREV)] = np.nan
+        tr[ck + int(R_LOADED)] = _k.LOAD_UNKNOWN
+        tr[ck + int(R_PRE)] = 0.0
+    return got
+
+
+def feed_cut(
+    runner: _FootRunner,
+    t: NDArray[np.float64],
+    x: NDArray[np.generic],
+    at: NDArray[np.intp],
+    end: bool = False,
+) -> FootContacts:
+    """:meth:`_FootRunner.feed` of ``t``/``x`` with a break before each sample ``at``
+    (positions in ``t``, sorted, each once: :func:`~stride.core.gaps.break_samples`)."""
+    from stride.core.contacts import FootContacts
+
+    parts = []
+    a = 0
+    for k in at.tolist():
+        if k > a:
+            parts.append(runner.feed(t[a:k], x[a:k]))
+        parts.append(cut(runner))
+        a = k
+    parts.append(runner.feed(t[a:], x[a:], end=end))
+    return FootContacts.concat(parts, runner.side, runner.nk)
