@@ -48,7 +48,7 @@ DRIVERS: dict[str, str] = {
 #: Options each driver accepts in the spec's query (beyond these, a query belongs to the URL).
 OPTIONS: dict[str, frozenset[str]] = {
     "trackmaster": frozenset({"start", "timeout"}),
-    "csafe": frozenset({"setspeed", "setspeed_unit", "timeout"}),
+    "csafe": frozenset({"setspeed", "setspeed_unit", "timeout", "toggle"}),
     "bertec": frozenset({"accel", "timeout"}),
     "fixed": frozenset(),
     "box": frozenset({"stale_after"}),
