@@ -13,6 +13,7 @@ drivers' sessions too. Specs::
     csafe:COM3                        csafe:/dev/ttyUSB1?setspeed=off   (sets speed unless off)
     bertec:tcp://10.0.0.5:4000        fixed:3.5kmh        box
     ftms:"KICKR RUN" ftms:AA:BB:CC:DD:EE:FF ftms:sim?seed=1   rsc:Stryd   rsc:sim
+    ftms:NAME?pace=uint8              (one-byte pace fields: the ftms-pace8 driver, VARIANTS)
     trackmaster:sim://treadmill?seed=3   (options the driver knows are taken out of the
                                           query; the rest stay in the URL for its handler)
 """
@@ -42,22 +43,31 @@ DRIVERS: dict[str, str] = {
     "fixed": "devices.treadmill.fixed:FixedTreadmill",
     "box": "devices.treadmill.box:BoxBelt",
     "ftms": "devices.treadmill.ftms:FtmsTreadmill",
+    "ftms-pace8": "devices.treadmill.ftms:FtmsPace8Treadmill",
     "rsc": "devices.treadmill.rsc:RscFootPod",
 }
 
 #: Options each driver accepts in the spec's query (beyond these, a query belongs to the URL).
 OPTIONS: dict[str, frozenset[str]] = {
     "trackmaster": frozenset({"start", "timeout"}),
-    "csafe": frozenset({"setspeed", "setspeed_unit", "timeout"}),
+    "csafe": frozenset({"setspeed", "setspeed_unit", "timeout", "toggle"}),
     "bertec": frozenset({"accel", "timeout"}),
     "fixed": frozenset(),
     "box": frozenset({"stale_after"}),
-    "ftms": frozenset({"timeout", "backend", "adapter", "scan_s"}),
+    "ftms": frozenset({"timeout", "backend", "adapter", "scan_s", "pace"}),
+    "ftms-pace8": frozenset({"timeout", "backend", "adapter", "scan_s"}),
     "rsc": frozenset({"timeout", "backend", "adapter", "scan_s"}),
 }
 
 #: Drivers whose ``sim`` target takes the simulator's query options.
-SIM_QUERY_DRIVERS = frozenset({"ftms", "rsc"})
+SIM_QUERY_DRIVERS = frozenset({"ftms", "ftms-pace8", "rsc"})
+
+#: (driver, option) -> {value: the driver that reads that layout}: an option that changes how
+#: the recorded bytes are read picks a driver of its own, whose name is the recorded stream's
+#: protocol (so `stride analyze` and `stride replay` read it the same way).
+VARIANTS: dict[tuple[str, str], dict[str, str]] = {
+    ("ftms", "pace"): {"uint16": "ftms", "uint8": "ftms-pace8"},
+}
 
 #: Which pip package provides a module a driver may need (for the install hint).
 _PIP_NAMES = {
@@ -117,6 +127,15 @@ def parse_spec(text: str) -> TreadmillSpec:
         raise InputError(
             f"unknown option(s) {bad} for the {name} driver", fix=f"options it takes: {allowed}"
         )
+    for (driver, key), variants in VARIANTS.items():
+        if driver == name and key in options:
+            value = str(options.pop(key))
+            if value not in variants:
+                raise InputError(
+                    f"unknown {key} value {value!r} for the {name} driver",
+                    fix=f"{key}={' or '.join(variants)} (docs/treadmills.md)",
+                )
+            name = variants[value]
     if rest:
         base = f"{base}?{urlencode(rest)}"
     if name not in ("box",) and not base:

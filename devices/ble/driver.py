@@ -12,7 +12,9 @@ used like the serial ones. Differences, all inside this class:
   most ``retry_timeout`` seconds for the device to advertise), subscriptions restored and
   :meth:`after_connect` run again; ``reconnects`` counts the successes, ``drops`` the
   losses, ``last_outage_s`` how long the last one lasted;
-- notifications that do not parse are counted in ``bad_notifications``, never raised.
+- notifications that do not parse are counted in ``bad_notifications``, never raised; the
+  first of each kind of error is said (its message names the fix, e.g. an option that
+  reads the layout this device sends).
 """
 
 from __future__ import annotations
@@ -81,11 +83,14 @@ class BleTreadmill(Treadmill):
 
     #: the GATT service the device must offer
     service = 0x0000
+    #: what the device is (``ftms``, ``rsc``: the simulator's kind, and in messages), where
+    #: the driver's registry name differs (a variant reading another layout)
+    device_kind = ""
 
     @classmethod
     def open(cls, target: str, *, timeout: float = 2.0, **options: Any) -> Self:
         """Connect to ``target``: an address, an advertised name, or ``sim?QUERY``."""
-        backend, address = locate(target, cls.service, cls.name, options)
+        backend, address = locate(target, cls.service, cls.device_kind or cls.name, options)
         driver = cls(backend, address, timeout=timeout)
         try:
             driver.connect()
@@ -115,6 +120,7 @@ class BleTreadmill(Treadmill):
         self.drops = 0
         self.last_outage_s: float | None = None
         self.bad_notifications = 0
+        self._bad_said: set[type[ProtocolError]] = set()
         self.last: BeltReading | None = None
         self._parsers: dict[int, Parser] = {}
         self._pending: list[str] = []  # messages for the user before polling started
@@ -159,6 +165,12 @@ class BleTreadmill(Treadmill):
             except ProtocolError as err:
                 self.bad_notifications += 1
                 log.debug("%s: bad notification: %s", self.name, err)
+                if type(err) not in self._bad_said:  # the first of its kind is said
+                    self._bad_said.add(type(err))
+                    self.tell(
+                        f"{self.name}: a notification that does not parse is skipped (counted; "
+                        f"later ones are counted only): {err}"
+                    )
                 return
             if reading is None:
                 return

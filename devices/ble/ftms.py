@@ -35,8 +35,12 @@ characteristic.treadmill_data.yaml, checked at commit 22c4a7a7) defines both as 
 per 500 meters)", uint16, unit second, as does bluetooth-sig-python. We follow the current
 GSS: ``instantaneous_pace``/``average_pace`` are seconds per 500 m. A treadmill that sends
 the old one-byte pace makes every later field one byte off; the parser then reports the
-length mismatch (:class:`~devices.ble.errors.ExtraBytesError` or
-:class:`~devices.ble.errors.TruncatedValueError`) instead of misreading.
+length mismatch (:class:`~devices.ble.errors.TruncatedValueError`, naming the pace width
+and the option below) instead of misreading. The width is unverified (docs/device-
+protocols.md), so the old layout is read only when asked: ``pace="uint8"`` (the driver's
+``ftms:NAME?pace=uint8``) reads both pace fields as uint8 in 0.1 km/min, as
+``instantaneous_pace_km_per_min``/``average_pace_km_per_min``; a value one byte longer per
+pace field is then refused the same way, naming the option to leave out.
 
 Control point, status, ranges and features: :func:`control_point`,
 :func:`parse_control_response`, :func:`parse_machine_status`, :func:`parse_speed_range`,
@@ -68,7 +72,12 @@ from devices.ble._ftms_ranges import (
     parse_inclination_range,
     parse_speed_range,
 )
-from devices.ble.errors import TruncatedValueError, UnknownFlagsError, ValueOutOfRangeError
+from devices.ble.errors import (
+    ExtraBytesError,
+    TruncatedValueError,
+    UnknownFlagsError,
+    ValueOutOfRangeError,
+)
 from devices.units import KMH
 
 __all__ = [
@@ -124,6 +133,25 @@ FIELDS: tuple[tuple[int, tuple[tuple[str, str, int], ...]], ...] = (
 )
 RESERVED_BITS = (14, 15)
 
+#: ``pace=`` -> the pace fields (bits 5 and 6): the current GSS's uint16 (the default), or
+#: the 2017 XML's uint8 in 0.1 km/min, read only when asked (the width is unverified).
+PACE_FIELDS: dict[str, dict[int, tuple[tuple[str, str, int], ...]]] = {
+    "uint16": dict(FIELDS[5:7]),
+    "uint8": {
+        5: (("instantaneous_pace_km_per_min", "uint8", 10),),
+        6: (("average_pace_km_per_min", "uint8", 10),),
+    },
+}
+
+
+def layout(pace: str = "uint16") -> tuple[tuple[int, tuple[tuple[str, str, int], ...]], ...]:
+    """The Treadmill Data fields in wire order, their pace fields ``pace`` wide."""
+    if pace not in PACE_FIELDS:
+        raise ValueOutOfRangeError(
+            f"unknown FTMS pace width {pace!r}: {' or '.join(PACE_FIELDS)} (uint16 unless asked)"
+        )
+    return tuple((bit, PACE_FIELDS[pace].get(bit, group)) for bit, group in FIELDS)
+
 
 @dataclass(frozen=True)
 class TreadmillData:
@@ -143,6 +171,8 @@ class TreadmillData:
     negative_elevation_gain_m: float | None = None
     instantaneous_pace: int | None = None
     average_pace: int | None = None
+    instantaneous_pace_km_per_min: float | None = None  # pace="uint8" only
+    average_pace_km_per_min: float | None = None
     total_energy_kcal: int | None = None
     energy_per_hour_kcal: int | None = None
     energy_per_minute_kcal: int | None = None
@@ -173,10 +203,14 @@ def _present(flags: int, bit: int) -> bool:
     return not flags & 1 if bit == 0 else bool(flags >> bit & 1)
 
 
-def parse_treadmill_data(data: bytes | bytearray | memoryview) -> TreadmillData:
-    """Decode a Treadmill Data (0x2ACD) value. Raises a
+def parse_treadmill_data(
+    data: bytes | bytearray | memoryview, *, pace: str = "uint16"
+) -> TreadmillData:
+    """Decode a Treadmill Data (0x2ACD) value, its pace fields ``pace`` wide (uint16, the
+    current GSS; uint8 only when asked, see the module docstring). Raises a
     :class:`~devices.errors.ProtocolError` subclass on truncation, extra bytes or reserved
     flag bits (naming the bit)."""
+    fields_ = layout(pace)
     reader = FieldReader(data, "Treadmill Data")
     flags = reader.take("uint16", "the flags")
     reserved = [b for b in RESERVED_BITS if flags >> b & 1]
@@ -187,9 +221,9 @@ def parse_treadmill_data(data: bytes | bytearray | memoryview) -> TreadmillData:
             "after them are of unknown layout",
             fix="send us a notification log (docs/treadmills.md) so the layout can be added",
         )
-    _refuse_one_byte_pace(flags, len(reader.data))
+    _refuse_other_pace_width(flags, len(reader.data), pace, fields_)
     values: dict[str, Any] = {}
-    for bit, group in FIELDS:
+    for bit, group in fields_:
         if not _present(flags, bit):
             continue
         for name, kind, divisor in group:
@@ -199,35 +233,49 @@ def parse_treadmill_data(data: bytes | bytearray | memoryview) -> TreadmillData:
     return TreadmillData(flags=flags, **values)
 
 
-def _refuse_one_byte_pace(flags: int, size: int) -> None:
-    """A value exactly one byte short per pace field sends pace as uint8 (the 2017 XML,
-    pyftms, qdomyos-zwift), not the uint16 read here: the width is unverified
-    (docs/device-protocols.md), so the value is refused saying so, not misread."""
+def _refuse_other_pace_width(flags: int, size: int, pace: str, fields_: Any) -> None:
+    """A value exactly one byte short (long) per pace field sends pace as uint8 (the 2017
+    XML, pyftms, qdomyos-zwift) where uint16 is read (or the other way round): the width
+    is unverified (docs/device-protocols.md), so the value is refused saying so, naming
+    the option that reads the other width, not misread."""
     paces = [b for b in (5, 6) if flags >> b & 1]
     if not paces:
         return
-    full = 2 + sum(WIDTHS[kind][0] for bit, group in FIELDS if _present(flags, bit)
+    full = 2 + sum(WIDTHS[kind][0] for bit, group in fields_ if _present(flags, bit)
                    for _, kind, _ in group)  # fmt: skip
-    if size == full - len(paces):
+    step = -1 if pace == "uint16" else 1
+    if size != full + step * len(paces):
+        return
+    bits = ", ".join(map(str, paces))
+    if pace == "uint16":
         raise TruncatedValueError(
-            f"Treadmill Data of {size} bytes with pace (flag bit(s) "
-            f"{', '.join(map(str, paces))}) is one byte short per pace field: this treadmill "
-            "seems to send pace as uint8 (0.1 km/min), not the uint16 stride reads; the width "
-            "is unverified, so the notification is skipped and counted, not misread",
-            fix="send us a notification log (docs/treadmills.md) so the layout can be added",
+            f"Treadmill Data of {size} bytes with pace (flag bit(s) {bits}) is one byte short "
+            "per pace field: this treadmill seems to send pace as uint8 (0.1 km/min), not the "
+            "uint16 stride reads; the width is unverified, so the notification is skipped and "
+            "counted, not misread",
+            fix="if it follows the 2017 FTMS XML, read pace as uint8 with ftms:NAME?pace=uint8 "
+            "(docs/treadmills.md); either way send us a notification log",
         )
+    raise ExtraBytesError(
+        f"Treadmill Data of {size} bytes with pace (flag bit(s) {bits}) is one byte long per "
+        "pace field: this treadmill sends pace as uint16 (the current GSS), not the uint8 "
+        "?pace=uint8 asked for; the notification is skipped and counted, not misread",
+        fix="leave ?pace=uint8 out of ftms:NAME",
+    )
 
 
-def encode_treadmill_data(**values: float | int) -> bytes:
+def encode_treadmill_data(*, pace: str = "uint16", **values: float | int) -> bytes:
     """The Treadmill Data value carrying ``values`` (field names of :class:`TreadmillData`;
-    a group such as inclination + ramp angle must be given whole). For tests and tools."""
-    known = {name for _, group in FIELDS for name, _, _ in group}
+    a group such as inclination + ramp angle must be given whole), its pace fields ``pace``
+    wide. For tests and tools."""
+    fields_ = layout(pace)
+    known = {name for _, group in fields_ for name, _, _ in group}
     unknown = set(values) - known
     if unknown:
         raise ValueOutOfRangeError(f"unknown Treadmill Data field(s): {sorted(unknown)}")
     flags = 0 if "instantaneous_speed_kmh" in values else 1
     body = b""
-    for bit, group in FIELDS:
+    for bit, group in fields_:
         given = [name in values for name, _, _ in group]
         if not any(given):
             continue

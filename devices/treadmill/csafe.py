@@ -11,14 +11,16 @@ What this driver does, and what it will not do:
   request; every unit code of protocols.md is converted to SI; a speed in a non-speed or
   unknown unit is counted and read as NaN (unknown), never guessed;
 - the status byte's bit 7 (frame toggle, documented by one implementation, csafe-fitness)
-  is kept raw; bits 5-4 (the previous frame's status: ok, rejected, bad, not ready) are
-  read only after a SETSPEED (below);
+  is compared between answers only with ``?toggle=check`` (:mod:`.csafe_toggle`); bits 5-4
+  (the previous frame's status: ok, rejected, bad, not ready) are read after a SETSPEED
+  (below) and said when a GETSPEED answer carries no speed ("not ready": no speed read);
 - ``SETSPEED`` (``25``, value LSB, MSB, unit; confirmed by csafe-fitness: 5.0 km/h =
   ``F1 25 03 32 00 31 25 F2``) is sent whenever a speed is asked (in ``setspeed_unit``,
   default 0.1 km/h); ``csafe:COM3?setspeed=off`` turns it off for a machine that misbehaves
   (``setspeed=lsb-msb-unit`` of older command lines means on). Which frame bits 5-4 describe
-  is not documented, so both are read: "rejected" or "bad" in SETSPEED's own answer fails
-  ``set_speed``, in the next frame it is counted and said once; the belt is still read.
+  is not documented, so both are read: "rejected", "bad" or "not ready" in SETSPEED's own
+  answer fails ``set_speed``, in the next frame it is counted and said once; the belt is
+  still read.
   Start/stop are not in protocols.md, so they are refused: use the console.
 - For extended frames, the address bytes are not part of the checksum (protocols.md) and
   are unstuffed like content (protocols.md does not say whether an address in ``F0``..``F3``
@@ -38,6 +40,8 @@ from typing import Any
 from devices.errors import DeviceError, InputError, ProtocolError
 from devices.transport import ReconnectingPort, SerialLike
 from devices.treadmill.base import BeltReading, Treadmill, WireBytes
+from devices.treadmill.csafe_toggle import REPEATED as TOGGLE_REPEATED
+from devices.treadmill.csafe_toggle import FrameToggle
 from devices.treadmill.link import ByteLink
 from devices.units import KMH, MPH
 
@@ -87,7 +91,7 @@ UNIT_NAMES = {
 SETSPEED_VALUES = {"on": True, "off": False, "lsb-msb-unit": True}
 
 #: Status bits 5-4 (the previous frame's status, csafe-fitness) that say a frame was not taken.
-NOT_TAKEN = {1: "rejected", 2: "bad"}
+NOT_TAKEN = {1: "rejected", 2: "bad", 3: "not ready"}
 
 NOT_TAKEN_FIX = (
     "the belt speed is still read; set it at the console, and if this treadmill never takes "
@@ -189,7 +193,7 @@ class Response:
 
     @property
     def state(self) -> str:
-        """Machine state from the low nibble (the high bits are kept raw, not acted on)."""
+        """Machine state from the low nibble (bits 5-4 and 7: see the module docstring)."""
         return STATES.get(self.status & 0x0F, f"unknown ({self.status & 0x0F})")
 
 
@@ -306,6 +310,7 @@ class CsafeTreadmill(Treadmill):
         setspeed: str = "on",
         setspeed_unit: int = 0x31,
         timeout: float = 0.5,
+        toggle: str = "off",
     ) -> None:
         super().__init__(timeout=timeout)
         if UNITS.get(setspeed_unit, ("", 0.0))[0] != "speed":
@@ -315,6 +320,7 @@ class CsafeTreadmill(Treadmill):
             )
         # On unless turned off (?setspeed=off): the user asked for the speed.
         self.can_set_speed = setspeed_on(setspeed)
+        self.toggle = FrameToggle(toggle)  # ?toggle=check: stats in .toggle.repeats
         self.setspeed_unit = setspeed_unit
         self.stats = CsafeStats()
         self.last_status: int | None = None
@@ -327,6 +333,7 @@ class CsafeTreadmill(Treadmill):
         """Open ``url`` at 9600 8N1 (reopened by itself after unplug/replug)."""
         unit = options.pop("setspeed_unit", 0x31)
         setspeed = options.pop("setspeed", "on")
+        toggle = options.pop("toggle", "off")
         if isinstance(unit, str):
             try:
                 unit = int(unit, 0)
@@ -335,7 +342,7 @@ class CsafeTreadmill(Treadmill):
                     f"CSAFE setspeed_unit {unit!r} is not a number", fix="e.g. setspeed_unit=0x31"
                 ) from err
         port = ReconnectingPort(url, baudrate=BAUDRATE, timeout=0.02, **options).open()
-        return cls(port, setspeed=setspeed, setspeed_unit=unit, timeout=timeout)
+        return cls(port, setspeed=setspeed, setspeed_unit=unit, timeout=timeout, toggle=toggle)
 
     def read_status(self) -> Response:
         """GETSTATUS: the state is in ``.state``; high bits of ``.status`` are kept raw."""
@@ -361,7 +368,11 @@ class CsafeTreadmill(Treadmill):
         resp = self._transact(bytes([GETSPEED]), deadline)
         block = resp.blocks.get(GETSPEED)
         if block is None:
-            raise ProtocolError("CSAFE answer to GETSPEED carries no speed")
+            why = NOT_TAKEN.get(resp.status >> 4 & 3, "")
+            why = f"status bits 5-4 say {why}, " if why else ""
+            problem = f"csafe: an answer to GETSPEED without a speed ({why}state {resp.state})"
+            self._warn_once(f"{problem}: belt speed unknown until it answers with one")
+            raise ProtocolError(problem)
         speed = speed_from_block(block)
         if math.isnan(speed):
             self.stats.unknown_units += 1
@@ -416,6 +427,7 @@ class CsafeTreadmill(Treadmill):
     def _transact(self, content: bytes, deadline: float) -> Response:
         self._link.drain()
         self._splitter = FrameSplitter()
+        self.toggle.sent()
         self._link.send(encode_frame(content))
         while True:
             chunk = bytes([self._link.read_byte(deadline)])
@@ -431,6 +443,8 @@ class CsafeTreadmill(Treadmill):
                     raise
                 self.last_status = resp.status
                 self.stats.states[resp.state] = self.stats.states.get(resp.state, 0) + 1
+                if self.toggle.answered(resp.status):
+                    self._warn_once(TOGGLE_REPEATED)
                 if self._watch:
                     self._check_taken(resp)
                 return resp

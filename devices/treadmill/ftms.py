@@ -10,7 +10,12 @@ control. Choices (docs/treadmills.md):
   user is told when it was;
 - a Treadmill Data value that does not parse is counted (``bad_notifications``) and
   skipped; one without the instantaneous speed (a "more data" part) updates the other
-  fields only.
+  fields only;
+- pace fields are read as uint16 (the current GSS); their width is unverified, so a
+  treadmill that sends them as one byte (the 2017 XML) has its notifications refused, the
+  message naming ``ftms:NAME?pace=uint8``, which opens :class:`FtmsPace8Treadmill`: the
+  same driver reading them as uint8, its recorded stream named ``ftms-pace8`` so that
+  ``stride analyze`` and ``stride replay`` read it the same way.
 
 Recording: every notification, read and write is one record (:mod:`devices.ble.record`);
 :func:`replay` turns a recorded stream back into belt readings.
@@ -55,6 +60,8 @@ class FtmsTreadmill(BleTreadmill):
 
     name = "ftms"
     service = U.FTMS_SERVICE
+    #: The width of the pace fields (``devices.ble.ftms.PACE_FIELDS``).
+    pace = "uint16"
     #: Treadmills notify Treadmill Data about once a second (the simulator: 4 Hz): silent
     #: for three notifications is not answering (docs/treadmills.md).
     silence_s = 3.0
@@ -78,7 +85,7 @@ class FtmsTreadmill(BleTreadmill):
 
     # -- notifications -------------------------------------------------------------------
     def _on_data(self, value: bytes, host_t: float) -> BeltReading | None:
-        data = F.parse_treadmill_data(value)
+        data = F.parse_treadmill_data(value, pace=self.pace)
         s = self.state
         self.state = FtmsState(
             host_t,
@@ -207,31 +214,42 @@ class FtmsTreadmill(BleTreadmill):
                 raise
             loop.run(self._request(op, value), self.timeout + 1.0, op.replace("_", " "))
 
-    @staticmethod
+    @classmethod
     def parse_recording(
-        chunks: Iterable[WireBytes | tuple[float, str, bytes]],
+        cls, chunks: Iterable[WireBytes | tuple[float, str, bytes]]
     ) -> list[BeltReading]:
         """Belt readings of a recorded ``ftms`` stream (:func:`replay`): what
         ``stride analyze`` and ``stride replay`` read it with, through the registry."""
-        return replay(chunks)
+        return replay(chunks, pace=cls.pace)
 
     def read_status(self) -> FtmsState:
         """The latest speed, inclination, distance, heart rate, elapsed time, steps."""
         return replace(self.state)
 
 
+class FtmsPace8Treadmill(FtmsTreadmill):
+    """An FTMS treadmill whose pace fields are one byte (uint8, 0.1 km/min, the 2017 XML):
+    ``ftms:NAME?pace=uint8`` (see the module docstring)."""
+
+    name = "ftms-pace8"
+    device_kind = "ftms"
+    pace = "uint8"
+
+
 def _or(new: Any, old: Any) -> Any:
     return old if new is None else new
 
 
-def replay(chunks: Iterable[WireBytes | tuple[float, str, bytes]]) -> list[BeltReading]:
+def replay(
+    chunks: Iterable[WireBytes | tuple[float, str, bytes]], *, pace: str = "uint16"
+) -> list[BeltReading]:
     """Belt readings of a recorded ``ftms`` stream: every Treadmill Data notification that
     carries a speed, at its recorded host time, with the heart rate of its Treadmill Data
     value (that notification or the "more data" parts just before it); bad ones are
     skipped, as live."""
     out: list[BeltReading] = []
     heart_rate: int | None = None
-    for host_t, data in replay_data(chunks):
+    for host_t, data in replay_data(chunks, pace=pace):
         heart_rate = _or(data.heart_rate_bpm, heart_rate)
         if data.speed_mps is not None:
             out.append(BeltReading(host_t, (data.speed_mps,), heart_rate))
@@ -240,10 +258,13 @@ def replay(chunks: Iterable[WireBytes | tuple[float, str, bytes]]) -> list[BeltR
 
 
 def replay_data(
-    chunks: Iterable[WireBytes | tuple[float, str, bytes]], stats: RecordStats | None = None
+    chunks: Iterable[WireBytes | tuple[float, str, bytes]],
+    stats: RecordStats | None = None,
+    *,
+    pace: str = "uint16",
 ) -> list[tuple[float, F.TreadmillData]]:
-    """Every Treadmill Data notification of a recorded stream, parsed, with its host time
-    (heart rate, inclination, distance... for analysis)."""
+    """Every Treadmill Data notification of a recorded stream, parsed (pace fields ``pace``
+    wide), with its host time (heart rate, inclination, distance... for analysis)."""
     out: list[tuple[float, F.TreadmillData]] = []
     for host_t, direction, chunk in chunks:
         if direction != "rx":
@@ -252,7 +273,7 @@ def replay_data(
             if uuid16 != U.TREADMILL_DATA:
                 continue
             try:
-                out.append((host_t, F.parse_treadmill_data(value)))
+                out.append((host_t, F.parse_treadmill_data(value, pace=pace)))
             except ProtocolError:
                 continue
     return out

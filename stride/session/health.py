@@ -56,22 +56,37 @@ class HealthWatch:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.rate, self.crc_rate, self.stall = RateMeter(), RateMeter(), StallWatch()
+        self.skip_rate = RateMeter()
         self._published = 0.0
         self._restarts = 0
         #: Why step lengths stay empty (said once), None while a belt speed is measured.
         self.no_belt_speed: str | None = None
 
-    def update(self, now: float) -> None:
-        s = self.session
-        st = s.state
-        c = s.pipeline.counters()
-        h = st.health
+    def _count(self, now: float) -> tuple[dict[str, int], float]:
+        """The decoder's counts into the state's health; (the counts, frames per second)."""
+        c = self.session.pipeline.counters()
+        h = self.session.state.health
         h.frames = c.get("frames", 0)
         h.crc_errors = c.get("crc_errors", 0)
         h.csv_lines = "lines" in c
         h.gaps = c.get("gaps", 0)
-        rate = self.rate.update(now, h.frames)
+        h.skipped_bytes = c.get("discarded_bytes", 0)
+        self.skip_rate.update(now, h.skipped_bytes)
+        h.skipped_recent = self.skip_rate.recent
         h.crc_errors_per_s = self.crc_rate.update(now, h.crc_errors)
+        return c, self.rate.update(now, h.frames)
+
+    def at_end(self, now: float) -> None:
+        """The counts once the analysis has read every byte the session received, so that
+        what came in its last moments (a burst of bytes that decode to nothing) is said
+        before its summary, not lost with the last refresh."""
+        self._count(now)
+
+    def update(self, now: float) -> None:
+        s = self.session
+        st = s.state
+        h = st.health
+        c, rate = self._count(now)
         h.reconnects = s.reconnects()
         wall = time.monotonic()
         if wall - self._published >= 1.0:  # the figures on screen change once a second

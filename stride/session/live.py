@@ -276,6 +276,14 @@ class Session:
             if idle:
                 self.request_stop("end of recording")
 
+    def _said_at_end(self) -> None:
+        """Without a dashboard, the alerts of the session's last moments, once the analysis
+        has read all it received (with one, the summary's figures say them)."""
+        now = self.clock.monotonic()
+        self.health.at_end(now)
+        if self.alerts is not None and self.state.health.frames:
+            self.alerts.update(self.state, now)
+
     # -- life cycle ------------------------------------------------------------------------
     def run(self, *, ui: Callable[[Session], None] | None = None) -> SessionResult:
         """Run until stopped; ``ui`` (if given) drives the screen and keys from this thread."""
@@ -353,10 +361,12 @@ class Session:
             rest = list(analysis.get("steps") or [])[self._emitted :]
             if rest:  # the last steps become final only at the end of the stream
                 self._emit(rest)
+        self._said_at_end()
         c = self.pipeline.counters()
         session: dict[str, Any] = {
             "frames": c.get("frames", 0),
             "crc_errors": c.get("crc_errors", 0),
+            "discarded_bytes": c.get("discarded_bytes", 0),
             "gaps": c.get("gaps", 0),
             **({"lines": c["lines"], "bad_lines": c["bad_lines"]} if "lines" in c else {}),
             "reconnects": self.reconnects(),

@@ -38,6 +38,10 @@ class Health:
     #: lines and ``crc_errors`` its bad lines, and they are shown so.
     csv_lines: bool = False
     gaps: int = 0
+    #: Bytes of the box's stream that decoded to nothing (no frame, or a CRC error) and were
+    #: skipped: this session's, and over the last seconds (``RateMeter`` window).
+    skipped_bytes: int = 0
+    skipped_recent: int = 0
     reconnects: int = 0
     box_connected: bool = True
     box_message: str = ""

@@ -57,6 +57,8 @@ class RateMeter:
     def __init__(self, window_s: float = 2.0) -> None:
         self.window_s = window_s
         self._marks: deque[tuple[float, int]] = deque()
+        #: How much the total grew over the window, as of the last ``update``.
+        self.recent = 0
 
     def update(self, now: float, total: int) -> float:
         """Record the running total at ``now`` and return the rate over the window."""
@@ -64,6 +66,7 @@ class RateMeter:
         while len(self._marks) > 2 and now - self._marks[0][0] > self.window_s:
             self._marks.popleft()
         t0, n0 = self._marks[0]
+        self.recent = total - n0
         return (total - n0) / (now - t0) if now > t0 else 0.0
 
 

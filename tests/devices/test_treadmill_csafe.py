@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from devices.errors import DeviceError, InputError, ProtocolError
 from devices.treadmill import csafe
+from devices.treadmill.csafe_toggle import FrameToggle
 from devices.treadmill.testing import ScriptedPort, expected_exchange
 from devices.units import KMH, MPH
 
@@ -213,3 +214,31 @@ def test_corrupted_frames_are_caught_or_canonical(content: bytes, pos: int, valu
     except ProtocolError:
         return
     assert csafe.encode_frame(decoded.content, address=decoded.address) == bytes(frame)
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(0, 255)), max_size=40), st.booleans())
+def test_frame_toggle_counts_bit7_repeated_between_good_answers(
+    answers: list[int | None], on: bool
+) -> None:
+    """Each exchange: a good answer's status byte, or None (no answer, a bad frame). A
+    repeat is bit 7 equal to that of the good answer of the exchange just before."""
+    toggle = FrameToggle("check" if on else "off")
+    last: int | None = None
+    want = 0
+    for status in answers:
+        toggle.sent()
+        if status is None:
+            last = None
+            continue
+        repeated = on and last == status >> 7
+        assert toggle.answered(status) == repeated
+        want += repeated
+        last = status >> 7
+    assert toggle.repeats == want
+
+
+@pytest.mark.parametrize("value", ["on", "yes", "", "checks"])
+def test_frame_toggle_refuses_other_values(value: str) -> None:
+    with pytest.raises(InputError, match="toggle=check"):
+        FrameToggle(value)
+    assert FrameToggle(" Check ").on and not FrameToggle("OFF").on

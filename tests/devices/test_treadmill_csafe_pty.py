@@ -119,12 +119,14 @@ def _answer(rejects: bytes) -> Callable[[bytes], bytes]:
     return lambda f: rejects if f[1] == 0x25 else bytes.fromhex("F1 05 A5 03 28 00 31 BA F2")
 
 
-#: status 15: bits 5-4 = 1 (rejected), state 5 (InUse); 25: bits 5-4 = 2 (bad).
+#: status 15: bits 5-4 = 1 (rejected), state 5 (InUse); 25: bits 5-4 = 2 (bad); 35: bits
+#: 5-4 = 3 (not ready).
 @pytest.mark.parametrize(
     ("peer", "verdict"),
     [
         (_answer(bytes.fromhex("F1 15 15 F2")), "rejected"),
         (_answer(bytes.fromhex("F1 25 25 F2")), "bad"),
+        (_answer(bytes.fromhex("F1 35 35 F2")), "not ready"),
     ],
     indirect=["peer"],
 )
@@ -168,6 +170,78 @@ def test_a_setspeed_the_next_frame_rejects_is_said_once(
     assert t.stats.setspeed_not_taken == 2  # only the frame right after each SETSPEED
     (said,) = _warnings(caplog)
     assert "frame after a SETSPEED say rejected" in said and "?setspeed=off" in said
+
+
+def _flags_next_not_ready(f: bytes) -> bytes:
+    """SETSPEED answered ok; each GETSPEED with bits 5-4 = 3 (status 35, checksum 8A)."""
+    if f[1] == 0x25:
+        return bytes.fromhex("F1 05 05 F2")
+    return bytes.fromhex("F1 35 A5 03 28 00 31 8A F2")
+
+
+@pytest.mark.parametrize("peer", [_flags_next_not_ready], indirect=True)
+def test_a_setspeed_the_next_frame_says_not_ready_is_said_once(
+    peer: CsafePeer, caplog: pytest.LogCaptureFixture
+) -> None:
+    t = csafe.CsafeTreadmill.open(peer.path)
+    try:
+        with caplog.at_level(logging.WARNING, logger="devices.treadmill.csafe"):
+            t.set_speed(3.0 * KMH)
+            speed = t.read_speed().speeds_mps[0]
+    finally:
+        t.close()
+    assert speed == pytest.approx(4.0 * KMH) and t.stats.setspeed_not_taken == 1
+    (said,) = _warnings(caplog)
+    assert "frame after a SETSPEED say not ready" in said
+
+
+#: GETSPEED answered with a status byte alone: bits 5-4 = 3 (not ready), state 2 (Idle).
+@pytest.mark.parametrize("peer", [lambda f: bytes.fromhex("F1 32 32 F2")], indirect=True)
+def test_an_answer_without_speed_that_says_not_ready_is_no_reading_and_said_once(
+    peer: CsafePeer, caplog: pytest.LogCaptureFixture
+) -> None:
+    t = csafe.CsafeTreadmill.open(peer.path)
+    try:
+        with caplog.at_level(logging.WARNING, logger="devices.treadmill.csafe"):
+            for _ in range(3):
+                with pytest.raises(ProtocolError, match="bits 5-4 say not ready, state Idle"):
+                    t.read_speed()
+    finally:
+        t.close()
+    (said,) = _warnings(caplog)
+    assert "without a speed" in said and "belt speed unknown" in said
+
+
+#: 4.0 km/h answers with bit 7 set (status 85, checksum 3A) and clear (05, checksum BA).
+SPEED_T1 = bytes.fromhex("F1 85 A5 03 28 00 31 3A F2")
+SPEED_T0 = bytes.fromhex("F1 05 A5 03 28 00 31 BA F2")
+
+
+def _toggling(bits: list[int]) -> Callable[[bytes], bytes]:
+    """Answers each GETSPEED with bit 7 from ``bits`` in turn (then a bad checksum)."""
+    it = iter(bits)
+    return lambda f: {1: SPEED_T1, 0: SPEED_T0}.get(next(it, -1), BAD_CHECKSUM)
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_toggle_check_counts_a_repeated_frame_toggle_only_when_asked(
+    check: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    from devices.registry import parse_treadmill_spec
+
+    peer = CsafePeer(_toggling([0, 1, 0, 0, 1]))
+    t = parse_treadmill_spec(f"csafe:{peer.path}" + ("?toggle=check" if check else ""))
+    assert isinstance(t, csafe.CsafeTreadmill)
+    try:
+        with caplog.at_level(logging.WARNING, logger="devices.treadmill.csafe"):
+            speeds = [t.read_speed().speeds_mps[0] for _ in range(5)]
+    finally:
+        t.close()
+        peer.close()
+    assert speeds == pytest.approx([4.0 * KMH] * 5)  # the speed is read either way
+    assert t.toggle.repeats == (1 if check else 0)
+    said = [w for w in _warnings(caplog) if "frame toggle" in w]
+    assert len(said) == check and (not check or "?toggle=check" in said[0])
 
 
 @pytest.mark.parametrize("peer", [_answer(b"")], indirect=True)

@@ -12,6 +12,12 @@ NO_STEPS_S = 5.0
 DAMAGED_PER_S = 2.0
 
 
+#: Bytes of the box's stream skipped over the last seconds (decoding to no frame or line,
+#: or to CRC errors) from which the user is told: more than a frame cut at the port's
+#: opening or reopening, which is counted, not alarmed.
+SKIPPED_BYTES = 1024
+
+
 #: A treadmill silent past its driver's limit. What a reset looks like on the wire is not
 #: documented for any driver (docs/device-protocols.md), so the reset is named as a
 #: possibility, never inferred.
@@ -98,6 +104,16 @@ def current_alerts(state: SessionState, now: float, *, keys: bool | None = None)
                 f"({h.crc_errors} so far) - check the cable and its plugs; steps across "
                 "the damage are flagged",
                 "damaged",
+            )
+        )
+    if h.skipped_recent >= SKIPPED_BYTES:
+        out.append(
+            Alert(
+                "error",
+                f"Sensor box bytes decode to nothing: {h.skipped_recent} bytes skipped in the "
+                f"last seconds ({h.skipped_bytes} this session) - check the cable and its "
+                "plugs, and that the box sends at --baud",
+                "skipped",
             )
         )
     if h.treadmill and not h.treadmill_answering:

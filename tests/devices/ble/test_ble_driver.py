@@ -209,6 +209,60 @@ def test_specs() -> None:
         parse_spec("ftms:")
 
 
+def test_pace_option_picks_the_one_byte_pace_driver_and_stream() -> None:
+    """``?pace=uint8`` reads the pace fields as one byte: a driver of its own, whose name
+    is the recorded stream's protocol, so a recording is read back the same way."""
+    from devices.ble.record import encode_record
+    from devices.registry import reading_parser
+    from devices.treadmill.ftms import FtmsPace8Treadmill
+
+    spec = parse_spec("ftms:Treadmill?pace=uint8&timeout=3")
+    assert (spec.driver, spec.target, spec.options) == ("ftms-pace8", "Treadmill", {"timeout": 3.0})
+    assert parse_spec("ftms:Treadmill?pace=uint16").driver == "ftms"
+    assert parse_spec("ftms:sim?seed=1&pace=uint8") == parse_spec("ftms-pace8:sim?seed=1")
+    with pytest.raises(InputError, match="unknown pace value 'u8'") as err:
+        parse_spec("ftms:Treadmill?pace=u8")
+    assert err.value.fix is not None and "pace=uint16 or uint8" in err.value.fix
+    # speed 3.60 km/h, one-byte pace 5.0 km/min, heart rate 120
+    chunks = [(1.0, "rx", encode_record(0x2ACD, bytes.fromhex("2001 6801 32 78")))]
+    assert reading_parser("ftms")(chunks) == []  # refused: the width is unverified
+    (got,) = reading_parser("ftms-pace8")(chunks)
+    assert got.speeds_mps == (pytest.approx(1.0),) and got.heart_rate_bpm == 120
+    assert FtmsPace8Treadmill.silence_s == 3.0 and FtmsPace8Treadmill.device_kind == "ftms"
+
+
+def test_one_byte_pace_is_said_once_naming_the_option_then_read_with_it(world: str) -> None:
+    """A one-byte-pace notification through the driver's notification handler: said once
+    (with ``?pace=uint8``) and counted; the pace8 driver on the simulated treadmill reads
+    its notifications and this one."""
+    value = bytes.fromhex("2001 6801 32 78")
+    tm = open_ftms(world)
+    seen = Listener()
+    seen.start(tm)
+    try:
+        wait_for(lambda: len(seen.readings) >= 2, what="readings")
+        for _ in range(3):
+            tm._make_handler(0x2ACD)(value, 1.0)
+        wait_for(lambda: bool(seen.messages("does not parse")), what="the notice")
+    finally:
+        tm.close()
+    (said,) = seen.messages("does not parse")
+    assert "pace as uint8" in said and "ftms:NAME?pace=uint8" in said
+    assert tm.bad_notifications == 3
+
+    tm8 = parse_treadmill_spec(f"ftms:sim?world={world}&speed=3.6kmh&notify_hz=10&pace=uint8")
+    seen8 = Listener()
+    seen8.start(tm8)  # type: ignore[arg-type]
+    try:
+        wait_for(lambda: len(seen8.readings) >= 2, what="readings")
+        tm8._make_handler(0x2ACD)(value, 1.0)  # type: ignore[attr-defined]
+        read = lambda: any(r.heart_rate_bpm == 120 for r in seen8.readings)  # noqa: E731
+        wait_for(read, what="the one-byte pace notification read")
+    finally:
+        tm8.close()
+    assert tm8.name == "ftms-pace8" and tm8.bad_notifications == 0  # type: ignore[attr-defined]
+
+
 def test_bad_sim_options_are_one_line() -> None:
     from sim.ble.options import parse_ble_sim
 

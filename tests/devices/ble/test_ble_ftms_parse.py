@@ -4,6 +4,7 @@ and bad input (truncated, extra bytes, reserved bits)."""
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -36,6 +37,12 @@ LAYOUT = {
     13: [("step_count", "T", 1)],
 }
 RANGES = {"H": (0, 0xFFFF), "h": (-0x8000, 0x7FFF), "B": (0, 0xFF), "T": (0, 0xFFFFFF)}
+#: The 2017 XML's pace (pyftms, qdomyos-zwift): uint8 in 0.1 km/min, read with pace="uint8".
+LAYOUT_PACE8 = {
+    **LAYOUT,
+    5: [("instantaneous_pace_km_per_min", "B", 10)],
+    6: [("average_pace_km_per_min", "B", 10)],
+}
 
 
 def pack(code: str, raw: int) -> bytes:
@@ -45,14 +52,16 @@ def pack(code: str, raw: int) -> bytes:
 
 
 @st.composite
-def notifications(draw: st.DrawFn, bits: range = range(14)) -> tuple[bytes, dict[str, float]]:
+def notifications(
+    draw: st.DrawFn, bits: range = range(14), layout: dict[int, Any] = LAYOUT
+) -> tuple[bytes, dict[str, float]]:
     """A Treadmill Data value with random flags and field values, and what it carries."""
     present = draw(st.sets(st.sampled_from(list(bits))))
     flags = sum(1 << b for b in present if b) | (0 if 0 in present else 1)
     body = b""
     expect: dict[str, float] = {}
     for bit in sorted(present):
-        for name, code, div in LAYOUT[bit]:
+        for name, code, div in layout[bit]:
             raw = draw(st.integers(*RANGES[code]))
             body += pack(code, raw)
             expect[name] = raw / div
@@ -188,6 +197,40 @@ def test_one_byte_pace_is_refused_naming_the_pace_width(value: str) -> None:
     with pytest.raises(TruncatedValueError, match="pace as uint8") as info:
         parse_treadmill_data(bytes.fromhex(value))
     assert "unverified" in str(info.value) and info.value.fix
+
+
+def test_one_byte_pace_names_the_option_that_reads_it() -> None:
+    with pytest.raises(TruncatedValueError) as info:
+        parse_treadmill_data(bytes.fromhex("2001 6801 32 78"))
+    assert info.value.fix is not None and "ftms:NAME?pace=uint8" in info.value.fix
+
+
+def test_pace_uint8_reads_the_2017_layout() -> None:
+    # speed 3.60 km/h, instantaneous pace 0x32 = 5.0 km/min (0.1 km/min), heart rate 0x78
+    got = parse_treadmill_data(bytes.fromhex("2001 6801 32 78"), pace="uint8")
+    assert got.instantaneous_speed_kmh == 3.6 and got.heart_rate_bpm == 120
+    assert got.instantaneous_pace_km_per_min == 5.0 and got.instantaneous_pace is None
+    got = parse_treadmill_data(bytes.fromhex("6004 6801 32 33 5802"), pace="uint8")
+    assert (got.instantaneous_pace_km_per_min, got.average_pace_km_per_min) == (5.0, 5.1)
+    assert got.elapsed_time_s == 600
+
+
+@pytest.mark.parametrize("value", ["6000 b004 9600 a000", "2001 6801 9600 78"])
+def test_pace_uint8_refuses_two_byte_pace_naming_the_option_to_leave_out(value: str) -> None:
+    with pytest.raises(ExtraBytesError, match="one byte long per pace field") as info:
+        parse_treadmill_data(bytes.fromhex(value), pace="uint8")
+    assert info.value.fix == "leave ?pace=uint8 out of ftms:NAME"
+
+
+@given(notifications(layout=LAYOUT_PACE8))
+def test_random_flags_match_the_layout_table_with_one_byte_pace(
+    case: tuple[bytes, dict[str, float]],
+) -> None:
+    data, expect = case
+    got = parse_treadmill_data(data, pace="uint8")
+    assert got.present() == pytest.approx(expect)
+    again = encode_treadmill_data(pace="uint8", **got.present())
+    assert parse_treadmill_data(again, pace="uint8") == got
 
 
 @pytest.mark.parametrize("bit", [14, 15])
