@@ -9,10 +9,11 @@ the sensor-box decoder's, so everything downstream is the same.
 Policy (every bad input has a counted outcome, nothing raises):
 
 - Lines end with ``\\n`` (a trailing ``\\r`` is dropped). Blank lines and lines starting
-  with ``#`` are skipped (``comments``); a non-numeric line before the first good one is a
+  with ``#`` are skipped (``comments``); a non-numeric text line before the first good one is a
   header (``header_lines``); any other line that does not parse (wrong column count, not
   a number, NaN/inf, non-UTF-8) is counted in ``bad_lines`` and skipped. A line longer
-  than ``max_line`` bytes is discarded up to its newline (``overlong``).
+  than ``max_line`` bytes is discarded up to its newline (``overlong``). The bytes of
+  bad and over-long lines and of a line cut by the port count in ``discarded_bytes``.
 - Values are multiplied by ``value_scale``, rounded and stored as int16; values outside
   int16 are clipped and counted (``clipped``).
 - Time: the time column times its unit gives device microseconds. A line whose time does
@@ -197,7 +198,7 @@ class CsvStats:
     restarts: int = 0
     gaps: int = 0
     frames_lost: int = 0  # lines lost
-    discarded_bytes: int = 0  # an unfinished line when the port was reopened
+    discarded_bytes: int = 0  # in bad, over-long and cut lines (the module docstring)
     extra: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -268,8 +269,9 @@ class CsvLineDecoder:
                 break
             line = bytes(self._buf[start:nl])
             start = nl + 1
-            if self._skip:
+            if self._skip:  # the end of an over-long line
                 self._skip, self._synced = False, True
+                self.stats.discarded_bytes += len(line) + 1
                 continue
             if not self._synced:  # perhaps the tail of a line printed before the port opened
                 self._synced = True
@@ -277,15 +279,20 @@ class CsvLineDecoder:
                 continue
             if len(line) > self.config.max_line:
                 self.stats.overlong += 1
+                self.stats.discarded_bytes += len(line) + 1
                 continue
+            bad = self.stats.bad_lines
             row = self._line(line, host_t)
             if row is not None:
                 rows.append(row)
+            elif self.stats.bad_lines > bad:  # its bytes made no sample
+                self.stats.discarded_bytes += len(line) + 1
         del self._buf[:start]
         if len(self._buf) > self.config.max_line and not self._skip:
             self.stats.overlong += 1
             self._skip = True
         if self._skip:
+            self.stats.discarded_bytes += len(self._buf)
             self._buf.clear()
         return self._blocks(rows, host_t)
 
@@ -305,8 +312,9 @@ class CsvLineDecoder:
             nums = [float(fields[c]) for c in range(cfg.n_columns)]
             if not all(math.isfinite(x) for x in nums):
                 raise ValueError
-        except (ValueError, UnicodeDecodeError):
-            if self._n == 0 and self._looks_like_header(text):
+        except (ValueError, UnicodeDecodeError) as err:
+            noise = isinstance(err, UnicodeDecodeError)  # no text: never a header
+            if self._n == 0 and not noise and self._looks_like_header(text):
                 st.header_lines += 1
             else:
                 st.bad_lines += 1

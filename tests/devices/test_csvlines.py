@@ -248,3 +248,32 @@ def test_a_port_opened_mid_line_drops_the_first_line_of_each_connection() -> Non
     d.feed(b"5,1,2,3,4\n2000,1,2,3,4\n", 2.5)
     assert d.stats.lines == 3 and d.stats.discarded_bytes == 2 * len(b"0,1,2,3,4\n")
     assert CsvLineDecoder(CFG).feed(b"0,1,2,3,4\n", 1.0)  # by default the first line counts
+
+
+@pytest.mark.parametrize("cuts", [[], [700], [1, 1500, 2600], list(range(0, 3000, 97))])
+def test_bytes_that_make_no_line_are_counted_in_any_chunking(cuts: list[int]) -> None:
+    """Noise without a newline (an over-long line), a line of bytes that are no text, a
+    line that does not parse: every byte of them, newline included, in ``discarded_bytes``
+    (as the box decoder's bytes that made no good frame), whatever the chunks; the good
+    lines, comments and a header are not."""
+    rng = np.random.default_rng(3)
+    noise = bytes(b for b in rng.integers(1, 256, 2500, dtype=np.uint8).tobytes() if b != 10)
+    binary, bad = b"\xff\xfe\x81abc\r\n", b"12,ab,3,4,5\r\n"
+    data = b"# boot\r\ntime,a,b,c,d\r\n" + lines(3) + noise + b"\r\n" + lines(2, t0=100)
+    data += binary + bad + lines(2, t0=200)
+    blocks, d = decode(data, cuts=[c for c in cuts if c < len(data)])
+    assert d.stats.lines == 7 and d.stats.overlong == 1 and d.stats.bad_lines == 2
+    assert d.stats.comments == 1 and d.stats.header_lines == 1
+    assert d.stats.discarded_bytes == len(noise) + 2 + len(binary) + len(bad)
+    assert concat(blocks)[0].tolist()[-2:] == [200_000, 210_000]
+
+
+def test_bytes_that_are_no_text_before_the_first_good_line_are_no_header() -> None:
+    """A board at another baud rate from the start: its lines of noise (which hold a letter
+    or two) are bad lines with their bytes counted, never header lines."""
+    noise = b"\xc3\x28x\xa0Q\x91,\xfe\r\n"
+    _, d = decode(noise * 40)
+    assert d.stats.header_lines == 0 and d.stats.bad_lines == 40
+    assert d.stats.discarded_bytes == 40 * len(noise)
+    _, d = decode(b"time_ms,heel_l,toe_l,heel_r,toe_r\r\n" + lines(2))  # a true header
+    assert d.stats.header_lines == 1 and d.stats.discarded_bytes == 0

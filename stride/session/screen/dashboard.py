@@ -275,6 +275,7 @@ def health_view(state: SessionState) -> Text:
     frames, errors = ("lines", "bad lines") if h.csv_lines else ("frames", "CRC errors")
     text.append(f"  {h.frames_per_s:.0f} {frames}/s")
     text.append(f"  {errors} {h.crc_errors}", style="yellow" if h.crc_errors else "")
+    text.append(f"  bytes skipped {h.skipped_bytes}" if h.skipped_bytes else "", style="yellow")
     text.append(f"  gaps {h.gaps}", style="yellow" if h.gaps else "")
     text.append(f"  reconnects {h.reconnects}", style="yellow" if h.reconnects else "")
     text.append("\n")

@@ -105,12 +105,11 @@ _MAX_EVENTS = 8
 
 def _received(sess: dict[str, Any]) -> list[str]:
     """A board's CSV lines and bad lines (``lines`` in the session), else the box's frames
-    and CRC errors and the bytes that decoded to nothing and were skipped, if any (a board
-    drops its first line after the port opens: its bad lines say what it skipped)."""
-    if "lines" in sess:
-        return [f"lines {sess['lines']}", f"bad lines {sess.get('bad_lines', 0)}"]
+    and CRC errors; then the bytes that made no line or frame and were skipped, if any."""
     skipped = sess.get("discarded_bytes")
     extra = [f"bytes skipped {skipped}"] if skipped else []
+    if "lines" in sess:
+        return [f"lines {sess['lines']}", f"bad lines {sess.get('bad_lines', 0)}", *extra]
     return [f"frames {sess.get('frames', 0)}", f"CRC errors {sess.get('crc_errors', 0)}", *extra]
 
 

@@ -1,9 +1,9 @@
 """A DIY board that prints CSV lines (``time_ms,frame,ch0..ch3`` at 100 Hz) on a real
 pseudo-terminal, read by ``stride live --csv-map`` and ``stride check --csv-map``: the live
 steps equal what ``stride analyze`` and ``stride replay`` read back from the recording;
-lines that do not parse are counted as the box's CRC errors; a board that restarts goes
-on; a map that does not fit the lines, and lines without a map, get one line naming the
-fix."""
+lines that do not parse are counted as the box's CRC errors; bytes that make no line are
+counted, said and summed up as the box's; a board that restarts goes on; a map that does
+not fit the lines, and lines without a map, get one line naming the fix."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import synthbox
 from cli_helpers import stride_in_process, without_kernel_notice
@@ -97,13 +98,17 @@ def test_live_csv_board_recording_gives_the_same_steps(
     box: synthbox.PtyBox, tmp_path: Path
 ) -> None:
     board = board_lines(14.0, seed=3)
-    doc, _ = live_on(box, board.text, 14.0, tmp_path)
+    doc, stderr = live_on(box, board.text[5:], 14.0, tmp_path)  # the port opened mid-line
     steps = doc["steps"]
     assert len(steps) >= 14 and {s["side"] for s in steps} == {"L", "R"}
     measured = [s for s in steps if "edge" not in s["flags"]]  # the fixed belt's lengths
     assert len(measured) >= 10 and all(s["step_length_m"] is not None for s in measured)
     s = doc["session"]
     assert s["frames"] > 1000 and s["crc_errors"] == 0 and s["gaps"] == 0
+    # the cut first line is dropped and its bytes counted, not alarmed
+    cut = len(board.lines()[0]) - 5
+    assert s["discarded_bytes"] == cut and f"bytes skipped {cut}," in " ".join(stderr.split())
+    assert "decode to nothing" not in stderr
     rec = tmp_path / "rec"
     meta = json.loads((rec / "session.json").read_text())
     assert SessionReader(rec).streams == {"box": "csvlines"}
@@ -132,7 +137,10 @@ def test_garbage_lines_are_counted_and_a_board_restart_goes_on(
     assert s["crc_errors"] == len(GARBAGE)  # a line that does not parse: as a CRC error
     assert s["bad_lines"] == len(GARBAGE) and s["lines"] == s["frames"] > 1000
     said = " ".join(stderr.split())  # the summary names lines, as `stride check` does
-    assert f"lines {s['lines']}, bad lines {len(GARBAGE)}, gaps" in said
+    # their bytes as skipped (the board's first line, dropped, and its second header too)
+    skipped = len(first[0]) + sum(map(len, GARBAGE[1:])) + len(second[0])  # [0]: a comment
+    assert s["discarded_bytes"] == skipped
+    assert f"lines {s['lines']}, bad lines {len(GARBAGE)}, bytes skipped {skipped}, gaps" in said
     assert "CRC errors" not in said and "frames" not in said
     steps = doc["steps"]
     ics = [x["ic_s"] for x in steps]
@@ -143,6 +151,29 @@ def test_garbage_lines_are_counted_and_a_board_restart_goes_on(
     assert s["restarts"] == 1 and "box restarts 1" in said
     assert stderr.count("stride: note: sensor box restarted (once this session)") == 1
     assert "no belt speed" not in stderr.lower()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux /proc")
+def test_noise_without_newlines_is_counted_and_said_as_the_boxs(
+    box: synthbox.PtyBox, tmp_path: Path
+) -> None:
+    """20 KB of noise without a newline (the board at another baud rate for a moment, a
+    loose plug) made one over-long line: counted nowhere, said only by the 3-second "no
+    lines decode" alert. Its bytes are now skipped bytes, as the box's: in the session's
+    JSON, said at once on stderr (the dashboard's alert) and in the summary."""
+    noise = bytes(b for b in np.random.default_rng(8).bytes(21_000) if b != 10)[:20_000]
+    first, second = board_lines(6.0, seed=4), board_lines(6.0, seed=5, header=False)
+    doc, stderr = live_on(box, first.text + noise + b"\n" + second.text, 14.0, tmp_path)
+    s = doc["session"]
+    skipped = len(first.lines()[0]) + len(noise) + 1  # the header, dropped, and the noise
+    assert s["discarded_bytes"] == skipped and s["bad_lines"] == 0, s
+    said = [line for line in stderr.splitlines() if "decode to nothing" in line]
+    assert said[0].startswith("stride: warning: sensor box bytes decode to nothing: "), said
+    assert len([line for line in said if "warning" in line]) == 1, said
+    assert f"bad lines 0, bytes skipped {skipped}," in " ".join(stderr.split())
+    ics = [x["ic_s"] for x in doc["steps"]]
+    assert min(ics) < 4.0 and max(ics) > 9.0  # steps before and after the noise
 
 
 @pytest.mark.slow

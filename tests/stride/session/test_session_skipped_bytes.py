@@ -65,3 +65,34 @@ def test_skipped_bytes_alert_only_past_a_frame_cut_at_opening() -> None:
     (alert,) = [a for a in current_alerts(state, 0.0) if a.kind == "skipped"]
     assert alert.level == "error" and f"{SKIPPED_BYTES} bytes skipped" in alert.text
     assert "(5000 this session)" in alert.text
+
+
+@pytest.mark.parametrize("csv", [False, True])
+def test_the_devices_line_and_the_summary_show_skipped_bytes(csv: bool) -> None:
+    """The box's or a CSV board's skipped bytes on the dashboard's devices line (they were
+    only in the alert, for 2 s, and in the summary) and in the summary, when there are any."""
+    import io
+
+    from rich.console import Console
+
+    from stride.session.protocols import SessionResult
+    from stride.session.screen.dashboard import health_view
+    from stride.session.screen.summary import summary_table
+
+    state = SessionState(None)
+    state.health.csv_lines = csv
+    assert "skipped" not in health_view(state).plain
+    state.health.skipped_bytes = 5000
+    first = health_view(state).plain.splitlines()[0]
+    assert first.startswith("box connected") and "bytes skipped 5000" in first
+    sess = {"frames": 900, "crc_errors": 3, "discarded_bytes": 5000, "gaps": 0}
+    if csv:
+        sess |= {"lines": 900, "bad_lines": 3}
+    console = Console(file=io.StringIO(), record=True, width=100, color_system=None)
+    console.print(summary_table(SessionResult({"summary": {"steps": 12}}, sess, None)))
+    said = " ".join(console.export_text().split())
+    errors = "bad lines 3" if csv else "CRC errors 3"
+    assert f"{errors}, bytes skipped 5000" in said
+    sess["discarded_bytes"] = 0
+    console.print(summary_table(SessionResult({"summary": {"steps": 12}}, sess, None)))
+    assert "skipped" not in console.export_text().split("bytes skipped 5000")[-1]
