@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import math
 import re
 from pathlib import Path
@@ -44,7 +45,39 @@ def test_report_is_self_contained_with_four_plots(session_dir: Path, tmp_path: P
     assert len(re.findall(r'<img class="plot"[^>]+src="data:image/png;base64,', text)) == 4
     assert not re.search(r'(src|href)="(https?:)?//', text)  # nothing fetched from the network
     assert "Step length against the target" in text and "Event timeline" in text
-    assert "1 gap" in text and "+13.3" in text and "P7" in text
+    assert "1 marked gap (samples missing)" in text and "+13.3" in text and "P7" in text
+
+
+def test_flagged_steps_are_named_as_a_person_reads_them(
+    session_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The timeline's marks and the sentence below it say what a flag means, not its key in
+    steps.csv ("flagged: 6 edge" told a clinician nothing)."""
+    from stride.report import plots
+
+    with (session_dir / "steps.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    rows[0]["flags"] = "edge"  # the first step: no earlier contact to measure from
+    with (session_dir / "steps.csv").open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert load_session(session_dir).steps[0]["flags"] == ["edge"]
+    marks: list[str] = []
+    timeline = plots.timeline
+
+    def spy(stance, flagged, gaps, window):  # type: ignore[no-untyped-def]
+        marks.extend(label for side in flagged.values() for _, label in side)
+        return timeline(stance, flagged, gaps, window)
+
+    monkeypatch.setattr(plots, "timeline", spy)
+    text = session_report(session_dir, tmp_path / "r.html").read_text()
+    assert sorted(marks) == ["first", "gap"]
+    said = re.search(r"flagged and left out of the summary: ([^<]*)</p>", text)
+    assert said and said.group(1) == (
+        "1 marked first (no earlier contact to measure from), 1 marked gap (samples missing)."
+    )
+    assert "edge" not in re.sub(r'src="[^"]*"', "", text)
 
 
 def test_existing_output_is_refused_unless_forced(session_dir: Path, tmp_path: Path) -> None:
