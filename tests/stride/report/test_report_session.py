@@ -160,3 +160,19 @@ def test_rolling_statistics_golden() -> None:
     assert np.isnan(cv[:3]).all()
     # 1, 2, 4: mean 7/3, sample SD sqrt(7/3)
     assert cv[3] == pytest.approx(100 * math.sqrt(7 / 3) / (7 / 3))
+
+
+def test_a_dfa_alpha_too_short_to_compute_is_said_in_words() -> None:
+    """Under 71 strides a foot has no DFA alpha: said as "not computed", never "none"
+    (a session report and `stride analyze` printed "DFA alpha L none (47 strides)")."""
+    from stride.core.norms import dfa_reading
+
+    both = dfa_reading({"L": None, "R": None, "n": {"L": 47, "R": 46}})
+    assert both == (
+        "DFA alpha not computed (47 strides left, 46 strides right): fewer than the 600 "
+        "strides DFA needs (Damouras et al. 2010)"
+    )
+    one = dfa_reading({"L": 0.81, "R": None, "n": {"L": 80, "R": 60}})
+    assert one.startswith("DFA alpha L 0.81 (80 strides), R not computed (60 strides): fewer")
+    assert one.endswith("not to be read as a finding")
+    assert "none" not in both + one
