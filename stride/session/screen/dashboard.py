@@ -232,12 +232,15 @@ def figures_view(state: SessionState, roll: Rolling) -> Text:
     """Rolling symmetry, share on target, variability, roll-over and loading (one Text)."""
     tol = state.symmetry_tolerance_pct
     out = Text(no_wrap=True, overflow="crop")
-    out.append(f"{'20 strides':<12}{'L':>8}{'R':>8}{'SI':>8}\n", style="bold")
+    out.append(f"{'20 strides':<12}{'L':>8}{'R':>8}{'SI %':>6}\n", style="bold")
 
     def row(label: str, left: str = "", right: str = "", si: float | None = None) -> None:
         out.append(f"{label:<12}{left:>8}{right:>8}")
         if si is not None or label in ("step length", "step time", "stance", "loading"):
-            out.append(f"{fmt_pct(si, signed=True):>8}", style=_sym_style(si, tol))
+            style = _sym_style(si, tol)
+            out.append("     —" if si is None else f"{si:+6.1f}", style=style)
+            if si is not None:  # within the normal range or not: a shape, not only colour
+                out.append(f" {ON_TICK if abs(si) <= tol else OFF_TICK}", style=style)
         out.append("\n")
 
     def pct(x: float | None) -> str:
@@ -260,7 +263,7 @@ def figures_view(state: SessionState, roll: Rolling) -> Text:
     hf = roll.heel_first_share
     row("heel first", pct(hf["L"]), pct(hf["R"]))
     row("loading", si=roll.si_loading)
-    out.append("SI > 0: left larger", style="dim")
+    out.append(f"SI > 0: left larger, {ON_TICK} |SI| ≤ {tol:.1f} %", style="dim")
     return out
 
 

@@ -41,12 +41,15 @@ def test_dashboard_shows_the_rolling_figures(make_steps: Any) -> None:
     assert "3.6 km/h (set 3.6)" in text
     # the target named (60 * 1.0 / 0.60 = 100); off by more than 5 %: a cross, not only yellow
     assert f"cadence {roll.cadence_spm:.0f}, target 100 /min ✗" in text
-    assert f"{roll.si_step_length:+.1f} %" in text
+    # each SI within the normal range (|SI| <= 9.5 %) or not: a tick or a cross, not only
+    # its colour (colour-blind safe), as the cadence
+    assert f"{roll.si_step_length:+.1f} ✗" in text and roll.si_step_length > 9.6
+    assert "SI > 0: left larger, ✓ |SI| ≤ 9.5 %" in text
     # step time and stance: each foot's mean, not only the SI (20 strides of 0.52 / 0.50 s)
     row = next(line for line in text.splitlines() if "step time" in line)
-    assert "520 ms" in row and "500 ms" in row and f"{roll.si_step_time:+.1f} %" in row
+    assert "520 ms" in row and "500 ms" in row and f"{roll.si_step_time:+.1f} ✓" in row
     row = next(line for line in text.splitlines() if "stance" in line)
-    assert "620 ms" in row and "580 ms" in row and f"{roll.si_stance:+.1f} %" in row
+    assert "620 ms" in row and "580 ms" in row and f"{roll.si_stance:+.1f} ✓" in row
     assert "target 60 cm ±5 (2 lines × 30 cm)" in text
     # last landing errors per foot; on target a dot, off a cross (a shape, not only colour)
     on = [line for line in text.splitlines() if "+3.0 cm" in line]
