@@ -256,8 +256,9 @@ def figures_view(state: SessionState, roll: Rolling) -> Text:
     row("step time", _ms(roll.step_time_s.get("L")), _ms(roll.step_time_s.get("R")),
         roll.si_step_time)  # fmt: skip
     row("stance", _ms(roll.stance_s.get("L")), _ms(roll.stance_s.get("R")), roll.si_stance)
-    within = state.within_share()
-    row("on target", pct(within["L"]), pct(within["R"]))
+    if state.target is not None and state.target.step_length_m is not None:
+        within = state.within_share()  # without a target: no row of dashes
+        row("on target", pct(within["L"]), pct(within["R"]))
     cv = roll.stride_time_cv
     row("stride CV", fmt_pct(cv["L"], digits=1), fmt_pct(cv["R"], digits=1))
     hf = roll.heel_first_share
