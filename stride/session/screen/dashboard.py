@@ -268,32 +268,38 @@ def figures_view(state: SessionState, roll: Rolling) -> Text:
     return out
 
 
-def health_view(state: SessionState) -> Text:
+def health_view(state: SessionState, width: int = 116) -> Text:
+    """The devices' figures, each line wrapped between two figures at ``width`` (a busy
+    machine's "latency p50 10.3 p99 101.2 ms" was cut at 80 columns)."""
     h = state.health
-    text = Text(no_wrap=True, overflow="crop")
-    text.append("box ", style="bold")
-    if h.box_connected:
-        text.append("connected", style="green")
-    else:
-        text.append("UNPLUGGED", style="bold white on red")
     frames, errors = ("lines", "bad lines") if h.csv_lines else ("frames", "CRC errors")
-    text.append(f"  {h.frames_per_s:.0f} {frames}/s")
-    text.append(f"  {errors} {h.crc_errors}", style="yellow" if h.crc_errors else "")
-    text.append(f"  gaps {h.gaps}", style="yellow" if h.gaps else "")
-    text.append(f"  reconnects {h.reconnects}", style="yellow" if h.reconnects else "")
-    text.append("\n")
+    box = [
+        Text.assemble(("box ", "bold"), ("connected", "green"))
+        if h.box_connected
+        else Text.assemble(("box ", "bold"), ("UNPLUGGED", "bold white on red")),
+        Text(f"{h.frames_per_s:.0f} {frames}/s"),
+        Text(f"{errors} {h.crc_errors}", style="yellow" if h.crc_errors else ""),
+        Text(f"gaps {h.gaps}", style="yellow" if h.gaps else ""),
+        Text(f"reconnects {h.reconnects}", style="yellow" if h.reconnects else ""),
+    ]
+    host: list[Text] = []
     if h.treadmill:
-        text.append(f"treadmill {h.treadmill} ", style="bold")
-        if h.treadmill_answering:
-            text.append("answering  ", style="green")
-        else:
-            text.append("NOT ANSWERING", style="bold white on red")
-            text.append("  ")
+        host.append(
+            Text.assemble(
+                (f"treadmill {h.treadmill} ", "bold"),
+                ("answering", "green")
+                if h.treadmill_answering
+                else ("NOT ANSWERING", "bold white on red"),
+            )
+        )
         if h.treadmill_read_only:
-            text.append("read-only  ", style="yellow")
-    text.append(f"CPU {h.cpu_percent:.0f} %")
+            host.append(Text("read-only", style="yellow"))
+    host.append(Text(f"CPU {h.cpu_percent:.0f} %"))
     if h.latency_p99_ms is not None:
-        text.append(f"  latency p50 {h.latency_p50_ms:.1f} p99 {h.latency_p99_ms:.1f} ms")
+        host.append(Text(f"latency p50 {h.latency_p50_ms:.1f} p99 {h.latency_p99_ms:.1f} ms"))
+    text = pack(box, width)
+    text.append("\n")
+    text.append_text(pack(host, width))
     return text
 
 
@@ -348,15 +354,17 @@ def render(
     alert_rows = max(alert_rows, 3)
     foot = footer(state, width)
     foot_rows = foot.plain.count("\n") + 1
+    devices = health_view(state, width - 4)
+    device_rows = devices.plain.count("\n") + 1
     # the lines panel's inner rows: minus header, devices, alerts, footer and its borders
-    inner = max(6, height - head_rows - 4 - (alert_rows + 2) - foot_rows - 2)
+    inner = max(6, height - head_rows - (device_rows + 2) - (alert_rows + 2) - foot_rows - 2)
     per_side = max(1, (inner - 4) // 2)  # two title lines, a scale line per foot
     ruler = 41 if width >= 110 else 25
     layout = Layout(name="root")
     layout.split_column(
         Layout(head, name="header", size=head_rows),
         Layout(name="body", ratio=1),
-        Layout(Panel(health_view(state), title="devices", border_style="blue"), size=4),
+        Layout(Panel(devices, title="devices", border_style="blue"), size=device_rows + 2),
         Layout(Panel(alerts, title="alerts", border_style="blue"), size=alert_rows + 2),
         Layout(foot, size=foot_rows),
     )

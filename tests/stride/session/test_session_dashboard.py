@@ -209,3 +209,20 @@ def test_a_csv_boards_lines_are_named_lines() -> None:
     assert "100 lines/s bad lines 40 gaps 0" in text
     assert "Sensor box data damaged: 5 bad lines/s (40 so far)" in text
     assert "frames" not in text and "CRC" not in text
+
+
+def test_the_devices_figures_are_never_cut_at_80_columns(make_steps: Any) -> None:
+    """A treadmill not answering on a busy machine: the devices' second line was cut at 80
+    columns ("... CPU 12 %  latency p50 10.3 p"); it wraps between two figures."""
+    s = SessionState(Target(step_length_m=0.60, tolerance_m=0.05))
+    s.started_host_t = 0.0
+    s.add_steps(make_steps(20, left=0.60, right=0.60), host_t=9.9)
+    h = s.health
+    h.treadmill, h.treadmill_answering, h.treadmill_read_only = "trackmaster", False, True
+    h.frames_per_s, h.crc_errors, h.gaps, h.reconnects = 1000.0, 12345, 123, 45
+    h.cpu_percent, h.latency_p50_ms, h.latency_p99_ms = 12.0, 10.3, 101.2
+    for width in (80, 140):
+        text = screen(s, width=width, height=30)
+        assert "latency p50 10.3 p99 101.2 ms" in text, width
+        assert "treadmill trackmaster NOT ANSWERING" in text and "reconnects 45" in text
+        assert max(len(line) for line in text.splitlines()) <= width
