@@ -36,7 +36,7 @@ LARGER = {
 #: timeline's marks, and what it means.
 FLAGS = {
     "gap": ("gap", "samples missing"),
-    "edge": ("first", "no earlier contact to measure from"),
+    "edge": ("start", "no trusted earlier contact to measure from, as at the start of the record"),
     "stop": ("pause", "a pause in walking"),
     "turn": ("turn", "a turn or hesitation"),
     "alternation": ("missed", "a missed or extra contact"),
@@ -50,8 +50,9 @@ def flag_label(flag: str) -> str:
 
 
 def flag_counts(counts: dict[str, int]) -> str:
-    """How many steps carry each flag, in words: ``6 marked first (no earlier contact to
-    measure from), 1 marked gap (samples missing)``."""
+    """How many steps carry each flag, in words: ``6 marked start (no trusted earlier
+    contact to measure from, as at the start of the record), 1 marked gap (samples
+    missing)``."""
     parts = []
     for flag, n in sorted(counts.items()):
         label, meaning = FLAGS.get(flag, (flag, ""))

@@ -57,7 +57,7 @@ def test_flagged_steps_are_named_as_a_person_reads_them(
 
     with (session_dir / "steps.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
-    rows[0]["flags"] = "edge"  # the first step: no earlier contact to measure from
+    rows[0]["flags"] = "edge"  # the first step: nothing earlier to measure from
     with (session_dir / "steps.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -72,10 +72,11 @@ def test_flagged_steps_are_named_as_a_person_reads_them(
 
     monkeypatch.setattr(plots, "timeline", spy)
     text = session_report(session_dir, tmp_path / "r.html").read_text()
-    assert sorted(marks) == ["first", "gap"]
+    assert sorted(marks) == ["gap", "start"]
     said = re.search(r"flagged and left out of the summary: ([^<]*)</p>", text)
     assert said and said.group(1) == (
-        "1 marked first (no earlier contact to measure from), 1 marked gap (samples missing)."
+        "1 marked start (no trusted earlier contact to measure from, as at the start of the "
+        "record), 1 marked gap (samples missing)."
     )
     assert "edge" not in re.sub(r'src="[^"]*"', "", text)
 
