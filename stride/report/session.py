@@ -214,13 +214,13 @@ def _summary_rows(s: dict[str, Any]) -> list[tuple[str, str, str]]:
             rows.append((name, left, right))
     within = _obj(_obj(s.get("target")).get("within"))
     cv = _obj(_obj(s.get("variability")).get("stride_time_cv"))
-    for name, values, spec in (
-        ("steps on target", within, "{:.0%}"),
-        ("stride-time CV", cv, "{:.1f} %"),
+    for name, values, k, spec in (
+        ("steps on target", within, 100.0, "{:.0f} %"),  # "82 %" as "2.1 %", not "82%"
+        ("stride-time CV", cv, 1.0, "{:.1f} %"),
     ):
         by_side = [number(values.get(sd)) for sd in "LR"]
         if any(v is not None for v in by_side):
-            left, right = ("" if v is None else spec.format(v) for v in by_side)
+            left, right = ("" if v is None else spec.format(k * v) for v in by_side)
             rows.append((name, left, right))
     return rows
 

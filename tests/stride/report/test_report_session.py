@@ -46,6 +46,9 @@ def test_report_is_self_contained_with_four_plots(session_dir: Path, tmp_path: P
     assert not re.search(r'(src|href)="(https?:)?//', text)  # nothing fetched from the network
     assert "Step length against the target" in text and "Event timeline" in text
     assert "1 marked gap (samples missing)" in text and "+13.3" in text and "P7" in text
+    # each percentage with its space, the share on target as the CV ("90%" beside "1.8 %")
+    assert "<td>steps on target</td><td>90 %</td><td>70 %</td>" in text
+    assert "<td>stride-time CV</td><td>1.8 %</td><td>1.9 %</td>" in text
 
 
 def test_flagged_steps_are_named_as_a_person_reads_them(
