@@ -328,14 +328,17 @@ def alerts_view(state: SessionState, now: float, width: int = 116) -> tuple[Text
 
 def footer(state: SessionState, width: int = 120) -> Text:
     """The keys that do something here (a replay has no belt to drive nor a walker to
-    pace: only pause, quit and a walker's view's metronome), and where the walker's view
+    pace: only pause, quit and a walker's view's metronome; a live session without a
+    treadmill, or with one that is read-only, no belt keys), and where the walker's view
     is served (``--view``), on as many lines as the width needs: the address is never cut."""
     if state.replay:
         keys = ["space pause scoring", "q end replay"]
         if state.view_url:  # the walker's view clicks the metronome, even in a replay
             keys.insert(1, "m view's metronome")
-    else:
-        keys = ["+ / - belt speed", "space pause scoring", "m metronome", "q end session"]
+    else:  # the belt keys only where a treadmill takes speed commands now
+        h = state.health
+        drive = ["+ / - belt speed"] if h.treadmill and not h.treadmill_read_only else []
+        keys = [*drive, "space pause scoring", "m metronome", "q end session"]
     items = [Text(k, style="dim") for k in keys]
     items[0] = Text.assemble(" ", items[0])
     if state.view_url:

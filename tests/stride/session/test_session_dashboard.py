@@ -146,7 +146,13 @@ def test_replay_shows_recording_time_and_only_its_keys(make_steps: Any) -> None:
     s.started_host_t = 0.0
     s.elapsed_s = 5.0
     live = screen(s)
-    assert "+ / - belt speed" in live and "m metronome" in live and "00:05" in live
+    # no treadmill to drive (the box's belt frames): no belt keys
+    assert "belt speed" not in live and "m metronome" in live and "00:05" in live
+    s.health.treadmill = "csafe"
+    assert "+ / - belt speed" in screen(s)
+    s.health.treadmill_read_only = True  # e.g. csafe:PORT?setspeed=off
+    assert "belt speed" not in screen(s) and "read-only" in screen(s)
+    s.health.treadmill_read_only = False
     s.recording_s = 75.0  # four times as fast: 75 s of the recording in 5 s
     text = screen(s)
     assert "recording 01:15" in text and "00:05" not in text
