@@ -20,6 +20,7 @@ IMAGES = HERE / "images"
 def _session_report(work: Path) -> Path:
     from sim.profiles import parse_profile
     from sim.session import SessionSpec, simulate_session
+    from stride.cli.sim import SessionAnalysis
     from stride.report.session import session_report
 
     prof = parse_profile("antalgic-left:0.5")
@@ -27,7 +28,8 @@ def _session_report(work: Path) -> Path:
         minutes=2.0, speed_mps=0.9, params=prof.params, profile=prof.label, seed=4,
         speed_changes=((60.0, 1.1),), subject="P7",
     )  # fmt: skip
-    simulate_session(work / "session", spec)
+    # with its steps.csv and summary.json, as `stride sim session` writes them
+    simulate_session(work / "session", spec, derive=SessionAnalysis().derive)
     return session_report(work / "session", work / "session.html")
 
 

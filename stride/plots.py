@@ -46,14 +46,16 @@ def plot_analysis(
     lo, hi = np.searchsorted(times, [start, start + window_s])
     t = times[lo:hi]
     forces = np.asarray(signals.forces)[lo:hi]
-    from stride.report.plots import SIDE_COLOURS as colors  # one colour per side everywhere
+    # one colour and one marker per side in every plot, named in words, legends beside
+    from stride.report.plots import SIDE_COLOURS as colors
+    from stride.report.plots import SIDE_MARKERS, SIDE_NAMES
 
     for side in ("L", "R"):
         cols = signals.side_columns(side)
         if not cols or t.size == 0:
             continue
         total = forces[:, cols].astype(np.float64).sum(axis=1)
-        ax_sig.plot(t, total, color=colors[side], lw=0.8, label=f"{side} force")
+        ax_sig.plot(t, total, color=colors[side], lw=0.8, label=f"{SIDE_NAMES[side]} force")
         c = result.contacts[side]
         sel = (c.on_t < start + window_s) & (c.off_t > start) & c.complete
         for on, off in zip(c.on_t[sel], c.off_t[sel], strict=True):
@@ -64,7 +66,7 @@ def plot_analysis(
     ax_sig.set_xlabel("time (s)  [v initial contact, ^ final contact]")
     ax_sig.set_ylabel(f"summed force ({signals.units})")
     ax_sig.set_title(f"Contacts and events, {window_s:g} s from {start:.1f} s")
-    ax_sig.legend(loc="upper right", fontsize=8)
+    ax_sig.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
 
     lengths = table["step_length_m"]
     use_length = bool(np.isfinite(lengths[table.valid]).any())
@@ -74,8 +76,9 @@ def plot_analysis(
     for code, side in enumerate(("L", "R")):
         rows = table.valid & (table.side == code)
         ax_len.plot(
-            table["ic_s"][rows], table[key][rows], "o", ms=3, color=colors[side], label=side
-        )
+            table["ic_s"][rows], table[key][rows], SIDE_MARKERS[side], ms=3, color=colors[side],
+            label=SIDE_NAMES[side],
+        )  # fmt: skip
     if use_length and target is not None and target.step_length_m is not None:
         ax_len.axhline(target.step_length_m, color="k", lw=1, label="target")
         ax_len.axhspan(
@@ -88,7 +91,7 @@ def plot_analysis(
     ax_len.set_xlabel("time of initial contact (s)")
     ax_len.set_ylabel(label)
     ax_len.set_title("Usable steps per side")
-    ax_len.legend(loc="upper right", fontsize=8)
+    ax_len.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     png = io.BytesIO()
     fig.savefig(png, format="png", dpi=100)
     plt.close(fig)

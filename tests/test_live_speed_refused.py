@@ -36,6 +36,25 @@ def test_speed_without_a_treadmill_to_drive_is_refused(tmp_path: Path, treadmill
     assert not (tmp_path / "rec").exists()  # refused before anything was opened
 
 
+def test_speed_with_a_foot_pod_is_refused(tmp_path: Path) -> None:
+    """``--speed-source rsc:sim --speed 4kmh``: a foot pod measures the walker overground;
+    the session said only "rsc treadmill's speed cannot be set from here: set it at its
+    console", as if a pod had one."""
+    args = LiveArgs(
+        port="sim://box?seed=1",
+        treadmill="rsc:sim",
+        speed="4kmh",
+        no_ui=True,
+        history=False,
+        record=tmp_path / "rec",
+    )
+    with pytest.raises(InputError) as err:
+        run_live(args)
+    assert str(err.value).startswith("--speed 4kmh: with --speed-source rsc:sim the walker")
+    assert err.value.fix == "leave --speed out"
+    assert not (tmp_path / "rec").exists()  # refused before anything was opened
+
+
 @pytest.mark.slow
 def _csafe_session(tmp_path: Path, options: str, pressed: list[int]) -> str:
     """A 2-second ``--speed 3.0kmh`` session on a simulated CSAFE treadmill (``options``

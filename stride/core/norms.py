@@ -45,14 +45,19 @@ def dfa_reading(alpha: dict[str, object]) -> str:
     summary's ``variability.dfa_alpha``)."""
     counts = alpha.get("n")
     counts = counts if isinstance(counts, dict) else {}
-    parts = []
+    parts, strides = [], []
     short = False
     for side in ("L", "R"):
         value, n = alpha.get(side), counts.get(side)
-        strides = f"{n} strides" if isinstance(n, int) else "strides unknown"
-        shown = f"{value:.2f}" if isinstance(value, int | float) else "none"
-        parts.append(f"{side} {shown} ({strides})")
+        strides.append(f"{n} strides" if isinstance(n, int) else "strides unknown")
+        shown = f"{value:.2f}" if isinstance(value, int | float) else "not computed"
+        parts.append(f"{side} {shown} ({strides[-1]})")
         short = short or not (isinstance(n, int) and n >= DFA_MIN_STRIDES)
+    if not any(isinstance(alpha.get(side), int | float) for side in ("L", "R")):
+        return (  # too few strides on both feet: no value, so nothing to caution about
+            f"DFA alpha not computed ({strides[0]} left, {strides[1]} right): fewer than "
+            f"the {DFA_MIN_STRIDES} strides DFA needs ({DFA_SOURCE})"
+        )
     text = "DFA alpha " + ", ".join(parts)
     if short:
         text += (

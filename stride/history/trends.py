@@ -256,7 +256,10 @@ def fit_exponential(
 
     ``floor``: the lowest plateau the quantity allows (0 for an absolute value such as
     |SI|); a plateau below it is held at it and the amplitude fitted alone.
-    Deterministic and dependency-free; None with fewer than 3 points or no spread in x.
+    Deterministic and dependency-free; None with fewer than 3 points or no spread in x,
+    and None where the best tau is under half the shortest interval between two points:
+    the whole change falls between two sessions, a jump rather than a recovery curve
+    (three sessions of |SI| 10.1, 9.6, 9.9 % fitted tau 0.0 and a curve from 10^15 %).
     """
     xs = np.asarray(x, dtype=float)
     ys = np.asarray(y, dtype=float)
@@ -277,6 +280,8 @@ def fit_exponential(
             best = (sse, float(coef[0]), float(coef[1]), float(tau))
     assert best is not None
     sse, plateau, amp, tau = best
+    if tau < 0.5 * float(np.min(np.diff(np.unique(xs)))):
+        return None
     # Re-express the amplitude at x = 0 rather than at the first point.
     amp *= math.exp(xs[0] / tau)
     return ExpFit(plateau, amp, tau, math.sqrt(sse / xs.size))

@@ -32,6 +32,34 @@ LARGER = {
     "loading": "foot takes more load",
 }
 
+#: A step's flags (docs/metrics.md) as the report says them: a short label for the event
+#: timeline's marks, and what it means.
+FLAGS = {
+    "gap": ("gap", "samples missing"),
+    "edge": ("start", "no trusted earlier contact to measure from, as at the start of the record"),
+    "stop": ("pause", "a pause in walking"),
+    "turn": ("turn", "a turn or hesitation"),
+    "alternation": ("missed", "a missed or extra contact"),
+    "belt-unknown": ("no belt", "the belt's speed unknown"),
+}
+
+
+def flag_label(flag: str) -> str:
+    """The short label of a step's flag (the flag itself where it has none)."""
+    return FLAGS.get(flag, (flag, ""))[0]
+
+
+def flag_counts(counts: dict[str, int]) -> str:
+    """How many steps carry each flag, in words: ``6 marked start (no trusted earlier
+    contact to measure from, as at the start of the record), 1 marked gap (samples
+    missing)``."""
+    parts = []
+    for flag, n in sorted(counts.items()):
+        label, meaning = FLAGS.get(flag, (flag, ""))
+        parts.append(f"{n} marked {label}" + (f" ({meaning})" if meaning else ""))
+    return ", ".join(parts)
+
+
 SYMMETRY_NORMAL_TEXT = (
     f"normal: left/right ratio 0.9-1.1, i.e. |SI| ≤ {NORMAL_SI:.1f} % ({SYMMETRY_SOURCE})"
 )

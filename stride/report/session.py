@@ -35,6 +35,8 @@ from stride.report.readable import (
     NAMES,
     STRIDE_CV_NORMAL_TEXT,
     SYMMETRY_NORMAL_TEXT,
+    flag_counts,
+    flag_label,
     number,
     signed_si,
     speed,
@@ -212,13 +214,13 @@ def _summary_rows(s: dict[str, Any]) -> list[tuple[str, str, str]]:
             rows.append((name, left, right))
     within = _obj(_obj(s.get("target")).get("within"))
     cv = _obj(_obj(s.get("variability")).get("stride_time_cv"))
-    for name, values, spec in (
-        ("steps on target", within, "{:.0%}"),
-        ("stride-time CV", cv, "{:.1f} %"),
+    for name, values, k, spec in (
+        ("steps on target", within, 100.0, "{:.0f} %"),  # "82 %" as "2.1 %", not "82%"
+        ("stride-time CV", cv, 1.0, "{:.1f} %"),
     ):
         by_side = [number(values.get(sd)) for sd in "LR"]
         if any(v is not None for v in by_side):
-            left, right = ("" if v is None else spec.format(v) for v in by_side)
+            left, right = ("" if v is None else spec.format(k * v) for v in by_side)
             rows.append((name, left, right))
     return rows
 
@@ -338,7 +340,11 @@ def _timeline(page: Page, steps: list[dict[str, Any]], meta: dict[str, Any]) -> 
         for sd in "LR"
     }
     flagged = {
-        sd: [(r["ic_s"], ",".join(r["flags"])) for r in steps if r["side"] == sd and r["flags"]]
+        sd: [
+            (r["ic_s"], ", ".join(flag_label(f) for f in r["flags"]))
+            for r in steps
+            if r["side"] == sd and r["flags"]
+        ]
         for sd in "LR"
     }
     raw_gaps = meta.get("gaps")
@@ -354,9 +360,11 @@ def _timeline(page: Page, steps: list[dict[str, Any]], meta: dict[str, Any]) -> 
             counts[f] = counts.get(f, 0) + 1
     page.text(
         f"The timeline shows the first 15 s of walking. Over the whole session: {len(steps)} "
-        "steps; flagged: "
-        + (", ".join(f"{n} {f}" for f, n in sorted(counts.items())) if counts else "none")
-        + ".",
+        + (
+            f"steps; flagged and left out of the summary: {flag_counts(counts)}."
+            if counts
+            else "steps, none flagged."
+        ),
         "muted",
     )
 

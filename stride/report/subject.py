@@ -57,6 +57,8 @@ def _projection(fit: ExpFit | None, x: Any, y: Any) -> tuple[float | None, str]:
     if fit is None:
         if within.size:
             return None, f"within the normal range at session {int(x[within[0]])}"
+        if x.size >= 3:
+            return None, "no recovery curve: |SI| does not fall steadily across the sessions"
         return None, "too few sessions to fit a curve"
     cross = fit.crossing(NORMAL_SI)
     if cross is None:
@@ -181,22 +183,26 @@ def _by_date_section(
         "left and right step length per session against the target",
     )
     page.heading("Sessions")
-    page.table(
-        ("date", "condition", "steps", "cadence (steps/min)", "left step (cm)",
-         "right step (cm)", "step-length symmetry", "steps on target %", "stride-time CV %"),
-        _session_rows(records, pts),
-        cls="compact",
-    )  # fmt: skip
+    header = [
+        "date", "condition", "steps", "cadence (steps/min)", "left step (cm)",
+        "right step (cm)", "step-length symmetry", "steps on target %", "stride-time CV %",
+    ]  # fmt: skip
+    rows = _session_rows(records, pts)
+    kept = [i for i in range(len(header)) if any(row[i] for row in rows)]  # e.g. no target
+    page.table([header[i] for i in kept], [[row[i] for i in kept] for row in rows], cls="compact")
     page.heading("Adherence to the step-length target")
-    page.plot(
-        plots.across_sessions(
-            {n: _by_date(g, "target_within", 100.0) for n, g in groups.items()},
-            "steps on target (%)",
-            "Share of steps within the target tolerance",
-            line=(100.0 * goal, f"goal {100 * goal:.0f} %"),
-        ),
-        "target adherence across sessions",
-    )
+    if all(p.target_within is None for p in pts):
+        page.text("No session had a step-length target, so there is no adherence to show.")
+    else:
+        page.plot(
+            plots.across_sessions(
+                {n: _by_date(g, "target_within", 100.0) for n, g in groups.items()},
+                "steps on target (%)",
+                "Share of steps within the target tolerance",
+                line=(100.0 * goal, f"goal {100 * goal:.0f} %"),
+            ),
+            "target adherence across sessions",
+        )
     page.heading("Cadence and stride-time variability")
     lo, hi = CADENCE_NORMAL_SPM
     page.plot(

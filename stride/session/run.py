@@ -246,6 +246,12 @@ def live_session(args: LiveArgs) -> LiveRun:
             "--treadmill DRIVER:PORT of one that takes speed commands (trackmaster:PORT, "
             "csafe:PORT)",
         )
+    if speed_mps is not None and parse_spec(args.treadmill).driver == "rsc":
+        raise InputError(  # a foot pod measures the walker: there is no belt to set
+            f"--speed {args.speed}: with --speed-source {args.treadmill} the walker is "
+            "overground, with no treadmill for stride to set the speed of",
+            fix="leave --speed out",
+        )
     record_dir = None if args.no_record else (args.record or default_record_dir())
     if record_dir is not None:
         check_record_dir(record_dir, force=args.force)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from stride.core.norms import NORMAL_SI
 from stride.core.rolling import ROLLING_STRIDES, RollingWindow
 from stride.core.rows import StepRow
 from stride.core.targets import Target, matching_cadence_spm
@@ -80,8 +81,9 @@ class Rolling:
 class SessionState:
     """Thread-safe store of steps and health; the analysis thread writes, the UI reads.
 
-    ``symmetry_tolerance_pct``: |SI| up to this counts as symmetric (green; yellow up to
-    twice it). ``asymmetry_alert_pct``: |step-length SI| beyond this raises an alert.
+    ``symmetry_tolerance_pct``: |SI| up to this counts as symmetric (green and ticked;
+    yellow up to twice it): the normal range the reports use (ratio 0.9-1.1, 9.5 %).
+    ``asymmetry_alert_pct``: |step-length SI| beyond this raises an alert.
     """
 
     def __init__(
@@ -89,7 +91,7 @@ class SessionState:
         target: Target | None,
         *,
         last_steps: int = 8,
-        symmetry_tolerance_pct: float = 10.0,
+        symmetry_tolerance_pct: float = NORMAL_SI,
         asymmetry_alert_pct: float = 15.0,
     ) -> None:
         self.target = target

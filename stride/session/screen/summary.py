@@ -57,7 +57,7 @@ def summary_table(result: SessionResult, *, events: bool = False) -> RenderableT
     for key in ("step_length", "step_time", "stance", "loading"):
         si = (sym.get(key) or {}).get("si") if isinstance(sym.get(key), dict) else None
         if si is not None:
-            t.add_row(f"symmetry {key.replace('_', ' ')} (SI)", "", "", f"{si:+.1f} %")
+            t.add_row(f"symmetry {key.replace('_', ' ')} (SI)", "", "", _signed(si))
     target: dict[str, Any] = s.get("target") or {}
     within = target.get("within") or {}
     if within:
@@ -98,6 +98,11 @@ def summary_table(result: SessionResult, *, events: bool = False) -> RenderableT
         path = Text.assemble(("recording ", "bold"), str(result.recording), overflow="fold")
         parts.append(path)
     return Group(*parts)
+
+
+def _signed(si: float) -> str:
+    """A symmetry index with its sign said in words, as on the dashboard and the reports."""
+    return "0.0 %" if abs(si) < 0.05 else f"{si:+.1f} % ({'left' if si > 0 else 'right'} larger)"
 
 
 _MAX_EVENTS = 8

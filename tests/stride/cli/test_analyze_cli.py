@@ -237,3 +237,40 @@ def test_session_target_is_used_unless_options_give_one(
     )
     assert code == 0, err
     assert json.loads(out)["summary"]["target"]["step_length_m"] == 0.7
+
+
+def test_the_plot_draws_each_side_as_the_reports_do(
+    session: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`stride analyze --plot`: left blue circles, right orange squares, named in words, the
+    legends beside the axes (docs/report.md says so of stride's every plot). Its step plot
+    drew both feet as circles labelled "L" and "R", its legends inside over the lines."""
+    import matplotlib.pyplot as plt
+
+    from stride.report.plots import SIDE_COLOURS
+
+    figures: list[object] = []
+    close = plt.close
+    monkeypatch.setattr(plt, "close", lambda fig=None: figures.append(fig) or close(fig))
+    png = tmp_path / "plot.png"
+    code, _, err = _run(["analyze", str(session), "--plot", str(png)], monkeypatch, capsys)
+    assert code == 0, err
+    (fig,) = figures
+    ax_sig, ax_len = fig.axes  # type: ignore[attr-defined]
+    steps = {ln.get_label(): ln for ln in ax_len.get_lines()}
+    assert {k: (ln.get_marker(), ln.get_color()) for k, ln in steps.items()} == {
+        "left": ("o", SIDE_COLOURS["L"]),
+        "right": ("s", SIDE_COLOURS["R"]),
+    }
+    assert {ln.get_label() for ln in ax_sig.get_lines()} >= {"left force", "right force"}
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)  # type: ignore[arg-type]
+    canvas.draw()  # laid out as saved
+    renderer = canvas.get_renderer()
+    for ax in (ax_sig, ax_len):
+        legend = ax.get_legend().get_window_extent(renderer)
+        assert legend.x0 >= ax.get_window_extent(renderer).x1  # beside, over no line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import math
 import re
 from pathlib import Path
@@ -44,7 +45,43 @@ def test_report_is_self_contained_with_four_plots(session_dir: Path, tmp_path: P
     assert len(re.findall(r'<img class="plot"[^>]+src="data:image/png;base64,', text)) == 4
     assert not re.search(r'(src|href)="(https?:)?//', text)  # nothing fetched from the network
     assert "Step length against the target" in text and "Event timeline" in text
-    assert "1 gap" in text and "+13.3" in text and "P7" in text
+    assert "1 marked gap (samples missing)" in text and "+13.3" in text and "P7" in text
+    # each percentage with its space, the share on target as the CV ("90%" beside "1.8 %")
+    assert "<td>steps on target</td><td>90 %</td><td>70 %</td>" in text
+    assert "<td>stride-time CV</td><td>1.8 %</td><td>1.9 %</td>" in text
+
+
+def test_flagged_steps_are_named_as_a_person_reads_them(
+    session_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The timeline's marks and the sentence below it say what a flag means, not its key in
+    steps.csv ("flagged: 6 edge" told a clinician nothing)."""
+    from stride.report import plots
+
+    with (session_dir / "steps.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    rows[0]["flags"] = "edge"  # the first step: nothing earlier to measure from
+    with (session_dir / "steps.csv").open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert load_session(session_dir).steps[0]["flags"] == ["edge"]
+    marks: list[str] = []
+    timeline = plots.timeline
+
+    def spy(stance, flagged, gaps, window):  # type: ignore[no-untyped-def]
+        marks.extend(label for side in flagged.values() for _, label in side)
+        return timeline(stance, flagged, gaps, window)
+
+    monkeypatch.setattr(plots, "timeline", spy)
+    text = session_report(session_dir, tmp_path / "r.html").read_text()
+    assert sorted(marks) == ["gap", "start"]
+    said = re.search(r"flagged and left out of the summary: ([^<]*)</p>", text)
+    assert said and said.group(1) == (
+        "1 marked start (no trusted earlier contact to measure from, as at the start of the "
+        "record), 1 marked gap (samples missing)."
+    )
+    assert "edge" not in re.sub(r'src="[^"]*"', "", text)
 
 
 def test_existing_output_is_refused_unless_forced(session_dir: Path, tmp_path: Path) -> None:
@@ -127,3 +164,19 @@ def test_rolling_statistics_golden() -> None:
     assert np.isnan(cv[:3]).all()
     # 1, 2, 4: mean 7/3, sample SD sqrt(7/3)
     assert cv[3] == pytest.approx(100 * math.sqrt(7 / 3) / (7 / 3))
+
+
+def test_a_dfa_alpha_too_short_to_compute_is_said_in_words() -> None:
+    """Under 71 strides a foot has no DFA alpha: said as "not computed", never "none"
+    (a session report and `stride analyze` printed "DFA alpha L none (47 strides)")."""
+    from stride.core.norms import dfa_reading
+
+    both = dfa_reading({"L": None, "R": None, "n": {"L": 47, "R": 46}})
+    assert both == (
+        "DFA alpha not computed (47 strides left, 46 strides right): fewer than the 600 "
+        "strides DFA needs (Damouras et al. 2010)"
+    )
+    one = dfa_reading({"L": 0.81, "R": None, "n": {"L": 80, "R": 60}})
+    assert one.startswith("DFA alpha L 0.81 (80 strides), R not computed (60 strides): fewer")
+    assert one.endswith("not to be read as a finding")
+    assert "none" not in both + one

@@ -100,3 +100,43 @@ def test_a_first_session_is_plotted_on_whole_sessions_and_a_week_of_dates(
     for ax in dated:
         lo, hi = (num2date(v) for v in ax.get_xlim())
         assert 6.9 <= (hi - lo).total_seconds() / 86400 <= 7.1
+
+
+def _untargeted(si: float, day: int) -> NewSession:
+    """A session walked without a step-length target (`stride live` without --spacing)."""
+    left, right = 0.60 * (1 + si / 200), 0.60 * (1 - si / 200)
+    summary = {
+        "steps": 48,
+        "cadence_spm": 97.5,
+        "L": {"step_length_m": {"mean": left, "sd": 0.02, "n": 24}},
+        "R": {"step_length_m": {"mean": right, "sd": 0.02, "n": 24}},
+        "symmetry": {"step_length": {"si": si, "ga": si, "sa": 0.0, "ratio": left / right}},
+        "variability": {"stride_time_cv": {"L": 2.3, "R": 2.5}},
+    }
+    return NewSession("Q", datetime(2026, 3, day, 9, tzinfo=UTC), "live", summary)
+
+
+def test_sessions_without_a_target_or_a_trend_report_no_empty_plot_nor_wild_curve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three sessions without a target whose |SI| does not fall (10.1, 9.6, 9.9 %): the
+    report drew an adherence plot with no data and axis ticks -0.04 ... 0.04 for dates,
+    an empty "steps on target" column, and a fitted curve of tau 0.0 reaching 10^14 %.
+    Now it says there is no target, and that no recovery curve fits."""
+    from stride.report import plots
+
+    figures: list[object] = []
+    monkeypatch.setattr(plots, "_png", lambda fig: figures.append(fig) or b"")
+    db = tmp_path / "h.sqlite"
+    register_sessions(db, [_untargeted(si, d) for si, d in ((10.1, 2), (9.6, 4), (9.9, 6))])
+    text = subject_report(db, "Q", tmp_path / "q.html").read_text()
+    titles = [fig.axes[0].get_title() for fig in figures]  # type: ignore[attr-defined]
+    assert "Share of steps within the target tolerance" not in titles
+    assert "No session had a step-length target, so there is no adherence to show." in text
+    sessions = text[text.index("<h2>Sessions</h2>") : text.index("<h2>Adherence")]
+    assert "steps on target" not in sessions and "condition" not in sessions  # none known
+    assert "<td></td>" not in sessions and sessions.count("<td>2026-03-0") == 3
+    recovery = figures[titles.index("Recovery of step-length symmetry across sessions")]
+    assert recovery.axes[0].get_ylim()[1] < 20  # type: ignore[attr-defined]
+    assert "no recovery curve: |SI| does not fall steadily across the sessions" in text
+    assert "tau 0.0" not in text and "<td>0.0</td>" not in text

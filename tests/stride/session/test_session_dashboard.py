@@ -41,12 +41,15 @@ def test_dashboard_shows_the_rolling_figures(make_steps: Any) -> None:
     assert "3.6 km/h (set 3.6)" in text
     # the target named (60 * 1.0 / 0.60 = 100); off by more than 5 %: a cross, not only yellow
     assert f"cadence {roll.cadence_spm:.0f}, target 100 /min ✗" in text
-    assert f"{roll.si_step_length:+.1f} %" in text
+    # each SI within the normal range (|SI| <= 9.5 %) or not: a tick or a cross, not only
+    # its colour (colour-blind safe), as the cadence
+    assert f"{roll.si_step_length:+.1f} ✗" in text and roll.si_step_length > 9.6
+    assert "SI > 0: left larger, ✓ |SI| ≤ 9.5 %" in text
     # step time and stance: each foot's mean, not only the SI (20 strides of 0.52 / 0.50 s)
     row = next(line for line in text.splitlines() if "step time" in line)
-    assert "520 ms" in row and "500 ms" in row and f"{roll.si_step_time:+.1f} %" in row
+    assert "520 ms" in row and "500 ms" in row and f"{roll.si_step_time:+.1f} ✓" in row
     row = next(line for line in text.splitlines() if "stance" in line)
-    assert "620 ms" in row and "580 ms" in row and f"{roll.si_stance:+.1f} %" in row
+    assert "620 ms" in row and "580 ms" in row and f"{roll.si_stance:+.1f} ✓" in row
     assert "target 60 cm ±5 (2 lines × 30 cm)" in text
     # last landing errors per foot; on target a dot, off a cross (a shape, not only colour)
     on = [line for line in text.splitlines() if "+3.0 cm" in line]
@@ -112,6 +115,7 @@ def test_without_a_step_length_target_no_empty_track(make_steps: Any) -> None:
     assert "no step-length target" in text and "newest step at the bottom" in text
     assert "63.0 cm" in text and "54.0 cm" in text
     assert "┃" not in text and "15 cm" not in text  # no target line, no ±15 cm scale
+    assert "on target" not in text  # nor a row of dashes for the share on target
 
 
 def test_metronome_shows_its_rate_and_the_bell_clicks_each_beat() -> None:
@@ -142,7 +146,13 @@ def test_replay_shows_recording_time_and_only_its_keys(make_steps: Any) -> None:
     s.started_host_t = 0.0
     s.elapsed_s = 5.0
     live = screen(s)
-    assert "+ / - belt speed" in live and "m metronome" in live and "00:05" in live
+    # no treadmill to drive (the box's belt frames): no belt keys
+    assert "belt speed" not in live and "m metronome" in live and "00:05" in live
+    s.health.treadmill = "csafe"
+    assert "+ / - belt speed" in screen(s)
+    s.health.treadmill_read_only = True  # e.g. csafe:PORT?setspeed=off
+    assert "belt speed" not in screen(s) and "read-only" in screen(s)
+    s.health.treadmill_read_only = False
     s.recording_s = 75.0  # four times as fast: 75 s of the recording in 5 s
     text = screen(s)
     assert "recording 01:15" in text and "00:05" not in text
@@ -205,3 +215,20 @@ def test_a_csv_boards_lines_are_named_lines() -> None:
     assert "100 lines/s bad lines 40 gaps 0" in text
     assert "Sensor box data damaged: 5 bad lines/s (40 so far)" in text
     assert "frames" not in text and "CRC" not in text
+
+
+def test_the_devices_figures_are_never_cut_at_80_columns(make_steps: Any) -> None:
+    """A treadmill not answering on a busy machine: the devices' second line was cut at 80
+    columns ("... CPU 12 %  latency p50 10.3 p"); it wraps between two figures."""
+    s = SessionState(Target(step_length_m=0.60, tolerance_m=0.05))
+    s.started_host_t = 0.0
+    s.add_steps(make_steps(20, left=0.60, right=0.60), host_t=9.9)
+    h = s.health
+    h.treadmill, h.treadmill_answering, h.treadmill_read_only = "trackmaster", False, True
+    h.frames_per_s, h.crc_errors, h.gaps, h.reconnects = 1000.0, 12345, 123, 45
+    h.cpu_percent, h.latency_p50_ms, h.latency_p99_ms = 12.0, 10.3, 101.2
+    for width in (80, 140):
+        text = screen(s, width=width, height=30)
+        assert "latency p50 10.3 p99 101.2 ms" in text, width
+        assert "treadmill trackmaster NOT ANSWERING" in text and "reconnects 45" in text
+        assert max(len(line) for line in text.splitlines()) <= width

@@ -59,7 +59,7 @@ def test_dashboard_shows_the_summary(tmp_path: Path) -> None:
     assert f"cadence {s['cadence_spm']:.0f}" in screen
     sym = s["symmetry"]
     for key in ("step_length", "step_time", "stance", "loading"):
-        assert f"{sym[key]['si']:+.1f} %" in screen, key
+        assert f"{sym[key]['si']:+.1f} {'✓' if abs(sym[key]['si']) <= 9.52 else '✗'}" in screen
     assert abs(sym["step_length"]["si"]) > 1.0  # a real asymmetry, not zeros
     within = s["target"]["within"]
     row = next(line for line in screen.splitlines() if "on target" in line)
@@ -143,3 +143,23 @@ def test_the_summary_keeps_each_counter_with_its_value_at_80_columns(
     for label, value in (("gaps", 0), ("reconnects", 0)):
         assert f"{label} {value}" in text
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_the_summary_names_the_larger_side_of_each_symmetry_index() -> None:
+    """The summary after a session printed "symmetry step length (SI) +5.9 %" with nothing
+    saying which side a positive index means (the dashboard's "SI > 0: left larger" went
+    with its screen)."""
+    from stride.session.protocols import SessionResult
+    from stride.session.screen.summary import summary_table
+
+    sym = {"step_length": {"si": 5.9}, "stance": {"si": -4.8}, "step_time": {"si": -0.01}}
+    result = SessionResult({"summary": {"steps": 49, "symmetry": sym}}, {"frames": 1}, None)
+    console = Console(file=io.StringIO(), record=True, width=80, color_system=None)
+    console.print(summary_table(result))
+    rows = {line.split("(SI)")[0].strip(): line.split("(SI)")[1].strip()
+            for line in console.export_text().splitlines() if "(SI)" in line}  # fmt: skip
+    assert rows == {
+        "symmetry step length": "+5.9 % (left larger)",
+        "symmetry step time": "0.0 %",
+        "symmetry stance": "-4.8 % (right larger)",
+    }
