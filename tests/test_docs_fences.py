@@ -47,3 +47,24 @@ def test_links_stay_inside_the_repository(doc: Path) -> None:
         assert path.is_relative_to(REPO), f"{doc.name} links outside the repository: {target}"
         assert path.exists(), f"{doc.name} links to a missing file: {target}"
     assert "../shared" not in text, f"{doc.name} refers to ../shared"
+
+
+def test_the_code_names_only_documents_in_the_repository() -> None:
+    # a reader of a module follows the document it cites: it must be in the clone (the
+    # treadmill drivers once cited ../shared/docs/protocols.md, outside it)
+    code = [
+        p
+        for folder in ("stride", "devices", "sim", "benchmarks", "firmware")
+        for p in sorted((REPO / folder).rglob("*"))
+        if p.suffix in {".py", ".ino", ".h", ".c", ".cpp"}
+    ]
+    bad = []
+    for path in code:
+        text = path.read_text(encoding="utf-8")
+        where = path.relative_to(REPO)
+        if "../shared" in text:
+            bad.append(f"{where}: refers to ../shared")
+        for name in re.findall(r"(?<![\w/.-])((?:docs/)?[\w-]+\.md)\b", text):
+            if not (REPO / "docs" / Path(name).name).exists() and not (REPO / name).exists():
+                bad.append(f"{where}: names {name}, not in the repository")
+    assert not bad, "; ".join(bad)
