@@ -12,7 +12,7 @@ a single exponential in the stride number; a double exponential in ``--fast`` mo
 
 Two outputs per session: :class:`SessionPlan` (the walker's :class:`~sim.params.GaitParams`
 and :class:`~sim.params.Feedback`, so a full recording can be simulated), and
-:func:`fast_summary`, a summary in the DESIGN.md format computed from the same parameters
+:func:`fast_summary`, a summary in the format of docs/formats.md computed from the same parameters
 without simulating signals (the ``--fast`` path: expected values plus sampling noise).
 """
 
@@ -338,7 +338,7 @@ def _side_symmetry(side: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def fast_summary(plan: SessionPlan, params: RecoveryParams | None = None) -> dict[str, Any]:
-    """The session's summary (DESIGN.md format) computed at the summary level, no signals.
+    """The session's summary (docs/formats.md format) computed at the summary level, no signals.
 
     Expected per-side means, SDs and shares from the walker's parameters and its within-
     session adaptation, plus the sampling error of a session of that length. No contacts

@@ -1,12 +1,12 @@
 """The simulated treadmill's wire side: answer bytes exactly as a real treadmill would.
 
 Each responder turns the bytes a host sends into the bytes the treadmill answers, per
-../shared/docs/protocols.md, driving a ``belt`` (any object with the :class:`Belt`
+docs/device-protocols.md, driving a ``belt`` (any object with the :class:`Belt`
 interface; :class:`sim.treadmill.Treadmill` is one). ``now`` is simulated time in seconds.
 Standard library only: this module imports neither ``stride`` nor ``devices``, so the
 drivers are tested against an independent implementation of the same documents.
 
-What the responders choose where protocols.md is silent (documented in docs/treadmills.md):
+What the responders choose where device-protocols.md is silent (documented in docs/treadmills.md):
 - Trackmaster: the echo (``AC``) repeats acknowledged ``A_`` commands after their ack, using
   the echo state in force when the command arrived; status requests are not echoed. Time,
   distance, weight and calorie requests (``C5``..``CF``) answer ``D_`` + ``30 30 30 30``.
@@ -14,7 +14,7 @@ What the responders choose where protocols.md is silent (documented in docs/trea
   in :meth:`TrackmasterResponder.tick` and at the start of every :meth:`feed`.
 - CSAFE: the state is InUse (5) while the belt runs, else Ready (1); status high bits are 0
   (their meaning is unverified); speed is reported in ``speed_unit`` (0.1 km/h by default);
-  SETSPEED is read as value LSB, MSB, unit (the unverified order protocols.md gives);
+  SETSPEED is read as value LSB, MSB, unit (the unverified order device-protocols.md gives);
   frames with a bad checksum get no answer; commands without documented answers get a
   status-only answer.
 - Bertec: feedback belt order = command order (right, left, right-rear, left-rear);

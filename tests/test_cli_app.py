@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -69,3 +70,26 @@ def test_error_hierarchy_derives_from_builtins() -> None:
     assert issubclass(ProtocolError, DeviceError)
     assert str(StrideError("no port", fix="plug it in")) == "no port (plug it in)"
     assert str(StrideError("no port")) == "no port"
+
+
+@pytest.mark.parametrize("command", ["session", "serve", "recovery"])
+def test_sim_help_lists_every_gait_profile(command: str) -> None:
+    # a user picks a profile from `stride sim session --help`, not from an error message
+    from sim.profiles import PROFILES
+    from stride.cli.profile_help import PROFILE_NAMES
+
+    assert tuple(PROFILES) == PROFILE_NAMES
+    code = (
+        "import sys\n"
+        "from stride.cli.app import app\n"
+        f"try:\n    app(['sim', {command!r}, '--help'])\n"
+        "except SystemExit:\n    pass\n"
+        "print('IMPORTED', sorted(m for m in ('numpy', 'sim.profiles') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "IMPORTED []" in out.stdout, out.stdout
+    # the help as wrapped (also after a name's hyphen), its words rejoined
+    listed = re.sub(r"-\s+", "-", " ".join(out.stdout.split()))
+    for name in PROFILES:
+        assert f"{name}," in listed or f"{name};" in listed, (name, listed)
+    assert "custom:step_length=10,stance=-8" in listed

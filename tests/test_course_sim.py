@@ -103,6 +103,20 @@ def test_overground_passes_and_step_length_match_the_truth(name: str, tmp_path: 
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_a_pass_the_recording_cuts_off_is_never_measured(name: str, tmp_path: Path) -> None:
+    # 3.7 minutes, seed 1266 (held out until be2b7c1 was measured on it: docs/accuracy.md):
+    # every profile's recording ends inside a pass, after 3 to 17 of its steps
+    # (parkinsonian: 17, nearly a whole pass); that pass is reported cut off, never
+    # measured, and the closed passes are the truth's
+    signals, result = _analysed(tmp_path, _profile(name), 1266, 3.7)
+    _check(result.summary, tmp_path, name == "huntington", _seen_until(signals))
+    last = result.summary["course"]["passes"][-1]  # type: ignore[index]
+    assert last["ended_by"] != "turn" and not last["measured"], last
+    assert "cut off by the end of the recording" in last["reason"]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("seed", "minutes", "closed"),
     [

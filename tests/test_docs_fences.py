@@ -38,6 +38,24 @@ def test_every_fenced_block_names_its_language(doc: Path) -> None:
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_no_command_hides_in_a_block_shown_as_text(doc: Path) -> None:
+    # a command in a ```text block is never run: it goes in ```sh (with a skip directive
+    # saying why, where it needs hardware); a synopsis, with its [OPTIONS], stays text
+    bad, info = [], None
+    for n, line in enumerate(doc.read_text(encoding="utf-8").splitlines(), 1):
+        m = re.match(r"^\s*```(.*)$", line)
+        if m:
+            info = m.group(1).strip() if info is None else None
+        elif (
+            info == "text"
+            and re.match(r"^\s*(\$ |stride |python |pip |pytest\b)", line)
+            and "[" not in line
+        ):
+            bad.append(f"{doc.name}:{n}: {line.strip()[:60]}")
+    assert not bad, "commands shown as text, not run: " + ", ".join(bad)
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
 def test_links_stay_inside_the_repository(doc: Path) -> None:
     text = doc.read_text(encoding="utf-8")
     for target in re.findall(r"\]\(([^)#\s]+)", text):
@@ -47,3 +65,24 @@ def test_links_stay_inside_the_repository(doc: Path) -> None:
         assert path.is_relative_to(REPO), f"{doc.name} links outside the repository: {target}"
         assert path.exists(), f"{doc.name} links to a missing file: {target}"
     assert "../shared" not in text, f"{doc.name} refers to ../shared"
+
+
+def test_the_code_names_only_documents_in_the_repository() -> None:
+    # a reader of a module follows the document it cites: it must be in the clone (the
+    # treadmill drivers once cited ../shared/docs/protocols.md, outside it)
+    code = [
+        p
+        for folder in ("stride", "devices", "sim", "benchmarks", "firmware")
+        for p in sorted((REPO / folder).rglob("*"))
+        if p.suffix in {".py", ".ino", ".h", ".c", ".cpp"}
+    ]
+    bad = []
+    for path in code:
+        text = path.read_text(encoding="utf-8")
+        where = path.relative_to(REPO)
+        if "../shared" in text:
+            bad.append(f"{where}: refers to ../shared")
+        for name in re.findall(r"(?<![\w/.-])((?:docs/)?[\w-]+\.md)\b", text):
+            if not (REPO / "docs" / Path(name).name).exists() and not (REPO / name).exists():
+                bad.append(f"{where}: names {name}, not in the repository")
+    assert not bad, "; ".join(bad)

@@ -36,9 +36,9 @@ per 500 meters)", uint16, unit second, as does bluetooth-sig-python. We follow t
 GSS: ``instantaneous_pace``/``average_pace`` are seconds per 500 m. A treadmill that sends
 the old one-byte pace makes every later field one byte off; the parser then reports the
 length mismatch (:class:`~devices.ble.errors.TruncatedValueError`, naming the pace width
-and the option below) instead of misreading. The width is unverified (docs/device-
-protocols.md), so the old layout is read only when asked: ``pace="uint8"`` (the driver's
-``ftms:NAME?pace=uint8``) reads both pace fields as uint8 in 0.1 km/min, as
+and the option below) instead of misreading. The width is unverified
+(docs/device-protocols.md), so the old layout is read only when asked: ``pace="uint8"``
+(the driver's ``ftms:NAME?pace=uint8``) reads both pace fields as uint8 in 0.1 km/min, as
 ``instantaneous_pace_km_per_min``/``average_pace_km_per_min``; a value one byte longer per
 pace field is then refused the same way, naming the option to leave out.
 

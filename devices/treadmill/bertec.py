@@ -1,13 +1,13 @@
 """Bertec instrumented (split-belt) treadmills over TCP, port 4000 of the treadmill PC.
 
-Wire facts (../shared/docs/protocols.md, from public lab control scripts):
+Wire facts (docs/device-protocols.md, from public lab control scripts):
 - command packet, 64 bytes: ``00``; four int16 BE belt speeds in mm/s (right, left,
   right-rear, left-rear); four uint16 BE accelerations in mm/s^2 (nonzero); uint16 BE
   incline in 0.01 deg; bytes 19-36 = bytes 1-18 XOR 0xFF; bytes 37-63 = ``00``;
 - feedback packet, 32 bytes: four int16 BE belt speeds (mm/s) at bytes 1-8, int16 BE
   incline (0.01 deg) at bytes 9-10; the rest undocumented.
 
-Choices (not stated in protocols.md, so documented in docs/treadmills.md): feedback speeds
+Choices (not stated in device-protocols.md, so documented in docs/treadmills.md): feedback speeds
 are read in the command's belt order (right, left, ...); the driver reads the feedback
 packets the treadmill sends on the connection and uses the newest complete one; the rear
 belts get the same speed as the front belts; a command keeps the incline last reported.
@@ -63,7 +63,8 @@ def command_packet(
     accel_mm_s2: tuple[int, int, int, int] | int = DEFAULT_ACCEL_MM_S2,
     incline_deg: float = 0.0,
 ) -> bytes:
-    """The 64-byte command packet of protocols.md (rear belts default to the front speeds)."""
+    """The 64-byte command packet of device-protocols.md (rear belts default to the front
+    speeds)."""
     accels = (accel_mm_s2,) * 4 if isinstance(accel_mm_s2, int) else accel_mm_s2
     if not all(0 < a <= 0xFFFF for a in accels):
         raise InputError(

@@ -1,6 +1,6 @@
 """CSAFE treadmills (Life Fitness, Precor, Technogym, ...) over RS-232.
 
-Wire facts (../shared/docs/protocols.md): 9600 baud 8N1. Frame = ``F1`` (or ``F0 dst src``
+Wire facts (docs/device-protocols.md): 9600 baud 8N1. Frame = ``F1`` (or ``F0 dst src``
 for extended frames), content, checksum (XOR of the unstuffed content bytes), ``F2``. Any
 content or checksum byte in ``F0``..``F3`` is sent as ``F3, b & 3``. At most 96 bytes.
 Responses: a status byte (low nibble = machine state), then ``cmd, len, data`` blocks;
@@ -8,7 +8,7 @@ integers least significant byte first.
 
 What this driver does, and what it will not do:
 - polls ``GETSPEED`` (``F1 A5 A5 F2``) for the speed and ``GETSTATUS`` (``F1 80 80 F2``) on
-  request; every unit code of protocols.md is converted to SI; a speed in a non-speed or
+  request; every unit code of device-protocols.md is converted to SI; a speed in a non-speed or
   unknown unit is counted and read as NaN (unknown), never guessed;
 - the status byte's bit 7 (frame toggle, documented by one implementation, csafe-fitness)
   is compared between answers only with ``?toggle=check`` (:mod:`.csafe_toggle`); bits 5-4
@@ -21,9 +21,9 @@ What this driver does, and what it will not do:
   is not documented, so both are read: "rejected", "bad" or "not ready" in SETSPEED's own
   answer fails ``set_speed``, in the next frame it is counted and said once; the belt is
   still read.
-  Start/stop are not in protocols.md, so they are refused: use the console.
-- For extended frames, the address bytes are not part of the checksum (protocols.md) and
-  are unstuffed like content (protocols.md does not say whether an address in ``F0``..``F3``
+  Start/stop are not in device-protocols.md, so they are refused: use the console.
+- For extended frames, the address bytes are not part of the checksum (device-protocols.md) and
+  are unstuffed like content (device-protocols.md does not say whether an address in ``F0``..``F3``
   is stuffed; the usual addresses, 00 host, FD/FF machine, never are).
 - a GETSPEED answer in a unit that is not a speed, and answers that are not good frames
   (bad checksum, broken frame), are counted and said once each (a warning a live session
@@ -87,7 +87,7 @@ UNIT_NAMES = {
 }  # fmt: skip
 
 #: ``?setspeed=`` values: on (the default), off, and the payload layout older command lines
-#: gave to turn it on (value LSB, MSB, unit: protocols.md, confirmed by csafe-fitness).
+#: gave to turn it on (value LSB, MSB, unit: device-protocols.md, confirmed by csafe-fitness).
 SETSPEED_VALUES = {"on": True, "off": False, "lsb-msb-unit": True}
 
 #: Status bits 5-4 (the previous frame's status, csafe-fitness) that say a frame was not taken.
@@ -227,7 +227,7 @@ def value_in_si(data: bytes) -> tuple[float, str | None]:
 
 
 def speed_from_block(data: bytes) -> float:
-    """GETSPEED data -> m/s, NaN when the unit is not a speed unit of protocols.md."""
+    """GETSPEED data -> m/s, NaN when the unit is not a speed unit of device-protocols.md."""
     value, kind = value_in_si(data)
     return value if kind == "speed" else math.nan
 

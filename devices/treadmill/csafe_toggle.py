@@ -1,6 +1,6 @@
 """The CSAFE status byte's bit 7, the frame toggle, checked only on request (``?toggle=check``).
 
-protocols.md names bit 7 the frame toggle after one implementation (csafe-fitness) and does
+device-protocols.md names bit 7 the frame toggle after one implementation (csafe-fitness) and does
 not say when it toggles; csafe-fitness toggles it for every good frame the machine receives.
 On that reading, with one answer per request, each good answer's bit 7 differs from the
 previous good answer's: the same bit twice means a request was lost on its way to the

@@ -1,6 +1,6 @@
 """Trackmaster treadmills (TMX425, TMX428, FVX) over RS-232 or their FTDI USB cable.
 
-Wire facts (../shared/docs/protocols.md, from the TMX428 service manual pp. 63-65):
+Wire facts (docs/device-protocols.md, from the TMX428 service manual pp. 63-65):
 4800 baud 8N1, no checksum, no terminator; the treadmill only answers. ``A_`` commands are
 acknowledged ``B_``; ``C_`` status requests are answered ``D_`` + data; ``BE`` = data out of
 range, ``BF`` = illegal command. Speeds are 4 ASCII digits in tenths of mph.

@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
+from stride.cli.profile_help import profile_help
+
 app = typer.Typer(
     name="sim",
     help="Simulated gait: sessions with ground truth, virtual devices, recovery.",
@@ -26,9 +28,7 @@ def session(
     out: Annotated[Path, typer.Option("--out", help="New session directory to write.")],
     minutes: float = typer.Option(5.0, "--minutes", help="Length of the session in minutes."),
     speed: str = typer.Option("3.6kmh", "--speed", help="Belt speed, e.g. 3.6kmh or 1.0mps."),
-    profile: str = typer.Option(
-        "healthy", "--profile", help="Gait profile NAME:SEVERITY, e.g. antalgic-left:0.4."
-    ),
+    profile: str = typer.Option("healthy", "--profile", help=profile_help()),
     seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same bytes."),
     rate: int = typer.Option(1000, "--rate", help="Sensor sample rate in Hz."),
     sensors: str = typer.Option(
@@ -181,7 +181,7 @@ def serve(
     dir: Annotated[
         Path, typer.Option("--dir", help="Directory for the box and treadmill symlinks.")
     ],
-    profile: str = typer.Option("healthy", "--profile", help="Gait profile NAME:SEVERITY."),
+    profile: str = typer.Option("healthy", "--profile", help=profile_help()),
     seed: int = typer.Option(0, "--seed", help="Random seed of the simulated world."),
     rate: int = typer.Option(1000, "--rate", help="Sensor sample rate in Hz."),
     speed: str = typer.Option("3.6kmh", "--speed", help="Initial belt speed."),

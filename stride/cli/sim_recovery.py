@@ -14,10 +14,12 @@ from typing import Annotated, Any
 
 import typer
 
+from stride.cli.profile_help import profile_help
+
 
 def recovery(
     profile: str = typer.Option(
-        ..., "--profile", help="Gait profile at the first session, NAME:SEVERITY."
+        ..., "--profile", help=profile_help("Gait profile at the first session")
     ),
     seed: int = typer.Option(..., "--seed", help="Random seed: the same seed, the same cohort."),
     weeks: int = typer.Option(8, "--weeks", help="Weeks of training."),

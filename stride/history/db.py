@@ -303,7 +303,7 @@ def register_session(
     ``db_path`` None = the default location. ``started_at``: a datetime (naive = local time)
     or an ISO 8601 string; stored in UTC. ``source``: "live", "demo", "sim" or "recovery".
     ``devices``: JSON-able descriptions (e.g. ``[{"kind": "box", "port": "sim://box"}]``).
-    ``summary``: the DESIGN.md summary. ``meta``: anything else worth keeping; a boolean
+    ``summary``: the summary of docs/formats.md. ``meta``: anything else worth keeping; a boolean
     ``meta["feedback"]`` (were targets shown?) feeds the feedback comparison of reports.
     """
     new = NewSession(

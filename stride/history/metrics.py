@@ -1,4 +1,4 @@
-"""The few numbers the history tracks per session, read from a DESIGN.md summary.
+"""The few numbers the history tracks per session, read from a summary (docs/formats.md).
 
 A summary may lack any part (no target set, too few strides for a CV, an old format): each
 metric is then ``None`` rather than an error, so one odd session never hides the others.

@@ -19,7 +19,7 @@ time for the caller, whatever the number of viewers)::
                                                # pass_length_m for overground passes
     view.publish_belt(t_s, speed_mps, distance_m)   # belt samples (any rate; <= 50 sent/s;
                                                     # speed None: unknown, lines stand still)
-    view.publish_step(step)       # each step row as emitted (DESIGN.md step dict)
+    view.publish_step(step)       # each step row as emitted (docs/formats.md step dict)
     view.set_status("paused")     # "running" | "paused" | "device-lost" | "ended"
     view.set_summary(summary)     # the rolling summary (returned by /state.json)
     view.set_metronome(True)      # the dashboard's m key; set_cues(metronome=, tone=)

@@ -136,7 +136,7 @@ class ViewServer:
 
     # -- publishing (any thread; constant time; never blocks on a viewer) ----------------------
     def publish_step(self, step: Mapping[str, Any], emitted_ms: float | None = None) -> None:
-        """A step as emitted (a DESIGN.md step row): counted, judged, drawn by every page.
+        """A step as emitted (a step row of docs/formats.md): counted, judged, drawn by every page.
         ``emitted_ms``: when the analysis emitted it (ms since the epoch; default now), the
         start of the latency the page measures."""
         if self._stopped:
@@ -171,7 +171,7 @@ class ViewServer:
         self._set("status", status)
 
     def set_summary(self, summary: Mapping[str, Any]) -> None:
-        """The rolling summary (DESIGN.md summary), returned by ``/state.json``."""
+        """The rolling summary (docs/formats.md), returned by ``/state.json``."""
         from stride.view.frames import plain
 
         self._set("summary", plain(summary))

@@ -1,4 +1,4 @@
-"""Bertec TCP packets exactly as protocols.md lays them out, over a real socket pair."""
+"""Bertec TCP packets exactly as device-protocols.md lays them out, over a real socket pair."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""CSAFE driver pinned to protocols.md: framing, stuffing, checksum, unit codes, refusals.
+"""CSAFE driver pinned to device-protocols.md: framing, stuffing, checksum, unit codes, refusals.
 
-Answer frames below were worked out by hand from the rules in protocols.md (status byte,
+Answer frames below were worked out by hand from the rules in device-protocols.md (status byte,
 then cmd/len/data, XOR checksum of the content, F3 stuffing), not produced by the code.
 """
 

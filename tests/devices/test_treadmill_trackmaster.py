@@ -1,4 +1,4 @@
-"""Trackmaster driver pinned to the bytes of protocols.md (TMX428 service manual)."""
+"""Trackmaster driver pinned to the bytes of device-protocols.md (TMX428 service manual)."""
 
 from __future__ import annotations
 
@@ -20,13 +20,13 @@ FOUR_MPH = 4.0 * MPH
 
 
 def test_documented_set_speed_bytes() -> None:
-    # protocols.md: 4.0 mph = A3 30 30 34 30, answered B3.
+    # device-protocols.md: 4.0 mph = A3 30 30 34 30, answered B3.
     with expected_exchange([(bytes.fromhex("A3 30 30 34 30"), b"\xb3")]) as port:
         tm.TrackmasterTreadmill(port).set_speed(FOUR_MPH)
 
 
 def test_documented_actual_speed_bytes() -> None:
-    # protocols.md: C1 -> D1 30 30 34 30 = 4.0 mph.
+    # device-protocols.md: C1 -> D1 30 30 34 30 = 4.0 mph.
     with expected_exchange([(b"\xc1", bytes.fromhex("D1 30 30 34 30"))]) as port:
         reading = tm.TrackmasterTreadmill(port).read_speed()
     assert reading.speeds_mps == pytest.approx((FOUR_MPH,))

@@ -1,5 +1,5 @@
-"""The simulated treadmill's wire side: byte tables from protocols.md, then driver <-> responder
-end to end over a real pseudo-terminal (serial) and a real TCP socket (Bertec)."""
+"""The simulated treadmill's wire side: byte tables from device-protocols.md, then driver <->
+responder end to end over a real pseudo-terminal (serial) and a real TCP socket (Bertec)."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def test_protocols() -> None:
     assert isinstance(SplitToyBelt(), SplitBelt)
 
 
-# -- Trackmaster bytes (protocols.md) ------------------------------------------------------------
+# -- Trackmaster bytes (device-protocols.md) -------------------------------------------------------
 
 H = bytes.fromhex
 
@@ -152,7 +152,7 @@ def test_trackmaster_comm_loss_checked_on_feed_and_off_with_a1() -> None:
     assert belt.run
 
 
-# -- CSAFE bytes (protocols.md) ------------------------------------------------------------------
+# -- CSAFE bytes (device-protocols.md) -------------------------------------------------------------
 
 
 def test_csafe_getspeed_and_status_bytes() -> None:
