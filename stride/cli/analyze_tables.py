@@ -24,7 +24,7 @@ def show_many(docs: list[dict[str, Any]]) -> None:
         table.add_column("error", style="red", overflow="fold")
     for d in docs:
         if "error" in d:
-            table.add_row(shown(d["path"]), "-", "-", "-", shown(d["error"]))
+            table.add_row(shown(d["path"]), "", "", "", shown(d["error"]))  # the error says why
             continue
         s = d["summary"]
         si = s.get("symmetry", {}).get("step_length", {}).get("si")
@@ -34,7 +34,14 @@ def show_many(docs: list[dict[str, Any]]) -> None:
 
 
 def _f(value: Any, spec: str = ".3f") -> str:
-    return "-" if value is None else format(value, spec)
+    """A figure, or nothing where there is none (as the reports: no "-" placeholder, which
+    reads as a minus sign); a sentence says "not measured" in words instead (:func:`_w`)."""
+    return "" if value is None else format(value, spec)
+
+
+def _w(value: Any, spec: str = ".3f", unit: str = "") -> str:
+    """A figure with its unit in a sentence, or "not measured"."""
+    return "not measured" if value is None else format(value, spec) + unit
 
 
 def show(path: str, s: dict[str, Any], timing: dict[str, Any], fs: float, units: str) -> None:
@@ -42,7 +49,7 @@ def show(path: str, s: dict[str, Any], timing: dict[str, Any], fs: float, units:
     console = Console()
     console.print(
         f"[bold]{shown(path)}[/bold]: {s['steps']} steps ({s['steps_used']} used), cadence "
-        f"{_f(s['cadence_spm'], '.1f')} steps/min, {timing['samples']} samples at {fs:g} Hz, "
+        f"{_w(s['cadence_spm'], '.1f', ' steps/min')}, {timing['samples']} samples at {fs:g} Hz, "
         f"read {timing['read_s']:.2f} s, analysis {timing['analysis_s']:.2f} s"
     )
     console.print(_side_table(s, units))
@@ -66,17 +73,18 @@ def _side_table(s: dict[str, Any], units: str) -> Table:
         "heel_toe_s": "heel-to-toe (s)",
     }
     for key, label in names.items():
-        if key not in s["L"]:
-            continue
+        if key not in s["L"] or not (s["L"][key]["n"] or s["R"][key]["n"]):
+            continue  # neither side measured it (e.g. no belt speed: no step length)
         cells = []
         for side in ("L", "R"):
             v = s[side][key]
-            cells.append(f"{_f(v['mean'])} ± {_f(v['sd'])} ({v['n']})" if v["n"] else "-")
+            sd = "" if v["sd"] is None else f" ± {_f(v['sd'])}"
+            cells.append(f"{_f(v['mean'])}{sd} ({v['n']})" if v["n"] else "not measured")
         table.add_row(label, *cells)
     if "heel_first_share" in s["L"]:
         table.add_row(
             "heel-first contacts",
-            *(_f(s[side]["heel_first_share"], ".0%") for side in ("L", "R")),
+            *(_w(s[side]["heel_first_share"], ".0%") for side in ("L", "R")),
         )
     return table
 
@@ -86,7 +94,7 @@ def _symmetry_table(s: dict[str, Any]) -> Table:
     for col in ("quantity", "SI %", "GA %", "SA %", "ratio L/R"):
         sym.add_column(col, justify="right" if col != "quantity" else "left")
     for key, val in s["symmetry"].items():
-        if isinstance(val, dict):
+        if isinstance(val, dict) and any(val[k] is not None for k in ("si", "ga", "sa", "ratio")):
             sym.add_row(
                 key.replace("_", " "),
                 _f(val["si"], ".1f"),
@@ -104,24 +112,36 @@ def _lines(s: dict[str, Any]) -> list[str]:
     from stride.core.norms import STRIDE_CV_NORMAL_PCT, dfa_reading
 
     lo, hi = STRIDE_CV_NORMAL_PCT
+    pci = s["symmetry"]["pci"]
     out = [
-        f"PCI {_f(s['symmetry']['pci'], '.1f')} %; stride-time CV L {_f(cv['L'], '.1f')} % "
-        f"R {_f(cv['R'], '.1f')} % (healthy adults about {lo:g}-{hi:g} %)",
+        ("" if pci is None else f"PCI {pci:.1f} %; ")
+        + f"stride-time CV L {_w(cv['L'], '.1f', ' %')} R {_w(cv['R'], '.1f', ' %')} "
+        f"(healthy adults about {lo:g}-{hi:g} %)",
         dfa_reading(dfa),
     ]
-    if "belt_speed_mps" in s:
-        b = s["belt_speed_mps"]
-        out.append(f"belt speed {_f(b['mean'])} ± {_f(b['sd'])} m/s")
+    sl = [s[side].get("step_length_m") or {} for side in ("L", "R")]
+    if not any(v.get("n") for v in sl):  # its row left out of the table: said in words
+        out.append("step length not measured in this record (no belt speed or course)")
+    b = s.get("belt_speed_mps")
+    if b and b["mean"] is not None:
+        out.append(
+            f"belt speed {_f(b['mean'])}"
+            + ("" if b["sd"] is None else f" ± {_f(b['sd'])}")
+            + " m/s"
+        )
     if "target" in s:
         t = s["target"]
+        tol = "" if t["tolerance_m"] is None else f" ± {t['tolerance_m']:.2f}"
         line = (
-            f"target step length {_f(t['step_length_m'], '.2f')} ± {_f(t['tolerance_m'], '.2f')} m:"
-            f" within L {_f(t['within']['L'], '.0%')}, R {_f(t['within']['R'], '.0%')}"
+            f"target step length {t['step_length_m']:.2f}{tol} m:"
+            f" within L {_w(t['within']['L'], '.0%')}, R {_w(t['within']['R'], '.0%')}"
+            if t.get("step_length_m") is not None
+            else "no step-length target"
         )
-        if "cadence_spm" in t:
-            line += f"; cadence target {_f(t['cadence_spm'], '.0f')} steps/min"
-        if "matching_cadence_spm" in t:
-            line += f"; matching cadence at this belt speed {_f(t['matching_cadence_spm'], '.0f')}"
+        if t.get("cadence_spm") is not None:
+            line += f"; cadence target {t['cadence_spm']:.0f} steps/min"
+        if t.get("matching_cadence_spm") is not None:
+            line += f"; matching cadence at this belt speed {t['matching_cadence_spm']:.0f}"
         out.append(line)
     if "course" in s:
         passes = s["course"]["passes"]

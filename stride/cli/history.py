@@ -91,8 +91,10 @@ def add(
 
 
 def _fmt(value: float | None, spec: str, scale: float = 1.0) -> str:
+    """A figure, or nothing where it was not measured (as the reports leave such a cell
+    empty: a "-" read as a minus sign or a figure of its own)."""
     if value is None:
-        return "-"
+        return ""
     text = format(value * scale, spec)
     return format(0.0, spec) if float(text) == 0 else text  # never "-0.0"
 
@@ -129,8 +131,10 @@ def _show(
                 str(len(recs)),
                 session_dates(pts[:1])[0],
                 session_dates(pts[-1:])[0],
-                f"{_fmt(pts[0].step_length_si, '+.1f')} -> {_fmt(pts[-1].step_length_si, '+.1f')}",
-                f"{_fmt(pts[-1].target_within, '.0f', 100)} %",
+                _si_span([p.step_length_si for p in pts]),
+                "no target"
+                if pts[-1].target_within is None
+                else f"{_fmt(pts[-1].target_within, '.0f', 100)} %",
             )
             if overview.row_count >= _MAX_ROWS:
                 break
@@ -139,25 +143,11 @@ def _show(
         ((subj, recs),) = by_subject.items()
         who = shown(subj) if subj else "(no subject)"
         table = Table(title=f"Sessions of {who} ({shown(db)})", pad_edge=False)
-        # headers wrapped at spaces into widths that fit 80 columns, so none is cut
-        columns = {"date": None, "source": None, "feedback": 8, "steps": 5, "cadence": 7}
-        columns |= {"step length SI %": 6, "on target %": 6, "stride CV %": 6}
-        for col, width in columns.items():
-            left = col in ("date", "source")
-            table.add_column(col, justify="left" if left else "right", no_wrap=left, width=width)
         pts = points(recs)
-        for p, date in list(zip(pts, session_dates(pts), strict=True))[-_MAX_ROWS:]:
-            table.add_row(
-                date.replace(" ", "\n"),  # a time of day below its date
-                shown(p.source),
-                {True: "yes", False: "no", None: "-"}[p.feedback],
-                "-" if p.steps is None else str(p.steps),
-                _fmt(p.cadence_spm, ".1f"),
-                _fmt(p.step_length_si, "+.1f"),
-                _fmt(p.target_within, ".0f", 100),
-                _fmt(p.stride_time_cv, ".1f"),
-            )
+        _fill(table, pts)
         console.print(table)
+        if all(p.target_within is None for p in pts[-_MAX_ROWS:]):
+            console.print("No session had a step-length target.", highlight=False)
         for t in trends(pts):
             console.print(_trend_line(t), highlight=False)
         if len(pts) < MIN_SESSIONS_FOR_TREND:
@@ -169,6 +159,52 @@ def _show(
         console.print(f"[yellow]Note:[/yellow] {shown(w.message)}", highlight=False)
     if len(warnings) > 50:
         console.print(f"... and {len(warnings) - 50} more notes (see --json).")
+
+
+def _fill(table: Any, pts: list[Any]) -> None:
+    """The sessions' rows; a column with nothing to say is left out (no feedback recorded,
+    no target ever), as in the subject report."""
+    from stride.cli.shown import shown
+    from stride.history.trends import session_dates
+
+    # headers wrapped at spaces into widths that fit 80 columns, so none is cut
+    columns = {"date": None, "source": None, "feedback": 8, "steps": 5, "cadence": 7}
+    columns |= {"step length SI %": 6, "on target %": 6, "stride CV %": 6}
+    rows = [
+        [
+            date.replace(" ", "\n"),  # a time of day below its date
+            shown(p.source),
+            {True: "yes", False: "no", None: ""}[p.feedback],
+            "" if p.steps is None else str(p.steps),
+            _fmt(p.cadence_spm, ".1f"),
+            _fmt(p.step_length_si, "+.1f"),
+            "no\ntarget" if p.target_within is None else _fmt(p.target_within, ".0f", 100),
+            _fmt(p.stride_time_cv, ".1f"),
+        ]
+        for p, date in list(zip(pts, session_dates(pts), strict=True))[-_MAX_ROWS:]
+    ]
+    names = list(columns)
+    kept = [i for i, name in enumerate(names) if any(_says(row[i]) for row in rows)]
+    for i in kept:
+        col, width = names[i], columns[names[i]]
+        left = col in ("date", "source")
+        table.add_column(col, justify="left" if left else "right", no_wrap=left, width=width)
+    for row in rows:
+        table.add_row(*(row[i] for i in kept))
+
+
+def _says(cell: str) -> bool:
+    return bool(cell) and cell != "no\ntarget"
+
+
+def _si_span(values: list[float | None]) -> str:
+    """The first and last measured step-length SI ("+8.0 -> +4.0"), one alone, or nothing."""
+    measured = [v for v in values if v is not None]
+    if not measured:
+        return ""
+    if len(measured) == 1:
+        return _fmt(measured[0], "+.1f")
+    return f"{_fmt(measured[0], '+.1f')} -> {_fmt(measured[-1], '+.1f')}"
 
 
 #: How each tracked number reads: label, unit of the value, unit of its change, scale, and

@@ -226,50 +226,75 @@ CONDITION_COLOURS = {"feedback": "#9467bd", "no feedback": "#8c564b", "all sessi
 
 
 def across_sessions(
-    series: dict[str, tuple[Any, NDArray[np.float64]]],
+    series: dict[str, tuple[Any, NDArray[np.float64], Sequence[int]]],
     ylabel: str,
     title: str,
     band: tuple[float, float, str] | None = None,
     line: tuple[float, str] | None = None,
 ) -> bytes:
-    """One metric per session date, one line per condition; ``band`` (low, high, label) a
-    normal range to read it against, ``line`` (value, label) a goal."""
+    """One metric per session date, one line per condition (days, values, sessions in each
+    day's value); ``band`` (low, high, label) a normal range to read it against, ``line``
+    (value, label) a goal."""
     fig, ax = _figure(2.8)
     if band is not None:
         ax.axhspan(band[0], band[1], color=TARGET_COLOUR, alpha=0.12, label=band[2])
     if line is not None:
         ax.axhline(line[0], color=TARGET_COLOUR, lw=1.2, label=line[1])
-    for name, (x, y) in series.items():
-        ax.plot(x, y, "o-", ms=3, lw=1, color=CONDITION_COLOURS.get(name, "#222222"), label=name)
+    for name, (x, y, n) in series.items():
+        colour = CONDITION_COLOURS.get(name, "#222222")
+        ax.plot(x, y, "o-", ms=3, lw=1, color=colour, label=name)
+        _day_counts(ax, x, y, n, colour)
     ax.set_xlabel("session date")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    _date_axis(fig, ax, [d for x, _ in series.values() for d in x])
+    _date_axis(fig, ax, [d for x, _, _ in series.values() for d in x])
     _legend_outside(fig)
     return _png(fig)
 
 
+def _day_counts(ax: Any, x: Sequence[Any], y: Any, n: Sequence[int], colour: str) -> None:
+    """Beside a day's point that is the mean of several sessions, their number ("×3")."""
+    for xi, yi, ni in zip(x, y, n, strict=True):
+        if ni > 1:
+            ax.annotate(f"×{ni}", (xi, yi), xytext=(4, 4), textcoords="offset points",
+                        fontsize=7, color=colour)  # fmt: skip
+
+
+#: Conditions in the step-length plot, whose colours are the sides': a line style each.
+CONDITION_STYLES = {"no feedback": "--"}
+
+DayMeans = tuple[Any, NDArray[np.float64], Sequence[int]]
+
+
 def step_lengths_by_date(
-    dates: Any,
-    left: NDArray[np.float64],
-    right: NDArray[np.float64],
+    series: dict[str, tuple[DayMeans, DayMeans]],
     target: float | None,
     tolerance: float | None,
 ) -> bytes:
-    """Mean left and right step length of each session by date, against the target."""
+    """Mean left and right step length by date per condition (``series``: condition ->
+    left and right as days, means, sessions in each mean: one point a day), against the
+    target. Sides keep their colours and markers; a second condition is dashed with
+    hollow markers."""
     fig, ax = _figure(3.0)
     if target is not None:
         tol = tolerance or 0.0
         ax.axhspan(target - tol, target + tol, color=TARGET_COLOUR, alpha=0.15, label="target band")
         ax.axhline(target, color=TARGET_COLOUR, lw=1.2, label=f"target {target:.2f} m")
-    for side, y in (("L", left), ("R", right)):
-        ax.plot(
-            dates, y, SIDE_MARKERS[side] + "-", ms=4, lw=1, color=SIDE_COLOURS[side],
-            label=f"{SIDE_NAMES[side]} step",
-        )  # fmt: skip
+    dates = []
+    for name, sides in series.items():
+        style = CONDITION_STYLES.get(name, "-")
+        face = "none" if style != "-" else None
+        suffix = f", {name}" if len(series) > 1 else ""
+        for side, (days, y, n) in zip("LR", sides, strict=True):
+            ax.plot(
+                days, y, SIDE_MARKERS[side] + style, ms=4, lw=1, color=SIDE_COLOURS[side],
+                markerfacecolor=face, label=f"{SIDE_NAMES[side]} step{suffix}",
+            )  # fmt: skip
+            _day_counts(ax, days, y, n, SIDE_COLOURS[side])
+            dates.extend(days)
     ax.set_xlabel("session date")
     ax.set_ylabel("mean step length (m)")
     ax.set_title("Left and right step length per session")
-    _date_axis(fig, ax, list(dates))
+    _date_axis(fig, ax, dates)
     _legend_outside(fig)
     return _png(fig)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import os
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -82,10 +82,23 @@ def _dates(pts: list[SessionPoint]) -> list[datetime]:
     return [datetime.fromisoformat(p.started_at.replace("Z", "+00:00")) for p in pts]
 
 
-def _by_date(pts: list[SessionPoint], attr: str, k: float = 1.0) -> tuple[Any, Any]:
-    pairs = [(d, getattr(p, attr)) for d, p in zip(_dates(pts), pts, strict=True)]
-    pairs = [(d, v * k) for d, v in pairs if v is not None]
-    return [d for d, _ in pairs], np.array([v for _, v in pairs], dtype=float)
+def per_day(when: list[datetime], values: Any) -> tuple[list[datetime], Any, list[int]]:
+    """One point per local day (the sessions table's days): the mean of the day's measured
+    values and how many sessions it is the mean of. Sessions of one day sat at one x on a
+    date axis of weeks or months (their hours are narrower than a marker), so the line
+    zigzagged up and down there; the table lists each session with its time of day."""
+    days: dict[date, list[float]] = {}
+    for t, v in zip(when, np.asarray(values, dtype=float), strict=True):
+        if np.isfinite(v):
+            days.setdefault(t.astimezone().date(), []).append(float(v))
+    order = sorted(days)
+    noon = [datetime.combine(d, time(12)) for d in order]  # the point in the middle of its day
+    return noon, np.array([np.mean(days[d]) for d in order]), [len(days[d]) for d in order]
+
+
+def _by_date(pts: list[SessionPoint], attr: str, k: float = 1.0) -> tuple[Any, Any, Any]:
+    values = [np.nan if getattr(p, attr) is None else getattr(p, attr) * k for p in pts]
+    return per_day(_dates(pts), values)
 
 
 def _side_mean(record: SessionRecord, side: str) -> float | None:
@@ -110,11 +123,11 @@ def _session_rows(records: list[SessionRecord], pts: list[SessionPoint]) -> list
         return "" if v is None else format(v * k, spec)
 
     rows = []
-    for r, p, date in zip(records, pts, session_dates(pts), strict=True):
+    for r, p, shown_date in zip(records, pts, session_dates(pts), strict=True):
         si = p.step_length_si
         rows.append(
             [
-                date,
+                shown_date,
                 {True: "with feedback", False: "without feedback", None: ""}[p.feedback],
                 "" if p.steps is None else str(p.steps),
                 fmt(p.cadence_spm, ".1f"),
@@ -170,18 +183,37 @@ def _symmetry_section(page: Page, pts: list[SessionPoint]) -> None:
             )
 
 
+def _side_by_date(
+    pts: list[SessionPoint], record_of: dict[Any, SessionRecord], side: str
+) -> tuple[Any, Any, Any]:
+    return per_day(_dates(pts), [_side_mean(record_of[p.id], side) or np.nan for p in pts])
+
+
+#: Said under the first by-date plot where a day had more than one session.
+SAME_DAY_TEXT = (
+    "Where a day had several sessions, the plots by date show one point for that day: the "
+    "mean of its sessions, with their number beside it (×2, ×3); the sessions table lists "
+    "each session with its time of day."
+)
+
+
 def _by_date_section(
     page: Page, records: list[SessionRecord], pts: list[SessionPoint], goal: float
 ) -> None:
     groups = _conditions(pts)
     page.heading("Left and right step length")
     tgt, tol = _target(records)
-    left = np.array([_side_mean(r, "L") or np.nan for r in records], dtype=float)
-    right = np.array([_side_mean(r, "R") or np.nan for r in records], dtype=float)
+    record_of = {p.id: r for p, r in zip(pts, records, strict=True)}
+    series = {
+        name: (_side_by_date(g, record_of, "L"), _side_by_date(g, record_of, "R"))
+        for name, g in groups.items()
+    }
     page.plot(
-        plots.step_lengths_by_date(_dates(pts), left, right, tgt, tol),
+        plots.step_lengths_by_date(series, tgt, tol),
         "left and right step length per session against the target",
     )
+    if any(n > 1 for sides in series.values() for side in sides for n in side[2]):
+        page.text(SAME_DAY_TEXT, "muted")
     page.heading("Sessions")
     header = [
         "date", "condition", "steps", "cadence (steps/min)", "left step (cm)",

@@ -228,20 +228,33 @@ def _ms(seconds: float | None) -> str:
     return "—" if seconds is None else f"{seconds * 1000:.0f} ms"
 
 
-def figures_view(state: SessionState, roll: Rolling) -> Text:
-    """Rolling symmetry, share on target, variability, roll-over and loading (one Text)."""
+#: The figures' rows that give way first where the body is short (a small terminal, many
+#: alerts), least needed first: the share of heel-first landings, then the share on target
+#: (each landing's on / off is on the lines panel beside it), then the stride CV. The
+#: step length, step time, stance and loading rows and their symmetry indices stay.
+DROP_FIRST = ("heel first", "on target", "stride CV")
+
+
+def si_legend(state: SessionState) -> str:
+    """What the SI column means, in the symmetry panel's bottom border (no row of its own,
+    so the height never cuts it)."""
+    return f"SI > 0 left larger, {ON_TICK} |SI| ≤ {state.symmetry_tolerance_pct:.1f} %"
+
+
+def figures_view(state: SessionState, roll: Rolling, rows: int | None = None) -> Text:
+    """Rolling symmetry, share on target, variability, roll-over and loading (one Text),
+    in at most ``rows`` lines: where fewer fit, the rows of :data:`DROP_FIRST` go first."""
     tol = state.symmetry_tolerance_pct
-    out = Text(no_wrap=True, overflow="crop")
-    out.append(f"{'20 strides':<12}{'L':>8}{'R':>8}{'SI %':>6}\n", style="bold")
+    lines: list[tuple[str, Text]] = []
 
     def row(label: str, left: str = "", right: str = "", si: float | None = None) -> None:
-        out.append(f"{label:<12}{left:>8}{right:>8}")
+        line = Text(f"{label:<12}{left:>8}{right:>8}")
         if si is not None or label in ("step length", "step time", "stance", "loading"):
             style = _sym_style(si, tol)
-            out.append("     —" if si is None else f"{si:+6.1f}", style=style)
+            line.append("     —" if si is None else f"{si:+6.1f}", style=style)
             if si is not None:  # within the normal range or not: a shape, not only colour
-                out.append(f" {ON_TICK if abs(si) <= tol else OFF_TICK}", style=style)
-        out.append("\n")
+                line.append(f" {ON_TICK if abs(si) <= tol else OFF_TICK}", style=style)
+        lines.append((label, line))
 
     def pct(x: float | None) -> str:
         return fmt_pct(None if x is None else 100 * x)
@@ -264,7 +277,15 @@ def figures_view(state: SessionState, roll: Rolling) -> Text:
     hf = roll.heel_first_share
     row("heel first", pct(hf["L"]), pct(hf["R"]))
     row("loading", si=roll.si_loading)
-    out.append(f"SI > 0: left larger, {ON_TICK} |SI| ≤ {tol:.1f} %", style="dim")
+    for label in DROP_FIRST:  # the column headings take a line too
+        if rows is None or len(lines) + 1 <= rows:
+            break
+        lines = [(name, line) for name, line in lines if name != label]
+    out = Text(no_wrap=True, overflow="crop")
+    out.append(f"{'20 strides':<12}{'L':>8}{'R':>8}{'SI %':>6}", style="bold")
+    for _, line in lines:
+        out.append("\n")
+        out.append_text(line)
     return out
 
 
@@ -361,7 +382,7 @@ def render(
     devices = health_view(state, width - 4)
     device_rows = devices.plain.count("\n") + 1
     # the lines panel's inner rows: minus header, devices, alerts, footer and its borders
-    inner = max(6, height - head_rows - (device_rows + 2) - (alert_rows + 2) - foot_rows - 2)
+    inner = height - head_rows - (device_rows + 2) - (alert_rows + 2) - foot_rows - 2
     per_side = max(1, (inner - 4) // 2)  # two title lines, a scale line per foot
     ruler = 41 if width >= 110 else 25
     layout = Layout(name="root")
@@ -380,6 +401,13 @@ def render(
                 border_style="blue",
             )
         ),
-        Layout(Panel(figures_view(state, roll), title="symmetry and targets", border_style="blue")),
+        Layout(
+            Panel(
+                figures_view(state, roll, inner),
+                title="symmetry and targets",
+                subtitle=Text(si_legend(state), style="dim"),
+                border_style="blue",
+            )
+        ),
     )
     return layout

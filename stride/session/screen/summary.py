@@ -11,11 +11,27 @@ from rich.text import Text
 
 from stride.session.protocols import SessionResult
 
+#: A figure the session did not give, in words (as the reports: no dash placeholder).
+NOT_MEASURED = "not measured"
+
 
 def _ms(d: Any, key: str = "mean", scale: float = 1.0, unit: str = "") -> str:
     if not isinstance(d, dict) or d.get(key) is None:
-        return "—"
+        return NOT_MEASURED
     return f"{d[key] * scale:.1f}{unit}"
+
+
+def _side_rows(t: Table, left: dict[str, Any], right: dict[str, Any]) -> None:
+    """Each foot's mean step length, step time and stance; a row neither foot has (no
+    step length without a belt speed) is left out, said below the table."""
+    for label, key, scale, unit in (
+        ("step length", "step_length_m", 100, " cm"),
+        ("step time", "step_time_s", 1000, " ms"),
+        ("stance", "stance_s", 1000, " ms"),
+    ):
+        cells = [_ms(side.get(key), scale=scale, unit=unit) for side in (left, right)]
+        if cells != [NOT_MEASURED, NOT_MEASURED]:
+            t.add_row(label, *cells, "")
 
 
 def summary_table(result: SessionResult, *, events: bool = False) -> RenderableType:
@@ -34,25 +50,9 @@ def summary_table(result: SessionResult, *, events: bool = False) -> RenderableT
     right: dict[str, Any] = s.get("R") or {}
     cad = s.get("cadence_spm")
     t.add_row("steps", "", "", str(s.get("steps", 0)))
-    t.add_row("cadence", "", "", f"{cad:.1f} steps/min" if isinstance(cad, int | float) else "—")
-    t.add_row(
-        "step length",
-        _ms(left.get("step_length_m"), scale=100, unit=" cm"),
-        _ms(right.get("step_length_m"), scale=100, unit=" cm"),
-        "",
-    )
-    t.add_row(
-        "step time",
-        _ms(left.get("step_time_s"), scale=1000, unit=" ms"),
-        _ms(right.get("step_time_s"), scale=1000, unit=" ms"),
-        "",
-    )
-    t.add_row(
-        "stance",
-        _ms(left.get("stance_s"), scale=1000, unit=" ms"),
-        _ms(right.get("stance_s"), scale=1000, unit=" ms"),
-        "",
-    )
+    cadence = f"{cad:.1f} steps/min" if isinstance(cad, int | float) else NOT_MEASURED
+    t.add_row("cadence", "", "", cadence)
+    _side_rows(t, left, right)
     sym: dict[str, Any] = s.get("symmetry") or {}
     for key in ("step_length", "step_time", "stance", "loading"):
         si = (sym.get(key) or {}).get("si") if isinstance(sym.get(key), dict) else None
@@ -63,16 +63,16 @@ def summary_table(result: SessionResult, *, events: bool = False) -> RenderableT
     if within:
         t.add_row(
             "on target",
-            f"{100 * within['L']:.0f} %" if within.get("L") is not None else "—",
-            f"{100 * within['R']:.0f} %" if within.get("R") is not None else "—",
+            f"{100 * within['L']:.0f} %" if within.get("L") is not None else NOT_MEASURED,
+            f"{100 * within['R']:.0f} %" if within.get("R") is not None else NOT_MEASURED,
             f"target {100 * target['step_length_m']:.0f} cm" if target.get("step_length_m") else "",
         )
     cv = (s.get("variability") or {}).get("stride_time_cv") or {}
     if cv:
         t.add_row(
             "stride-time CV",
-            f"{cv['L']:.1f} %" if cv.get("L") is not None else "—",
-            f"{cv['R']:.1f} %" if cv.get("R") is not None else "—",
+            f"{cv['L']:.1f} %" if cv.get("L") is not None else NOT_MEASURED,
+            f"{cv['R']:.1f} %" if cv.get("R") is not None else NOT_MEASURED,
             "",
         )
     lat = sess.get("latency_ms") or {}
@@ -92,7 +92,7 @@ def summary_table(result: SessionResult, *, events: bool = False) -> RenderableT
     if lat.get("p99") is not None:
         t.add_row("latency", "", "", f"p50 {lat['p50']:.1f} ms, p99 {lat['p99']:.1f} ms")
     parts: list[RenderableType] = [t, *_events(sess.get("events") if events else None)]
-    if sess.get("no_belt_speed"):  # said at the start too; the table's "—" needs its why
+    if sess.get("no_belt_speed"):  # said at the start too; the missing row needs its why
         parts.append(Text(sess["no_belt_speed"][:1].upper() + sess["no_belt_speed"][1:]))
     if result.recording is not None:
         path = Text.assemble(("recording ", "bold"), str(result.recording), overflow="fold")

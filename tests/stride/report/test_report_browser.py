@@ -72,7 +72,7 @@ def test_subject_report_loads_in_chromium_with_all_plots(tmp_path: Path) -> None
 
     from sim.recovery import fast_summary, plan_patient
     from stride.history import NewSession, register_sessions
-    from stride.report.subject import subject_report
+    from stride.report.subject import SAME_DAY_TEXT, subject_report
 
     db = tmp_path / "h.sqlite"
     for feedback in (True, False):
@@ -87,12 +87,19 @@ def test_subject_report_loads_in_chromium_with_all_plots(tmp_path: Path) -> None
                 for p in plans
             ],
         )
+    # two more sessions on the fifth session's day: one point for that day, "×3" beside it
+    p = plans[4]
+    register_sessions(db, [NewSession("S", p.started_at.replace(hour=h), "recovery",
+                                      fast_summary(p), meta={**p.meta(), "session_index": h})
+                           for h in (13, 16)])  # fmt: skip
     out = subject_report(db, "S", tmp_path / "s.html")
     dom = _dump_dom(out, tmp_path / "chromium-profile")
     m = re.search(r'<body[^>]*data-plots-ok="(\d+)/(\d+)"', dom)
     # recovery curves, L/R step length by date, adherence, cadence, stride-time CV
     assert m and m.group(1) == m.group(2) == "5"
     assert "Progress report: S" in dom and "<td>-</td>" not in dom
+    # that day's rows, each with its time of day: both conditions' 09:00, 13:00 and 16:00
+    assert SAME_DAY_TEXT in dom and dom.count(f"{p.started_at.astimezone():%Y-%m-%d} ") == 4
     assert re.search(r"[+-]\d+\.\d % \(the (left|right) step is longer\)", dom)
     for heading in ("Left and right step length", "Sessions", "Adherence to the step-length target",
                     "Cadence and stride-time variability"):  # fmt: skip

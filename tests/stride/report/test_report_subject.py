@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -140,3 +141,45 @@ def test_sessions_without_a_target_or_a_trend_report_no_empty_plot_nor_wild_curv
     assert recovery.axes[0].get_ylim()[1] < 20  # type: ignore[attr-defined]
     assert "no recovery curve: |SI| does not fall steadily across the sessions" in text
     assert "tau 0.0" not in text and "<td>0.0</td>" not in text
+
+
+def test_sessions_of_one_day_are_one_point_of_that_day_with_their_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three sessions on one morning sat at one x of the by-date plots (their hours are
+    narrower than a marker on a date axis), the line zigzagging through them: now that day
+    is one point, the mean of its sessions, with "×3" beside it and a sentence saying so;
+    the sessions table keeps each session with its time of day."""
+    from stride.report import plots
+    from stride.report.subject import SAME_DAY_TEXT
+
+    figures: list[object] = []
+    monkeypatch.setattr(plots, "_png", lambda fig: figures.append(fig) or b"")
+    sessions = [_untargeted(si, d) for si, d in ((12.0, 2), (10.0, 4), (6.0, 4), (8.0, 4))]
+    for k, hour in ((2, 10), (3, 11)):  # the 4th: 09:00, 10:00, 11:00 UTC
+        sessions[k] = replace(sessions[k], started_at=datetime(2026, 3, 4, hour, tzinfo=UTC))
+    sessions[3].summary["cadence_spm"] = 103.5
+    db = tmp_path / "h.sqlite"
+    register_sessions(db, sessions)
+    text = subject_report(db, "Q", tmp_path / "q.html").read_text()
+    assert SAME_DAY_TEXT in text
+    sessions_table = text[text.index("<h2>Sessions</h2>") : text.index("<h2>Adherence")]
+    for hour in (9, 10, 11):  # in local time, as the table writes it
+        assert (
+            f"{datetime(2026, 3, 4, hour, tzinfo=UTC).astimezone():%Y-%m-%d %H:%M}"
+            in sessions_table
+        )
+    dated = [f.axes[0] for f in figures if f.axes[0].get_xlabel() == "session date"]  # type: ignore[attr-defined]
+    assert len(dated) == 3  # step lengths, cadence, stride CV (no target: no adherence)
+    for ax in dated:
+        for line in ax.get_lines():
+            if len(line.get_xdata()) < 2:
+                continue  # a band's or goal's line
+            days = [x.date() for x in line.get_xdata()]
+            assert len(days) == len(set(days)) == 2, ax.get_title()
+    cadence = next(ax for ax in dated if ax.get_title() == "Cadence")
+    (line,) = [ln for ln in cadence.get_lines() if len(ln.get_xdata()) == 2]
+    assert list(line.get_ydata()) == pytest.approx([97.5, (97.5 * 2 + 103.5) / 3])
+    steps = next(ax for ax in dated if "step length" in ax.get_title())
+    assert [t.get_text() for t in steps.texts] == ["×3", "×3"]  # left and right
+    assert [t.get_text() for t in cadence.texts] == ["×3"]

@@ -44,7 +44,7 @@ def test_dashboard_shows_the_rolling_figures(make_steps: Any) -> None:
     # each SI within the normal range (|SI| <= 9.5 %) or not: a tick or a cross, not only
     # its colour (colour-blind safe), as the cadence
     assert f"{roll.si_step_length:+.1f} ✗" in text and roll.si_step_length > 9.6
-    assert "SI > 0: left larger, ✓ |SI| ≤ 9.5 %" in text
+    assert "SI > 0 left larger, ✓ |SI| ≤ 9.5 %" in text
     # step time and stance: each foot's mean, not only the SI (20 strides of 0.52 / 0.50 s)
     row = next(line for line in text.splitlines() if "step time" in line)
     assert "520 ms" in row and "500 ms" in row and f"{roll.si_step_time:+.1f} ✓" in row
@@ -179,6 +179,35 @@ def test_an_80_column_screen_wraps_the_header_and_cuts_nothing(make_steps: Any) 
     joined = " ".join(line.strip("│ ") for line in text.splitlines())
     assert "left out of the summary" in " ".join(joined.split())  # a long alert wraps
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_an_80_by_24_screen_cuts_nothing_of_the_symmetry_panel(make_steps: Any) -> None:
+    """80 x 24, the smallest terminal promised: the SI legend (a line of its own under the
+    rows, cut by the height with a wrapped header, alerts and the walker's view's address)
+    is in the panel's bottom border; where the rows do not all fit, heel first goes first,
+    and the symmetry rows stay whole."""
+    s = SessionState(Target(step_length_m=0.60, tolerance_m=0.05, spacing_m=0.30, lines_per_step=2))
+    s.started_host_t = 0.0
+    s.belt_mps = s.belt_set_mps = 1.0
+    s.metronome = True
+    s.add_steps(make_steps(40, left=0.63, right=0.54), host_t=9.9)
+    s.health.treadmill, s.health.treadmill_answering = "trackmaster", True
+    s.note("box reconnected after 2.5 s; the steps around the gap are flagged and left out")
+    s.note("Treadmill not answering for 3 s: check its cable and that its console is on")
+    s.view_url = "http://stride-treadmill-2.clinic.example.org:8765/view"
+    roll = s.rolling()
+    for skipped, dropped in ((0, ()), (1234, ("heel first",))):
+        s.health.skipped_bytes = skipped  # the devices' figures take a third line
+        text = screen(s, width=80, height=24)
+        assert len(text.rstrip("\n").splitlines()) == 24
+        assert "SI > 0 left larger, ✓ |SI| ≤ 9.5 %" in text
+        for label, si in (("step length", roll.si_step_length), ("step time", roll.si_step_time),
+                          ("stance", roll.si_stance), ("loading", roll.si_loading)):  # fmt: skip
+            row = next(line for line in text.splitlines() if label in line)
+            assert f"{si:+.1f} {'✓' if abs(si) <= 9.5 else '✗'}" in row, label
+        for label in ("on target", "stride CV", "heel first"):
+            assert (label in text) == (label not in dropped), label
+        assert "walker's view" in text and "Treadmill not answering" in text
 
 
 def test_replay_source_reports_its_position_in_recording_time() -> None:

@@ -163,3 +163,26 @@ def test_the_summary_names_the_larger_side_of_each_symmetry_index() -> None:
         "symmetry step time": "0.0 %",
         "symmetry stance": "-4.8 % (right larger)",
     }
+
+
+def test_the_end_summary_says_what_was_not_measured_without_dashes() -> None:
+    """A session without a belt speed, whose right foot gave no stride CV: the summary's
+    table printed "—" cells (a row of them for step length); now a row neither foot has is
+    left out (the sentence below says why) and a missing cell says "not measured"."""
+    from stride.session.protocols import SessionResult
+    from stride.session.screen.summary import summary_table
+
+    side = {"step_length_m": {"mean": None}, "step_time_s": {"mean": 0.52}, "stance_s": {}}
+    summary = {
+        "steps": 20, "cadence_spm": None, "L": side, "R": {**side, "stance_s": {"mean": 0.6}},
+        "variability": {"stride_time_cv": {"L": 2.5, "R": None}},
+    }  # fmt: skip
+    sess = {"frames": 1, "no_belt_speed": "no belt speed: step lengths not measured"}
+    console = Console(file=io.StringIO(), record=True, width=80, color_system=None)
+    console.print(summary_table(SessionResult({"summary": summary}, sess, None)))
+    text = console.export_text()
+    assert "—" not in text and "step length" not in text.split("No belt speed")[0]
+    rows = {line.split()[0]: line for line in text.splitlines() if line.strip()}
+    assert "not measured" in rows["cadence"] and "520.0 ms" in rows["step"]
+    assert "not measured" in rows["stance"] and "600.0 ms" in rows["stance"]
+    assert "2.5 %" in rows["stride-time"] and "not measured" in rows["stride-time"]
