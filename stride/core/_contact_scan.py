@@ -91,6 +91,7 @@ from stride.core._contact_cellstate import (
     cells_within,
 )
 from stride.core._contact_envelopes import envelopes4, envelopes8
+from stride.core._contact_gap import forget
 from stride.core._contact_layout import (
     LANES,
     PAGE,
@@ -113,7 +114,6 @@ from stride.core._contact_layout import (
     T_BMIN,
     T_H,
     T_L,
-    T_LOADED,
     T_LOW,
     T_MID,
     T_NS,
@@ -121,7 +121,6 @@ from stride.core._contact_layout import (
     T_OFF,
     T_OK,
     T_ON,
-    T_PRE,
     T_PREV,
     T_RREF,
     T_SON_I,
@@ -144,7 +143,6 @@ from stride.core._contact_state import (
     S_ACC,
     S_BELOW,
     S_BPOS,
-    S_BREAKS,
     S_CAND_ACC,
     S_CAND_BASE,
     S_CAND_CNT,
@@ -157,7 +155,6 @@ from stride.core._contact_state import (
     S_FC_I,
     S_FC_PEAK,
     S_FC_T,
-    S_GAP_FLAG,
     S_GAP_OPEN,
     S_INDEX,
     S_LIFTED,
@@ -687,23 +684,12 @@ def scan(
                 return -1, i
             valid = s == s and abs(s) != np.inf
             if (not valid) or (tp == tp and ti - tp > gap_dt):
-                # missing samples: cut an open contact, forget the previous sample
-                fs[S_BREAKS] += 1.0
+                # missing samples: cut an open contact, forget the previous sample (the
+                # resets: forget, as a known break's, stride.core.contact_breaks)
                 if in_contact:
                     n_out = emit(fs, tr, nk, st == ENDING, tp, gi - 1.0, out_f, out_i, n_out, p)
-                fs[S_STATE] = UNKNOWN
-                fs[S_PRE] = 0.0
-                fs[S_GAP_FLAG] = 1.0
-                fs[S_PREV_T] = np.nan
+                forget(fs, tr, nk)
                 tp = np.nan
-                tr[T_PREV] = np.nan
-                tr[T_LOADED] = LOAD_UNKNOWN
-                tr[T_PRE] = 0.0
-                for k in range(nk if multi else 0):
-                    ck = column(k)
-                    tr[ck + R_PREV] = np.nan
-                    tr[ck + R_LOADED] = LOAD_UNKNOWN
-                    tr[ck + R_PRE] = 0.0
                 st = UNKNOWN
                 in_contact = False
                 quick = False  # the sensors' state was reset: the bounds no longer hold

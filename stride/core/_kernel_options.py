@@ -34,6 +34,7 @@ KERNEL_SOURCES = (
     "core/_contact_cells.py",
     "core/_contact_cellstate.py",
     "core/_contact_envelopes.py",
+    "core/_contact_gap.py",
     "core/_contact_layout.py",
     "core/_contact_scan.py",
     "core/_contact_state.py",

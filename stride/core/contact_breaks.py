@@ -8,10 +8,12 @@ seen, and the state forgotten, so the next contact's initial contact is not seen
 when the foot was loaded, and that contact is marked ``gap_before``). A break is given as
 a position instead of a time step: the samples are scanned up to it, then :func:`cut`
 applies the same rule there (the stream's end for the open contact: the scan's own
-``emit``, as the gap rule calls it, with the same arguments; then the rule's resets), and
-the scan goes on from it. No kernel code of its own: the scan's state carries across the
-call as across any chunk boundary, so the contacts are those the gap rule would give at
-that sample, for any chunking (tests compare them with the plain-Python reference).
+``emit``, as the gap rule calls it, with the same arguments; then the rule's resets, the
+kernel the gap rule calls: :func:`~stride.core._contact_gap.forget`), and the scan goes
+on from it. No kernel code of its own: the scan's state carries across the call as across
+any chunk boundary, so the contacts are those the gap rule would give at that sample, for
+any chunking (tests compare them with the plain-Python reference, and the whole state
+with the gap rule's at the same sample).
 """
 
 from __future__ import annotations
@@ -21,8 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from stride.core import _contact_state as _k
-from stride.core._contact_layout import R_LOADED, R_PRE, R_PREV, T_LOADED, T_PRE, T_PREV, column
+from stride.core import _contact_gap
 
 if TYPE_CHECKING:
     from stride.core.contacts import FootContacts, _FootRunner
@@ -31,22 +32,11 @@ if TYPE_CHECKING:
 def cut(runner: _FootRunner) -> FootContacts:
     """A break before the foot's next sample: the contact open, if any, ended there as
     missing samples end it (its final contact not seen), and the state forgotten as they
-    leave it (the scan's rule for missing samples)."""
+    leave it (the scan's rule for missing samples: its own resets, ``forget``)."""
     got = runner.finish()  # the open contact as the gap rule emits it (the stream's end)
-    fs, tr = runner.fs, runner.tr
-    fs[_k.S_BREAKS] += 1.0
-    fs[_k.S_STATE] = _k.UNKNOWN
-    fs[_k.S_PRE] = 0.0
-    fs[_k.S_GAP_FLAG] = 1.0
-    fs[_k.S_PREV_T] = np.nan
-    tr[T_PREV] = np.nan
-    tr[T_LOADED] = _k.LOAD_UNKNOWN
-    tr[T_PRE] = 0.0
-    for k in range(runner.nk if runner.nk > 1 else 0):
-        ck = int(column.py_func(k))
-        tr[ck + int(R_PREV)] = np.nan
-        tr[ck + int(R_LOADED)] = _k.LOAD_UNKNOWN
-        tr[ck + int(R_PRE)] = 0.0
+    # (looked up at the call: the scan run as plain Python, kernels.scan_as_python, has
+    # it and the kernels it calls as Python too, none compiled while that lasts)
+    _contact_gap.forget(runner.fs, runner.tr, runner.nk)
     return got
 
 

@@ -357,7 +357,7 @@ def scan_as_python() -> Iterator[None]:
     warm-up compiles every other kernel (those are compiled by
     :func:`compile_scan_callees` and the command's :func:`compile_scan`; no kernel
     compiled twice for the same types); same results, slower."""
-    from stride.core import _contact_bounds, _contact_scan, _contact_state
+    from stride.core import _contact_bounds, _contact_gap, _contact_scan, _contact_state
 
-    with _as_python([_contact_scan, _contact_bounds, _contact_state]):
+    with _as_python([_contact_scan, _contact_bounds, _contact_gap, _contact_state]):
         yield

@@ -8,18 +8,22 @@ analyzer, for any chunking, and the same as the plain-Python reference."""
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 from dataclasses import replace
 
 import numpy as np
 import pytest
 from contact_synth import adc, foot_force
 from contacts_reference import FIELDS, reference_contacts
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from stride_testkit import walk
 
+from stride.core._contact_state import S_BPOS, S_INDEX
 from stride.core.analyzer import Analysis, StreamingAnalyzer, analyze
 from stride.core.clock import SampleClock
+from stride.core.contact_breaks import cut
 from stride.core.contacts import (
     ContactParams,
     FootContacts,
@@ -101,26 +105,81 @@ def _check(t: np.ndarray, x: np.ndarray, cols: list[int], cuts: set[int], fs: fl
     assert (got.blips, got.touches) == (want["blips"], want["touches"])
 
 
-@pytest.mark.parametrize("layout", ["heel-toe-int16", "heel-toe-float32", "one", "cells8"])
+LAYOUTS = ["heel-toe-int16", "heel-toe-float32", "one", "cells8"]
+
+
+def _layout(layout: str) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """20 s of one foot walking at 100 Hz in one of the scan's layouts: times, forces, the
+    foot's columns."""
+    rng = np.random.default_rng(11)
+    t, f, _ = foot_force(rng, 20.0, 100.0)
+    if layout == "cells8":
+        cells = [np.roll(f, k) * (20 + 10 * k) + 5 * k for k in range(8)]
+        return t, np.stack(cells, axis=1).astype(np.float32), list(range(8))
+    if layout == "one":
+        return t, (f * 800.0 + 40.0)[:, None], [0]
+    heel = adc(f, rng, base=-2052.0, drift=150.0)
+    toe = adc(np.roll(f, 4), rng, base=-1800.0, gain=900.0)
+    x = np.stack([heel, toe, toe, heel], axis=1)
+    return t, x.astype(np.int16 if layout == "heel-toe-int16" else np.float32), [0, 1]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
 @given(cuts=st.sets(st.integers(min_value=1, max_value=1999), min_size=1, max_size=6))
 def test_breaks_anywhere_give_the_reference_contacts(layout: str, cuts: set[int]) -> None:
     """Each of the scan's layouts (four int16 channels read as words, float32 side by
     side, one channel, an insole's eight cells), breaks in stance, in swing, at block ends,
     next to each other."""
-    rng = np.random.default_rng(11)
-    t, f, _ = foot_force(rng, 20.0, 100.0)
-    if layout == "cells8":
-        cells = [np.roll(f, k) * (20 + 10 * k) + 5 * k for k in range(8)]
-        x, cols = np.stack(cells, axis=1).astype(np.float32), list(range(8))
-    elif layout == "one":
-        x, cols = (f * 800.0 + 40.0)[:, None], [0]
-    else:
-        heel = adc(f, rng, base=-2052.0, drift=150.0)
-        toe = adc(np.roll(f, 4), rng, base=-1800.0, gain=900.0)
-        x = np.stack([heel, toe, toe, heel], axis=1)
-        x = x.astype(np.int16 if layout == "heel-toe-int16" else np.float32)
-        cols = [0, 1]
+    t, x, cols = _layout(layout)
     _check(t, x, cols, cuts, 100.0)
+
+
+def _state(det: StreamingContactDetector) -> tuple[np.ndarray, np.ndarray]:
+    """The detector's whole scan state: the foot's fields and every tracker's."""
+    return det._runner.fs.copy(), det._runner.tr.copy()
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@given(k=st.integers(min_value=1, max_value=1999))
+def test_a_break_leaves_the_state_lost_frames_leave(layout: str, k: int) -> None:
+    """Lost frames before sample ``k`` (a time step of a second) and, on the same times, a
+    break there instead: the scan meets the gap after the break has cut (the time before
+    it forgotten), so the two must give the same contacts and end in the same state, every
+    field of the foot and of each tracker."""
+    t, x, cols = _layout(layout)
+    t = t + np.where(np.arange(t.size) >= k, 1.0, 0.0)
+    dets = [StreamingContactDetector(100.0, x.shape[1], None, "L", cols) for _ in range(2)]
+    cut_there = FootContacts.concat(
+        [dets[0].feed(t, x, t[k - 1 : k]), dets[0].finish()], "L", len(cols)
+    )
+    lost = FootContacts.concat([dets[1].feed(t, x), dets[1].finish()], "L", len(cols))
+    _same_contacts(cut_there, lost)
+    assert cut_there.breaks == 1
+    for a, b in zip(_state(dets[0]), _state(dets[1]), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS[1:])
+@given(k=st.integers(min_value=1, max_value=1999))
+def test_a_break_forgets_what_a_lost_frame_forgets(layout: str, k: int) -> None:
+    """The state just after the cut, before any sample after it is scanned (which would
+    set much of it again): a break before sample ``k``, and a lost frame at ``k`` (a NaN
+    row; float forces only) scanned. Every field equal but the sample count and the
+    block's position (the NaN row counts as a sample), and the contacts they emitted."""
+    t, x, cols = _layout(layout)
+    lost = x.copy()
+    lost[k] = np.nan
+    dets = [StreamingContactDetector(100.0, x.shape[1], None, "L", cols) for _ in range(2)]
+    got = [dets[0].feed(t[:k], x[:k]), dets[1].feed(t[: k + 1], lost[: k + 1])]
+    got[0] = FootContacts.concat([got[0], cut(dets[0]._runner)], "L", len(cols))
+    for name in FIELDS:  # (the count of cuts: in the state, counted after the emit)
+        np.testing.assert_array_equal(getattr(got[0], name), getattr(got[1], name), name)
+    (fa, ta), (fb, tb) = _state(dets[0]), _state(dets[1])
+    assume(fb[S_BPOS] != 0.0)  # (the NaN row not a block's last: no block end after it)
+    assert (fb[S_INDEX], fb[S_BPOS]) == (fa[S_INDEX] + 1.0, fa[S_BPOS] + 1.0)
+    fa[[S_INDEX, S_BPOS]] = fb[[S_INDEX, S_BPOS]]
+    np.testing.assert_array_equal(fa, fb)
+    np.testing.assert_array_equal(ta, tb)
 
 
 def _chunked(sig: GaitSignals, side: str, bounds: list[int]) -> FootContacts:
@@ -198,3 +257,30 @@ def test_the_streaming_analyzer_cuts_at_a_break_for_any_chunking() -> None:
             assert np.array_equal(got.steps[name], batch.steps[name], equal_nan=True), name
         assert got.summary == batch.summary
         assert got.gap_starts.tolist() == batch.gap_starts.tolist() == [sig.t[k - 1]]
+
+
+AS_PYTHON = """
+import numpy as np
+from stride.core.contacts import detect_contacts
+from stride.core.kernels import scan_as_python
+from stride.core.signals import Channel, GaitSignals
+t = np.arange(3000) / 1000.0
+x = ((t[:, None] + np.array([0.0, 0.05, 0.5, 0.55])) % 1.0 < 0.6) * 800.0 + 5.0
+x[1500] = np.nan
+chans = tuple(Channel(s, p) for s in "LR" for p in ("heel", "toe"))
+sig = GaitSignals(t, x, chans, 1000.0, breaks=t[[799]])
+with scan_as_python():  # first: nothing the scan calls compiled or loaded in this process
+    slow = detect_contacts(sig, "L")
+fast = detect_contacts(sig, "L")
+print(slow.breaks, fast.breaks, slow.on_t.tolist() == fast.on_t.tolist(),
+      slow.off_t.tolist() == fast.off_t.tolist())
+"""
+
+
+def test_the_scan_as_python_forgets_as_the_compiled_scan() -> None:
+    """The first run's warm-up runs the scan as plain Python (``kernels.scan_as_python``):
+    lost samples and a break on a foot of two sensors there give the compiled scan's
+    contacts (the resets' Python form calls the sensors' ``column`` as Python too: the
+    compiled one has no Python entry, and called from Python crashed the process)."""
+    out = subprocess.run([sys.executable, "-c", AS_PYTHON], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.split() == ["2", "2", "True", "True"], out

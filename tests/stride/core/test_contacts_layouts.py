@@ -15,7 +15,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from stride.core import _contact_scan, _contact_state, _step_kernels
+from stride.core import _contact_gap, _contact_scan, _contact_state, _step_kernels
 from stride.core.contacts import ContactParams, detect_contacts, detect_feet
 from stride.core.kernels import warm_analysis_kernels
 from stride.core.signals import Channel, GaitSignals
@@ -70,6 +70,7 @@ def test_each_helper_is_compiled_once() -> None:
         _contact_state.emit,
         _contact_state.open_contact,
         _contact_state.lift,
+        _contact_gap.forget,
         _contact_scan._next_bad_step,
         _step_kernels._mad_of_sorted_finite,
     )
