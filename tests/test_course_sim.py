@@ -141,6 +141,42 @@ def test_a_choreic_walker_has_every_closed_pass_measured(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    "seed",
+    [
+        # huntington:0.7 seed 151 (2 minutes): the first reading took a slow stretch inside
+        # every pass for a turn, 16 passes of 7-9 steps where the truth has 8 of 18; its
+        # passes agree, so nothing started learning again, and it climbed back to them
+        pytest.param(151, id="a-turn-read-inside-every-pass"),
+        # seed 270: every other turn missed, 4 passes of 40 (two passes and a turn each)
+        pytest.param(270, id="every-other-turn-missed"),
+        # seed 1432 (held out, then seen): 17 passes, one of them measured as 10 m (+155 %)
+        pytest.param(1432, id="a-split-pass-measured"),
+    ],
+)
+def test_a_reading_whose_passes_all_agree_a_turn_off_is_not_kept(seed: int, tmp_path: Path) -> None:
+    # learning started again from the count such a reading's pass would have were it so
+    # (2n + m or (n - m) / 2) finds the truth's reading, the session far likelier under it
+    signals, result = _analysed(tmp_path, "huntington:0.7", seed)
+    measured = _check(result.summary, tmp_path, True, _seen_until(signals))
+    assert measured == len(closed_passes(read_truth(tmp_path))) == 8
+
+
+@pytest.mark.slow
+def test_passes_that_agree_are_not_merged_into_two_passes_and_a_turn(tmp_path: Path) -> None:
+    # huntington:0.5 seed 265 with 30 ms of swing-time noise: learning started again from
+    # two passes and a turn (2n + m = 38) reads 4 passes of 38, 20.8 nats likelier than the
+    # truth's 9 passes of 17; kept at a margin of 20 nats, all 4 were measured as 10 m
+    spec = build_spec(
+        minutes=2.0, speed="3.6kmh", profile="huntington:0.5", seed=265, rate=1000,
+        overground=True, swing_jitter_ms=30.0,
+    )  # fmt: skip
+    simulate_session(tmp_path, spec)
+    signals, result, _ = run(tmp_path, AnalysisConfig())
+    _check(result.summary, tmp_path, True, _seen_until(signals))
+
+
+@pytest.mark.slow
 def test_a_turn_taken_on_a_quick_cycle_is_not_read_a_step_late(tmp_path: Path) -> None:
     # huntington:0.5 seed 484 (2 minutes): the seventh turn's first step, a right step,
     # came on a quick cycle (step-time ratio 0.95, no slower than walking) and the step

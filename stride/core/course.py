@@ -24,8 +24,9 @@ Foot sensors see only when each foot lands, so the rules are about step timing a
   the others. Each pass gets the probability that it has exactly its ends. A reading
   whose passes disagree in count (a pass of about twice or three times the others': turns
   the first reading missed, which learning from its median count can keep) is not
-  self-consistent: learning starts again from each such count, and the reading under
-  which the session is likeliest is kept (:func:`~stride.core.course_fit.learn_and_segment`).
+  self-consistent: learning starts again from each such count (and from the counts of a
+  reading a turn off throughout), and the reading under which the session is likeliest is
+  kept (:func:`~stride.core.course_fit.learn_and_segment`).
 - **How a step splits.** A step's time is the double support after the other foot lands,
   then the swing of the landing foot. A stride-time fluctuation stretches both together
   and leaves the split alone; turning does not: a turn spends its extra time more in one
@@ -138,6 +139,9 @@ class CourseParams:
     #: difference of that order is not a sure one (chosen on seeds 1-300, 0-30 ms of
     #: swing-time noise: the wrong passes' rivals came within 13.1)
     rival_margin: float = 20.0
+    #: a reading a turn off throughout replaces the first when this much likelier (learnt
+    #: in learn_and_segment; seeds 1-300, 0-30 ms: mended ones 44-184 nats, a wrong one 20.8)
+    other_count_margin: float = 40.0
 
 
 @dataclass(frozen=True)
@@ -266,9 +270,8 @@ def _segmentation(
 
     if stood is not None:
         ratio = np.where(stood, np.nan, ratio)
-    return learn_and_segment(
-        readings_of, ratio, laws, p.turn_steps, p.slow_factor, phase, p.count_tolerance
-    )
+    settings = (p.turn_steps, p.slow_factor, phase, p.count_tolerance, p.other_count_margin)
+    return learn_and_segment(readings_of, ratio, laws, *settings)
 
 
 def course_passes(

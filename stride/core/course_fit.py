@@ -39,7 +39,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from stride.core.course_rivals import rival_gaps, rival_starts
+from stride.core.course_rivals import other_counts, rival_gaps, rival_starts
 from stride.core.course_segment import (
     MIN_COUNT_SD,
     MIN_PHASE_SPREAD,
@@ -392,6 +392,7 @@ def learn_and_segment(
     slow_factor: float,
     phase: Phases | None = None,
     count_tolerance: float | None = None,
+    margin: float = math.inf,
 ) -> Segmentation | None:
     """:data:`LEARNING_ROUNDS` rounds of learning the laws, each with the walking steps'
     reference taken again from the steps likely walking (``readings_of``: the step-time
@@ -406,19 +407,31 @@ def learn_and_segment(
     starts again from each such count as the typical pass count (the other laws as
     started), and the reading under which the record is likeliest is kept (the first one
     when none is likelier by more than :data:`SAME_LIKELIHOOD`), unchanged by its rivals
-    (:mod:`stride.core.course_rivals`), which give its passes their ``rival_gap``."""
+    (:mod:`stride.core.course_rivals`), which give its passes their ``rival_gap``. A first
+    reading whose passes all agree can still be a turn off throughout (a turn read inside
+    every pass, or every other turn missed: :func:`other_counts`); with a finite
+    ``margin``, learning starts again from those counts too, and such a reading replaces
+    the first only when its passes agree and the record is likelier under it by more than
+    ``margin`` nats."""
     readings_of = taken_once(readings_of)  # the learnings below share them
     ev = laws.evidence(ratio, phase)  # every start below differs from ``laws`` in its counts
     first = _learn(readings_of, ratio, laws, turn_steps, slow_factor, phase, evidence=ev)
     if first is None or count_tolerance is None:
         return None if first is None else first[0]
     best = first
-    for count in unlike_counts(first[0], count_tolerance):
+    unlike = unlike_counts(first[0], count_tolerance)
+    others = other_counts(first[2]) if math.isfinite(margin) else []
+    for k, count in enumerate([*unlike, *others]):
         start = replace(
             laws, pass_count=float(count), pass_sd=max(MIN_COUNT_SD, FIRST_COUNT_SHARE * count)
         )
         other = _learn(readings_of, ratio, start, turn_steps, slow_factor, phase, evidence=ev)
-        if other is not None and other[1] > best[1] + SAME_LIKELIHOOD:
+        if other is None:
+            continue
+        if k < len(unlike):
+            if other[1] > best[1] + SAME_LIKELIHOOD:
+                best = other
+        elif other[1] > best[1] + margin and not unlike_counts(other[0], count_tolerance):
             best = other
     starts = rival_starts(laws, best[2], FIRST_COUNT_SHARE)
     rivals = [

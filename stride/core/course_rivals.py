@@ -44,6 +44,16 @@ def rival_starts(first: Laws, learnt: Laws, share: float) -> Iterator[Laws]:
             )
 
 
+def other_counts(learnt: Laws) -> list[float]:
+    """Typical pass counts that a reading whose passes all agree (``learnt``: its laws) can
+    be wrong by, learning from it climbing back to it: a turn read inside every pass (the
+    walker's pass is two of its passes and a turn between them) or every other turn missed
+    (its pass is two of the walker's and a turn). Every pass covers the same distance, so
+    either reading's passes agree too."""
+    n, m = round(learnt.pass_count), round(learnt.turn_count)
+    return [c for c in (2.0 * n + m, (n - m) / 2) if c >= 2]
+
+
 def rival_gaps(
     seg: Segmentation, kept: float, rivals: Sequence[tuple[Segmentation, float, Laws] | None]
 ) -> list[float]:
