@@ -39,7 +39,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from stride.core.course_rivals import other_counts, rival_gaps, rival_starts
+from stride.core.course_rivals import Learnings, other_counts, rival_gaps, rival_starts
 from stride.core.course_segment import (
     MIN_COUNT_SD,
     MIN_PHASE_SPREAD,
@@ -78,6 +78,9 @@ SEEN_ROUNDS = 1
 #: :data:`~stride.core.course_segment.MIN_COUNT_SD`): a turn the threshold cut short by a
 #: step or two must still be possible
 FIRST_COUNT_SHARE = 0.25
+
+#: a learning's segmentation, the record's log-likelihood under its laws, and those laws
+Learnt = tuple[Segmentation, float, "Laws"]
 
 #: log-likelihoods (nats) closer than this are the same reading's, learnt again from
 #: another start (float rounding): the first one is kept
@@ -360,7 +363,7 @@ def _learn(
     phase: Phases | None,
     rival: bool = False,
     evidence: NDArray[np.float64] | None = None,
-) -> tuple[Segmentation, float, Laws] | None:
+) -> Learnt | None:
     """:func:`learn_and_segment` from one start, with the record's log-likelihood under
     the laws learnt (:func:`walking_log_likelihood` and the segmentation's ``log_total``)
     and those laws; a ``rival``'s without its ends' probabilities (:func:`rival_gaps`
@@ -415,26 +418,29 @@ def learn_and_segment(
     ``margin`` nats."""
     readings_of = taken_once(readings_of)  # the learnings below share them
     ev = laws.evidence(ratio, phase)  # every start below differs from ``laws`` in its counts
-    first = _learn(readings_of, ratio, laws, turn_steps, slow_factor, phase, evidence=ev)
+
+    def learn(start: Laws, ends: bool) -> Learnt | None:
+        return _learn(readings_of, ratio, start, turn_steps, slow_factor, phase, not ends, ev)
+
+    learn_from = Learnings(learn)  # each start learnt once, a rival's without its ends
+    first = learn_from(laws, True)
     if first is None or count_tolerance is None:
         return None if first is None else first[0]
-    best = first
+    best, kept = first, laws
     unlike = unlike_counts(first[0], count_tolerance)
     others = other_counts(first[2]) if math.isfinite(margin) else []
     for k, count in enumerate([*unlike, *others]):
         start = replace(
             laws, pass_count=float(count), pass_sd=max(MIN_COUNT_SD, FIRST_COUNT_SHARE * count)
         )
-        other = _learn(readings_of, ratio, start, turn_steps, slow_factor, phase, evidence=ev)
+        other = learn_from(start, k < len(unlike))
         if other is None:
             continue
         if k < len(unlike):
             if other[1] > best[1] + SAME_LIKELIHOOD:
-                best = other
+                best, kept = other, start
         elif other[1] > best[1] + margin and not unlike_counts(other[0], count_tolerance):
-            best = other
-    starts = rival_starts(laws, best[2], FIRST_COUNT_SHARE)
-    rivals = [
-        _learn(readings_of, ratio, s, turn_steps, slow_factor, phase, True, ev) for s in starts
-    ]
-    return replace(best[0], rival_gap=rival_gaps(best[0], best[1], rivals))
+            best, kept = other, start
+    rivals = [learn_from(s) for s in rival_starts(laws, best[2], FIRST_COUNT_SHARE)]
+    seg = learn_from.whole(kept)[0]  # the reading kept with its ends' probabilities
+    return replace(seg, rival_gap=rival_gaps(seg, best[1], rivals))

@@ -16,14 +16,50 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from stride.core.course_segment import MIN_COUNT_SD, Segmentation
 
 if TYPE_CHECKING:
-    from stride.core.course_fit import Laws
+    from stride.core.course_fit import Laws, Learnt
+
+#: a start's own counts: its pass count, that count's spread and its turn count
+Start = tuple[float, float, float]
+
+
+class Learnings:
+    """Course mode's learnings (:func:`~stride.core.course_fit.learn_and_segment`) each
+    run once for its start: every start is the threshold's laws with other counts (a pass
+    count, its spread, a turn count), and learning again from one gives the same reading
+    (a turn off throughout's ``(n - m) / 2`` is a rival's start when the threshold's turn
+    count is the one learnt). Without its ends' probabilities unless asked (a rival's
+    passes and likelihood are the same either way); :meth:`whole` for the reading kept.
+    ``learn(start, ends)``: one learning."""
+
+    def __init__(self, learn: Callable[[Laws, bool], Learnt | None]) -> None:
+        self._learn = learn
+        self._learnt: dict[Start, Learnt | None] = {}
+        self._whole: set[Start] = set()  # the starts learnt with their ends' probabilities
+
+    def __call__(self, start: Laws, ends: bool = False) -> Learnt | None:
+        key = start.pass_count, start.pass_sd, start.turn_count
+        if key not in self._learnt:
+            self._learnt[key] = self._learn(start, ends)
+            if ends:
+                self._whole.add(key)
+        return self._learnt[key]
+
+    def whole(self, start: Laws) -> Learnt:
+        """The learning from ``start``, learnt before (a reading), with its ends'
+        probabilities (learnt again if it was learnt as a rival: the same reading)."""
+        key = start.pass_count, start.pass_sd, start.turn_count
+        if key not in self._whole:
+            del self._learnt[key]
+        out = self(start, True)
+        assert out is not None  # learnt before: a reading
+        return out
 
 
 def rival_starts(first: Laws, learnt: Laws, share: float) -> Iterator[Laws]:

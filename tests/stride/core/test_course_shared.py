@@ -83,6 +83,75 @@ def test_shared_learnings_are_each_alone_where_a_rival_is_near(seed: int, tmp_pa
     _same_reading(result.steps)
 
 
+def _learnt(mp: pytest.MonkeyPatch) -> list[tuple[tuple[float, float, float], bool]]:
+    """Each learning's start (its counts) and whether it took its ends' probabilities, as
+    they are run."""
+    learn, runs = fit._learn, []
+
+    def counted(*args: object, **kw: object) -> object:
+        start, rival = args[2], args[6] if len(args) > 6 else kw.get("rival", False)
+        assert isinstance(start, Laws)
+        runs.append(((start.pass_count, start.pass_sd, start.turn_count), not rival))
+        return learn(*args, **kw)  # type: ignore[arg-type]
+
+    mp.setattr(fit, "_learn", counted)
+    return runs
+
+
+def _learnt_once(tab: StepTable) -> list[tuple[tuple[float, float, float], bool]]:
+    """The learnings of ``tab``'s reading, each start learnt once (the reading kept, when
+    first learnt as a rival, again with its ends), the reading as each learning alone."""
+    ratio = step_ratios(tab)
+    p = course.CourseParams()
+    with pytest.MonkeyPatch.context() as mp:
+        runs = _learnt(mp)
+        course._segmentation(tab, ratio, course.threshold_passes(tab, p, ratio), p)
+    starts = [s for s, _ in runs]
+    again = [s for s in set(starts) if starts.count(s) > 1]
+    assert len(again) <= 1 and all(runs[-1] == (s, True) for s in again)
+    _same_reading(tab)
+    return runs
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_each_start_is_learnt_once_and_a_rival_s_without_its_ends(seed: int) -> None:
+    runs = _learnt_once(_choreic_walk(seed))
+    assert runs[0][1] and not runs[-1][1]  # the first reading with its ends, a rival without
+    assert len(runs) == len({s for s, _ in runs})
+
+
+def _simulated(tmp_path: Path, profile: str, seed: int) -> StepTable:
+    """The steps of a 2-minute overground session of ``profile`` at 1 kHz."""
+    from sim.cli_support import build_spec
+    from sim.session import simulate_session
+    from stride.analysis import run
+    from stride.core.analyzer import AnalysisConfig
+
+    spec = build_spec(
+        minutes=2.0, speed="3.6kmh", profile=profile, seed=seed, rate=1000, overground=True
+    )
+    simulate_session(tmp_path, spec)
+    return run(tmp_path, AnalysisConfig())[1].steps
+
+
+def test_a_turn_off_throughout_s_count_that_is_a_rival_s_start_is_learnt_once(
+    tmp_path: Path,
+) -> None:
+    """healthy seed 6: the threshold's turns as the learnt ones, so learning from
+    (n - m) / 2 is also the rival's that takes every other turn as missed."""
+    runs = _learnt_once(_simulated(tmp_path, "healthy", 6))
+    assert [whole for _, whole in runs] == [True, False, False, False, False]
+
+
+def test_a_reading_a_turn_off_throughout_kept_is_learnt_again_with_its_ends(
+    tmp_path: Path,
+) -> None:
+    """huntington:0.7 seed 270 (2 minutes): every other turn missed; the reading learnt
+    from the count that implies is kept."""
+    runs = _learnt_once(_simulated(tmp_path, "huntington:0.7", 270))
+    assert runs[-1][1] and runs.count((runs[-1][0], False)) == 1  # kept: learnt again
+
+
 @settings(max_examples=150, deadline=None)
 @given(inputs=segment_inputs())
 def test_a_rival_s_segmentation_has_the_passes_and_likelihood_of_the_whole_one(
