@@ -57,8 +57,17 @@ class Page:
         self.parts.append(f"<p{attr}>{html.escape(text)}</p>")
 
     def table(
-        self, header: Sequence[str], rows: Sequence[Sequence[object]], cls: str | None = None
+        self,
+        header: Sequence[str],
+        rows: Sequence[Sequence[object]],
+        cls: str | None = None,
+        omit_empty: bool = False,
     ) -> None:
+        """With ``omit_empty``, a column empty in every row (nothing there applies: no target,
+        no fitted curve) is left out rather than shown as a column of blanks."""
+        if omit_empty:
+            kept = [i for i in range(len(header)) if any(str(row[i]) for row in rows)]
+            header, rows = [header[i] for i in kept], [[row[i] for i in kept] for row in rows]
         head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"

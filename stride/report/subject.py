@@ -167,6 +167,7 @@ def _symmetry_section(page: Page, pts: list[SessionPoint]) -> None:
         ("condition", "sessions", "first |SI| %", "last |SI| %", "tau (sessions)",
          "plateau |SI| %", "normal range"),
         rows,
+        omit_empty=True,  # no condition with a fitted curve: no tau or plateau column
     )  # fmt: skip
     page.text(
         "Fit: |SI| = plateau + amplitude x exp(-session / tau), least squares. A projection "
@@ -220,8 +221,7 @@ def _by_date_section(
         "right step (cm)", "step-length symmetry", "steps on target %", "stride-time CV %",
     ]  # fmt: skip
     rows = _session_rows(records, pts)
-    kept = [i for i in range(len(header)) if any(row[i] for row in rows)]  # e.g. no target
-    page.table([header[i] for i in kept], [[row[i] for i in kept] for row in rows], cls="compact")
+    page.table(header, rows, cls="compact", omit_empty=True)  # e.g. no target: no column
     page.heading("Adherence to the step-length target")
     if all(p.target_within is None for p in pts):
         page.text("No session had a step-length target, so there is no adherence to show.")

@@ -108,6 +108,28 @@ def test_subject_report_loads_in_chromium_with_all_plots(tmp_path: Path) -> None
 
 @pytest.mark.slow
 @needs_chromium
+def test_subject_report_without_a_target_loads_in_chromium(tmp_path: Path) -> None:
+    """A subject who never walked to a target (``stride live`` without ``--spacing``): the
+    page shows every plot it draws, says why adherence is missing, and has no empty cell."""
+    from test_report_subject import _untargeted
+
+    from stride.history import register_sessions
+    from stride.report.subject import subject_report
+
+    db = tmp_path / "h.sqlite"
+    register_sessions(db, [_untargeted(si, d) for si, d in ((10.1, 2), (9.6, 4), (9.9, 6))])
+    out = subject_report(db, "Q", tmp_path / "q.html")
+    dom = _dump_dom(out, tmp_path / "chromium-profile")
+    m = re.search(r'<body[^>]*data-plots-ok="(\d+)/(\d+)"', dom)
+    # recovery of symmetry, L/R step length by date, cadence, stride-time CV: no adherence plot
+    assert m and m.group(1) == m.group(2) == "4", m and m.group(0)
+    assert "No session had a step-length target, so there is no adherence to show." in dom
+    assert "<td></td>" not in dom and "<td>-</td>" not in dom
+    assert "no recovery curve: |SI| does not fall steadily across the sessions" in dom
+
+
+@pytest.mark.slow
+@needs_chromium
 def test_report_of_a_simulated_session_reads_as_a_clinician_needs(tmp_path: Path) -> None:
     """A real recording (simulated, heel and toe sensors, a belt speed change): the report
     shows every plot and names things as a person reads them."""
