@@ -45,6 +45,9 @@ OK = -1
 MAX_WIRE = 2071
 LATE_US = 1_000_000
 RECENT = 64
+#: rc, the ring of the last RECENT frames: seq at [0, RECENT), time at [RECENT, 2 RECENT),
+#: CRC at [2 RECENT, 3 RECENT), then from COUNT how many of them have each seq.
+COUNT = 3 * RECENT
 
 
 @njit(cache=True, inline="always")
@@ -56,26 +59,33 @@ def _signed32(d: int) -> int:
 
 
 @njit(cache=True, inline="always")
-def _recent_add(st: I64, rc: I64, seq: Int, t: Int) -> None:
+def _recent_add(st: I64, rc: I64, seq: Int, t: Int, crc: Int) -> None:
     pos = st[RPOS]
     if st[NRECENT] == RECENT:
-        rc[2 * RECENT + rc[pos]] -= 1
+        rc[COUNT + rc[pos]] -= 1
     else:
         st[NRECENT] += 1
     rc[pos] = seq
     rc[RECENT + pos] = t
-    rc[2 * RECENT + seq] += 1
+    rc[2 * RECENT + pos] = crc
+    rc[COUNT + seq] += 1
     st[RPOS] = (pos + 1) % RECENT
 
 
 @njit(cache=True, **JIT_ONLY)
-def _is_recent(st: I64, rc: I64, seq: int, t: int) -> bool:
-    if rc[2 * RECENT + seq] == 0:
+def _is_recent(st: I64, rc: I64, seq: int, t: int, crc: int) -> bool:
+    if rc[COUNT + seq] == 0:
         return False
-    for k in range(st[NRECENT]):  # noqa: SIM110 - numba has no generators
-        if rc[k] == seq and rc[RECENT + k] == t:
+    for k in range(st[NRECENT]):
+        if rc[k] == seq and rc[RECENT + k] == t and rc[2 * RECENT + k] == crc:
             return True
     return False
+
+
+@njit(cache=True, inline="always")
+def _crc_of(dec: U8, off: Int, n: Int) -> Int:
+    """The CRC a frame was sent with: the 2 bytes after its payload (``off``, ``n``)."""
+    return np.int64(dec[off + n]) | (np.int64(dec[off + n + 1]) << 8)
 
 
 @njit(cache=True, inline="always")
@@ -111,7 +121,7 @@ def _release(
     st[LAST_UNWRAPPED] = tu
     lh[0] = fh[g]
     st[EXPECTED] = (fr[g, F_SEQ] + 1) & 0xFFFF
-    _recent_add(st, rc, fr[g, F_SEQ], t)
+    _recent_add(st, rc, fr[g, F_SEQ], t, _crc_of(dec, fr[g, F_OFF], fr[g, F_LEN]))
     k = st[NREL]
     rel[k, R_T] = tu
     rel[k, R_OFF] = fr[g, F_OFF]
@@ -251,7 +261,8 @@ def _push(
     zero = np.int64(0)  # not a literal 0: see _release_rare
     seq = fr[g, F_SEQ]
     t = fr[g, F_T]
-    if _is_recent(st, rc, seq, t):
+    crc = _crc_of(dec, fr[g, F_OFF], fr[g, F_LEN])
+    if _is_recent(st, rc, seq, t, crc):
         stats[DUPS] += 1
         return
     for h in range(st[NHELD]):
@@ -282,9 +293,10 @@ def _push(
                 _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
         return
     behind = (st[EXPECTED] - seq) & 0xFFFF
-    if ahead >= 0x8000 and behind <= window + 16 and -LATE_US <= dt <= 0:
+    seen = rc[COUNT + seq] > 0  # released: not lost, so not late (a restart)
+    if ahead >= 0x8000 and behind <= window + 16 and -LATE_US <= dt <= 0 and not seen:
         stats[LATE] += 1
-        _recent_add(st, rc, seq, t)
+        _recent_add(st, rc, seq, t, crc)
         return
     while st[NHELD] > 0:
         _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
@@ -312,7 +324,7 @@ def _new_connection(
     while st[NHELD] > 0:
         _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
     for k in range(st[NRECENT]):
-        rc[2 * RECENT + rc[k]] -= 1
+        rc[COUNT + rc[k]] -= 1
     st[NRECENT] = 0
     st[RPOS] = 0
     st[EXPECTED] = -1
