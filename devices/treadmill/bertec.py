@@ -129,6 +129,7 @@ class BertecTreadmill(Treadmill):
     """
 
     name = "bertec"
+    belts = 2  # readings are (left, right)
     can_set_speed = True
     can_start_stop = True
 

@@ -13,6 +13,8 @@ on time (a comm-loss stop) or stream on its own (``tick`` returns bytes to send 
 ``until_open=True``: what the device sends before the host has opened the port (set its
 line speed) is lost, as a real port's driver drops what arrives while nobody has it open;
 the device runs all the same (a box streaming from power-up), so the host joins mid-stream.
+``power_on_open=True``: the device's clock starts (``tick`` is first called) when the host
+opens the port, as a box powered by the port's USB cable, so its first frame is the host's.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class PtyDevice:
         split_pause_s: float = 0.002,
         tick_s: float = 0.005,
         until_open: bool = False,
+        power_on_open: bool = False,
     ) -> None:
         self.handler = handler
         self.master, self.slave = pty.openpty()
@@ -55,7 +58,9 @@ class PtyDevice:
         self.split = split
         self.split_pause_s = split_pause_s
         self.tick_s = tick_s
-        self._closed_speed = termios.tcgetattr(self.slave)[5] if until_open else None
+        wait = until_open or power_on_open
+        self._closed_speed = termios.tcgetattr(self.slave)[5] if wait else None
+        self._powered = not power_on_open
         self.lost_before_open = 0
         self.received = bytearray()
         self.sent = bytearray()
@@ -108,6 +113,10 @@ class PtyDevice:
                         out = self.handler.feed(data, now)
                     if out:
                         self._write(out)
+                if not self._powered:
+                    self._powered = self._host_has_it_open()
+                    if not self._powered:
+                        continue
                 with self._lock:
                     out = self.handler.tick(time.monotonic())
                 if out:
