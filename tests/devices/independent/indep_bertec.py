@@ -110,9 +110,9 @@ class BertecPC:
 
     def _serve(self, conn: socket.socket) -> None:
         buf = bytearray()
-        conn.settimeout(1 / self.feedback_hz if self.feedback_hz else 0.05)
         last = time.monotonic()
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError):  # the connection dropped (drop_connections)
+            conn.settimeout(1 / self.feedback_hz if self.feedback_hz else 0.05)
             while not self._stop.is_set():
                 try:
                     data = conn.recv(4096)

