@@ -13,8 +13,9 @@ From the document:
   ``0x5A`` so a reader that relies on them shows).
 
 Choices where the document is silent (constructor options): ``feedback_hz`` (feedback
-packets sent unasked, 100 a second; 0 = only one in answer to each command), the
-belts' order in feedback (right, left, ... as in the command packet), ``split`` (feedback
+packets sent unasked, 100 a second; 0 = only one in answer to each command),
+``left_first`` (the feedback's belts in the order left, right, ... where the command's is
+right, left: the document gives no order for the feedback), ``split`` (feedback
 packets cut into pieces of this many bytes, sent separately), ``batch`` (several packets in
 one send),
 ``accel_limit`` (belts move toward the commanded speed at the commanded acceleration;
@@ -59,6 +60,7 @@ class BertecPC:
     split: int = 0
     batch: int = 1
     accel_limit: bool = False
+    left_first: bool = False
     speeds: list[float] = field(default_factory=lambda: [0.0] * 4)
     targets: list[int] = field(default_factory=lambda: [0] * 4)
     accels: tuple[int, ...] = (1000,) * 4
@@ -99,7 +101,9 @@ class BertecPC:
 
     def feedback(self) -> bytes:
         with self._lock:
-            return feedback_packet(tuple(round(s) for s in self.speeds), self.incline)
+            r, l_, rr, lr = (round(s) for s in self.speeds)
+            speeds = (l_, r, lr, rr) if self.left_first else (r, l_, rr, lr)
+            return feedback_packet(speeds, self.incline)
 
     def _send(self, conn: socket.socket, data: bytes) -> None:
         step = self.split or len(data)

@@ -126,6 +126,22 @@ def test_ramping_belts_are_reported_as_they_move(pair) -> None:
     assert any(0 < left < 1.0 for left, _ in seen)
 
 
+@pytest.mark.parametrize("pair", [{"left_first": True}, {}], indirect=True, ids=["swap", "ok"])
+def test_feedback_in_the_other_belt_order_is_said(pair, caplog: pytest.LogCaptureFixture) -> None:
+    """The document gives no belt order for the feedback: a treadmill answering left first
+    would swap the sides' step lengths, so the driver says so once it sees it."""
+    pc, tm = pair
+    tm.set_speeds(0.8, 1.2)  # type: ignore[attr-defined]
+    _sent(pc, 1)
+    with caplog.at_level("WARNING", logger="devices.treadmill.bertec"):
+        got = _settle(tm, (1.2, 0.8) if pc.left_first else (0.8, 1.2))
+        for _ in range(3):
+            tm.read_speed()
+    swapped = [r for r in caplog.records if "swapped" in r.getMessage()]
+    assert got == pytest.approx((1.2, 0.8) if pc.left_first else (0.8, 1.2))
+    assert len(swapped) == (1 if pc.left_first else 0)
+
+
 def test_backwards_speeds_are_refused_in_one_line() -> None:
     pc = BertecPC()
     tm = parse_treadmill_spec(f"bertec:{pc.url}?timeout=2")
