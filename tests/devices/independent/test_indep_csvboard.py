@@ -20,6 +20,9 @@ from devices.csvcounter import lines_lost, went_back
 from devices.csvlines import CsvLineConfig
 from devices.sensorbox.events import SampleBlock
 
+#: ``stride`` as a user runs it, whatever PATH holds
+STRIDE = [sys.executable, "-m", "stride.cli.app"]
+
 MAP = "time=0:ms,seq=1,L-heel=2,L-toe=3,R-heel=4,R-toe=5,rate=100"
 
 
@@ -83,7 +86,7 @@ def test_a_board_restart_is_counted_and_no_line_is_dropped(restart_at_s: float) 
 def test_stride_check_reads_a_crlf_board_with_a_byte_counter() -> None:
     board = _board(eol=b"\r\n", frame_wrap=256)
     with PtyDevice(board, until_open=True) as dev:
-        cmd = ["stride", "check", "--port", dev.path, "--seconds", "1.5", "--json"]
+        cmd = [*STRIDE, "check", "--port", dev.path, "--seconds", "1.5", "--json"]
         out = subprocess.run([*cmd, "--csv-map", "default"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)

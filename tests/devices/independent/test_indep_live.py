@@ -19,6 +19,9 @@ from indep_bertec import BertecPC
 from indep_pty import PtyDevice
 from indep_sensorbox import BoxStream, PacedBox
 
+#: ``stride`` as a user runs it, whatever PATH holds
+STRIDE = [sys.executable, "-m", "stride.cli.app"]
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals need POSIX"),
@@ -37,7 +40,7 @@ def test_live_session_on_independent_box_and_split_belts(tmp_path: Path) -> None
     rec = tmp_path / "session"
     try:
         with PtyDevice(box, power_on_open=True) as dev:
-            cmd = ["stride", "live", "--port", dev.path, "--treadmill", f"bertec:{pc.url}"]
+            cmd = [*STRIDE, "live", "--port", dev.path, "--treadmill", f"bertec:{pc.url}"]
             cmd += ["--duration", "7", "--no-ui", "--json", "--record", str(rec), "--no-history"]
             out = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     finally:
@@ -61,7 +64,7 @@ def test_live_session_on_independent_box_and_split_belts(tmp_path: Path) -> None
         assert s["step_length_m"] == pytest.approx(belt * s["step_time_s"], abs=0.01)
     assert doc["summary"]["belt_speed_mps"]["L"]["mean"] == pytest.approx(LEFT / 1000)
     again = subprocess.run(
-        ["stride", "analyze", str(rec), "--json"], capture_output=True, text=True, timeout=300
+        [*STRIDE, "analyze", str(rec), "--json"], capture_output=True, text=True, timeout=300
     )
     assert again.returncode == 0, again.stderr
     analyzed = json.loads(again.stdout)["steps"]

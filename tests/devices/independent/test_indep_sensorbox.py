@@ -28,6 +28,9 @@ from devices.sensorbox.decoder import StreamDecoder
 from devices.sensorbox.events import ErrorEvent, SampleBlock
 from devices.sensorbox.fast import decode_stream
 
+#: ``stride`` as a user runs it, whatever PATH holds
+STRIDE = [sys.executable, "-m", "stride.cli.app"]
+
 WRAP_SEQ, WRAP_T = 65500, 2**32 - 1_000_000  # both wrap within the first second
 
 
@@ -133,7 +136,7 @@ def test_a_restart_soon_after_power_up_is_no_duplicate(restart_at_s: float, chun
 def test_stride_check_counts_every_sample_of_a_box_joined_mid_stream() -> None:
     box = PacedBox(BoxStream())
     with PtyDevice(box, until_open=True) as dev:
-        cmd = ["stride", "check", "--port", dev.path, "--seconds", "1.5", "--json"]
+        cmd = [*STRIDE, "check", "--port", dev.path, "--seconds", "1.5", "--json"]
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
