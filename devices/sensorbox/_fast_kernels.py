@@ -52,6 +52,7 @@ from devices.sensorbox._fast_sequencer import (
     FRAMES,
     HELLO_C,
     I64,
+    LAST_END,
     LAST_UNWRAPPED,
     LAST_WRAPPED,
     MALFORMED,
@@ -400,6 +401,8 @@ def _decode_stream(
                         st[HELLO_C] = dec[dpos + 25]
                     elif ftype == 2:
                         stats[SAMPLES] += dec[dpos + 8]
+                        period = np.int64(dec[dpos + 9]) | (np.int64(dec[dpos + 10]) << 8)
+                        st[LAST_END] = tu + (np.int64(dec[dpos + 8]) - 1) * period
                 else:
                     g = int(_free_slot(held, st))
                     fr[g, F_TYPE] = ftype

@@ -32,7 +32,8 @@ N_STATS = 19
 # FRESH_GAP microseconds after the last one.
 EXPECTED, LAST_WRAPPED, LAST_UNWRAPPED, STARTED, NHELD, NRECENT, RPOS, HELLO_C, NREL = range(9)
 FRESH, FRESH_GAP = 9, 10
-N_ST = 11
+LAST_END = 11  # unwrapped time of the last sample of the last SAMPLES frame released
+N_ST = 12
 # Frame record columns (fr: one row per slot, a frame held or being sequenced) and release
 # record columns (rel: one row per released frame; R_PACK packs its type (8 bits), seq
 # (16), payload length (16), frames missing before it (16) and restart (1) at the P_ bit
@@ -108,10 +109,10 @@ def _release(
         tu = t
         st[STARTED] = 1
     elif restart == 2:  # a new connection: the gap the host measured
-        tu = st[LAST_UNWRAPPED] + st[FRESH_GAP]
+        tu = max(st[LAST_UNWRAPPED] + st[FRESH_GAP], st[LAST_END] + 1)
     elif restart:
         gap = np.int64(math.floor((fh[g] - lh[0]) * 1e6 + 0.5))
-        tu = st[LAST_UNWRAPPED] + max(np.int64(1), gap)
+        tu = max(st[LAST_UNWRAPPED] + max(np.int64(1), gap), st[LAST_END] + 1)
     else:
         tu = st[LAST_UNWRAPPED] + _signed32(t - st[LAST_WRAPPED])
     if missing:
@@ -137,7 +138,10 @@ def _release(
     if fr[g, F_TYPE] == 1:
         st[HELLO_C] = dec[fr[g, F_OFF] + 18]
     elif fr[g, F_TYPE] == 2:
-        stats[SAMPLES] += dec[fr[g, F_OFF] + 1]
+        off = fr[g, F_OFF]
+        stats[SAMPLES] += dec[off + 1]
+        period = np.int64(dec[off + 2]) | (np.int64(dec[off + 3]) << 8)
+        st[LAST_END] = tu + (np.int64(dec[off + 1]) - 1) * period
 
 
 @njit(cache=True, **JIT_ONLY)

@@ -18,7 +18,8 @@ Policy (docs/protocol.md, "Receiver behaviour"):
   ``late`` (emitting it would break time order).
 - Any other jump backwards in seq or device time is a box restart: sequencing starts again
   from that frame, and its device time continues from the last one plus the host time that
-  passed (so unwrapped device time never runs backwards). This includes a box that
+  passed, and at least 1 us after the last sample (so unwrapped device time never runs
+  backwards, sample by sample). This includes a box that
   restarts soon after power-up: it sends the seq (and, booting the same way, the time) of
   frames already released again, with other samples (another CRC): not a duplicate, and
   not late, since those numbers were not lost.
@@ -81,6 +82,7 @@ class Sequencer:
         self._last_wrapped = 0
         self._last_unwrapped = 0
         self._last_host = 0.0
+        self._last_end = 0  # unwrapped time of the last sample of the last SAMPLES released
         self._started = False
         self._fresh = False  # a new connection began: the next frame is a restart
         self._fresh_gap_us = 1  # ... this long after the last frame released
@@ -183,15 +185,18 @@ class Sequencer:
             t = fr.t_us
             self._started = True
         elif gap_us is not None:  # a new connection: the gap the host measured
-            t = self._last_unwrapped + gap_us
-        elif restart:
+            t = max(self._last_unwrapped + gap_us, self._last_end + 1)
+        elif restart:  # ... after the last sample, whatever little host time passed
             host_gap_us = max(1, math.floor((fr.host_t - self._last_host) * 1e6 + 0.5))
-            t = self._last_unwrapped + host_gap_us
+            t = max(self._last_unwrapped + host_gap_us, self._last_end + 1)
         else:
             t = self._last_unwrapped + self._signed(fr.t_us - self._last_wrapped)
         if missing:
             self.stats.gaps += 1
             self.stats.frames_lost += missing
+        if fr.ftype == 2:  # SAMPLES: n at payload[1], the period at payload[2:4]
+            p = fr.payload
+            self._last_end = t + (p[1] - 1) * (p[2] | p[3] << 8)
         self._last_wrapped = fr.t_us
         self._last_unwrapped = t
         self._last_host = fr.host_t

@@ -113,6 +113,11 @@ def test_a_restart_is_counted_and_no_sample_is_lost(seq0: int, restart_at_s: flo
     assert dec.stats.restarts == 1 and sum(b.restart for b in blocks) == 1
     assert dec.stats.gaps == 0
     assert sum(len(b.values) for b in blocks) == _sent_samples(box)
+    # read in one chunk, the restart arrives with no host time passed: its samples still
+    # come after the last one before it (docs/protocol.md, "Restarts")
+    t = np.concatenate([b.t_us for b in blocks])
+    assert np.all(np.diff(t) > 0)
+    assert np.array_equal(decode_stream(data).t_us, t)
 
 
 @pytest.mark.parametrize("restart_at_s", [0.1, 0.3, 0.6])
