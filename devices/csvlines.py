@@ -18,16 +18,16 @@ Policy (every bad input has a counted outcome, nothing raises):
   int16 are clipped and counted (``clipped``).
 - Time: the time column times its unit gives device microseconds. A line whose time does
   not increase is skipped (``non_monotonic``) unless it steps back by more than
-  ``restart_s`` (the board restarted): then time continues from the last sample plus the
-  host time that passed, and the block is marked ``restart``. Without a time column,
-  samples are timed at the nominal rate (lines lost cannot be seen then).
+  ``restart_s``, or its frame counter steps back too (the board restarted): then time
+  continues from the last sample plus the host time that passed, and the block is marked
+  ``restart``. Without a time column, samples are timed at the nominal rate.
 - CSV carries no checksum: a damaged digit cannot be detected. A time that jumps ahead
   by mistake makes the next lines look out of order until time catches up (at most
   ``restart_s``); prefer the binary protocol where the board allows it.
-- Gaps: lines lost are counted from the frame-counter column if there is one, else from a
-  time step longer than 1.5 nominal periods (rate given, or estimated as the median of the
-  first 16 intervals). They are reported as ``missing_before`` on the next block, never
-  interpolated.
+- Gaps: lines lost are counted from the frame counter if there is one (across its wrap,
+  :mod:`devices.csvcounter`), else (or where it jumped) from a time step over 1.5 nominal
+  periods (rate given, or the median of the first 16 intervals). They are reported as
+  ``missing_before`` on the next block, never interpolated.
 - Blocks: the good lines of one ``feed`` call form one block, split at gaps and restarts.
 - A port reopened after an unplug (``new_connection``): the unfinished line is dropped and
   the next good line is a restart, timed as above.
@@ -44,6 +44,7 @@ from typing import Any, Final
 
 import numpy as np
 
+from devices.csvcounter import lines_lost, went_back
 from devices.errors import InputError
 from devices.sensorbox.events import SampleBlock
 from devices.sensorbox.frames import PLACES, SIDES, ChannelSpec, Hello
@@ -351,7 +352,7 @@ class CsvLineDecoder:
                 k_new = self._k + max(1, slots)
             else:
                 if seq is not None and self._last_seq is not None:
-                    missing = self._seq_missing(seq)
+                    missing = self._seq_missing(seq) or 0
                 k_new = self._k + missing + (1 if self._n else 0)
             t = round(k_new * self._period_us)
         if not t < 2**62:  # absurd jumps of a corrupt time column would overflow int64
@@ -380,7 +381,8 @@ class CsvLineDecoder:
         if self._last_raw is None:
             return t_raw, 0, False
         dt = t_raw - self._last_raw
-        if not self._reopened and dt <= 0 and -dt <= self.config.restart_s * 1e6:
+        back = went_back(self._last_seq, seq)  # the counter too: the board restarted
+        if not (self._reopened or back) and dt <= 0 and -dt <= self.config.restart_s * 1e6:
             return None
         if self._reopened or dt <= 0:
             return (
@@ -390,19 +392,18 @@ class CsvLineDecoder:
             )
         return self._last_t + dt, self._missing(dt, seq), False
 
-    def _seq_missing(self, seq: int) -> int:
-        """Lines lost by the frame counter; a jump back or of over 100000 is a counter
-        reset or a corrupt digit, not a loss (counted in ``extra["seq_jumps"]``)."""
+    def _seq_missing(self, seq: int) -> int | None:
+        """Lines lost by the frame counter; None: it jumped (``extra["seq_jumps"]``)."""
         assert self._last_seq is not None
-        d = seq - self._last_seq - 1
-        if 0 <= d <= 100_000:
-            return d
-        self.stats.extra["seq_jumps"] = self.stats.extra.get("seq_jumps", 0) + 1
-        return 0
+        lost = lines_lost(self._last_seq, seq)
+        if lost is None:
+            self.stats.extra["seq_jumps"] = self.stats.extra.get("seq_jumps", 0) + 1
+        return lost
 
     def _missing(self, dt: int, seq: int | None) -> int:
-        if seq is not None and self._last_seq is not None:
-            return self._seq_missing(seq)
+        lost = None if seq is None or self._last_seq is None else self._seq_missing(seq)
+        if lost is not None:
+            return lost
         period = self._period_us
         if period is None:
             if len(self._intervals) < 16:

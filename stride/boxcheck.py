@@ -94,6 +94,7 @@ class BoxCheck:
     sample_bytes: bytearray = field(default_factory=bytearray)
     waited_s: float = 0.0
     interrupted: bool = False  # ended early by Ctrl-C: the levels are those read until then
+    named: bool = False  # a HELLO has named the channels
 
     def feed(self, data: bytes, host_t: float) -> None:
         self.bytes_in += len(data)
@@ -114,8 +115,15 @@ class BoxCheck:
         self.adc_bits = h.adc_bits
         self.rate_hz = float(h.sample_rate_hz)
         names = [c.name for c in h.channels]
-        if [c.name for c in self.channels] != names:
+        if [c.name for c in self.channels] == names:
+            return
+        if not self.named and len(self.channels) == len(names):
+            # joined mid-stream: the samples before this HELLO are these channels' too
+            for ch, name in zip(self.channels, names, strict=True):
+                ch.name = name
+        else:
             self.channels = [ChannelLevels(n) for n in names]
+        self.named = True
 
     def _samples(self, ev: SampleBlock) -> None:
         values = ev.values

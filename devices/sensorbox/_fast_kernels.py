@@ -39,6 +39,7 @@ from devices.sensorbox._fast_sequencer import (
     BYTES_IN,
     BYTES_OK,
     COBS_ERR,
+    COUNT,
     CRC_ERR,
     DISCARDED,
     EXPECTED,
@@ -51,6 +52,7 @@ from devices.sensorbox._fast_sequencer import (
     FRAMES,
     HELLO_C,
     I64,
+    LAST_END,
     LAST_UNWRAPPED,
     LAST_WRAPPED,
     MALFORMED,
@@ -67,7 +69,6 @@ from devices.sensorbox._fast_sequencer import (
     R_OFF,
     R_PACK,
     R_T,
-    RECENT,
     RESYNCS,
     SAMPLES,
     STARTED,
@@ -75,6 +76,7 @@ from devices.sensorbox._fast_sequencer import (
     U8,
     UNKNOWN,
     _connection_begun,
+    _crc_of,
     _free_slot,
     _push,
     _recent_add,
@@ -125,7 +127,7 @@ def decoder_state(
     st[L_PEND] = pre_first[1] if pre_at.shape[0] else 0
     st[L_PNEXT] = pre_at[0] if pre_at.shape[0] else -1
     held = np.empty((2, window + 2), np.int64)
-    return stats, st, np.zeros(1, np.float64), held, np.zeros(2 * RECENT + 65536, np.int64)
+    return stats, st, np.zeros(1, np.float64), held, np.zeros(COUNT + 65536, np.int64)
 
 
 @njit(cache=True, **JIT_ONLY)
@@ -378,7 +380,7 @@ def _decode_stream(
                 dt = _signed32(t - st[LAST_WRAPPED])
                 first_frame = st[STARTED] == 0
                 if first_frame or (
-                    seq == st[EXPECTED] and st[NHELD] == 0 and rc[2 * RECENT + seq] == 0 and dt >= 0
+                    seq == st[EXPECTED] and st[NHELD] == 0 and rc[COUNT + seq] == 0 and dt >= 0
                 ):  # the common case, in order, or the first frame (none held or recent
                     # then, no restart): what _push would do, without the call; in order,
                     # the expected seq is known, so a frame came before (_release's
@@ -389,7 +391,7 @@ def _decode_stream(
                     st[LAST_UNWRAPPED] = tu
                     lh[0] = host
                     st[EXPECTED] = (seq + 1) & 0xFFFF
-                    _recent_add(st, rc, seq, t)
+                    _recent_add(st, rc, seq, t, _crc_of(dec, dpos + 7, flen - 9))
                     rel[nrel, R_T] = tu
                     rel[nrel, R_OFF] = dpos + 7
                     rel[nrel, R_PACK] = ftype | (seq << P_SEQ) | (np.int64(flen - 9) << P_LEN)
@@ -399,6 +401,8 @@ def _decode_stream(
                         st[HELLO_C] = dec[dpos + 25]
                     elif ftype == 2:
                         stats[SAMPLES] += dec[dpos + 8]
+                        period = np.int64(dec[dpos + 9]) | (np.int64(dec[dpos + 10]) << 8)
+                        st[LAST_END] = tu + (np.int64(dec[dpos + 8]) - 1) * period
                 else:
                     g = int(_free_slot(held, st))
                     fr[g, F_TYPE] = ftype

@@ -32,7 +32,8 @@ N_STATS = 19
 # FRESH_GAP microseconds after the last one.
 EXPECTED, LAST_WRAPPED, LAST_UNWRAPPED, STARTED, NHELD, NRECENT, RPOS, HELLO_C, NREL = range(9)
 FRESH, FRESH_GAP = 9, 10
-N_ST = 11
+LAST_END = 11  # unwrapped time of the last sample of the last SAMPLES frame released
+N_ST = 12
 # Frame record columns (fr: one row per slot, a frame held or being sequenced) and release
 # record columns (rel: one row per released frame; R_PACK packs its type (8 bits), seq
 # (16), payload length (16), frames missing before it (16) and restart (1) at the P_ bit
@@ -45,6 +46,9 @@ OK = -1
 MAX_WIRE = 2071
 LATE_US = 1_000_000
 RECENT = 64
+#: rc, the ring of the last RECENT frames: seq at [0, RECENT), time at [RECENT, 2 RECENT),
+#: CRC at [2 RECENT, 3 RECENT), then from COUNT how many of them have each seq.
+COUNT = 3 * RECENT
 
 
 @njit(cache=True, inline="always")
@@ -56,26 +60,33 @@ def _signed32(d: int) -> int:
 
 
 @njit(cache=True, inline="always")
-def _recent_add(st: I64, rc: I64, seq: Int, t: Int) -> None:
+def _recent_add(st: I64, rc: I64, seq: Int, t: Int, crc: Int) -> None:
     pos = st[RPOS]
     if st[NRECENT] == RECENT:
-        rc[2 * RECENT + rc[pos]] -= 1
+        rc[COUNT + rc[pos]] -= 1
     else:
         st[NRECENT] += 1
     rc[pos] = seq
     rc[RECENT + pos] = t
-    rc[2 * RECENT + seq] += 1
+    rc[2 * RECENT + pos] = crc
+    rc[COUNT + seq] += 1
     st[RPOS] = (pos + 1) % RECENT
 
 
 @njit(cache=True, **JIT_ONLY)
-def _is_recent(st: I64, rc: I64, seq: int, t: int) -> bool:
-    if rc[2 * RECENT + seq] == 0:
+def _is_recent(st: I64, rc: I64, seq: int, t: int, crc: int) -> bool:
+    if rc[COUNT + seq] == 0:
         return False
-    for k in range(st[NRECENT]):  # noqa: SIM110 - numba has no generators
-        if rc[k] == seq and rc[RECENT + k] == t:
+    for k in range(st[NRECENT]):
+        if rc[k] == seq and rc[RECENT + k] == t and rc[2 * RECENT + k] == crc:
             return True
     return False
+
+
+@njit(cache=True, inline="always")
+def _crc_of(dec: U8, off: Int, n: Int) -> Int:
+    """The CRC a frame was sent with: the 2 bytes after its payload (``off``, ``n``)."""
+    return np.int64(dec[off + n]) | (np.int64(dec[off + n + 1]) << 8)
 
 
 @njit(cache=True, inline="always")
@@ -98,10 +109,10 @@ def _release(
         tu = t
         st[STARTED] = 1
     elif restart == 2:  # a new connection: the gap the host measured
-        tu = st[LAST_UNWRAPPED] + st[FRESH_GAP]
+        tu = max(st[LAST_UNWRAPPED] + st[FRESH_GAP], st[LAST_END] + 1)
     elif restart:
         gap = np.int64(math.floor((fh[g] - lh[0]) * 1e6 + 0.5))
-        tu = st[LAST_UNWRAPPED] + max(np.int64(1), gap)
+        tu = max(st[LAST_UNWRAPPED] + max(np.int64(1), gap), st[LAST_END] + 1)
     else:
         tu = st[LAST_UNWRAPPED] + _signed32(t - st[LAST_WRAPPED])
     if missing:
@@ -111,7 +122,7 @@ def _release(
     st[LAST_UNWRAPPED] = tu
     lh[0] = fh[g]
     st[EXPECTED] = (fr[g, F_SEQ] + 1) & 0xFFFF
-    _recent_add(st, rc, fr[g, F_SEQ], t)
+    _recent_add(st, rc, fr[g, F_SEQ], t, _crc_of(dec, fr[g, F_OFF], fr[g, F_LEN]))
     k = st[NREL]
     rel[k, R_T] = tu
     rel[k, R_OFF] = fr[g, F_OFF]
@@ -127,7 +138,10 @@ def _release(
     if fr[g, F_TYPE] == 1:
         st[HELLO_C] = dec[fr[g, F_OFF] + 18]
     elif fr[g, F_TYPE] == 2:
-        stats[SAMPLES] += dec[fr[g, F_OFF] + 1]
+        off = fr[g, F_OFF]
+        stats[SAMPLES] += dec[off + 1]
+        period = np.int64(dec[off + 2]) | (np.int64(dec[off + 3]) << 8)
+        st[LAST_END] = tu + (np.int64(dec[off + 1]) - 1) * period
 
 
 @njit(cache=True, **JIT_ONLY)
@@ -251,7 +265,8 @@ def _push(
     zero = np.int64(0)  # not a literal 0: see _release_rare
     seq = fr[g, F_SEQ]
     t = fr[g, F_T]
-    if _is_recent(st, rc, seq, t):
+    crc = _crc_of(dec, fr[g, F_OFF], fr[g, F_LEN])
+    if _is_recent(st, rc, seq, t, crc):
         stats[DUPS] += 1
         return
     for h in range(st[NHELD]):
@@ -282,9 +297,10 @@ def _push(
                 _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
         return
     behind = (st[EXPECTED] - seq) & 0xFFFF
-    if ahead >= 0x8000 and behind <= window + 16 and -LATE_US <= dt <= 0:
+    seen = rc[COUNT + seq] > 0  # released: not lost, so not late (a restart)
+    if ahead >= 0x8000 and behind <= window + 16 and -LATE_US <= dt <= 0 and not seen:
         stats[LATE] += 1
-        _recent_add(st, rc, seq, t)
+        _recent_add(st, rc, seq, t, crc)
         return
     while st[NHELD] > 0:
         _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
@@ -312,7 +328,7 @@ def _new_connection(
     while st[NHELD] > 0:
         _release_oldest(st, lh, stats, held, fr, fh, dec, rc, rel, rel_host)
     for k in range(st[NRECENT]):
-        rc[2 * RECENT + rc[k]] -= 1
+        rc[COUNT + rc[k]] -= 1
     st[NRECENT] = 0
     st[RPOS] = 0
     st[EXPECTED] = -1

@@ -184,7 +184,8 @@ class StreamDecoder:
                     st.unknown_types += 1
                 seq = frame[1] | (frame[2] << 8)
                 t = int.from_bytes(frame[3:7], "little")
-                good = GoodFrame(ftype, seq, t, bytes(frame[7:-2]), host_t)
+                crc = frame[-2] | (frame[-1] << 8)
+                good = GoodFrame(ftype, seq, t, bytes(frame[7:-2]), host_t, crc)
                 for r in self._seq.push(good):
                     self._emit(r, out)
                 return

@@ -10,14 +10,19 @@ Policy (docs/protocol.md, "Receiver behaviour"):
   the frames that follow a loss. ``flush()`` releases everything at the end of a stream.
 - Release depends only on the order of frames, never on host time, so any chunking of the
   same bytes gives the same events.
-- A frame equal in seq and time to one of the last 64, or with the seq of a frame being
-  held, is a duplicate and dropped.
+- A frame equal in seq, time and CRC to one of the last 64 (the same bytes again), or with
+  the seq of a frame being held, is a duplicate and dropped.
 - A frame behind the expected seq by at most ``reorder_window + 16``, with device time at
-  most 1 s earlier than the last released frame, arrived after its gap was reported: it
-  is dropped and counted ``late`` (emitting it would break time order).
+  most 1 s earlier than the last released frame, whose seq is none of the last 64 frames'
+  (it was reported lost), arrived after its gap was reported: it is dropped and counted
+  ``late`` (emitting it would break time order).
 - Any other jump backwards in seq or device time is a box restart: sequencing starts again
   from that frame, and its device time continues from the last one plus the host time that
-  passed (so unwrapped device time never runs backwards).
+  passed, and at least 1 us after the last sample (so unwrapped device time never runs
+  backwards, sample by sample). This includes a box that
+  restarts soon after power-up: it sends the seq (and, booting the same way, the time) of
+  frames already released again, with other samples (another CRC): not a duplicate, and
+  not late, since those numbers were not lost.
 - Device time (uint32 microseconds) is unwrapped: a step back of more than 2**31 is a wrap.
 - A new connection (:meth:`Sequencer.new_connection`: the host reopened the port after an
   unplug) breaks the sequence whatever the counters say: a box power-cycled while the port
@@ -50,6 +55,7 @@ class GoodFrame:
     t_us: int  # as sent: uint32
     payload: bytes
     host_t: float
+    crc: int = 0  # the frame's CRC as sent: a duplicate repeats it, a restart differs
 
 
 @dataclass(frozen=True)
@@ -72,17 +78,18 @@ class Sequencer:
         self.window = reorder_window
         self._expected: int | None = None
         self._held: dict[int, GoodFrame] = {}
-        self._recent: deque[tuple[int, int]] = deque(maxlen=64)
+        self._recent: deque[tuple[int, int, int]] = deque(maxlen=64)
         self._last_wrapped = 0
         self._last_unwrapped = 0
         self._last_host = 0.0
+        self._last_end = 0  # unwrapped time of the last sample of the last SAMPLES released
         self._started = False
         self._fresh = False  # a new connection began: the next frame is a restart
         self._fresh_gap_us = 1  # ... this long after the last frame released
 
     def push(self, fr: GoodFrame) -> list[Released]:
         """Accept one good frame (arrival order); return the frames now released in order."""
-        key = (fr.seq, fr.t_us)
+        key = (fr.seq, fr.t_us, fr.crc)
         if key in self._recent or fr.seq in self._held:
             self.stats.duplicates += 1
             return []
@@ -110,7 +117,13 @@ class Sequencer:
                     self._drain(out)
             return out
         behind = (self._expected - fr.seq) & 0xFFFF
-        if ahead >= 0x8000 and behind <= self.window + 16 and -_LATE_TIME_US <= dt <= 0:
+        seen = any(r[0] == fr.seq for r in self._recent)  # released: not lost, so not late
+        if (
+            ahead >= 0x8000
+            and behind <= self.window + 16
+            and -_LATE_TIME_US <= dt <= 0
+            and not seen
+        ):
             self.stats.late += 1
             self._recent.append(key)
             return out
@@ -172,18 +185,21 @@ class Sequencer:
             t = fr.t_us
             self._started = True
         elif gap_us is not None:  # a new connection: the gap the host measured
-            t = self._last_unwrapped + gap_us
-        elif restart:
+            t = max(self._last_unwrapped + gap_us, self._last_end + 1)
+        elif restart:  # ... after the last sample, whatever little host time passed
             host_gap_us = max(1, math.floor((fr.host_t - self._last_host) * 1e6 + 0.5))
-            t = self._last_unwrapped + host_gap_us
+            t = max(self._last_unwrapped + host_gap_us, self._last_end + 1)
         else:
             t = self._last_unwrapped + self._signed(fr.t_us - self._last_wrapped)
         if missing:
             self.stats.gaps += 1
             self.stats.frames_lost += missing
+        if fr.ftype == 2:  # SAMPLES: n at payload[1], the period at payload[2:4]
+            p = fr.payload
+            self._last_end = t + (p[1] - 1) * (p[2] | p[3] << 8)
         self._last_wrapped = fr.t_us
         self._last_unwrapped = t
         self._last_host = fr.host_t
         self._expected = (fr.seq + 1) & 0xFFFF
-        self._recent.append((fr.seq, fr.t_us))
+        self._recent.append((fr.seq, fr.t_us, fr.crc))
         out.append(Released(fr, t, missing, restart))

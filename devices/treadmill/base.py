@@ -112,14 +112,14 @@ class Treadmill(ABC):
     can_set_speed: bool = False
     #: Whether :meth:`start`/:meth:`stop` drive the belt (else the console does).
     can_start_stop: bool = False
-    #: Seconds without a reading after which the treadmill counts as not answering: the
-    #: poller's "not answering" and the belt-unknown limit of its recorded stream, live and
-    #: in ``stride analyze``/``replay`` alike (:func:`stride.ingest.streams.silence_limit`).
-    #: A treadmill that sends readings about once a second needs a longer one.
+    #: Belts its readings carry: 2 for split belts, ``(left, right)`` (the step lengths' own).
+    belts: ClassVar[int] = 1
+    #: Seconds without a reading after which the treadmill is not answering: the poller's
+    #: and the belt-unknown limit of its recorded stream, live and in ``stride analyze``/
+    #: ``replay`` (:func:`stride.ingest.streams.silence_limit`); longer for ~1 Hz ones.
     silence_s: ClassVar[float] = 1.0
-    #: Earlier recorded bytes :meth:`parse_recording` may need to complete a reading from a
-    #: new chunk (an answer split across reads); read chunk by chunk, live and replayed,
-    #: each chunk is parsed with this many bytes before it. 0: each chunk stands alone.
+    #: Earlier bytes :meth:`parse_recording` may need to complete a reading from a new chunk
+    #: (an answer split across reads), live and replayed; 0: each chunk stands alone.
     recording_carry_bytes: ClassVar[int] = 256
     #: Times the driver re-established a lost link by itself (``session.reconnects``
     #: adds them to the sensor box's).

@@ -129,6 +129,7 @@ class BertecTreadmill(Treadmill):
     """
 
     name = "bertec"
+    belts = 2  # readings are (left, right)
     can_set_speed = True
     can_start_stop = True
 
@@ -201,7 +202,21 @@ class BertecTreadmill(Treadmill):
                 newest = parse_feedback(bytes(self._buf[:FEEDBACK_SIZE]))
                 del self._buf[:FEEDBACK_SIZE]
         self.last_feedback = newest
+        self._check_belt_order(newest.left_right_mps)
         return newest.left_right_mps
+
+    def _check_belt_order(self, got: tuple[float, float]) -> None:
+        """Say once if the belts read as the command's swapped: device-protocols.md gives
+        no belt order for the feedback (read as the command's), and a treadmill sending
+        left first would swap the sides' step lengths."""
+        left, right = self.setpoint_mps
+        if abs(left - right) >= 0.1 and abs(got[0] - right) + abs(got[1] - left) < 0.02:
+            self._warn_once(
+                f"bertec: the belts read as (left {got[0]:.2f}, right {got[1]:.2f}) m/s, "
+                f"swapped from the speeds set ({left:.2f}, {right:.2f}): this treadmill's "
+                "feedback seems to give the left belt first, so the sides' step lengths are "
+                "swapped; send us a log (docs/treadmills.md)"
+            )
 
     def _close(self) -> None:
         self._address = None

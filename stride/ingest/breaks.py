@@ -2,11 +2,12 @@
 
 A restart while the port stayed open puts the box's clock and frame counter back to the
 start; the decoder continues device time from the frame before plus the host time that
-passed, which is 1 us for frames read in one chunk, so the samples' times alone may show
-no gap. The restart is known (a step back in the frame counter or the clock, a new HELLO):
-each is given to the analysis as the device time of the last sample before it, and the
-analysis takes it as a gap (the steps, strides and contacts across it flagged ``gap``).
-A restart before any sample is no break: nothing came before it.
+passed, at least 1 us after the last sample (frames read in one chunk), so the samples'
+times alone may show no gap. The restart is known (a step back in the frame counter or
+the clock, a new HELLO): each is given to the analysis as the device time of the last
+sample before it, and the analysis takes it as a gap (the steps, strides and contacts
+across it flagged ``gap``). A restart before any sample is no break: nothing came before
+it.
 """
 
 from __future__ import annotations

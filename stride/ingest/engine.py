@@ -42,7 +42,12 @@ class CoreEngine:
     """Streams a box's events through the block assembler into the streaming analyzer."""
 
     def __init__(
-        self, target: Target | None, belt: BeltSource | None = None, *, stale_s: float = STALE_S
+        self,
+        target: Target | None,
+        belt: BeltSource | None = None,
+        *,
+        stale_s: float = STALE_S,
+        belts: int = 1,
     ) -> None:
         self.belt = belt or BeltSource()
         # a treadmill's readings may be up to its silence limit apart and still be the belt
@@ -51,7 +56,8 @@ class CoreEngine:
         self.assembler = BlockAssembler()
         self.analyzer: StreamingAnalyzer | None = None
         # treadmill readings -> box time, outages after ``stale_s`` of silence, heart rates
-        self.clock = TreadmillBeltClock(stale_s)
+        # ... with a split-belt treadmill's belts apart (``belts`` 2: left, right)
+        self.clock = TreadmillBeltClock(stale_s, belts=belts)
         self.belt_listener: BeltListener | None = None
         self._odometer = BeltTrack()
         self._fixed_t = -np.inf  # time of the last fixed-speed sample fed
@@ -112,6 +118,8 @@ class CoreEngine:
         if self.analyzer is None:
             a = self.assembler
             belts = self.belt.analyzer_belts(a.belts)
+            if self.belt.kind == TREADMILL:
+                belts = self.clock.belts
             self.analyzer = StreamingAnalyzer(self.config, a.channels, a.fs, belts)
         return self.analyzer
 

@@ -33,6 +33,7 @@ from stride.ingest.streams import (
     DEFAULT_CARRY_BYTES,
     IncrementalReadings,
     ReadingParser,
+    belt_columns,
     carry_bytes,
     reading_parser,
     silence_limit,
@@ -231,7 +232,8 @@ def build_pipeline(
     recording alike, so both decide the same. ``csv``: the box is a board printing CSV
     lines, read with this column map."""
     parser = reading_parser(treadmill_protocol) if belt.kind == TREADMILL else None
-    engine = CoreEngine(target, belt, stale_s=silence_limit(treadmill_protocol))
+    stale_s, belts = silence_limit(treadmill_protocol), belt_columns(treadmill_protocol)
+    engine = CoreEngine(target, belt, stale_s=stale_s, belts=belts)
     return SessionPipeline(
         engine,
         treadmill_stream=RX_STREAM if parser is not None else None,

@@ -41,7 +41,7 @@ from stride.ingest.pipeline import (
     SessionPipeline,
     build_pipeline,
 )
-from stride.ingest.streams import carry_bytes, reading_parser, silence_limit
+from stride.ingest.streams import belt_columns, carry_bytes, reading_parser, silence_limit
 from stride.ingest.treadmill_clock import treadmill_belt
 
 
@@ -185,7 +185,8 @@ def _recorded_belt(
         if lost is not None:
             return _Belt(None, None, lost, [[0.0, math.inf]])
         limit = silence_limit(proto)
-        got = treadmill_belt(arrivals, reader.chunks(RX_STREAM), parser, limit, carry_bytes(proto))
+        carry, belts = carry_bytes(proto), belt_columns(proto)
+        got = treadmill_belt(arrivals, reader.chunks(RX_STREAM), parser, limit, carry, belts)
         note = f"treadmill ({proto}), {got.readings} readings, {len(got.outages)} outages"
         return _Belt(got.belt_t, got.belt_v, note, got.unknown, got.heart_rates, limit)
     if source.kind == NONE or signals.belt_t is None:

@@ -91,6 +91,12 @@ def carry_bytes(protocol: str | None) -> int:
     return int(carry) if 0 <= carry <= 1 << 20 else DEFAULT_CARRY_BYTES
 
 
+def belt_columns(protocol: str | None) -> int:
+    """Belt columns a ``protocol`` stream's readings give the analysis: 2 for a split-belt
+    treadmill's (the driver's ``Treadmill.belts``: left, then right), else 1."""
+    return 2 if _stream_trait(protocol, {}, "belts", 1) == 2 else 1
+
+
 def _stream_trait(
     protocol: str | None, registered: dict[str, float] | dict[str, int], attr: str, default: float
 ) -> float:

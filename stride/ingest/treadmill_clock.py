@@ -40,7 +40,8 @@ from stride.ingest.streams import (
 STALE_S = DEFAULT_SILENCE_S
 FLAG_BELT_UNKNOWN = "belt-unknown"
 
-#: Belt samples: times (s, box clock) and speeds (m/s), one column (the belts' mean).
+#: Belt samples: times (s, box clock) and speeds (m/s): one column, or for a split-belt
+#: treadmill (``Treadmill.belts`` 2) two, left then right.
 BeltSamples = tuple[NDArray[np.float64], NDArray[np.float64]]
 
 
@@ -53,9 +54,11 @@ class TreadmillBeltClock:
     the smallest ``host_t - t_box`` is the tightest clock offset. ``readings(...)``: new
     treadmill readings (host-stamped), placed at ``host_t - offset``. Belt samples only move
     forward in time; readings before the first box chunk have no clock and are dropped.
+    ``belts``: 2 keeps a split-belt treadmill's belts apart (left, right), 1 takes their mean.
     """
 
     stale_s: float = STALE_S
+    belts: int = 1
     offset: float | None = None
     outages: list[list[float]] = field(default_factory=list)  # [start, end] (inf: ongoing)
     heart_rates: list[float] = field(default_factory=list)  # of the readings placed
@@ -78,14 +81,15 @@ class TreadmillBeltClock:
             start = self._last_t if math.isfinite(self._last_t) else 0.0
             self.outages.append([start, math.inf])
         self._last_t = t_box
-        return np.asarray([t_box]), np.asarray([[np.nan]])
+        return np.asarray([t_box]), np.full((1, self.belts), np.nan)
 
     def readings(self, readings: Iterable[BeltReading]) -> BeltSamples | None:
-        """Belt samples from new readings (the mean of split belts), None if none is new."""
+        """Belt samples from new readings (split belts apart with ``belts`` 2, else their
+        mean), None if none is new."""
         if self.offset is None:
             return None
         bt: list[float] = []
-        bv: list[float] = []
+        bv: list[tuple[float, ...]] = []
         for r in readings:
             self._last_reading_host = r.host_t
             t = r.host_t - self.offset
@@ -94,12 +98,13 @@ class TreadmillBeltClock:
                     self.outages[-1][1] = t  # answering again
                 self._last_t = t
                 bt.append(t)
-                bv.append(sum(r.speeds_mps) / len(r.speeds_mps))
+                mean = sum(r.speeds_mps) / len(r.speeds_mps)
+                bv.append((r.left_mps, r.right_mps) if self.belts == 2 else (mean,))
                 if r.heart_rate_bpm is not None:
                     self.heart_rates.append(float(r.heart_rate_bpm))
         if not bt:
             return None
-        return np.asarray(bt), np.asarray(bv)[:, None]
+        return np.asarray(bt), np.asarray(bv, np.float64).reshape(len(bt), self.belts)
 
     def flag(self, row: StepRow) -> StepRow:
         """Add ``belt-unknown`` to a step row without a length whose interval met an outage."""
@@ -224,6 +229,7 @@ def treadmill_belt(
     parser: ReadingParser,
     stale_s: float = STALE_S,
     carry: int = DEFAULT_CARRY_BYTES,
+    belts: int = 1,
 ) -> RecordedTreadmill:
     """A recorded session's treadmill belt samples, exactly as the live session made them.
 
@@ -231,9 +237,10 @@ def treadmill_belt(
     order; ``rx_chunks``: the recorded ``treadmill.rx`` chunks ``(host_t, bytes)``. Both are
     merged by host time (box first on a tie: the live session stamps every chunk with a
     distinct host time) and fed to a :class:`TreadmillBeltClock` with the stream's silence
-    limit ``stale_s``, its chunks parsed with ``carry`` earlier bytes, as live.
+    limit ``stale_s``, its chunks parsed with ``carry`` earlier bytes, as live, with its
+    ``belts`` (:func:`stride.ingest.streams.belt_columns`).
     """
-    clock = TreadmillBeltClock(stale_s)
+    clock = TreadmillBeltClock(stale_s, belts=belts)
     incremental = IncrementalReadings(parser, max_carry=carry)
     ts: list[NDArray[np.float64]] = []
     vs: list[NDArray[np.float64]] = []
@@ -251,7 +258,7 @@ def treadmill_belt(
             ts.append(got[0])
             vs.append(got[1])
     bt = np.concatenate(ts) if ts else np.zeros(0)
-    bv = np.concatenate(vs) if vs else np.zeros((0, 1))
+    bv = np.concatenate(vs) if vs else np.zeros((0, belts))
     return RecordedTreadmill(bt, bv, clock.outages, count, clock.heart_rates, clock.unknown_spans())
 
 

@@ -163,8 +163,8 @@ def test_long_streams_in_place_equal_the_numpy_path(
     monkeypatch.setattr(BlockAssembler, "clock_min_samples", 0)  # a clock at any length
     hello = _hello(roles, no_side, 0.0123, -7)
     blocks = [(640_000, 64, 10_000)] * 60
-    if late is not None:
-        blocks[late] = (-300_000, 64, 10_000)
+    if late is not None:  # starts before the block before it ends (not a restart, which
+        blocks[late] = (300_000, 64, 10_000)  # the decoder times after the last sample)
     outcomes = []
     clocks = []
     for how in ("in place", "two parts", "numpy", "events", "clock"):
