@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.realistic import simulated_with_truth  # noqa: E402
+
+if TYPE_CHECKING:
+    from sim.session import SimulatedSession
+    from stride.core.signals import GaitSignals
 
 PROFILES = (
     "healthy", "antalgic-left:0.5", "antalgic-right:0.5", "hemiparetic-left:0.5",
@@ -35,13 +39,20 @@ PROFILES = (
 
 def timing(profile: str, sensors: str, minutes: float, seed: int = 3) -> dict[str, Any]:
     """Match one simulated session's analysis with its truth."""
+    sig, run = simulated_with_truth(profile, sensors, minutes, seed)
+    return score(profile, sig, run)
+
+
+def score(profile: str, sig: GaitSignals, run: SimulatedSession) -> dict[str, Any]:
+    """Match the analysis of ``sig`` (the session's signals, or a transformation of them
+    on the same clock: benchmarks/contact_stress.py) with the session's truth."""
     from stride.core.analyzer import analyze
 
-    sig, run = simulated_with_truth(profile, sensors, minutes, seed)
-    rows = analyze(sig).step_rows()
+    got = analyze(sig)
+    rows = got.step_rows()
     scale = run.spec.box.clock_scale
     end = run.spec.minutes * 60.0
-    out: dict[str, Any] = {"profile": profile}
+    out: dict[str, Any] = {"profile": profile, "warnings": got.summary.get("warnings", [])}
     err: dict[str, list[float]] = {"ic": [], "fc": [], "stance": [], "heel_toe": []}
     missed = total = extra = 0
     by_ic = {(c.side, round(c.ic * scale, 6)): c for c in run.contacts}

@@ -122,13 +122,13 @@ def in_registers(ext: np.ndarray, ep: Any) -> float:
         cnt += BLOCK
         peak = ext[b, 5] if ext[b, 5] > peak else peak
         l0, h0, r0, z0, s0, f0, o0, w0, m0, k0 = envelopes(
-            ext[b, 4], ext[b, 5], l0, h0, r0, z0, s0, w0, True, ep
+            ext[b, 4], ext[b, 5], ext[b, 4], ext[b, 5], l0, h0, r0, z0, s0, w0, True, ep
         )
         l1, h1, r1, z1, s1, f1, _, w1, _, k1 = envelopes(
-            ext[b, 0], ext[b, 1], l1, h1, r1, z1, s1, w1, True, ep
+            ext[b, 0], ext[b, 1], ext[b, 0], ext[b, 1], l1, h1, r1, z1, s1, w1, True, ep
         )
         l2, h2, r2, z2, s2, f2, _, w2, _, k2 = envelopes(
-            ext[b, 2], ext[b, 3], l2, h2, r2, z2, s2, w2, True, ep
+            ext[b, 2], ext[b, 3], ext[b, 2], ext[b, 3], l2, h2, r2, z2, s2, w2, True, ep
         )
     return acc + cnt + peak + l0 + l1 + l2 + loud  # fmt: skip
 
@@ -174,8 +174,8 @@ def in_arrays(ext: np.ndarray, ep: Any, x: np.ndarray, c0: int, tr: np.ndarray,
         tr[T_PREV] = s_last
         fs[S_PREV_T] = t[last]
         fs[S_INDEX] += BLOCK
-        env = envelopes(tr[T_BMIN], tr[T_BMAX], tr[T_L], tr[T_H], tr[T_RREF], tr[T_NZ],
-                        tr[T_NS], tr[T_LOW], True, ep)  # fmt: skip
+        env = envelopes(tr[T_BMIN], tr[T_BMAX], tr[T_BMIN], tr[T_BMAX], tr[T_L], tr[T_H],
+                        tr[T_RREF], tr[T_NZ], tr[T_NS], tr[T_LOW], True, ep)  # fmt: skip
         for k, field in enumerate((T_L, T_H, T_RREF, T_NZ, T_NS, T_OFF, T_ON, T_LOW, T_MID,
                                    T_OK)):  # fmt: skip
             tr[field] = env[k]

@@ -201,8 +201,9 @@ def envelopes4(tr: Any, j0: Any, ep: Any, lanes: int = LANES) -> None:
     for lane in range(int(j0), int(j0) + lanes):
         at = {field: lane + PAGE * field for field in _READ}
         if tr[at[T_BCNT]] > 0.0:
-            args = [tr[at[f]] for f in (T_BMIN, T_BMAX, T_L, T_H, T_RREF, T_NZ, T_NS, T_LOW)]
-            env = fold(*args, tr[at[T_LOADED]] == UNLOADED, ep)
+            bmin, bmax = tr[at[T_BMIN]], tr[at[T_BMAX]]
+            args = [tr[at[f]] for f in (T_L, T_H, T_RREF, T_NZ, T_NS, T_LOW)]
+            env = fold(bmin, bmax, bmin, bmax, *args, tr[at[T_LOADED]] == UNLOADED, ep)
             for f, v in zip(_WRITTEN, env, strict=True):
                 tr[at[f]] = v
         tr[at[T_BMIN]], tr[at[T_BMAX]], tr[at[T_BCNT]] = np.inf, -np.inf, 0.0

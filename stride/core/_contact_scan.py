@@ -57,7 +57,7 @@ cell), and every cell's running values are one vector (``cell_step``).
 Compile time (a first run waits for it): numba compiles a helper once per distinct set of
 argument types, and a literal ``True``, ``False`` or ``0`` argument is a type of its own,
 so the helpers get run-time values (``yes``/``no``, ``np.int64(0)``), never literals; and
-the dtype test is :func:`~stride.core._contact_state.is_integer`, a constant, not a string
+the dtype test is :func:`~stride.core._contact_bounds.is_integer`, a constant, not a string
 search compiled into the kernel. The integer summaries are not compiled at all for float
 forces: their caller passes ``xw=None`` then, and numba prunes a branch on ``xw is not None``
 by the argument's type before typing it (an eighth of the scan's typed variables fewer).
@@ -76,6 +76,7 @@ from stride.core._contact_bounds import (
     _next_bad_step,
     _sum_bounds,
     is_float32,
+    is_integer,
     onset_time,
     pair_rows,
 )
@@ -131,10 +132,14 @@ from stride.core._contact_state import (
     ENDING,
     LOAD_UNKNOWN,
     LOADED,
+    P_BASE_N,
     P_BLOCK,
     P_EXTEND,
     P_F_MID,
     P_GAP_DT,
+    P_HOLD,
+    P_JUMP,
+    P_LOAD_N,
     P_MIN_CONTACT,
     P_MIN_SWING,
     P_ONSET_BACK,
@@ -162,6 +167,10 @@ from stride.core._contact_state import (
     S_LOW_T,
     S_PART_I,
     S_PART_T,
+    S_PBMAX,
+    S_PBMIN,
+    S_PBMIN2,
+    S_PBMIN3,
     S_PEAK,
     S_PRE,
     S_PREV_FC,
@@ -178,7 +187,6 @@ from stride.core._contact_state import (
     emit,
     envelope_params,
     envelopes,
-    is_integer,
     lift,
     open_contact,
 )
@@ -253,6 +261,10 @@ def scan(
     gap_dt = p[P_GAP_DT]
     min_swing = p[P_MIN_SWING]
     touch_rule = p[P_TOUCH] != 0.0
+    base_n = int(p[P_BASE_N])
+    load_n = int(p[P_LOAD_N])
+    hold = p[P_HOLD] != 0.0
+    jump = p[P_JUMP]
     back_most = p[P_ONSET_BACK]
     # flags for the helpers as run-time bools: a literal True or False would compile the
     # helper once more (see the module docstring)
@@ -736,7 +748,13 @@ def scan(
                                         back *= 1.0 if r > 1.0 else r
                                         most = p[P_EXTEND]  # not ``cap``: the output's
                                         tr[ck + R_PRE_T] = up - (back if back < most else most)
-                                    if in_contact and tr[ck + R_SON_T] != tr[ck + R_SON_T]:
+                                    # (a crossing before the last contact's end is
+                                    # stale: the foot cannot land before it left)
+                                    if (
+                                        in_contact
+                                        and tr[ck + R_SON_T] != tr[ck + R_SON_T]
+                                        and tr[ck + R_PRE_T] > fs[S_PREV_FC]
+                                    ):
                                         tr[ck + R_SON_T] = tr[ck + R_PRE_T]
                                         tr[ck + R_SON_I] = tr[ck + R_PRE_I]
                             elif v <= low_k:
@@ -852,9 +870,27 @@ def scan(
             st = fs[S_STATE]
             if tr[T_BCNT] > 0.0:
                 unloaded = st != STANCE and st != UNKNOWN  # swing or ending
+                # a level far beyond the envelopes is a level when consecutive blocks
+                # reach it (base_n, load_n): a glitch neither lowers the baseline nor
+                # raises the load level
+                bmin, bmax = tr[T_BMIN], tr[T_BMAX]
+                el, eh = tr[T_L], tr[T_H]
+                lmin = bmin
+                # (before the foot's first contact the load level is being learnt)
+                known = fs[S_PREV_FC] != -np.inf
+                if el - bmin > jump * (eh - el):
+                    for q in range(S_PBMIN, S_PBMIN + base_n - 1):
+                        lmin = fs[q] if fs[q] > lmin else lmin
+                hmax = bmax
+                if known and load_n > 1 and bmax - eh > jump * (eh - el):
+                    hmax = fs[S_PBMAX] if fs[S_PBMAX] < bmax else bmax
+                fs[S_PBMIN3] = fs[S_PBMIN2]
+                fs[S_PBMIN2] = fs[S_PBMIN]
+                fs[S_PBMIN] = bmin
+                fs[S_PBMAX] = bmax
                 env = envelopes(
-                    tr[T_BMIN], tr[T_BMAX], tr[T_L], tr[T_H], tr[T_RREF], tr[T_NZ], tr[T_NS],
-                    tr[T_LOW], unloaded, ep,
+                    bmin, bmax, lmin, hmax, el, eh, tr[T_RREF], tr[T_NZ], tr[T_NS], tr[T_LOW],
+                    unloaded, ep, hold and st == STANCE,
                 )  # fmt: skip
                 tr[T_L] = env[0]
                 tr[T_H] = env[1]
@@ -866,6 +902,11 @@ def scan(
                 tr[T_LOW] = env[7]
                 tr[T_MID] = env[8]
                 tr[T_OK] = env[9]
+            else:
+                fs[S_PBMAX] = np.nan
+                fs[S_PBMIN3] = fs[S_PBMIN2]
+                fs[S_PBMIN2] = fs[S_PBMIN]
+                fs[S_PBMIN] = np.nan
             tr[T_BMIN] = np.inf
             tr[T_BMAX] = -np.inf
             tr[T_BCNT] = 0.0

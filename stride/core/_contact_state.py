@@ -11,11 +11,8 @@ is :mod:`stride.core._contact_scan`; the algorithm is described in
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
-from numba import njit, types
-from numba.extending import overload
+from numba import njit
 
 from stride.core._contact_layout import (
     N_T,
@@ -70,7 +67,11 @@ P_TOUCH = 14  # 1: short parts of a contact separated from it by a lift are touc
 P_F_OFF = 15  # unloaded band: final contact, lifts and sensor onsets (fraction of range)
 P_EXTEND = 16  # s: the longest a load onset or final contact is extended past its crossings
 P_ONSET_BACK = 17  # s: the longest an initial contact is dated back from the onset level
-N_P = 18
+P_BASE_N = 18  # blocks (1-4) that must all reach a lower level before the baseline takes it
+P_LOAD_N = 19  # blocks (1-2) that must all reach a higher level before the load level does
+P_HOLD = 20  # 1: while the foot is loaded, the baseline does not follow lower readings
+P_JUMP = 21  # a level beyond the envelopes by more than this fraction of their range waits
+N_P = 22
 
 # --- per-foot state (fs[:]) ---
 S_STATE = 0
@@ -117,7 +118,11 @@ S_LOW_T = 40  # ending: the last fall through the contact level
 S_PART_I = 41  # index where the current part started
 S_SWUNG = 42  # samples of swing before the current part (a scuff's swing goes on)
 S_BREAKS = 43  # samples that cut the signal: not finite, or after missing samples
-N_S = 44
+S_PBMAX = 44  # the sum's previous block's maximum (NaN: none, or no valid sample in it)
+S_PBMIN = 45  # the sum's previous blocks' minima, the last first (NaN: as S_PBMAX)
+S_PBMIN2 = 46
+S_PBMIN3 = 47
+N_S = 48
 
 # --- outputs ---
 O_ON_T = 0
@@ -140,22 +145,6 @@ BIG = 1.7976931348623157e308  # largest float: quiet bounds never admit inf
 # ``min`` semantics, NaN included), not calls: a call to a helper costs numba's type
 # inference at every call site (compile time), and the builtins stayed out-of-line calls
 # per sample in the large scan.
-
-
-def is_integer(x: np.ndarray) -> bool:
-    """Whether ``x`` holds integers: a constant of each compiled kernel (in numba code, a
-    test of ``x.dtype.kind`` compiles numba's string search, seconds on a cold cache)."""
-    return x.dtype.kind in "iu"
-
-
-@overload(is_integer)
-def _is_integer_numba(x: types.Array) -> Callable[[types.Array], bool]:
-    flag = isinstance(x.dtype, types.Integer)
-
-    def impl(x: types.Array) -> bool:  # the same parameters as the overload's, for numba
-        return flag
-
-    return impl
 
 
 @njit(cache=True, **PY_ENTRY)
@@ -188,6 +177,8 @@ def envelope_params(p: np.ndarray) -> EnvParams:
 def envelopes(
     bmin: float,
     bmax: float,
+    lmin: float,
+    hmax: float,
     lo: float,
     hi: float,
     rref: float,
@@ -196,8 +187,11 @@ def envelopes(
     low: float,
     unloaded: bool,
     ep: EnvParams,
+    loaded: bool = False,
 ) -> tuple[float, float, float, float, float, float, float, float, float, float]:
-    """Fold a finished block (extremes ``bmin``, ``bmax``) into a tracker's envelopes:
+    """Fold a finished block (extremes ``bmin``, ``bmax``; ``lmin``, ``hmax``: the lowest
+    and highest level it and the blocks before it that must confirm a level all reached,
+    the levels the baseline and load level follow at once) into a tracker's envelopes:
     returns the new baseline, load level, reference range, noise, swing noise band,
     top of the unloaded band, onset, contact and confirmation levels, and 1.0 when the
     levels are usable.
@@ -235,8 +229,9 @@ def envelopes(
             # falls within tau_swing_s, rises within tau_noise_s: the few blocks that hold
             # a contact's rise or fall below the contact level barely lift it
             ns += (a_swing if spread < ns else a_noise) * (spread - ns)
-        lo = bmin if bmin < lo else lo
-        hi = bmax if bmax > hi else hi
+        if not loaded:  # loaded (the sum in stance), a lower reading is no baseline
+            lo = lmin if lmin < lo else lo
+        hi = hmax if hmax > hi else hi
         decayed = rref * (1.0 - a_ref)
         rref = hi - lo if hi - lo > decayed else decayed
         if spread < nz:
@@ -445,4 +440,5 @@ def new_state(nk: int) -> tuple[np.ndarray, np.ndarray]:
     fs[S_STATE] = UNKNOWN
     fs[S_PREV_T] = np.nan
     fs[S_PREV_FC] = -np.inf
+    fs[S_PBMAX:N_S] = np.nan
     return tr, fs

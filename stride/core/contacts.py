@@ -21,6 +21,22 @@ sum of its sensors):
   used only when the range exceeds ``noise_ratio`` x the smallest recent block spread
   (the noise): a flat or noise-only line gives no contacts, and the state is unknown
   while they are unusable.
+- **Glitches are no levels.** A block's minimum lowers the foot's baseline at once only if
+  it lies within ``confirm_jump_frac`` of the range below it, or every block of the last
+  ``base_confirm_s`` (at most four blocks) reached it too; a block's maximum raises the
+  load level that far only if the block before reached it too (``load_confirm_s``; once the
+  foot has made its first contact: until then the load level is being learnt). While
+  the foot is loaded (in stance) its baseline follows no lower reading at all
+  (``hold_base``): the unloaded level is not seen then. Physical reason: a sample that
+  jumps by the whole range and back (a bit error on a serial link, ESD, a cracked
+  connector) is no force; and a baseline lowered by a glitch is relearnt only while the
+  foot is unloaded, but with the contact level below the true baseline the foot never is
+  again: one glitch held a contact open to the record's end. Steps smaller than 0.15 of
+  the range (noise, a swing a little lower than the last) are followed at once as before:
+  the contact level (0.2) then stays above the true baseline. The foot's sensors keep
+  their own levels without these rules (their onsets only time the initial contact); a
+  sensor's onset found before the foot's previous final contact is stale and not used (the
+  foot cannot land before it left).
 - **Initial contact.** A contact exists once the force reaches the confirmation level;
   it began at the last upward crossing of the onset level before that (sub-sample, linear
   interpolation). Why the last one: a toe touch during late swing, after which the force
@@ -181,6 +197,21 @@ class ContactParams(NamedTuple):
     #: through it, to the unloaded band's top (a landing crosses that band within a few
     #: ms; a slower rise is not dated back further; chosen by cross-validation on gaitndd)
     onset_back_s: float = 0.005
+    #: a reading below the baseline lowers it only once every block of the last
+    #: base_confirm_s has reached it (at most 3 blocks before the current one): a glitch
+    #: (one sample, a few in a row) is no baseline, and a baseline too low is relearnt only
+    #: once the foot is unloaded, so it would hold a contact open for good
+    base_confirm_s: float = 0.12
+    #: the same for a reading above the load level (at most 1 block before the current),
+    #: once the foot has made a contact (before it, the load level is being learnt)
+    load_confirm_s: float = 0.04
+    #: ... where the reading lies beyond the level by more than this fraction of the
+    #: baseline-to-load range (a smaller step, noise or a swing a little lower than the
+    #: last, is followed at once)
+    confirm_jump_frac: float = 0.15
+    #: while the foot is loaded (in stance) its baseline is not seen: it does not follow
+    #: lower readings (they are glitches; the swing's level is relearnt in the swing)
+    hold_base: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -303,7 +334,9 @@ def _param_vector(fs: float, params: ContactParams) -> NDArray[np.float64]:
         v = getattr(p, name)
         if not (math.isfinite(v) and v > 0):
             raise InputError(f"contact setting {name}={v!r} must be positive")
-    for name in ("extend_s", "onset_back_s"):
+    for name in (
+        "extend_s", "onset_back_s", "base_confirm_s", "load_confirm_s", "confirm_jump_frac",
+    ):  # fmt: skip
         v = getattr(p, name)
         if not (math.isfinite(v) and v >= 0):
             raise InputError(f"contact setting {name}={v!r} must be 0 or more")
@@ -333,7 +366,17 @@ def _param_vector(fs: float, params: ContactParams) -> NDArray[np.float64]:
     vec[_k.P_TOUCH] = 1.0 if p.touch_rule else 0.0
     vec[_k.P_EXTEND] = p.extend_s
     vec[_k.P_ONSET_BACK] = p.onset_back_s
+    vec[_k.P_BASE_N] = confirm_blocks(p.base_confirm_s, dt_block, 4)
+    vec[_k.P_LOAD_N] = confirm_blocks(p.load_confirm_s, dt_block, 2)
+    vec[_k.P_HOLD] = 1.0 if p.hold_base else 0.0
+    vec[_k.P_JUMP] = p.confirm_jump_frac
     return vec
+
+
+def confirm_blocks(confirm_s: float, dt_block: float, most: int) -> int:
+    """Blocks that must all reach a new level: the current one and those of the last
+    ``confirm_s`` before it (``dt_block`` s each), at most ``most`` in all."""
+    return min(most, 1 + math.ceil(confirm_s / dt_block - 1e-9))
 
 
 class _FootRunner:

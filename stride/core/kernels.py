@@ -257,7 +257,7 @@ def _scan_callees() -> list[tuple[Any, tuple[Any, ...]]]:
         (k.open_contact, (a1, a1, i, yes, f)),
         (k.lift, (a1, a1, f, f, f, a1)),
         (b.onset_time, (f,) * 7),
-        (k.envelopes, (*(f,) * 8, yes, types.UniTuple(f, 10))),
+        (k.envelopes, (*(f,) * 10, yes, types.UniTuple(f, 10), yes)),
     ]
 
 

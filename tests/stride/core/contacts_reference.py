@@ -36,11 +36,34 @@ class Tracker:
     pre_i: int = -1
     son_t: float = math.nan
     son_i: int = -1
+    # the foot's sum: the previous block's maximum, the previous three blocks' minima
+    pmin: list[float] = field(default_factory=lambda: [math.nan] * 3)
+    pmax: float = math.nan
 
-    def end_block(self, c: dict[str, float], unloaded: bool) -> None:
+    def end_block(
+        self,
+        c: dict[str, float],
+        unloaded: bool,
+        two: bool = False,
+        loaded: bool = False,
+        known: bool = False,
+    ) -> None:
+        if not self.block:
+            self.pmin, self.pmax = [math.nan, *self.pmin[:2]], math.nan
         if self.block:
             bmin, bmax = min(self.block), max(self.block)
             spread = bmax - bmin
+            lmin, hmax = bmin, bmax  # the levels followed at once
+            if two:  # glitch-proof: a far level is one this block and those before reach
+                pmin, pmax = self.pmin, self.pmax
+                self.pmin, self.pmax = [bmin, *pmin[:2]], bmax
+                lo, hi, jump = self.low_env, self.high_env, c["jump"]
+                if lo - bmin > jump * (hi - lo):
+                    back = pmin[: int(c["base_n"]) - 1]
+                    lmin = max([bmin] + [v for v in back if not math.isnan(v)])
+                far = bmax - hi > jump * (hi - lo)
+                if known and c["load_n"] > 1 and far and pmax < bmax:
+                    hmax = pmax
             if math.isnan(self.low_env):
                 self.low_env, self.high_env = bmin, bmax
                 self.ref_range = spread
@@ -59,8 +82,8 @@ class Tracker:
                 if unloaded and bmax <= self.low:
                     rate = c["a_swing"] if spread < self.swing_band else c["a_noise"]
                     self.swing_band += rate * (spread - self.swing_band)
-                self.low_env = min(lo, bmin)
-                self.high_env = max(hi, bmax)
+                self.low_env = lo if loaded else min(lo, lmin)
+                self.high_env = max(hi, hmax)
                 self.ref_range = max(
                     self.ref_range * (1.0 - c["a_ref"]), self.high_env - self.low_env
                 )
@@ -110,6 +133,10 @@ class Foot:
             "a_ref": 1.0 - math.exp(-dtb / p.tau_ref_s),
             "a_noise": 1.0 - math.exp(-dtb / p.tau_noise_s),
             "a_swing": 1.0 - math.exp(-dtb / p.tau_swing_s),
+            "base_n": min(4, 1 + math.ceil(p.base_confirm_s / dtb - 1e-9)),
+            "load_n": min(2, 1 + math.ceil(p.load_confirm_s / dtb - 1e-9)),
+            "hold": 1.0 if p.hold_base else 0.0,
+            "jump": p.confirm_jump_frac,
         }
         self.min_swing_n = max(1, math.ceil(p.min_swing_s * fs))
         self.gap_dt = p.gap_factor / fs
@@ -237,7 +264,11 @@ class Foot:
                         ratio = min((s.off - s.low_env) / (s.low - s.off), 1.0)
                         back *= ratio
                         s.pre_t = s.pre_t - (back if back < self.p.extend_s else self.p.extend_s)
-                    if self.state in ("stance", "ending") and math.isnan(s.son_t):
+                    if (
+                        self.state in ("stance", "ending")
+                        and math.isnan(s.son_t)
+                        and s.pre_t > self.prev_fc
+                    ):
                         s.son_t, s.son_i = s.pre_t, s.pre_i
             elif v <= s.low:
                 s.loaded = 0
@@ -386,7 +417,13 @@ class Foot:
 
     def end_block(self) -> None:
         self.in_block = 0
-        self.foot.end_block(self.c, self.state in ("swing", "ending"))
+        self.foot.end_block(
+            self.c,
+            self.state in ("swing", "ending"),
+            two=True,
+            loaded=bool(self.c["hold"]) and self.state == "stance",
+            known=self.prev_fc != -math.inf,
+        )
         for s in self.sensors:
             s.end_block(self.c, s.loaded == 0)
             if not s.ok:

@@ -32,7 +32,9 @@ def _vector8(tr: np.ndarray, first: int, p: np.ndarray) -> None:
 @njit
 def _scalar(args: tuple[float, ...], unloaded: bool, p: np.ndarray) -> tuple[float, ...]:
     bmin, bmax, lo, hi, rref, nz, ns, low = args
-    return envelopes(bmin, bmax, lo, hi, rref, nz, ns, low, unloaded, envelope_params(p))
+    return envelopes(
+        bmin, bmax, bmin, bmax, lo, hi, rref, nz, ns, low, unloaded, envelope_params(p)
+    )
 
 
 def _at(sensor: int, field: int) -> int:

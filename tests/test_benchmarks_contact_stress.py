@@ -1,0 +1,38 @@
+"""benchmarks/contact_stress.py (docs/accuracy.md, "Signals the detector has not seen") runs
+in its quick form (3 gaitndd records, 1 simulated minute a session, a few transformations)
+and reports a row for each, so the table cannot rot between the runs that produce it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.skipif(
+    not (REPO / "data" / "physionet" / "gaitndd").is_dir(), reason="the gaitndd records are absent"
+)
+def test_contact_stress_quick_rows() -> None:
+    run = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "contact_stress.py"), "--quick"],
+        capture_output=True, text=True, cwd=REPO, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    rows = {}
+    for line in run.stdout.splitlines()[1:]:
+        name, *rest = re.split(r"\s{2,}", line.strip())
+        rows[name] = rest
+    assert set(rows) == {"as recorded", "100 Hz", "gain x3", "spikes 1/s", "dead 5 s (left)",
+                         "inverted"}, run.stdout  # fmt: skip
+    clean = float(rows["as recorded"][0])
+    assert clean > 98.0
+    assert rows["gain x3"] == rows["as recorded"]  # the levels are the signal's own
+    # a glitch a second keeps the strides (without the glitch rules: under 1 %)
+    assert float(rows["spikes 1/s"][0]) > clean - 2.0
+    # a dead stretch loses its own strides and invents none in the simulated sessions
+    assert int(rows["dead 5 s (left)"][8]) <= 1
