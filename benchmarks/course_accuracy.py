@@ -42,8 +42,11 @@ too; 1266-1305 also at 1.3, 2.9 and 3.7 minutes), then 1386-1505 (and 185-198 at
 minutes: main be2b7c1, then learning again from the counts of a reading a turn off
 throughout at a 20-nat margin, side by side, every profile and ``huntington:0.7``), then
 1506-1625 (and 199-212 at 10 minutes: the same at 40 nats, and ``--profiles huntington:0.5
-huntington:0.7 --swing-jitter 30``). All of these have now been seen: the next held-out
-seeds are 1626 on (2 minutes) and 213 on (10 minutes).
+huntington:0.7 --swing-jitter 30``), then 1626-1745 (and 213-226 at 10 minutes: main
+6f9724b, then a step at a turn placed by its time against its neighbour in the pass, side by
+side, every profile and ``huntington:0.7``, and ``--profiles huntington:0.7 --swing-jitter
+30``). All of these have now been seen: the next held-out seeds are 1746 on (2 minutes) and
+227 on (10 minutes).
 """
 
 from __future__ import annotations
@@ -155,7 +158,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
-        "--seeds", default="26-45", help="default 26-45; chosen on: 1-25; not yet seen: 1626 on"
+        "--seeds", default="26-45", help="default 26-45; chosen on: 1-25; not yet seen: 1746 on"
     )
     ap.add_argument("--minutes", type=float, default=2.0)
     ap.add_argument(

@@ -193,6 +193,36 @@ def test_a_turn_taken_on_a_quick_cycle_is_not_read_a_step_late(tmp_path: Path) -
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("profile", "seed"),
+    [
+        # huntington:0.7 seed 35 (2 minutes): the second turn's last step on a quick cycle
+        # (step-time ratio 0.86, 1.54 times the pass's next step) read as the third pass's
+        # first: a pass of 19 after a turn of 3, where the truth has 18 and 4
+        pytest.param("huntington:0.7", 35, id="a-turn-s-last-step"),
+        # seed 242: the sixth turn's first step (0.96, 1.52 times the pass's step before it)
+        # read as the sixth pass's last: 19 and 3
+        pytest.param("huntington:0.7", 242, id="a-turn-s-first-step"),
+        # huntington:0.8 seed 107: the fourth turn's last step (1.00, 2.12 times): 20 and 3
+        pytest.param("huntington:0.8", 107, id="severity-0.8"),
+    ],
+)
+def test_a_turn_step_on_a_quick_cycle_is_not_counted_in_the_pass(
+    profile: str, seed: int, tmp_path: Path
+) -> None:
+    # a pass a step longer than the session's next to a turn a step shorter: the step
+    # between them, slower than its neighbour in the pass by the slow factor, goes to the
+    # turn (stride.core.course_edges); the pass told apart, never measured
+    signals, result = _analysed(tmp_path, profile, seed)
+    truth = closed_passes(read_truth(tmp_path), _seen_until(signals))
+    passes = result.summary["course"]["passes"]  # type: ignore[index]
+    assert [p["steps"] for p in passes if p["ended_by"] == "turn"] == [p.steps for p in truth]
+    assert all(matches(p, truth) for p in passes if p["measured"])
+    moved = [p for p in passes if "moved" in str(p.get("reason"))]
+    assert len(moved) == 1 and "ends_probability" not in moved[0]
+
+
+@pytest.mark.slow
 def test_overground_through_the_command_line(tmp_path: Path) -> None:
     # seed 3 of parkinsonian:0.5 has a freeze of gait in mid-pass (one slow step, no turn)
     out = tmp_path / "pk3"

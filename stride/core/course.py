@@ -52,12 +52,13 @@ Foot sensors see only when each foot lands, so the rules are about step timing a
   pass split), or when a rival reading of the session nearly as likely does not have it
   (:mod:`stride.core.course_rivals`: a reading whose passes all agree can still be two
   passes and a missed turn each, or a step off with every turn), or when its ends are not
-  clear: under the session's segmentation, the
-  probability of its ends below ``min_confidence``; with the threshold alone, a step either
-  side of a bounding turn within ``boundary_sds`` robust SDs of this walker's step-time
-  ratios from the slow threshold (in choreic gait a turn step can look like a walking
-  step, so the count could be a step off: 6 % at 17 steps). A pause next to a turn is
-  never clear: a freeze as the walker sets off may be a walking step's.
+  clear: under the session's segmentation, the probability of its ends below
+  ``min_confidence``, or a step at one of its ends moved by the counts and its time
+  (:mod:`stride.core.course_edges`); with the threshold alone, a step either side of a
+  bounding turn within ``boundary_sds`` robust SDs of this walker's step-time ratios from
+  the slow threshold (in choreic gait a turn step can look like a walking step, so the
+  count could be a step off: 6 % at 17 steps). A pause next to a turn is never clear: a
+  freeze as the walker sets off may be a walking step's.
 - **Length.** The steps of a pass cover the pass: people walking to a line on the floor
   adjust their last few steps to land on it (locomotor pointing: Lee et al. 1982; Laurent &
   Thomson 1988; de Rugy et al. 2002), they do not stop wherever the next step would cross
@@ -66,8 +67,7 @@ Foot sensors see only when each foot lands, so the rules are about step timing a
   on average; for a walker who does not aim at the line that part is the same fraction of
   a step in every pass, set by how the pass length divides by the step, so it did not
   average out: -1.5 % to +2.4 % by profile.) The first step from standing or out of a
-  turn may be short: the count still covers the pass, since the steps start at one line
-  and end at the other.
+  turn may be short: the count still covers the pass, its steps from one line to the other.
 - **Within a pass** the speed is taken as constant: each foot's steps get the mean step in
   proportion to that foot's median step time in the pass (a limp shows; one step's own
   time is not its length). A step whose own time is not a walking step's (a pause or an
@@ -82,6 +82,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
+from stride.core.course_edges import settle_edges
 from stride.core.course_fit import Phases, count_unlike, first_laws, learn_and_segment
 from stride.core.course_segment import Segmentation, end_uncertain
 from stride.core.course_weights import step_weights
@@ -163,6 +164,7 @@ class Pass:
     #: how much likelier (nats) the session is under its segmentation than under the
     #: likeliest rival reading without this pass (:func:`~stride.core.course_rivals.rival_starts`)
     rival_gap: float = math.inf
+    moved: bool = False  # a step moved at an end (:mod:`stride.core.course_edges`)
 
 
 def slow_steps(table: StepTable, slow_factor: float, window: int = 4) -> NDArray[np.bool_]:
@@ -290,17 +292,13 @@ def course_passes(
     if model is None:
         return found
     broken = (table.flags & (FLAG_GAP | FLAG_ALTERNATION)) != 0
-    ic = table["ic_s"]
-    out: list[Pass] = []
+    ic, out = table["ic_s"], list[Pass]()
     gaps = model.rival_gap or [math.inf] * len(model.passes)
-    for (i, j), shut, sure, gap in zip(
-        model.passes, model.closed, model.confidence, gaps, strict=True
-    ):
-        start = float(ic[i - 1]) if i > 0 else float(ic[i])
-        rows = np.arange(i, j, dtype=np.int64)
-        out.append(
-            Pass(rows, start, float(ic[j - 1]), shut, bool(broken[i:j].any()), sure, rival_gap=gap)
-        )
+    ends, moved = settle_edges(model.passes, model.closed, table["step_time_s"], p.slow_factor)
+    for k, (i, j) in enumerate(ends):
+        rows, missing = np.arange(i, j, dtype=np.int64), bool(broken[i:j].any())
+        span, sure = (float(ic[max(i - 1, 0)]), float(ic[j - 1])), model.confidence[k]
+        out.append(Pass(rows, *span, model.closed[k], missing, sure, None, None, gaps[k], moved[k]))
     if out:
         out[-1] = replace(
             out[-1], closed_probability=model.last_closed, closed_steps=model.last_closed_steps
@@ -318,7 +316,7 @@ def _pass_record(ps: Pass, params: CourseParams) -> dict[str, object]:
         "end_s": ps.end_s,
         "ended_by": "turn" if ps.closed else "end of recording",
     }
-    if ps.confidence is not None and ps.closed:
+    if ps.confidence is not None and ps.closed and not ps.moved:
         record["ends_probability"] = round(ps.confidence, 3)
     if ps.closed_probability is not None:
         record["closed_probability"] = round(ps.closed_probability, 3)
@@ -377,6 +375,8 @@ def _unmeasured_reason(
         return "cut off by the end of the recording (no turn after it)"
     if ps.missing_data:
         return "samples missing or a contact missed inside the pass: its steps cannot be counted"
+    if ps.moved:
+        return "a step at a turn moved by the counts and its time: how sure its ends are is unknown"
     if unclear:
         sure = "" if ps.confidence is None else f" (its ends' probability {ps.confidence:.2f})"
         return (
