@@ -14,7 +14,11 @@ of this thread (each part is single-threaded): both feet's steps tables with the
 (``steps_cpu_ms``) and the summary (``summary_cpu_ms``, ``_finalize``), ``--rest-repeat``
 times (a short session's parts take microseconds: ``--minutes 5``). ``rest_after_scan_ms``:
 the rest as ``analyze`` meets it, right after a scan of both feet (which streams the forces
-through the caches: the rest then takes longer than when repeated, ``rest_ms``).
+through the caches: the rest then takes longer than when repeated, ``rest_ms``); and so
+both steps tables with their merge (``steps_after_scan_ms``), and the same tables with every
+row asked for by index (``steps_by_rows_after_scan_ms``: the numpy path, which a whole
+record without gaps leaves for one kernel call a foot since ``stride.core.steps_whole``;
+the same path as ``steps_after_scan_ms`` before it), ``--rest-repeat`` times each.
 
 ``--session S``: a recording of one's own instead (an insole8 session, say); ``--threads 2``:
 the feet on two threads, as ``stride analyze`` scans them where a core is idle (default 1:
@@ -98,11 +102,15 @@ def stages_here(
 def rest_parts(sig: Any, scan: Any, config: Any, repeat: int) -> dict[str, float]:
     """Best thread CPU time (ms) of the rest (``analyze_scan``), of its two steps tables
     and their merge, and of its summary, as ``analyze_scan`` calls them (with the belt
-    tracks made once: ``belt_cpu_ms`` makes them)."""
+    tracks made once: ``belt_cpu_ms`` makes them); and the best wall time of both steps
+    tables with their merge right after a scan of both feet (``steps_after_scan_ms``)
+    and of both tables with every row asked for by index (the numpy path:
+    ``steps_by_rows_after_scan_ms``)."""
     import numpy as np
 
     from stride.core.analyzer import _belt_of, _finalize, _places, analyze_scan
     from stride.core.belt import BeltTrack
+    from stride.core.contacts import detect_feet
     from stride.core.scan import SIDES, check_belt
     from stride.core.steps import merge_sides, side_rows
 
@@ -121,6 +129,9 @@ def rest_parts(sig: Any, scan: Any, config: Any, repeat: int) -> dict[str, float
 
     tracks = belts()
 
+    def scan_feet() -> object:
+        return detect_feet(sig, SIDES, config.contact)
+
     def steps() -> Any:
         tables = [
             side_rows(scan.contacts[side], scan.contacts[SIDES[1 - code]], code,
@@ -131,8 +142,25 @@ def rest_parts(sig: Any, scan: Any, config: Any, repeat: int) -> dict[str, float
         ]  # fmt: skip
         return merge_sides(tables[0], tables[1])
 
+    def steps_by_rows() -> Any:
+        """The steps tables with every row asked for by index: the numpy path of a
+        stream's rows (a whole record without gaps takes one kernel call a foot since
+        the whole-record kernel; before it, the same path as ``steps``)."""
+        return [
+            side_rows(scan.contacts[side], scan.contacts[SIDES[1 - code]], code,
+                      _places(sig.channels, side), float(sig.fs),
+                      tracks[_belt_of(side, n_belts)] if tracks else None,
+                      scan.gap_starts, scan.gap_ends, config.steps,
+                      np.arange(len(scan.contacts[side]), dtype=np.int64))
+            for code, side in enumerate(SIDES)
+        ]  # fmt: skip
+
     table = steps()
     counts = {s: (c.blips, len(c)) for s, c in scan.contacts.items()}
+    after_scan = {  # right after a scan of both feet, as analyze meets them (wall time)
+        "steps_after_scan_ms": best_of(steps, repeat, before=scan_feet),
+        "steps_by_rows_after_scan_ms": best_of(steps_by_rows, repeat, before=scan_feet),
+    }
     cpu = {
         "rest_cpu_ms": best_thread_cpu(lambda: analyze_scan(sig, scan, config), repeat),
         "belt_cpu_ms": best_thread_cpu(belts, repeat),
@@ -141,7 +169,7 @@ def rest_parts(sig: Any, scan: Any, config: Any, repeat: int) -> dict[str, float
             lambda: _finalize(table, config, sig.channels, speed, counts), repeat
         ),
     }
-    return {k: round(1e3 * v, 3) for k, v in cpu.items()}
+    return {k: round(1e3 * v, 3) for k, v in (cpu | after_scan).items()}
 
 
 def best_thread_cpu(work: Callable[[], object], repeat: int) -> float:

@@ -94,7 +94,9 @@ def run(
         samples = scan.samples
         signals = without_samples(signals)  # the only reference: the samples' memory goes
         tl = time.perf_counter()
-        load_analysis_kernels(dtype, "rest")  # their code not resident with the samples
+        # their code not resident with the samples; those the steps table of a record
+        # with or without gaps calls
+        load_analysis_kernels(dtype, "rest", gaps=bool(scan.gap_starts.size))
         loading = time.perf_counter() - tl
         analysis = analyze_scan(signals, scan, config)
         del scan

@@ -157,6 +157,16 @@ class BeltTrack:
         t, v, _ = self._arrays()
         return t, v
 
+    def travel(
+        self,
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+        """The samples' times, speeds and cumulative travel, and the unusable segments'
+        counts (empty: none), as :meth:`displacements` hands them to its kernel."""
+        t, v, d = self._arrays()
+        bad = self._cache_bad
+        assert bad is not None
+        return t, v, d, bad
+
     def displacement(self, ta: NDArray[np.float64], tb: NDArray[np.float64]) -> NDArray[np.float64]:
         """Belt travel from ``ta`` to ``tb`` (m); NaN outside the samples or across a bad one."""
         ta, tb = np.broadcast_arrays(np.asarray(ta, np.float64), np.asarray(tb, np.float64))

@@ -48,6 +48,7 @@ def _kernels(
         _course_kernels,
         _course_sums,
         _step_kernels,
+        _step_whole,
         belt,
         gaps,
     )
@@ -55,15 +56,19 @@ def _kernels(
     # a live session's analyzer reads every chunk as float64 (StreamingAnalyzer.feed)
     scan_dtype = "float64" if streaming else dtype
     scan: tuple[Any, tuple[Any, ...] | None] = (_contact_scan.scan, _scan_args(scan_dtype))
-    common = [
-        scan,
-        (_step_kernels._previous_median_mad, None),
-        (_step_kernels._intervals, None),
-        (_step_kernels._row_marks, None),
-        (_step_kernels._reference_series, None),
-        (belt._accumulate, None),
-        (belt._displacements, None),
-    ]
+    # a whole record without gaps: its steps table in one kernel, which has the steps
+    # table's others and the belt's travel compiled in (compiling it caches those too, for
+    # the calls of a record with gaps); a live session's rows: those kernels one by one
+    steps = [(_step_whole._whole_rows, None)]
+    if streaming:
+        steps = [
+            (_step_kernels._previous_median_mad, None),
+            (_step_kernels._intervals, None),
+            (_step_kernels._row_marks, None),
+            (_step_kernels._reference_series, None),
+            (belt._displacements, None),
+        ]
+    common = [scan, *steps, (belt._accumulate, None)]
     if course:
         common += [
             (_course_sums.course_forward, None),
@@ -174,7 +179,9 @@ def _after_scan_signatures() -> list[tuple[Any, tuple[Any, ...]]]:
     ]
 
 
-def load_analysis_kernels(forces_dtype: str | np.dtype[Any] = "int16", part: str = "all") -> None:
+def load_analysis_kernels(
+    forces_dtype: str | np.dtype[Any] = "int16", part: str = "all", gaps: bool | None = None
+) -> None:
     """Load the analysis kernels for forces of this dtype from numba's cache (a cached
     kernel is otherwise loaded by its first call, inside the analysis: about 25 ms in all
     for a command's first analysis), so a command can do it before it times the analysis.
@@ -182,12 +189,24 @@ def load_analysis_kernels(forces_dtype: str | np.dtype[Any] = "int16", part: str
     expansion, "rest" the others
     (loaded once the samples are let go, so their code is not resident with them: the
     command's memory peak is the scan's), "all" both.
+    ``gaps``: whether the scan found gaps in the samples, if known: a record without
+    gaps makes its steps table with one kernel (``_step_whole._whole_rows``, which has the
+    steps table's others and the belt's travel compiled in), one with gaps with those
+    others; each costs milliseconds to load, so only the one the record calls is.
     A kernel not cached (a first run) is left to compile where it is first called: DFA's
     only by records with enough strides, the rest where a helper may compile them."""
     from stride.core.contacts import _kernel_dtype
 
     name = np.dtype(_kernel_dtype(np.dtype(forces_dtype))).name
     entry = _entry_signatures(name)
+    if gaps is not None:
+        from stride.core import _step_kernels, _step_whole, belt
+
+        inside = (_step_kernels._previous_median_mad, _step_kernels._intervals,
+                  _step_kernels._row_marks, _step_kernels._reference_series,
+                  belt._displacements)  # fmt: skip
+        skip = (_step_whole._whole_rows,) if gaps else inside
+        entry = [(kernel, sig) for kernel, sig in entry if kernel not in skip]
     for kernel, sig in {"scan": entry[:2], "rest": entry[2:]}.get(part, entry):
         if sig in kernel.overloads:
             continue
@@ -278,13 +297,16 @@ def _step_signatures() -> list[tuple[Any, tuple[Any, ...]]]:
     ``references`` and :func:`stride.core.steps._marks` call them."""
     from numba import types
 
-    from stride.core import _step_kernels
+    from stride.core import _step_kernels, _step_whole
 
     a1 = types.Array(types.float64, 1, "C")
     b1, i1 = types.Array(types.boolean, 1, "C"), types.Array(types.int64, 1, "C")
     a2, b2 = types.Array(types.float64, 2, "C"), types.Array(types.boolean, 2, "C")
     u1, f = types.Array(types.uint16, 1, "C"), types.float64
     s1 = types.Array(types.int8, 1, "C")
+    i, i1, f1 = types.int64, types.Array(types.int64, 1, "C"), types.Array(types.float64, 1, "C")
+    whole = (a1, a1, b1, b1, a1, a1, b1, b1, i1, a1, a1, b1, b1, i, i,
+             f1, a2, i1, i1, i1, a1, a1, a1, i1, a2, u1, s1)  # fmt: skip
     return [
         (_step_kernels._previous_median_mad, (a1, types.int64, types.int64, types.boolean)),
         (_step_kernels._intervals, (a1, a1, b1, a1, a1, b1, i1, i1, a2, b2)),
@@ -293,6 +315,7 @@ def _step_signatures() -> list[tuple[Any, tuple[Any, ...]]]:
             (*[a1] * 7, b1, b1, b1, f, f, f, u1, a2, a2, i1, i1, i1, b1, f, s1, a1),
         ),
         (_step_kernels._reference_series, (a1, b1, a1, b1, i1, types.int64, a2)),
+        (_step_whole._whole_rows, whole),
     ]
 
 
@@ -313,20 +336,23 @@ def step_kernels_as_python() -> Iterator[None]:
     """Within: the steps table's kernels and the kernels they call run as plain Python
     (same results, slower), so a warm-up compiles every other analysis kernel and leaves
     those to :func:`compile_step_kernels` in another process."""
-    from stride.core import _step_kernels, step_intervals, steps
+    from stride.core import _step_kernels, _step_whole, step_intervals, steps, steps_whole
 
-    with _as_python([_step_kernels]):
+    with _as_python([_step_kernels, _step_whole]):
         aliases = (step_intervals._k_previous_median_mad, step_intervals._k_intervals,
-                   step_intervals._k_reference_series, steps._row_marks)  # fmt: skip
+                   step_intervals._k_reference_series, steps._row_marks,
+                   steps_whole._whole_rows)  # fmt: skip
         step_intervals._k_previous_median_mad = _step_kernels._previous_median_mad
         step_intervals._k_intervals = _step_kernels._intervals
         step_intervals._k_reference_series = _step_kernels._reference_series
         steps._row_marks = _step_kernels._row_marks
+        steps_whole._whole_rows = _step_whole._whole_rows
         try:
             yield
         finally:
             (step_intervals._k_previous_median_mad, step_intervals._k_intervals,
-             step_intervals._k_reference_series, steps._row_marks) = aliases  # fmt: skip
+             step_intervals._k_reference_series, steps._row_marks,
+             steps_whole._whole_rows) = aliases  # fmt: skip
 
 
 @contextmanager

@@ -59,6 +59,12 @@ def rollover_args(
     return np.ascontiguousarray(on), idx, heel, toe, seen, max(flat_s, 1.0 / fs)
 
 
+def roll_parts(places: Sequence[str]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The heel and the forefoot sensors' columns among ``places`` (either empty: no
+    roll-over to see)."""
+    return _parts(tuple(places))
+
+
 @lru_cache(maxsize=64)
 def _parts(places: tuple[str, ...]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """The heel and the forefoot sensors' columns among ``places``."""

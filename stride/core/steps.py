@@ -68,6 +68,7 @@ from stride.core.step_intervals import (
     references,
     span,
 )
+from stride.core.steps_whole import whole_rows
 
 _T = TypeVar("_T", bound=np.generic)
 
@@ -309,6 +310,23 @@ def side_rows(
     streaming analyzer emits it once those are final), so a row computed from a prefix of
     the data equals the row computed from the whole record.
     """
+    if idx is None and not gap_starts.size:  # a whole record without gaps: one kernel call
+        limits = (params.max_stride_s, params.stop_factor, params.turn_tolerance, params.flat_s)
+        whole = whole_rows(own, other, places, fs, belt, params.ref_strides,
+                           params.min_ref_strides, limits)  # fmt: skip
+        if whole is not None:
+            block, flags, kinds = whole
+            m = block.shape[1]
+            j = np.arange(m, dtype=np.int64)
+            block[-1] = _stride_confidence(own, j)
+            return StepTable(
+                np.full(m, side, np.int8),
+                j,
+                flags,
+                np.full(m, UNKNOWN, np.int8) if kinds is None else kinds,
+                np.full(m, -1, np.int8),
+                dict(zip(FLOAT_COLUMNS, block, strict=True)),
+            )
     f = feet(own, other)
     m = f.on.shape[0]
     j = np.arange(m, dtype=np.int64) if idx is None else idx
