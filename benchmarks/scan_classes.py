@@ -180,7 +180,7 @@ def in_arrays(ext: np.ndarray, ep: Any, x: np.ndarray, c0: int, tr: np.ndarray,
                                    T_OK)):  # fmt: skip
             tr[field] = env[k]
         tr[T_BMIN], tr[T_BMAX], tr[T_BCNT] = np.inf, -np.inf, 0.0
-        envelopes4(tr, column(0), ep)
+        envelopes4(tr, column(0), ep, (0.15, 3.0))  # the glitch rule as default
     return loud
 
 

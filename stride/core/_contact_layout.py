@@ -36,7 +36,13 @@ T_SON_T = 16  # sensors: onset in the open contact (NaN = not yet)
 T_SON_I = 17
 T_NS = 18  # spread of the unloaded blocks (the swing's noise band, peak to peak)
 T_OFF = 19  # top of the unloaded band: final contact, lifts; a sensor's onset level
-N_T = 20  # fields of a tracker
+# sensors: the previous three blocks' minima, the last first (NaN: none, or no sample in
+# it; the sum keeps its own in the foot's state)
+T_PBMIN = 20
+T_PBMIN2 = 21
+T_PBMIN3 = 22
+T_SPARE = 23  # unused: a page's start is a multiple of 64 bytes from tr's start
+N_T = 24  # fields of a tracker
 #: sensors a page
 PAGE_BITS = 3
 PAGE = 1 << PAGE_BITS

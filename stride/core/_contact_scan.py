@@ -910,12 +910,14 @@ def scan(
             tr[T_BMIN] = np.inf
             tr[T_BMAX] = -np.inf
             tr[T_BCNT] = 0.0
+            # the sensors' baselines under the sum's rule for a far block minimum
+            gp = (p[P_JUMP], p[P_BASE_N] - 1.0)
             if wide:  # a page's sensors eight at a time (an insole's foot)
                 for k in range(0, n_lanes, PAGE):
-                    envelopes8(tr, column(k), ep)
+                    envelopes8(tr, column(k), ep, gp)
             else:  # the sensors four at a time, in vectors
                 for k in range(0, n_lanes, LANES):
-                    envelopes4(tr, column(k), ep)
+                    envelopes4(tr, column(k), ep, gp)
             if tr[T_OK] == 0.0 and st != UNKNOWN:
                 # the levels became unusable (range within the noise): state unknown
                 if st >= STANCE:

@@ -30,6 +30,7 @@ from stride.core._contact_layout import (
     T_LOW,
     T_NZ,
     T_OFF,
+    T_PBMIN,
     T_PRE_T,
     T_PREV,
     T_SON_T,
@@ -436,6 +437,7 @@ def new_state(nk: int) -> tuple[np.ndarray, np.ndarray]:
         view[T_LOADED] = LOAD_UNKNOWN
         view[T_PRE_T] = np.nan
         view[T_SON_T] = np.nan
+        view[T_PBMIN:N_T] = np.nan
     fs = np.zeros(N_S, np.float64)
     fs[S_STATE] = UNKNOWN
     fs[S_PREV_T] = np.nan

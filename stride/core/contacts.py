@@ -33,10 +33,17 @@ sum of its sensors):
   foot is unloaded, but with the contact level below the true baseline the foot never is
   again: one glitch held a contact open to the record's end. Steps smaller than 0.15 of
   the range (noise, a swing a little lower than the last) are followed at once as before:
-  the contact level (0.2) then stays above the true baseline. The foot's sensors keep
-  their own levels without these rules (their onsets only time the initial contact); a
-  sensor's onset found before the foot's previous final contact is stale and not used (the
-  foot cannot land before it left).
+  the contact level (0.2) then stays above the true baseline. Each of the foot's sensors
+  keeps its own levels (its onset times the initial contact) under the first rule: a
+  block minimum that far below a sensor's baseline lowers it only when the blocks of the
+  last ``base_confirm_s`` reached it too; else a glitch held the sensor's levels below its
+  true baseline and its onsets were lost (a heel + toe foot's ICs then came from a late
+  crossing: 281 of 886 simulated steps more than 50 ms off). The other two are not
+  applied to the sensors (they moved no glitch figure; the load rule moved real insole
+  records' strides, holding a loaded sensor's baseline moved clean signals' onsets: a
+  sensor is loaded and unloaded within the foot's stance). A sensor's onset found before
+  the foot's previous final contact is stale and not used (the foot cannot land before
+  it left).
 - **Initial contact.** A contact exists once the force reaches the confirmation level;
   it began at the last upward crossing of the onset level before that (sub-sample, linear
   interpolation). Why the last one: a toe touch during late swing, after which the force

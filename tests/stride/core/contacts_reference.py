@@ -36,7 +36,7 @@ class Tracker:
     pre_i: int = -1
     son_t: float = math.nan
     son_i: int = -1
-    # the foot's sum: the previous block's maximum, the previous three blocks' minima
+    # the previous block's maximum, the previous three blocks' minima
     pmin: list[float] = field(default_factory=lambda: [math.nan] * 3)
     pmax: float = math.nan
 
@@ -424,8 +424,8 @@ class Foot:
             loaded=bool(self.c["hold"]) and self.state == "stance",
             known=self.prev_fc != -math.inf,
         )
-        for s in self.sensors:
-            s.end_block(self.c, s.loaded == 0)
+        for s in self.sensors:  # the far minimum's rule (no load level's: known=False)
+            s.end_block(self.c, s.loaded == 0, two=True)
             if not s.ok:
                 s.loaded, s.pre = -1, False
         if not self.foot.ok:

@@ -124,3 +124,16 @@ def test_random_signals_of_several_cells(x: np.ndarray, hold: int) -> None:
     x = np.repeat(x, hold, axis=0)
     t = np.arange(x.shape[0]) / 50.0
     check(t, x, 50.0, ContactParams(min_contact_s=0.04, min_swing_s=0.04))
+
+
+@pytest.mark.parametrize("cells", [2, 8])
+def test_glitches_on_several_sensors(cells: int) -> None:
+    """A glitch a second a sensor (+/- its loaded level): each sensor's baseline rules
+    (heel + toe in float64, an insole's eight cells in float32, the vectors' paths)."""
+    t, f = _gait(7, seconds=40.0)
+    rng = np.random.default_rng(8)
+    x = np.stack([np.roll(f, 2 * k) * (900.0 - 50 * k) + 20.0 for k in range(cells)], axis=1)
+    for k in range(cells):
+        at = rng.integers(0, t.size, 40)
+        x[at, k] += (900.0 - 50 * k) * rng.choice([-1.0, 1.0], at.size)
+    assert check(t, x.astype(np.float32) if cells == 8 else x, 100.0) > 20
