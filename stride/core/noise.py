@@ -29,11 +29,15 @@ samples (16; 16 ms above 1 kHz), of which one about every ``SPACING_S`` is measu
 The blocks are counted from the first sample, so a stream fed in chunks of any size
 gives the batch figures exactly (:class:`NoiseMeter`). Only the measured blocks are read
 (16 samples of every 4 s); their two figures a channel are kept (16 bytes a channel every 4 s),
-and the quartiles are taken once, at the end.
+and the quartiles are taken once, at the end. A whole record (:func:`noise_pairs`, the
+analysis') takes the same figures in a dozen numpy calls: one gather of its measured blocks
+by an index kept for the last few record lengths, one sum each of the levels and the steps,
+one partition for the quartile and the extremes, the scalings on those alone.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -42,6 +46,8 @@ from numpy.typing import NDArray
 
 from stride.core.signals import Channel, Side
 
+#: per channel: its noise's SD and its loaded-unloaded range
+Pairs = tuple[tuple[float, float], ...]
 #: a foot whose noise is at least this share of its range gets a warning
 NOISE_WARNING = 0.04
 #: fewer measured blocks give no figure
@@ -126,21 +132,39 @@ class NoiseMeter:
     def figures(self) -> NDArray[np.float64]:
         """Per channel (rows): the noise's SD and the loaded-unloaded range, in the
         samples' unit (NaN: unmeasured)."""
-        out = np.full((self.k, 2), np.nan)
         if self.blocks < MIN_BLOCKS:
-            return out
-        level = np.concatenate(self._level) / self.b
-        step = np.concatenate(self._step) / ((self.b - 1) * _MAD_PER_SD)
-        if np.isfinite(level).all() and np.isfinite(step).all():  # no gap: all at once
-            out[:, 0] = order_stats(step, (0.25,))[0]
-            out[:, 1] = level.max(axis=0) - level.min(axis=0)
-            return out
-        for j in range(self.k):
-            ok = np.isfinite(level[:, j]) & np.isfinite(step[:, j])
-            if ok.sum() >= MIN_BLOCKS:
-                lv = level[ok, j]
-                out[j] = order_stats(step[ok, j : j + 1], (0.25,))[0, 0], lv.max() - lv.min()
-        return out
+            return np.full((self.k, 2), np.nan)
+        return np.array(_pairs(np.concatenate(self._level), np.concatenate(self._step), self.b))
+
+
+def _pairs(level: NDArray[np.float64], step: NDArray[np.float64], b: int) -> Pairs:
+    """Per channel, from the measured blocks' sums and sums of absolute steps (m,
+    channels; at least ``MIN_BLOCKS`` rows): the noise's SD and the range (NaN:
+    unmeasured)."""
+    return _order_pairs(np.stack([level, step]), b)
+
+
+def _order_pairs(sums: NDArray[np.float64], b: int) -> Pairs:
+    """:func:`_pairs` of the blocks' sums and sums of absolute steps (2, m, channels).
+    Without a gap only the order statistics are scaled: a division by a positive number
+    keeps the order, so they are the scaled blocks' to the bit."""
+    m, k = sums.shape[1], sums.shape[2]
+    q = int(0.25 * (m - 1))
+    (low, _, hi), (_, mid, top) = np.partition(sums, (0, q, m - 1), axis=1)[
+        :, [0, q, m - 1]
+    ].tolist()  # NaN last: a gap
+    if all(map(math.isfinite, low + hi + top)):
+        c = (b - 1) * _MAD_PER_SD
+        return tuple((n / c, h / b - lw / b) for n, h, lw in zip(mid, hi, low, strict=True))
+    out = np.full((k, 2), np.nan)  # its blocks left out, a channel at a time
+    level = sums[0] / b
+    step = sums[1] / ((b - 1) * _MAD_PER_SD)
+    for j in range(k):
+        ok = np.isfinite(level[:, j]) & np.isfinite(step[:, j])
+        if ok.sum() >= MIN_BLOCKS:
+            lv = level[ok, j]
+            out[j] = order_stats(step[ok, j : j + 1], (0.25,))[0, 0], lv.max() - lv.min()
+    return tuple((n, r) for n, r in out.tolist())
 
 
 def order_stats(x: NDArray[np.float64], q: tuple[float, ...]) -> NDArray[np.float64]:
@@ -152,10 +176,40 @@ def order_stats(x: NDArray[np.float64], q: tuple[float, ...]) -> NDArray[np.floa
 
 def noise_figures(forces: NDArray[np.generic], fs: float) -> NDArray[np.float64]:
     """:meth:`NoiseMeter.figures` of a whole record's samples (n, channels)."""
+    return np.array(noise_pairs(forces, fs)).reshape(-1, 2)
+
+
+def noise_pairs(forces: NDArray[np.generic], fs: float) -> Pairs:
+    """:func:`noise_figures` as (noise, range) a channel, with fewer numpy calls than
+    :class:`NoiseMeter`: one gather of the measured blocks (their index kept for the
+    last few record lengths), one conversion, one sum each."""
     forces = np.asarray(forces)
-    meter = NoiseMeter(forces.shape[1] if forces.ndim == 2 else 1, fs)
-    meter.feed(forces)
-    return meter.figures()
+    k = forces.shape[1] if forces.ndim == 2 else 1
+    b, g = block_len(fs), group_len(fs)
+    nb = forces.shape[0] // b
+    at = _measured_all(nb, g)
+    if at.size < MIN_BLOCKS:
+        return ((math.nan, math.nan),) * k
+    blocks = forces[: nb * b].reshape(nb, b, k)[at]  # (m, b, channels)
+    y = blocks.transpose(0, 2, 1).astype(np.float64, order="C")  # a row a block's channel
+    m = at.size
+    rows = y.reshape(m * k, b)
+    d = np.empty(m * k * b)  # steps, a row's last one across to the next row's (not read)
+    d[-1] = 0.0
+    np.subtract(rows.reshape(-1)[1:], rows.reshape(-1)[:-1], out=d[:-1])
+    np.absolute(d, out=d)
+    sums = np.empty((2, m, k))
+    np.add.reduce(rows, 1, out=sums[0].reshape(-1))
+    np.add.reduce(d.reshape(m * k, b)[:, :-1], 1, out=sums[1].reshape(-1))
+    return _order_pairs(sums, b)
+
+
+@functools.lru_cache(maxsize=8)
+def _measured_all(blocks: int, group: int) -> NDArray[np.int64]:
+    """:func:`measured` blocks of a record of ``blocks`` blocks (read-only)."""
+    at = measured(0, blocks, group)
+    at.flags.writeable = False
+    return at
 
 
 def foot_noise(

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from stride.core.clock import SampleClock
 from stride.core.contacts import ContactParams, FootContacts, detect_feet
 from stride.core.gaps import GAP_PERIODS, find_gaps
-from stride.core.noise import noise_figures
+from stride.core.noise import noise_pairs
 from stride.core.signals import Channel, GaitSignals, Side
 from stride.errors import InputError
 
@@ -27,7 +27,7 @@ SIDES: tuple[Side, Side] = ("L", "R")
 class Scan:
     """What the analysis takes from the samples: each foot's contacts, the gaps (starts,
     ends), the number of samples, and each channel's noise SD and loaded-unloaded range
-    (:func:`~stride.core.noise.noise_figures`; empty: not measured)."""
+    (:func:`~stride.core.noise.noise_pairs`; empty: not measured)."""
 
     contacts: dict[Side, FootContacts]
     gap_starts: NDArray[np.float64]
@@ -42,15 +42,11 @@ def scan_samples(signals: GaitSignals, contact: ContactParams) -> Scan:
         columns(signals.channels, side)
     check_belt(signals)
     contacts = detect_feet(signals, SIDES, contact)
-    noise = _pairs(noise_figures(signals.forces, float(signals.fs)))
+    noise = noise_pairs(signals.forces, float(signals.fs))
     if _gapless(signals, contacts, contact):
         none = np.zeros(0, np.float64)
         return Scan(contacts, none, none.copy(), signals.n, noise)
     return replace(with_gaps(signals, contacts), noise=noise)
-
-
-def _pairs(figures: NDArray[np.float64]) -> tuple[tuple[float, float], ...]:
-    return tuple((float(n), float(r)) for n, r in figures)
 
 
 def _gapless(
