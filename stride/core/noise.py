@@ -31,8 +31,9 @@ gives the batch figures exactly (:class:`NoiseMeter`). Only the measured blocks 
 (16 samples of every 4 s); their two figures a channel are kept (16 bytes a channel every 4 s),
 and the quartiles are taken once, at the end. A whole record (:func:`noise_pairs`, the
 analysis') takes the same figures in a dozen numpy calls: one gather of its measured blocks
-by an index kept for the last few record lengths, one sum each of the levels and the steps,
-one partition for the quartile and the extremes, the scalings on those alone.
+by an index kept for the last few record lengths, one subtraction for all their steps, one
+sum each of the levels and the steps (a row a block's channel), one partition for the
+quartile, the extremes by one reduction each, the scalings on those alone.
 """
 
 from __future__ import annotations
@@ -134,36 +135,31 @@ class NoiseMeter:
         samples' unit (NaN: unmeasured)."""
         if self.blocks < MIN_BLOCKS:
             return np.full((self.k, 2), np.nan)
-        return np.array(_pairs(np.concatenate(self._level), np.concatenate(self._step), self.b))
+        level, step = np.concatenate(self._level).T, np.concatenate(self._step).T
+        return np.array(_pairs(level, step, self.b))
 
 
 def _pairs(level: NDArray[np.float64], step: NDArray[np.float64], b: int) -> Pairs:
-    """Per channel, from the measured blocks' sums and sums of absolute steps (m,
-    channels; at least ``MIN_BLOCKS`` rows): the noise's SD and the range (NaN:
-    unmeasured)."""
-    return _order_pairs(np.stack([level, step]), b)
-
-
-def _order_pairs(sums: NDArray[np.float64], b: int) -> Pairs:
-    """:func:`_pairs` of the blocks' sums and sums of absolute steps (2, m, channels).
+    """Per channel, from the measured blocks' sums and sums of absolute steps (channels,
+    m; at least ``MIN_BLOCKS`` blocks): the noise's SD and the range (NaN: unmeasured).
     Without a gap only the order statistics are scaled: a division by a positive number
     keeps the order, so they are the scaled blocks' to the bit."""
-    m, k = sums.shape[1], sums.shape[2]
+    m = level.shape[1]
     q = int(0.25 * (m - 1))
-    (low, _, hi), (_, mid, top) = np.partition(sums, (0, q, m - 1), axis=1)[
-        :, [0, q, m - 1]
-    ].tolist()  # NaN last: a gap
-    if all(map(math.isfinite, low + hi + top)):
+    part = np.partition(step, (q, m - 1))  # the quartile, and the largest (NaN last: a gap)
+    mid, top = part[:, q].tolist(), part[:, m - 1].tolist()
+    hi, low = np.maximum.reduce(level, 1).tolist(), np.minimum.reduce(level, 1).tolist()
+    if all(map(math.isfinite, top + hi + low)):
         c = (b - 1) * _MAD_PER_SD
         return tuple((n / c, h / b - lw / b) for n, h, lw in zip(mid, hi, low, strict=True))
-    out = np.full((k, 2), np.nan)  # its blocks left out, a channel at a time
-    level = sums[0] / b
-    step = sums[1] / ((b - 1) * _MAD_PER_SD)
-    for j in range(k):
-        ok = np.isfinite(level[:, j]) & np.isfinite(step[:, j])
+    out = np.full((level.shape[0], 2), np.nan)  # its blocks left out, a channel at a time
+    level = level / b
+    step = step / ((b - 1) * _MAD_PER_SD)
+    for j in range(level.shape[0]):
+        ok = np.isfinite(level[j]) & np.isfinite(step[j])
         if ok.sum() >= MIN_BLOCKS:
-            lv = level[ok, j]
-            out[j] = order_stats(step[ok, j : j + 1], (0.25,))[0, 0], lv.max() - lv.min()
+            lv = level[j, ok]
+            out[j] = order_stats(step[j, ok][:, None], (0.25,))[0, 0], lv.max() - lv.min()
     return tuple((n, r) for n, r in out.tolist())
 
 
@@ -191,17 +187,15 @@ def noise_pairs(forces: NDArray[np.generic], fs: float) -> Pairs:
     if at.size < MIN_BLOCKS:
         return ((math.nan, math.nan),) * k
     blocks = forces[: nb * b].reshape(nb, b, k)[at]  # (m, b, channels)
-    y = blocks.transpose(0, 2, 1).astype(np.float64, order="C")  # a row a block's channel
     m = at.size
-    rows = y.reshape(m * k, b)
-    d = np.empty(m * k * b)  # steps, a row's last one across to the next row's (not read)
+    rows = blocks.transpose(2, 0, 1).astype(np.float64, order="C").reshape(k * m, b)
+    d = np.empty(k * m * b)  # steps, a row's last one across to the next row's (not read)
     d[-1] = 0.0
     np.subtract(rows.reshape(-1)[1:], rows.reshape(-1)[:-1], out=d[:-1])
     np.absolute(d, out=d)
-    sums = np.empty((2, m, k))
-    np.add.reduce(rows, 1, out=sums[0].reshape(-1))
-    np.add.reduce(d.reshape(m * k, b)[:, :-1], 1, out=sums[1].reshape(-1))
-    return _order_pairs(sums, b)
+    level = np.add.reduce(rows, 1).reshape(k, m)  # a row a channel
+    step = np.add.reduce(d.reshape(k * m, b)[:, :-1], 1).reshape(k, m)
+    return _pairs(level, step, b)
 
 
 @functools.lru_cache(maxsize=8)
