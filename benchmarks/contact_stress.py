@@ -25,6 +25,9 @@ per channel relative to the channel's own signal: its *unloaded level* (5th perc
 its *loaded level* (95th percentile) and their difference ``R`` (the loaded level above
 the unloaded one). Random parts use a fixed seed per record (the rows are reproducible).
 ``--quick``: 3 records, 1 simulated minute, a few transformations (the test suite's run).
+``--noise-figures``: instead of the table, per transformation the feet's noise figures
+(:func:`stride.core.noise.foot_noise`, the figure the output's noise warning is given on,
+in % of the range; about a second a transformation) and how many feet would be warned of.
 """
 
 from __future__ import annotations
@@ -291,6 +294,45 @@ def simulated(names: list[str], minutes: float) -> dict[str, dict[str, Any]]:
     return out
 
 
+def noise_figures(
+    data: Path, names: list[str], records: int | None, minutes: float
+) -> list[tuple[str, ...]]:
+    """Per transformation: the gaitndd feet's noise figures (lowest, median, highest, %),
+    the simulated feet's (lowest, highest) and the feet at or above the warning's
+    threshold (gaitndd, simulated)."""
+    from stride.core.noise import NOISE_WARNING, foot_noise
+    from stride.core.noise import noise_figures as figures
+    from stride.readers import read_signals
+
+    def feet(sig: GaitSignals) -> list[float]:
+        return [f for f, _ in foot_noise(figures(sig.forces, sig.fs), sig.channels).values()]
+
+    g: dict[str, list[float]] = {n: [] for n in names}
+    s: dict[str, list[float]] = {n: [] for n in names}
+    for hea in sorted((data / "gaitndd").glob("*.hea"))[:records]:
+        sig = read_signals(hea)
+        for n in names:
+            g[n] += feet(TRANSFORMS[n](sig, np.random.default_rng(_seed(hea.stem))))
+    for k, (profile, sensors) in enumerate(SIM):
+        sig, _ = simulated_with_truth(profile, sensors, minutes, seed=3 + k)
+        for n in names:
+            s[n] += feet(TRANSFORMS[n](sig, np.random.default_rng(_seed(profile + sensors))))
+    out = []
+    for n in names:
+        a, b = 100 * np.array(g[n]), 100 * np.array(s[n])
+        warned = f"{int(np.sum(a >= 100 * NOISE_WARNING))}, {int(np.sum(b >= 100 * NOISE_WARNING))}"
+        out.append(
+            (n, f"{a.min():.2f}", f"{np.median(a):.2f}", f"{a.max():.2f}",
+             f"{b.min():.2f}", f"{b.max():.2f}", warned)
+        )  # fmt: skip
+    return out
+
+
+NOISE_HEAD = (
+    "transformation", "gaitndd lowest %", "median %", "highest %", "sim lowest %",
+    "highest %", "feet warned (gaitndd, sim)",
+)  # fmt: skip
+
 HEAD = (
     "transformation", "gaitndd matched %", "extra %", "median ms", "within 10 ms %",
     "lowest side %", "warnings", "sim steps", "missed", "extra", "IC median ms (worst)",
@@ -314,6 +356,7 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", help="these transformations (and the untransformed)")
     ap.add_argument("--quick", action="store_true", help="3 records, 1 minute, a few rows")
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--noise-figures", action="store_true", help="the feet's noise figures")
     args = ap.parse_args()
     if not (args.data / "gaitndd").is_dir():
         raise SystemExit(f"{args.data}/gaitndd is absent (give --data the folder of the records)")
@@ -324,17 +367,22 @@ def main() -> None:
             raise SystemExit(f"unknown transformations {sorted(unknown)}: {list(TRANSFORMS)}")
         names = ["as recorded", *(n for n in args.only if n != "as recorded")]
     t0 = time.perf_counter()
-    g = gaitndd(args.data, names, 3 if args.quick else None)
-    s = simulated(names, 1.0 if args.quick else args.minutes)
-    rows = [cells(n, g[n], s[n]) for n in names]
+    head = NOISE_HEAD if args.noise_figures else HEAD
+    if args.noise_figures:
+        quick = args.quick
+        rows = noise_figures(args.data, names, 3 if quick else None, 1.0 if quick else args.minutes)
+    else:
+        g = gaitndd(args.data, names, 3 if args.quick else None)
+        s = simulated(names, 1.0 if args.quick else args.minutes)
+        rows = [cells(n, g[n], s[n]) for n in names]
     if args.markdown:
-        print("| " + " | ".join(HEAD) + " |")
-        print("|" + "---|" * len(HEAD))
+        print("| " + " | ".join(head) + " |")
+        print("|" + "---|" * len(head))
         for c in rows:
             print("| " + " | ".join(c) + " |")
     else:
-        widths = [max(len(h), *(len(c[i]) for c in rows)) for i, h in enumerate(HEAD)]
-        for c in [HEAD, *rows]:
+        widths = [max(len(h), *(len(c[i]) for c in rows)) for i, h in enumerate(head)]
+        for c in [head, *rows]:
             print("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)))
     took = time.perf_counter() - t0
     print(f"({len(names)} transformations in {took:.0f} s)", file=sys.stderr)

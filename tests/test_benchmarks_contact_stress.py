@@ -36,3 +36,23 @@ def test_contact_stress_quick_rows() -> None:
     assert float(rows["spikes 1/s"][0]) > clean - 2.0
     # a dead stretch loses its own strides and invents none in the simulated sessions
     assert int(rows["dead 5 s (left)"][8]) <= 1
+
+
+@pytest.mark.skipif(
+    not (REPO / "data" / "physionet" / "gaitndd").is_dir(), reason="the gaitndd records are absent"
+)
+def test_noise_figures_warn_of_8_percent_noise_only() -> None:
+    only = ["noise 2 %", "noise 8 %", "50 Hz hum 5 %"]
+    run = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "contact_stress.py"), "--quick",
+         "--noise-figures", "--only", *only],
+        capture_output=True, text=True, cwd=REPO, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    rows = {}
+    for line in run.stdout.splitlines()[1:]:
+        name, *rest = re.split(r"\s{2,}", line.strip())
+        rows[name] = rest
+    assert set(rows) == {"as recorded", *only}, run.stdout
+    # 3 records and 4 simulated sessions: 6 and 8 feet
+    assert [rows[n][-1] for n in ("as recorded", *only)] == ["0, 0", "0, 0", "6, 8", "0, 0"]

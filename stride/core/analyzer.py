@@ -41,6 +41,7 @@ from stride.core.contacts import (
 )
 from stride.core.gaps import GapScanner
 from stride.core.growing_rows import GrowingRows
+from stride.core.noise import NoiseMeter, noise_warnings
 from stride.core.rows import StepRow
 from stride.core.scan import SIDES, Scan, check_belt, columns, scan_samples, with_gaps
 from stride.core.signals import Channel, GaitSignals, Side
@@ -141,9 +142,11 @@ def _finalize(
     channels: Sequence[Channel],
     belt_speed: NDArray[np.float64] | None,
     counts: dict[Side, tuple[int, int]] | None = None,
+    noise: Sequence[tuple[float, float]] = (),
 ) -> tuple[StepTable, dict[str, object]]:
     """Course lengths, target errors and the summary of a complete table (with a
-    ``warnings`` list when a foot's force made mostly blips)."""
+    ``warnings`` list when a foot's force made mostly blips, or a foot's noise is large
+    against its range: ``noise``, :func:`~stride.core.noise.noise_figures`)."""
     course = None
     if config.pass_length_m is not None and belt_speed is None:
         table, course = apply_course(table, config.pass_length_m)
@@ -158,6 +161,7 @@ def _finalize(
         pass_length_m=config.pass_length_m if belt_speed is None else None,
     )
     warnings = blip_warnings(counts or {}, config.contact.min_contact_s)
+    warnings += noise_warnings(noise, channels)
     if config.pass_length_m is not None and belt_speed is not None:
         warnings.append(BELT_NOT_PASSES)
     if warnings:
@@ -218,7 +222,7 @@ def analyze_scan(
         )
     counts = {s: (c.blips, len(c)) for s, c in contacts.items()}
     table, summary = _finalize(
-        merge_sides(tables[0], tables[1]), config, channels, belt_speed, counts
+        merge_sides(tables[0], tables[1]), config, channels, belt_speed, counts, scan.noise
     )
     return Analysis(table, summary, dict(contacts), gs, ge, scan.samples)
 
@@ -258,6 +262,7 @@ class StreamingAnalyzer:
         }
         self._next: dict[Side, int] = {s: 0 for s in SIDES}
         self._gaps = GapScanner(self.fs)
+        self._noise = NoiseMeter(len(self.channels), self.fs)
         self._belts = [BeltTrack(self.config.belt_max_gap_s) for _ in range(belts)]
         self._belt_v = GrowingRows(max(belts, 1))  # every belt speed: the summary's mean, SD
         self._emitted: list[StepTable] = []  # joined every _JOIN_EVERY emissions
@@ -296,6 +301,7 @@ class StreamingAnalyzer:
         if t.shape[0]:
             new = {side: self._det[side].feed(t, forces, breaks) for side in SIDES}
             self._gaps.feed(t, forces, breaks)
+            self._noise.feed(forces)
             self._samples += int(t.shape[0])
             for side in SIDES:
                 if len(new[side]):
@@ -321,7 +327,8 @@ class StreamingAnalyzer:
         if self.n_belts and belt_speed is None:
             belt_speed = np.zeros((0, self.n_belts))
         counts = {s: (self._det[s].blips, len(self._contacts[s])) for s in SIDES}
-        table, summary = _finalize(table, self.config, self.channels, belt_speed, counts)
+        noise = tuple((float(n), float(r)) for n, r in self._noise.figures())
+        table, summary = _finalize(table, self.config, self.channels, belt_speed, counts, noise)
         gs, ge = self._gaps.arrays()
         return Analysis(table, summary, dict(self._contacts), gs, ge, self._samples)
 

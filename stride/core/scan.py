@@ -8,7 +8,7 @@ about twice the size of the recording they were read from.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from stride.core.clock import SampleClock
 from stride.core.contacts import ContactParams, FootContacts, detect_feet
 from stride.core.gaps import GAP_PERIODS, find_gaps
+from stride.core.noise import noise_pairs
 from stride.core.signals import Channel, GaitSignals, Side
 from stride.errors import InputError
 
@@ -25,24 +26,27 @@ SIDES: tuple[Side, Side] = ("L", "R")
 @dataclass(frozen=True)
 class Scan:
     """What the analysis takes from the samples: each foot's contacts, the gaps (starts,
-    ends) and the number of samples."""
+    ends), the number of samples, and each channel's noise SD and loaded-unloaded range
+    (:func:`~stride.core.noise.noise_pairs`; empty: not measured)."""
 
     contacts: dict[Side, FootContacts]
     gap_starts: NDArray[np.float64]
     gap_ends: NDArray[np.float64]
     samples: int
+    noise: tuple[tuple[float, float], ...] = field(default=())
 
 
 def scan_samples(signals: GaitSignals, contact: ContactParams) -> Scan:
-    """The contacts and gaps of the samples (the first part of ``analyze``)."""
+    """The contacts, gaps and noise figures of the samples (the first part of ``analyze``)."""
     for side in SIDES:
         columns(signals.channels, side)
     check_belt(signals)
     contacts = detect_feet(signals, SIDES, contact)
+    noise = noise_pairs(signals.forces, float(signals.fs))
     if _gapless(signals, contacts, contact):
         none = np.zeros(0, np.float64)
-        return Scan(contacts, none, none.copy(), signals.n)
-    return with_gaps(signals, contacts)
+        return Scan(contacts, none, none.copy(), signals.n, noise)
+    return replace(with_gaps(signals, contacts), noise=noise)
 
 
 def _gapless(

@@ -1,0 +1,242 @@
+"""How noisy each force channel is against its loaded-unloaded range: a warning when the
+contacts of a channel cannot be trusted.
+
+The contact detector reads raw samples (no filter: it would cost the scan its speed and
+the live latency its bound). White noise whose spread is a sizeable part of the range
+between the unloaded and the loaded level crosses the contact levels near every landing
+and lift, splitting and inventing contacts and moving the initial contact by several
+samples (docs/accuracy.md, "Signals the detector has not seen": noise of SD 8 % of the
+range leaves one gaitndd record-side with 55 % of its strides matched). The output says
+so rather than giving such contacts silently.
+
+The figure, per channel, from the signal itself, in fixed blocks of ``block_len(fs)``
+samples (16; 16 ms above 1 kHz), of which one about every ``SPACING_S`` is measured
+(:func:`measured`):
+
+- the *noise*: the lower quartile, over the blocks, of the mean absolute difference
+  between consecutive samples, divided by ``sqrt(4 / pi)`` (the mean absolute difference
+  of white noise of SD s is ``s * sqrt(4 / pi)``): an estimate of the noise's SD taken
+  in the quietest quarter of the record (the swing and standing stretches, where a clean
+  force is flat; landings, lifts and the stance's humps make the other blocks' figures
+  larger, a glitch a few blocks');
+- the *range*: the highest minus the lowest of the blocks' mean levels (the loaded and
+  the unloaded level: a block's mean is hardly widened by the noise, a sixteenth of a
+  glitch; not a percentile, as a sensor loaded a tenth of the time, a toe cell, may have
+  few loaded blocks);
+- a foot's figure is its noisiest channel's noise over its largest channel range
+  (:func:`foot_noise`; a channel with fewer than ``MIN_BLOCKS`` blocks is not measured).
+
+The blocks are counted from the first sample, so a stream fed in chunks of any size
+gives the batch figures exactly (:class:`NoiseMeter`). Only the measured blocks are read
+(16 samples of every 4 s); their two figures a channel are kept (16 bytes a channel every 4 s),
+and the quartiles are taken once, at the end. A whole record (:func:`noise_pairs`, the
+analysis') takes the same figures in a dozen numpy calls: one gather of its measured blocks
+by an index kept for the last few record lengths, one subtraction for all their steps, one
+sum each of the levels and the steps (a row a block's channel), one partition for the
+quartile, the extremes by one reduction each, the scalings on those alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from stride.core.signals import Channel, Side
+
+#: per channel: its noise's SD and its loaded-unloaded range
+Pairs = tuple[tuple[float, float], ...]
+#: a foot whose noise is at least this share of its range gets a warning
+NOISE_WARNING = 0.04
+#: fewer measured blocks give no figure
+MIN_BLOCKS = 12
+#: one block of about every this many seconds is measured
+SPACING_S = 4.0
+#: mean absolute difference of consecutive samples of white noise, over its SD
+_MAD_PER_SD = math.sqrt(4.0 / math.pi)
+
+
+def block_len(fs: float) -> int:
+    """Samples a block: 16, or 16 ms above 1 kHz."""
+    return max(16, round(0.016 * float(fs)))
+
+
+def group_len(fs: float) -> int:
+    """Blocks a group: one block of each group is measured (about ``SPACING_S`` apart)."""
+    return max(1, round(SPACING_S * float(fs) / block_len(fs)))
+
+
+def measured(first: int, count: int, group: int) -> NDArray[np.int64]:
+    """The measured blocks among blocks ``first .. first + count - 1`` (indices from the
+    first sample): in group ``g`` (blocks ``g * group ..``), the block at a place given
+    by a multiplicative hash of ``g``, so no period of the gait lines up with them."""
+    g = np.arange(first // group, (first + count - 1) // group + 1, dtype=np.uint64)
+    h = (g * np.uint64(2654435761)) & np.uint64(0xFFFFFFFF)
+    at = (g * np.uint64(group) + (h >> np.uint64(16)) % np.uint64(group)).astype(np.int64)
+    return at[(at >= first) & (at < first + count)]
+
+
+class NoiseMeter:
+    """Per-block figures of a stream of samples (rows of ``channels`` columns), fed in
+    chunks of any size; :meth:`figures` gives each channel's noise and range."""
+
+    def __init__(self, channels: int, fs: float) -> None:
+        self.k = int(channels)
+        self.b = block_len(fs)
+        self.g = group_len(fs)
+        self._tail: NDArray[np.generic] | None = None  # rows of the unfinished block
+        self._index = 0  # blocks ended so far
+        self._level: list[NDArray[np.float64]] = []  # sums a measured block
+        self._step: list[NDArray[np.float64]] = []
+
+    def feed(self, forces: NDArray[np.generic]) -> None:
+        """The next rows (n, channels); NaN rows (gaps) spoil only their block. Only the
+        measured blocks are read (as float64: the samples may be int16 counts)."""
+        rows = np.asarray(forces).reshape(-1, self.k)
+        pos = 0
+        if self._tail is not None:
+            pos = min(self.b - self._tail.shape[0], rows.shape[0])
+            self._tail = np.concatenate([self._tail, rows[:pos]])
+            if self._tail.shape[0] < self.b:
+                return
+            if measured(self._index, 1, self.g).size:
+                self._add(self._tail[None])
+            self._index += 1
+            self._tail = None
+        nb = (rows.shape[0] - pos) // self.b
+        if nb:
+            at = measured(self._index, nb, self.g) - self._index
+            if at.size:
+                idx = pos + at[:, None] * self.b + np.arange(self.b)
+                self._add(np.take(rows, idx, axis=0))
+            self._index += nb
+        rest = rows[pos + nb * self.b :]
+        if rest.shape[0]:
+            self._tail = rest.copy()
+
+    def _add(self, blocks: NDArray[np.generic]) -> None:
+        """Measured blocks (m, b, channels): their sums and sums of absolute differences
+        of consecutive samples, a row a block (each row summed alone: a stream's chunks
+        give the batch figures exactly)."""
+        y = np.empty((blocks.shape[0], self.k, self.b))
+        y[...] = blocks.transpose(0, 2, 1)  # contiguous rows, one conversion to float64
+        self._level.append(y.sum(axis=2))
+        self._step.append(np.abs(np.diff(y, axis=2)).sum(axis=2))
+
+    @property
+    def blocks(self) -> int:
+        return sum(len(a) for a in self._level)
+
+    def figures(self) -> NDArray[np.float64]:
+        """Per channel (rows): the noise's SD and the loaded-unloaded range, in the
+        samples' unit (NaN: unmeasured)."""
+        if self.blocks < MIN_BLOCKS:
+            return np.full((self.k, 2), np.nan)
+        level, step = np.concatenate(self._level).T, np.concatenate(self._step).T
+        return np.array(_pairs(level, step, self.b))
+
+
+def _pairs(level: NDArray[np.float64], step: NDArray[np.float64], b: int) -> Pairs:
+    """Per channel, from the measured blocks' sums and sums of absolute steps (channels,
+    m; at least ``MIN_BLOCKS`` blocks): the noise's SD and the range (NaN: unmeasured).
+    Without a gap only the order statistics are scaled: a division by a positive number
+    keeps the order, so they are the scaled blocks' to the bit."""
+    m = level.shape[1]
+    q = int(0.25 * (m - 1))
+    part = np.partition(step, (q, m - 1))  # the quartile, and the largest (NaN last: a gap)
+    mid, top = part[:, q].tolist(), part[:, m - 1].tolist()
+    hi, low = np.maximum.reduce(level, 1).tolist(), np.minimum.reduce(level, 1).tolist()
+    if all(map(math.isfinite, top + hi + low)):
+        c = (b - 1) * _MAD_PER_SD
+        return tuple((n / c, h / b - lw / b) for n, h, lw in zip(mid, hi, low, strict=True))
+    out = np.full((level.shape[0], 2), np.nan)  # its blocks left out, a channel at a time
+    level = level / b
+    step = step / ((b - 1) * _MAD_PER_SD)
+    for j in range(level.shape[0]):
+        ok = np.isfinite(level[j]) & np.isfinite(step[j])
+        if ok.sum() >= MIN_BLOCKS:
+            lv = level[j, ok]
+            out[j] = order_stats(step[j, ok][:, None], (0.25,))[0, 0], lv.max() - lv.min()
+    return tuple((n, r) for n, r in out.tolist())
+
+
+def order_stats(x: NDArray[np.float64], q: tuple[float, ...]) -> NDArray[np.float64]:
+    """Per column of ``x`` (m, k): its ``floor(q * (m - 1))``-th smallest value for each
+    share ``q`` (a quantile without interpolation: one partition)."""
+    at = [int(v * (x.shape[0] - 1)) for v in q]
+    return np.partition(x, at, axis=0)[at]
+
+
+def noise_figures(forces: NDArray[np.generic], fs: float) -> NDArray[np.float64]:
+    """:meth:`NoiseMeter.figures` of a whole record's samples (n, channels)."""
+    return np.array(noise_pairs(forces, fs)).reshape(-1, 2)
+
+
+def noise_pairs(forces: NDArray[np.generic], fs: float) -> Pairs:
+    """:func:`noise_figures` as (noise, range) a channel, with fewer numpy calls than
+    :class:`NoiseMeter`: one gather of the measured blocks (their index kept for the
+    last few record lengths), one conversion, one sum each."""
+    forces = np.asarray(forces)
+    k = forces.shape[1] if forces.ndim == 2 else 1
+    b, g = block_len(fs), group_len(fs)
+    nb = forces.shape[0] // b
+    at = _measured_all(nb, g)
+    if at.size < MIN_BLOCKS:
+        return ((math.nan, math.nan),) * k
+    blocks = forces[: nb * b].reshape(nb, b, k)[at]  # (m, b, channels)
+    m = at.size
+    rows = blocks.transpose(2, 0, 1).astype(np.float64, order="C").reshape(k * m, b)
+    d = np.empty(k * m * b)  # steps, a row's last one across to the next row's (not read)
+    d[-1] = 0.0
+    np.subtract(rows.reshape(-1)[1:], rows.reshape(-1)[:-1], out=d[:-1])
+    np.absolute(d, out=d)
+    level = np.add.reduce(rows, 1).reshape(k, m)  # a row a channel
+    step = np.add.reduce(d.reshape(k * m, b)[:, :-1], 1).reshape(k, m)
+    return _pairs(level, step, b)
+
+
+@functools.lru_cache(maxsize=8)
+def _measured_all(blocks: int, group: int) -> NDArray[np.int64]:
+    """:func:`measured` blocks of a record of ``blocks`` blocks (read-only)."""
+    at = measured(0, blocks, group)
+    at.flags.writeable = False
+    return at
+
+
+def foot_noise(
+    figures: Sequence[tuple[float, float]], channels: Sequence[Channel]
+) -> dict[Side, tuple[float, str]]:
+    """Per foot: its noisiest channel's noise over the foot's largest range, and that
+    channel's place (feet with no measured channel are left out). A sensor that carries
+    little of the foot's load (a toe cell of an insole) has a small range of its own; its
+    noise matters against the load the foot's contacts are found from."""
+    out: dict[Side, tuple[float, str]] = {}
+    for side in ("L", "R"):
+        own = [(f, c) for f, c in zip(figures, channels, strict=False) if c.side == side]
+        ok = [(n, r, c) for (n, r), c in own if math.isfinite(n) and math.isfinite(r)]
+        top = max((r for _, r, _ in ok), default=0.0)
+        if top > 0:
+            n, _, c = max(ok, key=lambda v: v[0])
+            out[side] = (n / top, c.place)
+    return out
+
+
+def noise_warnings(
+    figures: Sequence[tuple[float, float]], channels: Sequence[Channel]
+) -> list[str]:
+    """One line per foot whose noise is at least ``NOISE_WARNING`` of its range."""
+    out = []
+    multi = {s: sum(c.side == s for c in channels) > 1 for s in ("L", "R")}
+    for side, (f, place) in foot_noise(figures, channels).items():
+        if f >= NOISE_WARNING:
+            where = f" ({place} sensor)" if multi[side] else ""
+            out.append(
+                f"foot {side}{where}: noise of SD {100 * f:.0f} % of the range between its"
+                " unloaded and loaded level: its contacts and their timing cannot be"
+                " trusted; filter the signal (a low-pass before stride) or check the"
+                " sensor's cable and grounding"
+            )
+    return out
