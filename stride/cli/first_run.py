@@ -24,6 +24,13 @@ from the cache. The shares:
   it finds in the cache when it meets them), then every other kernel the session's
   analyzer uses.
 
+Not on either share: a whole record's steps kernel (``_step_whole._whole_rows``, seconds
+of compile), which makes the same rows as the steps table's kernels one by one in one call
+a foot. A first run analyses with those; the analysis helper compiles it once its share is
+done, in a process of its own that the command does not wait for
+(:func:`compile_whole_after`), and a later ``stride analyze`` that finds it not cached
+with a core idle starts that compile beside it (:func:`prepare_analysis`).
+
 A helper that fails, is killed, cannot write the cache, cannot start or is missing
 changes nothing but the time: whatever is not in the cache when the command needs it, the
 command compiles itself; a helper still running after :data:`HELPER_WAIT_S` is ended.
@@ -34,6 +41,7 @@ or numpy).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -201,6 +209,7 @@ def prepare_analysis(path: Path, early: Helper | None = None) -> Helper:
     :meth:`Helper.wait` before analysing."""
     from stride.cli.kernel_notice import notice_rare_reading
     from stride.core.kernels import analysis_kernels_ready
+    from stride.core.steps_whole import kernel_ready as whole_kernel_ready
     from stride.readers import likely_dtype
 
     early = early if early is not None else Helper(None)
@@ -210,12 +219,50 @@ def prepare_analysis(path: Path, early: Helper | None = None) -> Helper:
         return Helper(None)
     if analysis_kernels_ready(dtype) and (not path.is_dir() or reading_kernels_ready()):
         early.stop()  # started on a wrong guess: its kernels are there
+        if not whole_kernel_ready() and _helper_wanted():
+            start_whole(dtype)  # on the idle core; this command makes its rows without it
         return Helper(None)
     if early.proc is None:
         return Helper.start("analysis", dtype)
     print(MESSAGE, file=sys.stderr, flush=True)
     early.announced = True
     return early
+
+
+def start_whole(dtype: str) -> None:
+    """A whole record's steps kernel compiled into numba's cache by a process of its own,
+    at low priority, that nothing waits for (``python -m stride.cli.first_run whole``):
+    the next analysis calls it. Nothing if no process can be had."""
+    dev = subprocess.DEVNULL
+    with contextlib.suppress(OSError):
+        subprocess.Popen(
+            _helper_command("whole", dtype), stdin=dev, stdout=dev, stderr=dev,
+            cwd=_stride_root(), start_new_session=True,
+        )  # fmt: skip
+
+
+def compile_whole_after() -> None:
+    """The analysis helper's last part, once its share is in the cache: a whole record's
+    steps kernel compiled by a copy of this process (forked: numba is loaded already), at
+    low priority, while this one ends (the command waits only for this one). Nothing
+    where a process cannot be forked."""
+    try:
+        pid = os.fork()
+    except (AttributeError, OSError):  # not POSIX, or no process to be had
+        return
+    if pid:
+        return
+    try:  # the copy: its own session, no pipe of the command's kept open
+        os.setsid()
+        dev = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(dev, fd)
+        os.nice(10)
+        from stride.core.kernels import compile_whole_rows
+
+        compile_whole_rows()
+    finally:
+        os._exit(0)
 
 
 def prepare_many(path: Path) -> None:
@@ -296,7 +343,13 @@ def _run_task(task: str, dtype: str) -> None:
         from stride.core.kernels import step_kernels_as_python, warm_analysis_kernels
 
         with step_kernels_as_python():  # the command's share (Helper.wait)
-            warm_analysis_kernels(dtype)
+            warm_analysis_kernels(dtype, whole=False)
+        compile_whole_after()
+    elif task == "whole":
+        from stride.core.kernels import compile_whole_rows
+
+        os.nice(10)
+        compile_whole_rows()
     elif task == "streaming":
         from stride.core.kernels import compile_scan_callees, scan_as_python
         from stride.ingest.engine import CoreEngine

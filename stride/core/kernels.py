@@ -48,7 +48,6 @@ def _kernels(
         _course_kernels,
         _course_sums,
         _step_kernels,
-        _step_whole,
         belt,
         gaps,
     )
@@ -56,18 +55,17 @@ def _kernels(
     # a live session's analyzer reads every chunk as float64 (StreamingAnalyzer.feed)
     scan_dtype = "float64" if streaming else dtype
     scan: tuple[Any, tuple[Any, ...] | None] = (_contact_scan.scan, _scan_args(scan_dtype))
-    # a whole record without gaps: its steps table in one kernel, which has the steps
-    # table's others and the belt's travel compiled in (compiling it caches those too, for
-    # the calls of a record with gaps); a live session's rows: those kernels one by one
-    steps = [(_step_whole._whole_rows, None)]
-    if streaming:
-        steps = [
-            (_step_kernels._previous_median_mad, None),
-            (_step_kernels._intervals, None),
-            (_step_kernels._row_marks, None),
-            (_step_kernels._reference_series, None),
-            (belt._displacements, None),
-        ]
+    # the steps table's kernels one by one (a live session's rows, a record with gaps, and
+    # a whole record's while its one-call kernel ``_step_whole._whole_rows`` is not
+    # cached): not that kernel, which is compiled only where it costs the command nothing
+    # (:func:`whole_rows_ready`)
+    steps: list[tuple[Any, tuple[Any, ...] | None]] = [
+        (_step_kernels._previous_median_mad, None),
+        (_step_kernels._intervals, None),
+        (_step_kernels._row_marks, None),
+        (_step_kernels._reference_series, None),
+        (belt._displacements, None),
+    ]
     common = [scan, *steps, (belt._accumulate, None)]
     if course:
         common += [
@@ -192,7 +190,8 @@ def load_analysis_kernels(
     ``gaps``: whether the scan found gaps in the samples, if known: a record without
     gaps makes its steps table with one kernel (``_step_whole._whole_rows``, which has the
     steps table's others and the belt's travel compiled in), one with gaps with those
-    others; each costs milliseconds to load, so only the one the record calls is.
+    others; each costs milliseconds to load, so only the one the record calls is (the
+    others too while ``_whole_rows`` is not cached: :func:`whole_rows_ready`).
     A kernel not cached (a first run) is left to compile where it is first called: DFA's
     only by records with enough strides, the rest where a helper may compile them."""
     from stride.core.contacts import _kernel_dtype
@@ -205,7 +204,10 @@ def load_analysis_kernels(
         inside = (_step_kernels._previous_median_mad, _step_kernels._intervals,
                   _step_kernels._row_marks, _step_kernels._reference_series,
                   belt._displacements)  # fmt: skip
-        skip = (_step_whole._whole_rows,) if gaps else inside
+        from stride.core.steps_whole import kernel_ready
+
+        whole = not gaps and kernel_ready()
+        skip = inside if whole else (_step_whole._whole_rows,)
         entry = [(kernel, sig) for kernel, sig in entry if kernel not in skip]
     for kernel, sig in {"scan": entry[:2], "rest": entry[2:]}.get(part, entry):
         if sig in kernel.overloads:
@@ -218,10 +220,13 @@ def load_analysis_kernels(
             kernel.compile(sig)
 
 
-def warm_analysis_kernels(forces_dtype: str | np.dtype[Any] = "int16") -> None:
+def warm_analysis_kernels(forces_dtype: str | np.dtype[Any] = "int16", whole: bool = True) -> None:
     """Compile (or load) the analysis kernels for forces of this dtype by analysing two
     minutes of synthetic walking (enough strides for DFA's kernel too), so a command can
-    do it behind its progress line."""
+    do it behind its progress line; with ``whole`` a whole record's steps kernel
+    (:func:`compile_whole_rows`) first, so the analysis calls it."""
+    if whole:
+        compile_whole_rows()
     from stride.core.analyzer import analyze
     from stride.core.clock import SampleClock
     from stride.core.signals import Channel, GaitSignals
@@ -297,16 +302,13 @@ def _step_signatures() -> list[tuple[Any, tuple[Any, ...]]]:
     ``references`` and :func:`stride.core.steps._marks` call them."""
     from numba import types
 
-    from stride.core import _step_kernels, _step_whole
+    from stride.core import _step_kernels
 
     a1 = types.Array(types.float64, 1, "C")
     b1, i1 = types.Array(types.boolean, 1, "C"), types.Array(types.int64, 1, "C")
     a2, b2 = types.Array(types.float64, 2, "C"), types.Array(types.boolean, 2, "C")
     u1, f = types.Array(types.uint16, 1, "C"), types.float64
     s1 = types.Array(types.int8, 1, "C")
-    i, i1, f1 = types.int64, types.Array(types.int64, 1, "C"), types.Array(types.float64, 1, "C")
-    whole = (a1, a1, b1, b1, a1, a1, b1, b1, i1, a1, a1, b1, b1, i, i,
-             f1, a2, i1, i1, i1, a1, a1, a1, i1, a2, u1, s1)  # fmt: skip
     return [
         (_step_kernels._previous_median_mad, (a1, types.int64, types.int64, types.boolean)),
         (_step_kernels._intervals, (a1, a1, b1, a1, a1, b1, i1, i1, a2, b2)),
@@ -315,19 +317,55 @@ def _step_signatures() -> list[tuple[Any, tuple[Any, ...]]]:
             (*[a1] * 7, b1, b1, b1, f, f, f, u1, a2, a2, i1, i1, i1, b1, f, s1, a1),
         ),
         (_step_kernels._reference_series, (a1, b1, a1, b1, i1, types.int64, a2)),
-        (_step_whole._whole_rows, whole),
+        _whole_signature(),
     ]
+
+
+def _whole_signature() -> tuple[Any, tuple[Any, ...]]:
+    """(kernel, argument types) of a whole record's steps kernel, as
+    :func:`stride.core.steps_whole.whole_rows` calls it."""
+    from numba import types
+
+    from stride.core import _step_whole
+
+    a1, a2 = types.Array(types.float64, 1, "C"), types.Array(types.float64, 2, "C")
+    b1, i1 = types.Array(types.boolean, 1, "C"), types.Array(types.int64, 1, "C")
+    u1, s1 = types.Array(types.uint16, 1, "C"), types.Array(types.int8, 1, "C")
+    i = types.int64
+    whole = (a1, a1, b1, b1, a1, a1, b1, b1, i1, a1, a1, b1, b1, i, i,
+             a1, a2, i1, i1, i1, a1, a1, a1, i1, a2, u1, s1)  # fmt: skip
+    return _step_whole._whole_rows, whole
+
+
+def whole_rows_ready() -> bool:
+    """Whether a whole record's steps kernel (``_step_whole._whole_rows``) is compiled in
+    this process or cached. Its compile takes seconds more than the steps table's kernels
+    one by one; a first run takes their path (rows identical) and leaves it to a helper's
+    spare time (:mod:`stride.cli.first_run`). False where it cannot be told."""
+    kernel, sig = _whole_signature()
+    try:
+        return signature_ready(kernel, sig)
+    except Exception:  # numba internals differ: the steps table's kernels one by one
+        return False
+
+
+def compile_whole_rows() -> None:
+    """Compile (or load) a whole record's steps kernel (and the steps table's kernels it
+    calls) into numba's cache."""
+    kernel, sig = _whole_signature()
+    kernel.compile(sig)
 
 
 def compile_step_kernels() -> None:
     """Compile (or load) the command's share of the analysis kernels on a first run of
     ``stride analyze``, after its reading kernels while a helper compiles the rest
-    (:func:`step_kernels_as_python` there): the steps table's kernels, then the
-    belt's and DFA's kernels last-met first. The helper meets those only after its
-    contact scan (the longest compile) and loads each one found in the cache by then, so
-    the two processes meet in the middle and finish close together (the reading kernels
-    alone took less than the helper's share)."""
-    for kernel, sig in _step_signatures() + _after_scan_signatures()[::-1]:
+    (:func:`step_kernels_as_python` there): the steps table's kernels (not a whole
+    record's: :func:`whole_rows_ready`), then the belt's and DFA's kernels last-met
+    first. The helper meets those only after its contact scan (the longest compile) and
+    loads each one found in the cache by then, so the two processes meet in the middle
+    and finish close together (the reading kernels alone took less than the helper's
+    share)."""
+    for kernel, sig in _step_signatures()[:-1] + _after_scan_signatures()[::-1]:
         kernel.compile(sig)
 
 

@@ -68,6 +68,7 @@ from stride.core.step_intervals import (
     references,
     span,
 )
+from stride.core.steps_whole import kernel_ready as whole_kernel_ready
 from stride.core.steps_whole import whole_rows
 
 _T = TypeVar("_T", bound=np.generic)
@@ -310,7 +311,8 @@ def side_rows(
     streaming analyzer emits it once those are final), so a row computed from a prefix of
     the data equals the row computed from the whole record.
     """
-    if idx is None and not gap_starts.size:  # a whole record without gaps: one kernel call
+    # a whole record without gaps: one kernel call (once that kernel is compiled or cached)
+    if idx is None and not gap_starts.size and whole_kernel_ready():
         limits = (params.max_stride_s, params.stop_factor, params.turn_tolerance, params.flat_s)
         whole = whole_rows(own, other, places, fs, belt, params.ref_strides,
                            params.min_ref_strides, limits)  # fmt: skip

@@ -33,6 +33,28 @@ def _b1(a: NDArray[np.generic]) -> NDArray[np.bool_]:
     return np.ascontiguousarray(a, np.bool_)
 
 
+#: set once this process found the kernel neither compiled nor cached (a first run)
+_missing = False
+
+
+def kernel_ready() -> bool:
+    """Whether :func:`whole_rows` is to be called: its kernel is compiled in this process
+    or cached (or runs as Python, as a first run's helper runs it). Otherwise (a first
+    run) the steps table's kernels one by one make the same rows, and this process leaves
+    the kernel's compile (seconds) to where it costs the command nothing
+    (:mod:`stride.cli.first_run`); asked of numba's cache once a process."""
+    global _missing
+    overloads = getattr(_whole_rows, "overloads", None)
+    if overloads is None or overloads:  # Python, or compiled here
+        return True
+    if _missing:
+        return False
+    from stride.core.kernels import whole_rows_ready
+
+    _missing = not whole_rows_ready()
+    return not _missing
+
+
 def whole_rows(
     own: ContactsLike,
     other: ContactsLike,

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -114,9 +115,10 @@ print(json.dumps(compiled()))
 ANALYSIS_SPLIT = (
     SIGNATURES
     + """
-from stride.cli.first_run import run_task
+from stride.cli import first_run
 from stride.core.kernels import compile_step_kernels, warm_analysis_kernels
-run_task("analysis", "float32")
+first_run.compile_whole_after = lambda: None  # its process would cache it for this one
+first_run.run_task("analysis", "float32")
 helper = compiled()
 compile_step_kernels()
 warm_analysis_kernels("float32")
@@ -147,8 +149,14 @@ def test_an_analysis_helper_and_the_command_make_up_what_an_analysis_compiles(
 
 
 COMMAND_SHARE = """
-from stride.core.kernels import compile_step_kernels
+from stride.core.kernels import compile_step_kernels, whole_rows_ready
 compile_step_kernels()
+print(whole_rows_ready())
+"""
+
+WHOLE_READY = """
+from stride.core.kernels import whole_rows_ready
+print(whole_rows_ready())
 """
 
 HELPER_AFTER = """
@@ -167,12 +175,48 @@ def test_a_helper_loads_the_belt_and_dfa_kernels_the_command_compiled_first(
     # the command's share reaches past the steps table's kernel: the belt's and DFA's
     # kernels, which a helper meets after its contact scan, are loaded there, not compiled
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    outs = []
     for code in (COMMAND_SHARE, HELPER_AFTER):
         done = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
         )
         assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == [[0, 1], [0, 1], [0, 1]]
+        outs.append(done.stdout)
+    assert json.loads(outs[1]) == [[0, 1], [0, 1], [0, 1]]
+    # a whole record's steps kernel: not the command's (seconds it would wait) ...
+    assert outs[0].strip() == "False"
+    # ... but the helper's, after its share, in a process nothing waits for: a second
+    # run finds it cached (its compile still under way for a while: asked until it is)
+    for _ in range(600):
+        done = subprocess.run(
+            [sys.executable, "-c", WHOLE_READY], capture_output=True, text=True, env=env,
+            check=True,
+        )  # fmt: skip
+        if done.stdout.strip() == "True":
+            break
+        time.sleep(0.5)
+    assert done.stdout.strip() == "True"
+
+
+@pytest.mark.parametrize(("cached", "idle", "started"), [
+    (False, True, True), (True, True, False), (False, False, False),
+])  # fmt: skip
+def test_a_later_run_compiles_a_whole_record_s_kernel_beside_it_on_an_idle_core(
+    monkeypatch: pytest.MonkeyPatch, cached: bool, idle: bool, started: bool
+) -> None:
+    """A first run without a helper (a busy machine) left it out: a later run with the
+    analysis kernels cached starts its compile in a process of its own, when a core is
+    idle, and analyses at once (no first-run line, nothing waited for)."""
+    from stride.core import kernels, steps_whole
+
+    monkeypatch.setattr(kernels, "analysis_kernels_ready", lambda dtype: True)
+    monkeypatch.setattr(steps_whole, "kernel_ready", lambda: cached)
+    monkeypatch.setattr(first_run, "_helper_wanted", lambda: idle)
+    seen: list[str] = []
+    monkeypatch.setattr(first_run, "start_whole", seen.append)
+    helper = first_run.prepare_analysis(WFDB)
+    assert helper.proc is None and not helper.announced
+    assert seen == (["int16"] if started else [])
 
 
 @pytest.mark.parametrize(("path", "dtype"), [(WFDB, "int16"), (GAITPDB, "float32")])

@@ -111,14 +111,16 @@ def test_a_first_run_compiles_with_the_collector_off(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(kernels, "analysis_kernels_ready", lambda *a, **k: False)
     monkeypatch.setattr(kernels, "compile_scan", lambda d: seen.append(("scan", gc.isenabled())))
     monkeypatch.setattr(
-        kernels, "warm_analysis_kernels", lambda d: seen.append(("warm", gc.isenabled()))
+        kernels, "warm_analysis_kernels", lambda d, **k: seen.append(("warm", gc.isenabled()))
     )
+    # after its share, a whole record's steps kernel in a process of its own
+    monkeypatch.setattr(first_run, "compile_whole_after", lambda: seen.append(("whole", True)))
     monkeypatch.setattr(first_run.Helper, "start", classmethod(lambda cls, *a: cls(None, True)))
     assert gc.isenabled()
     first_run.prepare_streaming()
     assert gc.isenabled()
     first_run.run_task("analysis", "float32")
-    assert seen == [("scan", False), ("warm", False)] and gc.isenabled()
+    assert seen == [("scan", False), ("warm", False), ("whole", True)] and gc.isenabled()
 
 
 def test_compiling_leaves_a_collector_that_was_off_off() -> None:

@@ -68,9 +68,10 @@ def test_course_mode_s_kernels_are_asked_for_only_with_course_mode() -> None:
 
 SHORT = """
 import numpy as np
-from stride.core import kernels
+from stride.core import kernels, steps_whole
 from stride.core.analyzer import analyze
 from stride.core.signals import Channel, GaitSignals
+steps_whole._missing = True  # as on a first run: a whole record's steps kernel not cached
 t = np.arange(1500) / 50.0  # 30 s: fewer strides than DFA needs
 walking = ((t % 1.0) < 0.6) * 1000.0
 x = np.stack([walking, np.roll(walking, 25)], axis=1).astype("int16")

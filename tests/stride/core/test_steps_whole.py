@@ -137,3 +137,35 @@ def test_arrays_that_do_not_fit_take_the_numpy_path_and_its_errors() -> None:
     assert whole_rows(own, own, ["foot"], 100.0, None, 0, 3, limits) is None
     with pytest.raises(InputError):
         side_rows(own, own, 0, ["foot"], 100.0, None, NO_GAPS, NO_GAPS, StepParams(ref_strides=0))
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_first_run_makes_a_whole_record_s_rows_without_its_kernel(
+    monkeypatch: pytest.MonkeyPatch, cached: bool
+) -> None:
+    """On an empty numba cache the kernel is not compiled for one record (seconds): the
+    steps table's kernels one by one make its rows; once cached, the kernel is called."""
+    import types
+
+    from stride.core import kernels, steps, steps_whole
+
+    on, yes = np.arange(12) * 1.1, np.ones(12, np.bool_)
+    own = Contacts(on, on + 0.7, yes, ~yes, on[:, None], on * 0 + 5.0, on * 0 + 9.0, yes,
+                   yes, on * 0 + 0.9)  # fmt: skip
+    want = _numpy_path(own, own, ["foot"], None, StepParams())
+    # the kernel neither compiled in this process nor (as mocked) in numba's cache
+    monkeypatch.setattr(steps_whole, "_whole_rows", types.SimpleNamespace(overloads={}))
+    monkeypatch.setattr(steps_whole, "_missing", False)
+    monkeypatch.setattr(kernels, "whole_rows_ready", lambda: cached)
+    called = []
+
+    def kernel(*args: object) -> None:
+        called.append(args)
+        return None  # the numpy path from here: the rows are checked all the same
+
+    monkeypatch.setattr(steps, "whole_rows", kernel)
+    for _ in range(2):  # the cache asked once a process
+        got = side_rows(own, own, 1, ["foot"], 100.0, None, NO_GAPS, NO_GAPS, StepParams())
+        _assert_same_table(got, want)
+    assert len(called) == (2 if cached else 0)
+    assert steps_whole._missing is not cached
