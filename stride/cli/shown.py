@@ -14,4 +14,9 @@ def shown(text: object) -> str:
     s = str(text)
     if not s.isprintable():
         s = "".join(c if c.isprintable() else repr(c)[1:-1] for c in s)
-    return escape(s)
+    out = escape(s)
+    if s.endswith("\\"):
+        # rich doubles a trailing backslash so it cannot escape a tag after it; the pair is
+        # read as one backslash only before a tag, so one (empty, unstyled) always follows
+        out += "[none][/none]"
+    return out

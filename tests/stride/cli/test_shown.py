@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import stride_in_process as _stride
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from rich.text import Text
 
@@ -19,11 +19,16 @@ from stride.cli.shown import shown
 
 
 @given(st.text(max_size=60))
+@example("\\")
+@example("C:\\data\\")
+@example("x\\[bold]")
 def test_shown_text_renders_as_itself_and_without_control_characters(text: str) -> None:
     plain = Text.from_markup(shown(text)).plain
     assert plain.isprintable()
     if text.isprintable():
         assert plain == text
+        # alone, and inside markup that follows it (a path in bold, then a colon)
+        assert Text.from_markup(f"[bold]{shown(text)}[/bold]: x").plain == f"{text}: x"
 
 
 @pytest.mark.parametrize("subject", ["P1[/]", "[bold red]P2", "a\nb", "x\x1b[31mred"])
