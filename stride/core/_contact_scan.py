@@ -134,6 +134,7 @@ from stride.core._contact_state import (
     LOADED,
     P_BASE_N,
     P_BLOCK,
+    P_DEEP,
     P_EXTEND,
     P_F_MID,
     P_GAP_DT,
@@ -266,6 +267,7 @@ def scan(
     hold = p[P_HOLD] != 0.0
     jump = p[P_JUMP]
     back_most = p[P_ONSET_BACK]
+    deep_rule = p[P_DEEP] != 0.0
     # flags for the helpers as run-time bools: a literal True or False would compile the
     # helper once more (see the module docstring)
     yes = n >= 0
@@ -779,6 +781,12 @@ def scan(
                     fs[S_PEAK] = s if s > fs[S_PEAK] else fs[S_PEAK]
                 # the candidate above the onset level: swing, or after a lift while ending
                 track = st == SWING or (st == ENDING and fs[S_LIFTED] != 0.0)
+                # one reading far below the baseline (a glitch: a lifted foot reads its
+                # unloaded level) moves no contact state; the next one far below does (a
+                # level, not a glitch); far: by the unloaded band's height and a jump
+                # more (beyond the swing's noise); NaN levels: none is far
+                far_by = jump * (tr[T_H] - tr[T_L]) + (off - tr[T_L])
+                deep = deep_rule and tr[T_L] - s > far_by and not tr[T_L] - xp > far_by
                 if st == UNKNOWN:
                     if tr[T_OK] != 0.0:
                         if s <= on:
@@ -793,7 +801,7 @@ def scan(
                             fs[S_CAND_PEAK] = s
                             open_contact(fs, tr, nk, no, fs[S_PREV_FC])
                     track = False
-                elif st == STANCE and s <= low:
+                elif st == STANCE and s <= low and not deep:
                     # below the contact level: a swing begins, or a dip inside the stance
                     fs[S_STATE] = ENDING
                     fs[S_ABOVE] = 0.0
@@ -821,7 +829,7 @@ def scan(
                         fs[S_CAND_ACC] += s
                         fs[S_CAND_CNT] += 1.0
                         fs[S_CAND_PEAK] = s if s > fs[S_CAND_PEAK] else fs[S_CAND_PEAK]
-                    else:
+                    elif not deep:
                         fs[S_PRE] = 0.0
                 if st == SWING and s >= mid:
                     open_contact(fs, tr, nk, yes, fs[S_PREV_FC])
@@ -849,7 +857,7 @@ def scan(
                             fs[S_ABOVE] = 0.0
                         else:
                             fs[S_ABOVE] = 1.0
-                        if fs[S_LIFTED] == 0.0 and s <= off:
+                        if fs[S_LIFTED] == 0.0 and s <= off and not deep:
                             lift(fs, p, _crossing(xp, s, tp, ti, off), gi, s, tr)
                         if fs[S_BELOW] >= min_swing:
                             n_out = emit(fs, tr, nk, yes, ti, gi, out_f, out_i, n_out, p)

@@ -72,7 +72,8 @@ P_BASE_N = 18  # blocks (1-4) that must all reach a lower level before the basel
 P_LOAD_N = 19  # blocks (1-2) that must all reach a higher level before the load level does
 P_HOLD = 20  # 1: while the foot is loaded, the baseline does not follow lower readings
 P_JUMP = 21  # a level beyond the envelopes by more than this fraction of their range waits
-N_P = 22
+P_DEEP = 22  # 1: one reading far below the baseline (a glitch) moves no contact state
+N_P = 23
 
 # --- per-foot state (fs[:]) ---
 S_STATE = 0

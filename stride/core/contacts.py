@@ -43,7 +43,14 @@ sum of its sensors):
   records' strides, holding a loaded sensor's baseline moved clean signals' onsets: a
   sensor is loaded and unloaded within the foot's stance). A sensor's onset found before
   the foot's previous final contact is stale and not used (the foot cannot land before
-  it left).
+  it left). One reading of the foot's sum below its baseline by more than the unloaded
+  band's height plus ``confirm_jump_frac`` of the range (beyond the swing's noise; the
+  reading before it not that far) moves no contact state
+  (``deep_no_lift``): no fall below the onset or contact level, no lift. A foot that
+  lifts off reads its unloaded level, not far below it, and a touch then load stays
+  below the onset level for tens of ms; else a glitch in the load's rise dated the
+  initial contact at the glitch (as the "last upward crossing", or as the loading after
+  a "touch"). A second such reading in a row is taken as it is (a level that far down).
 - **Initial contact.** A contact exists once the force reaches the confirmation level;
   it began at the last upward crossing of the onset level before that (sub-sample, linear
   interpolation). Why the last one: a toe touch during late swing, after which the force
@@ -219,6 +226,12 @@ class ContactParams(NamedTuple):
     #: while the foot is loaded (in stance) its baseline is not seen: it does not follow
     #: lower readings (they are glitches; the swing's level is relearnt in the swing)
     hold_base: bool = True
+    #: one reading below the baseline by more than the unloaded band's height plus
+    #: confirm_jump_frac of the range (the reading before it not that far) moves no
+    #: contact state (it is no fall below the onset or contact level, and no lift): a
+    #: foot that lifts off reads its unloaded level, not far below it (a glitch in the
+    #: load's rise otherwise dated the initial contact at the glitch)
+    deep_no_lift: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -377,6 +390,7 @@ def _param_vector(fs: float, params: ContactParams) -> NDArray[np.float64]:
     vec[_k.P_LOAD_N] = confirm_blocks(p.load_confirm_s, dt_block, 2)
     vec[_k.P_HOLD] = 1.0 if p.hold_base else 0.0
     vec[_k.P_JUMP] = p.confirm_jump_frac
+    vec[_k.P_DEEP] = 1.0 if p.deep_no_lift else 0.0
     return vec
 
 

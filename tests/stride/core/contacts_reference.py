@@ -137,6 +137,7 @@ class Foot:
             "load_n": min(2, 1 + math.ceil(p.load_confirm_s / dtb - 1e-9)),
             "hold": 1.0 if p.hold_base else 0.0,
             "jump": p.confirm_jump_frac,
+            "deep": 1.0 if p.deep_no_lift else 0.0,
         }
         self.min_swing_n = max(1, math.ceil(p.min_swing_s * fs))
         self.gap_dt = p.gap_factor / fs
@@ -276,6 +277,13 @@ class Foot:
         s.prev = v
         s.block.append(v)
 
+    def deep(self, s_: float) -> bool:
+        """One reading far below the baseline (the one before it was not): a glitch, it
+        moves no contact state."""
+        lo, hi = self.foot.low_env, self.foot.high_env
+        far_by = self.c["jump"] * (hi - lo) + (self.foot.off - lo)
+        return bool(self.c["deep"]) and lo - s_ > far_by and not lo - self.foot.prev > far_by
+
     def swing_sample(self, s_: float, ti: float, i: int) -> None:
         """Swing (or the swing part of an ending): the candidate above the onset level."""
         foot = self.foot
@@ -293,7 +301,7 @@ class Foot:
             self.cand["acc"] += s_
             self.cand["cnt"] += 1
             self.cand["peak"] = max(self.cand["peak"], s_)
-        else:
+        elif not self.deep(s_):
             self.pre = False
 
     def confirm(self) -> None:
@@ -341,7 +349,7 @@ class Foot:
             self.on["cnt"] += 1
             self.on["peak"] = max(self.on["peak"], s_)
         if self.state == "stance":
-            if s_ <= low:
+            if s_ <= low and not self.deep(s_):
                 self.state = "ending"
                 self.above = False
                 self.lifted = False
@@ -366,7 +374,7 @@ class Foot:
             else:
                 self.above = True
             if not self.lifted:
-                if s_ <= foot.off:
+                if s_ <= foot.off and not self.deep(s_):
                     self.lift(s_, ti, i)
             else:
                 self.swing_sample(s_, ti, i)

@@ -95,3 +95,46 @@ def test_glitches_on_a_heel_and_toe_foot_leave_its_initial_contacts() -> None:
     for side in "LR":
         near = np.abs(got[side].on_t[None, :] - clean[side].on_t[:, None]).min(axis=1)
         assert np.mean(near < 0.05) >= 0.9, side  # 0.72 and 0.68 without the sensors' rule
+
+
+def _rising(glitch_at: tuple[float, ...]):  # type: ignore[no-untyped-def]
+    """A foot of one sensor at 1 kHz: 1.1 s strides, a load rising from 100 to 1000 counts
+    over 150 ms from each landing, 0.65 s of stance; one sample at -900 this long after
+    every landing from the fifth on (the load's rise: below and above the confirmation
+    level)."""
+    from stride.core.signals import Channel, GaitSignals
+
+    fs = 1000.0
+    t = np.arange(int(40 * fs)) / fs
+    ph = np.mod(t, 1.1)
+    x = 100.0 + 900.0 * np.clip(np.minimum(ph / 0.15, (0.65 - ph) / 0.05), 0.0, 1.0)
+    x += np.random.default_rng(3).normal(0, 3, t.size)
+    clean = x.copy()
+    for k in range(5, 36):
+        for dt in glitch_at:
+            x[round((k * 1.1 + dt) * fs)] = -900.0
+    two = lambda v: np.stack([v, np.roll(v, int(0.55 * fs))], 1)  # noqa: E731
+    ch = (Channel("L", "foot"), Channel("R", "foot"))
+    return GaitSignals(t, two(clean), ch, fs), GaitSignals(t, two(x), ch, fs)
+
+
+@pytest.mark.parametrize("dt", [0.06, 0.085])
+def test_a_glitch_in_the_load_s_rise_does_not_date_the_landing_late(dt: float) -> None:
+    # one sample far below the baseline 60 ms after landing (the rise below the
+    # confirmation level) or 85 ms after (above it, the contact shorter than
+    # min_contact_s so far): no lift, the initial contact stays the landing's. With the
+    # rule off the glitch was a lift: the next upward crossing (60 ms), or the loading
+    # after a short touch (85 ms), became the initial contact, 45-70 ms late
+    from tests.stride.core.contacts_reference import same_as_reference
+
+    clean, bad = _rising((dt,))
+    want = analyze(clean).contacts["L"]
+    got = analyze(bad).contacts["L"]
+    assert len(got) == len(want)
+    assert np.max(np.abs(got.on_t - want.on_t)) < 1e-9
+    assert np.max(np.abs(got.off_t - want.off_t)) < 1e-9
+    off = ContactParams(deep_no_lift=False)
+    late = analyze(bad, AnalysisConfig(contact=off)).contacts["L"]
+    assert len(late) == len(want) and np.sum(late.on_t - want.on_t > dt - 0.02) >= 30
+    for p in (ContactParams(), off):  # the kernel as the plain-Python reference
+        assert same_as_reference(bad, "L", p) == len(want)
