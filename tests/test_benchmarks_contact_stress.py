@@ -14,12 +14,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.skipif(
-    not (REPO / "data" / "physionet" / "gaitndd").is_dir(), reason="the gaitndd records are absent"
-)
-def test_contact_stress_quick_rows() -> None:
+def _quick_rows(*args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, list[str]]]:
+    """``contact_stress.py --quick`` run as a user runs it, and its table's rows by name."""
     run = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "contact_stress.py"), "--quick"],
+        [sys.executable, str(REPO / "benchmarks" / "contact_stress.py"), "--quick", *args],
         capture_output=True, text=True, cwd=REPO, timeout=600,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
@@ -27,6 +25,14 @@ def test_contact_stress_quick_rows() -> None:
     for line in run.stdout.splitlines()[1:]:
         name, *rest = re.split(r"\s{2,}", line.strip())
         rows[name] = rest
+    return run, rows
+
+
+@pytest.mark.skipif(
+    not (REPO / "data" / "physionet" / "gaitndd").is_dir(), reason="the gaitndd records are absent"
+)
+def test_contact_stress_quick_rows() -> None:
+    run, rows = _quick_rows()
     assert set(rows) == {"as recorded", "100 Hz", "gain x3", "spikes 1/s", "dead 5 s (left)",
                          "inverted"}, run.stdout  # fmt: skip
     clean = float(rows["as recorded"][0])
@@ -43,16 +49,7 @@ def test_contact_stress_quick_rows() -> None:
 )
 def test_noise_figures_warn_of_8_percent_noise_only() -> None:
     only = ["noise 2 %", "noise 8 %", "50 Hz hum 5 %"]
-    run = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "contact_stress.py"), "--quick",
-         "--noise-figures", "--only", *only],
-        capture_output=True, text=True, cwd=REPO, timeout=600,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
-    rows = {}
-    for line in run.stdout.splitlines()[1:]:
-        name, *rest = re.split(r"\s{2,}", line.strip())
-        rows[name] = rest
+    run, rows = _quick_rows("--noise-figures", "--only", *only)
     assert set(rows) == {"as recorded", *only}, run.stdout
     # 3 records and 4 simulated sessions: 6 and 8 feet
     assert [rows[n][-1] for n in ("as recorded", *only)] == ["0, 0", "0, 0", "6, 8", "0, 0"]
