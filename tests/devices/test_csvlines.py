@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -277,3 +280,67 @@ def test_bytes_that_are_no_text_before_the_first_good_line_are_no_header() -> No
     assert d.stats.discarded_bytes == 40 * len(noise)
     _, d = decode(b"time_ms,heel_l,toe_l,heel_r,toe_r\r\n" + lines(2))  # a true header
     assert d.stats.header_lines == 1 and d.stats.discarded_bytes == 0
+
+
+#: A live session's map (``stride live --csv-map``): the port joins the board mid-line.
+LIVE = replace(
+    CsvLineConfig.parse("time=0:ms,seq=1,L-heel=2,L-toe=3,R-heel=4,R-toe=5,rate=100"),
+    skip_first=True,
+)
+HEADER = b"time_ms,frame,ch0,ch1,ch2,ch3\r\n"
+
+
+def _noisy_board() -> tuple[bytes, int]:
+    """A board's header and 60 lines, 3000 bytes of noise without a newline (over
+    ``max_line``) and its newline after the 30th: the bytes, and the noise's count."""
+    rows = [f"{10 * i},{i},{140 + i % 7},150,{145 - i % 5},155\r\n".encode() for i in range(60)]
+    rng = np.random.default_rng(8)
+    noise = bytes(b for b in rng.integers(1, 256, 3100, dtype=np.uint8).tobytes() if b != 10)
+    noise = noise[:3000] + b"\n"
+    return HEADER + b"".join(rows[:30]) + noise + b"".join(rows[30:]), len(noise)
+
+
+def _fed(data: bytes, cuts: list[int], reopen_at: int | None = None) -> CsvLineDecoder:
+    """``data`` fed in the chunks ``cuts`` makes (the port reopened at ``reopen_at``)."""
+    d = CsvLineDecoder(LIVE)
+    bounds = sorted({0, len(data), *cuts, *([] if reopen_at is None else [reopen_at])})
+    for a, b in itertools.pairwise(bounds):
+        if a == reopen_at:
+            d.new_connection(float(a))
+        d.feed(data[a:b], float(a))
+    return d
+
+
+def _all_said(d: CsvLineDecoder, first_line: int, noise: int, good: int) -> None:
+    """Every byte in a good line or skipped: the connection's (cut) first line, the noise."""
+    s = d.stats
+    assert (s.discarded_bytes, s.lines, s.header_lines, s.bad_lines, s.overlong) == (
+        first_line + noise, good, 0, 0, 1
+    ), s  # fmt: skip
+    assert len(d._buf) == 0  # nothing pending: the last line is whole
+
+
+def test_a_header_split_anyhow_is_the_dropped_first_line_every_byte_counted() -> None:
+    """The board's header is the first line of the connection, dropped as a line cut by
+    the port: all of its bytes skipped, wherever the reads split it (in one place or two,
+    in reads of any small size), and wherever a reopened port cut it (its head the
+    unfinished line, its tail the new connection's first line)."""
+    data, noise = _noisy_board()
+    h = len(HEADER)
+    for p in range(h + 1):
+        for q in range(p, h + 1):
+            _all_said(_fed(data, [p, q]), h, noise, 60)
+    for size in range(1, 41):
+        _all_said(_fed(data, list(range(0, len(data), size))), h, noise, 60)
+    for p in range(h):
+        _all_said(_fed(data, [p + 1, 200], reopen_at=p), h, noise, 60)
+
+
+@given(st.integers(0, 300), st.lists(st.integers(0, 5000), max_size=12))
+def test_a_port_that_joins_the_board_anywhere_counts_the_cut_line(k: int, cuts: list[int]) -> None:
+    """The port opened ``k`` bytes into what the board printed (the bytes before lost at
+    the opening): the rest of that line is skipped, and the noise, in any chunking."""
+    data, noise = _noisy_board()
+    end = data.index(b"\n", k) + 1
+    good = 60 - data[len(HEADER) : end].count(b"\n")
+    _all_said(_fed(data[k:], cuts), end - k, noise, good)
