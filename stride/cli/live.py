@@ -116,8 +116,8 @@ def live(
         view=address,
         speedup=speedup,
         csv=None if csv_map is None else read_csv_map(csv_map),
+        prepare=_announce_kernels,  # once the arguments are checked: a typo is said at once
     )
-    _announce_kernels()
     raise typer.Exit(run_live(args))
 
 
@@ -149,6 +149,7 @@ def demo(
         Path | None,
         typer.Option("--record", help="Session directory (default ./sessions/YYYYmmdd-HHMMSS)."),
     ] = None,
+    force: bool = typer.Option(False, "--force", help="Replace an existing --record directory."),
     no_record: bool = typer.Option(False, "--no-record", help="Do not keep a recording."),
     no_ui: bool = typer.Option(False, "--no-ui", help=_UI_HELP),
     json_out: bool = typer.Option(False, "--json", help=_JSON_HELP),
@@ -173,14 +174,15 @@ def demo(
         speedup=speedup,
         target=target,
         record=record,
+        force=force,
         no_record=no_record,
         no_ui=no_ui,
         json_doc=json_out,
         db=db,
         history=not no_history,
         view=address,
+        prepare=_announce_kernels,
     )
-    _announce_kernels()
     raise typer.Exit(run_demo(args))
 
 
@@ -195,8 +197,9 @@ def replay(
     address = _view_address(view)
     from stride.session.replay import ReplayArgs, run_replay
 
-    args = ReplayArgs(recording, speed, no_ui=no_ui, json_doc=json_out, view=address)
-    _announce_kernels()
+    args = ReplayArgs(
+        recording, speed, no_ui=no_ui, json_doc=json_out, view=address, prepare=_announce_kernels
+    )
     raise typer.Exit(run_replay(args))
 
 
