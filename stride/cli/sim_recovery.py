@@ -45,7 +45,9 @@ def recovery(
     recordings: Annotated[
         Path | None,
         typer.Option(
-            "--recordings", help="Keep each session's recording under this new directory."
+            "--recordings",
+            help="Keep each session's recording under this directory (DIR/SUBJECT-sNNN; the "
+            "same command again completes it, anything else there is never replaced).",
         ),
     ] = None,
     engine: str = typer.Option("local", "--engine", help="local (all cores) or dask."),
