@@ -93,3 +93,14 @@ def test_sim_help_lists_every_gait_profile(command: str) -> None:
     for name in PROFILES:
         assert f"{name}," in listed or f"{name};" in listed, (name, listed)
     assert "custom:step_length=10,stance=-8" in listed
+
+
+def test_history_help_names_what_its_json_holds() -> None:
+    # `stride history --json` prints {"sessions": [...], "warnings": [...]} (docs/history.md)
+    from typer.testing import CliRunner
+
+    from stride.cli.app import app
+
+    out = CliRunner().invoke(app, ["history", "--help"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0
+    assert '{"sessions": [...], "warnings": [...]}' in " ".join(out.output.split())
