@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from stride.cli import targets
+from stride.cli.profile_help import profile_help
 
 if TYPE_CHECKING:
     from stride.view.address import ViewAddress
@@ -124,7 +125,7 @@ def live(
 def demo(
     duration: float = typer.Option(60.0, "--duration", help="Length in seconds (or until q)."),
     profile: str = typer.Option(
-        "antalgic-left:0.3", "--profile", help="Simulated walker NAME:SEVERITY."
+        "antalgic-left:0.3", "--profile", help=profile_help("Simulated walker")
     ),
     seed: int = typer.Option(1, "--seed", help="Seed of the simulated world."),
     treadmill: str = typer.Option(

@@ -35,7 +35,7 @@ def recovery(
         False, "--fast", help="Summary-level simulation (no signals, no recordings)."
     ),
     db: Annotated[Path | None, typer.Option("--db", help="History database file.")] = None,
-    minutes: float = typer.Option(5.0, "--minutes", help="Length of each session."),
+    minutes: float = typer.Option(5.0, "--minutes", help="Length of each session, minutes."),
     speed: str = typer.Option("3.6kmh", "--speed", help="Belt speed, e.g. 3.6kmh."),
     step_length: float = typer.Option(0.60, "--step-length", help="Target step length (m)."),
     tolerance: float = typer.Option(0.05, "--tolerance", help="Target tolerance (m)."),
