@@ -292,3 +292,23 @@ def test_symmetry_table_says_each_columns_sign() -> None:
     assert "16.7" in text and "-5.3" in text  # SI +16.7 %, SA -5.3 % for the longer left step
     assert "positive = left larger)" not in text
     assert "SI > 0: left larger" in text and "SA as published: < 0" in text
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "example"),
+    [("--step-length", "5", "--step-length 0.60"), ("--spacing", "-0.3", "--spacing 0.30")],
+)
+def test_an_implausible_target_is_refused_with_an_example_of_its_own(
+    session: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    value: str,
+    example: str,
+) -> None:
+    """--step-length 5 (metres) was answered "give metres, e.g. 0.30": a spacing, half a
+    step. Each option's own example and the plausible range are named."""
+    code, _out, err = _run(["analyze", str(session), option, value], monkeypatch, capsys)
+    err = without_kernel_notice(err)
+    assert code == 1 and err.count("\n") == 1, err
+    assert f"{option} {float(value)} m is implausible (0.05-3 m)" in err and example in err, err
