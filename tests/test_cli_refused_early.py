@@ -72,3 +72,24 @@ def test_demo_force_replaces_its_record_folder(recorded: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert (recorded / "session.json").is_file()
     assert (recorded / "notes.txt").read_text() == "mine\n"
+
+
+def test_a_session_shorter_than_the_wait_on_a_silent_port_says_why() -> None:
+    """`stride live --duration 2` on a port where no box speaks ended with exit 0 and an
+    empty summary (the silence is diagnosed after 3 s, the session had ended before): it is
+    the same one-line diagnosis as a longer session's, exit 1."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        run = stride(
+            "live", "--port", os.ttyname(slave), "--duration", "1", "--no-ui", "--no-history",
+            "--no-record",
+        )  # fmt: skip
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert run.returncode == 1, run.stderr
+    last = run.stderr.strip().splitlines()[-1]  # after the summary of nothing
+    assert last.startswith("stride: error: no bytes from") and "Traceback" not in run.stderr
