@@ -48,6 +48,8 @@ def build_spec(
                 fix="give the SD of each toe-off's own shift in ms, e.g. --swing-jitter 10",
             )
         params = params.with_(swing_jitter_s=swing_jitter_ms / 1000.0)
+    _check_option("--target", target, (0.1, 1.5), "m", "0.6")
+    _check_option("--metronome", metronome, (40.0, 200.0), "steps/min", "100")
     if sensors not in LAYOUTS:
         raise InputError(f"unknown --sensors {sensors!r}", fix=f"use one of {', '.join(LAYOUTS)}")
     box = BoxConfig(
@@ -67,6 +69,19 @@ def build_spec(
         feedback=Feedback(step_length_m=target, metronome_spm=metronome),
         subject=subject,
     )
+
+
+def _check_option(
+    option: str, value: float | None, bounds: tuple[float, float], unit: str, example: str
+) -> None:
+    """A feedback option outside what the walker model takes (:class:`Feedback`'s ranges),
+    named as the option typed, with its unit."""
+    lo, hi = bounds
+    if value is not None and not (lo <= value <= hi):  # also rejects NaN
+        raise InputError(
+            f"{option} {value!r} {unit} is outside {lo:g}..{hi:g} {unit}",
+            fix=f"give {option} in {unit}, e.g. {option} {example}",
+        )
 
 
 def run_session(

@@ -72,7 +72,7 @@ def test_error_hierarchy_derives_from_builtins() -> None:
     assert str(StrideError("no port")) == "no port"
 
 
-@pytest.mark.parametrize("command", ["session", "serve", "recovery"])
+@pytest.mark.parametrize("command", ["session", "serve", "recovery", "demo"])
 def test_sim_help_lists_every_gait_profile(command: str) -> None:
     # a user picks a profile from `stride sim session --help`, not from an error message
     from sim.profiles import PROFILES
@@ -82,7 +82,7 @@ def test_sim_help_lists_every_gait_profile(command: str) -> None:
     code = (
         "import sys\n"
         "from stride.cli.app import app\n"
-        f"try:\n    app(['sim', {command!r}, '--help'])\n"
+        f"try:\n    app([*{[] if command == 'demo' else ['sim']!r}, {command!r}, '--help'])\n"
         "except SystemExit:\n    pass\n"
         "print('IMPORTED', sorted(m for m in ('numpy', 'sim.profiles') if m in sys.modules))\n"
     )
@@ -93,3 +93,17 @@ def test_sim_help_lists_every_gait_profile(command: str) -> None:
     for name in PROFILES:
         assert f"{name}," in listed or f"{name};" in listed, (name, listed)
     assert "custom:step_length=10,stance=-8" in listed
+
+
+def test_history_help_names_what_its_json_holds() -> None:
+    # `stride history --json` prints {"sessions": [...], "warnings": [...]} (docs/history.md)
+    from typer.testing import CliRunner
+
+    from stride.cli.app import app
+
+    out = CliRunner().invoke(app, ["history", "--help"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0
+    assert '{"sessions": [...], "warnings": [...]}' in " ".join(out.output.split())
+    # and sim recovery's --minutes says its unit
+    recovery = CliRunner().invoke(app, ["sim", "recovery", "--help"], env={"COLUMNS": "200"})
+    assert "Length of each session, minutes." in recovery.output

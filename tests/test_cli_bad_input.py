@@ -117,14 +117,18 @@ def test_replay_missing_stream_file(recording: Path, tmp_path: Path) -> None:
     _one_line_error(_process("replay", str(rec), "--no-ui", "--speed", "max"), "missing")
 
 
-@pytest.mark.parametrize("content", [b"", b"\x00garbage" * 100])
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [(b"", "is empty"), (b"STRDSTR", "cut short in its header (7 bytes)"),
+     (b"\x00garbage" * 100, "does not start as one")],
+)  # fmt: skip
 def test_replay_foreign_or_empty_stream_file(
-    content: bytes, recording: Path, tmp_path: Path
+    content: bytes, said: str, recording: Path, tmp_path: Path
 ) -> None:
     rec, box = _copy(recording, tmp_path)
     box.write_bytes(content)
     run = _stride("replay", str(rec), "--no-ui", "--speed", "max")
-    _one_line_error(run, "not a stride stream file")
+    _one_line_error(run, "not a stride stream file", said)
     assert box.read_bytes() == content
 
 

@@ -60,6 +60,29 @@ def test_session_swing_jitter_out_of_range(tmp_path: Path) -> None:
     assert _tree(tmp_path) == before
 
 
+# 1c. stride sim session --target -1 / --metronome 0: named as the options a user typed, with
+# their units, not as the simulator's inner parameters (target step_length_m, metronome_spm)
+@pytest.mark.parametrize(
+    ("option", "value", "words"),
+    [
+        ("--target", "-1", ["--target -1.0 m is outside 0.1..1.5 m", "--target 0.6"]),
+        ("--target", "nan", ["--target nan m is outside"]),
+        ("--metronome", "0", ["--metronome 0.0 steps/min is outside 40..200", "--metronome 100"]),
+    ],
+)
+def test_session_feedback_options_out_of_range(
+    tmp_path: Path, option: str, value: str, words: list[str]
+) -> None:
+    before = _tree(tmp_path)
+    run = _stride(
+        "sim", "session", "--out", str(tmp_path / "x"), "--minutes", "0.1", "--no-history",
+        option, value,
+    )  # fmt: skip
+    _one_line_error(run, *words)
+    assert "step_length_m" not in run.stderr and "metronome_spm" not in run.stderr
+    assert _tree(tmp_path) == before
+
+
 # 2. stride sim recovery --seed -1
 def test_recovery_negative_seed(tmp_path: Path) -> None:
     before = _tree(tmp_path)
@@ -81,6 +104,25 @@ def test_recovery_recordings_under_a_file(tmp_path: Path, notes: Path) -> None:
     )  # fmt: skip
     _one_line_error(run, str(notes), "not a directory")
     assert _tree(tmp_path) == before  # refused before the history or any simulation
+
+
+# 3b. stride sim recovery --recordings DIR where DIR/SUBJECT-s001 holds another recording:
+# refused, nothing replaced, and the fix names what this command takes (it has no --force)
+def test_recovery_recordings_taken_by_another(tmp_path: Path) -> None:
+    taken = tmp_path / "recs" / "P9-s001"
+    taken.mkdir(parents=True)
+    (taken / "notes.txt").write_text("another recording\n")
+    before = _tree(tmp_path / "recs")
+    run = _stride(
+        "sim", "recovery", "--profile", "antalgic-left:0.3", "--seed", "1", "--subject", "P9",
+        "--weeks", "1", "--sessions-per-week", "1", "--minutes", "0.5", "--workers", "1",
+        "--recordings", str(tmp_path / "recs"), "--db", str(tmp_path / "r.sqlite"),
+    )  # fmt: skip
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    last = run.stderr.strip().splitlines()[-1]  # after the progress bar's line
+    assert last.startswith("stride: error: ") and str(taken) in last, run.stderr
+    assert "another --recordings folder" in last and "--force" not in run.stderr
+    assert _tree(tmp_path / "recs") == before
 
 
 # 4. stride sim recovery --workers 0 / -3

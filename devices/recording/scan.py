@@ -214,7 +214,12 @@ def iter_stream(
     fh.seek(0)
     head = fh.read(FILE_HEAD.size)
     if len(head) < FILE_HEAD.size or head[:8] != FILE_MAGIC:
-        raise InputError(f"{where} is not a stride stream file", fix="check the recording")
+        why = "it does not start as one"  # empty, or cut inside its header: said so
+        if FILE_MAGIC.startswith(head[:8]) and len(head) < FILE_HEAD.size:
+            why = f"it was cut short in its header ({len(head)} bytes)" if head else "it is empty"
+        raise InputError(
+            f"{where} is not a stride stream file: {why}", fix="restore it from a backup"
+        )
     _, version, jlen = FILE_HEAD.unpack(head)
     if version > FORMAT_VERSION:
         raise InputError(f"{where} has stream format {version}", fix="upgrade stride")

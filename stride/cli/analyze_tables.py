@@ -90,7 +90,10 @@ def _side_table(s: dict[str, Any], units: str) -> Table:
 
 
 def _symmetry_table(s: dict[str, Any]) -> Table:
-    sym = Table(title="Symmetry (positive = left larger)")
+    sym = Table(  # each measure's sign as published (docs/metrics.md)
+        title="Symmetry (SI > 0: left larger)",
+        caption="GA >= 0; SA as published: < 0 when left larger",
+    )
     for col in ("quantity", "SI %", "GA %", "SA %", "ratio L/R"):
         sym.add_column(col, justify="right" if col != "quantity" else "left")
     for key, val in s["symmetry"].items():

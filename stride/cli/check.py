@@ -37,9 +37,9 @@ def check(
     if not 0 < seconds < float("inf"):  # Ctrl-C ends a check early, showing what was read
         raise typer.BadParameter(f"--seconds {seconds} must be > 0", param_hint="--seconds")
     live = None if json_out or not sys.stdout.isatty() else _live_display()
+    ser = open_serial(port, baudrate=baud, timeout=0.1)  # a wrong port: its line alone
     if live is None and not json_out:
         typer.echo(_GUIDE)
-    ser = open_serial(port, baudrate=baud, timeout=0.1)
     try:
         if live is not None:
             with live as shown:

@@ -26,7 +26,9 @@ def history(
     ctx: typer.Context,
     subject: str | None = typer.Option(None, "--subject", help="Only this subject's sessions."),
     db: Annotated[Path | None, typer.Option("--db", help="History database file.")] = None,
-    json_out: bool = typer.Option(False, "--json", help='Print {"sessions": [...]} as JSON.'),
+    json_out: bool = typer.Option(
+        False, "--json", help='Print {"sessions": [...], "warnings": [...]} as JSON.'
+    ),
 ) -> None:
     """Show stored sessions, trends and any sudden change of a subject's symmetry.
 

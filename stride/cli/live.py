@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from stride.cli import targets
+from stride.cli.profile_help import profile_help
 
 if TYPE_CHECKING:
     from stride.view.address import ViewAddress
@@ -116,15 +117,15 @@ def live(
         view=address,
         speedup=speedup,
         csv=None if csv_map is None else read_csv_map(csv_map),
+        prepare=_announce_kernels,  # once the arguments are checked: a typo is said at once
     )
-    _announce_kernels()
     raise typer.Exit(run_live(args))
 
 
 def demo(
     duration: float = typer.Option(60.0, "--duration", help="Length in seconds (or until q)."),
     profile: str = typer.Option(
-        "antalgic-left:0.3", "--profile", help="Simulated walker NAME:SEVERITY."
+        "antalgic-left:0.3", "--profile", help=profile_help("Simulated walker")
     ),
     seed: int = typer.Option(1, "--seed", help="Seed of the simulated world."),
     treadmill: str = typer.Option(
@@ -149,6 +150,7 @@ def demo(
         Path | None,
         typer.Option("--record", help="Session directory (default ./sessions/YYYYmmdd-HHMMSS)."),
     ] = None,
+    force: bool = typer.Option(False, "--force", help="Replace an existing --record directory."),
     no_record: bool = typer.Option(False, "--no-record", help="Do not keep a recording."),
     no_ui: bool = typer.Option(False, "--no-ui", help=_UI_HELP),
     json_out: bool = typer.Option(False, "--json", help=_JSON_HELP),
@@ -173,14 +175,15 @@ def demo(
         speedup=speedup,
         target=target,
         record=record,
+        force=force,
         no_record=no_record,
         no_ui=no_ui,
         json_doc=json_out,
         db=db,
         history=not no_history,
         view=address,
+        prepare=_announce_kernels,
     )
-    _announce_kernels()
     raise typer.Exit(run_demo(args))
 
 
@@ -195,8 +198,9 @@ def replay(
     address = _view_address(view)
     from stride.session.replay import ReplayArgs, run_replay
 
-    args = ReplayArgs(recording, speed, no_ui=no_ui, json_doc=json_out, view=address)
-    _announce_kernels()
+    args = ReplayArgs(
+        recording, speed, no_ui=no_ui, json_doc=json_out, view=address, prepare=_announce_kernels
+    )
     raise typer.Exit(run_replay(args))
 
 

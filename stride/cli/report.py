@@ -26,8 +26,10 @@ def report(
     step_length: targets.StepLength = None,
     tolerance: targets.Tolerance = None,
     cadence: targets.Cadence = None,
-    adherence_goal: float = typer.Option(
-        80.0, "--adherence-goal", help="With --subject: the goal line for steps on target, %."
+    adherence_goal: float | None = typer.Option(
+        None,
+        "--adherence-goal",
+        help="With --subject: the goal line for steps on target, % (80 unless given).",
     ),
 ) -> None:
     """Write one self-contained HTML report (plots embedded, nothing fetched).
@@ -52,6 +54,11 @@ def report(
             raise typer.BadParameter(
                 "--db is only used with --subject (drop --db)", param_hint="--db"
             )
+        if adherence_goal is not None:
+            raise typer.BadParameter(
+                "--adherence-goal is only used with --subject (drop --adherence-goal)",
+                param_hint="--adherence-goal",
+            )
         from stride.report.session import session_report
 
         written = session_report(
@@ -69,6 +76,8 @@ def report(
         from stride.report.subject import subject_report
 
         assert subject is not None
+        if adherence_goal is None:
+            adherence_goal = 80.0
         if not 0 < adherence_goal <= 100:
             raise typer.BadParameter(
                 f"{adherence_goal} is not a share of steps: give 1-100",

@@ -35,7 +35,7 @@ def recovery(
         False, "--fast", help="Summary-level simulation (no signals, no recordings)."
     ),
     db: Annotated[Path | None, typer.Option("--db", help="History database file.")] = None,
-    minutes: float = typer.Option(5.0, "--minutes", help="Length of each session."),
+    minutes: float = typer.Option(5.0, "--minutes", help="Length of each session, minutes."),
     speed: str = typer.Option("3.6kmh", "--speed", help="Belt speed, e.g. 3.6kmh."),
     step_length: float = typer.Option(0.60, "--step-length", help="Target step length (m)."),
     tolerance: float = typer.Option(0.05, "--tolerance", help="Target tolerance (m)."),
@@ -45,7 +45,9 @@ def recovery(
     recordings: Annotated[
         Path | None,
         typer.Option(
-            "--recordings", help="Keep each session's recording under this new directory."
+            "--recordings",
+            help="Keep each session's recording under this directory (DIR/SUBJECT-sNNN; the "
+            "same command again completes it, anything else there is never replaced).",
         ),
     ] = None,
     engine: str = typer.Option("local", "--engine", help="local (all cores) or dask."),

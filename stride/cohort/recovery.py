@@ -119,7 +119,13 @@ def run_full_session(job: RecoveryJob) -> SimulatedSession:
         keep = job.recordings is not None
         out = confined(job.recordings or tmp, f"{job.subject}-s{plan.index + 1:03d}", "--subject")
         if not _recorded_before(out, spec):
-            simulate_session(out, spec, force=_ours_unfinished(out, spec))
+            ours = _ours_unfinished(out, spec)
+            if not ours and out.is_dir() and any(out.iterdir()):  # never replaced
+                raise InputError(
+                    f"{out} already holds something other than this run's session",
+                    fix="give another --recordings folder (or another --subject)",
+                )
+            simulate_session(out, spec, force=ours)
         _, result, _ = run(out, config)
         if keep:
             write_text_atomic(out / "steps.csv", steps_csv_text(result.step_rows()))

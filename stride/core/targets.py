@@ -104,10 +104,11 @@ def _check_plausible(
     tolerance_m: float,
     cadence_spm: float | None,
 ) -> None:
-    for name, v in (("--spacing", spacing_m), ("--step-length", step_length_m)):
+    for name, v, e in (("--spacing", spacing_m, "0.30"), ("--step-length", step_length_m, "0.60")):
         if v is not None and not (0.05 <= v <= MAX_STEP_M):
             raise InputError(
-                f"bad target: {name} {v} m is implausible", fix="give metres, e.g. 0.30"
+                f"bad target: {name} {v} m is implausible (0.05-{MAX_STEP_M:g} m)",
+                fix=f"give metres, e.g. {name} {e}",
             )
     if lines < 1:
         raise InputError("bad target: --lines-per-step must be at least 1", fix="e.g. 2")

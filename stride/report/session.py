@@ -184,6 +184,12 @@ def _info_rows(data: SessionData) -> list[tuple[str, str]]:
     belt = number(_obj(s.get("belt_speed_mps")).get("mean"))
     if belt is not None:
         rows.append(("belt speed", speed(belt)))
+    course = _obj(s.get("course"))
+    passes, length = course.get("passes"), number(course.get("pass_length_m"))
+    if isinstance(passes, list) and length is not None:  # overground: as `stride analyze`
+        measured = sum(1 for p in passes if isinstance(p, dict) and p.get("measured"))
+        said = f"{len(passes)} passes of {length:g} m, {measured} measured"
+        rows.append(("course", f"{said} (step lengths from the passes)"))
     tgt, tol = _target(s)
     if tgt is not None:
         rows.append(("target step length", f"{tgt:.2f} m" + (f" ± {tol:.2f} m" if tol else "")))

@@ -4,6 +4,7 @@ only to find at the end that its recording or its history cannot be written."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 import time
@@ -26,6 +27,16 @@ def default_record_dir(base: Path | None = None) -> Path:
         path = root / f"{stamp}-{n}"
         n += 1
     return path
+
+
+def check_port_exists(port: str) -> None:
+    """A device path that does not exist (a typo, a box not plugged in) said before
+    anything is prepared, in the words of opening it; URLs (``sim://``, ``loop://``) and
+    names that are no path (``COM3``) are left to the opening."""
+    from devices.transport import scheme_of, translate_open_error
+
+    if os.name == "posix" and scheme_of(port) is None and not os.path.exists(port):
+        raise translate_open_error(port, FileNotFoundError(errno.ENOENT, "No such file", port))
 
 
 def check_record_dir(record_dir: Path, *, force: bool) -> None:

@@ -29,6 +29,8 @@ from stride.session.observers import SessionObserver
 from stride.session.run import LiveArgs, run_live
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from stride.view import ViewAddress
     from stride.view.attach import SessionView
 
@@ -47,6 +49,7 @@ class DemoArgs:
     #: The walking target; None: the demo's lines (:data:`DEMO_SPACING_M`, 2 per step).
     target: Target | None = None
     record: Path | None = None
+    force: bool = False
     no_record: bool = False
     no_ui: bool = False
     json_doc: bool = False
@@ -55,6 +58,8 @@ class DemoArgs:
     observers: tuple[SessionObserver, ...] = ()
     #: ``--view`` (see :class:`stride.session.run.LiveArgs`).
     view: ViewAddress | SessionView | None = None
+    #: See :attr:`stride.session.run.LiveArgs.prepare`.
+    prepare: Callable[[], None] | None = None
 
 
 def run_demo(args: DemoArgs) -> int:
@@ -86,6 +91,7 @@ def run_demo(args: DemoArgs) -> int:
         target=target,
         duration_s=args.duration_s,
         record=args.record,
+        force=args.force,
         no_record=args.no_record,
         no_ui=args.no_ui,
         json_doc=args.json_doc,
@@ -98,6 +104,7 @@ def run_demo(args: DemoArgs) -> int:
         on_metronome=lambda on, cadence: _demo_metronome(world, step_length, on, cadence),
         observers=args.observers,
         view=args.view,
+        prepare=args.prepare,
     )
     return run_live(live_args)
 

@@ -249,12 +249,16 @@ class Session:
         """The duration (session clock), the end of a replay, and devices that never spoke
         (real seconds: how long the host waits, whatever the devices' speedup)."""
         o, st, belt = self.options, self.state, self.belt
-        if o.duration_s is not None and st.elapsed_s >= o.duration_s:
+        ended = o.duration_s is not None and st.elapsed_s >= o.duration_s
+        ended = ended and not self._stop_requested.is_set()  # the duration ends here
+        if ended:
             self.request_stop("duration reached")
         waited = time.monotonic() - self._t0_wall
         waiting = o.diagnose_s > 0 and waited >= o.diagnose_s
         waiting = waiting and not self._stop_requested.is_set()
-        if waiting and st.health.frames == 0:
+        # a session over before that wait, not a byte from the box: said all the same
+        silent = ended and o.diagnose_s > 0 and self.box_bytes == 0
+        if (waiting or silent) and st.health.frames == 0:
             raise diagnose(
                 o.box_url,
                 bytes(self._box_sample),

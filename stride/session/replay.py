@@ -33,6 +33,8 @@ from stride.session.sources import ReplaySource
 from stride.session.state import SessionState
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from stride.view import ViewAddress
     from stride.view.attach import SessionView
 
@@ -47,6 +49,9 @@ class ReplayArgs:
     #: ``--view`` (see :class:`stride.session.run.LiveArgs`); the view runs in recording
     #: time (belt and steps on the recording's clock, the lines at the replay's pace).
     view: ViewAddress | SessionView | None = None
+    #: Called once the recording is found readable, before it plays (the CLI's first-run
+    #: compile: a wrong path or speed is said at once, not after it).
+    prepare: Callable[[], None] | None = None
 
 
 def parse_replay_speed(text: str) -> float:
@@ -68,6 +73,8 @@ def run_replay(args: ReplayArgs) -> int:
     speed = parse_replay_speed(args.speed)
     reader = SessionReader(args.recording)
     pipeline, streams, target = pipeline_for(reader)
+    if args.prepare is not None:
+        args.prepare()
     ui = want_ui(args.no_ui)
     view, owned = start_view(args.view, json_lines=not ui)
     try:

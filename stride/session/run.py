@@ -41,6 +41,7 @@ from stride.ingest.pipeline import (
 )
 from stride.session.checks import (
     check_history_db,
+    check_port_exists,
     check_record_dir,
     default_record_dir,
     waiting_for_history,
@@ -59,6 +60,8 @@ from stride.session.state import SessionState
 from stride.session.treadmill import TreadmillBelt, TreadmillSource
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from stride.view import ViewAddress
     from stride.view.attach import SessionView
 
@@ -102,6 +105,9 @@ class LiveArgs:
     out: TextIO | None = None
     #: ``--csv-map``: the box is a board printing CSV lines, read with this column map.
     csv: CsvLineConfig | None = None
+    #: Called once the arguments are checked, before anything opens (the CLI's first-run
+    #: compile: a typo is said at once, not after it).
+    prepare: Callable[[], None] | None = None
 
 
 def want_ui(no_ui: bool) -> bool:
@@ -257,6 +263,9 @@ def live_session(args: LiveArgs) -> LiveRun:
         check_record_dir(record_dir, force=args.force)
     if args.history:
         check_history_db(args.db)
+    check_port_exists(args.port)
+    if args.prepare is not None:
+        args.prepare()
     ui = want_ui(args.no_ui)
     view, owned = start_view(args.view, json_lines=not ui)  # before any device: a bad port
     try:  # is one line and nothing recorded

@@ -274,3 +274,41 @@ def test_the_plot_draws_each_side_as_the_reports_do(
     for ax in (ax_sig, ax_len):
         legend = ax.get_legend().get_window_extent(renderer)
         assert legend.x0 >= ax.get_window_extent(renderer).x1  # beside, over no line
+
+
+def test_symmetry_table_says_each_columns_sign() -> None:
+    """SI is positive when the left side is larger, GA never negative, and SA as published
+    negative then (docs/metrics.md): the table's heading must not say "positive = left
+    larger" of all of them."""
+    from rich.console import Console
+
+    from stride.cli.analyze_tables import _symmetry_table
+    from stride.core.symmetry import symmetry
+
+    left_longer = {"step_length": symmetry(0.65, 0.55).as_dict()}
+    console = Console(width=100, record=True, color_system=None)
+    console.print(_symmetry_table({"symmetry": left_longer}))
+    text = " ".join(console.export_text().split())
+    assert "16.7" in text and "-5.3" in text  # SI +16.7 %, SA -5.3 % for the longer left step
+    assert "positive = left larger)" not in text
+    assert "SI > 0: left larger" in text and "SA as published: < 0" in text
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "example"),
+    [("--step-length", "5", "--step-length 0.60"), ("--spacing", "-0.3", "--spacing 0.30")],
+)
+def test_an_implausible_target_is_refused_with_an_example_of_its_own(
+    session: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    value: str,
+    example: str,
+) -> None:
+    """--step-length 5 (metres) was answered "give metres, e.g. 0.30": a spacing, half a
+    step. Each option's own example and the plausible range are named."""
+    code, _out, err = _run(["analyze", str(session), option, value], monkeypatch, capsys)
+    err = without_kernel_notice(err)
+    assert code == 1 and err.count("\n") == 1, err
+    assert f"{option} {float(value)} m is implausible (0.05-3 m)" in err and example in err, err

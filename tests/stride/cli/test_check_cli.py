@@ -180,3 +180,11 @@ def test_a_check_length_that_is_not_a_length_is_a_usage_error(seconds: str) -> N
     run = stride_in_process("check", "--port", "sim://box?seed=1", "--seconds", seconds)
     assert run.returncode == 2 and "--seconds" in run.stderr, run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_port_that_does_not_exist_prints_no_guide(tmp_path: Path) -> None:
+    """The guide ("Lift each foot, ...") is for a box that answers: a wrong port is the
+    one error line alone, with nothing on standard output."""
+    run = stride_in_process("check", "--port", str(tmp_path / "ttyNOPE"), "--seconds", "1")
+    one_line_error(run, "does not exist")
+    assert run.stdout == ""

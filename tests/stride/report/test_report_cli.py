@@ -71,3 +71,14 @@ def test_a_damaged_recording_analysed_for_the_report_says_so(
     run = stride_in_process("report", str(fresh), "--out", str(clean), "--step-length", "0.6")
     assert run.returncode == 0 and "warning" not in run.stderr
     assert "Reading the recording" not in clean.read_text()
+
+
+def test_adherence_goal_goes_with_subject_only(session_dir: Path, tmp_path: Path) -> None:
+    """A session report has no adherence plot: --adherence-goal there (150 even) was taken
+    without a word; it is refused as --db is, a usage error."""
+    out = tmp_path / "x.html"
+    run = stride_in_process(
+        "report", str(session_dir), "--adherence-goal", "150", "--out", str(out)
+    )
+    assert run.returncode == 2 and "--adherence-goal is only used with --subject" in run.stderr
+    assert not out.exists()

@@ -180,3 +180,16 @@ def test_a_dfa_alpha_too_short_to_compute_is_said_in_words() -> None:
     assert one.startswith("DFA alpha L 0.81 (80 strides), R not computed (60 strides): fewer")
     assert one.endswith("not to be read as a finding")
     assert "none" not in both + one
+
+
+def test_an_overground_session_says_its_passes_in_the_header(tmp_path: Path) -> None:
+    """Course mode's step lengths come from the passes: the header says how many passes of
+    what length and how many were measured, as `stride analyze` does ("course: 9 passes of
+    10 m, 9 measured"); a treadmill session has no such row."""
+    from stride.report.session import SessionData, _info_rows
+
+    passes = [{"steps": 17, "measured": True}] * 8 + [{"steps": 5, "measured": False}]
+    summary = {"steps": 188, "course": {"pass_length_m": 10.0, "passes": passes}}
+    rows = dict(_info_rows(SessionData(tmp_path, [], summary, {})))
+    assert rows["course"] == "9 passes of 10 m, 8 measured (step lengths from the passes)"
+    assert "course" not in dict(_info_rows(SessionData(tmp_path, [], {"steps": 188}, {})))
