@@ -152,11 +152,16 @@ def test_a_choreic_walker_has_every_closed_pass_measured(
         pytest.param(270, id="every-other-turn-missed"),
         # seed 1432 (held out, then seen): 17 passes, one of them measured as 10 m (+155 %)
         pytest.param(1432, id="a-split-pass-measured"),
+        # seed 1639 (held out, then seen): two of every three turns missed, 3 passes of 62
+        # (three passes and two turns each: 3 x 18 + 2 x 4) where the truth has 8 of 18;
+        # learning from (n - 2m) / 3 finds them, the session 41.5 nats likelier
+        pytest.param(1639, id="two-of-every-three-turns-missed"),
     ],
 )
 def test_a_reading_whose_passes_all_agree_a_turn_off_is_not_kept(seed: int, tmp_path: Path) -> None:
     # learning started again from the count such a reading's pass would have were it so
-    # (2n + m or (n - m) / 2) finds the truth's reading, the session far likelier under it
+    # (2n + m, (n - m) / 2, or (n - (k - 1) m) / k) finds the truth's reading, the session
+    # far likelier under it
     signals, result = _analysed(tmp_path, "huntington:0.7", seed)
     measured = _check(result.summary, tmp_path, True, _seen_until(signals))
     assert measured == len(closed_passes(read_truth(tmp_path))) == 8

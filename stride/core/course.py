@@ -85,6 +85,7 @@ from numpy.typing import NDArray
 from stride.core.course_edges import settle_edges
 from stride.core.course_fit import Phases, count_unlike, first_laws, learn_and_segment
 from stride.core.course_segment import Segmentation, end_uncertain
+from stride.core.course_stats import ratio_spread
 from stride.core.course_weights import step_weights
 from stride.core.step_ratios import SLOW_REFERENCE, WalkingReadings, step_ratios, swing_ratios
 from stride.core.steps import FLAG_ALTERNATION, FLAG_GAP, StepTable
@@ -246,11 +247,12 @@ def stood_pauses(
 
 
 def _segmentation(
-    table: StepTable, ratio: NDArray[np.float64], found: list[Pass], p: CourseParams
-) -> Segmentation | None:
+    table: StepTable, ratio: NDArray[np.float64], found: list[Pass], p: CourseParams,
+    fewest: float = math.inf,
+) -> Segmentation | None:  # fmt: skip
     """The threshold's passes and turns start the walker's laws (:mod:`stride.core.course_fit`),
     learnt again from the whole session; None when the threshold found too few passes to
-    say what is typical."""
+    say what is typical (``fewest``: the fewest steps a pass can take, :func:`course_passes`)."""
     counts = np.array([ps.rows.size for ps in found if ps.closed and not ps.missing_data], float)
     if counts.size < p.min_passes_to_compare:
         return None
@@ -273,22 +275,27 @@ def _segmentation(
     if stood is not None:
         ratio = np.where(stood, np.nan, ratio)
     settings = (p.turn_steps, p.slow_factor, phase, p.count_tolerance, p.other_count_margin)
-    return learn_and_segment(readings_of, ratio, laws, *settings)
+    return learn_and_segment(readings_of, ratio, laws, *settings, fewest)
 
 
 def course_passes(
-    table: StepTable, params: CourseParams | None = None, ratio: NDArray[np.float64] | None = None
+    table: StepTable,
+    params: CourseParams | None = None,
+    ratio: NDArray[np.float64] | None = None,
+    pass_length_m: float | None = None,
 ) -> list[Pass]:
     """The passes of a table in IC order, with what closes them and how sure their ends
     are: the session's segmentation when the threshold finds enough passes to say what a
     pass and a turn take in this walker, else the threshold's passes (``ratio``: the
-    table's :func:`step_ratios`, when already at hand)."""
+    table's :func:`step_ratios`, when already at hand; ``pass_length_m``: passes that are
+    several of the walker's are looked for, :func:`~stride.core.course_rivals.other_counts`)."""
     p = params or CourseParams()
     ratio = step_ratios(table) if ratio is None and len(table) else ratio
     found = threshold_passes(table, p, ratio)
     if not found or ratio is None:
         return found
-    model = _segmentation(table, ratio, found, p)
+    fewest = math.inf if pass_length_m is None else pass_length_m / PLAUSIBLE_STEP_M[1]
+    model = _segmentation(table, ratio, found, p, fewest)
     if model is None:
         return found
     broken = (table.flags & (FLAG_GAP | FLAG_ALTERNATION)) != 0
@@ -322,15 +329,6 @@ def _pass_record(ps: Pass, params: CourseParams) -> dict[str, object]:
         record["closed_probability"] = round(ps.closed_probability, 3)
         record["end_uncertain"] = end_uncertain(ps.closed_probability, params.min_confidence)
     return record
-
-
-def ratio_spread(ratio: NDArray[np.float64], slow: NDArray[np.bool_]) -> float:
-    """Robust SD (1.4826 MAD) of the walking steps' step-time ratios: how far a walking
-    step's time strays from its neighbours' in this walker."""
-    r = ratio[np.isfinite(ratio) & ~slow]
-    if r.size < 2:
-        return 0.0
-    return float(1.4826 * np.median(np.abs(r - np.median(r))))
 
 
 def unclear_ends(ps: Pass, ratio: NDArray[np.float64], params: CourseParams, spread: float) -> bool:
@@ -418,7 +416,7 @@ def apply_course(
     step_len = np.full(len(table), np.nan)
     stride_len = np.full(len(table), np.nan)
     ratio = step_ratios(table)
-    passes = course_passes(table, p, ratio)
+    passes = course_passes(table, p, ratio, pass_length_m)
     with np.errstate(invalid="ignore"):
         slow = ratio > p.slow_factor
     spread = ratio_spread(ratio, slow)

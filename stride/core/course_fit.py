@@ -396,6 +396,7 @@ def learn_and_segment(
     phase: Phases | None = None,
     count_tolerance: float | None = None,
     margin: float = math.inf,
+    fewest: float = math.inf,
 ) -> Segmentation | None:
     """:data:`LEARNING_ROUNDS` rounds of learning the laws, each with the walking steps'
     reference taken again from the steps likely walking (``readings_of``: the step-time
@@ -415,7 +416,8 @@ def learn_and_segment(
     every pass, or every other turn missed: :func:`other_counts`); with a finite
     ``margin``, learning starts again from those counts too, and such a reading replaces
     the first only when its passes agree and the record is likelier under it by more than
-    ``margin`` nats."""
+    ``margin`` nats; so can a reading that misses all but every third turn or more, when
+    the walker's pass it implies takes at least ``fewest`` steps (:func:`other_counts`)."""
     readings_of = taken_once(readings_of)  # the learnings below share them
     ev = laws.evidence(ratio, phase)  # every start below differs from ``laws`` in its counts
 
@@ -428,7 +430,7 @@ def learn_and_segment(
         return None if first is None else first[0]
     best, kept = first, laws
     unlike = unlike_counts(first[0], count_tolerance)
-    others = other_counts(first[2]) if math.isfinite(margin) else []
+    others = other_counts(first[2], fewest) if math.isfinite(margin) else []
     for k, count in enumerate([*unlike, *others]):
         start = replace(
             laws, pass_count=float(count), pass_sd=max(MIN_COUNT_SD, FIRST_COUNT_SHARE * count)

@@ -80,14 +80,24 @@ def rival_starts(first: Laws, learnt: Laws, share: float) -> Iterator[Laws]:
             )
 
 
-def other_counts(learnt: Laws) -> list[float]:
+def other_counts(learnt: Laws, fewest: float = math.inf) -> list[float]:
     """Typical pass counts that a reading whose passes all agree (``learnt``: its laws) can
     be wrong by, learning from it climbing back to it: a turn read inside every pass (the
     walker's pass is two of its passes and a turn between them) or every other turn missed
     (its pass is two of the walker's and a turn). Every pass covers the same distance, so
-    either reading's passes agree too."""
+    either reading's passes agree too. So do a reading's that misses all but every
+    ``k``-th turn (its pass is ``k`` of the walker's and ``k - 1`` turns: the walker's
+    pass ``(n - (k - 1) m) / k`` steps), for ``k`` from 3 while that count is at least
+    ``fewest``, the fewest steps a pass can take (the pass length over the longest
+    plausible step: ``PLAUSIBLE_STEP_M`` of :mod:`stride.core.course`); a reading of passes
+    that long is then not the only one its own steps allow."""
     n, m = round(learnt.pass_count), round(learnt.turn_count)
-    return [c for c in (2.0 * n + m, (n - m) / 2) if c >= 2]
+    out = [c for c in (2.0 * n + m, (n - m) / 2) if c >= 2]
+    k = 3
+    while (c := (n - (k - 1) * m) / k) >= max(fewest, 2.0):
+        out.append(c)
+        k += 1
+    return out
 
 
 def rival_gaps(

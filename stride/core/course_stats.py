@@ -146,3 +146,13 @@ def turn_evidence(
     return evidence.course_evidence_sum(
         terms, ratio, own_all, weighed, log_spreads, 0.5 * (nu + 1), MAX_STEP_EVIDENCE
     )
+
+
+def ratio_spread(ratio: NDArray[np.float64], slow: NDArray[np.bool_]) -> float:
+    """Robust SD (1.4826 MAD) of the walking steps' step-time ratios: how far a walking
+    step's time strays from its neighbours' in this walker (course mode's threshold alone,
+    :func:`~stride.core.course.unclear_ends`)."""
+    r = ratio[np.isfinite(ratio) & ~slow]
+    if r.size < 2:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(r - np.median(r))))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 from stride.core.course_fit import Laws
-from stride.core.course_rivals import rival_gaps, rival_starts
+from stride.core.course_rivals import other_counts, rival_gaps, rival_starts
 from stride.core.course_segment import Segmentation
 
 
@@ -56,3 +56,16 @@ def test_a_rival_whose_passes_take_another_count_lacks_the_passes_of_this_one() 
     assert rival_gaps(kept, 100.0, [(same, 100.0, None)]) == [math.inf] * 3  # type: ignore[list-item]
     # passes of 18 and 19 (median 18.5): a pass of 19 is within a step of it, kept
     assert rival_gaps(mixed, 100.0, [(mixed, 99.0, None)]) == [math.inf] * 3  # type: ignore[list-item]
+
+
+def test_a_reading_of_passes_long_enough_to_be_several_starts_from_each_count() -> None:
+    # passes of 62 and turns of 4: a turn read inside every pass (128), every other turn
+    # missed (29), and all but every k-th turn missed, (62 - 4 (k - 1)) / k: 18, 12.5, 9.2
+    # and 7 (k = 3..6), down to the fewest steps a 10 m pass takes at 1.5 m a step (6.67)
+    kept = Laws(62.0, 0.5, 4.0, 0.5, 0.17, 1.36, 0.17)
+    assert other_counts(kept) == [128.0, 29.0]  # no pass length: as before
+    counts = other_counts(kept, 10.0 / 1.5)
+    assert counts[:2] == [128.0, 29.0]
+    assert [round(c, 2) for c in counts[2:]] == [18.0, 12.5, 9.2, 7.0]
+    # a walker's own passes of 18: only the two counts a turn off throughout
+    assert other_counts(Laws(18.0, 0.5, 4.0, 0.5, 0.13, 1.28, 0.2), 10.0 / 1.5) == [40.0, 7.0]
