@@ -283,7 +283,8 @@ def scan(
     cells_at = column(np.int64(0))  # their trackers (int64, not the literal 0: see above)
     ep = envelope_params(p)
     # the sensors' baselines under the sum's rule for a far block minimum (read once: in
-    # the loop, a read of ``p`` waits for the stores into the state arrays before it)
+    # the loop LLVM reads ``p`` again at each block end, the state arrays' stores before
+    # it may have written it)
     gp = (p[P_JUMP], p[P_BASE_N] - 1.0)
     c0 = cols[0]
     c1 = cols[nk - 1]
