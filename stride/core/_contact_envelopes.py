@@ -161,6 +161,13 @@ def _codegen(lanes: int) -> Any:
 
 def _block_end(context: Any, builder: Any, signature: Any, args: Any, lanes: int) -> Any:
     trv, j0, epv, gpv = args
+    # the function this is lowered into (the overloads' impl below) always inlined into
+    # its caller, the scan: with the far-minimum rule it grew past LLVM's inlining
+    # threshold, and a call on every block end (its dozen arguments through the stack,
+    # the scan's vector registers saved and reloaded around it) cost the scan 1-5 %;
+    # numba's own ``inline="always"`` of the overloads types the scan again (its first
+    # compile about 10 % longer), LLVM's attribute costs the compile next to nothing
+    builder.function.attributes.add("alwaysinline")
     arr = context.make_array(signature.args[0])(context, builder, trv)
     first = builder.gep(arr.data, [j0])
     vec_t = ir.VectorType(_F64, lanes)

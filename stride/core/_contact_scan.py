@@ -282,6 +282,10 @@ def scan(
     cq = np.empty((4, CELLS), np.float64)
     cells_at = column(np.int64(0))  # their trackers (int64, not the literal 0: see above)
     ep = envelope_params(p)
+    # the sensors' baselines under the sum's rule for a far block minimum (read once: in
+    # the loop LLVM reads ``p`` again at each block end, the state arrays' stores before
+    # it may have written it)
+    gp = (p[P_JUMP], p[P_BASE_N] - 1.0)
     c0 = cols[0]
     c1 = cols[nk - 1]
     sh0 = 48 - 16 * c0
@@ -918,8 +922,7 @@ def scan(
             tr[T_BMIN] = np.inf
             tr[T_BMAX] = -np.inf
             tr[T_BCNT] = 0.0
-            # the sensors' baselines under the sum's rule for a far block minimum
-            gp = (p[P_JUMP], p[P_BASE_N] - 1.0)
+            # the sensors' baselines under the sum's rule for a far block minimum (gp)
             if wide:  # a page's sensors eight at a time (an insole's foot)
                 for k in range(0, n_lanes, PAGE):
                     envelopes8(tr, column(k), ep, gp)
