@@ -135,6 +135,7 @@ from stride.core._contact_state import (
     P_BASE_N,
     P_BLOCK,
     P_DEEP,
+    P_DIP,
     P_EXTEND,
     P_F_MID,
     P_GAP_DT,
@@ -268,6 +269,7 @@ def scan(
     jump = p[P_JUMP]
     back_most = p[P_ONSET_BACK]
     deep_rule = p[P_DEEP] != 0.0
+    dip_rule = p[P_DIP] != 0.0
     # flags for the helpers as run-time bools: a literal True or False would compile the
     # helper once more (see the module docstring)
     yes = n >= 0
@@ -842,7 +844,18 @@ def scan(
                         # back to the confirmation level before a whole swing
                         fs[S_STATE] = STANCE
                         if fs[S_LIFTED] != 0.0:
-                            if fs[S_LONG] == 0.0 and touch_rule:
+                            if (
+                                dip_rule
+                                and fs[S_BELOW] == 1.0
+                                and fs[S_FC_I] == gi - 1.0
+                                and s - xp > jump * (tr[T_H] - tr[T_L]) + 2.0 * tr[T_NS]
+                            ):
+                                # the dip's one reading below the contact level was the
+                                # last, in the unloaded band, and this one above it by a
+                                # jump and the swing's noise (not a still foot's): a
+                                # glitch, no lift
+                                fs[S_LIFTED] = 0.0
+                            elif fs[S_LONG] == 0.0 and touch_rule:
                                 # every part so far was a short touch: start at this one
                                 fs[S_TOUCHES] += 1.0
                                 gap_open = fs[S_GAP_OPEN]

@@ -73,7 +73,8 @@ P_LOAD_N = 19  # blocks (1-2) that must all reach a higher level before the load
 P_HOLD = 20  # 1: while the foot is loaded, the baseline does not follow lower readings
 P_JUMP = 21  # a level beyond the envelopes by more than this fraction of their range waits
 P_DEEP = 22  # 1: one reading far below the baseline (a glitch) moves no contact state
-N_P = 23
+P_DIP = 23  # 1: a lift one reading long, straight back to the confirmation level, is none
+N_P = 24
 
 # --- per-foot state (fs[:]) ---
 S_STATE = 0

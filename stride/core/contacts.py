@@ -51,6 +51,12 @@ sum of its sensors):
   below the onset level for tens of ms; else a glitch in the load's rise dated the
   initial contact at the glitch (as the "last upward crossing", or as the loading after
   a "touch"). A second such reading in a row is taken as it is (a level that far down).
+  A dip whose only reading at or below the contact level is in the unloaded band, the
+  next reading back at the confirmation level (above it by more than
+  ``confirm_jump_frac`` of the range and twice the swing's noise band), is no lift
+  (``quick_dip_no_lift``): a foot does not unload and load again within one sample;
+  else a heel's glitch to its unloaded level, the toe not loaded yet, restarted the
+  contact after it (the touch rule), 60-80 ms late.
 - **Initial contact.** A contact exists once the force reaches the confirmation level;
   it began at the last upward crossing of the onset level before that (sub-sample, linear
   interpolation). Why the last one: a toe touch during late swing, after which the force
@@ -232,6 +238,13 @@ class ContactParams(NamedTuple):
     #: foot that lifts off reads its unloaded level, not far below it (a glitch in the
     #: load's rise otherwise dated the initial contact at the glitch)
     deep_no_lift: bool = True
+    #: a dip whose only reading at or below the contact level is in the unloaded band (a
+    #: lift), the next one at the confirmation level and above it by more than
+    #: confirm_jump_frac of the range and twice the swing's noise band, is no lift (the
+    #: same part of the contact goes on): a foot does not unload and load again within one
+    #: sample (a glitch on the heel, the toe not yet loaded, otherwise restarted the
+    #: contact after it)
+    quick_dip_no_lift: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -391,6 +404,7 @@ def _param_vector(fs: float, params: ContactParams) -> NDArray[np.float64]:
     vec[_k.P_HOLD] = 1.0 if p.hold_base else 0.0
     vec[_k.P_JUMP] = p.confirm_jump_frac
     vec[_k.P_DEEP] = 1.0 if p.deep_no_lift else 0.0
+    vec[_k.P_DIP] = 1.0 if p.quick_dip_no_lift else 0.0
     return vec
 
 

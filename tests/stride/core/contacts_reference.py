@@ -138,6 +138,7 @@ class Foot:
             "hold": 1.0 if p.hold_base else 0.0,
             "jump": p.confirm_jump_frac,
             "deep": 1.0 if p.deep_no_lift else 0.0,
+            "dip": 1.0 if p.quick_dip_no_lift else 0.0,
         }
         self.min_swing_n = max(1, math.ceil(p.min_swing_s * fs))
         self.gap_dt = p.gap_factor / fs
@@ -364,7 +365,7 @@ class Foot:
             if s_ >= mid:
                 if self.lifted:
                     self.swing_sample(s_, ti, i)
-                self.rejoin()
+                self.rejoin(i, s_)
                 return
             if s_ <= low:
                 if self.above:
@@ -405,11 +406,16 @@ class Foot:
             # a scuff: the foot was swinging all along, the scuff included
             self.below = self.on["swung"] + i - self.on["part_i"]
 
-    def rejoin(self) -> None:
+    def rejoin(self, i: int, s_: float) -> None:
         """The force came back to the confirmation level before a whole swing."""
         self.state = "stance"
         if not self.lifted:
             return  # the foot never left: the same part goes on
+        foot = self.foot
+        up = self.c["jump"] * (foot.high_env - foot.low_env) + 2.0 * foot.swing_band
+        if self.c["dip"] and self.below == 1 and self.fc["i"] == i - 1 and s_ - foot.prev > up:
+            self.lifted = False  # one reading in the unloaded band: a glitch, no lift
+            return
         if not self.on["long"] and self.p.touch_rule:
             # every part so far was a short touch: the contact starts at this loading
             self.touches += 1
