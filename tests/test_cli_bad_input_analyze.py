@@ -108,6 +108,20 @@ def test_damaged_recording_is_analysed_with_the_damage_said(
     assert table.returncode == 0 and "stride: warning:" in table.stderr
 
 
+@pytest.mark.parametrize("json_out", [False, True])
+def test_a_torn_recording_without_strides_says_the_damage_in_its_error(
+    recording: Path, tmp_path: Path, json_out: bool
+) -> None:
+    """Torn a second in (a few frames, no stride): the error said only "check that each
+    foot's sensor works", dropping the damage a recording with strides is warned of."""
+    rec = tmp_path / "copy"
+    shutil.copytree(recording, rec)
+    os.truncate(rec / "streams" / "box.rec", 3000)
+    run = _stride("analyze", str(rec), *(["--json"] if json_out else []))
+    _one_line_error(run, "no usable strides", "stream 'box'", "1 torn", "restore it from a backup")
+    assert run.stdout == ""
+
+
 def test_clean_recording_has_no_warning_and_zero_damage(recording: Path) -> None:
     run = _process("analyze", str(recording), "--json")
     assert run.returncode == 0 and run.stderr == ""
