@@ -186,6 +186,16 @@ def test_reader_names_a_missing_stream_file(recording: Path, tmp_path: Path) -> 
 
 
 # -- report ------------------------------------------------------------------------------
+def test_report_of_a_folder_that_is_no_recording_names_what_report_takes(tmp_path: Path) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    out = tmp_path / "r.html"
+    run = _stride("report", str(folder), "--out", str(out))
+    _one_line_error(run, "not a session recording", "stride live", "stride analyze")
+    assert ".hea" not in run.stderr and ".txt" not in run.stderr
+    assert not out.exists()
+
+
 def test_report_db_with_session_dir_is_a_usage_error(recording: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.html"
     run = _process("report", str(recording), "--db", str(tmp_path / "h.sqlite"), "--out", str(out))
