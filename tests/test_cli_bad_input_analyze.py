@@ -59,6 +59,25 @@ def test_output_under_a_file_is_one_line_and_the_file_is_kept(
     assert notes.read_text() == "keep me"
 
 
+@pytest.mark.parametrize("name", ["plot.txt", "plot", "plot.jpg"])
+def test_a_plot_name_no_figure_format_has_is_refused_before_the_analysis(
+    recording: Path, tmp_path: Path, name: str
+) -> None:
+    """``--plot out.txt`` wrote a PNG under that name, silently."""
+    run = _stride("analyze", str(recording), "--plot", str(tmp_path / name))
+    _one_line_error(run, "--plot", ".png, .svg or .pdf")
+    assert run.stdout == "" and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("name", "head"), [("p.svg", b"<?xml"), ("p.PDF", b"%PDF")])
+def test_a_plot_is_written_in_the_format_its_extension_names(
+    recording: Path, tmp_path: Path, name: str, head: bytes
+) -> None:
+    run = _stride("analyze", str(recording), "--plot", str(tmp_path / name))
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / name).read_bytes().startswith(head)
+
+
 def test_output_in_a_missing_folder_is_one_line(recording: Path, tmp_path: Path) -> None:
     run = _stride("analyze", str(recording), "--steps-csv", str(tmp_path / "nope" / "s.csv"))
     _one_line_error(run, "does not exist")
