@@ -87,13 +87,13 @@ def current_alerts(state: SessionState, now: float, *, keys: bool | None = None)
         out.append(Alert("error", text, "recording"))
     what = "lines" if h.csv_lines else "frames"
     if h.decoder_stalled:
+        why = (
+            "recorded at a wrong baud rate or from another device"
+            if state.replay
+            else "wrong baud rate or protocol (the box restarted in another mode?)"
+        )
         out.append(
-            Alert(
-                "error",
-                f"Sensor box bytes arrive but no {what} decode - wrong baud rate or protocol "
-                "(the box restarted in another mode?)",
-                "not-decoding",
-            )
+            Alert("error", f"Sensor box bytes arrive but no {what} decode - {why}", "not-decoding")
         )
     damaged = h.box_connected and h.crc_errors_per_s >= DAMAGED_PER_S
     # a replay's advice is about the recording: there is no cable to check now
