@@ -16,8 +16,10 @@ _FACTORS = {"kmh": KMH, "km/h": KMH, "kph": KMH, "mph": MPH, "mps": 1.0, "m/s": 
 _SPEED = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(km/h|kmh|kph|mph|mps|m/s)\s*$", re.IGNORECASE)
 
 
-def parse_speed(text: str) -> float:
-    """Return the speed in m/s; the unit is required so that 3.5 is never ambiguous."""
+def parse_speed(text: str, *, most_mps: float = 10.0) -> float:
+    """Return the speed in m/s; the unit is required so that 3.5 is never ambiguous.
+    Above ``most_mps`` it is refused (a caller with a narrower range of its own gives
+    ``math.inf`` and says that range: one message for one problem)."""
     m = _SPEED.match(text)
     if not m:
         raise InputError(
@@ -25,8 +27,8 @@ def parse_speed(text: str) -> float:
             fix="write a number and a unit, e.g. 3.5kmh, 2.2mph or 1.0mps",
         )
     value = float(m.group(1)) * _FACTORS[m.group(2).lower()]
-    if value > 10.0:
-        raise InputError(f"speed {text!r} is above 10 m/s", fix="check the unit")
+    if value > most_mps:
+        raise InputError(f"speed {text!r} is above {most_mps:g} m/s", fix="check the unit")
     return value
 
 

@@ -6,6 +6,7 @@ the parsing of every option is tested without the CLI.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -60,7 +61,8 @@ def build_spec(
     )
     return SessionSpec(
         minutes=minutes,
-        speed_mps=parse_speed(speed),
+        # on a belt, any speed outside a walking one is said by SessionSpec, in one message
+        speed_mps=parse_speed(speed, most_mps=10.0 if overground else math.inf),
         params=params,
         profile=prof.label,
         seed=seed,

@@ -75,7 +75,8 @@ class SessionSpec:
             )
         if not self.overground and not (0.2 <= self.speed_mps <= 3.0):
             raise InputError(
-                f"belt speed {self.speed_mps:.2f} m/s is not a walking speed (0.2..3.0 m/s)",
+                f"belt speed {self.speed_mps:.2f} m/s ({self.speed_mps * 3.6:.1f} km/h) is not a "
+                "walking speed (0.2..3.0 m/s, 0.7..10.8 km/h)",
                 fix="give e.g. --speed 3.6kmh",
             )
         if self.seed < 0:

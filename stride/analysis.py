@@ -83,6 +83,7 @@ def run(
     load_analysis_kernels(dtype, "all" if keep_samples else "scan")
     t1 = time.perf_counter()
     loading = 0.0
+    given = config
     config = with_session_defaults(config, signals.meta)
     outages = signals.meta.get("belt_outages")
     rates = signals.meta.get("heart_rates_bpm")
@@ -112,13 +113,21 @@ def run(
         why = ""
         if isinstance(flagged, dict):
             why = ", ".join(f"{k} {v}" for k, v in flagged.items() if v)
-        warned = result.summary.get("warnings")
+        # what reading it met (the damage skipped) and what the detector saw, as a
+        # record with strides says it on stderr: the damage may be why there are none
+        notes = read_notes(path, signals.meta, given)
+        said = notes.sentences(path, result.summary)
         raise InputError(
             f"{path}: no usable strides ({len(result.steps)} steps detected"
             + (f"; flagged: {why}" if why else "")
             + ")"
-            + (f"; {'; '.join(map(str, warned))}" if isinstance(warned, list) else ""),
-            fix="check that the record contains walking and that each foot's sensor works",
+            + "".join(f"; {s}" for s in said),
+            fix=(
+                "the recording is damaged: restore it from a backup, else check"
+                if notes.damage is not None and notes.damage.get("skipped_chunks")
+                else "check"
+            )
+            + " that the record contains walking and that each foot's sensor works",
         )
     return signals, result, Timing(read_s, t2 - t1 - loading, samples, t0 - tp + t1 - tk + loading)
 

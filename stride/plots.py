@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from devices.errors import InputError
 from devices.files import atomic_write
 from stride.core.analyzer import Analysis
 from stride.core.signals import GaitSignals
@@ -20,6 +21,22 @@ from stride.core.targets import Target
 
 #: Seconds of signal drawn in the top panel (a whole 5-minute record would be a smear).
 WINDOW_S = 20.0
+
+#: The figure's format by its file's extension (matplotlib writes each).
+FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+
+def plot_format(path: str | os.PathLike[str]) -> str:
+    """The format ``path``'s extension names; InputError for any other (a PNG written
+    under a ``.txt`` or ``.jpg`` name would open as garbage or not at all)."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise InputError(
+            f"--plot {path}: {'no extension' if not suffix else repr(suffix)} names no figure "
+            "format stride writes",
+            fix="end the name with .png, .svg or .pdf",
+        )
+    return FORMATS[suffix]
 
 
 def plot_analysis(
@@ -29,7 +46,9 @@ def plot_analysis(
     target: Target | None = None,
     window_s: float = WINDOW_S,
 ) -> Path:
-    """Write the figure to ``path`` (PNG) and return the path."""
+    """Write the figure to ``path`` (PNG, SVG or PDF by its extension: :func:`plot_format`)
+    and return the path."""
+    fmt = plot_format(path)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -92,7 +111,7 @@ def plot_analysis(
     ax_len.set_ylabel(label)
     ax_len.set_title("Usable steps per side")
     ax_len.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
-    png = io.BytesIO()
-    fig.savefig(png, format="png", dpi=100)
+    figure = io.BytesIO()
+    fig.savefig(figure, format=fmt, dpi=100)
     plt.close(fig)
-    return atomic_write(out, png.getvalue())  # a full disk leaves no empty PNG behind
+    return atomic_write(out, figure.getvalue())  # a full disk leaves no empty file behind

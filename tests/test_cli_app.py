@@ -75,10 +75,11 @@ def test_error_hierarchy_derives_from_builtins() -> None:
 @pytest.mark.parametrize("command", ["session", "serve", "recovery", "demo"])
 def test_sim_help_lists_every_gait_profile(command: str) -> None:
     # a user picks a profile from `stride sim session --help`, not from an error message
-    from sim.profiles import PROFILES
+    from sim.profiles import DEFAULT_SEVERITY, PROFILES
+    from stride.cli.profile_help import DEFAULT_SEVERITY as SAID
     from stride.cli.profile_help import PROFILE_NAMES
 
-    assert tuple(PROFILES) == PROFILE_NAMES
+    assert tuple(PROFILES) == PROFILE_NAMES and SAID == DEFAULT_SEVERITY
     code = (
         "import sys\n"
         "from stride.cli.app import app\n"
@@ -93,6 +94,8 @@ def test_sim_help_lists_every_gait_profile(command: str) -> None:
     for name in PROFILES:
         assert f"{name}," in listed or f"{name};" in listed, (name, listed)
     assert "custom:step_length=10,stance=-8" in listed
+    # antalgic-left without a severity is antalgic-left:0.5: the help says so
+    assert f"severity 0-1; {DEFAULT_SEVERITY:g} when left out" in listed, listed
 
 
 def test_history_help_names_what_its_json_holds() -> None:

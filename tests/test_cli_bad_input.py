@@ -155,6 +155,26 @@ def test_replay_torn_stream_is_replayed_with_a_visible_warning(
     assert len(warnings) == 1 and "1 torn" in warnings[0]
 
 
+def test_replay_of_a_stream_that_decodes_to_nothing_is_refused_as_analyze_refuses_it(
+    recording: Path, tmp_path: Path
+) -> None:
+    from devices.recording.writer import StreamRecorder
+
+    rec, box = _copy(recording, tmp_path)
+    chunks = list(SessionReader(rec).chunks("box"))
+    box.unlink()
+    out = StreamRecorder(box, "box", "sensorbox-v1", sync_interval=60.0)
+    for host_t, data in chunks:  # another device's text lines where the box's frames were
+        out.append(b"T=21.5,H=40\n" * (len(data) // 12 + 1), host_t)
+    out.close()
+    assert _stride("analyze", str(rec)).returncode == 1
+    run = _stride("replay", str(rec), "--no-ui", "--speed", "max")
+    assert run.returncode == 1 and run.stdout == "", run.stderr
+    assert run.stderr.strip().splitlines()[-1].startswith("stride: error: ")
+    assert "decodes to no frame" in run.stderr and "nothing to replay" in run.stderr
+    assert "cable" not in run.stderr and "--baud" not in run.stderr
+
+
 def test_reader_names_a_missing_stream_file(recording: Path, tmp_path: Path) -> None:
     rec, box = _copy(recording, tmp_path)
     box.unlink()
@@ -166,6 +186,16 @@ def test_reader_names_a_missing_stream_file(recording: Path, tmp_path: Path) -> 
 
 
 # -- report ------------------------------------------------------------------------------
+def test_report_of_a_folder_that_is_no_recording_names_what_report_takes(tmp_path: Path) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    out = tmp_path / "r.html"
+    run = _stride("report", str(folder), "--out", str(out))
+    _one_line_error(run, "not a session recording", "stride live", "stride analyze")
+    assert ".hea" not in run.stderr and ".txt" not in run.stderr
+    assert not out.exists()
+
+
 def test_report_db_with_session_dir_is_a_usage_error(recording: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.html"
     run = _process("report", str(recording), "--db", str(tmp_path / "h.sqlite"), "--out", str(out))

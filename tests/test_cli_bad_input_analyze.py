@@ -59,6 +59,25 @@ def test_output_under_a_file_is_one_line_and_the_file_is_kept(
     assert notes.read_text() == "keep me"
 
 
+@pytest.mark.parametrize("name", ["plot.txt", "plot", "plot.jpg"])
+def test_a_plot_name_no_figure_format_has_is_refused_before_the_analysis(
+    recording: Path, tmp_path: Path, name: str
+) -> None:
+    """``--plot out.txt`` wrote a PNG under that name, silently."""
+    run = _stride("analyze", str(recording), "--plot", str(tmp_path / name))
+    _one_line_error(run, "--plot", ".png, .svg or .pdf")
+    assert run.stdout == "" and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("name", "head"), [("p.svg", b"<?xml"), ("p.PDF", b"%PDF")])
+def test_a_plot_is_written_in_the_format_its_extension_names(
+    recording: Path, tmp_path: Path, name: str, head: bytes
+) -> None:
+    run = _stride("analyze", str(recording), "--plot", str(tmp_path / name))
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / name).read_bytes().startswith(head)
+
+
 def test_output_in_a_missing_folder_is_one_line(recording: Path, tmp_path: Path) -> None:
     run = _stride("analyze", str(recording), "--steps-csv", str(tmp_path / "nope" / "s.csv"))
     _one_line_error(run, "does not exist")
@@ -106,6 +125,20 @@ def test_damaged_recording_is_analysed_with_the_damage_said(
     assert damage["bytes_skipped"] > 0
     table = _stride("analyze", str(rec))
     assert table.returncode == 0 and "stride: warning:" in table.stderr
+
+
+@pytest.mark.parametrize("json_out", [False, True])
+def test_a_torn_recording_without_strides_says_the_damage_in_its_error(
+    recording: Path, tmp_path: Path, json_out: bool
+) -> None:
+    """Torn a second in (a few frames, no stride): the error said only "check that each
+    foot's sensor works", dropping the damage a recording with strides is warned of."""
+    rec = tmp_path / "copy"
+    shutil.copytree(recording, rec)
+    os.truncate(rec / "streams" / "box.rec", 3000)
+    run = _stride("analyze", str(rec), *(["--json"] if json_out else []))
+    _one_line_error(run, "no usable strides", "stream 'box'", "1 torn", "restore it from a backup")
+    assert run.stdout == ""
 
 
 def test_clean_recording_has_no_warning_and_zero_damage(recording: Path) -> None:

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from stride.cli.first_run import Helper
 
 
+_PLOT_HELP = "Draw contacts, events and step lengths to this image file (.png, .svg or .pdf)."
+
+
 def analyze(
     paths: Annotated[
         list[Path],
@@ -36,7 +39,7 @@ def analyze(
     ] = None,
     plot: Annotated[
         Path | None,
-        typer.Option("--plot", help="Draw contacts, events and step lengths to this PNG file."),
+        typer.Option("--plot", help=_PLOT_HELP),
     ] = None,
     spacing: targets.Spacing = None,
     lines_per_step: targets.LinesPerStep = None,
@@ -134,6 +137,10 @@ def _prepare(
     for out in (steps_csv, plot):
         if out is not None:
             check_output(out, force)
+    if plot is not None:
+        from stride.plots import plot_format
+
+        plot_format(plot)  # a name no figure format has: said before the analysis
     idle = idle_core()
     set_foot_threads(2 if idle else 1)  # the two feet side by side on an idle core
     # The recording read on both cores too, once its kernels are cached (a first run

@@ -14,7 +14,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-MESSAGE = "stride: preparing the analysis kernels, first run only (up to a minute) ..."
+#: Said whenever a kernel the command needs is neither compiled nor cached: on the first run
+#: after an install, and on the first command of another kind (``stride analyze`` after a
+#: ``stride demo``: the kernels differ), so it names their first use, not a first run.
+MESSAGE = "stride: preparing the analysis kernels for their first use (up to a minute) ..."
 RARE_READING_MESSAGE = (
     "stride: preparing the reading kernels for frames out of order, late or from a "
     "restarted box, once only (seconds) ..."

@@ -2,7 +2,7 @@
 
 Written out here (standard library only) so that ``stride sim session --help`` lists them
 without importing the simulator (``sim.profiles`` loads numpy); a test keeps it equal to
-``sim.profiles.PROFILES``.
+``sim.profiles.PROFILES`` (and its default severity).
 """
 
 from __future__ import annotations
@@ -21,9 +21,15 @@ PROFILE_NAMES = (
 )
 
 
+#: ``sim.profiles.DEFAULT_SEVERITY``: the severity of a profile named without one.
+DEFAULT_SEVERITY = 0.5
+
+
 def profile_help(what: str = "Gait profile") -> str:
-    """``--profile``'s help: the syntax, every name and the custom form."""
+    """``--profile``'s help: the syntax, every name, the severity taken when none is given
+    and the custom form."""
     return (
-        f"{what}, NAME:SEVERITY (severity 0-1), e.g. antalgic-left:0.4; NAME one of "
+        f"{what}, NAME:SEVERITY (severity 0-1; {DEFAULT_SEVERITY:g} when left out, healthy "
+        f"0), e.g. antalgic-left:0.4; NAME one of "
         f"{', '.join(PROFILE_NAMES)}; or custom:step_length=10,stance=-8 (docs/simulation.md)."
     )

@@ -1,6 +1,6 @@
 """Whether the numba kernels an analysis needs are ready (compiled in this process or in
-numba's on-disk cache), so a command can say "preparing the analysis kernels, first run
-only" before a silent pause of compilation.
+numba's on-disk cache), so a command can say "preparing the analysis kernels for their
+first use" before a silent pause of compilation.
 
 :func:`analysis_kernels_ready` answers for the kernels :func:`stride.core.analyzer.analyze`
 calls from Python (the others are compiled into them). The contact scan is compiled once

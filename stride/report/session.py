@@ -130,6 +130,12 @@ def load_session(path: Path, target: Target | None = None) -> SessionData:
     steps_csv, summary_json = path / "steps.csv", path / "summary.json"
     if target is None and steps_csv.exists() and summary_json.exists():
         return SessionData(path, read_steps_csv(steps_csv), _read_json(summary_json), meta)
+    if not (path / "session.json").exists():  # the readers' error would offer other formats
+        raise InputError(
+            f"{path}: a directory that is not a session recording (no session.json)",
+            fix="give a session directory recorded by `stride live`, `stride demo` or `stride "
+            "sim session`; a WFDB or gaitpdb record goes to `stride analyze`",
+        )
     steps, summary, notes = _analyse(path, target)
     return SessionData(path, steps, summary, meta, analysed_now=True, notes=tuple(notes))
 

@@ -124,6 +124,16 @@ def _replay(
         raise InputError(
             f"replay of {args.recording} stopped: {source.failure}", fix="check the recording"
         ) from source.failure
+    played = result.session.get("ended_by") == "end of recording"
+    if played and not result.session.get("frames"):  # as `stride analyze` refuses it
+        what = "line fitting its column map" if "lines" in result.session else "frame"
+        skipped = result.session.get("discarded_bytes", 0)
+        raise InputError(
+            f"{args.recording}: the sensor-box stream decodes to no {what} "
+            f"({skipped} bytes skipped): nothing to replay",
+            fix="the recording holds another device's bytes, or the box's at another baud "
+            "rate: record the session again",
+        )
     result.session["recording"] = str(args.recording)
     result.recording = args.recording
     finish_output(result, json_doc=args.json_doc, ui=ui)

@@ -125,6 +125,17 @@ def test_cli_support_summary_and_errors(tmp_path: Path) -> None:
         build_spec(minutes=0, speed="1mps", profile="healthy", seed=0, rate=1000)
 
 
+@pytest.mark.parametrize("speed", ["100kmh", "18kmh", "0.1mps", "60mph"])
+def test_a_belt_speed_no_one_walks_at_is_one_message_whatever_its_size(speed: str) -> None:
+    """100 km/h said "above 10 m/s (check the unit)", 18 km/h "not a walking speed": two
+    messages for one problem."""
+    with pytest.raises(InputError) as err:
+        build_spec(minutes=1, speed=speed, profile="healthy", seed=0, rate=1000)
+    said = str(err.value)
+    assert "is not a walking speed (0.2..3.0 m/s, 0.7..10.8 km/h)" in said, said
+    assert "km/h)" in said.split(" is not")[0]  # the speed typed, in km/h too
+
+
 def test_swing_jitter_shows_in_the_truths_swing_times_alone(tmp_path: Path) -> None:
     # `stride sim session --swing-jitter 15`: the truth's swing (and stance) times move by
     # about 15 ms each, its step and stride times stay; 0 is the default.

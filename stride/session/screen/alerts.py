@@ -87,32 +87,37 @@ def current_alerts(state: SessionState, now: float, *, keys: bool | None = None)
         out.append(Alert("error", text, "recording"))
     what = "lines" if h.csv_lines else "frames"
     if h.decoder_stalled:
+        why = (
+            "recorded at a wrong baud rate or from another device"
+            if state.replay
+            else "wrong baud rate or protocol (the box restarted in another mode?)"
+        )
         out.append(
-            Alert(
-                "error",
-                f"Sensor box bytes arrive but no {what} decode - wrong baud rate or protocol "
-                "(the box restarted in another mode?)",
-                "not-decoding",
-            )
+            Alert("error", f"Sensor box bytes arrive but no {what} decode - {why}", "not-decoding")
         )
     damaged = h.box_connected and h.crc_errors_per_s >= DAMAGED_PER_S
+    # a replay's advice is about the recording: there is no cable to check now
+    cable = "recorded so (its cable then?)" if state.replay else "check the cable and its plugs"
     if damaged:
         out.append(
             Alert(
                 "error",
                 f"Sensor box data damaged: {h.crc_errors_per_s:.0f} bad {what}/s "
-                f"({h.crc_errors} so far) - check the cable and its plugs; steps across "
-                "the damage are flagged",
+                f"({h.crc_errors} so far) - {cable}; steps across the damage are flagged",
                 "damaged",
             )
         )
     if h.skipped_recent >= SKIPPED_BYTES:
+        fix = (
+            "the recording holds another device's bytes, or the box's at another baud rate"
+            if state.replay
+            else "check the cable and its plugs, and that the box sends at --baud"
+        )
         out.append(
             Alert(
                 "error",
                 f"Sensor box bytes decode to nothing: {h.skipped_recent} bytes skipped in the "
-                f"last seconds ({h.skipped_bytes} this session) - check the cable and its "
-                "plugs, and that the box sends at --baud",
+                f"last seconds ({h.skipped_bytes} this session) - {fix}",
                 "skipped",
             )
         )

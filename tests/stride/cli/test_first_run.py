@@ -317,3 +317,14 @@ def test_the_helper_runs_this_stride_whatever_folder_the_command_runs_in(
     helper.wait()
     assert proc.returncode not in (0, None)  # this stride's helper: no such task
     assert not marker.exists()
+
+
+def test_the_line_says_first_use_not_first_run_and_the_docs_quote_it() -> None:
+    """It is said on a first run and again on the first ``stride analyze`` after a ``stride
+    demo`` (other kernels): "first run only" was then untrue. README and docs/performance.md
+    quote it as it is printed."""
+    words = MESSAGE.removeprefix("stride: ").split(" (")[0]
+    assert "first run" not in MESSAGE and "first use" in words
+    for doc in (ROOT / "README.md", ROOT / "docs" / "performance.md"):
+        text = " ".join(doc.read_text().split())
+        assert f'"{words}"' in text and "first run only" not in text, doc

@@ -67,6 +67,24 @@ def test_skipped_bytes_alert_only_past_a_frame_cut_at_opening() -> None:
     assert "(5000 this session)" in alert.text
 
 
+def test_a_replays_skipped_bytes_and_damage_are_said_of_the_recording() -> None:
+    """A replay has no cable to check and no --baud to set: its advice is about what the
+    recording holds."""
+    state = SessionState(None)
+    h = state.health
+    h.skipped_recent, h.skipped_bytes = SKIPPED_BYTES, 5000
+    h.crc_errors, h.crc_errors_per_s = 547, 60.0
+    live = [a.text for a in current_alerts(state, 0.0) if a.kind in ("skipped", "damaged")]
+    assert len(live) == 2 and all("check the cable" in t for t in live)
+    state.recording_s = 0.0
+    said = [a.text for a in current_alerts(state, 0.0) if a.kind in ("skipped", "damaged")]
+    assert len(said) == 2 and not [t for t in said if "cable and" in t or "--baud" in t]
+    assert "another device's bytes" in said[1] and "recorded so" in said[0]
+    h.decoder_stalled = True
+    (stalled,) = [a.text for a in current_alerts(state, 0.0) if a.kind == "not-decoding"]
+    assert "recorded at a wrong baud rate" in stalled and "restarted" not in stalled
+
+
 @pytest.mark.parametrize("csv", [False, True])
 def test_the_devices_line_and_the_summary_show_skipped_bytes(csv: bool) -> None:
     """The box's or a CSV board's skipped bytes on the dashboard's devices line (they were
