@@ -143,10 +143,12 @@ def _finalize(
     belt_speed: NDArray[np.float64] | None,
     counts: dict[Side, tuple[int, int]] | None = None,
     noise: Sequence[tuple[float, float]] = (),
+    filtered: Sequence[tuple[Side, int]] = (),
 ) -> tuple[StepTable, dict[str, object]]:
     """Course lengths, target errors and the summary of a complete table (with a
     ``warnings`` list when a foot's force made mostly blips, or a foot's noise is large
-    against its range: ``noise``, :func:`~stride.core.noise.noise_figures`)."""
+    against its range: ``noise``, :func:`~stride.core.noise.noise_figures`; ``filtered``:
+    the feet filtered before the scan, :class:`~stride.core.scan.Scan`)."""
     course = None
     if config.pass_length_m is not None and belt_speed is None:
         table, course = apply_course(table, config.pass_length_m)
@@ -161,7 +163,7 @@ def _finalize(
         pass_length_m=config.pass_length_m if belt_speed is None else None,
     )
     warnings = blip_warnings(counts or {}, config.contact.min_contact_s)
-    warnings += noise_warnings(noise, channels)
+    warnings += noise_warnings(noise, channels, dict(filtered))
     if config.pass_length_m is not None and belt_speed is not None:
         warnings.append(BELT_NOT_PASSES)
     if warnings:
@@ -222,13 +224,22 @@ def analyze_scan(
         )
     counts = {s: (c.blips, len(c)) for s, c in contacts.items()}
     table, summary = _finalize(
-        merge_sides(tables[0], tables[1]), config, channels, belt_speed, counts, scan.noise
+        merge_sides(tables[0], tables[1]),
+        config,
+        channels,
+        belt_speed,
+        counts,
+        scan.noise,
+        scan.filtered,
     )
     return Analysis(table, summary, dict(contacts), gs, ge, scan.samples)
 
 
 class StreamingAnalyzer:
-    """The batch analysis fed in chunks; ``finish()`` equals :func:`analyze` exactly.
+    """The batch analysis fed in chunks; ``finish()`` equals :func:`analyze` exactly, but
+    for a foot too noisy to trust: the batch filters its samples before the scan, a stream
+    cannot know it should until the end and scans them as read (:mod:`stride.core.denoise`;
+    its warning says which was done).
 
     ``belts``: 0 (overground), 1, or 2 (split belts, left then right). Chunks of counts are
     read as float64: small copies, and one scan to compile, not one per dtype, on a first run.

@@ -1,13 +1,15 @@
-"""How noisy each force channel is against its loaded-unloaded range: a warning when the
-contacts of a channel cannot be trusted.
+"""How noisy each force channel is against its loaded-unloaded range: the figure that
+decides whether a foot's samples are filtered before its contacts are found, and the
+warning that says so.
 
-The contact detector reads raw samples (no filter: it would cost the scan its speed and
-the live latency its bound). White noise whose spread is a sizeable part of the range
-between the unloaded and the loaded level crosses the contact levels near every landing
-and lift, splitting and inventing contacts and moving the initial contact by several
-samples (docs/accuracy.md, "Signals the detector has not seen": noise of SD 8 % of the
-range leaves one gaitndd record-side with 55 % of its strides matched). The output says
-so rather than giving such contacts silently.
+White noise whose spread is a sizeable part of the range between the unloaded and the
+loaded level crosses the contact levels near every landing and lift, splitting and
+inventing contacts and moving the initial contact by several samples (docs/accuracy.md,
+"Signals the detector has not seen": noise of SD 8 % of the range left one gaitndd
+record-side with 55 % of its strides matched). A foot whose figure is at least
+``NOISE_WARNING`` is filtered before the scan in a batch analysis
+(:mod:`stride.core.denoise`), and the output says so; a streaming analysis knows the
+figure only at the end, scans the samples as read and says that instead.
 
 The figure, per channel, from the signal itself, in fixed blocks of ``block_len(fs)``
 samples (16; 16 ms above 1 kHz), of which one about every ``SPACING_S`` is measured
@@ -40,7 +42,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -225,18 +227,32 @@ def foot_noise(
 
 
 def noise_warnings(
-    figures: Sequence[tuple[float, float]], channels: Sequence[Channel]
+    figures: Sequence[tuple[float, float]],
+    channels: Sequence[Channel],
+    filtered: Mapping[Side, int] | None = None,
 ) -> list[str]:
-    """One line per foot whose noise is at least ``NOISE_WARNING`` of its range."""
+    """One line per foot whose noise is at least ``NOISE_WARNING`` of its range: what was
+    done about it (``filtered``: the feet filtered before the scan, and the running
+    median's width: :mod:`stride.core.denoise`)."""
     out = []
     multi = {s: sum(c.side == s for c in channels) > 1 for s in ("L", "R")}
     for side, (f, place) in foot_noise(figures, channels).items():
         if f >= NOISE_WARNING:
             where = f" ({place} sensor)" if multi[side] else ""
-            out.append(
+            head = (
                 f"foot {side}{where}: noise of SD {100 * f:.0f} % of the range between its"
-                " unloaded and loaded level: its contacts and their timing cannot be"
-                " trusted; filter the signal (a low-pass before stride) or check the"
-                " sensor's cable and grounding"
+                " unloaded and loaded level: "
             )
+            if filtered and side in filtered:
+                done = (
+                    f"filtered with a running median of {filtered[side]} samples (then a"
+                    " mean of 3) before the contacts were found"
+                )
+            else:
+                done = (
+                    "its contacts were found in the samples as read and cannot be trusted"
+                    " (a live analysis does not filter them; `stride analyze` of the"
+                    " recording does)"
+                )
+            out.append(f"{head}{done}; check the sensor's cable and grounding")
     return out

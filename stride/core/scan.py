@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from stride.core.clock import SampleClock
 from stride.core.contacts import ContactParams, FootContacts, detect_feet
+from stride.core.denoise import denoised, filtered_feet
 from stride.core.gaps import GAP_PERIODS, find_gaps
 from stride.core.noise import noise_pairs
 from stride.core.signals import Channel, GaitSignals, Side
@@ -26,27 +27,38 @@ SIDES: tuple[Side, Side] = ("L", "R")
 @dataclass(frozen=True)
 class Scan:
     """What the analysis takes from the samples: each foot's contacts, the gaps (starts,
-    ends), the number of samples, and each channel's noise SD and loaded-unloaded range
-    (:func:`~stride.core.noise.noise_pairs`; empty: not measured)."""
+    ends), the number of samples, each channel's noise SD and loaded-unloaded range
+    (:func:`~stride.core.noise.noise_pairs`; empty: not measured), and the feet whose
+    samples were filtered before their contacts were found, with the running median's
+    width (:mod:`stride.core.denoise`)."""
 
     contacts: dict[Side, FootContacts]
     gap_starts: NDArray[np.float64]
     gap_ends: NDArray[np.float64]
     samples: int
     noise: tuple[tuple[float, float], ...] = field(default=())
+    filtered: tuple[tuple[Side, int], ...] = field(default=())
 
 
 def scan_samples(signals: GaitSignals, contact: ContactParams) -> Scan:
-    """The contacts, gaps and noise figures of the samples (the first part of ``analyze``)."""
+    """The contacts, gaps and noise figures of the samples (the first part of ``analyze``);
+    a foot too noisy to trust has its contacts found in a filtered copy of its samples
+    (:mod:`stride.core.denoise`), everything else reads them as they are."""
     for side in SIDES:
         columns(signals.channels, side)
     check_belt(signals)
-    contacts = detect_feet(signals, SIDES, contact)
     noise = noise_pairs(signals.forces, float(signals.fs))
+    feet = filtered_feet(noise, signals.channels, float(signals.fs))
+    scanned = signals
+    if feet:
+        scanned = replace(signals, forces=denoised(signals.forces, signals.channels, feet))
+    contacts = detect_feet(scanned, SIDES, contact)
+    del scanned
+    done = tuple(feet.items())
     if _gapless(signals, contacts, contact):
         none = np.zeros(0, np.float64)
-        return Scan(contacts, none, none.copy(), signals.n, noise)
-    return replace(with_gaps(signals, contacts), noise=noise)
+        return Scan(contacts, none, none.copy(), signals.n, noise, done)
+    return replace(with_gaps(signals, contacts), noise=noise, filtered=done)
 
 
 def _gapless(
