@@ -2,7 +2,8 @@
 
 ``analyze(signals, config)`` analyses a whole record. ``StreamingAnalyzer`` takes the same
 samples in chunks of any size and, at ``finish()``, returns exactly the batch
-:class:`Analysis` (same rows, same floats). While streaming, ``feed`` returns the rows
+:class:`Analysis` (same rows, same floats; but for a foot too noisy to trust, which only
+the batch filters: :mod:`stride.core.denoise`). While streaming, ``feed`` returns the rows
 that became final: a row is emitted once every field of it is known for good, that is when
 
 - its own contact has ended (the contact detector reports a contact ``min_swing_s`` after

@@ -84,22 +84,44 @@ def smooth(x: NDArray[np.floating], width: int) -> NDArray[np.floating]:
     ``MEAN_WIDTH``, each with its ends padded by the first and last value. A sample whose
     windows hold a missing sample (NaN) keeps its own value: the gaps stay where they were."""
     h = width // 2
-    med = np.empty_like(x)
     pad = np.concatenate([np.repeat(x[:1], h), x, np.repeat(x[-1:], h)])
-    for a in range(0, x.shape[0], _ROWS):
-        b = min(a + _ROWS, x.shape[0])
-        w = np.lib.stride_tricks.sliding_window_view(pad[a : b + 2 * h], width)
-        med[a:b] = np.partition(w, h, axis=1)[:, h]
+    med = _median5(pad) if width == 5 else _median(pad, width)
     m = MEAN_WIDTH // 2
     pad = np.concatenate([np.repeat(med[:1], m), med, np.repeat(med[-1:], m)])
-    out = np.lib.stride_tricks.sliding_window_view(pad, MEAN_WIDTH).sum(axis=1)
+    n = x.shape[0]
+    out = pad[:n].copy()
+    for d in range(1, MEAN_WIDTH):
+        out += pad[d : d + n]
     out /= MEAN_WIDTH
-    out = out.astype(x.dtype, copy=False)
     gap = ~np.isfinite(x)
     if gap.any():
         reach = h + m  # a sample reads its neighbours this far away
         c = np.concatenate([[0], np.cumsum(gap)])
-        i = np.arange(x.shape[0])
-        near = c[np.minimum(i + reach + 1, i.size)] > c[np.maximum(i - reach, 0)]
+        i = np.arange(n)
+        near = c[np.minimum(i + reach + 1, n)] > c[np.maximum(i - reach, 0)]
         out[near] = x[near]
     return out
+
+
+def _median5(pad: NDArray[np.floating]) -> NDArray[np.floating]:
+    """Running median of 5 of a padded series (its length less 4 values): the median of
+    ``e`` and of the larger of the pairs' minima and the smaller of their maxima (one
+    of the five, as a sort would give it), a few minima and maxima over whole arrays."""
+    n = pad.shape[0] - 4
+    a, b, c, d, e = (pad[k : k + n] for k in range(5))
+    f = np.maximum(np.minimum(a, b), np.minimum(c, d))
+    g = np.minimum(np.maximum(a, b), np.maximum(c, d))
+    return np.maximum(np.minimum(e, f), np.minimum(np.maximum(e, f), g))
+
+
+def _median(pad: NDArray[np.floating], width: int) -> NDArray[np.floating]:
+    """Running median of ``width`` (odd) of a padded series, by a partition of its
+    windows, ``_ROWS`` at a time."""
+    h = width // 2
+    n = pad.shape[0] - 2 * h
+    med = np.empty(n, pad.dtype)
+    for a in range(0, n, _ROWS):
+        b = min(a + _ROWS, n)
+        w = np.lib.stride_tricks.sliding_window_view(pad[a : b + 2 * h], width)
+        med[a:b] = np.partition(w, h, axis=1)[:, h]
+    return med
