@@ -10,13 +10,13 @@ Why these (docs/accuracy.md, "A foot too noisy to trust"): the detector's levels
 above the unloaded band, whose height the noise sets, and where noise crosses them near a
 landing or a lift contacts are split or invented. A running median keeps a monotone rise
 or fall where it was, to the sample (a clean landing's initial contact is not moved by
-it), while white noise's SD falls to about ``sqrt(pi / (2 n))`` of its own; wider
-medians moved the simulated initial contacts earlier under noise (5 samples: the median
-absolute IC error as without the noise; 9: about 2 ms earlier at 1 kHz). The mean of 3
-after it takes the median's steps off the noise that is left (about 4 points more strides
-within 10 ms on the gaitndd records with noise of SD 8 %) and moves a clean landing by a
-fraction of a sample. The median widens with the figure (noise of SD 12 % and 16 % kept
-more strides at 7 and 9 samples), never over ``MAX_WIDTH_S``.
+it), while white noise's SD falls to about ``sqrt(pi / (2 n))`` of its own; under noise
+a wider median moved the simulated initial contacts earlier (9 samples: about 2 ms at
+1 kHz). The mean of 3 after it smooths the median's steps in the noise that is left
+(about 4 points more strides within 10 ms on the gaitndd records with noise of SD 8 %,
+the simulated IC error as scanned as read) and moves a clean landing by a fraction of a
+sample (a wider mean moves it by milliseconds). The median widens with the figure (noise
+of SD 12 % and 16 % kept more strides at 7 and 9 samples), never over ``MAX_WIDTH_S``.
 
 Both are centred, so the filter needs samples after the one it gives: a stream could
 apply it with a few samples' delay, but whether a foot needs it is known only from the
