@@ -144,7 +144,7 @@ def _finalize(
     belt_speed: NDArray[np.float64] | None,
     counts: dict[Side, tuple[int, int]] | None = None,
     noise: Sequence[tuple[float, float]] = (),
-    filtered: Sequence[tuple[Side, int]] = (),
+    filtered: Sequence[tuple[Side, tuple[int, int]]] = (),
 ) -> tuple[StepTable, dict[str, object]]:
     """Course lengths, target errors and the summary of a complete table (with a
     ``warnings`` list when a foot's force made mostly blips, or a foot's noise is large

@@ -3,8 +3,9 @@
 A foot whose noise figure (:func:`stride.core.noise.foot_noise`) is at least
 ``NOISE_WARNING`` of its range has every channel replaced, for the contact scan alone, by
 a running median of ``median_width`` samples followed by a centred mean of
-``MEAN_WIDTH``; the other feet, and every foot below the level, are scanned as read. The
-gaps, the noise figures and everything after the scan read the samples as they were.
+``MEAN_WIDTH`` (at ``MEAN_MIN_FS`` and above); the other feet, and every foot below the
+level, are scanned as read. The gaps, the noise figures and everything after the scan
+read the samples as they were.
 
 Why these (docs/accuracy.md, "A foot too noisy to trust"): the detector's levels sit
 above the unloaded band, whose height the noise sets, and where noise crosses them near a
@@ -15,8 +16,10 @@ a wider median moved the simulated initial contacts earlier (9 samples: about 2 
 1 kHz). The mean of 3 after it smooths the median's steps in the noise that is left
 (about 4 points more strides within 10 ms on the gaitndd records with noise of SD 8 %,
 the simulated IC error as scanned as read) and moves a clean landing by a fraction of a
-sample (a wider mean moves it by milliseconds). The median widens with the figure (noise
-of SD 12 % and 16 % kept more strides at 7 and 9 samples), never over ``MAX_WIDTH_S``.
+sample (a wider mean moves it by milliseconds; below ``MEAN_MIN_FS`` a sample is long
+enough for the mean of 3 to move the simulated ICs by 17 ms under noise, so there is
+none). The median widens with the figure (noise of SD 12 % and 16 % kept more strides
+at 7 and 9 samples), never over ``MAX_WIDTH_S``.
 
 Both are centred, so the filter needs samples after the one it gives: a stream could
 apply it with a few samples' delay, but whether a foot needs it is known only from the
@@ -39,6 +42,8 @@ from stride.core.signals import Channel, Side
 
 #: the centred mean after the median (samples)
 MEAN_WIDTH = 3
+#: the mean is taken at this rate and above (3 samples within 15 ms)
+MEAN_MIN_FS = 200.0
 #: the running median's narrowest width (samples)
 MIN_WIDTH = 5
 #: the median widens by 2 samples for every this much of the figure above the first step
@@ -58,16 +63,27 @@ def median_width(figure: float, fs: float) -> int:
     return min(n, cap - (1 - cap % 2))
 
 
+def mean_width(fs: float) -> int:
+    """The centred mean's width after the median: ``MEAN_WIDTH``, or 1 (none) below
+    ``MEAN_MIN_FS``."""
+    return MEAN_WIDTH if float(fs) >= MEAN_MIN_FS else 1
+
+
 def filtered_feet(
     figures: Sequence[tuple[float, float]], channels: Sequence[Channel], fs: float
-) -> dict[Side, int]:
-    """The feet to filter (figure at least ``NOISE_WARNING``) and their median's width."""
+) -> dict[Side, tuple[int, int]]:
+    """The feet to filter (figure at least ``NOISE_WARNING``) and their filter's widths:
+    the running median's and the mean's after it."""
     feet = foot_noise(figures, channels).items()
-    return {side: median_width(f, fs) for side, (f, _) in feet if f >= NOISE_WARNING}
+    return {
+        side: (median_width(f, fs), mean_width(fs)) for side, (f, _) in feet if f >= NOISE_WARNING
+    }
 
 
 def denoised(
-    forces: NDArray[np.generic], channels: Sequence[Channel], feet: Mapping[Side, int]
+    forces: NDArray[np.generic],
+    channels: Sequence[Channel],
+    feet: Mapping[Side, tuple[int, int]],
 ) -> NDArray[np.floating]:
     """A copy of ``forces`` (n, channels) with every channel of the feet in ``feet``
     filtered (:func:`smooth`); float64 (float32 samples stay float32)."""
@@ -75,24 +91,25 @@ def denoised(
     out: NDArray[np.floating] = x.astype(np.float32 if x.dtype == np.float32 else np.float64)
     for j, c in enumerate(channels):
         if c.side in feet:
-            out[:, j] = smooth(out[:, j], feet[c.side])
+            out[:, j] = smooth(out[:, j], *feet[c.side])
     return out
 
 
-def smooth(x: NDArray[np.floating], width: int) -> NDArray[np.floating]:
-    """Running median of ``width`` samples (odd), then the centred mean of
-    ``MEAN_WIDTH``, each with its ends padded by the first and last value. A sample whose
+def smooth(x: NDArray[np.floating], width: int, mean: int = MEAN_WIDTH) -> NDArray[np.floating]:
+    """Running median of ``width`` samples (odd), then the centred mean of ``mean``
+    (odd; 1: none), each with its ends padded by the first and last value. A sample whose
     windows hold a missing sample (NaN) keeps its own value: the gaps stay where they were."""
     h = width // 2
     pad = np.concatenate([np.repeat(x[:1], h), x, np.repeat(x[-1:], h)])
     med = _median5(pad) if width == 5 else _median(pad, width)
-    m = MEAN_WIDTH // 2
+    m = mean // 2
     pad = np.concatenate([np.repeat(med[:1], m), med, np.repeat(med[-1:], m)])
     n = x.shape[0]
     out = pad[:n].copy()
-    for d in range(1, MEAN_WIDTH):
+    for d in range(1, mean):
         out += pad[d : d + n]
-    out /= MEAN_WIDTH
+    if mean > 1:
+        out /= mean
     gap = ~np.isfinite(x)
     if gap.any():
         reach = h + m  # a sample reads its neighbours this far away

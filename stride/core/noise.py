@@ -229,11 +229,11 @@ def foot_noise(
 def noise_warnings(
     figures: Sequence[tuple[float, float]],
     channels: Sequence[Channel],
-    filtered: Mapping[Side, int] | None = None,
+    filtered: Mapping[Side, tuple[int, int]] | None = None,
 ) -> list[str]:
     """One line per foot whose noise is at least ``NOISE_WARNING`` of its range: what was
-    done about it (``filtered``: the feet filtered before the scan, and the running
-    median's width: :mod:`stride.core.denoise`)."""
+    done about it (``filtered``: the feet filtered before the scan, and the widths of the
+    running median and the mean after it: :mod:`stride.core.denoise`)."""
     out = []
     multi = {s: sum(c.side == s for c in channels) > 1 for s in ("L", "R")}
     for side, (f, place) in foot_noise(figures, channels).items():
@@ -244,9 +244,11 @@ def noise_warnings(
                 " unloaded and loaded level: "
             )
             if filtered and side in filtered:
+                median, mean = filtered[side]
+                then = f" (then a mean of {mean})" if mean > 1 else ""
                 done = (
-                    f"filtered with a running median of {filtered[side]} samples (then a"
-                    " mean of 3) before the contacts were found"
+                    f"filtered with a running median of {median} samples{then} before the"
+                    " contacts were found"
                 )
             else:
                 done = (

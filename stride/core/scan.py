@@ -29,15 +29,15 @@ class Scan:
     """What the analysis takes from the samples: each foot's contacts, the gaps (starts,
     ends), the number of samples, each channel's noise SD and loaded-unloaded range
     (:func:`~stride.core.noise.noise_pairs`; empty: not measured), and the feet whose
-    samples were filtered before their contacts were found, with the running median's
-    width (:mod:`stride.core.denoise`)."""
+    samples were filtered before their contacts were found, with the widths of the
+    running median and the mean after it (:mod:`stride.core.denoise`)."""
 
     contacts: dict[Side, FootContacts]
     gap_starts: NDArray[np.float64]
     gap_ends: NDArray[np.float64]
     samples: int
     noise: tuple[tuple[float, float], ...] = field(default=())
-    filtered: tuple[tuple[Side, int], ...] = field(default=())
+    filtered: tuple[tuple[Side, tuple[int, int]], ...] = field(default=())
 
 
 def scan_samples(signals: GaitSignals, contact: ContactParams) -> Scan:

@@ -19,18 +19,20 @@ from sim.session import SimulatedSession, simulate_session
 from stride.core import denoise as dn
 from stride.core.analyzer import Analysis, StreamingAnalyzer, analyze
 from stride.core.contacts import ContactParams
-from stride.core.signals import GaitSignals
+from stride.core.noise import noise_warnings
+from stride.core.signals import Channel, GaitSignals
 from stride.ingest.recording import read_session
 
+CHANNELS = (Channel("L", "foot"), Channel("R", "foot"))
 EDGE_S = 2.0  # the analysis learns its levels on the first contacts
 MATCH_S = 0.05
 
 
-def reference_smooth(x: list[float], width: int) -> list[float]:
+def reference_smooth(x: list[float], width: int, mean: int) -> list[float]:
     """Slow and plain: each sample's median over ``width`` samples (indices clipped to
-    the ends), then the mean of 3 medians; a sample with a NaN within its reach keeps
-    its own value."""
-    n, h, m = len(x), width // 2, dn.MEAN_WIDTH // 2
+    the ends), then the mean of ``mean`` medians; a sample with a NaN within its reach
+    keeps its own value."""
+    n, h, m = len(x), width // 2, mean // 2
 
     def at(v: list[float], i: int) -> float:
         return v[min(max(i, 0), n - 1)]
@@ -41,10 +43,10 @@ def reference_smooth(x: list[float], width: int) -> list[float]:
         if any(np.isnan(at(x, i + d)) for d in range(-h - m, h + m + 1)):
             out.append(x[i])
             continue
-        total = at(med, i - 1)
-        for d in range(1, dn.MEAN_WIDTH):
-            total += at(med, i - 1 + d)
-        out.append(total / dn.MEAN_WIDTH)
+        total = at(med, i - m)
+        for d in range(1, mean):
+            total += at(med, i - m + d)
+        out.append(total / mean if mean > 1 else total)
     return out
 
 
@@ -55,10 +57,11 @@ finite = st.floats(-1e3, 1e3, allow_nan=False)
 @given(
     st.lists(st.one_of(finite, finite, finite, st.just(np.nan)), min_size=1, max_size=60),
     st.sampled_from([3, 5, 7, 9]),
+    st.sampled_from([1, 3]),
 )
-def test_smooth_matches_the_reference(x: list[float], width: int) -> None:
-    got = dn.smooth(np.array(x, np.float64), width)
-    want = np.array(reference_smooth(x, width))
+def test_smooth_matches_the_reference(x: list[float], width: int, mean: int) -> None:
+    got = dn.smooth(np.array(x, np.float64), width, mean)
+    want = np.array(reference_smooth(x, width, mean))
     np.testing.assert_array_equal(got, want)
 
 
@@ -78,6 +81,9 @@ def test_the_width_grows_with_the_figure_up_to_a_bound() -> None:
     assert dn.median_width(0.13, 1000.0) == 9
     assert dn.median_width(0.13, 200.0) == 5  # 30 ms
     assert dn.median_width(0.06, 100.0) == 3
+    assert dn.mean_width(100.0) == 1 and dn.mean_width(300.0) == 3  # 3 samples in 15 ms
+    warned = noise_warnings([(0.06, 1.0), (0.01, 1.0)], CHANNELS, {"L": (3, 1)})
+    assert "a running median of 3 samples before the contacts" in warned[0]
 
 
 def _session(tmp_path: Path, seed: int) -> tuple[GaitSignals, SimulatedSession]:
