@@ -15,9 +15,9 @@ from numpy.typing import NDArray
 
 from stride.core.clock import SampleClock
 from stride.core.contacts import ContactParams, FootContacts, detect_feet
-from stride.core.denoise import denoised, filtered_feet
+from stride.core.denoise import Onset, denoised, onsets
 from stride.core.gaps import GAP_PERIODS, find_gaps
-from stride.core.noise import noise_pairs
+from stride.core.noise import noise_sums, sums_pairs
 from stride.core.signals import Channel, GaitSignals, Side
 from stride.errors import InputError
 
@@ -29,15 +29,15 @@ class Scan:
     """What the analysis takes from the samples: each foot's contacts, the gaps (starts,
     ends), the number of samples, each channel's noise SD and loaded-unloaded range
     (:func:`~stride.core.noise.noise_pairs`; empty: not measured), and the feet whose
-    samples were filtered before their contacts were found, with the widths of the
-    running median and the mean after it (:mod:`stride.core.denoise`)."""
+    samples were filtered before their contacts were found, from where and how
+    (:class:`~stride.core.denoise.Onset`)."""
 
     contacts: dict[Side, FootContacts]
     gap_starts: NDArray[np.float64]
     gap_ends: NDArray[np.float64]
     samples: int
     noise: tuple[tuple[float, float], ...] = field(default=())
-    filtered: tuple[tuple[Side, tuple[int, int]], ...] = field(default=())
+    filtered: tuple[tuple[Side, Onset], ...] = field(default=())
 
 
 def scan_samples(signals: GaitSignals, contact: ContactParams) -> Scan:
@@ -47,11 +47,13 @@ def scan_samples(signals: GaitSignals, contact: ContactParams) -> Scan:
     for side in SIDES:
         columns(signals.channels, side)
     check_belt(signals)
-    noise = noise_pairs(signals.forces, float(signals.fs))
-    feet = filtered_feet(noise, signals.channels, float(signals.fs))
+    sums = noise_sums(signals.forces, float(signals.fs))
+    noise = sums_pairs(sums)
+    feet = onsets(sums, signals.channels, float(signals.fs), lambda i: float(signals.t[i]))
     scanned = signals
     if feet:
-        scanned = replace(signals, forces=denoised(signals.forces, signals.channels, feet))
+        x = denoised(signals.forces, signals.channels, feet, float(signals.fs))
+        scanned = replace(signals, forces=x)
     contacts = detect_feet(scanned, SIDES, contact)
     del scanned
     done = tuple(feet.items())

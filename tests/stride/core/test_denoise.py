@@ -1,6 +1,7 @@
 """The filter a foot too noisy to trust gets before its contacts are found
-(stride.core.denoise): against a plain-Python reference, its width, and a noisy simulated
-session's truth recovered with it (not without); a clean session is not filtered."""
+(stride.core.denoise): against a plain-Python reference, its width, a noisy simulated
+session's truth recovered with it (not without) from its onset on; a clean session is
+not filtered. A stream filters alike: stride/core/test_denoise_stream.py."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import stride.core.scan as scan_mod
 from sim.cli_support import build_spec
 from sim.session import SimulatedSession, simulate_session
 from stride.core import denoise as dn
-from stride.core.analyzer import Analysis, StreamingAnalyzer, analyze
+from stride.core.analyzer import Analysis, analyze
 from stride.core.contacts import ContactParams
 from stride.core.noise import noise_warnings
 from stride.core.signals import Channel, GaitSignals
@@ -26,6 +27,7 @@ from stride.ingest.recording import read_session
 CHANNELS = (Channel("L", "foot"), Channel("R", "foot"))
 EDGE_S = 2.0  # the analysis learns its levels on the first contacts
 MATCH_S = 0.05
+MINUTES = 2.0
 
 
 def reference_smooth(x: list[float], width: int, mean: int) -> list[float]:
@@ -82,12 +84,14 @@ def test_the_width_grows_with_the_figure_up_to_a_bound() -> None:
     assert dn.median_width(0.13, 200.0) == 5  # 30 ms
     assert dn.median_width(0.06, 100.0) == 3
     assert dn.mean_width(100.0) == 1 and dn.mean_width(300.0) == 3  # 3 samples in 15 ms
-    warned = noise_warnings([(0.06, 1.0), (0.01, 1.0)], CHANNELS, {"L": (3, 1)})
-    assert "a running median of 3 samples before the contacts" in warned[0]
+    warned = noise_warnings([(0.06, 1.0), (0.01, 1.0)], CHANNELS, {"L": (4800, 3, 1, 48.0)})
+    assert "a running median of 3 samples from 48.0 s on" in warned[0]
+    assert "before the contacts were found" in warned[0]
+    assert dn.reach(1000.0) == 15 and dn.reach(300.0) == 5 and dn.reach(100.0) == 1
 
 
 def _session(tmp_path: Path, seed: int) -> tuple[GaitSignals, SimulatedSession]:
-    spec = build_spec(minutes=1.0, speed="3.6kmh", profile="healthy", seed=seed, rate=1000)
+    spec = build_spec(minutes=MINUTES, speed="3.6kmh", profile="healthy", seed=seed, rate=1000)
     sim = simulate_session(tmp_path / "s", spec)
     return read_session(tmp_path / "s"), sim
 
@@ -100,49 +104,58 @@ def _noisy(sig: GaitSignals, sd: float, seed: int) -> GaitSignals:
     return replace(sig, forces=x + sd * r * rng.standard_normal(x.shape))
 
 
-def _against_truth(a: Analysis, sim: SimulatedSession) -> tuple[int, int, float]:
-    """True steps missed, extra steps, median absolute IC error (ms)."""
-    end = 60.0
+def _against_truth(
+    a: Analysis, sim: SimulatedSession, since: float = EDGE_S
+) -> tuple[int, int, float]:
+    """True steps from ``since`` on missed, extra steps, median absolute IC error (ms)."""
+    end = 60.0 * MINUTES - EDGE_S
     rows = a.step_rows()
     missed = extra = 0
     err: list[float] = []
     for side in "LR":
         got = np.array([float(r["ic_s"]) for r in rows if r["side"] == side])  # type: ignore[arg-type]
         true_ic = np.array([t.ic_s for t in sim.truth if t.side == side])
-        for ic in true_ic[(true_ic >= EDGE_S) & (true_ic <= end - EDGE_S)]:
+        for ic in true_ic[(true_ic >= since) & (true_ic <= end)]:
             d = np.abs(got - ic)
             if d.size and d.min() < MATCH_S:
                 err.append(float(got[np.argmin(d)] - ic))
             else:
                 missed += 1
-        inner = got[(got >= EDGE_S) & (got <= end - EDGE_S)]
+        inner = got[(got >= since) & (got <= end)]
         extra += sum(bool(np.min(np.abs(true_ic - ic)) >= MATCH_S) for ic in inner)
     return missed, extra, 1000.0 * float(np.median(np.abs(err)))
 
 
 def _unfiltered(sig: GaitSignals) -> Analysis:
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(scan_mod, "filtered_feet", lambda *_: {})
+        mp.setattr(scan_mod, "onsets", lambda *_: {})
         return analyze(sig)
 
 
 @pytest.mark.parametrize("seed", [1, 3])
 def test_a_noisy_session_is_filtered_and_keeps_its_truth(tmp_path: Path, seed: int) -> None:
-    """Noise of SD 8 % of the range on every channel of a heel-toe session: with the
-    filter every true step is found, none is invented and the IC is timed as without the
-    noise (median within 1 ms); scanned as read, steps are split and invented."""
+    """Noise of SD 8 % of the range on every channel of a heel-toe session: the filter
+    starts once the running figure has its first value (about 48 s), and from there every
+    true step is found, none is invented and the IC is timed as without the noise (median
+    within 1 ms); scanned as read, steps are split and invented, there and over the whole
+    record."""
     clean, sim = _session(tmp_path, seed)
     sig = _noisy(clean, 0.08, seed)
     got = analyze(sig)
-    missed, extra, ic_ms = _against_truth(got, sim)
+    (_, on_l), (_, on_r) = scan_mod.scan_samples(sig, ContactParams()).filtered
+    since = max(on_l.seconds, on_r.seconds) + 1.0
+    assert 40.0 < since < 60.0
+    missed, extra, ic_ms = _against_truth(got, sim, since)
     assert (missed, extra) == (0, 0) and ic_ms < 1.0, (missed, extra, ic_ms)
     warns = got.summary["warnings"]
     assert isinstance(warns, list) and len(warns) == 2
     for w, side in zip(warns, "LR", strict=True):
         assert w.startswith(f"foot {side} (toe sensor): noise of SD ")
         assert "filtered with a running median of 5 samples" in w and "grounding" in w
-    raw_missed, raw_extra, _ = _against_truth(_unfiltered(sig), sim)
+    raw = _unfiltered(sig)
+    raw_missed, raw_extra, _ = _against_truth(raw, sim, since)
     assert raw_missed + raw_extra > 0
+    assert sum(_against_truth(got, sim)[:2]) < sum(_against_truth(raw, sim)[:2])
 
 
 def test_a_clean_session_is_not_filtered(tmp_path: Path) -> None:
@@ -153,9 +166,9 @@ def test_a_clean_session_is_not_filtered(tmp_path: Path) -> None:
     assert _against_truth(got, sim)[:2] == (0, 0)
 
 
-def test_only_the_noisy_foot_is_filtered_and_a_stream_says_it_is_not(tmp_path: Path) -> None:
+def test_only_the_noisy_foot_is_filtered_from_its_onset(tmp_path: Path) -> None:
     """Noise on the left foot alone: the right foot's contacts are those of the signal
-    without the filter; a stream (a live analysis) scans as read and says so."""
+    without the filter, the left foot's before the onset too."""
     clean, _ = _session(tmp_path, 2)
     x = np.asarray(_noisy(clean, 0.08, 2).forces)
     left = np.array([c.side == "L" for c in clean.channels])
@@ -164,12 +177,11 @@ def test_only_the_noisy_foot_is_filtered_and_a_stream_says_it_is_not(tmp_path: P
     got, raw = analyze(sig), _unfiltered(sig)
     assert len(got.summary["warnings"]) == 1  # type: ignore[arg-type]
     np.testing.assert_array_equal(got.contacts["R"].on_t, raw.contacts["R"].on_t)
+    ((side, on),) = scan_mod.scan_samples(sig, ContactParams()).filtered
+    assert side == "L"
+    at = on.seconds - 0.1
+    before, raw_before = got.contacts["L"].off_t, raw.contacts["L"].off_t
+    n = int(np.searchsorted(raw_before, at))
+    assert n > 20
+    np.testing.assert_array_equal(before[:n], raw_before[:n])
     assert not np.array_equal(got.contacts["L"].on_t, raw.contacts["L"].on_t)
-    sa = StreamingAnalyzer(None, sig.channels, sig.fs)
-    t = sig.times()
-    for k in range(0, sig.n, 997):
-        sa.feed(t[k : k + 997], forces[k : k + 997])
-    streamed = sa.finish()
-    (w,) = streamed.summary["warnings"]  # type: ignore[misc]
-    assert w.startswith("foot L (toe sensor)") and "found in the samples as read" in w
-    np.testing.assert_array_equal(streamed.contacts["L"].on_t, raw.contacts["L"].on_t)
