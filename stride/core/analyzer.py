@@ -2,8 +2,9 @@
 
 ``analyze(signals, config)`` analyses a whole record. ``StreamingAnalyzer`` takes the same
 samples in chunks of any size and, at ``finish()``, returns exactly the batch
-:class:`Analysis` (same rows, same floats). While streaming, ``feed`` returns the rows
-that became final: a row is emitted once every field of it is known for good, that is when
+:class:`Analysis` (same rows, same floats: a foot too noisy to trust is filtered alike,
+:mod:`stride.core.denoise_stream`). While streaming, ``feed`` returns the rows that
+became final: a row is emitted once every field of it is known for good, that is when
 
 - its own contact has ended (the contact detector reports a contact ``min_swing_s`` after
   its final contact),
@@ -11,7 +12,8 @@ that became final: a row is emitted once every field of it is known for good, th
   the other foot's contacts the row refers to — previous IC, double support — are final),
 - and, with a belt, a belt sample later than the row's initial contact has arrived.
 
-That is typically about 1.5 strides after the row's IC. With a belt, rows wait for belt
+That is typically about 1.5 strides after the row's IC (the contact scan reads each sample
+about 15 ms after it arrives: the noise filter's reach). With a belt, rows wait for belt
 data covering their IC: a belt stream that stalls holds rows back until it resumes or the
 stream finishes (then their lengths are not measurable, as in the batch analysis).
 ``pending()`` gives the provisional rows of contacts already ended but not yet final (a
@@ -34,14 +36,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from stride.core.belt import MAX_BELT_GAP_S, BeltTrack
-from stride.core.contacts import (
-    ContactParams,
-    FootContacts,
-    StreamingContactDetector,
-)
+from stride.core.contacts import ContactParams, FootContacts, StreamingContactDetector
+from stride.core.denoise_stream import FilterStage
 from stride.core.gaps import GapScanner
 from stride.core.growing_rows import GrowingRows
-from stride.core.noise import NoiseMeter, noise_warnings
+from stride.core.noise import noise_warnings
 from stride.core.rows import StepRow
 from stride.core.scan import SIDES, Scan, check_belt, columns, scan_samples, with_gaps
 from stride.core.signals import Channel, GaitSignals, Side
@@ -50,6 +49,7 @@ from stride.core.summary import summarize
 from stride.core.targets import Target, apply_course, apply_target
 from stride.errors import InputError
 
+Breaks = NDArray[np.float64] | None
 #: Emitted row tables are joined into one after this many emissions.
 _JOIN_EVERY = 64
 #: Belt samples no future row can need are dropped after this many emissions.
@@ -143,10 +143,12 @@ def _finalize(
     belt_speed: NDArray[np.float64] | None,
     counts: dict[Side, tuple[int, int]] | None = None,
     noise: Sequence[tuple[float, float]] = (),
+    filtered: Sequence[tuple[Side, tuple[int, int, int, float]]] = (),
 ) -> tuple[StepTable, dict[str, object]]:
     """Course lengths, target errors and the summary of a complete table (with a
     ``warnings`` list when a foot's force made mostly blips, or a foot's noise is large
-    against its range: ``noise``, :func:`~stride.core.noise.noise_figures`)."""
+    against its range: ``noise``, :func:`~stride.core.noise.noise_figures`; ``filtered``:
+    the feet filtered before the scan, :class:`~stride.core.scan.Scan`)."""
     course = None
     if config.pass_length_m is not None and belt_speed is None:
         table, course = apply_course(table, config.pass_length_m)
@@ -161,7 +163,7 @@ def _finalize(
         pass_length_m=config.pass_length_m if belt_speed is None else None,
     )
     warnings = blip_warnings(counts or {}, config.contact.min_contact_s)
-    warnings += noise_warnings(noise, channels)
+    warnings += noise_warnings(noise, channels, dict(filtered))
     if config.pass_length_m is not None and belt_speed is not None:
         warnings.append(BELT_NOT_PASSES)
     if warnings:
@@ -222,7 +224,13 @@ def analyze_scan(
         )
     counts = {s: (c.blips, len(c)) for s, c in contacts.items()}
     table, summary = _finalize(
-        merge_sides(tables[0], tables[1]), config, channels, belt_speed, counts, scan.noise
+        merge_sides(tables[0], tables[1]),
+        config,
+        channels,
+        belt_speed,
+        counts,
+        scan.noise,
+        scan.filtered,
     )
     return Analysis(table, summary, dict(contacts), gs, ge, scan.samples)
 
@@ -262,7 +270,7 @@ class StreamingAnalyzer:
         }
         self._next: dict[Side, int] = {s: 0 for s in SIDES}
         self._gaps = GapScanner(self.fs)
-        self._noise = NoiseMeter(len(self.channels), self.fs)
+        self._stage = FilterStage(self.channels, self.fs)  # the contact scan's samples
         self._belts = [BeltTrack(self.config.belt_max_gap_s) for _ in range(belts)]
         self._belt_v = GrowingRows(max(belts, 1))  # every belt speed: the summary's mean, SD
         self._emitted: list[StepTable] = []  # joined every _JOIN_EVERY emissions
@@ -299,14 +307,16 @@ class StreamingAnalyzer:
                 track.append(np.asarray(belt_t, np.float64), v[:, col])
             self._belt_v.extend(v)
         if t.shape[0]:
-            new = {side: self._det[side].feed(t, forces, breaks) for side in SIDES}
             self._gaps.feed(t, forces, breaks)
-            self._noise.feed(forces)
             self._samples += int(t.shape[0])
-            for side in SIDES:
-                if len(new[side]):
-                    self._add(side, new[side])
+            self._scan(*self._stage.feed(t, forces, breaks))
         return self._emit(final=False)
+
+    def _scan(self, t: NDArray[np.float64], x: NDArray[np.float64], breaks: Breaks) -> None:
+        """The contacts that finished in the samples the stage passed on."""
+        for side in SIDES:
+            if t.shape[0] and len(new := self._det[side].feed(t, x, breaks)):
+                self._add(side, new)
 
     def feed_signals(self, chunk: GaitSignals) -> StepTable:
         """Feed a chunk given as :class:`GaitSignals` (e.g. from the block assembler)."""
@@ -315,6 +325,7 @@ class StreamingAnalyzer:
     def finish(self) -> Analysis:
         """End of the stream: the remaining rows and the whole :class:`Analysis`."""
         if not self._finished:
+            self._scan(*self._stage.finish())
             for side in SIDES:
                 last = self._det[side].finish()
                 if len(last):
@@ -327,8 +338,11 @@ class StreamingAnalyzer:
         if self.n_belts and belt_speed is None:
             belt_speed = np.zeros((0, self.n_belts))
         counts = {s: (self._det[s].blips, len(self._contacts[s])) for s in SIDES}
-        noise = tuple((float(n), float(r)) for n, r in self._noise.figures())
-        table, summary = _finalize(table, self.config, self.channels, belt_speed, counts, noise)
+        noise = tuple((float(n), float(r)) for n, r in self._stage.meter.figures())
+        done = tuple(self._stage.onsets.items())
+        table, summary = _finalize(
+            table, self.config, self.channels, belt_speed, counts, noise, done
+        )
         gs, ge = self._gaps.arrays()
         return Analysis(table, summary, dict(self._contacts), gs, ge, self._samples)
 

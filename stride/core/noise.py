@@ -1,13 +1,15 @@
-"""How noisy each force channel is against its loaded-unloaded range: a warning when the
-contacts of a channel cannot be trusted.
+"""How noisy each force channel is against its loaded-unloaded range: the figure that
+decides whether a foot's samples are filtered before its contacts are found, and the
+warning that says so.
 
-The contact detector reads raw samples (no filter: it would cost the scan its speed and
-the live latency its bound). White noise whose spread is a sizeable part of the range
-between the unloaded and the loaded level crosses the contact levels near every landing
-and lift, splitting and inventing contacts and moving the initial contact by several
-samples (docs/accuracy.md, "Signals the detector has not seen": noise of SD 8 % of the
-range leaves one gaitndd record-side with 55 % of its strides matched). The output says
-so rather than giving such contacts silently.
+White noise whose spread is a sizeable part of the range between the unloaded and the
+loaded level crosses the contact levels near every landing and lift, splitting and
+inventing contacts and moving the initial contact by several samples (docs/accuracy.md,
+"Signals the detector has not seen": noise of SD 8 % of the range left one gaitndd
+record-side with 55 % of its strides matched). A foot is filtered before the scan from
+where its running figure (that of the measured blocks so far) first reaches
+``NOISE_WARNING``, in a batch analysis and a stream alike (:mod:`stride.core.denoise`),
+and the output says so.
 
 The figure, per channel, from the signal itself, in fixed blocks of ``block_len(fs)``
 samples (16; 16 ms above 1 kHz), of which one about every ``SPACING_S`` is measured
@@ -40,7 +42,8 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -91,6 +94,7 @@ class NoiseMeter:
         self._index = 0  # blocks ended so far
         self._level: list[NDArray[np.float64]] = []  # sums a measured block
         self._step: list[NDArray[np.float64]] = []
+        self._at: list[NDArray[np.int64]] = []  # the measured blocks' indices
 
     def feed(self, forces: NDArray[np.generic]) -> None:
         """The next rows (n, channels); NaN rows (gaps) spoil only their block. Only the
@@ -103,7 +107,7 @@ class NoiseMeter:
             if self._tail.shape[0] < self.b:
                 return
             if measured(self._index, 1, self.g).size:
-                self._add(self._tail[None])
+                self._add(self._tail[None], np.array([self._index]))
             self._index += 1
             self._tail = None
         nb = (rows.shape[0] - pos) // self.b
@@ -111,32 +115,40 @@ class NoiseMeter:
             at = measured(self._index, nb, self.g) - self._index
             if at.size:
                 idx = pos + at[:, None] * self.b + np.arange(self.b)
-                self._add(np.take(rows, idx, axis=0))
+                self._add(np.take(rows, idx, axis=0), at + self._index)
             self._index += nb
         rest = rows[pos + nb * self.b :]
         if rest.shape[0]:
             self._tail = rest.copy()
 
-    def _add(self, blocks: NDArray[np.generic]) -> None:
-        """Measured blocks (m, b, channels): their sums and sums of absolute differences
-        of consecutive samples, a row a block (each row summed alone: a stream's chunks
-        give the batch figures exactly)."""
+    def _add(self, blocks: NDArray[np.generic], at: NDArray[np.int64]) -> None:
+        """Measured blocks (m, b, channels), their indices ``at``: their sums and sums of
+        absolute differences of consecutive samples, a row a block (each row summed
+        alone: a stream's chunks give the batch figures exactly)."""
         y = np.empty((blocks.shape[0], self.k, self.b))
         y[...] = blocks.transpose(0, 2, 1)  # contiguous rows, one conversion to float64
         self._level.append(y.sum(axis=2))
         self._step.append(np.abs(np.diff(y, axis=2)).sum(axis=2))
+        self._at.append(np.asarray(at, np.int64))
 
     @property
     def blocks(self) -> int:
         return sum(len(a) for a in self._level)
 
+    def sums(self) -> Sums:
+        """The measured blocks so far, as :func:`noise_sums` gives a whole record's."""
+        if not self._level:
+            return Sums(np.zeros((self.k, 0)), np.zeros((self.k, 0)), np.zeros(0, np.int64), self.b)
+        if len(self._level) > 1:  # one array each from now on
+            self._level = [np.concatenate(self._level)]
+            self._step = [np.concatenate(self._step)]
+            self._at = [np.concatenate(self._at)]
+        return Sums(self._level[0].T, self._step[0].T, self._at[0], self.b)
+
     def figures(self) -> NDArray[np.float64]:
         """Per channel (rows): the noise's SD and the loaded-unloaded range, in the
         samples' unit (NaN: unmeasured)."""
-        if self.blocks < MIN_BLOCKS:
-            return np.full((self.k, 2), np.nan)
-        level, step = np.concatenate(self._level).T, np.concatenate(self._step).T
-        return np.array(_pairs(level, step, self.b))
+        return np.array(sums_pairs(self.sums()))
 
 
 def _pairs(level: NDArray[np.float64], step: NDArray[np.float64], b: int) -> Pairs:
@@ -176,16 +188,40 @@ def noise_figures(forces: NDArray[np.generic], fs: float) -> NDArray[np.float64]
 
 
 def noise_pairs(forces: NDArray[np.generic], fs: float) -> Pairs:
-    """:func:`noise_figures` as (noise, range) a channel, with fewer numpy calls than
-    :class:`NoiseMeter`: one gather of the measured blocks (their index kept for the
-    last few record lengths), one conversion, one sum each."""
+    """:func:`noise_figures` as (noise, range) a channel."""
+    return sums_pairs(noise_sums(forces, fs))
+
+
+class Sums(NamedTuple):
+    """The measured blocks of a record (or of a stream so far): each channel's sums
+    (``level``) and sums of absolute steps (``step``), (channels, m); the blocks'
+    indices ``at`` (m,); the block length ``b``."""
+
+    level: NDArray[np.float64]
+    step: NDArray[np.float64]
+    at: NDArray[np.int64]
+    b: int
+
+
+def sums_pairs(sums: Sums, upto: int | None = None) -> Pairs:
+    """Per channel (noise, range) of the first ``upto`` measured blocks (None: all)."""
+    level, step = sums.level[:, :upto], sums.step[:, :upto]
+    if level.shape[1] < MIN_BLOCKS:
+        return ((math.nan, math.nan),) * level.shape[0]
+    return _pairs(level, step, sums.b)
+
+
+def noise_sums(forces: NDArray[np.generic], fs: float) -> Sums:
+    """:class:`Sums` of a whole record's samples, with fewer numpy calls than
+    :class:`NoiseMeter` (the same floats): one gather of the measured blocks (their index
+    kept for the last few record lengths), one conversion, one sum each."""
     forces = np.asarray(forces)
     k = forces.shape[1] if forces.ndim == 2 else 1
     b, g = block_len(fs), group_len(fs)
     nb = forces.shape[0] // b
     at = _measured_all(nb, g)
     if at.size < MIN_BLOCKS:
-        return ((math.nan, math.nan),) * k
+        return Sums(np.zeros((k, 0)), np.zeros((k, 0)), np.zeros(0, np.int64), b)
     blocks = forces[: nb * b].reshape(nb, b, k)[at]  # (m, b, channels)
     m = at.size
     rows = blocks.transpose(2, 0, 1).astype(np.float64, order="C").reshape(k * m, b)
@@ -195,7 +231,7 @@ def noise_pairs(forces: NDArray[np.generic], fs: float) -> Pairs:
     np.absolute(d, out=d)
     level = np.add.reduce(rows, 1).reshape(k, m)  # a row a channel
     step = np.add.reduce(d.reshape(k * m, b)[:, :-1], 1).reshape(k, m)
-    return _pairs(level, step, b)
+    return Sums(level, step, at, b)
 
 
 @functools.lru_cache(maxsize=8)
@@ -225,18 +261,34 @@ def foot_noise(
 
 
 def noise_warnings(
-    figures: Sequence[tuple[float, float]], channels: Sequence[Channel]
+    figures: Sequence[tuple[float, float]],
+    channels: Sequence[Channel],
+    filtered: Mapping[Side, tuple[int, int, int, float]] | None = None,
 ) -> list[str]:
-    """One line per foot whose noise is at least ``NOISE_WARNING`` of its range."""
+    """One line per foot whose noise is at least ``NOISE_WARNING`` of its range, or whose
+    samples were filtered (``filtered``: from which sample, the widths of the running
+    median and the mean after it, from which time: :class:`~stride.core.denoise.Onset`;
+    the figure that decides is the running one, a foot's noise may fall below the level
+    later): what was done about it. A batch analysis and a stream filter alike."""
     out = []
+    filtered = filtered or {}
     multi = {s: sum(c.side == s for c in channels) > 1 for s in ("L", "R")}
     for side, (f, place) in foot_noise(figures, channels).items():
-        if f >= NOISE_WARNING:
+        if f >= NOISE_WARNING or side in filtered:
             where = f" ({place} sensor)" if multi[side] else ""
-            out.append(
+            head = (
                 f"foot {side}{where}: noise of SD {100 * f:.0f} % of the range between its"
-                " unloaded and loaded level: its contacts and their timing cannot be"
-                " trusted; filter the signal (a low-pass before stride) or check the"
-                " sensor's cable and grounding"
+                " unloaded and loaded level: "
             )
+            if side in filtered:
+                _, median, mean, at = filtered[side]
+                then = f" (then a mean of {mean})" if mean > 1 else ""
+                done = (
+                    f"filtered with a running median of {median} samples{then} from"
+                    f" {at:.1f} s on (when its noise was first measured at"
+                    f" {100 * NOISE_WARNING:.0f} % or more) before the contacts were found"
+                )
+            else:
+                done = "its contacts were found in the samples as read and cannot be trusted"
+            out.append(f"{head}{done}; check the sensor's cable and grounding")
     return out

@@ -15,8 +15,9 @@ from numpy.typing import NDArray
 
 from stride.core.clock import SampleClock
 from stride.core.contacts import ContactParams, FootContacts, detect_feet
+from stride.core.denoise import Onset, denoised, onsets
 from stride.core.gaps import GAP_PERIODS, find_gaps
-from stride.core.noise import noise_pairs
+from stride.core.noise import noise_sums, sums_pairs
 from stride.core.signals import Channel, GaitSignals, Side
 from stride.errors import InputError
 
@@ -26,27 +27,40 @@ SIDES: tuple[Side, Side] = ("L", "R")
 @dataclass(frozen=True)
 class Scan:
     """What the analysis takes from the samples: each foot's contacts, the gaps (starts,
-    ends), the number of samples, and each channel's noise SD and loaded-unloaded range
-    (:func:`~stride.core.noise.noise_pairs`; empty: not measured)."""
+    ends), the number of samples, each channel's noise SD and loaded-unloaded range
+    (:func:`~stride.core.noise.noise_pairs`; empty: not measured), and the feet whose
+    samples were filtered before their contacts were found, from where and how
+    (:class:`~stride.core.denoise.Onset`)."""
 
     contacts: dict[Side, FootContacts]
     gap_starts: NDArray[np.float64]
     gap_ends: NDArray[np.float64]
     samples: int
     noise: tuple[tuple[float, float], ...] = field(default=())
+    filtered: tuple[tuple[Side, Onset], ...] = field(default=())
 
 
 def scan_samples(signals: GaitSignals, contact: ContactParams) -> Scan:
-    """The contacts, gaps and noise figures of the samples (the first part of ``analyze``)."""
+    """The contacts, gaps and noise figures of the samples (the first part of ``analyze``);
+    a foot too noisy to trust has its contacts found in a filtered copy of its samples
+    (:mod:`stride.core.denoise`), everything else reads them as they are."""
     for side in SIDES:
         columns(signals.channels, side)
     check_belt(signals)
-    contacts = detect_feet(signals, SIDES, contact)
-    noise = noise_pairs(signals.forces, float(signals.fs))
+    sums = noise_sums(signals.forces, float(signals.fs))
+    noise = sums_pairs(sums)
+    feet = onsets(sums, signals.channels, float(signals.fs), lambda i: float(signals.t[i]))
+    scanned = signals
+    if feet:
+        x = denoised(signals.forces, signals.channels, feet, float(signals.fs))
+        scanned = replace(signals, forces=x)
+    contacts = detect_feet(scanned, SIDES, contact)
+    del scanned
+    done = tuple(feet.items())
     if _gapless(signals, contacts, contact):
         none = np.zeros(0, np.float64)
-        return Scan(contacts, none, none.copy(), signals.n, noise)
-    return replace(with_gaps(signals, contacts), noise=noise)
+        return Scan(contacts, none, none.copy(), signals.n, noise, done)
+    return replace(with_gaps(signals, contacts), noise=noise, filtered=done)
 
 
 def _gapless(
