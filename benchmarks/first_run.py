@@ -71,7 +71,7 @@ def timed(args: list[str], checkout: Path | None) -> dict[str, Any]:
         def watch_stderr() -> None:
             assert proc.stderr is not None
             for line in proc.stderr:
-                if "first run" in line:
+                if "preparing the analysis kernels" in line:
                     marks.setdefault("line_s", time.perf_counter() - t0)
 
         watcher = threading.Thread(target=watch_stderr, daemon=True)
