@@ -36,7 +36,8 @@ class Timing:
     ``prepare_s``: loading the kernels beforehand (from numba's cache; compiling them on a
     first run), once per process: the reading kernels before the read, the analysis
     kernels cached for the forces' dtype after it, so ``read_s`` is the reading itself and
-    ``analysis_s`` the analysis itself."""
+    ``analysis_s`` the analysis itself (but on a first run a kernel no helper compiled
+    compiles at its first call, inside ``analysis_s``)."""
 
     read_s: float
     analysis_s: float
