@@ -4,12 +4,11 @@ same rows asked for one by one), bit for bit."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_steps import Contacts  # type: ignore[import-not-found]
 
 from stride.core.belt import BeltTrack
 from stride.core.kernels import step_kernels_as_python
@@ -24,20 +23,6 @@ _TOLERANCES = st.sampled_from([0.1, 0.3])
 _PLACES = st.sampled_from(
     [["foot"], ["heel", "toe"], ["toe", "heel"], ["heel", "lateral", "medial", "x"], ["heel"]]
 )
-
-
-@dataclass
-class Contacts:
-    on_t: np.ndarray
-    off_t: np.ndarray
-    complete: np.ndarray
-    gap_before: np.ndarray
-    sensor_on_t: np.ndarray
-    impulse: np.ndarray
-    peak: np.ndarray
-    on_seen: np.ndarray
-    off_seen: np.ndarray
-    confidence: np.ndarray
 
 
 @st.composite
