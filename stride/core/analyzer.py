@@ -40,7 +40,7 @@ from stride.core.contacts import ContactParams, FootContacts, StreamingContactDe
 from stride.core.denoise_stream import FilterStage
 from stride.core.gaps import GapScanner
 from stride.core.growing_rows import GrowingRows
-from stride.core.noise import noise_warnings
+from stride.core.noise import noise_warnings, sums_pairs
 from stride.core.rows import StepRow
 from stride.core.scan import SIDES, Scan, check_belt, columns, scan_samples, with_gaps
 from stride.core.signals import Channel, GaitSignals, Side
@@ -338,7 +338,7 @@ class StreamingAnalyzer:
         if self.n_belts and belt_speed is None:
             belt_speed = np.zeros((0, self.n_belts))
         counts = {s: (self._det[s].blips, len(self._contacts[s])) for s in SIDES}
-        noise = tuple((float(n), float(r)) for n, r in self._stage.meter.figures())
+        noise = sums_pairs(self._stage.meter.sums())
         done = tuple(self._stage.onsets.items())
         table, summary = _finalize(
             table, self.config, self.channels, belt_speed, counts, noise, done

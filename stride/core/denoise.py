@@ -68,8 +68,13 @@ def median_width(figure: float, fs: float) -> int:
     twice ``WIDTH_STEP`` (noise of SD 8 % of the range reads about 6 %), 2 more for each
     step above, at most ``MAX_WIDTH_S`` of samples (at least 3)."""
     n = max(MIN_WIDTH, 2 * math.floor(figure / WIDTH_STEP) + 1)
+    return min(n, _widest(fs))
+
+
+def _widest(fs: float) -> int:
+    """The widest running median (odd): ``MAX_WIDTH_S`` of samples, at least 3."""
     cap = max(3, math.floor(MAX_WIDTH_S * float(fs)))
-    return min(n, cap - (1 - cap % 2))
+    return cap - (1 - cap % 2)
 
 
 def mean_width(fs: float) -> int:
@@ -93,8 +98,7 @@ class Onset(NamedTuple):
 def reach(fs: float) -> int:
     """The widest filter's half-width (samples): the median's at ``MAX_WIDTH_S`` and the
     mean's. A stream holds its samples back this far from the contact scan."""
-    cap = max(3, math.floor(MAX_WIDTH_S * float(fs)))
-    return (cap - (1 - cap % 2)) // 2 + mean_width(fs) // 2
+    return _widest(fs) // 2 + mean_width(fs) // 2
 
 
 def onsets(
@@ -240,10 +244,10 @@ def smooth(x: NDArray[np.floating], width: int, mean: int = MEAN_WIDTH) -> NDArr
         out /= mean
     gap = ~np.isfinite(x)
     if gap.any():
-        reach = h + m  # a sample reads its neighbours this far away
+        r = h + m  # a sample reads its neighbours this far away
         c = np.concatenate([[0], np.cumsum(gap)])
         i = np.arange(n)
-        near = c[np.minimum(i + reach + 1, n)] > c[np.maximum(i - reach, 0)]
+        near = c[np.minimum(i + r + 1, n)] > c[np.maximum(i - r, 0)]
         out[near] = x[near]
     return out
 
