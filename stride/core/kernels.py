@@ -47,7 +47,6 @@ def _kernels(
         _course_evidence,
         _course_kernels,
         _course_sums,
-        _step_kernels,
         belt,
         gaps,
     )
@@ -59,13 +58,7 @@ def _kernels(
     # a whole record's while its one-call kernel ``_step_whole._whole_rows`` is not
     # cached): not that kernel, which is compiled only where it costs the command nothing
     # (:func:`whole_rows_ready`)
-    steps: list[tuple[Any, tuple[Any, ...] | None]] = [
-        (_step_kernels._previous_median_mad, None),
-        (_step_kernels._intervals, None),
-        (_step_kernels._row_marks, None),
-        (_step_kernels._reference_series, None),
-        (belt._displacements, None),
-    ]
+    steps: list[tuple[Any, tuple[Any, ...] | None]] = [(k, None) for k in _one_by_one()]
     common = [scan, *steps, (belt._accumulate, None)]
     if course:
         common += [
@@ -89,6 +82,16 @@ def _kernels(
     # for the same reason: a record is read for gaps only when the contact scan saw a
     # break in it (scan._gapless).
     return common
+
+
+def _one_by_one() -> tuple[Any, ...]:
+    """The steps table's kernels called one by one from Python, which a whole record's
+    one-call kernel (``_step_whole._whole_rows``) has compiled in instead."""
+    from stride.core import _step_kernels, belt
+
+    return (_step_kernels._previous_median_mad, _step_kernels._intervals,
+            _step_kernels._row_marks, _step_kernels._reference_series,
+            belt._displacements)  # fmt: skip
 
 
 def kernel_ready(dispatcher: Any, args: tuple[Any, ...] | None = None) -> bool:
@@ -142,6 +145,7 @@ def _entry_signatures(dtype: str) -> list[tuple[Any, tuple[Any, ...]]]:
         (_contact_scan.scan, tuple(typeof(a) for a in _scan_args(dtype))),
         _clock_signature(),
         *_step_signatures(),
+        _whole_signature(),
         *_after_scan_signatures(),
     ]
 
@@ -199,15 +203,11 @@ def load_analysis_kernels(
     name = np.dtype(_kernel_dtype(np.dtype(forces_dtype))).name
     entry = _entry_signatures(name)
     if gaps is not None:
-        from stride.core import _step_kernels, _step_whole, belt
-
-        inside = (_step_kernels._previous_median_mad, _step_kernels._intervals,
-                  _step_kernels._row_marks, _step_kernels._reference_series,
-                  belt._displacements)  # fmt: skip
+        from stride.core import _step_whole
         from stride.core.steps_whole import kernel_ready
 
         whole = not gaps and kernel_ready()
-        skip = inside if whole else (_step_whole._whole_rows,)
+        skip = _one_by_one() if whole else (_step_whole._whole_rows,)
         entry = [(kernel, sig) for kernel, sig in entry if kernel not in skip]
     for kernel, sig in {"scan": entry[:2], "rest": entry[2:]}.get(part, entry):
         if sig in kernel.overloads:
@@ -327,7 +327,6 @@ def _step_signatures() -> list[tuple[Any, tuple[Any, ...]]]:
             (*[a1] * 7, b1, b1, b1, f, f, f, u1, a2, a2, i1, i1, i1, b1, f, s1, a1),
         ),
         (_step_kernels._reference_series, (a1, b1, a1, b1, i1, types.int64, a2)),
-        _whole_signature(),
     ]
 
 
@@ -375,7 +374,7 @@ def compile_step_kernels() -> None:
     loads each one found in the cache by then, so the two processes meet in the middle
     and finish close together (the reading kernels alone took less than the helper's
     share)."""
-    for kernel, sig in _step_signatures()[:-1] + _after_scan_signatures()[::-1]:
+    for kernel, sig in _step_signatures() + _after_scan_signatures()[::-1]:
         kernel.compile(sig)
 
 
