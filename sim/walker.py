@@ -332,7 +332,7 @@ class Walker:
         now = self.env.now
         loads = split(1.0, p.load_asym)
         load = loads[0] if side == "L" else loads[1]
-        flags = cycle.flags if side == "L" else ()
+        flags = cycle.flags  # a freeze: both of the cycle's contacts stand through it
         step_length: float | None = None
         if self.belt is None:
             step_length, place, turn = overground or self._overground_step(side, cycle)

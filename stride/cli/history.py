@@ -144,9 +144,14 @@ def _show(
     else:
         ((subj, recs),) = by_subject.items()
         who = shown(subj) if subj else "(no subject)"
-        table = Table(title=f"Sessions of {who} ({shown(db)})", pad_edge=False)
+        table = Table(title=f"Sessions of {who} ({shown(db)})")
         pts = points(recs)
         _fill(table, pts)
+        whole = console.measure(table, options=console.options.update_width(1000)).maximum
+        if whole > console.width:
+            # too narrow for rich's outer border (80 columns): the border goes, the cells
+            # keep their padding (cells against the frame were hard to read)
+            table.show_edge = False
         console.print(table)
         if all(p.target_within is None for p in pts[-_MAX_ROWS:]):
             console.print("No session had a step-length target.", highlight=False)

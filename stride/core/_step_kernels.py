@@ -283,6 +283,7 @@ def _rollover_rows(
 def _row_marks(
     stride_time: NDArray[np.float64],
     step_time: NDArray[np.float64],
+    stance: NDArray[np.float64],
     stride_length: NDArray[np.float64],
     step_length: NDArray[np.float64],
     ref: NDArray[np.float64],
@@ -306,7 +307,8 @@ def _row_marks(
     transition: NDArray[np.float64],
 ) -> None:
     """Each row's flag bits (:data:`FLAG_GAP` ...: ``stop`` and ``turn`` against the
-    references as ``stride.core.steps`` defines them) and its stride
+    references as ``stride.core.steps`` defines them, ``stop`` also for a ``stance``
+    that alone is longer than a stop's stride) and its stride
     time, step time, stride length and step length as the table gives them (``out``, 4 x
     n): a length only where its time is measured, neither beyond ``max_stride_s`` (a
     pause). The same comparisons of the same products as the whole-array version. Then
@@ -318,7 +320,10 @@ def _row_marks(
         st = stride_time[r]
         sp = step_time[r]
         rf = ref[r]
+        sc = stance[r]
+        # a stance is part of a stride: one longer than a stop's stride is standing
         stop = st > max_stride_s or st > stop_factor * rf
+        stop = stop or sc > max_stride_s or sc > stop_factor * rf
         # steps vary far more than strides in some gaits (ALS: step CV 40 % with stride
         # CV 7 %): a step is odd only beyond its foot's usual spread as well
         a = tol * ref_step[r]

@@ -117,7 +117,7 @@ def _whole_rows(
         _belt._displacements(belt_t, belt_v, belt_d, bad, starts, iv[0], lengths)
     out = np.empty((4, m), np.float64)
     transition = np.empty(j_roll.shape[0], np.float64)
-    _row_marks(stride_time, iv[6], lengths[1], lengths[0], ref, ref_step, mad_step,
+    _row_marks(stride_time, iv[6], iv[7], lengths[1], lengths[0], ref, ref_step, mad_step,
                gap_before, marks[0], marks[1], limits[0], limits[1], limits[2], flags, out,
                sensor_on, j_roll, heel, toe, seen, limits[3], kinds, transition)  # fmt: skip
     rolled = j_roll.shape[0] > 0

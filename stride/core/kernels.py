@@ -324,7 +324,7 @@ def _step_signatures() -> list[tuple[Any, tuple[Any, ...]]]:
         (_step_kernels._intervals, (a1, a1, b1, a1, a1, b1, i1, i1, a2, b2)),
         (
             _step_kernels._row_marks,
-            (*[a1] * 7, b1, b1, b1, f, f, f, u1, a2, a2, i1, i1, i1, b1, f, s1, a1),
+            (*[a1] * 8, b1, b1, b1, f, f, f, u1, a2, a2, i1, i1, i1, b1, f, s1, a1),
         ),
         (_step_kernels._reference_series, (a1, b1, a1, b1, i1, types.int64, a2)),
     ]

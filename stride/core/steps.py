@@ -27,7 +27,8 @@ Flags (a row with any flag is left out of every summary):
   loading empty);
 - ``stop``: stride longer than ``max_stride_s`` or ``stop_factor`` times the reference;
   beyond ``max_stride_s`` it is a pause in walking, not a stride: its stride (and a step
-  that long) are not measured;
+  that long) are not measured. Also a stance that alone is that long (part of the stride
+  its IC starts): standing (a freeze of gait, a stopped belt), not a walking stance;
 - ``turn``: stride or step differing from its reference by more than ``turn_tolerance``
   (a turn or a hesitation); for steps also by more than 5 robust SDs (1.4826 MAD) of the
   foot's recent steps, since in some gaits step times vary much more than strides;
@@ -222,7 +223,7 @@ def _lengths(
 
 
 def _marks(
-    times: tuple[NDArray[np.float64], NDArray[np.float64]],
+    times: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
     lengths: tuple[NDArray[np.float64], NDArray[np.float64]],
     refs: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
     masks: tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]],
@@ -230,7 +231,7 @@ def _marks(
     roll: RolloverArgs | None = None,
     j: NDArray[np.int64] = np.zeros(0, np.int64),  # noqa: B008 (never written)
 ) -> tuple[NDArray[np.uint16], NDArray[np.float64], NDArray[np.int8], NDArray[np.float64]]:
-    """Flag bits of rows with these stride and step ``times`` (after gaps), their belt
+    """Flag bits of rows with these stride, step and stance ``times`` (after gaps), their belt
     ``lengths``, ``refs`` and (gap, edge, alternation) ``masks``: ``stop`` and ``turn``
     as the module docstring defines them; and the rows' stride time, step time, stride
     length and step length (4 x n), a pause in walking (an interval longer than any
@@ -345,7 +346,7 @@ def side_rows(
     masks = gap, iv.edge, iv.alternation
     roll = rollover_args(own.sensor_on_t, f.on_seen, j, places, fs, params.flat_s)
     flags, (stride_time, step_time, stride_length, step_length), kinds, transition = _marks(
-        (stride_time, step_time), _lengths(belt, iv, n), refs, masks, params, roll, j
+        (stride_time, step_time, stance), _lengths(belt, iv, n), refs, masks, params, roll, j
     )
     complete = np.asarray(own.complete, dtype=np.bool_)[j]
     values = {

@@ -199,7 +199,8 @@ def recovery_curves(
     normal: float,
     projections: dict[str, float | None],
 ) -> bytes:
-    """|Step-length SI| per session per condition, fitted exponentials, the normal range."""
+    """|Step-length SI| per session per condition, fitted exponentials over the sessions'
+    span (dashed on to the session where they enter the normal range), the normal range."""
     fig, ax = _figure(3.6)
     ax.axhspan(0, normal, color="#2ca02c", alpha=0.12, label=f"normal (|SI| <= {normal:.1f} %)")
     colours = CONDITION_COLOURS
@@ -207,10 +208,14 @@ def recovery_curves(
         c = colours.get(name, OTHER_COLOURS[0])
         ax.plot(x, y, "o", ms=4, color=c, label=name)
         fit = fits.get(name)
-        if fit is not None:
-            xs = np.linspace(0.0, max(float(x.max()), projections.get(name) or 0.0) * 1.05, 200)
-            ax.plot(xs, fit(xs), "-", color=c, lw=1.5, label=f"{name}: fit, tau {fit.tau:.1f}")
         cross = projections.get(name)
+        if fit is not None:  # over the sessions it is fitted to, not before the first
+            first, last = float(x.min()), float(x.max())
+            xs = np.linspace(first, last, 200)
+            ax.plot(xs, fit(xs), "-", color=c, lw=1.5, label=f"{name}: fit, tau {fit.tau:.1f}")
+            if cross is not None and cross > last:  # on to the session it projects
+                xs = np.linspace(last, cross, 100)
+                ax.plot(xs, fit(xs), "--", color=c, lw=1.2, label=f"{name}: projected")
         if cross is not None:
             ax.axvline(cross, color=c, ls=":", lw=1.2)
     ax.set_xlabel("session number")

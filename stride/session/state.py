@@ -1,4 +1,5 @@
-"""What the dashboard shows, kept up to date step by step: rolling figures over 20 strides.
+"""What the dashboard shows, kept up to date step by step: rolling figures over 20 strides
+(fewer until each foot has taken 20: :attr:`Rolling.strides` says how many).
 
 :class:`SessionState` is fed the step rows of the streaming analyzer and device health;
 the dashboard, the alerts and the session's observers only read it. The rolling figures
@@ -76,6 +77,11 @@ class Rolling:
     si_loading: float | None
     step_time_s: dict[str, float | None] = field(default_factory=dict)
     stance_s: dict[str, float | None] = field(default_factory=dict)
+    #: Each foot's strides the figures are over: its unflagged steps, up to 20.
+    strides: dict[str, int] = field(default_factory=dict)
+    #: Share of each foot's scored steps within tolerance over those strides (the
+    #: session's is :meth:`SessionState.within_share`).
+    on_target_share: dict[str, float | None] = field(default_factory=dict)
 
 
 class SessionState:
@@ -101,6 +107,8 @@ class SessionState:
         self._window = RollingWindow(ROLLING_STRIDES)
         self._recent: deque[str] = deque(maxlen=2 * ROLLING_STRIDES)  # sides, unflagged
         self._kinds: dict[str, deque[str]] = {s: deque(maxlen=ROLLING_STRIDES) for s in _SIDES}
+        self._strides = {s: 0 for s in _SIDES}  # unflagged steps, each foot's
+        self._on: dict[str, deque[bool]] = {s: deque(maxlen=ROLLING_STRIDES) for s in _SIDES}
         self.last: dict[str, deque[dict[str, Any]]] = {s: deque(maxlen=last_steps) for s in _SIDES}
         self.steps_total = 0
         self.scored = {s: 0 for s in _SIDES}
@@ -148,6 +156,7 @@ class SessionState:
                 if self.paused or s.get("flags"):
                     continue  # flagged steps stay out of every figure, as in the summary
                 self._recent.append(side)
+                self._strides[side] += 1
                 self._window.add(side, {k: s.get(k) for k in _ROLLING_KEYS})
                 if s.get("contact_type"):
                     self._kinds[side].append(str(s["contact_type"]))
@@ -155,6 +164,7 @@ class SessionState:
                 if isinstance(on, bool) and self.target is not None and self.target.step_length_m:
                     self.scored[side] += 1
                     self.within[side] += on
+                    self._on[side].append(on)
 
     def note(self, message: str) -> None:
         """A short event for the alerts panel (e.g. "box reconnected"), also kept in the
@@ -189,6 +199,8 @@ class SessionState:
                 si_loading=w.symmetry_index("impulse"),
                 step_time_s={s: w.mean("step_time_s", s) for s in _SIDES},
                 stance_s={s: w.mean("stance_s", s) for s in _SIDES},
+                strides={s: min(n, ROLLING_STRIDES) for s, n in self._strides.items()},
+                on_target_share={s: sum(v) / len(v) if v else None for s, v in self._on.items()},
             )
 
     @property

@@ -208,6 +208,10 @@ def test_freezing_happens_overground_only() -> None:
     assert w.state.freezes > 3
     frozen = [c for c in w.contacts if "freeze" in c.flags]
     assert frozen
+    # both feet stand through a freeze: every contact that stood through one is flagged
+    stood = [c for c in w.contacts if c.fc is not None and c.fc - c.ic > p.freeze_s]
+    assert stood == frozen
+    assert [c.side for c in frozen] == ["L", "R"] * w.state.freezes
     w2, _ = walk(p, 300, belt=True)
     assert w2.state.freezes == 0
 

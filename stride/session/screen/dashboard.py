@@ -241,6 +241,13 @@ def si_legend(state: SessionState) -> str:
     return f"SI > 0 left larger, {ON_TICK} |SI| ≤ {state.symmetry_tolerance_pct:.1f} %"
 
 
+def strides_heading(roll: Rolling) -> str:
+    """Over how many strides the figures are: "last 20 strides" once each foot has 20
+    (a figure is over each foot's own), "last 3/2 strides" (left/right) before."""
+    n = [roll.strides.get(side, 0) for side in ("L", "R")]
+    return f"last {n[0]} strides" if n[0] == n[1] else f"last {n[0]}/{n[1]} strides"
+
+
 def figures_view(state: SessionState, roll: Rolling, rows: int | None = None) -> Text:
     """Rolling symmetry, share on target, variability, roll-over and loading (one Text),
     in at most ``rows`` lines: where fewer fit, the rows of :data:`DROP_FIRST` go first."""
@@ -270,8 +277,9 @@ def figures_view(state: SessionState, roll: Rolling, rows: int | None = None) ->
         roll.si_step_time)  # fmt: skip
     row("stance", _ms(roll.stance_s.get("L")), _ms(roll.stance_s.get("R")), roll.si_stance)
     if state.target is not None and state.target.step_length_m is not None:
-        within = state.within_share()  # without a target: no row of dashes
-        row("on target", pct(within["L"]), pct(within["R"]))
+        # without a target: no row of dashes; over the same strides as the other rows
+        within = roll.on_target_share
+        row("on target", pct(within.get("L")), pct(within.get("R")))
     cv = roll.stride_time_cv
     row("stride CV", fmt_pct(cv["L"], digits=1), fmt_pct(cv["R"], digits=1))
     hf = roll.heel_first_share
@@ -282,7 +290,7 @@ def figures_view(state: SessionState, roll: Rolling, rows: int | None = None) ->
             break
         lines = [(name, line) for name, line in lines if name != label]
     out = Text(no_wrap=True, overflow="crop")
-    out.append(f"{'20 strides':<12}{'L':>8}{'R':>8}{'SI %':>6}", style="bold")
+    out.append(f"{strides_heading(roll):<19}L{'R':>8}{'SI %':>6}", style="bold")
     for _, line in lines:
         out.append("\n")
         out.append_text(line)

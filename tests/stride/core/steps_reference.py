@@ -105,13 +105,16 @@ def intervals_reference(
 def _odd_strides(
     stride_time: NDArray[np.float64],
     step_time: NDArray[np.float64],
+    stance: NDArray[np.float64],
     refs: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
     params: StepParams,
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """``stop`` and ``turn`` of each row against its references (module docstring)."""
     ref, ref_step, mad_step = refs
     with np.errstate(invalid="ignore"):
-        stop = (stride_time > params.max_stride_s) | (stride_time > params.stop_factor * ref)
+        stop = np.zeros(stride_time.shape, np.bool_)
+        for x in (stride_time, stance):  # a stance that long: standing in a stop's stride
+            stop |= (x > params.max_stride_s) | (x > params.stop_factor * ref)
         tol = params.turn_tolerance
         odd_stride = np.abs(stride_time - ref) > tol * ref
         # steps vary far more than strides in some gaits (ALS: step CV 40 % with stride
@@ -150,18 +153,18 @@ def _flags(
 
 
 def row_marks_reference(
-    times: tuple[NDArray[np.float64], NDArray[np.float64]],
+    times: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
     lengths: tuple[NDArray[np.float64], NDArray[np.float64]],
     refs: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
     masks: tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]],
     params: StepParams,
 ) -> tuple[NDArray[np.uint16], NDArray[np.float64]]:
     """``stride.core.steps._marks`` with whole-array numpy calls (its former version)."""
-    stride_time, step_time = times
+    stride_time, step_time, stance = times
     stride_length, step_length = lengths
     step_length = np.where(np.isfinite(step_time), step_length, np.nan)
     stride_length = np.where(np.isfinite(stride_time), stride_length, np.nan)
-    stop, turn = _odd_strides(stride_time, step_time, refs, params)
+    stop, turn = _odd_strides(stride_time, step_time, stance, refs, params)
     flags = _flags(masks[0], turn, stop, masks[1], masks[2])
     stride_time, stride_length = _unless_paused(stride_time, stride_length, params)
     step_time, step_length = _unless_paused(step_time, step_length, params)

@@ -30,7 +30,7 @@ def _rollover(
     the flags kernel's call with no rows to flag."""
     no = np.zeros(0)
     roll = rollover_args(own.sensor_on_t, on_seen, j, places, fs, flat_s)
-    kinds, transition = _marks((no, no), (no, no), (no, no, no), (no > 0,) * 3, StepParams(),
+    kinds, transition = _marks((no, no, no), (no, no), (no, no, no), (no > 0,) * 3, StepParams(),
                                roll, j)[2:]  # fmt: skip
     return kinds, transition
 

@@ -75,7 +75,7 @@ def test_flags_and_pauses_equal_the_whole_array_version(n: int, data: st.DataObj
     def mask() -> np.ndarray:
         return np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), np.bool_)
 
-    times, lengths = (column(), column()), (column(), column())
+    times, lengths = (column(), column(), column()), (column(), column())
     refs, masks = (column(), column(), column()), (mask(), mask(), mask())
     params = StepParams(*data.draw(st.tuples(st.sampled_from([1.5, 2.0, 3.0]),
                                              st.sampled_from([1.5, 2.0]),
@@ -90,7 +90,7 @@ def test_columns_of_other_lengths_are_refused() -> None:
     one, two = np.zeros(1), np.zeros(2)
     mask = np.zeros(1, np.bool_)
     with pytest.raises(ValueError):
-        _marks((one, one), (one, two), (one, one, one), (mask, mask, mask), StepParams())
+        _marks((one, one, one), (one, two), (one, one, one), (mask, mask, mask), StepParams())
 
 
 @settings(max_examples=300, deadline=None)

@@ -173,6 +173,27 @@ def test_stop_turn_alternation_edge() -> None:
     assert flag_names(FLAG_STOP | FLAG_TURN) == ["turn", "stop"]
 
 
+def test_a_contact_standing_through_a_pause_is_a_stop_not_a_stance() -> None:
+    # a freeze of gait: both feet stand about 3.7 s, the strides around are 1.0 s
+    ons = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 9.0, 10.0, 11.0, 12.0]
+    left, right = contacts(ons), contacts([o + 0.5 for o in ons])
+    left.off_t[5], right.off_t[5] = 5.0 + 3.67, 5.5 + 3.6
+    tab = table(left, right)
+    rows = {(r["side"], r["ic_s"]): r for r in tab.rows()}
+    for key in (("L", 5.0), ("R", 5.5)):  # standing: a pause's contact, not a stance
+        assert rows[key]["flags"] == ["stop"]
+        assert rows[key]["stance_s"] > 3.5  # kept in the table, out of the summary
+        assert rows[key]["step_time_s"] == pytest.approx(0.5)
+    assert "stop" in rows[("L", 9.0)]["flags"]  # the 4 s stride, as before
+    assert rows[("L", 4.0)]["flags"] == [] and rows[("L", 10.0)]["flags"] == []
+    # on a belt (stopped while the walker stood) the same
+    assert (table(left, right, (belt(), belt())).flags == tab.flags).all()
+    # a slow walker's long stances are walking: 1.9 s stances in 3.0 s strides
+    slow = [3.0 * i for i in range(8)]
+    tab = table(contacts(slow, 1.9), contacts([o + 1.5 for o in slow], 1.9))
+    assert not (tab.flags[tab.contact > 0] & FLAG_STOP).any()
+
+
 def test_rollover_columns() -> None:
     on = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
     heel = on.copy()

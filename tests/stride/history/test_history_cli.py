@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -104,6 +105,17 @@ def test_the_table_at_80_columns_cuts_no_header_and_tells_same_day_sessions_apar
     for clock in ("07:00", "10:30", "13:00", "15:45"):
         assert sum(clock in ln for ln in lines) == 1
     assert "2026-09-04" in out.stdout and "09:00" not in out.stdout
+    # no cell against a rule of the frame ("│2026-09-01 │", "2.5│"): at 80 columns the
+    # outer border goes, not the cells' padding; wider, rich's default frame
+    assert not re.search(r"[│┃][^ ━│┃\n]|[^ ━│┃\n][│┃]", out.stdout)
+    assert any(ln.startswith(" 2026-09-01 │") for ln in lines)
+    env["COLUMNS"] = "100"
+    out = subprocess.run(
+        [sys.executable, "-m", "stride.cli.app", "history", "--db", str(db)],
+        capture_output=True, text=True, env=env, timeout=60, check=True,
+    )  # fmt: skip
+    assert not re.search(r"[│┃][^ ━│┃\n]|[^ ━│┃\n][│┃]", out.stdout)
+    assert any(ln.startswith("│ 2026-09-01 │") for ln in out.stdout.splitlines())
 
 
 def test_the_subjects_overview_at_80_columns_folds_a_long_id_whole(

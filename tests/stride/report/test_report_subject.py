@@ -183,3 +183,27 @@ def test_sessions_of_one_day_are_one_point_of_that_day_with_their_number(
     steps = next(ax for ax in dated if "step length" in ax.get_title())
     assert [t.get_text() for t in steps.texts] == ["×3", "×3"]  # left and right
     assert [t.get_text() for t in cadence.texts] == ["×3"]
+
+
+def test_the_fitted_curve_is_drawn_over_the_sessions_and_on_to_its_projection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Sessions 3-8 (a subject's earlier sessions without symmetry values): the fitted
+    curve was drawn from session 0, before any session; now over the sessions' span, and
+    beyond the last one only to the session it projects, dashed (a forecast, not a fit)."""
+    from stride.report import plots
+
+    figures: list[object] = []
+    monkeypatch.setattr(plots, "_png", lambda fig: figures.append(fig) or b"")
+    x = np.arange(3.0, 9.0)
+    fit = ExpFit(plateau=2.0, amplitude=30.0, tau=10.0, rmse=0.1)
+    cross = float(fit.crossing(NORMAL_SI) or 0.0)
+    assert cross > 9.0
+    plots.recovery_curves({"feedback": (x, fit(x))}, {"feedback": fit}, NORMAL_SI,
+                          {"feedback": cross})  # fmt: skip
+    lines = figures[0].axes[0].get_lines()  # type: ignore[attr-defined]
+    curves = [ln for ln in lines if ln.get_linestyle() in ("-", "--") and len(ln.get_xdata()) > 2]
+    fitted = next(ln for ln in curves if ln.get_linestyle() == "-")
+    assert min(fitted.get_xdata()) == 3.0 and max(fitted.get_xdata()) == 8.0
+    ahead = next(ln for ln in curves if ln.get_linestyle() == "--")
+    assert min(ahead.get_xdata()) == 8.0 and max(ahead.get_xdata()) == pytest.approx(cross)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pytest
@@ -261,3 +262,26 @@ def test_the_devices_figures_are_never_cut_at_80_columns(make_steps: Any) -> Non
         assert "latency p50 10.3 p99 101.2 ms" in text, width
         assert "treadmill trackmaster NOT ANSWERING" in text and "reconnects 45" in text
         assert max(len(line) for line in text.splitlines()) <= width
+
+
+def test_the_figures_name_the_strides_they_are_over(make_steps: Any) -> None:
+    """The heading says over how many strides the figures are (each foot's, until 20), and
+    the share on target is over those same strides, not the whole session's."""
+    s = SessionState(Target(step_length_m=0.60, tolerance_m=0.05, spacing_m=0.30, lines_per_step=2))
+    s.started_host_t = 0.0
+
+    def heading() -> str:
+        return next(line for line in screen(s).splitlines() if "strides" in line)
+
+    steps = make_steps(46, left=0.63, right=0.54)  # R, L, R, L, ...
+    s.add_steps(steps[:3], host_t=1.0)
+    assert "last 1/2 strides" in heading() and "20 strides" not in heading()
+    s.add_steps(steps[3:6], host_t=3.0)
+    assert "last 3 strides" in heading()
+    s.add_steps(steps[6:], host_t=23.0)
+    assert "last 20 strides" in heading()
+    # the right foot on target from now on: its last 20 strides all are, half the session's
+    s.add_steps(make_steps(40, left=0.63, right=0.60, t0=23.0), host_t=43.0)
+    row = next(line for line in screen(s).splitlines() if "on target" in line)
+    assert re.search(r"on target +100 % +100 %", row), row
+    assert s.within_share()["R"] == pytest.approx(0.5, abs=0.05)  # the session's share
