@@ -173,12 +173,17 @@ class ReadNotes:
     ) -> list[str]:
         """Everything said, in words: the damage skipped, the warnings, then what the
         detector saw (the ``warnings`` of the analysis' ``summary``: a foot of blips)."""
-        from stride.ingest.recording import damage_words
+        from stride.ingest.recording import damage_words, decoded_words
 
-        skipped = None if self.damage is None else damage_words(path, self.damage)
+        damage = self.damage  # the chunks reading skipped, then what decoding skipped in the rest
+        said = (
+            []
+            if damage is None
+            else [damage_words(path, damage), decoded_words(path, damage, "analysed")]
+        )
         detected = None if summary is None else summary.get("warnings")
         return (
-            ([] if skipped is None else [skipped])
+            [s for s in said if s is not None]
             + self.problems
             + ([str(w) for w in detected] if isinstance(detected, list) else [])
         )

@@ -22,8 +22,10 @@ from stride.ingest.pipeline import SessionPipeline
 from stride.ingest.recording import (
     belt_warnings,
     check_streams,
+    decoded_words,
     pipeline_for,
     recorded_chunks,
+    replayed_damage,
 )
 from stride.session.live import Session
 from stride.session.observers import SessionObserver
@@ -134,6 +136,14 @@ def _replay(
             fix="the recording holds another device's bytes, or the box's at another baud "
             "rate: record the session again",
         )
+    # what reading and decoding the recording skipped, counted over all of it: the same
+    # whatever the speed, and as `stride analyze` gives it (its JSON's `recording`, its words)
+    damage = replayed_damage(reader, streams[0], pipeline.counters())
+    if damage is not None:
+        result.analysis["recording"] = damage
+        said = decoded_words(args.recording, damage, "replayed")
+        if said is not None:
+            print(f"stride: warning: {said}", file=sys.stderr)
     result.session["recording"] = str(args.recording)
     result.recording = args.recording
     finish_output(result, json_doc=args.json_doc, ui=ui)

@@ -26,6 +26,11 @@ _FIGURE = re.compile(r"\d+(?:\.\d+)?")
 CLEARED_AFTER_S = 3.0
 #: Alerts about an event rather than a state (a message the box sent): said, never cleared.
 _EVENTS = ("box-error",)
+#: What a replay does not say as it plays: the damage its recording holds is said once, its
+#: counts over the whole recording, at its end (in the words of ``stride analyze``). As it
+#: plays, these alerts' figures (the bytes of the last seconds, the count when the alert
+#: appeared) would follow the replay's speed.
+_SAID_AT_REPLAYS_END = frozenset({"skipped", "damaged"})
 
 
 def _line(alert: Alert, prefix: str = "") -> str:
@@ -49,6 +54,8 @@ class StderrAlerts:
         shown: dict[str, tuple[str, Alert]] = {}
         for alert in current_alerts(state, now, keys=False):
             if alert.kind in SAID_ELSEWHERE or alert.kind in shown:
+                continue
+            if state.replay and alert.kind in _SAID_AT_REPLAYS_END:
                 continue
             if alert.kind.startswith(_EVENTS):
                 if alert.kind not in self._said_events:
