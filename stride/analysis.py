@@ -110,27 +110,36 @@ def run(
     del analysis
     t2 = time.perf_counter()
     if result.usable_steps == 0:
-        flagged = result.summary.get("flags")
-        why = ""
-        if isinstance(flagged, dict):
-            why = ", ".join(f"{k} {v}" for k, v in flagged.items() if v)
         # what reading it met (the damage skipped) and what the detector saw, as a
         # record with strides says it on stderr: the damage may be why there are none
         notes = read_notes(path, signals.meta, given)
+        damaged = notes.damage is not None and bool(notes.damage.get("skipped_chunks"))
         said = notes.sentences(path, result.summary)
-        raise InputError(
-            f"{path}: no usable strides ({len(result.steps)} steps detected"
-            + (f"; flagged: {why}" if why else "")
-            + ")"
-            + "".join(f"; {s}" for s in said),
-            fix=(
-                "the recording is damaged: restore it from a backup, else check"
-                if notes.damage is not None and notes.damage.get("skipped_chunks")
-                else "check"
-            )
-            + " that the record contains walking and that each foot's sensor works",
-        )
+        raise no_strides(path, len(result.steps), result.summary, said, damaged=damaged)
     return signals, result, Timing(read_s, t2 - t1 - loading, samples, t0 - tp + t1 - tk + loading)
+
+
+def no_strides(
+    path: object, steps: int, summary: Mapping[str, object], said: list[str], *, damaged: bool
+) -> InputError:
+    """The one-line error of a record without a usable stride (``stride analyze``, and
+    ``stride replay`` played to its end): the steps detected and their flags, then
+    everything ``said`` of it (the damage skipped first); ``damaged``: chunks of the
+    recording were skipped, so restoring it comes first in the fix."""
+    flagged = summary.get("flags")
+    why = ""
+    if isinstance(flagged, dict):
+        why = ", ".join(f"{k} {v}" for k, v in flagged.items() if v)
+    return InputError(
+        f"{path}: no usable strides ({steps} steps detected"
+        + (f"; flagged: {why}" if why else "")
+        + ")"
+        + "".join(f"; {s}" for s in said),
+        fix=(
+            "the recording is damaged: restore it from a backup, else check" if damaged else "check"
+        )
+        + " that the record contains walking and that each foot's sensor works",
+    )
 
 
 def without_samples(signals: GaitSignals) -> GaitSignals:
@@ -173,12 +182,17 @@ class ReadNotes:
     ) -> list[str]:
         """Everything said, in words: the damage skipped, the warnings, then what the
         detector saw (the ``warnings`` of the analysis' ``summary``: a foot of blips)."""
-        from stride.ingest.recording import damage_words
+        from stride.ingest.recording import damage_words, decoded_words
 
-        skipped = None if self.damage is None else damage_words(path, self.damage)
+        damage = self.damage  # the chunks reading skipped, then what decoding skipped in the rest
+        said = (
+            []
+            if damage is None
+            else [damage_words(path, damage), decoded_words(path, damage, "analysed")]
+        )
         detected = None if summary is None else summary.get("warnings")
         return (
-            ([] if skipped is None else [skipped])
+            [s for s in said if s is not None]
             + self.problems
             + ([str(w) for w in detected] if isinstance(detected, list) else [])
         )

@@ -18,6 +18,7 @@ shell sees stays tested:
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -25,6 +26,7 @@ import pytest
 from cli_helpers import one_line_error as _one_line_error
 from cli_helpers import stride as _process
 from cli_helpers import stride_in_process as _stride
+from cli_helpers import without_kernel_notice
 
 from devices.errors import InputError
 from devices.recording import SessionReader
@@ -153,6 +155,25 @@ def test_replay_torn_stream_is_replayed_with_a_visible_warning(
     assert run.returncode == 0, run.stderr
     warnings = [ln for ln in run.stderr.splitlines() if ln.startswith("stride: warning:")]
     assert len(warnings) == 1 and "1 torn" in warnings[0]
+
+
+@pytest.mark.parametrize("size", [3000, 30000])
+def test_a_torn_replay_without_strides_ends_as_analyze_does(
+    recording: Path, tmp_path: Path, size: int
+) -> None:
+    """Torn a moment in (a few frames, no stride; 3 steps at the edges for 30000 bytes):
+    analyze exits 1 with one line saying the damage, replay exited 0 with an empty summary.
+    Now the same line ends the replay, after what it said as it started."""
+    rec, box = _copy(recording, tmp_path)
+    os.truncate(box, size)
+    analysed = _stride("analyze", str(rec))
+    _one_line_error(analysed, "no usable strides", "1 torn")
+    run = _stride("replay", str(rec), "--no-ui", "--speed", "max", "--json")
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    lines = without_kernel_notice(run.stderr).strip().splitlines()
+    assert lines[-1].replace("is replayed", "is analysed") == analysed.stderr.strip()
+    assert all(ln.startswith("stride: warning: ") for ln in lines[:-1]), run.stderr
+    assert all('"summary"' not in ln for ln in run.stdout.splitlines())  # no final document
 
 
 def test_replay_of_a_stream_that_decodes_to_nothing_is_refused_as_analyze_refuses_it(

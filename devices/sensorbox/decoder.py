@@ -160,7 +160,13 @@ class StreamDecoder:
         return out
 
     def flush(self) -> list[Event]:
-        """Release frames held for reordering (end of stream); pending bytes stay pending."""
+        """The end of the stream: release frames held for reordering; the bytes of an
+        unfinished frame are discarded (counted: nothing will complete it), so what a
+        stream's end skips is counted alike however its bytes were fed (a stretch longer
+        than a frame is discarded at a chunk's end, the rest of it only here)."""
+        self.stats.bytes_discarded += len(self._pending)
+        self._pending.clear()
+        self._skip = False
         out: list[Event] = []
         for r in self._seq.flush():
             self._emit(r, out)

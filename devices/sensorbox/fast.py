@@ -349,7 +349,7 @@ def decode_stream(
     run = _run_decoder(buf, starts, ht, reorder_window, flush, threads or read_threads())
     dec, rel, rel_host, rel_chunk, stats_arr, pending = run
     del starts, ht, run
-    stats = _decoder_stats(stats_arr)
+    stats, pending = _decoder_stats(stats_arr, int(pending), flush)
     f32 = np.zeros(1, np.float32)  # a HELLO's counts per metre, read through its bits
     got = _fast_gather._gather_blocks(dec, rel, rel_host, rel_chunk, f32, f32.view(np.uint32))
     bstart, bvstart, binfo, bhost, belt, belt_host, rare, rel_type = got[:8]
@@ -387,7 +387,7 @@ def decode_stream(
         belt_host_t=belt_host,
         errors=errors,
         stats=stats,
-        pending=int(pending),
+        pending=pending,
         _hello_rows=hello_rows,
         _status_rows=status_rows,
         _rel_type=rel_type,
@@ -404,10 +404,14 @@ def _release_tables(nb: int, *tables: NDArray[Any]) -> None:
         release_pages(table.reshape(-1).view(np.uint8)[table.itemsize * nb :])
 
 
-def _decoder_stats(counters: NDArray[Any]) -> DecoderStats:
-    """The decoder kernel's counters (in :data:`STAT_FIELDS` order) as its statistics."""
+def _decoder_stats(counters: NDArray[Any], pending: int, flush: bool) -> tuple[DecoderStats, int]:
+    """The decoder kernel's counters (in :data:`STAT_FIELDS` order) as its statistics, and
+    the bytes still pending: none once ``flush``ed, where an unfinished frame's bytes are
+    discarded and counted, as :meth:`StreamDecoder.flush` does at the end of a stream."""
     counter_map: dict[str, Any] = dict(zip(STAT_FIELDS, (int(x) for x in counters), strict=True))
-    return DecoderStats(**counter_map)
+    if flush:
+        counter_map["bytes_discarded"] += pending
+    return DecoderStats(**counter_map), 0 if flush else pending
 
 
 def _one_count(block_channels: NDArray[Any]) -> int:

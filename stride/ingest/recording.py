@@ -67,10 +67,19 @@ def skipped_words(stream: str, path: object, problems: object, rest: str) -> str
     )
 
 
+#: Bytes the decoder skipped from which the damage is said: more than a frame (or line) cut
+#: when the port opened, which every live recording may start with and which is only counted.
+SAID_FROM_BYTES = 1024
+
+
 def recording_damage(meta: dict[str, object]) -> dict[str, object] | None:
     """What reading a session recording skipped and whether the session reached its end,
     for the JSON document (None for a record that is not a session): ``{"stream",
-    "skipped_chunks", "torn_tail", "bytes_skipped", "complete", "recorded_s"}``."""
+    "skipped_chunks", "torn_tail", "bytes_skipped", "discarded_bytes", "frames_lost",
+    "complete", "recorded_s"}``. ``discarded_bytes`` and ``frames_lost`` are the decoder's
+    (``meta["decoder"]``): bytes of the intact chunks that made no frame (or line), and
+    frames the box's counter says never came; the live decoder fed the chunks in any
+    grouping counts them alike, so ``stride replay`` at any speed gives the same."""
     p = meta.get("read_problems")
     stream = meta.get("read_stream")
     if meta.get("format") != "stride-session" or not isinstance(stream, str):
@@ -78,14 +87,54 @@ def recording_damage(meta: dict[str, object]) -> dict[str, object] | None:
     p = p if isinstance(p, dict) else {}
     torn, corrupt = int(p.get("torn", 0)), int(p.get("corrupt", 0))
     recorded = meta.get("recorded_s")
+    decoded = meta.get("decoder")
+    decoded = decoded if isinstance(decoded, dict) else {}
+    # the box decoder's name, else a CSV decoder's
+    discarded = decoded.get("bytes_discarded", decoded.get("discarded_bytes"))
+    lost = decoded.get("frames_lost")
     return {
         "stream": stream,
         "skipped_chunks": torn + corrupt,
         "torn_tail": torn > 0,
         "bytes_skipped": int(p.get("bytes_skipped", 0)),
+        "discarded_bytes": discarded if isinstance(discarded, int) else 0,
+        "frames_lost": lost if isinstance(lost, int) else 0,
         "complete": meta.get("complete") is not False,
         "recorded_s": recorded if isinstance(recorded, float) else None,
     }
+
+
+def replayed_damage(
+    reader: SessionReader, name: str, counters: Mapping[str, int]
+) -> dict[str, object] | None:
+    """:func:`recording_damage` of a replayed stream: what reading it skipped and what the
+    live decoder, fed its chunks, counted (``counters``: the pipeline's)."""
+    problems = reader.problems.get(name)
+    return recording_damage(
+        {
+            "format": "stride-session",
+            "read_stream": name,
+            "read_problems": None if problems is None else vars(problems),
+            "decoder": {k: counters.get(k, 0) for k in ("discarded_bytes", "frames_lost")},
+            "complete": reader.complete,
+            "recorded_s": _recorded_s(reader, name),
+        }
+    )
+
+
+def decoded_words(path: object, damage: Mapping[str, object], rest: str) -> str | None:
+    """The words for what the decoder skipped in a recording's intact chunks (noise recorded
+    on the line, frames lost), said alike by ``stride analyze`` and at the end of ``stride
+    replay``; None below a frame cut when the port opened and without a lost frame."""
+    skipped, lost = damage.get("discarded_bytes"), damage.get("frames_lost")
+    skipped = skipped if isinstance(skipped, int) else 0
+    lost = lost if isinstance(lost, int) else 0
+    if skipped < SAID_FROM_BYTES and not lost:
+        return None
+    return (
+        f"stream {damage.get('stream')!r} of {path}: {skipped} bytes made no frame and "
+        f"{lost} frame(s) were lost; the rest is {rest}"
+    )
 
 
 def damage_words(path: object, damage: Mapping[str, object]) -> str | None:

@@ -121,9 +121,12 @@ class HealthWatch:
         if restarts > self._restarts:
             self._restarts = restarts
             times = "once" if restarts == 1 else f"{restarts} times"
+            where, fix = "this session", " - check its power supply and cable"
+            if st.replay:  # what the recording holds: nothing to check now
+                where, fix = "in this recording", ""
             st.note(
-                f"sensor box restarted ({times} this session): its clock and frame counter "
-                "started again while its port stayed open - check its power supply and cable"
+                f"sensor box restarted ({times} {where}): its clock and frame counter "
+                f"started again while its port stayed open{fix}"
             )
         if self.no_belt_speed is None and st.recording_s is None and st.health.frames:
             self.no_belt_speed = no_belt_speed(self.session.pipeline, csv_lines)

@@ -17,13 +17,16 @@ from typing import TYPE_CHECKING
 
 from devices.errors import InputError
 from devices.recording import SessionReader
+from stride.analysis import no_strides
 from stride.core.targets import Target
 from stride.ingest.pipeline import SessionPipeline
 from stride.ingest.recording import (
     belt_warnings,
     check_streams,
+    decoded_words,
     pipeline_for,
     recorded_chunks,
+    replayed_damage,
 )
 from stride.session.live import Session
 from stride.session.observers import SessionObserver
@@ -37,6 +40,8 @@ if TYPE_CHECKING:
 
     from stride.view import ViewAddress
     from stride.view.attach import SessionView
+
+WARNING = "stride: warning: "
 
 
 @dataclass
@@ -93,10 +98,10 @@ def _replay(
     view: SessionView | None,
 ) -> int:
     pipeline, streams, target = made
-    for line in check_streams(reader, streams):
-        print(line, file=sys.stderr)
-    for line in belt_warnings(reader, pipeline):
-        print(f"stride: warning: {line}", file=sys.stderr)
+    said = [line.removeprefix(WARNING) for line in check_streams(reader, streams)]
+    said += belt_warnings(reader, pipeline)
+    for line in said:
+        print(f"{WARNING}{line}", file=sys.stderr)
     pipeline.warm()
     state = SessionState(target)
     state.recording_s = 0.0  # the dashboard's clock: time in the recording
@@ -134,6 +139,22 @@ def _replay(
             fix="the recording holds another device's bytes, or the box's at another baud "
             "rate: record the session again",
         )
+    # what reading and decoding the recording skipped, counted over all of it: the same
+    # whatever the speed, and as `stride analyze` gives it (its JSON's `recording`, its words)
+    damage = replayed_damage(reader, streams[0], pipeline.counters())
+    decoded = None if damage is None else decoded_words(args.recording, damage, "replayed")
+    summary = result.analysis.get("summary") or {}
+    if played and not summary.get("steps_used"):  # as `stride analyze` refuses it
+        detected = summary.get("warnings")
+        said += [decoded] if decoded is not None else []
+        said += [str(w) for w in detected] if isinstance(detected, list) else []
+        damaged = damage is not None and bool(damage.get("skipped_chunks"))
+        steps = int(summary.get("steps") or 0)
+        raise no_strides(args.recording, steps, summary, said, damaged=damaged)
+    if decoded is not None:
+        print(f"{WARNING}{decoded}", file=sys.stderr)
+    if damage is not None:
+        result.analysis["recording"] = damage
     result.session["recording"] = str(args.recording)
     result.recording = args.recording
     finish_output(result, json_doc=args.json_doc, ui=ui)

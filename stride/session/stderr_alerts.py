@@ -26,6 +26,13 @@ _FIGURE = re.compile(r"\d+(?:\.\d+)?")
 CLEARED_AFTER_S = 3.0
 #: Alerts about an event rather than a state (a message the box sent): said, never cleared.
 _EVENTS = ("box-error",)
+#: What a replay does not say as it plays: the damage its recording holds is said once, its
+#: counts over the whole recording, at its end (in the words of ``stride analyze``), and a
+#: recording without a stride or a frame ends in ``stride analyze``'s error. As it plays,
+#: these alerts' figures (the bytes of the last seconds, the count when the alert appeared,
+#: seconds without a step or a frame on the real clock) would follow the replay's speed, and
+#: their advice what the walker or the box would do now ("is the walker on the belt?").
+_SAID_AT_REPLAYS_END = frozenset({"skipped", "damaged", "no-steps", "not-decoding"})
 
 
 def _line(alert: Alert, prefix: str = "") -> str:
@@ -49,6 +56,8 @@ class StderrAlerts:
         shown: dict[str, tuple[str, Alert]] = {}
         for alert in current_alerts(state, now, keys=False):
             if alert.kind in SAID_ELSEWHERE or alert.kind in shown:
+                continue
+            if state.replay and alert.kind in _SAID_AT_REPLAYS_END:
                 continue
             if alert.kind.startswith(_EVENTS):
                 if alert.kind not in self._said_events:

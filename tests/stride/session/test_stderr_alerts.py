@@ -103,3 +103,27 @@ def test_every_kind_of_alert_reaches_stderr_or_has_its_own_line(
     assert "press" not in text.replace("press space", "")  # the pause key aside: no + to press
     assert "stride: warning: treadmill not answering - belt speed unknown" in text
     assert "reset" in text  # a reset treadmill is named as a possibility
+
+
+def test_a_replay_gives_no_live_advice_as_it_plays() -> None:
+    """A replay at 1x said "no steps for 5 s - is the walker on the belt?" and that the
+    bytes do not decode, as a live session would, and then ended in its error: a replay
+    says what its recording holds (the error `stride analyze` gives, its damage counted at
+    its end), never what the walker or the box should do now; nor, of a box that restarted
+    in the recording, to check its power supply."""
+    from types import SimpleNamespace
+
+    from stride.session.health import HealthWatch
+
+    for replay in (False, True):
+        st = SessionState(None)
+        st.started_host_t = 0.0
+        st.recording_s = 3.0 if replay else None
+        st.health.decoder_stalled = True
+        lines = said(StderrAlerts(io.StringIO()), st, 6.0)
+        assert len(lines) == (0 if replay else 2), lines
+        HealthWatch(SimpleNamespace(state=st, pipeline=None))._say(1, False)  # type: ignore[arg-type]
+        (note,) = st.notices
+        assert note.startswith("sensor box restarted (once ")
+        assert ("in this recording" in note) is replay
+        assert ("check its power supply" in note) is not replay
