@@ -248,13 +248,17 @@ def edge_free(steps: NDArray[np.float64]) -> NDArray[np.float64]:
     """Per row of ``steps`` (a block's absolute steps on the last axis): their sum, each
     step over ``EDGE_STEP`` times the row's mean step left out (an edge). A row without
     one is summed once; the rows with one again, the edges as zeros (a missing sample's
-    NaN stays: its block is left out)."""
+    NaN stays: its block is left out). The edges are found by one comparison of every
+    step (a reduction along the rows' 15 steps costs several times more)."""
+    n = steps.shape[-1]
     s = np.add.reduce(steps, -1)
-    lim = s * (EDGE_STEP / steps.shape[-1])
-    edge = np.nonzero(np.maximum.reduce(steps, -1) > lim)
-    if edge[0].size:
-        rows = steps[edge]
-        s[edge] = np.add.reduce(np.where(rows > lim[edge][..., None], 0.0, rows), -1)
+    lim = s * (EDGE_STEP / n)
+    hit = np.flatnonzero(steps > lim[..., None])
+    if hit.size:
+        rows = hit // n  # a row with two edges twice: the same sum written twice
+        sub = steps.reshape(-1, n)[rows]
+        flat = s.reshape(-1)
+        flat[rows] = np.add.reduce(np.where(sub > lim.reshape(-1)[rows, None], 0.0, sub), -1)
     return s
 
 
