@@ -25,10 +25,10 @@ samples (16; 16 ms above 1 kHz), of which one about every ``SPACING_S`` is measu
   lift within a sample or three (at 50 Hz a 16-sample block lasts 0.32 s and most
   blocks of a walk hold one: a clean square-wave walk's running figure read 6 % over
   its first 13-17 blocks, with them), a glitch's two steps. White noise's steps pass
-  (a step of white noise is over 4 times the mean of 15 about once in a few hundred,
-  dropping it lowers the figure by well under 1 %), a hum's always (a sine's largest
-  step is about pi/2 of its mean), so the figures of noise, hum and a clean walk at
-  100 Hz and above read as before;
+  (one in about 1600 is over 4 times the mean of its block's 15, one block in a hundred
+  holds one: leaving them out lowers the figure by 0.3 %), a hum's always (a sine's
+  largest step is about pi/2 of its mean), so the figures of noise and hum read as
+  before;
 - the *range*: the highest minus the lowest of the blocks' mean levels (the loaded and
   the unloaded level: a block's mean is hardly widened by the noise, a sixteenth of a
   glitch; not a percentile, as a sensor loaded a tenth of the time, a toe cell, may have
@@ -43,7 +43,8 @@ and the quartiles are taken once, at the end. A whole record (:func:`noise_pairs
 analysis') takes the same figures in a dozen numpy calls: one gather of its measured blocks
 by an index kept for the last few record lengths, one subtraction for all their steps, one
 sum each of the levels and the steps (a row a block's channel), one partition for the
-quartile, the extremes by one reduction each, the scalings on those alone.
+quartile, the extremes by one reduction each, the scalings on those alone; and the
+edges by one comparison of every step, the few blocks with one summed again.
 """
 
 from __future__ import annotations
