@@ -234,10 +234,10 @@ def warm_analysis_kernels(forces_dtype: str | np.dtype[Any] = "int16", whole: bo
 
 def warm_signals(forces_dtype: str | np.dtype[Any]) -> Any:
     """Two minutes of synthetic walking at 100 Hz, read as a session is (times as a
-    clock): what :func:`warm_analysis_kernels` analyses. Not 50 Hz: there the noise
-    meter's 16-sample blocks (0.32 s) mostly hold an edge, the square wave reads as noise,
-    its feet are filtered (:mod:`stride.core.denoise`) and a float64 scan is compiled
-    instead of the one for ``forces_dtype`` (a test checks none is filtered)."""
+    clock): what :func:`warm_analysis_kernels` analyses. Its feet must not be filtered
+    (:mod:`stride.core.denoise`): a float64 scan would be compiled instead of the one for
+    ``forces_dtype`` (a test checks none is). At 50 Hz they were, before the noise figure
+    left a block's edges out (its 16-sample blocks, 0.32 s, mostly hold one)."""
     from stride.core.clock import SampleClock
     from stride.core.signals import Channel, GaitSignals
 
