@@ -23,9 +23,11 @@ the figure is the correlation over them, ``sum(LR) / sqrt(sum(LL) sum(RR))``, gi
 at least ``MIN_BLOCKS`` are found. A figure above ``POLARITY_WARNING`` gets a warning
 line: the contacts are still reported (which foot is inverted cannot be told from the
 two readings' agreement; both inverted, the figure is that of both upright) and flagged
-by the line. Measured (docs/accuracy.md, "Inverted polarity"): -0.13 to -0.96 on every
-gaitndd and gaitpdb record, simulated and overground session as recorded; the opposite
-sign with one foot inverted.
+by the line. Not when a foot's force made mostly blips (the analysis' blip warning): no
+walking to judge by (a chattering cable's spikes on both feet would agree). Measured
+(docs/accuracy.md, "Inverted polarity"): -0.13 to -0.96 on every gaitndd and gaitpdb
+record, simulated and overground session as recorded; the opposite sign with one foot
+inverted.
 
 A stream fed in chunks of any size gives the batch figure exactly: the samples read and
 the blocks are counted from the first sample, and each block's sums are taken a row at a
