@@ -149,9 +149,9 @@ def _finalize(
         course=course,
         pass_length_m=config.pass_length_m if belt_speed is None else None,
     )
-    blips = blip_warnings(counts or {}, config.contact.min_contact_s)
-    warnings = blips + noise_warnings(noise, channels, dict(filtered))
-    warnings += polarity_warnings(None if blips else polarity)  # blips: no walking to judge
+    warnings = blip_warnings(counts or {}, config.contact.min_contact_s)
+    warnings += noise_warnings(noise, channels, dict(filtered))
+    warnings += polarity_warnings(polarity, [c for _, c in (counts or {}).values()])
     if config.pass_length_m is not None and belt_speed is not None:
         warnings.append(BELT_NOT_PASSES)
     if warnings:

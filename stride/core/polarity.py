@@ -23,8 +23,10 @@ the figure is the correlation over them, ``sum(LR) / sqrt(sum(LL) sum(RR))``, gi
 at least ``MIN_BLOCKS`` are found. A figure above ``POLARITY_WARNING`` gets a warning
 line: the contacts are still reported (which foot is inverted cannot be told from the
 two readings' agreement; both inverted, the figure is that of both upright) and flagged
-by the line. Not when a foot's force made mostly blips (the analysis' blip warning): no
-walking to judge by (a chattering cable's spikes on both feet would agree). Measured
+by the line. Only when each foot has at least ``MIN_CONTACTS`` contacts (an inverted
+foot's swings are found as contacts, one a stride): a chattering cable's spikes on both
+feet agree, and so do two feet loaded together as one stands up from a chair, sits down
+or squats, which a sit-to-stand test repeats a few times and no walk does a stride. Measured
 (docs/accuracy.md, "Inverted polarity"): -0.13 to -0.96 on every gaitndd and gaitpdb
 record, simulated and overground session as recorded; the opposite sign with one foot
 inverted.
@@ -56,6 +58,8 @@ WALK_SHARE = 0.3
 MIN_BLOCKS = 10
 #: a figure above this gets a warning (walking's is negative; a foot inverted turns it)
 POLARITY_WARNING = 0.0
+#: and only when each foot has at least this many contacts (strides: it is walking)
+MIN_CONTACTS = 20
 
 #: the correlation and the seconds of walking it was taken over
 Figure = tuple[float, float]
@@ -143,9 +147,12 @@ def polarity_figure(
     return meter.figure()
 
 
-def polarity_warnings(figure: Figure | None) -> list[str]:
-    """The line said when the feet's readings rise and fall together."""
+def polarity_warnings(figure: Figure | None, contacts: Sequence[int] = ()) -> list[str]:
+    """The line said when the feet's readings rise and fall together (``contacts``: each
+    foot's, at least ``MIN_CONTACTS`` each)."""
     if figure is None or not figure[0] > POLARITY_WARNING:
+        return []
+    if len(contacts) < 2 or min(contacts) < MIN_CONTACTS:
         return []
     r, seconds = figure
     return [

@@ -97,6 +97,23 @@ def test_too_little_walking_or_one_foot_gives_no_figure() -> None:
     assert pol.polarity_warnings(None) == []
 
 
+def test_feet_loaded_together_without_walking_are_not_warned_of() -> None:
+    """Sit-to-stand: both feet load as one stands up, unload as one sits (6 s a repeat):
+    the readings agree, but there are no strides; walking with a foot inverted is."""
+    fs = 100.0
+    t = np.arange(0.0, 90.0, 1 / fs)
+    up = ((t % 6.0) > 2.0).astype(float)
+    x = np.stack([up, 0.9 * up], 1) + 0.01 * np.random.default_rng(2).standard_normal((len(t), 2))
+    sig = GaitSignals(t, x, (Channel("L", "foot"), Channel("R", "foot")), fs)
+    f = pol.polarity_figure(x, sig.channels, fs)
+    assert f is not None and f[0] > 0.9
+    got = analyze(sig)
+    assert min(len(c) for c in got.contacts.values()) < pol.MIN_CONTACTS
+    assert not warned(got.summary)
+    assert pol.polarity_warnings(f, [pol.MIN_CONTACTS] * 2)
+    assert not pol.polarity_warnings(f, [pol.MIN_CONTACTS - 1, 500])
+
+
 def inverted(sig: GaitSignals, sides: str) -> GaitSignals:
     x = np.asarray(sig.forces, np.float64).copy()
     for j, c in enumerate(sig.channels):
