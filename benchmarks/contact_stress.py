@@ -205,6 +205,16 @@ def invert(sig: GaitSignals, rng: np.random.Generator) -> GaitSignals:
     return _with(sig, x.min(axis=0) + x.max(axis=0) - x)
 
 
+def invert_left(sig: GaitSignals, rng: np.random.Generator) -> GaitSignals:
+    """Inverted polarity on the left foot only (its channels as in "inverted"): one
+    sensor of a pair wired the other way. The two feet's readings then rise and fall
+    together, which the output warns of (stride.core.polarity)."""
+    x = _x(sig).copy()
+    left = np.array([c.side == "L" for c in sig.channels])
+    x[:, left] = x[:, left].min(axis=0) + x[:, left].max(axis=0) - x[:, left]
+    return _with(sig, x)
+
+
 def identity(sig: GaitSignals, rng: np.random.Generator) -> GaitSignals:
     """As recorded (the untransformed figure)."""
     return sig
@@ -229,8 +239,12 @@ TRANSFORMS: dict[str, Fn] = {
     "noise 8 %": noise(0.08),
     "dead 5 s (left)": dead,
     "inverted": invert,
+    "inverted (left)": invert_left,
 }
-QUICK = ("as recorded", "100 Hz", "gain x3", "spikes 1/s", "dead 5 s (left)", "inverted")
+QUICK = (
+    "as recorded", "100 Hz", "gain x3", "spikes 1/s", "dead 5 s (left)", "inverted",
+    "inverted (left)",
+)  # fmt: skip
 
 
 def overall(rows: list[SideResult]) -> dict[str, float]:

@@ -41,8 +41,10 @@ from stride.core.denoise_stream import FilterStage
 from stride.core.gaps import GapScanner
 from stride.core.growing_rows import GrowingRows
 from stride.core.noise import noise_warnings, sums_pairs
+from stride.core.polarity import Figure, PolarityMeter, polarity_warnings
 from stride.core.rows import StepRow
 from stride.core.scan import SIDES, Scan, check_belt, columns, scan_samples, with_gaps
+from stride.core.sensor_warnings import blip_warnings
 from stride.core.signals import Channel, GaitSignals, Side
 from stride.core.steps import StepParams, StepTable, merge_sides, side_rows
 from stride.core.summary import summarize
@@ -111,29 +113,12 @@ def _belt_of(side: Side, n_belts: int) -> int:
     return 1 if side == "R" and n_belts > 1 else 0
 
 
-#: a foot with at least this many blips, and more blips than contacts, gets a warning
-BLIP_WARNING = 10
-
 #: said when a pass length is given for a record with a belt (course mode is for walking
 #: without one): the option is not silently ignored
 BELT_NOT_PASSES = (
     "a pass length was given but this record has a belt: step lengths are from the belt's"
     " speed, not from passes (course mode is for walking overground, without a belt)"
 )
-
-
-def blip_warnings(counts: dict[Side, tuple[int, int]], min_contact_s: float) -> list[str]:
-    """One line per foot whose force made mostly blips (``counts[side]`` = blips,
-    contacts): a sensor touching nothing, a loose cable or a chattering contact gives
-    short loadings and no contacts, never invented strides; the line says so."""
-    out = []
-    for side, (blips, contacts) in counts.items():
-        if blips >= BLIP_WARNING and blips > contacts:
-            out.append(
-                f"foot {side}: {blips} force blips shorter than {1000 * min_contact_s:.0f} ms"
-                f" and {contacts} contacts: is its sensor loose or touching nothing?"
-            )
-    return out
 
 
 def _finalize(
@@ -144,11 +129,13 @@ def _finalize(
     counts: dict[Side, tuple[int, int]] | None = None,
     noise: Sequence[tuple[float, float]] = (),
     filtered: Sequence[tuple[Side, tuple[int, int, int, float]]] = (),
+    polarity: Figure | None = None,
 ) -> tuple[StepTable, dict[str, object]]:
     """Course lengths, target errors and the summary of a complete table (with a
-    ``warnings`` list when a foot's force made mostly blips, or a foot's noise is large
+    ``warnings`` list when a foot's force made mostly blips, a foot's noise is large
     against its range: ``noise``, :func:`~stride.core.noise.noise_figures`; ``filtered``:
-    the feet filtered before the scan, :class:`~stride.core.scan.Scan`)."""
+    the feet filtered before the scan, :class:`~stride.core.scan.Scan`; or the feet's
+    readings rise together: ``polarity``, :mod:`stride.core.polarity`)."""
     course = None
     if config.pass_length_m is not None and belt_speed is None:
         table, course = apply_course(table, config.pass_length_m)
@@ -164,6 +151,7 @@ def _finalize(
     )
     warnings = blip_warnings(counts or {}, config.contact.min_contact_s)
     warnings += noise_warnings(noise, channels, dict(filtered))
+    warnings += polarity_warnings(polarity, [c for _, c in (counts or {}).values()])
     if config.pass_length_m is not None and belt_speed is not None:
         warnings.append(BELT_NOT_PASSES)
     if warnings:
@@ -231,6 +219,7 @@ def analyze_scan(
         counts,
         scan.noise,
         scan.filtered,
+        scan.polarity,
     )
     return Analysis(table, summary, dict(contacts), gs, ge, scan.samples)
 
@@ -271,6 +260,7 @@ class StreamingAnalyzer:
         self._next: dict[Side, int] = {s: 0 for s in SIDES}
         self._gaps = GapScanner(self.fs)
         self._stage = FilterStage(self.channels, self.fs)  # the contact scan's samples
+        self._polarity = PolarityMeter(self.channels, self.fs)
         self._belts = [BeltTrack(self.config.belt_max_gap_s) for _ in range(belts)]
         self._belt_v = GrowingRows(max(belts, 1))  # every belt speed: the summary's mean, SD
         self._emitted: list[StepTable] = []  # joined every _JOIN_EVERY emissions
@@ -308,6 +298,7 @@ class StreamingAnalyzer:
             self._belt_v.extend(v)
         if t.shape[0]:
             self._gaps.feed(t, forces, breaks)
+            self._polarity.feed(forces)
             self._samples += int(t.shape[0])
             self._scan(*self._stage.feed(t, forces, breaks))
         return self._emit(final=False)
@@ -340,8 +331,9 @@ class StreamingAnalyzer:
         counts = {s: (self._det[s].blips, len(self._contacts[s])) for s in SIDES}
         noise = sums_pairs(self._stage.meter.sums())
         done = tuple(self._stage.onsets.items())
+        polar = self._polarity.figure()
         table, summary = _finalize(
-            table, self.config, self.channels, belt_speed, counts, noise, done
+            table, self.config, self.channels, belt_speed, counts, noise, done, polar
         )
         gs, ge = self._gaps.arrays()
         return Analysis(table, summary, dict(self._contacts), gs, ge, self._samples)

@@ -18,6 +18,7 @@ from stride.core.contacts import ContactParams, FootContacts, detect_feet
 from stride.core.denoise import Onset, denoised, onsets
 from stride.core.gaps import GAP_PERIODS, find_gaps
 from stride.core.noise import noise_sums, sums_pairs
+from stride.core.polarity import Figure, polarity_figure
 from stride.core.signals import Channel, GaitSignals, Side
 from stride.errors import InputError
 
@@ -28,9 +29,10 @@ SIDES: tuple[Side, Side] = ("L", "R")
 class Scan:
     """What the analysis takes from the samples: each foot's contacts, the gaps (starts,
     ends), the number of samples, each channel's noise SD and loaded-unloaded range
-    (:func:`~stride.core.noise.noise_pairs`; empty: not measured), and the feet whose
+    (:func:`~stride.core.noise.noise_pairs`; empty: not measured), the feet whose
     samples were filtered before their contacts were found, from where and how
-    (:class:`~stride.core.denoise.Onset`)."""
+    (:class:`~stride.core.denoise.Onset`), and the two feet's correlation over the walking
+    (:mod:`stride.core.polarity`; None: not measured)."""
 
     contacts: dict[Side, FootContacts]
     gap_starts: NDArray[np.float64]
@@ -38,6 +40,7 @@ class Scan:
     samples: int
     noise: tuple[tuple[float, float], ...] = field(default=())
     filtered: tuple[tuple[Side, Onset], ...] = field(default=())
+    polarity: Figure | None = None
 
 
 def scan_samples(signals: GaitSignals, contact: ContactParams) -> Scan:
@@ -49,6 +52,7 @@ def scan_samples(signals: GaitSignals, contact: ContactParams) -> Scan:
     check_belt(signals)
     sums = noise_sums(signals.forces, float(signals.fs))
     noise = sums_pairs(sums)
+    polarity = polarity_figure(signals.forces, signals.channels, float(signals.fs))
     feet = onsets(sums, signals.channels, float(signals.fs), lambda i: float(signals.t[i]))
     scanned = signals
     if feet:
@@ -59,8 +63,8 @@ def scan_samples(signals: GaitSignals, contact: ContactParams) -> Scan:
     done = tuple(feet.items())
     if _gapless(signals, contacts, contact):
         none = np.zeros(0, np.float64)
-        return Scan(contacts, none, none.copy(), signals.n, noise, done)
-    return replace(with_gaps(signals, contacts), noise=noise, filtered=done)
+        return Scan(contacts, none, none.copy(), signals.n, noise, done, polarity)
+    return replace(with_gaps(signals, contacts), noise=noise, filtered=done, polarity=polarity)
 
 
 def _gapless(
