@@ -116,38 +116,6 @@ def _pairwise_sum(
     return 0.0 + sums[0]
 
 
-@njit(cache=True, **PY_ENTRY)
-def course_row_sums(w: NDArray[np.float64], first: int) -> NDArray[np.float64]:
-    """``out[k]``: the sum of ``w[k, :first - k]``, the float ``np.add.reduce`` gives for
-    that slice (``w`` C-contiguous, ``1 <= first - k <= w.shape[1]`` for every row):
-    :func:`_pairwise_sum`."""
-    out = np.empty(w.shape[0])
-    stack, sums = np.empty(400, np.int64), np.empty(70)
-    for k in range(w.shape[0]):
-        out[k] = _pairwise_sum(w[k], first - k, stack, sums)
-    return out
-
-
-@njit(cache=True, **PY_ENTRY)
-def course_turn_edges(
-    edge: NDArray[np.float64], w: NDArray[np.float64], lo: int
-) -> NDArray[np.float64]:
-    """``edge`` (n + 1 values) with, row after row of ``w`` (turns of ``d = lo + k`` steps
-    by start ``i``, ``n - 1`` starts), ``w[k, i]`` added at ``i`` and taken off at ``i + d``:
-    each value's additions in that order, zeros included, as numpy's sum down the columns
-    of the updates laid out as rows takes them."""
-    n = edge.size - 1
-    out = np.empty(n + 1)
-    for c in range(n + 1):
-        e = 0.0 + edge[c]
-        for k in range(w.shape[0]):
-            e += w[k, c] if c < n - 1 else 0.0
-            d = lo + k
-            e += -w[k, c - d] if c >= d else 0.0
-        out[c] = e
-    return out
-
-
 @njit(cache=True, **JIT_ONLY)
 def _slope_sums(
     x: NDArray[np.float64],
@@ -290,33 +258,4 @@ def _deviation_order(
             out[j + 1] = out[j]
             j -= 1
         out[j + 1] = v
-    return out
-
-
-@njit(cache=True, **PY_ENTRY)
-def course_log_weights(
-    first: NDArray[np.float64],
-    lp: NDArray[np.float64],
-    cum: NDArray[np.float64],
-    last: NDArray[np.float64],
-    total: float,
-    lo: int,
-    hi: int,
-    turn: bool,
-) -> NDArray[np.float64]:
-    """Log-weights of a segment of ``d = lo + k`` steps from row ``i`` to ``j = i + d``
-    (``out[k, i]``, ``n - 1`` starts; -inf past the record's end taken as it is): a pass's
-    ``first[i] + lp[d] + last[j] - total`` (``first``: ``ft``, ``last``: ``bt``), a
-    turn's ``first[i] + lp[d] + cum[j] - cum[i] + last[j] - total`` (``fw``, ``bw``),
-    added in that order."""
-    n = first.size - 1
-    out = np.empty((hi - lo, n - 1))
-    for k in range(hi - lo):
-        d = lo + k
-        for i in range(n - 1):
-            j = i + d
-            v = first[i] + lp[d]
-            if turn:
-                v = (v + (cum[j] if j <= n else -np.inf)) - cum[i]
-            out[k, i] = (v + (last[j] if j <= n else -np.inf)) - total
     return out

@@ -40,6 +40,7 @@ KERNEL_SOURCES = (
     "core/_contact_state.py",
     "core/_course_evidence.py",
     "core/_course_kernels.py",
+    "core/_course_posterior.py",
     "core/_course_sums.py",
     "core/_dfa_kernel.py",
     "core/_kernel_options.py",

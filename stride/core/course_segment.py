@@ -193,15 +193,16 @@ class CourseKernels(NamedTuple):
     kernels: ModuleType  # ``_course_kernels``
     sums: ModuleType  # ``_course_sums``
     evidence: ModuleType  # ``_course_evidence``
+    posterior: ModuleType  # ``_course_posterior``
 
 
 @functools.cache
 def course_kernels() -> CourseKernels:
     """Course mode's kernel modules, imported at the first use (a belt session's analysis
     and ``stride --help`` never import them), then kept: no import statement a call."""
-    from stride.core import _course_evidence, _course_kernels, _course_sums
+    from stride.core import _course_evidence, _course_kernels, _course_posterior, _course_sums
 
-    return CourseKernels(_course_kernels, _course_sums, _course_evidence)
+    return CourseKernels(_course_kernels, _course_sums, _course_evidence, _course_posterior)
 
 
 def _forward(
@@ -269,39 +270,18 @@ class Posterior:
 _BLOCK_VALUES = 1 << 18
 
 
-def _blocks(top: int, n: int) -> list[tuple[int, int]]:
-    """Ranges ``[lo, hi)`` covering the segment lengths ``2..top - 1``, each with at most
-    :data:`_BLOCK_VALUES` weights of ``n - 1`` starts (at least one length)."""
+def _spans(n: int, pass_top: int, turn_top: int) -> list[tuple[int, int, int, int, bool]]:
+    """Blocks of the pass lengths ``2..pass_top - 1`` then the turn lengths ``2..turn_top -
+    1``, each with at most :data:`_BLOCK_VALUES` weights of ``n - 1`` starts (at least one
+    length), as ``(first pass length, end, first turn length, end, last block)``."""
     step = max(1, _BLOCK_VALUES // max(n - 1, 1))
-    return [(lo, min(lo + step, top)) for lo in range(2, top, step)]
-
-
-def _row_sums(w: NDArray[np.float64], first: int) -> NDArray[np.float64]:
-    """Each row's sum over its first ``first - k`` values (row ``k``), each the float
-    numpy's pairwise sum of that slice gives (one kernel call for every row)."""
-    if w.ndim != 2 or w.dtype != np.float64 or not w.flags.c_contiguous:
-        raise ValueError("row sums need a C-contiguous 2-D float64 array")
-    if w.shape[0] and not (first - w.shape[0] + 1 >= 1 and first <= w.shape[1]):
-        raise ValueError("each row's slice must hold at least one of its values")
-    return course_kernels().kernels.course_row_sums(w, first)
-
-
-def _with_turn_edges(
-    edge: NDArray[np.float64], w: NDArray[np.float64], lo: int
-) -> NDArray[np.float64]:
-    """``edge`` (n + 1 values) with each turn's weight added where it starts and taken off
-    where it ends: for row ``k`` of ``w`` (turns of ``d = lo + k`` steps, by start ``i``),
-    ``edge[i] += w[k, i]`` and ``edge[i + d] -= w[k, i]`` for every start ``i <= n - d``,
-    row after row, in the order of one row's two updates at a time (each value's
-    additions in order, as a sum down the columns of the updates laid out as rows takes
-    them), where a start past ``n - d`` has weight 0 (its turn would end past the record)
-    and adds nothing to any value (``edge`` is never -0)."""
-    n = edge.size - 1
-    if edge.ndim != 1 or w.ndim != 2 or w.shape[1] != n - 1 or lo < 2:
-        raise ValueError("turn weights must be (lengths, n - 1), lengths from 2")
-    if edge.dtype != np.float64 or w.dtype != np.float64 or not w.flags.c_contiguous:
-        raise ValueError("turn edges need float64 arrays, the weights C-contiguous")
-    return course_kernels().kernels.course_turn_edges(edge, w, lo)
+    passes, rows = max(pass_top - 2, 0), max(pass_top - 2, 0) + max(turn_top - 2, 0)
+    out = []
+    for r in range(0, max(rows, 1), step):
+        e = min(r + step, rows)
+        out.append((2 + min(r, passes), 2 + min(e, passes),
+                    2 + max(r - passes, 0), 2 + max(e - passes, 0), e >= rows))  # fmt: skip
+    return out
 
 
 def posterior(
@@ -309,36 +289,24 @@ def posterior(
 ) -> Posterior | None:
     """The expected pass and turn counts and each step's probability of turning (the
     forward-backward sums); None when no segmentation fits."""
-    course_log_weights = course_kernels().kernels.course_log_weights
+    k = course_kernels().posterior
     cum = np.concatenate([[0.0], np.cumsum(evidence)])
     n = evidence.size
-    fw, ft = _forward(cum, pass_lp, turn_lp)
     cuts = _cuts(pass_lp, turn_lp)
+    fw, ft = _forward(cum, pass_lp, turn_lp)
     bw, bt = _backward(cum, pass_lp, turn_lp, cuts)
-    total = bw[0]
-    if not np.isfinite(total):
+    if not np.isfinite(bw[0]):
         return None
     passes, turns = np.zeros(pass_lp.size), np.zeros(turn_lp.size)
     edge = np.zeros(n + 1)  # +p where a turn starts, -p where it ends
-    with np.errstate(invalid="ignore", over="ignore"):
-        # weights of a pass (turn) of d steps starting at row i, many d at once: row d - lo,
-        # column i (their logs in one kernel call, numpy's exp in place); each d's sum over
-        # its n - d + 1 starts is a contiguous slice of its row
-        for lo, hi in _blocks(min(pass_lp.size, n + 1), n):
-            w = course_log_weights(ft, pass_lp, cum, bt, total, lo, hi, False)
-            passes[lo:hi] = _row_sums(np.exp(w, out=w), n + 1 - lo)
-        for lo, hi in _blocks(min(turn_lp.size, n + 1), n):
-            w = course_log_weights(fw, turn_lp, cum, bw, total, lo, hi, True)
-            turns[lo:hi] = _row_sums(np.exp(w, out=w), n + 1 - lo)
-            edge = _with_turn_edges(edge, w, lo)
-    # a turn the end of the record cuts off: each possible start's weight
-    # (the starts i with n - i < turn_cut.size: a slice, ``turn_cut[n - i]`` reversed)
-    turn_cut = cuts[1]
-    a = max(0, n - turn_cut.size + 1)
-    if a < n:
-        tail = turn_cut[n - a : 0 : -1]
-        edge[a:n] += np.exp(fw[a:n] + tail + cum[n] - cum[a:n] - total)
-    turning = np.clip(np.cumsum(edge)[:n], 0.0, 1.0)
+    # weights of a pass (turn) of d steps starting at row i, many d at once, the turns the
+    # end of the record cuts off last (their logs in one kernel call, numpy's exp in
+    # place, their sums in one more); each d's sum over its starts is a slice of its row
+    for span in _spans(n, min(pass_lp.size, n + 1), min(turn_lp.size, n + 1)):
+        w = k.course_block_logs(fw, ft, bw, bt, cum, pass_lp, turn_lp, cuts[1], *span)
+        with np.errstate(invalid="ignore", over="ignore"):
+            np.exp(w, out=w)
+        turning = k.course_block_sums(w, *span, cuts[1].size, passes, turns, edge)
     return Posterior(passes, turns, turning)
 
 

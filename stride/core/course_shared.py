@@ -131,6 +131,13 @@ def count_priors(
 def _count_priors(
     n0: float, pass_sd: float, m0: float, turn_sd: float, seen: bytes | None
 ) -> tuple[Floats, Floats]:
-    pass_lp = count_prior(n0, pass_sd, math.ceil(3 * n0 + 6 * pass_sd))
     shares = None if seen is None else np.frombuffer(seen, dtype=np.float64)
-    return pass_lp, count_prior(m0, turn_sd, math.ceil(3 * m0 + 4 * turn_sd), shares)
+    turn_lp = count_prior(m0, turn_sd, math.ceil(3 * m0 + 4 * turn_sd), shares)
+    return _pass_prior(n0, pass_sd), turn_lp
+
+
+@lru_cache(maxsize=32)
+def _pass_prior(n0: float, pass_sd: float) -> Floats:
+    """The pass count's prior, kept apart: the turn count's shares (``seen``) change round
+    after round where the pass count's law does not."""
+    return count_prior(n0, pass_sd, math.ceil(3 * n0 + 6 * pass_sd))

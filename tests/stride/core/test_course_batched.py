@@ -150,14 +150,27 @@ def test_posterior_is_the_segment_by_segment_reference(
             assert laws == learnt_laws(1.0 + 0.5 * old.turning, old, 1.25)
 
 
+def _block_sums(
+    w: np.ndarray, n: int, passes: tuple[int, int], turns: tuple[int, int], edge: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``course_block_sums`` of the weights ``w`` (rows of ``n - 1`` starts: pass lengths
+    ``passes``, then turn lengths ``turns``), ``edge`` taken in place: the pass and turn
+    sums and the edge."""
+    k = seg.course_kernels().posterior
+    p, t = np.zeros(passes[1]), np.zeros(turns[1])
+    k.course_block_sums(np.ascontiguousarray(w).ravel(), *passes, *turns, False, 1, p, t, edge)
+    return p, t, edge
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.integers(1, 700), st.integers(1, 6), st.integers(0, 2**32 - 1))
 def test_row_sums_are_numpy_s_sum_of_each_slice(width: int, rows: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     rows = min(rows, width)
     w = np.exp(rng.normal(0.0, 20.0, (rows, width))) * (rng.random((rows, width)) < 0.9)
-    first = int(rng.integers(rows, width + 1))  # every row keeps at least one value
-    assert _bits(seg._row_sums(w, first)) == _bits(np.array(ref.row_sums(w, first)))
+    # a length d's row: its n + 1 - d starts (n = width + 1), at least one
+    passes, _, _ = _block_sums(w, width + 1, (2, 2 + rows), (2, 2), np.zeros(width + 2))
+    assert _bits(passes[2:]) == _bits(np.array(ref.row_sums(w, width)))
 
 
 @settings(max_examples=200, deadline=None)
@@ -170,7 +183,10 @@ def test_turn_edges_are_numpy_s_sums_down_the_columns(
     rows = min(rows, n - lo + 1)  # turns of at most n steps
     w = np.exp(rng.normal(-5.0, 10.0, (rows, n - 1))) * (rng.random((rows, n - 1)) < 0.9)
     edge = np.abs(rng.normal(0.0, 1.0, n + 1))
-    assert _bits(seg._with_turn_edges(edge, w, lo)) == _bits(ref.with_turn_edges(edge, w, lo))
+    want = ref.with_turn_edges(edge, w, lo)
+    _, turns, got = _block_sums(w, n, (2, 2), (lo, lo + rows), edge.copy())
+    assert _bits(got) == _bits(want)
+    assert _bits(turns[lo:]) == _bits(np.array(ref.row_sums(w, n + 1 - lo)))
 
 
 @settings(max_examples=300, deadline=None)
