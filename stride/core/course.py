@@ -141,8 +141,8 @@ class CourseParams:
     #: difference of that order is not a sure one (chosen on seeds 1-300, 0-30 ms of
     #: swing-time noise: the wrong passes' rivals came within 13.1)
     rival_margin: float = 20.0
-    #: a reading a turn off throughout replaces the first when this much likelier (learnt
-    #: in learn_and_segment; seeds 1-300, 0-30 ms: mended ones 44-184 nats, a wrong one 20.8)
+    #: a reading of merged passes replaces the first when this much likelier, one of fewer
+    #: steps when likelier (learn_and_segment; seeds 1-300, 0-30 ms: mended 44-184, wrong to 25.1)
     other_count_margin: float = 40.0
 
 

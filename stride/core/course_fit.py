@@ -39,7 +39,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from stride.core.course_rivals import Learnings, other_counts, rival_gaps, rival_starts
+from stride.core.course_rivals import Learnings, fewer_steps, other_counts, rival_gaps, rival_starts
 from stride.core.course_segment import (
     MIN_COUNT_SD,
     MIN_PHASE_SPREAD,
@@ -412,12 +412,11 @@ def learn_and_segment(
     started), and the reading under which the record is likeliest is kept (the first one
     when none is likelier by more than :data:`SAME_LIKELIHOOD`), unchanged by its rivals
     (:mod:`stride.core.course_rivals`), which give its passes their ``rival_gap``. A first
-    reading whose passes all agree can still be a turn off throughout (a turn read inside
-    every pass, or every other turn missed: :func:`other_counts`); with a finite
-    ``margin``, learning starts again from those counts too, and such a reading replaces
-    the first only when its passes agree and the record is likelier under it by more than
-    ``margin`` nats; so can a reading that misses all but every third turn or more, when
-    the walker's pass it implies takes at least ``fewest`` steps (:func:`other_counts`)."""
+    reading whose passes all agree can be a turn off throughout (a turn inside every pass,
+    or all but every ``k``-th turn missed: :func:`other_counts`, ``fewest``); with a finite
+    ``margin``, learning starts again from those counts too. One found whose passes agree
+    and take fewer steps (:func:`fewer_steps`: turns the first missed) replaces it when
+    likelier, the first kept as a rival; one of merged passes, when ``margin`` nats likelier."""
     readings_of = taken_once(readings_of)  # the learnings below share them
     ev = laws.evidence(ratio, phase)  # every start below differs from ``laws`` in its counts
 
@@ -428,7 +427,7 @@ def learn_and_segment(
     first = learn_from(laws, True)
     if first is None or count_tolerance is None:
         return None if first is None else first[0]
-    best, kept = first, laws
+    best, kept, replaced = first, laws, list[Learnt]()  # replaced: a rival of the reading kept
     unlike = unlike_counts(first[0], count_tolerance)
     others = other_counts(first[2], fewest) if math.isfinite(margin) else []
     for k, count in enumerate([*unlike, *others]):
@@ -438,11 +437,14 @@ def learn_and_segment(
         other = learn_from(start, k < len(unlike))
         if other is None:
             continue
-        if k < len(unlike):
-            if other[1] > best[1] + SAME_LIKELIHOOD:
+        if k < len(unlike) or unlike_counts(other[0], count_tolerance):
+            if k < len(unlike) and other[1] > best[1] + SAME_LIKELIHOOD:
                 best, kept = other, start
-        elif other[1] > best[1] + margin and not unlike_counts(other[0], count_tolerance):
+        elif k > len(unlike) and fewer_steps(other[0], best[0], count_tolerance):
+            if other[1] > best[1] + SAME_LIKELIHOOD:  # turns ``best`` missed (not 2n + m)
+                replaced, best, kept = [*replaced, best], other, start
+        elif other[1] > best[1] + margin:
             best, kept = other, start
-    rivals = [learn_from(s) for s in rival_starts(laws, best[2], FIRST_COUNT_SHARE)]
+    rivals = [learn_from(s) for s in rival_starts(laws, best[2], FIRST_COUNT_SHARE)] + replaced
     seg = learn_from.whole(kept)[0]  # the reading kept with its ends' probabilities
     return replace(seg, rival_gap=rival_gaps(seg, best[1], rivals))

@@ -122,6 +122,15 @@ def rival_gaps(
     return gaps
 
 
+def fewer_steps(seg: Segmentation, first: Segmentation, tolerance: float) -> bool:
+    """Whether ``seg``'s passes typically (their median) take fewer steps than ``first``'s,
+    by more than ``tolerance`` of them and more than 2 steps (unlike them,
+    :func:`~stride.core.course_fit.count_unlike`): a reading of turns ``first`` missed,
+    not ``first`` learnt again from another start."""
+    mine, theirs = _typical(seg), _typical(first)
+    return theirs - mine > max(2.0, tolerance * theirs)
+
+
 def _typical(seg: Segmentation) -> float:
     """The median step count of a reading's passes a turn closes (NaN: none)."""
     counts = [j - i for (i, j), shut in zip(seg.passes, seg.closed, strict=True) if shut]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 from stride.core.course_fit import Laws
-from stride.core.course_rivals import other_counts, rival_gaps, rival_starts
+from stride.core.course_rivals import fewer_steps, other_counts, rival_gaps, rival_starts
 from stride.core.course_segment import Segmentation
 
 
@@ -69,3 +69,18 @@ def test_a_reading_of_passes_long_enough_to_be_several_starts_from_each_count() 
     assert [round(c, 2) for c in counts[2:]] == [18.0, 12.5, 9.2, 7.0]
     # a walker's own passes of 18: only the two counts a turn off throughout
     assert other_counts(Laws(18.0, 0.5, 4.0, 0.5, 0.13, 1.28, 0.2), 10.0 / 1.5) == [40.0, 7.0]
+
+
+def test_a_reading_of_the_turns_another_missed_takes_fewer_steps_unlike_its_count() -> None:
+    # passes of 40 (two of the walker's 18 and a turn of 4) and the walker's passes of 18:
+    # the latter reads turns the former missed; not the reverse
+    merged = Segmentation([(0, 40), (44, 84), (88, 128)], [True, True, True], [0.99] * 3)
+    own = Segmentation([(0, 18), (22, 40), (44, 62), (66, 84)], [True] * 4, [0.99] * 4)
+    assert fewer_steps(own, merged, 0.1)
+    assert not fewer_steps(merged, own, 0.1)
+    # a step or two fewer (within 10 % of the count and 2 steps) is the same reading's
+    # passes, learnt again: not a reading of other turns
+    short = Segmentation([(0, 16), (20, 36), (40, 56)], [True] * 3, [0.99] * 3)
+    assert not fewer_steps(short, own, 0.1)
+    # passes no turn closes say nothing (no typical count)
+    assert not fewer_steps(Segmentation([(0, 18)], [False], [0.99]), merged, 0.1)
