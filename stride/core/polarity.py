@@ -70,8 +70,11 @@ Figure = tuple[float, float]
 #: forces dtypes the kernel reads as they are (those the contact scan is compiled for);
 #: others, and rows not C-contiguous or read-only, have their feet's readings read first
 KERNEL_DTYPES = ("int16", "uint16", "float32", "float64")
+#: the least positive double
+_ABOVE_0 = float(np.finfo(np.float64).smallest_subnormal)
 #: the columns of readings already summed a foot: (count, 2)
 _FEET = (np.zeros(1, np.int64), np.ones(1, np.int64))
+_NO_READINGS = np.zeros((0, 2))
 
 
 class PolarityMeter:
@@ -87,7 +90,7 @@ class PolarityMeter:
         self.n = max(2, round(BLOCK_S * float(fs) / self.step))  # readings a block
         self.block_s = self.n * self.step / float(fs)
         self._seen = 0  # samples fed so far
-        self._tail = np.zeros((0, 2))  # readings of the unfinished block
+        self._tail = _NO_READINGS  # readings of the unfinished block (count, 2)
         self._sums: list[NDArray[np.float64]] = []  # (blocks, 5) a fed chunk
 
     def feed(self, forces: NDArray[np.generic]) -> None:
@@ -114,7 +117,7 @@ class PolarityMeter:
                 sums = _block_sums(self._read(rows, first, nb * self.n), _FEET, 0, 1, self.n, nb)
             self._sums.append(sums)
         first, count = first + nb * self.n * self.step, count - nb * self.n
-        self._tail = self._read(rows, first, count)
+        self._tail = self._read(rows, first, count) if count else _NO_READINGS
 
     def _read(self, rows: NDArray[np.generic], first: int, count: int) -> NDArray[np.float64]:
         """(count, 2): the feet's readings from row ``first`` on, a column at a time in
@@ -168,12 +171,14 @@ def walking_figure(sums: NDArray[np.float64], block_s: float) -> Figure | None:
     if len(s) < MIN_BLOCKS:
         return None
     ptp = s[:, :2]
-    top = _percentile90(ptp)
-    walk = ((ptp >= WALK_SHARE * top) & (ptp > 0)).all(axis=1)
+    # at least WALK_SHARE of the 90th percentile, and above 0 (a foot's peak-to-peak is
+    # never below 0: the least positive double is "above 0" where the share is 0)
+    ok = ptp >= np.maximum(WALK_SHARE * _percentile90(ptp), _ABOVE_0)
+    walk = ok[:, 0] & ok[:, 1]
     count = int(np.count_nonzero(walk))
     if count < MIN_BLOCKS:
         return None
-    ll, rr, lr = s[walk, 2:].sum(axis=0)
+    ll, rr, lr = np.add.reduce(s.compress(walk, 0)[:, 2:], 0)
     return float(lr / np.sqrt(ll * rr)), float(count * block_s)
 
 
