@@ -44,6 +44,7 @@ KERNEL_SOURCES = (
     "core/_course_sums.py",
     "core/_dfa_kernel.py",
     "core/_kernel_options.py",
+    "core/_polarity_kernel.py",
     "core/_step_kernels.py",
     "core/_step_whole.py",
     "core/belt.py",

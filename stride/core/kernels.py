@@ -34,6 +34,13 @@ def _scan_args(dtype: str) -> tuple[Any, ...]:
             np.zeros((1, k.N_OF + 2)), np.zeros((1, k.N_OI), np.int64), words, i)  # fmt: skip
 
 
+def _polarity_args(dtype: str) -> tuple[Any, ...]:
+    """Arguments shaped as ``polarity._block_sums`` passes them to its kernel (the forces'
+    rows as they are: one variant per dtype, as the contact scan)."""
+    i = np.zeros(1, np.int64)
+    return (np.zeros((2, 2), dtype), i, i, 0, 1, 2, 1)
+
+
 def _kernels(
     dtype: str, streaming: bool = False, course: bool = False
 ) -> list[tuple[Any, tuple[Any, ...] | None]]:
@@ -48,6 +55,7 @@ def _kernels(
         _course_kernels,
         _course_posterior,
         _course_sums,
+        _polarity_kernel,
         belt,
         gaps,
     )
@@ -60,7 +68,9 @@ def _kernels(
     # cached): not that kernel, which is compiled only where it costs the command nothing
     # (:func:`whole_rows_ready`)
     steps: list[tuple[Any, tuple[Any, ...] | None]] = [(k, None) for k in _one_by_one()]
-    common = [scan, *steps, (belt._accumulate, None)]
+    # the polarity figure's, for the forces as read (a live session's: float64 chunks)
+    polarity = (_polarity_kernel.block_sums, _polarity_args(scan_dtype))
+    common = [scan, polarity, *steps, (belt._accumulate, None)]
     if course:
         common += [
             (_course_sums.course_forward, None),
@@ -139,11 +149,12 @@ def _entry_signatures(dtype: str) -> list[tuple[Any, tuple[Any, ...]]]:
     dtype calls from Python, as it calls them (the others are compiled into these)."""
     from numba import typeof
 
-    from stride.core import _contact_scan
+    from stride.core import _contact_scan, _polarity_kernel
 
     return [
         (_contact_scan.scan, tuple(typeof(a) for a in _scan_args(dtype))),
         _clock_signature(),
+        (_polarity_kernel.block_sums, tuple(typeof(a) for a in _polarity_args(dtype))),
         *_step_signatures(),
         _whole_signature(),
         *_after_scan_signatures(),
@@ -187,8 +198,8 @@ def load_analysis_kernels(
     """Load the analysis kernels for forces of this dtype from numba's cache (a cached
     kernel is otherwise loaded by its first call, inside the analysis: about 25 ms in all
     for a command's first analysis), so a command can do it before it times the analysis.
-    ``part``: "scan" the contact scan (what reads the samples) and a sample clock's
-    expansion, "rest" the others
+    ``part``: "scan" the contact scan (what reads the samples), a sample clock's
+    expansion and the polarity figure's kernel, "rest" the others
     (loaded once the samples are let go, so their code is not resident with them: the
     command's memory peak is the scan's), "all" both.
     ``gaps``: whether the scan found gaps in the samples, if known: a record without
@@ -209,7 +220,7 @@ def load_analysis_kernels(
         whole = not gaps and kernel_ready()
         skip = _one_by_one() if whole else (_step_whole._whole_rows,)
         entry = [(kernel, sig) for kernel, sig in entry if kernel not in skip]
-    for kernel, sig in {"scan": entry[:2], "rest": entry[2:]}.get(part, entry):
+    for kernel, sig in {"scan": entry[:3], "rest": entry[3:]}.get(part, entry):
         if sig in kernel.overloads:
             continue
         try:

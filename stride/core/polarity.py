@@ -40,6 +40,7 @@ is the rows read (docs/accuracy.md, "Inverted polarity").
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -66,6 +67,15 @@ MIN_CONTACTS = 20
 #: the correlation and the seconds of walking it was taken over
 Figure = tuple[float, float]
 
+#: forces dtypes the kernel reads as they are (those the contact scan is compiled for);
+#: others, and rows not C-contiguous or read-only, have their feet's readings read first
+KERNEL_DTYPES = ("int16", "uint16", "float32", "float64")
+#: the least positive double
+_ABOVE_0 = float(np.finfo(np.float64).smallest_subnormal)
+#: the columns of readings already summed a foot: (count, 2)
+_FEET = (np.zeros(1, np.int64), np.ones(1, np.int64))
+_NO_READINGS = np.zeros((0, 2))
+
 
 class PolarityMeter:
     """Per-block sums of the two feet's readings, fed in chunks of any size (rows of
@@ -74,11 +84,13 @@ class PolarityMeter:
     def __init__(self, channels: Sequence[Channel], fs: float) -> None:
         self.k = len(channels)
         self._cols = [[j for j, c in enumerate(channels) if c.side == s] for s in "LR"]
+        left, right = (np.array(cols, np.int64) for cols in self._cols)
+        self._index = (left, right)  # the kernel's
         self.step = max(1, round(float(fs) / READ_HZ))
         self.n = max(2, round(BLOCK_S * float(fs) / self.step))  # readings a block
         self.block_s = self.n * self.step / float(fs)
         self._seen = 0  # samples fed so far
-        self._tail = np.zeros((2, 0))  # readings of the unfinished block
+        self._tail = _NO_READINGS  # readings of the unfinished block (count, 2)
         self._sums: list[NDArray[np.float64]] = []  # (blocks, 5) a fed chunk
 
     def feed(self, forces: NDArray[np.generic]) -> None:
@@ -88,18 +100,36 @@ class PolarityMeter:
         self._seen += rows.shape[0]
         if not (self._cols[0] and self._cols[1]):
             return
-        read = rows[first :: self.step]
-        feet = np.empty((2, read.shape[0]))
-        for f, cols in enumerate(self._cols):  # a column at a time: no copy of the rows
-            feet[f] = read[:, cols[0]]
-            for j in cols[1:]:
-                feet[f] += read[:, j]
-        if self._tail.shape[1]:
-            feet = np.concatenate([self._tail, feet], axis=1)
-        nb = feet.shape[1] // self.n
+        count = len(range(first, rows.shape[0], self.step))  # readings in this chunk
+        if self._tail.shape[0]:  # the unfinished block, completed from the first readings
+            take = min(self.n - self._tail.shape[0], count)
+            self._tail = np.concatenate([self._tail, self._read(rows, first, take)])
+            first, count = first + take * self.step, count - take
+            if self._tail.shape[0] < self.n:
+                return
+            self._sums.append(_block_sums(self._tail, _FEET, 0, 1, self.n, 1))
+        nb = count // self.n
         if nb:
-            self._sums.append(_block_sums(feet[:, : nb * self.n].reshape(2, nb, self.n)))
-        self._tail = feet[:, nb * self.n :].copy()
+            flags = rows.flags
+            if rows.dtype.name in KERNEL_DTYPES and flags.c_contiguous and flags.writeable:
+                sums = _block_sums(rows, self._index, first, self.step, self.n, nb)
+            else:  # read here (a copy of the readings only), not compiled for
+                sums = _block_sums(self._read(rows, first, nb * self.n), _FEET, 0, 1, self.n, nb)
+            self._sums.append(sums)
+        first, count = first + nb * self.n * self.step, count - nb * self.n
+        self._tail = self._read(rows, first, count) if count else _NO_READINGS
+
+    def _read(self, rows: NDArray[np.generic], first: int, count: int) -> NDArray[np.float64]:
+        """(count, 2): the feet's readings from row ``first`` on, a column at a time in
+        float64 (as the kernel sums them)."""
+        read = rows[first : first + count * self.step : self.step]
+        feet = np.empty((count, 2))
+        for f, cols in enumerate(self._cols):  # a column at a time: no copy of the rows
+            foot = feet[:, f]
+            foot[:] = read[:, cols[0]]
+            for j in cols[1:]:
+                np.add(foot, read[:, j], out=foot)
+        return feet
 
     def sums(self) -> NDArray[np.float64]:
         """(blocks, 5): each foot's peak-to-peak, then the centred sums LL, RR, LR."""
@@ -113,23 +143,26 @@ class PolarityMeter:
         return walking_figure(self.sums(), self.block_s)
 
 
-def _block_sums(b: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Blocks (2, m, n), the feet's readings -> (m, 5): peak-to-peak L, R; centred sums LL,
-    RR, LR (each block's row summed alone, so a stream's blocks give the batch numbers).
-    Each foot's (m, n) rows reduced along their last axis: a few numpy calls a foot, no
-    transposed copies (a 5-minute record's figure is a fixed cost of every analysis)."""
-    out = np.empty((b.shape[1], 5))
-    c = np.empty_like(b)
-    for f in (0, 1):
-        x = b[f]
-        np.subtract(np.maximum.reduce(x, 1), np.minimum.reduce(x, 1), out=out[:, f])
-        np.subtract(x, (np.add.reduce(x, 1) / x.shape[1])[:, None], out=c[f])
-    sq = c * c
-    out[:, 2] = np.add.reduce(sq[0], 1)
-    out[:, 3] = np.add.reduce(sq[1], 1)
-    np.multiply(c[0], c[1], out=sq[0])
-    out[:, 4] = np.add.reduce(sq[0], 1)
-    return out
+def _block_sums(
+    rows: NDArray[np.generic],
+    cols: tuple[NDArray[np.int64], NDArray[np.int64]],
+    first: int,
+    step: int,
+    n: int,
+    m: int,
+) -> NDArray[np.float64]:
+    """(m, 5) of ``m`` blocks of ``n`` readings, every ``step``-th row of ``rows`` from
+    ``first``: peak-to-peak L, R; centred sums LL, RR, LR (each block alone, so a stream's
+    blocks give the batch numbers), by the kernel (:mod:`stride.core._polarity_kernel`)
+    once the arguments are checked (``cols``: the meter's, each foot's channels, every
+    one below ``rows.shape[1]`` as :class:`PolarityMeter` makes them)."""
+    from stride.core._polarity_kernel import block_sums
+
+    if not (rows.ndim == 2 and rows.flags.c_contiguous and n >= 1 and m >= 0 and step >= 1):
+        raise ValueError("polarity block sums: bad rows or block shape")
+    if m and not (first >= 0 and first + (m * n - 1) * step < rows.shape[0]):
+        raise ValueError("polarity block sums: the blocks run past the rows")
+    return block_sums(rows, cols[0], cols[1], int(first), int(step), int(n), int(m))
 
 
 def walking_figure(sums: NDArray[np.float64], block_s: float) -> Figure | None:
@@ -137,14 +170,29 @@ def walking_figure(sums: NDArray[np.float64], block_s: float) -> Figure | None:
     s = sums if np.isfinite(sums).all() else sums[np.isfinite(sums).all(axis=1)]
     if len(s) < MIN_BLOCKS:
         return None
-    top = np.percentile(s[:, :2], 90.0, axis=0)
     ptp = s[:, :2]
-    walk = ((ptp >= WALK_SHARE * top) & (ptp > 0)).all(axis=1)
+    # at least WALK_SHARE of the 90th percentile, and above 0 (a foot's peak-to-peak is
+    # never below 0: the least positive double is "above 0" where the share is 0)
+    ok = ptp >= np.maximum(WALK_SHARE * _percentile90(ptp), _ABOVE_0)
+    walk = ok[:, 0] & ok[:, 1]
     count = int(np.count_nonzero(walk))
     if count < MIN_BLOCKS:
         return None
-    ll, rr, lr = s[walk, 2:].sum(axis=0)
+    ll, rr, lr = np.add.reduce(s.compress(walk, 0)[:, 2:], 0)
     return float(lr / np.sqrt(ll * rr)), float(count * block_s)
+
+
+def _percentile90(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``np.percentile(x, 90, axis=0)`` of (m >= 2, 2) finite values, as numpy computes it
+    (its "linear" method: its index, weight and interpolation), from one partition."""
+    at = (x.shape[0] - 1) * 0.9
+    lo = math.floor(at)
+    hi = min(lo + 1, x.shape[0] - 1)
+    g = at - lo
+    part = np.partition(x, (lo, hi), axis=0)
+    a, b = part[lo], part[hi]
+    d = b - a
+    return b - d * (1 - g) if g >= 0.5 else a + d * g
 
 
 def polarity_figure(

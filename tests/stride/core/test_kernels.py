@@ -126,8 +126,8 @@ def test_the_kernels_loaded_beforehand_are_those_the_analysis_calls() -> None:
         warm_analysis_kernels(dtype)
         out = subprocess.run([sys.executable, "-c", LOADED.format(dtype)],
                              capture_output=True, text=True, check=True)  # fmt: skip
-        once = str([1] * 10)  # the scan, the clock's, four steps table kernels and a
-        # whole record's, the belt's two, DFA's
+        once = str([1] * 11)  # the scan, the clock's, the polarity figure's, four steps
+        # table kernels and a whole record's, the belt's two, DFA's
         assert out.stdout.strip() == f"{once} {once}", (dtype, out.stderr)
 
 

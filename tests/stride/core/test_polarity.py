@@ -67,6 +67,24 @@ def test_the_figure_is_the_reference(fs: float, lag: float) -> None:
     assert (got[0] < -0.5) if lag == 0.5 else (got[0] > 0.5)
 
 
+@pytest.mark.parametrize("dtype", ["int16", "uint16", "float32", "int32", "fortran", "readonly"])
+def test_every_dtype_and_layout_gives_the_reference(dtype: str) -> None:
+    """The kernel reads the rows of the dtypes it is compiled for as they are; others, and
+    rows it is not given as they are, through the feet's readings read first."""
+    x = np.nan_to_num(two_feet(60.0, 300.0, 0.5), nan=0.0) * 1000.0 + 300.0
+    x = np.concatenate([x[:, :1], 0.5 * np.roll(x[:, :1], 37, axis=0), x[:, 1:]], axis=1)
+    chans = (Channel("L", "heel"), Channel("L", "toe"), Channel("R", "foot"))
+    if dtype == "fortran":
+        y = np.asfortranarray(x)
+    else:
+        y = x.astype(dtype if dtype != "readonly" else "float64")
+        y.flags.writeable = dtype != "readonly"
+    got = pol.polarity_figure(y, chans, 300.0)
+    want = reference_figure(y.astype(np.float64), "LLR", 300.0)
+    assert got is not None and want is not None
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-12)
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     st.lists(st.integers(1, 900), min_size=1, max_size=40),
