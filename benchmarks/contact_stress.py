@@ -49,6 +49,7 @@ sys.path.insert(0, str(REPO))
 from benchmarks.contact_timing import score  # noqa: E402
 from benchmarks.gaitndd_yardstick import SideResult, load_compare, side_results  # noqa: E402
 from benchmarks.realistic import simulated_with_truth  # noqa: E402
+from benchmarks.tables import print_table  # noqa: E402
 from stride.core.signals import GaitSignals  # noqa: E402
 
 DEFAULT_DATA = REPO / "data" / "physionet"
@@ -389,15 +390,7 @@ def main() -> None:
         g = gaitndd(args.data, names, 3 if args.quick else None)
         s = simulated(names, 1.0 if args.quick else args.minutes)
         rows = [cells(n, g[n], s[n]) for n in names]
-    if args.markdown:
-        print("| " + " | ".join(head) + " |")
-        print("|" + "---|" * len(head))
-        for c in rows:
-            print("| " + " | ".join(c) + " |")
-    else:
-        widths = [max(len(h), *(len(c[i]) for c in rows)) for i, h in enumerate(head)]
-        for c in [head, *rows]:
-            print("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)))
+    print_table(head, rows, args.markdown)
     took = time.perf_counter() - t0
     print(f"({len(names)} transformations in {took:.0f} s)", file=sys.stderr)
 

@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.realistic import simulated_with_truth  # noqa: E402
+from benchmarks.tables import print_table  # noqa: E402
 
 if TYPE_CHECKING:
     from sim.session import SimulatedSession
@@ -125,15 +126,7 @@ def main() -> None:
     ap.add_argument("--markdown", action="store_true")
     args = ap.parse_args()
     rows = [cells(timing(p, args.sensors, args.minutes, args.seed)) for p in PROFILES]
-    if args.markdown:
-        print("| " + " | ".join(HEAD) + " |")
-        print("|" + "---|" * len(HEAD))
-        for c in rows:
-            print("| " + " | ".join(c) + " |")
-        return
-    widths = [max(len(h), *(len(c[i]) for c in rows)) for i, h in enumerate(HEAD)]
-    for c in [HEAD, *rows]:
-        print("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)))
+    print_table(HEAD, rows, args.markdown)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.gaitndd_yardstick import SideResult, load_compare, side_results  # noqa: E402
+from benchmarks.tables import print_table  # noqa: E402
 
 DEFAULT_DATA = REPO / "data" / "physionet"
 
@@ -212,16 +213,7 @@ def main() -> None:
     rows = evaluate(args.data, args.cli)
     took = time.perf_counter() - t0
     cells = [_fmt(r) for r in rows]
-    if args.markdown:
-        print("| " + " | ".join(HEAD) + " |")
-        print("|" + "---|" * len(HEAD))
-        for c in cells:
-            print("| " + " | ".join(c) + " |")
-    else:
-        widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(HEAD)]
-        print("  ".join(h.ljust(w) for h, w in zip(HEAD, widths, strict=True)))
-        for c in cells:
-            print("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)))
+    print_table(HEAD, cells, args.markdown)
     o = overall(rows)
     print()
     print(

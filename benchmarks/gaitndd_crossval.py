@@ -37,6 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.gaitndd_yardstick import SideResult, load_compare, side_results  # noqa: E402
+from benchmarks.tables import print_table  # noqa: E402
 
 DEFAULT_DATA = REPO / "data" / "physionet"
 GROUPS = ("als", "control", "hunt", "park")
@@ -222,15 +223,7 @@ def main() -> None:
 
 
 def _print(rows: list[tuple[str, ...]], markdown: bool) -> None:
-    if markdown:
-        print("| " + " | ".join(rows[0]) + " |")
-        print("|" + "---|" * len(rows[0]))
-        for r in rows[1:]:
-            print("| " + " | ".join(r) + " |")
-        return
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for r in rows:
-        print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)))
+    print_table(rows[0], rows[1:], markdown)
 
 
 if __name__ == "__main__":

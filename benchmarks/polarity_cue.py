@@ -39,6 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.realistic import simulated_with_truth  # noqa: E402
+from benchmarks.tables import print_table  # noqa: E402
 from stride.core.signals import GaitSignals  # noqa: E402
 
 DEFAULT_DATA = REPO / "data" / "physionet"
@@ -153,7 +154,8 @@ def main() -> None:
         warned = sum(f > 0 for f, _ in one)
         cells += [f"{up} of {len(fig[g, 'upright'])}", f"{warned} of {len(one)}"]
         rows.append(cells)
-    table(head, rows, args.markdown)
+    print_table(head, rows, args.markdown)
+    print()
     hi = max(fig["all", "upright"])
     print(f"upright figure nearest 0: {hi[0]:+.3f} ({hi[1]})")
     if args.tried:
@@ -166,20 +168,8 @@ def main() -> None:
                     v = sorted(c for c in cue[g, var, k] if np.isfinite(c[0]))
                     cells.append(f"{v[0][0]:+.2f} .. {v[-1][0]:+.2f}" if v else "-")
                 rows.append(cells)
-        table(head, rows, args.markdown)
-
-
-def table(head: list[str], rows: list[list[str]], markdown: bool) -> None:
-    if markdown:
-        print("| " + " | ".join(head) + " |")
-        print("|" + "---|" * len(head))
-        for c in rows:
-            print("| " + " | ".join(c) + " |")
-    else:
-        widths = [max(len(h), *(len(c[i]) for c in rows)) for i, h in enumerate(head)]
-        for c in [head, *rows]:
-            print("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)))
-    print()
+        print_table(head, rows, args.markdown)
+        print()
 
 
 if __name__ == "__main__":
