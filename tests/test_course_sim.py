@@ -55,13 +55,15 @@ def _seen_until(signals: GaitSignals) -> float:
 
 
 def _analysed(
-    out: Path, profile: str, seed: int, minutes: float = 2.0
+    out: Path, profile: str, seed: int, minutes: float = 2.0, swing_jitter_ms: float = 0.0
 ) -> tuple[GaitSignals, Analysis]:
-    """An overground session simulated into ``out`` at 1 kHz and analysed as ``stride
-    analyze`` does: its signals and the analysis."""
+    """An overground session simulated into ``out`` at 1 kHz (``swing_jitter_ms``: swing
+    times varying on their own) and analysed as ``stride analyze`` does: its signals and
+    the analysis."""
     spec = build_spec(
-        minutes=minutes, speed="3.6kmh", profile=profile, seed=seed, rate=1000, overground=True
-    )
+        minutes=minutes, speed="3.6kmh", profile=profile, seed=seed, rate=1000,
+        overground=True, swing_jitter_ms=swing_jitter_ms,
+    )  # fmt: skip
     simulate_session(out, spec)
     signals, result, _ = run(out, AnalysisConfig())
     return signals, result
@@ -177,12 +179,7 @@ def test_passes_that_agree_are_not_merged_into_two_passes_and_a_turn(tmp_path: P
     # huntington:0.5 seed 265 with 30 ms of swing-time noise: learning started again from
     # two passes and a turn (2n + m = 38) reads 4 passes of 38, 20.8 nats likelier than the
     # truth's 9 passes of 17; kept at a margin of 20 nats, all 4 were measured as 10 m
-    spec = build_spec(
-        minutes=2.0, speed="3.6kmh", profile="huntington:0.5", seed=265, rate=1000,
-        overground=True, swing_jitter_ms=30.0,
-    )  # fmt: skip
-    simulate_session(tmp_path, spec)
-    signals, result, _ = run(tmp_path, AnalysisConfig())
+    signals, result = _analysed(tmp_path, "huntington:0.5", 265, swing_jitter_ms=30.0)
     _check(result.summary, tmp_path, True, _seen_until(signals))
 
 
@@ -195,12 +192,7 @@ def test_a_reading_of_turns_missed_nearly_as_likely_leaves_the_passes_unmeasured
     # third turn missed, the session reads as the truth's 8 passes of 18, 16.8 nats likelier
     # than the first reading: that reading is kept, but the first, nearly as likely (within
     # the rival readings' 20 nats), stays its rival, so no pass is measured
-    spec = build_spec(
-        minutes=2.0, speed="3.6kmh", profile="huntington:0.7", seed=273, rate=1000,
-        overground=True, swing_jitter_ms=20.0,
-    )  # fmt: skip
-    simulate_session(tmp_path, spec)
-    signals, result, _ = run(tmp_path, AnalysisConfig())
+    signals, result = _analysed(tmp_path, "huntington:0.7", 273, swing_jitter_ms=20.0)
     truth = closed_passes(read_truth(tmp_path), _seen_until(signals))
     passes = result.summary["course"]["passes"]  # type: ignore[index]
     assert [p["steps"] for p in passes if p["ended_by"] == "turn"] == [p.steps for p in truth]
