@@ -144,15 +144,10 @@ def analysis_kernels_ready(
         return False
 
 
-def _entry_signatures(dtype: str) -> list[tuple[Any, tuple[Any, ...]]]:
+def _entry_signatures(dtype: str) -> tuple[list[Any], list[Any]]:
     """(kernel, argument types) of every kernel an analysis of forces of this (kernel)
-    dtype calls from Python, as it calls them (the others are compiled into these)."""
-    return [*_scan_signatures(dtype), *_rest_signatures()]
-
-
-def _scan_signatures(dtype: str) -> list[tuple[Any, tuple[Any, ...]]]:
-    """Those of :func:`_entry_signatures` that read the samples: the contact scan, a
-    sample clock's expansion and the polarity figure's block sums."""
+    dtype calls from Python, as it calls them (the others are compiled into these), in two
+    parts: those that read the samples, then those called after them (any dtype)."""
     from numba import typeof
 
     from stride.core import _contact_scan, _polarity_kernel
@@ -161,13 +156,7 @@ def _scan_signatures(dtype: str) -> list[tuple[Any, tuple[Any, ...]]]:
         (_contact_scan.scan, tuple(typeof(a) for a in _scan_args(dtype))),
         _clock_signature(),
         (_polarity_kernel.block_sums, tuple(typeof(a) for a in _polarity_args(dtype))),
-    ]
-
-
-def _rest_signatures() -> list[tuple[Any, tuple[Any, ...]]]:
-    """Those of :func:`_entry_signatures` called after the samples are read, whatever the
-    forces' dtype: the steps table's, the belt's and DFA's."""
-    return [*_step_signatures(), _whole_signature(), *_after_scan_signatures()]
+    ], [*_step_signatures(), _whole_signature(), *_after_scan_signatures()]
 
 
 def _clock_signature() -> tuple[Any, tuple[Any, ...]]:
@@ -221,7 +210,7 @@ def load_analysis_kernels(
     from stride.core.contacts import _kernel_dtype
 
     name = np.dtype(_kernel_dtype(np.dtype(forces_dtype))).name
-    rest = _rest_signatures()
+    scan, rest = _entry_signatures(name)
     if gaps is not None:
         from stride.core import _step_whole
         from stride.core.steps_whole import kernel_ready
@@ -229,8 +218,7 @@ def load_analysis_kernels(
         whole = not gaps and kernel_ready()
         skip = _one_by_one() if whole else (_step_whole._whole_rows,)
         rest = [(kernel, sig) for kernel, sig in rest if kernel not in skip]
-    scan = [] if part == "rest" else _scan_signatures(name)
-    for kernel, sig in scan + ([] if part == "scan" else rest):
+    for kernel, sig in ([] if part == "rest" else scan) + ([] if part == "scan" else rest):
         if sig in kernel.overloads:
             continue
         try:

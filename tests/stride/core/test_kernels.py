@@ -105,7 +105,7 @@ from stride.core.analyzer import analyze
 from stride.core.signals import Channel, GaitSignals
 dtype = {!r}
 kernels.load_analysis_kernels(dtype)
-entry = [d for d, _ in kernels._entry_signatures(dtype)]
+entry = [d for part in kernels._entry_signatures(dtype) for d, _ in part]
 before = [len(d.overloads) for d in entry]
 t = np.arange(12000) / 100.0  # as _walk
 walking = ((t % 1.0) < 0.6) * 1000.0
