@@ -27,6 +27,7 @@ from devices.sensorbox import (
 from devices.treadmill.base import BeltReading
 from stride.core.rows import StepRow
 from stride.core.targets import Target
+from stride.ingest.belt_meter import BeltSpeedMeter
 from stride.ingest.belt_source import BOX, NONE, TREADMILL, BeltSource
 from stride.ingest.engine import BeltListener, CoreEngine
 from stride.ingest.streams import (
@@ -96,7 +97,7 @@ class SessionPipeline:
             else None
         )
         self.info = BoxInfo()
-        self._belt_mps: float | None = None
+        self._belt = BeltSpeedMeter()
         self._errors: list[str] = []
         self.status: StatusEvent | None = None
         #: Restarts of the box itself (its clock and frame counter back to the start while
@@ -169,7 +170,8 @@ class SessionPipeline:
 
     @property
     def belt_mps(self) -> float | None:
-        return self._belt_mps
+        """The box encoder's speed over its last second (the screen's belt), or None."""
+        return self._belt.mps
 
     def describe(self) -> dict[str, Any]:
         i = self.info
@@ -195,7 +197,7 @@ class SessionPipeline:
                 self._reopened = False  # a reopen's restart marks the first block after it
             elif isinstance(ev, BeltBlock):
                 if ev.speed_mps is not None:
-                    self._belt_mps = ev.speed_mps
+                    self._belt.add(ev.interval_us, ev.speed_mps)
             elif isinstance(ev, HelloEvent):
                 h = ev.hello
                 if self.info.sample_rate_hz is None:
