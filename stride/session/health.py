@@ -106,12 +106,16 @@ class HealthWatch:
             h.treadmill_answering = belt.answering
             h.treadmill_read_only = not belt.can_set_speed
             h.treadmill_can_start = bool(getattr(belt, "can_start_stop", True))
-            st.belt_mps = belt.speed_mps if belt.answering else None
             st.heart_rate_bpm = getattr(belt, "heart_rate_bpm", None)
         if belt is None or getattr(getattr(s.pipeline, "belt", None), "kind", None) == BOX:
             # the box's encoder is the belt the analysis uses (a treadmill only driven, as
             # in the demo, reports its speed in coarser steps: 0.1 mph on a Trackmaster)
-            st.belt_mps = s.pipeline.belt_mps
+            shown = s.pipeline.belt_mps
+        else:
+            shown = belt.speed_mps if belt.answering else None
+        # one assignment: the screen's thread reads it at any moment, and must never see
+        # the driven treadmill's figure on its way to being replaced by the encoder's
+        st.belt_mps = shown
         s.peak_rss_mb = max(s.peak_rss_mb, rss_mb())
         self._say(c.get("restarts", 0), h.csv_lines)
 
