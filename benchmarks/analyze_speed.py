@@ -347,6 +347,7 @@ def profiles(work: Path, minutes: float, names: list[str], repeat: int) -> list[
                     best[threads] = min(best[threads], once)
             set_foot_threads(1)
             copy = copy_seconds(sig.n, sig.forces.shape[1])
+            steps_kernel = _steps_kernel()
             label = f"{sensors}, overground" if overground else sensors
             two = best[2]
             rows.append({"profile": name, "sensors": label, "dtype": str(sig.forces.dtype),
@@ -354,8 +355,22 @@ def profiles(work: Path, minutes: float, names: list[str], repeat: int) -> list[
                          "M_points_per_s": round(sig.n / best[1] / 1e6, 1),
                          "over_int16_copy": round(best[1] / copy, 1),
                          "two_threads_analysis_s": round(two, 6),
-                         "two_threads_M_points_per_s": round(sig.n / two / 1e6, 1)})  # fmt: skip
+                         "two_threads_M_points_per_s": round(sig.n / two / 1e6, 1),
+                         "steps_kernel": steps_kernel})  # fmt: skip
     return rows
+
+
+def _steps_kernel() -> str:
+    """Which steps path a record without gaps took in this process: ``whole`` (one kernel
+    call a foot, ``stride.core._step_whole``: compiled or in numba's cache) or ``one by
+    one`` (the steps table's kernels: a cache filled on a busy machine lacks the whole
+    record's kernel, and these analyses then take 1.05-1.10x the CPU time:
+    ``benchmarks/steps_path.py``)."""
+    try:
+        from stride.core.steps_whole import kernel_ready
+    except ImportError:  # a checkout from before that kernel
+        return "one by one"
+    return "whole" if kernel_ready() else "one by one"
 
 
 def square_wave(points: int, repeat: int) -> dict[str, Any]:
@@ -488,7 +503,8 @@ def compare_profiles(a: argparse.Namespace, names: list[str]) -> dict[str, Any]:
                     "baseline_M_points_per_s": base["M_points_per_s"],
                     "this_over_baseline": ratio,
                     "baseline_two_threads_M_points_per_s": base["two_threads_M_points_per_s"],
-                    "two_threads_this_over_baseline": two})  # fmt: skip
+                    "two_threads_this_over_baseline": two,
+                    "baseline_steps_kernel": base.get("steps_kernel")})  # fmt: skip
     return {"profiles": out, "load_average_1min": round(os.getloadavg()[0], 2)}
 
 
