@@ -32,11 +32,12 @@ from stride.session.live import Session
 from stride.session.observers import SessionObserver
 from stride.session.protocols import SessionOptions
 from stride.session.run import finish_output, run_session, start_view, want_ui
-from stride.session.sources import ReplaySource
+from stride.session.screen.alerts import fmt_clock
+from stride.session.sources import Chunk, ReplaySource
 from stride.session.state import SessionState
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Iterator
 
     from stride.view import ViewAddress
     from stride.view.attach import SessionView
@@ -89,6 +90,26 @@ def run_replay(args: ReplayArgs) -> int:
             view.stop()
 
 
+def _outages_noted(chunks: Iterable[Chunk], box: str, state: SessionState) -> Iterator[Chunk]:
+    """The recorded chunks, each reopening of the box's port (an empty chunk: the mark the
+    live session recorded) noted as the recording holds it: from when to when, in the
+    recording's time, with nothing to plug back in now."""
+    t0: float | None = None
+    last: float | None = None
+    for stream, data, host_t in chunks:
+        t0 = host_t if t0 is None else t0
+        if stream == box:
+            if not data and last is not None:
+                state.recorded_outage = (last - t0, host_t - t0)
+                state.note(
+                    f"the sensor box was unplugged or not answering from {fmt_clock(last - t0)} "
+                    f"to {fmt_clock(host_t - t0)} of the recording ({host_t - last:.1f} s); "
+                    "steps across it are flagged"
+                )
+            last = host_t
+        yield stream, data, host_t
+
+
 def _replay(
     args: ReplayArgs,
     speed: float,
@@ -105,17 +126,22 @@ def _replay(
     pipeline.warm()
     state = SessionState(target)
     state.recording_s = 0.0  # the dashboard's clock: time in the recording
+    chunks = _outages_noted(recorded_chunks(reader, streams), streams[0], state)
+    source = ReplaySource(chunks, speed=speed)
 
-    def at(recorded_s: float) -> None:
-        state.recording_s = recorded_s
+    def at(host_t: float) -> None:
+        # the time in the recording the analysis has reached (at --speed max, the source
+        # plays ahead of it): what the clock and the alerts say, in the recording's seconds
+        if source.t0 is not None:
+            state.recording_s = max(0.0, host_t - source.t0)
 
-    source = ReplaySource(recorded_chunks(reader, streams), speed=speed, on_position=at)
     options = SessionOptions(
         title=f"replay {args.speed}",
         json_lines=not ui,
         diagnose_s=0.0,
         restamp=False,
         end_when_sources_done=True,
+        on_fed=at,
     )
     if view is not None:
         state.view_url = view.url
