@@ -31,7 +31,8 @@ Policy (every bad input has a counted outcome, nothing raises):
   ``missing_before`` on the next block, never interpolated.
 - Blocks: the good lines of one ``feed`` call form one block, split at gaps and restarts.
 - A port reopened after an unplug (``new_connection``): the unfinished line is dropped and
-  the next good line is a restart, timed as above.
+  the next good line is a restart, timed as above. The end of the stream (``flush``) drops
+  an unfinished last line too, its bytes counted.
 
 :class:`devices.csvbox.CsvBoxDecoder` gives the map as a sensor-box HELLO too.
 """
@@ -113,7 +114,13 @@ class CsvLineDecoder:
         self._reopened = False  # the port was reopened since the last good line
 
     def flush(self) -> list[SampleBlock]:
-        """End of stream: nothing is held back (a partial last line stays pending)."""
+        """The end of the stream: nothing is held back, and the bytes of an unfinished last
+        line are discarded (counted: nothing will end it; a line cut there may be any part
+        of one), as :meth:`StreamDecoder.flush` does an unfinished frame's, so what a
+        stream's end skips is counted alike however its bytes were fed."""
+        self.stats.discarded_bytes += len(self._buf)
+        self._buf.clear()
+        self._skip = False
         return []
 
     def new_connection(self, host_t: float) -> list[SampleBlock]:
@@ -159,7 +166,8 @@ class CsvLineDecoder:
                 self.stats.discarded_bytes += len(line) + 1
         del self._buf[:start]
         if len(self._buf) > self.config.max_line and not self._skip:
-            self.stats.overlong += 1
+            # the connection's first line is dropped unread, however long (as when whole)
+            self.stats.overlong += self._synced
             self._skip = True
         if self._skip:
             self.stats.discarded_bytes += len(self._buf)
