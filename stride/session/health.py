@@ -134,12 +134,14 @@ class HealthWatch:
         if restarts > self._restarts:
             self._restarts = restarts
             times = "once" if restarts == 1 else f"{restarts} times"
-            where, fix = "this session", " - check its power supply and cable"
+            where, fix, at = "this session", " - check its power supply and cable", None
             if st.recording_s is not None:  # what the recording holds: nothing to check now
-                where, fix = f"in this recording, at {fmt_clock(st.recording_s)}", ""
+                at = st.restarted_at_s if st.restarted_at_s is not None else st.recording_s
+                where, fix = f"in this recording, at {fmt_clock(at)}", ""
             st.note(
                 f"sensor box restarted ({times} {where}): its clock and frame counter "
-                f"started again while its port stayed open{fix}"
+                f"started again while its port stayed open{fix}",
+                at=at,
             )
         if self.no_belt_speed is None and st.recording_s is None and st.health.frames:
             self.no_belt_speed = no_belt_speed(self.session.pipeline, csv_lines)

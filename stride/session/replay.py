@@ -11,6 +11,7 @@ exactly.
 from __future__ import annotations
 
 import sys
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -90,24 +91,63 @@ def run_replay(args: ReplayArgs) -> int:
             view.stop()
 
 
-def _outages_noted(chunks: Iterable[Chunk], box: str, state: SessionState) -> Iterator[Chunk]:
-    """The recorded chunks, each reopening of the box's port (an empty chunk: the mark the
-    live session recorded) noted as the recording holds it: from when to when, in the
-    recording's time, with nothing to plug back in now."""
+def _outages(
+    chunks: Iterable[Chunk], box: str, found: deque[tuple[float, float]]
+) -> Iterator[Chunk]:
+    """The recorded chunks; each reopening of the box's port (an empty chunk: the mark the
+    live session recorded) put in ``found`` as (from, to) in the recording's seconds."""
     t0: float | None = None
     last: float | None = None
     for stream, data, host_t in chunks:
         t0 = host_t if t0 is None else t0
         if stream == box:
             if not data and last is not None:
-                state.recorded_outage = (last - t0, host_t - t0)
-                state.note(
-                    f"the sensor box was unplugged or not answering from {fmt_clock(last - t0)} "
-                    f"to {fmt_clock(host_t - t0)} of the recording ({host_t - last:.1f} s); "
-                    "steps across it are flagged"
-                )
+                found.append((last - t0, host_t - t0))
             last = host_t
         yield stream, data, host_t
+
+
+def _note_outages(state: SessionState, found: deque[tuple[float, float]]) -> None:
+    """The stretches without the box the analysis has reached, noted as the recording holds
+    them (from when to when, nothing to plug back in now), at their time in it."""
+    now = state.recording_s or 0.0
+    while found and found[0][1] <= now:
+        start, end = found.popleft()
+        state.recorded_outage = (start, end)
+        state.note(
+            f"the sensor box was unplugged or not answering from {fmt_clock(start)} to "
+            f"{fmt_clock(end)} of the recording ({end - start:.1f} s); steps across it are "
+            "flagged",
+            at=start,
+        )
+
+
+def _played(
+    reader: SessionReader,
+    streams: list[str],
+    pipeline: SessionPipeline,
+    state: SessionState,
+    speed: float,
+) -> tuple[ReplaySource, Callable[[float], None]]:
+    """The recording's chunks as a source, and what the analysis calls with each chunk's
+    host time once it has read it (``SessionOptions.on_fed``): the replay's clock."""
+    outages: deque[tuple[float, float]] = deque()  # found as the source reads ahead
+    restarts = [0]
+    source = ReplaySource(
+        _outages(recorded_chunks(reader, streams), streams[0], outages), speed=speed
+    )
+
+    def at(host_t: float) -> None:
+        # the time in the recording the analysis has reached (at --speed max, the source
+        # plays ahead of it): what the clock and the alerts say, in the recording's seconds
+        if source.t0 is not None:
+            state.recording_s = max(0.0, host_t - source.t0)
+            _note_outages(state, outages)
+            if pipeline.box_restarts > restarts[0]:  # said at the next refresh, with its time
+                restarts[0] = pipeline.box_restarts
+                state.restarted_at_s = pipeline.restarted_s
+
+    return source, at
 
 
 def _replay(
@@ -126,15 +166,7 @@ def _replay(
     pipeline.warm()
     state = SessionState(target)
     state.recording_s = 0.0  # the dashboard's clock: time in the recording
-    chunks = _outages_noted(recorded_chunks(reader, streams), streams[0], state)
-    source = ReplaySource(chunks, speed=speed)
-
-    def at(host_t: float) -> None:
-        # the time in the recording the analysis has reached (at --speed max, the source
-        # plays ahead of it): what the clock and the alerts say, in the recording's seconds
-        if source.t0 is not None:
-            state.recording_s = max(0.0, host_t - source.t0)
-
+    source, at = _played(reader, streams, pipeline, state, speed)
     options = SessionOptions(
         title=f"replay {args.speed}",
         json_lines=not ui,

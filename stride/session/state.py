@@ -138,6 +138,8 @@ class SessionState:
         self.last_step_recording_s: float | None = None
         #: A replay's last stretch without the box (its port reopened), in the recording's s.
         self.recorded_outage: tuple[float, float] | None = None
+        #: Where in the recording the box last restarted (a replay's analysis found it).
+        self.restarted_at_s: float | None = None
         #: The walker's view's address (``--view``), shown on the dashboard.
         self.view_url: str | None = None
 
@@ -175,13 +177,15 @@ class SessionState:
                     self.within[side] += on
                     self._on[side].append(on)
 
-    def note(self, message: str) -> None:
+    def note(self, message: str, *, at: float | None = None) -> None:
         """A short event for the alerts panel (e.g. "box reconnected"), also kept in the
-        session's event log with the elapsed time (a replay's: the time in the recording)."""
+        session's event log with the elapsed time (a replay's: the time in the recording),
+        or ``at`` (what a replay notes where the event began)."""
         with self.lock:
             self.notices.append(message)
             self.notes_total += 1
-            at = self.elapsed_s if self.recording_s is None else self.recording_s
+            if at is None:
+                at = self.elapsed_s if self.recording_s is None else self.recording_s
             self.events.append({"elapsed_s": round(at, 3), "event": message})
 
     # -- readers -------------------------------------------------------------------------
