@@ -198,9 +198,9 @@ class SessionPipeline:
                 self.samples += len(ev.t_us)
                 if self._first_t_us is None and len(ev.t_us):
                     self._first_t_us = int(ev.t_us[0])
-                if ev.restart and not self._reopened:
-                    self.box_restarts += 1
+                if ev.restart and not self._reopened:  # its time first: read with the count
                     self.restarted_s = (int(ev.t_us[0]) - (self._first_t_us or 0)) / 1e6
+                    self.box_restarts += 1
                 self._reopened = False  # a reopen's restart marks the first block after it
             elif isinstance(ev, BeltBlock):
                 if ev.speed_mps is not None:

@@ -136,7 +136,9 @@ class HealthWatch:
             times = "once" if restarts == 1 else f"{restarts} times"
             where, fix, at = "this session", " - check its power supply and cable", None
             if st.recording_s is not None:  # what the recording holds: nothing to check now
-                at = st.restarted_at_s if st.restarted_at_s is not None else st.recording_s
+                # where the box's clock says it restarted, whatever chunks the analysis joined
+                at = getattr(self.session.pipeline, "restarted_s", None)
+                at = at if isinstance(at, float) else st.recording_s
                 where, fix = f"in this recording, at {fmt_clock(at)}", ""
             st.note(
                 f"sensor box restarted ({times} {where}): its clock and frame counter "

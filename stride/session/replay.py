@@ -132,7 +132,6 @@ def _played(
     """The recording's chunks as a source, and what the analysis calls with each chunk's
     host time once it has read it (``SessionOptions.on_fed``): the replay's clock."""
     outages: deque[tuple[float, float]] = deque()  # found as the source reads ahead
-    restarts = [0]
     source = ReplaySource(
         _outages(recorded_chunks(reader, streams), streams[0], outages), speed=speed
     )
@@ -143,9 +142,6 @@ def _played(
         if source.t0 is not None:
             state.recording_s = max(0.0, host_t - source.t0)
             _note_outages(state, outages)
-            if pipeline.box_restarts > restarts[0]:  # said at the next refresh, with its time
-                restarts[0] = pipeline.box_restarts
-                state.restarted_at_s = pipeline.restarted_s
 
     return source, at
 

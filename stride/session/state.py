@@ -138,8 +138,6 @@ class SessionState:
         self.last_step_recording_s: float | None = None
         #: A replay's last stretch without the box (its port reopened), in the recording's s.
         self.recorded_outage: tuple[float, float] | None = None
-        #: Where in the recording the box last restarted (a replay's analysis found it).
-        self.restarted_at_s: float | None = None
         #: The walker's view's address (``--view``), shown on the dashboard.
         self.view_url: str | None = None
 
