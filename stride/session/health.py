@@ -82,9 +82,11 @@ class HealthWatch:
 
     def at_end(self, now: float) -> None:
         """The counts once the analysis has read every byte the session received, so that
-        what came in its last moments (a burst of bytes that decode to nothing) is said
-        before its summary, not lost with the last refresh."""
-        self._count(now)
+        what came in its last moments (a burst of bytes that decode to nothing, a restart:
+        a replay at --speed max reads all of a short recording between two refreshes) is
+        said before its summary, not lost with the last refresh."""
+        c, _ = self._count(now)
+        self._say(c.get("restarts", 0), self.session.state.health.csv_lines)
 
     def update(self, now: float) -> None:
         s = self.session

@@ -287,6 +287,7 @@ class Session:
         has read all it received (with one, the summary's figures say them)."""
         now = self.clock.monotonic()
         self.health.at_end(now)
+        self.notes.flush()
         if self.alerts is not None and self.state.health.frames:
             self.alerts.update(self.state, now)
 
