@@ -103,6 +103,10 @@ class SessionPipeline:
         #: Restarts of the box itself (its clock and frame counter back to the start while
         #: the port stayed open), not counting the new stretch after a reopened port.
         self.box_restarts = 0
+        #: Seconds of the box's (unwrapped) clock from its first sample to its last restart:
+        #: where in a recording it restarted, however the chunks were joined.
+        self.restarted_s: float | None = None
+        self._first_t_us: int | None = None
         self._reopened = False
         self.samples = 0
 
@@ -192,7 +196,10 @@ class SessionPipeline:
         for ev in events:
             if isinstance(ev, SampleBlock):
                 self.samples += len(ev.t_us)
-                if ev.restart and not self._reopened:
+                if self._first_t_us is None and len(ev.t_us):
+                    self._first_t_us = int(ev.t_us[0])
+                if ev.restart and not self._reopened:  # its time first: read with the count
+                    self.restarted_s = (int(ev.t_us[0]) - (self._first_t_us or 0)) / 1e6
                     self.box_restarts += 1
                 self._reopened = False  # a reopen's restart marks the first block after it
             elif isinstance(ev, BeltBlock):

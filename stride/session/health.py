@@ -20,6 +20,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from stride.ingest.belt_source import BOX
+from stride.session.screen.alerts import fmt_clock
 from stride.session.stats import RateMeter, StallWatch, rss_mb
 
 if TYPE_CHECKING:
@@ -71,16 +72,21 @@ class HealthWatch:
         h.csv_lines = "lines" in c
         h.gaps = c.get("gaps", 0)
         h.skipped_bytes = c.get("discarded_bytes", 0)
+        # a replay's rates are over the recording's seconds, not the real ones its --speed sets
+        st = self.session.state
+        now = st.recording_s if st.recording_s is not None else now
         self.skip_rate.update(now, h.skipped_bytes)
-        h.skipped_recent = self.skip_rate.recent
+        h.skipped_recent, h.recent_since = self.skip_rate.recent, self.skip_rate.since
         h.crc_errors_per_s = self.crc_rate.update(now, h.crc_errors)
         return c, self.rate.update(now, h.frames)
 
     def at_end(self, now: float) -> None:
         """The counts once the analysis has read every byte the session received, so that
-        what came in its last moments (a burst of bytes that decode to nothing) is said
-        before its summary, not lost with the last refresh."""
-        self._count(now)
+        what came in its last moments (a burst of bytes that decode to nothing, a restart:
+        a replay at --speed max reads all of a short recording between two refreshes) is
+        said before its summary, not lost with the last refresh."""
+        c, _ = self._count(now)
+        self._say(c.get("restarts", 0), self.session.state.health.csv_lines)
 
     def update(self, now: float) -> None:
         s = self.session
@@ -100,7 +106,12 @@ class HealthWatch:
         h.box_errors = s.pipeline.box_errors()
         if s.box_connected is not None:
             h.box_connected, h.box_message = s.box_connected()
-        h.decoder_stalled = self.stall.update(wall, h.frames, s.box_bytes, s.pending)
+        # a replay's seconds are those its analysis has reached: chunks waiting do not hide
+        # a stall there (live, they mean the analysis is behind)
+        at = st.recording_s
+        stalled_at, pending = (wall, s.pending) if at is None else (at, 0)
+        h.decoder_stalled = self.stall.update(stalled_at, h.frames, s.box_bytes, pending)
+        h.stalled_since = self.stall.since
         belt = s.belt
         if belt is not None:
             h.treadmill_answering = belt.answering
@@ -125,12 +136,16 @@ class HealthWatch:
         if restarts > self._restarts:
             self._restarts = restarts
             times = "once" if restarts == 1 else f"{restarts} times"
-            where, fix = "this session", " - check its power supply and cable"
-            if st.replay:  # what the recording holds: nothing to check now
-                where, fix = "in this recording", ""
+            where, fix, at = "this session", " - check its power supply and cable", None
+            if st.recording_s is not None:  # what the recording holds: nothing to check now
+                # where the box's clock says it restarted, whatever chunks the analysis joined
+                at = getattr(self.session.pipeline, "restarted_s", None)
+                at = at if isinstance(at, float) else st.recording_s
+                where, fix = f"in this recording, at {fmt_clock(at)}", ""
             st.note(
                 f"sensor box restarted ({times} {where}): its clock and frame counter "
-                f"started again while its port stayed open{fix}"
+                f"started again while its port stayed open{fix}",
+                at=at,
             )
         if self.no_belt_speed is None and st.recording_s is None and st.health.frames:
             self.no_belt_speed = no_belt_speed(self.session.pipeline, csv_lines)

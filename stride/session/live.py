@@ -177,6 +177,8 @@ class Session:
                     if self._analysis_error is not None:
                         break
                     steps = self.pipeline.feed(stream, data, host_t)
+                    if self.options.on_fed is not None:  # before its steps are taken
+                        self.options.on_fed(host_t)
                     if steps:
                         self._emit(steps)
                         now = time.perf_counter()
@@ -285,6 +287,7 @@ class Session:
         has read all it received (with one, the summary's figures say them)."""
         now = self.clock.monotonic()
         self.health.at_end(now)
+        self.notes.flush()
         if self.alerts is not None and self.state.health.frames:
             self.alerts.update(self.state, now)
 

@@ -106,6 +106,9 @@ class SessionOptions:
     #: The session's clock (:mod:`stride.session.clock`): chunk stamps, ``duration_s``,
     #: elapsed times. ``diagnose_s``, latency and the refresh rate are real time.
     clock: Clock = WALL
+    #: Called with each chunk's host time once the analysis has read it, before its steps
+    #: are taken (a replay's clock: the time in the recording the analysis has reached).
+    on_fed: Callable[[float], None] | None = None
 
 
 @dataclass

@@ -11,6 +11,7 @@ exactly.
 from __future__ import annotations
 
 import sys
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,11 +33,12 @@ from stride.session.live import Session
 from stride.session.observers import SessionObserver
 from stride.session.protocols import SessionOptions
 from stride.session.run import finish_output, run_session, start_view, want_ui
-from stride.session.sources import ReplaySource
+from stride.session.screen.alerts import fmt_clock
+from stride.session.sources import Chunk, ReplaySource
 from stride.session.state import SessionState
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Iterator
 
     from stride.view import ViewAddress
     from stride.view.attach import SessionView
@@ -89,6 +91,61 @@ def run_replay(args: ReplayArgs) -> int:
             view.stop()
 
 
+def _outages(
+    chunks: Iterable[Chunk], box: str, found: deque[tuple[float, float]]
+) -> Iterator[Chunk]:
+    """The recorded chunks; each reopening of the box's port (an empty chunk: the mark the
+    live session recorded) put in ``found`` as (from, to) in the recording's seconds."""
+    t0: float | None = None
+    last: float | None = None
+    for stream, data, host_t in chunks:
+        t0 = host_t if t0 is None else t0
+        if stream == box:
+            if not data and last is not None:
+                found.append((last - t0, host_t - t0))
+            last = host_t
+        yield stream, data, host_t
+
+
+def _note_outages(state: SessionState, found: deque[tuple[float, float]]) -> None:
+    """The stretches without the box the analysis has reached, noted as the recording holds
+    them (from when to when, nothing to plug back in now), at their time in it."""
+    now = state.recording_s or 0.0
+    while found and found[0][1] <= now:
+        start, end = found.popleft()
+        state.recorded_outage = (start, end)
+        state.note(
+            f"the sensor box was unplugged or not answering from {fmt_clock(start)} to "
+            f"{fmt_clock(end)} of the recording ({end - start:.1f} s); steps across it are "
+            "flagged",
+            at=start,
+        )
+
+
+def _played(
+    reader: SessionReader,
+    streams: list[str],
+    pipeline: SessionPipeline,
+    state: SessionState,
+    speed: float,
+) -> tuple[ReplaySource, Callable[[float], None]]:
+    """The recording's chunks as a source, and what the analysis calls with each chunk's
+    host time once it has read it (``SessionOptions.on_fed``): the replay's clock."""
+    outages: deque[tuple[float, float]] = deque()  # found as the source reads ahead
+    source = ReplaySource(
+        _outages(recorded_chunks(reader, streams), streams[0], outages), speed=speed
+    )
+
+    def at(host_t: float) -> None:
+        # the time in the recording the analysis has reached (at --speed max, the source
+        # plays ahead of it): what the clock and the alerts say, in the recording's seconds
+        if source.t0 is not None:
+            state.recording_s = max(0.0, host_t - source.t0)
+            _note_outages(state, outages)
+
+    return source, at
+
+
 def _replay(
     args: ReplayArgs,
     speed: float,
@@ -105,17 +162,14 @@ def _replay(
     pipeline.warm()
     state = SessionState(target)
     state.recording_s = 0.0  # the dashboard's clock: time in the recording
-
-    def at(recorded_s: float) -> None:
-        state.recording_s = recorded_s
-
-    source = ReplaySource(recorded_chunks(reader, streams), speed=speed, on_position=at)
+    source, at = _played(reader, streams, pipeline, state, speed)
     options = SessionOptions(
         title=f"replay {args.speed}",
         json_lines=not ui,
         diagnose_s=0.0,
         restamp=False,
         end_when_sources_done=True,
+        on_fed=at,
     )
     if view is not None:
         state.view_url = view.url

@@ -162,6 +162,8 @@ class ReplaySource:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.failure: BaseException | None = None
+        #: The first chunk's host time (the recording's time 0), once it is played.
+        self.t0: float | None = None
 
     def start(self, sink: Sink, report: Report) -> None:
         self._thread = threading.Thread(
@@ -177,7 +179,7 @@ class ReplaySource:
                 if self._stop.is_set():
                     return
                 if t0_rec is None:
-                    t0_rec = host_t
+                    t0_rec = self.t0 = host_t
                 if self.speed > 0 and self.speed != float("inf"):
                     due = t0_wall + (host_t - t0_rec) / self.speed
                     while not self._stop.is_set():

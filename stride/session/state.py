@@ -44,6 +44,10 @@ class Health:
     #: skipped: this session's, and over the last seconds (``RateMeter`` window).
     skipped_bytes: int = 0
     skipped_recent: int = 0
+    #: Since when (the session's seconds; a replay's: the recording's) the last seconds'
+    #: figures are counted, and since when no frame decoded (``decoder_stalled``).
+    recent_since: float = 0.0
+    stalled_since: float = 0.0
     reconnects: int = 0
     box_connected: bool = True
     box_message: str = ""
@@ -130,6 +134,10 @@ class SessionState:
         self.finished = False
         #: A replay's position in the recording (s since its first chunk); None live.
         self.recording_s: float | None = None
+        #: Where in the recording the last step came (a replay's "no steps" counts from it).
+        self.last_step_recording_s: float | None = None
+        #: A replay's last stretch without the box (its port reopened), in the recording's s.
+        self.recorded_outage: tuple[float, float] | None = None
         #: The walker's view's address (``--view``), shown on the dashboard.
         self.view_url: str | None = None
 
@@ -152,6 +160,7 @@ class SessionState:
                     continue
                 self.steps_total += 1
                 self.last_step_host_t = host_t
+                self.last_step_recording_s = self.recording_s
                 self.last[side].append(s)
                 if self.paused or s.get("flags"):
                     continue  # flagged steps stay out of every figure, as in the summary
@@ -166,13 +175,16 @@ class SessionState:
                     self.within[side] += on
                     self._on[side].append(on)
 
-    def note(self, message: str) -> None:
+    def note(self, message: str, *, at: float | None = None) -> None:
         """A short event for the alerts panel (e.g. "box reconnected"), also kept in the
-        session's event log with the elapsed time."""
+        session's event log with the elapsed time (a replay's: the time in the recording),
+        or ``at`` (what a replay notes where the event began)."""
         with self.lock:
             self.notices.append(message)
             self.notes_total += 1
-            self.events.append({"elapsed_s": round(self.elapsed_s, 3), "event": message})
+            if at is None:
+                at = self.elapsed_s if self.recording_s is None else self.recording_s
+            self.events.append({"elapsed_s": round(at, 3), "event": message})
 
     # -- readers -------------------------------------------------------------------------
     def within_share(self) -> dict[str, float | None]:

@@ -57,8 +57,9 @@ class RateMeter:
     def __init__(self, window_s: float = 2.0) -> None:
         self.window_s = window_s
         self._marks: deque[tuple[float, int]] = deque()
-        #: How much the total grew over the window, as of the last ``update``.
+        #: How much the total grew over the window, as of the last ``update``, since when.
         self.recent = 0
+        self.since = 0.0
 
     def update(self, now: float, total: int) -> float:
         """Record the running total at ``now`` and return the rate over the window."""
@@ -66,6 +67,7 @@ class RateMeter:
         while len(self._marks) > 2 and now - self._marks[0][0] > self.window_s:
             self._marks.popleft()
         t0, n0 = self._marks[0]
+        self.since = t0
         self.recent = total - n0
         return (total - n0) / (now - t0) if now > t0 else 0.0
 
@@ -83,12 +85,16 @@ class StallWatch:
 
     def __init__(self) -> None:
         self._seen = (-1, 0, 0.0)  # the frame count, the bytes and the time it changed
+        #: When the frame count last changed (where a stall started), as of ``update``.
+        self.since = 0.0
 
     def update(self, now: float, frames: int, n_bytes: int, pending: int) -> bool:
         """``pending``: chunks not yet analysed (more than one: the analysis is behind)."""
         seen, at_bytes, at = self._seen
+        self.since = at
         if frames != seen:
             self._seen = (frames, n_bytes, now)
+            self.since = now
             return False
         return pending <= 1 and now - at >= STALL_S and n_bytes - at_bytes >= STALL_BYTES
 

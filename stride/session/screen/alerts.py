@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stride.session.state import SessionState
+from stride.session.state import Health, SessionState
 
 NO_STEPS_S = 5.0
 #: Frames failing their CRC per second from which the box's link is called damaged (a
@@ -30,13 +30,79 @@ TREADMILL_LOST = (
 STOPPED_MPS = 0.05
 
 
+def fmt_clock(seconds: float) -> str:
+    """``mm:ss`` (``h:mm:ss`` from an hour): the session's clock, a replay's in the recording."""
+    s = max(0, int(seconds))
+    return (
+        f"{s // 3600:d}:{s // 60 % 60:02d}:{s % 60:02d}"
+        if s >= 3600
+        else f"{s // 60:02d}:{s % 60:02d}"
+    )
+
+
 def no_steps_for(state: SessionState, now: float) -> float | None:
     """Seconds without a step (since the start if none came yet), once ``NO_STEPS_S`` or
-    more have passed; None before that and after the session ended."""
-    since = state.last_step_host_t if state.last_step_host_t is not None else state.started_host_t
+    more have passed; None before that and after the session ended. A replay counts the
+    recording's seconds (those its analysis has reached), whatever its ``--speed``."""
+    if state.recording_s is not None:
+        now = state.recording_s
+        since: float | None = state.last_step_recording_s or 0.0
+    else:
+        since = state.last_step_host_t
+        since = since if since is not None else state.started_host_t
     if since is None or now - since < NO_STEPS_S or state.finished:
         return None
     return now - since
+
+
+def _recorded(state: SessionState, h: Health, what: str, damaged: bool) -> list[Alert]:
+    """A replay's alerts about the box's data: what the recording holds and when, in the
+    recording's seconds (the rates per second of it, whatever ``--speed``), with no advice
+    about a cable or a walker that are not there."""
+    out: list[Alert] = []
+    now = state.recording_s or 0.0
+    at = fmt_clock(now)
+    if h.decoder_stalled:
+        text = (
+            f"Recorded bytes decode to no {what} from {fmt_clock(h.stalled_since)} to {at} "
+            "- recorded at a wrong baud rate or from another device"
+        )
+        out.append(Alert("error", text, "not-decoding"))
+    if damaged:
+        text = (
+            f"Recorded data damaged at {at}: {h.crc_errors_per_s:.0f} bad {what} per "
+            f"recorded second ({h.crc_errors} so far); steps across it are flagged"
+        )
+        out.append(Alert("error", text, "damaged"))
+    if h.skipped_recent >= SKIPPED_BYTES:
+        text = (
+            f"Recorded bytes decode to nothing at {at}: {h.skipped_recent} bytes skipped in "
+            f"the {max(1.0, now - h.recent_since):.0f} recorded seconds before "
+            f"({h.skipped_bytes} so far) - noise on the line then, or another device's bytes"
+        )
+        out.append(Alert("error", text, "skipped"))
+    return out
+
+
+def _no_steps_why(state: SessionState, damaged: bool, keys: bool | None) -> str:
+    h = state.health
+    if state.recording_s is not None:  # what the recording holds then, nothing to do now
+        out = state.recorded_outage
+        if out is not None and out[1] > (state.last_step_recording_s or 0.0):
+            return "the sensor box was unplugged or not answering then"
+        if damaged:
+            return "the box's data was damaged"
+        if h.decoder_stalled:
+            return "the box's bytes do not decode"
+        return belt_stopped(state, keys=False) or "no walking recorded"
+    if not h.box_connected:
+        return "the sensor box is unplugged"
+    if damaged:
+        return "the box's data is damaged"
+    if h.decoder_stalled:
+        return "the box's bytes do not decode"
+    stopped = belt_stopped(state, keys=True if keys is None else keys)
+    return stopped or "is the walker on the belt?"
 
 
 def belt_stopped(state: SessionState, *, keys: bool) -> str | None:
@@ -86,33 +152,58 @@ def current_alerts(state: SessionState, now: float, *, keys: bool | None = None)
         text = f"{h.recording_error} - the session goes on, steps kept in memory"
         out.append(Alert("error", text, "recording"))
     what = "lines" if h.csv_lines else "frames"
+    damaged = h.box_connected and h.crc_errors_per_s >= DAMAGED_PER_S
+    if state.replay:
+        out += _recorded(state, h, what, damaged)
+    else:
+        out += _live(state, h, what, damaged)
+    if h.treadmill and not h.treadmill_answering:
+        out.append(Alert("error", TREADMILL_LOST, "treadmill-lost"))
+    quiet = no_steps_for(state, now)
+    if quiet is not None:
+        why = _no_steps_why(state, damaged, keys)
+        if state.recording_s is not None:
+            since = fmt_clock(state.recording_s - quiet)
+            text = f"No steps in the recording from {since} to {fmt_clock(state.recording_s)}"
+        else:
+            text = f"No steps for {quiet:.0f} s"
+        out.append(Alert("warning", f"{text} - {why}", "no-steps"))
+    roll = state.rolling()
+    si = roll.si_step_length
+    if si is not None and roll.n_steps >= 10 and abs(si) > state.asymmetry_alert_pct:
+        longer = "left" if si > 0 else "right"
+        text = f"Step lengths asymmetric: {longer} steps {abs(si):.0f} % longer"
+        out.append(Alert("warning", text, "asymmetric"))
+    said = "Sensor box reported (in the recording)" if state.replay else "Sensor box reports"
+    for err in h.box_errors[-2:]:
+        out.append(Alert("warning", f"{said}: {err}", f"box-error {err}"))
+    if state.paused:
+        out.append(Alert("info", "Scoring paused - press space to resume", "paused"))
+    with state.lock:
+        out.extend(Alert("info", n, "notice") for n in state.notices)
+    return out
+
+
+def _live(state: SessionState, h: Health, what: str, damaged: bool) -> list[Alert]:
+    """A live session's alerts about the box's data, with what to check now."""
+    out: list[Alert] = []
     if h.decoder_stalled:
-        why = (
-            "recorded at a wrong baud rate or from another device"
-            if state.replay
-            else "wrong baud rate or protocol (the box restarted in another mode?)"
-        )
+        why = "wrong baud rate or protocol (the box restarted in another mode?)"
         out.append(
             Alert("error", f"Sensor box bytes arrive but no {what} decode - {why}", "not-decoding")
         )
-    damaged = h.box_connected and h.crc_errors_per_s >= DAMAGED_PER_S
-    # a replay's advice is about the recording: there is no cable to check now
-    cable = "recorded so (its cable then?)" if state.replay else "check the cable and its plugs"
     if damaged:
         out.append(
             Alert(
                 "error",
                 f"Sensor box data damaged: {h.crc_errors_per_s:.0f} bad {what}/s "
-                f"({h.crc_errors} so far) - {cable}; steps across the damage are flagged",
+                f"({h.crc_errors} so far) - check the cable and its plugs; steps across the "
+                "damage are flagged",
                 "damaged",
             )
         )
     if h.skipped_recent >= SKIPPED_BYTES:
-        fix = (
-            "the recording holds another device's bytes, or the box's at another baud rate"
-            if state.replay
-            else "check the cable and its plugs, and that the box sends at --baud"
-        )
+        fix = "check the cable and its plugs, and that the box sends at --baud"
         out.append(
             Alert(
                 "error",
@@ -121,30 +212,4 @@ def current_alerts(state: SessionState, now: float, *, keys: bool | None = None)
                 "skipped",
             )
         )
-    if h.treadmill and not h.treadmill_answering:
-        out.append(Alert("error", TREADMILL_LOST, "treadmill-lost"))
-    quiet = no_steps_for(state, now)
-    if quiet is not None:
-        if not h.box_connected:
-            why = "the sensor box is unplugged"
-        elif damaged:
-            why = "the box's data is damaged"
-        elif h.decoder_stalled:
-            why = "the box's bytes do not decode"
-        else:
-            stopped = belt_stopped(state, keys=state.recording_s is None if keys is None else keys)
-            why = stopped or "is the walker on the belt?"
-        out.append(Alert("warning", f"No steps for {quiet:.0f} s - {why}", "no-steps"))
-    roll = state.rolling()
-    si = roll.si_step_length
-    if si is not None and roll.n_steps >= 10 and abs(si) > state.asymmetry_alert_pct:
-        longer = "left" if si > 0 else "right"
-        text = f"Step lengths asymmetric: {longer} steps {abs(si):.0f} % longer"
-        out.append(Alert("warning", text, "asymmetric"))
-    for err in h.box_errors[-2:]:
-        out.append(Alert("warning", f"Sensor box reports: {err}", f"box-error {err}"))
-    if state.paused:
-        out.append(Alert("info", "Scoring paused - press space to resume", "paused"))
-    with state.lock:
-        out.extend(Alert("info", n, "notice") for n in state.notices)
     return out

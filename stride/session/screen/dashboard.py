@@ -14,20 +14,11 @@ from rich.panel import Panel
 from rich.text import Text
 
 from stride.core.targets import Target
-from stride.session.screen.alerts import current_alerts
+from stride.session.screen.alerts import current_alerts, fmt_clock
 from stride.session.state import Rolling, SessionState
 
 KMH = 3.6
 _STYLE = {"error": "bold white on red", "warning": "bold yellow", "info": "cyan"}
-
-
-def fmt_clock(seconds: float) -> str:
-    s = max(0, int(seconds))
-    return (
-        f"{s // 3600:d}:{s // 60 % 60:02d}:{s % 60:02d}"
-        if s >= 3600
-        else f"{s // 60:02d}:{s % 60:02d}"
-    )
 
 
 def fmt_pct(x: float | None, signed: bool = False, digits: int = 0) -> str:

@@ -99,6 +99,13 @@ def cut_line(rec: Path, sent: bytes) -> int:
     return sent.index(b"\n", at) + 1 - at
 
 
+def last_cut(rec: Path) -> int:
+    """The bytes of the line the session's end cut (after its last newline; none where the
+    board had finished): discarded and counted at the end, as the box's unfinished frame."""
+    got = b"".join(data for _, data in SessionReader(rec).chunks("box"))
+    return len(got) - (got.rfind(b"\n") + 1)
+
+
 def analyze(rec: Path) -> dict[str, Any]:
     out = stride_in_process("analyze", str(rec), "--spacing", "0.30", "--json")
     assert out.returncode == 0, out.stderr
@@ -122,6 +129,7 @@ def test_live_csv_board_recording_gives_the_same_steps(
     assert s["frames"] > 1000 and s["crc_errors"] == 0 and s["gaps"] == 0
     # the cut first line is dropped and its bytes counted, not alarmed
     cut = cut_line(tmp_path / "rec", sent)  # len(board.lines()[0]) - 5 unless lost at opening
+    cut += last_cut(tmp_path / "rec")  # and the line the session's end cut
     assert s["discarded_bytes"] == cut and f"bytes skipped {cut}," in " ".join(stderr.split())
     assert "decode to nothing" not in stderr
     rec = tmp_path / "rec"
@@ -155,6 +163,7 @@ def test_garbage_lines_are_counted_and_a_board_restart_goes_on(
     # their bytes as skipped (the board's first line, dropped, and its second header too)
     cut = cut_line(tmp_path / "rec", text)  # the header, unless lost at the opening
     skipped = cut + sum(map(len, GARBAGE[1:])) + len(second[0])  # GARBAGE[0]: a comment
+    skipped += last_cut(tmp_path / "rec")  # the line the session's end cut
     assert s["discarded_bytes"] == skipped
     assert f"lines {s['lines']}, bad lines {len(GARBAGE)}, bytes skipped {skipped}, gaps" in said
     assert "CRC errors" not in said and "frames" not in said
@@ -185,7 +194,7 @@ def test_noise_without_newlines_is_counted_and_said_as_the_boxs(
     s = doc["session"]
     # the header (or the line the port joined, the first bytes lost at its opening), dropped,
     # and the noise
-    skipped = cut_line(tmp_path / "rec", sent) + len(noise) + 1
+    skipped = cut_line(tmp_path / "rec", sent) + len(noise) + 1 + last_cut(tmp_path / "rec")
     assert s["discarded_bytes"] == skipped and s["bad_lines"] == 0, s
     said = [line for line in stderr.splitlines() if "decode to nothing" in line]
     assert said[0].startswith("stride: warning: sensor box bytes decode to nothing: "), said

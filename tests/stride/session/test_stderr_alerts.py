@@ -127,3 +127,21 @@ def test_a_replay_gives_no_live_advice_as_it_plays() -> None:
         assert note.startswith("sensor box restarted (once ")
         assert ("in this recording" in note) is replay
         assert ("check its power supply" in note) is not replay
+
+
+def test_a_restart_in_the_last_moments_is_said_before_the_summary() -> None:
+    """A replay at --speed max reads all of a short recording between two refreshes of its
+    screen: the box's restart in it was counted in the summary but never said (nor in the
+    session's events), since only a refresh said it. The end of a session says it too."""
+    from types import SimpleNamespace
+
+    from stride.session.health import HealthWatch
+
+    st = SessionState(None)
+    st.recording_s = 48.0
+    counts = {"frames": 4000, "restarts": 1}
+    pipeline = SimpleNamespace(counters=lambda: counts, restarted_s=39.99)
+    HealthWatch(SimpleNamespace(state=st, pipeline=pipeline)).at_end(1.0)  # type: ignore[arg-type]
+    (note,) = st.notices
+    assert note.startswith("sensor box restarted (once in this recording, at 00:39)")
+    assert [e["elapsed_s"] for e in st.events] == [39.99]
