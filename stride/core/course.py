@@ -83,7 +83,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from stride.core.course_edges import settle_edges
-from stride.core.course_fit import Phases, count_unlike, first_laws, learn_and_segment
+from stride.core.course_fit import Phases, first_laws, learn_and_segment
+from stride.core.course_rivals import count_unlike
 from stride.core.course_segment import Segmentation, end_uncertain
 from stride.core.course_stats import ratio_spread
 from stride.core.course_weights import step_weights

@@ -39,7 +39,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from stride.core.course_rivals import Learnings, fewer_steps, other_counts, rival_gaps, rival_starts
+from stride.core.course_rivals import (
+    Learnings,
+    fewer_steps,
+    other_counts,
+    rival_gaps,
+    rival_starts,
+    steadier,
+    unlike_counts,
+)
 from stride.core.course_segment import (
     MIN_COUNT_SD,
     MIN_PHASE_SPREAD,
@@ -335,25 +343,6 @@ def walking_log_likelihood(
     return out
 
 
-def unlike_counts(seg: Segmentation, tolerance: float) -> list[int]:
-    """The step counts of the passes a turn closes that are far from the segmentation's
-    typical (median) one: more than ``tolerance`` of it, and more than 2 steps. Every pass
-    covers the same distance, so a reading with such passes is not self-consistent: a
-    pass of about twice or three times the typical count is passes whose turns it missed,
-    or its typical count is such passes."""
-    counts = [j - i for (i, j), shut in zip(seg.passes, seg.closed, strict=True) if shut]
-    if not counts:
-        return []
-    typical = float(np.median(counts))
-    return sorted({c for c in counts if count_unlike(c, typical, tolerance)})
-
-
-def count_unlike(count: float, typical: float, tolerance: float) -> bool:
-    """Whether a pass of ``count`` steps is unlike the session's ``typical`` one: more than
-    ``tolerance`` of it away, and more than 2 steps (a turn missed or a pass split)."""
-    return abs(count - typical) > max(2.0, tolerance * typical)
-
-
 def _learn(
     readings_of: ReadingsOf,
     ratio: NDArray[np.float64],
@@ -415,8 +404,10 @@ def learn_and_segment(
     reading whose passes all agree can be a turn off throughout (a turn inside every pass,
     or all but every ``k``-th turn missed: :func:`other_counts`, ``fewest``); with a finite
     ``margin``, learning starts again from those counts too. One found whose passes agree
-    and take fewer steps (:func:`fewer_steps`: turns the first missed) replaces it when
-    likelier, the first kept as a rival; one of merged passes, when ``margin`` nats likelier."""
+    and take fewer steps (:func:`fewer_steps`: turns the first missed), or a step off its
+    own throughout and agreeing better (:func:`steadier`, from those starts or its rivals'),
+    replaces it when likelier, the first kept as a rival; one of merged passes, when
+    ``margin`` nats likelier."""
     readings_of = taken_once(readings_of)  # the learnings below share them
     ev = laws.evidence(ratio, phase)  # every start below differs from ``laws`` in its counts
 
@@ -440,11 +431,19 @@ def learn_and_segment(
         if k < len(unlike) or unlike_counts(other[0], count_tolerance):
             if k < len(unlike) and other[1] > best[1] + SAME_LIKELIHOOD:
                 best, kept = other, start
-        elif k > len(unlike) and fewer_steps(other[0], best[0], count_tolerance):
-            if other[1] > best[1] + SAME_LIKELIHOOD:  # turns ``best`` missed (not 2n + m)
+        elif (k > len(unlike) and fewer_steps(other[0], best[0], count_tolerance)) or steadier(
+            other[0], best[0], count_tolerance
+        ):  # turns ``best`` missed (not 2n + m), or ``best`` a step off throughout
+            if other[1] > best[1] + SAME_LIKELIHOOD:
                 replaced, best, kept = [*replaced, best], other, start
         elif other[1] > best[1] + margin:
             best, kept = other, start
-    rivals = [learn_from(s) for s in rival_starts(laws, best[2], FIRST_COUNT_SHARE)] + replaced
+    starts = list(rival_starts(laws, best[2], FIRST_COUNT_SHARE))
+    rivals = [learn_from(s) for s in starts]
+    for s, r in zip(starts, rivals, strict=True):  # ``best`` a step off throughout
+        if r and r[1] > best[1] + SAME_LIKELIHOOD and steadier(r[0], best[0], count_tolerance):
+            replaced, best, kept = [*replaced, best], r, s
+            rivals = [learn_from(x) for x in rival_starts(laws, best[2], FIRST_COUNT_SHARE)]
+            break
     seg = learn_from.whole(kept)[0]  # the reading kept with its ends' probabilities
-    return replace(seg, rival_gap=rival_gaps(seg, best[1], rivals))
+    return replace(seg, rival_gap=rival_gaps(seg, best[1], [*rivals, *replaced]))

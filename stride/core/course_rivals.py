@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from stride.core.course_segment import MIN_COUNT_SD, Segmentation
 
 if TYPE_CHECKING:
@@ -135,3 +137,47 @@ def _typical(seg: Segmentation) -> float:
     """The median step count of a reading's passes a turn closes (NaN: none)."""
     counts = [j - i for (i, j), shut in zip(seg.passes, seg.closed, strict=True) if shut]
     return float(statistics.median(counts)) if counts else math.nan
+
+
+def unlike_counts(seg: Segmentation, tolerance: float) -> list[int]:
+    """The step counts of the passes a turn closes that are far from the segmentation's
+    typical (median) one: more than ``tolerance`` of it, and more than 2 steps. Every pass
+    covers the same distance, so a reading with such passes is not self-consistent: a
+    pass of about twice or three times the typical count is passes whose turns it missed,
+    or its typical count is such passes."""
+    counts = [j - i for (i, j), shut in zip(seg.passes, seg.closed, strict=True) if shut]
+    if not counts:
+        return []
+    typical = float(np.median(counts))
+    return sorted({c for c in counts if count_unlike(c, typical, tolerance)})
+
+
+def count_unlike(count: float, typical: float, tolerance: float) -> bool:
+    """Whether a pass of ``count`` steps is unlike the session's ``typical`` one: more than
+    ``tolerance`` of it away, and more than 2 steps (a turn missed or a pass split)."""
+    return abs(count - typical) > max(2.0, tolerance * typical)
+
+
+def steadier(seg: Segmentation, first: Segmentation, tolerance: float) -> bool:
+    """Whether ``seg`` reads the session a step off ``first`` throughout, and with passes
+    that agree better: its closed passes all like their typical (median) count, that count
+    a step or more from ``first``'s but like it (neither :func:`fewer_steps`, turns
+    ``first`` missed, nor the reverse, passes ``first`` split or merged), and their counts
+    spread less than ``first``'s (SD; or neither reading's spreads at all). Every pass
+    covers the same distance, so a walker's passes take about the same number of steps: a
+    reading whose turns are a step short or long in most passes (their first or last step
+    as quick as walking, or a walking step as slow as a turn's) has passes a step off the
+    walker's, which agree less where the walker's reading has them all alike."""
+    mine, theirs = _counts(seg), _counts(first)
+    if not mine or not theirs or unlike_counts(seg, tolerance):
+        return False
+    a, b = statistics.median(mine), statistics.median(theirs)
+    if abs(a - b) < 1.0 or count_unlike(a, b, tolerance) or count_unlike(b, a, tolerance):
+        return False
+    spread, theirs_spread = statistics.pstdev(mine), statistics.pstdev(theirs)
+    return spread < theirs_spread or spread == theirs_spread == 0.0
+
+
+def _counts(seg: Segmentation) -> list[int]:
+    """The step counts of a reading's passes a turn closes."""
+    return [j - i for (i, j), shut in zip(seg.passes, seg.closed, strict=True) if shut]

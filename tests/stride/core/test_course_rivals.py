@@ -7,7 +7,13 @@ from __future__ import annotations
 import math
 
 from stride.core.course_fit import Laws
-from stride.core.course_rivals import fewer_steps, other_counts, rival_gaps, rival_starts
+from stride.core.course_rivals import (
+    fewer_steps,
+    other_counts,
+    rival_gaps,
+    rival_starts,
+    steadier,
+)
 from stride.core.course_segment import Segmentation
 
 
@@ -84,3 +90,34 @@ def test_a_reading_of_the_turns_another_missed_takes_fewer_steps_unlike_its_coun
     assert not fewer_steps(short, own, 0.1)
     # passes no turn closes say nothing (no typical count)
     assert not fewer_steps(Segmentation([(0, 18)], [False], [0.99]), merged, 0.1)
+
+
+def _reading(counts: list[int], turn: int = 4) -> Segmentation:
+    """Closed passes of these counts, a turn of ``turn`` steps after each."""
+    passes, at = [], 0
+    for c in counts:
+        passes.append((at, at + c))
+        at += c + turn
+    return Segmentation(passes, [True] * len(passes), [0.9] * len(passes))
+
+
+def test_a_reading_a_step_off_throughout_whose_passes_agree_better_is_steadier() -> None:
+    # the walker's passes all take 18 steps; a reading whose turns are a step short in
+    # most passes has passes of 18 and 19 (median 19): a step off, agreeing less
+    walker = _reading([18] * 7)
+    off = _reading([18, 19, 19, 19, 19, 18, 19], turn=3)
+    assert steadier(walker, off, 0.10)
+    assert not steadier(off, walker, 0.10)
+    # both readings' passes take one count each (17 and 18): either may be the walker's
+    assert steadier(_reading([18] * 7), _reading([17] * 7, turn=5), 0.10)
+    # passes that spread as much (one odd pass each) say nothing of which is the walker's
+    assert not steadier(_reading([19, 19, 18, 19, 19]), _reading([19, 18, 18, 18, 18]), 0.10)
+    # the same typical count read otherwise is not a step off (the same reading, or its
+    # ends moved), and a count unlike the other's is turns missed or passes merged, not
+    # a step off (fewer_steps and the merged passes' margin judge those)
+    assert not steadier(_reading([18] * 7), _reading([18, 18, 18, 19, 18, 18, 17]), 0.10)
+    assert not steadier(_reading([18] * 8), _reading([40] * 4), 0.10)
+    assert not steadier(_reading([40] * 4), _reading([18, 19] * 4), 0.10)
+    # a reading whose own passes disagree (a pass of 40 among passes of 18) is not steady
+    assert not steadier(_reading([18, 18, 40, 18, 18]), _reading([19, 18, 19, 19, 19]), 0.10)
+    assert not steadier(_reading([]), walker, 0.10) and not steadier(walker, _reading([]), 0.10)

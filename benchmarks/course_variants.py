@@ -1,0 +1,299 @@
+"""Course mode as shipped against two variants, measured and not kept, run by run
+(docs/accuracy.md, "The last closed pass a step off" and "A likelier reading a step off
+throughout").
+
+Not a test. Run: ``python benchmarks/course_variants.py --seeds 1-300 --profiles
+huntington:0.7 [--swing-jitter MS] [--minutes M] --variant end-final|end-learning|step-off``.
+
+``end-final`` and ``end-learning``: a step's reference (:mod:`stride.core.step_ratios`) is
+the median of its foot's walking steps within ``window`` of that foot's steps either side,
+the step itself among them when it is read as walking. At the recording's end there are
+none after it: the window holds about half as many steps, so a step's own time weighs about
+twice as much in its reference, and a last turn's step read as walking reads closer to
+walking than it would mid-session. The variant keeps ``2 * window + 1`` of the foot's steps
+in the window there (reaching further back): in the session's segmentation under the laws
+learnt (``end-final``: each reading's, the rivals' too), or in every learning round as well
+(``end-learning``).
+
+``step-off``: a reading found from another start whose passes agree and typically take
+about as many steps as the reading kept (neither :func:`~stride.core.course_rivals.fewer_steps`
+nor as many more: the kept reading a step off throughout, or the reverse), including the
+rivals' starts of :func:`~stride.core.course_rivals.rival_starts`, replaces it when the
+session is likelier under it at all (course mode as shipped: only a reading of fewer steps
+does; one of merged passes, or of about the same count, when 40 nats likelier), the reading
+replaced kept as a rival.
+
+Each session is simulated once (``stride sim session --overground``) and analysed as
+``stride analyze`` does; its step table then goes through course mode as shipped and
+through the variant. Printed: each run whose passes or measured passes differ, then per
+profile the runs told apart, closed passes measured right, measured wrong and partial
+measured, shipped -> variant (scored as ``benchmarks/course_accuracy.py`` scores them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from course_accuracy import seeds_of, truth_readings
+
+from stride.core import course, course_fit
+from stride.core.course_rivals import (
+    Learnings,
+    _typical,
+    fewer_steps,
+    other_counts,
+    rival_gaps,
+    rival_starts,
+)
+from stride.core.course_shared import Phases
+from stride.core.step_ratios import (
+    FootWindows,
+    WalkingReadings,
+    _window_medians,
+    step_ratios,
+)
+
+
+class EndWindows(FootWindows):
+    """:class:`FootWindows` whose windows stay ``2 * window + 1`` of the foot's steps long
+    at the end of its steps (reaching further back there)."""
+
+    def __init__(self, side: np.ndarray, window: int, series: int) -> None:
+        super().__init__(side, window, series)
+        counts = [int((side == code).sum()) for code in (0, 1)] * series
+        ends = np.cumsum(counts)
+        self.start = self.at - window
+        if self.at.size:
+            first = self.at[np.repeat(np.r_[0, ends[:-1]], counts)]
+            last = self.at[np.repeat(ends - 1, counts)]
+            self.start = np.minimum(self.start, np.maximum(last - 2 * window, first - window))
+
+    def over_walking(self, x: np.ndarray, walking: np.ndarray, out: np.ndarray) -> None:
+        v = x.reshape(-1)[self.target]
+        finite = np.isfinite(v)
+        padded = np.full(self.size, np.nan)
+        padded[self.at] = np.where(walking[self.rows] & finite, v, np.nan)
+        ref = _window_medians(padded, self.window)[self.start]
+        ok = np.isfinite(ref) & finite & (ref > 0)
+        np.put(out, self.target[ok], v[ok] / ref[ok])
+
+
+#: the session's end-window readings, as course mode's ``readings_of`` gives its readings
+#: (a pause whose foot swung as in walking unknown: ``stood_pauses``)
+_END: list[object] = []
+
+
+class EndReadings(WalkingReadings):
+    """Course mode's readings (``learning``: with :class:`EndWindows`); for ``final``, the
+    end-window readings of the same table kept in :data:`_END` for :func:`_final_learn`."""
+
+    learning = False
+
+    def __init__(self, table: object, phases: bool, window: int = 4) -> None:
+        super().__init__(table, phases, window)
+        ends = EndWindows(table.side, window, self.x.shape[0])
+        if self.learning:
+            self.feet = ends
+        stood = course.stood_pauses(table, step_ratios(table), 1.25)
+        side = table.side.astype(np.int8)
+
+        def end(walking: np.ndarray) -> tuple[np.ndarray, Phases | None]:
+            out = self.first.copy()
+            ends.over_walking(self.x, walking, out)
+            share = out[1] if out.shape[0] > 1 else None
+            return np.where(stood, np.nan, out[0]), None if share is None else Phases(share, side)
+
+        _END[:] = [end]
+
+
+def _final_learn(
+    readings_of, ratio, laws, turn_steps, slow_factor, phase, rival=False, evidence=None
+):
+    """``course_fit._learn`` with the session's segmentation under the laws learnt on the
+    end-window readings (:data:`_END`)."""
+    f = course_fit
+    post = None
+    for k in range(f.LEARNING_ROUNDS + f.SEEN_ROUNDS):
+        pass_lp, turn_lp = laws.priors()
+        if k > 0 or evidence is None:
+            evidence = laws.evidence(ratio, phase)
+        post = f.posterior(evidence, pass_lp, turn_lp)
+        if post is None:
+            return None
+        ratio, phase = readings_of(post.turning < 0.5)
+        new = f.learnt_laws(ratio, post, slow_factor, phase, k >= f.LEARNING_ROUNDS - 1)
+        if new is None:
+            return None
+        laws = new
+    ratio, phase = _END[0](post.turning < 0.5)
+    pass_lp, turn_lp = laws.priors()
+    seg = f.segment_course(laws.evidence(ratio, phase), pass_lp, turn_lp, turn_steps, not rival)
+    if seg is None:
+        return None
+    return seg, seg.log_total + f.walking_log_likelihood(laws, ratio, phase), laws
+
+
+def _more_steps(seg, first, tolerance):
+    """``fewer_steps`` the other way round: ``seg``'s passes typically take more steps."""
+    mine, theirs = _typical(seg), _typical(first)
+    return mine - theirs > max(2.0, tolerance * theirs)
+
+
+def _step_off(readings_of, ratio, laws, turn_steps, slow_factor, phase=None,
+              count_tolerance=None, margin=float("inf"), fewest=float("inf")):  # fmt: skip
+    """``course_fit.learn_and_segment`` with the ``step-off`` rule (the module docstring)."""
+    f = course_fit
+    readings_of = f.taken_once(readings_of)
+    ev = laws.evidence(ratio, phase)
+
+    def learn(start, ends):
+        return f._learn(readings_of, ratio, start, turn_steps, slow_factor, phase, not ends, ev)
+
+    def like(other, best):
+        """Passes that agree and typically take about as many steps, read otherwise."""
+        return (
+            not f.unlike_counts(other[0], count_tolerance)
+            and other[0].passes != best[0].passes
+            and not fewer_steps(other[0], best[0], count_tolerance)
+            and not _more_steps(other[0], best[0], count_tolerance)
+        )
+
+    learn_from = Learnings(learn)
+    first = learn_from(laws, True)
+    if first is None or count_tolerance is None:
+        return None if first is None else first[0]
+    best, kept, replaced = first, laws, []
+    unlike = f.unlike_counts(first[0], count_tolerance)
+    others = other_counts(first[2], fewest) if np.isfinite(margin) else []
+    for k, count in enumerate([*unlike, *others]):
+        share = max(f.MIN_COUNT_SD, f.FIRST_COUNT_SHARE * count)
+        start = replace(laws, pass_count=float(count), pass_sd=share)
+        other = learn_from(start, k < len(unlike))
+        if other is None:
+            continue
+        if k < len(unlike) or f.unlike_counts(other[0], count_tolerance):
+            if k < len(unlike) and other[1] > best[1] + f.SAME_LIKELIHOOD:
+                best, kept = other, start
+        elif (k > len(unlike) and fewer_steps(other[0], best[0], count_tolerance)) or like(
+            other, best
+        ):  # turns ``best`` missed, or ``best`` a step off throughout
+            if other[1] > best[1] + f.SAME_LIKELIHOOD:
+                replaced, best, kept = [*replaced, best], other, start
+        elif other[1] > best[1] + margin:
+            best, kept = other, start
+    starts = list(rival_starts(laws, best[2], f.FIRST_COUNT_SHARE))
+    rivals = [learn_from(s) for s in starts]
+    for s, r in zip(starts, rivals, strict=True):
+        if r is not None and like(r, best) and r[1] > best[1] + f.SAME_LIKELIHOOD:
+            replaced, best, kept = [*replaced, best], r, s
+            starts = list(rival_starts(laws, best[2], f.FIRST_COUNT_SHARE))
+            rivals = [learn_from(x) for x in starts]
+            break
+    seg = learn_from.whole(kept)[0]
+    return replace(seg, rival_gap=rival_gaps(seg, best[1], [*rivals, *replaced]))
+
+
+@contextlib.contextmanager
+def variant(kind: str) -> Iterator[None]:
+    saved = course.WalkingReadings, course_fit._learn, course.learn_and_segment
+    if kind.startswith("end-"):
+        EndReadings.learning = kind == "end-learning"
+        course.WalkingReadings = EndReadings
+    if kind == "end-final":
+        course_fit._learn = _final_learn
+    if kind == "step-off":
+        course.learn_and_segment = _step_off
+    try:
+        yield
+    finally:
+        course.WalkingReadings, course_fit._learn, course.learn_and_segment = saved
+
+
+def score(table: object, rows: list[dict[str, str]], readings: list) -> dict[str, object]:
+    """As ``course_accuracy.one`` scores a run: told apart, measured right, wrong, partial."""
+    from sim.course_truth import matches
+
+    _, passes = course.apply_course(table, 10.0)
+    closed = [p["steps"] for p in passes if p["ended_by"] == "turn"]
+    if passes and passes[-1].get("end_uncertain"):
+        readings = readings[:1]
+    truth = next((r for r in readings if closed == [p.steps for p in r]), readings[0])
+    measured = [p for p in passes if p["measured"]]
+    right = sum(matches(p, truth) for p in measured)
+    return {
+        "closed": closed,
+        "truth": [p.steps for p in truth],
+        "told": closed == [p.steps for p in truth],
+        "right": right,
+        "wrong": len(measured) - right,
+        "partial": sum(p["ended_by"] != "turn" for p in measured),
+        "measured": [bool(p["measured"]) for p in passes],
+    }
+
+
+def main() -> None:
+    from sim.cli_support import build_spec
+    from sim.course_truth import read_truth
+    from sim.session import simulate_session
+    from stride.analysis import run
+    from stride.core.analyzer import AnalysisConfig
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", default="1-20")
+    ap.add_argument("--minutes", type=float, default=2.0)
+    ap.add_argument("--profiles", nargs="+", default=["huntington:0.7"])
+    ap.add_argument("--swing-jitter", type=float, default=0.0, metavar="MS")
+    ap.add_argument(
+        "--variant", choices=("end-final", "end-learning", "step-off"), default="end-final"
+    )
+    args = ap.parse_args()
+    totals: dict[str, list[int]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for profile in args.profiles:
+            for seed in seeds_of(args.seeds):
+                out = Path(tmp) / f"{profile.replace(':', '_')}-{seed}"
+                spec = build_spec(
+                    minutes=args.minutes, speed="3.6kmh", profile=profile, seed=seed,
+                    rate=1000, overground=True, swing_jitter_ms=args.swing_jitter,
+                )  # fmt: skip
+                simulate_session(out, spec)
+                signals, result, _ = run(out, AnalysisConfig())
+                rows = read_truth(out)
+                readings = truth_readings(signals, rows)
+                a = score(result.steps, rows, readings)
+                with variant(args.variant):
+                    b = score(result.steps, rows, readings)
+                t = totals.setdefault(profile, [0] * 9)
+                for k, key in enumerate(("told", "right", "wrong", "partial")):
+                    x, y = a[key], b[key]
+                    t[1 + 2 * k] += int(x)
+                    t[2 + 2 * k] += int(y)
+                t[0] += 1
+                if a != b:
+                    print(
+                        f"{profile:22s} {seed:5d}  told {a['told']} -> {b['told']}, measured"
+                        f" right {a['right']} -> {b['right']}, wrong {a['wrong']} -> {b['wrong']};"
+                        f" closed {a['closed']} -> {b['closed']} (truth {b['truth']})",
+                        flush=True,
+                    )
+    print("per profile: runs; told apart, measured right, measured wrong, partial measured"
+          " (shipped -> variant)")  # fmt: skip
+    for profile, t in totals.items():
+        print(
+            f"  {profile:22s} {t[0]:4d}  {t[1]} -> {t[2]}  {t[3]} -> {t[4]}  {t[5]} -> {t[6]}"
+            f"  {t[7]} -> {t[8]}"
+        )
+
+
+if __name__ == "__main__":
+    main()
