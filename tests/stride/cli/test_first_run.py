@@ -22,6 +22,11 @@ ROOT = Path(__file__).resolve().parents[3]
 WFDB = ROOT / "data" / "physionet" / "gaitndd" / "control1.hea"
 GAITPDB = ROOT / "tests" / "data" / "gaitpdb" / "GaCo01_01_30s.txt"
 
+#: The tests below compile the kernels on empty caches, in two processes at once: 20-40 s of
+#: CPU each, several minutes on a busy 2-core machine (160 s at load 8-12 with three CPU hogs,
+#: past the suite's 300 s at load 14-16). Their limit is for a hang, not for the machine's load.
+COLD_COMPILE_S = 1200
+
 #: every kernel of the session's analyzer compiled in this process, by name: signatures
 SIGNATURES = """
 import json
@@ -89,6 +94,7 @@ def _pythons(tmp_path: Path, *codes: str) -> list[Any]:
     return outs
 
 
+@pytest.mark.timeout(COLD_COMPILE_S)
 def test_the_helper_and_the_scan_make_up_what_a_session_compiles(tmp_path: Path) -> None:
     alone, (helper, split) = _pythons(tmp_path, ALONE, SPLIT)
     assert isinstance(alone, dict) and alone[SCAN]
@@ -130,6 +136,7 @@ print(json.dumps([helper, compiled()]))
 STEPS = "stride.core._step_kernels._previous_median_mad"
 
 
+@pytest.mark.timeout(COLD_COMPILE_S)
 def test_an_analysis_helper_and_the_command_make_up_what_an_analysis_compiles(
     tmp_path: Path,
 ) -> None:
@@ -169,6 +176,7 @@ print(json.dumps([[sum(k._cache_misses.values()), sum(k._cache_hits.values())] f
 """
 
 
+@pytest.mark.timeout(COLD_COMPILE_S)
 def test_a_helper_loads_the_belt_and_dfa_kernels_the_command_compiled_first(
     tmp_path: Path,
 ) -> None:

@@ -74,6 +74,9 @@ def test_a_failing_helper_changes_nothing_but_the_time(
     assert all(h.proc is None for h in first_time)  # waited for or ended, none left
 
 
+# its helper compiles on a cache it cannot keep, and so does this process's analysis: minutes
+# on a loaded 2-core machine (92 s at load 8 with three CPU hogs); the limit is for a hang
+@pytest.mark.timeout(1200)
 def test_a_helper_that_cannot_write_the_cache_changes_nothing(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
