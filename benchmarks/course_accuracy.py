@@ -105,6 +105,23 @@ def told_apart_but_the_end(passes: list[dict[str, object]], truth: list[int]) ->
     return closed in (truth, truth[:-1])
 
 
+def judged(passes: list[dict], readings: list) -> tuple[list[int], list, list[dict], int]:
+    """Course mode's closed pass counts, the truth's reading they are judged by, the
+    measured passes, and how many of those have a true pass's ends and count.
+
+    The reading is the one whose counts course mode gave, else the one with every step
+    seen; a last pass whose end course mode reports uncertain is judged by the latter
+    (counted as told apart but for that end when it is the only difference)."""
+    from sim.course_truth import matches
+
+    closed = [p["steps"] for p in passes if p["ended_by"] == "turn"]
+    if passes and passes[-1].get("end_uncertain"):
+        readings = readings[:1]
+    truth = next((r for r in readings if closed == [p.steps for p in r]), readings[0])
+    measured = [p for p in passes if p["measured"]]
+    return closed, truth, measured, sum(matches(p, truth) for p in measured)
+
+
 def one(
     profile: str, seed: int, minutes: float, root: Path, swing_jitter_ms: float = 0.0
 ) -> tuple[float | None, bool, int, int, int, int, bool, int]:
@@ -114,7 +131,7 @@ def one(
     mode reports uncertain (:func:`told_apart_but_the_end`), and the measured passes no
     turn closed (partial)."""
     from sim.cli_support import build_spec
-    from sim.course_truth import matches, read_truth, walking_mean_m
+    from sim.course_truth import read_truth, walking_mean_m
     from sim.session import simulate_session
     from stride.analysis import run
     from stride.core.analyzer import AnalysisConfig
@@ -138,15 +155,7 @@ def one(
     rows = read_truth(out)
     readings = truth_readings(signals, rows)
     passes = s["course"]["passes"]  # type: ignore[index]
-    closed = [p["steps"] for p in passes if p["ended_by"] == "turn"]
-    # the reading whose counts course mode gave, else the one with every step seen; a
-    # last pass whose end course mode reports uncertain is judged by the latter (counted
-    # as told apart but for that end when it is the only difference)
-    if passes and passes[-1].get("end_uncertain"):
-        readings = readings[:1]
-    truth = next((r for r in readings if closed == [p.steps for p in r]), readings[0])
-    measured = [p for p in passes if p["measured"]]
-    right = sum(matches(p, truth) for p in measured)
+    closed, truth, measured, right = judged(passes, readings)
     return (
         None if mean is None else mean / walking_mean_m(rows) - 1.0,
         closed == [p.steps for p in truth],

@@ -44,7 +44,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from course_accuracy import seeds_of, truth_readings
+from course_accuracy import judged, seeds_of, truth_readings
 
 from stride.core import course, course_fit
 from stride.core.course_rivals import (
@@ -221,15 +221,8 @@ def variant(kind: str) -> Iterator[None]:
 
 def score(table: object, rows: list[dict[str, str]], readings: list) -> dict[str, object]:
     """As ``course_accuracy.one`` scores a run: told apart, measured right, wrong, partial."""
-    from sim.course_truth import matches
-
     _, passes = course.apply_course(table, 10.0)
-    closed = [p["steps"] for p in passes if p["ended_by"] == "turn"]
-    if passes and passes[-1].get("end_uncertain"):
-        readings = readings[:1]
-    truth = next((r for r in readings if closed == [p.steps for p in r]), readings[0])
-    measured = [p for p in passes if p["measured"]]
-    right = sum(matches(p, truth) for p in measured)
+    closed, truth, measured, right = judged(passes, readings)
     return {
         "closed": closed,
         "truth": [p.steps for p in truth],
