@@ -211,5 +211,5 @@ def _replay(
         result.analysis["recording"] = damage
     result.session["recording"] = str(args.recording)
     result.recording = args.recording
-    finish_output(result, json_doc=args.json_doc, ui=ui)
+    finish_output(result, json_doc=args.json_doc, ui=ui, replay=True)
     return 0

@@ -399,9 +399,9 @@ def run_session(session: Session, ui: bool) -> SessionResult:
     return session.run(ui=lambda s: run_dashboard(s, console, title=s.options.title))
 
 
-def finish_output(result: SessionResult, *, json_doc: bool, ui: bool) -> None:
+def finish_output(result: SessionResult, *, json_doc: bool, ui: bool, replay: bool = False) -> None:
     """Human summary (stdout with a dashboard, else stderr) and the final JSON document."""
-    Console(stderr=not ui).print(summary_table(result, events=ui))
+    Console(stderr=not ui).print(summary_table(result, events=ui, replay=replay))
     if json_doc:
         sys.stdout.write(json.dumps(json_safe(result.document())) + "\n")
         sys.stdout.flush()

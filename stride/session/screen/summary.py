@@ -34,14 +34,23 @@ def _side_rows(t: Table, left: dict[str, Any], right: dict[str, Any]) -> None:
             t.add_row(label, *cells, "")
 
 
-def summary_table(result: SessionResult, *, events: bool = False) -> RenderableType:
+def summary_table(
+    result: SessionResult, *, events: bool = False, replay: bool = False
+) -> RenderableType:
     """A compact table of the final summary and the session's device figures; ``events``:
     what happened to the devices, at its times (after a dashboard, whose alerts went with
-    its screen; without one each was printed when it happened); the recording's path
+    its screen; without one each was printed when it happened); ``replay``: the events are
+    the recording's, at its times, and no latency row (a replay's latency is its own
+    feeding of recorded chunks, at --speed max hundreds of ms: no device's); the recording's path
     below, whole however narrow the terminal (folded, never cut)."""
     s: dict[str, Any] = result.analysis.get("summary") or {}
     sess = result.session
-    t = Table(title="session summary", show_header=True, header_style="bold", box=None)
+    t = Table(
+        title="replay summary" if replay else "session summary",
+        show_header=True,
+        header_style="bold",
+        box=None,
+    )
     t.add_column("")
     t.add_column("L", justify="right")
     t.add_column("R", justify="right")
@@ -89,9 +98,10 @@ def summary_table(result: SessionResult, *, events: bool = False) -> RenderableT
             ]
         ),
     )
-    if lat.get("p99") is not None:
+    if lat.get("p99") is not None and not replay:
         t.add_row("latency", "", "", f"p50 {lat['p50']:.1f} ms, p99 {lat['p99']:.1f} ms")
-    parts: list[RenderableType] = [t, *_events(sess.get("events") if events else None)]
+    heading = "in the recording" if replay else "during the session"
+    parts: list[RenderableType] = [t, *_events(sess.get("events") if events else None, heading)]
     if sess.get("no_belt_speed"):  # said at the start too; the missing row needs its why
         parts.append(Text(sess["no_belt_speed"][:1].upper() + sess["no_belt_speed"][1:]))
     if result.recording is not None:
@@ -141,13 +151,14 @@ class Figures:
             yield Text(line, justify=options.justify or "right", overflow="fold")
 
 
-def _events(events: Any) -> list[Text]:
+def _events(events: Any, heading: str) -> list[Text]:
     """What happened to the devices during the session (a box unplugged and never back, a
-    treadmill that stopped answering), each at its session time, where the summary is
-    read. At most a few lines; session.json keeps them all."""
+    treadmill that stopped answering), each at its session time (a replay's: its time in
+    the recording), where the summary is read. At most a few lines; session.json keeps
+    them all."""
     if not isinstance(events, list) or not events:
         return []
-    lines = [Text("during the session", style="bold")]
+    lines = [Text(heading, style="bold")]
     for e in events[:_MAX_EVENTS]:
         at = e.get("elapsed_s") if isinstance(e, dict) else None
         when = f"{int(at // 60)}:{int(at % 60):02d}" if isinstance(at, int | float) else "?"

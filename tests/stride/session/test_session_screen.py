@@ -121,6 +121,41 @@ def test_the_summary_says_what_happened_to_the_devices() -> None:
     assert max(len(line) for line in text.splitlines()) <= 80
 
 
+def test_a_replays_summary_speaks_of_the_recording() -> None:
+    """A replay's events are the recording's, at its times, and its latency is only its own
+    feeding of recorded chunks (p50 350 ms at --speed max): the summary says "in the
+    recording" and leaves the latency row out; a live session's keeps both."""
+    from stride.session.protocols import SessionResult
+    from stride.session.screen.summary import summary_table
+
+    result = SessionResult(
+        {"summary": {"steps": 15, "cadence_spm": 95.7}},
+        {
+            "frames": 1221,
+            "gaps": 0,
+            "reconnects": 0,
+            "latency_ms": {"p50": 350.0, "p99": 900.0},
+            "events": [
+                {
+                    "elapsed_s": 39.2,
+                    "event": "sensor box restarted (once in this recording, at 00:39)",
+                }
+            ],
+        },
+        None,
+    )
+    texts = {}
+    for replay in (False, True):
+        console = Console(file=io.StringIO(), record=True, width=80, color_system=None)
+        console.print(summary_table(result, events=True, replay=replay))
+        texts[replay] = console.export_text()
+    assert "during the session" in texts[False] and "latency" in texts[False]
+    assert "session summary" in texts[False]
+    assert "in the recording" in texts[True] and "during the session" not in texts[True]
+    assert "latency" not in texts[True] and "replay summary" in texts[True]
+    assert "0:39 sensor box restarted" in texts[True]
+
+
 @pytest.mark.parametrize("frames", [107, 1007, 10007, 100007, 12345678])
 @pytest.mark.parametrize("lines", [False, True])
 def test_the_summary_keeps_each_counter_with_its_value_at_80_columns(
