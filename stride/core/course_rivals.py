@@ -135,7 +135,7 @@ def fewer_steps(seg: Segmentation, first: Segmentation, tolerance: float) -> boo
 
 def _typical(seg: Segmentation) -> float:
     """The median step count of a reading's passes a turn closes (NaN: none)."""
-    counts = [j - i for (i, j), shut in zip(seg.passes, seg.closed, strict=True) if shut]
+    counts = _counts(seg)
     return float(statistics.median(counts)) if counts else math.nan
 
 
@@ -145,7 +145,7 @@ def unlike_counts(seg: Segmentation, tolerance: float) -> list[int]:
     covers the same distance, so a reading with such passes is not self-consistent: a
     pass of about twice or three times the typical count is passes whose turns it missed,
     or its typical count is such passes."""
-    counts = [j - i for (i, j), shut in zip(seg.passes, seg.closed, strict=True) if shut]
+    counts = _counts(seg)
     if not counts:
         return []
     typical = float(np.median(counts))
