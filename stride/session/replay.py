@@ -125,7 +125,6 @@ def _note_outages(state: SessionState, found: deque[tuple[float, float]]) -> Non
 def _played(
     reader: SessionReader,
     streams: list[str],
-    pipeline: SessionPipeline,
     state: SessionState,
     speed: float,
 ) -> tuple[ReplaySource, Callable[[float], None]]:
@@ -162,7 +161,7 @@ def _replay(
     pipeline.warm()
     state = SessionState(target)
     state.recording_s = 0.0  # the dashboard's clock: time in the recording
-    source, at = _played(reader, streams, pipeline, state, speed)
+    source, at = _played(reader, streams, state, speed)
     options = SessionOptions(
         title=f"replay {args.speed}",
         json_lines=not ui,

@@ -143,8 +143,9 @@ Chunk = tuple[str, bytes, float]  # (stream, data, host_t) as read back from a r
 class ReplaySource:
     """Plays recorded chunks into the session, paced by their host times / ``speed``.
 
-    ``speed`` 0 (or inf) plays as fast as the analysis takes them. ``on_position`` hears
-    the recorded time of each chunk played, in seconds since the first (the replay's clock).
+    ``speed`` 0 (or inf) plays as fast as the analysis takes them. The replay's clock is
+    not the chunks played (at --speed max they run ahead of the analysis) but those the
+    analysis has read (``SessionOptions.on_fed``), counted from :attr:`t0`.
     """
 
     name = "replay"
@@ -154,11 +155,9 @@ class ReplaySource:
         chunks: Iterable[Chunk],
         *,
         speed: float = 1.0,
-        on_position: Callable[[float], object] | None = None,
     ) -> None:
         self.chunks = chunks
         self.speed = speed
-        self.on_position = on_position
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.failure: BaseException | None = None
@@ -188,8 +187,6 @@ class ReplaySource:
                             break
                         time.sleep(min(wait, 0.05))
                 sink(stream, data, host_t, time.perf_counter())
-                if self.on_position is not None:
-                    self.on_position(host_t - t0_rec)
         except Exception as err:
             self.failure = err
             report(self.name, f"replay stopped: {err}")

@@ -86,7 +86,7 @@ def _recorded(state: SessionState, h: Health, what: str, damaged: bool) -> list[
 
 def _no_steps_why(state: SessionState, damaged: bool, keys: bool | None) -> str:
     h = state.health
-    if state.recording_s is not None:  # what the recording holds then, nothing to do now
+    if state.replay:  # what the recording holds then, nothing to do now
         out = state.recorded_outage
         if out is not None and out[1] > (state.last_step_recording_s or 0.0):
             return "the sensor box was unplugged or not answering then"

@@ -211,15 +211,16 @@ def test_an_80_by_24_screen_cuts_nothing_of_the_symmetry_panel(make_steps: Any) 
         assert "walker's view" in text and "Treadmill not answering" in text
 
 
-def test_replay_source_reports_its_position_in_recording_time() -> None:
+def test_replay_source_plays_in_order_from_the_recordings_time_zero() -> None:
+    """The replay's clock counts from the first chunk's host time (``t0``)."""
     chunks = [("box", b"a", 1000.0), ("box", b"b", 1001.5), ("treadmill.rx", b"c", 1003.25)]
-    heard: list[float] = []
     fed: list[float] = []
-    source = ReplaySource(chunks, speed=0.0, on_position=heard.append)
+    source = ReplaySource(chunks, speed=0.0)
+    assert source.t0 is None
     source.start(lambda stream, data, host_t, arrival: fed.append(host_t), lambda s, m: None)
     source.join(10.0)
     assert source.done and fed == [1000.0, 1001.5, 1003.25]
-    assert heard == [0.0, 1.5, 3.25]
+    assert source.t0 == 1000.0
 
 
 def test_the_bottom_line_says_where_the_walkers_view_is() -> None:
