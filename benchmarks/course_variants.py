@@ -3,7 +3,8 @@
 throughout").
 
 Not a test. Run: ``python benchmarks/course_variants.py --seeds 1-300 --profiles
-huntington:0.7 [--swing-jitter MS] [--minutes M] --variant end-final|end-learning|step-off``.
+huntington:0.7 [--swing-jitter MS] [--minutes M] --variant
+end-final|end-learning|end-own|step-off``.
 
 ``end-final`` and ``end-learning``: a step's reference (:mod:`stride.core.step_ratios`) is
 the median of its foot's walking steps within ``window`` of that foot's steps either side,
@@ -13,7 +14,9 @@ twice as much in its reference, and a last turn's step read as walking reads clo
 walking than it would mid-session. The variant keeps ``2 * window + 1`` of the foot's steps
 in the window there (reaching further back): in the session's segmentation under the laws
 learnt (``end-final``: each reading's, the rivals' too), or in every learning round as well
-(``end-learning``).
+(``end-learning``). ``end-own``: as ``end-final``, at both ends of the recording, and only
+for a step read as walking (the one whose own time is in its reference); a step read as
+turning keeps the nearest steps of its foot, its own time not in its reference.
 
 ``step-off``: a reading found from another start whose passes agree and typically take
 about as many steps as the reading kept (neither :func:`~stride.core.course_rivals.fewer_steps`
@@ -88,6 +91,35 @@ class EndWindows(FootWindows):
         np.put(out, self.target[ok], v[ok] / ref[ok])
 
 
+class OwnWindows(FootWindows):
+    """:class:`FootWindows` whose window, for a step in its own reference (read as walking)
+    that the start or the end of its foot's steps cuts, is the ``2 * window + 1`` of the
+    foot's steps nearest it (its own time weighs as mid-session); every other step keeps
+    its window."""
+
+    def __init__(self, side: np.ndarray, window: int, series: int) -> None:
+        super().__init__(side, window, series)
+        counts = [int((side == code).sum()) for code in (0, 1)] * series
+        ends = np.cumsum(counts)
+        self.start = self.at - window
+        self.whole = self.start
+        if self.at.size:
+            first = self.at[np.repeat(np.r_[0, ends[:-1]], counts)]
+            last = self.at[np.repeat(ends - 1, counts)]
+            shifted = np.maximum(np.minimum(self.start, last - 2 * window), first)
+            self.whole = np.where(last - first >= 2 * window, shifted, self.start)
+
+    def over_walking(self, x: np.ndarray, walking: np.ndarray, out: np.ndarray) -> None:
+        v = x.reshape(-1)[self.target]
+        finite = np.isfinite(v)
+        own = walking[self.rows] & finite
+        padded = np.full(self.size, np.nan)
+        padded[self.at] = np.where(own, v, np.nan)
+        ref = _window_medians(padded, self.window)[np.where(own, self.whole, self.start)]
+        ok = np.isfinite(ref) & finite & (ref > 0)
+        np.put(out, self.target[ok], v[ok] / ref[ok])
+
+
 #: the session's end-window readings, as course mode's ``readings_of`` gives its readings
 #: (a pause whose foot swung as in walking unknown: ``stood_pauses``)
 _END: list[object] = []
@@ -98,10 +130,11 @@ class EndReadings(WalkingReadings):
     end-window readings of the same table kept in :data:`_END` for :func:`_final_learn`."""
 
     learning = False
+    windows: type[FootWindows] = EndWindows
 
     def __init__(self, table: object, phases: bool, window: int = 4) -> None:
         super().__init__(table, phases, window)
-        ends = EndWindows(table.side, window, self.x.shape[0])
+        ends = self.windows(table.side, window, self.x.shape[0])
         if self.learning:
             self.feet = ends
         stood = course.stood_pauses(table, step_ratios(table), 1.25)
@@ -208,8 +241,9 @@ def variant(kind: str) -> Iterator[None]:
     saved = course.WalkingReadings, course_fit._learn, course.learn_and_segment
     if kind.startswith("end-"):
         EndReadings.learning = kind == "end-learning"
+        EndReadings.windows = OwnWindows if kind == "end-own" else EndWindows
         course.WalkingReadings = EndReadings
-    if kind == "end-final":
+    if kind in ("end-final", "end-own"):
         course_fit._learn = _final_learn
     if kind == "step-off":
         course.learn_and_segment = _step_off
@@ -247,7 +281,9 @@ def main() -> None:
     ap.add_argument("--profiles", nargs="+", default=["huntington:0.7"])
     ap.add_argument("--swing-jitter", type=float, default=0.0, metavar="MS")
     ap.add_argument(
-        "--variant", choices=("end-final", "end-learning", "step-off"), default="end-final"
+        "--variant",
+        choices=("end-final", "end-learning", "end-own", "step-off"),
+        default="end-final",
     )
     args = ap.parse_args()
     totals: dict[str, list[int]] = {}
