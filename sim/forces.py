@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from devices.errors import InputError
-from sim.walker import Contact
+from sim.contact import Contact, held
 
 G = 9.80665
 COMPONENTS = ("heel", "mid", "fore", "toes")
@@ -167,15 +167,15 @@ def render_forces(
             if j1 > j0:
                 bump = level * np.sin(np.pi * _lin((t[j0:j1] - at) / dur)) ** 2
                 out[j0:j1, idx] += np.outer(bump, w[idx, 2]) * weight
-        fc = c.fc if c.fc is not None else c.ic + c.stance_planned
+        fc = c.render_end()
         i0, i1 = np.searchsorted(t, [c.ic, fc])
         if i1 <= i0:
             continue
-        u = t[i0:i1] - c.ic
+        u, stance = held(c, t[i0:i1] - c.ic, fc)  # a stand on a stopped belt taken out
         if c.pre_touch is None:
-            comp = components(u, fc - c.ic, c.kind, heel_to_toe, shape)  # (4, n)
+            comp = components(u, stance, c.kind, heel_to_toe, shape)  # (4, n)
         else:
-            comp = _two_stage(u, fc - c.ic, c.kind, heel_to_toe, shape, *c.pre_touch)
+            comp = _two_stage(u, stance, c.kind, heel_to_toe, shape, *c.pre_touch)
         out[i0:i1, idx] += (comp.T @ w[idx].T) * (weight * c.load)
     return out
 

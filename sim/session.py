@@ -15,7 +15,6 @@ faults leaves the gait (and its truth) unchanged.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import shutil
 import time
@@ -33,11 +32,13 @@ from devices.errors import FileSystemError, InputError
 from devices.files import fs_error
 from devices.recording import SessionWriter
 from sim.box import BoxConfig, BoxOutput, SensorBox
+from sim.contact import Contact, reach
+from sim.contact import overlapping as overlapping_contacts
 from sim.link import Faults, LinkConfig, apply_faults, host_reads, link_for
 from sim.params import Feedback, GaitParams
 from sim.treadmill import Treadmill
 from sim.truth import TRUTH_COLUMNS, TruthStep, truth_steps
-from sim.walker import Contact, Walker
+from sim.walker import Walker
 
 BOX_STREAM = "box"
 BOX_PROTOCOL = "sensorbox-v1"
@@ -198,11 +199,10 @@ def _render(
     if spec.overground and box_cfg.belt_counts_per_m:
         box_cfg = BoxConfig(**{**_fields(box_cfg), "belt_counts_per_m": 0.0})
     ics = [c.ic for c in contacts]
+    reaches = np.maximum.accumulate(np.array([reach(c) for c in contacts] or [0.0]))
 
     def overlapping(a: float, b: float) -> Sequence[Contact]:
-        lo = bisect.bisect_left(ics, a - 5.0)  # no stance lasts 5 s
-        hi = bisect.bisect_right(ics, b)
-        return contacts[lo:hi]
+        return overlapping_contacts(contacts, ics, a, b, reaches)
 
     box = SensorBox(
         box_cfg,

@@ -37,8 +37,9 @@ from typing import Any, Protocol
 import numpy as np
 import simpy
 
+from sim.contact import Contact as Contact  # the walker's contacts (re-exported)
 from sim.fgn import fgn_stream
-from sim.params import ContactType, Feedback, GaitParams, split
+from sim.params import Feedback, GaitParams, split
 
 SIDES = ("L", "R")
 MIN_WALK_SPEED = 0.15  # m/s: below this the walker stands on the belt
@@ -77,29 +78,6 @@ class BeltForWalker(Protocol):
     def motor_speed_mps(self, now: float, side: str = "L") -> float: ...
 
     def heel_strike(self, side: str, now: float, load: float = 1.0) -> None: ...
-
-
-@dataclass
-class Contact:
-    """One foot contact: IC to FC (``fc`` is None until the foot lifts)."""
-
-    side: str
-    ic: float
-    stance_planned: float
-    kind: ContactType
-    load: float  # share of body weight this foot's peak force reaches (about 1)
-    place: float  # landing position: lab frame on a belt (m, forward +), walkway overground
-    step_length: float | None = None  # overground: the true step length ending here
-    flags: tuple[str, ...] = ()
-    fc: float | None = None
-    cycle: int = 0
-    delay: float = 0.0  # extra step time of the step ending here (turns)
-    #: two-stage loading: the foot touches for ``pre_touch[0]`` s at ``pre_touch[1]`` body
-    #: weights before the loading (the contact starts at the touch)
-    pre_touch: tuple[float, float] | None = None
-    #: touches and scuffs in the swing after this contact: (start s, duration s, body
-    #: weights) each, all between this FC and the next IC of the foot; not contacts
-    swing_events: tuple[tuple[float, float, float], ...] = ()
 
 
 @dataclass
@@ -224,11 +202,14 @@ class Walker:
             shift = 0.0
             # Standing (belt stopped) or a freeze: this foot does not lift yet.
             while not self._can_walk():
+                if not self.state.standing:
+                    self._stand()
                 self.state.standing = True
                 yield self.env.timeout(0.05)
             if self.state.standing:
                 self.state.standing = False
                 shift = self.env.now - t_other
+                self._stand(until=self.env.now)
             if "freeze" in cycle.flags and side == "L":
                 shift += self.params.freeze_s
                 yield self.env.timeout(self.params.freeze_s)
@@ -246,6 +227,21 @@ class Walker:
             if side == "L":  # a left IC opens the next gait cycle
                 cycle = self._draw_cycle()
             self._land(side, cycle, step, delay=delay)
+
+    def _stand(self, until: float | None = None) -> None:
+        """Both feet stand as they are (a stopped belt): their open contacts are held from
+        now (a foot that has just landed from its loading, at 20 % of its stance); with
+        ``until``, the stand is over then, each planned FC later by as much."""
+        now = self.env.now
+        for c in self._current.values():
+            if c is None or c.fc is not None:
+                continue
+            if until is None:
+                c.hold = (max(now, c.ic + 0.2 * c.stance_planned), None, c.stance_planned)
+            elif c.hold is not None and c.hold[1] is None:
+                start = c.hold[0]
+                c.hold = (start, until, c.hold[2]) if until > start else None
+                c.stance_planned += max(0.0, until - start)
 
     # -- model --------------------------------------------------------------------------------
 

@@ -19,7 +19,6 @@ the box powers up again (sequence and clock start from zero, HELLO first).
 
 from __future__ import annotations
 
-import bisect
 import math
 import threading
 import time
@@ -33,6 +32,8 @@ import simpy
 
 from devices.errors import InputError
 from sim.box import BoxConfig, BoxOutput, SensorBox
+from sim.contact import Contact
+from sim.contact import overlapping as overlapping_contacts
 from sim.faults import WorldFaults
 from sim.link import LinkConfig, link_for
 from sim.params import Feedback, GaitParams
@@ -40,7 +41,7 @@ from sim.profiles import parse_profile
 from sim.sensors import noise_level
 from sim.treadmill import Treadmill, check_speed
 from sim.truth import TruthLog, TruthStep
-from sim.walker import Contact, Walker
+from sim.walker import Walker
 
 if TYPE_CHECKING:
     from sim.world_clock import WorldClock
@@ -245,10 +246,7 @@ class World:
         contacts = self.walker.contacts
 
         def overlapping(a: float, b: float) -> Sequence[Contact]:
-            ics = [c.ic for c in contacts]
-            lo = bisect.bisect_left(ics, a - 5.0)
-            hi = bisect.bisect_right(ics, b)
-            return contacts[lo:hi]
+            return overlapping_contacts(contacts, [c.ic for c in contacts], a, b)
 
         return SensorBox(
             self.box_config,

@@ -65,6 +65,8 @@ def test_analysis_recovers_the_truth(name: str, tmp_path: Path) -> None:
             )
             ic_err.append(got[k] - t.ic_s)
             row = by_ic[(side, round(float(got[k]), 6))]
+            # a walking step's contact is never taken for standing (a stance that long)
+            assert t.flags or "stop" not in row["flags"], f"{side} step at {t.ic_s:.3f} s"
             if row["stance_s"] is not None and t.stance_s is not None:
                 stance_err.append(float(row["stance_s"]) - t.stance_s)  # type: ignore[arg-type]
             c = kinds.get((side, round(t.ic_s, 6)))

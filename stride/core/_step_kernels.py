@@ -308,7 +308,7 @@ def _row_marks(
 ) -> None:
     """Each row's flag bits (:data:`FLAG_GAP` ...: ``stop`` and ``turn`` against the
     references as ``stride.core.steps`` defines them, ``stop`` also for a ``stance``
-    that alone is longer than a stop's stride) and its stride
+    longer than the reference stride or ``max_stride_s``) and its stride
     time, step time, stride length and step length as the table gives them (``out``, 4 x
     n): a length only where its time is measured, neither beyond ``max_stride_s`` (a
     pause). The same comparisons of the same products as the whole-array version. Then
@@ -321,9 +321,10 @@ def _row_marks(
         sp = step_time[r]
         rf = ref[r]
         sc = stance[r]
-        # a stance is part of a stride: one longer than a stop's stride is standing
+        # a walking stance is about 60 % of its stride: a foot loaded longer than its whole
+        # reference stride stood through a gait cycle (a freeze of gait, a stopped belt)
         stop = st > max_stride_s or st > stop_factor * rf
-        stop = stop or sc > max_stride_s or sc > stop_factor * rf
+        stop = stop or sc > max_stride_s or sc > rf
         # steps vary far more than strides in some gaits (ALS: step CV 40 % with stride
         # CV 7 %): a step is odd only beyond its foot's usual spread as well
         a = tol * ref_step[r]

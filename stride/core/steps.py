@@ -27,8 +27,8 @@ Flags (a row with any flag is left out of every summary):
   loading empty);
 - ``stop``: stride longer than ``max_stride_s`` or ``stop_factor`` times the reference;
   beyond ``max_stride_s`` it is a pause in walking, not a stride: its stride (and a step
-  that long) are not measured. Also a stance that alone is that long (part of the stride
-  its IC starts): standing (a freeze of gait, a stopped belt), not a walking stance;
+  that long) are not measured. Also a stance over ``max_stride_s`` or the reference stride
+  (a walking stance is ~60 % of it): standing (a freeze of gait, a stopped belt);
 - ``turn``: stride or step differing from its reference by more than ``turn_tolerance``
   (a turn or a hesitation); for steps also by more than 5 robust SDs (1.4826 MAD) of the
   foot's recent steps, since in some gaits step times vary much more than strides;

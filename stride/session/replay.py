@@ -11,6 +11,7 @@ exactly.
 from __future__ import annotations
 
 import sys
+import threading
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,19 +130,35 @@ def _played(
     speed: float,
 ) -> tuple[ReplaySource, Callable[[float], None]]:
     """The recording's chunks as a source, and what the analysis calls with each chunk's
-    host time once it has read it (``SessionOptions.on_fed``): the replay's clock."""
+    host time once it has read it (``SessionOptions.on_fed``): the replay's clock. While a
+    paced replay waits for its next chunk (a stretch the recording holds nothing in, as
+    the box's time away) and the analysis has read every chunk played, the clock moves on
+    at the replay's speed as the recording's time does, up to that chunk's time."""
     outages: deque[tuple[float, float]] = deque()  # found as the source reads ahead
-    source = ReplaySource(
-        _outages(recorded_chunks(reader, streams), streams[0], outages), speed=speed
-    )
+    fed: list[float] = []  # the host time of the last chunk the analysis has read
+    lock = threading.Lock()  # the analysis's thread and the source's move the clock
+
+    def move(host_t: float) -> None:
+        # the time in the recording reached (at --speed max the source plays ahead of the
+        # analysis: the analysis's), in the recording's seconds: the clock and the alerts
+        with lock:
+            if source.t0 is not None:
+                state.recording_s = max(state.recording_s or 0.0, host_t - source.t0)
+                _note_outages(state, outages)
 
     def at(host_t: float) -> None:
-        # the time in the recording the analysis has reached (at --speed max, the source
-        # plays ahead of it): what the clock and the alerts say, in the recording's seconds
-        if source.t0 is not None:
-            state.recording_s = max(0.0, host_t - source.t0)
-            _note_outages(state, outages)
+        fed[:] = [host_t]
+        move(host_t)
 
+    def waiting(host_t: float) -> None:
+        if fed and source.played_t is not None and fed[0] >= source.played_t:
+            move(host_t)
+
+    source = ReplaySource(
+        _outages(recorded_chunks(reader, streams), streams[0], outages),
+        speed=speed,
+        on_wait=waiting,
+    )
     return source, at
 
 

@@ -145,7 +145,9 @@ class ReplaySource:
 
     ``speed`` 0 (or inf) plays as fast as the analysis takes them. The replay's clock is
     not the chunks played (at --speed max they run ahead of the analysis) but those the
-    analysis has read (``SessionOptions.on_fed``), counted from :attr:`t0`.
+    analysis has read (``SessionOptions.on_fed``), counted from :attr:`t0`; and while a
+    paced replay waits for its next chunk (the recording holds nothing until then: an
+    outage, a pause), ``on_wait`` is told the host time of the recording it has reached.
     """
 
     name = "replay"
@@ -155,14 +157,18 @@ class ReplaySource:
         chunks: Iterable[Chunk],
         *,
         speed: float = 1.0,
+        on_wait: Callable[[float], None] | None = None,
     ) -> None:
         self.chunks = chunks
         self.speed = speed
+        self.on_wait = on_wait
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.failure: BaseException | None = None
         #: The first chunk's host time (the recording's time 0), once it is played.
         self.t0: float | None = None
+        #: The host time of the last chunk played (None: none yet).
+        self.played_t: float | None = None
 
     def start(self, sink: Sink, report: Report) -> None:
         self._thread = threading.Thread(
@@ -182,11 +188,15 @@ class ReplaySource:
                 if self.speed > 0 and self.speed != float("inf"):
                     due = t0_wall + (host_t - t0_rec) / self.speed
                     while not self._stop.is_set():
-                        wait = due - time.perf_counter()
+                        now = time.perf_counter()
+                        wait = due - now
                         if wait <= 0:
                             break
+                        if self.on_wait is not None:
+                            self.on_wait(min(host_t, t0_rec + (now - t0_wall) * self.speed))
                         time.sleep(min(wait, 0.05))
                 sink(stream, data, host_t, time.perf_counter())
+                self.played_t = host_t
         except Exception as err:
             self.failure = err
             report(self.name, f"replay stopped: {err}")

@@ -13,7 +13,7 @@ from devices.errors import InputError
 from devices.recording import SessionReader, decode_sensorbox
 from sim.cli_support import build_spec, run_session
 from sim.link import Faults
-from sim.session import SessionSpec, SimulatedSession, simulate_session
+from sim.session import SessionSpec, SimulatedSession, simulate, simulate_session
 
 
 def files(d: Path) -> dict[str, bytes]:
@@ -203,3 +203,28 @@ def test_recording_holds_every_nonempty_read_in_order(tmp_path: Path) -> None:
     expected = [(t, c) for t, c in sim.chunks() if c]
     assert len(expected) > 100
     assert list(SessionReader(tmp_path / "r").chunks("box")) == expected
+
+
+def test_feet_standing_on_a_stopped_belt_stay_loaded_across_render_blocks() -> None:
+    """The belt stops at 20 s and starts at 34 s: the walker stands on both feet for about
+    13 s, across a render block's start (30 s). Before, a block rendered only contacts that
+    landed in the 5 s before it: both feet went unloaded from 30 s to the end of the stand."""
+    from devices.sensorbox.fast import decode_stream
+
+    spec = SessionSpec(minutes=1.0, seed=5, speed_changes=((20.0, 0.0), (34.0, 1.0)))
+    run = simulate(spec)
+    stood = [c for c in run.contacts if c.fc is not None and c.fc - c.ic > 8.0]
+    assert sorted(c.side for c in stood) == ["L", "R"]
+    dec = decode_stream(run.data)
+    values = dec.values_flat.reshape(-1, dec.channels).astype(np.float64)
+    t = (dec.t_us - dec.t_us[0]) / 1e6
+    channels = spec.box.channels()
+    start, end = max(c.ic for c in stood) + 0.5, min(c.fc for c in stood) - 0.5  # type: ignore[type-var]
+    inside = (t > start) & (t < end)
+    assert start < 30.0 < end
+    for side in "LR":
+        cols = [i for i, ch in enumerate(channels) if ch.side == side]
+        foot = values[:, cols].sum(axis=1)
+        base = np.percentile(foot, 5)
+        loaded = np.percentile(foot, 95) - base
+        assert (foot[inside] - base > 0.2 * loaded).all(), side

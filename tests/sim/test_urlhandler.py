@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import serial
@@ -31,6 +31,26 @@ def read_for(port: serial.SerialBase, seconds: float) -> tuple[StreamDecoder, li
     while time.monotonic() < end:
         events += dec.feed(port.read(4096), time.monotonic())
     return dec, events
+
+
+def until(condition: Callable[[], bool], deadline_s: float = 30.0) -> bool:
+    """Whether ``condition`` holds within ``deadline_s`` (asked every 20 ms): a wait for
+    what the test needs, however busy the machine, not a sleep it hopes is long enough."""
+    end = time.monotonic() + deadline_s
+    while not condition():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def opens(url: str) -> bool:
+    """Whether the port at ``url`` opens (closed again at once)."""
+    try:
+        serial.serial_for_url(url, timeout=0.02).close()
+    except serial.SerialException:
+        return False
+    return True
 
 
 def test_box_streams_decodable_frames_paced_by_the_clock(world_key: str) -> None:
@@ -61,13 +81,15 @@ def test_treadmill_and_box_share_the_world(world_key: str) -> None:
         assert int(belt.read(5)[1:]) in (21, 22)  # 1 m/s = 2.2 mph, less during a dip
         belt.write(b"\xa3\x30\x30\x34\x30")  # 4.0 mph
         assert belt.read(1) == b"\xb3"
-        time.sleep(0.3)  # 6 world seconds: the ramp is over
+        # the ramp ends (a tenth of a second at 20x), however busy the machine: the motor
+        # reaches the set speed, 4.0 mph
+        world = worlds()[world_key]
+        mps = 4.0 * 0.44704
+        assert until(lambda: world.treadmill.motor_speed_mps(world.now()) == pytest.approx(mps))
         belt.write(b"\xc1")
         answer = belt.read(5)
         assert answer[:1] == b"\xd1"
         assert int(answer[1:]) in (39, 40)  # actual speed: heel strikes dip it by up to 2 %
-        world = worlds()[world_key]
-        assert world.treadmill.motor_speed_mps(world.now()) == pytest.approx(4.0 * 0.44704)
         box.read(100)
     finally:
         box.close()
@@ -94,7 +116,8 @@ def test_unplug_fails_reads_then_the_port_reopens(world_key: str) -> None:
     port.close()
     with pytest.raises(serial.SerialException, match="No such file"):
         serial.serial_for_url(f"sim://box?world={world_key}", timeout=0.02)
-    time.sleep(0.25)  # past the unplug
+    # past the unplug (2 world seconds, 0.2 s at 10x) the port opens again
+    assert until(lambda: opens(f"sim://box?world={world_key}"))
     port = serial.serial_for_url(f"sim://box?world={world_key}", timeout=0.02)
     try:
         dec, _ = read_for(port, 0.3)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import simpy
 
+from sim.forces import G, layout, render_forces
 from sim.params import Feedback, GaitParams
 from sim.treadmill import Treadmill
 from sim.walker import MIN_DOUBLE_SUPPORT_S, MIN_SWING_S, Contact, Walker
@@ -182,6 +183,34 @@ def test_walker_stands_while_the_belt_is_stopped() -> None:
     tm.start(60.0)
     env.run(until=80)
     assert len(w.contacts) > n_stopped + 10
+
+
+def test_both_feet_stay_loaded_while_the_walker_stands() -> None:
+    """A stand's force, rendered while the walker stands (a live world renders up to now)
+    and once the stand is over, is the same: both feet loaded as when the belt stopped.
+    Before, an open contact's force ended at its planned final contact (a second after
+    it landed), however long the walker stood."""
+    env = simpy.Environment()
+    tm = Treadmill(1.0)
+    w = Walker(env, GaitParams(), np.random.default_rng(0), tm)
+    env.run(until=20)
+    tm.stop(20.0)
+    env.run(until=40)
+    layout_ = layout("heel-toe")
+    t = np.arange(25.0, 40.0, 0.01)
+    during = render_forces(w.contacts, t, layout_, 70.0, 0.1)
+    stood = [c for c in w.contacts if c.fc is None]
+    assert sorted(c.side for c in stood) == ["L", "R"]
+    assert all(c.hold is not None and c.hold[1] is None for c in stood)
+    for s in "LR":  # each foot carries load all along (at least a fifth of body weight)
+        cols = [i for i, ch in enumerate(layout_) if ch.side == s]
+        assert (during[:, cols].sum(axis=1) > 0.2 * 70.0 * G).all()
+    tm.start(40.0)
+    env.run(until=60)
+    assert all(c.fc is not None and c.fc > 40.0 for c in stood)
+    assert all(c.hold is not None and c.hold[1] is not None for c in stood)
+    after = render_forces(w.contacts, t, layout_, 70.0, 0.1)
+    np.testing.assert_allclose(after, during, atol=1e-9)
 
 
 def test_overground_passes_with_turns() -> None:

@@ -105,11 +105,17 @@ def test_set_profile_changes_the_gait_mid_test(stride_sim: SimDevices) -> None:
         mean = {s: sum(v) / len(v) for s, v in lengths.items()}
         return (mean["L"] - mean["R"]) / (mean["L"] + mean["R"]) * 2
 
-    time.sleep(1.0)  # 20 s of walking
+    def walked(world_s: float) -> None:  # however busy the machine (1 s at 20x)
+        end, deadline = stride_sim.now() + world_s, time.monotonic() + 60.0
+        while stride_sim.now() < end and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert stride_sim.now() >= end
+
+    walked(20.0)  # 20 s of walking
     before = [r for r in stride_sim.truth_steps()[2:] if r["step_length_m"] is not None]
     assert stride_sim.set_profile("antalgic-right:0.8") == "antalgic-right:0.8"
     t = stride_sim.now() + 2.0
-    time.sleep(1.5)
+    walked(30.0)
     after = [r for r in stride_sim.truth_steps() if r["ic_s"] > t and r["step_length_m"]]
     assert abs(asymmetry(before)) < 0.03 and asymmetry(after) < -0.08
 

@@ -112,9 +112,9 @@ def _odd_strides(
     """``stop`` and ``turn`` of each row against its references (module docstring)."""
     ref, ref_step, mad_step = refs
     with np.errstate(invalid="ignore"):
-        stop = np.zeros(stride_time.shape, np.bool_)
-        for x in (stride_time, stance):  # a stance that long: standing in a stop's stride
-            stop |= (x > params.max_stride_s) | (x > params.stop_factor * ref)
+        stop = (stride_time > params.max_stride_s) | (stride_time > params.stop_factor * ref)
+        # a stance longer than the whole reference stride: standing through a gait cycle
+        stop |= (stance > params.max_stride_s) | (stance > ref)
         tol = params.turn_tolerance
         odd_stride = np.abs(stride_time - ref) > tol * ref
         # steps vary far more than strides in some gaits (ALS: step CV 40 % with stride

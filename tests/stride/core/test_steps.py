@@ -194,6 +194,30 @@ def test_a_contact_standing_through_a_pause_is_a_stop_not_a_stance() -> None:
     assert not (tab.flags[tab.contact > 0] & FLAG_STOP).any()
 
 
+def test_a_short_freeze_is_standing_though_under_the_pause_limits() -> None:
+    # a freeze of about a second: stances 0.7 -> 1.7 s in 1.1 s strides (1.7 s is under
+    # 3.0 s and 2 x 1.1 s): a foot loaded longer than its whole stride stood through it
+    ons = [1.1 * i for i in range(12)]
+    left, right = contacts(ons, 0.7), contacts([o + 0.55 for o in ons], 0.7)
+    for foot, freeze in ((left, 6), (right, 6)):
+        foot.off_t[freeze] += 1.0
+        foot.on_t[freeze + 1 :] += 1.0
+    tab = table(left, right)
+    rows = {(r["side"], r["contact"]): r for r in _rows_with_contact(tab)}
+    assert rows[("L", 6)]["flags"] == ["stop"] and rows[("R", 6)]["flags"] == ["stop"]
+    assert rows[("L", 6)]["stance_s"] == pytest.approx(1.7)
+    # the walking stances around it are not: 0.7 s, and 1.05 s (just under a 1.1 s stride)
+    assert rows[("L", 5)]["flags"] == [] and rows[("L", 8)]["flags"] == []
+    left.off_t[4] += 0.35
+    assert table(left, right).take(np.array([8])).flags[0] == 0  # L contact 4
+    left.off_t[4] += 0.1  # 1.15 s: longer than the stride, standing
+    assert table(left, right).take(np.array([8])).flags[0] == FLAG_STOP
+
+
+def _rows_with_contact(tab: StepTable) -> list[dict[str, object]]:
+    return [{**r, "contact": int(c)} for r, c in zip(tab.rows(), tab.contact.tolist(), strict=True)]
+
+
 def test_rollover_columns() -> None:
     on = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
     heel = on.copy()

@@ -141,6 +141,11 @@ def test_a_replays_alerts_say_what_the_recording_holds_and_when(
     recording: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     frames = replayed(recording, "4x", monkeypatch)
+    # the clock moves as the recording's time does, also through the box's time away
+    # (it stood at its start, then jumped past it): never back, and inside it
+    clock = [t for t, _ in frames]
+    assert clock == sorted(clock)
+    assert [t for t in clock if AWAY[0] + 1 < t < AWAY[1] - 1], clock
     said = " || ".join(dict.fromkeys(words for _, words in frames))
     assert not [w for w in LIVE_WORDS if w in said], said
     # each fault, at its time in the recording (a figure is said up to 2 s after it)
