@@ -75,6 +75,8 @@ def damaged(text: bytes, where: list[tuple[float, int]], tail: int, seed: int) -
 )
 # a line cut by the stream's end: left pending by the decoder, in no count
 @example(where=[], tail=20, chunk=64, groups=[1000], seed=1)
+# a tail as long as the last line: only the line's text is cut off, never its newline
+@example(where=[], tail=30, chunk=64, groups=[1000], seed=1)
 def test_a_csv_replay_counts_what_analyze_counts_its_last_line_too(
     tmp_path_factory: pytest.TempPathFactory,
     where: list[tuple[float, int]],
@@ -88,10 +90,11 @@ def test_a_csv_replay_counts_what_analyze_counts_its_last_line_too(
     analysed = recording_damage(read_session(rec).meta)
     assert analysed is not None
     assert replayed(rec, groups) == analysed == replayed(rec, [1])
-    whole = csv_recording(tmp_path_factory.mktemp("csv") / "rec", text[: len(text) - tail], chunk)
+    cut = len(text) - len(damaged(board(), where, 0, seed))  # at most the line less its newline
+    whole = csv_recording(tmp_path_factory.mktemp("csv") / "rec", text[: len(text) - cut], chunk)
     before = recording_damage(read_session(whole).meta)
     assert before is not None  # the cut line's bytes are counted, whatever else is
-    assert analysed["discarded_bytes"] == before["discarded_bytes"] + min(tail, len(text))
+    assert analysed["discarded_bytes"] == before["discarded_bytes"] + cut
 
 
 def test_a_csv_replays_json_gives_analyzes_counts_at_any_speed(tmp_path: Path) -> None:
