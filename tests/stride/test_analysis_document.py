@@ -39,3 +39,17 @@ def test_document_equals_the_whole_document_made_safe(
     assert '"not_measured": null' in got
     assert ('"on_target"' in got) == (target is not None)
     assert ('"belt-unknown"' in got) == bool(outages)
+
+
+def test_belt_unknown_only_says_why_a_step_has_no_length() -> None:
+    """``belt-unknown`` rows keep their timing in the summary (docs/formats.md): the summary
+    with a treadmill outage is the summary without one, and ``steps_used`` counts the rows
+    with no other flag."""
+    _, result, _ = run(RECORD, AnalysisConfig())
+    flagged = with_treadmill(result, [[10.0, 20.0]], [])
+    rows = flagged.step_rows()
+    unknown = [r for r in rows if "belt-unknown" in r["flags"]]
+    assert unknown and all(r["step_length_m"] is None for r in unknown)
+    assert flagged.summary == result.summary
+    others = [r for r in rows if not set(r["flags"]) - {"belt-unknown"}]
+    assert flagged.summary["steps_used"] == len(others) < len(rows)
