@@ -92,6 +92,26 @@ def test_the_two_copies_of_the_cache_stamp_are_the_same() -> None:
     assert core.read_bytes() == (Path(devices.__file__).parent / "_kernel_cache.py").read_bytes()
 
 
+def test_numba_flags_hash_as_numba_hashes_them_and_compare_as_before() -> None:
+    """Importing a kernel module keeps numba's flags hash per class (it is computed at
+    every implementation look-up during type inference): the value numba's own formula
+    gives, for flags whatever they hold, and flags that differ still compare different
+    (a dict keyed by flags tells them apart)."""
+    from numba.core import targetconfig
+    from numba.core.compiler import Flags
+
+    import devices._kernel_options  # noqa: F401
+    import stride.core._kernel_options  # noqa: F401
+
+    assert getattr(targetconfig.TargetConfig.__hash__, "once_per_class", False)
+    plain, other = Flags(), Flags()
+    other.nrt, other.error_model, other.boundscheck = True, "numpy", True
+    for flags in (plain, other):
+        assert hash(flags) == hash(tuple(sorted(flags.values())))  # numba's formula
+    by_flags = {plain: "plain", other: "other"}
+    assert plain != other and by_flags[other] == "other" and by_flags[Flags()] == "plain"
+
+
 def test_covered_kernels_keep_numba_cache_folder_and_add_to_its_stamp() -> None:
     from numba.core import caching
 
