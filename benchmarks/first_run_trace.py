@@ -70,9 +70,20 @@ class _Finder:
         return spec
 
 sys.meta_path.insert(0, _Finder())
+_exit = os._exit
+
+def _traced_exit(code):  # the helper ends without the interpreter's teardown
+    _dump()
+    _exit(code)
+
+os._exit = _traced_exit
+
+_pid = os.getpid()
 
 @atexit.register
 def _dump():
+    if os.getpid() != _pid:  # a forked copy (the helper's whole-record compile)
+        return
     out = os.environ["FIRST_RUN_TRACE_OUT"]
     with open(os.path.join(out, f"{os.getpid()}.json"), "w") as f:
         json.dump({"argv": sys.argv, "t0": _t0, "t1": time.time(),

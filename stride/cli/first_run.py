@@ -10,9 +10,11 @@ from the cache. The shares:
 
 - ``stride analyze`` of one recording: the command compiles the reading kernels (a
   session's chunk scanner and box decoder) and, once it has read the recording and
-  while it waits, the steps table's kernels, then the belt's and DFA's kernels
-  (:func:`~stride.core.kernels.compile_step_kernels`); the helper the contact scan and
-  the other analysis kernels for the forces dtype the recording is likely read as
+  while it waits, the kernels the analysis calls before its contact scan (the polarity
+  figure's, a sample clock's expansion), the steps table's kernels, then the belt's and
+  DFA's kernels (:meth:`Helper.wait`); the helper the
+  contact scan and the other analysis kernels for the forces dtype the recording is
+  likely read as
   (:func:`likely_dtype`; a wrong guess only costs the command compiling its own). The
   helper meets the belt's and DFA's kernels after its scan and loads those the command
   has cached by then: the reading kernels take less than the scan, so the two meet in
@@ -31,6 +33,9 @@ done, in a process of its own that the command does not wait for
 (:func:`compile_whole_after`), and a later ``stride analyze`` that finds it not cached
 with a core idle starts that compile beside it (:func:`prepare_analysis`).
 
+The helper ends its process as soon as its share is compiled (:func:`main`): the command
+waits for that, and the interpreter's teardown after a compile took 0.5-0.9 s.
+
 A helper that fails, is killed, cannot write the cache, cannot start or is missing
 changes nothing but the time: whatever is not in the cache when the command needs it, the
 command compiles itself; a helper still running after :data:`HELPER_WAIT_S` is ended.
@@ -45,7 +50,10 @@ import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, NoReturn
 
 from stride.cli import start_up
 from stride.cli.kernel_notice import MESSAGE
@@ -61,13 +69,18 @@ class Helper:
     """The helper process of a first run (or none: a warm cache, or a single core)."""
 
     def __init__(
-        self, proc: subprocess.Popen[bytes] | None, announced: bool = False, task: str = ""
+        self,
+        proc: subprocess.Popen[bytes] | None,
+        announced: bool = False,
+        task: str = "",
+        dtype: str = "float64",
     ) -> None:
         self.proc = proc
         #: whether the first-run line was shown
         self.announced = announced
-        #: the helper's task (see :func:`run_task`)
+        #: the helper's task (see :func:`run_task`) and the forces dtype it compiles for
         self.task = task
+        self.dtype = dtype
 
     @classmethod
     def start(cls, task: str, dtype: str = "float64", announce: bool = True) -> Helper:
@@ -84,7 +97,7 @@ class Helper:
             )  # fmt: skip
         except OSError:  # no process to be had (limits, memory): compile everything here
             return cls(None, announce)
-        return cls(proc, announce, task)
+        return cls(proc, announce, task, dtype)
 
     def wait(self) -> None:
         """The command's share of the analysis kernels compiled here (an ``analysis``
@@ -97,6 +110,8 @@ class Helper:
             from stride.core.kernels import compile_step_kernels
 
             with start_up.compiling():
+                for kernel, sig in _before_scan_signatures(self.dtype):
+                    kernel.compile(sig)
                 compile_step_kernels()
         try:
             self.proc.wait(HELPER_WAIT_S)
@@ -111,6 +126,37 @@ class Helper:
             self.proc.kill()
             self.proc.wait()
             self.proc = None
+
+
+def _before_scan_signatures(dtype: str) -> list[tuple[Any, tuple[Any, ...]]]:
+    """(kernel, argument types) of the kernels an analysis of forces of ``dtype`` calls
+    before its contact scan: the polarity figure's and a sample clock's expansion (about
+    0.7 s of compile on a first run). The command compiles them (:meth:`Helper.wait`),
+    the helper runs them as Python (:func:`_before_scan_as_python`): the helper's share,
+    the contact scan, is the longer one."""
+    import numpy as np
+
+    from stride.core.contacts import _kernel_dtype
+    from stride.core.kernels import _entry_signatures
+
+    kernel_dtype = np.dtype(_kernel_dtype(np.dtype(dtype))).name
+    return _entry_signatures(kernel_dtype)[0][1:]
+
+
+@contextmanager
+def _before_scan_as_python() -> Iterator[None]:
+    """Within: the kernels of :func:`_before_scan_signatures` run as Python (the same
+    values, slower: the helper's warm-up is two minutes at 100 Hz)."""
+    from stride.core import _clock_kernel, _polarity_kernel, clock_scan
+    from stride.core.kernels import _as_python
+
+    alias = clock_scan.expand_times  # imported by name there
+    with _as_python([_polarity_kernel, _clock_kernel]):
+        clock_scan.expand_times = _clock_kernel.expand_times
+        try:
+            yield
+        finally:
+            clock_scan.expand_times = alias
 
 
 def _helper_command(task: str, dtype: str) -> list[str]:
@@ -342,8 +388,8 @@ def _run_task(task: str, dtype: str) -> None:
     if task == "analysis":
         from stride.core.kernels import step_kernels_as_python, warm_analysis_kernels
 
-        with step_kernels_as_python():  # the command's share (Helper.wait)
-            warm_analysis_kernels(dtype, whole=False)
+        with step_kernels_as_python(), _before_scan_as_python():  # the command's share
+            warm_analysis_kernels(dtype, whole=False)  # (Helper.wait)
         compile_whole_after()
     elif task == "whole":
         from stride.core.kernels import compile_whole_rows
@@ -361,5 +407,17 @@ def _run_task(task: str, dtype: str) -> None:
         raise SystemExit(f"unknown task {task!r}")
 
 
+def main(argv: list[str]) -> NoReturn:
+    """The helper process (``python -m stride.cli.first_run TASK DTYPE``): its share
+    compiled, then the process ended at once. numba writes each kernel to its cache as it
+    compiles it, so the share is there by then; what would be left is the interpreter's
+    teardown, freeing the compile's millions of objects one by one (0.55-0.85 s of a
+    helper's analysis share at load 7.5), while the command waits for this process."""
+    run_task(argv[0], argv[1])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 if __name__ == "__main__":
-    run_task(sys.argv[1], sys.argv[2])
+    main(sys.argv[1:])

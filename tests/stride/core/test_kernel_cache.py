@@ -92,6 +92,32 @@ def test_the_two_copies_of_the_cache_stamp_are_the_same() -> None:
     assert core.read_bytes() == (Path(devices.__file__).parent / "_kernel_cache.py").read_bytes()
 
 
+def test_numba_flags_hash_and_compare_as_numba_hashes_and_compares_them() -> None:
+    """Importing a kernel module has numba's flags hashed once per class and compared by
+    the options set (both done at every implementation look-up during type inference):
+    the hash numba's own formula gives and the comparison numba's own makes, for flags
+    whatever they hold, so a dict keyed by flags finds what it found before."""
+    from numba.core import targetconfig
+    from numba.core.compiler import Flags
+
+    import devices._kernel_options  # noqa: F401
+    import stride.core._kernel_options  # noqa: F401
+
+    assert getattr(targetconfig.TargetConfig.__hash__, "once_per_class", False)
+    plain, other, same, default_set = Flags(), Flags(), Flags(), Flags()
+    other.nrt, other.error_model, other.boundscheck = True, "numpy", True
+    same.nrt, same.error_model, same.boundscheck = True, "numpy", True
+    default_set.nrt = Flags().nrt  # set, to the value it holds when not set
+    flags = (plain, other, same, default_set)
+    for a in flags:
+        assert hash(a) == hash(tuple(sorted(a.values())))  # numba's formula
+        for b in flags:
+            assert (a == b) is (a.values() == b.values())  # numba's comparison
+    assert other == same and plain == default_set and plain != other
+    by_flags = {plain: "plain", other: "other"}
+    assert by_flags[same] == "other" and by_flags[default_set] == by_flags[Flags()] == "plain"
+
+
 def test_covered_kernels_keep_numba_cache_folder_and_add_to_its_stamp() -> None:
     from numba.core import caching
 
