@@ -169,13 +169,19 @@ def test_symmetry_feedback_reduces_asymmetry() -> None:
     assert (mean_l - mean_r) / ((mean_l + mean_r) / 2) == pytest.approx(0.05, abs=0.01)
 
 
-def test_walker_stands_while_the_belt_is_stopped() -> None:
+def stopped_walker() -> tuple[simpy.Environment, Treadmill, Walker]:
+    """A walker 20 s on a 1 m/s belt that then stops, run to 40 s."""
     env = simpy.Environment()
     tm = Treadmill(1.0)
     w = Walker(env, GaitParams(), np.random.default_rng(0), tm)
     env.run(until=20)
     tm.stop(20.0)
     env.run(until=40)
+    return env, tm, w
+
+
+def test_walker_stands_while_the_belt_is_stopped() -> None:
+    env, tm, w = stopped_walker()
     n_stopped = len(w.contacts)
     env.run(until=60)
     assert len(w.contacts) == n_stopped  # no steps on a stopped belt
@@ -190,12 +196,7 @@ def test_both_feet_stay_loaded_while_the_walker_stands() -> None:
     and once the stand is over, is the same: both feet loaded as when the belt stopped.
     Before, an open contact's force ended at its planned final contact (a second after
     it landed), however long the walker stood."""
-    env = simpy.Environment()
-    tm = Treadmill(1.0)
-    w = Walker(env, GaitParams(), np.random.default_rng(0), tm)
-    env.run(until=20)
-    tm.stop(20.0)
-    env.run(until=40)
+    env, tm, w = stopped_walker()
     layout_ = layout("heel-toe")
     t = np.arange(25.0, 40.0, 0.01)
     during = render_forces(w.contacts, t, layout_, 70.0, 0.1)
