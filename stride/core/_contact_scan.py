@@ -915,11 +915,12 @@ def scan(
                 # (a load lasts tens of ms: one reading beyond the far level, a spike,
                 # reaches no further than that level)
                 reach = bmax
-                if fs[S_NFAR] < 2.0 and bmax - eh > jump * (eh - el):
-                    reach = eh + jump * (eh - el)
                 hmax = bmax
-                if known and load_n > 1 and bmax - eh > jump * (eh - el):
-                    hmax = fs[S_PBMAX] if fs[S_PBMAX] < reach else reach
+                if bmax - eh > jump * (eh - el):
+                    if fs[S_NFAR] < 2.0:
+                        reach = eh + jump * (eh - el)
+                    if known and load_n > 1:
+                        hmax = fs[S_PBMAX] if fs[S_PBMAX] < reach else reach
                 fs[S_PBMIN3] = fs[S_PBMIN2]
                 fs[S_PBMIN2] = fs[S_PBMIN]
                 fs[S_PBMIN] = bmin
