@@ -1,5 +1,6 @@
-"""The spikes row's one missed and one extra simulated step (benchmarks/contact_stress.py,
-docs/accuracy.md): which step, and which spikes moved it.
+"""The spikes row's one missed and one extra simulated step before a block needed two
+readings beyond a far load level (benchmarks/contact_stress.py, docs/accuracy.md): which
+step, and which spikes moved it (now it is timed at its touch).
 
 Not a test. Run: ``python benchmarks/spikes_step.py``. The right foot's contacts from 88
 to 93 s of the ``huntington:0.6`` one-sensor session (seed 6) as the spikes row analyses it,

@@ -167,6 +167,7 @@ from stride.core._contact_state import (
     S_LIFTED,
     S_LONG,
     S_LOW_T,
+    S_NFAR,
     S_PART_I,
     S_PART_T,
     S_PBMAX,
@@ -358,6 +359,9 @@ def scan(
                     tr[T_OK], st, pre, above, fs[S_LIFTED], tr[T_OFF], tr[T_ON],
                     tr[T_LOW], tr[T_MID],
                 )  # fmt: skip
+                # a reading beyond the load rule's far level is an event (it is counted)
+                far = tr[T_H] + 0.999999 * jump * (tr[T_H] - tr[T_L])
+                hi = far if far < hi else hi
                 if cells:
                     # the loop below on the eight cells at once (_contact_cellstate)
                     cell_bounds(tr, cells_at, cq)
@@ -884,6 +888,8 @@ def scan(
                 tr[T_BMIN] = s if s < tr[T_BMIN] else tr[T_BMIN]
                 tr[T_BMAX] = s if s > tr[T_BMAX] else tr[T_BMAX]
                 tr[T_BCNT] += 1.0
+                if s - tr[T_H] > jump * (tr[T_H] - tr[T_L]):
+                    fs[S_NFAR] += 1.0
             fs[S_INDEX] = gi + 1.0
             fs[S_BPOS] += 1.0
             i += 1
@@ -906,13 +912,19 @@ def scan(
                 if el - bmin > jump * (eh - el):
                     for q in range(S_PBMIN, S_PBMIN + base_n - 1):
                         lmin = fs[q] if fs[q] > lmin else lmin
+                # (a load lasts tens of ms: one reading beyond the far level, a spike,
+                # reaches no further than that level)
+                reach = bmax
                 hmax = bmax
-                if known and load_n > 1 and bmax - eh > jump * (eh - el):
-                    hmax = fs[S_PBMAX] if fs[S_PBMAX] < bmax else bmax
+                if bmax - eh > jump * (eh - el):
+                    if fs[S_NFAR] < 2.0:
+                        reach = eh + jump * (eh - el)
+                    if known and load_n > 1:
+                        hmax = fs[S_PBMAX] if fs[S_PBMAX] < reach else reach
                 fs[S_PBMIN3] = fs[S_PBMIN2]
                 fs[S_PBMIN2] = fs[S_PBMIN]
                 fs[S_PBMIN] = bmin
-                fs[S_PBMAX] = bmax
+                fs[S_PBMAX] = reach
                 env = envelopes(
                     bmin, bmax, lmin, hmax, el, eh, tr[T_RREF], tr[T_NZ], tr[T_NS], tr[T_LOW],
                     unloaded, ep, hold and st == STANCE,
@@ -935,6 +947,7 @@ def scan(
             tr[T_BMIN] = np.inf
             tr[T_BMAX] = -np.inf
             tr[T_BCNT] = 0.0
+            fs[S_NFAR] = 0.0
             # the sensors' baselines under the sum's rule for a far block minimum (gp)
             if wide:  # a page's sensors eight at a time (an insole's foot)
                 for k in range(0, n_lanes, PAGE):

@@ -121,11 +121,13 @@ S_LOW_T = 40  # ending: the last fall through the contact level
 S_PART_I = 41  # index where the current part started
 S_SWUNG = 42  # samples of swing before the current part (a scuff's swing goes on)
 S_BREAKS = 43  # samples that cut the signal: not finite, or after missing samples
-S_PBMAX = 44  # the sum's previous block's maximum (NaN: none, or no valid sample in it)
+S_PBMAX = 44  # the sum's previous block's reach (its maximum, at most the far level unless
+#  two readings passed it; NaN: none, or no valid sample in it)
 S_PBMIN = 45  # the sum's previous blocks' minima, the last first (NaN: as S_PBMAX)
 S_PBMIN2 = 46
 S_PBMIN3 = 47
-N_S = 48
+S_NFAR = 48  # readings of the sum's current block beyond the load rule's far level
+N_S = 49
 
 # --- outputs ---
 O_ON_T = 0
@@ -444,5 +446,5 @@ def new_state(nk: int) -> tuple[np.ndarray, np.ndarray]:
     fs[S_STATE] = UNKNOWN
     fs[S_PREV_T] = np.nan
     fs[S_PREV_FC] = -np.inf
-    fs[S_PBMAX:N_S] = np.nan
+    fs[S_PBMAX:S_NFAR] = np.nan
     return tr, fs

@@ -25,7 +25,11 @@ sum of its sensors):
   it lies within ``confirm_jump_frac`` of the range below it, or every block of the last
   ``base_confirm_s`` (at most four blocks) reached it too; a block's maximum raises the
   load level that far only if the block before reached it too (``load_confirm_s``; once the
-  foot has made its first contact: until then the load level is being learnt). While
+  foot has made its first contact: until then the load level is being learnt), and a
+  block reaches such a level only with two readings beyond ``confirm_jump_frac`` of the
+  range above the load level (with one, no further than that: a foot's load lasts tens
+  of ms, a spike is one reading; else a spike in each of two blocks doubled the load
+  level and a two-stage landing's touch fell below the onset level, 80 ms late). While
   the foot is loaded (in stance) its baseline follows no lower reading at all
   (``hold_base``): the unloaded level is not seen then. Physical reason: a sample that
   jumps by the whole range and back (a bit error on a serial link, ESD, a cracked

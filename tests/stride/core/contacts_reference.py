@@ -62,8 +62,13 @@ class Tracker:
                     back = pmin[: int(c["base_n"]) - 1]
                     lmin = max([bmin] + [v for v in back if not math.isnan(v)])
                 far = bmax - hi > jump * (hi - lo)
-                if known and c["load_n"] > 1 and far and pmax < bmax:
-                    hmax = pmax
+                # a spike is one reading: with fewer than two beyond the far level the
+                # block reaches that level, no further
+                n_far = sum(1 for v in self.block if v - hi > jump * (hi - lo))
+                reach = bmax if n_far >= 2 or not far else hi + jump * (hi - lo)
+                self.pmax = reach
+                if known and c["load_n"] > 1 and far:
+                    hmax = pmax if pmax < reach else reach
             if math.isnan(self.low_env):
                 self.low_env, self.high_env = bmin, bmax
                 self.ref_range = spread

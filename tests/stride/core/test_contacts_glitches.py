@@ -181,3 +181,42 @@ def test_a_heel_glitch_to_its_baseline_after_landing_does_not_restart_the_contac
     assert np.sum(late.on_t - want.on_t > 0.05) >= 30
     for p in (ContactParams(), off):  # the kernel as the plain-Python reference
         assert same_as_reference(bad, "L", p) > 0
+
+
+def _two_stage(spiked: bool):  # type: ignore[no-untyped-def]
+    """A foot of one sensor at 1 kHz: 1.1 s strides, each landing in two stages (a touch to
+    0.22 of the load for 80 ms, then the load: 100 to 1000 counts), 0.65 s of stance; in
+    the stance of strides 10, 20 and 30 two single readings at +1 range (2000 counts) in
+    consecutive 40 ms blocks, about 0.8 s before the next landing."""
+    from stride.core.signals import Channel, GaitSignals
+
+    fs = 1000.0
+    t = np.arange(int(40 * fs)) / fs
+    ph = np.mod(t, 1.1)
+    touch = 0.22 * np.clip(ph / 0.005, 0.0, 1.0)
+    load = np.clip((ph - 0.08) / 0.03, 0.0, 1.0)
+    x = 100.0 + 900.0 * np.clip(np.minimum(np.maximum(touch, load), (0.65 - ph) / 0.05), 0, 1)
+    x += np.random.default_rng(5).normal(0, 3, t.size)
+    if spiked:
+        for k in (10, 20, 30):
+            b = np.ceil((k * 1.1 + 0.25) / 0.04)  # a block's start in the stance
+            for at in (b * 0.04 + 0.02, b * 0.04 + 0.06):  # one reading in each of two
+                x[round(at * fs)] = 2000.0
+    return GaitSignals(t, x[:, None], (Channel("L", "foot"),), fs)
+
+
+def test_single_reading_spikes_in_consecutive_blocks_do_not_move_a_two_stage_landing() -> None:
+    # a spike is one reading, a load lasts tens of ms: a block with one reading beyond the
+    # far level confirms no load level beyond it. Before, a spike in each of two
+    # consecutive blocks satisfied the load rule (load_confirm_s): the load level doubled,
+    # the touch fell below the onset level and the next landing was timed at the load,
+    # 80 ms late (benchmarks/spikes_step.py: the spikes row's one simulated step)
+    from tests.stride.core.contacts_reference import same_as_reference
+
+    want = detect_contacts(_two_stage(False), "L", ContactParams())
+    got = detect_contacts(_two_stage(True), "L", ContactParams())
+    assert len(got) == len(want) >= 35
+    assert np.max(np.abs(got.on_t - want.on_t)) < 0.002
+    assert np.max(np.abs(got.off_t - want.off_t)) < 0.002
+    assert np.mean(np.mod(want.on_t, 1.1) < 0.005) > 0.9  # the touches, clean
+    assert same_as_reference(_two_stage(True), "L", ContactParams()) == len(got)
