@@ -36,13 +36,18 @@ def analyse(checkout: Path, path: str) -> list[dict[str, Any]]:
     return rows
 
 
-def truth_walking(path: str, side: str, ic: float) -> bool | None:
-    """Whether the truth's row at ``ic`` is a walking step (None without a truth)."""
+def truth_rows(path: str) -> list[dict[str, str]] | None:
+    """The recording's truth table (None without one)."""
     table = Path(path) / "truth_steps.csv"
     if not table.is_file():
         return None
     with table.open() as f:
-        near = [r for r in csv.DictReader(f) if r["side"] == side]
+        return list(csv.DictReader(f))
+
+
+def truth_walking(truth: list[dict[str, str]], side: str, ic: float) -> bool:
+    """Whether the truth's row of ``side`` nearest ``ic`` (within 50 ms) is a walking step."""
+    near = [r for r in truth if r["side"] == side]
     best = min(near, key=lambda r: abs(float(r["ic_s"]) - ic), default=None)
     if best is None or abs(float(best["ic_s"]) - ic) > MATCH_S:
         return False
@@ -65,8 +70,12 @@ def main() -> None:
         if not changed:
             continue
         was_used = sum(not a["flags"] for a, _ in changed)
-        truth = [truth_walking(path, b["side"], b["ic_s"]) for _, b in changed]
-        walking = "-" if None in truth else str(sum(bool(t) for t in truth))
+        truth = truth_rows(path)
+        walking = (
+            "-"
+            if truth is None
+            else str(sum(truth_walking(truth, b["side"], b["ic_s"]) for _, b in changed))
+        )
         stances = [b["stance_s"] for _, b in changed if b.get("stance_s") is not None]
         span = f"{min(stances):.2f}-{max(stances):.2f}" if stances else "-"
         name = Path(path).name
