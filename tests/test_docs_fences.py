@@ -86,3 +86,18 @@ def test_the_code_names_only_documents_in_the_repository() -> None:
             if not (REPO / "docs" / Path(name).name).exists() and not (REPO / name).exists():
                 bad.append(f"{where}: names {name}, not in the repository")
     assert not bad, "; ".join(bad)
+
+
+def test_extras_are_installed_from_the_checkout() -> None:
+    # "stride" on PyPI is another project: an extra is `pip install ".[dask]"` from the
+    # checkout, never `pip install "stride[dask]"` (once in docs/recovery.md, docs/view.md
+    # and the --view error's fix)
+    files = DOCS + [
+        p for folder in ("stride", "devices", "sim") for p in sorted((REPO / folder).rglob("*.py"))
+    ]
+    bad = [
+        f"{p.relative_to(REPO)}: {m.group(0)}"
+        for p in files
+        for m in re.finditer(r"pip install\s+['\"]?stride\[\w+\]", p.read_text(encoding="utf-8"))
+    ]
+    assert not bad, "; ".join(bad)
