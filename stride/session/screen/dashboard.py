@@ -248,10 +248,11 @@ def figures_view(state: SessionState, roll: Rolling, rows: int | None = None) ->
     def row(label: str, left: str = "", right: str = "", si: float | None = None) -> None:
         line = Text(f"{label:<12}{left:>8}{right:>8}")
         if si is not None or label in ("step length", "step time", "stance", "loading"):
-            style = _sym_style(si, tol)
-            line.append("     —" if si is None else f"{si:+6.1f}", style=style)
-            if si is not None:  # within the normal range or not: a shape, not only colour
-                line.append(f" {ON_TICK if abs(si) <= tol else OFF_TICK}", style=style)
+            shown = None if si is None else round(si, 1)  # judged as shown: -9.53 is -9.5 ✓
+            style = _sym_style(shown, tol)
+            line.append("     —" if shown is None else f"{shown:+6.1f}", style=style)
+            if shown is not None:  # within the normal range or not: a shape, not only colour
+                line.append(f" {ON_TICK if abs(shown) <= tol else OFF_TICK}", style=style)
         lines.append((label, line))
 
     def pct(x: float | None) -> str:
