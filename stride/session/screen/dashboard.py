@@ -151,6 +151,11 @@ def _lengths_view(state: SessionState, per_side: int) -> Text:
     return out
 
 
+def _has_lines(state: SessionState) -> bool:
+    """Whether there is a step-length target to draw the landings against."""
+    return state.target is not None and state.target.step_length_m is not None
+
+
 def lines_view(state: SessionState, width: int = 41, per_side: int = 8) -> Text:
     """The last steps of each foot against the parallel lines: landing error in cm, the
     newest at the bottom; on target a dot, off target a cross. Without a step-length
@@ -397,7 +402,7 @@ def render(
         Layout(
             Panel(
                 lines_view(state, ruler, per_side),
-                title=f"{title}: parallel lines",
+                title=f"{title}: {'parallel lines' if _has_lines(state) else 'step lengths'}",
                 border_style="blue",
             )
         ),

@@ -117,6 +117,7 @@ def test_without_a_step_length_target_no_empty_track(make_steps: Any) -> None:
     assert "63.0 cm" in text and "54.0 cm" in text
     assert "┃" not in text and "15 cm" not in text  # no target line, no ±15 cm scale
     assert "on target" not in text  # nor a row of dashes for the share on target
+    assert "live: step lengths" in text and "parallel lines" not in text  # no lines to name
 
 
 def test_metronome_shows_its_rate_and_the_bell_clicks_each_beat() -> None:
