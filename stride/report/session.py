@@ -294,7 +294,10 @@ def _summary_tables(page: Page, data: SessionData) -> None:
         page.text(f"Reading the recording: {note}.", "note")
     rows = _summary_rows(s)
     if not rows:  # a few seconds, every step flagged: no table of headings alone
-        page.text("No step was measured: the steps found are all flagged (see the timeline).")
+        if data.steps and all(r["flags"] for r in data.steps):
+            page.text("No step was measured: the steps found are all flagged (see the timeline).")
+        elif data.steps:  # summary.json edited or damaged
+            page.text("The session's summary has no figure per side (summary.json).", "note")
         return
     page.heading("Summary")
     page.table(("", "left", "right"), rows)
