@@ -298,7 +298,9 @@ def test_report_survives_wrong_types_in_summary_and_missing_columns(tmp_path: Pa
     run = _stride("report", str(session), "--out", str(out))
     assert run.returncode == 0, run.stderr
     html = out.read_text()
-    assert "Session report: s" in html and html.count('<img class="plot"') == 4
+    assert "Session report: s" in html and "has no figure per side" in html
+    # no stride times: no empty stride-time plot (the step lengths, symmetry and timeline)
+    assert html.count('<img class="plot"') == 3 and "rolling CV" not in html
 
 
 def test_report_steps_table_without_required_columns_is_one_line(tmp_path: Path) -> None:

@@ -292,8 +292,15 @@ def _summary_tables(page: Page, data: SessionData) -> None:
         page.text("The derived tables were missing: this report analysed the recording.", "muted")
     for note in data.notes:  # damage skipped, a session cut short: beside the figures
         page.text(f"Reading the recording: {note}.", "note")
+    rows = _summary_rows(s)
+    if not rows:  # a few seconds, every step flagged: no table of headings alone
+        if data.steps and all(r["flags"] for r in data.steps):
+            page.text("No step was measured: the steps found are all flagged (see the timeline).")
+        elif data.steps:  # summary.json edited or damaged
+            page.text("The session's summary has no figure per side (summary.json).", "note")
+        return
     page.heading("Summary")
-    page.table(("", "left", "right"), _summary_rows(s))
+    page.table(("", "left", "right"), rows)
     sym = _symmetry_rows(s)
     if sym:
         page.table(("symmetry", "symmetry index (SI)", "ratio left/right"), sym)
@@ -316,15 +323,14 @@ def _curves(
     tol: float | None,
     changes: list[float],
 ) -> None:
+    """The plots over time, each only where it has a point to draw (no empty axes)."""
     t = {side: _side(steps, side, "ic_s") for side in "LR"}
-    page.heading("Step length against the target" if tgt is not None else "Step length")
-    page.plot(
-        plots.step_lengths(
-            t, {sd: _side(steps, sd, "step_length_m") for sd in "LR"}, tgt, tol, changes
-        ),
-        "step length per side over time",
-    )
-    page.heading("Symmetry over time")
+    lengths = {sd: _side(steps, sd, "step_length_m") for sd in "LR"}
+    if _drawn(lengths):
+        page.heading("Step length against the target" if tgt is not None else "Step length")
+        page.plot(
+            plots.step_lengths(t, lengths, tgt, tol, changes), "step length per side over time"
+        )
     all_t = np.array([r["ic_s"] for r in steps])
     si = {
         f"{name} SI": rolling_symmetry(_unflagged(steps, key), key, WINDOW_STRIDES)
@@ -334,13 +340,23 @@ def _curves(
             ("stance", "stance_s"),
         )
     }
-    page.plot(plots.symmetry_over_time(all_t, si, NORMAL_SI, changes), "rolling symmetry indices")
-    page.heading("Stride-time variability")
+    if _drawn(si):
+        page.heading("Symmetry over time")
+        page.plot(
+            plots.symmetry_over_time(all_t, si, NORMAL_SI, changes), "rolling symmetry indices"
+        )
     strides = _unflagged(steps, "stride_time_s")
-    page.plot(
-        plots.variability(t, {sd: _side(strides, sd, "stride_time_s") for sd in "LR"}, changes),
-        "stride time and rolling CV per side",
-    )
+    stride_times = {sd: _side(strides, sd, "stride_time_s") for sd in "LR"}
+    if _drawn(stride_times):
+        page.heading("Stride-time variability")
+        page.plot(
+            plots.variability(t, stride_times, changes), "stride time and rolling CV per side"
+        )
+
+
+def _drawn(series: dict[str, NDArray[np.float64]]) -> bool:
+    """Whether any of the series has a finite value to draw."""
+    return any(bool(np.isfinite(v).any()) for v in series.values())
 
 
 def _timeline(page: Page, steps: list[dict[str, Any]], meta: dict[str, Any]) -> None:

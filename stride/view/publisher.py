@@ -75,7 +75,7 @@ class ViewServer:
         except ImportError as err:
             raise InputError(
                 f"--view needs the web server library aiohttp ({err.name or err} is missing)",
-                fix="pip install 'stride[view]'",
+                fix='install the view extra from the stride checkout: pip install ".[view]"',
             ) from None
         loop = asyncio.new_event_loop()
         ready: concurrent.futures.Future[int] = concurrent.futures.Future()

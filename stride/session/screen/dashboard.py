@@ -151,6 +151,11 @@ def _lengths_view(state: SessionState, per_side: int) -> Text:
     return out
 
 
+def _has_lines(state: SessionState) -> bool:
+    """Whether there is a step-length target to draw the landings against."""
+    return state.target is not None and state.target.step_length_m is not None
+
+
 def lines_view(state: SessionState, width: int = 41, per_side: int = 8) -> Text:
     """The last steps of each foot against the parallel lines: landing error in cm, the
     newest at the bottom; on target a dot, off target a cross. Without a step-length
@@ -248,10 +253,11 @@ def figures_view(state: SessionState, roll: Rolling, rows: int | None = None) ->
     def row(label: str, left: str = "", right: str = "", si: float | None = None) -> None:
         line = Text(f"{label:<12}{left:>8}{right:>8}")
         if si is not None or label in ("step length", "step time", "stance", "loading"):
-            style = _sym_style(si, tol)
-            line.append("     —" if si is None else f"{si:+6.1f}", style=style)
-            if si is not None:  # within the normal range or not: a shape, not only colour
-                line.append(f" {ON_TICK if abs(si) <= tol else OFF_TICK}", style=style)
+            shown = None if si is None else round(si, 1)  # judged as shown: -9.53 is -9.5 ✓
+            style = _sym_style(shown, tol)
+            line.append("     —" if shown is None else f"{shown:+6.1f}", style=style)
+            if shown is not None:  # within the normal range or not: a shape, not only colour
+                line.append(f" {ON_TICK if abs(shown) <= tol else OFF_TICK}", style=style)
         lines.append((label, line))
 
     def pct(x: float | None) -> str:
@@ -396,7 +402,7 @@ def render(
         Layout(
             Panel(
                 lines_view(state, ruler, per_side),
-                title=f"{title}: parallel lines",
+                title=f"{title}: {'parallel lines' if _has_lines(state) else 'step lengths'}",
                 border_style="blue",
             )
         ),

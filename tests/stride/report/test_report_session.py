@@ -112,6 +112,27 @@ def test_session_without_steps_still_reports(session_dir: Path, tmp_path: Path) 
     assert "No steps were found" in text and "<img" not in text
 
 
+def test_a_session_with_no_step_measured_has_no_empty_table_or_plot(
+    session_dir: Path, tmp_path: Path
+) -> None:
+    """A few seconds of walking (every step flagged: no trusted earlier contact) once gave
+    a "Summary" table of headings alone and three empty axes; what does not apply is left
+    out and said once, the timeline of the steps found stays."""
+    with (session_dir / "steps.csv").open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(("side", "ic_s", "fc_s", "step_length_m", "stride_time_s", "flags"))
+        for i in range(5):
+            ic = 0.5 + 0.6 * i
+            w.writerow(("LR"[i % 2], f"{ic:.2f}", f"{ic + 0.7:.2f}", "", "", "start"))
+    (session_dir / "summary.json").write_text('{"steps": 5}')
+    text = session_report(session_dir, tmp_path / "r.html").read_text()
+    assert "<th>left</th>" not in text  # no table of headings alone
+    plots = re.findall(r'<img class="plot" alt="([^"]+)"', text)
+    assert plots == ["stance periods and flagged steps"]
+    assert "No step was measured" in text
+    assert "Symmetry over time" not in text and "Stride-time variability" not in text
+
+
 def test_garbage_values_in_steps_csv_become_missing(tmp_path: Path) -> None:
     p = tmp_path / "steps.csv"
     p.write_text(

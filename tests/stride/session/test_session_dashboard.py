@@ -117,6 +117,7 @@ def test_without_a_step_length_target_no_empty_track(make_steps: Any) -> None:
     assert "63.0 cm" in text and "54.0 cm" in text
     assert "┃" not in text and "15 cm" not in text  # no target line, no ±15 cm scale
     assert "on target" not in text  # nor a row of dashes for the share on target
+    assert "live: step lengths" in text and "parallel lines" not in text  # no lines to name
 
 
 def test_metronome_shows_its_rate_and_the_bell_clicks_each_beat() -> None:
@@ -286,3 +287,19 @@ def test_the_figures_name_the_strides_they_are_over(make_steps: Any) -> None:
     row = next(line for line in screen(s).splitlines() if "on target" in line)
     assert re.search(r"on target +100 % +100 %", row), row
     assert s.within_share()["R"] == pytest.approx(0.5, abs=0.05)  # the session's share
+
+
+def test_a_symmetry_index_is_judged_as_it_is_shown(make_steps: Any) -> None:
+    """The tick or cross goes with the one-decimal SI beside it: a replay once showed
+    "loading -9.5 ✗" under the legend "✓ |SI| ≤ 9.5 %" (its SI was -9.53)."""
+    from dataclasses import replace
+
+    from stride.session.screen.dashboard import figures_view
+
+    s = SessionState(Target(step_length_m=0.60))
+    s.add_steps(make_steps(40, left=0.60, right=0.60), host_t=9.9)
+    roll = replace(s.rolling(), si_loading=-9.53, si_step_length=9.549, si_stance=9.551)
+    rows = {line[:12].strip(): line for line in figures_view(s, roll).plain.splitlines()}
+    assert rows["loading"].endswith("-9.5 ✓")
+    assert rows["step length"].endswith("+9.5 ✓")
+    assert rows["stance"].endswith("+9.6 ✗")
