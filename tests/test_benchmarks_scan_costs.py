@@ -53,3 +53,12 @@ def test_clock_costs_reports_the_foot_and_its_faults(
     assert got["foot_ms"] > 0 and got["foot_scan_ms"] > 0
     assert got["feet_cpu_1t_65536"] > 0 and got["feet_cpu_2t_65536"] > 0
     assert got["first_scan_faults"] >= 0 and got["fault_us"] > 0
+
+
+def test_scan_compile_passes_reports_numba_passes_and_sizes() -> None:
+    """docs/performance.md's "Where the contact scan's own compile goes": a cold compile of
+    the scan in a fresh process, numba's passes and the compiled function's size."""
+    r = json.loads(_run("scan_compile_passes.py", "--dtype", "int16", "--json"))
+    assert r["cpu_s"] > 0
+    assert {"nopython_type_inference", "native_lowering"} <= set(r["passes_s"])
+    assert r["blocks"] > 100 and r["statements"] > r["blocks"] and r["typed_variables"] > 100
