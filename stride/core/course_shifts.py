@@ -13,7 +13,7 @@ laws argue about 2 nats a pass for the reading they were learnt from, whichever 
 Moved in every turn at once, the counts move together (every pass a step shorter, every
 turn a step longer, or the reverse), so their laws, learnt again, argue the same for the
 shifted reading: what tells the two apart is only the evidence of the steps that change
-kind, one a turn. So the odds of every turn a step off at its start (or at its end)
+kind, one in each turn. So the odds of every turn a step off at its start (or at its end)
 against the reading are the product of those steps' likelihood ratios, under the same
 laws the ends' probability is taken under, and a pass is only as sure of its ends as the
 reading is of its turns' starts and ends together (:func:`turn_end_probabilities`).
