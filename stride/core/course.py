@@ -305,7 +305,7 @@ def course_passes(
     ends, moved = settle_edges(model.passes, model.closed, table["step_time_s"], p.slow_factor)
     for k, (i, j) in enumerate(ends):
         rows, missing = np.arange(i, j, dtype=np.int64), bool(broken[i:j].any())
-        span, sure = (float(ic[max(i - 1, 0)]), float(ic[j - 1])), model.confidence[k]
+        span, sure = (float(ic[max(i - 1, 0)]), float(ic[j - 1])), model.ends_probability(k)
         out.append(Pass(rows, *span, model.closed[k], missing, sure, None, None, gaps[k], moved[k]))
     if out:
         out[-1] = replace(

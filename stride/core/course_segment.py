@@ -33,6 +33,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from stride.core.course_shifts import turn_end_probabilities
+
 #: a step's evidence of turning is bounded: one step, however slow (a freeze of gait, a
 #: stumble), is never worth more than this many nats, so it cannot make a turn alone
 MAX_STEP_EVIDENCE = 10.0
@@ -78,6 +80,15 @@ class Segmentation:
     #: for each pass, how much likelier (nats) the session is under this reading than under
     #: the likeliest rival reading without that pass (inf: every rival has it)
     rival_gap: list[float] | None = None
+    #: the probability that the turns begin, and that they end, where this reading has them,
+    #: against every turn a step off at that end (:mod:`stride.core.course_shifts`)
+    turn_ends: tuple[float, float] = (1.0, 1.0)
+
+    def ends_probability(self, k: int) -> float:
+        """The probability that pass ``k`` has exactly its ends (``confidence``) and that
+        the turns either side of it are not, all of them, a step off at its side."""
+        begin, end = self.turn_ends
+        return self.confidence[k] * (begin if self.closed[k] else 1.0) * (end if k else 1.0)
 
 
 def step_evidence(
@@ -358,7 +369,10 @@ def segment_course(
         if passes
         else (0.0, None)
     )
-    return Segmentation(passes, closed, confidence, shut_p, shut_steps, float(total))
+    turn_ends = turn_end_probabilities(evidence, segs, turn_steps)  # every turn a step off
+    return Segmentation(
+        passes, closed, confidence, shut_p, shut_steps, float(total), turn_ends=turn_ends
+    )
 
 
 def end_uncertain(closed_probability: float | None, sure: float) -> bool:
