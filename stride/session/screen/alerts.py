@@ -29,6 +29,10 @@ TREADMILL_LOST = (
 #: A belt the treadmill (or the box's encoder) reports at or below this speed is stopped.
 STOPPED_MPS = 0.05
 
+#: The box counts as silent after this long without bytes (session seconds; a replay's:
+#: the recording's seconds without a frame, where no bytes that fail to decode came).
+BOX_SILENT_S = 2.0
+
 
 def fmt_clock(seconds: float) -> str:
     """``mm:ss`` (``h:mm:ss`` from an hour): the session's clock, a replay's in the recording."""
@@ -108,6 +112,10 @@ def _no_steps_why(state: SessionState, damaged: bool, keys: bool | None) -> str:
             return "the box's data was damaged"
         if h.decoder_stalled:
             return "the box's bytes do not decode"
+        # the recording holds nothing from the box since (the outage it is in is said once
+        # the replay reaches its end: the reopened port's mark)
+        if (state.recording_s or 0.0) - h.stalled_since >= BOX_SILENT_S:
+            return "the sensor box was unplugged or not answering then"
         return belt_stopped(state, keys=False) or "no walking recorded"
     if not h.box_connected:
         return "the sensor box is unplugged"

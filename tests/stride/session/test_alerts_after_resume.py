@@ -139,6 +139,25 @@ def test_a_replay_counts_from_the_belts_start_in_the_recording() -> None:
     st.recording_s = 30.0
     st.resume("the belt started", 1234.0)  # the session's clock: not what a replay counts
     st.recording_s = 36.0
+    st.health.stalled_since = 35.9  # frames decoded up to then: the box was there
     assert no_steps(st, 9999.0) == (
         "No steps in the recording from 00:30 (the belt started) to 00:36 - no walking recorded"
     )
+
+
+def test_a_replay_names_the_boxs_silence_before_it_reaches_the_reopened_port() -> None:
+    """A replay learns of the box's time away (the reopened port's mark) at its end; until
+    then, no frame for seconds of the recording is the box's silence, not "no walking"."""
+    st = SessionState(None)
+    st.recording_s = 25.0
+    st.add_steps([{"side": "L", "ic_s": 24.0}], host_t=0.0)
+    st.health.stalled_since = 25.5  # the last frame decoded
+    st.recording_s = 27.0
+    assert no_steps(st, 0.0) == ""
+    st.recording_s = 31.0
+    assert no_steps(st, 0.0) == (
+        "No steps in the recording from 00:25 to 00:31 - the sensor box was unplugged or not "
+        "answering then"
+    )
+    st.health.stalled_since = 30.0  # frames again: the walker is not walking
+    assert no_steps(st, 0.0).endswith("- no walking recorded")
