@@ -62,6 +62,8 @@ class HealthWatch:
         self._restarts = 0
         #: The belt's last known speed was a stopped belt's (its start is a resumption).
         self._belt_stopped = False
+        #: The frame count while the decoder was stalled, until frames decode again.
+        self._stalled_at_frames: int | None = None
         #: Why step lengths stay empty (said once), None while a belt speed is measured.
         self.no_belt_speed: str | None = None
 
@@ -116,6 +118,11 @@ class HealthWatch:
         at = st.recording_s
         stalled_at, pending = (wall, s.pending) if at is None else (at, 0)
         h.decoder_stalled = self.stall.update(stalled_at, h.frames, s.box_bytes, pending)
+        if h.decoder_stalled:
+            self._stalled_at_frames = h.frames
+        elif self._stalled_at_frames is not None and h.frames > self._stalled_at_frames:
+            self._stalled_at_frames = None  # frames again (not the analysis lagging)
+            st.resume("the box's frames decoded again", now)
         h.stalled_since = self.stall.since
         belt = s.belt
         if belt is not None:

@@ -161,3 +161,23 @@ def test_a_replay_names_the_boxs_silence_before_it_reaches_the_reopened_port() -
     )
     st.health.stalled_since = 30.0  # frames again: the walker is not walking
     assert no_steps(st, 0.0).endswith("- no walking recorded")
+
+
+def test_bytes_decoding_again_give_the_walker_time_to_walk(make_steps: Any) -> None:
+    """The box's bytes stopped decoding (another baud rate for a while), then decode again:
+    the walker was asked about at once, with the seconds of the stall."""
+    s = FakeSession()
+    st, watch, echo = s.state, HealthWatch(s), StderrAlerts(io.StringIO())  # type: ignore[arg-type]
+    st.add_steps(make_steps(2, left=0.6, right=0.6), host_t=10.0)
+    run(s, watch, echo, 0.0, 10.0)
+    watch.stall.update = lambda *a: True  # type: ignore[method-assign]
+    run(s, watch, echo, 10.25, 20.0)
+    assert no_steps(st, 20.0) == "No steps for 10 s - the box's bytes do not decode"
+    watch.stall.update = lambda *a: False  # type: ignore[method-assign]
+    run(s, watch, echo, 20.25, 22.0)  # not stalled, but no frame yet (the analysis lagging)
+    s.pipeline.counters = lambda: {"frames": 1200}  # frames again
+    run(s, watch, echo, 22.25, 27.0)
+    assert no_steps(st, 27.0) == ""
+    assert no_steps(st, 27.25) == (
+        "No steps for 5 s since the box's frames decoded again - is the walker on the belt?"
+    )
