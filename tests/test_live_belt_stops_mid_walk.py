@@ -32,7 +32,9 @@ def console(sim: SimDevices, t0: float, done: threading.Event) -> None:
 
 @pytest.mark.slow
 @pytest.mark.stride_sim(seed=5, speed="3.6kmh", speedup=5.0)
-def test_a_belt_stopped_mid_walk_is_standing_not_strides(stride_sim: SimDevices) -> None:
+def test_a_belt_stopped_mid_walk_is_standing_not_strides(
+    stride_sim: SimDevices, capsys: pytest.CaptureFixture[str]
+) -> None:
     # the world waits for the session (opening it can take seconds on a busy machine): the
     # console's times count from the session's start
     stride_sim.hold_until_opened()
@@ -78,3 +80,10 @@ def test_a_belt_stopped_mid_walk_is_standing_not_strides(stride_sim: SimDevices)
     for side in "LR":
         assert summary[side]["stance_s"]["mean"] < 0.8
         assert summary["variability"]["stride_time_cv"][side] < 5.0
+    # stderr (no dashboard) named the stopped belt, and cleared it once the belt moved: the
+    # walker, who walked again within a second or two of the start, was never asked about
+    # (it was, with the seconds of the stop: "no steps for 12 s - is the walker on the belt?")
+    said = [line for line in capsys.readouterr().err.splitlines() if "no steps" in line]
+    assert said[0].startswith("stride: note: no steps for 5 s - the treadmill's belt is stopped")
+    assert said[1].startswith("stride: note: cleared: no steps for ")
+    assert "belt is stopped" in said[1] and not any("walker" in line for line in said), said

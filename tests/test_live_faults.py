@@ -23,6 +23,7 @@ from sim.harness import SimDevices
 from stride.core.targets import Target
 from stride.session.live import Session
 from stride.session.run import LiveArgs, run_live
+from stride.session.screen.alerts import current_alerts
 from stride.session.screen.dashboard import render
 
 Frames = list[tuple[float, str]]
@@ -79,9 +80,11 @@ def test_box_unplugged_and_replugged(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], stride_sim: SimDevices
 ) -> None:
     seen: dict[str, int] = {}
+    quiet: list[str] = []  # the "no steps" alert at each refresh
 
     def script(session: Session) -> bool:
         st = session.state
+        quiet.extend(a.text for a in current_alerts(st, st.now()) if a.kind == "no-steps")
         if "unplugged_at" not in seen:
             if st.steps_total >= 8:  # walking, steps on screen: pull the cable for 8 s
                 seen["unplugged_at"] = st.steps_total
@@ -101,6 +104,10 @@ def test_box_unplugged_and_replugged(
     unplugged = [t for t, text in frames if "UNPLUGGED" in text]
     assert unplugged, "the dashboard never said the box was unplugged"
     assert any(t > max(unplugged) and "box connected" in text for t, text in frames)
+    # no steps while the box was away, for that reason; once it is back, the walker (who
+    # never stopped) is not asked about: the seconds count from the box's return
+    assert any(q.endswith("- the sensor box is unplugged") for q in quiet)
+    assert not any("walker" in q for q in quiet), quiet
     # the strides across the outage are flagged, not measured: `gap`, or `edge` where the
     # box came back with a new HELLO and a foot's first contact after it opens no stride
     later = doc["steps"][seen["unplugged_at"] :]  # the steps after the cable was pulled

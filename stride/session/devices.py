@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 from devices.registry import parse_treadmill_spec
 from devices.timebase import Clock
 from devices.transport import Gap, ReconnectingPort
+from stride.session.screen.alerts import BOX_SILENT_S
 from stride.session.sources import PortReader
 from stride.session.state import SessionState
 from stride.session.treadmill import TreadmillBelt
-
-#: The box counts as silent after this long without bytes (session seconds).
-BOX_SILENT_S = 2.0
 
 
 @dataclass

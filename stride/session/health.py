@@ -20,7 +20,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from stride.ingest.belt_source import BOX
-from stride.session.screen.alerts import fmt_clock
+from stride.session.screen.alerts import STOPPED_MPS, fmt_clock
 from stride.session.stats import RateMeter, StallWatch, rss_mb
 
 if TYPE_CHECKING:
@@ -60,6 +60,10 @@ class HealthWatch:
         self.skip_rate = RateMeter()
         self._published = 0.0
         self._restarts = 0
+        #: The belt's last known speed was a stopped belt's (its start is a resumption).
+        self._belt_stopped = False
+        #: The frame count while the decoder was stalled, until frames decode again.
+        self._stalled_at_frames: int | None = None
         #: Why step lengths stay empty (said once), None while a belt speed is measured.
         self.no_belt_speed: str | None = None
 
@@ -105,12 +109,20 @@ class HealthWatch:
             h.latency_p99_ms = s.latency.percentile(99)
         h.box_errors = s.pipeline.box_errors()
         if s.box_connected is not None:
+            was_connected = h.box_connected
             h.box_connected, h.box_message = s.box_connected()
+            if h.box_connected and not was_connected:
+                st.resume("the sensor box came back", now)
         # a replay's seconds are those its analysis has reached: chunks waiting do not hide
         # a stall there (live, they mean the analysis is behind)
         at = st.recording_s
         stalled_at, pending = (wall, s.pending) if at is None else (at, 0)
         h.decoder_stalled = self.stall.update(stalled_at, h.frames, s.box_bytes, pending)
+        if h.decoder_stalled:
+            self._stalled_at_frames = h.frames
+        elif self._stalled_at_frames is not None and h.frames > self._stalled_at_frames:
+            self._stalled_at_frames = None  # frames again (not the analysis lagging)
+            st.resume("the box's frames decoded again", now)
         h.stalled_since = self.stall.since
         belt = s.belt
         if belt is not None:
@@ -127,6 +139,11 @@ class HealthWatch:
         # one assignment: the screen's thread reads it at any moment, and must never see
         # the driven treadmill's figure on its way to being replaced by the encoder's
         st.belt_mps = shown
+        if shown is not None:  # a speed unknown for a while neither stops nor starts it
+            stopped = abs(shown) <= STOPPED_MPS
+            if self._belt_stopped and not stopped:
+                st.resume("the belt started", now)
+            self._belt_stopped = stopped
         s.peak_rss_mb = max(s.peak_rss_mb, rss_mb())
         self._say(c.get("restarts", 0), h.csv_lines)
 

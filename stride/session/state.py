@@ -138,6 +138,15 @@ class SessionState:
         self.last_step_recording_s: float | None = None
         #: A replay's last stretch without the box (its port reopened), in the recording's s.
         self.recorded_outage: tuple[float, float] | None = None
+        #: When steps could come again after they could not (the belt started moving after
+        #: standing still, the box came back after being lost, its bytes decoded to frames
+        #: again after a stall): the session's clock, a replay's recording seconds, and what
+        #: happened. "No steps" counts from the later of it and the last step: the walker
+        #: gets the seconds to walk again that the start gives, and is never blamed for the
+        #: time the belt or the box was away.
+        self.resumed_host_t: float | None = None
+        self.resumed_recording_s: float | None = None
+        self.resumed_by = ""
         #: The walker's view's address (``--view``), shown on the dashboard.
         self.view_url: str | None = None
 
@@ -185,6 +194,15 @@ class SessionState:
             if at is None:
                 at = self.elapsed_s if self.recording_s is None else self.recording_s
             self.events.append({"elapsed_s": round(at, 3), "event": message})
+
+    def resume(self, what: str, host_t: float) -> None:
+        """Steps can come again from now: ``host_t`` on the session's clock (a replay's
+        moment in the recording is its ``recording_s``); ``what`` made them possible ("the
+        belt started")."""
+        with self.lock:
+            self.resumed_host_t = host_t
+            self.resumed_recording_s = self.recording_s
+            self.resumed_by = what
 
     # -- readers -------------------------------------------------------------------------
     def within_share(self) -> dict[str, float | None]:

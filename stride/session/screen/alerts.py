@@ -29,6 +29,10 @@ TREADMILL_LOST = (
 #: A belt the treadmill (or the box's encoder) reports at or below this speed is stopped.
 STOPPED_MPS = 0.05
 
+#: The box counts as silent after this long without bytes (session seconds; a replay's:
+#: the recording's seconds without a frame, where no bytes that fail to decode came).
+BOX_SILENT_S = 2.0
+
 
 def fmt_clock(seconds: float) -> str:
     """``mm:ss`` (``h:mm:ss`` from an hour): the session's clock, a replay's in the recording."""
@@ -40,16 +44,30 @@ def fmt_clock(seconds: float) -> str:
     )
 
 
-def no_steps_for(state: SessionState, now: float) -> float | None:
-    """Seconds without a step (since the start if none came yet), once ``NO_STEPS_S`` or
-    more have passed; None before that and after the session ended. A replay counts the
-    recording's seconds (those its analysis has reached), whatever its ``--speed``."""
+def quiet_since(state: SessionState) -> tuple[float | None, str]:
+    """Since when no step came, and what happened then ("" for the last step or the start):
+    the last step (the start if none came yet), or, where later, the moment steps could
+    come again (:meth:`SessionState.resume`: the belt started, the box came back). The
+    session's clock; a replay's: the recording's seconds."""
     if state.recording_s is not None:
-        now = state.recording_s
         since: float | None = state.last_step_recording_s or 0.0
+        resumed = state.resumed_recording_s
     else:
         since = state.last_step_host_t
         since = since if since is not None else state.started_host_t
+        resumed = state.resumed_host_t
+    if resumed is not None and (since is None or resumed > since):
+        return resumed, state.resumed_by
+    return since, ""
+
+
+def no_steps_for(state: SessionState, now: float) -> float | None:
+    """Seconds without a step (:func:`quiet_since`), once ``NO_STEPS_S`` or more have
+    passed; None before that and after the session ended. A replay counts the recording's
+    seconds (those its analysis has reached), whatever its ``--speed``."""
+    if state.recording_s is not None:
+        now = state.recording_s
+    since, _ = quiet_since(state)
     if since is None or now - since < NO_STEPS_S or state.finished:
         return None
     return now - since
@@ -88,12 +106,16 @@ def _no_steps_why(state: SessionState, damaged: bool, keys: bool | None) -> str:
     h = state.health
     if state.replay:  # what the recording holds then, nothing to do now
         out = state.recorded_outage
-        if out is not None and out[1] > (state.last_step_recording_s or 0.0):
+        if out is not None and out[1] > (quiet_since(state)[0] or 0.0):
             return "the sensor box was unplugged or not answering then"
         if damaged:
             return "the box's data was damaged"
         if h.decoder_stalled:
             return "the box's bytes do not decode"
+        # the recording holds nothing from the box since (the outage it is in is said once
+        # the replay reaches its end: the reopened port's mark)
+        if (state.recording_s or 0.0) - h.stalled_since >= BOX_SILENT_S:
+            return "the sensor box was unplugged or not answering then"
         return belt_stopped(state, keys=False) or "no walking recorded"
     if not h.box_connected:
         return "the sensor box is unplugged"
@@ -162,11 +184,12 @@ def current_alerts(state: SessionState, now: float, *, keys: bool | None = None)
     quiet = no_steps_for(state, now)
     if quiet is not None:
         why = _no_steps_why(state, damaged, keys)
+        by = quiet_since(state)[1]
         if state.recording_s is not None:
-            since = fmt_clock(state.recording_s - quiet)
+            since = fmt_clock(state.recording_s - quiet) + (f" ({by})" if by else "")
             text = f"No steps in the recording from {since} to {fmt_clock(state.recording_s)}"
         else:
-            text = f"No steps for {quiet:.0f} s"
+            text = f"No steps for {quiet:.0f} s" + (f" since {by}" if by else "")
         out.append(Alert("warning", f"{text} - {why}", "no-steps"))
     roll = state.rolling()
     si = roll.si_step_length

@@ -79,6 +79,7 @@ def test_a_stopped_belt_is_named_with_how_to_start_it() -> None:
     s.health.treadmill, s.health.treadmill_can_start = None, True  # the box's encoder
     assert "stopped (0 km/h): start it at the treadmill's console" in texts(s, 6.0)
     s.recording_s = 6.0  # the recording's seconds, whatever the session's clock says
+    s.health.stalled_since = 5.9  # its frames decoded up to then: the box was there
     assert texts(s, 60.0) == "No steps in the recording from 00:00 to 00:06 - the belt was stopped"
     s.recording_s = None
     for moving_or_unknown in (0.8, None):
