@@ -34,14 +34,17 @@ done, in a process of its own that the command does not wait for
 with a core idle starts that compile beside it (:func:`prepare_analysis`).
 
 The helper ends its process as soon as its share is compiled (:func:`main`): the command
-waits for that, and the interpreter's teardown after a compile took 0.5-0.9 s.
+waits for that, and the interpreter's teardown after a compile took 0.5-0.9 s. It runs in
+a session of its own: Linux's autogroup scheduler shares the cores between sessions first,
+so in the command's session it would split the command's share instead of adding one
+(docs/performance.md, "First run").
 
 A helper that fails, is killed, cannot write the cache, cannot start or is missing
 changes nothing but the time: whatever is not in the cache when the command needs it, the
 command compiles itself; a helper still running after :data:`HELPER_WAIT_S` is ended.
-``STRIDE_FIRST_RUN_HELPER`` chooses: ``auto`` (the default: when a core is idle), ``on``
-or ``off``. Imported only by commands that analyse (``stride --help`` never imports numba
-or numpy).
+``STRIDE_FIRST_RUN_HELPER`` chooses: ``auto`` (the default: on two cores or more, whatever
+the load: :func:`_helper_wanted`), ``on`` or ``off``. Imported only by commands that
+analyse (``stride --help`` never imports numba or numpy).
 """
 
 from __future__ import annotations
@@ -85,7 +88,8 @@ class Helper:
     @classmethod
     def start(cls, task: str, dtype: str = "float64", announce: bool = True) -> Helper:
         """Show the first-run line (unless not ``announce``: :func:`start_early`) and start
-        ``task`` in a helper process when a second core is there to run it."""
+        ``task`` in a helper process, in a session of its own, when a second core is there
+        to run it (:func:`_helper_wanted`)."""
         if announce:
             print(MESSAGE, file=sys.stderr, flush=True)
         if not _helper_wanted():
@@ -93,7 +97,8 @@ class Helper:
         dev = subprocess.DEVNULL
         try:
             proc = subprocess.Popen(
-                _helper_command(task, dtype), stdin=dev, stdout=dev, stderr=dev, cwd=_stride_root()
+                _helper_command(task, dtype), stdin=dev, stdout=dev, stderr=dev,
+                cwd=_stride_root(), start_new_session=True,
             )  # fmt: skip
         except OSError:  # no process to be had (limits, memory): compile everything here
             return cls(None, announce)
@@ -177,11 +182,24 @@ def _stride_root() -> str:
 
 def _helper_wanted() -> bool:
     """Whether a first run starts a helper: as ``STRIDE_FIRST_RUN_HELPER`` says (``on``,
-    ``off``), or by default (``auto``, or anything else) when a core is idle."""
+    ``off``), or by default (``auto``, or anything else) on two cores or more, whatever
+    the load. Under other sessions' load (1-4 CPU hogs, the load average 7-11) the
+    helper in its own session never made a first run slower; the load average, which
+    counts every session's processes alike, did not tell when it would."""
+    return _choice(_cores() >= 2)
+
+
+def _whole_wanted() -> bool:
+    """Whether a later run starts a whole record's steps kernel compiling beside it
+    (:func:`start_whole`, nothing waits for it): as ``STRIDE_FIRST_RUN_HELPER`` says, or
+    by default when a core is idle (:func:`idle_core`)."""
+    return _choice(idle_core())
+
+
+def _choice(default: bool) -> bool:
+    """``STRIDE_FIRST_RUN_HELPER``'s ``on`` or ``off``, else ``default``."""
     choice = os.environ.get(HELPER_ENV, "auto").strip().lower()
-    if choice in ("on", "off"):
-        return choice == "on"
-    return idle_core()
+    return choice == "on" if choice in ("on", "off") else default
 
 
 def _cores() -> int:
@@ -193,12 +211,10 @@ def _cores() -> int:
 
 
 def idle_core() -> bool:
-    """Whether a second core is likely idle (for a first run's helper, and for ``stride
-    analyze``'s two feet side by side): two or more cores, and a 1-minute load
-    average leaving at least half of one free (on 2 cores: at most 1.5; at load 1.1 a
-    helper cut a session's compile from 18.1 s to 14.5 s). On a busy machine a helper
-    gains nothing (its process competes for the same cores; with Linux's autogroup
-    scheduling, for the same share as this one) and costs its own start-up."""
+    """Whether a second core is likely idle (for ``stride analyze``'s two feet side by
+    side, and a later run's compile of :func:`start_whole`): two or more cores, and a
+    1-minute load average leaving at least half of one free (on 2 cores: at most 1.5).
+    Not for a first run's helper (:func:`_helper_wanted`)."""
     cores = _cores()
     if cores < 2:
         return False
@@ -265,7 +281,7 @@ def prepare_analysis(path: Path, early: Helper | None = None) -> Helper:
         return Helper(None)
     if analysis_kernels_ready(dtype) and (not path.is_dir() or reading_kernels_ready()):
         early.stop()  # started on a wrong guess: its kernels are there
-        if not whole_kernel_ready() and _helper_wanted():
+        if not whole_kernel_ready() and _whole_wanted():
             start_whole(dtype)  # on the idle core; this command makes its rows without it
         return Helper(None)
     if early.proc is None:
