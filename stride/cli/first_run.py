@@ -2,8 +2,8 @@
 
 numba compiles each kernel on the first run after an install and caches it; one process
 compiles one kernel at a time. When some kernel a command needs is neither compiled nor
-cached and the machine has a second core idle, the command says so ("preparing the analysis
-kernels for their first use") and starts one helper process (``python -m
+cached, the command says so ("preparing the analysis kernels for their first use") and,
+on two cores or more, starts one helper process (``python -m
 stride.cli.first_run TASK DTYPE``) that compiles a share of them into numba's cache, while
 the command compiles the rest; the command then waits for the helper and loads its share
 from the cache. The shares:
