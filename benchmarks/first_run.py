@@ -56,6 +56,11 @@ from analyze_speed import add_work_option, simulate, stride_cmd
 DEMO = ["demo", "--no-ui", "--no-record", "--no-history", "--duration", "12"]
 
 
+def commands(session: Path) -> dict[str, list[str]]:
+    """The two commands every mode times: the demo, and ``stride analyze`` of ``session``."""
+    return {"demo": DEMO, "analyze": ["analyze", str(session), "--json"]}
+
+
 def env_for(checkout: Path | None, cache: str, helper: str | None = None) -> dict[str, str]:
     """This checkout's environment (or another checkout's modules first on the path),
     with an empty numba cache (and ``STRIDE_FIRST_RUN_HELPER=helper`` if given)."""
@@ -191,14 +196,13 @@ def pairs(
     one's ``on`` and ``off``, a baseline's ``on``), the order turned each time, under each
     extra load; per command and load, every run's time to its first JSON line and each
     mode's ratios to ``off`` in the same round."""
-    commands = {"demo": DEMO, "analyze": ["analyze", str(session), "--json"]}
     runs: list[dict[str, Any]] = []
     labels = list(modes)
     loads = [(c, w) for c in counts for w in (wheres if c else ["none"])]
     for r in range(repeat):
         for i, (n, where) in enumerate(loads):
             with hogs(n, where):
-                for cmd, args in commands.items():
+                for cmd, args in commands(session).items():
                     k = (r + i) % len(labels)
                     for label in labels[k:] + labels[:k]:
                         checkout, helper = modes[label]
@@ -256,12 +260,11 @@ def split(repeat: int) -> dict[str, Any]:
 def rounds(session: Path, checkouts: dict[str, Path | None], repeat: int) -> dict[str, Any]:
     """Every command of every checkout, interleaved round by round; the best round of
     each (by the time to its first JSON line) and every round's figures."""
-    commands = {"demo": DEMO, "analyze": ["analyze", str(session), "--json"]}
     runs: dict[str, dict[str, list[dict[str, Any]]]] = {
-        name: {c: [] for c in commands} for name in checkouts
+        name: {c: [] for c in commands(session)} for name in checkouts
     }
     for _ in range(repeat):
-        for cmd, args in commands.items():
+        for cmd, args in commands(session).items():
             for name, checkout in checkouts.items():
                 runs[name][cmd].append(timed(args, checkout))
     best = {
