@@ -16,9 +16,13 @@ DFA_SOURCE = "Damouras et al. 2010"
 #: elderly 0.68 +/- 0.14; a shuffled series about 0.5 (Hausdorff et al. 1997).
 DFA_HEALTHY_YOUNG = (0.72, 1.02)
 
-#: Stride-time coefficient of variation of healthy adults, about 2-4 % (docs/gait-metrics.md;
-#: Hausdorff's stride-interval studies).
+#: Stride-time coefficient of variation of healthy adults, about 2-4 % (docs/gait-metrics.md).
+#: Checked on real walkers: the database's stride tables of the 8 healthy controls of
+#: PhysioNet's gaitndd (Hausdorff et al. 2000, J Appl Physiol 88:2045), shipped in
+#: data/physionet, give 1.3-3.5 % a foot, every patient group's median foot above 4 %
+#: (``python benchmarks/stride_cv_controls.py``; tests/test_stride_cv_band.py).
 STRIDE_CV_NORMAL_PCT = (2.0, 4.0)
+STRIDE_CV_SOURCE = "gait-metrics.md; 1.3-3.5 % in the 8 healthy controls of Hausdorff et al. 2000"
 
 #: Cadence of healthy adults, steps/min (Mobilise-D literature ranges, docs/gait-metrics.md).
 CADENCE_NORMAL_SPM = (90.0, 170.0)

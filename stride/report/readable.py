@@ -11,6 +11,7 @@ from stride.core.norms import (
     CADENCE_SOURCE,
     NORMAL_SI,
     STRIDE_CV_NORMAL_PCT,
+    STRIDE_CV_SOURCE,
     SYMMETRY_SOURCE,
 )
 
@@ -69,7 +70,7 @@ CADENCE_NORMAL_TEXT = (
 )
 STRIDE_CV_NORMAL_TEXT = (
     f"healthy adults about {STRIDE_CV_NORMAL_PCT[0]:g}-{STRIDE_CV_NORMAL_PCT[1]:g} % "
-    "(Hausdorff's stride-interval studies; docs/gait-metrics.md)"
+    f"({STRIDE_CV_SOURCE})"
 )
 
 
