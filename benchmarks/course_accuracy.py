@@ -55,8 +55,10 @@ step off throughout whose passes agree better kept, side by side, the same sets)
 2226-2345 (and 283-296 at 10 minutes: main 1373d57, the course code unchanged, the same
 sets; each step table also through a variant measured and not kept, docs/accuracy.md), then
 2346-2465 (and 297-310 at 10 minutes: main 683834b, then a pass's ends' probability with
-every turn a step off at the same end, side by side, the same sets). All of these have now
-been seen: the next held-out seeds are 2466 on (2 minutes) and 311 on (10 minutes).
+every turn a step off at the same end, side by side, the same sets), then 2466-2585 (and
+311-324 at 10 minutes: main acb8c41, the course code unchanged, the same sets). All of
+these have now been seen: the next held-out seeds are 2586 on (2 minutes) and 325 on (10
+minutes).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""Course mode as shipped against two variants, measured and not kept, run by run
-(docs/accuracy.md, "The last closed pass a step off" and "A likelier reading a step off
-throughout").
+"""Course mode as shipped against variants measured and not kept, run by run
+(docs/accuracy.md, "The last closed pass a step off", "A likelier reading a step off
+throughout" and "Cues beyond a step's own time and split").
 
 Not a test. Run: ``python benchmarks/course_variants.py --seeds 1-300 --profiles
 huntington:0.7 [--swing-jitter MS] [--minutes M] --variant
-end-final|end-learning|end-own|step-off``.
+end-final|end-learning|end-own|step-off|quick``.
 
 ``end-final`` and ``end-learning``: a step's reference (:mod:`stride.core.step_ratios`) is
 the median of its foot's walking steps within ``window`` of that foot's steps either side,
@@ -25,6 +25,10 @@ rivals' starts of :func:`~stride.core.course_rivals.rival_starts`, replaces it w
 session is likelier under it at all (course mode as shipped: only a reading of fewer steps
 does; one of merged passes, or of about the same count, when 40 nats likelier), the reading
 replaced kept as a rival.
+
+``quick``: a step-time ratio below 1 weighs as it is in a step's evidence of turning
+(:func:`~stride.core.course_segment.step_evidence` holds it at 1: a step quicker than its
+foot's walking steps weighs as an ordinary walking step), the same Student-t laws.
 
 Each session is simulated once (``stride sim session --overground``) and analysed as
 ``stride analyze`` does; its step table then goes through course mode as shipped and
@@ -58,6 +62,7 @@ from stride.core.course_rivals import (
     rival_gaps,
     rival_starts,
 )
+from stride.core.course_segment import MAX_STEP_EVIDENCE, STEP_TIME_DOF, phase_evidence
 from stride.core.course_shared import Phases
 from stride.core.step_ratios import (
     FootWindows,
@@ -236,9 +241,29 @@ def _step_off(readings_of, ratio, laws, turn_steps, slow_factor, phase=None,
     return replace(seg, rival_gap=rival_gaps(seg, best[1], [*rivals, *replaced]))
 
 
+def _quick_evidence(ratio, walk_spread, turn_mean, turn_spread, feet):  # fmt: skip
+    """``course_stats.turn_evidence`` (its slow path, the same floats) with the step-time
+    ratio held at most at ``turn_mean`` only (the ``quick`` variant)."""
+    ratio = np.asarray(ratio, dtype=float)
+    r = np.minimum(np.where(np.isnan(ratio), 1.0, ratio), turn_mean)
+    nu = STEP_TIME_DOF
+    llr = (
+        np.log(walk_spread / turn_spread)
+        - 0.5 * (nu + 1) * np.log1p(((r - turn_mean) / turn_spread) ** 2 / nu)
+        + 0.5 * (nu + 1) * np.log1p(((r - 1.0) / walk_spread) ** 2 / nu)
+    )
+    ev = np.where(np.isnan(ratio), 0.0, np.clip(llr, -MAX_STEP_EVIDENCE, MAX_STEP_EVIDENCE))
+    for mine, own, spread, centre in feet:
+        ev[mine] += phase_evidence(own, spread, centre)
+    return np.clip(ev, -MAX_STEP_EVIDENCE, MAX_STEP_EVIDENCE) if feet else ev
+
+
 @contextlib.contextmanager
 def variant(kind: str) -> Iterator[None]:
     saved = course.WalkingReadings, course_fit._learn, course.learn_and_segment
+    evidence = course_fit.turn_evidence
+    if kind == "quick":
+        course_fit.turn_evidence = _quick_evidence
     if kind.startswith("end-"):
         EndReadings.learning = kind == "end-learning"
         EndReadings.windows = OwnWindows if kind == "end-own" else EndWindows
@@ -251,6 +276,7 @@ def variant(kind: str) -> Iterator[None]:
         yield
     finally:
         course.WalkingReadings, course_fit._learn, course.learn_and_segment = saved
+        course_fit.turn_evidence = evidence
 
 
 def score(table: object, rows: list[dict[str, str]], readings: list) -> dict[str, object]:
@@ -282,7 +308,7 @@ def main() -> None:
     ap.add_argument("--swing-jitter", type=float, default=0.0, metavar="MS")
     ap.add_argument(
         "--variant",
-        choices=("end-final", "end-learning", "end-own", "step-off"),
+        choices=("end-final", "end-learning", "end-own", "step-off", "quick"),
         default="end-final",
     )
     args = ap.parse_args()
