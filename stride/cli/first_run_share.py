@@ -21,9 +21,7 @@ made, or a helper run by hand) a process compiles its whole walk, as a lone proc
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
-import shutil
 from typing import Any
 
 #: the environment variable naming the claims folder to a helper
@@ -45,11 +43,15 @@ def new_folder() -> str | None:
 def remove_folder(folder: str | None) -> None:
     """The claims folder removed, with its claims."""
     if folder is not None:
+        import shutil
+
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def claim_name(kernel: Any, sig: tuple[Any, ...]) -> str:
     """The claim file's name of this kernel for these argument types."""
+    import hashlib
+
     func = kernel.py_func
     digest = hashlib.sha1(str(sig).encode()).hexdigest()[:16]
     return f"{func.__module__}.{func.__qualname__}-{digest}"
