@@ -419,7 +419,7 @@ def main(argv: list[str]) -> NoReturn:
     helper's analysis share at load 7.5), while the command waits for this process.
     The cyclic collector is off throughout and never turned back on: turned on after a
     compile, its first collection walks the compile's objects (0.45 s after the contact
-    scan's, in one process on a quiet machine)."""
+    scan's, in one process at load 1.7)."""
     gc.disable()
     run_task(argv[0], argv[1])
     sys.stdout.flush()
