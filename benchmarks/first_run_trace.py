@@ -9,7 +9,8 @@ starts (a ``sitecustomize`` module on ``PYTHONPATH``: the command and its first-
 or loaded from the cache the other process filled) in wall seconds from the command's
 start and in CPU seconds, its callees' share included and taken off (``own``). It prints
 each process's timeline: when it started and ended, and every kernel that took at least
-``--min-cpu`` seconds, nested under its caller, ``NEW`` where this process compiled it.
+``--min-cpu`` seconds, nested under its caller, ``NEW`` where this process compiled it,
+and when the command waited for its helper's process (idle there).
 The process that ends last, and on which kernels, is the first run's critical path.
 ``--checkout DIR`` traces another checkout (e.g. ``git archive main | tar -x -C DIR``),
 run in its own folder with this environment's packages.
@@ -70,6 +71,21 @@ class _Finder:
         return spec
 
 sys.meta_path.insert(0, _Finder())
+_waits = []
+
+def _patch_wait():  # the command waiting for its helper's process: idle there
+    import subprocess
+    orig = subprocess.Popen.wait
+    def wait(self, timeout=None):
+        w0 = time.time()
+        try:
+            return orig(self, timeout)
+        finally:
+            if time.time() - w0 > 0.005:
+                _waits.append({"w0": w0, "w1": time.time()})
+    subprocess.Popen.wait = wait
+
+_patch_wait()
 _exit = os._exit
 
 def _traced_exit(code):  # the helper ends without the interpreter's teardown
@@ -87,7 +103,7 @@ def _dump():
     out = os.environ["FIRST_RUN_TRACE_OUT"]
     with open(os.path.join(out, f"{os.getpid()}.json"), "w") as f:
         json.dump({"argv": sys.argv, "t0": _t0, "t1": time.time(),
-                   "cpu": time.process_time(), "recs": _recs}, f)
+                   "cpu": time.process_time(), "recs": _recs, "waits": _waits}, f)
 """
 
 
@@ -125,9 +141,10 @@ def trace(session: Path, helper: str, checkout: Path | None) -> dict[str, Any]:
             }
             for r in sorted(p["recs"], key=lambda r: r["w0"])
         ]  # fmt: skip
+        waits = [[round(w["w0"] - t0, 2), round(w["w1"] - t0, 2)] for w in p.get("waits", [])]
         report["processes"].append({
             "role": role, "start_s": round(p["t0"] - t0, 2), "end_s": round(p["t1"] - t0, 2),
-            "cpu_s": round(p["cpu"], 2), "kernels": kernels,
+            "cpu_s": round(p["cpu"], 2), "kernels": kernels, "waits_s": waits,
         })  # fmt: skip
     report["load_average_1min"] = round(os.getloadavg()[0], 2)
     return report
@@ -139,6 +156,8 @@ def show(report: dict[str, Any], min_cpu: float) -> None:
           f"load {report['load_average_1min']}")  # fmt: skip
     for p in report["processes"]:
         print(f"  {p['role']}: {p['start_s']}-{p['end_s']} s, {p['cpu_s']} s of CPU")
+        for w0, w1 in p.get("waits_s", []):
+            print(f"    waits for its helper {w0:6.2f}-{w1:6.2f} s")
         for k in p["kernels"]:
             if k["cpu_s"] < min_cpu:
                 continue

@@ -147,7 +147,9 @@ def _prepare(
     # reads with one thread: the framing kernel then compiles on a later run, in 1 s).
     set_read_threads(2 if idle and reading_kernels_ready() else 1)
     set_frame_ahead(framing_kernel_ready())  # one thread too, once that kernel is cached
-    return prepare_analysis(path, early)  # a first run: the line, and a second core compiling
+    helper = prepare_analysis(path, early)  # a first run: the line, and a second core compiling
+    helper.compile_reading(path)  # a first run's: the collector still paused
+    return helper
 
 
 def _analyse(

@@ -9,18 +9,15 @@ the command compiles the rest; the command then waits for the helper and loads i
 from the cache. The shares:
 
 - ``stride analyze`` of one recording: the command compiles the reading kernels (a
-  session's chunk scanner and box decoder) and, once it has read the recording and
-  while it waits, the kernels the analysis calls before its contact scan (the polarity
-  figure's, a sample clock's expansion), the steps table's kernels, then the belt's and
-  DFA's kernels (:meth:`Helper.wait`); the helper the
-  contact scan and the other analysis kernels for the forces dtype the recording is
-  likely read as
-  (:func:`likely_dtype`; a wrong guess only costs the command compiling its own). The
-  helper meets the belt's and DFA's kernels after its scan and loads those the command
-  has cached by then: the reading kernels take less than the scan, so the two meet in
-  the middle. On a session recording whose contact scan numba's cache surely lacks, the
-  helper starts before the command's own imports (:func:`start_early`): its share ends
-  last on a first run.
+  session's chunk scanner and box decoder) before it reads, the helper the contact scan
+  for the forces dtype the recording is likely read as (:func:`likely_dtype`; a wrong
+  guess only costs the command compiling its own). Then both walk one list of the other
+  analysis kernels from opposite ends, claiming each before compiling it, so none is
+  compiled twice and the two end within one kernel of each other
+  (:mod:`stride.cli.first_run_share`); the command waits for the helper and loads the
+  rest from the cache. On a session recording whose contact scan numba's cache surely
+  lacks, the helper starts before the command's own imports (:func:`start_early`): its
+  scan, the longest compile, starts that much sooner.
 - a live session, a demo, a replay: the command compiles the contact scan (the longest
   compile), the helper first the kernels the scan calls (the scan's compile loads those
   it finds in the cache when it meets them), then every other kernel the session's
@@ -33,8 +30,9 @@ done, in a process of its own that the command does not wait for
 (:func:`compile_whole_after`), and a later ``stride analyze`` that finds it not cached
 with a core idle starts that compile beside it (:func:`prepare_analysis`).
 
-The helper ends its process as soon as its share is compiled (:func:`main`): the command
-waits for that, and the interpreter's teardown after a compile took 0.5-0.9 s. It runs in
+The helper ends its process as soon as its share is compiled (:func:`main`), its cyclic
+collector never turned back on: the command waits for that, and the interpreter's
+teardown after a compile took 0.5-0.9 s, the collector's first collection 0.45 s. It runs in
 a session of its own: Linux's autogroup scheduler shares the cores between sessions first,
 so in the command's session it would split the command's share instead of adding one
 (docs/performance.md, "First run").
@@ -50,14 +48,14 @@ analyse (``stride --help`` never imports numba or numpy).
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
+from stride.cli import first_run_share as share
 from stride.cli import start_up
 from stride.cli.kernel_notice import MESSAGE
 
@@ -84,6 +82,8 @@ class Helper:
         #: the helper's task (see :func:`run_task`) and the forces dtype it compiles for
         self.task = task
         self.dtype = dtype
+        #: the folder of the kernels' claims shared with the helper (:mod:`first_run_share`)
+        self.claims: str | None = None
 
     @classmethod
     def start(cls, task: str, dtype: str = "float64", announce: bool = True) -> Helper:
@@ -95,35 +95,54 @@ class Helper:
         if not _helper_wanted():
             return cls(None, announce)
         dev = subprocess.DEVNULL
+        claims = share.new_folder() if task == "analysis" else None
+        env = dict(os.environ)
+        if claims is not None:
+            env[share.CLAIMS_ENV] = claims
         try:
             proc = subprocess.Popen(
                 _helper_command(task, dtype), stdin=dev, stdout=dev, stderr=dev,
-                cwd=_stride_root(), start_new_session=True,
+                cwd=_stride_root(), start_new_session=True, env=env,
             )  # fmt: skip
         except OSError:  # no process to be had (limits, memory): compile everything here
+            share.remove_folder(claims)
             return cls(None, announce)
-        return cls(proc, announce, task, dtype)
+        helper = cls(proc, announce, task, dtype)
+        helper.claims = claims
+        return helper
 
     def wait(self) -> None:
         """The command's share of the analysis kernels compiled here (an ``analysis``
-        helper leaves it out), then until the helper is done (its share is then in the
-        cache); a helper still running after :data:`HELPER_WAIT_S` is ended and its share
-        compiled here."""
+        helper: the shared list from its first, each kernel the helper has not claimed,
+        :func:`stride.cli.first_run_share.command_share`), then until the helper is done
+        (its share is then in the cache); a helper still running after
+        :data:`HELPER_WAIT_S` is ended, and what it claimed but did not cache is compiled
+        where the analysis first calls it."""
         if self.proc is None:
             return
-        if self.task == "analysis":
-            from stride.core.kernels import compile_step_kernels
-
-            with start_up.compiling():
-                for kernel, sig in _before_scan_signatures(self.dtype):
-                    kernel.compile(sig)
-                compile_step_kernels()
         try:
-            self.proc.wait(HELPER_WAIT_S)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc = None
+            if self.task == "analysis":  # its objects frozen after, not walked
+                with start_up.compiling(freeze=True):
+                    share.command_share(self.dtype, self.claims)
+            try:
+                self.proc.wait(HELPER_WAIT_S)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+        finally:
+            self._forget_claims()
+
+    def compile_reading(self, recording: Path) -> None:
+        """With a helper (a first run), a session ``recording``'s reading kernels compiled
+        now, before it is read, with the collector as it is: ``stride analyze`` calls
+        this during its start-up, while the collector is paused, so the compile's objects
+        are frozen with start-up's by :func:`stride.cli.start_up.resume`, not walked by
+        the collector (as they were, compiled by the read with it on)."""
+        if self.proc is not None and recording.is_dir():
+            from stride.ingest.recording import load_kernels
+
+            load_kernels()
 
     def stop(self) -> None:
         """End a helper still running (the command failed: its kernels are not needed)."""
@@ -131,37 +150,11 @@ class Helper:
             self.proc.kill()
             self.proc.wait()
             self.proc = None
+        self._forget_claims()
 
-
-def _before_scan_signatures(dtype: str) -> list[tuple[Any, tuple[Any, ...]]]:
-    """(kernel, argument types) of the kernels an analysis of forces of ``dtype`` calls
-    before its contact scan: the polarity figure's and a sample clock's expansion (about
-    0.7 s of compile on a first run). The command compiles them (:meth:`Helper.wait`),
-    the helper runs them as Python (:func:`_before_scan_as_python`): the helper's share,
-    the contact scan, is the longer one."""
-    import numpy as np
-
-    from stride.core.contacts import _kernel_dtype
-    from stride.core.kernels import _entry_signatures
-
-    kernel_dtype = np.dtype(_kernel_dtype(np.dtype(dtype))).name
-    return _entry_signatures(kernel_dtype)[0][1:]
-
-
-@contextmanager
-def _before_scan_as_python() -> Iterator[None]:
-    """Within: the kernels of :func:`_before_scan_signatures` run as Python (the same
-    values, slower: the helper's warm-up is two minutes at 100 Hz)."""
-    from stride.core import _clock_kernel, _polarity_kernel, clock_scan
-    from stride.core.kernels import _as_python
-
-    alias = clock_scan.expand_times  # imported by name there
-    with _as_python([_polarity_kernel, _clock_kernel]):
-        clock_scan.expand_times = _clock_kernel.expand_times
-        try:
-            yield
-        finally:
-            clock_scan.expand_times = alias
+    def _forget_claims(self) -> None:
+        share.remove_folder(self.claims)
+        self.claims = None
 
 
 def _helper_command(task: str, dtype: str) -> list[str]:
@@ -336,10 +329,7 @@ def prepare_many(path: Path) -> None:
     if helper.proc is None:
         return
     try:
-        if path.is_dir():
-            from stride.ingest.recording import load_kernels
-
-            load_kernels()
+        helper.compile_reading(path)
         helper.wait()
     finally:
         helper.stop()  # done already, unless loading failed or was interrupted
@@ -403,10 +393,7 @@ def run_task(task: str, dtype: str) -> None:
 
 def _run_task(task: str, dtype: str) -> None:
     if task == "analysis":
-        from stride.core.kernels import step_kernels_as_python, warm_analysis_kernels
-
-        with step_kernels_as_python(), _before_scan_as_python():  # the command's share
-            warm_analysis_kernels(dtype, whole=False)  # (Helper.wait)
+        share.helper_share(dtype, share.folder_from_env())
         compile_whole_after()
     elif task == "whole":
         from stride.core.kernels import compile_whole_rows
@@ -429,7 +416,11 @@ def main(argv: list[str]) -> NoReturn:
     compiled, then the process ended at once. numba writes each kernel to its cache as it
     compiles it, so the share is there by then; what would be left is the interpreter's
     teardown, freeing the compile's millions of objects one by one (0.55-0.85 s of a
-    helper's analysis share at load 7.5), while the command waits for this process."""
+    helper's analysis share at load 7.5), while the command waits for this process.
+    The cyclic collector is off throughout and never turned back on: turned on after a
+    compile, its first collection walks the compile's objects (0.45 s after the contact
+    scan's, in one process at load 1.7)."""
+    gc.disable()
     run_task(argv[0], argv[1])
     sys.stdout.flush()
     sys.stderr.flush()

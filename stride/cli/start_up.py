@@ -53,16 +53,21 @@ def finished() -> None:
 
 
 @contextmanager
-def compiling() -> Iterator[None]:
+def compiling(freeze: bool = False) -> Iterator[None]:
     """The collector off while numba compiles on a first run, back as it was after.
 
     A compile makes millions of objects, most of them kept until it ends, so the collector
     walks ever more of them for little: with it off the contact scan's cold compile took
-    12.4 s of CPU against 14.0 s (a few more MB at the peak, for the compile's length)."""
+    12.4 s of CPU against 14.0 s (a few more MB at the peak, for the compile's length).
+    Turned back on, its first collection walks every object the compile made; with
+    ``freeze`` they are frozen first (:func:`gc.freeze`: kept, never walked, freed with
+    the process), as start-up's are."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            if freeze:
+                gc.freeze()
             gc.enable()

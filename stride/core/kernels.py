@@ -374,24 +374,11 @@ def compile_whole_rows() -> None:
     kernel.compile(sig)
 
 
-def compile_step_kernels() -> None:
-    """Compile (or load) the command's share of the analysis kernels on a first run of
-    ``stride analyze``, after its reading kernels while a helper compiles the rest
-    (:func:`step_kernels_as_python` there): the steps table's kernels (not a whole
-    record's: :func:`whole_rows_ready`), then the belt's and DFA's kernels last-met
-    first. The helper meets those only after its contact scan (the longest compile) and
-    loads each one found in the cache by then, so the two processes meet in the middle
-    and finish close together (the reading kernels alone took less than the helper's
-    share)."""
-    for kernel, sig in _step_signatures() + _after_scan_signatures()[::-1]:
-        kernel.compile(sig)
-
-
 @contextmanager
 def step_kernels_as_python() -> Iterator[None]:
     """Within: the steps table's kernels and the kernels they call run as plain Python
     (same results, slower), so a warm-up compiles every other analysis kernel and leaves
-    those to :func:`compile_step_kernels` in another process."""
+    those to another process."""
     from stride.core import _step_kernels, _step_whole, step_intervals, steps, steps_whole
 
     with _as_python([_step_kernels, _step_whole]):

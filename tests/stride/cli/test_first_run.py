@@ -120,19 +120,25 @@ print(json.dumps(compiled()))
 """
 )
 
-ANALYSIS_SPLIT = (
+HELPER_WALK = (
     SIGNATURES
     + """
 from stride.cli import first_run
-from stride.core.kernels import compile_step_kernels, warm_analysis_kernels
+from stride.core.kernels import warm_analysis_kernels
 first_run.compile_whole_after = lambda: None  # its process would cache it for this one
-first_run.run_task("analysis", "float32")
+first_run.run_task("analysis", "float32")  # no claims: the helper's whole walk
 helper = compiled()
-for kernel, sig in first_run._before_scan_signatures("float32"):  # as Helper.wait
-    kernel.compile(sig)
-compile_step_kernels()
 warm_analysis_kernels("float32")
 print(json.dumps([helper, compiled()]))
+"""
+)
+
+COMMAND_WALK = (
+    SIGNATURES
+    + """
+from stride.cli.first_run_share import command_share
+command_share("float32", None)  # no claims: the command's whole walk
+print(json.dumps(compiled()))
 """
 )
 
@@ -143,28 +149,26 @@ CLOCK = "stride.core._clock_kernel.expand_times"
 
 
 @pytest.mark.timeout(COLD_COMPILE_S)
-def test_an_analysis_helper_and_the_command_make_up_what_an_analysis_compiles(
+def test_an_analysis_helper_s_walk_and_the_command_s_are_what_an_analysis_compiles(
     tmp_path: Path,
 ) -> None:
-    alone, (helper, split) = _pythons(tmp_path, ANALYSIS_ALONE, ANALYSIS_SPLIT)
+    """Each walk alone (no claims: the other process compiled nothing) compiles the kernels
+    for the very types the analysis calls them with: the helper's every analysis kernel,
+    the command's every one but the contact scan and its callees. With claims the two
+    share them out (test_first_run_claims.py)."""
+    alone, (helper, after), command = _pythons(tmp_path, ANALYSIS_ALONE, HELPER_WALK, COMMAND_WALK)
     assert alone[STEPS] and alone[SCAN] and alone[POLARITY] and alone[CLOCK]
-    # the helper: every analysis kernel but the steps table's kernels (and the
-    # kernels they call, which it compiles in with them) and those called before the
-    # contact scan ...
-    steps_family = {
-        k for k in alone if k.startswith(("stride.core._step_kernels.", "stride.core._step_whole."))
-    } | {POLARITY, CLOCK}
-    assert all(helper[k] == [] for k in steps_family)
-    assert {k: v for k, v in helper.items() if k not in steps_family} == {
-        k: v for k, v in alone.items() if k not in steps_family
+    assert helper == after == alone  # and the analysis after it compiled nothing more
+    assert all(command[k] == [] for k in alone if k.startswith(SCAN_FAMILY))
+    assert {k: v for k, v in command.items() if not k.startswith(SCAN_FAMILY)} == {
+        k: v for k, v in alone.items() if not k.startswith(SCAN_FAMILY)
     }
-    # ... and the command's share compiled for the very types the analysis uses
-    assert split == alone
 
 
 COMMAND_SHARE = """
-from stride.core.kernels import compile_step_kernels, whole_rows_ready
-compile_step_kernels()
+from stride.cli.first_run_share import command_share
+from stride.core.kernels import whole_rows_ready
+command_share("float32", None)
 print(whole_rows_ready())
 """
 
@@ -324,11 +328,13 @@ def test_a_helper_that_fails_only_costs_time(
 
 
 ENDED = """
-import atexit, sys
+import atexit, gc, os, sys
 from stride.cli import first_run
 done = []
-first_run.run_task = lambda task, dtype: done.append((task, dtype))
+first_run.run_task = lambda task, dtype: done.append((task, dtype, gc.isenabled()))
 atexit.register(lambda: print("torn down", flush=True))
+end = os._exit
+os._exit = lambda code: (print("ends", done, gc.isenabled(), flush=True), end(code))
 print("started", flush=True)
 first_run.main(["analysis", "float32"])
 print("after main", done, flush=True)
@@ -339,12 +345,15 @@ def test_a_helper_ends_as_soon_as_its_share_is_compiled() -> None:
     """The command waits for its helper's process to end: after the share (in numba's
     cache as each kernel compiles), the interpreter's teardown would only free the
     compile's objects, 0.5-0.9 s of it. The helper ends without it (no exit handlers
-    run), successfully; a failing task still fails (the test above)."""
+    run), successfully; a failing task still fails (the test above). Its collector is off
+    throughout and not turned on again: its first collection would walk the compile's
+    objects (0.45 s after the contact scan's)."""
     done = subprocess.run(
         [sys.executable, "-c", ENDED], capture_output=True, text=True, check=False
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["started"]
+    ends = "ends [('analysis', 'float32', False)] False"
+    assert done.stdout.splitlines() == ["started", ends]
 
 
 def test_a_record_that_is_not_there_starts_nothing(tmp_path: Path) -> None:

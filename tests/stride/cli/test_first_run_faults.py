@@ -22,6 +22,13 @@ CRASHES = [sys.executable, "-c", "raise SystemExit(3)"]
 KILLED = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]
 HANGS = [sys.executable, "-c", "import time; time.sleep(3600)"]
 CANNOT_START = ["/nonexistent/stride-helper-python"]
+#: a helper that claims every kernel of the command's walk, then hangs: the command compiles
+#: none of them, ends it after HELPER_WAIT_S, and its analysis compiles what it calls
+CLAIMS_THEN_HANGS = [sys.executable, "-c", (
+    "from stride.cli import first_run_share as s; f = s.folder_from_env(); "
+    "[s.claim(f, k, t) for d in ('int16', 'float32') for k, t in s.shared_kernels(d)]; "
+    "import time; time.sleep(3600)"
+)]  # fmt: skip
 
 
 def _analyze(capsys: pytest.CaptureFixture[str]) -> tuple[dict[str, Any], list[str]]:
@@ -56,7 +63,7 @@ def first_time(monkeypatch: pytest.MonkeyPatch) -> list[first_run.Helper]:
     return started
 
 
-@pytest.mark.parametrize("command", [CRASHES, KILLED, HANGS, CANNOT_START])
+@pytest.mark.parametrize("command", [CRASHES, KILLED, HANGS, CLAIMS_THEN_HANGS, CANNOT_START])
 def test_a_failing_helper_changes_nothing_but_the_time(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],

@@ -111,7 +111,7 @@ def test_a_first_run_compiles_with_the_collector_off(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(kernels, "analysis_kernels_ready", lambda *a, **k: False)
     monkeypatch.setattr(kernels, "compile_scan", lambda d: seen.append(("scan", gc.isenabled())))
     monkeypatch.setattr(
-        kernels, "warm_analysis_kernels", lambda d, **k: seen.append(("warm", gc.isenabled()))
+        first_run.share, "helper_share", lambda d, f: seen.append(("share", gc.isenabled()))
     )
     # after its share, a whole record's steps kernel in a process of its own
     monkeypatch.setattr(first_run, "compile_whole_after", lambda: seen.append(("whole", True)))
@@ -120,7 +120,21 @@ def test_a_first_run_compiles_with_the_collector_off(monkeypatch: pytest.MonkeyP
     first_run.prepare_streaming()
     assert gc.isenabled()
     first_run.run_task("analysis", "float32")
-    assert seen == [("scan", False), ("warm", False), ("whole", True)] and gc.isenabled()
+    assert seen == [("scan", False), ("share", False), ("whole", True)] and gc.isenabled()
+
+
+def test_compiling_can_freeze_what_the_compile_made() -> None:
+    """The command's share of a first run's kernels: what the compile made is frozen as
+    the collector comes back on, not walked by its first collection (0.2-0.3 s)."""
+    before = gc.get_freeze_count()
+    try:
+        with start_up.compiling(freeze=True):
+            made = [{"a": [i]} for i in range(1000)]
+            assert not gc.isenabled()
+        assert gc.isenabled() and gc.get_freeze_count() >= before + 2000
+    finally:
+        gc.unfreeze()
+    del made
 
 
 def test_compiling_leaves_a_collector_that_was_off_off() -> None:
