@@ -14,7 +14,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from stride.core.clock import SampleClock
-from stride.core.contacts import ContactParams, FootContacts, detect_feet
+from stride.core.contacts import (
+    THREAD_MIN_SAMPLES,
+    ContactParams,
+    FootContacts,
+    beside,
+    detect_feet,
+)
 from stride.core.denoise import Onset, denoised, onsets
 from stride.core.gaps import GAP_PERIODS, find_gaps
 from stride.core.noise import noise_sums, sums_pairs
@@ -50,9 +56,17 @@ def scan_samples(signals: GaitSignals, contact: ContactParams) -> Scan:
     for side in SIDES:
         columns(signals.channels, side)
     check_belt(signals)
-    sums = noise_sums(signals.forces, float(signals.fs))
+    fs = float(signals.fs)
+    # the polarity figure (its kernel reads a row in a hundred at 1 kHz: memory latency)
+    # on the foot thread while the noise figures are taken here, where the feet go side
+    # by side; its result (or error) taken where it was computed before
+    polar = beside(
+        lambda: polarity_figure(signals.forces, signals.channels, fs),
+        signals.n >= THREAD_MIN_SAMPLES,
+    )
+    sums = noise_sums(signals.forces, fs)
     noise = sums_pairs(sums)
-    polarity = polarity_figure(signals.forces, signals.channels, float(signals.fs))
+    polarity = polar()
     feet = onsets(sums, signals.channels, float(signals.fs), lambda i: float(signals.t[i]))
     scanned = signals
     if feet:
