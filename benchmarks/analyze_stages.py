@@ -37,6 +37,8 @@ one JSON line per run with the command's ``timing`` and each part's calls, on wh
 thread, when (ms from where ``analysis_s`` starts), wall and thread CPU ms and the
 thread's page faults (a part called more than four times on a thread summed into one
 row); with ``--baseline``, alternating with the other checkout's, ``--rounds`` times.
+``--bare``: the same runs without the wrappers (the command's ``timing`` alone: the feet on
+``--threads`` threads through the command whatever the load).
 """
 
 from __future__ import annotations
@@ -334,11 +336,12 @@ def install_timeline(events: list[tuple[Any, ...]]) -> None:
     gc.callbacks.append(collected)
 
 
-def timeline_here(session: Path, threads: int) -> dict[str, Any]:
+def timeline_here(session: Path, threads: int, bare: bool = False) -> dict[str, Any]:
     """``stride analyze SESSION --json`` in this (fresh) process as the command runs it,
     the feet on ``threads`` threads, with :func:`install_timeline`'s wrappers: every
     part's call, ms from the analysis's start (``analysis_s``'s clock starts after the
-    analysis kernels are loaded), its wall and thread CPU ms and the page faults in it."""
+    analysis kernels are loaded), its wall and thread CPU ms and the page faults in it;
+    ``bare``: without the wrappers (the command's ``timing`` alone)."""
     import contextlib
     import io
 
@@ -346,7 +349,8 @@ def timeline_here(session: Path, threads: int) -> dict[str, Any]:
     from stride.core import contacts
 
     events: list[tuple[Any, ...]] = []
-    install_timeline(events)
+    if not bare:
+        install_timeline(events)
     contacts.set_foot_threads(threads)
     from stride.cli import first_run
 
@@ -360,6 +364,8 @@ def timeline_here(session: Path, threads: int) -> dict[str, Any]:
     finally:
         sys.argv = argv
     timing = json.loads(out.getvalue())["timing"]
+    if bare:
+        return {"timing": timing, "threads": threads, "events": []}
     loaded = [e for e in events if e[0] == "load_analysis_kernels"]
     zero = loaded[0][3]  # the end of the first load: analysis_s starts there
     rows = []
@@ -404,7 +410,9 @@ def summed(rows: list[dict[str, Any]], most: int = 4) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: r["start_ms"])
 
 
-def timeline(session: Path, threads: int, checkout: Path | None = None) -> dict[str, Any]:
+def timeline(
+    session: Path, threads: int, checkout: Path | None = None, bare: bool = False
+) -> dict[str, Any]:
     """:func:`timeline_here` in a child process of its own (``checkout``'s stride and
     numba cache if given), its calls summed (:func:`summed`), with the load average."""
     strip = f"sys.path[:] = [p for p in sys.path if p not in ({str(REPO)!r}, '')]; "
@@ -413,7 +421,7 @@ def timeline(session: Path, threads: int, checkout: Path | None = None) -> dict[
         "from benchmarks.analyze_stages import timeline_here; "
         f"{strip if checkout is not None else ''}"
         f"print(json.dumps(timeline_here(__import__('pathlib').Path({str(session)!r}), "
-        f"{threads})))"
+        f"{threads}, {bare})))"
     )
     env = dict(os.environ, STRIDE_FIRST_RUN_HELPER="off")
     if checkout is not None:
@@ -438,14 +446,16 @@ def main() -> None:
     ap.add_argument("--session", type=Path, help="a recording instead of the simulated one")
     ap.add_argument("--threads", type=int, default=1, help="threads for the feet")
     ap.add_argument("--timeline", action="store_true", help="the command's parts, call by call")
+    ap.add_argument("--bare", action="store_true", help="--timeline's runs without the wrappers")
     a = ap.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
     if a.timeline:
         session = a.session or simulate(a.work / f"healthy-{a.minutes:g}min", a.minutes)
         for _ in range(a.rounds if a.baseline is not None else 1):
             if a.baseline is not None:
-                print(json.dumps({"baseline": timeline(session, a.threads, a.baseline)}))
-            print(json.dumps({"this": timeline(session, a.threads)}))
+                base = timeline(session, a.threads, a.baseline, a.bare)
+                print(json.dumps({"baseline": base}))
+            print(json.dumps({"this": timeline(session, a.threads, bare=a.bare)}))
         return
     opts = {"session": a.session, "threads": a.threads}
     if a.baseline is None:

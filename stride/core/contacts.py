@@ -854,10 +854,15 @@ def beside(work: Callable[[], T], worth: bool) -> Callable[[], T]:
     _foot_workers(1)[0].put(job)
     # Waited for until the thread has taken it and the GIL, so its work runs from here on
     # until it releases the GIL: else, while this thread runs numpy calls that hold the
-    # GIL, it would wait for it (up to the interpreter's switch interval, 5 ms).
-    with job.started:
-        pass
+    # GIL, it would wait for it (up to the interpreter's switch interval, 5 ms). At most
+    # BESIDE_WAIT_S: a thread not on a core by then (a busy machine) takes it later.
+    job.started.acquire(timeout=BESIDE_WAIT_S)
     return job.result  # type: ignore[return-value]
+
+
+#: how long :func:`beside` waits for the foot thread to take the work (an idle thread on
+#: an idle core: 0.02-0.15 ms)
+BESIDE_WAIT_S = 0.001
 
 
 def _serve(jobs: queue.SimpleQueue[_FootJob | _Beside]) -> None:
