@@ -29,6 +29,10 @@ from stride.core.signals import Channel, GaitSignals, Side
 from stride.errors import InputError
 
 SIDES: tuple[Side, Side] = ("L", "R")
+#: records of at least this many seconds take their polarity figure on the foot thread
+#: (where the feet are scanned side by side): it reads ten rows a second, 5-25 ns each
+#: (an hour's 0.2-0.9 ms), and the hand-over costs 0.03-0.15 ms
+POLARITY_BESIDE_S = 1000.0
 
 
 @dataclass(frozen=True)
@@ -57,12 +61,12 @@ def scan_samples(signals: GaitSignals, contact: ContactParams) -> Scan:
         columns(signals.channels, side)
     check_belt(signals)
     fs = float(signals.fs)
-    # the polarity figure (its kernel reads a row in a hundred at 1 kHz: memory latency)
-    # on the foot thread while the noise figures are taken here, where the feet go side
-    # by side; its result (or error) taken where it was computed before
+    # a long record's polarity figure (its kernel reads ten rows a second: memory
+    # latency) on the foot thread while the noise figures are taken here, where the feet
+    # go side by side; its result (or error) taken where it was computed before
     polar = beside(
         lambda: polarity_figure(signals.forces, signals.channels, fs),
-        signals.n >= THREAD_MIN_SAMPLES,
+        signals.n >= max(THREAD_MIN_SAMPLES, POLARITY_BESIDE_S * fs),
     )
     sums = noise_sums(signals.forces, fs)
     noise = sums_pairs(sums)

@@ -27,6 +27,7 @@ def two_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(contacts, "_THREADS", [2])
     monkeypatch.setattr(contacts, "THREAD_MIN_SAMPLES", 0)
     monkeypatch.setattr(scan, "THREAD_MIN_SAMPLES", 0)
+    monkeypatch.setattr(scan, "POLARITY_BESIDE_S", 0.0)
     monkeypatch.setattr(analyzer, "STEPS_BESIDE_MIN", 1)
 
 
@@ -87,6 +88,7 @@ def test_the_analysis_beside_is_the_analysis_on_one_thread(
     monkeypatch.setattr(contacts, "_THREADS", [2])
     monkeypatch.setattr(contacts, "THREAD_MIN_SAMPLES", 0)
     monkeypatch.setattr(scan, "THREAD_MIN_SAMPLES", 0)
+    monkeypatch.setattr(scan, "POLARITY_BESIDE_S", 0.0)
     monkeypatch.setattr(analyzer, "STEPS_BESIDE_MIN", 1)
     polarity = _where(monkeypatch, scan, "polarity_figure")
     tables = _where(monkeypatch, analyzer, "side_rows")
