@@ -842,14 +842,14 @@ class _Beside:
 def beside(work: Callable[[], T], worth: bool) -> Callable[[], T]:
     """``work`` started on the foot thread where :func:`detect_feet` scans feet side by
     side (:func:`foot_threads`) and the caller found it ``worth`` it (work long enough to
-    pay for the hand-over, 0.03-0.05 ms), else called here at once; returns what gives its
-    result (raising what it raised). For work that releases the GIL (a kernel) and can go
-    on beside what this thread does next: the polarity figure beside the noise figures,
-    one foot's steps table beside the other's (jobs are taken in order: a foot handed
-    over later starts after it)."""
+    pay for the hand-over, 0.03-0.05 ms); returns what gives its result (raising what it
+    raised). Otherwise that is ``work`` itself, called here when its result is asked for
+    (in the caller's order, errors included). For work that releases the GIL (a kernel)
+    and can go on beside what this thread does next: the polarity figure beside the noise
+    figures, one foot's steps table beside the other's (jobs are taken in order: a foot
+    handed over later starts after it)."""
     if foot_threads() <= 1 or not worth:
-        out = work()
-        return lambda: out
+        return work
     job = _Beside(work)
     _foot_workers(1)[0].put(job)
     # Waited for until the thread has taken it and the GIL, so its work runs from here on

@@ -40,9 +40,14 @@ def test_work_beside_runs_on_the_foot_thread(two_threads: None) -> None:
     assert contacts.beside(_here, False)() == _here()  # not worth the hand-over
 
 
-def test_work_beside_runs_here_on_one_thread() -> None:
+def test_work_beside_runs_here_on_one_thread_when_asked_for() -> None:
+    """In the caller's order, as it ran before: errors too."""
     assert contacts.foot_threads() == 1
-    assert contacts.beside(_here, True)() == _here()
+    done: list[str] = []
+    got = contacts.beside(lambda: done.append(_here()), True)
+    assert done == []
+    got()
+    assert done == [_here()]
 
 
 def test_an_error_beside_is_raised_by_the_caller(two_threads: None) -> None:
