@@ -27,6 +27,18 @@ one after the other).
 ``--baseline DIR --rounds N``: the same for another checkout (``git archive`` copy) and this
 one, each in a fresh process, alternating round by round; every round's figures and, per
 figure, the range of each side and of this/baseline.
+
+``--timeline``: instead, ``stride analyze SESSION --json`` run in a fresh process as the
+command runs it (its ``main``, the feet on ``--threads`` threads whatever the load), with
+each part of the analysis wrapped (:data:`TIMELINE_PARTS`: the noise and polarity figures,
+the feet's scans, each chunk's time expansion and scan kernel call, the rows made of them,
+the belt tracks, the steps tables, their merge, the summary; and the collector's runs):
+one JSON line per run with the command's ``timing`` and each part's calls, on which
+thread, when (ms from where ``analysis_s`` starts), wall and thread CPU ms and the
+thread's page faults (a part called more than four times on a thread summed into one
+row); with ``--baseline``, alternating with the other checkout's, ``--rounds`` times.
+``--bare``: the same runs without the wrappers (the command's ``timing`` alone: the feet on
+``--threads`` threads through the command whatever the load).
 """
 
 from __future__ import annotations
@@ -222,6 +234,207 @@ def stages(
     return {**out, "load_average_1min": round(os.getloadavg()[0], 2)}
 
 
+# ---------------------------------------------------------------------------------------
+# --timeline: the hour's analysis part by part, as `stride analyze` runs it
+
+
+#: (module, attribute) of what the timeline times, in the command's own modules (the name
+#: each caller looks up); a "Class.method" attribute is a method of that class
+TIMELINE_PARTS = (
+    ("stride.analysis", "read_signals"),
+    ("stride.analysis", "load_analysis_kernels"),
+    ("stride.analysis", "scan_samples"),
+    ("stride.analysis", "without_samples"),
+    ("stride.analysis", "analyze_scan"),
+    ("stride.analysis", "with_treadmill"),
+    ("stride.core.scan", "noise_sums"),
+    ("stride.core.scan", "sums_pairs"),
+    ("stride.core.scan", "polarity_figure"),
+    ("stride.core.scan", "onsets"),
+    ("stride.core.scan", "denoised"),
+    ("stride.core.scan", "detect_feet"),
+    ("stride.core.scan", "_gapless"),
+    ("stride.core.scan", "with_gaps"),
+    ("stride.core.contacts", "_prepare"),
+    ("stride.core.contacts", "_check_rate"),
+    ("stride.core.contacts", "_foot_workers"),
+    ("stride.core.contacts", "_one_foot"),
+    ("stride.core.contacts", "scan_clocked"),
+    ("stride.core.contacts", "_FootRunner.__init__"),
+    ("stride.core.contacts", "_FootRunner._result"),
+    ("stride.core.contacts", "_FootRunner.end_into"),
+    ("stride.core.contacts", "_FootJob.result"),
+    ("stride.core.clock_scan", "expand_times"),
+    ("stride.core._contact_scan", "scan"),
+    ("stride.core.analyzer", "BeltTrack.append"),
+    ("stride.core.analyzer", "side_rows"),
+    ("stride.core.analyzer", "merge_sides"),
+    ("stride.core.analyzer", "_finalize"),
+    ("stride.core.analyzer", "summarize"),
+    ("stride.core.analyzer", "apply_target"),
+    ("stride.core.analyzer", "Analysis.__init__"),
+)
+
+
+def install_timeline(events: list[tuple[Any, ...]]) -> None:
+    """Wrap every part of :data:`TIMELINE_PARTS` so that each call appends (part, thread,
+    wall start and end, thread CPU start and end, minor page faults of the process at
+    start and end; nanoseconds) to ``events``; and each collection of the garbage
+    collector, as part ``gc``."""
+    import functools
+    import gc
+    import importlib
+    import resource
+    import threading
+
+    def faults() -> int:
+        return resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+
+    def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def call(*args: Any, **kw: Any) -> Any:
+            f0, c0, t0 = faults(), time.thread_time_ns(), time.perf_counter_ns()
+            try:
+                return fn(*args, **kw)
+            finally:
+                t1, c1 = time.perf_counter_ns(), time.thread_time_ns()
+                who = threading.current_thread().name
+                events.append((name, who, t0, t1, c0, c1, f0, faults()))
+
+        return call
+
+    class Kernel:
+        """A numba kernel's calls timed, everything else its own (``compile``, ...)."""
+
+        def __init__(self, name: str, kernel: Any) -> None:
+            self._kernel, self._call = kernel, timed(name, kernel)
+
+        def __call__(self, *args: Any) -> Any:
+            return self._call(*args)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._kernel, name)
+
+    for module, attr in TIMELINE_PARTS:
+        owner: Any = importlib.import_module(module)
+        *path, name = attr.split(".")
+        for step in path:
+            owner = getattr(owner, step)
+        fn = getattr(owner, name)
+        setattr(owner, name, Kernel(attr, fn) if hasattr(fn, "overloads") else timed(attr, fn))
+    gc_start: dict[str, tuple[int, int, int]] = {}
+
+    def collected(phase: str, info: dict[str, int]) -> None:
+        now = (time.perf_counter_ns(), time.thread_time_ns(), faults())
+        if phase == "start":
+            gc_start["at"] = now
+        elif "at" in gc_start:
+            (t0, c0, f0), (t1, c1, f1) = gc_start.pop("at"), now
+            who = threading.current_thread().name
+            events.append((f"gc{info['generation']}", who, t0, t1, c0, c1, f0, f1))
+
+    gc.callbacks.append(collected)
+
+
+def timeline_here(session: Path, threads: int, bare: bool = False) -> dict[str, Any]:
+    """``stride analyze SESSION --json`` in this (fresh) process as the command runs it,
+    the feet on ``threads`` threads, with :func:`install_timeline`'s wrappers: every
+    part's call, ms from the analysis's start (``analysis_s``'s clock starts after the
+    analysis kernels are loaded), its wall and thread CPU ms and the page faults in it;
+    ``bare``: without the wrappers (the command's ``timing`` alone)."""
+    import contextlib
+    import io
+
+    from stride.cli import app
+    from stride.core import contacts
+
+    events: list[tuple[Any, ...]] = []
+    if not bare:
+        install_timeline(events)
+    contacts.set_foot_threads(threads)
+    from stride.cli import first_run
+
+    first_run.idle_core = lambda: threads > 1  # type: ignore[assignment]
+    out = io.StringIO()
+    argv = sys.argv
+    sys.argv = ["stride", "analyze", str(session), "--json"]
+    try:
+        with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+            app.main()
+    finally:
+        sys.argv = argv
+    timing = json.loads(out.getvalue())["timing"]
+    if bare:
+        return {"timing": timing, "threads": threads, "events": []}
+    loaded = [e for e in events if e[0] == "load_analysis_kernels"]
+    zero = loaded[0][3]  # the end of the first load: analysis_s starts there
+    rows = []
+    for name, who, t0, t1, c0, c1, f0, f1 in sorted(events, key=lambda e: e[2]):
+        if t1 < zero and name != "read_signals":
+            continue
+        rows.append(
+            {
+                "part": name,
+                "thread": who,
+                "start_ms": round((t0 - zero) / 1e6, 3),
+                "wall_ms": round((t1 - t0) / 1e6, 3),
+                "cpu_ms": round((c1 - c0) / 1e6, 3),
+                "faults": f1 - f0,
+            }
+        )
+    return {"timing": timing, "threads": threads, "events": rows}
+
+
+def summed(rows: list[dict[str, Any]], most: int = 4) -> list[dict[str, Any]]:
+    """The timeline's rows with a part called more than ``most`` times on a thread (a
+    kernel call a chunk) summed into one row: its calls, first start, last end, wall, CPU
+    and page faults in all."""
+    calls: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        calls.setdefault((row["part"], row["thread"]), []).append(row)
+    out = []
+    for (part, thread), got in calls.items():
+        if len(got) <= most:
+            out += got
+            continue
+        out.append(
+            {
+                "part": part,
+                "thread": thread,
+                "start_ms": got[0]["start_ms"],
+                "end_ms": round(max(r["start_ms"] + r["wall_ms"] for r in got), 3),
+                "calls": len(got),
+                **{k: round(sum(r[k] for r in got), 3) for k in ("wall_ms", "cpu_ms", "faults")},
+            }
+        )
+    return sorted(out, key=lambda r: r["start_ms"])
+
+
+def timeline(
+    session: Path, threads: int, checkout: Path | None = None, bare: bool = False
+) -> dict[str, Any]:
+    """:func:`timeline_here` in a child process of its own (``checkout``'s stride and
+    numba cache if given), its calls summed (:func:`summed`), with the load average."""
+    strip = f"sys.path[:] = [p for p in sys.path if p not in ({str(REPO)!r}, '')]; "
+    code = (
+        f"import json, sys; sys.path.insert(0, {str(REPO)!r}); "
+        "from benchmarks.analyze_stages import timeline_here; "
+        f"{strip if checkout is not None else ''}"
+        f"print(json.dumps(timeline_here(__import__('pathlib').Path({str(session)!r}), "
+        f"{threads}, {bare})))"
+    )
+    env = dict(os.environ, STRIDE_FIRST_RUN_HELPER="off")
+    if checkout is not None:
+        env = {**baseline_env(checkout.resolve()), "STRIDE_FIRST_RUN_HELPER": "off"}
+    load = os.getloadavg()[0]
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"the timeline run failed: {done.stderr.strip()}")
+    out: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    out["events"] = summed(out["events"])
+    return {**out, "load_average_1min": [round(load, 2), round(os.getloadavg()[0], 2)]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_work_option(ap, "where the simulated sessions are kept (analyze_speed.py's)")
@@ -232,8 +445,18 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--session", type=Path, help="a recording instead of the simulated one")
     ap.add_argument("--threads", type=int, default=1, help="threads for the feet")
+    ap.add_argument("--timeline", action="store_true", help="the command's parts, call by call")
+    ap.add_argument("--bare", action="store_true", help="--timeline's runs without the wrappers")
     a = ap.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
+    if a.timeline:
+        session = a.session or simulate(a.work / f"healthy-{a.minutes:g}min", a.minutes)
+        for _ in range(a.rounds if a.baseline is not None else 1):
+            if a.baseline is not None:
+                base = timeline(session, a.threads, a.baseline, a.bare)
+                print(json.dumps({"baseline": base}))
+            print(json.dumps({"this": timeline(session, a.threads, bare=a.bare)}))
+        return
     opts = {"session": a.session, "threads": a.threads}
     if a.baseline is None:
         print(json.dumps(stages(a.work, a.minutes, a.repeat, a.rest_repeat, **opts)))

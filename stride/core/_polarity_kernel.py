@@ -5,7 +5,8 @@ One pass over the rows read: each block's two feet's readings (each the sum of i
 channels, taken in float64 in the columns' order) gathered into two small buffers, then
 its peak-to-peak, its mean and the sums about that mean. A block's numbers depend only on
 its own readings (not on how many blocks a call holds), so a stream fed in chunks gives
-the batch numbers exactly.
+the batch numbers exactly. Releases the GIL: a long record's figure is taken on the
+foot thread while the noise figures are taken (:func:`stride.core.scan.scan_samples`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from numpy.typing import NDArray
 from stride.core._kernel_options import PY_ENTRY
 
 
-@njit(cache=True, **PY_ENTRY)
+@njit(cache=True, nogil=True, **PY_ENTRY)
 def block_sums(
     rows: NDArray[np.generic],
     left: NDArray[np.int64],

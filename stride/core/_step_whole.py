@@ -2,7 +2,8 @@
 called through :mod:`stride.core.steps_whole`): the steps table's kernels
 (:mod:`stride.core._step_kernels`) and the belt's travel on the same arrays as the numpy
 path of :func:`stride.core.steps.side_rows`, in one call instead of about forty numpy
-calls.
+calls. Releases the GIL: a long record's two feet's tables are made side by side
+(:func:`stride.core.analyzer.analyze_scan`).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def _trusted(
         off[i] = off_t[i] if off_seen[i] else np.nan
 
 
-@njit(cache=True, **PY_ENTRY)
+@njit(cache=True, nogil=True, **PY_ENTRY)
 def _whole_rows(
     on: NDArray[np.float64],
     off_t: NDArray[np.float64],

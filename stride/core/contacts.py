@@ -126,9 +126,9 @@ import os
 import queue
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -141,6 +141,8 @@ from stride.core.contact_breaks import feed_cut
 from stride.core.gaps import break_samples
 from stride.core.signals import GaitSignals, Side
 from stride.errors import InputError
+
+T = TypeVar("T")
 
 #: fewest samples in an envelope block: the noise estimate (the smallest block spread) of a
 #: block of 4-8 samples is a small, unstable fraction of the noise's spread, and a still
@@ -804,16 +806,75 @@ class _FootJob:
         return self._out
 
 
-def _serve(jobs: queue.SimpleQueue[_FootJob]) -> None:
+class _Beside:
+    """A call run on the foot thread (:func:`beside`); :meth:`result` waits for it."""
+
+    __slots__ = ("_done", "_err", "_out", "_work", "started")
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        self._work: Callable[[], object] | None = work
+        self._done = threading.Lock()
+        self._done.acquire()
+        self.started = threading.Lock()
+        self.started.acquire()
+        self._out: object = None
+        self._err: BaseException | None = None
+
+    def run(self) -> None:
+        self.started.release()
+        try:
+            assert self._work is not None
+            self._out = self._work()
+        except BaseException as err:  # raised by the caller's thread, as a foot's error
+            self._err = err
+        finally:
+            self._work = None  # nothing it reads is kept alive by a finished job
+            self._done.release()
+
+    def result(self) -> object:
+        with self._done:
+            pass
+        if self._err is not None:
+            raise self._err
+        return self._out
+
+
+def beside(work: Callable[[], T], worth: bool) -> Callable[[], T]:
+    """``work`` started on the foot thread where :func:`detect_feet` scans feet side by
+    side (:func:`foot_threads`) and the caller found it ``worth`` it (work long enough to
+    pay for the hand-over, 0.03-0.05 ms); returns what gives its result (raising what it
+    raised). Otherwise that is ``work`` itself, called here when its result is asked for
+    (in the caller's order, errors included). For work that releases the GIL (a kernel)
+    and can go on beside what this thread does next: the polarity figure beside the noise
+    figures, one foot's steps table beside the other's (jobs are taken in order: a foot
+    handed over later starts after it)."""
+    if foot_threads() <= 1 or not worth:
+        return work
+    job = _Beside(work)
+    _foot_workers(1)[0].put(job)
+    # Waited for until the thread has taken it and the GIL, so its work runs from here on
+    # until it releases the GIL: else, while this thread runs numpy calls that hold the
+    # GIL, it would wait for it (up to the interpreter's switch interval, 5 ms). At most
+    # BESIDE_WAIT_S: a thread not on a core by then (a busy machine) takes it later.
+    job.started.acquire(timeout=BESIDE_WAIT_S)
+    return job.result  # type: ignore[return-value]
+
+
+#: how long :func:`beside` waits for the foot thread to take the work (an idle thread on
+#: an idle core: 0.02-0.15 ms)
+BESIDE_WAIT_S = 0.001
+
+
+def _serve(jobs: queue.SimpleQueue[_FootJob | _Beside]) -> None:
     while True:
         jobs.get().run()
 
 
 #: this process's id and its foot threads' queues (a forked child has none of the threads)
-_WORKERS: list[tuple[int, queue.SimpleQueue[_FootJob]]] = []
+_WORKERS: list[tuple[int, queue.SimpleQueue[_FootJob | _Beside]]] = []
 
 
-def _foot_workers(n: int) -> list[queue.SimpleQueue[_FootJob]]:
+def _foot_workers(n: int) -> list[queue.SimpleQueue[_FootJob | _Beside]]:
     """The queues of ``n`` threads kept for the process that scan feet: a thread started
     and joined for each record took 0.06-0.4 ms (a 5-minute record's foot: 0.6 ms). Daemon
     threads, so they never keep a process from exiting; a process forked from this one
@@ -822,7 +883,7 @@ def _foot_workers(n: int) -> list[queue.SimpleQueue[_FootJob]]:
     if _WORKERS and _WORKERS[0][0] != pid:
         _WORKERS.clear()
     while len(_WORKERS) < n:
-        jobs: queue.SimpleQueue[_FootJob] = queue.SimpleQueue()
+        jobs: queue.SimpleQueue[_FootJob | _Beside] = queue.SimpleQueue()
         name = f"stride-foot-{len(_WORKERS) + 1}"
         threading.Thread(target=_serve, args=(jobs,), name=name, daemon=True).start()
         _WORKERS.append((pid, jobs))

@@ -176,3 +176,31 @@ def test_a_short_record_is_not_measured() -> None:
     x = walk(20.0, fs, (0.2, 0.2))
     assert np.isnan(nz.noise_figures(x, fs)).all()
     assert nz.noise_warnings([(np.nan, np.nan)] * 2, signals(x, fs).channels) == []
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.sampled_from([100.0, 1000.0]),
+    st.integers(1, 8),
+    st.sampled_from(["float64", "float32", "int16"]),
+    st.booleans(),
+)
+def test_a_channel_at_a_time_gives_the_sums_of_all_at_once(
+    fs: float, k: int, dtype: str, gap: bool
+) -> None:
+    """Long records' sums, a channel at a time (no array of all the channels' blocks: new
+    memory), are those of every channel at once to the bit; a gap's NaN included."""
+    rng = np.random.default_rng(k)
+    x = np.repeat(walk(400.0, fs, (0.05, 0.01), seed=k), -(-k // 2), axis=1)[:, :k]
+    x = x * rng.uniform(0.5, 2.0, k) * (1000.0 if dtype == "int16" else 1.0)
+    if gap and dtype != "int16":
+        x[777:900, k - 1] = np.nan
+    x = x.astype(dtype)
+    together = nz.noise_sums(x, fs)
+    assert k * together.at.size * together.b * 8 < nz.HEAP_BYTES  # (all at once here)
+    apart = nz._channel_sums(
+        x[: x.shape[0] // together.b * together.b].reshape(-1, together.b, k), together.at
+    )
+    for a, b in zip(together[:3], apart[:3], strict=True):
+        assert a.shape == b.shape and a.tobytes() == b.tobytes()
+    assert apart.b == together.b

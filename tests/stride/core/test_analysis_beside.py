@@ -1,0 +1,118 @@
+"""Work handed to the foot thread beside the analysis's own (``contacts.beside``): the
+polarity figure while the noise figures are taken, the right foot's steps table while the
+left one's is made. On the foot thread where the feet are scanned side by side, the same
+results as on one thread; errors raised by the caller; here at once otherwise."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from stride.core import analyzer, contacts, scan
+from stride.core.analyzer import Analysis, AnalysisConfig, analyze
+from stride.core.signals import GaitSignals
+from stride.errors import InputError
+
+Walk = Callable[..., tuple[GaitSignals, dict[str, NDArray[np.float64]]]]
+
+
+@pytest.fixture
+def two_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Feet side by side whatever the record's length."""
+    monkeypatch.setattr(contacts, "_THREADS", [2])
+    monkeypatch.setattr(contacts, "THREAD_MIN_SAMPLES", 0)
+    monkeypatch.setattr(scan, "THREAD_MIN_SAMPLES", 0)
+    monkeypatch.setattr(scan, "POLARITY_BESIDE_S", 0.0)
+    monkeypatch.setattr(analyzer, "STEPS_BESIDE_MIN", 1)
+
+
+def _here() -> str:
+    return threading.current_thread().name
+
+
+def test_work_beside_runs_on_the_foot_thread(two_threads: None) -> None:
+    assert contacts.beside(_here, True)().startswith("stride-foot")
+    assert contacts.beside(_here, False)() == _here()  # not worth the hand-over
+
+
+def test_work_beside_runs_here_on_one_thread_when_asked_for() -> None:
+    """In the caller's order, as it ran before: errors too."""
+    assert contacts.foot_threads() == 1
+    done: list[str] = []
+    got = contacts.beside(lambda: done.append(_here()), True)
+    assert done == []
+    got()
+    assert done == [_here()]
+
+
+def test_an_error_beside_is_raised_by_the_caller(two_threads: None) -> None:
+    def fail() -> None:
+        raise InputError("a bad record")
+
+    got = contacts.beside(fail, True)
+    with pytest.raises(InputError, match="a bad record"):
+        got()
+    assert contacts.beside(lambda: 5, True)() == 5  # the thread takes the next job
+
+
+def _where(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[str]:
+    """The threads that call ``module.name`` from now on, in order."""
+    seen: list[str] = []
+    real = getattr(module, name)
+
+    def noted(*args: Any, **kw: Any) -> Any:
+        seen.append(_here())
+        return real(*args, **kw)
+
+    monkeypatch.setattr(module, name, noted)
+    return seen
+
+
+def _same(a: Analysis, b: Analysis) -> None:
+    assert len(a.steps) == len(b.steps) > 40
+    assert np.array_equal(a.steps.side, b.steps.side)
+    assert np.array_equal(a.steps.flags, b.steps.flags)
+    assert np.array_equal(a.steps.contact_type, b.steps.contact_type)
+    for k in a.steps.values:
+        assert np.array_equal(a.steps[k], b.steps[k], equal_nan=True), k
+    assert a.summary == b.summary
+
+
+@pytest.mark.parametrize("layout", [{}, {"heel_toe": True}, {"split": True}, {"belt_mps": None}])
+def test_the_analysis_beside_is_the_analysis_on_one_thread(
+    synth_walk: Walk, monkeypatch: pytest.MonkeyPatch, layout: dict[str, Any]
+) -> None:
+    sig, _ = synth_walk(seconds=60.0, fs=200.0, stride_jitter=0.03, seed=4, **layout)
+    alone = analyze(sig, AnalysisConfig())
+    figure = scan.scan_samples(sig, AnalysisConfig().contact).polarity
+    monkeypatch.setattr(contacts, "_THREADS", [2])
+    monkeypatch.setattr(contacts, "THREAD_MIN_SAMPLES", 0)
+    monkeypatch.setattr(scan, "THREAD_MIN_SAMPLES", 0)
+    monkeypatch.setattr(scan, "POLARITY_BESIDE_S", 0.0)
+    monkeypatch.setattr(analyzer, "STEPS_BESIDE_MIN", 1)
+    polarity = _where(monkeypatch, scan, "polarity_figure")
+    tables = _where(monkeypatch, analyzer, "side_rows")
+    beside = analyze(sig, AnalysisConfig())
+    _same(beside, alone)
+    assert polarity == ["stride-foot-1"]
+    assert tables[0] != tables[1] and "stride-foot-1" in tables  # the two feet side by side
+    assert (
+        figure is not None and scan.scan_samples(sig, AnalysisConfig().contact).polarity == figure
+    )
+
+
+def test_a_record_with_gaps_makes_its_steps_tables_here(
+    synth_walk: Walk, two_threads: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its tables are the numpy path's, which holds the GIL: nothing to gain beside."""
+    sig, _ = synth_walk(seconds=60.0, fs=200.0, seed=4)
+    t = sig.t.copy()
+    t[5000:] += 0.5  # a gap
+    tables = _where(monkeypatch, analyzer, "side_rows")
+    analyze(GaitSignals(t, sig.forces, sig.channels, sig.fs), AnalysisConfig())
+    assert tables == [_here(), _here()]
