@@ -1,8 +1,9 @@
 """Overground course mode against the simulator's truth, per gait profile and seed.
 
 Not a test. Run: ``python benchmarks/course_accuracy.py [--seeds 26-45] [--minutes 2]
-[--profiles huntington:0.5 ...] [--swing-jitter MS]`` (every profile unless given; the
-walker's swing-time noise, GaitParams ``swing_jitter_s``, 0 unless given).
+[--profiles huntington:0.5 ...] [--swing-jitter MS] [--turn-steps N|A-B]`` (every profile
+unless given; the walker's swing-time noise, GaitParams ``swing_jitter_s``, 0 unless given;
+the steps of each turn, GaitParams ``turn_steps``, 4 unless given).
 Each profile (severity 0.5) walks 10 m passes for the given minutes
 (``stride sim session --overground``); the recording is analysed as ``stride analyze`` does.
 Printed per run: the error of the mean step length against the truth's walking steps (turns
@@ -128,7 +129,12 @@ def judged(passes: list[dict], readings: list) -> tuple[list[int], list, list[di
 
 
 def one(
-    profile: str, seed: int, minutes: float, root: Path, swing_jitter_ms: float = 0.0
+    profile: str,
+    seed: int,
+    minutes: float,
+    root: Path,
+    swing_jitter_ms: float = 0.0,
+    turn_steps: str = "4",
 ) -> tuple[float | None, bool, int, int, int, int, bool, int]:
     """Mean step error, passes told apart as the truth, measured passes with a true pass's
     ends and count, measured passes, all passes reported, the truth's closed passes,
@@ -150,6 +156,7 @@ def one(
         rate=1000,
         overground=True,
         swing_jitter_ms=swing_jitter_ms,
+        turn_steps=turn_steps,
     )
     simulate_session(out, spec)
     signals, result, _ = run(out, AnalysisConfig())
@@ -192,6 +199,12 @@ def main() -> None:
         metavar="MS",
         help="the walker's swing-time noise, SD in ms (`stride sim session --swing-jitter`)",
     )
+    ap.add_argument(
+        "--turn-steps",
+        default="4",
+        metavar="N|A-B",
+        help="steps of each turn, or a range drawn per turn (`stride sim session --turn-steps`)",
+    )
     args = ap.parse_args()
     seeds = seeds_of(args.seeds)
     every = ["healthy" if n == "healthy" else f"{n}:0.5" for n in sorted(PROFILES)]
@@ -210,7 +223,7 @@ def main() -> None:
         for profile in profiles:
             for seed in seeds:
                 err, same, right, measured, found, closed, end, partial = one(
-                    profile, seed, args.minutes, Path(tmp), args.swing_jitter
+                    profile, seed, args.minutes, Path(tmp), args.swing_jitter, args.turn_steps
                 )
                 uncertain[profile] = uncertain.get(profile, 0) + int(end)
                 t = totals.setdefault(profile, [0, 0, 0, 0, 0, 0])

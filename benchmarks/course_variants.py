@@ -1,10 +1,10 @@
 """Course mode as shipped against variants measured and not kept, run by run
 (docs/accuracy.md, "The last closed pass a step off", "A likelier reading a step off
-throughout" and "Cues beyond a step's own time and split").
+throughout", "Cues beyond a step's own time and split" and "Turns of varying length").
 
 Not a test. Run: ``python benchmarks/course_variants.py --seeds 1-300 --profiles
-huntington:0.7 [--swing-jitter MS] [--minutes M] --variant
-end-final|end-learning|end-own|step-off|quick``.
+huntington:0.7 [--swing-jitter MS] [--turn-steps N|A-B] [--minutes M] --variant
+end-final|end-learning|end-own|step-off|quick|seen-all``.
 
 ``end-final`` and ``end-learning``: a step's reference (:mod:`stride.core.step_ratios`) is
 the median of its foot's walking steps within ``window`` of that foot's steps either side,
@@ -30,6 +30,11 @@ replaced kept as a rival.
 (:func:`~stride.core.course_segment.step_evidence` holds it at 1: a step quicker than its
 foot's walking steps weighs as an ordinary walking step), the same Student-t laws.
 
+``seen-all``: the turn count's law takes its shares from the session's own turns at every
+count (:func:`~stride.core.course_segment.count_prior`; as shipped, only within
+``SEEN_NEAR`` steps of the typical count, farther ones the unlike share's): a walker whose
+turns take 2-6 steps (``--turn-steps 2-6``) in a session where most take two.
+
 Each session is simulated once (``stride sim session --overground``) and analysed as
 ``stride analyze`` does; its step table then goes through course mode as shipped and
 through the variant. Printed: each run whose passes or measured passes differ, then per
@@ -53,7 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from course_accuracy import judged, seeds_of, truth_readings
 
-from stride.core import course, course_fit
+from stride.core import course, course_fit, course_segment, course_shared
 from stride.core.course_rivals import (
     Learnings,
     _typical,
@@ -272,11 +277,17 @@ def variant(kind: str) -> Iterator[None]:
         course_fit._learn = _final_learn
     if kind == "step-off":
         course.learn_and_segment = _step_off
+    near = course_segment.SEEN_NEAR
+    if kind == "seen-all":
+        course_segment.SEEN_NEAR = 10**6
+    course_shared._count_priors.cache_clear()  # the turn count's priors are cached
     try:
         yield
     finally:
         course.WalkingReadings, course_fit._learn, course.learn_and_segment = saved
         course_fit.turn_evidence = evidence
+        course_segment.SEEN_NEAR = near
+        course_shared._count_priors.cache_clear()
 
 
 def score(table: object, rows: list[dict[str, str]], readings: list) -> dict[str, object]:
@@ -306,9 +317,10 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=2.0)
     ap.add_argument("--profiles", nargs="+", default=["huntington:0.7"])
     ap.add_argument("--swing-jitter", type=float, default=0.0, metavar="MS")
+    ap.add_argument("--turn-steps", default="4", metavar="N|A-B")
     ap.add_argument(
         "--variant",
-        choices=("end-final", "end-learning", "end-own", "step-off", "quick"),
+        choices=("end-final", "end-learning", "end-own", "step-off", "quick", "seen-all"),
         default="end-final",
     )
     args = ap.parse_args()
@@ -320,6 +332,7 @@ def main() -> None:
                 spec = build_spec(
                     minutes=args.minutes, speed="3.6kmh", profile=profile, seed=seed,
                     rate=1000, overground=True, swing_jitter_ms=args.swing_jitter,
+                    turn_steps=args.turn_steps,
                 )  # fmt: skip
                 simulate_session(out, spec)
                 signals, result, _ = run(out, AnalysisConfig())

@@ -15,7 +15,7 @@ from devices.errors import InputError
 from devices.units import parse_speed
 from sim.box import BoxConfig
 from sim.forces import LAYOUTS
-from sim.params import Feedback
+from sim.params import TURN_STEPS_RANGE, Feedback
 from sim.profiles import parse_profile
 from sim.sensors import noise_level
 from sim.session import Derive, SessionSpec, simulate_session
@@ -35,11 +35,13 @@ def build_spec(
     metronome: float | None = None,
     subject: str | None = None,
     swing_jitter_ms: float = 0.0,
+    turn_steps: str = "4",
 ) -> SessionSpec:
     """A :class:`SessionSpec` from command-line strings (errors name the option to fix).
 
     ``swing_jitter_ms``: the walker's swing-time noise (GaitParams ``swing_jitter_s``), in
-    ms, on top of the profile's."""
+    ms, on top of the profile's. ``turn_steps``: steps of each turn overground, ``N`` or
+    ``A-B`` (drawn uniformly per turn; GaitParams ``turn_steps``)."""
     prof = parse_profile(profile)
     params = prof.params
     if swing_jitter_ms:
@@ -49,6 +51,14 @@ def build_spec(
                 fix="give the SD of each toe-off's own shift in ms, e.g. --swing-jitter 10",
             )
         params = params.with_(swing_jitter_s=swing_jitter_ms / 1000.0)
+    turns = parse_turn_steps(turn_steps)
+    if turns != params.turn_steps:
+        if not overground:
+            raise InputError(
+                f"--turn-steps {turn_steps} is for walks along parallel lines",
+                fix="add --overground, or leave --turn-steps out",
+            )
+        params = params.with_(turn_steps=turns)
     _check_option("--target", target, (0.1, 1.5), "m", "0.6")
     _check_option("--metronome", metronome, (40.0, 200.0), "steps/min", "100")
     if sensors not in LAYOUTS:
@@ -70,6 +80,20 @@ def build_spec(
         overground=overground,
         feedback=Feedback(step_length_m=target, metronome_spm=metronome),
         subject=subject,
+    )
+
+
+def parse_turn_steps(text: str) -> tuple[int, int]:
+    """``--turn-steps``: ``N`` (every turn) or ``A-B`` (each turn's count drawn from A..B)."""
+    lo, hi = TURN_STEPS_RANGE
+    parts = text.strip().split("-")
+    if len(parts) in (1, 2) and all(p.strip().isdigit() for p in parts):
+        fewest, most = int(parts[0]), int(parts[-1])
+        if lo <= fewest <= most <= hi:
+            return fewest, most
+    raise InputError(
+        f"--turn-steps {text!r} is not a step count (or range, fewest first) in {lo}..{hi}",
+        fix="give the steps of each turn, e.g. --turn-steps 3 or --turn-steps 2-6",
     )
 
 
@@ -103,6 +127,7 @@ def run_session(
     subject: str | None = None,
     derive: Derive | None = None,
     swing_jitter_ms: float = 0.0,
+    turn_steps: str = "4",
 ) -> str:
     """Simulate and write the session; returns the one-line summary the CLI prints.
 
@@ -121,6 +146,7 @@ def run_session(
         metronome=metronome,
         subject=subject,
         swing_jitter_ms=swing_jitter_ms,
+        turn_steps=turn_steps,
     )
     derive_s = 0.0
 

@@ -38,6 +38,10 @@ class GaitParams:
       after it; the landings (step and stride times) stay where they were. Real swing times
       vary on their own as well as with the stride time (0 = a walking swing is exactly
       its cycle's share of the stride, less the step-time jitter).
+    - ``turn_steps``: (fewest, most) steps of a 180-degree turn at the end of an overground
+      pass; each turn's count is drawn uniformly from the range (its own random stream),
+      so ``(4, 4)`` turns in four steps always (real walkers turn in 2-6: a spin turn on
+      one foot, a step turn, a wide turn).
     - ``swing_touch_rate``: share of swings with a short toe touch (chorea: the swinging
       foot touches the ground, 15-60 ms, 5-30 % of body weight, clear of both contacts).
     - ``two_stage_rate``: share of contacts that load in two stages: the foot touches
@@ -66,6 +70,7 @@ class GaitParams:
     position_gain: float = 0.3
     step_jitter_s: float = 0.003
     swing_jitter_s: float = 0.0
+    turn_steps: tuple[int, int] = (4, 4)
     swing_touch_rate: float = 0.0
     two_stage_rate: float = 0.0
     scuff_rate: float = 0.0
@@ -94,6 +99,7 @@ class GaitParams:
         _check_range("position_gain", self.position_gain, 0.01, 1.0)
         _check_range("step_jitter_s", self.step_jitter_s, 0.0, 0.05)
         _check_range("swing_jitter_s", self.swing_jitter_s, 0.0, 0.05)
+        _check_turn_steps(self.turn_steps)
         for name in ("swing_touch_rate", "two_stage_rate", "scuff_rate"):
             _check_range(name, getattr(self, name), 0.0, 1.0)
         # Each stance must outlast the other foot's step, or there is no double support.
@@ -124,6 +130,26 @@ class GaitParams:
 def split(mean: float, asym: float) -> tuple[float, float]:
     """(left, right) values whose mean is ``mean`` and whose symmetry index is ``asym``."""
     return mean * (1 + asym / 2), mean * (1 - asym / 2)
+
+
+#: fewest and most steps a turn may take: two (a spin turn: one foot pivots, the other
+#: steps round; a turn step then closes its pass for the truth) to eight (a wide turn)
+TURN_STEPS_RANGE = (2, 8)
+
+
+def _check_turn_steps(value: tuple[int, int]) -> None:
+    lo, hi = TURN_STEPS_RANGE
+    ok = (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in value)
+        and lo <= value[0] <= value[1] <= hi
+    )
+    if not ok:
+        raise InputError(
+            f"gait parameter turn_steps={value!r} is not (fewest, most) steps in {lo}..{hi}",
+            fix="give two whole numbers of steps, fewest first, e.g. turn_steps=(3, 5)",
+        )
 
 
 def _check_range(name: str, value: float, lo: float, hi: float) -> None:

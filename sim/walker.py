@@ -40,10 +40,10 @@ import simpy
 from sim.contact import Contact as Contact  # the walker's contacts (re-exported)
 from sim.fgn import fgn_stream
 from sim.params import Feedback, GaitParams, split
+from sim.turns import TurnCounts
 
 SIDES = ("L", "R")
 MIN_WALK_SPEED = 0.15  # m/s: below this the walker stands on the belt
-TURN_STEPS = 4  # steps of a 180-degree turn at the end of a pass
 TURN_TIME_FACTOR = 1.5  # turn steps are slower: a 180-degree turn takes about 2.5-3 s
 #: walking to the end line, the last steps before it are lengthened or shortened so that the
 #: last foot lands on it (walkers adjust over the last few steps before a floor target:
@@ -142,6 +142,7 @@ class Walker:
         self._place = 0.0
         self._turn_left = 0
         self._swing_rng: np.random.Generator | None = None  # its own stream: see _swing_shift
+        self._turns = TurnCounts(rng)  # each turn's steps, from a stream of its own
         env.process(self._start(start_s))
         env.process(self._leg("L"))
         env.process(self._leg("R"))
@@ -393,7 +394,7 @@ class Walker:
         left = self.pass_length - self.state.pass_position
         steps_left = approach_steps_left(left, cycle.step_length)
         if steps_left == 0:
-            self._turn_left = TURN_STEPS - 1
+            self._turn_left = self._turns.draw(self.params.turn_steps) - 1
             self.state.turns += 1
             return length * 0.4, self.state.pass_position, True
         if steps_left <= APPROACH_STEPS:

@@ -23,6 +23,15 @@ app = typer.Typer(
 )
 
 
+_TurnSteps = Annotated[
+    str,
+    typer.Option(
+        "--turn-steps",
+        help="Steps of each turn overground: N, or A-B to draw each turn's from A..B (2..8).",
+    ),
+]
+
+
 @app.command("session")
 def session(
     out: Annotated[Path, typer.Option("--out", help="New session directory to write.")],
@@ -52,6 +61,7 @@ def session(
         help="Swing-time noise: SD in ms of each toe-off's own shift (0..50), on top of"
         " the profile.",
     ),
+    turn_steps: _TurnSteps = "4",
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --out directory."),
     subject: str | None = typer.Option(
         None, "--subject", help="Subject id (session.json and the history)."
@@ -88,6 +98,7 @@ def session(
             subject=subject,
             derive=analysed.derive,
             swing_jitter_ms=swing_jitter,
+            turn_steps=turn_steps,
         )
     except KeyboardInterrupt:
         import sys
