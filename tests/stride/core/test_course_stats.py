@@ -69,6 +69,9 @@ def _same(got: tuple[float, ...], want: tuple[float, ...]) -> bool:
     )
 
 
+# the example below overflows the standard error on purpose: numpy's warnings are expected
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.tuples(VALUES, VALUES, WEIGHTS, WEIGHTS), min_size=1, max_size=300),
