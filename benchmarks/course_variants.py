@@ -4,7 +4,7 @@ throughout", "Cues beyond a step's own time and split" and "Turns of varying len
 
 Not a test. Run: ``python benchmarks/course_variants.py --seeds 1-300 --profiles
 huntington:0.7 [--swing-jitter MS] [--turn-steps N|A-B] [--minutes M] --variant
-end-final|end-learning|end-own|step-off|quick|seen-all``.
+end-final|end-learning|end-own|step-off|quick|seen-all|seen-near``.
 
 ``end-final`` and ``end-learning``: a step's reference (:mod:`stride.core.step_ratios`) is
 the median of its foot's walking steps within ``window`` of that foot's steps either side,
@@ -32,8 +32,12 @@ foot's walking steps weighs as an ordinary walking step), the same Student-t law
 
 ``seen-all``: the turn count's law takes its shares from the session's own turns at every
 count (:func:`~stride.core.course_segment.count_prior`; as shipped, only within
-``SEEN_NEAR`` steps of the typical count, farther ones the unlike share's): a walker whose
+``SEEN_NEAR`` steps of the typical count or in a real turn's range, 2-6 steps, the others
+the unlike share's): a walker whose
 turns take 2-6 steps (``--turn-steps 2-6``) in a session where most take two.
+``seen-near``: as course mode was before the counts of a real turn's range
+(:data:`~stride.core.course_segment.TURN_RANGE`, 2-6 steps) took their shares from the
+session's own turns however far from the typical count: only those within ``SEEN_NEAR``.
 
 Each session is simulated once (``stride sim session --overground``) and analysed as
 ``stride analyze`` does; its step table then goes through course mode as shipped and
@@ -277,16 +281,18 @@ def variant(kind: str) -> Iterator[None]:
         course_fit._learn = _final_learn
     if kind == "step-off":
         course.learn_and_segment = _step_off
-    near = course_segment.SEEN_NEAR
+    near, turn_range = course_segment.SEEN_NEAR, course_segment.TURN_RANGE
     if kind == "seen-all":
         course_segment.SEEN_NEAR = 10**6
+    if kind == "seen-near":
+        course_segment.TURN_RANGE = (0, -1)  # no count beyond SEEN_NEAR
     course_shared._count_priors.cache_clear()  # the turn count's priors are cached
     try:
         yield
     finally:
         course.WalkingReadings, course_fit._learn, course.learn_and_segment = saved
         course_fit.turn_evidence = evidence
-        course_segment.SEEN_NEAR = near
+        course_segment.SEEN_NEAR, course_segment.TURN_RANGE = near, turn_range
         course_shared._count_priors.cache_clear()
 
 
@@ -320,7 +326,15 @@ def main() -> None:
     ap.add_argument("--turn-steps", default="4", metavar="N|A-B")
     ap.add_argument(
         "--variant",
-        choices=("end-final", "end-learning", "end-own", "step-off", "quick", "seen-all"),
+        choices=(
+            "end-final",
+            "end-learning",
+            "end-own",
+            "step-off",
+            "quick",
+            "seen-all",
+            "seen-near",
+        ),
         default="end-final",
     )
     args = ap.parse_args()

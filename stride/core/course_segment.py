@@ -56,6 +56,9 @@ STEP_TIME_DOF = 3.0
 #: counts within this many steps of the typical one take their share from the session's
 #: own segments (:func:`count_prior`); farther ones are the unlike share's
 SEEN_NEAR = 2
+#: a real walker's turns take 2-6 steps: counts in this range take their share from the
+#: session's own turns too, however far from the typical count (:func:`count_prior`)
+TURN_RANGE = (2, 6)
 #: weight, in segments, of the normal law in the session's count shares (chosen between
 #: 1 and 4 on seeds 1-25 and, at 10 minutes, 1-5: 1 measured the most)
 SEEN_WEIGHT = 1.0
@@ -153,12 +156,14 @@ def count_prior(
 
     ``seen``, when given, is how many whole segments of each count the session holds (the
     segmentation's expected numbers, :class:`Posterior`): within :data:`SEEN_NEAR` steps of
-    the typical count the normal law's mass is then shared as the session's own segments
-    share it, the normal law counted as :data:`SEEN_WEIGHT` segments more (the mean of
-    the shares under a Dirichlet prior centred on the normal law). A walker whose turns
+    the typical count, and over a real turn's range (:data:`TURN_RANGE`), the normal law's
+    mass is then shared as the session's own segments share it, the normal law counted as
+    :data:`SEEN_WEIGHT` segments more (the mean of the shares under a Dirichlet prior
+    centred on the normal law). A walker whose turns
     all take the same number of steps shows it in a few turns, and a count a step off is
     then as unlikely as the session makes it, not as a half-step spread allows; one whose
-    counts vary shows that too."""
+    counts vary shows that too, and a turn of five steps in a session where most take two
+    is as likely as the session's own turns make it, not one of the unlike share's."""
     n = np.arange(longest + 1, dtype=np.float64)
     logp = -0.5 * ((n - typical) / sd) ** 2
     logp[:2] = -np.inf
@@ -174,11 +179,13 @@ def _seen_shares(
     logp: NDArray[np.float64], seen: NDArray[np.float64], typical: int
 ) -> NDArray[np.float64]:
     """``logp`` (a normal law's log-probabilities) with the mass within :data:`SEEN_NEAR`
-    of ``typical`` shared as ``seen`` and :data:`SEEN_WEIGHT` times the law share it."""
+    of ``typical`` or in :data:`TURN_RANGE` shared as ``seen`` and :data:`SEEN_WEIGHT`
+    times the law share it."""
     c = np.zeros(logp.size)
     k = min(seen.size, logp.size)
     c[:k] = seen[:k]
-    near = np.abs(np.arange(logp.size) - typical) <= SEEN_NEAR
+    n = np.arange(logp.size)
+    near = (np.abs(n - typical) <= SEEN_NEAR) | ((n >= TURN_RANGE[0]) & (n <= TURN_RANGE[1]))
     near[:2] = False
     if not c[near].sum() > 0:
         return logp

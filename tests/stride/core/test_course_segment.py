@@ -176,6 +176,24 @@ def test_count_prior_shares_the_counts_near_the_typical_one_as_the_session_does(
     assert np.array_equal(count_prior(4.0, 0.5, 14, np.zeros(15)), normal)
 
 
+def test_a_turn_count_in_a_real_turns_range_takes_the_sessions_share_however_far() -> None:
+    # huntington:0.5 seed 20 with turns of 2-6 steps (2 minutes): the session's expected
+    # turns, 6 of 2 steps and one each of 3, 4 and 5; the typical count 2, its spread the
+    # floor. A 5-step turn, three steps from the typical count, is as likely as the
+    # session's own turns make it (-2.30: (1 + 0) / (9 + 1), one in ten), not the unlike
+    # share's (-9.1, log(0.001 / 9) over the 9 counts of 2-10 steps) as with the shares
+    # only within SEEN_NEAR of the typical count: there the turn was read as four steps
+    # and the pass before it as 18 steps of the truth's 17)
+    seen = np.zeros(15)
+    seen[2:6] = 6.0, 1.0, 1.0, 1.0
+    lp = count_prior(2.0, 0.5, 10, seen)
+    assert np.exp(np.logaddexp.reduce(lp)) == pytest.approx(1.0)
+    golden = [-0.375, -2.190, -2.302, -2.302, -9.105, -9.105]
+    np.testing.assert_allclose(lp[2:8], golden, atol=1e-3)
+    # beyond a real turn's range (7 steps and more), the unlike share
+    assert lp[7] == pytest.approx(count_prior(2.0, 0.5, 10)[7])
+
+
 def _posterior_loops(
     ev: np.ndarray, plp: np.ndarray, tlp: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
