@@ -43,6 +43,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from course_accuracy import seeds_of
+from turn_signature import truth_turns
 
 from stride.core.step_ratios import FootWindows, step_ratios
 
@@ -67,10 +68,7 @@ def shifted(x: np.ndarray, k: int) -> np.ndarray:
 def session(profile: str, seed: int, minutes: float, jitter: float, root: Path) -> dict:
     """One simulated session's cues per row, its rows' classes and feet."""
     from sim.cli_support import build_spec
-    from sim.course_truth import read_truth
     from sim.session import simulate_session
-    from stride.analysis import run
-    from stride.core.analyzer import AnalysisConfig
 
     out = root / f"{profile.replace(':', '_')}-{seed}"
     spec = build_spec(
@@ -78,15 +76,9 @@ def session(profile: str, seed: int, minutes: float, jitter: float, root: Path) 
         overground=True, swing_jitter_ms=jitter,
     )  # fmt: skip
     simulate_session(out, spec)
-    _, result, _ = run(out, AnalysisConfig())
-    t = result.steps
-    rows = read_truth(out)
-    tic = np.array([float(r["ic_s"]) for r in rows])
-    turn = np.array(["turn" in r["flags"] for r in rows])
+    t, seen, turn = truth_turns(out)
     ic = t["ic_s"]
-    near = np.argmin(np.abs(tic[None, :] - ic[:, None]), axis=1)
-    seen = np.abs(tic[near] - ic) < 0.05
-    kind = seen & turn[near]
+    kind = seen & turn
     walking = seen & ~kind
     before, after = np.r_[False, kind[:-1]], np.r_[kind[1:], False]
     cls = np.full(ic.size, "", dtype=object)

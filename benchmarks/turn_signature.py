@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -25,12 +26,12 @@ def seeds_of(text: str) -> list[int]:
     return list(range(int(lo), int(hi or lo) + 1))
 
 
-def columns(out: Path) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """The analysed rows' features and whether the truth flags each row's step a turn."""
+def truth_turns(out: Path) -> tuple[Any, np.ndarray, np.ndarray]:
+    """Session ``out``'s analysed steps table, which of its rows the truth has (a true
+    IC within 50 ms) and whether the nearest true step is a turn's."""
     from sim.course_truth import read_truth
     from stride.analysis import run
     from stride.core.analyzer import AnalysisConfig
-    from stride.core.step_ratios import step_ratios
 
     _, result, _ = run(out, AnalysisConfig())
     t = result.steps
@@ -39,7 +40,14 @@ def columns(out: Path) -> tuple[dict[str, np.ndarray], np.ndarray]:
     turn = np.array(["turn" in r["flags"] for r in rows])
     ic = t["ic_s"]
     near = np.argmin(np.abs(tic[None, :] - ic[:, None]), axis=1)
-    matched = np.abs(tic[near] - ic) < 0.05
+    return t, np.abs(tic[near] - ic) < 0.05, turn[near]
+
+
+def columns(out: Path) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The analysed rows' features and whether the truth flags each row's step a turn."""
+    from stride.core.step_ratios import step_ratios
+
+    t, matched, turn = truth_turns(out)
     step, swing, stance = t["step_time_s"], t["swing_s"], t["stance_s"]
     with np.errstate(invalid="ignore", divide="ignore"):
         feats = {
@@ -50,7 +58,7 @@ def columns(out: Path) -> tuple[dict[str, np.ndarray], np.ndarray]:
             "heel-to-toe s": t["heel_toe_s"],
         }
     keep = {k: v[matched] for k, v in feats.items()}
-    return keep, turn[near][matched]
+    return keep, turn[matched]
 
 
 def main() -> None:
