@@ -240,13 +240,9 @@ def noise_sums(forces: NDArray[np.generic], fs: float) -> Sums:
     if k > 1 and k * m * b * 8 >= HEAP_BYTES and 4 * m * b * 8 >= HEAP_BYTES:
         return _channel_sums(blocks, at)
     rows = blocks[at].transpose(2, 0, 1).astype(np.float64, order="C").reshape(k * m, b)
-    d = np.empty(k * m * b)  # steps, a row's last one across to the next row's (not read)
-    d[-1] = 0.0
-    np.subtract(rows.reshape(-1)[1:], rows.reshape(-1)[:-1], out=d[:-1])
-    np.absolute(d, out=d)
-    level = np.add.reduce(rows, 1).reshape(k, m)  # a row a channel
-    step = edge_free(d.reshape(k * m, b)[:, :-1]).reshape(k, m)
-    return Sums(level, step, at, b)
+    level = np.empty(k * m)  # a row a channel
+    step = _row_sums(rows, _steps_buffer(k * m * b), level)
+    return Sums(level.reshape(k, m), step.reshape(k, m), at, b)
 
 
 #: arrays from this size on are new memory (glibc's default threshold for taking them
@@ -266,16 +262,32 @@ def _channel_sums(blocks: NDArray[np.generic], at: NDArray[np.int64]) -> Sums:
     m = at.size
     level, step = np.empty((k, m)), np.empty((k, m))
     rows = np.empty((m, b))  # a channel's measured blocks, a row each
-    flat = rows.reshape(-1)
-    d = np.empty(m * b)  # steps, a row's last one across to the next row's (not read)
-    d[-1] = 0.0
+    d = _steps_buffer(m * b)
     for j in range(k):
         rows[...] = blocks[at, :, j]
-        np.subtract(flat[1:], flat[:-1], out=d[:-1])
-        np.absolute(d, out=d)
-        np.add.reduce(rows, 1, out=level[j])
-        step[j] = edge_free(d.reshape(m, b)[:, :-1])
+        step[j] = _row_sums(rows, d, level[j])
     return Sums(level, step, at, b)
+
+
+def _steps_buffer(n: int) -> NDArray[np.float64]:
+    """Room for ``n`` samples' steps, each a row's last one across to the next row's (not
+    read: the last is set, the others written by :func:`_row_sums`)."""
+    d = np.empty(n)
+    d[-1] = 0.0
+    return d
+
+
+def _row_sums(
+    rows: NDArray[np.float64], d: NDArray[np.float64], level: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Each row's sum of ``rows`` (C-contiguous float64) into ``level``, and each row's
+    edge-free sum of absolute steps (:func:`edge_free`), the steps taken in ``d``
+    (:func:`_steps_buffer` of ``rows.size``)."""
+    flat = rows.reshape(-1)
+    np.subtract(flat[1:], flat[:-1], out=d[:-1])
+    np.absolute(d, out=d)
+    np.add.reduce(rows, 1, out=level)
+    return edge_free(d.reshape(rows.shape)[:, :-1])
 
 
 def edge_free(steps: NDArray[np.float64]) -> NDArray[np.float64]:
