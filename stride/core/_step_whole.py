@@ -12,9 +12,10 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-# the belt's kernel through its module: a steps-table warm-up run as Python
-# (``stride.core.kernels.step_kernels_as_python``) replaces this module's own kernels and
-# those imported by name, and the belt's calls kernels that have no Python entry
+# the belt's kernel through its module: the steps tables run as Python against their
+# kernels (tests/stride/core/test_steps_whole.py, ``step_kernels_as_python``) replace this
+# module's own kernels and those imported by name, and the belt's calls kernels that have
+# no Python entry
 import stride.core.belt as _belt
 from stride.core._kernel_options import JIT_ONLY, PY_ENTRY
 from stride.core._step_kernels import (

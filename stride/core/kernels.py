@@ -375,30 +375,6 @@ def compile_whole_rows() -> None:
 
 
 @contextmanager
-def step_kernels_as_python() -> Iterator[None]:
-    """Within: the steps table's kernels and the kernels they call run as plain Python
-    (same results, slower), so a warm-up compiles every other analysis kernel and leaves
-    those to another process."""
-    from stride.core import _step_kernels, _step_whole, step_intervals, steps, steps_whole
-
-    with _as_python([_step_kernels, _step_whole]):
-        aliases = (step_intervals._k_previous_median_mad, step_intervals._k_intervals,
-                   step_intervals._k_reference_series, steps._row_marks,
-                   steps_whole._whole_rows)  # fmt: skip
-        step_intervals._k_previous_median_mad = _step_kernels._previous_median_mad
-        step_intervals._k_intervals = _step_kernels._intervals
-        step_intervals._k_reference_series = _step_kernels._reference_series
-        steps._row_marks = _step_kernels._row_marks
-        steps_whole._whole_rows = _step_whole._whole_rows
-        try:
-            yield
-        finally:
-            (step_intervals._k_previous_median_mad, step_intervals._k_intervals,
-             step_intervals._k_reference_series, steps._row_marks,
-             steps_whole._whole_rows) = aliases  # fmt: skip
-
-
-@contextmanager
 def _as_python(modules: list[Any]) -> Iterator[None]:
     """Within: every numba kernel defined in ``modules`` replaced by its Python function
     (callers that look them up as module globals, the kernels' own Python functions

@@ -4,6 +4,9 @@ same rows asked for one by one), bit for bit."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -11,7 +14,7 @@ from hypothesis import strategies as st
 from test_steps import Contacts  # type: ignore[import-not-found]
 
 from stride.core.belt import BeltTrack
-from stride.core.kernels import step_kernels_as_python
+from stride.core.kernels import _as_python
 from stride.core.steps import FLOAT_COLUMNS, StepParams, StepTable, side_rows
 from stride.core.steps_whole import whole_rows
 from stride.errors import InputError
@@ -23,6 +26,30 @@ _TOLERANCES = st.sampled_from([0.1, 0.3])
 _PLACES = st.sampled_from(
     [["foot"], ["heel", "toe"], ["toe", "heel"], ["heel", "lateral", "medial", "x"], ["heel"]]
 )
+
+
+@contextmanager
+def step_kernels_as_python() -> Iterator[None]:
+    """Within: the steps table's kernels and the kernels they call run as plain Python
+    (their own functions: the reference the compiled kernels must match), also where
+    other modules imported them by name."""
+    from stride.core import _step_kernels, _step_whole, step_intervals, steps, steps_whole
+
+    with _as_python([_step_kernels, _step_whole]):
+        aliases = (step_intervals._k_previous_median_mad, step_intervals._k_intervals,
+                   step_intervals._k_reference_series, steps._row_marks,
+                   steps_whole._whole_rows)  # fmt: skip
+        step_intervals._k_previous_median_mad = _step_kernels._previous_median_mad
+        step_intervals._k_intervals = _step_kernels._intervals
+        step_intervals._k_reference_series = _step_kernels._reference_series
+        steps._row_marks = _step_kernels._row_marks
+        steps_whole._whole_rows = _step_whole._whole_rows
+        try:
+            yield
+        finally:
+            (step_intervals._k_previous_median_mad, step_intervals._k_intervals,
+             step_intervals._k_reference_series, steps._row_marks,
+             steps_whole._whole_rows) = aliases  # fmt: skip
 
 
 @st.composite
@@ -98,7 +125,8 @@ def test_a_whole_record_in_one_call_equals_the_numpy_path(
 def test_the_kernel_run_as_python_gives_the_same_rows(
     data: st.DataObject, places: list[str], belt: BeltTrack | None
 ) -> None:
-    """As a first run's helper runs it (``step_kernels_as_python``)."""
+    """The kernels' own Python functions (``step_kernels_as_python``) give the rows the
+    compiled kernels give."""
     own, other = data.draw(_foot(len(places))), data.draw(_foot(2))
     p = StepParams()
     want = side_rows(own, other, 0, places, 100.0, belt, NO_GAPS, NO_GAPS, p)
