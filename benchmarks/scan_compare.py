@@ -8,7 +8,8 @@ interleaved (so both meet the same load):
 
 1. both feet's scan over simulated sessions of three profiles (heel + toe and insole8,
    1 kHz; ``benchmarks/realistic.py``), as recorded (int16 counts) and scaled to float32
-   as a reader hands them to the core: CPU time per time point, best of ``--repeat``, and
+   as a reader hands them to the core (or each ``--session S`` given, read as ``stride
+   analyze`` reads it): CPU time per time point, best of ``--repeat``, and
    the ratio this tree / base; every output and the final state must be identical
    (else it stops; ``--differ-ok``, for a change of the detector's rules: it says which
    outputs differ instead);
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -110,43 +112,61 @@ def _same(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> bool:
     return all(u.shape == v.shape and np.array_equal(u, v, equal_nan=True) for u, v in pairs)
 
 
-def speed(
-    new: ModuleType, old: ModuleType, minutes: float, repeat: int, differ_ok: bool = False
-) -> list[dict[str, Any]]:
+def _inputs(minutes: float, sessions: list[Path]) -> Iterator[tuple[str, str, Any, np.ndarray]]:
+    """(profile, sensors, signals, forces) to scan: the simulated sessions as recorded and
+    scaled, or the ``sessions`` given, read as ``stride analyze`` reads them."""
     from benchmarks.realistic import simulated
+    from stride.readers import read_signals
 
-    rows = []
+    if sessions:
+        for path in sessions:
+            sig = read_signals(path)
+            yield path.name, f"{len(sig.side_columns('L'))} a foot", sig, np.asarray(sig.forces)
+        return
     for sensors in ("heel-toe", "insole8"):
         for profile in ("healthy", "huntington:0.6", "parkinsonian"):
             sig = simulated(profile, sensors, minutes)
             counts = np.asarray(sig.forces)
+            yield profile, sensors, sig, counts
             scaled = (counts.astype(np.float64) * 0.0625 - 3.3).astype(np.float32)
-            for x in (counts, scaled):
-                for side in ("L", "R"):
-                    a, b = run_scan(new, sig, x, side), run_scan(old, sig, x, side)
-                    if differ_ok:  # an accuracy change: the contacts found, counted
-                        print(f"{profile} {sensors} {x.dtype} {side}: contacts "
-                              f"{len(a[0])} (base {len(b[0])}), outputs "
-                              f"{'identical' if _same(a[:2], b[:2]) else 'differ'}")  # fmt: skip
-                        continue
-                    for u, v in zip(a, b, strict=True):
-                        if not np.array_equal(as_rows(u, v), v, equal_nan=True):
-                            raise SystemExit(f"{profile} {sensors} {x.dtype}: results differ")
-                best = {"new": np.inf, "base": np.inf}
-                for _ in range(repeat):
-                    for name, mod in (("new", new), ("base", old)):
-                        t0 = time.process_time()
-                        run_scan(mod, sig, x, "L")
-                        run_scan(mod, sig, x, "R")
-                        best[name] = min(best[name], time.process_time() - t0)
-                rows.append({
-                    "profile": profile, "sensors": sensors, "dtype": str(x.dtype),
-                    "base_ns_per_point": round(best["base"] * 1e9 / sig.n, 2),
-                    "new_ns_per_point": round(best["new"] * 1e9 / sig.n, 2),
-                    "new_M_points_per_s": round(sig.n / best["new"] / 1e6, 1),
-                    "new_over_base": round(best["new"] / best["base"], 2),
-                })  # fmt: skip
-                print(rows[-1], flush=True)
+            yield profile, sensors, sig, scaled
+
+
+def speed(
+    new: ModuleType,
+    old: ModuleType,
+    minutes: float,
+    repeat: int,
+    differ_ok: bool = False,
+    sessions: list[Path] | None = None,
+) -> list[dict[str, Any]]:
+    rows = []
+    for profile, sensors, sig, x in _inputs(minutes, sessions or []):
+        for side in ("L", "R"):
+            a, b = run_scan(new, sig, x, side), run_scan(old, sig, x, side)
+            if differ_ok:  # an accuracy change: the contacts found, counted
+                print(f"{profile} {sensors} {x.dtype} {side}: contacts "
+                      f"{len(a[0])} (base {len(b[0])}), outputs "
+                      f"{'identical' if _same(a[:2], b[:2]) else 'differ'}")  # fmt: skip
+                continue
+            for u, v in zip(a, b, strict=True):
+                if not np.array_equal(as_rows(u, v), v, equal_nan=True):
+                    raise SystemExit(f"{profile} {sensors} {x.dtype}: results differ")
+        best = {"new": np.inf, "base": np.inf}
+        for _ in range(repeat):
+            for name, mod in (("new", new), ("base", old)):
+                t0 = time.process_time()
+                run_scan(mod, sig, x, "L")
+                run_scan(mod, sig, x, "R")
+                best[name] = min(best[name], time.process_time() - t0)
+        rows.append({
+            "profile": profile, "sensors": sensors, "dtype": str(x.dtype),
+            "base_ns_per_point": round(best["base"] * 1e9 / sig.n, 2),
+            "new_ns_per_point": round(best["new"] * 1e9 / sig.n, 2),
+            "new_M_points_per_s": round(sig.n / best["new"] / 1e6, 1),
+            "new_over_base": round(best["new"] / best["base"], 2),
+        })  # fmt: skip
+        print(rows[-1], flush=True)
     return rows
 
 
@@ -187,6 +207,8 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=5.0)
     ap.add_argument("--repeat", type=int, default=9)
     ap.add_argument("--skip-compile", action="store_true")
+    ap.add_argument("--session", type=Path, action="append", default=[],
+                    help="a recording to scan instead of the simulated ones (as read)")  # fmt: skip
     ap.add_argument(
         "--differ-ok", action="store_true",
         help="an accuracy change: report which outputs differ instead of stopping",
@@ -198,7 +220,7 @@ def main() -> None:
         old = importlib.import_module("base_contact_scan")
         new = importlib.import_module("stride.core._contact_scan")
         print(f"base {a.base}; load average {os.getloadavg()[0]:.1f}", flush=True)
-        speed(new, old, a.minutes, a.repeat, a.differ_ok)
+        speed(new, old, a.minutes, a.repeat, a.differ_ok, a.session)
         if not a.skip_compile:
             for dtype in ("int16", "float32"):
                 pair = {}

@@ -2,7 +2,7 @@
 foot's scan run in a loop, its samples mapped onto the scan's machine code.
 
 Not a test. Run: ``python benchmarks/scan_perf.py [--profile healthy] [--sensors insole8]
-[--dtype float32] [--seconds 5] [--top 25]``. The session is simulated as
+[--dtype float32] [--seconds 5] [--top 25] [--dump FILE]``. The session is simulated as
 ``benchmarks/scan_compare.py`` simulates it (5 minutes, 1 kHz; float32 as a reader scales
 the counts). numba's cached code has no symbols for ``perf``, so the scan's code is read
 from this process's memory (the mapping that holds its entry point) and disassembled with
@@ -12,9 +12,12 @@ samples in the scan's code, then each 512-byte stretch of it above 0.5 % and the
 instructions with the most samples (a sample often lands on the instruction after a slow
 one: a load that missed the cache, a store not forwarded). Needs ``perf`` and ``objdump``.
 
-``--time N`` instead: the best CPU time of N scans of the left foot, no ``perf``;
-``--tree DIR`` scans with another checkout's ``stride`` (its own numba cache:
-``NUMBA_CACHE_DIR``), so two versions can be timed in turns.
+``--time N`` instead: the best CPU time of N scans of the left foot, no ``perf``
+(``--cold``: 64 MB written before each scan, so its rows come from memory, as on a machine
+whose other jobs took the shared cache); ``--tree DIR`` scans with another checkout's
+``stride`` (its own numba cache: ``NUMBA_CACHE_DIR``), so two versions can be timed in
+turns. ``--dump FILE`` writes the scan's machine code with each instruction's share of
+the samples (the stretches' shares change little between profiles: the same code).
 """
 
 from __future__ import annotations
@@ -45,7 +48,9 @@ def code_range(addr: int) -> tuple[int, int]:
     raise SystemExit("the scan's code is not mapped")
 
 
-def _cpu(run: Any, *args: Any) -> float:
+def _cpu(run: Any, *args: Any, cold: np.ndarray | None = None) -> float:
+    if cold is not None:  # the caches filled with other data first (each scan's rows cold)
+        cold += 1
     t0 = time.process_time()
     run(*args, "L")
     return time.process_time() - t0
@@ -60,6 +65,10 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--time", type=int, default=0, help="time this many scans instead")
     ap.add_argument("--tree", type=Path, help="another checkout's stride to scan with")
+    ap.add_argument("--cold", action="store_true", help="with --time: 64 MB written before "
+                    "each scan, so its rows come from memory, not from the caches")  # fmt: skip
+    ap.add_argument("--dump", type=Path, help="also write the scan's code here, each "
+                    "instruction with its share of the samples")  # fmt: skip
     a = ap.parse_args()
     if a.tree is not None:
         sys.path.insert(0, str(a.tree.resolve()))
@@ -73,8 +82,10 @@ def main() -> None:
         x = (x.astype(np.float64) * 0.0625 - 3.3).astype(np.float32)
     run_scan(scan, sig, x, "L")
     if a.time:
-        best = min(_cpu(run_scan, scan, sig, x) for _ in range(a.time))
-        print(f"{a.profile} {a.sensors} {a.dtype}, {scan.__file__}: best of {a.time} "
+        cold = np.zeros(8 << 20) if a.cold else None
+        best = min(_cpu(run_scan, scan, sig, x, cold=cold) for _ in range(a.time))
+        print(f"{a.profile} {a.sensors} {a.dtype}{' cold' * a.cold}, {scan.__file__}: "
+              f"best of {a.time} "
               f"{best * 1e3:.3f} ms of CPU a foot ({best * 1e9 / sig.n:.2f} ns a row); "
               f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
         return
@@ -119,6 +130,11 @@ def main() -> None:
             print(f"  +{k * 512:#07x}  {100 * stretch[k] / total:5.1f} %")
     for ip, n in sorted(inside.items(), key=lambda kv: -kv[1])[: a.top]:
         print(f"  +{ip - lo:#07x}  {100 * n / total:4.1f} %  {ins.get(ip, '?')}")
+    if a.dump is not None:
+        a.dump.write_text("".join(
+            f"+{ip - lo:#07x} {100 * inside.get(ip, 0) / total:5.2f}  {ins[ip]}\n"
+            for ip in sorted(ins) if lo <= ip < hi
+        ))  # fmt: skip
 
 
 if __name__ == "__main__":

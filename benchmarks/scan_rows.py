@@ -17,7 +17,10 @@ here). Counts, not times: they do not depend on the machine's load. Per foot:
   scanned one by one at once; counted in ``walked_after_failed``, not in ``failed``);
 - ``event_blocks``: blocks that held at least one event; ``whole_blocks``: blocks committed
   whole by one quiet summary from their first row (what a block pre-pass could skip: see
-  ``benchmarks/scan_prepass.py``).
+  ``benchmarks/scan_prepass.py``);
+- ``sum_quiet_events``: events of an insole's cells (``quick``: the bounds current) whose
+  row sum is inside the sum's quiet bounds after a good time step: only cells' rules can
+  change state there.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ sys.path.insert(0, str(REPO))
 COUNTERS = (
     "summarised", "summaries", "walked", "walks", "walked_after_failed", "failed",
     "failed_rows", "events", "blocks", "skipped", "event_blocks", "whole_blocks",
+    "sum_quiet_events",
 )  # fmt: skip
 #: a scratch slot past the counters: whether the block being scanned held an event
 FLAG = len(COUNTERS)
@@ -66,6 +70,9 @@ _PROBES = (
     ("            # ---- rules: one event sample",
      "            fs[N0 + 7] += 1\n"
      "            fs[N0 + FLAG] = 1\n"),
+    ("            if (tp == tp and ti <= tp) or ti != ti or abs(ti) == np.inf:\n",
+     "            if quick and s > lo and s <= hi and ti - tp > 0.0 and ti - tp <= gap_dt:\n"
+     "                fs[N0 + 12] += 1\n"),
     ("        if fs[S_BPOS] >= block:\n",
      "        if fs[S_BPOS] >= block:\n"
      "            fs[N0 + 8] += 1\n"
