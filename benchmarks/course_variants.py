@@ -4,7 +4,7 @@ throughout", "Cues beyond a step's own time and split" and "Turns of varying len
 
 Not a test. Run: ``python benchmarks/course_variants.py --seeds 1-300 --profiles
 huntington:0.7 [--swing-jitter MS] [--turn-steps N|A-B] [--minutes M] --variant
-end-final|end-learning|end-own|step-off|quick|seen-all|seen-near``.
+end-final|end-learning|end-own|step-off|quick|seen-all|seen-near|unfloored``.
 
 ``end-final`` and ``end-learning``: a step's reference (:mod:`stride.core.step_ratios`) is
 the median of its foot's walking steps within ``window`` of that foot's steps either side,
@@ -38,6 +38,10 @@ turns take 2-6 steps (``--turn-steps 2-6``) in a session where most take two.
 ``seen-near``: as course mode was before the counts of a real turn's range
 (:data:`~stride.core.course_segment.TURN_RANGE`, 2-6 steps) took their shares from the
 session's own turns however far from the typical count: only those within ``SEEN_NEAR``.
+``unfloored``: as course mode was before a count of a real turn's range two or more steps
+from the typical one weighed at least as one a step from it in the normal law the session's
+turn shares are centred on (:func:`~stride.core.course_segment._range_law`): a walker most
+of whose turns take five steps and one three (``--turn-steps 2-6``).
 
 Each session is simulated once (``stride sim session --overground``) and analysed as
 ``stride analyze`` does; its step table then goes through course mode as shipped and
@@ -282,6 +286,9 @@ def variant(kind: str) -> Iterator[None]:
     if kind == "step-off":
         course.learn_and_segment = _step_off
     near, turn_range = course_segment.SEEN_NEAR, course_segment.TURN_RANGE
+    range_law = course_segment._range_law
+    if kind == "unfloored":
+        course_segment._range_law = lambda base, typical: base.copy()
     if kind == "seen-all":
         course_segment.SEEN_NEAR = 10**6
     if kind == "seen-near":
@@ -293,6 +300,7 @@ def variant(kind: str) -> Iterator[None]:
         course.WalkingReadings, course_fit._learn, course.learn_and_segment = saved
         course_fit.turn_evidence = evidence
         course_segment.SEEN_NEAR, course_segment.TURN_RANGE = near, turn_range
+        course_segment._range_law = range_law
         course_shared._count_priors.cache_clear()
 
 
@@ -334,6 +342,7 @@ def main() -> None:
             "quick",
             "seen-all",
             "seen-near",
+            "unfloored",
         ),
         default="end-final",
     )
