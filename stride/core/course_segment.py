@@ -159,12 +159,11 @@ def count_prior(
     the typical count, and over a real turn's range (:data:`TURN_RANGE`), the normal law's
     mass is then shared as the session's own segments share it, the normal law counted as
     :data:`SEEN_WEIGHT` segments more (the mean of the shares under a Dirichlet prior
-    centred on the normal law, floored over a real turn's range: :func:`_range_law`). A
-    walker whose turns all take the same number of steps shows it in a few turns, and a
-    count a step off is then as unlikely as the session makes it, not as a half-step spread
-    allows; one whose counts vary shows that too, and a turn of five steps in a session
-    where most take two is as likely as the session's own turns make it, not one of the
-    unlike share's."""
+    centred on the normal law). A walker whose turns
+    all take the same number of steps shows it in a few turns, and a count a step off is
+    then as unlikely as the session makes it, not as a half-step spread allows; one whose
+    counts vary shows that too, and a turn of five steps in a session where most take two
+    is as likely as the session's own turns make it, not one of the unlike share's."""
     n = np.arange(longest + 1, dtype=np.float64)
     logp = -0.5 * ((n - typical) / sd) ** 2
     logp[:2] = -np.inf
@@ -192,26 +191,10 @@ def _seen_shares(
         return logp
     base = np.exp(logp)
     inside = base[near].sum()
-    law = _range_law(base, typical)
-    law[near] *= inside / law[near].sum()  # its mass there as the normal law's
     p = base.copy()
-    p[near] = inside * (c[near] + SEEN_WEIGHT * law[near]) / (c[near].sum() + SEEN_WEIGHT * inside)
+    p[near] = inside * (c[near] + SEEN_WEIGHT * base[near]) / (c[near].sum() + SEEN_WEIGHT * inside)
     with np.errstate(divide="ignore"):
         return np.log(p)
-
-
-def _range_law(base: NDArray[np.float64], typical: int) -> NDArray[np.float64]:
-    """The normal law ``base`` with each count of a real turn's range more than a step from
-    ``typical`` at least as likely as the less likely count a step from it: where most of
-    the session's few turns take one count, the law's spread is the floor (half a step) and
-    a count two steps off would weigh as one ten off, where a walker who mostly turns in
-    five steps turns in three now and then (another kind of turn) as readily as in four."""
-    n, law = np.arange(base.size), base.copy()
-    step = (np.abs(n - typical) == 1) & (n >= 2)
-    far = (n >= TURN_RANGE[0]) & (n <= TURN_RANGE[1]) & (np.abs(n - typical) > 1)
-    if step.any():
-        law[far] = np.maximum(base[far], base[step].min())
-    return law
 
 
 def cut_prior(logp: NDArray[np.float64]) -> NDArray[np.float64]:
