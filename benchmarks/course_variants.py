@@ -4,7 +4,7 @@ throughout", "Cues beyond a step's own time and split" and "Turns of varying len
 
 Not a test. Run: ``python benchmarks/course_variants.py --seeds 1-300 --profiles
 huntington:0.7 [--swing-jitter MS] [--turn-steps N|A-B] [--minutes M] --variant
-end-final|end-learning|end-own|step-off|quick|seen-all|seen-near``.
+end-final|end-learning|end-own|step-off|quick|seen-all|seen-near|range-floor``.
 
 ``end-final`` and ``end-learning``: a step's reference (:mod:`stride.core.step_ratios`) is
 the median of its foot's walking steps within ``window`` of that foot's steps either side,
@@ -38,6 +38,12 @@ turns take 2-6 steps (``--turn-steps 2-6``) in a session where most take two.
 ``seen-near``: as course mode was before the counts of a real turn's range
 (:data:`~stride.core.course_segment.TURN_RANGE`, 2-6 steps) took their shares from the
 session's own turns however far from the typical count: only those within ``SEEN_NEAR``.
+``range-floor``: in the normal law the session's turn shares are centred on
+(:func:`~stride.core.course_segment.count_prior`), a count of a real turn's range more than a
+step from the typical one weighs at least as the less likely count a step from it (that
+law's mass over the shared counts kept): a walker most of whose turns take five steps and
+one three (``--turn-steps 2-6``), where the law's spread is half a step and a count two steps
+off weighed as one ten off.
 
 Each session is simulated once (``stride sim session --overground``) and analysed as
 ``stride analyze`` does; its step table then goes through course mode as shipped and
@@ -267,6 +273,30 @@ def _quick_evidence(ratio, walk_spread, turn_mean, turn_spread, feet):  # fmt: s
     return np.clip(ev, -MAX_STEP_EVIDENCE, MAX_STEP_EVIDENCE) if feet else ev
 
 
+def _floored_shares(logp: np.ndarray, seen: np.ndarray, typical: int) -> np.ndarray:
+    """:func:`~stride.core.course_segment._seen_shares` with the normal law floored over a
+    real turn's range (``range-floor``)."""
+    lo, hi = course_segment.TURN_RANGE
+    c, n = np.zeros(logp.size), np.arange(logp.size)
+    k = min(seen.size, logp.size)
+    c[:k] = seen[:k]
+    near = (np.abs(n - typical) <= course_segment.SEEN_NEAR) | ((n >= lo) & (n <= hi))
+    near[:2] = False
+    if not c[near].sum() > 0:
+        return logp
+    base = np.exp(logp)
+    inside, law = base[near].sum(), base.copy()
+    step = (np.abs(n - typical) == 1) & (n >= 2)
+    far = (n >= lo) & (n <= hi) & (np.abs(n - typical) > 1)
+    if step.any():
+        law[far] = np.maximum(base[far], base[step].min())
+    law[near] *= inside / law[near].sum()
+    w, p = course_segment.SEEN_WEIGHT, base.copy()
+    p[near] = inside * (c[near] + w * law[near]) / (c[near].sum() + w * inside)
+    with np.errstate(divide="ignore"):
+        return np.log(p)
+
+
 @contextlib.contextmanager
 def variant(kind: str) -> Iterator[None]:
     saved = course.WalkingReadings, course_fit._learn, course.learn_and_segment
@@ -282,6 +312,9 @@ def variant(kind: str) -> Iterator[None]:
     if kind == "step-off":
         course.learn_and_segment = _step_off
     near, turn_range = course_segment.SEEN_NEAR, course_segment.TURN_RANGE
+    shares = course_segment._seen_shares
+    if kind == "range-floor":
+        course_segment._seen_shares = _floored_shares
     if kind == "seen-all":
         course_segment.SEEN_NEAR = 10**6
     if kind == "seen-near":
@@ -293,6 +326,7 @@ def variant(kind: str) -> Iterator[None]:
         course.WalkingReadings, course_fit._learn, course.learn_and_segment = saved
         course_fit.turn_evidence = evidence
         course_segment.SEEN_NEAR, course_segment.TURN_RANGE = near, turn_range
+        course_segment._seen_shares = shares
         course_shared._count_priors.cache_clear()
 
 
@@ -334,6 +368,7 @@ def main() -> None:
             "quick",
             "seen-all",
             "seen-near",
+            "range-floor",
         ),
         default="end-final",
     )
