@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from analysis_checks import same_analysis
 from numpy.typing import NDArray
 
 from stride.core import analyzer, contacts, foot_workers, scan
-from stride.core.analyzer import Analysis, AnalysisConfig, analyze
+from stride.core.analyzer import AnalysisConfig, analyze
 from stride.core.signals import GaitSignals
 from stride.errors import InputError
 
@@ -73,16 +74,6 @@ def _where(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[str]
     return seen
 
 
-def _same(a: Analysis, b: Analysis) -> None:
-    assert len(a.steps) == len(b.steps) > 40
-    assert np.array_equal(a.steps.side, b.steps.side)
-    assert np.array_equal(a.steps.flags, b.steps.flags)
-    assert np.array_equal(a.steps.contact_type, b.steps.contact_type)
-    for k in a.steps.values:
-        assert np.array_equal(a.steps[k], b.steps[k], equal_nan=True), k
-    assert a.summary == b.summary
-
-
 @pytest.mark.parametrize("layout", [{}, {"heel_toe": True}, {"split": True}, {"belt_mps": None}])
 def test_the_analysis_beside_is_the_analysis_on_one_thread(
     synth_walk: Walk, monkeypatch: pytest.MonkeyPatch, layout: dict[str, Any]
@@ -98,7 +89,7 @@ def test_the_analysis_beside_is_the_analysis_on_one_thread(
     polarity = _where(monkeypatch, scan, "polarity_figure")
     tables = _where(monkeypatch, analyzer, "side_rows")
     beside = analyze(sig, AnalysisConfig())
-    _same(beside, alone)
+    same_analysis(beside, alone, fewest_steps=41)
     assert polarity == ["stride-foot-1"]
     assert tables[0] != tables[1] and "stride-foot-1" in tables  # the two feet side by side
     assert (
