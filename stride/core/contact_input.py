@@ -20,7 +20,7 @@ from stride.errors import InputError
 #: the bad time steps of a chunk not known (the scan finds them), and an int16 chunk's rows
 #: not read as words: an empty list
 _NO_WORDS = np.zeros(0, np.int64)
-#: no times (a finished job's, the stream's end)
+#: no times: the stream's end (:meth:`_FootRunner.finish`), a record's times given as a clock
 _EMPTY_T = np.zeros(0, np.float64)
 
 
