@@ -263,6 +263,7 @@ TIMELINE_PARTS = (
     ("stride.core.contacts", "_FootRunner.__init__"),
     ("stride.core.contacts", "_FootRunner._result"),
     ("stride.core.contacts", "_FootRunner.end_into"),
+    ("stride.core.foot_workers", "_foot_workers"),
     ("stride.core.foot_workers", "_Job.result"),
     ("stride.core.clock_scan", "expand_times"),
     ("stride.core._contact_scan", "scan"),
@@ -275,8 +276,10 @@ TIMELINE_PARTS = (
     ("stride.core.analyzer", "Analysis.__init__"),
 )
 #: what an older checkout times for a part of :data:`TIMELINE_PARTS` that it lacks (the
-#: module or class came later): each of these it has, under its own name
-OLDER_PARTS = {
+#: module or class came later): each of these it has, under its own name (none: the part
+#: above it already times those calls there)
+OLDER_PARTS: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
+    ("stride.core.foot_workers", "_foot_workers"): (),  # `beside`'s: contacts' there
     ("stride.core.foot_workers", "_Job.result"): (
         ("stride.core.contacts", "_FootJob.result"),  # the other foot's scan
         ("stride.core.contacts", "_Beside.result"),  # the work handed over by `beside`
@@ -335,8 +338,10 @@ def install_timeline(events: list[tuple[Any, ...]]) -> None:
         try:
             wrap(*part)
         except (ImportError, AttributeError):
-            older = [(m, a) for m, a in OLDER_PARTS.get(part, ()) if _has(m, a)]
-            if not older:
+            if part not in OLDER_PARTS:
+                raise
+            older = [(m, a) for m, a in OLDER_PARTS[part] if _has(m, a)]
+            if OLDER_PARTS[part] and not older:
                 raise
             for m, a in older:
                 wrap(m, a)
