@@ -18,8 +18,8 @@ class FootContacts:
     """The contacts of one foot, one row per contact, in time order.
 
     ``on_t``/``off_t``: initial and final contact (s, interpolated between samples; the IC
-    dated back along its rise and the FC extended to the baseline, see the module
-    docstring); ``on_idx``/``off_idx``: the first sample above the onset level, and the
+    dated back along its rise and the FC extended to the baseline: :mod:`stride.core.contacts`);
+    ``on_idx``/``off_idx``: the first sample above the onset level, and the
     first sample back in the unloaded band; ``complete``: False when the record edge or
     missing samples cut the contact (it gives no events); ``gap_before``: samples were
     missing between the previous contact and this one, or a known break (a box restart)
