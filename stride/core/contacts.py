@@ -124,7 +124,6 @@ rules (tests compare them with a plain-Python reference).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -222,7 +221,7 @@ def detect_feet(
     # here meanwhile; each finds the bad time steps as it scans (a shared pass would make
     # the feet wait for it, and costs about what it saves); this foot's error, if any, first
     times = t if clock is None else clock
-    jobs = [_Job(functools.partial(_one_foot, r, times, x, None, breaks)) for r in runners[1:]]
+    jobs = [_Job(_one_foot, r, times, x, None, breaks) for r in runners[1:]]
     for job, worker in zip(jobs, _foot_workers(min(len(sides), threads) - 1), strict=False):
         worker.put(job)
     for job in jobs[threads - 1 :]:  # more feet than threads: after the first, here

@@ -18,30 +18,33 @@ T = TypeVar("T")
 
 
 class _Job(Generic[T]):
-    """``work`` run on a foot thread; :meth:`result` waits for it and raises what it
-    raised. ``started`` is released once the thread has taken it (:func:`beside` waits
-    for that)."""
+    """``work(*args)`` run on a foot thread; :meth:`result` waits for it and raises what it
+    raised. ``started``: a held lock the thread releases once it has taken the job
+    (:func:`beside` waits for that; a foot's scan does not, and costs no lock)."""
 
-    __slots__ = ("_done", "_err", "_out", "_work", "started")
+    __slots__ = ("_args", "_done", "_err", "_out", "_started", "_work")
 
-    def __init__(self, work: Callable[[], T]) -> None:
-        self._work: Callable[[], T] | None = work
+    def __init__(
+        self, work: Callable[..., T], *args: Any, started: threading.Lock | None = None
+    ) -> None:
+        self._work: Callable[..., T] | None = work
+        self._args = args
         self._done = threading.Lock()
         self._done.acquire()  # released once the work has ended (a lock: the cheapest wake-up)
-        self.started = threading.Lock()
-        self.started.acquire()
+        self._started = started
         self._out: T | None = None
         self._err: BaseException | None = None
 
     def run(self) -> None:
-        self.started.release()
+        if self._started is not None:
+            self._started.release()
         try:
             assert self._work is not None
-            self._out = self._work()
+            self._out = self._work(*self._args)
         except BaseException as err:  # raised by the caller's thread, not lost in this one
             self._err = err
         finally:
-            self._work = None  # nothing it reads (a record) is kept alive by a finished job
+            self._work, self._args = None, ()  # a finished job keeps nothing (a record) alive
             self._done.release()
 
     def result(self) -> T:
@@ -63,13 +66,15 @@ def beside(work: Callable[[], T], worth: bool) -> Callable[[], T]:
     (jobs are taken in order: a foot handed over later starts after it)."""
     if foot_threads() <= 1 or not worth:
         return work
-    job = _Job(work)
+    started = threading.Lock()
+    started.acquire()
+    job = _Job(work, started=started)
     _foot_workers(1)[0].put(job)
     # Waited for until the thread has taken it and the GIL, so its work runs from here on
     # until it releases the GIL: else, while this thread runs numpy calls that hold the
     # GIL, it would wait for it (up to the interpreter's switch interval, 5 ms). At most
     # BESIDE_WAIT_S: a thread not on a core by then (a busy machine) takes it later.
-    job.started.acquire(timeout=BESIDE_WAIT_S)
+    started.acquire(timeout=BESIDE_WAIT_S)
     return job.result
 
 
