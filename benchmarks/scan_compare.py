@@ -67,6 +67,7 @@ def takes_none(mod: ModuleType) -> bool:
 def run_scan(mod: ModuleType, sig: Any, x: np.ndarray, side: str) -> tuple[np.ndarray, ...]:
     from stride.core import _contact_state as k
     from stride.core import contacts as c
+    from stride.core.contact_input import _NO_WORDS, _row_words
 
     own = importlib.import_module(mod.__name__.replace("contact_scan", "contact_state"))
     p = c._param_vector(sig.fs, c.ContactParams())
@@ -76,10 +77,10 @@ def run_scan(mod: ModuleType, sig: Any, x: np.ndarray, side: str) -> tuple[np.nd
     n = t.shape[0]
     out_f = np.empty((n // 50 + 100, k.N_OF + len(cols)))
     out_i = np.empty((n // 50 + 100, k.N_OI), np.int64)
-    words = c._row_words(x)
+    words = _row_words(x)
     if words is None and not takes_none(mod):  # a base from before float forces came as None
-        words = c._NO_WORDS
-    rows, nxt = mod.scan(t, x, cols, 0, p, tr, fs, out_f, out_i, words, c._NO_WORDS)
+        words = _NO_WORDS
+    rows, nxt = mod.scan(t, x, cols, 0, p, tr, fs, out_f, out_i, words, _NO_WORDS)
     assert nxt == n, "output full: enlarge it"
     more = _finish(mod, t, x, cols, p, tr, fs, out_f[rows:], out_i[rows:], words)
     return out_f[: rows + more], out_i[: rows + more], tr, fs
@@ -88,12 +89,12 @@ def run_scan(mod: ModuleType, sig: Any, x: np.ndarray, side: str) -> tuple[np.nd
 def _finish(mod: ModuleType, *args: Any) -> int:
     """The end of the stream: ``finish_foot`` in a base from before it became the scan's
     ``start`` -1."""
-    from stride.core import contacts as c
+    from stride.core.contact_input import _NO_WORDS
 
     t, x, cols, p, tr, fs, out_f, out_i, words = args
     if hasattr(mod, "finish_foot"):
         return int(mod.finish_foot(tr, fs, len(cols), p, out_f, out_i))
-    return int(mod.scan(t, x, cols, -1, p, tr, fs, out_f, out_i, words, c._NO_WORDS)[0])
+    return int(mod.scan(t, x, cols, -1, p, tr, fs, out_f, out_i, words, _NO_WORDS)[0])
 
 
 def as_rows(u: np.ndarray, like: np.ndarray) -> np.ndarray:

@@ -107,6 +107,7 @@ def foot_rows(mod: Any, sig: Any, side: str) -> dict[str, Any]:
     from stride.core import _contact_state as k
     from stride.core import contacts as c
     from stride.core.analyzer import AnalysisConfig
+    from stride.core.contact_input import _NO_WORDS, _row_words
 
     config = with_session_defaults(AnalysisConfig(), sig.meta)
     p = c._param_vector(float(sig.fs), config.contact)
@@ -120,7 +121,7 @@ def foot_rows(mod: Any, sig: Any, side: str) -> dict[str, Any]:
         n = t.shape[0]
         out_f = np.empty((n // 50 + 100, k.N_OF + len(cols)))
         out_i = np.empty((n // 50 + 100, k.N_OI), np.int64)
-        rows, nxt = scan(t, x, cols, 0, p, tr, fs, out_f, out_i, c._row_words(x), c._NO_WORDS)
+        rows, nxt = scan(t, x, cols, 0, p, tr, fs, out_f, out_i, _row_words(x), _NO_WORDS)
         if nxt != n:
             raise SystemExit("output full or a bad time: not counted")
         out.append((out_f[:rows], out_i[:rows], tr, fs[: fs0.shape[0]], fs[fs0.shape[0] :]))

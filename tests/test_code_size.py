@@ -19,7 +19,6 @@ MAX_FUNCTION_LINES = 80
 #: "path" (a module over the limit) or "path:function" -> who is reworking it.
 OWNED = {
     "stride/core/_contact_scan.py": "contact detection (issues 10, 11)",
-    "stride/core/contacts.py": "contact detection (issues 10, 11)",
 }
 
 

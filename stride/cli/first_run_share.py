@@ -104,25 +104,23 @@ def shared_kernels(dtype: str) -> list[Kernel]:
 def _before_scan_signatures(dtype: str) -> list[Kernel]:
     """(kernel, argument types) of the kernels an analysis of forces of ``dtype`` calls
     before its contact scan: a sample clock's expansion and the polarity figure's."""
-    import numpy as np
-
-    from stride.core.contacts import _kernel_dtype
-    from stride.core.kernels import _entry_signatures
-
-    kernel_dtype = np.dtype(_kernel_dtype(np.dtype(dtype))).name
-    return _entry_signatures(kernel_dtype)[0][1:]
+    return _sample_kernels(dtype)[1:]
 
 
 def scan_signature(dtype: str) -> Kernel:
     """(kernel, argument types) of the contact scan for forces of ``dtype``, as an
     analysis calls it."""
-    import numpy as np
+    return _sample_kernels(dtype)[0]
 
-    from stride.core.contacts import _kernel_dtype
+
+def _sample_kernels(dtype: str) -> list[Kernel]:
+    """(kernel, argument types) of the kernels that read the samples of forces of
+    ``dtype``, as an analysis calls them: the contact scan first
+    (:func:`stride.core.kernels._entry_signatures`)."""
+    from stride.core.contact_input import scan_dtype
     from stride.core.kernels import _entry_signatures
 
-    kernel_dtype = np.dtype(_kernel_dtype(np.dtype(dtype))).name
-    return _entry_signatures(kernel_dtype)[0][0]
+    return _entry_signatures(scan_dtype(dtype))[0]
 
 
 def command_share(dtype: str, folder: str | None) -> list[Kernel]:

@@ -22,11 +22,13 @@ from stride.core import _contact_state as _k
 from stride.core._clock_kernel import expand_times
 from stride.core.clock import CLOCK_CHUNK, SampleClock
 from stride.core.contact_breaks import feed_cut
+from stride.core.contact_input import _EMPTY_T, _NO_WORDS, _row_words
+from stride.core.foot_contacts import FootContacts
 from stride.core.gaps import break_samples
 from stride.errors import InputError
 
 if TYPE_CHECKING:
-    from stride.core.contacts import FootContacts, _FootRunner
+    from stride.core.contact_runner import _FootRunner
 
 
 class _Rows:
@@ -53,14 +55,13 @@ def scan_clocked(
     each, with their own buffer). ``breaks``: the record's known breaks (a chunk holding
     one is scanned in parts, :mod:`stride.core.contact_breaks`)."""
     from stride.core import _contact_scan as _scan
-    from stride.core import contacts as c
 
     n = x.shape[0]
     outs = [_Rows(r, n) for r in runners]
     prev_t = np.nan
     for lo, hi, t, bads in _chunks(clock, n, float(runners[0].p[_k.P_GAP_DT])):
         xx = x[lo:hi]
-        xw = c._row_words(xx)
+        xw = _row_words(xx)
         at = break_samples(t, breaks, prev_t)
         prev_t = float(t[-1])
         for r, o in zip(runners, outs, strict=True):
@@ -86,14 +87,14 @@ def scan_clocked(
                     o.rows = 0
     got = []
     for r, o in zip(runners, outs, strict=True):
-        words = None if c._row_words(x[:0]) is None else c._NO_WORDS  # as feed() leaves it
-        r._last = (c._EMPTY_T, np.empty((0, x.shape[1]), x.dtype), words)
+        words = None if _row_words(x[:0]) is None else _NO_WORDS  # as feed() leaves it
+        r._last = (_EMPTY_T, np.empty((0, x.shape[1]), x.dtype), words)
         total = r.end_into(o.f, o.i, o.rows)  # the stream's end after the rows if they
         if total is None:  # have its room, else a part of its own
             parts = [*o.parts, r._result(o.f[: o.rows], o.i[: o.rows]), r.finish()]
         else:
             parts = [*o.parts, r._result(o.f[:total], o.i[:total])]
-        got.append(c.FootContacts.concat(parts, r.side, r.nk))
+        got.append(FootContacts.concat(parts, r.side, r.nk))
     return got
 
 
@@ -102,15 +103,13 @@ def _chunks(
 ) -> Iterator[tuple[int, int, NDArray[np.float64], NDArray[np.int64]]]:
     """``(lo, hi, times, bad steps)`` of each chunk of the clock's ``n`` samples: the times
     of samples ``lo..hi-1`` (one buffer, written over for each chunk) and their bad time
-    steps (``contacts.bad_steps``' list: each ``k`` whose step ``t[k] - t[k-1]`` is not in
+    steps (``contact_runner.bad_steps``' list: each ``k`` whose step ``t[k] - t[k-1]`` is not in
     (0, gap], chunk positions from 1, then ``hi - lo``) found from the runs, not by reading
     every step: within a run the step is ``steps[r] / tick_hz`` but for the rounding of
     two times, a few units in the last place of the largest; a run whose step clears 0 and
     the gap by far more than that has no bad step inside it, and only the steps into the
     runs' first samples are read. A chunk with a run whose step is that close to 0 or to
     the gap gets an empty list instead (the scan then reads every step itself)."""
-    from stride.core import contacts as c
-
     starts, ticks, steps, hz = clock.starts, clock.ticks, clock.steps, clock.tick_hz
     dt = steps / hz
     top = max(abs(float(ticks.min())), abs(clock[-1]) * hz) / hz if n else 0.0
@@ -127,7 +126,7 @@ def _chunks(
         expand_times(starts, ticks, steps, hz, lo, run, t)
         end = run + 1 if starts[run + 1] >= hi else int(np.searchsorted(starts, hi, side="left"))
         if not (clear[run] if end == run + 1 else bool(np.all(clear[run:end]))):
-            yield lo, hi, t, c._NO_WORDS
+            yield lo, hi, t, _NO_WORDS
         elif end == run + 1:  # inside one run: no bad step
             yield lo, hi, t, whole if hi - lo == CLOCK_CHUNK else np.array([hi - lo], np.int64)
         else:

@@ -24,9 +24,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from stride.core import _contact_gap
+from stride.core.foot_contacts import FootContacts
 
 if TYPE_CHECKING:
-    from stride.core.contacts import FootContacts, _FootRunner
+    from stride.core.contact_runner import _FootRunner
 
 
 def cut(runner: _FootRunner) -> FootContacts:
@@ -49,8 +50,6 @@ def feed_cut(
 ) -> FootContacts:
     """:meth:`_FootRunner.feed` of ``t``/``x`` with a break before each sample ``at``
     (positions in ``t``, sorted, each once: :func:`~stride.core.gaps.break_samples`)."""
-    from stride.core.contacts import FootContacts
-
     parts = []
     a = 0
     for k in at.tolist():

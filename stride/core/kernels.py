@@ -23,13 +23,13 @@ SCAN_DTYPES = ("int16", "uint16", "float32", "float64")
 
 
 def _scan_args(dtype: str) -> tuple[Any, ...]:
-    """Arguments shaped as ``contacts._FootRunner.feed`` passes them to the scan."""
+    """Arguments shaped as ``contact_runner._FootRunner.feed`` passes them to the scan."""
     from stride.core import _contact_state as k
 
     f = np.zeros(2)
     i = np.zeros(1, np.int64)
     tr, fs = k.new_state(2)
-    words = None if np.dtype(dtype).kind == "f" else i  # as contacts._row_words
+    words = None if np.dtype(dtype).kind == "f" else i  # as contact_input._row_words
     return (f, np.zeros((2, 4), dtype), i, 0, np.zeros(k.N_P), tr, fs,
             np.zeros((1, k.N_OF + 2)), np.zeros((1, k.N_OI), np.int64), words, i)  # fmt: skip
 
@@ -135,9 +135,9 @@ def analysis_kernels_ready(
     cached; False when some will be compiled first (seconds to tens of seconds on a
     first run), or when that cannot be told. ``streaming``: the kernels a live session
     compiles as it starts; ``course``: with overground course mode's (see :func:`_kernels`)."""
-    from stride.core.contacts import _kernel_dtype
+    from stride.core.contact_input import scan_dtype
 
-    name = np.dtype(_kernel_dtype(np.dtype(forces_dtype))).name
+    name = scan_dtype(forces_dtype)
     try:
         return all(kernel_ready(d, a) for d, a in _kernels(name, streaming, course))
     except Exception:  # numba internals differ: say "may need compiling"
@@ -207,9 +207,9 @@ def load_analysis_kernels(
     others too while ``_whole_rows`` is not cached: :func:`whole_rows_ready`).
     A kernel not cached (a first run) is left to compile where it is first called: DFA's
     only by records with enough strides, the rest where a helper may compile them."""
-    from stride.core.contacts import _kernel_dtype
+    from stride.core.contact_input import scan_dtype
 
-    name = np.dtype(_kernel_dtype(np.dtype(forces_dtype))).name
+    name = scan_dtype(forces_dtype)
     scan, rest = _entry_signatures(name)
     if gaps is not None:
         from stride.core import _step_whole
@@ -266,9 +266,9 @@ def compile_scan(forces_dtype: str | np.dtype[Any] = "float64") -> None:
     from numba import typeof
 
     from stride.core import _contact_scan
-    from stride.core.contacts import _kernel_dtype
+    from stride.core.contact_input import scan_dtype
 
-    name = np.dtype(_kernel_dtype(np.dtype(forces_dtype))).name
+    name = scan_dtype(forces_dtype)
     _contact_scan.scan.compile(tuple(typeof(a) for a in _scan_args(name)))
 
 

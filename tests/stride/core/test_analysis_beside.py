@@ -1,4 +1,4 @@
-"""Work handed to the foot thread beside the analysis's own (``contacts.beside``): the
+"""Work handed to the foot thread beside the analysis's own (``foot_workers.beside``): the
 polarity figure while the noise figures are taken, the right foot's steps table while the
 left one's is made. On the foot thread where the feet are scanned side by side, the same
 results as on one thread; errors raised by the caller; here at once otherwise."""
@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from analysis_checks import same_analysis
 from numpy.typing import NDArray
 
-from stride.core import analyzer, contacts, scan
-from stride.core.analyzer import Analysis, AnalysisConfig, analyze
+from stride.core import analyzer, contacts, foot_workers, scan
+from stride.core.analyzer import AnalysisConfig, analyze
 from stride.core.signals import GaitSignals
 from stride.errors import InputError
 
@@ -24,7 +25,7 @@ Walk = Callable[..., tuple[GaitSignals, dict[str, NDArray[np.float64]]]]
 @pytest.fixture
 def two_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     """Feet side by side whatever the record's length."""
-    monkeypatch.setattr(contacts, "_THREADS", [2])
+    monkeypatch.setattr(foot_workers, "_THREADS", [2])
     monkeypatch.setattr(contacts, "THREAD_MIN_SAMPLES", 0)
     monkeypatch.setattr(scan, "THREAD_MIN_SAMPLES", 0)
     monkeypatch.setattr(scan, "POLARITY_BESIDE_S", 0.0)
@@ -36,15 +37,15 @@ def _here() -> str:
 
 
 def test_work_beside_runs_on_the_foot_thread(two_threads: None) -> None:
-    assert contacts.beside(_here, True)().startswith("stride-foot")
-    assert contacts.beside(_here, False)() == _here()  # not worth the hand-over
+    assert foot_workers.beside(_here, True)().startswith("stride-foot")
+    assert foot_workers.beside(_here, False)() == _here()  # not worth the hand-over
 
 
 def test_work_beside_runs_here_on_one_thread_when_asked_for() -> None:
     """In the caller's order, as it ran before: errors too."""
-    assert contacts.foot_threads() == 1
+    assert foot_workers.foot_threads() == 1
     done: list[str] = []
-    got = contacts.beside(lambda: done.append(_here()), True)
+    got = foot_workers.beside(lambda: done.append(_here()), True)
     assert done == []
     got()
     assert done == [_here()]
@@ -54,10 +55,10 @@ def test_an_error_beside_is_raised_by_the_caller(two_threads: None) -> None:
     def fail() -> None:
         raise InputError("a bad record")
 
-    got = contacts.beside(fail, True)
+    got = foot_workers.beside(fail, True)
     with pytest.raises(InputError, match="a bad record"):
         got()
-    assert contacts.beside(lambda: 5, True)() == 5  # the thread takes the next job
+    assert foot_workers.beside(lambda: 5, True)() == 5  # the thread takes the next job
 
 
 def _where(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[str]:
@@ -73,16 +74,6 @@ def _where(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[str]
     return seen
 
 
-def _same(a: Analysis, b: Analysis) -> None:
-    assert len(a.steps) == len(b.steps) > 40
-    assert np.array_equal(a.steps.side, b.steps.side)
-    assert np.array_equal(a.steps.flags, b.steps.flags)
-    assert np.array_equal(a.steps.contact_type, b.steps.contact_type)
-    for k in a.steps.values:
-        assert np.array_equal(a.steps[k], b.steps[k], equal_nan=True), k
-    assert a.summary == b.summary
-
-
 @pytest.mark.parametrize("layout", [{}, {"heel_toe": True}, {"split": True}, {"belt_mps": None}])
 def test_the_analysis_beside_is_the_analysis_on_one_thread(
     synth_walk: Walk, monkeypatch: pytest.MonkeyPatch, layout: dict[str, Any]
@@ -90,7 +81,7 @@ def test_the_analysis_beside_is_the_analysis_on_one_thread(
     sig, _ = synth_walk(seconds=60.0, fs=200.0, stride_jitter=0.03, seed=4, **layout)
     alone = analyze(sig, AnalysisConfig())
     figure = scan.scan_samples(sig, AnalysisConfig().contact).polarity
-    monkeypatch.setattr(contacts, "_THREADS", [2])
+    monkeypatch.setattr(foot_workers, "_THREADS", [2])
     monkeypatch.setattr(contacts, "THREAD_MIN_SAMPLES", 0)
     monkeypatch.setattr(scan, "THREAD_MIN_SAMPLES", 0)
     monkeypatch.setattr(scan, "POLARITY_BESIDE_S", 0.0)
@@ -98,7 +89,7 @@ def test_the_analysis_beside_is_the_analysis_on_one_thread(
     polarity = _where(monkeypatch, scan, "polarity_figure")
     tables = _where(monkeypatch, analyzer, "side_rows")
     beside = analyze(sig, AnalysisConfig())
-    _same(beside, alone)
+    same_analysis(beside, alone, fewest_steps=41)
     assert polarity == ["stride-foot-1"]
     assert tables[0] != tables[1] and "stride-foot-1" in tables  # the two feet side by side
     assert (

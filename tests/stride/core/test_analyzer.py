@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from analysis_checks import same_analysis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,18 +17,6 @@ from stride.core.signals import GaitSignals
 from stride.core.targets import Target
 
 Walk = Callable[..., tuple[GaitSignals, dict[str, np.ndarray]]]
-
-
-def _same(a: Analysis, b: Analysis) -> None:
-    assert len(a.steps) == len(b.steps)
-    assert np.array_equal(a.steps.side, b.steps.side)
-    assert np.array_equal(a.steps.flags, b.steps.flags)
-    assert np.array_equal(a.steps.contact_type, b.steps.contact_type)
-    assert np.array_equal(a.steps.on_target, b.steps.on_target)
-    for k in a.steps.values:
-        assert np.array_equal(a.steps[k], b.steps[k], equal_nan=True), k
-    assert a.summary == b.summary
-    assert a.samples == b.samples
 
 
 def test_batch_matches_truth(synth_walk: Walk) -> None:
@@ -147,7 +136,7 @@ def test_streaming_equals_batch_for_any_chunking(
     cuts = [min(c, sig.n) for c in cuts]
     nb = 0 if sig.belt_t is None else sig.belt_t.size
     belt_cuts = [min(c, nb) for c in belt_cuts][: len(cuts) + 1]
-    _same(_stream(sig, cfg, cuts, belt_cuts), batch)
+    same_analysis(_stream(sig, cfg, cuts, belt_cuts), batch)
 
 
 def test_streaming_emits_rows_during_the_walk_and_pending_is_provisional(
@@ -170,7 +159,7 @@ def test_streaming_emits_rows_during_the_walk_and_pending_is_provisional(
         got += len(out)
     assert got >= len(batch.steps) - 4
     assert len(sa.pending()) <= 4
-    _same(sa.finish(), batch)
+    same_analysis(sa.finish(), batch)
     assert batch.summary["target"]["cadence_spm"] == 100.0  # type: ignore[index]
     assert batch.summary["steps_used"] > 30  # type: ignore[operator]
 
@@ -210,7 +199,7 @@ def test_bounded_memory_keeps_streaming_equal_to_batch(
     assert sig.belt_t is not None
     cuts = sorted({min(c, sig.n) for c in cuts})
     belt_cuts = [int(np.searchsorted(sig.belt_t, sig.t[min(c, sig.n - 1)])) for c in cuts]
-    _same(_stream(sig, cfg, cuts, belt_cuts), batch)
+    same_analysis(_stream(sig, cfg, cuts, belt_cuts), batch)
 
 
 def test_long_stream_keeps_few_belt_samples_and_one_row_table(
@@ -230,4 +219,4 @@ def test_long_stream_keeps_few_belt_samples_and_one_row_table(
     kept = sa._belts[0].samples()[0].size
     assert 0 < kept < sig.belt_t.size / 2  # the last emissions' belt samples only
     assert len(sa._emitted) < 8
-    _same(sa.finish(), batch)
+    same_analysis(sa.finish(), batch)

@@ -10,14 +10,8 @@ from contact_synth import adc, foot_force
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stride.core.contacts import (
-    RATE_CHECK_MIN,
-    ContactParams,
-    FootContacts,
-    _check_finite,
-    _check_rate,
-    detect_contacts,
-)
+from stride.core.contact_input import RATE_CHECK_MIN, _check_finite, _check_rate
+from stride.core.contacts import ContactParams, FootContacts, detect_contacts
 from stride.core.signals import Channel, GaitSignals
 from stride.errors import InputError
 
@@ -236,11 +230,11 @@ def test_the_scan_is_compiled_for_four_dtypes_only() -> None:
     """Each dtype the scan takes is a compile of 10-20 s on a first run: every other dtype
     widens to one of the four (int32 and int64 to float64, which the test above shows
     gives the integer scan's contacts and impulses)."""
-    from stride.core.contacts import _kernel_dtype
+    from stride.core.contact_input import scan_dtype
     from stride.core.kernels import SCAN_DTYPES
 
     kinds = "bool int8 uint8 int16 uint16 int32 uint32 int64 uint64 float16 float32 float64"
-    taken = {np.dtype(_kernel_dtype(np.dtype(d))).name for d in kinds.split()}
+    taken = {scan_dtype(d) for d in kinds.split()}
     assert taken == set(SCAN_DTYPES) == {"int16", "uint16", "float32", "float64"}
 
 

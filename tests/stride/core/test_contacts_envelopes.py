@@ -16,7 +16,7 @@ from stride.core import _contact_state as k
 from stride.core._contact_envelopes import envelopes4, envelopes8
 from stride.core._contact_layout import LANES, N_T, PAGE, column
 from stride.core._contact_state import envelope_params, envelopes
-from stride.core.contacts import ContactParams, _param_vector
+from stride.core.contact_params import ContactParams, _param_vector
 
 #: the glitch rule's settings (jump, back) as the scan passes them by default
 GP = (0.15, 3.0)

@@ -13,14 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stride.core import _contact_state as k
-from stride.core import contacts
-from stride.core.contacts import (
-    ContactParams,
-    FootContacts,
-    bad_steps,
-    detect_contacts,
-    detect_feet,
-)
+from stride.core import contact_runner, contacts, foot_workers
+from stride.core.contact_params import _param_vector
+from stride.core.contact_runner import bad_steps
+from stride.core.contacts import ContactParams, FootContacts, detect_contacts, detect_feet
 from stride.core.signals import Channel, GaitSignals
 from stride.errors import InputError
 
@@ -106,7 +102,7 @@ def foot_threads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     """Short records scanned with ``request.param`` threads (with two: the second foot on
     the process's foot thread, each foot finding the bad time steps as it scans)."""
     monkeypatch.setattr(contacts, "THREAD_MIN_SAMPLES", 0)
-    monkeypatch.setattr(contacts, "_THREADS", [request.param])
+    monkeypatch.setattr(foot_workers, "_THREADS", [request.param])
     return int(request.param)
 
 
@@ -127,7 +123,7 @@ def test_two_threads_give_the_one_thread_contacts(where: str) -> None:
     for threads in (1, 2):
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(contacts, "THREAD_MIN_SAMPLES", 0)
-            mp.setattr(contacts, "_THREADS", [threads])
+            mp.setattr(foot_workers, "_THREADS", [threads])
             got[threads] = detect_feet(sig, ("L", "R"))
     for side in ("L", "R"):
         assert len(got[1][side]) > 10 and got[1][side].breaks >= 1
@@ -160,11 +156,11 @@ def test_the_stream_end_in_the_rows_equals_a_part_of_its_own(
     the room (forced: ``end_into`` finds none) the end is a part of its own, as before."""
     sig = _two_feet(np.random.default_rng(int(10 * seconds)), 500.0, seconds)
     t = np.asarray(sig.t, np.float64)
-    runner = contacts._FootRunner("L", [0, 1], contacts._param_vector(500.0, ContactParams()))
+    runner = contact_runner._FootRunner("L", [0, 1], _param_vector(500.0, ContactParams()))
     scanned = runner.feed(t, sig.forces)
     ended = runner.finish()
     want = FootContacts.concat([scanned, ended], "L", 2)
     if not room:
-        monkeypatch.setattr(contacts._FootRunner, "end_into", lambda *a: None)
+        monkeypatch.setattr(contact_runner._FootRunner, "end_into", lambda *a: None)
     _assert_same(detect_feet(sig, ("L",))["L"], want)
     assert seconds < 1 or len(scanned) > 3

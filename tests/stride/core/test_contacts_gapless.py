@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_contacts_feet import _assert_same, _two_feet
 
-from stride.core import contacts
+from stride.core import contacts, foot_workers
 from stride.core.contacts import ContactParams, detect_feet
 from stride.core.gaps import find_gaps
 from stride.core.scan import scan_samples
@@ -85,12 +85,12 @@ def test_feet_side_by_side_equal_one_after_another(
     sig = GaitSignals(sig.t[keep], sig.forces[keep], sig.channels, sig.fs)
     monkeypatch.setattr(contacts, "THREAD_MIN_SAMPLES", 0)
     try:
-        contacts.set_foot_threads(1)
+        foot_workers.set_foot_threads(1)
         alone = detect_feet(sig, ("L", "R"))
-        contacts.set_foot_threads(2)
+        foot_workers.set_foot_threads(2)
         both = detect_feet(sig, ("L", "R"))
     finally:
-        contacts.set_foot_threads(1)
+        foot_workers.set_foot_threads(1)
     for side in ("L", "R"):
         assert len(alone[side]) > 10 and alone[side].breaks == 1
         _assert_same(both[side], alone[side])
@@ -112,13 +112,13 @@ def test_a_step_the_scan_bridges_is_still_a_gap() -> None:
 def test_feet_one_after_another_unless_a_caller_asks() -> None:
     """The core does not look at the machine: one foot after the other unless its caller
     (``stride analyze``, on an idle core) asks for more."""
-    assert contacts.foot_threads() == 1
-    contacts.set_foot_threads(2)
+    assert foot_workers.foot_threads() == 1
+    foot_workers.set_foot_threads(2)
     try:
-        assert contacts.foot_threads() == 2
+        assert foot_workers.foot_threads() == 2
     finally:
-        contacts.set_foot_threads(0)  # at least one
-    assert contacts.foot_threads() == 1
+        foot_workers.set_foot_threads(0)  # at least one
+    assert foot_workers.foot_threads() == 1
 
 
 @pytest.mark.parametrize(("idle", "threads"), [(True, 2), (False, 1)])
@@ -132,8 +132,8 @@ def test_analyze_scans_the_feet_side_by_side_only_on_an_idle_core(
     from stride.cli import first_run
 
     record = Path(__file__).resolve().parents[2] / "data" / "gaitpdb" / "GaCo01_01_30s.txt"
-    monkeypatch.setattr(contacts, "_THREADS", [1])  # put back after the test
+    monkeypatch.setattr(foot_workers, "_THREADS", [1])  # put back after the test
     monkeypatch.setattr(first_run, "idle_core", lambda: idle)
     done = stride_in_process("analyze", str(record), "--json")
     assert done.returncode == 0, done.stderr
-    assert contacts.foot_threads() == threads
+    assert foot_workers.foot_threads() == threads

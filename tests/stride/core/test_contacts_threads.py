@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from test_contacts_feet import _assert_same, _two_feet
 
-from stride.core import contacts
+from stride.core import contacts, foot_workers
 from stride.core.contacts import detect_feet
 from stride.core.signals import GaitSignals
 
@@ -23,7 +23,7 @@ from stride.core.signals import GaitSignals
 def two_threads(monkeypatch: pytest.MonkeyPatch) -> GaitSignals:
     """A short record, scanned with two threads."""
     monkeypatch.setattr(contacts, "THREAD_MIN_SAMPLES", 0)
-    monkeypatch.setattr(contacts, "_THREADS", [2])
+    monkeypatch.setattr(foot_workers, "_THREADS", [2])
     return _two_feet(np.random.default_rng(3), 500.0, 20.0)
 
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stride_testkit import walk  # type: ignore[import-not-found]
 
-from stride.core import clock_scan, contacts
+from stride.core import clock_scan, contact_runner, contacts
 from stride.core.clock import SampleClock
 from stride.core.contacts import ContactParams, detect_feet, set_foot_threads
 from stride.core.gaps import find_gaps
@@ -155,8 +155,8 @@ def test_the_rows_of_a_chunk_fill_up(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = SampleClock.regular(sig.n, 1000, 1e6)
     sig = replace(sig, t=clock.times())
     want = detect_feet(sig, ("L", "R"))
-    small = contacts._FootRunner._alloc
-    monkeypatch.setattr(contacts._FootRunner, "_alloc", lambda self, n: small(self, 0))
+    small = contact_runner._FootRunner._alloc
+    monkeypatch.setattr(contact_runner._FootRunner, "_alloc", lambda self, n: small(self, 0))
     monkeypatch.setattr(clock_scan, "CLOCK_CHUNK", 5000)
     got = detect_feet(replace(sig, t=clock), ("L", "R"))
     for side in ("L", "R"):
