@@ -108,8 +108,8 @@ def measure(session: Path, rounds: int, repeat: int) -> dict[str, Any]:
     plain_one = contacts._one_foot
     ends: dict[str, float] = {}
 
-    def one_foot(runner: Any, t: Any, x: Any, bads: Any) -> Any:
-        out = plain_one(runner, t, x, bads)
+    def one_foot(runner: Any, *args: Any) -> Any:
+        out = plain_one(runner, *args)
         ends[runner.side] = time.perf_counter()
         return out
 
