@@ -28,6 +28,7 @@ from devices.sensorbox.events import (
     HelloEvent,
     SampleBlock,
     StatusEvent,
+    error_words,
 )
 from devices.transport import SerialLike
 
@@ -37,8 +38,6 @@ from devices.transport import SerialLike
 MIN_CONTRAST = 0.10
 HIGH_UNLOADED = 0.25
 SATURATION = 0.02
-#: What the box's ERROR codes mean (docs/protocol.md, "0x05 ERROR").
-ERROR_CODES = {1: "sensor open circuit", 2: "sensor shorted", 3: "encoder fault"}
 #: At most this many different ERROR messages are kept (a box repeats its own).
 MAX_BOX_ERRORS = 10
 
@@ -133,9 +132,7 @@ class BoxCheck:
             self.last_sample_t = host_t
 
     def _error(self, ev: ErrorEvent) -> None:
-        meaning = ERROR_CODES.get(ev.code, "other")
-        words = "".join(c if c.isprintable() else "?" for c in ev.message[:120])
-        text = f"code {ev.code} ({meaning})" + (f": {words}" if words else "")
+        text = error_words(ev)
         if text not in self.box_errors and len(self.box_errors) < MAX_BOX_ERRORS:
             self.box_errors.append(text)
 
