@@ -78,8 +78,10 @@ def session(
 
     if not no_history:
         from stride.history.db import check_writable
+        from stride.session.checks import waiting_for_history
 
-        check_writable(db)  # a foreign, damaged or read-only history: refused before any work
+        with waiting_for_history(db, "the session is simulated"):  # locked: said, not silent
+            check_writable(db)  # a foreign, damaged or read-only history: refused first
     analysed = SessionAnalysis()
     try:
         summary = run_session(
@@ -107,7 +109,13 @@ def session(
         print("stride: interrupted: nothing written", file=sys.stderr)
         raise typer.Exit(130) from None
     typer.echo(summary)
-    line = analysed.register(out, db=db) if not no_history else analysed.line()
+    if no_history:
+        line = analysed.line()
+    else:
+        from stride.session.checks import waiting_for_history
+
+        with waiting_for_history(db, "the session is stored in it"):
+            line = analysed.register(out, db=db)
     if line:
         typer.echo(line)
 
