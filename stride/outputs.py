@@ -11,6 +11,7 @@ Standard library only.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -51,8 +52,13 @@ def recorded_kind(path: Path) -> str | None:
     """What recorded data the existing file ``path`` holds, or None (a missing file, an
     earlier output, anything else)."""
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(len(_SQLITE_MAGIC))
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None  # a FIFO, a device: nothing recorded, and never opened (it blocks)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            head = os.read(fd, len(_SQLITE_MAGIC))
+        finally:
+            os.close(fd)
     except OSError:
         return None
     if head.startswith(_STREAM_MAGIC):
