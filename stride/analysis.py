@@ -292,8 +292,14 @@ def document(result: Analysis, timing: Timing | None = None) -> dict[str, object
     return doc
 
 
-def check_output(path: Path, force: bool) -> None:
-    """Refuse to overwrite an existing file unless ``force``."""
+def check_output(
+    path: Path, force: bool, option: str = "the output", records: Sequence[Path] = ()
+) -> None:
+    """Refuse to overwrite an existing file unless ``force``, and recorded data (a file of
+    ``records``, a stream file, the history) whatever ``force`` says."""
+    from stride.outputs import refuse_recorded
+
+    refuse_recorded(path, option, records)
     if path.exists() and not force:
         raise InputError(f"{path} already exists", fix="choose another name or add --force")
     if path.exists() and path.is_dir():

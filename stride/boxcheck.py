@@ -20,8 +20,16 @@ from numpy.typing import NDArray
 
 from devices.csvbox import CsvBoxDecoder
 from devices.csvlines import CsvLineConfig, CsvStats
+from devices.errors import DeviceError
 from devices.sensorbox.decoder import StreamDecoder
-from devices.sensorbox.events import BeltBlock, HelloEvent, SampleBlock, StatusEvent
+from devices.sensorbox.events import (
+    BeltBlock,
+    ErrorEvent,
+    HelloEvent,
+    SampleBlock,
+    StatusEvent,
+    error_words,
+)
 from devices.transport import SerialLike
 
 #: Levels as shares of the ADC range: below ``MIN_CONTRAST`` a channel did not change; an
@@ -30,6 +38,8 @@ from devices.transport import SerialLike
 MIN_CONTRAST = 0.10
 HIGH_UNLOADED = 0.25
 SATURATION = 0.02
+#: At most this many different ERROR messages are kept (a box repeats its own).
+MAX_BOX_ERRORS = 10
 
 
 @dataclass
@@ -95,9 +105,16 @@ class BoxCheck:
     waited_s: float = 0.0
     interrupted: bool = False  # ended early by Ctrl-C: the levels are those read until then
     named: bool = False  # a HELLO has named the channels
+    #: The box's own ERROR frames, each different one once ("code 1 (...): message").
+    box_errors: list[str] = field(default_factory=list)
+    #: Why the check ended before ``seconds`` of samples, where the box is the reason: its
+    #: port closed, it stopped sending, it never sent a HELLO. None: it did not.
+    fault: DeviceError | None = None
+    last_sample_t: float | None = None  # clock time of the last samples read
 
     def feed(self, data: bytes, host_t: float) -> None:
         self.bytes_in += len(data)
+        before = self.samples
         if len(self.sample_bytes) < 4096:
             self.sample_bytes += data[: 4096 - len(self.sample_bytes)]
         for ev in self.decoder.feed(data, host_t):
@@ -109,6 +126,15 @@ class BoxCheck:
                 self.saturated_reports += 1
             elif isinstance(ev, BeltBlock) and ev.speed_mps is not None:
                 self.belt_mps = ev.speed_mps
+            elif isinstance(ev, ErrorEvent):
+                self._error(ev)
+        if self.samples > before:
+            self.last_sample_t = host_t
+
+    def _error(self, ev: ErrorEvent) -> None:
+        text = error_words(ev)
+        if text not in self.box_errors and len(self.box_errors) < MAX_BOX_ERRORS:
+            self.box_errors.append(text)
 
     def _hello(self, ev: HelloEvent) -> None:
         h = ev.hello
@@ -139,6 +165,11 @@ class BoxCheck:
 
     def report(self) -> dict[str, object]:
         adc_max = (1 << self.adc_bits) - 1
+        channels = [c.summary(adc_max) for c in self.channels]
+        if not self.named:  # no HELLO: the ADC's range, so every verdict, is unknown
+            for c in channels:
+                if c["samples"]:
+                    c["verdict"] = "unknown: no HELLO gave the ADC range"
         st = self.decoder.stats
         lines = (  # a good line counts as a frame, a bad one as a CRC error
             {"protocol": "csvlines", "lines": st.lines, "bad_lines": st.bad_lines}
@@ -150,7 +181,7 @@ class BoxCheck:
             "adc_bits": self.adc_bits,
             "sample_rate_hz": self.rate_hz,
             "seconds": round(self.seconds_of_samples, 3),
-            "channels": [c.summary(adc_max) for c in self.channels],
+            "channels": channels,
             "frames": st.frames,
             "crc_errors": st.crc_errors,
             "gaps": st.gaps,
@@ -158,6 +189,8 @@ class BoxCheck:
             "belt_speed_mps": self.belt_mps,
             "interrupted": self.interrupted,
             "notes": list(self.decoder.notes),
+            "box_errors": list(self.box_errors),
+            "fault": None if self.fault is None else self.fault.problem,
         }
 
 
@@ -193,15 +226,54 @@ def run_check(
                 break
             if check.samples == 0 and now - start >= no_data_s:
                 break
-            if now - start >= seconds + no_data_s:  # samples stopped arriving
+            if check.last_sample_t is not None and now - check.last_sample_t >= no_data_s:
+                break  # samples stopped arriving
+            if now - start >= seconds + no_data_s:  # samples too slow for their HELLO
                 break
             if on_update is not None and now - last_shown >= 0.25:
                 on_update(check)
                 last_shown = now
     except KeyboardInterrupt:
         check.interrupted = True
+    except OSError as err:  # serial.SerialException too: the port closed under the check
+        check.fault = DeviceError(
+            f"the box's port closed after {clock() - start:.1f} s and "
+            f"{check.seconds_of_samples:.1f} s of samples ({err})",
+            fix="plug the box in again (a loose USB cable or a box that resets) and check again",
+        )
     finally:
         quiet.removeHandler(null)
         quiet.propagate = keep
     check.waited_s = clock() - start
+    if check.fault is None and not check.interrupted:
+        silent_s = 0.0 if check.last_sample_t is None else clock() - check.last_sample_t
+        check.fault = _short(check, seconds, silent_s, no_data_s)
     return check
+
+
+def _short(
+    check: BoxCheck, seconds: float, silent_s: float, no_data_s: float
+) -> DeviceError | None:
+    """Why a check that read samples has fewer than ``seconds`` of them, where the box is
+    the reason (a check without any sample is diagnosed from its bytes instead)."""
+    if check.samples == 0:
+        return None
+    if not check.named:
+        return DeviceError(
+            f"the box sent {check.samples} samples in {check.waited_s:.1f} s but no HELLO: its "
+            "channels, sample rate and ADC range are unknown",
+            fix="the box must send a HELLO frame at power-up and once a second (docs/protocol.md)",
+        )
+    if check.seconds_of_samples >= seconds:
+        return None
+    got = f"{check.seconds_of_samples:.1f} s of samples ({seconds:g} s asked)"
+    if check.last_sample_t is not None and silent_s >= no_data_s:
+        return DeviceError(
+            f"the box stopped sending after {got}: nothing for the last {silent_s:.0f} s",
+            fix="check its cable and power, then check again",
+        )
+    return DeviceError(
+        f"the box sent {got} in {check.waited_s:.1f} s: slower than its HELLO's "
+        f"{check.rate_hz:g} Hz",
+        fix="check the sample rate the box's firmware announces (docs/protocol.md)",
+    )

@@ -113,6 +113,17 @@ class ErrorEvent:
 
 Event = HelloEvent | SampleBlock | BeltBlock | StatusEvent | ErrorEvent
 
+#: What the ERROR frame's codes mean (docs/protocol.md, "0x05 ERROR"); any other is "other".
+ERROR_CODES = {1: "sensor open circuit", 2: "sensor shorted", 3: "encoder fault"}
+
+
+def error_words(ev: ErrorEvent) -> str:
+    """An ERROR frame as one printable line: ``code 1 (sensor open circuit): message``
+    (a long message cut at 120 characters, control characters as '?')."""
+    text = "".join(c if c.isprintable() else "?" for c in ev.message[:120])
+    meaning = ERROR_CODES.get(ev.code, "other")
+    return f"code {ev.code} ({meaning})" + (f": {text}" if text else "")
+
 
 @dataclass
 class DecoderStats:

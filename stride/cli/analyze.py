@@ -134,9 +134,9 @@ def _prepare(
     )
     from stride.core.contacts import set_foot_threads
 
-    for out in (steps_csv, plot):
+    for out, option in ((steps_csv, "--steps-csv"), (plot, "--plot")):
         if out is not None:
-            check_output(out, force)
+            check_output(out, force, option, records=(path,))
     if plot is not None:
         from stride.plots import plot_format
 

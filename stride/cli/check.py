@@ -36,6 +36,10 @@ def check(
 
     if not 0 < seconds < float("inf"):  # Ctrl-C ends a check early, showing what was read
         raise typer.BadParameter(f"--seconds {seconds} must be > 0", param_hint="--seconds")
+    if not baud > 0:  # as `stride live` says it (0 would hang up a real serial line)
+        from devices.errors import InputError
+
+        raise InputError(f"--baud {baud} is not a baud rate", fix="e.g. --baud 115200")
     live = None if json_out or not sys.stdout.isatty() else _live_display()
     ser = open_serial(port, baudrate=baud, timeout=0.1)  # a wrong port: its line alone
     if live is None and not json_out:
@@ -56,6 +60,8 @@ def check(
         from devices.errors import ProtocolError
 
         raise ProtocolError(result.decoder.notes[0])
+    if result.samples == 0 and result.fault is not None:  # the port closed: that is why
+        raise result.fault
     if result.samples == 0:  # the bytes say why: wrong port, protocol or baud rate
         from stride.session.diagnose import diagnose
 
@@ -73,6 +79,8 @@ def check(
         _footer(report)
     else:
         _footer(report)
+    if result.fault is not None:  # what was read is shown above; why it is short, here
+        raise result.fault
 
 
 def _live_display() -> Any:
@@ -120,3 +128,5 @@ def _footer(report: dict[str, Any]) -> None:
     typer.echo(line)
     for note in report.get("notes", []):
         typer.echo(f"note: {note}")
+    for err in report.get("box_errors", []):
+        typer.echo(f"the box reports: {err}")

@@ -77,9 +77,7 @@ def session(
     from sim.cli_support import run_session
 
     if not no_history:
-        from stride.history.db import check_writable
-
-        check_writable(db)  # a foreign, damaged or read-only history: refused before any work
+        _history_writable(db)
     analysed = SessionAnalysis()
     try:
         summary = run_session(
@@ -107,9 +105,19 @@ def session(
         print("stride: interrupted: nothing written", file=sys.stderr)
         raise typer.Exit(130) from None
     typer.echo(summary)
-    line = analysed.register(out, db=db) if not no_history else analysed.line()
+    line = analysed.line() if no_history else analysed.store(out, db=db)
     if line:
         typer.echo(line)
+
+
+def _history_writable(db: Path | None) -> None:
+    """A foreign, damaged or read-only history refused before any work; one another
+    program holds locked is waited for, and that is said at once."""
+    from stride.history.db import check_writable
+    from stride.session.checks import waiting_for_history
+
+    with waiting_for_history(db, "the session is simulated"):
+        check_writable(db)
 
 
 class SessionAnalysis:
@@ -151,6 +159,13 @@ class SessionAnalysis:
         if self.summary is None:
             return ""
         return f"{self.summary.get('steps', 0)} steps analysed (steps.csv, summary.json)"
+
+    def store(self, out: Path, *, db: Path | None) -> str:
+        """:meth:`register`, saying at once that it waits where the history is locked."""
+        from stride.session.checks import waiting_for_history
+
+        with waiting_for_history(db, "the session is stored in it"):
+            return self.register(out, db=db)
 
     def register(self, out: Path, *, db: Path | None) -> str:
         """Store the analysed session in the history; the line to print (empty: not stored)."""

@@ -20,7 +20,7 @@ from devices.csvlines import PROTOCOL_NAME as CSV_PROTOCOL
 from devices.memory import return_freed_memory
 from devices.recording import SessionReader
 from devices.recording.replay import feed_chunk, make_decoder
-from devices.sensorbox import SampleBlock
+from devices.sensorbox import ErrorEvent, SampleBlock
 from devices.sensorbox.fast import decode_stream
 from stride.core.signals import GaitSignals
 from stride.ingest.assembler import BlockAssembler, concat_chunks
@@ -35,12 +35,17 @@ def decode_box(
     assembler: BlockAssembler,
     arrivals: Arrivals | None,
     clock: bool = False,
+    errors: list[ErrorEvent] | None = None,
 ) -> tuple[GaitSignals | None, dict[str, int]]:
     """Samples of stream ``name`` and the decoder's counters; with ``arrivals`` (a list),
     also each chunk's arrival, as the live session noted them. ``clock``: the times as a
-    :class:`~stride.core.clock.SampleClock` where they can be (``feed_decoded``)."""
+    :class:`~stride.core.clock.SampleClock` where they can be (``feed_decoded``).
+    ``errors`` (a list): gets the box's ERROR frames, what it said for a person to read."""
+    said: list[ErrorEvent] = [] if errors is None else errors
     if reader.streams.get(name) == CSV_PROTOCOL:  # CSV lines: read as the live session did
-        return _assemble_by_chunk(reader, name, assembler, [] if arrivals is None else arrivals)
+        return _assemble_by_chunk(
+            reader, name, assembler, [] if arrivals is None else arrivals, said
+        )
     data = reader.read_stream(name)
     reader.release(name)  # decoded in place below: the recorded bytes become the frames
     return_freed_memory()  # what reading the file a window at a time left in the C heap
@@ -51,10 +56,12 @@ def decode_box(
     del data
     box = decode_stream(given.pop(0), given.pop(0), given.pop(0), consume=True, room=room)
     del room
+    said.extend(box.errors)
     if arrivals is not None:
         clean = _box_arrivals(box)
         if clean is None:
-            return _assemble_by_chunk(reader, name, assembler, arrivals)
+            said.clear()  # the chunk-by-chunk decode below says them again
+            return _assemble_by_chunk(reader, name, assembler, arrivals, said)
         arrivals.extend(clean)
     signals = assembler.feed_decoded(box, consume=True, clock=clock)
     stats = box.stats.as_dict()
@@ -98,6 +105,7 @@ def _assemble_by_chunk(
     name: str,
     assembler: BlockAssembler,
     clock: list[tuple[float, float]],
+    errors: list[ErrorEvent] | None = None,
 ) -> tuple[GaitSignals | None, dict[str, int]]:
     """Decode and assemble recorded chunk by recorded chunk, as the live session did,
     noting each chunk's arrival (host time of its newest block, box time of its last
@@ -109,6 +117,8 @@ def _assemble_by_chunk(
     def take(events: list[Any]) -> None:
         if not events:
             return
+        if errors is not None:
+            errors.extend(e for e in events if isinstance(e, ErrorEvent))
         got = assembler.feed(events)
         if got is None:
             return

@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 import math
 import os
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -28,6 +29,8 @@ from numpy.typing import NDArray
 from devices.csvlines import PROTOCOL_NAME as CSV_PROTOCOL
 from devices.recording import SessionReader
 from devices.recording.replay import csv_map_of
+from devices.sensorbox import ErrorEvent
+from devices.sensorbox.events import error_words
 from stride.core.signals import GaitSignals
 from stride.core.targets import Target
 from stride.errors import InputError
@@ -43,6 +46,9 @@ from stride.ingest.pipeline import (
 )
 from stride.ingest.streams import belt_columns, carry_bytes, reading_parser, silence_limit
 from stride.ingest.treadmill_clock import treadmill_belt
+
+#: At most this many different ERROR messages of the box are said (a box repeats its own).
+MAX_BOX_ERRORS = 5
 
 
 def skipped_warning(
@@ -265,8 +271,14 @@ def read_session(path: str | os.PathLike[str], compact_times: bool = False) -> G
     recorded_s = _recorded_s(reader, name)
     assembler = BlockAssembler()
     arrivals: Arrivals = []
+    errors: list[ErrorEvent] = []
     chunk, stats = decode_box(
-        reader, name, assembler, arrivals if source.kind == TREADMILL else None, compact_times
+        reader,
+        name,
+        assembler,
+        arrivals if source.kind == TREADMILL else None,
+        compact_times,
+        errors,
     )
     if not assembler.ready and reader.streams[name] == CSV_PROTOCOL:
         raise InputError(
@@ -305,6 +317,7 @@ def read_session(path: str | os.PathLike[str], compact_times: bool = False) -> G
     said = _treadmill_damage(reader, path) if source.kind == TREADMILL else []
     if belt.t is None and source.kind == TREADMILL:
         said.insert(0, belt.note)
+    said += box_error_warnings(path, errors)
     if said:
         meta["warnings"] = said
     return GaitSignals(
@@ -318,6 +331,17 @@ def read_session(path: str | os.PathLike[str], compact_times: bool = False) -> G
         meta,
         chunk.breaks,
     )
+
+
+def box_error_warnings(path: object, errors: list[ErrorEvent]) -> list[str]:
+    """One line per different message the box sent in ERROR frames (an open or shorted
+    sensor, an encoder fault), with how often: what a live session showed as it came."""
+    counts = Counter(error_words(e) for e in errors)
+    return [
+        f"{path}: the sensor box reported during the recording: {words}"
+        + (f" ({n} times)" if n > 1 else "")
+        for words, n in list(counts.items())[:MAX_BOX_ERRORS]
+    ]
 
 
 def _treadmill_damage(reader: SessionReader, path: object) -> list[str]:

@@ -80,8 +80,10 @@ def parse_gaitpdb(text: str, path: Path) -> NDArray[np.float64]:
             table[i] = [float(f) for f in fields]
         except ValueError:
             raise _bad(path, f"line {i + 1} holds a field that is not a number", fix) from None
-    if not np.isfinite(table[:, 0]).all():
-        raise _bad(path, "a time value is not finite", fix)
+    finite = np.isfinite(table)
+    if not finite.all():  # "nan", "inf": numbers to float(), no reading of a sensor
+        i, j = (int(k) for k in np.argwhere(~finite)[0])
+        raise _bad(path, f"line {i + 1}, field {j + 1} is {table[i, j]}, not a measured value", fix)
     return table
 
 

@@ -97,8 +97,12 @@ class Page:
         )
 
 
-def check_out(out: Path, *, force: bool = False) -> None:
-    """Refuse an unusable --out before any work is done (and again when writing)."""
+def check_out(out: Path, *, force: bool = False, records: Sequence[Path] = ()) -> None:
+    """Refuse an unusable --out before any work is done (and again when writing): recorded
+    data (a file of ``records``, a stream file, the history) whatever ``force`` says."""
+    from stride.outputs import refuse_recorded
+
+    refuse_recorded(out, "--out", records)
     if out.exists() and not force:
         raise InputError(f"{str(out)!r} already exists", fix="choose another --out or add --force")
     if out.is_dir():

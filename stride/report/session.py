@@ -421,7 +421,7 @@ def session_report(
     """Write the HTML report of the session directory ``path`` to ``out`` (against
     ``target`` if given, else the session's own). ``say`` is given each thing reading the
     recording met, where the report analysed it (the page shows them too)."""
-    check_out(out, force=force)  # before the analysis, not after it
+    check_out(out, force=force, records=(path,))  # before the analysis, not after it
     data = load_session(path, target)
     if say is not None:
         for note in data.notes:

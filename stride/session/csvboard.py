@@ -12,6 +12,7 @@ lines: a port that sends lines without ``--csv-map`` is refused with a suggested
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -101,6 +102,10 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _is_finite(text: str) -> bool:
+    return _is_number(text) and math.isfinite(float(text))
+
+
 def diagnose_csv(
     where: str, sample: bytes, cfg: CsvLineConfig, *, seconds: float
 ) -> ProtocolError | None:
@@ -110,8 +115,9 @@ def diagnose_csv(
         return None
     printable = sum(1 for b in sample if 32 <= b < 127 or b in (9, 10, 13)) / len(sample)
     if printable < 0.9 or b"\n" not in sample:
+        what = "binary bytes" if printable < 0.9 else f"text, no line end in {len(sample)} bytes"
         return ProtocolError(
-            f"{where} sends no text lines in {seconds:.0f} s (binary bytes): not a board "
+            f"{where} sends no text lines in {seconds:.0f} s ({what}): not a board "
             "printing CSV lines, or the wrong baud rate",
             fix="for the sensor box leave out --csv-map; else check --baud (the board's rate)",
         )
@@ -120,9 +126,15 @@ def diagnose_csv(
         (r for r in rows[1:] if _is_number(r.split(b",")[0].decode("ascii", "replace"))), rows[0]
     )
     shown = line[:50].decode("ascii", "replace")
-    n = len(line.decode("ascii", "replace").split(cfg.delimiter))
+    fields = line.decode("ascii", "replace").split(cfg.delimiter)
+    n = len(fields)
+    bad = next((i for i, f in enumerate(fields[: cfg.n_columns]) if not _is_finite(f)), None)
+    why = (
+        f"{n} columns, the map needs {cfg.n_columns} numbers"
+        if n < cfg.n_columns or bad is None
+        else f"column {bad} is {fields[bad].strip()[:20]!r}, not a number the map can read"
+    )
     return ProtocolError(
-        f"the lines from {where} do not fit the CSV column map (e.g. {shown!r}: {n} "
-        f"columns, the map needs {cfg.n_columns} numbers)",
+        f"the lines from {where} do not fit the CSV column map (e.g. {shown!r}: {why})",
         fix=f"give the map of these lines with --csv-map ({_EXAMPLE}; docs/hardware.md)",
     )

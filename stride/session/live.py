@@ -270,9 +270,16 @@ class Session:
                 csv=getattr(getattr(self.pipeline, "decoder", None), "config", None),
             )
         if waiting and belt is not None and belt.readings == 0:
+            said = getattr(belt, "last_problem", None) or "no answer was a speed"
+            answered = getattr(belt, "rx_bytes", 0)  # answers, but refusals or noise
             raise DeviceError(
-                f"the {belt.name} treadmill never answered in {waited:.0f} s: wrong "
-                "port or address, wrong protocol (driver) or wrong baud rate",
+                (
+                    f"the {belt.name} treadmill sent {answered} bytes in {waited:.0f} s but "
+                    f"no belt speed ({said})"
+                    if answered
+                    else f"the {belt.name} treadmill never answered in {waited:.0f} s"
+                )
+                + ": wrong port or address, wrong protocol (driver) or wrong baud rate",
                 fix="check the --treadmill DRIVER:TARGET (`stride ports` lists the ports); "
                 "the box goes on --port",
             )

@@ -136,3 +136,50 @@ class SessionRecorder:
             if "session.json" not in missing:
                 missing.append("session.json")
         return missing
+
+
+def open_recorder(
+    given: Path | None,
+    planned: Path,
+    streams: Mapping[str, str],
+    *,
+    force: bool,
+    clock: Callable[[], float],
+) -> SessionRecorder:
+    """The session's recorder: in ``given`` (``--record``), or without one in a folder of
+    its own under ``./sessions``, claimed by creating it: ``planned`` (the default name
+    chosen at start-up) if it is still free, else ``planned-2``, ``-3``, ... Two sessions
+    started in the same second used to pick the same default and the second was refused
+    (or, with ``--force``, would have replaced the first's recording)."""
+    if given is not None:
+        new = not given.exists()
+        recorder = SessionRecorder(given, streams, force=force, clock=clock)
+        recorder.made_folder = new
+        return recorder
+    path = _claim(planned)
+    try:
+        recorder = SessionRecorder(path, streams, clock=clock)
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)  # claimed here, empty: not left behind
+        raise
+    recorder.made_folder = True
+    return recorder
+
+
+def _claim(planned: Path) -> Path:
+    """Create the first free folder of ``planned``, ``planned-2``, ``planned-3``, ..."""
+    try:
+        planned.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise fs_error(err, planned.parent, "create the recording directory") from err
+    n = 1
+    while True:
+        path = planned if n == 1 else planned.with_name(f"{planned.name}-{n}")
+        try:
+            path.mkdir()
+        except FileExistsError:
+            n += 1
+            continue
+        except OSError as err:
+            raise fs_error(err, path, "create the recording directory") from err
+        return path

@@ -52,7 +52,7 @@ from stride.session.interrupts import saving
 from stride.session.live import Session
 from stride.session.observers import SessionObserver
 from stride.session.protocols import SessionOptions, SessionResult
-from stride.session.recorder import SessionRecorder
+from stride.session.recorder import SessionRecorder, open_recorder
 from stride.session.screen.summary import summary_table
 from stride.session.screen.terminal import run_dashboard
 from stride.session.sources import Source
@@ -178,11 +178,9 @@ def _open_devices(
             if devices.driver is not None:
                 streams[RX_STREAM] = devices.driver
                 streams[TX_STREAM] = f"{devices.driver}-tx"
-            new = not record_dir.exists()
-            devices.recorder = SessionRecorder(
-                record_dir, streams, force=args.force, clock=devices.clock.monotonic
+            devices.recorder = open_recorder(
+                args.record, record_dir, streams, force=args.force, clock=devices.clock.monotonic
             )
-            devices.recorder.made_folder = new
     except BaseException:
         devices.close()
         raise

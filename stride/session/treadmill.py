@@ -35,6 +35,10 @@ class TreadmillBelt:
         self._sink: Sink | None = None
         self._report: Report | None = None
         self.readings = 0
+        #: Bytes the treadmill sent, and what the driver last said when it stopped
+        #: answering (a refusal, a timeout): a treadmill that answers, but never a speed.
+        self.rx_bytes = 0
+        self.last_problem: str | None = None
 
     # -- Source protocol (so the session starts and stops it with the readers) -------------
     def record_to(self, sink: Sink, report: Report) -> None:
@@ -55,6 +59,8 @@ class TreadmillBelt:
         )
 
     def _on_bytes(self, wb: WireBytes) -> None:
+        if wb.direction == "rx":
+            self.rx_bytes += len(wb.data)
         if self._sink is not None:
             stream = RX_STREAM if wb.direction == "rx" else TX_STREAM
             self._sink(stream, wb.data, wb.host_t, time.perf_counter())
@@ -66,6 +72,8 @@ class TreadmillBelt:
 
     def _on_status(self, status: PollerStatus) -> None:
         self._answering = status.answering
+        if not status.answering and status.message:
+            self.last_problem = status.message
         if self._report is not None:
             self._report(self.name, status.message)
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import termios
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -105,3 +107,26 @@ def test_a_refused_poll_is_said_once_a_refused_command_is_its_error(
     assert t.stats.illegal == 3 and t.stats.out_of_range == 1
     (said,) = _said(caplog)
     assert "illegal command (BF)" in said and "counted" in said
+
+
+def test_a_session_whose_treadmill_refuses_every_poll_says_so_not_silence(
+    treadmill: RefusingTrackmaster, tmp_path: Path
+) -> None:
+    """A treadmill that answers every poll with BF gives no belt speed: the session's
+    error used to say it never answered; it says what it did answer."""
+    from stride.session.run import LiveArgs, run_live
+
+    args = LiveArgs(
+        port="sim://box?seed=1",
+        treadmill=f"trackmaster:{treadmill.path}",
+        no_ui=True,
+        history=False,
+        duration_s=600.0,
+        record=tmp_path / "rec",
+    )
+    with pytest.raises(DeviceError) as err:
+        run_live(args)
+    said = str(err.value)
+    assert re.search(r"the trackmaster treadmill sent \d+ bytes in 3 s but no belt speed", said)
+    assert "illegal command (BF)" in said and "never answered" not in said
+    assert (tmp_path / "rec" / "streams" / "box.rec").is_file()  # what came is kept

@@ -57,46 +57,50 @@ def test_check_on_the_simulated_box() -> None:
     assert doc["belt_speed_mps"] == pytest.approx(1.0, abs=0.05)  # 3.6 km/h
 
 
-def _box_bytes(seconds: float) -> bytes:
-    """A box whose four channels each show one fault (or none): known counts."""
+def _box_bytes(seconds: float, first: int = 0) -> bytes:
+    """A box whose four channels each show one fault (or none): known counts. ``first``:
+    the index of the first 10 ms frame (the stream goes on from there)."""
     hello = Hello(
         tuple(ChannelSpec.of(s, p) for s, p in (("L", "heel"), ("L", "toe"), ("R", "heel"),
                                                   ("R", "toe"))),
         sample_rate_hz=1000, adc_bits=12,
     )  # fmt: skip
     out = bytearray()
-    seq = 0
-    for k in range(int(seconds * 100)):
-        t_us = k * 10_000
+    for k in range(first, first + int(seconds * 100)):
+        seq = (k + k // 100 + 1) & 0xFFFF  # a HELLO before every 100th SAMPLES frame
+        t_us = (k * 10_000) & 0xFFFFFFFF
         if k % 100 == 0:
-            out += encode_hello(seq, t_us, hello)
-            seq += 1
+            out += encode_hello(seq - 1, t_us, hello)
         loaded = (k // 50) % 2 == 1  # half a second off, half a second on
         row = [3000, 50, 4095, 3500] if loaded else [100, 50, 100, 1500]
         out += encode_samples(seq, t_us, 1000, np.tile(np.array(row, np.int16), (10, 1)))
-        seq += 1
     return bytes(out)
 
 
 @pytest.fixture
 def pty_box() -> Iterator[str]:
-    """A pseudo-terminal whose other end streams the fake box until the test ends."""
+    """A pseudo-terminal whose other end streams the fake box until the test ends, as a box
+    does, 20 times faster than real time (a check that stops getting samples says so)."""
     import pty
+    import time
     import tty
 
     master, slave = pty.openpty()
     tty.setraw(slave)
     os.set_blocking(master, False)
     stop = threading.Event()
-    data = _box_bytes(30.0)
 
     def feed() -> None:
-        pos = 0
-        while not stop.is_set() and pos < len(data):
-            try:
-                pos += os.write(master, data[pos : pos + 4096])
-            except BlockingIOError:  # nobody reading yet: wait for room
-                stop.wait(0.01)
+        first, start = 0, time.monotonic()
+        while not stop.is_set():
+            data, pos = _box_bytes(0.5, first), 0
+            first += 50
+            while not stop.is_set() and pos < len(data):
+                try:
+                    pos += os.write(master, data[pos : pos + 4096])
+                except BlockingIOError:  # nobody reading yet: wait for room
+                    stop.wait(0.01)
+            stop.wait(max(0.0, start + first / 100 / 20 - time.monotonic()))
 
     thread = threading.Thread(target=feed, daemon=True)
     thread.start()

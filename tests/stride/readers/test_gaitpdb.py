@@ -114,7 +114,21 @@ def test_fuzz_gaitpdb_parser(lines: list[str]) -> None:
     except InputError as err:
         assert "fuzz.txt" in str(err)
     else:
-        assert table.shape[1] == 19
+        assert table.shape[1] == 19 and np.isfinite(table).all()
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-Infinity", "NaN"])
+def test_a_force_that_is_not_a_measured_value_is_refused_naming_its_place(
+    tmp_path: Path, value: str
+) -> None:
+    """A cell written as nan or inf reached the analysis silently and moved its figures
+    (one such cell of a shipped trial moved the loading SI by 0.3 points); it is refused
+    with its line and field, as a field that is no number is."""
+    rows = _walk_rows()
+    fields = rows[200].split("\t")
+    fields[3] = value
+    rows[200] = "\t".join(fields)
+    _expect(f"line 201, field 4 is {float(value)}, not a measured value", _write(tmp_path, rows))
 
 
 @given(st.binary(max_size=300))

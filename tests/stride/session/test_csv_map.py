@@ -102,6 +102,21 @@ def test_lines_that_do_not_fit_the_map_name_both() -> None:
                                       baudrate=115200, csv=cfg))  # fmt: skip
 
 
+def test_lines_with_the_columns_but_values_no_number_name_the_value() -> None:
+    """A board printing nan or inf was told its lines had 4 columns where the map needs
+    4; the value that is no number is named, and text without line ends is not 'binary'."""
+    cfg = csv_map("time=0:ms,seq=1,L-foot=2,R-foot=3,rate=100")
+    sample = b"10,1,nan,inf\n" * 40
+    msg = str(diagnose("/dev/ttyX", sample, total_bytes=len(sample), seconds=3,
+                       baudrate=115200, csv=cfg))  # fmt: skip
+    assert "'10,1,nan,inf': column 2 is 'nan', not a number the map can read" in msg
+    assert "columns, the map needs" not in msg
+    endless = b"9" * 4000
+    msg = str(diagnose("/dev/ttyX", endless, total_bytes=4000, seconds=3, baudrate=115200,
+                       csv=cfg))  # fmt: skip
+    assert "(text, no line end in 4000 bytes)" in msg and "binary" not in msg
+
+
 @pytest.mark.parametrize("bad", ["time=0:ms,L-heel=1,R-heel=2", "L-heel=1,R-heel=2,rate=0"])
 def test_a_live_map_needs_a_usable_rate(bad: str) -> None:
     with pytest.raises(InputError, match="rate"):

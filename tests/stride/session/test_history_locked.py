@@ -102,3 +102,20 @@ def test_an_unlocked_history_says_nothing(
     db = _history(tmp_path)
     check_history_db(db)
     assert capsys.readouterr().err == ""
+
+
+def test_sim_session_says_it_waits_for_a_locked_history(tmp_path: Path) -> None:
+    """``stride sim session`` checks the history before simulating: a locked one was a
+    silent wait of up to 60 s."""
+    from cli_helpers import stride_in_process  # type: ignore[import-not-found]
+
+    db = _history(tmp_path)
+    _hold(db, 1.5)
+    run = stride_in_process(
+        "sim", "session", "--out", str(tmp_path / "s"), "--minutes", "0.1",
+        "--seed", "1", "--db", str(db),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert f"stride: note: waiting for history database {str(db)!r}" in run.stderr
+    assert "free after" in run.stderr and "the session is simulated" in run.stderr
+    assert "stored as history session 2" in run.stdout
