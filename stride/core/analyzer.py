@@ -29,7 +29,7 @@ still to come can need are dropped from the displacement track.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,7 +49,7 @@ from stride.core.noise import noise_warnings, sums_pairs
 from stride.core.polarity import Figure, PolarityMeter, polarity_warnings
 from stride.core.rows import StepRow
 from stride.core.scan import SIDES, Scan, check_belt, columns, scan_samples, with_gaps
-from stride.core.sensor_warnings import blip_warnings
+from stride.core.sensor_warnings import blip_warnings, dead_sensor_warnings
 from stride.core.signals import Channel, GaitSignals, Side
 from stride.core.steps import StepParams, StepTable, merge_sides, side_rows
 from stride.core.summary import summarize
@@ -138,12 +138,14 @@ def _finalize(
     noise: Sequence[tuple[float, float]] = (),
     filtered: Sequence[tuple[Side, tuple[int, int, int, float]]] = (),
     polarity: Figure | None = None,
+    contacts: Mapping[Side, FootContacts] | None = None,
 ) -> tuple[StepTable, dict[str, object]]:
     """Course lengths, target errors and the summary of a complete table (with a
     ``warnings`` list when a foot's force made mostly blips, a foot's noise is large
     against its range: ``noise``, :func:`~stride.core.noise.noise_figures`; ``filtered``:
     the feet filtered before the scan, :class:`~stride.core.scan.Scan`; or the feet's
-    readings rise together: ``polarity``, :mod:`stride.core.polarity`)."""
+    readings rise together: ``polarity``, :mod:`stride.core.polarity`; or a foot's sensor
+    loaded in none of its ``contacts``, :mod:`stride.core.sensor_warnings`)."""
     course = None
     if config.pass_length_m is not None and belt_speed is None:
         table, course = apply_course(table, config.pass_length_m)
@@ -160,6 +162,7 @@ def _finalize(
     warnings = blip_warnings(counts or {}, config.contact.min_contact_s)
     warnings += noise_warnings(noise, channels, dict(filtered))
     warnings += polarity_warnings(polarity, [c for _, c in (counts or {}).values()])
+    warnings += dead_sensor_warnings(contacts or {}, channels)
     if config.pass_length_m is not None and belt_speed is not None:
         warnings.append(BELT_NOT_PASSES)
     if warnings:
@@ -221,15 +224,9 @@ def analyze_scan(
     tables = [rows(0), right()]
     counts = {s: (c.blips, len(c)) for s, c in contacts.items()}
     table, summary = _finalize(
-        merge_sides(tables[0], tables[1]),
-        config,
-        channels,
-        belt_speed,
-        counts,
-        scan.noise,
-        scan.filtered,
-        scan.polarity,
-    )
+        merge_sides(tables[0], tables[1]), config, channels, belt_speed, counts,
+        scan.noise, scan.filtered, scan.polarity, contacts,
+    )  # fmt: skip
     return Analysis(table, summary, dict(contacts), gs, ge, scan.samples)
 
 
@@ -342,8 +339,9 @@ class StreamingAnalyzer:
         done = tuple(self._stage.onsets.items())
         polar = self._polarity.figure()
         table, summary = _finalize(
-            table, self.config, self.channels, belt_speed, counts, noise, done, polar
-        )
+            table, self.config, self.channels, belt_speed, counts, noise, done, polar,
+            self._contacts,
+        )  # fmt: skip
         gs, ge = self._gaps.arrays()
         return Analysis(table, summary, dict(self._contacts), gs, ge, self._samples)
 
