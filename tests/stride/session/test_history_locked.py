@@ -129,8 +129,8 @@ def test_sim_recovery_says_it_waits_for_a_locked_history(tmp_path: Path) -> None
     db = _history(tmp_path)
     _hold(db, 1.5)
     run = stride_in_process(
-        "sim", "recovery", "--profile", "antalgic-left:0.5", "--seed", "1", "--weeks", "1", "--sessions-per-week", "1",
-        "--fast", "--workers", "1", "--db", str(db),
+        "sim", "recovery", "--profile", "antalgic-left:0.5", "--seed", "1",
+        "--weeks", "1", "--sessions-per-week", "1", "--fast", "--workers", "1", "--db", str(db),
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert f"stride: note: waiting for history database {str(db)!r}" in run.stderr
