@@ -63,6 +63,27 @@ _READ_FIXES: dict[int, str] = {
 }
 
 
+def symlink_loop(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a symbolic link that leads back to itself (a loop: ``exists()``
+    is False for it, as for a missing file, which would be the wrong thing to say)."""
+    try:
+        os.stat(path)
+    except OSError as err:
+        return err.errno == errno.ELOOP
+    return False
+
+
+def no_path_error(path: str | os.PathLike[str], missing: str) -> InputError:
+    """The error for a path that does not lead to a file: ``missing`` (the caller's words
+    for a missing one), or a symlink loop named as such."""
+    if symlink_loop(path):
+        return InputError(
+            f"{show_path(path)}: a symlink loop (the link leads back to itself)",
+            fix="point the link at the recording, or give the recording's real path",
+        )
+    return InputError(missing, fix="check the path")
+
+
 def show_path(path: str | os.PathLike[str] | bytes, limit: int = 160) -> str:
     """``path`` as one printable line: bytes that are not UTF-8 as ``\\xNN``, very long
     paths shortened in the middle (their length said)."""

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from devices.errors import InputError
-from devices.files import fs_error
+from devices.files import fs_error, no_path_error
 from devices.recording.layout import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -48,7 +48,7 @@ class SessionReader:
         self.path = Path(path)
         p = self.path
         if not p.exists():
-            raise InputError(f"no recording at {p}", fix="check the path")
+            raise no_path_error(p, f"no recording at {p}")
         if not p.is_dir():
             raise InputError(f"{p} is not a session directory", fix="give the directory path")
         sj = p / SESSION_JSON

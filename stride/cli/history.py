@@ -36,6 +36,7 @@ def history(
     """
     if ctx.invoked_subcommand is not None:
         return
+    _not_blank(subject)
     from stride.history.db import list_sessions, resolve_db_path
     from stride.history.trends import subject_changes
 
@@ -61,6 +62,15 @@ def history(
     _show(records, by_subject, warnings, str(path), subject)
 
 
+def _not_blank(subject: str | None) -> None:
+    """``--subject ""`` refused as ``stride live`` refuses it (it read as "no sessions", and
+    ``add`` stored a session under a blank id)."""
+    if subject is not None and not subject.strip():
+        from stride.errors import InputError
+
+        raise InputError("--subject is blank", fix="give the subject's id, e.g. --subject P01")
+
+
 @app.command("add")
 def add(
     recording: Annotated[
@@ -79,6 +89,7 @@ def add(
 
     from stride.history.recordings import register_recording
 
+    _not_blank(subject)
     got = register_recording(recording, db=db, subject=subject)
     for note in got.notes:  # what the stored figures rest on, as stride analyze says it
         typer.echo(f"stride: warning: {note}", err=True)

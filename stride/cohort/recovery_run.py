@@ -112,8 +112,11 @@ def _prepare_outputs(o: RecoveryOptions) -> tuple[Path, bool]:
     """The history (refused before any work if foreign, damaged or read-only) and
     --recordings (an existing one is the folder of an earlier run being completed); also
     whether this run made the --recordings folder."""
+    from stride.session.checks import waiting_for_history
+
     db_path = resolve_db_path(o.db)
-    check_writable(db_path)
+    with waiting_for_history(db_path, "the cohort is simulated"):  # said at once, as live
+        check_writable(db_path)
     made = False
     if o.recordings is not None and not o.recordings.is_dir():
         try:

@@ -44,6 +44,7 @@ from stride.ingest.pipeline import (
     SessionPipeline,
     build_pipeline,
 )
+from stride.ingest.rate_check import check_recorded_rate
 from stride.ingest.streams import belt_columns, carry_bytes, reading_parser, silence_limit
 from stride.ingest.treadmill_clock import treadmill_belt
 
@@ -294,6 +295,7 @@ def read_session(path: str | os.PathLike[str], compact_times: bool = False) -> G
         )
     if chunk is None or chunk.n == 0:
         raise InputError(f"{path}: the recording holds no force samples", fix="record longer")
+    check_recorded_rate(path, chunk.t, chunk.fs, name, reader.streams[name] == CSV_PROTOCOL)
     belt = _recorded_belt(reader, source, chunk, arrivals)
     problems = reader.problems.get(name)
     meta: dict[str, object] = {

@@ -41,7 +41,9 @@ def read_signals(path: str | os.PathLike[str], compact_times: bool = False) -> G
 
         return read_wfdb(p)
     if not p.exists():
-        raise InputError(f"{p}: no such file or directory", fix="check the path")
+        from devices.files import no_path_error
+
+        raise no_path_error(p, f"{p}: no such file or directory")
     if p.is_dir():
         raise InputError(
             f"{p}: a directory that is not a recording",

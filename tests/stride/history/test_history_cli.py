@@ -54,6 +54,28 @@ def test_history_errors_are_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "h.sqlite").exists()
 
 
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_subject_is_refused_as_stride_live_refuses_it(tmp_path: Path, blank: str) -> None:
+    """``--subject ""`` read as a history with no sessions (exit 0) and ``history add``
+    stored a session under it; ``stride live`` refuses it: so do these, the same way."""
+    from stride.history import register_session
+
+    db = tmp_path / "h.sqlite"
+    for who in ("P1", "P2"):
+        register_session(
+            db, subject=who, started_at="2026-01-01T10:00:00", source="sim", summary={}
+        )
+    out = _stride("history", "--db", str(db), "--subject", blank, "--json")
+    assert out.returncode == 1 and out.stdout == "", out.stdout
+    assert out.stderr == (
+        "stride: error: --subject is blank (give the subject's id, e.g. --subject P01)\n"
+    )
+    live = _stride("live", "--port", "sim://box", "--subject", blank, "--duration", "1")
+    assert live.returncode == 1 and live.stderr == out.stderr, live.stderr
+    add = _stride("history", "add", str(tmp_path / "any"), "--db", str(db), "--subject", blank)
+    assert add.returncode == 1 and add.stderr == out.stderr, add.stderr
+
+
 def test_empty_history_says_so(tmp_path: Path) -> None:
     db = tmp_path / "h.sqlite"
     import sqlite3

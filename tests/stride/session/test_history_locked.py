@@ -119,3 +119,19 @@ def test_sim_session_says_it_waits_for_a_locked_history(tmp_path: Path) -> None:
     assert f"stride: note: waiting for history database {str(db)!r}" in run.stderr
     assert "free after" in run.stderr and "the session is simulated" in run.stderr
     assert "stored as history session 2" in run.stdout
+
+
+def test_sim_recovery_says_it_waits_for_a_locked_history(tmp_path: Path) -> None:
+    """``stride sim recovery`` checks the history before its cohort: a locked one was a
+    silent wait, where ``live`` and ``sim session`` say it."""
+    from cli_helpers import stride_in_process  # type: ignore[import-not-found]
+
+    db = _history(tmp_path)
+    _hold(db, 1.5)
+    run = stride_in_process(
+        "sim", "recovery", "--profile", "antalgic-left:0.5", "--seed", "1",
+        "--weeks", "1", "--sessions-per-week", "1", "--fast", "--workers", "1", "--db", str(db),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert f"stride: note: waiting for history database {str(db)!r}" in run.stderr
+    assert "free after" in run.stderr and "the cohort is simulated" in run.stderr

@@ -1,0 +1,37 @@
+"""A recording whose box announces one rate (HELLO) while its samples come at another is
+refused where the recording is read: one line naming the recording and both rates."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from cli_helpers import stride_in_process
+
+
+def test_a_box_announcing_1000_hz_with_samples_2_ms_apart_is_named_where_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sim.box
+
+    hello = sim.box.BoxConfig.hello
+
+    def lying(self: sim.box.BoxConfig) -> sim.box.Hello:
+        return replace(hello(self), sample_rate_hz=1000)
+
+    monkeypatch.setattr(sim.box.BoxConfig, "hello", lying)
+    rec = tmp_path / "s"
+    made = stride_in_process(
+        "sim", "session", "--out", str(rec), "--minutes", "0.5", "--rate", "500",
+        "--seed", "2", "--no-history",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    monkeypatch.undo()
+    run = stride_in_process("analyze", str(rec))
+    assert run.returncode == 1
+    lines = [x for x in run.stderr.splitlines() if x.startswith("stride: error:")]
+    assert len(lines) == 1 and "Traceback" not in run.stderr, run.stderr
+    line = lines[0]
+    assert str(rec) in line and "500 Hz" in line and "HELLO says 1000 Hz" in line, line
+    assert "firmware" in line and "give the rate" not in line, line
