@@ -5,9 +5,12 @@ whose message asks for a rate a user cannot give for a recording."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from stride.core.clock import SampleClock
+from stride.core.contact_input import off_rate_step
 from stride.core.contact_params import ContactParams
 from stride.errors import InputError
 
@@ -24,9 +27,8 @@ def check_recorded_rate(
     if n < 3:
         return
     head = t.times(0, n) if isinstance(t, SampleClock) else np.asarray(t[:n], np.float64)
-    step = float(np.median(np.diff(head)))
-    factor = ContactParams().gap_factor
-    if not np.isfinite(step) or step <= 0.0 or 1.0 / (factor * fs) < step <= factor / fs:
+    step = off_rate_step(np.diff(head), fs, ContactParams())
+    if step is None or not math.isfinite(step) or step <= 0.0:
         return  # in range, or times the contact code's own checks describe
     where = 'its column map in session.json "csvlines" says' if csv else "its HELLO says"
     fix = (
