@@ -73,15 +73,17 @@ def symlink_loop(path: str | os.PathLike[str]) -> bool:
     return False
 
 
-def no_path_error(path: str | os.PathLike[str], missing: str) -> InputError:
-    """The error for a path that does not lead to a file: ``missing`` (the caller's words
-    for a missing one), or a symlink loop named as such."""
+def no_path_error(
+    path: str | os.PathLike[str], missing: str, fix: str = "check the path"
+) -> InputError:
+    """The error for a path that does not lead to what the caller reads: ``missing`` and
+    ``fix`` (the caller's words), or a symlink loop named as such."""
     if symlink_loop(path):
         return InputError(
             f"{show_path(path)}: a symlink loop (the link leads back to itself)",
             fix="point the link at the recording, or give the recording's real path",
         )
-    return InputError(missing, fix="check the path")
+    return InputError(missing, fix=fix)
 
 
 def show_path(path: str | os.PathLike[str] | bytes, limit: int = 160) -> str:

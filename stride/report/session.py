@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from devices.files import no_path_error, symlink_loop
+from devices.files import no_path_error
 from stride.analysis import read_notes, run
 from stride.core.analyzer import AnalysisConfig
 from stride.core.norms import NORMAL_SI, dfa_reading
@@ -126,9 +126,9 @@ def load_session(path: Path, target: Target | None = None) -> SessionData:
     """Read a session directory; analyse it if its derived tables are missing or a
     ``target`` other than the session's own is asked for."""
     if not path.is_dir():
-        if symlink_loop(path):
-            raise no_path_error(path, "")
-        raise InputError(f"{str(path)!r} is not a session directory", fix="give a SESSION_DIR")
+        raise no_path_error(
+            path, f"{str(path)!r} is not a session directory", fix="give a SESSION_DIR"
+        )
     meta = _read_json(path / "session.json") if (path / "session.json").exists() else {}
     steps_csv, summary_json = path / "steps.csv", path / "summary.json"
     if target is None and steps_csv.exists() and summary_json.exists():
