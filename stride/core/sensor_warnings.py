@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from stride.core.foot_contacts import FootContacts
-from stride.core.signals import Channel, Side
+from stride.core.signals import SIDE_NAMES, Channel, Side
 
 #: a foot with at least this many blips, and more blips than contacts, gets a warning
 BLIP_WARNING = 10
@@ -33,7 +33,6 @@ def blip_warnings(counts: dict[Side, tuple[int, int]], min_contact_s: float) -> 
 #: a foot of several sensors with at least this many complete contacts (it is walking)
 #: gets a line for each of its sensors that loaded in none of them
 DEAD_MIN_CONTACTS = 20
-_FOOT = {"L": "left", "R": "right"}
 _WALKS = {"heel": " (toe walking)"}
 
 
@@ -67,9 +66,9 @@ def dead_sensor_warnings(
             c = channels[j]
             if not ok:
                 out.append(
-                    f"{_FOOT[side]} {c.place} sensor ({c.name}, channel {j}) never loaded in"
+                    f"{SIDE_NAMES[side]} {c.place} sensor ({c.name}, channel {j}) never loaded in"
                     f" {complete} contacts while {was}: a loose cable, a dead sensor,"
                     f" or a walker who never loads it{_WALKS.get(c.place, '')}; the"
-                    f" {_FOOT[side]} foot's roll-over and loading figures rest on {rest}"
+                    f" {SIDE_NAMES[side]} foot's roll-over and loading figures rest on {rest}"
                 )
     return out

@@ -16,6 +16,8 @@ from numpy.typing import NDArray
 from stride.core.clock import SampleClock
 
 Side = Literal["L", "R"]
+#: a side as words say it (warnings, plot legends)
+SIDE_NAMES: dict[str, str] = {"L": "left", "R": "right"}
 #: Where a sensor sits under the foot; "foot" = one sensor for the whole foot (footswitch,
 #: summed insole), "cellN" = one cell of an insole without a known anatomical place.
 Place = str

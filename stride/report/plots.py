@@ -17,11 +17,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from stride.core.rolling import rolling_cv as core_rolling_cv
+from stride.core.signals import SIDE_NAMES
 
 LEFT, RIGHT = "#1f77b4", "#ff7f0e"
 SIDE_COLOURS = {"L": LEFT, "R": RIGHT}
 SIDE_MARKERS = {"L": "o", "R": "s"}
-SIDE_NAMES = {"L": "left", "R": "right"}
 #: Lines that are not a side (conditions, symmetry curves): never blue or orange.
 OTHER_COLOURS = ("#222222", "#9467bd", "#8c564b")
 TARGET_COLOUR = "#2ca02c"
