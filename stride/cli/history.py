@@ -65,10 +65,9 @@ def history(
 def _not_blank(subject: str | None) -> None:
     """``--subject ""`` refused as ``stride live`` refuses it (it read as "no sessions", and
     ``add`` stored a session under a blank id)."""
-    if subject is not None and not subject.strip():
-        from stride.errors import InputError
+    from stride.session.checks import check_subject
 
-        raise InputError("--subject is blank", fix="give the subject's id, e.g. --subject P01")
+    check_subject(subject)
 
 
 @app.command("add")

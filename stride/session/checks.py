@@ -29,6 +29,13 @@ def default_record_dir(base: Path | None = None) -> Path:
     return path
 
 
+def check_subject(subject: str | None) -> None:
+    """``--subject`` blank or spaces refused: a history would file the session under no one
+    (and list nothing for it, as if the history were empty)."""
+    if subject is not None and not subject.strip():
+        raise InputError("--subject is blank", fix="give the subject's id, e.g. --subject P01")
+
+
 def check_port_exists(port: str) -> None:
     """A device path that does not exist (a typo, a box not plugged in) said before
     anything is prepared, in the words of opening it; URLs (``sim://``, ``loop://``) and

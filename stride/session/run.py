@@ -43,6 +43,7 @@ from stride.session.checks import (
     check_history_db,
     check_port_exists,
     check_record_dir,
+    check_subject,
     default_record_dir,
     waiting_for_history,
 )
@@ -126,8 +127,7 @@ def _check_args(args: LiveArgs) -> float | None:
         raise InputError(
             f"--duration {args.duration_s} is not a length in seconds", fix="e.g. --duration 60"
         )
-    if args.subject is not None and not args.subject.strip():
-        raise InputError("--subject is blank", fix="give the subject's id, e.g. --subject P01")
+    check_subject(args.subject)
     if not args.baud > 0:
         raise InputError(f"--baud {args.baud} is not a baud rate", fix="e.g. --baud 115200")
     check_speedup(args.speedup)
