@@ -60,9 +60,12 @@ every turn a step off at the same end, side by side, the same sets), then 2466-2
 311-324 at 10 minutes: main acb8c41, the course code unchanged, the same sets), then
 2586-2705 (and 325-338 at 10 minutes: main 125efcf, then a floor of the turn count's law over
 a real turn's range, measured and not kept (docs/accuracy.md), side by side, ``--turn-steps
-2-6`` for every profile and ``huntington:0.7``, and every profile with the default turns).
-All of these have now been seen: the next held-out seeds are 2706 on (2 minutes) and 339 on
-(10 minutes).
+2-6`` for every profile and ``huntington:0.7``, and every profile with the default turns),
+then 2706-2825 (and 339-352 at 10 minutes: main 588b248, then the turn count's normal law
+weighed in the session's shares by its spread, side by side, ``huntington:0.7`` with
+``--turn-steps 2-6`` and with ``--swing-jitter 30``, and every profile with the default
+turns). All of these have now been seen: the next held-out seeds are 2826 on (2 minutes) and
+353 on (10 minutes).
 """
 
 from __future__ import annotations

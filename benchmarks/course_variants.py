@@ -4,7 +4,7 @@ throughout", "Cues beyond a step's own time and split" and "Turns of varying len
 
 Not a test. Run: ``python benchmarks/course_variants.py --seeds 1-300 --profiles
 huntington:0.7 [--swing-jitter MS] [--turn-steps N|A-B] [--minutes M] --variant
-end-final|end-learning|end-own|step-off|quick|seen-all|seen-near|range-floor``.
+end-final|end-learning|end-own|step-off|quick|seen-all|seen-near|range-floor|weight-one``.
 
 ``end-final`` and ``end-learning``: a step's reference (:mod:`stride.core.step_ratios`) is
 the median of its foot's walking steps within ``window`` of that foot's steps either side,
@@ -44,6 +44,9 @@ step from the typical one weighs at least as the less likely count a step from i
 law's mass over the shared counts kept): a walker most of whose turns take five steps and
 one three (``--turn-steps 2-6``), where the law's spread is half a step and a count two steps
 off weighed as one ten off.
+``weight-one``: as course mode was before the normal law in the turn count's shares weighed as
+many turns as its spread is of :data:`~stride.core.course_segment.MIN_COUNT_SD`: one turn
+whatever its spread (a walker whose turns take 2-6 steps, whose law spans five counts).
 
 Each session is simulated once (``stride sim session --overground``) and analysed as
 ``stride analyze`` does; its step table then goes through course mode as shipped and
@@ -77,7 +80,12 @@ from stride.core.course_rivals import (
     rival_gaps,
     rival_starts,
 )
-from stride.core.course_segment import MAX_STEP_EVIDENCE, STEP_TIME_DOF, phase_evidence
+from stride.core.course_segment import (
+    MAX_STEP_EVIDENCE,
+    STEP_TIME_DOF,
+    _seen_shares,
+    phase_evidence,
+)
 from stride.core.course_shared import Phases
 from stride.core.step_ratios import (
     FootWindows,
@@ -273,9 +281,15 @@ def _quick_evidence(ratio, walk_spread, turn_mean, turn_spread, feet):  # fmt: s
     return np.clip(ev, -MAX_STEP_EVIDENCE, MAX_STEP_EVIDENCE) if feet else ev
 
 
-def _floored_shares(logp: np.ndarray, seen: np.ndarray, typical: int) -> np.ndarray:
+def _one_turn_shares(logp: np.ndarray, seen: np.ndarray, typical: int, weight: float) -> np.ndarray:
+    """:func:`~stride.core.course_segment._seen_shares` with the normal law weighed as one
+    turn whatever its spread (``weight-one``)."""
+    return _seen_shares(logp, seen, typical, course_segment.SEEN_WEIGHT)
+
+
+def _floored_shares(logp: np.ndarray, seen: np.ndarray, typical: int, weight: float) -> np.ndarray:
     """:func:`~stride.core.course_segment._seen_shares` with the normal law floored over a
-    real turn's range (``range-floor``)."""
+    real turn's range (``range-floor``), weighed as one turn (as when it was measured)."""
     lo, hi = course_segment.TURN_RANGE
     c, n = np.zeros(logp.size), np.arange(logp.size)
     k = min(seen.size, logp.size)
@@ -315,6 +329,8 @@ def variant(kind: str) -> Iterator[None]:
     shares = course_segment._seen_shares
     if kind == "range-floor":
         course_segment._seen_shares = _floored_shares
+    if kind == "weight-one":
+        course_segment._seen_shares = _one_turn_shares
     if kind == "seen-all":
         course_segment.SEEN_NEAR = 10**6
     if kind == "seen-near":
@@ -369,6 +385,7 @@ def main() -> None:
             "seen-all",
             "seen-near",
             "range-floor",
+            "weight-one",
         ),
         default="end-final",
     )

@@ -59,8 +59,10 @@ SEEN_NEAR = 2
 #: a real walker's turns take 2-6 steps: counts in this range take their share from the
 #: session's own turns too, however far from the typical count (:func:`count_prior`)
 TURN_RANGE = (2, 6)
-#: weight, in segments, of the normal law in the session's count shares (chosen between
-#: 1 and 4 on seeds 1-25 and, at 10 minutes, 1-5: 1 measured the most)
+#: weight, in segments, of the normal law in the session's count shares at the least
+#: spread (chosen between 1 and 4 on seeds 1-25 and, at 10 minutes, 1-5: 1 measured the
+#: most); a wider law weighs as many times more as its spread is of the least
+#: (:func:`count_prior`)
 SEEN_WEIGHT = 1.0
 
 
@@ -159,28 +161,34 @@ def count_prior(
     the typical count, and over a real turn's range (:data:`TURN_RANGE`), the normal law's
     mass is then shared as the session's own segments share it, the normal law counted as
     :data:`SEEN_WEIGHT` segments more (the mean of the shares under a Dirichlet prior
-    centred on the normal law). A walker whose turns
-    all take the same number of steps shows it in a few turns, and a count a step off is
-    then as unlikely as the session makes it, not as a half-step spread allows; one whose
-    counts vary shows that too, and a turn of five steps in a session where most take two
-    is as likely as the session's own turns make it, not one of the unlike share's."""
+    centred on the normal law) times ``sd`` over :data:`MIN_COUNT_SD`: a law of half a
+    step holds nearly all its mass on one count, a wider one spreads it over about as many
+    times as many, and each count it spans keeps about that one's weight (a walker whose
+    turns take 2-6 steps: 8 turns of a 2-minute session say little of each count's share,
+    and a turn read a step off must not teach the shares alone the count it was read as,
+    the reading then holding itself). A walker whose turns all take the same number of
+    steps shows it in a few turns, and a count a step off is then as unlikely as the
+    session makes it, not as a half-step spread allows; one whose counts vary shows that
+    too, and a turn of five steps in a session where most take two is as likely as the
+    session's own turns make it, not one of the unlike share's."""
     n = np.arange(longest + 1, dtype=np.float64)
     logp = -0.5 * ((n - typical) / sd) ** 2
     logp[:2] = -np.inf
     logp -= np.logaddexp.reduce(logp)
     if seen is not None:
-        logp = _seen_shares(logp, seen, round(typical))
+        weight = SEEN_WEIGHT * max(1.0, sd / MIN_COUNT_SD)
+        logp = _seen_shares(logp, seen, round(typical), weight)
     flat = np.full(n.size, -np.log(n.size - 2.0))
     flat[:2] = -np.inf
     return np.logaddexp(_LOG_LIKE + logp, _LOG_UNLIKE + flat)
 
 
 def _seen_shares(
-    logp: NDArray[np.float64], seen: NDArray[np.float64], typical: int
+    logp: NDArray[np.float64], seen: NDArray[np.float64], typical: int, weight: float
 ) -> NDArray[np.float64]:
     """``logp`` (a normal law's log-probabilities) with the mass within :data:`SEEN_NEAR`
-    of ``typical`` or in :data:`TURN_RANGE` shared as ``seen`` and :data:`SEEN_WEIGHT`
-    times the law share it."""
+    of ``typical`` or in :data:`TURN_RANGE` shared as ``seen`` and ``weight`` times the
+    law share it."""
     c = np.zeros(logp.size)
     k = min(seen.size, logp.size)
     c[:k] = seen[:k]
@@ -192,7 +200,7 @@ def _seen_shares(
     base = np.exp(logp)
     inside = base[near].sum()
     p = base.copy()
-    p[near] = inside * (c[near] + SEEN_WEIGHT * base[near]) / (c[near].sum() + SEEN_WEIGHT * inside)
+    p[near] = inside * (c[near] + weight * base[near]) / (c[near].sum() + weight * inside)
     with np.errstate(divide="ignore"):
         return np.log(p)
 

@@ -194,6 +194,25 @@ def test_a_turn_count_in_a_real_turns_range_takes_the_sessions_share_however_far
     assert lp[7] == pytest.approx(count_prior(2.0, 0.5, 10)[7])
 
 
+def test_a_wider_turn_count_law_weighs_as_many_turns_more_in_the_shares() -> None:
+    # huntington:0.7 seed 88 with turns of 2-6 steps (2 minutes, development seeds): the
+    # truth's turns 4, 4, 6, 2, 5, 5, 3, 4; the session's expected turns as read, two of
+    # its 5-step turns read as 6 and 4 steps (0.95 of 2 steps, 1.05 of 3, 3.91 of 4, 0.17
+    # of 5, 1.90 of 6), the law's spread 1.48 steps. Weighed as one turn, the normal law let
+    # that reading teach the shares: a 5-step turn at -3.17, two of them 3.99 nats below a
+    # 6-step and a 4-step one, and a pass of the truth's 18 steps measured with both ends a
+    # step early. Weighed as 1.48 / 0.5 turns (each count it spans about as much as the
+    # one count of a half-step law), -2.61 and 2.72 nats.
+    seen = np.zeros(19)
+    seen[2:8] = 0.95, 1.05, 3.91, 0.17, 1.90, 0.008
+    lp = count_prior(4.0, 1.4826, 18, seen)
+    assert np.exp(np.logaddexp.reduce(lp)) == pytest.approx(1.0)
+    golden = [-2.176, -1.888, -0.871, -2.608, -1.623, -3.316, -4.902]
+    np.testing.assert_allclose(lp[2:9], golden, atol=1e-3)
+    assert 2 * lp[5] - lp[6] - lp[4] == pytest.approx(-2.723, abs=1e-3)
+    # at the least spread, one turn: the golden values of the test above hold
+
+
 def _posterior_loops(
     ev: np.ndarray, plp: np.ndarray, tlp: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
