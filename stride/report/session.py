@@ -57,6 +57,9 @@ class SessionData:
     summary: dict[str, Any]
     meta: dict[str, Any]
     analysed_now: bool = False
+    #: why it was analysed now: the derived tables missing, or a target other than the
+    #: session's own asked for (the page says which)
+    analysed_why: str = ""
     #: what reading the recording met when it was analysed now (damage skipped, a session
     #: cut short, ...), in words, as `stride analyze` says it
     notes: tuple[str, ...] = ()
@@ -140,7 +143,15 @@ def load_session(path: Path, target: Target | None = None) -> SessionData:
             "sim session`; a WFDB or gaitpdb record goes to `stride analyze`",
         )
     steps, summary, notes = _analyse(path, target)
-    return SessionData(path, steps, summary, meta, analysed_now=True, notes=tuple(notes))
+    why = (
+        "Against the target asked for, not the session's own: this report analysed the "
+        "recording again."
+        if steps_csv.exists() and summary_json.exists()
+        else "The derived tables were missing: this report analysed the recording."
+    )
+    return SessionData(
+        path, steps, summary, meta, analysed_now=True, analysed_why=why, notes=tuple(notes)
+    )
 
 
 def _side(steps: list[dict[str, Any]], side: str, key: str) -> NDArray[np.float64]:
@@ -291,8 +302,8 @@ def _summary_tables(page: Page, data: SessionData) -> None:
     """Who and when, then the summary's figures per side and their symmetry."""
     s = data.summary
     page.table(("", ""), _info_rows(data))
-    if data.analysed_now:
-        page.text("The derived tables were missing: this report analysed the recording.", "muted")
+    if data.analysed_why:
+        page.text(data.analysed_why, "muted")
     for note in data.notes:  # damage skipped, a session cut short: beside the figures
         page.text(f"Reading the recording: {note}.", "note")
     rows = _summary_rows(s)

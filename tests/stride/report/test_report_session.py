@@ -164,6 +164,23 @@ def test_recording_without_derived_tables_is_analysed(tmp_path: Path) -> None:
     assert text.count('<img class="plot"') == 4 and "analysed the recording" in text
 
 
+@pytest.mark.slow
+def test_a_target_asked_for_is_said_as_the_reason_for_analysing_again(tmp_path: Path) -> None:
+    """``stride report S --spacing 0.30`` on a session with its steps.csv and summary.json:
+    the page said "The derived tables were missing", which they were not."""
+    from sim.session import SessionSpec, simulate_session
+    from stride.cli.sim import SessionAnalysis
+    from stride.core.targets import Target
+
+    rec = tmp_path / "rec"
+    simulate_session(rec, SessionSpec(minutes=0.5, seed=3), derive=SessionAnalysis().derive)
+    assert (rec / "steps.csv").exists() and (rec / "summary.json").exists()
+    text = session_report(rec, tmp_path / "r.html", target=Target(step_length_m=0.6)).read_text()
+    assert "were missing" not in text
+    assert "Against the target asked for, not the session&#x27;s own" in text
+    assert "analysed the recording" not in session_report(rec, tmp_path / "own.html").read_text()
+
+
 @given(st.text(max_size=300))
 def test_steps_csv_parser_fuzz(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
     p = tmp_path_factory.mktemp("csv") / "steps.csv"
