@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from devices.files import no_path_error
 from stride.analysis import read_notes, run
 from stride.core.analyzer import AnalysisConfig
+from stride.core.flag_words import flag_label
 from stride.core.norms import NORMAL_SI, dfa_reading
 from stride.core.rolling import ROLLING_STRIDES
 from stride.core.rolling import rolling_symmetry as core_rolling_symmetry
@@ -37,7 +38,6 @@ from stride.report.readable import (
     STRIDE_CV_NORMAL_TEXT,
     SYMMETRY_NORMAL_TEXT,
     flag_counts,
-    flag_label,
     number,
     signed_si,
     speed,

@@ -13,6 +13,7 @@ from rich.layout import Layout
 from rich.panel import Panel
 from rich.text import Text
 
+from stride.core.flag_words import why_no_length
 from stride.core.targets import Target
 from stride.session.screen.alerts import current_alerts, fmt_clock
 from stride.session.state import Rolling, SessionState
@@ -144,9 +145,8 @@ def _lengths_view(state: SessionState, per_side: int) -> Text:
             length = st.get("step_length_m")
             if isinstance(length, int | float):
                 out.append(f"  {length * 100:5.1f} cm\n")
-            else:
-                flags = ",".join(st.get("flags") or []) or "no length"
-                out.append(f"  {flags}\n", style="yellow")
+            else:  # why it has no length, in words ("start", not the flag "edge")
+                out.append(f"  {why_no_length(st.get('flags'))}\n", style="yellow")
     out.rstrip()
     return out
 
@@ -215,9 +215,7 @@ def _landing(out: Text, st: dict[str, object], blank: str, span: float, tol_cm: 
         out.append(f" {length * 100:5.1f} cm\n")
     else:
         out.append(blank, style="blue")
-        flags = st.get("flags")
-        text = ",".join(flags) if isinstance(flags, list) and flags else "no length"
-        out.append(f" {text}\n", style="yellow")
+        out.append(f" {why_no_length(st.get('flags'))}\n", style="yellow")
 
 
 def _ms(seconds: float | None) -> str:

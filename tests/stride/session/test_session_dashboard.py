@@ -120,6 +120,24 @@ def test_without_a_step_length_target_no_empty_track(make_steps: Any) -> None:
     assert "live: step lengths" in text and "parallel lines" not in text  # no lines to name
 
 
+@pytest.mark.parametrize("target", [Target(step_length_m=0.60), Target(cadence_spm=100.0)])
+def test_a_step_without_a_length_says_why_in_words(make_steps: Any, target: Target) -> None:
+    """The first steps of a session have no length to show: the landings said "edge" (the
+    flag's name, which docs/metrics.md defines) where the report says "start", on the track
+    and in the list without a target alike: one label, so that it fits at 80 columns."""
+    s = SessionState(target)
+    s.started_host_t = 0.0
+    steps = make_steps(6, left=0.60, right=0.60)
+    for st, flags in zip(steps[:3], (["edge"], ["edge", "belt-unknown"], []), strict=True):
+        st.update(step_length_m=None, target_error_m=None, on_target=None, flags=flags)
+    s.add_steps(steps, host_t=9.9)
+    text = screen(s)
+    assert "edge" not in text and "belt-unknown" not in text
+    assert re.search(r" start +│", text) and "no belt" not in text  # the first flag's
+    assert "no length" in text  # no length and no flag: said as such
+    assert re.search(r" start +│", screen(s, width=80, height=24))  # not cut at 80 columns
+
+
 def test_metronome_shows_its_rate_and_the_bell_clicks_each_beat() -> None:
     s = SessionState(Target(cadence_spm=100.0))
     s.started_host_t = 0.0
