@@ -230,6 +230,33 @@ def test_an_80_by_24_screen_cuts_nothing_of_the_symmetry_panel(make_steps: Any) 
         assert "walker's view" in text and "Treadmill not answering" in text
 
 
+def test_an_alert_is_shown_whole_or_counted_at_80_columns() -> None:
+    """Three errors at once on an 80 x 24 screen: the box's (3 lines), the recording's (4,
+    with its long path) and the treadmill's. The recording's was cut after its third line,
+    mid-path, without "the session goes on"; the treadmill's was dropped unsaid. Now each
+    shown alert is whole, and the panel's title counts those left out."""
+    s = SessionState(Target(step_length_m=0.60))
+    s.started_host_t = 0.0
+    s.health.box_connected = False
+    s.health.box_message = (
+        "read failed: device reports readiness to read but returned no data (device "
+        "disconnected or multiple access on port?)"
+    )
+    s.health.recording_error = (
+        "cannot write /media/usb-stick/clinic-recordings/patient-0042/2026-12-07-evening/"
+        "streams/box.bin.part-000017: No space left on device (errno 28) while writing the "
+        "box's stream"
+    )
+    s.health.treadmill, s.health.treadmill_answering = "trackmaster", False
+    text = screen(s, now=30.0, width=80, height=24)
+    panel = " ".join(text[text.index("alerts") :].split())
+    assert "Sensor box unplugged" in panel and "cannot write" not in panel
+    assert "Treadmill not answering" not in panel
+    assert "alerts (3 more not shown)" in text  # the recording's, the treadmill's, no steps
+    wide = " ".join(screen(s, now=30.0, width=140, height=40).split())
+    assert "the session goes on, steps kept in memory" in wide  # whole where it fits
+
+
 def test_replay_source_plays_in_order_from_the_recordings_time_zero() -> None:
     """The replay's clock counts from the first chunk's host time (``t0``)."""
     chunks = [("box", b"a", 1000.0), ("box", b"b", 1001.5), ("treadmill.rx", b"c", 1003.25)]
