@@ -251,14 +251,16 @@ def _summary_rows(s: dict[str, Any]) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _symmetry_rows(s: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """Each symmetry quantity measured (loading too, as in ``stride analyze``)."""
+def _symmetry_rows(s: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Each symmetry quantity measured (loading too, as in ``stride analyze``), and whether
+    it is within the normal range (judged as shown, as on the dashboard: ✓ or ✗)."""
     sym = _obj(s.get("symmetry"))
     rows = []
     for key in ("step_length", "step_time", "stance", "swing", "loading"):
         si, ratio = number(_obj(sym.get(key)).get("si")), number(_obj(sym.get(key)).get("ratio"))
         if si is not None:
-            rows.append((NAMES[key], signed_si(si, key), f"{ratio:.3f}" if ratio else ""))
+            normal = "within ✓" if abs(round(si, 1)) <= NORMAL_SI else "outside ✗"
+            rows.append((NAMES[key], signed_si(si, key), f"{ratio:.3f}" if ratio else "", normal))
     return rows
 
 
@@ -317,7 +319,7 @@ def _summary_tables(page: Page, data: SessionData) -> None:
     page.table(("", "left", "right"), rows)
     sym = _symmetry_rows(s)
     if sym:
-        page.table(("symmetry", "symmetry index (SI)", "ratio left/right"), sym)
+        page.table(("symmetry", "symmetry index (SI)", "ratio left/right", "normal range"), sym)
         page.text(f"SI = (left − right) / mean × 100 %; {SYMMETRY_NORMAL_TEXT}.", "muted")
     dfa = _obj(_obj(s.get("variability")).get("dfa_alpha"))
     if dfa:
