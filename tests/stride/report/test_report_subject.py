@@ -71,7 +71,41 @@ def test_projection_sentences() -> None:
     stuck = ExpFit(plateau=12.0, amplitude=10.0, tau=3.0, rmse=0.1)
     assert _projection(stuck, x, stuck(x))[0] is None
     assert "not projected" in _projection(stuck, x, stuck(x))[1]
-    assert "session 1" in _projection(None, np.array([1.0]), np.array([3.0]))[1]
+    one = _projection(None, np.array([1.0]), np.array([3.0]))[1]
+    assert one == "within the normal range from the first session"
+    # without a curve: where |SI| stays within from, never a first within it left again
+    x4 = np.arange(1.0, 5.0)
+    assert _projection(None, x4, np.array([12.0, 8.0, 11.0, 7.0]))[1].endswith("from session 4")
+    assert "does not fall" in _projection(None, x4, np.array([8.0, 7.0, 9.0, 12.0]))[1]
+
+
+def test_a_rise_of_asymmetry_is_no_recovery(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """|SI| 3.0, 3.5, 2.8, 3.2 then 14.0 %: the best exponential rises (amplitude < 0); the
+    report drew it as the "recovery" curve, dotted at 9.5 %, and said "reached at session 5
+    (fitted curve crosses 9.5 %)" of a session that left the normal range. Now no curve is
+    drawn and the table says |SI| rises, outside the normal range at the last session."""
+    from stride.report import plots
+
+    drawn: list[dict[str, object]] = []
+    curves = plots.recovery_curves
+
+    def spy(series, fits, normal, projections):  # type: ignore[no-untyped-def]
+        drawn.append({"fits": fits, "projections": projections})
+        return curves(series, fits, normal, projections)
+
+    monkeypatch.setattr(plots, "recovery_curves", spy)
+    db = tmp_path / "h.sqlite"
+    sis = ((3.0, 2), (3.5, 4), (2.8, 6), (3.2, 8), (14.0, 10))
+    register_sessions(db, [_untargeted(si, d) for si, d in sis])
+    text = subject_report(db, "Q", tmp_path / "q.html").read_text()
+    assert "reached at session" not in text and "fitted curve crosses" not in text
+    assert (
+        "no recovery curve: |SI| rises across the sessions: outside the normal range at the "
+        "last session, |SI| 14.0 %" in text
+    )
+    assert drawn == [{"fits": {"all sessions": None}, "projections": {"all sessions": None}}]
 
 
 def test_a_first_session_is_plotted_on_whole_sessions_and_a_week_of_dates(
