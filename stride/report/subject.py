@@ -51,6 +51,15 @@ def _series(pts: list[SessionPoint], attr: str, k: float = 1.0) -> tuple[Any, An
     return np.array([a for a, _ in xy]), np.array([b for _, b in xy])
 
 
+def _within_from(x: Any, outside: Any) -> str:
+    """ "within the normal range from session N": the session from which every later one is
+    within (``outside``: the indices of the sessions outside it, none of them the last)."""
+    k = int(outside[-1]) + 1 if outside.size else 0
+    return "within the normal range " + (
+        f"from session {int(x[k])}" if k else "from the first session"
+    )
+
+
 def _projection(
     fit: ExpFit | None, x: Any, y: Any, *, rising: bool = False
 ) -> tuple[float | None, str]:
@@ -65,9 +74,7 @@ def _projection(
                 last if outside.size and outside[-1] == y.size - 1 else ""
             )
         if not (outside.size and outside[-1] == y.size - 1):  # within from a session on
-            k = int(outside[-1]) + 1 if outside.size else 0
-            stays = f"from session {int(x[k])}" if k else "from the first session"
-            return None, f"within the normal range {stays}"
+            return None, _within_from(x, outside)
         if x.size >= 3:
             return None, "no recovery curve: |SI| does not fall steadily across the sessions"
         return None, "too few sessions to fit a curve"
@@ -77,8 +84,10 @@ def _projection(
             f"the fitted curve levels off at |SI| {fit.plateau:.1f} %, above the normal range: "
             "not projected to enter it with this training"
         )
-    if cross <= x[0]:
-        return None, "within the normal range from the first session"
+    if cross <= x[0]:  # the curve within from its start: where the sessions are within
+        return None, _within_from(x, outside) if y[-1] <= NORMAL_SI else (
+            f"outside the normal range at the last session, |SI| {y[-1]:.1f} %"
+        )
     when = math.ceil(cross)
     status = "reached" if when <= x[-1] else "projected"
     return cross, f"{status} at session {when} (fitted curve crosses {NORMAL_SI:.1f} %)"

@@ -77,6 +77,12 @@ def test_projection_sentences() -> None:
     x4 = np.arange(1.0, 5.0)
     assert _projection(None, x4, np.array([12.0, 8.0, 11.0, 7.0]))[1].endswith("from session 4")
     assert "does not fall" in _projection(None, x4, np.array([8.0, 7.0, 9.0, 12.0]))[1]
+    # a curve within the range from its start says what the sessions say, not "from the first"
+    low = ExpFit(plateau=2.0, amplitude=5.0, tau=3.0, rmse=0.1)
+    assert _projection(low, x4, np.array([5.0, 12.0, 4.0, 3.0]))[1].endswith("from session 3")
+    assert _projection(low, x4, np.array([5.0, 4.0, 3.0, 12.0]))[1] == (
+        "outside the normal range at the last session, |SI| 12.0 %"
+    )
 
 
 def test_a_rise_of_asymmetry_is_no_recovery(
