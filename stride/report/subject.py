@@ -183,7 +183,8 @@ def _symmetry_section(page: Page, pts: list[SessionPoint]) -> None:
     latest = next((p for p in reversed(pts) if p.step_length_si is not None), None)
     if latest is not None and latest.step_length_si is not None:
         page.text(
-            f"Last session ({session_dates([latest])[0]}): symmetry index "
+            # named as the sessions table names it: with its time where the day had others
+            f"Last session ({session_dates(pts)[pts.index(latest)]}): symmetry index "
             f"{signed_si(latest.step_length_si)}; {SYMMETRY_NORMAL_TEXT}."
         )
     page.plot(plots.recovery_curves(series, fits, NORMAL_SI, proj), "recovery curves")

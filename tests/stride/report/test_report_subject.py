@@ -247,3 +247,17 @@ def test_the_fitted_curve_is_drawn_over_the_sessions_and_on_to_its_projection(
     assert min(fitted.get_xdata()) == 3.0 and max(fitted.get_xdata()) == 8.0
     ahead = next(ln for ln in curves if ln.get_linestyle() == "--")
     assert min(ahead.get_xdata()) == 8.0 and max(ahead.get_xdata()) == pytest.approx(cross)
+
+
+def test_the_last_session_is_named_as_the_sessions_table_names_it(tmp_path: Path) -> None:
+    """Two sessions on the last day: "Last session (2026-03-04)" did not say which of the
+    two; the table lists them with their times of day, and so does the sentence now."""
+    from dataclasses import replace
+
+    db = tmp_path / "h.sqlite"
+    morning, evening = _untargeted(3.0, 4), _untargeted(6.0, 4)
+    evening = replace(evening, started_at=evening.started_at.replace(hour=17))
+    register_sessions(db, [_untargeted(2.0, 2), morning, evening])
+    text = subject_report(db, "Q", tmp_path / "q.html").read_text()
+    local = evening.started_at.astimezone()
+    assert f"Last session ({local:%Y-%m-%d %H:%M}): symmetry index +6.0 %" in text
