@@ -320,7 +320,7 @@ def health_view(state: SessionState, width: int = 116) -> Text:
         if h.treadmill_read_only:
             host.append(Text("read-only", style="yellow"))
     host.append(Text(f"CPU {h.cpu_percent:.0f} %"))
-    if h.latency_p99_ms is not None:
+    if h.latency_p99_ms is not None and not state.replay:  # a replay's: its own feeding
         host.append(Text(f"latency p50 {h.latency_p50_ms:.1f} p99 {h.latency_p99_ms:.1f} ms"))
     text = pack(box, width)
     text.append("\n")

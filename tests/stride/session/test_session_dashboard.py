@@ -173,9 +173,14 @@ def test_replay_shows_recording_time_and_only_its_keys(make_steps: Any) -> None:
     s.health.treadmill_read_only = True  # e.g. csafe:PORT?setspeed=off
     assert "belt speed" not in screen(s) and "read-only" in screen(s)
     s.health.treadmill_read_only = False
+    s.health.latency_p50_ms, s.health.latency_p99_ms = 1.5, 2.2
+    assert "latency p50 1.5 p99 2.2 ms" in screen(s)
     s.recording_s = 75.0  # four times as fast: 75 s of the recording in 5 s
     text = screen(s)
     assert "recording 01:15" in text and "00:05" not in text
+    # a replay's latency is its own feeding of recorded chunks (hundreds of ms at --speed
+    # max), no device's: left out, as the replay's summary leaves it out
+    assert "latency" not in text
     assert "belt speed" not in text and "metronome" not in text and "q end replay" in text
     s.view_url = "http://127.0.0.1:8765/"
     assert "m view's metronome" in screen(s)
