@@ -18,15 +18,17 @@ IMAGES = HERE / "images"
 
 
 def _session_report(work: Path) -> Path:
+    from sim.params import Feedback
     from sim.profiles import parse_profile
     from sim.session import SessionSpec, simulate_session
     from stride.cli.sim import SessionAnalysis
     from stride.report.session import session_report
 
     prof = parse_profile("antalgic-left:0.5")
+    # walking to a 0.60 m target: the report's target rows, band and share on target
     spec = SessionSpec(
         minutes=2.0, speed_mps=0.9, params=prof.params, profile=prof.label, seed=4,
-        speed_changes=((60.0, 1.1),), subject="P7",
+        speed_changes=((60.0, 1.1),), subject="P7", feedback=Feedback(step_length_m=0.6),
     )  # fmt: skip
     # with its steps.csv and summary.json, as `stride sim session` writes them
     simulate_session(work / "session", spec, derive=SessionAnalysis().derive)
@@ -70,7 +72,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         screenshot(_session_report(work), IMAGES / "session-report.png", 2750)
-        screenshot(_subject_report(work), IMAGES / "subject-report.png", 3300)
+        screenshot(_subject_report(work), IMAGES / "subject-report.png", 3400)
     print(f"wrote {IMAGES / 'session-report.png'} and {IMAGES / 'subject-report.png'}")
 
 

@@ -163,7 +163,7 @@ def check_report(tables: tuple[Rows, Rows, Rows], s: dict[str, Any]) -> None:
     for cell, side in zip(rows["stride-time CV"], "LR", strict=True):
         assert agrees(cell, cv[side])
     for name in ("step_length", "step_time", "stance", "swing"):
-        si_cell, ratio_cell = sym[name.replace("_", " ")]  # the report's human names
+        si_cell, ratio_cell, _ = sym[name.replace("_", " ")]  # the report's human names
         assert agrees(si_cell, s["symmetry"][name]["si"]), name
         assert agrees(ratio_cell, s["symmetry"][name]["ratio"]), name
 

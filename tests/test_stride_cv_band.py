@@ -30,3 +30,6 @@ def test_the_printed_source_states_the_measured_range() -> None:
 
     controls = group_cvs(DATA, analysis=False)["table"]["control"]
     assert f"{min(controls):.1f}-{max(controls):.1f} %" in STRIDE_CV_SOURCE
+    # a source a referrer can look up, not a file of this repository ("gait-metrics.md")
+    assert "Hausdorff et al. 2000, J Appl Physiol 88:2045" in STRIDE_CV_SOURCE
+    assert ".md" not in STRIDE_CV_SOURCE

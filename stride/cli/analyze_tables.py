@@ -112,11 +112,12 @@ def _lines(s: dict[str, Any]) -> list[str]:
     """Variability, belt, target, course, what was left out and the assumptions."""
     var = s["variability"]
     cv, dfa = var["stride_time_cv"], var["dfa_alpha"]
-    from stride.core.norms import STRIDE_CV_NORMAL_PCT, dfa_reading
+    from stride.core.norms import NORMAL_SI, STRIDE_CV_NORMAL_PCT, SYMMETRY_SOURCE, dfa_reading
 
     lo, hi = STRIDE_CV_NORMAL_PCT
     pci = s["symmetry"]["pci"]
-    out = [
+    out = [  # the symmetry table's range first, under it, with its source
+        f"normal symmetry: ratio L/R 0.9-1.1, |SI| ≤ {NORMAL_SI:.1f} % ({SYMMETRY_SOURCE})",
         ("" if pci is None else f"PCI {pci:.1f} %; ")
         + f"stride-time CV L {_w(cv['L'], '.1f', ' %')} R {_w(cv['R'], '.1f', ' %')} "
         f"(healthy adults about {lo:g}-{hi:g} %)",

@@ -22,7 +22,11 @@ DFA_HEALTHY_YOUNG = (0.72, 1.02)
 #: data/physionet, give 1.3-3.5 % a foot, every patient group's median foot above 4 %
 #: (``python benchmarks/stride_cv_controls.py``; tests/test_stride_cv_band.py).
 STRIDE_CV_NORMAL_PCT = (2.0, 4.0)
-STRIDE_CV_SOURCE = "gait-metrics.md; 1.3-3.5 % in the 8 healthy controls of Hausdorff et al. 2000"
+#: As printed beside the band in the reports, which a patient or a referrer reads: the
+#: measured range with a paper one can look up (not a file of this repository).
+STRIDE_CV_SOURCE = (
+    "1.3-3.5 % a foot in the 8 healthy controls of Hausdorff et al. 2000, J Appl Physiol 88:2045"
+)
 
 #: Cadence of healthy adults, steps/min (Mobilise-D literature ranges, docs/gait-metrics.md).
 CADENCE_NORMAL_SPM = (90.0, 170.0)

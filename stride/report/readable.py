@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from stride.core.flag_words import FLAGS
 from stride.core.norms import (
     CADENCE_NORMAL_SPM,
     CADENCE_SOURCE,
@@ -32,22 +33,6 @@ LARGER = {
     "swing": "swing is longer",
     "loading": "foot takes more load",
 }
-
-#: A step's flags (docs/metrics.md) as the report says them: a short label for the event
-#: timeline's marks, and what it means.
-FLAGS = {
-    "gap": ("gap", "samples missing"),
-    "edge": ("start", "no trusted earlier contact to measure from, as at the start of the record"),
-    "stop": ("pause", "a pause in walking"),
-    "turn": ("turn", "a turn or hesitation"),
-    "alternation": ("missed", "a missed or extra contact"),
-    "belt-unknown": ("no belt", "the belt's speed unknown"),
-}
-
-
-def flag_label(flag: str) -> str:
-    """The short label of a step's flag (the flag itself where it has none)."""
-    return FLAGS.get(flag, (flag, ""))[0]
 
 
 def flag_counts(counts: dict[str, int]) -> str:

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from devices.files import no_path_error
 from stride.analysis import read_notes, run
 from stride.core.analyzer import AnalysisConfig
+from stride.core.flag_words import flag_label
 from stride.core.norms import NORMAL_SI, dfa_reading
 from stride.core.rolling import ROLLING_STRIDES
 from stride.core.rolling import rolling_symmetry as core_rolling_symmetry
@@ -37,7 +38,6 @@ from stride.report.readable import (
     STRIDE_CV_NORMAL_TEXT,
     SYMMETRY_NORMAL_TEXT,
     flag_counts,
-    flag_label,
     number,
     signed_si,
     speed,
@@ -57,6 +57,9 @@ class SessionData:
     summary: dict[str, Any]
     meta: dict[str, Any]
     analysed_now: bool = False
+    #: why it was analysed now: the derived tables missing, or a target other than the
+    #: session's own asked for (the page says which)
+    analysed_why: str = ""
     #: what reading the recording met when it was analysed now (damage skipped, a session
     #: cut short, ...), in words, as `stride analyze` says it
     notes: tuple[str, ...] = ()
@@ -140,7 +143,15 @@ def load_session(path: Path, target: Target | None = None) -> SessionData:
             "sim session`; a WFDB or gaitpdb record goes to `stride analyze`",
         )
     steps, summary, notes = _analyse(path, target)
-    return SessionData(path, steps, summary, meta, analysed_now=True, notes=tuple(notes))
+    why = (
+        "Against the target asked for, not the session's own: this report analysed the "
+        "recording again."
+        if steps_csv.exists() and summary_json.exists()
+        else "The derived tables were missing: this report analysed the recording."
+    )
+    return SessionData(
+        path, steps, summary, meta, analysed_now=True, analysed_why=why, notes=tuple(notes)
+    )
 
 
 def _side(steps: list[dict[str, Any]], side: str, key: str) -> NDArray[np.float64]:
@@ -240,14 +251,16 @@ def _summary_rows(s: dict[str, Any]) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _symmetry_rows(s: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """Each symmetry quantity measured (loading too, as in ``stride analyze``)."""
+def _symmetry_rows(s: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Each symmetry quantity measured (loading too, as in ``stride analyze``), and whether
+    it is within the normal range (judged as shown, as on the dashboard: ✓ or ✗)."""
     sym = _obj(s.get("symmetry"))
     rows = []
     for key in ("step_length", "step_time", "stance", "swing", "loading"):
         si, ratio = number(_obj(sym.get(key)).get("si")), number(_obj(sym.get(key)).get("ratio"))
         if si is not None:
-            rows.append((NAMES[key], signed_si(si, key), f"{ratio:.3f}" if ratio else ""))
+            normal = "within ✓" if abs(round(si, 1)) <= NORMAL_SI else "outside ✗"
+            rows.append((NAMES[key], signed_si(si, key), f"{ratio:.3f}" if ratio else "", normal))
     return rows
 
 
@@ -291,8 +304,8 @@ def _summary_tables(page: Page, data: SessionData) -> None:
     """Who and when, then the summary's figures per side and their symmetry."""
     s = data.summary
     page.table(("", ""), _info_rows(data))
-    if data.analysed_now:
-        page.text("The derived tables were missing: this report analysed the recording.", "muted")
+    if data.analysed_why:
+        page.text(data.analysed_why, "muted")
     for note in data.notes:  # damage skipped, a session cut short: beside the figures
         page.text(f"Reading the recording: {note}.", "note")
     rows = _summary_rows(s)
@@ -306,7 +319,7 @@ def _summary_tables(page: Page, data: SessionData) -> None:
     page.table(("", "left", "right"), rows)
     sym = _symmetry_rows(s)
     if sym:
-        page.table(("symmetry", "symmetry index (SI)", "ratio left/right"), sym)
+        page.table(("symmetry", "symmetry index (SI)", "ratio left/right", "normal range"), sym)
         page.text(f"SI = (left − right) / mean × 100 %; {SYMMETRY_NORMAL_TEXT}.", "muted")
     dfa = _obj(_obj(s.get("variability")).get("dfa_alpha"))
     if dfa:

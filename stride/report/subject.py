@@ -51,12 +51,30 @@ def _series(pts: list[SessionPoint], attr: str, k: float = 1.0) -> tuple[Any, An
     return np.array([a for a, _ in xy]), np.array([b for _, b in xy])
 
 
-def _projection(fit: ExpFit | None, x: Any, y: Any) -> tuple[float | None, str]:
-    """Session at which |SI| enters the normal range, and the sentence saying so."""
-    within = np.flatnonzero(y <= NORMAL_SI)
+def _within_from(x: Any, outside: Any) -> str:
+    """ "within the normal range from session N": the session from which every later one is
+    within (``outside``: the indices of the sessions outside it, none of them the last)."""
+    k = int(outside[-1]) + 1 if outside.size else 0
+    return "within the normal range " + (
+        f"from session {int(x[k])}" if k else "from the first session"
+    )
+
+
+def _projection(
+    fit: ExpFit | None, x: Any, y: Any, *, rising: bool = False
+) -> tuple[float | None, str]:
+    """Session at which |SI| enters the normal range, and the sentence saying so.
+    ``rising``: the best curve rises (|SI| grows across the sessions): not a recovery, so
+    no fit and no crossing (a rise through 9.5 % read "reached at session 5")."""
+    outside = np.flatnonzero(y > NORMAL_SI)
     if fit is None:
-        if within.size:
-            return None, f"within the normal range at session {int(x[within[0]])}"
+        if rising:
+            last = f": outside the normal range at the last session, |SI| {y[-1]:.1f} %"
+            return None, "no recovery curve: |SI| rises across the sessions" + (
+                last if outside.size and outside[-1] == y.size - 1 else ""
+            )
+        if not (outside.size and outside[-1] == y.size - 1):  # within from a session on
+            return None, _within_from(x, outside)
         if x.size >= 3:
             return None, "no recovery curve: |SI| does not fall steadily across the sessions"
         return None, "too few sessions to fit a curve"
@@ -66,8 +84,10 @@ def _projection(fit: ExpFit | None, x: Any, y: Any) -> tuple[float | None, str]:
             f"the fitted curve levels off at |SI| {fit.plateau:.1f} %, above the normal range: "
             "not projected to enter it with this training"
         )
-    if cross <= x[0]:
-        return None, "within the normal range from the first session"
+    if cross <= x[0]:  # the curve within from its start: where the sessions are within
+        return None, _within_from(x, outside) if y[-1] <= NORMAL_SI else (
+            f"outside the normal range at the last session, |SI| {y[-1]:.1f} %"
+        )
     when = math.ceil(cross)
     status = "reached" if when <= x[-1] else "projected"
     return cross, f"{status} at session {when} (fitted curve crosses {NORMAL_SI:.1f} %)"
@@ -149,8 +169,12 @@ def _symmetry_section(page: Page, pts: list[SessionPoint]) -> None:
         y = np.abs(y)
         series[name] = (x, y)
         fit = fit_exponential(x, y, floor=0.0) if x.size else None  # |SI| >= 0
+        rising = fit is not None and fit.amplitude < 0  # worse across sessions: no recovery
+        fit = None if rising else fit
         fits[name] = fit
-        proj[name], sentence = _projection(fit, x, y) if x.size else (None, "no symmetry values")
+        proj[name], sentence = (
+            _projection(fit, x, y, rising=rising) if x.size else (None, "no symmetry values")
+        )
         first = f"{y[0]:.1f}" if y.size else ""
         last = f"{y[-1]:.1f}" if y.size else ""
         fitted = (f"{fit.tau:.1f}", f"{fit.plateau:.1f}") if fit else ("", "")
@@ -159,7 +183,8 @@ def _symmetry_section(page: Page, pts: list[SessionPoint]) -> None:
     latest = next((p for p in reversed(pts) if p.step_length_si is not None), None)
     if latest is not None and latest.step_length_si is not None:
         page.text(
-            f"Last session ({session_dates([latest])[0]}): symmetry index "
+            # named as the sessions table names it: with its time where the day had others
+            f"Last session ({session_dates(pts)[pts.index(latest)]}): symmetry index "
             f"{signed_si(latest.step_length_si)}; {SYMMETRY_NORMAL_TEXT}."
         )
     page.plot(plots.recovery_curves(series, fits, NORMAL_SI, proj), "recovery curves")

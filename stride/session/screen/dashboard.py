@@ -13,6 +13,7 @@ from rich.layout import Layout
 from rich.panel import Panel
 from rich.text import Text
 
+from stride.core.flag_words import why_no_length
 from stride.core.targets import Target
 from stride.session.screen.alerts import current_alerts, fmt_clock
 from stride.session.state import Rolling, SessionState
@@ -144,9 +145,8 @@ def _lengths_view(state: SessionState, per_side: int) -> Text:
             length = st.get("step_length_m")
             if isinstance(length, int | float):
                 out.append(f"  {length * 100:5.1f} cm\n")
-            else:
-                flags = ",".join(st.get("flags") or []) or "no length"
-                out.append(f"  {flags}\n", style="yellow")
+            else:  # why it has no length, in words ("start", not the flag "edge")
+                out.append(f"  {why_no_length(st.get('flags'))}\n", style="yellow")
     out.rstrip()
     return out
 
@@ -215,9 +215,7 @@ def _landing(out: Text, st: dict[str, object], blank: str, span: float, tol_cm: 
         out.append(f" {length * 100:5.1f} cm\n")
     else:
         out.append(blank, style="blue")
-        flags = st.get("flags")
-        text = ",".join(flags) if isinstance(flags, list) and flags else "no length"
-        out.append(f" {text}\n", style="yellow")
+        out.append(f" {why_no_length(st.get('flags'))}\n", style="yellow")
 
 
 def _ms(seconds: float | None) -> str:
@@ -322,7 +320,7 @@ def health_view(state: SessionState, width: int = 116) -> Text:
         if h.treadmill_read_only:
             host.append(Text("read-only", style="yellow"))
     host.append(Text(f"CPU {h.cpu_percent:.0f} %"))
-    if h.latency_p99_ms is not None:
+    if h.latency_p99_ms is not None and not state.replay:  # a replay's: its own feeding
         host.append(Text(f"latency p50 {h.latency_p50_ms:.1f} p99 {h.latency_p99_ms:.1f} ms"))
     text = pack(box, width)
     text.append("\n")
@@ -334,23 +332,28 @@ def health_view(state: SessionState, width: int = 116) -> Text:
 MAX_ALERTS, MAX_ALERT_ROWS = 3, 6
 
 
-def alerts_view(state: SessionState, now: float, width: int = 116) -> tuple[Text, int]:
-    """The most serious alerts, wrapped at word boundaries to ``width``; and their lines."""
+def alerts_view(state: SessionState, now: float, width: int = 116) -> tuple[Text, int, int]:
+    """The most serious alerts, wrapped at word boundaries to ``width``; their lines; and
+    how many were left out. An alert is shown whole or not at all (at 80 columns a second
+    alert was cut after its third line): those that do not fit, and the less serious ones
+    after them, are counted for the panel's title."""
     alerts = current_alerts(state, now)
     if not alerts:
-        return Text("all well", style="green"), 1
+        return Text("all well", style="green"), 1, 0
     out = Text(no_wrap=True, overflow="crop")
-    rows = 0
+    rows = shown = 0
     for a in alerts[:MAX_ALERTS]:
         lines = textwrap.wrap(a.text, max(20, width), break_long_words=True)
-        lines = lines[: MAX_ALERT_ROWS - rows]
-        if not lines:
+        if rows and rows + len(lines) > MAX_ALERT_ROWS:
             break
+        if len(lines) > MAX_ALERT_ROWS:  # the most serious alone passes the panel: its start
+            lines = [*lines[: MAX_ALERT_ROWS - 1], lines[MAX_ALERT_ROWS - 1][: width - 1] + "…"]
         if rows:
             out.append("\n")
         out.append("\n".join(lines), style=_STYLE[a.level])
         rows += len(lines)
-    return out, rows
+        shown += 1
+    return out, rows, len(alerts) - shown
 
 
 def footer(state: SessionState, width: int = 120) -> Text:
@@ -380,7 +383,7 @@ def render(
     roll = state.rolling()
     head = header(state, width)
     head_rows = head.plain.count("\n") + 1
-    alerts, alert_rows = alerts_view(state, now, width - 4)
+    alerts, alert_rows, hidden = alerts_view(state, now, width - 4)
     alert_rows = max(alert_rows, 3)
     foot = footer(state, width)
     foot_rows = foot.plain.count("\n") + 1
@@ -395,7 +398,14 @@ def render(
         Layout(head, name="header", size=head_rows),
         Layout(name="body", ratio=1),
         Layout(Panel(devices, title="devices", border_style="blue"), size=device_rows + 2),
-        Layout(Panel(alerts, title="alerts", border_style="blue"), size=alert_rows + 2),
+        Layout(
+            Panel(
+                alerts,
+                title=f"alerts ({hidden} more not shown)" if hidden else "alerts",
+                border_style="blue",
+            ),
+            size=alert_rows + 2,
+        ),
         Layout(foot, size=foot_rows),
     )
     layout["body"].split_row(

@@ -9,6 +9,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from stride.core.norms import NORMAL_SI, STRIDE_CV_NORMAL_PCT, SYMMETRY_SOURCE
 from stride.session.protocols import SessionResult
 
 #: A figure the session did not give, in words (as the reports: no dash placeholder).
@@ -63,10 +64,15 @@ def summary_table(
     t.add_row("cadence", "", "", cadence)
     _side_rows(t, left, right)
     sym: dict[str, Any] = s.get("symmetry") or {}
+    judged = False
     for key in ("step_length", "step_time", "stance", "loading"):
         si = (sym.get(key) or {}).get("si") if isinstance(sym.get(key), dict) else None
         if si is not None:
-            t.add_row(f"symmetry {key.replace('_', ' ')} (SI)", "", "", _signed(si))
+            t.add_row(f"symmetry {key.replace('_', ' ')} (SI)", "", "", _judged(si))
+            judged = True
+    if judged:  # what the ticks mean, and the range's source, whole at 80 columns
+        t.caption = f"SI ✓ within the normal range, |SI| ≤ {NORMAL_SI:.1f} % ({SYMMETRY_SOURCE})"
+        t.caption_justify = "left"
     target: dict[str, Any] = s.get("target") or {}
     within = target.get("within") or {}
     if within:
@@ -82,7 +88,7 @@ def summary_table(
             "stride-time CV",
             f"{cv['L']:.1f} %" if cv.get("L") is not None else NOT_MEASURED,
             f"{cv['R']:.1f} %" if cv.get("R") is not None else NOT_MEASURED,
-            "",
+            "healthy adults {:g}-{:g} %".format(*STRIDE_CV_NORMAL_PCT),
         )
     lat = sess.get("latency_ms") or {}
     t.add_row(
@@ -113,6 +119,12 @@ def summary_table(
 def _signed(si: float) -> str:
     """A symmetry index with its sign said in words, as on the dashboard and the reports."""
     return "0.0 %" if abs(si) < 0.05 else f"{si:+.1f} % ({'left' if si > 0 else 'right'} larger)"
+
+
+def _judged(si: float) -> str:
+    """:func:`_signed` and whether it is within the normal range, judged as shown (as on
+    the dashboard: -9.53 is shown -9.5, within): ✓ or ✗, a shape as well as a word."""
+    return f"{_signed(si)} {'✓' if abs(round(si, 1)) <= NORMAL_SI else '✗'}"
 
 
 _MAX_EVENTS = 8

@@ -107,6 +107,9 @@ def test_table_csv_plot_and_no_overwrite(
     code, out, err = _run(args, monkeypatch, capsys)
     assert code == 0, err
     assert "Symmetry" in out and "stride time" in out and "assumed zero" in out
+    # under the symmetry table, the range its indices are read against, with its source
+    said = " ".join(out.split())
+    assert "normal symmetry: ratio L/R 0.9-1.1, |SI| ≤ 9.5 % (Patterson et al. 2008)" in said
     rows = list(csv.reader(csv_path.open()))
     assert rows[0][:9] == [
         "side",

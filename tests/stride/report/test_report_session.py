@@ -51,6 +51,24 @@ def test_report_is_self_contained_with_four_plots(session_dir: Path, tmp_path: P
     assert "<td>stride-time CV</td><td>1.8 %</td><td>1.9 %</td>" in text
 
 
+def test_each_symmetry_index_is_judged_against_the_normal_range(
+    session_dir: Path, tmp_path: Path
+) -> None:
+    """The symmetry table gave "+13.3 % (the left step is longer)" with the normal range in
+    a sentence under it: each row now says within or outside, with a shape, judged as shown
+    (-9.53 is -9.5 %: within), as the dashboard and the session summary do."""
+    import json
+
+    summary = json.loads((session_dir / "summary.json").read_text())
+    summary["symmetry"]["stance"] = {"si": -9.53, "ratio": 0.909}
+    (session_dir / "summary.json").write_text(json.dumps(summary))
+    text = session_report(session_dir, tmp_path / "r.html").read_text()
+    assert "<th>normal range</th>" in text
+    assert re.search(r"<td>step length</td><td>\+13\.3 % [^<]*</td><td>1\.143</td>"
+                     r"<td>outside ✗</td>", text)  # fmt: skip
+    assert re.search(r"<td>stance</td><td>-9\.5 % [^<]*</td><td>0\.909</td><td>within ✓</td>", text)
+
+
 def test_flagged_steps_are_named_as_a_person_reads_them(
     session_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -162,6 +180,23 @@ def test_recording_without_derived_tables_is_analysed(tmp_path: Path) -> None:
     assert data.summary["symmetry"]["step_length"]["si"] > 4.0
     text = session_report(rec, tmp_path / "r.html").read_text()
     assert text.count('<img class="plot"') == 4 and "analysed the recording" in text
+
+
+@pytest.mark.slow
+def test_a_target_asked_for_is_said_as_the_reason_for_analysing_again(tmp_path: Path) -> None:
+    """``stride report S --spacing 0.30`` on a session with its steps.csv and summary.json:
+    the page said "The derived tables were missing", which they were not."""
+    from sim.session import SessionSpec, simulate_session
+    from stride.cli.sim import SessionAnalysis
+    from stride.core.targets import Target
+
+    rec = tmp_path / "rec"
+    simulate_session(rec, SessionSpec(minutes=0.5, seed=3), derive=SessionAnalysis().derive)
+    assert (rec / "steps.csv").exists() and (rec / "summary.json").exists()
+    text = session_report(rec, tmp_path / "r.html", target=Target(step_length_m=0.6)).read_text()
+    assert "were missing" not in text
+    assert "Against the target asked for, not the session&#x27;s own" in text
+    assert "analysed the recording" not in session_report(rec, tmp_path / "own.html").read_text()
 
 
 @given(st.text(max_size=300))

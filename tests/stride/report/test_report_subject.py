@@ -71,7 +71,47 @@ def test_projection_sentences() -> None:
     stuck = ExpFit(plateau=12.0, amplitude=10.0, tau=3.0, rmse=0.1)
     assert _projection(stuck, x, stuck(x))[0] is None
     assert "not projected" in _projection(stuck, x, stuck(x))[1]
-    assert "session 1" in _projection(None, np.array([1.0]), np.array([3.0]))[1]
+    one = _projection(None, np.array([1.0]), np.array([3.0]))[1]
+    assert one == "within the normal range from the first session"
+    # without a curve: where |SI| stays within from, never a first within it left again
+    x4 = np.arange(1.0, 5.0)
+    assert _projection(None, x4, np.array([12.0, 8.0, 11.0, 7.0]))[1].endswith("from session 4")
+    assert "does not fall" in _projection(None, x4, np.array([8.0, 7.0, 9.0, 12.0]))[1]
+    # a curve within the range from its start says what the sessions say, not "from the first"
+    low = ExpFit(plateau=2.0, amplitude=5.0, tau=3.0, rmse=0.1)
+    assert _projection(low, x4, np.array([5.0, 12.0, 4.0, 3.0]))[1].endswith("from session 3")
+    assert _projection(low, x4, np.array([5.0, 4.0, 3.0, 12.0]))[1] == (
+        "outside the normal range at the last session, |SI| 12.0 %"
+    )
+
+
+def test_a_rise_of_asymmetry_is_no_recovery(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """|SI| 3.0, 3.5, 2.8, 3.2 then 14.0 %: the best exponential rises (amplitude < 0); the
+    report drew it as the "recovery" curve, dotted at 9.5 %, and said "reached at session 5
+    (fitted curve crosses 9.5 %)" of a session that left the normal range. Now no curve is
+    drawn and the table says |SI| rises, outside the normal range at the last session."""
+    from stride.report import plots
+
+    drawn: list[dict[str, object]] = []
+    curves = plots.recovery_curves
+
+    def spy(series, fits, normal, projections):  # type: ignore[no-untyped-def]
+        drawn.append({"fits": fits, "projections": projections})
+        return curves(series, fits, normal, projections)
+
+    monkeypatch.setattr(plots, "recovery_curves", spy)
+    db = tmp_path / "h.sqlite"
+    sis = ((3.0, 2), (3.5, 4), (2.8, 6), (3.2, 8), (14.0, 10))
+    register_sessions(db, [_untargeted(si, d) for si, d in sis])
+    text = subject_report(db, "Q", tmp_path / "q.html").read_text()
+    assert "reached at session" not in text and "fitted curve crosses" not in text
+    assert (
+        "no recovery curve: |SI| rises across the sessions: outside the normal range at the "
+        "last session, |SI| 14.0 %" in text
+    )
+    assert drawn == [{"fits": {"all sessions": None}, "projections": {"all sessions": None}}]
 
 
 def test_a_first_session_is_plotted_on_whole_sessions_and_a_week_of_dates(
@@ -207,3 +247,17 @@ def test_the_fitted_curve_is_drawn_over_the_sessions_and_on_to_its_projection(
     assert min(fitted.get_xdata()) == 3.0 and max(fitted.get_xdata()) == 8.0
     ahead = next(ln for ln in curves if ln.get_linestyle() == "--")
     assert min(ahead.get_xdata()) == 8.0 and max(ahead.get_xdata()) == pytest.approx(cross)
+
+
+def test_the_last_session_is_named_as_the_sessions_table_names_it(tmp_path: Path) -> None:
+    """Two sessions on the last day: "Last session (2026-03-04)" did not say which of the
+    two; the table lists them with their times of day, and so does the sentence now."""
+    from dataclasses import replace
+
+    db = tmp_path / "h.sqlite"
+    morning, evening = _untargeted(3.0, 4), _untargeted(6.0, 4)
+    evening = replace(evening, started_at=evening.started_at.replace(hour=17))
+    register_sessions(db, [_untargeted(2.0, 2), morning, evening])
+    text = subject_report(db, "Q", tmp_path / "q.html").read_text()
+    local = evening.started_at.astimezone()
+    assert f"Last session ({local:%Y-%m-%d %H:%M}): symmetry index +6.0 %" in text

@@ -120,6 +120,24 @@ def test_without_a_step_length_target_no_empty_track(make_steps: Any) -> None:
     assert "live: step lengths" in text and "parallel lines" not in text  # no lines to name
 
 
+@pytest.mark.parametrize("target", [Target(step_length_m=0.60), Target(cadence_spm=100.0)])
+def test_a_step_without_a_length_says_why_in_words(make_steps: Any, target: Target) -> None:
+    """The first steps of a session have no length to show: the landings said "edge" (the
+    flag's name, which docs/metrics.md defines) where the report says "start", on the track
+    and in the list without a target alike: one label, so that it fits at 80 columns."""
+    s = SessionState(target)
+    s.started_host_t = 0.0
+    steps = make_steps(6, left=0.60, right=0.60)
+    for st, flags in zip(steps[:3], (["edge"], ["edge", "belt-unknown"], []), strict=True):
+        st.update(step_length_m=None, target_error_m=None, on_target=None, flags=flags)
+    s.add_steps(steps, host_t=9.9)
+    text = screen(s)
+    assert "edge" not in text and "belt-unknown" not in text
+    assert re.search(r" start +│", text) and "no belt" not in text  # the first flag's
+    assert "no length" in text  # no length and no flag: said as such
+    assert re.search(r" start +│", screen(s, width=80, height=24))  # not cut at 80 columns
+
+
 def test_metronome_shows_its_rate_and_the_bell_clicks_each_beat() -> None:
     s = SessionState(Target(cadence_spm=100.0))
     s.started_host_t = 0.0
@@ -155,9 +173,14 @@ def test_replay_shows_recording_time_and_only_its_keys(make_steps: Any) -> None:
     s.health.treadmill_read_only = True  # e.g. csafe:PORT?setspeed=off
     assert "belt speed" not in screen(s) and "read-only" in screen(s)
     s.health.treadmill_read_only = False
+    s.health.latency_p50_ms, s.health.latency_p99_ms = 1.5, 2.2
+    assert "latency p50 1.5 p99 2.2 ms" in screen(s)
     s.recording_s = 75.0  # four times as fast: 75 s of the recording in 5 s
     text = screen(s)
     assert "recording 01:15" in text and "00:05" not in text
+    # a replay's latency is its own feeding of recorded chunks (hundreds of ms at --speed
+    # max), no device's: left out, as the replay's summary leaves it out
+    assert "latency" not in text
     assert "belt speed" not in text and "metronome" not in text and "q end replay" in text
     s.view_url = "http://127.0.0.1:8765/"
     assert "m view's metronome" in screen(s)
@@ -210,6 +233,33 @@ def test_an_80_by_24_screen_cuts_nothing_of_the_symmetry_panel(make_steps: Any) 
         for label in ("on target", "stride CV", "heel first"):
             assert (label in text) == (label not in dropped), label
         assert "walker's view" in text and "Treadmill not answering" in text
+
+
+def test_an_alert_is_shown_whole_or_counted_at_80_columns() -> None:
+    """Three errors at once on an 80 x 24 screen: the box's (3 lines), the recording's (4,
+    with its long path) and the treadmill's. The recording's was cut after its third line,
+    mid-path, without "the session goes on"; the treadmill's was dropped unsaid. Now each
+    shown alert is whole, and the panel's title counts those left out."""
+    s = SessionState(Target(step_length_m=0.60))
+    s.started_host_t = 0.0
+    s.health.box_connected = False
+    s.health.box_message = (
+        "read failed: device reports readiness to read but returned no data (device "
+        "disconnected or multiple access on port?)"
+    )
+    s.health.recording_error = (
+        "cannot write /media/usb-stick/clinic-recordings/patient-0042/2026-12-07-evening/"
+        "streams/box.bin.part-000017: No space left on device (errno 28) while writing the "
+        "box's stream"
+    )
+    s.health.treadmill, s.health.treadmill_answering = "trackmaster", False
+    text = screen(s, now=30.0, width=80, height=24)
+    panel = " ".join(text[text.index("alerts") :].split())
+    assert "Sensor box unplugged" in panel and "cannot write" not in panel
+    assert "Treadmill not answering" not in panel
+    assert "alerts (3 more not shown)" in text  # the recording's, the treadmill's, no steps
+    wide = " ".join(screen(s, now=30.0, width=140, height=40).split())
+    assert "the session goes on, steps kept in memory" in wide  # whole where it fits
 
 
 def test_replay_source_plays_in_order_from_the_recordings_time_zero() -> None:

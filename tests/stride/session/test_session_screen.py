@@ -187,17 +187,27 @@ def test_the_summary_names_the_larger_side_of_each_symmetry_index() -> None:
     from stride.session.protocols import SessionResult
     from stride.session.screen.summary import summary_table
 
-    sym = {"step_length": {"si": 5.9}, "stance": {"si": -4.8}, "step_time": {"si": -0.01}}
-    result = SessionResult({"summary": {"steps": 49, "symmetry": sym}}, {"frames": 1}, None)
+    sym = {"step_length": {"si": 5.9}, "stance": {"si": -9.53}, "step_time": {"si": -0.01},
+           "loading": {"si": 10.2}}  # fmt: skip
+    cv = {"stride_time_cv": {"L": 2.5, "R": 3.1}}
+    summary = {"steps": 49, "symmetry": sym, "variability": cv}
+    result = SessionResult({"summary": summary}, {"frames": 1}, None)
     console = Console(file=io.StringIO(), record=True, width=80, color_system=None)
     console.print(summary_table(result))
+    text = console.export_text()
     rows = {line.split("(SI)")[0].strip(): line.split("(SI)")[1].strip()
-            for line in console.export_text().splitlines() if "(SI)" in line}  # fmt: skip
+            for line in text.splitlines() if "(SI)" in line}  # fmt: skip
+    # each judged against the normal range as shown (-9.53 is -9.5: within), with a shape
     assert rows == {
-        "symmetry step length": "+5.9 % (left larger)",
-        "symmetry step time": "0.0 %",
-        "symmetry stance": "-4.8 % (right larger)",
+        "symmetry step length": "+5.9 % (left larger) ✓",
+        "symmetry step time": "0.0 % ✓",
+        "symmetry stance": "-9.5 % (right larger) ✓",
+        "symmetry loading": "+10.2 % (left larger) ✗",
     }
+    # the range and its source, whole at 80 columns; the stride-time CV beside its band
+    assert "SI ✓ within the normal range, |SI| ≤ 9.5 % (Patterson et al. 2008)" in text
+    assert re.search(r"stride-time CV +2\.5 % +3\.1 % +healthy adults 2-4 %", text)
+    assert max(len(line) for line in text.splitlines()) <= 80
 
 
 def test_the_end_summary_says_what_was_not_measured_without_dashes() -> None:
