@@ -73,6 +73,18 @@ def symlink_loop(path: str | os.PathLike[str]) -> bool:
     return False
 
 
+def dangling_link(path: str | os.PathLike[str]) -> tuple[str, str] | None:
+    """The first part of ``path`` that is a symbolic link to nothing (its target, or a
+    link it leads to, missing: a recording moved or a disk not mounted) and the missing
+    path it leads to; None when no part is one."""
+    parts = Path(path).parts
+    for i in range(1, len(parts) + 1):
+        part = os.path.join(*parts[:i])
+        if os.path.islink(part) and not os.path.exists(part):
+            return part, os.path.realpath(part)
+    return None
+
+
 def no_path_error(
     path: str | os.PathLike[str], missing: str, fix: str = "check the path"
 ) -> InputError:

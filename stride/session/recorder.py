@@ -152,9 +152,8 @@ def open_recorder(
     started in the same second used to pick the same default and the second was refused
     (or, with ``--force``, would have replaced the first's recording)."""
     if given is not None:
-        new = not given.exists()
         recorder = SessionRecorder(given, streams, force=force, clock=clock)
-        recorder.made_folder = new
+        recorder.made_folder = given.absolute() in {m.absolute() for m in recorder.writer.made}
         return recorder
     path = _claim(planned)
     try:
