@@ -89,11 +89,23 @@ def no_path_error(
     path: str | os.PathLike[str], missing: str, fix: str = "check the path"
 ) -> InputError:
     """The error for a path that does not lead to what the caller reads: ``missing`` and
-    ``fix`` (the caller's words), or a symlink loop named as such."""
+    ``fix`` (the caller's words), or a symlink loop, or a link to a missing target (named),
+    said as such."""
     if symlink_loop(path):
         return InputError(
             f"{show_path(path)}: a symlink loop (the link leads back to itself)",
             fix="point the link at the recording, or give the recording's real path",
+        )
+    dangling = dangling_link(path)
+    if dangling is not None:
+        link, target = dangling
+        inner = os.path.normpath(link) != os.path.normpath(path)
+        within = f" (a part of {show_path(path)})" if inner else ""
+        return InputError(
+            f"{show_path(link)}{within}: a symbolic link to {show_path(target)}, which does "
+            "not exist",
+            fix="point the link at where the recording is now, mount its disk, or give the "
+            "recording's real path",
         )
     return InputError(missing, fix=fix)
 
@@ -283,7 +295,7 @@ def open_regular(
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_BINARY", 0))
     except FileNotFoundError as err:
-        raise InputError(f"{shown}: no such {what} file", fix="check the path") from err
+        raise no_path_error(path, f"{shown}: no such {what} file") from err
     except (OSError, UnicodeError) as err:
         raise fs_error(err, path, "read") from err
     st = os.fstat(fd)
