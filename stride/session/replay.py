@@ -22,6 +22,7 @@ from devices.recording import SessionReader
 from stride.analysis import no_strides
 from stride.core.targets import Target
 from stride.ingest.pipeline import SessionPipeline
+from stride.ingest.rate_check import check_replay_rate
 from stride.ingest.recording import (
     belt_warnings,
     check_streams,
@@ -81,6 +82,7 @@ def run_replay(args: ReplayArgs) -> int:
     speed = parse_replay_speed(args.speed)
     reader = SessionReader(args.recording)
     pipeline, streams, target = pipeline_for(reader)
+    check_replay_rate(reader, streams[0])  # refused as analyze refuses it, before playing
     if args.prepare is not None:
         args.prepare()
     ui = want_ui(args.no_ui)
