@@ -25,6 +25,7 @@ from stride.core.rows import StepRow, json_safe
 from stride.session.belt_control import change_speed, start_belt, stop_belt
 from stride.session.chunks import Chunk, chunking_is_free, join_runs
 from stride.session.diagnose import diagnose
+from stride.session.ended import with_result
 from stride.session.health import HealthWatch
 from stride.session.interrupts import saving
 from stride.session.notices import NoticePrinter, device_logs_to
@@ -330,7 +331,7 @@ class Session:
         with saving():
             result = self._shutdown(analysis_thread, failure)
         if failure is not None:
-            raise failure
+            raise with_result(failure, result)
         return result
 
     def ticks(self) -> Iterator[float]:
@@ -408,13 +409,7 @@ class Session:
         ended = self.stop_reason or ("error" if failure else "stopped")
         self.hub.publish(StatusChanged(Status.ENDED, elapsed, detail=ended))
         self.hub.close(drain_s=1.0)
-        if self._analysis_error is not None and failure is None:
-            where = f"; the recording in {self.recorder.path} is complete" if self.recorder else ""
-            raise DeviceError(
-                f"the analysis failed mid-session ({self._analysis_error}){where}",
-                fix="run `stride analyze` on the recording and report the problem",
-            ) from self._analysis_error
-        return SessionResult(
+        result = SessionResult(
             analysis,
             session,
             self.recorder.path if self.recorder else None,
@@ -423,6 +418,16 @@ class Session:
             recording_failure=self.recorder.failure if self.recorder else None,
             not_written=not_written,
         )
+        if self._analysis_error is not None and failure is None:
+            where = f"; the recording in {self.recorder.path} is complete" if self.recorder else ""
+            raise with_result(
+                DeviceError(
+                    f"the analysis failed mid-session ({self._analysis_error}){where}",
+                    fix="run `stride analyze` on the recording and report the problem",
+                ),
+                result,
+            ) from self._analysis_error
+        return result
 
 
 @contextlib.contextmanager

@@ -22,7 +22,7 @@ from rich.console import Console
 
 from devices.csvlines import PROTOCOL_NAME as CSV_PROTOCOL
 from devices.csvlines import CsvLineConfig
-from devices.errors import FileSystemError, InputError, StrideError
+from devices.errors import InputError, StrideError
 from devices.registry import parse_spec
 from devices.timebase import WALL, Clock
 from devices.units import parse_speed
@@ -49,6 +49,7 @@ from stride.session.checks import (
 )
 from stride.session.clock import check_speedup, clock_meta, session_clock
 from stride.session.devices import BoxPort, open_box, open_treadmill
+from stride.session.ended import print_fault_document, recording_lost
 from stride.session.interrupts import saving
 from stride.session.live import Session
 from stride.session.observers import SessionObserver
@@ -224,7 +225,11 @@ class LiveRun:
 
 def run_live(args: LiveArgs) -> int:
     """``stride live``: returns the exit code (errors raise a StrideError: one line, exit 1)."""
-    run = live_session(args)
+    try:
+        run = live_session(args)
+    except StrideError as err:  # stopped by a fault once it ran: its document, then the line
+        print_fault_document(err, json_doc=args.json_doc)
+        raise
     with saving():
         finish_output(run.result, json_doc=args.json_doc, ui=run.ui)
     if args.history:
@@ -328,23 +333,6 @@ def _run_live(
             result.recording_failure = str(err)
             result.not_written.append("session.json")
     return LiveRun(result, full_meta, started, ui)
-
-
-def recording_lost(result: SessionResult) -> FileSystemError:
-    """The one line that ends a session whose recording stopped (exit 1), after its summary
-    and final JSON were printed: what stopped it, what was not written, how to recover."""
-    where = shlex.quote(str(result.recording))
-    names = result.not_written
-    missing = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
-    lost = f"; {missing} could not be written" if missing else ""
-    fix = f"free space, then `stride analyze {where}` re-creates the tables of what was recorded"
-    if result.recording is not None and not result.recording.is_dir():
-        fix = "the recording is gone; keep the output above (run with --json > FILE to save it)"
-    return FileSystemError(
-        f"{result.recording_failure}{lost}: the recording in {where} stops there (the steps "
-        "and summary of the whole session are in the output above)",
-        fix=fix,
-    )
 
 
 def _session(
