@@ -55,6 +55,10 @@ _PROBLEMS: dict[int, tuple[str, str]] = {
     errno.EMFILE: ("too many open files", "close other programs or raise `ulimit -n`"),
     errno.ENFILE: ("too many open files", "close other programs"),
     errno.ETXTBSY: ("the file is busy", "close the program that uses it"),
+    errno.EFBIG: (
+        "the file reached the largest size the file system or the file-size limit allows",
+        "choose a folder on another disk, or raise the limit with `ulimit -f unlimited`",
+    ),
 }
 _READ_FIXES: dict[int, str] = {
     errno.EACCES: "check the file's permissions",
@@ -135,8 +139,11 @@ def fs_error(
 ) -> FileSystemError:
     """The one-line error of a failed file-system call: ``cannot DOING PATH: PROBLEM (FIX)``.
 
-    ``path`` defaults to the error's own file name; ``doing`` is e.g. "write", "read".
+    ``path`` defaults to the error's own file name; ``doing`` is e.g. "write", "read". An
+    error that is already this one line is given back as it is (never said twice).
     """
+    if isinstance(err, FileSystemError):
+        return err
     if path is None and isinstance(err, OSError):
         path = err.filename
     shown = "" if path is None else show_path(path)
