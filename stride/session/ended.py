@@ -12,7 +12,9 @@ prints the document of what the session recorded so far, its ``session`` with ``
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -42,8 +44,28 @@ def print_fault_document(err: BaseException, *, json_doc: bool) -> None:
         session["recording"] = None
     session["fault"] = str(err)
     doc["session"] = session
-    sys.stdout.write(json.dumps(json_safe(doc)) + "\n")
-    sys.stdout.flush()
+    write_document(doc)
+
+
+def write_document(doc: dict[str, object]) -> None:
+    """The final ``--json`` document on stdout. A reader that went away (``stride live
+    --json | head``) is said on stderr and the command goes on: the session is stored in
+    the history as ever (the write used to end the command there, exit 1 without a word,
+    the session left out of the history)."""
+    try:
+        sys.stdout.write(json.dumps(json_safe(doc)) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)  # what is still buffered goes nowhere,
+        os.dup2(devnull, sys.stdout.fileno())  # not into an error at exit
+        os.close(devnull)
+        with contextlib.suppress(OSError, ValueError):
+            print(
+                "stride: note: the program reading stride's output closed it before the final "
+                "JSON document, which was not delivered; the session ends as usual",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 def recording_lost(result: SessionResult) -> FileSystemError:

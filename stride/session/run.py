@@ -9,7 +9,6 @@ screen, final JSON document, history) is shared with ``stride demo`` and ``strid
 
 from __future__ import annotations
 
-import json
 import math
 import shlex
 import sys
@@ -27,7 +26,6 @@ from devices.registry import parse_spec
 from devices.timebase import WALL, Clock
 from devices.units import parse_speed
 from stride import __version__
-from stride.core.rows import json_safe
 from stride.core.targets import Target, target_meta
 from stride.history import register_session
 from stride.ingest.belt_source import TREADMILL, BeltSource
@@ -49,7 +47,7 @@ from stride.session.checks import (
 )
 from stride.session.clock import check_speedup, clock_meta, session_clock
 from stride.session.devices import BoxPort, open_box, open_treadmill
-from stride.session.ended import print_fault_document, recording_lost
+from stride.session.ended import print_fault_document, recording_lost, write_document
 from stride.session.interrupts import saving
 from stride.session.live import Session
 from stride.session.observers import SessionObserver
@@ -389,8 +387,7 @@ def finish_output(result: SessionResult, *, json_doc: bool, ui: bool, replay: bo
     """Human summary (stdout with a dashboard, else stderr) and the final JSON document."""
     Console(stderr=not ui).print(summary_table(result, events=ui, replay=replay))
     if json_doc:
-        sys.stdout.write(json.dumps(json_safe(result.document())) + "\n")
-        sys.stdout.flush()
+        write_document(result.document())
 
 
 def register(
