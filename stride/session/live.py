@@ -11,12 +11,10 @@ from __future__ import annotations
 import contextlib
 import json
 import queue
-import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from types import FrameType
 from typing import Any, TextIO
 
 from devices.errors import DeviceError, StrideError
@@ -27,7 +25,7 @@ from stride.session.chunks import Chunk, chunking_is_free, join_runs
 from stride.session.diagnose import diagnose
 from stride.session.ended import with_result
 from stride.session.health import HealthWatch
-from stride.session.interrupts import saving
+from stride.session.interrupts import saving, stopping_on_signals
 from stride.session.notices import NoticePrinter, device_logs_to
 from stride.session.observers import (
     MAX_PENDING,
@@ -311,7 +309,7 @@ class Session:
         failure: BaseException | None = None
         self.pipeline.belt_listener = self.publisher.belt
         try:
-            with _signals(self), device_logs_to(self.state):
+            with stopping_on_signals(self.request_stop), device_logs_to(self.state):
                 if self.belt is not None and self.options.speed_mps is not None:
                     record_to = getattr(self.belt, "record_to", None)
                     if record_to is not None:  # --speed's commands are recorded too
@@ -428,20 +426,3 @@ class Session:
                 result,
             ) from self._analysis_error
         return result
-
-
-@contextlib.contextmanager
-def _signals(session: Session) -> Iterator[None]:
-    """SIGTERM ends the session cleanly (like ``q``); restored afterwards."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def on_term(signum: int, frame: FrameType | None) -> None:
-        session.request_stop("SIGTERM")
-
-    old = signal.signal(signal.SIGTERM, on_term)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)

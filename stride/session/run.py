@@ -228,10 +228,11 @@ def run_live(args: LiveArgs) -> int:
     except StrideError as err:  # stopped by a fault once it ran: its document, then the line
         print_fault_document(err, json_doc=args.json_doc)
         raise
-    with saving():
-        finish_output(run.result, json_doc=args.json_doc, ui=run.ui)
-    if args.history:
-        register(args, run.result, run.meta, run.started)
+    with saving(ctrl_c=False):  # SIGTERM held until the session is stored too
+        with saving():
+            finish_output(run.result, json_doc=args.json_doc, ui=run.ui)
+        if args.history:
+            register(args, run.result, run.meta, run.started)
     if run.result.recording_failure is not None:
         raise recording_lost(run.result)
     return 0
@@ -326,7 +327,8 @@ def _run_live(
     full_meta = {**meta, "box": pipeline.describe(), "speed_changes": result.speed_changes}
     if devices.recorder is not None and result.recording_failure is None:
         try:
-            devices.recorder.write_meta(full_meta)
+            with saving():
+                devices.recorder.write_meta(full_meta)
         except OSError as err:  # the disk filled at the very end
             result.recording_failure = str(err)
             result.not_written.append("session.json")
