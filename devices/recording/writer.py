@@ -291,6 +291,24 @@ class SessionWriter:
             self._release()
             raise
 
+    def follow_move(self) -> Path | None:
+        """Where the session folder is now if it was moved (renamed) while recording, and
+        from now on the writer's ``path`` (its streams, open, were moved with it); None if
+        it was not moved or cannot be found (removed, or an OS without ``/proc``)."""
+        if self._lock_fd is None:
+            return None
+        try:
+            now = Path(os.readlink(f"/proc/self/fd/{self._lock_fd}"))
+        except OSError:
+            return None
+        if not now.is_dir() or now == self.path.absolute() or not now.is_absolute():
+            return None  # removed ("... (deleted)"), or where it was
+        with self._lock:
+            self.path = now
+            for name, rec in self._recorders.items():
+                rec.path = now / STREAMS_DIR / f"{name}{STREAM_SUFFIX}"
+        return now
+
     def _release(self) -> None:
         """Let go of the folder's lock (another session may record into it now)."""
         if self._lock_fd is not None:

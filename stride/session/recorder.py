@@ -81,11 +81,20 @@ class SessionRecorder:
                 self._fail(f"{fs_error(err, rec.path, 'append to')}")
         self.unrecorded[stream] = self.unrecorded.get(stream, 0) + len(data)
 
-    def check(self) -> None:
+    def check(self) -> str | None:
         """Called about once a second: a recording folder removed under a running session
-        is noticed now, not at the end (appends to its open files still succeed)."""
+        is noticed now, not at the end (appends to its open files still succeed). One moved
+        (renamed) is followed: the session records there, and the notice is returned."""
         if self.failure is None and not self.closed and not self.path.is_dir():
+            was, now = self.path, self.writer.follow_move()
+            if now is not None:
+                self.path = now
+                return (
+                    f"the recording folder {show_path(was)} was moved to {show_path(now)}: "
+                    "the session records there"
+                )
             self._fail(f"the recording folder {show_path(self.path)} was removed")
+        return None
 
     def _fail(self, what: str) -> None:
         with self._lock:
