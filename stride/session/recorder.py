@@ -17,6 +17,7 @@ disk (a torn last chunk is skipped on reading) and session.json keeps ``complete
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -24,8 +25,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from devices.errors import InputError
 from devices.files import fs_error, show_path
 from devices.recording import SessionWriter, StreamRecorder
+from devices.recording.claim import lock_folder
 from stride.core.rows import steps_csv_text
 
 
@@ -111,7 +114,15 @@ class SessionRecorder:
         port is right; a folder that existed before, or holds anything received, is kept."""
         if self.received or not self.made_folder or not self.closed:
             return False
-        shutil.rmtree(self.path, ignore_errors=True)
+        try:  # closed, the folder is free: another session may have claimed it since
+            held = lock_folder(self.path)
+        except InputError:
+            return False  # it records there now (with --force): its folder, not ours
+        try:
+            shutil.rmtree(self.path, ignore_errors=True)
+        finally:
+            if held is not None:
+                os.close(held)
         return True
 
     def write_meta(self, meta: Mapping[str, Any]) -> None:

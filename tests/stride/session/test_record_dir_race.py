@@ -117,3 +117,22 @@ def test_a_recording_given_through_a_folder_not_made_yet_never_removes_the_folde
     rec.finish({}, {})
     assert not rec.discard_if_nothing_received()
     assert (tmp_path / "keep.txt").read_text() == "precious"
+
+
+def test_a_session_that_received_nothing_never_removes_a_folder_another_took_since(
+    tmp_path: Path,
+) -> None:
+    """A session of a silent port removes the folder it made (nothing recorded), after it
+    closed: a session given the same folder with --force in that moment records there,
+    and its recording was removed under it."""
+    folder = tmp_path / "rec"
+    silent = open_recorder(folder, folder, STREAMS, force=False, clock=float)
+    silent.finish({}, {})  # nothing received; the folder free again
+    other = writer_module.SessionWriter(folder, force=True)  # claims it at once
+    other.add_stream("box", "sensorbox-v1").append(b"kept", 1.0)
+    assert not silent.discard_if_nothing_received()
+    assert (folder / "streams" / "box.rec").is_file()
+    other.close()
+    fresh = open_recorder(tmp_path / "new", tmp_path / "new", STREAMS, force=False, clock=float)
+    fresh.finish({}, {})
+    assert fresh.discard_if_nothing_received() and not (tmp_path / "new").exists()
