@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import time
 from pathlib import Path
 
 from devices.errors import InputError
@@ -24,6 +25,9 @@ try:
     import fcntl
 except ImportError:  # Windows: no flock
     fcntl = None  # type: ignore[assignment]
+
+#: Seconds a session waits for a lock another command holds for a moment (looking).
+LOOK_S = 0.5
 
 
 def make_dirs(path: Path) -> list[Path]:
@@ -66,26 +70,33 @@ def remove_made(made: list[Path]) -> None:
             os.rmdir(folder)
 
 
-def lock_folder(path: Path) -> int | None:
+def lock_folder(path: Path, *, shared: bool = False) -> int | None:
     """Hold an exclusive lock on the session folder while the session records (released by
     closing the returned descriptor; the OS releases it when a process dies, so a killed
     session leaves no stale lock). An InputError when another session holds it; None where
     the OS or the file system has no such lock (the exclusive ``streams`` folder is then
-    the only claim)."""
+    the only claim). A lock held for a moment (another command looking whether the folder
+    is being recorded, ``shared``) is waited for, up to ``LOOK_S``."""
     if fcntl is None:
         return None
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
         return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as err:
-        os.close(fd)
-        if err.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-            raise busy_error(path) from err
-        return None  # e.g. a network file system without flock
-    return fd
+    deadline = time.monotonic() + (0.0 if shared else LOOK_S)
+    while True:
+        try:
+            fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+        except OSError as err:
+            busy = err.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES)
+            if busy and time.monotonic() < deadline:
+                time.sleep(0.01)
+                continue
+            os.close(fd)
+            if busy:
+                raise busy_error(path) from err
+            return None  # e.g. a network file system without flock
+        return fd
 
 
 class FolderBusy(InputError):
@@ -105,7 +116,7 @@ def recording_now(path: str | os.PathLike[str]) -> bool:
     if not folder.is_dir():
         return False
     try:
-        fd = lock_folder(folder)
+        fd = lock_folder(folder, shared=True)  # two commands looking do not see each other
     except InputError:
         return True
     if fd is not None:

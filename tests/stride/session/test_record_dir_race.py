@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -136,3 +137,18 @@ def test_a_session_that_received_nothing_never_removes_a_folder_another_took_sin
     fresh = open_recorder(tmp_path / "new", tmp_path / "new", STREAMS, force=False, clock=float)
     fresh.finish({}, {})
     assert fresh.discard_if_nothing_received() and not (tmp_path / "new").exists()
+
+
+def test_a_command_looking_at_the_folder_is_not_taken_for_a_session(tmp_path: Path) -> None:
+    """``stride analyze`` looks whether a session records into a folder by taking its lock
+    for a moment (shared): a session claiming the folder then waits that moment out, and
+    two commands looking do not see each other as sessions."""
+    from devices.recording.claim import lock_folder, recording_now
+
+    folder = tmp_path / "rec"
+    folder.mkdir()
+    looking = lock_folder(folder, shared=True)
+    assert looking is not None and not recording_now(folder)  # another look: shared
+    threading.Timer(0.1, os.close, (looking,)).start()
+    writer_module.SessionWriter(folder).close()  # waited for the look to end
+    assert (folder / "session.json").is_file()
