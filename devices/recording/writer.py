@@ -53,7 +53,7 @@ def _derived_files(session_json: Path) -> list[str]:
     """The derived files an existing session.json lists (none if it is unreadable)."""
     try:
         files = json.loads(session_json.read_text(encoding="utf-8")).get("files", [])
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         return []
     out = []
     for name in files if isinstance(files, list) else []:
