@@ -239,9 +239,12 @@ def confined(base: str | os.PathLike[str], name: str, what: str) -> Path:
 
 def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> Path:
     """Write ``data`` (text as UTF-8) to ``path`` so readers see the old file or the new one,
-    never a mix or an empty file. The new file has the usual permissions (0666 less the
+    never a mix or an empty file; a symbolic link is written through (its target replaced,
+    the link kept). The new file has the usual permissions (0666 less the
     umask). On failure nothing is left behind and a :class:`FileSystemError` is raised."""
     out = Path(path)
+    if os.path.islink(out):  # the link kept, what it points at written (a file in the
+        out = Path(os.path.realpath(out))  # link's place left its target as it was)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
         kind = stat.S_IFMT(os.stat(out).st_mode)

@@ -114,6 +114,12 @@ def check_output(
     given instead should have been (``a file name ending .html``)."""
     refuse_recorded(out, option, records)
     shown = show_path(out)
+    if os.path.islink(out) and not Path(os.path.realpath(out)).parent.is_dir():
+        raise InputError(
+            f"{option} {shown} is a symbolic link to {show_path(os.path.realpath(out))}, whose "
+            "folder does not exist",
+            fix=f"mount the disk it is on, point the link elsewhere, or choose another {option}",
+        )
     if out.exists() and not force:
         raise InputError(f"{shown} already exists", fix=f"choose another {option} or add --force")
     if out.is_dir():
