@@ -47,7 +47,7 @@ def saving(*, ctrl_c: bool = True) -> Iterator[None]:
                 "stride: note: saving the session; it ends by itself in a moment", file=sys.stderr
             )
 
-    held = [sig for sig in _held() if ctrl_c or sig != signal.SIGINT]
+    held = [sig for sig in _taken(_held()) if ctrl_c or sig != signal.SIGINT]
     old = {sig: signal.signal(sig, on_signal) for sig in held}
     try:
         yield
@@ -58,6 +58,12 @@ def saving(*, ctrl_c: bool = True) -> Iterator[None]:
 
 def _held() -> tuple[signal.Signals, ...]:
     return HELD if SIGHUP is None else (*HELD, SIGHUP)
+
+
+def _taken(signals: tuple[signal.Signals, ...]) -> list[signal.Signals]:
+    """The signals to handle: any but one ignored when the command started (``nohup``
+    ignores SIGHUP so that a session outlives its terminal: it still does)."""
+    return [sig for sig in signals if signal.getsignal(sig) is not signal.SIG_IGN]
 
 
 @contextlib.contextmanager
@@ -74,7 +80,7 @@ def stopping_on_signals(request_stop: Callable[[str], None]) -> Iterator[None]:
         request_stop(signal.Signals(signum).name)
 
     stopping = (signal.SIGTERM,) if SIGHUP is None else (signal.SIGTERM, SIGHUP)
-    old = {sig: signal.signal(sig, on_signal) for sig in stopping}
+    old = {sig: signal.signal(sig, on_signal) for sig in _taken(stopping)}
     try:
         yield
     finally:

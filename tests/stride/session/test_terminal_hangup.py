@@ -65,3 +65,26 @@ def test_a_terminal_that_hangs_up_leaves_the_session_saved_and_stored(
     db = str(tmp_path / "h.sqlite")
     listed = stride_in_process("history", "--db", db, "--json")
     assert len(json.loads(listed.stdout)["sessions"]) == 1, listed.stderr
+
+
+def test_a_session_under_nohup_outlives_its_terminal(tmp_path: Path) -> None:
+    """``nohup stride live ...``: SIGHUP ignored from the start stays ignored (a session
+    run that way is meant to outlive its terminal), not taken for a stop."""
+    proc = subprocess.Popen(
+        [*CMD, "demo", "--no-record", "--no-history", "--duration", "4", "--no-ui", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env(),
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),  # as nohup does
+    )
+    assert proc.stdout is not None
+    try:
+        assert json.loads(proc.stdout.readline())["side"] in ("L", "R")
+        proc.send_signal(signal.SIGHUP)
+        out = proc.communicate(timeout=60)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0
+    assert json.loads(out.decode().splitlines()[-1])["session"]["ended_by"] == "duration reached"
