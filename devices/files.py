@@ -55,6 +55,10 @@ _PROBLEMS: dict[int, tuple[str, str]] = {
     errno.EMFILE: ("too many open files", "close other programs or raise `ulimit -n`"),
     errno.ENFILE: ("too many open files", "close other programs"),
     errno.ETXTBSY: ("the file is busy", "close the program that uses it"),
+    errno.EFBIG: (
+        "the file reached the largest size the file system or the file-size limit allows",
+        "choose a folder on another disk, or raise the limit with `ulimit -f unlimited`",
+    ),
 }
 _READ_FIXES: dict[int, str] = {
     errno.EACCES: "check the file's permissions",
@@ -73,15 +77,39 @@ def symlink_loop(path: str | os.PathLike[str]) -> bool:
     return False
 
 
+def dangling_link(path: str | os.PathLike[str]) -> tuple[str, str] | None:
+    """The first part of ``path`` that is a symbolic link to nothing (its target, or a
+    link it leads to, missing: a recording moved or a disk not mounted) and the missing
+    path it leads to; None when no part is one."""
+    parts = Path(path).parts
+    for i in range(1, len(parts) + 1):
+        part = os.path.join(*parts[:i])
+        if os.path.islink(part) and not os.path.exists(part):
+            return part, os.path.realpath(part)
+    return None
+
+
 def no_path_error(
     path: str | os.PathLike[str], missing: str, fix: str = "check the path"
 ) -> InputError:
     """The error for a path that does not lead to what the caller reads: ``missing`` and
-    ``fix`` (the caller's words), or a symlink loop named as such."""
+    ``fix`` (the caller's words), or a symlink loop, or a link to a missing target (named),
+    said as such."""
     if symlink_loop(path):
         return InputError(
             f"{show_path(path)}: a symlink loop (the link leads back to itself)",
             fix="point the link at the recording, or give the recording's real path",
+        )
+    dangling = dangling_link(path)
+    if dangling is not None:
+        link, target = dangling
+        inner = os.path.normpath(link) != os.path.normpath(path)
+        within = f" (a part of {show_path(path)})" if inner else ""
+        return InputError(
+            f"{show_path(link)}{within}: a symbolic link to {show_path(target)}, which does "
+            "not exist",
+            fix="point the link at where the recording is now, mount its disk, or give the "
+            "recording's real path",
         )
     return InputError(missing, fix=fix)
 
@@ -111,8 +139,11 @@ def fs_error(
 ) -> FileSystemError:
     """The one-line error of a failed file-system call: ``cannot DOING PATH: PROBLEM (FIX)``.
 
-    ``path`` defaults to the error's own file name; ``doing`` is e.g. "write", "read".
+    ``path`` defaults to the error's own file name; ``doing`` is e.g. "write", "read". An
+    error that is already this one line is given back as it is (never said twice).
     """
+    if isinstance(err, FileSystemError):
+        return err
     if path is None and isinstance(err, OSError):
         path = err.filename
     shown = "" if path is None else show_path(path)
@@ -208,9 +239,12 @@ def confined(base: str | os.PathLike[str], name: str, what: str) -> Path:
 
 def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> Path:
     """Write ``data`` (text as UTF-8) to ``path`` so readers see the old file or the new one,
-    never a mix or an empty file. The new file has the usual permissions (0666 less the
+    never a mix or an empty file; a symbolic link is written through (its target replaced,
+    the link kept). The new file has the usual permissions (0666 less the
     umask). On failure nothing is left behind and a :class:`FileSystemError` is raised."""
     out = Path(path)
+    if os.path.islink(out):  # the link kept, what it points at written (a file in the
+        out = Path(os.path.realpath(out))  # link's place left its target as it was)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
         kind = stat.S_IFMT(os.stat(out).st_mode)
@@ -271,7 +305,7 @@ def open_regular(
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_BINARY", 0))
     except FileNotFoundError as err:
-        raise InputError(f"{shown}: no such {what} file", fix="check the path") from err
+        raise no_path_error(path, f"{shown}: no such {what} file") from err
     except (OSError, UnicodeError) as err:
         raise fs_error(err, path, "read") from err
     st = os.fstat(fd)

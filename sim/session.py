@@ -254,13 +254,12 @@ def simulate_session(
     through the session writer, so they are listed in session.json ``files`` and a later
     ``--force`` replaces them with the rest of the session)."""
     t_wall = datetime.now(UTC)
-    created = _first_missing(Path(out))
     try:
         writer = SessionWriter(out, force=force)  # refuses before any work is done
-    except FileSystemError as err:  # the folder was made, its session.json could not be
-        if created is not None:
-            shutil.rmtree(created, ignore_errors=True)
+    except FileSystemError as err:  # the folder was made (and removed), session.json not
         raise _unfinished(err) from err
+    # only what this run made: a folder another run made at the same moment is not ours
+    created = writer.made[0] if writer.made else None
     try:
         sim = simulate(spec)
         t0 = time.perf_counter()
@@ -293,16 +292,6 @@ def _unfinished(err: OSError) -> FileSystemError:
     if not isinstance(err, FileSystemError):
         err = fs_error(err, doing="write")
     return FileSystemError(f"{err.problem}; the unfinished session was removed", fix=err.fix)
-
-
-def _first_missing(out: Path) -> Path | None:
-    """The outermost folder of ``out`` that does not exist yet (None: ``out`` exists)."""
-    if out.exists() or out.is_symlink():
-        return None
-    top = out
-    while top.parent != top and not top.parent.exists():
-        top = top.parent
-    return top
 
 
 def _remove_partial(out: Path, meta: Mapping[str, Any], created: Path | None) -> None:

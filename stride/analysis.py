@@ -292,27 +292,6 @@ def document(result: Analysis, timing: Timing | None = None) -> dict[str, object
     return doc
 
 
-def check_output(
-    path: Path, force: bool, option: str = "the output", records: Sequence[Path] = ()
-) -> None:
-    """Refuse to overwrite an existing file unless ``force``, and recorded data (a file of
-    ``records``, a stream file, the history) whatever ``force`` says."""
-    from stride.outputs import refuse_recorded
-
-    refuse_recorded(path, option, records)
-    if path.exists() and not force:
-        raise InputError(f"{path} already exists", fix="choose another name or add --force")
-    if path.exists() and path.is_dir():
-        raise InputError(f"{path} is a directory", fix="give a file name")
-    parent = path.parent
-    if parent.exists() and not parent.is_dir():
-        raise InputError(
-            f"the folder {parent} is a file", fix="give a path inside a folder, or another name"
-        )
-    if not parent.exists():
-        raise InputError(f"the folder {parent} does not exist", fix="create it first")
-
-
 def write_text_atomic(path: Path, text: str) -> None:
     """Write via a temporary file and rename, so a reader never sees half a file; a full or
     read-only disk is one ``FileSystemError`` and leaves nothing behind."""

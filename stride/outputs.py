@@ -5,14 +5,15 @@ earlier *output*. A recording is not one: a stride stream file, a recording's
 ``session.json``, the history database, and the files of the record being read (a WFDB
 header and the signal files it names, a gaitpdb text file) hold what was measured and
 cannot be made again, so a path that names one of them is refused whatever the options.
-Standard library only.
+:func:`check_output` is the one check of an output path before any work is done (the
+analysis's ``--steps-csv``/``--plot``, the report's ``--out``). Standard library only.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from devices.errors import InputError
@@ -96,3 +97,41 @@ def _same_file(a: Path, b: Path) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return False
+
+
+def check_output(
+    out: Path,
+    *,
+    force: bool,
+    option: str,
+    records: Sequence[Path] = (),
+    file_name: str = "a file name",
+) -> None:
+    """Refuse the output path ``out`` of ``option`` (e.g. ``--steps-csv``) before any work
+    is done, in one line: recorded data (a file of ``records``, a stream file, the history)
+    whatever ``force`` says (:func:`refuse_recorded`); an existing file unless ``force``; a
+    folder; a folder above it that is a file or does not exist. ``file_name``: what a folder
+    given instead should have been (``a file name ending .html``)."""
+    refuse_recorded(out, option, records)
+    shown = show_path(out)
+    if os.path.islink(out) and not Path(os.path.realpath(out)).parent.is_dir():
+        raise InputError(
+            f"{option} {shown} is a symbolic link to {show_path(os.path.realpath(out))}, whose "
+            "folder does not exist",
+            fix=f"mount the disk it is on, point the link elsewhere, or choose another {option}",
+        )
+    if out.exists() and not force:
+        raise InputError(f"{shown} already exists", fix=f"choose another {option} or add --force")
+    if out.is_dir():
+        raise InputError(f"{shown} is a directory", fix=f"give {option} {file_name}")
+    parent = out.parent
+    if parent.exists() and not parent.is_dir():
+        raise InputError(
+            f"the folder {show_path(parent)} is a file",
+            fix=f"give {option} a path inside a folder, or another name",
+        )
+    if not parent.exists():
+        raise InputError(
+            f"the folder {show_path(parent)} does not exist",
+            fix=f"create it first, or choose another {option}",
+        )

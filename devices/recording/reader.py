@@ -37,6 +37,10 @@ from devices.recording.scan import (
 __all__ = ["SessionReader", "StreamData", "StreamProblems", "parse_stream_bytes"]
 
 
+#: What a JSON file nested too deeply to read (``[[[[...``) is said to be.
+NESTED = "its JSON is nested too deeply to read"
+
+
 class SessionReader:
     """Open a session directory written by :class:`SessionWriter` (format v1).
 
@@ -63,6 +67,8 @@ class SessionReader:
             raise InputError(
                 f"{sj} is unreadable or corrupt ({err})", fix="restore it from a backup"
             ) from err
+        except RecursionError as err:  # e.g. [[[[...: damage, or made to crash a reader
+            raise InputError(f"{sj} is corrupt ({NESTED})", fix="restore it from a backup") from err
         if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
             raise InputError(
                 f"{p} is not a stride recording ({SESSION_JSON} has another format)",
@@ -158,6 +164,8 @@ class SessionReader:
             raise InputError(f"{f} does not exist", fix="re-create it (stride analyze)") from err
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise InputError(f"{f} is corrupt ({err})", fix="re-create it") from err
+        except RecursionError as err:
+            raise InputError(f"{f} is corrupt ({NESTED})", fix="re-create it") from err
 
     def _open(self, name: str) -> BinaryIO:
         """The stream file, opened only if it is a regular file inside the recording (never

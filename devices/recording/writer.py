@@ -28,6 +28,13 @@ from numpy.typing import ArrayLike
 
 from devices.errors import InputError
 from devices.files import atomic_write, check_path, fs_error, fsync_dir
+from devices.recording.claim import (
+    FolderBusy,
+    busy_error,
+    lock_folder,
+    make_dirs,
+    remove_made,
+)
 from devices.recording.layout import (
     FILE_HEAD,
     FILE_MAGIC,
@@ -46,7 +53,7 @@ def _derived_files(session_json: Path) -> list[str]:
     """The derived files an existing session.json lists (none if it is unreadable)."""
     try:
         files = json.loads(session_json.read_text(encoding="utf-8")).get("files", [])
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         return []
     out = []
     for name in files if isinstance(files, list) else []:
@@ -55,26 +62,6 @@ def _derived_files(session_json: Path) -> list[str]:
         except InputError:
             continue  # never delete anything outside the session's own names
     return out
-
-
-def _first_missing(path: Path) -> Path | None:
-    """The outermost folder of ``path`` that does not exist yet (None: ``path`` exists)."""
-    if path.exists() or path.is_symlink():
-        return None
-    top = path
-    while top.parent != top and not top.parent.exists():
-        top = top.parent
-    return top
-
-
-def _make_dir(path: Path, session: Path) -> None:
-    """``mkdir -p path``; an InputError naming the session folder if it cannot be made (a
-    file where a folder should be, a read-only disk, no space)."""
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        said = fs_error(err, session, "create the recording directory")
-        raise InputError(said.problem, fix=said.fix) from err
 
 
 class StreamRecorder:
@@ -232,12 +219,14 @@ class SessionWriter:
         self._stop = threading.Event()
         self._syncer: threading.Thread | None = None
         self._failed = False  # a derived file could not be written
-        made = _first_missing(self.path)
+        self._lock_fd: int | None = None
+        #: The folders this writer made (``path`` and any missing folders above it).
+        self.made: list[Path] = []
         try:
             self._prepare(force)
-        except InputError:  # refused: the folders this call made (``new/..``) go again
-            if made is not None:
-                shutil.rmtree(made, ignore_errors=True)
+        except InputError as err:  # refused: the folders this call made go again, unless
+            if not isinstance(err, FolderBusy):  # another session records into them now
+                remove_made(self.made)
             raise
         self._meta: dict[str, Any] = {
             "format": FORMAT_NAME,
@@ -252,34 +241,79 @@ class SessionWriter:
         try:
             self._write_session_json()
         except OSError:  # a full or failing disk: the folders just made are not left empty
-            if made is not None:
-                shutil.rmtree(made, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    (self.path / STREAMS_DIR).rmdir()
+            with contextlib.suppress(OSError):
+                (self.path / STREAMS_DIR).rmdir()
+            remove_made(self.made)
+            self._release()
             raise
 
     def _prepare(self, force: bool) -> None:
+        """Claim the folder: made if missing, locked for the session (another session
+        recording into it is refused, even with ``force``), checked empty (or an old
+        session replaced with ``force``), then its ``streams`` folder made exclusively: of
+        two sessions given the same folder at the same instant one records, the other is
+        refused in one line (both used to pass the emptiness check and write into it)."""
         p = check_path(self.path, "recording folder")  # stored in the history as text
         if p.exists() and not p.is_dir():
             raise InputError(f"{p} exists and is not a directory", fix="choose another path")
         # first: a path through folders not made yet (``new/..``) names an existing folder
         # only once they exist, and that folder is what the checks below must see
-        _make_dir(p, p)
-        if any(p.iterdir()):
-            if not force:
-                raise InputError(
-                    f"{p} already exists and is not empty",
-                    fix="choose another path, or pass --force to replace it",
-                )
-            if (p / SESSION_JSON).is_file():
-                # Replace the old session: its streams, and the derived files it lists
-                # (stale steps or summaries must not sit beside new data).
-                for name in _derived_files(p / SESSION_JSON):
-                    (p / name).unlink(missing_ok=True)
-                (p / SESSION_JSON).unlink()
-                shutil.rmtree(p / STREAMS_DIR, ignore_errors=True)
-        _make_dir(p / STREAMS_DIR, p)
+        self.made = make_dirs(p)
+        self._lock_fd = lock_folder(p)
+        try:
+            if any(p.iterdir()):
+                if not force:
+                    raise InputError(
+                        f"{p} already exists and is not empty",
+                        fix="choose another path, or pass --force to replace it",
+                    )
+                if (p / SESSION_JSON).is_file():
+                    # Replace the old session: its streams, and the derived files it lists
+                    # (stale steps or summaries must not sit beside new data).
+                    for name in _derived_files(p / SESSION_JSON):
+                        (p / name).unlink(missing_ok=True)
+                    (p / SESSION_JSON).unlink()
+                    shutil.rmtree(p / STREAMS_DIR, ignore_errors=True)
+            try:
+                os.mkdir(p / STREAMS_DIR)
+            except FileExistsError as err:
+                if self._lock_fd is None:  # made by another session since the check
+                    raise busy_error(p) from err
+                if not (p / STREAMS_DIR).is_dir():  # kept by --force: not a session's
+                    raise InputError(
+                        f"{p / STREAMS_DIR} is a file, where the recording's streams go",
+                        fix="choose another path, or move that file away",
+                    ) from err
+            except OSError as err:
+                said = fs_error(err, p, "create the recording directory")
+                raise InputError(said.problem, fix=said.fix) from err
+        except BaseException:
+            self._release()
+            raise
+
+    def follow_move(self) -> Path | None:
+        """Where the session folder is now if it was moved (renamed) while recording, and
+        from now on the writer's ``path`` (its streams, open, were moved with it); None if
+        it was not moved or cannot be found (removed, or an OS without ``/proc``)."""
+        if self._lock_fd is None:
+            return None
+        try:
+            now = Path(os.readlink(f"/proc/self/fd/{self._lock_fd}"))
+        except OSError:
+            return None
+        if not now.is_dir() or now == self.path.absolute() or not now.is_absolute():
+            return None  # removed ("... (deleted)"), or where it was
+        with self._lock:
+            self.path = now
+            for name, rec in self._recorders.items():
+                rec.path = now / STREAMS_DIR / f"{name}{STREAM_SUFFIX}"
+        return now
+
+    def _release(self) -> None:
+        """Let go of the folder's lock (another session may record into it now)."""
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -379,6 +413,7 @@ class SessionWriter:
             self._write_session_json()
         except OSError as err:
             errors.append(err)
+        self._release()
         if errors:
             raise errors[0]
 

@@ -107,6 +107,9 @@ class StreamDecoder:
         #: version other than 1, SAMPLES whose channel count or period differ from the
         #: HELLO's), each said once: also logged as a warning, which a live session shows.
         self.notes: list[str] = []
+        #: Notes kept in ``notes`` only, not logged (a look at a recording before it plays:
+        #: the replay itself says them).
+        self.quiet = False
 
     @property
     def pending(self) -> int:
@@ -283,4 +286,5 @@ class StreamDecoder:
     def _say(self, message: str) -> None:
         if message not in self.notes:
             self.notes.append(message)
-            log.warning("%s", message)
+            if not self.quiet:
+                log.warning("%s", message)

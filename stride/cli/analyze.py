@@ -125,7 +125,6 @@ def _prepare(
     """The outputs checked, the threads chosen by the load, and on a first run the line
     and the helper (:func:`stride.cli.first_run.prepare_analysis`)."""
     from devices.cores import set_frame_ahead, set_read_threads
-    from stride.analysis import check_output
     from stride.cli.first_run import (
         framing_kernel_ready,
         idle_core,
@@ -133,10 +132,11 @@ def _prepare(
         reading_kernels_ready,
     )
     from stride.core.contacts import set_foot_threads
+    from stride.outputs import check_output
 
     for out, option in ((steps_csv, "--steps-csv"), (plot, "--plot")):
         if out is not None:
-            check_output(out, force, option, records=(path,))
+            check_output(out, force=force, option=option, records=(path,))
     if plot is not None:
         from stride.plots import plot_format
 

@@ -96,7 +96,7 @@ class Helper:
             return cls(None, announce)
         dev = subprocess.DEVNULL
         claims = share.new_folder() if task == "analysis" else None
-        env = dict(os.environ)
+        env = {**os.environ, share.PARENT_ENV: str(os.getpid())}
         if claims is not None:
             env[share.CLAIMS_ENV] = claims
         try:
@@ -421,6 +421,7 @@ def main(argv: list[str]) -> NoReturn:
     compile, its first collection walks the compile's objects (0.45 s after the contact
     scan's, in one process at load 1.7)."""
     gc.disable()
+    share.watch_parent()  # ended with the command, however it ends
     run_task(argv[0], argv[1])
     sys.stdout.flush()
     sys.stderr.flush()

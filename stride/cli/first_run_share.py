@@ -26,6 +26,8 @@ from typing import Any
 
 #: the environment variable naming the claims folder to a helper
 CLAIMS_ENV = "STRIDE_FIRST_RUN_CLAIMS"
+#: the environment variable naming the command's process to its helper
+PARENT_ENV = "STRIDE_FIRST_RUN_PARENT"
 
 Kernel = tuple[Any, tuple[Any, ...]]
 
@@ -141,3 +143,26 @@ def folder_from_env() -> str | None:
         if folder and os.path.isdir(folder):
             return folder
     return None
+
+
+def watch_parent() -> None:
+    """In a helper: end when the command that started it has ended (:data:`PARENT_ENV`).
+    A command killed by SIGTERM, SIGHUP or SIGKILL during its first run could not end its
+    helper, which, in a session of its own, gets no signal from the terminal either: it
+    compiled on for nobody, up to a minute of a core, and the command's claims folder was
+    left in the temporary folder. Now it removes that folder and ends within a second."""
+    import threading
+    import time
+
+    parent = os.environ.get(PARENT_ENV, "")
+    if not parent.isdigit():
+        return  # run by hand: no command to follow
+    claims = folder_from_env()
+
+    def watch() -> None:
+        while os.getppid() == int(parent):
+            time.sleep(0.25)
+        remove_folder(claims)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="stride-first-run-parent", daemon=True).start()

@@ -98,6 +98,24 @@ _SESSION_FIX = " (a live or simulated session can also run with --no-history)"
 _WRITABLE_FIX = "pass --db a file you can write to" + _SESSION_FIX
 
 
+def _check_link(path: Path) -> None:
+    """A history file that is a symbolic link to a file not made yet is made where the link
+    points, if that folder is there; a link into a folder that is not (a disk not mounted)
+    is refused in one line. It was taken for a new history that could not be made, and the
+    link itself removed: the next session kept its history in a new file in its place,
+    not where the link pointed."""
+    if not path.is_symlink() or path.exists():
+        return
+    target = Path(os.path.realpath(path))
+    if not target.parent.is_dir():
+        raise InputError(
+            f"history database {_name(path)} is a symbolic link to {show_path(target)}, whose "
+            "folder does not exist",
+            fix="mount the disk it is on, point the link at the history, or pass another --db"
+            + _SESSION_FIX,
+        )
+
+
 def db_error(err: sqlite3.Error, path: Path) -> StrideError:
     """One line for an SQLite failure: read-only, disk full, busy, or damaged."""
     code = str(getattr(err, "sqlite_errorname", "") or "")
@@ -206,6 +224,7 @@ def open_db(db_path: str | os.PathLike[str] | None, *, create: bool = True) -> I
             fix="record a session first, or pass the right file with --db",
         )
     else:
+        _check_link(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:  # a file where a folder should be, read-only disk
@@ -216,6 +235,7 @@ def open_db(db_path: str | os.PathLike[str] | None, *, create: bool = True) -> I
             ) from err
     con: sqlite3.Connection | None = None
     new = create and not path.exists()
+    made = Path(os.path.realpath(path))  # a link's target is what SQLite makes, not the link
     ready = False
     try:
         con = _connect(path, create=create)
@@ -232,7 +252,7 @@ def open_db(db_path: str | os.PathLike[str] | None, *, create: bool = True) -> I
         if con is not None:
             con.close()
         if new and not ready:  # a history this call began and could not make: not left
-            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            for leftover in (made, Path(f"{made}-wal"), Path(f"{made}-shm")):
                 leftover.unlink(missing_ok=True)
 
 
@@ -273,6 +293,7 @@ def check_writable(db_path: str | os.PathLike[str] | None) -> None:
     if path.exists():
         with open_db(path):
             return
+    _check_link(path)
     folder = next((p for p in path.absolute().parents if p.exists()), Path("/"))
     if not folder.is_dir():
         raise InputError(

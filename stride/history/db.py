@@ -362,7 +362,7 @@ def _record(r: Sequence[Any]) -> SessionRecord | None:
         devices = json.loads(r[4])
         target = None if r[5] is None else json.loads(r[5])
         summary, meta = json.loads(r[6]), json.loads(r[8])
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return None
     if not (
         isinstance(devices, list)

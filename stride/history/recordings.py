@@ -42,6 +42,7 @@ def register_recording(
     """Analyse the recording at ``path`` and store it in the history ``db``; ``subject``
     names the walker when the recording does not (it may not contradict it)."""
     from devices.recording import SessionReader
+    from devices.recording.claim import recording_now
     from stride.analysis import document, read_notes, run
     from stride.core.analyzer import AnalysisConfig
     from stride.history.db import check_writable, register_session
@@ -49,6 +50,12 @@ def register_recording(
     rec = check_path(Path(path), "recording")
     check_writable(db)  # before the analysis: a history we cannot write is said first
     meta = SessionReader(rec).meta
+    if recording_now(rec):  # its end not written yet: a row of part of it, left stale
+        raise InputError(  # when that session stores itself with --no-history
+            f"{show_path(rec)} is being recorded into by a running session now",
+            fix="add it once that session has ended; a session stores itself in the history "
+            "unless run with --no-history",
+        )
     recorded = meta.get("subject")
     if subject is not None and recorded not in (None, subject):
         raise InputError(

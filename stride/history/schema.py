@@ -114,7 +114,7 @@ def _to_v3(con: sqlite3.Connection) -> None:
     for row_id, source, subject, meta, recording, started, target, summary in rows:
         try:
             parsed = json.loads(meta)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):
             continue  # a damaged row is left as it is
         info = parsed if isinstance(parsed, dict) else {}
         key = session_key(source, subject, info, recording, target)

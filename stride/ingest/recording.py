@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 
 from devices.csvlines import PROTOCOL_NAME as CSV_PROTOCOL
 from devices.recording import SessionReader
+from devices.recording.claim import recording_now
 from devices.recording.replay import csv_map_of
 from devices.sensorbox import ErrorEvent
 from devices.sensorbox.events import error_words
@@ -163,6 +164,12 @@ def incomplete_warning(path: object, damage: Mapping[str, object]) -> str | None
         return None
     seconds = damage.get("recorded_s")
     after = f" after {seconds:.1f} s" if isinstance(seconds, float) else ""
+    if recording_now(str(path)):  # not cut short: still recording
+        first = f" (its first {seconds:.1f} s)" if isinstance(seconds, float) else ""
+        return (
+            f"the recording {path} is being recorded into by a running session now: what it "
+            f"holds so far{first} is analysed"
+        )
     return (
         f"the recording {path} is incomplete: the session was cut short{after} (killed, or "
         "its disk filled) and never wrote its end; the steps up to there are analysed"

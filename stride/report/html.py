@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stride.errors import InputError
-
 _CSS = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
        color: #222; line-height: 1.45; }
@@ -98,19 +96,13 @@ class Page:
 
 
 def check_out(out: Path, *, force: bool = False, records: Sequence[Path] = ()) -> None:
-    """Refuse an unusable --out before any work is done (and again when writing): recorded
-    data (a file of ``records``, a stream file, the history) whatever ``force`` says."""
-    from stride.outputs import refuse_recorded
+    """Refuse an unusable --out before any work is done (and again when writing): the
+    analysis's output check (:func:`stride.outputs.check_output`) for ``--out``."""
+    from stride.outputs import check_output
 
-    refuse_recorded(out, "--out", records)
-    if out.exists() and not force:
-        raise InputError(f"{str(out)!r} already exists", fix="choose another --out or add --force")
-    if out.is_dir():
-        raise InputError(f"{str(out)!r} is a directory", fix="give --out a file name ending .html")
-    if not out.parent.is_dir():
-        raise InputError(
-            f"the folder of {str(out)!r} does not exist", fix="create it or choose another --out"
-        )
+    check_output(
+        out, force=force, option="--out", records=records, file_name="a file name ending .html"
+    )
 
 
 def write_page(page: Page, out: Path, *, force: bool = False) -> Path:

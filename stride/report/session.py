@@ -98,7 +98,7 @@ def read_steps_csv(path: Path) -> list[dict[str, Any]]:
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise InputError(f"cannot read {str(path)!r}: {err}", fix="check the file") from err
     if not isinstance(data, dict):
         raise InputError(f"{str(path)!r} does not hold a JSON object", fix="check the file")

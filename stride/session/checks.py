@@ -13,6 +13,7 @@ from pathlib import Path
 
 from devices.errors import InputError
 from devices.files import show_path
+from devices.recording.claim import recording_now
 from stride.history.connect import BUSY_TIMEOUT_S, locked_now
 from stride.history.db import check_writable, open_db, resolve_db_path
 
@@ -64,6 +65,11 @@ def check_record_dir(record_dir: Path, *, force: bool) -> None:
     # ``new/..`` is an existing folder once ``new`` is made: look at the folder it will be
     # (the recorder checks again when it has made the folders, symbolic links included)
     folder = Path(os.path.normpath(record_dir.absolute()))
+    if recording_now(folder):  # --force, the usual fix, cannot replace a running recording
+        raise InputError(
+            f"{record_dir} is being recorded into by another session right now",
+            fix="give --record another folder, or wait until that session has ended",
+        )
     if not force and folder.is_dir() and any(folder.iterdir()):
         raise InputError(
             f"{record_dir} already exists and is not empty",

@@ -49,7 +49,7 @@ def _from_file(path: Path) -> CsvLineConfig:
             f"--csv-map: no file {path}",
             fix=f"give an existing JSON file or the map inline, {_EXAMPLE}",
         ) from None
-    except (OSError, UnicodeDecodeError, ValueError) as err:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
         raise InputError(
             f"--csv-map: {path} is not a JSON file ({err})",
             fix='write the map as JSON text, e.g. "time=0:ms,L-heel=1,R-heel=2,rate=100"',

@@ -101,8 +101,9 @@ class HealthWatch:
         wall = time.monotonic()
         if wall - self._published >= 1.0:  # the figures on screen change once a second
             self._published = wall
-            if s.recorder is not None:
-                s.recorder.check()
+            moved = None if s.recorder is None else s.recorder.check()
+            if moved is not None:
+                st.note(moved)
             h.frames_per_s = rate
             h.cpu_percent = s.cpu.percent()
             h.latency_p50_ms = s.latency.percentile(50)

@@ -11,12 +11,10 @@ from __future__ import annotations
 import contextlib
 import json
 import queue
-import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from types import FrameType
 from typing import Any, TextIO
 
 from devices.errors import DeviceError, StrideError
@@ -25,8 +23,9 @@ from stride.core.rows import StepRow, json_safe
 from stride.session.belt_control import change_speed, start_belt, stop_belt
 from stride.session.chunks import Chunk, chunking_is_free, join_runs
 from stride.session.diagnose import diagnose
+from stride.session.ended import with_result
 from stride.session.health import HealthWatch
-from stride.session.interrupts import saving
+from stride.session.interrupts import saving, stopping_on_signals
 from stride.session.notices import NoticePrinter, device_logs_to
 from stride.session.observers import (
     MAX_PENDING,
@@ -310,7 +309,7 @@ class Session:
         failure: BaseException | None = None
         self.pipeline.belt_listener = self.publisher.belt
         try:
-            with _signals(self), device_logs_to(self.state):
+            with stopping_on_signals(self.request_stop), device_logs_to(self.state):
                 if self.belt is not None and self.options.speed_mps is not None:
                     record_to = getattr(self.belt, "record_to", None)
                     if record_to is not None:  # --speed's commands are recorded too
@@ -330,7 +329,7 @@ class Session:
         with saving():
             result = self._shutdown(analysis_thread, failure)
         if failure is not None:
-            raise failure
+            raise with_result(failure, result)
         return result
 
     def ticks(self) -> Iterator[float]:
@@ -408,13 +407,7 @@ class Session:
         ended = self.stop_reason or ("error" if failure else "stopped")
         self.hub.publish(StatusChanged(Status.ENDED, elapsed, detail=ended))
         self.hub.close(drain_s=1.0)
-        if self._analysis_error is not None and failure is None:
-            where = f"; the recording in {self.recorder.path} is complete" if self.recorder else ""
-            raise DeviceError(
-                f"the analysis failed mid-session ({self._analysis_error}){where}",
-                fix="run `stride analyze` on the recording and report the problem",
-            ) from self._analysis_error
-        return SessionResult(
+        result = SessionResult(
             analysis,
             session,
             self.recorder.path if self.recorder else None,
@@ -423,20 +416,13 @@ class Session:
             recording_failure=self.recorder.failure if self.recorder else None,
             not_written=not_written,
         )
-
-
-@contextlib.contextmanager
-def _signals(session: Session) -> Iterator[None]:
-    """SIGTERM ends the session cleanly (like ``q``); restored afterwards."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def on_term(signum: int, frame: FrameType | None) -> None:
-        session.request_stop("SIGTERM")
-
-    old = signal.signal(signal.SIGTERM, on_term)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
+        if self._analysis_error is not None and failure is None:
+            where = f"; the recording in {self.recorder.path} is complete" if self.recorder else ""
+            raise with_result(
+                DeviceError(
+                    f"the analysis failed mid-session ({self._analysis_error}){where}",
+                    fix="run `stride analyze` on the recording and report the problem",
+                ),
+                result,
+            ) from self._analysis_error
+        return result

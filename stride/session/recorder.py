@@ -17,6 +17,7 @@ disk (a torn last chunk is skipped on reading) and session.json keeps ``complete
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -24,8 +25,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from devices.errors import InputError
 from devices.files import fs_error, show_path
 from devices.recording import SessionWriter, StreamRecorder
+from devices.recording.claim import lock_folder
 from stride.core.rows import steps_csv_text
 
 
@@ -81,11 +84,20 @@ class SessionRecorder:
                 self._fail(f"{fs_error(err, rec.path, 'append to')}")
         self.unrecorded[stream] = self.unrecorded.get(stream, 0) + len(data)
 
-    def check(self) -> None:
+    def check(self) -> str | None:
         """Called about once a second: a recording folder removed under a running session
-        is noticed now, not at the end (appends to its open files still succeed)."""
+        is noticed now, not at the end (appends to its open files still succeed). One moved
+        (renamed) is followed: the session records there, and the notice is returned."""
         if self.failure is None and not self.closed and not self.path.is_dir():
+            was, now = self.path, self.writer.follow_move()
+            if now is not None:
+                self.path = now
+                return (
+                    f"the recording folder {show_path(was)} was moved to {show_path(now)}: "
+                    "the session records there"
+                )
             self._fail(f"the recording folder {show_path(self.path)} was removed")
+        return None
 
     def _fail(self, what: str) -> None:
         with self._lock:
@@ -102,7 +114,15 @@ class SessionRecorder:
         port is right; a folder that existed before, or holds anything received, is kept."""
         if self.received or not self.made_folder or not self.closed:
             return False
-        shutil.rmtree(self.path, ignore_errors=True)
+        try:  # closed, the folder is free: another session may have claimed it since
+            held = lock_folder(self.path)
+        except InputError:
+            return False  # it records there now (with --force): its folder, not ours
+        try:
+            shutil.rmtree(self.path, ignore_errors=True)
+        finally:
+            if held is not None:
+                os.close(held)
         return True
 
     def write_meta(self, meta: Mapping[str, Any]) -> None:
@@ -152,9 +172,8 @@ def open_recorder(
     started in the same second used to pick the same default and the second was refused
     (or, with ``--force``, would have replaced the first's recording)."""
     if given is not None:
-        new = not given.exists()
         recorder = SessionRecorder(given, streams, force=force, clock=clock)
-        recorder.made_folder = new
+        recorder.made_folder = given.absolute() in {m.absolute() for m in recorder.writer.made}
         return recorder
     path = _claim(planned)
     try:

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devices.errors import InputError
+from devices.errors import InputError, StrideError
 from devices.recording import SessionReader
 from stride.analysis import no_strides
 from stride.core.targets import Target
 from stride.ingest.pipeline import SessionPipeline
+from stride.ingest.rate_check import check_replay_rate
 from stride.ingest.recording import (
     belt_warnings,
     check_streams,
@@ -30,6 +31,7 @@ from stride.ingest.recording import (
     recorded_chunks,
     replayed_damage,
 )
+from stride.session.ended import print_fault_document, with_result
 from stride.session.live import Session
 from stride.session.observers import SessionObserver
 from stride.session.protocols import SessionOptions
@@ -81,12 +83,16 @@ def run_replay(args: ReplayArgs) -> int:
     speed = parse_replay_speed(args.speed)
     reader = SessionReader(args.recording)
     pipeline, streams, target = pipeline_for(reader)
+    check_replay_rate(reader, streams[0])  # refused as analyze refuses it, before playing
     if args.prepare is not None:
         args.prepare()
     ui = want_ui(args.no_ui)
     view, owned = start_view(args.view, json_lines=not ui)
     try:
         return _replay(args, speed, reader, (pipeline, streams, target), ui, view)
+    except StrideError as err:  # stopped by a fault once it played: its document, the line
+        print_fault_document(err, json_doc=args.json_doc)
+        raise
     finally:
         if owned and view is not None:
             view.stop()
@@ -196,9 +202,10 @@ def _replay(
         view.show(session, target, belt_source=kind, pipeline=pipeline, clock_rate=speed)
     result = run_session(session, ui)
     if source.failure is not None:  # the recording stopped being readable mid-replay
-        raise InputError(
+        stopped = InputError(
             f"replay of {args.recording} stopped: {source.failure}", fix="check the recording"
-        ) from source.failure
+        )
+        raise with_result(stopped, result) from source.failure
     played = result.session.get("ended_by") == "end of recording"
     if played and not result.session.get("frames"):  # as `stride analyze` refuses it
         what = "line fitting its column map" if "lines" in result.session else "frame"

@@ -9,7 +9,6 @@ screen, final JSON document, history) is shared with ``stride demo`` and ``strid
 
 from __future__ import annotations
 
-import json
 import math
 import shlex
 import sys
@@ -22,12 +21,11 @@ from rich.console import Console
 
 from devices.csvlines import PROTOCOL_NAME as CSV_PROTOCOL
 from devices.csvlines import CsvLineConfig
-from devices.errors import FileSystemError, InputError, StrideError
+from devices.errors import InputError, StrideError
 from devices.registry import parse_spec
 from devices.timebase import WALL, Clock
 from devices.units import parse_speed
 from stride import __version__
-from stride.core.rows import json_safe
 from stride.core.targets import Target, target_meta
 from stride.history import register_session
 from stride.ingest.belt_source import TREADMILL, BeltSource
@@ -49,6 +47,7 @@ from stride.session.checks import (
 )
 from stride.session.clock import check_speedup, clock_meta, session_clock
 from stride.session.devices import BoxPort, open_box, open_treadmill
+from stride.session.ended import print_fault_document, recording_lost, write_document
 from stride.session.interrupts import saving
 from stride.session.live import Session
 from stride.session.observers import SessionObserver
@@ -224,11 +223,16 @@ class LiveRun:
 
 def run_live(args: LiveArgs) -> int:
     """``stride live``: returns the exit code (errors raise a StrideError: one line, exit 1)."""
-    run = live_session(args)
-    with saving():
-        finish_output(run.result, json_doc=args.json_doc, ui=run.ui)
-    if args.history:
-        register(args, run.result, run.meta, run.started)
+    try:
+        run = live_session(args)
+    except StrideError as err:  # stopped by a fault once it ran: its document, then the line
+        print_fault_document(err, json_doc=args.json_doc)
+        raise
+    with saving(ctrl_c=False):  # SIGTERM held until the session is stored too
+        with saving():
+            finish_output(run.result, json_doc=args.json_doc, ui=run.ui)
+        if args.history:
+            register(args, run.result, run.meta, run.started)
     if run.result.recording_failure is not None:
         raise recording_lost(run.result)
     return 0
@@ -323,28 +327,12 @@ def _run_live(
     full_meta = {**meta, "box": pipeline.describe(), "speed_changes": result.speed_changes}
     if devices.recorder is not None and result.recording_failure is None:
         try:
-            devices.recorder.write_meta(full_meta)
+            with saving():
+                devices.recorder.write_meta(full_meta)
         except OSError as err:  # the disk filled at the very end
             result.recording_failure = str(err)
             result.not_written.append("session.json")
     return LiveRun(result, full_meta, started, ui)
-
-
-def recording_lost(result: SessionResult) -> FileSystemError:
-    """The one line that ends a session whose recording stopped (exit 1), after its summary
-    and final JSON were printed: what stopped it, what was not written, how to recover."""
-    where = shlex.quote(str(result.recording))
-    names = result.not_written
-    missing = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
-    lost = f"; {missing} could not be written" if missing else ""
-    fix = f"free space, then `stride analyze {where}` re-creates the tables of what was recorded"
-    if result.recording is not None and not result.recording.is_dir():
-        fix = "the recording is gone; keep the output above (run with --json > FILE to save it)"
-    return FileSystemError(
-        f"{result.recording_failure}{lost}: the recording in {where} stops there (the steps "
-        "and summary of the whole session are in the output above)",
-        fix=fix,
-    )
 
 
 def _session(
@@ -401,8 +389,7 @@ def finish_output(result: SessionResult, *, json_doc: bool, ui: bool, replay: bo
     """Human summary (stdout with a dashboard, else stderr) and the final JSON document."""
     Console(stderr=not ui).print(summary_table(result, events=ui, replay=replay))
     if json_doc:
-        sys.stdout.write(json.dumps(json_safe(result.document())) + "\n")
-        sys.stdout.flush()
+        write_document(result.document())
 
 
 def register(

@@ -6,6 +6,7 @@ cleanly either way. Without a terminal, :class:`KeyReader` reads nothing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import sys
@@ -73,7 +74,9 @@ class KeyReader:
         if self._fd is not None and self._saved is not None:
             import termios
 
-            termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
+            # a terminal that hung up (SIGHUP) has no settings to restore
+            with contextlib.suppress(termios.error, OSError):
+                termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
         self._fd = None
 
     @property

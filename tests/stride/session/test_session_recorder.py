@@ -61,3 +61,25 @@ def test_a_stopped_recording_names_the_seconds_of_the_session_clock(tmp_path: Pa
     rec.check()
     assert rec.failure is not None and rec.failure.startswith("recording stopped after 7.5 s")
     assert told == [rec.failure]
+
+
+def test_a_recording_folder_moved_mid_session_is_followed(tmp_path: Path) -> None:
+    """A folder renamed under a running session (a user tidying up) was taken for removed:
+    the recording stopped there, its end never written, the session exit 1. The session
+    records on in the folder where it is now, and says so once."""
+    from devices.recording import SessionReader
+
+    rec = SessionRecorder(tmp_path / "rec", {"box": "sensorbox-v1"}, clock=lambda: 0.0)
+    rec.append("box", b"\x01" * 16, 1.0)
+    (tmp_path / "rec").rename(tmp_path / "moved")
+    said = rec.check()
+    moved = f"was moved to {tmp_path / 'moved'}: the session records there"
+    assert said == f"the recording folder {tmp_path / 'rec'} {moved}"
+    assert rec.path == tmp_path / "moved" and rec.failure is None
+    assert rec.check() is None  # said once
+    rec.append("box", b"\x02" * 16, 2.0)
+    assert rec.finish({"subject": "P01"}, {"steps": [], "summary": {}}) == []
+    reader = SessionReader(tmp_path / "moved")
+    assert reader.complete and reader.meta["subject"] == "P01"
+    assert [data for _, data in reader.chunks("box")] == [b"\x01" * 16, b"\x02" * 16]
+    assert (tmp_path / "moved" / "summary.json").is_file() and not (tmp_path / "rec").exists()
