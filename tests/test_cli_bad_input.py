@@ -417,7 +417,12 @@ def test_replay_keeps_a_recorded_zero_tolerance(recording: Path, tmp_path: Path)
     assert target is not None and target.tolerance_m == 0.0
 
 
-def test_history_skips_and_names_a_damaged_row(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "damage",
+    ["not json", "[" * 100_000 + "]" * 100_000],  # nested too deeply: a RecursionError once
+    ids=["not-json", "nested-too-deeply"],
+)
+def test_history_skips_and_names_a_damaged_row(tmp_path: Path, damage: str) -> None:
     import sqlite3
     from datetime import UTC, datetime
 
@@ -437,11 +442,11 @@ def test_history_skips_and_names_a_damaged_row(tmp_path: Path) -> None:
             meta={},
         )
     con = sqlite3.connect(db)
-    con.execute("UPDATE sessions SET summary = 'not json' WHERE id = 1")
+    con.execute("UPDATE sessions SET summary = ? WHERE id = 1", (damage,))
     con.commit()
     con.close()
     run = _stride("history", "--db", str(db), "--json")
-    assert run.returncode == 0 and "Traceback" not in run.stderr
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
     assert "session 1 is damaged" in run.stderr
     import json
 

@@ -1,12 +1,11 @@
 """JSON nested too deeply to read (``[[[[...``: damage, or a file made to crash a reader)
 in a file stride reads is one line, or a damaged row skipped as any other: it was a
-RecursionError's traceback from every command that read it."""
+RecursionError's traceback from every command that read it. (A history row nested too
+deeply: ``test_history_skips_and_names_a_damaged_row`` in test_cli_bad_input.py.)"""
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -44,29 +43,3 @@ def test_a_csv_map_file_nested_too_deeply_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "map.json").write_text(DEEP)
     run = stride_in_process("live", "--port", "loop://", "--csv-map", str(tmp_path / "map.json"))
     one_line_error(run, "--csv-map", "is not a JSON file")
-
-
-def test_a_history_row_nested_too_deeply_is_skipped_and_named(tmp_path: Path) -> None:
-    from stride.history import register_session
-
-    db = tmp_path / "h.sqlite"
-    for day in (5, 6):
-        register_session(
-            db,
-            subject="P1",
-            started_at=datetime(2026, 1, day, tzinfo=UTC),
-            source="live",
-            devices=[],
-            target={},
-            summary={"steps": 10},
-            recording_path=None,
-            meta={},
-        )
-    con = sqlite3.connect(db)
-    con.execute("UPDATE sessions SET summary = ? WHERE id = 1", (DEEP,))
-    con.commit()
-    con.close()
-    run = stride_in_process("history", "--db", str(db), "--json")
-    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
-    assert "session 1 is damaged" in run.stderr
-    assert [s["id"] for s in json.loads(run.stdout)["sessions"]] == [2]

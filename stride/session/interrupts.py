@@ -48,12 +48,21 @@ def saving(*, ctrl_c: bool = True) -> Iterator[None]:
             )
 
     held = [sig for sig in _taken(_held()) if ctrl_c or sig != signal.SIGINT]
-    old = {sig: signal.signal(sig, on_signal) for sig in held}
+    with _handling(held, on_signal):
+        yield
+
+
+@contextlib.contextmanager
+def _handling(
+    signals: list[signal.Signals], handler: Callable[[int, FrameType | None], None]
+) -> Iterator[None]:
+    """``handler`` for ``signals`` inside the block; the handlers before it restored after."""
+    old = {sig: signal.signal(sig, handler) for sig in signals}
     try:
         yield
     finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
+        for sig, before in old.items():
+            signal.signal(sig, before)
 
 
 def _held() -> tuple[signal.Signals, ...]:
@@ -80,12 +89,8 @@ def stopping_on_signals(request_stop: Callable[[str], None]) -> Iterator[None]:
         request_stop(signal.Signals(signum).name)
 
     stopping = (signal.SIGTERM,) if SIGHUP is None else (signal.SIGTERM, SIGHUP)
-    old = {sig: signal.signal(sig, on_signal) for sig in _taken(stopping)}
-    try:
+    with _handling(_taken(stopping), on_signal):
         yield
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
 
 
 def _leave_terminal() -> None:
