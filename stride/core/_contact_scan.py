@@ -232,8 +232,6 @@ def scan(
                 )
             if summarise:
                 # (_contact_sums)
-                d0 = t[i] - tp
-                step_ok = d0 > 0.0 and d0 <= gap_dt
                 iacc = np.int64(0)
                 summed = False  # whether the run's sum is in iacc (exact integers)
                 if xw is not None:
@@ -258,6 +256,11 @@ def scan(
                 if summed:
                     acc_c += np.float64(iacc)
                     acc_d += np.float64(iacc)
+                # (the step into the run tested after the summaries: live across the int16
+                # heel + toe loop, it took a register there, and LLVM shuffled the loop's
+                # values through the others at every row, a spill among them)
+                d0 = t[i] - tp
+                step_ok = d0 > 0.0 and d0 <= gap_dt
                 quiet = summary_quiet(
                     step_ok, run_min, run_max, lo, hi, acc_c, nk, multi, cells, qb, cq
                 )
