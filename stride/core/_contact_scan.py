@@ -31,7 +31,9 @@ so the helpers get run-time values (``yes``/``no``, ``np.int64(0)``), never lite
 the dtype test is :func:`~stride.core._contact_bounds.is_integer`, a constant, not a string
 search compiled into the kernel. The integer summaries are not compiled at all for float
 forces: their caller passes ``xw=None`` then, and numba prunes a branch on ``xw is not None``
-by the argument's type before typing it (an eighth of the scan's typed variables fewer).
+by the argument's type before typing it (an eighth of the scan's typed variables fewer);
+nor the float summaries for integer forces (the scan's compiler decides ``xw is None`` for
+an array before typing: :mod:`~stride.core._contact_inlining`).
 """
 
 from __future__ import annotations
@@ -242,8 +244,8 @@ def scan(
                     )
                 paired = False
                 if xw is None:
-                    # float forces (xw None; for integer ones numba still types this part,
-                    # which is dropped as dead code after: is_float32 is a constant)
+                    # float forces (xw None; for integer ones the scan's compiler drops this
+                    # part before typing: an array is never None, see the module docstring)
                     paired, run_min, run_max, acc_c, acc_d = vector_sums(
                         x, i, limit, nk, c0, c1, float32_values, cells, in_contact, tracking,
                         acc_c, acc_d, run_min, run_max, qb, cq,
