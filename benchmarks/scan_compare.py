@@ -39,7 +39,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 #: the scan's modules, taken from the base revision (those it has)
 FILES = ("_contact_state", "_contact_bounds", "_contact_layout", "_contact_envelopes",
-         "_contact_cells", "_contact_cellstate", "_contact_gap", "_contact_scan")  # fmt: skip
+         "_contact_cells", "_contact_cellstate", "_contact_gap", "_contact_inlining",
+         "_contact_sums", "_contact_runs", "_contact_rules", "_contact_block_end",
+         "_contact_scan")  # fmt: skip
 
 
 def base_modules(rev: str, into: Path) -> str:

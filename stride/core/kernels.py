@@ -282,8 +282,8 @@ def _scan_callees() -> list[tuple[Any, tuple[Any, ...]]]:
     from stride.core import _contact_bounds as b
     from stride.core import _contact_cells as c
     from stride.core import _contact_layout as lay
-    from stride.core import _contact_scan as s
     from stride.core import _contact_state as k
+    from stride.core import _contact_sums as s
 
     a1, a2 = typeof(np.zeros(1)), typeof(np.zeros((1, 1)))
     i2 = typeof(np.zeros((1, 1), np.int64))
@@ -294,7 +294,7 @@ def _scan_callees() -> list[tuple[Any, tuple[Any, ...]]]:
         (b._next_bad_step, (a1, i, i, f)),
         (b._sum_bounds, (f,) * 9),
         (lay.column, (i,)),
-        (s._pair_sample, (f,) * 8),
+        (s.pair_sample, (f,) * 8),
         (k.emit, (a1, a1, i, yes, f, f, a2, i2, i, a1)),
         (k._crossing, (f,) * 5),
         (k.open_contact, (a1, a1, i, yes, f)),
@@ -402,7 +402,17 @@ def scan_as_python() -> Iterator[None]:
     warm-up compiles every other kernel (those are compiled by
     :func:`compile_scan_callees` and the command's :func:`compile_scan`; no kernel
     compiled twice for the same types); same results, slower."""
-    from stride.core import _contact_bounds, _contact_gap, _contact_scan, _contact_state
+    from stride.core import (
+        _contact_block_end,
+        _contact_bounds,
+        _contact_gap,
+        _contact_rules,
+        _contact_runs,
+        _contact_scan,
+        _contact_state,
+        _contact_sums,
+    )
 
-    with _as_python([_contact_scan, _contact_bounds, _contact_gap, _contact_state]):
+    parts = [_contact_scan, _contact_runs, _contact_sums, _contact_rules, _contact_block_end]
+    with _as_python([*parts, _contact_bounds, _contact_gap, _contact_state]):
         yield
