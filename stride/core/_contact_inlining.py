@@ -204,6 +204,18 @@ def _is_bool_call(func_ir: Any, pred: Any) -> bool:
     return isinstance(fn, ir.Global) and fn.value is bool
 
 
+def usable() -> bool:
+    """Whether this numba has what these passes call and override, as numba 0.68 has it
+    (they are written against numba's internals: elsewhere the scan keeps numba's own
+    pipeline, :func:`stride.core._contact_scan.scan_pipeline`)."""
+    needs = (
+        (InlineInlinables, "_do_work"),
+        (InlineWorker, "run_untyped_passes"),
+        (DefaultPassBuilder, "define_nopython_pipeline"),
+    )
+    return all(hasattr(owner, name) for owner, name in needs)
+
+
 class ScanCompiler(CompilerBase):
     """numba's nopython pipeline with :class:`InlineParts` before its inlining and
     :class:`SameVariables` after it."""

@@ -38,6 +38,9 @@ an array before typing: :mod:`~stride.core._contact_inlining`).
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import numpy as np
 from numba import njit
 
@@ -46,7 +49,6 @@ from stride.core._contact_bounds import _next_bad_step, is_float32, is_integer
 from stride.core._contact_cells import adjacent
 from stride.core._contact_cellstate import CELLS, cell_sum
 from stride.core._contact_gap import forget
-from stride.core._contact_inlining import ScanCompiler
 from stride.core._contact_layout import LANES, PAGE, column
 from stride.core._contact_rules import foot_rules, sensor_rules
 from stride.core._contact_runs import NEAR, commit, last_inside, quiet_bounds, walk
@@ -84,7 +86,23 @@ from stride.core._contact_sums import row_sums, summary_quiet, vector_sums, word
 from stride.core._kernel_options import PY_ENTRY
 
 
-@njit(cache=True, nogil=True, pipeline_class=ScanCompiler, **PY_ENTRY)
+def scan_pipeline() -> dict[str, Any]:
+    """The scan's compiler: :class:`~stride.core._contact_inlining.ScanCompiler` (the parts
+    inlined without copies) where this numba has the parts of its pipeline that compiler
+    builds on, else numba's own: the same results (the parts are inlined either way), with
+    the parts' reference counts in the loop and a longer compile. ``STRIDE_SCAN_PIPELINE=numba``
+    asks for numba's own (a test compares the two; give it an empty ``NUMBA_CACHE_DIR``,
+    as numba's cache does not tell the two compilers' code apart)."""
+    if os.environ.get("STRIDE_SCAN_PIPELINE") == "numba":
+        return {}
+    try:
+        from stride.core._contact_inlining import ScanCompiler, usable
+    except (ImportError, AttributeError):  # a numba whose internals moved
+        return {}
+    return {"pipeline_class": ScanCompiler} if usable() else {}
+
+
+@njit(cache=True, nogil=True, **scan_pipeline(), **PY_ENTRY)
 def scan(
     t: np.ndarray,
     x: np.ndarray,
