@@ -38,6 +38,13 @@ SYMMETRY_RATIO_NORMAL = (0.9, 1.1)
 NORMAL_SI = 200.0 * (1.1 - 1.0) / (1.1 + 1.0)
 SYMMETRY_SOURCE = "Patterson et al. 2008"
 
+
+def si_within(si: float, limit: float = NORMAL_SI) -> bool:
+    """Whether the symmetry index ``si`` (%) is within ``limit``, judged as it is shown, to
+    one decimal (-9.53 is shown -9.5: within), so a tick never contradicts its figure."""
+    return abs(round(si, 1)) <= limit
+
+
 #: A change between two measurements of the same person is beyond measurement noise, with
 #: 95 % confidence, when it exceeds 1.96 x sqrt(2) x the within-subject SD (the repeatability
 #: coefficient, Bland & Altman 1996, BMJ 313:744; the minimal detectable change MDC95).

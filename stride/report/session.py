@@ -24,7 +24,7 @@ from devices.files import no_path_error
 from stride.analysis import read_notes, run
 from stride.core.analyzer import AnalysisConfig
 from stride.core.flag_words import flag_label
-from stride.core.norms import NORMAL_SI, dfa_reading
+from stride.core.norms import NORMAL_SI, dfa_reading, si_within
 from stride.core.rolling import ROLLING_STRIDES
 from stride.core.rolling import rolling_symmetry as core_rolling_symmetry
 from stride.core.rows import NUMERIC_COLUMNS
@@ -259,7 +259,7 @@ def _symmetry_rows(s: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     for key in ("step_length", "step_time", "stance", "swing", "loading"):
         si, ratio = number(_obj(sym.get(key)).get("si")), number(_obj(sym.get(key)).get("ratio"))
         if si is not None:
-            normal = "within ✓" if abs(round(si, 1)) <= NORMAL_SI else "outside ✗"
+            normal = "within ✓" if si_within(si) else "outside ✗"
             rows.append((NAMES[key], signed_si(si, key), f"{ratio:.3f}" if ratio else "", normal))
     return rows
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from devices.errors import InputError
 from devices.files import show_path
-from devices.recording.claim import recording_now
+from devices.recording.claim import busy_error, recording_now
 from stride.history.connect import BUSY_TIMEOUT_S, locked_now
 from stride.history.db import check_writable, open_db, resolve_db_path
 
@@ -66,10 +66,7 @@ def check_record_dir(record_dir: Path, *, force: bool) -> None:
     # (the recorder checks again when it has made the folders, symbolic links included)
     folder = Path(os.path.normpath(record_dir.absolute()))
     if recording_now(folder):  # --force, the usual fix, cannot replace a running recording
-        raise InputError(
-            f"{record_dir} is being recorded into by another session right now",
-            fix="give --record another folder, or wait until that session has ended",
-        )
+        raise busy_error(record_dir)  # the recorder's own refusal, said before it starts
     if not force and folder.is_dir() and any(folder.iterdir()):
         raise InputError(
             f"{record_dir} already exists and is not empty",

@@ -47,7 +47,7 @@ def saving(*, ctrl_c: bool = True) -> Iterator[None]:
                 "stride: note: saving the session; it ends by itself in a moment", file=sys.stderr
             )
 
-    held = [sig for sig in _taken(_held()) if ctrl_c or sig != signal.SIGINT]
+    held = [sig for sig in _taken(_and_hangup(HELD)) if ctrl_c or sig != signal.SIGINT]
     with _handling(held, on_signal):
         yield
 
@@ -65,8 +65,9 @@ def _handling(
             signal.signal(sig, before)
 
 
-def _held() -> tuple[signal.Signals, ...]:
-    return HELD if SIGHUP is None else (*HELD, SIGHUP)
+def _and_hangup(signals: tuple[signal.Signals, ...]) -> tuple[signal.Signals, ...]:
+    """``signals`` and SIGHUP, where the OS has it."""
+    return signals if SIGHUP is None else (*signals, SIGHUP)
 
 
 def _taken(signals: tuple[signal.Signals, ...]) -> list[signal.Signals]:
@@ -88,8 +89,7 @@ def stopping_on_signals(request_stop: Callable[[str], None]) -> Iterator[None]:
             _leave_terminal()
         request_stop(signal.Signals(signum).name)
 
-    stopping = (signal.SIGTERM,) if SIGHUP is None else (signal.SIGTERM, SIGHUP)
-    with _handling(_taken(stopping), on_signal):
+    with _handling(_taken(_and_hangup((signal.SIGTERM,))), on_signal):
         yield
 
 

@@ -14,6 +14,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from stride.core.flag_words import why_no_length
+from stride.core.norms import si_within
 from stride.core.targets import Target
 from stride.session.screen.alerts import current_alerts, fmt_clock
 from stride.session.state import Rolling, SessionState
@@ -255,7 +256,7 @@ def figures_view(state: SessionState, roll: Rolling, rows: int | None = None) ->
             style = _sym_style(shown, tol)
             line.append("     —" if shown is None else f"{shown:+6.1f}", style=style)
             if shown is not None:  # within the normal range or not: a shape, not only colour
-                line.append(f" {ON_TICK if abs(shown) <= tol else OFF_TICK}", style=style)
+                line.append(f" {ON_TICK if si_within(shown, tol) else OFF_TICK}", style=style)
         lines.append((label, line))
 
     def pct(x: float | None) -> str:

@@ -9,7 +9,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from stride.core.norms import NORMAL_SI, STRIDE_CV_NORMAL_PCT, SYMMETRY_SOURCE
+from stride.core.norms import NORMAL_SI, STRIDE_CV_NORMAL_PCT, SYMMETRY_SOURCE, si_within
 from stride.session.protocols import SessionResult
 
 #: A figure the session did not give, in words (as the reports: no dash placeholder).
@@ -124,7 +124,7 @@ def _signed(si: float) -> str:
 def _judged(si: float) -> str:
     """:func:`_signed` and whether it is within the normal range, judged as shown (as on
     the dashboard: -9.53 is shown -9.5, within): ✓ or ✗, a shape as well as a word."""
-    return f"{_signed(si)} {'✓' if abs(round(si, 1)) <= NORMAL_SI else '✗'}"
+    return f"{_signed(si)} {'✓' if si_within(si) else '✗'}"
 
 
 _MAX_EVENTS = 8
